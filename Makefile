@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hvx: build the module, the userspace programs, the tools and the tests;
+# boot the emulated VT-x test host to check them.  See README.md.
+
+BUILD		?= build
+O		:= $(abspath $(BUILD))
+TESTHOST	:= tools/testhost
+
+# The kernel the test host boots, as tools/testhost/deps.sh resolved it.
+TESTHOST_KVER	:= $(shell cat $(O)/cache/kver 2>/dev/null || \
+		     ls -d /usr/src/linux-headers-*-cloud-amd64 2>/dev/null | \
+		     sed -n 's,.*/linux-headers-,,p' | sort -V | tail -n 1)
+TESTHOST_KDIR	:= /usr/src/linux-headers-$(TESTHOST_KVER)
+
+# Build against the running kernel where its build tree exists, else
+# against the test host's headers.
+RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
+KDIR		?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(TESTHOST_KDIR))
+
+KSELFTEST	:= $(O)/cache/linux-source/tools/testing/selftests
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+USER_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iuapi -Iuserspace/include
+# The test host has no shared libraries: link everything it runs statically.
+STATIC		:= -static
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+LIBHVX_SRC	:= $(wildcard userspace/lib/*.c)
+LIBHVX_HDR	:= $(wildcard userspace/include/*.h) uapi/linux/hvx.h
+USER_PROGS	:= $(patsubst userspace/%/main.c,$(O)/bin/%,$(wildcard userspace/*/main.c))
+TOOL_PROGS	:= $(patsubst tools/%/main.c,$(O)/bin/%,$(wildcard tools/*/main.c))
+
+ST_DIR		:= tests/selftests
+ST_LIB_SRC	:= $(wildcard $(ST_DIR)/lib/*.c $(ST_DIR)/lib/*.S)
+ST_HDR		:= $(wildcard $(ST_DIR)/include/*.h)
+ST_PROGS	:= $(patsubst $(ST_DIR)/%.c,$(O)/selftests/%,$(wildcard $(ST_DIR)/*_test.c))
+ST_CFLAGS	:= $(USER_CFLAGS) -I$(ST_DIR)/include -I$(KSELFTEST)
+
+UNIT_PROGS	:= $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*_test.c))
+
+.PHONY: all module userspace tools tests check run bench install clean deps \
+	unit-tests checkpatch testhost-check
+
+all: module userspace tools tests
+
+deps:
+	@$(TESTHOST)/deps.sh $(O) >/dev/null
+
+module:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR):" \
+		"run 'make deps' or set KDIR"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace: $(USER_PROGS)
+tools: $(TOOL_PROGS)
+tests: $(ST_PROGS) $(UNIT_PROGS)
+
+$(O)/bin/%: userspace/%/main.c $(wildcard userspace/%/*.c) $(LIBHVX_SRC) $(LIBHVX_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(STATIC) -Iuserspace/$* -o $@ \
+		$(filter %.c,$^)
+
+$(O)/bin/%: tools/%/main.c $(wildcard tools/%/*.c) $(LIBHVX_SRC) $(LIBHVX_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(STATIC) -Itools/$* -o $@ $(filter %.c,$^)
+
+$(KSELFTEST)/kselftest_harness.h:
+	@$(TESTHOST)/deps.sh $(O) >/dev/null
+
+# Selftests run in the test host: static, and linked at a fixed address so
+# that their guest code can run at the same addresses inside a guest.
+$(O)/selftests/%: $(ST_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
+		  $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) $(STATIC) -no-pie -o $@ $< $(ST_LIB_SRC) $(LIBHVX_SRC)
+
+# Host-side unit tests of userspace code: ordinary, dynamically linked.
+$(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.h) \
+	     $(KSELFTEST)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -I$(KSELFTEST) -Itests/unit -o $@ $< $(LIBHVX_SRC) \
+		$(UNIT_EXTRA_$*)
+
+# make check: install what is missing, build everything against the test
+# host's kernel, run the host-side tests, then boot the test hosts.
+check:
+	@mkdir -p $(O)
+	@$(TESTHOST)/check.sh $(O)
+
+run:
+	@mkdir -p $(O)
+	@$(TESTHOST)/run-demo.sh $(O)
+
+bench:
+	@mkdir -p $(O)
+	@$(TESTHOST)/bench.sh $(O)
+
+unit-tests: $(UNIT_PROGS)
+	@for t in $(UNIT_PROGS); do $$t; done
+
+checkpatch:
+	@$(TESTHOST)/checkpatch.sh $(O)
+
+install: module userspace tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(USER_PROGS) $(TOOL_PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -D -m 0644 tools/udev/60-hvx.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-hvx.rules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(O)/bin $(O)/selftests $(O)/unit $(O)/testhost $(O)/check.log

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX capability probing: is VMX there and enabled, which controls can be
+ * set, and the one set of controls every VMCS of hvx uses.
+ *
+ * Every control goes through hvx_adjust_controls() against its capability
+ * MSR (the TRUE_* variant where IA32_VMX_BASIC says it exists), so reserved
+ * bits always follow the hardware (Intel SDM "VMX Capability Reporting
+ * Facility").
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+#include <asm/vmx.h>
+
+#include "hvx.h"
+
+struct hvx_vmx_config hvx_vmx;
+
+/*
+ * Compute the control value to use: @want with the allowed-0 bits (low
+ * word, must be 1) forced on, masked by the allowed-1 bits (high word).
+ * Returns -EOPNOTSUPP if a bit of @need cannot be set.
+ */
+static int hvx_adjust_controls(u32 msr, u32 need, u32 want, u32 *out)
+{
+	u32 allowed0, allowed1, ctl;
+
+	rdmsr(msr, allowed0, allowed1);
+	ctl = ((need | want) | allowed0) & allowed1;
+	if ((ctl & need) != need)
+		return -EOPNOTSUPP;
+	*out = ctl;
+	return 0;
+}
+
+/* Allowed-1 bits of a control MSR: what the CPU lets software turn on. */
+static u32 allowed1(u32 msr)
+{
+	u32 lo, hi;
+
+	if (rdmsr_safe(msr, &lo, &hi))
+		return 0;
+	return hi;
+}
+
+static void hvx_probe_features(struct hvx_vmx_config *c)
+{
+	u32 pin = allowed1(MSR_IA32_VMX_PINBASED_CTLS);
+	u32 proc = allowed1(MSR_IA32_VMX_PROCBASED_CTLS);
+	u32 proc2 = 0;
+	u64 f = 0;
+
+	if (proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+		proc2 = allowed1(MSR_IA32_VMX_PROCBASED_CTLS2);
+	if (proc2 & (SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID))
+		rdmsrl_safe(MSR_IA32_VMX_EPT_VPID_CAP, &c->ept_vpid_cap);
+
+	if (pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		f |= HVX_VMX_PREEMPTION_TIMER;
+	if (pin & PIN_BASED_VIRTUAL_NMIS)
+		f |= HVX_VMX_VNMI;
+	if (pin & PIN_BASED_POSTED_INTR)
+		f |= HVX_VMX_POSTED_INTR;
+	if (proc & CPU_BASED_USE_TSC_OFFSETTING)
+		f |= HVX_VMX_TSC_OFFSET;
+	if (proc & CPU_BASED_TPR_SHADOW)
+		f |= HVX_VMX_VTPR;
+	if (proc & CPU_BASED_MONITOR_TRAP_FLAG)
+		f |= HVX_VMX_MTF;
+	if (proc2 & SECONDARY_EXEC_ENABLE_EPT)
+		f |= HVX_VMX_EPT;
+	if (proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST)
+		f |= HVX_VMX_UNRESTRICTED_GUEST;
+	if (proc2 & SECONDARY_EXEC_ENABLE_VPID)
+		f |= HVX_VMX_VPID;
+	if (proc2 & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES)
+		f |= HVX_VMX_VAPIC;
+	if (proc2 & SECONDARY_EXEC_APIC_REGISTER_VIRT)
+		f |= HVX_VMX_VAPIC_REG;
+	if (proc2 & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
+		f |= HVX_VMX_VID;
+	if (proc2 & SECONDARY_EXEC_PAUSE_LOOP_EXITING)
+		f |= HVX_VMX_PLE;
+	if (proc2 & SECONDARY_EXEC_SHADOW_VMCS)
+		f |= HVX_VMX_SHADOW_VMCS;
+	if (proc2 & SECONDARY_EXEC_ENABLE_PML)
+		f |= HVX_VMX_PML;
+	if (proc2 & SECONDARY_EXEC_MODE_BASED_EPT_EXEC)
+		f |= HVX_VMX_EPT_MODE_BASED_EXEC;
+	if (proc2 & SECONDARY_EXEC_TSC_SCALING)
+		f |= HVX_VMX_TSC_SCALING;
+	if (c->ept_vpid_cap & VMX_EPT_EXECUTE_ONLY_BIT)
+		f |= HVX_VMX_EPT_X_ONLY;
+	if (c->ept_vpid_cap & VMX_EPT_AD_BIT)
+		f |= HVX_VMX_EPT_AD;
+	if (c->ept_vpid_cap & VMX_EPT_1GB_PAGE_BIT)
+		f |= HVX_VMX_EPT_1GB;
+	if (c->ept_vpid_cap & VMX_EPT_2MB_PAGE_BIT)
+		f |= HVX_VMX_EPT_2MB;
+	if (c->ept_vpid_cap & ((u64)VMX_VPID_INVVPID_BIT << 32))
+		f |= HVX_VMX_INVVPID;
+	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC))
+		f |= HVX_VMX_FLEXPRIORITY;
+	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC_REG) &&
+	    (f & HVX_VMX_VID) && (f & HVX_VMX_POSTED_INTR))
+		f |= HVX_VMX_APICV;
+	c->features = f;
+}
+
+/*
+ * Choose the controls of every hvx VMCS.  What hvx needs is required;
+ * VPID and the preemption timer are used where present.
+ */
+static int hvx_setup_controls(struct hvx_vmx_config *c)
+{
+	bool tru = c->basic & VMX_BASIC_TRUE_CTLS;
+	u32 need, want;
+	int err;
+
+	need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
+	want = PIN_BASED_VIRTUAL_NMIS;
+	if (c->features & HVX_VMX_PREEMPTION_TIMER)
+		want |= PIN_BASED_VMX_PREEMPTION_TIMER;
+	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				  MSR_IA32_VMX_PINBASED_CTLS,
+				  need, want, &c->pin);
+	if (err) {
+		pr_err("CPU cannot exit on external interrupts and NMIs\n");
+		return err;
+	}
+
+	/*
+	 * CR3 accesses and INVLPG stay in the guest (EPT); port I/O and
+	 * MSR accesses go through bitmaps so that hot paths can be opened
+	 * to the guest later.
+	 */
+	need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
+	       CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MWAIT_EXITING |
+	       CPU_BASED_MONITOR_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	want = CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING;
+	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				  MSR_IA32_VMX_PROCBASED_CTLS,
+				  need, want, &c->proc);
+	if (err) {
+		pr_err("CPU lacks required processor-based VM-execution controls\n");
+		return err;
+	}
+
+	need = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
+	want = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_XSAVES |
+	       SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_WBINVD_EXITING;
+	if (c->features & HVX_VMX_VPID)
+		want |= SECONDARY_EXEC_ENABLE_VPID;
+	err = hvx_adjust_controls(MSR_IA32_VMX_PROCBASED_CTLS2, need, want,
+				  &c->proc2);
+	if (err) {
+		pr_err("CPU lacks EPT or unrestricted guest, both required\n");
+		return err;
+	}
+
+	need = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |
+	       VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
+	       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
+	       VM_EXIT_SAVE_DEBUG_CONTROLS;
+	want = 0;
+	if (c->features & HVX_VMX_PREEMPTION_TIMER)
+		want |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
+	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				  MSR_IA32_VMX_EXIT_CTLS, need, want,
+				  &c->exit);
+	if (err) {
+		pr_err("CPU lacks required VM-exit controls\n");
+		return err;
+	}
+
+	need = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+	       VM_ENTRY_LOAD_DEBUG_CONTROLS;
+	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				  MSR_IA32_VMX_ENTRY_CTLS, need, 0,
+				  &c->entry);
+	if (err) {
+		pr_err("CPU lacks required VM-entry controls\n");
+		return err;
+	}
+	/* IA-32e mode is set per vCPU from the guest's EFER.LMA. */
+	c->entry &= ~VM_ENTRY_IA32E_MODE;
+
+	if (!(c->ept_vpid_cap & VMX_EPT_PAGE_WALK_4_BIT) ||
+	    !(c->ept_vpid_cap & VMX_EPTP_WB_BIT) ||
+	    !(c->ept_vpid_cap & VMX_EPT_INVEPT_BIT) ||
+	    !(c->ept_vpid_cap & VMX_EPT_EXTENT_CONTEXT_BIT)) {
+		pr_err("CPU lacks 4-level write-back EPT with single-context INVEPT\n");
+		return -EOPNOTSUPP;
+	}
+	if ((c->proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
+	    (!(c->features & HVX_VMX_INVVPID) ||
+	     !(c->ept_vpid_cap &
+	       ((u64)VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32))))
+		c->proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	return 0;
+}
+
+/**
+ * hvx_caps_probe() - check that VMX is usable and choose the VMCS controls
+ *
+ * Return: 0; -ENODEV when the CPU has no VMX; -EOPNOTSUPP when firmware
+ * locked VMX off or the CPU lacks what hvx requires.  Each failure logs one
+ * line saying why.
+ */
+int hvx_caps_probe(void)
+{
+	struct hvx_vmx_config *c = &hvx_vmx;
+	u64 feat_ctl;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	/* CPUID itself: the kernel clears its copy when firmware locks VMX off */
+	if (!(cpuid_ecx(1) & BIT(X86_FEATURE_VMX & 31))) {
+		pr_err("CPU does not support VMX (no vmx in CPUID)\n");
+		return -ENODEV;
+	}
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat_ctl) ||
+	    !(feat_ctl & FEAT_CTL_LOCKED) ||
+	    !(feat_ctl & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("VMX is disabled by firmware (IA32_FEATURE_CONTROL)\n");
+		return -EOPNOTSUPP;
+	}
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("VMX is disabled in the kernel (X86_FEATURE_VMX clear)\n");
+		return -EOPNOTSUPP;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, c->basic);
+	rdmsrl(MSR_IA32_VMX_MISC, c->misc);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	c->revision_id = c->basic & 0x7fffffff;
+	c->vmcs_size = (c->basic >> 32) & 0x1fff;
+
+	if (c->vmcs_size > PAGE_SIZE ||
+	    ((c->basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT) !=
+	    VMX_BASIC_MEM_TYPE_WB) {
+		pr_err("unsupported VMCS layout (IA32_VMX_BASIC %#llx)\n",
+		       c->basic);
+		return -EOPNOTSUPP;
+	}
+
+	hvx_probe_features(c);
+	err = hvx_setup_controls(c);
+	if (err)
+		return err;
+	return 0;
+}
+
+/**
+ * hvx_caps_fill() - the capability report HVX_GET_CAPS returns
+ * @caps: filled in
+ */
+void hvx_caps_fill(struct hvx_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+	caps->vmx_features = hvx_vmx.features;
+	caps->hvx_features = HVX_FEATURES;
+	caps->vmx_basic = hvx_vmx.basic;
+	caps->vmx_misc = hvx_vmx.misc;
+	caps->ept_vpid_cap = hvx_vmx.ept_vpid_cap;
+	caps->max_vcpus = HVX_MAX_VCPUS;
+	caps->max_mem_slots = HVX_MAX_MEM_SLOTS;
+	caps->run_page_size = PAGE_SIZE;
+	caps->preemption_timer_shift = hvx_vmx.misc &
+				       VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+}

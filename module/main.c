@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx.ko: module load and unload, and the /dev/hvx control device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "hvx.h"
+
+static long hvx_get_caps(void __user *argp)
+{
+	struct hvx_caps caps;
+
+	hvx_caps_fill(&caps);
+	if (copy_to_user(argp, &caps, sizeof(caps)))
+		return -EFAULT;
+	return 0;
+}
+
+static long hvx_dev_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg)
+{
+	switch (cmd) {
+	case HVX_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return HVX_API_VERSION;
+	case HVX_GET_CAPS:
+		return hvx_get_caps((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations hvx_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= hvx_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice hvx_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= HVX_DEVICE_NAME,
+	.fops	= &hvx_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init hvx_init(void)
+{
+	int err;
+
+	err = hvx_caps_probe();
+	if (err)
+		return err;
+
+	err = misc_register(&hvx_dev);
+	if (err) {
+		pr_err("cannot register /dev/%s: %d\n", HVX_DEVICE_NAME, err);
+		return err;
+	}
+	pr_info("loaded: VMCS revision %#x, features %#llx\n",
+		hvx_vmx.revision_id, hvx_vmx.features);
+	return 0;
+}
+
+static void __exit hvx_exit(void)
+{
+	misc_deregister(&hvx_dev);
+	pr_info("unloaded\n");
+}
+
+module_init(hvx_init);
+module_exit(hvx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hvx: a small type-2 hypervisor on Intel VT-x");

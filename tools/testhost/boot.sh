@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test host headless and run one task in it.
+#
+# Usage: boot.sh bochs|qemu CPUS TIMEOUT TASK BUILD_DIR KVER INITRD WORKDIR
+#
+# bochs: emulates VT-x with EPT (the hvx test host).  qemu: TCG, whose CPU
+#        has no VMX (the "no VT-x" path).
+# The serial console is kept in WORKDIR/serial.log and is also what the
+# runner reads.  Exit status: the task's own status when it ends; 124 when
+# the host did not finish within TIMEOUT seconds; 125 on a host kernel panic.
+
+set -eu
+
+emu=$1
+cpus=$2
+timeout=$3
+task=$4
+build=$5
+kver=$6
+initrd=$7
+work=$8
+
+kernel=$build/cache/kernel-$kver/boot/vmlinuz-$kver
+append="console=ttyS0,115200 quiet panic=-1 hvxtask=$task"
+serial=$work/serial.log
+
+rm -rf "$work"
+mkdir -p "$work"
+: >"$serial"
+
+case $emu in
+bochs)
+	iso=$work/iso
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin "$iso/isolinux/"
+	cp /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$kernel" "$iso/vmlinuz"
+	cp "$initrd" "$iso/initrd.gz"
+	cat >"$iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT hvx
+PROMPT 0
+TIMEOUT 0
+LABEL hvx
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.gz $append
+EOF
+	xorriso -as mkisofs -quiet -o "$work/boot.iso" \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table "$iso" \
+		2>"$work/xorriso.log"
+	rm -rf "$iso"
+	cat >"$work/bochsrc" <<EOF
+megs: 512
+cpu: model=corei7_haswell_4770, count=$cpus, ips=200000000, reset_on_triple_fault=0
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=boot.iso, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev=serial.log
+log: bochs.log
+clock: sync=none, time0=local
+sound: waveoutdrv=dummy, waveout=none
+EOF
+	echo c >"$work/bochs.rc"
+	(cd "$work" && exec bochs -q -f bochsrc -rc bochs.rc \
+		</dev/null >bochs.out 2>&1) &
+	pid=$!
+	;;
+qemu)
+	qemu-system-x86_64 -nographic -no-reboot -m 512 -cpu qemu64 \
+		-smp "$cpus" -kernel "$kernel" -initrd "$initrd" \
+		-append "$append" -serial "file:$serial" -monitor none \
+		-display none -nodefaults >"$work/qemu.out" 2>&1 &
+	pid=$!
+	;;
+*)
+	echo "boot.sh: unknown emulator $emu" >&2
+	exit 2
+	;;
+esac
+
+status=124
+elapsed=0
+while [ "$elapsed" -lt "$timeout" ]; do
+	if grep -q '^HVX-TESTHOST-END rc=' "$serial" 2>/dev/null; then
+		status=$(sed -n 's/^HVX-TESTHOST-END rc=\([0-9]*\).*/\1/p' \
+			 "$serial" | head -n 1)
+		break
+	fi
+	if grep -q 'Kernel panic' "$serial" 2>/dev/null; then
+		status=125
+		break
+	fi
+	if ! kill -0 "$pid" 2>/dev/null; then
+		status=125
+		break
+	fi
+	sleep 1
+	elapsed=$((elapsed + 1))
+done
+
+# Let the guest power off by itself, then make sure the emulator is gone.
+for _ in 1 2 3 4 5; do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 1
+done
+kill "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+pkill -P "$pid" 2>/dev/null || true
+
+echo "$emu: task $task finished with status $status in ${elapsed}s" >&2
+exit "$status"

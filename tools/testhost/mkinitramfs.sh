@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the test host's initramfs: static busybox, hvx.ko, the static
+# userspace programs and selftests, the in-host task scripts and /init.
+#
+# Usage: mkinitramfs.sh BUILD_DIR KVER OUTPUT
+#
+# The kernel's own modules that the tasks may load (kvm, kvm-intel for the
+# benchmarks) are copied from the unpacked kernel package.
+
+set -eu
+
+build=$1
+kver=$2
+out=$3
+src=$(cd "$(dirname "$0")/../.." && pwd)
+root=$build/testhost/rootfs
+
+rm -rf "$root"
+mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin \
+	 "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/etc \
+	 "$root"/hvx/tasks "$root"/hvx/bin "$root"/hvx/selftests \
+	 "$root"/hvx/images "$root"/lib/modules
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	case $applet in
+	busybox) ;;
+	*) ln -sf busybox "$root/bin/$applet" ;;
+	esac
+done
+
+cp "$src/tools/testhost/init" "$root/init"
+chmod 0755 "$root/init"
+cp "$src"/tests/testhost/*.sh "$root/hvx/tasks/"
+cp "$src"/tools/testhost/tasks/*.sh "$root/hvx/tasks/" 2>/dev/null || true
+chmod 0755 "$root"/hvx/tasks/*.sh
+
+cp "$src/module/hvx.ko" "$root/hvx/hvx.ko"
+[ -d "$build/bin" ] && cp "$build"/bin/* "$root/hvx/bin/" 2>/dev/null || true
+[ -d "$build/selftests" ] && cp "$build"/selftests/* "$root/hvx/selftests/"
+[ -d "$build/images" ] && cp "$build"/images/* "$root/hvx/images/" 2>/dev/null || true
+
+kmods=$build/cache/kernel-$kver/lib/modules/$kver/kernel
+mkdir -p "$root/lib/modules/$kver"
+for m in arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
+	[ -f "$kmods/$m" ] && cp "$kmods/$m" "$root/lib/modules/$kver/"
+done
+
+echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+echo "nogroup:x:65534:" >>"$root/etc/group"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
+	gzip -1 >"$out"

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hvx: a small type-2 hypervisor for Linux on Intel VT-x.
+ *
+ * The one ABI header shared by hvx.ko and its userspace.  Every structure
+ * has fixed-width fields, explicit padding and a size checked at compile
+ * time; fields are marked in (userspace to hvx) or out (hvx to userspace).
+ * Documentation/api.rst describes each ioctl.
+ */
+#ifndef _UAPI_LINUX_HVX_H
+#define _UAPI_LINUX_HVX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HVX_API_VERSION		1
+#define HVX_DEVICE_NAME		"hvx"
+
+/* 0xB8 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define HVXIO			0xB8
+
+#define HVX_PAGE_SIZE		4096
+
+#define HVX_MAX_VCPUS		64
+#define HVX_MAX_MEM_SLOTS	32
+#define HVX_MAX_CPUID_ENTRIES	64
+#define HVX_MAX_MSR_ENTRIES	64
+
+/*
+ * VMX features of the host CPU, in hvx_caps.vmx_features.  Each bit is set
+ * when the CPU allows the control to be set (or, for EPT and VPID
+ * capabilities, reports it in IA32_VMX_EPT_VPID_CAP).  The names in the
+ * comments are the ones /proc/cpuinfo prints on its "vmx flags" line.
+ */
+#define HVX_VMX_EPT			(1ULL << 0)	/* ept */
+#define HVX_VMX_UNRESTRICTED_GUEST	(1ULL << 1)	/* unrestricted_guest */
+#define HVX_VMX_VPID			(1ULL << 2)	/* vpid */
+#define HVX_VMX_PREEMPTION_TIMER	(1ULL << 3)	/* preemption_timer */
+#define HVX_VMX_INVVPID			(1ULL << 4)	/* invvpid */
+#define HVX_VMX_EPT_X_ONLY		(1ULL << 5)	/* ept_x_only */
+#define HVX_VMX_EPT_AD			(1ULL << 6)	/* ept_ad */
+#define HVX_VMX_EPT_1GB			(1ULL << 7)	/* ept_1gb */
+#define HVX_VMX_EPT_2MB			(1ULL << 8)	/* (not shown) */
+#define HVX_VMX_VNMI			(1ULL << 9)	/* vnmi */
+#define HVX_VMX_POSTED_INTR		(1ULL << 10)	/* posted_intr */
+#define HVX_VMX_TSC_OFFSET		(1ULL << 11)	/* tsc_offset */
+#define HVX_VMX_VTPR			(1ULL << 12)	/* vtpr */
+#define HVX_VMX_MTF			(1ULL << 13)	/* mtf */
+#define HVX_VMX_VAPIC			(1ULL << 14)	/* vapic */
+#define HVX_VMX_VAPIC_REG		(1ULL << 15)	/* vapic_reg */
+#define HVX_VMX_VID			(1ULL << 16)	/* vid */
+#define HVX_VMX_PLE			(1ULL << 17)	/* ple */
+#define HVX_VMX_SHADOW_VMCS		(1ULL << 18)	/* shadow_vmcs */
+#define HVX_VMX_PML			(1ULL << 19)	/* pml */
+#define HVX_VMX_FLEXPRIORITY		(1ULL << 20)	/* flexpriority */
+#define HVX_VMX_APICV			(1ULL << 21)	/* apicv */
+#define HVX_VMX_EPT_MODE_BASED_EXEC	(1ULL << 22)	/* ept_mode_based_exec */
+#define HVX_VMX_TSC_SCALING		(1ULL << 23)	/* tsc_scaling */
+
+/* Features of hvx itself, in hvx_caps.hvx_features. */
+#define HVX_FEAT_VM		(1ULL << 0)	/* VMs can be created */
+#define HVX_FEAT_USER_MSR_EXIT	(1ULL << 1)	/* HVX_OPT_UNKNOWN_MSR_EXIT */
+
+/**
+ * struct hvx_caps - what the CPU offers and what hvx does with it
+ * @vmx_features:	out: HVX_VMX_* bits of the host CPU
+ * @hvx_features:	out: HVX_FEAT_* bits of this hvx build
+ * @vmx_basic:		out: raw IA32_VMX_BASIC
+ * @vmx_misc:		out: raw IA32_VMX_MISC
+ * @ept_vpid_cap:	out: raw IA32_VMX_EPT_VPID_CAP (0 without EPT/VPID)
+ * @max_vcpus:		out: vCPUs per VM (ids 0 .. max_vcpus - 1)
+ * @max_mem_slots:	out: memory slots per VM
+ * @run_page_size:	out: size of the vCPU mmap (struct hvx_run)
+ * @preemption_timer_shift: out: timer ticks every 2^shift TSC cycles
+ * @reserved:		must be ignored
+ */
+struct hvx_caps {
+	__u64 vmx_features;
+	__u64 hvx_features;
+	__u64 vmx_basic;
+	__u64 vmx_misc;
+	__u64 ept_vpid_cap;
+	__u32 max_vcpus;
+	__u32 max_mem_slots;
+	__u32 run_page_size;
+	__u32 preemption_timer_shift;
+	__u64 reserved[9];
+};
+
+/* Memory region flags. */
+#define HVX_MEM_READONLY	(1U << 0)
+
+/**
+ * struct hvx_memory_region - map userspace memory into guest-physical space
+ * @slot:		in: slot number, 0 .. max_mem_slots - 1
+ * @flags:		in: HVX_MEM_* flags
+ * @guest_phys_addr:	in: guest-physical base, page aligned
+ * @size:		in: bytes, page multiple; 0 deletes the slot
+ * @userspace_addr:	in: page-aligned address in the calling process
+ */
+struct hvx_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 size;
+	__u64 userspace_addr;
+};
+
+/* VM options for HVX_VM_SET_OPTION. */
+#define HVX_OPT_UNKNOWN_MSR_EXIT 1	/* value 1: unknown MSRs exit, 0: #GP */
+
+/**
+ * struct hvx_option - set one VM option
+ * @option:	in: HVX_OPT_*
+ * @pad:	must be zero
+ * @value:	in: the option's value
+ */
+struct hvx_option {
+	__u32 option;
+	__u32 pad;
+	__u64 value;
+};
+
+/**
+ * struct hvx_regs - general-purpose registers of a vCPU
+ */
+struct hvx_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/*
+ * Segment access rights, in the VMX format (Intel SDM "Guest Register
+ * State"): type in bits 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15,
+ * unusable 16.
+ */
+#define HVX_AR_TYPE_MASK	0xfU
+#define HVX_AR_S		(1U << 4)
+#define HVX_AR_DPL_SHIFT	5
+#define HVX_AR_P		(1U << 7)
+#define HVX_AR_AVL		(1U << 12)
+#define HVX_AR_L		(1U << 13)
+#define HVX_AR_DB		(1U << 14)
+#define HVX_AR_G		(1U << 15)
+#define HVX_AR_UNUSABLE		(1U << 16)
+
+/**
+ * struct hvx_segment - one segment register
+ * @base:	linear base address
+ * @limit:	byte-granular limit (as the VMCS holds it)
+ * @selector:	selector
+ * @pad:	must be zero
+ * @ar:		access rights, HVX_AR_* (VMX format)
+ * @pad2:	must be zero
+ */
+struct hvx_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 pad;
+	__u32 ar;
+	__u32 pad2;
+};
+
+/**
+ * struct hvx_dtable - GDTR or IDTR
+ * @base:	linear base address
+ * @limit:	limit
+ * @pad:	must be zero
+ */
+struct hvx_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/**
+ * struct hvx_sregs - segment, control and system registers of a vCPU
+ *
+ * Writing CR0, CR4 and EFER goes through the same checks as a guest's own
+ * write would: invalid combinations give -EINVAL.  EFER.LMA follows from
+ * EFER.LME and CR0.PG and is ignored on input.
+ */
+struct hvx_sregs {
+	struct hvx_segment cs, ds, es, fs, gs, ss;
+	struct hvx_segment tr, ldt;
+	struct hvx_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 reserved[4];
+};
+
+/**
+ * struct hvx_msr_entry - one MSR value
+ * @index:	in: MSR number
+ * @reserved:	must be zero
+ * @data:	in (set) or out (get): the value
+ */
+struct hvx_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/**
+ * struct hvx_msrs - a list of MSRs to get or set
+ * @nmsrs:	in: number of entries, at most HVX_MAX_MSR_ENTRIES
+ * @pad:	must be zero
+ * @entries:	the MSRs
+ *
+ * HVX_GET_MSRS and HVX_SET_MSRS return how many entries they processed,
+ * stopping at the first MSR outside the documented set.
+ */
+struct hvx_msrs {
+	__u32 nmsrs;
+	__u32 pad;
+	struct hvx_msr_entry entries[];
+};
+
+/* CPUID entry flags. */
+#define HVX_CPUID_FLAG_SIGNIFICANT_INDEX (1U << 0)	/* ecx selects */
+
+/**
+ * struct hvx_cpuid_entry - what CPUID returns for one leaf (and subleaf)
+ * @function:	leaf (EAX on input)
+ * @index:	subleaf (ECX on input), used with SIGNIFICANT_INDEX
+ * @flags:	HVX_CPUID_FLAG_*
+ * @eax:	output EAX
+ * @ebx:	output EBX
+ * @ecx:	output ECX
+ * @edx:	output EDX
+ * @pad:	must be zero
+ */
+struct hvx_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 pad;
+};
+
+/**
+ * struct hvx_cpuid - the CPUID table of a vCPU
+ * @nent:	in: entries in @entries; out (get): entries filled, or
+ *		the number needed when -E2BIG is returned
+ * @pad:	must be zero
+ * @entries:	the table
+ */
+struct hvx_cpuid {
+	__u32 nent;
+	__u32 pad;
+	struct hvx_cpuid_entry entries[];
+};
+
+/* Exit reasons in hvx_run.exit_reason. */
+#define HVX_EXIT_NONE		0	/* nothing yet */
+#define HVX_EXIT_IO		1	/* port I/O: run->io */
+#define HVX_EXIT_MMIO		2	/* access outside memory slots: mmio */
+#define HVX_EXIT_HLT		3	/* guest executed HLT */
+#define HVX_EXIT_SHUTDOWN	4	/* triple fault */
+#define HVX_EXIT_FAIL_ENTRY	5	/* VM entry failed: fail_entry */
+#define HVX_EXIT_INTERNAL_ERROR	6	/* hvx cannot go on: internal */
+#define HVX_EXIT_HYPERCALL	7	/* VMCALL: hypercall */
+#define HVX_EXIT_RDMSR		8	/* unknown MSR read: msr */
+#define HVX_EXIT_WRMSR		9	/* unknown MSR write: msr */
+#define HVX_EXIT_INTR		10	/* a signal or immediate_exit */
+
+#define HVX_IO_IN		0
+#define HVX_IO_OUT		1
+
+/* Suberrors of HVX_EXIT_INTERNAL_ERROR. */
+#define HVX_INTERNAL_EMULATION	1	/* instruction hvx cannot emulate */
+#define HVX_INTERNAL_UNHANDLED	2	/* VM exit reason hvx does not handle */
+#define HVX_INTERNAL_DELIVERY	3	/* exit during event delivery */
+
+/* Where port I/O data lives in the run page (offset from its start). */
+#define HVX_RUN_DATA_OFFSET	1024
+#define HVX_RUN_DATA_SIZE	(HVX_PAGE_SIZE - HVX_RUN_DATA_OFFSET)
+
+/**
+ * struct hvx_run - the shared run page of a vCPU (mmap offset 0)
+ * @immediate_exit:	in: non-zero makes HVX_RUN return -EINTR at once
+ * @pad0:		must be zero
+ * @exit_reason:	out: HVX_EXIT_*
+ * @pad1:		reserved
+ * @rip:		out: guest RIP at the exit
+ * @rflags:		out: guest RFLAGS at the exit
+ * @cr8:		out: guest CR8 at the exit (for interrupt controllers)
+ * @reserved:		reserved for interrupt-window and sync-register use
+ * @io:			HVX_EXIT_IO: @direction HVX_IO_IN/OUT, @size 1/2/4
+ *			bytes, @port, @count repetitions (string forms), data
+ *			for all repetitions at @data_offset from the page's
+ *			start.  For IN, userspace fills the data before the
+ *			next HVX_RUN.
+ * @mmio:		HVX_EXIT_MMIO: @phys_addr, @len (1, 2, 4 or 8),
+ *			@is_write, @data (written value, or filled by
+ *			userspace for a read before the next HVX_RUN)
+ * @hypercall:		HVX_EXIT_HYPERCALL: @nr (RAX), @args (RBX, RCX, RDX,
+ *			RSI, RDI, R8); @ret is written into RAX on resume
+ * @msr:		HVX_EXIT_RDMSR/WRMSR: @index, @data (value written, or
+ *			value to return), @error set by userspace: non-zero
+ *			injects #GP instead
+ * @fail_entry:		HVX_EXIT_FAIL_ENTRY: @hardware_exit_reason (basic
+ *			reason with bit 31 set, or VMX instruction error with
+ *			bit 30 set), @qualification, @cpu
+ * @internal:		HVX_EXIT_INTERNAL_ERROR: @suberror, @ndata words in
+ *			@data: exit reason, qualification, guest-physical
+ *			address, then up to 15 instruction bytes
+ * @padding:		sizes the union
+ */
+struct hvx_run {
+	__u8 immediate_exit;
+	__u8 pad0[7];
+
+	__u32 exit_reason;
+	__u32 pad1;
+	__u64 rip;
+	__u64 rflags;
+	__u64 cr8;
+	__u64 reserved[11];
+
+	union {
+		struct {
+			__u8 direction;
+			__u8 size;
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 pad[3];
+		} mmio;
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;
+		} hypercall;
+		struct {
+			__u32 index;
+			__u8 error;
+			__u8 pad[3];
+			__u64 data;
+		} msr;
+		struct {
+			__u64 hardware_exit_reason;
+			__u64 qualification;
+			__u32 cpu;
+			__u32 pad;
+		} fail_entry;
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		__u8 padding[256];
+	};
+};
+
+/* ioctls of /dev/hvx, 0x00-0x0f */
+#define HVX_GET_API_VERSION	_IO(HVXIO, 0x00)
+#define HVX_GET_CAPS		_IOR(HVXIO, 0x01, struct hvx_caps)
+#define HVX_CREATE_VM		_IO(HVXIO, 0x02)	/* arg: 0 */
+
+/* ioctls of a VM fd, 0x10-0x2f */
+#define HVX_SET_MEMORY_REGION	_IOW(HVXIO, 0x10, struct hvx_memory_region)
+#define HVX_CREATE_VCPU		_IO(HVXIO, 0x11)	/* arg: vCPU id */
+#define HVX_VM_SET_OPTION	_IOW(HVXIO, 0x12, struct hvx_option)
+
+/* ioctls of a vCPU fd, 0x40-0x5f */
+#define HVX_RUN			_IO(HVXIO, 0x40)
+#define HVX_GET_REGS		_IOR(HVXIO, 0x41, struct hvx_regs)
+#define HVX_SET_REGS		_IOW(HVXIO, 0x42, struct hvx_regs)
+#define HVX_GET_SREGS		_IOR(HVXIO, 0x43, struct hvx_sregs)
+#define HVX_SET_SREGS		_IOW(HVXIO, 0x44, struct hvx_sregs)
+#define HVX_GET_MSRS		_IOWR(HVXIO, 0x45, struct hvx_msrs)
+#define HVX_SET_MSRS		_IOW(HVXIO, 0x46, struct hvx_msrs)
+#define HVX_GET_CPUID		_IOWR(HVXIO, 0x47, struct hvx_cpuid)
+#define HVX_SET_CPUID		_IOW(HVXIO, 0x48, struct hvx_cpuid)
+
+/* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
+#define HVX_CPUID_SIGNATURE	0x40000000
+#define HVX_CPUID_SIG_EBX	0x68787668	/* "hvxh" */
+#define HVX_CPUID_SIG_ECX	0x76687876	/* "vxhv" */
+#define HVX_CPUID_SIG_EDX	0x00000078	/* "x\0\0\0" */
+
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#define HVX_ABI_ASSERT(cond) static_assert(cond, "hvx ABI")
+#elif defined(__cplusplus)
+#define HVX_ABI_ASSERT(cond) static_assert(cond, "hvx ABI")
+#else
+#define HVX_ABI_ASSERT(cond) _Static_assert(cond, "hvx ABI")
+#endif
+
+HVX_ABI_ASSERT(sizeof(struct hvx_caps) == 128);
+HVX_ABI_ASSERT(sizeof(struct hvx_memory_region) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_option) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_regs) == 144);
+HVX_ABI_ASSERT(sizeof(struct hvx_segment) == 24);
+HVX_ABI_ASSERT(sizeof(struct hvx_dtable) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_sregs) == 8 * 24 + 2 * 16 + 10 * 8);
+HVX_ABI_ASSERT(sizeof(struct hvx_msr_entry) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_msrs) == 8);
+HVX_ABI_ASSERT(sizeof(struct hvx_cpuid_entry) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_cpuid) == 8);
+HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
+HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
+
+#endif /* _UAPI_LINUX_HVX_H */
