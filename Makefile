@@ -4,7 +4,7 @@
 # boot the emulated VT-x test host to check them.  See README.md.
 
 BUILD		?= build
-O		:= $(abspath $(BUILD))
+O		:= $(patsubst %/,%,$(BUILD))
 TESTHOST	:= tools/testhost
 
 # The kernel the test host boots, as tools/testhost/deps.sh resolved it.
@@ -39,7 +39,7 @@ ST_DIR		:= tests/selftests
 ST_LIB_SRC	:= $(wildcard $(ST_DIR)/lib/*.c $(ST_DIR)/lib/*.S)
 ST_HDR		:= $(wildcard $(ST_DIR)/include/*.h)
 ST_PROGS	:= $(patsubst $(ST_DIR)/%.c,$(O)/selftests/%,$(wildcard $(ST_DIR)/*_test.c))
-ST_CFLAGS	:= $(USER_CFLAGS) -I$(ST_DIR)/include -I$(KSELFTEST)
+ST_CFLAGS	:= $(USER_CFLAGS) -I$(ST_DIR)/include -I$(KSELFTEST) -pthread -fno-stack-protector -mno-red-zone -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns
 
 UNIT_PROGS	:= $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*_test.c))
 

@@ -139,6 +139,7 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	 * to the guest later.
 	 */
 	need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
+	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 	       CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MWAIT_EXITING |
 	       CPU_BASED_MONITOR_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	want = CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING;
@@ -151,8 +152,8 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	}
 
 	need = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	want = SECONDARY_EXEC_ENABLE_RDTSCP | SECONDARY_EXEC_XSAVES |
-	       SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_WBINVD_EXITING;
+	/* RDTSCP and XSAVES stay off: TSC_AUX and XSS are not switched. */
+	want = SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_WBINVD_EXITING;
 	if (c->features & HVX_VMX_VPID)
 		want |= SECONDARY_EXEC_ENABLE_VPID;
 	err = hvx_adjust_controls(MSR_IA32_VMX_PROCBASED_CTLS2, need, want,
@@ -162,7 +163,11 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 		return err;
 	}
 
-	need = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_ACK_INTR_ON_EXIT |
+	/*
+	 * Without "acknowledge interrupt on exit" an external interrupt stays
+	 * pending and the host takes it when hvx enables interrupts again.
+	 */
+	need = VM_EXIT_HOST_ADDR_SPACE_SIZE |
 	       VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
 	       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
 	       VM_EXIT_SAVE_DEBUG_CONTROLS;

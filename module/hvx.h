@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hvx.ko internals shared between its files.
+ *
+ * Lifetime and lock tags on fields, after bhyve:
+ *   (c) set at creation, constant afterwards
+ *   (v) owned by the vCPU thread while it holds vcpu->mutex
+ *   [m] guarded by vm->mem_lock
+ *   [l] guarded by vm->lock
  */
 #ifndef HVX_MODULE_HVX_H
 #define HVX_MODULE_HVX_H
 
 #include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/preempt.h>
 #include <linux/hvx.h>
+#include <asm/fpu/api.h>
 
 /* What this build of hvx offers (HVX_FEAT_*). */
-#define HVX_FEATURES		0ULL
+#define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -33,5 +43,100 @@ extern struct hvx_vmx_config hvx_vmx;
 
 int hvx_caps_probe(void);
 void hvx_caps_fill(struct hvx_caps *caps);
+
+/**
+ * struct hvx_memslot - one guest memory region
+ * @gpa:	(c) guest-physical base, page aligned
+ * @npages:	(c) size in pages; 0 marks an unused slot
+ * @uaddr:	(c) userspace address in vm->mm
+ * @flags:	(c) HVX_MEM_*
+ * @pages:	[m] pinned pages, NULL where the guest has not touched yet
+ * @npinned:	[m] number of non-NULL entries in @pages
+ */
+struct hvx_memslot {
+	u64 gpa;
+	u64 npages;
+	u64 uaddr;
+	u32 flags;
+	struct page **pages;
+	u64 npinned;
+};
+
+/**
+ * struct hvx_ept - the EPT address space of one VM
+ * @pml4:	[m] root table (a page)
+ * @eptp:	(c) EPT pointer for the VMCS
+ * @tables:	[m] number of table pages, for accounting
+ */
+struct hvx_ept {
+	u64 *pml4;
+	u64 eptp;
+	unsigned long tables;
+};
+
+struct hvx_vcpu;
+
+/**
+ * struct hvx_vm - one guest (child partition)
+ *
+ * Freed when its file and all its vCPU files are closed: each vCPU holds a
+ * reference on the VM's file.
+ */
+struct hvx_vm {
+	refcount_t users;			/* the VM file and each vCPU */
+	struct mm_struct *mm;			/* (c) creator's, mmgrab'bed */
+	int id;					/* (c) */
+	pid_t pid;				/* (c) creator's tgid */
+
+	struct mutex mem_lock;			/* guards slots and ept */
+	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
+	struct hvx_ept ept;			/* [m] */
+
+	struct mutex lock;			/* guards vcpus and options */
+	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
+	unsigned int nr_vcpus;			/* [l] */
+	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
+
+	unsigned long *msr_bitmap;		/* (c) one page */
+	unsigned long *io_bitmap;		/* (c) two pages, A then B */
+};
+
+/* guest memory: memslot.c, ept.c, guest_mem.c */
+int hvx_mem_init(struct hvx_vm *vm);
+void hvx_mem_destroy(struct hvx_vm *vm);
+int hvx_set_memory_region(struct hvx_vm *vm,
+			  const struct hvx_memory_region *mr);
+
+/* Outcome of hvx_ept_fault(). */
+enum hvx_fault_result {
+	HVX_FAULT_MAPPED,	/* mapping installed: re-enter the guest */
+	HVX_FAULT_MMIO,		/* no slot (or write to read-only): MMIO */
+};
+int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
+/* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
+void hvx_vmx_invept_all(u64 eptp);
+void hvx_ept_flush(struct hvx_vm *vm);
+
+int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len);
+int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len);
+
+/**
+ * struct hvx_paging - the guest state a linear address walk depends on
+ */
+struct hvx_paging {
+	u64 cr0, cr3, cr4, efer;
+};
+
+/* Access bits for hvx_gva_to_gpa(). */
+#define HVX_ACC_WRITE	BIT(0)
+#define HVX_ACC_USER	BIT(1)
+#define HVX_ACC_FETCH	BIT(2)
+
+int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		   u32 access, u64 *gpa, u32 *fault_ec);
+int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		 void *buf, size_t len, u32 access);
+int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		  const void *buf, size_t len);
 
 #endif /* HVX_MODULE_HVX_H */

@@ -8,8 +8,9 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/xcr.h>
 
-#include "hvx.h"
+#include "vcpu.h"
 
 static long hvx_get_caps(void __user *argp)
 {
@@ -31,6 +32,10 @@ static long hvx_dev_ioctl(struct file *filp, unsigned int cmd,
 		return HVX_API_VERSION;
 	case HVX_GET_CAPS:
 		return hvx_get_caps((void __user *)arg);
+	case HVX_CREATE_VM:
+		if (arg)
+			return -EINVAL;
+		return hvx_vm_create();
 	default:
 		return -ENOTTY;
 	}
@@ -57,10 +62,15 @@ static int __init hvx_init(void)
 	err = hvx_caps_probe();
 	if (err)
 		return err;
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		hvx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	hvx_msr_init_host();
+	hvx_vmx_module_init();
 
 	err = misc_register(&hvx_dev);
 	if (err) {
 		pr_err("cannot register /dev/%s: %d\n", HVX_DEVICE_NAME, err);
+		hvx_vmx_module_exit();
 		return err;
 	}
 	pr_info("loaded: VMCS revision %#x, features %#llx\n",
@@ -71,6 +81,7 @@ static int __init hvx_init(void)
 static void __exit hvx_exit(void)
 {
 	misc_deregister(&hvx_dev);
+	hvx_vmx_module_exit();
 	pr_info("unloaded\n");
 }
 

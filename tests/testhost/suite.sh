@@ -1,1 +1,35 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The regression suite, run inside the VT-x test host (Bochs).  First
+# module_test, which loads and unloads hvx.ko itself; then, with hvx.ko
+# loaded, every other selftest binary (each prints its own TAP 13 stream);
+# then the module must unload cleanly.  "hvxtests=a,b" on the kernel
+# command line limits the run to those binaries.
+
+. /hvx/tasks/tap-lib.sh
+
+echo "TAP version 13"
+rc=0
+run_tap_binary /hvx/selftests/module_test /hvx/hvx.ko || rc=1
+
+if ! insmod /hvx/hvx.ko; then
+	tap_result fail "insmod hvx.ko"
+	exit 1
+fi
+
+tests=$(echo "${hvxtests:-}" | tr ',' ' ')
+[ -n "$tests" ] || tests=$(ls /hvx/selftests/ | grep -v '^module_test$')
+for t in $tests; do
+	[ "$t" = module_test ] && continue
+	run_tap_binary "/hvx/selftests/$t" || rc=1
+done
+
+# Everything the tests created must be gone: the module unloads cleanly.
+if rmmod hvx; then
+	tap_result pass "rmmod hvx after the suite"
+else
+	tap_result fail "rmmod hvx after the suite"
+	rc=1
+fi
+exit $rc

@@ -8,7 +8,8 @@
 # bochs: emulates VT-x with EPT (the hvx test host).  qemu: TCG, whose CPU
 #        has no VMX (the "no VT-x" path).
 # The serial console is kept in WORKDIR/serial.log and is also what the
-# runner reads.  Exit status: the task's own status when it ends; 124 when
+# runner reads.  HVX_APPEND adds to the kernel command line (for example
+# hvxtests=a_test,b_test).  Exit status: the task's own status when it ends; 124 when
 # the host did not finish within TIMEOUT seconds; 125 on a host kernel panic.
 
 set -eu
@@ -23,7 +24,7 @@ initrd=$7
 work=$8
 
 kernel=$build/cache/kernel-$kver/boot/vmlinuz-$kver
-append="console=ttyS0,115200 quiet panic=-1 hvxtask=$task"
+append="console=ttyS0,115200 quiet panic=-1 hvxtask=$task ${HVX_APPEND:-}"
 serial=$work/serial.log
 
 rm -rf "$work"

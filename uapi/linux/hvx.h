@@ -269,6 +269,9 @@ struct hvx_cpuid {
 #define HVX_IO_IN		0
 #define HVX_IO_OUT		1
 
+/* HVX_EXIT_FAIL_ENTRY: VMLAUNCH/VMRESUME failed, not the guest state. */
+#define HVX_FAIL_ENTRY_VMFAIL	(1ULL << 32)
+
 /* Suberrors of HVX_EXIT_INTERNAL_ERROR. */
 #define HVX_INTERNAL_EMULATION	1	/* instruction hvx cannot emulate */
 #define HVX_INTERNAL_UNHANDLED	2	/* VM exit reason hvx does not handle */
@@ -301,12 +304,16 @@ struct hvx_cpuid {
  * @msr:		HVX_EXIT_RDMSR/WRMSR: @index, @data (value written, or
  *			value to return), @error set by userspace: non-zero
  *			injects #GP instead
- * @fail_entry:		HVX_EXIT_FAIL_ENTRY: @hardware_exit_reason (basic
- *			reason with bit 31 set, or VMX instruction error with
- *			bit 30 set), @qualification, @cpu
+ * @fail_entry:		HVX_EXIT_FAIL_ENTRY: @hardware_exit_reason (the VM
+ *			exit reason, bit 31 set, for an invalid guest state;
+ *			or HVX_FAIL_ENTRY_VMFAIL | the VM-instruction error
+ *			when VMLAUNCH/VMRESUME itself failed), @qualification,
+ *			@cpu (host CPU)
  * @internal:		HVX_EXIT_INTERNAL_ERROR: @suberror, @ndata words in
- *			@data: exit reason, qualification, guest-physical
- *			address, then up to 15 instruction bytes
+ *			@data: [0] VM exit reason, [1] exit qualification,
+ *			[2] guest-physical address, [3] number of instruction
+ *			bytes fetched (0-15), [4..5] those bytes, first byte
+ *			in the low byte of [4]
  * @padding:		sizes the union
  */
 struct hvx_run {

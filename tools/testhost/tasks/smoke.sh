@@ -1,5 +1,4 @@
 #!/bin/sh
-grep -m1 -i 'vmx flags' /proc/cpuinfo
 insmod /hvx/hvx.ko; echo "insmod rc=$?"
-ls -l /dev/hvx
+/hvx/bin/zz-smoke
 rmmod hvx; echo "rmmod rc=$?"

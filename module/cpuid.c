@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPUID table a guest sees.
+ *
+ * Defaults come from the host with what hvx does not virtualize hidden:
+ * VMX and SMX, the local APIC and x2APIC (no in-kernel APIC yet),
+ * MONITOR/MWAIT, performance monitoring, debug stores, thermal and power
+ * leaves, XSAVES and RDTSCP (their MSRs are not switched), SGX, PT, PKU and
+ * the speculation-control MSRs.  The hypervisor bit is set and leaf
+ * 0x40000000 says "hvxhvxhvx".  Userspace can replace the table with
+ * HVX_SET_CPUID; OSXSAVE and the XSAVE area size always follow the guest's
+ * CR4 and XCR0.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/processor.h>
+
+#include "vcpu.h"
+
+/* CPUID.1 */
+#define C1_ECX_HIDE	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | \
+			 BIT(8) | BIT(14) | BIT(15) | BIT(18) | BIT(21) | \
+			 BIT(24) | BIT(27))
+#define C1_EDX_HIDE	(BIT(7) | BIT(9) | BIT(12) | BIT(14) | BIT(18) | \
+			 BIT(21) | BIT(22) | BIT(29) | BIT(31))
+/* CPUID.7.0 */
+#define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
+#define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
+#define C7_EDX_HIDE	(BIT(10) | BIT(18) | BIT(20) | BIT(26) | BIT(27) | \
+			 BIT(28) | BIT(29) | BIT(31))
+/* CPUID.0xD.1: XSAVES and XFD */
+#define CD1_EAX_HIDE	(BIT(3) | BIT(4))
+/* CPUID.0x80000001: RDTSCP */
+#define CE1_EDX_HIDE	BIT(27)
+
+/* Leaves returned as zeros: power, PMU, topology, SGX, PT, ... */
+static bool leaf_hidden(u32 f)
+{
+	switch (f) {
+	case 5: case 6: case 9: case 0xa: case 0xb: case 0xf: case 0x10:
+	case 0x12: case 0x14: case 0x1b: case 0x1f:
+		return true;
+	}
+	return f > 0x1f && f < 0x80000000;
+}
+
+static struct hvx_cpuid_entry *add(struct hvx_vcpu *vcpu, u32 f, u32 idx,
+				   u32 flags)
+{
+	struct hvx_cpuid_entry *e;
+
+	if (vcpu->cpuid_nent >= HVX_MAX_CPUID_ENTRIES)
+		return NULL;
+	e = &vcpu->cpuid[vcpu->cpuid_nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = f;
+	e->index = idx;
+	e->flags = flags;
+	if (!leaf_hidden(f))
+		cpuid_count(f, idx, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	return e;
+}
+
+/* XCR0 bits a guest may enable: the host's user features, no AMX. */
+static u64 guest_xfeatures(void)
+{
+	return hvx_host_xcr0 & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM |
+				XFEATURE_MASK_AVX512);
+}
+
+static void add_basic(struct hvx_vcpu *vcpu, u32 f)
+{
+	struct hvx_cpuid_entry *e;
+	u32 i, n;
+
+	switch (f) {
+	case 1:
+		e = add(vcpu, f, 0, 0);
+		if (!e)
+			return;
+		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31);
+		e->edx &= ~C1_EDX_HIDE;
+		/* initial APIC id; one logical processor per package */
+		e->ebx = (e->ebx & 0xffff) | (1 << 16) | (vcpu->id << 24);
+		break;
+	case 4:
+		for (i = 0; i < 8; i++) {
+			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+			if (!e || !(e->eax & 0x1f))
+				break;
+			e->eax &= 0x3ff;	/* one core, one thread */
+		}
+		break;
+	case 7:
+		e = add(vcpu, f, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		if (!e)
+			return;
+		n = min(e->eax, 2U);
+		e->ebx &= ~C7_EBX_HIDE;
+		e->ecx &= ~C7_ECX_HIDE;
+		e->edx &= ~C7_EDX_HIDE;
+		for (i = 1; i <= n; i++) {
+			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+			if (e)
+				e->eax = e->ebx = e->ecx = e->edx = 0;
+		}
+		break;
+	case 0xd:
+		e = add(vcpu, f, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		if (!e)
+			return;
+		e->eax = (u32)guest_xfeatures();
+		e->edx = guest_xfeatures() >> 32;
+		e = add(vcpu, f, 1, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		if (!e)
+			return;
+		e->eax &= ~CD1_EAX_HIDE;
+		e->ebx = e->ecx = e->edx = 0;
+		for (i = 2; i < 64; i++)
+			if (guest_xfeatures() & BIT_ULL(i))
+				add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		break;
+	default:
+		add(vcpu, f, 0, 0);
+	}
+}
+
+/**
+ * hvx_cpuid_init_vcpu() - the default CPUID table of a new vCPU
+ * @vcpu: the vCPU
+ */
+void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
+{
+	u32 f, max = min(cpuid_eax(0), 0x1fU);
+	u32 emax = min(cpuid_eax(0x80000000), 0x80000008U);
+	struct hvx_cpuid_entry *e;
+
+	vcpu->cpuid_nent = 0;
+	for (f = 0; f <= max; f++)
+		add_basic(vcpu, f);
+
+	e = add(vcpu, HVX_CPUID_SIGNATURE, 0, 0);
+	if (e) {
+		e->eax = HVX_CPUID_SIGNATURE + 1;
+		e->ebx = HVX_CPUID_SIG_EBX;
+		e->ecx = HVX_CPUID_SIG_ECX;
+		e->edx = HVX_CPUID_SIG_EDX;
+	}
+	add(vcpu, HVX_CPUID_SIGNATURE + 1, 0, 0);
+
+	for (f = 0x80000000; f <= emax; f++) {
+		e = add(vcpu, f, 0, 0);
+		if (!e)
+			break;
+		if (f == 0x80000000)
+			e->eax = emax;
+		if (f == 0x80000001)
+			e->edx &= ~CE1_EDX_HIDE;
+	}
+}
+
+/**
+ * hvx_cpuid_find() - the table entry for a leaf and subleaf
+ * @vcpu: the vCPU
+ * @function: leaf
+ * @index: subleaf, used where the entry says it is significant
+ *
+ * Return: the entry, or NULL.
+ */
+const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
+					     u32 function, u32 index)
+{
+	unsigned int i;
+
+	for (i = 0; i < vcpu->cpuid_nent; i++) {
+		const struct hvx_cpuid_entry *e = &vcpu->cpuid[i];
+
+		if (e->function == function &&
+		    (!(e->flags & HVX_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		     e->index == index))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * A leaf beyond the table: Intel CPUs answer with the highest basic leaf
+ * for an out-of-range basic or extended leaf; the hypervisor range reads
+ * as zeros.
+ */
+static const struct hvx_cpuid_entry *lookup(struct hvx_vcpu *vcpu, u32 f,
+					    u32 idx)
+{
+	const struct hvx_cpuid_entry *e = hvx_cpuid_find(vcpu, f, idx);
+	const struct hvx_cpuid_entry *max;
+
+	if (e || (f >= HVX_CPUID_SIGNATURE && f < 0x80000000))
+		return e;
+	max = hvx_cpuid_find(vcpu, 0, 0);
+	return max ? hvx_cpuid_find(vcpu, max->eax, idx) : NULL;
+}
+
+/* Bytes of the XSAVE area for the guest's XCR0 (CPUID.0xD.0 EBX). */
+static u32 xsave_size(struct hvx_vcpu *vcpu)
+{
+	u32 size = 512 + 64, i, eax, ebx, ecx, edx;
+
+	for (i = 2; i < 64; i++) {
+		if (!(vcpu->xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		size = max(size, eax + ebx);
+	}
+	return size;
+}
+
+/**
+ * hvx_exit_cpuid() - CPUID executed by the guest
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 (resume the guest).
+ */
+int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
+{
+	u32 f = vcpu->regs[HVX_RAX], idx = vcpu->regs[HVX_RCX];
+	const struct hvx_cpuid_entry *e = lookup(vcpu, f, idx);
+	u32 a = 0, b = 0, c = 0, d = 0;
+
+	if (e) {
+		a = e->eax;
+		b = e->ebx;
+		c = e->ecx;
+		d = e->edx;
+	}
+	if (f == 1) {
+		c &= ~BIT(27);
+		if (hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE)
+			c |= BIT(27);
+	} else if (f == 0xd && idx == 0 && e) {
+		b = xsave_size(vcpu);
+	}
+	vcpu->regs[HVX_RAX] = a;
+	vcpu->regs[HVX_RBX] = b;
+	vcpu->regs[HVX_RCX] = c;
+	vcpu->regs[HVX_RDX] = d;
+	hvx_skip_insn(vcpu);
+	return 1;
+}
+
+/**
+ * hvx_get_cpuid() - HVX_GET_CPUID
+ * @vcpu: the vCPU
+ * @uc: userspace's struct hvx_cpuid
+ *
+ * Return: 0; -E2BIG (with nent set to the size needed); -EFAULT.
+ */
+int hvx_get_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
+{
+	struct hvx_cpuid hdr;
+
+	if (copy_from_user(&hdr, uc, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->cpuid_nent) {
+		hdr.nent = vcpu->cpuid_nent;
+		return copy_to_user(uc, &hdr, sizeof(hdr)) ? -EFAULT : -E2BIG;
+	}
+	hdr.nent = vcpu->cpuid_nent;
+	if (copy_to_user(uc->entries, vcpu->cpuid,
+			 hdr.nent * sizeof(vcpu->cpuid[0])) ||
+	    copy_to_user(uc, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * hvx_set_cpuid() - HVX_SET_CPUID: replace the table
+ * @vcpu: the vCPU
+ * @uc: userspace's struct hvx_cpuid
+ *
+ * Return: 0; -E2BIG for more than HVX_MAX_CPUID_ENTRIES; -EINVAL for
+ * unknown flags or non-zero padding; -EFAULT.
+ */
+int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
+{
+	struct hvx_cpuid_entry *tmp;
+	struct hvx_cpuid hdr;
+	unsigned int i;
+	int err = 0;
+
+	if (copy_from_user(&hdr, uc, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.pad)
+		return -EINVAL;
+	if (hdr.nent > HVX_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	tmp = kcalloc(max(hdr.nent, 1U), sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	if (copy_from_user(tmp, uc->entries, hdr.nent * sizeof(*tmp))) {
+		err = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < hdr.nent; i++) {
+		if ((tmp[i].flags & ~HVX_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		    tmp[i].pad) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	memcpy(vcpu->cpuid, tmp, hdr.nent * sizeof(*tmp));
+	vcpu->cpuid_nent = hdr.nent;
+out:
+	kfree(tmp);
+	return err;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control registers, EFER and XCR0 of the guest.
+ *
+ * The guest owns no CR0/CR4 bit (both guest/host masks are all ones):
+ * every write exits and is checked here, reads come from the read
+ * shadows.  The hardware values add what VMX requires (CR0.NE, CR4.VMXE)
+ * and drop CR0.CD/NW, whose caching effects EPT's memory types replace.
+ * Entering long mode (CR0.PG with EFER.LME) sets EFER.LMA and the
+ * "IA-32e mode guest" entry control together, as the SDM requires.
+ */
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/processor-flags.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+u64 hvx_host_xcr0;
+
+#define CR0_VALID	(X86_CR0_PE | X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | \
+			 X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_AM | \
+			 X86_CR0_NW | X86_CR0_CD | X86_CR0_PG)
+#define CR4_GUEST	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | \
+			 X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | \
+			 X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
+			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
+			 X86_CR4_SMEP | X86_CR4_SMAP)
+#define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+/**
+ * hvx_get_cr0() - the guest's view of CR0
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: CR0 as the guest last wrote it.
+ */
+unsigned long hvx_get_cr0(struct hvx_vcpu *vcpu)
+{
+	return hvx_vmread(CR0_READ_SHADOW);
+}
+
+/**
+ * hvx_get_cr4() - the guest's view of CR4
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: CR4 as the guest last wrote it.
+ */
+unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu)
+{
+	return hvx_vmread(CR4_READ_SHADOW);
+}
+
+static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
+{
+	if ((cr0 & ~CR0_VALID) || (cr0 >> 32))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return -EINVAL;
+	if (cr4 & ~(CR4_GUEST & hvx_vmx.cr4_fixed1))
+		return -EINVAL;
+	if (efer & ~EFER_VALID)
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if ((cr4 & X86_CR4_PCIDE) && !(efer & EFER_LMA))
+		return -EINVAL;
+	return 0;
+}
+
+/* PAE paging outside long mode: entry loads PDPTEs from the VMCS. */
+static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
+{
+	u64 pdpte[4];
+	int i;
+
+	if (hvx_read_gpa(vcpu->vm, cr3 & ~0x1fUL & 0xffffffffUL, pdpte,
+			 sizeof(pdpte)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++) {
+		/* present entries with reserved bits set: #GP on MOV */
+		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
+		     GENMASK_ULL(63, boot_cpu_data.x86_phys_bits))))
+			return -EINVAL;
+		hvx_vmwrite(GUEST_PDPTR0 + 2 * i, pdpte[i]);
+	}
+	return 0;
+}
+
+static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
+		    unsigned long cr4, u64 efer)
+{
+	bool lma = (cr0 & X86_CR0_PG) && (efer & EFER_LME);
+	unsigned long must1 = hvx_vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	u32 entry = hvx_vmread32(VM_ENTRY_CONTROLS);
+
+	if (lma && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !lma &&
+	    load_pdptrs(vcpu, hvx_vmread(GUEST_CR3)))
+		return -EINVAL;
+
+	efer = lma ? efer | EFER_LMA : efer & ~EFER_LMA;
+	entry = lma ? entry | VM_ENTRY_IA32E_MODE :
+		      entry & ~VM_ENTRY_IA32E_MODE;
+	hvx_vmwrite(VM_ENTRY_CONTROLS, entry);
+	hvx_vmwrite(GUEST_IA32_EFER, efer);
+	hvx_vmwrite(CR0_READ_SHADOW, cr0);
+	hvx_vmwrite(GUEST_CR0, ((cr0 | must1) & hvx_vmx.cr0_fixed1) &
+		    ~(X86_CR0_CD | X86_CR0_NW));
+	hvx_vmwrite(CR4_READ_SHADOW, cr4);
+	hvx_vmwrite(GUEST_CR4, (cr4 | hvx_vmx.cr4_fixed0) & hvx_vmx.cr4_fixed1);
+	return 0;
+}
+
+/**
+ * hvx_set_cr_all() - set CR0, CR4 and EFER together (HVX_SET_SREGS)
+ * @vcpu: the vCPU, loaded
+ * @cr0: new CR0
+ * @cr4: new CR4
+ * @efer: new EFER; LMA is computed
+ *
+ * Return: 0, or -EINVAL for an invalid combination (nothing changed).
+ */
+int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
+		   unsigned long cr4, u64 efer)
+{
+	efer &= ~EFER_LMA;
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	if (cr_check(cr0, cr4, efer))
+		return -EINVAL;
+	return cr_apply(vcpu, cr0, cr4, efer);
+}
+
+/**
+ * hvx_set_cr0() - a write to CR0, by the guest or by hvx
+ * @vcpu: the vCPU, loaded
+ * @cr0: the value
+ *
+ * Return: 0, or -EINVAL where the processor would raise #GP.
+ */
+int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
+{
+	unsigned long old = hvx_get_cr0(vcpu), cr4 = hvx_get_cr4(vcpu);
+	u64 efer = hvx_vmread(GUEST_IA32_EFER);
+
+	/* Leaving long mode must happen from compatibility mode. */
+	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LMA) &&
+	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
+		return -EINVAL;
+	efer &= ~EFER_LMA;
+	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
+		efer |= EFER_LMA;
+	if (cr_check(cr0, cr4, efer))
+		return -EINVAL;
+	return cr_apply(vcpu, cr0, cr4, efer);
+}
+
+/**
+ * hvx_set_cr4() - a write to CR4
+ * @vcpu: the vCPU, loaded
+ * @cr4: the value
+ *
+ * Return: 0, or -EINVAL where the processor would raise #GP.
+ */
+int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4)
+{
+	u64 efer = hvx_vmread(GUEST_IA32_EFER);
+
+	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	if (cr_check(hvx_get_cr0(vcpu), cr4, efer))
+		return -EINVAL;
+	return cr_apply(vcpu, hvx_get_cr0(vcpu), cr4, efer);
+}
+
+/**
+ * hvx_set_efer() - a write to EFER
+ * @vcpu: the vCPU, loaded
+ * @efer: the value; LMA is kept as the hardware has it
+ *
+ * Return: 0, or -EINVAL where WRMSR would raise #GP (reserved bits, or
+ * LME changed while paging is on).
+ */
+int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer)
+{
+	u64 old = hvx_vmread(GUEST_IA32_EFER);
+	unsigned long cr0 = hvx_get_cr0(vcpu);
+
+	if (efer & ~EFER_VALID)
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && ((efer ^ old) & EFER_LME))
+		return -EINVAL;
+	efer = (efer & ~EFER_LMA) | (old & EFER_LMA);
+	if (cr_check(cr0, hvx_get_cr4(vcpu), efer))
+		return -EINVAL;
+	return cr_apply(vcpu, cr0, hvx_get_cr4(vcpu), efer);
+}
+
+/**
+ * hvx_set_cr3() - a write to CR3
+ * @vcpu: the vCPU, loaded
+ * @cr3: the value
+ *
+ * Return: 0, or -EINVAL for invalid PAE page-directory pointers.
+ */
+int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3)
+{
+	unsigned long cr0 = hvx_get_cr0(vcpu);
+
+	if ((cr0 & X86_CR0_PG) && (hvx_get_cr4(vcpu) & X86_CR4_PAE) &&
+	    !(hvx_vmread(GUEST_IA32_EFER) & EFER_LMA) &&
+	    load_pdptrs(vcpu, cr3))
+		return -EINVAL;
+	hvx_vmwrite(GUEST_CR3, cr3);
+	return 0;
+}
+
+/* Exit qualification of a control-register access (SDM table 28-3). */
+#define CR_QUAL_CR(q)		((q) & 0xf)
+#define CR_QUAL_TYPE(q)		(((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
+#define CR_QUAL_LMSW(q)		(((q) >> 16) & 0xffff)
+#define CR_TYPE_MOV_TO		0
+#define CR_TYPE_MOV_FROM	1
+#define CR_TYPE_CLTS		2
+#define CR_TYPE_LMSW		3
+
+static int cr_write(struct hvx_vcpu *vcpu, unsigned int cr, unsigned long v)
+{
+	switch (cr) {
+	case 0:
+		return hvx_set_cr0(vcpu, v);
+	case 3:
+		return hvx_set_cr3(vcpu, v);
+	case 4:
+		return hvx_set_cr4(vcpu, v);
+	case 8:
+		if (v & ~0xfUL)
+			return -EINVAL;
+		vcpu->cr8 = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * hvx_exit_cr_access() - MOV to/from CR, CLTS, LMSW
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 (resume the guest).
+ */
+int hvx_exit_cr_access(struct hvx_vcpu *vcpu)
+{
+	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
+	unsigned int cr = CR_QUAL_CR(q), gpr = CR_QUAL_GPR(q);
+	unsigned long cr0 = hvx_get_cr0(vcpu), v;
+	int err = 0;
+
+	switch (CR_QUAL_TYPE(q)) {
+	case CR_TYPE_MOV_TO:
+		v = hvx_gpr_read(vcpu, gpr);
+		if (hvx_guest_mode(vcpu) != 8)
+			v = (u32)v;
+		err = cr_write(vcpu, cr, v);
+		break;
+	case CR_TYPE_MOV_FROM:
+		v = cr == 3 ? hvx_vmread(GUEST_CR3) : vcpu->cr8;
+		hvx_gpr_write(vcpu, gpr, v);
+		break;
+	case CR_TYPE_CLTS:
+		err = hvx_set_cr0(vcpu, cr0 & ~X86_CR0_TS);
+		break;
+	case CR_TYPE_LMSW:
+		/* LMSW writes CR0[3:0] but can set, never clear, PE. */
+		v = (cr0 & ~0xeUL) | (CR_QUAL_LMSW(q) & 0xf);
+		err = hvx_set_cr0(vcpu, v);
+		break;
+	}
+	if (err)
+		hvx_inject_gp(vcpu);
+	else
+		hvx_skip_insn(vcpu);
+	return 1;
+}
+
+/* XCR0 values the guest may set: what the host uses and CPUID shows. */
+static u64 guest_xcr0_allowed(struct hvx_vcpu *vcpu)
+{
+	const struct hvx_cpuid_entry *e = hvx_cpuid_find(vcpu, 0xd, 0);
+	u64 shown = e ? e->eax | ((u64)e->edx << 32) : XFEATURE_MASK_FPSSE;
+
+	return (shown & hvx_host_xcr0) | XFEATURE_MASK_FP;
+}
+
+/**
+ * hvx_exit_xsetbv() - XSETBV, checked as the processor would
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 (resume the guest).
+ */
+int hvx_exit_xsetbv(struct hvx_vcpu *vcpu)
+{
+	u64 v = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+
+	if ((u32)vcpu->regs[HVX_RCX] != 0 || hvx_guest_cpl(vcpu) ||
+	    !(v & XFEATURE_MASK_FP) || (v & ~guest_xcr0_allowed(vcpu)) ||
+	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)) ||
+	    ((v & XFEATURE_MASK_AVX512) &&
+	     ((v & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	      !(v & XFEATURE_MASK_YMM)))) {
+		hvx_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->xcr0 = v;
+	hvx_skip_insn(vcpu);
+	return 1;
+}
+
+/**
+ * hvx_load_guest_xcr0() - the guest's XCR0, right before VM entry
+ * @vcpu: the vCPU, interrupts disabled
+ */
+void hvx_load_guest_xcr0(struct hvx_vcpu *vcpu)
+{
+	if ((hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
+	    vcpu->xcr0 != hvx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+}
+
+/**
+ * hvx_load_host_xcr0() - the host's XCR0 back, right after VM exit
+ * @vcpu: the vCPU, interrupts disabled
+ */
+void hvx_load_host_xcr0(struct hvx_vcpu *vcpu)
+{
+	if ((hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
+	    vcpu->xcr0 != hvx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, hvx_host_xcr0);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit dispatch.
+ *
+ * Every handler in hvx_exit_handlers[] follows one contract: return 1 when
+ * the exit is handled and the guest may resume; return 0 after filling
+ * vcpu->run for an exit to userspace; return a negative errno to fail
+ * HVX_RUN.  A reason without a handler is an internal error reported to
+ * userspace, never a silent resume.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/vmx.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/**
+ * hvx_exit_internal() - report an exit hvx cannot handle to userspace
+ * @vcpu: the vCPU, loaded
+ * @suberror: HVX_INTERNAL_*
+ * @gpa: the guest-physical address involved, or 0
+ * @with_insn: fetch the instruction bytes at CS:RIP for the report
+ *
+ * Return: 0 (exit to userspace).
+ */
+int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
+		      bool with_insn)
+{
+	struct hvx_run *run = vcpu->run;
+	u8 insn[16] = {};
+	u64 n = 0;
+
+	run->exit_reason = HVX_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.data[0] = hvx_vmread32(VM_EXIT_REASON);
+	run->internal.data[1] = hvx_vmread(EXIT_QUALIFICATION);
+	run->internal.data[2] = gpa;
+	if (with_insn) {
+		struct hvx_paging pg;
+		u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
+
+		hvx_get_paging(vcpu, &pg);
+		for (n = 15; n; n--)
+			if (!hvx_read_gva(vcpu->vm, &pg, rip, insn, n,
+					  HVX_ACC_FETCH))
+				break;
+	}
+	run->internal.data[3] = n;
+	memcpy(&run->internal.data[4], insn, sizeof(insn));
+	run->internal.ndata = 6;
+	return 0;
+}
+
+static int exit_unhandled(struct hvx_vcpu *vcpu)
+{
+	pr_debug("vCPU %u: unhandled VM exit %u\n", vcpu->id,
+		 hvx_vmread32(VM_EXIT_REASON));
+	return hvx_exit_internal(vcpu, HVX_INTERNAL_UNHANDLED, 0, true);
+}
+
+static int exit_exception_nmi(struct hvx_vcpu *vcpu)
+{
+	u32 info = hvx_vmread32(VM_EXIT_INTR_INFO);
+
+	/* An NMI went to the host's handler right after the exit. */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	return exit_unhandled(vcpu);
+}
+
+static int exit_resume(struct hvx_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int exit_preemption_timer(struct hvx_vcpu *vcpu)
+{
+	/* A time slice ended: the run loop checks signals and rescheduling. */
+	hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, HVX_PREEMPTION_TIMER_SLICE);
+	return 1;
+}
+
+static int exit_triple_fault(struct hvx_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = HVX_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int exit_hlt(struct hvx_vcpu *vcpu)
+{
+	hvx_skip_insn(vcpu);
+	vcpu->run->exit_reason = HVX_EXIT_HLT;
+	return 0;
+}
+
+static int exit_skip(struct hvx_vcpu *vcpu)
+{
+	hvx_skip_insn(vcpu);
+	return 1;
+}
+
+static int exit_ud(struct hvx_vcpu *vcpu)
+{
+	hvx_inject_ud(vcpu);
+	return 1;
+}
+
+/* VMCALL: RAX is the call number, RBX, RCX, RDX, RSI, RDI, R8 the args. */
+static int exit_vmcall(struct hvx_vcpu *vcpu)
+{
+	static const u8 args[] = { HVX_RBX, HVX_RCX, HVX_RDX, HVX_RSI,
+				   HVX_RDI, HVX_R8 };
+	struct hvx_run *run = vcpu->run;
+	int i;
+
+	/* Guest user space may not talk to the VMM: -EPERM, as on KVM. */
+	if (hvx_guest_cpl(vcpu)) {
+		vcpu->regs[HVX_RAX] = -EPERM;
+		hvx_skip_insn(vcpu);
+		return 1;
+	}
+	run->exit_reason = HVX_EXIT_HYPERCALL;
+	run->hypercall.nr = vcpu->regs[HVX_RAX];
+	for (i = 0; i < ARRAY_SIZE(args); i++)
+		run->hypercall.args[i] = vcpu->regs[args[i]];
+	run->hypercall.ret = 0;
+	vcpu->pending = HVX_PENDING_HYPERCALL;
+	vcpu->pending_insn_len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+/* Fixed and writable bits of DR6 and DR7 (SDM "Debug Registers"). */
+#define HVX_DR6_FIXED	0xfffe0ff0UL
+#define HVX_DR6_RW	0x0001e00fUL
+#define HVX_DR7_FIXED	0x00000400UL
+#define HVX_DR7_RSVD	0x0000d800UL
+
+/* MOV to/from DR0-7: kept in hvx, so host breakpoints stay the host's. */
+static int exit_dr_access(struct hvx_vcpu *vcpu)
+{
+	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
+	unsigned int dr = q & 7, gpr = (q >> 8) & 0xf;
+	bool from = q & BIT(4);
+	unsigned long val;
+
+	if (hvx_guest_cpl(vcpu)) {
+		hvx_inject_gp(vcpu);
+		return 1;
+	}
+	if (dr == 4 || dr == 5) {
+		if (hvx_get_cr4(vcpu) & X86_CR4_DE) {
+			hvx_inject_ud(vcpu);
+			return 1;
+		}
+		dr += 2;
+	}
+	if (from) {
+		if (dr < 4)
+			val = vcpu->db[dr];
+		else if (dr == 6)
+			val = vcpu->dr6;
+		else
+			val = hvx_vmread(GUEST_DR7);
+		hvx_gpr_write(vcpu, gpr, val);
+	} else {
+		val = hvx_gpr_read(vcpu, gpr);
+		if (dr >= 6 && (val >> 32)) {
+			hvx_inject_gp(vcpu);
+			return 1;
+		}
+		if (dr < 4)
+			vcpu->db[dr] = val;
+		else if (dr == 6)
+			vcpu->dr6 = (val & HVX_DR6_RW) | HVX_DR6_FIXED;
+		else
+			hvx_vmwrite(GUEST_DR7, (val & ~HVX_DR7_RSVD) |
+				    HVX_DR7_FIXED);
+	}
+	hvx_skip_insn(vcpu);
+	return 1;
+}
+
+static void reinject(u32 vect)
+{
+	u32 type = vect & VECTORING_INFO_TYPE_MASK;
+
+	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD,
+		    vect & (VECTORING_INFO_VALID_MASK | VECTORING_INFO_TYPE_MASK |
+			    VECTORING_INFO_VECTOR_MASK |
+			    VECTORING_INFO_DELIVER_CODE_MASK));
+	if (vect & VECTORING_INFO_DELIVER_CODE_MASK)
+		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			    hvx_vmread32(IDT_VECTORING_ERROR_CODE));
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN,
+			    hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI]	= exit_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_resume,
+	[EXIT_REASON_TRIPLE_FAULT]	= exit_triple_fault,
+	[EXIT_REASON_CPUID]		= hvx_exit_cpuid,
+	[EXIT_REASON_HLT]		= exit_hlt,
+	[EXIT_REASON_INVD]		= exit_skip,
+	[EXIT_REASON_VMCALL]		= exit_vmcall,
+	[EXIT_REASON_VMCLEAR]		= exit_ud,
+	[EXIT_REASON_VMLAUNCH]		= exit_ud,
+	[EXIT_REASON_VMPTRLD]		= exit_ud,
+	[EXIT_REASON_VMPTRST]		= exit_ud,
+	[EXIT_REASON_VMREAD]		= exit_ud,
+	[EXIT_REASON_VMRESUME]		= exit_ud,
+	[EXIT_REASON_VMWRITE]		= exit_ud,
+	[EXIT_REASON_VMOFF]		= exit_ud,
+	[EXIT_REASON_VMON]		= exit_ud,
+	[EXIT_REASON_CR_ACCESS]		= hvx_exit_cr_access,
+	[EXIT_REASON_DR_ACCESS]		= exit_dr_access,
+	[EXIT_REASON_IO_INSTRUCTION]	= hvx_exit_io,
+	[EXIT_REASON_MSR_READ]		= hvx_exit_rdmsr,
+	[EXIT_REASON_MSR_WRITE]		= hvx_exit_wrmsr,
+	[EXIT_REASON_MWAIT_INSTRUCTION]	= exit_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = exit_ud,
+	[EXIT_REASON_EPT_VIOLATION]	= hvx_exit_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]	= hvx_exit_ept_misconfig,
+	[EXIT_REASON_INVEPT]		= exit_ud,
+	[EXIT_REASON_PREEMPTION_TIMER]	= exit_preemption_timer,
+	[EXIT_REASON_INVVPID]		= exit_ud,
+	[EXIT_REASON_WBINVD]		= exit_skip,
+	[EXIT_REASON_XSETBV]		= hvx_exit_xsetbv,
+	[EXIT_REASON_VMFUNC]		= exit_ud,
+};
+
+/**
+ * hvx_handle_exit() - serve one VM exit
+ * @vcpu: the vCPU, loaded, preemptible
+ * @exit_reason: VM_EXIT_REASON
+ *
+ * Return: as the handlers (see the top of this file).
+ */
+int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
+{
+	u16 basic = exit_reason & 0xffff;
+	struct hvx_run *run = vcpu->run;
+	u32 vect;
+
+	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		run->exit_reason = HVX_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_exit_reason = exit_reason;
+		run->fail_entry.qualification = hvx_vmread(EXIT_QUALIFICATION);
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return 0;
+	}
+	/* An exit while delivering an event: deliver it again on entry. */
+	vect = hvx_vmread32(IDT_VECTORING_INFO_FIELD);
+	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
+		reinject(vect);
+
+	if (basic < ARRAY_SIZE(hvx_exit_handlers) && hvx_exit_handlers[basic])
+		return hvx_exit_handlers[basic](vcpu);
+	return exit_unhandled(vcpu);
+}

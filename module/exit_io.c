@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O exits: IN, OUT and the string forms INS/OUTS with REP.
+ *
+ * Every port exits (both I/O bitmaps are all ones) and goes to userspace
+ * through the run page.  A string instruction moves as many elements per
+ * exit as fit in the run page's data area; what is left of a REP count
+ * makes the guest execute the instruction again, which exits again.
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/* Exit qualification of an I/O instruction (SDM table 28-5). */
+#define IO_SIZE(q)	(((q) & 7) + 1)
+#define IO_IN		BIT(3)
+#define IO_STRING	BIT(4)
+#define IO_REP		BIT(5)
+#define IO_PORT(q)	(((q) >> 16) & 0xffff)
+
+/* VM-exit instruction information of INS/OUTS: address size, segment. */
+#define IO_INFO_ASIZE(i)	(((i) >> 7) & 7)
+#define IO_INFO_SEG(i)		(((i) >> 15) & 7)
+
+static u64 asize_mask(unsigned int asize)
+{
+	return asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
+}
+
+/* Replace the low @asize bytes of a register, as string instructions do. */
+static unsigned long reg_update(unsigned long old, u64 val,
+				unsigned int asize)
+{
+	if (asize == 2)
+		return (old & ~0xffffUL) | (val & 0xffff);
+	return val & asize_mask(asize);
+}
+
+static unsigned int string_asize(struct hvx_vcpu *vcpu)
+{
+	static const u8 sizes[] = { 2, 4, 8 };
+	u32 info = hvx_vmread32(VMX_INSTRUCTION_INFO);
+
+	if (hvx_vmx.basic & VMX_BASIC_INOUT && IO_INFO_ASIZE(info) < 3)
+		return sizes[IO_INFO_ASIZE(info)];
+	return hvx_guest_mode(vcpu);
+}
+
+/* Copy @n elements between guest memory and @buf, honouring RFLAGS.DF. */
+static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
+		       unsigned int size, u64 n, bool to_guest)
+{
+	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	struct hvx_paging pg;
+	u64 i;
+
+	hvx_get_paging(vcpu, &pg);
+	if (!down)
+		return to_guest ?
+		       hvx_write_gva(vcpu->vm, &pg, gva, buf, n * size) :
+		       hvx_read_gva(vcpu->vm, &pg, gva, buf, n * size, 0);
+	for (i = 0; i < n; i++) {
+		u64 a = gva - i * size;
+		void *b = buf + i * size;
+		int err = to_guest ?
+			  hvx_write_gva(vcpu->vm, &pg, a, b, size) :
+			  hvx_read_gva(vcpu->vm, &pg, a, b, size, 0);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Advance RSI or RDI and RCX past @n elements; step over the instruction
+ * once the count is done.
+ */
+static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
+			   unsigned int size, u64 n, bool rep,
+			   unsigned int asize, unsigned int insn_len)
+{
+	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 delta = n * size;
+	u64 ptr = vcpu->regs[ptr_reg];
+
+	ptr = down ? ptr - delta : ptr + delta;
+	vcpu->regs[ptr_reg] = reg_update(vcpu->regs[ptr_reg], ptr, asize);
+	if (rep) {
+		u64 left = (vcpu->regs[HVX_RCX] & asize_mask(asize)) - n;
+
+		vcpu->regs[HVX_RCX] = reg_update(vcpu->regs[HVX_RCX], left,
+						 asize);
+		if (left)
+			return;
+	}
+	hvx_skip_insn_len(vcpu, insn_len);
+}
+
+/**
+ * hvx_exit_io() - IN, OUT, INS, OUTS
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 0 (exit to userspace), or 1 when a REP string instruction has
+ * a count of zero.
+ */
+int hvx_exit_io(struct hvx_vcpu *vcpu)
+{
+	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
+	unsigned int size = IO_SIZE(q), len;
+	struct hvx_run *run = vcpu->run;
+	void *data = (void *)run + HVX_RUN_DATA_OFFSET;
+	bool in = q & IO_IN;
+	unsigned int asize;
+	u64 n = 1, gva;
+
+	run->exit_reason = HVX_EXIT_IO;
+	run->io.direction = in ? HVX_IO_IN : HVX_IO_OUT;
+	run->io.size = size;
+	run->io.port = IO_PORT(q);
+	run->io.data_offset = HVX_RUN_DATA_OFFSET;
+	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+
+	if (!(q & IO_STRING)) {
+		run->io.count = 1;
+		if (in) {
+			vcpu->pending = HVX_PENDING_IO_IN;
+			vcpu->pending_insn_len = len;
+			vcpu->pending_size = size;
+			vcpu->pending_count = 0;
+			return 0;
+		}
+		memcpy(data, &vcpu->regs[HVX_RAX], size);
+		hvx_skip_insn_len(vcpu, len);
+		return 0;
+	}
+
+	asize = string_asize(vcpu);
+	if (q & IO_REP) {
+		n = vcpu->regs[HVX_RCX] & asize_mask(asize);
+		if (!n) {
+			hvx_skip_insn_len(vcpu, len);
+			return 1;
+		}
+	}
+	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
+	run->io.count = n;
+	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
+
+	if (in) {
+		vcpu->pending = HVX_PENDING_IO_IN;
+		vcpu->pending_insn_len = len;
+		vcpu->pending_size = size;
+		vcpu->pending_count = n;
+		vcpu->pending_gva = gva;
+		vcpu->pending_op = (q & IO_REP) | (asize << 8);
+		return 0;
+	}
+	if (string_copy(vcpu, gva, data, size, n, false))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
+	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, asize, len);
+	return 0;
+}
+
+/**
+ * hvx_complete_io_in() - finish IN/INS with the data userspace supplied
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 to resume, or 0 after reporting an internal error.
+ */
+int hvx_complete_io_in(struct hvx_vcpu *vcpu)
+{
+	void *data = (void *)vcpu->run + HVX_RUN_DATA_OFFSET;
+	unsigned int size = vcpu->pending_size;
+	unsigned int asize = vcpu->pending_op >> 8;
+	u64 val = 0;
+
+	if (!vcpu->pending_count) {
+		memcpy(&val, data, size);
+		if (size == 4)
+			vcpu->regs[HVX_RAX] = (u32)val;
+		else
+			vcpu->regs[HVX_RAX] = (vcpu->regs[HVX_RAX] &
+					       ~((1UL << (size * 8)) - 1)) | val;
+		hvx_skip_insn_len(vcpu, vcpu->pending_insn_len);
+		return 1;
+	}
+	if (string_copy(vcpu, vcpu->pending_gva, data, size,
+			vcpu->pending_count, true))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
+	string_advance(vcpu, HVX_RDI, size, vcpu->pending_count,
+		       vcpu->pending_op & IO_REP, asize,
+		       vcpu->pending_insn_len);
+	return 1;
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest MSRs.
+ *
+ * The documented set (Documentation/api.rst): EFER, STAR, LSTAR, CSTAR,
+ * SFMASK, KERNEL_GS_BASE, FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP, PAT, TSC
+ * and MISC_ENABLE.  FS/GS base, SYSENTER and PAT live in the VMCS and the
+ * guest reaches them without exits; the rest exit through the MSR bitmap.
+ *
+ * The syscall MSRs and KERNEL_GS_BASE are not switched by VMX.  They are
+ * loaded with the guest's values before the first entry and the host's
+ * come back when the vCPU thread is scheduled out or HVX_RUN returns
+ * (hvx_msrs_load_host()), together with the selectors, GDT and TSS limits
+ * a VM exit leaves wrong for user space.
+ */
+#include <linux/kernel.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/segment.h>
+#include <asm/tlbflush.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+static u64 host_star, host_lstar, host_cstar, host_sfmask;
+
+/**
+ * hvx_msr_init_host() - read the host's syscall MSRs, the same on all CPUs
+ */
+void hvx_msr_init_host(void)
+{
+	rdmsrl(MSR_STAR, host_star);
+	rdmsrl(MSR_LSTAR, host_lstar);
+	rdmsrl(MSR_CSTAR, host_cstar);
+	rdmsrl(MSR_SYSCALL_MASK, host_sfmask);
+}
+
+/**
+ * hvx_msrs_load_guest() - the guest's MSRs, before VM entry
+ * @vcpu: the vCPU, loaded, interrupts disabled
+ */
+void hvx_msrs_load_guest(struct hvx_vcpu *vcpu)
+{
+	u64 fsbase;
+
+	if (vcpu->guest_msrs_loaded)
+		return;
+	savesegment(fs, vcpu->host_fs_sel);
+	savesegment(gs, vcpu->host_gs_sel);
+	asm volatile("sldt %0" : "=r" (vcpu->host_ldt_sel));
+	rdmsrl(MSR_FS_BASE, fsbase);
+	vcpu->host_fs_base = fsbase;
+	hvx_vmwrite(HOST_FS_BASE, fsbase);
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+
+	wrmsrl(MSR_STAR, vcpu->star);
+	wrmsrl(MSR_LSTAR, vcpu->lstar);
+	wrmsrl(MSR_CSTAR, vcpu->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, vcpu->sfmask);
+	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+	vcpu->guest_msrs_loaded = true;
+}
+
+/**
+ * hvx_msrs_load_host() - the host's MSRs and segment state back
+ * @vcpu: the vCPU, preemption disabled
+ */
+void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
+{
+	if (!vcpu->guest_msrs_loaded)
+		return;
+	/* VM exits loaded null selectors; user space may have had others. */
+	if (vcpu->host_ldt_sel)
+		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
+	if (vcpu->host_gs_sel)
+		load_gs_index(vcpu->host_gs_sel);
+	if (vcpu->host_fs_sel) {
+		loadsegment(fs, vcpu->host_fs_sel);
+		wrmsrl(MSR_FS_BASE, vcpu->host_fs_base);
+	}
+	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	wrmsrl(MSR_STAR, host_star);
+	wrmsrl(MSR_LSTAR, host_lstar);
+	wrmsrl(MSR_CSTAR, host_cstar);
+	wrmsrl(MSR_SYSCALL_MASK, host_sfmask);
+	/* VM exits set the GDT limit to 0xffff and the TSS limit to 0x67. */
+	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
+	vcpu->guest_msrs_loaded = false;
+}
+
+/* Write a syscall MSR now if the guest's values are in the CPU. */
+static void sync_loaded(struct hvx_vcpu *vcpu, u32 index, u64 data)
+{
+	preempt_disable();
+	if (vcpu->guest_msrs_loaded)
+		wrmsrl(index, data);
+	preempt_enable();
+}
+
+static bool pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * hvx_msr_get() - read a guest MSR of the documented set
+ * @vcpu: the vCPU, loaded
+ * @index: MSR number
+ * @data: the value
+ *
+ * Return: 0, or -ENOENT for an MSR outside the set.
+ */
+int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_EFER:
+		*data = hvx_vmread(GUEST_IA32_EFER);
+		break;
+	case MSR_STAR:
+		*data = vcpu->star;
+		break;
+	case MSR_LSTAR:
+		*data = vcpu->lstar;
+		break;
+	case MSR_CSTAR:
+		*data = vcpu->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		*data = vcpu->sfmask;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		*data = vcpu->kernel_gs_base;
+		break;
+	case MSR_FS_BASE:
+		*data = hvx_vmread(GUEST_FS_BASE);
+		break;
+	case MSR_GS_BASE:
+		*data = hvx_vmread(GUEST_GS_BASE);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		*data = hvx_vmread32(GUEST_SYSENTER_CS);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = hvx_vmread(GUEST_SYSENTER_ESP);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = hvx_vmread(GUEST_SYSENTER_EIP);
+		break;
+	case MSR_IA32_CR_PAT:
+		*data = hvx_vmread64(GUEST_IA32_PAT);
+		break;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + hvx_vmread64(TSC_OFFSET);
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/**
+ * hvx_msr_set() - write a guest MSR of the documented set
+ * @vcpu: the vCPU, loaded
+ * @index: MSR number
+ * @data: the value
+ * @host: written by userspace (not the guest's WRMSR)
+ *
+ * Return: 0; -ENOENT for an MSR outside the set; -EINVAL for a value the
+ * processor would refuse with #GP.
+ */
+int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if ((s64)(data << 16) >> 16 != data)
+			return -EINVAL;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(data))
+			return -EINVAL;
+		break;
+	}
+
+	switch (index) {
+	case MSR_EFER:
+		return hvx_set_efer(vcpu, data);
+	case MSR_STAR:
+		vcpu->star = data;
+		sync_loaded(vcpu, index, data);
+		break;
+	case MSR_LSTAR:
+		vcpu->lstar = data;
+		sync_loaded(vcpu, index, data);
+		break;
+	case MSR_CSTAR:
+		vcpu->cstar = data;
+		sync_loaded(vcpu, index, data);
+		break;
+	case MSR_SYSCALL_MASK:
+		vcpu->sfmask = (u32)data;
+		sync_loaded(vcpu, index, vcpu->sfmask);
+		break;
+	case MSR_KERNEL_GS_BASE:
+		vcpu->kernel_gs_base = data;
+		sync_loaded(vcpu, index, data);
+		break;
+	case MSR_FS_BASE:
+		hvx_vmwrite(GUEST_FS_BASE, data);
+		break;
+	case MSR_GS_BASE:
+		hvx_vmwrite(GUEST_GS_BASE, data);
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		hvx_vmwrite(GUEST_SYSENTER_CS, (u32)data);
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		hvx_vmwrite(GUEST_SYSENTER_ESP, data);
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		hvx_vmwrite(GUEST_SYSENTER_EIP, data);
+		break;
+	case MSR_IA32_CR_PAT:
+		hvx_vmwrite(GUEST_IA32_PAT, data);
+		break;
+	case MSR_IA32_TSC:
+		hvx_vmwrite(TSC_OFFSET, data - rdtsc());
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		/* Only userspace may change what the guest sees here. */
+		if (!host && data != vcpu->misc_enable)
+			return -EINVAL;
+		vcpu->misc_enable = data;
+		break;
+	default:
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* MSR bitmap layout: read low, read high, write low, write high (1 KiB). */
+static void bitmap_allow(unsigned long *bitmap, u32 msr)
+{
+	unsigned long base = msr >= 0xc0000000 ? 1024 * 8 : 0;
+	u32 bit = msr & 0x1fff;
+
+	__clear_bit(base + bit, bitmap);
+	__clear_bit(base + 2048 * 8 + bit, bitmap);
+}
+
+/**
+ * hvx_msr_bitmap_init() - exits for every MSR but those the VMCS switches
+ * @bitmap: the VM's MSR bitmap page
+ */
+void hvx_msr_bitmap_init(unsigned long *bitmap)
+{
+	memset(bitmap, 0xff, PAGE_SIZE);
+	bitmap_allow(bitmap, MSR_FS_BASE);
+	bitmap_allow(bitmap, MSR_GS_BASE);
+	bitmap_allow(bitmap, MSR_IA32_SYSENTER_CS);
+	bitmap_allow(bitmap, MSR_IA32_SYSENTER_ESP);
+	bitmap_allow(bitmap, MSR_IA32_SYSENTER_EIP);
+	bitmap_allow(bitmap, MSR_IA32_CR_PAT);
+}
+
+static int msr_exit_to_user(struct hvx_vcpu *vcpu, u32 index, u64 data,
+			    bool write)
+{
+	struct hvx_run *run = vcpu->run;
+
+	run->exit_reason = write ? HVX_EXIT_WRMSR : HVX_EXIT_RDMSR;
+	run->msr.index = index;
+	run->msr.error = 0;
+	run->msr.data = data;
+	vcpu->pending = write ? HVX_PENDING_WRMSR : HVX_PENDING_RDMSR;
+	vcpu->pending_insn_len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+/**
+ * hvx_exit_rdmsr() - RDMSR of an intercepted MSR
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 to resume, 0 to exit to userspace (unknown MSR, when the VM
+ * asked for HVX_OPT_UNKNOWN_MSR_EXIT).
+ */
+int hvx_exit_rdmsr(struct hvx_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[HVX_RCX];
+	u64 data;
+
+	if (hvx_msr_get(vcpu, index, &data)) {
+		if (READ_ONCE(vcpu->vm->unknown_msr_exit))
+			return msr_exit_to_user(vcpu, index, 0, false);
+		hvx_inject_gp(vcpu);
+		return 1;
+	}
+	vcpu->regs[HVX_RAX] = (u32)data;
+	vcpu->regs[HVX_RDX] = data >> 32;
+	hvx_skip_insn(vcpu);
+	return 1;
+}
+
+/**
+ * hvx_exit_wrmsr() - WRMSR of an intercepted MSR
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 to resume, 0 to exit to userspace (as for RDMSR).
+ */
+int hvx_exit_wrmsr(struct hvx_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[HVX_RCX];
+	u64 data = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+	int err = hvx_msr_set(vcpu, index, data, false);
+
+	if (err == -ENOENT && READ_ONCE(vcpu->vm->unknown_msr_exit))
+		return msr_exit_to_user(vcpu, index, data, true);
+	if (err)
+		hvx_inject_gp(vcpu);
+	else
+		hvx_skip_insn(vcpu);
+	return 1;
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest register access for exit handlers and the register ioctls, and
+ * event injection.
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+#include <asm/trapnr.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/**
+ * hvx_gpr_read() - read a general-purpose register
+ * @vcpu: the vCPU, loaded
+ * @reg: enum hvx_gpr
+ *
+ * Return: the register (RSP from the VMCS).
+ */
+unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu, unsigned int reg)
+{
+	if (reg == HVX_RSP)
+		return hvx_vmread(GUEST_RSP);
+	return vcpu->regs[reg];
+}
+
+/**
+ * hvx_gpr_write() - write a general-purpose register
+ * @vcpu: the vCPU, loaded
+ * @reg: enum hvx_gpr
+ * @val: the value
+ */
+void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
+		   unsigned long val)
+{
+	if (reg == HVX_RSP)
+		hvx_vmwrite(GUEST_RSP, val);
+	else
+		vcpu->regs[reg] = val;
+}
+
+/**
+ * hvx_skip_insn_len() - step over an emulated instruction
+ * @vcpu: the vCPU, loaded
+ * @len: its length in bytes
+ *
+ * Also ends STI/MOV SS blocking, as completing the instruction would.
+ */
+void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len)
+{
+	u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
+	unsigned long rip = hvx_vmread(GUEST_RIP) + len;
+
+	if (!(hvx_vmread(GUEST_CS_AR_BYTES) & HVX_AR_L))
+		rip = (u32)rip;
+	hvx_vmwrite(GUEST_RIP, rip);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			    intr & ~(GUEST_INTR_STATE_STI |
+				     GUEST_INTR_STATE_MOV_SS));
+}
+
+/**
+ * hvx_skip_insn() - step over the instruction that caused the VM exit
+ * @vcpu: the vCPU, loaded, in its exit handler
+ */
+void hvx_skip_insn(struct hvx_vcpu *vcpu)
+{
+	hvx_skip_insn_len(vcpu, hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/**
+ * hvx_inject_exception() - deliver a hardware exception at the next entry
+ * @vcpu: the vCPU, loaded
+ * @vector: the exception vector
+ * @has_ec: whether the exception pushes an error code
+ * @ec: the error code
+ */
+void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
+			  u32 ec)
+{
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/* Real mode has no error codes (Intel SDM "VM-Entry Control Fields"). */
+	if (has_ec && (hvx_get_cr0(vcpu) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
+	}
+	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/**
+ * hvx_inject_ud() - deliver #UD
+ * @vcpu: the vCPU, loaded
+ */
+void hvx_inject_ud(struct hvx_vcpu *vcpu)
+{
+	hvx_inject_exception(vcpu, X86_TRAP_UD, false, 0);
+}
+
+/**
+ * hvx_inject_gp() - deliver #GP(0)
+ * @vcpu: the vCPU, loaded
+ */
+void hvx_inject_gp(struct hvx_vcpu *vcpu)
+{
+	hvx_inject_exception(vcpu, X86_TRAP_GP, true, 0);
+}
+
+/**
+ * hvx_get_paging() - the state a guest linear-address walk needs
+ * @vcpu: the vCPU, loaded
+ * @pg: filled in
+ */
+void hvx_get_paging(struct hvx_vcpu *vcpu, struct hvx_paging *pg)
+{
+	pg->cr0 = hvx_get_cr0(vcpu);
+	pg->cr3 = hvx_vmread(GUEST_CR3);
+	pg->cr4 = hvx_get_cr4(vcpu);
+	pg->efer = hvx_vmread(GUEST_IA32_EFER);
+}
+
+/**
+ * hvx_guest_mode() - the guest's code size
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 8 in 64-bit mode, 4 for a 32-bit code segment, 2 for 16-bit
+ * (real mode included), as the instruction decoder wants it.
+ */
+unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu)
+{
+	u32 ar = hvx_vmread32(GUEST_CS_AR_BYTES);
+
+	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
+		return 2;
+	if ((hvx_vmread(GUEST_IA32_EFER) & EFER_LMA) && (ar & HVX_AR_L))
+		return 8;
+	return (ar & HVX_AR_DB) ? 4 : 2;
+}
+
+/**
+ * hvx_guest_cpl() - the guest's current privilege level
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: SS.DPL, which is the CPL in protected mode (0 in real mode).
+ */
+unsigned int hvx_guest_cpl(struct hvx_vcpu *vcpu)
+{
+	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
+		return 0;
+	return (hvx_vmread32(GUEST_SS_AR_BYTES) >> HVX_AR_DPL_SHIFT) & 3;
+}
+
+/**
+ * hvx_get_regs() - HVX_GET_REGS
+ * @vcpu: the vCPU, loaded
+ * @r: filled in
+ *
+ * Return: 0
+ */
+int hvx_get_regs(struct hvx_vcpu *vcpu, struct hvx_regs *r)
+{
+	r->rax = vcpu->regs[HVX_RAX];
+	r->rbx = vcpu->regs[HVX_RBX];
+	r->rcx = vcpu->regs[HVX_RCX];
+	r->rdx = vcpu->regs[HVX_RDX];
+	r->rsi = vcpu->regs[HVX_RSI];
+	r->rdi = vcpu->regs[HVX_RDI];
+	r->rsp = hvx_vmread(GUEST_RSP);
+	r->rbp = vcpu->regs[HVX_RBP];
+	r->r8 = vcpu->regs[HVX_R8];
+	r->r9 = vcpu->regs[HVX_R9];
+	r->r10 = vcpu->regs[HVX_R10];
+	r->r11 = vcpu->regs[HVX_R11];
+	r->r12 = vcpu->regs[HVX_R12];
+	r->r13 = vcpu->regs[HVX_R13];
+	r->r14 = vcpu->regs[HVX_R14];
+	r->r15 = vcpu->regs[HVX_R15];
+	r->rip = hvx_vmread(GUEST_RIP);
+	r->rflags = hvx_vmread(GUEST_RFLAGS);
+	return 0;
+}
+
+/**
+ * hvx_set_regs() - HVX_SET_REGS
+ * @vcpu: the vCPU, loaded
+ * @r: the registers
+ *
+ * Return: 0, or -EINVAL for RFLAGS with reserved bits wrong or VM set.
+ */
+int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *r)
+{
+	/* Bits 1 must be set; 3, 5, 15, 22-63 clear; VM86 is not supported. */
+	if (!(r->rflags & X86_EFLAGS_FIXED) ||
+	    (r->rflags & (GENMASK_ULL(63, 22) | BIT(3) | BIT(5) | BIT(15) |
+			  X86_EFLAGS_VM)))
+		return -EINVAL;
+	vcpu->regs[HVX_RAX] = r->rax;
+	vcpu->regs[HVX_RBX] = r->rbx;
+	vcpu->regs[HVX_RCX] = r->rcx;
+	vcpu->regs[HVX_RDX] = r->rdx;
+	vcpu->regs[HVX_RSI] = r->rsi;
+	vcpu->regs[HVX_RDI] = r->rdi;
+	vcpu->regs[HVX_RBP] = r->rbp;
+	vcpu->regs[HVX_R8] = r->r8;
+	vcpu->regs[HVX_R9] = r->r9;
+	vcpu->regs[HVX_R10] = r->r10;
+	vcpu->regs[HVX_R11] = r->r11;
+	vcpu->regs[HVX_R12] = r->r12;
+	vcpu->regs[HVX_R13] = r->r13;
+	vcpu->regs[HVX_R14] = r->r14;
+	vcpu->regs[HVX_R15] = r->r15;
+	hvx_vmwrite(GUEST_RSP, r->rsp);
+	hvx_vmwrite(GUEST_RIP, r->rip);
+	hvx_vmwrite(GUEST_RFLAGS, r->rflags);
+	/* userspace replaced the state an exit was waiting on */
+	vcpu->pending = HVX_PENDING_NONE;
+	return 0;
+}
+
+/* VMCS fields of one segment register, in the order of struct hvx_sregs. */
+struct hvx_seg_fields {
+	u16 sel, base, limit, ar;
+};
+
+#define SEG_FIELDS(s) { GUEST_##s##_SELECTOR, GUEST_##s##_BASE, \
+			GUEST_##s##_LIMIT, GUEST_##s##_AR_BYTES }
+
+static const struct hvx_seg_fields hvx_segs[] = {
+	SEG_FIELDS(CS), SEG_FIELDS(DS), SEG_FIELDS(ES), SEG_FIELDS(FS),
+	SEG_FIELDS(GS), SEG_FIELDS(SS), SEG_FIELDS(TR), SEG_FIELDS(LDTR),
+};
+
+static struct hvx_segment *sregs_seg(struct hvx_sregs *s, int i)
+{
+	struct hvx_segment *segs[] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldt,
+	};
+
+	return segs[i];
+}
+
+/**
+ * hvx_get_sregs() - HVX_GET_SREGS
+ * @vcpu: the vCPU, loaded
+ * @s: filled in
+ *
+ * Return: 0
+ */
+int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
+		struct hvx_segment *seg = sregs_seg(s, i);
+
+		seg->selector = hvx_vmread16(hvx_segs[i].sel);
+		seg->base = hvx_vmread(hvx_segs[i].base);
+		seg->limit = hvx_vmread32(hvx_segs[i].limit);
+		seg->ar = hvx_vmread32(hvx_segs[i].ar);
+	}
+	s->gdt.base = hvx_vmread(GUEST_GDTR_BASE);
+	s->gdt.limit = hvx_vmread32(GUEST_GDTR_LIMIT);
+	s->idt.base = hvx_vmread(GUEST_IDTR_BASE);
+	s->idt.limit = hvx_vmread32(GUEST_IDTR_LIMIT);
+	s->cr0 = hvx_get_cr0(vcpu);
+	s->cr2 = vcpu->cr2;
+	s->cr3 = hvx_vmread(GUEST_CR3);
+	s->cr4 = hvx_get_cr4(vcpu);
+	s->efer = hvx_vmread(GUEST_IA32_EFER);
+	return 0;
+}
+
+/* Access-rights bits the VMCS defines (Intel SDM "Guest Register State"). */
+#define HVX_AR_VALID	(HVX_AR_TYPE_MASK | HVX_AR_S | (3 << HVX_AR_DPL_SHIFT) | \
+			 HVX_AR_P | HVX_AR_AVL | HVX_AR_L | HVX_AR_DB | \
+			 HVX_AR_G | HVX_AR_UNUSABLE)
+
+/**
+ * hvx_set_sregs() - HVX_SET_SREGS
+ * @vcpu: the vCPU, loaded
+ * @s: the registers
+ *
+ * EFER goes first (without LMA, which follows from LME and CR0.PG), then
+ * CR4 and CR0, through the same checks as the guest's own writes.
+ * Segment state the hardware rejects fails the next HVX_RUN with
+ * HVX_EXIT_FAIL_ENTRY, as on a physical CPU it would fault.
+ *
+ * Return: 0, or -EINVAL for invalid control-register or segment values.
+ */
+int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
+{
+	struct hvx_sregs tmp = *s;
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
+		const struct hvx_segment *seg = sregs_seg(&tmp, i);
+
+		if ((seg->ar & ~HVX_AR_VALID) || seg->pad || seg->pad2)
+			return -EINVAL;
+	}
+	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff ||
+	    s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
+	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||
+	    (s->cr8 & ~0xfULL))
+		return -EINVAL;
+
+	/* Mode changes are checked against the new, not the old, state. */
+	hvx_vmwrite(GUEST_IA32_EFER, 0);
+	hvx_set_cr0(vcpu, hvx_get_cr0(vcpu) & ~X86_CR0_PG);
+	err = hvx_set_efer(vcpu, s->efer & ~EFER_LMA);
+	if (!err)
+		err = hvx_set_cr4(vcpu, s->cr4);
+	if (!err)
+		err = hvx_set_cr3(vcpu, s->cr3);
+	if (err)
+		return err;
+
+	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
+		const struct hvx_segment *seg = sregs_seg(&tmp, i);
+
+		hvx_vmwrite(hvx_segs[i].sel, seg->selector);
+		hvx_vmwrite(hvx_segs[i].base, seg->base);
+		hvx_vmwrite(hvx_segs[i].limit, seg->limit);
+		hvx_vmwrite(hvx_segs[i].ar, seg->ar);
+	}
+	hvx_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
+	hvx_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
+	hvx_vmwrite(GUEST_IDTR_BASE, s->idt.base);
+	hvx_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
+	vcpu->cr2 = s->cr2;
+
+	/* CR0 last: setting PG with EFER.LME enters long mode. */
+	return hvx_set_cr0(vcpu, s->cr0);
+}

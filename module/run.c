@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU run loop (HVX_RUN).
+ *
+ * Enter the guest with interrupts disabled after the last look at signals
+ * and need_resched; after the exit an NMI that caused it goes to the host's
+ * handler, interrupts are enabled again (an external interrupt that caused
+ * the exit is taken there, as "acknowledge interrupt on exit" is off), and
+ * the exit is handled with preemption enabled: the preempt notifier moves
+ * the VMCS along if the thread migrates.  The guest's FPU state is loaded
+ * for the whole of HVX_RUN (fpu_swap_kvm_fpstate), so the scheduler saves
+ * and restores it like any task's, and the host's never leaks in.
+ */
+#include <linux/kernel.h>
+#include <linux/sched/signal.h>
+#include <asm/fpu/api.h>
+#include <asm/special_insns.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/**
+ * hvx_vmx_update_host_rsp() - called by vmenter.S with its stack pointer
+ * @vcpu: the vCPU being entered
+ * @rsp: where the VM exit must find the stack
+ *
+ * The stack depth is the same on every entry from the run loop, so the
+ * VMCS is written only the first time (and after an ioctl path changes it).
+ */
+asmlinkage void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
+					unsigned long rsp)
+{
+	if (unlikely(rsp != vcpu->host_rsp)) {
+		vcpu->host_rsp = rsp;
+		hvx_vmwrite(HOST_RSP, rsp);
+	}
+}
+
+/* Finish the exit userspace served, with what it left in the run page. */
+static int complete_userspace_exit(struct hvx_vcpu *vcpu)
+{
+	struct hvx_run *run = vcpu->run;
+	enum hvx_pending p = vcpu->pending;
+	u64 data;
+
+	vcpu->pending = HVX_PENDING_NONE;
+	switch (p) {
+	case HVX_PENDING_NONE:
+	case HVX_PENDING_SKIP:
+		return 1;
+	case HVX_PENDING_IO_IN:
+		return hvx_complete_io_in(vcpu);
+	case HVX_PENDING_MMIO_READ:
+		return hvx_complete_mmio_read(vcpu);
+	case HVX_PENDING_RDMSR:
+		if (run->msr.error) {
+			hvx_inject_gp(vcpu);
+			return 1;
+		}
+		data = run->msr.data;
+		vcpu->regs[HVX_RAX] = (u32)data;
+		vcpu->regs[HVX_RDX] = data >> 32;
+		break;
+	case HVX_PENDING_WRMSR:
+		if (run->msr.error) {
+			hvx_inject_gp(vcpu);
+			return 1;
+		}
+		break;
+	case HVX_PENDING_HYPERCALL:
+		vcpu->regs[HVX_RAX] = run->hypercall.ret;
+		break;
+	}
+	hvx_skip_insn_len(vcpu, vcpu->pending_insn_len);
+	return 1;
+}
+
+/*
+ * One entry into the guest and back.  Returns the VM exit reason, or
+ * ~0U when VMLAUNCH/VMRESUME failed (the instruction error is in
+ * vcpu->run->fail_entry).
+ */
+static u32 enter_guest(struct hvx_vcpu *vcpu)
+{
+	u32 reason;
+	int fail;
+
+	hvx_vmcs_update_host_cr(vcpu);
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	hvx_msrs_load_guest(vcpu);
+	hvx_load_guest_xcr0(vcpu);
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+
+	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
+
+	vcpu->cr2 = native_read_cr2();
+	hvx_load_host_xcr0(vcpu);
+	if (unlikely(fail)) {
+		struct hvx_run *run = vcpu->run;
+
+		run->exit_reason = HVX_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_exit_reason = HVX_FAIL_ENTRY_VMFAIL |
+			hvx_vmread32(VM_INSTRUCTION_ERROR);
+		run->fail_entry.qualification = 0;
+		run->fail_entry.cpu = raw_smp_processor_id();
+		return ~0U;
+	}
+	vcpu->launched = true;
+	reason = hvx_vmread32(VM_EXIT_REASON);
+	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI) &&
+	    (hvx_vmread32(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) ==
+	    INTR_TYPE_NMI_INTR)
+		hvx_vmx_do_nmi_irqoff();
+	return reason;
+}
+
+static int run_loop(struct hvx_vcpu *vcpu)
+{
+	struct hvx_run *run = vcpu->run;
+	u32 reason;
+	int r;
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = HVX_EXIT_INTR;
+			return -EINTR;
+		}
+		cond_resched();
+
+		preempt_disable();
+		local_irq_disable();
+		if (need_resched() || signal_pending(current)) {
+			local_irq_enable();
+			preempt_enable();
+			continue;
+		}
+		reason = enter_guest(vcpu);
+		local_irq_enable();
+		preempt_enable();
+
+		if (reason == ~0U)
+			return 0;
+		r = hvx_handle_exit(vcpu, reason);
+		if (r <= 0)
+			return r;
+	}
+}
+
+/**
+ * hvx_vcpu_run() - HVX_RUN
+ * @vcpu: the vCPU, its mutex held by the calling thread
+ *
+ * Return: 0 with vcpu->run->exit_reason telling why; -EINTR when a signal
+ * is pending or run->immediate_exit is set (exit reason HVX_EXIT_INTR);
+ * another negative errno when guest memory cannot be mapped.
+ */
+int hvx_vcpu_run(struct hvx_vcpu *vcpu)
+{
+	struct hvx_run *run = vcpu->run;
+	int r;
+
+	run->exit_reason = HVX_EXIT_NONE;
+	hvx_vcpu_run_begin(vcpu);
+	r = complete_userspace_exit(vcpu);
+	if (r <= 0)
+		goto out;
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = HVX_EXIT_INTR;
+		r = -EINTR;
+		goto out;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	r = run_loop(vcpu);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+out:
+	run->rip = hvx_vmread(GUEST_RIP);
+	run->rflags = hvx_vmread(GUEST_RFLAGS);
+	run->cr8 = vcpu->cr8;
+	hvx_vcpu_run_end(vcpu);
+	return r;
+}

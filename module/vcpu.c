@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPUs: HVX_CREATE_VCPU and the vCPU file (mmap of the run page, the
+ * register ioctls, HVX_RUN).
+ *
+ * A vCPU's ioctls are serialised by its mutex.  Those that touch the VMCS
+ * load it on the calling CPU and follow the thread if it migrates
+ * (hvx_vcpu_run_begin()), so they may sleep.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vcpu.h"
+
+static void hvx_vcpu_free(struct hvx_vcpu *vcpu)
+{
+	hvx_vcpu_clear(vcpu);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	hvx_vpid_free(vcpu->vpid);
+	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static int hvx_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct hvx_vcpu *vcpu = filp->private_data;
+	struct hvx_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	vm->nr_vcpus--;
+	mutex_unlock(&vm->lock);
+	hvx_vcpu_free(vcpu);
+	hvx_vm_put(vm);
+	return 0;
+}
+
+static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct hvx_vcpu *vcpu = filp->private_data;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+		return -EINVAL;
+	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
+}
+
+static long msrs_ioctl(struct hvx_vcpu *vcpu, struct hvx_msrs __user *um,
+		       bool set)
+{
+	struct hvx_msr_entry e;
+	struct hvx_msrs hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, um, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.pad)
+		return -EINVAL;
+	if (hdr.nmsrs > HVX_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (copy_from_user(&e, &um->entries[i], sizeof(e)))
+			return -EFAULT;
+		if (e.reserved)
+			break;
+		if (set) {
+			if (hvx_msr_set(vcpu, e.index, e.data, true))
+				break;
+		} else {
+			if (hvx_msr_get(vcpu, e.index, &e.data))
+				break;
+			if (copy_to_user(&um->entries[i].data, &e.data,
+					 sizeof(e.data)))
+				return -EFAULT;
+		}
+	}
+	return i;
+}
+
+/* The ioctls that read or write the VMCS. */
+static long vmcs_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
+		       void __user *argp)
+{
+	union {
+		struct hvx_regs regs;
+		struct hvx_sregs sregs;
+	} u;
+	long r = 0;
+
+	switch (cmd) {
+	case HVX_SET_REGS:
+		if (copy_from_user(&u.regs, argp, sizeof(u.regs)))
+			return -EFAULT;
+		break;
+	case HVX_SET_SREGS:
+		if (copy_from_user(&u.sregs, argp, sizeof(u.sregs)))
+			return -EFAULT;
+		break;
+	}
+
+	hvx_vcpu_run_begin(vcpu);
+	switch (cmd) {
+	case HVX_GET_REGS:
+		r = hvx_get_regs(vcpu, &u.regs);
+		break;
+	case HVX_SET_REGS:
+		r = hvx_set_regs(vcpu, &u.regs);
+		break;
+	case HVX_GET_SREGS:
+		r = hvx_get_sregs(vcpu, &u.sregs);
+		break;
+	case HVX_SET_SREGS:
+		r = hvx_set_sregs(vcpu, &u.sregs);
+		break;
+	case HVX_GET_MSRS:
+		r = msrs_ioctl(vcpu, argp, false);
+		break;
+	case HVX_SET_MSRS:
+		r = msrs_ioctl(vcpu, argp, true);
+		break;
+	}
+	hvx_vcpu_run_end(vcpu);
+
+	if (!r && cmd == HVX_GET_REGS &&
+	    copy_to_user(argp, &u.regs, sizeof(u.regs)))
+		return -EFAULT;
+	if (!r && cmd == HVX_GET_SREGS &&
+	    copy_to_user(argp, &u.sregs, sizeof(u.sregs)))
+		return -EFAULT;
+	return r;
+}
+
+static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct hvx_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case HVX_RUN:
+		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+		break;
+	case HVX_GET_REGS:
+	case HVX_SET_REGS:
+	case HVX_GET_SREGS:
+	case HVX_SET_SREGS:
+	case HVX_GET_MSRS:
+	case HVX_SET_MSRS:
+		r = vmcs_ioctl(vcpu, cmd, argp);
+		break;
+	case HVX_GET_CPUID:
+		r = hvx_get_cpuid(vcpu, argp);
+		break;
+	case HVX_SET_CPUID:
+		r = hvx_set_cpuid(vcpu, argp);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static const struct file_operations hvx_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= hvx_vcpu_release,
+	.unlocked_ioctl	= hvx_vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= hvx_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
+{
+	struct hvx_vcpu *vcpu;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	INIT_LIST_HEAD(&vcpu->loaded_link);
+	mutex_init(&vcpu->mutex);
+	vcpu->dr6 = 0xffff0ff0;
+	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->vmcs)
+		goto err_free;
+	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
+		goto err_free;
+	vcpu->vpid = hvx_vpid_alloc();
+	hvx_cpuid_init_vcpu(vcpu);
+	return vcpu;
+
+err_free:
+	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->vmcs);
+	kfree(vcpu);
+	return NULL;
+}
+
+/**
+ * hvx_vcpu_create() - HVX_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id, below HVX_MAX_VCPUS
+ *
+ * Return: the vCPU's file descriptor, or -EINVAL (bad id), -EEXIST (id in
+ * use), -ENOMEM, -EIO (the hardware refused the VMCS).
+ */
+int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
+{
+	struct hvx_vcpu *vcpu;
+	struct file *file;
+	int err, fd;
+
+	if (id >= HVX_MAX_VCPUS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	err = -ENOMEM;
+	vcpu = hvx_vcpu_alloc(vm, id);
+	if (!vcpu)
+		goto out_unlock;
+	err = hvx_vmcs_setup(vcpu);
+	if (err)
+		goto err_free;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		err = fd;
+		goto err_free;
+	}
+	file = anon_inode_getfile("hvx-vcpu", &hvx_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_put_fd;
+	}
+	/* Published before the fd: its release needs the slot filled. */
+	refcount_inc(&vm->users);
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+	fd_install(fd, file);
+	mutex_unlock(&vm->lock);
+	return fd;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_free:
+	hvx_vcpu_free(vcpu);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return err;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vCPU and the VMX core's internal interfaces.
+ *
+ * Tags as in hvx.h: (c) constant after creation, (v) owned by the thread
+ * running the vCPU's ioctl under vcpu->mutex, (p) changed only with
+ * preemption disabled on the CPU the vCPU is loaded on.
+ */
+#ifndef HVX_MODULE_VCPU_H
+#define HVX_MODULE_VCPU_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <asm/fpu/api.h>
+
+#include "hvx.h"
+#include "insn_decode.h"
+
+/* General-purpose registers in the hardware's encoding order. */
+enum hvx_gpr {
+	HVX_RAX, HVX_RCX, HVX_RDX, HVX_RBX, HVX_RSP, HVX_RBP, HVX_RSI, HVX_RDI,
+	HVX_R8, HVX_R9, HVX_R10, HVX_R11, HVX_R12, HVX_R13, HVX_R14, HVX_R15,
+	HVX_NR_GPRS
+};
+
+/*
+ * VMX-preemption timer ticks (TSC >> IA32_VMX_MISC[4:0]) a guest runs before
+ * the run loop looks at signals and rescheduling again, even on a tickless
+ * host CPU.
+ */
+#define HVX_PREEMPTION_TIMER_SLICE	(1U << 20)
+
+/* What a vCPU needs from userspace before it resumes the guest. */
+enum hvx_pending {
+	HVX_PENDING_NONE,
+	HVX_PENDING_IO_IN,	/* IN/INS: data from run->io */
+	HVX_PENDING_MMIO_READ,	/* load: data from run->mmio */
+	HVX_PENDING_RDMSR,	/* value or error from run->msr */
+	HVX_PENDING_WRMSR,	/* error from run->msr */
+	HVX_PENDING_HYPERCALL,	/* return value from run->hypercall */
+	HVX_PENDING_SKIP,	/* OUT, MMIO write: just step over */
+};
+
+/**
+ * struct hvx_vcpu - one virtual CPU
+ */
+struct hvx_vcpu {
+	unsigned long regs[HVX_NR_GPRS];	/* (v) first: vmenter.S */
+	unsigned long host_rsp;			/* (v) HOST_RSP as written */
+
+	struct hvx_vm *vm;			/* (c) */
+	u32 id;					/* (c) */
+	u16 vpid;				/* (c) 0: VPID not used */
+	struct mutex mutex;			/* serialises vCPU ioctls */
+	struct hvx_run *run;			/* (c) shared with userspace */
+	void *vmcs;				/* (c) one page */
+
+	int cpu;				/* (p) VMCS active here; -1 */
+	bool launched;				/* (p) VMLAUNCH done */
+	struct list_head loaded_link;		/* (p) per-CPU loaded list */
+	struct preempt_notifier pn;		/* (v) registered in HVX_RUN */
+	bool in_run;				/* (v) notifier registered */
+
+	/* Host state the VM exit does not restore, saved at load time. */
+	bool guest_msrs_loaded;			/* (p) syscall MSRs are guest's */
+	u64 host_kernel_gs_base;		/* (p) */
+	u16 host_fs_sel, host_gs_sel, host_ldt_sel;	/* (p) */
+	u64 host_fs_base;			/* (p) */
+	unsigned long host_cr3, host_cr4;	/* (p) VMCS host fields */
+
+	/* Guest state outside the VMCS. */
+	u64 cr2;				/* (v) */
+	u64 cr8;				/* (v) TPR, no local APIC yet */
+	unsigned long db[4], dr6;		/* (v) DR7 is in the VMCS */
+	u64 xcr0;				/* (v) */
+	struct fpu_guest fpu;			/* (v) */
+	u64 star, lstar, cstar, sfmask;		/* (v) */
+	u64 kernel_gs_base;			/* (v) */
+	u64 misc_enable;			/* (v) */
+
+	/* The exit being served by userspace. */
+	enum hvx_pending pending;		/* (v) */
+	u8 pending_reg;				/* (v) destination GPR */
+	u8 pending_insn_len;			/* (v) bytes to step over */
+	u32 pending_op;				/* (v) INS: REP, address size */
+	u8 pending_size;			/* (v) I/O access size */
+	u64 pending_count;			/* (v) INS repetitions, or 0 */
+	u64 pending_gva;			/* (v) INS destination */
+	struct hvx_insn mmio_insn;		/* (v) the MMIO load */
+
+	unsigned int cpuid_nent;		/* (v) */
+	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */
+};
+
+static_assert(offsetof(struct hvx_vcpu, regs) == 0);
+
+/* vmx_cpu.c: VMX operation on the host CPUs */
+int hvx_vmx_get(void);
+void hvx_vmx_put(void);
+int hvx_vpid_alloc(void);
+void hvx_vpid_free(int vpid);
+void hvx_vcpu_load(struct hvx_vcpu *vcpu);
+void hvx_vcpu_put(struct hvx_vcpu *vcpu);
+void hvx_vcpu_clear(struct hvx_vcpu *vcpu);
+void hvx_vcpu_run_begin(struct hvx_vcpu *vcpu);
+void hvx_vcpu_run_end(struct hvx_vcpu *vcpu);
+int hvx_vmx_module_init(void);
+void hvx_vmx_module_exit(void);
+
+/* vmcs.c: VMCS contents */
+int hvx_vmcs_setup(struct hvx_vcpu *vcpu);
+void hvx_vmcs_set_host_percpu(struct hvx_vcpu *vcpu);
+void hvx_vmcs_reset_guest(struct hvx_vcpu *vcpu);
+void hvx_vmcs_update_host_cr(struct hvx_vcpu *vcpu);
+
+/* vmenter.S */
+int __hvx_vmx_enter(struct hvx_vcpu *vcpu, unsigned long launched);
+void hvx_vmx_do_nmi_irqoff(void);
+asmlinkage void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
+					unsigned long rsp);
+extern const char __hvx_vmx_exit[];
+
+/* regs.c: register access for exit handlers and ioctls */
+unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu, unsigned int reg);
+void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
+		   unsigned long val);
+void hvx_skip_insn(struct hvx_vcpu *vcpu);
+void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len);
+void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
+			  u32 ec);
+void hvx_inject_ud(struct hvx_vcpu *vcpu);
+void hvx_inject_gp(struct hvx_vcpu *vcpu);
+void hvx_get_paging(struct hvx_vcpu *vcpu, struct hvx_paging *pg);
+unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu);
+unsigned int hvx_guest_cpl(struct hvx_vcpu *vcpu);
+int hvx_get_regs(struct hvx_vcpu *vcpu, struct hvx_regs *regs);
+int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *regs);
+int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *sregs);
+int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *sregs);
+
+/* cr.c: control registers, EFER and XCR0 */
+int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
+		   unsigned long cr4, u64 efer);
+int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0);
+int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4);
+int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer);
+int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3);
+unsigned long hvx_get_cr0(struct hvx_vcpu *vcpu);
+unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu);
+int hvx_exit_cr_access(struct hvx_vcpu *vcpu);
+int hvx_exit_xsetbv(struct hvx_vcpu *vcpu);
+void hvx_load_guest_xcr0(struct hvx_vcpu *vcpu);
+void hvx_load_host_xcr0(struct hvx_vcpu *vcpu);
+extern u64 hvx_host_xcr0;
+
+/* msr.c: guest MSRs */
+int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data);
+int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host);
+void hvx_msr_bitmap_init(unsigned long *bitmap);
+void hvx_msrs_load_guest(struct hvx_vcpu *vcpu);
+void hvx_msrs_load_host(struct hvx_vcpu *vcpu);
+int hvx_exit_rdmsr(struct hvx_vcpu *vcpu);
+int hvx_exit_wrmsr(struct hvx_vcpu *vcpu);
+void hvx_msr_init_host(void);
+
+/* cpuid.c */
+void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu);
+int hvx_get_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc);
+int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc);
+int hvx_exit_cpuid(struct hvx_vcpu *vcpu);
+const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
+					     u32 function, u32 index);
+
+/* exit.c, exit_io.c, exit_mmio.c */
+int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason);
+int hvx_exit_io(struct hvx_vcpu *vcpu);
+int hvx_exit_ept_violation(struct hvx_vcpu *vcpu);
+int hvx_exit_ept_misconfig(struct hvx_vcpu *vcpu);
+int hvx_complete_io_in(struct hvx_vcpu *vcpu);
+int hvx_complete_mmio_read(struct hvx_vcpu *vcpu);
+int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
+		      bool with_insn);
+
+/* run.c */
+int hvx_vcpu_run(struct hvx_vcpu *vcpu);
+
+/* vm.c, vcpu.c */
+int hvx_vm_create(void);
+int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id);
+void hvx_vm_put(struct hvx_vm *vm);
+
+#endif /* HVX_MODULE_VCPU_H */

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMs: HVX_CREATE_VM and the VM file's ioctls.
+ *
+ * A VM lives while its file or any of its vCPU files is open.  It belongs
+ * to the process that created it: its ioctls (and its vCPUs') from another
+ * process fail with -EIO, since guest memory is that process's memory.
+ * VMX is on everywhere while at least one VM exists.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vcpu.h"
+
+static DEFINE_IDA(hvx_vm_ida);
+
+static void hvx_vm_free(struct hvx_vm *vm)
+{
+	hvx_mem_destroy(vm);
+	free_page((unsigned long)vm->msr_bitmap);
+	free_pages((unsigned long)vm->io_bitmap, 1);
+	mmdrop(vm->mm);
+	ida_free(&hvx_vm_ida, vm->id);
+	kfree(vm);
+	hvx_vmx_put();
+}
+
+/**
+ * hvx_vm_put() - drop a reference; the last one frees the VM
+ * @vm: the VM
+ */
+void hvx_vm_put(struct hvx_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		hvx_vm_free(vm);
+}
+
+static int hvx_vm_release(struct inode *inode, struct file *filp)
+{
+	hvx_vm_put(filp->private_data);
+	return 0;
+}
+
+static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
+{
+	struct hvx_option opt;
+
+	if (copy_from_user(&opt, argp, sizeof(opt)))
+		return -EFAULT;
+	if (opt.pad)
+		return -EINVAL;
+	switch (opt.option) {
+	case HVX_OPT_UNKNOWN_MSR_EXIT:
+		if (opt.value > 1)
+			return -EINVAL;
+		WRITE_ONCE(vm->unknown_msr_exit, opt.value);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct hvx_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	struct hvx_memory_region mr;
+
+	if (current->mm != vm->mm)
+		return -EIO;
+	switch (cmd) {
+	case HVX_SET_MEMORY_REGION:
+		if (copy_from_user(&mr, argp, sizeof(mr)))
+			return -EFAULT;
+		return hvx_set_memory_region(vm, &mr);
+	case HVX_CREATE_VCPU:
+		return hvx_vcpu_create(vm, arg);
+	case HVX_VM_SET_OPTION:
+		return hvx_vm_set_option(vm, argp);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations hvx_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= hvx_vm_release,
+	.unlocked_ioctl	= hvx_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * hvx_vm_create() - HVX_CREATE_VM
+ *
+ * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
+ * another hypervisor holds VMX, -ENOMEM.
+ */
+int hvx_vm_create(void)
+{
+	struct hvx_vm *vm;
+	int err, fd;
+
+	err = hvx_vmx_get();
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_vmx;
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	vm->id = ida_alloc(&hvx_vm_ida, GFP_KERNEL);
+	if (vm->id < 0) {
+		err = vm->id;
+		goto err_free_vm;
+	}
+	vm->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	vm->io_bitmap = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
+	if (!vm->msr_bitmap || !vm->io_bitmap)
+		goto err_free_bitmaps;
+	hvx_msr_bitmap_init(vm->msr_bitmap);
+	/* Every port exits: device models live in userspace. */
+	memset(vm->io_bitmap, 0xff, 2 * PAGE_SIZE);
+	err = hvx_mem_init(vm);
+	if (err)
+		goto err_free_bitmaps;
+
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	vm->pid = task_tgid_nr(current);
+
+	fd = anon_inode_getfd("hvx-vm", &hvx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		/* the fd is the only reference: free everything */
+		hvx_vm_free(vm);
+		return fd;
+	}
+	return fd;
+
+err_free_bitmaps:
+	free_page((unsigned long)vm->msr_bitmap);
+	free_pages((unsigned long)vm->io_bitmap, 1);
+	ida_free(&hvx_vm_ida, vm->id);
+err_free_vm:
+	kfree(vm);
+err_vmx:
+	hvx_vmx_put();
+	return err;
+}

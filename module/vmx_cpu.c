@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX operation on the host CPUs, and which VMCS is active where.
+ *
+ * VMXON runs on every online CPU while at least one VM exists, through a
+ * dynamic CPU hotplug state: registering it turns VMX on everywhere (and on
+ * CPUs that come online later), removing it turns VMX off.  A CPU going
+ * offline first VMCLEARs the VMCSs active on it.
+ *
+ * A vCPU's VMCS is active on at most one CPU (Intel SDM "VMCS Life Cycle").
+ * When the vCPU thread is scheduled in on another CPU, the preempt notifier
+ * VMCLEARs it on the old CPU (an IPI) and VMPTRLDs it on the new one, and
+ * the per-CPU host fields of the VMCS are refreshed.  The notifier is
+ * registered only while HVX_RUN runs, so exit handlers may sleep.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+#include <asm/reboot.h>
+#include <asm/tlbflush.h>
+#include <asm/virtext.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/**
+ * struct hvx_cpu - VMX state of one host CPU
+ * @vmxon_region:	the VMXON region, allocated on first use
+ * @vmx_on:		VMXON done on this CPU
+ * @current_vcpu:	whose VMCS is current (VMPTRLD) here
+ * @loaded:		vCPUs whose VMCS is active here; changed and walked
+ *			with interrupts disabled on this CPU only
+ */
+struct hvx_cpu {
+	void *vmxon_region;
+	bool vmx_on;
+	struct hvx_vcpu *current_vcpu;
+	struct list_head loaded;
+};
+
+static DEFINE_PER_CPU(struct hvx_cpu, hvx_cpus);
+
+/* Guards hvx_vmx_users and hvx_cpuhp_state. */
+static DEFINE_MUTEX(hvx_vmx_lock);
+static unsigned int hvx_vmx_users;
+static int hvx_cpuhp_state;
+
+static DEFINE_IDA(hvx_vpid_ida);
+
+void hvx_vmx_insn_failed(const char *insn, unsigned long field)
+{
+	pr_err_ratelimited("%s failed: field %#lx, VM-instruction error %lu\n",
+			   insn, field, hvx_vmread(VM_INSTRUCTION_ERROR));
+}
+
+/* VMCLEAR every VMCS active on this CPU. Interrupts are disabled. */
+static void hvx_clear_loaded_local(void)
+{
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+	struct hvx_vcpu *vcpu, *tmp;
+
+	list_for_each_entry_safe(vcpu, tmp, &c->loaded, loaded_link) {
+		hvx_vmclear(__pa(vcpu->vmcs));
+		list_del_init(&vcpu->loaded_link);
+		/* Order the list removal before another CPU may VMPTRLD. */
+		smp_wmb();
+		WRITE_ONCE(vcpu->cpu, -1);
+		vcpu->launched = false;
+	}
+	c->current_vcpu = NULL;
+}
+
+static void hvx_emergency_disable(void)
+{
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+	struct hvx_vcpu *vcpu;
+
+	if (!c->vmx_on)
+		return;
+	/* Write back VMCS data so a kdump kernel sees consistent memory. */
+	list_for_each_entry(vcpu, &c->loaded, loaded_link)
+		hvx_vmclear(__pa(vcpu->vmcs));
+	__cpu_emergency_vmxoff();
+}
+
+static int hvx_cpu_online(unsigned int cpu)
+{
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+	unsigned long cr0 = read_cr0();
+	int err = 0;
+
+	if (!c->vmxon_region) {
+		c->vmxon_region = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!c->vmxon_region)
+			return -ENOMEM;
+	}
+	*(u32 *)c->vmxon_region = hvx_vmx.revision_id;
+
+	if ((cr0 & hvx_vmx.cr0_fixed0) != hvx_vmx.cr0_fixed0 ||
+	    (cr0 & ~hvx_vmx.cr0_fixed1)) {
+		pr_err("CPU%u: CR0 %#lx does not allow VMX operation\n",
+		       cpu, cr0);
+		return -EIO;
+	}
+
+	local_irq_disable();
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		local_irq_enable();
+		pr_err("CPU%u: VMX is in use by another hypervisor (kvm_intel?)\n",
+		       cpu);
+		return -EBUSY;
+	}
+	cr4_set_bits(X86_CR4_VMXE);
+	if (hvx_vmxon(__pa(c->vmxon_region))) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		local_irq_enable();
+		pr_err("CPU%u: VMXON failed\n", cpu);
+		return -EIO;
+	}
+	/* Mappings cached by whoever used VMX here before are stale. */
+	if (hvx_vmx.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
+		err = hvx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	c->vmx_on = true;
+	local_irq_enable();
+	if (err)
+		pr_warn_once("global INVEPT failed\n");
+	return 0;
+}
+
+static int hvx_cpu_offline(unsigned int cpu)
+{
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+
+	local_irq_disable();
+	if (c->vmx_on) {
+		hvx_clear_loaded_local();
+		hvx_vmxoff();
+		cr4_clear_bits(X86_CR4_VMXE);
+		c->vmx_on = false;
+	}
+	local_irq_enable();
+	return 0;
+}
+
+/**
+ * hvx_vmx_get() - make sure VMX is on, for one more VM
+ *
+ * Return: 0, or a negative errno (-EBUSY when another hypervisor holds VMX
+ * on some CPU).  On failure VMX is off on every CPU again.
+ */
+int hvx_vmx_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&hvx_vmx_lock);
+	if (hvx_vmx_users++)
+		goto out;
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hvx:online",
+				hvx_cpu_online, hvx_cpu_offline);
+	if (ret < 0) {
+		hvx_vmx_users = 0;
+		goto out;
+	}
+	hvx_cpuhp_state = ret;
+	cpu_emergency_register_virt_callback(hvx_emergency_disable);
+	ret = 0;
+out:
+	mutex_unlock(&hvx_vmx_lock);
+	return ret;
+}
+
+/**
+ * hvx_vmx_put() - one VM fewer; the last one turns VMX off everywhere
+ */
+void hvx_vmx_put(void)
+{
+	mutex_lock(&hvx_vmx_lock);
+	if (!WARN_ON(!hvx_vmx_users) && !--hvx_vmx_users) {
+		cpu_emergency_unregister_virt_callback(hvx_emergency_disable);
+		cpuhp_remove_state(hvx_cpuhp_state);
+	}
+	mutex_unlock(&hvx_vmx_lock);
+}
+
+static void hvx_invept_local(void *eptp)
+{
+	if (this_cpu_read(hvx_cpus.vmx_on))
+		hvx_invept(VMX_EPT_EXTENT_CONTEXT, *(u64 *)eptp);
+}
+
+/**
+ * hvx_vmx_invept_all() - drop cached translations of an EPT everywhere
+ * @eptp: the EPT pointer
+ *
+ * Runs INVEPT on every CPU in VMX operation; a CPU running a guest of
+ * this EPT takes the IPI as a VM exit and flushes before it re-enters.
+ */
+void hvx_vmx_invept_all(u64 eptp)
+{
+	on_each_cpu(hvx_invept_local, &eptp, 1);
+}
+
+/**
+ * hvx_vpid_alloc() - a VPID for a new vCPU
+ *
+ * Return: a VPID, or 0 when VPID is not used (or all are taken).
+ */
+int hvx_vpid_alloc(void)
+{
+	int vpid;
+
+	if (!(hvx_vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID))
+		return 0;
+	vpid = ida_alloc_range(&hvx_vpid_ida, 1, 0xffff, GFP_KERNEL);
+	return vpid < 0 ? 0 : vpid;
+}
+
+/**
+ * hvx_vpid_free() - give back a VPID from hvx_vpid_alloc()
+ * @vpid: the VPID, 0 for none
+ */
+void hvx_vpid_free(int vpid)
+{
+	if (vpid)
+		ida_free(&hvx_vpid_ida, vpid);
+}
+
+static void hvx_vcpu_clear_local(void *arg)
+{
+	struct hvx_vcpu *vcpu = arg;
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+
+	/* The vCPU may have been cleared already (CPU offline). */
+	if (vcpu->cpu != raw_smp_processor_id())
+		return;
+	hvx_vmclear(__pa(vcpu->vmcs));
+	if (c->current_vcpu == vcpu)
+		c->current_vcpu = NULL;
+	list_del_init(&vcpu->loaded_link);
+	smp_wmb();
+	WRITE_ONCE(vcpu->cpu, -1);
+	vcpu->launched = false;
+}
+
+/**
+ * hvx_vcpu_clear() - VMCLEAR a vCPU's VMCS wherever it is active
+ * @vcpu: the vCPU; not running
+ */
+void hvx_vcpu_clear(struct hvx_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, hvx_vcpu_clear_local, vcpu, 1);
+}
+
+/**
+ * hvx_vcpu_load() - make the vCPU's VMCS current on this CPU
+ * @vcpu: the vCPU
+ *
+ * Called with preemption disabled.  Moving to a new CPU flushes the
+ * vCPU's cached translations there, which may predate guest page-table
+ * changes made elsewhere.
+ */
+void hvx_vcpu_load(struct hvx_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+	bool moved = vcpu->cpu != cpu;
+
+	unsigned long flags;
+
+	if (moved) {
+		hvx_vcpu_clear(vcpu);
+		smp_rmb();
+		local_irq_save(flags);
+		list_add(&vcpu->loaded_link, &c->loaded);
+		vcpu->cpu = cpu;
+		local_irq_restore(flags);
+	}
+	if (c->current_vcpu != vcpu) {
+		c->current_vcpu = vcpu;
+		if (hvx_vmptrld(__pa(vcpu->vmcs)))
+			pr_err_ratelimited("VMPTRLD failed on CPU%d\n", cpu);
+	}
+	if (moved) {
+		hvx_vmcs_set_host_percpu(vcpu);
+		if (vcpu->vpid)
+			hvx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+		else
+			hvx_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
+	}
+}
+
+/**
+ * hvx_vcpu_put() - give the host its state back when leaving the vCPU
+ * @vcpu: the vCPU
+ *
+ * Called with preemption disabled, on scheduling out and at the end of
+ * HVX_RUN.  The VMCS stays active on this CPU.
+ */
+void hvx_vcpu_put(struct hvx_vcpu *vcpu)
+{
+	hvx_msrs_load_host(vcpu);
+}
+
+static inline struct hvx_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct hvx_vcpu, pn);
+}
+
+static void hvx_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	hvx_vcpu_load(pn_to_vcpu(pn));
+}
+
+static void hvx_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	hvx_vcpu_put(pn_to_vcpu(pn));
+}
+
+static struct preempt_ops hvx_preempt_ops = {
+	.sched_in = hvx_sched_in,
+	.sched_out = hvx_sched_out,
+};
+
+/**
+ * hvx_vcpu_run_begin() - load the vCPU and follow the thread's migrations
+ * @vcpu: the vCPU, whose ioctl the current thread runs
+ */
+void hvx_vcpu_run_begin(struct hvx_vcpu *vcpu)
+{
+	preempt_notifier_init(&vcpu->pn, &hvx_preempt_ops);
+	preempt_disable();
+	hvx_vcpu_load(vcpu);
+	preempt_notifier_register(&vcpu->pn);
+	preempt_enable();
+}
+
+/**
+ * hvx_vcpu_run_end() - stop following the thread, restore host state
+ * @vcpu: the vCPU
+ */
+void hvx_vcpu_run_end(struct hvx_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->pn);
+	hvx_vcpu_put(vcpu);
+	preempt_enable();
+}
+
+/**
+ * hvx_vmx_module_init() - per-CPU state, at module load
+ *
+ * Return: 0
+ */
+int hvx_vmx_module_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(&per_cpu(hvx_cpus, cpu).loaded);
+	preempt_notifier_inc();
+	return 0;
+}
+
+/**
+ * hvx_vmx_module_exit() - free per-CPU state, at module unload
+ *
+ * No VM exists any more, so VMX is off everywhere.
+ */
+void hvx_vmx_module_exit(void)
+{
+	int cpu;
+
+	preempt_notifier_dec();
+	for_each_possible_cpu(cpu) {
+		free_page((unsigned long)per_cpu(hvx_cpus, cpu).vmxon_region);
+		per_cpu(hvx_cpus, cpu).vmxon_region = NULL;
+	}
+	ida_destroy(&hvx_vpid_ida);
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading hvx.ko.
+ *
+ * Runs with the module not loaded; takes the path of hvx.ko as its only
+ * argument.  On a CPU with VMX the module loads, creates /dev/hvx and
+ * unloads, repeatedly.  On a CPU without VMX (the QEMU test host) loading
+ * fails with ENODEV and one "hvx: ..." line in the kernel log, and nothing
+ * is left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+static const char *module_path = "/hvx/hvx.ko";
+
+static int load_module(void)
+{
+	int fd, ret;
+
+	fd = open(module_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, "hvx", O_NONBLOCK) ? -errno : 0;
+}
+
+static int cpu_has_vmx(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "flags", 5) && strstr(line, " vmx")) {
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int module_loaded(void)
+{
+	return access("/sys/module/hvx", F_OK) == 0;
+}
+
+/* Count kernel log lines that start with "hvx: " and contain @what. */
+static int klog_count(const char *what)
+{
+	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save;
+	int n = 0;
+
+	if (len <= 0)
+		return -1;
+	buf = calloc(1, len + 1);
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *msg = strstr(line, "hvx: ");
+
+		if (msg && strstr(msg, what))
+			n++;
+	}
+	free(buf);
+	return n;
+}
+
+TEST(load_unload_cycles)
+{
+	struct stat st;
+	int i;
+
+	if (cpu_has_vmx() != 1)
+		SKIP(return, "CPU has no VMX");
+	ASSERT_FALSE(module_loaded());
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, load_module());
+		ASSERT_TRUE(module_loaded());
+		ASSERT_EQ(0, stat("/dev/hvx", &st));
+		ASSERT_TRUE(S_ISCHR(st.st_mode));
+		ASSERT_EQ(0600, st.st_mode & 07777);
+		ASSERT_EQ(0, st.st_uid);
+		ASSERT_EQ(0, unload_module());
+		ASSERT_FALSE(module_loaded());
+		ASSERT_NE(0, access("/dev/hvx", F_OK));
+	}
+}
+
+TEST(double_load_is_eexist)
+{
+	if (cpu_has_vmx() != 1)
+		SKIP(return, "CPU has no VMX");
+	ASSERT_EQ(0, load_module());
+	EXPECT_EQ(-EEXIST, load_module());
+	ASSERT_EQ(0, unload_module());
+}
+
+TEST(load_logs_vmcs_revision)
+{
+	if (cpu_has_vmx() != 1)
+		SKIP(return, "CPU has no VMX");
+	ASSERT_EQ(0, load_module());
+	EXPECT_LE(1, klog_count("loaded: VMCS revision"));
+	ASSERT_EQ(0, unload_module());
+	EXPECT_LE(1, klog_count("unloaded"));
+}
+
+TEST(no_vmx_refuses_with_enodev)
+{
+	int before;
+
+	if (cpu_has_vmx() != 0)
+		SKIP(return, "CPU has VMX");
+	before = klog_count("CPU does not support VMX");
+	ASSERT_LE(0, before);
+	EXPECT_EQ(-ENODEV, load_module());
+	EXPECT_FALSE(module_loaded());
+	EXPECT_NE(0, access("/dev/hvx", F_OK));
+	/* exactly one clear line per refused load */
+	EXPECT_EQ(before + 1, klog_count("CPU does not support VMX"));
+	/* and again: a refused load leaves nothing behind */
+	EXPECT_EQ(-ENODEV, load_module());
+	EXPECT_EQ(before + 2, klog_count("CPU does not support VMX"));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		module_path = argv[1];
+	return test_harness_run(1, argv);
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP helpers for the in-host task scripts (sourced, busybox sh).
+#
+# Result lines a task prints itself carry the number 0: the summary on the
+# build machine counts "ok"/"not ok" lines, not their numbers.
+
+tap_result() {
+	if [ "$1" = pass ]; then
+		echo "ok 0 $2"
+	else
+		echo "not ok 0 $2"
+	fi
+}
+
+# run_tap_binary PATH [ARGS...]: run a kselftest binary and check that it
+# printed as many results as its plan announced.
+run_tap_binary() {
+	bin=$1
+	shift
+	name=${bin##*/}
+	out=/tmp/$name.tap
+	echo "# hvx-run: $name"
+	"$bin" "$@" >"$out" 2>&1
+	status=$?
+	cat "$out"
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$out" | head -n 1)
+	got=$(grep -c -E '^(not )?ok [0-9]+' "$out")
+	if [ -z "$plan" ]; then
+		tap_result fail "$name: no TAP plan (exit status $status)"
+		return 1
+	fi
+	if [ "$got" -lt "$plan" ]; then
+		tap_result fail "$name: $((plan - got)) of $plan results missing (exit status $status)"
+		return 1
+	fi
+	case $status in
+	0|4) return 0 ;;
+	*) return 1 ;;
+	esac
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: checkpatch.sh BUILD_DIR
+#
+# checkpatch.pl --no-tree -f over every file of module/ and uapi/, one TAP
+# line per file (checkpatch comes from Debian's linux-source, see deps.sh).
+
+build=$1
+src=$(cd "$(dirname "$0")/../.." && pwd)
+cp=$build/cache/linux-source/scripts/checkpatch.pl
+
+cd "$src" || exit 1
+files=$(git ls-files -co --exclude-standard module uapi 2>/dev/null | grep -E '\.(c|h|S)$')
+[ -n "$files" ] || files=$(find module uapi -name '*.[chS]' | sort)
+for f in $files; do
+	out=$(perl "$cp" --no-tree --quiet --show-types -f "$f" 2>&1)
+	if [ -z "$out" ]; then
+		echo "ok 0 checkpatch $f"
+	else
+		echo "$out" | sed 's/^/# /'
+		echo "not ok 0 checkpatch $f"
+	fi
+done

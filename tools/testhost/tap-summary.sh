@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: tap-summary.sh FILE...
+#
+# Counts the TAP results in FILEs: "ok" lines pass (or are skipped when
+# they carry "# SKIP"), "not ok" lines fail ("# TODO" ones too: hvx has no
+# expected failures).  "Bail out!" counts as a failure.  Prints the failed
+# lines, then "N passed, N failed, N skipped" as the last line; exits 1 if
+# anything failed or nothing ran.
+
+awk '
+/^ok [0-9]+/ {
+	if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skip++; else pass++
+	next
+}
+/^not ok [0-9]+/ { fail++; failed[fail] = FILENAME ": " $0; next }
+/^Bail out!/ { fail++; failed[fail] = FILENAME ": " $0; next }
+END {
+	for (i = 1; i <= fail; i++)
+		print "FAILED: " failed[i]
+	printf "%d passed, %d failed, %d skipped\n", pass, fail, skip
+	exit (fail > 0 || pass == 0) ? 1 : 0
+}' "$@"

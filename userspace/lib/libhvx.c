@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libhvx: thin wrappers over the /dev/hvx ioctls, and the pure helpers
+ * (exit reason names, capability printing) that tools and tests share.
+ * Conventions are in <hvx/libhvx.h>: 0 or a count / fd on success, -1
+ * with errno on failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <hvx/libhvx.h>
+
+int hvx_open(void)
+{
+	return open(HVX_DEV_PATH, O_RDWR | O_CLOEXEC);
+}
+
+int hvx_get_api_version(int hvx_fd)
+{
+	return ioctl(hvx_fd, HVX_GET_API_VERSION, 0);
+}
+
+int hvx_get_caps(int hvx_fd, struct hvx_caps *caps)
+{
+	return ioctl(hvx_fd, HVX_GET_CAPS, caps);
+}
+
+int hvx_create_vm(int hvx_fd)
+{
+	return ioctl(hvx_fd, HVX_CREATE_VM, 0);
+}
+
+int hvx_set_memory_region(int vm_fd, uint32_t slot, uint32_t flags,
+			  uint64_t gpa, uint64_t size, void *uaddr)
+{
+	struct hvx_memory_region mr = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.size = size,
+		.userspace_addr = (uintptr_t)uaddr,
+	};
+
+	return ioctl(vm_fd, HVX_SET_MEMORY_REGION, &mr);
+}
+
+int hvx_delete_memory_region(int vm_fd, uint32_t slot)
+{
+	return hvx_set_memory_region(vm_fd, slot, 0, 0, 0, NULL);
+}
+
+int hvx_create_vcpu(int vm_fd, uint32_t id)
+{
+	return ioctl(vm_fd, HVX_CREATE_VCPU, (unsigned long)id);
+}
+
+int hvx_vm_set_option(int vm_fd, uint32_t option, uint64_t value)
+{
+	struct hvx_option opt = { .option = option, .value = value };
+
+	return ioctl(vm_fd, HVX_VM_SET_OPTION, &opt);
+}
+
+struct hvx_run *hvx_map_run(int vcpu_fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vcpu_fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int hvx_unmap_run(struct hvx_run *run, size_t size)
+{
+	return munmap(run, size);
+}
+
+int hvx_run(int vcpu_fd)
+{
+	return ioctl(vcpu_fd, HVX_RUN, 0);
+}
+
+int hvx_get_regs(int vcpu_fd, struct hvx_regs *regs)
+{
+	return ioctl(vcpu_fd, HVX_GET_REGS, regs);
+}
+
+int hvx_set_regs(int vcpu_fd, const struct hvx_regs *regs)
+{
+	return ioctl(vcpu_fd, HVX_SET_REGS, regs);
+}
+
+int hvx_get_sregs(int vcpu_fd, struct hvx_sregs *sregs)
+{
+	return ioctl(vcpu_fd, HVX_GET_SREGS, sregs);
+}
+
+int hvx_set_sregs(int vcpu_fd, const struct hvx_sregs *sregs)
+{
+	return ioctl(vcpu_fd, HVX_SET_SREGS, sregs);
+}
+
+struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
+{
+	struct hvx_msrs *msrs;
+
+	msrs = calloc(1, sizeof(*msrs) + nmsrs * sizeof(msrs->entries[0]));
+	if (msrs)
+		msrs->nmsrs = nmsrs;
+	return msrs;
+}
+
+int hvx_get_msrs(int vcpu_fd, struct hvx_msrs *msrs)
+{
+	return ioctl(vcpu_fd, HVX_GET_MSRS, msrs);
+}
+
+int hvx_set_msrs(int vcpu_fd, const struct hvx_msrs *msrs)
+{
+	return ioctl(vcpu_fd, HVX_SET_MSRS, msrs);
+}
+
+/* One MSR in a list of one, on the stack. */
+struct hvx_msrs_one {
+	struct hvx_msrs hdr;
+	struct hvx_msr_entry entry;
+};
+
+int hvx_get_msr(int vcpu_fd, uint32_t index, uint64_t *data)
+{
+	struct hvx_msrs_one m = {
+		.hdr.nmsrs = 1,
+		.entry.index = index,
+	};
+	int n = hvx_get_msrs(vcpu_fd, &m.hdr);
+
+	if (n < 0)
+		return -1;
+	if (n != 1) {
+		errno = ENOENT;
+		return -1;
+	}
+	*data = m.entry.data;
+	return 0;
+}
+
+int hvx_set_msr(int vcpu_fd, uint32_t index, uint64_t data)
+{
+	struct hvx_msrs_one m = {
+		.hdr.nmsrs = 1,
+		.entry.index = index,
+		.entry.data = data,
+	};
+	int n = hvx_set_msrs(vcpu_fd, &m.hdr);
+
+	if (n < 0)
+		return -1;
+	if (n != 1) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+struct hvx_cpuid *hvx_cpuid_alloc(uint32_t nent)
+{
+	struct hvx_cpuid *cpuid;
+
+	cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+	if (cpuid)
+		cpuid->nent = nent;
+	return cpuid;
+}
+
+int hvx_get_cpuid(int vcpu_fd, struct hvx_cpuid *cpuid)
+{
+	return ioctl(vcpu_fd, HVX_GET_CPUID, cpuid);
+}
+
+int hvx_set_cpuid(int vcpu_fd, const struct hvx_cpuid *cpuid)
+{
+	return ioctl(vcpu_fd, HVX_SET_CPUID, cpuid);
+}
+
+struct hvx_cpuid *hvx_get_cpuid_alloc(int vcpu_fd)
+{
+	struct hvx_cpuid probe = { .nent = 0 };
+	struct hvx_cpuid *cpuid;
+	int err;
+
+	/* An empty table always fails with E2BIG and says what it needs. */
+	if (hvx_get_cpuid(vcpu_fd, &probe) == 0)
+		return hvx_cpuid_alloc(0);
+	if (errno != E2BIG)
+		return NULL;
+	cpuid = hvx_cpuid_alloc(probe.nent);
+	if (!cpuid)
+		return NULL;
+	if (hvx_get_cpuid(vcpu_fd, cpuid) < 0) {
+		err = errno;
+		free(cpuid);
+		errno = err;
+		return NULL;
+	}
+	return cpuid;
+}
+
+struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_cpuid *cpuid,
+				       uint32_t function, uint32_t index)
+{
+	struct hvx_cpuid_entry *e;
+	uint32_t i;
+
+	for (i = 0; i < cpuid->nent; i++) {
+		e = &cpuid->entries[i];
+		if (e->function != function)
+			continue;
+		if ((e->flags & HVX_CPUID_FLAG_SIGNIFICANT_INDEX) &&
+		    e->index != index)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+static const char *const exit_reason_names[] = {
+	[HVX_EXIT_NONE]			= "NONE",
+	[HVX_EXIT_IO]			= "IO",
+	[HVX_EXIT_MMIO]			= "MMIO",
+	[HVX_EXIT_HLT]			= "HLT",
+	[HVX_EXIT_SHUTDOWN]		= "SHUTDOWN",
+	[HVX_EXIT_FAIL_ENTRY]		= "FAIL_ENTRY",
+	[HVX_EXIT_INTERNAL_ERROR]	= "INTERNAL_ERROR",
+	[HVX_EXIT_HYPERCALL]		= "HYPERCALL",
+	[HVX_EXIT_RDMSR]		= "RDMSR",
+	[HVX_EXIT_WRMSR]		= "WRMSR",
+	[HVX_EXIT_INTR]			= "INTR",
+};
+
+const char *hvx_exit_reason_name(uint32_t reason)
+{
+	size_t n = sizeof(exit_reason_names) / sizeof(exit_reason_names[0]);
+
+	if (reason >= n || !exit_reason_names[reason])
+		return "UNKNOWN";
+	return exit_reason_names[reason];
+}
+
+const struct hvx_flag_name hvx_vmx_flag_names[] = {
+	{ HVX_VMX_EPT,			"ept" },
+	{ HVX_VMX_UNRESTRICTED_GUEST,	"unrestricted_guest" },
+	{ HVX_VMX_VPID,			"vpid" },
+	{ HVX_VMX_PREEMPTION_TIMER,	"preemption_timer" },
+	{ HVX_VMX_INVVPID,		"invvpid" },
+	{ HVX_VMX_EPT_X_ONLY,		"ept_x_only" },
+	{ HVX_VMX_EPT_AD,		"ept_ad" },
+	{ HVX_VMX_EPT_1GB,		"ept_1gb" },
+	{ HVX_VMX_EPT_2MB,		"ept_2mb" },
+	{ HVX_VMX_VNMI,			"vnmi" },
+	{ HVX_VMX_POSTED_INTR,		"posted_intr" },
+	{ HVX_VMX_TSC_OFFSET,		"tsc_offset" },
+	{ HVX_VMX_VTPR,			"vtpr" },
+	{ HVX_VMX_MTF,			"mtf" },
+	{ HVX_VMX_VAPIC,		"vapic" },
+	{ HVX_VMX_VAPIC_REG,		"vapic_reg" },
+	{ HVX_VMX_VID,			"vid" },
+	{ HVX_VMX_PLE,			"ple" },
+	{ HVX_VMX_SHADOW_VMCS,		"shadow_vmcs" },
+	{ HVX_VMX_PML,			"pml" },
+	{ HVX_VMX_FLEXPRIORITY,		"flexpriority" },
+	{ HVX_VMX_APICV,		"apicv" },
+	{ HVX_VMX_EPT_MODE_BASED_EXEC,	"ept_mode_based_exec" },
+	{ HVX_VMX_TSC_SCALING,		"tsc_scaling" },
+	{ 0, NULL }
+};
+
+const struct hvx_flag_name hvx_feature_names[] = {
+	{ HVX_FEAT_VM,			"vm" },
+	{ HVX_FEAT_USER_MSR_EXIT,	"user_msr_exit" },
+	{ 0, NULL }
+};
+
+/* Every bit that @table names. */
+static uint64_t named_bits(const struct hvx_flag_name *table)
+{
+	uint64_t bits = 0;
+
+	for (; table->name; table++)
+		bits |= table->bit;
+	return bits;
+}
+
+static void print_u64(FILE *f, const char *name, uint64_t v)
+{
+	fprintf(f, "%-24s0x%016llx\n", name, (unsigned long long)v);
+}
+
+static void print_u32(FILE *f, const char *name, uint32_t v)
+{
+	fprintf(f, "%-24s%u\n", name, v);
+}
+
+void hvx_caps_print(FILE *f, const struct hvx_caps *caps)
+{
+	const struct hvx_flag_name *fl;
+	uint64_t unknown;
+
+	print_u64(f, "vmx_features:", caps->vmx_features);
+	print_u64(f, "hvx_features:", caps->hvx_features);
+	print_u64(f, "vmx_basic:", caps->vmx_basic);
+	print_u64(f, "vmx_misc:", caps->vmx_misc);
+	print_u64(f, "ept_vpid_cap:", caps->ept_vpid_cap);
+	print_u32(f, "max_vcpus:", caps->max_vcpus);
+	print_u32(f, "max_mem_slots:", caps->max_mem_slots);
+	print_u32(f, "run_page_size:", caps->run_page_size);
+	print_u32(f, "preemption_timer_shift:", caps->preemption_timer_shift);
+
+	fprintf(f, "hvx features:\n");
+	for (fl = hvx_feature_names; fl->name; fl++)
+		fprintf(f, "  %-22s%s\n", fl->name,
+			caps->hvx_features & fl->bit ? "yes" : "no");
+	unknown = caps->hvx_features & ~named_bits(hvx_feature_names);
+	if (unknown)
+		print_u64(f, "  unknown bits:", unknown);
+
+	fprintf(f, "vmx flags:\n");
+	for (fl = hvx_vmx_flag_names; fl->name; fl++)
+		fprintf(f, "  %-22s%s\n", fl->name,
+			caps->vmx_features & fl->bit ? "yes" : "no");
+	unknown = caps->vmx_features & ~named_bits(hvx_vmx_flag_names);
+	if (unknown)
+		print_u64(f, "  unknown bits:", unknown);
+}
