@@ -22,7 +22,8 @@ KSELFTEST	:= $(O)/cache/linux-source/tools/testing/selftests
 
 CC		?= cc
 CFLAGS		?= -O2 -g
-WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+		   -Wno-sign-compare
 USER_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iuapi -Iuserspace/include
 # The test host has no shared libraries: link everything it runs statically.
 STATIC		:= -static

@@ -243,6 +243,7 @@ static void hvx_vcpu_clear_local(void *arg)
 	if (c->current_vcpu == vcpu)
 		c->current_vcpu = NULL;
 	list_del_init(&vcpu->loaded_link);
+	/* Pairs with hvx_vcpu_load(): the VMCLEAR is done before cpu = -1. */
 	smp_wmb();
 	WRITE_ONCE(vcpu->cpu, -1);
 	vcpu->launched = false;
@@ -278,6 +279,7 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 
 	if (moved) {
 		hvx_vcpu_clear(vcpu);
+		/* Pairs with the clear: see its VMCLEAR before our VMPTRLD. */
 		smp_rmb();
 		local_irq_save(flags);
 		list_add(&vcpu->loaded_link, &c->loaded);

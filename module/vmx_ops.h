@@ -18,6 +18,17 @@
 
 void hvx_vmx_insn_failed(const char *insn, unsigned long field);
 
+/*
+ * After a VMX instruction labelled 1: jump to the C label "fail" on
+ * VMfailInvalid/VMfailValid (CF or ZF set) or when the instruction faults.
+ */
+#define HVX_FAIL_TAIL				\
+	"jna %l[fail]\n\t"			\
+	"jmp 3f\n"				\
+	"2: jmp %l[fail]\n"			\
+	"3:\n\t"				\
+	_ASM_EXTABLE(1b, 2b)
+
 static __always_inline unsigned long hvx_vmread(unsigned long field)
 {
 	unsigned long value;
@@ -54,8 +65,7 @@ static __always_inline int hvx_vmwrite(unsigned long field,
 				       unsigned long value)
 {
 	asm goto("1: vmwrite %[value], %[field]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 HVX_FAIL_TAIL
 		 : : [field] "r" (field), [value] "rm" (value)
 		 : "cc" : fail);
 	return 0;
@@ -75,26 +85,43 @@ static inline void hvx_vmcs_clear_bits(unsigned long field, u32 mask)
 }
 
 /* VMXON, VMCLEAR, VMPTRLD take the physical address of a region. */
-#define HVX_VMX_PA_INSN(name, insn)					\
-static __always_inline int name(u64 pa)					\
-{									\
-	asm goto("1: " insn " %[pa]\n\t"				\
-		 "jna %l[fail]\n\t"					\
-		 _ASM_EXTABLE(1b, %l[fail])				\
-		 : : [pa] "m" (pa) : "cc", "memory" : fail);		\
-	return 0;							\
-fail:									\
-	return -EIO;							\
+static __always_inline int hvx_vmxon(u64 pa)
+{
+	asm goto("1: vmxon %[pa]\n\t"
+		 HVX_FAIL_TAIL
+		 : : [pa] "m" (pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
 }
 
-HVX_VMX_PA_INSN(hvx_vmxon, "vmxon")
-HVX_VMX_PA_INSN(hvx_vmclear, "vmclear")
-HVX_VMX_PA_INSN(hvx_vmptrld, "vmptrld")
+static __always_inline int hvx_vmclear(u64 pa)
+{
+	asm goto("1: vmclear %[pa]\n\t"
+		 HVX_FAIL_TAIL
+		 : : [pa] "m" (pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
+
+static __always_inline int hvx_vmptrld(u64 pa)
+{
+	asm goto("1: vmptrld %[pa]\n\t"
+		 HVX_FAIL_TAIL
+		 : : [pa] "m" (pa) : "cc", "memory" : fail);
+	return 0;
+fail:
+	return -EIO;
+}
 
 static __always_inline int hvx_vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 "jmp 3f\n"
+		 "2: jmp %l[fail]\n"
+		 "3:\n\t"
+		 _ASM_EXTABLE(1b, 2b)
 		 : : : "cc", "memory" : fail);
 	return 0;
 fail:
@@ -107,8 +134,7 @@ static __always_inline int hvx_invept(unsigned long type, u64 eptp)
 	struct { u64 eptp, gpa; } desc = { eptp, 0 };
 
 	asm goto("1: invept %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 HVX_FAIL_TAIL
 		 : : [desc] "m" (desc), [type] "r" (type)
 		 : "cc", "memory" : fail);
 	return 0;
@@ -121,8 +147,7 @@ static __always_inline int hvx_invvpid(unsigned long type, u16 vpid)
 	struct { u64 vpid, gva; } desc = { vpid, 0 };
 
 	asm goto("1: invvpid %[desc], %[type]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 HVX_FAIL_TAIL
 		 : : [desc] "m" (desc), [type] "r" (type)
 		 : "cc", "memory" : fail);
 	return 0;

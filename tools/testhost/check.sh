@@ -19,7 +19,6 @@ log=$build/check.log
 
 rm -rf "$results"
 mkdir -p "$results"
-exec > >(tee "$log") 2>&1
 
 step() { echo; echo "=== $* ($(date +%T))"; }
 
@@ -28,6 +27,8 @@ finish() {
 	"$th/tap-summary.sh" "$results"/*.tap
 	exit $?
 }
+
+main() {
 
 step "dependencies"
 kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
@@ -88,3 +89,9 @@ run_host qemu qemu 1 180 novmx 40-qemu
 run_host bochs bochs 2 1200 suite 50-bochs
 
 finish
+}
+
+# The whole run goes to the terminal and to BUILD/check.log; the summary
+# is the log's last line.
+main 2>&1 | tee "$log"
+exit "${PIPESTATUS[0]}"
