@@ -36,6 +36,14 @@ LIBHVX_HDR	:= $(wildcard userspace/include/*.h) uapi/linux/hvx.h
 USER_PROGS	:= $(patsubst userspace/%/main.c,$(O)/bin/%,$(wildcard userspace/*/main.c))
 TOOL_PROGS	:= $(patsubst tools/%/main.c,$(O)/bin/%,$(wildcard tools/*/main.c))
 
+# Programs that speak generic netlink: libnl-genl-3, linked statically.
+NL_CFLAGS	:= $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS		:= -lnl-genl-3 -lnl-3 -lpthread -lm
+TOOL_CFLAGS_hvx-stat	:= $(NL_CFLAGS)
+TOOL_LIBS_hvx-stat	:= $(NL_LIBS)
+ST_CFLAGS_stats_test	:= $(NL_CFLAGS)
+ST_LIBS_stats_test	:= $(NL_LIBS)
+
 ST_DIR		:= tests/selftests
 ST_LIB_SRC	:= $(wildcard $(ST_DIR)/lib/*.c $(ST_DIR)/lib/*.S)
 ST_HDR		:= $(wildcard $(ST_DIR)/include/*.h)
@@ -43,6 +51,31 @@ ST_PROGS	:= $(patsubst $(ST_DIR)/%.c,$(O)/selftests/%,$(wildcard $(ST_DIR)/*_tes
 ST_CFLAGS	:= $(USER_CFLAGS) -I$(ST_DIR)/include -I$(KSELFTEST) -pthread -fno-stack-protector -mno-red-zone -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns
 
 UNIT_PROGS	:= $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*_test.c))
+
+# Unit tests of hvx-run and the sources each builds in.
+HVX_RUN_DIR	:= userspace/hvx-run
+UNIT_EXTRA_hvx_run_parse_test	:= $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_loader_test	:= $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
+UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/io.c
+UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c
+UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
+				   $(HVX_RUN_DIR)/debug_exit.c $(HVX_RUN_DIR)/dump.c
+
+# Guest images for hvx-run's tests (tests/guests/*.S), assembled with as
+# and linked with ld: flat real-mode binaries for load address 0x1000 and
+# ELF32/ELF64 executables linked at 1 MiB.
+GUEST_DIR	:= tests/guests
+GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
+GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn
+GUEST_ELF64	:= lm64
+GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
+		   $(GUEST_ELF32:%=$(O)/images/%.elf) \
+		   $(GUEST_ELF64:%=$(O)/images/%.elf)
+AS		?= as
+LD		?= ld
+OBJCOPY		?= objcopy
+GUEST_LDFLAGS	:= -N -e _start --build-id=none \
+		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
 .PHONY: all module userspace tools tests check run bench install clean deps \
 	unit-tests checkpatch testhost-check
@@ -59,16 +92,21 @@ module:
 
 userspace: $(USER_PROGS)
 tools: $(TOOL_PROGS)
-tests: $(ST_PROGS) $(UNIT_PROGS)
+tests: $(ST_PROGS) $(UNIT_PROGS) $(GUEST_IMAGES)
 
-$(O)/bin/%: userspace/%/main.c $(wildcard userspace/%/*.c) $(LIBHVX_SRC) $(LIBHVX_HDR)
+# Secondary expansion: $$* is the program's name once the pattern matched,
+# so every .c file of its folder is built in (and the headers are depended
+# on).
+.SECONDEXPANSION:
+$(O)/bin/%: userspace/%/main.c $$(wildcard userspace/$$*/*.[ch]) $(LIBHVX_SRC) $(LIBHVX_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -Iuserspace/$* -o $@ \
 		$(filter %.c,$^)
 
-$(O)/bin/%: tools/%/main.c $(wildcard tools/%/*.c) $(LIBHVX_SRC) $(LIBHVX_HDR)
+$(O)/bin/%: tools/%/main.c $$(wildcard tools/$$*/*.[ch]) $(LIBHVX_SRC) $(LIBHVX_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(STATIC) -Itools/$* -o $@ $(filter %.c,$^)
+	$(CC) $(USER_CFLAGS) $(TOOL_CFLAGS_$*) $(STATIC) -Itools/$* -o $@ \
+		$(filter %.c,$^) $(TOOL_LIBS_$*)
 
 $(KSELFTEST)/kselftest_harness.h:
 	@$(TESTHOST)/deps.sh $(O) >/dev/null
@@ -78,14 +116,39 @@ $(KSELFTEST)/kselftest_harness.h:
 $(O)/selftests/%: $(ST_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
 		  $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ST_CFLAGS) $(STATIC) -no-pie -o $@ $< $(ST_LIB_SRC) $(LIBHVX_SRC)
+	$(CC) $(ST_CFLAGS) $(ST_CFLAGS_$*) $(STATIC) -no-pie -o $@ $< \
+		$(ST_LIB_SRC) $(LIBHVX_SRC) $(ST_LIBS_$*)
 
 # Host-side unit tests of userspace code: ordinary, dynamically linked.
 $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.h) \
-	     $(KSELFTEST)/kselftest_harness.h
+	     $(KSELFTEST)/kselftest_harness.h $$(UNIT_EXTRA_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(KSELFTEST) -Itests/unit -o $@ $< $(LIBHVX_SRC) \
 		$(UNIT_EXTRA_$*)
+
+$(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_test.c)))): \
+	$(HVX_RUN_DIR)/hvx-run.h
+
+$(O)/guests/%.o32: $(GUEST_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(AS) --32 -o $@ $<
+
+$(O)/guests/%.o64: $(GUEST_DIR)/%.S
+	@mkdir -p $(dir $@)
+	$(AS) --64 -o $@ $<
+
+$(O)/images/%.bin: $(O)/guests/%.o32
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 $(GUEST_LDFLAGS) -Ttext=0x1000 -o $(O)/guests/$*.flat $<
+	$(OBJCOPY) -O binary $(O)/guests/$*.flat $@
+
+$(GUEST_ELF32:%=$(O)/images/%.elf): $(O)/images/%.elf: $(O)/guests/%.o32
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 $(GUEST_LDFLAGS) -Ttext=0x100000 -o $@ $<
+
+$(GUEST_ELF64:%=$(O)/images/%.elf): $(O)/images/%.elf: $(O)/guests/%.o64
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_x86_64 $(GUEST_LDFLAGS) -Ttext=0x100000 -o $@ $<
 
 # make check: install what is missing, build everything against the test
 # host's kernel, run the host-side tests, then boot the test hosts.
@@ -116,4 +179,5 @@ install: module userspace tools
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
-	rm -rf $(O)/bin $(O)/selftests $(O)/unit $(O)/testhost $(O)/check.log
+	rm -rf $(O)/bin $(O)/selftests $(O)/unit $(O)/testhost $(O)/check.log \
+		$(O)/images $(O)/guests

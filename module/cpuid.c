@@ -275,13 +275,28 @@ int hvx_get_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 	return 0;
 }
 
+/* Would entry @i be shadowed by an earlier one for the same input? */
+static bool cpuid_dup(const struct hvx_cpuid_entry *e, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (e[j].function == e[i].function &&
+		    (!(e[j].flags & HVX_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		     !(e[i].flags & HVX_CPUID_FLAG_SIGNIFICANT_INDEX) ||
+		     e[j].index == e[i].index))
+			return true;
+	return false;
+}
+
 /**
  * hvx_set_cpuid() - HVX_SET_CPUID: replace the table
  * @vcpu: the vCPU
  * @uc: userspace's struct hvx_cpuid
  *
  * Return: 0; -E2BIG for more than HVX_MAX_CPUID_ENTRIES; -EINVAL for
- * unknown flags or non-zero padding; -EFAULT.
+ * unknown flags, non-zero padding or two entries for the same leaf and
+ * subleaf; -EFAULT.
  */
 int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 {
@@ -305,7 +320,7 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 	}
 	for (i = 0; i < hdr.nent; i++) {
 		if ((tmp[i].flags & ~HVX_CPUID_FLAG_SIGNIFICANT_INDEX) ||
-		    tmp[i].pad) {
+		    tmp[i].pad || cpuid_dup(tmp, i)) {
 			err = -EINVAL;
 			goto out;
 		}

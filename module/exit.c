@@ -30,23 +30,16 @@ int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 {
 	struct hvx_run *run = vcpu->run;
 	u8 insn[16] = {};
-	u64 n = 0;
+	unsigned int n = 0;
 
+	hvx_stats_event(vcpu, HVX_EVENT_INTERNAL_ERROR, suberror);
 	run->exit_reason = HVX_EXIT_INTERNAL_ERROR;
 	run->internal.suberror = suberror;
 	run->internal.data[0] = hvx_vmread32(VM_EXIT_REASON);
 	run->internal.data[1] = hvx_vmread(EXIT_QUALIFICATION);
 	run->internal.data[2] = gpa;
-	if (with_insn) {
-		struct hvx_paging pg;
-		u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
-
-		hvx_get_paging(vcpu, &pg);
-		for (n = 15; n; n--)
-			if (!hvx_read_gva(vcpu->vm, &pg, rip, insn, n,
-					  HVX_ACC_FETCH))
-				break;
-	}
+	if (with_insn)
+		hvx_fetch_insn(vcpu, insn, &n);
 	run->internal.data[3] = n;
 	memcpy(&run->internal.data[4], insn, sizeof(insn));
 	run->internal.ndata = 6;
@@ -84,6 +77,7 @@ static int exit_preemption_timer(struct hvx_vcpu *vcpu)
 
 static int exit_triple_fault(struct hvx_vcpu *vcpu)
 {
+	hvx_stats_event(vcpu, HVX_EVENT_VCPU_SHUTDOWN, 0);
 	vcpu->run->exit_reason = HVX_EXIT_SHUTDOWN;
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "vcpu.h"
 #include "vmx_ops.h"
+#include "trace.h"
 
 /* Exit qualification of an I/O instruction (SDM table 28-5). */
 #define IO_SIZE(q)	(((q) & 7) + 1)
@@ -125,6 +126,7 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 
 	if (!(q & IO_STRING)) {
 		run->io.count = 1;
+		trace_hvx_io(vcpu, run->io.port, size, run->io.direction, 1);
 		if (in) {
 			vcpu->pending = HVX_PENDING_IO_IN;
 			vcpu->pending_insn_len = len;
@@ -147,6 +149,7 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
 	run->io.count = n;
+	trace_hvx_io(vcpu, run->io.port, size, run->io.direction, n);
 	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
 
 	if (in) {

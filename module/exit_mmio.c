@@ -17,25 +17,6 @@
 #define EPT_QUAL_WRITE		BIT(1)
 #define EPT_QUAL_FETCH		BIT(2)
 
-static int fetch_insn(struct hvx_vcpu *vcpu, u8 *buf, unsigned int *len)
-{
-	u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
-	struct hvx_paging pg;
-	unsigned int n;
-
-	if (hvx_guest_mode(vcpu) != 8)
-		rip = (u32)rip;
-	hvx_get_paging(vcpu, &pg);
-	/* The instruction may end near a page the guest cannot read. */
-	for (n = HVX_INSN_MAX_LEN; n; n--) {
-		if (!hvx_read_gva(vcpu->vm, &pg, rip, buf, n, HVX_ACC_FETCH)) {
-			*len = n;
-			return 0;
-		}
-	}
-	return -EFAULT;
-}
-
 static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct hvx_insn *insn = &vcpu->mmio_insn;
@@ -44,7 +25,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	unsigned int len;
 	u64 val;
 
-	if (fetch_insn(vcpu, bytes, &len) ||
+	if (hvx_fetch_insn(vcpu, bytes, &len) ||
 	    hvx_insn_decode(bytes, len, hvx_guest_mode(vcpu), insn))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 true);

@@ -12,11 +12,14 @@
 #define HVX_MODULE_HVX_H
 
 #include <linux/types.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/preempt.h>
 #include <linux/hvx.h>
 #include <asm/fpu/api.h>
+
+#include "stats.h"
 
 /* What this build of hvx offers (HVX_FEAT_*). */
 #define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT)
@@ -96,10 +99,22 @@ struct hvx_vm {
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
 	unsigned int nr_vcpus;			/* [l] */
 	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
+	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
 
 	unsigned long *msr_bitmap;		/* (c) one page */
 	unsigned long *io_bitmap;		/* (c) two pages, A then B */
+
+	struct list_head list;			/* in hvx_vm_list */
 };
+
+/*
+ * vm.c: every VM from creation until just before it is freed, for the
+ * netlink dump.  hvx_vm_list_lock guards the list, and holding it keeps
+ * each VM on it from being freed.  Lock order: hvx_vm_list_lock, then
+ * vm->lock or vm->mem_lock.
+ */
+extern struct list_head hvx_vm_list;
+extern struct mutex hvx_vm_list_lock;
 
 /* guest memory: memslot.c, ept.c, guest_mem.c */
 int hvx_mem_init(struct hvx_vm *vm);

@@ -67,20 +67,33 @@ static int __init hvx_init(void)
 	hvx_msr_init_host();
 	hvx_vmx_module_init();
 
+	/* Before /dev/hvx: VMs announce themselves on the family. */
+	err = hvx_nl_init();
+	if (err) {
+		pr_err("cannot register generic netlink family %s: %d\n",
+		       HVX_GENL_NAME, err);
+		goto err_vmx;
+	}
 	err = misc_register(&hvx_dev);
 	if (err) {
 		pr_err("cannot register /dev/%s: %d\n", HVX_DEVICE_NAME, err);
-		hvx_vmx_module_exit();
-		return err;
+		goto err_nl;
 	}
 	pr_info("loaded: VMCS revision %#x, features %#llx\n",
 		hvx_vmx.revision_id, hvx_vmx.features);
 	return 0;
+
+err_nl:
+	hvx_nl_exit();
+err_vmx:
+	hvx_vmx_module_exit();
+	return err;
 }
 
 static void __exit hvx_exit(void)
 {
 	misc_deregister(&hvx_dev);
+	hvx_nl_exit();
 	hvx_vmx_module_exit();
 	pr_info("unloaded\n");
 }

@@ -9,6 +9,7 @@
 
 #include "vcpu.h"
 #include "vmx_ops.h"
+#include "trace.h"
 
 /**
  * hvx_gpr_read() - read a general-purpose register
@@ -87,6 +88,8 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
 	}
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+	trace_hvx_inject(vcpu, vector, info,
+			 info & INTR_INFO_DELIVER_CODE_MASK, ec);
 }
 
 /**
@@ -149,6 +152,36 @@ unsigned int hvx_guest_cpl(struct hvx_vcpu *vcpu)
 	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
 		return 0;
 	return (hvx_vmread32(GUEST_SS_AR_BYTES) >> HVX_AR_DPL_SHIFT) & 3;
+}
+
+/**
+ * hvx_fetch_insn() - the bytes of the instruction at CS:RIP
+ * @vcpu: the vCPU, loaded
+ * @buf: HVX_INSN_MAX_LEN bytes
+ * @len: how many could be read
+ *
+ * The instruction may end before a page the guest cannot read, so fewer
+ * than HVX_INSN_MAX_LEN bytes are fine.
+ *
+ * Return: 0, or -EFAULT when not even one byte is readable.
+ */
+int hvx_fetch_insn(struct hvx_vcpu *vcpu, u8 *buf, unsigned int *len)
+{
+	u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
+	struct hvx_paging pg;
+	unsigned int n;
+
+	if (hvx_guest_mode(vcpu) != 8)
+		rip = (u32)rip;
+	hvx_get_paging(vcpu, &pg);
+	for (n = HVX_INSN_MAX_LEN; n; n--) {
+		if (!hvx_read_gva(vcpu->vm, &pg, rip, buf, n, HVX_ACC_FETCH)) {
+			*len = n;
+			return 0;
+		}
+	}
+	*len = 0;
+	return -EFAULT;
 }
 
 /**
@@ -269,6 +302,7 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 	s->cr3 = hvx_vmread(GUEST_CR3);
 	s->cr4 = hvx_get_cr4(vcpu);
 	s->efer = hvx_vmread(GUEST_IA32_EFER);
+	s->cr8 = vcpu->cr8;
 	return 0;
 }
 
@@ -282,8 +316,8 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
  * @vcpu: the vCPU, loaded
  * @s: the registers
  *
- * EFER goes first (without LMA, which follows from LME and CR0.PG), then
- * CR4 and CR0, through the same checks as the guest's own writes.
+ * CR0, CR4 and EFER are checked together, as the processor checks the
+ * guest's own writes; EFER.LMA follows from EFER.LME and CR0.PG.
  * Segment state the hardware rejects fails the next HVX_RUN with
  * HVX_EXIT_FAIL_ENTRY, as on a physical CPU it would fault.
  *
@@ -292,6 +326,7 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 {
 	struct hvx_sregs tmp = *s;
+	unsigned long old_cr3;
 	int i, err;
 
 	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
@@ -300,22 +335,19 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 		if ((seg->ar & ~HVX_AR_VALID) || seg->pad || seg->pad2)
 			return -EINVAL;
 	}
-	if (s->gdt.limit > 0xffff || s->idt.limit > 0xffff ||
-	    s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
+	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||
 	    (s->cr8 & ~0xfULL))
 		return -EINVAL;
 
-	/* Mode changes are checked against the new, not the old, state. */
-	hvx_vmwrite(GUEST_IA32_EFER, 0);
-	hvx_set_cr0(vcpu, hvx_get_cr0(vcpu) & ~X86_CR0_PG);
-	err = hvx_set_efer(vcpu, s->efer & ~EFER_LMA);
-	if (!err)
-		err = hvx_set_cr4(vcpu, s->cr4);
-	if (!err)
-		err = hvx_set_cr3(vcpu, s->cr3);
-	if (err)
+	/* CR3 first: PAE paging loads its PDPTEs from the new CR3. */
+	old_cr3 = hvx_vmread(GUEST_CR3);
+	hvx_vmwrite(GUEST_CR3, s->cr3);
+	err = hvx_set_cr_all(vcpu, s->cr0, s->cr4, s->efer);
+	if (err) {
+		hvx_vmwrite(GUEST_CR3, old_cr3);
 		return err;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
 		const struct hvx_segment *seg = sregs_seg(&tmp, i);
@@ -330,7 +362,6 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	hvx_vmwrite(GUEST_IDTR_BASE, s->idt.base);
 	hvx_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
-
-	/* CR0 last: setting PG with EFER.LME enters long mode. */
-	return hvx_set_cr0(vcpu, s->cr0);
+	vcpu->cr8 = s->cr8;
+	return 0;
 }

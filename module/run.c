@@ -88,6 +88,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	hvx_vmcs_update_host_cr(vcpu);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+	hvx_stats_enter(vcpu);		/* host time, hvx_entry trace */
 	hvx_msrs_load_guest(vcpu);
 	hvx_load_guest_xcr0(vcpu);
 	if (native_read_cr2() != vcpu->cr2)
@@ -97,6 +98,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 
 	vcpu->cr2 = native_read_cr2();
 	hvx_load_host_xcr0(vcpu);
+	hvx_stats_leave(vcpu);		/* guest time */
 	if (unlikely(fail)) {
 		struct hvx_run *run = vcpu->run;
 
@@ -140,6 +142,8 @@ static int run_loop(struct hvx_vcpu *vcpu)
 		local_irq_enable();
 		preempt_enable();
 
+		/* count, trace, report a failed entry */
+		hvx_stats_exit(vcpu, reason);
 		if (reason == ~0U)
 			return 0;
 		r = hvx_handle_exit(vcpu, reason);
@@ -161,6 +165,7 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 	struct hvx_run *run = vcpu->run;
 	int r;
 
+	hvx_stats_run_begin(vcpu);
 	run->exit_reason = HVX_EXIT_NONE;
 	hvx_vcpu_run_begin(vcpu);
 	r = complete_userspace_exit(vcpu);
@@ -179,5 +184,6 @@ out:
 	run->rflags = hvx_vmread(GUEST_RFLAGS);
 	run->cr8 = vcpu->cr8;
 	hvx_vcpu_run_end(vcpu);
+	hvx_stats_run_end(vcpu);
 	return r;
 }

@@ -34,6 +34,7 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	struct hvx_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->lock);
+	hvx_stats_vcpu_gone(vcpu);	/* its counts stay in the VM's */
 	vm->vcpus[vcpu->id] = NULL;
 	vm->nr_vcpus--;
 	mutex_unlock(&vm->lock);

@@ -91,6 +91,8 @@ struct hvx_vcpu {
 
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */
+
+	struct hvx_vcpu_stats stats;		/* (v) stats.h: lock-free reads */
 };
 
 static_assert(offsetof(struct hvx_vcpu, regs) == 0);
@@ -126,6 +128,7 @@ unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu, unsigned int reg);
 void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
 		   unsigned long val);
 void hvx_skip_insn(struct hvx_vcpu *vcpu);
+int hvx_fetch_insn(struct hvx_vcpu *vcpu, u8 *buf, unsigned int *len);
 void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len);
 void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 			  u32 ec);

@@ -22,8 +22,21 @@
 
 static DEFINE_IDA(hvx_vm_ida);
 
+/* Live VMs for the netlink dump (stats.h); see hvx.h for the rules. */
+LIST_HEAD(hvx_vm_list);
+DEFINE_MUTEX(hvx_vm_list_lock);
+
 static void hvx_vm_free(struct hvx_vm *vm)
 {
+	/*
+	 * Announce, then take the VM out of the dump's sight: from here on
+	 * no netlink handler can reach it, so it may be torn down.
+	 */
+	hvx_nl_event(vm, -1, HVX_EVENT_VM_DESTROYED, 0);
+	mutex_lock(&hvx_vm_list_lock);
+	list_del(&vm->list);
+	mutex_unlock(&hvx_vm_list_lock);
+
 	hvx_mem_destroy(vm);
 	free_page((unsigned long)vm->msr_bitmap);
 	free_pages((unsigned long)vm->io_bitmap, 1);
@@ -137,6 +150,12 @@ int hvx_vm_create(void)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_tgid_nr(current);
+
+	/* Complete now: visible to the netlink dump, and announced. */
+	mutex_lock(&hvx_vm_list_lock);
+	list_add_tail(&vm->list, &hvx_vm_list);
+	mutex_unlock(&hvx_vm_list_lock);
+	hvx_nl_event(vm, -1, HVX_EVENT_VM_CREATED, 0);
 
 	fd = anon_inode_getfd("hvx-vm", &hvx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

@@ -22,8 +22,14 @@ tests=$(echo "${hvxtests:-}" | tr ',' ' ')
 [ -n "$tests" ] || tests=$(ls /hvx/selftests/ | grep -v '^module_test$')
 for t in $tests; do
 	[ "$t" = module_test ] && continue
+	[ -x "/hvx/selftests/$t" ] || continue
 	run_tap_binary "/hvx/selftests/$t" || rc=1
 done
+
+# hvx-run end to end: every device, image format, boot mode, exit status.
+case ",${hvxtests:-hvx_run}," in
+*,hvx_run,*) /hvx/tasks/hvx_run.sh || rc=1 ;;
+esac
 
 # Everything the tests created must be gone: the module unloads cleanly.
 if rmmod hvx; then
@@ -32,4 +38,9 @@ else
 	tap_result fail "rmmod hvx after the suite"
 	rc=1
 fi
+
+# hvx-stat without hvx.ko, then with a VM held open (loads hvx.ko itself).
+case ",${hvxtests:-hvx_stat}," in
+*,hvx_stat,*) /hvx/tasks/hvx_stat.sh || rc=1 ;;
+esac
 exit $rc

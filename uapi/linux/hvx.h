@@ -395,6 +395,175 @@ struct hvx_run {
 #define HVX_CPUID_SIG_ECX	0x76687876	/* "vxhv" */
 #define HVX_CPUID_SIG_EDX	0x00000078	/* "x\0\0\0" */
 
+/* ===== Generic netlink family "hvx": statistics and events ===== */
+/*
+ * Documentation/netlink.rst describes the family.  Requests carry
+ * HVX_ATTR_* attributes; every reply and event message has the same
+ * layout.  A process reads its own VMs; other processes' VMs, and the
+ * "events" group, need CAP_NET_ADMIN.
+ */
+#define HVX_GENL_NAME		"hvx"
+#define HVX_GENL_VERSION	1
+#define HVX_GENL_MCGRP_EVENTS	"events"
+
+/**
+ * enum hvx_cmd - commands of the "hvx" family
+ * @HVX_CMD_UNSPEC:	not used
+ * @HVX_CMD_GET_VM:	do: one VM (HVX_ATTR_VM_ID required); dump: every
+ *			VM the caller may read.  Reply: VM_ID, PID,
+ *			NR_VCPUS, MEM_SIZE, STATE
+ * @HVX_CMD_GET_STATS:	do: HVX_ATTR_VM_ID required, HVX_ATTR_VCPU_ID
+ *			optional: the VM's totals, or that vCPU's.  dump
+ *			with HVX_ATTR_VM_ID: one message per vCPU of the VM;
+ *			dump without: the totals of every VM the caller may
+ *			read.  Reply: VM_ID, [VCPU_ID], STATS
+ * @HVX_CMD_EVENT:	notification on the "events" group: EVENT, VM_ID,
+ *			PID, [VCPU_ID], [EVENT_DATA]
+ * @__HVX_CMD_MAX:	one past the last command
+ */
+enum hvx_cmd {
+	HVX_CMD_UNSPEC,
+	HVX_CMD_GET_VM,
+	HVX_CMD_GET_STATS,
+	HVX_CMD_EVENT,
+	__HVX_CMD_MAX,
+};
+#define HVX_CMD_MAX		(__HVX_CMD_MAX - 1)
+
+/**
+ * enum hvx_attr - top-level attributes
+ * @HVX_ATTR_UNSPEC:	not used
+ * @HVX_ATTR_PAD:	alignment padding of 64-bit attributes
+ * @HVX_ATTR_VM_ID:	u32: the VM's id (unique among live VMs)
+ * @HVX_ATTR_VCPU_ID:	u32: the vCPU's id, below HVX_MAX_VCPUS
+ * @HVX_ATTR_PID:	u32: the creating process (thread group id, as the
+ *			initial PID namespace numbers it)
+ * @HVX_ATTR_NR_VCPUS:	u32: vCPUs the VM has now
+ * @HVX_ATTR_MEM_SIZE:	u64: bytes of guest memory, the sum of the slots
+ * @HVX_ATTR_STATE:	u32: enum hvx_vm_state
+ * @HVX_ATTR_STATS:	nest: enum hvx_stats_attr
+ * @HVX_ATTR_EVENT:	u32: enum hvx_event
+ * @HVX_ATTR_EVENT_DATA: u64: for HVX_EVENT_FAIL_ENTRY the hardware exit
+ *			reason as hvx_run.fail_entry reports it; for
+ *			HVX_EVENT_INTERNAL_ERROR the suberror (HVX_INTERNAL_*)
+ * @__HVX_ATTR_MAX:	one past the last attribute
+ */
+enum hvx_attr {
+	HVX_ATTR_UNSPEC,
+	HVX_ATTR_PAD,
+	HVX_ATTR_VM_ID,
+	HVX_ATTR_VCPU_ID,
+	HVX_ATTR_PID,
+	HVX_ATTR_NR_VCPUS,
+	HVX_ATTR_MEM_SIZE,
+	HVX_ATTR_STATE,
+	HVX_ATTR_STATS,
+	HVX_ATTR_EVENT,
+	HVX_ATTR_EVENT_DATA,
+	__HVX_ATTR_MAX,
+};
+#define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)
+
+/**
+ * enum hvx_stats_attr - attributes nested in HVX_ATTR_STATS
+ * @HVX_STATS_ATTR_UNSPEC:	not used
+ * @HVX_STATS_ATTR_PAD:		alignment padding
+ * @HVX_STATS_ATTR_EXITS:	u64: VM exits, every reason
+ * @HVX_STATS_ATTR_EXIT_REASONS: nest: one HVX_EXIT_REASONS_ATTR_ENTRY per
+ *				basic exit reason with a non-zero count
+ * @HVX_STATS_ATTR_RING_POSTED:	u64: exits posted to the exit ring
+ * @HVX_STATS_ATTR_RING_FALLBACK: u64: exits that fell back to a
+ *				synchronous return from HVX_RUN
+ * @HVX_STATS_ATTR_GUEST_NS:	u64: ns spent in the guest (VM entry to exit)
+ * @HVX_STATS_ATTR_HOST_NS:	u64: ns spent inside HVX_RUN outside the guest
+ * @HVX_STATS_ATTR_RUNS:	u64: HVX_RUN calls
+ * @__HVX_STATS_ATTR_MAX:	one past the last attribute
+ */
+enum hvx_stats_attr {
+	HVX_STATS_ATTR_UNSPEC,
+	HVX_STATS_ATTR_PAD,
+	HVX_STATS_ATTR_EXITS,
+	HVX_STATS_ATTR_EXIT_REASONS,
+	HVX_STATS_ATTR_RING_POSTED,
+	HVX_STATS_ATTR_RING_FALLBACK,
+	HVX_STATS_ATTR_GUEST_NS,
+	HVX_STATS_ATTR_HOST_NS,
+	HVX_STATS_ATTR_RUNS,
+	__HVX_STATS_ATTR_MAX,
+};
+#define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)
+
+/**
+ * enum hvx_exit_reasons_attr - attributes nested in HVX_STATS_ATTR_EXIT_REASONS
+ * @HVX_EXIT_REASONS_ATTR_UNSPEC:	not used
+ * @HVX_EXIT_REASONS_ATTR_ENTRY:	nest: enum hvx_exit_count_attr
+ * @__HVX_EXIT_REASONS_ATTR_MAX:	one past the last attribute
+ */
+enum hvx_exit_reasons_attr {
+	HVX_EXIT_REASONS_ATTR_UNSPEC,
+	HVX_EXIT_REASONS_ATTR_ENTRY,
+	__HVX_EXIT_REASONS_ATTR_MAX,
+};
+#define HVX_EXIT_REASONS_ATTR_MAX	(__HVX_EXIT_REASONS_ATTR_MAX - 1)
+
+/**
+ * enum hvx_exit_count_attr - attributes nested in HVX_EXIT_REASONS_ATTR_ENTRY
+ * @HVX_EXIT_COUNT_ATTR_UNSPEC:	not used
+ * @HVX_EXIT_COUNT_ATTR_PAD:	alignment padding
+ * @HVX_EXIT_COUNT_ATTR_REASON:	u32: VMX basic exit reason (EXIT_REASON_*
+ *				of <asm/vmx.h>, bits 15:0 of the exit reason)
+ * @HVX_EXIT_COUNT_ATTR_COUNT:	u64: exits with that reason
+ * @__HVX_EXIT_COUNT_ATTR_MAX:	one past the last attribute
+ */
+enum hvx_exit_count_attr {
+	HVX_EXIT_COUNT_ATTR_UNSPEC,
+	HVX_EXIT_COUNT_ATTR_PAD,
+	HVX_EXIT_COUNT_ATTR_REASON,
+	HVX_EXIT_COUNT_ATTR_COUNT,
+	__HVX_EXIT_COUNT_ATTR_MAX,
+};
+#define HVX_EXIT_COUNT_ATTR_MAX	(__HVX_EXIT_COUNT_ATTR_MAX - 1)
+
+/**
+ * enum hvx_vm_state - HVX_ATTR_STATE
+ * @HVX_VM_STATE_CREATED:	no vCPU has entered HVX_RUN yet
+ * @HVX_VM_STATE_RUNNING:	at least one vCPU is inside HVX_RUN
+ * @HVX_VM_STATE_STOPPED:	vCPUs have run, none is inside HVX_RUN
+ * @HVX_VM_STATE_SHUTDOWN:	stopped, and a vCPU's last HVX_RUN ended in a
+ *				shutdown (triple fault)
+ * @__HVX_VM_STATE_MAX:		one past the last state
+ */
+enum hvx_vm_state {
+	HVX_VM_STATE_CREATED,
+	HVX_VM_STATE_RUNNING,
+	HVX_VM_STATE_STOPPED,
+	HVX_VM_STATE_SHUTDOWN,
+	__HVX_VM_STATE_MAX,
+};
+#define HVX_VM_STATE_MAX	(__HVX_VM_STATE_MAX - 1)
+
+/**
+ * enum hvx_event - HVX_ATTR_EVENT of an HVX_CMD_EVENT notification
+ * @HVX_EVENT_UNSPEC:		not used
+ * @HVX_EVENT_VM_CREATED:	a VM was created
+ * @HVX_EVENT_VM_DESTROYED:	a VM was freed (its last fd closed)
+ * @HVX_EVENT_VCPU_SHUTDOWN:	a vCPU exited with HVX_EXIT_SHUTDOWN
+ * @HVX_EVENT_FAIL_ENTRY:	a vCPU exited with HVX_EXIT_FAIL_ENTRY
+ * @HVX_EVENT_INTERNAL_ERROR:	a vCPU exited with HVX_EXIT_INTERNAL_ERROR
+ * @__HVX_EVENT_MAX:		one past the last event
+ */
+enum hvx_event {
+	HVX_EVENT_UNSPEC,
+	HVX_EVENT_VM_CREATED,
+	HVX_EVENT_VM_DESTROYED,
+	HVX_EVENT_VCPU_SHUTDOWN,
+	HVX_EVENT_FAIL_ENTRY,
+	HVX_EVENT_INTERNAL_ERROR,
+	__HVX_EVENT_MAX,
+};
+#define HVX_EVENT_MAX		(__HVX_EVENT_MAX - 1)
+/* ===== End of the generic netlink family ===== */
+
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
 #define HVX_ABI_ASSERT(cond) static_assert(cond, "hvx ABI")

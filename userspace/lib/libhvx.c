@@ -15,6 +15,8 @@
 
 #include <hvx/libhvx.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 int hvx_open(void)
 {
 	return open(HVX_DEV_PATH, O_RDWR | O_CLOEXEC);
@@ -243,9 +245,8 @@ static const char *const exit_reason_names[] = {
 
 const char *hvx_exit_reason_name(uint32_t reason)
 {
-	size_t n = sizeof(exit_reason_names) / sizeof(exit_reason_names[0]);
-
-	if (reason >= n || !exit_reason_names[reason])
+	if (reason >= ARRAY_SIZE(exit_reason_names) ||
+	    !exit_reason_names[reason])
 		return "UNKNOWN";
 	return exit_reason_names[reason];
 }

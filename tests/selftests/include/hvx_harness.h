@@ -4,7 +4,7 @@
  * Include it from the test file only (the harness defines functions, so
  * one file per binary).
  *
- * Every test is TEST_F_TIMEOUT() on an empty fixture "hvx": the harness of
+ * Every test is TEST_F_TIMEOUT() on an empty fixture "hvxtest": the harness of
  * Linux 6.1 has no per-test timeout for plain TEST(), and 30 s is short
  * for a guest running inside the emulated test host.  Skips happen in the
  * test body: a SKIP() in a 6.1 fixture setup still runs the body.
@@ -17,21 +17,21 @@
 
 #define HVX_TEST_TIMEOUT_S	120
 
-FIXTURE(hvx) {
+FIXTURE(hvxtest) {
 	int unused;
 };
 
-FIXTURE_SETUP(hvx)
+FIXTURE_SETUP(hvxtest)
 {
 }
 
-FIXTURE_TEARDOWN(hvx)
+FIXTURE_TEARDOWN(hvxtest)
 {
 }
 
-/* HVX_TEST(name) { body }: one TAP result "hvx.name". */
-#define HVX_TEST(name)	TEST_F_TIMEOUT(hvx, name, HVX_TEST_TIMEOUT_S)
-#define HVX_TEST_TIMEOUT(name, seconds) TEST_F_TIMEOUT(hvx, name, seconds)
+/* HVX_TEST(name) { body }: one TAP result "hvxtest.name". */
+#define HVX_TEST(name)	TEST_F_TIMEOUT(hvxtest, name, HVX_TEST_TIMEOUT_S)
+#define HVX_TEST_TIMEOUT(name, seconds) TEST_F_TIMEOUT(hvxtest, name, seconds)
 
 /* Skip the running test unless @cond holds. */
 #define HVX_REQUIRE(cond, fmt, ...) do {				\

@@ -111,7 +111,8 @@ bool hvx_has_vmx_feature(uint64_t bit);
 #define __vm_ioctl(vm, cmd, arg)	ioctl((vm)->fd, cmd, arg)
 #define vm_ioctl(vm, cmd, arg)		__ioctl_assert((vm)->fd, cmd, arg, #cmd)
 #define __vcpu_ioctl(vcpu, cmd, arg)	ioctl((vcpu)->fd, cmd, arg)
-#define vcpu_ioctl(vcpu, cmd, arg)	__ioctl_assert((vcpu)->fd, cmd, arg, #cmd)
+#define vcpu_ioctl(vcpu, cmd, arg)					\
+	__ioctl_assert((vcpu)->fd, cmd, arg, #cmd)
 
 /*
  * vm_create_bare() - a VM with RAM of @ram_size bytes in slot 0 at GPA 0,
@@ -144,9 +145,11 @@ struct test_vcpu *vm_vcpu_add(struct test_vm *vm, uint32_t id,
 			      void *guest_code);
 
 /*
- * Memory slots.  __vm_set_memory_region() is the raw ioctl.
+ * Memory slots.  __vm_set_memory_region() is the raw ioctl (it also keeps
+ * the library's view of the slots in step for addr_gpa2hva()).
  * vm_mem_add() mmaps @size bytes of anonymous memory, registers them at
- * @gpa in @slot and returns the host address.
+ * @gpa in @slot and returns the host address; deleting such a slot (size
+ * 0) or vm_free() unmaps it.
  */
 int __vm_set_memory_region(struct test_vm *vm, uint32_t slot,
 			   uint32_t flags, uint64_t gpa, uint64_t size,

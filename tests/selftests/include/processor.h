@@ -53,7 +53,7 @@
 #define MSR_KERNEL_GS_BASE	0xc0000102
 
 /* An MSR index that no CPU and no hvx version implements. */
-#define MSR_TEST_UNKNOWN	0x4b564d7f
+#define MSR_TEST_UNKNOWN	0x1badcafe
 
 /* CPUID.1:ECX bits */
 #define CPUID_1_ECX_VMX		(1U << 5)
@@ -335,7 +335,7 @@ static inline int xsetbv_safe(uint32_t index, uint64_t val)
 									\
 	asm volatile(GUEST_SAFE_BEGIN insn GUEST_SAFE_END		\
 		     : "+a"(__rax), "+b"(__rbx), "+c"(__rcx),		\
-		       "=&r"(__r10), "=&r"(__r11)				\
+		       "=&r"(__r10), "=&r"(__r11)			\
 		     : : "rdx", "memory", "cc");			\
 	(int)__r11;							\
 })

@@ -26,11 +26,13 @@ enum {
 	UCALL_SYNC,		/* GUEST_SYNC(): args[0] = the value */
 	UCALL_ABORT,		/* a guest assertion failed */
 	UCALL_DONE,		/* GUEST_DONE() */
-	UCALL_UNHANDLED,	/* exception without handler: args[0] vector,
-				 * [1] error code, [2] RIP, [3] CR2 */
+	UCALL_UNHANDLED,	/* an exception nobody handled, below */
 };
 
-/* What a UCALL_ABORT compared. */
+/*
+ * UCALL_UNHANDLED: args[0] vector, args[1] error code, args[2] RIP,
+ * args[3] CR2.  What a UCALL_ABORT compared, in ucall.kind:
+ */
 enum {
 	UCALL_ASSERT_COND,	/* expr is the condition */
 	UCALL_ASSERT_EQ,	/* args[0] == args[1] failed */

@@ -49,7 +49,7 @@ guest_exception_common:
 	movq	%rsp, %rdi		/* struct guest_ex_regs * */
 	movq	%rsp, %rbp
 	subq	$512, %rsp
-	andq	$-16, %rsp		/* FXSAVE area; call with ABI alignment */
+	andq	$-16, %rsp		/* FXSAVE area, ABI-aligned call */
 	fxsave64 (%rsp)
 	call	guest_exception_dispatch
 	fxrstor64 (%rsp)

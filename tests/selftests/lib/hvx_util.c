@@ -400,8 +400,9 @@ const char *vcpu_exit_str(struct test_vcpu *vcpu, char *buf, size_t len)
 		fer = run->fail_entry.hardware_exit_reason;
 		snprintf(buf + n, len - n,
 			 ": %s %llu, qualification %#llx, cpu %u",
-			 fer & (1ULL << 30) ? "VMX instruction error" :
-			 "basic exit reason",
+			 fer & HVX_FAIL_ENTRY_VMFAIL ?
+			 "VMLAUNCH/VMRESUME failed, VM-instruction error" :
+			 "invalid guest state, exit reason",
 			 (unsigned long long)(fer & 0xffff),
 			 (unsigned long long)run->fail_entry.qualification,
 			 run->fail_entry.cpu);
@@ -410,9 +411,13 @@ const char *vcpu_exit_str(struct test_vcpu *vcpu, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, ": suberror %u (%s), data",
 			      run->internal.suberror,
 			      internal_name(run->internal.suberror));
-		for (i = 0; i < run->internal.ndata && i < 16 && n < len; i++)
+		for (i = 0; i < run->internal.ndata && i < 16; i++) {
+			if (n >= len)
+				break;
+			data = run->internal.data[i];
 			n += snprintf(buf + n, len - n, " %#llx",
-				      (unsigned long long)run->internal.data[i]);
+				      (unsigned long long)data);
+		}
 		break;
 	}
 	return buf;

@@ -296,7 +296,7 @@ void vcpu_setup_pm32(struct test_vcpu *vcpu, uint64_t gdt_gpa,
 void vcpu_args_set(struct test_vcpu *vcpu, unsigned int n, ...)
 {
 	struct hvx_regs regs;
-	uint64_t *slots[] = {
+	__u64 *slots[] = {
 		&regs.rdi, &regs.rsi, &regs.rdx, &regs.rcx, &regs.r8, &regs.r9,
 	};
 	unsigned int i;

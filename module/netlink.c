@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "hvx": the list of VMs, their statistics and
+ * the "events" multicast group.  Documentation/netlink.rst describes the
+ * protocol; uapi/linux/hvx.h defines it.
+ *
+ * Who may read what.  A process may read the VMs it created, matched by
+ * thread group id (the VM's pid).  Any other VM needs CAP_NET_ADMIN,
+ * checked with netlink_capable() on the request: the capability generic
+ * netlink itself asks for administrative requests (GENL_ADMIN_PERM), and
+ * a check that the task which opened the socket holds it as well as the
+ * one sending, so a privileged process cannot lend its rights to another
+ * through a socket.  An explicit check in the handlers, not
+ * GENL_ADMIN_PERM, because unprivileged processes may still read their
+ * own VMs.  The events group reports every VM's events and cannot filter
+ * per listener, so joining it needs CAP_NET_ADMIN too.
+ *
+ * Lifetimes.  A handler finds VMs on hvx_vm_list under hvx_vm_list_lock,
+ * which hvx_vm_free() takes before it tears a VM down, so a VM found stays
+ * whole while the lock is held; vm->lock then keeps its vCPUs.  A dump
+ * takes the lock once per round and remembers where it stopped by VM id
+ * (and vCPU id), never by pointer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <net/genetlink.h>
+
+#include "vcpu.h"
+
+/**
+ * struct hvx_nl_reader - who sent a request
+ * @tgid:	the sending process (thread group id)
+ * @admin:	it may read every VM (CAP_NET_ADMIN, see above)
+ */
+struct hvx_nl_reader {
+	pid_t tgid;
+	bool admin;
+};
+
+/**
+ * struct hvx_nl_dump - where a dump stands, kept in cb->ctx
+ * @who:	the requester, as .start found it
+ * @last_vm:	id of the last VM dumped, -1 before the first
+ * @last_vcpu:	per-vCPU dump: id of the last vCPU dumped, -1 before
+ * @one_vm:	HVX_ATTR_VM_ID was given: dump only VM @vm_id
+ * @vm_id:	that VM's id
+ */
+struct hvx_nl_dump {
+	struct hvx_nl_reader who;
+	int last_vm;
+	int last_vcpu;
+	bool one_vm;
+	u32 vm_id;
+};
+
+static_assert(sizeof(struct hvx_nl_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+static struct genl_family hvx_genl_family;
+
+enum hvx_nl_mcgrp {
+	HVX_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group hvx_nl_mcgrps[] = {
+	[HVX_MCGRP_EVENTS] = {
+		.name	= HVX_GENL_MCGRP_EVENTS,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+/*
+ * The policies cover every attribute the family defines, so that a
+ * request is checked strictly (unknown types and wrong lengths are
+ * refused) and the policy dump of the controller documents the replies.
+ */
+static const struct nla_policy
+hvx_exit_count_policy[HVX_EXIT_COUNT_ATTR_MAX + 1] = {
+	[HVX_EXIT_COUNT_ATTR_UNSPEC]	= { .strict_start_type = 1 },
+	[HVX_EXIT_COUNT_ATTR_PAD]	= { .type = NLA_REJECT },
+	[HVX_EXIT_COUNT_ATTR_REASON]	=
+		NLA_POLICY_MAX(NLA_U32, HVX_STATS_EXIT_REASONS - 1),
+	[HVX_EXIT_COUNT_ATTR_COUNT]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy
+hvx_exit_reasons_policy[HVX_EXIT_REASONS_ATTR_MAX + 1] = {
+	[HVX_EXIT_REASONS_ATTR_UNSPEC]	= { .strict_start_type = 1 },
+	[HVX_EXIT_REASONS_ATTR_ENTRY]	=
+		NLA_POLICY_NESTED(hvx_exit_count_policy),
+};
+
+static const struct nla_policy hvx_stats_policy[HVX_STATS_ATTR_MAX + 1] = {
+	[HVX_STATS_ATTR_UNSPEC]		= { .strict_start_type = 1 },
+	[HVX_STATS_ATTR_PAD]		= { .type = NLA_REJECT },
+	[HVX_STATS_ATTR_EXITS]		= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_EXIT_REASONS]	=
+		NLA_POLICY_NESTED(hvx_exit_reasons_policy),
+	[HVX_STATS_ATTR_RING_POSTED]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_RING_FALLBACK]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_GUEST_NS]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_HOST_NS]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_RUNS]		= { .type = NLA_U64 },
+};
+
+static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
+	[HVX_ATTR_UNSPEC]	= { .strict_start_type = 1 },
+	[HVX_ATTR_PAD]		= { .type = NLA_REJECT },
+	[HVX_ATTR_VM_ID]	= { .type = NLA_U32 },
+	[HVX_ATTR_VCPU_ID]	= NLA_POLICY_MAX(NLA_U32, HVX_MAX_VCPUS - 1),
+	[HVX_ATTR_PID]		= { .type = NLA_U32 },
+	[HVX_ATTR_NR_VCPUS]	= NLA_POLICY_MAX(NLA_U32, HVX_MAX_VCPUS),
+	[HVX_ATTR_MEM_SIZE]	= { .type = NLA_U64 },
+	[HVX_ATTR_STATE]	= NLA_POLICY_MAX(NLA_U32, HVX_VM_STATE_MAX),
+	[HVX_ATTR_STATS]	= NLA_POLICY_NESTED(hvx_stats_policy),
+	[HVX_ATTR_EVENT]	= NLA_POLICY_RANGE(NLA_U32, 1, HVX_EVENT_MAX),
+	[HVX_ATTR_EVENT_DATA]	= { .type = NLA_U64 },
+};
+
+/* The counters HVX_ATTR_STATS carries besides the exit reasons. */
+static const struct {
+	u16 attr;
+	u16 idx;
+} hvx_nl_scalars[] = {
+	{ HVX_STATS_ATTR_EXITS,		HVX_STAT_EXITS },
+	{ HVX_STATS_ATTR_RING_POSTED,	HVX_STAT_RING_POSTED },
+	{ HVX_STATS_ATTR_RING_FALLBACK,	HVX_STAT_RING_FALLBACK },
+	{ HVX_STATS_ATTR_GUEST_NS,	HVX_STAT_GUEST_NS },
+	{ HVX_STATS_ATTR_HOST_NS,	HVX_STAT_HOST_NS },
+	{ HVX_STATS_ATTR_RUNS,		HVX_STAT_RUNS },
+};
+
+/* Payload of the largest HVX_CMD_GET_STATS message. */
+static size_t hvx_nl_stats_size(void)
+{
+	size_t entry = nla_total_size(0) + nla_total_size(sizeof(u32)) +
+		       nla_total_size_64bit(sizeof(u64));
+
+	return 2 * nla_total_size(sizeof(u32)) +	/* VM_ID, VCPU_ID */
+	       nla_total_size(0) +			/* STATS */
+	       ARRAY_SIZE(hvx_nl_scalars) * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(0) +			/* EXIT_REASONS */
+	       HVX_STATS_EXIT_REASONS * entry;
+}
+
+/* Payload of the largest HVX_CMD_GET_VM or HVX_CMD_EVENT message. */
+static size_t hvx_nl_vm_size(void)
+{
+	return 5 * nla_total_size(sizeof(u32)) +
+	       2 * nla_total_size_64bit(sizeof(u64));
+}
+
+static void hvx_nl_reader_init(struct hvx_nl_reader *who, struct sk_buff *skb)
+{
+	who->tgid = task_tgid_nr(current);
+	who->admin = netlink_capable(skb, CAP_NET_ADMIN);
+}
+
+static bool hvx_nl_may_read(const struct hvx_nl_reader *who,
+			    const struct hvx_vm *vm)
+{
+	return who->admin || vm->pid == who->tgid;
+}
+
+/* The live VM with the smallest id above @after; hvx_vm_list_lock held. */
+static struct hvx_vm *hvx_nl_next_vm(int after)
+{
+	struct hvx_vm *vm, *next = NULL;
+
+	lockdep_assert_held(&hvx_vm_list_lock);
+	list_for_each_entry(vm, &hvx_vm_list, list)
+		if (vm->id > after && (!next || vm->id < next->id))
+			next = vm;
+	return next;
+}
+
+/*
+ * The VM HVX_ATTR_VM_ID names, if it exists and @who may read it; else
+ * NULL with *@err set to -ENOENT or -EPERM.  hvx_vm_list_lock held.
+ */
+static struct hvx_vm *hvx_nl_find_vm(const struct hvx_nl_reader *who,
+				     u32 id, struct nlattr *attr,
+				     struct netlink_ext_ack *extack, int *err)
+{
+	struct hvx_vm *vm;
+
+	lockdep_assert_held(&hvx_vm_list_lock);
+	list_for_each_entry(vm, &hvx_vm_list, list) {
+		if (vm->id != id)
+			continue;
+		if (hvx_nl_may_read(who, vm))
+			return vm;
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "VM of another process: needs CAP_NET_ADMIN");
+		*err = -EPERM;
+		return NULL;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr, "no such VM");
+	*err = -ENOENT;
+	return NULL;
+}
+
+/* One HVX_CMD_GET_VM message; hvx_vm_list_lock held. */
+static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
+			  u32 seq, int flags)
+{
+	u32 nr_vcpus, state;
+	u64 mem = 0;
+	void *hdr;
+	int i;
+
+	mutex_lock(&vm->mem_lock);
+	for (i = 0; i < HVX_MAX_MEM_SLOTS; i++)
+		mem += vm->slots[i].npages << PAGE_SHIFT;
+	mutex_unlock(&vm->mem_lock);
+	mutex_lock(&vm->lock);
+	nr_vcpus = vm->nr_vcpus;
+	state = hvx_stats_vm_state(vm);
+	mutex_unlock(&vm->lock);
+
+	hdr = genlmsg_put(skb, portid, seq, &hvx_genl_family, flags,
+			  HVX_CMD_GET_VM);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HVX_ATTR_VM_ID, vm->id) ||
+	    nla_put_u32(skb, HVX_ATTR_PID, vm->pid) ||
+	    nla_put_u32(skb, HVX_ATTR_NR_VCPUS, nr_vcpus) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_MEM_SIZE, mem, HVX_ATTR_PAD) ||
+	    nla_put_u32(skb, HVX_ATTR_STATE, state)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * HVX_ATTR_STATS of @vcpu, or of the whole VM when @vcpu is NULL;
+ * vm->lock held.  The exit reasons are read before the total (see
+ * hvx_stats_exit()), so their sum never exceeds it.
+ */
+static int hvx_nl_put_stats(struct sk_buff *skb, struct hvx_vm *vm,
+			    struct hvx_vcpu *vcpu)
+{
+	struct nlattr *stats, *reasons, *entry;
+	unsigned int i;
+	u64 n;
+
+	stats = nla_nest_start(skb, HVX_ATTR_STATS);
+	if (!stats)
+		return -EMSGSIZE;
+	reasons = nla_nest_start(skb, HVX_STATS_ATTR_EXIT_REASONS);
+	if (!reasons)
+		return -EMSGSIZE;
+	for (i = 0; i < HVX_STATS_EXIT_REASONS; i++) {
+		n = hvx_stats_get(vm, vcpu, HVX_STAT_EXIT_REASON0 + i);
+		if (!n)
+			continue;
+		entry = nla_nest_start(skb, HVX_EXIT_REASONS_ATTR_ENTRY);
+		if (!entry ||
+		    nla_put_u32(skb, HVX_EXIT_COUNT_ATTR_REASON, i) ||
+		    nla_put_u64_64bit(skb, HVX_EXIT_COUNT_ATTR_COUNT, n,
+				      HVX_EXIT_COUNT_ATTR_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, reasons);
+	for (i = 0; i < ARRAY_SIZE(hvx_nl_scalars); i++)
+		if (nla_put_u64_64bit(skb, hvx_nl_scalars[i].attr,
+				      hvx_stats_get(vm, vcpu,
+						    hvx_nl_scalars[i].idx),
+				      HVX_STATS_ATTR_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, stats);
+	return 0;
+}
+
+/* One HVX_CMD_GET_STATS message; vm->lock held. */
+static int hvx_nl_fill_stats(struct sk_buff *skb, struct hvx_vm *vm,
+			     struct hvx_vcpu *vcpu, u32 portid, u32 seq,
+			     int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &hvx_genl_family, flags,
+			  HVX_CMD_GET_STATS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, HVX_ATTR_VM_ID, vm->id) ||
+	    (vcpu && nla_put_u32(skb, HVX_ATTR_VCPU_ID, vcpu->id)) ||
+	    hvx_nl_put_stats(skb, vm, vcpu)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int hvx_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[HVX_ATTR_VM_ID];
+	struct hvx_nl_reader who;
+	struct sk_buff *msg;
+	struct hvx_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HVX_ATTR_VM_ID))
+		return -EINVAL;
+	hvx_nl_reader_init(&who, skb);
+	msg = genlmsg_new(hvx_nl_vm_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&hvx_vm_list_lock);
+	vm = hvx_nl_find_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
+	if (vm)
+		err = hvx_nl_fill_vm(msg, vm, info->snd_portid, info->snd_seq,
+				     0);
+	mutex_unlock(&hvx_vm_list_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int hvx_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[HVX_ATTR_VM_ID];
+	struct nlattr *vcpu_attr = info->attrs[HVX_ATTR_VCPU_ID];
+	struct hvx_vcpu *vcpu = NULL;
+	struct hvx_nl_reader who;
+	struct sk_buff *msg;
+	struct hvx_vm *vm;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, HVX_ATTR_VM_ID))
+		return -EINVAL;
+	hvx_nl_reader_init(&who, skb);
+	msg = genlmsg_new(hvx_nl_stats_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&hvx_vm_list_lock);
+	vm = hvx_nl_find_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
+	if (!vm)
+		goto out_unlock;
+	mutex_lock(&vm->lock);
+	/* The policy keeps the id below HVX_MAX_VCPUS. */
+	if (vcpu_attr) {
+		vcpu = vm->vcpus[nla_get_u32(vcpu_attr)];
+		if (!vcpu) {
+			NL_SET_ERR_MSG_ATTR(info->extack, vcpu_attr,
+					    "no such vCPU");
+			err = -ENOENT;
+			goto out_unlock_vm;
+		}
+	}
+	err = hvx_nl_fill_stats(msg, vm, vcpu, info->snd_portid,
+				info->snd_seq, 0);
+out_unlock_vm:
+	mutex_unlock(&vm->lock);
+out_unlock:
+	mutex_unlock(&hvx_vm_list_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * .start of both dumps, in the requester's context: who asks, and, with
+ * HVX_ATTR_VM_ID, whether that VM exists and may be read, so that the
+ * request fails at once with -ENOENT or -EPERM.
+ */
+static int hvx_nl_dump_start(struct netlink_callback *cb)
+{
+	struct nlattr *attr = genl_dumpit_info(cb)->attrs[HVX_ATTR_VM_ID];
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+	int err = 0;
+
+	hvx_nl_reader_init(&d->who, cb->skb);
+	d->last_vm = -1;
+	d->last_vcpu = -1;
+	d->one_vm = !!attr;
+	/* Room for one HVX_CMD_GET_STATS message with every exit reason. */
+	cb->min_dump_alloc = nlmsg_total_size(genlmsg_total_size(
+				hvx_nl_stats_size()));
+	if (!attr)
+		return 0;
+	d->vm_id = nla_get_u32(attr);
+	mutex_lock(&hvx_vm_list_lock);
+	hvx_nl_find_vm(&d->who, d->vm_id, attr, cb->extack, &err);
+	mutex_unlock(&hvx_vm_list_lock);
+	return err;
+}
+
+/* End of one dump round: more to come, done, or one message too big. */
+static int hvx_nl_dump_ret(struct sk_buff *skb, int err)
+{
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err ? err : skb->len;
+}
+
+static int hvx_nl_get_vm_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+	struct hvx_vm *vm;
+	int err = 0;
+
+	mutex_lock(&hvx_vm_list_lock);
+	while ((vm = hvx_nl_next_vm(d->last_vm))) {
+		if (hvx_nl_may_read(&d->who, vm) &&
+		    (!d->one_vm || vm->id == d->vm_id)) {
+			err = hvx_nl_fill_vm(skb, vm,
+					     NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			if (err)
+				break;
+		}
+		d->last_vm = vm->id;
+	}
+	mutex_unlock(&hvx_vm_list_lock);
+	return hvx_nl_dump_ret(skb, err);
+}
+
+/* Per-vCPU dump: the vCPUs of VM @d->vm_id, one message each. */
+static int hvx_nl_dump_vcpus(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+	struct hvx_vm *vm;
+	int i, err = 0;
+
+	/* Gone since .start: the dump just ends. */
+	list_for_each_entry(vm, &hvx_vm_list, list)
+		if (vm->id == d->vm_id && hvx_nl_may_read(&d->who, vm))
+			break;
+	if (list_entry_is_head(vm, &hvx_vm_list, list))
+		return 0;
+
+	mutex_lock(&vm->lock);
+	for (i = d->last_vcpu + 1; i < HVX_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		err = hvx_nl_fill_stats(skb, vm, vm->vcpus[i],
+					NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		d->last_vcpu = i;
+	}
+	mutex_unlock(&vm->lock);
+	return err;
+}
+
+/* Totals dump: one message per VM the requester may read. */
+static int hvx_nl_dump_vms(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+	struct hvx_vm *vm;
+	int err;
+
+	while ((vm = hvx_nl_next_vm(d->last_vm))) {
+		if (hvx_nl_may_read(&d->who, vm)) {
+			mutex_lock(&vm->lock);
+			err = hvx_nl_fill_stats(skb, vm, NULL,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq,
+						NLM_F_MULTI);
+			mutex_unlock(&vm->lock);
+			if (err)
+				return err;
+		}
+		d->last_vm = vm->id;
+	}
+	return 0;
+}
+
+static int hvx_nl_get_stats_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+	int err;
+
+	mutex_lock(&hvx_vm_list_lock);
+	if (d->one_vm)
+		err = hvx_nl_dump_vcpus(skb, cb);
+	else
+		err = hvx_nl_dump_vms(skb, cb);
+	mutex_unlock(&hvx_vm_list_lock);
+	return hvx_nl_dump_ret(skb, err);
+}
+
+static const struct genl_ops hvx_nl_ops[] = {
+	{
+		.cmd	= HVX_CMD_GET_VM,
+		.doit	= hvx_nl_get_vm_doit,
+		.start	= hvx_nl_dump_start,
+		.dumpit	= hvx_nl_get_vm_dumpit,
+	},
+	{
+		.cmd	= HVX_CMD_GET_STATS,
+		.doit	= hvx_nl_get_stats_doit,
+		.start	= hvx_nl_dump_start,
+		.dumpit	= hvx_nl_get_stats_dumpit,
+	},
+};
+
+static struct genl_family hvx_genl_family __ro_after_init = {
+	.name		= HVX_GENL_NAME,
+	.version	= HVX_GENL_VERSION,
+	.maxattr	= HVX_ATTR_MAX,
+	.policy		= hvx_nl_policy,
+	.netnsok	= false,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= hvx_nl_ops,
+	.n_ops		= ARRAY_SIZE(hvx_nl_ops),
+	.mcgrps		= hvx_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(hvx_nl_mcgrps),
+};
+
+/**
+ * hvx_nl_event() - send an event to the "events" group
+ * @vm: the VM
+ * @vcpu_id: the vCPU, or -1 for an event of the whole VM
+ * @event: enum hvx_event
+ * @data: HVX_ATTR_EVENT_DATA, sent with FAIL_ENTRY and INTERNAL_ERROR
+ *
+ * Process context; costs nothing but a check when nobody listens.  An
+ * event that cannot be allocated is dropped: listeners see a gap, the VM
+ * goes on.
+ */
+void hvx_nl_event(struct hvx_vm *vm, int vcpu_id, u32 event, u64 data)
+{
+	bool with_data = event == HVX_EVENT_FAIL_ENTRY ||
+			 event == HVX_EVENT_INTERNAL_ERROR;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&hvx_genl_family, &init_net, HVX_MCGRP_EVENTS))
+		return;
+	msg = genlmsg_new(hvx_nl_vm_size(), GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &hvx_genl_family, 0, HVX_CMD_EVENT);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_u32(msg, HVX_ATTR_EVENT, event) ||
+	    nla_put_u32(msg, HVX_ATTR_VM_ID, vm->id) ||
+	    nla_put_u32(msg, HVX_ATTR_PID, vm->pid) ||
+	    (vcpu_id >= 0 && nla_put_u32(msg, HVX_ATTR_VCPU_ID, vcpu_id)) ||
+	    (with_data && nla_put_u64_64bit(msg, HVX_ATTR_EVENT_DATA, data,
+					    HVX_ATTR_PAD)))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&hvx_genl_family, msg, 0, HVX_MCGRP_EVENTS,
+			  GFP_KERNEL);
+	return;
+
+err_free:
+	nlmsg_free(msg);
+}
+
+/**
+ * hvx_nl_init() - register the "hvx" generic netlink family
+ *
+ * Return: 0, or the error of genl_register_family().
+ */
+int __init hvx_nl_init(void)
+{
+	return genl_register_family(&hvx_genl_family);
+}
+
+/**
+ * hvx_nl_exit() - unregister the family
+ */
+void hvx_nl_exit(void)
+{
+	genl_unregister_family(&hvx_genl_family);
+}

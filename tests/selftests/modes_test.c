@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modes_test: tiny assembly guests in the processor modes a boot loader
+ * goes through: 16-bit real mode (arithmetic, segments, a software
+ * interrupt through the IVT, port I/O), the switch to 32-bit protected
+ * mode through a GDT and a far jump, 32-bit paging with 4 MiB and 4 KiB
+ * pages, the switch to long mode (PAE, EFER.LME by WRMSR, CR0.PG, far jump
+ * to 64-bit code), and a start directly in flat 32-bit protected mode.
+ *
+ * Each image is assembled below for one load address, BLOB_GPA, so every
+ * absolute address in it is written "label - start + BLOB".  Results go
+ * to ports and to memory at RESULT_GPA; the host checks both and the
+ * registers hvx reports.  Modes without paging need VMX's unrestricted
+ * guest.
+ */
+#include "hvx_harness.h"
+
+#define BLOB_GPA	0x1000
+#define RESULT_GPA	0x500
+#define TINY_RAM	(4 * MiB)
+#define TINY_SP		0x7000
+
+#define __XSTR(x)	#x
+#define XSTR(x)		__XSTR(x)
+
+/*
+ * The images live in .rodata: the host never runs them, it copies them.
+ * ENTER_PM32: from real mode with DS = 0, load the image's GDT and far
+ * jump to its 32-bit code (selector 0x08).
+ */
+asm(
+"	.pushsection .rodata.hvx_modes, \"a\"\n"
+"	.set BLOB, " XSTR(BLOB_GPA) "\n"
+"	.macro ENTER_PM32 start, gdtr, target\n"
+"	cli\n"
+"	xorw	%ax, %ax\n"
+"	movw	%ax, %ds\n"
+"	lgdtl	\\gdtr - \\start + BLOB\n"
+"	movl	%cr0, %eax\n"
+"	orl	$1, %eax\n"
+"	movl	%eax, %cr0\n"
+"	ljmpl	$0x08, $(\\target - \\start + BLOB)\n"
+"	.endm\n"
+/* null, 0x08 code32, 0x10 data, 0x18 code64, and its GDTR */
+"	.macro GDT start, gdt\n"
+"	.balign 8\n"
+"\\gdt:\n"
+"	.quad 0, 0x00cf9b000000ffff, 0x00cf93000000ffff, 0x00af9b000000ffff\n"
+"\\gdt\\()r:\n"
+"	.word 4 * 8 - 1\n"
+"	.long \\gdt - \\start + BLOB\n"
+"	.endm\n"
+"	.macro DATA_SEGS\n"
+"	movw	$0x10, %ax\n"
+"	movw	%ax, %ds\n"
+"	movw	%ax, %es\n"
+"	movw	%ax, %ss\n"
+"	.endm\n"
+
+/* Real mode: sum 1..100, a store through ES = 0x2000, OUT, HLT. */
+"	.balign 16\n"
+"	.code16\n"
+"rm_calc_start:\n"
+"	xorw	%ax, %ax\n"
+"	movw	%ax, %ds\n"
+"	movw	$100, %cx\n"
+"1:	addw	%cx, %ax\n"
+"	loop	1b\n"
+"	movw	%ax, 0x500\n"
+"	movw	$0x2000, %bx\n"
+"	movw	%bx, %es\n"
+"	movw	$0x1234, %es:0x10\n"
+"	outw	%ax, $0x10\n"
+"	hlt\n"
+"rm_calc_end:\n"
+
+/* Real mode: INT 0x80 through the IVT, then IN and OUT of a byte. */
+"	.balign 16\n"
+"rm_int_start:\n"
+"	xorw	%ax, %ax\n"
+"	movw	%ax, %ds\n"
+"	movw	%ax, %ss\n"
+"	movw	$0x7000, %sp\n"
+"	movw	$(rm_int_handler - rm_int_start + BLOB), 0x80 * 4\n"
+"	movw	$0, 0x80 * 4 + 2\n"
+"	movb	$0x55, %bl\n"
+"	int	$0x80\n"
+"	movb	%bl, 0x520\n"
+"	outb	%al, $0x16\n"
+"	inb	$0x17, %al\n"
+"	movb	%al, 0x521\n"
+"	incb	%al\n"
+"	outb	%al, $0x17\n"
+"	hlt\n"
+"rm_int_handler:\n"
+"	movb	$0x42, %al\n"
+"	incb	%bl\n"
+"	iret\n"
+"rm_int_end:\n"
+
+/* Real mode to 32-bit protected mode, no paging. */
+"	.balign 16\n"
+"rm_pm_start:\n"
+"	ENTER_PM32 rm_pm_start, rm_pm_gdtr, rm_pm_32\n"
+"	.code32\n"
+"rm_pm_32:\n"
+"	DATA_SEGS\n"
+"	movl	$0x7000, %esp\n"
+"	movl	$0xcafef00d, 0x504\n"
+"	movl	$0xcafef00d, %eax\n"
+"	outl	%eax, $0x11\n"
+"	hlt\n"
+"	GDT rm_pm_start, rm_pm_gdt\n"
+"rm_pm_end:\n"
+
+/*
+ * 32-bit paging: page directory at 0x10000 with a 4 MiB identity page,
+ * a 4 MiB alias of it at 0xc0000000, and at 0x40000000 a page table
+ * (0x11000) whose entry 5 maps 0x40005000 to 0x2000.
+ */
+"	.balign 16\n"
+"	.code16\n"
+"pg_start:\n"
+"	ENTER_PM32 pg_start, pg_gdtr, pg_32\n"
+"	.code32\n"
+"pg_32:\n"
+"	DATA_SEGS\n"
+"	movl	$0x00000083, 0x10000\n"
+"	movl	$0x00000083, 0x10000 + 0x300 * 4\n"
+"	movl	$0x00011003, 0x10000 + 0x100 * 4\n"
+"	movl	$0x00002003, 0x11000 + 5 * 4\n"
+"	movl	%cr4, %eax\n"
+"	orl	$0x10, %eax\n"		/* PSE */
+"	movl	%eax, %cr4\n"
+"	movl	$0x10000, %eax\n"
+"	movl	%eax, %cr3\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x80000000, %eax\n"
+"	movl	%eax, %cr0\n"
+"	movl	$0x600dbeef, 0xc0000508\n"
+"	movl	0x508, %eax\n"
+"	outl	%eax, $0x12\n"
+"	movl	$0x4b1d4b1d, 0x40005008\n"
+"	movl	0x2008, %eax\n"
+"	outl	%eax, $0x13\n"
+"	hlt\n"
+"	GDT pg_start, pg_gdt\n"
+"pg_end:\n"
+
+/*
+ * Real mode to long mode: 4-level tables at 0x10000 (PML4), 0x11000
+ * (PDPT), 0x12000 (PD, two 2 MiB pages), CR4.PAE, EFER.LME, CR0.PG, far
+ * jump to the 64-bit code segment 0x18.
+ */
+"	.balign 16\n"
+"	.code16\n"
+"lm_start:\n"
+"	ENTER_PM32 lm_start, lm_gdtr, lm_32\n"
+"	.code32\n"
+"lm_32:\n"
+"	DATA_SEGS\n"
+"	movl	$0x11003, 0x10000\n"
+"	movl	$0x12003, 0x11000\n"
+"	movl	$0x00000083, 0x12000\n"
+"	movl	$0x00200083, 0x12008\n"
+"	movl	%cr4, %eax\n"
+"	orl	$0x20, %eax\n"		/* PAE */
+"	movl	%eax, %cr4\n"
+"	movl	$0x10000, %eax\n"
+"	movl	%eax, %cr3\n"
+"	movl	$0xc0000080, %ecx\n"	/* EFER */
+"	rdmsr\n"
+"	orl	$0x100, %eax\n"		/* LME */
+"	wrmsr\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x80000000, %eax\n"
+"	movl	%eax, %cr0\n"
+"	ljmp	$0x18, $(lm_64 - lm_start + BLOB)\n"
+"	.code64\n"
+"lm_64:\n"
+"	DATA_SEGS\n"
+"	movl	$0x7000, %esp\n"
+"	movabsq	$0x1122334455667788, %rax\n"
+"	movq	%rax, 0x510\n"
+"	pushq	%rax\n"
+"	popq	%rbx\n"
+"	movl	$0x4c4d3634, %eax\n"
+"	outl	%eax, $0x14\n"
+"	hlt\n"
+"	GDT lm_start, lm_gdt\n"
+"lm_end:\n"
+
+/* Started in flat 32-bit protected mode: 2^10 by doubling, OUT, HLT. */
+"	.balign 16\n"
+"	.code32\n"
+"p32_start:\n"
+"	movl	$1, %eax\n"
+"	movl	$10, %ecx\n"
+"1:	addl	%eax, %eax\n"
+"	loop	1b\n"
+"	movl	%eax, 0x514\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"p32_end:\n"
+"	.code64\n"
+"	.popsection\n");
+
+extern const char rm_calc_start[], rm_calc_end[];
+extern const char rm_int_start[], rm_int_end[];
+extern const char rm_pm_start[], rm_pm_end[], rm_pm_gdt[];
+extern const char pg_start[], pg_end[];
+extern const char lm_start[], lm_end[];
+extern const char p32_start[], p32_end[];
+
+/* A bare VM with the image at BLOB_GPA and vCPU 0 at its start. */
+static struct test_vm *tiny_vm(struct test_vcpu **vcpu, const char *start,
+			       const char *end, bool real_mode)
+{
+	struct test_vm *vm = vm_create_bare(TINY_RAM);
+
+	vm_load_blob(vm, BLOB_GPA, start, end);
+	*vcpu = vm_vcpu_add_bare(vm, 0);
+	if (real_mode)
+		vcpu_setup_real_mode(*vcpu, BLOB_GPA, TINY_SP);
+	else
+		vcpu_setup_pm32(*vcpu, 0x800, BLOB_GPA, TINY_SP);
+	return vm;
+}
+
+/* Run to a one-element I/O exit; OUT: check the data; IN: supply it. */
+static void expect_io(struct test_vcpu *vcpu, int dir, uint16_t port,
+		      uint8_t size, uint32_t data)
+{
+	struct hvx_run *run = vcpu->run;
+	uint32_t got = 0;
+	uint8_t *d;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	TEST_ASSERT(run->io.direction == dir && run->io.port == port &&
+		    run->io.size == size && run->io.count == 1,
+		    "want %s port %#x size %u, got %s port %#x size %u count %u",
+		    dir == HVX_IO_OUT ? "out" : "in", port, size,
+		    run->io.direction == HVX_IO_OUT ? "out" : "in",
+		    run->io.port, run->io.size, run->io.count);
+	d = (uint8_t *)run + run->io.data_offset;
+	if (dir == HVX_IO_OUT) {
+		memcpy(&got, d, size);
+		TEST_ASSERT_EQ(got, data);
+	} else {
+		memcpy(d, &data, size);
+	}
+}
+
+static void expect_hlt(struct test_vcpu *vcpu)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
+}
+
+static uint64_t peek(struct test_vm *vm, uint64_t gpa, unsigned int size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, addr_gpa2hva(vm, gpa, size), size);
+	return v;
+}
+
+#define REQUIRE_UG()	HVX_REQUIRE_VMX(HVX_VMX_UNRESTRICTED_GUEST)
+
+HVX_TEST(real_mode_arith)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct hvx_regs regs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, rm_calc_start, rm_calc_end, true);
+	expect_io(vcpu, HVX_IO_OUT, 0x10, 2, 5050);
+	expect_hlt(vcpu);
+	EXPECT_EQ(5050, peek(vm, RESULT_GPA, 2));
+	EXPECT_EQ(0x1234, peek(vm, 0x20010, 2));	/* 0x2000:0x10 */
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(5050, regs.rax & 0xffff);
+	EXPECT_EQ(0, regs.rcx & 0xffff);
+	/* HLT exits with RIP past the HLT: here the end of the image. */
+	EXPECT_EQ(BLOB_GPA + (rm_calc_end - rm_calc_start), regs.rip);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(0, sregs.cr0 & X86_CR0_PE);
+	EXPECT_EQ(0x2000, sregs.es.selector);
+	EXPECT_EQ(0x20000, sregs.es.base);
+	vm_free(vm);
+}
+
+HVX_TEST(real_mode_int_and_in)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, rm_int_start, rm_int_end, true);
+	expect_io(vcpu, HVX_IO_OUT, 0x16, 1, 0x42);
+	expect_io(vcpu, HVX_IO_IN, 0x17, 1, 0x99);
+	expect_io(vcpu, HVX_IO_OUT, 0x17, 1, 0x9a);
+	expect_hlt(vcpu);
+	EXPECT_EQ(0x56, peek(vm, 0x520, 1));
+	EXPECT_EQ(0x99, peek(vm, 0x521, 1));
+	vm_free(vm);
+}
+
+HVX_TEST(real_to_protected)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, rm_pm_start, rm_pm_end, true);
+	expect_io(vcpu, HVX_IO_OUT, 0x11, 4, 0xcafef00d);
+	expect_hlt(vcpu);
+	EXPECT_EQ(0xcafef00d, peek(vm, 0x504, 4));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_TRUE(sregs.cr0 & X86_CR0_PE);
+	EXPECT_FALSE(sregs.cr0 & X86_CR0_PG);
+	EXPECT_EQ(0x08, sregs.cs.selector);
+	EXPECT_TRUE(sregs.cs.ar & HVX_AR_DB);
+	EXPECT_EQ(0x10, sregs.ds.selector);
+	EXPECT_EQ(0xffffffff, sregs.ds.limit);
+	EXPECT_EQ(BLOB_GPA + (rm_pm_gdt - rm_pm_start), sregs.gdt.base);
+	EXPECT_EQ(4 * 8 - 1, sregs.gdt.limit);
+	vm_free(vm);
+}
+
+HVX_TEST(protected_paging)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, pg_start, pg_end, true);
+	expect_io(vcpu, HVX_IO_OUT, 0x12, 4, 0x600dbeef);
+	expect_io(vcpu, HVX_IO_OUT, 0x13, 4, 0x4b1d4b1d);
+	expect_hlt(vcpu);
+	EXPECT_EQ(0x600dbeef, peek(vm, 0x508, 4));
+	EXPECT_EQ(0x4b1d4b1d, peek(vm, 0x2008, 4));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(X86_CR0_PE | X86_CR0_PG,
+		  sregs.cr0 & (X86_CR0_PE | X86_CR0_PG));
+	EXPECT_TRUE(sregs.cr4 & X86_CR4_PSE);
+	EXPECT_EQ(0x10000, sregs.cr3);
+	EXPECT_FALSE(sregs.efer & EFER_LMA);
+	vm_free(vm);
+}
+
+HVX_TEST(real_to_long)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct hvx_regs regs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, lm_start, lm_end, true);
+	expect_io(vcpu, HVX_IO_OUT, 0x14, 4, 0x4c4d3634);
+	expect_hlt(vcpu);
+	EXPECT_EQ(0x1122334455667788ULL, peek(vm, 0x510, 8));
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(0x1122334455667788ULL, regs.rbx);
+	EXPECT_EQ(0x7000, regs.rsp);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(EFER_LME | EFER_LMA, sregs.efer & (EFER_LME | EFER_LMA));
+	EXPECT_EQ(X86_CR0_PE | X86_CR0_PG,
+		  sregs.cr0 & (X86_CR0_PE | X86_CR0_PG));
+	EXPECT_TRUE(sregs.cr4 & X86_CR4_PAE);
+	EXPECT_EQ(0x10000, sregs.cr3);
+	EXPECT_EQ(0x18, sregs.cs.selector);
+	EXPECT_TRUE(sregs.cs.ar & HVX_AR_L);
+	EXPECT_FALSE(sregs.cs.ar & HVX_AR_DB);
+	vm_free(vm);
+}
+
+HVX_TEST(start_in_protected_mode)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_regs regs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, p32_start, p32_end, false);
+	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 1024);
+	expect_hlt(vcpu);
+	EXPECT_EQ(1024, peek(vm, 0x514, 4));
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(1024, regs.rax);
+	EXPECT_EQ(0, regs.rcx);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN

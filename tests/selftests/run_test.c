@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * run_test: guests running C code in 64-bit mode, and every kind of exit
+ * hvx reports to userspace: ucalls, memory shared both ways, CPUID, HLT,
+ * port I/O (single and string), MMIO (unbacked and read-only memory),
+ * hypercalls, unknown MSRs, VMX instructions, guest exceptions and triple
+ * fault.  Register state, signals and concurrency are in state_test.c and
+ * smp_test.c.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hvx_harness.h"
+
+#define MMIO_GPA	0x40000000ULL	/* 1 GiB: beyond RAM, mapped */
+#define RO_SLOT_GPA	0xc0000000ULL	/* a read-only slot at 3 GiB */
+#define RO_SLOT_SIZE	(2 * MiB)
+
+static void guest_sync_loop(void)
+{
+	uint64_t i;
+
+	for (i = 0; i < 10; i++)
+		GUEST_SYNC(i);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(sync_roundtrip, guest_sync_loop)
+{
+	uint64_t i;
+
+	for (i = 0; i < 10; i++)
+		vcpu_expect_sync(vcpu, i);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_returns(void)
+{
+}
+
+HVX_GUEST_TEST(guest_return_is_reported, guest_returns)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	ASSERT_EQ(UCALL_ABORT, get_ucall(vcpu, &uc));
+	EXPECT_EQ(UCALL_ASSERT_FAIL, uc.kind);
+}
+
+/* Guest and host exchange data through guest RAM and a global. */
+static volatile uint64_t shared_global = 0x600d;
+
+static void guest_memory(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)GUEST_SCRATCH_GPA;
+	uint64_t i;
+
+	GUEST_ASSERT_EQ(shared_global, 0x600d);
+	for (i = 0; i < 512; i++)
+		p[i] = 0x1000 + i;
+	shared_global = 0xfeed;
+	GUEST_SYNC(1);
+	for (i = 0; i < 512; i++)
+		GUEST_ASSERT_EQ(p[i], 0x2000 + i);
+	GUEST_ASSERT_EQ(shared_global, 0xbeef);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(memory_shared, guest_memory)
+{
+	uint64_t *p = addr_gpa2hva(vm, GUEST_SCRATCH_GPA, 4096);
+	uint64_t i;
+
+	vcpu_expect_sync(vcpu, 1);
+	for (i = 0; i < 512; i++)
+		ASSERT_EQ(0x1000 + i, p[i]);
+	EXPECT_EQ(0xfeed, guest_global(vm, shared_global));
+	EXPECT_EQ(0x600d, shared_global);	/* the host's own copy */
+	for (i = 0; i < 512; i++)
+		p[i] = 0x2000 + i;
+	guest_global(vm, shared_global) = 0xbeef;
+	vcpu_expect_done(vcpu);
+}
+
+#define CPUID_TEST_LEAF	0x40000001
+#define CPUID_IDX_LEAF	0x40000002
+
+static void guest_cpuid(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(HVX_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(b, HVX_CPUID_SIG_EBX);
+	GUEST_ASSERT_EQ(c, HVX_CPUID_SIG_ECX);
+	GUEST_ASSERT_EQ(d, HVX_CPUID_SIG_EDX);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(c & CPUID_1_ECX_HYPERVISOR);
+	GUEST_ASSERT(!(c & CPUID_1_ECX_VMX));
+	cpuid_count(CPUID_TEST_LEAF, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a, 0x11111111);
+	GUEST_ASSERT_EQ(b, 0x22222222);
+	GUEST_ASSERT_EQ(c, 0x33333333);
+	GUEST_ASSERT_EQ(d, 0x44444444);
+	cpuid_count(CPUID_IDX_LEAF, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a, 0xa0);
+	cpuid_count(CPUID_IDX_LEAF, 1, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a, 0xa1);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(cpuid, guest_cpuid)
+{
+	struct hvx_cpuid *old, *cpuid;
+	struct hvx_cpuid_entry *e;
+	uint32_t n;
+
+	old = hvx_get_cpuid_alloc(vcpu->fd);
+	ASSERT_NE(NULL, old);
+	n = old->nent;
+	ASSERT_GE(HVX_MAX_CPUID_ENTRIES, n + 3);
+	cpuid = hvx_cpuid_alloc(n + 3);
+	ASSERT_NE(NULL, cpuid);
+	memcpy(cpuid->entries, old->entries, n * sizeof(*e));
+	e = hvx_cpuid_find(cpuid, HVX_CPUID_SIGNATURE, 0);
+	ASSERT_NE(NULL, e);
+	e->eax = CPUID_IDX_LEAF;
+	cpuid->entries[n] = (struct hvx_cpuid_entry){
+		.function = CPUID_TEST_LEAF,
+		.eax = 0x11111111, .ebx = 0x22222222,
+		.ecx = 0x33333333, .edx = 0x44444444,
+	};
+	cpuid->entries[n + 1] = (struct hvx_cpuid_entry){
+		.function = CPUID_IDX_LEAF, .index = 0, .eax = 0xa0,
+		.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
+	};
+	cpuid->entries[n + 2] = (struct hvx_cpuid_entry){
+		.function = CPUID_IDX_LEAF, .index = 1, .eax = 0xa1,
+		.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
+	};
+	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
+	vcpu_expect_done(vcpu);
+	free(cpuid);
+	free(old);
+}
+
+static void guest_hlt(void)
+{
+	hlt();
+	GUEST_SYNC(1);
+	hlt();
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(hlt_exits, guest_hlt)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
+	vcpu_expect_sync(vcpu, 1);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
+	vcpu_expect_done(vcpu);
+}
+
+/* Run to an I/O exit and check its shape; returns its data pointer. */
+static void *expect_io(struct test_vcpu *vcpu, int dir, uint16_t port,
+		       uint8_t size, uint32_t count)
+{
+	struct hvx_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	TEST_ASSERT(run->io.direction == dir && run->io.port == port &&
+		    run->io.size == size && run->io.count == count,
+		    "want %s port %#x size %u count %u, got %s port %#x size %u count %u",
+		    dir == HVX_IO_OUT ? "out" : "in", port, size, count,
+		    run->io.direction == HVX_IO_OUT ? "out" : "in",
+		    run->io.port, run->io.size, run->io.count);
+	TEST_ASSERT(run->io.data_offset >= sizeof(*run) &&
+		    run->io.data_offset + (uint64_t)size * count <=
+		    vcpu->run_size,
+		    "data_offset %#llx",
+		    (unsigned long long)run->io.data_offset);
+	return (uint8_t *)run + run->io.data_offset;
+}
+
+static void guest_pio(void)
+{
+	outb(0x10, 0x12);
+	outw(0x12, 0x3456);
+	outl(0x14, 0x789abcde);
+	GUEST_ASSERT_EQ(inb(0x20), 0xab);
+	GUEST_ASSERT_EQ(inw(0x22), 0xcdef);
+	GUEST_ASSERT_EQ(inl(0x24), 0x12345678);
+	/* The 16-bit port forms through DX. */
+	outb(0x3f8, 0x5a);
+	GUEST_ASSERT_EQ(inb(0xcf8), 0xa5);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(pio, guest_pio)
+{
+	uint8_t *d;
+	uint16_t w = 0xcdef;
+	uint32_t l = 0x12345678;
+
+	d = expect_io(vcpu, HVX_IO_OUT, 0x10, 1, 1);
+	EXPECT_EQ(0x12, d[0]);
+	d = expect_io(vcpu, HVX_IO_OUT, 0x12, 2, 1);
+	EXPECT_EQ(0x3456, d[0] | d[1] << 8);
+	d = expect_io(vcpu, HVX_IO_OUT, 0x14, 4, 1);
+	EXPECT_EQ(0x789abcde, (uint32_t)(d[0] | d[1] << 8 | d[2] << 16 |
+					 (uint32_t)d[3] << 24));
+	d = expect_io(vcpu, HVX_IO_IN, 0x20, 1, 1);
+	d[0] = 0xab;
+	d = expect_io(vcpu, HVX_IO_IN, 0x22, 2, 1);
+	memcpy(d, &w, 2);
+	d = expect_io(vcpu, HVX_IO_IN, 0x24, 4, 1);
+	memcpy(d, &l, 4);
+	d = expect_io(vcpu, HVX_IO_OUT, 0x3f8, 1, 1);
+	EXPECT_EQ(0x5a, d[0]);
+	d = expect_io(vcpu, HVX_IO_IN, 0xcf8, 1, 1);
+	d[0] = 0xa5;
+	vcpu_expect_done(vcpu);
+}
+
+#define STR_LEN		64
+
+static void guest_pio_string(void)
+{
+	uint8_t *out = (uint8_t *)GUEST_SCRATCH_GPA;
+	uint8_t *in = out + 0x100;
+	uint64_t n, i;
+	void *p;
+
+	for (i = 0; i < STR_LEN; i++)
+		out[i] = i ^ 0x5a;
+	p = out;
+	n = STR_LEN;
+	asm volatile("rep outsb" : "+S"(p), "+c"(n) : "d"(0x30) : "memory");
+	GUEST_ASSERT_EQ(n, 0);
+	GUEST_ASSERT_EQ((uintptr_t)p, (uintptr_t)(out + STR_LEN));
+	p = in;
+	n = STR_LEN;
+	asm volatile("rep insb" : "+D"(p), "+c"(n) : "d"(0x31) : "memory");
+	GUEST_ASSERT_EQ(n, 0);
+	for (i = 0; i < STR_LEN; i++)
+		GUEST_ASSERT_EQ(in[i], 0x80 + i);
+	/* Word strings: 8 words. */
+	p = out;
+	n = 8;
+	asm volatile("rep outsw" : "+S"(p), "+c"(n) : "d"(0x32) : "memory");
+	GUEST_DONE();
+}
+
+/* Run through the exits of one string instruction, however hvx splits it. */
+static void string_io(struct test_vcpu *vcpu, int dir, uint16_t port,
+		      uint8_t size, uint8_t *buf, uint32_t count)
+{
+	struct hvx_run *run = vcpu->run;
+	uint32_t done = 0, exits = 0;
+	uint8_t *d;
+
+	while (done < count) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+		TEST_ASSERT(run->io.direction == dir && run->io.port == port &&
+			    run->io.size == size && run->io.count >= 1 &&
+			    run->io.count <= count - done,
+			    "string I/O: port %#x size %u count %u after %u",
+			    run->io.port, run->io.size, run->io.count, done);
+		d = (uint8_t *)run + run->io.data_offset;
+		if (dir == HVX_IO_OUT)
+			memcpy(buf + done * size, d, run->io.count * size);
+		else
+			memcpy(d, buf + done * size, run->io.count * size);
+		done += run->io.count;
+		exits++;
+	}
+	/* One exit per element would defeat the string form. */
+	TEST_ASSERT(exits < count, "%u exits for %u elements", exits, count);
+}
+
+HVX_GUEST_TEST(pio_string, guest_pio_string)
+{
+	uint8_t buf[STR_LEN];
+	int i;
+
+	string_io(vcpu, HVX_IO_OUT, 0x30, 1, buf, STR_LEN);
+	for (i = 0; i < STR_LEN; i++)
+		ASSERT_EQ(i ^ 0x5a, buf[i]);
+	for (i = 0; i < STR_LEN; i++)
+		buf[i] = 0x80 + i;
+	string_io(vcpu, HVX_IO_IN, 0x31, 1, buf, STR_LEN);
+	string_io(vcpu, HVX_IO_OUT, 0x32, 2, buf, 8);
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(i ^ 0x5a, buf[i]);
+	vcpu_expect_done(vcpu);
+}
+
+/* MMIO accessors with plain MOV encodings hvx must decode. */
+static inline void mmio_w8(uint64_t a, uint8_t v)
+{
+	asm volatile("movb %1, (%0)" : : "r"(a), "q"(v) : "memory");
+}
+
+static inline void mmio_w16(uint64_t a, uint16_t v)
+{
+	asm volatile("movw %1, (%0)" : : "r"(a), "r"(v) : "memory");
+}
+
+static inline void mmio_w32(uint64_t a, uint32_t v)
+{
+	asm volatile("movl %1, (%0)" : : "r"(a), "r"(v) : "memory");
+}
+
+static inline void mmio_w64(uint64_t a, uint64_t v)
+{
+	asm volatile("movq %1, (%0)" : : "r"(a), "r"(v) : "memory");
+}
+
+static inline uint8_t mmio_r8(uint64_t a)
+{
+	uint8_t v;
+
+	asm volatile("movb (%1), %0" : "=q"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static inline uint16_t mmio_r16(uint64_t a)
+{
+	uint16_t v;
+
+	asm volatile("movw (%1), %0" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static inline uint32_t mmio_r32(uint64_t a)
+{
+	uint32_t v;
+
+	asm volatile("movl (%1), %0" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static inline uint64_t mmio_r64(uint64_t a)
+{
+	uint64_t v;
+
+	asm volatile("movq (%1), %0" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static void guest_mmio(void)
+{
+	mmio_w8(MMIO_GPA + 1, 0x11);
+	mmio_w16(MMIO_GPA + 2, 0x2222);
+	mmio_w32(MMIO_GPA + 4, 0x33333333);
+	mmio_w64(MMIO_GPA + 8, 0x4444444455555555ULL);
+	GUEST_ASSERT_EQ(mmio_r8(MMIO_GPA + 0x11), 0x81);
+	GUEST_ASSERT_EQ(mmio_r16(MMIO_GPA + 0x12), 0x8282);
+	GUEST_ASSERT_EQ(mmio_r32(MMIO_GPA + 0x14), 0x83838383);
+	GUEST_ASSERT_EQ(mmio_r64(MMIO_GPA + 0x18), 0x8484848485858585ULL);
+	GUEST_DONE();
+}
+
+static void expect_mmio(struct test_vcpu *vcpu, uint64_t gpa, uint32_t len,
+			bool write, uint64_t data)
+{
+	struct hvx_run *run = vcpu->run;
+	uint64_t got = 0;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
+	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
+		    !run->mmio.is_write == !write,
+		    "want %s %#llx len %u, got %s %#llx len %u",
+		    write ? "write" : "read", (unsigned long long)gpa, len,
+		    run->mmio.is_write ? "write" : "read",
+		    (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+	if (write) {
+		memcpy(&got, run->mmio.data, len);
+		TEST_ASSERT_EQ(got, data);
+	} else {
+		memcpy(run->mmio.data, &data, len);
+	}
+}
+
+HVX_GUEST_TEST(mmio, guest_mmio)
+{
+	expect_mmio(vcpu, MMIO_GPA + 1, 1, true, 0x11);
+	expect_mmio(vcpu, MMIO_GPA + 2, 2, true, 0x2222);
+	expect_mmio(vcpu, MMIO_GPA + 4, 4, true, 0x33333333);
+	expect_mmio(vcpu, MMIO_GPA + 8, 8, true, 0x4444444455555555ULL);
+	expect_mmio(vcpu, MMIO_GPA + 0x11, 1, false, 0x81);
+	expect_mmio(vcpu, MMIO_GPA + 0x12, 2, false, 0x8282);
+	expect_mmio(vcpu, MMIO_GPA + 0x14, 4, false, 0x83838383);
+	expect_mmio(vcpu, MMIO_GPA + 0x18, 8, false, 0x8484848485858585ULL);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_readonly(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(RO_SLOT_GPA + 0x1000);
+
+	GUEST_ASSERT_EQ(*p, 0x0123456789abcdefULL);
+	mmio_w64(RO_SLOT_GPA + 0x1000, 0xdeadbeefdeadbeefULL);
+	/* The write went to the host, not to memory. */
+	GUEST_ASSERT_EQ(*p, 0x0123456789abcdefULL);
+	GUEST_ASSERT_EQ(p[1], 0x1111111111111111ULL);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(readonly_slot, guest_readonly)
+{
+	uint64_t *mem = vm_mem_add(vm, 1, HVX_MEM_READONLY, RO_SLOT_GPA,
+				   RO_SLOT_SIZE);
+
+	mem[0x1000 / 8] = 0x0123456789abcdefULL;
+	mem[0x1000 / 8 + 1] = 0x1111111111111111ULL;
+	expect_mmio(vcpu, RO_SLOT_GPA + 0x1000, 8, true,
+		    0xdeadbeefdeadbeefULL);
+	vcpu_expect_done(vcpu);
+	EXPECT_EQ(0x0123456789abcdefULL, mem[0x1000 / 8]);
+}
+
+static void guest_scan(uint64_t start, uint64_t end)
+{
+	uint64_t a;
+
+	for (a = start; a < end; a += MiB)
+		GUEST_ASSERT_EQ(mmio_r32(a), (uint32_t)(a >> 20) ^ 0xa5a5a5a5);
+	GUEST_DONE();
+}
+
+HVX_TEST_TIMEOUT(mmio_scan_beyond_ram, 300)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t a, start = VM_RAM_SIZE_DEFAULT, end = GiB;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_scan);
+	vcpu_args_set(vcpu, 2, start, end);
+	/* Every read past RAM exits; nothing there is memory. */
+	for (a = start; a < end; a += MiB)
+		expect_mmio(vcpu, a, 4, false,
+			    (uint32_t)(a >> 20) ^ 0xa5a5a5a5);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
+#define HC_NR	0x1234
+
+static void guest_hypercall(void)
+{
+	uint64_t ret = vmcall(HC_NR, 1, 2, 3, 4, 5, 6);
+
+	GUEST_ASSERT_EQ(ret, 0xfeedfacecafebeefULL);
+	GUEST_ASSERT_EQ(vmcall(HC_NR + 1, 0, 0, 0, 0, 0, 0), 7);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(hypercall, guest_hypercall)
+{
+	struct hvx_run *run = vcpu->run;
+	int i;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HYPERCALL);
+	EXPECT_EQ(HC_NR, run->hypercall.nr);
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(i + 1, run->hypercall.args[i]);
+	run->hypercall.ret = 0xfeedfacecafebeefULL;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HYPERCALL);
+	EXPECT_EQ(HC_NR + 1, run->hypercall.nr);
+	run->hypercall.ret = 7;
+	vcpu_expect_done(vcpu);
+}
+
+static volatile uint64_t gp_count;
+
+/* RDMSR and WRMSR are both 2 bytes (0f 32, 0f 30). */
+static void gp_skip_msr(struct guest_ex_regs *regs)
+{
+	gp_count++;
+	regs->rip += 2;
+}
+
+static void guest_unknown_msr(void)
+{
+	uint64_t v;
+
+	rdmsr(MSR_TEST_UNKNOWN);
+	wrmsr(MSR_TEST_UNKNOWN, 1);
+	GUEST_ASSERT_EQ(gp_count, 2);
+	/* Known MSRs do not fault. */
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_LSTAR, &v), GUEST_NO_FAULT);
+	guest_exception_handlers[GP_VECTOR] = NULL;
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_TEST_UNKNOWN, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_TEST_UNKNOWN, 0), GP_VECTOR);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(unknown_msr_gp, guest_unknown_msr)
+{
+	vm_install_exception_handler(vm, GP_VECTOR, gp_skip_msr);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_msr_exit(void)
+{
+	uint64_t v = 0;
+
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_TEST_UNKNOWN, &v), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(v, 0x1122334455667788ULL);
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_TEST_UNKNOWN, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_TEST_UNKNOWN, 0xabcdef), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_TEST_UNKNOWN, 0xabcdef), GP_VECTOR);
+	/* Known MSRs stay in the kernel. */
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_LSTAR, &v), GUEST_NO_FAULT);
+	GUEST_DONE();
+}
+
+static void expect_msr_exit(struct test_vcpu *vcpu, uint32_t reason,
+			    uint64_t data, bool error)
+{
+	struct hvx_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, reason);
+	TEST_ASSERT_EQ(run->msr.index, MSR_TEST_UNKNOWN);
+	if (reason == HVX_EXIT_WRMSR)
+		TEST_ASSERT_EQ(run->msr.data, data);
+	else
+		run->msr.data = data;
+	run->msr.error = error;
+}
+
+HVX_GUEST_TEST(unknown_msr_exit, guest_msr_exit)
+{
+	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
+		    "no HVX_FEAT_USER_MSR_EXIT");
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
+	expect_msr_exit(vcpu, HVX_EXIT_RDMSR, 0x1122334455667788ULL, false);
+	expect_msr_exit(vcpu, HVX_EXIT_RDMSR, 0, true);
+	expect_msr_exit(vcpu, HVX_EXIT_WRMSR, 0xabcdef, false);
+	expect_msr_exit(vcpu, HVX_EXIT_WRMSR, 0xabcdef, true);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_vmx_insns(void)
+{
+	GUEST_ASSERT_EQ(guest_insn_safe("vmxon (%%rax)"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmread %%rax, %%rbx"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmwrite %%rbx, %%rax"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmptrld (%%rax)"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmptrst (%%rax)"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmclear (%%rax)"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmlaunch"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmresume"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("vmxoff"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("invept (%%rax), %%rbx"), UD_VECTOR);
+	GUEST_ASSERT_EQ(guest_insn_safe("invvpid (%%rax), %%rbx"), UD_VECTOR);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(vmx_instructions_ud, guest_vmx_insns)
+{
+	vcpu_expect_done(vcpu);
+}
+
+static volatile uint64_t ud_count, bp_count;
+
+static void ud_skip(struct guest_ex_regs *regs)
+{
+	ud_count++;
+	regs->rip += 2;		/* ud2 */
+}
+
+static void bp_count_it(struct guest_ex_regs *regs)
+{
+	bp_count++;		/* a trap: RIP is already past int3 */
+}
+
+static void guest_exceptions(void)
+{
+	asm volatile("ud2");
+	asm volatile("ud2");
+	asm volatile("ud2");
+	asm volatile("int3");
+	asm volatile("int3");
+	GUEST_ASSERT_EQ(ud_count, 3);
+	GUEST_ASSERT_EQ(bp_count, 2);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(guest_exception_handlers, guest_exceptions)
+{
+	vm_install_exception_handler(vm, UD_VECTOR, ud_skip);
+	vm_install_exception_handler(vm, BP_VECTOR, bp_count_it);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_null_deref(void)
+{
+	uint64_t v;
+
+	asm volatile("movq (%1), %0" : "=r"(v) : "r"(0x10UL) : "memory");
+	GUEST_FAIL("read of page 0 did not fault");
+}
+
+HVX_GUEST_TEST(unhandled_exception_reported, guest_null_deref)
+{
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	ASSERT_EQ(UCALL_UNHANDLED, get_ucall(vcpu, &uc));
+	EXPECT_EQ(PF_VECTOR, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1] & 1);	/* not-present page */
+	EXPECT_EQ(0x10, uc.args[3]);	/* CR2 */
+	EXPECT_LE((uintptr_t)guest_null_deref, uc.args[2]);
+	EXPECT_GT((uintptr_t)guest_null_deref + 64, uc.args[2]);
+}
+
+static void guest_triple_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { 0, 0 };
+
+	/* No IDT: #BP -> #GP -> #DF -> shutdown. */
+	asm volatile("lidt %0; int3" : : "m"(idtr) : "memory");
+	GUEST_FAIL("survived a triple fault");
+}
+
+HVX_GUEST_TEST(triple_fault_shutdown, guest_triple_fault)
+{
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+}
+
+TEST_HARNESS_MAIN

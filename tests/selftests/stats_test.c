@@ -1,0 +1,856 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats_test: the "hvx" generic netlink family and the tracepoints.
+ *
+ * Tiny real-mode guests whose exits are known exactly (CPUID, OUT, HLT)
+ * must show up with those counts; VM creation and destruction, a triple
+ * fault and an internal error must each produce their event; malformed
+ * requests get errors; an unprivileged process cannot read another
+ * process's VM; the hvx_exit tracepoint records the right reason.
+ *
+ * "stats_test --hold-vm" is a helper for tests/testhost/hvx_stat.sh: it
+ * runs the CPUID guest to its HLT, prints "ready VM_ID" and keeps the VM
+ * until it is killed or its stdin closes.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "hvx_harness.h"
+
+/* VMX basic exit reasons (Intel SDM appendix C). */
+#define VMX_EXIT_TRIPLE_FAULT	2
+#define VMX_EXIT_CPUID		10
+#define VMX_EXIT_HLT		12
+#define VMX_EXIT_IO		30
+
+#define CODE_GPA	0x1000
+#define STACK_TOP	0x8000
+#define N_CPUID		5
+#define N_OUT		3
+#define OUT_PORT	0x80
+
+/*
+ * 16-bit real mode at 0:0x1000: xor eax,eax; N_CPUID x cpuid;
+ * N_OUT x out 0x80,al; hlt.
+ */
+static const uint8_t cpuid_out_hlt[] = {
+	0x66, 0x31, 0xc0,
+	0x0f, 0xa2, 0x0f, 0xa2, 0x0f, 0xa2, 0x0f, 0xa2, 0x0f, 0xa2,
+	0xe6, OUT_PORT, 0xe6, OUT_PORT, 0xe6, OUT_PORT,
+	0xf4,
+};
+
+/* lidt [0x1100] (six zero bytes: limit 0); int3: #BP, #GP, #DF, shutdown */
+static const uint8_t triple_fault[] = {
+	0x0f, 0x01, 0x1e, 0x00, 0x11,
+	0xcc,
+	0xf4,
+};
+
+/* jmp far 0x9000:0: code fetch outside the 64 KiB of RAM */
+static const uint8_t fetch_unbacked[] = {
+	0xea, 0x00, 0x00, 0x00, 0x90,
+};
+
+/* A bare VM of @ram bytes with @code at CODE_GPA and vCPU 0 on it. */
+static struct test_vm *tiny_vm(struct test_vcpu **vcpu, uint64_t ram,
+			       const uint8_t *code, size_t len)
+{
+	struct test_vm *vm = vm_create_bare(ram);
+
+	vm_load_blob(vm, CODE_GPA, code, code + len);
+	*vcpu = vm_vcpu_add_bare(vm, 0);
+	vcpu_setup_real_mode(*vcpu, CODE_GPA, STACK_TOP);
+	return vm;
+}
+
+/* Run the cpuid_out_hlt guest to its HLT, checking each exit. */
+static void run_cpuid_guest(struct test_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < N_OUT; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+		TEST_ASSERT(vcpu->run->io.port == OUT_PORT &&
+			    vcpu->run->io.direction == HVX_IO_OUT,
+			    "I/O exit on port %#x", vcpu->run->io.port);
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
+}
+
+/* ---- A small generic netlink client (libnl-genl-3) ---- */
+
+struct nlq {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* Connect and resolve "hvx"; -ENOENT when the family is missing. */
+static int nlq_open(struct nlq *q)
+{
+	q->sk = nl_socket_alloc();
+	if (!q->sk)
+		return -ENOMEM;
+	if (genl_connect(q->sk) < 0) {
+		nl_socket_free(q->sk);
+		return -EIO;
+	}
+	q->family = genl_ctrl_resolve(q->sk, HVX_GENL_NAME);
+	if (q->family < 0) {
+		nl_socket_free(q->sk);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void nlq_close(struct nlq *q)
+{
+	nl_socket_free(q->sk);
+}
+
+/* A request for @cmd; the caller adds attributes. */
+static struct nl_msg *nlq_msg(struct nlq *q, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	TEST_ASSERT(msg, "nlmsg_alloc");
+	TEST_ASSERT(genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, q->family, 0,
+				flags, cmd, HVX_GENL_VERSION), "genlmsg_put");
+	return msg;
+}
+
+typedef void (*nlq_reply_fn)(struct nlattr **tb, void *arg);
+
+struct nlq_ctx {
+	nlq_reply_fn fn;
+	void *arg;
+	int error;
+	int replies;
+	bool done;
+};
+
+static int nlq_valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[HVX_ATTR_MAX + 1];
+	struct nlq_ctx *c = arg;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0) {
+		c->error = -EBADMSG;
+		return NL_STOP;
+	}
+	c->replies++;
+	if (c->fn)
+		c->fn(tb, c->arg);
+	return NL_OK;
+}
+
+static int nlq_done_cb(struct nl_msg *msg, void *arg)
+{
+	((struct nlq_ctx *)arg)->done = true;
+	return NL_STOP;
+}
+
+static int nlq_err_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nlq_ctx *c = arg;
+
+	c->error = e->error;
+	c->done = true;
+	return NL_STOP;
+}
+
+/*
+ * Send @msg (freed), hand each reply's attributes to @fn, and return 0 or
+ * the kernel's -errno: a request ends with its acknowledgement, a dump
+ * with NLMSG_DONE.
+ */
+static int nlq_send(struct nlq *q, struct nl_msg *msg, nlq_reply_fn fn,
+		    void *arg)
+{
+	struct nlq_ctx c = { .fn = fn, .arg = arg };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	TEST_ASSERT(cb, "nl_cb_alloc");
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nlq_valid_cb, &c);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nlq_done_cb, &c);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nlq_done_cb, &c);
+	nl_cb_err(cb, NL_CB_CUSTOM, nlq_err_cb, &c);
+	nl_socket_enable_auto_ack(q->sk);
+	err = nl_send_auto(q->sk, msg);
+	nlmsg_free(msg);
+	TEST_ASSERT(err >= 0, "nl_send_auto: %s", nl_geterror(err));
+	while (!c.done) {
+		err = nl_recvmsgs(q->sk, cb);
+		if (err < 0) {
+			if (!c.error)
+				c.error = -EIO;
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	return c.error;
+}
+
+static uint32_t attr_u32(struct nlattr *a)
+{
+	TEST_ASSERT(a && nla_len(a) == 4, "missing or bad u32 attribute");
+	return nla_get_u32(a);
+}
+
+static uint64_t attr_u64(struct nlattr *a)
+{
+	TEST_ASSERT(a && nla_len(a) == 8, "missing or bad u64 attribute");
+	return nla_get_u64(a);
+}
+
+/* What HVX_CMD_GET_VM reports. */
+struct vm_info {
+	uint32_t id, pid, nr_vcpus, state;
+	uint64_t mem_size;
+};
+
+struct vm_list {
+	struct vm_info vm[64];
+	int n;
+};
+
+static void vm_list_cb(struct nlattr **tb, void *arg)
+{
+	struct vm_list *l = arg;
+	struct vm_info *vm;
+
+	TEST_ASSERT(l->n < (int)ARRAY_SIZE(l->vm), "too many VMs");
+	vm = &l->vm[l->n++];
+	vm->id = attr_u32(tb[HVX_ATTR_VM_ID]);
+	vm->pid = attr_u32(tb[HVX_ATTR_PID]);
+	vm->nr_vcpus = attr_u32(tb[HVX_ATTR_NR_VCPUS]);
+	vm->state = attr_u32(tb[HVX_ATTR_STATE]);
+	vm->mem_size = attr_u64(tb[HVX_ATTR_MEM_SIZE]);
+}
+
+static int list_vms(struct nlq *q, struct vm_list *l)
+{
+	l->n = 0;
+	return nlq_send(q, nlq_msg(q, HVX_CMD_GET_VM, NLM_F_DUMP), vm_list_cb,
+			l);
+}
+
+/* The one VM of process @pid (the harness runs each test in a child). */
+static struct vm_info vm_of_pid(struct nlq *q, pid_t pid)
+{
+	struct vm_info found = {};
+	struct vm_list l;
+	int i, n = 0;
+
+	TEST_ASSERT(!list_vms(q, &l), "HVX_CMD_GET_VM dump failed");
+	for (i = 0; i < l.n; i++) {
+		if (l.vm[i].pid == (uint32_t)pid) {
+			found = l.vm[i];
+			n++;
+		}
+	}
+	TEST_ASSERT(n == 1, "%d VMs of pid %d in the dump, want 1", n, pid);
+	return found;
+}
+
+/* What HVX_CMD_GET_STATS reports. */
+struct stats {
+	int vcpu;
+	uint64_t exits, runs, guest_ns, host_ns, posted, fallback;
+	uint64_t reason[128];
+	uint64_t reason_sum;
+};
+
+struct stats_list {
+	struct stats s[HVX_MAX_VCPUS + 1];
+	int n;
+};
+
+static void stats_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sb[HVX_STATS_ATTR_MAX + 1];
+	struct nlattr *cb[HVX_EXIT_COUNT_ATTR_MAX + 1];
+	struct stats_list *l = arg;
+	struct nlattr *e;
+	struct stats *s;
+	uint32_t r;
+	int rem;
+
+	TEST_ASSERT(l->n < (int)ARRAY_SIZE(l->s), "too many replies");
+	s = &l->s[l->n++];
+	memset(s, 0, sizeof(*s));
+	s->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
+				       : -1;
+	TEST_ASSERT(tb[HVX_ATTR_STATS] &&
+		    !nla_parse_nested(sb, HVX_STATS_ATTR_MAX,
+				      tb[HVX_ATTR_STATS], NULL),
+		    "no HVX_ATTR_STATS");
+	s->exits = attr_u64(sb[HVX_STATS_ATTR_EXITS]);
+	s->runs = attr_u64(sb[HVX_STATS_ATTR_RUNS]);
+	s->guest_ns = attr_u64(sb[HVX_STATS_ATTR_GUEST_NS]);
+	s->host_ns = attr_u64(sb[HVX_STATS_ATTR_HOST_NS]);
+	s->posted = attr_u64(sb[HVX_STATS_ATTR_RING_POSTED]);
+	s->fallback = attr_u64(sb[HVX_STATS_ATTR_RING_FALLBACK]);
+	TEST_ASSERT(sb[HVX_STATS_ATTR_EXIT_REASONS], "no exit reasons");
+	nla_for_each_nested(e, sb[HVX_STATS_ATTR_EXIT_REASONS], rem) {
+		TEST_ASSERT(nla_type(e) == HVX_EXIT_REASONS_ATTR_ENTRY &&
+			    !nla_parse_nested(cb, HVX_EXIT_COUNT_ATTR_MAX, e,
+					      NULL), "bad exit reason entry");
+		r = attr_u32(cb[HVX_EXIT_COUNT_ATTR_REASON]);
+		TEST_ASSERT(r < ARRAY_SIZE(s->reason) && !s->reason[r],
+			    "reason %u out of range or twice", r);
+		s->reason[r] = attr_u64(cb[HVX_EXIT_COUNT_ATTR_COUNT]);
+		TEST_ASSERT(s->reason[r], "reason %u sent with count 0", r);
+		s->reason_sum += s->reason[r];
+	}
+}
+
+/* HVX_CMD_GET_STATS of VM @vm, vCPU @vcpu (< 0: the VM's totals). */
+static int get_stats(struct nlq *q, uint32_t vm, int vcpu, struct stats *s)
+{
+	struct nl_msg *msg = nlq_msg(q, HVX_CMD_GET_STATS, 0);
+	struct stats_list l = {};
+	int err;
+
+	nla_put_u32(msg, HVX_ATTR_VM_ID, vm);
+	if (vcpu >= 0)
+		nla_put_u32(msg, HVX_ATTR_VCPU_ID, vcpu);
+	err = nlq_send(q, msg, stats_cb, &l);
+	if (!err) {
+		TEST_ASSERT(l.n == 1, "%d replies", l.n);
+		*s = l.s[0];
+	}
+	return err;
+}
+
+/* A request with just HVX_ATTR_VM_ID (@dump: as a dump); its error. */
+static int request_vm(struct nlq *q, uint8_t cmd, bool dump, uint32_t vm)
+{
+	struct nl_msg *msg = nlq_msg(q, cmd, dump ? NLM_F_DUMP : 0);
+
+	nla_put_u32(msg, HVX_ATTR_VM_ID, vm);
+	return nlq_send(q, msg, NULL, NULL);
+}
+
+/* ---- The events group ---- */
+
+struct event {
+	uint32_t event, vm, pid;
+	int vcpu;
+	bool has_data;
+	uint64_t data;
+};
+
+/* Join "events" on @q; 0 or -errno of the join. */
+static int events_join(struct nlq *q)
+{
+	int grp = genl_ctrl_resolve_grp(q->sk, HVX_GENL_NAME,
+					HVX_GENL_MCGRP_EVENTS);
+
+	TEST_ASSERT(grp >= 0, "no events group: %s", nl_geterror(grp));
+	if (setsockopt(nl_socket_get_fd(q->sk), SOL_NETLINK,
+		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
+		return -errno;
+	nl_socket_disable_seq_check(q->sk);
+	return 0;
+}
+
+struct event_wait {
+	pid_t pid;
+	struct event ev;
+	bool got;
+};
+
+static int event_cb(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[HVX_ATTR_MAX + 1];
+	struct event_wait *w = arg;
+	struct event *ev = &w->ev;
+
+	if (w->got || gh->cmd != HVX_CMD_EVENT ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0)
+		return NL_SKIP;
+	ev->pid = attr_u32(tb[HVX_ATTR_PID]);
+	if (ev->pid != (uint32_t)w->pid)
+		return NL_SKIP;
+	ev->event = attr_u32(tb[HVX_ATTR_EVENT]);
+	ev->vm = attr_u32(tb[HVX_ATTR_VM_ID]);
+	ev->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
+					: -1;
+	ev->has_data = tb[HVX_ATTR_EVENT_DATA];
+	ev->data = ev->has_data ? attr_u64(tb[HVX_ATTR_EVENT_DATA]) : 0;
+	w->got = true;
+	return NL_OK;
+}
+
+/* The next event about a VM of this process; false after 10 s without. */
+static bool next_event(struct nlq *q, struct event *ev)
+{
+	struct event_wait w = { .pid = getpid() };
+	struct pollfd p = { .fd = nl_socket_get_fd(q->sk), .events = POLLIN };
+
+	nl_socket_modify_cb(q->sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &w);
+	while (!w.got) {
+		if (poll(&p, 1, 10000) != 1)
+			return false;
+		if (nl_recvmsgs_default(q->sk) < 0)
+			return false;
+	}
+	*ev = w.ev;
+	return true;
+}
+
+/* ---- The tests ---- */
+
+HVX_TEST(exit_counts_are_exact)
+{
+	struct stats vcpu_st, vm_st;
+	struct stats_list l = {};
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct nl_msg *msg;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(1, info.nr_vcpus);
+	EXPECT_EQ(1 * MiB, info.mem_size);
+	EXPECT_EQ(HVX_VM_STATE_CREATED, info.state);
+
+	run_cpuid_guest(vcpu);
+
+	ASSERT_EQ(0, get_stats(&q, info.id, 0, &vcpu_st));
+	EXPECT_EQ(0, vcpu_st.vcpu);
+	EXPECT_EQ(N_CPUID, vcpu_st.reason[VMX_EXIT_CPUID]);
+	EXPECT_EQ(N_OUT, vcpu_st.reason[VMX_EXIT_IO]);
+	EXPECT_EQ(1, vcpu_st.reason[VMX_EXIT_HLT]);
+	EXPECT_GE(vcpu_st.exits, N_CPUID + N_OUT + 1);
+	EXPECT_GE(vcpu_st.exits, vcpu_st.reason_sum);
+	EXPECT_EQ(N_OUT + 1, vcpu_st.runs);
+	EXPECT_LT(0, vcpu_st.guest_ns);
+	EXPECT_LT(0, vcpu_st.host_ns);
+	/* No exit ring yet: its counters exist and stay 0. */
+	EXPECT_EQ(0, vcpu_st.posted);
+	EXPECT_EQ(0, vcpu_st.fallback);
+
+	/* The VM's totals: one vCPU, the same counts. */
+	ASSERT_EQ(0, get_stats(&q, info.id, -1, &vm_st));
+	EXPECT_EQ(-1, vm_st.vcpu);
+	EXPECT_EQ(N_CPUID, vm_st.reason[VMX_EXIT_CPUID]);
+	EXPECT_EQ(N_OUT, vm_st.reason[VMX_EXIT_IO]);
+	EXPECT_EQ(1, vm_st.reason[VMX_EXIT_HLT]);
+	EXPECT_EQ(vcpu_st.exits, vm_st.exits);
+
+	/* The per-vCPU dump: one message, vCPU 0, the same counts. */
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, NLM_F_DUMP);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	ASSERT_EQ(0, nlq_send(&q, msg, stats_cb, &l));
+	ASSERT_EQ(1, l.n);
+	EXPECT_EQ(0, l.s[0].vcpu);
+	EXPECT_EQ(N_CPUID, l.s[0].reason[VMX_EXIT_CPUID]);
+
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(HVX_VM_STATE_STOPPED, info.state);
+
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+/* Closing a vCPU keeps its counts in the VM's totals. */
+HVX_TEST(closed_vcpu_counts_stay)
+{
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct stats st;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	run_cpuid_guest(vcpu);
+	info = vm_of_pid(&q, getpid());
+
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	vm->vcpus[0] = NULL;
+	free(vcpu);
+
+	EXPECT_EQ(-ENOENT, get_stats(&q, info.id, 0, &st));
+	ASSERT_EQ(0, get_stats(&q, info.id, -1, &st));
+	EXPECT_EQ(N_CPUID, st.reason[VMX_EXIT_CPUID]);
+	EXPECT_EQ(N_OUT, st.reason[VMX_EXIT_IO]);
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(0, info.nr_vcpus);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+HVX_TEST(events_create_shutdown_destroy)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct event ev;
+	uint32_t id;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, events_join(&q));
+
+	vm = tiny_vm(&vcpu, 1 * MiB, triple_fault, sizeof(triple_fault));
+	ASSERT_TRUE(next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_VM_CREATED, ev.event);
+	EXPECT_EQ(-1, ev.vcpu);
+	id = ev.vm;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	ASSERT_TRUE(next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_VCPU_SHUTDOWN, ev.event);
+	EXPECT_EQ(id, ev.vm);
+	EXPECT_EQ(0, ev.vcpu);
+
+	vm_free(vm);
+	ASSERT_TRUE(next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
+	EXPECT_EQ(id, ev.vm);
+	nlq_close(&q);
+}
+
+HVX_TEST(triple_fault_is_counted_and_shown)
+{
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct stats st;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, triple_fault, sizeof(triple_fault));
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(HVX_VM_STATE_SHUTDOWN, info.state);
+	ASSERT_EQ(0, get_stats(&q, info.id, 0, &st));
+	EXPECT_EQ(1, st.reason[VMX_EXIT_TRIPLE_FAULT]);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+HVX_TEST(internal_error_event)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct event ev;
+	uint32_t id;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, events_join(&q));
+	vm = tiny_vm(&vcpu, 64 * KiB, fetch_unbacked, sizeof(fetch_unbacked));
+	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
+	id = ev.vm;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
+	ASSERT_TRUE(next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_INTERNAL_ERROR, ev.event);
+	EXPECT_EQ(id, ev.vm);
+	EXPECT_EQ(0, ev.vcpu);
+	EXPECT_TRUE(ev.has_data);
+	EXPECT_EQ(vcpu->run->internal.suberror, ev.data);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+HVX_TEST(malformed_requests_fail)
+{
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct nl_msg *msg;
+	char big[1000] = {};
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	info = vm_of_pid(&q, getpid());
+
+	/* Missing HVX_ATTR_VM_ID. */
+	EXPECT_EQ(-EINVAL, nlq_send(&q, nlq_msg(&q, HVX_CMD_GET_STATS, 0),
+				    NULL, NULL));
+	EXPECT_EQ(-EINVAL, nlq_send(&q, nlq_msg(&q, HVX_CMD_GET_VM, 0),
+				    NULL, NULL));
+
+	/* HVX_ATTR_VM_ID of 8 bytes, and of 1000. */
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, 0);
+	nla_put_u64(msg, HVX_ATTR_VM_ID, info.id);
+	EXPECT_EQ(-EINVAL, nlq_send(&q, msg, NULL, NULL));
+	msg = nlq_msg(&q, HVX_CMD_GET_VM, 0);
+	nla_put(msg, HVX_ATTR_VM_ID, sizeof(big), big);
+	EXPECT_EQ(-EINVAL, nlq_send(&q, msg, NULL, NULL));
+	/* ... also in a dump */
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, NLM_F_DUMP);
+	nla_put(msg, HVX_ATTR_VM_ID, sizeof(big), big);
+	EXPECT_EQ(-EINVAL, nlq_send(&q, msg, NULL, NULL));
+
+	/* An attribute type the family does not have, and padding. */
+	msg = nlq_msg(&q, HVX_CMD_GET_VM, 0);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	nla_put_u32(msg, HVX_ATTR_MAX + 1, 0);
+	EXPECT_EQ(-EINVAL, nlq_send(&q, msg, NULL, NULL));
+	msg = nlq_msg(&q, HVX_CMD_GET_VM, 0);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	nla_put_u32(msg, HVX_ATTR_PAD, 0);
+	EXPECT_EQ(-EINVAL, nlq_send(&q, msg, NULL, NULL));
+
+	/* A vCPU id beyond the policy's range; a vCPU that does not exist. */
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, 0);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	nla_put_u32(msg, HVX_ATTR_VCPU_ID, HVX_MAX_VCPUS);
+	EXPECT_EQ(-ERANGE, nlq_send(&q, msg, NULL, NULL));
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, 0);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	nla_put_u32(msg, HVX_ATTR_VCPU_ID, 5);
+	EXPECT_EQ(-ENOENT, nlq_send(&q, msg, NULL, NULL));
+
+	/* Unknown VM id, in each command and as a dump filter. */
+	EXPECT_EQ(-ENOENT, request_vm(&q, HVX_CMD_GET_VM, false, 0xfffffff0));
+	EXPECT_EQ(-ENOENT, request_vm(&q, HVX_CMD_GET_STATS, false,
+				      0xfffffff0));
+	EXPECT_EQ(-ENOENT, request_vm(&q, HVX_CMD_GET_STATS, true,
+				      0xfffffff0));
+
+	/* A command the family does not have; the event "command". */
+	EXPECT_EQ(-EOPNOTSUPP, nlq_send(&q, nlq_msg(&q, HVX_CMD_MAX + 1, 0),
+					NULL, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, nlq_send(&q, nlq_msg(&q, HVX_CMD_EVENT, 0),
+					NULL, NULL));
+
+	/* And the family still answers. */
+	EXPECT_EQ(0, request_vm(&q, HVX_CMD_GET_VM, false, info.id));
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+/* Results of the unprivileged child, one bit per failed check. */
+enum {
+	UNPRIV_OPEN		= 1 << 0,
+	UNPRIV_OWN_VM		= 1 << 1,
+	UNPRIV_OTHER_VM		= 1 << 2,
+	UNPRIV_OTHER_STATS	= 1 << 3,
+	UNPRIV_OTHER_DUMP	= 1 << 4,
+	UNPRIV_LIST		= 1 << 5,
+	UNPRIV_EVENTS		= 1 << 6,
+	UNPRIV_SETUID		= 1 << 7,
+};
+
+/* Child: make a VM, drop to nobody, read its own VM and VM @other. */
+static int unprivileged_reader(uint32_t other)
+{
+	struct vm_info own;
+	struct vm_list l;
+	int fails = 0, i;
+	struct nlq q;
+
+	if (hvx_create_vm(hvx_dev_fd()) < 0)
+		return UNPRIV_OWN_VM;
+	if (setgid(65534) || setuid(65534))
+		return UNPRIV_SETUID;
+	if (nlq_open(&q))
+		return UNPRIV_OPEN;
+	own = vm_of_pid(&q, getpid());
+	if (request_vm(&q, HVX_CMD_GET_STATS, false, own.id) ||
+	    request_vm(&q, HVX_CMD_GET_VM, false, own.id))
+		fails |= UNPRIV_OWN_VM;
+
+	/* The list holds this process's VM only. */
+	if (list_vms(&q, &l) || l.n != 1)
+		fails |= UNPRIV_LIST;
+	for (i = 0; i < l.n; i++)
+		if (l.vm[i].pid != (uint32_t)getpid())
+			fails |= UNPRIV_LIST;
+
+	if (request_vm(&q, HVX_CMD_GET_VM, false, other) != -EPERM)
+		fails |= UNPRIV_OTHER_VM;
+	if (request_vm(&q, HVX_CMD_GET_STATS, false, other) != -EPERM)
+		fails |= UNPRIV_OTHER_STATS;
+	if (request_vm(&q, HVX_CMD_GET_STATS, true, other) != -EPERM)
+		fails |= UNPRIV_OTHER_DUMP;
+	if (events_join(&q) != -EPERM)
+		fails |= UNPRIV_EVENTS;
+	nlq_close(&q);
+	return fails;
+}
+
+HVX_TEST(unprivileged_reader_is_refused)
+{
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	int status, i;
+	struct nlq q;
+	pid_t child;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(getuid() == 0, "needs root to drop privileges");
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	info = vm_of_pid(&q, getpid());
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(unprivileged_reader(info.id));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		for (i = 0; i < 8; i++)
+			if (WEXITSTATUS(status) & (1 << i))
+				TH_LOG("check %d failed in the child", i);
+	}
+	/* Root reads the parent's VM. */
+	EXPECT_EQ(0, request_vm(&q, HVX_CMD_GET_STATS, false, info.id));
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static bool write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok;
+}
+
+/* The whole trace buffer, NUL-terminated; free() it. */
+static char *read_trace(void)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(TRACEFS "/trace", O_RDONLY);
+	ssize_t n;
+
+	TEST_ASSERT(buf && fd >= 0, "cannot read " TRACEFS "/trace");
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			TEST_ASSERT(buf, "realloc");
+		}
+	}
+	close(fd);
+	buf[len] = 0;
+	return buf;
+}
+
+HVX_TEST(exit_tracepoint_records_reason)
+{
+	static const char * const events[] = { "hvx_exit", "hvx_io",
+					       "hvx_entry" };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	char path[128], *trace;
+	unsigned int i;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(!access(TRACEFS "/events/hvx/hvx_exit/enable", W_OK),
+		    "no " TRACEFS "/events/hvx/hvx_exit");
+	ASSERT_TRUE(write_file(TRACEFS "/trace", ""));
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(path, sizeof(path), TRACEFS "/events/hvx/%s/enable",
+			 events[i]);
+		ASSERT_TRUE(write_file(path, "1"));
+	}
+	ASSERT_TRUE(write_file(TRACEFS "/tracing_on", "1"));
+
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	run_cpuid_guest(vcpu);
+
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(path, sizeof(path), TRACEFS "/events/hvx/%s/enable",
+			 events[i]);
+		EXPECT_TRUE(write_file(path, "0"));
+	}
+	trace = read_trace();
+	EXPECT_NE(NULL, strstr(trace, "hvx_exit: vm="));
+	EXPECT_NE(NULL, strstr(trace, "reason=10 CPUID"));
+	EXPECT_NE(NULL, strstr(trace, "reason=30 IO_INSTRUCTION"));
+	EXPECT_NE(NULL, strstr(trace, "reason=12 HLT"));
+	EXPECT_NE(NULL, strstr(trace, "out port=0x80 size=1 count=1"));
+	EXPECT_NE(NULL, strstr(trace, "hvx_entry: vm="));
+	if (!strstr(trace, "reason=10 CPUID"))
+		TH_LOG("trace:\n%.2000s", trace);
+	free(trace);
+	write_file(TRACEFS "/trace", "");
+	vm_free(vm);
+}
+
+/* --hold-vm: the helper of tests/testhost/hvx_stat.sh. */
+static int hold_vm(void)
+{
+	struct test_vcpu *vcpu;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct nlq q;
+	char c;
+
+	if (nlq_open(&q)) {
+		fprintf(stderr, "hvx family missing\n");
+		return 1;
+	}
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	run_cpuid_guest(vcpu);
+	info = vm_of_pid(&q, getpid());
+	nlq_close(&q);
+	printf("ready %u\n", info.id);
+	fflush(stdout);
+	/* Until stdin ends or a signal ends the process. */
+	while (read(0, &c, 1) > 0)
+		;
+	vm_free(vm);
+	return 0;
+}
+
+static void __attribute__((constructor)) stats_test_order(void)
+{
+	/* As TEST_HARNESS_MAIN: tests run in the order of this file. */
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--hold-vm"))
+		return hold_vm();
+	return test_harness_run(argc, argv);
+}

@@ -1,0 +1,360 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# hvx-run end to end, inside the VT-x test host: every boot mode and image
+# format, every device, every exit status.  The guests are the images of
+# tests/guests (in /hvx/images); each run's stdout is compared byte for
+# byte, its stderr searched for the documented messages and its exit
+# status checked.  One TAP line per check, "hvx-run: ...".
+#
+# Loads hvx.ko when it is not loaded (and unloads it again at the end), so
+# it runs on its own (task hvx_run) and inside suite.sh alike.
+
+. /hvx/tasks/tap-lib.sh
+
+BIN=/hvx/bin/hvx-run
+IMG=/hvx/images
+T=/tmp/hvx_run
+LIMIT=120
+
+[ "${hvxtask:-}" = hvx_run ] && echo "TAP version 13"
+rm -rf "$T"
+mkdir -p "$T"
+rc=0
+
+loaded=
+if ! grep -q '^hvx ' /proc/modules; then
+	if ! insmod /hvx/hvx.ko; then
+		tap_result fail "hvx-run: insmod hvx.ko"
+		exit 1
+	fi
+	loaded=1
+fi
+
+# ok NAME / notok NAME [FILE...]: a result; the files go to the log.
+ok() {
+	tap_result pass "hvx-run: $1"
+}
+
+notok() {
+	name=$1
+	shift
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "# --- ${f##*/}"
+		sed 's/^/# /' "$f" | head -n 40
+	done
+	tap_result fail "hvx-run: $name"
+	rc=1
+}
+
+# run ID STDIN ARGS...: run hvx-run, keep ID.out, ID.err and the status.
+run() {
+	id=$1
+	input=$2
+	shift 2
+	timeout -s KILL "$LIMIT" "$BIN" "$@" <"$input" >"$T/$id.out" \
+		2>"$T/$id.err"
+	status=$?
+	echo "$status" >"$T/$id.status"
+}
+
+# expect_status ID WANT DESCRIPTION
+expect_status() {
+	got=$(cat "$T/$1.status")
+	if [ "$got" = "$2" ]; then
+		ok "$3: exit status $2"
+	else
+		echo "# exit status $got, want $2"
+		notok "$3: exit status $2" "$T/$1.err" "$T/$1.out"
+	fi
+}
+
+# expect_out ID TEXT DESCRIPTION: stdout is exactly TEXT (printf format)
+expect_out() {
+	# shellcheck disable=SC2059
+	printf "$2" >"$T/$1.want"
+	if cmp -s "$T/$1.want" "$T/$1.out"; then
+		ok "$3: stdout"
+	else
+		diff "$T/$1.want" "$T/$1.out" >"$T/$1.diff" 2>&1
+		notok "$3: stdout" "$T/$1.diff" "$T/$1.err"
+	fi
+}
+
+# expect_err ID STRING DESCRIPTION: stderr holds STRING
+expect_err() {
+	if grep -qF -- "$2" "$T/$1.err"; then
+		ok "$3: stderr says '$2'"
+	else
+		notok "$3: stderr says '$2'" "$T/$1.err"
+	fi
+}
+
+# expect_err_count ID STRING N DESCRIPTION: STRING on N lines of stderr
+expect_err_count() {
+	n=$(grep -cF -- "$2" "$T/$1.err")
+	if [ "$n" = "$3" ]; then
+		ok "$4: '$2' reported $3 time(s)"
+	else
+		echo "# reported $n times"
+		notok "$4: '$2' reported $3 time(s)" "$T/$1.err"
+	fi
+}
+
+HELLO='Hello from a guest of hvx! This text came through a 16550 UART.\n'
+NULL=/dev/null
+
+# --- capabilities, help, command line
+run caps $NULL --caps
+expect_status caps 0 "--caps"
+if grep -qE '^  ept +yes' "$T/caps.out"; then
+	ok "--caps reports ept"
+else
+	notok "--caps reports ept" "$T/caps.out" "$T/caps.err"
+fi
+run help $NULL --help
+expect_status help 0 "--help"
+expect_err_count help "Usage: hvx-run" 0 "--help on stdout"
+if grep -q '^Usage: hvx-run \[OPTIONS\] IMAGE' "$T/help.out"; then
+	ok "--help prints the usage"
+else
+	notok "--help prints the usage" "$T/help.out"
+fi
+run noimage $NULL
+expect_status noimage 2 "no image"
+run badmem $NULL -m 1X "$IMG/hello.bin"
+expect_status badmem 2 "bad --mem"
+run badcpus $NULL -c 0 "$IMG/hello.bin"
+expect_status badcpus 2 "bad --cpus"
+run elfload $NULL --load-addr 0x2000 "$IMG/pm32.elf"
+expect_status elfload 2 "--load-addr with an ELF image"
+run missing $NULL /hvx/images/no-such-image
+expect_status missing 124 "missing image"
+run toohigh $NULL -m 64K --load-addr 0xffc0 "$IMG/hello.bin"
+expect_status toohigh 124 "flat image beyond RAM"
+expect_err toohigh "do not fit" "flat image beyond RAM"
+run notelf $NULL --format elf "$IMG/hello.bin"
+expect_status notelf 124 "--format elf on a flat image"
+expect_err notelf "not an ELF image" "--format elf on a flat image"
+
+# --- flat images: 16-bit real mode
+run hello $NULL "$IMG/hello.bin"
+expect_status hello 0 "flat hello"
+expect_out hello "$HELLO" "flat hello"
+if [ -s "$T/hello.err" ]; then
+	notok "flat hello: stderr empty" "$T/hello.err"
+else
+	ok "flat hello: stderr empty"
+fi
+run hello7c00 $NULL --format flat --load-addr 0x7c00 "$IMG/hello.bin"
+expect_status hello7c00 0 "flat hello at 0x7c00"
+expect_out hello7c00 "$HELLO" "flat hello at 0x7c00"
+run hello20000 $NULL --load-addr 0x20000 "$IMG/hello.bin"
+expect_status hello20000 0 "flat hello at 0x20000 (CS 0x2000)"
+expect_out hello20000 "$HELLO" "flat hello at 0x20000 (CS 0x2000)"
+run hellosmp $NULL -c 4 -m 16M "$IMG/hello.bin"
+expect_status hellosmp 0 "flat hello with 4 vCPUs"
+expect_out hellosmp "$HELLO" "flat hello with 4 vCPUs"
+run hellobig $NULL -m 1G "$IMG/hello.bin"
+expect_status hellobig 0 "flat hello with 1G of RAM"
+
+run entry0 $NULL "$IMG/entry.bin"
+expect_status entry0 153 "flat entry at the load address"
+run entry1 $NULL --entry 0x1010 "$IMG/entry.bin"
+expect_status entry1 0 "flat --entry 0x1010"
+expect_out entry1 'entry ok\n' "flat --entry 0x1010"
+run entry2 $NULL --load-addr 0x8000 --entry 0x8010 "$IMG/entry.bin"
+expect_status entry2 0 "flat --load-addr 0x8000 --entry 0x8010"
+expect_out entry2 'entry ok\n' "flat --load-addr 0x8000 --entry 0x8010"
+
+# --- every device, from a real-mode guest
+printf 'hvx rx test\n' >"$T/rx.in"
+run devices "$T/rx.in" "$IMG/rm_devices.bin"
+expect_status devices 0 "devices"
+{
+	echo "rx [hvx rx test]"
+	for c in "uart scratch register" "uart divisor latch low" \
+		 "uart divisor latch high" "uart line control with DLAB" \
+		 "uart line control" "uart interrupt enable" \
+		 "uart iir without fifo" "uart iir with fifo" \
+		 "uart lsr empty" "uart msr" "uart iir thr empty" \
+		 "uart iir thr empty acknowledged" \
+		 "uart loopback msr deltas" "uart loopback msr rts out2" \
+		 "uart loopback msr again" "uart loopback data ready" \
+		 "uart loopback data" "uart loopback data taken" \
+		 "uart modem control" "uart msr after loopback" \
+		 "uart word read msr scr"; do
+		echo "ok $c"
+	done
+	echo "rep outsb through the uart"
+	for c in "rep insw unknown port first" \
+		 "rep insw unknown port second" "i8042 status" \
+		 "i8042 status output full" "i8042 command byte" \
+		 "i8042 status output read" "i8042 self test" \
+		 "i8042 output port" "rtc status a" "rtc status b 24h bcd" \
+		 "rtc status c" "rtc status d" "rtc century" \
+		 "cmos extended memory high" "cmos memory above 16M high" \
+		 "cmos ram" "rtc seconds bcd" "rtc minutes bcd" \
+		 "rtc hours bcd" "rtc day of week bcd" \
+		 "rtc day of month bcd" "rtc month bcd" "rtc year bcd"; do
+		echo "ok $c"
+	done
+	echo "rtc date $(date -u +%Y-%m-%d)"
+	for c in "unknown port byte" "unknown port byte again" \
+		 "unknown port word" "unknown port dword"; do
+		echo "ok $c"
+	done
+} >"$T/devices.want"
+if cmp -s "$T/devices.want" "$T/devices.out"; then
+	ok "devices: stdout"
+else
+	diff "$T/devices.want" "$T/devices.out" >"$T/devices.diff" 2>&1
+	notok "devices: stdout" "$T/devices.diff" "$T/devices.err"
+fi
+expect_err_count devices "unhandled I/O port 0x02f8" 1 "devices"
+expect_err_count devices "unhandled I/O port 0x1234" 1 "devices"
+expect_err_count devices "unhandled I/O port" 2 "devices"
+
+# --- ELF32: 32-bit protected mode
+PM32_OUT='pm32: hello from 32-bit protected mode
+cr0=00000033 esp=%s gdt=%s limit=00000017
+ok cs is 0x08
+ok ss is 0x10
+ok interrupts disabled
+ok segments reloaded from the gdt
+ok mmio dword read is all ones
+ok mmio write is ignored
+ok mmio byte read on a second page
+'
+run pm32 $NULL "$IMG/pm32.elf"
+expect_status pm32 32 "elf32"
+# shellcheck disable=SC2059
+expect_out pm32 "$(printf "$PM32_OUT" 03fff000 03fff000)\n" "elf32"
+expect_err_count pm32 "unhandled MMIO" 2 "elf32"
+expect_err_count pm32 "(page 0xfee00000)" 1 "elf32"
+run pm32small $NULL -m 16M "$IMG/pm32.elf"
+expect_status pm32small 32 "elf32 with 16M"
+# shellcheck disable=SC2059
+expect_out pm32small "$(printf "$PM32_OUT" 00fff000 00fff000)\n" \
+	"elf32 with 16M"
+
+# --- ELF64: 64-bit mode
+LM64_OUT='lm64: hello from 64-bit mode
+cr0=0000000080010033 cr3=%s cr4=0000000000000620
+efer=0000000000000500 rsp=%s gdt=%s
+ok cs is 0x08
+ok running at the link address
+ok ram write and read back
+ok mmio qword read at 3 GiB is all ones
+'
+run lm64 $NULL "$IMG/lm64.elf"
+expect_status lm64 64 "elf64"
+# shellcheck disable=SC2059
+expect_out lm64 "$(printf "$LM64_OUT" 0000000003ffa000 0000000003ff9000 \
+	0000000003ff9000)\n" "elf64"
+expect_err_count lm64 "(page 0xc0000000)" 1 "elf64"
+run lm64big $NULL -m 128M -c 2 "$IMG/lm64.elf"
+expect_status lm64big 64 "elf64 with 128M and 2 vCPUs"
+# shellcheck disable=SC2059
+expect_out lm64big "$(printf "$LM64_OUT" 0000000007ffa000 \
+	0000000007ff9000 0000000007ff9000)\n" "elf64 with 128M and 2 vCPUs"
+
+# --- how a guest ends
+run halt $NULL "$IMG/halt.bin"
+expect_status halt 0 "hlt"
+expect_out halt 'halting now\n' "hlt"
+expect_err halt "hvx-run: guest halted" "hlt"
+
+run reset $NULL "$IMG/reset.bin"
+expect_status reset 0 "i8042 reset"
+expect_out reset 'resetting now\n' "i8042 reset"
+expect_err reset "hvx-run: guest requested reset" "i8042 reset"
+
+printf '\052' >"$T/42.in"
+run exit42 "$T/42.in" "$IMG/exitcode.bin"
+expect_status exit42 42 "debug exit 42"
+printf '\377' >"$T/255.in"
+run exit255 "$T/255.in" "$IMG/exitcode.bin"
+expect_status exit255 255 "debug exit 255"
+printf '\000' >"$T/0.in"
+run exit0 "$T/0.in" "$IMG/exitcode.bin"
+expect_status exit0 0 "debug exit 0"
+
+run triple $NULL "$IMG/triple.elf"
+expect_status triple 121 "triple fault"
+expect_out triple 'about to triple fault\n' "triple fault"
+expect_err triple "hvx-run: vCPU 0: triple fault" "triple fault"
+expect_err triple "exit reason 4 (SHUTDOWN)" "triple fault"
+expect_err triple "RBX=000000007e1f1e00" "triple fault"
+expect_err triple "CS   sel=0008" "triple fault"
+expect_err triple "CR0=0000000000000033" "triple fault"
+expect_err triple "EFER=" "triple fault"
+
+# Outside 64-bit mode bits 63:32 of RIP must be clear for VM entry
+# (SDM "Checks on Guest RIP, RFLAGS, and SSP").
+run failentry $NULL --entry 0x100000000 "$IMG/pm32.elf"
+expect_status failentry 122 "32-bit entry at 4 GiB: failed VM entry"
+expect_err failentry "hvx-run: vCPU 0: VM entry failed" \
+	"32-bit entry at 4 GiB: failed VM entry"
+expect_err failentry "basic reason 33: invalid guest state" \
+	"32-bit entry at 4 GiB: failed VM entry"
+expect_err failentry "RIP=0000000100000000" \
+	"32-bit entry at 4 GiB: failed VM entry"
+
+# A non-canonical RIP in 64-bit mode: #GP, no IDT, triple fault.
+run noncanon $NULL --entry 0x800000000000 "$IMG/lm64.elf"
+expect_status noncanon 121 "non-canonical 64-bit entry: triple fault"
+expect_err noncanon "RIP=0000800000000000" \
+	"non-canonical 64-bit entry: triple fault"
+
+run mmioexec $NULL "$IMG/mmio_exec.elf"
+expect_status mmioexec 123 "executing from MMIO: internal error"
+expect_err mmioexec "hvx-run: vCPU 0: hvx internal error" \
+	"executing from MMIO: internal error"
+expect_err mmioexec "suberror 1" "executing from MMIO: internal error"
+expect_err mmioexec "guest-physical address 0xfee00000" \
+	"executing from MMIO: internal error"
+
+run mmioinsn $NULL "$IMG/mmio_insn.elf"
+expect_status mmioinsn 123 "undecodable MMIO instruction: internal error"
+expect_err mmioinsn "instruction bytes (" \
+	"undecodable MMIO instruction: internal error"
+expect_err mmioinsn "ff 05 00 00 e0 fe" \
+	"undecodable MMIO instruction: internal error"
+expect_err mmioinsn "RIP=0000000000100000" \
+	"undecodable MMIO instruction: internal error"
+
+# signal ID SIGNAL WANT ARGS...: start a spinning guest, signal it
+signal() {
+	id=$1
+	sig=$2
+	want=$3
+	shift 3
+	"$BIN" "$@" "$IMG/spin.bin" </dev/null >"$T/$id.out" 2>"$T/$id.err" &
+	pid=$!
+	i=0
+	while [ $i -lt 60 ] && ! grep -qs spinning "$T/$id.out"; do
+		sleep 1
+		i=$((i + 1))
+	done
+	sleep 1
+	kill -"$sig" "$pid"
+	wait "$pid"
+	echo $? >"$T/$id.status"
+	expect_status "$id" "$want" "SIG$sig $*"
+	expect_out "$id" 'spinning\n' "SIG$sig $*"
+	expect_err "$id" "hvx-run: stopped by SIG$sig" "SIG$sig $*"
+}
+signal sigint INT 130 -m 64M
+signal sigterm TERM 143 -m 64M
+signal sigterm4 TERM 143 -c 4
+
+if [ -n "$loaded" ]; then
+	if rmmod hvx; then
+		ok "rmmod hvx after the hvx-run tests"
+	else
+		notok "rmmod hvx after the hvx-run tests"
+	fi
+fi
+exit $rc

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's 16550 UART (userspace/hvx-run/serial.c):
+ * register behaviour, transmission to the output file, non-blocking
+ * reception from the input file, loopback, and access through the port
+ * bus at 0x3f8.  Pipes stand for stdin and stdout.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+
+enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
+#define THR	RBR
+#define FCR	IIR
+#define DLL	RBR
+#define DLM	IER
+
+FIXTURE(uart) {
+	struct serial s;
+	int in[2], out[2];
+};
+
+FIXTURE_SETUP(uart)
+{
+	ASSERT_EQ(0, pipe(self->in));
+	ASSERT_EQ(0, pipe(self->out));
+	/* Reading the output side must not block when it is empty. */
+	fcntl(self->out[0], F_SETFL, O_NONBLOCK);
+	serial_init(&self->s, self->in[0], self->out[1]);
+}
+
+FIXTURE_TEARDOWN(uart)
+{
+	serial_destroy(&self->s);
+	close(self->in[0]);
+	close(self->in[1]);
+	close(self->out[0]);
+	close(self->out[1]);
+}
+
+static ssize_t output(int fd, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	return n < 0 ? 0 : n;
+}
+
+TEST_F(uart, reset_values)
+{
+	struct serial *s = &self->s;
+
+	EXPECT_EQ(0x00, serial_in(s, IER));
+	EXPECT_EQ(0x01, serial_in(s, IIR));
+	EXPECT_EQ(0x00, serial_in(s, LCR));
+	EXPECT_EQ(0x00, serial_in(s, MCR));
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	EXPECT_EQ(0xb0, serial_in(s, MSR));
+	EXPECT_EQ(0x00, serial_in(s, SCR));
+	/* Nothing to receive: RBR reads 0, LSR.DR stays clear. */
+	EXPECT_EQ(0x00, serial_in(s, RBR));
+	serial_out(s, LCR, 0x80);
+	EXPECT_EQ(12, serial_in(s, DLL));
+	EXPECT_EQ(0, serial_in(s, DLM));
+}
+
+TEST_F(uart, transmit)
+{
+	struct serial *s = &self->s;
+	const char *text = "hi\n";
+	char buf[16];
+
+	for (; *text; text++) {
+		EXPECT_EQ(0x60, serial_in(s, LSR) & 0x60);
+		serial_out(s, THR, *text);
+	}
+	ASSERT_EQ(3, output(self->out[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "hi\n", 3));
+}
+
+TEST_F(uart, divisor_latch)
+{
+	struct serial *s = &self->s;
+	char buf[4];
+
+	serial_out(s, LCR, 0x83);
+	serial_out(s, DLL, 0x01);
+	serial_out(s, DLM, 0x02);
+	EXPECT_EQ(0x01, serial_in(s, DLL));
+	EXPECT_EQ(0x02, serial_in(s, DLM));
+	EXPECT_EQ(0x83, serial_in(s, LCR));
+	/* With DLAB set nothing was transmitted and IER kept its value. */
+	EXPECT_EQ(0, output(self->out[0], buf, sizeof(buf)));
+	serial_out(s, LCR, 0x03);
+	EXPECT_EQ(0x00, serial_in(s, IER));
+	EXPECT_EQ(0x03, serial_in(s, LCR));
+	serial_out(s, IER, 0xff);
+	EXPECT_EQ(0x0f, serial_in(s, IER));
+	serial_out(s, LCR, 0x83);
+	EXPECT_EQ(0x02, serial_in(s, DLM));
+}
+
+TEST_F(uart, scratch_and_read_only_registers)
+{
+	struct serial *s = &self->s;
+
+	serial_out(s, SCR, 0xa5);
+	EXPECT_EQ(0xa5, serial_in(s, SCR));
+	serial_out(s, LSR, 0x00);
+	serial_out(s, MSR, 0x00);
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	EXPECT_EQ(0xb0, serial_in(s, MSR));
+	serial_out(s, MCR, 0xff);
+	EXPECT_EQ(0x1f, serial_in(s, MCR));
+}
+
+TEST_F(uart, receive)
+{
+	struct serial *s = &self->s;
+
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ('a', serial_in(s, RBR));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ('b', serial_in(s, RBR));
+	EXPECT_EQ('c', serial_in(s, RBR));
+	/* Empty again, not at its end: no blocking, DR clear. */
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	ASSERT_EQ(1, write(self->in[1], "d", 1));
+	EXPECT_EQ('d', serial_in(s, RBR));
+	/* End of input: DR stays clear. */
+	close(self->in[1]);
+	self->in[1] = -1;
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	EXPECT_TRUE(s->in_eof);
+}
+
+TEST_F(uart, fifo_takes_sixteen)
+{
+	struct serial *s = &self->s;
+	int i;
+
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(20, write(self->in[1], "0123456789abcdefghij", 20));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ(16, s->rx_count);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ("0123456789abcdef"[i], serial_in(s, RBR));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ("ghij"[i], serial_in(s, RBR));
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+}
+
+TEST_F(uart, fifo_control_and_iir)
+{
+	struct serial *s = &self->s;
+
+	EXPECT_EQ(0x01, serial_in(s, IIR));
+	serial_out(s, FCR, 0x07);
+	EXPECT_EQ(0xc1, serial_in(s, IIR));
+	/* Received data, THR empty: by priority, when enabled. */
+	ASSERT_EQ(2, write(self->in[1], "xy", 2));
+	EXPECT_EQ(0xc1, serial_in(s, IIR));
+	serial_out(s, IER, 0x03);
+	EXPECT_EQ(0xc4, serial_in(s, IIR));
+	EXPECT_EQ('x', serial_in(s, RBR));
+	EXPECT_EQ('y', serial_in(s, RBR));
+	EXPECT_EQ(0xc2, serial_in(s, IIR));
+	/* Reading IIR acknowledged the THR-empty interrupt... */
+	EXPECT_EQ(0xc1, serial_in(s, IIR));
+	/* ...and a transmission raises it again. */
+	serial_out(s, THR, '.');
+	EXPECT_EQ(0xc2, serial_in(s, IIR));
+	/* FCR bit 1 drops received bytes. */
+	ASSERT_EQ(1, write(self->in[1], "z", 1));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	serial_out(s, FCR, 0x03);
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	serial_out(s, FCR, 0x00);
+	EXPECT_EQ(0x01, serial_in(s, IIR));
+}
+
+TEST_F(uart, loopback)
+{
+	struct serial *s = &self->s;
+	char buf[4];
+
+	serial_out(s, MCR, 0x10);
+	EXPECT_EQ(0x0b, serial_in(s, MSR));	/* CTS, DSR, DCD dropped */
+	EXPECT_EQ(0x00, serial_in(s, MSR));
+	serial_out(s, MCR, 0x1a);		/* RTS, OUT2 */
+	EXPECT_EQ(0x99, serial_in(s, MSR));
+	EXPECT_EQ(0x90, serial_in(s, MSR));
+	serial_out(s, MCR, 0x15);		/* DTR, OUT1 */
+	EXPECT_EQ(0x6b, serial_in(s, MSR));
+	serial_out(s, MCR, 0x11);		/* RI falls */
+	EXPECT_EQ(0x24, serial_in(s, MSR));
+
+	/* Transmitted bytes come back and do not reach the output. */
+	ASSERT_EQ(1, write(self->in[1], "i", 1));
+	serial_out(s, THR, 'L');
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ('L', serial_in(s, RBR));
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	EXPECT_EQ(0, output(self->out[0], buf, sizeof(buf)));
+
+	/* A second byte with FIFOs off overruns the first. */
+	serial_out(s, THR, '1');
+	serial_out(s, THR, '2');
+	EXPECT_EQ(0x63, serial_in(s, LSR));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ('1', serial_in(s, RBR));
+
+	/* Out of loopback, input flows again. */
+	serial_out(s, MCR, 0x03);
+	EXPECT_EQ(0xb0, serial_in(s, MSR) & 0xf0);
+	EXPECT_EQ('i', serial_in(s, RBR));
+}
+
+TEST_F(uart, through_the_bus)
+{
+	struct io_bus *bus = malloc(sizeof(*bus));
+	uint8_t b[4];
+	char buf[8];
+
+	ASSERT_NE(NULL, bus);
+	io_bus_init(bus, NULL);
+	ASSERT_EQ(0, serial_register(&self->s, bus, SERIAL_COM1_BASE));
+	EXPECT_EQ(-1, serial_register(&self->s, bus, SERIAL_COM1_BASE));
+	EXPECT_EQ(-1, serial_register(&self->s, bus, 0x3f9));
+
+	b[0] = 0x42;
+	io_bus_out(bus, 0x3ff, 1, b);
+	io_bus_in(bus, 0x3ff, 1, b);
+	EXPECT_EQ(0x42, b[0]);
+	/* A word read covers MSR and SCR. */
+	io_bus_in(bus, 0x3fe, 2, b);
+	EXPECT_EQ(0xb0, b[0]);
+	EXPECT_EQ(0x42, b[1]);
+	/* A dword read from SCR runs past the UART: all ones there. */
+	io_bus_in(bus, 0x3ff, 4, b);
+	EXPECT_EQ(0x42, b[0]);
+	EXPECT_EQ(0xff, b[1]);
+	EXPECT_EQ(0xff, b[3]);
+
+	memcpy(b, "ok", 2);
+	io_bus_out(bus, 0x3f8, 1, b);
+	io_bus_out(bus, 0x3f8, 1, b + 1);
+	ASSERT_EQ(2, output(self->out[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "ok", 2));
+	io_bus_destroy(bus);
+	free(bus);
+}
+
+TEST_HARNESS_MAIN

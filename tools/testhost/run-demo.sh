@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make run: build everything, boot the emulated VT-x test host (Bochs) and
+# run the demo there (tools/testhost/tasks/demo.sh): hvx.ko loads,
+# "hvx-run --caps" reports the capabilities, and hvx-run boots the hello
+# guest (tests/guests/hello.S), which greets through its UART and ends
+# through the debug-exit port.  Prints the capability report and the
+# guest's serial output, and exits with the guest's status.
+#
+# Usage: run-demo.sh BUILD_DIR
+
+set -u
+
+build=$(cd "${1:?usage: run-demo.sh BUILD_DIR}" && pwd) || exit 1
+src=$(cd "$(dirname "$0")/../.." && pwd)
+th=$src/tools/testhost
+work=$build/testhost/demo
+initrd=$build/testhost/demo-initrd.gz
+
+say() { echo "run-demo: $*" >&2; }
+
+kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
+if [ -z "$kver" ]; then
+	say "dependencies missing (see the messages above)"
+	exit 1
+fi
+
+say "building against linux-headers-$kver"
+if ! make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
+	KDIR="/usr/src/linux-headers-$kver" all >"$build/demo-build.log" 2>&1
+then
+	tail -n 30 "$build/demo-build.log" >&2
+	say "build failed; the whole log is $build/demo-build.log"
+	exit 1
+fi
+
+mkdir -p "$build/testhost"
+if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd"; then
+	say "cannot build the test host's initramfs"
+	exit 1
+fi
+
+say "booting the test host in Bochs (about half a minute)"
+"$th/boot.sh" bochs 1 300 demo "$build" "$kver" "$initrd" "$work"
+boot=$?
+log=$work/serial.log
+
+# section BEGIN END: the lines between two markers of the serial log
+section() {
+	tr -d '\r' <"$log" | sed -n "/^$1\$/,/^$2/p" | sed '1d;$d'
+}
+
+status=$(tr -d '\r' <"$log" 2>/dev/null |
+	 sed -n 's/^HVX-DEMO-GUEST-END status=\([0-9]*\)$/\1/p' | head -n 1)
+if [ -z "$status" ]; then
+	say "the demo did not finish (boot status $boot); serial log: $log"
+	tail -n 20 "$log" >&2
+	exit 1
+fi
+
+echo "=== hvx-run --caps"
+section HVX-DEMO-CAPS-BEGIN HVX-DEMO-CAPS-END
+echo
+echo "=== the guest's serial output (hvx-run /hvx/images/hello.bin)"
+section HVX-DEMO-GUEST-BEGIN HVX-DEMO-GUEST-END
+if grep -q '^HVX-DEMO-STDERR-BEGIN' "$log"; then
+	echo "=== hvx-run's messages"
+	section HVX-DEMO-STDERR-BEGIN HVX-DEMO-STDERR-END
+fi
+echo
+echo "=== hvx-run exited with status $status"
+exit "$status"

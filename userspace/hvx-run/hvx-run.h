@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvx-run: launch a flat or ELF image in an hvx VM.
+ *
+ * The pieces, one file each: option parsing (main.c), image loading
+ * (loader.c), the initial CPU state of each boot mode (boot.c), the port
+ * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
+ * rtc.c), the vCPU threads (vcpu.c) and the register dump (dump.c).
+ *
+ * Devices never see the run page: they register byte-wide port handlers
+ * on a struct io_bus, and whoever learns of a guest access calls
+ * io_bus_in()/io_bus_out().  Today that is the vCPU thread after an
+ * HVX_EXIT_IO (io_bus_handle_run()); a thread serving a shared I/O ring
+ * can call the same functions.  Every device takes its own lock, so the
+ * handlers may be called from any thread.
+ *
+ * Documentation/hvx-run.rst is the user's view of all this.
+ */
+#ifndef HVX_RUN_H
+#define HVX_RUN_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <linux/hvx.h>
+
+/* Exit statuses of hvx-run besides the guest's own (debug-exit port). */
+#define HVX_RUN_EXIT_OK		0	/* HLT, reset request */
+#define HVX_RUN_EXIT_USAGE	2	/* bad command line */
+#define HVX_RUN_EXIT_SHUTDOWN	121	/* triple fault */
+#define HVX_RUN_EXIT_FAIL_ENTRY	122	/* VM entry failed */
+#define HVX_RUN_EXIT_INTERNAL	123	/* hvx internal error */
+#define HVX_RUN_EXIT_ERROR	124	/* any other error */
+#define HVX_RUN_EXIT_SIGINT	130	/* 128 + SIGINT */
+#define HVX_RUN_EXIT_SIGTERM	143	/* 128 + SIGTERM */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+#define SZ_4K		0x1000ULL
+#define SZ_64K		0x10000ULL
+#define SZ_1M		0x100000ULL
+#define SZ_2M		0x200000ULL
+#define SZ_1G		0x40000000ULL
+#define SZ_4G		0x100000000ULL
+
+/* Guest RAM: at least 64 KiB, at most one hvx memory slot (64 GiB). */
+#define HVX_RUN_MEM_MIN		SZ_64K
+#define HVX_RUN_MEM_MAX		(64 * SZ_1G)
+#define HVX_RUN_MEM_DEFAULT	(64 * SZ_1M)
+#define HVX_RUN_LOAD_DEFAULT	0x1000ULL
+
+/* util.c: messages and number parsing */
+void msg(const char *fmt, ...) __printf(1, 2);
+int parse_size(const char *s, uint64_t *out);
+int parse_u64(const char *s, uint64_t *out);
+
+/* loader.c */
+enum image_format {
+	IMAGE_AUTO,
+	IMAGE_FLAT,
+	IMAGE_ELF,
+};
+
+enum boot_mode {
+	BOOT_REAL16,	/* flat image: 16-bit real mode */
+	BOOT_PROT32,	/* ELF32: flat 32-bit protected mode, no paging */
+	BOOT_LONG64,	/* ELF64: 64-bit mode, RAM identity-mapped */
+};
+
+/**
+ * struct load_info - what loading an image found
+ * @mode:	boot mode the image asks for
+ * @entry:	where vCPU 0 starts (guest-physical, or linear: identical)
+ * @low:	lowest guest-physical byte written
+ * @high:	one past the highest guest-physical byte written
+ */
+struct load_info {
+	enum boot_mode mode;
+	uint64_t entry;
+	uint64_t low, high;
+};
+
+bool image_is_elf(const void *img, size_t len);
+int load_flat(const void *img, size_t len, uint64_t load_addr,
+	      void *ram, uint64_t ram_size, struct load_info *li,
+	      char *err, size_t errlen);
+int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
+	     struct load_info *li, char *err, size_t errlen);
+
+/* boot.c */
+
+/* GDT selectors of the protected and long modes. */
+#define BOOT_CS_SEL	0x08
+#define BOOT_DS_SEL	0x10
+
+/**
+ * struct boot_layout - where hvx-run puts its boot structures in RAM
+ * @rsvd_lo:	first byte of guest RAM the boot structures use
+ * @rsvd_hi:	one past the last (@rsvd_lo == @rsvd_hi: none)
+ * @gdt:	the GDT (protected and long mode), one page
+ * @pml4:	long mode: the PML4, then the PDPT, then @npd PDs
+ * @pdpt:	long mode: the PDPT
+ * @pd:		long mode: the first PD
+ * @npd:	long mode: number of PDs (GiB identity-mapped)
+ * @stack:	protected and long mode: the initial stack pointer
+ */
+struct boot_layout {
+	uint64_t rsvd_lo, rsvd_hi;
+	uint64_t gdt;
+	uint64_t pml4, pdpt, pd;
+	uint64_t npd;
+	uint64_t stack;
+};
+
+void boot_layout(enum boot_mode mode, uint64_t ram_size,
+		 struct boot_layout *bl);
+void boot_write_tables(enum boot_mode mode, const struct boot_layout *bl,
+		       void *ram);
+int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
+		   struct hvx_regs *regs, struct hvx_sregs *sregs,
+		   char *err, size_t errlen);
+const char *boot_mode_name(enum boot_mode mode);
+
+/* io.c: port and MMIO dispatch */
+
+/**
+ * struct io_port_ops - a device's byte-wide port handlers
+ * @in:		read the byte at @port
+ * @out:	write @val to @port
+ *
+ * Wider accesses reach a device as byte accesses to consecutive ports.
+ * Both handlers may be called from any thread.
+ */
+struct io_port_ops {
+	uint8_t (*in)(void *opaque, uint16_t port);
+	void (*out)(void *opaque, uint16_t port, uint8_t val);
+};
+
+#define IO_BUS_MAX_REGIONS	32
+#define IO_BUS_MAX_MMIO_LOG	64
+
+struct io_region {
+	uint16_t base, len;
+	const struct io_port_ops *ops;
+	void *opaque;
+	const char *name;
+};
+
+/**
+ * struct io_bus - the guest's port space and its (empty) MMIO space
+ * @map:	port -> region index + 1 (0: no device)
+ * @regions:	the registered ranges
+ * @nregions:	how many
+ * @logged:	one bit per port: an unhandled access was already logged
+ * @log:	where unhandled accesses are reported (stderr)
+ * @mmio_lock:	protects @mmio_pages and @nmmio_pages
+ * @mmio_pages:	pages whose unhandled MMIO was already logged
+ */
+struct io_bus {
+	uint8_t map[65536];
+	struct io_region regions[IO_BUS_MAX_REGIONS];
+	unsigned int nregions;
+	uint64_t logged[65536 / 64];
+	FILE *log;
+	pthread_mutex_t mmio_lock;
+	uint64_t mmio_pages[IO_BUS_MAX_MMIO_LOG];
+	unsigned int nmmio_pages;
+};
+
+void io_bus_init(struct io_bus *bus, FILE *log);
+void io_bus_destroy(struct io_bus *bus);
+int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len,
+		    const struct io_port_ops *ops, void *opaque,
+		    const char *name);
+void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
+	       void *data);
+void io_bus_out(struct io_bus *bus, uint16_t port, unsigned int size,
+		const void *data);
+void io_bus_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
+		 bool is_write, uint8_t *data);
+int io_bus_handle_run(struct io_bus *bus, struct hvx_run *run);
+
+/*
+ * How a device ends the guest: @status is hvx-run's exit status, @why a
+ * line for stderr or NULL.  The first request wins.
+ */
+typedef void (*stop_fn)(void *ctx, int status, const char *why);
+
+/* serial.c: 16550A UART */
+#define SERIAL_COM1_BASE	0x3f8
+#define SERIAL_FIFO_SIZE	16
+
+struct serial {
+	pthread_mutex_t lock;
+	int in_fd, out_fd;
+	bool in_eof;
+	uint8_t rx[SERIAL_FIFO_SIZE];
+	unsigned int rx_head, rx_count;
+	uint8_t ier, lcr, mcr, lsr_err, msr_delta, scr, fcr, dll, dlm;
+	bool thri_pending;
+};
+
+void serial_init(struct serial *s, int in_fd, int out_fd);
+void serial_destroy(struct serial *s);
+int serial_register(struct serial *s, struct io_bus *bus, uint16_t base);
+uint8_t serial_in(struct serial *s, unsigned int reg);
+void serial_out(struct serial *s, unsigned int reg, uint8_t val);
+
+/* debug_exit.c: a byte written to port 0xf4 ends the guest */
+#define DEBUG_EXIT_PORT		0xf4
+
+struct debug_exit {
+	stop_fn stop;
+	void *ctx;
+};
+
+int debug_exit_register(struct debug_exit *d, struct io_bus *bus,
+			stop_fn stop, void *ctx);
+
+/* i8042.c: keyboard controller, enough for status reads and reset */
+#define I8042_DATA_PORT		0x60
+#define I8042_CMD_PORT		0x64
+
+struct i8042 {
+	pthread_mutex_t lock;
+	uint8_t status, cmd_byte, out_port, out;
+	uint8_t pending_cmd;	/* command waiting for its data byte */
+	stop_fn stop;
+	void *ctx;
+};
+
+void i8042_init(struct i8042 *k, stop_fn stop, void *ctx);
+void i8042_destroy(struct i8042 *k);
+int i8042_register(struct i8042 *k, struct io_bus *bus);
+uint8_t i8042_in(struct i8042 *k, uint16_t port);
+void i8042_out(struct i8042 *k, uint16_t port, uint8_t val);
+
+/* rtc.c: MC146818 CMOS and real-time clock */
+#define RTC_INDEX_PORT		0x70
+#define RTC_DATA_PORT		0x71
+#define RTC_CMOS_SIZE		128
+
+struct rtc {
+	pthread_mutex_t lock;
+	uint8_t index;
+	uint8_t cmos[RTC_CMOS_SIZE];
+	time_t (*now)(void);	/* time(NULL) but for the tests */
+};
+
+void rtc_init(struct rtc *r, uint64_t ram_size, time_t (*now)(void));
+void rtc_destroy(struct rtc *r);
+int rtc_register(struct rtc *r, struct io_bus *bus);
+uint8_t rtc_read(struct rtc *r, uint8_t reg);
+void rtc_write(struct rtc *r, uint8_t reg, uint8_t val);
+
+/* dump.c */
+void dump_regs(FILE *f, const struct hvx_regs *regs,
+	       const struct hvx_sregs *sregs);
+void dump_exit(FILE *f, const struct hvx_run *run);
+
+/* vcpu.c: the VM and its vCPU threads */
+
+/* Sent to a vCPU thread to make its HVX_RUN return -EINTR. */
+#define SIG_KICK	SIGUSR1
+
+struct machine;
+
+/**
+ * struct vcpu - one vCPU and its thread
+ * @m:		the machine
+ * @id:		vCPU id
+ * @fd:		the vCPU file
+ * @run:	its run page
+ * @thread:	its thread, once @started
+ * @started:	the thread was created (written before the threads run)
+ * @running:	the thread runs the guest (m->lock)
+ */
+struct vcpu {
+	struct machine *m;
+	uint32_t id;
+	int fd;
+	struct hvx_run *run;
+	pthread_t thread;
+	bool started;
+	bool running;
+};
+
+/**
+ * struct machine - one guest
+ * @vm_fd:	the VM
+ * @run_size:	size of a vCPU's run page mapping
+ * @nr_vcpus:	vCPUs created
+ * @vcpus:	them
+ * @bus:	the port and MMIO dispatch
+ * @lock:	protects @stopping, @status and @stop_cond
+ * @stop_cond:	signalled when @stopping is set (APs wait on it)
+ * @stopping:	the guest is ending; vCPU threads leave
+ * @status:	hvx-run's exit status once @stopping
+ * @stop_efd:	eventfd the main thread polls to learn of @stopping
+ */
+struct machine {
+	int vm_fd;
+	size_t run_size;
+	uint32_t nr_vcpus;
+	struct vcpu *vcpus;
+	struct io_bus *bus;
+	pthread_mutex_t lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+	int status;
+	int stop_efd;
+};
+
+void machine_stop(void *ctx, int status, const char *why);
+bool machine_stopping(struct machine *m);
+int vcpus_start(struct machine *m);
+void vcpus_join(struct machine *m);
+
+#endif /* HVX_RUN_H */

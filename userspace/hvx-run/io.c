@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: the guest's port space, and its MMIO space (empty for now).
+ *
+ * A device registers a range of ports with byte-wide handlers.  An access
+ * whose first port belongs to a device reaches that device one byte at a
+ * time, the bytes of a wider access going to consecutive ports as on an
+ * ISA bus; bytes of it that fall outside every device read as 0xff.  An
+ * access whose first port belongs to no device reads all ones, a write
+ * there is dropped, and the port is reported once.  MMIO has no devices
+ * yet: reads return all ones, writes are dropped, and each page is
+ * reported once.
+ *
+ * Registration happens before the vCPUs start; after that the tables are
+ * only read, so lookups take no lock.  Devices lock themselves.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "hvx-run.h"
+
+/**
+ * io_bus_init() - an empty bus
+ * @bus: the bus
+ * @log: where unhandled accesses are reported
+ */
+void io_bus_init(struct io_bus *bus, FILE *log)
+{
+	memset(bus, 0, sizeof(*bus));
+	bus->log = log;
+	pthread_mutex_init(&bus->mmio_lock, NULL);
+}
+
+/**
+ * io_bus_destroy() - undo io_bus_init()
+ * @bus: the bus
+ */
+void io_bus_destroy(struct io_bus *bus)
+{
+	pthread_mutex_destroy(&bus->mmio_lock);
+}
+
+/**
+ * io_bus_register() - give ports @base .. @base + @len - 1 to a device
+ * @bus: the bus
+ * @base: first port
+ * @len: number of ports, at least 1
+ * @ops: the handlers
+ * @opaque: passed to them
+ * @name: for messages
+ *
+ * Return: 0, or -1 when the range wraps, overlaps another device's or the
+ * table is full.
+ */
+int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len,
+		    const struct io_port_ops *ops, void *opaque,
+		    const char *name)
+{
+	struct io_region *r;
+	unsigned int p;
+
+	if (!len || base + len > 65536 || bus->nregions == IO_BUS_MAX_REGIONS)
+		return -1;
+	for (p = base; p < base + len; p++)
+		if (bus->map[p])
+			return -1;
+	r = &bus->regions[bus->nregions++];
+	r->base = base;
+	r->len = len;
+	r->ops = ops;
+	r->opaque = opaque;
+	r->name = name;
+	for (p = base; p < base + len; p++)
+		bus->map[p] = bus->nregions;
+	return 0;
+}
+
+static struct io_region *lookup(struct io_bus *bus, uint16_t port)
+{
+	uint8_t i = bus->map[port];
+
+	return i ? &bus->regions[i - 1] : NULL;
+}
+
+static void log_port(struct io_bus *bus, uint16_t port, bool out,
+		     unsigned int size)
+{
+	uint64_t bit = 1ULL << (port % 64);
+	uint64_t old;
+
+	old = __atomic_fetch_or(&bus->logged[port / 64], bit,
+				__ATOMIC_RELAXED);
+	if (old & bit || !bus->log)
+		return;
+	fprintf(bus->log,
+		"hvx-run: unhandled I/O port 0x%04x (%s, %u byte%s): reads return all ones, writes are ignored\n",
+		port, out ? "out" : "in", size, size == 1 ? "" : "s");
+}
+
+/**
+ * io_bus_in() - a guest read of @size bytes from @port
+ * @bus: the bus
+ * @port: the port
+ * @size: 1, 2 or 4
+ * @data: filled with the bytes read, lowest port first
+ */
+void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
+	       void *data)
+{
+	uint8_t *d = data;
+	struct io_region *r;
+	unsigned int i;
+
+	if (!lookup(bus, port)) {
+		memset(d, 0xff, size);
+		log_port(bus, port, false, size);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		uint16_t p = port + i;
+
+		r = lookup(bus, p);
+		d[i] = r && r->ops->in ? r->ops->in(r->opaque, p) : 0xff;
+	}
+}
+
+/**
+ * io_bus_out() - a guest write of @size bytes to @port
+ * @bus: the bus
+ * @port: the port
+ * @size: 1, 2 or 4
+ * @data: the bytes, lowest port first
+ */
+void io_bus_out(struct io_bus *bus, uint16_t port, unsigned int size,
+		const void *data)
+{
+	const uint8_t *d = data;
+	struct io_region *r;
+	unsigned int i;
+
+	if (!lookup(bus, port)) {
+		log_port(bus, port, true, size);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		uint16_t p = port + i;
+
+		r = lookup(bus, p);
+		if (r && r->ops->out)
+			r->ops->out(r->opaque, p, d[i]);
+	}
+}
+
+/* Report the first unhandled access to each page, up to a limit. */
+static void log_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
+		     bool is_write)
+{
+	uint64_t page = gpa & ~(SZ_4K - 1);
+	unsigned int i;
+	bool first = true, last = false;
+
+	pthread_mutex_lock(&bus->mmio_lock);
+	for (i = 0; i < bus->nmmio_pages; i++)
+		if (bus->mmio_pages[i] == page)
+			first = false;
+	if (first && bus->nmmio_pages == IO_BUS_MAX_MMIO_LOG) {
+		first = false;
+	} else if (first) {
+		bus->mmio_pages[bus->nmmio_pages++] = page;
+		last = bus->nmmio_pages == IO_BUS_MAX_MMIO_LOG;
+	}
+	pthread_mutex_unlock(&bus->mmio_lock);
+
+	if (!first || !bus->log)
+		return;
+	fprintf(bus->log,
+		"hvx-run: unhandled MMIO %s of %u byte%s at 0x%" PRIx64 " (page 0x%" PRIx64 "): reads return all ones, writes are ignored\n",
+		is_write ? "write" : "read", len, len == 1 ? "" : "s", gpa,
+		page);
+	if (last)
+		fprintf(bus->log,
+			"hvx-run: %u MMIO pages reported, no more will be\n",
+			IO_BUS_MAX_MMIO_LOG);
+}
+
+/**
+ * io_bus_mmio() - a guest access to a guest-physical address without RAM
+ * @bus: the bus
+ * @gpa: the address
+ * @len: 1, 2, 4 or 8
+ * @is_write: a write of @data, else a read into @data
+ * @data: the bytes
+ */
+void io_bus_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
+		 bool is_write, uint8_t *data)
+{
+	if (!is_write)
+		memset(data, 0xff, len);
+	log_mmio(bus, gpa, len, is_write);
+}
+
+/**
+ * io_bus_handle_run() - serve an HVX_EXIT_IO from the run page
+ * @bus: the bus
+ * @run: the vCPU's run page; for IN the data is written there
+ *
+ * String instructions come with @run->io.count elements, each of
+ * @run->io.size bytes, at @run->io.data_offset.
+ *
+ * Return: 0, or -1 when the exit describes data outside the run page.
+ */
+int io_bus_handle_run(struct io_bus *bus, struct hvx_run *run)
+{
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	unsigned int size = run->io.size;
+	uint64_t off = run->io.data_offset;
+	uint32_t i;
+
+	if ((size != 1 && size != 2 && size != 4) || off > HVX_PAGE_SIZE ||
+	    (uint64_t)run->io.count * size > HVX_PAGE_SIZE - off)
+		return -1;
+	for (i = 0; i < run->io.count; i++, data += size) {
+		if (run->io.direction == HVX_IO_OUT)
+			io_bus_out(bus, run->io.port, size, data);
+		else
+			io_bus_in(bus, run->io.port, size, data);
+	}
+	return 0;
+}

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: run a flat binary or an ELF executable in an hvx VM, with a
+ * 16550 UART on stdin/stdout, a debug-exit port, an i8042 and a CMOS
+ * clock.  This file reads the options and puts the pieces together;
+ * Documentation/hvx-run.rst and hvx-run(1) describe the behaviour.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hvx/libhvx.h>
+
+#include "hvx-run.h"
+
+static const char usage_text[] =
+"Usage: hvx-run [OPTIONS] IMAGE\n"
+"Run IMAGE, a flat binary or an ELF executable, in an hvx virtual machine.\n"
+"\n"
+"Options:\n"
+"  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
+"                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
+"                       a multiple of 4K, from 64K to 64G\n"
+"  -c, --cpus N         vCPUs (default 1); only vCPU 0 runs, the others wait\n"
+"                       halted until hvx-run has an SMP boot protocol\n"
+"      --format FORMAT  flat or elf (default: elf if IMAGE starts with the\n"
+"                       ELF magic, else flat)\n"
+"      --load-addr GPA  where a flat image goes (default 0x1000)\n"
+"      --entry GPA      where vCPU 0 starts (default: the load address of a\n"
+"                       flat image, the ELF entry point of an ELF image)\n"
+"      --caps           print what hvx and the CPU support, then exit\n"
+"  -h, --help           print this help, then exit\n"
+"\n"
+"Boot modes:\n"
+"  flat   16-bit real mode at CS:IP 0:entry (entry below 1M), SS:SP 0:load\n"
+"         address (0:0 when loaded at 64K or above)\n"
+"  ELF32  32-bit protected mode, flat 4G segments, no paging, no IDT; GDT\n"
+"         in the page below min(RAM, 4G), ESP right below it\n"
+"  ELF64  64-bit mode, the first max(RAM, 4G) identity-mapped with 2M pages;\n"
+"         page tables at the top of RAM, GDT below them, RSP below that\n"
+"\n"
+"Devices: 16550 UART at 0x3f8 on stdin/stdout, debug exit at 0xf4, i8042\n"
+"at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  Other ports read all ones and\n"
+"ignore writes; so does guest-physical memory beyond RAM.\n"
+"\n"
+"Exit status:\n"
+"  V    the guest wrote byte V to port 0xf4 (any of 0-255)\n"
+"  0    the guest executed HLT, or asked the i8042 for a reset\n"
+"  2    bad command line\n"
+"  121  triple fault              122  VM entry failed\n"
+"  123  hvx internal error        124  any other error\n"
+"  130  SIGINT                    143  SIGTERM\n"
+"See hvx-run(1).\n";
+
+enum {
+	OPT_FORMAT = 256,
+	OPT_LOAD_ADDR,
+	OPT_ENTRY,
+	OPT_CAPS,
+};
+
+static const struct option long_options[] = {
+	{ "mem",	required_argument,	NULL, 'm' },
+	{ "cpus",	required_argument,	NULL, 'c' },
+	{ "format",	required_argument,	NULL, OPT_FORMAT },
+	{ "load-addr",	required_argument,	NULL, OPT_LOAD_ADDR },
+	{ "entry",	required_argument,	NULL, OPT_ENTRY },
+	{ "caps",	no_argument,		NULL, OPT_CAPS },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct options {
+	uint64_t mem;
+	uint32_t cpus;
+	enum image_format format;
+	bool load_addr_set, entry_set, caps;
+	uint64_t load_addr, entry;
+	const char *image;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), fmt, arg);
+	msg("%s", buf);
+	fprintf(stderr, "Try 'hvx-run --help'.\n");
+	return -1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->mem = HVX_RUN_MEM_DEFAULT;
+	o->cpus = 1;
+	o->format = IMAGE_AUTO;
+	o->load_addr = HVX_RUN_LOAD_DEFAULT;
+
+	while ((c = getopt_long(argc, argv, "m:c:h", long_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &o->mem) ||
+			    o->mem < HVX_RUN_MEM_MIN ||
+			    o->mem > HVX_RUN_MEM_MAX || o->mem % SZ_4K)
+				return usage_error("bad memory size '%s': a multiple of 4K from 64K to 64G",
+						   optarg);
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v) || !v || v > HVX_MAX_VCPUS)
+				return usage_error("bad vCPU count '%s'",
+						   optarg);
+			o->cpus = v;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "flat"))
+				o->format = IMAGE_FLAT;
+			else if (!strcmp(optarg, "elf"))
+				o->format = IMAGE_ELF;
+			else
+				return usage_error("unknown format '%s': flat or elf",
+						   optarg);
+			break;
+		case OPT_LOAD_ADDR:
+			if (parse_u64(optarg, &o->load_addr))
+				return usage_error("bad load address '%s'",
+						   optarg);
+			o->load_addr_set = true;
+			break;
+		case OPT_ENTRY:
+			if (parse_u64(optarg, &o->entry))
+				return usage_error("bad entry address '%s'",
+						   optarg);
+			o->entry_set = true;
+			break;
+		case OPT_CAPS:
+			o->caps = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'hvx-run --help'.\n");
+			return -1;
+		}
+	}
+	if (o->caps) {
+		if (optind != argc)
+			return usage_error("--caps takes no image%s", "");
+		return 0;
+	}
+	if (optind != argc - 1)
+		return usage_error(optind == argc ? "no image given%s" :
+				   "more than one image given%s", "");
+	o->image = argv[optind];
+	return 0;
+}
+
+static int open_hvx(struct hvx_caps *caps)
+{
+	int fd, v;
+
+	fd = hvx_open();
+	if (fd < 0) {
+		msg("cannot open %s: %s%s", HVX_DEV_PATH, strerror(errno),
+		    errno == ENOENT ? " (is hvx.ko loaded?)" : "");
+		return -1;
+	}
+	v = hvx_get_api_version(fd);
+	if (v != HVX_API_VERSION) {
+		msg("hvx API version %d, hvx-run needs %d", v,
+		    HVX_API_VERSION);
+		close(fd);
+		return -1;
+	}
+	if (hvx_get_caps(fd, caps) < 0) {
+		msg("HVX_GET_CAPS: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int print_caps(void)
+{
+	struct hvx_caps caps;
+	int fd = open_hvx(&caps);
+
+	if (fd < 0)
+		return HVX_RUN_EXIT_ERROR;
+	printf("api_version:            %d\n", HVX_API_VERSION);
+	hvx_caps_print(stdout, &caps);
+	close(fd);
+	return fflush(stdout) ? HVX_RUN_EXIT_ERROR : 0;
+}
+
+static void *read_file(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		msg("cannot open %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		msg("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf) {
+		msg("%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
+	while (done < (size_t)st.st_size) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			msg("cannot read %s: %s", path,
+			    n ? strerror(errno) : "file shrank");
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		done += n;
+	}
+	close(fd);
+	*len = done;
+	return buf;
+}
+
+/* Copy the image into RAM, fill @li.  Returns 0 or an exit status. */
+static int load_image(const struct options *o, void *ram,
+		      struct load_info *li)
+{
+	enum image_format fmt = o->format;
+	char err[256];
+	size_t len;
+	void *img;
+	int r;
+
+	img = read_file(o->image, &len);
+	if (!img)
+		return HVX_RUN_EXIT_ERROR;
+	if (fmt == IMAGE_AUTO)
+		fmt = image_is_elf(img, len) ? IMAGE_ELF : IMAGE_FLAT;
+	if (fmt == IMAGE_ELF && o->load_addr_set) {
+		free(img);
+		usage_error("--load-addr applies to flat images; %s is ELF",
+			    o->image);
+		return HVX_RUN_EXIT_USAGE;
+	}
+	if (fmt == IMAGE_ELF)
+		r = load_elf(img, len, ram, o->mem, li, err, sizeof(err));
+	else
+		r = load_flat(img, len, o->load_addr, ram, o->mem, li, err,
+			      sizeof(err));
+	free(img);
+	if (r) {
+		msg("%s: %s", o->image, err);
+		return HVX_RUN_EXIT_ERROR;
+	}
+	if (o->entry_set)
+		li->entry = o->entry;
+	return 0;
+}
+
+/* The VM, its RAM slot and its vCPUs; vCPU 0 set up for @li. */
+static int create_vm(struct machine *m, int hvx_fd,
+		     const struct hvx_caps *caps, const struct options *o,
+		     void *ram, const struct load_info *li,
+		     const struct boot_layout *bl)
+{
+	struct hvx_sregs sregs;
+	struct hvx_regs regs;
+	char err[256];
+	uint32_t i;
+
+	if (o->cpus > caps->max_vcpus) {
+		msg("%u vCPUs asked for, hvx allows %u", o->cpus,
+		    caps->max_vcpus);
+		return -1;
+	}
+	m->vm_fd = hvx_create_vm(hvx_fd);
+	if (m->vm_fd < 0) {
+		msg("HVX_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (hvx_set_memory_region(m->vm_fd, 0, 0, 0, o->mem, ram) < 0) {
+		msg("HVX_SET_MEMORY_REGION (%" PRIu64 " bytes): %s", o->mem,
+		    strerror(errno));
+		return -1;
+	}
+
+	m->run_size = caps->run_page_size ? caps->run_page_size :
+		      HVX_PAGE_SIZE;
+	m->vcpus = calloc(o->cpus, sizeof(*m->vcpus));
+	if (!m->vcpus) {
+		msg("out of memory");
+		return -1;
+	}
+	for (i = 0; i < o->cpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+
+		v->m = m;
+		v->id = i;
+		v->fd = hvx_create_vcpu(m->vm_fd, i);
+		if (v->fd < 0) {
+			msg("HVX_CREATE_VCPU %u: %s", i, strerror(errno));
+			return -1;
+		}
+		m->nr_vcpus++;
+		v->run = hvx_map_run(v->fd, m->run_size);
+		if (!v->run) {
+			msg("vCPU %u: mmap of the run page: %s", i,
+			    strerror(errno));
+			return -1;
+		}
+	}
+
+	if (hvx_get_regs(m->vcpus[0].fd, &regs) < 0) {
+		msg("HVX_GET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	if (boot_cpu_state(li, bl, &regs, &sregs, err, sizeof(err))) {
+		msg("%s: %s", o->image, err);
+		return -1;
+	}
+	if (hvx_set_sregs(m->vcpus[0].fd, &sregs) < 0) {
+		msg("HVX_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	if (hvx_set_regs(m->vcpus[0].fd, &regs) < 0) {
+		msg("HVX_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void destroy_vm(struct machine *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		if (m->vcpus[i].run)
+			hvx_unmap_run(m->vcpus[i].run, m->run_size);
+		close(m->vcpus[i].fd);
+	}
+	free(m->vcpus);
+	if (m->vm_fd >= 0)
+		close(m->vm_fd);
+}
+
+static void kick_handler(int sig)
+{
+	/* Nothing: the point is that HVX_RUN returns -EINTR. */
+}
+
+/*
+ * Block the signals the main thread waits for (the vCPU threads inherit
+ * the mask) and return a signalfd for SIGINT and SIGTERM.
+ */
+static int setup_signals(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = kick_handler;
+	sigaction(SIG_KICK, &sa, NULL);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIG_KICK);
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (fd < 0)
+		msg("signalfd: %s", strerror(errno));
+	return fd;
+}
+
+/* Wait until the guest ends or a signal ends it. */
+static void wait_for_stop(struct machine *m, int sig_fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = m->stop_efd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+
+	while (!machine_stopping(m)) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			msg("poll: %s", strerror(errno));
+			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+			break;
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGINT)
+			machine_stop(m, HVX_RUN_EXIT_SIGINT,
+				     "stopped by SIGINT");
+		else
+			machine_stop(m, HVX_RUN_EXIT_SIGTERM,
+				     "stopped by SIGTERM");
+	}
+}
+
+static int run(const struct options *o)
+{
+	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
+	struct debug_exit dbg;
+	struct boot_layout bl;
+	struct load_info li;
+	struct hvx_caps caps;
+	struct io_bus *bus;
+	struct serial com1;
+	struct i8042 kbc;
+	struct rtc rtc;
+	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR, r;
+	void *ram;
+
+	ram = mmap(NULL, o->mem, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		msg("cannot map %" PRIu64 " bytes of guest RAM: %s", o->mem,
+		    strerror(errno));
+		return HVX_RUN_EXIT_ERROR;
+	}
+	r = load_image(o, ram, &li);
+	if (r) {
+		munmap(ram, o->mem);
+		return r;
+	}
+	boot_layout(li.mode, o->mem, &bl);
+	boot_write_tables(li.mode, &bl, ram);
+
+	bus = malloc(sizeof(*bus));
+	if (!bus) {
+		msg("out of memory");
+		munmap(ram, o->mem);
+		return HVX_RUN_EXIT_ERROR;
+	}
+	io_bus_init(bus, stderr);
+	pthread_mutex_init(&m.lock, NULL);
+	pthread_cond_init(&m.stop_cond, NULL);
+	m.bus = bus;
+	serial_init(&com1, STDIN_FILENO, STDOUT_FILENO);
+	i8042_init(&kbc, machine_stop, &m);
+	rtc_init(&rtc, o->mem, NULL);
+	if (serial_register(&com1, bus, SERIAL_COM1_BASE) ||
+	    debug_exit_register(&dbg, bus, machine_stop, &m) ||
+	    i8042_register(&kbc, bus) || rtc_register(&rtc, bus)) {
+		msg("cannot register the devices");
+		goto out;
+	}
+
+	hvx_fd = open_hvx(&caps);
+	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, &li, &bl))
+		goto out;
+
+	m.stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (m.stop_efd < 0) {
+		msg("eventfd: %s", strerror(errno));
+		goto out;
+	}
+	sig_fd = setup_signals();
+	if (sig_fd < 0)
+		goto out;
+
+	vcpus_start(&m);
+	wait_for_stop(&m, sig_fd);
+	vcpus_join(&m);
+	status = m.status;
+out:
+	if (sig_fd >= 0)
+		close(sig_fd);
+	if (m.stop_efd >= 0)
+		close(m.stop_efd);
+	destroy_vm(&m);
+	if (hvx_fd >= 0)
+		close(hvx_fd);
+	rtc_destroy(&rtc);
+	i8042_destroy(&kbc);
+	serial_destroy(&com1);
+	pthread_cond_destroy(&m.stop_cond);
+	pthread_mutex_destroy(&m.lock);
+	io_bus_destroy(bus);
+	free(bus);
+	munmap(ram, o->mem);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+
+	if (parse_options(argc, argv, &o))
+		return HVX_RUN_EXIT_USAGE;
+	if (o.caps)
+		return print_caps();
+	return run(&o);
+}

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: a 16550A UART (COM1) on stdin and stdout.
+ *
+ * The transmitter is infinitely fast: a byte written to THR goes to the
+ * output file at once, unbuffered, and LSR always reports the holding and
+ * shift registers empty.  The receiver reads the input file without ever
+ * blocking: whenever the guest looks at LSR, RBR or IIR and the receive
+ * FIFO is empty, whatever input is ready is taken (one byte with FIFOs
+ * off, up to 16 with them on).  End of input leaves LSR.DR clear for
+ * good.  In loopback mode (MCR bit 4) transmitted bytes are received
+ * instead, and MSR reflects the MCR outputs, as on the real part.
+ *
+ * There is no interrupt line yet; IIR still reports what would be pending
+ * (line status, received data, THR empty, modem status, by priority) so
+ * that drivers probing the UART see plausible values.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvx-run.h"
+
+/* Registers (offsets from the base port). */
+#define UART_RBR	0	/* in: receive buffer (DLAB 0) */
+#define UART_THR	0	/* out: transmit holding (DLAB 0) */
+#define UART_DLL	0	/* divisor latch low (DLAB 1) */
+#define UART_IER	1	/* interrupt enable (DLAB 0) */
+#define UART_DLM	1	/* divisor latch high (DLAB 1) */
+#define UART_IIR	2	/* in: interrupt identification */
+#define UART_FCR	2	/* out: FIFO control */
+#define UART_LCR	3	/* line control */
+#define UART_MCR	4	/* modem control */
+#define UART_LSR	5	/* line status */
+#define UART_MSR	6	/* modem status */
+#define UART_SCR	7	/* scratch */
+
+#define IER_RDI		0x01	/* received data available */
+#define IER_THRI	0x02	/* THR empty */
+#define IER_RLSI	0x04	/* receiver line status */
+#define IER_MSI		0x08	/* modem status */
+
+#define IIR_NO_INT	0x01
+#define IIR_MSI		0x00
+#define IIR_THRI	0x02
+#define IIR_RDI		0x04
+#define IIR_RLSI	0x06
+#define IIR_FIFO	0xc0	/* FIFOs enabled */
+
+#define FCR_ENABLE	0x01
+#define FCR_CLEAR_RX	0x02
+#define FCR_CLEAR_TX	0x04
+#define FCR_KEEP	0xc9	/* enable, DMA mode, trigger level */
+
+#define LCR_DLAB	0x80
+
+#define MCR_DTR		0x01
+#define MCR_RTS		0x02
+#define MCR_OUT1	0x04
+#define MCR_OUT2	0x08
+#define MCR_LOOP	0x10
+#define MCR_MASK	0x1f
+
+#define LSR_DR		0x01	/* data ready */
+#define LSR_OE		0x02	/* overrun error */
+#define LSR_THRE	0x20	/* THR empty */
+#define LSR_TEMT	0x40	/* transmitter empty */
+
+#define MSR_DCTS	0x01
+#define MSR_DDSR	0x02
+#define MSR_TERI	0x04
+#define MSR_DDCD	0x08
+#define MSR_CTS		0x10
+#define MSR_DSR		0x20
+#define MSR_RI		0x40
+#define MSR_DCD		0x80
+
+/* 115200 / 12 = 9600 baud, what a PC BIOS leaves behind. */
+#define DIVISOR_RESET	12
+
+/**
+ * serial_init() - a UART after reset
+ * @s: the UART
+ * @in_fd: where received bytes come from, or -1 for none
+ * @out_fd: where transmitted bytes go, or -1 to drop them
+ *
+ * Neither file is changed (no O_NONBLOCK, no terminal mode).
+ */
+void serial_init(struct serial *s, int in_fd, int out_fd)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->in_fd = in_fd;
+	s->out_fd = out_fd;
+	s->in_eof = in_fd < 0;
+	s->dll = DIVISOR_RESET;
+}
+
+/**
+ * serial_destroy() - undo serial_init()
+ * @s: the UART
+ */
+void serial_destroy(struct serial *s)
+{
+	pthread_mutex_destroy(&s->lock);
+}
+
+static unsigned int fifo_size(struct serial *s)
+{
+	return s->fcr & FCR_ENABLE ? SERIAL_FIFO_SIZE : 1;
+}
+
+static void rx_push(struct serial *s, uint8_t c)
+{
+	if (s->rx_count >= fifo_size(s)) {
+		s->lsr_err |= LSR_OE;
+		return;
+	}
+	s->rx[(s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE] = c;
+	s->rx_count++;
+}
+
+static uint8_t rx_pop(struct serial *s)
+{
+	uint8_t c = s->rx[s->rx_head];
+
+	s->rx_head = (s->rx_head + 1) % SERIAL_FIFO_SIZE;
+	s->rx_count--;
+	return c;
+}
+
+/* Take what input is ready, without blocking, while the FIFO is empty. */
+static void rx_fill(struct serial *s)
+{
+	struct pollfd pfd = { .fd = s->in_fd, .events = POLLIN };
+	uint8_t buf[SERIAL_FIFO_SIZE];
+	ssize_t n, i;
+
+	if (s->rx_count || s->in_eof || (s->mcr & MCR_LOOP))
+		return;
+	if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
+		return;
+	n = read(s->in_fd, buf, fifo_size(s));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		s->in_eof = true;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		rx_push(s, buf[i]);
+}
+
+static void tx(struct serial *s, uint8_t c)
+{
+	struct pollfd pfd = { .fd = s->out_fd, .events = POLLOUT };
+	ssize_t n;
+
+	s->thri_pending = true;
+	if (s->mcr & MCR_LOOP) {
+		rx_push(s, c);
+		return;
+	}
+	if (s->out_fd < 0)
+		return;
+	for (;;) {
+		n = write(s->out_fd, &c, 1);
+		if (n == 1)
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && poll(&pfd, 1, -1) >= 0)
+			continue;
+		return;		/* EPIPE and the like: the byte is lost */
+	}
+}
+
+static uint8_t msr_lines(uint8_t mcr)
+{
+	uint8_t msr = 0;
+
+	if (!(mcr & MCR_LOOP))
+		return MSR_DCD | MSR_DSR | MSR_CTS;
+	if (mcr & MCR_RTS)
+		msr |= MSR_CTS;
+	if (mcr & MCR_DTR)
+		msr |= MSR_DSR;
+	if (mcr & MCR_OUT1)
+		msr |= MSR_RI;
+	if (mcr & MCR_OUT2)
+		msr |= MSR_DCD;
+	return msr;
+}
+
+static void set_mcr(struct serial *s, uint8_t val)
+{
+	uint8_t old = msr_lines(s->mcr), new = msr_lines(val & MCR_MASK);
+
+	s->mcr = val & MCR_MASK;
+	if ((old ^ new) & MSR_CTS)
+		s->msr_delta |= MSR_DCTS;
+	if ((old ^ new) & MSR_DSR)
+		s->msr_delta |= MSR_DDSR;
+	if ((old & MSR_RI) && !(new & MSR_RI))
+		s->msr_delta |= MSR_TERI;
+	if ((old ^ new) & MSR_DCD)
+		s->msr_delta |= MSR_DDCD;
+}
+
+static uint8_t iir(struct serial *s)
+{
+	uint8_t fifo = s->fcr & FCR_ENABLE ? IIR_FIFO : 0;
+
+	rx_fill(s);
+	if ((s->ier & IER_RLSI) && s->lsr_err)
+		return fifo | IIR_RLSI;
+	if ((s->ier & IER_RDI) && s->rx_count)
+		return fifo | IIR_RDI;
+	if ((s->ier & IER_THRI) && s->thri_pending) {
+		/* Reading IIR acknowledges a THR-empty interrupt. */
+		s->thri_pending = false;
+		return fifo | IIR_THRI;
+	}
+	if ((s->ier & IER_MSI) && s->msr_delta)
+		return fifo | IIR_MSI;
+	return fifo | IIR_NO_INT;
+}
+
+/**
+ * serial_in() - a guest read of one register
+ * @s: the UART
+ * @reg: 0-7, the offset from the base port
+ *
+ * Return: the register's value.
+ */
+uint8_t serial_in(struct serial *s, unsigned int reg)
+{
+	bool dlab;
+	uint8_t v = 0;
+
+	pthread_mutex_lock(&s->lock);
+	dlab = s->lcr & LCR_DLAB;
+	switch (reg) {
+	case UART_RBR:
+		if (dlab) {
+			v = s->dll;
+			break;
+		}
+		rx_fill(s);
+		if (s->rx_count)
+			v = rx_pop(s);
+		break;
+	case UART_IER:
+		v = dlab ? s->dlm : s->ier;
+		break;
+	case UART_IIR:
+		v = iir(s);
+		break;
+	case UART_LCR:
+		v = s->lcr;
+		break;
+	case UART_MCR:
+		v = s->mcr;
+		break;
+	case UART_LSR:
+		rx_fill(s);
+		v = LSR_THRE | LSR_TEMT | s->lsr_err |
+		    (s->rx_count ? LSR_DR : 0);
+		s->lsr_err = 0;
+		break;
+	case UART_MSR:
+		v = msr_lines(s->mcr) | s->msr_delta;
+		s->msr_delta = 0;
+		break;
+	case UART_SCR:
+		v = s->scr;
+		break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return v;
+}
+
+/**
+ * serial_out() - a guest write of one register
+ * @s: the UART
+ * @reg: 0-7, the offset from the base port
+ * @val: the value
+ */
+void serial_out(struct serial *s, unsigned int reg, uint8_t val)
+{
+	bool dlab;
+
+	pthread_mutex_lock(&s->lock);
+	dlab = s->lcr & LCR_DLAB;
+	switch (reg) {
+	case UART_THR:
+		if (dlab)
+			s->dll = val;
+		else
+			tx(s, val);
+		break;
+	case UART_IER:
+		if (dlab) {
+			s->dlm = val;
+			break;
+		}
+		/* Enabling the THR-empty interrupt raises it at once. */
+		if ((val & IER_THRI) && !(s->ier & IER_THRI))
+			s->thri_pending = true;
+		s->ier = val & 0x0f;
+		break;
+	case UART_FCR:
+		if ((val ^ s->fcr) & FCR_ENABLE)
+			s->rx_count = 0;
+		if (val & FCR_CLEAR_RX)
+			s->rx_count = 0;
+		s->fcr = val & FCR_KEEP;
+		break;
+	case UART_LCR:
+		s->lcr = val;
+		break;
+	case UART_MCR:
+		set_mcr(s, val);
+		break;
+	case UART_LSR:
+	case UART_MSR:
+		break;		/* factory test registers: ignored */
+	case UART_SCR:
+		s->scr = val;
+		break;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint8_t port_in(void *opaque, uint16_t port)
+{
+	struct serial *s = opaque;
+
+	return serial_in(s, port & 7);
+}
+
+static void port_out(void *opaque, uint16_t port, uint8_t val)
+{
+	struct serial *s = opaque;
+
+	serial_out(s, port & 7, val);
+}
+
+static const struct io_port_ops serial_ops = {
+	.in = port_in,
+	.out = port_out,
+};
+
+/**
+ * serial_register() - put the UART at ports @base .. @base + 7
+ * @s: the UART
+ * @bus: the bus
+ * @base: a multiple of 8 (0x3f8 for COM1)
+ *
+ * Return: 0, or -1 (see io_bus_register()).
+ */
+int serial_register(struct serial *s, struct io_bus *bus, uint16_t base)
+{
+	if (base & 7)
+		return -1;
+	return io_bus_register(bus, base, 8, &serial_ops, s, "serial");
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: messages and the parsing of numbers and sizes on the command
+ * line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hvx-run.h"
+
+/**
+ * msg() - one line to stderr, prefixed "hvx-run: "
+ * @fmt: printf format, without the newline
+ */
+void msg(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* One fprintf, so lines of several threads do not interleave. */
+	fprintf(stderr, "hvx-run: %s\n", buf);
+}
+
+/* Decimal, or hexadecimal with 0x; no sign, no octal. */
+static int parse_number(const char *s, uint64_t *out, const char **end)
+{
+	unsigned long long v;
+	char *e;
+	int base = 10;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		if (!isxdigit((unsigned char)s[2]))
+			return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &e, base);
+	if (errno)
+		return -1;
+	*out = v;
+	*end = e;
+	return 0;
+}
+
+/**
+ * parse_u64() - a guest-physical address or count
+ * @s: decimal or 0x-prefixed hexadecimal
+ * @out: the value
+ *
+ * Return: 0, or -1 when @s is not a number that fits 64 bits.
+ */
+int parse_u64(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (parse_number(s, &v, &end) || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/**
+ * parse_size() - a size such as "4096", "64K", "64M" or "1G"
+ * @s: a number (decimal or 0x hexadecimal) and an optional suffix K, M, G
+ *     or T (either case, powers of 1024), optionally followed by "B" or
+ *     "iB"
+ * @out: bytes
+ *
+ * Return: 0, or -1 for anything else, including a size that overflows.
+ */
+int parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	unsigned int shift = 0;
+	uint64_t v;
+
+	if (parse_number(s, &v, &end))
+		return -1;
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
+	case '\0':
+		*out = v;
+		return 0;
+	default:
+		return -1;
+	}
+	end++;
+	if (end[0] == 'i' && end[1] == 'B')
+		end += 2;
+	else if (end[0] == 'B')
+		end++;
+	if (*end)
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}

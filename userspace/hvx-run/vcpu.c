@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: one thread per vCPU, and how the guest ends.
+ *
+ * vCPU 0 runs the image: HVX_RUN, serve the exit, again.  The other vCPUs
+ * are created but wait, halted, until the guest ends: hvx-run has no SMP
+ * boot protocol (INIT/SIPI) yet.
+ *
+ * Whoever ends the guest (a device, an exit, the main thread on a signal)
+ * calls machine_stop().  It records the status once, sets immediate_exit
+ * in every running vCPU's run page and sends that thread SIG_KICK, so an
+ * HVX_RUN in progress returns -EINTR and one about to start returns at
+ * once; it wakes the halted vCPUs and tells the main thread through an
+ * eventfd.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hvx/libhvx.h>
+
+#include "hvx-run.h"
+
+#define RFLAGS_IF	(1ULL << 9)
+
+/**
+ * machine_stop() - end the guest
+ * @ctx: the struct machine
+ * @status: hvx-run's exit status
+ * @why: a line for stderr, or NULL
+ *
+ * Only the first call counts.  Safe from any thread but not from a signal
+ * handler.
+ */
+void machine_stop(void *ctx, int status, const char *why)
+{
+	struct machine *m = ctx;
+	uint64_t one = 1;
+	uint32_t i;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->stopping) {
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	m->stopping = true;
+	m->status = status;
+	if (why)
+		msg("%s", why);
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+
+		if (!v->running)
+			continue;
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (!pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, SIG_KICK);
+	}
+	pthread_cond_broadcast(&m->stop_cond);
+	pthread_mutex_unlock(&m->lock);
+	if (write(m->stop_efd, &one, sizeof(one)) < 0)
+		msg("cannot wake the main thread: %s", strerror(errno));
+}
+
+/**
+ * machine_stopping() - has the guest ended?
+ * @m: the machine
+ *
+ * Return: true once machine_stop() was called.
+ */
+bool machine_stopping(struct machine *m)
+{
+	bool s;
+
+	pthread_mutex_lock(&m->lock);
+	s = m->stopping;
+	pthread_mutex_unlock(&m->lock);
+	return s;
+}
+
+/* Print why the vCPU died and its registers, in one write. */
+static void report(struct vcpu *v, const char *what)
+{
+	struct hvx_sregs sregs;
+	struct hvx_regs regs;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f) {
+		msg("vCPU %u: %s", v->id, what);
+		return;
+	}
+	fprintf(f, "hvx-run: vCPU %u: %s\n", v->id, what);
+	dump_exit(f, v->run);
+	if (hvx_get_regs(v->fd, &regs) < 0) {
+		fprintf(f, "cannot read the registers: %s\n", strerror(errno));
+	} else if (hvx_get_sregs(v->fd, &sregs) < 0) {
+		fprintf(f, "cannot read the segment registers: %s\n",
+			strerror(errno));
+		dump_regs(f, &regs, NULL);
+	} else {
+		dump_regs(f, &regs, &sregs);
+	}
+	fclose(f);
+	fwrite(buf, 1, len, stderr);
+	free(buf);
+}
+
+/* Report the first of each kind of exit hvx-run only half serves. */
+static void once(bool *done, const char *fmt, uint64_t a, uint64_t b)
+{
+	if (__atomic_exchange_n(done, true, __ATOMIC_RELAXED))
+		return;
+	fprintf(stderr, fmt, a, b);
+}
+
+static bool hypercall_logged, msr_logged;
+
+/* Serve one exit.  Returns true when the vCPU must stop. */
+static bool handle_exit(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	struct hvx_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case HVX_EXIT_IO:
+		if (io_bus_handle_run(m->bus, run))
+			break;
+		return false;
+	case HVX_EXIT_MMIO:
+		if (run->mmio.len > sizeof(run->mmio.data))
+			break;
+		io_bus_mmio(m->bus, run->mmio.phys_addr, run->mmio.len,
+			    run->mmio.is_write, run->mmio.data);
+		return false;
+	case HVX_EXIT_HLT:
+		machine_stop(m, HVX_RUN_EXIT_OK, run->rflags & RFLAGS_IF ?
+			     "guest halted (interrupts enabled, but there is no interrupt source yet)" :
+			     "guest halted");
+		return true;
+	case HVX_EXIT_SHUTDOWN:
+		report(v, "triple fault");
+		machine_stop(m, HVX_RUN_EXIT_SHUTDOWN, NULL);
+		return true;
+	case HVX_EXIT_FAIL_ENTRY:
+		report(v, "VM entry failed");
+		machine_stop(m, HVX_RUN_EXIT_FAIL_ENTRY, NULL);
+		return true;
+	case HVX_EXIT_INTERNAL_ERROR:
+		report(v, "hvx internal error");
+		machine_stop(m, HVX_RUN_EXIT_INTERNAL, NULL);
+		return true;
+	case HVX_EXIT_HYPERCALL:
+		once(&hypercall_logged,
+		     "hvx-run: hypercall %" PRIu64 " at RIP 0x%" PRIx64 ": no hypercalls, returning -ENOSYS (reported once)\n",
+		     run->hypercall.nr, run->rip);
+		run->hypercall.ret = (uint64_t)-ENOSYS;
+		return false;
+	case HVX_EXIT_RDMSR:
+	case HVX_EXIT_WRMSR:
+		once(&msr_logged,
+		     "hvx-run: MSR 0x%" PRIx64 " at RIP 0x%" PRIx64 ": unknown, injecting #GP (reported once)\n",
+		     run->msr.index, run->rip);
+		run->msr.error = 1;
+		return false;
+	}
+	report(v, "unexpected exit");
+	machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+	return true;
+}
+
+static void run_loop(struct vcpu *v)
+{
+	struct machine *m = v->m;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->stopping) {
+		pthread_mutex_unlock(&m->lock);
+		return;
+	}
+	v->running = true;
+	pthread_mutex_unlock(&m->lock);
+
+	while (!machine_stopping(m)) {
+		if (hvx_run(v->fd) < 0) {
+			/* A kick, or a stray signal: look at m->stopping. */
+			if (errno == EINTR)
+				continue;
+			msg("vCPU %u: HVX_RUN: %s", v->id, strerror(errno));
+			report(v, "HVX_RUN failed");
+			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+			break;
+		}
+		if (handle_exit(v))
+			break;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct machine *m = v->m;
+	sigset_t kick;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	if (v->id == 0) {
+		run_loop(v);
+		return NULL;
+	}
+	/* An AP: halted until there is a way to start it. */
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping)
+		pthread_cond_wait(&m->stop_cond, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/**
+ * vcpus_start() - start a thread for each vCPU
+ * @m: the machine, its vCPUs created and vCPU 0 set up
+ *
+ * The caller blocks SIG_KICK (and what it waits for with signalfd) first;
+ * the threads unblock SIG_KICK themselves.
+ *
+ * Return: 0, or -1 with errno set when a thread cannot be created (the
+ * machine is then stopped; vcpus_join() still joins the others).
+ */
+int vcpus_start(struct machine *m)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu *v = &m->vcpus[i];
+
+		pthread_mutex_lock(&m->lock);
+		err = pthread_create(&v->thread, NULL, vcpu_thread, v);
+		v->started = !err;
+		pthread_mutex_unlock(&m->lock);
+		if (err) {
+			msg("cannot start the thread of vCPU %u: %s", i,
+			    strerror(err));
+			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+			errno = err;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vcpus_join() - wait for the vCPU threads to end
+ * @m: the machine, stopping
+ */
+void vcpus_join(struct machine *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (m->vcpus[i].started)
+			pthread_join(m->vcpus[i].thread, NULL);
+}
