@@ -124,19 +124,31 @@ HVX_GUEST_TEST(cpuid, guest_cpuid)
 	e = hvx_cpuid_find(cpuid, HVX_CPUID_SIGNATURE, 0);
 	ASSERT_NE(NULL, e);
 	e->eax = CPUID_IDX_LEAF;
+
+	/* A second entry for a leaf the table has would be shadowed. */
 	cpuid->entries[n] = (struct hvx_cpuid_entry){
 		.function = CPUID_TEST_LEAF,
 		.eax = 0x11111111, .ebx = 0x22222222,
 		.ecx = 0x33333333, .edx = 0x44444444,
 	};
-	cpuid->entries[n + 1] = (struct hvx_cpuid_entry){
+	ASSERT_NE(NULL, hvx_cpuid_find(cpuid, CPUID_TEST_LEAF, 0));
+	cpuid->nent = n + 1;
+	EXPECT_EQ(-1, hvx_set_cpuid(vcpu->fd, cpuid));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* So change the existing entry instead. */
+	e = hvx_cpuid_find(cpuid, CPUID_TEST_LEAF, 0);
+	ASSERT_NE(NULL, e);
+	*e = cpuid->entries[n];
+	cpuid->entries[n] = (struct hvx_cpuid_entry){
 		.function = CPUID_IDX_LEAF, .index = 0, .eax = 0xa0,
 		.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
 	};
-	cpuid->entries[n + 2] = (struct hvx_cpuid_entry){
+	cpuid->entries[n + 1] = (struct hvx_cpuid_entry){
 		.function = CPUID_IDX_LEAF, .index = 1, .eax = 0xa1,
 		.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
 	};
+	cpuid->nent = n + 2;
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	vcpu_expect_done(vcpu);
 	free(cpuid);

@@ -6,8 +6,8 @@
 #
 # Usage: mkinitramfs.sh BUILD_DIR KVER OUTPUT
 #
-# The kernel's own modules that the tasks may load (kvm, kvm-intel for the
-# benchmarks) are copied from the unpacked kernel package.
+# The kernel's own modules that tests load (irqbypass, kvm, kvm-intel: the
+# EBUSY test and the benchmarks) are copied from the unpacked kernel package.
 
 set -eu
 
@@ -44,7 +44,7 @@ cp "$src/module/hvx.ko" "$root/hvx/hvx.ko"
 
 kmods=$build/cache/kernel-$kver/lib/modules/$kver/kernel
 mkdir -p "$root/lib/modules/$kver"
-for m in arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
+for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
 	[ -f "$kmods/$m" ] && cp "$kmods/$m" "$root/lib/modules/$kver/"
 done
 

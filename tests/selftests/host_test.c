@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * host_test: hvx and the host around it.
+ *
+ * - A vCPU moved between host CPUs at every exit keeps its state (its VMCS
+ *   is cleared on the old CPU and loaded on the new one).
+ * - CPUs going offline and online while a VM exists: VMX follows them, and
+ *   a VMCS active on a CPU going offline is cleared there.
+ * - Another hypervisor (kvm_intel with a VM) holding VMX makes
+ *   HVX_CREATE_VM fail with EBUSY and one log line, leaving nothing
+ *   half-enabled: once KVM lets go, VMs work again.
+ * - A guest state the processor refuses is HVX_EXIT_FAIL_ENTRY with the
+ *   hardware's exit reason.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "hvx_harness.h"
+
+#define ROUNDS		40
+
+static void guest_keep_state(void)
+{
+	uint64_t i, acc = 0, x;
+
+	for (i = 0; i < ROUNDS; i++) {
+		acc = acc * 7 + i;
+		/* xmm3 and r12 must survive every exit and every move */
+		asm volatile("movq %0, %%xmm3" : : "r"(acc));
+		asm volatile("mov %0, %%r12" : : "r"(acc) : "r12");
+		GUEST_SYNC2(i, acc);
+		asm volatile("movq %%xmm3, %0" : "=r"(x));
+		GUEST_ASSERT_EQ(x, acc);
+		asm volatile("mov %%r12, %0" : "=r"(x));
+		GUEST_ASSERT_EQ(x, acc);
+	}
+	GUEST_DONE();
+}
+
+static int nr_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -1;
+	return sched_getcpu() == cpu ? 0 : -1;
+}
+
+static void unpin(void)
+{
+	cpu_set_t set;
+	int i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Run to the next sync and check it is round @i with the right value. */
+static uint64_t expect_round(struct __test_metadata *_metadata,
+			     struct test_vcpu *vcpu, uint64_t i, uint64_t acc)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	EXPECT_EQ(i, uc.args[0]);
+	acc = acc * 7 + i;
+	EXPECT_EQ(acc, uc.args[1]);
+	return acc;
+}
+
+HVX_GUEST_TEST(vcpu_migrates_every_exit, guest_keep_state)
+{
+	uint64_t i, acc = 0;
+
+	HVX_REQUIRE(nr_cpus() >= 2, "needs 2 CPUs");
+	for (i = 0; i < ROUNDS; i++) {
+		ASSERT_EQ(0, pin_to(i % 2));
+		acc = expect_round(_metadata, vcpu, i, acc);
+	}
+	vcpu_expect_done(vcpu);
+	unpin();
+}
+
+static int cpu_online_set(int cpu, int on)
+{
+	char path[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	n = write(fd, on ? "1" : "0", 1);
+	close(fd);
+	return n == 1 ? 0 : -1;
+}
+
+HVX_GUEST_TEST(cpu_hotplug_with_vm, guest_keep_state)
+{
+	uint64_t i = 0, acc = 0;
+
+	HVX_REQUIRE(nr_cpus() >= 2, "needs 2 CPUs");
+	HVX_REQUIRE(!access("/sys/devices/system/cpu/cpu1/online", W_OK),
+		    "CPU1 cannot go offline");
+
+	/* Last run on CPU1: its VMCS stays active there. */
+	ASSERT_EQ(0, pin_to(1));
+	acc = expect_round(_metadata, vcpu, i++, acc);
+	ASSERT_EQ(0, pin_to(0));
+
+	/* Offline clears it on CPU1 and turns VMX off there. */
+	ASSERT_EQ(0, cpu_online_set(1, 0));
+	EXPECT_EQ(1, nr_cpus());
+	acc = expect_round(_metadata, vcpu, i++, acc);
+	acc = expect_round(_metadata, vcpu, i++, acc);
+
+	/* Online turns VMX on again: the guest runs there. */
+	ASSERT_EQ(0, cpu_online_set(1, 1));
+	ASSERT_EQ(0, pin_to(1));
+	acc = expect_round(_metadata, vcpu, i++, acc);
+	ASSERT_EQ(0, pin_to(0));
+	acc = expect_round(_metadata, vcpu, i++, acc);
+	unpin();
+	while (i < ROUNDS)
+		acc = expect_round(_metadata, vcpu, i++, acc);
+	vcpu_expect_done(vcpu);
+}
+
+HVX_TEST(cpu_hotplug_without_vm)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t i, acc = 0;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(nr_cpus() >= 2, "needs 2 CPUs");
+	HVX_REQUIRE(!access("/sys/devices/system/cpu/cpu1/online", W_OK),
+		    "CPU1 cannot go offline");
+	/* No VM: VMX is off, hotplug does not involve hvx at all. */
+	ASSERT_EQ(0, cpu_online_set(1, 0));
+	ASSERT_EQ(0, cpu_online_set(1, 1));
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_keep_state);
+	for (i = 0; i < ROUNDS; i++) {
+		ASSERT_EQ(0, pin_to(i % 2));
+		acc = expect_round(_metadata, vcpu, i, acc);
+	}
+	vcpu_expect_done(vcpu);
+	unpin();
+	vm_free(vm);
+}
+
+static int load_module(const char *name)
+{
+	struct utsname u;
+	char path[256];
+	int fd, ret;
+
+	uname(&u);
+	snprintf(path, sizeof(path), "/lib/modules/%s/%s.ko", u.release, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+static int klog_count(const char *what)
+{
+	static char buf[1 << 20];
+	int len = klogctl(3, buf, sizeof(buf) - 1), n = 0;
+	char *p = buf;
+
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	while ((p = strstr(p, what))) {
+		n++;
+		p += strlen(what);
+	}
+	return n;
+}
+
+HVX_TEST(kvm_holding_vmx_is_ebusy)
+{
+	const char *line = "VMX is in use by another hypervisor";
+	int kvm, kvm_vm, fd, before;
+
+	HVX_REQUIRE_VM();
+	if (load_module("irqbypass") || load_module("kvm") ||
+	    load_module("kvm-intel"))
+		SKIP(return, "kvm_intel cannot be loaded here");
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, kvm);
+	/* A KVM VM turns VMX on, in KVM's hands, on every CPU. */
+	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, kvm_vm);
+
+	before = klog_count(line);
+	fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_LT(before, klog_count(line));
+	/* and again: the first failure left nothing half-enabled */
+	fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EBUSY, errno);
+
+	close(kvm_vm);
+	close(kvm);
+	EXPECT_EQ(0, syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK));
+	EXPECT_EQ(0, syscall(SYS_delete_module, "kvm", O_NONBLOCK));
+
+	/* KVM let go: hvx VMs work again. */
+	fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
+}
+
+static void guest_never_runs(void)
+{
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(invalid_guest_state_is_fail_entry, guest_never_runs)
+{
+	struct hvx_sregs s;
+
+	vcpu_sregs_get(vcpu, &s);
+	/* TR must be a busy TSS (type 3 or 11): make it an available one. */
+	s.tr.ar = (s.tr.ar & ~HVX_AR_TYPE_MASK) | 0x9;
+	vcpu_sregs_set(vcpu, &s);
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_FAIL_ENTRY);
+	/* bit 31: VM-entry failure; 33: invalid guest state */
+	EXPECT_EQ(0x80000021ULL, vcpu->run->fail_entry.hardware_exit_reason);
+	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)nr_cpus());
+}
+
+TEST_HARNESS_MAIN
