@@ -105,6 +105,9 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	err |= hvx_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
 	err |= hvx_vmwrite(TSC_OFFSET, -rdtsc());
 	err |= hvx_vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	if (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		err |= hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+				   HVX_PREEMPTION_TIMER_SLICE);
 	return err ? -EIO : 0;
 }
 

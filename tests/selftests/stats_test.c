@@ -19,18 +19,13 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <asm/vmx.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
 #include "hvx_harness.h"
-
-/* VMX basic exit reasons (Intel SDM appendix C). */
-#define VMX_EXIT_TRIPLE_FAULT	2
-#define VMX_EXIT_CPUID		10
-#define VMX_EXIT_HLT		12
-#define VMX_EXIT_IO		30
 
 #define CODE_GPA	0x1000
 #define STACK_TOP	0x8000
@@ -438,9 +433,9 @@ HVX_TEST(exit_counts_are_exact)
 
 	ASSERT_EQ(0, get_stats(&q, info.id, 0, &vcpu_st));
 	EXPECT_EQ(0, vcpu_st.vcpu);
-	EXPECT_EQ(N_CPUID, vcpu_st.reason[VMX_EXIT_CPUID]);
-	EXPECT_EQ(N_OUT, vcpu_st.reason[VMX_EXIT_IO]);
-	EXPECT_EQ(1, vcpu_st.reason[VMX_EXIT_HLT]);
+	EXPECT_EQ(N_CPUID, vcpu_st.reason[EXIT_REASON_CPUID]);
+	EXPECT_EQ(N_OUT, vcpu_st.reason[EXIT_REASON_IO_INSTRUCTION]);
+	EXPECT_EQ(1, vcpu_st.reason[EXIT_REASON_HLT]);
 	EXPECT_GE(vcpu_st.exits, N_CPUID + N_OUT + 1);
 	EXPECT_GE(vcpu_st.exits, vcpu_st.reason_sum);
 	EXPECT_EQ(N_OUT + 1, vcpu_st.runs);
@@ -453,9 +448,9 @@ HVX_TEST(exit_counts_are_exact)
 	/* The VM's totals: one vCPU, the same counts. */
 	ASSERT_EQ(0, get_stats(&q, info.id, -1, &vm_st));
 	EXPECT_EQ(-1, vm_st.vcpu);
-	EXPECT_EQ(N_CPUID, vm_st.reason[VMX_EXIT_CPUID]);
-	EXPECT_EQ(N_OUT, vm_st.reason[VMX_EXIT_IO]);
-	EXPECT_EQ(1, vm_st.reason[VMX_EXIT_HLT]);
+	EXPECT_EQ(N_CPUID, vm_st.reason[EXIT_REASON_CPUID]);
+	EXPECT_EQ(N_OUT, vm_st.reason[EXIT_REASON_IO_INSTRUCTION]);
+	EXPECT_EQ(1, vm_st.reason[EXIT_REASON_HLT]);
 	EXPECT_EQ(vcpu_st.exits, vm_st.exits);
 
 	/* The per-vCPU dump: one message, vCPU 0, the same counts. */
@@ -464,7 +459,7 @@ HVX_TEST(exit_counts_are_exact)
 	ASSERT_EQ(0, nlq_send(&q, msg, stats_cb, &l));
 	ASSERT_EQ(1, l.n);
 	EXPECT_EQ(0, l.s[0].vcpu);
-	EXPECT_EQ(N_CPUID, l.s[0].reason[VMX_EXIT_CPUID]);
+	EXPECT_EQ(N_CPUID, l.s[0].reason[EXIT_REASON_CPUID]);
 
 	info = vm_of_pid(&q, getpid());
 	EXPECT_EQ(HVX_VM_STATE_STOPPED, info.state);
@@ -474,6 +469,44 @@ HVX_TEST(exit_counts_are_exact)
 }
 
 /* Closing a vCPU keeps its counts in the VM's totals. */
+/* 16-bit real mode: LOOP with ECX (67 E2 FD) until ECX is 0, then HLT. */
+static const uint8_t spin_ecx[] = { 0x67, 0xe2, 0xfd, 0xf4 };
+
+/* Bochs counts TSC ticks as instructions: 1 tick per LOOP iteration. */
+HVX_TEST(preemption_timer_slices_a_spinning_guest)
+{
+	unsigned int shift = hvx_dev_caps()->preemption_timer_shift;
+	struct test_vcpu *vcpu;
+	struct hvx_regs regs;
+	struct vm_info info;
+	struct test_vm *vm;
+	struct stats st;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE_VMX(HVX_VMX_PREEMPTION_TIMER);
+	HVX_REQUIRE(shift <= 6, "timer too slow to test: shift %u", shift);
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = tiny_vm(&vcpu, 1 * MiB, spin_ecx, sizeof(spin_ecx));
+	vcpu_regs_get(vcpu, &regs);
+	/* three time slices' worth of iterations at least */
+	regs.rcx = 3ULL << (20 + shift);
+	vcpu_regs_set(vcpu, &regs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ(0, regs.rcx & 0xffffffff);
+
+	info = vm_of_pid(&q, getpid());
+	ASSERT_EQ(0, get_stats(&q, info.id, 0, &st));
+	/* the guest never exits by itself: only the timer interrupts it */
+	EXPECT_LE(2, st.reason[EXIT_REASON_PREEMPTION_TIMER]);
+	EXPECT_EQ(1, st.reason[EXIT_REASON_HLT]);
+	EXPECT_EQ(1, st.runs);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
 HVX_TEST(closed_vcpu_counts_stay)
 {
 	struct test_vcpu *vcpu;
@@ -495,8 +528,8 @@ HVX_TEST(closed_vcpu_counts_stay)
 
 	EXPECT_EQ(-ENOENT, get_stats(&q, info.id, 0, &st));
 	ASSERT_EQ(0, get_stats(&q, info.id, -1, &st));
-	EXPECT_EQ(N_CPUID, st.reason[VMX_EXIT_CPUID]);
-	EXPECT_EQ(N_OUT, st.reason[VMX_EXIT_IO]);
+	EXPECT_EQ(N_CPUID, st.reason[EXIT_REASON_CPUID]);
+	EXPECT_EQ(N_OUT, st.reason[EXIT_REASON_IO_INSTRUCTION]);
 	info = vm_of_pid(&q, getpid());
 	EXPECT_EQ(0, info.nr_vcpus);
 	vm_free(vm);
@@ -551,7 +584,7 @@ HVX_TEST(triple_fault_is_counted_and_shown)
 	info = vm_of_pid(&q, getpid());
 	EXPECT_EQ(HVX_VM_STATE_SHUTDOWN, info.state);
 	ASSERT_EQ(0, get_stats(&q, info.id, 0, &st));
-	EXPECT_EQ(1, st.reason[VMX_EXIT_TRIPLE_FAULT]);
+	EXPECT_EQ(1, st.reason[EXIT_REASON_TRIPLE_FAULT]);
 	vm_free(vm);
 	nlq_close(&q);
 }

@@ -48,6 +48,21 @@ else
 	finish
 fi
 
+step "make install (staged)"
+stage=$build/install-test
+rm -rf "$stage"
+if make -C "$src" --no-print-directory BUILD="$build" DESTDIR="$stage" \
+	KDIR="/usr/src/linux-headers-$kver" install >"$build/install.log" 2>&1 &&
+   [ -n "$(find "$stage/lib/modules/$kver" -name hvx.ko)" ] &&
+   [ -x "$stage/usr/local/bin/hvx-run" ] &&
+   [ -f "$stage/etc/udev/rules.d/60-hvx.rules" ]; then
+	echo "ok 0 make install stages hvx.ko, the programs and the udev rule"
+else
+	tail -n 20 "$build/install.log" | sed 's/^/# /'
+	echo "not ok 0 make install stages hvx.ko, the programs and the udev rule"
+fi >"$results/05-install.tap"
+cat "$results/05-install.tap"
+
 step "host unit tests"
 for t in "$build"/unit/*_test; do
 	[ -x "$t" ] || continue
