@@ -42,6 +42,35 @@ static int gpa_chunk(struct hvx_vm *vm, u64 gpa, size_t len, bool write,
 	return 0;
 }
 
+/* Copy between @buf and guest-physical memory, slot by slot. */
+static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
+		    bool write)
+{
+	void __user *uaddr;
+	size_t chunk;
+	int ret = 0;
+
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
+
+	mutex_lock(&vm->mem_lock);
+	while (len) {
+		ret = gpa_chunk(vm, gpa, len, write, &uaddr, &chunk);
+		if (ret)
+			break;
+		if (write ? copy_to_user(uaddr, buf, chunk) :
+			    copy_from_user(buf, uaddr, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
+		gpa += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
 /**
  * hvx_read_gpa() - copy guest-physical memory into a kernel buffer
  * @vm: the VM
@@ -57,29 +86,7 @@ static int gpa_chunk(struct hvx_vm *vm, u64 gpa, size_t len, bool write,
  */
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	void __user *src;
-	u8 *dst = buf;
-	size_t chunk;
-	int ret = 0;
-
-	if (WARN_ON_ONCE(current->mm != vm->mm))
-		return -EFAULT;
-
-	mutex_lock(&vm->mem_lock);
-	while (len) {
-		ret = gpa_chunk(vm, gpa, len, false, &src, &chunk);
-		if (ret)
-			break;
-		if (copy_from_user(dst, src, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
-		gpa += chunk;
-		dst += chunk;
-		len -= chunk;
-	}
-	mutex_unlock(&vm->mem_lock);
-	return ret;
+	return gpa_copy(vm, gpa, buf, len, false);
 }
 
 /**
@@ -97,29 +104,7 @@ int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
  */
 int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len)
 {
-	const u8 *src = buf;
-	void __user *dst;
-	size_t chunk;
-	int ret = 0;
-
-	if (WARN_ON_ONCE(current->mm != vm->mm))
-		return -EFAULT;
-
-	mutex_lock(&vm->mem_lock);
-	while (len) {
-		ret = gpa_chunk(vm, gpa, len, true, &dst, &chunk);
-		if (ret)
-			break;
-		if (copy_to_user(dst, src, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
-		gpa += chunk;
-		src += chunk;
-		len -= chunk;
-	}
-	mutex_unlock(&vm->mem_lock);
-	return ret;
+	return gpa_copy(vm, gpa, (void *)buf, len, true);
 }
 
 /* One guest paging-structure entry; a 4-byte one lands in the low half. */
