@@ -2,8 +2,9 @@
 /*
  * Port I/O exits: IN, OUT and the string forms INS/OUTS with REP.
  *
- * Every port exits (both I/O bitmaps are all ones) and goes to userspace
- * through the run page.  A string instruction moves as many elements per
+ * Every port exits (both I/O bitmaps are all ones).  IN and OUT in a range
+ * registered for the shared I/O ring are served there (ring.c); the rest
+ * goes to userspace through the run page.  A string instruction moves as many elements per
  * exit as fit in the run page's data area; what is left of a REP count
  * makes the guest execute the instruction again, which exits again.
  */
@@ -11,6 +12,7 @@
 #include <asm/processor-flags.h>
 
 #include "vcpu.h"
+#include "ring.h"
 #include "vmx_ops.h"
 #include "trace.h"
 
@@ -105,7 +107,8 @@ static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
  * @vcpu: the vCPU, loaded
  *
  * Return: 0 (exit to userspace), or 1 when a REP string instruction has
- * a count of zero.
+ * a count of zero or the shared I/O ring served the access; -EINTR when a
+ * signal interrupted the wait for a ring completion.
  */
 int hvx_exit_io(struct hvx_vcpu *vcpu)
 {
@@ -116,13 +119,20 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 	bool in = q & IO_IN;
 	unsigned int asize;
 	u64 n = 1, gva;
+	int r;
+
+	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	if (!(q & IO_STRING)) {
+		r = hvx_ring_pio(vcpu, IO_PORT(q), size, in, len);
+		if (r)
+			return r;
+	}
 
 	run->exit_reason = HVX_EXIT_IO;
 	run->io.direction = in ? HVX_IO_IN : HVX_IO_OUT;
 	run->io.size = size;
 	run->io.port = IO_PORT(q);
 	run->io.data_offset = HVX_RUN_DATA_OFFSET;
-	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
 
 	if (!(q & IO_STRING)) {
 		run->io.count = 1;
@@ -175,7 +185,20 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
  */
 int hvx_complete_io_in(struct hvx_vcpu *vcpu)
 {
-	void *data = (void *)vcpu->run + HVX_RUN_DATA_OFFSET;
+	return hvx_complete_io_in_data(vcpu,
+				       (void *)vcpu->run + HVX_RUN_DATA_OFFSET);
+}
+
+/**
+ * hvx_complete_io_in_data() - finish IN/INS with the data at @data
+ * @vcpu: the vCPU, loaded
+ * @data: the elements read (the run page's data area, or a ring
+ *	  completion's value for a plain IN)
+ *
+ * Return: as hvx_complete_io_in().
+ */
+int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
+{
 	unsigned int size = vcpu->pending_size;
 	unsigned int asize = vcpu->pending_op >> 8;
 	u64 val = 0;
@@ -190,7 +213,7 @@ int hvx_complete_io_in(struct hvx_vcpu *vcpu)
 		hvx_skip_insn_len(vcpu, vcpu->pending_insn_len);
 		return 1;
 	}
-	if (string_copy(vcpu, vcpu->pending_gva, data, size,
+	if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size,
 			vcpu->pending_count, true))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
 	string_advance(vcpu, HVX_RDI, size, vcpu->pending_count,

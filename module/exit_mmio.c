@@ -4,36 +4,53 @@
  *
  * A guest-physical address inside a memory slot is mapped on its first
  * touch.  Anywhere else (or a write to a read-only slot) the faulting
- * instruction is fetched and decoded, and the access goes to userspace as
- * an MMIO exit with its address, size and data.  An instruction the
+ * instruction is fetched and decoded, and the access goes to the shared
+ * I/O ring when it lies in a registered range (ring.c), else to userspace
+ * as an MMIO exit with its address, size and data.  An instruction the
  * decoder does not know is reported with its bytes, never guessed at.
  */
 #include <linux/kernel.h>
 
 #include "vcpu.h"
+#include "ring.h"
 #include "vmx_ops.h"
 
 /* EPT violation exit qualification (SDM table 28-7). */
 #define EPT_QUAL_WRITE		BIT(1)
 #define EPT_QUAL_FETCH		BIT(2)
 
+/**
+ * hvx_mmio_exit() - fill the run page for a classic MMIO exit
+ * @run: the run page
+ * @gpa: the address
+ * @size: bytes, 1 to 8
+ * @write: a store (with @val) rather than a load
+ * @val: the value stored
+ */
+void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
+		   bool write, u64 val)
+{
+	run->exit_reason = HVX_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = size;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	run->mmio.is_write = write;
+	if (write)
+		memcpy(run->mmio.data, &val, size);
+}
+
 static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct hvx_insn *insn = &vcpu->mmio_insn;
-	struct hvx_run *run = vcpu->run;
 	u8 bytes[HVX_INSN_MAX_LEN];
 	unsigned int len;
 	u64 val;
+	int r;
 
 	if (hvx_fetch_insn(vcpu, bytes, &len) ||
 	    hvx_insn_decode(bytes, len, hvx_guest_mode(vcpu), insn))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 true);
-
-	run->exit_reason = HVX_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn->size;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 
 	switch (insn->op) {
 	case HVX_INSN_LOAD:
@@ -41,7 +58,10 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
-		run->mmio.is_write = 0;
+		r = hvx_ring_mmio(vcpu, gpa, insn->size, false, 0);
+		if (r)
+			return r;
+		hvx_mmio_exit(vcpu->run, gpa, insn->size, false, 0);
 		vcpu->pending = HVX_PENDING_MMIO_READ;
 		return 0;
 	case HVX_INSN_STORE:
@@ -50,12 +70,17 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 			break;
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
-		run->mmio.is_write = 1;
-		memcpy(run->mmio.data, &val, insn->size);
+		r = hvx_ring_mmio(vcpu, gpa, insn->size, true, val);
+		if (r)
+			return r;
+		hvx_mmio_exit(vcpu->run, gpa, insn->size, true, val);
 		hvx_skip_insn_len(vcpu, insn->len);
 		return 0;
+	case HVX_INSN_STOS:
+	case HVX_INSN_MOVS:
+		return hvx_mmio_string(vcpu, bytes, gpa, write);
 	}
-	/* String forms, or a decode that disagrees with the hardware. */
+	/* A decode that disagrees with the hardware's access. */
 	return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa, true);
 }
 
@@ -67,10 +92,26 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
  */
 int hvx_complete_mmio_read(struct hvx_vcpu *vcpu)
 {
-	const struct hvx_insn *insn = &vcpu->mmio_insn;
-	u64 data = 0, old = hvx_gpr_read(vcpu, insn->reg);
+	u64 data = 0;
 
-	memcpy(&data, vcpu->run->mmio.data, insn->size);
+	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_insn.size);
+	return hvx_complete_mmio_data(vcpu, data);
+}
+
+/**
+ * hvx_complete_mmio_data() - finish an MMIO load with @data
+ * @vcpu: the vCPU, loaded
+ * @data: the value read (the low vcpu->mmio_insn.size bytes count)
+ *
+ * Return: 1 (resume the guest).
+ */
+int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data)
+{
+	const struct hvx_insn *insn = &vcpu->mmio_insn;
+	u64 old = hvx_gpr_read(vcpu, insn->reg);
+
+	if (insn->size < 8)
+		data &= (1ULL << (insn->size * 8)) - 1;
 	hvx_gpr_write(vcpu, insn->reg, hvx_insn_load_result(insn, old, data));
 	hvx_skip_insn_len(vcpu, insn->len);
 	return 1;
@@ -80,8 +121,10 @@ int hvx_complete_mmio_read(struct hvx_vcpu *vcpu)
  * hvx_exit_ept_violation() - guest access to an unmapped GPA
  * @vcpu: the vCPU, loaded, preemptible (pinning may sleep)
  *
- * Return: 1 when the page is now mapped, 0 for an MMIO exit, or a
- * negative errno when guest memory cannot be pinned (-EFAULT, -ENOMEM).
+ * Return: 1 when the page is now mapped (or the shared I/O ring served
+ * the access), 0 for an MMIO exit, or a negative errno: guest memory
+ * cannot be pinned (-EFAULT, -ENOMEM), or a signal interrupted the wait
+ * for a ring completion (-EINTR).
  */
 int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 {

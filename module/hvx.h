@@ -7,6 +7,7 @@
  *   (v) owned by the vCPU thread while it holds vcpu->mutex
  *   [m] guarded by vm->mem_lock
  *   [l] guarded by vm->lock
+ *   [i] guarded by vm->io_lock
  */
 #ifndef HVX_MODULE_HVX_H
 #define HVX_MODULE_HVX_H
@@ -15,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/preempt.h>
 #include <linux/hvx.h>
 #include <asm/fpu/api.h>
@@ -22,7 +24,8 @@
 #include "stats.h"
 
 /* What this build of hvx offers (HVX_FEAT_*). */
-#define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT)
+#define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT | \
+				 HVX_FEAT_RING)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -78,6 +81,23 @@ struct hvx_ept {
 };
 
 struct hvx_vcpu;
+struct hvx_ring;
+struct eventfd_ctx;
+
+/**
+ * struct hvx_range - a registered port or MMIO range (ring.c)
+ * @base:	first port or guest-physical address
+ * @end:	one past the last
+ * @type:	HVX_RING_PIO or HVX_RING_MMIO
+ * @flags:	HVX_RANGE_DOORBELL, HVX_RANGE_SYNC or none (posted)
+ * @efd:	the doorbell's eventfd (a reference), else NULL
+ */
+struct hvx_range {
+	u64 base, end;
+	u32 type;
+	u32 flags;
+	struct eventfd_ctx *efd;
+};
 
 /**
  * struct hvx_vm - one guest (child partition)
@@ -95,11 +115,23 @@ struct hvx_vm {
 	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
 	struct hvx_ept ept;			/* [m] */
 
-	struct mutex lock;			/* guards vcpus and options */
+	struct mutex lock;			/* guards vcpus, options and
+						 * ring creation
+						 */
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
 	unsigned int nr_vcpus;			/* [l] */
 	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
 	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
+
+	/*
+	 * Guards the ranges, vm->ring's publication and the ring's producer
+	 * side and request slots (ring.c).  Taken in exit handlers: never
+	 * sleep under it.  Nests inside vm->lock.
+	 */
+	spinlock_t io_lock;
+	struct hvx_range ranges[HVX_MAX_IO_RANGES];	/* [i] */
+	unsigned int nr_ranges;			/* [i], read alone to test 0 */
+	struct hvx_ring *ring;			/* [i] set once, freed with vm */
 
 	unsigned long *msr_bitmap;		/* (c) one page */
 	unsigned long *io_bitmap;		/* (c) two pages, A then B */

@@ -17,6 +17,7 @@
 #include <asm/special_insns.h>
 
 #include "vcpu.h"
+#include "ring.h"
 #include "vmx_ops.h"
 
 /**
@@ -50,8 +51,14 @@ static int complete_userspace_exit(struct hvx_vcpu *vcpu)
 		return 1;
 	case HVX_PENDING_IO_IN:
 		return hvx_complete_io_in(vcpu);
+	case HVX_PENDING_MMIO_MOVS:
+		return hvx_complete_mmio_movs(vcpu);
 	case HVX_PENDING_MMIO_READ:
 		return hvx_complete_mmio_read(vcpu);
+	case HVX_PENDING_RING:
+		/* a signal cut the wait short: wait again, same request */
+		vcpu->pending = HVX_PENDING_RING;
+		return hvx_ring_resume(vcpu);
 	case HVX_PENDING_RDMSR:
 		if (run->msr.error) {
 			hvx_inject_gp(vcpu);
@@ -157,7 +164,9 @@ static int run_loop(struct hvx_vcpu *vcpu)
  * @vcpu: the vCPU, its mutex held by the calling thread
  *
  * Return: 0 with vcpu->run->exit_reason telling why; -EINTR when a signal
- * is pending or run->immediate_exit is set (exit reason HVX_EXIT_INTR);
+ * is pending or run->immediate_exit is set (exit reason HVX_EXIT_INTR),
+ * also while the vCPU waits for a ring completion (the request stays
+ * outstanding; the next HVX_RUN waits for it again);
  * another negative errno when guest memory cannot be mapped.
  */
 int hvx_vcpu_run(struct hvx_vcpu *vcpu)
@@ -183,6 +192,8 @@ out:
 	run->rip = hvx_vmread(GUEST_RIP);
 	run->rflags = hvx_vmread(GUEST_RFLAGS);
 	run->cr8 = vcpu->cr8;
+	/* posts of every vCPU so far are in the ring before we return */
+	hvx_ring_sync_point(vcpu->vm);
 	hvx_vcpu_run_end(vcpu);
 	hvx_stats_run_end(vcpu);
 	return r;

@@ -36,10 +36,12 @@ enum hvx_pending {
 	HVX_PENDING_NONE,
 	HVX_PENDING_IO_IN,	/* IN/INS: data from run->io */
 	HVX_PENDING_MMIO_READ,	/* load: data from run->mmio */
+	HVX_PENDING_MMIO_MOVS,	/* MOVS from MMIO: data from run->mmio */
 	HVX_PENDING_RDMSR,	/* value or error from run->msr */
 	HVX_PENDING_WRMSR,	/* error from run->msr */
 	HVX_PENDING_HYPERCALL,	/* return value from run->hypercall */
 	HVX_PENDING_SKIP,	/* OUT, MMIO write: just step over */
+	HVX_PENDING_RING,	/* ring request: HVX_RING_COMPLETE (ring.c) */
 };
 
 /**
@@ -88,6 +90,7 @@ struct hvx_vcpu {
 	u64 pending_count;			/* (v) INS repetitions, or 0 */
 	u64 pending_gva;			/* (v) INS destination */
 	struct hvx_insn mmio_insn;		/* (v) the MMIO load */
+	u8 ring_op;				/* (v) enum hvx_ring_op */
 
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */
@@ -182,6 +185,13 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu);
 int hvx_exit_ept_misconfig(struct hvx_vcpu *vcpu);
 int hvx_complete_io_in(struct hvx_vcpu *vcpu);
 int hvx_complete_mmio_read(struct hvx_vcpu *vcpu);
+void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
+		   bool write, u64 val);
+int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
+		    bool write);
+int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu);
+int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data);
+int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data);
 int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 		      bool with_insn);
 

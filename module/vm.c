@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "vcpu.h"
+#include "ring.h"
 
 static DEFINE_IDA(hvx_vm_ida);
 
@@ -37,6 +38,7 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	list_del(&vm->list);
 	mutex_unlock(&hvx_vm_list_lock);
 
+	hvx_ring_vm_free(vm);
 	hvx_mem_destroy(vm);
 	free_page((unsigned long)vm->msr_bitmap);
 	free_pages((unsigned long)vm->io_bitmap, 1);
@@ -98,6 +100,10 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_vcpu_create(vm, arg);
 	case HVX_VM_SET_OPTION:
 		return hvx_vm_set_option(vm, argp);
+	case HVX_CREATE_RING:
+		return hvx_ring_create(vm, argp);
+	case HVX_REGISTER_POSTED:
+		return hvx_ring_register(vm, argp);
 	}
 	return -ENOTTY;
 }
@@ -131,6 +137,7 @@ int hvx_vm_create(void)
 		goto err_vmx;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
+	hvx_ring_vm_init(vm);
 	vm->id = ida_alloc(&hvx_vm_ida, GFP_KERNEL);
 	if (vm->id < 0) {
 		err = vm->id;

@@ -147,6 +147,29 @@ if [ -s "$T/hello.err" ]; then
 else
 	ok "flat hello: stderr empty"
 fi
+# COM1's THR writes go through the shared I/O ring (posted, drained by the
+# device thread), in order: the hvx_ring_post tracepoint counts them.
+TR=/sys/kernel/tracing
+if grep -qE '^  ring +yes' "$T/caps.out" &&
+   [ -w "$TR/events/hvx/hvx_ring_post/enable" ]; then
+	echo >"$TR/trace"
+	echo 1 >"$TR/events/hvx/hvx_ring_post/enable"
+	echo 1 >"$TR/tracing_on"
+	run helloring $NULL "$IMG/hello.bin"
+	echo 0 >"$TR/events/hvx/hvx_ring_post/enable"
+	posts=$(grep -c 'hvx_ring_post:' "$TR/trace")
+	echo >"$TR/trace"
+	expect_status helloring 0 "flat hello through the ring"
+	expect_out helloring "$HELLO" "flat hello through the ring"
+	if [ "$posts" -ge 64 ]; then
+		ok "flat hello through the ring: $posts writes posted"
+	else
+		notok "flat hello through the ring: only $posts writes posted" \
+			"$T/helloring.err"
+	fi
+else
+	ok "flat hello through the ring # SKIP no ring or no tracefs"
+fi
 run hello7c00 $NULL --format flat --load-addr 0x7c00 "$IMG/hello.bin"
 expect_status hello7c00 0 "flat hello at 0x7c00"
 expect_out hello7c00 "$HELLO" "flat hello at 0x7c00"

@@ -78,9 +78,10 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(2, n);
+	EXPECT_EQ(3, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
+	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -179,6 +180,7 @@ static const char expected_caps[] =
 	"hvx features:\n"
 	"  vm                    yes\n"
 	"  user_msr_exit         no\n"
+	"  ring                  no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"

@@ -60,6 +60,7 @@
 /* Features of hvx itself, in hvx_caps.hvx_features. */
 #define HVX_FEAT_VM		(1ULL << 0)	/* VMs can be created */
 #define HVX_FEAT_USER_MSR_EXIT	(1ULL << 1)	/* HVX_OPT_UNKNOWN_MSR_EXIT */
+#define HVX_FEAT_RING		(1ULL << 2)	/* shared I/O ring, HVX_CREATE_RING */
 
 /**
  * struct hvx_caps - what the CPU offers and what hvx does with it
@@ -377,6 +378,7 @@ struct hvx_run {
 #define HVX_SET_MEMORY_REGION	_IOW(HVXIO, 0x10, struct hvx_memory_region)
 #define HVX_CREATE_VCPU		_IO(HVXIO, 0x11)	/* arg: vCPU id */
 #define HVX_VM_SET_OPTION	_IOW(HVXIO, 0x12, struct hvx_option)
+/* 0x13-0x14: the shared I/O ring, below */
 
 /* ioctls of a vCPU fd, 0x40-0x5f */
 #define HVX_RUN			_IO(HVXIO, 0x40)
@@ -564,6 +566,158 @@ enum hvx_event {
 #define HVX_EVENT_MAX		(__HVX_EVENT_MAX - 1)
 /* ===== End of the generic netlink family ===== */
 
+/* ===== Shared I/O ring ===== */
+/*
+ * Documentation/rings.rst describes the protocol.  HVX_CREATE_RING on a VM
+ * fd returns a ring fd; mmap it (offset 0, hvx_ring_header.mmap_size
+ * bytes, which is HVX_RING_MMAP_SIZE(entries)): page 0 is the header, the
+ * entries follow from HVX_RING_ENTRIES_OFFSET.  Indices are free-running
+ * __u32s; entry i lives at i & (capacity - 1).  hvx.ko writes entries and
+ * @producer (store-release after the entry); userspace reads them after a
+ * load-acquire of @producer and gives slots back by a store-release of
+ * @consumer.
+ */
+#define HVX_RING_VERSION	1
+#define HVX_RING_MIN_ENTRIES	64
+#define HVX_RING_MAX_ENTRIES	4096
+#define HVX_RING_ENTRIES_OFFSET	HVX_PAGE_SIZE
+#define HVX_RING_MMAP_SIZE(n)	(HVX_RING_ENTRIES_OFFSET +		\
+				 (((n) * 32 + HVX_PAGE_SIZE - 1) &	\
+				  ~(HVX_PAGE_SIZE - 1)))
+#define HVX_MAX_IO_RANGES	32
+
+/* hvx_ring_setup.flags */
+#define HVX_RING_SYNC		(1U << 0)	/* allow HVX_RANGE_SYNC ranges */
+
+/**
+ * struct hvx_ring_setup - HVX_CREATE_RING
+ * @entries:	in: capacity, a power of two in HVX_RING_MIN_ENTRIES ..
+ *		HVX_RING_MAX_ENTRIES
+ * @flags:	in: HVX_RING_* flags
+ * @eventfd:	in: eventfd signalled when entries are published while
+ *		the consumer asked for a wake-up, or -1
+ * @pad:	must be zero
+ * @reserved:	must be zero
+ */
+struct hvx_ring_setup {
+	__u32 entries;
+	__u32 flags;
+	__s32 eventfd;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+/**
+ * struct hvx_ring_header - page 0 of the ring mapping
+ * @version:	out: HVX_RING_VERSION
+ * @entry_size:	out: sizeof(struct hvx_ring_entry)
+ * @capacity:	out: number of entries, a power of two
+ * @flags:	out: the HVX_RING_* flags of the setup
+ * @entries_offset: out: HVX_RING_ENTRIES_OFFSET
+ * @mmap_size:	out: bytes to mmap
+ * @pad0:	reserved
+ * @producer:	out: entries published so far (written by hvx.ko only)
+ * @pad1:	reserved (keeps @producer on its own cache line)
+ * @consumer:	in: entries consumed so far (written by userspace only)
+ * @need_wakeup: in: non-zero asks hvx.ko for an eventfd signal and a
+ *		poll wake-up on the next publication; hvx.ko clears it when
+ *		it sends them
+ * @pad2:	reserved
+ */
+struct hvx_ring_header {
+	__u32 version;
+	__u32 entry_size;
+	__u32 capacity;
+	__u32 flags;
+	__u64 entries_offset;
+	__u64 mmap_size;
+	__u8 pad0[32];
+
+	__u32 producer;
+	__u8 pad1[60];
+
+	__u32 consumer;
+	__u32 need_wakeup;
+	__u8 pad2[56];
+};
+
+/* hvx_ring_entry.type and hvx_io_range.type */
+#define HVX_RING_PIO		1
+#define HVX_RING_MMIO		2
+
+/* hvx_ring_entry.flags */
+#define HVX_RING_F_WRITE	(1U << 0)	/* OUT or store: @data valid */
+#define HVX_RING_F_POSTED	(1U << 1)	/* no completion expected */
+#define HVX_RING_F_REQUEST	(1U << 2)	/* vCPU waits: HVX_RING_COMPLETE */
+
+/**
+ * struct hvx_ring_entry - one guest access
+ * @seq:	per-VM sequence number, from 1, in publication order
+ * @addr:	port (HVX_RING_PIO) or guest-physical address
+ * @data:	the value written (HVX_RING_F_WRITE), low @size bytes
+ * @vcpu:	the vCPU id
+ * @type:	HVX_RING_PIO or HVX_RING_MMIO
+ * @size:	1, 2, 4 or 8 bytes
+ * @flags:	HVX_RING_F_*
+ * @pad:	zero
+ */
+struct hvx_ring_entry {
+	__u64 seq;
+	__u64 addr;
+	__u64 data;
+	__u16 vcpu;
+	__u8 type;
+	__u8 size;
+	__u8 flags;
+	__u8 pad[3];
+};
+
+/* hvx_io_range.flags */
+#define HVX_RANGE_DOORBELL	(1U << 0)	/* signal @eventfd, no entry */
+#define HVX_RANGE_SYNC		(1U << 1)	/* requests, served in ring */
+#define HVX_RANGE_UNREGISTER	(1U << 2)	/* remove the exact range */
+
+/**
+ * struct hvx_io_range - HVX_REGISTER_POSTED
+ * @type:	in: HVX_RING_PIO or HVX_RING_MMIO
+ * @flags:	in: HVX_RANGE_*; none: posted writes
+ * @base:	in: first port or guest-physical address
+ * @length:	in: ports (base + length <= 0x10000) or bytes (MMIO: base
+ *		and length multiples of 4, length at most 1 GiB)
+ * @eventfd:	in: HVX_RANGE_DOORBELL: the eventfd to signal; else -1
+ * @pad:	must be zero
+ * @reserved:	must be zero
+ */
+struct hvx_io_range {
+	__u32 type;
+	__u32 flags;
+	__u64 base;
+	__u64 length;
+	__s32 eventfd;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct hvx_ring_completion - HVX_RING_COMPLETE on the ring fd
+ * @seq:	in: the request's hvx_ring_entry.seq
+ * @data:	in: the value read (ignored for writes), low @size bytes
+ * @vcpu:	in: the request's hvx_ring_entry.vcpu
+ * @pad:	must be zero
+ */
+struct hvx_ring_completion {
+	__u64 seq;
+	__u64 data;
+	__u32 vcpu;
+	__u32 pad;
+};
+
+#define HVX_CREATE_RING		_IOW(HVXIO, 0x13, struct hvx_ring_setup)
+#define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
+/* ioctls of a ring fd, 0x60-0x6f */
+#define HVX_RING_COMPLETE	_IOW(HVXIO, 0x60, struct hvx_ring_completion)
+/* ===== End of the shared I/O ring ===== */
+
 #ifdef __KERNEL__
 #include <linux/build_bug.h>
 #define HVX_ABI_ASSERT(cond) static_assert(cond, "hvx ABI")
@@ -586,5 +740,10 @@ HVX_ABI_ASSERT(sizeof(struct hvx_cpuid_entry) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_cpuid) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
+HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
+HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);
+HVX_ABI_ASSERT(sizeof(struct hvx_ring_entry) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_io_range) == 48);
+HVX_ABI_ASSERT(sizeof(struct hvx_ring_completion) == 24);
 
 #endif /* _UAPI_LINUX_HVX_H */

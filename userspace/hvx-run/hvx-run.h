@@ -10,8 +10,8 @@
  * Devices never see the run page: they register byte-wide port handlers
  * on a struct io_bus, and whoever learns of a guest access calls
  * io_bus_in()/io_bus_out().  Today that is the vCPU thread after an
- * HVX_EXIT_IO (io_bus_handle_run()); a thread serving a shared I/O ring
- * can call the same functions.  Every device takes its own lock, so the
+ * HVX_EXIT_IO (io_bus_handle_run()), and the thread serving the shared
+ * I/O ring (ioring.c), which gets COM1's posted THR writes.  Every device takes its own lock, so the
  * handlers may be called from any thread.
  *
  * Documentation/hvx-run.rst is the user's view of all this.
@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include <linux/hvx.h>
+#include <hvx/libhvx.h>
 
 /* Exit statuses of hvx-run besides the guest's own (debug-exit port). */
 #define HVX_RUN_EXIT_OK		0	/* HLT, reset request */
@@ -266,6 +267,32 @@ void dump_regs(FILE *f, const struct hvx_regs *regs,
 	       const struct hvx_sregs *sregs);
 void dump_exit(FILE *f, const struct hvx_run *run);
 
+/* ioring.c: the shared I/O ring and its device thread */
+
+/**
+ * struct io_ring - the VM's shared I/O ring, as hvx-run uses it
+ * @map:	the mapped ring (@map.fd is the ring fd)
+ * @efd:	eventfd hvx.ko signals when it publishes to a sleeping thread
+ * @stop_efd:	tells the thread to end
+ * @lock:	serialises the consumers (the thread and the vCPU threads)
+ * @thread:	the device thread
+ * @on:		the ring is set up and its thread runs
+ * @bus:	where the entries go
+ */
+struct io_ring {
+	struct hvx_ring_map map;
+	int efd, stop_efd;
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool on;
+	struct io_bus *bus;
+};
+
+void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
+		   struct io_bus *bus);
+void io_ring_drain(struct io_ring *r);
+void io_ring_stop(struct io_ring *r);
+
 /* vcpu.c: the VM and its vCPU threads */
 
 /* Sent to a vCPU thread to make its HVX_RUN return -EINTR. */
@@ -305,6 +332,7 @@ struct vcpu {
  * @stopping:	the guest is ending; vCPU threads leave
  * @status:	hvx-run's exit status once @stopping
  * @stop_efd:	eventfd the main thread polls to learn of @stopping
+ * @ring:	the shared I/O ring, or NULL
  */
 struct machine {
 	int vm_fd;
@@ -317,6 +345,7 @@ struct machine {
 	bool stopping;
 	int status;
 	int stop_efd;
+	struct io_ring *ring;
 };
 
 void machine_stop(void *ctx, int status, const char *why);

@@ -439,6 +439,7 @@ static void wait_for_stop(struct machine *m, int sig_fd)
 static int run(const struct options *o)
 {
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
+	struct io_ring ring = { 0 };
 	struct debug_exit dbg;
 	struct boot_layout bl;
 	struct load_info li;
@@ -497,10 +498,15 @@ static int run(const struct options *o)
 	sig_fd = setup_signals();
 	if (sig_fd < 0)
 		goto out;
+	/* After setup_signals(): the ring thread inherits the mask. */
+	io_ring_setup(&ring, m.vm_fd, &caps, bus);
+	if (ring.on)
+		m.ring = &ring;
 
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);
 	vcpus_join(&m);
+	io_ring_stop(&ring);
 	status = m.status;
 out:
 	if (sig_fd >= 0)

@@ -187,7 +187,11 @@ static void run_loop(struct vcpu *v)
 	pthread_mutex_unlock(&m->lock);
 
 	while (!machine_stopping(m)) {
-		if (hvx_run(v->fd) < 0) {
+		int r = hvx_run(v->fd);
+
+		/* What the guest posted before this exit comes first. */
+		io_ring_drain(m->ring);
+		if (r < 0) {
 			/* A kick, or a stray signal: look at m->stopping. */
 			if (errno == EINTR)
 				continue;

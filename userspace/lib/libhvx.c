@@ -282,6 +282,7 @@ const struct hvx_flag_name hvx_vmx_flag_names[] = {
 const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_VM,			"vm" },
 	{ HVX_FEAT_USER_MSR_EXIT,	"user_msr_exit" },
+	{ HVX_FEAT_RING,		"ring" },
 	{ 0, NULL }
 };
 

@@ -213,7 +213,7 @@ void vcpu_sregs_get(struct test_vcpu *vcpu, struct hvx_sregs *sregs);
 void vcpu_sregs_set(struct test_vcpu *vcpu, const struct hvx_sregs *sregs);
 uint64_t vcpu_get_msr(struct test_vcpu *vcpu, uint32_t index);
 void vcpu_set_msr(struct test_vcpu *vcpu, uint32_t index, uint64_t val);
-/* Set up to 6 integer arguments of the guest function (RDI, RSI, ...). */
+/* Set up to 6 guest function arguments (RDI, RSI, ...), each a uint64_t. */
 void vcpu_args_set(struct test_vcpu *vcpu, unsigned int n, ...);
 /* Set CR4.OSXSAVE; false when hvx refuses (no XSAVE for the guest). */
 bool vcpu_enable_osxsave(struct test_vcpu *vcpu);

@@ -66,6 +66,74 @@ struct hvx_cpuid *hvx_get_cpuid_alloc(int vcpu_fd);
 struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_cpuid *cpuid,
 				       uint32_t function, uint32_t index);
 
+/*
+ * The shared I/O ring (Documentation/rings.rst).  hvx_create_ring()
+ * returns the ring fd; hvx_ring_map() maps it and checks its header.
+ * One thread at a time consumes a ring (hvx_ring_consume(),
+ * hvx_ring_drain()); HVX_RING_COMPLETE may come from any thread.
+ */
+
+/**
+ * struct hvx_ring_map - a mapped ring, as userspace sees it
+ * @fd:		the ring fd
+ * @hdr:	the header page
+ * @entries:	the entries
+ * @mask:	capacity - 1
+ * @size:	bytes mapped
+ */
+struct hvx_ring_map {
+	int fd;
+	struct hvx_ring_header *hdr;
+	const struct hvx_ring_entry *entries;
+	uint32_t mask;
+	size_t size;
+};
+
+int hvx_create_ring(int vm_fd, uint32_t entries, uint32_t flags,
+		    int eventfd);
+/* Map @ring_fd; EPROTO when the header's version or layout is unknown. */
+int hvx_ring_map(int ring_fd, struct hvx_ring_map *r);
+void hvx_ring_unmap(struct hvx_ring_map *r);
+/* Entries published and not consumed (load-acquire of the producer). */
+uint32_t hvx_ring_pending(const struct hvx_ring_map *r);
+/*
+ * Copy up to @max entries to @out and give their slots back
+ * (store-release of the consumer index).  Return: how many.
+ */
+unsigned int hvx_ring_consume(struct hvx_ring_map *r,
+			      struct hvx_ring_entry *out, unsigned int max);
+/*
+ * Call @fn for every entry up to the producer index as loaded now (and
+ * any published meanwhile), in order.  Return: how many.
+ */
+unsigned int hvx_ring_drain(struct hvx_ring_map *r,
+			    void (*fn)(void *opaque,
+				       const struct hvx_ring_entry *e),
+			    void *opaque);
+/*
+ * Batched wake-ups: hvx_ring_prepare_sleep() sets need_wakeup and, after
+ * a full barrier, looks at the producer again: true means entries are
+ * pending (do not sleep; need_wakeup is cleared again).  After waking,
+ * hvx_ring_awake() clears it.  hvx_ring_wait() does both around a poll()
+ * of the ring fd: 1 when entries are pending, 0 on timeout, -1.
+ */
+int hvx_ring_prepare_sleep(struct hvx_ring_map *r);
+void hvx_ring_awake(struct hvx_ring_map *r);
+int hvx_ring_wait(struct hvx_ring_map *r, int timeout_ms);
+/* HVX_RING_COMPLETE: finish request @seq of vCPU @vcpu with @data. */
+int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
+		      uint64_t data);
+/*
+ * HVX_REGISTER_POSTED: @type HVX_RING_PIO or HVX_RING_MMIO; @flags 0
+ * (posted writes) or HVX_RANGE_SYNC; doorbells take an eventfd.
+ */
+int hvx_register_posted(int vm_fd, uint32_t type, uint64_t base,
+			uint64_t length, uint32_t flags);
+int hvx_register_doorbell(int vm_fd, uint32_t type, uint64_t base,
+			  uint64_t length, int eventfd);
+int hvx_unregister_range(int vm_fd, uint32_t type, uint64_t base,
+			 uint64_t length);
+
 /* Pure helpers (no ioctls). */
 
 /* "IO", "MMIO", ...; "UNKNOWN" for numbers outside HVX_EXIT_*. */

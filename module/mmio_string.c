@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * STOS and MOVS on MMIO, unrolled: one element per exit.
+ *
+ * The EPT violation names the element that touched MMIO.  hvx turns it
+ * into one MMIO exit, steps RDI (and RSI) and, for REP, RCX by one element,
+ * and leaves RIP on the instruction while the count is not done: the guest
+ * executes it again and the next element exits again (or runs natively when
+ * it reaches RAM).  MOVS between two MMIO addresses, and segment overrides
+ * other than DS on the source, are reported as emulation failures with the
+ * instruction bytes.
+ */
+#include <linux/kernel.h>
+#include <asm/processor-flags.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+static u64 asize_mask(unsigned int asize)
+{
+	return asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
+}
+
+/* Replace the address-size part of @reg by @val, as string ops do. */
+static void reg_set(struct hvx_vcpu *vcpu, unsigned int reg, u64 val,
+		    unsigned int asize)
+{
+	unsigned long old = vcpu->regs[reg];
+
+	if (asize == 2)
+		vcpu->regs[reg] = (old & ~0xffffUL) | (val & 0xffff);
+	else
+		vcpu->regs[reg] = val & asize_mask(asize);
+}
+
+/* Step RSI/RDI past one element, count it, and finish when the count is. */
+static void string_step(struct hvx_vcpu *vcpu, const struct hvx_insn *insn,
+			bool movs)
+{
+	unsigned int asize = insn->addr_size;
+	s64 d = (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -insn->size :
+							      insn->size;
+	u64 left = 0;
+
+	reg_set(vcpu, HVX_RDI, vcpu->regs[HVX_RDI] + d, asize);
+	if (movs)
+		reg_set(vcpu, HVX_RSI, vcpu->regs[HVX_RSI] + d, asize);
+	if (insn->rep) {
+		left = (vcpu->regs[HVX_RCX] & asize_mask(asize)) - 1;
+		reg_set(vcpu, HVX_RCX, left, asize);
+	}
+	if (!left)
+		hvx_skip_insn_len(vcpu, insn->len);
+}
+
+/* Only a DS (or no) override on the MOVS source is handled. */
+static bool source_is_ds(const u8 *bytes, const struct hvx_insn *insn)
+{
+	unsigned int i;
+
+	for (i = 0; i + 1 < insn->len; i++) {
+		switch (bytes[i]) {
+		case 0x26: case 0x2e: case 0x36: case 0x64: case 0x65:
+			return false;
+		}
+	}
+	return true;
+}
+
+static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
+		  unsigned int reg, unsigned int asize)
+{
+	u64 a = vcpu->regs[reg] & asize_mask(asize);
+
+	if (hvx_guest_mode(vcpu) == 8)
+		return a;
+	return (u32)(hvx_vmread(seg_base) + a);
+}
+
+/**
+ * hvx_mmio_string() - one element of STOS or MOVS that touched MMIO
+ * @vcpu: the vCPU, loaded; vcpu->mmio_insn holds the decoded instruction
+ * @bytes: the instruction's bytes
+ * @gpa: the MMIO address the element touched
+ * @write: the element's MMIO access is a write
+ *
+ * Return: 0 (an MMIO exit, or an internal error, for userspace); 1 when a
+ * REP prefix with a count of zero leaves nothing to do.
+ */
+int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
+		    bool write)
+{
+	const struct hvx_insn *insn = &vcpu->mmio_insn;
+	struct hvx_run *run = vcpu->run;
+	struct hvx_paging pg;
+	u64 val = 0;
+
+	if (insn->rep && !(vcpu->regs[HVX_RCX] & asize_mask(insn->addr_size))) {
+		hvx_skip_insn_len(vcpu, insn->len);
+		return 1;
+	}
+	hvx_get_paging(vcpu, &pg);
+
+	if (insn->op == HVX_INSN_STOS && write) {
+		hvx_mmio_exit(run, gpa, insn->size, true,
+			      hvx_insn_store_value(insn, vcpu->regs[HVX_RAX]));
+		string_step(vcpu, insn, false);
+		return 0;
+	}
+	if (insn->op != HVX_INSN_MOVS || !source_is_ds(bytes, insn))
+		goto fail;
+
+	if (write) {
+		/* RAM to MMIO: read the source now, the exit carries it. */
+		if (hvx_read_gva(vcpu->vm, &pg,
+				 linear(vcpu, GUEST_DS_BASE, HVX_RSI,
+					insn->addr_size),
+				 &val, insn->size, 0))
+			goto fail;
+		hvx_mmio_exit(run, gpa, insn->size, true, val);
+		string_step(vcpu, insn, true);
+		return 0;
+	}
+
+	/* MMIO to RAM: the destination is written when the data comes. */
+	hvx_mmio_exit(run, gpa, insn->size, false, 0);
+	vcpu->pending = HVX_PENDING_MMIO_MOVS;
+	return 0;
+
+fail:
+	return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa, true);
+}
+
+/**
+ * hvx_complete_mmio_movs() - store the element userspace read for MOVS
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 to resume; 0 after an internal error (the destination is not
+ * guest RAM: MMIO to MMIO moves are not emulated).
+ */
+int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
+{
+	const struct hvx_insn *insn = &vcpu->mmio_insn;
+	struct hvx_paging pg;
+
+	hvx_get_paging(vcpu, &pg);
+	if (hvx_write_gva(vcpu->vm, &pg,
+			  linear(vcpu, GUEST_ES_BASE, HVX_RDI,
+				 insn->addr_size),
+			  vcpu->run->mmio.data, insn->size))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
+					 vcpu->run->mmio.phys_addr, true);
+	string_step(vcpu, insn, true);
+	return 1;
+}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bench: exit-path benchmarks of hvx and of Linux KVM with the same guest.
+ *
+ * One tiny real-mode guest (guest.c) runs a timed loop of one operation
+ * (CPUID, OUT, an MMIO store or load) and keeps the RDTSC delta in its
+ * parameter block; a backend (hvx.c, kvm.c) creates the VM, routes the
+ * port or address the way the case asks (exit to userspace, ring, posted,
+ * coalesced, ioeventfd), runs the guest to its HLT and reads the delta.
+ * main.c runs the cases and prints one RESULT line each; "bench table"
+ * pairs the two backends' lines into the comparison table.
+ */
+#ifndef HVX_BENCH_H
+#define HVX_BENCH_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Guest-physical layout.  RAM is one slot at 0; everything above it is
+ * unbacked, so the MMIO addresses exit.  Segments are all 0 (real mode),
+ * so every address is a 16-bit offset.
+ */
+#define GUEST_RAM_SIZE		0x8000
+#define GUEST_PARAMS_GPA	0x0600
+#define GUEST_CODE_GPA		0x1000
+#define GUEST_STACK_TOP		0x7000
+#define MMIO_READ_GPA		0xa000	/* load: exit to userspace */
+#define MMIO_WRITE_GPA		0xb000	/* store: exit to userspace */
+#define MMIO_POSTED_GPA		0xc000	/* store: posted or coalesced */
+#define MMIO_EVENTFD_GPA	0xd000	/* store: KVM ioeventfd, hvx doorbell */
+
+#define PORT_SYNC		0x0700	/* OUT: exit to userspace */
+#define PORT_RING		0x0704	/* OUT: ring, device thread */
+#define PORT_POSTED		0x0708	/* OUT: posted or coalesced */
+#define PORT_EVENTFD		0x070c	/* OUT: KVM ioeventfd, hvx doorbell */
+
+/* The value every MMIO load returns (the VMM's answer). */
+#define MMIO_READ_VALUE		0x5a5a1234u
+
+/* What the guest loops over (the jump table in guest.c, in this order). */
+enum guest_op {
+	GOP_LOOP,	/* nothing: the loop's own cost */
+	GOP_CPUID,	/* CPUID leaf 0 */
+	GOP_OUT,	/* OUT dword to params.port */
+	GOP_STORE,	/* MOV dword to params.addr */
+	GOP_LOAD,	/* MOV dword from params.addr */
+	NR_GUEST_OPS
+};
+
+#define GUEST_DONE_MAGIC	0x454e4f44u	/* "DONE" */
+
+/**
+ * struct guest_params - the guest's parameter block at GUEST_PARAMS_GPA
+ * @op:		in: enum guest_op
+ * @warm:	in: untimed iterations first (0 allowed)
+ * @n:		in: timed iterations (at least 1)
+ * @port:	in: port of GOP_OUT
+ * @addr:	in: address of GOP_STORE and GOP_LOAD
+ * @t0:		scratch: TSC at the start of the timed loop
+ * @delta:	out: TSC cycles of the timed loop
+ * @done:	out: GUEST_DONE_MAGIC once @delta is valid
+ * @pad:	zero
+ *
+ * Every value the guest writes in a store or OUT is its loop counter
+ * (n .. 1, then warm .. 1), so a consumer can check what it received.
+ */
+struct guest_params {
+	uint32_t op;
+	uint32_t warm;
+	uint32_t n;
+	uint16_t port;
+	uint16_t addr;
+	uint64_t t0;
+	uint64_t delta;
+	uint32_t done;
+	uint32_t pad;
+};
+
+/* The guest image (guest.c), to be copied to GUEST_CODE_GPA. */
+extern const unsigned char bench_guest_start[];
+extern const unsigned char bench_guest_end[];
+
+#define BENCH_HVX	(1U << 0)
+#define BENCH_KVM	(1U << 1)
+
+/**
+ * struct bench_case - one measurement
+ * @name:	its id in RESULT lines and the table
+ * @op:		what the guest does
+ * @port:	GOP_OUT's port
+ * @addr:	GOP_STORE's or GOP_LOAD's address
+ * @n:		timed iterations per round
+ * @backends:	BENCH_HVX, BENCH_KVM: which backends have this path
+ */
+struct bench_case {
+	const char *name;
+	unsigned int backends;
+	enum guest_op op;
+	uint16_t port;
+	uint16_t addr;
+	uint32_t n;
+};
+
+/**
+ * struct bench_counts - what the VMM side saw during one guest run
+ * @exits:	returns from the run ioctl to userspace
+ * @writes:	writes the consumer received (exits, ring or coalesced
+ *		entries, eventfd counts) for the case's port or address
+ * @bad:	writes whose value or target was not what the guest wrote
+ * @wakeups:	times a device thread woke up (ring or eventfd reads)
+ */
+struct bench_counts {
+	uint64_t exits;
+	uint64_t writes;
+	uint64_t bad;
+	uint64_t wakeups;
+};
+
+/**
+ * struct bench_backend - a hypervisor to measure
+ * @name:	"hvx" or "kvm"
+ * @mask:	BENCH_HVX or BENCH_KVM
+ * @open:	create the VM and its vCPU; 0, or -1 with a message printed
+ * @setup:	route @c's port or address; 0, 1 when the backend has no
+ *		such path (@why says why), -1 on an error (printed)
+ * @run:	put @p into the guest, run it from GUEST_CODE_GPA to its HLT,
+ *		serving exits, and read @p back; 0 or -1 (printed)
+ * @teardown:	undo @setup (stop device threads); fill @cnt with totals
+ * @close:	free everything
+ */
+struct bench_backend {
+	const char *name;
+	unsigned int mask;
+	int (*open)(void);
+	int (*setup)(const struct bench_case *c, const char **why);
+	int (*run)(struct guest_params *p, struct bench_counts *cnt);
+	void (*teardown)(const struct bench_case *c, struct bench_counts *cnt);
+	void (*close)(void);
+};
+
+extern const struct bench_backend hvx_backend;
+extern const struct bench_backend kvm_backend;
+
+/**
+ * struct ev_reader - a device thread sleeping on an eventfd (evreader.c)
+ * @efd:	the eventfd, made by ev_reader_start(), closed by _stop()
+ * @thread:	the thread
+ * @running:	@thread was started
+ * @stop:	asks @thread to end
+ * @total:	the counts read; final after ev_reader_stop()
+ * @wakeups:	reads that returned
+ */
+struct ev_reader {
+	int efd;
+	pthread_t thread;
+	bool running;
+	bool stop;
+	uint64_t total;
+	uint64_t wakeups;
+};
+
+int ev_reader_start(struct ev_reader *r);
+void ev_reader_stop(struct ev_reader *r);
+
+/* main.c */
+void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* HVX_BENCH_H */

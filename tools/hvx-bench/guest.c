@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The benchmark guest: 16-bit real-mode code, loaded at GUEST_CODE_GPA
+ * with CS = DS = ES = SS = 0, interrupts off.  It reads its parameter
+ * block (struct guest_params at GUEST_PARAMS_GPA), jumps to the loop of
+ * params.op, runs params.warm untimed iterations, then params.n timed
+ * ones between two RDTSCs, stores the delta and "DONE", and halts.
+ *
+ * Registers in the loops: ESI counts down and is the value every store
+ * or OUT writes; DI holds the port, BX the MMIO address.  The same bytes
+ * run under hvx and under KVM, so their deltas compare the hypervisors'
+ * exit paths and nothing else.
+ */
+#include <stddef.h>
+
+#include "bench.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+/* Absolute addresses of the parameter block's fields, as assembler text. */
+#define P(field)	STR(GUEST_PARAMS_GPA) "+" STR(PARAMS_OFF_##field)
+
+/* offsetof() is not assembler text: spell the offsets, check them below. */
+#define PARAMS_OFF_op		0
+#define PARAMS_OFF_warm		4
+#define PARAMS_OFF_n		8
+#define PARAMS_OFF_port		12
+#define PARAMS_OFF_addr		14
+#define PARAMS_OFF_t0		16
+#define PARAMS_OFF_delta	24
+#define PARAMS_OFF_done		32
+
+_Static_assert(offsetof(struct guest_params, op) == PARAMS_OFF_op, "op");
+_Static_assert(offsetof(struct guest_params, warm) == PARAMS_OFF_warm, "warm");
+_Static_assert(offsetof(struct guest_params, n) == PARAMS_OFF_n, "n");
+_Static_assert(offsetof(struct guest_params, port) == PARAMS_OFF_port, "port");
+_Static_assert(offsetof(struct guest_params, addr) == PARAMS_OFF_addr, "addr");
+_Static_assert(offsetof(struct guest_params, t0) == PARAMS_OFF_t0, "t0");
+_Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
+	       "delta");
+_Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
+/* enum guest_op is not assembler text either. */
+#define GUEST_OPS	5
+_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 5 entries");
+
+/* Where label @l of the image lands in guest-physical memory. */
+#define GPA(l)	"(" #l " - bench_guest_start + " STR(GUEST_CODE_GPA) ")"
+
+asm(
+"	.pushsection .rodata.bench_guest, \"a\"\n"
+"	.globl	bench_guest_start\n"
+"	.globl	bench_guest_end\n"
+"	.code16\n"
+"bench_guest_start:\n"
+"	cli\n"
+"	cld\n"
+"	movw	" P(op) ", %bx\n"
+"	cmpw	$" STR(GUEST_OPS) ", %bx\n"
+"	jae	bench_guest_bad\n"
+"	shlw	$1, %bx\n"
+"	movw	" P(port) ", %di\n"
+"	jmp	*" GPA(bench_guest_ops) "(%bx)\n"
+
+"bench_guest_bad:\n"
+"	hlt\n"
+"	jmp	bench_guest_bad\n"
+
+/* The loop bodies. */
+"	.macro	BENCH_BODY_LOOP\n"
+"	.endm\n"
+"	.macro	BENCH_BODY_CPUID\n"
+"	xorl	%eax, %eax\n"
+"	cpuid\n"
+"	.endm\n"
+"	.macro	BENCH_BODY_OUT\n"
+"	movl	%esi, %eax\n"
+"	movw	%di, %dx\n"
+"	outl	%eax, (%dx)\n"
+"	.endm\n"
+"	.macro	BENCH_BODY_STORE\n"
+"	movl	%esi, (%bx)\n"
+"	.endm\n"
+"	.macro	BENCH_BODY_LOAD\n"
+"	movl	(%bx), %eax\n"
+"	.endm\n"
+
+/*
+ * warm untimed iterations, then n timed ones; BX is loaded after the
+ * jump table is done with it.
+ */
+"	.macro	BENCH_TIMED body\n"
+"	movw	" P(addr) ", %bx\n"
+"	movl	" P(warm) ", %esi\n"
+"	testl	%esi, %esi\n"
+"	jz	2f\n"
+"1:\n"
+"	\\body\n"
+"	decl	%esi\n"
+"	jnz	1b\n"
+"2:\n"
+"	rdtsc\n"
+"	movl	%eax, " P(t0) "\n"
+"	movl	%edx, " P(t0) "+4\n"
+"	movl	" P(n) ", %esi\n"
+"3:\n"
+"	\\body\n"
+"	decl	%esi\n"
+"	jnz	3b\n"
+"	rdtsc\n"
+"	subl	" P(t0) ", %eax\n"
+"	sbbl	" P(t0) "+4, %edx\n"
+"	movl	%eax, " P(delta) "\n"
+"	movl	%edx, " P(delta) "+4\n"
+"	movl	$" STR(GUEST_DONE_MAGIC) ", " P(done) "\n"
+"4:\n"
+"	hlt\n"
+"	jmp	4b\n"
+"	.endm\n"
+
+"bench_guest_op_loop:\n"
+"	BENCH_TIMED BENCH_BODY_LOOP\n"
+"bench_guest_op_cpuid:\n"
+"	BENCH_TIMED BENCH_BODY_CPUID\n"
+"bench_guest_op_out:\n"
+"	BENCH_TIMED BENCH_BODY_OUT\n"
+"bench_guest_op_store:\n"
+"	BENCH_TIMED BENCH_BODY_STORE\n"
+"bench_guest_op_load:\n"
+"	BENCH_TIMED BENCH_BODY_LOAD\n"
+
+/* Jump table, in enum guest_op order. */
+"	.balign	2\n"
+"bench_guest_ops:\n"
+"	.word	" GPA(bench_guest_op_loop) "\n"
+"	.word	" GPA(bench_guest_op_cpuid) "\n"
+"	.word	" GPA(bench_guest_op_out) "\n"
+"	.word	" GPA(bench_guest_op_store) "\n"
+"	.word	" GPA(bench_guest_op_load) "\n"
+"bench_guest_end:\n"
+"	.code64\n"
+"	.popsection\n"
+);

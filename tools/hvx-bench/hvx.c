@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hvx backend of the benchmarks: one VM with 32 KiB of RAM at GPA 0
+ * and one real-mode vCPU, run through libhvx.  Exits to userspace are
+ * served by the loop in hvx_bench_run(), which just resumes (and answers
+ * MMIO loads); the ring cases are served by ring.c's device thread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <hvx/libhvx.h>
+
+#include "bench.h"
+#include "ring.h"
+
+/* Access rights of real-mode segments and of the TSS VM entry wants. */
+#define AR_REAL_CODE	0x009b
+#define AR_REAL_DATA	0x0093
+#define AR_TSS_BUSY	0x008b
+#define CR0_ET		(1ULL << 4)
+#define RFLAGS_FIXED	(1ULL << 1)
+
+static struct {
+	int dev_fd;
+	int vm_fd;
+	int vcpu_fd;
+	uint8_t *ram;
+	struct hvx_run *run;
+	size_t run_size;
+	const struct bench_case *c;	/* the case being measured */
+	struct bench_counts cnt;	/* exits and writes, all rounds */
+} hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+
+static struct hvx_segment seg(uint32_t ar)
+{
+	struct hvx_segment s = { .base = 0, .limit = 0xffff, .ar = ar };
+
+	return s;
+}
+
+static int set_real_mode(void)
+{
+	struct hvx_sregs sregs;
+
+	if (hvx_get_sregs(hx.vcpu_fd, &sregs))
+		return -1;
+	sregs.cs = seg(AR_REAL_CODE);
+	sregs.ds = seg(AR_REAL_DATA);
+	sregs.es = sregs.ds;
+	sregs.fs = sregs.ds;
+	sregs.gs = sregs.ds;
+	sregs.ss = sregs.ds;
+	sregs.tr = seg(AR_TSS_BUSY);
+	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
+	sregs.ldt.ar = HVX_AR_UNUSABLE;
+	memset(&sregs.gdt, 0, sizeof(sregs.gdt));
+	sregs.gdt.limit = 0xffff;
+	memset(&sregs.idt, 0, sizeof(sregs.idt));
+	sregs.idt.limit = 0x3ff;
+	sregs.cr0 = CR0_ET;
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.cr8 = 0;
+	sregs.efer = 0;
+	return hvx_set_sregs(hx.vcpu_fd, &sregs);
+}
+
+static int hvx_bench_open(void)
+{
+	struct hvx_caps caps;
+
+	hx.dev_fd = hvx_open();
+	if (hx.dev_fd < 0) {
+		bench_err("hvx: open %s: %s", HVX_DEV_PATH, strerror(errno));
+		return -1;
+	}
+	if (hvx_get_caps(hx.dev_fd, &caps)) {
+		bench_err("hvx: HVX_GET_CAPS: %s", strerror(errno));
+		return -1;
+	}
+	hx.vm_fd = hvx_create_vm(hx.dev_fd);
+	if (hx.vm_fd < 0) {
+		bench_err("hvx: HVX_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	hx.ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (hx.ram == MAP_FAILED) {
+		hx.ram = NULL;
+		bench_err("hvx: mmap: %s", strerror(errno));
+		return -1;
+	}
+	memcpy(hx.ram + GUEST_CODE_GPA, bench_guest_start,
+	       bench_guest_end - bench_guest_start);
+	if (hvx_set_memory_region(hx.vm_fd, 0, 0, 0, GUEST_RAM_SIZE,
+				  hx.ram)) {
+		bench_err("hvx: HVX_SET_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+	hx.vcpu_fd = hvx_create_vcpu(hx.vm_fd, 0);
+	if (hx.vcpu_fd < 0) {
+		bench_err("hvx: HVX_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	hx.run_size = caps.run_page_size;
+	hx.run = hvx_map_run(hx.vcpu_fd, hx.run_size);
+	if (!hx.run) {
+		bench_err("hvx: mmap of the run page: %s", strerror(errno));
+		return -1;
+	}
+	if (set_real_mode()) {
+		bench_err("hvx: HVX_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	/* The ring plugs in here (ring.c); without it its cases are n/a. */
+	bench_ring_open(hx.vm_fd);
+	return 0;
+}
+
+
+static bool is_ring_case(const struct bench_case *c)
+{
+	return strcmp(c->name, "pio_ring") == 0 ||
+	       strstr(c->name, "_posted") || strstr(c->name, "_doorbell");
+}
+
+static int hvx_bench_setup(const struct bench_case *c, const char **why)
+{
+	hx.c = c;
+	memset(&hx.cnt, 0, sizeof(hx.cnt));
+	if (is_ring_case(c))
+		return bench_ring_setup(c, why);
+	return 0;
+}
+
+static void count_write(const struct guest_params *p, uint64_t val)
+{
+	uint32_t max = p->warm > p->n ? p->warm : p->n;
+
+	hx.cnt.writes++;
+	if (!val || val > max)
+		hx.cnt.bad++;
+}
+
+static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
+{
+	struct guest_params *gp = (void *)(hx.ram + GUEST_PARAMS_GPA);
+	struct hvx_run *run = hx.run;
+	struct hvx_regs regs;
+	uint32_t val;
+
+	*gp = *p;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE_GPA;
+	regs.rsp = GUEST_STACK_TOP;
+	regs.rflags = RFLAGS_FIXED;
+	if (hvx_set_regs(hx.vcpu_fd, &regs)) {
+		bench_err("hvx: HVX_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (hvx_run(hx.vcpu_fd)) {
+			if (errno == EINTR)
+				continue;
+			bench_err("hvx: HVX_RUN: %s", strerror(errno));
+			return -1;
+		}
+		hx.cnt.exits++;
+		bench_ring_after_exit(hx.c);
+		switch (run->exit_reason) {
+		case HVX_EXIT_HLT:
+			*p = *gp;
+			*cnt = hx.cnt;
+			return 0;
+		case HVX_EXIT_IO:
+			if (run->io.direction != HVX_IO_OUT ||
+			    run->io.port != p->port || run->io.size != 4) {
+				hx.cnt.bad++;
+				continue;
+			}
+			memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
+			count_write(p, val);
+			continue;
+		case HVX_EXIT_MMIO:
+			if (run->mmio.phys_addr != p->addr ||
+			    run->mmio.len != 4) {
+				hx.cnt.bad++;
+			} else if (run->mmio.is_write) {
+				memcpy(&val, run->mmio.data, 4);
+				count_write(p, val);
+			} else {
+				val = MMIO_READ_VALUE;
+				memcpy(run->mmio.data, &val, 4);
+			}
+			continue;
+		default:
+			bench_err("hvx: unexpected exit %s (%u) at rip 0x%llx",
+				  hvx_exit_reason_name(run->exit_reason),
+				  run->exit_reason,
+				  (unsigned long long)run->rip);
+			return -1;
+		}
+	}
+}
+
+static void hvx_bench_teardown(const struct bench_case *c,
+			       struct bench_counts *cnt)
+{
+	if (is_ring_case(c))
+		bench_ring_teardown(c, &hx.cnt);
+	*cnt = hx.cnt;
+	hx.c = NULL;
+}
+
+static void hvx_bench_close(void)
+{
+	bench_ring_close();
+	if (hx.run)
+		hvx_unmap_run(hx.run, hx.run_size);
+	if (hx.vcpu_fd >= 0)
+		close(hx.vcpu_fd);
+	if (hx.vm_fd >= 0)
+		close(hx.vm_fd);
+	if (hx.ram)
+		munmap(hx.ram, GUEST_RAM_SIZE);
+	if (hx.dev_fd >= 0)
+		close(hx.dev_fd);
+	hx.run = NULL;
+	hx.ram = NULL;
+	hx.vcpu_fd = hx.vm_fd = hx.dev_fd = -1;
+}
+
+const struct bench_backend hvx_backend = {
+	.name = "hvx",
+	.mask = BENCH_HVX,
+	.open = hvx_bench_open,
+	.setup = hvx_bench_setup,
+	.run = hvx_bench_run,
+	.teardown = hvx_bench_teardown,
+	.close = hvx_bench_close,
+};

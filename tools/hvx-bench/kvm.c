@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Linux KVM backend of the benchmarks: the same guest, the same
+ * layout (32 KiB of RAM at GPA 0, one real-mode vCPU), run through the
+ * KVM ioctls of <linux/kvm.h>.  Besides plain exits to userspace it has
+ * KVM's two ways of not returning to userspace for a write: coalesced
+ * MMIO/PIO (a ring in the vCPU mmap, drained by the run loop whenever
+ * KVM_RUN returns; a full ring makes the write exit synchronously) and
+ * ioeventfd (the write signals an eventfd; a device thread reads it).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "bench.h"
+
+/* Where KVM keeps the real-mode TSS; any GPA outside RAM and MMIO. */
+#define KVM_TSS_GPA	0xfffbd000UL
+
+static struct {
+	int dev_fd;
+	int vm_fd;
+	int vcpu_fd;
+	uint8_t *ram;
+	struct kvm_run *run;
+	size_t run_size;
+	struct kvm_coalesced_mmio_ring *ring;	/* NULL without the cap */
+	uint32_t ring_max;
+	bool coalesced_pio;		/* KVM_CAP_COALESCED_PIO */
+	const struct bench_case *c;
+	struct bench_counts cnt;
+	/* coalesced zone or ioeventfd of the current case */
+	struct kvm_coalesced_mmio_zone zone;
+	bool zone_set;
+	struct kvm_ioeventfd ioev;
+	bool ioev_set;
+	struct ev_reader reader;
+} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+
+static int kvm_bench_open(void)
+{
+	struct kvm_userspace_memory_region mr;
+	struct kvm_sregs sregs;
+	long page = sysconf(_SC_PAGESIZE);
+	int ret, off;
+
+	kx.dev_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kx.dev_fd < 0) {
+		bench_err("kvm: open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	ret = ioctl(kx.dev_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		bench_err("kvm: API version %d, want %d", ret,
+			  KVM_API_VERSION);
+		return -1;
+	}
+	kx.vm_fd = ioctl(kx.dev_fd, KVM_CREATE_VM, 0);
+	if (kx.vm_fd < 0) {
+		bench_err("kvm: KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(kx.vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_GPA)) {
+		bench_err("kvm: KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return -1;
+	}
+	kx.ram = mmap(NULL, GUEST_RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (kx.ram == MAP_FAILED) {
+		kx.ram = NULL;
+		bench_err("kvm: mmap: %s", strerror(errno));
+		return -1;
+	}
+	memcpy(kx.ram + GUEST_CODE_GPA, bench_guest_start,
+	       bench_guest_end - bench_guest_start);
+	memset(&mr, 0, sizeof(mr));
+	mr.slot = 0;
+	mr.guest_phys_addr = 0;
+	mr.memory_size = GUEST_RAM_SIZE;
+	mr.userspace_addr = (uintptr_t)kx.ram;
+	if (ioctl(kx.vm_fd, KVM_SET_USER_MEMORY_REGION, &mr)) {
+		bench_err("kvm: KVM_SET_USER_MEMORY_REGION: %s",
+			  strerror(errno));
+		return -1;
+	}
+	kx.vcpu_fd = ioctl(kx.vm_fd, KVM_CREATE_VCPU, 0);
+	if (kx.vcpu_fd < 0) {
+		bench_err("kvm: KVM_CREATE_VCPU: %s", strerror(errno));
+		return -1;
+	}
+	ret = ioctl(kx.dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret <= 0) {
+		bench_err("kvm: KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	kx.run_size = ret;
+	kx.run = mmap(NULL, kx.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      kx.vcpu_fd, 0);
+	if (kx.run == MAP_FAILED) {
+		kx.run = NULL;
+		bench_err("kvm: mmap of kvm_run: %s", strerror(errno));
+		return -1;
+	}
+	/* The coalesced ring is a page of the vCPU mmap, at this offset. */
+	off = ioctl(kx.dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO);
+	if (off > 0 && (size_t)(off + 1) * page <= kx.run_size) {
+		kx.ring = (void *)((uint8_t *)kx.run + off * page);
+		kx.ring_max = (page - sizeof(*kx.ring)) /
+			      sizeof(struct kvm_coalesced_mmio);
+	}
+	kx.coalesced_pio = ioctl(kx.dev_fd, KVM_CHECK_EXTENSION,
+				 KVM_CAP_COALESCED_PIO) > 0;
+
+	/* Reset state is real mode at CS 0xf000, base 0xffff0000: use 0. */
+	if (ioctl(kx.vcpu_fd, KVM_GET_SREGS, &sregs)) {
+		bench_err("kvm: KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(kx.vcpu_fd, KVM_SET_SREGS, &sregs)) {
+		bench_err("kvm: KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void count_write(const struct guest_params *p, uint64_t val)
+{
+	uint32_t max = p->warm > p->n ? p->warm : p->n;
+
+	kx.cnt.writes++;
+	if (!val || val > max)
+		kx.cnt.bad++;
+}
+
+/* Take every entry out of the coalesced ring (whenever KVM_RUN returns). */
+static void drain_ring(const struct guest_params *p)
+{
+	struct kvm_coalesced_mmio_ring *ring = kx.ring;
+	uint32_t first;
+
+	if (!ring)
+		return;
+	first = ring->first;
+	while (first != __atomic_load_n(&ring->last, __ATOMIC_ACQUIRE)) {
+		struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[first];
+		uint32_t val = 0;
+
+		memcpy(&val, e->data, sizeof(val));
+		if (!kx.zone_set || e->phys_addr != kx.zone.addr ||
+		    e->len != 4 || e->pio != kx.zone.pio)
+			kx.cnt.bad++;
+		else
+			count_write(p, val);
+		first = (first + 1) % kx.ring_max;
+		__atomic_store_n(&ring->first, first, __ATOMIC_RELEASE);
+	}
+}
+
+static int kvm_bench_setup(const struct bench_case *c, const char **why)
+{
+	kx.c = c;
+	memset(&kx.cnt, 0, sizeof(kx.cnt));
+	kx.zone_set = false;
+	kx.ioev_set = false;
+
+	if (!strcmp(c->name, "pio_coalesced") ||
+	    !strcmp(c->name, "mmio_coalesced")) {
+		bool pio = c->op == GOP_OUT;
+
+		if (!kx.ring || (pio && !kx.coalesced_pio)) {
+			*why = pio ? "no KVM_CAP_COALESCED_PIO" :
+				     "no KVM_CAP_COALESCED_MMIO";
+			return 1;
+		}
+		memset(&kx.zone, 0, sizeof(kx.zone));
+		kx.zone.addr = pio ? c->port : c->addr;
+		kx.zone.size = pio ? 4 : 0x1000;
+		kx.zone.pio = pio;
+		if (ioctl(kx.vm_fd, KVM_REGISTER_COALESCED_MMIO, &kx.zone)) {
+			bench_err("kvm: KVM_REGISTER_COALESCED_MMIO: %s",
+				  strerror(errno));
+			return -1;
+		}
+		kx.zone_set = true;
+		return 0;
+	}
+	if (!strcmp(c->name, "pio_eventfd") ||
+	    !strcmp(c->name, "mmio_eventfd")) {
+		bool pio = c->op == GOP_OUT;
+
+		if (ev_reader_start(&kx.reader))
+			return -1;
+		/*
+		 * Any value; a length of 0 puts the MMIO one on KVM's fast
+		 * path (the write is recognised from the EPT misconfig
+		 * without decoding the instruction), the best KVM offers.
+		 */
+		memset(&kx.ioev, 0, sizeof(kx.ioev));
+		kx.ioev.addr = pio ? c->port : c->addr;
+		kx.ioev.len = pio ? 4 : 0;
+		kx.ioev.fd = kx.reader.efd;
+		kx.ioev.flags = pio ? KVM_IOEVENTFD_FLAG_PIO : 0;
+		if (ioctl(kx.vm_fd, KVM_IOEVENTFD, &kx.ioev)) {
+			bench_err("kvm: KVM_IOEVENTFD: %s", strerror(errno));
+			return -1;
+		}
+		kx.ioev_set = true;
+		return 0;
+	}
+	return 0;
+}
+
+static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
+{
+	struct guest_params *gp = (void *)(kx.ram + GUEST_PARAMS_GPA);
+	struct kvm_run *run = kx.run;
+	struct kvm_regs regs;
+	uint32_t val;
+
+	*gp = *p;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE_GPA;
+	regs.rsp = GUEST_STACK_TOP;
+	regs.rflags = 2;
+	if (ioctl(kx.vcpu_fd, KVM_SET_REGS, &regs)) {
+		bench_err("kvm: KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (ioctl(kx.vcpu_fd, KVM_RUN, 0)) {
+			if (errno == EINTR)
+				continue;
+			bench_err("kvm: KVM_RUN: %s", strerror(errno));
+			return -1;
+		}
+		kx.cnt.exits++;
+		drain_ring(p);
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			*p = *gp;
+			*cnt = kx.cnt;
+			return 0;
+		case KVM_EXIT_IO:
+			if (run->io.direction != KVM_EXIT_IO_OUT ||
+			    run->io.port != p->port || run->io.size != 4 ||
+			    run->io.count != 1) {
+				kx.cnt.bad++;
+				continue;
+			}
+			memcpy(&val, (uint8_t *)run + run->io.data_offset, 4);
+			count_write(p, val);
+			continue;
+		case KVM_EXIT_MMIO:
+			if (run->mmio.phys_addr != p->addr ||
+			    run->mmio.len != 4) {
+				kx.cnt.bad++;
+			} else if (run->mmio.is_write) {
+				memcpy(&val, run->mmio.data, 4);
+				count_write(p, val);
+			} else {
+				val = MMIO_READ_VALUE;
+				memcpy(run->mmio.data, &val, 4);
+			}
+			continue;
+		default:
+			bench_err("kvm: unexpected exit %u (hardware reason 0x%llx)",
+				  run->exit_reason, (unsigned long long)
+				  run->hw.hardware_exit_reason);
+			return -1;
+		}
+	}
+}
+
+static void kvm_bench_teardown(const struct bench_case *c,
+			       struct bench_counts *cnt)
+{
+	if (kx.zone_set) {
+		ioctl(kx.vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &kx.zone);
+		kx.zone_set = false;
+	}
+	if (kx.ioev_set) {
+		kx.ioev.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+		ioctl(kx.vm_fd, KVM_IOEVENTFD, &kx.ioev);
+		kx.ioev_set = false;
+	}
+	if (kx.reader.running) {
+		ev_reader_stop(&kx.reader);
+		kx.cnt.writes += kx.reader.total;
+		kx.cnt.wakeups += kx.reader.wakeups;
+	}
+	*cnt = kx.cnt;
+	kx.c = NULL;
+}
+
+static void kvm_bench_close(void)
+{
+	if (kx.run)
+		munmap(kx.run, kx.run_size);
+	if (kx.vcpu_fd >= 0)
+		close(kx.vcpu_fd);
+	if (kx.vm_fd >= 0)
+		close(kx.vm_fd);
+	if (kx.ram)
+		munmap(kx.ram, GUEST_RAM_SIZE);
+	if (kx.dev_fd >= 0)
+		close(kx.dev_fd);
+	kx.run = NULL;
+	kx.ram = NULL;
+	kx.ring = NULL;
+	kx.vcpu_fd = kx.vm_fd = kx.dev_fd = -1;
+}
+
+const struct bench_backend kvm_backend = {
+	.name = "kvm",
+	.mask = BENCH_KVM,
+	.open = kvm_bench_open,
+	.setup = kvm_bench_setup,
+	.run = kvm_bench_run,
+	.teardown = kvm_bench_teardown,
+	.close = kvm_bench_close,
+};

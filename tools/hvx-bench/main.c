@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench: how many TSC cycles one guest operation costs under hvx and
+ * under Linux KVM, measured inside the guest.  Documentation/bench.rst
+ * describes the cases and how "make bench" runs them.
+ *
+ *   bench [-r ROUNDS] [-s PERCENT] hvx|kvm [CASE...]
+ *	run the cases (all by default) on one hypervisor and print one
+ *	"RESULT backend case cycles/op ..." line each
+ *   bench table HVX_RESULTS KVM_RESULTS
+ *	pair the RESULT lines of two such runs into the comparison table
+ *	and check the targets
+ *
+ * hvx.ko and kvm_intel cannot hold VMX at the same time, so the two runs
+ * are separate processes (tools/testhost/tasks/bench.sh).  Exit status:
+ * 0 when every case that ran gave a checked number, 1 when some case
+ * failed, 2 on bad usage, 3 when the VM could not be created at all.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BENCH_BOTH	(BENCH_HVX | BENCH_KVM)
+#define MAX_ROUNDS	31
+
+/*
+ * The cases.  n is chosen so that one round takes well under a second
+ * of emulation in Bochs (roughly 100 million instructions a second,
+ * where one instruction is one TSC cycle); a whole run of either backend
+ * takes about half a minute.
+ */
+static const struct bench_case cases[] = {
+	{ "loop",	    BENCH_BOTH, GOP_LOOP,  0, 0, 200000 },
+	{ "cpuid",	    BENCH_BOTH, GOP_CPUID, 0, 0, 50000 },
+	{ "pio_sync",	    BENCH_BOTH, GOP_OUT, PORT_SYNC, 0, 5000 },
+	{ "pio_ring",	    BENCH_HVX,  GOP_OUT, PORT_RING, 0, 4000 },
+	{ "pio_posted",	    BENCH_HVX,  GOP_OUT, PORT_POSTED, 0, 10000 },
+	{ "pio_posted_vmm", BENCH_HVX,  GOP_OUT, PORT_POSTED, 0, 10000 },
+	{ "pio_coalesced",  BENCH_KVM,  GOP_OUT, PORT_POSTED, 0, 10000 },
+	{ "pio_eventfd",    BENCH_KVM,  GOP_OUT, PORT_EVENTFD, 0, 4000 },
+	{ "pio_doorbell",   BENCH_HVX,  GOP_OUT, PORT_EVENTFD, 0, 4000 },
+	{ "mmio_posted",    BENCH_HVX,  GOP_STORE, 0, MMIO_POSTED_GPA, 10000 },
+	{ "mmio_posted_vmm", BENCH_HVX, GOP_STORE, 0, MMIO_POSTED_GPA, 10000 },
+	{ "mmio_coalesced", BENCH_KVM,  GOP_STORE, 0, MMIO_POSTED_GPA, 10000 },
+	{ "mmio_eventfd",   BENCH_KVM,  GOP_STORE, 0, MMIO_EVENTFD_GPA, 4000 },
+	{ "mmio_doorbell",  BENCH_HVX,  GOP_STORE, 0, MMIO_EVENTFD_GPA, 4000 },
+	{ "mmio_write",	    BENCH_BOTH, GOP_STORE, 0, MMIO_WRITE_GPA, 5000 },
+	{ "mmio_read",	    BENCH_BOTH, GOP_LOAD,  0, MMIO_READ_GPA, 5000 },
+};
+
+void bench_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Run @c for @rounds rounds; print its RESULT line.  0, or -1. */
+static int run_case(const struct bench_backend *be,
+		    const struct bench_case *c, unsigned int rounds,
+		    unsigned int percent)
+{
+	struct bench_counts cnt = { 0 };
+	double per_op[MAX_ROUNDS];
+	const char *why = NULL;
+	struct guest_params p;
+	uint64_t want;
+	unsigned int i;
+	uint32_t n;
+	int ret;
+
+	if (!(c->backends & be->mask))
+		return 0;
+	ret = be->setup(c, &why);
+	if (ret > 0) {
+		printf("RESULT %s %s n/a %s\n", be->name, c->name, why);
+		return 0;
+	}
+	if (ret < 0) {
+		printf("RESULT %s %s error setup failed\n", be->name, c->name);
+		be->teardown(c, &cnt);
+		return -1;
+	}
+
+	n = (uint64_t)c->n * percent / 100;
+	if (!n)
+		n = 1;
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < rounds; i++) {
+		p.op = c->op;
+		p.warm = n / 10 + 1;
+		p.n = n;
+		p.port = c->port;
+		p.addr = c->addr;
+		p.delta = 0;
+		p.done = 0;
+		if (be->run(&p, &cnt))
+			break;
+		if (p.done != GUEST_DONE_MAGIC) {
+			bench_err("%s %s: the guest halted without a result",
+				  be->name, c->name);
+			break;
+		}
+		per_op[i] = (double)p.delta / n;
+	}
+	be->teardown(c, &cnt);
+	if (i < rounds) {
+		printf("RESULT %s %s error the guest did not finish\n",
+		       be->name, c->name);
+		return -1;
+	}
+
+	qsort(per_op, rounds, sizeof(per_op[0]), cmp_double);
+	printf("RESULT %s %s %.1f min=%.1f max=%.1f n=%u rounds=%u exits=%llu",
+	       be->name, c->name, per_op[rounds / 2], per_op[0],
+	       per_op[rounds - 1], n, rounds, (unsigned long long)cnt.exits);
+	if (cnt.wakeups)
+		printf(" wakeups=%llu", (unsigned long long)cnt.wakeups);
+	ret = 0;
+	if (c->op == GOP_OUT || c->op == GOP_STORE) {
+		want = (uint64_t)rounds * (p.warm + n);
+		printf(" writes=%llu", (unsigned long long)cnt.writes);
+		if (cnt.writes != want || cnt.bad) {
+			printf(" check=FAIL(want %llu writes, %llu bad)",
+			       (unsigned long long)want,
+			       (unsigned long long)cnt.bad);
+			ret = -1;
+		}
+	} else if (cnt.bad) {
+		printf(" check=FAIL(%llu bad exits)",
+		       (unsigned long long)cnt.bad);
+		ret = -1;
+	}
+	printf("\n");
+	fflush(stdout);
+	return ret;
+}
+
+static int run_backend(const struct bench_backend *be, char **names,
+		       int nnames, unsigned int rounds, unsigned int percent)
+{
+	unsigned int i;
+	int j, status = 0;
+
+	if (be->open()) {
+		be->close();
+		printf("RESULT %s - error cannot create the VM\n", be->name);
+		return 3;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool wanted = !nnames;
+
+		for (j = 0; j < nnames; j++)
+			wanted |= !strcmp(names[j], cases[i].name);
+		if (wanted && run_case(be, &cases[i], rounds, percent))
+			status = 1;
+	}
+	be->close();
+	return status;
+}
+
+/* ===== bench table ===== */
+
+#define RES_NONE	0	/* no line for this case */
+#define RES_OK		1
+#define RES_NA		2	/* the path does not exist (reason in note) */
+#define RES_ERR		3
+
+struct result {
+	char name[32];
+	int state;
+	double cycles;
+	char note[96];
+};
+
+struct results {
+	struct result r[64];
+	unsigned int nr;
+};
+
+static int read_results(const char *path, const char *backend,
+			struct results *res)
+{
+	char line[512], be[16], name[32], val[32];
+	FILE *f = fopen(path, "r");
+	int off;
+
+	if (!f) {
+		bench_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	res->nr = 0;
+	while (fgets(line, sizeof(line), f) && res->nr < ARRAY_SIZE(res->r)) {
+		struct result *r = &res->r[res->nr];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "RESULT %15s %31s %31s %n", be, name, val,
+			   &off) != 3 || strcmp(be, backend))
+			continue;
+		memset(r, 0, sizeof(*r));
+		snprintf(r->name, sizeof(r->name), "%s", name);
+		if (!strcmp(val, "n/a")) {
+			r->state = RES_NA;
+			snprintf(r->note, sizeof(r->note), "%s", line + off);
+		} else if (!strcmp(val, "error")) {
+			r->state = RES_ERR;
+			snprintf(r->note, sizeof(r->note), "%s", line + off);
+		} else {
+			r->state = strstr(line, "check=FAIL") ? RES_ERR :
+				   RES_OK;
+			r->cycles = strtod(val, NULL);
+			if (r->state == RES_ERR)
+				snprintf(r->note, sizeof(r->note),
+					 "lost or bad writes");
+		}
+		res->nr++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static const struct result *find(const struct results *res,
+				 const char *name)
+{
+	static const struct result none = { .state = RES_NONE };
+	unsigned int i;
+
+	for (i = 0; i < res->nr; i++)
+		if (!strcmp(res->r[i].name, name))
+			return &res->r[i];
+	return &none;
+}
+
+/* "123.4", or why there is no number, in @buf. */
+static const char *cell(const struct result *r, char *buf, size_t len)
+{
+	switch (r->state) {
+	case RES_OK:
+		snprintf(buf, len, "%.1f", r->cycles);
+		break;
+	case RES_NA:
+		snprintf(buf, len, "%s", strncmp(r->note, "ring not built", 14) ?
+			 "n/a" : "n/a (ring not built)");
+		break;
+	case RES_ERR:
+		snprintf(buf, len, "error");
+		break;
+	default:
+		snprintf(buf, len, "missing");
+	}
+	return buf;
+}
+
+/**
+ * struct row - one line of the table
+ * @label:	what is measured
+ * @hvx:	the hvx case
+ * @kvm:	the KVM case it is compared with
+ */
+struct row {
+	const char *label;
+	const char *hvx;
+	const char *kvm;
+};
+
+static const struct row rows[] = {
+	{ "0 empty loop (loop overhead)", "loop", "loop" },
+	{ "1 CPUID leaf 0, exit handled in kernel", "cpuid", "cpuid" },
+	{ "2 OUT, exit to userspace and back", "pio_sync", "pio_sync" },
+	{ "3 OUT served by the ring (KVM: exit)", "pio_ring", "pio_sync" },
+	{ "4 posted OUT vs KVM coalesced PIO", "pio_posted",
+	  "pio_coalesced" },
+	{ "4 posted OUT vs KVM ioeventfd", "pio_posted", "pio_eventfd" },
+	{ "4 posted MMIO vs KVM coalesced MMIO", "mmio_posted",
+	  "mmio_coalesced" },
+	{ "4 posted MMIO vs KVM ioeventfd", "mmio_posted", "mmio_eventfd" },
+	{ "  posted OUT, VMM drains (coalesced)", "pio_posted_vmm",
+	  "pio_coalesced" },
+	{ "  posted MMIO, VMM drains (coalesced)", "mmio_posted_vmm",
+	  "mmio_coalesced" },
+	{ "  doorbell OUT vs ioeventfd", "pio_doorbell", "pio_eventfd" },
+	{ "  doorbell MMIO vs ioeventfd", "mmio_doorbell",
+	  "mmio_eventfd" },
+	{ "5 MMIO read, exit to userspace", "mmio_read", "mmio_read" },
+	{ "  MMIO write, exit to userspace", "mmio_write", "mmio_write" },
+};
+
+/**
+ * struct target - a goal: hvx's @hvx case times @factor at most KVM's @kvm
+ * @label:	the goal in words
+ * @hvx:	hvx case
+ * @kvm:	KVM case
+ * @factor:	how many times cheaper hvx must be
+ */
+struct target {
+	const char *label;
+	const char *hvx;
+	const char *kvm;
+	unsigned int factor;
+};
+
+static const struct target targets[] = {
+	{ "posted OUT >= 10x cheaper than KVM's OUT exit",
+	  "pio_posted", "pio_sync", 10 },
+	{ "posted MMIO >= 10x cheaper than KVM's OUT exit",
+	  "mmio_posted", "pio_sync", 10 },
+	{ "CPUID no slower than KVM", "cpuid", "cpuid", 1 },
+	{ "OUT exit no slower than KVM", "pio_sync", "pio_sync", 1 },
+	{ "ring OUT no slower than KVM's OUT exit", "pio_ring", "pio_sync",
+	  1 },
+	{ "posted OUT no slower than coalesced PIO", "pio_posted",
+	  "pio_coalesced", 1 },
+	{ "posted OUT no slower than ioeventfd", "pio_posted",
+	  "pio_eventfd", 1 },
+	{ "posted MMIO no slower than coalesced MMIO", "mmio_posted",
+	  "mmio_coalesced", 1 },
+	{ "posted MMIO no slower than ioeventfd", "mmio_posted",
+	  "mmio_eventfd", 1 },
+	{ "MMIO read no slower than KVM", "mmio_read", "mmio_read", 1 },
+	{ "MMIO write no slower than KVM", "mmio_write", "mmio_write", 1 },
+};
+
+/* Why a case has no number, one line each. */
+static void print_notes(const char *backend, const struct results *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->nr; i++)
+		if (res->r[i].state == RES_NA || res->r[i].state == RES_ERR)
+			printf("note: %s %s: %s %s\n", backend, res->r[i].name,
+			       res->r[i].state == RES_NA ? "n/a," : "error,",
+			       res->r[i].note);
+}
+
+static int print_table(const char *hvx_path, const char *kvm_path)
+{
+	static struct results hvx, kvm;
+	char a[64], b[64];
+	unsigned int i, pass = 0, miss = 0, na = 0;
+
+	if (read_results(hvx_path, "hvx", &hvx) ||
+	    read_results(kvm_path, "kvm", &kvm))
+		return 1;
+
+	printf("%-36s %20s %14s %7s\n", "operation", "hvx cycles/op",
+	       "KVM cycles/op", "hvx/KVM");
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		const struct result *h = find(&hvx, rows[i].hvx);
+		const struct result *k = find(&kvm, rows[i].kvm);
+
+		printf("%-36s %20s %14s", rows[i].label,
+		       cell(h, a, sizeof(a)), cell(k, b, sizeof(b)));
+		if (h->state == RES_OK && k->state == RES_OK && k->cycles > 0)
+			printf(" %7.2f\n", h->cycles / k->cycles);
+		else
+			printf(" %7s\n", "-");
+	}
+	print_notes("hvx", &hvx);
+	print_notes("kvm", &kvm);
+
+	printf("\ntargets (hvx x factor <= KVM):\n");
+	for (i = 0; i < ARRAY_SIZE(targets); i++) {
+		const struct target *t = &targets[i];
+		const struct result *h = find(&hvx, t->hvx);
+		const struct result *k = find(&kvm, t->kvm);
+
+		if (h->state != RES_OK || k->state != RES_OK) {
+			printf("n/a   %-48s (hvx %s, KVM %s)\n", t->label,
+			       cell(h, a, sizeof(a)), cell(k, b, sizeof(b)));
+			na++;
+		} else if (h->cycles * t->factor <= k->cycles) {
+			printf("PASS  %-48s (%.1f x %u <= %.1f)\n", t->label,
+			       h->cycles, t->factor, k->cycles);
+			pass++;
+		} else {
+			printf("MISS  %-48s (%.1f x %u > %.1f)\n", t->label,
+			       h->cycles, t->factor, k->cycles);
+			miss++;
+		}
+	}
+	printf("targets: %u PASS, %u MISS, %u n/a\n", pass, miss, na);
+	return 0;
+}
+
+static void usage(void)
+{
+	unsigned int i;
+
+	fprintf(stderr,
+		"usage: bench [-r ROUNDS] [-s PERCENT] hvx|kvm [CASE...]\n"
+		"       bench table HVX_RESULTS KVM_RESULTS\n"
+		"  -r ROUNDS   rounds per case, the median is reported (5)\n"
+		"  -s PERCENT  scale every case's iteration count (100)\n"
+		"cases:");
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		fprintf(stderr, " %s", cases[i].name);
+	fprintf(stderr, "\n");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int rounds = 5, percent = 100;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "r:s:h")) != -1) {
+		switch (opt) {
+		case 'r':
+			rounds = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			percent = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind >= argc || !rounds || rounds > MAX_ROUNDS || !percent) {
+		usage();
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[optind], "table")) {
+		if (argc - optind != 3) {
+			usage();
+			return 2;
+		}
+		return print_table(argv[optind + 1], argv[optind + 2]);
+	}
+	if (!strcmp(argv[optind], "hvx"))
+		return run_backend(&hvx_backend, argv + optind + 1,
+				   argc - optind - 1, rounds, percent);
+	if (!strcmp(argv[optind], "kvm"))
+		return run_backend(&kvm_backend, argv + optind + 1,
+				   argc - optind - 1, rounds, percent);
+	usage();
+	return 2;
+}

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ===== RING PLUG-IN POINT =====
+ *
+ * hvx's shared I/O ring in the benchmarks (uapi/linux/hvx.h, "Shared I/O
+ * ring"), for three cases of main.c:
+ *
+ * pio_ring:	PORT_RING, a synchronous port write served by a device
+ *		thread: the vCPU waits in the kernel while the thread takes
+ *		the request from the ring and completes it (HVX_RANGE_SYNC,
+ *		HVX_RING_COMPLETE).
+ * pio_posted:	PORT_POSTED, a posted port write: hvx queues it in the ring
+ *		and resumes the guest; the device thread drains the ring.
+ * mmio_posted:	MMIO_POSTED_GPA, the same for an MMIO store.
+ * *_posted_vmm: the same posted writes with the device thread parked:
+ *		the vCPU thread drains the ring whenever HVX_RUN returns,
+ *		which is how a VMM consumes KVM's coalesced MMIO ring.
+ * *_doorbell:	PORT_EVENTFD, MMIO_EVENTFD_GPA: a doorbell range
+ *		(HVX_RANGE_DOORBELL) signals an eventfd that a device thread
+ *		reads, hvx's counterpart of KVM's ioeventfd.
+ *
+ * bench_ring_open() creates the ring with an eventfd, registers the posted
+ * and sync ranges and starts the device thread; the thread sleeps on the
+ * eventfd (after setting need_wakeup) whenever the ring is empty.  A write
+ * the ring cannot take comes back as an ordinary exit to userspace, which
+ * hvx.c's run loop counts.  When uapi/linux/hvx.h has no HVX_CREATE_RING,
+ * or hvx.ko refuses it, the cases report "n/a (ring not built)".
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <hvx/libhvx.h>
+
+#include "bench.h"
+#include "ring.h"
+
+#ifdef HVX_CREATE_RING
+
+/* Capacity; KVM's coalesced ring holds a page, 170 entries. */
+#define RING_ENTRIES	1024
+
+static struct {
+	bool up;			/* ring made, ranges set, thread on */
+	char why[96];			/* why not, when !up */
+	int vm_fd;
+	int ring_fd;
+	int efd;
+	struct hvx_ring_header *hdr;
+	struct hvx_ring_entry *entries;
+	size_t mmap_size;
+	uint32_t mask;
+	pthread_t thread;
+	bool stop;
+	/* parking the device thread for the *_posted_vmm cases */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool park;			/* asked to park */
+	bool parked;			/* it is parked */
+	/* written by the consumer, read once it has caught up */
+	uint64_t writes;
+	uint64_t bad;
+	uint64_t wakeups;
+	uint64_t completions;
+	/* the doorbell range of the current case */
+	struct hvx_io_range bell;
+	bool bell_set;
+	struct ev_reader bell_reader;
+} rg = {
+	.ring_fd = -1,
+	.efd = -1,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+static uint32_t load_acquire(uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_release(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* Serve one entry: count it; complete it if the vCPU waits for it. */
+static void serve(const struct hvx_ring_entry *e)
+{
+	struct hvx_ring_completion done;
+	bool ours;
+
+	ours = (e->type == HVX_RING_PIO &&
+		(e->addr == PORT_RING || e->addr == PORT_POSTED)) ||
+	       (e->type == HVX_RING_MMIO && e->addr == MMIO_POSTED_GPA);
+	if (!ours || e->size != 4 || !(e->flags & HVX_RING_F_WRITE) ||
+	    !(uint32_t)e->data)
+		rg.bad++;
+	else
+		rg.writes++;
+	if (!(e->flags & HVX_RING_F_REQUEST))
+		return;
+	memset(&done, 0, sizeof(done));
+	done.seq = e->seq;
+	done.vcpu = e->vcpu;
+	if (ioctl(rg.ring_fd, HVX_RING_COMPLETE, &done))
+		bench_err("hvx: HVX_RING_COMPLETE: %s", strerror(errno));
+	else
+		rg.completions++;
+}
+
+/* Consume what is published, from @cons on; return the new index. */
+static uint32_t drain(uint32_t cons)
+{
+	uint32_t prod = load_acquire(&rg.hdr->producer);
+
+	while (cons != prod) {
+		serve(&rg.entries[cons & rg.mask]);
+		cons++;
+		store_release(&rg.hdr->consumer, cons);
+	}
+	return cons;
+}
+
+/* Park while asked to; the vCPU thread consumes meanwhile. */
+static void park(void)
+{
+	pthread_mutex_lock(&rg.lock);
+	rg.parked = true;
+	pthread_cond_broadcast(&rg.cond);
+	while (rg.park && !rg.stop)
+		pthread_cond_wait(&rg.cond, &rg.lock);
+	rg.parked = false;
+	pthread_mutex_unlock(&rg.lock);
+}
+
+/* The device thread: drain, then sleep on the eventfd when empty. */
+static void *ring_thread(void *arg)
+{
+	uint32_t cons = rg.hdr->consumer;
+	uint64_t v;
+
+	for (;;) {
+		if (__atomic_load_n(&rg.park, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&rg.hdr->need_wakeup, 0,
+					 __ATOMIC_SEQ_CST);
+			park();
+			cons = rg.hdr->consumer;
+			continue;
+		}
+		if (cons != load_acquire(&rg.hdr->producer)) {
+			cons = drain(cons);
+			continue;
+		}
+		if (__atomic_load_n(&rg.stop, __ATOMIC_ACQUIRE))
+			break;
+		/* Ask for a wake-up, then look once more before sleeping. */
+		__atomic_store_n(&rg.hdr->need_wakeup, 1, __ATOMIC_SEQ_CST);
+		if (load_acquire(&rg.hdr->producer) != cons)
+			continue;
+		if (read(rg.efd, &v, sizeof(v)) < 0 && errno != EINTR)
+			break;
+		rg.wakeups++;
+	}
+	return NULL;
+}
+
+static int set_range(int vm_fd, uint32_t type, uint32_t flags,
+		     uint64_t base, uint64_t length)
+{
+	struct hvx_io_range r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	r.flags = flags;
+	r.base = base;
+	r.length = length;
+	r.eventfd = -1;
+	return ioctl(vm_fd, HVX_REGISTER_POSTED, &r);
+}
+
+static void not_built(const char *what)
+{
+	snprintf(rg.why, sizeof(rg.why), "ring not built: %s %s", what,
+		 strerror(errno));
+}
+
+void bench_ring_open(int vm_fd)
+{
+	struct hvx_ring_setup setup;
+	void *map;
+	int fd;
+
+	rg.up = false;
+	rg.vm_fd = vm_fd;
+	rg.efd = eventfd(0, EFD_CLOEXEC);
+	if (rg.efd < 0) {
+		not_built("eventfd");
+		return;
+	}
+	memset(&setup, 0, sizeof(setup));
+	setup.entries = RING_ENTRIES;
+	setup.flags = HVX_RING_SYNC;
+	setup.eventfd = rg.efd;
+	fd = ioctl(vm_fd, HVX_CREATE_RING, &setup);
+	if (fd < 0) {
+		/* ENOTTY: an hvx.ko without the ring */
+		if (errno == ENOTTY)
+			snprintf(rg.why, sizeof(rg.why), "ring not built");
+		else
+			not_built("HVX_CREATE_RING");
+		return;
+	}
+	rg.ring_fd = fd;
+	rg.mmap_size = HVX_RING_MMAP_SIZE(RING_ENTRIES);
+	map = mmap(NULL, rg.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (map == MAP_FAILED) {
+		not_built("mmap");
+		return;
+	}
+	rg.hdr = map;
+	rg.entries = (void *)((uint8_t *)map + rg.hdr->entries_offset);
+	rg.mask = rg.hdr->capacity - 1;
+	if (set_range(vm_fd, HVX_RING_PIO, HVX_RANGE_SYNC, PORT_RING, 4)) {
+		not_built("HVX_REGISTER_POSTED (sync port)");
+		return;
+	}
+	if (set_range(vm_fd, HVX_RING_PIO, 0, PORT_POSTED, 4)) {
+		not_built("HVX_REGISTER_POSTED (port)");
+		return;
+	}
+	if (set_range(vm_fd, HVX_RING_MMIO, 0, MMIO_POSTED_GPA, 0x1000)) {
+		not_built("HVX_REGISTER_POSTED (MMIO)");
+		return;
+	}
+	rg.stop = false;
+	if (pthread_create(&rg.thread, NULL, ring_thread, NULL)) {
+		snprintf(rg.why, sizeof(rg.why), "no device thread");
+		return;
+	}
+	rg.up = true;
+}
+
+static bool is_vmm_case(const struct bench_case *c)
+{
+	return strstr(c->name, "_vmm") != NULL;
+}
+
+static bool is_doorbell_case(const struct bench_case *c)
+{
+	return strstr(c->name, "_doorbell") != NULL;
+}
+
+int bench_ring_setup(const struct bench_case *c, const char **why)
+{
+	uint64_t one = 1;
+
+	if (!rg.up) {
+		*why = rg.why[0] ? rg.why : "ring not built";
+		return 1;
+	}
+	if (is_doorbell_case(c)) {
+		if (ev_reader_start(&rg.bell_reader))
+			return -1;
+		memset(&rg.bell, 0, sizeof(rg.bell));
+		rg.bell.type = c->op == GOP_OUT ? HVX_RING_PIO : HVX_RING_MMIO;
+		rg.bell.flags = HVX_RANGE_DOORBELL;
+		rg.bell.base = c->op == GOP_OUT ? c->port : c->addr;
+		rg.bell.length = c->op == GOP_OUT ? 4 : 0x1000;
+		rg.bell.eventfd = rg.bell_reader.efd;
+		if (ioctl(rg.vm_fd, HVX_REGISTER_POSTED, &rg.bell)) {
+			bench_err("hvx: HVX_REGISTER_POSTED (doorbell): %s",
+				  strerror(errno));
+			return -1;
+		}
+		rg.bell_set = true;
+		return 0;
+	}
+	if (is_vmm_case(c)) {
+		/* Park the device thread: kick it off its eventfd. */
+		pthread_mutex_lock(&rg.lock);
+		__atomic_store_n(&rg.park, true, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&rg.lock);
+		if (write(rg.efd, &one, sizeof(one)) != sizeof(one))
+			bench_err("hvx: eventfd write: %s", strerror(errno));
+		pthread_mutex_lock(&rg.lock);
+		while (!rg.parked)
+			pthread_cond_wait(&rg.cond, &rg.lock);
+		pthread_mutex_unlock(&rg.lock);
+	}
+	/* The thread is idle or parked between cases: nothing in flight. */
+	rg.writes = 0;
+	rg.bad = 0;
+	rg.wakeups = 0;
+	rg.completions = 0;
+	return 0;
+}
+
+void bench_ring_after_exit(const struct bench_case *c)
+{
+	if (rg.up && is_vmm_case(c))
+		drain(rg.hdr->consumer);
+}
+
+void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
+{
+	unsigned int spins = 0;
+
+	if (!rg.up)
+		return;
+	if (is_doorbell_case(c)) {
+		if (rg.bell_set) {
+			rg.bell.flags |= HVX_RANGE_UNREGISTER;
+			if (ioctl(rg.vm_fd, HVX_REGISTER_POSTED, &rg.bell))
+				bench_err("hvx: unregistering the doorbell: %s",
+					  strerror(errno));
+			rg.bell_set = false;
+		}
+		if (rg.bell_reader.running) {
+			ev_reader_stop(&rg.bell_reader);
+			cnt->writes += rg.bell_reader.total;
+			cnt->wakeups += rg.bell_reader.wakeups;
+		}
+		return;
+	}
+	if (is_vmm_case(c)) {
+		drain(rg.hdr->consumer);
+		pthread_mutex_lock(&rg.lock);
+		rg.park = false;
+		pthread_cond_broadcast(&rg.cond);
+		pthread_mutex_unlock(&rg.lock);
+	}
+	/* Let the device thread catch up with what the guest posted. */
+	while (load_acquire(&rg.hdr->consumer) !=
+	       load_acquire(&rg.hdr->producer) && spins++ < 100000)
+		sched_yield();
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	cnt->writes += rg.writes;
+	cnt->bad += rg.bad;
+	cnt->wakeups += rg.wakeups;
+}
+
+void bench_ring_close(void)
+{
+	uint64_t one = 1;
+
+	if (rg.up) {
+		pthread_mutex_lock(&rg.lock);
+		__atomic_store_n(&rg.stop, true, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&rg.cond);
+		pthread_mutex_unlock(&rg.lock);
+		if (write(rg.efd, &one, sizeof(one)) != sizeof(one))
+			bench_err("hvx: eventfd write: %s", strerror(errno));
+		pthread_join(rg.thread, NULL);
+	}
+	if (rg.hdr)
+		munmap(rg.hdr, rg.mmap_size);
+	if (rg.ring_fd >= 0)
+		close(rg.ring_fd);
+	if (rg.efd >= 0)
+		close(rg.efd);
+	rg.hdr = NULL;
+	rg.ring_fd = rg.efd = -1;
+	rg.up = false;
+}
+
+#else /* !HVX_CREATE_RING: uapi/linux/hvx.h has no ring yet */
+
+void bench_ring_open(int vm_fd)
+{
+}
+
+int bench_ring_setup(const struct bench_case *c, const char **why)
+{
+	*why = "ring not built";
+	return 1;
+}
+
+void bench_ring_after_exit(const struct bench_case *c)
+{
+}
+
+void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
+{
+}
+
+void bench_ring_close(void)
+{
+}
+
+#endif /* HVX_CREATE_RING */
+/* ===== end of the ring plug-in point ===== */

@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build everything, boot the emulated VT-x test host (Bochs,
+# one CPU) and run the exit-path benchmarks there
+# (tools/testhost/tasks/bench.sh): the same guest under hvx, then, with
+# hvx.ko unloaded, under Linux KVM.  Prints the table of emulated TSC
+# cycles per operation, hvx beside KVM, and the PASS/MISS of each target.
+# Documentation/bench.rst explains the cases and the numbers.
+#
+# Usage: bench.sh BUILD_DIR
+#
+# Exit status: 0 when the benchmarks ran on both hypervisors (MISS targets
+# do not fail it), 1 when they could not run.  The serial log stays in
+# BUILD_DIR/testhost/bench/serial.log.
+
+set -u
+
+build=$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd) || exit 1
+src=$(cd "$(dirname "$0")/../.." && pwd)
+th=$src/tools/testhost
+work=$build/testhost/bench
+initrd=$build/testhost/bench-initrd.gz
+
+say() { echo "bench: $*" >&2; }
+
+kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
+if [ -z "$kver" ]; then
+	say "dependencies missing (see the messages above)"
+	exit 1
+fi
+
+say "building against linux-headers-$kver"
+if ! make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
+	KDIR="/usr/src/linux-headers-$kver" all >"$build/bench-build.log" 2>&1
+then
+	tail -n 30 "$build/bench-build.log" >&2
+	say "build failed; the whole log is $build/bench-build.log"
+	exit 1
+fi
+
+mkdir -p "$build/testhost"
+if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd"; then
+	say "cannot build the test host's initramfs"
+	exit 1
+fi
+
+say "booting the test host in Bochs, 1 CPU (about 3 minutes)"
+start=$(date +%s)
+"$th/boot.sh" bochs 1 900 bench "$build" "$kver" "$initrd" "$work"
+boot=$?
+log=$work/serial.log
+
+# section BEGIN END: the lines between two markers of the serial log
+section() {
+	tr -d '\r' <"$log" | sed -n "/^$1\$/,/^$2/p" | sed '1d;$d'
+}
+
+status=$(tr -d '\r' <"$log" 2>/dev/null |
+	 sed -n 's/^HVX-BENCH-END status=\([0-9]*\)$/\1/p' | head -n 1)
+if [ -z "$status" ]; then
+	say "the benchmarks did not finish (boot status $boot); serial log: $log"
+	tail -n 20 "$log" >&2
+	exit 1
+fi
+
+cpu=$(tr -d '\r' <"$log" | sed -n 's/^HVX-BENCH-CPU //p' | head -n 1)
+echo "=== hvx vs Linux KVM $kver, Bochs $(dpkg-query -W -f='${Version}' \
+	bochs 2>/dev/null), emulated $cpu, 1 CPU"
+echo "=== cycles: guest RDTSC deltas per operation (in Bochs: emulated" \
+	"instructions)"
+echo
+section HVX-BENCH-TABLE-BEGIN HVX-BENCH-TABLE-END
+echo
+tr -d '\r' <"$log" | grep -E '^HVX-BENCH-(HVX|KVM|ERROR)' | sed 's/^HVX-BENCH-/run: /'
+if grep -q '^HVX-BENCH-STDERR-BEGIN' "$log"; then
+	echo "=== messages of the bench program"
+	section HVX-BENCH-STDERR-BEGIN HVX-BENCH-STDERR-END
+fi
+echo "=== raw results: $work/serial.log (RESULT lines)," \
+	"$(($(date +%s) - start)) s in the test host"
+if [ "$status" != 0 ]; then
+	say "the benchmarks could not run on both hypervisors"
+	exit 1
+fi
+exit 0
