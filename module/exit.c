@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <asm/vmx.h>
 
+#include "ring.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 
@@ -70,8 +71,12 @@ static int exit_resume(struct hvx_vcpu *vcpu)
 
 static int exit_preemption_timer(struct hvx_vcpu *vcpu)
 {
-	/* A time slice ended: the run loop checks signals and rescheduling. */
+	/*
+	 * A time slice ended: the run loop checks signals and rescheduling,
+	 * and a ring consumer waiting for deferred posts is woken.
+	 */
 	hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, HVX_PREEMPTION_TIMER_SLICE);
+	hvx_ring_sync_point(vcpu->vm);
 	return 1;
 }
 

@@ -62,6 +62,7 @@ struct hvx_ring_wait {
  * @poll_wq:	poll() sleepers on the ring fd
  * @prod:	[i] hvx.ko's producer index (the shared copy is only output)
  * @seq:	[i] last sequence number handed out
+ * @notify_deferred: [i] posts were published without waking the consumer
  * @waits:	[i] (except @wq) outstanding requests, by vCPU id
  *
  * Tags as in hvx.h; [i] is vm->io_lock.
@@ -76,6 +77,7 @@ struct hvx_ring {
 	wait_queue_head_t poll_wq;
 	u32 prod;
 	u64 seq;
+	bool notify_deferred;
 	struct hvx_ring_wait waits[HVX_MAX_VCPUS];
 };
 
@@ -580,6 +582,7 @@ static int ring_access(struct hvx_vcpu *vcpu, u32 type, u64 addr,
 	struct hvx_ring_wait *w;
 	struct hvx_ring *ring;
 	struct hvx_range *r;
+	bool notify;
 	u8 flags;
 
 	if (!READ_ONCE(vm->nr_ranges))
@@ -611,9 +614,20 @@ static int ring_access(struct hvx_vcpu *vcpu, u32 type, u64 addr,
 		w->seq = ring->seq;
 		w->done = false;
 	}
+	/*
+	 * A request needs its server now.  Posts wake the consumer only once
+	 * the ring is half full; until then the wake-up waits for the next
+	 * sync point (HVX_RUN returning, a VMX-preemption timer slice), so a
+	 * guest streaming posted writes costs no context switch per entry.
+	 */
+	notify = (flags & HVX_RING_F_REQUEST) ||
+		 ring->prod - READ_ONCE(ring->hdr->consumer) >=
+		 ring->capacity / 2;
+	ring->notify_deferred = !notify;
 	spin_unlock(&vm->io_lock);
 	stat_inc(vcpu, HVX_STAT_RING_POSTED);
-	ring_notify(ring);
+	if (notify)
+		ring_notify(ring);
 
 	if (flags & HVX_RING_F_POSTED) {
 		hvx_skip_insn_len(vcpu, insn_len);
@@ -675,12 +689,20 @@ int hvx_ring_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
  * Every post holds vm->io_lock while it publishes; taking the lock here
  * makes each post that finished before this point happen-before the
  * return of the calling HVX_RUN, so userspace finds it in the ring when
- * it loads the producer index afterwards.
+ * it loads the producer index afterwards.  A wake-up the posts deferred
+ * is delivered here.
  */
 void hvx_ring_sync_point(struct hvx_vm *vm)
 {
-	if (!READ_ONCE(vm->ring))
+	struct hvx_ring *ring = READ_ONCE(vm->ring);
+	bool notify;
+
+	if (!ring)
 		return;
 	spin_lock(&vm->io_lock);
+	notify = ring->notify_deferred;
+	ring->notify_deferred = false;
 	spin_unlock(&vm->io_lock);
+	if (notify)
+		ring_notify(ring);
 }
