@@ -129,13 +129,13 @@ $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.
 $(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_test.c)))): \
 	$(HVX_RUN_DIR)/hvx-run.h
 
-$(O)/guests/%.o32: $(GUEST_DIR)/%.S
+$(O)/guests/%.o32: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)
-	$(AS) --32 -o $@ $<
+	$(AS) --32 -I $(GUEST_DIR) -o $@ $<
 
-$(O)/guests/%.o64: $(GUEST_DIR)/%.S
+$(O)/guests/%.o64: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)
-	$(AS) --64 -o $@ $<
+	$(AS) --64 -I $(GUEST_DIR) -o $@ $<
 
 $(O)/images/%.bin: $(O)/guests/%.o32
 	@mkdir -p $(dir $@)

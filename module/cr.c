@@ -151,12 +151,7 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LMA) &&
 	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
 		return -EINVAL;
-	efer &= ~EFER_LMA;
-	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
-		efer |= EFER_LMA;
-	if (cr_check(cr0, cr4, efer))
-		return -EINVAL;
-	return cr_apply(vcpu, cr0, cr4, efer);
+	return hvx_set_cr_all(vcpu, cr0, cr4, efer);
 }
 
 /**

@@ -20,20 +20,11 @@ second:
 	add	$(text - 1b), %si
 	mov	%cs, %ax
 	mov	%ax, %ds
-2:	lodsb
-	test	%al, %al
-	jz	4f
-	mov	%al, %ah
-	mov	$0x3fd, %dx
-3:	in	%dx, %al
-	test	$0x20, %al
-	jz	3b
-	mov	$0x3f8, %dx
-	mov	%ah, %al
-	out	%al, %dx
-	jmp	2b
-4:	xor	%al, %al
+	call	uart_puts
+	xor	%al, %al
 	out	%al, $0xf4
 	hlt
 
 text:	.asciz	"entry ok\n"
+
+	.include "uart16.inc"

@@ -12,21 +12,12 @@ _start:
 	xor	%ax, %ax
 	mov	%ax, %ds
 	mov	$text, %si
-1:	lodsb
-	test	%al, %al
-	jz	3f
-	mov	%al, %ah
-	mov	$0x3fd, %dx
-2:	in	%dx, %al
-	test	$0x20, %al
-	jz	2b
-	mov	$0x3f8, %dx
-	mov	%ah, %al
-	out	%al, %dx
-	jmp	1b
+	call	uart_puts
 3:	hlt
 	/* not reached: hvx-run ends the guest at its first HLT */
 	mov	$0x77, %al
 	out	%al, $0xf4
 
 text:	.asciz	"halting now\n"
+
+	.include "uart16.inc"

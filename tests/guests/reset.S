@@ -13,18 +13,7 @@ _start:
 	xor	%ax, %ax
 	mov	%ax, %ds
 	mov	$text, %si
-1:	lodsb
-	test	%al, %al
-	jz	3f
-	mov	%al, %ah
-	mov	$0x3fd, %dx
-2:	in	%dx, %al
-	test	$0x20, %al
-	jz	2b
-	mov	$0x3f8, %dx
-	mov	%ah, %al
-	out	%al, %dx
-	jmp	1b
+	call	uart_puts
 3:	in	$0x64, %al
 	test	$0x02, %al
 	jnz	3b
@@ -36,3 +25,5 @@ _start:
 	hlt
 
 text:	.asciz	"resetting now\n"
+
+	.include "uart16.inc"

@@ -617,6 +617,39 @@ HVX_TEST(internal_error_event)
 	nlq_close(&q);
 }
 
+HVX_TEST(fail_entry_event)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+	struct event ev;
+	uint32_t id;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, events_join(&q));
+	vm = tiny_vm(&vcpu, 64 * KiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
+	id = ev.vm;
+
+	/* TR must be a busy TSS: an available one fails the entry. */
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.tr.ar = (sregs.tr.ar & ~HVX_AR_TYPE_MASK) | 0x9;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_FAIL_ENTRY);
+	ASSERT_TRUE(next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_FAIL_ENTRY, ev.event);
+	EXPECT_EQ(id, ev.vm);
+	EXPECT_EQ(0, ev.vcpu);
+	EXPECT_TRUE(ev.has_data);
+	EXPECT_EQ(vcpu->run->fail_entry.hardware_exit_reason, ev.data);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
 HVX_TEST(malformed_requests_fail)
 {
 	struct test_vcpu *vcpu;
