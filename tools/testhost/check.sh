@@ -64,7 +64,7 @@ fi >"$results/05-install.tap"
 cat "$results/05-install.tap"
 
 step "host unit tests"
-for t in "$build"/unit/*_test; do
+for t in "$build"/unit/*_test "$src"/tests/unit/*_test.sh; do
 	[ -x "$t" ] || continue
 	"$t" >"$results/10-unit-${t##*/}.tap" 2>&1
 	cat "$results/10-unit-${t##*/}.tap"
