@@ -24,26 +24,7 @@ initrd=$build/testhost/bench-initrd.gz
 
 say() { echo "bench: $*" >&2; }
 
-kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
-if [ -z "$kver" ]; then
-	say "dependencies missing (see the messages above)"
-	exit 1
-fi
-
-say "building against linux-headers-$kver"
-if ! make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
-	KDIR="/usr/src/linux-headers-$kver" all >"$build/bench-build.log" 2>&1
-then
-	tail -n 30 "$build/bench-build.log" >&2
-	say "build failed; the whole log is $build/bench-build.log"
-	exit 1
-fi
-
-mkdir -p "$build/testhost"
-if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd"; then
-	say "cannot build the test host's initramfs"
-	exit 1
-fi
+kver=$("$th/prepare.sh" bench "$build") || exit 1
 
 say "booting the test host in Bochs, 1 CPU (about 3 minutes)"
 start=$(date +%s)

@@ -20,26 +20,7 @@ initrd=$build/testhost/demo-initrd.gz
 
 say() { echo "run-demo: $*" >&2; }
 
-kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
-if [ -z "$kver" ]; then
-	say "dependencies missing (see the messages above)"
-	exit 1
-fi
-
-say "building against linux-headers-$kver"
-if ! make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
-	KDIR="/usr/src/linux-headers-$kver" all >"$build/demo-build.log" 2>&1
-then
-	tail -n 30 "$build/demo-build.log" >&2
-	say "build failed; the whole log is $build/demo-build.log"
-	exit 1
-fi
-
-mkdir -p "$build/testhost"
-if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd"; then
-	say "cannot build the test host's initramfs"
-	exit 1
-fi
+kver=$("$th/prepare.sh" demo "$build") || exit 1
 
 say "booting the test host in Bochs (about half a minute)"
 "$th/boot.sh" bochs 1 300 demo "$build" "$kver" "$initrd" "$work"
