@@ -91,7 +91,7 @@
  *   0x008000  GDT: null, 0x08 code64, 0x10 data, 0x18 + 16 * id TSS of
  *             vCPU id
  *   0x009000  TSSs, 128 bytes per vCPU
- *   0x00b000  IDT, 256 gates to the stubs of lib/exception.S
+ *   0x00b000  IDT, 256 gates to the entry points of lib/exception.S
  *   0x010000  free for tests (GUEST_SCRATCH_GPA .. +GUEST_SCRATCH_SIZE)
  *   0x100000  #DF stacks (IST1), 16 KiB per vCPU
  *   0x400000  the test binary's own image (GVA == its host address)
@@ -129,7 +129,7 @@
 /**
  * struct guest_ex_regs - what lib/exception.S saves on an exception
  *
- * In stack order: the general-purpose registers the stub pushed, the
+ * In stack order: the general-purpose registers the entry code pushed, the
  * vector and error code (0 for vectors without one), then the frame the
  * CPU pushed.  A handler may change any field; IRETQ reloads them.
  */

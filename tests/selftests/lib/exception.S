@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest exception entry of the selftest library: 256 IDT stubs, 16 bytes
- * apart (processor.c points gate v at guest_idt_stubs + 16 * v), and the
- * common path that saves the registers as struct guest_ex_regs, keeps the
- * interrupted code's SSE state (handlers are C and may use XMM registers)
- * and calls guest_exception_dispatch().
+ * Guest exception entry of the selftest library: 256 IDT entry points,
+ * 16 bytes apart (processor.c points gate v at guest_idt_entries + 16 * v),
+ * and the common path that saves the registers as struct guest_ex_regs,
+ * keeps the interrupted code's SSE state (handlers are C and may use XMM
+ * registers) and calls guest_exception_dispatch().
  *
  * Vectors 8, 10-14, 17, 21, 29 and 30 come with an error code pushed by
  * the CPU (Intel SDM, "Exception and Interrupt Reference"); the other
- * stubs push 0 in its place so the frame is always the same.
+ * entry points push 0 in its place so the frame is always the same.
  */
 
 	.text
 	.code64
 
 	.balign 16
-	.globl guest_idt_stubs
-guest_idt_stubs:
+	.globl guest_idt_entries
+guest_idt_entries:
 	vector = 0
 	.rept 256
 	.balign 16

@@ -24,7 +24,7 @@
 #define DESC_DATA	0x00cf93000000ffffULL
 
 #define IDT_GATE_INTR	0x8eULL		/* P, DPL 0, 64-bit interrupt gate */
-#define IDT_STUB_SIZE	16		/* lib/exception.S */
+#define IDT_ENTRY_SIZE	16		/* lib/exception.S */
 #define DF_IST		1
 
 #define TSS_IST1	0x24
@@ -32,13 +32,13 @@
 #define TSS_LIMIT	0x67
 
 /* lib/exception.S */
-extern char guest_idt_stubs[];
+extern char guest_idt_entries[];
 extern char guest_code_return_trap[];
 
 guest_handler_t guest_exception_handlers[256];
 
 /*
- * Guest code: called by the common exception stub with the saved frame.
+ * Guest code: called by the common exception entry with the saved frame.
  * An installed handler wins; else a *_safe() helper's magic in R11 asks
  * to resume after the instruction; else the host hears of it and the
  * guest stops.
@@ -119,16 +119,16 @@ static void setup_gdt_tss(struct test_vm *vm)
 static void setup_idt(struct test_vm *vm)
 {
 	uint64_t *idt = addr_gpa2hva(vm, GUEST_IDT_GPA, 256 * 16);
-	uint64_t stub, ist;
+	uint64_t entry, ist;
 	int v;
 
 	for (v = 0; v < 256; v++) {
-		stub = (uintptr_t)guest_idt_stubs + v * IDT_STUB_SIZE;
+		entry = (uintptr_t)guest_idt_entries + v * IDT_ENTRY_SIZE;
 		ist = v == DF_VECTOR ? DF_IST : 0;
-		idt[2 * v] = (stub & 0xffff) | (uint64_t)GUEST_CS_SEL << 16 |
+		idt[2 * v] = (entry & 0xffff) | (uint64_t)GUEST_CS_SEL << 16 |
 			     ist << 32 | IDT_GATE_INTR << 40 |
-			     ((stub >> 16) & 0xffff) << 48;
-		idt[2 * v + 1] = stub >> 32;
+			     ((entry >> 16) & 0xffff) << 48;
+		idt[2 * v + 1] = entry >> 32;
 	}
 }
 
