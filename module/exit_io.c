@@ -4,9 +4,10 @@
  *
  * Every port exits (both I/O bitmaps are all ones).  IN and OUT in a range
  * registered for the shared I/O ring are served there (ring.c); the rest
- * goes to userspace through the run page.  A string instruction moves as many elements per
- * exit as fit in the run page's data area; what is left of a REP count
- * makes the guest execute the instruction again, which exits again.
+ * goes to userspace through the run page.  A string instruction moves as
+ * many elements per exit as fit in the run page's data area; what is left
+ * of a REP count makes the guest execute the instruction again, which
+ * exits again.
  */
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
@@ -26,20 +27,6 @@
 /* VM-exit instruction information of INS/OUTS: address size, segment. */
 #define IO_INFO_ASIZE(i)	(((i) >> 7) & 7)
 #define IO_INFO_SEG(i)		(((i) >> 15) & 7)
-
-static u64 asize_mask(unsigned int asize)
-{
-	return asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
-}
-
-/* Replace the low @asize bytes of a register, as string instructions do. */
-static unsigned long reg_update(unsigned long old, u64 val,
-				unsigned int asize)
-{
-	if (asize == 2)
-		return (old & ~0xffffUL) | (val & 0xffff);
-	return val & asize_mask(asize);
-}
 
 static unsigned int string_asize(struct hvx_vcpu *vcpu)
 {
@@ -90,12 +77,11 @@ static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
 	u64 ptr = vcpu->regs[ptr_reg];
 
 	ptr = down ? ptr - delta : ptr + delta;
-	vcpu->regs[ptr_reg] = reg_update(vcpu->regs[ptr_reg], ptr, asize);
+	hvx_string_reg_set(vcpu, ptr_reg, ptr, asize);
 	if (rep) {
-		u64 left = (vcpu->regs[HVX_RCX] & asize_mask(asize)) - n;
+		u64 left = (vcpu->regs[HVX_RCX] & hvx_asize_mask(asize)) - n;
 
-		vcpu->regs[HVX_RCX] = reg_update(vcpu->regs[HVX_RCX], left,
-						 asize);
+		hvx_string_reg_set(vcpu, HVX_RCX, left, asize);
 		if (left)
 			return;
 	}
@@ -151,7 +137,7 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 
 	asize = string_asize(vcpu);
 	if (q & IO_REP) {
-		n = vcpu->regs[HVX_RCX] & asize_mask(asize);
+		n = vcpu->regs[HVX_RCX] & hvx_asize_mask(asize);
 		if (!n) {
 			hvx_skip_insn_len(vcpu, len);
 			return 1;

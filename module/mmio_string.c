@@ -16,23 +16,6 @@
 #include "vcpu.h"
 #include "vmx_ops.h"
 
-static u64 asize_mask(unsigned int asize)
-{
-	return asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
-}
-
-/* Replace the address-size part of @reg by @val, as string ops do. */
-static void reg_set(struct hvx_vcpu *vcpu, unsigned int reg, u64 val,
-		    unsigned int asize)
-{
-	unsigned long old = vcpu->regs[reg];
-
-	if (asize == 2)
-		vcpu->regs[reg] = (old & ~0xffffUL) | (val & 0xffff);
-	else
-		vcpu->regs[reg] = val & asize_mask(asize);
-}
-
 /* Step RSI/RDI past one element, count it, and finish when the count is. */
 static void string_step(struct hvx_vcpu *vcpu, const struct hvx_insn *insn,
 			bool movs)
@@ -42,12 +25,12 @@ static void string_step(struct hvx_vcpu *vcpu, const struct hvx_insn *insn,
 							      insn->size;
 	u64 left = 0;
 
-	reg_set(vcpu, HVX_RDI, vcpu->regs[HVX_RDI] + d, asize);
+	hvx_string_reg_set(vcpu, HVX_RDI, vcpu->regs[HVX_RDI] + d, asize);
 	if (movs)
-		reg_set(vcpu, HVX_RSI, vcpu->regs[HVX_RSI] + d, asize);
+		hvx_string_reg_set(vcpu, HVX_RSI, vcpu->regs[HVX_RSI] + d, asize);
 	if (insn->rep) {
-		left = (vcpu->regs[HVX_RCX] & asize_mask(asize)) - 1;
-		reg_set(vcpu, HVX_RCX, left, asize);
+		left = (vcpu->regs[HVX_RCX] & hvx_asize_mask(asize)) - 1;
+		hvx_string_reg_set(vcpu, HVX_RCX, left, asize);
 	}
 	if (!left)
 		hvx_skip_insn_len(vcpu, insn->len);
@@ -70,7 +53,7 @@ static bool source_is_ds(const u8 *bytes, const struct hvx_insn *insn)
 static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
 		  unsigned int reg, unsigned int asize)
 {
-	u64 a = vcpu->regs[reg] & asize_mask(asize);
+	u64 a = vcpu->regs[reg] & hvx_asize_mask(asize);
 
 	if (hvx_guest_mode(vcpu) == 8)
 		return a;
@@ -95,7 +78,8 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	struct hvx_paging pg;
 	u64 val = 0;
 
-	if (insn->rep && !(vcpu->regs[HVX_RCX] & asize_mask(insn->addr_size))) {
+	if (insn->rep &&
+	    !(vcpu->regs[HVX_RCX] & hvx_asize_mask(insn->addr_size))) {
 		hvx_skip_insn_len(vcpu, insn->len);
 		return 1;
 	}

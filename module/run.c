@@ -132,17 +132,18 @@ static int run_loop(struct hvx_vcpu *vcpu)
 	int r;
 
 	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = HVX_EXIT_INTR;
-			return -EINTR;
-		}
 		cond_resched();
 
+		/* Last look with interrupts off: nothing can slip in after. */
 		preempt_disable();
 		local_irq_disable();
-		if (need_resched() || signal_pending(current)) {
+		if (unlikely(need_resched() || signal_pending(current))) {
 			local_irq_enable();
 			preempt_enable();
+			if (signal_pending(current)) {
+				run->exit_reason = HVX_EXIT_INTR;
+				return -EINTR;
+			}
 			continue;
 		}
 		reason = enter_guest(vcpu);

@@ -100,6 +100,25 @@ struct hvx_vcpu {
 
 static_assert(offsetof(struct hvx_vcpu, regs) == 0);
 
+/* The part of RCX/RSI/RDI a string instruction of address size @asize uses. */
+static inline u64 hvx_asize_mask(unsigned int asize)
+{
+	return asize == 8 ? ~0ULL : (1ULL << (asize * 8)) - 1;
+}
+
+/*
+ * Set a string instruction's register: a 16-bit address size replaces the
+ * low 16 bits only, a 32-bit one zero-extends, as the processor does.
+ */
+static inline void hvx_string_reg_set(struct hvx_vcpu *vcpu, unsigned int reg,
+				      u64 val, unsigned int asize)
+{
+	if (asize == 2)
+		vcpu->regs[reg] = (vcpu->regs[reg] & ~0xffffUL) | (val & 0xffff);
+	else
+		vcpu->regs[reg] = val & hvx_asize_mask(asize);
+}
+
 /* vmx_cpu.c: VMX operation on the host CPUs */
 int hvx_vmx_get(void);
 void hvx_vmx_put(void);

@@ -4,10 +4,10 @@
 # Usage: tap-summary.sh FILE...
 #
 # Counts the TAP results in FILEs: "ok" lines pass (or are skipped when
-# they carry "# SKIP"), "not ok" lines fail ("# TODO" ones too: hvx has no
-# expected failures).  "Bail out!" counts as a failure.  Prints the failed
-# lines, then "N passed, N failed, N skipped" as the last line; exits 1 if
-# anything failed or nothing ran.
+# they carry "# SKIP"), "not ok" lines fail, with TAP's todo directive
+# too (hvx has no expected failures).  "Bail out!" counts as a failure.
+# Prints the failed lines, then "N passed, N failed, N skipped" as the
+# last line; exits 1 if anything failed or nothing ran.
 
 awk '
 /^ok [0-9]+/ {
