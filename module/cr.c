@@ -29,28 +29,6 @@ u64 hvx_host_xcr0;
 			 X86_CR4_SMEP | X86_CR4_SMAP)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
-/**
- * hvx_get_cr0() - the guest's view of CR0
- * @vcpu: the vCPU, loaded
- *
- * Return: CR0 as the guest last wrote it.
- */
-unsigned long hvx_get_cr0(struct hvx_vcpu *vcpu)
-{
-	return hvx_vmread(CR0_READ_SHADOW);
-}
-
-/**
- * hvx_get_cr4() - the guest's view of CR4
- * @vcpu: the vCPU, loaded
- *
- * Return: CR4 as the guest last wrote it.
- */
-unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu)
-{
-	return hvx_vmread(CR4_READ_SHADOW);
-}
-
 static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
 {
 	if ((cr0 & ~CR0_VALID) || (cr0 >> 32))
@@ -313,26 +291,4 @@ int hvx_exit_xsetbv(struct hvx_vcpu *vcpu)
 	vcpu->xcr0 = v;
 	hvx_skip_insn(vcpu);
 	return 1;
-}
-
-/**
- * hvx_load_guest_xcr0() - the guest's XCR0, right before VM entry
- * @vcpu: the vCPU, interrupts disabled
- */
-void hvx_load_guest_xcr0(struct hvx_vcpu *vcpu)
-{
-	if ((hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
-	    vcpu->xcr0 != hvx_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
-}
-
-/**
- * hvx_load_host_xcr0() - the host's XCR0 back, right after VM exit
- * @vcpu: the vCPU, interrupts disabled
- */
-void hvx_load_host_xcr0(struct hvx_vcpu *vcpu)
-{
-	if ((hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
-	    vcpu->xcr0 != hvx_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, hvx_host_xcr0);
 }

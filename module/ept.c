@@ -148,7 +148,8 @@ err_unpin:
  * deletion either sees the page in slot->pages[] or never sees it pinned.
  *
  * Return: HVX_FAULT_MAPPED (also when another vCPU mapped the page first),
- * HVX_FAULT_MMIO when no slot covers @gpa or @write hits a read-only slot,
+ * HVX_FAULT_MMIO when no slot covers @gpa, HVX_FAULT_ROM_WRITE when @write
+ * hits a read-only slot,
  * -EFAULT when the userspace page cannot be pinned, -ENOMEM, or the error
  * of account_locked_vm() when over RLIMIT_MEMLOCK.
  */
@@ -163,8 +164,12 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 
 	mutex_lock(&vm->mem_lock);
 	slot = hvx_find_slot(vm, gpa);
-	if (!slot || (write && (slot->flags & HVX_MEM_READONLY))) {
+	if (!slot) {
 		ret = HVX_FAULT_MMIO;
+		goto out;
+	}
+	if (write && (slot->flags & HVX_MEM_READONLY)) {
+		ret = HVX_FAULT_ROM_WRITE;
 		goto out;
 	}
 	idx = (gpa - slot->gpa) >> PAGE_SHIFT;

@@ -40,7 +40,7 @@ int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 	run->internal.data[1] = hvx_vmread(EXIT_QUALIFICATION);
 	run->internal.data[2] = gpa;
 	if (with_insn)
-		hvx_fetch_insn(vcpu, insn, &n);
+		hvx_fetch_insn(vcpu, hvx_guest_mode(vcpu), insn, &n);
 	run->internal.data[3] = n;
 	memcpy(&run->internal.data[4], insn, sizeof(insn));
 	run->internal.ndata = 6;
@@ -250,6 +250,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 		run->fail_entry.hardware_exit_reason = exit_reason;
 		run->fail_entry.qualification = hvx_vmread(EXIT_QUALIFICATION);
 		run->fail_entry.cpu = raw_smp_processor_id();
+		hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY, exit_reason);
 		return 0;
 	}
 	/* An exit while delivering an event: deliver it again on entry. */
@@ -257,6 +258,14 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
 		reinject(vect);
 
+	/*
+	 * The device exits, by far the most frequent, are called directly:
+	 * an indirect call costs a retpoline on the hosts that need one.
+	 */
+	if (basic == EXIT_REASON_EPT_VIOLATION)
+		return hvx_exit_ept_violation(vcpu);
+	if (basic == EXIT_REASON_IO_INSTRUCTION)
+		return hvx_exit_io(vcpu);
 	if (basic < ARRAY_SIZE(hvx_exit_handlers) && hvx_exit_handlers[basic])
 		return hvx_exit_handlers[basic](vcpu);
 	return exit_unhandled(vcpu);

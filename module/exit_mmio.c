@@ -39,16 +39,42 @@ void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
 		memcpy(run->mmio.data, &val, size);
 }
 
-static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
+/*
+ * Decode into vcpu->mmio_insn, which still holds the last instruction
+ * decoded.  A driver polls or feeds a device with the same instruction
+ * over and over, and a decode depends on nothing but the bytes and the
+ * code size: when both match, the last result stands.  All fifteen bytes
+ * are compared (a fixed size compiles to a few loads), so only a full
+ * fetch is remembered.
+ */
+static int decode_mmio(struct hvx_vcpu *vcpu, unsigned int mode,
+		       const u8 *bytes, unsigned int len)
 {
 	struct hvx_insn *insn = &vcpu->mmio_insn;
+
+	if (vcpu->mmio_mode == mode && len == HVX_INSN_MAX_LEN &&
+	    !memcmp(bytes, vcpu->mmio_bytes, HVX_INSN_MAX_LEN))
+		return 0;
+	vcpu->mmio_mode = 0;
+	if (hvx_insn_decode(bytes, len, mode, insn))
+		return -EINVAL;
+	if (len == HVX_INSN_MAX_LEN) {
+		memcpy(vcpu->mmio_bytes, bytes, HVX_INSN_MAX_LEN);
+		vcpu->mmio_mode = mode;
+	}
+	return 0;
+}
+
+static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
+{
+	unsigned int mode = hvx_guest_mode(vcpu), len;
+	struct hvx_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[HVX_INSN_MAX_LEN];
-	unsigned int len;
 	u64 val;
 	int r;
 
-	if (hvx_fetch_insn(vcpu, bytes, &len) ||
-	    hvx_insn_decode(bytes, len, hvx_guest_mode(vcpu), insn))
+	if (hvx_fetch_insn(vcpu, mode, bytes, &len) ||
+	    decode_mmio(vcpu, mode, bytes, len))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 true);
 
@@ -131,13 +157,27 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
 	u64 gpa = hvx_vmread64(GUEST_PHYSICAL_ADDRESS);
 	bool write = q & EPT_QUAL_WRITE;
+	struct hvx_vm *vm = vcpu->vm;
+	u64 gen;
 	int r;
 
-	r = hvx_ept_fault(vcpu->vm, gpa, write);
-	if (r < 0)
-		return r;
-	if (r == HVX_FAULT_MAPPED)
-		return 1;
+	/*
+	 * A device register is accessed over and over: remember the last
+	 * page found outside every slot, for as long as no slot changes,
+	 * and skip the lookup (and vm->mem_lock) next time.
+	 */
+	gen = smp_load_acquire(&vm->slots_gen);
+	if (gpa >> PAGE_SHIFT != vcpu->mmio_gfn || gen != vcpu->mmio_gen) {
+		r = hvx_ept_fault(vm, gpa, write);
+		if (r < 0)
+			return r;
+		if (r == HVX_FAULT_MAPPED)
+			return 1;
+		if (r == HVX_FAULT_MMIO) {
+			vcpu->mmio_gfn = gpa >> PAGE_SHIFT;
+			vcpu->mmio_gen = gen;
+		}
+	}
 	/* Executing from MMIO is nothing a device model can serve. */
 	if (q & EPT_QUAL_FETCH)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,

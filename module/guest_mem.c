@@ -4,9 +4,12 @@
  * through the slots' userspace mappings, and a software walk of the
  * guest's own page tables for linear addresses.
  *
- * All of it runs in the vCPU thread, whose mm is the VM's: the copies go
- * through copy_{from,to}_user() and need no pinned page.  They hold
- * vm->mem_lock so that a slot cannot be deleted halfway through an access.
+ * All of it runs in the vCPU thread, whose mm is the VM's.  Each public
+ * function takes vm->mem_lock once, so that no slot can be deleted halfway
+ * through an access (a page walk and the read it leads to included).  A
+ * page the guest has touched is pinned (ept.c) and read or written through
+ * the kernel's mapping of it, which is what the guest sees through EPT;
+ * an untouched one goes through copy_{from,to}_user().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,51 +25,68 @@
 #include <asm/trap_pf.h>
 
 #include "hvx.h"
+#include "insn_decode.h"
 #include "mem.h"
 
 /* Physical-address field of a guest paging-structure entry. */
 #define GPT_ADDR_MASK	GENMASK_ULL(51, 12)
 
-/* Where @gpa is in userspace, and how much of @len its slot holds. */
-static int gpa_chunk(struct hvx_vm *vm, u64 gpa, size_t len, bool write,
-		     void __user **uptr, size_t *chunk)
+/*
+ * The kernel's mapping of @gpa when the guest has touched its page (it is
+ * then pinned, with FOLL_WRITE in a writable slot: ept.c), else NULL.
+ * vm->mem_lock held; @slot holds @gpa.
+ */
+static inline u8 *gpa_pinned(const struct hvx_memslot *slot, u64 gpa)
 {
-	struct hvx_memslot *slot = hvx_find_slot(vm, gpa);
-	u64 off;
+	struct page *page = slot->pages[(gpa - slot->gpa) >> PAGE_SHIFT];
 
-	if (!slot || (write && (slot->flags & HVX_MEM_READONLY)))
-		return -EFAULT;
-	off = gpa - slot->gpa;
-	*chunk = min_t(u64, len, (slot->npages << PAGE_SHIFT) - off);
-	*uptr = u64_to_user_ptr(slot->uaddr + off);
-	return 0;
+	return page ? (u8 *)page_address(page) + offset_in_page(gpa) : NULL;
 }
 
-/* Copy between @buf and guest-physical memory, slot by slot. */
+/*
+ * Copy between @buf and guest-physical memory, a page at a time; the
+ * caller holds vm->mem_lock.
+ */
 static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 		    bool write)
 {
+	struct hvx_memslot *slot;
 	void __user *uaddr;
 	size_t chunk;
-	int ret = 0;
+	u8 *kaddr;
+
+	lockdep_assert_held(&vm->mem_lock);
+	for (; len; gpa += chunk, buf += chunk, len -= chunk) {
+		slot = hvx_find_slot(vm, gpa);
+		if (!slot || (write && (slot->flags & HVX_MEM_READONLY)))
+			return -EFAULT;
+		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
+		kaddr = gpa_pinned(slot, gpa);
+		if (kaddr) {
+			if (write)
+				memcpy(kaddr, buf, chunk);
+			else
+				memcpy(buf, kaddr, chunk);
+			continue;
+		}
+		uaddr = u64_to_user_ptr(slot->uaddr + gpa - slot->gpa);
+		if (write ? copy_to_user(uaddr, buf, chunk) :
+			    copy_from_user(buf, uaddr, chunk))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* Take vm->mem_lock around one gpa_copy(). */
+static int gpa_copy_locked(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
+			   bool write)
+{
+	int ret;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
-
 	mutex_lock(&vm->mem_lock);
-	while (len) {
-		ret = gpa_chunk(vm, gpa, len, write, &uaddr, &chunk);
-		if (ret)
-			break;
-		if (write ? copy_to_user(uaddr, buf, chunk) :
-			    copy_from_user(buf, uaddr, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
-		gpa += chunk;
-		buf += chunk;
-		len -= chunk;
-	}
+	ret = gpa_copy(vm, gpa, buf, len, write);
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
@@ -86,7 +106,7 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
  */
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	return gpa_copy(vm, gpa, buf, len, false);
+	return gpa_copy_locked(vm, gpa, buf, len, false);
 }
 
 /**
@@ -104,43 +124,19 @@ int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
  */
 int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len)
 {
-	return gpa_copy(vm, gpa, (void *)buf, len, true);
+	return gpa_copy_locked(vm, gpa, (void *)buf, len, true);
 }
 
 /* One guest paging-structure entry; a 4-byte one lands in the low half. */
 static int gpt_read(struct hvx_vm *vm, u64 gpa, unsigned int size, u64 *pte)
 {
 	*pte = 0;
-	return hvx_read_gpa(vm, gpa, pte, size) ? -EIO : 0;
+	return gpa_copy(vm, gpa, (u8 *)pte, size, false) ? -EIO : 0;
 }
 
-/**
- * hvx_gva_to_gpa() - translate a guest linear address as the guest's MMU would
- * @vm: the VM
- * @pg: the guest's CR0, CR3, CR4 and EFER
- * @gva: linear address
- * @access: HVX_ACC_* bits of the access to check
- * @gpa: out: guest-physical address, on success
- * @fault_ec: out: #PF error code, when -EFAULT is returned
- *
- * Handles paging off, 32-bit paging (with 4 MiB pages under CR4.PSE), PAE
- * paging (PDPTEs read from memory at CR3, not the CPU's cached copies) and
- * 4-level paging with 2 MiB and 1 GiB pages.  Checks P, R/W (CR0.WP for
- * supervisor writes), U/S, XD with EFER.NXE, and SMEP.  Reserved-bit checks
- * are limited to XD without EFER.NXE and PS in a PML4E.  SMAP and
- * protection keys are not checked: they depend on RFLAGS.AC and PKRU,
- * which @pg does not carry.  Accessed and dirty flags are not set: the
- * walk is for emulating single accesses, and a guest that relies on them
- * for this page gets them set on its own next access through the MMU.
- *
- * Context: as hvx_read_gpa().
- *
- * Return: 0; -EFAULT with @fault_ec set when the guest must get a #PF;
- * -EINVAL for a non-canonical address (#GP, not #PF); -EIO when a paging
- * structure is outside guest RAM; -EOPNOTSUPP under 5-level paging.
- */
-int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		   u32 access, u64 *gpa, u32 *fault_ec)
+/* The walk of hvx_gva_to_gpa() with paging on; vm->mem_lock held. */
+static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		    u32 access, u64 *gpa, u32 *fault_ec)
 {
 	bool nxe = pg->efer & EFER_NX;
 	u64 allowed = _PAGE_RW | _PAGE_USER;
@@ -149,11 +145,6 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	bool nx = false;
 	int level, ret;
 	u32 ec = 0;
-
-	if (!(pg->cr0 & X86_CR0_PG)) {
-		*gpa = lower_32_bits(gva);
-		return 0;
-	}
 
 	if (pg->efer & EFER_LMA) {
 		if (pg->cr4 & X86_CR4_LA57)
@@ -166,8 +157,8 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		table = pg->cr3 & GPT_ADDR_MASK;
 	} else if (pg->cr4 & X86_CR4_PAE) {
 		gva = lower_32_bits(gva);
-		ret = gpt_read(vm, (pg->cr3 & GENMASK_ULL(31, 5)) + (gva >> 30) * 8,
-			       8, &pte);
+		ret = gpt_read(vm, (pg->cr3 & GENMASK_ULL(31, 5)) +
+			       (gva >> 30) * 8, 8, &pte);
 		if (ret)
 			return ret;
 		if (!(pte & _PAGE_PRESENT))
@@ -250,14 +241,94 @@ fault:
 	return -EFAULT;
 }
 
-/* Translate the page holding @gva and say how much of @len it holds. */
-static int gva_chunk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+/* hvx_gva_to_gpa() with vm->mem_lock held; paging off needs no call. */
+static __always_inline int gva_to_gpa(struct hvx_vm *vm,
+				      const struct hvx_paging *pg, u64 gva,
+				      u32 access, u64 *gpa, u32 *fault_ec)
+{
+	if (!(pg->cr0 & X86_CR0_PG)) {
+		*gpa = lower_32_bits(gva);
+		return 0;
+	}
+	return gva_walk(vm, pg, gva, access, gpa, fault_ec);
+}
+
+/**
+ * hvx_gva_to_gpa() - translate a guest linear address as the guest's MMU would
+ * @vm: the VM
+ * @pg: the guest's CR0, CR3, CR4 and EFER
+ * @gva: linear address
+ * @access: HVX_ACC_* bits of the access to check
+ * @gpa: out: guest-physical address, on success
+ * @fault_ec: out: #PF error code, when -EFAULT is returned
+ *
+ * Handles paging off, 32-bit paging (with 4 MiB pages under CR4.PSE), PAE
+ * paging (PDPTEs read from memory at CR3, not the CPU's cached copies) and
+ * 4-level paging with 2 MiB and 1 GiB pages.  Checks P, R/W (CR0.WP for
+ * supervisor writes), U/S, XD with EFER.NXE, and SMEP.  Reserved-bit checks
+ * are limited to XD without EFER.NXE and PS in a PML4E.  SMAP and
+ * protection keys are not checked: they depend on RFLAGS.AC and PKRU,
+ * which @pg does not carry.  Accessed and dirty flags are not set: the
+ * walk is for emulating single accesses, and a guest that relies on them
+ * for this page gets them set on its own next access through the MMU.
+ *
+ * Context: as hvx_read_gpa(); takes vm->mem_lock once for the whole walk.
+ *
+ * Return: 0; -EFAULT with @fault_ec set when the guest must get a #PF;
+ * -EINVAL for a non-canonical address (#GP, not #PF); -EIO when a paging
+ * structure is outside guest RAM; -EOPNOTSUPP under 5-level paging.
+ */
+int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		   u32 access, u64 *gpa, u32 *fault_ec)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
+	mutex_lock(&vm->mem_lock);
+	ret = gva_to_gpa(vm, pg, gva, access, gpa, fault_ec);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+/* Translate the page holding @va and say how much of @len it holds. */
+static int gva_chunk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 va,
 		     size_t len, u32 access, u64 *gpa, size_t *chunk)
 {
 	u32 ec;
 
-	*chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(gva));
-	return hvx_gva_to_gpa(vm, pg, gva, access, gpa, &ec);
+	*chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(va));
+	return gva_to_gpa(vm, pg, va, access, gpa, &ec);
+}
+
+/*
+ * Copy between @buf and guest linear memory, vm->mem_lock held.  A write
+ * translates every page before it stores a byte, so a fault on a later
+ * page leaves guest memory untouched, as the CPU does for an access that
+ * straddles a page boundary.
+ */
+static int gva_copy(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		    u8 *buf, size_t len, u32 access)
+{
+	bool write = access & HVX_ACC_WRITE;
+	size_t chunk, left;
+	u64 gpa, va;
+	int ret;
+
+	for (va = gva, left = len; write && left; va += chunk, left -= chunk) {
+		ret = gva_chunk(vm, pg, va, left, access, &gpa, &chunk);
+		if (ret)
+			return ret;
+	}
+	for (va = gva, left = len; left; va += chunk, buf += chunk,
+	     left -= chunk) {
+		ret = gva_chunk(vm, pg, va, left, access, &gpa, &chunk);
+		if (!ret)
+			ret = gpa_copy(vm, gpa, buf, chunk, write);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**
@@ -278,19 +349,14 @@ static int gva_chunk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		 void *buf, size_t len, u32 access)
 {
-	u8 *dst = buf;
-	size_t chunk;
-	u64 gpa;
 	int ret;
 
-	for (; len; gva += chunk, dst += chunk, len -= chunk) {
-		ret = gva_chunk(vm, pg, gva, len, access, &gpa, &chunk);
-		if (!ret)
-			ret = hvx_read_gpa(vm, gpa, dst, chunk);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
+	mutex_lock(&vm->mem_lock);
+	ret = gva_copy(vm, pg, gva, buf, len, access & ~HVX_ACC_WRITE);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
 }
 
 /**
@@ -313,23 +379,62 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		  const void *buf, size_t len)
 {
-	const u8 *src = buf;
-	size_t chunk, left;
-	u64 gpa, va;
 	int ret;
 
-	for (va = gva, left = len; left; va += chunk, left -= chunk) {
-		ret = gva_chunk(vm, pg, va, left, HVX_ACC_WRITE, &gpa, &chunk);
-		if (ret)
-			return ret;
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
+	mutex_lock(&vm->mem_lock);
+	ret = gva_copy(vm, pg, gva, (u8 *)buf, len, HVX_ACC_WRITE);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+/**
+ * hvx_fetch_gva() - the instruction bytes at a linear address
+ * @vm: the VM
+ * @pg: the guest's paging state
+ * @gva: linear address of the instruction
+ * @buf: HVX_INSN_MAX_LEN bytes
+ *
+ * Reads as many of the HVX_INSN_MAX_LEN bytes at @gva as the guest could
+ * fetch, stopping at the first page it could not.  This is the first step
+ * of every MMIO exit, so it takes vm->mem_lock once and reads a touched
+ * page through the kernel's mapping.
+ *
+ * Context: as hvx_read_gpa().
+ *
+ * Return: the number of bytes read, 0 when not even the first one could
+ * be fetched.
+ */
+unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
+			   u64 gva, u8 *buf)
+{
+	unsigned int n = 0, chunk;
+	struct hvx_memslot *slot;
+	u64 gpa;
+	u8 *kaddr;
+	u32 ec;
+
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return 0;
+	mutex_lock(&vm->mem_lock);
+	while (n < HVX_INSN_MAX_LEN) {
+		chunk = min_t(unsigned int, HVX_INSN_MAX_LEN - n,
+			      PAGE_SIZE - offset_in_page(gva + n));
+		if (gva_to_gpa(vm, pg, gva + n, HVX_ACC_FETCH, &gpa, &ec))
+			break;
+		slot = hvx_find_slot(vm, gpa);
+		if (!slot)
+			break;
+		kaddr = gpa_pinned(slot, gpa);
+		if (kaddr && chunk == HVX_INSN_MAX_LEN)
+			memcpy(buf, kaddr, HVX_INSN_MAX_LEN);	/* inlined */
+		else if (kaddr)
+			memcpy(buf + n, kaddr, chunk);
+		else if (gpa_copy(vm, gpa, buf + n, chunk, false))
+			break;
+		n += chunk;
 	}
-	for (va = gva, left = len; left; va += chunk, src += chunk,
-	     left -= chunk) {
-		ret = gva_chunk(vm, pg, va, left, HVX_ACC_WRITE, &gpa, &chunk);
-		if (!ret)
-			ret = hvx_write_gpa(vm, gpa, src, chunk);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	mutex_unlock(&vm->mem_lock);
+	return n;
 }

@@ -113,6 +113,14 @@ struct hvx_vm {
 
 	struct mutex mem_lock;			/* guards slots and ept */
 	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
+	u8 used_slots[HVX_MAX_MEM_SLOTS];	/* [m] indices of the slots
+						 * in use, for lookups
+						 */
+	unsigned int nr_used_slots;		/* [m] */
+	u64 slots_gen;				/* [m] for writers; bumped on
+						 * every slot change, read
+						 * without the lock
+						 */
 	struct hvx_ept ept;			/* [m] */
 
 	struct mutex lock;			/* guards vcpus, options and
@@ -157,7 +165,8 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 /* Outcome of hvx_ept_fault(). */
 enum hvx_fault_result {
 	HVX_FAULT_MAPPED,	/* mapping installed: re-enter the guest */
-	HVX_FAULT_MMIO,		/* no slot (or write to read-only): MMIO */
+	HVX_FAULT_MMIO,		/* no slot: MMIO */
+	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
 /* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
@@ -183,6 +192,8 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		   u32 access, u64 *gpa, u32 *fault_ec);
 int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		 void *buf, size_t len, u32 access);
+unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
+			   u64 gva, u8 *buf);
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		  const void *buf, size_t len);
 

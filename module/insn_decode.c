@@ -313,20 +313,3 @@ u64 hvx_insn_load_result(const struct hvx_insn *insn, u64 old, u64 data)
 		return (old & ~0xffULL) | (val & 0xff);
 	}
 }
-
-/**
- * hvx_insn_store_value() - data written to memory by a store
- * @insn:	a decoded STORE, STORE_IMM or STOS
- * @regval:	the full 64-bit value of register @insn->reg (ignored for
- *		STORE_IMM)
- *
- * Return: the @insn->size bytes stored, in the low bits of the result.
- */
-u64 hvx_insn_store_value(const struct hvx_insn *insn, u64 regval)
-{
-	if (insn->op == HVX_INSN_STORE_IMM)
-		return insn->imm & hvx_insn_mask(insn->size);
-	if (insn->high8)
-		return (regval >> 8) & 0xff;
-	return regval & hvx_insn_mask(insn->size);
-}

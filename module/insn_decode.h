@@ -76,6 +76,27 @@ struct hvx_insn {
 int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		    struct hvx_insn *insn);
 u64 hvx_insn_load_result(const struct hvx_insn *insn, u64 old, u64 data);
-u64 hvx_insn_store_value(const struct hvx_insn *insn, u64 regval);
+
+/**
+ * hvx_insn_store_value() - data written to memory by a store
+ * @insn:	a decoded STORE, STORE_IMM or STOS
+ * @regval:	the full 64-bit value of register @insn->reg (ignored for
+ *		STORE_IMM)
+ *
+ * Inline: every posted MMIO store needs it.
+ *
+ * Return: the @insn->size bytes stored, in the low bits of the result.
+ */
+static inline u64 hvx_insn_store_value(const struct hvx_insn *insn,
+				       u64 regval)
+{
+	u64 mask = insn->size >= 8 ? ~0ULL : (1ULL << (8 * insn->size)) - 1;
+
+	if (insn->op == HVX_INSN_STORE_IMM)
+		return insn->imm & mask;
+	if (insn->high8)
+		return (regval >> 8) & 0xff;
+	return regval & mask;
+}
 
 #endif /* HVX_MODULE_INSN_DECODE_H */

@@ -7,11 +7,47 @@
 #define HVX_MODULE_MEM_H
 
 #include <linux/list.h>
+#include <linux/lockdep.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
+#include <asm/page.h>
 
 #include "hvx.h"
 
-struct hvx_memslot *hvx_find_slot(struct hvx_vm *vm, u64 gpa);
+/*
+ * A slot was added or deleted: what a vCPU remembers about which addresses
+ * are MMIO is stale (vcpu->mmio_gfn).  vm->mem_lock held.
+ */
+static inline void hvx_slots_changed(struct hvx_vm *vm)
+{
+	/* Pairs with the acquire in hvx_exit_ept_violation(). */
+	smp_store_release(&vm->slots_gen, vm->slots_gen + 1);
+}
+
+/**
+ * hvx_find_slot() - the slot containing a guest-physical address
+ * @vm: the VM, vm->mem_lock held
+ * @gpa: guest-physical address
+ *
+ * Inline: every EPT violation and every emulated access looks up a slot,
+ * and every MMIO access misses them all.
+ *
+ * Return: the slot, or NULL when @gpa is not guest RAM.
+ */
+static inline struct hvx_memslot *hvx_find_slot(struct hvx_vm *vm, u64 gpa)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->mem_lock);
+	for (i = 0; i < vm->nr_used_slots; i++) {
+		struct hvx_memslot *s = &vm->slots[vm->used_slots[i]];
+
+		/* Unsigned: also false when gpa < s->gpa. */
+		if ((gpa - s->gpa) >> PAGE_SHIFT < s->npages)
+			return s;
+	}
+	return NULL;
+}
 
 int hvx_ept_init(struct hvx_vm *vm);
 bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,

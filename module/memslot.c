@@ -30,28 +30,6 @@ static u64 hvx_gpa_limit(void)
 	return 1ULL << min_t(unsigned int, 48, boot_cpu_data.x86_phys_bits);
 }
 
-/**
- * hvx_find_slot() - the slot containing a guest-physical address
- * @vm: the VM, vm->mem_lock held
- * @gpa: guest-physical address
- *
- * Return: the slot, or NULL when @gpa is not guest RAM.
- */
-struct hvx_memslot *hvx_find_slot(struct hvx_vm *vm, u64 gpa)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&vm->mem_lock);
-	for (i = 0; i < HVX_MAX_MEM_SLOTS; i++) {
-		struct hvx_memslot *s = &vm->slots[i];
-
-		/* Unsigned: also false when gpa < s->gpa. */
-		if (s->npages && (gpa - s->gpa) >> PAGE_SHIFT < s->npages)
-			return s;
-	}
-	return NULL;
-}
-
 /*
  * Unpin and unaccount the slot's pages and mark it unused.  The caller has
  * already cleared their EPT entries and flushed.
@@ -78,6 +56,7 @@ static void hvx_slot_release(struct hvx_vm *vm, struct hvx_memslot *slot)
 static void hvx_slot_delete(struct hvx_vm *vm, struct hvx_memslot *slot)
 {
 	LIST_HEAD(freed);
+	unsigned int i;
 
 	/*
 	 * Walk the range even without pinned pages: tables allocated by a
@@ -87,6 +66,13 @@ static void hvx_slot_delete(struct hvx_vm *vm, struct hvx_memslot *slot)
 		hvx_ept_flush(vm);
 	hvx_ept_free_tables(vm, &freed);
 	hvx_slot_release(vm, slot);
+	for (i = 0; i < vm->nr_used_slots; i++) {
+		if (vm->used_slots[i] == slot - vm->slots) {
+			vm->used_slots[i] = vm->used_slots[--vm->nr_used_slots];
+			break;
+		}
+	}
+	hvx_slots_changed(vm);
 }
 
 static bool hvx_slot_overlaps(struct hvx_vm *vm, u64 gpa, u64 npages)
@@ -187,6 +173,8 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 	slot->pages = pages;
 	slot->npinned = 0;
 	slot->npages = npages;
+	vm->used_slots[vm->nr_used_slots++] = mr->slot;
+	hvx_slots_changed(vm);
 	pages = NULL;
 out_unlock:
 	mutex_unlock(&vm->mem_lock);
@@ -204,6 +192,7 @@ int hvx_mem_init(struct hvx_vm *vm)
 {
 	mutex_init(&vm->mem_lock);
 	memset(vm->slots, 0, sizeof(vm->slots));
+	vm->nr_used_slots = 0;
 	memset(&vm->ept, 0, sizeof(vm->ept));
 	return hvx_ept_init(vm);
 }

@@ -37,14 +37,14 @@ void hvx_msr_init_host(void)
 
 /**
  * hvx_msrs_load_guest() - the guest's MSRs, before VM entry
- * @vcpu: the vCPU, loaded, interrupts disabled
+ * @vcpu: the vCPU, loaded, interrupts disabled, its guest MSRs not loaded
+ *	  (the run loop tests vcpu->guest_msrs_loaded itself: they stay
+ *	  loaded from one entry to the next until the thread leaves)
  */
 void hvx_msrs_load_guest(struct hvx_vcpu *vcpu)
 {
 	u64 fsbase;
 
-	if (vcpu->guest_msrs_loaded)
-		return;
 	savesegment(fs, vcpu->host_fs_sel);
 	savesegment(gs, vcpu->host_gs_sel);
 	asm volatile("sldt %0" : "=r" (vcpu->host_ldt_sel));

@@ -128,8 +128,8 @@ static const struct {
 	{ HVX_STATS_ATTR_EXITS,		HVX_STAT_EXITS },
 	{ HVX_STATS_ATTR_RING_POSTED,	HVX_STAT_RING_POSTED },
 	{ HVX_STATS_ATTR_RING_FALLBACK,	HVX_STAT_RING_FALLBACK },
-	{ HVX_STATS_ATTR_GUEST_NS,	HVX_STAT_GUEST_NS },
-	{ HVX_STATS_ATTR_HOST_NS,	HVX_STAT_HOST_NS },
+	{ HVX_STATS_ATTR_GUEST_NS,	HVX_STAT_GUEST_CYCLES },
+	{ HVX_STATS_ATTR_HOST_NS,	HVX_STAT_HOST_CYCLES },
 	{ HVX_STATS_ATTR_RUNS,		HVX_STAT_RUNS },
 };
 
@@ -240,7 +240,7 @@ static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 /*
  * HVX_ATTR_STATS of @vcpu, or of the whole VM when @vcpu is NULL;
  * vm->lock held.  The exit reasons are read before the total (see
- * hvx_stats_exit()), so their sum never exceeds it.
+ * hvx_stats_exit() in stats.h), so their sum never exceeds it.
  */
 static int hvx_nl_put_stats(struct sk_buff *skb, struct hvx_vm *vm,
 			    struct hvx_vcpu *vcpu)

@@ -12,56 +12,6 @@
 #include "trace.h"
 
 /**
- * hvx_gpr_read() - read a general-purpose register
- * @vcpu: the vCPU, loaded
- * @reg: enum hvx_gpr
- *
- * Return: the register (RSP from the VMCS).
- */
-unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu, unsigned int reg)
-{
-	if (reg == HVX_RSP)
-		return hvx_vmread(GUEST_RSP);
-	return vcpu->regs[reg];
-}
-
-/**
- * hvx_gpr_write() - write a general-purpose register
- * @vcpu: the vCPU, loaded
- * @reg: enum hvx_gpr
- * @val: the value
- */
-void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
-		   unsigned long val)
-{
-	if (reg == HVX_RSP)
-		hvx_vmwrite(GUEST_RSP, val);
-	else
-		vcpu->regs[reg] = val;
-}
-
-/**
- * hvx_skip_insn_len() - step over an emulated instruction
- * @vcpu: the vCPU, loaded
- * @len: its length in bytes
- *
- * Also ends STI/MOV SS blocking, as completing the instruction would.
- */
-void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len)
-{
-	u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
-	unsigned long rip = hvx_vmread(GUEST_RIP) + len;
-
-	if (!(hvx_vmread(GUEST_CS_AR_BYTES) & HVX_AR_L))
-		rip = (u32)rip;
-	hvx_vmwrite(GUEST_RIP, rip);
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-			    intr & ~(GUEST_INTR_STATE_STI |
-				     GUEST_INTR_STATE_MOV_SS));
-}
-
-/**
  * hvx_skip_insn() - step over the instruction that caused the VM exit
  * @vcpu: the vCPU, loaded, in its exit handler
  */
@@ -111,37 +61,6 @@ void hvx_inject_gp(struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_get_paging() - the state a guest linear-address walk needs
- * @vcpu: the vCPU, loaded
- * @pg: filled in
- */
-void hvx_get_paging(struct hvx_vcpu *vcpu, struct hvx_paging *pg)
-{
-	pg->cr0 = hvx_get_cr0(vcpu);
-	pg->cr3 = hvx_vmread(GUEST_CR3);
-	pg->cr4 = hvx_get_cr4(vcpu);
-	pg->efer = hvx_vmread(GUEST_IA32_EFER);
-}
-
-/**
- * hvx_guest_mode() - the guest's code size
- * @vcpu: the vCPU, loaded
- *
- * Return: 8 in 64-bit mode, 4 for a 32-bit code segment, 2 for 16-bit
- * (real mode included), as the instruction decoder wants it.
- */
-unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu)
-{
-	u32 ar = hvx_vmread32(GUEST_CS_AR_BYTES);
-
-	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
-		return 2;
-	if ((hvx_vmread(GUEST_IA32_EFER) & EFER_LMA) && (ar & HVX_AR_L))
-		return 8;
-	return (ar & HVX_AR_DB) ? 4 : 2;
-}
-
-/**
  * hvx_guest_cpl() - the guest's current privilege level
  * @vcpu: the vCPU, loaded
  *
@@ -152,36 +71,6 @@ unsigned int hvx_guest_cpl(struct hvx_vcpu *vcpu)
 	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
 		return 0;
 	return (hvx_vmread32(GUEST_SS_AR_BYTES) >> HVX_AR_DPL_SHIFT) & 3;
-}
-
-/**
- * hvx_fetch_insn() - the bytes of the instruction at CS:RIP
- * @vcpu: the vCPU, loaded
- * @buf: HVX_INSN_MAX_LEN bytes
- * @len: how many could be read
- *
- * The instruction may end before a page the guest cannot read, so fewer
- * than HVX_INSN_MAX_LEN bytes are fine.
- *
- * Return: 0, or -EFAULT when not even one byte is readable.
- */
-int hvx_fetch_insn(struct hvx_vcpu *vcpu, u8 *buf, unsigned int *len)
-{
-	u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
-	struct hvx_paging pg;
-	unsigned int n;
-
-	if (hvx_guest_mode(vcpu) != 8)
-		rip = (u32)rip;
-	hvx_get_paging(vcpu, &pg);
-	for (n = HVX_INSN_MAX_LEN; n; n--) {
-		if (!hvx_read_gva(vcpu->vm, &pg, rip, buf, n, HVX_ACC_FETCH)) {
-			*len = n;
-			return 0;
-		}
-	}
-	*len = 0;
-	return -EFAULT;
 }
 
 /**

@@ -447,13 +447,6 @@ out:
 
 /* ---- the producer: exit handlers ---- */
 
-static void stat_inc(struct hvx_vcpu *vcpu, unsigned int idx)
-{
-	u64 *v = &vcpu->stats.s.v[idx];
-
-	WRITE_ONCE(*v, *v + 1);
-}
-
 static struct hvx_range *range_find(struct hvx_vm *vm, u32 type, u64 addr,
 				    unsigned int size)
 {
@@ -574,9 +567,10 @@ int hvx_ring_resume(struct hvx_vcpu *vcpu)
  * Serve an access through the registered ranges.  Return: 0 when the
  * caller takes the classic exit, 1 to resume the guest, -EINTR.
  */
-static int ring_access(struct hvx_vcpu *vcpu, u32 type, u64 addr,
-		       unsigned int size, bool write, u64 data,
-		       unsigned int insn_len, enum hvx_ring_op op)
+static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
+				       u64 addr, unsigned int size, bool write,
+				       u64 data, unsigned int insn_len,
+				       enum hvx_ring_op op)
 {
 	struct hvx_vm *vm = vcpu->vm;
 	struct hvx_ring_wait *w;
@@ -606,7 +600,7 @@ static int ring_access(struct hvx_vcpu *vcpu, u32 type, u64 addr,
 	ring = vm->ring;
 	if (!ring || !ring_put(vcpu, ring, type, addr, size, data, flags)) {
 		spin_unlock(&vm->io_lock);
-		stat_inc(vcpu, HVX_STAT_RING_FALLBACK);
+		hvx_stat_add(&vcpu->stats, HVX_STAT_RING_FALLBACK, 1);
 		return 0;
 	}
 	if (flags & HVX_RING_F_REQUEST) {
@@ -625,7 +619,7 @@ static int ring_access(struct hvx_vcpu *vcpu, u32 type, u64 addr,
 		 ring->capacity / 2;
 	ring->notify_deferred = !notify;
 	spin_unlock(&vm->io_lock);
-	stat_inc(vcpu, HVX_STAT_RING_POSTED);
+	hvx_stat_add(&vcpu->stats, HVX_STAT_RING_POSTED, 1);
 	if (notify)
 		ring_notify(ring);
 

@@ -14,10 +14,13 @@
 #include <linux/kernel.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 #include "vcpu.h"
 #include "ring.h"
+#include "trace.h"
 #include "vmx_ops.h"
 
 /**
@@ -34,6 +37,25 @@ asmlinkage void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
 	if (unlikely(rsp != vcpu->host_rsp)) {
 		vcpu->host_rsp = rsp;
 		hvx_vmwrite(HOST_RSP, rsp);
+	}
+}
+
+/*
+ * Keep HOST_CR3/HOST_CR4 current; the vCPU is loaded, interrupts off.
+ * CR3 changes with the process (and with PTI); CR4 bits can be toggled at
+ * run time.  Written only when they differ from the last value.
+ */
+static void update_host_cr(struct hvx_vcpu *vcpu)
+{
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	if (unlikely(cr3 != vcpu->host_cr3)) {
+		hvx_vmwrite(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	if (unlikely(cr4 != vcpu->host_cr4)) {
+		hvx_vmwrite(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
 	}
 }
 
@@ -89,23 +111,28 @@ static int complete_userspace_exit(struct hvx_vcpu *vcpu)
  */
 static u32 enter_guest(struct hvx_vcpu *vcpu)
 {
+	bool xcr0 = hvx_xcr0_switched(vcpu);
 	u32 reason;
 	int fail;
 
-	hvx_vmcs_update_host_cr(vcpu);
+	update_host_cr(vcpu);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	hvx_stats_enter(vcpu);		/* host time, hvx_entry trace */
-	hvx_msrs_load_guest(vcpu);
-	hvx_load_guest_xcr0(vcpu);
+	trace_hvx_entry(vcpu);
+	hvx_stats_charge(&vcpu->stats, HVX_STAT_HOST_CYCLES);
+	if (unlikely(!vcpu->guest_msrs_loaded))
+		hvx_msrs_load_guest(vcpu);
+	if (xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();
-	hvx_load_host_xcr0(vcpu);
-	hvx_stats_leave(vcpu);		/* guest time */
+	if (xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, hvx_host_xcr0);
+	hvx_stats_charge(&vcpu->stats, HVX_STAT_GUEST_CYCLES);
 	if (unlikely(fail)) {
 		struct hvx_run *run = vcpu->run;
 
@@ -150,10 +177,13 @@ static int run_loop(struct hvx_vcpu *vcpu)
 		local_irq_enable();
 		preempt_enable();
 
-		/* count, trace, report a failed entry */
-		hvx_stats_exit(vcpu, reason);
-		if (reason == ~0U)
+		if (unlikely(reason == ~0U)) {
+			hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY,
+					run->fail_entry.hardware_exit_reason);
 			return 0;
+		}
+		hvx_stats_exit(&vcpu->stats, reason);
+		trace_hvx_exit(vcpu, reason);
 		r = hvx_handle_exit(vcpu, reason);
 		if (r <= 0)
 			return r;

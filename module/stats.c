@@ -3,32 +3,19 @@
  * vCPU statistics: the hooks the run loop and the exit handlers call, and
  * the readers the netlink family uses (rules in stats.h).
  *
- * Time is local_clock(): cheap, and with irqs off around the VM entry
- * both readings come from one CPU.  Host time is everything inside
- * HVX_RUN that is not guest time, including time the thread was
- * preempted; a clock that steps back across CPUs charges nothing.
+ * Time is counted in TSC cycles, read with RDTSC at each VM entry and
+ * exit (stats.h), and turned into nanoseconds only when read: the exit
+ * path pays one instruction for it, not a clock read and a scaling.  Host
+ * time is everything inside HVX_RUN that is not guest time, including
+ * time the thread was preempted; a TSC that steps back across CPUs
+ * charges nothing.
  */
 #include <linux/kernel.h>
-#include <linux/sched/clock.h>
+#include <linux/math64.h>
+#include <asm/tsc.h>
 
 #include "vcpu.h"
 #include "trace.h"
-
-static inline void stat_add(struct hvx_vcpu_stats *st, unsigned int idx,
-			    u64 n)
-{
-	WRITE_ONCE(st->s.v[idx], st->s.v[idx] + n);
-}
-
-/* Charge the time since the last switch to @idx. */
-static inline void charge_time(struct hvx_vcpu_stats *st, unsigned int idx)
-{
-	u64 now = local_clock();
-
-	if (now > st->ts)
-		stat_add(st, idx, now - st->ts);
-	st->ts = now;
-}
 
 /**
  * hvx_stats_run_begin() - HVX_RUN starts
@@ -38,8 +25,8 @@ void hvx_stats_run_begin(struct hvx_vcpu *vcpu)
 {
 	struct hvx_vcpu_stats *st = &vcpu->stats;
 
-	stat_add(st, HVX_STAT_RUNS, 1);
-	st->ts = local_clock();
+	hvx_stat_add(st, HVX_STAT_RUNS, 1);
+	st->ts = rdtsc();
 	WRITE_ONCE(st->shutdown, false);
 	WRITE_ONCE(st->running, true);
 }
@@ -50,56 +37,8 @@ void hvx_stats_run_begin(struct hvx_vcpu *vcpu)
  */
 void hvx_stats_run_end(struct hvx_vcpu *vcpu)
 {
-	charge_time(&vcpu->stats, HVX_STAT_HOST_NS);
+	hvx_stats_charge(&vcpu->stats, HVX_STAT_HOST_CYCLES);
 	WRITE_ONCE(vcpu->stats.running, false);
-}
-
-/**
- * hvx_stats_enter() - the guest is about to be entered
- * @vcpu: the vCPU, loaded, irqs off
- */
-void hvx_stats_enter(struct hvx_vcpu *vcpu)
-{
-	trace_hvx_entry(vcpu);
-	charge_time(&vcpu->stats, HVX_STAT_HOST_NS);
-}
-
-/**
- * hvx_stats_leave() - the guest has just exited (or failed to enter)
- * @vcpu: the vCPU, loaded, irqs off
- */
-void hvx_stats_leave(struct hvx_vcpu *vcpu)
-{
-	charge_time(&vcpu->stats, HVX_STAT_GUEST_NS);
-}
-
-/**
- * hvx_stats_exit() - count and trace one VM exit
- * @vcpu: the vCPU, loaded
- * @exit_reason: VM_EXIT_REASON, or ~0U when VMLAUNCH/VMRESUME failed
- *
- * A failed entry, either way, is also reported on the events group.
- */
-void hvx_stats_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
-{
-	struct hvx_vcpu_stats *st = &vcpu->stats;
-	u16 basic = exit_reason;
-
-	if (unlikely(exit_reason == ~0U)) {
-		hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY,
-				vcpu->run->fail_entry.hardware_exit_reason);
-		return;
-	}
-	/*
-	 * Total first: a reader that takes the reasons first sees no more
-	 * in them than in the total.
-	 */
-	stat_add(st, HVX_STAT_EXITS, 1);
-	if (basic < HVX_STATS_EXIT_REASONS)
-		stat_add(st, HVX_STAT_EXIT_REASON0 + basic, 1);
-	trace_hvx_exit(vcpu, exit_reason);
-	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
-		hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY, exit_reason);
 }
 
 /**
@@ -129,6 +68,15 @@ void hvx_stats_vcpu_gone(struct hvx_vcpu *vcpu)
 		vm->stats_gone.v[i] += vcpu->stats.s.v[i];
 }
 
+/* The two time counters hold TSC cycles; readers get nanoseconds. */
+static u64 stat_value(unsigned int idx, u64 v)
+{
+	if ((idx == HVX_STAT_GUEST_CYCLES || idx == HVX_STAT_HOST_CYCLES) &&
+	    tsc_khz)
+		return mul_u64_u32_div(v, NSEC_PER_MSEC, tsc_khz);
+	return v;
+}
+
 /**
  * hvx_stats_get() - read one counter
  * @vm: the VM, vm->lock held
@@ -136,7 +84,7 @@ void hvx_stats_vcpu_gone(struct hvx_vcpu *vcpu)
  *	  those already closed)
  * @idx: enum hvx_stat_idx
  *
- * Return: the counter's value.
+ * Return: the counter's value; for the two time counters, nanoseconds.
  */
 u64 hvx_stats_get(struct hvx_vm *vm, struct hvx_vcpu *vcpu, unsigned int idx)
 {
@@ -145,12 +93,12 @@ u64 hvx_stats_get(struct hvx_vm *vm, struct hvx_vcpu *vcpu, unsigned int idx)
 
 	lockdep_assert_held(&vm->lock);
 	if (vcpu)
-		return READ_ONCE(vcpu->stats.s.v[idx]);
+		return stat_value(idx, READ_ONCE(vcpu->stats.s.v[idx]));
 	sum = vm->stats_gone.v[idx];
 	for (i = 0; i < HVX_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			sum += READ_ONCE(vm->vcpus[i]->stats.s.v[idx]);
-	return sum;
+	return stat_value(idx, sum);
 }
 
 /**

@@ -11,7 +11,9 @@
 #ifndef HVX_MODULE_STATS_H
 #define HVX_MODULE_STATS_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
+#include <asm/msr.h>
 
 struct hvx_vm;
 struct hvx_vcpu;
@@ -24,8 +26,10 @@ enum hvx_stat_idx {
 	HVX_STAT_EXITS,			/* VM exits, every reason */
 	HVX_STAT_RING_POSTED,		/* exits posted to the exit ring */
 	HVX_STAT_RING_FALLBACK,		/* ring full: synchronous exit */
-	HVX_STAT_GUEST_NS,		/* VM entry to VM exit */
-	HVX_STAT_HOST_NS,		/* in HVX_RUN, outside the guest */
+	HVX_STAT_GUEST_CYCLES,		/* VM entry to VM exit, in TSC
+					 * cycles (nanoseconds to readers)
+					 */
+	HVX_STAT_HOST_CYCLES,		/* in HVX_RUN, outside the guest */
 	HVX_STAT_RUNS,			/* HVX_RUN calls */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
@@ -42,8 +46,8 @@ struct hvx_stats {
 /**
  * struct hvx_vcpu_stats - the statistics of one vCPU
  * @s:		the counters
- * @ts:		local_clock() at the last switch between host and guest
- *		time (valid while @running)
+ * @ts:		the TSC at the last switch between host and guest time
+ *		(valid while @running)
  * @running:	the vCPU's thread is inside HVX_RUN
  * @shutdown:	the last HVX_RUN ended in a triple fault
  *
@@ -56,12 +60,45 @@ struct hvx_vcpu_stats {
 	bool shutdown;
 };
 
+/* One store, so that a reader never sees a torn value. */
+static inline void hvx_stat_add(struct hvx_vcpu_stats *st, unsigned int idx,
+				u64 n)
+{
+	WRITE_ONCE(st->s.v[idx], st->s.v[idx] + n);
+}
+
+/*
+ * Charge the cycles since the last switch to @idx (HVX_STAT_GUEST_CYCLES
+ * or HVX_STAT_HOST_CYCLES).  Inline: the run loop calls it on both sides
+ * of every VM entry.
+ */
+static inline void hvx_stats_charge(struct hvx_vcpu_stats *st,
+				    unsigned int idx)
+{
+	u64 now = rdtsc();
+
+	if (now > st->ts)
+		hvx_stat_add(st, idx, now - st->ts);
+	st->ts = now;
+}
+
+/*
+ * Count one VM exit (a VM exit, not a VMLAUNCH/VMRESUME that failed).
+ * Total first: a reader that takes the reasons first sees no more in them
+ * than in the total.
+ */
+static inline void hvx_stats_exit(struct hvx_vcpu_stats *st, u32 exit_reason)
+{
+	u16 basic = exit_reason;
+
+	hvx_stat_add(st, HVX_STAT_EXITS, 1);
+	if (basic < HVX_STATS_EXIT_REASONS)
+		hvx_stat_add(st, HVX_STAT_EXIT_REASON0 + basic, 1);
+}
+
 /* stats.c: hooks of the run loop and the exit handlers */
 void hvx_stats_run_begin(struct hvx_vcpu *vcpu);
 void hvx_stats_run_end(struct hvx_vcpu *vcpu);
-void hvx_stats_enter(struct hvx_vcpu *vcpu);
-void hvx_stats_leave(struct hvx_vcpu *vcpu);
-void hvx_stats_exit(struct hvx_vcpu *vcpu, u32 exit_reason);
 void hvx_stats_event(struct hvx_vcpu *vcpu, u32 event, u64 data);
 void hvx_stats_vcpu_gone(struct hvx_vcpu *vcpu);
 

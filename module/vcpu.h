@@ -13,9 +13,12 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <asm/fpu/api.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
 
 #include "hvx.h"
 #include "insn_decode.h"
+#include "vmx_ops.h"
 
 /* General-purpose registers in the hardware's encoding order. */
 enum hvx_gpr {
@@ -89,7 +92,18 @@ struct hvx_vcpu {
 	u8 pending_size;			/* (v) I/O access size */
 	u64 pending_count;			/* (v) INS repetitions, or 0 */
 	u64 pending_gva;			/* (v) INS destination */
-	struct hvx_insn mmio_insn;		/* (v) the MMIO load */
+	struct hvx_insn mmio_insn;		/* (v) the last MMIO instruction
+						 * decoded, the pending load's
+						 */
+	u8 mmio_bytes[HVX_INSN_MAX_LEN];	/* (v) the bytes it was decoded
+						 * from
+						 */
+	u64 mmio_gfn;				/* (v) a page outside every slot
+						 * as of vm->slots_gen ==
+						 * mmio_gen, or ~0
+						 */
+	u64 mmio_gen;				/* (v) */
+	u8 mmio_mode;				/* (v) its code size, 0: none */
 	u8 ring_op;				/* (v) enum hvx_ring_op */
 
 	unsigned int cpuid_nent;		/* (v) */
@@ -136,7 +150,6 @@ void hvx_vmx_module_exit(void);
 int hvx_vmcs_setup(struct hvx_vcpu *vcpu);
 void hvx_vmcs_set_host_percpu(struct hvx_vcpu *vcpu);
 void hvx_vmcs_reset_guest(struct hvx_vcpu *vcpu);
-void hvx_vmcs_update_host_cr(struct hvx_vcpu *vcpu);
 
 /* vmenter.S */
 int __hvx_vmx_enter(struct hvx_vcpu *vcpu, unsigned long launched);
@@ -146,18 +159,11 @@ asmlinkage void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
 extern const char __hvx_vmx_exit[];
 
 /* regs.c: register access for exit handlers and ioctls */
-unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu, unsigned int reg);
-void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
-		   unsigned long val);
 void hvx_skip_insn(struct hvx_vcpu *vcpu);
-int hvx_fetch_insn(struct hvx_vcpu *vcpu, u8 *buf, unsigned int *len);
-void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len);
 void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 			  u32 ec);
 void hvx_inject_ud(struct hvx_vcpu *vcpu);
 void hvx_inject_gp(struct hvx_vcpu *vcpu);
-void hvx_get_paging(struct hvx_vcpu *vcpu, struct hvx_paging *pg);
-unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu);
 unsigned int hvx_guest_cpl(struct hvx_vcpu *vcpu);
 int hvx_get_regs(struct hvx_vcpu *vcpu, struct hvx_regs *regs);
 int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *regs);
@@ -171,13 +177,149 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0);
 int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4);
 int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer);
 int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3);
-unsigned long hvx_get_cr0(struct hvx_vcpu *vcpu);
-unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu);
 int hvx_exit_cr_access(struct hvx_vcpu *vcpu);
 int hvx_exit_xsetbv(struct hvx_vcpu *vcpu);
-void hvx_load_guest_xcr0(struct hvx_vcpu *vcpu);
-void hvx_load_host_xcr0(struct hvx_vcpu *vcpu);
 extern u64 hvx_host_xcr0;
+
+/*
+ * The guest's view of CR0 and CR4: the read shadows hold them as the guest
+ * last wrote them (cr.c).  Inline, as the exit paths read them often.
+ * The vCPU must be loaded.
+ */
+static inline unsigned long hvx_get_cr0(struct hvx_vcpu *vcpu)
+{
+	return hvx_vmread(CR0_READ_SHADOW);
+}
+
+static inline unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu)
+{
+	return hvx_vmread(CR4_READ_SHADOW);
+}
+
+/*
+ * Whether the guest runs with an XCR0 of its own: the run loop loads it
+ * right before VM entry and the host's right after the exit.  Guest XCR0
+ * changes only by XSETBV and CR4 only by MOV to CR4, both of which exit,
+ * so one answer holds for both sides of an entry.
+ */
+static inline bool hvx_xcr0_switched(struct hvx_vcpu *vcpu)
+{
+	return (hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
+	       vcpu->xcr0 != hvx_host_xcr0;
+}
+
+/*
+ * Register access for the exit handlers, inline as they sit on the hot
+ * exit paths.  The vCPU must be loaded: RSP lives in the VMCS.
+ */
+
+/**
+ * hvx_gpr_read() - read a general-purpose register
+ * @vcpu: the vCPU, loaded
+ * @reg: enum hvx_gpr
+ *
+ * Return: the register (RSP from the VMCS).
+ */
+static inline unsigned long hvx_gpr_read(struct hvx_vcpu *vcpu,
+					 unsigned int reg)
+{
+	if (reg == HVX_RSP)
+		return hvx_vmread(GUEST_RSP);
+	return vcpu->regs[reg];
+}
+
+/**
+ * hvx_gpr_write() - write a general-purpose register
+ * @vcpu: the vCPU, loaded
+ * @reg: enum hvx_gpr
+ * @val: the value
+ */
+static inline void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
+				 unsigned long val)
+{
+	if (reg == HVX_RSP)
+		hvx_vmwrite(GUEST_RSP, val);
+	else
+		vcpu->regs[reg] = val;
+}
+
+/**
+ * hvx_skip_insn_len() - step over an emulated instruction
+ * @vcpu: the vCPU, loaded
+ * @len: its length in bytes
+ *
+ * Also ends STI/MOV SS blocking, as completing the instruction would.
+ */
+static inline void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len)
+{
+	u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
+	unsigned long rip = hvx_vmread(GUEST_RIP) + len;
+
+	if (!(hvx_vmread(GUEST_CS_AR_BYTES) & HVX_AR_L))
+		rip = (u32)rip;
+	hvx_vmwrite(GUEST_RIP, rip);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			    intr & ~(GUEST_INTR_STATE_STI |
+				     GUEST_INTR_STATE_MOV_SS));
+}
+
+/**
+ * hvx_guest_mode() - the guest's code size
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 8 in 64-bit mode, 4 for a 32-bit code segment, 2 for 16-bit
+ * (real mode included), as the instruction decoder wants it.
+ */
+static inline unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu)
+{
+	u32 ar = hvx_vmread32(GUEST_CS_AR_BYTES);
+
+	if (!(hvx_get_cr0(vcpu) & X86_CR0_PE))
+		return 2;
+	if ((hvx_vmread(GUEST_IA32_EFER) & EFER_LMA) && (ar & HVX_AR_L))
+		return 8;
+	return (ar & HVX_AR_DB) ? 4 : 2;
+}
+
+/**
+ * hvx_get_paging() - the state a guest linear-address walk needs
+ * @vcpu: the vCPU, loaded
+ * @pg: filled in
+ */
+static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
+				  struct hvx_paging *pg)
+{
+	pg->cr0 = hvx_get_cr0(vcpu);
+	pg->cr3 = hvx_vmread(GUEST_CR3);
+	pg->cr4 = hvx_get_cr4(vcpu);
+	pg->efer = hvx_vmread(GUEST_IA32_EFER);
+}
+
+/**
+ * hvx_fetch_insn() - the bytes of the instruction at CS:RIP
+ * @vcpu: the vCPU, loaded
+ * @mode: hvx_guest_mode(), which the caller has at hand
+ * @buf: HVX_INSN_MAX_LEN bytes
+ * @len: how many could be read
+ *
+ * The instruction may end before a page the guest cannot read, so fewer
+ * than HVX_INSN_MAX_LEN bytes are fine.
+ *
+ * Return: 0, or -EFAULT when not even one byte is readable.
+ */
+static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
+				 u8 *buf, unsigned int *len)
+{
+	u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
+	struct hvx_paging pg;
+
+	if (mode != 8)
+		rip = (u32)rip;
+	hvx_get_paging(vcpu, &pg);
+	*len = hvx_fetch_gva(vcpu->vm, &pg, rip, buf);
+	return *len ? 0 : -EFAULT;
+}
 
 /* msr.c: guest MSRs */
 int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data);

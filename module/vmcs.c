@@ -52,27 +52,6 @@ void hvx_vmcs_set_host_percpu(struct hvx_vcpu *vcpu)
 	vcpu->host_cr4 = 0;
 }
 
-/**
- * hvx_vmcs_update_host_cr() - keep HOST_CR3/HOST_CR4 current
- * @vcpu: the vCPU, loaded, interrupts disabled
- *
- * CR3 changes with the process (and with PTI); CR4 bits can be toggled at
- * run time.  Written only when they differ from the last value.
- */
-void hvx_vmcs_update_host_cr(struct hvx_vcpu *vcpu)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-
-	if (unlikely(cr3 != vcpu->host_cr3)) {
-		hvx_vmwrite(HOST_CR3, cr3);
-		vcpu->host_cr3 = cr3;
-	}
-	if (unlikely(cr4 != vcpu->host_cr4)) {
-		hvx_vmwrite(HOST_CR4, cr4);
-		vcpu->host_cr4 = cr4;
-	}
-}
-
 static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 {
 	struct hvx_vm *vm = vcpu->vm;

@@ -43,8 +43,15 @@
 
 #ifdef HVX_CREATE_RING
 
-/* Capacity; KVM's coalesced ring holds a page, 170 entries. */
-#define RING_ENTRIES	1024
+/*
+ * Capacity; KVM's coalesced ring holds a page, 170 entries.  Posts wake
+ * the device thread once the ring is half full; on one CPU it runs only
+ * when the scheduler preempts the vCPU thread, at worst at the next tick
+ * (4 ms at HZ=250).  4096 entries of posted OUT take longer than that to
+ * fill, so the ring does not overflow while the woken thread waits for
+ * the CPU; with 1024 a few percent of the writes fell back to exits.
+ */
+#define RING_ENTRIES	4096
 
 static struct {
 	bool up;			/* ring made, ranges set, thread on */
