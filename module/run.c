@@ -173,6 +173,18 @@ static int run_loop(struct hvx_vcpu *vcpu)
 			}
 			continue;
 		}
+		/*
+		 * Only a CPU on its way offline, after hvx's teardown there,
+		 * has VMX off; the scheduler keeps user threads away from it,
+		 * so this is never expected.  VMLAUNCH would fault.
+		 */
+		if (unlikely(!this_cpu_read(hvx_vmx_on))) {
+			local_irq_enable();
+			preempt_enable();
+			pr_warn_ratelimited("hvx: VMX is off on CPU%d\n",
+					    raw_smp_processor_id());
+			return -EIO;
+		}
 		reason = enter_guest(vcpu);
 		local_irq_enable();
 		preempt_enable();
@@ -198,7 +210,8 @@ static int run_loop(struct hvx_vcpu *vcpu)
  * is pending or run->immediate_exit is set (exit reason HVX_EXIT_INTR),
  * also while the vCPU waits for a ring completion (the request stays
  * outstanding; the next HVX_RUN waits for it again);
- * another negative errno when guest memory cannot be mapped.
+ * another negative errno when guest memory cannot be mapped; -EIO when
+ * the thread finds VMX off on its CPU (never expected, see run_loop()).
  */
 int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 {

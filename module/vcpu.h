@@ -11,6 +11,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
@@ -134,6 +135,7 @@ static inline void hvx_string_reg_set(struct hvx_vcpu *vcpu, unsigned int reg,
 }
 
 /* vmx_cpu.c: VMX operation on the host CPUs */
+DECLARE_PER_CPU(bool, hvx_vmx_on);	/* VMXON done on this CPU */
 int hvx_vmx_get(void);
 void hvx_vmx_put(void);
 int hvx_vpid_alloc(void);

@@ -32,19 +32,20 @@
 /**
  * struct hvx_cpu - VMX state of one host CPU
  * @vmxon_region:	the VMXON region, allocated on first use
- * @vmx_on:		VMXON done on this CPU
  * @current_vcpu:	whose VMCS is current (VMPTRLD) here
  * @loaded:		vCPUs whose VMCS is active here; changed and walked
  *			with interrupts disabled on this CPU only
  */
 struct hvx_cpu {
 	void *vmxon_region;
-	bool vmx_on;
 	struct hvx_vcpu *current_vcpu;
 	struct list_head loaded;
 };
 
 static DEFINE_PER_CPU(struct hvx_cpu, hvx_cpus);
+
+/* VMXON done on this CPU; changed with interrupts disabled on it. */
+DEFINE_PER_CPU(bool, hvx_vmx_on);
 
 /* Guards hvx_vmx_users and hvx_cpuhp_state. */
 static DEFINE_MUTEX(hvx_vmx_lock);
@@ -81,7 +82,7 @@ static void hvx_emergency_disable(void)
 	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
 	struct hvx_vcpu *vcpu;
 
-	if (!c->vmx_on)
+	if (!this_cpu_read(hvx_vmx_on))
 		return;
 	/* Write back VMCS data so a kdump kernel sees consistent memory. */
 	list_for_each_entry(vcpu, &c->loaded, loaded_link)
@@ -126,7 +127,7 @@ static int hvx_cpu_online(unsigned int cpu)
 	/* Mappings cached by whoever used VMX here before are stale. */
 	if (hvx_vmx.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
 		err = hvx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	c->vmx_on = true;
+	this_cpu_write(hvx_vmx_on, true);
 	local_irq_enable();
 	if (err)
 		pr_warn_once("global INVEPT failed\n");
@@ -135,14 +136,12 @@ static int hvx_cpu_online(unsigned int cpu)
 
 static int hvx_cpu_offline(unsigned int cpu)
 {
-	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
-
 	local_irq_disable();
-	if (c->vmx_on) {
+	if (this_cpu_read(hvx_vmx_on)) {
 		hvx_clear_loaded_local();
 		hvx_vmxoff();
 		cr4_clear_bits(X86_CR4_VMXE);
-		c->vmx_on = false;
+		this_cpu_write(hvx_vmx_on, false);
 	}
 	local_irq_enable();
 	return 0;
@@ -190,7 +189,7 @@ void hvx_vmx_put(void)
 
 static void hvx_invept_local(void *eptp)
 {
-	if (this_cpu_read(hvx_cpus.vmx_on))
+	if (this_cpu_read(hvx_vmx_on))
 		hvx_invept(VMX_EPT_EXTENT_CONTEXT, *(u64 *)eptp);
 }
 
@@ -257,8 +256,21 @@ void hvx_vcpu_clear(struct hvx_vcpu *vcpu)
 {
 	int cpu = READ_ONCE(vcpu->cpu);
 
-	if (cpu >= 0)
-		smp_call_function_single(cpu, hvx_vcpu_clear_local, vcpu, 1);
+	if (cpu < 0 || !smp_call_function_single(cpu, hvx_vcpu_clear_local,
+						 vcpu, 1))
+		return;
+	/*
+	 * The CPU is offline.  Its teardown (hvx_cpu_offline()) cleared
+	 * every VMCS active there, this one included, unless the VMCS was
+	 * loaded after it, which hvx_vcpu_load() does not do.  Should it
+	 * have happened, forget the stale link rather than corrupt the next
+	 * CPU's list: nothing walks the offline CPU's list any more.
+	 */
+	if (WARN_ON_ONCE(READ_ONCE(vcpu->cpu) == cpu)) {
+		list_del_init(&vcpu->loaded_link);
+		WRITE_ONCE(vcpu->cpu, -1);
+		vcpu->launched = false;
+	}
 }
 
 /**
@@ -267,7 +279,9 @@ void hvx_vcpu_clear(struct hvx_vcpu *vcpu)
  *
  * Called with preemption disabled.  Moving to a new CPU flushes the
  * vCPU's cached translations there, which may predate guest page-table
- * changes made elsewhere.
+ * changes made elsewhere.  On a CPU without VMX (one going offline, after
+ * hvx's teardown ran there) nothing is loaded; the run loop does not
+ * enter the guest there (hvx_vmx_on).
  */
 void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 {
@@ -277,6 +291,8 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 
 	unsigned long flags;
 
+	if (unlikely(!this_cpu_read(hvx_vmx_on)))
+		return;
 	if (moved) {
 		hvx_vcpu_clear(vcpu);
 		/* Pairs with the clear: see its VMCLEAR before our VMPTRLD. */
