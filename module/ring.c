@@ -26,7 +26,11 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -80,6 +84,39 @@ struct hvx_ring {
 	bool notify_deferred;
 	struct hvx_ring_wait waits[HVX_MAX_VCPUS];
 };
+
+/*
+ * How long a vCPU that made a ring request polls for its completion, and a
+ * device thread in HVX_COMPLETE_WAIT for the next entry, before sleeping.
+ * Across two CPUs the answer usually comes within microseconds; polling
+ * saves a sleep and a wake-up, two trips through the scheduler and an IPI.
+ * Only while nothing else is runnable on the CPU: a thread that shares it
+ * gets it at once.  0: never poll.
+ */
+static unsigned int ring_poll_ns = 50000;
+module_param(ring_poll_ns, uint, 0644);
+MODULE_PARM_DESC(ring_poll_ns,
+		 "ns to poll for a ring completion or entry before sleeping");
+
+/*
+ * Poll for @done(@arg) for at most ring_poll_ns, while nothing else wants
+ * this CPU and no signal is pending.  Return: @done(@arg) at the end.
+ */
+static bool ring_poll(bool (*done)(void *arg), void *arg)
+{
+	u64 limit = READ_ONCE(ring_poll_ns), start;
+
+	if (!limit || !single_task_running())
+		return done(arg);
+	start = local_clock();
+	while (!done(arg)) {
+		if (need_resched() || signal_pending(current) ||
+		    !single_task_running() || local_clock() - start > limit)
+			return done(arg);
+		cpu_relax();
+	}
+	return true;
+}
 
 /* Largest MMIO range, and the alignment of MMIO ranges. */
 #define RANGE_MMIO_MAX		(1ULL << 30)
@@ -137,17 +174,23 @@ static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, ring->hdr, 0);
 }
 
+/* An entry is published that the consumer has not taken yet. */
+static bool ring_has_entries(void *arg)
+{
+	struct hvx_ring *ring = arg;
+
+	/* acquire: entries the index covers are visible once it is */
+	return smp_load_acquire(&ring->hdr->producer) !=
+	       READ_ONCE(ring->hdr->consumer);
+}
+
 static __poll_t hvx_ring_poll(struct file *filp, poll_table *pt)
 {
 	struct hvx_vm *vm = filp->private_data;
 	struct hvx_ring *ring = vm->ring;
 
 	poll_wait(filp, &ring->poll_wq, pt);
-	/* acquire: entries the index covers are visible once it is */
-	if (smp_load_acquire(&ring->hdr->producer) !=
-	    READ_ONCE(ring->hdr->consumer))
-		return EPOLLIN | EPOLLRDNORM;
-	return 0;
+	return ring_has_entries(ring) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /**
@@ -156,9 +199,17 @@ static __poll_t hvx_ring_poll(struct file *filp, poll_table *pt)
  * @ring: the ring
  * @argp: struct hvx_ring_completion
  *
- * Return: 0 once the waiting vCPU is woken; -EINVAL for a bad argument;
- * -ENOENT when that vCPU has no outstanding request @seq (never had, or
- * already completed); -EFAULT.
+ * Completes request @seq, if not 0, and wakes its vCPU; then, with
+ * HVX_COMPLETE_WAIT, polls a while (ring_poll_ns) and then sleeps on the
+ * ring's wait queue (the one poll() uses, woken as ring_notify() says)
+ * until an entry is pending.
+ *
+ * Return: 0 once the waiting vCPU is woken (and, with HVX_COMPLETE_WAIT,
+ * an entry is pending); -EINVAL for a bad argument (unknown flags, @seq 0
+ * without HVX_COMPLETE_WAIT or with a @vcpu or @data, @vcpu out of
+ * range); -ENOENT when that vCPU has no outstanding request @seq (never
+ * had, or already completed: nothing waits then); -EINTR when a signal
+ * ended the wait, after the completion; -EFAULT.
  */
 static long hvx_ring_complete(struct hvx_vm *vm, struct hvx_ring *ring,
 			      void __user *argp)
@@ -168,18 +219,27 @@ static long hvx_ring_complete(struct hvx_vm *vm, struct hvx_ring *ring,
 
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
-	if (c.pad || !c.seq || c.vcpu >= HVX_MAX_VCPUS)
+	if ((c.flags & ~HVX_COMPLETE_WAIT) || c.vcpu >= HVX_MAX_VCPUS ||
+	    (!c.seq && (!(c.flags & HVX_COMPLETE_WAIT) || c.vcpu || c.data)))
 		return -EINVAL;
-	w = &ring->waits[c.vcpu];
-	spin_lock(&vm->io_lock);
-	if (w->seq != c.seq || w->done) {
+	if (c.seq) {
+		w = &ring->waits[c.vcpu];
+		spin_lock(&vm->io_lock);
+		if (w->seq != c.seq || w->done) {
+			spin_unlock(&vm->io_lock);
+			return -ENOENT;
+		}
+		w->data = c.data;
+		w->done = true;
 		spin_unlock(&vm->io_lock);
-		return -ENOENT;
+		wake_up(&w->wq);
 	}
-	w->data = c.data;
-	w->done = true;
-	spin_unlock(&vm->io_lock);
-	wake_up(&w->wq);
+	if (!(c.flags & HVX_COMPLETE_WAIT))
+		return 0;
+	/* Not -ERESTARTSYS: a restart would complete @seq a second time. */
+	if (!ring_poll(ring_has_entries, ring) &&
+	    wait_event_interruptible(ring->poll_wq, ring_has_entries(ring)))
+		return -EINTR;
 	return 0;
 }
 
@@ -517,6 +577,13 @@ static void ring_notify(struct hvx_ring *ring)
 		wake_up_all(&ring->poll_wq);
 }
 
+static bool ring_completed(void *arg)
+{
+	struct hvx_ring_wait *w = arg;
+
+	return READ_ONCE(w->done);
+}
+
 /* Finish the instruction of a completed ring request with @data. */
 static int ring_finish(struct hvx_vcpu *vcpu, u64 data)
 {
@@ -538,7 +605,8 @@ static int ring_finish(struct hvx_vcpu *vcpu, u64 data)
  * Called when the request is made, and again by the next HVX_RUN when a
  * signal interrupted the wait: the request stays outstanding (its entry
  * is on the ring once, never re-posted) and the guest's instruction is not
- * finished until the completion arrives.
+ * finished until the completion arrives.  It polls for the completion a
+ * while first (ring_poll_ns), then sleeps.
  *
  * Return: 1 (resume the guest), or -EINTR with exit reason HVX_EXIT_INTR
  * when a signal came first or run->immediate_exit is set.
@@ -551,7 +619,8 @@ int hvx_ring_resume(struct hvx_vcpu *vcpu)
 
 	/* immediate_exit: leave now rather than wait; the request stays. */
 	if ((READ_ONCE(vcpu->run->immediate_exit) && !READ_ONCE(w->done)) ||
-	    wait_event_interruptible(w->wq, READ_ONCE(w->done))) {
+	    (!ring_poll(ring_completed, w) &&
+	     wait_event_interruptible(w->wq, READ_ONCE(w->done)))) {
 		vcpu->run->exit_reason = HVX_EXIT_INTR;
 		return -EINTR;
 	}

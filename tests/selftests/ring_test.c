@@ -502,7 +502,12 @@ struct device {
 	unsigned int served;
 };
 
-static void device_serve(struct device *d, const struct hvx_ring_entry *e)
+/*
+ * Check request @e against what the guest does and return the data for its
+ * completion; false when it is not a request of this test.
+ */
+static bool device_data(struct device *d, const struct hvx_ring_entry *e,
+			uint64_t *out)
 {
 	uint64_t data = 0, mask;
 	unsigned int v = e->vcpu;
@@ -510,7 +515,7 @@ static void device_serve(struct device *d, const struct hvx_ring_entry *e)
 	if (v > 1 || !(e->flags & HVX_RING_F_REQUEST) ||
 	    e->flags & HVX_RING_F_POSTED) {
 		d->bad++;
-		return;
+		return false;
 	}
 	mask = e->size == 8 ? ~0ULL : (1ULL << (e->size * 8)) - 1;
 	if (e->type == HVX_RING_PIO && e->addr == PORT_SYNC && e->size == 4) {
@@ -530,9 +535,86 @@ static void device_serve(struct device *d, const struct hvx_ring_entry *e)
 	} else {
 		d->bad++;
 	}
+	*out = data;
+	return true;
+}
+
+static void device_serve(struct device *d, const struct hvx_ring_entry *e)
+{
+	uint64_t data;
+
+	if (!device_data(d, e, &data))
+		return;
 	if (hvx_ring_complete(d->map->fd, e->vcpu, e->seq, data))
 		d->bad++;
 	d->served++;
+}
+
+/*
+ * The same device in one system call per batch: every request but the
+ * last is completed at once, the last with HVX_COMPLETE_WAIT, which then
+ * sleeps until the next entry.  A signal (sent by the test to stop it)
+ * ends a wait with EINTR.
+ */
+static void *device_thread_wait(void *arg)
+{
+	struct device *d = arg;
+	struct hvx_ring_entry buf[16], last = { 0 };
+	uint64_t data = 0, v;
+	unsigned int n, i;
+
+	while (!d->stop) {
+		if (hvx_ring_complete_wait(d->map->fd, last.vcpu, last.seq,
+					   data) && errno != EINTR)
+			d->bad++;
+		if (last.seq)
+			d->served++;
+		last.seq = 0;
+		last.vcpu = 0;
+		data = 0;
+		n = hvx_ring_consume(d->map, buf, 16);
+		for (i = 0; i < n; i++) {
+			if (!device_data(d, &buf[i], &v))
+				continue;
+			if (last.seq) {
+				if (hvx_ring_complete(d->map->fd, last.vcpu,
+						      last.seq, data))
+					d->bad++;
+				d->served++;
+			}
+			last = buf[i];
+			data = v;
+		}
+	}
+	if (last.seq) {
+		if (hvx_ring_complete(d->map->fd, last.vcpu, last.seq, data))
+			d->bad++;
+		d->served++;
+	}
+	return NULL;
+}
+
+static void no_op(int sig)
+{
+}
+
+/* Stop a device_thread_wait(): a signal per try ends its wait. */
+static void device_stop_wait(struct device *d, pthread_t th)
+{
+	struct sigaction sa = { .sa_handler = no_op };	/* no SA_RESTART */
+	struct timespec ts;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	d->stop = true;
+	do {
+		pthread_kill(th, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+	} while (pthread_timedjoin_np(th, NULL, &ts) == ETIMEDOUT);
 }
 
 static void *device_thread(void *arg)
@@ -586,7 +668,13 @@ static void register_sync(struct test_vm *vm)
 		    "sync MMIO: %s", strerror(errno));
 }
 
-HVX_GUEST_TEST(device_thread_two_vcpus, guest_requests)
+/*
+ * Two vCPUs whose every port and MMIO access is a ring request, served by
+ * one device thread running @fn; @wait: it sleeps in HVX_COMPLETE_WAIT.
+ */
+static void two_vcpus_one_device(struct __test_metadata *_metadata,
+				 struct test_vm *vm, struct test_vcpu *vcpu,
+				 void *(*fn)(void *), bool wait)
 {
 	struct test_vcpu *second;
 	struct hvx_ring_map map;
@@ -594,13 +682,12 @@ HVX_GUEST_TEST(device_thread_two_vcpus, guest_requests)
 	pthread_t dev, th[2];
 	uint64_t posted, fb;
 
-	HVX_REQUIRE_RING();
 	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
 	register_sync(vm);
 	second = vm_vcpu_add(vm, 1, guest_requests);
 	vcpu_args_set(vcpu, 1, 0ULL);
 	vcpu_args_set(second, 1, 1ULL);
-	ASSERT_EQ(0, pthread_create(&dev, NULL, device_thread, &d));
+	ASSERT_EQ(0, pthread_create(&dev, NULL, fn, &d));
 	/*
 	 * Each vCPU's only exit to userspace is its GUEST_DONE: every port
 	 * and MMIO access was served inside HVX_RUN by the device thread.
@@ -609,8 +696,12 @@ HVX_GUEST_TEST(device_thread_two_vcpus, guest_requests)
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, vcpu_done_thread, second));
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
-	d.stop = true;
-	pthread_join(dev, NULL);
+	if (wait) {
+		device_stop_wait(&d, dev);
+	} else {
+		d.stop = true;
+		pthread_join(dev, NULL);
+	}
 	EXPECT_EQ(0, d.bad);
 	EXPECT_EQ(2 * SYNC_ITERS * 5, d.served);
 	EXPECT_EQ(SYNC_ITERS, d.count[0]);
@@ -621,6 +712,19 @@ HVX_GUEST_TEST(device_thread_two_vcpus, guest_requests)
 		EXPECT_EQ(0, fb);
 	}
 	ring_teardown(&map);
+}
+
+HVX_GUEST_TEST(device_thread_two_vcpus, guest_requests)
+{
+	HVX_REQUIRE_RING();
+	two_vcpus_one_device(_metadata, vm, vcpu, device_thread, false);
+}
+
+/* The same with HVX_COMPLETE_WAIT: one system call per request. */
+HVX_GUEST_TEST(device_thread_complete_wait, guest_requests)
+{
+	HVX_REQUIRE_RING();
+	two_vcpus_one_device(_metadata, vm, vcpu, device_thread_wait, true);
 }
 
 /* ---- notification ---- */
@@ -691,6 +795,83 @@ HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
 	EXPECT_EQ(7, buf[0].data);
 	ring_teardown(&map);
 	close(efd);
+}
+
+static void *complete_wait_thread(void *arg)
+{
+	struct hvx_ring_map *map = arg;
+
+	if (hvx_ring_complete_wait(map->fd, 0, 0, 0))
+		return (void *)(intptr_t)-errno;
+	return (void *)(intptr_t)hvx_ring_pending(map);
+}
+
+/*
+ * HVX_COMPLETE_WAIT: bad arguments, an immediate return when entries are
+ * pending, EINTR on a signal, a wake-up for the next post, and no wait
+ * after a completion that fails.
+ */
+HVX_GUEST_TEST(complete_wait, guest_notify)
+{
+	struct sigaction sa = { .sa_handler = no_op };	/* no SA_RESTART */
+	struct hvx_ring_completion c;
+	struct hvx_ring_entry buf[8];
+	struct hvx_ring_map map;
+	struct timespec ts;
+	pthread_t th;
+	void *res;
+
+	HVX_REQUIRE_RING();
+	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
+	register_posted(vm);
+	memset(&c, 0, sizeof(c));
+	c.flags = 2;
+	EXPECT_EQ(-1, ioctl(map.fd, HVX_RING_COMPLETE, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.flags = 0;
+	EXPECT_EQ(-1, ioctl(map.fd, HVX_RING_COMPLETE, &c));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, hvx_ring_complete_wait(map.fd, 1, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, hvx_ring_complete_wait(map.fd, 0, 0, 5));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, hvx_ring_complete_wait(map.fd, HVX_MAX_VCPUS, 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* A completion that fails does not wait (the ring is empty). */
+	EXPECT_EQ(-1, hvx_ring_complete_wait(map.fd, 0, 12345, 0));
+	EXPECT_EQ(ENOENT, errno);
+
+	/* Entries pending: back at once. */
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(0, hvx_ring_complete_wait(map.fd, 0, 0, 0));
+	EXPECT_EQ(3, hvx_ring_consume(&map, buf, 8));
+
+	/* Empty: asleep until a signal ends the wait with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, complete_wait_thread, &map));
+	usleep(100 * 1000);
+	EXPECT_EQ(EBUSY, pthread_tryjoin_np(th, &res));
+	do {
+		pthread_kill(th, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+	} while (pthread_timedjoin_np(th, &res, &ts) == ETIMEDOUT);
+	EXPECT_EQ(-EINTR, (intptr_t)res);
+
+	/* Asleep: the posts wake it (at the latest when HVX_RUN returns). */
+	ASSERT_EQ(0, pthread_create(&th, NULL, complete_wait_thread, &map));
+	usleep(100 * 1000);
+	vcpu_expect_sync(vcpu, 2);
+	pthread_join(th, &res);
+	EXPECT_EQ(3, (intptr_t)res);
+	EXPECT_EQ(3, hvx_ring_consume(&map, buf, 8));
+	EXPECT_EQ(6, buf[2].data);
+	vcpu_expect_done(vcpu);
+	ring_teardown(&map);
 }
 
 /* ---- doorbells ---- */

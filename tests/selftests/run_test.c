@@ -2,7 +2,8 @@
 /*
  * run_test: guests running C code in 64-bit mode, and every kind of exit
  * hvx reports to userspace: ucalls, memory shared both ways, CPUID, HLT,
- * port I/O (single and string), MMIO (unbacked and read-only memory),
+ * port I/O (single and string), MMIO (unbacked and read-only memory, a
+ * page that becomes RAM and back, instruction bytes that change),
  * hypercalls, unknown MSRs, VMX instructions, guest exceptions and triple
  * fault.  Register state, signals and concurrency are in state_test.c and
  * smp_test.c.
@@ -433,6 +434,94 @@ HVX_GUEST_TEST(readonly_slot, guest_readonly)
 		    0xdeadbeefdeadbeefULL);
 	vcpu_expect_done(vcpu);
 	EXPECT_EQ(0x0123456789abcdefULL, mem[0x1000 / 8]);
+}
+
+#define HOLE_GPA	(MMIO_GPA + 0x100000)	/* MMIO, then RAM, then not */
+
+static void guest_slot_changes(void)
+{
+	mmio_w32(HOLE_GPA, 1);
+	mmio_w32(HOLE_GPA + 4, 2);
+	GUEST_SYNC(1);
+	/* The host made the page RAM: no exits now. */
+	GUEST_ASSERT_EQ(mmio_r32(HOLE_GPA + 8), 0x600dcafe);
+	mmio_w32(HOLE_GPA, 3);
+	GUEST_SYNC(2);
+	/* And took it away again. */
+	mmio_w32(HOLE_GPA, 4);
+	GUEST_DONE();
+}
+
+/*
+ * hvx remembers the last page a vCPU found to be MMIO; a slot added or
+ * deleted there must be seen at the next access.
+ */
+HVX_GUEST_TEST(mmio_page_becomes_ram, guest_slot_changes)
+{
+	uint32_t *mem;
+
+	expect_mmio(vcpu, HOLE_GPA, 4, true, 1);
+	expect_mmio(vcpu, HOLE_GPA + 4, 4, true, 2);
+	vcpu_expect_sync(vcpu, 1);
+	mem = vm_mem_add(vm, 1, 0, HOLE_GPA, 0x1000);
+	mem[2] = 0x600dcafe;
+	vcpu_expect_sync(vcpu, 2);
+	EXPECT_EQ(3, mem[0]);
+	vm_set_memory_region(vm, 1, 0, HOLE_GPA, 0, NULL);
+	expect_mmio(vcpu, HOLE_GPA, 4, true, 4);
+	vcpu_expect_done(vcpu);
+}
+
+/* movabs $HOLE_GPA, %rax; then the store under test at offset 10; ret */
+static const uint8_t store_imm32[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x10, 0x40, 0, 0, 0, 0,
+	0xc7, 0x00, 0x44, 0x33, 0x22, 0x11,		/* movl $0x11223344 */
+	0xc3,
+};
+static const uint8_t store_imm32_b[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x10, 0x40, 0, 0, 0, 0,
+	0xc7, 0x00, 0x88, 0x77, 0x66, 0x55,		/* movl $0x55667788 */
+	0xc3,
+};
+static const uint8_t store_imm16[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x10, 0x40, 0, 0, 0, 0,
+	0x66, 0xc7, 0x00, 0x22, 0x11,			/* movw $0x1122 */
+	0xc3,
+};
+
+static void guest_code_changes(void)
+{
+	void (*fn)(void) = (void (*)(void))GUEST_SCRATCH_GPA;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		fn();
+		GUEST_SYNC(i);
+	}
+	GUEST_DONE();
+}
+
+/*
+ * hvx keeps the last MMIO instruction it decoded; the same address with
+ * other bytes (an immediate, an operand size) must be decoded afresh.
+ */
+HVX_GUEST_TEST(mmio_insn_bytes_change, guest_code_changes)
+{
+	uint8_t *code = addr_gpa2hva(vm, GUEST_SCRATCH_GPA, 64);
+
+	TEST_ASSERT_EQ(HOLE_GPA, 0x40100000ULL);
+	memcpy(code, store_imm32, sizeof(store_imm32));
+	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
+	vcpu_expect_sync(vcpu, 0);
+	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
+	vcpu_expect_sync(vcpu, 1);
+	memcpy(code, store_imm32_b, sizeof(store_imm32_b));
+	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x55667788);
+	vcpu_expect_sync(vcpu, 2);
+	memcpy(code, store_imm16, sizeof(store_imm16));
+	expect_mmio(vcpu, HOLE_GPA, 2, true, 0x1122);
+	vcpu_expect_sync(vcpu, 3);
+	vcpu_expect_done(vcpu);
 }
 
 static void guest_scan(uint64_t start, uint64_t end)

@@ -19,11 +19,14 @@
  *		(HVX_RANGE_DOORBELL) signals an eventfd that a device thread
  *		reads, hvx's counterpart of KVM's ioeventfd.
  *
- * bench_ring_open() creates the ring with an eventfd, registers the posted
- * and sync ranges and starts the device thread; the thread sleeps on the
- * eventfd (after setting need_wakeup) whenever the ring is empty.  A write
- * the ring cannot take comes back as an ordinary exit to userspace, which
- * hvx.c's run loop counts.  When uapi/linux/hvx.h has no HVX_CREATE_RING,
+ * bench_ring_open() creates the ring, registers the posted and sync ranges
+ * and starts the device thread.  Whenever the ring is empty the thread
+ * sleeps in HVX_RING_COMPLETE with HVX_COMPLETE_WAIT, which also completes
+ * the last request it served: one system call per request (or per batch
+ * of posts), as a VMM's device thread would do it.  A signal (SIGUSR1,
+ * without SA_RESTART) ends that sleep when the thread must park or stop.
+ * A write the ring cannot take comes back as an ordinary exit to
+ * userspace, which hvx.c's run loop counts.  When uapi/linux/hvx.h has no HVX_CREATE_RING,
  * or hvx.ko refuses it, the cases report "n/a (ring not built)".
  */
 #include <errno.h>
@@ -31,7 +34,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -58,13 +62,13 @@ static struct {
 	char why[96];			/* why not, when !up */
 	int vm_fd;
 	int ring_fd;
-	int efd;
 	struct hvx_ring_header *hdr;
 	struct hvx_ring_entry *entries;
 	size_t mmap_size;
 	uint32_t mask;
 	pthread_t thread;
 	bool stop;
+	bool exited;			/* ring_thread() returned */
 	/* parking the device thread for the *_posted_vmm cases */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -75,13 +79,14 @@ static struct {
 	uint64_t bad;
 	uint64_t wakeups;
 	uint64_t completions;
+	/* the completion owed for the last request served (seq 0: none) */
+	struct hvx_ring_completion owed;
 	/* the doorbell range of the current case */
 	struct hvx_io_range bell;
 	bool bell_set;
 	struct ev_reader bell_reader;
 } rg = {
 	.ring_fd = -1,
-	.efd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
@@ -96,10 +101,28 @@ static void store_release(uint32_t *p, uint32_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-/* Serve one entry: count it; complete it if the vCPU waits for it. */
+/*
+ * HVX_RING_COMPLETE of what is owed, with @flags; with HVX_COMPLETE_WAIT
+ * it then sleeps until an entry is pending (or a kick).
+ */
+static void complete(uint32_t flags)
+{
+	if (!rg.owed.seq && !(flags & HVX_COMPLETE_WAIT))
+		return;
+	rg.owed.flags = flags;
+	if (ioctl(rg.ring_fd, HVX_RING_COMPLETE, &rg.owed) && errno != EINTR)
+		bench_err("hvx: HVX_RING_COMPLETE: %s", strerror(errno));
+	else if (rg.owed.seq)
+		rg.completions++;
+	memset(&rg.owed, 0, sizeof(rg.owed));
+}
+
+/*
+ * Serve one entry: count it.  A request's completion is owed until the
+ * thread's next HVX_RING_COMPLETE; one still owed is paid first.
+ */
 static void serve(const struct hvx_ring_entry *e)
 {
-	struct hvx_ring_completion done;
 	bool ours;
 
 	ours = (e->type == HVX_RING_PIO &&
@@ -112,13 +135,9 @@ static void serve(const struct hvx_ring_entry *e)
 		rg.writes++;
 	if (!(e->flags & HVX_RING_F_REQUEST))
 		return;
-	memset(&done, 0, sizeof(done));
-	done.seq = e->seq;
-	done.vcpu = e->vcpu;
-	if (ioctl(rg.ring_fd, HVX_RING_COMPLETE, &done))
-		bench_err("hvx: HVX_RING_COMPLETE: %s", strerror(errno));
-	else
-		rg.completions++;
+	complete(0);
+	rg.owed.seq = e->seq;
+	rg.owed.vcpu = e->vcpu;
 }
 
 /* Consume what is published, from @cons on; return the new index. */
@@ -146,16 +165,17 @@ static void park(void)
 	pthread_mutex_unlock(&rg.lock);
 }
 
-/* The device thread: drain, then sleep on the eventfd when empty. */
+/*
+ * The device thread: drain, then pay what it owes and sleep until the
+ * next entry, in one HVX_RING_COMPLETE.
+ */
 static void *ring_thread(void *arg)
 {
 	uint32_t cons = rg.hdr->consumer;
-	uint64_t v;
 
 	for (;;) {
 		if (__atomic_load_n(&rg.park, __ATOMIC_ACQUIRE)) {
-			__atomic_store_n(&rg.hdr->need_wakeup, 0,
-					 __ATOMIC_SEQ_CST);
+			complete(0);
 			park();
 			cons = rg.hdr->consumer;
 			continue;
@@ -166,15 +186,49 @@ static void *ring_thread(void *arg)
 		}
 		if (__atomic_load_n(&rg.stop, __ATOMIC_ACQUIRE))
 			break;
-		/* Ask for a wake-up, then look once more before sleeping. */
-		__atomic_store_n(&rg.hdr->need_wakeup, 1, __ATOMIC_SEQ_CST);
-		if (load_acquire(&rg.hdr->producer) != cons)
-			continue;
-		if (read(rg.efd, &v, sizeof(v)) < 0 && errno != EINTR)
-			break;
+		complete(HVX_COMPLETE_WAIT);
 		rg.wakeups++;
 	}
+	complete(0);
+	pthread_mutex_lock(&rg.lock);
+	rg.exited = true;
+	pthread_cond_broadcast(&rg.cond);
+	pthread_mutex_unlock(&rg.lock);
 	return NULL;
+}
+
+static void on_kick(int sig)
+{
+}
+
+/*
+ * Send kicks until @done() holds (rg.lock held): a kick that lands just
+ * before the thread goes to sleep is lost, so one is not enough.
+ */
+static void kick_until(bool (*done)(void))
+{
+	struct timespec ts;
+
+	while (!done()) {
+		pthread_kill(rg.thread, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&rg.cond, &rg.lock, &ts);
+	}
+}
+
+static bool is_parked(void)
+{
+	return rg.parked;
+}
+
+static bool has_exited(void)
+{
+	return rg.exited;
 }
 
 static int set_range(int vm_fd, uint32_t type, uint32_t flags,
@@ -199,21 +253,21 @@ static void not_built(const char *what)
 
 void bench_ring_open(int vm_fd)
 {
+	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
 	struct hvx_ring_setup setup;
 	void *map;
 	int fd;
 
 	rg.up = false;
 	rg.vm_fd = vm_fd;
-	rg.efd = eventfd(0, EFD_CLOEXEC);
-	if (rg.efd < 0) {
-		not_built("eventfd");
+	if (sigaction(SIGUSR1, &sa, NULL)) {
+		not_built("sigaction");
 		return;
 	}
 	memset(&setup, 0, sizeof(setup));
 	setup.entries = RING_ENTRIES;
 	setup.flags = HVX_RING_SYNC;
-	setup.eventfd = rg.efd;
+	setup.eventfd = -1;
 	fd = ioctl(vm_fd, HVX_CREATE_RING, &setup);
 	if (fd < 0) {
 		/* ENOTTY: an hvx.ko without the ring */
@@ -247,6 +301,7 @@ void bench_ring_open(int vm_fd)
 		return;
 	}
 	rg.stop = false;
+	rg.exited = false;
 	if (pthread_create(&rg.thread, NULL, ring_thread, NULL)) {
 		snprintf(rg.why, sizeof(rg.why), "no device thread");
 		return;
@@ -266,8 +321,6 @@ static bool is_doorbell_case(const struct bench_case *c)
 
 int bench_ring_setup(const struct bench_case *c, const char **why)
 {
-	uint64_t one = 1;
-
 	if (!rg.up) {
 		*why = rg.why[0] ? rg.why : "ring not built";
 		return 1;
@@ -290,15 +343,10 @@ int bench_ring_setup(const struct bench_case *c, const char **why)
 		return 0;
 	}
 	if (is_vmm_case(c)) {
-		/* Park the device thread: kick it off its eventfd. */
+		/* Park the device thread: kick it out of its wait. */
 		pthread_mutex_lock(&rg.lock);
 		__atomic_store_n(&rg.park, true, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&rg.lock);
-		if (write(rg.efd, &one, sizeof(one)) != sizeof(one))
-			bench_err("hvx: eventfd write: %s", strerror(errno));
-		pthread_mutex_lock(&rg.lock);
-		while (!rg.parked)
-			pthread_cond_wait(&rg.cond, &rg.lock);
+		kick_until(is_parked);
 		pthread_mutex_unlock(&rg.lock);
 	}
 	/* The thread is idle or parked between cases: nothing in flight. */
@@ -311,8 +359,10 @@ int bench_ring_setup(const struct bench_case *c, const char **why)
 
 void bench_ring_after_exit(const struct bench_case *c)
 {
-	if (rg.up && is_vmm_case(c))
+	if (rg.up && is_vmm_case(c)) {
 		drain(rg.hdr->consumer);
+		complete(0);
+	}
 }
 
 void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
@@ -355,25 +405,20 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 
 void bench_ring_close(void)
 {
-	uint64_t one = 1;
-
 	if (rg.up) {
 		pthread_mutex_lock(&rg.lock);
 		__atomic_store_n(&rg.stop, true, __ATOMIC_RELEASE);
 		pthread_cond_broadcast(&rg.cond);
+		kick_until(has_exited);
 		pthread_mutex_unlock(&rg.lock);
-		if (write(rg.efd, &one, sizeof(one)) != sizeof(one))
-			bench_err("hvx: eventfd write: %s", strerror(errno));
 		pthread_join(rg.thread, NULL);
 	}
 	if (rg.hdr)
 		munmap(rg.hdr, rg.mmap_size);
 	if (rg.ring_fd >= 0)
 		close(rg.ring_fd);
-	if (rg.efd >= 0)
-		close(rg.efd);
 	rg.hdr = NULL;
-	rg.ring_fd = rg.efd = -1;
+	rg.ring_fd = -1;
 	rg.up = false;
 }
 

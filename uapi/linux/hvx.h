@@ -700,17 +700,27 @@ struct hvx_io_range {
 
 /**
  * struct hvx_ring_completion - HVX_RING_COMPLETE on the ring fd
- * @seq:	in: the request's hvx_ring_entry.seq
+ * @seq:	in: the request's hvx_ring_entry.seq; 0 completes nothing
+ *		(then @data and @vcpu must be 0 and @flags must wait)
  * @data:	in: the value read (ignored for writes), low @size bytes
  * @vcpu:	in: the request's hvx_ring_entry.vcpu
- * @pad:	must be zero
+ * @flags:	in: HVX_COMPLETE_* (was padding: 0 is the plain completion)
+ *
+ * With HVX_COMPLETE_WAIT the call then sleeps until the ring holds an
+ * entry past the consumer index, so that a device thread completes one
+ * request and waits for the next in a single system call.  It returns 0
+ * once there is one, or fails with EINTR when a signal comes first; the
+ * completion, if any, has taken effect either way.
  */
 struct hvx_ring_completion {
 	__u64 seq;
 	__u64 data;
 	__u32 vcpu;
-	__u32 pad;
+	__u32 flags;
 };
+
+/* hvx_ring_completion.flags */
+#define HVX_COMPLETE_WAIT	(1U << 0)	/* then wait for an entry */
 
 #define HVX_CREATE_RING		_IOW(HVXIO, 0x13, struct hvx_ring_setup)
 #define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)

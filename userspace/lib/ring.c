@@ -148,6 +148,19 @@ int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
 	return ioctl(ring_fd, HVX_RING_COMPLETE, &c);
 }
 
+int hvx_ring_complete_wait(int ring_fd, uint32_t vcpu, uint64_t seq,
+			   uint64_t data)
+{
+	struct hvx_ring_completion c = {
+		.seq = seq,
+		.data = data,
+		.vcpu = vcpu,
+		.flags = HVX_COMPLETE_WAIT,
+	};
+
+	return ioctl(ring_fd, HVX_RING_COMPLETE, &c);
+}
+
 static int range_ioctl(int vm_fd, uint32_t type, uint64_t base,
 		       uint64_t length, uint32_t flags, int eventfd)
 {

@@ -124,6 +124,13 @@ int hvx_ring_wait(struct hvx_ring_map *r, int timeout_ms);
 int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
 		      uint64_t data);
 /*
+ * HVX_RING_COMPLETE with HVX_COMPLETE_WAIT: finish request @seq (none when
+ * @seq is 0; then @vcpu and @data must be 0), then sleep until an entry is
+ * pending.  0, or -1 with errno (EINTR: a signal; the completion stands).
+ */
+int hvx_ring_complete_wait(int ring_fd, uint32_t vcpu, uint64_t seq,
+			   uint64_t data);
+/*
  * HVX_REGISTER_POSTED: @type HVX_RING_PIO or HVX_RING_MMIO; @flags 0
  * (posted writes) or HVX_RANGE_SYNC; doorbells take an eventfd.
  */
