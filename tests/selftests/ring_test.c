@@ -598,14 +598,15 @@ static void no_op(int sig)
 {
 }
 
-/* Stop a device_thread_wait(): a signal per try ends its wait. */
-static void device_stop_wait(struct device *d, pthread_t th)
+/*
+ * Send SIGUSR1 (whose handler must be no_op(), without SA_RESTART) to @th
+ * until it ends, every 20 ms: a signal that lands just before the thread
+ * enters its wait is lost, so one is not enough.
+ */
+static void kick_and_join(pthread_t th, void **res)
 {
-	struct sigaction sa = { .sa_handler = no_op };	/* no SA_RESTART */
 	struct timespec ts;
 
-	sigaction(SIGUSR1, &sa, NULL);
-	d->stop = true;
 	do {
 		pthread_kill(th, SIGUSR1);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -614,7 +615,17 @@ static void device_stop_wait(struct device *d, pthread_t th)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-	} while (pthread_timedjoin_np(th, NULL, &ts) == ETIMEDOUT);
+	} while (pthread_timedjoin_np(th, res, &ts) == ETIMEDOUT);
+}
+
+/* Stop a device_thread_wait(): a signal ends its wait. */
+static void device_stop_wait(struct device *d, pthread_t th)
+{
+	struct sigaction sa = { .sa_handler = no_op };	/* no SA_RESTART */
+
+	sigaction(SIGUSR1, &sa, NULL);
+	d->stop = true;
+	kick_and_join(th, NULL);
 }
 
 static void *device_thread(void *arg)
@@ -817,7 +828,6 @@ HVX_GUEST_TEST(complete_wait, guest_notify)
 	struct hvx_ring_completion c;
 	struct hvx_ring_entry buf[8];
 	struct hvx_ring_map map;
-	struct timespec ts;
 	pthread_t th;
 	void *res;
 
@@ -851,15 +861,7 @@ HVX_GUEST_TEST(complete_wait, guest_notify)
 	ASSERT_EQ(0, pthread_create(&th, NULL, complete_wait_thread, &map));
 	usleep(100 * 1000);
 	EXPECT_EQ(EBUSY, pthread_tryjoin_np(th, &res));
-	do {
-		pthread_kill(th, SIGUSR1);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-	} while (pthread_timedjoin_np(th, &res, &ts) == ETIMEDOUT);
+	kick_and_join(th, &res);
 	EXPECT_EQ(-EINTR, (intptr_t)res);
 
 	/* Asleep: the posts wake it (at the latest when HVX_RUN returns). */

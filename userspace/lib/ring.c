@@ -136,29 +136,29 @@ int hvx_ring_wait(struct hvx_ring_map *r, int timeout_ms)
 	return hvx_ring_pending(r) ? 1 : 0;
 }
 
-int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
-		      uint64_t data)
+static int complete(int ring_fd, uint32_t vcpu, uint64_t seq, uint64_t data,
+		    uint32_t flags)
 {
 	struct hvx_ring_completion c = {
 		.seq = seq,
 		.data = data,
 		.vcpu = vcpu,
+		.flags = flags,
 	};
 
 	return ioctl(ring_fd, HVX_RING_COMPLETE, &c);
 }
 
+int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
+		      uint64_t data)
+{
+	return complete(ring_fd, vcpu, seq, data, 0);
+}
+
 int hvx_ring_complete_wait(int ring_fd, uint32_t vcpu, uint64_t seq,
 			   uint64_t data)
 {
-	struct hvx_ring_completion c = {
-		.seq = seq,
-		.data = data,
-		.vcpu = vcpu,
-		.flags = HVX_COMPLETE_WAIT,
-	};
-
-	return ioctl(ring_fd, HVX_RING_COMPLETE, &c);
+	return complete(ring_fd, vcpu, seq, data, HVX_COMPLETE_WAIT);
 }
 
 static int range_ioctl(int vm_fd, uint32_t type, uint64_t base,
