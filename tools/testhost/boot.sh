@@ -24,7 +24,18 @@ initrd=$7
 work=$8
 
 kernel=$build/cache/kernel-$kver/boot/vmlinuz-$kver
-append="console=ttyS0,115200 quiet panic=-1 hvxtask=$task ${HVX_APPEND:-}"
+# softlockup_all_cpu_backtrace: a soft lockup shows every CPU's stack, not
+# just the waiting one's.
+append="console=ttyS0,115200 quiet panic=-1 softlockup_all_cpu_backtrace=1"
+append="$append hvxtask=$task ${HVX_APPEND:-}"
+# idle=halt in Bochs: an idle CPU in MWAIT is woken by a store to its
+# thread flags instead of an IPI (TIF_POLLING_NRFLAG).  About once in
+# twenty suites CPU0 sat for tens of seconds in smp_call_function() waiting
+# for idle CPU1, after test timeouts: as if the emulated MWAIT missed the
+# store.  HLT is woken by a real IPI.
+if [ "$emu" = bochs ]; then
+	append="$append idle=halt"
+fi
 serial=$work/serial.log
 
 rm -rf "$work"
