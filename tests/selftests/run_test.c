@@ -310,59 +310,6 @@ HVX_GUEST_TEST(pio_string, guest_pio_string)
 	vcpu_expect_done(vcpu);
 }
 
-/* MMIO accessors with plain MOV encodings hvx must decode. */
-static inline void mmio_w8(uint64_t a, uint8_t v)
-{
-	asm volatile("movb %1, (%0)" : : "r"(a), "q"(v) : "memory");
-}
-
-static inline void mmio_w16(uint64_t a, uint16_t v)
-{
-	asm volatile("movw %1, (%0)" : : "r"(a), "r"(v) : "memory");
-}
-
-static inline void mmio_w32(uint64_t a, uint32_t v)
-{
-	asm volatile("movl %1, (%0)" : : "r"(a), "r"(v) : "memory");
-}
-
-static inline void mmio_w64(uint64_t a, uint64_t v)
-{
-	asm volatile("movq %1, (%0)" : : "r"(a), "r"(v) : "memory");
-}
-
-static inline uint8_t mmio_r8(uint64_t a)
-{
-	uint8_t v;
-
-	asm volatile("movb (%1), %0" : "=q"(v) : "r"(a) : "memory");
-	return v;
-}
-
-static inline uint16_t mmio_r16(uint64_t a)
-{
-	uint16_t v;
-
-	asm volatile("movw (%1), %0" : "=r"(v) : "r"(a) : "memory");
-	return v;
-}
-
-static inline uint32_t mmio_r32(uint64_t a)
-{
-	uint32_t v;
-
-	asm volatile("movl (%1), %0" : "=r"(v) : "r"(a) : "memory");
-	return v;
-}
-
-static inline uint64_t mmio_r64(uint64_t a)
-{
-	uint64_t v;
-
-	asm volatile("movq (%1), %0" : "=r"(v) : "r"(a) : "memory");
-	return v;
-}
-
 static void guest_mmio(void)
 {
 	mmio_w8(MMIO_GPA + 1, 0x11);

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What ring_test.c and ring_request_test.c share: the guest's ports and
+ * MMIO ranges, and the host side's ring setup, range registration,
+ * statistics and thread kicks.
+ */
+#ifndef SELFTEST_HVX_RING_UTIL_H
+#define SELFTEST_HVX_RING_UTIL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hvx_harness.h"
+
+#define PORT_POSTED	0x500		/* 4 ports, posted */
+#define PORT_SYNC	0x600		/* 4 ports, ring requests */
+#define PORT_DOORBELL	0x700		/* 1 port, doorbell */
+#define MMIO_POSTED_GPA	0x40000000ULL	/* 4 KiB, posted */
+#define MMIO_SYNC_GPA	0x40100000ULL	/* 4 KiB, ring requests */
+#define MMIO_DB_GPA	0x40200000ULL	/* 4 bytes, doorbell */
+
+#define SYNC_ITERS	200
+#define IN_MAGIC	0xabcd1234U
+
+static inline int ring_setup(struct test_vm *vm, uint32_t entries,
+			     uint32_t flags, int efd, struct hvx_ring_map *map)
+{
+	int fd = hvx_create_ring(vm->fd, entries, flags, efd);
+
+	TEST_ASSERT(fd >= 0, "HVX_CREATE_RING: %s", strerror(errno));
+	TEST_ASSERT(!hvx_ring_map(fd, map), "ring mmap: %s", strerror(errno));
+	return fd;
+}
+
+static inline void ring_teardown(struct hvx_ring_map *map)
+{
+	hvx_ring_unmap(map);
+	close(map->fd);
+}
+
+static inline void register_posted(struct test_vm *vm)
+{
+	TEST_ASSERT(!hvx_register_posted(vm->fd, HVX_RING_PIO, PORT_POSTED, 4,
+					 0), "posted PIO: %s", strerror(errno));
+	TEST_ASSERT(!hvx_register_posted(vm->fd, HVX_RING_MMIO,
+					 MMIO_POSTED_GPA, 4096, 0),
+		    "posted MMIO: %s", strerror(errno));
+}
+
+static inline bool ring_supported(void)
+{
+	return hvx_vm_supported() &&
+	       (hvx_dev_caps()->hvx_features & HVX_FEAT_RING);
+}
+
+/*
+ * The ring_posted and ring_fallback totals of this process's only VM, as
+ * hvx-stat (netlink) reports them; false when hvx-stat is not there.
+ */
+#define HVX_STAT	"/hvx/bin/hvx-stat"
+
+static inline bool vm_ring_stats(uint64_t *posted, uint64_t *fallback)
+{
+	static char buf[65536];
+	char key[48], *p, *end;
+	size_t n;
+	FILE *f;
+
+	if (access(HVX_STAT, X_OK))
+		return false;
+	f = popen(HVX_STAT " --json", "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	snprintf(key, sizeof(key), "\"pid\":%d,", (int)getpid());
+	p = strstr(buf, key);
+	if (!p)
+		return false;
+	end = strchr(p, '}');
+	p = strstr(p, "\"ring_posted\":");
+	if (!p || !end || p > end)
+		return false;
+	*posted = strtoull(p + strlen("\"ring_posted\":"), NULL, 10);
+	p = strstr(p, "\"ring_fallback\":");
+	if (!p || p > end)
+		return false;
+	*fallback = strtoull(p + strlen("\"ring_fallback\":"), NULL, 10);
+	return true;
+}
+
+#define HVX_REQUIRE_RING()						\
+	HVX_REQUIRE(ring_supported(), "hvx without HVX_FEAT_RING")
+
+/* A SIGUSR1 handler that only interrupts: install without SA_RESTART. */
+static inline void no_op(int sig)
+{
+}
+
+/*
+ * Send SIGUSR1 (whose handler must be no_op(), without SA_RESTART) to @th
+ * until it ends, every 20 ms: a signal that lands just before the thread
+ * enters its wait is lost, so one is not enough.
+ */
+static inline void kick_and_join(pthread_t th, void **res)
+{
+	struct timespec ts;
+
+	do {
+		pthread_kill(th, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+	} while (pthread_timedjoin_np(th, res, &ts) == ETIMEDOUT);
+}
+
+#endif /* SELFTEST_HVX_RING_UTIL_H */
