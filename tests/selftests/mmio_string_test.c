@@ -30,36 +30,14 @@ static void guest_rep_stos(void)
 	GUEST_DONE();
 }
 
-static void expect_mmio(struct test_vcpu *vcpu, uint64_t gpa, uint32_t len,
-			bool write, uint64_t data)
-{
-	struct hvx_run *run = vcpu->run;
-	uint64_t got = 0;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
-		    !run->mmio.is_write == !write,
-		    "want %s %#llx len %u, got %s %#llx len %u",
-		    write ? "write" : "read", (unsigned long long)gpa, len,
-		    run->mmio.is_write ? "write" : "read",
-		    (unsigned long long)run->mmio.phys_addr, run->mmio.len);
-	if (write) {
-		memcpy(&got, run->mmio.data, len);
-		TEST_ASSERT_EQ(got, data);
-	} else {
-		memcpy(run->mmio.data, &data, len);
-	}
-}
-
 HVX_GUEST_TEST(rep_stos_unrolled, guest_rep_stos)
 {
 	int i;
 
 	for (i = 0; i < N; i++)
-		expect_mmio(vcpu, MMIO_GPA + i, 1, true, 0xa5);
+		vcpu_expect_mmio(vcpu, MMIO_GPA + i, 1, true, 0xa5);
 	for (i = 0; i < 3; i++)
-		expect_mmio(vcpu, MMIO_GPA + 0x100 - 4 * i, 4, true,
+		vcpu_expect_mmio(vcpu, MMIO_GPA + 0x100 - 4 * i, 4, true,
 			    0x11223344);
 	vcpu_expect_done(vcpu);
 }
@@ -106,10 +84,12 @@ HVX_GUEST_TEST(movs_unrolled, guest_movs)
 	int i;
 
 	for (i = 0; i < N; i++)
-		expect_mmio(vcpu, MMIO_GPA + 0x200 + i, 1, true, 0x30 + i);
-	expect_mmio(vcpu, MMIO_GPA + 0x300, 8, false, 0x0102030405060708ULL);
-	expect_mmio(vcpu, MMIO_GPA + 0x308, 8, false, 0x1112131415161718ULL);
-	expect_mmio(vcpu, MMIO_GPA + 0x400, 2, false, 0xbeef);
+		vcpu_expect_mmio(vcpu, MMIO_GPA + 0x200 + i, 1, true, 0x30 + i);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x300, 8, false,
+			 0x0102030405060708ULL);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x308, 8, false,
+			 0x1112131415161718ULL);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x400, 2, false, 0xbeef);
 	vcpu_expect_done(vcpu);
 }
 
@@ -126,7 +106,7 @@ HVX_GUEST_TEST(movs_mmio_to_mmio_is_internal_error, guest_movs_mmio_to_mmio)
 	struct hvx_run *run = vcpu->run;
 
 	/* the read side exits first; its data cannot land in MMIO */
-	expect_mmio(vcpu, MMIO_GPA, 1, false, 0x5a);
+	vcpu_expect_mmio(vcpu, MMIO_GPA, 1, false, 0x5a);
 	ASSERT_EQ(0, __vcpu_run(vcpu));
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
 	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);

@@ -323,38 +323,17 @@ static void guest_mmio(void)
 	GUEST_DONE();
 }
 
-static void expect_mmio(struct test_vcpu *vcpu, uint64_t gpa, uint32_t len,
-			bool write, uint64_t data)
-{
-	struct hvx_run *run = vcpu->run;
-	uint64_t got = 0;
-
-	vcpu_run(vcpu);
-	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
-		    !run->mmio.is_write == !write,
-		    "want %s %#llx len %u, got %s %#llx len %u",
-		    write ? "write" : "read", (unsigned long long)gpa, len,
-		    run->mmio.is_write ? "write" : "read",
-		    (unsigned long long)run->mmio.phys_addr, run->mmio.len);
-	if (write) {
-		memcpy(&got, run->mmio.data, len);
-		TEST_ASSERT_EQ(got, data);
-	} else {
-		memcpy(run->mmio.data, &data, len);
-	}
-}
-
 HVX_GUEST_TEST(mmio, guest_mmio)
 {
-	expect_mmio(vcpu, MMIO_GPA + 1, 1, true, 0x11);
-	expect_mmio(vcpu, MMIO_GPA + 2, 2, true, 0x2222);
-	expect_mmio(vcpu, MMIO_GPA + 4, 4, true, 0x33333333);
-	expect_mmio(vcpu, MMIO_GPA + 8, 8, true, 0x4444444455555555ULL);
-	expect_mmio(vcpu, MMIO_GPA + 0x11, 1, false, 0x81);
-	expect_mmio(vcpu, MMIO_GPA + 0x12, 2, false, 0x8282);
-	expect_mmio(vcpu, MMIO_GPA + 0x14, 4, false, 0x83838383);
-	expect_mmio(vcpu, MMIO_GPA + 0x18, 8, false, 0x8484848485858585ULL);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 1, 1, true, 0x11);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 2, 2, true, 0x2222);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 4, 4, true, 0x33333333);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 8, 8, true, 0x4444444455555555ULL);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x11, 1, false, 0x81);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x12, 2, false, 0x8282);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x14, 4, false, 0x83838383);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 0x18, 8, false,
+			 0x8484848485858585ULL);
 	vcpu_expect_done(vcpu);
 }
 
@@ -377,7 +356,7 @@ HVX_GUEST_TEST(readonly_slot, guest_readonly)
 
 	mem[0x1000 / 8] = 0x0123456789abcdefULL;
 	mem[0x1000 / 8 + 1] = 0x1111111111111111ULL;
-	expect_mmio(vcpu, RO_SLOT_GPA + 0x1000, 8, true,
+	vcpu_expect_mmio(vcpu, RO_SLOT_GPA + 0x1000, 8, true,
 		    0xdeadbeefdeadbeefULL);
 	vcpu_expect_done(vcpu);
 	EXPECT_EQ(0x0123456789abcdefULL, mem[0x1000 / 8]);
@@ -407,15 +386,15 @@ HVX_GUEST_TEST(mmio_page_becomes_ram, guest_slot_changes)
 {
 	uint32_t *mem;
 
-	expect_mmio(vcpu, HOLE_GPA, 4, true, 1);
-	expect_mmio(vcpu, HOLE_GPA + 4, 4, true, 2);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 4, true, 1);
+	vcpu_expect_mmio(vcpu, HOLE_GPA + 4, 4, true, 2);
 	vcpu_expect_sync(vcpu, 1);
 	mem = vm_mem_add(vm, 1, 0, HOLE_GPA, 0x1000);
 	mem[2] = 0x600dcafe;
 	vcpu_expect_sync(vcpu, 2);
 	EXPECT_EQ(3, mem[0]);
 	vm_set_memory_region(vm, 1, 0, HOLE_GPA, 0, NULL);
-	expect_mmio(vcpu, HOLE_GPA, 4, true, 4);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 4, true, 4);
 	vcpu_expect_done(vcpu);
 }
 
@@ -458,15 +437,15 @@ HVX_GUEST_TEST(mmio_insn_bytes_change, guest_code_changes)
 
 	TEST_ASSERT_EQ(HOLE_GPA, 0x40100000ULL);
 	memcpy(code, store_imm32, sizeof(store_imm32));
-	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
 	vcpu_expect_sync(vcpu, 0);
-	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 4, true, 0x11223344);
 	vcpu_expect_sync(vcpu, 1);
 	memcpy(code, store_imm32_b, sizeof(store_imm32_b));
-	expect_mmio(vcpu, HOLE_GPA, 4, true, 0x55667788);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 4, true, 0x55667788);
 	vcpu_expect_sync(vcpu, 2);
 	memcpy(code, store_imm16, sizeof(store_imm16));
-	expect_mmio(vcpu, HOLE_GPA, 2, true, 0x1122);
+	vcpu_expect_mmio(vcpu, HOLE_GPA, 2, true, 0x1122);
 	vcpu_expect_sync(vcpu, 3);
 	vcpu_expect_done(vcpu);
 }
@@ -491,7 +470,7 @@ HVX_TEST_TIMEOUT(mmio_scan_beyond_ram, 300)
 	vcpu_args_set(vcpu, 2, start, end);
 	/* Every read past RAM exits; nothing there is memory. */
 	for (a = start; a < end; a += MiB)
-		expect_mmio(vcpu, a, 4, false,
+		vcpu_expect_mmio(vcpu, a, 4, false,
 			    (uint32_t)(a >> 20) ^ 0xa5a5a5a5);
 	vcpu_expect_done(vcpu);
 	vm_free(vm);

@@ -206,6 +206,13 @@ void __vcpu_assert_exit_reason(struct test_vcpu *vcpu, uint32_t reason,
 #define TEST_ASSERT_EXIT_REASON(vcpu, reason)				\
 	__vcpu_assert_exit_reason(vcpu, reason, __FILE__, __LINE__)
 
+/*
+ * Run @vcpu to an HVX_EXIT_MMIO of @len bytes at @gpa, a store of @data
+ * (@write) or a load, which gets @data; fail otherwise.
+ */
+void vcpu_expect_mmio(struct test_vcpu *vcpu, uint64_t gpa, uint32_t len,
+		      bool write, uint64_t data);
+
 /* Registers. */
 void vcpu_regs_get(struct test_vcpu *vcpu, struct hvx_regs *regs);
 void vcpu_regs_set(struct test_vcpu *vcpu, const struct hvx_regs *regs);

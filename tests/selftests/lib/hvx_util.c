@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -439,6 +440,28 @@ void __vcpu_assert_exit_reason(struct test_vcpu *vcpu, uint32_t reason,
 			 "vCPU %u: want exit %s, got %s", vcpu->id,
 			 hvx_exit_reason_name(reason),
 			 vcpu_exit_str(vcpu, buf, sizeof(buf)));
+}
+
+void vcpu_expect_mmio(struct test_vcpu *vcpu, uint64_t gpa, uint32_t len,
+		      bool write, uint64_t data)
+{
+	struct hvx_run *run = vcpu->run;
+	uint64_t got = 0;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
+	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
+		    !run->mmio.is_write == !write,
+		    "want %s %#llx len %u, got %s %#llx len %u",
+		    write ? "write" : "read", (unsigned long long)gpa, len,
+		    run->mmio.is_write ? "write" : "read",
+		    (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+	if (write) {
+		memcpy(&got, run->mmio.data, len);
+		TEST_ASSERT_EQ(got, data);
+	} else {
+		memcpy(run->mmio.data, &data, len);
+	}
 }
 
 void vcpu_regs_get(struct test_vcpu *vcpu, struct hvx_regs *regs)
