@@ -17,6 +17,7 @@
 #include <asm/vmx.h>
 
 #include "hvx.h"
+#include "mitigate.h"
 
 struct hvx_vmx_config hvx_vmx;
 
@@ -141,7 +142,8 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
 	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 	       CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MWAIT_EXITING |
-	       CPU_BASED_MONITOR_EXITING | CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
+	       CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING |
+	       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	want = CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING;
 	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				  MSR_IA32_VMX_PROCBASED_CTLS,
@@ -280,4 +282,5 @@ void hvx_caps_fill(struct hvx_caps *caps)
 	caps->run_page_size = PAGE_SIZE;
 	caps->preemption_timer_shift = hvx_vmx.misc &
 				       VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	caps->mitigations = hvx_mitigations;
 }

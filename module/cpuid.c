@@ -64,13 +64,6 @@ static struct hvx_cpuid_entry *add(struct hvx_vcpu *vcpu, u32 f, u32 idx,
 	return e;
 }
 
-/* XCR0 bits a guest may enable: the host's user features, no AMX. */
-static u64 guest_xfeatures(void)
-{
-	return hvx_host_xcr0 & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM |
-				XFEATURE_MASK_AVX512);
-}
-
 static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 {
 	struct hvx_cpuid_entry *e;
@@ -112,15 +105,15 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		e = add(vcpu, f, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 		if (!e)
 			return;
-		e->eax = (u32)guest_xfeatures();
-		e->edx = guest_xfeatures() >> 32;
+		e->eax = (u32)hvx_guest_xfeatures();
+		e->edx = hvx_guest_xfeatures() >> 32;
 		e = add(vcpu, f, 1, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 		if (!e)
 			return;
 		e->eax &= ~CD1_EAX_HIDE;
 		e->ebx = e->ecx = e->edx = 0;
 		for (i = 2; i < 64; i++)
-			if (guest_xfeatures() & BIT_ULL(i))
+			if (hvx_guest_xfeatures() & BIT_ULL(i))
 				add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 		break;
 	default:

@@ -26,7 +26,7 @@ u64 hvx_host_xcr0;
 			 X86_CR4_PGE | X86_CR4_PCE | X86_CR4_OSFXSR | \
 			 X86_CR4_OSXMMEXCPT | X86_CR4_UMIP | \
 			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
-			 X86_CR4_SMEP | X86_CR4_SMAP)
+			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
 static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
@@ -38,6 +38,9 @@ static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
 	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
 		return -EINVAL;
 	if (cr4 & ~(CR4_GUEST & hvx_vmx.cr4_fixed1))
+		return -EINVAL;
+	/* hvx switches PKRU with RDPKRU/WRPKRU, which need the host's PKE */
+	if ((cr4 & X86_CR4_PKE) && !boot_cpu_has(X86_FEATURE_OSPKE))
 		return -EINVAL;
 	if (efer & ~EFER_VALID)
 		return -EINVAL;
@@ -260,13 +263,57 @@ int hvx_exit_cr_access(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
-/* XCR0 values the guest may set: what the host uses and CPUID shows. */
+/*
+ * The XCR0 features hvx ever lets a guest enable, whatever userspace puts
+ * in CPUID: user state the guest FPU buffer holds and that needs nothing
+ * else switched.  Not PKRU (an XRSTOR would load it behind hvx's back),
+ * not MPX (its bound registers and BNDCFGU are not switched), not AMX
+ * (dynamic state the guest buffer was not sized for).
+ */
+#define HVX_XFEATURES_GUEST	(XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | \
+				 XFEATURE_MASK_AVX512)
+
+/**
+ * hvx_guest_xfeatures() - the XCR0 bits a guest may set on this host
+ *
+ * Return: the fixed allow-list, less what the host does not enable.
+ */
+u64 hvx_guest_xfeatures(void)
+{
+	return hvx_host_xcr0 & HVX_XFEATURES_GUEST;
+}
+
+/* XCR0 values the guest may set: the allow-list, as CPUID shows it. */
 static u64 guest_xcr0_allowed(struct hvx_vcpu *vcpu)
 {
 	const struct hvx_cpuid_entry *e = hvx_cpuid_find(vcpu, 0xd, 0);
 	u64 shown = e ? e->eax | ((u64)e->edx << 32) : XFEATURE_MASK_FPSSE;
 
-	return (shown & hvx_host_xcr0) | XFEATURE_MASK_FP;
+	return (shown & hvx_guest_xfeatures()) | XFEATURE_MASK_FP;
+}
+
+/*
+ * The architecture's pairing rules (Intel SDM "Extended Control
+ * Registers"), on which the host's own XSETBV of the value would #GP:
+ * x87 always; AVX with SSE; the three AVX-512 components together and
+ * with AVX; MPX's two together; AMX tile configuration and data together.
+ */
+static bool xcr0_pairs_valid(u64 v)
+{
+	u64 amx = XFEATURE_MASK_XTILE_CFG | XFEATURE_MASK_XTILE_DATA;
+	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
+
+	if (!(v & XFEATURE_MASK_FP))
+		return false;
+	if ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))
+		return false;
+	if ((v & XFEATURE_MASK_AVX512) &&
+	    ((v & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	     !(v & XFEATURE_MASK_YMM)))
+		return false;
+	if ((v & mpx) && (v & mpx) != mpx)
+		return false;
+	return !(v & amx) || (v & amx) == amx;
 }
 
 /**
@@ -280,11 +327,7 @@ int hvx_exit_xsetbv(struct hvx_vcpu *vcpu)
 	u64 v = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
 
 	if ((u32)vcpu->regs[HVX_RCX] != 0 || hvx_guest_cpl(vcpu) ||
-	    !(v & XFEATURE_MASK_FP) || (v & ~guest_xcr0_allowed(vcpu)) ||
-	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)) ||
-	    ((v & XFEATURE_MASK_AVX512) &&
-	     ((v & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
-	      !(v & XFEATURE_MASK_YMM)))) {
+	    (v & ~guest_xcr0_allowed(vcpu)) || !xcr0_pairs_valid(v)) {
 		hvx_inject_gp(vcpu);
 		return 1;
 	}

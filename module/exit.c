@@ -54,16 +54,6 @@ static int exit_unhandled(struct hvx_vcpu *vcpu)
 	return hvx_exit_internal(vcpu, HVX_INTERNAL_UNHANDLED, 0, true);
 }
 
-static int exit_exception_nmi(struct hvx_vcpu *vcpu)
-{
-	u32 info = hvx_vmread32(VM_EXIT_INTR_INFO);
-
-	/* An NMI went to the host's handler right after the exit. */
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		return 1;
-	return exit_unhandled(vcpu);
-}
-
 static int exit_resume(struct hvx_vcpu *vcpu)
 {
 	return 1;
@@ -106,6 +96,17 @@ static int exit_ud(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * RDPMC: there is no virtual PMU, so no counter index is valid and the
+ * processor's answer is #GP.  It must exit: with CR4.PCE the guest would
+ * otherwise read the host's live counters.
+ */
+static int exit_gp(struct hvx_vcpu *vcpu)
+{
+	hvx_inject_gp(vcpu);
+	return 1;
+}
+
 /* VMCALL: RAX is the call number, RBX, RCX, RDX, RSI, RDI, R8 the args. */
 static int exit_vmcall(struct hvx_vcpu *vcpu)
 {
@@ -130,13 +131,11 @@ static int exit_vmcall(struct hvx_vcpu *vcpu)
 	return 0;
 }
 
-/* Fixed and writable bits of DR6 and DR7 (SDM "Debug Registers"). */
-#define HVX_DR6_FIXED	0xfffe0ff0UL
-#define HVX_DR6_RW	0x0001e00fUL
-#define HVX_DR7_FIXED	0x00000400UL
-#define HVX_DR7_RSVD	0x0000d800UL
-
-/* MOV to/from DR0-7: kept in hvx, so host breakpoints stay the host's. */
+/*
+ * MOV to/from DR0-7: the guest's values live in hvx; DR0-3 reach the
+ * hardware only for entries while the guest's DR7 arms a breakpoint, and
+ * the host's come back after the exit (run.c).
+ */
 static int exit_dr_access(struct hvx_vcpu *vcpu)
 {
 	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
@@ -169,13 +168,15 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 			hvx_inject_gp(vcpu);
 			return 1;
 		}
-		if (dr < 4)
+		if (dr < 4) {
 			vcpu->db[dr] = val;
-		else if (dr == 6)
+		} else if (dr == 6) {
 			vcpu->dr6 = (val & HVX_DR6_RW) | HVX_DR6_FIXED;
-		else
+		} else {
 			hvx_vmwrite(GUEST_DR7, (val & ~HVX_DR7_RSVD) |
 				    HVX_DR7_FIXED);
+			vcpu->db_armed = val & HVX_DR7_ENABLED;
+		}
 	}
 	hvx_skip_insn(vcpu);
 	return 1;
@@ -199,12 +200,13 @@ static void reinject(u32 vect)
 }
 
 static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
-	[EXIT_REASON_EXCEPTION_NMI]	= exit_exception_nmi,
+	[EXIT_REASON_EXCEPTION_NMI]	= hvx_exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_resume,
 	[EXIT_REASON_TRIPLE_FAULT]	= exit_triple_fault,
 	[EXIT_REASON_CPUID]		= hvx_exit_cpuid,
 	[EXIT_REASON_HLT]		= exit_hlt,
 	[EXIT_REASON_INVD]		= exit_skip,
+	[EXIT_REASON_RDPMC]		= exit_gp,
 	[EXIT_REASON_VMCALL]		= exit_vmcall,
 	[EXIT_REASON_VMCLEAR]		= exit_ud,
 	[EXIT_REASON_VMLAUNCH]		= exit_ud,
@@ -245,6 +247,12 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	struct hvx_run *run = vcpu->run;
 	u32 vect;
 
+	/*
+	 * A machine check during VM entry is the host's (handled right after
+	 * the exit), not a guest state the processor refused: enter again.
+	 */
+	if (unlikely(basic == EXIT_REASON_MCE_DURING_VMENTRY))
+		return 1;
 	if (unlikely(exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 		run->exit_reason = HVX_EXIT_FAIL_ENTRY;
 		run->fail_entry.hardware_exit_reason = exit_reason;
@@ -262,8 +270,11 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	 * The device exits, by far the most frequent, are called directly:
 	 * an indirect call costs a retpoline on the hosts that need one.
 	 */
-	if (basic == EXIT_REASON_EPT_VIOLATION)
+	if (basic == EXIT_REASON_EPT_VIOLATION) {
+		/* mapping pages or emulating runs host code: "cond" flushes */
+		vcpu->l1d_flush_pending = true;
 		return hvx_exit_ept_violation(vcpu);
+	}
 	if (basic == EXIT_REASON_IO_INSTRUCTION)
 		return hvx_exit_io(vcpu);
 	if (basic < ARRAY_SIZE(hvx_exit_handlers) && hvx_exit_handlers[basic])

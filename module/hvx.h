@@ -109,6 +109,10 @@ struct hvx_vm {
 	refcount_t users;			/* the VM file and each vCPU */
 	struct mm_struct *mm;			/* (c) creator's, mmgrab'bed */
 	int id;					/* (c) */
+	u64 serial;				/* (c) never reused, unlike
+						 * @id: which VM a CPU ran
+						 * last (mitigate.c)
+						 */
 	pid_t pid;				/* (c) creator's tgid */
 
 	struct mutex mem_lock;			/* guards slots and ept */

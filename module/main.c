@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 
+#include "mitigate.h"
 #include "vcpu.h"
 
 static long hvx_get_caps(void __user *argp)
@@ -64,8 +65,13 @@ static int __init hvx_init(void)
 		return err;
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		hvx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	err = hvx_mitigate_init();
+	if (err)
+		return err;
 	hvx_msr_init_host();
-	hvx_vmx_module_init();
+	err = hvx_vmx_module_init();
+	if (err)
+		goto err_mitigate;
 
 	/* Before /dev/hvx: VMs announce themselves on the family. */
 	err = hvx_nl_init();
@@ -87,6 +93,8 @@ err_nl:
 	hvx_nl_exit();
 err_vmx:
 	hvx_vmx_module_exit();
+err_mitigate:
+	hvx_mitigate_exit();
 	return err;
 }
 
@@ -95,6 +103,7 @@ static void __exit hvx_exit(void)
 	misc_deregister(&hvx_dev);
 	hvx_nl_exit();
 	hvx_vmx_module_exit();
+	hvx_mitigate_exit();
 	pr_info("unloaded\n");
 }
 

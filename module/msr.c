@@ -11,7 +11,11 @@
  * loaded with the guest's values before the first entry and the host's
  * come back when the vCPU thread is scheduled out or HVX_RUN returns
  * (hvx_msrs_load_host()), together with the selectors, GDT and TSS limits
- * a VM exit leaves wrong for user space.
+ * a VM exit leaves wrong for user space.  Of these MSRs only
+ * KERNEL_GS_BASE changes without an exit (SWAPGS), so it is read back
+ * before the host's value goes in; every other MSR the guest can write
+ * without an exit lives in the VMCS (FS/GS base, SYSENTER, PAT, EFER,
+ * DEBUGCTL), and the rest exit through the MSR bitmap.
  */
 #include <linux/kernel.h>
 #include <asm/desc.h>
@@ -45,6 +49,8 @@ void hvx_msrs_load_guest(struct hvx_vcpu *vcpu)
 {
 	u64 fsbase;
 
+	savesegment(ds, vcpu->host_ds_sel);
+	savesegment(es, vcpu->host_es_sel);
 	savesegment(fs, vcpu->host_fs_sel);
 	savesegment(gs, vcpu->host_gs_sel);
 	asm volatile("sldt %0" : "=r" (vcpu->host_ldt_sel));
@@ -69,7 +75,16 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 {
 	if (!vcpu->guest_msrs_loaded)
 		return;
-	/* VM exits loaded null selectors; user space may have had others. */
+	/*
+	 * VM exits loaded __KERNEL_DS into DS and ES and null into FS, GS
+	 * and LDTR.  A 32-bit caller has __USER_DS in DS and ES, which it
+	 * keeps across system calls; a 64-bit one normally has null ones,
+	 * which 64-bit mode does not use.
+	 */
+	if (unlikely(vcpu->host_ds_sel | vcpu->host_es_sel)) {
+		loadsegment(ds, vcpu->host_ds_sel);
+		loadsegment(es, vcpu->host_es_sel);
+	}
 	if (vcpu->host_ldt_sel)
 		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
 	if (vcpu->host_gs_sel)
@@ -78,6 +93,8 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 		loadsegment(fs, vcpu->host_fs_sel);
 		wrmsrl(MSR_FS_BASE, vcpu->host_fs_base);
 	}
+	/* SWAPGS changes it without an exit: the CPU holds the guest's. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_STAR, host_star);
 	wrmsrl(MSR_LSTAR, host_lstar);
@@ -96,6 +113,22 @@ static void sync_loaded(struct hvx_vcpu *vcpu, u32 index, u64 data)
 	if (vcpu->guest_msrs_loaded)
 		wrmsrl(index, data);
 	preempt_enable();
+}
+
+/*
+ * The guest's KERNEL_GS_BASE: while its MSRs are loaded the CPU holds the
+ * current value, which SWAPGS may have changed since the last WRMSR.
+ */
+static u64 kernel_gs_base(struct hvx_vcpu *vcpu)
+{
+	u64 v;
+
+	preempt_disable();
+	if (vcpu->guest_msrs_loaded)
+		rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+	v = vcpu->kernel_gs_base;
+	preempt_enable();
+	return v;
 }
 
 static bool pat_valid(u64 pat)
@@ -138,7 +171,7 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 		*data = vcpu->sfmask;
 		break;
 	case MSR_KERNEL_GS_BASE:
-		*data = vcpu->kernel_gs_base;
+		*data = kernel_gs_base(vcpu);
 		break;
 	case MSR_FS_BASE:
 		*data = hvx_vmread(GUEST_FS_BASE);

@@ -104,6 +104,7 @@ static const struct nla_policy hvx_stats_policy[HVX_STATS_ATTR_MAX + 1] = {
 	[HVX_STATS_ATTR_GUEST_NS]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_HOST_NS]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_RUNS]		= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_L1D_FLUSHES]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
@@ -131,6 +132,7 @@ static const struct {
 	{ HVX_STATS_ATTR_GUEST_NS,	HVX_STAT_GUEST_CYCLES },
 	{ HVX_STATS_ATTR_HOST_NS,	HVX_STAT_HOST_CYCLES },
 	{ HVX_STATS_ATTR_RUNS,		HVX_STAT_RUNS },
+	{ HVX_STATS_ATTR_L1D_FLUSHES,	HVX_STAT_L1D_FLUSHES },
 };
 
 /* Payload of the largest HVX_CMD_GET_STATS message. */

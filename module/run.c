@@ -14,10 +14,13 @@
 #include <linux/kernel.h>
 #include <linux/sched/signal.h>
 #include <asm/fpu/api.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
+#include "mitigate.h"
 #include "vcpu.h"
 #include "ring.h"
 #include "trace.h"
@@ -57,6 +60,66 @@ static void update_host_cr(struct hvx_vcpu *vcpu)
 		hvx_vmwrite(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
+}
+
+/*
+ * The guest's DR0-3, for an entry while its DR7 arms a breakpoint: the
+ * VMCS switches DR7 but not the address registers, so without them the
+ * guest's DR7 would arm the host's addresses.  DR6 is not loaded: the
+ * guest reads it through hvx (MOV DR exits), and a #DB that exits leaves
+ * the real one alone.
+ */
+static void load_guest_db(struct hvx_vcpu *vcpu)
+{
+	native_set_debugreg(0, vcpu->db[0]);
+	native_set_debugreg(1, vcpu->db[1]);
+	native_set_debugreg(2, vcpu->db[2]);
+	native_set_debugreg(3, vcpu->db[3]);
+}
+
+/*
+ * A VM exit sets DR7 to 0x400 and DEBUGCTL to 0: give the host its
+ * breakpoints (ptrace, perf) and its DEBUGCTL (LBR, BTF, bus-lock
+ * detection) back.  DR0-3 may hold the guest's; they matter only to a
+ * DR7 that arms them, which the host's restore rewrites along with them.
+ */
+static void restore_host_debug(struct hvx_vcpu *vcpu)
+{
+	if (unlikely(vcpu->host_debugctl))
+		update_debugctlmsr(vcpu->host_debugctl);
+	if (unlikely(hw_breakpoint_active()))
+		hw_breakpoint_restore();
+}
+
+/*
+ * PKRU is not switched by VMX and not part of the FPU state swapped for
+ * HVX_RUN: a guest with CR4.PKE writes it with WRPKRU without an exit.
+ */
+static void load_guest_pkru(struct hvx_vcpu *vcpu)
+{
+	vcpu->host_pkru = rdpkru();
+	if (vcpu->pkru != vcpu->host_pkru)
+		wrpkru(vcpu->pkru);
+}
+
+static void load_host_pkru(struct hvx_vcpu *vcpu)
+{
+	vcpu->pkru = rdpkru();
+	if (vcpu->pkru != vcpu->host_pkru)
+		wrpkru(vcpu->host_pkru);
+}
+
+/*
+ * An NMI or a machine check that caused the exit is consumed: the host's
+ * handler must see it before interrupts are enabled again.
+ */
+static void exception_irqoff(u32 info)
+{
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		hvx_vmx_do_nmi_irqoff();
+	else if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC &&
+		 (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION)
+		hvx_handle_machine_check();
 }
 
 /* Finish the exit userspace served, with what it left in the run page. */
@@ -111,7 +174,9 @@ static int complete_userspace_exit(struct hvx_vcpu *vcpu)
  */
 static u32 enter_guest(struct hvx_vcpu *vcpu)
 {
-	bool xcr0 = hvx_xcr0_switched(vcpu);
+	unsigned long cr4 = hvx_get_cr4(vcpu);
+	bool xcr0 = hvx_xcr0_switched(vcpu, cr4);
+	bool pkru = cr4 & X86_CR4_PKE;
 	u32 reason;
 	int fail;
 
@@ -124,12 +189,21 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		hvx_msrs_load_guest(vcpu);
 	if (xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (pkru)
+		load_guest_pkru(vcpu);
+	if (unlikely(vcpu->db_armed))
+		load_guest_db(vcpu);
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
+	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
+		hvx_mitigate_l1d(vcpu);
 
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();
+	restore_host_debug(vcpu);
+	if (pkru)
+		load_host_pkru(vcpu);
 	if (xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, hvx_host_xcr0);
 	hvx_stats_charge(&vcpu->stats, HVX_STAT_GUEST_CYCLES);
@@ -143,12 +217,14 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		run->fail_entry.cpu = raw_smp_processor_id();
 		return ~0U;
 	}
-	vcpu->launched = true;
 	reason = hvx_vmread32(VM_EXIT_REASON);
-	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI) &&
-	    (hvx_vmread32(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) ==
-	    INTR_TYPE_NMI_INTR)
-		hvx_vmx_do_nmi_irqoff();
+	/* A VM entry that failed on guest state leaves the VMCS clear. */
+	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
+		vcpu->launched = true;
+	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI))
+		exception_irqoff(hvx_vmread32(VM_EXIT_INTR_INFO));
+	else if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
+		hvx_handle_machine_check();
 	return reason;
 }
 

@@ -31,6 +31,7 @@ enum hvx_stat_idx {
 					 */
 	HVX_STAT_HOST_CYCLES,		/* in HVX_RUN, outside the guest */
 	HVX_STAT_RUNS,			/* HVX_RUN calls */
+	HVX_STAT_L1D_FLUSHES,		/* L1D flushes before VM entry */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
 };

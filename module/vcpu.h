@@ -35,6 +35,14 @@ enum hvx_gpr {
  */
 #define HVX_PREEMPTION_TIMER_SLICE	(1U << 20)
 
+/* Fixed and writable bits of DR6 and DR7 (SDM "Debug Registers"). */
+#define HVX_DR6_FIXED	0xfffe0ff0UL
+#define HVX_DR6_RW	0x0001e00fUL
+#define HVX_DR6_BD	0x00002000UL	/* debug-register access detected */
+#define HVX_DR7_FIXED	0x00000400UL
+#define HVX_DR7_RSVD	0x0000d800UL
+#define HVX_DR7_ENABLED	0x000000ffUL	/* L0-3, G0-3: breakpoints armed */
+
 /* What a vCPU needs from userspace before it resumes the guest. */
 enum hvx_pending {
 	HVX_PENDING_NONE,
@@ -71,14 +79,25 @@ struct hvx_vcpu {
 	/* Host state the VM exit does not restore, saved at load time. */
 	bool guest_msrs_loaded;			/* (p) syscall MSRs are guest's */
 	u64 host_kernel_gs_base;		/* (p) */
+	u16 host_ds_sel, host_es_sel;		/* (p) */
 	u16 host_fs_sel, host_gs_sel, host_ldt_sel;	/* (p) */
 	u64 host_fs_base;			/* (p) */
 	unsigned long host_cr3, host_cr4;	/* (p) VMCS host fields */
+	u64 host_debugctl;			/* (p) a VM exit clears it */
+	u32 host_pkru;				/* (p) while the guest's is in */
+	bool l1d_flush_pending;			/* (p) host work since the last
+						 * entry (mitigate.c)
+						 */
 
 	/* Guest state outside the VMCS. */
 	u64 cr2;				/* (v) */
 	u64 cr8;				/* (v) TPR, no local APIC yet */
 	unsigned long db[4], dr6;		/* (v) DR7 is in the VMCS */
+	bool db_armed;				/* (v) guest DR7 enables a
+						 * breakpoint: DR0-3 loaded
+						 * for each entry
+						 */
+	u32 pkru;				/* (v) with CR4.PKE */
 	u64 xcr0;				/* (v) */
 	struct fpu_guest fpu;			/* (v) */
 	u64 star, lstar, cstar, sfmask;		/* (v) */
@@ -181,6 +200,7 @@ int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer);
 int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3);
 int hvx_exit_cr_access(struct hvx_vcpu *vcpu);
 int hvx_exit_xsetbv(struct hvx_vcpu *vcpu);
+u64 hvx_guest_xfeatures(void);
 extern u64 hvx_host_xcr0;
 
 /*
@@ -202,11 +222,12 @@ static inline unsigned long hvx_get_cr4(struct hvx_vcpu *vcpu)
  * Whether the guest runs with an XCR0 of its own: the run loop loads it
  * right before VM entry and the host's right after the exit.  Guest XCR0
  * changes only by XSETBV and CR4 only by MOV to CR4, both of which exit,
- * so one answer holds for both sides of an entry.
+ * so one answer holds for both sides of an entry.  @cr4: the guest's.
  */
-static inline bool hvx_xcr0_switched(struct hvx_vcpu *vcpu)
+static inline bool hvx_xcr0_switched(struct hvx_vcpu *vcpu,
+				     unsigned long cr4)
 {
-	return (hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
+	return (cr4 & X86_CR4_OSXSAVE) &&
 	       vcpu->xcr0 != hvx_host_xcr0;
 }
 
@@ -340,6 +361,11 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc);
 int hvx_exit_cpuid(struct hvx_vcpu *vcpu);
 const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 					     u32 function, u32 index);
+
+/* exception.c */
+extern const u32 hvx_exception_bitmap;
+void hvx_handle_machine_check(void);
+int hvx_exit_exception_nmi(struct hvx_vcpu *vcpu);
 
 /* exit.c, exit_io.c, exit_mmio.c */
 int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason);

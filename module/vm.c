@@ -132,10 +132,13 @@ int hvx_vm_create(void)
 		return err;
 
 	err = -ENOMEM;
+	static atomic64_t hvx_vm_serial = ATOMIC64_INIT(0);
+
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto err_vmx;
 	refcount_set(&vm->users, 1);
+	vm->serial = atomic64_inc_return(&hvx_vm_serial);
 	mutex_init(&vm->lock);
 	hvx_ring_vm_init(vm);
 	vm->id = ida_alloc(&hvx_vm_ida, GFP_KERNEL);

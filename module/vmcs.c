@@ -63,7 +63,7 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	err |= hvx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, hvx_vmx.pin);
 	err |= hvx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, hvx_vmx.proc);
 	err |= hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
-	err |= hvx_vmwrite(EXCEPTION_BITMAP, 0);
+	err |= hvx_vmwrite(EXCEPTION_BITMAP, hvx_exception_bitmap);
 	err |= hvx_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	err |= hvx_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	err |= hvx_vmwrite(CR3_TARGET_COUNT, 0);
@@ -160,7 +160,9 @@ void hvx_vmcs_reset_guest(struct hvx_vcpu *vcpu)
 	hvx_vmwrite(GUEST_RIP, 0xfff0);
 	hvx_vmwrite(GUEST_RSP, 0);
 	hvx_vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	hvx_vmwrite(GUEST_DR7, 0x400);	/* DR7 after RESET */
+	hvx_vmwrite(GUEST_DR7, HVX_DR7_FIXED);	/* DR7 after RESET */
+	vcpu->db_armed = false;
+	vcpu->pkru = 0;
 	hvx_vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	hvx_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	hvx_vmwrite(GUEST_SYSENTER_CS, 0);

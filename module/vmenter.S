@@ -9,10 +9,16 @@
  * guest with VMLAUNCH or VMRESUME.  The VM exit lands at __hvx_vmx_exit
  * (HOST_RIP) on the stack the entry left (HOST_RSP), stores the guest's
  * registers back and returns 0.  A failed VMLAUNCH/VMRESUME returns 1.
- * Guest RSP and RIP live in the VMCS, not here.
+ * Guest RSP and RIP live in the VMCS, not here.  The speculative-execution
+ * mitigations that must sit next to the VMX instructions are here too
+ * (mitigate.c explains them all).
  */
 #include <linux/linkage.h>
+#include <asm/alternative.h>
 #include <asm/asm.h>
+#include <asm/cpufeatures.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
@@ -54,8 +60,11 @@ SYM_FUNC_START(__hvx_vmx_enter)
 
 	mov (%rsp), %rbx
 	mov 8(%rsp), %rax
-	/* ZF says which of VMLAUNCH/VMRESUME; MOVs below keep the flags. */
-	test %rbx, %rbx
+	/*
+	 * CF says which of VMLAUNCH/VMRESUME: the MOVs below keep the flags
+	 * and VERW changes only ZF.
+	 */
+	bt $0, %ebx
 
 	mov VCPU_RCX(%rax), %rcx
 	mov VCPU_RDX(%rax), %rdx
@@ -73,7 +82,16 @@ SYM_FUNC_START(__hvx_vmx_enter)
 	mov VCPU_R15(%rax), %r15
 	mov VCPU_RAX(%rax), %rax
 
-	jnz .Lresume
+	/*
+	 * MDS, TAA, RFDS, MMIO stale data: clear the CPU buffers last, where
+	 * the host clears them on its own way to user mode.
+	 */
+	ALTERNATIVE_2 "jmp .Lverw_done", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lverw_done:
+
+	jc .Lresume
 	UNWIND_HINT_SAVE
 	vmlaunch
 	jmp .Lfail
@@ -101,6 +119,24 @@ SYM_INNER_LABEL(__hvx_vmx_exit, SYM_L_GLOBAL)
 	mov %r14, VCPU_R14(%rax)
 	mov %r15, VCPU_R15(%rax)
 	popq VCPU_RAX(%rax)
+
+	/*
+	 * Before the first unbalanced RET: fill the return stack the guest
+	 * may have poisoned or underflowed (retpoline and IBRS hosts), write
+	 * IBRS again on hosts that set it on kernel entry (the guest ran in
+	 * a less privileged predictor mode), and clear the branch history
+	 * where the host does.
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+.Lspec_ctrl_done:
+	CLEAR_BRANCH_HISTORY_VMEXIT
+
 	xor %eax, %eax
 
 .Lout:

@@ -19,13 +19,17 @@
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
+#include <asm/debugreg.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
 #include <asm/virtext.h>
 
+#include "mitigate.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 
@@ -47,10 +51,25 @@ static DEFINE_PER_CPU(struct hvx_cpu, hvx_cpus);
 /* VMXON done on this CPU; changed with interrupts disabled on it. */
 DEFINE_PER_CPU(bool, hvx_vmx_on);
 
-/* Guards hvx_vmx_users and hvx_cpuhp_state. */
+/*
+ * Guards hvx_vmx_users, hvx_cpuhp_state, kvm_intel_present and
+ * emergency_registered.
+ */
 static DEFINE_MUTEX(hvx_vmx_lock);
 static unsigned int hvx_vmx_users;
 static int hvx_cpuhp_state;
+
+/*
+ * The kernel keeps one emergency-reboot callback for virtualization, and
+ * kvm_intel registers its own for as long as it is loaded: registering a
+ * second WARNs, and the first would be lost.  KVM's callback turns VMX off
+ * on every CPU where CR4.VMXE is set, whoever set it, which is all a reboot
+ * needs; so hvx registers its own (which also VMCLEARs hvx's VMCSs for a
+ * kdump kernel) only while it has VMs and kvm_intel is not loaded, and
+ * steps aside when kvm_intel comes.
+ */
+static bool kvm_intel_present;
+static bool emergency_registered;
 
 static DEFINE_IDA(hvx_vpid_ida);
 
@@ -147,6 +166,45 @@ static int hvx_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
+/* Register or drop hvx's emergency callback as the state says: lock held */
+static void emergency_update(void)
+{
+	bool want = hvx_vmx_users && !kvm_intel_present;
+
+	lockdep_assert_held(&hvx_vmx_lock);
+	if (want == emergency_registered)
+		return;
+	if (want)
+		cpu_emergency_register_virt_callback(hvx_emergency_disable);
+	else
+		cpu_emergency_unregister_virt_callback(hvx_emergency_disable);
+	emergency_registered = want;
+}
+
+/*
+ * kvm_intel registers its callback in its init and drops it in its exit:
+ * COMING comes before the one, GOING after the other (and after a failed
+ * init).
+ */
+static int hvx_module_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel") ||
+	    (action != MODULE_STATE_COMING && action != MODULE_STATE_GOING))
+		return NOTIFY_DONE;
+	mutex_lock(&hvx_vmx_lock);
+	kvm_intel_present = action == MODULE_STATE_COMING;
+	emergency_update();
+	mutex_unlock(&hvx_vmx_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block hvx_module_nb = {
+	.notifier_call = hvx_module_notify,
+};
+
 /**
  * hvx_vmx_get() - make sure VMX is on, for one more VM
  *
@@ -167,7 +225,7 @@ int hvx_vmx_get(void)
 		goto out;
 	}
 	hvx_cpuhp_state = ret;
-	cpu_emergency_register_virt_callback(hvx_emergency_disable);
+	emergency_update();
 	ret = 0;
 out:
 	mutex_unlock(&hvx_vmx_lock);
@@ -181,7 +239,7 @@ void hvx_vmx_put(void)
 {
 	mutex_lock(&hvx_vmx_lock);
 	if (!WARN_ON(!hvx_vmx_users) && !--hvx_vmx_users) {
-		cpu_emergency_unregister_virt_callback(hvx_emergency_disable);
+		emergency_update();
 		cpuhp_remove_state(hvx_cpuhp_state);
 	}
 	mutex_unlock(&hvx_vmx_lock);
@@ -293,6 +351,10 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 
 	if (unlikely(!this_cpu_read(hvx_vmx_on)))
 		return;
+	/* The thread's DEBUGCTL (LBR, BTF, bus-lock detection) on this CPU */
+	vcpu->host_debugctl = get_debugctlmsr();
+	/* Other tasks ran here since the last entry: flush if "cond". */
+	vcpu->l1d_flush_pending = true;
 	if (moved) {
 		hvx_vcpu_clear(vcpu);
 		/* Pairs with the clear: see its VMCLEAR before our VMPTRLD. */
@@ -303,6 +365,7 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 		local_irq_restore(flags);
 	}
 	if (c->current_vcpu != vcpu) {
+		hvx_mitigate_vm_switch(vcpu);
 		c->current_vcpu = vcpu;
 		if (hvx_vmptrld(__pa(vcpu->vmcs)))
 			pr_err_ratelimited("VMPTRLD failed on CPU%d\n", cpu);
@@ -375,16 +438,29 @@ void hvx_vcpu_run_end(struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_vmx_module_init() - per-CPU state, at module load
+ * hvx_vmx_module_init() - per-CPU state and kvm_intel's comings and goings,
+ * at module load
  *
- * Return: 0
+ * Return: 0, or a negative errno from the module notifier.
  */
 int hvx_vmx_module_init(void)
 {
-	int cpu;
+	struct kobject *kvm;
+	int cpu, err;
 
 	for_each_possible_cpu(cpu)
 		INIT_LIST_HEAD(&per_cpu(hvx_cpus, cpu).loaded);
+	/* Watch first, then look: a kvm_intel loading in between is seen. */
+	err = register_module_notifier(&hvx_module_nb);
+	if (err)
+		return err;
+	/* Every module's kobject lives in the one module kset. */
+	kvm = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	mutex_lock(&hvx_vmx_lock);
+	if (kvm)
+		kvm_intel_present = true;
+	mutex_unlock(&hvx_vmx_lock);
+	kobject_put(kvm);
 	preempt_notifier_inc();
 	return 0;
 }
@@ -399,6 +475,7 @@ void hvx_vmx_module_exit(void)
 	int cpu;
 
 	preempt_notifier_dec();
+	unregister_module_notifier(&hvx_module_nb);
 	for_each_possible_cpu(cpu) {
 		free_page((unsigned long)per_cpu(hvx_cpus, cpu).vmxon_region);
 		per_cpu(hvx_cpus, cpu).vmxon_region = NULL;

@@ -5,14 +5,18 @@
  * - A vCPU moved between host CPUs at every exit keeps its state (its VMCS
  *   is cleared on the old CPU and loaded on the new one).
  * - CPUs going offline and online while a VM exists: VMX follows them, and
- *   a VMCS active on a CPU going offline is cleared there.
+ *   a VMCS active on a CPU going offline is cleared there; a vCPU that
+ *   never leaves HVX_RUN is moved off the CPU and goes on.
  * - Another hypervisor (kvm_intel with a VM) holding VMX makes
  *   HVX_CREATE_VM fail with EBUSY and one log line, leaving nothing
  *   half-enabled: once KVM lets go, VMs work again.
+ * - kvm_intel loaded before hvx's first VM or while hvx runs one: each
+ *   keeps to the one emergency-reboot callback slot, no WARN.
  * - A guest state the processor refuses is HVX_EXIT_FAIL_ENTRY with the
- *   hardware's exit reason.
+ *   hardware's exit reason, and the guest runs once the state is fixed.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
@@ -141,6 +145,74 @@ HVX_GUEST_TEST(cpu_hotplug_with_vm, guest_keep_state)
 	vcpu_expect_done(vcpu);
 }
 
+static volatile uint64_t stop_spinning;
+
+/* CPUID exits (handled in the kernel) until the host says stop. */
+static void guest_cpuid_until_stopped(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t n = 0;
+
+	while (!stop_spinning) {
+		cpuid_count(0, 0, &a, &b, &c, &d);
+		n++;
+	}
+	GUEST_SYNC(n);
+	GUEST_DONE();
+}
+
+struct spinner {
+	struct test_vcpu *vcpu;
+	struct ucall uc;
+	uint64_t kind;
+};
+
+/* Stays inside HVX_RUN, in the guest or an exit handler, until stopped. */
+static void *run_spinner(void *arg)
+{
+	struct spinner *sp = arg;
+
+	sp->kind = vcpu_get_ucall(sp->vcpu, &sp->uc);
+	return NULL;
+}
+
+/*
+ * A vCPU that never leaves HVX_RUN, preempted in the guest and in exit
+ * handlers, while its CPU goes offline and online: it is pushed to the
+ * other CPU and goes on there, never finding VMX off where it runs.
+ */
+HVX_GUEST_TEST(cpu_offline_under_running_vcpu, guest_cpuid_until_stopped)
+{
+	struct spinner sp = { .vcpu = vcpu };
+	volatile uint64_t *stop;
+	cpu_set_t cpu1;
+	pthread_t th;
+	int round;
+
+	HVX_REQUIRE(nr_cpus() >= 2, "needs 2 CPUs");
+	HVX_REQUIRE(!access("/sys/devices/system/cpu/cpu1/online", W_OK),
+		    "CPU1 cannot go offline");
+	stop = &guest_global(vm, stop_spinning);
+	ASSERT_EQ(0, pin_to(0));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_spinner, &sp));
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	for (round = 0; round < 3; round++) {
+		/* the vCPU runs on CPU1 when it goes: the kernel moves it */
+		ASSERT_EQ(0, pthread_setaffinity_np(th, sizeof(cpu1), &cpu1));
+		usleep(200 * 1000);
+		ASSERT_EQ(0, cpu_online_set(1, 0));
+		usleep(200 * 1000);
+		ASSERT_EQ(0, cpu_online_set(1, 1));
+	}
+	*stop = 1;
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	unpin();
+	ASSERT_EQ(UCALL_SYNC, sp.kind);
+	EXPECT_LT(0, sp.uc.args[0]);
+	vcpu_expect_done(vcpu);
+}
+
 HVX_TEST(cpu_hotplug_without_vm)
 {
 	struct test_vcpu *vcpu;
@@ -233,6 +305,88 @@ HVX_TEST(kvm_holding_vmx_is_ebusy)
 	close(fd);
 }
 
+static void guest_counts(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		GUEST_SYNC(i);
+	GUEST_DONE();
+}
+
+static void run_counting_guest(struct __test_metadata *_metadata)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	int i;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_counts);
+	for (i = 0; i < 3; i++)
+		vcpu_expect_sync(vcpu, i);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+}
+
+static int unload_kvm(void)
+{
+	if (syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK))
+		return -errno;
+	return syscall(SYS_delete_module, "kvm", O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * The kernel has one emergency-reboot callback slot for virtualization,
+ * and kvm_intel holds it while loaded: hvx must neither take it from KVM
+ * nor WARN when it cannot have it, in either order.
+ */
+HVX_TEST(kvm_intel_loaded_first)
+{
+	int warns;
+
+	HVX_REQUIRE_VM();
+	warns = klog_count("WARNING:");
+	if (load_module("irqbypass") || load_module("kvm") ||
+	    load_module("kvm-intel"))
+		SKIP(return, "kvm_intel cannot be loaded here");
+	/* kvm_intel idle: hvx turns VMX on, KVM's callback stays */
+	run_counting_guest(_metadata);
+	run_counting_guest(_metadata);
+	EXPECT_EQ(0, unload_kvm());
+	/* and hvx takes the slot once KVM is gone */
+	run_counting_guest(_metadata);
+	EXPECT_EQ(warns, klog_count("WARNING:"));
+}
+
+HVX_TEST(kvm_intel_loaded_while_hvx_runs)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	int warns, kvm;
+
+	HVX_REQUIRE_VM();
+	warns = klog_count("WARNING:");
+	vm = vm_create_with_one_vcpu(&vcpu, guest_counts);
+	vcpu_expect_sync(vcpu, 0);
+	/* hvx holds VMX and the slot: kvm_intel must still load and own it */
+	if (load_module("irqbypass") || load_module("kvm") ||
+	    load_module("kvm-intel")) {
+		vm_free(vm);
+		SKIP(return, "kvm_intel cannot be loaded here");
+	}
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, kvm);
+	/* VMX is hvx's: KVM cannot turn it on */
+	EXPECT_EQ(-1, ioctl(kvm, KVM_CREATE_VM, 0));
+	close(kvm);
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(0, unload_kvm());
+	/* hvx takes the slot back, and its guest never noticed */
+	vcpu_expect_sync(vcpu, 2);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+	EXPECT_EQ(warns, klog_count("WARNING:"));
+}
+
 static void guest_never_runs(void)
 {
 	GUEST_DONE();
@@ -251,6 +405,15 @@ HVX_GUEST_TEST(invalid_guest_state_is_fail_entry, guest_never_runs)
 	/* bit 31: VM-entry failure; 33: invalid guest state */
 	EXPECT_EQ(0x80000021ULL, vcpu->run->fail_entry.hardware_exit_reason);
 	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)nr_cpus());
+
+	/*
+	 * The documented flow: fix the state and run again.  The failed
+	 * VMLAUNCH left the VMCS clear, so the next entry must launch it
+	 * again (a VMRESUME would fail with VM-instruction error 5).
+	 */
+	s.tr.ar = (s.tr.ar & ~HVX_AR_TYPE_MASK) | 0xb;
+	vcpu_sregs_set(vcpu, &s);
+	vcpu_expect_done(vcpu);
 }
 
 TEST_HARNESS_MAIN

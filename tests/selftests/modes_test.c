@@ -5,7 +5,8 @@
  * interrupt through the IVT, port I/O), the switch to 32-bit protected
  * mode through a GDT and a far jump, 32-bit paging with 4 MiB and 4 KiB
  * pages, the switch to long mode (PAE, EFER.LME by WRMSR, CR0.PG, far jump
- * to 64-bit code), and a start directly in flat 32-bit protected mode.
+ * to 64-bit code), a start directly in flat 32-bit protected mode, and
+ * the #AC loop a hostile 32-bit guest builds to hang the host core.
  *
  * Each image is assembled below for one load address, BLOB_GPA, so every
  * absolute address in it is written "label - start + BLOB".  Results go
@@ -13,6 +14,9 @@
  * registers hvx reports.  Modes without paging need VMX's unrestricted
  * guest.
  */
+#include <signal.h>
+#include <sys/time.h>
+
 #include "hvx_harness.h"
 
 #define BLOB_GPA	0x1000
@@ -202,6 +206,60 @@ asm(
 "	outl	%eax, $0x15\n"
 "	hlt\n"
 "p32_end:\n"
+
+/*
+ * The #AC loop of CVE-2015-5307, from flat 32-bit protected mode: CR0.AM
+ * on, to CPL 3 with RFLAGS.AC and a misaligned stack, a misaligned load.
+ * Its #AC goes through a gate to a conforming code segment, so CPL stays
+ * 3 and the frame is pushed to the misaligned stack: #AC again, for
+ * ever.  Hardware loops in microcode and the core never takes another
+ * interrupt, unless the hypervisor intercepts #AC.
+ */
+"	.balign 16\n"
+"ac_start:\n"
+"	lgdtl	ac_gdtr - ac_start + BLOB\n"
+"	ljmpl	$0x08, $(1f - ac_start + BLOB)\n"
+"1:	movw	$0x10, %ax\n"
+"	movw	%ax, %ds\n"
+"	movw	%ax, %es\n"
+"	movw	%ax, %ss\n"
+"	lidtl	ac_idtr - ac_start + BLOB\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x40000, %eax\n"		/* CR0.AM */
+"	movl	%eax, %cr0\n"
+"	pushl	$0x23\n"			/* user SS */
+"	pushl	$0x7001\n"			/* misaligned user ESP */
+"	pushl	$0x40002\n"			/* RFLAGS.AC */
+"	pushl	$0x1b\n"			/* user CS */
+"	pushl	$(ac_user - ac_start + BLOB)\n"
+"	iretl\n"
+"ac_user:\n"
+"	movw	$0x23, %ax\n"			/* IRET nulled the DPL 0 DS */
+"	movw	%ax, %ds\n"
+"	movl	0x6001, %eax\n"
+"	outl	%eax, $0x15\n"			/* never: #AC first */
+"1:	jmp	1b\n"
+"ac_handler:\n"
+"	outl	%eax, $0x16\n"			/* never: the frame faults */
+"1:	jmp	1b\n"
+"	.balign 8\n"
+/* null, 0x08 code, 0x10 data, 0x18 user code, 0x20 user data, 0x28 conforming code */
+"ac_gdt:\n"
+"	.quad 0, 0x00cf9b000000ffff, 0x00cf93000000ffff\n"
+"	.quad 0x00cffb000000ffff, 0x00cff3000000ffff, 0x00cf9f000000ffff\n"
+"ac_gdtr:\n"
+"	.word 6 * 8 - 1\n"
+"	.long ac_gdt - ac_start + BLOB\n"
+"	.balign 8\n"
+"ac_idt:\n"
+"	.fill 17, 8, 0\n"
+"	.word (ac_handler - ac_start + BLOB) & 0xffff, 0x28\n"
+"	.byte 0, 0x8e\n"
+"	.word (ac_handler - ac_start + BLOB) >> 16\n"
+"ac_idtr:\n"
+"	.word 18 * 8 - 1\n"
+"	.long ac_idt - ac_start + BLOB\n"
+"ac_end:\n"
 "	.code64\n"
 "	.popsection\n");
 
@@ -211,6 +269,7 @@ extern const char rm_pm_start[], rm_pm_end[], rm_pm_gdt[];
 extern const char pg_start[], pg_end[];
 extern const char lm_start[], lm_end[];
 extern const char p32_start[], p32_end[];
+extern const char ac_start[], ac_end[];
 
 /* A bare VM with the image at BLOB_GPA and vCPU 0 at its start. */
 static struct test_vm *tiny_vm(struct test_vcpu **vcpu, const char *start,
@@ -401,6 +460,37 @@ HVX_TEST(start_in_protected_mode)
 	vcpu_regs_get(vcpu, &regs);
 	EXPECT_EQ(1024, regs.rax);
 	EXPECT_EQ(0, regs.rcx);
+	vm_free(vm);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * The #AC loop (CVE-2015-5307) must leave the host in charge: every round
+ * is a VM exit, so a signal ends HVX_RUN, and the guest is still looping
+ * when it does (no OUT reached, no triple fault).
+ */
+HVX_TEST(alignment_check_loop_is_interruptible)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct itimerval it = { .it_value = { .tv_sec = 2 } };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	int i;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	vm = tiny_vm(&vcpu, ac_start, ac_end, false);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		EXPECT_EQ(-1, __vcpu_run(vcpu));
+		EXPECT_EQ(EINTR, errno);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
+	}
+	signal(SIGALRM, SIG_DFL);
 	vm_free(vm);
 }
 

@@ -113,6 +113,11 @@ if grep -qE '^  ept +yes' "$T/caps.out"; then
 else
 	notok "--caps reports ept" "$T/caps.out" "$T/caps.err"
 fi
+if grep -qE '^  verw +(yes|no)' "$T/caps.out"; then
+	ok "--caps reports the mitigations"
+else
+	notok "--caps reports the mitigations" "$T/caps.out" "$T/caps.err"
+fi
 run help $NULL --help
 expect_status help 0 "--help"
 expect_err_count help "Usage: hvx-run" 0 "--help on stdout"

@@ -205,7 +205,17 @@ static const char expected_caps[] =
 	"  flexpriority          no\n"
 	"  apicv                 no\n"
 	"  ept_mode_based_exec   no\n"
-	"  tsc_scaling           no\n";
+	"  tsc_scaling           no\n"
+	"mitigations:\n"
+	"  l1d_flush_cond        yes\n"
+	"  l1d_flush_always      no\n"
+	"  l1d_flush_msr         no\n"
+	"  l1d_flush_off         no\n"
+	"  verw                  yes\n"
+	"  rsb_fill              no\n"
+	"  bhb_clear             no\n"
+	"  spec_ctrl             no\n"
+	"  ibpb                  yes\n";
 
 static char *print_caps(const struct hvx_caps *caps)
 {
@@ -233,6 +243,8 @@ TEST(caps_print)
 		.max_mem_slots = 32,
 		.run_page_size = 4096,
 		.preemption_timer_shift = 5,
+		.mitigations = HVX_MITIGATE_L1D_FLUSH_COND |
+			       HVX_MITIGATE_VERW | HVX_MITIGATE_IBPB,
 	};
 	char *text;
 

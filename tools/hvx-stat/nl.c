@@ -269,6 +269,7 @@ static int parse_stats(struct nl_msg *msg, struct hs_stats *st)
 	st->guest_ns = get_u64(sb[HVX_STATS_ATTR_GUEST_NS]);
 	st->host_ns = get_u64(sb[HVX_STATS_ATTR_HOST_NS]);
 	st->runs = get_u64(sb[HVX_STATS_ATTR_RUNS]);
+	st->l1d_flushes = get_u64(sb[HVX_STATS_ATTR_L1D_FLUSHES]);
 	if (sb[HVX_STATS_ATTR_EXIT_REASONS])
 		parse_reasons(sb[HVX_STATS_ATTR_EXIT_REASONS], st);
 	return 0;

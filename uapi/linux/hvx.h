@@ -62,6 +62,36 @@
 #define HVX_FEAT_USER_MSR_EXIT	(1ULL << 1)	/* HVX_OPT_UNKNOWN_MSR_EXIT */
 #define HVX_FEAT_RING		(1ULL << 2)	/* shared I/O ring, HVX_CREATE_RING */
 
+/*
+ * Speculative-execution mitigations hvx applies around VM entry and exit
+ * (struct hvx_caps.mitigations), chosen at load from the host's own state.
+ */
+#define HVX_MITIGATE_L1D_FLUSH_COND	(1ULL << 0)	/* L1D flushed before an
+							 * entry after host work
+							 */
+#define HVX_MITIGATE_L1D_FLUSH_ALWAYS	(1ULL << 1)	/* before every entry */
+#define HVX_MITIGATE_L1D_FLUSH_MSR	(1ULL << 2)	/* by IA32_FLUSH_CMD, not
+							 * by software
+							 */
+#define HVX_MITIGATE_L1D_FLUSH_OFF	(1ULL << 3)	/* affected by L1TF, and
+							 * vmentry_l1d_flush=never
+							 */
+#define HVX_MITIGATE_VERW		(1ULL << 4)	/* CPU buffers cleared
+							 * before entry
+							 */
+#define HVX_MITIGATE_RSB_FILL		(1ULL << 5)	/* return stack filled
+							 * after exit
+							 */
+#define HVX_MITIGATE_BHB_CLEAR		(1ULL << 6)	/* branch history cleared
+							 * after exit
+							 */
+#define HVX_MITIGATE_SPEC_CTRL		(1ULL << 7)	/* SPEC_CTRL (IBRS)
+							 * rewritten after exit
+							 */
+#define HVX_MITIGATE_IBPB		(1ULL << 8)	/* IBPB when a CPU
+							 * switches VMs
+							 */
+
 /**
  * struct hvx_caps - what the CPU offers and what hvx does with it
  * @vmx_features:	out: HVX_VMX_* bits of the host CPU
@@ -73,6 +103,7 @@
  * @max_mem_slots:	out: memory slots per VM
  * @run_page_size:	out: size of the vCPU mmap (struct hvx_run)
  * @preemption_timer_shift: out: timer ticks every 2^shift TSC cycles
+ * @mitigations:	out: HVX_MITIGATE_* bits in force
  * @reserved:		must be ignored
  */
 struct hvx_caps {
@@ -85,7 +116,8 @@ struct hvx_caps {
 	__u32 max_mem_slots;
 	__u32 run_page_size;
 	__u32 preemption_timer_shift;
-	__u64 reserved[9];
+	__u64 mitigations;
+	__u64 reserved[8];
 };
 
 /* Memory region flags. */
@@ -479,6 +511,7 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_GUEST_NS:	u64: ns spent in the guest (VM entry to exit)
  * @HVX_STATS_ATTR_HOST_NS:	u64: ns spent inside HVX_RUN outside the guest
  * @HVX_STATS_ATTR_RUNS:	u64: HVX_RUN calls
+ * @HVX_STATS_ATTR_L1D_FLUSHES: u64: L1D flushes before VM entry
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -491,6 +524,7 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_GUEST_NS,
 	HVX_STATS_ATTR_HOST_NS,
 	HVX_STATS_ATTR_RUNS,
+	HVX_STATS_ATTR_L1D_FLUSHES,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)

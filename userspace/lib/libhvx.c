@@ -286,6 +286,19 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ 0, NULL }
 };
 
+const struct hvx_flag_name hvx_mitigation_names[] = {
+	{ HVX_MITIGATE_L1D_FLUSH_COND,	"l1d_flush_cond" },
+	{ HVX_MITIGATE_L1D_FLUSH_ALWAYS, "l1d_flush_always" },
+	{ HVX_MITIGATE_L1D_FLUSH_MSR,	"l1d_flush_msr" },
+	{ HVX_MITIGATE_L1D_FLUSH_OFF,	"l1d_flush_off" },
+	{ HVX_MITIGATE_VERW,		"verw" },
+	{ HVX_MITIGATE_RSB_FILL,	"rsb_fill" },
+	{ HVX_MITIGATE_BHB_CLEAR,	"bhb_clear" },
+	{ HVX_MITIGATE_SPEC_CTRL,	"spec_ctrl" },
+	{ HVX_MITIGATE_IBPB,		"ibpb" },
+	{ 0, NULL }
+};
+
 /* Every bit that @table names. */
 static uint64_t named_bits(const struct hvx_flag_name *table)
 {
@@ -306,11 +319,24 @@ static void print_u32(FILE *f, const char *name, uint32_t v)
 	fprintf(f, "%-24s%u\n", name, v);
 }
 
-void hvx_caps_print(FILE *f, const struct hvx_caps *caps)
+/* One line per named bit of @bits, then any bits @table does not name. */
+static void print_flags(FILE *f, const char *title,
+			const struct hvx_flag_name *table, uint64_t bits)
 {
 	const struct hvx_flag_name *fl;
 	uint64_t unknown;
 
+	fprintf(f, "%s\n", title);
+	for (fl = table; fl->name; fl++)
+		fprintf(f, "  %-22s%s\n", fl->name,
+			bits & fl->bit ? "yes" : "no");
+	unknown = bits & ~named_bits(table);
+	if (unknown)
+		print_u64(f, "  unknown bits:", unknown);
+}
+
+void hvx_caps_print(FILE *f, const struct hvx_caps *caps)
+{
 	print_u64(f, "vmx_features:", caps->vmx_features);
 	print_u64(f, "hvx_features:", caps->hvx_features);
 	print_u64(f, "vmx_basic:", caps->vmx_basic);
@@ -321,19 +347,9 @@ void hvx_caps_print(FILE *f, const struct hvx_caps *caps)
 	print_u32(f, "run_page_size:", caps->run_page_size);
 	print_u32(f, "preemption_timer_shift:", caps->preemption_timer_shift);
 
-	fprintf(f, "hvx features:\n");
-	for (fl = hvx_feature_names; fl->name; fl++)
-		fprintf(f, "  %-22s%s\n", fl->name,
-			caps->hvx_features & fl->bit ? "yes" : "no");
-	unknown = caps->hvx_features & ~named_bits(hvx_feature_names);
-	if (unknown)
-		print_u64(f, "  unknown bits:", unknown);
-
-	fprintf(f, "vmx flags:\n");
-	for (fl = hvx_vmx_flag_names; fl->name; fl++)
-		fprintf(f, "  %-22s%s\n", fl->name,
-			caps->vmx_features & fl->bit ? "yes" : "no");
-	unknown = caps->vmx_features & ~named_bits(hvx_vmx_flag_names);
-	if (unknown)
-		print_u64(f, "  unknown bits:", unknown);
+	print_flags(f, "hvx features:", hvx_feature_names, caps->hvx_features);
+	print_flags(f, "vmx flags:", hvx_vmx_flag_names, caps->vmx_features);
+	print_flags(f, "mitigations:", hvx_mitigation_names, caps->mitigations);
 }
+
+

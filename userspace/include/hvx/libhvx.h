@@ -164,6 +164,9 @@ extern const struct hvx_flag_name hvx_vmx_flag_names[];
 /* All HVX_FEAT_* bits in bit order, ended by { 0, NULL }. */
 extern const struct hvx_flag_name hvx_feature_names[];
 
+/* All HVX_MITIGATE_* bits in bit order, ended by { 0, NULL }. */
+extern const struct hvx_flag_name hvx_mitigation_names[];
+
 /*
  * Print @caps to @f: each numeric field as "name: value", then one line
  * per HVX_VMX_* flag, "  <name> yes|no", and any bits hvx.h does not name.
