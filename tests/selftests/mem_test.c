@@ -43,14 +43,6 @@ static const uint8_t touch_pages[] = {
 	0xf4,
 };
 
-/* A ioctl-level region call that must fail with @err. */
-#define EXPECT_REGION_ERR(fd, slot, flags, gpa, size, hva, err) do {	\
-	errno = 0;							\
-	EXPECT_EQ(-1, hvx_set_memory_region(fd, slot, flags, gpa,	\
-					    size, hva));		\
-	EXPECT_EQ(err, errno);						\
-} while (0)
-
 /* A 1 MiB real-mode VM whose guest writes to @npages pages from GPA 0x2000. */
 static struct test_vm *touch_vm(struct test_vcpu **vcpu, uint16_t npages)
 {
@@ -75,24 +67,6 @@ static int run_touch(struct test_vcpu *vcpu)
 	if (__vcpu_run(vcpu) < 0)
 		return -errno;
 	return vcpu->run->exit_reason == HVX_EXIT_HLT ? 0 : -EPROTO;
-}
-
-/* A line "Field:   N kB" of /proc/self/status, or -1. */
-static long status_kb(const char *field)
-{
-	size_t flen = strlen(field);
-	char line[256];
-	long kb = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, flen) && line[flen] == ':')
-			kb = strtol(line + flen + 1, NULL, 10);
-	fclose(f);
-	return kb;
 }
 
 HVX_TEST(slot_size_costs_nothing_until_pinned)
@@ -198,7 +172,7 @@ static int budget_owner(void)
 	if (run_touch(vcpu))
 		fails |= BUDGET_FIRST;
 	/* The touched pages and the code page, maybe a few more. */
-	pin = status_kb("VmPin");
+	pin = proc_kb("/proc/self/status", "VmPin");
 	if (pin < TOUCH_PAGES * 4 || pin > (TOUCH_PAGES + 4) * 4) {
 		printf("# VmPin %ld kB after %d pages\n", pin, TOUCH_PAGES);
 		fails |= BUDGET_VMPIN;
@@ -215,7 +189,7 @@ static int budget_owner(void)
 		fails |= BUDGET_CHILD;
 
 	vm_free(vm);
-	if (status_kb("VmPin") != 0)
+	if (proc_kb("/proc/self/status", "VmPin") != 0)
 		fails |= BUDGET_VMPIN_GONE;
 	/* All of it came back: nearly the whole budget pins again. */
 	vm = touch_vm(&vcpu, BUDGET_PAGES - 8);
@@ -246,37 +220,32 @@ HVX_TEST(pin_budget_is_the_users)
 	}
 }
 
-/* A ramfs (not shmem) mounted on a new directory; its path, or NULL. */
-static char *ramfs_mount(void)
-{
-	static char dir[] = "/tmp/hvx-ramfs-XXXXXX";
+static char ramfs_dir[] = "/tmp/hvx-ramfs-XXXXXX";
 
-	mkdir("/tmp", 01777);
-	if (!mkdtemp(dir))
-		return NULL;
-	if (mount("hvx", dir, "ramfs", 0, NULL)) {
-		rmdir(dir);
-		return NULL;
-	}
-	return dir;
-}
-
-static void ramfs_unmount(char *dir)
-{
-	umount(dir);
-	rmdir(dir);
-}
-
-/* A 1 MiB file on @dir, open read-write; its fd. */
-static int ramfs_file(const char *dir)
+/*
+ * A 1 MiB file, open read-write, on a ramfs (a filesystem that is not
+ * shmem) mounted for it; ramfs_unmount() removes both.
+ */
+static int ramfs_file(void)
 {
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/ram", dir);
+	mkdir("/tmp", 01777);
+	TEST_ASSERT(mkdtemp(ramfs_dir), "mkdtemp %s", ramfs_dir);
+	TEST_ASSERT(!mount("hvx", ramfs_dir, "ramfs", 0, NULL),
+		    "mount ramfs on %s", ramfs_dir);
+	snprintf(path, sizeof(path), "%s/ram", ramfs_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	TEST_ASSERT(fd >= 0 && !ftruncate(fd, MiB), "%s", path);
 	return fd;
+}
+
+static void ramfs_unmount(int fd)
+{
+	close(fd);
+	umount(ramfs_dir);
+	rmdir(ramfs_dir);
 }
 
 static void *map(int prot, int flags, int fd)
@@ -291,13 +260,10 @@ HVX_TEST(file_mappings_cannot_back_slots)
 {
 	void *shared, *priv, *memfd_map, *shanon, *anon;
 	int fd, file, memfd;
-	char *dir;
 
 	HVX_REQUIRE_VM();
 	HVX_REQUIRE(getuid() == 0, "needs root to mount a ramfs");
-	dir = ramfs_mount();
-	ASSERT_NE(NULL, dir);
-	file = ramfs_file(dir);
+	file = ramfs_file();
 	fd = hvx_create_vm(hvx_dev_fd());
 	ASSERT_LE(0, fd);
 
@@ -338,8 +304,7 @@ HVX_TEST(file_mappings_cannot_back_slots)
 	munmap(shanon, MiB);
 	munmap(anon, MiB);
 	close(memfd);
-	close(file);
-	ramfs_unmount(dir);
+	ramfs_unmount(file);
 }
 
 HVX_TEST(file_mapped_over_a_slot_is_not_pinned)
@@ -348,14 +313,11 @@ HVX_TEST(file_mapped_over_a_slot_is_not_pinned)
 	struct test_vm *vm;
 	uint8_t byte = 0xff;
 	int file, ret;
-	char *dir;
 	void *hva;
 
 	HVX_REQUIRE_VM();
 	HVX_REQUIRE(getuid() == 0, "needs root to mount a ramfs");
-	dir = ramfs_mount();
-	ASSERT_NE(NULL, dir);
-	file = ramfs_file(dir);
+	file = ramfs_file();
 
 	/* The slot was anonymous when added; then a file replaces a page. */
 	vm = touch_vm(&vcpu, 1);
@@ -369,8 +331,7 @@ HVX_TEST(file_mapped_over_a_slot_is_not_pinned)
 	EXPECT_EQ(0, byte);
 
 	vm_free(vm);
-	close(file);
-	ramfs_unmount(dir);
+	ramfs_unmount(file);
 }
 
 TEST_HARNESS_MAIN
