@@ -4,8 +4,8 @@
  * touches, each backed by a page of the slot's userspace mapping pinned
  * long-term.
  *
- * Invariant, under vm->mem_lock: slot->pages[i] is non-NULL exactly when
- * the leaf for the slot's i-th page is present.  Leaves are only ever
+ * Invariant, under vm->mem_lock: slot->pages has an entry at i exactly
+ * when the leaf for the slot's i-th page is present.  Leaves are only ever
  * installed (not-present to present needs no INVEPT) or cleared as a whole
  * slot at a time; a page is unpinned, and a table page freed, only after
  * INVEPT, because a CPU may hold cached translations or paging-structure
@@ -18,8 +18,10 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
 
@@ -105,26 +107,50 @@ static u64 *ept_leaf(struct hvx_vm *vm, u64 gpa)
 	return &table[ept_index(gpa, 1)];
 }
 
+/*
+ * Pin the page at @uaddr for the guest: only from a mapping that may back
+ * guest memory (hvx_vma_backs_guest()).  The mappings may have changed
+ * since HVX_SET_MEMORY_REGION checked them, so the check is made again
+ * on the mapping the pin went through, under the mmap lock that keeps it.
+ * current->mm is the VM's.
+ */
+static int ept_pin(unsigned long uaddr, bool ro, struct page **page)
+{
+	unsigned int gup = FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE);
+	struct vm_area_struct *vma;
+	long ret;
+
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(uaddr, 1, gup, page, &vma);
+	if (ret == 1 && !hvx_vma_backs_guest(vma, ro)) {
+		unpin_user_page(*page);
+		ret = -EFAULT;
+	}
+	mmap_read_unlock(current->mm);
+	if (ret == 1)
+		return 0;
+	return ret == -ENOMEM ? -ENOMEM : -EFAULT;
+}
+
 /* Pin the slot's @idx-th page and point @leaf at it. */
 static int ept_map_page(struct hvx_vm *vm, struct hvx_memslot *slot,
 			u64 idx, u64 *leaf)
 {
 	bool ro = slot->flags & HVX_MEM_READONLY;
-	unsigned int gup = FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE);
 	struct page *page;
 	u64 prot;
 	int ret;
 
-	ret = pin_user_pages_fast(slot->uaddr + (idx << PAGE_SHIFT), 1, gup,
-				  &page);
-	if (ret != 1)
-		return ret == -ENOMEM ? -ENOMEM : -EFAULT;
-
-	ret = account_locked_vm(vm->mm, 1, true);
+	ret = ept_pin(slot->uaddr + (idx << PAGE_SHIFT), ro, &page);
+	if (ret)
+		return ret;
+	ret = hvx_mem_charge(vm);
 	if (ret)
 		goto err_unpin;
+	ret = xa_err(xa_store(&slot->pages, idx, page, GFP_KERNEL_ACCOUNT));
+	if (ret)
+		goto err_uncharge;
 
-	slot->pages[idx] = page;
 	slot->npinned++;
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (!ro)
@@ -132,6 +158,8 @@ static int ept_map_page(struct hvx_vm *vm, struct hvx_memslot *slot,
 	WRITE_ONCE(*leaf, page_to_phys(page) | prot | HVX_EPT_LEAF_ATTR);
 	return 0;
 
+err_uncharge:
+	hvx_mem_uncharge(vm, 1);
 err_unpin:
 	unpin_user_page(page);
 	return ret;
@@ -150,8 +178,9 @@ err_unpin:
  * Return: HVX_FAULT_MAPPED (also when another vCPU mapped the page first),
  * HVX_FAULT_MMIO when no slot covers @gpa, HVX_FAULT_ROM_WRITE when @write
  * hits a read-only slot,
- * -EFAULT when the userspace page cannot be pinned, -ENOMEM, or the error
- * of account_locked_vm() when over RLIMIT_MEMLOCK.
+ * -EFAULT when the userspace page cannot be pinned or its mapping may not
+ * back guest memory (a file other than shmem or hugetlbfs), -ENOMEM, also
+ * when the creator's user is over RLIMIT_MEMLOCK (hvx_mem_charge()).
  */
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 {
@@ -174,7 +203,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 	}
 	idx = (gpa - slot->gpa) >> PAGE_SHIFT;
 	ret = HVX_FAULT_MAPPED;
-	if (slot->pages[idx])
+	if (xa_load(&slot->pages, idx))
 		goto out;
 
 	leaf = ept_leaf(vm, gpa);
@@ -182,7 +211,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 		ret = PTR_ERR(leaf);
 		goto out;
 	}
-	/* Cannot be present while pages[idx] is NULL; never overwrite one. */
+	/* Cannot be present without a page at idx; never overwrite one. */
 	if (WARN_ON_ONCE(ept_present(*leaf)))
 		goto out;
 	ret = ept_map_page(vm, slot, idx, leaf);
@@ -224,6 +253,9 @@ static bool ept_unmap_level(u64 *table, int level, u64 start, u64 end,
 		next = min((addr & ~(span - 1)) + span, end);
 		if (!ept_present(*entry))
 			continue;
+		/* Up to 2^27 leaves per slot; vm->mem_lock is a mutex. */
+		if (level == 2)
+			cond_resched();
 		if (level == 1) {
 			WRITE_ONCE(*entry, 0);
 			changed = true;
@@ -290,6 +322,9 @@ static void ept_free_level(struct hvx_vm *vm, u64 *table, int level)
 			if (ept_present(table[i]))
 				ept_free_level(vm, ept_child(table[i]),
 					       level - 1);
+		/* A big guest has many tables; vm->mem_lock is a mutex. */
+		if (level == 2)
+			cond_resched();
 	}
 	free_page((unsigned long)table);
 	vm->ept.tables--;

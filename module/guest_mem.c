@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 #include <asm/msr-index.h>
 #include <asm/pgtable_types.h>
 #include <asm/processor-flags.h>
@@ -36,9 +37,10 @@
  * then pinned, with FOLL_WRITE in a writable slot: ept.c), else NULL.
  * vm->mem_lock held; @slot holds @gpa.
  */
-static inline u8 *gpa_pinned(const struct hvx_memslot *slot, u64 gpa)
+static inline u8 *gpa_pinned(struct hvx_memslot *slot, u64 gpa)
 {
-	struct page *page = slot->pages[(gpa - slot->gpa) >> PAGE_SHIFT];
+	struct page *page = xa_load(&slot->pages,
+				    (gpa - slot->gpa) >> PAGE_SHIFT);
 
 	return page ? (u8 *)page_address(page) + offset_in_page(gpa) : NULL;
 }

@@ -18,6 +18,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
+#include <linux/xarray.h>
 #include <linux/hvx.h>
 #include <asm/fpu/api.h>
 
@@ -56,15 +57,18 @@ void hvx_caps_fill(struct hvx_caps *caps);
  * @npages:	(c) size in pages; 0 marks an unused slot
  * @uaddr:	(c) userspace address in vm->mm
  * @flags:	(c) HVX_MEM_*
- * @pages:	[m] pinned pages, NULL where the guest has not touched yet
- * @npinned:	[m] number of non-NULL entries in @pages
+ * @pages:	[m] pinned pages by index in the slot; no entry where the
+ *		guest has not touched yet.  Grows with the pins, so a slot
+ *		costs kernel memory in proportion to what is pinned (and
+ *		charged for), not to its size.
+ * @npinned:	[m] number of entries in @pages
  */
 struct hvx_memslot {
 	u64 gpa;
 	u64 npages;
 	u64 uaddr;
 	u32 flags;
-	struct page **pages;
+	struct xarray pages;
 	u64 npinned;
 };
 
@@ -83,6 +87,8 @@ struct hvx_ept {
 struct hvx_vcpu;
 struct hvx_ring;
 struct eventfd_ctx;
+struct pid;
+struct user_struct;
 
 /**
  * struct hvx_range - a registered port or MMIO range (ring.c)
@@ -113,7 +119,18 @@ struct hvx_vm {
 						 * @id: which VM a CPU ran
 						 * last (mitigate.c)
 						 */
-	pid_t pid;				/* (c) creator's tgid */
+	pid_t pid;				/* (c) creator's tgid, for
+						 * display only: numbers
+						 * are reused
+						 */
+	struct pid *owner;			/* (c) creator's thread group,
+						 * referenced: who may read
+						 * the VM over netlink
+						 */
+	struct user_struct *user;		/* (c) creator's user,
+						 * referenced: pins are
+						 * charged to its locked_vm
+						 */
 
 	struct mutex mem_lock;			/* guards slots and ept */
 	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
@@ -121,6 +138,10 @@ struct hvx_vm {
 						 * in use, for lookups
 						 */
 	unsigned int nr_used_slots;		/* [m] */
+	u64 mem_size;				/* [m] for writers; bytes in
+						 * all slots, read without
+						 * the lock (netlink)
+						 */
 	u64 slots_gen;				/* [m] for writers; bumped on
 						 * every slot change, read
 						 * without the lock
@@ -154,8 +175,10 @@ struct hvx_vm {
 /*
  * vm.c: every VM from creation until just before it is freed, for the
  * netlink dump.  hvx_vm_list_lock guards the list, and holding it keeps
- * each VM on it from being freed.  Lock order: hvx_vm_list_lock, then
- * vm->lock or vm->mem_lock.
+ * each VM on it from being freed.  Nothing sleeps on a VM's locks while
+ * holding it: a reader takes a reference (vm->users) under it and the
+ * VM's locks after dropping it, since vm->lock and vm->mem_lock can be
+ * held across faults on the owner's memory for as long as the owner likes.
  */
 extern struct list_head hvx_vm_list;
 extern struct mutex hvx_vm_list_lock;

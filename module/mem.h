@@ -49,6 +49,12 @@ static inline struct hvx_memslot *hvx_find_slot(struct hvx_vm *vm, u64 gpa)
 	return NULL;
 }
 
+struct vm_area_struct;
+
+int hvx_mem_charge(struct hvx_vm *vm);
+void hvx_mem_uncharge(struct hvx_vm *vm, u64 n);
+bool hvx_vma_backs_guest(struct vm_area_struct *vma, bool readonly);
+
 int hvx_ept_init(struct hvx_vm *vm);
 bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 		   struct list_head *freed);

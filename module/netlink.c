@@ -5,7 +5,9 @@
  * protocol; uapi/linux/hvx.h defines it.
  *
  * Who may read what.  A process may read the VMs it created, matched by
- * thread group id (the VM's pid).  Any other VM needs CAP_NET_ADMIN,
+ * its struct pid (vm->owner, referenced by the VM) and not by number: a
+ * number is reused once its process is gone, a struct pid is not while a
+ * reference lives.  Any other VM needs CAP_NET_ADMIN,
  * checked with netlink_capable() on the request: the capability generic
  * netlink itself asks for administrative requests (GENL_ADMIN_PERM), and
  * a check that the task which opened the socket holds it as well as the
@@ -16,15 +18,20 @@
  * per listener, so joining it needs CAP_NET_ADMIN too.
  *
  * Lifetimes.  A handler finds VMs on hvx_vm_list under hvx_vm_list_lock,
- * which hvx_vm_free() takes before it tears a VM down, so a VM found stays
- * whole while the lock is held; vm->lock then keeps its vCPUs.  A dump
- * takes the lock once per round and remembers where it stopped by VM id
- * (and vCPU id), never by pointer.
+ * which hvx_vm_free() takes before it tears a VM down, and takes a
+ * reference (vm->users) before it drops the lock; only then does it take
+ * the VM's own locks, since their holders may sleep for as long as the
+ * VM's owner likes (a fault on its memory) and every VM creation and
+ * destruction on the host waits for hvx_vm_list_lock.  A VM that is
+ * already dying (no users left) is skipped.  vm->lock keeps its vCPUs.
+ * A dump remembers where it stopped by VM id (and vCPU id), never by
+ * pointer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/kernel.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <net/genetlink.h>
 
@@ -32,11 +39,11 @@
 
 /**
  * struct hvx_nl_reader - who sent a request
- * @tgid:	the sending process (thread group id)
+ * @tgid:	the sending process, referenced (hvx_nl_reader_init())
  * @admin:	it may read every VM (CAP_NET_ADMIN, see above)
  */
 struct hvx_nl_reader {
-	pid_t tgid;
+	struct pid *tgid;
 	bool admin;
 };
 
@@ -155,69 +162,97 @@ static size_t hvx_nl_vm_size(void)
 	       2 * nla_total_size_64bit(sizeof(u64));
 }
 
+/*
+ * The reference keeps the struct pid from being freed and its address
+ * reused for another process while a dump goes on; hvx_nl_reader_put()
+ * drops it.
+ */
 static void hvx_nl_reader_init(struct hvx_nl_reader *who, struct sk_buff *skb)
 {
-	who->tgid = task_tgid_nr(current);
+	who->tgid = get_task_pid(current, PIDTYPE_TGID);
 	who->admin = netlink_capable(skb, CAP_NET_ADMIN);
+}
+
+static void hvx_nl_reader_put(struct hvx_nl_reader *who)
+{
+	put_pid(who->tgid);
+	who->tgid = NULL;
 }
 
 static bool hvx_nl_may_read(const struct hvx_nl_reader *who,
 			    const struct hvx_vm *vm)
 {
-	return who->admin || vm->pid == who->tgid;
+	return who->admin || vm->owner == who->tgid;
 }
 
-/* The live VM with the smallest id above @after; hvx_vm_list_lock held. */
-static struct hvx_vm *hvx_nl_next_vm(int after)
+/*
+ * The VM of the dump @d with the smallest id above @after: one @d->who may
+ * read, the one @d names if it names one, and not dying.  It comes with a
+ * reference; hvx_vm_put() it.  Takes hvx_vm_list_lock.
+ */
+static struct hvx_vm *hvx_nl_get_next(const struct hvx_nl_dump *d, int after)
 {
-	struct hvx_vm *vm, *next = NULL;
+	struct hvx_vm *vm, *next;
 
-	lockdep_assert_held(&hvx_vm_list_lock);
-	list_for_each_entry(vm, &hvx_vm_list, list)
-		if (vm->id > after && (!next || vm->id < next->id))
-			next = vm;
+	mutex_lock(&hvx_vm_list_lock);
+	do {
+		next = NULL;
+		list_for_each_entry(vm, &hvx_vm_list, list)
+			if (vm->id > after && (!next || vm->id < next->id) &&
+			    (!d->one_vm || vm->id == d->vm_id) &&
+			    hvx_nl_may_read(&d->who, vm))
+				next = vm;
+		if (next)
+			after = next->id;
+	} while (next && !refcount_inc_not_zero(&next->users));
+	mutex_unlock(&hvx_vm_list_lock);
 	return next;
 }
 
 /*
- * The VM HVX_ATTR_VM_ID names, if it exists and @who may read it; else
- * NULL with *@err set to -ENOENT or -EPERM.  hvx_vm_list_lock held.
+ * The VM HVX_ATTR_VM_ID names, if it exists, is not dying and @who may
+ * read it, with a reference (hvx_vm_put() it); else NULL with *@err set
+ * to -ENOENT or -EPERM.  Takes hvx_vm_list_lock.
  */
-static struct hvx_vm *hvx_nl_find_vm(const struct hvx_nl_reader *who,
-				     u32 id, struct nlattr *attr,
-				     struct netlink_ext_ack *extack, int *err)
+static struct hvx_vm *hvx_nl_get_vm(const struct hvx_nl_reader *who,
+				    u32 id, struct nlattr *attr,
+				    struct netlink_ext_ack *extack, int *err)
 {
 	struct hvx_vm *vm;
 
-	lockdep_assert_held(&hvx_vm_list_lock);
+	mutex_lock(&hvx_vm_list_lock);
 	list_for_each_entry(vm, &hvx_vm_list, list) {
 		if (vm->id != id)
 			continue;
-		if (hvx_nl_may_read(who, vm))
-			return vm;
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "VM of another process: needs CAP_NET_ADMIN");
-		*err = -EPERM;
-		return NULL;
+		if (!hvx_nl_may_read(who, vm)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "VM of another process: needs CAP_NET_ADMIN");
+			*err = -EPERM;
+			vm = NULL;
+		} else if (!refcount_inc_not_zero(&vm->users)) {
+			break;
+		}
+		mutex_unlock(&hvx_vm_list_lock);
+		return vm;
 	}
+	mutex_unlock(&hvx_vm_list_lock);
 	NL_SET_ERR_MSG_ATTR(extack, attr, "no such VM");
 	*err = -ENOENT;
 	return NULL;
 }
 
-/* One HVX_CMD_GET_VM message; hvx_vm_list_lock held. */
+/*
+ * One HVX_CMD_GET_VM message; the caller holds a reference to @vm.  The
+ * memory size is a running total, read without vm->mem_lock: that lock
+ * is held across pins and copies from the owner's memory.
+ */
 static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 			  u32 seq, int flags)
 {
+	u64 mem = READ_ONCE(vm->mem_size);
 	u32 nr_vcpus, state;
-	u64 mem = 0;
 	void *hdr;
-	int i;
 
-	mutex_lock(&vm->mem_lock);
-	for (i = 0; i < HVX_MAX_MEM_SLOTS; i++)
-		mem += vm->slots[i].npages << PAGE_SHIFT;
-	mutex_unlock(&vm->mem_lock);
 	mutex_lock(&vm->lock);
 	nr_vcpus = vm->nr_vcpus;
 	state = hvx_stats_vm_state(vm);
@@ -311,17 +346,18 @@ static int hvx_nl_get_vm_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, HVX_ATTR_VM_ID))
 		return -EINVAL;
-	hvx_nl_reader_init(&who, skb);
 	msg = genlmsg_new(hvx_nl_vm_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&hvx_vm_list_lock);
-	vm = hvx_nl_find_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
-	if (vm)
+	hvx_nl_reader_init(&who, skb);
+	vm = hvx_nl_get_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
+	hvx_nl_reader_put(&who);
+	if (vm) {
 		err = hvx_nl_fill_vm(msg, vm, info->snd_portid, info->snd_seq,
 				     0);
-	mutex_unlock(&hvx_vm_list_lock);
+		hvx_vm_put(vm);
+	}
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -341,15 +377,15 @@ static int hvx_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, HVX_ATTR_VM_ID))
 		return -EINVAL;
-	hvx_nl_reader_init(&who, skb);
 	msg = genlmsg_new(hvx_nl_stats_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&hvx_vm_list_lock);
-	vm = hvx_nl_find_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
+	hvx_nl_reader_init(&who, skb);
+	vm = hvx_nl_get_vm(&who, nla_get_u32(attr), attr, info->extack, &err);
+	hvx_nl_reader_put(&who);
 	if (!vm)
-		goto out_unlock;
+		goto out;
 	mutex_lock(&vm->lock);
 	/* The policy keeps the id below HVX_MAX_VCPUS. */
 	if (vcpu_attr) {
@@ -365,8 +401,8 @@ static int hvx_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 				info->snd_seq, 0);
 out_unlock_vm:
 	mutex_unlock(&vm->lock);
-out_unlock:
-	mutex_unlock(&hvx_vm_list_lock);
+	hvx_vm_put(vm);
+out:
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -377,12 +413,14 @@ out_unlock:
 /*
  * .start of both dumps, in the requester's context: who asks, and, with
  * HVX_ATTR_VM_ID, whether that VM exists and may be read, so that the
- * request fails at once with -ENOENT or -EPERM.
+ * request fails at once with -ENOENT or -EPERM.  On success .done, and
+ * only it, drops the reference to the requester's struct pid.
  */
 static int hvx_nl_dump_start(struct netlink_callback *cb)
 {
 	struct nlattr *attr = genl_dumpit_info(cb)->attrs[HVX_ATTR_VM_ID];
 	struct hvx_nl_dump *d = (void *)cb->ctx;
+	struct hvx_vm *vm;
 	int err = 0;
 
 	hvx_nl_reader_init(&d->who, cb->skb);
@@ -395,10 +433,20 @@ static int hvx_nl_dump_start(struct netlink_callback *cb)
 	if (!attr)
 		return 0;
 	d->vm_id = nla_get_u32(attr);
-	mutex_lock(&hvx_vm_list_lock);
-	hvx_nl_find_vm(&d->who, d->vm_id, attr, cb->extack, &err);
-	mutex_unlock(&hvx_vm_list_lock);
+	vm = hvx_nl_get_vm(&d->who, d->vm_id, attr, cb->extack, &err);
+	if (vm)
+		hvx_vm_put(vm);
+	else
+		hvx_nl_reader_put(&d->who);
 	return err;
+}
+
+static int hvx_nl_dump_done(struct netlink_callback *cb)
+{
+	struct hvx_nl_dump *d = (void *)cb->ctx;
+
+	hvx_nl_reader_put(&d->who);
+	return 0;
 }
 
 /* End of one dump round: more to come, done, or one message too big. */
@@ -416,19 +464,15 @@ static int hvx_nl_get_vm_dumpit(struct sk_buff *skb,
 	struct hvx_vm *vm;
 	int err = 0;
 
-	mutex_lock(&hvx_vm_list_lock);
-	while ((vm = hvx_nl_next_vm(d->last_vm))) {
-		if (hvx_nl_may_read(&d->who, vm) &&
-		    (!d->one_vm || vm->id == d->vm_id)) {
-			err = hvx_nl_fill_vm(skb, vm,
-					     NETLINK_CB(cb->skb).portid,
-					     cb->nlh->nlmsg_seq, NLM_F_MULTI);
-			if (err)
-				break;
-		}
-		d->last_vm = vm->id;
+	while ((vm = hvx_nl_get_next(d, d->last_vm))) {
+		err = hvx_nl_fill_vm(skb, vm, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (!err)
+			d->last_vm = vm->id;
+		hvx_vm_put(vm);
+		if (err)
+			break;
 	}
-	mutex_unlock(&hvx_vm_list_lock);
 	return hvx_nl_dump_ret(skb, err);
 }
 
@@ -440,10 +484,8 @@ static int hvx_nl_dump_vcpus(struct sk_buff *skb, struct netlink_callback *cb)
 	int i, err = 0;
 
 	/* Gone since .start: the dump just ends. */
-	list_for_each_entry(vm, &hvx_vm_list, list)
-		if (vm->id == d->vm_id && hvx_nl_may_read(&d->who, vm))
-			break;
-	if (list_entry_is_head(vm, &hvx_vm_list, list))
+	vm = hvx_nl_get_next(d, d->vm_id - 1);
+	if (!vm)
 		return 0;
 
 	mutex_lock(&vm->lock);
@@ -458,6 +500,7 @@ static int hvx_nl_dump_vcpus(struct sk_buff *skb, struct netlink_callback *cb)
 		d->last_vcpu = i;
 	}
 	mutex_unlock(&vm->lock);
+	hvx_vm_put(vm);
 	return err;
 }
 
@@ -466,22 +509,21 @@ static int hvx_nl_dump_vms(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct hvx_nl_dump *d = (void *)cb->ctx;
 	struct hvx_vm *vm;
-	int err;
+	int err = 0;
 
-	while ((vm = hvx_nl_next_vm(d->last_vm))) {
-		if (hvx_nl_may_read(&d->who, vm)) {
-			mutex_lock(&vm->lock);
-			err = hvx_nl_fill_stats(skb, vm, NULL,
-						NETLINK_CB(cb->skb).portid,
-						cb->nlh->nlmsg_seq,
-						NLM_F_MULTI);
-			mutex_unlock(&vm->lock);
-			if (err)
-				return err;
-		}
-		d->last_vm = vm->id;
+	while ((vm = hvx_nl_get_next(d, d->last_vm))) {
+		mutex_lock(&vm->lock);
+		err = hvx_nl_fill_stats(skb, vm, NULL,
+					NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		mutex_unlock(&vm->lock);
+		if (!err)
+			d->last_vm = vm->id;
+		hvx_vm_put(vm);
+		if (err)
+			break;
 	}
-	return 0;
+	return err;
 }
 
 static int hvx_nl_get_stats_dumpit(struct sk_buff *skb,
@@ -490,12 +532,10 @@ static int hvx_nl_get_stats_dumpit(struct sk_buff *skb,
 	struct hvx_nl_dump *d = (void *)cb->ctx;
 	int err;
 
-	mutex_lock(&hvx_vm_list_lock);
 	if (d->one_vm)
 		err = hvx_nl_dump_vcpus(skb, cb);
 	else
 		err = hvx_nl_dump_vms(skb, cb);
-	mutex_unlock(&hvx_vm_list_lock);
 	return hvx_nl_dump_ret(skb, err);
 }
 
@@ -505,12 +545,14 @@ static const struct genl_ops hvx_nl_ops[] = {
 		.doit	= hvx_nl_get_vm_doit,
 		.start	= hvx_nl_dump_start,
 		.dumpit	= hvx_nl_get_vm_dumpit,
+		.done	= hvx_nl_dump_done,
 	},
 	{
 		.cmd	= HVX_CMD_GET_STATS,
 		.doit	= hvx_nl_get_stats_doit,
 		.start	= hvx_nl_dump_start,
 		.dumpit	= hvx_nl_get_stats_dumpit,
+		.done	= hvx_nl_dump_done,
 	},
 };
 

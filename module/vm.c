@@ -14,7 +14,9 @@
 #include <linux/fs.h>
 #include <linux/gfp.h>
 #include <linux/idr.h>
+#include <linux/pid.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -42,6 +44,8 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	hvx_mem_destroy(vm);
 	free_page((unsigned long)vm->msr_bitmap);
 	free_pages((unsigned long)vm->io_bitmap, 1);
+	free_uid(vm->user);
+	put_pid(vm->owner);
 	mmdrop(vm->mm);
 	ida_free(&hvx_vm_ida, vm->id);
 	kfree(vm);
@@ -160,6 +164,8 @@ int hvx_vm_create(void)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_tgid_nr(current);
+	vm->owner = get_task_pid(current, PIDTYPE_TGID);
+	vm->user = get_uid(current_user());
 
 	/* Complete now: visible to the netlink dump, and announced. */
 	mutex_lock(&hvx_vm_list_lock);

@@ -6,7 +6,9 @@
  * must show up with those counts; VM creation and destruction, a triple
  * fault and an internal error must each produce their event; malformed
  * requests get errors; an unprivileged process cannot read another
- * process's VM; the hvx_exit tracepoint records the right reason.
+ * process's VM, nor one whose creator died and left its pid to it; a VM
+ * whose owner sleeps holding its locks stalls neither the dump nor VM
+ * creation; the hvx_exit tracepoint records the right reason.
  *
  * "stats_test --hold-vm" is a helper for tests/testhost/hvx_stat.sh: it
  * runs the CPUID guest to its HLT, prints "ready VM_ID" and keeps the VM
@@ -14,13 +16,18 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <asm/vmx.h>
 #include <linux/netlink.h>
+#include <linux/userfaultfd.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -837,6 +844,236 @@ static char *read_trace(void)
 	close(fd);
 	buf[len] = 0;
 	return buf;
+}
+
+/*
+ * 16-bit real mode at 0:0xff7, the last 9 bytes of page 0:
+ * mov ax, 0xe000; mov ds, ax; mov al, [0] (MMIO at 0xe0000); hlt.
+ * Decoding the MMIO read fetches 15 bytes, 11 of them from page 1.
+ */
+#define PAGE_END_IP	0xff7
+#define PAGE_END_MMIO	0xe0000
+static const uint8_t mmio_at_page_end[] = {
+	0xb8, 0x00, 0xe0,
+	0x8e, 0xd8,
+	0xa0, 0x00, 0x00,
+	0xf4,
+};
+
+static void *run_thread(void *arg)
+{
+	struct test_vcpu *vcpu = arg;
+
+	return (void *)(intptr_t)(__vcpu_run(vcpu) < 0 ? errno : 0);
+}
+
+/* In a child: what a monitor and a new VM do; 0 when all of it worked. */
+static int list_and_create(void)
+{
+	struct vm_list l;
+	struct nlq q;
+	int fd;
+
+	if (nlq_open(&q))
+		return 1;
+	if (list_vms(&q, &l) ||
+	    nlq_send(&q, nlq_msg(&q, HVX_CMD_GET_STATS, NLM_F_DUMP), NULL,
+		     NULL))
+		return 2;
+	nlq_close(&q);
+	fd = hvx_create_vm(hvx_dev_fd());
+	if (fd < 0)
+		return 3;
+	close(fd);
+	return 0;
+}
+
+HVX_TEST(busy_vm_does_not_stall_the_dump)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .mode = 0 };
+	struct test_vcpu *vcpu;
+	struct uffd_msg fault;
+	struct test_vm *vm;
+	int uffd, status, i;
+	bool stalled = true;
+	struct pollfd pfd;
+	pthread_t th;
+	void *page, *res;
+	pid_t pid;
+
+	HVX_REQUIRE_VM();
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(uffd >= 0, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+
+	/*
+	 * Page 1 of the guest is memory whose faults nobody answers yet: the
+	 * vCPU thread decoding the MMIO read sleeps in the fault, holding the
+	 * VM's mem_lock, as it would on a FUSE file that never answers.
+	 */
+	vm = vm_create_bare(HVX_PAGE_SIZE);
+	vm_load_blob(vm, PAGE_END_IP, mmio_at_page_end,
+		     mmio_at_page_end + sizeof(mmio_at_page_end));
+	page = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (uintptr_t)page;
+	reg.range.len = HVX_PAGE_SIZE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	vm_set_memory_region(vm, 1, 0, HVX_PAGE_SIZE, HVX_PAGE_SIZE, page);
+	vcpu = vm_vcpu_add_bare(vm, 0);
+	vcpu_setup_real_mode(vcpu, PAGE_END_IP, PAGE_END_IP);
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_thread, vcpu));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 60000));
+	ASSERT_EQ(sizeof(fault), read(uffd, &fault, sizeof(fault)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, fault.event);
+	EXPECT_EQ((uintptr_t)page, fault.arg.pagefault.address);
+
+	/* Listing VMs and creating one must not wait for that VM. */
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(list_and_create());
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			stalled = false;
+			break;
+		}
+		usleep(100 * 1000);
+	}
+	EXPECT_FALSE(stalled)
+		TH_LOG("the dump or HVX_CREATE_VM waited 20 s for a busy VM");
+
+	/* Answer the fault: the guest's MMIO read completes. */
+	zero.range.start = (uintptr_t)page;
+	zero.range.len = HVX_PAGE_SIZE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, pthread_join(th, &res));
+	EXPECT_EQ(0, (intptr_t)res);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
+	EXPECT_EQ(PAGE_END_MMIO, vcpu->run->mmio.phys_addr);
+	if (stalled)
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	vm_free(vm);
+	munmap(page, HVX_PAGE_SIZE);
+	close(uffd);
+}
+
+enum reuse_check {
+	REUSE_NOT_C		= 1 << 0,	/* got another pid: retry */
+	REUSE_SETUID		= 1 << 1,
+	REUSE_OPEN		= 1 << 2,
+	REUSE_GET_VM		= 1 << 3,
+	REUSE_GET_STATS		= 1 << 4,
+	REUSE_LIST		= 1 << 5,
+};
+
+/* Child with (we hope) the dead creator's pid @creator, as nobody. */
+static int pid_reuser(pid_t creator, uint32_t vm_id)
+{
+	struct vm_list l;
+	int fails = 0, i;
+	struct nlq q;
+
+	if (getpid() != creator)
+		return REUSE_NOT_C;
+	if (setgid(65534) || setuid(65534))
+		return REUSE_SETUID;
+	if (nlq_open(&q))
+		return REUSE_OPEN;
+	if (request_vm(&q, HVX_CMD_GET_VM, false, vm_id) != -EPERM)
+		fails |= REUSE_GET_VM;
+	if (request_vm(&q, HVX_CMD_GET_STATS, true, vm_id) != -EPERM)
+		fails |= REUSE_GET_STATS;
+	if (list_vms(&q, &l))
+		fails |= REUSE_LIST;
+	for (i = 0; i < l.n; i++)
+		if (l.vm[i].id == vm_id)
+			fails |= REUSE_LIST;
+	nlq_close(&q);
+	return fails;
+}
+
+/* Set the pid the next fork() gets, if nothing forks in between. */
+static bool next_pid(pid_t pid)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", pid - 1);
+	return write_file("/proc/sys/kernel/ns_last_pid", buf);
+}
+
+HVX_TEST(reused_pid_does_not_own_the_vm)
+{
+	int hold[2], status, tries, i;
+	pid_t creator, holder, reuser;
+	struct vm_info info;
+	struct nlq q;
+	char c;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(getuid() == 0, "needs root to set ns_last_pid");
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, pipe(hold));
+
+	/*
+	 * The creator makes a VM, leaves its fd to a child that keeps it
+	 * until @hold closes, and exits: the VM outlives its creator.
+	 */
+	fflush(stdout);
+	creator = fork();
+	ASSERT_LE(0, creator);
+	if (!creator) {
+		close(hold[1]);
+		if (hvx_create_vm(hvx_dev_fd()) < 0)
+			_exit(1);
+		holder = fork();
+		if (holder < 0)
+			_exit(2);
+		if (!holder) {
+			while (read(hold[0], &c, 1) > 0)
+				;
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(hold[0]);
+	ASSERT_EQ(creator, waitpid(creator, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	info = vm_of_pid(&q, creator);
+	/* The number stays what it was, for display. */
+	EXPECT_EQ((uint32_t)creator, info.pid);
+
+	/* A new process with the creator's number is not its creator. */
+	for (tries = 0; tries < 5; tries++) {
+		ASSERT_TRUE(next_pid(creator));
+		reuser = fork();
+		ASSERT_LE(0, reuser);
+		if (!reuser) {
+			close(hold[1]);
+			_exit(pid_reuser(creator, info.id));
+		}
+		ASSERT_EQ(reuser, waitpid(reuser, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		if (WEXITSTATUS(status) != REUSE_NOT_C)
+			break;
+	}
+	ASSERT_LT(tries, 5) TH_LOG("pid %d never came round again", creator);
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		for (i = 1; i < 6; i++)
+			if (WEXITSTATUS(status) & (1 << i))
+				TH_LOG("check %d failed in the child", i);
+	}
+	close(hold[1]);
+	nlq_close(&q);
 }
 
 HVX_TEST(exit_tracepoint_records_reason)

@@ -34,14 +34,6 @@ static void *anon(size_t size)
 	return p;
 }
 
-/* A region call that must fail with @err. */
-#define EXPECT_REGION_ERR(fd, slot, flags, gpa, size, hva, err) do {	\
-	errno = 0;							\
-	EXPECT_EQ(-1, hvx_set_memory_region(fd, slot, flags, gpa,	\
-					    size, hva));		\
-	EXPECT_EQ(err, errno);						\
-} while (0)
-
 /* An ioctl that must fail with @err. */
 #define EXPECT_IOCTL_ERR(fd, cmd, arg, err) do {			\
 	errno = 0;							\

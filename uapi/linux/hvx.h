@@ -23,6 +23,8 @@
 
 #define HVX_MAX_VCPUS		64
 #define HVX_MAX_MEM_SLOTS	32
+/* The most guest-physical memory, all slots of a VM together. */
+#define HVX_MAX_VM_MEM_SIZE	(256ULL << 30)
 #define HVX_MAX_CPUID_ENTRIES	64
 #define HVX_MAX_MSR_ENTRIES	64
 

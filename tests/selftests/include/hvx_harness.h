@@ -46,6 +46,14 @@ FIXTURE_TEARDOWN(hvxtest)
 #define HVX_REQUIRE_VMX(bit)						\
 	HVX_REQUIRE(hvx_has_vmx_feature(bit), "CPU lacks %s", #bit)
 
+/* An HVX_SET_MEMORY_REGION on VM fd @fd that must fail with @err. */
+#define EXPECT_REGION_ERR(fd, slot, flags, gpa, size, hva, err) do {	\
+	errno = 0;							\
+	EXPECT_EQ(-1, hvx_set_memory_region(fd, slot, flags, gpa,	\
+					    size, hva));		\
+	EXPECT_EQ(err, errno);						\
+} while (0)
+
 /*
  * HVX_GUEST_TEST(name, guest_code) { body }: a test whose body gets a
  * fresh long-mode VM @vm with vCPU 0 @vcpu set to run @guest_code.

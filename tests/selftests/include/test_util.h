@@ -47,6 +47,12 @@ void __noreturn __printf(4, 5) test_assert_fail(const char *file, int line,
 	test_assert_fail(__FILE__, __LINE__, "TEST_FAIL", fmt, ##__VA_ARGS__)
 
 /*
+ * A "Field:  N kB" line of a /proc file (/proc/self/status's "VmPin")
+ * in KiB, or -1.
+ */
+long proc_kb(const char *path, const char *field);
+
+/*
  * A field of /proc/meminfo ("MemFree", "MemAvailable") in KiB, or -1.
  * meminfo_settled_kb() first lets deferred frees (RCU, task work) finish.
  */

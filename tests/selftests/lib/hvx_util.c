@@ -33,14 +33,14 @@ void test_assert_fail(const char *file, int line, const char *expr,
 	abort();
 }
 
-long meminfo_kb(const char *field)
+long proc_kb(const char *path, const char *field)
 {
 	size_t flen = strlen(field);
 	char line[256];
 	long kb = -1;
 	FILE *f;
 
-	f = fopen("/proc/meminfo", "r");
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
@@ -51,6 +51,11 @@ long meminfo_kb(const char *field)
 	}
 	fclose(f);
 	return kb;
+}
+
+long meminfo_kb(const char *field)
+{
+	return proc_kb("/proc/meminfo", field);
 }
 
 long meminfo_settled_kb(const char *field)
