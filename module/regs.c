@@ -7,6 +7,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "event.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
@@ -18,43 +19,6 @@
 void hvx_skip_insn(struct hvx_vcpu *vcpu)
 {
 	hvx_skip_insn_len(vcpu, hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
-}
-
-/* Exception classes of the double-fault rules (SDM "Interrupt 8"). */
-#define HVX_EXC_CONTRIBUTORY	(BIT(X86_TRAP_DE) | BIT(X86_TRAP_TS) | \
-				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
-				 BIT(X86_TRAP_GP))
-/* Hardware exceptions that push an error code in protected mode. */
-#define HVX_EXC_ERROR_CODE	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
-				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
-				 BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
-				 BIT(X86_TRAP_AC))
-
-static bool exc_in(u32 set, u8 vector)
-{
-	return vector < 32 && (set & BIT(vector));
-}
-
-/*
- * @vector raised while the hardware exception @first waits in the entry
- * interruption field (re-injected after an exit during its delivery, or
- * injected by an earlier step of the same exit): what the CPU would have
- * made of the pair.  Return: the vector to deliver, or -1 for a triple
- * fault (shutdown).
- */
-static int combine_exceptions(u8 first, u8 vector)
-{
-	bool second_bad = exc_in(HVX_EXC_CONTRIBUTORY, vector) ||
-			  vector == X86_TRAP_PF;
-
-	if (first == X86_TRAP_DF)
-		return second_bad ? -1 : vector;
-	if ((exc_in(HVX_EXC_CONTRIBUTORY, first) &&
-	     exc_in(HVX_EXC_CONTRIBUTORY, vector)) ||
-	    (first == X86_TRAP_PF && second_bad))
-		return X86_TRAP_DF;
-	/* benign pairs are delivered one after the other: the second now */
-	return vector;
 }
 
 /**
@@ -84,7 +48,8 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 		ec = 0;
 	if ((pending & INTR_INFO_VALID_MASK) &&
 	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
-		v = combine_exceptions(pending & INTR_INFO_VECTOR_MASK, vector);
+		v = hvx_combine_exceptions(pending & INTR_INFO_VECTOR_MASK,
+					   vector);
 		if (v < 0) {
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 			vcpu->triple_fault = true;
@@ -94,7 +59,7 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 			ec = 0;		/* #DF pushes 0 */
 	}
 	info = v | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
-	deliver_ec = exc_in(HVX_EXC_ERROR_CODE, v) &&
+	deliver_ec = hvx_exc_in(HVX_EXC_ERROR_CODE, v) &&
 		     (hvx_get_cr0(vcpu) & X86_CR0_PE);
 	if (deliver_ec) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
