@@ -49,7 +49,7 @@ TEST(double_fault_rules)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(pairs); i++) {
 		EXPECT_EQ(pairs[i].result,
 			  hvx_combine_exceptions(pairs[i].first,
 						 pairs[i].second)) {
