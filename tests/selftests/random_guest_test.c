@@ -10,9 +10,10 @@
  * served as a trivial device model would.  A guest may end only in a way
  * hardware also has (shutdown) or in one of hvx's documented limits: an
  * MMIO access by an instruction the decoder does not know, code fetched
- * from MMIO, an MMIO access while the CPU delivers an event, or a guest
- * paging structure outside RAM.  HVX_EXIT_FAIL_ENTRY, any other internal
- * error and any HVX_RUN errno but EINTR fail the test.
+ * from MMIO, INS/OUTS with a memory operand hvx cannot copy, an MMIO
+ * access while the CPU delivers an event, or a guest paging structure
+ * outside RAM.  HVX_EXIT_FAIL_ENTRY, any other internal error and any
+ * HVX_RUN errno but EINTR fail the test.
  *
  * The seed is printed; HVX_RANDOM_SEED replays a run, HVX_RANDOM_GUESTS
  * sets the number of guests per mode and HVX_RANDOM_GUEST runs only that
@@ -41,11 +42,11 @@
 #define LM_CODE_GPA	GUEST_SCRATCH_GPA
 #define LM_MMIO_GPA	0x80000000ULL
 
-#define SEED_DEFAULT	0x15c0ffee	/* make check is repeatable */
 /* VMX basic exit reasons in internal.data[0] */
 #define EXIT_IO_INSTRUCTION	30
 #define EXIT_EPT_VIOLATION	48
 
+#define SEED_DEFAULT	0x15c0ffee	/* make check is repeatable */
 #define GUESTS_DEFAULT	100	/* per mode, in make check */
 #define TEST_TIMEOUT_S	300
 #define BUDGET_US	30000	/* per guest, test-host time */
@@ -298,6 +299,7 @@ static enum end run_guest(struct test_vcpu *vcpu, char *why, size_t len)
 {
 	struct hvx_run *run = vcpu->run;
 	unsigned int exits;
+	enum end end;
 	int ret;
 
 	for (exits = 0; exits < EXIT_BUDGET; exits++) {
@@ -328,8 +330,9 @@ static enum end run_guest(struct test_vcpu *vcpu, char *why, size_t len)
 		case HVX_EXIT_SHUTDOWN:
 			return END_SHUTDOWN;
 		case HVX_EXIT_INTERNAL_ERROR:
-			if (documented_limit(run) != END_BAD)
-				return documented_limit(run);
+			end = documented_limit(run);
+			if (end != END_BAD)
+				return end;
 			break;
 		}
 		vcpu_exit_str(vcpu, why, len);
