@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "ring.h"
@@ -182,21 +183,56 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
-static void reinject(u32 vect)
+/*
+ * An exit interrupted the delivery of an event: deliver it again on the
+ * next entry, in a form VM entry accepts (Intel SDM "Checks on VM-Entry
+ * Control Fields"), whatever the IDT-vectoring field held.
+ */
+static void reinject(struct hvx_vcpu *vcpu, u32 vect)
 {
 	u32 type = vect & VECTORING_INFO_TYPE_MASK;
+	u8 vector = vect & VECTORING_INFO_VECTOR_MASK;
+	u32 len;
 
+	switch (type) {
+	case INTR_TYPE_HARD_EXCEPTION:
+		/*
+		 * The error code goes with the exception only where VM entry
+		 * allows it: not in real mode (the emulated CPU reports one
+		 * there), only for the vectors that push one.
+		 */
+		hvx_inject_exception(vcpu, vector,
+				     vect & VECTORING_INFO_DELIVER_CODE_MASK,
+				     hvx_vmread32(IDT_VECTORING_ERROR_CODE));
+		return;
+	case INTR_TYPE_SOFT_INTR:
+	case INTR_TYPE_SOFT_EXCEPTION:
+	case INTR_TYPE_PRIV_SW_EXCEPTION:
+		/*
+		 * Entry needs the instruction's length, 1 to 15, and an exit
+		 * during the delivery of an event that an entry injected may
+		 * report none (0, or a stale value beyond 15).  RIP is still
+		 * at INT n, INT3, INTO or INT1: the guest executes it again
+		 * and so raises the same event, as it would after a fault.
+		 */
+		len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+		if (len < 1 || len > HVX_INSN_MAX_LEN)
+			return;
+		hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, len);
+		break;
+	case INTR_TYPE_NMI_INTR:
+		if (vector != X86_TRAP_NMI)
+			return;
+		break;
+	case INTR_TYPE_EXT_INTR:
+		break;
+	default:
+		/* no other type is ever reported; never write one */
+		return;
+	}
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD,
 		    vect & (VECTORING_INFO_VALID_MASK | VECTORING_INFO_TYPE_MASK |
-			    VECTORING_INFO_VECTOR_MASK |
-			    VECTORING_INFO_DELIVER_CODE_MASK));
-	if (vect & VECTORING_INFO_DELIVER_CODE_MASK)
-		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			    hvx_vmread32(IDT_VECTORING_ERROR_CODE));
-	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN,
-			    hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
+			    VECTORING_INFO_VECTOR_MASK));
 }
 
 static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
@@ -246,6 +282,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	u16 basic = exit_reason & 0xffff;
 	struct hvx_run *run = vcpu->run;
 	u32 vect;
+	int r;
 
 	/*
 	 * A machine check during VM entry is the host's (handled right after
@@ -264,7 +301,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	/* An exit while delivering an event: deliver it again on entry. */
 	vect = hvx_vmread32(IDT_VECTORING_INFO_FIELD);
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
-		reinject(vect);
+		reinject(vcpu, vect);
 
 	/*
 	 * The device exits, by far the most frequent, are called directly:
@@ -273,11 +310,22 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	if (basic == EXIT_REASON_EPT_VIOLATION) {
 		/* mapping pages or emulating runs host code: "cond" flushes */
 		vcpu->l1d_flush_pending = true;
-		return hvx_exit_ept_violation(vcpu);
+		r = hvx_exit_ept_violation(vcpu);
+	} else if (basic == EXIT_REASON_IO_INSTRUCTION)
+		r = hvx_exit_io(vcpu);
+	else if (basic < ARRAY_SIZE(hvx_exit_handlers) &&
+		 hvx_exit_handlers[basic])
+		r = hvx_exit_handlers[basic](vcpu);
+	else
+		r = exit_unhandled(vcpu);
+
+	/* An exception the handler raised made a triple fault of a #DF. */
+	if (unlikely(vcpu->triple_fault)) {
+		vcpu->triple_fault = false;
+		if (r >= 0) {
+			vcpu->pending = HVX_PENDING_NONE;
+			r = exit_triple_fault(vcpu);
+		}
 	}
-	if (basic == EXIT_REASON_IO_INSTRUCTION)
-		return hvx_exit_io(vcpu);
-	if (basic < ARRAY_SIZE(hvx_exit_handlers) && hvx_exit_handlers[basic])
-		return hvx_exit_handlers[basic](vcpu);
-	return exit_unhandled(vcpu);
+	return r;
 }

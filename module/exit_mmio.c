@@ -8,6 +8,15 @@
  * I/O ring when it lies in a registered range (ring.c), else to userspace
  * as an MMIO exit with its address, size and data.  An instruction the
  * decoder does not know is reported with its bytes, never guessed at.
+ *
+ * Only an instruction's own data access is emulated.  The exit
+ * qualification and the IDT-vectoring field tell the other accesses that
+ * can reach MMIO, and the instruction at RIP has nothing to do with them:
+ * the CPU reading a guest paging-structure entry or PAE PDPTEs, and the
+ * CPU delivering an event (reading the IDT or a TSS, pushing the frame).
+ * Those end the run with an internal error that says which
+ * (HVX_INTERNAL_PAGE_WALK, HVX_INTERNAL_DELIVERY); no device model
+ * serves them.
  */
 #include <linux/kernel.h>
 
@@ -18,6 +27,8 @@
 /* EPT violation exit qualification (SDM table 28-7). */
 #define EPT_QUAL_WRITE		BIT(1)
 #define EPT_QUAL_FETCH		BIT(2)
+#define EPT_QUAL_GLA_VALID	BIT(7)	/* the access was for a linear address */
+#define EPT_QUAL_GLA_XLATE	BIT(8)	/* ... to its translation, not a walk */
 
 /**
  * hvx_mmio_exit() - fill the run page for a classic MMIO exit
@@ -181,6 +192,14 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	/* Executing from MMIO is nothing a device model can serve. */
 	if (q & EPT_QUAL_FETCH)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
+					 false);
+	if (unlikely(hvx_vmread32(IDT_VECTORING_INFO_FIELD) &
+		     VECTORING_INFO_VALID_MASK))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_DELIVERY, gpa,
+					 false);
+	if (unlikely((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) !=
+		     (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_PAGE_WALK, gpa,
 					 false);
 	return emulate_mmio(vcpu, gpa, write);
 }

@@ -7,6 +7,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "event.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
@@ -23,23 +24,49 @@ void hvx_skip_insn(struct hvx_vcpu *vcpu)
 /**
  * hvx_inject_exception() - deliver a hardware exception at the next entry
  * @vcpu: the vCPU, loaded
- * @vector: the exception vector
- * @has_ec: whether the exception pushes an error code
+ * @vector: the exception vector (0-31)
+ * @has_ec: whether @ec is meant (else an error code pushed is 0)
  * @ec: the error code
+ *
+ * VM entry requires the deliver-error-code bit exactly for the exceptions
+ * that push one, and only with CR0.PE set (Intel SDM "Checks on VM-Entry
+ * Control Fields"), so the bit follows that rule, not the caller.  An
+ * exception already waiting for the entry is combined with the new one as
+ * the CPU would: #DF for two contributory exceptions or a #PF followed by
+ * a #PF or contributory one, and a triple fault for such an exception
+ * during #DF, which ends the run with HVX_EXIT_SHUTDOWN
+ * (vcpu->triple_fault, see hvx_handle_exit()).
  */
 void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 			  u32 ec)
 {
-	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	u32 pending = hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD), info;
+	bool deliver_ec;
+	int v = vector;
 
-	/* Real mode has no error codes (Intel SDM "VM-Entry Control Fields"). */
-	if (has_ec && (hvx_get_cr0(vcpu) & X86_CR0_PE)) {
+	if (!has_ec)
+		ec = 0;
+	if ((pending & INTR_INFO_VALID_MASK) &&
+	    (pending & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
+		v = hvx_combine_exceptions(pending & INTR_INFO_VECTOR_MASK,
+					   vector);
+		if (v < 0) {
+			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+			vcpu->triple_fault = true;
+			return;
+		}
+		if (v != vector)
+			ec = 0;		/* #DF pushes 0 */
+	}
+	info = v | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	deliver_ec = hvx_exc_in(HVX_EXC_ERROR_CODE, v) &&
+		     (hvx_get_cr0(vcpu) & X86_CR0_PE);
+	if (deliver_ec) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
 	}
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
-	trace_hvx_inject(vcpu, vector, info,
-			 info & INTR_INFO_DELIVER_CODE_MASK, ec);
+	trace_hvx_inject(vcpu, v, info, deliver_ec, ec);
 }
 
 /**

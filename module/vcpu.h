@@ -112,6 +112,9 @@ struct hvx_vcpu {
 	u8 pending_size;			/* (v) I/O access size */
 	u64 pending_count;			/* (v) INS repetitions, or 0 */
 	u64 pending_gva;			/* (v) INS destination */
+	bool triple_fault;			/* (v) an injection during #DF:
+						 * the exit ends in shutdown
+						 */
 	struct hvx_insn mmio_insn;		/* (v) the last MMIO instruction
 						 * decoded, the pending load's
 						 */

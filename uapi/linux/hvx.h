@@ -311,6 +311,7 @@ struct hvx_cpuid {
 #define HVX_INTERNAL_EMULATION	1	/* instruction hvx cannot emulate */
 #define HVX_INTERNAL_UNHANDLED	2	/* VM exit reason hvx does not handle */
 #define HVX_INTERNAL_DELIVERY	3	/* exit during event delivery */
+#define HVX_INTERNAL_PAGE_WALK	4	/* guest paging structure in MMIO */
 
 /* Where port I/O data lives in the run page (offset from its start). */
 #define HVX_RUN_DATA_OFFSET	1024

@@ -69,6 +69,7 @@ static const char *const suberrors[] = {
 	[HVX_INTERNAL_EMULATION] = "instruction hvx cannot emulate",
 	[HVX_INTERNAL_UNHANDLED] = "VM exit hvx does not handle",
 	[HVX_INTERNAL_DELIVERY] = "exit during event delivery",
+	[HVX_INTERNAL_PAGE_WALK] = "guest page table outside RAM",
 };
 
 static void dump_internal(FILE *f, const struct hvx_run *run)

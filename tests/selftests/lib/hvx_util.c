@@ -359,6 +359,7 @@ static const char *internal_name(uint32_t suberror)
 	case HVX_INTERNAL_EMULATION:	return "emulation";
 	case HVX_INTERNAL_UNHANDLED:	return "unhandled exit";
 	case HVX_INTERNAL_DELIVERY:	return "event delivery";
+	case HVX_INTERNAL_PAGE_WALK:	return "page walk";
 	default:			return "?";
 	}
 }
