@@ -11,6 +11,7 @@
  */
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "ring.h"
@@ -60,6 +61,60 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/*
+ * Check the memory operand of INS/OUTS as the CPU does before it moves an
+ * element: the guest's page tables must map it for this access.  Returns
+ * how many of the @n elements can move; 0 when the first cannot, after
+ * injecting its fault (#PF with CR2, or #GP for a non-canonical address).
+ * The element that faults is then the first of the next round, and the
+ * guest takes the fault with RCX and RSI/RDI counting only what moved.
+ */
+static u64 string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
+			u64 n, bool write)
+{
+	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	bool lm = hvx_guest_mode(vcpu) == 8;
+	u64 i, end, gpa, page = ~0ULL;
+	u32 access = write ? HVX_ACC_WRITE : 0, ec;
+	struct hvx_paging pg;
+	int err = 0, k;
+
+	hvx_get_paging(vcpu, &pg);
+	if (!(pg.cr0 & X86_CR0_PG))
+		return n;
+	if (hvx_guest_cpl(vcpu) == 3)
+		access |= HVX_ACC_USER;
+	for (i = 0; i < n; i++) {
+		u64 a = down ? gva - i * size : gva + i * size;
+
+		/* the element's first and last byte: it may straddle a page */
+		for (k = 0; k < 2; k++) {
+			end = k ? a + size - 1 : a;
+			if (!lm)
+				end = (u32)end;
+			if (end >> PAGE_SHIFT == page)
+				continue;
+			err = hvx_gva_to_gpa(vcpu->vm, &pg, end, access, &gpa,
+					     &ec);
+			if (err == -EFAULT || err == -EINVAL)
+				goto fault;
+			page = end >> PAGE_SHIFT;
+		}
+	}
+	return n;
+
+fault:
+	if (i)
+		return i;
+	if (err == -EINVAL) {
+		hvx_inject_gp(vcpu);
+	} else {
+		vcpu->cr2 = end;
+		hvx_inject_exception(vcpu, X86_TRAP_PF, true, ec);
 	}
 	return 0;
 }
@@ -144,9 +199,15 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 		}
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
+	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
+	n = string_fault(vcpu, gva, size, n, in);
+	if (!n) {
+		/* the first element faults: the guest gets #PF or #GP */
+		run->exit_reason = HVX_EXIT_NONE;
+		return 1;
+	}
 	run->io.count = n;
 	trace_hvx_io(vcpu, run->io.port, size, run->io.direction, n);
-	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
 
 	if (in) {
 		vcpu->pending = HVX_PENDING_IO_IN;

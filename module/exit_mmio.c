@@ -182,8 +182,11 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 		r = hvx_ept_fault(vm, gpa, write);
 		if (r < 0)
 			return r;
-		if (r == HVX_FAULT_MAPPED)
+		if (r == HVX_FAULT_MAPPED) {
+			/* pinning ran mm code over host data: "cond" flushes */
+			vcpu->l1d_flush_pending = true;
 			return 1;
+		}
 		if (r == HVX_FAULT_MMIO) {
 			vcpu->mmio_gfn = gpa >> PAGE_SHIFT;
 			vcpu->mmio_gen = gen;

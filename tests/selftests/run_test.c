@@ -310,6 +310,61 @@ HVX_GUEST_TEST(pio_string, guest_pio_string)
 	vcpu_expect_done(vcpu);
 }
 
+/*
+ * REP INS/OUTS with @count bytes at @addr: the vector it raised (-1: none),
+ * with the error code, CR2 and the RCX left.
+ */
+static int string_pio_safe(bool in, uint64_t addr, uint64_t count,
+			   uint64_t *ec, uint64_t *cr2, uint64_t *rcx)
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r11 asm("r11");
+	uint64_t c = count, p = addr;
+
+	if (in)
+		asm volatile(GUEST_SAFE_BEGIN "rep insb" GUEST_SAFE_END
+			     : "+c"(c), "+D"(p), "=&r"(r10), "=&r"(r11)
+			     : "d"(0x33) : "memory");
+	else
+		asm volatile(GUEST_SAFE_BEGIN "rep outsb" GUEST_SAFE_END
+			     : "+c"(c), "+S"(p), "=&r"(r10), "=&r"(r11)
+			     : "d"(0x33) : "memory");
+	*ec = r10;
+	*rcx = c;
+	asm volatile("mov %%cr2, %0" : "=r"(*cr2));
+	return (int)r11;
+}
+
+/*
+ * INS/OUTS whose memory operand the guest's page tables do not map, or
+ * that is not canonical: the guest takes #PF (CR2, W bit for INS) or #GP,
+ * with nothing moved, as on a CPU; never an internal error.
+ */
+static void guest_string_pio_faults(void)
+{
+	uint64_t ec, cr2, rcx;
+
+	GUEST_ASSERT_EQ(string_pio_safe(true, 0x800, 4, &ec, &cr2, &rcx),
+			PF_VECTOR);
+	GUEST_ASSERT_EQ(cr2, 0x800);
+	GUEST_ASSERT_EQ(ec, 2);		/* not present, write, supervisor */
+	GUEST_ASSERT_EQ(rcx, 4);
+	GUEST_ASSERT_EQ(string_pio_safe(false, 0x900, 4, &ec, &cr2, &rcx),
+			PF_VECTOR);
+	GUEST_ASSERT_EQ(cr2, 0x900);
+	GUEST_ASSERT_EQ(ec, 0);		/* not present, read */
+	GUEST_ASSERT_EQ(rcx, 4);
+	GUEST_ASSERT_EQ(string_pio_safe(true, 0x8000000000000000ULL, 4, &ec,
+					&cr2, &rcx), GP_VECTOR);
+	GUEST_ASSERT_EQ(rcx, 4);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(string_pio_faults, guest_string_pio_faults)
+{
+	vcpu_expect_done(vcpu);
+}
+
 static void guest_mmio(void)
 {
 	mmio_w8(MMIO_GPA + 1, 0x11);
