@@ -122,15 +122,17 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	u32 need, want;
 	int err;
 
-	need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING;
-	want = PIN_BASED_VIRTUAL_NMIS;
+	/* virtual NMIs: NMI blocking and NMI-window exits for guest NMIs */
+	need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+	       PIN_BASED_VIRTUAL_NMIS;
+	want = 0;
 	if (c->features & HVX_VMX_PREEMPTION_TIMER)
 		want |= PIN_BASED_VMX_PREEMPTION_TIMER;
 	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				  MSR_IA32_VMX_PINBASED_CTLS,
 				  need, want, &c->pin);
 	if (err) {
-		pr_err("CPU cannot exit on external interrupts and NMIs\n");
+		pr_err("CPU cannot exit on external interrupts and NMIs, or lacks virtual NMIs\n");
 		return err;
 	}
 
@@ -148,9 +150,12 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				  MSR_IA32_VMX_PROCBASED_CTLS,
 				  need, want, &c->proc);
-	if (err) {
+	/* Turned on per vCPU while an event waits for the guest (inject.c). */
+	if (err || (~allowed1(MSR_IA32_VMX_PROCBASED_CTLS) &
+		    (CPU_BASED_INTR_WINDOW_EXITING |
+		     CPU_BASED_NMI_WINDOW_EXITING))) {
 		pr_err("CPU lacks required processor-based VM-execution controls\n");
-		return err;
+		return err ? err : -EOPNOTSUPP;
 	}
 
 	need = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;

@@ -78,11 +78,15 @@ static int exit_triple_fault(struct hvx_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * HLT: the guest sleeps until it has something to take; with interrupts
+ * disabled and nothing pending only userspace can end it (HVX_EXIT_HLT).
+ */
 static int exit_hlt(struct hvx_vcpu *vcpu)
 {
 	hvx_skip_insn(vcpu);
-	vcpu->run->exit_reason = HVX_EXIT_HLT;
-	return 0;
+	vcpu->halted = true;
+	return hvx_vcpu_halt(vcpu);
 }
 
 static int exit_skip(struct hvx_vcpu *vcpu)
@@ -221,11 +225,12 @@ static void reinject(struct hvx_vcpu *vcpu, u32 vect)
 		hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, len);
 		break;
 	case INTR_TYPE_NMI_INTR:
-		if (vector != X86_TRAP_NMI)
-			return;
-		break;
+		if (vector == X86_TRAP_NMI)
+			hvx_requeue_event(vcpu, vect);
+		return;
 	case INTR_TYPE_EXT_INTR:
-		break;
+		hvx_requeue_event(vcpu, vect);
+		return;
 	default:
 		/* no other type is ever reported; never write one */
 		return;
@@ -239,6 +244,8 @@ static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI]	= hvx_exit_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_resume,
 	[EXIT_REASON_TRIPLE_FAULT]	= exit_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]	= hvx_exit_window,
+	[EXIT_REASON_NMI_WINDOW]	= hvx_exit_window,
 	[EXIT_REASON_CPUID]		= hvx_exit_cpuid,
 	[EXIT_REASON_HLT]		= exit_hlt,
 	[EXIT_REASON_INVD]		= exit_skip,
@@ -307,11 +314,9 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	 * The device exits, by far the most frequent, are called directly:
 	 * an indirect call costs a retpoline on the hosts that need one.
 	 */
-	if (basic == EXIT_REASON_EPT_VIOLATION) {
-		/* mapping pages or emulating runs host code: "cond" flushes */
-		vcpu->l1d_flush_pending = true;
+	if (basic == EXIT_REASON_EPT_VIOLATION)
 		r = hvx_exit_ept_violation(vcpu);
-	} else if (basic == EXIT_REASON_IO_INSTRUCTION)
+	else if (basic == EXIT_REASON_IO_INSTRUCTION)
 		r = hvx_exit_io(vcpu);
 	else if (basic < ARRAY_SIZE(hvx_exit_handlers) &&
 		 hvx_exit_handlers[basic])

@@ -112,6 +112,9 @@ static const struct nla_policy hvx_stats_policy[HVX_STATS_ATTR_MAX + 1] = {
 	[HVX_STATS_ATTR_HOST_NS]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_RUNS]		= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_L1D_FLUSHES]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_IRQS_INJECTED]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_NMIS_INJECTED]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_HALTS]		= { .type = NLA_U64 },
 };
 
 static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
@@ -140,6 +143,9 @@ static const struct {
 	{ HVX_STATS_ATTR_HOST_NS,	HVX_STAT_HOST_CYCLES },
 	{ HVX_STATS_ATTR_RUNS,		HVX_STAT_RUNS },
 	{ HVX_STATS_ATTR_L1D_FLUSHES,	HVX_STAT_L1D_FLUSHES },
+	{ HVX_STATS_ATTR_IRQS_INJECTED,	HVX_STAT_IRQS_INJECTED },
+	{ HVX_STATS_ATTR_NMIS_INJECTED,	HVX_STAT_NMIS_INJECTED },
+	{ HVX_STATS_ATTR_HALTS,		HVX_STAT_HALTS },
 };
 
 /* Payload of the largest HVX_CMD_GET_STATS message. */

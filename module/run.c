@@ -261,6 +261,12 @@ static int run_loop(struct hvx_vcpu *vcpu)
 					    raw_smp_processor_id());
 			return -EIO;
 		}
+		if (unlikely(hvx_events_queued(vcpu)) &&
+		    !hvx_inject_events(vcpu)) {
+			local_irq_enable();
+			preempt_enable();
+			return 0;
+		}
 		reason = enter_guest(vcpu);
 		local_irq_enable();
 		preempt_enable();
@@ -305,6 +311,12 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	/* a signal ended the last HVX_RUN in HLT: the guest is still there */
+	if (unlikely(vcpu->halted)) {
+		r = hvx_vcpu_halt(vcpu);
+		if (r <= 0)
+			goto out;
+	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	r = run_loop(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
@@ -312,6 +324,7 @@ out:
 	run->rip = hvx_vmread(GUEST_RIP);
 	run->rflags = hvx_vmread(GUEST_RFLAGS);
 	run->cr8 = vcpu->cr8;
+	hvx_run_report_events(vcpu);
 	/* posts of every vCPU so far are in the ring before we return */
 	hvx_ring_sync_point(vcpu->vm);
 	hvx_vcpu_run_end(vcpu);

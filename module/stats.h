@@ -32,6 +32,9 @@ enum hvx_stat_idx {
 	HVX_STAT_HOST_CYCLES,		/* in HVX_RUN, outside the guest */
 	HVX_STAT_RUNS,			/* HVX_RUN calls */
 	HVX_STAT_L1D_FLUSHES,		/* L1D flushes before VM entry */
+	HVX_STAT_IRQS_INJECTED,		/* external interrupts delivered */
+	HVX_STAT_NMIS_INJECTED,		/* NMIs delivered */
+	HVX_STAT_HALTS,			/* HLTs that slept in the kernel */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
 };

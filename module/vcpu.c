@@ -166,6 +166,18 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case HVX_SET_CPUID:
 		r = hvx_set_cpuid(vcpu, argp);
 		break;
+	case HVX_INTERRUPT: {
+		struct hvx_interrupt irq;
+
+		r = copy_from_user(&irq, argp, sizeof(irq)) ? -EFAULT :
+		    hvx_set_interrupt(vcpu, &irq);
+		break;
+	}
+	case HVX_NMI:
+		r = arg ? -EINVAL : 0;
+		if (!r)
+			hvx_set_nmi(vcpu);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -194,7 +206,9 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 	mutex_init(&vcpu->mutex);
-	vcpu->dr6 = 0xffff0ff0;
+	vcpu->dr6 = HVX_DR6_FIXED;
+	vcpu->irq_vector = -1;
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	vcpu->mmio_gfn = ~0ULL;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -103,6 +104,20 @@ struct hvx_vcpu {
 	u64 star, lstar, cstar, sfmask;		/* (v) */
 	u64 kernel_gs_base;			/* (v) */
 	u64 misc_enable;			/* (v) */
+
+	/* Events for the guest (inject.c) */
+	int irq_vector;				/* (v) acknowledged external
+						 * interrupt not yet delivered,
+						 * or -1
+						 */
+	bool nmi_pending;			/* (v) */
+	bool halted;				/* (v) in HLT, asleep in HVX_RUN
+						 * or between two
+						 */
+	u32 proc_ctl;				/* (v) CPU_BASED_VM_EXEC_CONTROL
+						 * as written: window exiting
+						 */
+	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 
 	/* The exit being served by userspace. */
 	enum hvx_pending pending;		/* (v) */
@@ -364,6 +379,29 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc);
 int hvx_exit_cpuid(struct hvx_vcpu *vcpu);
 const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 					     u32 function, u32 index);
+
+/* inject.c */
+
+/*
+ * Whether the next entry needs hvx_inject_events(): an event queued, a
+ * window being watched, or userspace waiting for one.  Inline, as the
+ * run loop asks before every entry.
+ */
+static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
+{
+	return vcpu->irq_vector >= 0 || vcpu->nmi_pending ||
+	       (vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |
+				  CPU_BASED_NMI_WINDOW_EXITING)) ||
+	       READ_ONCE(vcpu->run->request_interrupt_window);
+}
+
+bool hvx_inject_events(struct hvx_vcpu *vcpu);
+int hvx_exit_window(struct hvx_vcpu *vcpu);
+void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect);
+int hvx_vcpu_halt(struct hvx_vcpu *vcpu);
+int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq);
+void hvx_set_nmi(struct hvx_vcpu *vcpu);
+void hvx_run_report_events(struct hvx_vcpu *vcpu);
 
 /* exception.c */
 extern const u32 hvx_exception_bitmap;

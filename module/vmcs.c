@@ -61,7 +61,8 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	if (!vcpu->vpid)
 		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
 	err |= hvx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, hvx_vmx.pin);
-	err |= hvx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, hvx_vmx.proc);
+	vcpu->proc_ctl = hvx_vmx.proc;
+	err |= hvx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
 	err |= hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
 	err |= hvx_vmwrite(EXCEPTION_BITMAP, hvx_exception_bitmap);
 	err |= hvx_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);

@@ -5,8 +5,9 @@
  * interrupt through the IVT, port I/O), the switch to 32-bit protected
  * mode through a GDT and a far jump, 32-bit paging with 4 MiB and 4 KiB
  * pages, the switch to long mode (PAE, EFER.LME by WRMSR, CR0.PG, far jump
- * to 64-bit code), a start directly in flat 32-bit protected mode, and
- * the #AC loop a hostile 32-bit guest builds to hang the host core.
+ * to 64-bit code), a start directly in flat 32-bit protected mode, the
+ * #AC loop a hostile 32-bit guest builds to hang the host core, and an
+ * external interrupt (HVX_INTERRUPT) through the IVT and through the IDT.
  *
  * Each image is assembled below for one load address, BLOB_GPA, so every
  * absolute address in it is written "label - start + BLOB".  Results go
@@ -260,6 +261,51 @@ asm(
 "	.word 18 * 8 - 1\n"
 "	.long ac_idt - ac_start + BLOB\n"
 "ac_end:\n"
+
+/*
+ * An external interrupt in protected mode: IDT gate 0x20 to a handler that
+ * stores 0x5678 at RESULT_GPA; STI, the shadow, then the result out.
+ */
+"	.balign 16\n"
+"pi_start:\n"
+"	lidtl	pi_idtr - pi_start + BLOB\n"
+"	sti\n"
+"	nop\n"
+"	cli\n"
+"	movl	" XSTR(RESULT_GPA) ", %eax\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"pi_handler:\n"
+"	movl	$0x5678, " XSTR(RESULT_GPA) "\n"
+"	iretl\n"
+"	.balign 8\n"
+"pi_idt:\n"
+"	.fill 0x20, 8, 0\n"
+"	.word (pi_handler - pi_start + BLOB) & 0xffff, 0x08\n"
+"	.byte 0, 0x8e\n"
+"	.word (pi_handler - pi_start + BLOB) >> 16\n"
+"pi_idtr:\n"
+"	.word 0x21 * 8 - 1\n"
+"	.long pi_idt - pi_start + BLOB\n"
+"pi_end:\n"
+"	.code16\n"
+
+/* The same in real mode, through IVT entry 0x20. */
+"ri_start:\n"
+"	xorw	%ax, %ax\n"
+"	movw	%ax, %ds\n"
+"	movw	$(ri_handler - ri_start + BLOB), 0x80\n"
+"	movw	%ax, 0x82\n"
+"	sti\n"
+"	nop\n"
+"	cli\n"
+"	movw	" XSTR(RESULT_GPA) ", %ax\n"
+"	outw	%ax, $0x15\n"
+"	hlt\n"
+"ri_handler:\n"
+"	movw	$0x1234, " XSTR(RESULT_GPA) "\n"
+"	iret\n"
+"ri_end:\n"
 "	.code64\n"
 "	.popsection\n");
 
@@ -270,6 +316,8 @@ extern const char pg_start[], pg_end[];
 extern const char lm_start[], lm_end[];
 extern const char p32_start[], p32_end[];
 extern const char ac_start[], ac_end[];
+extern const char pi_start[], pi_end[];
+extern const char ri_start[], ri_end[];
 
 /* A bare VM with the image at BLOB_GPA and vCPU 0 at its start. */
 static struct test_vm *tiny_vm(struct test_vcpu **vcpu, const char *start,
@@ -492,6 +540,36 @@ HVX_TEST(alignment_check_loop_is_interruptible)
 	}
 	signal(SIGALRM, SIG_DFL);
 	vm_free(vm);
+}
+
+/* An interrupt queued before the guest runs, taken after its STI. */
+static void expect_interrupt(struct __test_metadata *_metadata,
+			     const char *start, const char *end, bool real,
+			     uint8_t size, uint32_t result)
+{
+	struct hvx_interrupt irq = { .vector = 0x20 };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	vm = tiny_vm(&vcpu, start, end, real);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	expect_io(vcpu, HVX_IO_OUT, 0x15, size, result);
+	expect_hlt(vcpu);
+	vm_free(vm);
+}
+
+HVX_TEST(real_mode_interrupt)
+{
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	expect_interrupt(_metadata, ri_start, ri_end, true, 2, 0x1234);
+}
+
+HVX_TEST(protected_mode_interrupt)
+{
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	expect_interrupt(_metadata, pi_start, pi_end, false, 4, 0x5678);
 }
 
 TEST_HARNESS_MAIN

@@ -276,9 +276,9 @@ HVX_TEST(run_page_mmap)
 	/* A second mapping sees the same page. */
 	p = hvx_map_run(vfd, HVX_PAGE_SIZE);
 	ASSERT_NE(NULL, p);
-	run->pad1 = 0x5a5a5a5a;
-	EXPECT_EQ(0x5a5a5a5a, ((volatile struct hvx_run *)p)->pad1);
-	run->pad1 = 0;
+	run->rip = 0x5a5a5a5a;
+	EXPECT_EQ(0x5a5a5a5a, ((volatile struct hvx_run *)p)->rip);
+	run->rip = 0;
 	munmap(p, HVX_PAGE_SIZE);
 	munmap(run, HVX_PAGE_SIZE);
 	close(vfd);

@@ -16,7 +16,7 @@
 
 #include "kselftest_harness.h"
 
-#define NR_EXIT_REASONS	(HVX_EXIT_INTR + 1)
+#define NR_EXIT_REASONS	(HVX_EXIT_IRQ_WINDOW_OPEN + 1)
 
 TEST(exit_reason_names)
 {
@@ -42,6 +42,8 @@ TEST(exit_reason_names)
 	EXPECT_STREQ("RDMSR", hvx_exit_reason_name(HVX_EXIT_RDMSR));
 	EXPECT_STREQ("WRMSR", hvx_exit_reason_name(HVX_EXIT_WRMSR));
 	EXPECT_STREQ("INTR", hvx_exit_reason_name(HVX_EXIT_INTR));
+	EXPECT_STREQ("IRQ_WINDOW_OPEN",
+		     hvx_exit_reason_name(HVX_EXIT_IRQ_WINDOW_OPEN));
 	EXPECT_STREQ("UNKNOWN", hvx_exit_reason_name(NR_EXIT_REASONS));
 	EXPECT_STREQ("UNKNOWN", hvx_exit_reason_name(UINT32_MAX));
 }

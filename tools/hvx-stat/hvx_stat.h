@@ -35,6 +35,7 @@ struct hs_stats {
 	uint64_t host_ns;
 	uint64_t runs;
 	uint64_t l1d_flushes;
+	uint64_t irqs, nmis, halts;	/* interrupts, NMIs delivered; HLT sleeps */
 	uint64_t reasons[HS_EXIT_REASONS];
 };
 

@@ -94,9 +94,12 @@ static void json_stats(const struct hs_stats *st)
 	printf("\"exits\":%" PRIu64 ",\"runs\":%" PRIu64
 	       ",\"guest_ns\":%" PRIu64 ",\"host_ns\":%" PRIu64
 	       ",\"ring_posted\":%" PRIu64 ",\"ring_fallback\":%" PRIu64
-	       ",\"l1d_flushes\":%" PRIu64 ",\"exit_reasons\":[",
+	       ",\"l1d_flushes\":%" PRIu64 ",\"irqs\":%" PRIu64
+	       ",\"nmis\":%" PRIu64 ",\"halts\":%" PRIu64
+	       ",\"exit_reasons\":[",
 	       st->exits, st->runs, st->guest_ns, st->host_ns,
-	       st->ring_posted, st->ring_fallback, st->l1d_flushes);
+	       st->ring_posted, st->ring_fallback, st->l1d_flushes,
+	       st->irqs, st->nmis, st->halts);
 	for (r = 0; r < HS_EXIT_REASONS; r++) {
 		if (!st->reasons[r])
 			continue;
@@ -175,6 +178,8 @@ static void print_stats_text(const char *what, const struct hs_stats *st)
 	       " fallback, %" PRIu64 " L1D flushes\n", what, st->exits,
 	       st->runs, st->guest_ns / 1e6, st->host_ns / 1e6,
 	       st->ring_posted, st->ring_fallback, st->l1d_flushes);
+	printf("    interrupts %" PRIu64 ", NMIs %" PRIu64 ", halts %" PRIu64
+	       "\n", st->irqs, st->nmis, st->halts);
 	for (r = 0; r < HS_EXIT_REASONS; r++)
 		if (st->reasons[r])
 			printf("    %-24s %4d %12" PRIu64 "\n",

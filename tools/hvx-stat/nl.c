@@ -270,6 +270,9 @@ static int parse_stats(struct nl_msg *msg, struct hs_stats *st)
 	st->host_ns = get_u64(sb[HVX_STATS_ATTR_HOST_NS]);
 	st->runs = get_u64(sb[HVX_STATS_ATTR_RUNS]);
 	st->l1d_flushes = get_u64(sb[HVX_STATS_ATTR_L1D_FLUSHES]);
+	st->irqs = get_u64(sb[HVX_STATS_ATTR_IRQS_INJECTED]);
+	st->nmis = get_u64(sb[HVX_STATS_ATTR_NMIS_INJECTED]);
+	st->halts = get_u64(sb[HVX_STATS_ATTR_HALTS]);
 	if (sb[HVX_STATS_ATTR_EXIT_REASONS])
 		parse_reasons(sb[HVX_STATS_ATTR_EXIT_REASONS], st);
 	return 0;

@@ -300,6 +300,9 @@ struct hvx_cpuid {
 #define HVX_EXIT_RDMSR		8	/* unknown MSR read: msr */
 #define HVX_EXIT_WRMSR		9	/* unknown MSR write: msr */
 #define HVX_EXIT_INTR		10	/* a signal or immediate_exit */
+#define HVX_EXIT_IRQ_WINDOW_OPEN 11	/* request_interrupt_window: the guest
+					 * can take an interrupt now
+					 */
 
 #define HVX_IO_IN		0
 #define HVX_IO_OUT		1
@@ -320,8 +323,15 @@ struct hvx_cpuid {
 /**
  * struct hvx_run - the shared run page of a vCPU (mmap offset 0)
  * @immediate_exit:	in: non-zero makes HVX_RUN return -EINTR at once
+ * @request_interrupt_window: in: non-zero makes HVX_RUN return with
+ *			HVX_EXIT_IRQ_WINDOW_OPEN as soon as the guest can take
+ *			an external interrupt (a PIC in userspace waits for it)
  * @pad0:		must be zero
  * @exit_reason:	out: HVX_EXIT_*
+ * @ready_for_interrupt_injection: out: non-zero when an HVX_INTERRUPT now
+ *			would be delivered at the next entry: none is queued,
+ *			RFLAGS.IF is set and no STI or MOV SS shadow blocks it
+ * @if_flag:		out: the guest's RFLAGS.IF
  * @pad1:		reserved
  * @rip:		out: guest RIP at the exit
  * @rflags:		out: guest RFLAGS at the exit
@@ -354,10 +364,13 @@ struct hvx_cpuid {
  */
 struct hvx_run {
 	__u8 immediate_exit;
-	__u8 pad0[7];
+	__u8 request_interrupt_window;
+	__u8 pad0[6];
 
 	__u32 exit_reason;
-	__u32 pad1;
+	__u8 ready_for_interrupt_injection;
+	__u8 if_flag;
+	__u8 pad1[2];
 	__u64 rip;
 	__u64 rflags;
 	__u64 cr8;
@@ -404,6 +417,22 @@ struct hvx_run {
 	};
 };
 
+/**
+ * struct hvx_interrupt - HVX_INTERRUPT: one external interrupt for the vCPU
+ * @vector:	in: 0-255, the vector a PIC in ExtINT mode answers the
+ *		interrupt acknowledge with
+ * @pad:	must be zero
+ *
+ * Delivered as soon as the guest can take it (RFLAGS.IF, no STI or MOV SS
+ * shadow), before the next instruction once it can.  One at a time:
+ * userspace waits for ready_for_interrupt_injection or the interrupt
+ * window (request_interrupt_window) before it queues the next.
+ */
+struct hvx_interrupt {
+	__u32 vector;
+	__u32 pad;
+};
+
 /* ioctls of /dev/hvx, 0x00-0x0f */
 #define HVX_GET_API_VERSION	_IO(HVXIO, 0x00)
 #define HVX_GET_CAPS		_IOR(HVXIO, 0x01, struct hvx_caps)
@@ -425,6 +454,8 @@ struct hvx_run {
 #define HVX_SET_MSRS		_IOW(HVXIO, 0x46, struct hvx_msrs)
 #define HVX_GET_CPUID		_IOWR(HVXIO, 0x47, struct hvx_cpuid)
 #define HVX_SET_CPUID		_IOW(HVXIO, 0x48, struct hvx_cpuid)
+#define HVX_INTERRUPT		_IOW(HVXIO, 0x49, struct hvx_interrupt)
+#define HVX_NMI			_IO(HVXIO, 0x4a)	/* arg: 0 */
 
 /* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
 #define HVX_CPUID_SIGNATURE	0x40000000
@@ -515,6 +546,9 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_HOST_NS:	u64: ns spent inside HVX_RUN outside the guest
  * @HVX_STATS_ATTR_RUNS:	u64: HVX_RUN calls
  * @HVX_STATS_ATTR_L1D_FLUSHES: u64: L1D flushes before VM entry
+ * @HVX_STATS_ATTR_IRQS_INJECTED: u64: external interrupts delivered
+ * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs delivered
+ * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU slept in, in the kernel
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -528,6 +562,9 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_HOST_NS,
 	HVX_STATS_ATTR_RUNS,
 	HVX_STATS_ATTR_L1D_FLUSHES,
+	HVX_STATS_ATTR_IRQS_INJECTED,
+	HVX_STATS_ATTR_NMIS_INJECTED,
+	HVX_STATS_ATTR_HALTS,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)
@@ -786,6 +823,7 @@ HVX_ABI_ASSERT(sizeof(struct hvx_msrs) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_cpuid_entry) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_cpuid) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
+HVX_ABI_ASSERT(sizeof(struct hvx_interrupt) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);

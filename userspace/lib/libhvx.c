@@ -241,6 +241,7 @@ static const char *const exit_reason_names[] = {
 	[HVX_EXIT_RDMSR]		= "RDMSR",
 	[HVX_EXIT_WRMSR]		= "WRMSR",
 	[HVX_EXIT_INTR]			= "INTR",
+	[HVX_EXIT_IRQ_WINDOW_OPEN]	= "IRQ_WINDOW_OPEN",
 };
 
 const char *hvx_exit_reason_name(uint32_t reason)

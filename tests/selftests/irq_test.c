@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * irq_test: external interrupts and NMIs from userspace (HVX_INTERRUPT,
+ * HVX_NMI) in a long-mode guest.
+ *
+ * - An interrupt queued while the guest has interrupts disabled waits for
+ *   STI and its one-instruction shadow, then arrives before anything else.
+ * - request_interrupt_window: HVX_RUN returns HVX_EXIT_IRQ_WINDOW_OPEN the
+ *   moment the guest can take one; the run page says so
+ *   (ready_for_interrupt_injection, if_flag).
+ * - HLT with interrupts enabled sleeps in the kernel: a signal ends
+ *   HVX_RUN with EINTR and the guest stays halted; an interrupt queued
+ *   then ends the halt, and the guest resumes after its HLT.
+ * - NMIs: delivered at once, blocked while the handler runs (the second
+ *   one waits for IRET: NMI-window exiting), and two queued NMIs merge.
+ * - Bad input: EINVAL for a vector above 255 or padding, EBUSY while one
+ *   is queued, EINVAL for HVX_NMI with an argument.
+ */
+#include <signal.h>
+#include <sys/time.h>
+
+#include "hvx_harness.h"
+
+#define IRQ_VEC		0x40
+#define NMI_VEC		2
+
+static volatile uint64_t irqs, nmis, nmi_seen_nested;
+static volatile uint64_t irq_rip;
+
+static void irq_handler(struct guest_ex_regs *regs)
+{
+	irqs++;
+	irq_rip = regs->rip;
+}
+
+static void queue_irq(struct __test_metadata *_metadata,
+		      struct test_vcpu *vcpu, uint32_t vector)
+{
+	struct hvx_interrupt irq = { .vector = vector };
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+}
+
+extern char after_sti_nop[];
+
+static void guest_waits_for_sti(void)
+{
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	/* queued now, but interrupts are off: nothing arrives */
+	GUEST_ASSERT_EQ(irqs, 0);
+	asm volatile("sti\n\t"
+		     "nop\n"		/* the STI shadow */
+		     "after_sti_nop:\n\t"
+		     "cli" : : : "memory");
+	GUEST_ASSERT_EQ(irqs, 1);
+	/* taken right after the shadow, before anything else ran */
+	GUEST_ASSERT_EQ(irq_rip, (uint64_t)after_sti_nop);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(interrupt_waits_for_sti, guest_waits_for_sti)
+{
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(0, vcpu->run->if_flag);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_opens_window(void)
+{
+	uint64_t i;
+
+	asm volatile("cli");
+	for (i = 0; i < 1000; i++)
+		asm volatile("" : : : "memory");
+	asm volatile("sti\n\tnop\n\tnop" : : : "memory");
+	GUEST_ASSERT_EQ(irqs, 1);
+	asm volatile("cli");
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(interrupt_window_exit, guest_opens_window)
+{
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vcpu->run->request_interrupt_window = 1;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
+	EXPECT_EQ(1, vcpu->run->if_flag);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	vcpu->run->request_interrupt_window = 0;
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+extern char after_hlt[];
+
+static void guest_halts(void)
+{
+	asm volatile("sti\n\t"
+		     "hlt\n"
+		     "after_hlt:\n\t"
+		     "cli" : : : "memory");
+	GUEST_ASSERT_EQ(irqs, 1);
+	/* HLT ended by the interrupt: it returns after the HLT */
+	GUEST_ASSERT_EQ(irq_rip, (uint64_t)after_hlt);
+	GUEST_DONE();
+}
+
+static void on_alarm(int sig)
+{
+}
+
+HVX_GUEST_TEST(halt_sleeps_until_interrupt, guest_halts)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct itimerval it = { .it_value = { .tv_usec = 300 * 1000 } };
+	int i;
+
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	/* asleep in HLT: only signals end HVX_RUN, and the halt stays */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		EXPECT_EQ(-1, __vcpu_run(vcpu));
+		EXPECT_EQ(EINTR, errno);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
+		EXPECT_EQ(1, vcpu->run->if_flag);
+	}
+	signal(SIGALRM, SIG_DFL);
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+static void nmi_handler(struct guest_ex_regs *regs)
+{
+	nmis++;
+	if (nmis == 1) {
+		/* the host queues a second NMI while this one runs */
+		GUEST_SYNC(1);
+		nmi_seen_nested = nmis;
+	}
+}
+
+static void guest_nmis(void)
+{
+	GUEST_SYNC(0);
+	/* the first NMI came and went; the second waited for its IRET */
+	GUEST_SYNC2(2, nmis);
+	GUEST_SYNC2(3, nmi_seen_nested);
+	/* two NMIs queued before an entry are one, as on hardware */
+	GUEST_SYNC2(4, nmis);
+	GUEST_DONE();
+}
+
+static void expect_sync2(struct __test_metadata *_metadata,
+			 struct test_vcpu *vcpu, uint64_t tag, uint64_t val)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	EXPECT_EQ(tag, uc.args[0]);
+	EXPECT_EQ(val, uc.args[1]);
+}
+
+HVX_GUEST_TEST(nmi_blocked_until_iret, guest_nmis)
+{
+	vm_install_exception_handler(vm, NMI_VEC, nmi_handler);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	vcpu_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	expect_sync2(_metadata, vcpu, 2, 2);
+	expect_sync2(_metadata, vcpu, 3, 1);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	expect_sync2(_metadata, vcpu, 4, 3);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_idle(void)
+{
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(bad_interrupt_requests, guest_idle)
+{
+	struct hvx_interrupt irq = { .vector = 256 };
+
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	EXPECT_EQ(EINVAL, errno);
+	irq = (struct hvx_interrupt){ .vector = IRQ_VEC, .pad = 1 };
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_INTERRUPT, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_NMI, 1));
+	EXPECT_EQ(EINVAL, errno);
+	irq.pad = 0;
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	/* the first still waits for the guest: one at a time */
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	EXPECT_EQ(EBUSY, errno);
+	/* the guest keeps interrupts off: it stays queued across exits */
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
+	vcpu_expect_done(vcpu);
+}
+
+TEST_HARNESS_MAIN
