@@ -65,81 +65,6 @@ struct lapic_reg {
 	lapic_write_fn write;
 };
 
-static void write_id(struct hvx_lapic *l, const struct lapic_reg *r,
-		     unsigned int off, u32 val, u64 now_ns,
-		     struct hvx_lapic_effects *eff);
-static void write_tpr(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_eoi(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_dfr(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_esr(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_lvt(struct hvx_lapic *l, const struct lapic_reg *r,
-		      unsigned int off, u32 val, u64 now_ns,
-		      struct hvx_lapic_effects *eff);
-static void write_tmict(struct hvx_lapic *l, const struct lapic_reg *r,
-			unsigned int off, u32 val, u64 now_ns,
-			struct hvx_lapic_effects *eff);
-static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
-		       unsigned int off, u32 val, u64 now_ns,
-		       struct hvx_lapic_effects *eff);
-static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
-			   unsigned int off, u32 val, u64 now_ns,
-			   struct hvx_lapic_effects *eff);
-
-#define REG(f, w, fn)		{ .flags = (f), .wmask = (w), .write = (fn) }
-/* LVT: delivery status (bit 12) and remote IRR (bit 14) are read-only. */
-#define LVT(f, w, ...)		{ .flags = (f), .wmask = (w), \
-				  .romask = BIT(12) | BIT(14), \
-				  .write = write_lvt, __VA_ARGS__ }
-#define IDX(off)		((off) >> 4)
-
-static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
-	[IDX(APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
-	[IDX(APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
-	[IDX(APIC_REG_APR)]	= REG(R_XR, 0, NULL),
-	[IDX(APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
-	[IDX(APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
-	[IDX(APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
-	[IDX(APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
-	[IDX(APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
-				    .fwmask = APIC_SVR_DIRECTED_EOI,
-				    .feature = HVX_LAPIC_F_DIRECTED_EOI,
-				    .write = write_svr },
-	[IDX(APIC_REG_ISR) ... IDX(APIC_REG_ISR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TMR) ... IDX(APIC_REG_TMR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_IRR) ... IDX(APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
-	[IDX(APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
-	[IDX(APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
-	[IDX(APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
-	[IDX(APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
-					.feature = HVX_LAPIC_F_TSC_DEADLINE),
-	[IDX(APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
-	[IDX(APIC_REG_LVT_PMC)]	= LVT(R_RW, 0x107ff),
-	[IDX(APIC_REG_LVT_LINT0)] = LVT(R_RW, 0x1a7ff),
-	[IDX(APIC_REG_LVT_LINT1)] = LVT(R_RW, 0x1a7ff),
-	[IDX(APIC_REG_LVT_ERROR)] = LVT(R_RW, 0x100ff),
-	[IDX(APIC_REG_TMICT)]	= REG(R_RW, 0xffffffff, write_tmict),
-	[IDX(APIC_REG_TMCCT)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TDCR)]	= REG(R_RW, 0xb, write_tdcr),
-	[IDX(APIC_REG_SELF_IPI)] = REG(R_2W, 0xff, write_self_ipi),
-};
-
 static const u16 lapic_lvt_off[HVX_LVT_NR] = {
 	[HVX_LVT_CMCI]		= APIC_REG_LVT_CMCI,
 	[HVX_LVT_TIMER]		= APIC_REG_LVT_TIMER,
@@ -678,6 +603,47 @@ static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
 	hvx_lapic_accept(l, vec, false);
 	eff->flags |= HVX_LAPIC_EFF_EVAL;
 }
+
+#define REG(f, w, fn)		{ .flags = (f), .wmask = (w), .write = (fn) }
+/* LVT: delivery status (bit 12) and remote IRR (bit 14) are read-only. */
+#define LVT(f, w, ...)		{ .flags = (f), .wmask = (w), \
+				  .romask = BIT(12) | BIT(14), \
+				  .write = write_lvt, __VA_ARGS__ }
+#define IDX(off)		((off) >> 4)
+
+static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
+	[IDX(APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
+	[IDX(APIC_REG_APR)]	= REG(R_XR, 0, NULL),
+	[IDX(APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
+	[IDX(APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
+	[IDX(APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
+	[IDX(APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
+				    .fwmask = APIC_SVR_DIRECTED_EOI,
+				    .feature = HVX_LAPIC_F_DIRECTED_EOI,
+				    .write = write_svr },
+	[IDX(APIC_REG_ISR) ... IDX(APIC_REG_ISR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_TMR) ... IDX(APIC_REG_TMR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_IRR) ... IDX(APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
+	[IDX(APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
+	[IDX(APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
+	[IDX(APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
+	[IDX(APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
+					.feature = HVX_LAPIC_F_TSC_DEADLINE),
+	[IDX(APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
+	[IDX(APIC_REG_LVT_PMC)]	= LVT(R_RW, 0x107ff),
+	[IDX(APIC_REG_LVT_LINT0)] = LVT(R_RW, 0x1a7ff),
+	[IDX(APIC_REG_LVT_LINT1)] = LVT(R_RW, 0x1a7ff),
+	[IDX(APIC_REG_LVT_ERROR)] = LVT(R_RW, 0x100ff),
+	[IDX(APIC_REG_TMICT)]	= REG(R_RW, 0xffffffff, write_tmict),
+	[IDX(APIC_REG_TMCCT)]	= REG(R_RO, 0, NULL),
+	[IDX(APIC_REG_TDCR)]	= REG(R_RW, 0xb, write_tdcr),
+	[IDX(APIC_REG_SELF_IPI)] = REG(R_2W, 0xff, write_self_ipi),
+};
 
 /* The rules of the register at @off (a multiple of 16), NULL if reserved. */
 static const struct lapic_reg *find_reg(const struct hvx_lapic *l,
