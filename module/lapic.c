@@ -66,13 +66,13 @@ struct lapic_reg {
 };
 
 static const u16 lapic_lvt_off[HVX_LVT_NR] = {
-	[HVX_LVT_CMCI]		= APIC_REG_LVT_CMCI,
-	[HVX_LVT_TIMER]		= APIC_REG_LVT_TIMER,
-	[HVX_LVT_THERMAL]	= APIC_REG_LVT_THERMAL,
-	[HVX_LVT_PMC]		= APIC_REG_LVT_PMC,
-	[HVX_LVT_LINT0]		= APIC_REG_LVT_LINT0,
-	[HVX_LVT_LINT1]		= APIC_REG_LVT_LINT1,
-	[HVX_LVT_ERROR]		= APIC_REG_LVT_ERROR,
+	[HVX_LVT_CMCI]		= HVX_APIC_REG_LVT_CMCI,
+	[HVX_LVT_TIMER]		= HVX_APIC_REG_LVT_TIMER,
+	[HVX_LVT_THERMAL]	= HVX_APIC_REG_LVT_THERMAL,
+	[HVX_LVT_PMC]		= HVX_APIC_REG_LVT_PMC,
+	[HVX_LVT_LINT0]		= HVX_APIC_REG_LVT_LINT0,
+	[HVX_LVT_LINT1]		= HVX_APIC_REG_LVT_LINT1,
+	[HVX_LVT_ERROR]		= HVX_APIC_REG_LVT_ERROR,
 };
 
 static u32 *reg_ptr(struct hvx_lapic *l, unsigned int off)
@@ -103,7 +103,7 @@ bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l)
 bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
 {
 	return hvx_lapic_hw_enabled(l) &&
-	       (hvx_lapic_reg(l, APIC_REG_SVR) & APIC_SVR_ENABLE);
+	       (hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_ENABLE);
 }
 
 static bool has_feature(const struct hvx_lapic *l, u32 feature)
@@ -153,17 +153,17 @@ static u32 prio_class(int v)
 
 u32 hvx_lapic_ppr(const struct hvx_lapic *l)
 {
-	u32 tpr = hvx_lapic_reg(l, APIC_REG_TPR) & 0xff;
-	u32 isrc = prio_class(vec_highest(l, APIC_REG_ISR));
+	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
+	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
 
 	return prio_class(tpr) >= isrc ? tpr : isrc;
 }
 
 u32 hvx_lapic_apr(const struct hvx_lapic *l)
 {
-	u32 tpr = hvx_lapic_reg(l, APIC_REG_TPR) & 0xff;
-	u32 isrc = prio_class(vec_highest(l, APIC_REG_ISR));
-	u32 irrc = prio_class(vec_highest(l, APIC_REG_IRR));
+	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
+	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
+	u32 irrc = prio_class(vec_highest(l, HVX_APIC_REG_IRR));
 	u32 apr = prio_class(tpr);
 
 	if (apr >= irrc && apr > isrc)
@@ -176,13 +176,13 @@ u32 hvx_lapic_apr(const struct hvx_lapic *l)
 /* The PPR and APR registers follow every change of TPR, ISR and IRR. */
 static void update_prio(struct hvx_lapic *l)
 {
-	set_reg(l, APIC_REG_PPR, hvx_lapic_ppr(l));
-	set_reg(l, APIC_REG_APR, hvx_lapic_apr(l));
+	set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
+	set_reg(l, HVX_APIC_REG_APR, hvx_lapic_apr(l));
 }
 
 static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
 {
-	return hvx_lapic_reg(l, lapic_lvt_off[lvt]) & APIC_LVT_MASKED;
+	return hvx_lapic_reg(l, lapic_lvt_off[lvt]) & HVX_APIC_LVT_MASKED;
 }
 
 /*
@@ -192,18 +192,18 @@ static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
  */
 static void lapic_error(struct hvx_lapic *l, u32 bits)
 {
-	u32 lvt = hvx_lapic_reg(l, APIC_REG_LVT_ERROR);
-	u8 vec = lvt & APIC_VECTOR_MASK;
+	u32 lvt = hvx_lapic_reg(l, HVX_APIC_REG_LVT_ERROR);
+	u8 vec = lvt & HVX_APIC_VECTOR_MASK;
 
 	l->esr_pending |= bits;
-	if (!hvx_lapic_sw_enabled(l) || (lvt & APIC_LVT_MASKED))
+	if (!hvx_lapic_sw_enabled(l) || (lvt & HVX_APIC_LVT_MASKED))
 		return;
 	if (vec < 16) {
-		l->esr_pending |= APIC_ESR_RECV_ILLEGAL;
+		l->esr_pending |= HVX_APIC_ESR_RECV_ILLEGAL;
 		return;
 	}
-	vec_set(l, APIC_REG_IRR, vec, true);
-	vec_set(l, APIC_REG_TMR, vec, false);
+	vec_set(l, HVX_APIC_REG_IRR, vec, true);
+	vec_set(l, HVX_APIC_REG_TMR, vec, false);
 	update_prio(l);
 }
 
@@ -212,11 +212,11 @@ bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
 	if (!hvx_lapic_sw_enabled(l))
 		return false;
 	if (vector < 16) {
-		lapic_error(l, APIC_ESR_RECV_ILLEGAL);
+		lapic_error(l, HVX_APIC_ESR_RECV_ILLEGAL);
 		return false;
 	}
-	vec_set(l, APIC_REG_IRR, vector, true);
-	vec_set(l, APIC_REG_TMR, vector, level);
+	vec_set(l, HVX_APIC_REG_IRR, vector, true);
+	vec_set(l, HVX_APIC_REG_TMR, vector, level);
 	update_prio(l);
 	return true;
 }
@@ -264,20 +264,20 @@ enum hvx_lapic_delivery hvx_lapic_lvt_deliver(struct hvx_lapic *l,
 	if (lvt == HVX_LVT_CMCI && !has_feature(l, HVX_LAPIC_F_CMCI))
 		return HVX_LAPIC_DROPPED;
 	e = hvx_lapic_reg(l, lapic_lvt_off[lvt]);
-	irq.vector = e & APIC_VECTOR_MASK;
-	irq.delivery_mode = (e >> APIC_DM_SHIFT) & 7;
+	irq.vector = e & HVX_APIC_VECTOR_MASK;
+	irq.delivery_mode = (e >> HVX_APIC_DM_SHIFT) & 7;
 	/* Lowest priority and SIPI are reserved in the LVT. */
 	if (irq.delivery_mode == HVX_APIC_DM_LOWEST ||
 	    irq.delivery_mode == HVX_APIC_DM_SIPI)
 		return HVX_LAPIC_DROPPED;
 	irq.level = (lvt == HVX_LVT_LINT0 || lvt == HVX_LVT_LINT1) &&
-		    (e & APIC_LVT_LEVEL);
+		    (e & HVX_APIC_LVT_LEVEL);
 	return hvx_lapic_deliver(l, &irq);
 }
 
 int hvx_lapic_highest_pending(const struct hvx_lapic *l)
 {
-	int irrv = vec_highest(l, APIC_REG_IRR);
+	int irrv = vec_highest(l, HVX_APIC_REG_IRR);
 
 	if (irrv < 0 || prio_class(irrv) <= prio_class(hvx_lapic_ppr(l)))
 		return -1;
@@ -286,14 +286,14 @@ int hvx_lapic_highest_pending(const struct hvx_lapic *l)
 
 void hvx_lapic_ack(struct hvx_lapic *l, u8 vector)
 {
-	vec_set(l, APIC_REG_IRR, vector, false);
-	vec_set(l, APIC_REG_ISR, vector, true);
+	vec_set(l, HVX_APIC_REG_IRR, vector, false);
+	vec_set(l, HVX_APIC_REG_ISR, vector, true);
 	update_prio(l);
 }
 
 int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 {
-	int vec = vec_highest(l, APIC_REG_ISR);
+	int vec = vec_highest(l, HVX_APIC_REG_ISR);
 
 	eff->flags |= HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL;
 	eff->eoi_vector = vec;
@@ -301,10 +301,10 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	eff->eoi_suppress = false;
 	if (vec < 0)
 		return -1;
-	vec_set(l, APIC_REG_ISR, vec, false);
-	eff->eoi_level = vec_test(l, APIC_REG_TMR, vec);
+	vec_set(l, HVX_APIC_REG_ISR, vec, false);
+	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vec);
 	eff->eoi_suppress = eff->eoi_level &&
-		(hvx_lapic_reg(l, APIC_REG_SVR) & APIC_SVR_DIRECTED_EOI);
+		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
 	update_prio(l);
 	return vec;
 }
@@ -320,8 +320,8 @@ unsigned int hvx_lapic_timer_divide(u32 dcr)
 
 static unsigned int timer_mode(const struct hvx_lapic *l)
 {
-	return (hvx_lapic_reg(l, APIC_REG_LVT_TIMER) & APIC_TIMER_MODE_MASK) >>
-	       APIC_TIMER_MODE_SHIFT;
+	return (hvx_lapic_reg(l, HVX_APIC_REG_LVT_TIMER) & HVX_APIC_TIMER_MODE_MASK) >>
+	       HVX_APIC_TIMER_MODE_SHIFT;
 }
 
 static bool timer_counts(const struct hvx_lapic *l)
@@ -332,7 +332,7 @@ static bool timer_counts(const struct hvx_lapic *l)
 
 static unsigned int timer_divide(const struct hvx_lapic *l)
 {
-	return hvx_lapic_timer_divide(hvx_lapic_reg(l, APIC_REG_TDCR));
+	return hvx_lapic_timer_divide(hvx_lapic_reg(l, HVX_APIC_REG_TDCR));
 }
 
 /*
@@ -366,7 +366,7 @@ static void timer_stop(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 static void timer_load(struct hvx_lapic *l, u64 start_ns,
 		       struct hvx_lapic_effects *eff)
 {
-	u32 initial = hvx_lapic_reg(l, APIC_REG_TMICT);
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
 
 	timer_stop(l, eff);
 	if (!initial || !timer_counts(l))
@@ -379,7 +379,7 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 
 u32 hvx_lapic_current_count(const struct hvx_lapic *l, u64 now_ns)
 {
-	u32 initial = hvx_lapic_reg(l, APIC_REG_TMICT);
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
 	u64 elapsed = now_ns - l->timer.start_ns;
 
 	if (!initial || !l->timer.period_ns || !timer_counts(l))
@@ -489,7 +489,7 @@ static void mask_all_lvts(struct hvx_lapic *l)
 	int i;
 
 	for (i = 0; i < HVX_LVT_NR; i++)
-		*reg_ptr(l, lapic_lvt_off[i]) |= APIC_LVT_MASKED;
+		*reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
 }
 
 static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
@@ -497,7 +497,7 @@ static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      struct hvx_lapic_effects *eff)
 {
 	store_masked(l, r, off, val);
-	if (!(val & APIC_SVR_ENABLE))
+	if (!(val & HVX_APIC_SVR_ENABLE))
 		mask_all_lvts(l);
 	eff->flags |= HVX_LAPIC_EFF_EVAL;
 }
@@ -516,7 +516,7 @@ static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      struct hvx_lapic_effects *eff)
 {
 	struct hvx_lapic_irq *ipi = &eff->ipi;
-	u32 high = hvx_lapic_reg(l, APIC_REG_ICR2);
+	u32 high = hvx_lapic_reg(l, HVX_APIC_REG_ICR2);
 	bool x2 = hvx_lapic_mode_x2apic(l);
 
 	store_masked(l, r, off, val);
@@ -524,17 +524,17 @@ static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
 	*ipi = (struct hvx_lapic_irq) {
 		.dest = x2 ? high : high >> LAPIC_ID_XAPIC_SHIFT,
 		.x2apic_fmt = x2,
-		.vector = val & APIC_VECTOR_MASK,
-		.delivery_mode = (val >> APIC_DM_SHIFT) & 7,
-		.logical = val & APIC_ICR_LOGICAL,
-		.shorthand = (val >> APIC_ICR_SHORT_SHIFT) & 3,
-		.assert = val & APIC_ICR_ASSERT,
-		.level = val & APIC_ICR_LEVEL,
+		.vector = val & HVX_APIC_VECTOR_MASK,
+		.delivery_mode = (val >> HVX_APIC_DM_SHIFT) & 7,
+		.logical = val & HVX_APIC_ICR_LOGICAL,
+		.shorthand = (val >> HVX_APIC_ICR_SHORT_SHIFT) & 3,
+		.assert = val & HVX_APIC_ICR_ASSERT,
+		.level = val & HVX_APIC_ICR_LEVEL,
 	};
 	if (ipi->delivery_mode == 3 || ipi->delivery_mode == HVX_APIC_DM_EXTINT)
 		return;
 	if (ipi->delivery_mode <= HVX_APIC_DM_LOWEST && ipi->vector < 16) {
-		lapic_error(l, APIC_ESR_SEND_ILLEGAL);
+		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
 		return;
 	}
 	eff->flags |= HVX_LAPIC_EFF_IPI;
@@ -548,10 +548,10 @@ static void write_lvt(struct hvx_lapic *l, const struct lapic_reg *r,
 
 	store_masked(l, r, off, val);
 	if (!hvx_lapic_sw_enabled(l))
-		*reg_ptr(l, off) |= APIC_LVT_MASKED;
+		*reg_ptr(l, off) |= HVX_APIC_LVT_MASKED;
 	/* A new timer mode disarms the timer, whatever it was doing. */
-	if (off == APIC_REG_LVT_TIMER && timer_mode(l) != old_mode) {
-		set_reg(l, APIC_REG_TMICT, 0);
+	if (off == HVX_APIC_REG_LVT_TIMER && timer_mode(l) != old_mode) {
+		set_reg(l, HVX_APIC_REG_TMICT, 0);
 		timer_stop(l, eff);
 	}
 }
@@ -575,7 +575,7 @@ static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
 		       struct hvx_lapic_effects *eff)
 {
 	u32 cur = hvx_lapic_current_count(l, now_ns);
-	u32 initial = hvx_lapic_reg(l, APIC_REG_TMICT);
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
 	unsigned int div;
 
 	store_masked(l, r, off, val);
@@ -594,10 +594,10 @@ static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
 			   unsigned int off, u32 val, u64 now_ns,
 			   struct hvx_lapic_effects *eff)
 {
-	u8 vec = val & APIC_VECTOR_MASK;
+	u8 vec = val & HVX_APIC_VECTOR_MASK;
 
 	if (vec < 16) {
-		lapic_error(l, APIC_ESR_SEND_ILLEGAL);
+		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
 		return;
 	}
 	hvx_lapic_accept(l, vec, false);
@@ -612,37 +612,37 @@ static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
 #define IDX(off)		((off) >> 4)
 
 static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
-	[IDX(APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
-	[IDX(APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
-	[IDX(APIC_REG_APR)]	= REG(R_XR, 0, NULL),
-	[IDX(APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
-	[IDX(APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
-	[IDX(APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
-	[IDX(APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
-	[IDX(APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
-				    .fwmask = APIC_SVR_DIRECTED_EOI,
+	[IDX(HVX_APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
+	[IDX(HVX_APIC_REG_APR)]	= REG(R_XR, 0, NULL),
+	[IDX(HVX_APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
+	[IDX(HVX_APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
+	[IDX(HVX_APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
+	[IDX(HVX_APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
+				    .fwmask = HVX_APIC_SVR_DIRECTED_EOI,
 				    .feature = HVX_LAPIC_F_DIRECTED_EOI,
 				    .write = write_svr },
-	[IDX(APIC_REG_ISR) ... IDX(APIC_REG_ISR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TMR) ... IDX(APIC_REG_TMR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_IRR) ... IDX(APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
-	[IDX(APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
-	[IDX(APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
-	[IDX(APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
-	[IDX(APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
+	[IDX(HVX_APIC_REG_ISR) ... IDX(HVX_APIC_REG_ISR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TMR) ... IDX(HVX_APIC_REG_TMR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_IRR) ... IDX(HVX_APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
+	[IDX(HVX_APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
+	[IDX(HVX_APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
+	[IDX(HVX_APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
+	[IDX(HVX_APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
 					.feature = HVX_LAPIC_F_TSC_DEADLINE),
-	[IDX(APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
-	[IDX(APIC_REG_LVT_PMC)]	= LVT(R_RW, 0x107ff),
-	[IDX(APIC_REG_LVT_LINT0)] = LVT(R_RW, 0x1a7ff),
-	[IDX(APIC_REG_LVT_LINT1)] = LVT(R_RW, 0x1a7ff),
-	[IDX(APIC_REG_LVT_ERROR)] = LVT(R_RW, 0x100ff),
-	[IDX(APIC_REG_TMICT)]	= REG(R_RW, 0xffffffff, write_tmict),
-	[IDX(APIC_REG_TMCCT)]	= REG(R_RO, 0, NULL),
-	[IDX(APIC_REG_TDCR)]	= REG(R_RW, 0xb, write_tdcr),
-	[IDX(APIC_REG_SELF_IPI)] = REG(R_2W, 0xff, write_self_ipi),
+	[IDX(HVX_APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
+	[IDX(HVX_APIC_REG_LVT_PMC)]	= LVT(R_RW, 0x107ff),
+	[IDX(HVX_APIC_REG_LVT_LINT0)] = LVT(R_RW, 0x1a7ff),
+	[IDX(HVX_APIC_REG_LVT_LINT1)] = LVT(R_RW, 0x1a7ff),
+	[IDX(HVX_APIC_REG_LVT_ERROR)] = LVT(R_RW, 0x100ff),
+	[IDX(HVX_APIC_REG_TMICT)]	= REG(R_RW, 0xffffffff, write_tmict),
+	[IDX(HVX_APIC_REG_TMCCT)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TDCR)]	= REG(R_RW, 0xb, write_tdcr),
+	[IDX(HVX_APIC_REG_SELF_IPI)] = REG(R_2W, 0xff, write_self_ipi),
 };
 
 /* The rules of the register at @off (a multiple of 16), NULL if reserved. */
@@ -672,7 +672,7 @@ static void reg_write(struct hvx_lapic *l, const struct lapic_reg *r,
 
 static u32 reg_read(const struct hvx_lapic *l, unsigned int off, u64 now_ns)
 {
-	if (off == APIC_REG_TMCCT)
+	if (off == HVX_APIC_REG_TMCCT)
 		return hvx_lapic_current_count(l, now_ns);
 	return hvx_lapic_reg(l, off);
 }
@@ -695,7 +695,7 @@ int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 	if (!mmio_present(l))
 		return -ENXIO;
 	if (!r || !(r->flags & R_XAPIC)) {
-		lapic_error(l, APIC_ESR_ILLEGAL_REG);
+		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
 		return 0;
 	}
 	if ((r->flags & R_XR) && byte < 4)
@@ -712,7 +712,7 @@ int hvx_lapic_write(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 	if (!mmio_present(l))
 		return -ENXIO;
 	if (!r || !(r->flags & R_XAPIC)) {
-		lapic_error(l, APIC_ESR_ILLEGAL_REG);
+		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
 		return 0;
 	}
 	/* Narrow or misaligned writes do nothing, as on most processors. */
@@ -744,7 +744,7 @@ int hvx_lapic_rdmsr(struct hvx_lapic *l, u32 msr, u64 now_ns, u64 *val)
 		return -EINVAL;
 	*val = reg_read(l, off, now_ns);
 	if (r->flags & R_64)
-		*val |= (u64)hvx_lapic_reg(l, APIC_REG_ICR2) << 32;
+		*val |= (u64)hvx_lapic_reg(l, HVX_APIC_REG_ICR2) << 32;
 	return 0;
 }
 
@@ -763,7 +763,7 @@ int hvx_lapic_wrmsr(struct hvx_lapic *l, u32 msr, u64 val, u64 now_ns,
 	if (val & ~allowed)
 		return -EINVAL;
 	if (r->flags & R_64)
-		set_reg(l, APIC_REG_ICR2, val >> 32);
+		set_reg(l, HVX_APIC_REG_ICR2, val >> 32);
 	reg_write(l, r, off, (u32)val, now_ns, eff);
 	return 0;
 }
@@ -790,9 +790,9 @@ static void set_mode_ids(struct hvx_lapic *l)
 {
 	bool x2 = hvx_lapic_mode_x2apic(l);
 
-	set_reg(l, APIC_REG_ID, x2 ? l->apic_id :
+	set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
 		l->apic_id << LAPIC_ID_XAPIC_SHIFT);
-	set_reg(l, APIC_REG_LDR, x2 ? x2apic_ldr(l->apic_id) : 0);
+	set_reg(l, HVX_APIC_REG_LDR, x2 ? x2apic_ldr(l->apic_id) : 0);
 }
 
 /* Power-up register state; IA32_APIC_BASE and the APIC ID are kept. */
@@ -805,9 +805,9 @@ static void reset_regs(struct hvx_lapic *l)
 	l->esr_pending = 0;
 	l->timer = (struct hvx_lapic_timer) { };
 	set_mode_ids(l);
-	set_reg(l, APIC_REG_VERSION, lapic_version(l));
-	set_reg(l, APIC_REG_DFR, 0xffffffff);
-	set_reg(l, APIC_REG_SVR, 0xff);
+	set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
+	set_reg(l, HVX_APIC_REG_DFR, 0xffffffff);
+	set_reg(l, HVX_APIC_REG_SVR, 0xff);
 	mask_all_lvts(l);
 	update_prio(l);
 }
@@ -822,10 +822,10 @@ void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp)
 
 void hvx_lapic_init_signal(struct hvx_lapic *l)
 {
-	u32 id = hvx_lapic_reg(l, APIC_REG_ID);
+	u32 id = hvx_lapic_reg(l, HVX_APIC_REG_ID);
 
 	reset_regs(l);
-	set_reg(l, APIC_REG_ID, id);
+	set_reg(l, HVX_APIC_REG_ID, id);
 }
 
 enum lapic_mode { MODE_OFF, MODE_XAPIC, MODE_X2APIC };
@@ -880,8 +880,8 @@ int hvx_lapic_set_base(struct hvx_lapic *l, u64 val, bool host,
 
 static bool match_logical_xapic(const struct hvx_lapic *l, u32 dest)
 {
-	u32 ldr = hvx_lapic_reg(l, APIC_REG_LDR) >> LAPIC_ID_XAPIC_SHIFT;
-	u32 model = hvx_lapic_reg(l, APIC_REG_DFR) >> 28;
+	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR) >> LAPIC_ID_XAPIC_SHIFT;
+	u32 model = hvx_lapic_reg(l, HVX_APIC_REG_DFR) >> 28;
 
 	if (dest == 0xff)
 		return true;
@@ -894,7 +894,7 @@ static bool match_logical_xapic(const struct hvx_lapic *l, u32 dest)
 
 static bool match_logical_x2apic(const struct hvx_lapic *l, u32 dest)
 {
-	u32 ldr = hvx_lapic_reg(l, APIC_REG_LDR);
+	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR);
 
 	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
 }
@@ -928,7 +928,7 @@ bool hvx_lapic_match_dest(const struct hvx_lapic *l, bool source_is_self,
 	if (dest > 0xff)
 		return false;
 	if (!irq->logical)
-		return dest == hvx_lapic_reg(l, APIC_REG_ID) >> LAPIC_ID_XAPIC_SHIFT;
+		return dest == hvx_lapic_reg(l, HVX_APIC_REG_ID) >> LAPIC_ID_XAPIC_SHIFT;
 	return match_logical_xapic(l, dest);
 }
 
@@ -961,8 +961,8 @@ int hvx_lapic_lowest_prio(struct hvx_lapic *const *cand, unsigned int n)
 
 int hvx_msi_decode(u64 address, u32 data, struct hvx_lapic_irq *irq)
 {
-	u8 dm = (data >> APIC_DM_SHIFT) & 7;
-	u8 vec = data & APIC_VECTOR_MASK;
+	u8 dm = (data >> HVX_APIC_DM_SHIFT) & 7;
+	u8 vec = data & HVX_APIC_VECTOR_MASK;
 	u32 ext = (address >> MSI_ADDR_EXT_SHIFT) & 0x7f;
 
 	if ((address >> MSI_ADDR_BASE_SHIFT) != MSI_ADDR_BASE)
@@ -978,8 +978,8 @@ int hvx_msi_decode(u64 address, u32 data, struct hvx_lapic_irq *irq)
 		.delivery_mode = dm,
 		.logical = address & MSI_ADDR_LOGICAL,
 		.shorthand = HVX_APIC_DEST_NONE,
-		.assert = data & APIC_ICR_ASSERT,
-		.level = data & APIC_ICR_LEVEL,
+		.assert = data & HVX_APIC_ICR_ASSERT,
+		.level = data & HVX_APIC_ICR_LEVEL,
 		.redir_hint = address & MSI_ADDR_RH,
 	};
 	return 0;
@@ -1010,7 +1010,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		      u64 now_ns, struct hvx_lapic_effects *eff)
 {
 	struct hvx_lapic_timer *t = &l->timer;
-	u32 lvtt = s->regs[APIC_REG_LVT_TIMER >> 2];
+	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	unsigned int i;
 
 	if (!base_valid(l, s->apic_base) || s->pad ||
@@ -1018,7 +1018,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		return -EINVAL;
 	/* A periodic timer with no period would rearm forever. */
 	if ((s->flags & HVX_LAPIC_STATE_TIMER_ARMED) && !s->timer_period_ns &&
-	    (lvtt & APIC_TIMER_MODE_MASK) >> APIC_TIMER_MODE_SHIFT ==
+	    (lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
 	    HVX_APIC_TIMER_PERIODIC)
 		return -EINVAL;
 	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)

@@ -25,70 +25,70 @@
 #include <linux/types.h>
 
 /* Register offsets in the xAPIC page; x2APIC MSR 0x800 + n is offset n << 4. */
-#define APIC_REG_ID		0x020
-#define APIC_REG_VERSION	0x030
-#define APIC_REG_TPR		0x080
-#define APIC_REG_APR		0x090
-#define APIC_REG_PPR		0x0a0
-#define APIC_REG_EOI		0x0b0
-#define APIC_REG_RRD		0x0c0
-#define APIC_REG_LDR		0x0d0
-#define APIC_REG_DFR		0x0e0
-#define APIC_REG_SVR		0x0f0
-#define APIC_REG_ISR		0x100	/* 8 registers, 32 vectors each */
-#define APIC_REG_TMR		0x180
-#define APIC_REG_IRR		0x200
-#define APIC_REG_ESR		0x280
-#define APIC_REG_LVT_CMCI	0x2f0
-#define APIC_REG_ICR		0x300
-#define APIC_REG_ICR2		0x310
-#define APIC_REG_LVT_TIMER	0x320
-#define APIC_REG_LVT_THERMAL	0x330
-#define APIC_REG_LVT_PMC	0x340
-#define APIC_REG_LVT_LINT0	0x350
-#define APIC_REG_LVT_LINT1	0x360
-#define APIC_REG_LVT_ERROR	0x370
-#define APIC_REG_TMICT		0x380	/* timer initial count */
-#define APIC_REG_TMCCT		0x390	/* timer current count */
-#define APIC_REG_TDCR		0x3e0	/* timer divide configuration */
-#define APIC_REG_SELF_IPI	0x3f0	/* x2APIC only */
+#define HVX_APIC_REG_ID			0x020
+#define HVX_APIC_REG_VERSION		0x030
+#define HVX_APIC_REG_TPR		0x080
+#define HVX_APIC_REG_APR		0x090
+#define HVX_APIC_REG_PPR		0x0a0
+#define HVX_APIC_REG_EOI		0x0b0
+#define HVX_APIC_REG_RRD		0x0c0
+#define HVX_APIC_REG_LDR		0x0d0
+#define HVX_APIC_REG_DFR		0x0e0
+#define HVX_APIC_REG_SVR		0x0f0
+#define HVX_APIC_REG_ISR		0x100	/* 8 registers, 32 vectors each */
+#define HVX_APIC_REG_TMR		0x180
+#define HVX_APIC_REG_IRR		0x200
+#define HVX_APIC_REG_ESR		0x280
+#define HVX_APIC_REG_LVT_CMCI		0x2f0
+#define HVX_APIC_REG_ICR		0x300
+#define HVX_APIC_REG_ICR2		0x310
+#define HVX_APIC_REG_LVT_TIMER		0x320
+#define HVX_APIC_REG_LVT_THERMAL	0x330
+#define HVX_APIC_REG_LVT_PMC		0x340
+#define HVX_APIC_REG_LVT_LINT0		0x350
+#define HVX_APIC_REG_LVT_LINT1		0x360
+#define HVX_APIC_REG_LVT_ERROR		0x370
+#define HVX_APIC_REG_TMICT		0x380	/* timer initial count */
+#define HVX_APIC_REG_TMCCT		0x390	/* timer current count */
+#define HVX_APIC_REG_TDCR		0x3e0	/* timer divide configuration */
+#define HVX_APIC_REG_SELF_IPI		0x3f0	/* x2APIC only */
 
-#define HVX_LAPIC_PAGE_SIZE	4096
+#define HVX_LAPIC_PAGE_SIZE		4096
 /* Registers live in the first KiB of the page; the rest reads as zero. */
-#define HVX_LAPIC_REGS_SIZE	1024
+#define HVX_LAPIC_REGS_SIZE		1024
 
-#define HVX_X2APIC_MSR_BASE	0x800
-#define HVX_X2APIC_MSR_LAST	0x8ff
-#define HVX_MSR_APIC_BASE	0x01b
-#define HVX_MSR_TSC_DEADLINE	0x6e0
+#define HVX_X2APIC_MSR_BASE		0x800
+#define HVX_X2APIC_MSR_LAST		0x8ff
+#define HVX_MSR_APIC_BASE		0x01b
+#define HVX_MSR_TSC_DEADLINE		0x6e0
 
 /* IA32_APIC_BASE */
-#define HVX_APIC_BASE_BSP	BIT_ULL(8)
-#define HVX_APIC_BASE_EXTD	BIT_ULL(10)	/* x2APIC mode */
-#define HVX_APIC_BASE_EN	BIT_ULL(11)	/* global enable */
-#define HVX_APIC_BASE_ADDR_MASK	(~0xfffULL)
-#define HVX_APIC_DEFAULT_BASE	0xfee00000ULL
+#define HVX_APIC_BASE_BSP		BIT_ULL(8)
+#define HVX_APIC_BASE_EXTD		BIT_ULL(10)	/* x2APIC mode */
+#define HVX_APIC_BASE_EN		BIT_ULL(11)	/* global enable */
+#define HVX_APIC_BASE_ADDR_MASK		(~0xfffULL)
+#define HVX_APIC_DEFAULT_BASE		0xfee00000ULL
 
 /* Spurious-interrupt vector register */
-#define APIC_SVR_ENABLE		BIT(8)
-#define APIC_SVR_DIRECTED_EOI	BIT(12)	/* suppress EOI broadcast */
+#define HVX_APIC_SVR_ENABLE		BIT(8)
+#define HVX_APIC_SVR_DIRECTED_EOI	BIT(12)	/* suppress EOI broadcast */
 
 /* Error status register bits */
-#define APIC_ESR_SEND_ILLEGAL	BIT(5)
-#define APIC_ESR_RECV_ILLEGAL	BIT(6)
-#define APIC_ESR_ILLEGAL_REG	BIT(7)
+#define HVX_APIC_ESR_SEND_ILLEGAL	BIT(5)
+#define HVX_APIC_ESR_RECV_ILLEGAL	BIT(6)
+#define HVX_APIC_ESR_ILLEGAL_REG	BIT(7)
 
 /* LVT entries and the ICR */
-#define APIC_VECTOR_MASK	0xff
-#define APIC_DM_SHIFT		8
-#define APIC_LVT_MASKED		BIT(16)
-#define APIC_LVT_LEVEL		BIT(15)	/* trigger mode (LINT0, LINT1) */
-#define APIC_TIMER_MODE_SHIFT	17
-#define APIC_TIMER_MODE_MASK	(3U << APIC_TIMER_MODE_SHIFT)
-#define APIC_ICR_LOGICAL	BIT(11)
-#define APIC_ICR_ASSERT		BIT(14)
-#define APIC_ICR_LEVEL		BIT(15)
-#define APIC_ICR_SHORT_SHIFT	18
+#define HVX_APIC_VECTOR_MASK		0xff
+#define HVX_APIC_DM_SHIFT		8
+#define HVX_APIC_LVT_MASKED		BIT(16)
+#define HVX_APIC_LVT_LEVEL		BIT(15)	/* trigger mode (LINT0, LINT1) */
+#define HVX_APIC_TIMER_MODE_SHIFT	17
+#define HVX_APIC_TIMER_MODE_MASK	(3U << HVX_APIC_TIMER_MODE_SHIFT)
+#define HVX_APIC_ICR_LOGICAL		BIT(11)
+#define HVX_APIC_ICR_ASSERT		BIT(14)
+#define HVX_APIC_ICR_LEVEL		BIT(15)
+#define HVX_APIC_ICR_SHORT_SHIFT	18
 
 /* Delivery modes of the ICR, the LVT and MSI data (bits 10:8). */
 enum hvx_apic_dm {
@@ -129,13 +129,13 @@ enum hvx_lapic_lvt {
 };
 
 /* Optional features, in hvx_lapic_config.features. */
-#define HVX_LAPIC_F_X2APIC	BIT(0)	/* EXTD may be set in IA32_APIC_BASE */
-#define HVX_LAPIC_F_TSC_DEADLINE BIT(1)	/* timer mode 2, IA32_TSC_DEADLINE */
-#define HVX_LAPIC_F_DIRECTED_EOI BIT(2)	/* version bit 24, SVR bit 12 */
-#define HVX_LAPIC_F_CMCI	BIT(3)	/* the CMCI LVT entry, max LVT 6 */
+#define HVX_LAPIC_F_X2APIC		BIT(0)	/* EXTD may be set in IA32_APIC_BASE */
+#define HVX_LAPIC_F_TSC_DEADLINE	BIT(1)	/* timer mode 2, IA32_TSC_DEADLINE */
+#define HVX_LAPIC_F_DIRECTED_EOI	BIT(2)	/* version bit 24, SVR bit 12 */
+#define HVX_LAPIC_F_CMCI		BIT(3)	/* the CMCI LVT entry, max LVT 6 */
 
 /* hvx_lapic_timer_next() when the timer will not fire. */
-#define HVX_LAPIC_TIMER_NONE	(~0ULL)
+#define HVX_LAPIC_TIMER_NONE		(~0ULL)
 
 /**
  * struct hvx_lapic_config - what the VM chose, kept across resets
@@ -171,7 +171,7 @@ struct hvx_lapic_timer {
  * struct hvx_lapic - one local APIC
  * @regs:	the register page image at xAPIC offsets; 32-bit registers
  *		at 16-byte spacing.  In x2APIC mode the upper half of the ICR
- *		is kept at APIC_REG_ICR2.  The current-count register is
+ *		is kept at HVX_APIC_REG_ICR2.  The current-count register is
  *		computed on reads and holds nothing
  * @apic_base:	IA32_APIC_BASE
  * @apic_id:	the initial APIC ID: the x2APIC ID, and what INIT and
@@ -218,11 +218,11 @@ struct hvx_lapic_irq {
 };
 
 /* What hvx_lapic_write() and its kin ask of the caller. */
-#define HVX_LAPIC_EFF_IPI	BIT(0)	/* route @ipi to the APICs it names */
-#define HVX_LAPIC_EFF_EVAL	BIT(1)	/* re-check hvx_lapic_highest_pending() */
-#define HVX_LAPIC_EFF_TIMER	BIT(2)	/* rearm from hvx_lapic_timer_next() */
-#define HVX_LAPIC_EFF_EOI	BIT(3)	/* an EOI was written: @eoi_* valid */
-#define HVX_LAPIC_EFF_ROUTE	BIT(4)	/* ID, LDR, DFR or mode changed */
+#define HVX_LAPIC_EFF_IPI		BIT(0)	/* route @ipi to the APICs it names */
+#define HVX_LAPIC_EFF_EVAL		BIT(1)	/* re-check hvx_lapic_highest_pending() */
+#define HVX_LAPIC_EFF_TIMER		BIT(2)	/* rearm from hvx_lapic_timer_next() */
+#define HVX_LAPIC_EFF_EOI		BIT(3)	/* an EOI was written: @eoi_* valid */
+#define HVX_LAPIC_EFF_ROUTE		BIT(4)	/* ID, LDR, DFR or mode changed */
 
 /**
  * struct hvx_lapic_effects - consequences of a guest access

@@ -64,13 +64,13 @@ static u32 wr(struct hvx_lapic *l, unsigned int off, u32 val)
 /* What the ESR says after the latching write software must do first. */
 static u32 esr(struct hvx_lapic *l)
 {
-	wr(l, APIC_REG_ESR, 0);
-	return rd(l, APIC_REG_ESR);
+	wr(l, HVX_APIC_REG_ESR, 0);
+	return rd(l, HVX_APIC_REG_ESR);
 }
 
 static void sw_enable(struct hvx_lapic *l)
 {
-	wr(l, APIC_REG_SVR, 0x1ff);
+	wr(l, HVX_APIC_REG_SVR, 0x1ff);
 }
 
 static int to_x2apic(struct hvx_lapic *l)
@@ -81,12 +81,12 @@ static int to_x2apic(struct hvx_lapic *l)
 
 static bool irr(struct hvx_lapic *l, u8 v)
 {
-	return vec_test(l, APIC_REG_IRR, v);
+	return vec_test(l, HVX_APIC_REG_IRR, v);
 }
 
 static bool tmr(struct hvx_lapic *l, u8 v)
 {
-	return vec_test(l, APIC_REG_TMR, v);
+	return vec_test(l, HVX_APIC_REG_TMR, v);
 }
 
 struct reg_val {
@@ -95,17 +95,17 @@ struct reg_val {
 };
 
 static const struct reg_val reset_vals[] = {
-	{ APIC_REG_ID, 0x03000000 }, { APIC_REG_VERSION, 0x00050014 },
-	{ APIC_REG_TPR, 0 }, { APIC_REG_APR, 0 }, { APIC_REG_PPR, 0 },
-	{ APIC_REG_EOI, 0 }, { APIC_REG_RRD, 0 }, { APIC_REG_LDR, 0 },
-	{ APIC_REG_DFR, 0xffffffff }, { APIC_REG_SVR, 0xff },
+	{ HVX_APIC_REG_ID, 0x03000000 }, { HVX_APIC_REG_VERSION, 0x00050014 },
+	{ HVX_APIC_REG_TPR, 0 }, { HVX_APIC_REG_APR, 0 }, { HVX_APIC_REG_PPR, 0 },
+	{ HVX_APIC_REG_EOI, 0 }, { HVX_APIC_REG_RRD, 0 }, { HVX_APIC_REG_LDR, 0 },
+	{ HVX_APIC_REG_DFR, 0xffffffff }, { HVX_APIC_REG_SVR, 0xff },
 	{ 0x100, 0 }, { 0x170, 0 }, { 0x180, 0 }, { 0x1f0, 0 }, { 0x200, 0 },
-	{ 0x270, 0 }, { APIC_REG_ESR, 0 }, { APIC_REG_ICR, 0 },
-	{ APIC_REG_ICR2, 0 }, { APIC_REG_LVT_TIMER, 0x10000 },
-	{ APIC_REG_LVT_THERMAL, 0x10000 }, { APIC_REG_LVT_PMC, 0x10000 },
-	{ APIC_REG_LVT_LINT0, 0x10000 }, { APIC_REG_LVT_LINT1, 0x10000 },
-	{ APIC_REG_LVT_ERROR, 0x10000 }, { APIC_REG_TMICT, 0 },
-	{ APIC_REG_TMCCT, 0 }, { APIC_REG_TDCR, 0 },
+	{ 0x270, 0 }, { HVX_APIC_REG_ESR, 0 }, { HVX_APIC_REG_ICR, 0 },
+	{ HVX_APIC_REG_ICR2, 0 }, { HVX_APIC_REG_LVT_TIMER, 0x10000 },
+	{ HVX_APIC_REG_LVT_THERMAL, 0x10000 }, { HVX_APIC_REG_LVT_PMC, 0x10000 },
+	{ HVX_APIC_REG_LVT_LINT0, 0x10000 }, { HVX_APIC_REG_LVT_LINT1, 0x10000 },
+	{ HVX_APIC_REG_LVT_ERROR, 0x10000 }, { HVX_APIC_REG_TMICT, 0 },
+	{ HVX_APIC_REG_TMCCT, 0 }, { HVX_APIC_REG_TDCR, 0 },
 };
 
 TEST(reset_values)
@@ -124,8 +124,8 @@ TEST(reset_values)
 
 	setup(&l, 0, ALL_F);
 	EXPECT_EQ(0xfee00900ULL, l.apic_base);
-	EXPECT_EQ(0x01060014, rd(&l, APIC_REG_VERSION));
-	EXPECT_EQ(0x10000, rd(&l, APIC_REG_LVT_CMCI));
+	EXPECT_EQ(0x01060014, rd(&l, HVX_APIC_REG_VERSION));
+	EXPECT_EQ(0x10000, rd(&l, HVX_APIC_REG_LVT_CMCI));
 	EXPECT_EQ(0, esr(&l));
 }
 
@@ -137,31 +137,31 @@ struct mask_case {
 };
 
 static const struct mask_case masks[] = {
-	{ APIC_REG_ID, 0, 0xff000000, 0 },
-	{ APIC_REG_VERSION, 0, 0x00050014, 0x00050014 },
-	{ APIC_REG_TPR, 0, 0xff, 0 },
-	{ APIC_REG_APR, 0, 0, 0 },
-	{ APIC_REG_PPR, 0, 0, 0 },
-	{ APIC_REG_RRD, 0, 0, 0 },
-	{ APIC_REG_LDR, 0, 0xff000000, 0 },
-	{ APIC_REG_DFR, 0, 0xffffffff, 0x0fffffff },
-	{ APIC_REG_SVR, 0, 0x1ff, 0 },
-	{ APIC_REG_SVR, HVX_LAPIC_F_DIRECTED_EOI, 0x11ff, 0 },
+	{ HVX_APIC_REG_ID, 0, 0xff000000, 0 },
+	{ HVX_APIC_REG_VERSION, 0, 0x00050014, 0x00050014 },
+	{ HVX_APIC_REG_TPR, 0, 0xff, 0 },
+	{ HVX_APIC_REG_APR, 0, 0, 0 },
+	{ HVX_APIC_REG_PPR, 0, 0, 0 },
+	{ HVX_APIC_REG_RRD, 0, 0, 0 },
+	{ HVX_APIC_REG_LDR, 0, 0xff000000, 0 },
+	{ HVX_APIC_REG_DFR, 0, 0xffffffff, 0x0fffffff },
+	{ HVX_APIC_REG_SVR, 0, 0x1ff, 0 },
+	{ HVX_APIC_REG_SVR, HVX_LAPIC_F_DIRECTED_EOI, 0x11ff, 0 },
 	{ 0x100, 0, 0, 0 }, { 0x150, 0, 0, 0 }, { 0x180, 0, 0, 0 },
 	{ 0x1c0, 0, 0, 0 }, { 0x200, 0, 0, 0 }, { 0x260, 0, 0, 0 },
-	{ APIC_REG_LVT_CMCI, HVX_LAPIC_F_CMCI, 0x107ff, 0 },
-	{ APIC_REG_ICR, 0, 0x000ccfff, 0 },
-	{ APIC_REG_ICR2, 0, 0xff000000, 0 },
-	{ APIC_REG_LVT_TIMER, 0, 0x300ff, 0 },
-	{ APIC_REG_LVT_TIMER, HVX_LAPIC_F_TSC_DEADLINE, 0x700ff, 0 },
-	{ APIC_REG_LVT_THERMAL, 0, 0x107ff, 0 },
-	{ APIC_REG_LVT_PMC, 0, 0x107ff, 0 },
-	{ APIC_REG_LVT_LINT0, 0, 0x1a7ff, 0 },
-	{ APIC_REG_LVT_LINT1, 0, 0x1a7ff, 0 },
-	{ APIC_REG_LVT_ERROR, 0, 0x100ff, 0 },
-	{ APIC_REG_TMICT, 0, 0xffffffff, 0 },
-	{ APIC_REG_TMCCT, 0, 0, 0 },
-	{ APIC_REG_TDCR, 0, 0xb, 0 },
+	{ HVX_APIC_REG_LVT_CMCI, HVX_LAPIC_F_CMCI, 0x107ff, 0 },
+	{ HVX_APIC_REG_ICR, 0, 0x000ccfff, 0 },
+	{ HVX_APIC_REG_ICR2, 0, 0xff000000, 0 },
+	{ HVX_APIC_REG_LVT_TIMER, 0, 0x300ff, 0 },
+	{ HVX_APIC_REG_LVT_TIMER, HVX_LAPIC_F_TSC_DEADLINE, 0x700ff, 0 },
+	{ HVX_APIC_REG_LVT_THERMAL, 0, 0x107ff, 0 },
+	{ HVX_APIC_REG_LVT_PMC, 0, 0x107ff, 0 },
+	{ HVX_APIC_REG_LVT_LINT0, 0, 0x1a7ff, 0 },
+	{ HVX_APIC_REG_LVT_LINT1, 0, 0x1a7ff, 0 },
+	{ HVX_APIC_REG_LVT_ERROR, 0, 0x100ff, 0 },
+	{ HVX_APIC_REG_TMICT, 0, 0xffffffff, 0 },
+	{ HVX_APIC_REG_TMCCT, 0, 0, 0 },
+	{ HVX_APIC_REG_TDCR, 0, 0xb, 0 },
 };
 
 TEST(register_masks)
@@ -180,7 +180,7 @@ TEST(register_masks)
 		wr(&l, c->off, 0);
 		EXPECT_EQ(c->zeros, rd(&l, c->off)) TH_LOG("offset %#x", c->off);
 		/* Read-only and writable registers are no illegal address. */
-		EXPECT_EQ(0, esr(&l) & APIC_ESR_ILLEGAL_REG)
+		EXPECT_EQ(0, esr(&l) & HVX_APIC_ESR_ILLEGAL_REG)
 			TH_LOG("offset %#x", c->off);
 	}
 }
@@ -189,21 +189,21 @@ static const struct {
 	unsigned int off;
 	u32 val, flags;
 } effect_cases[] = {
-	{ APIC_REG_ID, 0x01000000, HVX_LAPIC_EFF_ROUTE },
-	{ APIC_REG_LDR, 0x01000000, HVX_LAPIC_EFF_ROUTE },
-	{ APIC_REG_DFR, 0, HVX_LAPIC_EFF_ROUTE },
-	{ APIC_REG_TPR, 0x10, HVX_LAPIC_EFF_EVAL },
-	{ APIC_REG_SVR, 0x1ff, HVX_LAPIC_EFF_EVAL },
-	{ APIC_REG_EOI, 0, HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL },
-	{ APIC_REG_ICR, 0x4030, HVX_LAPIC_EFF_IPI },
-	{ APIC_REG_ICR2, 0x01000000, 0 },
-	{ APIC_REG_TMICT, 10, HVX_LAPIC_EFF_TIMER },
-	{ APIC_REG_TDCR, 1, 0 },		/* timer stopped */
-	{ APIC_REG_LVT_TIMER, 0x20020, HVX_LAPIC_EFF_TIMER },
-	{ APIC_REG_LVT_TIMER, 0x10000, 0 },	/* same mode */
-	{ APIC_REG_LVT_LINT0, 0x700, 0 },
-	{ APIC_REG_ESR, 0, 0 },
-	{ APIC_REG_PPR, 0xff, 0 },
+	{ HVX_APIC_REG_ID, 0x01000000, HVX_LAPIC_EFF_ROUTE },
+	{ HVX_APIC_REG_LDR, 0x01000000, HVX_LAPIC_EFF_ROUTE },
+	{ HVX_APIC_REG_DFR, 0, HVX_LAPIC_EFF_ROUTE },
+	{ HVX_APIC_REG_TPR, 0x10, HVX_LAPIC_EFF_EVAL },
+	{ HVX_APIC_REG_SVR, 0x1ff, HVX_LAPIC_EFF_EVAL },
+	{ HVX_APIC_REG_EOI, 0, HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL },
+	{ HVX_APIC_REG_ICR, 0x4030, HVX_LAPIC_EFF_IPI },
+	{ HVX_APIC_REG_ICR2, 0x01000000, 0 },
+	{ HVX_APIC_REG_TMICT, 10, HVX_LAPIC_EFF_TIMER },
+	{ HVX_APIC_REG_TDCR, 1, 0 },		/* timer stopped */
+	{ HVX_APIC_REG_LVT_TIMER, 0x20020, HVX_LAPIC_EFF_TIMER },
+	{ HVX_APIC_REG_LVT_TIMER, 0x10000, 0 },	/* same mode */
+	{ HVX_APIC_REG_LVT_LINT0, 0x700, 0 },
+	{ HVX_APIC_REG_ESR, 0, 0 },
+	{ HVX_APIC_REG_PPR, 0xff, 0 },
 };
 
 TEST(write_effects)
@@ -226,17 +226,17 @@ TEST(narrow_and_misaligned_access)
 
 	setup(&l, 0x12, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_TPR, 0x5a);
-	ASSERT_EQ(0, hvx_lapic_read(&l, APIC_REG_ID + 3, 1, 0, &v));
+	wr(&l, HVX_APIC_REG_TPR, 0x5a);
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_ID + 3, 1, 0, &v));
 	EXPECT_EQ(0x12, v);
-	ASSERT_EQ(0, hvx_lapic_read(&l, APIC_REG_SVR, 2, 0, &v));
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_SVR, 2, 0, &v));
 	EXPECT_EQ(0x1ff, v);
-	ASSERT_EQ(0, hvx_lapic_read(&l, APIC_REG_TPR + 4, 4, 0, &v));
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_TPR + 4, 4, 0, &v));
 	EXPECT_EQ(0, v);
 	/* Only aligned 32-bit writes count. */
-	ASSERT_EQ(0, hvx_lapic_write(&l, APIC_REG_TPR, 2, 0x11, 0, &eff));
-	ASSERT_EQ(0, hvx_lapic_write(&l, APIC_REG_TPR + 4, 4, 0x22, 0, &eff));
-	EXPECT_EQ(0x5a, rd(&l, APIC_REG_TPR));
+	ASSERT_EQ(0, hvx_lapic_write(&l, HVX_APIC_REG_TPR, 2, 0x11, 0, &eff));
+	ASSERT_EQ(0, hvx_lapic_write(&l, HVX_APIC_REG_TPR + 4, 4, 0x22, 0, &eff));
+	EXPECT_EQ(0x5a, rd(&l, HVX_APIC_REG_TPR));
 	EXPECT_EQ(0, esr(&l));
 }
 
@@ -256,14 +256,14 @@ TEST(reserved_offsets_illegal_address)
 
 		setup(&l, 0, 0);
 		EXPECT_EQ(0, rd(&l, off)) TH_LOG("offset %#x", off);
-		EXPECT_EQ(APIC_ESR_ILLEGAL_REG, esr(&l)) TH_LOG("offset %#x", off);
+		EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, esr(&l)) TH_LOG("offset %#x", off);
 		EXPECT_EQ(0, esr(&l)) TH_LOG("offset %#x", off);
 		wr(&l, off, 0x12345678);
-		EXPECT_EQ(APIC_ESR_ILLEGAL_REG, esr(&l)) TH_LOG("offset %#x", off);
+		EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, esr(&l)) TH_LOG("offset %#x", off);
 	}
 	/* EOI is write-only: it reads 0 but exists. */
 	setup(&l, 0, 0);
-	EXPECT_EQ(0, rd(&l, APIC_REG_EOI));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_EOI));
 	EXPECT_EQ(0, esr(&l));
 }
 
@@ -275,30 +275,30 @@ TEST(esr_latch_and_error_lvt)
 	sw_enable(&l);
 	rd(&l, 0x010);
 	/* Not visible until software writes the ESR. */
-	EXPECT_EQ(0, rd(&l, APIC_REG_ESR));
-	wr(&l, APIC_REG_ESR, 0xffffffff);
-	EXPECT_EQ(APIC_ESR_ILLEGAL_REG, rd(&l, APIC_REG_ESR));
-	EXPECT_EQ(APIC_ESR_ILLEGAL_REG, rd(&l, APIC_REG_ESR));
-	wr(&l, APIC_REG_ESR, 0);
-	EXPECT_EQ(0, rd(&l, APIC_REG_ESR));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_ESR));
+	wr(&l, HVX_APIC_REG_ESR, 0xffffffff);
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, rd(&l, HVX_APIC_REG_ESR));
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, rd(&l, HVX_APIC_REG_ESR));
+	wr(&l, HVX_APIC_REG_ESR, 0);
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_ESR));
 
 	/* Masked error LVT: no interrupt. */
 	rd(&l, 0x010);
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
 	/* Unmasked: each error raises its vector. */
-	wr(&l, APIC_REG_LVT_ERROR, 0xfe);
+	wr(&l, HVX_APIC_REG_LVT_ERROR, 0xfe);
 	hvx_lapic_accept(&l, 5, false);
 	EXPECT_EQ(0xfe, hvx_lapic_highest_pending(&l));
 	EXPECT_FALSE(irr(&l, 5));
-	EXPECT_EQ(APIC_ESR_ILLEGAL_REG | APIC_ESR_RECV_ILLEGAL, esr(&l));
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG | HVX_APIC_ESR_RECV_ILLEGAL, esr(&l));
 
 	/* An illegal error vector is itself an error, signalled no further. */
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_ERROR, 0x03);
+	wr(&l, HVX_APIC_REG_LVT_ERROR, 0x03);
 	rd(&l, 0x010);
-	EXPECT_EQ(APIC_ESR_ILLEGAL_REG | APIC_ESR_RECV_ILLEGAL, esr(&l));
-	EXPECT_EQ(-1, vec_highest(&l, APIC_REG_IRR));
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG | HVX_APIC_ESR_RECV_ILLEGAL, esr(&l));
+	EXPECT_EQ(-1, vec_highest(&l, HVX_APIC_REG_IRR));
 }
 
 struct prio_case {
@@ -342,9 +342,9 @@ TEST(ppr_apr_pending)
 		}
 		if (c->irr >= 0)
 			hvx_lapic_accept(&l, c->irr, false);
-		wr(&l, APIC_REG_TPR, c->tpr);
-		EXPECT_EQ(c->ppr, rd(&l, APIC_REG_PPR)) TH_LOG("case %u", i);
-		EXPECT_EQ(c->apr, rd(&l, APIC_REG_APR)) TH_LOG("case %u", i);
+		wr(&l, HVX_APIC_REG_TPR, c->tpr);
+		EXPECT_EQ(c->ppr, rd(&l, HVX_APIC_REG_PPR)) TH_LOG("case %u", i);
+		EXPECT_EQ(c->apr, rd(&l, HVX_APIC_REG_APR)) TH_LOG("case %u", i);
 		EXPECT_EQ(c->pending, hvx_lapic_highest_pending(&l))
 			TH_LOG("case %u", i);
 	}
@@ -362,7 +362,7 @@ TEST(accept_ack_eoi_order)
 	EXPECT_EQ(0x52, hvx_lapic_highest_pending(&l));
 	hvx_lapic_ack(&l, 0x52);
 	EXPECT_FALSE(irr(&l, 0x52));
-	EXPECT_EQ(0x50, rd(&l, APIC_REG_PPR));
+	EXPECT_EQ(0x50, rd(&l, HVX_APIC_REG_PPR));
 	/* 0x45 waits behind the higher class in service ... */
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
 	/* ... but a higher class nests. */
@@ -370,24 +370,24 @@ TEST(accept_ack_eoi_order)
 	EXPECT_EQ(0x61, hvx_lapic_highest_pending(&l));
 	hvx_lapic_ack(&l, 0x61);
 	EXPECT_EQ(HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL,
-		  wr(&l, APIC_REG_EOI, 0));
+		  wr(&l, HVX_APIC_REG_EOI, 0));
 	EXPECT_EQ(0x61, eff.eoi_vector);
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_EQ(0x52, eff.eoi_vector);
 	EXPECT_EQ(0x45, hvx_lapic_highest_pending(&l));
 	hvx_lapic_ack(&l, 0x45);
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_EQ(0x45, eff.eoi_vector);
 	EXPECT_EQ(0x31, hvx_lapic_highest_pending(&l));
 	hvx_lapic_ack(&l, 0x31);
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_EQ(0x31, eff.eoi_vector);
 	/* EOI with nothing in service retires nothing. */
 	EXPECT_EQ(-1, hvx_lapic_eoi(&l, &eff));
 	EXPECT_EQ(-1, eff.eoi_vector);
-	EXPECT_EQ(0, rd(&l, APIC_REG_PPR));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_PPR));
 	/* A vector already requested coalesces. */
 	hvx_lapic_accept(&l, 0x80, false);
 	EXPECT_TRUE(hvx_lapic_accept(&l, 0x80, false));
@@ -403,9 +403,9 @@ TEST(tmr_level_eoi)
 	sw_enable(&l);
 	hvx_lapic_accept(&l, 0x60, true);
 	EXPECT_TRUE(tmr(&l, 0x60));
-	EXPECT_EQ(BIT(0), rd(&l, APIC_REG_TMR + 0x30));
+	EXPECT_EQ(BIT(0), rd(&l, HVX_APIC_REG_TMR + 0x30));
 	hvx_lapic_ack(&l, 0x60);
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_EQ(0x60, eff.eoi_vector);
 	EXPECT_TRUE(eff.eoi_level);
 	EXPECT_FALSE(eff.eoi_suppress);
@@ -414,22 +414,22 @@ TEST(tmr_level_eoi)
 	hvx_lapic_accept(&l, 0x60, false);
 	EXPECT_FALSE(tmr(&l, 0x60));
 	hvx_lapic_ack(&l, 0x60);
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_FALSE(eff.eoi_level);
 
 	/* Directed EOI: the guest EOIs the I/O APIC itself. */
-	wr(&l, APIC_REG_SVR, 0x11ff);
+	wr(&l, HVX_APIC_REG_SVR, 0x11ff);
 	hvx_lapic_accept(&l, 0x70, true);
 	hvx_lapic_ack(&l, 0x70);
-	wr(&l, APIC_REG_EOI, 0);
+	wr(&l, HVX_APIC_REG_EOI, 0);
 	EXPECT_TRUE(eff.eoi_level);
 	EXPECT_TRUE(eff.eoi_suppress);
 }
 
 static const unsigned int lvt_offs[] = {
-	APIC_REG_LVT_CMCI, APIC_REG_LVT_TIMER, APIC_REG_LVT_THERMAL,
-	APIC_REG_LVT_PMC, APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1,
-	APIC_REG_LVT_ERROR,
+	HVX_APIC_REG_LVT_CMCI, HVX_APIC_REG_LVT_TIMER, HVX_APIC_REG_LVT_THERMAL,
+	HVX_APIC_REG_LVT_PMC, HVX_APIC_REG_LVT_LINT0, HVX_APIC_REG_LVT_LINT1,
+	HVX_APIC_REG_LVT_ERROR,
 };
 
 TEST(svr_software_disable)
@@ -443,7 +443,7 @@ TEST(svr_software_disable)
 	for (i = 0; i < ARRAY_SIZE(lvt_offs); i++)
 		wr(&l, lvt_offs[i], 0x40);
 	hvx_lapic_accept(&l, 0x40, false);
-	wr(&l, APIC_REG_SVR, 0xff);
+	wr(&l, HVX_APIC_REG_SVR, 0xff);
 	for (i = 0; i < ARRAY_SIZE(lvt_offs); i++) {
 		EXPECT_EQ(0x10040, rd(&l, lvt_offs[i])) TH_LOG("%#x", lvt_offs[i]);
 		/* Unmasking is ignored while disabled. */
@@ -458,9 +458,9 @@ TEST(svr_software_disable)
 	EXPECT_EQ(HVX_LAPIC_NMI, hvx_lapic_deliver(&l, &nmi));
 	/* Re-enabling leaves the entries masked until software unmasks. */
 	sw_enable(&l);
-	EXPECT_EQ(0x10041, rd(&l, APIC_REG_LVT_LINT0));
-	wr(&l, APIC_REG_LVT_LINT0, 0x41);
-	EXPECT_EQ(0x41, rd(&l, APIC_REG_LVT_LINT0));
+	EXPECT_EQ(0x10041, rd(&l, HVX_APIC_REG_LVT_LINT0));
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x41);
+	EXPECT_EQ(0x41, rd(&l, HVX_APIC_REG_LVT_LINT0));
 }
 
 struct icr_case {
@@ -501,13 +501,13 @@ TEST(icr_decode_xapic)
 
 		setup(&l, 0, 0);
 		sw_enable(&l);
-		wr(&l, APIC_REG_ICR2, c->high);
-		flags = wr(&l, APIC_REG_ICR, c->low | BIT(12));
+		wr(&l, HVX_APIC_REG_ICR2, c->high);
+		flags = wr(&l, HVX_APIC_REG_ICR, c->low | BIT(12));
 		/* Delivery status always reads idle. */
-		EXPECT_EQ(c->low, rd(&l, APIC_REG_ICR)) TH_LOG("case %u", i);
+		EXPECT_EQ(c->low, rd(&l, HVX_APIC_REG_ICR)) TH_LOG("case %u", i);
 		EXPECT_EQ(c->sent, !!(flags & HVX_LAPIC_EFF_IPI)) TH_LOG("case %u", i);
 		if (!c->sent) {
-			u32 e = (c->low & 0xff) < 16 ? APIC_ESR_SEND_ILLEGAL : 0;
+			u32 e = (c->low & 0xff) < 16 ? HVX_APIC_ESR_SEND_ILLEGAL : 0;
 
 			EXPECT_EQ(e, esr(&l)) TH_LOG("case %u", i);
 			continue;
@@ -616,8 +616,8 @@ TEST(match_dest)
 		if (c->x2) {
 			ASSERT_EQ(0, to_x2apic(&l));
 		} else {
-			wr(&l, APIC_REG_LDR, c->ldr);
-			wr(&l, APIC_REG_DFR, c->dfr);
+			wr(&l, HVX_APIC_REG_LDR, c->ldr);
+			wr(&l, HVX_APIC_REG_DFR, c->dfr);
 		}
 		EXPECT_EQ(c->match, hvx_lapic_match_dest(&l, c->self, &irq))
 			TH_LOG("case %u", i);
@@ -639,10 +639,10 @@ TEST(lowest_priority)
 	for (i = 0; i < 4; i++) {
 		setup(&a[i], i, 0);
 		sw_enable(&a[i]);
-		wr(&a[i], APIC_REG_TPR, tpr[i]);
+		wr(&a[i], HVX_APIC_REG_TPR, tpr[i]);
 	}
 	/* a[3] is software-disabled and out of the race. */
-	wr(&a[3], APIC_REG_SVR, 0xff);
+	wr(&a[3], HVX_APIC_REG_SVR, 0xff);
 	/* Equal APR: the first listed. */
 	EXPECT_EQ(1, hvx_lapic_lowest_prio(c, 4));
 	/* A requested interrupt raises the APR of a[1]. */
@@ -741,17 +741,18 @@ TEST(timer_oneshot_every_divide)
 
 		setup(&l, 0, 0);
 		sw_enable(&l);
-		wr(&l, APIC_REG_LVT_TIMER, 0x20);
-		wr(&l, APIC_REG_TDCR, divides[i].dcr);
-		EXPECT_TRUE(wr_at(&l, APIC_REG_TMICT, 1000, t0) &
+		wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20);
+		wr(&l, HVX_APIC_REG_TDCR, divides[i].dcr);
+		EXPECT_TRUE(wr_at(&l, HVX_APIC_REG_TMICT, 1000, t0) &
 			    HVX_LAPIC_EFF_TIMER);
-		EXPECT_EQ(t0 + period, hvx_lapic_timer_next(&l)) TH_LOG("div %u", divides[i].div);
-		EXPECT_EQ(1000, rd_at(&l, APIC_REG_TMCCT, t0));
-		EXPECT_EQ(500, rd_at(&l, APIC_REG_TMCCT, t0 + period / 2));
-		EXPECT_EQ(1, rd_at(&l, APIC_REG_TMCCT, t0 + period - 1));
-		EXPECT_EQ(0, rd_at(&l, APIC_REG_TMCCT, t0 + period));
-		EXPECT_EQ(0, rd_at(&l, APIC_REG_TMCCT, t0 + 10 * period));
-		EXPECT_EQ(1000, rd(&l, APIC_REG_TMICT));
+		EXPECT_EQ(t0 + period, hvx_lapic_timer_next(&l))
+			TH_LOG("div %u", divides[i].div);
+		EXPECT_EQ(1000, rd_at(&l, HVX_APIC_REG_TMCCT, t0));
+		EXPECT_EQ(500, rd_at(&l, HVX_APIC_REG_TMCCT, t0 + period / 2));
+		EXPECT_EQ(1, rd_at(&l, HVX_APIC_REG_TMCCT, t0 + period - 1));
+		EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, t0 + period));
+		EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, t0 + 10 * period));
+		EXPECT_EQ(1000, rd(&l, HVX_APIC_REG_TMICT));
 		EXPECT_FALSE(hvx_lapic_timer_expired(&l, t0 + period - 1));
 		EXPECT_FALSE(irr(&l, 0x20));
 		EXPECT_TRUE(hvx_lapic_timer_expired(&l, t0 + period));
@@ -768,13 +769,13 @@ TEST(timer_periodic)
 
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_TIMER, 0x20020);
-	wr(&l, APIC_REG_TDCR, 0xb);
-	wr_at(&l, APIC_REG_TMICT, 100, 5000);	/* 1000 ns per period */
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20020);
+	wr(&l, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&l, HVX_APIC_REG_TMICT, 100, 5000);	/* 1000 ns per period */
 	EXPECT_EQ(6000, hvx_lapic_timer_next(&l));
-	EXPECT_EQ(75, rd_at(&l, APIC_REG_TMCCT, 5250));
-	EXPECT_EQ(100, rd_at(&l, APIC_REG_TMCCT, 6000));
-	EXPECT_EQ(75, rd_at(&l, APIC_REG_TMCCT, 8250));
+	EXPECT_EQ(75, rd_at(&l, HVX_APIC_REG_TMCCT, 5250));
+	EXPECT_EQ(100, rd_at(&l, HVX_APIC_REG_TMCCT, 6000));
+	EXPECT_EQ(75, rd_at(&l, HVX_APIC_REG_TMCCT, 8250));
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 6000));
 	EXPECT_EQ(7000, hvx_lapic_timer_next(&l));
 	EXPECT_EQ(0x20, hvx_lapic_highest_pending(&l));
@@ -784,7 +785,7 @@ TEST(timer_periodic)
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 9500));
 	EXPECT_EQ(10000, hvx_lapic_timer_next(&l));
 	EXPECT_TRUE(irr(&l, 0x20));
-	EXPECT_EQ(50, rd_at(&l, APIC_REG_TMCCT, 9500));
+	EXPECT_EQ(50, rd_at(&l, HVX_APIC_REG_TMCCT, 9500));
 }
 
 TEST(timer_masked)
@@ -793,22 +794,22 @@ TEST(timer_masked)
 
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_TIMER, 0x10020);
-	wr(&l, APIC_REG_TDCR, 0xb);
-	wr_at(&l, APIC_REG_TMICT, 100, 0);
-	EXPECT_EQ(50, rd_at(&l, APIC_REG_TMCCT, 500));
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x10020);
+	wr(&l, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&l, HVX_APIC_REG_TMICT, 100, 0);
+	EXPECT_EQ(50, rd_at(&l, HVX_APIC_REG_TMCCT, 500));
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 1000));
 	EXPECT_FALSE(irr(&l, 0x20));
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
 
 	/* A masked periodic timer keeps counting. */
-	wr(&l, APIC_REG_LVT_TIMER, 0x30020);
-	wr_at(&l, APIC_REG_TMICT, 100, 2000);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x30020);
+	wr_at(&l, HVX_APIC_REG_TMICT, 100, 2000);
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 3000));
 	EXPECT_EQ(4000, hvx_lapic_timer_next(&l));
 	EXPECT_FALSE(irr(&l, 0x20));
 	/* Unmasking without a mode change keeps it running. */
-	wr(&l, APIC_REG_LVT_TIMER, 0x20020);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20020);
 	EXPECT_EQ(4000, hvx_lapic_timer_next(&l));
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 4000));
 	EXPECT_TRUE(irr(&l, 0x20));
@@ -820,31 +821,31 @@ TEST(timer_stops)
 
 	setup(&l, 0, HVX_LAPIC_F_TSC_DEADLINE);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_TIMER, 0x20);
-	wr_at(&l, APIC_REG_TMICT, 100, 0);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20);
+	wr_at(&l, HVX_APIC_REG_TMICT, 100, 0);
 	EXPECT_NE(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	/* Initial count 0 stops it. */
-	EXPECT_TRUE(wr_at(&l, APIC_REG_TMICT, 0, 10) & HVX_LAPIC_EFF_TIMER);
+	EXPECT_TRUE(wr_at(&l, HVX_APIC_REG_TMICT, 0, 10) & HVX_LAPIC_EFF_TIMER);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
-	EXPECT_EQ(0, rd_at(&l, APIC_REG_TMCCT, 20));
+	EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, 20));
 	EXPECT_FALSE(hvx_lapic_timer_expired(&l, 1000000));
 
 	/* A mode change disarms and clears the initial count. */
-	wr_at(&l, APIC_REG_TMICT, 100, 0);
-	EXPECT_TRUE(wr(&l, APIC_REG_LVT_TIMER, 0x20020) & HVX_LAPIC_EFF_TIMER);
+	wr_at(&l, HVX_APIC_REG_TMICT, 100, 0);
+	EXPECT_TRUE(wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20020) & HVX_LAPIC_EFF_TIMER);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
-	EXPECT_EQ(0, rd(&l, APIC_REG_TMICT));
-	EXPECT_EQ(0, rd_at(&l, APIC_REG_TMCCT, 10));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_TMICT));
+	EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, 10));
 
 	/* In TSC-deadline mode the initial count is ignored. */
-	wr(&l, APIC_REG_LVT_TIMER, 0x40020);
-	wr(&l, APIC_REG_TMICT, 100);
-	EXPECT_EQ(0, rd(&l, APIC_REG_TMICT));
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x40020);
+	wr(&l, HVX_APIC_REG_TMICT, 100);
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_TMICT));
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 
 	/* Mode 3 is reserved: the timer does not run. */
-	wr(&l, APIC_REG_LVT_TIMER, 0x60020);
-	wr(&l, APIC_REG_TMICT, 100);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x60020);
+	wr(&l, HVX_APIC_REG_TMICT, 100);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 }
 
@@ -859,13 +860,13 @@ TEST(timer_tsc_deadline)
 	EXPECT_EQ(0, hvx_lapic_tsc_deadline(&l));
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 
-	wr(&l, APIC_REG_LVT_TIMER, 0x40020);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x40020);
 	memset(&eff, 0, sizeof(eff));
 	hvx_lapic_set_tsc_deadline(&l, 12345, 50000, 1000, &eff);
 	EXPECT_TRUE(eff.flags & HVX_LAPIC_EFF_TIMER);
 	EXPECT_EQ(12345, hvx_lapic_tsc_deadline(&l));
 	EXPECT_EQ(50000, hvx_lapic_timer_next(&l));
-	EXPECT_EQ(0, rd_at(&l, APIC_REG_TMCCT, 2000));
+	EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, 2000));
 	EXPECT_FALSE(hvx_lapic_timer_expired(&l, 49999));
 	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 50000));
 	EXPECT_TRUE(irr(&l, 0x20));
@@ -886,15 +887,15 @@ TEST(timer_tsc_deadline)
 	hvx_lapic_set_tsc_deadline(&l, 0, 0, 60000, &eff);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	hvx_lapic_set_tsc_deadline(&l, 777, 90000, 60000, &eff);
-	wr(&l, APIC_REG_LVT_TIMER, 0x20);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	EXPECT_EQ(0, hvx_lapic_tsc_deadline(&l));
 
 	/* Not advertised: bit 18 does not stick. */
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_TIMER, 0x40020);
-	EXPECT_EQ(0x20, rd(&l, APIC_REG_LVT_TIMER));
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x40020);
+	EXPECT_EQ(0x20, rd(&l, HVX_APIC_REG_LVT_TIMER));
 }
 
 TEST(timer_divide_change)
@@ -903,16 +904,16 @@ TEST(timer_divide_change)
 
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	wr(&l, APIC_REG_LVT_TIMER, 0x20);
-	wr_at(&l, APIC_REG_TMICT, 1000, 0);		/* divide 2: 20 us */
-	EXPECT_EQ(500, rd_at(&l, APIC_REG_TMCCT, 10000));
-	wr_at(&l, APIC_REG_TDCR, 0x1, 10000);		/* divide 4 */
-	EXPECT_EQ(500, rd_at(&l, APIC_REG_TMCCT, 10000));
-	EXPECT_EQ(250, rd_at(&l, APIC_REG_TMCCT, 20000));
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20);
+	wr_at(&l, HVX_APIC_REG_TMICT, 1000, 0);		/* divide 2: 20 us */
+	EXPECT_EQ(500, rd_at(&l, HVX_APIC_REG_TMCCT, 10000));
+	wr_at(&l, HVX_APIC_REG_TDCR, 0x1, 10000);		/* divide 4 */
+	EXPECT_EQ(500, rd_at(&l, HVX_APIC_REG_TMCCT, 10000));
+	EXPECT_EQ(250, rd_at(&l, HVX_APIC_REG_TMCCT, 20000));
 	EXPECT_EQ(30000, hvx_lapic_timer_next(&l));
 	/* A stopped timer stays stopped. */
-	wr(&l, APIC_REG_TMICT, 0);
-	wr_at(&l, APIC_REG_TDCR, 0xb, 40000);
+	wr(&l, HVX_APIC_REG_TMICT, 0);
+	wr_at(&l, HVX_APIC_REG_TDCR, 0xb, 40000);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 }
 
@@ -1014,8 +1015,8 @@ TEST(x2apic_mode)
 		EXPECT_EQ(ldrs[i].id, v);
 	}
 	/* No MMIO in x2APIC mode, no MSRs in xAPIC mode. */
-	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, APIC_REG_TPR, 4, 0, (u32 *)&v));
-	EXPECT_EQ(-ENXIO, hvx_lapic_write(&l, APIC_REG_TPR, 4, 0, 0, &eff));
+	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v));
+	EXPECT_EQ(-ENXIO, hvx_lapic_write(&l, HVX_APIC_REG_TPR, 4, 0, 0, &eff));
 	setup(&l, 1, ALL_F);
 	EXPECT_EQ(-EINVAL, hvx_lapic_rdmsr(&l, 0x808, 0, &v));
 	EXPECT_EQ(-EINVAL, hvx_lapic_wrmsr(&l, 0x808, 0, 0, &eff));
@@ -1030,7 +1031,7 @@ TEST(x2apic_mode)
 	ASSERT_EQ(0, hvx_lapic_wrmsr(&l, 0x83f, 0x05, 0, &eff));
 	ASSERT_EQ(0, hvx_lapic_wrmsr(&l, 0x828, 0, 0, &eff));
 	ASSERT_EQ(0, hvx_lapic_rdmsr(&l, 0x828, 0, &v));
-	EXPECT_EQ(APIC_ESR_SEND_ILLEGAL, v);
+	EXPECT_EQ(HVX_APIC_ESR_SEND_ILLEGAL, v);
 	/* x2APIC EOI, and the current count through the MSR. */
 	hvx_lapic_ack(&l, 0x45);
 	memset(&eff, 0, sizeof(eff));
@@ -1099,10 +1100,10 @@ TEST(apic_base_transitions)
 static void dirty(struct hvx_lapic *l)
 {
 	sw_enable(l);
-	wr(l, APIC_REG_TPR, 0x30);
-	wr(l, APIC_REG_LVT_LINT0, 0x700);
-	wr(l, APIC_REG_LVT_TIMER, 0x20);
-	wr(l, APIC_REG_TMICT, 1000);
+	wr(l, HVX_APIC_REG_TPR, 0x30);
+	wr(l, HVX_APIC_REG_LVT_LINT0, 0x700);
+	wr(l, HVX_APIC_REG_LVT_TIMER, 0x20);
+	wr(l, HVX_APIC_REG_TMICT, 1000);
 	hvx_lapic_accept(l, 0x40, true);
 	rd(l, 0x010);
 }
@@ -1115,8 +1116,8 @@ TEST(apic_base_disable_resets)
 
 	setup(&l, 3, X2F);
 	dirty(&l);
-	wr(&l, APIC_REG_LDR, 0x01000000);
-	wr(&l, APIC_REG_DFR, 0);
+	wr(&l, HVX_APIC_REG_LDR, 0x01000000);
+	wr(&l, HVX_APIC_REG_DFR, 0);
 	ASSERT_EQ(0, to_x2apic(&l));
 	ASSERT_EQ(0, hvx_lapic_wrmsr(&l, 0x808, 0x50, 0, &eff));
 	memset(&eff, 0, sizeof(eff));
@@ -1124,14 +1125,14 @@ TEST(apic_base_disable_resets)
 	EXPECT_TRUE(eff.flags & HVX_LAPIC_EFF_TIMER);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	/* Disabled: no page, no MSRs, no interrupts. */
-	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, APIC_REG_TPR, 4, 0, (u32 *)&v));
+	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v));
 	EXPECT_EQ(-EINVAL, hvx_lapic_rdmsr(&l, 0x808, 0, &v));
 	EXPECT_FALSE(hvx_lapic_accept(&l, 0x50, false));
 	ASSERT_EQ(0, hvx_lapic_set_base(&l, BASE, false, &eff));
 	for (i = 0; i < ARRAY_SIZE(reset_vals); i++)
 		EXPECT_EQ(reset_vals[i].val, rd(&l, reset_vals[i].off))
 			TH_LOG("offset %#x", reset_vals[i].off);
-	EXPECT_EQ(-1, vec_highest(&l, APIC_REG_IRR));
+	EXPECT_EQ(-1, vec_highest(&l, HVX_APIC_REG_IRR));
 	EXPECT_EQ(0, esr(&l));
 }
 
@@ -1142,17 +1143,17 @@ TEST(init_signal)
 
 	setup(&l, 3, ALL_F);
 	dirty(&l);
-	wr(&l, APIC_REG_ID, 0x0a000000);
+	wr(&l, HVX_APIC_REG_ID, 0x0a000000);
 	hvx_lapic_init_signal(&l);
-	EXPECT_EQ(0x0a000000, rd(&l, APIC_REG_ID));
+	EXPECT_EQ(0x0a000000, rd(&l, HVX_APIC_REG_ID));
 	EXPECT_EQ(BASE, l.apic_base);
-	EXPECT_EQ(0, rd(&l, APIC_REG_TPR));
-	EXPECT_EQ(0xff, rd(&l, APIC_REG_SVR));
-	EXPECT_EQ(0x10000, rd(&l, APIC_REG_LVT_LINT0));
-	EXPECT_EQ(0, rd(&l, APIC_REG_TMICT));
-	EXPECT_EQ(0xffffffff, rd(&l, APIC_REG_DFR));
-	EXPECT_EQ(-1, vec_highest(&l, APIC_REG_IRR));
-	EXPECT_EQ(-1, vec_highest(&l, APIC_REG_TMR));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_TPR));
+	EXPECT_EQ(0xff, rd(&l, HVX_APIC_REG_SVR));
+	EXPECT_EQ(0x10000, rd(&l, HVX_APIC_REG_LVT_LINT0));
+	EXPECT_EQ(0, rd(&l, HVX_APIC_REG_TMICT));
+	EXPECT_EQ(0xffffffff, rd(&l, HVX_APIC_REG_DFR));
+	EXPECT_EQ(-1, vec_highest(&l, HVX_APIC_REG_IRR));
+	EXPECT_EQ(-1, vec_highest(&l, HVX_APIC_REG_TMR));
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	EXPECT_EQ(0, esr(&l));
 
@@ -1206,14 +1207,14 @@ TEST(lvt_deliver)
 		if (c->lvt < HVX_LVT_NR)
 			wr(&l, lapic_lvt_off[c->lvt], c->entry);
 		EXPECT_EQ(c->res, hvx_lapic_lvt_deliver(&l, c->lvt)) TH_LOG("case %u", i);
-		EXPECT_EQ(c->vector, vec_highest(&l, APIC_REG_IRR)) TH_LOG("case %u", i);
+		EXPECT_EQ(c->vector, vec_highest(&l, HVX_APIC_REG_IRR)) TH_LOG("case %u", i);
 		if (c->vector >= 0)
 			EXPECT_EQ(c->level, tmr(&l, c->vector)) TH_LOG("case %u", i);
 	}
 	/* No CMCI entry unless advertised. */
 	setup(&l, 0, 0);
 	sw_enable(&l);
-	l.regs[APIC_REG_LVT_CMCI >> 2] = 0x34;
+	l.regs[HVX_APIC_REG_LVT_CMCI >> 2] = 0x34;
 	EXPECT_EQ(HVX_LAPIC_DROPPED, hvx_lapic_lvt_deliver(&l, HVX_LVT_CMCI));
 	/* Globally disabled: LINT0 is INTR, LINT1 is NMI. */
 	hvx_lapic_set_base(&l, DIS, false, &eff);
@@ -1261,7 +1262,7 @@ TEST(deliver_modes)
 			EXPECT_TRUE(irr(&l, c->vector)) TH_LOG("case %u", i);
 			EXPECT_EQ(c->level, tmr(&l, c->vector)) TH_LOG("case %u", i);
 		} else {
-			EXPECT_EQ(-1, vec_highest(&l, APIC_REG_IRR)) TH_LOG("case %u", i);
+			EXPECT_EQ(-1, vec_highest(&l, HVX_APIC_REG_IRR)) TH_LOG("case %u", i);
 		}
 		/* A globally disabled APIC takes nothing. */
 		hvx_lapic_set_base(&l, DIS, false, &eff);
@@ -1271,7 +1272,7 @@ TEST(deliver_modes)
 	setup(&l, 0, 0);
 	sw_enable(&l);
 	hvx_lapic_deliver(&l, &(struct hvx_lapic_irq) { .vector = 5 });
-	EXPECT_EQ(APIC_ESR_RECV_ILLEGAL, esr(&l));
+	EXPECT_EQ(HVX_APIC_ESR_RECV_ILLEGAL, esr(&l));
 }
 
 TEST(save_restore)
@@ -1283,14 +1284,14 @@ TEST(save_restore)
 	EXPECT_EQ(1080, sizeof(struct hvx_lapic_state));
 	setup(&a, 9, ALL_F);
 	sw_enable(&a);
-	wr(&a, APIC_REG_TPR, 0x20);
+	wr(&a, HVX_APIC_REG_TPR, 0x20);
 	hvx_lapic_accept(&a, 0x50, true);
 	hvx_lapic_ack(&a, 0x50);
 	hvx_lapic_accept(&a, 0x61, false);
 	rd(&a, 0x010);
-	wr(&a, APIC_REG_LVT_TIMER, 0x20030);
-	wr(&a, APIC_REG_TDCR, 0xb);
-	wr_at(&a, APIC_REG_TMICT, 100, 1000);	/* periods at 2000, 3000 ... */
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x20030);
+	wr(&a, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&a, HVX_APIC_REG_TMICT, 100, 1000);	/* periods at 2000, 3000 ... */
 	hvx_lapic_save(&a, 1500, &s);
 	EXPECT_EQ(-500, s.timer_start_ns);
 	EXPECT_EQ(500, s.timer_next_ns);
@@ -1307,11 +1308,11 @@ TEST(save_restore)
 	EXPECT_EQ(a.apic_base, b.apic_base);
 	EXPECT_EQ(9, b.apic_id);
 	EXPECT_EQ(100500, hvx_lapic_timer_next(&b));
-	EXPECT_EQ(rd_at(&a, APIC_REG_TMCCT, 1750),
-		  rd_at(&b, APIC_REG_TMCCT, 100250));
+	EXPECT_EQ(rd_at(&a, HVX_APIC_REG_TMCCT, 1750),
+		  rd_at(&b, HVX_APIC_REG_TMCCT, 100250));
 	EXPECT_EQ(0x61, hvx_lapic_highest_pending(&b));
-	EXPECT_EQ(APIC_ESR_ILLEGAL_REG, esr(&b));
-	wr(&b, APIC_REG_EOI, 0);
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, esr(&b));
+	wr(&b, HVX_APIC_REG_EOI, 0);
 	EXPECT_EQ(0x50, eff.eoi_vector);
 	EXPECT_TRUE(eff.eoi_level);
 
