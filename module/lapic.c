@@ -812,8 +812,18 @@ static void reset_regs(struct hvx_lapic *l)
 	update_prio(l);
 }
 
+/*
+ * The timer arithmetic divides by the frequency and needs the run-down
+ * time of the longest count (2^39 clocks) to fit in 64 bits of ns.
+ */
+#define LAPIC_MIN_TIMER_HZ	1000000ULL
+
 void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp)
 {
+	if (!l->cfg.timer_hz)
+		l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
+	if (l->cfg.timer_hz < LAPIC_MIN_TIMER_HZ)
+		l->cfg.timer_hz = LAPIC_MIN_TIMER_HZ;
 	l->apic_id = apic_id;
 	l->apic_base = HVX_APIC_DEFAULT_BASE | HVX_APIC_BASE_EN |
 		       (bsp ? HVX_APIC_BASE_BSP : 0);

@@ -14,6 +14,25 @@
  * the rest of hvx (an IPI to route, a timer to rearm, an EOI to forward to
  * userspace) comes back in struct hvx_lapic_effects.
  *
+ * The caller's part, per vCPU, all under the one lock that serialises
+ * that vCPU's APIC:
+ *  - set l->cfg, then hvx_lapic_reset() at vCPU creation and RESET;
+ *    hvx_lapic_init_signal() on INIT;
+ *  - route xAPIC page accesses to hvx_lapic_read()/hvx_lapic_write() and
+ *    x2APIC MSRs, IA32_APIC_BASE and IA32_TSC_DEADLINE to their functions,
+ *    injecting #GP where they return -EINVAL;
+ *  - act on the effects: route an IPI (hvx_lapic_match_dest() on every
+ *    APIC, hvx_lapic_lowest_prio() for lowest priority, then
+ *    hvx_lapic_deliver() on each target under the target's lock), rearm
+ *    its timer at hvx_lapic_timer_next() (later is allowed: missed
+ *    periods coalesce, which is also how to bound a guest's periodic
+ *    rate), forward a level-triggered EOI to userspace's I/O APIC, and
+ *    kick a vCPU whose interrupt state may have changed;
+ *  - before each VM entry: hvx_lapic_highest_pending(); inject it (or open
+ *    an interrupt window) and hvx_lapic_ack() it once it is delivered.
+ *    NMI, SMI, INIT, SIPI and ExtINT never enter the IRR: the delivery
+ *    functions return them for the caller to act on.
+ *
  * The code needs nothing from the kernel but its integer types and
  * mul_u64_u64_div_u64(), so the host-side unit test builds it in
  * userspace.
@@ -134,13 +153,17 @@ enum hvx_lapic_lvt {
 #define HVX_LAPIC_F_DIRECTED_EOI	BIT(2)	/* version bit 24, SVR bit 12 */
 #define HVX_LAPIC_F_CMCI		BIT(3)	/* the CMCI LVT entry, max LVT 6 */
 
+/* 1 ns per count at divide 1, as KVM's APIC bus. */
+#define HVX_LAPIC_DEFAULT_TIMER_HZ	1000000000ULL
+
 /* hvx_lapic_timer_next() when the timer will not fire. */
 #define HVX_LAPIC_TIMER_NONE		(~0ULL)
 
 /**
  * struct hvx_lapic_config - what the VM chose, kept across resets
  * @timer_hz:	frequency of the clock the timer divides (the "bus" clock),
- *		in Hz; at least 1 MHz, at most 10 GHz
+ *		in Hz; hvx_lapic_reset() makes 0 HVX_LAPIC_DEFAULT_TIMER_HZ
+ *		and raises anything below 1 MHz to 1 MHz
  * @features:	HVX_LAPIC_F_* flags
  * @maxphyaddr:	guest physical-address width: higher bits of
  *		IA32_APIC_BASE are reserved

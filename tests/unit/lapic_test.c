@@ -898,6 +898,41 @@ TEST(timer_tsc_deadline)
 	EXPECT_EQ(0x20, rd(&l, HVX_APIC_REG_LVT_TIMER));
 }
 
+TEST(timer_frequency)
+{
+	struct hvx_lapic l;
+
+	/* 0 is the 1 GHz default: 1 ns per count at divide 1. */
+	memset(&l, 0, sizeof(l));
+	hvx_lapic_reset(&l, 0, true);
+	EXPECT_EQ(HVX_LAPIC_DEFAULT_TIMER_HZ, l.cfg.timer_hz);
+	sw_enable(&l);
+	wr(&l, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&l, HVX_APIC_REG_TMICT, 1000, 0);
+	EXPECT_EQ(1000, hvx_lapic_timer_next(&l));
+	EXPECT_EQ(600, rd_at(&l, HVX_APIC_REG_TMCCT, 400));
+
+	/* Too slow a clock is raised to 1 MHz: 1 us per count. */
+	memset(&l, 0, sizeof(l));
+	l.cfg.timer_hz = 10;
+	hvx_lapic_reset(&l, 0, true);
+	EXPECT_EQ(1000000, l.cfg.timer_hz);
+
+	/* A 3 GHz clock: counts are a third of a ns, rounded down. */
+	memset(&l, 0, sizeof(l));
+	l.cfg.timer_hz = 3000000000ULL;
+	hvx_lapic_reset(&l, 0, true);
+	sw_enable(&l);
+	wr(&l, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&l, HVX_APIC_REG_TMICT, 3000, 100);
+	EXPECT_EQ(1100, hvx_lapic_timer_next(&l));
+	EXPECT_EQ(1500, rd_at(&l, HVX_APIC_REG_TMCCT, 600));
+	/* The longest count at the slowest divide, without overflow. */
+	wr(&l, HVX_APIC_REG_TDCR, 0xa);
+	wr_at(&l, HVX_APIC_REG_TMICT, 0xffffffff, 0);
+	EXPECT_EQ(0xffffffffULL * 128 / 3, hvx_lapic_timer_next(&l));
+}
+
 TEST(timer_divide_change)
 {
 	struct hvx_lapic l;
