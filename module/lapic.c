@@ -1,0 +1,1048 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC state machine (see lapic.h for the contract).
+ *
+ * Every register's rules are one row of lapic_regs[]: in which mode it
+ * exists, whether it reads and writes there, which bits a write may change
+ * and, for the few with side effects, a write handler.  The MMIO and MSR
+ * paths only differ in what they do with a rule that is broken: xAPIC
+ * ignores the write or records an error in the ESR, x2APIC faults.
+ *
+ * Timer times are the caller's nanoseconds.  The timer counts down at
+ * cfg.timer_hz / divide; rather than tick, the current count is computed
+ * from when it was loaded.  The run-down time of one initial count is
+ * rounded down to whole nanoseconds, so the expiry never comes after the
+ * count the guest reads has reached 0.
+ */
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/math64.h>
+
+#include "lapic.h"
+
+#define LAPIC_NSEC_PER_SEC	1000000000ULL
+#define LAPIC_VERSION		0x14
+#define LAPIC_VERSION_EOI_SUPP	BIT(24)
+#define LAPIC_NR_REGS		(HVX_LAPIC_REGS_SIZE / 16)
+#define LAPIC_DFR_ONES		0x0fffffff
+#define LAPIC_DFR_FLAT		0xf
+#define LAPIC_DFR_CLUSTER	0x0
+#define LAPIC_ICR_MASK		0x000ccfff
+#define LAPIC_ID_XAPIC_SHIFT	24
+
+/* Where a register exists and how it may be accessed. */
+#define R_XR		BIT(0)	/* readable in xAPIC mode */
+#define R_XW		BIT(1)	/* writable in xAPIC mode */
+#define R_2R		BIT(2)	/* readable in x2APIC mode */
+#define R_2W		BIT(3)	/* writable in x2APIC mode */
+#define R_64		BIT(4)	/* x2APIC: a 64-bit register (the ICR) */
+#define R_CMCI		BIT(5)	/* exists only with HVX_LAPIC_F_CMCI */
+#define R_XAPIC		(R_XR | R_XW)
+#define R_X2APIC	(R_2R | R_2W)
+#define R_RW		(R_XAPIC | R_X2APIC)
+#define R_RO		(R_XR | R_2R)
+
+struct lapic_reg;
+typedef void (*lapic_write_fn)(struct hvx_lapic *l, const struct lapic_reg *r,
+			       unsigned int off, u32 val, u64 now_ns,
+			       struct hvx_lapic_effects *eff);
+
+/**
+ * struct lapic_reg - the rules of one register
+ * @flags:	R_* flags; 0 for a reserved offset
+ * @wmask:	bits a write changes
+ * @romask:	read-only bits an x2APIC write may set without a fault
+ * @fwmask:	more writable bits when the APIC has feature @feature
+ * @feature:	HVX_LAPIC_F_* flag enabling @fwmask
+ * @write:	side effects of a write; NULL stores the writable bits
+ */
+struct lapic_reg {
+	u8 flags;
+	u32 wmask;
+	u32 romask;
+	u32 fwmask;
+	u32 feature;
+	lapic_write_fn write;
+};
+
+static const u16 lapic_lvt_off[HVX_LVT_NR] = {
+	[HVX_LVT_CMCI]		= HVX_APIC_REG_LVT_CMCI,
+	[HVX_LVT_TIMER]		= HVX_APIC_REG_LVT_TIMER,
+	[HVX_LVT_THERMAL]	= HVX_APIC_REG_LVT_THERMAL,
+	[HVX_LVT_PMC]		= HVX_APIC_REG_LVT_PMC,
+	[HVX_LVT_LINT0]		= HVX_APIC_REG_LVT_LINT0,
+	[HVX_LVT_LINT1]		= HVX_APIC_REG_LVT_LINT1,
+	[HVX_LVT_ERROR]		= HVX_APIC_REG_LVT_ERROR,
+};
+
+static u32 *reg_ptr(struct hvx_lapic *l, unsigned int off)
+{
+	return &l->regs[off >> 2];
+}
+
+u32 hvx_lapic_reg(const struct hvx_lapic *l, unsigned int offset)
+{
+	return l->regs[(offset & (HVX_LAPIC_REGS_SIZE - 16)) >> 2];
+}
+
+static void set_reg(struct hvx_lapic *l, unsigned int off, u32 val)
+{
+	*reg_ptr(l, off) = val;
+}
+
+bool hvx_lapic_hw_enabled(const struct hvx_lapic *l)
+{
+	return l->apic_base & HVX_APIC_BASE_EN;
+}
+
+bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l)
+{
+	return hvx_lapic_hw_enabled(l) && (l->apic_base & HVX_APIC_BASE_EXTD);
+}
+
+bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
+{
+	return hvx_lapic_hw_enabled(l) &&
+	       (hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_ENABLE);
+}
+
+static bool has_feature(const struct hvx_lapic *l, u32 feature)
+{
+	return l->cfg.features & feature;
+}
+
+/* The 256-bit registers: bit @vec of the eight words from @base. */
+static u32 *vec_word(struct hvx_lapic *l, unsigned int base, u8 vec)
+{
+	return reg_ptr(l, base + ((vec >> 5) << 4));
+}
+
+static void vec_set(struct hvx_lapic *l, unsigned int base, u8 vec, bool on)
+{
+	u32 *w = vec_word(l, base, vec);
+
+	if (on)
+		*w |= BIT(vec & 31);
+	else
+		*w &= ~BIT(vec & 31);
+}
+
+static bool vec_test(const struct hvx_lapic *l, unsigned int base, u8 vec)
+{
+	return hvx_lapic_reg(l, base + ((vec >> 5) << 4)) & BIT(vec & 31);
+}
+
+static int vec_highest(const struct hvx_lapic *l, unsigned int base)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		u32 w = hvx_lapic_reg(l, base + (i << 4));
+
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
+	return -1;
+}
+
+/* Priority class of a vector or priority, 0 when there is none. */
+static u32 prio_class(int v)
+{
+	return v < 0 ? 0 : (u32)v & 0xf0;
+}
+
+u32 hvx_lapic_ppr(const struct hvx_lapic *l)
+{
+	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
+	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
+
+	return prio_class(tpr) >= isrc ? tpr : isrc;
+}
+
+u32 hvx_lapic_apr(const struct hvx_lapic *l)
+{
+	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
+	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
+	u32 irrc = prio_class(vec_highest(l, HVX_APIC_REG_IRR));
+	u32 apr = prio_class(tpr);
+
+	if (apr >= irrc && apr > isrc)
+		return tpr;
+	if (isrc > apr)
+		apr = isrc;
+	return irrc > apr ? irrc : apr;
+}
+
+/* The PPR and APR registers follow every change of TPR, ISR and IRR. */
+static void update_prio(struct hvx_lapic *l)
+{
+	set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
+	set_reg(l, HVX_APIC_REG_APR, hvx_lapic_apr(l));
+}
+
+static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
+{
+	return hvx_lapic_reg(l, lapic_lvt_off[lvt]) & HVX_APIC_LVT_MASKED;
+}
+
+/*
+ * An error detected: kept for the next ESR write, and signalled through
+ * the error LVT entry.  That entry's own vector may be illegal; that error
+ * is recorded without a second signal, which could only fail again.
+ */
+static void lapic_error(struct hvx_lapic *l, u32 bits)
+{
+	u32 lvt = hvx_lapic_reg(l, HVX_APIC_REG_LVT_ERROR);
+	u8 vec = lvt & HVX_APIC_VECTOR_MASK;
+
+	l->esr_pending |= bits;
+	if (!hvx_lapic_sw_enabled(l) || (lvt & HVX_APIC_LVT_MASKED))
+		return;
+	if (vec < 16) {
+		l->esr_pending |= HVX_APIC_ESR_RECV_ILLEGAL;
+		return;
+	}
+	vec_set(l, HVX_APIC_REG_IRR, vec, true);
+	vec_set(l, HVX_APIC_REG_TMR, vec, false);
+	update_prio(l);
+}
+
+bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
+{
+	if (!hvx_lapic_sw_enabled(l))
+		return false;
+	if (vector < 16) {
+		lapic_error(l, HVX_APIC_ESR_RECV_ILLEGAL);
+		return false;
+	}
+	vec_set(l, HVX_APIC_REG_IRR, vector, true);
+	vec_set(l, HVX_APIC_REG_TMR, vector, level);
+	update_prio(l);
+	return true;
+}
+
+/* Indexed by delivery mode; fixed and lowest priority are accepted. */
+static const u8 lapic_dm_result[8] = {
+	[HVX_APIC_DM_FIXED]	= HVX_LAPIC_ACCEPTED,
+	[HVX_APIC_DM_LOWEST]	= HVX_LAPIC_ACCEPTED,
+	[HVX_APIC_DM_SMI]	= HVX_LAPIC_SMI,
+	[3]			= HVX_LAPIC_DROPPED,
+	[HVX_APIC_DM_NMI]	= HVX_LAPIC_NMI,
+	[HVX_APIC_DM_INIT]	= HVX_LAPIC_INIT,
+	[HVX_APIC_DM_SIPI]	= HVX_LAPIC_SIPI,
+	[HVX_APIC_DM_EXTINT]	= HVX_LAPIC_EXTINT,
+};
+
+enum hvx_lapic_delivery hvx_lapic_deliver(struct hvx_lapic *l,
+					  const struct hvx_lapic_irq *irq)
+{
+	enum hvx_lapic_delivery res = lapic_dm_result[irq->delivery_mode & 7];
+
+	if (!hvx_lapic_hw_enabled(l))
+		return HVX_LAPIC_DROPPED;
+	if (res == HVX_LAPIC_ACCEPTED)
+		return hvx_lapic_accept(l, irq->vector, irq->level) ?
+		       HVX_LAPIC_ACCEPTED : HVX_LAPIC_DROPPED;
+	if (res == HVX_LAPIC_INIT && !irq->assert && irq->level)
+		return HVX_LAPIC_DROPPED;
+	return res;
+}
+
+enum hvx_lapic_delivery hvx_lapic_lvt_deliver(struct hvx_lapic *l,
+					      enum hvx_lapic_lvt lvt)
+{
+	struct hvx_lapic_irq irq = { .assert = true };
+	u32 e;
+
+	if (!hvx_lapic_hw_enabled(l)) {
+		if (lvt == HVX_LVT_LINT0)
+			return HVX_LAPIC_EXTINT;
+		return lvt == HVX_LVT_LINT1 ? HVX_LAPIC_NMI : HVX_LAPIC_DROPPED;
+	}
+	if (lvt >= HVX_LVT_NR || lvt_masked(l, lvt))
+		return HVX_LAPIC_DROPPED;
+	if (lvt == HVX_LVT_CMCI && !has_feature(l, HVX_LAPIC_F_CMCI))
+		return HVX_LAPIC_DROPPED;
+	e = hvx_lapic_reg(l, lapic_lvt_off[lvt]);
+	irq.vector = e & HVX_APIC_VECTOR_MASK;
+	irq.delivery_mode = (e >> HVX_APIC_DM_SHIFT) & 7;
+	/* Lowest priority and SIPI are reserved in the LVT. */
+	if (irq.delivery_mode == HVX_APIC_DM_LOWEST ||
+	    irq.delivery_mode == HVX_APIC_DM_SIPI)
+		return HVX_LAPIC_DROPPED;
+	irq.level = (lvt == HVX_LVT_LINT0 || lvt == HVX_LVT_LINT1) &&
+		    (e & HVX_APIC_LVT_LEVEL);
+	return hvx_lapic_deliver(l, &irq);
+}
+
+int hvx_lapic_highest_pending(const struct hvx_lapic *l)
+{
+	int irrv = vec_highest(l, HVX_APIC_REG_IRR);
+
+	if (irrv < 0 || prio_class(irrv) <= prio_class(hvx_lapic_ppr(l)))
+		return -1;
+	return irrv;
+}
+
+void hvx_lapic_ack(struct hvx_lapic *l, u8 vector)
+{
+	vec_set(l, HVX_APIC_REG_IRR, vector, false);
+	vec_set(l, HVX_APIC_REG_ISR, vector, true);
+	update_prio(l);
+}
+
+int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
+{
+	int vec = vec_highest(l, HVX_APIC_REG_ISR);
+
+	eff->flags |= HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL;
+	eff->eoi_vector = vec;
+	eff->eoi_level = false;
+	eff->eoi_suppress = false;
+	if (vec < 0)
+		return -1;
+	vec_set(l, HVX_APIC_REG_ISR, vec, false);
+	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vec);
+	eff->eoi_suppress = eff->eoi_level &&
+		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
+	update_prio(l);
+	return vec;
+}
+
+/* Timer */
+
+unsigned int hvx_lapic_timer_divide(u32 dcr)
+{
+	unsigned int v = (dcr & 3) | ((dcr >> 1) & 4);
+
+	return v == 7 ? 1 : 2U << v;
+}
+
+static unsigned int timer_mode(const struct hvx_lapic *l)
+{
+	return (hvx_lapic_reg(l, HVX_APIC_REG_LVT_TIMER) & HVX_APIC_TIMER_MODE_MASK) >>
+	       HVX_APIC_TIMER_MODE_SHIFT;
+}
+
+static bool timer_counts(const struct hvx_lapic *l)
+{
+	return timer_mode(l) == HVX_APIC_TIMER_ONESHOT ||
+	       timer_mode(l) == HVX_APIC_TIMER_PERIODIC;
+}
+
+static unsigned int timer_divide(const struct hvx_lapic *l)
+{
+	return hvx_lapic_timer_divide(hvx_lapic_reg(l, HVX_APIC_REG_TDCR));
+}
+
+/*
+ * Time for @ticks counts at divide @div, at least 1 ns.  @ticks * @div is
+ * below 2^39 and cfg.timer_hz at least 1 MHz, so the quotient fits.
+ */
+static u64 ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
+{
+	u64 ns = mul_u64_u64_div_u64(ticks * div, LAPIC_NSEC_PER_SEC,
+				     l->cfg.timer_hz);
+
+	return ns ? ns : 1;
+}
+
+/* Counts elapsed in @ns (below one period, so the quotient fits). */
+static u64 ns_to_ticks(const struct hvx_lapic *l, u64 ns, unsigned int div)
+{
+	return mul_u64_u64_div_u64(ns, l->cfg.timer_hz,
+				   (u64)div * LAPIC_NSEC_PER_SEC);
+}
+
+static void timer_stop(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
+{
+	l->timer.armed = false;
+	l->timer.period_ns = 0;
+	l->timer.tsc_deadline = 0;
+	eff->flags |= HVX_LAPIC_EFF_TIMER;
+}
+
+/* Load the current count from the initial count at @start_ns. */
+static void timer_load(struct hvx_lapic *l, u64 start_ns,
+		       struct hvx_lapic_effects *eff)
+{
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
+
+	timer_stop(l, eff);
+	if (!initial || !timer_counts(l))
+		return;
+	l->timer.start_ns = start_ns;
+	l->timer.period_ns = ticks_to_ns(l, initial, timer_divide(l));
+	l->timer.next_ns = start_ns + l->timer.period_ns;
+	l->timer.armed = true;
+}
+
+u32 hvx_lapic_current_count(const struct hvx_lapic *l, u64 now_ns)
+{
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
+	u64 elapsed = now_ns - l->timer.start_ns;
+
+	if (!initial || !l->timer.period_ns || !timer_counts(l))
+		return 0;
+	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC)
+		elapsed %= l->timer.period_ns;
+	else if (elapsed >= l->timer.period_ns)
+		return 0;
+	return initial - ns_to_ticks(l, elapsed, timer_divide(l));
+}
+
+u64 hvx_lapic_timer_next(const struct hvx_lapic *l)
+{
+	return l->timer.armed ? l->timer.next_ns : HVX_LAPIC_TIMER_NONE;
+}
+
+bool hvx_lapic_timer_expired(struct hvx_lapic *l, u64 now_ns)
+{
+	struct hvx_lapic_timer *t = &l->timer;
+
+	if (!t->armed || now_ns < t->next_ns)
+		return false;
+	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC) {
+		u64 k = (now_ns - t->start_ns) / t->period_ns;
+
+		t->next_ns = t->start_ns + (k + 1) * t->period_ns;
+	} else {
+		t->armed = false;
+		t->tsc_deadline = 0;
+	}
+	hvx_lapic_lvt_deliver(l, HVX_LVT_TIMER);
+	return true;
+}
+
+void hvx_lapic_set_tsc_deadline(struct hvx_lapic *l, u64 tsc, u64 deadline_ns,
+				u64 now_ns, struct hvx_lapic_effects *eff)
+{
+	if (timer_mode(l) != HVX_APIC_TIMER_DEADLINE)
+		return;
+	timer_stop(l, eff);
+	if (!tsc)
+		return;
+	l->timer.tsc_deadline = tsc;
+	l->timer.next_ns = deadline_ns;
+	l->timer.armed = true;
+	if (hvx_lapic_timer_expired(l, now_ns))
+		eff->flags |= HVX_LAPIC_EFF_EVAL;
+}
+
+u64 hvx_lapic_tsc_deadline(const struct hvx_lapic *l)
+{
+	if (timer_mode(l) != HVX_APIC_TIMER_DEADLINE)
+		return 0;
+	return l->timer.tsc_deadline;
+}
+
+/* Register writes */
+
+static u32 reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r)
+{
+	return r->wmask | (has_feature(l, r->feature) ? r->fwmask : 0);
+}
+
+static void store_masked(struct hvx_lapic *l, const struct lapic_reg *r,
+			 unsigned int off, u32 val)
+{
+	u32 m = reg_wmask(l, r);
+
+	set_reg(l, off, (hvx_lapic_reg(l, off) & ~m) | (val & m));
+}
+
+/* ID and LDR: only xAPIC mode writes them. */
+static void write_id(struct hvx_lapic *l, const struct lapic_reg *r,
+		     unsigned int off, u32 val, u64 now_ns,
+		     struct hvx_lapic_effects *eff)
+{
+	store_masked(l, r, off, val);
+	eff->flags |= HVX_LAPIC_EFF_ROUTE;
+}
+
+static void write_tpr(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	store_masked(l, r, off, val);
+	update_prio(l);
+	eff->flags |= HVX_LAPIC_EFF_EVAL;
+}
+
+static void write_eoi(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	hvx_lapic_eoi(l, eff);
+}
+
+static void write_dfr(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	set_reg(l, off, (val & r->wmask) | LAPIC_DFR_ONES);
+	eff->flags |= HVX_LAPIC_EFF_ROUTE;
+}
+
+static void mask_all_lvts(struct hvx_lapic *l)
+{
+	int i;
+
+	for (i = 0; i < HVX_LVT_NR; i++)
+		*reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
+}
+
+static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	store_masked(l, r, off, val);
+	if (!(val & HVX_APIC_SVR_ENABLE))
+		mask_all_lvts(l);
+	eff->flags |= HVX_LAPIC_EFF_EVAL;
+}
+
+/* A write latches the errors found since the last one. */
+static void write_esr(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	set_reg(l, off, l->esr_pending);
+	l->esr_pending = 0;
+}
+
+static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	struct hvx_lapic_irq *ipi = &eff->ipi;
+	u32 high = hvx_lapic_reg(l, HVX_APIC_REG_ICR2);
+	bool x2 = hvx_lapic_mode_x2apic(l);
+
+	store_masked(l, r, off, val);
+	val &= r->wmask;
+	*ipi = (struct hvx_lapic_irq) {
+		.dest = x2 ? high : high >> LAPIC_ID_XAPIC_SHIFT,
+		.x2apic_fmt = x2,
+		.vector = val & HVX_APIC_VECTOR_MASK,
+		.delivery_mode = (val >> HVX_APIC_DM_SHIFT) & 7,
+		.logical = val & HVX_APIC_ICR_LOGICAL,
+		.shorthand = (val >> HVX_APIC_ICR_SHORT_SHIFT) & 3,
+		.assert = val & HVX_APIC_ICR_ASSERT,
+		.level = val & HVX_APIC_ICR_LEVEL,
+	};
+	if (ipi->delivery_mode == 3 || ipi->delivery_mode == HVX_APIC_DM_EXTINT)
+		return;
+	if (ipi->delivery_mode <= HVX_APIC_DM_LOWEST && ipi->vector < 16) {
+		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
+		return;
+	}
+	eff->flags |= HVX_LAPIC_EFF_IPI;
+}
+
+static void write_lvt(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	unsigned int old_mode = timer_mode(l);
+
+	store_masked(l, r, off, val);
+	if (!hvx_lapic_sw_enabled(l))
+		*reg_ptr(l, off) |= HVX_APIC_LVT_MASKED;
+	/* A new timer mode disarms the timer, whatever it was doing. */
+	if (off == HVX_APIC_REG_LVT_TIMER && timer_mode(l) != old_mode) {
+		set_reg(l, HVX_APIC_REG_TMICT, 0);
+		timer_stop(l, eff);
+	}
+}
+
+static void write_tmict(struct hvx_lapic *l, const struct lapic_reg *r,
+			unsigned int off, u32 val, u64 now_ns,
+			struct hvx_lapic_effects *eff)
+{
+	if (timer_mode(l) == HVX_APIC_TIMER_DEADLINE)
+		return;
+	set_reg(l, off, val);
+	timer_load(l, now_ns, eff);
+}
+
+/*
+ * A new divide applies to the counts still to go: the count goes on from
+ * where it is, at the new rate.
+ */
+static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
+		       unsigned int off, u32 val, u64 now_ns,
+		       struct hvx_lapic_effects *eff)
+{
+	u32 cur = hvx_lapic_current_count(l, now_ns);
+	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
+	unsigned int div;
+
+	store_masked(l, r, off, val);
+	if (!cur)
+		return;
+	div = timer_divide(l);
+	timer_load(l, now_ns, eff);
+	l->timer.start_ns = now_ns + ticks_to_ns(l, cur, div) -
+			    l->timer.period_ns;
+	if (cur == initial)
+		l->timer.start_ns = now_ns;
+	l->timer.next_ns = l->timer.start_ns + l->timer.period_ns;
+}
+
+static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
+			   unsigned int off, u32 val, u64 now_ns,
+			   struct hvx_lapic_effects *eff)
+{
+	u8 vec = val & HVX_APIC_VECTOR_MASK;
+
+	if (vec < 16) {
+		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
+		return;
+	}
+	hvx_lapic_accept(l, vec, false);
+	eff->flags |= HVX_LAPIC_EFF_EVAL;
+}
+
+#define REG(f, w, fn)		{ .flags = (f), .wmask = (w), .write = (fn) }
+/* LVT: delivery status (bit 12) and remote IRR (bit 14) are read-only. */
+#define LVT(f, w, ...)		{ .flags = (f), .wmask = (w), \
+				  .romask = BIT(12) | BIT(14), \
+				  .write = write_lvt, __VA_ARGS__ }
+#define IDX(off)		((off) >> 4)
+
+static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
+	[IDX(HVX_APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
+	[IDX(HVX_APIC_REG_APR)]	= REG(R_XR, 0, NULL),
+	[IDX(HVX_APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
+	[IDX(HVX_APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
+	[IDX(HVX_APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
+	[IDX(HVX_APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
+				    .fwmask = HVX_APIC_SVR_DIRECTED_EOI,
+				    .feature = HVX_LAPIC_F_DIRECTED_EOI,
+				    .write = write_svr },
+	[IDX(HVX_APIC_REG_ISR) ... IDX(HVX_APIC_REG_ISR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TMR) ... IDX(HVX_APIC_REG_TMR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_IRR) ... IDX(HVX_APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
+	[IDX(HVX_APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
+	[IDX(HVX_APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
+	[IDX(HVX_APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
+	[IDX(HVX_APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
+					.feature = HVX_LAPIC_F_TSC_DEADLINE),
+	[IDX(HVX_APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
+	[IDX(HVX_APIC_REG_LVT_PMC)]	= LVT(R_RW, 0x107ff),
+	[IDX(HVX_APIC_REG_LVT_LINT0)] = LVT(R_RW, 0x1a7ff),
+	[IDX(HVX_APIC_REG_LVT_LINT1)] = LVT(R_RW, 0x1a7ff),
+	[IDX(HVX_APIC_REG_LVT_ERROR)] = LVT(R_RW, 0x100ff),
+	[IDX(HVX_APIC_REG_TMICT)]	= REG(R_RW, 0xffffffff, write_tmict),
+	[IDX(HVX_APIC_REG_TMCCT)]	= REG(R_RO, 0, NULL),
+	[IDX(HVX_APIC_REG_TDCR)]	= REG(R_RW, 0xb, write_tdcr),
+	[IDX(HVX_APIC_REG_SELF_IPI)] = REG(R_2W, 0xff, write_self_ipi),
+};
+
+/* The rules of the register at @off (a multiple of 16), NULL if reserved. */
+static const struct lapic_reg *find_reg(const struct hvx_lapic *l,
+					unsigned int off)
+{
+	const struct lapic_reg *r;
+
+	if (off >= HVX_LAPIC_REGS_SIZE)
+		return NULL;
+	r = &lapic_regs[IDX(off)];
+	if (!r->flags ||
+	    ((r->flags & R_CMCI) && !has_feature(l, HVX_LAPIC_F_CMCI)))
+		return NULL;
+	return r;
+}
+
+static void reg_write(struct hvx_lapic *l, const struct lapic_reg *r,
+		      unsigned int off, u32 val, u64 now_ns,
+		      struct hvx_lapic_effects *eff)
+{
+	if (r->write)
+		r->write(l, r, off, val, now_ns, eff);
+	else
+		store_masked(l, r, off, val);
+}
+
+static u32 reg_read(const struct hvx_lapic *l, unsigned int off, u64 now_ns)
+{
+	if (off == HVX_APIC_REG_TMCCT)
+		return hvx_lapic_current_count(l, now_ns);
+	return hvx_lapic_reg(l, off);
+}
+
+/* xAPIC MMIO */
+
+static bool mmio_present(const struct hvx_lapic *l)
+{
+	return hvx_lapic_hw_enabled(l) && !hvx_lapic_mode_x2apic(l);
+}
+
+int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
+		   u64 now_ns, u32 *val)
+{
+	unsigned int off = offset & ~15U, byte = offset & 15;
+	const struct lapic_reg *r = find_reg(l, off);
+	u32 v = 0;
+
+	*val = 0;
+	if (!mmio_present(l))
+		return -ENXIO;
+	if (!r || !(r->flags & R_XAPIC)) {
+		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
+		return 0;
+	}
+	if ((r->flags & R_XR) && byte < 4)
+		v = reg_read(l, off, now_ns) >> (8 * byte);
+	*val = len >= 4 ? v : v & ((1U << (8 * len)) - 1);
+	return 0;
+}
+
+int hvx_lapic_write(struct hvx_lapic *l, unsigned int offset, unsigned int len,
+		    u32 val, u64 now_ns, struct hvx_lapic_effects *eff)
+{
+	const struct lapic_reg *r = find_reg(l, offset & ~15U);
+
+	if (!mmio_present(l))
+		return -ENXIO;
+	if (!r || !(r->flags & R_XAPIC)) {
+		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
+		return 0;
+	}
+	/* Narrow or misaligned writes do nothing, as on most processors. */
+	if (len != 4 || (offset & 15) || !(r->flags & R_XW))
+		return 0;
+	reg_write(l, r, offset, val, now_ns, eff);
+	return 0;
+}
+
+/* x2APIC MSRs */
+
+static const struct lapic_reg *find_msr(const struct hvx_lapic *l, u32 msr,
+					unsigned int *off)
+{
+	if (!hvx_lapic_mode_x2apic(l) || msr < HVX_X2APIC_MSR_BASE ||
+	    msr > HVX_X2APIC_MSR_LAST)
+		return NULL;
+	*off = (msr - HVX_X2APIC_MSR_BASE) << 4;
+	return find_reg(l, *off);
+}
+
+int hvx_lapic_rdmsr(struct hvx_lapic *l, u32 msr, u64 now_ns, u64 *val)
+{
+	unsigned int off;
+	const struct lapic_reg *r = find_msr(l, msr, &off);
+
+	*val = 0;
+	if (!r || !(r->flags & R_2R))
+		return -EINVAL;
+	*val = reg_read(l, off, now_ns);
+	if (r->flags & R_64)
+		*val |= (u64)hvx_lapic_reg(l, HVX_APIC_REG_ICR2) << 32;
+	return 0;
+}
+
+int hvx_lapic_wrmsr(struct hvx_lapic *l, u32 msr, u64 val, u64 now_ns,
+		    struct hvx_lapic_effects *eff)
+{
+	unsigned int off;
+	const struct lapic_reg *r = find_msr(l, msr, &off);
+	u64 allowed;
+
+	if (!r || !(r->flags & R_2W))
+		return -EINVAL;
+	allowed = reg_wmask(l, r) | r->romask;
+	if (r->flags & R_64)
+		allowed |= 0xffffffff00000000ULL;
+	if (val & ~allowed)
+		return -EINVAL;
+	if (r->flags & R_64)
+		set_reg(l, HVX_APIC_REG_ICR2, val >> 32);
+	reg_write(l, r, off, (u32)val, now_ns, eff);
+	return 0;
+}
+
+/* Reset, INIT, IA32_APIC_BASE */
+
+static u32 x2apic_ldr(u32 id)
+{
+	return ((id >> 4) << 16) | BIT(id & 15);
+}
+
+static u32 lapic_version(const struct hvx_lapic *l)
+{
+	u32 maxlvt = has_feature(l, HVX_LAPIC_F_CMCI) ? 6 : 5;
+	u32 v = LAPIC_VERSION | (maxlvt << 16);
+
+	if (has_feature(l, HVX_LAPIC_F_DIRECTED_EOI))
+		v |= LAPIC_VERSION_EOI_SUPP;
+	return v;
+}
+
+/* The ID and LDR the current mode gives the APIC after a reset. */
+static void set_mode_ids(struct hvx_lapic *l)
+{
+	bool x2 = hvx_lapic_mode_x2apic(l);
+
+	set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
+		l->apic_id << LAPIC_ID_XAPIC_SHIFT);
+	set_reg(l, HVX_APIC_REG_LDR, x2 ? x2apic_ldr(l->apic_id) : 0);
+}
+
+/* Power-up register state; IA32_APIC_BASE and the APIC ID are kept. */
+static void reset_regs(struct hvx_lapic *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
+		l->regs[i] = 0;
+	l->esr_pending = 0;
+	l->timer = (struct hvx_lapic_timer) { };
+	set_mode_ids(l);
+	set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
+	set_reg(l, HVX_APIC_REG_DFR, 0xffffffff);
+	set_reg(l, HVX_APIC_REG_SVR, 0xff);
+	mask_all_lvts(l);
+	update_prio(l);
+}
+
+/*
+ * The timer arithmetic divides by the frequency and needs the run-down
+ * time of the longest count (2^39 clocks) to fit in 64 bits of ns.
+ */
+#define LAPIC_MIN_TIMER_HZ	1000000ULL
+
+void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp)
+{
+	if (!l->cfg.timer_hz)
+		l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
+	if (l->cfg.timer_hz < LAPIC_MIN_TIMER_HZ)
+		l->cfg.timer_hz = LAPIC_MIN_TIMER_HZ;
+	l->apic_id = apic_id;
+	l->apic_base = HVX_APIC_DEFAULT_BASE | HVX_APIC_BASE_EN |
+		       (bsp ? HVX_APIC_BASE_BSP : 0);
+	reset_regs(l);
+}
+
+void hvx_lapic_init_signal(struct hvx_lapic *l)
+{
+	u32 id = hvx_lapic_reg(l, HVX_APIC_REG_ID);
+
+	reset_regs(l);
+	set_reg(l, HVX_APIC_REG_ID, id);
+}
+
+enum lapic_mode { MODE_OFF, MODE_XAPIC, MODE_X2APIC };
+
+static enum lapic_mode base_mode(u64 base)
+{
+	if (!(base & HVX_APIC_BASE_EN))
+		return MODE_OFF;
+	return base & HVX_APIC_BASE_EXTD ? MODE_X2APIC : MODE_XAPIC;
+}
+
+static bool base_valid(const struct hvx_lapic *l, u64 val)
+{
+	u8 maxphy = l->cfg.maxphyaddr ? l->cfg.maxphyaddr : 36;
+	u64 rsvd = 0x2ff | ~((1ULL << maxphy) - 1);
+
+	if (!has_feature(l, HVX_LAPIC_F_X2APIC))
+		rsvd |= HVX_APIC_BASE_EXTD;
+	if (val & rsvd)
+		return false;
+	return !((val & HVX_APIC_BASE_EXTD) && !(val & HVX_APIC_BASE_EN));
+}
+
+int hvx_lapic_set_base(struct hvx_lapic *l, u64 val, bool host,
+		       struct hvx_lapic_effects *eff)
+{
+	enum lapic_mode old = base_mode(l->apic_base), new = base_mode(val);
+
+	if (!base_valid(l, val))
+		return -EINVAL;
+	/* The SDM's state diagram: x2APIC is entered from xAPIC only. */
+	if (!host && new == MODE_X2APIC && old != MODE_X2APIC &&
+	    old != MODE_XAPIC)
+		return -EINVAL;
+	if (!host && new == MODE_XAPIC && old == MODE_X2APIC)
+		return -EINVAL;
+	if ((val ^ l->apic_base) & HVX_APIC_BASE_ADDR_MASK)
+		eff->flags |= HVX_LAPIC_EFF_ROUTE;
+	l->apic_base = val;
+	if (new == old)
+		return 0;
+	if (new == MODE_OFF)
+		reset_regs(l);
+	else
+		set_mode_ids(l);
+	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
+		      HVX_LAPIC_EFF_TIMER;
+	return 0;
+}
+
+/* Destinations and MSIs */
+
+static bool match_logical_xapic(const struct hvx_lapic *l, u32 dest)
+{
+	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR) >> LAPIC_ID_XAPIC_SHIFT;
+	u32 model = hvx_lapic_reg(l, HVX_APIC_REG_DFR) >> 28;
+
+	if (dest == 0xff)
+		return true;
+	if (model == LAPIC_DFR_FLAT)
+		return ldr & dest;
+	if (model == LAPIC_DFR_CLUSTER)
+		return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
+	return false;
+}
+
+static bool match_logical_x2apic(const struct hvx_lapic *l, u32 dest)
+{
+	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR);
+
+	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+}
+
+bool hvx_lapic_match_dest(const struct hvx_lapic *l, bool source_is_self,
+			  const struct hvx_lapic_irq *irq)
+{
+	u32 bcast = irq->x2apic_fmt ? 0xffffffff : 0xff;
+	u32 dest = irq->dest;
+
+	if (!hvx_lapic_hw_enabled(l))
+		return false;
+	switch (irq->shorthand) {
+	case HVX_APIC_DEST_SELF:
+		return source_is_self;
+	case HVX_APIC_DEST_ALL:
+		return true;
+	case HVX_APIC_DEST_OTHERS:
+		return !source_is_self;
+	}
+	if (!irq->x2apic_fmt)
+		dest &= 0xff;
+	if (dest == bcast)
+		return true;
+	if (hvx_lapic_mode_x2apic(l)) {
+		if (!irq->logical)
+			return dest == l->apic_id;
+		return match_logical_x2apic(l, dest);
+	}
+	/* An xAPIC has 8-bit IDs: wider destinations name someone else. */
+	if (dest > 0xff)
+		return false;
+	if (!irq->logical)
+		return dest == hvx_lapic_reg(l, HVX_APIC_REG_ID) >> LAPIC_ID_XAPIC_SHIFT;
+	return match_logical_xapic(l, dest);
+}
+
+int hvx_lapic_lowest_prio(struct hvx_lapic *const *cand, unsigned int n)
+{
+	unsigned int i;
+	int best = -1;
+	u32 best_apr = 0;
+
+	for (i = 0; i < n; i++) {
+		u32 apr;
+
+		if (!hvx_lapic_sw_enabled(cand[i]))
+			continue;
+		apr = hvx_lapic_apr(cand[i]);
+		if (best < 0 || apr < best_apr) {
+			best = i;
+			best_apr = apr;
+		}
+	}
+	return best;
+}
+
+#define MSI_ADDR_BASE_SHIFT	20
+#define MSI_ADDR_BASE		0xfee
+#define MSI_ADDR_DEST_SHIFT	12
+#define MSI_ADDR_EXT_SHIFT	5
+#define MSI_ADDR_RH		BIT(3)
+#define MSI_ADDR_LOGICAL	BIT(2)
+
+int hvx_msi_decode(u64 address, u32 data, struct hvx_lapic_irq *irq)
+{
+	u8 dm = (data >> HVX_APIC_DM_SHIFT) & 7;
+	u8 vec = data & HVX_APIC_VECTOR_MASK;
+	u32 ext = (address >> MSI_ADDR_EXT_SHIFT) & 0x7f;
+
+	if ((address >> MSI_ADDR_BASE_SHIFT) != MSI_ADDR_BASE)
+		return -EINVAL;
+	if (dm == 3 || dm == HVX_APIC_DM_SIPI)
+		return -EINVAL;
+	if (dm <= HVX_APIC_DM_LOWEST && vec < 16)
+		return -EINVAL;
+	*irq = (struct hvx_lapic_irq) {
+		.dest = ((address >> MSI_ADDR_DEST_SHIFT) & 0xff) | (ext << 8),
+		.x2apic_fmt = ext != 0,
+		.vector = vec,
+		.delivery_mode = dm,
+		.logical = address & MSI_ADDR_LOGICAL,
+		.shorthand = HVX_APIC_DEST_NONE,
+		.assert = data & HVX_APIC_ICR_ASSERT,
+		.level = data & HVX_APIC_ICR_LEVEL,
+		.redir_hint = address & MSI_ADDR_RH,
+	};
+	return 0;
+}
+
+/* Snapshots */
+
+void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
+		    struct hvx_lapic_state *s)
+{
+	const struct hvx_lapic_timer *t = &l->timer;
+	unsigned int i;
+
+	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
+		s->regs[i] = l->regs[i];
+	s->apic_base = l->apic_base;
+	s->tsc_deadline = t->tsc_deadline;
+	s->timer_start_ns = (s64)(t->start_ns - now_ns);
+	s->timer_period_ns = t->period_ns;
+	s->timer_next_ns = (s64)(t->next_ns - now_ns);
+	s->apic_id = l->apic_id;
+	s->esr_pending = l->esr_pending;
+	s->flags = t->armed ? HVX_LAPIC_STATE_TIMER_ARMED : 0;
+	s->pad = 0;
+}
+
+int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
+		      u64 now_ns, struct hvx_lapic_effects *eff)
+{
+	struct hvx_lapic_timer *t = &l->timer;
+	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
+	unsigned int i;
+
+	if (!base_valid(l, s->apic_base) || s->pad ||
+	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED))
+		return -EINVAL;
+	/* A periodic timer with no period would rearm forever. */
+	if ((s->flags & HVX_LAPIC_STATE_TIMER_ARMED) && !s->timer_period_ns &&
+	    (lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
+	    HVX_APIC_TIMER_PERIODIC)
+		return -EINVAL;
+	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
+		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
+	l->apic_base = s->apic_base;
+	l->apic_id = s->apic_id;
+	l->esr_pending = s->esr_pending;
+	t->tsc_deadline = s->tsc_deadline;
+	t->start_ns = now_ns + s->timer_start_ns;
+	t->period_ns = s->timer_period_ns;
+	t->next_ns = now_ns + s->timer_next_ns;
+	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+	update_prio(l);
+	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
+		      HVX_LAPIC_EFF_TIMER;
+	return 0;
+}
