@@ -22,10 +22,13 @@
 
 /* CPUID.1 */
 #define C1_ECX_HIDE	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | \
-			 BIT(8) | BIT(14) | BIT(15) | BIT(18) | BIT(21) | \
-			 BIT(24) | BIT(27))
-#define C1_EDX_HIDE	(BIT(7) | BIT(9) | BIT(12) | BIT(14) | BIT(18) | \
+			 BIT(8) | BIT(14) | BIT(15) | BIT(18) | BIT(27))
+#define C1_EDX_HIDE	(BIT(7) | BIT(12) | BIT(14) | BIT(18) | \
 			 BIT(21) | BIT(22) | BIT(29) | BIT(31))
+/* shown as hvx's local APIC has them, whatever the host's */
+#define C1_ECX_X2APIC		BIT(21)
+#define C1_ECX_TSC_DEADLINE	BIT(24)
+#define C1_EDX_APIC		BIT(9)
 /* CPUID.7.0 */
 #define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
 #define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
@@ -74,8 +77,9 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		e = add(vcpu, f, 0, 0);
 		if (!e)
 			return;
-		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31);
-		e->edx &= ~C1_EDX_HIDE;
+		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31) | C1_ECX_X2APIC |
+			 C1_ECX_TSC_DEADLINE;
+		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC;
 		/* initial APIC id; one logical processor per package */
 		e->ebx = (e->ebx & 0xffff) | (1 << 16) | (vcpu->id << 24);
 		break;
@@ -232,6 +236,9 @@ int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
 		c &= ~BIT(27);
 		if (hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE)
 			c |= BIT(27);
+		/* as on hardware, the APIC flag follows IA32_APIC_BASE.EN */
+		if (!hvx_lapic_hw_enabled(&vcpu->apic))
+			d &= ~C1_EDX_APIC;
 	} else if (f == 0xd && idx == 0 && e) {
 		b = xsave_size(vcpu);
 	}

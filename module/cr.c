@@ -217,7 +217,7 @@ static int cr_write(struct hvx_vcpu *vcpu, unsigned int cr, unsigned long v)
 	case 8:
 		if (v & ~0xfUL)
 			return -EINVAL;
-		vcpu->cr8 = v;
+		hvx_apic_set_cr8(vcpu, v);
 		return 0;
 	}
 	return -EINVAL;
@@ -244,7 +244,7 @@ int hvx_exit_cr_access(struct hvx_vcpu *vcpu)
 		err = cr_write(vcpu, cr, v);
 		break;
 	case CR_TYPE_MOV_FROM:
-		v = cr == 3 ? hvx_vmread(GUEST_CR3) : vcpu->cr8;
+		v = cr == 3 ? hvx_vmread(GUEST_CR3) : hvx_apic_cr8(vcpu);
 		hvx_gpr_write(vcpu, gpr, v);
 		break;
 	case CR_TYPE_CLTS:

@@ -85,8 +85,8 @@ static int exit_triple_fault(struct hvx_vcpu *vcpu)
 static int exit_hlt(struct hvx_vcpu *vcpu)
 {
 	hvx_skip_insn(vcpu);
-	vcpu->halted = true;
-	return hvx_vcpu_halt(vcpu);
+	vcpu->mp_state = HVX_MP_HALTED;
+	return hvx_vcpu_block(vcpu);
 }
 
 static int exit_skip(struct hvx_vcpu *vcpu)

@@ -95,6 +95,8 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
+		if (hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
+			return hvx_complete_mmio_data(vcpu, val);
 		r = hvx_ring_mmio(vcpu, gpa, insn->size, false, 0);
 		if (r)
 			return r;
@@ -107,6 +109,10 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 			break;
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
+		if (hvx_apic_mmio(vcpu, gpa, insn->size, true, &val)) {
+			hvx_skip_insn_len(vcpu, insn->len);
+			return 1;
+		}
 		r = hvx_ring_mmio(vcpu, gpa, insn->size, true, val);
 		if (r)
 			return r;

@@ -155,6 +155,9 @@ struct hvx_vm {
 	unsigned int nr_vcpus;			/* [l] */
 	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
 	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
+	atomic64_t msi_dropped;			/* IPIs and MSIs no local APIC
+						 * took
+						 */
 
 	/*
 	 * Guards the ranges, vm->ring's publication and the ring's producer

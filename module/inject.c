@@ -7,8 +7,9 @@
  *
  * A vCPU holds at most one external interrupt that has been acknowledged
  * but not delivered (irq_vector): one userspace queued (HVX_INTERRUPT, a
- * PIC's ExtINT), or one whose delivery a VM exit cut short.  NMIs latch
- * one deep, as on hardware.  Exceptions are not queued here: an exit
+ * PIC's ExtINT), one its local APIC gave (apic.c), or one whose delivery
+ * a VM exit cut short.  NMIs latch one deep, as on hardware.  Other
+ * vCPUs and the APIC timer reach a vCPU through vcpu->requests.  Exceptions are not queued here: an exit
  * handler writes them straight into the VM-entry interruption field
  * (regs.c), and they go first; a queued interrupt then waits for the
  * entry after, through the interrupt window.
@@ -43,49 +44,109 @@ static bool irq_window_open(struct hvx_vcpu *vcpu)
 	       !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
 }
 
+/*
+ * INIT: the architectural state after INIT (the local APIC keeps its ID
+ * and base), and the vCPU waits for a SIPI.  Pending events are gone.
+ */
+static void vcpu_init_signal(struct hvx_vcpu *vcpu)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	hvx_lapic_init_signal(&vcpu->apic);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	hrtimer_try_to_cancel(&vcpu->apic_timer);
+	hvx_vmcs_reset_guest(vcpu);
+	vcpu->irq_vector = -1;
+	vcpu->nmi_pending = false;
+	vcpu->mp_state = HVX_MP_WAIT_SIPI;
+}
+
+/* SIPI: a vCPU waiting for one starts in real mode at vector << 12. */
+static void vcpu_sipi(struct hvx_vcpu *vcpu, u8 vector)
+{
+	if (vcpu->mp_state != HVX_MP_WAIT_SIPI)
+		return;
+	hvx_vmwrite(GUEST_CS_SELECTOR, vector << 8);
+	hvx_vmwrite(GUEST_CS_BASE, vector << 12);
+	hvx_vmwrite(GUEST_RIP, 0);
+	vcpu->mp_state = HVX_MP_RUNNABLE;
+}
+
+/* Turn what other vCPUs and the timer sent into the vCPU's own state. */
+static void take_requests(struct hvx_vcpu *vcpu)
+{
+	if (test_and_clear_bit(HVX_REQ_NMI, &vcpu->requests))
+		vcpu->nmi_pending = true;
+	if (test_and_clear_bit(HVX_REQ_INIT, &vcpu->requests))
+		vcpu_init_signal(vcpu);
+	if (test_and_clear_bit(HVX_REQ_SIPI, &vcpu->requests))
+		vcpu_sipi(vcpu, READ_ONCE(vcpu->sipi_vector));
+}
+
+/*
+ * The local APIC's interrupt, when nothing acknowledged is waiting: taken
+ * (acknowledged) if the guest can take it at this entry, else only seen.
+ * Return: whether an interrupt waits for the window.
+ */
+static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
+{
+	int v;
+
+	if (vcpu->irq_vector >= 0)
+		return true;
+	if (!test_bit(HVX_REQ_EVENT, &vcpu->requests))
+		return false;
+	clear_bit(HVX_REQ_EVENT, &vcpu->requests);
+	v = hvx_apic_take(vcpu, open);
+	if (v < 0)
+		return false;
+	/* look again at the next entry: more may be pending */
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	if (open)
+		vcpu->irq_vector = v;
+	return true;
+}
+
 /**
  * hvx_inject_events() - put a queued NMI or interrupt into the next entry
  * @vcpu: the vCPU, loaded, interrupts disabled
  *
- * Return: true to enter the guest; false when userspace asked for the
- * interrupt window and it is open (run->exit_reason is set).
+ * Return: 1 to enter the guest; 0 when userspace asked for the interrupt
+ * window and it is open (run->exit_reason is set); -EAGAIN when the vCPU
+ * must not enter but wait (for a SIPI): hvx_vcpu_block().
  */
-bool hvx_inject_events(struct hvx_vcpu *vcpu)
+int hvx_inject_events(struct hvx_vcpu *vcpu)
 {
 	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window);
-	bool busy;
+	bool busy, open;
 	u32 intr;
 
-	if (likely(vcpu->irq_vector < 0 && !vcpu->nmi_pending &&
-		   !want_window)) {
-		if (unlikely(vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |
-					       CPU_BASED_NMI_WINDOW_EXITING)))
-			window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING |
-				       CPU_BASED_NMI_WINDOW_EXITING, false);
-		return true;
-	}
+	take_requests(vcpu);
+	if (vcpu->mp_state == HVX_MP_WAIT_SIPI)
+		return -EAGAIN;
 	/* an exception an exit handler raised goes first */
 	busy = hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK;
 	intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
 
 	if (vcpu->nmi_pending) {
 		if (!busy && !(intr & NMI_BLOCKED)) {
-			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, X86_TRAP_NMI |
-				    INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK);
+			u32 info = X86_TRAP_NMI | INTR_TYPE_NMI_INTR |
+				   INTR_INFO_VALID_MASK;
+
+			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 			vcpu->nmi_pending = false;
 			busy = true;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_NMIS_INJECTED, 1);
-			trace_hvx_inject(vcpu, X86_TRAP_NMI, X86_TRAP_NMI |
-					 INTR_TYPE_NMI_INTR | INTR_INFO_VALID_MASK,
-					 false, 0);
+			trace_hvx_inject(vcpu, X86_TRAP_NMI, info, false, 0);
 		}
-		window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING,
-			       vcpu->nmi_pending);
 	}
+	window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING, vcpu->nmi_pending);
 
-	if (vcpu->irq_vector >= 0) {
-		if (!busy && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-		    !(intr & IRQ_SHADOW)) {
+	open = !busy && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(intr & IRQ_SHADOW);
+	if (take_apic_irq(vcpu, open)) {
+		if (open) {
 			u32 info = vcpu->irq_vector | INTR_TYPE_EXT_INTR |
 				   INTR_INFO_VALID_MASK;
 
@@ -94,23 +155,16 @@ bool hvx_inject_events(struct hvx_vcpu *vcpu)
 			vcpu->irq_vector = -1;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_IRQS_INJECTED, 1);
 		}
-		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
-			       vcpu->irq_vector >= 0);
-		return true;
+		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, !open);
+		return 1;
 	}
-
-	if (want_window) {
-		if (!busy && irq_window_open(vcpu)) {
-			window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
-				       false);
-			vcpu->run->exit_reason = HVX_EXIT_IRQ_WINDOW_OPEN;
-			return false;
-		}
-		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, true);
-	} else {
+	if (want_window && open) {
 		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, false);
+		vcpu->run->exit_reason = HVX_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
 	}
-	return true;
+	window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, want_window);
+	return 1;
 }
 
 /**
@@ -156,39 +210,49 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 			    intr & ~GUEST_INTR_STATE_NMI);
 }
 
-/* Whether a halted vCPU has something that ends HLT. */
-static bool halt_wakes(struct hvx_vcpu *vcpu)
+/* Whether a blocked vCPU has something that ends its wait. */
+static bool block_ends(struct hvx_vcpu *vcpu)
 {
-	return vcpu->nmi_pending ||
-	       (vcpu->irq_vector >= 0 &&
-		(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF));
+	unsigned long req = READ_ONCE(vcpu->requests);
+
+	if (vcpu->mp_state == HVX_MP_WAIT_SIPI)
+		return req & (BIT(HVX_REQ_SIPI) | BIT(HVX_REQ_INIT));
+	if (vcpu->nmi_pending || (req & (BIT(HVX_REQ_NMI) |
+					 BIT(HVX_REQ_INIT))))
+		return true;
+	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))
+		return false;
+	return vcpu->irq_vector >= 0 ||
+	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }
 
 /**
- * hvx_vcpu_halt() - sleep while the guest is halted
- * @vcpu: the vCPU, loaded, preemptible; vcpu->halted set
+ * hvx_vcpu_block() - sleep while the guest is halted or waits for a SIPI
+ * @vcpu: the vCPU, loaded, preemptible; vcpu->mp_state not runnable
  *
- * Return: 1 when the guest has something to take (the halt is over); 0
- * after an exit to userspace (HLT with interrupts disabled and nothing
- * pending: nothing but userspace can end it); -EINTR when a signal came
- * first (the vCPU stays halted: the next HVX_RUN sleeps again).
+ * Return: 1 when the wait is over (the guest has something to take, or
+ * got its SIPI); 0 after an exit to userspace (HLT with interrupts
+ * disabled and nothing pending: only userspace can end it); -EINTR when a
+ * signal came first (the state stays: the next HVX_RUN waits again).
  */
-int hvx_vcpu_halt(struct hvx_vcpu *vcpu)
+int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 {
 	DEFINE_WAIT(wait);
 	int r = 1;
 
-	if (halt_wakes(vcpu))
+	if (block_ends(vcpu))
 		goto awake;
-	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
-		vcpu->halted = false;
+	if (vcpu->mp_state == HVX_MP_HALTED &&
+	    !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
+		vcpu->mp_state = HVX_MP_RUNNABLE;
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
-	hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
+	if (vcpu->mp_state == HVX_MP_HALTED)
+		hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
 	for (;;) {
 		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
-		if (halt_wakes(vcpu))
+		if (block_ends(vcpu))
 			break;
 		if (signal_pending(current)) {
 			vcpu->run->exit_reason = HVX_EXIT_INTR;
@@ -201,7 +265,9 @@ int hvx_vcpu_halt(struct hvx_vcpu *vcpu)
 	if (r < 0)
 		return r;
 awake:
-	vcpu->halted = false;
+	/* a SIPI is taken by the run loop; a halt ends here */
+	if (vcpu->mp_state == HVX_MP_HALTED)
+		vcpu->mp_state = HVX_MP_RUNNABLE;
 	return 1;
 }
 
@@ -220,6 +286,21 @@ int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq)
 	if (vcpu->irq_vector >= 0)
 		return -EBUSY;
 	vcpu->irq_vector = irq->vector;
+	return 0;
+}
+
+/**
+ * hvx_set_mp_state() - HVX_SET_MP_STATE
+ * @vcpu: the vCPU, its mutex held
+ * @mp: the request, copied from userspace
+ *
+ * Return: 0; -EINVAL for an unknown state or non-zero padding.
+ */
+int hvx_set_mp_state(struct hvx_vcpu *vcpu, const struct hvx_mp_state *mp)
+{
+	if (mp->pad || mp->state > HVX_MP_WAIT_SIPI)
+		return -EINVAL;
+	vcpu->mp_state = mp->state;
 	return 0;
 }
 
@@ -246,6 +327,7 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vcpu->irq_vector < 0 &&
+		!test_bit(HVX_REQ_EVENT, &vcpu->requests) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
 		  INTR_INFO_VALID_MASK) && irq_window_open(vcpu);
 }

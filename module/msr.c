@@ -150,7 +150,8 @@ static bool pat_valid(u64 pat)
  * @index: MSR number
  * @data: the value
  *
- * Return: 0, or -ENOENT for an MSR outside the set.
+ * Return: 0; -ENOENT for an MSR outside the set; -EINVAL where the
+ * processor raises #GP (an x2APIC register out of x2APIC mode).
  */
 int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 {
@@ -198,7 +199,7 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 		*data = vcpu->misc_enable;
 		break;
 	default:
-		return -ENOENT;
+		return hvx_apic_msr(vcpu, index, false, data, false);
 	}
 	return 0;
 }
@@ -283,7 +284,7 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->misc_enable = data;
 		break;
 	default:
-		return -ENOENT;
+		return hvx_apic_msr(vcpu, index, true, &data, host);
 	}
 	return 0;
 }

@@ -115,6 +115,7 @@ static const struct nla_policy hvx_stats_policy[HVX_STATS_ATTR_MAX + 1] = {
 	[HVX_STATS_ATTR_IRQS_INJECTED]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_NMIS_INJECTED]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_HALTS]		= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_IPIS_SENT]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
@@ -125,6 +126,7 @@ static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
 	[HVX_ATTR_PID]		= { .type = NLA_U32 },
 	[HVX_ATTR_NR_VCPUS]	= NLA_POLICY_MAX(NLA_U32, HVX_MAX_VCPUS),
 	[HVX_ATTR_MEM_SIZE]	= { .type = NLA_U64 },
+	[HVX_ATTR_MSI_DROPPED]	= { .type = NLA_U64 },
 	[HVX_ATTR_STATE]	= NLA_POLICY_MAX(NLA_U32, HVX_VM_STATE_MAX),
 	[HVX_ATTR_STATS]	= NLA_POLICY_NESTED(hvx_stats_policy),
 	[HVX_ATTR_EVENT]	= NLA_POLICY_RANGE(NLA_U32, 1, HVX_EVENT_MAX),
@@ -146,6 +148,7 @@ static const struct {
 	{ HVX_STATS_ATTR_IRQS_INJECTED,	HVX_STAT_IRQS_INJECTED },
 	{ HVX_STATS_ATTR_NMIS_INJECTED,	HVX_STAT_NMIS_INJECTED },
 	{ HVX_STATS_ATTR_HALTS,		HVX_STAT_HALTS },
+	{ HVX_STATS_ATTR_IPIS_SENT,	HVX_STAT_IPIS_SENT },
 };
 
 /* Payload of the largest HVX_CMD_GET_STATS message. */
@@ -272,6 +275,8 @@ static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 	    nla_put_u32(skb, HVX_ATTR_PID, vm->pid) ||
 	    nla_put_u32(skb, HVX_ATTR_NR_VCPUS, nr_vcpus) ||
 	    nla_put_u64_64bit(skb, HVX_ATTR_MEM_SIZE, mem, HVX_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_MSI_DROPPED,
+			      atomic64_read(&vm->msi_dropped), HVX_ATTR_PAD) ||
 	    nla_put_u32(skb, HVX_ATTR_STATE, state)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

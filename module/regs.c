@@ -218,7 +218,7 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 	s->cr3 = hvx_vmread(GUEST_CR3);
 	s->cr4 = hvx_get_cr4(vcpu);
 	s->efer = hvx_vmread(GUEST_IA32_EFER);
-	s->cr8 = vcpu->cr8;
+	s->cr8 = hvx_apic_cr8(vcpu);
 	return 0;
 }
 
@@ -278,6 +278,6 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	hvx_vmwrite(GUEST_IDTR_BASE, s->idt.base);
 	hvx_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
-	vcpu->cr8 = s->cr8;
+	hvx_apic_set_cr8(vcpu, s->cr8);
 	return 0;
 }

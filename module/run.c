@@ -261,13 +261,29 @@ static int run_loop(struct hvx_vcpu *vcpu)
 					    raw_smp_processor_id());
 			return -EIO;
 		}
-		if (unlikely(hvx_events_queued(vcpu)) &&
-		    !hvx_inject_events(vcpu)) {
-			local_irq_enable();
-			preempt_enable();
-			return 0;
+		/*
+		 * Senders set a request, then look at in_guest: one of us
+		 * sees the other (apic.c, hvx_vcpu_kick()).
+		 */
+		WRITE_ONCE(vcpu->in_guest, true);
+		/* in_guest before the requests: pairs with hvx_vcpu_kick() */
+		smp_mb();
+		if (unlikely(hvx_events_queued(vcpu))) {
+			r = hvx_inject_events(vcpu);
+			if (r <= 0) {
+				WRITE_ONCE(vcpu->in_guest, false);
+				local_irq_enable();
+				preempt_enable();
+				if (!r)
+					return 0;
+				r = hvx_vcpu_block(vcpu);
+				if (r <= 0)
+					return r;
+				continue;
+			}
 		}
 		reason = enter_guest(vcpu);
+		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
 		preempt_enable();
 
@@ -312,8 +328,8 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		goto out;
 	}
 	/* a signal ended the last HVX_RUN in HLT: the guest is still there */
-	if (unlikely(vcpu->halted)) {
-		r = hvx_vcpu_halt(vcpu);
+	if (unlikely(vcpu->mp_state == HVX_MP_HALTED)) {
+		r = hvx_vcpu_block(vcpu);
 		if (r <= 0)
 			goto out;
 	}
@@ -323,7 +339,7 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 out:
 	run->rip = hvx_vmread(GUEST_RIP);
 	run->rflags = hvx_vmread(GUEST_RFLAGS);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = hvx_apic_cr8(vcpu);
 	hvx_run_report_events(vcpu);
 	/* posts of every vCPU so far are in the ring before we return */
 	hvx_ring_sync_point(vcpu->vm);

@@ -35,6 +35,7 @@ enum hvx_stat_idx {
 	HVX_STAT_IRQS_INJECTED,		/* external interrupts delivered */
 	HVX_STAT_NMIS_INJECTED,		/* NMIs delivered */
 	HVX_STAT_HALTS,			/* HLTs that slept in the kernel */
+	HVX_STAT_IPIS_SENT,		/* IPIs the guest sent (ICR) */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
 };

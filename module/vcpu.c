@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -35,9 +36,12 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 
 	mutex_lock(&vm->lock);
 	hvx_stats_vcpu_gone(vcpu);	/* its counts stay in the VM's */
-	vm->vcpus[vcpu->id] = NULL;
+	WRITE_ONCE(vm->vcpus[vcpu->id], NULL);
 	vm->nr_vcpus--;
 	mutex_unlock(&vm->lock);
+	/* IPI and MSI routing reads vm->vcpus[] under RCU only */
+	synchronize_rcu();
+	hvx_apic_destroy(vcpu);
 	hvx_vcpu_free(vcpu);
 	hvx_vm_put(vm);
 	return 0;
@@ -178,6 +182,19 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		if (!r)
 			hvx_set_nmi(vcpu);
 		break;
+	case HVX_GET_MP_STATE: {
+		struct hvx_mp_state mp = { .state = vcpu->mp_state };
+
+		r = copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+		break;
+	}
+	case HVX_SET_MP_STATE: {
+		struct hvx_mp_state mp;
+
+		r = copy_from_user(&mp, argp, sizeof(mp)) ? -EFAULT :
+		    hvx_set_mp_state(vcpu, &mp);
+		break;
+	}
 	default:
 		r = -ENOTTY;
 	}
@@ -209,6 +226,7 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->dr6 = HVX_DR6_FIXED;
 	vcpu->irq_vector = -1;
 	init_waitqueue_head(&vcpu->wq);
+	hvx_apic_init(vcpu);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	vcpu->mmio_gfn = ~0ULL;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -269,7 +287,8 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 	}
 	/* Published before the fd: its release needs the slot filled. */
 	refcount_inc(&vm->users);
-	vm->vcpus[id] = vcpu;
+	/* published complete: routing reads it without vm->lock */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	fd_install(fd, file);
 	mutex_unlock(&vm->lock);

@@ -13,6 +13,8 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
+#include <linux/hrtimer.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
@@ -20,6 +22,7 @@
 
 #include "hvx.h"
 #include "insn_decode.h"
+#include "lapic.h"
 #include "vmx_ops.h"
 
 /* General-purpose registers in the hardware's encoding order. */
@@ -43,6 +46,14 @@ enum hvx_gpr {
 #define HVX_DR7_FIXED	0x00000400UL
 #define HVX_DR7_RSVD	0x0000d800UL
 #define HVX_DR7_ENABLED	0x000000ffUL	/* L0-3, G0-3: breakpoints armed */
+
+/* Requests to a vCPU (vcpu->requests), each followed by a kick. */
+enum hvx_request {
+	HVX_REQ_EVENT,		/* the local APIC may have an interrupt */
+	HVX_REQ_NMI,		/* an NMI arrived at the local APIC */
+	HVX_REQ_INIT,		/* INIT: into wait-for-SIPI */
+	HVX_REQ_SIPI,		/* SIPI: start at sipi_vector << 12 */
+};
 
 /* What a vCPU needs from userspace before it resumes the guest. */
 enum hvx_pending {
@@ -92,7 +103,6 @@ struct hvx_vcpu {
 
 	/* Guest state outside the VMCS. */
 	u64 cr2;				/* (v) */
-	u64 cr8;				/* (v) TPR, no local APIC yet */
 	unsigned long db[4], dr6;		/* (v) DR7 is in the VMCS */
 	bool db_armed;				/* (v) guest DR7 enables a
 						 * breakpoint: DR0-3 loaded
@@ -111,13 +121,26 @@ struct hvx_vcpu {
 						 * or -1
 						 */
 	bool nmi_pending;			/* (v) */
-	bool halted;				/* (v) in HLT, asleep in HVX_RUN
-						 * or between two
+	u8 mp_state;				/* (v) HVX_MP_RUNNABLE etc.: halted
+						 * or waiting for a SIPI, it
+						 * sleeps in HVX_RUN
 						 */
 	u32 proc_ctl;				/* (v) CPU_BASED_VM_EXEC_CONTROL
 						 * as written: window exiting
 						 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
+	unsigned long requests;			/* enum hvx_request bits, atomic:
+						 * set by anyone, then a kick
+						 */
+	bool in_guest;				/* (v) between the last look at
+						 * @requests and the exit
+						 */
+	u8 sipi_vector;				/* the last SIPI's vector */
+
+	/* The local APIC (apic.c, lapic.c) */
+	spinlock_t apic_lock;			/* guards apic; irqsave */
+	struct hvx_lapic apic;
+	struct hrtimer apic_timer;		/* the APIC timer's next tick */
 
 	/* The exit being served by userspace. */
 	enum hvx_pending pending;		/* (v) */
@@ -383,25 +406,43 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 /* inject.c */
 
 /*
- * Whether the next entry needs hvx_inject_events(): an event queued, a
- * window being watched, or userspace waiting for one.  Inline, as the
+ * Whether the next entry needs hvx_inject_events(): an event queued or
+ * requested, a vCPU not runnable, a window being watched, or userspace
+ * waiting for one.  Inline, as the
  * run loop asks before every entry.
  */
 static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
 {
 	return vcpu->irq_vector >= 0 || vcpu->nmi_pending ||
+	       READ_ONCE(vcpu->requests) || vcpu->mp_state ||
 	       (vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |
 				  CPU_BASED_NMI_WINDOW_EXITING)) ||
 	       READ_ONCE(vcpu->run->request_interrupt_window);
 }
 
-bool hvx_inject_events(struct hvx_vcpu *vcpu);
+int hvx_inject_events(struct hvx_vcpu *vcpu);
 int hvx_exit_window(struct hvx_vcpu *vcpu);
 void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect);
-int hvx_vcpu_halt(struct hvx_vcpu *vcpu);
+int hvx_vcpu_block(struct hvx_vcpu *vcpu);
 int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq);
 void hvx_set_nmi(struct hvx_vcpu *vcpu);
+int hvx_set_mp_state(struct hvx_vcpu *vcpu, const struct hvx_mp_state *mp);
 void hvx_run_report_events(struct hvx_vcpu *vcpu);
+
+/* apic.c */
+void hvx_apic_init(struct hvx_vcpu *vcpu);
+void hvx_apic_destroy(struct hvx_vcpu *vcpu);
+void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req);
+int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
+		   const struct hvx_lapic_irq *irq);
+bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
+		   bool write, u64 *val);
+int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
+		 bool host);
+u64 hvx_apic_cr8(struct hvx_vcpu *vcpu);
+void hvx_apic_set_cr8(struct hvx_vcpu *vcpu, u64 cr8);
+int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack);
+int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */
 extern const u32 hvx_exception_bitmap;

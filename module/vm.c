@@ -108,6 +108,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_ring_create(vm, argp);
 	case HVX_REGISTER_POSTED:
 		return hvx_ring_register(vm, argp);
+	case HVX_SIGNAL_MSI:
+		return hvx_signal_msi(vm, argp);
 	}
 	return -ENOTTY;
 }

@@ -433,6 +433,48 @@ struct hvx_interrupt {
 	__u32 pad;
 };
 
+/**
+ * struct hvx_msi - HVX_SIGNAL_MSI: a message-signalled interrupt
+ * @address:	in: 0xfee00000-0xfeefffff: destination ID (bits 19:12, and
+ *		bits 11:5 as ID bits 14:8), redirection hint (bit 3),
+ *		logical destination mode (bit 2)
+ * @data:	in: vector (7:0, 16 or above for fixed and lowest priority),
+ *		delivery mode (10:8: fixed, lowest priority, SMI, NMI, INIT,
+ *		ExtINT), level (14), trigger mode (15)
+ * @flags:	in: must be zero
+ *
+ * As a device's write to the MSI address range: delivered to the local
+ * APICs the destination names.  One that names no vCPU is dropped and
+ * counted (HVX_ATTR_MSI_DROPPED), as the hardware drops it.
+ */
+struct hvx_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;
+};
+
+/* A vCPU's multiprocessor state (struct hvx_mp_state). */
+#define HVX_MP_RUNNABLE		0	/* runs when HVX_RUN is called */
+#define HVX_MP_HALTED		1	/* in HLT: sleeps in HVX_RUN until it
+					 * has an interrupt or NMI to take
+					 */
+#define HVX_MP_WAIT_SIPI	2	/* after INIT: sleeps in HVX_RUN until
+					 * a SIPI starts it
+					 */
+
+/**
+ * struct hvx_mp_state - HVX_GET_MP_STATE, HVX_SET_MP_STATE
+ * @state:	HVX_MP_*
+ * @pad:	must be zero
+ *
+ * Every vCPU starts runnable; a VMM that lets its guest start application
+ * processors with INIT-SIPI-SIPI puts them in HVX_MP_WAIT_SIPI first.
+ */
+struct hvx_mp_state {
+	__u32 state;
+	__u32 pad;
+};
+
 /* ioctls of /dev/hvx, 0x00-0x0f */
 #define HVX_GET_API_VERSION	_IO(HVXIO, 0x00)
 #define HVX_GET_CAPS		_IOR(HVXIO, 0x01, struct hvx_caps)
@@ -456,6 +498,8 @@ struct hvx_interrupt {
 #define HVX_SET_CPUID		_IOW(HVXIO, 0x48, struct hvx_cpuid)
 #define HVX_INTERRUPT		_IOW(HVXIO, 0x49, struct hvx_interrupt)
 #define HVX_NMI			_IO(HVXIO, 0x4a)	/* arg: 0 */
+#define HVX_GET_MP_STATE	_IOR(HVXIO, 0x4b, struct hvx_mp_state)
+#define HVX_SET_MP_STATE	_IOW(HVXIO, 0x4c, struct hvx_mp_state)
 
 /* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
 #define HVX_CPUID_SIGNATURE	0x40000000
@@ -514,6 +558,8 @@ enum hvx_cmd {
  * @HVX_ATTR_EVENT_DATA: u64: for HVX_EVENT_FAIL_ENTRY the hardware exit
  *			reason as hvx_run.fail_entry reports it; for
  *			HVX_EVENT_INTERNAL_ERROR the suberror (HVX_INTERNAL_*)
+ * @HVX_ATTR_MSI_DROPPED: u64: IPIs and MSIs (HVX_SIGNAL_MSI) whose
+ *			destination named no vCPU
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {
@@ -528,6 +574,7 @@ enum hvx_attr {
 	HVX_ATTR_STATS,
 	HVX_ATTR_EVENT,
 	HVX_ATTR_EVENT_DATA,
+	HVX_ATTR_MSI_DROPPED,
 	__HVX_ATTR_MAX,
 };
 #define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)
@@ -549,6 +596,7 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_IRQS_INJECTED: u64: external interrupts delivered
  * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs delivered
  * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU slept in, in the kernel
+ * @HVX_STATS_ATTR_IPIS_SENT:	u64: IPIs the guest sent through its ICR
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -565,6 +613,7 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_IRQS_INJECTED,
 	HVX_STATS_ATTR_NMIS_INJECTED,
 	HVX_STATS_ATTR_HALTS,
+	HVX_STATS_ATTR_IPIS_SENT,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)
@@ -798,6 +847,7 @@ struct hvx_ring_completion {
 
 #define HVX_CREATE_RING		_IOW(HVXIO, 0x13, struct hvx_ring_setup)
 #define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
+#define HVX_SIGNAL_MSI		_IOW(HVXIO, 0x15, struct hvx_msi)
 /* ioctls of a ring fd, 0x60-0x6f */
 #define HVX_RING_COMPLETE	_IOW(HVXIO, 0x60, struct hvx_ring_completion)
 /* ===== End of the shared I/O ring ===== */
@@ -824,6 +874,8 @@ HVX_ABI_ASSERT(sizeof(struct hvx_cpuid_entry) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_cpuid) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
 HVX_ABI_ASSERT(sizeof(struct hvx_interrupt) == 8);
+HVX_ABI_ASSERT(sizeof(struct hvx_mp_state) == 8);
+HVX_ABI_ASSERT(sizeof(struct hvx_msi) == 16);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);

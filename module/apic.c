@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC of each vCPU, wired to the rest of hvx: the xAPIC page
+ * and the x2APIC MSRs, CR8, the timer on an hrtimer, interrupt routing
+ * between vCPUs (IPIs) and the kicks that make a vCPU look at what it
+ * was sent.  The APIC's architecture itself is lapic.c.
+ *
+ * Locking: vcpu->apic_lock guards vcpu->apic.  It is taken from the
+ * vCPU's own thread, from other vCPUs' threads routing an IPI, and from
+ * the timer's hard-interrupt callback, so always with interrupts off, and
+ * never two at a time: routing takes each target's lock in turn.
+ *
+ * A vCPU learns of a change through vcpu->requests (HVX_REQ_*): the sender
+ * sets a bit, then kicks (hvx_vcpu_kick()): a vCPU asleep in HLT is woken,
+ * one in the guest on another CPU gets a reschedule IPI, which makes it
+ * exit.  The run loop publishes vcpu->in_guest before its last look at the
+ * requests, with a full barrier on both sides, so no request is missed.
+ */
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+#include "lapic.h"
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+static enum hrtimer_restart apic_timer_fire(struct hrtimer *t);
+
+/**
+ * hvx_apic_init() - the vCPU's local APIC at creation (power-on state)
+ * @vcpu: the new vCPU, not yet visible to anyone
+ */
+void hvx_apic_init(struct hvx_vcpu *vcpu)
+{
+	struct hvx_lapic *l = &vcpu->apic;
+
+	spin_lock_init(&vcpu->apic_lock);
+	hrtimer_init(&vcpu->apic_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	vcpu->apic_timer.function = apic_timer_fire;
+	l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
+	l->cfg.features = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
+	l->cfg.maxphyaddr = boot_cpu_data.x86_phys_bits;
+	hvx_lapic_reset(l, vcpu->id, vcpu->id == 0);
+}
+
+/**
+ * hvx_apic_destroy() - stop the timer of a vCPU that is going away
+ * @vcpu: the vCPU, unreachable by routing (see hvx_vcpu_release())
+ */
+void hvx_apic_destroy(struct hvx_vcpu *vcpu)
+{
+	hrtimer_cancel(&vcpu->apic_timer);
+}
+
+/**
+ * hvx_vcpu_kick() - make a vCPU act on a request soon
+ * @vcpu: the vCPU
+ * @req: HVX_REQ_*
+ *
+ * Context: any, hard interrupts included.
+ */
+void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
+{
+	int cpu;
+
+	set_bit(req, &vcpu->requests);
+	/* pairs with the barrier after in_guest is set in the run loop */
+	smp_mb__after_atomic();
+	if (READ_ONCE(vcpu->in_guest)) {
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu != raw_smp_processor_id())
+			smp_send_reschedule(cpu);
+	}
+	wake_up_interruptible(&vcpu->wq);
+}
+
+/* Arm, move or stop the hrtimer where the APIC wants its next tick. */
+static void apic_timer_update(struct hvx_vcpu *vcpu)
+{
+	unsigned long flags;
+	u64 next;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	next = hvx_lapic_timer_next(&vcpu->apic);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (next == HVX_LAPIC_TIMER_NONE)
+		hrtimer_try_to_cancel(&vcpu->apic_timer);
+	else
+		hrtimer_start(&vcpu->apic_timer, ns_to_ktime(next),
+			      HRTIMER_MODE_ABS_HARD);
+}
+
+static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
+{
+	struct hvx_vcpu *vcpu = container_of(t, struct hvx_vcpu, apic_timer);
+	unsigned long flags;
+	bool fired;
+	u64 next;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	fired = hvx_lapic_timer_expired(&vcpu->apic, ktime_get_ns());
+	next = hvx_lapic_timer_next(&vcpu->apic);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (fired)
+		hvx_vcpu_kick(vcpu, HVX_REQ_EVENT);
+	if (next == HVX_LAPIC_TIMER_NONE)
+		return HRTIMER_NORESTART;
+	hrtimer_set_expires(t, ns_to_ktime(next));
+	return HRTIMER_RESTART;
+}
+
+/* What one delivered message asks of its target vCPU. */
+static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
+			   u8 vector)
+{
+	switch (d) {
+	case HVX_LAPIC_ACCEPTED:
+		hvx_vcpu_kick(t, HVX_REQ_EVENT);
+		break;
+	case HVX_LAPIC_NMI:
+		hvx_vcpu_kick(t, HVX_REQ_NMI);
+		break;
+	case HVX_LAPIC_INIT:
+		hvx_vcpu_kick(t, HVX_REQ_INIT);
+		break;
+	case HVX_LAPIC_SIPI:
+		WRITE_ONCE(t->sipi_vector, vector);
+		hvx_vcpu_kick(t, HVX_REQ_SIPI);
+		break;
+	default:
+		/* SMI, ExtINT (no PIC in the kernel): nothing to do here */
+		break;
+	}
+}
+
+/**
+ * hvx_apic_route() - deliver an IPI or MSI to the local APICs it names
+ * @vm: the VM
+ * @src: the sending vCPU (for the "self" shorthands), or NULL for an MSI
+ * @irq: the message
+ *
+ * A destination no vCPU matches drops the message, as on hardware.
+ *
+ * Return: the number of vCPUs that got it.
+ */
+int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
+		   const struct hvx_lapic_irq *irq)
+{
+	struct hvx_lapic *cand[HVX_MAX_VCPUS];
+	struct hvx_vcpu *to[HVX_MAX_VCPUS];
+	enum hvx_lapic_delivery d;
+	unsigned long flags;
+	unsigned int i, n = 0;
+	int got = 0, pick;
+
+	rcu_read_lock();
+	for (i = 0; i < HVX_MAX_VCPUS; i++) {
+		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
+		bool match;
+
+		if (!t)
+			continue;
+		spin_lock_irqsave(&t->apic_lock, flags);
+		match = hvx_lapic_match_dest(&t->apic, t == src, irq);
+		spin_unlock_irqrestore(&t->apic_lock, flags);
+		if (match) {
+			to[n] = t;
+			cand[n++] = &t->apic;
+		}
+	}
+	if (n > 1 && (irq->delivery_mode == HVX_APIC_DM_LOWEST ||
+		      (irq->redir_hint && irq->logical))) {
+		/* a snapshot of the priorities is all hardware uses too */
+		pick = hvx_lapic_lowest_prio(cand, n);
+		if (pick >= 0) {
+			to[0] = to[pick];
+			n = 1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		spin_lock_irqsave(&to[i]->apic_lock, flags);
+		d = hvx_lapic_deliver(&to[i]->apic, irq);
+		spin_unlock_irqrestore(&to[i]->apic_lock, flags);
+		if (d != HVX_LAPIC_DROPPED)
+			got++;
+		apic_delivered(to[i], d, irq->vector);
+	}
+	rcu_read_unlock();
+	if (!got)
+		atomic64_inc(&vm->msi_dropped);
+	return got;
+}
+
+/* Act on what a guest access to its APIC asked for. */
+static void apic_effects(struct hvx_vcpu *vcpu,
+			 const struct hvx_lapic_effects *eff)
+{
+	if (eff->flags & HVX_LAPIC_EFF_TIMER)
+		apic_timer_update(vcpu);
+	if (eff->flags & HVX_LAPIC_EFF_EVAL)
+		set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	if (eff->flags & HVX_LAPIC_EFF_IPI) {
+		hvx_stat_add(&vcpu->stats, HVX_STAT_IPIS_SENT, 1);
+		hvx_apic_route(vcpu->vm, vcpu, &eff->ipi);
+	}
+	/* an EOI may let a lower-priority interrupt through */
+	if (eff->flags & HVX_LAPIC_EFF_EOI)
+		set_bit(HVX_REQ_EVENT, &vcpu->requests);
+}
+
+/**
+ * hvx_apic_mmio() - a guest access to the xAPIC page
+ * @vcpu: the vCPU, loaded
+ * @gpa: the address
+ * @size: bytes
+ * @write: a store of @*val, else a load into @*val
+ * @val: the value
+ *
+ * Return: true when the access hit this vCPU's APIC page (served), false
+ * when it is for someone else (userspace's MMIO).
+ */
+bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
+		   bool write, u64 *val)
+{
+	struct hvx_lapic_effects eff = {};
+	struct hvx_lapic *l = &vcpu->apic;
+	unsigned long flags;
+	u32 v32 = *val;
+	int r;
+
+	if ((gpa & PAGE_MASK) != (READ_ONCE(l->apic_base) &
+				  HVX_APIC_BASE_ADDR_MASK))
+		return false;
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	if (write)
+		r = hvx_lapic_write(l, gpa & ~PAGE_MASK, size, v32,
+				    ktime_get_ns(), &eff);
+	else
+		r = hvx_lapic_read(l, gpa & ~PAGE_MASK, size, ktime_get_ns(),
+				   &v32);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	/* disabled, or in x2APIC mode: the page is not the APIC's */
+	if (r == -ENXIO)
+		return false;
+	if (!write)
+		*val = r ? 0 : v32;
+	apic_effects(vcpu, &eff);
+	return true;
+}
+
+/* The guest's TSC and a deadline in it, as ns of ktime_get_ns(). */
+static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
+{
+	if (deadline <= guest_tsc || !tsc_khz)
+		return now;
+	return now + mul_u64_u32_div(deadline - guest_tsc, USEC_PER_SEC,
+				     tsc_khz);
+}
+
+/**
+ * hvx_apic_msr() - RDMSR/WRMSR of an APIC MSR
+ * @vcpu: the vCPU, loaded
+ * @index: the MSR
+ * @write: WRMSR of @*data, else RDMSR into @*data
+ * @data: the value
+ * @host: from userspace (HVX_SET_MSRS), which may restore any state
+ *
+ * Return: 0; -ENOENT when @index is no APIC MSR; -EINVAL where the
+ * processor raises #GP.
+ */
+int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
+		 bool host)
+{
+	struct hvx_lapic_effects eff = {};
+	struct hvx_lapic *l = &vcpu->apic;
+	u64 now = ktime_get_ns(), tsc;
+	unsigned long flags;
+	int r = 0;
+
+	if (index != HVX_MSR_APIC_BASE && index != HVX_MSR_TSC_DEADLINE &&
+	    (index < HVX_X2APIC_MSR_BASE || index > HVX_X2APIC_MSR_LAST))
+		return -ENOENT;
+	tsc = rdtsc() + hvx_vmread64(TSC_OFFSET);
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	if (index == HVX_MSR_APIC_BASE) {
+		if (write)
+			r = hvx_lapic_set_base(l, *data, host, &eff);
+		else
+			*data = l->apic_base;
+	} else if (index == HVX_MSR_TSC_DEADLINE) {
+		if (write)
+			hvx_lapic_set_tsc_deadline(l, *data,
+						   tsc_deadline_ns(*data, tsc,
+								   now),
+						   now, &eff);
+		else
+			*data = hvx_lapic_tsc_deadline(l);
+	} else if (write) {
+		r = hvx_lapic_wrmsr(l, index, *data, now, &eff);
+	} else {
+		r = hvx_lapic_rdmsr(l, index, now, data);
+	}
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (!r)
+		apic_effects(vcpu, &eff);
+	return r ? -EINVAL : 0;
+}
+
+/**
+ * hvx_apic_cr8() - CR8, the guest's view of TPR[7:4]
+ * @vcpu: the vCPU
+ *
+ * Return: the value MOV from CR8 reads.
+ */
+u64 hvx_apic_cr8(struct hvx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->apic.regs[HVX_APIC_REG_TPR / 4]) >> 4;
+}
+
+/**
+ * hvx_apic_set_cr8() - MOV to CR8 (or the sregs ioctl): TPR[7:4]
+ * @vcpu: the vCPU
+ * @cr8: the value, 0-15
+ */
+void hvx_apic_set_cr8(struct hvx_vcpu *vcpu, u64 cr8)
+{
+	struct hvx_lapic_effects eff = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	/* CR8 writes reach the TPR whatever the APIC's mode or state */
+	vcpu->apic.regs[HVX_APIC_REG_TPR / 4] = (cr8 & 0xf) << 4;
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	eff.flags = HVX_LAPIC_EFF_EVAL;
+	apic_effects(vcpu, &eff);
+}
+
+/**
+ * hvx_apic_take() - the APIC's interrupt to deliver now, acknowledged
+ * @vcpu: the vCPU
+ * @ack: acknowledge it (the guest takes it at this entry); else only look
+ *
+ * Return: the vector, or -1 when nothing is above the processor priority.
+ */
+int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack)
+{
+	unsigned long flags;
+	int v;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	v = hvx_lapic_highest_pending(&vcpu->apic);
+	if (v >= 0 && ack)
+		hvx_lapic_ack(&vcpu->apic, v);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	return v;
+}
+
+/**
+ * hvx_signal_msi() - HVX_SIGNAL_MSI
+ * @vm: the VM
+ * @um: userspace's struct hvx_msi
+ *
+ * Return: the number of vCPUs that got it (0: dropped, as on hardware);
+ * -EFAULT; -EINVAL for non-zero flags, an address outside the MSI range,
+ * a reserved delivery mode or a vector below 16.
+ */
+int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um)
+{
+	struct hvx_lapic_irq irq;
+	struct hvx_msi msi;
+
+	if (copy_from_user(&msi, um, sizeof(msi)))
+		return -EFAULT;
+	if (msi.flags || hvx_msi_decode(msi.address, msi.data, &irq))
+		return -EINVAL;
+	return hvx_apic_route(vm, NULL, &irq);
+}

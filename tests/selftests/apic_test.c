@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * apic_test: the in-kernel local APIC seen from long-mode guests.
+ *
+ * - xAPIC: the page at 0xfee00000, a self IPI through the ICR, EOI.
+ * - x2APIC: switched on through IA32_APIC_BASE, the SELF IPI MSR, EOI.
+ * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
+ *   tick; a periodic run lasts at least its ticks' worth of host time)
+ *   and TSC-deadline mode.
+ * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
+ *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
+ * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
+ * - HVX_SIGNAL_MSI: delivered, dropped for a missing destination,
+ *   refused (EINVAL) outside the MSI range, below vector 16, for a
+ *   reserved delivery mode.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "hvx_harness.h"
+
+#define APIC_GPA	0xfee00000UL
+#define APIC_ID		0x020
+#define APIC_TPR	0x080
+#define APIC_EOI	0x0b0
+#define APIC_SVR	0x0f0
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TMCCT	0x390
+#define APIC_TDCR	0x3e0
+
+#define MSR_APIC_BASE		0x1b
+#define MSR_TSC_DEADLINE	0x6e0
+#define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
+#define X2APIC_SELF_IPI		0x83f
+#define APIC_BASE_EXTD		(1ULL << 10)
+
+#define IPI_VEC		0x50
+#define TIMER_VEC	0x60
+#define TICKS		20
+#define TICK_NS		2000000ULL	/* 2 ms at the 1 GHz APIC clock */
+
+static volatile uint64_t hits, ticks;
+
+static uint32_t apic_r(uint32_t off)
+{
+	return *(volatile uint32_t *)(APIC_GPA + off);
+}
+
+static void apic_w(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_GPA + off) = v;
+}
+
+static void xapic_handler(struct guest_ex_regs *regs)
+{
+	hits++;
+	apic_w(APIC_EOI, 0);
+}
+
+static void x2apic_handler(struct guest_ex_regs *regs)
+{
+	hits++;
+	wrmsr(X2APIC_MSR(APIC_EOI), 0);
+}
+
+static void tick_handler(struct guest_ex_regs *regs)
+{
+	ticks++;
+	apic_w(APIC_EOI, 0);
+}
+
+static void guest_xapic_self_ipi(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(d & (1 << 9));		/* APIC */
+	GUEST_ASSERT(c & (1 << 21));		/* x2APIC */
+	GUEST_ASSERT(c & (1 << 24));		/* TSC deadline */
+	GUEST_ASSERT_EQ(rdmsr(MSR_APIC_BASE) & ~0xfffULL, APIC_GPA);
+	GUEST_ASSERT_EQ(apic_r(APIC_ID) >> 24, 0);
+	apic_w(APIC_SVR, 0x1ff);		/* software enable */
+	/* self shorthand, fixed: pending until interrupts are on */
+	asm volatile("cli");
+	apic_w(APIC_ICR, (1 << 18) | IPI_VEC);
+	GUEST_ASSERT_EQ(hits, 0);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(hits, 1);
+	/* TPR 6 holds vector 0x50's class 5 off until it drops */
+	asm volatile("mov %0, %%cr8" : : "r"(6UL));
+	GUEST_ASSERT_EQ(apic_r(APIC_TPR), 0x60);
+	apic_w(APIC_ICR, (1 << 18) | IPI_VEC);
+	asm volatile("sti; nop; nop; cli");
+	GUEST_ASSERT_EQ(hits, 1);
+	asm volatile("mov %0, %%cr8" : : "r"(0UL));
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(hits, 2);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(xapic_self_ipi, guest_xapic_self_ipi)
+{
+	vm_install_exception_handler(vm, IPI_VEC, xapic_handler);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_x2apic(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ID)), 0);
+	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+	asm volatile("cli");
+	wrmsr(X2APIC_SELF_IPI, IPI_VEC);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(hits, 1);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(x2apic_self_ipi, guest_x2apic)
+{
+	vm_install_exception_handler(vm, IPI_VEC, x2apic_handler);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_timer_oneshot(void)
+{
+	uint32_t c1, c2;
+
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);			/* divide by 1 */
+	apic_w(APIC_LVTT, TIMER_VEC);		/* one-shot */
+	apic_w(APIC_TMICT, 50 * 1000 * 1000);	/* 50 ms */
+	c1 = apic_r(APIC_TMCCT);
+	c2 = apic_r(APIC_TMCCT);
+	GUEST_ASSERT(c1 > 0 && c1 <= 50 * 1000 * 1000);
+	GUEST_ASSERT(c2 <= c1);
+	/* asleep in HLT until the tick */
+	while (!ticks)
+		asm volatile("sti; hlt; cli");
+	GUEST_ASSERT_EQ(ticks, 1);
+	GUEST_ASSERT_EQ(apic_r(APIC_TMCCT), 0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(timer_oneshot_wakes_hlt, guest_timer_oneshot)
+{
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_timer_periodic(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);
+	apic_w(APIC_LVTT, (1 << 17) | TIMER_VEC);	/* periodic */
+	apic_w(APIC_TMICT, TICK_NS);
+	GUEST_SYNC(0);
+	while (ticks < TICKS)
+		asm volatile("sti; hlt; cli");
+	apic_w(APIC_TMICT, 0);				/* stop */
+	GUEST_SYNC(ticks);
+	GUEST_DONE();
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+HVX_GUEST_TEST(timer_periodic_ticks, guest_timer_periodic)
+{
+	uint64_t t0;
+
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	vcpu_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	vcpu_expect_sync(vcpu, TICKS);
+	/* the ticks follow the host's clock: never faster */
+	EXPECT_LE((TICKS - 1) * TICK_NS, now_ns() - t0);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_tsc_deadline(void)
+{
+	uint64_t tsc;
+
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
+	asm volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax"
+		     : "=a"(tsc) : : "rdx");
+	wrmsr(MSR_TSC_DEADLINE, tsc + 1000000);
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), tsc + 1000000);
+	while (!hits)
+		asm volatile("sti; hlt; cli");
+	/* fired: the deadline reads 0 again */
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(timer_tsc_deadline, guest_tsc_deadline)
+{
+	vm_install_exception_handler(vm, TIMER_VEC, x2apic_handler);
+	vcpu_expect_done(vcpu);
+}
+
+/* Two vCPUs, each run by its own thread until GUEST_DONE. */
+struct runner {
+	struct test_vcpu *vcpu;
+	uint64_t syncs;
+	uint32_t last_port;
+	uint64_t last_data;
+	bool failed;
+};
+
+static void *run_to_done(void *arg)
+{
+	struct runner *r = arg;
+	struct ucall uc;
+	uint64_t cmd;
+
+	for (;;) {
+		vcpu_run(r->vcpu);
+		if (r->vcpu->run->exit_reason == HVX_EXIT_IO &&
+		    r->vcpu->run->io.port != UCALL_PORT) {
+			/* the SIPI guest's report */
+			r->last_port = r->vcpu->run->io.port;
+			memcpy(&r->last_data, (uint8_t *)r->vcpu->run +
+			       r->vcpu->run->io.data_offset, 2);
+			return NULL;
+		}
+		cmd = get_ucall(r->vcpu, &uc);
+		if (cmd == UCALL_SYNC) {
+			r->syncs++;
+			continue;
+		}
+		r->failed = cmd != UCALL_DONE;
+		if (r->failed)
+			ucall_report(r->vcpu, &uc);
+		return NULL;
+	}
+}
+
+static volatile uint64_t ap_ready;
+
+static void guest_ap_waits(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	ap_ready = 1;
+	while (!hits || !ticks)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+static void ap_nmi(struct guest_ex_regs *regs)
+{
+	ticks++;	/* here: the NMI count */
+}
+
+static void guest_bsp_sends(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	while (!ap_ready)
+		cpu_relax();
+	/* fixed IPI to APIC ID 1, physical */
+	apic_w(APIC_ICR2, 1 << 24);
+	apic_w(APIC_ICR, IPI_VEC);
+	/* NMI to all excluding self */
+	apic_w(APIC_ICR, (3 << 18) | (4 << 8));
+	GUEST_DONE();
+}
+
+HVX_TEST(ipis_between_vcpus)
+{
+	struct test_vcpu *bsp, *ap;
+	struct runner r[2] = {};
+	struct test_vm *vm;
+	pthread_t th[2];
+	int i;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_sends);
+	ap = vm_vcpu_add(vm, 1, guest_ap_waits);
+	vm_install_exception_handler(vm, IPI_VEC, xapic_handler);
+	vm_install_exception_handler(vm, 2, ap_nmi);
+	r[0].vcpu = bsp;
+	r[1].vcpu = ap;
+	for (i = 1; i >= 0; i--)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	EXPECT_FALSE(r[0].failed);
+	EXPECT_FALSE(r[1].failed);
+	EXPECT_EQ(1, guest_global(vm, hits));
+	EXPECT_EQ(1, guest_global(vm, ticks));
+	vm_free(vm);
+}
+
+/* Real-mode code for the AP at 0x10000: OUT 0x1234 to port 0x99, HLT. */
+static const uint8_t ap_real_mode[] = {
+	0xb8, 0x34, 0x12,	/* mov $0x1234, %ax */
+	0xe7, 0x99,		/* out %ax, $0x99 */
+	0xf4,			/* hlt */
+};
+
+static void guest_bsp_starts_ap(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_ICR2, 1 << 24);
+	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* SIPI: 0x10000 */
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* and again */
+	GUEST_DONE();
+}
+
+HVX_TEST(init_sipi_starts_ap)
+{
+	struct hvx_mp_state mp = { .state = HVX_MP_WAIT_SIPI };
+	struct test_vcpu *bsp, *ap;
+	struct runner r[2] = {};
+	struct test_vm *vm;
+	pthread_t th[2];
+	int i;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	ap = vm_vcpu_add(vm, 1, guest_ap_waits);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+	mp.state = 99;
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	mp.state = 3;
+	EXPECT_EQ(-1, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+	EXPECT_EQ(EINVAL, errno);
+	r[0].vcpu = bsp;
+	r[1].vcpu = ap;
+	for (i = 1; i >= 0; i--)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	EXPECT_FALSE(r[0].failed);
+	EXPECT_EQ(0x99, r[1].last_port);
+	EXPECT_EQ(0x1234, r[1].last_data);
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
+	vm_free(vm);
+}
+
+static void guest_takes_msis(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	GUEST_SYNC(0);
+	/* one at a time: two of one vector before an EOI are one IRR bit */
+	while (hits < 1)
+		asm volatile("sti; hlt; cli");
+	GUEST_SYNC(1);
+	while (hits < 2)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+static int signal_msi(struct test_vm *vm, uint64_t address, uint32_t data)
+{
+	struct hvx_msi msi = { .address = address, .data = data };
+
+	return ioctl(vm->fd, HVX_SIGNAL_MSI, &msi);
+}
+
+/* MSIs from userspace: to APIC ID 0, dropped elsewhere, bad ones refused. */
+HVX_GUEST_TEST(signal_msi, guest_takes_msis)
+{
+	vm_install_exception_handler(vm, IPI_VEC, xapic_handler);
+	vcpu_expect_sync(vcpu, 0);
+	/* fixed, edge, physical destination 0 */
+	EXPECT_EQ(1, signal_msi(vm, 0xfee00000, IPI_VEC));
+	/* a destination no vCPU has: dropped, not an error */
+	EXPECT_EQ(0, signal_msi(vm, 0xfee00000 | (7 << 12), IPI_VEC));
+	EXPECT_EQ(-1, signal_msi(vm, 0xfed00000, IPI_VEC));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, signal_msi(vm, 0xfee00000, 15));	/* vector < 16 */
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, signal_msi(vm, 0xfee00000, (3 << 8) | IPI_VEC));
+	EXPECT_EQ(EINVAL, errno);			/* reserved mode */
+	EXPECT_EQ(-1, ioctl(vm->fd, HVX_SIGNAL_MSI, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	vcpu_expect_sync(vcpu, 1);
+	/* lowest priority among the APICs named: here the only one */
+	EXPECT_EQ(1, signal_msi(vm, 0xfee00000, (1 << 8) | IPI_VEC));
+	vcpu_expect_done(vcpu);
+	EXPECT_EQ(2, guest_global(vm, hits));
+}
+
+TEST_HARNESS_MAIN
