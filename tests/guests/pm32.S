@@ -10,7 +10,7 @@
 
 	.set	COM1, 0x3f8
 	.set	LSR, COM1 + 5
-	.set	MMIO, 0xfee00000
+	.set	MMIO, 0xfe000000
 
 	.macro	PRINT s
 	.pushsection .data

@@ -247,6 +247,22 @@ static void *run_to_done(void *arg)
 	}
 }
 
+/* Run the BSP and the AP, each in its thread, until both stop. */
+static void run_pair(struct __test_metadata *_metadata, struct runner *r,
+		     struct test_vcpu *bsp, struct test_vcpu *ap)
+{
+	pthread_t th[2];
+	int i;
+
+	r[0].vcpu = bsp;
+	r[1].vcpu = ap;
+	/* the AP first, so that it waits before the BSP sends */
+	for (i = 1; i >= 0; i--)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+}
+
 static volatile uint64_t ap_ready;
 
 static void guest_ap_waits(void)
@@ -281,20 +297,13 @@ HVX_TEST(ipis_between_vcpus)
 	struct test_vcpu *bsp, *ap;
 	struct runner r[2] = {};
 	struct test_vm *vm;
-	pthread_t th[2];
-	int i;
 
 	HVX_REQUIRE_VM();
 	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_sends);
 	ap = vm_vcpu_add(vm, 1, guest_ap_waits);
 	vm_install_exception_handler(vm, IPI_VEC, xapic_handler);
 	vm_install_exception_handler(vm, 2, ap_nmi);
-	r[0].vcpu = bsp;
-	r[1].vcpu = ap;
-	for (i = 1; i >= 0; i--)
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	run_pair(_metadata, r, bsp, ap);
 	EXPECT_FALSE(r[0].failed);
 	EXPECT_FALSE(r[1].failed);
 	EXPECT_EQ(1, guest_global(vm, hits));
@@ -325,8 +334,6 @@ HVX_TEST(init_sipi_starts_ap)
 	struct test_vcpu *bsp, *ap;
 	struct runner r[2] = {};
 	struct test_vm *vm;
-	pthread_t th[2];
-	int i;
 
 	HVX_REQUIRE_VM();
 	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
@@ -340,12 +347,7 @@ HVX_TEST(init_sipi_starts_ap)
 	mp.state = 3;
 	EXPECT_EQ(-1, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
 	EXPECT_EQ(EINVAL, errno);
-	r[0].vcpu = bsp;
-	r[1].vcpu = ap;
-	for (i = 1; i >= 0; i--)
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	run_pair(_metadata, r, bsp, ap);
 	EXPECT_FALSE(r[0].failed);
 	EXPECT_EQ(0x99, r[1].last_port);
 	EXPECT_EQ(0x1234, r[1].last_data);

@@ -260,7 +260,7 @@ expect_status pm32 32 "elf32"
 # shellcheck disable=SC2059
 expect_out pm32 "$(printf "$PM32_OUT" 03fff000 03fff000)\n" "elf32"
 expect_err_count pm32 "unhandled MMIO" 2 "elf32"
-expect_err_count pm32 "(page 0xfee00000)" 1 "elf32"
+expect_err_count pm32 "(page 0xfe000000)" 1 "elf32"
 run pm32small $NULL -m 16M "$IMG/pm32.elf"
 expect_status pm32small 32 "elf32 with 16M"
 # shellcheck disable=SC2059
