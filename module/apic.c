@@ -222,8 +222,10 @@ static void apic_effects(struct hvx_vcpu *vcpu,
  * @write: a store of @*val, else a load into @*val
  * @val: the value
  *
- * Return: true when the access hit this vCPU's APIC page (served), false
- * when it is for someone else (userspace's MMIO).
+ * The caller checked hvx_apic_page().
+ *
+ * Return: true when the APIC served the access, false when the page is
+ * not the APIC's after all (disabled, or in x2APIC mode): userspace's.
  */
 bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 		   bool write, u64 *val)
@@ -234,9 +236,6 @@ bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 	u32 v32 = *val;
 	int r;
 
-	if ((gpa & PAGE_MASK) != (READ_ONCE(l->apic_base) &
-				  HVX_APIC_BASE_ADDR_MASK))
-		return false;
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	if (write)
 		r = hvx_lapic_write(l, gpa & ~PAGE_MASK, size, v32,

@@ -307,6 +307,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	}
 	/* An exit while delivering an event: deliver it again on entry. */
 	vect = hvx_vmread32(IDT_VECTORING_INFO_FIELD);
+	vcpu->exit_vect = vect;
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
 		reinject(vcpu, vect);
 

@@ -160,6 +160,7 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 	bool in = q & IO_IN;
 	unsigned int asize;
 	u64 n = 1, gva;
+	bool copied = false;
 	int r;
 
 	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
@@ -200,11 +201,19 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
 	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
-	n = string_fault(vcpu, gva, size, n, in);
-	if (!n) {
-		/* the first element faults: the guest gets #PF or #GP */
-		run->exit_reason = HVX_EXIT_NONE;
-		return 1;
+	/*
+	 * INS checks its destination before any port read; OUTS learns of a
+	 * fault from the copy, and only then looks for the element.
+	 */
+	if (!in)
+		copied = !string_copy(vcpu, gva, data, size, n, false);
+	if (!copied) {
+		n = string_fault(vcpu, gva, size, n, in);
+		if (!n) {
+			/* the first element faults: #PF or #GP for the guest */
+			run->exit_reason = HVX_EXIT_NONE;
+			return 1;
+		}
 	}
 	run->io.count = n;
 	trace_hvx_io(vcpu, run->io.port, size, run->io.direction, n);
@@ -218,7 +227,8 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 		vcpu->pending_op = (q & IO_REP) | (asize << 8);
 		return 0;
 	}
-	if (string_copy(vcpu, gva, data, size, n, false))
+	/* the elements before a faulting one, or an operand outside RAM */
+	if (!copied && string_copy(vcpu, gva, data, size, n, false))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
 	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, asize, len);
 	return 0;

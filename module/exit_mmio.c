@@ -95,7 +95,8 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
-		if (hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
+		if (hvx_apic_page(vcpu, gpa) &&
+		    hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
 			return hvx_complete_mmio_data(vcpu, val);
 		r = hvx_ring_mmio(vcpu, gpa, insn->size, false, 0);
 		if (r)
@@ -109,7 +110,8 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 			break;
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
-		if (hvx_apic_mmio(vcpu, gpa, insn->size, true, &val)) {
+		if (hvx_apic_page(vcpu, gpa) &&
+		    hvx_apic_mmio(vcpu, gpa, insn->size, true, &val)) {
 			hvx_skip_insn_len(vcpu, insn->len);
 			return 1;
 		}
@@ -202,8 +204,7 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	if (q & EPT_QUAL_FETCH)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 false);
-	if (unlikely(hvx_vmread32(IDT_VECTORING_INFO_FIELD) &
-		     VECTORING_INFO_VALID_MASK))
+	if (unlikely(vcpu->exit_vect & VECTORING_INFO_VALID_MASK))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_DELIVERY, gpa,
 					 false);
 	if (unlikely((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_XLATE)) !=

@@ -9,10 +9,11 @@
  * but not delivered (irq_vector): one userspace queued (HVX_INTERRUPT, a
  * PIC's ExtINT), one its local APIC gave (apic.c), or one whose delivery
  * a VM exit cut short.  NMIs latch one deep, as on hardware.  Other
- * vCPUs and the APIC timer reach a vCPU through vcpu->requests.  Exceptions are not queued here: an exit
- * handler writes them straight into the VM-entry interruption field
- * (regs.c), and they go first; a queued interrupt then waits for the
- * entry after, through the interrupt window.
+ * vCPUs and the APIC timer reach a vCPU through vcpu->requests.
+ * Exceptions are not queued here: an exit handler writes them straight
+ * into the VM-entry interruption field (regs.c), and they go first; a
+ * queued interrupt then waits for the entry after, through the interrupt
+ * window.
  */
 #include <linux/kernel.h>
 #include <linux/sched/signal.h>
@@ -36,12 +37,6 @@ static void window_exiting(struct hvx_vcpu *vcpu, u32 bit, bool on)
 		vcpu->proc_ctl = ctl;
 		hvx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, ctl);
 	}
-}
-
-static bool irq_window_open(struct hvx_vcpu *vcpu)
-{
-	return (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
 }
 
 /*
@@ -76,6 +71,9 @@ static void vcpu_sipi(struct hvx_vcpu *vcpu, u8 vector)
 /* Turn what other vCPUs and the timer sent into the vCPU's own state. */
 static void take_requests(struct hvx_vcpu *vcpu)
 {
+	if (!(READ_ONCE(vcpu->requests) & (BIT(HVX_REQ_NMI) | BIT(HVX_REQ_INIT) |
+					   BIT(HVX_REQ_SIPI))))
+		return;
 	if (test_and_clear_bit(HVX_REQ_NMI, &vcpu->requests))
 		vcpu->nmi_pending = true;
 	if (test_and_clear_bit(HVX_REQ_INIT, &vcpu->requests))
@@ -114,7 +112,7 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
  *
  * Return: 1 to enter the guest; 0 when userspace asked for the interrupt
  * window and it is open (run->exit_reason is set); -EAGAIN when the vCPU
- * must not enter but wait (for a SIPI): hvx_vcpu_block().
+ * must not enter but wait (halted, or for a SIPI): hvx_vcpu_block().
  */
 int hvx_inject_events(struct hvx_vcpu *vcpu)
 {
@@ -123,7 +121,8 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 	u32 intr;
 
 	take_requests(vcpu);
-	if (vcpu->mp_state == HVX_MP_WAIT_SIPI)
+	/* halted (a signal may have ended the last HVX_RUN there), or INIT */
+	if (vcpu->mp_state != HVX_MP_RUNNABLE)
 		return -EAGAIN;
 	/* an exception an exit handler raised goes first */
 	busy = hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK;
@@ -326,8 +325,10 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 	unsigned long rflags = hvx_vmread(GUEST_RFLAGS);
 
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vcpu->irq_vector < 0 &&
+	run->ready_for_interrupt_injection = run->if_flag &&
+		vcpu->irq_vector < 0 &&
 		!test_bit(HVX_REQ_EVENT, &vcpu->requests) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
-		  INTR_INFO_VALID_MASK) && irq_window_open(vcpu);
+		  INTR_INFO_VALID_MASK) &&
+		!(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
 }

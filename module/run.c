@@ -327,12 +327,6 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
-	/* a signal ended the last HVX_RUN in HLT: the guest is still there */
-	if (unlikely(vcpu->mp_state == HVX_MP_HALTED)) {
-		r = hvx_vcpu_block(vcpu);
-		if (r <= 0)
-			goto out;
-	}
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	r = run_loop(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

@@ -121,9 +121,9 @@ struct hvx_vcpu {
 						 * or -1
 						 */
 	bool nmi_pending;			/* (v) */
-	u8 mp_state;				/* (v) HVX_MP_RUNNABLE etc.: halted
-						 * or waiting for a SIPI, it
-						 * sleeps in HVX_RUN
+	u8 mp_state;				/* (v) uapi HVX_MP_ value; a
+						 * halted or INIT vCPU sleeps
+						 * in HVX_RUN
 						 */
 	u32 proc_ctl;				/* (v) CPU_BASED_VM_EXEC_CONTROL
 						 * as written: window exiting
@@ -150,6 +150,9 @@ struct hvx_vcpu {
 	u8 pending_size;			/* (v) I/O access size */
 	u64 pending_count;			/* (v) INS repetitions, or 0 */
 	u64 pending_gva;			/* (v) INS destination */
+	u32 exit_vect;				/* (v) IDT-vectoring information
+						 * of the exit being handled
+						 */
 	bool triple_fault;			/* (v) an injection during #DF:
 						 * the exit ends in shutdown
 						 */
@@ -408,8 +411,7 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 /*
  * Whether the next entry needs hvx_inject_events(): an event queued or
  * requested, a vCPU not runnable, a window being watched, or userspace
- * waiting for one.  Inline, as the
- * run loop asks before every entry.
+ * waiting for one.  Inline, as the run loop asks before every entry.
  */
 static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
 {
@@ -430,6 +432,17 @@ int hvx_set_mp_state(struct hvx_vcpu *vcpu, const struct hvx_mp_state *mp);
 void hvx_run_report_events(struct hvx_vcpu *vcpu);
 
 /* apic.c */
+
+/*
+ * Whether @gpa lies in the vCPU's xAPIC page.  Inline: the MMIO path asks
+ * on every load and store before the ring and userspace.
+ */
+static inline bool hvx_apic_page(struct hvx_vcpu *vcpu, u64 gpa)
+{
+	return (gpa & PAGE_MASK) ==
+	       (READ_ONCE(vcpu->apic.apic_base) & HVX_APIC_BASE_ADDR_MASK);
+}
+
 void hvx_apic_init(struct hvx_vcpu *vcpu);
 void hvx_apic_destroy(struct hvx_vcpu *vcpu);
 void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req);
