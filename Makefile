@@ -64,9 +64,10 @@ UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
 # Unit tests of module code: the test #includes the module source (see
 # tests/unit/kernel_shim.h and the kernel headers in tests/unit/linux/), so
 # the source is a prerequisite, not an extra file to compile.
-UNIT_MODULE_lapic_test	:= module/lapic.c module/lapic.h \
-			   $(wildcard tests/unit/linux/*.h)
-$(O)/unit/lapic_test: $(UNIT_MODULE_lapic_test)
+UNIT_MODULE_lapic	:= module/lapic.c module/lapic_route.c module/lapic.h \
+			   tests/unit/lapic_util.h $(wildcard tests/unit/linux/*.h)
+$(O)/unit/lapic_test $(O)/unit/lapic_route_test $(O)/unit/lapic_timer_test: \
+	$(UNIT_MODULE_lapic)
 
 # Guest images for hvx-run's tests (tests/guests/*.S), assembled with as
 # and linked with ld: flat real-mode binaries for load address 0x1000 and

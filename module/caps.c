@@ -113,90 +113,89 @@ static void hvx_probe_features(struct hvx_vmx_config *c)
 }
 
 /*
- * Choose the controls of every hvx VMCS.  What hvx needs is required;
- * VPID and the preemption timer are used where present.
+ * The controls of every hvx VMCS, one row per control MSR: the bits hvx
+ * needs (loading fails without them), those it uses where present, and
+ * those it turns on per vCPU later, which must be allowed.
+ *
+ * Pin-based: exits on external interrupts and NMIs; virtual NMIs for NMI
+ * blocking and NMI-window exits of guest NMIs.
  */
+#define PIN_NEED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING | \
+			 PIN_BASED_VIRTUAL_NMIS)
+/*
+ * Processor-based: CR3 accesses and INVLPG stay in the guest (EPT); port
+ * I/O and MSR accesses go through bitmaps so that hot paths can be opened
+ * to the guest; RDPMC exits (no virtual PMU).  The window exits are
+ * turned on while an event waits for the guest (inject.c).
+ */
+#define PROC_NEED	(CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | \
+			 CPU_BASED_CR8_LOAD_EXITING | \
+			 CPU_BASED_CR8_STORE_EXITING | \
+			 CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MWAIT_EXITING | \
+			 CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING | \
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+#define PROC_WANT	(CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING)
+#define PROC_LATER	(CPU_BASED_INTR_WINDOW_EXITING | \
+			 CPU_BASED_NMI_WINDOW_EXITING)
+/* Secondary: RDTSCP and XSAVES stay off, TSC_AUX and XSS not switched. */
+#define PROC2_NEED	(SECONDARY_EXEC_ENABLE_EPT | \
+			 SECONDARY_EXEC_UNRESTRICTED_GUEST)
+#define PROC2_WANT	(SECONDARY_EXEC_ENABLE_INVPCID | \
+			 SECONDARY_EXEC_WBINVD_EXITING)
+/*
+ * VM exit: without "acknowledge interrupt on exit" an external interrupt
+ * stays pending and the host takes it when hvx enables interrupts again.
+ */
+#define EXIT_NEED	(VM_EXIT_HOST_ADDR_SPACE_SIZE | \
+			 VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER | \
+			 VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT | \
+			 VM_EXIT_SAVE_DEBUG_CONTROLS)
+#define ENTRY_NEED	(VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT | \
+			 VM_ENTRY_LOAD_DEBUG_CONTROLS)
+
+struct control_req {
+	u32 msr, true_msr;	/* capability MSRs; true_msr 0: none */
+	u32 need, want, later;
+	u32 *out;
+	const char *missing;	/* the log line when @need cannot be had */
+};
+
+/* VPID and the preemption timer are used where present. */
 static int hvx_setup_controls(struct hvx_vmx_config *c)
 {
 	bool tru = c->basic & VMX_BASIC_TRUE_CTLS;
-	u32 need, want;
+	u32 timer = c->features & HVX_VMX_PREEMPTION_TIMER;
+	const struct control_req reqs[] = {
+		{ MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
+		  PIN_NEED, timer ? PIN_BASED_VMX_PREEMPTION_TIMER : 0, 0,
+		  &c->pin,
+		  "CPU cannot exit on external interrupts and NMIs, or lacks virtual NMIs" },
+		{ MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
+		  PROC_NEED, PROC_WANT, PROC_LATER, &c->proc,
+		  "CPU lacks required processor-based VM-execution controls" },
+		{ MSR_IA32_VMX_PROCBASED_CTLS2, 0, PROC2_NEED,
+		  PROC2_WANT | ((c->features & HVX_VMX_VPID) ?
+				SECONDARY_EXEC_ENABLE_VPID : 0), 0, &c->proc2,
+		  "CPU lacks EPT or unrestricted guest, both required" },
+		{ MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
+		  EXIT_NEED, timer ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0, 0,
+		  &c->exit, "CPU lacks required VM-exit controls" },
+		{ MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
+		  ENTRY_NEED, 0, 0, &c->entry,
+		  "CPU lacks required VM-entry controls" },
+	};
+	const struct control_req *r;
 	int err;
 
-	/* virtual NMIs: NMI blocking and NMI-window exits for guest NMIs */
-	need = PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
-	       PIN_BASED_VIRTUAL_NMIS;
-	want = 0;
-	if (c->features & HVX_VMX_PREEMPTION_TIMER)
-		want |= PIN_BASED_VMX_PREEMPTION_TIMER;
-	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-				  MSR_IA32_VMX_PINBASED_CTLS,
-				  need, want, &c->pin);
-	if (err) {
-		pr_err("CPU cannot exit on external interrupts and NMIs, or lacks virtual NMIs\n");
-		return err;
-	}
-
-	/*
-	 * CR3 accesses and INVLPG stay in the guest (EPT); port I/O and
-	 * MSR accesses go through bitmaps so that hot paths can be opened
-	 * to the guest later.
-	 */
-	need = CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
-	       CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
-	       CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MWAIT_EXITING |
-	       CPU_BASED_MONITOR_EXITING | CPU_BASED_RDPMC_EXITING |
-	       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
-	want = CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING;
-	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-				  MSR_IA32_VMX_PROCBASED_CTLS,
-				  need, want, &c->proc);
-	/* Turned on per vCPU while an event waits for the guest (inject.c). */
-	if (err || (~allowed1(MSR_IA32_VMX_PROCBASED_CTLS) &
-		    (CPU_BASED_INTR_WINDOW_EXITING |
-		     CPU_BASED_NMI_WINDOW_EXITING))) {
-		pr_err("CPU lacks required processor-based VM-execution controls\n");
-		return err ? err : -EOPNOTSUPP;
-	}
-
-	need = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	/* RDTSCP and XSAVES stay off: TSC_AUX and XSS are not switched. */
-	want = SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_WBINVD_EXITING;
-	if (c->features & HVX_VMX_VPID)
-		want |= SECONDARY_EXEC_ENABLE_VPID;
-	err = hvx_adjust_controls(MSR_IA32_VMX_PROCBASED_CTLS2, need, want,
-				  &c->proc2);
-	if (err) {
-		pr_err("CPU lacks EPT or unrestricted guest, both required\n");
-		return err;
-	}
-
-	/*
-	 * Without "acknowledge interrupt on exit" an external interrupt stays
-	 * pending and the host takes it when hvx enables interrupts again.
-	 */
-	need = VM_EXIT_HOST_ADDR_SPACE_SIZE |
-	       VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
-	       VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
-	       VM_EXIT_SAVE_DEBUG_CONTROLS;
-	want = 0;
-	if (c->features & HVX_VMX_PREEMPTION_TIMER)
-		want |= VM_EXIT_SAVE_VMX_PREEMPTION_TIMER;
-	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				  MSR_IA32_VMX_EXIT_CTLS, need, want,
-				  &c->exit);
-	if (err) {
-		pr_err("CPU lacks required VM-exit controls\n");
-		return err;
-	}
-
-	need = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
-	       VM_ENTRY_LOAD_DEBUG_CONTROLS;
-	err = hvx_adjust_controls(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
-				  MSR_IA32_VMX_ENTRY_CTLS, need, 0,
-				  &c->entry);
-	if (err) {
-		pr_err("CPU lacks required VM-entry controls\n");
-		return err;
+	for (r = reqs; r < reqs + ARRAY_SIZE(reqs); r++) {
+		err = hvx_adjust_controls(tru && r->true_msr ? r->true_msr :
+					  r->msr, r->need, r->want, r->out);
+		if (!err && (~allowed1(r->msr) & r->later))
+			err = -EOPNOTSUPP;
+		if (err) {
+			pr_err("%s\n", r->missing);
+			return err;
+		}
 	}
 	/* IA-32e mode is set per vCPU from the guest's EFER.LMA. */
 	c->entry &= ~VM_ENTRY_IA32E_MODE;

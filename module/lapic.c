@@ -25,10 +25,7 @@
 #define LAPIC_VERSION_EOI_SUPP	BIT(24)
 #define LAPIC_NR_REGS		(HVX_LAPIC_REGS_SIZE / 16)
 #define LAPIC_DFR_ONES		0x0fffffff
-#define LAPIC_DFR_FLAT		0xf
-#define LAPIC_DFR_CLUSTER	0x0
 #define LAPIC_ICR_MASK		0x000ccfff
-#define LAPIC_ID_XAPIC_SHIFT	24
 
 /* Where a register exists and how it may be accessed. */
 #define R_XR		BIT(0)	/* readable in xAPIC mode */
@@ -522,7 +519,7 @@ static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
 	store_masked(l, r, off, val);
 	val &= r->wmask;
 	*ipi = (struct hvx_lapic_irq) {
-		.dest = x2 ? high : high >> LAPIC_ID_XAPIC_SHIFT,
+		.dest = x2 ? high : high >> HVX_APIC_ID_XAPIC_SHIFT,
 		.x2apic_fmt = x2,
 		.vector = val & HVX_APIC_VECTOR_MASK,
 		.delivery_mode = (val >> HVX_APIC_DM_SHIFT) & 7,
@@ -791,7 +788,7 @@ static void set_mode_ids(struct hvx_lapic *l)
 	bool x2 = hvx_lapic_mode_x2apic(l);
 
 	set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
-		l->apic_id << LAPIC_ID_XAPIC_SHIFT);
+		l->apic_id << HVX_APIC_ID_XAPIC_SHIFT);
 	set_reg(l, HVX_APIC_REG_LDR, x2 ? x2apic_ldr(l->apic_id) : 0);
 }
 
@@ -883,115 +880,6 @@ int hvx_lapic_set_base(struct hvx_lapic *l, u64 val, bool host,
 		set_mode_ids(l);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
 		      HVX_LAPIC_EFF_TIMER;
-	return 0;
-}
-
-/* Destinations and MSIs */
-
-static bool match_logical_xapic(const struct hvx_lapic *l, u32 dest)
-{
-	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR) >> LAPIC_ID_XAPIC_SHIFT;
-	u32 model = hvx_lapic_reg(l, HVX_APIC_REG_DFR) >> 28;
-
-	if (dest == 0xff)
-		return true;
-	if (model == LAPIC_DFR_FLAT)
-		return ldr & dest;
-	if (model == LAPIC_DFR_CLUSTER)
-		return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
-	return false;
-}
-
-static bool match_logical_x2apic(const struct hvx_lapic *l, u32 dest)
-{
-	u32 ldr = hvx_lapic_reg(l, HVX_APIC_REG_LDR);
-
-	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
-}
-
-bool hvx_lapic_match_dest(const struct hvx_lapic *l, bool source_is_self,
-			  const struct hvx_lapic_irq *irq)
-{
-	u32 bcast = irq->x2apic_fmt ? 0xffffffff : 0xff;
-	u32 dest = irq->dest;
-
-	if (!hvx_lapic_hw_enabled(l))
-		return false;
-	switch (irq->shorthand) {
-	case HVX_APIC_DEST_SELF:
-		return source_is_self;
-	case HVX_APIC_DEST_ALL:
-		return true;
-	case HVX_APIC_DEST_OTHERS:
-		return !source_is_self;
-	}
-	if (!irq->x2apic_fmt)
-		dest &= 0xff;
-	if (dest == bcast)
-		return true;
-	if (hvx_lapic_mode_x2apic(l)) {
-		if (!irq->logical)
-			return dest == l->apic_id;
-		return match_logical_x2apic(l, dest);
-	}
-	/* An xAPIC has 8-bit IDs: wider destinations name someone else. */
-	if (dest > 0xff)
-		return false;
-	if (!irq->logical)
-		return dest == hvx_lapic_reg(l, HVX_APIC_REG_ID) >> LAPIC_ID_XAPIC_SHIFT;
-	return match_logical_xapic(l, dest);
-}
-
-int hvx_lapic_lowest_prio(struct hvx_lapic *const *cand, unsigned int n)
-{
-	unsigned int i;
-	int best = -1;
-	u32 best_apr = 0;
-
-	for (i = 0; i < n; i++) {
-		u32 apr;
-
-		if (!hvx_lapic_sw_enabled(cand[i]))
-			continue;
-		apr = hvx_lapic_apr(cand[i]);
-		if (best < 0 || apr < best_apr) {
-			best = i;
-			best_apr = apr;
-		}
-	}
-	return best;
-}
-
-#define MSI_ADDR_BASE_SHIFT	20
-#define MSI_ADDR_BASE		0xfee
-#define MSI_ADDR_DEST_SHIFT	12
-#define MSI_ADDR_EXT_SHIFT	5
-#define MSI_ADDR_RH		BIT(3)
-#define MSI_ADDR_LOGICAL	BIT(2)
-
-int hvx_msi_decode(u64 address, u32 data, struct hvx_lapic_irq *irq)
-{
-	u8 dm = (data >> HVX_APIC_DM_SHIFT) & 7;
-	u8 vec = data & HVX_APIC_VECTOR_MASK;
-	u32 ext = (address >> MSI_ADDR_EXT_SHIFT) & 0x7f;
-
-	if ((address >> MSI_ADDR_BASE_SHIFT) != MSI_ADDR_BASE)
-		return -EINVAL;
-	if (dm == 3 || dm == HVX_APIC_DM_SIPI)
-		return -EINVAL;
-	if (dm <= HVX_APIC_DM_LOWEST && vec < 16)
-		return -EINVAL;
-	*irq = (struct hvx_lapic_irq) {
-		.dest = ((address >> MSI_ADDR_DEST_SHIFT) & 0xff) | (ext << 8),
-		.x2apic_fmt = ext != 0,
-		.vector = vec,
-		.delivery_mode = dm,
-		.logical = address & MSI_ADDR_LOGICAL,
-		.shorthand = HVX_APIC_DEST_NONE,
-		.assert = data & HVX_APIC_ICR_ASSERT,
-		.level = data & HVX_APIC_ICR_LEVEL,
-		.redir_hint = address & MSI_ADDR_RH,
-	};
 	return 0;
 }
 

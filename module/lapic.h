@@ -88,6 +88,11 @@
 #define HVX_APIC_BASE_ADDR_MASK		(~0xfffULL)
 #define HVX_APIC_DEFAULT_BASE		0xfee00000ULL
 
+/* The xAPIC ID and LDR sit in bits 31:24; DFR models (bits 31:28). */
+#define HVX_APIC_ID_XAPIC_SHIFT		24
+#define HVX_APIC_DFR_FLAT		0xf
+#define HVX_APIC_DFR_CLUSTER		0x0
+
 /* Spurious-interrupt vector register */
 #define HVX_APIC_SVR_ENABLE		BIT(8)
 #define HVX_APIC_SVR_DIRECTED_EOI	BIT(12)	/* suppress EOI broadcast */

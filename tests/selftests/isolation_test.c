@@ -172,21 +172,6 @@ HVX_GUEST_TEST(ds_es_restored, guest_out_loop)
 	vcpu_expect_done(vcpu);
 }
 
-/* RDPMC with CR4.PCE set; returns the vector it raised, or -1. */
-static int rdpmc_safe(uint32_t counter, uint64_t *val)
-{
-	register uint64_t r10 asm("r10");
-	register uint64_t r11 asm("r11");
-	uint32_t lo = 0, hi = 0;
-
-	asm volatile(GUEST_SAFE_BEGIN "rdpmc" GUEST_SAFE_END
-		     : "+a"(lo), "+d"(hi), "=&r"(r10), "=&r"(r11)
-		     : "c"(counter)
-		     : "memory");
-	*val = lo | ((uint64_t)hi << 32);
-	return (int)r11;
-}
-
 #define X86_CR4_PCE	(1UL << 8)
 
 static void guest_rdpmc(void)

@@ -336,43 +336,54 @@ static inline uint64_t vmcall(uint64_t nr, uint64_t a0, uint64_t a1,
 	"\n\tmovq $-1, %%r11\n"						\
 	"1:\n\t"
 
+/* An instruction that reads EDX:EAX for ECX = @idx into *@val, or faults. */
+#define GUEST_READ_SAFE(insn, idx, val)					\
+({									\
+	register uint64_t r10 asm("r10");				\
+	register uint64_t r11 asm("r11");				\
+	uint32_t lo = 0, hi = 0;					\
+									\
+	asm volatile(GUEST_SAFE_BEGIN insn GUEST_SAFE_END		\
+		     : "+a"(lo), "+d"(hi), "=&r"(r10), "=&r"(r11)	\
+		     : "c"(idx)						\
+		     : "memory");					\
+	if ((int64_t)r11 == GUEST_NO_FAULT)				\
+		*(val) = lo | ((uint64_t)hi << 32);			\
+	(int)r11;							\
+})
+
 static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 {
-	register uint64_t r10 asm("r10");
-	register uint64_t r11 asm("r11");
-	uint32_t lo = 0, hi = 0;
-
-	asm volatile(GUEST_SAFE_BEGIN "rdmsr" GUEST_SAFE_END
-		     : "+a"(lo), "+d"(hi), "=&r"(r10), "=&r"(r11)
-		     : "c"(msr)
-		     : "memory");
-	if ((int64_t)r11 == GUEST_NO_FAULT)
-		*val = lo | ((uint64_t)hi << 32);
-	return (int)r11;
+	return GUEST_READ_SAFE("rdmsr", msr, val);
 }
+
+/* RDPMC (with CR4.PCE set for CPL > 0) */
+static inline int rdpmc_safe(uint32_t counter, uint64_t *val)
+{
+	return GUEST_READ_SAFE("rdpmc", counter, val);
+}
+
+/* An instruction that writes EDX:EAX = @val for ECX = @idx, or faults. */
+#define GUEST_WRITE_SAFE(insn, idx, val)				\
+({									\
+	register uint64_t r10 asm("r10");				\
+	register uint64_t r11 asm("r11");				\
+									\
+	asm volatile(GUEST_SAFE_BEGIN insn GUEST_SAFE_END		\
+		     : "=&r"(r10), "=&r"(r11)				\
+		     : "c"(idx), "a"((uint32_t)(val)), "d"((val) >> 32)	\
+		     : "memory");					\
+	(int)r11;							\
+})
 
 static inline int wrmsr_safe(uint32_t msr, uint64_t val)
 {
-	register uint64_t r10 asm("r10");
-	register uint64_t r11 asm("r11");
-
-	asm volatile(GUEST_SAFE_BEGIN "wrmsr" GUEST_SAFE_END
-		     : "=&r"(r10), "=&r"(r11)
-		     : "c"(msr), "a"((uint32_t)val), "d"(val >> 32)
-		     : "memory");
-	return (int)r11;
+	return GUEST_WRITE_SAFE("wrmsr", msr, val);
 }
 
 static inline int xsetbv_safe(uint32_t index, uint64_t val)
 {
-	register uint64_t r10 asm("r10");
-	register uint64_t r11 asm("r11");
-
-	asm volatile(GUEST_SAFE_BEGIN "xsetbv" GUEST_SAFE_END
-		     : "=&r"(r10), "=&r"(r11)
-		     : "c"(index), "a"((uint32_t)val), "d"(val >> 32)
-		     : "memory");
-	return (int)r11;
+	return GUEST_WRITE_SAFE("xsetbv", index, val);
 }
 
 /*
