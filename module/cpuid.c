@@ -7,7 +7,15 @@
  * MONITOR/MWAIT, performance monitoring, debug stores, thermal and power
  * leaves, XSAVES and RDTSCP (their MSRs are not switched), SGX, PT, PKU and
  * the speculation-control MSRs.  The hypervisor bit is set and leaf
- * 0x40000000 says "hvxhvxhvx".  Userspace can replace the table with
+ * 0x40000000 says "hvxhvxhvx".
+ *
+ * Time is announced, so that a guest needs no PIT to calibrate: leaf 0x15
+ * gives the TSC as the host's tsc_khz over a 1 GHz "crystal" which is also
+ * the local APIC timer's clock (lapic.h), leaf 0x40000010 gives both in
+ * kHz (the VMware convention other hypervisors follow), and leaf 6 says the
+ * APIC timer keeps running in deep C-states (ARAT; the guest never sees a
+ * C-state).  Linux then takes its TSC and APIC timer rates from CPUID and
+ * uses the TSC-deadline timer without ever touching the PIT.  Userspace can replace the table with
  * HVX_SET_CPUID; OSXSAVE and the XSAVE area size always follow the guest's
  * CR4 and XCR0.
  */
@@ -17,6 +25,7 @@
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "vcpu.h"
 
@@ -38,6 +47,15 @@
 #define CD1_EAX_HIDE	(BIT(3) | BIT(4))
 /* CPUID.0x80000001: RDTSCP */
 #define CE1_EDX_HIDE	BIT(27)
+/* CPUID.6: the APIC timer runs in every C-state */
+#define C6_EAX_ARAT	BIT(2)
+
+/* The lowest maximum basic leaf: the TSC frequency leaf is in range. */
+#define LEAF_TSC_FREQ		0x15
+#define LEAF_HV_TIMING		(HVX_CPUID_SIGNATURE + 0x10)
+/* Leaf 0x15's crystal: the local APIC's bus clock, 1 count per ns. */
+#define CRYSTAL_HZ		1000000000U
+#define CRYSTAL_KHZ		(CRYSTAL_HZ / 1000)
 
 /* Leaves returned as zeros: power, PMU, topology, SGX, PT, ... */
 static bool leaf_hidden(u32 f)
@@ -120,6 +138,24 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			if (hvx_guest_xfeatures() & BIT_ULL(i))
 				add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 		break;
+	case 6:
+		e = add(vcpu, f, 0, 0);
+		if (e)
+			e->eax = C6_EAX_ARAT;
+		break;
+	case LEAF_TSC_FREQ:
+		/* TSC Hz = ECX * EBX / EAX; tsc_khz is 0 if never calibrated */
+		e = add(vcpu, f, 0, 0);
+		if (!e)
+			return;
+		e->eax = e->ebx = e->ecx = e->edx = 0;
+		if (tsc_khz) {
+			e->eax = CRYSTAL_KHZ;
+			e->ebx = tsc_khz;
+			e->ecx = CRYSTAL_HZ;
+			e->edx = 0;
+		}
+		break;
 	default:
 		add(vcpu, f, 0, 0);
 	}
@@ -131,22 +167,39 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
  */
 void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 {
-	u32 f, max = min(cpuid_eax(0), 0x1fU);
+	u32 f, hmax = min(cpuid_eax(0), 0x1fU);
+	u32 max = max(hmax, (u32)LEAF_TSC_FREQ);
 	u32 emax = min(cpuid_eax(0x80000000), 0x80000008U);
 	struct hvx_cpuid_entry *e;
 
 	vcpu->cpuid_nent = 0;
-	for (f = 0; f <= max; f++)
+	for (f = 0; f <= max; f++) {
+		if (f > hmax && f != LEAF_TSC_FREQ) {
+			/* beyond the host's leaves: reserved, zeros */
+			e = add(vcpu, f, 0, 0);
+			if (e)
+				e->eax = e->ebx = e->ecx = e->edx = 0;
+			continue;
+		}
 		add_basic(vcpu, f);
+	}
+	/* leaf 0, the first entry, names the highest basic leaf */
+	if (vcpu->cpuid_nent)
+		vcpu->cpuid[0].eax = max;
 
 	e = add(vcpu, HVX_CPUID_SIGNATURE, 0, 0);
 	if (e) {
-		e->eax = HVX_CPUID_SIGNATURE + 1;
+		e->eax = LEAF_HV_TIMING;
 		e->ebx = HVX_CPUID_SIG_EBX;
 		e->ecx = HVX_CPUID_SIG_ECX;
 		e->edx = HVX_CPUID_SIG_EDX;
 	}
 	add(vcpu, HVX_CPUID_SIGNATURE + 1, 0, 0);
+	e = add(vcpu, LEAF_HV_TIMING, 0, 0);
+	if (e) {
+		e->eax = tsc_khz;
+		e->ebx = CRYSTAL_KHZ;
+	}
 
 	for (f = 0x80000000; f <= emax; f++) {
 		e = add(vcpu, f, 0, 0);

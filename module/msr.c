@@ -3,8 +3,9 @@
  * Guest MSRs.
  *
  * The documented set (Documentation/api.rst): EFER, STAR, LSTAR, CSTAR,
- * SFMASK, KERNEL_GS_BASE, FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP, PAT, TSC
- * and MISC_ENABLE.  FS/GS base, SYSENTER and PAT live in the VMCS and the
+ * SFMASK, KERNEL_GS_BASE, FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP, PAT, TSC,
+ * TSC_ADJUST, MISC_ENABLE, and the read-only UCODE_REV and PLATFORM_ID
+ * that every Intel guest kernel reads at boot.  FS/GS base, SYSENTER and PAT live in the VMCS and the
  * guest reaches them without exits; the rest exit through the MSR bitmap.
  *
  * The syscall MSRs and KERNEL_GS_BASE are not switched by VMX.  They are
@@ -25,6 +26,9 @@
 
 #include "vcpu.h"
 #include "vmx_ops.h"
+
+/* IA32_BIOS_SIGN_ID as guests read it: revision 1 in bits 63:32. */
+#define HVX_GUEST_UCODE_REV	0x100000000ULL
 
 static u64 host_star, host_lstar, host_cstar, host_sfmask;
 
@@ -198,6 +202,20 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MISC_ENABLE:
 		*data = vcpu->misc_enable;
 		break;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
+		break;
+	case MSR_IA32_UCODE_REV:
+		/*
+		 * No microcode update is visible to a guest: report a
+		 * revision high enough that the guest's errata checks pass
+		 * and its loader has nothing to do.
+		 */
+		*data = HVX_GUEST_UCODE_REV;
+		break;
+	case MSR_IA32_PLATFORM_ID:
+		*data = 0;
+		break;
 	default:
 		return hvx_apic_msr(vcpu, index, false, data, false);
 	}
@@ -275,8 +293,25 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 		hvx_vmwrite(GUEST_IA32_PAT, data);
 		break;
 	case MSR_IA32_TSC:
+		/* the guest's write moves IA32_TSC_ADJUST along, as on hardware */
+		if (!host)
+			vcpu->tsc_adjust += data - (rdtsc() +
+						    hvx_vmread64(TSC_OFFSET));
 		hvx_vmwrite(TSC_OFFSET, data - rdtsc());
 		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host)
+			hvx_vmwrite(TSC_OFFSET, hvx_vmread64(TSC_OFFSET) +
+				    data - vcpu->tsc_adjust);
+		vcpu->tsc_adjust = data;
+		break;
+	case MSR_IA32_UCODE_REV:
+		/* the guest writes 0 before CPUID to latch the revision */
+		if (!host && data)
+			return -EINVAL;
+		break;
+	case MSR_IA32_PLATFORM_ID:
+		return -EINVAL;
 	case MSR_IA32_MISC_ENABLE:
 		/* Only userspace may change what the guest sees here. */
 		if (!host && data != vcpu->misc_enable)

@@ -114,6 +114,7 @@ struct hvx_vcpu {
 	u64 star, lstar, cstar, sfmask;		/* (v) */
 	u64 kernel_gs_base;			/* (v) */
 	u64 misc_enable;			/* (v) */
+	u64 tsc_adjust;				/* (v) IA32_TSC_ADJUST */
 
 	/* Events for the guest (inject.c) */
 	int irq_vector;				/* (v) acknowledged external

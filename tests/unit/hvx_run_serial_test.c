@@ -256,4 +256,70 @@ TEST_F(uart, through_the_bus)
 	free(bus);
 }
 
+/* The interrupt line: every level change, in order. */
+struct line_log {
+	unsigned int n;
+	unsigned int gsi[16];
+	bool level[16];
+};
+
+static void log_line(void *ctx, unsigned int gsi, bool level)
+{
+	struct line_log *l = ctx;
+
+	if (l->n < 16) {
+		l->gsi[l->n] = gsi;
+		l->level[l->n] = level;
+	}
+	l->n++;
+}
+
+TEST_F(uart, interrupt_line)
+{
+	struct serial *s = &self->s;
+	struct line_log l = { 0 };
+
+	serial_connect_irq(s, log_line, &l, 4);
+	/* THR-empty enabled, but OUT2 keeps the line off the bus */
+	serial_out(s, IER, 0x02);
+	EXPECT_EQ(0, l.n);
+	serial_out(s, MCR, 0x08);
+	ASSERT_EQ(1, l.n);
+	EXPECT_EQ(4, l.gsi[0]);
+	EXPECT_TRUE(l.level[0]);
+	/* reading IIR acknowledges THR empty: the line drops */
+	EXPECT_EQ(0x02, serial_in(s, IIR));
+	ASSERT_EQ(2, l.n);
+	EXPECT_FALSE(l.level[1]);
+	/* each byte sent makes THR empty again: a new edge */
+	serial_out(s, THR, 'x');
+	ASSERT_EQ(3, l.n);
+	EXPECT_TRUE(l.level[2]);
+	/* a second byte while the line is up changes nothing */
+	serial_out(s, THR, 'y');
+	EXPECT_EQ(3, l.n);
+	/* disabling the interrupt drops the line */
+	serial_out(s, IER, 0x00);
+	ASSERT_EQ(4, l.n);
+	EXPECT_FALSE(l.level[3]);
+
+	/* received data: up while the FIFO holds a byte */
+	serial_out(s, IER, 0x01);
+	EXPECT_EQ(4, l.n);
+	ASSERT_EQ(1, write(self->in[1], "a", 1));
+	EXPECT_EQ(0x01, serial_in(s, LSR) & 0x01);
+	ASSERT_EQ(5, l.n);
+	EXPECT_TRUE(l.level[4]);
+	EXPECT_EQ('a', serial_in(s, RBR));
+	ASSERT_EQ(6, l.n);
+	EXPECT_FALSE(l.level[5]);
+	/* OUT2 off: the line goes down even with data pending */
+	ASSERT_EQ(1, write(self->in[1], "b", 1));
+	EXPECT_EQ(0x04, serial_in(s, IIR));
+	ASSERT_EQ(7, l.n);
+	serial_out(s, MCR, 0x00);
+	ASSERT_EQ(8, l.n);
+	EXPECT_FALSE(l.level[7]);
+}
+
 TEST_HARNESS_MAIN

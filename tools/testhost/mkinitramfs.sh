@@ -48,6 +48,22 @@ for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
 	[ -f "$kmods/$m" ] && cp "$kmods/$m" "$root/lib/modules/$kver/"
 done
 
+# The Linux guest of hvx-run: the test host's own kernel and a busybox
+# initramfs whose /init reports what the guest sees (guest/init).
+guest=$build/testhost/guest-rootfs
+rm -rf "$guest"
+mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
+	 "$root"/hvx/guest
+cp /bin/busybox "$guest/bin/busybox"
+for applet in sh mount cat cut echo uname nproc sleep dmesg poweroff reboot; do
+	ln -sf busybox "$guest/bin/$applet"
+done
+cp "$src/tools/testhost/guest/init" "$guest/init"
+chmod 0755 "$guest/init"
+(cd "$guest" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
+	gzip -9 >"$root/hvx/guest/initrd.gz"
+cp "$build/cache/kernel-$kver/boot/vmlinuz-$kver" "$root/hvx/guest/vmlinuz"
+
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"

@@ -6,7 +6,11 @@
  * gets a flat GDT in the last page below min(RAM, 4 GiB); long mode
  * (ELF64) gets, at the top of RAM, 4-level page tables identity-mapping
  * the first max(4 GiB, RAM) in 2 MiB pages and a GDT in the page below
- * them.  The stack starts right below the GDT.  Documentation/hvx-run.rst
+ * them.  The stack starts right below the GDT.  Linux (bzImage) gets the
+ * same long mode with the GDT and page tables in low memory instead, at
+ * the fixed addresses of LINUX_* in hvx-run.h, and its own selectors
+ * (__BOOT_CS 0x10, __BOOT_DS 0x18, as the boot protocol asks), since the
+ * top of RAM holds the initrd.  Documentation/hvx-run.rst
  * gives the addresses; the descriptors follow the Intel SDM, "Segment
  * Descriptors" and "Hierarchical Paging Structures".
  */
@@ -39,6 +43,7 @@
 #define DESC_DATA	0x00cf93000000ffffULL	/* read/write, B, G */
 #define GDT_ENTRIES	3
 #define GDT_LIMIT	(GDT_ENTRIES * 8 - 1)
+#define LINUX_GDT_LIMIT	((LINUX_DS_SEL / 8 + 1) * 8 - 1)
 
 /* The same segments in the VMCS access-rights format. */
 #define AR_CODE16	(0xb | HVX_AR_S | HVX_AR_P)
@@ -53,6 +58,7 @@ static const char *const mode_names[] = {
 	[BOOT_REAL16] = "16-bit real mode",
 	[BOOT_PROT32] = "32-bit protected mode",
 	[BOOT_LONG64] = "64-bit mode",
+	[BOOT_LINUX64] = "64-bit Linux boot protocol",
 };
 
 /**
@@ -102,6 +108,16 @@ void boot_layout(enum boot_mode mode, uint64_t ram_size,
 		bl->rsvd_lo = bl->gdt;
 		bl->rsvd_hi = ram_size;
 		break;
+	case BOOT_LINUX64:
+		bl->npd = LINUX_NPD;
+		bl->gdt = LINUX_GDT;
+		bl->pml4 = LINUX_PML4;
+		bl->pdpt = bl->pml4 + SZ_4K;
+		bl->pd = bl->pdpt + SZ_4K;
+		bl->stack = LINUX_STACK;
+		bl->rsvd_lo = LINUX_GDT;
+		bl->rsvd_hi = LINUX_LOW_END;
+		break;
 	}
 }
 
@@ -122,9 +138,15 @@ void boot_write_tables(enum boot_mode mode, const struct boot_layout *bl,
 
 	gdt = (uint64_t *)(base + bl->gdt);
 	memset(gdt, 0, SZ_4K);
-	gdt[BOOT_CS_SEL / 8] = mode == BOOT_LONG64 ? DESC_CODE64 : DESC_CODE32;
-	gdt[BOOT_DS_SEL / 8] = DESC_DATA;
-	if (mode != BOOT_LONG64)
+	if (mode == BOOT_LINUX64) {
+		gdt[LINUX_CS_SEL / 8] = DESC_CODE64;
+		gdt[LINUX_DS_SEL / 8] = DESC_DATA;
+	} else {
+		gdt[BOOT_CS_SEL / 8] = mode == BOOT_LONG64 ? DESC_CODE64 :
+				       DESC_CODE32;
+		gdt[BOOT_DS_SEL / 8] = DESC_DATA;
+	}
+	if (mode == BOOT_PROT32)
 		return;
 
 	pml4 = (uint64_t *)(base + bl->pml4);
@@ -188,23 +210,26 @@ static void flat_mode(enum boot_mode mode, const struct boot_layout *bl,
 		      const struct load_info *li, struct hvx_regs *regs,
 		      struct hvx_sregs *sregs)
 {
-	struct hvx_segment data = seg(BOOT_DS_SEL, 0, 0xffffffff, AR_DATA32);
+	bool linux64 = mode == BOOT_LINUX64;
+	bool lm = mode == BOOT_LONG64 || linux64;
+	struct hvx_segment data = seg(linux64 ? LINUX_DS_SEL : BOOT_DS_SEL, 0,
+				      0xffffffff, AR_DATA32);
 
-	sregs->cs = seg(BOOT_CS_SEL, 0, 0xffffffff,
-			mode == BOOT_LONG64 ? AR_CODE64 : AR_CODE32);
+	sregs->cs = seg(linux64 ? LINUX_CS_SEL : BOOT_CS_SEL, 0, 0xffffffff,
+			lm ? AR_CODE64 : AR_CODE32);
 	sregs->ds = data;
 	sregs->es = data;
 	sregs->fs = data;
 	sregs->gs = data;
 	sregs->ss = data;
 	sregs->gdt.base = bl->gdt;
-	sregs->gdt.limit = GDT_LIMIT;
+	sregs->gdt.limit = linux64 ? LINUX_GDT_LIMIT : GDT_LIMIT;
 	/* No IDT: any exception is a triple fault. */
 	sregs->idt.base = 0;
 	sregs->idt.limit = 0;
 	sregs->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE;
 	sregs->cr4 = X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	if (mode == BOOT_LONG64) {
+	if (lm) {
 		sregs->cr0 |= X86_CR0_WP | X86_CR0_PG;
 		sregs->cr3 = bl->pml4;
 		sregs->cr4 |= X86_CR4_PAE;
@@ -212,6 +237,9 @@ static void flat_mode(enum boot_mode mode, const struct boot_layout *bl,
 	}
 	regs->rip = li->entry;
 	regs->rsp = bl->stack;
+	/* the 64-bit boot protocol: RSI holds the boot_params page */
+	if (linux64)
+		regs->rsi = li->boot_params;
 }
 
 /**
@@ -247,6 +275,7 @@ int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
 		break;
 	case BOOT_PROT32:
 	case BOOT_LONG64:
+	case BOOT_LINUX64:
 		/*
 		 * The entry is used as given: one that the VM-entry checks
 		 * on RIP refuse (bits 63:32 set outside 64-bit mode) makes

@@ -74,6 +74,7 @@ enum boot_mode {
 	BOOT_REAL16,	/* flat image: 16-bit real mode */
 	BOOT_PROT32,	/* ELF32: flat 32-bit protected mode, no paging */
 	BOOT_LONG64,	/* ELF64: 64-bit mode, RAM identity-mapped */
+	BOOT_LINUX64,	/* bzImage: the 64-bit Linux boot protocol */
 };
 
 /**
@@ -82,11 +83,13 @@ enum boot_mode {
  * @entry:	where vCPU 0 starts (guest-physical, or linear: identical)
  * @low:	lowest guest-physical byte written
  * @high:	one past the highest guest-physical byte written
+ * @boot_params: BOOT_LINUX64: the boot_params page (RSI at entry)
  */
 struct load_info {
 	enum boot_mode mode;
 	uint64_t entry;
 	uint64_t low, high;
+	uint64_t boot_params;
 };
 
 bool image_is_elf(const void *img, size_t len);
@@ -101,6 +104,48 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 /* GDT selectors of the protected and long modes. */
 #define BOOT_CS_SEL	0x08
 #define BOOT_DS_SEL	0x10
+
+/*
+ * Linux's low memory, below the EBDA: the GDT, page tables identity-mapping
+ * the first 4 GiB in 2 MiB pages (PML4, PDPT, four PDs), the boot_params
+ * page, the stack and the command line.  The boot protocol's selectors.
+ */
+#define LINUX_CS_SEL		0x10
+#define LINUX_DS_SEL		0x18
+#define LINUX_GDT		0x1000ULL
+#define LINUX_PML4		0x2000ULL
+#define LINUX_NPD		4
+#define LINUX_BOOT_PARAMS	0x8000ULL
+#define LINUX_STACK		0x10000ULL
+#define LINUX_CMDLINE		0x10000ULL
+#define LINUX_CMDLINE_MAX	0x10000ULL
+#define LINUX_LOW_END		(LINUX_CMDLINE + LINUX_CMDLINE_MAX)
+/* The BIOS area that holds the ACPI tables, reserved in the e820 map. */
+#define LINUX_BIOS_AREA		0xe0000ULL
+#define LINUX_EBDA		0x9fc00ULL
+/* The protected-mode kernel goes at 1 MiB, as every loader puts it. */
+#define LINUX_KERNEL_ADDR	0x100000ULL
+/* RAM above this would overlap the 32-bit MMIO hole (I/O and local APIC). */
+#define LINUX_RAM_MAX		0xc0000000ULL
+
+/**
+ * struct linux_args - what goes with a bzImage
+ * @cmdline:	the kernel command line (NUL-terminated)
+ * @initrd:	the initrd, or NULL
+ * @initrd_len:	its size
+ * @rsdp:	guest-physical address of the ACPI RSDP, or 0
+ */
+struct linux_args {
+	const char *cmdline;
+	const void *initrd;
+	size_t initrd_len;
+	uint64_t rsdp;
+};
+
+bool image_is_bzimage(const void *img, size_t len);
+int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
+		 const struct linux_args *a, struct load_info *li,
+		 char *err, size_t errlen);
 
 /**
  * struct boot_layout - where hvx-run puts its boot structures in RAM
@@ -195,6 +240,13 @@ int io_bus_handle_run(struct io_bus *bus, struct hvx_run *run);
  */
 typedef void (*stop_fn)(void *ctx, int status, const char *why);
 
+/*
+ * How a device drives one of the guest's interrupt lines: @gsi is the
+ * global system interrupt (ISA IRQ n is GSI n), @level true raises it.
+ * An edge-triggered ISA device raises then lowers its line.
+ */
+typedef void (*irq_line_fn)(void *ctx, unsigned int gsi, bool level);
+
 /* serial.c: 16550A UART */
 #define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_FIFO_SIZE	16
@@ -207,11 +259,17 @@ struct serial {
 	unsigned int rx_head, rx_count;
 	uint8_t ier, lcr, mcr, lsr_err, msr_delta, scr, fcr, dll, dlm;
 	bool thri_pending;
+	irq_line_fn irq;
+	void *irq_ctx;
+	unsigned int gsi;
+	bool irq_level;
 };
 
 void serial_init(struct serial *s, int in_fd, int out_fd);
 void serial_destroy(struct serial *s);
 int serial_register(struct serial *s, struct io_bus *bus, uint16_t base);
+void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
+			unsigned int gsi);
 uint8_t serial_in(struct serial *s, unsigned int reg);
 void serial_out(struct serial *s, unsigned int reg, uint8_t val);
 
@@ -333,6 +391,9 @@ struct vcpu {
  * @status:	hvx-run's exit status once @stopping
  * @stop_efd:	eventfd the main thread polls to learn of @stopping
  * @ring:	the shared I/O ring, or NULL
+ * @park_on_hlt: HLT with interrupts disabled parks the vCPU (-k) instead
+ *		of ending the guest
+ * @nr_parked:	vCPUs parked so (m->lock)
  */
 struct machine {
 	int vm_fd;
@@ -346,6 +407,8 @@ struct machine {
 	int status;
 	int stop_efd;
 	struct io_ring *ring;
+	bool park_on_hlt;
+	uint32_t nr_parked;
 };
 
 void machine_stop(void *ctx, int status, const char *why);

@@ -24,14 +24,21 @@
 
 static const char usage_text[] =
 "Usage: hvx-run [OPTIONS] IMAGE\n"
-"Run IMAGE, a flat binary or an ELF executable, in an hvx virtual machine.\n"
+"       hvx-run [OPTIONS] -k KERNEL [-i INITRD] [-p PARAMS]\n"
+"Run IMAGE, a flat binary or an ELF executable, or KERNEL, a Linux bzImage,\n"
+"in an hvx virtual machine.\n"
 "\n"
 "Options:\n"
+"  -k, --kernel FILE    a Linux bzImage, started through the 64-bit boot\n"
+"                       protocol on a PC platform with ACPI tables\n"
+"  -i, --initrd FILE    the kernel's initial RAM disk\n"
+"  -p, --params TEXT    the kernel command line\n"
 "  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
 "                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
 "                       a multiple of 4K, from 64K to 64G\n"
-"  -c, --cpus N         vCPUs (default 1); only vCPU 0 runs, the others wait\n"
-"                       halted until hvx-run has an SMP boot protocol\n"
+"  -c, --cpus N         vCPUs (default 1); vCPU 0 starts the image, the\n"
+"                       others wait for the guest to send them INIT and\n"
+"                       a start-up IPI through its local APIC\n"
 "      --format FORMAT  flat or elf (default: elf if IMAGE starts with the\n"
 "                       ELF magic, else flat)\n"
 "      --load-addr GPA  where a flat image goes (default 0x1000)\n"
@@ -69,6 +76,9 @@ enum {
 };
 
 static const struct option long_options[] = {
+	{ "kernel",	required_argument,	NULL, 'k' },
+	{ "initrd",	required_argument,	NULL, 'i' },
+	{ "params",	required_argument,	NULL, 'p' },
 	{ "mem",	required_argument,	NULL, 'm' },
 	{ "cpus",	required_argument,	NULL, 'c' },
 	{ "format",	required_argument,	NULL, OPT_FORMAT },
@@ -86,6 +96,7 @@ struct options {
 	bool load_addr_set, entry_set, caps;
 	uint64_t load_addr, entry;
 	const char *image;
+	const char *kernel, *initrd, *params;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -109,9 +120,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->format = IMAGE_AUTO;
 	o->load_addr = HVX_RUN_LOAD_DEFAULT;
 
-	while ((c = getopt_long(argc, argv, "m:c:h", long_options,
+	while ((c = getopt_long(argc, argv, "k:i:p:m:c:h", long_options,
 				NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'p':
+			o->params = optarg;
+			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) ||
 			    o->mem < HVX_RUN_MEM_MIN ||
@@ -162,6 +182,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("--caps takes no image%s", "");
 		return 0;
 	}
+	if (o->kernel) {
+		if (optind != argc)
+			return usage_error("-k and an image: give one of them%s",
+					   "");
+		if (o->format != IMAGE_AUTO || o->load_addr_set ||
+		    o->entry_set)
+			return usage_error("--format, --load-addr and --entry are for images, not -k%s",
+					   "");
+		o->image = o->kernel;
+		return 0;
+	}
+	if (o->initrd || o->params)
+		return usage_error("-i and -p go with -k%s", "");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no image given%s" :
 				   "more than one image given%s", "");
@@ -251,8 +284,42 @@ static void *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * -k: a bzImage with its initrd and command line.  A file that is not a
+ * kernel hvx-run can boot is a usage error, as a bad option is.
+ */
+static int load_kernel(const struct options *o, const void *img, size_t len,
+		       void *ram, uint64_t rsdp, struct load_info *li)
+{
+	struct linux_args a = {
+		.cmdline = o->params ? o->params : "",
+		.rsdp = rsdp,
+	};
+	void *initrd = NULL;
+	char err[256];
+	int r;
+
+	if (!image_is_bzimage(img, len)) {
+		msg("%s: not a Linux bzImage", o->kernel);
+		return HVX_RUN_EXIT_USAGE;
+	}
+	if (o->initrd) {
+		initrd = read_file(o->initrd, &a.initrd_len);
+		if (!initrd)
+			return HVX_RUN_EXIT_USAGE;
+		a.initrd = initrd;
+	}
+	r = load_bzimage(img, len, ram, o->mem, &a, li, err, sizeof(err));
+	free(initrd);
+	if (r) {
+		msg("%s: %s", o->kernel, err);
+		return HVX_RUN_EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Copy the image into RAM, fill @li.  Returns 0 or an exit status. */
-static int load_image(const struct options *o, void *ram,
+static int load_image(const struct options *o, void *ram, uint64_t rsdp,
 		      struct load_info *li)
 {
 	enum image_format fmt = o->format;
@@ -264,6 +331,11 @@ static int load_image(const struct options *o, void *ram,
 	img = read_file(o->image, &len);
 	if (!img)
 		return HVX_RUN_EXIT_ERROR;
+	if (o->kernel) {
+		r = load_kernel(o, img, len, ram, rsdp, li);
+		free(img);
+		return r;
+	}
 	if (fmt == IMAGE_AUTO)
 		fmt = image_is_elf(img, len) ? IMAGE_ELF : IMAGE_FLAT;
 	if (fmt == IMAGE_ELF && o->load_addr_set) {
@@ -335,6 +407,12 @@ static int create_vm(struct machine *m, int hvx_fd,
 		v->run = hvx_map_run(v->fd, m->run_size);
 		if (!v->run) {
 			msg("vCPU %u: mmap of the run page: %s", i,
+			    strerror(errno));
+			return -1;
+		}
+		/* an AP sleeps in HVX_RUN until the guest's INIT and SIPI */
+		if (i && hvx_set_mp_state(v->fd, HVX_MP_WAIT_SIPI) < 0) {
+			msg("vCPU %u: HVX_SET_MP_STATE: %s", i,
 			    strerror(errno));
 			return -1;
 		}
@@ -458,7 +536,7 @@ static int run(const struct options *o)
 		    strerror(errno));
 		return HVX_RUN_EXIT_ERROR;
 	}
-	r = load_image(o, ram, &li);
+	r = load_image(o, ram, 0, &li);
 	if (r) {
 		munmap(ram, o->mem);
 		return r;
@@ -476,6 +554,7 @@ static int run(const struct options *o)
 	pthread_mutex_init(&m.lock, NULL);
 	pthread_cond_init(&m.stop_cond, NULL);
 	m.bus = bus;
+	m.park_on_hlt = o->kernel;
 	serial_init(&com1, STDIN_FILENO, STDOUT_FILENO);
 	i8042_init(&kbc, machine_stop, &m);
 	rtc_init(&rtc, o->mem, NULL);

@@ -11,9 +11,13 @@
  * good.  In loopback mode (MCR bit 4) transmitted bytes are received
  * instead, and MSR reflects the MCR outputs, as on the real part.
  *
- * There is no interrupt line yet; IIR still reports what would be pending
- * (line status, received data, THR empty, modem status, by priority) so
- * that drivers probing the UART see plausible values.
+ * IIR reports what is pending (line status, received data, THR empty,
+ * modem status, by priority).  Once connected (serial_connect_irq()), the
+ * UART drives its interrupt line while something enabled in IER is
+ * pending and MCR's OUT2 is set: on a PC, OUT2 gates the UART's IRQ onto
+ * the ISA bus, and drivers set it when they want interrupts.  The line is
+ * updated after every register access, under the UART's lock, so the
+ * interrupt controller sees the edges in the order they happened.
  */
 #include <errno.h>
 #include <poll.h>
@@ -208,6 +212,26 @@ static void set_mcr(struct serial *s, uint8_t val)
 		s->msr_delta |= MSR_DDCD;
 }
 
+/* What IIR would report, without its side effects. */
+static bool int_pending(struct serial *s)
+{
+	return ((s->ier & IER_RLSI) && s->lsr_err) ||
+	       ((s->ier & IER_RDI) && s->rx_count) ||
+	       ((s->ier & IER_THRI) && s->thri_pending) ||
+	       ((s->ier & IER_MSI) && s->msr_delta);
+}
+
+/* Called with s->lock held, after each register access. */
+static void update_irq(struct serial *s)
+{
+	bool level = (s->mcr & MCR_OUT2) && int_pending(s);
+
+	if (!s->irq || level == s->irq_level)
+		return;
+	s->irq_level = level;
+	s->irq(s->irq_ctx, s->gsi, level);
+}
+
 static uint8_t iir(struct serial *s)
 {
 	uint8_t fifo = s->fcr & FCR_ENABLE ? IIR_FIFO : 0;
@@ -277,6 +301,7 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 		v = s->scr;
 		break;
 	}
+	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return v;
 }
@@ -330,6 +355,7 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 		s->scr = val;
 		break;
 	}
+	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -365,4 +391,22 @@ int serial_register(struct serial *s, struct io_bus *bus, uint16_t base)
 	if (base & 7)
 		return -1;
 	return io_bus_register(bus, base, 8, &serial_ops, s, "serial");
+}
+
+/**
+ * serial_connect_irq() - give the UART an interrupt line
+ * @s: the UART, before the vCPUs start
+ * @irq: how to drive the line
+ * @ctx: passed to @irq
+ * @gsi: the line (4 for COM1)
+ *
+ * @irq is called with the UART's lock held: it must not call back into
+ * the UART.
+ */
+void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
+			unsigned int gsi)
+{
+	s->irq = irq;
+	s->irq_ctx = ctx;
+	s->gsi = gsi;
 }

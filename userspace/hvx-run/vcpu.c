@@ -2,9 +2,16 @@
 /*
  * hvx-run: one thread per vCPU, and how the guest ends.
  *
- * vCPU 0 runs the image: HVX_RUN, serve the exit, again.  The other vCPUs
- * are created but wait, halted, until the guest ends: hvx-run has no SMP
- * boot protocol (INIT/SIPI) yet.
+ * Every vCPU runs the same loop: HVX_RUN, serve the exit, again.  vCPU 0
+ * starts the image; the others start waiting for a SIPI, and sleep inside
+ * HVX_RUN until the guest's INIT and start-up IPIs reach them through the
+ * local APICs in hvx.ko.
+ *
+ * A vCPU that halts with interrupts disabled can only be woken by an NMI
+ * or INIT.  A small image means "the end" by that; an operating system
+ * does it to park a CPU (Linux on a CPU it stops, or after a panic), so
+ * with -k the vCPU thread only waits, and the machine ends when every
+ * vCPU is parked.
  *
  * Whoever ends the guest (a device, an exit, the main thread on a signal)
  * calls machine_stop().  It records the status once, sets immediate_exit
@@ -23,8 +30,6 @@
 #include <hvx/libhvx.h>
 
 #include "hvx-run.h"
-
-#define RFLAGS_IF	(1ULL << 9)
 
 /**
  * machine_stop() - end the guest
@@ -121,6 +126,30 @@ static void once(bool *done, const char *fmt, uint64_t a, uint64_t b)
 
 static bool hypercall_logged, msr_logged;
 
+/*
+ * HLT with interrupts disabled under -k: this vCPU is done, but the
+ * others may go on.  Returns true (leave the loop) once all are parked.
+ */
+static bool park(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	bool all;
+
+	pthread_mutex_lock(&m->lock);
+	all = ++m->nr_parked == m->nr_vcpus;
+	pthread_mutex_unlock(&m->lock);
+	if (all) {
+		machine_stop(m, HVX_RUN_EXIT_OK,
+			     "every vCPU halted with interrupts disabled");
+		return true;
+	}
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping)
+		pthread_cond_wait(&m->stop_cond, &m->lock);
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
 /* Serve one exit.  Returns true when the vCPU must stop. */
 static bool handle_exit(struct vcpu *v)
 {
@@ -139,9 +168,9 @@ static bool handle_exit(struct vcpu *v)
 			    run->mmio.is_write, run->mmio.data);
 		return false;
 	case HVX_EXIT_HLT:
-		machine_stop(m, HVX_RUN_EXIT_OK, run->rflags & RFLAGS_IF ?
-			     "guest halted (interrupts enabled, but there is no interrupt source yet)" :
-			     "guest halted");
+		if (m->park_on_hlt)
+			return park(v);
+		machine_stop(m, HVX_RUN_EXIT_OK, "guest halted");
 		return true;
 	case HVX_EXIT_SHUTDOWN:
 		report(v, "triple fault");
@@ -208,22 +237,13 @@ static void run_loop(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct machine *m = v->m;
 	sigset_t kick;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
-	if (v->id == 0) {
-		run_loop(v);
-		return NULL;
-	}
-	/* An AP: halted until there is a way to start it. */
-	pthread_mutex_lock(&m->lock);
-	while (!m->stopping)
-		pthread_cond_wait(&m->stop_cond, &m->lock);
-	pthread_mutex_unlock(&m->lock);
+	run_loop(v);
 	return NULL;
 }
 

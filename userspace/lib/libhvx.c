@@ -106,6 +106,30 @@ int hvx_set_sregs(int vcpu_fd, const struct hvx_sregs *sregs)
 	return ioctl(vcpu_fd, HVX_SET_SREGS, sregs);
 }
 
+int hvx_get_mp_state(int vcpu_fd, uint32_t *state)
+{
+	struct hvx_mp_state mp;
+
+	if (ioctl(vcpu_fd, HVX_GET_MP_STATE, &mp) < 0)
+		return -1;
+	*state = mp.state;
+	return 0;
+}
+
+int hvx_set_mp_state(int vcpu_fd, uint32_t state)
+{
+	struct hvx_mp_state mp = { .state = state };
+
+	return ioctl(vcpu_fd, HVX_SET_MP_STATE, &mp);
+}
+
+int hvx_interrupt(int vcpu_fd, uint32_t vector)
+{
+	struct hvx_interrupt irq = { .vector = vector };
+
+	return ioctl(vcpu_fd, HVX_INTERRUPT, &irq);
+}
+
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
 {
 	struct hvx_msrs *msrs;

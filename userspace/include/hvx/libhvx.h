@@ -40,6 +40,9 @@ int hvx_get_regs(int vcpu_fd, struct hvx_regs *regs);
 int hvx_set_regs(int vcpu_fd, const struct hvx_regs *regs);
 int hvx_get_sregs(int vcpu_fd, struct hvx_sregs *sregs);
 int hvx_set_sregs(int vcpu_fd, const struct hvx_sregs *sregs);
+int hvx_get_mp_state(int vcpu_fd, uint32_t *state);
+int hvx_set_mp_state(int vcpu_fd, uint32_t state);
+int hvx_interrupt(int vcpu_fd, uint32_t vector);
 
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of

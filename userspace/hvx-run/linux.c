@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: load a Linux bzImage for the 64-bit boot protocol.
+ *
+ * The kernel's own Documentation/x86/boot.rst is the specification: the
+ * setup header sits at 0x1f1 of the image, the protected-mode kernel
+ * follows the (setup_sects + 1) real-mode sectors, and a loader that
+ * enters at the 64-bit entry point (the protected-mode kernel + 0x200)
+ * hands over a boot_params page holding a copy of the setup header, the
+ * e820 memory map, the command line and initrd addresses.  No real-mode
+ * code of the kernel runs, so no BIOS is needed.
+ *
+ * The image is untrusted input: every offset is checked before use.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "hvx-run.h"
+
+/* Offsets in the image and in boot_params (the "zero page"). */
+#define BP_ACPI_RSDP		0x070	/* u64, protocol 2.14 */
+#define BP_EXT_RAMDISK_IMAGE	0x0c0	/* u32 */
+#define BP_EXT_RAMDISK_SIZE	0x0c4	/* u32 */
+#define BP_EXT_CMD_LINE_PTR	0x0c8	/* u32 */
+#define BP_E820_ENTRIES		0x1e8	/* u8 */
+#define HDR_START		0x1f1	/* the setup header */
+#define HDR_SETUP_SECTS		0x1f1	/* u8 */
+#define HDR_VID_MODE		0x1fa	/* u16 */
+#define HDR_BOOT_FLAG		0x1fe	/* u16, 0xaa55 */
+#define HDR_JUMP		0x200	/* u8 0xeb, u8 header length - 2 */
+#define HDR_MAGIC		0x202	/* "HdrS" */
+#define HDR_VERSION		0x206	/* u16 */
+#define HDR_TYPE_OF_LOADER	0x210	/* u8 */
+#define HDR_LOADFLAGS		0x211	/* u8 */
+#define HDR_CODE32_START	0x214	/* u32 */
+#define HDR_RAMDISK_IMAGE	0x218	/* u32 */
+#define HDR_RAMDISK_SIZE	0x21c	/* u32 */
+#define HDR_HEAP_END_PTR	0x224	/* u16 */
+#define HDR_CMD_LINE_PTR	0x228	/* u32 */
+#define HDR_INITRD_ADDR_MAX	0x22c	/* u32 */
+#define HDR_XLOADFLAGS		0x236	/* u16 */
+#define HDR_CMDLINE_SIZE	0x238	/* u32 */
+#define HDR_INIT_SIZE		0x260	/* u32 */
+#define HDR_END_MAX		0x280	/* past every field up to 2.15 */
+#define BP_E820_TABLE		0x2d0	/* 128 x {u64 addr, u64 size, u32} */
+#define BP_E820_MAX		128
+#define E820_ENTRY_SIZE		20
+
+#define HDR_MAGIC_VALUE		0x53726448	/* "HdrS" */
+#define BOOT_FLAG_VALUE		0xaa55
+#define LOADFLAGS_LOADED_HIGH	0x01
+#define LOADFLAGS_CAN_USE_HEAP	0x80
+#define XLF_KERNEL_64		0x0001
+#define LOADER_UNDEFINED	0xff
+#define VID_MODE_NORMAL		0xffff
+#define HEAP_END		0xfe00
+
+/*
+ * 2.12 (Linux 3.8) brought xloadflags, which says whether the 64-bit
+ * entry point exists; 2.14 the RSDP field.
+ */
+#define PROTOCOL_MIN		0x020c
+#define PROTOCOL_RSDP		0x020e
+
+#define E820_RAM		1
+#define E820_RESERVED		2
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__printf(3, 4);
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v);
+	put16(p + 2, v >> 16);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, v);
+	put32(p + 4, v >> 32);
+}
+
+/**
+ * image_is_bzimage() - does the image carry a Linux setup header?
+ * @img: the image
+ * @len: its size
+ *
+ * Return: true when the boot flag and the "HdrS" magic are in place.
+ */
+bool image_is_bzimage(const void *img, size_t len)
+{
+	const uint8_t *b = img;
+
+	return len >= HDR_MAGIC + 4 &&
+	       get16(b + HDR_BOOT_FLAG) == BOOT_FLAG_VALUE &&
+	       get32(b + HDR_MAGIC) == HDR_MAGIC_VALUE;
+}
+
+static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
+{
+	uint8_t n = bp[BP_E820_ENTRIES];
+	uint8_t *e = bp + BP_E820_TABLE + n * E820_ENTRY_SIZE;
+
+	put64(e, addr);
+	put64(e + 8, size);
+	put32(e + 16, type);
+	bp[BP_E820_ENTRIES] = n + 1;
+}
+
+/*
+ * RAM below the EBDA, the BIOS area (it holds the ACPI tables) reserved,
+ * and RAM from 1 MiB.  The hole from the EBDA to 1 MiB is where a PC has
+ * its VGA window and option ROMs; Linux expects it not to be RAM.
+ */
+static void e820_fill(uint8_t *bp, uint64_t ram_size)
+{
+	e820_add(bp, 0, LINUX_EBDA, E820_RAM);
+	e820_add(bp, LINUX_EBDA, 0xa0000 - LINUX_EBDA, E820_RESERVED);
+	e820_add(bp, LINUX_BIOS_AREA, SZ_1M - LINUX_BIOS_AREA, E820_RESERVED);
+	e820_add(bp, SZ_1M, ram_size - SZ_1M, E820_RAM);
+}
+
+/**
+ * load_bzimage() - put a bzImage, its command line and initrd into RAM
+ * @img: the image
+ * @len: its size
+ * @ram: guest RAM (guest-physical address 0)
+ * @ram_size: its size
+ * @a: command line, initrd, RSDP
+ * @li: filled in: BOOT_LINUX64, the 64-bit entry, the boot_params page
+ * @err: message on failure
+ * @errlen: size of @err
+ *
+ * The protected-mode kernel goes at 1 MiB, the initrd as high as the
+ * kernel allows, the boot_params page and the command line in low memory
+ * (LINUX_* in hvx-run.h).
+ *
+ * Return: 0, or -1 with @err set: not a bzImage, truncated, a protocol
+ * older than 2.12 or without a 64-bit entry point, too little or too much
+ * RAM, a command line or initrd that does not fit.
+ */
+int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
+		 const struct linux_args *a, struct load_info *li,
+		 char *err, size_t errlen)
+{
+	const uint8_t *b = img;
+	uint8_t *mem = ram, *bp = mem + LINUX_BOOT_PARAMS;
+	uint64_t setup_len, kernel_len, init_size, need, initrd_end, rd;
+	size_t hdr_end, cmd_len = strlen(a->cmdline);
+	uint16_t version;
+
+	if (!image_is_bzimage(img, len))
+		return fail(err, errlen,
+			    "not a Linux bzImage (no boot flag and \"HdrS\" setup header)");
+	version = get16(b + HDR_VERSION);
+	if (version < PROTOCOL_MIN)
+		return fail(err, errlen,
+			    "boot protocol %u.%02u is too old: hvx-run needs 2.12 (Linux 3.8) or later",
+			    version >> 8, version & 0xff);
+	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
+	if (hdr_end > HDR_END_MAX)
+		hdr_end = HDR_END_MAX;
+	if (len < HDR_END_MAX)
+		return fail(err, errlen, "truncated: %zu bytes", len);
+	if (!(get16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
+		return fail(err, errlen,
+			    "no 64-bit entry point (xloadflags bit 0 clear): a 32-bit kernel");
+	if (!(b[HDR_LOADFLAGS] & LOADFLAGS_LOADED_HIGH))
+		return fail(err, errlen, "a zImage: it loads below 1 MiB");
+
+	setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) * 512ULL;
+	if (setup_len >= len)
+		return fail(err, errlen,
+			    "truncated: %zu bytes, the setup code alone takes %" PRIu64,
+			    len, setup_len);
+	kernel_len = len - setup_len;
+	init_size = get32(b + HDR_INIT_SIZE);
+	need = LINUX_KERNEL_ADDR + (init_size > kernel_len ? init_size :
+				    kernel_len);
+	if (ram_size > LINUX_RAM_MAX)
+		return fail(err, errlen,
+			    "at most %" PRIu64 " MiB of RAM for a Linux guest",
+			    (uint64_t)(LINUX_RAM_MAX / SZ_1M));
+	if (need > ram_size)
+		return fail(err, errlen,
+			    "the kernel needs %" PRIu64 " MiB of RAM to decompress, there are %" PRIu64,
+			    (uint64_t)((need + SZ_1M - 1) / SZ_1M),
+			    (uint64_t)(ram_size / SZ_1M));
+	if (cmd_len >= LINUX_CMDLINE_MAX ||
+	    cmd_len >= get32(b + HDR_CMDLINE_SIZE) + 1ULL)
+		return fail(err, errlen,
+			    "the command line has %zu bytes, the kernel takes %u",
+			    cmd_len, get32(b + HDR_CMDLINE_SIZE));
+
+	memcpy(mem + LINUX_KERNEL_ADDR, b + setup_len, kernel_len);
+	memcpy(mem + LINUX_CMDLINE, a->cmdline, cmd_len + 1);
+
+	memset(bp, 0, SZ_4K);
+	memcpy(bp + HDR_START, b + HDR_START, hdr_end - HDR_START);
+	put16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
+	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
+	bp[HDR_LOADFLAGS] |= LOADFLAGS_CAN_USE_HEAP;
+	put16(bp + HDR_HEAP_END_PTR, HEAP_END);
+	put32(bp + HDR_CODE32_START, LINUX_KERNEL_ADDR);
+	put32(bp + HDR_CMD_LINE_PTR, LINUX_CMDLINE);
+	put32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	if (a->rsdp && version >= PROTOCOL_RSDP)
+		put64(bp + BP_ACPI_RSDP, a->rsdp);
+	e820_fill(bp, ram_size);
+
+	if (a->initrd) {
+		initrd_end = (uint64_t)get32(b + HDR_INITRD_ADDR_MAX) + 1;
+		if (initrd_end > ram_size)
+			initrd_end = ram_size;
+		initrd_end &= ~(SZ_4K - 1);
+		if (a->initrd_len > initrd_end ||
+		    ((initrd_end - a->initrd_len) & ~(SZ_4K - 1)) < need)
+			return fail(err, errlen,
+				    "the initrd (%zu bytes) does not fit between the kernel and 0x%" PRIx64,
+				    a->initrd_len, initrd_end);
+		rd = (initrd_end - a->initrd_len) & ~(SZ_4K - 1);
+		memcpy(mem + rd, a->initrd, a->initrd_len);
+		put32(bp + HDR_RAMDISK_IMAGE, rd);
+		put32(bp + HDR_RAMDISK_SIZE, a->initrd_len);
+		put32(bp + BP_EXT_RAMDISK_IMAGE, 0);
+		put32(bp + BP_EXT_RAMDISK_SIZE, 0);
+	}
+
+	li->mode = BOOT_LINUX64;
+	li->entry = LINUX_KERNEL_ADDR + 0x200;
+	li->low = LINUX_KERNEL_ADDR;
+	li->high = LINUX_KERNEL_ADDR + kernel_len;
+	li->boot_params = LINUX_BOOT_PARAMS;
+	return 0;
+}
