@@ -6,6 +6,7 @@
  * bus at 0x3f8.  Pipes stand for stdin and stdout.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -320,6 +321,80 @@ TEST_F(uart, interrupt_line)
 	serial_out(s, MCR, 0x00);
 	ASSERT_EQ(8, l.n);
 	EXPECT_FALSE(l.level[7]);
+}
+
+/* A line log that the input thread may write while the test reads it. */
+static pthread_mutex_t line_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_line_locked(void *ctx, unsigned int gsi, bool level)
+{
+	pthread_mutex_lock(&line_lock);
+	log_line(ctx, gsi, level);
+	pthread_mutex_unlock(&line_lock);
+}
+
+static bool wait_level(struct line_log *l, bool level)
+{
+	bool ok = false;
+	int i;
+
+	for (i = 0; i < 2000 && !ok; i++) {
+		pthread_mutex_lock(&line_lock);
+		ok = l->n && l->level[(l->n - 1) % 16] == level;
+		pthread_mutex_unlock(&line_lock);
+		if (!ok)
+			usleep(1000);
+	}
+	return ok;
+}
+
+struct stop_log {
+	int status;
+	int calls;
+};
+
+static void record_stop(void *ctx, int status, const char *why)
+{
+	struct stop_log *st = ctx;
+
+	st->status = status;
+	st->calls++;
+}
+
+TEST_F(uart, input_thread)
+{
+	struct serial *s = &self->s;
+	struct line_log l = { 0 };
+	struct stop_log st = { 0 };
+
+	serial_connect_irq(s, log_line_locked, &l, 4);
+	serial_out(s, FCR, 0x01);
+	serial_out(s, IER, 0x01);
+	serial_out(s, MCR, 0x08);
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+
+	/* input raises the line without the guest polling */
+	ASSERT_EQ(2, write(self->in[1], "hi", 2));
+	ASSERT_TRUE(wait_level(&l, true));
+	EXPECT_EQ('h', serial_in(s, RBR));
+	EXPECT_EQ('i', serial_in(s, RBR));
+	EXPECT_TRUE(wait_level(&l, false));
+
+	/* Ctrl-A Ctrl-A is one Ctrl-A; Ctrl-A and another key is dropped */
+	ASSERT_EQ(5, write(self->in[1], "\001\001\001zq", 5));
+	ASSERT_TRUE(wait_level(&l, true));
+	EXPECT_EQ(0x01, serial_in(s, RBR));
+	EXPECT_EQ('q', serial_in(s, RBR));
+	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
+	EXPECT_EQ(0, st.calls);
+
+	/* Ctrl-A x ends hvx-run */
+	ASSERT_EQ(2, write(self->in[1], "\001x", 2));
+	for (int i = 0; i < 2000 && !st.calls; i++)
+		usleep(1000);
+	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	serial_stop_input(s);
 }
 
 TEST_HARNESS_MAIN

@@ -263,13 +263,27 @@ struct serial {
 	void *irq_ctx;
 	unsigned int gsi;
 	bool irq_level;
+	/* the input thread (serial_start_input()) */
+	pthread_t in_thread;
+	pthread_cond_t rx_drained;
+	bool in_thread_on, in_stop, escape_on, escape_seen;
+	int in_stop_efd;
+	stop_fn stop;
+	void *stop_ctx;
 };
+
+/* With -k on a terminal: Ctrl-A x ends hvx-run, Ctrl-A Ctrl-A sends ^A. */
+#define SERIAL_ESCAPE_CHAR	0x01
+#define HVX_RUN_EXIT_ESCAPE	HVX_RUN_EXIT_SIGINT
 
 void serial_init(struct serial *s, int in_fd, int out_fd);
 void serial_destroy(struct serial *s);
 int serial_register(struct serial *s, struct io_bus *bus, uint16_t base);
 void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 			unsigned int gsi);
+int serial_start_input(struct serial *s, bool escape, stop_fn stop,
+		       void *ctx);
+void serial_stop_input(struct serial *s);
 uint8_t serial_in(struct serial *s, unsigned int reg);
 void serial_out(struct serial *s, unsigned int reg, uint8_t val);
 

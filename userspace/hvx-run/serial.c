@@ -8,7 +8,10 @@
  * blocking: whenever the guest looks at LSR, RBR or IIR and the receive
  * FIFO is empty, whatever input is ready is taken (one byte with FIFOs
  * off, up to 16 with them on).  End of input leaves LSR.DR clear for
- * good.  In loopback mode (MCR bit 4) transmitted bytes are received
+ * good.  A guest that waits for its receive interrupt instead of polling
+ * gets an input thread (serial_start_input()): it sleeps in poll() until
+ * input comes, fills the FIFO once it is empty and raises the line; then
+ * input is taken only by that thread.  In loopback mode (MCR bit 4) transmitted bytes are received
  * instead, and MSR reflects the MCR outputs, as on the real part.
  *
  * IIR reports what is pending (line status, received data, THR empty,
@@ -22,6 +25,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "hvx-run.h"
@@ -99,6 +103,8 @@ void serial_init(struct serial *s, int in_fd, int out_fd)
 	s->out_fd = out_fd;
 	s->in_eof = in_fd < 0;
 	s->dll = DIVISOR_RESET;
+	s->in_stop_efd = -1;
+	pthread_cond_init(&s->rx_drained, NULL);
 }
 
 /**
@@ -107,6 +113,8 @@ void serial_init(struct serial *s, int in_fd, int out_fd)
  */
 void serial_destroy(struct serial *s)
 {
+	serial_stop_input(s);
+	pthread_cond_destroy(&s->rx_drained);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -134,6 +142,32 @@ static uint8_t rx_pop(struct serial *s)
 	return c;
 }
 
+/*
+ * The escape sequence on a terminal: Ctrl-A x ends hvx-run, Ctrl-A
+ * Ctrl-A is one Ctrl-A for the guest, Ctrl-A and anything else is
+ * dropped.  Returns whether @c goes to the guest.
+ */
+static bool escape(struct serial *s, uint8_t c)
+{
+	if (!s->escape_on)
+		return true;
+	if (s->escape_seen) {
+		s->escape_seen = false;
+		if (c == 'x' || c == 'X') {
+			s->in_eof = true;
+			s->stop(s->stop_ctx, HVX_RUN_EXIT_ESCAPE,
+				"terminated by Ctrl-A x");
+			return false;
+		}
+		return c == SERIAL_ESCAPE_CHAR;
+	}
+	if (c == SERIAL_ESCAPE_CHAR) {
+		s->escape_seen = true;
+		return false;
+	}
+	return true;
+}
+
 /* Take what input is ready, without blocking, while the FIFO is empty. */
 static void rx_fill(struct serial *s)
 {
@@ -153,7 +187,15 @@ static void rx_fill(struct serial *s)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		rx_push(s, buf[i]);
+		if (escape(s, buf[i]))
+			rx_push(s, buf[i]);
+}
+
+/* The register path's fill: not while the input thread owns the input. */
+static void rx_poll(struct serial *s)
+{
+	if (!s->in_thread_on)
+		rx_fill(s);
 }
 
 static void tx(struct serial *s, uint8_t c)
@@ -236,7 +278,7 @@ static uint8_t iir(struct serial *s)
 {
 	uint8_t fifo = s->fcr & FCR_ENABLE ? IIR_FIFO : 0;
 
-	rx_fill(s);
+	rx_poll(s);
 	if ((s->ier & IER_RLSI) && s->lsr_err)
 		return fifo | IIR_RLSI;
 	if ((s->ier & IER_RDI) && s->rx_count)
@@ -271,9 +313,11 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 			v = s->dll;
 			break;
 		}
-		rx_fill(s);
+		rx_poll(s);
 		if (s->rx_count)
 			v = rx_pop(s);
+		if (!s->rx_count)
+			pthread_cond_signal(&s->rx_drained);
 		break;
 	case UART_IER:
 		v = dlab ? s->dlm : s->ier;
@@ -288,7 +332,7 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 		v = s->mcr;
 		break;
 	case UART_LSR:
-		rx_fill(s);
+		rx_poll(s);
 		v = LSR_THRE | LSR_TEMT | s->lsr_err |
 		    (s->rx_count ? LSR_DR : 0);
 		s->lsr_err = 0;
@@ -340,6 +384,8 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 			s->rx_count = 0;
 		if (val & FCR_CLEAR_RX)
 			s->rx_count = 0;
+		if (!s->rx_count)
+			pthread_cond_signal(&s->rx_drained);
 		s->fcr = val & FCR_KEEP;
 		break;
 	case UART_LCR:
@@ -409,4 +455,109 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 	s->irq = irq;
 	s->irq_ctx = ctx;
 	s->gsi = gsi;
+}
+
+/* Wait for input or the stop eventfd; false when the thread must end. */
+static bool wait_input(struct serial *s)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = s->in_fd, .events = POLLIN },
+		{ .fd = s->in_stop_efd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (pfd[1].revents)
+			return false;
+		return true;
+	}
+}
+
+static void *input_thread(void *arg)
+{
+	struct serial *s = arg;
+
+	while (wait_input(s)) {
+		pthread_mutex_lock(&s->lock);
+		/* the guest has not taken the last bytes: wait until it has */
+		while (s->rx_count && !s->in_stop)
+			pthread_cond_wait(&s->rx_drained, &s->lock);
+		if (!s->in_stop)
+			rx_fill(s);
+		update_irq(s);
+		if (s->in_eof || s->in_stop) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return NULL;
+}
+
+/**
+ * serial_start_input() - serve the input file from a thread of its own
+ * @s: the UART, its interrupt line connected
+ * @escape: recognise Ctrl-A x (end hvx-run) and Ctrl-A Ctrl-A (a Ctrl-A)
+ * @stop: how Ctrl-A x ends the guest
+ * @ctx: passed to @stop
+ *
+ * The caller blocks the signals it waits for before; the thread inherits
+ * the mask.
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int serial_start_input(struct serial *s, bool escape, stop_fn stop,
+		       void *ctx)
+{
+	int err;
+
+	if (s->in_fd < 0 || s->in_eof)
+		return 0;
+	s->in_stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (s->in_stop_efd < 0)
+		return -1;
+	s->escape_on = escape;
+	s->stop = stop;
+	s->stop_ctx = ctx;
+	pthread_mutex_lock(&s->lock);
+	s->in_thread_on = true;
+	pthread_mutex_unlock(&s->lock);
+	err = pthread_create(&s->in_thread, NULL, input_thread, s);
+	if (err) {
+		pthread_mutex_lock(&s->lock);
+		s->in_thread_on = false;
+		pthread_mutex_unlock(&s->lock);
+		close(s->in_stop_efd);
+		s->in_stop_efd = -1;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * serial_stop_input() - end the input thread, if there is one
+ * @s: the UART
+ */
+void serial_stop_input(struct serial *s)
+{
+	uint64_t one = 1;
+
+	if (s->in_stop_efd < 0)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->in_stop = true;
+	pthread_cond_signal(&s->rx_drained);
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->in_stop_efd, &one, sizeof(one)) < 0)
+		msg("cannot stop the UART's input thread: %s",
+		    strerror(errno));
+	pthread_join(s->in_thread, NULL);
+	close(s->in_stop_efd);
+	s->in_stop_efd = -1;
+	s->in_thread_on = false;
 }
