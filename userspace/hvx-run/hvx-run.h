@@ -5,7 +5,8 @@
  * The pieces, one file each: option parsing (main.c), image loading
  * (loader.c), the initial CPU state of each boot mode (boot.c), the port
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
- * rtc.c), the vCPU threads (vcpu.c) and the register dump (dump.c).
+ * rtc.c, pic.c), the vCPU threads (vcpu.c) and the register dump
+ * (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * on a struct io_bus, and whoever learns of a guest access calls
@@ -261,6 +262,56 @@ void rtc_destroy(struct rtc *r);
 int rtc_register(struct rtc *r, struct io_bus *bus);
 uint8_t rtc_read(struct rtc *r, uint8_t reg);
 void rtc_write(struct rtc *r, uint8_t reg, uint8_t val);
+
+/* pic.c: the i8259A master/slave pair and the ELCR */
+#define PIC_MASTER_BASE		0x20
+#define PIC_SLAVE_BASE		0xa0
+#define PIC_ELCR_BASE		0x4d0
+
+/**
+ * struct pic_chip - one i8259A
+ * @irr:	interrupt request register
+ * @isr:	in-service register
+ * @imr:	interrupt mask register
+ * @lines:	the input lines' levels, for edge detection
+ * @elcr:	level-triggered inputs
+ * @elcr_mask:	the ELCR bits that exist
+ * @base:	vector of IR0 (ICW2)
+ * @init_step:	the ICW expected next, 0 when initialised
+ * @icw4:	ICW1 said an ICW4 follows
+ * @single:	ICW1 said there is no cascade
+ * @auto_eoi:	ICW4's auto-EOI
+ * @read_isr:	OCW3 selected the ISR for reads of port 0, else the IRR
+ * @poll:	OCW3's poll command waits for the next read
+ */
+struct pic_chip {
+	uint8_t irr, isr, imr, lines, elcr, elcr_mask, base, init_step;
+	bool icw4, single, auto_eoi, read_isr, poll;
+};
+
+/**
+ * struct pic - the master (@chip[0]) and the slave (@chip[1])
+ * @lock:	protects everything below but @intr and @ctx
+ * @chip:	the two chips
+ * @intr:	reports the master's INTR output
+ * @ctx:	passed to @intr
+ * @reported:	the level @intr was last called with
+ * @notifying:	a thread is calling @intr
+ */
+struct pic {
+	pthread_mutex_t lock;
+	struct pic_chip chip[2];
+	void (*intr)(void *ctx, bool level);
+	void *ctx;
+	bool reported, notifying;
+};
+
+void pic_init(struct pic *p, void (*intr)(void *ctx, bool level), void *ctx);
+void pic_destroy(struct pic *p);
+int pic_register(struct pic *p, struct io_bus *bus);
+void pic_set_irq(struct pic *p, unsigned int irq, bool level);
+int pic_ack(struct pic *p);
+bool pic_output(struct pic *p);
 
 /* dump.c */
 void dump_regs(FILE *f, const struct hvx_regs *regs,
