@@ -5,7 +5,8 @@
  * The pieces, one file each: option parsing (main.c), image loading
  * (loader.c), the initial CPU state of each boot mode (boot.c), the port
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
- * rtc.c), the vCPU threads (vcpu.c) and the register dump (dump.c).
+ * rtc.c, pic.c, pit.c), the vCPU threads (vcpu.c) and the register dump
+ * (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * on a struct io_bus, and whoever learns of a guest access calls
@@ -333,6 +334,134 @@ void rtc_destroy(struct rtc *r);
 int rtc_register(struct rtc *r, struct io_bus *bus);
 uint8_t rtc_read(struct rtc *r, uint8_t reg);
 void rtc_write(struct rtc *r, uint8_t reg, uint8_t val);
+
+/* pic.c: the i8259A master/slave pair and the ELCR */
+#define PIC_MASTER_BASE		0x20
+#define PIC_SLAVE_BASE		0xa0
+#define PIC_ELCR_BASE		0x4d0
+
+/**
+ * struct pic_chip - one i8259A
+ * @irr:	interrupt request register
+ * @isr:	in-service register
+ * @imr:	interrupt mask register
+ * @lines:	the input lines' levels, for edge detection
+ * @elcr:	level-triggered inputs
+ * @elcr_mask:	the ELCR bits that exist
+ * @base:	vector of IR0 (ICW2)
+ * @init_step:	the ICW expected next, 0 when initialised
+ * @icw4:	ICW1 said an ICW4 follows
+ * @single:	ICW1 said there is no cascade
+ * @auto_eoi:	ICW4's auto-EOI
+ * @read_isr:	OCW3 selected the ISR for reads of port 0, else the IRR
+ * @poll:	OCW3's poll command waits for the next read
+ */
+struct pic_chip {
+	uint8_t irr, isr, imr, lines, elcr, elcr_mask, base, init_step;
+	bool icw4, single, auto_eoi, read_isr, poll;
+};
+
+/**
+ * struct pic - the master (@chip[0]) and the slave (@chip[1])
+ * @lock:	protects everything below but @intr and @ctx
+ * @chip:	the two chips
+ * @intr:	reports the master's INTR output
+ * @ctx:	passed to @intr
+ * @reported:	the level @intr was last called with
+ * @notifying:	a thread is calling @intr
+ */
+struct pic {
+	pthread_mutex_t lock;
+	struct pic_chip chip[2];
+	void (*intr)(void *ctx, bool level);
+	void *ctx;
+	bool reported, notifying;
+};
+
+void pic_init(struct pic *p, void (*intr)(void *ctx, bool level), void *ctx);
+void pic_destroy(struct pic *p);
+int pic_register(struct pic *p, struct io_bus *bus);
+void pic_set_irq(struct pic *p, unsigned int irq, bool level);
+int pic_ack(struct pic *p);
+bool pic_output(struct pic *p);
+
+/* pit.c: the i8254 timer and port 0x61 */
+#define PIT_BASE		0x40
+#define PIT_PORT_B		0x61
+#define PIT_HZ			1193182ULL
+
+/**
+ * struct pit_channel - one of the 8254's three counters
+ * @ctrl:	the control word's low six bits: access, mode, BCD
+ * @mode:	the mode, 0-5 (6 and 7 are 2 and 3)
+ * @count:	the count last written (1 - 65536, or 10000 in BCD)
+ * @ce:		the count the counter runs with
+ * @start_ns:	when counting last started or resumed
+ * @base:	clocks counted before @start_ns
+ * @irq_next:	the clock of OUT's next rising edge that interrupts
+ *		(channel 0), PIT_NEVER when none
+ * @latch:	the latched count
+ * @status:	the latched status
+ * @write_lo:	the low byte of a count being written
+ * @gate:	the GATE input
+ * @started:	the counter was loaded (and triggered, modes 1 and 5)
+ * @has_count:	a count was written since the control word
+ * @null_count:	the count written is not yet in the counter
+ * @latched:	@latch waits to be read
+ * @status_latched: @status waits to be read
+ * @read_hi:	the next count byte read is the high one
+ * @write_hi:	the next count byte written is the high one
+ */
+struct pit_channel {
+	uint8_t ctrl, mode;
+	uint32_t count, ce;
+	uint64_t start_ns, base, irq_next;
+	uint16_t latch;
+	uint8_t status, write_lo;
+	bool gate, started, has_count, null_count;
+	bool latched, status_latched, read_hi, write_hi;
+};
+
+/**
+ * struct pit - the 8254, port 0x61 and the thread that delivers IRQ 0
+ * @lock:	protects @ch, @port_b, @refresh, @wake_fd and @stopping
+ * @ch:		the three channels
+ * @port_b:	port 0x61's writable bits 3:0
+ * @refresh:	port 0x61's refresh toggle (bit 4)
+ * @now_ns:	the clock
+ * @clock_ctx:	passed to @now_ns
+ * @irq:	drives GSI 0
+ * @irq_ctx:	passed to @irq
+ * @irq_lock:	keeps each raise and lower of GSI 0 together
+ * @thread:	the timer thread, while @thread_on
+ * @thread_on:	pit_start() started it
+ * @stopping:	pit_stop() asks it to end
+ * @timer_fd:	its timerfd
+ * @wake_fd:	eventfd that wakes it when channel 0 changes, or -1
+ */
+struct pit {
+	pthread_mutex_t lock;
+	struct pit_channel ch[3];
+	uint8_t port_b;
+	bool refresh;
+	uint64_t (*now_ns)(void *ctx);
+	void *clock_ctx;
+	irq_line_fn irq;
+	void *irq_ctx;
+	pthread_mutex_t irq_lock;
+	pthread_t thread;
+	bool thread_on, stopping;
+	int timer_fd, wake_fd;
+};
+
+void pit_init(struct pit *p, uint64_t (*now_ns)(void *), void *clock_ctx,
+	      irq_line_fn irq, void *irq_ctx);
+void pit_destroy(struct pit *p);
+int pit_register(struct pit *p, struct io_bus *bus);
+uint64_t pit_next_event(struct pit *p);
+void pit_expire(struct pit *p);
+int pit_start(struct pit *p);
+void pit_stop(struct pit *p);
 
 /* dump.c */
 void dump_regs(FILE *f, const struct hvx_regs *regs,
