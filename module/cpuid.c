@@ -168,7 +168,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 {
 	u32 f, hmax = min(cpuid_eax(0), 0x1fU);
-	u32 max = max(hmax, (u32)LEAF_TSC_FREQ);
+	u32 max = max_t(u32, hmax, LEAF_TSC_FREQ);
 	u32 emax = min(cpuid_eax(0x80000000), 0x80000008U);
 	struct hvx_cpuid_entry *e;
 
