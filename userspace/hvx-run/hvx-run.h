@@ -8,11 +8,12 @@
  * rtc.c), the vCPU threads (vcpu.c) and the register dump (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
- * on a struct io_bus, and whoever learns of a guest access calls
- * io_bus_in()/io_bus_out().  Today that is the vCPU thread after an
- * HVX_EXIT_IO (io_bus_handle_run()), and the thread serving the shared
- * I/O ring (ioring.c), which gets COM1's posted THR writes.  Every device takes its own lock, so the
- * handlers may be called from any thread.
+ * or MMIO handlers on a struct io_bus, and whoever learns of a guest
+ * access calls io_bus_in()/io_bus_out()/io_bus_mmio().  Today that is
+ * the vCPU thread after an HVX_EXIT_IO (io_bus_handle_run()) or
+ * HVX_EXIT_MMIO, and the thread serving the shared I/O ring (ioring.c),
+ * which gets COM1's posted THR writes.  Every device takes its own lock,
+ * so the handlers may be called from any thread.
  *
  * Documentation/hvx-run.rst is the user's view of all this.
  */
@@ -145,7 +146,26 @@ struct io_port_ops {
 	void (*out)(void *opaque, uint16_t port, uint8_t val);
 };
 
+/**
+ * struct io_mmio_ops - a device's MMIO handlers
+ * @read:	fill @data with the @len bytes at @offset into the device's
+ *		range
+ * @write:	take the @len bytes at @data, written at @offset
+ *
+ * @offset counts from the base the device registered; @len is 1 to 8
+ * (an access that runs past the end of the range reaches the device
+ * shortened to the bytes inside it).  Both handlers may be called from
+ * any thread.
+ */
+struct io_mmio_ops {
+	void (*read)(void *opaque, uint64_t offset, void *data,
+		     unsigned int len);
+	void (*write)(void *opaque, uint64_t offset, const void *data,
+		      unsigned int len);
+};
+
 #define IO_BUS_MAX_REGIONS	32
+#define IO_BUS_MAX_MMIO		16
 #define IO_BUS_MAX_MMIO_LOG	64
 
 struct io_region {
@@ -155,11 +175,20 @@ struct io_region {
 	const char *name;
 };
 
+struct io_mmio_region {
+	uint64_t base, len;
+	const struct io_mmio_ops *ops;
+	void *opaque;
+	const char *name;
+};
+
 /**
- * struct io_bus - the guest's port space and its (empty) MMIO space
+ * struct io_bus - the guest's port space and its MMIO space
  * @map:	port -> region index + 1 (0: no device)
  * @regions:	the registered ranges
  * @nregions:	how many
+ * @mmio:	the registered MMIO ranges
+ * @nmmio:	how many
  * @logged:	one bit per port: an unhandled access was already logged
  * @log:	where unhandled accesses are reported (stderr)
  * @mmio_lock:	protects @mmio_pages and @nmmio_pages
@@ -169,6 +198,8 @@ struct io_bus {
 	uint8_t map[65536];
 	struct io_region regions[IO_BUS_MAX_REGIONS];
 	unsigned int nregions;
+	struct io_mmio_region mmio[IO_BUS_MAX_MMIO];
+	unsigned int nmmio;
 	uint64_t logged[65536 / 64];
 	FILE *log;
 	pthread_mutex_t mmio_lock;
@@ -181,6 +212,9 @@ void io_bus_destroy(struct io_bus *bus);
 int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len,
 		    const struct io_port_ops *ops, void *opaque,
 		    const char *name);
+int io_bus_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
+			 const struct io_mmio_ops *ops, void *opaque,
+			 const char *name);
 void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
 	       void *data);
 void io_bus_out(struct io_bus *bus, uint16_t port, unsigned int size,
