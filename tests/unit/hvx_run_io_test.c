@@ -2,8 +2,9 @@
 /*
  * Host-side test of hvx-run's port dispatch (userspace/hvx-run/io.c) and
  * the small devices on it: unknown ports and MMIO read all ones and are
- * reported once, wide and string accesses from a run page, the debug-exit
- * port, the i8042 (status, commands, reset), and the register dump.
+ * reported once, MMIO devices get their accesses, wide and string
+ * accesses from a run page, the debug-exit port, the i8042 (status,
+ * commands, reset), and the register dump.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,46 @@ static void rec_out(void *opaque, uint16_t port, uint8_t val)
 static const struct io_port_ops rec_ops = {
 	.in = rec_in,
 	.out = rec_out,
+};
+
+/* An MMIO device that records its last access; reads return offset + i. */
+struct mmio_rec {
+	uint64_t offset;
+	unsigned int len, nread, nwrite;
+	uint8_t data[8];
+};
+
+static void mrec_read(void *opaque, uint64_t offset, void *data,
+		      unsigned int len)
+{
+	struct mmio_rec *r = opaque;
+	unsigned int i;
+
+	r->nread++;
+	r->offset = offset;
+	r->len = len;
+	for (i = 0; i < len; i++)
+		((uint8_t *)data)[i] = offset + i;
+}
+
+static void mrec_write(void *opaque, uint64_t offset, const void *data,
+		       unsigned int len)
+{
+	struct mmio_rec *r = opaque;
+
+	r->nwrite++;
+	r->offset = offset;
+	r->len = len;
+	memcpy(r->data, data, len);
+}
+
+static const struct io_mmio_ops mrec_ops = {
+	.read = mrec_read,
+	.write = mrec_write,
+};
+
+static const struct io_mmio_ops write_only_ops = {
+	.write = mrec_write,
 };
 
 /* What a stop callback was asked. */
@@ -214,6 +255,101 @@ TEST_F(bus, mmio)
 	log = logged(self->log);
 	EXPECT_EQ(IO_BUS_MAX_MMIO_LOG, count(log, "unhandled MMIO"));
 	EXPECT_EQ(1, count(log, "no more will be"));
+}
+
+TEST_F(bus, mmio_registration)
+{
+	struct io_bus *bus = self->bus;
+	struct mmio_rec r = { 0 };
+	unsigned int i;
+
+	EXPECT_EQ(0, io_bus_register_mmio(bus, 0xfec00000, 0x1000, &mrec_ops,
+					  &r, "a"));
+	/* Overlaps, at either end or inside, are refused. */
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0xfec00fff, 1, &mrec_ops,
+					   &r, "b"));
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0xfebff000, 0x1001,
+					   &mrec_ops, &r, "b"));
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0xfe000000, 0x2000000,
+					   &mrec_ops, &r, "b"));
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0xfec00800, 4, &mrec_ops,
+					   &r, "b"));
+	/* Empty and wrapping ranges too. */
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0x1000, 0, &mrec_ops, &r,
+					   "b"));
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, ~0ULL - 0xfff, 0x2000,
+					   &mrec_ops, &r, "b"));
+	/* Neighbours and the very end of the address space are fine. */
+	EXPECT_EQ(0, io_bus_register_mmio(bus, 0xfebff000, 0x1000, &mrec_ops,
+					  &r, "c"));
+	EXPECT_EQ(0, io_bus_register_mmio(bus, 0xfec01000, 1, &mrec_ops, &r,
+					  "d"));
+	EXPECT_EQ(0, io_bus_register_mmio(bus, ~0ULL - 0xfff, 0x1000,
+					  &mrec_ops, &r, "e"));
+	/* The table fills up. */
+	for (i = 4; i < IO_BUS_MAX_MMIO; i++)
+		EXPECT_EQ(0, io_bus_register_mmio(bus, 0x100000000ULL * i,
+						  SZ_4K, &mrec_ops, &r, "f"));
+	EXPECT_EQ(-1, io_bus_register_mmio(bus, 0x100000000ULL * i, SZ_4K,
+					   &mrec_ops, &r, "g"));
+}
+
+TEST_F(bus, mmio_dispatch)
+{
+	struct io_bus *bus = self->bus;
+	struct mmio_rec r = { 0 }, w = { 0 };
+	uint8_t d[8];
+
+	ASSERT_EQ(0, io_bus_register_mmio(bus, 0xfec00000, 0x100, &mrec_ops,
+					  &r, "rec"));
+	ASSERT_EQ(0, io_bus_register_mmio(bus, 0xfed00000, 0x10,
+					  &write_only_ops, &w, "wo"));
+
+	memset(d, 0, sizeof(d));
+	io_bus_mmio(bus, 0xfec00010, 4, false, d);
+	EXPECT_EQ(1, r.nread);
+	EXPECT_EQ(0x10, r.offset);
+	EXPECT_EQ(4, r.len);
+	EXPECT_EQ(0, memcmp(d, "\x10\x11\x12\x13\x00", 5));
+	io_bus_mmio(bus, 0xfec00040, 8, true, (uint8_t *)"abcdefgh");
+	EXPECT_EQ(1, r.nwrite);
+	EXPECT_EQ(0x40, r.offset);
+	EXPECT_EQ(8, r.len);
+	EXPECT_EQ(0, memcmp(r.data, "abcdefgh", 8));
+	io_bus_mmio(bus, 0xfec000ff, 1, false, d);
+	EXPECT_EQ(0xff, r.offset);
+	EXPECT_EQ(0xff, d[0]);
+
+	/* Past the end: the device sees the bytes inside, the rest is 0xff. */
+	memset(d, 0, sizeof(d));
+	io_bus_mmio(bus, 0xfec000fe, 4, false, d);
+	EXPECT_EQ(0xfe, r.offset);
+	EXPECT_EQ(2, r.len);
+	EXPECT_EQ(0, memcmp(d, "\xfe\xff\xff\xff", 4));
+	io_bus_mmio(bus, 0xfec000fc, 8, true, (uint8_t *)"ABCDEFGH");
+	EXPECT_EQ(0xfc, r.offset);
+	EXPECT_EQ(4, r.len);
+	EXPECT_EQ(0, memcmp(r.data, "ABCD", 4));
+
+	/* No read handler: all ones. */
+	memset(d, 0, sizeof(d));
+	io_bus_mmio(bus, 0xfed00004, 4, false, d);
+	EXPECT_EQ(0, memcmp(d, "\xff\xff\xff\xff", 4));
+	EXPECT_EQ(0, w.nread);
+	io_bus_mmio(bus, 0xfed00008, 2, true, (uint8_t *)"xy");
+	EXPECT_EQ(1, w.nwrite);
+	EXPECT_EQ(8, w.offset);
+
+	/* Devices say nothing; a miss around them is still unhandled. */
+	EXPECT_STREQ("", logged(self->log));
+	memset(d, 0, sizeof(d));
+	io_bus_mmio(bus, 0xfec00100, 4, false, d);
+	EXPECT_EQ(0, memcmp(d, "\xff\xff\xff\xff", 4));
+	/* Starts before the device: the whole access is unhandled. */
+	io_bus_mmio(bus, 0xfebffffe, 4, true, d);
+	EXPECT_EQ(2, r.nwrite);
+	EXPECT_EQ(1, count(logged(self->log), "(page 0xfec00000)"));
+	EXPECT_EQ(1, count(logged(self->log), "(page 0xfebff000)"));
 }
 
 TEST_F(bus, run_page)

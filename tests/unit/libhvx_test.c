@@ -2,9 +2,12 @@
 /*
  * libhvx_test: the pure parts of libhvx, on the build machine (no
  * /dev/hvx needed): exit reason names, the HVX_VMX_* name table against
- * the header it mirrors, and the capability printer's exact output.
+ * the header it mirrors, the capability printer's exact output, and
+ * that a VM ioctl wrapper (hvx_signal_msi()) issues its ioctl.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -300,6 +303,21 @@ TEST(msrs_alloc)
 	EXPECT_EQ(HVX_MAX_MSR_ENTRIES, m->nmsrs);
 	EXPECT_EQ(0, m->entries[HVX_MAX_MSR_ENTRIES - 1].index);
 	free(m);
+}
+
+/* The VM ioctls reach the fd they are given: not a VM here. */
+TEST(signal_msi_not_a_vm)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, hvx_signal_msi(fd, 0xfee00000, 0x30));
+	EXPECT_EQ(ENOTTY, errno);
+	errno = 0;
+	EXPECT_EQ(-1, hvx_signal_msi(-1, 0xfee00000, 0x30));
+	EXPECT_EQ(EBADF, errno);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

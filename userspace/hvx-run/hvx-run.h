@@ -5,15 +5,16 @@
  * The pieces, one file each: option parsing (main.c), image loading
  * (loader.c), the initial CPU state of each boot mode (boot.c), the port
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
- * rtc.c, pic.c, pit.c), the vCPU threads (vcpu.c) and the register dump
+ * rtc.c, pic.c, pit.c, ioapic.c), the vCPU threads (vcpu.c) and the register dump
  * (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
- * on a struct io_bus, and whoever learns of a guest access calls
- * io_bus_in()/io_bus_out().  Today that is the vCPU thread after an
- * HVX_EXIT_IO (io_bus_handle_run()), and the thread serving the shared
- * I/O ring (ioring.c), which gets COM1's posted THR writes.  Every device takes its own lock, so the
- * handlers may be called from any thread.
+ * or MMIO handlers on a struct io_bus, and whoever learns of a guest
+ * access calls io_bus_in()/io_bus_out()/io_bus_mmio().  Today that is
+ * the vCPU thread after an HVX_EXIT_IO (io_bus_handle_run()) or
+ * HVX_EXIT_MMIO, and the thread serving the shared I/O ring (ioring.c),
+ * which gets COM1's posted THR writes.  Every device takes its own lock,
+ * so the handlers may be called from any thread.
  *
  * Documentation/hvx-run.rst is the user's view of all this.
  */
@@ -191,7 +192,26 @@ struct io_port_ops {
 	void (*out)(void *opaque, uint16_t port, uint8_t val);
 };
 
+/**
+ * struct io_mmio_ops - a device's MMIO handlers
+ * @read:	fill @data with the @len bytes at @offset into the device's
+ *		range
+ * @write:	take the @len bytes at @data, written at @offset
+ *
+ * @offset counts from the base the device registered; @len is 1 to 8
+ * (an access that runs past the end of the range reaches the device
+ * shortened to the bytes inside it).  Both handlers may be called from
+ * any thread.
+ */
+struct io_mmio_ops {
+	void (*read)(void *opaque, uint64_t offset, void *data,
+		     unsigned int len);
+	void (*write)(void *opaque, uint64_t offset, const void *data,
+		      unsigned int len);
+};
+
 #define IO_BUS_MAX_REGIONS	32
+#define IO_BUS_MAX_MMIO		16
 #define IO_BUS_MAX_MMIO_LOG	64
 
 struct io_region {
@@ -201,11 +221,20 @@ struct io_region {
 	const char *name;
 };
 
+struct io_mmio_region {
+	uint64_t base, len;
+	const struct io_mmio_ops *ops;
+	void *opaque;
+	const char *name;
+};
+
 /**
- * struct io_bus - the guest's port space and its (empty) MMIO space
+ * struct io_bus - the guest's port space and its MMIO space
  * @map:	port -> region index + 1 (0: no device)
  * @regions:	the registered ranges
  * @nregions:	how many
+ * @mmio:	the registered MMIO ranges
+ * @nmmio:	how many
  * @logged:	one bit per port: an unhandled access was already logged
  * @log:	where unhandled accesses are reported (stderr)
  * @mmio_lock:	protects @mmio_pages and @nmmio_pages
@@ -215,6 +244,8 @@ struct io_bus {
 	uint8_t map[65536];
 	struct io_region regions[IO_BUS_MAX_REGIONS];
 	unsigned int nregions;
+	struct io_mmio_region mmio[IO_BUS_MAX_MMIO];
+	unsigned int nmmio;
 	uint64_t logged[65536 / 64];
 	FILE *log;
 	pthread_mutex_t mmio_lock;
@@ -227,6 +258,9 @@ void io_bus_destroy(struct io_bus *bus);
 int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len,
 		    const struct io_port_ops *ops, void *opaque,
 		    const char *name);
+int io_bus_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
+			 const struct io_mmio_ops *ops, void *opaque,
+			 const char *name);
 void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
 	       void *data);
 void io_bus_out(struct io_bus *bus, uint16_t port, unsigned int size,
@@ -462,6 +496,84 @@ uint64_t pit_next_event(struct pit *p);
 void pit_expire(struct pit *p);
 int pit_start(struct pit *p);
 void pit_stop(struct pit *p);
+/*
+ * How an interrupt controller sends a message-signalled interrupt: the
+ * xAPIC MSI @address (0xfee00000 | destination << 12 | logical << 2) and
+ * @data (vector | delivery mode << 8 | assert << 14 | level << 15), as
+ * HVX_SIGNAL_MSI takes them.  Return: negative when it failed.
+ */
+typedef int (*msi_fn)(void *ctx, uint64_t address, uint32_t data);
+
+/* ioapic.c: an I/O APIC, 24 pins, GSI 0-23 */
+#define IOAPIC_DEFAULT_BASE	0xfec00000ULL
+#define IOAPIC_MMIO_SIZE	0x1000
+#define IOAPIC_NUM_PINS		24
+#define IOAPIC_VERSION		0x20	/* PCI 2.2 I/O APIC: EOI register */
+
+/* Offsets in the MMIO window */
+#define IOAPIC_REGSEL		0x00
+#define IOAPIC_IOWIN		0x10
+#define IOAPIC_EOI		0x40
+
+/* Registers, through IOREGSEL/IOWIN */
+#define IOAPIC_REG_ID		0x00
+#define IOAPIC_REG_VER		0x01
+#define IOAPIC_REG_ARB		0x02
+#define IOAPIC_REG_REDIR	0x10	/* pin n: 0x10 + 2n (low), + 1 (high) */
+
+/* Redirection entry bits */
+#define IOAPIC_RTE_VECTOR	0xffULL
+#define IOAPIC_RTE_DELMODE_SHIFT 8	/* 3 bits */
+#define IOAPIC_RTE_LOGICAL	(1ULL << 11)
+#define IOAPIC_RTE_DELIVS	(1ULL << 12)	/* read-only, always 0 */
+#define IOAPIC_RTE_ACTIVE_LOW	(1ULL << 13)
+#define IOAPIC_RTE_REMOTE_IRR	(1ULL << 14)	/* read-only */
+#define IOAPIC_RTE_LEVEL	(1ULL << 15)
+#define IOAPIC_RTE_MASKED	(1ULL << 16)
+#define IOAPIC_RTE_DEST_SHIFT	56
+
+/**
+ * struct ioapic - an I/O APIC
+ * @lock:	protects everything below but @msi_errors
+ * @base:	guest-physical address of its MMIO window
+ * @id:		the ID register's APIC ID (4 bits)
+ * @regsel:	IOREGSEL
+ * @lines:	one bit per pin: the input's level, as last driven
+ * @redir:	the redirection entries
+ * @msi:	sends the interrupt messages (never called with @lock held)
+ * @msi_ctx:	passed to @msi
+ * @msi_errors:	messages @msi failed to send (atomic)
+ *
+ * ioapic_set_irq(), ioapic_eoi() and the MMIO handlers may be called from
+ * any thread.  They decide under @lock what to send and call @msi after
+ * dropping it, on the calling thread, once per message in pin order; so
+ * @msi may block (HVX_SIGNAL_MSI), run on several threads at once and
+ * call back into the I/O APIC.  ioapic_eoi() is the local APICs' EOI
+ * message for a level-triggered vector.
+ */
+struct ioapic {
+	pthread_mutex_t lock;
+	uint64_t base;
+	uint8_t id;
+	uint8_t regsel;
+	uint32_t lines;
+	uint64_t redir[IOAPIC_NUM_PINS];
+	msi_fn msi;
+	void *msi_ctx;
+	uint64_t msi_errors;
+};
+
+void ioapic_init(struct ioapic *io, uint64_t base, uint8_t id, msi_fn msi,
+		 void *msi_ctx);
+void ioapic_destroy(struct ioapic *io);
+int ioapic_register(struct ioapic *io, struct io_bus *bus);
+void ioapic_set_irq(struct ioapic *io, unsigned int pin, bool level);
+void ioapic_irq_line(void *ctx, unsigned int gsi, bool level);
+void ioapic_eoi(struct ioapic *io, uint8_t vector);
+void ioapic_mmio_read(void *opaque, uint64_t offset, void *data,
+		      unsigned int len);
+void ioapic_mmio_write(void *opaque, uint64_t offset, const void *data,
+		       unsigned int len);
 
 /* dump.c */
 void dump_regs(FILE *f, const struct hvx_regs *regs,

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: the guest's port space, and its MMIO space (empty for now).
+ * hvx-run: the guest's port space, and its MMIO space.
  *
  * A device registers a range of ports with byte-wide handlers.  An access
  * whose first port belongs to a device reaches that device one byte at a
  * time, the bytes of a wider access going to consecutive ports as on an
  * ISA bus; bytes of it that fall outside every device read as 0xff.  An
  * access whose first port belongs to no device reads all ones, a write
- * there is dropped, and the port is reported once.  MMIO has no devices
- * yet: reads return all ones, writes are dropped, and each page is
- * reported once.
+ * there is dropped, and the port is reported once.
+ *
+ * A device registers a range of guest-physical addresses with MMIO
+ * handlers, which get whole accesses (1 to 8 bytes) and the offset into
+ * the range.  An access whose first byte belongs to a device goes to that
+ * device; the bytes of it past the end of the range, if any, are left
+ * out: they read as 0xff and are not written.  An access whose first byte
+ * belongs to no device reads all ones, a write there is dropped, and the
+ * page is reported once.
  *
  * Registration happens before the vCPUs start; after that the tables are
  * only read, so lookups take no lock.  Devices lock themselves.
@@ -73,6 +79,55 @@ int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len,
 	for (p = base; p < base + len; p++)
 		bus->map[p] = bus->nregions;
 	return 0;
+}
+
+/**
+ * io_bus_register_mmio() - give guest-physical @base .. @base + @len - 1
+ * to a device
+ * @bus: the bus
+ * @base: first address
+ * @len: number of bytes, at least 1
+ * @ops: the handlers
+ * @opaque: passed to them
+ * @name: for messages
+ *
+ * Only before the vCPUs start: lookups take no lock.
+ *
+ * Return: 0, or -1 when the range wraps, overlaps another device's or the
+ * table is full.
+ */
+int io_bus_register_mmio(struct io_bus *bus, uint64_t base, uint64_t len,
+			 const struct io_mmio_ops *ops, void *opaque,
+			 const char *name)
+{
+	uint64_t last = base + len - 1;
+	struct io_mmio_region *r;
+	unsigned int i;
+
+	if (!len || last < base || bus->nmmio == IO_BUS_MAX_MMIO)
+		return -1;
+	for (i = 0; i < bus->nmmio; i++) {
+		r = &bus->mmio[i];
+		if (base <= r->base + r->len - 1 && r->base <= last)
+			return -1;
+	}
+	r = &bus->mmio[bus->nmmio++];
+	r->base = base;
+	r->len = len;
+	r->ops = ops;
+	r->opaque = opaque;
+	r->name = name;
+	return 0;
+}
+
+static struct io_mmio_region *lookup_mmio(struct io_bus *bus, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < bus->nmmio; i++)
+		if (gpa - bus->mmio[i].base < bus->mmio[i].len)
+			return &bus->mmio[i];
+	return NULL;
 }
 
 static struct io_region *lookup(struct io_bus *bus, uint16_t port)
@@ -194,9 +249,27 @@ static void log_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
 void io_bus_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
 		 bool is_write, uint8_t *data)
 {
-	if (!is_write)
-		memset(data, 0xff, len);
-	log_mmio(bus, gpa, len, is_write);
+	struct io_mmio_region *r = lookup_mmio(bus, gpa);
+	uint64_t off, n;
+
+	if (!r) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		log_mmio(bus, gpa, len, is_write);
+		return;
+	}
+	off = gpa - r->base;
+	n = r->len - off < len ? r->len - off : len;
+	if (is_write) {
+		if (r->ops->write)
+			r->ops->write(r->opaque, off, data, n);
+		return;
+	}
+	memset(data + n, 0xff, len - n);
+	if (r->ops->read)
+		r->ops->read(r->opaque, off, data, n);
+	else
+		memset(data, 0xff, n);
 }
 
 /**

@@ -68,6 +68,13 @@ int hvx_vm_set_option(int vm_fd, uint32_t option, uint64_t value)
 	return ioctl(vm_fd, HVX_VM_SET_OPTION, &opt);
 }
 
+int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data)
+{
+	struct hvx_msi msi = { .address = address, .data = data };
+
+	return ioctl(vm_fd, HVX_SIGNAL_MSI, &msi);
+}
+
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,

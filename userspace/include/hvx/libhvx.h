@@ -31,6 +31,12 @@ int hvx_set_memory_region(int vm_fd, uint32_t slot, uint32_t flags,
 int hvx_delete_memory_region(int vm_fd, uint32_t slot);
 int hvx_create_vcpu(int vm_fd, uint32_t id);
 int hvx_vm_set_option(int vm_fd, uint32_t option, uint64_t value);
+/*
+ * HVX_SIGNAL_MSI: an MSI with the xAPIC @address (0xfee00000-0xfeefffff)
+ * and @data.  Returns the number of vCPUs that got it (0: dropped, as
+ * on hardware), or -1 (EINVAL: a malformed message).
+ */
+int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data);
 
 /* vCPU fd */
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size);
