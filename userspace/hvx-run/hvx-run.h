@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <termios.h>
 #include <time.h>
 
 #include <linux/hvx.h>
@@ -606,6 +607,60 @@ void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 void io_ring_drain(struct io_ring *r);
 void io_ring_stop(struct io_ring *r);
 
+/**
+ * struct irq_router - the controllers ISA interrupt lines reach
+ * @pic:	the 8259 pair, or NULL
+ * @ioapic_line: drives an I/O APIC pin (GSI), or NULL
+ * @ioapic_ctx:	passed to @ioapic_line
+ */
+struct irq_router {
+	struct pic *pic;
+	irq_line_fn ioapic_line;
+	void *ioapic_ctx;
+};
+
+struct vcpu;
+
+/* irq.c */
+void irq_router_line(void *ctx, unsigned int irq, bool level);
+void irq_extint_changed(void *ctx, bool level);
+void irq_extint_deliver(struct vcpu *v);
+
+
+struct machine;
+
+/**
+ * struct platform - what -k adds: a PC with ACPI (platform.c)
+ * @acpi:	what the ACPI tables describe
+ * @pic:	the 8259 pair
+ * @pit:	the 8254
+ * @ioapic:	the I/O APIC
+ * @pm:		the power registers
+ * @tty:	the terminal's settings before raw mode
+ * @tty_fd:	the terminal
+ * @tty_raw:	raw mode is on: restore @tty at the end
+ * @on:		the devices exist
+ */
+struct platform {
+	struct acpi_config acpi;
+	struct pic pic;
+	struct pit pit;
+	struct ioapic ioapic;
+	struct pm pm;
+	struct termios tty;
+	int tty_fd;
+	bool tty_raw;
+	bool on;
+};
+
+int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
+			uint32_t nr_cpus, uint64_t *rsdp);
+int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
+		  struct serial *com1);
+int platform_start(struct platform *p, struct serial *com1,
+		   struct machine *m);
+void platform_destroy(struct platform *p);
+
 /* vcpu.c: the VM and its vCPU threads */
 
 /* Sent to a vCPU thread to make its HVX_RUN return -EINTR. */
@@ -646,6 +701,7 @@ struct vcpu {
  * @status:	hvx-run's exit status once @stopping
  * @stop_efd:	eventfd the main thread polls to learn of @stopping
  * @ring:	the shared I/O ring, or NULL
+ * @irq:	where device interrupt lines go
  * @park_on_hlt: HLT with interrupts disabled parks the vCPU (-k) instead
  *		of ending the guest
  * @nr_parked:	vCPUs parked so (m->lock)
@@ -662,6 +718,7 @@ struct machine {
 	int status;
 	int stop_efd;
 	struct io_ring *ring;
+	struct irq_router irq;
 	bool park_on_hlt;
 	uint32_t nr_parked;
 };

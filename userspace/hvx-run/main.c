@@ -517,6 +517,7 @@ static void wait_for_stop(struct machine *m, int sig_fd)
 static int run(const struct options *o)
 {
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
+	struct platform plat = { .on = false };
 	struct io_ring ring = { 0 };
 	struct debug_exit dbg;
 	struct boot_layout bl;
@@ -527,6 +528,7 @@ static int run(const struct options *o)
 	struct i8042 kbc;
 	struct rtc rtc;
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR, r;
+	uint64_t rsdp = 0;
 	void *ram;
 
 	ram = mmap(NULL, o->mem, PROT_READ | PROT_WRITE,
@@ -536,7 +538,12 @@ static int run(const struct options *o)
 		    strerror(errno));
 		return HVX_RUN_EXIT_ERROR;
 	}
-	r = load_image(o, ram, 0, &li);
+	r = 0;
+	if (o->kernel &&
+	    platform_build_acpi(&plat, ram, o->mem, o->cpus, &rsdp))
+		r = HVX_RUN_EXIT_ERROR;
+	if (!r)
+		r = load_image(o, ram, rsdp, &li);
 	if (r) {
 		munmap(ram, o->mem);
 		return r;
@@ -564,6 +571,8 @@ static int run(const struct options *o)
 		msg("cannot register the devices");
 		goto out;
 	}
+	if (o->kernel && platform_init(&plat, &m, bus, &com1))
+		goto out;
 
 	hvx_fd = open_hvx(&caps);
 	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, &li, &bl))
@@ -582,12 +591,17 @@ static int run(const struct options *o)
 	if (ring.on)
 		m.ring = &ring;
 
+	if (platform_start(&plat, &com1, &m))
+		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);
 	vcpus_join(&m);
 	io_ring_stop(&ring);
 	status = m.status;
 out:
+	/* the device threads may still send MSIs: stop them before the VM */
+	serial_stop_input(&com1);
+	platform_destroy(&plat);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (m.stop_efd >= 0)

@@ -172,6 +172,8 @@ static bool handle_exit(struct vcpu *v)
 			return park(v);
 		machine_stop(m, HVX_RUN_EXIT_OK, "guest halted");
 		return true;
+	case HVX_EXIT_IRQ_WINDOW_OPEN:
+		return false;	/* irq_extint_deliver() before the next entry */
 	case HVX_EXIT_SHUTDOWN:
 		report(v, "triple fault");
 		machine_stop(m, HVX_RUN_EXIT_SHUTDOWN, NULL);
@@ -216,7 +218,11 @@ static void run_loop(struct vcpu *v)
 	pthread_mutex_unlock(&m->lock);
 
 	while (!machine_stopping(m)) {
-		int r = hvx_run(v->fd);
+		int r;
+
+		if (v->id == 0)
+			irq_extint_deliver(v);
+		r = hvx_run(v->fd);
 
 		/* What the guest posted before this exit comes first. */
 		io_ring_drain(m->ring);

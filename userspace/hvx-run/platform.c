@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: the PC platform a kernel (-k) gets on top of the devices every
+ * guest has (UART, debug exit, i8042, CMOS clock): ACPI tables, an I/O
+ * APIC turning pins into MSIs for the local APICs in hvx.ko, the 8259
+ * pair with its ExtINT path to vCPU 0, the 8254 with its timer thread,
+ * and the power registers ACPI points the guest at.
+ *
+ * The ISA lines go through the router of irq.c to both interrupt
+ * controllers; the guest picks one (Linux masks the 8259s once it uses
+ * the I/O APIC).  Flat and ELF images keep the bare set of devices, as
+ * their tests expect.
+ */
+#include <errno.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hvx-run.h"
+
+#define COM1_IRQ	4
+
+/* The I/O APIC's messages go to the local APICs in hvx.ko. */
+static int send_msi(void *ctx, uint64_t address, uint32_t data)
+{
+	struct machine *m = ctx;
+
+	return hvx_signal_msi(m->vm_fd, address, data);
+}
+
+/**
+ * platform_build_acpi() - write the ACPI tables into guest RAM
+ * @p: the platform
+ * @ram: guest RAM
+ * @ram_size: its size
+ * @nr_cpus: vCPUs
+ * @rsdp: filled with the RSDP's guest-physical address
+ *
+ * Return: 0, or -1 after a message.
+ */
+int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
+			uint32_t nr_cpus, uint64_t *rsdp)
+{
+	char err[256];
+
+	acpi_config_default(&p->acpi, nr_cpus);
+	if (acpi_build(ram, ram_size, &p->acpi, rsdp, err, sizeof(err))) {
+		msg("ACPI tables: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * platform_init() - create the platform's devices and put them on the bus
+ * @p: the platform, after platform_build_acpi()
+ * @m: the machine (its vm_fd is read only when an MSI is sent)
+ * @bus: the bus
+ * @com1: the UART, registered: its line is connected here
+ *
+ * Return: 0, or -1 after a message.
+ */
+int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
+		  struct serial *com1)
+{
+	pic_init(&p->pic, irq_extint_changed, m);
+	pit_init(&p->pit, NULL, NULL, irq_router_line, &m->irq);
+	ioapic_init(&p->ioapic, p->acpi.ioapic_base, p->acpi.ioapic_id,
+		    send_msi, m);
+	pm_init(&p->pm, &p->acpi, machine_stop, m);
+	p->on = true;
+
+	m->irq.pic = &p->pic;
+	m->irq.ioapic_line = ioapic_irq_line;
+	m->irq.ioapic_ctx = &p->ioapic;
+	serial_connect_irq(com1, irq_router_line, &m->irq, COM1_IRQ);
+
+	if (pic_register(&p->pic, bus) || pit_register(&p->pit, bus) ||
+	    ioapic_register(&p->ioapic, bus) || pm_register(&p->pm, bus)) {
+		msg("cannot register the platform's devices");
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * platform_start() - start the platform's threads
+ * @p: the platform
+ * @com1: the UART, whose input thread starts too
+ * @m: the machine, for the UART's escape sequence
+ *
+ * Return: 0, or -1 after a message.
+ */
+int platform_start(struct platform *p, struct serial *com1, struct machine *m)
+{
+	if (!p->on)
+		return 0;
+	if (pit_start(&p->pit)) {
+		msg("cannot start the PIT's thread: %s", strerror(errno));
+		return -1;
+	}
+	if (isatty(com1->in_fd) && tcgetattr(com1->in_fd, &p->tty) == 0) {
+		struct termios raw = p->tty;
+
+		/*
+		 * Keys go to the guest as typed (Ctrl-C included); its
+		 * shell echoes them.  Ctrl-A x ends hvx-run.
+		 */
+		raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
+				 IGNCR | ICRNL | IXON);
+		raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		if (tcsetattr(com1->in_fd, TCSANOW, &raw) == 0) {
+			p->tty_fd = com1->in_fd;
+			p->tty_raw = true;
+		}
+	}
+	if (serial_start_input(com1, p->tty_raw, machine_stop, m)) {
+		msg("cannot start the UART's input thread: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * platform_destroy() - stop the threads and free the devices
+ * @p: the platform (platform_init() may not have run)
+ */
+void platform_destroy(struct platform *p)
+{
+	if (!p->on)
+		return;
+	if (p->tty_raw)
+		tcsetattr(p->tty_fd, TCSANOW, &p->tty);
+	pit_stop(&p->pit);
+	pit_destroy(&p->pit);
+	ioapic_destroy(&p->ioapic);
+	pic_destroy(&p->pic);
+	p->on = false;
+}
