@@ -65,6 +65,8 @@ UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
 UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
+				   $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
 
 # Unit tests of module code: the test #includes the module source (see

@@ -39,10 +39,11 @@ apt_update_once() {
 	apt_updated=1
 }
 
-# Packages: builders, the emulators, the boot medium, libnl for hvx-stat.
+# Packages: builders, the emulators, the boot medium, libnl for hvx-stat,
+# iasl and acpiexec for hvx-run's ACPI table test.
 pkgs="build-essential bc kmod cpio gzip xz-utils bochs bochsbios vgabios \
 busybox-static isolinux syslinux-common xorriso qemu-system-x86 \
-libnl-3-dev libnl-genl-3-dev linux-source-6.1 perl"
+libnl-3-dev libnl-genl-3-dev linux-source-6.1 perl acpica-tools"
 
 missing=
 for p in $pkgs; do

@@ -5,7 +5,9 @@
  * The pieces, one file each: option parsing (main.c), image loading
  * (loader.c), the initial CPU state of each boot mode (boot.c), the port
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
- * rtc.c, pic.c, pit.c, ioapic.c), the vCPU threads (vcpu.c) and the register dump
+ * rtc.c, pic.c, pit.c, ioapic.c, pm.c), the ACPI tables (acpi.c), the PC
+ * platform of -k and its interrupt routing (platform.c, irq.c), the Linux
+ * loader (linux.c), the vCPU threads (vcpu.c) and the register dump
  * (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
@@ -34,8 +36,10 @@
 #include <hvx/libhvx.h>
 
 /* Exit statuses of hvx-run besides the guest's own (debug-exit port). */
-#define HVX_RUN_EXIT_OK		0	/* HLT, reset request */
+#define HVX_RUN_EXIT_OK		0	/* HLT, i8042 reset request */
+#define HVX_RUN_EXIT_POWEROFF	0	/* ACPI S5 (pm.c) */
 #define HVX_RUN_EXIT_USAGE	2	/* bad command line */
+#define HVX_RUN_EXIT_REBOOT	120	/* ACPI reset register (pm.c) */
 #define HVX_RUN_EXIT_SHUTDOWN	121	/* triple fault */
 #define HVX_RUN_EXIT_FAIL_ENTRY	122	/* VM entry failed */
 #define HVX_RUN_EXIT_INTERNAL	123	/* hvx internal error */
@@ -575,6 +579,120 @@ void ioapic_mmio_read(void *opaque, uint64_t offset, void *data,
 		      unsigned int len);
 void ioapic_mmio_write(void *opaque, uint64_t offset, const void *data,
 		       unsigned int len);
+
+/* acpi.c: the ACPI tables; pm.c: the power management ports */
+
+/* Where acpi_config_default() puts the tables: the BIOS area. */
+#define ACPI_TABLES_BASE	0xe0000ULL
+#define ACPI_TABLES_SIZE	0x20000ULL
+/* The RSDP must be here for the legacy scan (16-byte boundaries). */
+#define ACPI_RSDP_SCAN_START	0xe0000ULL
+#define ACPI_RSDP_SCAN_END	0x100000ULL
+
+#define ACPI_MAX_CPUS		64
+#define ACPI_MAX_OVERRIDES	16
+#define ACPI_LAPIC_BASE		0xfee00000ULL
+
+/* MPS INTI flags of an interrupt source override */
+#define ACPI_IRQ_ACTIVE_HIGH	0x0001
+#define ACPI_IRQ_ACTIVE_LOW	0x0003
+#define ACPI_IRQ_EDGE		0x0004
+#define ACPI_IRQ_LEVEL		0x000c
+
+/*
+ * The power management registers of the hardware-reduced ACPI model, in
+ * port space (the FADT's sleep control, sleep status and reset register
+ * GAS describe them): writing SLP_EN with SLP_TYP 5 to the sleep control
+ * register powers off (the \_S5 package says 5), writing 0x01 to the
+ * reset register reboots.  0x600-0x602 belong to no PC device.
+ */
+#define PM_SLEEP_CONTROL_PORT	0x600
+#define PM_SLEEP_STATUS_PORT	0x601
+#define PM_RESET_PORT		0x602
+#define PM_RESET_VALUE		0x01
+#define PM_SLP_TYP_S5		5
+#define PM_SLP_TYP_SHIFT	2	/* sleep control bits 4:2 */
+#define PM_SLP_TYP_MASK		0x1c
+#define PM_SLP_EN		0x20	/* sleep control bit 5 */
+#define PM_WAK_STS		0x80	/* sleep status bit 7 */
+
+/**
+ * struct acpi_irq_override - an MADT interrupt source override
+ * @irq:	the ISA IRQ, 0-15
+ * @gsi:	the global system interrupt it is wired to
+ * @flags:	ACPI_IRQ_*: polarity | trigger mode (0: as the bus says)
+ */
+struct acpi_irq_override {
+	uint8_t irq;
+	uint32_t gsi;
+	uint16_t flags;
+};
+
+/**
+ * struct acpi_config - what the ACPI tables describe
+ * @nr_cpus:		vCPUs, 1-ACPI_MAX_CPUS; local APIC IDs 0..n-1
+ * @ioapic_base:	the I/O APIC's MMIO window, below 4 GiB
+ * @ioapic_id:		its APIC ID, 0-15; its GSI base is 0
+ * @nr_overrides:	entries of @overrides used
+ * @overrides:		ISA IRQs not wired to the GSI of the same number,
+ *			or not edge triggered active high
+ * @sleep_control_port:	the sleep control register
+ * @sleep_status_port:	the sleep status register
+ * @reset_port:		the reset register
+ * @reset_value:	what to write there to reboot
+ * @s5_sleep_type:	SLP_TYP of S5, 0-7, as \_S5 says
+ * @tables_base:	guest-physical start of the tables' region; the
+ *			RSDP goes at its first 16-byte boundary, which must
+ *			lie in the BIOS area 0xe0000-0xfffff
+ * @tables_size:	its size; the region is cleared, tables use < 2 KiB
+ * @com1:		declare the 16550A at 0x3f8, IRQ 4
+ * @rtc:		declare the RTC at 0x70, IRQ 8
+ * @i8042:		declare the i8042 at 0x60/0x64, IRQ 1
+ * @pic:		the dual 8259 is on the bus too: MADT PCAT_COMPAT
+ */
+struct acpi_config {
+	uint32_t nr_cpus;
+	uint64_t ioapic_base;
+	uint8_t ioapic_id;
+	unsigned int nr_overrides;
+	struct acpi_irq_override overrides[ACPI_MAX_OVERRIDES];
+	uint16_t sleep_control_port;
+	uint16_t sleep_status_port;
+	uint16_t reset_port;
+	uint8_t reset_value;
+	uint8_t s5_sleep_type;
+	uint64_t tables_base;
+	uint64_t tables_size;
+	bool com1, rtc, i8042, pic;
+};
+
+void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus);
+int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
+	       uint64_t *rsdp_gpa, char *err, size_t errlen);
+
+/**
+ * struct pm - the power management registers
+ * @sleep_control_port:	as in struct acpi_config
+ * @sleep_status_port:	as in struct acpi_config
+ * @reset_port:		as in struct acpi_config
+ * @reset_value:	as in struct acpi_config
+ * @s5_sleep_type:	as in struct acpi_config
+ * @stop:		ends the guest
+ * @ctx:		passed to @stop
+ */
+struct pm {
+	uint16_t sleep_control_port;
+	uint16_t sleep_status_port;
+	uint16_t reset_port;
+	uint8_t reset_value;
+	uint8_t s5_sleep_type;
+	stop_fn stop;
+	void *ctx;
+};
+
+void pm_init(struct pm *pm, const struct acpi_config *cfg, stop_fn stop,
+	     void *ctx);
+int pm_register(struct pm *pm, struct io_bus *bus);
 
 /* dump.c */
 void dump_regs(FILE *f, const struct hvx_regs *regs,
