@@ -11,8 +11,9 @@
  *
  * Time is announced, so that a guest needs no PIT to calibrate: leaf 0x15
  * gives the TSC as the host's tsc_khz over a 1 GHz "crystal" which is also
- * the local APIC timer's clock (lapic.h), leaf 0x40000010 gives both in
- * kHz (the VMware convention other hypervisors follow), and leaf 6 says the
+ * the local APIC timer's clock (lapic.h), leaf 0x16 the base frequency in
+ * MHz, leaf 0x40000010 both rates in kHz (the VMware convention other
+ * hypervisors follow), and leaf 6 says the
  * APIC timer keeps running in deep C-states (ARAT; the guest never sees a
  * C-state).  Linux then takes its TSC and APIC timer rates from CPUID and
  * uses the TSC-deadline timer without ever touching the PIT.  Userspace can replace the table with
@@ -50,12 +51,45 @@
 /* CPUID.6: the APIC timer runs in every C-state */
 #define C6_EAX_ARAT	BIT(2)
 
-/* The lowest maximum basic leaf: the TSC frequency leaf is in range. */
+/* The lowest maximum basic leaf: the frequency leaves are in range. */
 #define LEAF_TSC_FREQ		0x15
+#define LEAF_CPU_FREQ		0x16
 #define LEAF_HV_TIMING		(HVX_CPUID_SIGNATURE + 0x10)
 /* Leaf 0x15's crystal: the local APIC's bus clock, 1 count per ns. */
 #define CRYSTAL_HZ		1000000000U
 #define CRYSTAL_KHZ		(CRYSTAL_HZ / 1000)
+/*
+ * Linux (6.1 to 6.12 at least) computes crystal kHz * EBX / EAX in 32
+ * bits: EBX must stay below 2^32 / CRYSTAL_KHZ.
+ */
+#define TSC_RATIO_NUM_MAX	(U32_MAX / CRYSTAL_KHZ)
+
+/*
+ * The best fraction p/q for num/den with p <= pmax: the last continued
+ * fraction convergent whose numerator fits.  tsc_khz / CRYSTAL_KHZ comes
+ * out within a few parts per billion.
+ */
+static void best_ratio(u64 num, u64 den, u32 pmax, u32 *p, u32 *q)
+{
+	u64 p0 = 0, q0 = 1, p1 = 1, q1 = 0, a, p2, q2, t;
+
+	while (den) {
+		a = num / den;
+		p2 = a * p1 + p0;
+		q2 = a * q1 + q0;
+		if (p2 > pmax || q2 > U32_MAX)
+			break;
+		p0 = p1;
+		q0 = q1;
+		p1 = p2;
+		q1 = q2;
+		t = num % den;
+		num = den;
+		den = t;
+	}
+	*p = q1 ? p1 : 0;
+	*q = q1;
+}
 
 /* Leaves returned as zeros: power, PMU, topology, SGX, PT, ... */
 static bool leaf_hidden(u32 f)
@@ -149,12 +183,19 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		if (!e)
 			return;
 		e->eax = e->ebx = e->ecx = e->edx = 0;
-		if (tsc_khz) {
-			e->eax = CRYSTAL_KHZ;
-			e->ebx = tsc_khz;
+		best_ratio(tsc_khz, CRYSTAL_KHZ, TSC_RATIO_NUM_MAX, &e->ebx,
+			   &e->eax);
+		if (e->eax)
 			e->ecx = CRYSTAL_HZ;
-			e->edx = 0;
-		}
+		break;
+	case LEAF_CPU_FREQ:
+		/* base and maximum MHz, bus (APIC timer) MHz */
+		e = add(vcpu, f, 0, 0);
+		if (!e)
+			return;
+		e->eax = e->ebx = tsc_khz / 1000;
+		e->ecx = CRYSTAL_KHZ / 1000;
+		e->edx = 0;
 		break;
 	default:
 		add(vcpu, f, 0, 0);
@@ -168,13 +209,13 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 {
 	u32 f, hmax = min(cpuid_eax(0), 0x1fU);
-	u32 max = max_t(u32, hmax, LEAF_TSC_FREQ);
+	u32 max = max_t(u32, hmax, LEAF_CPU_FREQ);
 	u32 emax = min(cpuid_eax(0x80000000), 0x80000008U);
 	struct hvx_cpuid_entry *e;
 
 	vcpu->cpuid_nent = 0;
 	for (f = 0; f <= max; f++) {
-		if (f > hmax && f != LEAF_TSC_FREQ) {
+		if (f > hmax && f != LEAF_TSC_FREQ && f != LEAF_CPU_FREQ) {
 			/* beyond the host's leaves: reserved, zeros */
 			e = add(vcpu, f, 0, 0);
 			if (e)

@@ -8,11 +8,12 @@ args=
 for a in $(cat /proc/cmdline); do
 	case $a in
 	hvxlinuxcpus=*) args="$args -c ${a#hvxlinuxcpus=}" ;;
+	hvxguestarg=*) guestargs="$guestargs ${a#hvxguestarg=}" ;;
 	esac
 done
 time /hvx/bin/hvx-run -m 256M $args -k /hvx/guest/vmlinuz \
 	-i /hvx/guest/initrd.gz \
-	-p "console=ttyS0 quiet panic=-1 hvxguest=dmesg" </dev/null
+	-p "console=ttyS0 panic=-1 hvxguest=dmesg ${guestargs:-}" </dev/null
 rc=$?
 echo "hvx-run status $rc"
 rmmod hvx
