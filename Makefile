@@ -57,6 +57,8 @@ HVX_RUN_DIR	:= userspace/hvx-run
 UNIT_EXTRA_hvx_run_parse_test	:= $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_loader_test	:= $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
 UNIT_EXTRA_hvx_run_linux_test	:= $(HVX_RUN_DIR)/linux.c $(HVX_RUN_DIR)/boot.c
+UNIT_EXTRA_hvx_run_multiboot_test := $(HVX_RUN_DIR)/multiboot.c \
+				   $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
 UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c
@@ -79,10 +81,11 @@ $(O)/unit/lapic_test $(O)/unit/lapic_route_test $(O)/unit/lapic_timer_test: \
 
 # Guest images for hvx-run's tests (tests/guests/*.S), assembled with as
 # and linked with ld: flat real-mode binaries for load address 0x1000 and
-# ELF32/ELF64 executables linked at 1 MiB.
+# ELF32/ELF64 executables linked at 1 MiB (multiboot.elf is a multiboot
+# kernel, for -k).
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
-GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn
+GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

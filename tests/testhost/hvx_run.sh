@@ -288,6 +288,51 @@ expect_status lm64big 64 "elf64 with 128M and 2 vCPUs"
 expect_out lm64big "$(printf "$LM64_OUT" 0000000007ffa000 \
 	0000000007ff9000 0000000007ff9000)\n" "elf64 with 128M and 2 vCPUs"
 
+# --- -k with a multiboot kernel: its command line, modules and memory map
+printf 'first module\n' >"$T/mod1"
+printf 'second one\n' >"$T/mod2"
+MB_OUT='multiboot: flags=0000024d mem_lower=0000027f mem_upper=0000fc00
+loader: hvx-run
+cmdline: /hvx/images/multiboot.elf hello world
+mmap 0000000000000000 000000000009fc00 00000001
+mmap 000000000009fc00 0000000000060400 00000002
+mmap 0000000000100000 0000000003f00000 00000001
+mods=00000002
+module /tmp/hvx_run/mod1: first module
+module /tmp/hvx_run/mod2: second one
+'
+run multiboot $NULL -k "$IMG/multiboot.elf" -p "hello world" \
+	-i "$T/mod1" -i "$T/mod2"
+expect_status multiboot 77 "multiboot kernel"
+expect_out multiboot "$MB_OUT" "multiboot kernel"
+if [ -s "$T/multiboot.err" ]; then
+	notok "multiboot kernel: stderr empty" "$T/multiboot.err"
+else
+	ok "multiboot kernel: stderr empty"
+fi
+run mbnomods $NULL -k "$IMG/multiboot.elf"
+expect_status mbnomods 77 "multiboot kernel without -p and -i"
+if grep -qx 'cmdline: /hvx/images/multiboot.elf' "$T/mbnomods.out" &&
+   grep -qx 'mods=00000000' "$T/mbnomods.out"; then
+	ok "multiboot kernel without -p and -i: the name alone, no modules"
+else
+	notok "multiboot kernel without -p and -i: the name alone, no modules" \
+		"$T/mbnomods.out" "$T/mbnomods.err"
+fi
+run notkernel $NULL -k "$T/mod1"
+expect_status notkernel 2 "-k with a text file"
+expect_err notkernel \
+	"$T/mod1: neither a Linux bzImage nor a multiboot kernel" \
+	"-k with a text file"
+if [ -f /hvx/guest/vmlinuz ]; then
+	run bztwo $NULL -k /hvx/guest/vmlinuz -i "$T/mod1" -i "$T/mod2"
+	expect_status bztwo 2 "-k bzImage with two -i"
+	expect_err bztwo "a Linux bzImage takes one initrd (-i), 2 given" \
+		"-k bzImage with two -i"
+else
+	ok "-k bzImage with two -i # SKIP no /hvx/guest/vmlinuz"
+fi
+
 # --- how a guest ends
 run halt $NULL "$IMG/halt.bin"
 expect_status halt 0 "hlt"

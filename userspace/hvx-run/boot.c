@@ -10,7 +10,9 @@
  * same long mode with the GDT and page tables in low memory instead, at
  * the fixed addresses of LINUX_* in hvx-run.h, and its own selectors
  * (__BOOT_CS 0x10, __BOOT_DS 0x18, as the boot protocol asks), since the
- * top of RAM holds the initrd.  Documentation/hvx-run.rst
+ * top of RAM holds the initrd.  A multiboot kernel starts as an ELF32
+ * image does, with the multiboot magic in EAX and its information
+ * structure in EBX.  Documentation/hvx-run.rst
  * gives the addresses; the descriptors follow the Intel SDM, "Segment
  * Descriptors" and "Hierarchical Paging Structures".
  */
@@ -59,6 +61,7 @@ static const char *const mode_names[] = {
 	[BOOT_PROT32] = "32-bit protected mode",
 	[BOOT_LONG64] = "64-bit mode",
 	[BOOT_LINUX64] = "64-bit Linux boot protocol",
+	[BOOT_MULTIBOOT] = "multiboot (32-bit protected mode)",
 };
 
 /**
@@ -91,6 +94,7 @@ void boot_layout(enum boot_mode mode, uint64_t ram_size,
 		bl->rsvd_lo = bl->rsvd_hi = ram_size;
 		break;
 	case BOOT_PROT32:
+	case BOOT_MULTIBOOT:
 		top = ram_size < SZ_4G ? ram_size : SZ_4G;
 		bl->gdt = top - SZ_4K;
 		bl->stack = bl->gdt;
@@ -146,7 +150,7 @@ void boot_write_tables(enum boot_mode mode, const struct boot_layout *bl,
 				       DESC_CODE32;
 		gdt[BOOT_DS_SEL / 8] = DESC_DATA;
 	}
-	if (mode == BOOT_PROT32)
+	if (mode == BOOT_PROT32 || mode == BOOT_MULTIBOOT)
 		return;
 
 	pml4 = (uint64_t *)(base + bl->pml4);
@@ -240,6 +244,11 @@ static void flat_mode(enum boot_mode mode, const struct boot_layout *bl,
 	/* the 64-bit boot protocol: RSI holds the boot_params page */
 	if (linux64)
 		regs->rsi = li->boot_params;
+	/* multiboot: the magic in EAX, the information structure in EBX */
+	if (mode == BOOT_MULTIBOOT) {
+		regs->rax = MB_BOOT_MAGIC;
+		regs->rbx = li->mb_info;
+	}
 }
 
 /**
@@ -247,7 +256,8 @@ static void flat_mode(enum boot_mode mode, const struct boot_layout *bl,
  * @li: the loaded image: its mode, entry and load address
  * @bl: from boot_layout()
  * @regs: in: the vCPU's registers after RESET; out: RIP, RSP and RFLAGS
- *	  set for @li, the rest kept
+ *	  set for @li (and RSI for Linux, EAX and EBX for multiboot), the
+ *	  rest kept
  * @sregs: filled in: segments, descriptor tables, CR0, CR3, CR4, EFER
  * @err: message on failure
  * @errlen: size of @err
@@ -276,6 +286,7 @@ int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
 	case BOOT_PROT32:
 	case BOOT_LONG64:
 	case BOOT_LINUX64:
+	case BOOT_MULTIBOOT:
 		/*
 		 * The entry is used as given: one that the VM-entry checks
 		 * on RIP refuse (bits 63:32 set outside 64-bit mode) makes

@@ -7,8 +7,8 @@
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
  * rtc.c, pic.c, pit.c, ioapic.c, pm.c), the ACPI tables (acpi.c), the PC
  * platform of -k and its interrupt routing (platform.c, irq.c), the Linux
- * loader (linux.c), the vCPU threads (vcpu.c) and the register dump
- * (dump.c).
+ * and multiboot loaders (linux.c, multiboot.c), the vCPU threads (vcpu.c)
+ * and the register dump (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * or MMIO handlers on a struct io_bus, and whoever learns of a guest
@@ -82,6 +82,7 @@ enum boot_mode {
 	BOOT_PROT32,	/* ELF32: flat 32-bit protected mode, no paging */
 	BOOT_LONG64,	/* ELF64: 64-bit mode, RAM identity-mapped */
 	BOOT_LINUX64,	/* bzImage: the 64-bit Linux boot protocol */
+	BOOT_MULTIBOOT,	/* multiboot kernel: BOOT_PROT32 with EAX, EBX */
 };
 
 /**
@@ -91,12 +92,15 @@ enum boot_mode {
  * @low:	lowest guest-physical byte written
  * @high:	one past the highest guest-physical byte written
  * @boot_params: BOOT_LINUX64: the boot_params page (RSI at entry)
+ * @mb_info:	BOOT_MULTIBOOT: the multiboot information structure (EBX at
+ *		entry)
  */
 struct load_info {
 	enum boot_mode mode;
 	uint64_t entry;
 	uint64_t low, high;
 	uint64_t boot_params;
+	uint64_t mb_info;
 };
 
 bool image_is_elf(const void *img, size_t len);
@@ -153,6 +157,51 @@ bool image_is_bzimage(const void *img, size_t len);
 int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 		 const struct linux_args *a, struct load_info *li,
 		 char *err, size_t errlen);
+
+/*
+ * multiboot.c: Multiboot (version 1) kernels.  The header's magic and the value EAX
+ * holds at entry; the header lies in the first MB_SEARCH_LEN bytes of the
+ * file.  The information structure, the memory map, the module list and
+ * the strings go at MB_INFO_ADDR, above the page kernels take for their
+ * AP start-up code (0x8000) and below the EBDA; when the image or its
+ * modules are there, in the first page after the last module instead.
+ */
+#define MB_HEADER_MAGIC		0x1badb002
+#define MB_BOOT_MAGIC		0x2badb002
+#define MB_SEARCH_LEN		8192
+#define MB_INFO_ADDR		0x9000ULL
+#define MB_INFO_END		LINUX_EBDA
+
+/**
+ * struct multiboot_mod - one module (-i FILE) of a multiboot kernel
+ * @data:	its contents
+ * @len:	their size
+ * @name:	the module's string: its file name
+ */
+struct multiboot_mod {
+	const void *data;
+	size_t len;
+	const char *name;
+};
+
+/**
+ * struct multiboot_args - what goes with a multiboot kernel
+ * @name:	the kernel's file name: the command line's first word
+ * @cmdline:	the rest of the command line (-p), or NULL
+ * @mods:	the modules, in order
+ * @nr_mods:	how many
+ */
+struct multiboot_args {
+	const char *name;
+	const char *cmdline;
+	const struct multiboot_mod *mods;
+	unsigned int nr_mods;
+};
+
+bool image_is_multiboot(const void *img, size_t len);
+int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
+		   const struct multiboot_args *a, struct load_info *li,
+		   char *err, size_t errlen);
 
 /**
  * struct boot_layout - where hvx-run puts its boot structures in RAM

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: run a flat binary or an ELF executable in an hvx VM, with a
+ * hvx-run: run a flat binary, an ELF executable, a Linux bzImage or a
+ * multiboot kernel in an hvx VM, with a
  * 16550 UART on stdin/stdout, a debug-exit port, an i8042 and a CMOS
  * clock.  This file reads the options and puts the pieces together;
  * Documentation/hvx-run.rst and hvx-run(1) describe the behaviour.
@@ -24,15 +25,19 @@
 
 static const char usage_text[] =
 "Usage: hvx-run [OPTIONS] IMAGE\n"
-"       hvx-run [OPTIONS] -k KERNEL [-i INITRD] [-p PARAMS]\n"
-"Run IMAGE, a flat binary or an ELF executable, or KERNEL, a Linux bzImage,\n"
-"in an hvx virtual machine.\n"
+"       hvx-run [OPTIONS] -k KERNEL [-i FILE]... [-p PARAMS]\n"
+"Run IMAGE, a flat binary or an ELF executable, or KERNEL, a Linux bzImage\n"
+"or a multiboot (v1) kernel, in an hvx virtual machine.\n"
 "\n"
 "Options:\n"
 "  -k, --kernel FILE    a Linux bzImage, started through the 64-bit boot\n"
-"                       protocol on a PC platform with ACPI tables\n"
-"  -i, --initrd FILE    the kernel's initial RAM disk\n"
-"  -p, --params TEXT    the kernel command line\n"
+"                       protocol on a PC platform with ACPI tables, or a\n"
+"                       multiboot kernel, started as the multiboot\n"
+"                       specification says (32-bit protected mode)\n"
+"  -i, --initrd FILE    a bzImage's initial RAM disk (one); a multiboot\n"
+"                       kernel's module (repeatable, in order)\n"
+"  -p, --params TEXT    the kernel command line (multiboot: after the\n"
+"                       kernel's file name)\n"
 "  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
 "                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
 "                       a multiple of 4K, from 64K to 64G\n"
@@ -54,6 +59,8 @@ static const char usage_text[] =
 "         in the page below min(RAM, 4G), ESP right below it\n"
 "  ELF64  64-bit mode, the first max(RAM, 4G) identity-mapped with 2M pages;\n"
 "         page tables at the top of RAM, GDT below them, RSP below that\n"
+"  multiboot  as ELF32; EAX 0x2badb002, EBX the multiboot information\n"
+"         (at 0x9000, or after the modules, which follow the image)\n"
 "\n"
 "Devices: 16550 UART at 0x3f8 on stdin/stdout, debug exit at 0xf4, i8042\n"
 "at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  Other ports read all ones and\n"
@@ -96,7 +103,9 @@ struct options {
 	bool load_addr_set, entry_set, caps;
 	uint64_t load_addr, entry;
 	const char *image;
-	const char *kernel, *initrd, *params;
+	const char *kernel, *params;
+	const char **initrds;
+	unsigned int nr_initrds;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -115,6 +124,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	/* -i may come once per argument */
+	o->initrds = calloc(argc, sizeof(*o->initrds));
+	if (!o->initrds) {
+		msg("out of memory");
+		return -1;
+	}
 	o->mem = HVX_RUN_MEM_DEFAULT;
 	o->cpus = 1;
 	o->format = IMAGE_AUTO;
@@ -127,7 +142,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->kernel = optarg;
 			break;
 		case 'i':
-			o->initrd = optarg;
+			o->initrds[o->nr_initrds++] = optarg;
 			break;
 		case 'p':
 			o->params = optarg;
@@ -193,7 +208,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->image = o->kernel;
 		return 0;
 	}
-	if (o->initrd || o->params)
+	if (o->nr_initrds || o->params)
 		return usage_error("-i and -p go with -k%s", "");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no image given%s" :
@@ -284,12 +299,9 @@ static void *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/*
- * -k: a bzImage with its initrd and command line.  A file that is not a
- * kernel hvx-run can boot is a usage error, as a bad option is.
- */
-static int load_kernel(const struct options *o, const void *img, size_t len,
-		       void *ram, uint64_t rsdp, struct load_info *li)
+/* -k with a bzImage: at most one initrd, the command line. */
+static int load_linux(const struct options *o, const void *img, size_t len,
+		      void *ram, uint64_t rsdp, struct load_info *li)
 {
 	struct linux_args a = {
 		.cmdline = o->params ? o->params : "",
@@ -299,12 +311,13 @@ static int load_kernel(const struct options *o, const void *img, size_t len,
 	char err[256];
 	int r;
 
-	if (!image_is_bzimage(img, len)) {
-		msg("%s: not a Linux bzImage", o->kernel);
+	if (o->nr_initrds > 1) {
+		msg("%s: a Linux bzImage takes one initrd (-i), %u given",
+		    o->kernel, o->nr_initrds);
 		return HVX_RUN_EXIT_USAGE;
 	}
-	if (o->initrd) {
-		initrd = read_file(o->initrd, &a.initrd_len);
+	if (o->nr_initrds) {
+		initrd = read_file(o->initrds[0], &a.initrd_len);
 		if (!initrd)
 			return HVX_RUN_EXIT_USAGE;
 		a.initrd = initrd;
@@ -316,6 +329,58 @@ static int load_kernel(const struct options *o, const void *img, size_t len,
 		return HVX_RUN_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* -k with a multiboot kernel: each -i is a module, -p the arguments. */
+static int load_mb(const struct options *o, const void *img, size_t len,
+		   void *ram, struct load_info *li)
+{
+	struct multiboot_args a = {
+		.name = o->kernel,
+		.cmdline = o->params,
+		.nr_mods = o->nr_initrds,
+	};
+	struct multiboot_mod *mods;
+	unsigned int i, n;
+	int r = HVX_RUN_EXIT_USAGE;
+	char err[256];
+
+	mods = calloc(o->nr_initrds + 1, sizeof(*mods));
+	if (!mods) {
+		msg("out of memory");
+		return HVX_RUN_EXIT_ERROR;
+	}
+	for (n = 0; n < o->nr_initrds; n++) {
+		mods[n].name = o->initrds[n];
+		mods[n].data = read_file(o->initrds[n], &mods[n].len);
+		if (!mods[n].data)
+			goto out;
+	}
+	a.mods = mods;
+	if (load_multiboot(img, len, ram, o->mem, &a, li, err, sizeof(err)))
+		msg("%s: %s", o->kernel, err);
+	else
+		r = 0;
+out:
+	for (i = 0; i < n; i++)
+		free((void *)mods[i].data);
+	free(mods);
+	return r;
+}
+
+/*
+ * -k: a bzImage or a multiboot kernel.  A file that is not a kernel
+ * hvx-run can boot is a usage error, as a bad option is.
+ */
+static int load_kernel(const struct options *o, const void *img, size_t len,
+		       void *ram, uint64_t rsdp, struct load_info *li)
+{
+	if (image_is_bzimage(img, len))
+		return load_linux(o, img, len, ram, rsdp, li);
+	if (image_is_multiboot(img, len))
+		return load_mb(o, img, len, ram, li);
+	msg("%s: neither a Linux bzImage nor a multiboot kernel", o->kernel);
+	return HVX_RUN_EXIT_USAGE;
 }
 
 /* Copy the image into RAM, fill @li.  Returns 0 or an exit status. */
@@ -623,10 +688,14 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o;
+	int status;
 
 	if (parse_options(argc, argv, &o))
 		return HVX_RUN_EXIT_USAGE;
 	if (o.caps)
-		return print_caps();
-	return run(&o);
+		status = print_caps();
+	else
+		status = run(&o);
+	free(o.initrds);
+	return status;
 }

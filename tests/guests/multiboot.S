@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * multiboot: a multiboot (v1) kernel, an ELF32 image linked at 1 MiB
+ * without the a.out kludge, for hvx-run -k.  It checks the magic in EAX,
+ * then prints what the information structure at EBX holds: the flags and
+ * memory sizes, the boot loader name, the command line, the memory map
+ * and each module's string and contents (as text), and ends with
+ * debug-exit status 77 (1 when EAX is wrong).
+ */
+	.code32
+
+	.set	COM1, 0x3f8
+	.set	LSR, COM1 + 5
+	.set	MB_MAGIC, 0x1badb002
+	.set	MB_FLAGS, 0x00000003	/* page-aligned modules, memory info */
+	.set	MB_BOOT_MAGIC, 0x2badb002
+
+	.macro	PRINT s
+	.pushsection .data
+str\@:	.asciz	"\s"
+	.popsection
+	mov	$str\@, %esi
+	call	puts
+	.endm
+
+/* Print "NAME=" and the dword at OFF(%ebp) in hex. */
+	.macro	FIELD name, off
+	PRINT	"\name="
+	mov	\off(%ebp), %eax
+	call	puthex32
+	.endm
+
+	.text
+	.balign	4
+mb_header:
+	.long	MB_MAGIC
+	.long	MB_FLAGS
+	.long	-(MB_MAGIC + MB_FLAGS)
+
+	.globl	_start
+_start:
+	/* the loader's ESP is undefined: a stack of our own, in the BSS */
+	mov	$stack_top, %esp
+	cmp	$MB_BOOT_MAGIC, %eax
+	jne	bad_magic
+	mov	%ebx, %ebp
+
+	FIELD	"multiboot: flags", 0
+	FIELD	" mem_lower", 4
+	FIELD	" mem_upper", 8
+	PRINT	"\nloader: "
+	mov	64(%ebp), %esi
+	call	puts
+	PRINT	"\ncmdline: "
+	mov	16(%ebp), %esi
+	call	puts
+	PRINT	"\n"
+
+	/* the memory map: size, base, length, type; size excludes itself */
+	mov	48(%ebp), %ebx
+	mov	44(%ebp), %edi
+	add	%ebx, %edi
+1:	cmp	%edi, %ebx
+	jae	2f
+	PRINT	"mmap "
+	mov	8(%ebx), %eax
+	call	puthex32
+	mov	4(%ebx), %eax
+	call	puthex32
+	PRINT	" "
+	mov	16(%ebx), %eax
+	call	puthex32
+	mov	12(%ebx), %eax
+	call	puthex32
+	PRINT	" "
+	mov	20(%ebx), %eax
+	call	puthex32
+	PRINT	"\n"
+	mov	(%ebx), %eax
+	lea	4(%ebx, %eax), %ebx
+	jmp	1b
+
+	/* the modules: start, end (exclusive), string, reserved */
+2:	FIELD	"mods", 20
+	PRINT	"\n"
+	mov	24(%ebp), %ebx
+	mov	20(%ebp), %eax
+	mov	%eax, mods_left
+3:	cmpl	$0, mods_left
+	je	5f
+	PRINT	"module "
+	mov	8(%ebx), %esi
+	call	puts
+	PRINT	": "
+	mov	(%ebx), %esi
+	mov	4(%ebx), %edi
+4:	cmp	%edi, %esi
+	jae	6f
+	lodsb
+	call	putc
+	jmp	4b
+6:	add	$16, %ebx
+	decl	mods_left
+	jmp	3b
+
+5:	mov	$77, %al
+	out	%al, $0xf4
+	hlt
+
+bad_magic:
+	PRINT	"multiboot: EAX is not 0x2badb002\n"
+	mov	$1, %al
+	out	%al, $0xf4
+	hlt
+
+/* Print EAX as eight hex digits. */
+puthex32:
+	push	%ecx
+	mov	$8, %ecx
+1:	rol	$4, %eax
+	push	%eax
+	and	$0x0f, %al
+	add	$'0', %al
+	cmp	$'9', %al
+	jbe	2f
+	add	$('a' - '9' - 1), %al
+2:	call	putc
+	pop	%eax
+	loop	1b
+	pop	%ecx
+	ret
+
+/* Print AL. */
+putc:
+	push	%edx
+	push	%eax
+	mov	$LSR, %dx
+1:	in	%dx, %al
+	test	$0x20, %al
+	jz	1b
+	pop	%eax
+	mov	$COM1, %dx
+	out	%al, %dx
+	pop	%edx
+	ret
+
+/* Print the NUL-terminated string at ESI. */
+puts:
+	lodsb
+	test	%al, %al
+	jz	1f
+	call	putc
+	jmp	puts
+1:	ret
+
+	.bss
+	.balign	16
+mods_left:
+	.long	0
+	.balign	16
+	.skip	4096
+stack_top:
