@@ -131,6 +131,10 @@ struct hvx_vm {
 						 * referenced: pins are
 						 * charged to its locked_vm
 						 */
+	u64 tsc_offset;				/* (c) every new vCPU's TSC
+						 * offset: the TSCs start at
+						 * 0 with the VM, in step
+						 */
 
 	struct mutex mem_lock;			/* guards slots and ept */
 	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */

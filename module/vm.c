@@ -19,6 +19,7 @@
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 
 #include "vcpu.h"
 #include "ring.h"
@@ -145,6 +146,7 @@ int hvx_vm_create(void)
 		goto err_vmx;
 	refcount_set(&vm->users, 1);
 	vm->serial = atomic64_inc_return(&hvx_vm_serial);
+	vm->tsc_offset = -rdtsc();
 	mutex_init(&vm->lock);
 	hvx_ring_vm_init(vm);
 	vm->id = ida_alloc(&hvx_vm_ida, GFP_KERNEL);

@@ -83,7 +83,8 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	/* The guest owns no CR0/CR4 bit: every write is checked by hvx. */
 	err |= hvx_vmwrite(CR0_GUEST_HOST_MASK, ~0UL);
 	err |= hvx_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);
-	err |= hvx_vmwrite(TSC_OFFSET, -rdtsc());
+	/* one offset for the VM: its vCPUs' TSCs are synchronised */
+	err |= hvx_vmwrite(TSC_OFFSET, vm->tsc_offset);
 	err |= hvx_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 	if (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		err |= hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,

@@ -202,14 +202,14 @@ rx_done:
 
 	/* i8042 */
 	INB	0x64
-	CHECK8	0x04, "i8042 status"
+	CHECK8	0x14, "i8042 status"
 	OUTB	0x64, 0x20
 	INB	0x64
-	CHECK8	0x0d, "i8042 status output full"
+	CHECK8	0x1d, "i8042 status output full"
 	INB	0x60
 	CHECK8	0x45, "i8042 command byte"
 	INB	0x64
-	CHECK8	0x0c, "i8042 status output read"
+	CHECK8	0x1c, "i8042 status output read"
 	OUTB	0x64, 0xaa
 	INB	0x60
 	CHECK8	0x55, "i8042 self test"

@@ -31,6 +31,11 @@ case ",${hvxtests:-hvx_run}," in
 *,hvx_run,*) /hvx/tasks/hvx_run.sh || rc=1 ;;
 esac
 
+# Linux as a guest: 1, 2 and 4 vCPUs, time, poweroff and reboot.
+case ",${hvxtests:-linux_boot}," in
+*,linux_boot,*) /hvx/tasks/linux_boot.sh || rc=1 ;;
+esac
+
 # Everything the tests created must be gone: the module unloads cleanly.
 if rmmod hvx; then
 	tap_result pass "rmmod hvx after the suite"

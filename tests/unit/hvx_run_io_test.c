@@ -434,15 +434,15 @@ TEST_F(bus, i8042)
 	ASSERT_EQ(0, i8042_register(&k, bus));
 
 	io_bus_in(bus, 0x64, 1, &b);
-	EXPECT_EQ(0x04, b);			/* system flag */
+	EXPECT_EQ(0x14, b);			/* system flag, unlocked */
 	b = 0x20;				/* read command byte */
 	io_bus_out(bus, 0x64, 1, &b);
 	io_bus_in(bus, 0x64, 1, &b);
-	EXPECT_EQ(0x0d, b);			/* output full, command */
+	EXPECT_EQ(0x1d, b);			/* output full, command */
 	io_bus_in(bus, 0x60, 1, &b);
 	EXPECT_EQ(0x45, b);
 	io_bus_in(bus, 0x64, 1, &b);
-	EXPECT_EQ(0x0c, b);
+	EXPECT_EQ(0x1c, b);
 
 	b = 0x60;				/* write command byte */
 	io_bus_out(bus, 0x64, 1, &b);
@@ -450,7 +450,7 @@ TEST_F(bus, i8042)
 	io_bus_out(bus, 0x60, 1, &b);
 	EXPECT_EQ(0x61, k.cmd_byte);
 	io_bus_in(bus, 0x64, 1, &b);
-	EXPECT_EQ(0x00, b);			/* system flag from it */
+	EXPECT_EQ(0x10, b);			/* system flag from it */
 	EXPECT_EQ(0, self->st.calls);
 
 	i8042_out(&k, 0x64, 0xaa);

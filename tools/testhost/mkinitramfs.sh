@@ -55,7 +55,7 @@ rm -rf "$guest"
 mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
 	 "$root"/hvx/guest
 cp /bin/busybox "$guest/bin/busybox"
-for applet in sh mount cat cut echo uname nproc sleep dmesg poweroff reboot; do
+for applet in sh mount cat cut echo tr uname nproc sleep dmesg poweroff reboot; do
 	ln -sf busybox "$guest/bin/$applet"
 done
 cp "$src/tools/testhost/guest/init" "$guest/init"

@@ -3,10 +3,10 @@
 #
 # make run: build everything, boot the emulated VT-x test host (Bochs) and
 # run the demo there (tools/testhost/tasks/demo.sh): hvx.ko loads,
-# "hvx-run --caps" reports the capabilities, and hvx-run boots the hello
-# guest (tests/guests/hello.S), which greets through its UART and ends
-# through the debug-exit port.  Prints the capability report and the
-# guest's serial output, and exits with the guest's status.
+# "hvx-run --caps" reports the capabilities, and hvx-run boots Linux (the
+# test host's own kernel) with 2 vCPUs and a busybox initramfs, which
+# reports what it sees and powers off.  Prints the capability report and
+# the guest's console, and exits with hvx-run's status.
 #
 # Usage: run-demo.sh BUILD_DIR
 
@@ -22,8 +22,8 @@ say() { echo "run-demo: $*" >&2; }
 
 kver=$("$th/prepare.sh" demo "$build") || exit 1
 
-say "booting the test host in Bochs (about half a minute)"
-"$th/boot.sh" bochs 1 300 demo "$build" "$kver" "$initrd" "$work"
+say "booting the test host in Bochs, then Linux in it (a few minutes)"
+"$th/boot.sh" bochs 1 900 demo "$build" "$kver" "$initrd" "$work"
 boot=$?
 log=$work/serial.log
 
@@ -43,7 +43,7 @@ fi
 echo "=== hvx-run --caps"
 section HVX-DEMO-CAPS-BEGIN HVX-DEMO-CAPS-END
 echo
-echo "=== the guest's serial output (hvx-run /hvx/images/hello.bin)"
+echo "=== the guest's console (hvx-run -c 2 -k vmlinuz -i initrd.gz)"
 section HVX-DEMO-GUEST-BEGIN HVX-DEMO-GUEST-END
 if grep -q '^HVX-DEMO-STDERR-BEGIN' "$log"; then
 	echo "=== hvx-run's messages"

@@ -23,6 +23,7 @@
 #define STS_OBF		0x01	/* output buffer full */
 #define STS_SYS		0x04	/* system flag: self test passed */
 #define STS_CMD		0x08	/* last write went to port 0x64 */
+#define STS_UNLOCKED	0x10	/* keyboard not inhibited (keylock off) */
 
 #define CB_KBD_INT	0x01
 #define CB_SYS		0x04
@@ -55,7 +56,7 @@ void i8042_init(struct i8042 *k, stop_fn stop, void *ctx)
 {
 	memset(k, 0, sizeof(*k));
 	pthread_mutex_init(&k->lock, NULL);
-	k->status = STS_SYS;
+	k->status = STS_SYS | STS_UNLOCKED;
 	k->cmd_byte = CB_KBD_INT | CB_SYS | CB_XLATE;
 	k->out_port = OUTP_RESET | OUTP_A20;
 	k->stop = stop;
