@@ -70,6 +70,7 @@ UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
 				   $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
+UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c
 
 # Unit tests of module code: the test #includes the module source (see
 # tests/unit/kernel_shim.h and the kernel headers in tests/unit/linux/), so

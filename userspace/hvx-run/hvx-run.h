@@ -423,6 +423,68 @@ int rtc_register(struct rtc *r, struct io_bus *bus);
 uint8_t rtc_read(struct rtc *r, uint8_t reg);
 void rtc_write(struct rtc *r, uint8_t reg, uint8_t val);
 
+/* fw_cfg.c: QEMU's firmware configuration interface, ports 0x510/0x511 */
+#define FW_CFG_PORT_SEL		0x510
+#define FW_CFG_PORT_DATA	0x511
+#define FW_CFG_MAX_FILES	16
+#define FW_CFG_NAME_MAX		56	/* a directory entry's name, NUL included */
+
+/**
+ * struct fw_cfg_file - one named file
+ * @name:	its name, NUL-terminated
+ * @data:	a copy of its contents
+ * @len:	their size
+ */
+struct fw_cfg_file {
+	char name[FW_CFG_NAME_MAX];
+	uint8_t *data;
+	uint32_t len;
+};
+
+/**
+ * struct fw_cfg - the device
+ * @lock:	protects everything below
+ * @selector:	the selected item's key
+ * @offset:	the next byte of it the data port returns
+ * @hi_pending:	a byte went to the selector port: a byte to the data port
+ *		now is the key's high half
+ * @signature:	item 0x0000
+ * @id:		item 0x0001, little-endian
+ * @ram_size:	item 0x0003, little-endian
+ * @nr_cpus:	item 0x0005, little-endian
+ * @cmdline_size: item 0x0014, little-endian
+ * @cmdline:	item 0x0015 (with its NUL), or NULL
+ * @files:	the named files, key 0x0020 + index
+ * @nr_files:	how many
+ * @dir:	item 0x0019, the file directory, big-endian
+ * @dir_len:	its size
+ */
+struct fw_cfg {
+	pthread_mutex_t lock;
+	uint16_t selector;
+	uint32_t offset;
+	bool hi_pending;
+	uint8_t signature[4];
+	uint8_t id[4];
+	uint8_t ram_size[8];
+	uint8_t nr_cpus[2];
+	uint8_t cmdline_size[4];
+	const char *cmdline;
+	struct fw_cfg_file files[FW_CFG_MAX_FILES];
+	unsigned int nr_files;
+	uint8_t dir[4 + 64 * FW_CFG_MAX_FILES];
+	uint32_t dir_len;
+};
+
+void fw_cfg_init(struct fw_cfg *f, uint64_t ram_size, uint16_t nr_cpus,
+		 const char *cmdline);
+void fw_cfg_destroy(struct fw_cfg *f);
+int fw_cfg_register(struct fw_cfg *f, struct io_bus *bus);
+int fw_cfg_add_file(struct fw_cfg *f, const char *name, const void *data,
+		    uint32_t len);
+void fw_cfg_select(struct fw_cfg *f, uint16_t key);
+uint8_t fw_cfg_read(struct fw_cfg *f);
+
 /* pic.c: the i8259A master/slave pair and the ELCR */
 #define PIC_MASTER_BASE		0x20
 #define PIC_SLAVE_BASE		0xa0
