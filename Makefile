@@ -61,7 +61,8 @@ UNIT_EXTRA_hvx_run_multiboot_test := $(HVX_RUN_DIR)/multiboot.c \
 				   $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
 UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c
+UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
 				   $(HVX_RUN_DIR)/debug_exit.c $(HVX_RUN_DIR)/dump.c
 UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c

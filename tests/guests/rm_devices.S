@@ -217,12 +217,19 @@ rx_done:
 	INB	0x60
 	CHECK8	0x03, "i8042 output port"
 
-	/* CMOS and clock */
+	/*
+	 * CMOS and clock.  UIP (A bit 7) is set in the 244 us before each
+	 * update; status C's flags are set by the clock whether or not
+	 * interrupts are enabled (PF at 1024 Hz, UF each second), but IRQF
+	 * (bit 7) stays clear while none is and bits 3:0 always read 0.
+	 */
 	CMOS	0x0a
+	and	$0x7f, %al
 	CHECK8	0x26, "rtc status a"
 	CMOS	0x0b
 	CHECK8	0x02, "rtc status b 24h bcd"
 	CMOS	0x0c
+	and	$0x8f, %al
 	CHECK8	0x00, "rtc status c"
 	CMOS	0x0d
 	CHECK8	0x80, "rtc status d"

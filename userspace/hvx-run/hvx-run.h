@@ -410,18 +410,56 @@ void i8042_out(struct i8042 *k, uint16_t port, uint8_t val);
 #define RTC_DATA_PORT		0x71
 #define RTC_CMOS_SIZE		128
 
+/**
+ * struct rtc - the MC146818 and its interrupt thread
+ * @lock:	protects everything below but @thread and @thread_on
+ * @index:	the index register
+ * @cmos:	the registers and RAM; status C is @flags
+ * @flags:	status C's PF, AF and UF
+ * @checked_ns:	@flags account for what happened up to this time
+ * @now_ns:	the wall clock, in nanoseconds since the epoch
+ * @clock_ctx:	passed to @now_ns
+ * @irq:	drives the line, or NULL
+ * @irq_ctx:	passed to @irq
+ * @gsi:	the line
+ * @irq_level:	the level @irq was last called with
+ * @thread:	the interrupt thread, while @thread_on
+ * @thread_on:	rtc_start() started it
+ * @stopping:	rtc_stop() asks it to end
+ * @armed:	when its timer fires (UINT64_MAX: never; 0: woken already)
+ * @timer_fd:	its timerfd
+ * @wake_fd:	eventfd that wakes it, or -1
+ */
 struct rtc {
 	pthread_mutex_t lock;
 	uint8_t index;
 	uint8_t cmos[RTC_CMOS_SIZE];
-	time_t (*now)(void);	/* time(NULL) but for the tests */
+	uint8_t flags;
+	uint64_t checked_ns;
+	uint64_t (*now_ns)(void *ctx);
+	void *clock_ctx;
+	irq_line_fn irq;
+	void *irq_ctx;
+	unsigned int gsi;
+	bool irq_level;
+	pthread_t thread;
+	bool thread_on, stopping;
+	uint64_t armed;
+	int timer_fd, wake_fd;
 };
 
-void rtc_init(struct rtc *r, uint64_t ram_size, time_t (*now)(void));
+void rtc_init(struct rtc *r, uint64_t ram_size, uint64_t (*now_ns)(void *),
+	      void *clock_ctx);
 void rtc_destroy(struct rtc *r);
 int rtc_register(struct rtc *r, struct io_bus *bus);
+void rtc_connect_irq(struct rtc *r, irq_line_fn irq, void *ctx,
+		     unsigned int gsi);
 uint8_t rtc_read(struct rtc *r, uint8_t reg);
 void rtc_write(struct rtc *r, uint8_t reg, uint8_t val);
+uint64_t rtc_next_event(struct rtc *r);
+void rtc_expire(struct rtc *r);
+int rtc_start(struct rtc *r);
+void rtc_stop(struct rtc *r);
 
 /* fw_cfg.c: QEMU's firmware configuration interface, ports 0x510/0x511 */
 #define FW_CFG_PORT_SEL		0x510

@@ -629,7 +629,7 @@ static int run(const struct options *o)
 	m.park_on_hlt = o->kernel;
 	serial_init(&com1, STDIN_FILENO, STDOUT_FILENO);
 	i8042_init(&kbc, machine_stop, &m);
-	rtc_init(&rtc, o->mem, NULL);
+	rtc_init(&rtc, o->mem, NULL, NULL);
 	if (serial_register(&com1, bus, SERIAL_COM1_BASE) ||
 	    debug_exit_register(&dbg, bus, machine_stop, &m) ||
 	    i8042_register(&kbc, bus) || rtc_register(&rtc, bus)) {
