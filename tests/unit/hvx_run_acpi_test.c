@@ -5,7 +5,8 @@
  * offsets of the ACPI specification, not with acpi.c's structures: the
  * RSDP as a guest's legacy scan finds it, every table's signature, length
  * and checksum, the XSDT's entries, the FADT's flags and registers, the
- * MADT for 1, 2 and 64 vCPUs, the DSDT's AML; configuration errors; and,
+ * MADT for 1, 2 and 64 vCPUs, the DSDT's AML (fw_cfg's device too);
+ * configuration errors; and,
  * where acpica-tools is installed, iasl's disassembly of every table and
  * acpiexec evaluating \_S5 and sleeping to S5 through the sleep registers.
  * The power management ports: S5 powers off, the reset value reboots,
@@ -726,6 +727,56 @@ TEST(config_changes)
 	EXPECT_EQ(NULL, find_bytes(d, get32(d + 4), "COM1", 4));
 	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
 				   "\x47\x01\xf9\x0c\xf9\x0c\x01\x01", 8));
+	free(ram);
+}
+
+/*
+ * The fw_cfg device, when asked for: Device (FWCF) with the String _HID
+ * Linux's driver matches, _STA 0x0b and the two ports; acpiexec, where
+ * installed, evaluates them.
+ */
+TEST(fw_cfg_device)
+{
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	char dir[256], cmd[1024], err[256];
+	struct acpi_config cfg;
+	const uint8_t *d;
+	struct tables t;
+	uint64_t rsdp;
+	char *out;
+
+	ASSERT_NE(NULL, ram);
+	acpi_config_default(&cfg, 2);
+	EXPECT_FALSE(cfg.fw_cfg);
+	cfg.fw_cfg = true;
+	ASSERT_EQ(0, acpi_build(ram, RAM_SIZE, &cfg, &rsdp, err,
+				sizeof(err))) TH_LOG("%s", err);
+	find_tables(_metadata, ram, &t);
+	d = ram + t.dsdt;
+	EXPECT_EQ(0, sum8(d, get32(d + HDR_LENGTH)));
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "FWCF\x08_HID\x0dQEMU0002\x00\x08_STA\x0a\x0b", 26));
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "\x47\x01\x10\x05\x10\x05\x01\x02\x79\x00", 10));
+
+	if (!have("acpiexec")) {
+		free(ram);
+		SKIP(return, "acpiexec not installed (Debian package acpica-tools)");
+	}
+	ASSERT_TRUE(make_dir(dir, sizeof(dir)));
+	dump_tables(_metadata, ram, &t, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && acpiexec -b 'evaluate \\_SB.FWCF._HID; evaluate \\_SB.FWCF._STA; evaluate \\_SB.FWCF._CRS' facp.dat apic.dat dsdt.dat </dev/null 2>&1",
+		 dir);
+	EXPECT_EQ(0, run(cmd, &out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "5 Devices")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"QEMU0002\"")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "[Integer] = 000000000000000B"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "47 01 10 05 10 05 01 02 79 00"))
+		TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	EXPECT_EQ(0, system(cmd));
 	free(ram);
 }
 

@@ -243,6 +243,7 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT NMI");
 #define AML_BYTE	0x0a	/* BytePrefix, then 1 byte */
 #define AML_WORD	0x0b	/* WordPrefix, then 2 */
 #define AML_DWORD	0x0c	/* DWordPrefix, then 4 */
+#define AML_STRING	0x0d	/* StringPrefix, then ASCII and a NUL */
 #define AML_QWORD	0x0e	/* QWordPrefix, then 8 */
 #define AML_SCOPE	0x10	/* ScopeOp PkgLength NameString TermList */
 #define AML_BUFFER	0x11	/* BufferOp PkgLength BufferSize bytes */
@@ -442,6 +443,35 @@ static void aml_device(struct aml *a, const char *name, const char *hid,
 }
 
 /*
+ * Device (FWCF) { Name (_HID, "QEMU0002") Name (_STA, 0x0B)
+ * Name (_CRS, ResourceTemplate () { IO 0x510 length 2 }) }: the fw_cfg
+ * device, under the ID Linux's qemu_fw_cfg driver binds to (a String:
+ * it is no EISA ID).  _STA 0x0b is present, enabled and functioning but
+ * not shown in user interfaces, as befits a firmware interface.
+ */
+static void aml_fw_cfg(struct aml *a)
+{
+	static const char hid[] = "QEMU0002";
+	struct rsrc r = { .len = 0 };
+	size_t pkg;
+
+	rsrc_io(&r, FW_CFG_PORT_SEL, 2);
+	aml_byte(a, AML_EXT);
+	aml_byte(a, AML_DEVICE);
+	pkg = aml_open(a);
+	aml_nameseg(a, "FWCF");
+	aml_byte(a, AML_NAME);
+	aml_nameseg(a, "_HID");
+	aml_byte(a, AML_STRING);
+	aml_bytes(a, hid, sizeof(hid));
+	aml_byte(a, AML_NAME);
+	aml_nameseg(a, "_STA");
+	aml_integer(a, 0x0b);
+	aml_crs(a, &r);
+	aml_close(a, pkg);
+}
+
+/*
  * The DSDT's body:
  *
  *   Name (_S5, Package (4) { s5_sleep_type, 0, 0, 0 })
@@ -452,6 +482,8 @@ static void aml_device(struct aml *a, const char *name, const char *hid,
  *                       IRQ 8 }
  *       Device (PS2K) { _HID PNP0303 (i8042 keyboard controller),
  *                       _CRS IO 0x60, IO 0x64, IRQ 1 }
+ *       Device (FWCF) { _HID "QEMU0002" (fw_cfg), _STA 0x0b,
+ *                       _CRS IO 0x510 length 2 }
  *       Device (SYSR) { _HID PNP0C02 (motherboard resources),
  *                       _CRS the three power management ports }
  *   }
@@ -459,8 +491,9 @@ static void aml_device(struct aml *a, const char *name, const char *hid,
  * \_S5 is what Linux evaluates to learn that S5 exists and which SLP_TYP
  * enters it: the first two elements are SLP_TYPa and SLP_TYPb (ignored
  * here: there is no PM1b), the last two are reserved.  The devices let
- * the guest find COM1, the RTC and the i8042 through ACPI rather than by
- * probing; SYSR keeps the PM ports from being handed to other devices.
+ * the guest find COM1, the RTC, the i8042 and fw_cfg through ACPI rather
+ * than by probing; SYSR keeps the PM ports from being handed to other
+ * devices.
  */
 static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
 {
@@ -504,6 +537,8 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
 		rsrc_irq(&r, 1);
 		aml_device(a, "PS2K", "PNP0303", -1, &r);
 	}
+	if (cfg->fw_cfg)
+		aml_fw_cfg(a);
 	r.len = 0;
 	rsrc_io(&r, cfg->sleep_control_port, 1);
 	rsrc_io(&r, cfg->sleep_status_port, 1);
@@ -520,8 +555,8 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
  *
  * The I/O APIC at 0xfec00000 with ID 0, ISA IRQ 0 wired to GSI 2 (edge,
  * active high; the other ISA IRQs to the GSI of their number), the power
- * management ports PM_*, COM1, the RTC and the i8042, no 8259 pair, the
- * tables in the BIOS area 0xe0000-0xfffff.
+ * management ports PM_*, COM1, the RTC and the i8042, no 8259 pair, no
+ * fw_cfg, the tables in the BIOS area 0xe0000-0xfffff.
  */
 void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus)
 {

@@ -5,10 +5,10 @@
  * The pieces, one file each: option parsing (main.c), image loading
  * (loader.c), the initial CPU state of each boot mode (boot.c), the port
  * and MMIO dispatch (io.c), the devices (serial.c, debug_exit.c, i8042.c,
- * rtc.c, pic.c, pit.c, ioapic.c, pm.c), the ACPI tables (acpi.c), the PC
- * platform of -k and its interrupt routing (platform.c, irq.c), the Linux
- * and multiboot loaders (linux.c, multiboot.c), the vCPU threads (vcpu.c)
- * and the register dump (dump.c).
+ * rtc.c, pic.c, pit.c, ioapic.c, pm.c, fw_cfg.c), the ACPI tables
+ * (acpi.c), the PC platform of -k and its interrupt routing (platform.c,
+ * irq.c), the Linux and multiboot loaders (linux.c, multiboot.c), the
+ * vCPU threads (vcpu.c) and the register dump (dump.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * or MMIO handlers on a struct io_bus, and whoever learns of a guest
@@ -797,6 +797,7 @@ struct acpi_irq_override {
  * @com1:		declare the 16550A at 0x3f8, IRQ 4
  * @rtc:		declare the RTC at 0x70, IRQ 8
  * @i8042:		declare the i8042 at 0x60/0x64, IRQ 1
+ * @fw_cfg:		declare the fw_cfg device at 0x510/0x511
  * @pic:		the dual 8259 is on the bus too: MADT PCAT_COMPAT
  */
 struct acpi_config {
@@ -812,7 +813,7 @@ struct acpi_config {
 	uint8_t s5_sleep_type;
 	uint64_t tables_base;
 	uint64_t tables_size;
-	bool com1, rtc, i8042, pic;
+	bool com1, rtc, i8042, pic, fw_cfg;
 };
 
 void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus);
@@ -903,6 +904,9 @@ struct machine;
  * @pit:	the 8254
  * @ioapic:	the I/O APIC
  * @pm:		the power registers
+ * @fw_cfg:	the firmware configuration device
+ * @rtc:	the CMOS clock (main.c's), whose line and thread are ours
+ * @ram_size:	guest RAM, as platform_build_acpi() was told
  * @tty:	the terminal's settings before raw mode
  * @tty_fd:	the terminal
  * @tty_raw:	raw mode is on: restore @tty at the end
@@ -914,6 +918,9 @@ struct platform {
 	struct pit pit;
 	struct ioapic ioapic;
 	struct pm pm;
+	struct fw_cfg fw_cfg;
+	struct rtc *rtc;
+	uint64_t ram_size;
 	struct termios tty;
 	int tty_fd;
 	bool tty_raw;
@@ -923,7 +930,7 @@ struct platform {
 int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 			uint32_t nr_cpus, uint64_t *rsdp);
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
-		  struct serial *com1);
+		  struct serial *com1, struct rtc *rtc, const char *cmdline);
 int platform_start(struct platform *p, struct serial *com1,
 		   struct machine *m);
 void platform_destroy(struct platform *p);

@@ -636,7 +636,8 @@ static int run(const struct options *o)
 		msg("cannot register the devices");
 		goto out;
 	}
-	if (o->kernel && platform_init(&plat, &m, bus, &com1))
+	if (o->kernel &&
+	    platform_init(&plat, &m, bus, &com1, &rtc, o->params))
 		goto out;
 
 	hvx_fd = open_hvx(&caps);

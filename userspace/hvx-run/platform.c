@@ -4,7 +4,8 @@
  * guest has (UART, debug exit, i8042, CMOS clock): ACPI tables, an I/O
  * APIC turning pins into MSIs for the local APICs in hvx.ko, the 8259
  * pair with its ExtINT path to vCPU 0, the 8254 with its timer thread,
- * and the power registers ACPI points the guest at.
+ * the power registers ACPI points the guest at, the fw_cfg device, and
+ * IRQ 8 with its thread for the CMOS clock every guest has.
  *
  * The ISA lines go through the router of irq.c to both interrupt
  * controllers; the guest picks one (Linux masks the 8259s once it uses
@@ -19,6 +20,7 @@
 #include "hvx-run.h"
 
 #define COM1_IRQ	4
+#define RTC_IRQ		8
 
 /* The I/O APIC's messages go to the local APICs in hvx.ko. */
 static int send_msi(void *ctx, uint64_t address, uint32_t data)
@@ -44,6 +46,8 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 	char err[256];
 
 	acpi_config_default(&p->acpi, nr_cpus);
+	p->acpi.fw_cfg = true;
+	p->ram_size = ram_size;
 	if (acpi_build(ram, ram_size, &p->acpi, rsdp, err, sizeof(err))) {
 		msg("ACPI tables: %s", err);
 		return -1;
@@ -57,26 +61,34 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
  * @m: the machine (its vm_fd is read only when an MSI is sent)
  * @bus: the bus
  * @com1: the UART, registered: its line is connected here
+ * @rtc: the CMOS clock, registered: its line is connected here, its
+ *	thread runs from platform_start() to platform_destroy()
+ * @cmdline: the kernel command line fw_cfg offers, or NULL; it must
+ *	outlive the platform
  *
  * Return: 0, or -1 after a message.
  */
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
-		  struct serial *com1)
+		  struct serial *com1, struct rtc *rtc, const char *cmdline)
 {
 	pic_init(&p->pic, irq_extint_changed, m);
 	pit_init(&p->pit, NULL, NULL, irq_router_line, &m->irq);
 	ioapic_init(&p->ioapic, p->acpi.ioapic_base, p->acpi.ioapic_id,
 		    send_msi, m);
 	pm_init(&p->pm, &p->acpi, machine_stop, m);
+	fw_cfg_init(&p->fw_cfg, p->ram_size, p->acpi.nr_cpus, cmdline);
+	p->rtc = rtc;
 	p->on = true;
 
 	m->irq.pic = &p->pic;
 	m->irq.ioapic_line = ioapic_irq_line;
 	m->irq.ioapic_ctx = &p->ioapic;
 	serial_connect_irq(com1, irq_router_line, &m->irq, COM1_IRQ);
+	rtc_connect_irq(rtc, irq_router_line, &m->irq, RTC_IRQ);
 
 	if (pic_register(&p->pic, bus) || pit_register(&p->pit, bus) ||
-	    ioapic_register(&p->ioapic, bus) || pm_register(&p->pm, bus)) {
+	    ioapic_register(&p->ioapic, bus) || pm_register(&p->pm, bus) ||
+	    fw_cfg_register(&p->fw_cfg, bus)) {
 		msg("cannot register the platform's devices");
 		return -1;
 	}
@@ -97,6 +109,10 @@ int platform_start(struct platform *p, struct serial *com1, struct machine *m)
 		return 0;
 	if (pit_start(&p->pit)) {
 		msg("cannot start the PIT's thread: %s", strerror(errno));
+		return -1;
+	}
+	if (rtc_start(p->rtc)) {
+		msg("cannot start the RTC's thread: %s", strerror(errno));
 		return -1;
 	}
 	if (isatty(com1->in_fd) && tcgetattr(com1->in_fd, &p->tty) == 0) {
@@ -136,6 +152,8 @@ void platform_destroy(struct platform *p)
 		tcsetattr(p->tty_fd, TCSANOW, &p->tty);
 	pit_stop(&p->pit);
 	pit_destroy(&p->pit);
+	rtc_stop(p->rtc);
+	fw_cfg_destroy(&p->fw_cfg);
 	ioapic_destroy(&p->ioapic);
 	pic_destroy(&p->pic);
 	p->on = false;
