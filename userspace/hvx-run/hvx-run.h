@@ -397,6 +397,7 @@ struct i8042 {
 	uint8_t pending_cmd;	/* command waiting for its data byte */
 	stop_fn stop;
 	void *ctx;
+	int reset_status;	/* hvx-run's status on a reset request */
 };
 
 void i8042_init(struct i8042 *k, stop_fn stop, void *ctx);
@@ -931,6 +932,7 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 			uint32_t nr_cpus, uint64_t *rsdp);
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 		  struct serial *com1, struct rtc *rtc, const char *cmdline);
+void platform_write_firmware(struct platform *p, void *ram);
 int platform_start(struct platform *p, struct serial *com1,
 		   struct machine *m);
 void platform_destroy(struct platform *p);

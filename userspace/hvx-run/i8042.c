@@ -57,6 +57,7 @@ void i8042_init(struct i8042 *k, stop_fn stop, void *ctx)
 	memset(k, 0, sizeof(*k));
 	pthread_mutex_init(&k->lock, NULL);
 	k->status = STS_SYS | STS_UNLOCKED;
+	k->reset_status = HVX_RUN_EXIT_OK;
 	k->cmd_byte = CB_KBD_INT | CB_SYS | CB_XLATE;
 	k->out_port = OUTP_RESET | OUTP_A20;
 	k->stop = stop;
@@ -179,7 +180,7 @@ void i8042_out(struct i8042 *k, uint16_t port, uint8_t val)
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (reset)
-		k->stop(k->ctx, HVX_RUN_EXIT_OK, "guest requested reset");
+		k->stop(k->ctx, k->reset_status, "guest requested reset");
 }
 
 static uint8_t port_in(void *opaque, uint16_t port)

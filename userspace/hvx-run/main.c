@@ -63,13 +63,16 @@ static const char usage_text[] =
 "         (at 0x9000, or after the modules, which follow the image)\n"
 "\n"
 "Devices: 16550 UART at 0x3f8 on stdin/stdout, debug exit at 0xf4, i8042\n"
-"at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  Other ports read all ones and\n"
+"at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  With -k also: ACPI tables, an\n"
+"I/O APIC, the 8259 pair, the 8254, fw_cfg at 0x510, power registers at\n"
+"0x600-0x602; on a terminal, Ctrl-A x quits.  Other ports read all ones and\n"
 "ignore writes; so does guest-physical memory beyond RAM.\n"
 "\n"
 "Exit status:\n"
 "  V    the guest wrote byte V to port 0xf4 (any of 0-255)\n"
-"  0    the guest executed HLT, or asked the i8042 for a reset\n"
-"  2    bad command line\n"
+"  0    the guest executed HLT, asked the i8042 for a reset, or powered off\n"
+"  2    bad command line, or a -k file that is not a kernel hvx-run boots\n"
+"  120  the guest rebooted (-k)\n"
 "  121  triple fault              122  VM entry failed\n"
 "  123  hvx internal error        124  any other error\n"
 "  130  SIGINT                    143  SIGTERM\n"
@@ -636,9 +639,13 @@ static int run(const struct options *o)
 		msg("cannot register the devices");
 		goto out;
 	}
-	if (o->kernel &&
-	    platform_init(&plat, &m, bus, &com1, &rtc, o->params))
-		goto out;
+	if (o->kernel) {
+		if (platform_init(&plat, &m, bus, &com1, &rtc, o->params))
+			goto out;
+		/* under -k a reset is the guest's reboot, whichever way */
+		kbc.reset_status = HVX_RUN_EXIT_REBOOT;
+		platform_write_firmware(&plat, ram);
+	}
 
 	hvx_fd = open_hvx(&caps);
 	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, &li, &bl))

@@ -95,6 +95,36 @@ int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 	return 0;
 }
 
+/* The reset vector: F000:FFF0, in real mode. */
+#define RESET_VECTOR	0xffff0ULL
+
+/**
+ * platform_write_firmware() - the only firmware code a -k guest gets
+ * @p: the platform, after platform_build_acpi()
+ * @ram: guest RAM (at least 1 MiB)
+ *
+ * There is no BIOS.  A kernel that reboots by jumping to the reset vector
+ * (Linux does when the ACPI reset and the EFI reset it tries first do not
+ * end it: under hardware-reduced ACPI it prefers EFI, which is absent)
+ * finds there what a BIOS's reset path amounts to: a write of the reset
+ * value to the ACPI reset register, then HLT.
+ */
+void platform_write_firmware(struct platform *p, void *ram)
+{
+	uint8_t *v = (uint8_t *)ram + RESET_VECTOR;
+	const uint8_t stub[] = {
+		0xb0, p->acpi.reset_value,		/* mov $value, %al */
+		0xba, p->acpi.reset_port & 0xff,	/* mov $port, %dx */
+		p->acpi.reset_port >> 8,
+		0xee,					/* out %al, (%dx) */
+		0xfa,					/* 1: cli */
+		0xf4,					/* hlt */
+		0xeb, 0xfc,				/* jmp 1b */
+	};
+
+	memcpy(v, stub, sizeof(stub));
+}
+
 /**
  * platform_start() - start the platform's threads
  * @p: the platform
