@@ -45,7 +45,7 @@ want exit || settings=
 # The Linux boot case at this L1D-flush setting: what both choose by
 # default on this CPU.
 linux_l1d=${HVX_BENCH_LINUX_L1D:-cond}
-linux_limit=${HVX_BENCH_LINUX_LIMIT:-240}
+linux_limit=${HVX_BENCH_LINUX_LIMIT:-120}
 guest_cmdline="console=ttyS0 quiet panic=-1"
 
 # insmod_kvm L1D: load irqbypass, kvm and kvm-intel; 0 when they loaded.
@@ -71,6 +71,8 @@ linux_boot() {
 		2>>/tmp/bench-$1.err
 	rc=$?
 	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d rc=$rc seconds=$(($(date +%s) - t0))"
+	# at once, so that a later hang does not take these figures along
+	sed "s/^/HVX-BENCH-LINUX-RESULT /" "/tmp/linux-$1.txt" | grep -v COUNT
 	if [ "$rc" != 0 ]; then
 		echo "linux $1: the guest's console:" >>/tmp/bench-$1.err
 		tail -n 30 "/tmp/linux-$1.console" >>/tmp/bench-$1.err
