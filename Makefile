@@ -73,6 +73,15 @@ UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c
 
+# hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
+# drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
+TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
+			     pm.c serial.c rtc.c i8042.c io.c util.c hvx-run.h) \
+			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
+			   tools/hvx-stat/hvx_stat.h
+TOOL_CFLAGS_hvx-bench	:= $(NL_CFLAGS) -I$(HVX_RUN_DIR) -Itools/hvx-stat
+TOOL_LIBS_hvx-bench	:= $(NL_LIBS)
+
 # Unit tests of module code: the test #includes the module source (see
 # tests/unit/kernel_shim.h and the kernel headers in tests/unit/linux/), so
 # the source is a prerequisite, not an extra file to compile.
@@ -124,7 +133,8 @@ $(O)/bin/%: userspace/%/main.c $$(wildcard userspace/$$*/*.[ch]) $(LIBHVX_SRC) $
 	$(CC) $(USER_CFLAGS) $(STATIC) -Iuserspace/$* -o $@ \
 		$(filter %.c,$^)
 
-$(O)/bin/%: tools/%/main.c $$(wildcard tools/$$*/*.[ch]) $(LIBHVX_SRC) $(LIBHVX_HDR)
+$(O)/bin/%: tools/%/main.c $$(wildcard tools/$$*/*.[ch]) $$(TOOL_EXTRA_$$*) \
+	    $(LIBHVX_SRC) $(LIBHVX_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(TOOL_CFLAGS_$*) $(STATIC) -Itools/$* -o $@ \
 		$(filter %.c,$^) $(TOOL_LIBS_$*)

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Guest-physical layout.  RAM is one slot at 0; everything above it is
@@ -163,6 +164,75 @@ struct ev_reader {
 
 int ev_reader_start(struct ev_reader *r);
 void ev_reader_stop(struct ev_reader *r);
+
+/*
+ * The Linux boot case (linux.c, kvm_linux.c): a bzImage, its initramfs
+ * and command line booted to the guest's /init, under hvx-run or under
+ * the minimal KVM launcher of kvm_linux.c.  The guest's /init prints
+ * LINUX_INIT_MARK first thing; the time is taken when that line reaches
+ * the launcher's console, and the exit counters are read then.
+ */
+#define LINUX_INIT_MARK		"HVX-GUEST-INIT"
+#define LINUX_MAX_COUNTERS	160
+
+/**
+ * struct linux_counter - one exit counter of a boot
+ * @name:	hvx: "exit:REASON" (VMX exit reason) or a statistic's name;
+ *		KVM: the name of the debugfs file
+ * @value:	its increase from the launcher's start to /init
+ */
+struct linux_counter {
+	char name[48];
+	uint64_t value;
+};
+
+/**
+ * struct linux_boot - what one boot measured
+ * @seen:	the init line arrived
+ * @init_s:	seconds from the launcher's start to the init line
+ * @uptime:	the guest's /proc/uptime at /init, as it printed it
+ * @exits:	VM exits from the start to the init line (-1: unknown)
+ * @nr:		entries of @c
+ * @c:		the counters by reason
+ */
+struct linux_boot {
+	bool seen;
+	double init_s;
+	char uptime[32];
+	int64_t exits;
+	unsigned int nr;
+	struct linux_counter c[LINUX_MAX_COUNTERS];
+};
+
+/**
+ * struct console_watch - a thread reading a guest's console (linux.c)
+ * @fd:		the read end; the thread reads it to its end and closes it
+ * @copy_fd:	every byte read also goes here, or -1
+ * @t0:		the launcher's start (CLOCK_MONOTONIC)
+ * @at_init:	called on the thread right after the init line arrived,
+ *		to read the exit counters into @boot
+ * @ctx:	passed to @at_init
+ * @boot:	@seen, @init_s and @uptime are filled in by the thread
+ * @thread:	the thread
+ */
+struct console_watch {
+	int fd;
+	int copy_fd;
+	struct timespec t0;
+	void (*at_init)(void *ctx, struct linux_boot *boot);
+	void *ctx;
+	struct linux_boot *boot;
+	pthread_t thread;
+};
+
+int console_watch_start(struct console_watch *w);
+void console_watch_join(struct console_watch *w);
+void linux_boot_add(struct linux_boot *b, const char *name, uint64_t value);
+int linux_kvm_boot(const char *kernel, const char *initrd,
+		   const char *cmdline, uint64_t mem, int console_copy,
+		   const struct timespec *t0, struct linux_boot *boot);
+int linux_main(int argc, char **argv);
+int linux_table(const char *hvx_path, const char *kvm_path);
 
 /* main.c */
 void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,6 +10,8 @@
  *   bench table HVX_RESULTS KVM_RESULTS
  *	pair the RESULT lines of two such runs into the comparison table
  *	and check the targets
+ *   bench linux ... and bench linux-table ...
+ *	the Linux boot case (linux.c)
  *
  * hvx.ko and kvm_intel cannot hold VMX at the same time, so the two runs
  * are separate processes (tools/testhost/tasks/bench.sh).  Exit status:
@@ -407,6 +409,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench [-r ROUNDS] [-s PERCENT] hvx|kvm [CASE...]\n"
 		"       bench table HVX_RESULTS KVM_RESULTS\n"
+		"       bench linux [-m SIZE] [-x HVX_RUN] [-o FILE] hvx|kvm KERNEL INITRD CMDLINE\n"
+		"       bench linux-table HVX_RESULTS KVM_RESULTS\n"
 		"  -r ROUNDS   rounds per case, the median is reported (5)\n"
 		"  -s PERCENT  scale every case's iteration count (100)\n"
 		"cases:");
@@ -420,7 +424,7 @@ int main(int argc, char **argv)
 	unsigned int rounds = 5, percent = 100;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:s:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:s:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = strtoul(optarg, NULL, 0);
@@ -438,6 +442,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[optind], "linux"))
+		return linux_main(argc - optind, argv + optind);
+	if (!strcmp(argv[optind], "linux-table")) {
+		if (argc - optind != 3) {
+			usage();
+			return 2;
+		}
+		return linux_table(argv[optind + 1], argv[optind + 2]);
+	}
 	if (!strcmp(argv[optind], "table")) {
 		if (argc - optind != 3) {
 			usage();

@@ -8,6 +8,12 @@
 # same time, hence this order.  Each part sits between markers that
 # tools/testhost/bench.sh cuts out of the serial log.
 #
+# Then the Linux boot case: the test host's own kernel and the guest
+# initramfs booted to /init under hvx-run and under hvx-bench's minimal KVM
+# launcher ("bench linux"), at one L1D-flush setting, and its table.
+# "hvxbenchcases=exit,linux" on the test host's command line (make bench
+# passes HVX_BENCH_CASES) picks the parts to run; both by default.
+#
 # Status: 0 when both hypervisors ran the benchmarks (the table may still
 # show MISS targets or failed cases), 1 when either could not run at all.
 
@@ -29,6 +35,50 @@ ran() {
 # vmentry_l1d_flush of both), each setting in its own table: "never", and
 # "cond", which is what both choose by default on a CPU affected by L1TF.
 settings=${HVX_BENCH_L1D:-never cond}
+cases=$(echo "${hvxbenchcases:-exit,linux}" | tr ',' ' ')
+want() {
+	case " $cases " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+want exit || settings=
+
+# The Linux boot case at this L1D-flush setting: what both choose by
+# default on this CPU.
+linux_l1d=${HVX_BENCH_LINUX_L1D:-cond}
+linux_limit=${HVX_BENCH_LINUX_LIMIT:-120}
+guest_cmdline="console=ttyS0 quiet panic=-1"
+
+# insmod_kvm L1D: load irqbypass, kvm and kvm-intel; 0 when they loaded.
+insmod_kvm() {
+	for m in irqbypass kvm kvm-intel; do
+		args=
+		[ "$m" = kvm-intel ] && args="vmentry_l1d_flush=$1"
+		if ! insmod "$mods/$m.ko" $args; then
+			echo "HVX-BENCH-ERROR insmod $m.ko failed"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# linux_boot BACKEND: boot the guest once; its LINUX lines go to
+# /tmp/linux-BACKEND.txt, its console to /tmp/linux-BACKEND.console.
+linux_boot() {
+	t0=$(date +%s)
+	timeout "$linux_limit" "$bench" linux -m 256M \
+		-o "/tmp/linux-$1.console" "$1" /hvx/guest/vmlinuz \
+		/hvx/guest/initrd.gz "$guest_cmdline" >"/tmp/linux-$1.txt" \
+		2>>/tmp/bench-$1.err
+	rc=$?
+	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d rc=$rc seconds=$(($(date +%s) - t0))"
+	# at once, so that a later hang does not take these figures along
+	sed "s/^/HVX-BENCH-LINUX-RESULT /" "/tmp/linux-$1.txt" | grep -v COUNT
+	if [ "$rc" != 0 ]; then
+		echo "linux $1: the guest's console:" >>/tmp/bench-$1.err
+		tail -n 30 "/tmp/linux-$1.console" >>/tmp/bench-$1.err
+	fi
+	[ "$rc" = 0 ] || [ "$rc" = 1 ]
+}
 
 for l1d in $settings; do
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d"; then
@@ -45,17 +95,7 @@ for l1d in $settings; do
 	fi
 	ran "$rc" || status=1
 
-	kvm_ok=1
-	for m in irqbypass kvm kvm-intel; do
-		args=
-		[ "$m" = kvm-intel ] && args="vmentry_l1d_flush=$l1d"
-		if ! insmod "$mods/$m.ko" $args; then
-			echo "HVX-BENCH-ERROR insmod $m.ko failed"
-			kvm_ok=0
-			break
-		fi
-	done
-	if [ "$kvm_ok" = 1 ]; then
+	if insmod_kvm "$l1d"; then
 		t0=$(date +%s)
 		timeout "$limit" "$bench" kvm >/tmp/bench-kvm-$l1d.txt \
 			2>>/tmp/bench-kvm.err
@@ -69,11 +109,33 @@ for l1d in $settings; do
 	ran "$rc" || status=1
 done
 
+if want linux; then
+	: >/tmp/linux-hvx.txt
+	: >/tmp/linux-kvm.txt
+	if insmod /hvx/hvx.ko vmentry_l1d_flush="$linux_l1d"; then
+		linux_boot hvx || status=1
+		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
+	else
+		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
+		status=1
+	fi
+	if insmod_kvm "$linux_l1d"; then
+		linux_boot kvm || status=1
+	else
+		status=1
+	fi
+	rmmod kvm_intel kvm irqbypass 2>/dev/null
+fi
+
 echo "HVX-BENCH-RESULTS-BEGIN"
 for l1d in $settings; do
 	echo "# vmentry_l1d_flush=$l1d"
 	cat /tmp/bench-hvx-$l1d.txt /tmp/bench-kvm-$l1d.txt
 done
+if want linux; then
+	echo "# linux-boot, vmentry_l1d_flush=$linux_l1d"
+	cat /tmp/linux-hvx.txt /tmp/linux-kvm.txt
+fi
 echo "HVX-BENCH-RESULTS-END"
 echo "HVX-BENCH-TABLE-BEGIN"
 for l1d in $settings; do
@@ -81,6 +143,12 @@ for l1d in $settings; do
 	"$bench" table /tmp/bench-hvx-$l1d.txt /tmp/bench-kvm-$l1d.txt
 	echo
 done
+if want linux; then
+	echo "--- linux-boot: Debian's kernel, busybox initramfs, 1 vCPU," \
+		"256 MiB, \"$guest_cmdline\", vmentry_l1d_flush=$linux_l1d"
+	"$bench" linux-table /tmp/linux-hvx.txt /tmp/linux-kvm.txt
+	echo
+fi
 echo "HVX-BENCH-TABLE-END"
 if [ -s /tmp/bench-hvx.err ] || [ -s /tmp/bench-kvm.err ]; then
 	echo "HVX-BENCH-STDERR-BEGIN"
