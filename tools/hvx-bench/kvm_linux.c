@@ -417,7 +417,7 @@ static int devices(struct kvm_linux *k, int console_fd)
 	io_bus_init(k->bus, stderr);
 	serial_init(&k->com1, -1, console_fd);
 	i8042_init(&k->kbc, kvm_linux_stop, k);
-	rtc_init(&k->rtc, k->mem, NULL);
+	rtc_init(&k->rtc, k->mem, NULL, NULL);
 	pm_init(&k->pm, &k->acpi, kvm_linux_stop, k);
 	serial_connect_irq(&k->com1, kvm_linux_irq, k, COM1_GSI);
 	if (serial_register(&k->com1, k->bus, SERIAL_COM1_BASE) ||
