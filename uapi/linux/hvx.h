@@ -453,6 +453,44 @@ struct hvx_msi {
 	__u32 flags;
 };
 
+/* hvx_lapic_state.flags */
+#define HVX_LAPIC_STATE_TIMER_ARMED	(1U << 0)	/* an expiry is due */
+
+/**
+ * struct hvx_lapic_state - HVX_GET_LAPIC, HVX_SET_LAPIC: a local APIC
+ * @regs:		the register page, offsets 0x000-0x3ff: word n is the
+ *			32 bits at offset 4 * n (only every fourth word is a
+ *			register; the others are zero).  In x2APIC mode the
+ *			ICR's upper half is at 0x310.  Get fills the current
+ *			count (0x390) for the reader; set ignores it, the
+ *			version, PPR and APR, which follow from the rest
+ * @apic_base:		IA32_APIC_BASE
+ * @tsc_deadline:	IA32_TSC_DEADLINE as the guest wrote it, 0 if disarmed
+ * @timer_start_ns:	when the current count was loaded from the initial
+ *			count, in ns relative to the get (<= 0)
+ * @timer_period_ns:	run-down time of the initial count, in ns
+ * @timer_next_ns:	next expiry relative to the get; negative if overdue
+ * @apic_id:		the initial APIC ID: the vCPU id
+ * @esr_pending:	errors not yet latched into the ESR by an ESR write
+ * @flags:		HVX_LAPIC_STATE_*
+ * @pad:		must be zero
+ *
+ * Times are relative to the moment of the call, so that a state set
+ * later, or on another host, goes on where it stopped.
+ */
+struct hvx_lapic_state {
+	__u32 regs[256];
+	__u64 apic_base;
+	__u64 tsc_deadline;
+	__s64 timer_start_ns;
+	__u64 timer_period_ns;
+	__s64 timer_next_ns;
+	__u32 apic_id;
+	__u32 esr_pending;
+	__u32 flags;
+	__u32 pad;
+};
+
 /* A vCPU's multiprocessor state (struct hvx_mp_state). */
 #define HVX_MP_RUNNABLE		0	/* runs when HVX_RUN is called */
 #define HVX_MP_HALTED		1	/* in HLT: sleeps in HVX_RUN until it
@@ -876,6 +914,7 @@ HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
 HVX_ABI_ASSERT(sizeof(struct hvx_interrupt) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_mp_state) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_msi) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_lapic_state) == 1024 + 5 * 8 + 4 * 4);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);
