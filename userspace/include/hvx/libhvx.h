@@ -31,6 +31,15 @@ int hvx_set_memory_region(int vm_fd, uint32_t slot, uint32_t flags,
 int hvx_delete_memory_region(int vm_fd, uint32_t slot);
 int hvx_create_vcpu(int vm_fd, uint32_t id);
 int hvx_vm_set_option(int vm_fd, uint32_t option, uint64_t value);
+/* HVX_SIGNAL_MSI: the number of vCPUs that took it, or -1. */
+int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data);
+/*
+ * HVX_IRQFD: every signal of @eventfd delivers the MSI @address/@data;
+ * hvx_irqfd_deassign() removes it again.
+ */
+int hvx_irqfd_assign(int vm_fd, int eventfd, uint64_t address,
+		     uint32_t data);
+int hvx_irqfd_deassign(int vm_fd, int eventfd);
 
 /* vCPU fd */
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size);
@@ -40,6 +49,8 @@ int hvx_get_regs(int vcpu_fd, struct hvx_regs *regs);
 int hvx_set_regs(int vcpu_fd, const struct hvx_regs *regs);
 int hvx_get_sregs(int vcpu_fd, struct hvx_sregs *sregs);
 int hvx_set_sregs(int vcpu_fd, const struct hvx_sregs *sregs);
+int hvx_get_lapic(int vcpu_fd, struct hvx_lapic_state *state);
+int hvx_set_lapic(int vcpu_fd, const struct hvx_lapic_state *state);
 
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of
