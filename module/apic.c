@@ -10,12 +10,19 @@
  * the timer's hard-interrupt callback, so always with interrupts off, and
  * never two at a time: routing takes each target's lock in turn.
  *
+ * A level-triggered EOI is userspace's business: its I/O APIC clears the
+ * pin's remote IRR and may deliver it again.  The EOI sets a bit in
+ * vcpu->eoi_exits and HVX_REQ_EOI_EXIT; the run loop then returns
+ * HVX_EXIT_EOI before it enters the guest again.  Edge-triggered EOIs
+ * (nearly all of them) cost nothing more than before.
+ *
  * A vCPU learns of a change through vcpu->requests (HVX_REQ_*): the sender
  * sets a bit, then kicks (hvx_vcpu_kick()): a vCPU asleep in HLT is woken,
  * one in the guest on another CPU gets a reschedule IPI, which makes it
  * exit.  The run loop publishes vcpu->in_guest before its last look at the
  * requests, with a full barrier on both sides, so no request is missed.
  */
+#include <linux/bitmap.h>
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -45,6 +52,9 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 	vcpu->apic_timer.function = apic_timer_fire;
 	l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
 	l->cfg.features = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
+	/* the caller holds vm->lock, which guards the option */
+	if (vcpu->vm->directed_eoi)
+		l->cfg.features |= HVX_LAPIC_F_DIRECTED_EOI;
 	l->cfg.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	hvx_lapic_reset(l, vcpu->id, vcpu->id == 0);
 }
@@ -197,6 +207,45 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	return got;
 }
 
+/*
+ * The guest retired a level-triggered vector: userspace's I/O APIC hears
+ * of it before the guest runs on.  Only the vCPU's own thread gets here
+ * (its guest's access, or its own ioctl), so eoi_exits needs no lock.
+ */
+static void apic_eoi_exit(struct hvx_vcpu *vcpu, u8 vector)
+{
+	__set_bit(vector, vcpu->eoi_exits);
+	set_bit(HVX_REQ_EOI_EXIT, &vcpu->requests);
+}
+
+/**
+ * hvx_apic_eoi_exit() - report one level-triggered EOI to userspace
+ * @vcpu: the vCPU, from its own thread; HVX_REQ_EOI_EXIT is set
+ *
+ * Reports the lowest vector waiting; the request stays while more wait,
+ * so each gets its own exit before the guest runs again.
+ *
+ * Return: true with run->exit_reason HVX_EXIT_EOI and run->eoi filled;
+ * false when there was nothing to report.
+ */
+bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu)
+{
+	struct hvx_run *run = vcpu->run;
+	unsigned long v = find_first_bit(vcpu->eoi_exits, 256);
+
+	if (v >= 256) {
+		clear_bit(HVX_REQ_EOI_EXIT, &vcpu->requests);
+		return false;
+	}
+	__clear_bit(v, vcpu->eoi_exits);
+	if (bitmap_empty(vcpu->eoi_exits, 256))
+		clear_bit(HVX_REQ_EOI_EXIT, &vcpu->requests);
+	run->exit_reason = HVX_EXIT_EOI;
+	memset(&run->eoi, 0, sizeof(run->eoi));
+	run->eoi.vector = v;
+	return true;
+}
+
 /* Act on what a guest access to its APIC asked for. */
 static void apic_effects(struct hvx_vcpu *vcpu,
 			 const struct hvx_lapic_effects *eff)
@@ -210,8 +259,12 @@ static void apic_effects(struct hvx_vcpu *vcpu,
 		hvx_apic_route(vcpu->vm, vcpu, &eff->ipi);
 	}
 	/* an EOI may let a lower-priority interrupt through */
-	if (eff->flags & HVX_LAPIC_EFF_EOI)
+	if (eff->flags & HVX_LAPIC_EFF_EOI) {
 		set_bit(HVX_REQ_EVENT, &vcpu->requests);
+		/* with directed EOI the guest tells the I/O APIC itself */
+		if (unlikely(eff->eoi_level && !eff->eoi_suppress))
+			apic_eoi_exit(vcpu, eff->eoi_vector);
+	}
 }
 
 /**
@@ -358,6 +411,50 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack)
 		hvx_lapic_ack(&vcpu->apic, v);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	return v;
+}
+
+/**
+ * hvx_apic_get_state() - HVX_GET_LAPIC
+ * @vcpu: the vCPU, its mutex held
+ * @s: filled in completely
+ */
+void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	hvx_lapic_save(&vcpu->apic, ktime_get_ns(), s);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+}
+
+/**
+ * hvx_apic_set_state() - HVX_SET_LAPIC
+ * @vcpu: the vCPU, its mutex held
+ * @s: the state, copied from userspace
+ *
+ * The timer goes on from where @s left it, on this host's clock: the
+ * hrtimer is rearmed (an expiry already due fires at once).  Interrupts
+ * in the IRR are looked at before the next entry.
+ *
+ * Return: 0; -EINVAL for a state the APIC cannot be in (see
+ * hvx_lapic_restore()) or one of another vCPU (@s->apic_id is not this
+ * vCPU's id): the APIC is then unchanged.
+ */
+int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s)
+{
+	struct hvx_lapic_effects eff = {};
+	unsigned long flags;
+	int r;
+
+	/* the initial APIC ID is the vCPU's: routing depends on it */
+	if (s->apic_id != vcpu->id)
+		return -EINVAL;
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	r = hvx_lapic_restore(&vcpu->apic, s, ktime_get_ns(), &eff);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (!r)
+		apic_effects(vcpu, &eff);
+	return r;
 }
 
 /**

@@ -26,7 +26,9 @@
 
 /* What this build of hvx offers (HVX_FEAT_*). */
 #define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT | \
-				 HVX_FEAT_RING)
+				 HVX_FEAT_RING | HVX_FEAT_EOI_EXIT | \
+				 HVX_FEAT_IRQFD | HVX_FEAT_LAPIC_STATE | \
+				 HVX_FEAT_DIRECTED_EOI)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -158,6 +160,10 @@ struct hvx_vm {
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
 	unsigned int nr_vcpus;			/* [l] */
 	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
+	bool directed_eoi;			/* [l] HVX_OPT_DIRECTED_EOI: the
+						 * local APICs of vCPUs created
+						 * from now on offer it
+						 */
 	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
 	atomic64_t msi_dropped;			/* IPIs and MSIs no local APIC
 						 * took
@@ -172,6 +178,19 @@ struct hvx_vm {
 	struct hvx_range ranges[HVX_MAX_IO_RANGES];	/* [i] */
 	unsigned int nr_ranges;			/* [i], read alone to test 0 */
 	struct hvx_ring *ring;			/* [i] set once, freed with vm */
+
+	/*
+	 * irqfds (irqfd.c).  irqfd_mutex serialises HVX_IRQFD calls and the
+	 * teardown at VM free, so that an irqfd is not removed while it is
+	 * still being hooked to its eventfd.  irqfd_lock guards the list
+	 * against the eventfd's wake-up callback, which takes it with the
+	 * eventfd's wait-queue lock held, interrupts off.  Nests inside
+	 * irqfd_mutex.
+	 */
+	struct mutex irqfd_mutex;
+	spinlock_t irqfd_lock;
+	struct list_head irqfds;		/* under irqfd_lock */
+	unsigned int nr_irqfds;			/* under irqfd_lock */
 
 	unsigned long *msr_bitmap;		/* (c) one page */
 	unsigned long *io_bitmap;		/* (c) two pages, A then B */
@@ -189,6 +208,13 @@ struct hvx_vm {
  */
 extern struct list_head hvx_vm_list;
 extern struct mutex hvx_vm_list_lock;
+
+/* irqfd.c */
+int hvx_irqfd_init(void);
+void hvx_irqfd_exit(void);
+void hvx_irqfd_vm_init(struct hvx_vm *vm);
+void hvx_irqfd_vm_free(struct hvx_vm *vm);
+int hvx_irqfd(struct hvx_vm *vm, const struct hvx_irqfd __user *uarg);
 
 /* guest memory: memslot.c, ept.c, guest_mem.c */
 int hvx_mem_init(struct hvx_vm *vm);

@@ -110,9 +110,11 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
  * hvx_inject_events() - put a queued NMI or interrupt into the next entry
  * @vcpu: the vCPU, loaded, interrupts disabled
  *
- * Return: 1 to enter the guest; 0 when userspace asked for the interrupt
- * window and it is open (run->exit_reason is set); -EAGAIN when the vCPU
- * must not enter but wait (halted, or for a SIPI): hvx_vcpu_block().
+ * Return: 1 to enter the guest; 0 to return to userspace with
+ * run->exit_reason set: a level-triggered EOI to report (it goes first,
+ * as the guest's EOI came before anything queued now), or the interrupt
+ * window userspace asked for is open; -EAGAIN when the vCPU must not
+ * enter but wait (halted, or for a SIPI): hvx_vcpu_block().
  */
 int hvx_inject_events(struct hvx_vcpu *vcpu)
 {
@@ -120,6 +122,9 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 	bool busy, open;
 	u32 intr;
 
+	if (unlikely(test_bit(HVX_REQ_EOI_EXIT, &vcpu->requests)) &&
+	    hvx_apic_eoi_exit(vcpu))
+		return 0;
 	take_requests(vcpu);
 	/* halted (a signal may have ended the last HVX_RUN there), or INIT */
 	if (vcpu->mp_state != HVX_MP_RUNNABLE)

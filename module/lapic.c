@@ -481,12 +481,14 @@ static void write_dfr(struct hvx_lapic *l, const struct lapic_reg *r,
 	eff->flags |= HVX_LAPIC_EFF_ROUTE;
 }
 
+/* A CMCI entry the APIC does not have stays a reserved, zero word. */
 static void mask_all_lvts(struct hvx_lapic *l)
 {
 	int i;
 
 	for (i = 0; i < HVX_LVT_NR; i++)
-		*reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
+		if (i != HVX_LVT_CMCI || has_feature(l, HVX_LAPIC_F_CMCI))
+			*reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
 }
 
 static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
@@ -893,6 +895,8 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 
 	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
 		s->regs[i] = l->regs[i];
+	/* the register holds nothing; a reader of the state wants the count */
+	s->regs[HVX_APIC_REG_TMCCT >> 2] = hvx_lapic_current_count(l, now_ns);
 	s->apic_base = l->apic_base;
 	s->tsc_deadline = t->tsc_deadline;
 	s->timer_start_ns = (s64)(t->start_ns - now_ns);
@@ -904,26 +908,127 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 	s->pad = 0;
 }
 
+#define LAPIC_ESR_MASK		0xff
+#define LAPIC_VEC_LOW_MASK	0xffff0000	/* vectors 16-31 of word 0 */
+
+/*
+ * The bits register @off may hold in a restored state: what a guest can
+ * write (the read-only status bits included), what the APIC itself sets
+ * in the others.  Derived registers take anything: they are recomputed.
+ */
+static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
+			unsigned int off, bool x2)
+{
+	switch (off) {
+	case HVX_APIC_REG_ID:
+	case HVX_APIC_REG_LDR:
+	case HVX_APIC_REG_ICR2:
+		return x2 ? ~0U : 0xff000000;
+	case HVX_APIC_REG_VERSION:
+	case HVX_APIC_REG_PPR:
+	case HVX_APIC_REG_APR:
+	case HVX_APIC_REG_TMCCT:
+		return ~0U;
+	case HVX_APIC_REG_EOI:
+	case HVX_APIC_REG_RRD:
+	case HVX_APIC_REG_SELF_IPI:
+		return 0;
+	case HVX_APIC_REG_ESR:
+		return LAPIC_ESR_MASK;
+	case HVX_APIC_REG_DFR:
+		return ~0U;	/* checked whole in regs_restorable() */
+	case HVX_APIC_REG_ISR:
+	case HVX_APIC_REG_TMR:
+	case HVX_APIC_REG_IRR:
+		return LAPIC_VEC_LOW_MASK;
+	}
+	if ((off >= HVX_APIC_REG_ISR && off < HVX_APIC_REG_ISR + 0x80) ||
+	    (off >= HVX_APIC_REG_TMR && off < HVX_APIC_REG_TMR + 0x80) ||
+	    (off >= HVX_APIC_REG_IRR && off < HVX_APIC_REG_IRR + 0x80))
+		return ~0U;
+	return reg_wmask(l, r) | r->romask;
+}
+
+/* Whether @s's register page is one the APIC could have been in. */
+static bool regs_restorable(const struct hvx_lapic *l,
+			    const struct hvx_lapic_state *s)
+{
+	bool x2 = base_mode(s->apic_base) == MODE_X2APIC;
+	const u32 *regs = s->regs;
+	unsigned int off;
+	u32 dfr, lvtt;
+
+	for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16) {
+		const struct lapic_reg *r = find_reg(l, off);
+		const u32 *w = &regs[off >> 2];
+
+		/* bytes 4-15 of each slot are no register */
+		if (w[1] || w[2] || w[3])
+			return false;
+		if (!r) {
+			if (w[0])
+				return false;
+			continue;
+		}
+		if (w[0] & ~restore_mask(l, r, off, x2))
+			return false;
+	}
+	dfr = regs[HVX_APIC_REG_DFR >> 2];
+	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES ||
+	    ((dfr >> 28) != HVX_APIC_DFR_FLAT &&
+	     (dfr >> 28) != HVX_APIC_DFR_CLUSTER))
+		return false;
+	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
+	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) == HVX_APIC_TIMER_MODE_MASK)
+		return false;
+	/* A deadline timer has no initial count: MMIO writes ignore it. */
+	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
+	    HVX_APIC_TIMER_DEADLINE && regs[HVX_APIC_REG_TMICT >> 2])
+		return false;
+	/* x2APIC mode fixes the ID and the logical ID to the initial ID */
+	return !x2 || (regs[HVX_APIC_REG_ID >> 2] == s->apic_id &&
+		       regs[HVX_APIC_REG_LDR >> 2] == x2apic_ldr(s->apic_id));
+}
+
+/* Whether the timer fields of @s are ones the registers can go with. */
+static bool timer_restorable(const struct hvx_lapic *l,
+			     const struct hvx_lapic_state *s)
+{
+	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
+	unsigned int mode = (lvtt & HVX_APIC_TIMER_MODE_MASK) >>
+			    HVX_APIC_TIMER_MODE_SHIFT;
+	bool armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+
+	/* The count is computed from the start: one ahead would underflow. */
+	if (s->timer_start_ns > 0 ||
+	    s->timer_period_ns > ticks_to_ns(l, 0xffffffffULL, 128))
+		return false;
+	if (!armed)
+		return true;
+	if (mode == HVX_APIC_TIMER_DEADLINE)
+		return s->tsc_deadline;
+	/* A periodic timer with no period would rearm forever. */
+	return s->regs[HVX_APIC_REG_TMICT >> 2] &&
+	       (mode != HVX_APIC_TIMER_PERIODIC || s->timer_period_ns);
+}
+
 int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		      u64 now_ns, struct hvx_lapic_effects *eff)
 {
 	struct hvx_lapic_timer *t = &l->timer;
-	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	unsigned int i;
 
 	if (!base_valid(l, s->apic_base) || s->pad ||
-	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED))
-		return -EINVAL;
-	/* A periodic timer with no period would rearm forever. */
-	if ((s->flags & HVX_LAPIC_STATE_TIMER_ARMED) && !s->timer_period_ns &&
-	    (lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
-	    HVX_APIC_TIMER_PERIODIC)
+	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED) ||
+	    !regs_restorable(l, s) || !timer_restorable(l, s))
 		return -EINVAL;
 	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
 		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
+	set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
+	set_reg(l, HVX_APIC_REG_TMCCT, 0);
 	l->apic_base = s->apic_base;
 	l->apic_id = s->apic_id;
-	l->esr_pending = s->esr_pending;
+	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
 	t->period_ns = s->timer_period_ns;

@@ -42,6 +42,7 @@
 
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/hvx.h>
 
 /* Register offsets in the xAPIC page; x2APIC MSR 0x800 + n is offset n << 4. */
 #define HVX_APIC_REG_ID			0x020
@@ -291,43 +292,9 @@ enum hvx_lapic_delivery {
 	HVX_LAPIC_EXTINT,
 };
 
-/*
- * proposed uapi: struct hvx_lapic_state is meant for HVX_GET_LAPIC and
- * HVX_SET_LAPIC; it moves to uapi/linux/hvx.h, with __u32/__u64/__s64 for
- * the kernel types, when those ioctls exist.  Its layout is fixed: no
- * implicit padding, 64-bit fields 8-byte aligned, 1080 bytes.  The timer's
- * times are relative to the moment of the save, so that a restore on
- * another host or after a pause rebases them onto its own clock.
- */
-#define HVX_LAPIC_STATE_TIMER_ARMED	BIT(0)
-
-/**
- * struct hvx_lapic_state - the proposed uapi layout (see above)
- * @regs:		register page, offsets 0x000-0x3ff: word n is the 32 bits
- *			at offset 4 * n (every fourth word is a register)
- * @apic_base:		IA32_APIC_BASE
- * @tsc_deadline:	IA32_TSC_DEADLINE, 0 if disarmed
- * @timer_start_ns:	when the current count was loaded, relative to the
- *			save (<= 0)
- * @timer_period_ns:	run-down time of the initial count
- * @timer_next_ns:	next expiry relative to the save; negative if overdue
- * @apic_id:		initial APIC ID
- * @esr_pending:	errors not yet latched in the ESR
- * @flags:		HVX_LAPIC_STATE_TIMER_ARMED
- * @pad:		zero
- */
-struct hvx_lapic_state {
-	u32 regs[HVX_LAPIC_REGS_SIZE / 4];
-	u64 apic_base;
-	u64 tsc_deadline;
-	s64 timer_start_ns;
-	u64 timer_period_ns;
-	s64 timer_next_ns;
-	u32 apic_id;
-	u32 esr_pending;
-	u32 flags;
-	u32 pad;
-};
+/* HVX_GET_LAPIC's register page is the model's first KiB. */
+HVX_ABI_ASSERT(sizeof(((struct hvx_lapic_state *)0)->regs) ==
+	       HVX_LAPIC_REGS_SIZE);
 
 /**
  * hvx_lapic_reset() - power-on or RESET state
@@ -670,10 +637,11 @@ bool hvx_lapic_timer_expired(struct hvx_lapic *l, u64 now_ns);
 u32 hvx_lapic_current_count(const struct hvx_lapic *l, u64 now_ns);
 
 /**
- * hvx_lapic_save() - the state for a snapshot
+ * hvx_lapic_save() - the state for a snapshot (HVX_GET_LAPIC)
  * @l:		the APIC
  * @now_ns:	current time: the timer's times are saved relative to it
- * @s:		filled in completely
+ * @s:		filled in completely; the current-count register holds the
+ *		count at @now_ns, for the reader's information
  */
 void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 		    struct hvx_lapic_state *s);
@@ -686,7 +654,18 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
  * @eff:	what the caller must do next (everything: re-route, re-arm,
  *		re-evaluate)
  *
- * Return: 0, or -EINVAL if IA32_APIC_BASE is invalid or @s->pad is not 0.
+ * Any state a guest could have brought the APIC into is accepted, mode
+ * included (the guest's transition rules do not apply to a restore).
+ * The version, PPR, APR and current count are derived, not loaded.
+ *
+ * Return: 0, or -EINVAL, with @l untouched, for: an invalid
+ * IA32_APIC_BASE (reserved bits, EXTD without EN, x2APIC without the
+ * feature); non-zero padding, unknown flags, a bit set in a reserved
+ * word or one a register cannot hold (vectors 0-15 in the ISR, TMR or
+ * IRR, timer mode 3, a feature's bit without the feature); an x2APIC
+ * ID or LDR that does not follow from @s->apic_id; an armed timer with
+ * nothing to count (no initial count, no deadline, no period) or a
+ * start in the future; a period longer than the longest count.
  */
 int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		      u64 now_ns, struct hvx_lapic_effects *eff);

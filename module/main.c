@@ -69,9 +69,12 @@ static int __init hvx_init(void)
 	if (err)
 		return err;
 	hvx_msr_init_host();
-	err = hvx_vmx_module_init();
+	err = hvx_irqfd_init();
 	if (err)
 		goto err_mitigate;
+	err = hvx_vmx_module_init();
+	if (err)
+		goto err_irqfd;
 
 	/* Before /dev/hvx: VMs announce themselves on the family. */
 	err = hvx_nl_init();
@@ -93,6 +96,8 @@ err_nl:
 	hvx_nl_exit();
 err_vmx:
 	hvx_vmx_module_exit();
+err_irqfd:
+	hvx_irqfd_exit();
 err_mitigate:
 	hvx_mitigate_exit();
 	return err;
@@ -103,6 +108,7 @@ static void __exit hvx_exit(void)
 	misc_deregister(&hvx_dev);
 	hvx_nl_exit();
 	hvx_vmx_module_exit();
+	hvx_irqfd_exit();
 	hvx_mitigate_exit();
 	pr_info("unloaded\n");
 }

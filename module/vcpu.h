@@ -53,6 +53,7 @@ enum hvx_request {
 	HVX_REQ_NMI,		/* an NMI arrived at the local APIC */
 	HVX_REQ_INIT,		/* INIT: into wait-for-SIPI */
 	HVX_REQ_SIPI,		/* SIPI: start at sipi_vector << 12 */
+	HVX_REQ_EOI_EXIT,	/* eoi_exits has a vector for userspace */
 };
 
 /* What a vCPU needs from userspace before it resumes the guest. */
@@ -142,6 +143,10 @@ struct hvx_vcpu {
 	spinlock_t apic_lock;			/* guards apic; irqsave */
 	struct hvx_lapic apic;
 	struct hrtimer apic_timer;		/* the APIC timer's next tick */
+	DECLARE_BITMAP(eoi_exits, 256);		/* (v) level-triggered vectors
+						 * the guest EOIed, not yet
+						 * reported (HVX_EXIT_EOI)
+						 */
 
 	/* The exit being served by userspace. */
 	enum hvx_pending pending;		/* (v) */
@@ -456,6 +461,9 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 u64 hvx_apic_cr8(struct hvx_vcpu *vcpu);
 void hvx_apic_set_cr8(struct hvx_vcpu *vcpu, u64 cr8);
 int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack);
+bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu);
+void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s);
+int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */

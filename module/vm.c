@@ -41,6 +41,8 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	list_del(&vm->list);
 	mutex_unlock(&hvx_vm_list_lock);
 
+	/* first: an eventfd's signal must not reach a VM being torn down */
+	hvx_irqfd_vm_free(vm);
 	hvx_ring_vm_free(vm);
 	hvx_mem_destroy(vm);
 	free_page((unsigned long)vm->msr_bitmap);
@@ -83,6 +85,18 @@ static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
 			return -EINVAL;
 		WRITE_ONCE(vm->unknown_msr_exit, opt.value);
 		return 0;
+	case HVX_OPT_DIRECTED_EOI:
+		if (opt.value > 1)
+			return -EINVAL;
+		/* an APIC's version register does not change under a guest */
+		mutex_lock(&vm->lock);
+		if (vm->nr_vcpus) {
+			mutex_unlock(&vm->lock);
+			return -EBUSY;
+		}
+		vm->directed_eoi = opt.value;
+		mutex_unlock(&vm->lock);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -111,6 +125,8 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_ring_register(vm, argp);
 	case HVX_SIGNAL_MSI:
 		return hvx_signal_msi(vm, argp);
+	case HVX_IRQFD:
+		return hvx_irqfd(vm, argp);
 	}
 	return -ENOTTY;
 }
@@ -149,6 +165,7 @@ int hvx_vm_create(void)
 	vm->tsc_offset = -rdtsc();
 	mutex_init(&vm->lock);
 	hvx_ring_vm_init(vm);
+	hvx_irqfd_vm_init(vm);
 	vm->id = ida_alloc(&hvx_vm_ida, GFP_KERNEL);
 	if (vm->id < 0) {
 		err = vm->id;

@@ -515,6 +515,9 @@ TEST(dump)
 	dump_exit(f, &run);
 	run.fail_entry.hardware_exit_reason = HVX_FAIL_ENTRY_VMFAIL | 7;
 	dump_exit(f, &run);
+	run.exit_reason = HVX_EXIT_EOI;
+	run.eoi.vector = 0x71;
+	dump_exit(f, &run);
 	fclose(f);
 
 	EXPECT_NE(NULL, strstr(buf, "exit reason 6 (INTERNAL_ERROR)"));
@@ -531,6 +534,8 @@ TEST(dump)
 	EXPECT_NE(NULL, strstr(buf,
 			       "hardware exit reason 0x80000021 (basic reason 33: invalid guest state)"));
 	EXPECT_NE(NULL, strstr(buf, "VM-instruction error 7"));
+	EXPECT_NE(NULL, strstr(buf, "exit reason 12 (EOI)\n"
+			       "level-triggered EOI of vector 0x71\n"));
 	free(buf);
 }
 

@@ -19,7 +19,7 @@
 
 #include "kselftest_harness.h"
 
-#define NR_EXIT_REASONS	(HVX_EXIT_IRQ_WINDOW_OPEN + 1)
+#define NR_EXIT_REASONS	(HVX_EXIT_EOI + 1)
 
 TEST(exit_reason_names)
 {
@@ -47,6 +47,7 @@ TEST(exit_reason_names)
 	EXPECT_STREQ("INTR", hvx_exit_reason_name(HVX_EXIT_INTR));
 	EXPECT_STREQ("IRQ_WINDOW_OPEN",
 		     hvx_exit_reason_name(HVX_EXIT_IRQ_WINDOW_OPEN));
+	EXPECT_STREQ("EOI", hvx_exit_reason_name(HVX_EXIT_EOI));
 	EXPECT_STREQ("UNKNOWN", hvx_exit_reason_name(NR_EXIT_REASONS));
 	EXPECT_STREQ("UNKNOWN", hvx_exit_reason_name(UINT32_MAX));
 }
@@ -83,10 +84,14 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(3, n);
+	EXPECT_EQ(7, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
 	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
+	EXPECT_EQ(HVX_FEAT_EOI_EXIT, hvx_feature_names[3].bit);
+	EXPECT_EQ(HVX_FEAT_IRQFD, hvx_feature_names[4].bit);
+	EXPECT_EQ(HVX_FEAT_LAPIC_STATE, hvx_feature_names[5].bit);
+	EXPECT_EQ(HVX_FEAT_DIRECTED_EOI, hvx_feature_names[6].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -186,6 +191,10 @@ static const char expected_caps[] =
 	"  vm                    yes\n"
 	"  user_msr_exit         no\n"
 	"  ring                  no\n"
+	"  eoi_exit              no\n"
+	"  irqfd                 no\n"
+	"  lapic_state           no\n"
+	"  directed_eoi          no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"

@@ -63,6 +63,10 @@
 #define HVX_FEAT_VM		(1ULL << 0)	/* VMs can be created */
 #define HVX_FEAT_USER_MSR_EXIT	(1ULL << 1)	/* HVX_OPT_UNKNOWN_MSR_EXIT */
 #define HVX_FEAT_RING		(1ULL << 2)	/* shared I/O ring, HVX_CREATE_RING */
+#define HVX_FEAT_EOI_EXIT	(1ULL << 3)	/* HVX_EXIT_EOI for level EOIs */
+#define HVX_FEAT_IRQFD		(1ULL << 4)	/* HVX_IRQFD */
+#define HVX_FEAT_LAPIC_STATE	(1ULL << 5)	/* HVX_GET_LAPIC, HVX_SET_LAPIC */
+#define HVX_FEAT_DIRECTED_EOI	(1ULL << 6)	/* HVX_OPT_DIRECTED_EOI */
 
 /*
  * Speculative-execution mitigations hvx applies around VM entry and exit
@@ -143,6 +147,9 @@ struct hvx_memory_region {
 
 /* VM options for HVX_VM_SET_OPTION. */
 #define HVX_OPT_UNKNOWN_MSR_EXIT 1	/* value 1: unknown MSRs exit, 0: #GP */
+#define HVX_OPT_DIRECTED_EOI	2	/* value 1: local APICs offer directed
+					 * EOI (before the first vCPU)
+					 */
 
 /**
  * struct hvx_option - set one VM option
@@ -303,6 +310,9 @@ struct hvx_cpuid {
 #define HVX_EXIT_IRQ_WINDOW_OPEN 11	/* request_interrupt_window: the guest
 					 * can take an interrupt now
 					 */
+#define HVX_EXIT_EOI		12	/* the guest ended a level-triggered
+					 * interrupt: eoi
+					 */
 
 #define HVX_IO_IN		0
 #define HVX_IO_OUT		1
@@ -355,6 +365,10 @@ struct hvx_cpuid {
  *			or HVX_FAIL_ENTRY_VMFAIL | the VM-instruction error
  *			when VMLAUNCH/VMRESUME itself failed), @qualification,
  *			@cpu (host CPU)
+ * @eoi:		HVX_EXIT_EOI: @vector, whose TMR bit was set when the
+ *			guest's EOI retired it from the ISR (the I/O APIC
+ *			clears its remote IRR); the EOI is complete, the
+ *			guest resumes after it on the next HVX_RUN
  * @internal:		HVX_EXIT_INTERNAL_ERROR: @suberror, @ndata words in
  *			@data: [0] VM exit reason, [1] exit qualification,
  *			[2] guest-physical address, [3] number of instruction
@@ -413,6 +427,10 @@ struct hvx_run {
 			__u32 ndata;
 			__u64 data[16];
 		} internal;
+		struct {
+			__u8 vector;
+			__u8 pad[7];
+		} eoi;
 		__u8 padding[256];
 	};
 };
@@ -451,6 +469,71 @@ struct hvx_msi {
 	__u64 address;
 	__u32 data;
 	__u32 flags;
+};
+
+/* irqfds of one VM at most, and hvx_irqfd.flags */
+#define HVX_MAX_IRQFDS		64
+#define HVX_IRQFD_DEASSIGN	(1U << 0)	/* remove the eventfd's irqfd */
+
+/**
+ * struct hvx_irqfd - HVX_IRQFD: an eventfd whose signal is an MSI
+ * @fd:		in: the eventfd
+ * @flags:	in: 0 to assign, HVX_IRQFD_DEASSIGN to remove
+ * @address:	in: the MSI address, as in struct hvx_msi (ignored with
+ *		HVX_IRQFD_DEASSIGN)
+ * @data:	in: the MSI data, as in struct hvx_msi (ignored with
+ *		HVX_IRQFD_DEASSIGN)
+ * @pad:	must be zero
+ * @reserved:	must be zero
+ *
+ * Each signal of the eventfd delivers the MSI to the local APICs, from
+ * the signaller's context, without a return to userspace.
+ */
+struct hvx_irqfd {
+	__s32 fd;
+	__u32 flags;
+	__u64 address;
+	__u32 data;
+	__u32 pad;
+	__u64 reserved;
+};
+
+/* hvx_lapic_state.flags */
+#define HVX_LAPIC_STATE_TIMER_ARMED	(1U << 0)	/* an expiry is due */
+
+/**
+ * struct hvx_lapic_state - HVX_GET_LAPIC, HVX_SET_LAPIC: a local APIC
+ * @regs:		the register page, offsets 0x000-0x3ff: word n is the
+ *			32 bits at offset 4 * n (only every fourth word is a
+ *			register; the others are zero).  In x2APIC mode the
+ *			ICR's upper half is at 0x310.  Get fills the current
+ *			count (0x390) for the reader; set ignores it, the
+ *			version, PPR and APR, which follow from the rest
+ * @apic_base:		IA32_APIC_BASE
+ * @tsc_deadline:	IA32_TSC_DEADLINE as the guest wrote it, 0 if disarmed
+ * @timer_start_ns:	when the current count was loaded from the initial
+ *			count, in ns relative to the get (<= 0)
+ * @timer_period_ns:	run-down time of the initial count, in ns
+ * @timer_next_ns:	next expiry relative to the get; negative if overdue
+ * @apic_id:		the initial APIC ID: the vCPU id
+ * @esr_pending:	errors not yet latched into the ESR by an ESR write
+ * @flags:		HVX_LAPIC_STATE_*
+ * @pad:		must be zero
+ *
+ * Times are relative to the moment of the call, so that a state set
+ * later, or on another host, goes on where it stopped.
+ */
+struct hvx_lapic_state {
+	__u32 regs[256];
+	__u64 apic_base;
+	__u64 tsc_deadline;
+	__s64 timer_start_ns;
+	__u64 timer_period_ns;
+	__s64 timer_next_ns;
+	__u32 apic_id;
+	__u32 esr_pending;
+	__u32 flags;
+	__u32 pad;
 };
 
 /* A vCPU's multiprocessor state (struct hvx_mp_state). */
@@ -500,6 +583,8 @@ struct hvx_mp_state {
 #define HVX_NMI			_IO(HVXIO, 0x4a)	/* arg: 0 */
 #define HVX_GET_MP_STATE	_IOR(HVXIO, 0x4b, struct hvx_mp_state)
 #define HVX_SET_MP_STATE	_IOW(HVXIO, 0x4c, struct hvx_mp_state)
+#define HVX_GET_LAPIC		_IOR(HVXIO, 0x50, struct hvx_lapic_state)
+#define HVX_SET_LAPIC		_IOW(HVXIO, 0x51, struct hvx_lapic_state)
 
 /* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
 #define HVX_CPUID_SIGNATURE	0x40000000
@@ -848,6 +933,7 @@ struct hvx_ring_completion {
 #define HVX_CREATE_RING		_IOW(HVXIO, 0x13, struct hvx_ring_setup)
 #define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
 #define HVX_SIGNAL_MSI		_IOW(HVXIO, 0x15, struct hvx_msi)
+#define HVX_IRQFD		_IOW(HVXIO, 0x18, struct hvx_irqfd)
 /* ioctls of a ring fd, 0x60-0x6f */
 #define HVX_RING_COMPLETE	_IOW(HVXIO, 0x60, struct hvx_ring_completion)
 /* ===== End of the shared I/O ring ===== */
@@ -876,6 +962,8 @@ HVX_ABI_ASSERT(sizeof(struct hvx_run) == 128 + 256);
 HVX_ABI_ASSERT(sizeof(struct hvx_interrupt) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_mp_state) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_msi) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_irqfd) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_lapic_state) == 1024 + 5 * 8 + 4 * 4);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);

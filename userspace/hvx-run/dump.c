@@ -136,5 +136,9 @@ void dump_exit(FILE *f, const struct hvx_run *run)
 	case HVX_EXIT_INTERNAL_ERROR:
 		dump_internal(f, run);
 		break;
+	case HVX_EXIT_EOI:
+		fprintf(f, "level-triggered EOI of vector 0x%02x\n",
+			run->eoi.vector);
+		break;
 	}
 }

@@ -192,6 +192,12 @@ static bool handle_exit(struct vcpu *v)
 		     run->hypercall.nr, run->rip);
 		run->hypercall.ret = (uint64_t)-ENOSYS;
 		return false;
+	case HVX_EXIT_EOI:
+		/*
+		 * No I/O APIC here delivers level-triggered MSIs, so nothing
+		 * has a remote IRR to clear: the guest goes on.
+		 */
+		return false;
 	case HVX_EXIT_RDMSR:
 	case HVX_EXIT_WRMSR:
 		once(&msr_logged,

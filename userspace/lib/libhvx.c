@@ -75,6 +75,28 @@ int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data)
 	return ioctl(vm_fd, HVX_SIGNAL_MSI, &msi);
 }
 
+int hvx_irqfd_assign(int vm_fd, int eventfd, uint64_t address,
+		     uint32_t data)
+{
+	struct hvx_irqfd irqfd = {
+		.fd = eventfd,
+		.address = address,
+		.data = data,
+	};
+
+	return ioctl(vm_fd, HVX_IRQFD, &irqfd);
+}
+
+int hvx_irqfd_deassign(int vm_fd, int eventfd)
+{
+	struct hvx_irqfd irqfd = {
+		.fd = eventfd,
+		.flags = HVX_IRQFD_DEASSIGN,
+	};
+
+	return ioctl(vm_fd, HVX_IRQFD, &irqfd);
+}
+
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -135,6 +157,16 @@ int hvx_interrupt(int vcpu_fd, uint32_t vector)
 	struct hvx_interrupt irq = { .vector = vector };
 
 	return ioctl(vcpu_fd, HVX_INTERRUPT, &irq);
+}
+
+int hvx_get_lapic(int vcpu_fd, struct hvx_lapic_state *state)
+{
+	return ioctl(vcpu_fd, HVX_GET_LAPIC, state);
+}
+
+int hvx_set_lapic(int vcpu_fd, const struct hvx_lapic_state *state)
+{
+	return ioctl(vcpu_fd, HVX_SET_LAPIC, state);
 }
 
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
@@ -273,6 +305,7 @@ static const char *const exit_reason_names[] = {
 	[HVX_EXIT_WRMSR]		= "WRMSR",
 	[HVX_EXIT_INTR]			= "INTR",
 	[HVX_EXIT_IRQ_WINDOW_OPEN]	= "IRQ_WINDOW_OPEN",
+	[HVX_EXIT_EOI]			= "EOI",
 };
 
 const char *hvx_exit_reason_name(uint32_t reason)
@@ -315,6 +348,10 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_VM,			"vm" },
 	{ HVX_FEAT_USER_MSR_EXIT,	"user_msr_exit" },
 	{ HVX_FEAT_RING,		"ring" },
+	{ HVX_FEAT_EOI_EXIT,		"eoi_exit" },
+	{ HVX_FEAT_IRQFD,		"irqfd" },
+	{ HVX_FEAT_LAPIC_STATE,		"lapic_state" },
+	{ HVX_FEAT_DIRECTED_EOI,	"directed_eoi" },
 	{ 0, NULL }
 };
 

@@ -398,6 +398,9 @@ const char *vcpu_exit_str(struct test_vcpu *vcpu, char *buf, size_t len)
 		snprintf(buf + n, len - n, ": nr %#llx",
 			 (unsigned long long)run->hypercall.nr);
 		break;
+	case HVX_EXIT_EOI:
+		snprintf(buf + n, len - n, ": vector %#x", run->eoi.vector);
+		break;
 	case HVX_EXIT_RDMSR:
 	case HVX_EXIT_WRMSR:
 		snprintf(buf + n, len - n, ": msr %#x data %#llx",

@@ -37,6 +37,13 @@ int hvx_vm_set_option(int vm_fd, uint32_t option, uint64_t value);
  * on hardware), or -1 (EINVAL: a malformed message).
  */
 int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data);
+/*
+ * HVX_IRQFD: every signal of @eventfd delivers the MSI @address/@data;
+ * hvx_irqfd_deassign() removes it again.
+ */
+int hvx_irqfd_assign(int vm_fd, int eventfd, uint64_t address,
+		     uint32_t data);
+int hvx_irqfd_deassign(int vm_fd, int eventfd);
 
 /* vCPU fd */
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size);
@@ -49,6 +56,8 @@ int hvx_set_sregs(int vcpu_fd, const struct hvx_sregs *sregs);
 int hvx_get_mp_state(int vcpu_fd, uint32_t *state);
 int hvx_set_mp_state(int vcpu_fd, uint32_t state);
 int hvx_interrupt(int vcpu_fd, uint32_t vector);
+int hvx_get_lapic(int vcpu_fd, struct hvx_lapic_state *state);
+int hvx_set_lapic(int vcpu_fd, const struct hvx_lapic_state *state);
 
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of
