@@ -978,6 +978,7 @@ struct vcpu {
  * @stop_efd:	eventfd the main thread polls to learn of @stopping
  * @ring:	the shared I/O ring, or NULL
  * @irq:	where device interrupt lines go
+ * @ioapic:	the I/O APIC (-k), told of level-triggered EOIs, or NULL
  * @park_on_hlt: HLT with interrupts disabled parks the vCPU (-k) instead
  *		of ending the guest
  * @nr_parked:	vCPUs parked so (m->lock)
@@ -995,6 +996,7 @@ struct machine {
 	int stop_efd;
 	struct io_ring *ring;
 	struct irq_router irq;
+	struct ioapic *ioapic;
 	bool park_on_hlt;
 	uint32_t nr_parked;
 };

@@ -83,6 +83,7 @@ int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 	m->irq.pic = &p->pic;
 	m->irq.ioapic_line = ioapic_irq_line;
 	m->irq.ioapic_ctx = &p->ioapic;
+	m->ioapic = &p->ioapic;
 	serial_connect_irq(com1, irq_router_line, &m->irq, COM1_IRQ);
 	rtc_connect_irq(rtc, irq_router_line, &m->irq, RTC_IRQ);
 

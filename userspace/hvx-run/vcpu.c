@@ -174,6 +174,11 @@ static bool handle_exit(struct vcpu *v)
 		return true;
 	case HVX_EXIT_IRQ_WINDOW_OPEN:
 		return false;	/* irq_extint_deliver() before the next entry */
+	case HVX_EXIT_EOI:
+		/* a level-triggered interrupt ended: remote IRR, redelivery */
+		if (m->ioapic)
+			ioapic_eoi(m->ioapic, run->eoi.vector);
+		return false;
 	case HVX_EXIT_SHUTDOWN:
 		report(v, "triple fault");
 		machine_stop(m, HVX_RUN_EXIT_SHUTDOWN, NULL);
@@ -191,12 +196,6 @@ static bool handle_exit(struct vcpu *v)
 		     "hvx-run: hypercall %" PRIu64 " at RIP 0x%" PRIx64 ": no hypercalls, returning -ENOSYS (reported once)\n",
 		     run->hypercall.nr, run->rip);
 		run->hypercall.ret = (uint64_t)-ENOSYS;
-		return false;
-	case HVX_EXIT_EOI:
-		/*
-		 * No I/O APIC here delivers level-triggered MSIs, so nothing
-		 * has a remote IRR to clear: the guest goes on.
-		 */
 		return false;
 	case HVX_EXIT_RDMSR:
 	case HVX_EXIT_WRMSR:
