@@ -4,8 +4,9 @@
 # Build the test host's initramfs: static busybox, hvx.ko, the static
 # userspace programs and selftests, the in-host task scripts and /init.
 #
-# Usage: mkinitramfs.sh BUILD_DIR KVER OUTPUT
+# Usage: mkinitramfs.sh BUILD_DIR KVER OUTPUT [HVX_KO]
 #
+# HVX_KO: the hvx.ko built for KVER (default: module/hvx.ko of the tree).
 # The kernel's own modules that tests load (irqbypass, kvm, kvm-intel: the
 # EBUSY test and the benchmarks) are copied from the unpacked kernel package.
 
@@ -37,7 +38,7 @@ cp "$src"/tests/testhost/*.sh "$root/hvx/tasks/"
 cp "$src"/tools/testhost/tasks/*.sh "$root/hvx/tasks/" 2>/dev/null || true
 chmod 0755 "$root"/hvx/tasks/*.sh
 
-cp "$src/module/hvx.ko" "$root/hvx/hvx.ko"
+cp "${4:-$src/module/hvx.ko}" "$root/hvx/hvx.ko"
 [ -d "$build/bin" ] && cp "$build"/bin/* "$root/hvx/bin/" 2>/dev/null || true
 [ -d "$build/selftests" ] && cp "$build"/selftests/* "$root/hvx/selftests/"
 [ -d "$build/images" ] && cp "$build"/images/* "$root/hvx/images/" 2>/dev/null || true
