@@ -30,6 +30,29 @@ STATIC		:= -static
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+UDEVRULESDIR	?= /etc/udev/rules.d
+LDFLAGS		?=
+AR		?= ar
+
+# The release: dkms.conf's PACKAGE_VERSION (debian/changelog agrees).
+VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+# The module's source as DKMS and hvx-dkms ship it: built from its root
+# like this tree (M=DIR, the root Kbuild names module/).
+MODULE_SRC	:= Kbuild dkms.conf module/Kbuild uapi/linux/hvx.h \
+		   $(filter-out %.mod.c,$(wildcard module/*.[chS]))
+DKMS_SRCROOT	?= /usr/src
+DKMS_KVER	?= $(shell uname -r)
+DKMS_ARGS	?=
+
+# What the hvx-tools and libhvx-dev packages hold (make install-user).
+PKG_PROGS	:= $(O)/bin/hvx-run $(O)/bin/hvx-stat
+PKG_MANPAGES	:= userspace/hvx-run/hvx-run.1 tools/hvx-stat/hvx-stat.1
+LIBHVX_A	:= $(O)/lib/libhvx.a
 
 LIBHVX_SRC	:= $(wildcard userspace/lib/*.c)
 LIBHVX_HDR	:= $(wildcard userspace/include/*.h) uapi/linux/hvx.h
@@ -108,7 +131,8 @@ GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
 .PHONY: all module userspace tools tests check run bench install clean deps \
-	unit-tests checkpatch testhost-check
+	unit-tests checkpatch testhost-check user-programs install-user \
+	dkms-src dkms-install dkms-remove deb
 
 all: module userspace tools tests
 
@@ -130,14 +154,22 @@ tests: $(ST_PROGS) $(UNIT_PROGS) $(GUEST_IMAGES)
 .SECONDEXPANSION:
 $(O)/bin/%: userspace/%/main.c $$(wildcard userspace/$$*/*.[ch]) $(LIBHVX_SRC) $(LIBHVX_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(STATIC) -Iuserspace/$* -o $@ \
+	$(CC) $(USER_CFLAGS) $(STATIC) $(LDFLAGS) -Iuserspace/$* -o $@ \
 		$(filter %.c,$^)
 
 $(O)/bin/%: tools/%/main.c $$(wildcard tools/$$*/*.[ch]) $$(TOOL_EXTRA_$$*) \
 	    $(LIBHVX_SRC) $(LIBHVX_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(TOOL_CFLAGS_$*) $(STATIC) -Itools/$* -o $@ \
-		$(filter %.c,$^) $(TOOL_LIBS_$*)
+	$(CC) $(USER_CFLAGS) $(TOOL_CFLAGS_$*) $(STATIC) $(LDFLAGS) -Itools/$* \
+		-o $@ $(filter %.c,$^) $(TOOL_LIBS_$*)
+
+$(O)/lib/%.o: userspace/lib/%.c $(LIBHVX_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(LIBHVX_A): $(LIBHVX_SRC:userspace/lib/%.c=$(O)/lib/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
 
 $(KSELFTEST)/kselftest_harness.h:
 	@$(TESTHOST)/deps.sh $(O) >/dev/null
@@ -201,14 +233,64 @@ unit-tests: $(UNIT_PROGS)
 checkpatch:
 	@$(TESTHOST)/checkpatch.sh $(O)
 
-install: module userspace tools
+install: module userspace tools install-user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(USER_PROGS) $(TOOL_PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(USER_PROGS) $(TOOL_PROGS) $(DESTDIR)$(BINDIR)
+
+# hvx-run, hvx-stat, their manual pages, the udev rule, the header and
+# libhvx: what the Debian packages hvx-tools and libhvx-dev hold.
+user-programs: $(PKG_PROGS) $(LIBHVX_A)
+
+install-user: user-programs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(PKG_PROGS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(PKG_MANPAGES) $(DESTDIR)$(MANDIR)/man1
 	install -D -m 0644 tools/udev/60-hvx.rules \
-		$(DESTDIR)/etc/udev/rules.d/60-hvx.rules
+		$(DESTDIR)$(UDEVRULESDIR)/60-hvx.rules
+	install -D -m 0644 uapi/linux/hvx.h $(DESTDIR)$(INCLUDEDIR)/linux/hvx.h
+	install -D -m 0644 userspace/include/hvx/libhvx.h \
+		$(DESTDIR)$(INCLUDEDIR)/hvx/libhvx.h
+	install -D -m 0644 $(LIBHVX_A) $(DESTDIR)$(LIBDIR)/libhvx.a
+
+# DKMS.  dkms-src copies the module source to DKMS_DEST; dkms-install puts
+# it in DKMS_SRCROOT/hvx-VERSION (/usr/src) and has dkms add, build and
+# install it for DKMS_KVER (the running kernel); dkms rebuilds it on each
+# kernel update (AUTOINSTALL).  DKMS_ARGS go to every dkms command (the
+# tests use it to build into a private tree against unpacked headers).
+dkms-src:
+	@test -n "$(DKMS_DEST)" || { echo "usage: make dkms-src DKMS_DEST=DIR"; exit 1; }
+	@for f in $(MODULE_SRC); do \
+		install -D -m 0644 $$f $(DKMS_DEST)/$$f || exit 1; \
+	done
+
+dkms-install:
+	@if dkms status $(DKMS_ARGS) hvx/$(VERSION) | grep -q .; then \
+		echo "dkms remove hvx/$(VERSION) --all"; \
+		dkms remove $(DKMS_ARGS) hvx/$(VERSION) --all || exit 1; \
+	fi
+	rm -rf $(DKMS_SRCROOT)/hvx-$(VERSION)
+	$(MAKE) --no-print-directory DKMS_DEST=$(DKMS_SRCROOT)/hvx-$(VERSION) dkms-src
+	dkms add $(DKMS_ARGS) hvx/$(VERSION)
+	dkms build $(DKMS_ARGS) hvx/$(VERSION) -k $(DKMS_KVER)
+	dkms install $(DKMS_ARGS) hvx/$(VERSION) -k $(DKMS_KVER)
+
+dkms-remove:
+	dkms remove $(DKMS_ARGS) hvx/$(VERSION) --all
+	rm -rf $(DKMS_SRCROOT)/hvx-$(VERSION)
+
+# Debian packages (hvx-dkms, hvx-tools, libhvx-dev) in $(O)/deb, built by
+# dpkg-buildpackage from a copy of the tree (the files git knows, or all
+# but $(O)): unsigned, binary only.
+deb:
+	rm -rf $(O)/deb
+	mkdir -p $(O)/deb/hvx-$(VERSION)
+	(git ls-files -co --exclude-standard 2>/dev/null || \
+	 find . -path ./.git -prune -o -path ./$(O) -prune -o -type f -print) | \
+		grep -v '^\(\./\)\?$(O)/' | \
+		tar -cf - --no-recursion -T - | tar -xf - -C $(O)/deb/hvx-$(VERSION)
+	cd $(O)/deb/hvx-$(VERSION) && dpkg-buildpackage -us -uc -b
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf $(O)/bin $(O)/selftests $(O)/unit $(O)/testhost $(O)/check.log \
-		$(O)/images $(O)/guests
+		$(O)/images $(O)/guests $(O)/lib $(O)/deb $(O)/kmod $(O)/dkms

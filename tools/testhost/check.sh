@@ -1,17 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: install what is missing, build everything against the test
-# host's kernel, run the host-side tests and checkpatch, then boot the QEMU
-# (no VT-x) and Bochs (VT-x, 2 CPUs) test hosts and run the suite there.
-# Every result is a TAP line under BUILD/check/; the full log is
-# BUILD/check.log and its last line is "N passed, N failed, N skipped".
+# make check: install what is missing, build everything, run the host-side
+# tests, checkpatch, the DKMS builds and the Debian packages' checks, then,
+# for each test host kernel (Debian 12's 6.1 and Debian 13's 6.12, see
+# deps.sh), boot the QEMU (no VT-x) and Bochs (VT-x, 2 CPUs) test hosts and
+# run the suite there with hvx.ko built for that kernel.  Every result is a
+# TAP line under BUILD/check/; the full log is BUILD/check.log and its last
+# line is "N passed, N failed, N skipped", counting every kernel.
 #
-# Usage: check.sh BUILD_DIR
+# Usage: check.sh BUILD_DIR [KERNEL]
+#
+# KERNEL (6.1 or 6.12) limits the module build, DKMS build and test hosts
+# to that kernel; empty or "all": both.
 
 set -u
 
 build=$(cd "$1" && pwd)
+want=${2:-all}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 th=$src/tools/testhost
 results=$build/check
@@ -31,16 +37,27 @@ finish() {
 main() {
 
 step "dependencies"
-kver=$("$th/deps.sh" "$build" | sed -n 's/^KVER=//p')
-if [ -z "$kver" ]; then
-	echo "not ok 0 dependencies installed" >"$results/00-deps.tap"
+deps=$("$th/deps.sh" "$build")
+# "KERNEL <name> <version> <build tree>" lines, the selected ones.
+kernels=$(echo "$deps" | awk -v want="$want" \
+	'$1 == "KERNEL" && (want == "all" || want == $2) { print $2, $3, $4 }')
+if [ -z "$kernels" ]; then
+	echo "$deps" | grep '^KERNEL' | sed 's/^/# /'
+	echo "not ok 0 dependencies installed, kernel '$want' available" \
+		>"$results/00-deps.tap"
 	finish
 fi
-echo "test host kernel: $kver"
+echo "$kernels" | while read -r name kver kdir; do
+	echo "test host kernel $name: $kver"
+done
+# The userspace build and make install use the first kernel's headers.
+read -r _ kver kdir <<EOF
+$kernels
+EOF
 
 step "build"
 if make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
-	KDIR="/usr/src/linux-headers-$kver" all; then
+	KDIR="$kdir" all; then
 	echo "ok 0 build (module, userspace, tools, tests)" >"$results/01-build.tap"
 else
 	echo "not ok 0 build (module, userspace, tools, tests)" \
@@ -48,11 +65,29 @@ else
 	finish
 fi
 
+# hvx.ko for each kernel, from the source as DKMS ships it, in
+# BUILD/kmod/<version>/.
+step "hvx.ko for each kernel"
+echo "$kernels" | while read -r name kver kdir; do
+	kmod=$build/kmod/$kver
+	rm -rf "$kmod"
+	if make -C "$src" --no-print-directory DKMS_DEST="$kmod" dkms-src &&
+	   make -C "$kdir" M="$kmod" modules >"$build/kmod-$name.log" 2>&1 &&
+	   [ "$(modinfo -F vermagic "$kmod/module/hvx.ko" | cut -d' ' -f1)" = "$kver" ]
+	then
+		echo "ok 0 hvx.ko builds against $kver"
+	else
+		tail -n 30 "$build/kmod-$name.log" | sed 's/^/# /'
+		echo "not ok 0 hvx.ko builds against $kver"
+	fi >"$results/02-kmod-$name.tap"
+	cat "$results/02-kmod-$name.tap"
+done
+
 step "make install (staged)"
 stage=$build/install-test
 rm -rf "$stage"
 if make -C "$src" --no-print-directory BUILD="$build" DESTDIR="$stage" \
-	KDIR="/usr/src/linux-headers-$kver" install >"$build/install.log" 2>&1 &&
+	KDIR="$kdir" install >"$build/install.log" 2>&1 &&
    [ -n "$(find "$stage/lib/modules/$kver" -name hvx.ko)" ] &&
    [ -x "$stage/usr/local/bin/hvx-run" ] &&
    [ -f "$stage/etc/udev/rules.d/60-hvx.rules" ]; then
@@ -73,19 +108,19 @@ done
 step "checkpatch"
 "$th/checkpatch.sh" "$build" | tee "$results/20-checkpatch.tap"
 
-step "test host initramfs"
-initrd=$build/testhost/initrd.gz
-mkdir -p "$build/testhost"
-if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd"; then
-	echo "not ok 0 test host initramfs" >"$results/30-initramfs.tap"
-	finish
-fi
+step "DKMS"
+echo "$kernels" | while read -r name kver kdir; do
+	"$th/dkms-check.sh" "$build" "$kver" "$kdir"
+done | tee "$results/25-dkms.tap"
 
-# run_host NAME EMU CPUS TIMEOUT TASK: boot a test host, keep its TAP.
+step "Debian packages"
+"$th/deb-check.sh" "$build" | tee "$results/26-deb.tap"
+
+# run_host NAME EMU CPUS TIMEOUT TASK TAP: boot a test host, keep its TAP.
 run_host() {
 	local name=$1 work=$build/testhost/$1 status tap=$results/$6.tap
 
-	step "$name test host ($2, $3 CPU)"
+	step "$name test host ($2, $3 CPU, $kver)"
 	"$th/boot.sh" "$2" "$3" "$4" "$5" "$build" "$kver" "$initrd" "$work"
 	status=$?
 	tr -d '\r' <"$work/serial.log" |
@@ -100,15 +135,29 @@ run_host() {
 	tail -n 1 "$tap"
 }
 
-run_host qemu qemu 1 180 novmx 40-qemu
-# Linux as a guest runs in a test host of its own, beside the suite's:
-# each Bochs keeps one core busy, and the two take about as long.
-run_host linux bochs 1 1200 linux_boot 60-linux \
-	>"$build/testhost/linux-host.log" 2>&1 &
-linux_pid=$!
-run_host bochs bochs 2 1200 suite 50-bochs
-wait "$linux_pid"
-cat "$build/testhost/linux-host.log"
+# The test hosts, one kernel after the other.  Linux as a guest runs in a
+# test host of its own, beside the suite's: each Bochs keeps one core
+# busy, and the two take about as long.
+while read -r name kver kdir; do
+	step "test host initramfs ($kver)"
+	initrd=$build/testhost/initrd-$name.gz
+	mkdir -p "$build/testhost"
+	if ! "$th/mkinitramfs.sh" "$build" "$kver" "$initrd" \
+		"$build/kmod/$kver/module/hvx.ko"; then
+		echo "not ok 0 test host initramfs ($kver)" \
+			>"$results/30-initramfs-$name.tap"
+		continue
+	fi
+	run_host "qemu-$name" qemu 1 180 novmx "40-qemu-$name"
+	run_host "linux-$name" bochs 1 1200 linux_boot "60-linux-$name" \
+		>"$build/testhost/linux-host-$name.log" 2>&1 &
+	linux_pid=$!
+	run_host "bochs-$name" bochs 2 1200 suite "50-bochs-$name"
+	wait "$linux_pid"
+	cat "$build/testhost/linux-host-$name.log"
+done <<EOF
+$kernels
+EOF
 
 finish
 }

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: dkms-check.sh BUILD_DIR KVER KDIR
+#
+# "make dkms-install" for kernel KVER whose build tree is KDIR, the way a
+# user runs it, but into private DKMS trees under BUILD_DIR/dkms/KVER (the
+# machine's own /usr/src, /var/lib/dkms and /lib/modules are left alone;
+# KDIR stands in for /lib/modules/KVER/build).  Prints TAP: dkms add, build
+# and install succeed, and the installed hvx.ko is built for KVER.
+
+build=$(cd "$1" && pwd)
+kver=$2
+kdir=$3
+src=$(cd "$(dirname "$0")/../.." && pwd)
+d=$build/dkms/$kver
+log=$d.log
+
+rm -rf "$d"
+mkdir -p "$d/src" "$d/tree" "$d/install/$kver"
+args="--dkmstree $d/tree --sourcetree $d/src --installtree $d/install"
+args="$args --kernelsourcedir $kdir --no-depmod"
+if make -C "$src" --no-print-directory DKMS_SRCROOT="$d/src" \
+	DKMS_KVER="$kver" DKMS_ARGS="$args" dkms-install >"$log" 2>&1; then
+	echo "ok 0 dkms add, build, install hvx for $kver"
+else
+	tail -n 20 "$log" | sed 's/^/# /'
+	find "$d/tree" -name make.log -exec tail -n 20 {} \; | sed 's/^/# /'
+	echo "not ok 0 dkms add, build, install hvx for $kver"
+fi
+ko=$(find "$d/install/$kver" -name 'hvx.ko*' | head -n 1)
+if [ -n "$ko" ] &&
+   [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ]; then
+	echo "ok 0 dkms installed hvx.ko for $kver (${ko#"$d/install/"})"
+else
+	echo "not ok 0 dkms installed hvx.ko for $kver"
+fi
