@@ -16,6 +16,7 @@
 #include <asm/msr-index.h>
 #include <asm/vmx.h>
 
+#include "compat.h"
 #include "hvx.h"
 #include "mitigate.h"
 
@@ -255,8 +256,7 @@ int hvx_caps_probe(void)
 	c->vmcs_size = (c->basic >> 32) & 0x1fff;
 
 	if (c->vmcs_size > PAGE_SIZE ||
-	    ((c->basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT) !=
-	    VMX_BASIC_MEM_TYPE_WB) {
+	    vmx_basic_vmcs_mem_type(c->basic) != X86_MEMTYPE_WB) {
 		pr_err("unsupported VMCS layout (IA32_VMX_BASIC %#llx)\n",
 		       c->basic);
 		return -EOPNOTSUPP;
@@ -284,7 +284,7 @@ void hvx_caps_fill(struct hvx_caps *caps)
 	caps->max_vcpus = HVX_MAX_VCPUS;
 	caps->max_mem_slots = HVX_MAX_MEM_SLOTS;
 	caps->run_page_size = PAGE_SIZE;
-	caps->preemption_timer_shift = hvx_vmx.misc &
-				       VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	caps->preemption_timer_shift =
+		vmx_misc_preemption_timer_rate(hvx_vmx.misc);
 	caps->mitigations = hvx_mitigations;
 }

@@ -25,6 +25,7 @@
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
 
+#include "compat.h"
 #include "hvx.h"
 #include "mem.h"
 
@@ -121,8 +122,10 @@ static int ept_pin(unsigned long uaddr, bool ro, struct page **page)
 	long ret;
 
 	mmap_read_lock(current->mm);
-	ret = pin_user_pages(uaddr, 1, gup, page, &vma);
-	if (ret == 1 && !hvx_vma_backs_guest(vma, ro)) {
+	ret = hvx_pin_user_pages(uaddr, 1, gup, page);
+	/* The pin keeps the mmap lock: the VMA it went through is still here. */
+	vma = ret == 1 ? vma_lookup(current->mm, uaddr) : NULL;
+	if (ret == 1 && (!vma || !hvx_vma_backs_guest(vma, ro))) {
 		unpin_user_page(*page);
 		ret = -EFAULT;
 	}

@@ -35,6 +35,7 @@
 #include <linux/sched.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "vcpu.h"
 
 /**
@@ -429,7 +430,7 @@ out:
  */
 static int hvx_nl_dump_start(struct netlink_callback *cb)
 {
-	struct nlattr *attr = genl_dumpit_info(cb)->attrs[HVX_ATTR_VM_ID];
+	struct nlattr *attr = hvx_genl_dump_attrs(cb)[HVX_ATTR_VM_ID];
 	struct hvx_nl_dump *d = (void *)cb->ctx;
 	struct hvx_vm *vm;
 	int err = 0;

@@ -37,6 +37,7 @@
 #include <linux/wait.h>
 #include <asm/vmx.h>
 
+#include "compat.h"
 #include "vcpu.h"
 #include "ring.h"
 #include "trace.h"
@@ -568,7 +569,7 @@ static void ring_notify(struct hvx_ring *ring)
 	if (READ_ONCE(ring->hdr->need_wakeup)) {
 		WRITE_ONCE(ring->hdr->need_wakeup, 0);
 		if (ring->efd)
-			eventfd_signal(ring->efd, 1);
+			hvx_eventfd_signal(ring->efd);
 		wake_up_all(&ring->poll_wq);
 		return;
 	}
@@ -657,7 +658,7 @@ static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
 		return 0;
 	}
 	if (r->flags & HVX_RANGE_DOORBELL) {
-		eventfd_signal(r->efd, 1);
+		hvx_eventfd_signal(r->efd);
 		spin_unlock(&vm->io_lock);
 		hvx_skip_insn_len(vcpu, insn_len);
 		return 1;

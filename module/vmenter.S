@@ -23,6 +23,8 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
+#include "compat.h"
+
 #define VCPU_RAX	(0 * 8)
 #define VCPU_RCX	(1 * 8)
 #define VCPU_RDX	(2 * 8)
@@ -179,7 +181,7 @@ SYM_FUNC_START(hvx_vmx_do_nmi_irqoff)
 	push %rbp
 	pushf
 	push $__KERNEL_CS
-	call asm_exc_nmi_noist
+	call HVX_NMI_ENTRY
 	leave
 	RET
 SYM_FUNC_END(hvx_vmx_do_nmi_irqoff)

@@ -27,7 +27,6 @@
 #include <asm/debugreg.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
-#include <asm/virtext.h>
 
 #include "mitigate.h"
 #include "vcpu.h"
@@ -106,7 +105,11 @@ static void hvx_emergency_disable(void)
 	/* Write back VMCS data so a kdump kernel sees consistent memory. */
 	list_for_each_entry(vcpu, &c->loaded, loaded_link)
 		hvx_vmclear(__pa(vcpu->vmcs));
-	__cpu_emergency_vmxoff();
+	/* VMXOFF where CR4.VMXE is set, then clear it (KVM's helper did). */
+	if (__read_cr4() & X86_CR4_VMXE) {
+		hvx_vmxoff();
+		cr4_clear_bits(X86_CR4_VMXE);
+	}
 }
 
 static int hvx_cpu_online(unsigned int cpu)

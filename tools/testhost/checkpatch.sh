@@ -14,7 +14,11 @@ cd "$src" || exit 1
 files=$(git ls-files -co --exclude-standard module uapi 2>/dev/null | grep -E '\.(c|h|S)$')
 [ -n "$files" ] || files=$(find module uapi -name '*.[chS]' | sort)
 for f in $files; do
-	out=$(perl "$cp" --no-tree --quiet --show-types -f "$f" 2>&1)
+	# module/compat.h is where hvx tests the kernel version, by design.
+	ignore=
+	[ "$f" = module/compat.h ] && ignore="--ignore LINUX_VERSION_CODE"
+	# shellcheck disable=SC2086
+	out=$(perl "$cp" --no-tree --quiet --show-types $ignore -f "$f" 2>&1)
 	if [ -z "$out" ]; then
 		echo "ok 0 checkpatch $f"
 	else

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels hvx builds against: Debian
+ * 12's 6.1 and Debian 13's 6.12, both built and tested by "make check".
+ * hvx's code is written against the newer API; each entry below names
+ * the kernel that changed it and gives the older kernels the newer form.
+ * This is the only place in hvx that tests the kernel version (so
+ * checkpatch's LINUX_VERSION_CODE warning is off for this file only).  The
+ * versions are those of the upstream changes; only 6.1 and 6.12 are
+ * built here.
+ *
+ * Changes handled without an entry, the same code on both kernels:
+ * - 6.6 removed <asm/virtext.h> and __cpu_emergency_vmxoff(): hvx turns
+ *   VMX off itself in its emergency callback (vmx_cpu.c), and
+ *   cpu_emergency_register_virt_callback() stays in <asm/reboot.h>;
+ * - 6.5 removed the @vmas argument of pin_user_pages() (the entry below
+ *   drops it on 6.1); ept.c finds the VMA with vma_lookup() under the
+ *   mmap lock the pin held throughout;
+ * - calls that the kernel headers turn into other symbols: kmalloc(),
+ *   get_zeroed_page() and the like into *_noprof() (6.10), current and
+ *   smp_processor_id() through pcpu_hot (6.2), shmem_mapping() no longer
+ *   inline.
+ * Documentation/design.rst lists the exported symbols hvx depends on.
+ */
+#ifndef HVX_COMPAT_H
+#define HVX_COMPAT_H
+
+#include <linux/version.h>
+
+/* Building against kernel @a.@b.@c or a later one. */
+#define HVX_KERNEL_SINCE(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
+
+/*
+ * 6.3 renamed the NMI entry KVM calls after a VM exit caused by an NMI:
+ * asm_exc_nmi_noist became asm_exc_nmi_kvm_vmx (exported only while
+ * kvm-intel is built as a module, as in Debian's kernels).
+ */
+#if HVX_KERNEL_SINCE(6, 3, 0)
+#define HVX_NMI_ENTRY	asm_exc_nmi_kvm_vmx
+#else
+#define HVX_NMI_ENTRY	asm_exc_nmi_noist
+#endif
+
+#ifndef __ASSEMBLY__
+
+#include <linux/eventfd.h>
+#include <linux/mm.h>
+#include <net/genetlink.h>
+#include <asm/vmx.h>
+
+/*
+ * 6.12 replaced VMX_BASIC_MEM_TYPE_MASK, _SHIFT and _WB in <asm/vmx.h>
+ * with vmx_basic_vmcs_mem_type() and the memory type X86_MEMTYPE_WB.
+ */
+#if !HVX_KERNEL_SINCE(6, 12, 0)
+#define X86_MEMTYPE_WB	VMX_BASIC_MEM_TYPE_WB
+
+static inline u32 vmx_basic_vmcs_mem_type(u64 vmx_basic)
+{
+	return (vmx_basic & VMX_BASIC_MEM_TYPE_MASK) >>
+	       VMX_BASIC_MEM_TYPE_SHIFT;
+}
+#endif
+
+/* 6.5 removed the @vmas argument of pin_user_pages(). */
+static inline long hvx_pin_user_pages(unsigned long start,
+				      unsigned long nr_pages,
+				      unsigned int gup_flags,
+				      struct page **pages)
+{
+#if HVX_KERNEL_SINCE(6, 5, 0)
+	return pin_user_pages(start, nr_pages, gup_flags, pages);
+#else
+	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
+#endif
+}
+
+/* 6.8 dropped the count argument of eventfd_signal(): it always adds 1. */
+static inline void hvx_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if HVX_KERNEL_SINCE(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+/*
+ * 6.6 put a struct genl_info into struct genl_dumpit_info (the parsed
+ * attributes moved from ->attrs to ->info.attrs) and added
+ * genl_info_dump().
+ */
+#if !HVX_KERNEL_SINCE(6, 6, 0)
+static inline struct nlattr **hvx_genl_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#else
+static inline struct nlattr **hvx_genl_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+#endif
+
+#endif /* __ASSEMBLY__ */
+#endif /* HVX_COMPAT_H */
