@@ -217,7 +217,7 @@ $(GUEST_ELF64:%=$(O)/images/%.elf): $(O)/images/%.elf: $(O)/guests/%.o64
 # host's kernel, run the host-side tests, then boot the test hosts.
 check:
 	@mkdir -p $(O)
-	@$(TESTHOST)/check.sh $(O)
+	@$(TESTHOST)/check.sh $(O) $(KERNEL)
 
 run:
 	@mkdir -p $(O)
