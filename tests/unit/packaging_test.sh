@@ -6,18 +6,7 @@
 # names a build command.  Prints TAP; run by check.sh on the build machine.
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
-n=0
-fail=0
-
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=1
-	fi
-}
+. "$src/tools/testhost/tap-check.sh"
 
 echo "TAP version 13"
 echo "1..4"
@@ -25,20 +14,20 @@ echo "1..4"
 conf=$(bash -c '. "$1" && echo "$PACKAGE_NAME $PACKAGE_VERSION" &&
 	echo "${BUILT_MODULE_NAME[0]} ${BUILT_MODULE_LOCATION[0]}" &&
 	echo "${MAKE[0]}"' sh "$src/dkms.conf" 2>&1)
-check $? "dkms.conf: valid shell"
+tap_check $? "dkms.conf: valid shell"
 
 set -- $(echo "$conf" | sed -n 1p)
 name=$1 ver=$2
 clver=$(sed -n '1s/^\([a-z0-9.+-]*\) (\([^)]*\)).*/\1 \2/p' \
 	"$src/debian/changelog")
 [ "$name $ver" = "$clver" ]
-check $? "dkms.conf $name $ver agrees with debian/changelog ($clver)"
+tap_check $? "dkms.conf $name $ver agrees with debian/changelog ($clver)"
 
 set -- $(echo "$conf" | sed -n 2p)
 grep -q "^obj-m := $1.o" "$src/module/Kbuild" && [ -f "$src/$2/Kbuild" ]
-check $? "dkms.conf: BUILT_MODULE $1 in $2 is module/Kbuild's obj-m"
+tap_check $? "dkms.conf: BUILT_MODULE $1 in $2 is module/Kbuild's obj-m"
 
 echo "$conf" | sed -n 3p | grep -q 'M=.* modules$'
-check $? "dkms.conf: MAKE builds the tree as an external module"
+tap_check $? "dkms.conf: MAKE builds the tree as an external module"
 
 exit $fail

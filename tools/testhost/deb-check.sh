@@ -12,22 +12,13 @@ build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 deb=$build/deb
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
-n=0
-
-result() {	# STATUS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-	fi
-}
+. "$src/tools/testhost/tap-check.sh"
 
 echo "TAP version 13"
 make -C "$src" --no-print-directory BUILD="$build" deb >"$build/deb.log" 2>&1
 st=$?
 [ $st = 0 ] || tail -n 20 "$build/deb.log" | sed 's/^/# /'
-result $st "make deb"
+tap_check $st "make deb"
 
 # contains PACKAGE PATH...: every PATH is in PACKAGE's .deb.
 contains() {
@@ -35,7 +26,7 @@ contains() {
 	shift
 	f=$(ls "$deb/${pkg}_${ver}_"*.deb 2>/dev/null | head -n 1)
 	if [ -z "$f" ]; then
-		result 1 "$pkg: package built"
+		tap_check 1 "$pkg: package built"
 		return
 	fi
 	list=$(dpkg --contents "$f" | awk '{ print $6 }' | sed 's,^\./,/,')
@@ -46,7 +37,7 @@ contains() {
 			st=1
 		fi
 	done
-	result $st "$pkg: dpkg --contents has $*"
+	tap_check $st "$pkg: dpkg --contents has $*"
 }
 
 contains hvx-dkms /usr/src/hvx-$ver/dkms.conf /usr/src/hvx-$ver/Kbuild \
@@ -68,10 +59,10 @@ for o in $objs; do
 	echo "$list" | grep -Eq "/usr/src/hvx-$ver/module/$o\.(c|S)\$" ||
 		{ echo "# hvx-dkms lacks module/$o.c"; st=1; }
 done
-result $st "hvx-dkms: holds the source of every object of hvx.ko"
+tap_check $st "hvx-dkms: holds the source of every object of hvx.ko"
 
 dpkg -f "$deb/hvx-dkms_${ver}_all.deb" Depends 2>/dev/null | grep -q dkms
-result $? "hvx-dkms: depends on dkms"
+tap_check $? "hvx-dkms: depends on dkms"
 
 rule=$(dpkg-deb --fsys-tarfile "$deb/hvx-tools_${ver}_amd64.deb" 2>/dev/null |
        tar -xOf - ./lib/udev/rules.d/60-hvx.rules 2>/dev/null |
@@ -79,12 +70,12 @@ rule=$(dpkg-deb --fsys-tarfile "$deb/hvx-tools_${ver}_amd64.deb" 2>/dev/null |
 echo "$rule" | grep -q 'KERNEL=="hvx"' &&
 	echo "$rule" | grep -q 'GROUP="hvx"' &&
 	echo "$rule" | grep -q 'MODE="0660"'
-result $? "hvx-tools: udev rule gives /dev/hvx to group hvx, mode 0660"
+tap_check $? "hvx-tools: udev rule gives /dev/hvx to group hvx, mode 0660"
 
 out=$(dpkg --dry-run -i "$deb"/*_"$ver"_*.deb 2>&1)
 st=$?
 [ $st = 0 ] || echo "$out" | sed 's/^/# /'
-result $st "dpkg --dry-run -i installs the packages here"
+tap_check $st "dpkg --dry-run -i installs the packages here"
 
 out=$(lintian --pedantic -E -I --display-experimental \
 	"$deb/hvx_${ver}_amd64.changes" 2>&1 |
@@ -92,5 +83,5 @@ out=$(lintian --pedantic -E -I --display-experimental \
 [ -z "$out" ]
 st=$?
 echo "$out" | sed '/^$/d; s/^/# /'
-result $st "lintian: no tags (pedantic, info, experimental)"
+tap_check $st "lintian: no tags (pedantic, info, experimental)"
 echo "1..$n"

@@ -219,8 +219,9 @@ fi
 #   records what gcc 14 can do (CONFIG_CC_HAS_*, for example
 #   -fmin-function-alignment).  The toolchain-derived options are taken from
 #   Debian 12's build of the same kernel (its cloud headers package), which
-#   ran Kconfig with gcc 12; every other option stays Debian 13's.  Any
-#   other difference between the two configurations is refused;
+#   ran Kconfig with gcc 12; every other option stays Debian 13's.  An
+#   option set in one configuration and not in the other, toolchain
+#   aside, is refused;
 # - the headers Makefile includes the common tree by an absolute /usr/src
 #   path: made relative.
 # Module.symvers (the CRCs the module is checked against) is Debian 13's.
@@ -275,9 +276,9 @@ trixie_headers() {
 		cp "$k12/$f" "$k13/$f"
 	done || return 1
 	hb=$b12/usr/src/linux-headers-$babi-cloud-amd64
-	if ! diff "$(cfg_names "$h13/.config" >"$root/c13"; echo "$root/c13")" \
-		  "$(cfg_names "$hb/.config" >"$root/c12"; echo "$root/c12")" >&2
-	then
+	cfg_names "$h13/.config" >"$root/c13"
+	cfg_names "$hb/.config" >"$root/c12"
+	if ! diff "$root/c13" "$root/c12" >&2; then
 		log "Debian 12's and 13's 6.12 configurations differ beyond the toolchain"
 		return 1
 	fi
