@@ -36,6 +36,10 @@ append="$append hvxtask=$task ${HVX_APPEND:-}"
 if [ "$emu" = bochs ]; then
 	append="$append idle=halt"
 fi
+# Bochs: one package of CPUS cores (count=1:CPUS:1).  With count=CPUS,
+# CPUS one-core packages, the CPUID topology leaves disagree and Linux
+# 6.12's topology parser warns at boot (parse_legacy() in
+# arch/x86/kernel/cpu/topology_common.c).
 serial=$work/serial.log
 
 rm -rf "$work"
@@ -65,7 +69,7 @@ EOF
 	rm -rf "$iso"
 	cat >"$work/bochsrc" <<EOF
 megs: 512
-cpu: model=corei7_haswell_4770, count=$cpus, ips=200000000, reset_on_triple_fault=0
+cpu: model=corei7_haswell_4770, count=1:$cpus:1, ips=200000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=boot.iso, status=inserted

@@ -43,10 +43,19 @@ cp "${4:-$src/module/hvx.ko}" "$root/hvx/hvx.ko"
 [ -d "$build/selftests" ] && cp "$build"/selftests/* "$root/hvx/selftests/"
 [ -d "$build/images" ] && cp "$build"/images/* "$root/hvx/images/" 2>/dev/null || true
 
-kmods=$build/cache/kernel-$kver/lib/modules/$kver/kernel
+# Debian 12's kernel package has them in /lib/modules, uncompressed;
+# Debian 13's in /usr/lib/modules, compressed with xz (unpacked here: the
+# tests load them with finit_module() without flags).
+kroot=$build/cache/kernel-$kver
+kmods=$kroot/lib/modules/$kver/kernel
+[ -d "$kmods" ] || kmods=$kroot/usr/lib/modules/$kver/kernel
 mkdir -p "$root/lib/modules/$kver"
-for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko; do
-	[ -f "$kmods/$m" ] && cp "$kmods/$m" "$root/lib/modules/$kver/"
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
+	if [ -f "$kmods/$m.ko" ]; then
+		cp "$kmods/$m.ko" "$root/lib/modules/$kver/"
+	elif [ -f "$kmods/$m.ko.xz" ]; then
+		xz -dc "$kmods/$m.ko.xz" >"$root/lib/modules/$kver/${m##*/}.ko"
+	fi
 done
 
 # The Linux guest of hvx-run: the test host's own kernel and a busybox
