@@ -237,7 +237,11 @@ HVX_TEST(cpu_hotplug_without_vm)
 	vm_free(vm);
 }
 
-static int load_module(const char *name)
+/*
+ * A kernel ignores, with a log line, a parameter the module does not
+ * have: kvm's enable_virt_at_load is new in 6.12.
+ */
+static int load_module_params(const char *name, const char *params)
 {
 	struct utsname u;
 	char path[256];
@@ -248,9 +252,27 @@ static int load_module(const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret == -EEXIST ? 0 : ret;
+}
+
+static int load_module(const char *name)
+{
+	return load_module_params(name, "");
+}
+
+/*
+ * kvm_intel loaded but idle.  Since 6.12 kvm turns VMX on on every CPU
+ * when it loads (enable_virt_at_load, on by default) instead of when its
+ * first VM is created; off, it waits for a VM as 6.1's does.
+ */
+static int load_kvm_idle(void)
+{
+	if (load_module("irqbypass") ||
+	    load_module_params("kvm", "enable_virt_at_load=0"))
+		return -1;
+	return load_module("kvm-intel");
 }
 
 static int klog_count(const char *what)
@@ -345,8 +367,7 @@ HVX_TEST(kvm_intel_loaded_first)
 
 	HVX_REQUIRE_VM();
 	warns = klog_count("WARNING:");
-	if (load_module("irqbypass") || load_module("kvm") ||
-	    load_module("kvm-intel"))
+	if (load_kvm_idle())
 		SKIP(return, "kvm_intel cannot be loaded here");
 	/* kvm_intel idle: hvx turns VMX on, KVM's callback stays */
 	run_counting_guest(_metadata);
@@ -368,8 +389,7 @@ HVX_TEST(kvm_intel_loaded_while_hvx_runs)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_counts);
 	vcpu_expect_sync(vcpu, 0);
 	/* hvx holds VMX and the slot: kvm_intel must still load and own it */
-	if (load_module("irqbypass") || load_module("kvm") ||
-	    load_module("kvm-intel")) {
+	if (load_kvm_idle()) {
 		vm_free(vm);
 		SKIP(return, "kvm_intel cannot be loaded here");
 	}
@@ -385,6 +405,34 @@ HVX_TEST(kvm_intel_loaded_while_hvx_runs)
 	vcpu_expect_done(vcpu);
 	vm_free(vm);
 	EXPECT_EQ(warns, klog_count("WARNING:"));
+}
+
+/*
+ * 6.12's default: kvm_intel holds VMX from the moment it loads, so hvx's
+ * VMs fail with EBUSY until it is unloaded (README: "On a real VT-x
+ * machine").
+ */
+HVX_TEST(kvm_intel_enabled_at_load_is_ebusy)
+{
+	int fd;
+
+	HVX_REQUIRE_VM();
+	if (load_module("irqbypass") ||
+	    load_module_params("kvm", "enable_virt_at_load=1") ||
+	    load_module("kvm-intel"))
+		SKIP(return, "kvm_intel cannot be loaded here");
+	if (access("/sys/module/kvm/parameters/enable_virt_at_load", F_OK)) {
+		EXPECT_EQ(0, unload_kvm());
+		SKIP(return, "kvm has no enable_virt_at_load (before 6.12)");
+	}
+	fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, unload_kvm());
+
+	fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+	ASSERT_LE(0, fd);
+	close(fd);
 }
 
 static void guest_never_runs(void)
