@@ -33,6 +33,7 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
+#include "compat.h"
 #include "lapic.h"
 #include "vcpu.h"
 #include "vmx_ops.h"

@@ -49,6 +49,17 @@
 #include <asm/vmx.h>
 
 /*
+ * 6.3 made smp_send_reschedule() a macro that traces the IPI with
+ * trace_ipi_send_cpu() before arch_smp_send_reschedule(); the tracepoint
+ * is declared in <trace/events/ipi.h>, which <linux/smp.h> does not
+ * include.  6.1's smp_send_reschedule() is an inline function of
+ * <asm/smp.h> (apic.c's vCPU kick).
+ */
+#if HVX_KERNEL_SINCE(6, 3, 0)
+#include <trace/events/ipi.h>
+#endif
+
+/*
  * 6.12 replaced VMX_BASIC_MEM_TYPE_MASK, _SHIFT and _WB in <asm/vmx.h>
  * with vmx_basic_vmcs_mem_type() and the memory type X86_MEMTYPE_WB.
  */
