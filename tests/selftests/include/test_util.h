@@ -54,9 +54,15 @@ long proc_kb(const char *path, const char *field);
 
 /*
  * A field of /proc/meminfo ("MemFree", "MemAvailable") in KiB, or -1.
- * meminfo_settled_kb() first lets deferred frees (RCU, task work) finish.
+ * meminfo_settled_kb() first lets deferred frees (RCU, task work) finish
+ * and folds the per-CPU counters, and counts the free pages on the
+ * per-CPU free lists in MemFree and MemAvailable (which leave them out),
+ * so that memory a process or VM gave back shows as free on every kernel.
  */
 long meminfo_kb(const char *field);
 long meminfo_settled_kb(const char *field);
+
+/* The free pages on every CPU's free lists (/proc/zoneinfo), in KiB, or -1. */
+long pcp_free_kb(void);
 
 #endif /* HVX_SELFTEST_TEST_UTIL_H */

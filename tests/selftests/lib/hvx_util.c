@@ -5,6 +5,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,15 +59,81 @@ long meminfo_kb(const char *field)
 	return proc_kb("/proc/meminfo", field);
 }
 
+long pcp_free_kb(void)
+{
+	char line[256];
+	long pages = 0, n;
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -1;
+	/* "count: N" under "pagesets", one per CPU and populated zone */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &n) == 1)
+			pages += n;
+	fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/*
+ * Fold every CPU's vmstat deltas into the counters /proc/meminfo shows
+ * (and, from 6.7 on, let each CPU's free list shrink toward its lower
+ * limit): reading /proc/sys/vm/stat_refresh does it on every CPU before
+ * it returns.  Root only; without it the counters lag by a few pages.
+ */
+static void vmstat_refresh(void)
+{
+	char c;
+	int fd;
+
+	fd = open("/proc/sys/vm/stat_refresh", O_RDONLY);
+	if (fd < 0)
+		return;
+	/* It reads as empty; an error leaves the counters less exact only. */
+	while (read(fd, &c, 1) > 0)
+		;
+	close(fd);
+}
+
 long meminfo_settled_kb(const char *field)
 {
+	long kb = -1, pcp0, pcp1;
+	bool free_pages;
+	int i;
+
 	/*
 	 * Closing the last fd of a VM frees it from task work or an RCU
-	 * callback: give both a moment, and the per-CPU page lists a drain.
+	 * callback: give both a moment.
 	 */
 	sync();
 	usleep(200 * 1000);
-	return meminfo_kb(field);
+	vmstat_refresh();
+	free_pages = !strcmp(field, "MemFree") || !strcmp(field, "MemAvailable");
+	if (!free_pages)
+		return meminfo_kb(field);
+	/*
+	 * Pages freed to a CPU's free list (the pcp list) are free but not
+	 * in MemFree or MemAvailable, which count the buddy allocator's
+	 * free pages only.  6.1 caps each list near the zone's low
+	 * watermark split among the CPUs; from 6.7 on the cap is tuned
+	 * automatically and a CPU that frees much may keep up to an eighth
+	 * of the zone (split among the CPUs) until vmstat's periodic work
+	 * shrinks it, so the megabytes a killed process frees can sit there
+	 * for seconds: count them.  They move to the buddy lists now and
+	 * then, so read MemFree between two equal looks at the lists.
+	 */
+	for (i = 0; i < 20; i++) {
+		pcp0 = pcp_free_kb();
+		kb = meminfo_kb(field);
+		pcp1 = pcp_free_kb();
+		if (kb < 0 || pcp0 < 0 || pcp1 < 0)
+			return kb < 0 ? kb : -1;
+		if (pcp0 == pcp1)
+			return kb + pcp0;
+		usleep(10 * 1000);
+	}
+	return kb + (pcp0 < pcp1 ? pcp0 : pcp1);
 }
 
 static int dev_fd = -1;
