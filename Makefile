@@ -215,6 +215,10 @@ $(GUEST_ELF64:%=$(O)/images/%.elf): $(O)/images/%.elf: $(O)/guests/%.o64
 
 # make check: install what is missing, build everything against the test
 # host's kernel, run the host-side tests, then boot the test hosts.
+# KERNEL selects the test host kernels: 6.1 (Debian 12, the default), 6.12
+# (Debian 13) or all (both, one after the other, as .ci/run does).
+KERNEL		?= 6.1
+
 check:
 	@mkdir -p $(O)
 	@$(TESTHOST)/check.sh $(O) $(KERNEL)
