@@ -44,6 +44,7 @@
 #ifndef __ASSEMBLY__
 
 #include <linux/eventfd.h>
+#include <linux/file.h>
 #include <linux/mm.h>
 #include <net/genetlink.h>
 #include <asm/vmx.h>
@@ -85,6 +86,14 @@ static inline long hvx_pin_user_pages(unsigned long start,
 	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
 #endif
 }
+
+/*
+ * 6.12 made struct fd (fdget()) one word holding the file and its flags;
+ * the file is fd_file(f), no longer f.file.
+ */
+#if !HVX_KERNEL_SINCE(6, 12, 0)
+#define fd_file(f)	((f).file)
+#endif
 
 /* 6.8 dropped the count argument of eventfd_signal(): it always adds 1. */
 static inline void hvx_eventfd_signal(struct eventfd_ctx *ctx)

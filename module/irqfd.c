@@ -30,6 +30,7 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "vcpu.h"
 
 /**
@@ -144,9 +145,9 @@ static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 	if (hvx_msi_decode(args->address, args->data, &irq))
 		return -EINVAL;
 	f = fdget(args->fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	ctx = eventfd_ctx_fileget(f.file);
+	ctx = eventfd_ctx_fileget(fd_file(f));
 	if (IS_ERR(ctx)) {
 		err = -EBADF;
 		goto out_fdput;
@@ -185,7 +186,7 @@ static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 	 * deassignment from freeing @h meanwhile.  A count already there is
 	 * a signal sent before: deliver it.
 	 */
-	events = vfs_poll(f.file, &h->pt);
+	events = vfs_poll(fd_file(f), &h->pt);
 	if (events & EPOLLIN)
 		hvx_apic_route(vm, NULL, &h->irq);
 	mutex_unlock(&vm->irqfd_mutex);
