@@ -78,10 +78,13 @@ UNIT_PROGS	:= $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*_test
 # Unit tests of hvx-run and the sources each builds in.
 HVX_RUN_DIR	:= userspace/hvx-run
 UNIT_EXTRA_hvx_run_parse_test	:= $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_loader_test	:= $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
-UNIT_EXTRA_hvx_run_linux_test	:= $(HVX_RUN_DIR)/linux.c $(HVX_RUN_DIR)/boot.c
+UNIT_EXTRA_hvx_run_loader_test	:= $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c \
+				   $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_linux_test	:= $(HVX_RUN_DIR)/linux.c $(HVX_RUN_DIR)/boot.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_multiboot_test := $(HVX_RUN_DIR)/multiboot.c \
-				   $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c
+				   $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c \

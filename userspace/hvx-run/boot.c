@@ -17,7 +17,6 @@
  * Descriptors" and "Hierarchical Paging Structures".
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "hvx-run.h"
@@ -164,19 +163,6 @@ void boot_write_tables(enum boot_mode mode, const struct boot_layout *bl,
 		pd[i] = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static struct hvx_segment seg(uint16_t sel, uint64_t base, uint32_t limit,
 			      uint32_t ar)
 {
@@ -278,7 +264,7 @@ int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
 	switch (li->mode) {
 	case BOOT_REAL16:
 		if (li->entry >= SZ_1M)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "entry 0x%" PRIx64 " is beyond the first MiB that real mode reaches",
 				    li->entry);
 		real_mode(li, regs, &s);
@@ -293,7 +279,7 @@ int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
 		 * the entry fail, which is what hvx-run reports.
 		 */
 		if (bl->rsvd_lo < li->high && li->low < bl->rsvd_hi)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "the image overlaps the boot structures at 0x%" PRIx64 "-0x%" PRIx64,
 				    bl->rsvd_lo, bl->rsvd_hi - 1);
 		flat_mode(li->mode, bl, li, regs, &s);

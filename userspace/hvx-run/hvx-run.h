@@ -59,6 +59,35 @@
 #define SZ_1G		0x40000000ULL
 #define SZ_4G		0x100000000ULL
 
+/* Little-endian fields of images and of the tables written for the guest. */
+static inline uint16_t get_le16(const uint8_t *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
+}
+
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, v);
+	put_le16(p + 2, v >> 16);
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, v);
+	put_le32(p + 4, v >> 32);
+}
+
 /* Guest RAM: at least 64 KiB, at most one hvx memory slot (64 GiB). */
 #define HVX_RUN_MEM_MIN		SZ_64K
 #define HVX_RUN_MEM_MAX		(64 * SZ_1G)
@@ -67,6 +96,7 @@
 
 /* util.c: messages and number parsing */
 void msg(const char *fmt, ...) __printf(1, 2);
+int errf(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);
 

@@ -13,7 +13,6 @@
  * The image is untrusted input: every offset is checked before use.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "hvx-run.h"
@@ -66,47 +65,6 @@
 #define E820_RAM		1
 #define E820_RESERVED		2
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return p[0] | p[1] << 8;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
-
 /**
  * image_is_bzimage() - does the image carry a Linux setup header?
  * @img: the image
@@ -119,8 +77,8 @@ bool image_is_bzimage(const void *img, size_t len)
 	const uint8_t *b = img;
 
 	return len >= HDR_MAGIC + 4 &&
-	       get16(b + HDR_BOOT_FLAG) == BOOT_FLAG_VALUE &&
-	       get32(b + HDR_MAGIC) == HDR_MAGIC_VALUE;
+	       get_le16(b + HDR_BOOT_FLAG) == BOOT_FLAG_VALUE &&
+	       get_le32(b + HDR_MAGIC) == HDR_MAGIC_VALUE;
 }
 
 static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
@@ -128,9 +86,9 @@ static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 	uint8_t n = bp[BP_E820_ENTRIES];
 	uint8_t *e = bp + BP_E820_TABLE + n * E820_ENTRY_SIZE;
 
-	put64(e, addr);
-	put64(e + 8, size);
-	put32(e + 16, type);
+	put_le64(e, addr);
+	put_le64(e + 8, size);
+	put_le32(e + 16, type);
 	bp[BP_E820_ENTRIES] = n + 1;
 }
 
@@ -177,80 +135,80 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 	uint16_t version;
 
 	if (!image_is_bzimage(img, len))
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "not a Linux bzImage (no boot flag and \"HdrS\" setup header)");
-	version = get16(b + HDR_VERSION);
+	version = get_le16(b + HDR_VERSION);
 	if (version < PROTOCOL_MIN)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "boot protocol %u.%02u is too old: hvx-run needs 2.12 (Linux 3.8) or later",
 			    version >> 8, version & 0xff);
 	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
 	if (hdr_end > HDR_END_MAX)
 		hdr_end = HDR_END_MAX;
 	if (len < HDR_END_MAX)
-		return fail(err, errlen, "truncated: %zu bytes", len);
-	if (!(get16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		return fail(err, errlen,
+		return errf(err, errlen, "truncated: %zu bytes", len);
+	if (!(get_le16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
+		return errf(err, errlen,
 			    "no 64-bit entry point (xloadflags bit 0 clear): a 32-bit kernel");
 	if (!(b[HDR_LOADFLAGS] & LOADFLAGS_LOADED_HIGH))
-		return fail(err, errlen, "a zImage: it loads below 1 MiB");
+		return errf(err, errlen, "a zImage: it loads below 1 MiB");
 
 	setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) * 512ULL;
 	if (setup_len >= len)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "truncated: %zu bytes, the setup code alone takes %" PRIu64,
 			    len, setup_len);
 	kernel_len = len - setup_len;
-	init_size = get32(b + HDR_INIT_SIZE);
+	init_size = get_le32(b + HDR_INIT_SIZE);
 	need = LINUX_KERNEL_ADDR + (init_size > kernel_len ? init_size :
 				    kernel_len);
 	if (ram_size > LINUX_RAM_MAX)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "at most %" PRIu64 " MiB of RAM for a Linux guest",
 			    (uint64_t)(LINUX_RAM_MAX / SZ_1M));
 	if (need > ram_size)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "the kernel needs %" PRIu64 " MiB of RAM to decompress, there are %" PRIu64,
 			    (uint64_t)((need + SZ_1M - 1) / SZ_1M),
 			    (uint64_t)(ram_size / SZ_1M));
 	if (cmd_len >= LINUX_CMDLINE_MAX ||
-	    cmd_len >= get32(b + HDR_CMDLINE_SIZE) + 1ULL)
-		return fail(err, errlen,
+	    cmd_len >= get_le32(b + HDR_CMDLINE_SIZE) + 1ULL)
+		return errf(err, errlen,
 			    "the command line has %zu bytes, the kernel takes %u",
-			    cmd_len, get32(b + HDR_CMDLINE_SIZE));
+			    cmd_len, get_le32(b + HDR_CMDLINE_SIZE));
 
 	memcpy(mem + LINUX_KERNEL_ADDR, b + setup_len, kernel_len);
 	memcpy(mem + LINUX_CMDLINE, a->cmdline, cmd_len + 1);
 
 	memset(bp, 0, SZ_4K);
 	memcpy(bp + HDR_START, b + HDR_START, hdr_end - HDR_START);
-	put16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
+	put_le16(bp + HDR_VID_MODE, VID_MODE_NORMAL);
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	bp[HDR_LOADFLAGS] |= LOADFLAGS_CAN_USE_HEAP;
-	put16(bp + HDR_HEAP_END_PTR, HEAP_END);
-	put32(bp + HDR_CODE32_START, LINUX_KERNEL_ADDR);
-	put32(bp + HDR_CMD_LINE_PTR, LINUX_CMDLINE);
-	put32(bp + BP_EXT_CMD_LINE_PTR, 0);
+	put_le16(bp + HDR_HEAP_END_PTR, HEAP_END);
+	put_le32(bp + HDR_CODE32_START, LINUX_KERNEL_ADDR);
+	put_le32(bp + HDR_CMD_LINE_PTR, LINUX_CMDLINE);
+	put_le32(bp + BP_EXT_CMD_LINE_PTR, 0);
 	if (a->rsdp && version >= PROTOCOL_RSDP)
-		put64(bp + BP_ACPI_RSDP, a->rsdp);
+		put_le64(bp + BP_ACPI_RSDP, a->rsdp);
 	e820_fill(bp, ram_size);
 
 	if (a->initrd) {
-		initrd_end = (uint64_t)get32(b + HDR_INITRD_ADDR_MAX) + 1;
+		initrd_end = (uint64_t)get_le32(b + HDR_INITRD_ADDR_MAX) + 1;
 		if (initrd_end > ram_size)
 			initrd_end = ram_size;
 		initrd_end &= ~(SZ_4K - 1);
 		if (a->initrd_len > initrd_end ||
 		    ((initrd_end - a->initrd_len) & ~(SZ_4K - 1)) < need)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "the initrd (%zu bytes) does not fit between the kernel and 0x%" PRIx64,
 				    a->initrd_len, initrd_end);
 		rd = (initrd_end - a->initrd_len) & ~(SZ_4K - 1);
 		memcpy(mem + rd, a->initrd, a->initrd_len);
-		put32(bp + HDR_RAMDISK_IMAGE, rd);
-		put32(bp + HDR_RAMDISK_SIZE, a->initrd_len);
-		put32(bp + BP_EXT_RAMDISK_IMAGE, 0);
-		put32(bp + BP_EXT_RAMDISK_SIZE, 0);
+		put_le32(bp + HDR_RAMDISK_IMAGE, rd);
+		put_le32(bp + HDR_RAMDISK_SIZE, a->initrd_len);
+		put_le32(bp + BP_EXT_RAMDISK_IMAGE, 0);
+		put_le32(bp + BP_EXT_RAMDISK_SIZE, 0);
 	}
 
 	li->mode = BOOT_LINUX64;

@@ -9,23 +9,9 @@
  */
 #include <elf.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "hvx-run.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* [start, start + len) lies inside [0, limit); no overflow. */
 static bool fits(uint64_t start, uint64_t len, uint64_t limit)
@@ -63,9 +49,9 @@ int load_flat(const void *img, size_t len, uint64_t load_addr,
 	      char *err, size_t errlen)
 {
 	if (!len)
-		return fail(err, errlen, "the image is empty");
+		return errf(err, errlen, "the image is empty");
 	if (!fits(load_addr, len, ram_size))
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "%zu bytes at 0x%" PRIx64 " do not fit in %" PRIu64
 			    " bytes of RAM", len, load_addr, ram_size);
 	memcpy((uint8_t *)ram + load_addr, img, len);
@@ -119,7 +105,7 @@ static int read_ehdr(const uint8_t *img, size_t len, bool is64,
 		Elf64_Ehdr h;
 
 		if (len < sizeof(h))
-			return fail(err, errlen, "ELF header truncated");
+			return errf(err, errlen, "ELF header truncated");
 		memcpy(&h, img, sizeof(h));
 		eh->type = h.e_type;
 		eh->machine = h.e_machine;
@@ -128,18 +114,18 @@ static int read_ehdr(const uint8_t *img, size_t len, bool is64,
 		eh->phentsize = h.e_phentsize;
 		eh->phnum = h.e_phnum;
 		if (eh->machine != EM_X86_64)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "ELF64 image for machine %u, not x86-64",
 				    eh->machine);
 		if (eh->phentsize != sizeof(Elf64_Phdr))
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "bad program header size %u",
 				    eh->phentsize);
 	} else {
 		Elf32_Ehdr h;
 
 		if (len < sizeof(h))
-			return fail(err, errlen, "ELF header truncated");
+			return errf(err, errlen, "ELF header truncated");
 		memcpy(&h, img, sizeof(h));
 		eh->type = h.e_type;
 		eh->machine = h.e_machine;
@@ -148,22 +134,22 @@ static int read_ehdr(const uint8_t *img, size_t len, bool is64,
 		eh->phentsize = h.e_phentsize;
 		eh->phnum = h.e_phnum;
 		if (eh->machine != EM_386)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "ELF32 image for machine %u, not i386",
 				    eh->machine);
 		if (eh->phentsize != sizeof(Elf32_Phdr))
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "bad program header size %u",
 				    eh->phentsize);
 	}
 	if (eh->type != ET_EXEC)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "ELF type %u: only executables (ET_EXEC) load",
 			    eh->type);
 	if (!eh->phnum)
-		return fail(err, errlen, "no program headers");
+		return errf(err, errlen, "no program headers");
 	if (!fits(eh->phoff, (uint64_t)eh->phnum * eh->phentsize, len))
-		return fail(err, errlen, "program headers truncated");
+		return errf(err, errlen, "program headers truncated");
 	return 0;
 }
 
@@ -196,13 +182,13 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 	unsigned int i, nload = 0;
 
 	if (len < EI_NIDENT || !image_is_elf(img, len))
-		return fail(err, errlen, "not an ELF image");
+		return errf(err, errlen, "not an ELF image");
 	if (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "unknown ELF class %u", p[EI_CLASS]);
+		return errf(err, errlen, "unknown ELF class %u", p[EI_CLASS]);
 	if (p[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "ELF image is not little-endian");
+		return errf(err, errlen, "ELF image is not little-endian");
 	if (p[EI_VERSION] != EV_CURRENT)
-		return fail(err, errlen, "unknown ELF version %u",
+		return errf(err, errlen, "unknown ELF version %u",
 			    p[EI_VERSION]);
 	is64 = p[EI_CLASS] == ELFCLASS64;
 	if (read_ehdr(p, len, is64, &eh, err, errlen))
@@ -218,20 +204,20 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 		if (ph.type != PT_LOAD || !ph.memsz)
 			continue;
 		if (ph.filesz > ph.memsz)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "segment %u: file size above memory size",
 				    i);
 		if (!fits(ph.offset, ph.filesz, len))
-			return fail(err, errlen, "segment %u truncated", i);
+			return errf(err, errlen, "segment %u truncated", i);
 		if (!fits(ph.paddr, ph.memsz, limit))
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "segment %u (0x%" PRIx64 "-0x%" PRIx64
 				    ") outside RAM (%s0x%" PRIx64 ")", i,
 				    ph.paddr, ph.paddr + ph.memsz - 1,
 				    is64 ? "" : "usable below ", limit);
 		if (ph.paddr < bl.rsvd_hi &&
 		    bl.rsvd_lo < ph.paddr + ph.memsz)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "segment %u (0x%" PRIx64 "-0x%" PRIx64
 				    ") overlaps the boot structures at 0x%"
 				    PRIx64 "-0x%" PRIx64 "; give more RAM",
@@ -240,7 +226,7 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 		nload++;
 	}
 	if (!nload)
-		return fail(err, errlen, "no loadable segment");
+		return errf(err, errlen, "no loadable segment");
 
 	for (i = 0; i < eh.phnum; i++) {
 		uint8_t *dst;

@@ -27,7 +27,6 @@
  */
 #include <elf.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "hvx-run.h"
@@ -86,38 +85,6 @@
 
 #define LOADER_NAME		"hvx-run"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__printf(3, 4);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v);
-	put32(p + 4, v >> 32);
-}
-
 static uint64_t page_up(uint64_t a)
 {
 	return (a + SZ_4K - 1) & ~(SZ_4K - 1);
@@ -141,9 +108,9 @@ static long find_header(const uint8_t *img, size_t len)
 	for (off = 0; off + MBH_LEN <= end; off += 4) {
 		const uint8_t *h = img + off;
 
-		if (get32(h + MBH_MAGIC) == MB_HEADER_MAGIC &&
-		    (uint32_t)(get32(h + MBH_MAGIC) + get32(h + MBH_FLAGS) +
-			       get32(h + MBH_CHECKSUM)) == 0)
+		if (get_le32(h + MBH_MAGIC) == MB_HEADER_MAGIC &&
+		    (uint32_t)(get_le32(h + MBH_MAGIC) + get_le32(h + MBH_FLAGS) +
+			       get_le32(h + MBH_CHECKSUM)) == 0)
 			return off;
 	}
 	return -1;
@@ -176,33 +143,33 @@ static int check_aout(const uint8_t *img, size_t len, size_t hoff,
 	uint64_t header_addr, load_addr, load_end, bss_end, entry, end;
 
 	if (hoff + MBH_AOUT_LEN > len || hoff + MBH_AOUT_LEN > MB_SEARCH_LEN)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "the header's address fields (flags bit 16) are cut off by the end of the %s",
 			    hoff + MBH_AOUT_LEN > len ? "file" :
 			    "first 8192 bytes");
-	header_addr = get32(h + MBH_HEADER_ADDR);
-	load_addr = get32(h + MBH_LOAD_ADDR);
-	load_end = get32(h + MBH_LOAD_END_ADDR);
-	bss_end = get32(h + MBH_BSS_END_ADDR);
-	entry = get32(h + MBH_ENTRY_ADDR);
+	header_addr = get_le32(h + MBH_HEADER_ADDR);
+	load_addr = get_le32(h + MBH_LOAD_ADDR);
+	load_end = get_le32(h + MBH_LOAD_END_ADDR);
+	bss_end = get_le32(h + MBH_BSS_END_ADDR);
+	entry = get_le32(h + MBH_ENTRY_ADDR);
 
 	if (load_addr > header_addr)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "load_addr 0x%" PRIx64 " is above header_addr 0x%" PRIx64,
 			    load_addr, header_addr);
 	if (header_addr - load_addr > hoff)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "load_addr 0x%" PRIx64 " lies before the start of the file (header_addr 0x%" PRIx64 ", header at offset 0x%zx)",
 			    load_addr, header_addr, hoff);
 	*file_off = hoff - (header_addr - load_addr);
 	if (load_end) {
 		if (load_end <= load_addr)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "load_end_addr 0x%" PRIx64 " is not above load_addr 0x%" PRIx64,
 				    load_end, load_addr);
 		*load_len = load_end - load_addr;
 		if (*load_len > len - *file_off)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "load_end_addr 0x%" PRIx64 " is beyond the end of the file (0x%" PRIx64 " bytes from offset 0x%" PRIx64 ", the file has 0x%zx)",
 				    load_end, *load_len, *file_off, len);
 	} else {
@@ -211,21 +178,21 @@ static int check_aout(const uint8_t *img, size_t len, size_t hoff,
 	end = load_addr + *load_len;
 	if (bss_end) {
 		if (bss_end < end)
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "bss_end_addr 0x%" PRIx64 " is below the end of the loaded part 0x%" PRIx64,
 				    bss_end, end);
 		end = bss_end;
 	}
 	if (entry < load_addr || entry >= load_addr + *load_len)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "entry_addr 0x%" PRIx64 " is outside the loaded part 0x%" PRIx64 "-0x%" PRIx64,
 			    entry, load_addr, load_addr + *load_len - 1);
 	if (end > top)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "the image (0x%" PRIx64 "-0x%" PRIx64 ") is outside RAM (usable below 0x%" PRIx64 ")",
 			    load_addr, end - 1, top);
 	if (end > limit)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "the image (0x%" PRIx64 "-0x%" PRIx64 ") overlaps the boot structures at 0x%" PRIx64 "-0x%" PRIx64 "; give more RAM",
 			    load_addr, end - 1, limit, top - 1);
 	li->mode = BOOT_MULTIBOOT;
@@ -241,10 +208,10 @@ static int load_mb_elf(const uint8_t *img, size_t len, void *ram,
 		       char *err, size_t errlen)
 {
 	if (!image_is_elf(img, len))
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "not an ELF image, and the header has no load addresses (flags bit 16)");
 	if (len <= EI_CLASS || img[EI_CLASS] != ELFCLASS32)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "not an ELF32 image: other ELF files need the header's load addresses (flags bit 16)");
 	if (load_elf(img, len, ram, ram_size, li, err, errlen))
 		return -1;
@@ -332,11 +299,11 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 
 	hoff = find_header(b, len);
 	if (hoff < 0)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "no multiboot header (magic 0x1BADB002 with its checksum, 4-byte aligned in the first 8192 bytes)");
-	flags = get32(b + hoff + MBH_FLAGS);
+	flags = get_le32(b + hoff + MBH_FLAGS);
 	if (flags & MBH_F_REQUIRED & ~MBH_F_KNOWN)
-		return fail(err, errlen,
+		return errf(err, errlen,
 			    "the kernel requires features hvx-run does not know (header flags 0x%x, unknown 0x%x)",
 			    flags, flags & MBH_F_REQUIRED & ~MBH_F_KNOWN);
 	aout = flags & MBH_F_AOUT_KLUDGE;
@@ -356,7 +323,7 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	mod_at = page_up(li->high);
 	for (i = 0; i < a->nr_mods; i++) {
 		if (!fits(mod_at, a->mods[i].len, bl.rsvd_lo))
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "module %s (%zu bytes) does not fit between 0x%" PRIx64 " and the boot structures at 0x%" PRIx64 "; give more RAM",
 				    a->mods[i].name, a->mods[i].len, mod_at,
 				    bl.rsvd_lo);
@@ -381,7 +348,7 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	    overlap(at, info_len, li->low, mod_at - li->low)) {
 		at = mod_at;
 		if (!fits(at, info_len, bl.rsvd_lo))
-			return fail(err, errlen,
+			return errf(err, errlen,
 				    "no room for the multiboot information (%" PRIu64 " bytes) at 0x%" PRIx64 " or after the modules; give more RAM",
 				    info_len, (uint64_t)MB_INFO_ADDR);
 	}
@@ -400,14 +367,14 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	for (i = 0; i < nmm; i++) {
 		uint8_t *e = mem + mmap + i * MMAP_ENTRY_LEN;
 
-		put32(e, MMAP_ENTRY_LEN - 4);
-		put64(e + 4, mm_base[i]);
-		put64(e + 12, mm_size[i]);
-		put32(e + 20, mm_type[i]);
+		put_le32(e, MMAP_ENTRY_LEN - 4);
+		put_le64(e + 4, mm_base[i]);
+		put_le64(e + 12, mm_size[i]);
+		put_le32(e + 20, mm_type[i]);
 	}
 	at = mods + a->nr_mods * MOD_ENTRY_LEN;
-	put32(mbi + MBI_BOOT_LOADER_NAME, put_str(mem, &at, LOADER_NAME));
-	put32(mbi + MBI_CMDLINE, put_str(mem, &at, a->name));
+	put_le32(mbi + MBI_BOOT_LOADER_NAME, put_str(mem, &at, LOADER_NAME));
+	put_le32(mbi + MBI_CMDLINE, put_str(mem, &at, a->name));
 	if (a->cmdline && *a->cmdline) {
 		/* "NAME ARGS": a space over the name's NUL */
 		mem[at - 1] = ' ';
@@ -419,19 +386,19 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 		uint8_t *e = mem + mods + i * MOD_ENTRY_LEN;
 
 		memcpy(mem + mod_at, a->mods[i].data, a->mods[i].len);
-		put32(e, mod_at);
-		put32(e + 4, mod_at + a->mods[i].len);
-		put32(e + 8, put_str(mem, &at, a->mods[i].name));
+		put_le32(e, mod_at);
+		put_le32(e + 4, mod_at + a->mods[i].len);
+		put_le32(e + 8, put_str(mem, &at, a->mods[i].name));
 		mod_at = page_up(mod_at + a->mods[i].len);
 	}
 
-	put32(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
+	put_le32(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
 	      MBI_F_MMAP | MBI_F_LOADER_NAME);
-	put32(mbi + MBI_MEM_LOWER, mm_size[0] / 1024);
-	put32(mbi + MBI_MEM_UPPER, top > SZ_1M ? (top - SZ_1M) / 1024 : 0);
-	put32(mbi + MBI_MODS_COUNT, a->nr_mods);
-	put32(mbi + MBI_MODS_ADDR, mods);
-	put32(mbi + MBI_MMAP_LENGTH, nmm * MMAP_ENTRY_LEN);
-	put32(mbi + MBI_MMAP_ADDR, mmap);
+	put_le32(mbi + MBI_MEM_LOWER, mm_size[0] / 1024);
+	put_le32(mbi + MBI_MEM_UPPER, top > SZ_1M ? (top - SZ_1M) / 1024 : 0);
+	put_le32(mbi + MBI_MODS_COUNT, a->nr_mods);
+	put_le32(mbi + MBI_MODS_ADDR, mods);
+	put_le32(mbi + MBI_MMAP_LENGTH, nmm * MMAP_ENTRY_LEN);
+	put_le32(mbi + MBI_MMAP_ADDR, mmap);
 	return 0;
 }

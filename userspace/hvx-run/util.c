@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: messages and the parsing of numbers and sizes on the command
- * line.
+ * hvx-run: messages (to stderr, or into a caller's error buffer) and the
+ * parsing of numbers and sizes on the command line.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +25,24 @@ void msg(const char *fmt, ...)
 	va_end(ap);
 	/* One fprintf, so lines of several threads do not interleave. */
 	fprintf(stderr, "hvx-run: %s\n", buf);
+}
+
+/**
+ * errf() - put a loader's or builder's error message into @err
+ * @err: the buffer
+ * @errlen: its size
+ * @fmt: printf format
+ *
+ * Return: -1, so that callers can "return errf(...)".
+ */
+int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* Decimal, or hexadecimal with 0x; no sign, no octal. */
