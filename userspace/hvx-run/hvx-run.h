@@ -911,11 +911,14 @@ void io_ring_stop(struct io_ring *r);
  * @pic:	the 8259 pair, or NULL
  * @ioapic_line: drives an I/O APIC pin (GSI), or NULL
  * @ioapic_ctx:	passed to @ioapic_line
+ * @extint:	the 8259's INTR as it last reported it (atomic): vCPU 0
+ *		looks here before it takes the PIC's lock
  */
 struct irq_router {
 	struct pic *pic;
 	irq_line_fn ioapic_line;
 	void *ioapic_ctx;
+	bool extint;
 };
 
 struct vcpu;

@@ -49,6 +49,7 @@ void irq_extint_changed(void *ctx, bool level)
 	struct machine *m = ctx;
 	struct vcpu *v = &m->vcpus[0];
 
+	__atomic_store_n(&m->irq.extint, level, __ATOMIC_RELEASE);
 	if (!level)
 		return;
 	pthread_mutex_lock(&m->lock);
@@ -70,7 +71,9 @@ void irq_extint_deliver(struct vcpu *v)
 	int vector;
 
 	v->run->request_interrupt_window = 0;
-	if (!pic || !pic_output(pic))
+	/* every exit of vCPU 0 passes here: no PIC lock unless INTR is up */
+	if (!pic || !__atomic_load_n(&v->m->irq.extint, __ATOMIC_ACQUIRE) ||
+	    !pic_output(pic))
 		return;
 	if (!v->run->ready_for_interrupt_injection) {
 		v->run->request_interrupt_window = 1;

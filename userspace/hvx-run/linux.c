@@ -105,6 +105,35 @@ static void e820_fill(uint8_t *bp, uint64_t ram_size)
 	e820_add(bp, SZ_1M, ram_size - SZ_1M, E820_RAM);
 }
 
+/*
+ * The initrd as high as initrd_addr_max and RAM allow, page-aligned, above
+ * the kernel's decompression space (@need); its place into boot_params.
+ */
+static int place_initrd(const uint8_t *b, uint8_t *mem, uint64_t ram_size,
+			uint64_t need, const struct linux_args *a,
+			char *err, size_t errlen)
+{
+	uint8_t *bp = mem + LINUX_BOOT_PARAMS;
+	uint64_t end, rd;
+
+	end = (uint64_t)get_le32(b + HDR_INITRD_ADDR_MAX) + 1;
+	if (end > ram_size)
+		end = ram_size;
+	end &= ~(SZ_4K - 1);
+	if (a->initrd_len > end ||
+	    ((end - a->initrd_len) & ~(SZ_4K - 1)) < need)
+		return errf(err, errlen,
+			    "the initrd (%zu bytes) does not fit between the kernel and 0x%" PRIx64,
+			    a->initrd_len, end);
+	rd = (end - a->initrd_len) & ~(SZ_4K - 1);
+	memcpy(mem + rd, a->initrd, a->initrd_len);
+	put_le32(bp + HDR_RAMDISK_IMAGE, rd);
+	put_le32(bp + HDR_RAMDISK_SIZE, a->initrd_len);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE, 0);
+	put_le32(bp + BP_EXT_RAMDISK_SIZE, 0);
+	return 0;
+}
+
 /**
  * load_bzimage() - put a bzImage, its command line and initrd into RAM
  * @img: the image
@@ -130,7 +159,7 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 {
 	const uint8_t *b = img;
 	uint8_t *mem = ram, *bp = mem + LINUX_BOOT_PARAMS;
-	uint64_t setup_len, kernel_len, init_size, need, initrd_end, rd;
+	uint64_t setup_len, kernel_len, init_size, need;
 	size_t hdr_end, cmd_len = strlen(a->cmdline);
 	uint16_t version;
 
@@ -193,23 +222,8 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 		put_le64(bp + BP_ACPI_RSDP, a->rsdp);
 	e820_fill(bp, ram_size);
 
-	if (a->initrd) {
-		initrd_end = (uint64_t)get_le32(b + HDR_INITRD_ADDR_MAX) + 1;
-		if (initrd_end > ram_size)
-			initrd_end = ram_size;
-		initrd_end &= ~(SZ_4K - 1);
-		if (a->initrd_len > initrd_end ||
-		    ((initrd_end - a->initrd_len) & ~(SZ_4K - 1)) < need)
-			return errf(err, errlen,
-				    "the initrd (%zu bytes) does not fit between the kernel and 0x%" PRIx64,
-				    a->initrd_len, initrd_end);
-		rd = (initrd_end - a->initrd_len) & ~(SZ_4K - 1);
-		memcpy(mem + rd, a->initrd, a->initrd_len);
-		put_le32(bp + HDR_RAMDISK_IMAGE, rd);
-		put_le32(bp + HDR_RAMDISK_SIZE, a->initrd_len);
-		put_le32(bp + BP_EXT_RAMDISK_IMAGE, 0);
-		put_le32(bp + BP_EXT_RAMDISK_SIZE, 0);
-	}
+	if (a->initrd && place_initrd(b, ram, ram_size, need, a, err, errlen))
+		return -1;
 
 	li->mode = BOOT_LINUX64;
 	li->entry = LINUX_KERNEL_ADDR + 0x200;

@@ -113,7 +113,7 @@ int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 void platform_write_firmware(struct platform *p, void *ram)
 {
 	uint8_t *v = (uint8_t *)ram + RESET_VECTOR;
-	const uint8_t stub[] = {
+	const uint8_t reset_code[] = {
 		0xb0, p->acpi.reset_value,		/* mov $value, %al */
 		0xba, p->acpi.reset_port & 0xff,	/* mov $port, %dx */
 		p->acpi.reset_port >> 8,
@@ -123,7 +123,7 @@ void platform_write_firmware(struct platform *p, void *ram)
 		0xeb, 0xfc,				/* jmp 1b */
 	};
 
-	memcpy(v, stub, sizeof(stub));
+	memcpy(v, reset_code, sizeof(reset_code));
 }
 
 /**
