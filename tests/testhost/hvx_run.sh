@@ -22,14 +22,7 @@ rm -rf "$T"
 mkdir -p "$T"
 rc=0
 
-loaded=
-if ! grep -q '^hvx ' /proc/modules; then
-	if ! insmod /hvx/hvx.ko; then
-		tap_result fail "hvx-run: insmod hvx.ko"
-		exit 1
-	fi
-	loaded=1
-fi
+hvx_load hvx-run
 
 # ok NAME / notok NAME [FILE...]: a result; the files go to the log.
 ok() {
@@ -423,7 +416,7 @@ signal sigint INT 130 -m 64M
 signal sigterm TERM 143 -m 64M
 signal sigterm4 TERM 143 -c 4
 
-if [ -n "$loaded" ]; then
+if [ -n "$hvx_loaded" ]; then
 	if rmmod hvx; then
 		ok "rmmod hvx after the hvx-run tests"
 	else

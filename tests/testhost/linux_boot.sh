@@ -23,14 +23,7 @@ rm -rf "$T"
 mkdir -p "$T"
 rc=0
 
-loaded=
-if ! grep -q '^hvx ' /proc/modules; then
-	if ! insmod /hvx/hvx.ko; then
-		tap_result fail "linux: insmod hvx.ko"
-		exit 1
-	fi
-	loaded=1
-fi
+hvx_load linux
 
 check() {
 	if [ "$2" = 0 ]; then
@@ -122,7 +115,5 @@ boot four 4 dmesg
 verify four 4 0
 verify_log four
 
-if [ -n "$loaded" ]; then
-	rmmod hvx
-fi
+hvx_unload
 exit $rc

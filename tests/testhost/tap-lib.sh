@@ -40,3 +40,21 @@ run_tap_binary() {
 	*) return 1 ;;
 	esac
 }
+
+# hvx_load PREFIX: load hvx.ko unless it is loaded (a task run on its own
+# rather than inside suite.sh); sets hvx_loaded=1 when it did, so that
+# hvx_unload takes it out again.  A failure is a result, and ends the task.
+hvx_load() {
+	hvx_loaded=
+	grep -q '^hvx ' /proc/modules && return 0
+	if ! insmod /hvx/hvx.ko; then
+		tap_result fail "$1: insmod hvx.ko"
+		exit 1
+	fi
+	hvx_loaded=1
+}
+
+hvx_unload() {
+	[ -n "$hvx_loaded" ] && rmmod hvx
+	return 0
+}
