@@ -36,6 +36,7 @@
 #define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
 #define COM1_GSI		4
 #define CPUID_MAX_ENTRIES	1024
+#define CPUID_1_ECX_HYPERVISOR	(1U << 31)
 
 /* The PC's wiring, as hvx-run's MADT describes it (IRQ 0 on pin 2). */
 #define PIC_INPUTS		16
@@ -214,10 +215,16 @@ static int set_routing(struct kvm_linux *k)
 	return ret;
 }
 
-/* The CPUID KVM supports, as it is. */
+/*
+ * The CPUID KVM supports, with the hypervisor bit that every KVM launcher
+ * sets (KVM leaves it to userspace): without it Linux looks for no
+ * hypervisor leaves, finds no kvmclock and, in Bochs, cannot calibrate
+ * its TSC against the PIT.
+ */
 static int set_cpuid(struct kvm_linux *k)
 {
 	struct kvm_cpuid2 *c;
+	unsigned int i;
 	int ret;
 
 	c = calloc(1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
@@ -225,6 +232,9 @@ static int set_cpuid(struct kvm_linux *k)
 		return -1;
 	c->nent = CPUID_MAX_ENTRIES;
 	ret = ioctl(k->kvm, KVM_GET_SUPPORTED_CPUID, c);
+	for (i = 0; !ret && i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
 	if (!ret)
 		ret = ioctl(k->vcpu, KVM_SET_CPUID2, c);
 	free(c);
