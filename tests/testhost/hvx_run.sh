@@ -312,6 +312,22 @@ else
 	notok "multiboot kernel without -p and -i: the name alone, no modules" \
 		"$T/mbnomods.out" "$T/mbnomods.err"
 fi
+# --- -k, a guest on the 8259 pair alone: the PIT's IRQ 0 as ExtINT
+t0=$(cut -d' ' -f1 /proc/uptime)
+run mbpic $NULL -k "$IMG/mb_pic.elf"
+t1=$(cut -d' ' -f1 /proc/uptime)
+expect_status mbpic 77 "PIT through the 8259"
+expect_out mbpic \
+	'mb_pic: ticks=50 vector=0x20 isr-before-eoi=01 isr-after-eoi=00\n' \
+	"PIT through the 8259"
+# 50 periods of 10 ms cannot take less than half a second of host time
+ms=$(echo "$t0 $t1" | awk '{ printf "%d", ($2 - $1) * 1000 }')
+if [ "$ms" -ge 490 ]; then
+	ok "PIT through the 8259: 50 ticks at 100 Hz take at least 490 ms ($ms)"
+else
+	notok "PIT through the 8259: 50 ticks at 100 Hz take at least 490 ms ($ms)" \
+		"$T/mbpic.err"
+fi
 run notkernel $NULL -k "$T/mod1"
 expect_status notkernel 2 "-k with a text file"
 expect_err notkernel \
