@@ -95,14 +95,22 @@ UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
-				   $(HVX_RUN_DIR)/io.c
+				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/aml.c \
+				   $(HVX_RUN_DIR)/acpi_pci.c
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c
+UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_virtio_blk_test := $(HVX_RUN_DIR)/virtio_blk_req.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
+				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
+				   io.c util.c)
+UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
+				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/util.c
 
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
 TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
-			     pm.c serial.c rtc.c i8042.c io.c util.c hvx-run.h) \
+			     aml.c acpi_pci.c pm.c serial.c rtc.c i8042.c io.c util.c hvx-run.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
 			   tools/hvx-stat/hvx_stat.h
 TOOL_CFLAGS_hvx-bench	:= $(NL_CFLAGS) -I$(HVX_RUN_DIR) -Itools/hvx-stat

@@ -129,6 +129,11 @@ run elfload $NULL --load-addr 0x2000 "$IMG/pm32.elf"
 expect_status elfload 2 "--load-addr with an ELF image"
 run missing $NULL /hvx/images/no-such-image
 expect_status missing 124 "missing image"
+run diskflat $NULL -d /dev/null "$IMG/hello.bin"
+expect_status diskflat 2 "-d without -k"
+run nodisk $NULL -k "$IMG/multiboot.elf" -d /hvx/images/no-such-disk
+expect_status nodisk 124 "-d with a missing file"
+expect_err nodisk "no-such-disk" "-d with a missing file"
 run toohigh $NULL -m 64K --load-addr 0xffc0 "$IMG/hello.bin"
 expect_status toohigh 124 "flat image beyond RAM"
 expect_err toohigh "do not fit" "flat image beyond RAM"

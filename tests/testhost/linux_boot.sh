@@ -7,8 +7,13 @@
 # Checks: the guest sees as many CPUs as it was given, its kernel log has
 # no BUG, WARNING, Call Trace, unstable TSC or failed APIC calibration,
 # "sleep 10" in the guest takes 10 host seconds within 1 %, poweroff ends
-# hvx-run with status 0 and reboot with 120.  One TAP line per check,
-# "linux: ...".
+# hvx-run with status 0 and reboot with 120.  With virtio (PCI, MSI-X,
+# doorbells): the guest loads its virtio modules, virtio-rng is its
+# entropy source, it reads a disk whose checksum the host knows, writes a
+# pattern the host then finds in the image file, and a read-only disk
+# refuses its write.  One TAP line per check, "linux: ...".
+# "hvxboots=one,virtio" on the test host's command line runs only those
+# boots (one, two, four, virtio; default all).
 
 . /hvx/tasks/tap-lib.sh
 
@@ -25,6 +30,14 @@ rc=0
 
 hvx_load linux
 
+# want BOOT: the boot is among those hvxboots names
+want() {
+	case ",${hvxboots:-one,two,four,virtio}," in
+	*,"$1",*) return 0 ;;
+	esac
+	return 1
+}
+
 check() {
 	if [ "$2" = 0 ]; then
 		tap_result pass "linux: $1"
@@ -34,15 +47,18 @@ check() {
 	fi
 }
 
-# boot NAME CPUS ACTIONS: run the guest; each line of its console gets
+# boot NAME CPUS ACTIONS [OPTIONS...]: run the guest; each line of its console gets
 # the host's uptime in front, so that the host can time what the guest
 # does.  Leaves $T/NAME.out, $T/NAME.err and $T/NAME.status.
 boot() {
 	name=$1
+	cpus=$2
+	actions=$3
+	shift 3
 	(
-		timeout $LIMIT "$BIN" -m 256M -c "$2" -k $G/vmlinuz \
-			-i $G/initrd.gz -p "$PARAMS hvxguest=$3" </dev/null \
-			2>"$T/$name.err"
+		timeout $LIMIT "$BIN" -m 256M -c "$cpus" -k $G/vmlinuz \
+			-i $G/initrd.gz -p "$PARAMS hvxguest=$actions" "$@" \
+			</dev/null 2>"$T/$name.err"
 		echo $? >"$T/$name.status"
 	) | while IFS= read -r line; do
 		echo "$(cut -d' ' -f1 /proc/uptime) $line"
@@ -93,6 +109,7 @@ verify_log() {
 }
 
 # One vCPU: sleep 10 timed by the host, the kernel log, poweroff.
+if want one; then
 boot one 1 sleep10,dmesg
 verify one 1 0
 verify_log one
@@ -103,17 +120,55 @@ ms=$(echo "$t0 $t1" | awk '{ if (NF == 2) printf "%d", ($2 - $1) * 1000 }')
 check "one: sleep 10 in the guest lasts 10 host seconds within 1 % (${ms:-?} ms)" $?
 grep -q 'guest powered off' "$T/one.err"
 check "one: hvx-run says the guest powered off" $?
+fi
 
 # Two vCPUs, started by the guest through INIT/SIPI: reboot.
+if want two; then
 boot two 2 reboot
 verify two 2 120
 grep -q 'HVX-GUEST-REBOOT' "$T/two.out"
 check "two: the guest asked for a reboot" $?
+fi
 
 # Four vCPUs on the test host's two CPUs: the log, poweroff.
+if want four; then
 boot four 4 dmesg
 verify four 4 0
 verify_log four
+fi
+
+# virtio: PCI, virtio-rng and three disks, on two vCPUs.
+if want virtio; then
+rc0=$rc
+dd if=/dev/urandom of="$T/data.img" bs=64k count=64 2>/dev/null
+dd if=/dev/zero of="$T/rw.img" bs=64k count=16 2>/dev/null
+dd if=/dev/zero of="$T/ro.img" bs=64k count=16 2>/dev/null
+ro_md5=$(md5sum <"$T/ro.img" | cut -d' ' -f1)
+boot virtio 2 virtio,dmesg -d "$T/data.img" -d "$T/rw.img" \
+	-d "$T/ro.img,ro"
+verify virtio 2 0
+verify_log virtio
+grep -q 'PCI: Fatal' "$T/virtio.dmesg"
+check "virtio: the guest finds the PCI bus" $((!$?))
+[ "$(field virtio RNG)" = virtio_rng.0 ]
+check "virtio: virtio-rng is the guest's entropy source ($(field virtio RNG))" $?
+[ "$(field virtio VDA-SERIAL)" = data.img ]
+check "virtio: vda's serial is its file name ($(field virtio VDA-SERIAL))" $?
+[ "$(field virtio VDA-MD5)" = "$(md5sum <"$T/data.img" | cut -d' ' -f1)" ]
+check "virtio: the guest reads vda with the image's checksum" $?
+dd if="$T/rw.img" bs=512 skip=8 count=1 2>/dev/null |
+	grep -q HVX-PATTERN-WRITTEN-BY-THE-GUEST
+check "virtio: the guest's write to vdb is in the image file" $?
+[ "$(field virtio VDC-RO)" = 1 ] && [ "$(field virtio VDC-WRITE)" = refused ] &&
+	[ "$(md5sum <"$T/ro.img" | cut -d' ' -f1)" = "$ro_md5" ]
+check "virtio: the read-only vdc refuses the guest's write" $?
+if [ "$rc" != "$rc0" ]; then
+	echo "# virtio: console"
+	sed 's/^/# /' "$T/virtio.out" | grep -v ' HVX-GUEST-DMESG' | tail -n 80
+	echo "# virtio: hvx-run's messages"
+	sed 's/^/# /' "$T/virtio.err"
+fi
+fi
 
 hvx_unload
 exit $rc

@@ -5,7 +5,8 @@
  * offsets of the ACPI specification, not with acpi.c's structures: the
  * RSDP as a guest's legacy scan finds it, every table's signature, length
  * and checksum, the XSDT's entries, the FADT's flags and registers, the
- * MADT for 1, 2 and 64 vCPUs, the DSDT's AML (fw_cfg's device too);
+ * MADT for 1, 2 and 64 vCPUs, the DSDT's AML (fw_cfg's device too), the
+ * MCFG and the PCI root with the PCI bus;
  * configuration errors; and,
  * where acpica-tools is installed, iasl's disassembly of every table and
  * acpiexec evaluating \_S5 and sleeping to S5 through the sleep registers.
@@ -19,6 +20,7 @@
 #include "kselftest_harness.h"
 
 #include "../../userspace/hvx-run/hvx-run.h"
+#include "../../userspace/hvx-run/pci.h"
 
 #define RAM_SIZE	(2 * SZ_1M)
 
@@ -775,6 +777,78 @@ TEST(fw_cfg_device)
 		TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "47 01 10 05 10 05 01 02 79 00"))
 		TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	EXPECT_EQ(0, system(cmd));
+	free(ram);
+}
+
+/*
+ * With the PCI bus: the XSDT's third entry is an MCFG with one ECAM
+ * allocation (bus 0 of segment 0 at PCI_ECAM_BASE), the DSDT has PCI0
+ * and SYSR reserves the ECAM window; iasl and acpiexec accept them.
+ */
+TEST(pci_root)
+{
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	char dir[256], cmd[1024], err[256];
+	const uint8_t *x, *m, *d;
+	struct acpi_config cfg;
+	struct tables t;
+	uint64_t rsdp;
+	char *out;
+
+	ASSERT_NE(NULL, ram);
+	acpi_config_default(&cfg, 2);
+	EXPECT_FALSE(cfg.pci);
+	cfg.pci = true;
+	ASSERT_EQ(0, acpi_build(ram, RAM_SIZE, &cfg, &rsdp, err,
+				sizeof(err))) TH_LOG("%s", err);
+	x = ram + get64(ram + rsdp + 24);
+	ASSERT_EQ(HDR_SIZE + 24, get32(x + HDR_LENGTH));
+	EXPECT_EQ(0, sum8(x, HDR_SIZE + 24));
+	m = ram + get64(x + HDR_SIZE + 16);
+	check_table(_metadata, ram, m - ram, "MCFG", 60);
+	EXPECT_EQ(PCI_ECAM_BASE, get64(m + 44));
+	EXPECT_EQ(0, get16(m + 52));		/* segment */
+	EXPECT_EQ(0, m[54]);			/* first bus */
+	EXPECT_EQ(0, m[55]);			/* last bus */
+	d = ram + get64(ram + get64(x + HDR_SIZE) + FADT_X_DSDT);
+	EXPECT_EQ(0, sum8(d, get32(d + HDR_LENGTH)));
+	/* PCI0 with _HID PNP0A08, _CID PNP0A03 */
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "PCI0\x08_HID\x0c\x41\xd0\x0a\x08\x08_CID\x0c\x41\xd0\x0a\x03", 22));
+	/* Memory32Fixed: the ECAM window among SYSR's resources */
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "\x86\x09\x00\x01\x00\x00\x00\xe0\x00\x00\x10\x00", 12));
+
+	if (!have("iasl") || !have("acpiexec")) {
+		free(ram);
+		SKIP(return, "acpica-tools not installed");
+	}
+	t.xsdt = x - ram;
+	t.fadt = get64(x + HDR_SIZE);
+	t.madt = get64(x + HDR_SIZE + 8);
+	t.dsdt = d - ram;
+	ASSERT_TRUE(make_dir(dir, sizeof(dir)));
+	dump_tables(_metadata, ram, &t, dir);
+	write_file(_metadata, dir, "mcfg.dat", m, 60);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && iasl -d mcfg.dat dsdt.dat 2>&1 && cat mcfg.dsl dsdt.dsl",
+		 dir);
+	EXPECT_EQ(0, run(cmd, &out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Base Address : 00000000E0000000"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "EisaId (\"PNP0A08\")")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "WordBusNumber")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "0xC0000000")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "****")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && acpiexec -b 'evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._SEG' facp.dat apic.dat dsdt.dat </dev/null 2>&1",
+		 dir);
+	EXPECT_EQ(0, run(cmd, &out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "88 0D 00 02 0C 00")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "Error")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "Warning")) TH_LOG("%s", out);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	EXPECT_EQ(0, system(cmd));
 	free(ram);

@@ -65,8 +65,25 @@ rm -rf "$guest"
 mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
 	 "$root"/hvx/guest
 cp /bin/busybox "$guest/bin/busybox"
-for applet in sh mount cat cut echo tr uname nproc sleep dmesg poweroff reboot; do
+for applet in sh mount cat cut echo tr uname nproc sleep dmesg poweroff reboot \
+	      insmod md5sum dd sync; do
 	ln -sf busybox "$guest/bin/$applet"
+done
+# its virtio drivers, modules of the kernel package, in load order
+mkdir -p "$guest/lib/modules"
+for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
+	 drivers/virtio/virtio_pci_modern_dev \
+	 drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci \
+	 drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
+	 drivers/char/virtio_console; do
+	if [ -f "$kmods/$m.ko" ]; then
+		cp "$kmods/$m.ko" "$guest/lib/modules/"
+	elif [ -f "$kmods/$m.ko.xz" ]; then
+		xz -dc "$kmods/$m.ko.xz" >"$guest/lib/modules/${m##*/}.ko"
+	else
+		continue
+	fi
+	echo "${m##*/}" >>"$guest/lib/modules/order"
 done
 cp "$src/tools/testhost/guest/init" "$guest/init"
 chmod 0755 "$guest/init"

@@ -18,12 +18,13 @@
  *		a revision 2 RSDP uses the XSDT.  The RSDP must lie in the
  *		BIOS area 0xe0000-0xfffff, where an OS without the boot
  *		loader's pointer (boot_params.acpi_rsdp_addr) scans for it.
- *   XSDT	the FADT and the MADT.
+ *   XSDT	the FADT, the MADT and, with PCI, the MCFG.
  *   FADT	revision 6.0 (276 bytes), HW_REDUCED_ACPI, the DSDT's
  *		address in both fields, the sleep and reset registers.
  *   MADT	the local APICs and the I/O APIC; PCAT_COMPAT if
  *		struct acpi_config says the 8259 pair is there.
- *   DSDT	\_S5 and the legacy devices.
+ *   DSDT	\_S5 and the legacy devices; the PCI root (acpi_pci.c).
+ *   MCFG	with a PCI bus: its ECAM window (in the XSDT after the MADT).
  *
  * For 64 vCPUs that is 36 + 52 + 276 + 584 + 240 bytes, 0x4d0 with the
  * alignment: the tables need well under 2 KiB.  All fields are little
@@ -34,7 +35,9 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "aml.h"
 #include "hvx-run.h"
+#include "pci.h"
 
 #define __packed	__attribute__((packed))
 
@@ -54,6 +57,19 @@ struct acpi_header {
 	uint32_t oem_revision;
 	char creator_id[4];
 	uint32_t creator_revision;
+} __packed;
+
+/*
+ * MCFG: the header, 8 reserved bytes, then one allocation per segment:
+ * the ECAM base, the segment, the first and the last bus.
+ */
+struct acpi_mcfg {
+	struct acpi_header header;
+	uint64_t reserved;
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved2;
 } __packed;
 
 struct acpi_rsdp {
@@ -226,221 +242,6 @@ _Static_assert(sizeof(struct madt_ioapic) == 12, "MADT I/O APIC");
 _Static_assert(sizeof(struct madt_override) == 10, "MADT override");
 _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT NMI");
 
-/*
- * AML, the DSDT's byte code (ACPI 6.0 chapter 20), built into a buffer.
- * Objects with a body (Scope, Device, Package, Buffer) start with a
- * PkgLength that counts itself and the body: one byte when that is below
- * 64 (bits 5:0), else 2 to 4 bytes, the first holding the number of
- * bytes that follow in bits 7:6 and the length's bits 3:0, each next byte
- * 8 more bits.  aml_open() notes where a body starts; aml_close() slides
- * it up to make room and writes its PkgLength.
- */
-#define AML_MAX		2048
-
-#define AML_ZERO	0x00	/* ZeroOp */
-#define AML_ONE		0x01	/* OneOp */
-#define AML_NAME	0x08	/* NameOp NameSeg DataObject */
-#define AML_BYTE	0x0a	/* BytePrefix, then 1 byte */
-#define AML_WORD	0x0b	/* WordPrefix, then 2 */
-#define AML_DWORD	0x0c	/* DWordPrefix, then 4 */
-#define AML_STRING	0x0d	/* StringPrefix, then ASCII and a NUL */
-#define AML_QWORD	0x0e	/* QWordPrefix, then 8 */
-#define AML_SCOPE	0x10	/* ScopeOp PkgLength NameString TermList */
-#define AML_BUFFER	0x11	/* BufferOp PkgLength BufferSize bytes */
-#define AML_PACKAGE	0x12	/* PackageOp PkgLength NumElements ... */
-#define AML_EXT		0x5b	/* ExtOpPrefix */
-#define AML_DEVICE	0x82	/* after it: DeviceOp PkgLength NameSeg ... */
-#define AML_ROOT	0x5c	/* RootChar '\' */
-
-struct aml {
-	uint8_t b[AML_MAX];
-	size_t len;
-	bool overflow;
-};
-
-static void aml_byte(struct aml *a, uint8_t v)
-{
-	if (a->len < AML_MAX)
-		a->b[a->len++] = v;
-	else
-		a->overflow = true;
-}
-
-static void aml_bytes(struct aml *a, const void *p, size_t n)
-{
-	const uint8_t *s = p;
-
-	while (n--)
-		aml_byte(a, *s++);
-}
-
-/* A NameSeg: exactly four characters, '_' padded by the caller. */
-static void aml_nameseg(struct aml *a, const char *seg)
-{
-	aml_bytes(a, seg, 4);
-}
-
-static size_t aml_open(struct aml *a)
-{
-	return a->len;
-}
-
-static void aml_close(struct aml *a, size_t start)
-{
-	size_t body = a->len - start, total = 0;
-	unsigned int n, i;
-
-	for (n = 1; n <= 4; n++) {
-		total = body + n;
-		if (total < (n == 1 ? 64U : 1U << (4 + 8 * (n - 1))))
-			break;
-	}
-	if (n > 4 || a->len + n > AML_MAX) {
-		a->overflow = true;
-		return;
-	}
-	memmove(a->b + start + n, a->b + start, body);
-	a->len += n;
-	if (n == 1) {
-		a->b[start] = total;
-		return;
-	}
-	a->b[start] = (n - 1) << 6 | (total & 0xf);
-	for (i = 1; i < n; i++)
-		a->b[start + i] = total >> (4 + 8 * (i - 1));
-}
-
-/* An Integer in the shortest encoding: ZeroOp, OneOp, or a prefix. */
-static void aml_integer(struct aml *a, uint64_t v)
-{
-	unsigned int n, i;
-
-	if (v <= 1) {
-		aml_byte(a, v ? AML_ONE : AML_ZERO);
-		return;
-	}
-	if (v <= 0xff) {
-		aml_byte(a, AML_BYTE);
-		n = 1;
-	} else if (v <= 0xffff) {
-		aml_byte(a, AML_WORD);
-		n = 2;
-	} else if (v <= 0xffffffff) {
-		aml_byte(a, AML_DWORD);
-		n = 4;
-	} else {
-		aml_byte(a, AML_QWORD);
-		n = 8;
-	}
-	for (i = 0; i < n; i++)
-		aml_byte(a, v >> 8 * i);
-}
-
-static unsigned int hex_digit(char c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
-/*
- * EisaId ("PNP0501"): a DWord of the compressed EISA ID, the three
- * letters 5 bits each ('A' is 1) in bits 30:16 and the four hex digits
- * in bits 15:0, stored most significant byte first.  "PNP0501" is the
- * bytes 41 d0 05 01.
- */
-static void aml_eisa_id(struct aml *a, const char *id)
-{
-	uint32_t v;
-
-	v = (uint32_t)(id[0] - '@') << 26 | (id[1] - '@') << 21 |
-	    (id[2] - '@') << 16 | hex_digit(id[3]) << 12 |
-	    hex_digit(id[4]) << 8 | hex_digit(id[5]) << 4 | hex_digit(id[6]);
-	aml_byte(a, AML_DWORD);
-	aml_byte(a, v >> 24);
-	aml_byte(a, v >> 16);
-	aml_byte(a, v >> 8);
-	aml_byte(a, v);
-}
-
-/*
- * A resource template (ACPI 6.0 section 6.4), as the bytes of a Buffer:
- * small resource descriptors, then the end tag.
- */
-struct rsrc {
-	uint8_t b[64];
-	size_t len;
-};
-
-/*
- * IO (Decode16, port, port, 1, len): tag 0x47 (type 8, 7 bytes follow),
- * 0x01 (decodes 16 address bits), minimum and maximum base (the same:
- * the range cannot move), alignment, length.
- */
-static void rsrc_io(struct rsrc *r, uint16_t port, uint8_t len)
-{
-	uint8_t d[8] = { 0x47, 0x01, port & 0xff, port >> 8,
-			 port & 0xff, port >> 8, 0x01, len };
-
-	memcpy(r->b + r->len, d, sizeof(d));
-	r->len += sizeof(d);
-}
-
-/*
- * IRQNoFlags () {irq}: tag 0x22 (type 4, 2 bytes follow), the 16-bit mask
- * of ISA IRQs.  Without the optional flags byte the interrupt is edge
- * triggered, active high, as every ISA interrupt.
- */
-static void rsrc_irq(struct rsrc *r, unsigned int irq)
-{
-	r->b[r->len++] = 0x22;
-	r->b[r->len++] = (1U << irq) & 0xff;
-	r->b[r->len++] = (1U << irq) >> 8;
-}
-
-/*
- * Name (_CRS, ResourceTemplate () {...}): NameOp "_CRS" BufferOp
- * PkgLength BufferSize, the descriptors, and the end tag 0x79 (type 0xf,
- * 1 byte follows) with checksum 0, which means "do not check".
- */
-static void aml_crs(struct aml *a, struct rsrc *r)
-{
-	size_t pkg;
-
-	r->b[r->len++] = 0x79;
-	r->b[r->len++] = 0x00;
-	aml_byte(a, AML_NAME);
-	aml_nameseg(a, "_CRS");
-	aml_byte(a, AML_BUFFER);
-	pkg = aml_open(a);
-	aml_integer(a, r->len);
-	aml_bytes(a, r->b, r->len);
-	aml_close(a, pkg);
-}
-
-/*
- * Device (name) { Name (_HID, EisaId (hid)) [Name (_UID, uid)]
- * Name (_CRS, ...) }: ExtOpPrefix DeviceOp PkgLength NameSeg, then the
- * Name objects.  @uid < 0: no _UID.
- */
-static void aml_device(struct aml *a, const char *name, const char *hid,
-		       int uid, struct rsrc *crs)
-{
-	size_t pkg;
-
-	aml_byte(a, AML_EXT);
-	aml_byte(a, AML_DEVICE);
-	pkg = aml_open(a);
-	aml_nameseg(a, name);
-	aml_byte(a, AML_NAME);
-	aml_nameseg(a, "_HID");
-	aml_eisa_id(a, hid);
-	if (uid >= 0) {
-		aml_byte(a, AML_NAME);
-		aml_nameseg(a, "_UID");
-		aml_integer(a, uid);
-	}
-	aml_crs(a, crs);
-	aml_close(a, pkg);
-}
 
 /*
  * Device (FWCF) { Name (_HID, "QEMU0002") Name (_STA, 0x0B)
@@ -543,6 +344,10 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
 	rsrc_io(&r, cfg->sleep_control_port, 1);
 	rsrc_io(&r, cfg->sleep_status_port, 1);
 	rsrc_io(&r, cfg->reset_port, 1);
+	if (cfg->pci) {
+		acpi_pci_reserve(&r);
+		acpi_pci_root(a);
+	}
 	aml_device(a, "SYSR", "PNP0C02", -1, &r);
 
 	aml_close(a, scope);
@@ -725,6 +530,17 @@ static void build_madt(uint8_t *p, const struct acpi_config *cfg)
 	checksum(p, madt_size(cfg), &m->header.checksum);
 }
 
+/* Bus 0 of segment 0 in the ECAM window of pci.h. */
+static void build_mcfg(struct acpi_mcfg *m)
+{
+	fill_header(&m->header, "MCFG", sizeof(*m), 1);
+	m->base = htole64(PCI_ECAM_BASE);
+	m->segment = 0;
+	m->start_bus = 0;
+	m->end_bus = 0;
+	checksum(m, sizeof(*m), &m->header.checksum);
+}
+
 static int check_config(uint64_t ram_size, const struct acpi_config *cfg,
 			char *err, size_t errlen)
 {
@@ -813,7 +629,8 @@ static uint64_t place(uint64_t *next, size_t len)
 int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	       uint64_t *rsdp_gpa, char *err, size_t errlen)
 {
-	uint64_t next, end, rsdp, xsdt, fadt, madt, dsdt, entries[2];
+	uint64_t next, end, rsdp, xsdt, fadt, madt, dsdt, mcfg, entries[3];
+	size_t xsdt_len, nr_entries = cfg->pci ? 3 : 2;
 	struct aml aml, *a = &aml;
 	uint8_t *mem = ram;
 	struct acpi_header *h;
@@ -836,10 +653,12 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	next = cfg->tables_base;
 	end = cfg->tables_base + cfg->tables_size;
 	rsdp = place(&next, sizeof(struct acpi_rsdp));
-	xsdt = place(&next, sizeof(struct acpi_header) + sizeof(entries));
+	xsdt_len = sizeof(struct acpi_header) + nr_entries * sizeof(entries[0]);
+	xsdt = place(&next, xsdt_len);
 	fadt = place(&next, sizeof(struct acpi_fadt));
 	madt = place(&next, madt_size(cfg));
 	dsdt = place(&next, dsdt_len);
+	mcfg = cfg->pci ? place(&next, sizeof(struct acpi_mcfg)) : 0;
 	if (next > end) {
 		snprintf(err, errlen,
 			 "the ACPI tables need 0x%" PRIx64 " bytes from 0x%" PRIx64 ", the region has 0x%" PRIx64,
@@ -858,11 +677,14 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	build_fadt((struct acpi_fadt *)(mem + fadt), cfg, dsdt);
 
 	h = (struct acpi_header *)(mem + xsdt);
-	fill_header(h, "XSDT", sizeof(*h) + sizeof(entries), 1);
+	if (cfg->pci)
+		build_mcfg((struct acpi_mcfg *)(mem + mcfg));
+	fill_header(h, "XSDT", xsdt_len, 1);
 	entries[0] = htole64(fadt);
 	entries[1] = htole64(madt);
-	memcpy(h + 1, entries, sizeof(entries));
-	checksum(h, sizeof(*h) + sizeof(entries), &h->checksum);
+	entries[2] = htole64(mcfg);
+	memcpy(h + 1, entries, nr_entries * sizeof(entries[0]));
+	checksum(h, xsdt_len, &h->checksum);
 
 	r = (struct acpi_rsdp *)(mem + rsdp);
 	memcpy(r->signature, "RSD PTR ", 8);

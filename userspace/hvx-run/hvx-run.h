@@ -830,6 +830,7 @@ struct acpi_irq_override {
  * @i8042:		declare the i8042 at 0x60/0x64, IRQ 1
  * @fw_cfg:		declare the fw_cfg device at 0x510/0x511
  * @pic:		the dual 8259 is on the bus too: MADT PCAT_COMPAT
+ * @pci:		the PCI root of pci.h: DSDT PCI0 and the MCFG table
  */
 struct acpi_config {
 	uint32_t nr_cpus;
@@ -844,7 +845,7 @@ struct acpi_config {
 	uint8_t s5_sleep_type;
 	uint64_t tables_base;
 	uint64_t tables_size;
-	bool com1, rtc, i8042, pic, fw_cfg;
+	bool com1, rtc, i8042, pic, fw_cfg, pci;
 };
 
 void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus);

@@ -21,6 +21,7 @@
 
 #include <hvx/libhvx.h>
 
+#include "devices.h"
 #include "hvx-run.h"
 
 static const char usage_text[] =
@@ -38,6 +39,8 @@ static const char usage_text[] =
 "                       kernel's module (repeatable, in order)\n"
 "  -p, --params TEXT    the kernel command line (multiboot: after the\n"
 "                       kernel's file name)\n"
+"  -d, --disk FILE[,ro] with -k: a virtio-blk disk on the raw image FILE\n"
+"                       (repeatable, up to 8); ,ro: read-only\n"
 "  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
 "                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
 "                       a multiple of 4K, from 64K to 64G\n"
@@ -65,7 +68,8 @@ static const char usage_text[] =
 "Devices: 16550 UART at 0x3f8 on stdin/stdout, debug exit at 0xf4, i8042\n"
 "at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  With -k also: ACPI tables, an\n"
 "I/O APIC, the 8259 pair, the 8254, fw_cfg at 0x510, power registers at\n"
-"0x600-0x602; on a terminal, Ctrl-A x quits.  Other ports read all ones and\n"
+"0x600-0x602, a PCI bus (ports 0xcf8/0xcfc, ECAM at 0xe0000000) with\n"
+"virtio-rng and the -d disks; on a terminal, Ctrl-A x quits.  Other ports read all ones and\n"
 "ignore writes; so does guest-physical memory beyond RAM.\n"
 "\n"
 "Exit status:\n"
@@ -89,6 +93,7 @@ static const struct option long_options[] = {
 	{ "kernel",	required_argument,	NULL, 'k' },
 	{ "initrd",	required_argument,	NULL, 'i' },
 	{ "params",	required_argument,	NULL, 'p' },
+	{ "disk",	required_argument,	NULL, 'd' },
 	{ "mem",	required_argument,	NULL, 'm' },
 	{ "cpus",	required_argument,	NULL, 'c' },
 	{ "format",	required_argument,	NULL, OPT_FORMAT },
@@ -109,6 +114,8 @@ struct options {
 	const char *kernel, *params;
 	const char **initrds;
 	unsigned int nr_initrds;
+	const char **disks;
+	unsigned int nr_disks;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -129,7 +136,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	/* -i may come once per argument */
 	o->initrds = calloc(argc, sizeof(*o->initrds));
-	if (!o->initrds) {
+	o->disks = calloc(argc, sizeof(*o->disks));
+	if (!o->initrds || !o->disks) {
 		msg("out of memory");
 		return -1;
 	}
@@ -138,7 +146,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->format = IMAGE_AUTO;
 	o->load_addr = HVX_RUN_LOAD_DEFAULT;
 
-	while ((c = getopt_long(argc, argv, "k:i:p:m:c:h", long_options,
+	while ((c = getopt_long(argc, argv, "k:i:p:m:c:d:h", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -149,6 +157,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->params = optarg;
+			break;
+		case 'd':
+			if (o->nr_disks == HVX_RUN_MAX_DISKS)
+				return usage_error("more than %s disks (-d)",
+						   "8");
+			o->disks[o->nr_disks++] = optarg;
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) ||
@@ -211,8 +225,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->image = o->kernel;
 		return 0;
 	}
-	if (o->nr_initrds || o->params)
-		return usage_error("-i and -p go with -k%s", "");
+	if (o->nr_initrds || o->params || o->nr_disks)
+		return usage_error("-i, -p and -d go with -k%s", "");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no image given%s" :
 				   "more than one image given%s", "");
@@ -586,6 +600,7 @@ static int run(const struct options *o)
 {
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
 	struct platform plat = { .on = false };
+	struct pci_devices pdev = { .on = false };
 	struct io_ring ring = { 0 };
 	struct debug_exit dbg;
 	struct boot_layout bl;
@@ -646,6 +661,14 @@ static int run(const struct options *o)
 		kbc.reset_status = HVX_RUN_EXIT_REBOOT;
 		platform_write_firmware(&plat, ram);
 	}
+	if (o->nr_disks && !plat.acpi.pci) {
+		msg("-d: no PCI bus with more than 3G of RAM");
+		goto out;
+	}
+	if (plat.acpi.pci &&
+	    pci_devices_init(&pdev, bus, &m, ram, o->mem, o->disks,
+			     o->nr_disks))
+		goto out;
 
 	hvx_fd = open_hvx(&caps);
 	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, &li, &bl))
@@ -664,7 +687,7 @@ static int run(const struct options *o)
 	if (ring.on)
 		m.ring = &ring;
 
-	if (platform_start(&plat, &com1, &m))
+	if (platform_start(&plat, &com1, &m) || pci_devices_start(&pdev))
 		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);
@@ -675,6 +698,7 @@ out:
 	/* the device threads may still send MSIs: stop them before the VM */
 	serial_stop_input(&com1);
 	platform_destroy(&plat);
+	pci_devices_destroy(&pdev);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (m.stop_efd >= 0)
@@ -705,5 +729,6 @@ int main(int argc, char **argv)
 	else
 		status = run(&o);
 	free(o.initrds);
+	free(o.disks);
 	return status;
 }

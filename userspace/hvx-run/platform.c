@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hvx-run.h"
+#include "pci.h"
 
 #define COM1_IRQ	4
 #define RTC_IRQ		8
@@ -47,6 +48,8 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 
 	acpi_config_default(&p->acpi, nr_cpus);
 	p->acpi.fw_cfg = true;
+	/* the PCI window lies above RAM */
+	p->acpi.pci = ram_size <= PCI_MMIO_BASE;
 	p->ram_size = ram_size;
 	if (acpi_build(ram, ram_size, &p->acpi, rsdp, err, sizeof(err))) {
 		msg("ACPI tables: %s", err);

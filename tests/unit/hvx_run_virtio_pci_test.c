@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's virtio-pci transport
+ * (userspace/hvx-run/virtio_pci.c) with its virtio-rng, through the PCI
+ * bus as a driver uses them: the vendor capabilities, feature
+ * negotiation (VERSION_1 required, nothing the device did not offer),
+ * queue setup, the doorbell registered when the queue is enabled and
+ * removed at reset, a request served by the device thread and completed
+ * through the queue's MSI-X eventfd, and a malformed chain that sets
+ * NEEDS_RESET and interrupts through the configuration vector.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+#include "../../userspace/hvx-run/virtio_pci.h"
+
+#define RAM_SIZE	(1 << 20)
+#define DESC		0x1000
+#define AVAIL		0x2000
+#define USED		0x3000
+#define BUF		0x8000
+#define QSIZE		16
+
+struct calls {
+	unsigned int doorbells, undoorbells, routes;
+	uint64_t db_gpa;
+};
+
+static int route(void *ctx, int efd, bool assign, uint64_t a, uint32_t d)
+{
+	struct calls *c = ctx;
+
+	c->routes += assign;
+	return 0;
+}
+
+static int doorbell(void *ctx, int efd, uint64_t gpa, bool on)
+{
+	struct calls *c = ctx;
+
+	if (on) {
+		c->doorbells++;
+		c->db_gpa = gpa;
+	} else {
+		c->undoorbells++;
+	}
+	return 0;
+}
+
+FIXTURE(vp) {
+	struct io_bus *bus;
+	struct pci_bus pb;
+	struct virtio_dev *v;
+	struct calls calls;
+	uint8_t *ram;
+	uint64_t bar;
+};
+
+static uint32_t ecam32(struct io_bus *bus, unsigned int reg)
+{
+	uint32_t v = 0;
+
+	io_bus_mmio(bus, PCI_ECAM_BASE + (1 << 15) + reg, 4, false,
+		    (uint8_t *)&v);
+	return v;
+}
+
+static void wr(struct io_bus *bus, uint64_t gpa, uint64_t v, unsigned int n)
+{
+	io_bus_mmio(bus, gpa, n, true, (uint8_t *)&v);
+}
+
+static uint64_t rd(struct io_bus *bus, uint64_t gpa, unsigned int n)
+{
+	uint64_t v = 0;
+
+	io_bus_mmio(bus, gpa, n, false, (uint8_t *)&v);
+	return v;
+}
+
+FIXTURE_SETUP(vp)
+{
+	struct vq_mem mem;
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+
+	self->bus = malloc(sizeof(*self->bus));
+	ASSERT_NE(NULL, self->bus);
+	io_bus_init(self->bus, NULL);
+	memset(&self->calls, 0, sizeof(self->calls));
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	ASSERT_EQ(0, pci_bus_init(&self->pb, self->bus, route, &self->calls));
+	self->v = virtio_rng_create(&mem, doorbell, &self->calls);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, pci_bus_add(&self->pb, &self->v->pci));
+	self->bar = ecam32(self->bus, PCI_BAR0);
+	io_bus_mmio(self->bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2,
+		    true, (uint8_t *)&cmd);
+}
+
+FIXTURE_TEARDOWN(vp)
+{
+	virtio_stop(self->v);
+	virtio_rng_free(self->v);
+	pci_bus_destroy(&self->pb);
+	io_bus_destroy(self->bus);
+	free(self->bus);
+	free(self->ram);
+}
+
+#define CC(off)		(self->bar + VIRTIO_COMMON_OFF + (off))
+
+TEST_F(vp, identity_and_capabilities)
+{
+	unsigned int at, types = 0;
+
+	EXPECT_EQ(0x10441af4U, ecam32(self->bus, 0));
+	EXPECT_EQ(VIRTIO_PCI_REVISION, ecam32(self->bus, 8) & 0xff);
+	EXPECT_EQ(0x00401af4U, ecam32(self->bus, PCI_SUBSYSTEM_VENDOR_ID));
+	for (at = ecam32(self->bus, PCI_CAPABILITY_LIST) & 0xff; at;
+	     at = (ecam32(self->bus, at) >> 8) & 0xff) {
+		uint32_t w0 = ecam32(self->bus, at);
+
+		if ((w0 & 0xff) != PCI_CAP_ID_VNDR)
+			continue;
+		types |= 1U << ((w0 >> 24) & 0xff);
+		/* BAR 0, offset and length inside it */
+		EXPECT_EQ(0, ecam32(self->bus, at + 4) & 0xff);
+		EXPECT_LE(ecam32(self->bus, at + 8) +
+			  ecam32(self->bus, at + 12), VIRTIO_BAR_SIZE);
+		if (((w0 >> 24) & 0xff) == 2)
+			EXPECT_EQ(VIRTIO_NOTIFY_MULT,
+				  ecam32(self->bus, at + 16));
+	}
+	EXPECT_EQ(0x3e, types);	/* common, notify, ISR, device, PCI cfg */
+	EXPECT_EQ(1, rd(self->bus, CC(0x12), 2));	/* num_queues */
+}
+
+TEST_F(vp, feature_negotiation)
+{
+	wr(self->bus, CC(0x00), 1, 4);
+	EXPECT_EQ(1, rd(self->bus, CC(0x04), 4) & 1);	/* VERSION_1 */
+	wr(self->bus, CC(0x00), 0, 4);
+	EXPECT_EQ(3U << 28, rd(self->bus, CC(0x04), 4) & (3U << 28));
+	wr(self->bus, CC(0x14), VIRTIO_STATUS_ACKNOWLEDGE |
+	   VIRTIO_STATUS_DRIVER, 1);
+	/* without VERSION_1: no FEATURES_OK */
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	EXPECT_EQ(0x03, rd(self->bus, CC(0x14), 1));
+	/* a feature the device did not offer: no FEATURES_OK */
+	wr(self->bus, CC(0x08), 1, 4);
+	wr(self->bus, CC(0x0c), 1 | 1U << 5, 4);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	EXPECT_EQ(0x03, rd(self->bus, CC(0x14), 1));
+	wr(self->bus, CC(0x0c), 1, 4);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	EXPECT_EQ(0x0b, rd(self->bus, CC(0x14), 1));
+	EXPECT_TRUE(virtio_has_feature(self->v, VIRTIO_F_VERSION_1));
+	/* features are fixed once accepted */
+	wr(self->bus, CC(0x0c), 0, 4);
+	EXPECT_EQ(1, rd(self->bus, CC(0x0c), 4));
+	/* reset */
+	wr(self->bus, CC(0x14), 0, 1);
+	EXPECT_EQ(0, rd(self->bus, CC(0x14), 1));
+	EXPECT_FALSE(virtio_has_feature(self->v, VIRTIO_F_VERSION_1));
+}
+
+/* Negotiate VERSION_1 (+ EVENT_IDX: bit 29), set queue 0 up, enable. */
+static void setup_queue(struct io_bus *bus, uint64_t bar)
+{
+	uint64_t cc = bar + VIRTIO_COMMON_OFF;
+
+	wr(bus, cc + 0x14, 0x03, 1);
+	wr(bus, cc + 0x08, 1, 4);
+	wr(bus, cc + 0x0c, 1, 4);
+	wr(bus, cc + 0x14, 0x0b, 1);
+	wr(bus, cc + 0x10, 0, 2);		/* config vector 0 */
+	wr(bus, cc + 0x16, 0, 2);
+	wr(bus, cc + 0x18, QSIZE, 2);
+	wr(bus, cc + 0x1a, 1, 2);		/* queue vector 1 */
+	wr(bus, cc + 0x20, DESC, 4);
+	wr(bus, cc + 0x24, 0, 4);
+	wr(bus, cc + 0x28, AVAIL, 8);
+	wr(bus, cc + 0x30, USED, 8);
+	wr(bus, cc + 0x1c, 1, 2);
+	wr(bus, cc + 0x14, 0x0f, 1);
+}
+
+static void unmask_msix(struct io_bus *bus, uint64_t bar, unsigned int cap)
+{
+	uint16_t ctl = PCI_MSIX_FLAGS_ENABLE;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		wr(bus, bar + VIRTIO_MSIX_TABLE_OFF + 16 * i, 0xfee00000, 4);
+		wr(bus, bar + VIRTIO_MSIX_TABLE_OFF + 16 * i + 8, 0x40 + i, 4);
+		wr(bus, bar + VIRTIO_MSIX_TABLE_OFF + 16 * i + 12, 0, 4);
+	}
+	io_bus_mmio(bus, PCI_ECAM_BASE + (1 << 15) + cap + PCI_MSIX_FLAGS,
+		    2, true, (uint8_t *)&ctl);
+}
+
+static bool wait_efd(int efd)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&p, 1, 5000) != 1)
+		return false;
+	return read(efd, &v, sizeof(v)) == sizeof(v);
+}
+
+TEST_F(vp, request_through_doorbell_and_msix)
+{
+	uint8_t *d = self->ram + DESC;
+
+	/* the MSI-X capability follows the five vendor capabilities */
+	ASSERT_EQ(0x98, self->v->pci.msix_cap);
+	ASSERT_EQ(PCI_CAP_ID_MSIX, ecam32(self->bus, 0x98) & 0xff);
+	unmask_msix(self->bus, self->bar, 0x98);
+	EXPECT_EQ(2, self->calls.routes);
+	setup_queue(self->bus, self->bar);
+	EXPECT_EQ(1, rd(self->bus, CC(0x1c), 2));
+	EXPECT_EQ(1, self->calls.doorbells);
+	EXPECT_EQ(self->bar + VIRTIO_NOTIFY_OFF, self->calls.db_gpa);
+	ASSERT_EQ(0, virtio_start(self->v));
+
+	/* one writable buffer of 64 bytes */
+	put_le64(d, BUF);
+	put_le32(d + 8, 64);
+	put_le16(d + 12, VRING_DESC_F_WRITE);
+	put_le16(self->ram + AVAIL + 4, 0);
+	put_le16(self->ram + AVAIL + 2, 1);
+	/* the notify write, as the doorbell would signal it */
+	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(wait_efd(self->v->pci.msix[1].efd));
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0, get_le32(self->ram + USED + 4));
+	EXPECT_EQ(64, get_le32(self->ram + USED + 8));
+
+	/* a loop: NEEDS_RESET, and the configuration vector */
+	put_le16(d + 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
+	put_le16(d + 14, 0);
+	put_le16(self->ram + AVAIL + 6, 0);
+	put_le16(self->ram + AVAIL + 2, 2);
+	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(wait_efd(self->v->pci.msix[0].efd));
+	EXPECT_EQ(0x4f, rd(self->bus, CC(0x14), 1));
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	/* reset: the doorbell goes, the queue is off */
+	wr(self->bus, CC(0x14), 0, 1);
+	EXPECT_EQ(1, self->calls.undoorbells);
+	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
+	EXPECT_EQ(0, rd(self->bus, CC(0x14), 1));
+}
+
+static void ecam_wr(struct io_bus *bus, unsigned int reg, uint32_t v,
+		    unsigned int len)
+{
+	io_bus_mmio(bus, PCI_ECAM_BASE + (1 << 15) + reg, len, true,
+		    (uint8_t *)&v);
+}
+
+TEST_F(vp, pci_cfg_access_window)
+{
+	unsigned int cap = 0x84, a = 0x80000000U | 1 << 11 | (cap + 16);
+	uint32_t v;
+
+	ASSERT_EQ(PCI_CAP_ID_VNDR | 5U << 24, ecam32(self->bus, cap) &
+		  0xff0000ff);
+	/* num_queues through the window: BAR 0, offset 0x12, 2 bytes */
+	ecam_wr(self->bus, cap + 4, 0, 1);
+	ecam_wr(self->bus, cap + 8, VIRTIO_COMMON_OFF + 0x12, 4);
+	ecam_wr(self->bus, cap + 12, 2, 4);
+	EXPECT_EQ(1, ecam32(self->bus, cap + 16));
+	/* a status write through the window, by ports byte by byte */
+	ecam_wr(self->bus, cap + 8, VIRTIO_COMMON_OFF + 0x14, 4);
+	ecam_wr(self->bus, cap + 12, 1, 4);
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS, 4, &a);
+	v = VIRTIO_STATUS_ACKNOWLEDGE;
+	io_bus_out(self->bus, PCI_CONFIG_DATA, 1, &v);
+	EXPECT_EQ(VIRTIO_STATUS_ACKNOWLEDGE, rd(self->bus, CC(0x14), 1));
+	/* misaligned or of another size: zeros, nothing written */
+	ecam_wr(self->bus, cap + 8, VIRTIO_COMMON_OFF + 0x13, 4);
+	ecam_wr(self->bus, cap + 12, 2, 4);
+	EXPECT_EQ(0, ecam32(self->bus, cap + 16));
+	ecam_wr(self->bus, cap + 8, VIRTIO_COMMON_OFF + 0x14, 4);
+	ecam_wr(self->bus, cap + 12, 3, 4);
+	ecam_wr(self->bus, cap + 16, 0, 4);
+	EXPECT_EQ(VIRTIO_STATUS_ACKNOWLEDGE, rd(self->bus, CC(0x14), 1));
+}
+
+TEST_F(vp, bad_rings_need_a_reset)
+{
+	wr(self->bus, CC(0x14), 0x03, 1);
+	wr(self->bus, CC(0x08), 1, 4);
+	wr(self->bus, CC(0x0c), 1, 4);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	wr(self->bus, CC(0x18), QSIZE, 2);
+	wr(self->bus, CC(0x20), RAM_SIZE - 16, 8);	/* outside RAM */
+	wr(self->bus, CC(0x1c), 1, 2);
+	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
+	EXPECT_EQ(0x4b, rd(self->bus, CC(0x14), 1));
+	EXPECT_EQ(0, self->calls.doorbells);
+	/* a vector beyond the table reads back as NO_VECTOR */
+	wr(self->bus, CC(0x1a), 7, 2);
+	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, rd(self->bus, CC(0x1a), 2));
+}
+
+TEST_HARNESS_MAIN

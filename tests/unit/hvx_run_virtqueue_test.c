@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's split virtqueues
+ * (userspace/hvx-run/virtqueue.c) with rings built by hand in a fake
+ * guest RAM followed by an inaccessible guard page: good chains, direct
+ * and indirect; each malformed chain (a loop, a chain longer than the
+ * queue, buffers outside RAM or wrapping, too many buffers or bytes, a
+ * readable buffer after a writable one, indices out of range, bad
+ * indirect tables) stops the queue, hands out nothing and touches
+ * nothing outside RAM; event-index and flag interrupt suppression; the
+ * checks of the ring addresses at start.
+ */
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+#include "../../userspace/hvx-run/virtqueue.h"
+
+#define RAM_SIZE	(80ULL << 20)	/* room for an oversize chain */
+#define QSIZE		8
+#define DESC		0x1000
+#define AVAIL		0x2000
+#define USED		0x3000
+#define BUF		0x10000
+#define INDIRECT	0x8000
+
+FIXTURE(vq) {
+	uint8_t *ram;
+	struct vq_mem mem;
+	struct virtqueue vq;
+	struct vq_elem e;
+	uint16_t next_avail;
+};
+
+FIXTURE_SETUP(vq)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	self->ram = mmap(NULL, RAM_SIZE + page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->ram);
+	/* anything the queue touches past RAM faults */
+	ASSERT_EQ(0, mprotect(self->ram + RAM_SIZE, page, PROT_NONE));
+	self->mem.base = self->ram;
+	self->mem.size = RAM_SIZE;
+	self->next_avail = 0;
+	vq_init(&self->vq, &self->mem, "test queue");
+	ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
+			      true));
+}
+
+FIXTURE_TEARDOWN(vq)
+{
+	vq_destroy(&self->vq);
+	munmap(self->ram, RAM_SIZE + sysconf(_SC_PAGESIZE));
+}
+
+static void set_desc(uint8_t *ram, uint64_t table, unsigned int i,
+		     uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t *d = ram + table + 16 * i;
+
+	put_le64(d, addr);
+	put_le32(d + 8, len);
+	put_le16(d + 12, flags);
+	put_le16(d + 14, next);
+}
+
+/* Make chain @head available. */
+static void offer(uint8_t *ram, uint16_t *next, uint16_t head)
+{
+	put_le16(ram + AVAIL + 4 + 2 * (*next % QSIZE), head);
+	(*next)++;
+	put_le16(ram + AVAIL + 2, *next);
+}
+
+#define OFFER(head)	offer(self->ram, &self->next_avail, head)
+
+TEST_F(vq, good_chain_and_used_ring)
+{
+	set_desc(self->ram, DESC, 2, BUF, 16, VRING_DESC_F_NEXT, 5);
+	set_desc(self->ram, DESC, 5, BUF + 0x100, 512, VRING_DESC_F_NEXT, 0);
+	set_desc(self->ram, DESC, 0, BUF + 0x400, 1, VRING_DESC_F_WRITE, 0);
+	EXPECT_EQ(0, vq_pop(&self->vq, &self->e));
+	OFFER(2);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(2, self->e.head);
+	EXPECT_EQ(2, self->e.nr_out);
+	EXPECT_EQ(1, self->e.nr_in);
+	EXPECT_EQ(528, self->e.out_len);
+	EXPECT_EQ(1, self->e.in_len);
+	EXPECT_EQ(self->ram + BUF, self->e.iov[0].iov_base);
+	EXPECT_EQ(self->ram + BUF + 0x400, self->e.iov[2].iov_base);
+	EXPECT_EQ(0, vq_pop(&self->vq, &self->e));
+	EXPECT_FALSE(vq_has_more(&self->vq));
+	/* the used ring: id, len, then the index */
+	EXPECT_TRUE(vq_push(&self->vq, 2, 1));
+	EXPECT_EQ(2, get_le32(self->ram + USED + 4));
+	EXPECT_EQ(1, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	OFFER(2);
+	EXPECT_TRUE(vq_has_more(&self->vq));
+}
+
+/* The queue stopped after a malformed chain: nothing more comes out. */
+static void expect_stopped(struct __test_metadata *_metadata,
+			   struct virtqueue *vq, struct vq_elem *e,
+			   uint8_t *ram)
+{
+	EXPECT_FALSE(vq->ready);
+	EXPECT_EQ(0, vq_pop(vq, e));
+	EXPECT_FALSE(vq_push(vq, 0, 0));
+	EXPECT_EQ(0, get_le16(ram + USED + 2));
+}
+
+TEST_F(vq, loop)
+{
+	set_desc(self->ram, DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, chain_longer_than_the_queue)
+{
+	unsigned int i;
+
+	/* every descriptor once, then the last points back into the chain */
+	for (i = 0; i < QSIZE; i++)
+		set_desc(self->ram, DESC, i, BUF, 16, VRING_DESC_F_NEXT,
+			 (i + 1) % QSIZE);
+	OFFER(3);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, whole_queue_chain_is_fine)
+{
+	unsigned int i;
+
+	for (i = 0; i < QSIZE; i++)
+		set_desc(self->ram, DESC, i, BUF, 16,
+			 i < QSIZE - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
+	OFFER(0);
+	EXPECT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(QSIZE, self->e.nr_out);
+}
+
+TEST_F(vq, buffer_outside_ram)
+{
+	set_desc(self->ram, DESC, 0, RAM_SIZE - 8, 16, 0, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, buffer_wraps)
+{
+	set_desc(self->ram, DESC, 0, ~0ULL - 4, 16, VRING_DESC_F_WRITE, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, oversize_chain)
+{
+	/* each buffer inside RAM, together over VQ_MAX_CHAIN_BYTES */
+	set_desc(self->ram, DESC, 0, 0, 40 << 20, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, 0, 40 << 20, 0, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, readable_after_writable)
+{
+	set_desc(self->ram, DESC, 0, BUF, 16,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF, 16, 0, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, head_out_of_range)
+{
+	OFFER(QSIZE);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, next_out_of_range)
+{
+	set_desc(self->ram, DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 200);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, avail_index_runs_ahead)
+{
+	put_le16(self->ram + AVAIL + 2, QSIZE + 1);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_table)
+{
+	set_desc(self->ram, INDIRECT, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, INDIRECT, 1, BUF + 0x100, 64,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(self->ram, INDIRECT, 2, BUF + 0x200, 1, VRING_DESC_F_WRITE,
+		 0);
+	set_desc(self->ram, DESC, 4, INDIRECT, 3 * 16, VRING_DESC_F_INDIRECT,
+		 0);
+	OFFER(4);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(4, self->e.head);
+	EXPECT_EQ(1, self->e.nr_out);
+	EXPECT_EQ(2, self->e.nr_in);
+	EXPECT_EQ(65, self->e.in_len);
+}
+
+/* A bad indirect descriptor @flags/@addr/@len at head 0. */
+static int bad_indirect(struct virtqueue *vq, struct vq_elem *e,
+			uint8_t *ram, uint16_t *next, uint64_t addr,
+			uint32_t len, uint16_t flags)
+{
+	set_desc(ram, INDIRECT, 0, BUF, 16, 0, 0);
+	set_desc(ram, DESC, 0, addr, len, flags, 1);
+	set_desc(ram, DESC, 1, BUF, 16, 0, 0);
+	offer(ram, next, 0);
+	return vq_pop(vq, e);
+}
+
+#define BAD_INDIRECT(addr, len, flags) \
+	bad_indirect(&self->vq, &self->e, self->ram, &self->next_avail, \
+		     addr, len, flags)
+
+TEST_F(vq, indirect_with_next)
+{
+	EXPECT_EQ(-1, BAD_INDIRECT(INDIRECT, 16,
+				   VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_bad_length)
+{
+	EXPECT_EQ(-1, BAD_INDIRECT(INDIRECT, 24, VRING_DESC_F_INDIRECT));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_empty)
+{
+	EXPECT_EQ(-1, BAD_INDIRECT(INDIRECT, 0, VRING_DESC_F_INDIRECT));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_table_outside_ram)
+{
+	EXPECT_EQ(-1, BAD_INDIRECT(RAM_SIZE - 16, 32, VRING_DESC_F_INDIRECT));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_nested)
+{
+	set_desc(self->ram, INDIRECT, 0, INDIRECT, 16, VRING_DESC_F_INDIRECT,
+		 0);
+	set_desc(self->ram, DESC, 0, INDIRECT, 16, VRING_DESC_F_INDIRECT, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_loop)
+{
+	set_desc(self->ram, INDIRECT, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, INDIRECT, 1, BUF, 16, VRING_DESC_F_NEXT, 0);
+	set_desc(self->ram, DESC, 0, INDIRECT, 32, VRING_DESC_F_INDIRECT, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, too_many_buffers)
+{
+	unsigned int i, n = VQ_MAX_SEGS + 1;
+
+	for (i = 0; i < n; i++)
+		set_desc(self->ram, INDIRECT, i, BUF, 16,
+			 i < n - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
+	set_desc(self->ram, DESC, 0, INDIRECT, 16 * n, VRING_DESC_F_INDIRECT,
+		 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, indirect_not_negotiated)
+{
+	ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
+			      false));
+	EXPECT_EQ(-1, BAD_INDIRECT(INDIRECT, 16, VRING_DESC_F_INDIRECT));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+TEST_F(vq, event_idx_suppression)
+{
+	uint16_t *used_event = (uint16_t *)(self->ram + AVAIL + 4 + 2 * QSIZE);
+	uint16_t *avail_event = (uint16_t *)(self->ram + USED + 4 + 8 * QSIZE);
+	unsigned int i;
+
+	ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, true,
+			      true));
+	set_desc(self->ram, DESC, 0, BUF, 16, 0, 0);
+	/* the driver wants an interrupt once used passes index 3 */
+	*used_event = 3;
+	for (i = 1; i <= 5; i++)
+		EXPECT_EQ(i == 4, vq_push(&self->vq, 0, 0));
+	/* the device asks to be notified at the next index it takes */
+	OFFER(0);
+	OFFER(0);
+	EXPECT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_TRUE(vq_has_more(&self->vq));
+	EXPECT_EQ(1, *avail_event);
+	EXPECT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_FALSE(vq_has_more(&self->vq));
+	EXPECT_EQ(2, *avail_event);
+}
+
+TEST_F(vq, flag_suppression)
+{
+	put_le16(self->ram + AVAIL, VRING_AVAIL_F_NO_INTERRUPT);
+	EXPECT_FALSE(vq_push(&self->vq, 0, 0));
+	put_le16(self->ram + AVAIL, 0);
+	EXPECT_TRUE(vq_push(&self->vq, 0, 0));
+}
+
+TEST_F(vq, start_checks)
+{
+	EXPECT_EQ(-1, vq_start(&self->vq, 6, DESC, AVAIL, USED, false, false));
+	EXPECT_EQ(-1, vq_start(&self->vq, 0, DESC, AVAIL, USED, false, false));
+	EXPECT_EQ(-1, vq_start(&self->vq, 2 * VQ_MAX_SIZE, DESC, AVAIL, USED,
+			       false, false));
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, DESC + 8, AVAIL, USED, false,
+			       false));
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, DESC, AVAIL + 1, USED, false,
+			       false));
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED + 2, false,
+			       false));
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, DESC, AVAIL,
+			       RAM_SIZE - 16, false, false));
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, RAM_SIZE - 64, AVAIL, USED,
+			       false, false));
+	EXPECT_FALSE(self->vq.ready);
+	EXPECT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
+			      false));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvx-run: virtio-blk requests (virtio_blk_req.c), for virtio_blk.c and
+ * the unit tests.
+ */
+#ifndef HVX_RUN_VIRTIO_BLK_H
+#define HVX_RUN_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "virtqueue.h"
+
+/* Feature bits */
+#define VIRTIO_BLK_F_SEG_MAX	2
+#define VIRTIO_BLK_F_RO		5
+#define VIRTIO_BLK_F_BLK_SIZE	6
+#define VIRTIO_BLK_F_FLUSH	9
+#define VIRTIO_BLK_F_DISCARD	13
+
+/* Request types */
+#define VIRTIO_BLK_T_IN		0
+#define VIRTIO_BLK_T_OUT	1
+#define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_GET_ID	8
+#define VIRTIO_BLK_T_DISCARD	11
+
+/* Status */
+#define VIRTIO_BLK_S_OK		0
+#define VIRTIO_BLK_S_IOERR	1
+#define VIRTIO_BLK_S_UNSUPP	2
+
+#define VIRTIO_BLK_SECTOR	512
+#define VIRTIO_BLK_ID_BYTES	20
+#define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
+#define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
+#define VIRTIO_BLK_MAX_DISCARD	0x3fffff
+
+uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
+			   const char *serial, struct vq_elem *e);
+
+#endif /* HVX_RUN_VIRTIO_BLK_H */

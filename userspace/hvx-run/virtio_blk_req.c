@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: one virtio-blk request, on the image file.
+ *
+ * A request is a header (type, reserved, sector) in the readable
+ * buffers, then data (readable for writes and discards, writable for
+ * reads and GET_ID), then one writable status byte at the very end.  The
+ * header and the status may share buffers with the data: the data is the
+ * rest of the readable bytes after the header, and all writable bytes
+ * but the last.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hvx-run.h"
+#include "virtio_blk.h"
+
+/*
+ * Copy @len bytes from offset @skip of the buffers @iov[0..@n) to @buf,
+ * or (@to_iov) from @buf into them.  Return: bytes copied.
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
+		       void *buf, size_t len, bool to_iov)
+{
+	size_t done = 0, k;
+	unsigned int i;
+
+	for (i = 0; i < n && done < len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip;
+		if (k > len - done)
+			k = len - done;
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + skip,
+			       (uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done,
+			       (uint8_t *)iov[i].iov_base + skip, k);
+		done += k;
+		skip = 0;
+	}
+	return done;
+}
+
+/*
+ * The part of @iov[0..@n) from byte @skip, @len bytes long, as iovecs in
+ * @out (room for @n).  Return: how many.
+ */
+static unsigned int iov_slice(const struct iovec *iov, unsigned int n,
+			      size_t skip, size_t len, struct iovec *out)
+{
+	unsigned int i, m = 0;
+	size_t k;
+
+	for (i = 0; i < n && len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip;
+		if (k > len)
+			k = len;
+		out[m].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		out[m++].iov_len = k;
+		len -= k;
+		skip = 0;
+	}
+	return m;
+}
+
+/* preadv/pwritev until all of it is done; a read past the end is 0s. */
+static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
+		  bool write)
+{
+	ssize_t r;
+
+	while (n) {
+		r = write ? pwritev(fd, iov, n, off) : preadv(fd, iov, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!r) {
+			if (write)
+				return -1;
+			while (n--)
+				memset(iov[n].iov_base, 0, iov[n].iov_len);
+			return 0;
+		}
+		off += r;
+		while (n && (size_t)r >= iov->iov_len) {
+			r -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= r;
+		}
+	}
+	return 0;
+}
+
+static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
+			  struct vq_elem *e)
+{
+	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
+	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
+	uint32_t num;
+
+	if (ro)
+		return VIRTIO_BLK_S_IOERR;
+	if (!data || data % VIRTIO_BLK_DISCARD_LEN)
+		return VIRTIO_BLK_S_IOERR;
+	for (at = 0; at < data; at += VIRTIO_BLK_DISCARD_LEN) {
+		iov_copy(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN + at, seg,
+			 sizeof(seg), false);
+		sector = get_le32(seg) | (uint64_t)get_le32(seg + 4) << 32;
+		num = get_le32(seg + 8);
+		if (num > VIRTIO_BLK_MAX_DISCARD || sector > sectors ||
+		    num > sectors - sector)
+			return VIRTIO_BLK_S_IOERR;
+		if (num && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				     FALLOC_FL_KEEP_SIZE,
+				     sector * VIRTIO_BLK_SECTOR,
+				     (off_t)num * VIRTIO_BLK_SECTOR))
+			return VIRTIO_BLK_S_IOERR;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+/* IN or OUT of @len bytes at @sector. */
+static uint8_t do_rw(int fd, bool ro, uint64_t sectors, struct vq_elem *e,
+		     uint64_t sector, bool write, uint64_t len)
+{
+	struct iovec iov[VQ_MAX_SEGS];
+	unsigned int n;
+
+	if (write && ro)
+		return VIRTIO_BLK_S_IOERR;
+	if (len % VIRTIO_BLK_SECTOR || sector > sectors ||
+	    len / VIRTIO_BLK_SECTOR > sectors - sector)
+		return VIRTIO_BLK_S_IOERR;
+	if (write)
+		n = iov_slice(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN, len, iov);
+	else
+		n = iov_slice(e->iov + e->nr_out, e->nr_in, 0, len, iov);
+	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR, write))
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
+/**
+ * virtio_blk_handle() - carry out one request
+ * @fd: the image file
+ * @ro: the disk is read-only
+ * @sectors: its size in sectors
+ * @serial: GET_ID's answer (VIRTIO_BLK_ID_BYTES, NUL-padded)
+ * @e: the request's chain
+ *
+ * A write has reached the file (pwritev returned) and a flush the disk
+ * (fdatasync) before this returns.
+ *
+ * Return: the bytes written into the chain's writable buffers, status
+ * included; 0 for a chain too short to hold a header and a status.
+ */
+uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
+			   const char *serial, struct vq_elem *e)
+{
+	uint8_t hdr[VIRTIO_BLK_HDR_LEN], status = VIRTIO_BLK_S_OK;
+	uint64_t sector, data_in;
+	struct iovec *in = e->iov + e->nr_out;
+	uint32_t written = 0;
+	size_t n;
+
+	if (e->out_len < VIRTIO_BLK_HDR_LEN || e->in_len < 1)
+		return 0;
+	iov_copy(e->iov, e->nr_out, 0, hdr, sizeof(hdr), false);
+	sector = get_le32(hdr + 8) | (uint64_t)get_le32(hdr + 12) << 32;
+	data_in = e->in_len - 1;
+	switch (get_le32(hdr)) {
+	case VIRTIO_BLK_T_IN:
+		status = do_rw(fd, ro, sectors, e, sector, false, data_in);
+		if (status == VIRTIO_BLK_S_OK)
+			written = data_in;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		status = do_rw(fd, ro, sectors, e, sector, true,
+			       e->out_len - VIRTIO_BLK_HDR_LEN);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		if (fdatasync(fd))
+			status = VIRTIO_BLK_S_IOERR;
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		n = data_in < VIRTIO_BLK_ID_BYTES ? data_in :
+		    VIRTIO_BLK_ID_BYTES;
+		written = iov_copy(in, e->nr_in, 0, (void *)serial, n, true);
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+		status = do_discard(fd, ro, sectors, e);
+		break;
+	default:
+		status = VIRTIO_BLK_S_UNSUPP;
+	}
+	iov_copy(in, e->nr_in, data_in, &status, 1, true);
+	return written + 1;
+}

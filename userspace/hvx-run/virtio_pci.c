@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: the virtio 1.x PCI transport (virtio 1.2 section 4.1), modern
+ * interface only: the capabilities, the common configuration, feature
+ * negotiation, the device status, the queues' doorbells and the device
+ * thread.  The layout of BAR 0 is in virtio_pci.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hvx-run.h"
+#include "virtio_pci.h"
+
+/* virtio_pci_cap.cfg_type */
+#define CAP_COMMON	1
+#define CAP_NOTIFY	2
+#define CAP_ISR		3
+#define CAP_DEVICE	4
+#define CAP_PCI_CFG	5	/* a window on BAR 0 in configuration space */
+#define PCI_CFG_CAP_LEN	20	/* virtio_pci_cap and the data window */
+
+/* Common configuration fields (virtio 1.2 section 4.1.4.3) */
+#define CC_DFSELECT	0x00
+#define CC_DF		0x04
+#define CC_GFSELECT	0x08
+#define CC_GF		0x0c
+#define CC_MSIX		0x10
+#define CC_NUMQ		0x12
+#define CC_STATUS	0x14
+#define CC_CFGGEN	0x15
+#define CC_Q_SELECT	0x16
+#define CC_Q_SIZE	0x18
+#define CC_Q_MSIX	0x1a
+#define CC_Q_ENABLE	0x1c
+#define CC_Q_NOFF	0x1e
+#define CC_Q_DESC	0x20
+#define CC_Q_DRIVER	0x28
+#define CC_Q_DEVICE	0x30
+
+/**
+ * virtio_has_feature() - the driver accepted feature @bit
+ * @v: the device
+ * @bit: the feature's bit number
+ *
+ * Return: true when it did.
+ */
+bool virtio_has_feature(struct virtio_dev *v, unsigned int bit)
+{
+	bool on;
+
+	pthread_mutex_lock(&v->lock);
+	on = v->guest_features & (1ULL << bit);
+	pthread_mutex_unlock(&v->lock);
+	return on;
+}
+
+/*
+ * A virtio_pci_cap (+ the multiplier of the notify capability, the data
+ * window of the PCI configuration access capability).  Return: its
+ * offset, 0 when configuration space is full.
+ */
+static uint8_t add_cap(struct virtio_dev *v, uint8_t type, uint32_t off,
+		       uint32_t len)
+{
+	uint8_t body[18] = { 0 };
+	uint8_t clen = type == CAP_NOTIFY || type == CAP_PCI_CFG ? 20 : 16;
+
+	body[0] = clen;
+	body[1] = type;
+	body[2] = VIRTIO_BAR;
+	put_le32(body + 6, off);
+	put_le32(body + 10, len);
+	if (type == CAP_NOTIFY)
+		put_le32(body + 14, VIRTIO_NOTIFY_MULT);
+	return pci_add_cap(&v->pci, PCI_CAP_ID_VNDR, body, clen);
+}
+
+/*
+ * The PCI configuration access capability's data window: an access of
+ * cap.length (1, 2 or 4) bytes at cap.offset of BAR cap.bar, done when
+ * the driver reads the window or writes its last byte.  Anything else
+ * reads zeros and writes nothing.
+ */
+static void cfg_window(void *opaque, bool write, uint8_t *data,
+		       unsigned int end)
+{
+	struct virtio_dev *v = opaque;
+	uint8_t cap[16];
+	uint32_t off, len;
+
+	pci_cfg_read(&v->pci, v->pci.window - 16, cap, sizeof(cap));
+	off = get_le32(cap + 8);
+	len = get_le32(cap + 12);
+	if (!write)
+		memset(data, 0, 4);
+	if (cap[4] != VIRTIO_BAR || (len != 1 && len != 2 && len != 4) ||
+	    off % len || off + len > VIRTIO_BAR_SIZE || (write && end < len))
+		return;
+	pci_bar_access(&v->pci, VIRTIO_BAR, off, data, len, write);
+}
+
+static int add_cfg_cap(struct virtio_dev *v)
+{
+	uint8_t at = add_cap(v, CAP_PCI_CFG, 0, 0);
+
+	if (!at)
+		return -1;
+	/* bar, offset, length and the data are the driver's */
+	memset(v->pci.wmask + at + 4, 0xff, 1);
+	memset(v->pci.wmask + at + 8, 0xff, 12);
+	v->pci.window = at + 16;
+	v->pci.window_access = cfg_window;
+	return 0;
+}
+
+/* Make the registered doorbells match BAR 0 and the enabled queues. */
+static void sync_doorbells(struct virtio_dev *v)
+{
+	uint32_t bar = pci_bar_address(&v->pci, VIRTIO_BAR);
+	bool mem = pci_memory_enabled(&v->pci);
+	struct virtio_queue_cfg *q;
+	unsigned int i;
+	uint64_t want;
+
+	for (i = 0; i < v->ops->nr_queues; i++) {
+		q = &v->q[i];
+		want = mem && bar && q->enable ?
+		       bar + VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * i : 0;
+		if (want == q->db_gpa)
+			continue;
+		if (q->db_gpa)
+			v->doorbell(v->doorbell_ctx, q->kick_efd, q->db_gpa,
+				    false);
+		q->db_gpa = 0;
+		/* without it, the write exits and virtio_bar_write() kicks */
+		if (want && !v->doorbell(v->doorbell_ctx, q->kick_efd, want,
+					 true))
+			q->db_gpa = want;
+	}
+}
+
+static void pci_changed(void *opaque)
+{
+	struct virtio_dev *v = opaque;
+
+	pthread_mutex_lock(&v->lock);
+	sync_doorbells(v);
+	pthread_mutex_unlock(&v->lock);
+}
+
+static void reset_locked(struct virtio_dev *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->ops->nr_queues; i++) {
+		vq_reset(&v->vq[i]);
+		v->q[i].enable = false;
+		v->q[i].size = VQ_MAX_SIZE;
+		v->q[i].msix = VIRTIO_MSI_NO_VECTOR;
+		v->q[i].desc = v->q[i].driver = v->q[i].device = 0;
+	}
+	v->status = 0;
+	v->guest_features = 0;
+	v->dfsel = v->gfsel = 0;
+	v->qsel = 0;
+	v->isr = 0;
+	v->config_vector = VIRTIO_MSI_NO_VECTOR;
+	sync_doorbells(v);
+}
+
+/* The common configuration as the driver would read it now. */
+static void common_image(struct virtio_dev *v, uint8_t *c)
+{
+	struct virtio_queue_cfg *q;
+
+	memset(c, 0, VIRTIO_COMMON_LEN);
+	put_le32(c + CC_DFSELECT, v->dfsel);
+	if (v->dfsel < 2)
+		put_le32(c + CC_DF, v->host_features >> (32 * v->dfsel));
+	put_le32(c + CC_GFSELECT, v->gfsel);
+	if (v->gfsel < 2)
+		put_le32(c + CC_GF, v->guest_features >> (32 * v->gfsel));
+	put_le16(c + CC_MSIX, v->config_vector);
+	put_le16(c + CC_NUMQ, v->ops->nr_queues);
+	c[CC_STATUS] = v->status;
+	c[CC_CFGGEN] = v->config_gen;
+	put_le16(c + CC_Q_SELECT, v->qsel);
+	if (v->qsel >= v->ops->nr_queues)
+		return;
+	q = &v->q[v->qsel];
+	put_le16(c + CC_Q_SIZE, q->size);
+	put_le16(c + CC_Q_MSIX, q->msix);
+	put_le16(c + CC_Q_ENABLE, q->enable);
+	put_le16(c + CC_Q_NOFF, v->qsel);
+	put_le64(c + CC_Q_DESC, q->desc);
+	put_le64(c + CC_Q_DRIVER, q->driver);
+	put_le64(c + CC_Q_DEVICE, q->device);
+}
+
+static void write_status(struct virtio_dev *v, uint8_t val)
+{
+	uint64_t g = v->guest_features;
+
+	if (!val) {
+		reset_locked(v);
+		return;
+	}
+	/* FEATURES_OK only for a subset of ours that has VERSION_1 */
+	if ((val & VIRTIO_STATUS_FEATURES_OK) &&
+	    !(v->status & VIRTIO_STATUS_FEATURES_OK) &&
+	    ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1))))
+		val &= ~VIRTIO_STATUS_FEATURES_OK;
+	v->status = val | (v->status & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void enable_queue(struct virtio_dev *v, struct virtio_queue_cfg *q,
+			 unsigned int i)
+{
+	if (q->enable || !(v->status & VIRTIO_STATUS_FEATURES_OK))
+		return;
+	if (vq_start(&v->vq[i], q->size, q->desc, q->driver, q->device,
+		     v->guest_features & (1ULL << VIRTIO_F_EVENT_IDX),
+		     v->guest_features & (1ULL << VIRTIO_F_INDIRECT_DESC))) {
+		v->status |= VIRTIO_STATUS_NEEDS_RESET;
+		return;
+	}
+	q->enable = true;
+	sync_doorbells(v);
+}
+
+/* A queue register the driver wrote: only while the queue is off. */
+static void write_queue(struct virtio_dev *v, const uint8_t *c,
+			unsigned int field)
+{
+	struct virtio_queue_cfg *q;
+	uint16_t n;
+
+	if (v->qsel >= v->ops->nr_queues)
+		return;
+	q = &v->q[v->qsel];
+	if (field == CC_Q_MSIX) {
+		n = get_le16(c + CC_Q_MSIX);
+		q->msix = n < v->pci.nr_vectors ? n : VIRTIO_MSI_NO_VECTOR;
+		return;
+	}
+	if (q->enable)
+		return;
+	switch (field) {
+	case CC_Q_SIZE:
+		n = get_le16(c + CC_Q_SIZE);
+		q->size = n;
+		break;
+	case CC_Q_ENABLE:
+		if (get_le16(c + CC_Q_ENABLE) == 1)
+			enable_queue(v, q, v->qsel);
+		break;
+	case CC_Q_DESC:
+		q->desc = get_le32(c + CC_Q_DESC) |
+			  (uint64_t)get_le32(c + CC_Q_DESC + 4) << 32;
+		break;
+	case CC_Q_DRIVER:
+		q->driver = get_le32(c + CC_Q_DRIVER) |
+			    (uint64_t)get_le32(c + CC_Q_DRIVER + 4) << 32;
+		break;
+	case CC_Q_DEVICE:
+		q->device = get_le32(c + CC_Q_DEVICE) |
+			    (uint64_t)get_le32(c + CC_Q_DEVICE + 4) << 32;
+		break;
+	}
+}
+
+static const struct {
+	uint8_t off, len;
+} fields[] = {
+	{ CC_DFSELECT, 4 }, { CC_GFSELECT, 4 }, { CC_GF, 4 }, { CC_MSIX, 2 },
+	{ CC_STATUS, 1 }, { CC_Q_SELECT, 2 }, { CC_Q_SIZE, 2 },
+	{ CC_Q_MSIX, 2 }, { CC_Q_ENABLE, 2 }, { CC_Q_DESC, 8 },
+	{ CC_Q_DRIVER, 8 }, { CC_Q_DEVICE, 8 },
+};
+
+/*
+ * A write of @len bytes at @off of the common configuration: applied to
+ * its image, then each writable field it touched takes effect.
+ */
+static void common_write(struct virtio_dev *v, unsigned int off,
+			 const uint8_t *data, unsigned int len)
+{
+	uint8_t c[VIRTIO_COMMON_LEN];
+	unsigned int i, f, shift;
+	uint16_t vec;
+
+	common_image(v, c);
+	for (i = 0; i < len && off + i < VIRTIO_COMMON_LEN; i++)
+		c[off + i] = data[i];
+	for (i = 0; i < ARRAY_SIZE(fields); i++) {
+		f = fields[i].off;
+		if (off >= f + fields[i].len || f >= off + len)
+			continue;
+		switch (f) {
+		case CC_DFSELECT:
+			v->dfsel = get_le32(c + f);
+			break;
+		case CC_GFSELECT:
+			v->gfsel = get_le32(c + f);
+			break;
+		case CC_GF:
+			if (v->gfsel >= 2 ||
+			    (v->status & VIRTIO_STATUS_FEATURES_OK))
+				break;
+			shift = 32 * v->gfsel;
+			v->guest_features &= ~(0xffffffffULL << shift);
+			v->guest_features |= (uint64_t)get_le32(c + f) << shift;
+			break;
+		case CC_MSIX:
+			vec = get_le16(c + f);
+			v->config_vector = vec < v->pci.nr_vectors ? vec :
+					   VIRTIO_MSI_NO_VECTOR;
+			break;
+		case CC_STATUS:
+			write_status(v, c[f]);
+			break;
+		case CC_Q_SELECT:
+			v->qsel = get_le16(c + f);
+			break;
+		default:
+			write_queue(v, c, f);
+		}
+	}
+}
+
+/**
+ * virtio_bar_read() - a read of BAR 0 (not of the MSI-X table or PBA)
+ * @opaque: the struct virtio_dev
+ * @bar: the BAR
+ * @off: offset in it
+ * @data: filled with @len bytes
+ * @len: 1-8
+ */
+void virtio_bar_read(void *opaque, unsigned int bar, uint64_t off,
+		     void *data, unsigned int len)
+{
+	struct virtio_dev *v = opaque;
+	uint8_t c[VIRTIO_COMMON_LEN];
+
+	memset(data, 0, len);
+	if (bar != VIRTIO_BAR)
+		return;
+	if (off - VIRTIO_DEVCFG_OFF < VIRTIO_DEVCFG_LEN) {
+		off -= VIRTIO_DEVCFG_OFF;
+		if (off + len <= VIRTIO_DEVCFG_LEN)
+			v->ops->cfg_read(v, off, data, len);
+		return;
+	}
+	pthread_mutex_lock(&v->lock);
+	if (off < VIRTIO_COMMON_LEN) {
+		common_image(v, c);
+		memcpy(data, c + off, off + len <= VIRTIO_COMMON_LEN ?
+		       len : VIRTIO_COMMON_LEN - off);
+	} else if (off == VIRTIO_ISR_OFF) {
+		/* reading the ISR clears it */
+		*(uint8_t *)data = v->isr;
+		v->isr = 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+/**
+ * virtio_bar_write() - a write to BAR 0 (not to the MSI-X table or PBA)
+ * @opaque: the struct virtio_dev
+ * @bar: the BAR
+ * @off: offset in it
+ * @data: @len bytes
+ * @len: 1-8
+ *
+ * A write to a queue's notification address that reaches here (its
+ * doorbell is not registered) kicks the queue as the doorbell would.
+ */
+void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
+		      const void *data, unsigned int len)
+{
+	struct virtio_dev *v = opaque;
+	uint64_t n, one = 1;
+
+	if (bar != VIRTIO_BAR)
+		return;
+	n = (off - VIRTIO_NOTIFY_OFF) / VIRTIO_NOTIFY_MULT;
+	if (off >= VIRTIO_NOTIFY_OFF && n < v->ops->nr_queues) {
+		if (write(v->q[n].kick_efd, &one, sizeof(one)) < 0)
+			msg("%s: kick: %s", v->ops->name, strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&v->lock);
+	if (off < VIRTIO_COMMON_LEN)
+		common_write(v, off, data, len);
+	pthread_mutex_unlock(&v->lock);
+}
+
+static const struct pci_bar_ops virtio_bar_ops = {
+	.read = virtio_bar_read,
+	.write = virtio_bar_write,
+};
+
+/**
+ * virtio_needs_reset() - the device cannot go on until the driver resets
+ * it: NEEDS_RESET, and a configuration change interrupt
+ * @v: the device
+ */
+void virtio_needs_reset(struct virtio_dev *v)
+{
+	uint16_t vec;
+
+	pthread_mutex_lock(&v->lock);
+	v->status |= VIRTIO_STATUS_NEEDS_RESET;
+	v->isr |= VIRTIO_ISR_CONFIG;
+	v->config_gen++;
+	vec = v->config_vector;
+	pthread_mutex_unlock(&v->lock);
+	pci_msix_notify(&v->pci, vec);
+}
+
+/**
+ * virtio_complete() - hand a chain back and interrupt when the driver
+ * wants it
+ * @v: the device
+ * @q: the queue
+ * @head: the chain's head
+ * @len: bytes written into its writable buffers
+ */
+void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
+		     uint32_t len)
+{
+	uint16_t vec;
+
+	if (!vq_push(&v->vq[q], head, len))
+		return;
+	pthread_mutex_lock(&v->lock);
+	vec = v->q[q].msix;
+	v->isr |= VIRTIO_ISR_QUEUE;
+	pthread_mutex_unlock(&v->lock);
+	pci_msix_notify(&v->pci, vec);
+}
+
+/**
+ * virtio_serve() - take every available chain of a queue
+ * @v: the device
+ * @q: the queue
+ * @req: called with each chain (malloc'd: it frees it once completed)
+ *
+ * A malformed ring stops here with NEEDS_RESET.
+ */
+void virtio_serve(struct virtio_dev *v, unsigned int q,
+		  void (*req)(struct virtio_dev *v, unsigned int q,
+			      struct vq_elem *e))
+{
+	struct vq_elem *e;
+	int r;
+
+	for (;;) {
+		e = malloc(sizeof(*e));
+		if (!e) {
+			msg("%s: out of memory", v->ops->name);
+			return;
+		}
+		r = vq_pop(&v->vq[q], e);
+		if (r > 0) {
+			req(v, q, e);
+			continue;
+		}
+		free(e);
+		if (r < 0) {
+			virtio_needs_reset(v);
+			return;
+		}
+		if (!vq_has_more(&v->vq[q]))
+			return;
+	}
+}
+
+/* The device thread: the queues' kicks, until virtio_stop(). */
+static void *device_thread(void *arg)
+{
+	struct pollfd pfd[VIRTIO_MAX_QUEUES + 1];
+	struct virtio_dev *v = arg;
+	unsigned int i, n = v->ops->nr_queues;
+	uint64_t val;
+	bool ok;
+
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = v->q[i].kick_efd;
+		pfd[i].events = POLLIN;
+	}
+	pfd[n].fd = v->stop_efd;
+	pfd[n].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, n + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			msg("%s: poll: %s", v->ops->name, strerror(errno));
+			return NULL;
+		}
+		if (pfd[n].revents)
+			return NULL;
+		for (i = 0; i < n; i++) {
+			if (!(pfd[i].revents & POLLIN) ||
+			    read(pfd[i].fd, &val, sizeof(val)) < 0)
+				continue;
+			pthread_mutex_lock(&v->lock);
+			ok = v->q[i].enable &&
+			     !(v->status & VIRTIO_STATUS_NEEDS_RESET);
+			pthread_mutex_unlock(&v->lock);
+			if (ok)
+				v->ops->kick(v, i);
+		}
+	}
+}
+
+/**
+ * virtio_init() - a virtio-pci device, before pci_bus_add()
+ * @v: the device (its device part is the caller's)
+ * @ops: the device
+ * @mem: guest RAM
+ * @doorbell: (un)registers the queues' doorbells
+ * @doorbell_ctx: passed to @doorbell
+ *
+ * Return: 0, or -1 after a message.
+ */
+int virtio_init(struct virtio_dev *v, const struct virtio_ops *ops,
+		const struct vq_mem *mem, virtio_doorbell_fn doorbell,
+		void *doorbell_ctx)
+{
+	unsigned int i;
+
+	pci_dev_init(&v->pci, VIRTIO_PCI_VENDOR,
+		     VIRTIO_PCI_DEVICE_BASE + ops->device_id, ops->class,
+		     VIRTIO_PCI_REVISION);
+	put_le16(v->pci.cfg + PCI_SUBSYSTEM_VENDOR_ID, VIRTIO_PCI_VENDOR);
+	put_le16(v->pci.cfg + PCI_SUBSYSTEM_ID, VIRTIO_PCI_SUBSYS_ID);
+	v->pci.ops = &virtio_bar_ops;
+	v->pci.opaque = v;
+	v->pci.changed = pci_changed;
+	v->ops = ops;
+	pthread_mutex_init(&v->lock, NULL);
+	v->host_features = ops->features | 1ULL << VIRTIO_F_VERSION_1 |
+			   1ULL << VIRTIO_F_EVENT_IDX |
+			   1ULL << VIRTIO_F_INDIRECT_DESC;
+	v->doorbell = doorbell;
+	v->doorbell_ctx = doorbell_ctx;
+	for (i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		v->q[i].kick_efd = -1;
+	v->stop_efd = eventfd(0, EFD_CLOEXEC);
+	for (i = 0; i < ops->nr_queues; i++) {
+		snprintf(v->names[i], sizeof(v->names[i]), "%s queue %u",
+			 ops->name, i);
+		vq_init(&v->vq[i], mem, v->names[i]);
+		v->q[i].kick_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->q[i].kick_efd < 0)
+			goto fail;
+	}
+	if (v->stop_efd < 0 || ops->nr_queues > VIRTIO_MAX_QUEUES)
+		goto fail;
+	reset_locked(v);
+	if (pci_add_bar(&v->pci, VIRTIO_BAR, VIRTIO_BAR_SIZE) ||
+	    !add_cap(v, CAP_COMMON, VIRTIO_COMMON_OFF, VIRTIO_COMMON_LEN) ||
+	    !add_cap(v, CAP_NOTIFY, VIRTIO_NOTIFY_OFF,
+		     VIRTIO_NOTIFY_MULT * ops->nr_queues) ||
+	    !add_cap(v, CAP_ISR, VIRTIO_ISR_OFF, VIRTIO_ISR_LEN) ||
+	    !add_cap(v, CAP_DEVICE, VIRTIO_DEVCFG_OFF, VIRTIO_DEVCFG_LEN) ||
+	    add_cfg_cap(v) ||
+	    pci_add_msix(&v->pci, VIRTIO_BAR, VIRTIO_MSIX_TABLE_OFF,
+			 VIRTIO_MSIX_PBA_OFF, ops->nr_queues + 1))
+		goto fail;
+	return 0;
+fail:
+	msg("%s: cannot create the device: %s", ops->name, strerror(errno));
+	return -1;
+}
+
+/**
+ * virtio_start() - start the device thread
+ * @v: the device
+ *
+ * Return: 0, or -1 after a message.
+ */
+int virtio_start(struct virtio_dev *v)
+{
+	int r = pthread_create(&v->thread, NULL, device_thread, v);
+
+	if (r) {
+		msg("%s: cannot start its thread: %s", v->ops->name,
+		    strerror(r));
+		return -1;
+	}
+	v->thread_on = true;
+	return 0;
+}
+
+/**
+ * virtio_stop() - end the device thread
+ * @v: the device
+ */
+void virtio_stop(struct virtio_dev *v)
+{
+	uint64_t one = 1;
+
+	if (!v->thread_on)
+		return;
+	if (write(v->stop_efd, &one, sizeof(one)) < 0)
+		msg("%s: stop: %s", v->ops->name, strerror(errno));
+	pthread_join(v->thread, NULL);
+	v->thread_on = false;
+}
+
+/**
+ * virtio_destroy() - remove the doorbells and routes, free the device
+ * @v: the device, stopped (virtio_init() may have failed half-way)
+ */
+void virtio_destroy(struct virtio_dev *v)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&v->lock);
+	for (i = 0; i < v->ops->nr_queues; i++)
+		v->q[i].enable = false;
+	sync_doorbells(v);
+	pthread_mutex_unlock(&v->lock);
+	for (i = 0; i < v->ops->nr_queues; i++) {
+		if (v->q[i].kick_efd >= 0)
+			close(v->q[i].kick_efd);
+		vq_destroy(&v->vq[i]);
+	}
+	if (v->stop_efd >= 0)
+		close(v->stop_efd);
+	pci_dev_destroy(&v->pci);
+	pthread_mutex_destroy(&v->lock);
+}
