@@ -307,6 +307,29 @@ bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 	return true;
 }
 
+/**
+ * hvx_exit_eoi_induced() - the guest EOIed a vector of the EOI-exit bitmap
+ * @vcpu: the vCPU, loaded
+ *
+ * The processor already retired the vector (virtual-interrupt delivery);
+ * a level-triggered one goes to userspace as if the model had seen the
+ * EOI.  The exit is trap-like: the instruction is done.
+ *
+ * Return: 1.
+ */
+int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu)
+{
+	u8 vector = hvx_vmread(EXIT_QUALIFICATION) & HVX_APIC_VECTOR_MASK;
+	struct hvx_lapic_effects eff = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	hvx_lapic_eoi_done(&vcpu->apic, vector, &eff);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	apic_effects(vcpu, &eff);
+	return 1;
+}
+
 /* The guest's TSC and a deadline in it, as ns of ktime_get_ns(). */
 static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 {

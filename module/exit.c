@@ -267,6 +267,7 @@ static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
 	[EXIT_REASON_MSR_WRITE]		= hvx_exit_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]	= exit_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = exit_ud,
+	[EXIT_REASON_EOI_INDUCED]	= hvx_exit_eoi_induced,
 	[EXIT_REASON_EPT_VIOLATION]	= hvx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]	= hvx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]		= exit_ud,

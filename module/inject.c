@@ -52,6 +52,8 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	hrtimer_try_to_cancel(&vcpu->apic_timer);
 	hvx_vmcs_reset_guest(vcpu);
+	/* the APIC's registers changed: RVI and SVI follow (apicv.c) */
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	vcpu->irq_vector = -1;
 	vcpu->nmi_pending = false;
 	vcpu->mp_state = HVX_MP_WAIT_SIPI;
@@ -85,14 +87,22 @@ static void take_requests(struct hvx_vcpu *vcpu)
 /*
  * The local APIC's interrupt, when nothing acknowledged is waiting: taken
  * (acknowledged) if the guest can take it at this entry, else only seen.
+ * With virtual-interrupt delivery the processor takes it: it only learns
+ * what changed.
  * Return: whether an interrupt waits for the window.
  */
 static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 {
 	int v;
 
+	if (hvx_vmx.apicv && test_bit(HVX_REQ_EVENT, &vcpu->requests)) {
+		clear_bit(HVX_REQ_EVENT, &vcpu->requests);
+		hvx_apicv_sync(vcpu);
+	}
 	if (vcpu->irq_vector >= 0)
 		return true;
+	if (hvx_vmx.apicv)
+		return false;
 	if (!test_bit(HVX_REQ_EVENT, &vcpu->requests))
 		return false;
 	clear_bit(HVX_REQ_EVENT, &vcpu->requests);
@@ -226,6 +236,9 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 		return true;
 	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))
 		return false;
+	/* the processor may hold an interrupt in the IRR that no request names */
+	if (hvx_vmx.apicv)
+		return vcpu->irq_vector >= 0 || hvx_apic_take(vcpu, false) >= 0;
 	return vcpu->irq_vector >= 0 ||
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }

@@ -130,6 +130,13 @@ struct hvx_vcpu {
 	u32 proc_ctl;				/* (v) CPU_BASED_VM_EXEC_CONTROL
 						 * as written: window exiting
 						 */
+	u32 proc2_ctl;				/* (v) SECONDARY_VM_EXEC_CONTROL
+						 * as written: x2APIC
+						 * virtualization (apicv.c)
+						 */
+	u64 eoi_exit_bitmap[4];			/* (v) EOI_EXIT_BITMAP0-3 as
+						 * written (apicv.c)
+						 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick
@@ -139,7 +146,11 @@ struct hvx_vcpu {
 						 */
 	u8 sipi_vector;				/* the last SIPI's vector */
 
-	/* The local APIC (apic.c, lapic.c) */
+	/*
+	 * The local APIC (apic.c, lapic.c).  Its register page is the
+	 * virtual-APIC page of APIC virtualization (apicv.c): page-aligned,
+	 * so the vCPU is allocated in whole pages.
+	 */
 	spinlock_t apic_lock;			/* guards apic; irqsave */
 	struct hvx_lapic apic;
 	struct hrtimer apic_timer;		/* the APIC timer's next tick */
@@ -464,6 +475,12 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack);
 bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu);
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s);
 int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s);
+int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu);
+
+/* apicv.c */
+void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
+int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
+void hvx_apicv_sync(struct hvx_vcpu *vcpu);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */
