@@ -19,7 +19,9 @@
  * Interrupts from elsewhere (IPIs, MSIs, the timer) set the IRR bit under
  * the APIC lock and kick the vCPU (apic.c): without posted interrupts a
  * vCPU in the guest learns of a new vector only at its next entry, where
- * hvx_apicv_sync() gives the processor the highest one (RVI).
+ * hvx_apicv_sync() gives the processor the highest one (RVI).  Level-
+ * triggered ones wait outside the IRR until then (apic_defer_level()),
+ * so that none is delivered before its EOI-exit bit is set.
  *
  * Everything here runs on the vCPU's own thread with its VMCS loaded.
  */
@@ -107,22 +109,12 @@ static const unsigned long eoi_exit_field[4] = {
  */
 void hvx_apicv_sync(struct hvx_vcpu *vcpu)
 {
-	struct hvx_lapic *l = &vcpu->apic;
-	unsigned long flags;
 	u64 tmr[4];
 	bool x2apic;
 	u16 status;
 	int i;
 
-	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	status = hvx_lapic_vid_status(l);
-	x2apic = hvx_lapic_mode_x2apic(l);
-	for (i = 0; i < 4; i++)
-		tmr[i] = hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32) |
-			 (u64)hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32 + 16)
-			 << 32;
-	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-
+	status = hvx_apic_vid_state(vcpu, tmr, &x2apic);
 	sync_mode(vcpu, x2apic);
 	hvx_vmwrite(GUEST_INTR_STATUS, status);
 	for (i = 0; i < 4; i++) {
@@ -131,4 +123,24 @@ void hvx_apicv_sync(struct hvx_vcpu *vcpu)
 		vcpu->eoi_exit_bitmap[i] = tmr[i];
 		hvx_vmwrite(eoi_exit_field[i], tmr[i]);
 	}
+}
+
+/**
+ * hvx_apicv_vectoring() - the vector of an interrupt whose delivery exited
+ * @vector: the IDT-vectoring information's vector (an external interrupt)
+ *
+ * When the delivery of a virtual interrupt exits (say, an EPT violation on
+ * the guest's IDT or stack), the processor has already moved the vector
+ * into the ISR and SVI; the IDT-vectoring information names it too.  The
+ * emulated CPU of the test host (Bochs 2.7) reports vector 0 there
+ * instead: no local APIC delivers a vector below 16, so one that low is
+ * taken from SVI, which is the vector being delivered.
+ *
+ * Return: the vector to deliver again.
+ */
+u8 hvx_apicv_vectoring(u8 vector)
+{
+	u8 svi = hvx_vmread16(GUEST_INTR_STATUS) >> 8;
+
+	return vector < 16 && svi >= 16 ? svi : vector;
 }

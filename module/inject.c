@@ -16,13 +16,25 @@
  * window.
  */
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/wait.h>
 #include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
+
+/*
+ * How long a halted vCPU polls for a wakeup before it sleeps: a wakeup
+ * that comes soon then costs no sleep and no scheduler round trip.  Off
+ * by default; never while another task wants the CPU.
+ */
+static unsigned int halt_poll_ns;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before it sleeps (0: never)");
 
 /* What blocks an external interrupt, and an NMI, at the next entry. */
 #define IRQ_SHADOW	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
@@ -211,6 +223,8 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 
 	if ((vect & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_NMI_INTR) {
 		vcpu->irq_vector = vect & VECTORING_INFO_VECTOR_MASK;
+		if (hvx_vmx.apicv)
+			vcpu->irq_vector = hvx_apicv_vectoring(vcpu->irq_vector);
 		return;
 	}
 	/*
@@ -243,6 +257,30 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }
 
+/*
+ * Poll for the end of a halt for up to halt_poll_ns, as long as this is
+ * the only task that wants the CPU.  Return: whether the halt ended.
+ */
+static bool halt_poll(struct hvx_vcpu *vcpu)
+{
+	unsigned int ns = READ_ONCE(halt_poll_ns);
+	ktime_t stop;
+
+	if (!ns || !single_task_running())
+		return false;
+	stop = ktime_add_ns(ktime_get(), ns);
+	do {
+		if (block_ends(vcpu)) {
+			hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_OK, 1);
+			return true;
+		}
+		cpu_relax();
+	} while (single_task_running() && !need_resched() &&
+		 !signal_pending(current) && ktime_before(ktime_get(), stop));
+	hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_FAIL, 1);
+	return false;
+}
+
 /**
  * hvx_vcpu_block() - sleep while the guest is halted or waits for a SIPI
  * @vcpu: the vCPU, loaded, preemptible; vcpu->mp_state not runnable
@@ -265,8 +303,11 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
-	if (vcpu->mp_state == HVX_MP_HALTED)
+	if (vcpu->mp_state == HVX_MP_HALTED) {
+		if (halt_poll(vcpu))
+			goto awake;
 		hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
+	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
 		if (block_ends(vcpu))

@@ -154,6 +154,10 @@ struct hvx_vcpu {
 	spinlock_t apic_lock;			/* guards apic; irqsave */
 	struct hvx_lapic apic;
 	struct hrtimer apic_timer;		/* the APIC timer's next tick */
+	DECLARE_BITMAP(apicv_level, 256);	/* atomic: level-triggered
+						 * vectors accepted but not
+						 * yet in the IRR (apic.c)
+						 */
 	DECLARE_BITMAP(eoi_exits, 256);		/* (v) level-triggered vectors
 						 * the guest EOIed, not yet
 						 * reported (HVX_EXIT_EOI)
@@ -476,11 +480,13 @@ bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu);
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s);
 int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s);
 int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu);
+u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic);
 
 /* apicv.c */
 void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
 int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
 void hvx_apicv_sync(struct hvx_vcpu *vcpu);
+u8 hvx_apicv_vectoring(u8 vector);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */

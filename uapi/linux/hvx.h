@@ -702,6 +702,10 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs delivered
  * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU slept in, in the kernel
  * @HVX_STATS_ATTR_IPIS_SENT:	u64: IPIs the guest sent through its ICR
+ * @HVX_STATS_ATTR_HALT_POLL_OK: u64: halts that a poll ended before the
+ *				vCPU slept (module parameter halt_poll_ns)
+ * @HVX_STATS_ATTR_HALT_POLL_FAIL: u64: polls that ended without a wakeup,
+ *				after which the vCPU slept
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -719,6 +723,8 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_NMIS_INJECTED,
 	HVX_STATS_ATTR_HALTS,
 	HVX_STATS_ATTR_IPIS_SENT,
+	HVX_STATS_ATTR_HALT_POLL_OK,
+	HVX_STATS_ATTR_HALT_POLL_FAIL,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)
