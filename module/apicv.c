@@ -126,21 +126,33 @@ void hvx_apicv_sync(struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_apicv_vectoring() - the vector of an interrupt whose delivery exited
- * @vector: the IDT-vectoring information's vector (an external interrupt)
+ * hvx_apicv_vectoring() - the event an exit interrupted, with APIC
+ *	virtualization
+ * @vcpu: the vCPU, loaded, just after the exit
+ * @vect: the IDT-vectoring information, valid
+ * @injected: hvx injected an interrupt or NMI at the entry
  *
- * When the delivery of a virtual interrupt exits (say, an EPT violation on
- * the guest's IDT or stack), the processor has already moved the vector
- * into the ISR and SVI; the IDT-vectoring information names it too.  The
- * emulated CPU of the test host (Bochs 2.7) reports vector 0 there
- * instead: no local APIC delivers a vector below 16, so one that low is
- * taken from SVI, which is the vector being delivered.
+ * When the delivery of a virtual interrupt exits (say, an EPT violation
+ * on the guest's IDT or stack), the processor has already moved the
+ * vector into the ISR and SVI, and the IDT-vectoring information names
+ * it as an external interrupt.  The emulated CPU of the test host (Bochs
+ * 2.7) leaves the information of the last event it recorded there
+ * instead, an NMI or another vector.  An external interrupt or NMI that
+ * hvx did not inject can only be the virtual interrupt, so it is taken
+ * from SVI, as on hardware; none there means none was being delivered.
  *
- * Return: the vector to deliver again.
+ * Return: the IDT-vectoring information to act on; 0 for none.
  */
-u8 hvx_apicv_vectoring(u8 vector)
+u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected)
 {
-	u8 svi = hvx_vmread16(GUEST_INTR_STATUS) >> 8;
+	u32 type = vect & VECTORING_INFO_TYPE_MASK;
+	u8 svi;
 
-	return vector < 16 && svi >= 16 ? svi : vector;
+	if (injected ||
+	    (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
+		return vect;
+	svi = hvx_vmread16(GUEST_INTR_STATUS) >> 8;
+	if (svi < 16)
+		return 0;
+	return VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | svi;
 }

@@ -289,6 +289,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 {
 	u16 basic = exit_reason & 0xffff;
 	struct hvx_run *run = vcpu->run;
+	bool injected;
 	u32 vect;
 	int r;
 
@@ -308,6 +309,10 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	}
 	/* An exit while delivering an event: deliver it again on entry. */
 	vect = hvx_vmread32(IDT_VECTORING_INFO_FIELD);
+	injected = vcpu->event_injected;
+	vcpu->event_injected = false;
+	if (unlikely(vect & VECTORING_INFO_VALID_MASK) && hvx_vmx.apicv)
+		vect = hvx_apicv_vectoring(vcpu, vect, injected);
 	vcpu->exit_vect = vect;
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
 		reinject(vcpu, vect);

@@ -161,6 +161,7 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 				   INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+			vcpu->event_injected = true;
 			vcpu->nmi_pending = false;
 			busy = true;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_NMIS_INJECTED, 1);
@@ -177,6 +178,7 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 				   INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+			vcpu->event_injected = true;
 			trace_hvx_inject(vcpu, vcpu->irq_vector, info, false, 0);
 			vcpu->irq_vector = -1;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_IRQS_INJECTED, 1);
@@ -223,8 +225,6 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 
 	if ((vect & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_NMI_INTR) {
 		vcpu->irq_vector = vect & VECTORING_INFO_VECTOR_MASK;
-		if (hvx_vmx.apicv)
-			vcpu->irq_vector = hvx_apicv_vectoring(vcpu->irq_vector);
 		return;
 	}
 	/*

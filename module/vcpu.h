@@ -137,6 +137,9 @@ struct hvx_vcpu {
 	u64 eoi_exit_bitmap[4];			/* (v) EOI_EXIT_BITMAP0-3 as
 						 * written (apicv.c)
 						 */
+	bool event_injected;			/* (v) an interrupt or NMI went
+						 * into the last entry
+						 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick
@@ -486,7 +489,7 @@ u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic);
 void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
 int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
 void hvx_apicv_sync(struct hvx_vcpu *vcpu);
-u8 hvx_apicv_vectoring(u8 vector);
+u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */
