@@ -12,13 +12,9 @@
  * register reads return what was written, each interrupt arrives once.
  */
 
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "hvx_harness.h"
-
-#define HVX_STAT	"/hvx/bin/hvx-stat"
 
 #define MSR_APIC_BASE	0x1b
 #define APIC_BASE_EXTD	(1ULL << 10)
@@ -94,65 +90,28 @@ static void guest_apicv(void)
 	GUEST_DONE();
 }
 
-/* The VM's id, from hvx-stat's list: the one this process holds. */
-static long stat_vm_id(void)
+/* The VM's exits so far (hvx-stat's total over its one vCPU). */
+static long long exits(void)
 {
-	char buf[8192], key[32];
-	const char *p, *id;
-	size_t n;
-	FILE *f;
+	uint64_t v;
 
-	f = popen(HVX_STAT " --json", "r");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	pclose(f);
-	buf[n] = 0;
-	snprintf(key, sizeof(key), "\"pid\":%d,", (int)getpid());
-	p = strstr(buf, key);
-	if (!p)
-		return -1;
-	for (id = p; id > buf && strncmp(id, "{\"id\":", 6); id--)
-		;
-	return strncmp(id, "{\"id\":", 6) ? -1 : strtol(id + 6, NULL, 10);
-}
-
-/* The VM's exits so far, every vCPU (it has one). */
-static long long stat_exits(long vm)
-{
-	char cmd[64], buf[16384];
-	const char *p;
-	size_t n;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), HVX_STAT " --json -v %ld", vm);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	pclose(f);
-	buf[n] = 0;
-	p = strstr(buf, "\"total\":{\"exits\":");
-	return p ? strtoll(p + strlen("\"total\":{\"exits\":"), NULL, 10) : -1;
+	return vm_stat("exits", &v) ? (long long)v : -1;
 }
 
 HVX_GUEST_TEST(apicv_exits, guest_apicv)
 {
 	bool hw = hvx_dev_caps()->apicv & HVX_APICV_VID;
 	long long before, tpr_reads, ipis;
-	long id;
 
 	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
 	vm_install_exception_handler(vm, IPI_VEC, ipi_handler);
 	vcpu_expect_sync(vcpu, 0);
-	id = stat_vm_id();
-	ASSERT_LE(0, id);
-	before = stat_exits(id);
+	before = exits();
 	ASSERT_LE(0, before);
 	vcpu_expect_sync(vcpu, 1);
-	tpr_reads = stat_exits(id) - before;
+	tpr_reads = exits() - before;
 	vcpu_expect_sync(vcpu, 2);
-	ipis = stat_exits(id) - before - tpr_reads;
+	ipis = exits() - before - tpr_reads;
 	vcpu_expect_done(vcpu);
 
 	TH_LOG("APIC virtualization %s: %lld exits for %d TPR/CR8 rounds, %lld for %d self-IPIs",
