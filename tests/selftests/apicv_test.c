@@ -118,9 +118,12 @@ HVX_GUEST_TEST(apicv_exits, guest_apicv)
 	       hw ? "on" : "off", tpr_reads, ROUNDS, ipis, ROUNDS);
 	EXPECT_EQ(ROUNDS, guest_global(vm, hits));
 	if (hw) {
-		/* the sync's own exit, and room for a host timer tick */
-		EXPECT_GE(4, tpr_reads);
-		EXPECT_GE(4, ipis);
+		/*
+		 * The sync's own exit, the first touches of the handler's
+		 * pages, room for a host timer tick: a few, not one a round.
+		 */
+		EXPECT_GE(ROUNDS / 10, tpr_reads);
+		EXPECT_GE(ROUNDS / 10, ipis);
 	} else {
 		EXPECT_LE(ROUNDS * 8, tpr_reads);
 		EXPECT_LE(ROUNDS * 3, ipis);
