@@ -36,6 +36,13 @@
 #define PORT_RING		0x0704	/* OUT: ring, device thread */
 #define PORT_POSTED		0x0708	/* OUT: posted or coalesced */
 #define PORT_EVENTFD		0x070c	/* OUT: KVM ioeventfd, hvx doorbell */
+#define PORT_DONE		0x0710	/* OUT: the guest is done (then HLT) */
+
+/*
+ * GOP_TIMER's interrupt: the local APIC timer's vector, through the
+ * real-mode IVT at 0.
+ */
+#define TIMER_VECTOR		0x40
 
 /* The value every MMIO load returns (the VMM's answer). */
 #define MMIO_READ_VALUE		0x5a5a1234u
@@ -47,6 +54,7 @@ enum guest_op {
 	GOP_OUT,	/* OUT dword to params.port */
 	GOP_STORE,	/* MOV dword to params.addr */
 	GOP_LOAD,	/* MOV dword from params.addr */
+	GOP_TIMER,	/* local APIC timer interrupt taken and EOIed */
 	NR_GUEST_OPS
 };
 
@@ -62,10 +70,12 @@ enum guest_op {
  * @t0:		scratch: TSC at the start of the timed loop
  * @delta:	out: TSC cycles of the timed loop
  * @done:	out: GUEST_DONE_MAGIC once @delta is valid
- * @pad:	zero
+ * @irqs:	out: interrupts the guest's handler took (GOP_TIMER), zero in
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
+ * The guest signals the end with an OUT to PORT_DONE before its HLT (a
+ * KVM with its in-kernel local APIC keeps HLT to itself).
  */
 struct guest_params {
 	uint32_t op;
@@ -76,7 +86,7 @@ struct guest_params {
 	uint64_t t0;
 	uint64_t delta;
 	uint32_t done;
-	uint32_t pad;
+	uint32_t irqs;
 };
 
 /* The guest image (guest.c), to be copied to GUEST_CODE_GPA. */

@@ -7,6 +7,9 @@
  * MMIO/PIO (a ring in the vCPU mmap, drained by the run loop whenever
  * KVM_RUN returns; a full ring makes the write exit synchronously) and
  * ioeventfd (the write signals an eventfd; a device thread reads it).
+ * The local APIC is KVM's in-kernel one (KVM_CREATE_IRQCHIP): KVM then
+ * keeps the guest's HLT to itself, so the guest ends with an OUT to
+ * PORT_DONE.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +21,10 @@
 #include <linux/kvm.h>
 
 #include "bench.h"
+
+#define KVM_BENCH_CPUID_MAX		100
+#define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
 
 /* Where KVM keeps the real-mode TSS; any GPA outside RAM and MMIO. */
 #define KVM_TSS_GPA	0xfffbd000UL
@@ -41,6 +48,33 @@ static struct {
 	bool ioev_set;
 	struct ev_reader reader;
 } kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+
+/*
+ * The CPUID KVM supports, with x2APIC and the TSC-deadline timer, which
+ * hvx offers by default: the guest of lapic_timer uses both.
+ */
+static int kvm_bench_cpuid(void)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[KVM_BENCH_CPUID_MAX];
+	} cpuid = { .c.nent = KVM_BENCH_CPUID_MAX };
+	unsigned int i;
+
+	if (ioctl(kx.dev_fd, KVM_GET_SUPPORTED_CPUID, &cpuid)) {
+		bench_err("kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < cpuid.c.nent; i++)
+		if (cpuid.e[i].function == 1)
+			cpuid.e[i].ecx |= CPUID_1_ECX_X2APIC |
+					  CPUID_1_ECX_TSC_DEADLINE;
+	if (ioctl(kx.vcpu_fd, KVM_SET_CPUID2, &cpuid)) {
+		bench_err("kvm: KVM_SET_CPUID2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static int kvm_bench_open(void)
 {
@@ -88,11 +122,18 @@ static int kvm_bench_open(void)
 			  strerror(errno));
 		return -1;
 	}
+	/* the local APIC in the kernel, as hvx has it (lapic_timer) */
+	if (ioctl(kx.vm_fd, KVM_CREATE_IRQCHIP, 0)) {
+		bench_err("kvm: KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
 	kx.vcpu_fd = ioctl(kx.vm_fd, KVM_CREATE_VCPU, 0);
 	if (kx.vcpu_fd < 0) {
 		bench_err("kvm: KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
 	}
+	if (kvm_bench_cpuid())
+		return -1;
 	ret = ioctl(kx.dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0) {
 		bench_err("kvm: KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
@@ -248,6 +289,11 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 			*cnt = kx.cnt;
 			return 0;
 		case KVM_EXIT_IO:
+			if (run->io.port == PORT_DONE) {
+				*p = *gp;
+				*cnt = kx.cnt;
+				return 0;
+			}
 			if (run->io.direction != KVM_EXIT_IO_OUT ||
 			    run->io.port != p->port || run->io.size != 4 ||
 			    run->io.count != 1) {
