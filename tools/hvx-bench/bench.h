@@ -39,10 +39,11 @@
 #define PORT_DONE		0x0710	/* OUT: the guest is done (then HLT) */
 
 /*
- * GOP_TIMER's interrupt: the local APIC timer's vector, through the
- * real-mode IVT at 0.
+ * The interrupt of GOP_TIMER (the local APIC timer) and GOP_MSI (an MSI
+ * to APIC ID 0), through the real-mode IVT at 0.
  */
-#define TIMER_VECTOR		0x40
+#define IRQ_VECTOR		0x40
+#define MSI_ADDRESS		0xfee00000ULL	/* physical, APIC ID 0 */
 
 /* The value every MMIO load returns (the VMM's answer). */
 #define MMIO_READ_VALUE		0x5a5a1234u
@@ -55,6 +56,7 @@ enum guest_op {
 	GOP_STORE,	/* MOV dword to params.addr */
 	GOP_LOAD,	/* MOV dword from params.addr */
 	GOP_TIMER,	/* local APIC timer interrupt taken and EOIed */
+	GOP_MSI,	/* OUT to params.port, then wait for the MSI */
 	NR_GUEST_OPS
 };
 
@@ -70,7 +72,8 @@ enum guest_op {
  * @t0:		scratch: TSC at the start of the timed loop
  * @delta:	out: TSC cycles of the timed loop
  * @done:	out: GUEST_DONE_MAGIC once @delta is valid
- * @irqs:	out: interrupts the guest's handler took (GOP_TIMER), zero in
+ * @irqs:	out: interrupts the guest's handler took (GOP_TIMER,
+ *		GOP_MSI), zero in
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
@@ -157,6 +160,8 @@ extern const struct bench_backend kvm_backend;
 /**
  * struct ev_reader - a device thread sleeping on an eventfd (evreader.c)
  * @efd:	the eventfd, made by ev_reader_start(), closed by _stop()
+ * @relay_fd:	an eventfd the thread signals once per read (an irqfd: the
+ *		device completes and interrupts), or -1
  * @thread:	the thread
  * @running:	@thread was started
  * @stop:	asks @thread to end
@@ -165,6 +170,7 @@ extern const struct bench_backend kvm_backend;
  */
 struct ev_reader {
 	int efd;
+	int relay_fd;
 	pthread_t thread;
 	bool running;
 	bool stop;
@@ -172,7 +178,7 @@ struct ev_reader {
 	uint64_t wakeups;
 };
 
-int ev_reader_start(struct ev_reader *r);
+int ev_reader_start(struct ev_reader *r, int relay_fd);
 void ev_reader_stop(struct ev_reader *r);
 
 /*

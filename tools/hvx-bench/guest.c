@@ -43,10 +43,10 @@ _Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
 _Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
 _Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
 /* enum guest_op is not assembler text either. */
-#define GUEST_OPS	6
-_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 6 entries");
+#define GUEST_OPS	7
+_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 7 entries");
 
-/* x2APIC and TSC-deadline MSRs of GOP_TIMER, and the LVT's timer mode. */
+/* x2APIC and TSC-deadline MSRs, and the LVT's timer mode. */
 #define MSR_APIC_BASE		0x1b
 #define MSR_X2APIC_EOI		0x80b
 #define MSR_X2APIC_SVR		0x80f
@@ -54,7 +54,7 @@ _Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 6 entries");
 #define MSR_TSC_DEADLINE	0x6e0
 #define APIC_BASE_EN_EXTD	0xc00
 #define LVTT_TSC_DEADLINE	0x40000
-_Static_assert(TIMER_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
+_Static_assert(IRQ_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
 
 /* Where label @l of the image lands in guest-physical memory. */
 #define GPA(l)	"(" #l " - bench_guest_start + " STR(GUEST_CODE_GPA) ")"
@@ -108,6 +108,17 @@ asm(
 "	nop\n"
 "	cli\n"
 "	.endm\n"
+/* The doorbell OUT; the device thread answers with the MSI. */
+"	.macro	BENCH_BODY_MSI\n"
+"	movl	" P(irqs) ", %ecx\n"
+"	movw	%di, %dx\n"
+"	outl	%eax, (%dx)\n"
+"	sti\n"
+"5:\n"
+"	cmpl	" P(irqs) ", %ecx\n"
+"	je	5b\n"
+"	cli\n"
+"	.endm\n"
 
 /*
  * warm untimed iterations, then n timed ones; BX is loaded after the
@@ -154,9 +165,9 @@ asm(
 "	BENCH_TIMED BENCH_BODY_STORE\n"
 "bench_guest_op_load:\n"
 "	BENCH_TIMED BENCH_BODY_LOAD\n"
-/* x2APIC on, software-enabled, its timer in TSC-deadline mode */
-"bench_guest_op_timer:\n"
-"	movw	$" GPA(bench_guest_timer_isr) ", 0x100\n"
+/* The interrupt cases: the handler in the IVT, x2APIC on and enabled. */
+"	.macro	BENCH_APIC_SETUP\n"
+"	movw	$" GPA(bench_guest_isr) ", 0x100\n"
 "	movw	$0, 0x102\n"
 "	movl	$" STR(MSR_APIC_BASE) ", %ecx\n"
 "	rdmsr\n"
@@ -166,13 +177,20 @@ asm(
 "	movl	$" STR(MSR_X2APIC_SVR) ", %ecx\n"
 "	movl	$0x1ff, %eax\n"
 "	wrmsr\n"
+"	.endm\n"
+/* its timer in TSC-deadline mode */
+"bench_guest_op_timer:\n"
+"	BENCH_APIC_SETUP\n"
 "	movl	$" STR(MSR_X2APIC_LVTT) ", %ecx\n"
-"	movl	$(" STR(LVTT_TSC_DEADLINE) " | " STR(TIMER_VECTOR) "), %eax\n"
+"	movl	$(" STR(LVTT_TSC_DEADLINE) " | " STR(IRQ_VECTOR) "), %eax\n"
 "	wrmsr\n"
 "	BENCH_TIMED BENCH_BODY_TIMER\n"
+"bench_guest_op_msi:\n"
+"	BENCH_APIC_SETUP\n"
+"	BENCH_TIMED BENCH_BODY_MSI\n"
 
-/* GOP_TIMER's interrupt handler: EOI, count. */
-"bench_guest_timer_isr:\n"
+/* The interrupt handler of GOP_TIMER and GOP_MSI: EOI, count. */
+"bench_guest_isr:\n"
 "	pushl	%eax\n"
 "	pushl	%ecx\n"
 "	pushl	%edx\n"
@@ -195,6 +213,7 @@ asm(
 "	.word	" GPA(bench_guest_op_store) "\n"
 "	.word	" GPA(bench_guest_op_load) "\n"
 "	.word	" GPA(bench_guest_op_timer) "\n"
+"	.word	" GPA(bench_guest_op_msi) "\n"
 "bench_guest_end:\n"
 "	.code64\n"
 "	.popsection\n"

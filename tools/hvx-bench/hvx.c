@@ -124,7 +124,8 @@ static int hvx_bench_open(void)
 static bool is_ring_case(const struct bench_case *c)
 {
 	return strcmp(c->name, "pio_ring") == 0 ||
-	       strstr(c->name, "_posted") || strstr(c->name, "_doorbell");
+	       strstr(c->name, "_posted") || strstr(c->name, "_doorbell") ||
+	       strstr(c->name, "_irqfd");
 }
 
 static int hvx_bench_setup(const struct bench_case *c, const char **why)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 #include "bench.h"
 
 #define KVM_BENCH_CPUID_MAX		100
+#define KVM_BENCH_GSI			24	/* past the I/O APIC's pins */
 #define CPUID_1_ECX_X2APIC		(1U << 21)
 #define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
 
@@ -47,7 +49,47 @@ static struct {
 	struct kvm_ioeventfd ioev;
 	bool ioev_set;
 	struct ev_reader reader;
-} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	/* msi_irqfd: the reader's answer, an MSI through GSI KVM_BENCH_GSI */
+	struct kvm_irqfd irqfd;
+	int irqfd_fd;			/* its eventfd, or -1 */
+} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .irqfd_fd = -1 };
+
+/*
+ * The MSI of msi_irqfd as KVM takes it: a GSI routed to the MSI, and an
+ * eventfd on that GSI.
+ */
+static int kvm_irqfd_open(void)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[1];
+	} route = { .r.nr = 1 };
+	int fd;
+
+	route.e[0].gsi = KVM_BENCH_GSI;
+	route.e[0].type = KVM_IRQ_ROUTING_MSI;
+	route.e[0].u.msi.address_lo = (uint32_t)MSI_ADDRESS;
+	route.e[0].u.msi.data = IRQ_VECTOR;
+	if (ioctl(kx.vm_fd, KVM_SET_GSI_ROUTING, &route)) {
+		bench_err("kvm: KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return -1;
+	}
+	fd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0) {
+		bench_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	memset(&kx.irqfd, 0, sizeof(kx.irqfd));
+	kx.irqfd.fd = fd;
+	kx.irqfd.gsi = KVM_BENCH_GSI;
+	if (ioctl(kx.vm_fd, KVM_IRQFD, &kx.irqfd)) {
+		bench_err("kvm: KVM_IRQFD: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	kx.irqfd_fd = fd;
+	return 0;
+}
 
 /*
  * The CPUID KVM supports, with x2APIC and the TSC-deadline timer, which
@@ -233,10 +275,13 @@ static int kvm_bench_setup(const struct bench_case *c, const char **why)
 		return 0;
 	}
 	if (!strcmp(c->name, "pio_eventfd") ||
-	    !strcmp(c->name, "mmio_eventfd")) {
-		bool pio = c->op == GOP_OUT;
+	    !strcmp(c->name, "mmio_eventfd") ||
+	    !strcmp(c->name, "msi_irqfd")) {
+		bool pio = c->op != GOP_STORE;
 
-		if (ev_reader_start(&kx.reader))
+		if (c->op == GOP_MSI && kvm_irqfd_open())
+			return -1;
+		if (ev_reader_start(&kx.reader, kx.irqfd_fd))
 			return -1;
 		/*
 		 * Any value; a length of 0 puts the MMIO one on KVM's fast
@@ -340,6 +385,12 @@ static void kvm_bench_teardown(const struct bench_case *c,
 		ev_reader_stop(&kx.reader);
 		kx.cnt.writes += kx.reader.total;
 		kx.cnt.wakeups += kx.reader.wakeups;
+	}
+	if (kx.irqfd_fd >= 0) {
+		kx.irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+		ioctl(kx.vm_fd, KVM_IRQFD, &kx.irqfd);
+		close(kx.irqfd_fd);
+		kx.irqfd_fd = -1;
 	}
 	*cnt = kx.cnt;
 	kx.c = NULL;

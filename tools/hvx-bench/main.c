@@ -55,6 +55,7 @@ static const struct bench_case cases[] = {
 	{ "mmio_write",	    BENCH_BOTH, GOP_STORE, 0, MMIO_WRITE_GPA, 5000 },
 	{ "mmio_read",	    BENCH_BOTH, GOP_LOAD,  0, MMIO_READ_GPA, 5000 },
 	{ "lapic_timer",    BENCH_BOTH, GOP_TIMER, 0, 0, 2000 },
+	{ "msi_irqfd",	    BENCH_BOTH, GOP_MSI, PORT_EVENTFD, 0, 1000 },
 };
 
 void bench_err(const char *fmt, ...)
@@ -148,7 +149,8 @@ static int run_case(const struct bench_backend *be,
 			       (unsigned long long)cnt.bad);
 			ret = -1;
 		}
-	} else if (c->op == GOP_TIMER && p.irqs != p.warm + n) {
+	} else if ((c->op == GOP_TIMER || c->op == GOP_MSI) &&
+		   p.irqs != p.warm + n) {
 		/* every round's count; the last round's is checked */
 		printf(" check=FAIL(%u interrupts, want %u)", p.irqs,
 		       p.warm + n);
@@ -311,6 +313,7 @@ static const struct row rows[] = {
 	{ "5 MMIO read, exit to userspace", "mmio_read", "mmio_read" },
 	{ "  MMIO write, exit to userspace", "mmio_write", "mmio_write" },
 	{ "6 APIC timer interrupt, EOI", "lapic_timer", "lapic_timer" },
+	{ "7 doorbell, MSI by irqfd, EOI", "msi_irqfd", "msi_irqfd" },
 };
 
 /**
@@ -348,6 +351,8 @@ static const struct target targets[] = {
 	{ "MMIO write no slower than KVM", "mmio_write", "mmio_write", 1 },
 	{ "APIC timer interrupt <= 0.6x KVM's", "lapic_timer",
 	  "lapic_timer", 1 / 0.6 },
+	{ "irqfd MSI round trip <= 0.6x KVM's", "msi_irqfd", "msi_irqfd",
+	  1 / 0.6 },
 };
 
 /* Why a case has no number, one line each. */

@@ -87,7 +87,8 @@ noapicv() {
 		echo "HVX-BENCH-ERROR insmod hvx.ko enable_apicv=0 failed"
 		return
 	}
-	timeout "$limit" "$bench" hvx lapic_timer 2>>/tmp/bench-hvx.err |
+	timeout "$limit" "$bench" hvx lapic_timer msi_irqfd \
+		2>>/tmp/bench-hvx.err |
 		sed -n "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p"
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 }
