@@ -210,7 +210,8 @@ HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 	TH_LOG("%d halts: %llu ended in the poll, %llu slept", POLL_HALTS,
 	       (unsigned long long)ok, (unsigned long long)halts);
 	EXPECT_LE(1, ok);
-	EXPECT_EQ(0, fail);
+	/* a poll cut short (another task woke up) ends in a sleep */
+	EXPECT_GE(halts, fail);
 	EXPECT_GE(POLL_HALTS, ok + halts);
 	/* no polling: the same halt sleeps */
 	vcpu_expect_done(vcpu);
