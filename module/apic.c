@@ -126,6 +126,64 @@ static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
+/*
+ * With APIC virtualization a level-triggered vector must not reach the
+ * IRR while its vCPU may be in the guest: the processor could deliver it
+ * before the next entry puts it into the EOI-exit bitmap, and its EOI
+ * would then not exit.  It waits in vcpu->apicv_level for the vCPU's own
+ * thread (apic_take_level()), which accepts it when the guest is out.
+ * Caller: the target's apic_lock held.
+ */
+static bool apic_defer_level(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq)
+{
+	if (!hvx_vmx.apicv || !irq->level || irq->vector < 16 ||
+	    (irq->delivery_mode != HVX_APIC_DM_FIXED &&
+	     irq->delivery_mode != HVX_APIC_DM_LOWEST) ||
+	    !hvx_lapic_sw_enabled(&t->apic))
+		return false;
+	set_bit(irq->vector, t->apicv_level);
+	return true;
+}
+
+/* The deferred level-triggered vectors into the IRR; apic_lock held. */
+static void apic_take_level(struct hvx_vcpu *vcpu)
+{
+	unsigned int v;
+
+	for_each_set_bit(v, vcpu->apicv_level, 256)
+		if (test_and_clear_bit(v, vcpu->apicv_level))
+			hvx_lapic_accept(&vcpu->apic, v, true);
+}
+
+/**
+ * hvx_apic_vid_state() - what APIC virtualization needs before an entry
+ * @vcpu: the vCPU, from its own thread, the guest not running
+ * @tmr: the TMR, 64 vectors a word
+ * @x2apic: set if the APIC is in x2APIC mode
+ *
+ * Deferred level-triggered vectors are accepted first.
+ *
+ * Return: the guest interrupt status (SVI, RVI).
+ */
+u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic)
+{
+	struct hvx_lapic *l = &vcpu->apic;
+	unsigned long flags;
+	u16 status;
+	int i;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	apic_take_level(vcpu);
+	status = hvx_lapic_vid_status(l);
+	*x2apic = hvx_lapic_mode_x2apic(l);
+	for (i = 0; i < 4; i++)
+		tmr[i] = hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32) |
+			 (u64)hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32 + 16)
+			 << 32;
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	return status;
+}
+
 /* What one delivered message asks of its target vCPU. */
 static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 			   u8 vector)
@@ -196,7 +254,10 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	}
 	for (i = 0; i < n; i++) {
 		spin_lock_irqsave(&to[i]->apic_lock, flags);
-		d = hvx_lapic_deliver(&to[i]->apic, irq);
+		if (apic_defer_level(to[i], irq))
+			d = HVX_LAPIC_ACCEPTED;
+		else
+			d = hvx_lapic_deliver(&to[i]->apic, irq);
 		spin_unlock_irqrestore(&to[i]->apic_lock, flags);
 		if (d != HVX_LAPIC_DROPPED)
 			got++;
@@ -307,6 +368,29 @@ bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 	return true;
 }
 
+/**
+ * hvx_exit_eoi_induced() - the guest EOIed a vector of the EOI-exit bitmap
+ * @vcpu: the vCPU, loaded
+ *
+ * The processor already retired the vector (virtual-interrupt delivery);
+ * a level-triggered one goes to userspace as if the model had seen the
+ * EOI.  The exit is trap-like: the instruction is done.
+ *
+ * Return: 1.
+ */
+int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu)
+{
+	u8 vector = hvx_vmread(EXIT_QUALIFICATION) & HVX_APIC_VECTOR_MASK;
+	struct hvx_lapic_effects eff = {};
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	hvx_lapic_eoi_done(&vcpu->apic, vector, &eff);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	apic_effects(vcpu, &eff);
+	return 1;
+}
+
 /* The guest's TSC and a deadline in it, as ns of ktime_get_ns(). */
 static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 {
@@ -407,6 +491,7 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack)
 	int v;
 
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	apic_take_level(vcpu);
 	v = hvx_lapic_highest_pending(&vcpu->apic);
 	if (v >= 0 && ack)
 		hvx_lapic_ack(&vcpu->apic, v);
@@ -424,6 +509,7 @@ void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s)
 	unsigned long flags;
 
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	apic_take_level(vcpu);
 	hvx_lapic_save(&vcpu->apic, ktime_get_ns(), s);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 }
@@ -451,6 +537,7 @@ int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s)
 	if (s->apic_id != vcpu->id)
 		return -EINVAL;
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	bitmap_zero(vcpu->apicv_level, 256);
 	r = hvx_lapic_restore(&vcpu->apic, s, ktime_get_ns(), &eff);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (!r)

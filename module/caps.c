@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
@@ -21,6 +22,16 @@
 #include "mitigate.h"
 
 struct hvx_vmx_config hvx_vmx;
+
+/*
+ * The processor's APIC virtualization (TPR shadow, APIC-register
+ * virtualization, virtual-interrupt delivery, x2APIC virtualization),
+ * all of it where the CPU has all of it.  Read-only: every vCPU of the
+ * module's lifetime uses the same, as its VMCS and APIC page agree.
+ */
+static bool enable_apicv = true;
+module_param(enable_apicv, bool, 0444);
+MODULE_PARM_DESC(enable_apicv, "use the CPU's APIC virtualization where it has it (default on)");
 
 /*
  * Compute the control value to use: @want with the allowed-0 bits (low
@@ -107,6 +118,11 @@ static void hvx_probe_features(struct hvx_vmx_config *c)
 		f |= HVX_VMX_INVVPID;
 	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC))
 		f |= HVX_VMX_FLEXPRIORITY;
+	if (enable_apicv && (f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC_REG) &&
+	    (f & HVX_VMX_VID) &&
+	    (proc2 & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
+		c->apicv = HVX_APICV_TPR_SHADOW | HVX_APICV_REG_VIRT |
+			   HVX_APICV_VID | HVX_APICV_X2APIC;
 	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC_REG) &&
 	    (f & HVX_VMX_VID) && (f & HVX_VMX_POSTED_INTR))
 		f |= HVX_VMX_APICV;
@@ -138,6 +154,13 @@ static void hvx_probe_features(struct hvx_vmx_config *c)
 #define PROC_WANT	(CPU_BASED_USE_TSC_OFFSETTING | CPU_BASED_MOV_DR_EXITING)
 #define PROC_LATER	(CPU_BASED_INTR_WINDOW_EXITING | \
 			 CPU_BASED_NMI_WINDOW_EXITING)
+/*
+ * With APIC virtualization CR8 goes to the TPR shadow instead; x2APIC
+ * virtualization follows each vCPU's APIC mode.
+ */
+#define PROC_CR8	(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING)
+#define PROC2_APICV	(SECONDARY_EXEC_APIC_REGISTER_VIRT | \
+			 SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
 /* Secondary: RDTSCP and XSAVES stay off, TSC_AUX and XSS not switched. */
 #define PROC2_NEED	(SECONDARY_EXEC_ENABLE_EPT | \
 			 SECONDARY_EXEC_UNRESTRICTED_GUEST)
@@ -166,17 +189,21 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 {
 	bool tru = c->basic & VMX_BASIC_TRUE_CTLS;
 	u32 timer = c->features & HVX_VMX_PREEMPTION_TIMER;
+	u32 proc_need = c->apicv ? (PROC_NEED & ~PROC_CR8) |
+			CPU_BASED_TPR_SHADOW : PROC_NEED;
+	u32 proc2_need = c->apicv ? PROC2_NEED | PROC2_APICV : PROC2_NEED;
 	const struct control_req reqs[] = {
 		{ MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
 		  PIN_NEED, timer ? PIN_BASED_VMX_PREEMPTION_TIMER : 0, 0,
 		  &c->pin,
 		  "CPU cannot exit on external interrupts and NMIs, or lacks virtual NMIs" },
 		{ MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-		  PROC_NEED, PROC_WANT, PROC_LATER, &c->proc,
+		  proc_need, PROC_WANT, PROC_LATER, &c->proc,
 		  "CPU lacks required processor-based VM-execution controls" },
-		{ MSR_IA32_VMX_PROCBASED_CTLS2, 0, PROC2_NEED,
+		{ MSR_IA32_VMX_PROCBASED_CTLS2, 0, proc2_need,
 		  PROC2_WANT | ((c->features & HVX_VMX_VPID) ?
-				SECONDARY_EXEC_ENABLE_VPID : 0), 0, &c->proc2,
+				SECONDARY_EXEC_ENABLE_VPID : 0),
+		  c->apicv ? SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE : 0, &c->proc2,
 		  "CPU lacks EPT or unrestricted guest, both required" },
 		{ MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		  EXIT_NEED, timer ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0, 0,
@@ -287,4 +314,5 @@ void hvx_caps_fill(struct hvx_caps *caps)
 	caps->preemption_timer_shift =
 		vmx_misc_preemption_timer_rate(hvx_vmx.misc);
 	caps->mitigations = hvx_mitigations;
+	caps->apicv = hvx_vmx.apicv;
 }

@@ -267,6 +267,7 @@ static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
 	[EXIT_REASON_MSR_WRITE]		= hvx_exit_wrmsr,
 	[EXIT_REASON_MWAIT_INSTRUCTION]	= exit_ud,
 	[EXIT_REASON_MONITOR_INSTRUCTION] = exit_ud,
+	[EXIT_REASON_EOI_INDUCED]	= hvx_exit_eoi_induced,
 	[EXIT_REASON_EPT_VIOLATION]	= hvx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]	= hvx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]		= exit_ud,
@@ -288,6 +289,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 {
 	u16 basic = exit_reason & 0xffff;
 	struct hvx_run *run = vcpu->run;
+	bool injected;
 	u32 vect;
 	int r;
 
@@ -307,6 +309,10 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	}
 	/* An exit while delivering an event: deliver it again on entry. */
 	vect = hvx_vmread32(IDT_VECTORING_INFO_FIELD);
+	injected = vcpu->event_injected;
+	vcpu->event_injected = false;
+	if (unlikely(vect & VECTORING_INFO_VALID_MASK) && hvx_vmx.apicv)
+		vect = hvx_apicv_vectoring(vcpu, vect, injected);
 	vcpu->exit_vect = vect;
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
 		reinject(vcpu, vect);

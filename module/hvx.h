@@ -28,7 +28,7 @@
 #define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT | \
 				 HVX_FEAT_RING | HVX_FEAT_EOI_EXIT | \
 				 HVX_FEAT_IRQFD | HVX_FEAT_LAPIC_STATE | \
-				 HVX_FEAT_DIRECTED_EOI)
+				 HVX_FEAT_DIRECTED_EOI | HVX_FEAT_APICV)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -42,6 +42,7 @@ struct hvx_vmx_config {
 	u64 cr0_fixed0, cr0_fixed1;
 	u64 cr4_fixed0, cr4_fixed1;
 	u64 features;		/* HVX_VMX_* */
+	u64 apicv;		/* HVX_APICV_* in use, all or nothing */
 	u32 revision_id;
 	u32 vmcs_size;
 	u32 pin, proc, proc2;	/* VM-execution controls */
@@ -192,7 +193,11 @@ struct hvx_vm {
 	struct list_head irqfds;		/* under irqfd_lock */
 	unsigned int nr_irqfds;			/* under irqfd_lock */
 
-	unsigned long *msr_bitmap;		/* (c) one page */
+	unsigned long *msr_bitmap;		/* (c) two pages: every vCPU's,
+						 * then that of a vCPU in
+						 * x2APIC mode with APIC
+						 * virtualization (apicv.c)
+						 */
 	unsigned long *io_bitmap;		/* (c) two pages, A then B */
 
 	struct list_head list;			/* in hvx_vm_list */

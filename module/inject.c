@@ -16,13 +16,25 @@
  * window.
  */
 #include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/wait.h>
 #include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
+
+/*
+ * How long a halted vCPU polls for a wakeup before it sleeps: a wakeup
+ * that comes soon then costs no sleep and no scheduler round trip.  Off
+ * by default; never while another task wants the CPU.
+ */
+static unsigned int halt_poll_ns;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before it sleeps (0: never)");
 
 /* What blocks an external interrupt, and an NMI, at the next entry. */
 #define IRQ_SHADOW	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
@@ -52,6 +64,8 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	hrtimer_try_to_cancel(&vcpu->apic_timer);
 	hvx_vmcs_reset_guest(vcpu);
+	/* the APIC's registers changed: RVI and SVI follow (apicv.c) */
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	vcpu->irq_vector = -1;
 	vcpu->nmi_pending = false;
 	vcpu->mp_state = HVX_MP_WAIT_SIPI;
@@ -85,14 +99,22 @@ static void take_requests(struct hvx_vcpu *vcpu)
 /*
  * The local APIC's interrupt, when nothing acknowledged is waiting: taken
  * (acknowledged) if the guest can take it at this entry, else only seen.
+ * With virtual-interrupt delivery the processor takes it: it only learns
+ * what changed.
  * Return: whether an interrupt waits for the window.
  */
 static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 {
 	int v;
 
+	if (hvx_vmx.apicv && test_bit(HVX_REQ_EVENT, &vcpu->requests)) {
+		clear_bit(HVX_REQ_EVENT, &vcpu->requests);
+		hvx_apicv_sync(vcpu);
+	}
 	if (vcpu->irq_vector >= 0)
 		return true;
+	if (hvx_vmx.apicv)
+		return false;
 	if (!test_bit(HVX_REQ_EVENT, &vcpu->requests))
 		return false;
 	clear_bit(HVX_REQ_EVENT, &vcpu->requests);
@@ -139,6 +161,7 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 				   INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+			vcpu->event_injected = true;
 			vcpu->nmi_pending = false;
 			busy = true;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_NMIS_INJECTED, 1);
@@ -155,6 +178,7 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 				   INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+			vcpu->event_injected = true;
 			trace_hvx_inject(vcpu, vcpu->irq_vector, info, false, 0);
 			vcpu->irq_vector = -1;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_IRQS_INJECTED, 1);
@@ -226,8 +250,35 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 		return true;
 	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))
 		return false;
+	/* the processor may hold an interrupt in the IRR that no request names */
+	if (hvx_vmx.apicv)
+		return vcpu->irq_vector >= 0 || hvx_apic_take(vcpu, false) >= 0;
 	return vcpu->irq_vector >= 0 ||
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
+}
+
+/*
+ * Poll for the end of a halt for up to halt_poll_ns, as long as this is
+ * the only task that wants the CPU.  Return: whether the halt ended.
+ */
+static bool halt_poll(struct hvx_vcpu *vcpu)
+{
+	unsigned int ns = READ_ONCE(halt_poll_ns);
+	ktime_t stop;
+
+	if (!ns || !single_task_running())
+		return false;
+	stop = ktime_add_ns(ktime_get(), ns);
+	do {
+		if (block_ends(vcpu)) {
+			hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_OK, 1);
+			return true;
+		}
+		cpu_relax();
+	} while (single_task_running() && !need_resched() &&
+		 !signal_pending(current) && ktime_before(ktime_get(), stop));
+	hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_FAIL, 1);
+	return false;
 }
 
 /**
@@ -252,8 +303,11 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
-	if (vcpu->mp_state == HVX_MP_HALTED)
+	if (vcpu->mp_state == HVX_MP_HALTED) {
+		if (halt_poll(vcpu))
+			goto awake;
 		hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
+	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
 		if (block_ends(vcpu))

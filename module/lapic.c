@@ -306,6 +306,25 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	return vec;
 }
 
+void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
+			struct hvx_lapic_effects *eff)
+{
+	eff->flags |= HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL;
+	eff->eoi_vector = vector;
+	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vector);
+	eff->eoi_suppress = eff->eoi_level &&
+		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
+	update_prio(l);
+}
+
+u16 hvx_lapic_vid_status(const struct hvx_lapic *l)
+{
+	int isr = vec_highest(l, HVX_APIC_REG_ISR);
+	int irr = vec_highest(l, HVX_APIC_REG_IRR);
+
+	return (isr < 0 ? 0 : isr << 8) | (irr < 0 ? 0 : irr);
+}
+
 /* Timer */
 
 unsigned int hvx_lapic_timer_divide(u32 dcr)
@@ -669,11 +688,34 @@ static void reg_write(struct hvx_lapic *l, const struct lapic_reg *r,
 		store_masked(l, r, off, val);
 }
 
+/*
+ * The priorities are computed: with APIC virtualization the processor
+ * changes the ISR and IRR without telling the model.
+ */
 static u32 reg_read(const struct hvx_lapic *l, unsigned int off, u64 now_ns)
 {
 	if (off == HVX_APIC_REG_TMCCT)
 		return hvx_lapic_current_count(l, now_ns);
+	if (off == HVX_APIC_REG_PPR)
+		return hvx_lapic_ppr(l);
+	if (off == HVX_APIC_REG_APR)
+		return hvx_lapic_apr(l);
 	return hvx_lapic_reg(l, off);
+}
+
+bool hvx_lapic_x2apic_hw_access(u32 msr, bool write)
+{
+	unsigned int off = (msr - HVX_X2APIC_MSR_BASE) << 4;
+	const struct lapic_reg *r;
+
+	if (msr < HVX_X2APIC_MSR_BASE || off >= HVX_LAPIC_REGS_SIZE)
+		return false;
+	if (write)
+		return off == HVX_APIC_REG_TPR || off == HVX_APIC_REG_EOI ||
+		       off == HVX_APIC_REG_SELF_IPI;
+	r = &lapic_regs[IDX(off)];
+	return (r->flags & R_2R) && !(r->flags & R_CMCI) &&
+	       off != HVX_APIC_REG_TMCCT;
 }
 
 /* xAPIC MMIO */
@@ -895,6 +937,8 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 
 	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
 		s->regs[i] = l->regs[i];
+	s->regs[HVX_APIC_REG_PPR >> 2] = hvx_lapic_ppr(l);
+	s->regs[HVX_APIC_REG_APR >> 2] = hvx_lapic_apr(l);
 	/* the register holds nothing; a reader of the state wants the count */
 	s->regs[HVX_APIC_REG_TMCCT >> 2] = hvx_lapic_current_count(l, now_ns);
 	s->apic_base = l->apic_base;

@@ -199,7 +199,9 @@ struct hvx_lapic_timer {
 /**
  * struct hvx_lapic - one local APIC
  * @regs:	the register page image at xAPIC offsets; 32-bit registers
- *		at 16-byte spacing.  In x2APIC mode the upper half of the ICR
+ *		at 16-byte spacing.  Page-aligned, so that it can be the
+ *		processor's virtual-APIC page: with APIC virtualization the
+ *		processor itself updates TPR, PPR, ISR and IRR here.  In x2APIC mode the upper half of the ICR
  *		is kept at HVX_APIC_REG_ICR2.  The current-count register is
  *		computed on reads and holds nothing
  * @apic_base:	IA32_APIC_BASE
@@ -211,7 +213,7 @@ struct hvx_lapic_timer {
  * @cfg:	the configuration, untouched by resets
  */
 struct hvx_lapic {
-	u32 regs[HVX_LAPIC_PAGE_SIZE / 4];
+	u32 regs[HVX_LAPIC_PAGE_SIZE / 4] __aligned(HVX_LAPIC_PAGE_SIZE);
 	u64 apic_base;
 	u32 apic_id;
 	u32 esr_pending;
@@ -525,6 +527,40 @@ void hvx_lapic_ack(struct hvx_lapic *l, u8 vector);
  * Return: the vector retired, or -1 if the ISR was empty.
  */
 int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff);
+
+/**
+ * hvx_lapic_eoi_done() - the processor retired @vector itself
+ * @l:		the APIC, whose ISR bit for @vector is already clear
+ * @vector:	the vector (virtual-interrupt delivery's EOI virtualization)
+ * @eff:	receives HVX_LAPIC_EFF_EOI and the eoi_* fields, as
+ *		hvx_lapic_eoi() gives them
+ */
+void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
+			struct hvx_lapic_effects *eff);
+
+/**
+ * hvx_lapic_vid_status() - the guest interrupt status for @l's registers
+ * @l:	the APIC
+ *
+ * Return: the highest vector in the ISR in bits 15:8 (SVI) and the highest
+ * in the IRR in bits 7:0 (RVI), each 0 when there is none.
+ */
+u16 hvx_lapic_vid_status(const struct hvx_lapic *l);
+
+/**
+ * hvx_lapic_x2apic_hw_access() - may the processor serve this x2APIC MSR
+ * @msr:	0x800-0x8ff
+ * @write:	WRMSR, else RDMSR
+ *
+ * With APIC-register virtualization the processor reads x2APIC registers
+ * from the page, and with virtual-interrupt delivery it writes TPR, EOI and
+ * SELF IPI itself.  Registers it would get wrong stay with the model: the
+ * current count (computed, not stored), those x2APIC mode does not have,
+ * the optional CMCI entry and every other write.
+ *
+ * Return: true if the access need not exit.
+ */
+bool hvx_lapic_x2apic_hw_access(u32 msr, bool write);
 
 /**
  * hvx_lapic_ppr() - processor priority

@@ -88,8 +88,10 @@ static int __init hvx_init(void)
 		pr_err("cannot register /dev/%s: %d\n", HVX_DEVICE_NAME, err);
 		goto err_nl;
 	}
-	pr_info("loaded: VMCS revision %#x, features %#llx\n",
-		hvx_vmx.revision_id, hvx_vmx.features);
+	pr_info("loaded: VMCS revision %#x, features %#llx, APIC virtualization %s\n",
+		hvx_vmx.revision_id, hvx_vmx.features,
+		hvx_vmx.apicv ? "on (TPR shadow, register virtualization, virtual-interrupt delivery, x2APIC)" :
+				"off");
 	return 0;
 
 err_nl:

@@ -36,6 +36,8 @@ enum hvx_stat_idx {
 	HVX_STAT_NMIS_INJECTED,		/* NMIs delivered */
 	HVX_STAT_HALTS,			/* HLTs that slept in the kernel */
 	HVX_STAT_IPIS_SENT,		/* IPIs the guest sent (ICR) */
+	HVX_STAT_HALT_POLL_OK,		/* halts a poll ended (inject.c) */
+	HVX_STAT_HALT_POLL_FAIL,	/* polls that ended in a sleep */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
 };

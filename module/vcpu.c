@@ -26,7 +26,7 @@ static void hvx_vcpu_free(struct hvx_vcpu *vcpu)
 	hvx_vpid_free(vcpu->vpid);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->run);
-	kfree(vcpu);
+	free_pages_exact(vcpu, sizeof(*vcpu));
 }
 
 static int hvx_vcpu_release(struct inode *inode, struct file *filp)
@@ -242,7 +242,8 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 {
 	struct hvx_vcpu *vcpu;
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	vcpu = alloc_pages_exact(sizeof(*vcpu),
+				 GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vcpu)
 		return NULL;
 	vcpu->vm = vm;
@@ -269,7 +270,7 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 err_free:
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->vmcs);
-	kfree(vcpu);
+	free_pages_exact(vcpu, sizeof(*vcpu));
 	return NULL;
 }
 

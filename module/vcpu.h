@@ -130,6 +130,16 @@ struct hvx_vcpu {
 	u32 proc_ctl;				/* (v) CPU_BASED_VM_EXEC_CONTROL
 						 * as written: window exiting
 						 */
+	u32 proc2_ctl;				/* (v) SECONDARY_VM_EXEC_CONTROL
+						 * as written: x2APIC
+						 * virtualization (apicv.c)
+						 */
+	u64 eoi_exit_bitmap[4];			/* (v) EOI_EXIT_BITMAP0-3 as
+						 * written (apicv.c)
+						 */
+	bool event_injected;			/* (v) an interrupt or NMI went
+						 * into the last entry
+						 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick
@@ -139,10 +149,18 @@ struct hvx_vcpu {
 						 */
 	u8 sipi_vector;				/* the last SIPI's vector */
 
-	/* The local APIC (apic.c, lapic.c) */
+	/*
+	 * The local APIC (apic.c, lapic.c).  Its register page is the
+	 * virtual-APIC page of APIC virtualization (apicv.c): page-aligned,
+	 * so the vCPU is allocated in whole pages.
+	 */
 	spinlock_t apic_lock;			/* guards apic; irqsave */
 	struct hvx_lapic apic;
 	struct hrtimer apic_timer;		/* the APIC timer's next tick */
+	DECLARE_BITMAP(apicv_level, 256);	/* atomic: level-triggered
+						 * vectors accepted but not
+						 * yet in the IRR (apic.c)
+						 */
 	DECLARE_BITMAP(eoi_exits, 256);		/* (v) level-triggered vectors
 						 * the guest EOIed, not yet
 						 * reported (HVX_EXIT_EOI)
@@ -464,6 +482,14 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack);
 bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu);
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s);
 int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s);
+int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu);
+u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic);
+
+/* apicv.c */
+void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
+int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
+void hvx_apicv_sync(struct hvx_vcpu *vcpu);
+u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 
 /* exception.c */

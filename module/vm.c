@@ -45,7 +45,7 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	hvx_irqfd_vm_free(vm);
 	hvx_ring_vm_free(vm);
 	hvx_mem_destroy(vm);
-	free_page((unsigned long)vm->msr_bitmap);
+	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);
 	free_uid(vm->user);
 	put_pid(vm->owner);
@@ -171,11 +171,12 @@ int hvx_vm_create(void)
 		err = vm->id;
 		goto err_free_vm;
 	}
-	vm->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	vm->msr_bitmap = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
 	vm->io_bitmap = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
 	if (!vm->msr_bitmap || !vm->io_bitmap)
 		goto err_free_bitmaps;
 	hvx_msr_bitmap_init(vm->msr_bitmap);
+	hvx_apicv_msr_bitmap_init(vm->msr_bitmap);
 	/* Every port exits: device models live in userspace. */
 	memset(vm->io_bitmap, 0xff, 2 * PAGE_SIZE);
 	err = hvx_mem_init(vm);
@@ -203,7 +204,7 @@ int hvx_vm_create(void)
 	return fd;
 
 err_free_bitmaps:
-	free_page((unsigned long)vm->msr_bitmap);
+	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);
 	ida_free(&hvx_vm_ida, vm->id);
 err_free_vm:

@@ -63,6 +63,7 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	err |= hvx_vmwrite(PIN_BASED_VM_EXEC_CONTROL, hvx_vmx.pin);
 	vcpu->proc_ctl = hvx_vmx.proc;
 	err |= hvx_vmwrite(CPU_BASED_VM_EXEC_CONTROL, vcpu->proc_ctl);
+	vcpu->proc2_ctl = proc2;
 	err |= hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, proc2);
 	err |= hvx_vmwrite(EXCEPTION_BITMAP, hvx_exception_bitmap);
 	err |= hvx_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
@@ -86,6 +87,8 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	/* one offset for the VM: its vCPUs' TSCs are synchronised */
 	err |= hvx_vmwrite(TSC_OFFSET, vm->tsc_offset);
 	err |= hvx_vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	if (hvx_vmx.apicv)
+		err |= hvx_apicv_vmcs_init(vcpu);
 	if (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
 		err |= hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
 				   HVX_PREEMPTION_TIMER_SLICE);

@@ -10,12 +10,16 @@
  * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
  *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
  * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
+ * - Halt-poll: with halt_poll_ns set, a halt the timer ends soon ends
+ *   while the vCPU polls (hvx-stat counts it); with 0 it sleeps.
  * - HVX_SIGNAL_MSI: delivered, dropped for a missing destination,
  *   refused (EINVAL) outside the MSI range, below vector 16, for a
  *   reserved delivery mode.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hvx_harness.h"
 
@@ -149,6 +153,74 @@ HVX_GUEST_TEST(timer_oneshot_wakes_hlt, guest_timer_oneshot)
 {
 	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
 	vcpu_expect_done(vcpu);
+}
+
+#define HALT_POLL_NS	"/sys/module/hvx/parameters/halt_poll_ns"
+
+#define POLL_HALTS	20
+
+static void guest_halt_poll(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);
+	apic_w(APIC_LVTT, TIMER_VEC);		/* one-shot */
+	while (ticks < POLL_HALTS) {
+		uint64_t t = ticks;
+
+		apic_w(APIC_TMICT, TICK_NS);
+		while (ticks == t)
+			asm volatile("sti; hlt; cli");
+	}
+	GUEST_SYNC(0);
+	ticks = 1;
+	apic_w(APIC_TMICT, TICK_NS);
+	while (ticks < 2)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+static bool set_halt_poll_ns(unsigned long ns)
+{
+	FILE *f = fopen(HALT_POLL_NS, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%lu\n", ns) > 0;
+	return !fclose(f) && ok;
+}
+
+HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
+{
+	uint64_t ok, fail, halts, ok2, fail2, halts2;
+
+	HVX_REQUIRE(access(HALT_POLL_NS, W_OK) == 0, "no %s", HALT_POLL_NS);
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	/*
+	 * A poll of 1 s outlasts the 2 ms tick: a halt ends in the poll,
+	 * unless another task wanted the CPU then (a kernel thread may).
+	 */
+	ASSERT_TRUE(set_halt_poll_ns(1000000000UL));
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_TRUE(set_halt_poll_ns(0));
+	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok));
+	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail));
+	ASSERT_TRUE(vm_stat("halts", &halts));
+	TH_LOG("%d halts: %llu ended in the poll, %llu slept", POLL_HALTS,
+	       (unsigned long long)ok, (unsigned long long)halts);
+	EXPECT_LE(1, ok);
+	/* a poll cut short (another task woke up) ends in a sleep */
+	EXPECT_GE(halts, fail);
+	EXPECT_GE(POLL_HALTS, ok + halts);
+	/* no polling: the same halt sleeps */
+	vcpu_expect_done(vcpu);
+	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok2));
+	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail2));
+	ASSERT_TRUE(vm_stat("halts", &halts2));
+	EXPECT_EQ(ok, ok2);
+	EXPECT_EQ(fail, fail2);
+	EXPECT_LE(1, halts2);
 }
 
 static void guest_timer_periodic(void)

@@ -4,7 +4,8 @@
 # The regression suite, run inside the VT-x test host (Bochs).  First
 # module_test, which loads and unloads hvx.ko itself; then, with hvx.ko
 # loaded, every other selftest binary (each prints its own TAP 13 stream);
-# then the module must unload cleanly.  "hvxtests=a,b" on the kernel
+# then the module must unload cleanly; then the APIC tests once more with
+# hvx.ko reloaded with enable_apicv=0.  "hvxtests=a,b" on the kernel
 # command line limits the run to those binaries.
 
 . /hvx/tasks/tap-lib.sh
@@ -44,6 +45,29 @@ if rmmod hvx; then
 else
 	tap_result fail "rmmod hvx after the suite"
 	rc=1
+fi
+
+# The APIC tests again on the trapping path: hvx.ko reloaded with
+# enable_apicv=0 (the first pass had the processor's APIC virtualization
+# where the CPU has it).
+apic_tests=
+for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
+	case ",${hvxtests:-$t}," in
+	*,$t,*) apic_tests="$apic_tests $t" ;;
+	esac
+done
+if [ -n "$apic_tests" ]; then
+	if insmod /hvx/hvx.ko enable_apicv=0; then
+		tap_result pass "insmod hvx.ko enable_apicv=0"
+		for t in $apic_tests; do
+			echo "# enable_apicv=0: $t"
+			run_tap_binary "/hvx/selftests/$t" || rc=1
+		done
+		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=0"; rc=1; }
+	else
+		tap_result fail "insmod hvx.ko enable_apicv=0"
+		rc=1
+	fi
 fi
 
 # hvx-stat without hvx.ko, then with a VM held open (loads hvx.ko itself).

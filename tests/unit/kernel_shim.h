@@ -29,6 +29,9 @@ typedef __s64 s64;
 #ifndef BIT_ULL
 #define BIT_ULL(nr)	(1ULL << (nr))
 #endif
+#ifndef __aligned
+#define __aligned(x)	__attribute__((aligned(x)))
+#endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

@@ -1044,4 +1044,78 @@ TEST(restore_refuses_impossible_states)
 	EXPECT_EQ(2, hvx_lapic_reg(&b, HVX_APIC_REG_ID));
 }
 
+/*
+ * APIC virtualization: the processor moves vectors between IRR and ISR
+ * in the page itself; the model computes what depends on them.
+ */
+TEST(vid_status_and_processor_eoi)
+{
+	struct hvx_lapic l;
+
+	setup(&l, 0, ALL_F);
+	sw_enable(&l);
+	EXPECT_EQ(0, hvx_lapic_vid_status(&l));
+	hvx_lapic_accept(&l, 0x31, false);
+	hvx_lapic_accept(&l, 0x72, true);
+	EXPECT_EQ(0x0072, hvx_lapic_vid_status(&l));
+	hvx_lapic_ack(&l, 0x72);
+	EXPECT_EQ(0x7231, hvx_lapic_vid_status(&l));
+
+	/* the processor delivers 0x31 (IRR to ISR) without the model */
+	vec_set(&l, HVX_APIC_REG_IRR, 0x31, false);
+	vec_set(&l, HVX_APIC_REG_ISR, 0x31, true);
+	EXPECT_EQ(0x7200, hvx_lapic_vid_status(&l));
+	/* PPR and APR are computed on reads, not taken from the page */
+	EXPECT_EQ(0x70, rd(&l, HVX_APIC_REG_PPR));
+	EXPECT_EQ(0x70, rd(&l, HVX_APIC_REG_APR));
+
+	/* it retires 0x72, level: the EOI goes to the I/O APIC */
+	vec_set(&l, HVX_APIC_REG_ISR, 0x72, false);
+	memset(&eff, 0, sizeof(eff));
+	hvx_lapic_eoi_done(&l, 0x72, &eff);
+	EXPECT_EQ(HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL, eff.flags);
+	EXPECT_EQ(0x72, eff.eoi_vector);
+	EXPECT_TRUE(eff.eoi_level);
+	EXPECT_FALSE(eff.eoi_suppress);
+	EXPECT_EQ(0x30, rd(&l, HVX_APIC_REG_PPR));
+
+	/* directed EOI: the guest tells the I/O APIC itself */
+	wr(&l, HVX_APIC_REG_SVR, 0x11ff);
+	memset(&eff, 0, sizeof(eff));
+	hvx_lapic_eoi_done(&l, 0x72, &eff);
+	EXPECT_TRUE(eff.eoi_level);
+	EXPECT_TRUE(eff.eoi_suppress);
+}
+
+TEST(x2apic_registers_the_processor_serves)
+{
+	/* reads from the page: ID, version, TPR, PPR, LDR, SVR, ISR, ICR */
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x802, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x803, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x808, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80a, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80d, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80f, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x817, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x830, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x838, false));
+	/* the model's: current count, CMCI, write-only and absent ones */
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x839, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x82f, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x80b, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x83f, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x809, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x80e, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x831, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x840, false));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x7ff, false));
+	/* writes: TPR, EOI and SELF IPI only */
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x808, true));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80b, true));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x83f, true));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x830, true));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x838, true));
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x80f, true));
+}
+
 TEST_HARNESS_MAIN

@@ -84,7 +84,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(7, n);
+	EXPECT_EQ(8, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
 	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
@@ -92,6 +92,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(HVX_FEAT_IRQFD, hvx_feature_names[4].bit);
 	EXPECT_EQ(HVX_FEAT_LAPIC_STATE, hvx_feature_names[5].bit);
 	EXPECT_EQ(HVX_FEAT_DIRECTED_EOI, hvx_feature_names[6].bit);
+	EXPECT_EQ(HVX_FEAT_APICV, hvx_feature_names[7].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -195,6 +196,7 @@ static const char expected_caps[] =
 	"  irqfd                 no\n"
 	"  lapic_state           no\n"
 	"  directed_eoi          no\n"
+	"  apicv                 no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"

@@ -36,6 +36,14 @@
 #define PORT_RING		0x0704	/* OUT: ring, device thread */
 #define PORT_POSTED		0x0708	/* OUT: posted or coalesced */
 #define PORT_EVENTFD		0x070c	/* OUT: KVM ioeventfd, hvx doorbell */
+#define PORT_DONE		0x0710	/* OUT: the guest is done (then HLT) */
+
+/*
+ * The interrupt of GOP_TIMER (the local APIC timer) and GOP_MSI (an MSI
+ * to APIC ID 0), through the real-mode IVT at 0.
+ */
+#define IRQ_VECTOR		0x40
+#define MSI_ADDRESS		0xfee00000ULL	/* physical, APIC ID 0 */
 
 /* The value every MMIO load returns (the VMM's answer). */
 #define MMIO_READ_VALUE		0x5a5a1234u
@@ -47,6 +55,8 @@ enum guest_op {
 	GOP_OUT,	/* OUT dword to params.port */
 	GOP_STORE,	/* MOV dword to params.addr */
 	GOP_LOAD,	/* MOV dword from params.addr */
+	GOP_TIMER,	/* local APIC timer interrupt taken and EOIed */
+	GOP_MSI,	/* OUT to params.port, then wait for the MSI */
 	NR_GUEST_OPS
 };
 
@@ -62,10 +72,13 @@ enum guest_op {
  * @t0:		scratch: TSC at the start of the timed loop
  * @delta:	out: TSC cycles of the timed loop
  * @done:	out: GUEST_DONE_MAGIC once @delta is valid
- * @pad:	zero
+ * @irqs:	out: interrupts the guest's handler took (GOP_TIMER,
+ *		GOP_MSI), zero in
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
+ * The guest signals the end with an OUT to PORT_DONE before its HLT (a
+ * KVM with its in-kernel local APIC keeps HLT to itself).
  */
 struct guest_params {
 	uint32_t op;
@@ -76,7 +89,7 @@ struct guest_params {
 	uint64_t t0;
 	uint64_t delta;
 	uint32_t done;
-	uint32_t pad;
+	uint32_t irqs;
 };
 
 /* The guest image (guest.c), to be copied to GUEST_CODE_GPA. */
@@ -147,6 +160,8 @@ extern const struct bench_backend kvm_backend;
 /**
  * struct ev_reader - a device thread sleeping on an eventfd (evreader.c)
  * @efd:	the eventfd, made by ev_reader_start(), closed by _stop()
+ * @relay_fd:	an eventfd the thread signals once per read (an irqfd: the
+ *		device completes and interrupts), or -1
  * @thread:	the thread
  * @running:	@thread was started
  * @stop:	asks @thread to end
@@ -155,6 +170,7 @@ extern const struct bench_backend kvm_backend;
  */
 struct ev_reader {
 	int efd;
+	int relay_fd;
 	pthread_t thread;
 	bool running;
 	bool stop;
@@ -162,7 +178,7 @@ struct ev_reader {
 	uint64_t wakeups;
 };
 
-int ev_reader_start(struct ev_reader *r);
+int ev_reader_start(struct ev_reader *r, int relay_fd);
 void ev_reader_stop(struct ev_reader *r);
 
 /*

@@ -2,7 +2,9 @@
 /*
  * A device thread that only consumes an eventfd: KVM's ioeventfd and
  * hvx's doorbell ranges signal one per guest write, and a VMM would have
- * a thread sleeping on it.  It counts what it read and how often it woke.
+ * a thread sleeping on it.  It counts what it read and how often it woke,
+ * and may signal a second eventfd for each read (an irqfd: the device
+ * "completes" and interrupts the guest).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,7 @@
 static void *ev_reader_thread(void *arg)
 {
 	struct ev_reader *r = arg;
-	uint64_t v;
+	uint64_t v, one = 1;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		if (read(r->efd, &v, sizeof(v)) != sizeof(v)) {
@@ -25,13 +27,19 @@ static void *ev_reader_thread(void *arg)
 		}
 		r->total += v;
 		r->wakeups++;
+		/* the count that stops the thread raises no interrupt */
+		if (r->relay_fd >= 0 &&
+		    !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) &&
+		    write(r->relay_fd, &one, sizeof(one)) != sizeof(one))
+			break;
 	}
 	return NULL;
 }
 
-int ev_reader_start(struct ev_reader *r)
+int ev_reader_start(struct ev_reader *r, int relay_fd)
 {
 	memset(r, 0, sizeof(*r));
+	r->relay_fd = relay_fd;
 	r->efd = eventfd(0, EFD_CLOEXEC);
 	if (r->efd < 0) {
 		bench_err("eventfd: %s", strerror(errno));

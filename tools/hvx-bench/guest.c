@@ -30,6 +30,7 @@
 #define PARAMS_OFF_t0		16
 #define PARAMS_OFF_delta	24
 #define PARAMS_OFF_done		32
+#define PARAMS_OFF_irqs		36
 
 _Static_assert(offsetof(struct guest_params, op) == PARAMS_OFF_op, "op");
 _Static_assert(offsetof(struct guest_params, warm) == PARAMS_OFF_warm, "warm");
@@ -40,9 +41,20 @@ _Static_assert(offsetof(struct guest_params, t0) == PARAMS_OFF_t0, "t0");
 _Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
 	       "delta");
 _Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
+_Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
 /* enum guest_op is not assembler text either. */
-#define GUEST_OPS	5
-_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 5 entries");
+#define GUEST_OPS	7
+_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 7 entries");
+
+/* x2APIC and TSC-deadline MSRs, and the LVT's timer mode. */
+#define MSR_APIC_BASE		0x1b
+#define MSR_X2APIC_EOI		0x80b
+#define MSR_X2APIC_SVR		0x80f
+#define MSR_X2APIC_LVTT		0x832
+#define MSR_TSC_DEADLINE	0x6e0
+#define APIC_BASE_EN_EXTD	0xc00
+#define LVTT_TSC_DEADLINE	0x40000
+_Static_assert(IRQ_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
 
 /* Where label @l of the image lands in guest-physical memory. */
 #define GPA(l)	"(" #l " - bench_guest_start + " STR(GUEST_CODE_GPA) ")"
@@ -84,6 +96,29 @@ asm(
 "	.macro	BENCH_BODY_LOAD\n"
 "	movl	(%bx), %eax\n"
 "	.endm\n"
+/*
+ * A TSC deadline already past fires the timer at once; the interrupt
+ * comes in after STI's shadow, before the CLI.
+ */
+"	.macro	BENCH_BODY_TIMER\n"
+"	rdtsc\n"
+"	movl	$" STR(MSR_TSC_DEADLINE) ", %ecx\n"
+"	wrmsr\n"
+"	sti\n"
+"	nop\n"
+"	cli\n"
+"	.endm\n"
+/* The doorbell OUT; the device thread answers with the MSI. */
+"	.macro	BENCH_BODY_MSI\n"
+"	movl	" P(irqs) ", %ecx\n"
+"	movw	%di, %dx\n"
+"	outl	%eax, (%dx)\n"
+"	sti\n"
+"5:\n"
+"	cmpl	" P(irqs) ", %ecx\n"
+"	je	5b\n"
+"	cli\n"
+"	.endm\n"
 
 /*
  * warm untimed iterations, then n timed ones; BX is loaded after the
@@ -113,6 +148,8 @@ asm(
 "	movl	%eax, " P(delta) "\n"
 "	movl	%edx, " P(delta) "+4\n"
 "	movl	$" STR(GUEST_DONE_MAGIC) ", " P(done) "\n"
+"	movw	$" STR(PORT_DONE) ", %dx\n"
+"	outl	%eax, (%dx)\n"
 "4:\n"
 "	hlt\n"
 "	jmp	4b\n"
@@ -128,6 +165,44 @@ asm(
 "	BENCH_TIMED BENCH_BODY_STORE\n"
 "bench_guest_op_load:\n"
 "	BENCH_TIMED BENCH_BODY_LOAD\n"
+/* The interrupt cases: the handler in the IVT, x2APIC on and enabled. */
+"	.macro	BENCH_APIC_SETUP\n"
+"	movw	$" GPA(bench_guest_isr) ", 0x100\n"
+"	movw	$0, 0x102\n"
+"	movl	$" STR(MSR_APIC_BASE) ", %ecx\n"
+"	rdmsr\n"
+"	orl	$" STR(APIC_BASE_EN_EXTD) ", %eax\n"
+"	wrmsr\n"
+"	xorl	%edx, %edx\n"
+"	movl	$" STR(MSR_X2APIC_SVR) ", %ecx\n"
+"	movl	$0x1ff, %eax\n"
+"	wrmsr\n"
+"	.endm\n"
+/* its timer in TSC-deadline mode */
+"bench_guest_op_timer:\n"
+"	BENCH_APIC_SETUP\n"
+"	movl	$" STR(MSR_X2APIC_LVTT) ", %ecx\n"
+"	movl	$(" STR(LVTT_TSC_DEADLINE) " | " STR(IRQ_VECTOR) "), %eax\n"
+"	wrmsr\n"
+"	BENCH_TIMED BENCH_BODY_TIMER\n"
+"bench_guest_op_msi:\n"
+"	BENCH_APIC_SETUP\n"
+"	BENCH_TIMED BENCH_BODY_MSI\n"
+
+/* The interrupt handler of GOP_TIMER and GOP_MSI: EOI, count. */
+"bench_guest_isr:\n"
+"	pushl	%eax\n"
+"	pushl	%ecx\n"
+"	pushl	%edx\n"
+"	xorl	%eax, %eax\n"
+"	xorl	%edx, %edx\n"
+"	movl	$" STR(MSR_X2APIC_EOI) ", %ecx\n"
+"	wrmsr\n"
+"	incl	" P(irqs) "\n"
+"	popl	%edx\n"
+"	popl	%ecx\n"
+"	popl	%eax\n"
+"	iret\n"
 
 /* Jump table, in enum guest_op order. */
 "	.balign	2\n"
@@ -137,6 +212,8 @@ asm(
 "	.word	" GPA(bench_guest_op_out) "\n"
 "	.word	" GPA(bench_guest_op_store) "\n"
 "	.word	" GPA(bench_guest_op_load) "\n"
+"	.word	" GPA(bench_guest_op_timer) "\n"
+"	.word	" GPA(bench_guest_op_msi) "\n"
 "bench_guest_end:\n"
 "	.code64\n"
 "	.popsection\n"

@@ -124,7 +124,8 @@ static int hvx_bench_open(void)
 static bool is_ring_case(const struct bench_case *c)
 {
 	return strcmp(c->name, "pio_ring") == 0 ||
-	       strstr(c->name, "_posted") || strstr(c->name, "_doorbell");
+	       strstr(c->name, "_posted") || strstr(c->name, "_doorbell") ||
+	       strstr(c->name, "_irqfd");
 }
 
 static int hvx_bench_setup(const struct bench_case *c, const char **why)
@@ -176,6 +177,11 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 			*cnt = hx.cnt;
 			return 0;
 		case HVX_EXIT_IO:
+			if (run->io.port == PORT_DONE) {
+				*p = *gp;
+				*cnt = hx.cnt;
+				return 0;
+			}
 			if (run->io.direction != HVX_IO_OUT ||
 			    run->io.port != p->port || run->io.size != 4) {
 				hx.cnt.bad++;

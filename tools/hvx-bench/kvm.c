@@ -7,10 +7,14 @@
  * MMIO/PIO (a ring in the vCPU mmap, drained by the run loop whenever
  * KVM_RUN returns; a full ring makes the write exit synchronously) and
  * ioeventfd (the write signals an eventfd; a device thread reads it).
+ * The local APIC is KVM's in-kernel one (KVM_CREATE_IRQCHIP): KVM then
+ * keeps the guest's HLT to itself, so the guest ends with an OUT to
+ * PORT_DONE.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <fcntl.h>
@@ -18,6 +22,11 @@
 #include <linux/kvm.h>
 
 #include "bench.h"
+
+#define KVM_BENCH_CPUID_MAX		100
+#define KVM_BENCH_GSI			24	/* past the I/O APIC's pins */
+#define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
 
 /* Where KVM keeps the real-mode TSS; any GPA outside RAM and MMIO. */
 #define KVM_TSS_GPA	0xfffbd000UL
@@ -40,7 +49,74 @@ static struct {
 	struct kvm_ioeventfd ioev;
 	bool ioev_set;
 	struct ev_reader reader;
-} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	/* msi_irqfd: the reader's answer, an MSI through GSI KVM_BENCH_GSI */
+	struct kvm_irqfd irqfd;
+	int irqfd_fd;			/* its eventfd, or -1 */
+} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .irqfd_fd = -1 };
+
+/*
+ * The MSI of msi_irqfd as KVM takes it: a GSI routed to the MSI, and an
+ * eventfd on that GSI.
+ */
+static int kvm_irqfd_open(void)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[1];
+	} route = { .r.nr = 1 };
+	int fd;
+
+	route.e[0].gsi = KVM_BENCH_GSI;
+	route.e[0].type = KVM_IRQ_ROUTING_MSI;
+	route.e[0].u.msi.address_lo = (uint32_t)MSI_ADDRESS;
+	route.e[0].u.msi.data = IRQ_VECTOR;
+	if (ioctl(kx.vm_fd, KVM_SET_GSI_ROUTING, &route)) {
+		bench_err("kvm: KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return -1;
+	}
+	fd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0) {
+		bench_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	memset(&kx.irqfd, 0, sizeof(kx.irqfd));
+	kx.irqfd.fd = fd;
+	kx.irqfd.gsi = KVM_BENCH_GSI;
+	if (ioctl(kx.vm_fd, KVM_IRQFD, &kx.irqfd)) {
+		bench_err("kvm: KVM_IRQFD: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	kx.irqfd_fd = fd;
+	return 0;
+}
+
+/*
+ * The CPUID KVM supports, with x2APIC and the TSC-deadline timer, which
+ * hvx offers by default: the guest of lapic_timer uses both.
+ */
+static int kvm_bench_cpuid(void)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[KVM_BENCH_CPUID_MAX];
+	} cpuid = { .c.nent = KVM_BENCH_CPUID_MAX };
+	unsigned int i;
+
+	if (ioctl(kx.dev_fd, KVM_GET_SUPPORTED_CPUID, &cpuid)) {
+		bench_err("kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < cpuid.c.nent; i++)
+		if (cpuid.e[i].function == 1)
+			cpuid.e[i].ecx |= CPUID_1_ECX_X2APIC |
+					  CPUID_1_ECX_TSC_DEADLINE;
+	if (ioctl(kx.vcpu_fd, KVM_SET_CPUID2, &cpuid)) {
+		bench_err("kvm: KVM_SET_CPUID2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static int kvm_bench_open(void)
 {
@@ -88,11 +164,18 @@ static int kvm_bench_open(void)
 			  strerror(errno));
 		return -1;
 	}
+	/* the local APIC in the kernel, as hvx has it (lapic_timer) */
+	if (ioctl(kx.vm_fd, KVM_CREATE_IRQCHIP, 0)) {
+		bench_err("kvm: KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
 	kx.vcpu_fd = ioctl(kx.vm_fd, KVM_CREATE_VCPU, 0);
 	if (kx.vcpu_fd < 0) {
 		bench_err("kvm: KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
 	}
+	if (kvm_bench_cpuid())
+		return -1;
 	ret = ioctl(kx.dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0) {
 		bench_err("kvm: KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
@@ -192,10 +275,13 @@ static int kvm_bench_setup(const struct bench_case *c, const char **why)
 		return 0;
 	}
 	if (!strcmp(c->name, "pio_eventfd") ||
-	    !strcmp(c->name, "mmio_eventfd")) {
-		bool pio = c->op == GOP_OUT;
+	    !strcmp(c->name, "mmio_eventfd") ||
+	    !strcmp(c->name, "msi_irqfd")) {
+		bool pio = c->op != GOP_STORE;
 
-		if (ev_reader_start(&kx.reader))
+		if (c->op == GOP_MSI && kvm_irqfd_open())
+			return -1;
+		if (ev_reader_start(&kx.reader, kx.irqfd_fd))
 			return -1;
 		/*
 		 * Any value; a length of 0 puts the MMIO one on KVM's fast
@@ -248,6 +334,11 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 			*cnt = kx.cnt;
 			return 0;
 		case KVM_EXIT_IO:
+			if (run->io.port == PORT_DONE) {
+				*p = *gp;
+				*cnt = kx.cnt;
+				return 0;
+			}
 			if (run->io.direction != KVM_EXIT_IO_OUT ||
 			    run->io.port != p->port || run->io.size != 4 ||
 			    run->io.count != 1) {
@@ -294,6 +385,12 @@ static void kvm_bench_teardown(const struct bench_case *c,
 		ev_reader_stop(&kx.reader);
 		kx.cnt.writes += kx.reader.total;
 		kx.cnt.wakeups += kx.reader.wakeups;
+	}
+	if (kx.irqfd_fd >= 0) {
+		kx.irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+		ioctl(kx.vm_fd, KVM_IRQFD, &kx.irqfd);
+		close(kx.irqfd_fd);
+		kx.irqfd_fd = -1;
 	}
 	*cnt = kx.cnt;
 	kx.c = NULL;

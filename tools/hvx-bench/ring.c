@@ -36,6 +36,7 @@
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -85,8 +86,10 @@ static struct {
 	struct hvx_io_range bell;
 	bool bell_set;
 	struct ev_reader bell_reader;
+	int irqfd;			/* msi_irqfd's eventfd, or -1 */
 } rg = {
 	.ring_fd = -1,
+	.irqfd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
@@ -314,9 +317,32 @@ static bool is_vmm_case(const struct bench_case *c)
 	return strstr(c->name, "_vmm") != NULL;
 }
 
+/* msi_irqfd: the doorbell's device thread raises an MSI by irqfd. */
+static bool is_irqfd_case(const struct bench_case *c)
+{
+	return strstr(c->name, "_irqfd") != NULL;
+}
+
 static bool is_doorbell_case(const struct bench_case *c)
 {
-	return strstr(c->name, "_doorbell") != NULL;
+	return strstr(c->name, "_doorbell") != NULL || is_irqfd_case(c);
+}
+
+/* An eventfd whose signal is the MSI of the interrupt cases; -1 on error. */
+static int irqfd_open(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	if (fd < 0) {
+		bench_err("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if (hvx_irqfd_assign(rg.vm_fd, fd, MSI_ADDRESS, IRQ_VECTOR)) {
+		bench_err("hvx: HVX_IRQFD: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int bench_ring_setup(const struct bench_case *c, const char **why)
@@ -326,13 +352,16 @@ int bench_ring_setup(const struct bench_case *c, const char **why)
 		return 1;
 	}
 	if (is_doorbell_case(c)) {
-		if (ev_reader_start(&rg.bell_reader))
+		rg.irqfd = is_irqfd_case(c) ? irqfd_open() : -1;
+		if (is_irqfd_case(c) && rg.irqfd < 0)
+			return -1;
+		if (ev_reader_start(&rg.bell_reader, rg.irqfd))
 			return -1;
 		memset(&rg.bell, 0, sizeof(rg.bell));
-		rg.bell.type = c->op == GOP_OUT ? HVX_RING_PIO : HVX_RING_MMIO;
+		rg.bell.type = c->op == GOP_STORE ? HVX_RING_MMIO : HVX_RING_PIO;
 		rg.bell.flags = HVX_RANGE_DOORBELL;
-		rg.bell.base = c->op == GOP_OUT ? c->port : c->addr;
-		rg.bell.length = c->op == GOP_OUT ? 4 : 0x1000;
+		rg.bell.base = c->op == GOP_STORE ? c->addr : c->port;
+		rg.bell.length = c->op == GOP_STORE ? 0x1000 : 4;
 		rg.bell.eventfd = rg.bell_reader.efd;
 		if (ioctl(rg.vm_fd, HVX_REGISTER_POSTED, &rg.bell)) {
 			bench_err("hvx: HVX_REGISTER_POSTED (doorbell): %s",
@@ -383,6 +412,11 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 			ev_reader_stop(&rg.bell_reader);
 			cnt->writes += rg.bell_reader.total;
 			cnt->wakeups += rg.bell_reader.wakeups;
+		}
+		if (rg.irqfd >= 0) {
+			hvx_irqfd_deassign(rg.vm_fd, rg.irqfd);
+			close(rg.irqfd);
+			rg.irqfd = -1;
 		}
 		return;
 	}

@@ -273,6 +273,8 @@ static int parse_stats(struct nl_msg *msg, struct hs_stats *st)
 	st->irqs = get_u64(sb[HVX_STATS_ATTR_IRQS_INJECTED]);
 	st->nmis = get_u64(sb[HVX_STATS_ATTR_NMIS_INJECTED]);
 	st->halts = get_u64(sb[HVX_STATS_ATTR_HALTS]);
+	st->poll_ok = get_u64(sb[HVX_STATS_ATTR_HALT_POLL_OK]);
+	st->poll_fail = get_u64(sb[HVX_STATS_ATTR_HALT_POLL_FAIL]);
 	if (sb[HVX_STATS_ATTR_EXIT_REASONS])
 		parse_reasons(sb[HVX_STATS_ATTR_EXIT_REASONS], st);
 	return 0;

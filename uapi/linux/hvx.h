@@ -67,6 +67,24 @@
 #define HVX_FEAT_IRQFD		(1ULL << 4)	/* HVX_IRQFD */
 #define HVX_FEAT_LAPIC_STATE	(1ULL << 5)	/* HVX_GET_LAPIC, HVX_SET_LAPIC */
 #define HVX_FEAT_DIRECTED_EOI	(1ULL << 6)	/* HVX_OPT_DIRECTED_EOI */
+#define HVX_FEAT_APICV		(1ULL << 7)	/* hvx_caps.apicv reports the
+						 * APIC virtualization in use
+						 */
+
+/*
+ * The processor's APIC virtualization hvx uses for every vCPU (struct
+ * hvx_caps.apicv); 0 when the CPU lacks part of it or the module was
+ * loaded with enable_apicv=0, and every APIC access then exits.
+ */
+#define HVX_APICV_TPR_SHADOW	(1ULL << 0)	/* CR8 and TPR without exits */
+#define HVX_APICV_REG_VIRT	(1ULL << 1)	/* x2APIC register reads
+						 * without exits
+						 */
+#define HVX_APICV_VID		(1ULL << 2)	/* virtual-interrupt delivery:
+						 * no injection, edge EOIs
+						 * without exits
+						 */
+#define HVX_APICV_X2APIC	(1ULL << 3)	/* x2APIC MSR virtualization */
 
 /*
  * Speculative-execution mitigations hvx applies around VM entry and exit
@@ -110,6 +128,7 @@
  * @run_page_size:	out: size of the vCPU mmap (struct hvx_run)
  * @preemption_timer_shift: out: timer ticks every 2^shift TSC cycles
  * @mitigations:	out: HVX_MITIGATE_* bits in force
+ * @apicv:		out: HVX_APICV_* bits in force (with HVX_FEAT_APICV)
  * @reserved:		must be ignored
  */
 struct hvx_caps {
@@ -123,7 +142,8 @@ struct hvx_caps {
 	__u32 run_page_size;
 	__u32 preemption_timer_shift;
 	__u64 mitigations;
-	__u64 reserved[8];
+	__u64 apicv;
+	__u64 reserved[7];
 };
 
 /* Memory region flags. */
@@ -682,6 +702,10 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs delivered
  * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU slept in, in the kernel
  * @HVX_STATS_ATTR_IPIS_SENT:	u64: IPIs the guest sent through its ICR
+ * @HVX_STATS_ATTR_HALT_POLL_OK: u64: halts that a poll ended before the
+ *				vCPU slept (module parameter halt_poll_ns)
+ * @HVX_STATS_ATTR_HALT_POLL_FAIL: u64: polls that ended without a wakeup,
+ *				after which the vCPU slept
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -699,6 +723,8 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_NMIS_INJECTED,
 	HVX_STATS_ATTR_HALTS,
 	HVX_STATS_ATTR_IPIS_SENT,
+	HVX_STATS_ATTR_HALT_POLL_OK,
+	HVX_STATS_ATTR_HALT_POLL_FAIL,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)

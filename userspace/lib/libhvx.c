@@ -352,6 +352,7 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_IRQFD,		"irqfd" },
 	{ HVX_FEAT_LAPIC_STATE,		"lapic_state" },
 	{ HVX_FEAT_DIRECTED_EOI,	"directed_eoi" },
+	{ HVX_FEAT_APICV,		"apicv" },
 	{ 0, NULL }
 };
 

@@ -98,6 +98,14 @@ const struct hvx_caps *hvx_dev_caps(void);
 bool hvx_vm_supported(void);
 /* The host CPU's and hvx's VMX feature HVX_VMX_* @bit is present. */
 bool hvx_has_vmx_feature(uint64_t bit);
+/* hvx-stat, in the test host; the selftests read counters through it. */
+#define HVX_STAT	"/hvx/bin/hvx-stat"
+/*
+ * Counter @name (a JSON key of "hvx-stat --json": "exits",
+ * "ring_posted", ...) of this process's only VM into @val; false when
+ * hvx-stat is not there or does not list the VM.
+ */
+bool vm_stat(const char *name, uint64_t *val);
 
 #define __ioctl_assert(fd, cmd, arg, name) ({				\
 	int __ret = ioctl(fd, cmd, arg);				\

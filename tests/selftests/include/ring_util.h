@@ -61,37 +61,10 @@ static inline bool ring_supported(void)
  * The ring_posted and ring_fallback totals of this process's only VM, as
  * hvx-stat (netlink) reports them; false when hvx-stat is not there.
  */
-#define HVX_STAT	"/hvx/bin/hvx-stat"
-
 static inline bool vm_ring_stats(uint64_t *posted, uint64_t *fallback)
 {
-	static char buf[65536];
-	char key[48], *p, *end;
-	size_t n;
-	FILE *f;
-
-	if (access(HVX_STAT, X_OK))
-		return false;
-	f = popen(HVX_STAT " --json", "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	pclose(f);
-	buf[n] = 0;
-	snprintf(key, sizeof(key), "\"pid\":%d,", (int)getpid());
-	p = strstr(buf, key);
-	if (!p)
-		return false;
-	end = strchr(p, '}');
-	p = strstr(p, "\"ring_posted\":");
-	if (!p || !end || p > end)
-		return false;
-	*posted = strtoull(p + strlen("\"ring_posted\":"), NULL, 10);
-	p = strstr(p, "\"ring_fallback\":");
-	if (!p || p > end)
-		return false;
-	*fallback = strtoull(p + strlen("\"ring_fallback\":"), NULL, 10);
-	return true;
+	return vm_stat("ring_posted", posted) &&
+	       vm_stat("ring_fallback", fallback);
 }
 
 #define HVX_REQUIRE_RING()						\

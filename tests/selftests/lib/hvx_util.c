@@ -575,3 +575,31 @@ void vcpu_set_msr(struct test_vcpu *vcpu, uint32_t index, uint64_t val)
 		    "set MSR %#x to %#llx: %s", index,
 		    (unsigned long long)val, strerror(errno));
 }
+
+bool vm_stat(const char *name, uint64_t *val)
+{
+	static char buf[65536];
+	char key[64], *p, *end;
+	size_t n;
+	FILE *f;
+
+	if (access(HVX_STAT, X_OK))
+		return false;
+	f = popen(HVX_STAT " --json", "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	snprintf(key, sizeof(key), "\"pid\":%d,", (int)getpid());
+	p = strstr(buf, key);
+	if (!p)
+		return false;
+	end = strchr(p, '}');
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(p, key);
+	if (!p || !end || p > end)
+		return false;
+	*val = strtoull(p + strlen(key), NULL, 10);
+	return true;
+}

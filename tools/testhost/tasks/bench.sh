@@ -80,6 +80,19 @@ linux_boot() {
 	[ "$rc" = 0 ] || [ "$rc" = 1 ]
 }
 
+# noapicv L1D: the interrupt cases again on hvx.ko loaded with
+# enable_apicv=0 (every APIC access exits), one line each for the log.
+noapicv() {
+	insmod /hvx/hvx.ko vmentry_l1d_flush="$1" enable_apicv=0 || {
+		echo "HVX-BENCH-ERROR insmod hvx.ko enable_apicv=0 failed"
+		return
+	}
+	timeout "$limit" "$bench" hvx lapic_timer msi_irqfd \
+		2>>/tmp/bench-hvx.err |
+		sed -n "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p"
+	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
+}
+
 for l1d in $settings; do
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d"; then
 		t0=$(date +%s)
@@ -88,6 +101,7 @@ for l1d in $settings; do
 		rc=$?
 		echo "HVX-BENCH-HVX l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
 		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
+		noapicv "$l1d"
 	else
 		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
 		: >/tmp/bench-hvx-$l1d.txt

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The processor's APIC virtualization (Intel SDM vol. 3C, "APIC
+ * Virtualization and Virtual Interrupts"), used for every vCPU when the
+ * module has it (hvx_vmx.apicv, the enable_apicv parameter).
+ *
+ * The model's register page (vcpu->apic.regs) is the virtual-APIC page:
+ * the processor and lapic.c read and write the same TPR, ISR and IRR, so
+ * there is one copy of the APIC's state.  What the processor does alone:
+ *  - CR8 and, in x2APIC mode, TPR writes (TPR shadow);
+ *  - x2APIC register reads (APIC-register virtualization), all but the
+ *    timer's current count, which the model computes;
+ *  - delivery of the highest pending vector when the guest can take it,
+ *    edge-triggered EOIs and self-IPIs (virtual-interrupt delivery).
+ * A level-triggered vector's EOI still exits (EOI-exit bitmap, from the
+ * TMR), so userspace's I/O APIC always hears of it (apic.c).  In xAPIC
+ * mode the APIC page stays an MMIO page that exits into the model.
+ *
+ * Interrupts from elsewhere (IPIs, MSIs, the timer) set the IRR bit under
+ * the APIC lock and kick the vCPU (apic.c): without posted interrupts a
+ * vCPU in the guest learns of a new vector only at its next entry, where
+ * hvx_apicv_sync() gives the processor the highest one (RVI).  Level-
+ * triggered ones wait outside the IRR until then (apic_defer_level()),
+ * so that none is delivered before its EOI-exit bit is set.
+ *
+ * Everything here runs on the vCPU's own thread with its VMCS loaded.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+
+#include "vcpu.h"
+#include "vmx_ops.h"
+
+/* In the MSR bitmap: reads of MSRs 0-0x1fff, then (2 KiB on) writes. */
+#define MSR_BITMAP_WRITE_LOW	(2048 * 8)
+
+/**
+ * hvx_apicv_msr_bitmap_init() - the x2APIC bitmap from the VM's default
+ * @bitmap: the VM's two MSR bitmap pages, the first one set up
+ *
+ * The second page is the first with the x2APIC registers the processor
+ * serves opened: a vCPU uses it while its APIC is in x2APIC mode.  In
+ * xAPIC mode every 0x800-0x8ff access must exit: without x2APIC
+ * virtualization the processor would pass it to the host's own APIC.
+ */
+void hvx_apicv_msr_bitmap_init(unsigned long *bitmap)
+{
+	unsigned long *x2 = bitmap + PAGE_SIZE / sizeof(*bitmap);
+	u32 msr;
+
+	memcpy(x2, bitmap, PAGE_SIZE);
+	for (msr = HVX_X2APIC_MSR_BASE; msr <= HVX_X2APIC_MSR_LAST; msr++) {
+		if (hvx_lapic_x2apic_hw_access(msr, false))
+			__clear_bit(msr, x2);
+		if (hvx_lapic_x2apic_hw_access(msr, true))
+			__clear_bit(MSR_BITMAP_WRITE_LOW + msr, x2);
+	}
+}
+
+/**
+ * hvx_apicv_vmcs_init() - the APIC virtualization fields of a new VMCS
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 0, or -EIO when a VMWRITE failed.
+ */
+int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu)
+{
+	int err = 0;
+
+	err |= hvx_vmwrite(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->apic.regs));
+	/* no TPR-below-threshold exits with virtual-interrupt delivery */
+	err |= hvx_vmwrite(TPR_THRESHOLD, 0);
+	err |= hvx_vmwrite(GUEST_INTR_STATUS, 0);
+	err |= hvx_vmwrite(EOI_EXIT_BITMAP0, 0);
+	err |= hvx_vmwrite(EOI_EXIT_BITMAP1, 0);
+	err |= hvx_vmwrite(EOI_EXIT_BITMAP2, 0);
+	err |= hvx_vmwrite(EOI_EXIT_BITMAP3, 0);
+	memset(vcpu->eoi_exit_bitmap, 0, sizeof(vcpu->eoi_exit_bitmap));
+	return err ? -EIO : 0;
+}
+
+/* x2APIC virtualization and its MSR bitmap follow the APIC's mode. */
+static void sync_mode(struct hvx_vcpu *vcpu, bool x2apic)
+{
+	u32 ctl = vcpu->proc2_ctl & ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	unsigned long bitmap = __pa(vcpu->vm->msr_bitmap);
+
+	if (x2apic)
+		ctl |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	if (ctl == vcpu->proc2_ctl)
+		return;
+	vcpu->proc2_ctl = ctl;
+	hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, ctl);
+	hvx_vmwrite(MSR_BITMAP, x2apic ? bitmap + PAGE_SIZE : bitmap);
+}
+
+static const unsigned long eoi_exit_field[4] = {
+	EOI_EXIT_BITMAP0, EOI_EXIT_BITMAP1, EOI_EXIT_BITMAP2, EOI_EXIT_BITMAP3,
+};
+
+/**
+ * hvx_apicv_sync() - give the processor what changed in the model
+ * @vcpu: the vCPU, loaded, before an entry; HVX_REQ_EVENT was set
+ *
+ * The highest requested and in-service vectors (RVI, SVI), the EOI-exit
+ * bitmap (every level-triggered vector, from the TMR) and the mode.  VM
+ * entry then evaluates the priorities and delivers what the guest can
+ * take.
+ */
+void hvx_apicv_sync(struct hvx_vcpu *vcpu)
+{
+	u64 tmr[4];
+	bool x2apic;
+	u16 status;
+	int i;
+
+	status = hvx_apic_vid_state(vcpu, tmr, &x2apic);
+	sync_mode(vcpu, x2apic);
+	hvx_vmwrite(GUEST_INTR_STATUS, status);
+	for (i = 0; i < 4; i++) {
+		if (tmr[i] == vcpu->eoi_exit_bitmap[i])
+			continue;
+		vcpu->eoi_exit_bitmap[i] = tmr[i];
+		hvx_vmwrite(eoi_exit_field[i], tmr[i]);
+	}
+}
+
+/**
+ * hvx_apicv_vectoring() - the event an exit interrupted, with APIC
+ *	virtualization
+ * @vcpu: the vCPU, loaded, just after the exit
+ * @vect: the IDT-vectoring information, valid
+ * @injected: hvx injected an interrupt or NMI at the entry
+ *
+ * When the delivery of a virtual interrupt exits (say, an EPT violation
+ * on the guest's IDT or stack), the processor has already moved the
+ * vector into the ISR and SVI, and the IDT-vectoring information names
+ * it as an external interrupt.  The emulated CPU of the test host (Bochs
+ * 2.7) leaves the information of the last event it recorded there
+ * instead, an NMI or another vector.  An external interrupt or NMI that
+ * hvx did not inject can only be the virtual interrupt, so it is taken
+ * from SVI, as on hardware; none there means none was being delivered.
+ *
+ * Return: the IDT-vectoring information to act on; 0 for none.
+ */
+u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected)
+{
+	u32 type = vect & VECTORING_INFO_TYPE_MASK;
+	u8 svi;
+
+	if (injected ||
+	    (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
+		return vect;
+	svi = hvx_vmread16(GUEST_INTR_STATUS) >> 8;
+	if (svi < 16)
+		return 0;
+	return VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | svi;
+}
