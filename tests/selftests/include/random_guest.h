@@ -12,8 +12,10 @@
  * of hvx's documented limits: an MMIO access by an instruction the
  * decoder does not know, code fetched from MMIO, INS/OUTS with a memory
  * operand hvx cannot copy, an MMIO access while the CPU delivers an
- * event, or a guest paging structure outside RAM.  Anything else is
- * RG_END_BAD.
+ * event, or a guest paging structure outside RAM.  With the hostile
+ * extras, a VM entry the processor refuses after HVX_SET_SREGS took
+ * hostile state is one more (api.rst: hvx checks CR0, CR4 and EFER, the
+ * processor the rest).  Anything else is RG_END_BAD.
  */
 #ifndef HVX_SELFTEST_RANDOM_GUEST_H
 #define HVX_SELFTEST_RANDOM_GUEST_H
@@ -25,8 +27,8 @@ enum rg_mode { RG_REAL, RG_PM32, RG_LONG, RG_NR_MODES };
 
 enum rg_end {
 	RG_END_BUDGET, RG_END_EXITS, RG_END_SHUTDOWN, RG_END_EMUL_MMIO,
-	RG_END_EMUL_IO, RG_END_DELIVERY, RG_END_PAGE_WALK, RG_END_BAD,
-	RG_NR_ENDS
+	RG_END_EMUL_IO, RG_END_DELIVERY, RG_END_PAGE_WALK,
+	RG_END_USER_STATE, RG_END_BAD, RG_NR_ENDS
 };
 
 /* What is random besides code, registers and the interrupt table. */

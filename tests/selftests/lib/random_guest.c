@@ -36,8 +36,15 @@ const char * const rg_mode_name[RG_NR_MODES] = { "real", "pm32", "long" };
 const char * const rg_end_name[RG_NR_ENDS] = {
 	"time budget", "exit budget", "shutdown",
 	"emulation limit (MMIO)", "emulation limit (INS/OUTS)",
-	"MMIO during event delivery", "page walk in MMIO", "BAD",
+	"MMIO during event delivery", "page walk in MMIO",
+	"entry refused (state from HVX_SET_SREGS)", "BAD",
 };
+
+/*
+ * The current guest got hostile state through HVX_SET_SREGS (the tests
+ * run one guest at a time).
+ */
+static bool user_state;
 
 /*
  * A register value: mostly an address in RAM, often one in MMIO, sometimes
@@ -355,8 +362,10 @@ static void hostile_state(uint64_t *s, struct test_vcpu *vcpu,
 				    ARRAY_SIZE(hostile_msrs))], val);
 			continue;
 		}
-		if (!__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs))
+		if (!__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs)) {
 			orig = sregs;
+			user_state = true;
+		}
 	}
 }
 
@@ -390,7 +399,8 @@ static void hostile_paging(uint64_t *s, struct test_vm *vm,
 	sregs.cr3 = PM_PD_GPA;
 	sregs.cr4 |= rnd_below(s, 2) ? 0x10 : 0;	/* PSE */
 	sregs.cr0 |= 0x80000000;
-	__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs);
+	if (!__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs))
+		user_state = true;
 }
 
 static void make_hostile(struct test_vm *vm, struct test_vcpu *vcpu,
@@ -416,6 +426,7 @@ struct test_vm *random_guest_create(enum rg_mode mode, uint64_t *s,
 {
 	struct test_vm *vm;
 
+	user_state = false;
 	if (mode == RG_LONG) {
 		vm = vm_create(LM_RAM_SIZE);
 		*vcpu = setup_long(vm, s);
@@ -524,6 +535,12 @@ static enum rg_end run_exits(struct test_vcpu *vcpu, unsigned int budget,
 			continue;
 		case HVX_EXIT_SHUTDOWN:
 			return RG_END_SHUTDOWN;
+		case HVX_EXIT_FAIL_ENTRY:
+			/* invalid guest state, not a VMfail of hvx's VMCS */
+			if (user_state && !(run->fail_entry.hardware_exit_reason &
+					    HVX_FAIL_ENTRY_VMFAIL))
+				return RG_END_USER_STATE;
+			break;
 		case HVX_EXIT_INTERNAL_ERROR:
 			end = documented_limit(run);
 			if (end != RG_END_BAD)
