@@ -278,23 +278,20 @@ static void hostile_smc(uint64_t *s, struct code_writer *c, enum rg_mode mode,
 {
 	unsigned int n = 1 + rnd_below(s, 4);
 	uint8_t insn[10];
-	uint32_t target;
-	int32_t rel;
+	uint32_t target, disp;
 
 	while (n--) {
 		target = code_gpa + rnd_below(s, CODE_SIZE);
-		if (mode == RG_LONG) {	/* mov byte [rip + rel32], imm8 */
-			rel = target - (code_gpa + (c->p - (c->end - CODE_SIZE)) + 7);
+		if (mode != RG_REAL) {
+			/*
+			 * mov byte [disp32], imm8; in 64-bit mode the same
+			 * bytes are RIP-relative: disp from the next insn
+			 */
+			disp = mode == RG_PM32 ? target : target -
+			       (code_gpa + (c->p - (c->end - CODE_SIZE)) + 7);
 			insn[0] = 0xc6;
 			insn[1] = 0x05;
-			memcpy(insn + 2, &rel, 4);
-			insn[6] = rnd_next(s);
-			if (!emit(c, insn, 7))
-				return;
-		} else if (mode == RG_PM32) {	/* mov byte [disp32], imm8 */
-			insn[0] = 0xc6;
-			insn[1] = 0x05;
-			memcpy(insn + 2, &target, 4);
+			memcpy(insn + 2, &disp, 4);
 			insn[6] = rnd_next(s);
 			if (!emit(c, insn, 7))
 				return;
