@@ -37,7 +37,7 @@ append=
 [ -n "${STRESS_KILLS:-}" ] && append="$append hvxstresskills=$STRESS_KILLS"
 [ -n "${STRESS_CYCLES:-}" ] && append="$append hvxstresscycles=$STRESS_CYCLES"
 
-say "booting the test host in Bochs, 2 CPUs (about 25 minutes)"
+say "booting the test host in Bochs, 2 CPUs (at the default sizes, an hour or more)"
 start=$(date +%s)
 HVX_APPEND="${HVX_APPEND:-}$append" \
 "$th/boot.sh" bochs 2 "${STRESS_TIMEOUT:-5400}" stress "$build" "$kver" \

@@ -107,14 +107,16 @@ want fuzz && part "ioctl fuzzer (calls)" "" "$stress/fuzz" --seed "$seed" \
 want guests && part "hostile guests" "$guests" "$stress/guests" \
 	--seed "$seed" --guests "$guests"
 
-# victim N: start victim N (hvx-run booting Linux with 2 vCPUs and its
-# device threads, hvx-run spinning, the fuzzer) in the background.
+# victim N I: become victim N (hvx-run booting Linux with 2 vCPUs and
+# its device threads, hvx-run spinning, the fuzzer).  Run in the
+# background, it execs, so that $! is the victim itself and the SIGKILL
+# reaches it, not a subshell that leaves it running.
 victim() {
 	case $1 in
-	0) /hvx/bin/hvx-run -m 256M -c 2 -k /hvx/guest/vmlinuz \
+	0) exec /hvx/bin/hvx-run -m 256M -c 2 -k /hvx/guest/vmlinuz \
 		-i /hvx/guest/initrd.gz -p "console=ttyS0 quiet" ;;
-	1) /hvx/bin/hvx-run /hvx/images/spin.bin ;;
-	*) "$stress/fuzz" --seed "$(($low + $2))" --calls 100000000 ;;
+	1) exec /hvx/bin/hvx-run /hvx/images/spin.bin ;;
+	*) exec "$stress/fuzz" --seed "$(($low + $2))" --calls 100000000 ;;
 	esac
 }
 
