@@ -73,6 +73,11 @@ ST_HDR		:= $(wildcard $(ST_DIR)/include/*.h)
 ST_PROGS	:= $(patsubst $(ST_DIR)/%.c,$(O)/selftests/%,$(wildcard $(ST_DIR)/*_test.c))
 ST_CFLAGS	:= $(USER_CFLAGS) -I$(ST_DIR)/include -I$(KSELFTEST) -pthread -fno-stack-protector -mno-red-zone -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns
 
+# The programs of make stress (tests/stress/): built like the selftests,
+# run by tools/testhost/stress.sh, not by the suite.
+STRESS_DIR	:= tests/stress
+STRESS_PROGS	:= $(patsubst $(STRESS_DIR)/%.c,$(O)/stress/%,$(wildcard $(STRESS_DIR)/*.c))
+
 UNIT_PROGS	:= $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/*_test.c))
 
 # Unit tests of hvx-run and the sources each builds in.
@@ -141,7 +146,7 @@ OBJCOPY		?= objcopy
 GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
-.PHONY: all module userspace tools tests check run bench install clean deps \
+.PHONY: all module userspace tools tests check run bench stress install clean deps \
 	unit-tests checkpatch testhost-check user-programs install-user \
 	dkms-src dkms-install dkms-remove deb
 
@@ -157,7 +162,7 @@ module:
 
 userspace: $(USER_PROGS)
 tools: $(TOOL_PROGS)
-tests: $(ST_PROGS) $(UNIT_PROGS) $(GUEST_IMAGES)
+tests: $(ST_PROGS) $(STRESS_PROGS) $(UNIT_PROGS) $(GUEST_IMAGES)
 
 # Secondary expansion: $$* is the program's name once the pattern matched,
 # so every .c file of its folder is built in (and the headers are depended
@@ -192,6 +197,11 @@ $(O)/selftests/%: $(ST_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
 	@mkdir -p $(dir $@)
 	$(CC) $(ST_CFLAGS) $(ST_CFLAGS_$*) $(STATIC) -no-pie -o $@ $< \
 		$(ST_LIB_SRC) $(LIBHVX_SRC) $(ST_LIBS_$*)
+
+$(O)/stress/%: $(STRESS_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
+	       $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) $(STATIC) -no-pie -o $@ $< $(ST_LIB_SRC) $(LIBHVX_SRC)
 
 # Host-side unit tests of userspace code: ordinary, dynamically linked.
 $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.h) \
@@ -241,6 +251,12 @@ run:
 bench:
 	@mkdir -p $(O)
 	@$(TESTHOST)/bench.sh $(O)
+
+# make stress: the fuzzer, hostile guests, kills and churn in the test
+# host (Documentation/testing.rst); STRESS_SEED replays a run.
+stress:
+	@mkdir -p $(O)
+	@$(TESTHOST)/stress.sh $(O)
 
 unit-tests: $(UNIT_PROGS)
 	@for t in $(UNIT_PROGS); do $$t; done
@@ -307,5 +323,5 @@ deb:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
-	rm -rf $(O)/bin $(O)/selftests $(O)/unit $(O)/testhost $(O)/check.log \
+	rm -rf $(O)/bin $(O)/selftests $(O)/stress $(O)/unit $(O)/testhost $(O)/check.log \
 		$(O)/images $(O)/guests $(O)/lib $(O)/deb $(O)/kmod $(O)/dkms

@@ -394,10 +394,19 @@ int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu)
 /* The guest's TSC and a deadline in it, as ns of ktime_get_ns(). */
 static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 {
+	u64 delta = deadline - guest_tsc, limit = KTIME_MAX - now;
+
 	if (deadline <= guest_tsc || !tsc_khz)
 		return now;
-	return now + mul_u64_u32_div(deadline - guest_tsc, USEC_PER_SEC,
-				     tsc_khz);
+	/*
+	 * A deadline no ktime can hold never comes; and for one that far
+	 * the quotient below would not fit in 64 bits: a divide error in
+	 * the host, from any guest's WRMSR.
+	 */
+	if (delta / tsc_khz >= limit / USEC_PER_SEC)
+		return KTIME_MAX;
+	return min_t(u64, now + mul_u64_u32_div(delta, USEC_PER_SEC, tsc_khz),
+		     KTIME_MAX);
 }
 
 /**

@@ -170,6 +170,9 @@ static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 	struct hvx_vm *vm = filp->private_data;
 	struct hvx_ring *ring = vm->ring;
 
+	/* as for its ioctls: the ring is the owner's */
+	if (current->mm != vm->mm)
+		return -EIO;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ring->size)
 		return -EINVAL;
 	return remap_vmalloc_range(vma, ring->hdr, 0);

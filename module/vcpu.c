@@ -51,6 +51,9 @@ static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct hvx_vcpu *vcpu = filp->private_data;
 
+	/* as for its ioctls: the run page is the owner's */
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));

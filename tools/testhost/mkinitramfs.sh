@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the test host's initramfs: static busybox, hvx.ko, the static
-# userspace programs and selftests, the in-host task scripts and /init.
+# userspace programs, selftests and stress programs, the in-host task scripts and /init.
 #
 # Usage: mkinitramfs.sh BUILD_DIR KVER OUTPUT [HVX_KO]
 #
@@ -22,7 +22,7 @@ rm -rf "$root"
 mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin \
 	 "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/etc \
 	 "$root"/hvx/tasks "$root"/hvx/bin "$root"/hvx/selftests \
-	 "$root"/hvx/images "$root"/lib/modules
+	 "$root"/hvx/images "$root"/hvx/stress "$root"/lib/modules
 
 cp /bin/busybox "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
@@ -41,6 +41,7 @@ chmod 0755 "$root"/hvx/tasks/*.sh
 cp "${4:-$src/module/hvx.ko}" "$root/hvx/hvx.ko"
 [ -d "$build/bin" ] && cp "$build"/bin/* "$root/hvx/bin/" 2>/dev/null || true
 [ -d "$build/selftests" ] && cp "$build"/selftests/* "$root/hvx/selftests/"
+[ -d "$build/stress" ] && cp "$build"/stress/* "$root/hvx/stress/"
 [ -d "$build/images" ] && cp "$build"/images/* "$root/hvx/images/" 2>/dev/null || true
 
 # Debian 12's kernel package has them in /lib/modules, uncompressed;

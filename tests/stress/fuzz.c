@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fuzz: the ioctl fuzzer of make stress.
+ *
+ * Threads share one table of VM, vCPU and ring fds and make random calls
+ * on them and on /dev/hvx: valid HVX_* commands with plausible or random
+ * arguments, commands mutated in size, direction and number, pointers
+ * that are NULL, unmapped, unaligned, in the kernel, straddling a guard
+ * page or on a page another thread unmaps and maps again mid-call; and
+ * create, close, mmap, munmap, slot deletion and HVX_RUN in random order,
+ * so that run races set-regs, close, munmap of the run page or ring, slot
+ * deletion and ring teardown.  A per-thread timer signal ends every call
+ * that waits (a guest that runs, HVX_RING_COMPLETE's wait, a halted vCPU)
+ * with EINTR.
+ *
+ * What it checks itself: a command that no hvx fd knows fails with ENOTTY
+ * (or EBADF for an fd another thread closed), whatever the fd; no call
+ * hangs (the timer); the process survives.  Kernel splats, leaks and the
+ * module's unload are checked by the stress task around it.
+ *
+ * Usage: fuzz [--seed S] [--calls N] [--threads T]
+ * Each thread's sequence of calls follows from the seed; with --threads 1
+ * a run replays exactly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <linux/hvx.h>
+
+#include "prng.h"
+
+#define MAX_VMS		3
+#define MAX_VCPUS	6
+#define PAGE		4096UL
+#define GUEST_MEM	(2UL << 20)
+#define BUF_SIZE	(3 * PAGE)	/* the largest argument, cpuid at 64 */
+#define TIMER_NS	(3 * 1000 * 1000)
+#define KERNEL_PTR_A	0xffffffff81000000UL
+#define KERNEL_PTR_B	0xffff888000001000UL
+
+/* A mapping of a table fd: taken by exchange, so unmapped once. */
+struct mapping {
+	void *addr;
+	size_t len;
+};
+
+/* An fd of the shared table and what is mapped of it; -1 when none. */
+struct fd_slot {
+	atomic_int fd;
+	_Atomic(struct mapping *) map;
+};
+
+static struct fd_slot vms[MAX_VMS], vcpus[MAX_VCPUS], rings[MAX_VMS];
+static int dev_fd, efd;
+static uint8_t *guest_mem;	/* what slots point at; half of it flaps */
+static uint8_t *unmapped;	/* a PROT_NONE page: never readable */
+static uint8_t *flap;		/* a page the flapper unmaps and maps again */
+static atomic_ulong wrong;
+static atomic_ulong created_vms, runs, run_exits;
+
+/* Every command of each kind of fd, the valid set for the ENOTTY check. */
+static const unsigned int dev_cmds[] = {
+	HVX_GET_API_VERSION, HVX_GET_CAPS, HVX_CREATE_VM,
+};
+static const unsigned int vm_cmds[] = {
+	HVX_SET_MEMORY_REGION, HVX_CREATE_VCPU, HVX_VM_SET_OPTION,
+	HVX_CREATE_RING, HVX_REGISTER_POSTED, HVX_SIGNAL_MSI, HVX_IRQFD,
+};
+static const unsigned int vcpu_cmds[] = {
+	HVX_RUN, HVX_GET_REGS, HVX_SET_REGS, HVX_GET_SREGS, HVX_SET_SREGS,
+	HVX_GET_MSRS, HVX_SET_MSRS, HVX_GET_CPUID, HVX_SET_CPUID,
+	HVX_INTERRUPT, HVX_NMI, HVX_GET_MP_STATE, HVX_SET_MP_STATE,
+	HVX_GET_LAPIC, HVX_SET_LAPIC,
+};
+static const unsigned int ring_cmds[] = { HVX_RING_COMPLETE };
+
+struct cmd_set {
+	const unsigned int *cmds;
+	unsigned int n;
+};
+
+enum kind { K_DEV, K_VM, K_VCPU, K_RING, NR_KINDS };
+
+static const struct cmd_set cmd_sets[NR_KINDS] = {
+	[K_DEV] = { dev_cmds, sizeof(dev_cmds) / sizeof(dev_cmds[0]) },
+	[K_VM] = { vm_cmds, sizeof(vm_cmds) / sizeof(vm_cmds[0]) },
+	[K_VCPU] = { vcpu_cmds, sizeof(vcpu_cmds) / sizeof(vcpu_cmds[0]) },
+	[K_RING] = { ring_cmds, sizeof(ring_cmds) / sizeof(ring_cmds[0]) },
+};
+
+struct worker {
+	pthread_t th;
+	unsigned int id;
+	uint64_t rnd;
+	unsigned long calls, budget;
+	uint8_t *buf;		/* BUF_SIZE bytes, a guard page after */
+	timer_t timer;
+};
+
+static bool known_cmd(unsigned int cmd)
+{
+	unsigned int k, i;
+
+	for (k = 0; k < NR_KINDS; k++)
+		for (i = 0; i < cmd_sets[k].n; i++)
+			if (cmd_sets[k].cmds[i] == cmd)
+				return true;
+	return false;
+}
+
+/* A command: valid for @kind, mutated, or random with hvx's type byte. */
+static unsigned int pick_cmd(struct worker *w, enum kind kind)
+{
+	const struct cmd_set *set = &cmd_sets[kind];
+	unsigned int cmd = set->cmds[rnd_below(&w->rnd, set->n)];
+
+	switch (rnd_below(&w->rnd, 8)) {
+	case 0:		/* size */
+		return _IOC(_IOC_DIR(cmd), HVXIO, _IOC_NR(cmd),
+			    rnd_below(&w->rnd, 4) ? rnd_below(&w->rnd, 2048) :
+			    rnd_below(&w->rnd, _IOC_SIZEMASK + 1));
+	case 1:		/* direction */
+		return _IOC(rnd_below(&w->rnd, 4), HVXIO, _IOC_NR(cmd),
+			    _IOC_SIZE(cmd));
+	case 2:		/* number */
+		return _IOC(_IOC_DIR(cmd), HVXIO,
+			    rnd_below(&w->rnd, 2) ? _IOC_NR(cmd) ^ 1 :
+			    rnd_below(&w->rnd, 256), _IOC_SIZE(cmd));
+	case 3:		/* anything of hvx's type */
+		return (rnd_next(&w->rnd) & ~(_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
+		       HVXIO << _IOC_TYPESHIFT;
+	default:
+		return cmd;
+	}
+}
+
+static uint64_t mem_region_arg(struct worker *w, struct hvx_memory_region *mr)
+{
+	memset(mr, 0, sizeof(*mr));
+	mr->slot = rnd_below(&w->rnd, 8) ? rnd_below(&w->rnd, 4) :
+		   rnd_below(&w->rnd, 64);
+	mr->flags = rnd_below(&w->rnd, 4) ? 0 : rnd_below(&w->rnd, 8);
+	mr->guest_phys_addr = rnd_below(&w->rnd, 8) ?
+			      rnd_below(&w->rnd, 16) << 20 : rnd_next(&w->rnd);
+	switch (rnd_below(&w->rnd, 4)) {
+	case 0:		/* delete */
+		break;
+	case 3:
+		mr->size = rnd_next(&w->rnd);
+		break;
+	default:
+		mr->size = (1 + rnd_below(&w->rnd, 256)) * PAGE;
+	}
+	mr->userspace_addr = rnd_below(&w->rnd, 8) ?
+		(uint64_t)(guest_mem + rnd_below(&w->rnd, 512) * PAGE) :
+		rnd_next(&w->rnd);
+	return (uint64_t)mr;
+}
+
+/* Real mode at 0:0, where the guest's loop of OUTs to port 0x80 is. */
+static void real_mode_sregs(struct hvx_sregs *s)
+{
+	static const struct hvx_segment code = {
+		.limit = 0xffff, .ar = 0x9b,
+	}, data = {
+		.limit = 0xffff, .ar = 0x93,
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->cs = code;
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->tr = (struct hvx_segment){ .limit = 0xffff, .ar = 0x8b };
+	s->ldt = (struct hvx_segment){ .ar = HVX_AR_UNUSABLE };
+	s->gdt.limit = 0xffff;
+	s->idt.limit = 0x3ff;
+	s->cr0 = 0x10;
+}
+
+/* A plausible argument for @cmd in @w->buf, or a small number. */
+static uint64_t plausible_arg(struct worker *w, unsigned int cmd)
+{
+	void *b = w->buf;
+	uint32_t n;
+
+	rnd_fill(&w->rnd, b, 64);
+	switch (cmd) {
+	case HVX_SET_MEMORY_REGION:
+		return mem_region_arg(w, b);
+	case HVX_CREATE_VCPU:
+		return rnd_below(&w->rnd, 8) ? rnd_below(&w->rnd, 3) :
+		       rnd_next(&w->rnd);
+	case HVX_VM_SET_OPTION:
+		*(struct hvx_option *)b = (struct hvx_option){
+			.option = rnd_below(&w->rnd, 4),
+			.value = rnd_below(&w->rnd, 3) };
+		return (uint64_t)b;
+	case HVX_CREATE_RING:
+		*(struct hvx_ring_setup *)b = (struct hvx_ring_setup){
+			.entries = 1U << rnd_below(&w->rnd, 14),
+			.flags = rnd_below(&w->rnd, 4) ? 0 : rnd_next(&w->rnd),
+			.eventfd = rnd_below(&w->rnd, 2) ? -1 :
+				   rnd_below(&w->rnd, 2) ? efd : 1 };
+		return (uint64_t)b;
+	case HVX_REGISTER_POSTED:
+		*(struct hvx_io_range *)b = (struct hvx_io_range){
+			.type = 1 + rnd_below(&w->rnd, 2),
+			.flags = rnd_below(&w->rnd, 8),
+			.base = rnd_below(&w->rnd, 2) ? 0x80 :
+				rnd_below(&w->rnd, 0x10000),
+			.length = 1 + rnd_below(&w->rnd, 16),
+			.eventfd = rnd_below(&w->rnd, 2) ? -1 : efd };
+		return (uint64_t)b;
+	case HVX_SIGNAL_MSI:
+		*(struct hvx_msi *)b = (struct hvx_msi){
+			.address = 0xfee00000 | rnd_below(&w->rnd, 0x100000),
+			.data = rnd_below(&w->rnd, 0x10000) };
+		return (uint64_t)b;
+	case HVX_IRQFD:
+		*(struct hvx_irqfd *)b = (struct hvx_irqfd){
+			.fd = rnd_below(&w->rnd, 4) ? efd : -1,
+			.flags = rnd_below(&w->rnd, 2),
+			.address = 0xfee00000, .data = 0x30 };
+		return (uint64_t)b;
+	case HVX_SET_SREGS:
+		real_mode_sregs(b);
+		return (uint64_t)b;
+	case HVX_SET_REGS:
+		memset(b, 0, sizeof(struct hvx_regs));
+		((struct hvx_regs *)b)->rflags = 2;
+		((struct hvx_regs *)b)->rip = rnd_below(&w->rnd, 4) ? 0 :
+					      rnd_next(&w->rnd);
+		return (uint64_t)b;
+	case HVX_GET_MSRS:
+	case HVX_SET_MSRS:
+	case HVX_GET_CPUID:
+	case HVX_SET_CPUID:
+		/* a count that may reach past the buffer into the guard */
+		n = rnd_below(&w->rnd, 4) ? rnd_below(&w->rnd, 8) :
+		    rnd_below(&w->rnd, 256);
+		rnd_fill(&w->rnd, b, BUF_SIZE);
+		((uint32_t *)b)[0] = n;
+		((uint32_t *)b)[1] = 0;
+		return (uint64_t)b;
+	case HVX_INTERRUPT:
+	case HVX_SET_MP_STATE:
+		((uint32_t *)b)[0] = rnd_below(&w->rnd, 2) ?
+				     rnd_below(&w->rnd, 4) : rnd_next(&w->rnd);
+		((uint32_t *)b)[1] = 0;
+		return (uint64_t)b;
+	case HVX_SET_LAPIC:
+		rnd_fill(&w->rnd, b, sizeof(struct hvx_lapic_state));
+		return (uint64_t)b;
+	case HVX_RING_COMPLETE:
+		*(struct hvx_ring_completion *)b = (struct hvx_ring_completion){
+			.seq = rnd_below(&w->rnd, 4),
+			.flags = rnd_below(&w->rnd, 2) };
+		return (uint64_t)b;
+	}
+	return rnd_below(&w->rnd, 2) ? 0 : (uint64_t)b;
+}
+
+/* A pointer or number of every kind a careless or hostile caller passes. */
+static uint64_t hostile_arg(struct worker *w)
+{
+	switch (rnd_below(&w->rnd, 9)) {
+	case 0:
+		return 0;
+	case 1:
+		return (uint64_t)unmapped + rnd_below(&w->rnd, PAGE);
+	case 2:
+		return rnd_below(&w->rnd, 2) ? KERNEL_PTR_A : KERNEL_PTR_B;
+	case 3:		/* unaligned, random contents */
+		rnd_fill(&w->rnd, w->buf, 2048);
+		return (uint64_t)w->buf + 1 + rnd_below(&w->rnd, 7);
+	case 4:		/* the last bytes before the guard page */
+		return (uint64_t)w->buf + BUF_SIZE - 1 - rnd_below(&w->rnd, 64);
+	case 5:		/* unmapped by the flapper, maybe mid-call */
+		return (uint64_t)flap + rnd_below(&w->rnd, 64);
+	case 6:
+		return rnd_below(&w->rnd, 64);
+	case 7:
+		return (uint64_t)guest_mem + rnd_below(&w->rnd, GUEST_MEM);
+	default:
+		return rnd_next(&w->rnd);
+	}
+}
+
+static struct fd_slot *pick_slot(struct worker *w, enum kind kind)
+{
+	switch (kind) {
+	case K_VM:
+		return &vms[rnd_below(&w->rnd, MAX_VMS)];
+	case K_VCPU:
+		return &vcpus[rnd_below(&w->rnd, MAX_VCPUS)];
+	case K_RING:
+		return &rings[rnd_below(&w->rnd, MAX_VMS)];
+	default:
+		return NULL;
+	}
+}
+
+static void call_ioctl(struct worker *w, int fd, unsigned int cmd,
+		       uint64_t arg)
+{
+	int ret;
+
+	w->calls++;
+	ret = ioctl(fd, cmd, arg);
+	if (!known_cmd(cmd) && (ret != -1 || (errno != ENOTTY &&
+					       errno != EBADF))) {
+		atomic_fetch_add(&wrong, 1);
+		fprintf(stderr, "fuzz: thread %u: unknown command %#x on fd %d: ret %d errno %d\n",
+			w->id, cmd, fd, ret, ret < 0 ? errno : 0);
+	}
+	if (cmd == HVX_CREATE_VM && ret >= 0)
+		close(ret);	/* the table's VMs come from op_create */
+	if (ret >= 0 && (cmd == HVX_CREATE_VCPU || cmd == HVX_CREATE_RING))
+		close(ret);
+}
+
+/* One random ioctl on an fd of a random kind. */
+static void op_ioctl(struct worker *w, bool plausible)
+{
+	enum kind kind = rnd_below(&w->rnd, NR_KINDS);
+	struct fd_slot *slot = pick_slot(w, kind);
+	int fd = slot ? atomic_load(&slot->fd) : dev_fd;
+	unsigned int cmd;
+	uint64_t arg;
+
+	if (plausible) {
+		cmd = cmd_sets[kind].cmds[rnd_below(&w->rnd, cmd_sets[kind].n)];
+		arg = plausible_arg(w, cmd);
+	} else {
+		cmd = pick_cmd(w, kind);
+		arg = rnd_below(&w->rnd, 2) ? hostile_arg(w) :
+		      plausible_arg(w, cmd);
+	}
+	if (cmd == HVX_CREATE_VM && kind == K_DEV)
+		cmd = HVX_GET_API_VERSION;	/* VMs only through the table */
+	call_ioctl(w, fd, cmd, arg);
+}
+
+static void unmap_slot(struct worker *w, struct fd_slot *slot)
+{
+	struct mapping *m = atomic_exchange(&slot->map, NULL);
+
+	if (m) {
+		w->calls++;
+		munmap(m->addr, m->len);
+		free(m);
+	}
+}
+
+/* Put @fd into @slot; the old fd there, if any, is closed. */
+static void install(struct worker *w, struct fd_slot *slot, int fd)
+{
+	int old;
+
+	unmap_slot(w, slot);
+	old = atomic_exchange(&slot->fd, fd);
+	if (old >= 0) {
+		w->calls++;
+		close(old);
+	}
+}
+
+static void op_create(struct worker *w)
+{
+	unsigned int i = rnd_below(&w->rnd, MAX_VMS);
+	struct hvx_ring_setup rs = { .entries = 64, .eventfd = -1 };
+	int vm = atomic_load(&vms[i].fd), fd;
+
+	w->calls++;
+	switch (rnd_below(&w->rnd, 4)) {
+	case 0:
+		fd = ioctl(dev_fd, HVX_CREATE_VM, 0);
+		if (fd < 0)
+			return;
+		atomic_fetch_add(&created_vms, 1);
+		/* the guest: OUT AL, 0x80; JMP back; at guest-physical 0 */
+		w->calls++;
+		ioctl(fd, HVX_SET_MEMORY_REGION, &(struct hvx_memory_region){
+			.size = GUEST_MEM / 2,
+			.userspace_addr = (uint64_t)guest_mem });
+		install(w, &vms[i], fd);
+		return;
+	case 1:
+		if (rnd_below(&w->rnd, 2))
+			rs.entries = 1U << rnd_below(&w->rnd, 14);
+		fd = ioctl(vm, HVX_CREATE_RING, &rs);
+		if (fd >= 0)
+			install(w, &rings[i], fd);
+		return;
+	default:
+		fd = ioctl(vm, HVX_CREATE_VCPU, rnd_below(&w->rnd, 3));
+		if (fd >= 0)
+			install(w, &vcpus[rnd_below(&w->rnd, MAX_VCPUS)], fd);
+		return;
+	}
+}
+
+static void op_close(struct worker *w)
+{
+	struct fd_slot *slot = pick_slot(w, 1 + rnd_below(&w->rnd, 3));
+
+	install(w, slot, -1);
+}
+
+/* mmap a vCPU's run page or a ring, or unmap what another thread mapped. */
+static void op_map(struct worker *w)
+{
+	bool ring = rnd_below(&w->rnd, 2);
+	struct fd_slot *slot = pick_slot(w, ring ? K_RING : K_VCPU);
+	size_t len = ring ? HVX_RING_MMAP_SIZE(64) : PAGE;
+	struct mapping *m;
+	void *p;
+
+	if (rnd_below(&w->rnd, 3) == 0) {
+		unmap_slot(w, slot);
+		return;
+	}
+	if (rnd_below(&w->rnd, 4) == 0)
+		len = (1 + rnd_below(&w->rnd, 8)) * PAGE;
+	w->calls++;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 atomic_load(&slot->fd), rnd_below(&w->rnd, 8) ? 0 : PAGE);
+	if (p == MAP_FAILED)
+		return;
+	m = malloc(sizeof(*m));
+	if (!m) {
+		munmap(p, len);
+		return;
+	}
+	*m = (struct mapping){ .addr = p, .len = len };
+	unmap_slot(w, slot);
+	m = atomic_exchange(&slot->map, m);
+	if (m) {	/* another thread mapped meanwhile */
+		w->calls++;
+		munmap(m->addr, m->len);
+		free(m);
+	}
+}
+
+/*
+ * HVX_RUN, after a real-mode setup or as the vCPU is, sometimes with
+ * immediate_exit set through a run page mapping of this call's own (the
+ * table's mappings may go away under a write).
+ */
+static void op_run(struct worker *w)
+{
+	struct fd_slot *slot = &vcpus[rnd_below(&w->rnd, MAX_VCPUS)];
+	int fd = atomic_load(&slot->fd);
+	struct hvx_run *run = MAP_FAILED;
+	struct hvx_sregs sregs;
+	struct hvx_regs regs = { .rflags = 2 };
+
+	if (rnd_below(&w->rnd, 2)) {
+		real_mode_sregs(&sregs);
+		w->calls += 2;
+		ioctl(fd, HVX_SET_SREGS, &sregs);
+		ioctl(fd, HVX_SET_REGS, &regs);
+	}
+	if (rnd_below(&w->rnd, 2)) {
+		w->calls++;
+		run = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (run != MAP_FAILED)
+			run->immediate_exit = rnd_below(&w->rnd, 2);
+	}
+	w->calls++;
+	atomic_fetch_add(&runs, 1);
+	if (!ioctl(fd, HVX_RUN, 0))
+		atomic_fetch_add(&run_exits, 1);
+	if (run != MAP_FAILED) {
+		w->calls++;
+		munmap(run, PAGE);
+	}
+}
+
+/* Guest memory's upper half and the flap page come and go. */
+static void op_flap(struct worker *w)
+{
+	void *half = guest_mem + GUEST_MEM / 2;
+	void *p = rnd_below(&w->rnd, 2) ? half : (void *)flap;
+	size_t len = p == half ? GUEST_MEM / 2 : PAGE;
+
+	w->calls += 2;
+	munmap(p, len);
+	mmap(p, len, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+static void on_timer(int sig)
+{
+}
+
+static int arm_timer(struct worker *w)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = {
+		.it_value.tv_nsec = TIMER_NS,
+		.it_interval.tv_nsec = TIMER_NS,
+	};
+
+	sev._sigev_un._tid = syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &w->timer))
+		return -1;
+	return timer_settime(w->timer, 0, &its, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t op;
+
+	if (arm_timer(w)) {
+		perror("fuzz: timer_create");
+		atomic_fetch_add(&wrong, 1);
+		return NULL;
+	}
+	while (w->calls < w->budget) {
+		op = rnd_below(&w->rnd, 100);
+		if (op < 55)
+			op_ioctl(w, false);
+		else if (op < 72)
+			op_ioctl(w, true);
+		else if (op < 80)
+			op_run(w);
+		else if (op < 86)
+			op_create(w);
+		else if (op < 90)
+			op_close(w);
+		else if (op < 97)
+			op_map(w);
+		else
+			op_flap(w);
+	}
+	timer_delete(w->timer);
+	return NULL;
+}
+
+static void *map_or_die(void *addr, size_t len, int prot)
+{
+	void *p = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS |
+		       (addr ? MAP_FIXED : 0), -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("fuzz: mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static void setup(void)
+{
+	static const uint8_t loop[] = { 0xe6, 0x80, 0xeb, 0xfc };
+	struct sigaction sa = { .sa_handler = on_timer };
+	unsigned int i;
+
+	dev_fd = open("/dev/hvx", O_RDWR | O_CLOEXEC);
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (dev_fd < 0 || efd < 0) {
+		perror("fuzz: /dev/hvx or eventfd");
+		exit(2);
+	}
+	/* no SA_RESTART: the timer's signal ends the call it interrupts */
+	sigaction(SIGUSR1, &sa, NULL);
+	guest_mem = map_or_die(NULL, GUEST_MEM, PROT_READ | PROT_WRITE);
+	for (i = 0; i < GUEST_MEM / 2; i += sizeof(loop))
+		memcpy(guest_mem + i, loop, sizeof(loop));
+	unmapped = map_or_die(NULL, PAGE, PROT_NONE);
+	flap = map_or_die(NULL, PAGE, PROT_READ | PROT_WRITE);
+	for (i = 0; i < MAX_VMS; i++) {
+		atomic_init(&vms[i].fd, -1);
+		atomic_init(&rings[i].fd, -1);
+	}
+	for (i = 0; i < MAX_VCPUS; i++)
+		atomic_init(&vcpus[i].fd, -1);
+}
+
+static void teardown(void)
+{
+	struct worker w = {};
+	unsigned int i;
+
+	for (i = 0; i < MAX_VCPUS; i++)
+		install(&w, &vcpus[i], -1);
+	for (i = 0; i < MAX_VMS; i++) {
+		install(&w, &rings[i], -1);
+		install(&w, &vms[i], -1);
+	}
+	close(efd);
+	close(dev_fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "calls", required_argument, NULL, 'c' },
+		{ "threads", required_argument, NULL, 't' },
+		{}
+	};
+	unsigned long calls = 1000000, total = 0;
+	unsigned int threads = 4, i;
+	struct timespec t0, t1;
+	uint64_t seed;
+	struct worker *ws;
+	int c;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	seed = (uint64_t)t0.tv_nsec ^ ((uint64_t)getpid() << 32);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			calls = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			threads = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: fuzz [--seed S] [--calls N] [--threads T]\n");
+			return 2;
+		}
+	}
+	if (!threads || threads > 64) {
+		fprintf(stderr, "fuzz: 1 to 64 threads\n");
+		return 2;
+	}
+	printf("fuzz: seed %#llx: replay with --seed %#llx --calls %lu --threads %u\n",
+	       (unsigned long long)seed, (unsigned long long)seed, calls,
+	       threads);
+	fflush(stdout);
+	setup();
+	ws = calloc(threads, sizeof(*ws));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < threads; i++) {
+		ws[i].id = i;
+		ws[i].rnd = rnd_stream(seed, i);
+		ws[i].budget = calls / threads + (i < calls % threads);
+		ws[i].buf = map_or_die(NULL, BUF_SIZE + PAGE,
+				       PROT_READ | PROT_WRITE);
+		mprotect(ws[i].buf + BUF_SIZE, PAGE, PROT_NONE);
+		if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i])) {
+			perror("fuzz: pthread_create");
+			return 2;
+		}
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(ws[i].th, NULL);
+		total += ws[i].calls;
+	}
+	teardown();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("FUZZ seed=%#llx calls=%lu threads=%u vms=%lu runs=%lu run_exits=%lu wrong=%lu seconds=%.1f\n",
+	       (unsigned long long)seed, total, threads,
+	       atomic_load(&created_vms), atomic_load(&runs),
+	       atomic_load(&run_exits), atomic_load(&wrong),
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return atomic_load(&wrong) ? 1 : 0;
+}
