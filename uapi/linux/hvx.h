@@ -608,7 +608,8 @@ struct hvx_mp_state {
  * @HVX_CMD_UNSPEC:	not used
  * @HVX_CMD_GET_VM:	do: one VM (HVX_ATTR_VM_ID required); dump: every
  *			VM the caller may read.  Reply: VM_ID, PID,
- *			NR_VCPUS, MEM_SIZE, STATE
+ *			NR_VCPUS, MEM_SIZE, STATE, MSI_DROPPED, MAPPED_4K,
+ *			MAPPED_2M, MAPPED_1G
  * @HVX_CMD_GET_STATS:	do: HVX_ATTR_VM_ID required, HVX_ATTR_VCPU_ID
  *			optional: the VM's totals, or that vCPU's.  dump
  *			with HVX_ATTR_VM_ID: one message per vCPU of the VM;
@@ -645,6 +646,11 @@ enum hvx_cmd {
  *			HVX_EVENT_INTERNAL_ERROR the suberror (HVX_INTERNAL_*)
  * @HVX_ATTR_MSI_DROPPED: u64: IPIs and MSIs (HVX_SIGNAL_MSI) whose
  *			destination named no vCPU
+ * @HVX_ATTR_MAPPED_4K:	u64: guest memory mapped now with 4 KiB EPT pages,
+ *			in pages of that size
+ * @HVX_ATTR_MAPPED_2M:	u64: the same with 2 MiB pages (a huge page backs
+ *			the memory on the host: THP or hugetlbfs)
+ * @HVX_ATTR_MAPPED_1G:	u64: the same with 1 GiB pages
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {
@@ -660,6 +666,9 @@ enum hvx_attr {
 	HVX_ATTR_EVENT,
 	HVX_ATTR_EVENT_DATA,
 	HVX_ATTR_MSI_DROPPED,
+	HVX_ATTR_MAPPED_4K,
+	HVX_ATTR_MAPPED_2M,
+	HVX_ATTR_MAPPED_1G,
 	__HVX_ATTR_MAX,
 };
 #define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)
