@@ -230,8 +230,13 @@ out:
 static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
 		     unsigned long hva)
 {
-	int level = min(host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
 	u64 slot_end = slot->gpa + (slot->npages << PAGE_SHIFT);
+	int level;
+
+	/* Dirty pages are logged, and write-protected, 4 KiB at a time. */
+	if (slot->dirty)
+		return 1;
+	level = min(host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
 
 	for (; level > 1; level--) {
 		u64 size = ept_size(level);
@@ -253,6 +258,7 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
  * struct ept_fault - one EPT violation being served
  * @gpa:	the faulting guest-physical address
  * @hva:	where the slot maps it in vm->mm
+ * @write:	the access was a write
  * @ro:		the slot is read-only
  * @seq:	vm->mmu_seq before the page was looked up
  * @gen:	vm->slots_gen when the slot was found
@@ -261,6 +267,7 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
 struct ept_fault {
 	u64 gpa;
 	unsigned long hva;
+	bool write;
 	bool ro;
 	unsigned long seq;
 	u64 gen;
@@ -289,7 +296,8 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 			break;
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
-	if (!f->ro)
+	/* A logging slot's page becomes writable with its first write. */
+	if (!f->ro && (!slot->dirty || f->write))
 		prot |= VMX_EPT_WRITABLE_MASK;
 	if (level > 1)
 		prot |= HVX_EPT_LARGE;
@@ -299,6 +307,9 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	spin_lock(&vm->mmu_lock);
 	if (!vm->mmu_invalidating && vm->mmu_seq == f->seq &&
 	    !ept_present(*entry)) {
+		/* Logged before the guest can write through the leaf. */
+		if (slot->dirty && f->write)
+			set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
 		WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
 		/* Read without the lock for statistics: one store. */
 		WRITE_ONCE(vm->ept.leaves[level - 1],
@@ -306,6 +317,67 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	}
 	spin_unlock(&vm->mmu_lock);
 	return HVX_FAULT_MAPPED;
+}
+
+/* What ept_mapped() found. */
+enum ept_mapped {
+	EPT_UNMAPPED,		/* no leaf for the access: fault it in */
+	EPT_MADE_WRITABLE,	/* a logging slot's page, logged and now
+				 * writable
+				 */
+	EPT_SPURIOUS,		/* the leaf allowed the access already */
+};
+
+/*
+ * Whether a leaf maps @gpa for the access: another vCPU may have mapped
+ * it first, or this is the first write to a page of a logging slot,
+ * which is logged and made writable here.  vm->mem_lock held.
+ */
+static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
+				  u64 gpa, bool write)
+{
+	enum ept_mapped ret = EPT_UNMAPPED;
+	u64 *leaf = ept_lookup(vm, gpa);
+
+	if (!leaf)
+		return EPT_UNMAPPED;
+	spin_lock(&vm->mmu_lock);
+	if (!ept_present(*leaf))
+		goto out;
+	if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
+		ret = EPT_SPURIOUS;
+	} else if (slot->dirty) {
+		/*
+		 * Write-protected for the log, over a page looked up for
+		 * writing: no invalidation cleared it since, so the host's
+		 * mapping is still writable.
+		 */
+		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+		WRITE_ONCE(*leaf, *leaf | VMX_EPT_WRITABLE_MASK);
+		ret = EPT_MADE_WRITABLE;
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
+	return ret;
+}
+
+/**
+ * hvx_ept_write_protect() - take write access away from one page's leaf
+ * @vm: the VM, vm->mem_lock and vm->mmu_lock held
+ * @gpa: the page, in a slot with a dirty log (so mapped 4 KiB)
+ *
+ * Return: true when the leaf was writable: the caller must flush before
+ * it relies on the next write faulting.
+ */
+bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
+{
+	u64 *leaf = ept_lookup(vm, gpa);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!leaf || !(*leaf & VMX_EPT_WRITABLE_MASK))
+		return false;
+	WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
+	return true;
 }
 
 /**
@@ -321,6 +393,9 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
  *
  * Context: the vCPU thread (current->mm == vm->mm), may sleep; takes
  * vm->mem_lock and vm->mmu_lock.
+ *
+ * In a slot with a dirty log, a write sets the page's bit before the
+ * leaf lets the guest write (a read maps the page read-only).
  *
  * Return: HVX_FAULT_MAPPED (also when another vCPU mapped the page first,
  * or when a concurrent invalidation or slot change made the guest retry),
@@ -349,10 +424,20 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 		mutex_unlock(&vm->mem_lock);
 		return HVX_FAULT_ROM_WRITE;
 	}
-	if (ept_lookup(vm, gpa)) {
+	switch (ept_mapped(vm, slot, gpa, write)) {
+	case EPT_UNMAPPED:
+		break;
+	case EPT_SPURIOUS:
+		/*
+		 * Another vCPU mapped it first.  The EPT violation itself
+		 * dropped this CPU's cached translations of the address
+		 * (SDM, "Operations that Invalidate Cached Mappings").
+		 */
+	case EPT_MADE_WRITABLE:
 		mutex_unlock(&vm->mem_lock);
 		return HVX_FAULT_MAPPED;
 	}
+	f.write = write;
 	f.gpa = gpa & PAGE_MASK;
 	f.hva = slot->uaddr + (f.gpa - slot->gpa);
 	f.gen = vm->slots_gen;

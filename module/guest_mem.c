@@ -54,6 +54,12 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 		if (write ? copy_to_user(uaddr, buf, chunk) :
 			    copy_from_user(buf, uaddr, chunk))
 			return -EFAULT;
+		/*
+		 * After the write: a log read in between reports the page
+		 * the next time, not before the data is there.
+		 */
+		if (write && slot->dirty)
+			set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
 	}
 	return 0;
 }

@@ -31,7 +31,9 @@
 #define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT | \
 				 HVX_FEAT_RING | HVX_FEAT_EOI_EXIT | \
 				 HVX_FEAT_IRQFD | HVX_FEAT_LAPIC_STATE | \
-				 HVX_FEAT_DIRECTED_EOI)
+				 HVX_FEAT_DIRECTED_EOI | \
+				 HVX_FEAT_MMU_NOTIFIER | HVX_FEAT_LARGE_PAGES | \
+				 HVX_FEAT_DIRTY_LOG)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -62,6 +64,9 @@ void hvx_caps_fill(struct hvx_caps *caps);
  * @npages:	(c) size in pages; 0 marks an unused slot
  * @uaddr:	(c) userspace address in vm->mm
  * @flags:	(c) HVX_MEM_*
+ * @dirty:	(c) with HVX_MEM_LOG_DIRTY, a bit per page the guest wrote
+ *		since it was last cleared (dirty_log.c); its bits are set and
+ *		cleared atomically
  *
  * Constant while the slot is in vm->used_slots; the MMU notifier reads
  * them under vm->mmu_lock, so a slot enters and leaves used_slots under
@@ -72,6 +77,7 @@ struct hvx_memslot {
 	u64 npages;
 	u64 uaddr;
 	u32 flags;
+	unsigned long *dirty;
 };
 
 /**
@@ -248,6 +254,9 @@ enum hvx_fault_result {
 	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
+/* dirty_log.c */
+long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp);
+long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp);
 /* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
 void hvx_vmx_invept_all(u64 eptp);
 void hvx_ept_flush(struct hvx_vm *vm);

@@ -57,6 +57,7 @@ bool hvx_vma_backs_guest(struct vm_area_struct *vma, bool readonly);
 int hvx_ept_init(struct hvx_vm *vm);
 bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 		   struct list_head *freed);
+bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa);
 bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 		     unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);

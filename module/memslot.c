@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
@@ -103,6 +104,7 @@ static void hvx_slot_delete(struct hvx_vm *vm, struct hvx_memslot *slot)
 		hvx_ept_flush(vm);
 	hvx_ept_free_tables(vm, &freed);
 	WRITE_ONCE(vm->mem_size, vm->mem_size - (slot->npages << PAGE_SHIFT));
+	kvfree(slot->dirty);
 	memset(slot, 0, sizeof(*slot));
 	hvx_slots_changed(vm);
 }
@@ -125,7 +127,11 @@ static int hvx_check_region(const struct hvx_memory_region *mr)
 {
 	u64 limit = hvx_gpa_limit();
 
-	if (mr->slot >= HVX_MAX_MEM_SLOTS || (mr->flags & ~HVX_MEM_READONLY))
+	if (mr->slot >= HVX_MAX_MEM_SLOTS ||
+	    (mr->flags & ~(HVX_MEM_READONLY | HVX_MEM_LOG_DIRTY)))
+		return -EINVAL;
+	/* The guest cannot write a read-only slot: nothing to log. */
+	if ((mr->flags & HVX_MEM_READONLY) && (mr->flags & HVX_MEM_LOG_DIRTY))
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mr->guest_phys_addr) || !PAGE_ALIGNED(mr->size) ||
 	    !PAGE_ALIGNED(mr->userspace_addr))
@@ -158,12 +164,13 @@ static int hvx_check_region(const struct hvx_memory_region *mr)
  * vm->mem_lock.
  *
  * Return: 0; -EINVAL for a bad slot number, flags, alignment, size or
- * address range, for deleting an unused slot, or for memory mapped from
+ * address range, for HVX_MEM_LOG_DIRTY with HVX_MEM_READONLY, for
+ * deleting an unused slot, or for memory mapped from
  * a file other than shmem or hugetlbfs; -EFAULT when the userspace range
  * is not a user address range; -EBUSY when adding to an occupied slot;
  * -EEXIST when the range overlaps another slot; -E2BIG when the VM's
- * slots would exceed HVX_MAX_VM_MEM_SIZE; -EIO when called from another
- * process.
+ * slots would exceed HVX_MAX_VM_MEM_SIZE; -ENOMEM for the dirty bitmap;
+ * -EIO when called from another process.
  */
 int hvx_set_memory_region(struct hvx_vm *vm,
 			  const struct hvx_memory_region *mr)
@@ -206,6 +213,16 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 	if (mr->size > HVX_MAX_VM_MEM_SIZE - vm->mem_size) {
 		ret = -E2BIG;
 		goto out_unlock;
+	}
+	if (mr->flags & HVX_MEM_LOG_DIRTY) {
+		/* Up to 8 MiB for a slot of HVX_MAX_VM_MEM_SIZE. */
+		slot->dirty = kvcalloc(BITS_TO_LONGS(npages),
+				       sizeof(unsigned long),
+				       GFP_KERNEL_ACCOUNT);
+		if (!slot->dirty) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
 	}
 	slot->gpa = mr->guest_phys_addr;
 	slot->uaddr = mr->userspace_addr;
@@ -251,10 +268,14 @@ int hvx_mem_init(struct hvx_vm *vm)
  */
 void hvx_mem_destroy(struct hvx_vm *vm)
 {
+	unsigned int i;
+
 	mutex_lock(&vm->mem_lock);
 	if (vm->ept.pml4)
 		hvx_ept_flush(vm);
 	hvx_ept_free_all(vm);
+	for (i = 0; i < HVX_MAX_MEM_SLOTS; i++)
+		kvfree(vm->slots[i].dirty);
 	memset(vm->slots, 0, sizeof(vm->slots));
 	vm->nr_used_slots = 0;
 	mutex_unlock(&vm->mem_lock);

@@ -127,6 +127,10 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_signal_msi(vm, argp);
 	case HVX_IRQFD:
 		return hvx_irqfd(vm, argp);
+	case HVX_GET_DIRTY_LOG:
+		return hvx_get_dirty_log(vm, argp);
+	case HVX_CLEAR_DIRTY_LOG:
+		return hvx_clear_dirty_log(vm, argp);
 	}
 	return -ENOTTY;
 }

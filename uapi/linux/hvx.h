@@ -67,6 +67,17 @@
 #define HVX_FEAT_IRQFD		(1ULL << 4)	/* HVX_IRQFD */
 #define HVX_FEAT_LAPIC_STATE	(1ULL << 5)	/* HVX_GET_LAPIC, HVX_SET_LAPIC */
 #define HVX_FEAT_DIRECTED_EOI	(1ULL << 6)	/* HVX_OPT_DIRECTED_EOI */
+#define HVX_FEAT_MMU_NOTIFIER	(1ULL << 8)	/* guest memory not pinned:
+						 * the host may reclaim,
+						 * move and merge it
+						 */
+#define HVX_FEAT_LARGE_PAGES	(1ULL << 9)	/* 2 MiB / 1 GiB EPT pages
+						 * over host huge pages
+						 */
+#define HVX_FEAT_DIRTY_LOG	(1ULL << 10)	/* HVX_MEM_LOG_DIRTY,
+						 * HVX_GET_DIRTY_LOG,
+						 * HVX_CLEAR_DIRTY_LOG
+						 */
 
 /*
  * Speculative-execution mitigations hvx applies around VM entry and exit
@@ -128,6 +139,49 @@ struct hvx_caps {
 
 /* Memory region flags. */
 #define HVX_MEM_READONLY	(1U << 0)
+#define HVX_MEM_LOG_DIRTY	(1U << 1)	/* record the pages the guest
+						 * writes (not with READONLY)
+						 */
+
+/**
+ * struct hvx_dirty_log - HVX_GET_DIRTY_LOG: the pages a slot's guest wrote
+ * @slot:	in: a slot added with HVX_MEM_LOG_DIRTY
+ * @flags:	in: 0, or HVX_DIRTY_LOG_KEEP
+ * @bitmap:	in: userspace address of ALIGN(npages, 64) / 8 bytes, one
+ *		bit per page of the slot (bit i of 64-bit word i / 64 is
+ *		page i); out: the bits of the pages written since the last
+ *		clear
+ *
+ * Without HVX_DIRTY_LOG_KEEP the bits read are cleared and their pages
+ * write-protected again before the call returns: a write after it is in
+ * a later log.  With it, nothing changes: HVX_CLEAR_DIRTY_LOG clears.
+ */
+struct hvx_dirty_log {
+	__u32 slot;
+	__u32 flags;
+	__u64 bitmap;
+};
+
+/* hvx_dirty_log.flags */
+#define HVX_DIRTY_LOG_KEEP	(1U << 0)	/* read only, clear nothing */
+
+/**
+ * struct hvx_clear_dirty_log - HVX_CLEAR_DIRTY_LOG: clear part of a log
+ * @slot:	in: a slot added with HVX_MEM_LOG_DIRTY
+ * @pad:	in: 0
+ * @first_page:	in: first page of the range, a multiple of 64
+ * @num_pages:	in: pages in the range, a multiple of 64 unless the range
+ *		ends with the slot; not 0
+ * @bitmap:	in: userspace address of ALIGN(num_pages, 64) / 8 bytes:
+ *		bit i clears page first_page + i and write-protects it
+ */
+struct hvx_clear_dirty_log {
+	__u32 slot;
+	__u32 pad;
+	__u64 first_page;
+	__u64 num_pages;
+	__u64 bitmap;
+};
 
 /**
  * struct hvx_memory_region - map userspace memory into guest-physical space
@@ -943,6 +997,8 @@ struct hvx_ring_completion {
 #define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
 #define HVX_SIGNAL_MSI		_IOW(HVXIO, 0x15, struct hvx_msi)
 #define HVX_IRQFD		_IOW(HVXIO, 0x18, struct hvx_irqfd)
+#define HVX_GET_DIRTY_LOG	_IOW(HVXIO, 0x19, struct hvx_dirty_log)
+#define HVX_CLEAR_DIRTY_LOG	_IOW(HVXIO, 0x1a, struct hvx_clear_dirty_log)
 /* ioctls of a ring fd, 0x60-0x6f */
 #define HVX_RING_COMPLETE	_IOW(HVXIO, 0x60, struct hvx_ring_completion)
 /* ===== End of the shared I/O ring ===== */
@@ -958,6 +1014,8 @@ struct hvx_ring_completion {
 
 HVX_ABI_ASSERT(sizeof(struct hvx_caps) == 128);
 HVX_ABI_ASSERT(sizeof(struct hvx_memory_region) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_dirty_log) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_clear_dirty_log) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_option) == 16);
 HVX_ABI_ASSERT(sizeof(struct hvx_regs) == 144);
 HVX_ABI_ASSERT(sizeof(struct hvx_segment) == 24);
