@@ -64,8 +64,10 @@ NL_CFLAGS	:= $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS		:= -lnl-genl-3 -lnl-3 -lpthread -lm
 TOOL_CFLAGS_hvx-stat	:= $(NL_CFLAGS)
 TOOL_LIBS_hvx-stat	:= $(NL_LIBS)
-ST_CFLAGS_stats_test	:= $(NL_CFLAGS)
-ST_LIBS_stats_test	:= $(NL_LIBS)
+ST_NL_TESTS		:= stats_test mm_test
+$(foreach t,$(ST_NL_TESTS),$(eval ST_CFLAGS_$(t) := $(NL_CFLAGS)))
+$(foreach t,$(ST_NL_TESTS),$(eval ST_LIBS_$(t) := $(NL_LIBS)))
+$(foreach t,$(ST_NL_TESTS),$(eval ST_EXTRA_$(t) := tests/selftests/nl/nlq.c))
 
 ST_DIR		:= tests/selftests
 ST_LIB_SRC	:= $(wildcard $(ST_DIR)/lib/*.c $(ST_DIR)/lib/*.S)
@@ -115,7 +117,8 @@ UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
 TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
-			     aml.c acpi_pci.c pm.c serial.c rtc.c i8042.c io.c util.c hvx-run.h) \
+			     aml.c acpi_pci.c pm.c serial.c rtc.c i8042.c io.c \
+			     util.c ram.c hvx-run.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
 			   tools/hvx-stat/hvx_stat.h
 TOOL_CFLAGS_hvx-bench	:= $(NL_CFLAGS) -I$(HVX_RUN_DIR) -Itools/hvx-stat
@@ -193,10 +196,10 @@ $(KSELFTEST)/kselftest_harness.h:
 # Selftests run in the test host: static, and linked at a fixed address so
 # that their guest code can run at the same addresses inside a guest.
 $(O)/selftests/%: $(ST_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
-		  $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h
+		  $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h $$(ST_EXTRA_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(ST_CFLAGS) $(ST_CFLAGS_$*) $(STATIC) -no-pie -o $@ $< \
-		$(ST_LIB_SRC) $(LIBHVX_SRC) $(ST_LIBS_$*)
+		$(ST_EXTRA_$*) $(ST_LIB_SRC) $(LIBHVX_SRC) $(ST_LIBS_$*)
 
 $(O)/stress/%: $(STRESS_DIR)/%.c $(ST_LIB_SRC) $(ST_HDR) $(LIBHVX_SRC) \
 	       $(LIBHVX_HDR) $(KSELFTEST)/kselftest_harness.h

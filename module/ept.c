@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * EPT page tables: built lazily, one 4 KiB leaf per guest page the guest
- * touches, each backed by a page of the slot's userspace mapping pinned
- * long-term.
+ * EPT page tables: built lazily as the guest touches its memory, each leaf
+ * mapping what the slot's userspace mapping maps at the time of the fault:
+ * a 4 KiB page, or a 2 MiB or 1 GiB one where the host maps the memory
+ * with a page that large and the slot's alignment allows.
  *
- * Invariant, under vm->mem_lock: slot->pages has an entry at i exactly
- * when the leaf for the slot's i-th page is present.  Leaves are only ever
- * installed (not-present to present needs no INVEPT) or cleared as a whole
- * slot at a time; a page is unpinned, and a table page freed, only after
- * INVEPT, because a CPU may hold cached translations or paging-structure
- * entries pointing at it until then.
+ * Nothing is pinned.  The VM's MMU notifier (mmu_notifier.c) clears the
+ * leaves of every range the host unmaps or changes, and flushes, before
+ * the host may reuse the pages; a fault takes a page reference only until
+ * its leaf is installed, and installs it only when no invalidation ran
+ * since it looked the page up (vm->mmu_seq, vm->mmu_invalidating: the
+ * retry protocol of KVM's MMU notifier).
+ *
+ * Locking: table pages are linked under vm->mem_lock alone (a new table is
+ * zeroed before it is linked, so concurrent walks see a valid one) and
+ * unlinked under vm->mem_lock and vm->mmu_lock; leaves are set and cleared
+ * under vm->mmu_lock.  A table page is freed only after INVEPT, because a
+ * CPU may hold paging-structure entries pointing at it until then.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,9 +26,10 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/pgtable.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/xarray.h>
 #include <asm/mtrr.h>
 #include <asm/vmx.h>
 
@@ -32,6 +40,10 @@
 #define HVX_EPT_LEVELS		4
 #define HVX_EPT_ENTRIES		(PAGE_SIZE / sizeof(u64))
 #define HVX_EPT_ADDR_MASK	GENMASK_ULL(51, 12)
+/* A leaf above level 1: bit 7 of a PDE or PDPTE. */
+#define HVX_EPT_LARGE		BIT_ULL(7)
+/* The largest leaf hvx builds: 1 GiB, a PDPTE. */
+#define HVX_EPT_MAX_LEAF	3
 
 /* Non-leaf entries allow everything; the leaf alone decides access. */
 #define HVX_EPT_NONLEAF		VMX_EPT_RWX_MASK
@@ -45,6 +57,11 @@ static inline unsigned int ept_shift(int level)
 	return PAGE_SHIFT + 9 * (level - 1);
 }
 
+static inline u64 ept_size(int level)
+{
+	return 1ULL << ept_shift(level);
+}
+
 static inline unsigned int ept_index(u64 gpa, int level)
 {
 	return (gpa >> ept_shift(level)) & (HVX_EPT_ENTRIES - 1);
@@ -53,6 +70,11 @@ static inline unsigned int ept_index(u64 gpa, int level)
 static inline bool ept_present(u64 entry)
 {
 	return entry & VMX_EPT_RWX_MASK;
+}
+
+static inline bool ept_is_leaf(u64 entry, int level)
+{
+	return level == 1 || (entry & HVX_EPT_LARGE);
 }
 
 static inline u64 *ept_child(u64 entry)
@@ -82,51 +104,77 @@ int hvx_ept_init(struct hvx_vm *vm)
 }
 
 /*
- * The leaf entry for @gpa, allocating missing tables on the way down.  A
- * new table is zeroed before the store that links it, and x86 keeps stores
- * in order, so a concurrent hardware walk never sees a half-built table.
- * Tables left empty by a failure here are reclaimed with the slot.
+ * The entry that maps @gpa at @level, allocating missing tables above it.
+ * Stops early at a leaf above @level that already maps @gpa: the caller
+ * finds it present.  @level itself may hold a table (4 KiB pages mapped
+ * there before): the caller then maps smaller.  vm->mem_lock held.
  */
-static u64 *ept_leaf(struct hvx_vm *vm, u64 gpa)
+static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level)
 {
 	u64 *table = vm->ept.pml4;
-	int level;
+	int l;
 
-	for (level = HVX_EPT_LEVELS; level > 1; level--) {
-		u64 *entry = &table[ept_index(gpa, level)];
+	for (l = HVX_EPT_LEVELS; l > level; l--) {
+		u64 *entry = &table[ept_index(gpa, l)];
+		u64 e = READ_ONCE(*entry);
 
-		if (!ept_present(*entry)) {
+		if (ept_present(e) && ept_is_leaf(e, l))
+			return entry;
+		if (!ept_present(e)) {
 			u64 *child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 			if (!child)
 				return ERR_PTR(-ENOMEM);
 			vm->ept.tables++;
-			WRITE_ONCE(*entry, __pa(child) | HVX_EPT_NONLEAF);
+			e = __pa(child) | HVX_EPT_NONLEAF;
+			WRITE_ONCE(*entry, e);
 		}
-		table = ept_child(*entry);
+		table = ept_child(e);
 	}
-	return &table[ept_index(gpa, 1)];
+	return &table[ept_index(gpa, level)];
+}
+
+/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
+static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
+{
+	u64 *table = vm->ept.pml4;
+	int l;
+
+	for (l = HVX_EPT_LEVELS; l >= 1; l--) {
+		u64 *entry = &table[ept_index(gpa, l)];
+		u64 e = READ_ONCE(*entry);
+
+		if (!ept_present(e))
+			return NULL;
+		if (ept_is_leaf(e, l))
+			return entry;
+		table = ept_child(e);
+	}
+	return NULL;
 }
 
 /*
- * Pin the page at @uaddr for the guest: only from a mapping that may back
- * guest memory (hvx_vma_backs_guest()).  The mappings may have changed
- * since HVX_SET_MEMORY_REGION checked them, so the check is made again
- * on the mapping the pin went through, under the mmap lock that keeps it.
- * current->mm is the VM's.
+ * Take a reference on the page at @hva for a fault, only from a mapping
+ * that may back guest memory (hvx_vma_backs_guest()).  The mappings may
+ * have changed since HVX_SET_MEMORY_REGION checked them, so the check is
+ * made again on the mapping the lookup went through, under the mmap lock
+ * that keeps it.  The reference is short-term: it only keeps the page
+ * from being freed until its leaf is installed, and the MMU notifier
+ * removes the leaf before the host changes the mapping.  current->mm is
+ * the VM's.
  */
-static int ept_pin(unsigned long uaddr, bool ro, struct page **page)
+static int ept_get_page(unsigned long hva, bool ro, struct page **page)
 {
-	unsigned int gup = FOLL_LONGTERM | (ro ? 0 : FOLL_WRITE);
+	unsigned int gup = ro ? 0 : FOLL_WRITE;
 	struct vm_area_struct *vma;
 	long ret;
 
 	mmap_read_lock(current->mm);
-	ret = hvx_pin_user_pages(uaddr, 1, gup, page);
-	/* The pin keeps the mmap lock: the VMA it went through is still here. */
-	vma = ret == 1 ? vma_lookup(current->mm, uaddr) : NULL;
+	ret = hvx_get_user_pages(hva, 1, gup, page);
+	/* The lookup keeps the mmap lock: the VMA it went through is here. */
+	vma = ret == 1 ? vma_lookup(current->mm, hva) : NULL;
 	if (ret == 1 && (!vma || !hvx_vma_backs_guest(vma, ro))) {
-		unpin_user_page(*page);
+		put_page(*page);
 		ret = -EFAULT;
 	}
 	mmap_read_unlock(current->mm);
@@ -135,37 +183,201 @@ static int ept_pin(unsigned long uaddr, bool ro, struct page **page)
 	return ret == -ENOMEM ? -ENOMEM : -EFAULT;
 }
 
-/* Pin the slot's @idx-th page and point @leaf at it. */
-static int ept_map_page(struct hvx_vm *vm, struct hvx_memslot *slot,
-			u64 idx, u64 *leaf)
+/*
+ * The level at which the host maps @hva: 3 for a 1 GiB page, 2 for
+ * 2 MiB, else 1.  A lockless walk of the host's page tables, with
+ * interrupts off so that no table is freed under it (x86 frees page
+ * tables only after an IPI or an RCU grace period); what it returns may
+ * be stale at once, which the retry protocol catches: an unmap or split
+ * of the huge page is an invalidation, so the fault will not install.
+ */
+static int host_level(struct mm_struct *mm, unsigned long hva)
 {
-	bool ro = slot->flags & HVX_MEM_READONLY;
+	unsigned long flags;
+	int level = 1;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (!pgd_present(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (!p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		level = 3;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	if (pmd_present(pmd) && pmd_leaf(pmd))
+		level = 2;
+out:
+	local_irq_restore(flags);
+	return level;
+}
+
+/*
+ * The largest leaf that may map @gpa: the host maps the memory that
+ * large, the CPU has such leaves, and the whole leaf lies in the slot
+ * at the same offset from the host's page as @gpa.
+ */
+static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
+		     unsigned long hva)
+{
+	u64 slot_end = slot->gpa + (slot->npages << PAGE_SHIFT);
+	int level;
+
+	/* Dirty pages are logged, and write-protected, 4 KiB at a time. */
+	if (slot->dirty)
+		return 1;
+	level = min(host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
+
+	for (; level > 1; level--) {
+		u64 size = ept_size(level);
+		u64 base = gpa & ~(size - 1);
+
+		if (level == 3 && !(hvx_vmx.features & HVX_VMX_EPT_1GB))
+			continue;
+		if (level == 2 && !(hvx_vmx.features & HVX_VMX_EPT_2MB))
+			continue;
+		if ((gpa ^ hva) & (size - 1))
+			continue;
+		if (base >= slot->gpa && base + size <= slot_end)
+			break;
+	}
+	return level;
+}
+
+/**
+ * struct ept_fault - one EPT violation being served
+ * @gpa:	the faulting guest-physical address
+ * @hva:	where the slot maps it in vm->mm
+ * @write:	the access was a write
+ * @ro:		the slot is read-only
+ * @seq:	vm->mmu_seq before the page was looked up
+ * @gen:	vm->slots_gen when the slot was found
+ * @page:	the page at @hva, referenced
+ */
+struct ept_fault {
+	u64 gpa;
+	unsigned long hva;
+	bool write;
+	bool ro;
+	unsigned long seq;
+	u64 gen;
 	struct page *page;
-	u64 prot;
-	int ret;
+};
 
-	ret = ept_pin(slot->uaddr + (idx << PAGE_SHIFT), ro, &page);
-	if (ret)
-		return ret;
-	ret = hvx_mem_charge(vm);
-	if (ret)
-		goto err_unpin;
-	ret = xa_err(xa_store(&slot->pages, idx, page, GFP_KERNEL_ACCOUNT));
-	if (ret)
-		goto err_uncharge;
+/*
+ * Install the leaf for @f unless an invalidation ran since @f->seq was
+ * read (the page may then be gone from the host's page tables), or
+ * another vCPU mapped it first.  Either way the guest re-enters and, if
+ * nothing maps the address, faults again.  vm->mem_lock held.
+ */
+static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
+		       struct ept_fault *f)
+{
+	int level = max_level(vm, slot, f->gpa, f->hva);
+	u64 pfn, prot, *entry;
 
-	slot->npinned++;
+	for (;; level--) {
+		entry = ept_entry(vm, f->gpa, level);
+		if (IS_ERR(entry))
+			return PTR_ERR(entry);
+		/* A table here: smaller pages map part of it already. */
+		if (level == 1 || !ept_present(*entry) ||
+		    ept_is_leaf(*entry, level))
+			break;
+	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
-	if (!ro)
+	/* A logging slot's page becomes writable with its first write. */
+	if (!f->ro && (!slot->dirty || f->write))
 		prot |= VMX_EPT_WRITABLE_MASK;
-	WRITE_ONCE(*leaf, page_to_phys(page) | prot | HVX_EPT_LEAF_ATTR);
-	return 0;
+	if (level > 1)
+		prot |= HVX_EPT_LARGE;
+	/* The host page is at least as large and aligned (host_level()). */
+	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
-err_uncharge:
-	hvx_mem_uncharge(vm, 1);
-err_unpin:
-	unpin_user_page(page);
+	spin_lock(&vm->mmu_lock);
+	if (!vm->mmu_invalidating && vm->mmu_seq == f->seq &&
+	    !ept_present(*entry)) {
+		/* Logged before the guest can write through the leaf. */
+		if (slot->dirty && f->write)
+			set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+		WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
+		/* Read without the lock for statistics: one store. */
+		WRITE_ONCE(vm->ept.leaves[level - 1],
+			   vm->ept.leaves[level - 1] + 1);
+	}
+	spin_unlock(&vm->mmu_lock);
+	return HVX_FAULT_MAPPED;
+}
+
+/* What ept_mapped() found. */
+enum ept_mapped {
+	EPT_UNMAPPED,		/* no leaf for the access: fault it in */
+	EPT_MADE_WRITABLE,	/* a logging slot's page, logged and now
+				 * writable
+				 */
+	EPT_SPURIOUS,		/* the leaf allowed the access already */
+};
+
+/*
+ * Whether a leaf maps @gpa for the access: another vCPU may have mapped
+ * it first, or this is the first write to a page of a logging slot,
+ * which is logged and made writable here.  vm->mem_lock held.
+ */
+static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
+				  u64 gpa, bool write)
+{
+	enum ept_mapped ret = EPT_UNMAPPED;
+	u64 *leaf = ept_lookup(vm, gpa);
+
+	if (!leaf)
+		return EPT_UNMAPPED;
+	spin_lock(&vm->mmu_lock);
+	if (!ept_present(*leaf))
+		goto out;
+	if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
+		ret = EPT_SPURIOUS;
+	} else if (slot->dirty) {
+		/*
+		 * Write-protected for the log, over a page looked up for
+		 * writing: no invalidation cleared it since, so the host's
+		 * mapping is still writable.
+		 */
+		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+		WRITE_ONCE(*leaf, *leaf | VMX_EPT_WRITABLE_MASK);
+		ret = EPT_MADE_WRITABLE;
+	}
+out:
+	spin_unlock(&vm->mmu_lock);
 	return ret;
+}
+
+/**
+ * hvx_ept_write_protect() - take write access away from one page's leaf
+ * @vm: the VM, vm->mem_lock and vm->mmu_lock held
+ * @gpa: the page, in a slot with a dirty log (so mapped 4 KiB)
+ *
+ * Return: true when the leaf was writable: the caller must flush before
+ * it relies on the next write faulting.
+ */
+bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
+{
+	u64 *leaf = ept_lookup(vm, gpa);
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!leaf || !(*leaf & VMX_EPT_WRITABLE_MASK))
+		return false;
+	WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
+	return true;
 }
 
 /**
@@ -174,21 +386,28 @@ err_unpin:
  * @gpa: guest-physical address that faulted
  * @write: the access was a write
  *
- * Context: the vCPU thread (current->mm == vm->mm), may sleep; takes
- * vm->mem_lock.  The pin happens under the lock so that a concurrent slot
- * deletion either sees the page in slot->pages[] or never sees it pinned.
+ * The slot is looked up under vm->mem_lock, the page outside it (a page
+ * fault on the owner's memory may start an invalidation, and may reclaim
+ * memory, which may too), and the leaf installed under it again, if the
+ * slots and the host's mapping stayed as they were.
  *
- * Return: HVX_FAULT_MAPPED (also when another vCPU mapped the page first),
+ * Context: the vCPU thread (current->mm == vm->mm), may sleep; takes
+ * vm->mem_lock and vm->mmu_lock.
+ *
+ * In a slot with a dirty log, a write sets the page's bit before the
+ * leaf lets the guest write (a read maps the page read-only).
+ *
+ * Return: HVX_FAULT_MAPPED (also when another vCPU mapped the page first,
+ * or when a concurrent invalidation or slot change made the guest retry),
  * HVX_FAULT_MMIO when no slot covers @gpa, HVX_FAULT_ROM_WRITE when @write
- * hits a read-only slot,
- * -EFAULT when the userspace page cannot be pinned or its mapping may not
- * back guest memory (a file other than shmem or hugetlbfs), -ENOMEM, also
- * when the creator's user is over RLIMIT_MEMLOCK (hvx_mem_charge()).
+ * hits a read-only slot, -EFAULT when the userspace page cannot be faulted
+ * in or its mapping may not back guest memory (a file other than shmem or
+ * hugetlbfs), -ENOMEM.
  */
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 {
 	struct hvx_memslot *slot;
-	u64 idx, *leaf;
+	struct ept_fault f;
 	int ret;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
@@ -197,31 +416,52 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 	mutex_lock(&vm->mem_lock);
 	slot = hvx_find_slot(vm, gpa);
 	if (!slot) {
-		ret = HVX_FAULT_MMIO;
-		goto out;
+		mutex_unlock(&vm->mem_lock);
+		return HVX_FAULT_MMIO;
 	}
-	if (write && (slot->flags & HVX_MEM_READONLY)) {
-		ret = HVX_FAULT_ROM_WRITE;
-		goto out;
+	f.ro = slot->flags & HVX_MEM_READONLY;
+	if (write && f.ro) {
+		mutex_unlock(&vm->mem_lock);
+		return HVX_FAULT_ROM_WRITE;
 	}
-	idx = (gpa - slot->gpa) >> PAGE_SHIFT;
-	ret = HVX_FAULT_MAPPED;
-	if (xa_load(&slot->pages, idx))
-		goto out;
-
-	leaf = ept_leaf(vm, gpa);
-	if (IS_ERR(leaf)) {
-		ret = PTR_ERR(leaf);
-		goto out;
+	switch (ept_mapped(vm, slot, gpa, write)) {
+	case EPT_UNMAPPED:
+		break;
+	case EPT_SPURIOUS:
+		/*
+		 * Another vCPU mapped it first.  The EPT violation itself
+		 * dropped this CPU's cached translations of the address
+		 * (SDM, "Operations that Invalidate Cached Mappings").
+		 */
+	case EPT_MADE_WRITABLE:
+		mutex_unlock(&vm->mem_lock);
+		return HVX_FAULT_MAPPED;
 	}
-	/* Cannot be present without a page at idx; never overwrite one. */
-	if (WARN_ON_ONCE(ept_present(*leaf)))
-		goto out;
-	ret = ept_map_page(vm, slot, idx, leaf);
-	if (!ret)
-		ret = HVX_FAULT_MAPPED;
-out:
+	f.write = write;
+	f.gpa = gpa & PAGE_MASK;
+	f.hva = slot->uaddr + (f.gpa - slot->gpa);
+	f.gen = vm->slots_gen;
 	mutex_unlock(&vm->mem_lock);
+
+	f.seq = READ_ONCE(vm->mmu_seq);
+	/*
+	 * Read the host's page tables only after the sequence number, so
+	 * that a change made before an invalidation ended is either seen
+	 * or caught by the check in ept_install(); pairs with the
+	 * spin_unlock() of hvx_mn_invalidate_range_end().
+	 */
+	smp_rmb();
+	ret = ept_get_page(f.hva, f.ro, &f.page);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vm->mem_lock);
+	ret = HVX_FAULT_MAPPED;
+	slot = hvx_find_slot(vm, gpa);
+	if (slot && vm->slots_gen == f.gen)
+		ret = ept_install(vm, slot, &f);
+	mutex_unlock(&vm->mem_lock);
+	put_page(f.page);
 	return ret;
 }
 
@@ -238,14 +478,16 @@ void hvx_ept_flush(struct hvx_vm *vm)
 }
 
 /*
- * Clear the leaves of [start, end) below @table (at @level) and unlink
- * tables that end up empty, queueing them on @freed.  Returns true when an
- * entry changed, i.e. when a flush is needed.
+ * Clear the leaves of [start, end) below @table (at @level) and, with
+ * @freed, unlink tables that end up empty, queueing them on @freed.  A
+ * large leaf that the range covers only in part goes as a whole: the rest
+ * of it faults back in.  Returns true when an entry changed, i.e. when a
+ * flush is needed.  vm->mmu_lock held; with @freed, vm->mem_lock too.
  */
-static bool ept_unmap_level(u64 *table, int level, u64 start, u64 end,
-			    struct list_head *freed)
+static bool ept_unmap_level(struct hvx_vm *vm, u64 *table, int level,
+			    u64 start, u64 end, struct list_head *freed)
 {
-	u64 span = 1ULL << ept_shift(level);
+	u64 span = ept_size(level);
 	bool changed = false;
 	u64 addr, next;
 
@@ -256,19 +498,26 @@ static bool ept_unmap_level(u64 *table, int level, u64 start, u64 end,
 		next = min((addr & ~(span - 1)) + span, end);
 		if (!ept_present(*entry))
 			continue;
-		/* Up to 2^27 leaves per slot; vm->mem_lock is a mutex. */
-		if (level == 2)
-			cond_resched();
-		if (level == 1) {
+		if (ept_is_leaf(*entry, level)) {
 			WRITE_ONCE(*entry, 0);
+			WRITE_ONCE(vm->ept.leaves[level - 1],
+				   vm->ept.leaves[level - 1] - 1);
 			changed = true;
 			continue;
 		}
+		/*
+		 * Up to 2^27 leaves per slot.  A slot deletion may let the
+		 * notifier in here: it only clears leaves, and the tables
+		 * this walk stands on are unlinked only by the holder of
+		 * vm->mem_lock, which is this walk.
+		 */
+		if (level == 2 && freed)
+			cond_resched_lock(&vm->mmu_lock);
 		child = ept_child(*entry);
-		if (ept_unmap_level(child, level - 1, addr, next, freed))
+		if (ept_unmap_level(vm, child, level - 1, addr, next, freed))
 			changed = true;
 		/* Slots need not be table-aligned: a neighbour may use it. */
-		if (memchr_inv(child, 0, PAGE_SIZE))
+		if (!freed || memchr_inv(child, 0, PAGE_SIZE))
 			continue;
 		WRITE_ONCE(*entry, 0);
 		list_add(&virt_to_page(child)->lru, freed);
@@ -279,14 +528,13 @@ static bool ept_unmap_level(u64 *table, int level, u64 start, u64 end,
 
 /**
  * hvx_ept_unmap() - clear the EPT entries of a guest-physical range
- * @vm: the VM, vm->mem_lock held
+ * @vm: the VM, vm->mem_lock and vm->mmu_lock held
  * @gpa: page-aligned start
  * @npages: length in pages
  * @freed: collects table pages that became empty and were unlinked
  *
  * Nothing is released here: the caller flushes with hvx_ept_flush() when
- * this returns true, and only then unpins pages and calls
- * hvx_ept_free_tables() on @freed.
+ * this returns true, and only then calls hvx_ept_free_tables() on @freed.
  *
  * Return: true when an entry was cleared.
  */
@@ -294,8 +542,47 @@ bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 		   struct list_head *freed)
 {
 	lockdep_assert_held(&vm->mem_lock);
-	return ept_unmap_level(vm->ept.pml4, HVX_EPT_LEVELS, gpa,
+	lockdep_assert_held(&vm->mmu_lock);
+	return ept_unmap_level(vm, vm->ept.pml4, HVX_EPT_LEVELS, gpa,
 			       gpa + (npages << PAGE_SHIFT), freed);
+}
+
+/**
+ * hvx_ept_zap_hva() - clear the leaves that map a range of vm->mm
+ * @vm: the VM, vm->mmu_lock held
+ * @start: first userspace address
+ * @end: one past the last
+ *
+ * For the MMU notifier: every slot's part of [@start, @end) loses its
+ * leaves.  Tables stay (they are freed with their slot), so that this
+ * needs no allocation, no sleep and not vm->mem_lock.
+ *
+ * Return: true when a leaf was cleared: the caller must flush before the
+ * host may reuse the pages.
+ */
+bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
+		     unsigned long end)
+{
+	bool changed = false;
+	unsigned int i;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	start = round_down(start, PAGE_SIZE);
+	end = round_up(end, PAGE_SIZE);
+	for (i = 0; i < vm->nr_used_slots; i++) {
+		struct hvx_memslot *s = &vm->slots[vm->used_slots[i]];
+		u64 s_end = s->uaddr + (s->npages << PAGE_SHIFT);
+		u64 lo = max_t(u64, start, s->uaddr);
+		u64 hi = min_t(u64, end, s_end);
+
+		if (lo >= hi)
+			continue;
+		if (ept_unmap_level(vm, vm->ept.pml4, HVX_EPT_LEVELS,
+				    s->gpa + (lo - s->uaddr),
+				    s->gpa + (hi - s->uaddr), NULL))
+			changed = true;
+	}
+	return changed;
 }
 
 /**
@@ -322,7 +609,8 @@ static void ept_free_level(struct hvx_vm *vm, u64 *table, int level)
 
 	if (level > 1) {
 		for (i = 0; i < HVX_EPT_ENTRIES; i++)
-			if (ept_present(table[i]))
+			if (ept_present(table[i]) &&
+			    !ept_is_leaf(table[i], level))
 				ept_free_level(vm, ept_child(table[i]),
 					       level - 1);
 		/* A big guest has many tables; vm->mem_lock is a mutex. */

@@ -164,11 +164,11 @@ int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data)
 
 /**
  * hvx_exit_ept_violation() - guest access to an unmapped GPA
- * @vcpu: the vCPU, loaded, preemptible (pinning may sleep)
+ * @vcpu: the vCPU, loaded, preemptible (a fault may sleep)
  *
  * Return: 1 when the page is now mapped (or the shared I/O ring served
  * the access), 0 for an MMIO exit, or a negative errno: guest memory
- * cannot be pinned (-EFAULT, -ENOMEM), or a signal interrupted the wait
+ * cannot be faulted in (-EFAULT, -ENOMEM), or a signal interrupted the wait
  * for a ring completion (-EINTR).
  */
 int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
@@ -191,7 +191,7 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 		if (r < 0)
 			return r;
 		if (r == HVX_FAULT_MAPPED) {
-			/* pinning ran mm code over host data: "cond" flushes */
+			/* the fault ran mm code over host data: "cond" flushes */
 			vcpu->l1d_flush_pending = true;
 			return 1;
 		}

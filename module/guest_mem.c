@@ -6,10 +6,12 @@
  *
  * All of it runs in the vCPU thread, whose mm is the VM's.  Each public
  * function takes vm->mem_lock once, so that no slot can be deleted halfway
- * through an access (a page walk and the read it leads to included).  A
- * page the guest has touched is pinned (ept.c) and read or written through
- * the kernel's mapping of it, which is what the guest sees through EPT;
- * an untouched one goes through copy_{from,to}_user().
+ * through an access (a page walk and the read it leads to included).
+ * Every access goes through copy_{from,to}_user() on the slot's
+ * userspace mapping: EPT maps what that mapping maps (the MMU notifier
+ * keeps them in step, mmu_notifier.c), so this is what the guest sees,
+ * and a page the host has reclaimed is faulted back in.  The notifier
+ * never takes vm->mem_lock, so faulting with it held is safe.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,7 +21,6 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 #include <asm/msr-index.h>
 #include <asm/pgtable_types.h>
 #include <asm/processor-flags.h>
@@ -33,19 +34,6 @@
 #define GPT_ADDR_MASK	GENMASK_ULL(51, 12)
 
 /*
- * The kernel's mapping of @gpa when the guest has touched its page (it is
- * then pinned, with FOLL_WRITE in a writable slot: ept.c), else NULL.
- * vm->mem_lock held; @slot holds @gpa.
- */
-static inline u8 *gpa_pinned(struct hvx_memslot *slot, u64 gpa)
-{
-	struct page *page = xa_load(&slot->pages,
-				    (gpa - slot->gpa) >> PAGE_SHIFT);
-
-	return page ? (u8 *)page_address(page) + offset_in_page(gpa) : NULL;
-}
-
-/*
  * Copy between @buf and guest-physical memory, a page at a time; the
  * caller holds vm->mem_lock.
  */
@@ -55,7 +43,6 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 	struct hvx_memslot *slot;
 	void __user *uaddr;
 	size_t chunk;
-	u8 *kaddr;
 
 	lockdep_assert_held(&vm->mem_lock);
 	for (; len; gpa += chunk, buf += chunk, len -= chunk) {
@@ -63,18 +50,16 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 		if (!slot || (write && (slot->flags & HVX_MEM_READONLY)))
 			return -EFAULT;
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
-		kaddr = gpa_pinned(slot, gpa);
-		if (kaddr) {
-			if (write)
-				memcpy(kaddr, buf, chunk);
-			else
-				memcpy(buf, kaddr, chunk);
-			continue;
-		}
 		uaddr = u64_to_user_ptr(slot->uaddr + gpa - slot->gpa);
 		if (write ? copy_to_user(uaddr, buf, chunk) :
 			    copy_from_user(buf, uaddr, chunk))
 			return -EFAULT;
+		/*
+		 * After the write: a log read in between reports the page
+		 * the next time, not before the data is there.
+		 */
+		if (write && slot->dirty)
+			set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
 	}
 	return 0;
 }
@@ -400,8 +385,7 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  *
  * Reads as many of the HVX_INSN_MAX_LEN bytes at @gva as the guest could
  * fetch, stopping at the first page it could not.  This is the first step
- * of every MMIO exit, so it takes vm->mem_lock once and reads a touched
- * page through the kernel's mapping.
+ * of every MMIO exit, so it takes vm->mem_lock once.
  *
  * Context: as hvx_read_gpa().
  *
@@ -412,9 +396,7 @@ unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
 			   u64 gva, u8 *buf)
 {
 	unsigned int n = 0, chunk;
-	struct hvx_memslot *slot;
 	u64 gpa;
-	u8 *kaddr;
 	u32 ec;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
@@ -423,17 +405,8 @@ unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
 	while (n < HVX_INSN_MAX_LEN) {
 		chunk = min_t(unsigned int, HVX_INSN_MAX_LEN - n,
 			      PAGE_SIZE - offset_in_page(gva + n));
-		if (gva_to_gpa(vm, pg, gva + n, HVX_ACC_FETCH, &gpa, &ec))
-			break;
-		slot = hvx_find_slot(vm, gpa);
-		if (!slot)
-			break;
-		kaddr = gpa_pinned(slot, gpa);
-		if (kaddr && chunk == HVX_INSN_MAX_LEN)
-			memcpy(buf, kaddr, HVX_INSN_MAX_LEN);	/* inlined */
-		else if (kaddr)
-			memcpy(buf + n, kaddr, chunk);
-		else if (gpa_copy(vm, gpa, buf + n, chunk, false))
+		if (gva_to_gpa(vm, pg, gva + n, HVX_ACC_FETCH, &gpa, &ec) ||
+		    gpa_copy(vm, gpa, buf + n, chunk, false))
 			break;
 		n += chunk;
 	}

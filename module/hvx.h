@@ -6,6 +6,8 @@
  *   (c) set at creation, constant afterwards
  *   (v) owned by the vCPU thread while it holds vcpu->mutex
  *   [m] guarded by vm->mem_lock
+ *   [u] guarded by vm->mmu_lock (written with vm->mem_lock held too
+ *       where [m] is also given: then either lock suffices to read)
  *   [l] guarded by vm->lock
  *   [i] guarded by vm->io_lock
  */
@@ -14,6 +16,7 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -28,7 +31,9 @@
 #define HVX_FEATURES		(HVX_FEAT_VM | HVX_FEAT_USER_MSR_EXIT | \
 				 HVX_FEAT_RING | HVX_FEAT_EOI_EXIT | \
 				 HVX_FEAT_IRQFD | HVX_FEAT_LAPIC_STATE | \
-				 HVX_FEAT_DIRECTED_EOI | HVX_FEAT_APICV)
+				 HVX_FEAT_DIRECTED_EOI | HVX_FEAT_APICV | \
+				 HVX_FEAT_MMU_NOTIFIER | HVX_FEAT_LARGE_PAGES | \
+				 HVX_FEAT_DIRTY_LOG)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -60,19 +65,20 @@ void hvx_caps_fill(struct hvx_caps *caps);
  * @npages:	(c) size in pages; 0 marks an unused slot
  * @uaddr:	(c) userspace address in vm->mm
  * @flags:	(c) HVX_MEM_*
- * @pages:	[m] pinned pages by index in the slot; no entry where the
- *		guest has not touched yet.  Grows with the pins, so a slot
- *		costs kernel memory in proportion to what is pinned (and
- *		charged for), not to its size.
- * @npinned:	[m] number of entries in @pages
+ * @dirty:	(c) with HVX_MEM_LOG_DIRTY, a bit per page the guest wrote
+ *		since it was last cleared (dirty_log.c); its bits are set and
+ *		cleared atomically
+ *
+ * Constant while the slot is in vm->used_slots; the MMU notifier reads
+ * them under vm->mmu_lock, so a slot enters and leaves used_slots under
+ * both locks.
  */
 struct hvx_memslot {
 	u64 gpa;
 	u64 npages;
 	u64 uaddr;
 	u32 flags;
-	struct xarray pages;
-	u64 npinned;
+	unsigned long *dirty;
 };
 
 /**
@@ -80,18 +86,23 @@ struct hvx_memslot {
  * @pml4:	[m] root table (a page)
  * @eptp:	(c) EPT pointer for the VMCS
  * @tables:	[m] number of table pages, for accounting
+ * @leaves:	[u] present leaves by size: 4 KiB, 2 MiB, 1 GiB (read
+ *		without the lock for statistics)
+ *
+ * Table pages are linked under vm->mem_lock and unlinked under both
+ * locks; leaves are set and cleared under vm->mmu_lock (ept.c).
  */
 struct hvx_ept {
 	u64 *pml4;
 	u64 eptp;
 	unsigned long tables;
+	u64 leaves[3];
 };
 
 struct hvx_vcpu;
 struct hvx_ring;
 struct eventfd_ctx;
 struct pid;
-struct user_struct;
 
 /**
  * struct hvx_range - a registered port or MMIO range (ring.c)
@@ -130,21 +141,32 @@ struct hvx_vm {
 						 * referenced: who may read
 						 * the VM over netlink
 						 */
-	struct user_struct *user;		/* (c) creator's user,
-						 * referenced: pins are
-						 * charged to its locked_vm
-						 */
 	u64 tsc_offset;				/* (c) every new vCPU's TSC
 						 * offset: the TSCs start at
 						 * 0 with the VM, in step
 						 */
 
 	struct mutex mem_lock;			/* guards slots and ept */
-	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
-	u8 used_slots[HVX_MAX_MEM_SLOTS];	/* [m] indices of the slots
-						 * in use, for lookups
+	/*
+	 * Guards EPT leaves and the invalidation state below against the
+	 * MMU notifier, which must not sleep and may run under reclaim
+	 * from an allocation made with vm->mem_lock held: so the notifier
+	 * takes only this lock, and nothing allocates or faults under it.
+	 * Nests inside vm->mem_lock.
+	 */
+	spinlock_t mmu_lock;
+	struct mmu_notifier mmu_notifier;	/* on vm->mm from creation */
+	unsigned long mmu_seq;			/* [u] bumped at the end of
+						 * every invalidation
 						 */
-	unsigned int nr_used_slots;		/* [m] */
+	unsigned long mmu_invalidating;		/* [u] invalidations begun
+						 * and not yet ended
+						 */
+	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
+	u8 used_slots[HVX_MAX_MEM_SLOTS];	/* [m][u] indices of the
+						 * slots in use, for lookups
+						 */
+	unsigned int nr_used_slots;		/* [m][u] */
 	u64 mem_size;				/* [m] for writers; bytes in
 						 * all slots, read without
 						 * the lock (netlink)
@@ -224,6 +246,9 @@ int hvx_irqfd(struct hvx_vm *vm, const struct hvx_irqfd __user *uarg);
 /* guest memory: memslot.c, ept.c, guest_mem.c */
 int hvx_mem_init(struct hvx_vm *vm);
 void hvx_mem_destroy(struct hvx_vm *vm);
+/* mmu_notifier.c */
+int hvx_mmu_notifier_register(struct hvx_vm *vm);
+void hvx_mmu_notifier_unregister(struct hvx_vm *vm);
 int hvx_set_memory_region(struct hvx_vm *vm,
 			  const struct hvx_memory_region *mr);
 
@@ -234,6 +259,9 @@ enum hvx_fault_result {
 	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
+/* dirty_log.c */
+long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp);
+long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp);
 /* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
 void hvx_vmx_invept_all(u64 eptp);
 void hvx_ept_flush(struct hvx_vm *vm);

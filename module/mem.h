@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Guest memory internals shared by memslot.c, ept.c and guest_mem.c.
- * Everything here except hvx_vmx_invept_all() runs with vm->mem_lock held.
+ * Everything here except hvx_vmx_invept_all() runs with vm->mem_lock held,
+ * except hvx_ept_zap_hva(), which needs vm->mmu_lock only.
  */
 #ifndef HVX_MODULE_MEM_H
 #define HVX_MODULE_MEM_H
@@ -51,13 +52,14 @@ static inline struct hvx_memslot *hvx_find_slot(struct hvx_vm *vm, u64 gpa)
 
 struct vm_area_struct;
 
-int hvx_mem_charge(struct hvx_vm *vm);
-void hvx_mem_uncharge(struct hvx_vm *vm, u64 n);
 bool hvx_vma_backs_guest(struct vm_area_struct *vma, bool readonly);
 
 int hvx_ept_init(struct hvx_vm *vm);
 bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 		   struct list_head *freed);
+bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa);
+bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
+		     unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);
 void hvx_ept_free_all(struct hvx_vm *vm);
 

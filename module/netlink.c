@@ -130,6 +130,9 @@ static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
 	[HVX_ATTR_NR_VCPUS]	= NLA_POLICY_MAX(NLA_U32, HVX_MAX_VCPUS),
 	[HVX_ATTR_MEM_SIZE]	= { .type = NLA_U64 },
 	[HVX_ATTR_MSI_DROPPED]	= { .type = NLA_U64 },
+	[HVX_ATTR_MAPPED_4K]	= { .type = NLA_U64 },
+	[HVX_ATTR_MAPPED_2M]	= { .type = NLA_U64 },
+	[HVX_ATTR_MAPPED_1G]	= { .type = NLA_U64 },
 	[HVX_ATTR_STATE]	= NLA_POLICY_MAX(NLA_U32, HVX_VM_STATE_MAX),
 	[HVX_ATTR_STATS]	= NLA_POLICY_NESTED(hvx_stats_policy),
 	[HVX_ATTR_EVENT]	= NLA_POLICY_RANGE(NLA_U32, 1, HVX_EVENT_MAX),
@@ -257,8 +260,9 @@ static struct hvx_vm *hvx_nl_get_vm(const struct hvx_nl_reader *who,
 
 /*
  * One HVX_CMD_GET_VM message; the caller holds a reference to @vm.  The
- * memory size is a running total, read without vm->mem_lock: that lock
- * is held across pins and copies from the owner's memory.
+ * memory size and the EPT leaf counts are running totals, read without
+ * vm->mem_lock: that lock is held across faults and copies on the
+ * owner's memory.
  */
 static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 			  u32 seq, int flags)
@@ -282,6 +286,12 @@ static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 	    nla_put_u64_64bit(skb, HVX_ATTR_MEM_SIZE, mem, HVX_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, HVX_ATTR_MSI_DROPPED,
 			      atomic64_read(&vm->msi_dropped), HVX_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_MAPPED_4K,
+			      READ_ONCE(vm->ept.leaves[0]), HVX_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_MAPPED_2M,
+			      READ_ONCE(vm->ept.leaves[1]), HVX_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_MAPPED_1G,
+			      READ_ONCE(vm->ept.leaves[2]), HVX_ATTR_PAD) ||
 	    nla_put_u32(skb, HVX_ATTR_STATE, state)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

@@ -16,7 +16,6 @@
 #include <linux/idr.h>
 #include <linux/pid.h>
 #include <linux/sched/mm.h>
-#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
@@ -44,10 +43,11 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	/* first: an eventfd's signal must not reach a VM being torn down */
 	hvx_irqfd_vm_free(vm);
 	hvx_ring_vm_free(vm);
+	/* No invalidation may walk the tables hvx_mem_destroy() frees. */
+	hvx_mmu_notifier_unregister(vm);
 	hvx_mem_destroy(vm);
 	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);
-	free_uid(vm->user);
 	put_pid(vm->owner);
 	mmdrop(vm->mm);
 	ida_free(&hvx_vm_ida, vm->id);
@@ -127,6 +127,10 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_signal_msi(vm, argp);
 	case HVX_IRQFD:
 		return hvx_irqfd(vm, argp);
+	case HVX_GET_DIRTY_LOG:
+		return hvx_get_dirty_log(vm, argp);
+	case HVX_CLEAR_DIRTY_LOG:
+		return hvx_clear_dirty_log(vm, argp);
 	}
 	return -ENOTTY;
 }
@@ -182,12 +186,13 @@ int hvx_vm_create(void)
 	err = hvx_mem_init(vm);
 	if (err)
 		goto err_free_bitmaps;
-
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	err = hvx_mmu_notifier_register(vm);
+	if (err)
+		goto err_free_mem;
 	vm->pid = task_tgid_nr(current);
 	vm->owner = get_task_pid(current, PIDTYPE_TGID);
-	vm->user = get_uid(current_user());
 
 	/* Complete now: visible to the netlink dump, and announced. */
 	mutex_lock(&hvx_vm_list_lock);
@@ -203,6 +208,9 @@ int hvx_vm_create(void)
 	}
 	return fd;
 
+err_free_mem:
+	hvx_mem_destroy(vm);
+	mmdrop(vm->mm);
 err_free_bitmaps:
 	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);

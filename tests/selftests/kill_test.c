@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kill_test: a process killed with SIGKILL while its vCPUs run leaves
- * nothing behind: its memory (guest RAM hvx pinned included) comes back,
+ * nothing behind: its memory (guest RAM included) comes back,
  * and hvx goes on creating and running VMs.  The suite's rmmod at the end
  * checks that no VM outlived its process.
  */

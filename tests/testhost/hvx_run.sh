@@ -150,6 +150,19 @@ if [ -s "$T/hello.err" ]; then
 else
 	ok "flat hello: stderr empty"
 fi
+# Guest RAM from hugetlbfs: refused with an empty pool, runs with one.
+HP=/proc/sys/vm/nr_hugepages
+if [ -w "$HP" ]; then
+	echo 0 >"$HP"
+	run hugetlb0 $NULL --hugetlb -m 4M "$IMG/hello.bin"
+	expect_status hugetlb0 124 "--hugetlb, empty pool"
+	expect_err hugetlb0 "from hugetlbfs" "--hugetlb, empty pool"
+	echo 2 >"$HP"
+	run hugetlb $NULL --hugetlb -m 4M "$IMG/hello.bin"
+	expect_status hugetlb 0 "--hugetlb"
+	expect_out hugetlb "$HELLO" "--hugetlb"
+	echo 0 >"$HP"
+fi
 # COM1's THR writes go through the shared I/O ring (posted, drained by the
 # device thread), in order: the hvx_ring_post tracepoint counts them.
 TR=/sys/kernel/tracing

@@ -58,3 +58,15 @@ hvx_unload() {
 	[ -n "$hvx_loaded" ] && rmmod hvx
 	return 0
 }
+
+# Swap on a 64 MiB zram device, for tests that page memory out: the test
+# host has no disk.  Once per boot; without it those tests skip.
+zram_swap_on() {
+	grep -q '^/dev/zram0' /proc/swaps && return 0
+	for m in zsmalloc lzo-rle zram; do
+		insmod "/lib/modules/$(uname -r)/$m.ko" 2>/dev/null
+	done
+	[ -e /sys/block/zram0/disksize ] || return 1
+	echo 64M >/sys/block/zram0/disksize &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}

@@ -84,7 +84,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(8, n);
+	EXPECT_EQ(11, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
 	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
@@ -93,6 +93,9 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(HVX_FEAT_LAPIC_STATE, hvx_feature_names[5].bit);
 	EXPECT_EQ(HVX_FEAT_DIRECTED_EOI, hvx_feature_names[6].bit);
 	EXPECT_EQ(HVX_FEAT_APICV, hvx_feature_names[7].bit);
+	EXPECT_EQ(HVX_FEAT_MMU_NOTIFIER, hvx_feature_names[8].bit);
+	EXPECT_EQ(HVX_FEAT_LARGE_PAGES, hvx_feature_names[9].bit);
+	EXPECT_EQ(HVX_FEAT_DIRTY_LOG, hvx_feature_names[10].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -197,6 +200,9 @@ static const char expected_caps[] =
 	"  lapic_state           no\n"
 	"  directed_eoi          no\n"
 	"  apicv                 no\n"
+	"  mmu_notifier          no\n"
+	"  large_pages           no\n"
+	"  dirty_log             no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"
@@ -271,13 +277,13 @@ TEST(caps_print)
 
 	/* Bits hvx.h does not name are shown, not dropped. */
 	caps.vmx_features |= 1ULL << 40;
-	caps.hvx_features |= 1ULL << 9;
+	caps.hvx_features |= 1ULL << 30;
 	text = print_caps(&caps);
 	ASSERT_NE(NULL, text);
 	EXPECT_NE(NULL, strstr(text,
 			       "  unknown bits:         0x0000010000000000\n"));
 	EXPECT_NE(NULL, strstr(text,
-			       "  unknown bits:         0x0000000000000200\n"));
+			       "  unknown bits:         0x0000000040000000\n"));
 	free(text);
 }
 

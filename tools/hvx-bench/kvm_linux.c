@@ -500,7 +500,7 @@ static void destroy(struct kvm_linux *k)
 	if (k->kvm >= 0)
 		close(k->kvm);
 	if (k->ram)
-		munmap(k->ram, k->mem);
+		ram_free(k->ram, k->mem);
 }
 
 /**
@@ -531,10 +531,9 @@ int linux_kvm_boot(const char *kernel, const char *initrd,
 			  KVM_DEBUGFS, strerror(errno));
 	w.t0 = *t0;
 	acpi_config_default(&k.acpi, 1);
-	k.ram = mmap(NULL, mem, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (k.ram == MAP_FAILED) {
-		k.ram = NULL;
+	/* As hvx-run maps it: THP can back it where the host allows. */
+	k.ram = ram_alloc(mem, false);
+	if (!k.ram) {
 		bench_err("linux kvm: guest RAM: %s", strerror(errno));
 		return -1;
 	}

@@ -181,6 +181,9 @@ static int parse_vm(struct nl_msg *msg, struct hs_vm *vm)
 	vm->nr_vcpus = get_u32(tb[HVX_ATTR_NR_VCPUS], 0);
 	vm->state = get_u32(tb[HVX_ATTR_STATE], 0);
 	vm->mem_size = get_u64(tb[HVX_ATTR_MEM_SIZE]);
+	vm->mapped[0] = get_u64(tb[HVX_ATTR_MAPPED_4K]);
+	vm->mapped[1] = get_u64(tb[HVX_ATTR_MAPPED_2M]);
+	vm->mapped[2] = get_u64(tb[HVX_ATTR_MAPPED_1G]);
 	return 0;
 }
 

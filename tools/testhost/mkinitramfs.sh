@@ -51,7 +51,9 @@ kroot=$build/cache/kernel-$kver
 kmods=$kroot/lib/modules/$kver/kernel
 [ -d "$kmods" ] || kmods=$kroot/usr/lib/modules/$kver/kernel
 mkdir -p "$root/lib/modules/$kver"
-for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
+# zram and what it needs give mm_test swap (tap-lib.sh's zram_swap_on).
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
+	 mm/zsmalloc crypto/lzo-rle drivers/block/zram/zram; do
 	if [ -f "$kmods/$m.ko" ]; then
 		cp "$kmods/$m.ko" "$root/lib/modules/$kver/"
 	elif [ -f "$kmods/$m.ko.xz" ]; then

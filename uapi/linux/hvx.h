@@ -70,6 +70,17 @@
 #define HVX_FEAT_APICV		(1ULL << 7)	/* hvx_caps.apicv reports the
 						 * APIC virtualization in use
 						 */
+#define HVX_FEAT_MMU_NOTIFIER	(1ULL << 8)	/* guest memory not pinned:
+						 * the host may reclaim,
+						 * move and merge it
+						 */
+#define HVX_FEAT_LARGE_PAGES	(1ULL << 9)	/* 2 MiB / 1 GiB EPT pages
+						 * over host huge pages
+						 */
+#define HVX_FEAT_DIRTY_LOG	(1ULL << 10)	/* HVX_MEM_LOG_DIRTY,
+						 * HVX_GET_DIRTY_LOG,
+						 * HVX_CLEAR_DIRTY_LOG
+						 */
 
 /*
  * The processor's APIC virtualization hvx uses for every vCPU (struct
@@ -148,6 +159,49 @@ struct hvx_caps {
 
 /* Memory region flags. */
 #define HVX_MEM_READONLY	(1U << 0)
+#define HVX_MEM_LOG_DIRTY	(1U << 1)	/* record the pages the guest
+						 * writes (not with READONLY)
+						 */
+
+/**
+ * struct hvx_dirty_log - HVX_GET_DIRTY_LOG: the pages a slot's guest wrote
+ * @slot:	in: a slot added with HVX_MEM_LOG_DIRTY
+ * @flags:	in: 0, or HVX_DIRTY_LOG_KEEP
+ * @bitmap:	in: userspace address of ALIGN(npages, 64) / 8 bytes, one
+ *		bit per page of the slot (bit i of 64-bit word i / 64 is
+ *		page i); out: the bits of the pages written since the last
+ *		clear
+ *
+ * Without HVX_DIRTY_LOG_KEEP the bits read are cleared and their pages
+ * write-protected again before the call returns: a write after it is in
+ * a later log.  With it, nothing changes: HVX_CLEAR_DIRTY_LOG clears.
+ */
+struct hvx_dirty_log {
+	__u32 slot;
+	__u32 flags;
+	__u64 bitmap;
+};
+
+/* hvx_dirty_log.flags */
+#define HVX_DIRTY_LOG_KEEP	(1U << 0)	/* read only, clear nothing */
+
+/**
+ * struct hvx_clear_dirty_log - HVX_CLEAR_DIRTY_LOG: clear part of a log
+ * @slot:	in: a slot added with HVX_MEM_LOG_DIRTY
+ * @pad:	in: 0
+ * @first_page:	in: first page of the range, a multiple of 64
+ * @num_pages:	in: pages in the range, a multiple of 64 unless the range
+ *		ends with the slot; not 0
+ * @bitmap:	in: userspace address of ALIGN(num_pages, 64) / 8 bytes:
+ *		bit i clears page first_page + i and write-protects it
+ */
+struct hvx_clear_dirty_log {
+	__u32 slot;
+	__u32 pad;
+	__u64 first_page;
+	__u64 num_pages;
+	__u64 bitmap;
+};
 
 /**
  * struct hvx_memory_region - map userspace memory into guest-physical space
@@ -628,7 +682,8 @@ struct hvx_mp_state {
  * @HVX_CMD_UNSPEC:	not used
  * @HVX_CMD_GET_VM:	do: one VM (HVX_ATTR_VM_ID required); dump: every
  *			VM the caller may read.  Reply: VM_ID, PID,
- *			NR_VCPUS, MEM_SIZE, STATE
+ *			NR_VCPUS, MEM_SIZE, STATE, MSI_DROPPED, MAPPED_4K,
+ *			MAPPED_2M, MAPPED_1G
  * @HVX_CMD_GET_STATS:	do: HVX_ATTR_VM_ID required, HVX_ATTR_VCPU_ID
  *			optional: the VM's totals, or that vCPU's.  dump
  *			with HVX_ATTR_VM_ID: one message per vCPU of the VM;
@@ -665,6 +720,11 @@ enum hvx_cmd {
  *			HVX_EVENT_INTERNAL_ERROR the suberror (HVX_INTERNAL_*)
  * @HVX_ATTR_MSI_DROPPED: u64: IPIs and MSIs (HVX_SIGNAL_MSI) whose
  *			destination named no vCPU
+ * @HVX_ATTR_MAPPED_4K:	u64: guest memory mapped now with 4 KiB EPT pages,
+ *			in pages of that size
+ * @HVX_ATTR_MAPPED_2M:	u64: the same with 2 MiB pages (a huge page backs
+ *			the memory on the host: THP or hugetlbfs)
+ * @HVX_ATTR_MAPPED_1G:	u64: the same with 1 GiB pages
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {
@@ -680,6 +740,9 @@ enum hvx_attr {
 	HVX_ATTR_EVENT,
 	HVX_ATTR_EVENT_DATA,
 	HVX_ATTR_MSI_DROPPED,
+	HVX_ATTR_MAPPED_4K,
+	HVX_ATTR_MAPPED_2M,
+	HVX_ATTR_MAPPED_1G,
 	__HVX_ATTR_MAX,
 };
 #define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)
@@ -960,6 +1023,8 @@ struct hvx_ring_completion {
 #define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
 #define HVX_SIGNAL_MSI		_IOW(HVXIO, 0x15, struct hvx_msi)
 #define HVX_IRQFD		_IOW(HVXIO, 0x18, struct hvx_irqfd)
+#define HVX_GET_DIRTY_LOG	_IOW(HVXIO, 0x19, struct hvx_dirty_log)
+#define HVX_CLEAR_DIRTY_LOG	_IOW(HVXIO, 0x1a, struct hvx_clear_dirty_log)
 /* ioctls of a ring fd, 0x60-0x6f */
 #define HVX_RING_COMPLETE	_IOW(HVXIO, 0x60, struct hvx_ring_completion)
 /* ===== End of the shared I/O ring ===== */
@@ -975,6 +1040,8 @@ struct hvx_ring_completion {
 
 HVX_ABI_ASSERT(sizeof(struct hvx_caps) == 128);
 HVX_ABI_ASSERT(sizeof(struct hvx_memory_region) == 32);
+HVX_ABI_ASSERT(sizeof(struct hvx_dirty_log) == 16);
+HVX_ABI_ASSERT(sizeof(struct hvx_clear_dirty_log) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_option) == 16);
 HVX_ABI_ASSERT(sizeof(struct hvx_regs) == 144);
 HVX_ABI_ASSERT(sizeof(struct hvx_segment) == 24);

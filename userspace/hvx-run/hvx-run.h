@@ -8,7 +8,8 @@
  * rtc.c, pic.c, pit.c, ioapic.c, pm.c, fw_cfg.c), the ACPI tables
  * (acpi.c), the PC platform of -k and its interrupt routing (platform.c,
  * irq.c), the Linux and multiboot loaders (linux.c, multiboot.c), the
- * vCPU threads (vcpu.c) and the register dump (dump.c).
+ * vCPU threads (vcpu.c), the register dump (dump.c) and guest RAM's
+ * mapping (ram.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * or MMIO handlers on a struct io_bus, and whoever learns of a guest
@@ -1039,5 +1040,9 @@ void machine_stop(void *ctx, int status, const char *why);
 bool machine_stopping(struct machine *m);
 int vcpus_start(struct machine *m);
 void vcpus_join(struct machine *m);
+
+/* ram.c */
+void *ram_alloc(uint64_t size, bool hugetlb);
+void ram_free(void *ram, uint64_t size);
 
 #endif /* HVX_RUN_H */

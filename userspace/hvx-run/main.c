@@ -43,7 +43,12 @@ static const char usage_text[] =
 "                       (repeatable, up to 8); ,ro: read-only\n"
 "  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
 "                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
-"                       a multiple of 4K, from 64K to 64G\n"
+"                       a multiple of 4K, from 64K to 64G; 2M aligned in\n"
+"                       hvx-run's memory and marked for transparent huge\n"
+"                       pages, which hvx maps with 2M EPT pages\n"
+"      --hugetlb        take guest RAM from the hugetlbfs pool (the default\n"
+"                       huge page size; the pool must hold enough free\n"
+"                       pages, see /proc/sys/vm/nr_hugepages)\n"
 "  -c, --cpus N         vCPUs (default 1); vCPU 0 starts the image, the\n"
 "                       others wait for the guest to send them INIT and\n"
 "                       a start-up IPI through its local APIC\n"
@@ -87,6 +92,7 @@ enum {
 	OPT_LOAD_ADDR,
 	OPT_ENTRY,
 	OPT_CAPS,
+	OPT_HUGETLB,
 };
 
 static const struct option long_options[] = {
@@ -100,6 +106,7 @@ static const struct option long_options[] = {
 	{ "load-addr",	required_argument,	NULL, OPT_LOAD_ADDR },
 	{ "entry",	required_argument,	NULL, OPT_ENTRY },
 	{ "caps",	no_argument,		NULL, OPT_CAPS },
+	{ "hugetlb",	no_argument,		NULL, OPT_HUGETLB },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -108,7 +115,7 @@ struct options {
 	uint64_t mem;
 	uint32_t cpus;
 	enum image_format format;
-	bool load_addr_set, entry_set, caps;
+	bool load_addr_set, entry_set, caps, hugetlb;
 	uint64_t load_addr, entry;
 	const char *image;
 	const char *kernel, *params;
@@ -200,6 +207,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_CAPS:
 			o->caps = true;
+			break;
+		case OPT_HUGETLB:
+			o->hugetlb = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -614,11 +624,10 @@ static int run(const struct options *o)
 	uint64_t rsdp = 0;
 	void *ram;
 
-	ram = mmap(NULL, o->mem, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
-		msg("cannot map %" PRIu64 " bytes of guest RAM: %s", o->mem,
-		    strerror(errno));
+	ram = ram_alloc(o->mem, o->hugetlb);
+	if (!ram) {
+		msg("cannot map %" PRIu64 " bytes of guest RAM%s: %s", o->mem,
+		    o->hugetlb ? " from hugetlbfs" : "", strerror(errno));
 		return HVX_RUN_EXIT_ERROR;
 	}
 	r = 0;
@@ -628,7 +637,7 @@ static int run(const struct options *o)
 	if (!r)
 		r = load_image(o, ram, rsdp, &li);
 	if (r) {
-		munmap(ram, o->mem);
+		ram_free(ram, o->mem);
 		return r;
 	}
 	boot_layout(li.mode, o->mem, &bl);
@@ -637,7 +646,7 @@ static int run(const struct options *o)
 	bus = malloc(sizeof(*bus));
 	if (!bus) {
 		msg("out of memory");
-		munmap(ram, o->mem);
+		ram_free(ram, o->mem);
 		return HVX_RUN_EXIT_ERROR;
 	}
 	io_bus_init(bus, stderr);
@@ -713,7 +722,7 @@ out:
 	pthread_mutex_destroy(&m.lock);
 	io_bus_destroy(bus);
 	free(bus);
-	munmap(ram, o->mem);
+	ram_free(ram, o->mem);
 	return status;
 }
 

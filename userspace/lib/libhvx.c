@@ -97,6 +97,31 @@ int hvx_irqfd_deassign(int vm_fd, int eventfd)
 	return ioctl(vm_fd, HVX_IRQFD, &irqfd);
 }
 
+int hvx_get_dirty_log(int vm_fd, uint32_t slot, uint32_t flags,
+		      uint64_t *bitmap)
+{
+	struct hvx_dirty_log log = {
+		.slot = slot,
+		.flags = flags,
+		.bitmap = (uintptr_t)bitmap,
+	};
+
+	return ioctl(vm_fd, HVX_GET_DIRTY_LOG, &log);
+}
+
+int hvx_clear_dirty_log(int vm_fd, uint32_t slot, uint64_t first,
+			uint64_t num, const uint64_t *bitmap)
+{
+	struct hvx_clear_dirty_log c = {
+		.slot = slot,
+		.first_page = first,
+		.num_pages = num,
+		.bitmap = (uintptr_t)bitmap,
+	};
+
+	return ioctl(vm_fd, HVX_CLEAR_DIRTY_LOG, &c);
+}
+
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -353,6 +378,9 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_LAPIC_STATE,		"lapic_state" },
 	{ HVX_FEAT_DIRECTED_EOI,	"directed_eoi" },
 	{ HVX_FEAT_APICV,		"apicv" },
+	{ HVX_FEAT_MMU_NOTIFIER,	"mmu_notifier" },
+	{ HVX_FEAT_LARGE_PAGES,		"large_pages" },
+	{ HVX_FEAT_DIRTY_LOG,		"dirty_log" },
 	{ 0, NULL }
 };
 

@@ -47,6 +47,12 @@ want exit || settings=
 linux_l1d=${HVX_BENCH_LINUX_L1D:-cond}
 linux_limit=${HVX_BENCH_LINUX_LIMIT:-120}
 guest_cmdline="console=ttyS0 quiet panic=-1"
+# ... once per transparent-huge-page setting: Linux turns THP off at boot
+# below 512 MiB of RAM, as in this test host; "madvise" gives the RAM of
+# hvx-run and of the KVM launcher (2 MiB aligned, MADV_HUGEPAGE) huge
+# pages, which both map with 2 MiB EPT pages.
+linux_thp=${HVX_BENCH_LINUX_THP:-never madvise}
+thp_file=/sys/kernel/mm/transparent_hugepage/enabled
 
 # insmod_kvm L1D: load irqbypass, kvm and kvm-intel; 0 when they loaded.
 insmod_kvm() {
@@ -61,21 +67,25 @@ insmod_kvm() {
 	return 0
 }
 
-# linux_boot BACKEND: boot the guest once; its LINUX lines go to
-# /tmp/linux-BACKEND.txt, its console to /tmp/linux-BACKEND.console.
+# linux_boot BACKEND THP: boot the guest once with THP set to THP; its
+# LINUX lines go to /tmp/linux-BACKEND-THP.txt, its console to
+# /tmp/linux-BACKEND-THP.console.
 linux_boot() {
 	t0=$(date +%s)
+	echo "$2" >"$thp_file" 2>/dev/null ||
+		echo "HVX-BENCH-ERROR cannot set THP to $2"
 	timeout "$linux_limit" "$bench" linux -m 256M \
-		-o "/tmp/linux-$1.console" "$1" /hvx/guest/vmlinuz \
-		/hvx/guest/initrd.gz "$guest_cmdline" >"/tmp/linux-$1.txt" \
+		-o "/tmp/linux-$1-$2.console" "$1" /hvx/guest/vmlinuz \
+		/hvx/guest/initrd.gz "$guest_cmdline" >"/tmp/linux-$1-$2.txt" \
 		2>>/tmp/bench-$1.err
 	rc=$?
-	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d rc=$rc seconds=$(($(date +%s) - t0))"
+	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d thp=$2 rc=$rc seconds=$(($(date +%s) - t0))"
 	# at once, so that a later hang does not take these figures along
-	sed "s/^/HVX-BENCH-LINUX-RESULT /" "/tmp/linux-$1.txt" | grep -v COUNT
+	sed "s/^/HVX-BENCH-LINUX-RESULT thp=$2 /" "/tmp/linux-$1-$2.txt" |
+		grep -v COUNT
 	if [ "$rc" != 0 ]; then
-		echo "linux $1: the guest's console:" >>/tmp/bench-$1.err
-		tail -n 30 "/tmp/linux-$1.console" >>/tmp/bench-$1.err
+		echo "linux $1 thp=$2: the guest's console:" >>/tmp/bench-$1.err
+		tail -n 30 "/tmp/linux-$1-$2.console" >>/tmp/bench-$1.err
 	fi
 	[ "$rc" = 0 ] || [ "$rc" = 1 ]
 }
@@ -124,17 +134,23 @@ for l1d in $settings; do
 done
 
 if want linux; then
-	: >/tmp/linux-hvx.txt
-	: >/tmp/linux-kvm.txt
+	for thp in $linux_thp; do
+		: >/tmp/linux-hvx-$thp.txt
+		: >/tmp/linux-kvm-$thp.txt
+	done
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$linux_l1d"; then
-		linux_boot hvx || status=1
+		for thp in $linux_thp; do
+			linux_boot hvx "$thp" || status=1
+		done
 		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 	else
 		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
 		status=1
 	fi
 	if insmod_kvm "$linux_l1d"; then
-		linux_boot kvm || status=1
+		for thp in $linux_thp; do
+			linux_boot kvm "$thp" || status=1
+		done
 	else
 		status=1
 	fi
@@ -147,8 +163,10 @@ for l1d in $settings; do
 	cat /tmp/bench-hvx-$l1d.txt /tmp/bench-kvm-$l1d.txt
 done
 if want linux; then
-	echo "# linux-boot, vmentry_l1d_flush=$linux_l1d"
-	cat /tmp/linux-hvx.txt /tmp/linux-kvm.txt
+	for thp in $linux_thp; do
+		echo "# linux-boot, vmentry_l1d_flush=$linux_l1d, THP $thp"
+		cat /tmp/linux-hvx-$thp.txt /tmp/linux-kvm-$thp.txt
+	done
 fi
 echo "HVX-BENCH-RESULTS-END"
 echo "HVX-BENCH-TABLE-BEGIN"
@@ -158,10 +176,14 @@ for l1d in $settings; do
 	echo
 done
 if want linux; then
-	echo "--- linux-boot: Debian's kernel, busybox initramfs, 1 vCPU," \
-		"256 MiB, \"$guest_cmdline\", vmentry_l1d_flush=$linux_l1d"
-	"$bench" linux-table /tmp/linux-hvx.txt /tmp/linux-kvm.txt
-	echo
+	for thp in $linux_thp; do
+		echo "--- linux-boot: Debian's kernel, busybox initramfs," \
+			"1 vCPU, 256 MiB, \"$guest_cmdline\"," \
+			"vmentry_l1d_flush=$linux_l1d, THP $thp"
+		"$bench" linux-table /tmp/linux-hvx-$thp.txt \
+			/tmp/linux-kvm-$thp.txt
+		echo
+	done
 fi
 echo "HVX-BENCH-TABLE-END"
 if [ -s /tmp/bench-hvx.err ] || [ -s /tmp/bench-kvm.err ]; then

@@ -44,6 +44,16 @@ int hvx_signal_msi(int vm_fd, uint64_t address, uint32_t data);
 int hvx_irqfd_assign(int vm_fd, int eventfd, uint64_t address,
 		     uint32_t data);
 int hvx_irqfd_deassign(int vm_fd, int eventfd);
+/*
+ * HVX_GET_DIRTY_LOG: the pages of @slot the guest wrote, one bit each in
+ * @bitmap (the slot's pages rounded up to 64, over 8); @flags 0 clears
+ * what it reads, HVX_DIRTY_LOG_KEEP leaves it.  HVX_CLEAR_DIRTY_LOG
+ * clears the pages @bitmap names from @first on.
+ */
+int hvx_get_dirty_log(int vm_fd, uint32_t slot, uint32_t flags,
+		      uint64_t *bitmap);
+int hvx_clear_dirty_log(int vm_fd, uint32_t slot, uint64_t first,
+			uint64_t num, const uint64_t *bitmap);
 
 /* vCPU fd */
 struct hvx_run *hvx_map_run(int vcpu_fd, size_t size);

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty page logging: HVX_GET_DIRTY_LOG and HVX_CLEAR_DIRTY_LOG.
+ *
+ * A slot added with HVX_MEM_LOG_DIRTY has a bit per page (slot->dirty).
+ * Its pages are mapped 4 KiB at a time and read-only until the guest
+ * writes them: the write faults, sets the page's bit, and only then gets
+ * a writable leaf (ept.c); the module's own writes to guest memory set
+ * the bit after they land (guest_mem.c).  Clearing a bit write-protects
+ * its page again, and the call flushes before it returns, so that every
+ * write made after it returns faults and is logged anew.  A write that
+ * slips in between the clear and the flush lands in a page this read
+ * reports, and userspace copies the pages it is told about afterwards.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitops.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+
+#include "hvx.h"
+#include "mem.h"
+
+/* Words of the log of an @npages page slot, as userspace lays it out. */
+static size_t log_words(u64 npages)
+{
+	return DIV_ROUND_UP(npages, 64) * (64 / BITS_PER_LONG);
+}
+
+/* The logging slot @index, or NULL; vm->mem_lock held. */
+static struct hvx_memslot *log_slot(struct hvx_vm *vm, u32 index)
+{
+	struct hvx_memslot *slot;
+
+	if (index >= HVX_MAX_MEM_SLOTS)
+		return NULL;
+	slot = &vm->slots[index];
+	return slot->npages && slot->dirty ? slot : NULL;
+}
+
+/*
+ * Clear the bits of @mask in word @w of the log and write-protect the
+ * pages that were dirty.  vm->mem_lock and vm->mmu_lock held.  Returns
+ * the bits that were set; *@flush becomes true when a leaf changed.
+ */
+static unsigned long log_clear_word(struct hvx_vm *vm,
+				    struct hvx_memslot *slot, size_t w,
+				    unsigned long mask, bool *flush)
+{
+	unsigned long was;
+	unsigned int bit;
+
+	was = atomic_long_fetch_andnot(mask, (atomic_long_t *)&slot->dirty[w]);
+	was &= mask;
+	for_each_set_bit(bit, &was, BITS_PER_LONG) {
+		u64 page = (u64)w * BITS_PER_LONG + bit;
+
+		if (hvx_ept_write_protect(vm, slot->gpa + (page << PAGE_SHIFT)))
+			*flush = true;
+	}
+	return was;
+}
+
+/**
+ * hvx_get_dirty_log() - HVX_GET_DIRTY_LOG
+ * @vm: the VM
+ * @argp: struct hvx_dirty_log in userspace
+ *
+ * Context: process context of the VM's creator; takes vm->mem_lock and
+ * vm->mmu_lock.
+ *
+ * Return: 0; -EFAULT when @argp or the bitmap cannot be accessed (the
+ * log is then left as it was); -EINVAL for unknown flags, or a slot that
+ * is unused or does not log; -ENOMEM.
+ */
+long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp)
+{
+	struct hvx_memslot *slot;
+	struct hvx_dirty_log log;
+	unsigned long *buf;
+	bool flush = false;
+	size_t n, w;
+	long ret;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.flags & ~HVX_DIRTY_LOG_KEEP)
+		return -EINVAL;
+	mutex_lock(&vm->mem_lock);
+	slot = log_slot(vm, log.slot);
+	ret = -EINVAL;
+	if (!slot)
+		goto out_unlock;
+	n = log_words(slot->npages);
+	ret = -ENOMEM;
+	buf = kvcalloc(n, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto out_unlock;
+
+	spin_lock(&vm->mmu_lock);
+	for (w = 0; w < BITS_TO_LONGS(slot->npages); w++) {
+		if (log.flags & HVX_DIRTY_LOG_KEEP)
+			buf[w] = READ_ONCE(slot->dirty[w]);
+		else if (READ_ONCE(slot->dirty[w]))
+			buf[w] = log_clear_word(vm, slot, w, ~0UL, &flush);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		hvx_ept_flush(vm);
+
+	ret = 0;
+	if (copy_to_user(u64_to_user_ptr(log.bitmap), buf, n * sizeof(*buf))) {
+		/* Put back what was taken: the pages are reported later. */
+		for (w = 0; w < BITS_TO_LONGS(slot->npages); w++)
+			if (!(log.flags & HVX_DIRTY_LOG_KEEP) && buf[w])
+				atomic_long_or(buf[w],
+					       (atomic_long_t *)&slot->dirty[w]);
+		ret = -EFAULT;
+	}
+	kvfree(buf);
+out_unlock:
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+/* The range of @c is whole words of the log, and inside the slot. */
+static bool clear_range_ok(const struct hvx_clear_dirty_log *c,
+			   const struct hvx_memslot *slot)
+{
+	if (c->pad || !c->num_pages || c->first_page % 64)
+		return false;
+	if (c->first_page >= slot->npages ||
+	    c->num_pages > slot->npages - c->first_page)
+		return false;
+	return c->num_pages % 64 == 0 ||
+	       c->first_page + c->num_pages == slot->npages;
+}
+
+/**
+ * hvx_clear_dirty_log() - HVX_CLEAR_DIRTY_LOG
+ * @vm: the VM
+ * @argp: struct hvx_clear_dirty_log in userspace
+ *
+ * Clears the bits the user's bitmap names in [first_page, first_page +
+ * num_pages) and write-protects those pages again, as
+ * HVX_GET_DIRTY_LOG without HVX_DIRTY_LOG_KEEP does for all of them.
+ *
+ * Context: as hvx_get_dirty_log().
+ *
+ * Return: 0; -EFAULT when @argp or the bitmap cannot be read (nothing is
+ * cleared then); -EINVAL for a slot that is unused or does not log, a
+ * non-zero pad, or a range that is empty, outside the slot or not
+ * 64-page aligned as struct hvx_clear_dirty_log says; -ENOMEM.
+ */
+long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp)
+{
+	struct hvx_clear_dirty_log c;
+	struct hvx_memslot *slot;
+	unsigned long *buf;
+	bool flush = false;
+	size_t n, w, first;
+	long ret;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	mutex_lock(&vm->mem_lock);
+	slot = log_slot(vm, c.slot);
+	ret = -EINVAL;
+	if (!slot || !clear_range_ok(&c, slot))
+		goto out_unlock;
+	n = log_words(c.num_pages);
+	ret = -ENOMEM;
+	buf = kvmalloc_array(n, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto out_unlock;
+	ret = -EFAULT;
+	if (copy_from_user(buf, u64_to_user_ptr(c.bitmap), n * sizeof(*buf)))
+		goto out_free;
+
+	/* Bits past the slot's end are ignored: the range ends with it. */
+	first = c.first_page / BITS_PER_LONG;
+	spin_lock(&vm->mmu_lock);
+	for (w = 0; w < BITS_TO_LONGS(c.num_pages); w++) {
+		unsigned long mask = buf[w];
+
+		if (w == BITS_TO_LONGS(c.num_pages) - 1 &&
+		    c.num_pages % BITS_PER_LONG)
+			mask &= BIT(c.num_pages % BITS_PER_LONG) - 1;
+		if (mask)
+			log_clear_word(vm, slot, first + w, mask, &flush);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		hvx_ept_flush(vm);
+	ret = 0;
+out_free:
+	kvfree(buf);
+out_unlock:
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's MMU notifier: EPT follows the host's page tables of vm->mm.
+ *
+ * Whenever the host is about to unmap, move, write-protect, merge or
+ * split pages of vm->mm (munmap, reclaim and swap, compaction, KSM, THP
+ * splits, MADV_DONTNEED, fork's copy-on-write), it calls
+ * invalidate_range_start(); the leaves mapping that range are cleared and
+ * every CPU's cached translations of the VM flushed before it returns, so
+ * the guest cannot reach the old pages once the host reuses them.  Until
+ * the matching invalidate_range_end(), and for a fault that looked its
+ * page up before it, the fault path installs nothing (ept.c).
+ *
+ * The callbacks take only vm->mmu_lock, a spinlock: they may run where
+ * sleeping is not allowed (the OOM reaper), and under reclaim entered
+ * from an allocation made with vm->mem_lock held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
+
+#include "hvx.h"
+#include "mem.h"
+
+static struct hvx_vm *mn_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct hvx_vm, mmu_notifier);
+}
+
+static int hvx_mn_invalidate_range_start(struct mmu_notifier *mn,
+					 const struct mmu_notifier_range *range)
+{
+	struct hvx_vm *vm = mn_vm(mn);
+	bool flush;
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_invalidating++;
+	flush = hvx_ept_zap_hva(vm, range->start, range->end);
+	spin_unlock(&vm->mmu_lock);
+	/*
+	 * After the unlock: no fault installs a leaf while the count is
+	 * raised, and the IPIs need not wait on the lock's other users.
+	 */
+	if (flush)
+		hvx_ept_flush(vm);
+	return 0;
+}
+
+static void hvx_mn_invalidate_range_end(struct mmu_notifier *mn,
+					const struct mmu_notifier_range *range)
+{
+	struct hvx_vm *vm = mn_vm(mn);
+
+	/*
+	 * A fault that read the old sequence number looked its page up
+	 * before or during this invalidation: it must not install it.
+	 */
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	vm->mmu_invalidating--;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/*
+ * The mm is going away (its last user exited, or it is being torn down
+ * with the VM still open in another process): no page of it may stay in
+ * EPT.  The tables stay until the VM is freed.
+ */
+static void hvx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct hvx_vm *vm = mn_vm(mn);
+	bool flush;
+
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_seq++;
+	flush = hvx_ept_zap_hva(vm, 0, TASK_SIZE_MAX);
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		hvx_ept_flush(vm);
+}
+
+static const struct mmu_notifier_ops hvx_mmu_notifier_ops = {
+	.invalidate_range_start	= hvx_mn_invalidate_range_start,
+	.invalidate_range_end	= hvx_mn_invalidate_range_end,
+	.release		= hvx_mn_release,
+};
+
+/**
+ * hvx_mmu_notifier_register() - make EPT follow vm->mm
+ * @vm: the new VM: vm->mm set, its memory initialised (hvx_mem_init())
+ *
+ * Context: process context; takes vm->mm's mmap lock for writing.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int hvx_mmu_notifier_register(struct hvx_vm *vm)
+{
+	vm->mmu_notifier.ops = &hvx_mmu_notifier_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+/**
+ * hvx_mmu_notifier_unregister() - stop following vm->mm
+ * @vm: the VM being freed; vm->mm still grabbed
+ *
+ * Waits for callbacks in flight: afterwards none runs on this VM, and
+ * its tables may be freed.  When the mm is still in use, release runs
+ * once more and clears every leaf.
+ */
+void hvx_mmu_notifier_unregister(struct hvx_vm *vm)
+{
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
+}

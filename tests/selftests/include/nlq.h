@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A small generic netlink client of the "hvx" family (nl/nlq.c), for
+ * selftests built with libnl-genl-3 (ST_EXTRA_* in the Makefile).
+ */
+#ifndef HVX_SELFTEST_NLQ_H
+#define HVX_SELFTEST_NLQ_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/hvx.h>
+
+struct nl_sock;
+struct nl_msg;
+struct nlattr;
+
+struct nlq {
+	struct nl_sock *sk;
+	int family;
+};
+
+/* Connect and resolve "hvx"; -ENOENT when the family is missing. */
+int nlq_open(struct nlq *q);
+void nlq_close(struct nlq *q);
+/* A request for @cmd; the caller adds attributes. */
+struct nl_msg *nlq_msg(struct nlq *q, uint8_t cmd, int flags);
+
+typedef void (*nlq_reply_fn)(struct nlattr **tb, void *arg);
+/*
+ * Send @msg (freed), hand each reply's attributes to @fn, and return 0 or
+ * the kernel's -errno.
+ */
+int nlq_send(struct nlq *q, struct nl_msg *msg, nlq_reply_fn fn, void *arg);
+
+/* An attribute's value; a missing or malformed one fails the test. */
+uint32_t attr_u32(struct nlattr *a);
+uint64_t attr_u64(struct nlattr *a);
+
+/* What HVX_CMD_GET_VM reports. */
+struct vm_info {
+	uint32_t id, pid, nr_vcpus, state;
+	uint64_t mem_size;
+	uint64_t mapped[3];	/* EPT pages now: 4 KiB, 2 MiB, 1 GiB */
+};
+
+struct vm_list {
+	struct vm_info vm[64];
+	int n;
+};
+
+/* Every VM the caller may read (HVX_CMD_GET_VM dump). */
+int list_vms(struct nlq *q, struct vm_list *l);
+/* The one VM of process @pid; anything else fails the test. */
+struct vm_info vm_of_pid(struct nlq *q, pid_t pid);
+
+#endif /* HVX_SELFTEST_NLQ_H */

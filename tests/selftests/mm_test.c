@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mm_test: guest memory is the host's, as its mm sees it.  Nothing is
+ * pinned: what userspace does to the memory behind a slot (drop it,
+ * rewrite it, let it be swapped out) the guest sees at once, and what the
+ * guest wrote survives the host reclaiming it.  Memory the host backs
+ * with transparent huge pages is mapped with 2 MiB EPT pages (counted in
+ * HVX_CMD_GET_VM), and a 2 MiB page goes as a whole when part of it is
+ * invalidated.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hvx_harness.h"
+#include "nlq.h"
+
+/* An extra slot above the test VM's RAM, mapped by the guest's tables. */
+#define EXTRA_SLOT	1
+#define EXTRA_GPA	(1ULL << 30)
+#define EXTRA_PAGES	64
+#define EXTRA_SIZE	(EXTRA_PAGES * HVX_PAGE_SIZE)
+
+/* Report the first word of the extra slot, each time the host asks. */
+static void guest_read_word(void)
+{
+	volatile uint64_t *p = (uint64_t *)EXTRA_GPA;
+
+	for (;;)
+		GUEST_SYNC(*p);
+}
+
+HVX_TEST(host_rewrite_is_seen_by_guest)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read_word);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	*hva = 0x1111;
+	vcpu_expect_sync(vcpu, 0x1111);
+
+	/* The page goes; a fresh zero page replaces it on the next touch. */
+	ASSERT_EQ(0, madvise(hva, HVX_PAGE_SIZE, MADV_DONTNEED));
+	vcpu_expect_sync(vcpu, 0);
+	/* That new page is the one the guest has mapped now. */
+	*hva = 0x2222;
+	vcpu_expect_sync(vcpu, 0x2222);
+
+	/* The same after the page was mapped over with a new one. */
+	ASSERT_EQ((void *)hva, mmap(hva, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				    -1, 0));
+	vcpu_expect_sync(vcpu, 0);
+	*hva = 0x3333;
+	vcpu_expect_sync(vcpu, 0x3333);
+	vm_free(vm);
+}
+
+static uint64_t pattern(unsigned int page)
+{
+	return 0x5eed000000000000ULL | (uint64_t)page * 0x10001;
+}
+
+/* Fill the extra slot's pages, then check them each time it is asked. */
+static void guest_fill_then_check(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < EXTRA_PAGES; i++)
+		*(volatile uint64_t *)(EXTRA_GPA + i * 4096ULL) = pattern(i);
+	GUEST_SYNC(0);
+	for (;;) {
+		for (i = 0; i < EXTRA_PAGES; i++)
+			GUEST_ASSERT_EQ(*(volatile uint64_t *)
+					(EXTRA_GPA + i * 4096ULL), pattern(i));
+		GUEST_SYNC(1);
+	}
+}
+
+/* Pages of [@p, @p + @len) in memory, as mincore() says. */
+static unsigned int resident_pages(void *p, size_t len)
+{
+	unsigned char vec[EXTRA_PAGES];
+	unsigned int i, n = 0;
+
+	TEST_ASSERT(len / HVX_PAGE_SIZE <= sizeof(vec), "range too long");
+	TEST_ASSERT(!mincore(p, len, vec), "mincore");
+	for (i = 0; i < len / HVX_PAGE_SIZE; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* Whether the host has swap (/proc/swaps lists a device past its header). */
+static bool have_swap(void)
+{
+	char line[256];
+	int lines = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	return lines > 1;
+}
+
+HVX_TEST(reclaimed_memory_comes_back_intact)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	unsigned int before, out, back;
+	uint64_t *hva;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(have_swap(), "no swap to page anonymous memory out to");
+	vm = vm_create_with_one_vcpu(&vcpu, guest_fill_then_check);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	/* Small pages: MADV_PAGEOUT on part of a THP would split it. */
+	madvise(hva, EXTRA_SIZE, MADV_NOHUGEPAGE);
+	vcpu_expect_sync(vcpu, 0);
+	before = resident_pages(hva, EXTRA_SIZE);
+	EXPECT_EQ(EXTRA_PAGES, before);
+
+	/* Out to swap, the guest's mappings with them. */
+	ASSERT_EQ(0, madvise(hva, EXTRA_SIZE, MADV_PAGEOUT));
+	out = resident_pages(hva, EXTRA_SIZE);
+	TH_LOG("resident pages: %u, after MADV_PAGEOUT %u", before, out);
+	EXPECT_LE(out, EXTRA_PAGES / 2);
+
+	/* The guest reads them back in (the host does not touch them). */
+	vcpu_expect_sync(vcpu, 1);
+	back = resident_pages(hva, EXTRA_SIZE);
+	EXPECT_EQ(EXTRA_PAGES, back);
+	EXPECT_EQ(pattern(7), hva[7 * HVX_PAGE_SIZE / 8]);
+	vm_free(vm);
+}
+
+HVX_TEST(guest_writes_after_reclaim_reach_the_host)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+	unsigned int i;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(have_swap(), "no swap to page anonymous memory out to");
+	vm = vm_create_with_one_vcpu(&vcpu, guest_fill_then_check);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	madvise(hva, EXTRA_SIZE, MADV_NOHUGEPAGE);
+	/* Out before the guest ever writes: its writes fault them back. */
+	memset(hva, 0xaa, EXTRA_SIZE);
+	ASSERT_EQ(0, madvise(hva, EXTRA_SIZE, MADV_PAGEOUT));
+	vcpu_expect_sync(vcpu, 0);
+	/* And out again with the guest's data, then back for the host. */
+	ASSERT_EQ(0, madvise(hva, EXTRA_SIZE, MADV_PAGEOUT));
+	for (i = 0; i < EXTRA_PAGES; i++)
+		EXPECT_EQ(pattern(i), hva[i * HVX_PAGE_SIZE / 8]);
+	vcpu_expect_sync(vcpu, 1);
+	vm_free(vm);
+}
+
+/* Write the extra slot's first word with what the host asks for. */
+static void guest_write_word(void)
+{
+	volatile uint64_t *p = (uint64_t *)EXTRA_GPA;
+	uint64_t v;
+
+	for (v = 1;; v++) {
+		*p = v;
+		GUEST_SYNC(v);
+	}
+}
+
+HVX_TEST(fork_copy_on_write_leaves_guest_on_parent_page)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+	int status;
+	pid_t pid;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_write_word);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(1, *hva);
+
+	/*
+	 * fork() write-protects the parent's pages; the guest's next write
+	 * must land in the page the parent sees, not in one the child
+	 * shares.
+	 */
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		sleep(1);
+		_exit(*hva == 1 ? 0 : 1);
+	}
+	vcpu_expect_sync(vcpu, 2);
+	EXPECT_EQ(2, *hva);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	vm_free(vm);
+}
+
+#define THP_SIZE	(2 * MiB)
+#define THP_SLOT_SIZE	(2 * THP_SIZE)
+
+/* Touch every 4 KiB page of the THP slot, then again on each request. */
+static void guest_touch_thp_slot(void)
+{
+	uint64_t off;
+
+	for (;;) {
+		for (off = 0; off < THP_SLOT_SIZE; off += 4096)
+			*(volatile uint8_t *)(EXTRA_GPA + off) += 1;
+		GUEST_SYNC(0);
+	}
+}
+
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+
+/*
+ * THP on for MADV_HUGEPAGE ranges.  Linux turns it off at boot below
+ * 512 MiB of RAM, which is where the test host is; as root, turn it on.
+ */
+static bool thp_on(void)
+{
+	char buf[128] = "";
+	FILE *f;
+
+	f = fopen(THP_ENABLED, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!strstr(buf, "[never]"))
+		return true;
+	f = fopen(THP_ENABLED, "w");
+	if (!f)
+		return false;
+	fputs("madvise", f);
+	return !fclose(f);
+}
+
+/* Anonymous memory the kernel backed with huge pages, or NULL. */
+static void *thp_memory(size_t size)
+{
+	uint8_t *p, *q;
+	long thp0;
+
+	if (!thp_on())
+		return NULL;
+	thp0 = proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
+	p = mmap(NULL, size + THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap");
+	q = (uint8_t *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	madvise(q, size, MADV_HUGEPAGE);
+	memset(q, 0, size);
+	/* The kernel may not have found free 2 MiB blocks. */
+	if (proc_kb("/proc/self/smaps_rollup", "AnonHugePages") - thp0 <
+	    (long)(size / 1024))
+		return NULL;
+	return q;
+}
+
+HVX_TEST(thp_memory_gets_2m_ept_pages)
+{
+	struct vm_info before, after, split;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct nlq q;
+	uint8_t *hva;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_touch_thp_slot);
+	hva = thp_memory(THP_SLOT_SIZE);
+	if (!hva)
+		SKIP(goto out, "no transparent huge pages in this host");
+	before = vm_of_pid(&q, getpid());
+	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
+	vcpu_expect_sync(vcpu, 0);
+	after = vm_of_pid(&q, getpid());
+	TH_LOG("EPT pages 4K/2M: %llu/%llu before, %llu/%llu after",
+	       (unsigned long long)before.mapped[0],
+	       (unsigned long long)before.mapped[1],
+	       (unsigned long long)after.mapped[0],
+	       (unsigned long long)after.mapped[1]);
+	/* 1024 pages touched, two EPT entries for them. */
+	EXPECT_EQ(before.mapped[1] + 2, after.mapped[1]);
+	EXPECT_GE(before.mapped[0] + 16, after.mapped[0]);
+	EXPECT_EQ(1, hva[0]);
+
+	/* One 4 KiB page goes: its whole 2 MiB EPT page goes with it. */
+	ASSERT_EQ(0, madvise(hva + 4096, 4096, MADV_DONTNEED));
+	split = vm_of_pid(&q, getpid());
+	EXPECT_EQ(after.mapped[1] - 1, split.mapped[1]);
+	/* The guest finds its data again, the dropped page zeroed. */
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(2, hva[0]);
+	EXPECT_EQ(1, hva[4096]);
+	EXPECT_EQ(2, hva[THP_SIZE]);
+out:
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+TEST_HARNESS_MAIN
