@@ -53,7 +53,8 @@ check() {
 
 # boot NAME CPUS ACTIONS [OPTIONS...]: run the guest; each line of its console gets
 # the host's uptime in front, so that the host can time what the guest
-# does.  hvx-run's stdin is $T/NAME.in if it exists, else /dev/null.
+# does.  hvx-run's stdin is $T/NAME.in (a file or a FIFO) if it exists,
+# else /dev/null.
 # Leaves $T/NAME.out, $T/NAME.err and $T/NAME.status.
 boot() {
 	name=$1
@@ -61,7 +62,7 @@ boot() {
 	actions=$3
 	shift 3
 	input=/dev/null
-	[ -f "$T/$name.in" ] && input=$T/$name.in
+	[ -e "$T/$name.in" ] && input=$T/$name.in
 	(
 		timeout $LIMIT "$BIN" -m 256M -c "$cpus" -k $G/vmlinuz \
 			-i $G/initrd.gz -p "$PARAMS hvxguest=$actions" "$@" \
@@ -157,12 +158,28 @@ if want virtio; then
 	ro_md5=$(md5sum <"$T/ro.img" | cut -d' ' -f1)
 	set -- -d "$T/data.img" -d "$T/rw.img" -d "$T/ro.img,ro"
 fi
+feeder=
 if want console; then
-	printf 'typed-on-hvx-run-stdin\n' >"$T/virtio.in"
+	# Typed once the guest shows it listens (its marker on hvc0), as a
+	# user would: what arrives before its driver added the port is
+	# dropped by the driver.
+	mkfifo "$T/virtio.in"
+	(
+		exec 3>"$T/virtio.in"
+		i=0
+		until grep -q HVX-HVC-MARKER-WRITTEN-TO-HVC0 "$T/virtio.out" \
+			2>/dev/null || [ $i -ge $LIMIT ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		printf 'typed-on-hvx-run-stdin\n' >&3
+	) &
+	feeder=$!
 	actions=$actions,hvc
 	set -- "$@" --console virtio
 fi
 boot virtio 2 $actions,dmesg "$@"
+[ -n "$feeder" ] && wait "$feeder"
 verify virtio 2 0
 verify_log virtio
 grep -q 'PCI: Fatal' "$T/virtio.dmesg"

@@ -82,10 +82,19 @@ static void deliver_locked(struct virtio_console *c)
 
 	while (c->in.len) {
 		r = vq_pop(&v->vq[VCON_RECEIVEQ], &c->rx);
-		if (r < 0)
+		if (r < 0) {
 			virtio_needs_reset(v);
-		if (r <= 0)
 			break;
+		}
+		/*
+		 * None posted: ask for the kick of the next one (EVENT_IDX's
+		 * avail_event), unless it came meanwhile.
+		 */
+		if (!r) {
+			if (vq_has_more(&v->vq[VCON_RECEIVEQ]))
+				continue;
+			break;
+		}
 		n = vcon_receive(&c->rx, &c->in);
 		virtio_complete(v, VCON_RECEIVEQ, c->rx.head, n);
 	}
