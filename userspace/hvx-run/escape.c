@@ -1,11 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: the escape sequence of a console on a terminal, shared by the
- * UART (serial.c) and virtio-console (virtio_console.c): Ctrl-A x ends
- * hvx-run, Ctrl-A Ctrl-A is one Ctrl-A for the guest, Ctrl-A and
- * anything else is dropped.
+ * hvx-run: what the UART (serial.c) and virtio-console (virtio_console.c)
+ * share for their input: the wait of their input threads, and the escape
+ * sequence of a console on a terminal: Ctrl-A x ends hvx-run, Ctrl-A
+ * Ctrl-A is one Ctrl-A for the guest, Ctrl-A and anything else is
+ * dropped.
  */
+#include <errno.h>
+#include <poll.h>
+
 #include "hvx-run.h"
+
+/**
+ * console_wait_input() - an input thread's sleep
+ * @in_fd: the console's input file
+ * @stop_efd: the eventfd that ends the thread
+ *
+ * Return: true when @in_fd is readable (or at its end), false when the
+ * thread must end.
+ */
+bool console_wait_input(int in_fd, int stop_efd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = in_fd, .events = POLLIN },
+		{ .fd = stop_efd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		return !pfd[1].revents;
+	}
+}
 
 /**
  * console_escape_init() - a console's escape state

@@ -374,7 +374,7 @@ typedef void (*irq_line_fn)(void *ctx, unsigned int gsi, bool level);
 #define SERIAL_ESCAPE_CHAR	0x01
 #define HVX_RUN_EXIT_ESCAPE	HVX_RUN_EXIT_SIGINT
 
-/* escape.c: that sequence, for the UART and virtio-console */
+/* escape.c: that sequence and the input wait, for both consoles */
 struct console_escape {
 	bool on, seen;
 	stop_fn stop;
@@ -384,6 +384,7 @@ struct console_escape {
 void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
 			 void *ctx);
 int console_escape(struct console_escape *e, uint8_t c);
+bool console_wait_input(int in_fd, int stop_efd);
 
 struct serial {
 	pthread_mutex_t lock;

@@ -438,31 +438,11 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 	s->gsi = gsi;
 }
 
-/* Wait for input or the stop eventfd; false when the thread must end. */
-static bool wait_input(struct serial *s)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = s->in_fd, .events = POLLIN },
-		{ .fd = s->in_stop_efd, .events = POLLIN },
-	};
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		if (pfd[1].revents)
-			return false;
-		return true;
-	}
-}
-
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
 
-	while (wait_input(s)) {
+	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
 		pthread_mutex_lock(&s->lock);
 		/* the guest has not taken the last bytes: wait until it has */
 		while (s->rx_count && !s->in_stop)

@@ -137,24 +137,6 @@ static const struct virtio_ops con_ops = {
 	.kick = con_kick,
 };
 
-/* Wait for input or the stop eventfd; false when the thread must end. */
-static bool wait_input(struct virtio_console *c)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = c->in_fd, .events = POLLIN },
-		{ .fd = c->in_stop_efd, .events = POLLIN },
-	};
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		return !pfd[1].revents;
-	}
-}
-
 /* Keep what the escape sequence lets through; false after Ctrl-A x. */
 static bool take_input(struct virtio_console *c, const uint8_t *buf,
 		       ssize_t n)
@@ -185,7 +167,7 @@ static void *input_thread(void *arg)
 		while (c->in.len && !c->stopping)
 			pthread_cond_wait(&c->drained, &c->lock);
 		pthread_mutex_unlock(&c->lock);
-		if (!wait_input(c))
+		if (!console_wait_input(c->in_fd, c->in_stop_efd))
 			break;
 		n = read(c->in_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
