@@ -92,7 +92,7 @@ UNIT_EXTRA_hvx_run_linux_test	:= $(HVX_RUN_DIR)/linux.c $(HVX_RUN_DIR)/boot.c \
 UNIT_EXTRA_hvx_run_multiboot_test := $(HVX_RUN_DIR)/multiboot.c \
 				   $(HVX_RUN_DIR)/loader.c $(HVX_RUN_DIR)/boot.c \
 				   $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/io.c \
+UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/escape.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
@@ -111,14 +111,16 @@ UNIT_EXTRA_hvx_run_virtio_blk_test := $(HVX_RUN_DIR)/virtio_blk_req.c $(HVX_RUN_
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   io.c util.c)
+UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
+				   virtio_console_io.c virtqueue.c escape.c util.c)
 UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
 				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/util.c
 
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
 TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
-			     aml.c acpi_pci.c pm.c serial.c rtc.c i8042.c io.c \
-			     util.c ram.c hvx-run.h) \
+			     aml.c acpi_pci.c pm.c serial.c escape.c rtc.c i8042.c \
+			     io.c util.c ram.c hvx-run.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
 			   tools/hvx-stat/hvx_stat.h
 TOOL_CFLAGS_hvx-bench	:= $(NL_CFLAGS) -I$(HVX_RUN_DIR) -Itools/hvx-stat

@@ -11,9 +11,13 @@
 # doorbells): the guest loads its virtio modules, virtio-rng is its
 # entropy source, it reads a disk whose checksum the host knows, writes a
 # pattern the host then finds in the image file, and a read-only disk
-# refuses its write.  One TAP line per check, "linux: ...".
+# refuses its write; with --console virtio, a marker the guest writes to
+# hvc0 arrives on hvx-run's stdout and a line given on its stdin is read
+# by the guest from hvc0.  One TAP line per check, "linux: ...".
 # "hvxboots=one,virtio" on the test host's command line runs only those
-# boots (one, two, four, virtio; default all).
+# boots (one, two, four, virtio, console; default all).  virtio and
+# console share one boot: the disks when virtio is asked for, the
+# console when console is.
 
 . /hvx/tasks/tap-lib.sh
 
@@ -32,7 +36,7 @@ hvx_load linux
 
 # want BOOT: the boot is among those hvxboots names
 want() {
-	case ",${hvxboots:-one,two,four,virtio}," in
+	case ",${hvxboots:-one,two,four,virtio,console}," in
 	*,"$1",*) return 0 ;;
 	esac
 	return 1
@@ -49,16 +53,20 @@ check() {
 
 # boot NAME CPUS ACTIONS [OPTIONS...]: run the guest; each line of its console gets
 # the host's uptime in front, so that the host can time what the guest
-# does.  Leaves $T/NAME.out, $T/NAME.err and $T/NAME.status.
+# does.  hvx-run's stdin is $T/NAME.in (a file or a FIFO) if it exists,
+# else /dev/null.
+# Leaves $T/NAME.out, $T/NAME.err and $T/NAME.status.
 boot() {
 	name=$1
 	cpus=$2
 	actions=$3
 	shift 3
+	input=/dev/null
+	[ -e "$T/$name.in" ] && input=$T/$name.in
 	(
 		timeout $LIMIT "$BIN" -m 256M -c "$cpus" -k $G/vmlinuz \
 			-i $G/initrd.gz -p "$PARAMS hvxguest=$actions" "$@" \
-			</dev/null 2>"$T/$name.err"
+			<"$input" 2>"$T/$name.err"
 		echo $? >"$T/$name.status"
 	) | while IFS= read -r line; do
 		echo "$(cut -d' ' -f1 /proc/uptime) $line"
@@ -137,31 +145,66 @@ verify four 4 0
 verify_log four
 fi
 
-# virtio: PCI, virtio-rng and three disks, on two vCPUs.
-if want virtio; then
+# virtio: PCI, virtio-rng and three disks, on two vCPUs; console: in
+# the same boot, --console virtio, the guest's hvc0.
+if want virtio || want console; then
 rc0=$rc
-dd if=/dev/urandom of="$T/data.img" bs=64k count=64 2>/dev/null
-dd if=/dev/zero of="$T/rw.img" bs=64k count=16 2>/dev/null
-dd if=/dev/zero of="$T/ro.img" bs=64k count=16 2>/dev/null
-ro_md5=$(md5sum <"$T/ro.img" | cut -d' ' -f1)
-boot virtio 2 virtio,dmesg -d "$T/data.img" -d "$T/rw.img" \
-	-d "$T/ro.img,ro"
+actions=virtio
+set --
+if want virtio; then
+	dd if=/dev/urandom of="$T/data.img" bs=64k count=64 2>/dev/null
+	dd if=/dev/zero of="$T/rw.img" bs=64k count=16 2>/dev/null
+	dd if=/dev/zero of="$T/ro.img" bs=64k count=16 2>/dev/null
+	ro_md5=$(md5sum <"$T/ro.img" | cut -d' ' -f1)
+	set -- -d "$T/data.img" -d "$T/rw.img" -d "$T/ro.img,ro"
+fi
+feeder=
+if want console; then
+	# Typed once the guest shows it listens (its marker on hvc0), as a
+	# user would: what arrives before its driver added the port is
+	# dropped by the driver.
+	mkfifo "$T/virtio.in"
+	(
+		exec 3>"$T/virtio.in"
+		i=0
+		until grep -q HVX-HVC-MARKER-WRITTEN-TO-HVC0 "$T/virtio.out" \
+			2>/dev/null || [ $i -ge $LIMIT ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		printf 'typed-on-hvx-run-stdin\n' >&3
+	) &
+	feeder=$!
+	actions=$actions,hvc
+	set -- "$@" --console virtio
+fi
+boot virtio 2 $actions,dmesg "$@"
+[ -n "$feeder" ] && wait "$feeder"
 verify virtio 2 0
 verify_log virtio
 grep -q 'PCI: Fatal' "$T/virtio.dmesg"
 check "virtio: the guest finds the PCI bus" $((!$?))
 [ "$(field virtio RNG)" = virtio_rng.0 ]
 check "virtio: virtio-rng is the guest's entropy source ($(field virtio RNG))" $?
-[ "$(field virtio VDA-SERIAL)" = data.img ]
-check "virtio: vda's serial is its file name ($(field virtio VDA-SERIAL))" $?
-[ "$(field virtio VDA-MD5)" = "$(md5sum <"$T/data.img" | cut -d' ' -f1)" ]
-check "virtio: the guest reads vda with the image's checksum" $?
-dd if="$T/rw.img" bs=512 skip=8 count=1 2>/dev/null |
-	grep -q HVX-PATTERN-WRITTEN-BY-THE-GUEST
-check "virtio: the guest's write to vdb is in the image file" $?
-[ "$(field virtio VDC-RO)" = 1 ] && [ "$(field virtio VDC-WRITE)" = refused ] &&
-	[ "$(md5sum <"$T/ro.img" | cut -d' ' -f1)" = "$ro_md5" ]
-check "virtio: the read-only vdc refuses the guest's write" $?
+if want virtio; then
+	[ "$(field virtio VDA-SERIAL)" = data.img ]
+	check "virtio: vda's serial is its file name ($(field virtio VDA-SERIAL))" $?
+	[ "$(field virtio VDA-MD5)" = "$(md5sum <"$T/data.img" | cut -d' ' -f1)" ]
+	check "virtio: the guest reads vda with the image's checksum" $?
+	dd if="$T/rw.img" bs=512 skip=8 count=1 2>/dev/null |
+		grep -q HVX-PATTERN-WRITTEN-BY-THE-GUEST
+	check "virtio: the guest's write to vdb is in the image file" $?
+	[ "$(field virtio VDC-RO)" = 1 ] &&
+		[ "$(field virtio VDC-WRITE)" = refused ] &&
+		[ "$(md5sum <"$T/ro.img" | cut -d' ' -f1)" = "$ro_md5" ]
+	check "virtio: the read-only vdc refuses the guest's write" $?
+fi
+if want console; then
+	grep -q 'HVX-HVC-MARKER-WRITTEN-TO-HVC0' "$T/virtio.out"
+	check "console: what the guest writes to hvc0 reaches hvx-run's stdout" $?
+	grep -aq 'HVX-GUEST-HVC-READ typed-on-hvx-run-stdin' "$T/virtio.out"
+	check "console: the guest reads hvx-run's stdin from hvc0 ($(field virtio HVC-READ))" $?
+fi
 if [ "$rc" != "$rc0" ]; then
 	echo "# virtio: console"
 	sed 's/^/# /' "$T/virtio.out" | grep -v ' HVX-GUEST-DMESG' | tail -n 80

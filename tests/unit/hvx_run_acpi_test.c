@@ -10,6 +10,7 @@
  * configuration errors; and,
  * where acpica-tools is installed, iasl's disassembly of every table and
  * acpiexec evaluating \_S5 and sleeping to S5 through the sleep registers.
+ * The resource template builders refuse what does not fit in their buffer.
  * The power management ports: S5 powers off, the reset value reboots,
  * everything else is ignored.
  */
@@ -19,6 +20,7 @@
 
 #include "kselftest_harness.h"
 
+#include "../../userspace/hvx-run/aml.h"
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/pci.h"
 
@@ -644,6 +646,97 @@ TEST(config_errors)
 			break;
 	EXPECT_EQ(RAM_SIZE, i);
 	free(ram);
+}
+
+/* A template with guard bytes after it, which no builder may touch. */
+struct guarded_rsrc {
+	struct rsrc r;
+	uint8_t guard[64];
+};
+
+static bool guard_intact(const struct guarded_rsrc *g)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(g->guard); i++)
+		if (g->guard[i] != 0xa5)
+			return false;
+	return true;
+}
+
+/*
+ * Every resource descriptor builder checks for room: what does not fit
+ * is left out, writes nothing past the buffer and marks the template
+ * bad, and aml_crs() then marks the AML so that acpi_build() fails.
+ */
+TEST(rsrc_bounds)
+{
+	struct guarded_rsrc g;
+	struct aml a = { .len = 0 };
+	unsigned int i;
+
+	memset(&g, 0xa5, sizeof(g));
+	rsrc_reset(&g.r);
+	/* 15 IO descriptors and the end tag: 122 of the 128 bytes */
+	for (i = 0; i < 15; i++)
+		rsrc_io(&g.r, 0x100 + i, 1);
+	EXPECT_EQ(120, g.r.len);
+	EXPECT_FALSE(g.r.bad);
+	aml_crs(&a, &g.r);
+	EXPECT_FALSE(a.bad_rsrc);
+	EXPECT_FALSE(a.overflow);
+	EXPECT_EQ(122, g.r.len);
+	EXPECT_EQ(0x79, g.r.b[120]);
+
+	/* 16 fill it: no room for the end tag */
+	rsrc_reset(&g.r);
+	for (i = 0; i < 16; i++)
+		rsrc_io(&g.r, 0x100 + i, 1);
+	EXPECT_EQ(RSRC_MAX, g.r.len);
+	EXPECT_FALSE(g.r.bad);
+	a.len = 0;
+	aml_crs(&a, &g.r);
+	EXPECT_TRUE(a.bad_rsrc);
+	EXPECT_EQ(0, a.len);
+	EXPECT_TRUE(guard_intact(&g));
+
+	/* one more of each kind: refused, nothing written */
+	rsrc_io(&g.r, 0x200, 1);
+	rsrc_irq(&g.r, 3);
+	rsrc_mem32_fixed(&g.r, 0xfe000000, 0x1000);
+	EXPECT_EQ(RSRC_MAX, g.r.len);
+	EXPECT_TRUE(g.r.bad);
+	EXPECT_TRUE(guard_intact(&g));
+
+	/* a partial fit is no fit: 12 bytes with 8 left */
+	rsrc_reset(&g.r);
+	for (i = 0; i < 15; i++)
+		rsrc_io(&g.r, 0x100 + i, 1);
+	rsrc_mem32_fixed(&g.r, 0xfe000000, 0x1000);
+	EXPECT_EQ(120, g.r.len);
+	EXPECT_TRUE(g.r.bad);
+	/* and a bad template stays bad, even where the next one fits */
+	rsrc_irq(&g.r, 3);
+	EXPECT_EQ(120, g.r.len);
+	EXPECT_TRUE(guard_intact(&g));
+
+	/* an ISA IRQ mask has 16 bits */
+	rsrc_reset(&g.r);
+	rsrc_irq(&g.r, 15);
+	EXPECT_FALSE(g.r.bad);
+	EXPECT_EQ(0x80, g.r.b[2]);
+	rsrc_irq(&g.r, 16);
+	EXPECT_TRUE(g.r.bad);
+	EXPECT_EQ(3, g.r.len);
+
+	/* the PCI root's window descriptors go through the same check */
+	rsrc_reset(&g.r);
+	for (i = 0; i < 15; i++)
+		rsrc_io(&g.r, 0x100 + i, 1);
+	acpi_pci_reserve(&g.r);
+	EXPECT_TRUE(g.r.bad);
+	EXPECT_EQ(120, g.r.len);
+	EXPECT_TRUE(guard_intact(&g));
 }
 
 TEST(region)

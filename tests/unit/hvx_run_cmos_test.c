@@ -511,56 +511,84 @@ TEST_F(cmos, interrupt_through_ports)
 	free(bus);
 }
 
+/* The RTC thread's interrupts, with the time each arrived. */
+#define RISES_WANTED	6
 static unsigned int rises;
+static uint64_t rise_ns[RISES_WANTED];
 
-static void count_rises(void *ctx, unsigned int gsi, bool level)
-{
-	if (level)
-		__atomic_add_fetch(&rises, 1, __ATOMIC_RELAXED);
-}
-
-static uint64_t mono_ms(void)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void count_rises(void *ctx, unsigned int gsi, bool level)
+{
+	unsigned int n;
+
+	if (!level)
+		return;
+	n = __atomic_fetch_add(&rises, 1, __ATOMIC_RELAXED);
+	if (n < RISES_WANTED)
+		rise_ns[n] = mono_ns();
+}
+
+static uint64_t rtc_armed(struct rtc *r)
+{
+	uint64_t armed;
+
+	pthread_mutex_lock(&r->lock);
+	armed = r->armed;
+	pthread_mutex_unlock(&r->lock);
+	return armed;
 }
 
 /*
- * The thread on the host's clock: 64 Hz for 100 ms, the guest reading C
- * every 2 ms, gives about 6 interrupts; a loaded host may delay some, so
- * only a few are asked for.  With every interrupt disabled the thread
- * sleeps with its timer disarmed.
+ * The thread on the host's clock at 64 Hz, the guest reading C every
+ * 2 ms.  A loaded host may delay the thread or the reader by any amount,
+ * so the test waits for the interrupts (5 s at most) rather than counting
+ * them over a fixed time, and checks what no delay can change: they come,
+ * and they never come faster than the rate (each needs a period boundary
+ * after the read of C that ended the one before, so the sixth cannot
+ * arrive before five periods went by).  With every interrupt disabled the thread
+ * disarms its timer after one more expiry at most, and stays quiet.
  */
 TEST(rtc_thread)
 {
+	const uint64_t period_ns = SEC / 64;
+	uint64_t start, deadline;
 	struct rtc r;
-	uint64_t start, armed;
 	unsigned int n;
 
 	rtc_init(&r, 64 * SZ_1M, NULL, NULL);
 	rtc_connect_irq(&r, count_rises, NULL, 8);
 	ASSERT_EQ(0, rtc_start(&r));
+	start = mono_ns();
+	deadline = start + 5 * SEC;
 	rtc_write(&r, 0x0a, 0x2a);		/* 64 Hz */
+	rtc_read(&r, 0x0c);			/* no stale PF */
 	rtc_write(&r, 0x0b, 0x42);
-	start = mono_ms();
-	while (mono_ms() - start < 100) {
+	while (__atomic_load_n(&rises, __ATOMIC_RELAXED) < RISES_WANTED &&
+	       mono_ns() < deadline) {
 		usleep(2000);
 		rtc_read(&r, 0x0c);
 	}
 	rtc_write(&r, 0x0b, 0x02);
-	n = __atomic_load_n(&rises, __ATOMIC_RELAXED);
-	EXPECT_GE(n, 3);
-	EXPECT_LE(n, 20);
+	ASSERT_LE(RISES_WANTED, __atomic_load_n(&rises, __ATOMIC_RELAXED));
+	/* 1 ms of slack for the two clocks' rounding */
+	EXPECT_LE(start + (RISES_WANTED - 1) * period_ns - 1000000,
+		  rise_ns[RISES_WANTED - 1]);
+	for (n = 1; n < RISES_WANTED; n++)
+		EXPECT_LT(rise_ns[n - 1], rise_ns[n]);
 
-	/* The timer fires once more at most, then stays disarmed. */
-	usleep(50000);
+	while (rtc_armed(&r) != NEVER && mono_ns() < deadline + SEC) {
+		usleep(2000);
+		rtc_read(&r, 0x0c);
+	}
+	EXPECT_EQ(NEVER, rtc_armed(&r));
 	rtc_read(&r, 0x0c);
-	pthread_mutex_lock(&r.lock);
-	armed = r.armed;
-	pthread_mutex_unlock(&r.lock);
-	EXPECT_EQ(NEVER, armed);
 	n = __atomic_load_n(&rises, __ATOMIC_RELAXED);
 	usleep(50000);
 	EXPECT_EQ(n, __atomic_load_n(&rises, __ATOMIC_RELAXED));

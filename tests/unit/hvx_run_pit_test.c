@@ -591,14 +591,18 @@ TEST(pit_thread)
 	ASSERT_EQ(0, pit_start(&p));
 	usleep(10000);
 	EXPECT_EQ(0, raised(&cnt));
+	/*
+	 * However loaded the host, interrupts come (5 s at most are waited
+	 * for five), and never more than the periods that went by.
+	 */
 	start = mono_ns();
 	periodic(bus, 1193);			/* 999848 ns */
-	usleep(50000);
+	while (raised(&cnt) < 5 && mono_ns() - start < 5000000000ULL)
+		usleep(1000);
 	pit_stop(&p);
 	end = mono_ns();
 	n = raised(&cnt);
-	EXPECT_LE(2, n);
-	/* No more than the periods that went by, however late we are. */
+	EXPECT_LE(5, n);
 	EXPECT_GE((end - start) / 999848, n);
 	EXPECT_EQ(n, cnt.lowered);
 	/* Stopped: no more. */

@@ -18,6 +18,7 @@
 
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtqueue.h"
+#include "vring_build.h"
 
 #define RAM_SIZE	(80ULL << 20)	/* room for an oversize chain */
 #define QSIZE		8
@@ -58,25 +59,8 @@ FIXTURE_TEARDOWN(vq)
 	munmap(self->ram, RAM_SIZE + sysconf(_SC_PAGESIZE));
 }
 
-static void set_desc(uint8_t *ram, uint64_t table, unsigned int i,
-		     uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	uint8_t *d = ram + table + 16 * i;
-
-	put_le64(d, addr);
-	put_le32(d + 8, len);
-	put_le16(d + 12, flags);
-	put_le16(d + 14, next);
-}
-
 /* Make chain @head available. */
-static void offer(uint8_t *ram, uint16_t *next, uint16_t head)
-{
-	put_le16(ram + AVAIL + 4 + 2 * (*next % QSIZE), head);
-	(*next)++;
-	put_le16(ram + AVAIL + 2, *next);
-}
-
+#define offer(ram, next, head)	vring_offer(ram, AVAIL, QSIZE, next, head)
 #define OFFER(head)	offer(self->ram, &self->next_avail, head)
 
 TEST_F(vq, good_chain_and_used_ring)

@@ -69,7 +69,7 @@ mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
 	 "$root"/hvx/guest
 cp /bin/busybox "$guest/bin/busybox"
 for applet in sh mount cat cut echo tr uname nproc sleep dmesg poweroff reboot \
-	      insmod md5sum dd sync; do
+	      insmod md5sum dd sync stty; do
 	ln -sf busybox "$guest/bin/$applet"
 done
 # its virtio drivers, modules of the kernel package, in load order

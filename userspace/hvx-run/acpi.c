@@ -320,19 +320,19 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
 	aml_nameseg(a, "_SB_");
 
 	if (cfg->com1) {
-		r.len = 0;
+		rsrc_reset(&r);
 		rsrc_io(&r, SERIAL_COM1_BASE, 8);
 		rsrc_irq(&r, 4);
 		aml_device(a, "COM1", "PNP0501", 1, &r);
 	}
 	if (cfg->rtc) {
-		r.len = 0;
+		rsrc_reset(&r);
 		rsrc_io(&r, RTC_INDEX_PORT, 2);
 		rsrc_irq(&r, 8);
 		aml_device(a, "RTC_", "PNP0B00", -1, &r);
 	}
 	if (cfg->i8042) {
-		r.len = 0;
+		rsrc_reset(&r);
 		rsrc_io(&r, I8042_DATA_PORT, 1);
 		rsrc_io(&r, I8042_CMD_PORT, 1);
 		rsrc_irq(&r, 1);
@@ -340,7 +340,7 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
 	}
 	if (cfg->fw_cfg)
 		aml_fw_cfg(a);
-	r.len = 0;
+	rsrc_reset(&r);
 	rsrc_io(&r, cfg->sleep_control_port, 1);
 	rsrc_io(&r, cfg->sleep_status_port, 1);
 	rsrc_io(&r, cfg->reset_port, 1);
@@ -642,7 +642,14 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 
 	a->len = 0;
 	a->overflow = false;
+	a->bad_rsrc = false;
 	build_dsdt_body(a, cfg);
+	if (a->bad_rsrc) {
+		snprintf(err, errlen,
+			 "a _CRS resource template is larger than %u bytes",
+			 RSRC_MAX);
+		return -1;
+	}
 	if (a->overflow) {
 		snprintf(err, errlen, "the DSDT is larger than %u bytes",
 			 AML_MAX);

@@ -32,8 +32,10 @@
 static void rsrc_word(struct rsrc *r, uint8_t type, uint8_t tflags,
 		      uint16_t min, uint16_t max)
 {
-	uint8_t *p = r->b + r->len;
+	uint8_t *p = rsrc_reserve(r, 16);
 
+	if (!p)
+		return;
 	p[0] = RSRC_WORD_ADDR;
 	put_le16(p + 1, 13);
 	p[3] = type;
@@ -44,14 +46,15 @@ static void rsrc_word(struct rsrc *r, uint8_t type, uint8_t tflags,
 	put_le16(p + 10, max);
 	put_le16(p + 12, 0);
 	put_le16(p + 14, max - min + 1);
-	r->len += 16;
 }
 
 /* DWordMemory: granularity 0, no translation. */
 static void rsrc_dword_mem(struct rsrc *r, uint32_t min, uint32_t len)
 {
-	uint8_t *p = r->b + r->len;
+	uint8_t *p = rsrc_reserve(r, 26);
 
+	if (!p)
+		return;
 	p[0] = RSRC_DWORD_ADDR;
 	put_le16(p + 1, 23);
 	p[3] = RSRC_TYPE_MEM;
@@ -62,7 +65,6 @@ static void rsrc_dword_mem(struct rsrc *r, uint32_t min, uint32_t len)
 	put_le32(p + 14, min + len - 1);
 	put_le32(p + 18, 0);
 	put_le32(p + 22, len);
-	r->len += 26;
 }
 
 static void aml_name_int(struct aml *a, const char *name, uint64_t v)

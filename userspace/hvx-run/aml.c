@@ -110,6 +110,34 @@ void aml_eisa_id(struct aml *a, const char *id)
 	aml_byte(a, v);
 }
 
+/* An empty template, good again. */
+void rsrc_reset(struct rsrc *r)
+{
+	r->len = 0;
+	r->bad = false;
+}
+
+/**
+ * rsrc_reserve() - room for the next descriptor of a resource template
+ * @r: the template
+ * @n: the descriptor's size in bytes
+ *
+ * Return: where to write its @n bytes, which now count in @r->len; NULL
+ * if they do not fit, and @r is marked bad.
+ */
+uint8_t *rsrc_reserve(struct rsrc *r, size_t n)
+{
+	uint8_t *p;
+
+	if (r->bad || n > RSRC_MAX - r->len) {
+		r->bad = true;
+		return NULL;
+	}
+	p = r->b + r->len;
+	r->len += n;
+	return p;
+}
+
 /*
  * IO (Decode16, port, port, 1, len): tag 0x47 (type 8, 7 bytes follow),
  * 0x01 (decodes 16 address bits), minimum and maximum base (the same:
@@ -119,21 +147,32 @@ void rsrc_io(struct rsrc *r, uint16_t port, uint8_t len)
 {
 	uint8_t d[8] = { 0x47, 0x01, port & 0xff, port >> 8,
 			 port & 0xff, port >> 8, 0x01, len };
+	uint8_t *p = rsrc_reserve(r, sizeof(d));
 
-	memcpy(r->b + r->len, d, sizeof(d));
-	r->len += sizeof(d);
+	if (p)
+		memcpy(p, d, sizeof(d));
 }
 
 /*
  * IRQNoFlags () {irq}: tag 0x22 (type 4, 2 bytes follow), the 16-bit mask
  * of ISA IRQs.  Without the optional flags byte the interrupt is edge
- * triggered, active high, as every ISA interrupt.
+ * triggered, active high, as every ISA interrupt.  The mask has no bit for
+ * an @irq above 15: that marks the template bad.
  */
 void rsrc_irq(struct rsrc *r, unsigned int irq)
 {
-	r->b[r->len++] = 0x22;
-	r->b[r->len++] = (1U << irq) & 0xff;
-	r->b[r->len++] = (1U << irq) >> 8;
+	uint8_t *p;
+
+	if (irq > 15) {
+		r->bad = true;
+		return;
+	}
+	p = rsrc_reserve(r, 3);
+	if (!p)
+		return;
+	p[0] = 0x22;
+	p[1] = (1U << irq) & 0xff;
+	p[2] = (1U << irq) >> 8;
 }
 
 /*
@@ -142,8 +181,10 @@ void rsrc_irq(struct rsrc *r, unsigned int irq)
  */
 void rsrc_mem32_fixed(struct rsrc *r, uint32_t base, uint32_t len)
 {
-	uint8_t *p = r->b + r->len;
+	uint8_t *p = rsrc_reserve(r, 12);
 
+	if (!p)
+		return;
 	p[0] = 0x86;
 	p[1] = 9;
 	p[2] = 0;
@@ -156,20 +197,26 @@ void rsrc_mem32_fixed(struct rsrc *r, uint32_t base, uint32_t len)
 	p[9] = len >> 8;
 	p[10] = len >> 16;
 	p[11] = len >> 24;
-	r->len += 12;
 }
 
 /*
  * Name (_CRS, ResourceTemplate () {...}): NameOp "_CRS" BufferOp
  * PkgLength BufferSize, the descriptors, and the end tag 0x79 (type 0xf,
- * 1 byte follows) with checksum 0, which means "do not check".
+ * 1 byte follows) with checksum 0, which means "do not check".  A bad
+ * template, or one without room for the end tag, marks the AML with
+ * bad_rsrc and adds nothing.
  */
 void aml_crs(struct aml *a, struct rsrc *r)
 {
+	uint8_t *end = rsrc_reserve(r, 2);
 	size_t pkg;
 
-	r->b[r->len++] = 0x79;
-	r->b[r->len++] = 0x00;
+	if (!end) {
+		a->bad_rsrc = true;
+		return;
+	}
+	end[0] = 0x79;
+	end[1] = 0x00;
 	aml_byte(a, AML_NAME);
 	aml_nameseg(a, "_CRS");
 	aml_byte(a, AML_BUFFER);

@@ -36,15 +36,21 @@ struct aml {
 	uint8_t b[AML_MAX];
 	size_t len;
 	bool overflow;
+	bool bad_rsrc;		/* aml_crs() got a template marked bad */
 };
 
 /*
  * A resource template (ACPI 6.0 section 6.4), as the bytes of a Buffer:
- * small resource descriptors, then the end tag.
+ * small resource descriptors, then the end tag.  A descriptor that does
+ * not fit, or cannot be encoded, is left out and marks the template bad;
+ * aml_crs() passes that on to the AML, whose builder then fails.
  */
+#define RSRC_MAX	128
+
 struct rsrc {
-	uint8_t b[128];
+	uint8_t b[RSRC_MAX];
 	size_t len;
+	bool bad;
 };
 
 void aml_byte(struct aml *a, uint8_t v);
@@ -54,6 +60,8 @@ size_t aml_open(struct aml *a);
 void aml_close(struct aml *a, size_t start);
 void aml_integer(struct aml *a, uint64_t v);
 void aml_eisa_id(struct aml *a, const char *id);
+void rsrc_reset(struct rsrc *r);
+uint8_t *rsrc_reserve(struct rsrc *r, size_t n);
 void rsrc_io(struct rsrc *r, uint16_t port, uint8_t len);
 void rsrc_irq(struct rsrc *r, unsigned int irq);
 void rsrc_mem32_fixed(struct rsrc *r, uint32_t base, uint32_t len);

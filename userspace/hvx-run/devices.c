@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvx-run: the PCI bus of -k and its virtio devices: virtio-rng always,
- * a virtio-blk per -d.  Their MSI-X vectors reach the guest through
+ * a virtio-blk per -d, virtio-console with --console virtio.  Their MSI-X vectors reach the guest through
  * HVX_IRQFD, their queue notifications through doorbells
  * (HVX_REGISTER_POSTED with HVX_RANGE_DOORBELL), both on the VM that
  * exists by the time the guest programs them.
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices.h"
 #include "hvx-run.h"
+#include "virtio_console.h"
 
 static int route_irqfd(void *ctx, int efd, bool assign, uint64_t address,
 		       uint32_t data)
@@ -48,12 +50,14 @@ static int set_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
  * @ram_size: its size, at most PCI_MMIO_BASE
  * @disks: the -d arguments
  * @nr_disks: how many, at most HVX_RUN_MAX_DISKS
+ * @console: a virtio-console on stdin and stdout (--console virtio)
  *
  * Return: 0, or -1 after a message (pci_devices_destroy() cleans up).
  */
 int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		     struct machine *m, void *ram, uint64_t ram_size,
-		     const char *const *disks, unsigned int nr_disks)
+		     const char *const *disks, unsigned int nr_disks,
+		     bool console)
 {
 	struct vq_mem mem = { .base = ram, .size = ram_size };
 	unsigned int i;
@@ -68,6 +72,12 @@ int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 	d->rng = virtio_rng_create(&mem, set_doorbell, m);
 	if (!d->rng || pci_bus_add(&d->pci, &d->rng->pci))
 		return -1;
+	if (console) {
+		d->console = virtio_console_create(&mem, set_doorbell, m,
+						   STDIN_FILENO, STDOUT_FILENO);
+		if (!d->console || pci_bus_add(&d->pci, &d->console->pci))
+			return -1;
+	}
 	for (i = 0; i < nr_disks; i++) {
 		d->disks[i] = virtio_blk_create(disks[i], i, &mem, set_doorbell,
 						m);
@@ -85,16 +95,23 @@ int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 /**
  * pci_devices_start() - start the device threads
  * @d: the devices
+ * @tty_raw: stdin is a terminal in raw mode: the console's input
+ *	recognises the Ctrl-A escape
  *
  * Return: 0, or -1 after a message.
  */
-int pci_devices_start(struct pci_devices *d)
+int pci_devices_start(struct pci_devices *d, bool tty_raw)
 {
 	unsigned int i;
 
 	if (!d->on)
 		return 0;
 	if (virtio_start(d->rng))
+		return -1;
+	if (d->console &&
+	    (virtio_start(d->console) ||
+	     virtio_console_start_input(d->console, tty_raw, machine_stop,
+					d->m)))
 		return -1;
 	for (i = 0; i < d->nr_disks; i++)
 		if (virtio_start(d->disks[i]))
@@ -116,6 +133,11 @@ void pci_devices_destroy(struct pci_devices *d)
 	if (d->rng) {
 		virtio_stop(d->rng);
 		virtio_rng_free(d->rng);
+	}
+	if (d->console) {
+		virtio_console_stop_input(d->console);
+		virtio_stop(d->console);
+		virtio_console_free(d->console);
 	}
 	for (i = 0; i < d->nr_disks; i++) {
 		virtio_stop(d->disks[i]);

@@ -20,6 +20,7 @@ struct machine;
  * @pci:	the host bridge and bus 0
  * @m:		the machine, whose vm_fd the routes and doorbells use
  * @rng:	virtio-rng
+ * @console:	virtio-console on stdin/stdout (--console virtio), or NULL
  * @disks:	virtio-blk, one per -d
  * @nr_disks:	how many
  * @on:		pci_devices_init() succeeded
@@ -28,6 +29,7 @@ struct pci_devices {
 	struct pci_bus pci;
 	struct machine *m;
 	struct virtio_dev *rng;
+	struct virtio_dev *console;
 	struct virtio_dev *disks[HVX_RUN_MAX_DISKS];
 	unsigned int nr_disks;
 	bool on;
@@ -35,8 +37,9 @@ struct pci_devices {
 
 int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		     struct machine *m, void *ram, uint64_t ram_size,
-		     const char *const *disks, unsigned int nr_disks);
-int pci_devices_start(struct pci_devices *d);
+		     const char *const *disks, unsigned int nr_disks,
+		     bool console);
+int pci_devices_start(struct pci_devices *d, bool tty_raw);
 void pci_devices_destroy(struct pci_devices *d);
 
 #endif /* HVX_RUN_DEVICES_H */

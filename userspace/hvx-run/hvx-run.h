@@ -371,6 +371,22 @@ typedef void (*irq_line_fn)(void *ctx, unsigned int gsi, bool level);
 #define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_FIFO_SIZE	16
 
+/* With -k on a terminal: Ctrl-A x ends hvx-run, Ctrl-A Ctrl-A sends ^A. */
+#define SERIAL_ESCAPE_CHAR	0x01
+#define HVX_RUN_EXIT_ESCAPE	HVX_RUN_EXIT_SIGINT
+
+/* escape.c: that sequence and the input wait, for both consoles */
+struct console_escape {
+	bool on, seen;
+	stop_fn stop;
+	void *stop_ctx;
+};
+
+void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
+			 void *ctx);
+int console_escape(struct console_escape *e, uint8_t c);
+bool console_wait_input(int in_fd, int stop_efd);
+
 struct serial {
 	pthread_mutex_t lock;
 	int in_fd, out_fd;
@@ -386,15 +402,10 @@ struct serial {
 	/* the input thread (serial_start_input()) */
 	pthread_t in_thread;
 	pthread_cond_t rx_drained;
-	bool in_thread_on, in_stop, escape_on, escape_seen;
+	bool in_thread_on, in_stop;
 	int in_stop_efd;
-	stop_fn stop;
-	void *stop_ctx;
+	struct console_escape esc;
 };
-
-/* With -k on a terminal: Ctrl-A x ends hvx-run, Ctrl-A Ctrl-A sends ^A. */
-#define SERIAL_ESCAPE_CHAR	0x01
-#define HVX_RUN_EXIT_ESCAPE	HVX_RUN_EXIT_SIGINT
 
 void serial_init(struct serial *s, int in_fd, int out_fd);
 void serial_destroy(struct serial *s);
@@ -968,7 +979,7 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 		  struct serial *com1, struct rtc *rtc, const char *cmdline);
 void platform_write_firmware(struct platform *p, void *ram);
-int platform_start(struct platform *p, struct serial *com1,
+int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		   struct machine *m);
 void platform_destroy(struct platform *p);
 

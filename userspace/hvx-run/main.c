@@ -41,6 +41,9 @@ static const char usage_text[] =
 "                       kernel's file name)\n"
 "  -d, --disk FILE[,ro] with -k: a virtio-blk disk on the raw image FILE\n"
 "                       (repeatable, up to 8); ,ro: read-only\n"
+"      --console KIND   with -k: uart (default), the 16550 on stdin/stdout,\n"
+"                       or virtio, a virtio-console on stdin/stdout that\n"
+"                       the guest sees as hvc0 (the UART stays for output)\n"
 "  -m, --mem SIZE       guest RAM from guest-physical 0 (default 64M); SIZE\n"
 "                       is bytes, or a number with K, M, G or T (x 1024^n),\n"
 "                       a multiple of 4K, from 64K to 64G; 2M aligned in\n"
@@ -74,7 +77,8 @@ static const char usage_text[] =
 "at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  With -k also: ACPI tables, an\n"
 "I/O APIC, the 8259 pair, the 8254, fw_cfg at 0x510, power registers at\n"
 "0x600-0x602, a PCI bus (ports 0xcf8/0xcfc, ECAM at 0xe0000000) with\n"
-"virtio-rng and the -d disks; on a terminal, Ctrl-A x quits.  Other ports read all ones and\n"
+"virtio-rng, the -d disks and virtio-console with --console virtio; on a\n"
+"terminal, Ctrl-A x quits.  Other ports read all ones and\n"
 "ignore writes; so does guest-physical memory beyond RAM.\n"
 "\n"
 "Exit status:\n"
@@ -93,6 +97,7 @@ enum {
 	OPT_ENTRY,
 	OPT_CAPS,
 	OPT_HUGETLB,
+	OPT_CONSOLE,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +112,7 @@ static const struct option long_options[] = {
 	{ "entry",	required_argument,	NULL, OPT_ENTRY },
 	{ "caps",	no_argument,		NULL, OPT_CAPS },
 	{ "hugetlb",	no_argument,		NULL, OPT_HUGETLB },
+	{ "console",	required_argument,	NULL, OPT_CONSOLE },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -123,6 +129,7 @@ struct options {
 	unsigned int nr_initrds;
 	const char **disks;
 	unsigned int nr_disks;
+	bool console_virtio;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -211,6 +218,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_HUGETLB:
 			o->hugetlb = true;
 			break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "virtio"))
+				o->console_virtio = true;
+			else if (!strcmp(optarg, "uart"))
+				o->console_virtio = false;
+			else
+				return usage_error("unknown console '%s': uart or virtio",
+						   optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -235,8 +251,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->image = o->kernel;
 		return 0;
 	}
-	if (o->nr_initrds || o->params || o->nr_disks)
-		return usage_error("-i, -p and -d go with -k%s", "");
+	if (o->nr_initrds || o->params || o->nr_disks || o->console_virtio)
+		return usage_error("-i, -p, -d and --console virtio go with -k%s",
+				   "");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no image given%s" :
 				   "more than one image given%s", "");
@@ -654,7 +671,9 @@ static int run(const struct options *o)
 	pthread_cond_init(&m.stop_cond, NULL);
 	m.bus = bus;
 	m.park_on_hlt = o->kernel;
-	serial_init(&com1, STDIN_FILENO, STDOUT_FILENO);
+	/* with --console virtio, stdin is hvc0's alone */
+	serial_init(&com1, o->console_virtio ? -1 : STDIN_FILENO,
+		    STDOUT_FILENO);
 	i8042_init(&kbc, machine_stop, &m);
 	rtc_init(&rtc, o->mem, NULL, NULL);
 	if (serial_register(&com1, bus, SERIAL_COM1_BASE) ||
@@ -670,13 +689,13 @@ static int run(const struct options *o)
 		kbc.reset_status = HVX_RUN_EXIT_REBOOT;
 		platform_write_firmware(&plat, ram);
 	}
-	if (o->nr_disks && !plat.acpi.pci) {
-		msg("-d: no PCI bus with more than 3G of RAM");
+	if ((o->nr_disks || o->console_virtio) && !plat.acpi.pci) {
+		msg("-d, --console virtio: no PCI bus with more than 3G of RAM");
 		goto out;
 	}
 	if (plat.acpi.pci &&
 	    pci_devices_init(&pdev, bus, &m, ram, o->mem, o->disks,
-			     o->nr_disks))
+			     o->nr_disks, o->console_virtio))
 		goto out;
 
 	hvx_fd = open_hvx(&caps);
@@ -696,7 +715,8 @@ static int run(const struct options *o)
 	if (ring.on)
 		m.ring = &ring;
 
-	if (platform_start(&plat, &com1, &m) || pci_devices_start(&pdev))
+	if (platform_start(&plat, &com1, STDIN_FILENO, &m) ||
+	    pci_devices_start(&pdev, plat.tty_raw))
 		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);

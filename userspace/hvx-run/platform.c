@@ -133,11 +133,14 @@ void platform_write_firmware(struct platform *p, void *ram)
  * platform_start() - start the platform's threads
  * @p: the platform
  * @com1: the UART, whose input thread starts too
+ * @tty_fd: the console's input (the UART's or virtio-console's), put in
+ *	raw mode if it is a terminal
  * @m: the machine, for the UART's escape sequence
  *
  * Return: 0, or -1 after a message.
  */
-int platform_start(struct platform *p, struct serial *com1, struct machine *m)
+int platform_start(struct platform *p, struct serial *com1, int tty_fd,
+		   struct machine *m)
 {
 	if (!p->on)
 		return 0;
@@ -149,7 +152,7 @@ int platform_start(struct platform *p, struct serial *com1, struct machine *m)
 		msg("cannot start the RTC's thread: %s", strerror(errno));
 		return -1;
 	}
-	if (isatty(com1->in_fd) && tcgetattr(com1->in_fd, &p->tty) == 0) {
+	if (isatty(tty_fd) && tcgetattr(tty_fd, &p->tty) == 0) {
 		struct termios raw = p->tty;
 
 		/*
@@ -161,8 +164,8 @@ int platform_start(struct platform *p, struct serial *com1, struct machine *m)
 		raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
-		if (tcsetattr(com1->in_fd, TCSANOW, &raw) == 0) {
-			p->tty_fd = com1->in_fd;
+		if (tcsetattr(tty_fd, TCSANOW, &raw) == 0) {
+			p->tty_fd = tty_fd;
 			p->tty_raw = true;
 		}
 	}

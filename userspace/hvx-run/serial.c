@@ -142,32 +142,6 @@ static uint8_t rx_pop(struct serial *s)
 	return c;
 }
 
-/*
- * The escape sequence on a terminal: Ctrl-A x ends hvx-run, Ctrl-A
- * Ctrl-A is one Ctrl-A for the guest, Ctrl-A and anything else is
- * dropped.  Returns whether @c goes to the guest.
- */
-static bool escape(struct serial *s, uint8_t c)
-{
-	if (!s->escape_on)
-		return true;
-	if (s->escape_seen) {
-		s->escape_seen = false;
-		if (c == 'x' || c == 'X') {
-			s->in_eof = true;
-			s->stop(s->stop_ctx, HVX_RUN_EXIT_ESCAPE,
-				"terminated by Ctrl-A x");
-			return false;
-		}
-		return c == SERIAL_ESCAPE_CHAR;
-	}
-	if (c == SERIAL_ESCAPE_CHAR) {
-		s->escape_seen = true;
-		return false;
-	}
-	return true;
-}
-
 /* Take what input is ready, without blocking, while the FIFO is empty. */
 static void rx_fill(struct serial *s)
 {
@@ -186,9 +160,16 @@ static void rx_fill(struct serial *s)
 		s->in_eof = true;
 		return;
 	}
-	for (i = 0; i < n; i++)
-		if (escape(s, buf[i]))
+	for (i = 0; i < n && !s->in_eof; i++) {
+		switch (console_escape(&s->esc, buf[i])) {
+		case 1:
 			rx_push(s, buf[i]);
+			break;
+		case -1:
+			s->in_eof = true;
+			break;
+		}
+	}
 }
 
 /* The register path's fill: not while the input thread owns the input. */
@@ -457,31 +438,11 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 	s->gsi = gsi;
 }
 
-/* Wait for input or the stop eventfd; false when the thread must end. */
-static bool wait_input(struct serial *s)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = s->in_fd, .events = POLLIN },
-		{ .fd = s->in_stop_efd, .events = POLLIN },
-	};
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		if (pfd[1].revents)
-			return false;
-		return true;
-	}
-}
-
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
 
-	while (wait_input(s)) {
+	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
 		pthread_mutex_lock(&s->lock);
 		/* the guest has not taken the last bytes: wait until it has */
 		while (s->rx_count && !s->in_stop)
@@ -520,9 +481,7 @@ int serial_start_input(struct serial *s, bool escape, stop_fn stop,
 	s->in_stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (s->in_stop_efd < 0)
 		return -1;
-	s->escape_on = escape;
-	s->stop = stop;
-	s->stop_ctx = ctx;
+	console_escape_init(&s->esc, escape, stop, ctx);
 	pthread_mutex_lock(&s->lock);
 	s->in_thread_on = true;
 	pthread_mutex_unlock(&s->lock);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hvx-run: virtio 1.x devices on PCI, the modern transport
- * (virtio_pci.c), and the devices on it (virtio_rng.c, virtio_blk.c).
+ * (virtio_pci.c), and the devices on it (virtio_rng.c, virtio_blk.c,
+ * virtio_console.c).
  *
  * One memory BAR (BAR 0) holds the common configuration, the ISR, the
  * device configuration, the notification addresses (one 4-byte doorbell

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of virtio-console's data path
+ * (userspace/hvx-run/virtio_console_io.c) with split rings built by hand
+ * in a fake guest RAM: transmitq chains reach the output file whole and
+ * in order, also through a full non-blocking pipe; receiveq chains take
+ * pending input across their writable buffers, as much as fits, and the
+ * rest waits for the next chain.  And the console escape sequence
+ * (escape.c) that it shares with the UART.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+#include "../../userspace/hvx-run/virtio_console.h"
+#include "vring_build.h"
+
+#define RAM_SIZE	(4ULL << 20)
+#define QSIZE		8
+#define DESC		0x1000
+#define AVAIL		0x2000
+#define USED		0x3000
+#define BUF		0x10000
+#define BIG		(1ULL << 20)
+
+FIXTURE(port0) {
+	uint8_t *ram;
+	struct vq_mem mem;
+	struct virtqueue vq;
+	struct vq_elem e;
+	uint16_t next_avail;
+};
+
+FIXTURE_SETUP(port0)
+{
+	self->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->ram);
+	self->mem.base = self->ram;
+	self->mem.size = RAM_SIZE;
+	self->next_avail = 0;
+	vq_init(&self->vq, &self->mem, "console test queue");
+	ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
+			      false));
+}
+
+FIXTURE_TEARDOWN(port0)
+{
+	vq_destroy(&self->vq);
+	munmap(self->ram, RAM_SIZE);
+}
+
+/* Make chain @head available. */
+#define offer(ram, next, head)	vring_offer(ram, AVAIL, QSIZE, next, head)
+#define OFFER(head)	offer(self->ram, &self->next_avail, head)
+
+/* Three readable buffers, then a writable one the device ignores. */
+TEST_F(port0, transmit_in_order)
+{
+	char out[64] = { 0 };
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	memcpy(self->ram + BUF, "hel", 3);
+	memcpy(self->ram + BUF + 0x100, "lo ", 3);
+	memcpy(self->ram + BUF + 0x200, "world", 5);
+	set_desc(self->ram, DESC, 0, BUF, 3, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF + 0x100, 3, VRING_DESC_F_NEXT, 2);
+	set_desc(self->ram, DESC, 2, BUF + 0x200, 5, 0, 0);
+	memcpy(self->ram + BUF + 0x300, "!\n", 2);
+	set_desc(self->ram, DESC, 3, BUF + 0x300, 2, VRING_DESC_F_NEXT, 4);
+	set_desc(self->ram, DESC, 4, BUF + 0x400, 16, VRING_DESC_F_WRITE, 0);
+	OFFER(0);
+	OFFER(3);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(3, self->e.nr_out);
+	EXPECT_EQ(0, vcon_transmit(&self->e, p[1]));
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(0, vcon_transmit(&self->e, p[1]));
+	close(p[1]);
+	EXPECT_EQ(13, read(p[0], out, sizeof(out)));
+	EXPECT_STREQ("hello world!\n", out);
+	close(p[0]);
+	/* no output file: nothing to do, no error */
+	EXPECT_EQ(0, vcon_transmit(&self->e, -1));
+}
+
+struct drain {
+	int fd;
+	uint8_t *buf;
+	size_t len;
+};
+
+static void *drain_pipe(void *arg)
+{
+	struct drain *d = arg;
+	ssize_t n;
+
+	usleep(20000);		/* let the pipe fill first */
+	while ((n = read(d->fd, d->buf + d->len, BIG - d->len)) > 0)
+		d->len += n;
+	return NULL;
+}
+
+/*
+ * A 1 MiB chain into a non-blocking pipe of 64 KiB: the device waits for
+ * room instead of dropping what does not fit.
+ */
+TEST_F(port0, transmit_full_pipe)
+{
+	struct drain d = { .len = 0 };
+	pthread_t t;
+	uint64_t i;
+	int p[2];
+
+	d.buf = malloc(BIG);
+	ASSERT_NE(NULL, d.buf);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, fcntl(p[1], F_SETFL, O_NONBLOCK));
+	for (i = 0; i < BIG; i++)
+		self->ram[BUF + i] = i * 7 + (i >> 12);
+	set_desc(self->ram, DESC, 0, BUF, BIG / 2, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF + BIG / 2, BIG / 2, 0, 0);
+	OFFER(0);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	d.fd = p[0];
+	ASSERT_EQ(0, pthread_create(&t, NULL, drain_pipe, &d));
+	EXPECT_EQ(0, vcon_transmit(&self->e, p[1]));
+	close(p[1]);
+	pthread_join(t, NULL);
+	close(p[0]);
+	ASSERT_EQ(BIG, d.len);
+	EXPECT_EQ(0, memcmp(d.buf, self->ram + BUF, BIG));
+	free(d.buf);
+}
+
+TEST_F(port0, transmit_error)
+{
+	int p[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, pipe(p));
+	close(p[0]);
+	set_desc(self->ram, DESC, 0, BUF, 8, 0, 0);
+	OFFER(0);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(-1, vcon_transmit(&self->e, p[1]));
+	EXPECT_EQ(EPIPE, errno);
+	close(p[1]);
+}
+
+/* Pending input spread over writable buffers, the rest kept in order. */
+TEST_F(port0, receive)
+{
+	struct vcon_pending in = { .len = 0 };
+
+	memcpy(in.buf, "abcdef", 6);
+	in.len = 6;
+	memset(self->ram + BUF, '.', 0x1000);
+	/* a readable buffer first: skipped, not written */
+	set_desc(self->ram, DESC, 0, BUF, 4, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF + 0x100, 2,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(self->ram, DESC, 2, BUF + 0x200, 3, VRING_DESC_F_WRITE, 0);
+	set_desc(self->ram, DESC, 3, BUF + 0x300, 64, VRING_DESC_F_WRITE, 0);
+	set_desc(self->ram, DESC, 4, BUF + 0x400, 64, VRING_DESC_F_WRITE, 0);
+	OFFER(0);
+	OFFER(3);
+	OFFER(4);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(5, vcon_receive(&self->e, &in));
+	EXPECT_EQ(0, memcmp(self->ram + BUF, "....", 4));
+	EXPECT_EQ(0, memcmp(self->ram + BUF + 0x100, "ab.", 3));
+	EXPECT_EQ(0, memcmp(self->ram + BUF + 0x200, "cde.", 4));
+	EXPECT_EQ(1, in.len);
+	EXPECT_EQ(5, in.off);
+
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(1, vcon_receive(&self->e, &in));
+	EXPECT_EQ(0, memcmp(self->ram + BUF + 0x300, "f.", 2));
+	EXPECT_EQ(0, in.len);
+	EXPECT_EQ(0, in.off);
+
+	/* nothing pending: the chain gets nothing */
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	EXPECT_EQ(0, vcon_receive(&self->e, &in));
+	EXPECT_EQ('.', self->ram[BUF + 0x400]);
+}
+
+struct stops {
+	int calls, status;
+};
+
+static void record_stop(void *ctx, int status, const char *why)
+{
+	struct stops *s = ctx;
+
+	s->calls++;
+	s->status = status;
+}
+
+TEST(escape)
+{
+	struct console_escape e;
+	struct stops st = { 0 };
+
+	console_escape_init(&e, true, record_stop, &st);
+	EXPECT_EQ(1, console_escape(&e, 'a'));
+	EXPECT_EQ(0, console_escape(&e, SERIAL_ESCAPE_CHAR));
+	EXPECT_EQ(1, console_escape(&e, SERIAL_ESCAPE_CHAR));
+	EXPECT_EQ(0, console_escape(&e, SERIAL_ESCAPE_CHAR));
+	EXPECT_EQ(0, console_escape(&e, 'z'));
+	EXPECT_EQ(1, console_escape(&e, 'x'));
+	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(0, console_escape(&e, SERIAL_ESCAPE_CHAR));
+	EXPECT_EQ(-1, console_escape(&e, 'x'));
+	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+
+	/* not a terminal: every byte is the guest's */
+	console_escape_init(&e, false, record_stop, &st);
+	EXPECT_EQ(1, console_escape(&e, SERIAL_ESCAPE_CHAR));
+	EXPECT_EQ(1, console_escape(&e, 'x'));
+	EXPECT_EQ(1, st.calls);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Split rings built by hand in a test's fake guest RAM, as a driver
+ * would: a descriptor, and a chain made available.  After hvx-run.h
+ * (put_le*()).
+ */
+#ifndef HVX_TEST_VRING_BUILD_H
+#define HVX_TEST_VRING_BUILD_H
+
+#include <stdint.h>
+
+/* Descriptor @i of the table at guest-physical @table. */
+static inline void set_desc(uint8_t *ram, uint64_t table, unsigned int i,
+			    uint64_t addr, uint32_t len, uint16_t flags,
+			    uint16_t next)
+{
+	uint8_t *d = ram + table + 16 * i;
+
+	put_le64(d, addr);
+	put_le32(d + 8, len);
+	put_le16(d + 12, flags);
+	put_le16(d + 14, next);
+}
+
+/* Make chain @head available in the ring at @avail; *@next is its idx. */
+static inline void vring_offer(uint8_t *ram, uint64_t avail, uint16_t qsize,
+			       uint16_t *next, uint16_t head)
+{
+	put_le16(ram + avail + 4 + 2 * (*next % qsize), head);
+	(*next)++;
+	put_le16(ram + avail + 2, *next);
+}
+
+#endif /* HVX_TEST_VRING_BUILD_H */

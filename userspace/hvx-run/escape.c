@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: what the UART (serial.c) and virtio-console (virtio_console.c)
+ * share for their input: the wait of their input threads, and the escape
+ * sequence of a console on a terminal: Ctrl-A x ends hvx-run, Ctrl-A
+ * Ctrl-A is one Ctrl-A for the guest, Ctrl-A and anything else is
+ * dropped.
+ */
+#include <errno.h>
+#include <poll.h>
+
+#include "hvx-run.h"
+
+/**
+ * console_wait_input() - an input thread's sleep
+ * @in_fd: the console's input file
+ * @stop_efd: the eventfd that ends the thread
+ *
+ * Return: true when @in_fd is readable (or at its end), false when the
+ * thread must end.
+ */
+bool console_wait_input(int in_fd, int stop_efd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = in_fd, .events = POLLIN },
+		{ .fd = stop_efd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		return !pfd[1].revents;
+	}
+}
+
+/**
+ * console_escape_init() - a console's escape state
+ * @e: the state
+ * @on: recognise the sequence (a terminal in raw mode); off, every byte
+ *	goes to the guest
+ * @stop: how Ctrl-A x ends the guest
+ * @ctx: passed to @stop
+ */
+void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
+			 void *ctx)
+{
+	e->on = on;
+	e->seen = false;
+	e->stop = stop;
+	e->stop_ctx = ctx;
+}
+
+/**
+ * console_escape() - pass one input byte through the escape sequence
+ * @e: the state
+ * @c: the byte typed
+ *
+ * Return: 1 if @c goes to the guest, 0 if it is dropped, -1 after
+ * Ctrl-A x, which has stopped the guest: the input ends there.
+ */
+int console_escape(struct console_escape *e, uint8_t c)
+{
+	if (!e->on)
+		return 1;
+	if (e->seen) {
+		e->seen = false;
+		if (c == 'x' || c == 'X') {
+			e->stop(e->stop_ctx, HVX_RUN_EXIT_ESCAPE,
+				"terminated by Ctrl-A x");
+			return -1;
+		}
+		return c == SERIAL_ESCAPE_CHAR;
+	}
+	if (c == SERIAL_ESCAPE_CHAR) {
+		e->seen = true;
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: virtio-console (virtio 1.2 section 5.3) for --console virtio,
+ * the guest's hvc0.  One port (no VIRTIO_CONSOLE_F_MULTIPORT, no size,
+ * no emergency write): receiveq 0 carries host input to the guest,
+ * transmitq 1 the guest's output to the host.
+ *
+ * Output: the device thread writes each transmitq chain to the output
+ * file before it hands the chain back, one chain after the other, so
+ * nothing is lost or reordered; a full pipe holds the guest's console.
+ * Input: a thread of its own reads the input file (on a terminal through
+ * the Ctrl-A escape, escape.c) into a small pending buffer and copies it
+ * into the buffers the driver posted on receiveq.  While the driver has
+ * posted none, the bytes wait and the thread reads no more; the kick
+ * that posts buffers delivers them.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "hvx-run.h"
+#include "virtio_console.h"
+#include "virtio_pci.h"
+
+#define PCI_CLASS_COMM_OTHER	0x078000
+
+/**
+ * struct virtio_console - the device
+ * @v:		the transport
+ * @in_fd:	the input file, -1 for none
+ * @out_fd:	the output file
+ * @lock:	protects @in, @in_eof, @stopping, @rx and the pops of
+ *		receiveq, which both threads do
+ * @drained:	signals that @in emptied, or @stopping
+ * @in:		input not yet delivered
+ * @rx:		receiveq's chain being filled
+ * @in_eof:	the input file ended (or Ctrl-A x)
+ * @stopping:	the input thread must end
+ * @esc:	the escape sequence
+ * @in_thread:	the input thread, while @in_thread_on
+ * @in_thread_on: vcon_start_input() started it
+ * @in_stop_efd: wakes it from poll() to end
+ * @out_failed: the output file failed: said once, output discarded since
+ *		(only the device thread uses it)
+ */
+struct virtio_console {
+	struct virtio_dev v;
+	int in_fd, out_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t drained;
+	struct vcon_pending in;
+	struct vq_elem rx;
+	bool in_eof, stopping;
+	struct console_escape esc;
+	pthread_t in_thread;
+	bool in_thread_on;
+	int in_stop_efd;
+	bool out_failed;
+};
+
+static struct virtio_console *to_con(struct virtio_dev *v)
+{
+	return (struct virtio_console *)v;
+}
+
+static void con_cfg_read(struct virtio_dev *v, unsigned int off,
+			 void *data, unsigned int len)
+{
+	/* cols, rows, max_nr_ports, emerg_wr: none of their features */
+	memset(data, 0, len);
+}
+
+/* Copy pending input into posted buffers while there are both. */
+static void deliver_locked(struct virtio_console *c)
+{
+	struct virtio_dev *v = &c->v;
+	uint32_t n;
+	int r;
+
+	while (c->in.len) {
+		r = vq_pop(&v->vq[VCON_RECEIVEQ], &c->rx);
+		if (r < 0) {
+			virtio_needs_reset(v);
+			break;
+		}
+		/*
+		 * None posted: ask for the kick of the next one (EVENT_IDX's
+		 * avail_event), unless it came meanwhile.
+		 */
+		if (!r) {
+			if (vq_has_more(&v->vq[VCON_RECEIVEQ]))
+				continue;
+			break;
+		}
+		n = vcon_receive(&c->rx, &c->in);
+		virtio_complete(v, VCON_RECEIVEQ, c->rx.head, n);
+	}
+	if (!c->in.len)
+		pthread_cond_signal(&c->drained);
+}
+
+static void tx_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
+{
+	struct virtio_console *c = to_con(v);
+
+	if (!c->out_failed && vcon_transmit(e, c->out_fd)) {
+		msg("virtio-console: output: %s; discarding it",
+		    strerror(errno));
+		c->out_failed = true;
+	}
+	virtio_complete(v, q, e->head, 0);
+	free(e);
+}
+
+static void con_kick(struct virtio_dev *v, unsigned int q)
+{
+	struct virtio_console *c = to_con(v);
+
+	if (q == VCON_TRANSMITQ) {
+		virtio_serve(v, q, tx_req);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	deliver_locked(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const struct virtio_ops con_ops = {
+	.name = "virtio-console",
+	.device_id = VIRTIO_ID_CONSOLE,
+	.class = PCI_CLASS_COMM_OTHER,
+	.nr_queues = 2,
+	.cfg_read = con_cfg_read,
+	.kick = con_kick,
+};
+
+/* Keep what the escape sequence lets through; false after Ctrl-A x. */
+static bool take_input(struct virtio_console *c, const uint8_t *buf,
+		       ssize_t n)
+{
+	ssize_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (console_escape(&c->esc, buf[i])) {
+		case 1:
+			c->in.buf[c->in.len++] = buf[i];
+			break;
+		case -1:
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *input_thread(void *arg)
+{
+	struct virtio_console *c = arg;
+	uint8_t buf[VCON_PENDING_MAX];
+	ssize_t n;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		/* the driver has not taken the last bytes: wait until it has */
+		while (c->in.len && !c->stopping)
+			pthread_cond_wait(&c->drained, &c->lock);
+		pthread_mutex_unlock(&c->lock);
+		if (!console_wait_input(c->in_fd, c->in_stop_efd))
+			break;
+		n = read(c->in_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		pthread_mutex_lock(&c->lock);
+		if (n <= 0 || !take_input(c, buf, n))
+			c->in_eof = true;
+		deliver_locked(c);
+		if (c->in_eof || c->stopping) {
+			pthread_mutex_unlock(&c->lock);
+			break;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	return NULL;
+}
+
+/**
+ * virtio_console_create() - the console device
+ * @mem: guest RAM
+ * @doorbell: registers its doorbells
+ * @ctx: passed to @doorbell
+ * @in_fd: the input file (stdin), -1 for none
+ * @out_fd: the output file (stdout)
+ *
+ * Return: the device (virtio_console_free() frees it), or NULL after a
+ * message.
+ */
+struct virtio_dev *virtio_console_create(const struct vq_mem *mem,
+					 virtio_doorbell_fn doorbell,
+					 void *ctx, int in_fd, int out_fd)
+{
+	struct virtio_console *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		msg("virtio-console: out of memory");
+		return NULL;
+	}
+	c->in_fd = in_fd;
+	c->out_fd = out_fd;
+	c->in_stop_efd = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->drained, NULL);
+	if (virtio_init(&c->v, &con_ops, mem, doorbell, ctx)) {
+		virtio_console_free(&c->v);
+		return NULL;
+	}
+	return &c->v;
+}
+
+/**
+ * virtio_console_start_input() - serve the input file from a thread
+ * @v: the console
+ * @escape: recognise Ctrl-A x (end hvx-run) and Ctrl-A Ctrl-A
+ * @stop: how Ctrl-A x ends the guest
+ * @ctx: passed to @stop
+ *
+ * The caller blocks the signals it waits for before; the thread inherits
+ * the mask.
+ *
+ * Return: 0, or -1 after a message.
+ */
+int virtio_console_start_input(struct virtio_dev *v, bool escape,
+			       stop_fn stop, void *ctx)
+{
+	struct virtio_console *c = to_con(v);
+	int err;
+
+	if (c->in_fd < 0)
+		return 0;
+	console_escape_init(&c->esc, escape, stop, ctx);
+	c->in_stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (c->in_stop_efd < 0) {
+		msg("virtio-console: eventfd: %s", strerror(errno));
+		return -1;
+	}
+	err = pthread_create(&c->in_thread, NULL, input_thread, c);
+	if (err) {
+		msg("virtio-console: cannot start its input thread: %s",
+		    strerror(err));
+		close(c->in_stop_efd);
+		c->in_stop_efd = -1;
+		return -1;
+	}
+	c->in_thread_on = true;
+	return 0;
+}
+
+/**
+ * virtio_console_stop_input() - end the input thread, if there is one
+ * @v: the console
+ */
+void virtio_console_stop_input(struct virtio_dev *v)
+{
+	struct virtio_console *c = to_con(v);
+	uint64_t one = 1;
+
+	if (!c->in_thread_on)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = true;
+	pthread_cond_signal(&c->drained);
+	pthread_mutex_unlock(&c->lock);
+	if (write(c->in_stop_efd, &one, sizeof(one)) < 0)
+		msg("virtio-console: stop: %s", strerror(errno));
+	pthread_join(c->in_thread, NULL);
+	close(c->in_stop_efd);
+	c->in_stop_efd = -1;
+	c->in_thread_on = false;
+}
+
+/**
+ * virtio_console_free() - free the console, its threads stopped
+ * @v: the console
+ */
+void virtio_console_free(struct virtio_dev *v)
+{
+	struct virtio_console *c = to_con(v);
+
+	virtio_console_stop_input(v);
+	virtio_destroy(v);
+	pthread_cond_destroy(&c->drained);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
