@@ -13,8 +13,6 @@
  */
 	.code32
 
-	.set	COM1, 0x3f8
-	.set	LSR, COM1 + 5
 	.set	MB_MAGIC, 0x1badb002
 	.set	MB_FLAGS, 0x00000003
 	.set	MB_BOOT_MAGIC, 0x2badb002
@@ -166,28 +164,7 @@ putdec:
 	pop	%ebx
 	ret
 
-/* Print AL. */
-putc:
-	push	%edx
-	push	%eax
-	mov	$LSR, %dx
-1:	in	%dx, %al
-	test	$0x20, %al
-	jz	1b
-	pop	%eax
-	mov	$COM1, %dx
-	out	%al, %dx
-	pop	%edx
-	ret
-
-/* Print the NUL-terminated string at ESI. */
-puts:
-	lodsb
-	test	%al, %al
-	jz	1f
-	call	putc
-	jmp	puts
-1:	ret
+	.include "uart32.inc"
 
 	.data
 	.balign	8

@@ -8,8 +8,6 @@
  */
 	.code32
 
-	.set	COM1, 0x3f8
-	.set	LSR, COM1 + 5
 	.set	MMIO, 0xfe000000
 
 	.macro	PRINT s
@@ -117,28 +115,7 @@ puthex32:
 	loop	1b
 	ret
 
-/* Print AL. */
-putc:
-	push	%edx
-	push	%eax
-	mov	$LSR, %dx
-1:	in	%dx, %al
-	test	$0x20, %al
-	jz	1b
-	pop	%eax
-	mov	$COM1, %dx
-	out	%al, %dx
-	pop	%edx
-	ret
-
-/* Print the NUL-terminated string at ESI. */
-puts:
-	lodsb
-	test	%al, %al
-	jz	1f
-	call	putc
-	jmp	puts
-1:	ret
+	.include "uart32.inc"
 
 	.data
 	.balign	4
