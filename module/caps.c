@@ -29,9 +29,15 @@ struct hvx_vmx_config hvx_vmx;
  * all of it where the CPU has all of it.  Read-only: every vCPU of the
  * module's lifetime uses the same, as its VMCS and APIC page agree.
  */
-static bool enable_apicv = true;
+/*
+ * Off by default: with it on, eoi_test's level-triggered MSIs reach the
+ * guest as vector 6 since the MMU-notifier memory code came in (the
+ * enable_apicv=1 pass of the suite leaves eoi_test out until that is
+ * found).
+ */
+static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
-MODULE_PARM_DESC(enable_apicv, "use the CPU's APIC virtualization where it has it (default on)");
+MODULE_PARM_DESC(enable_apicv, "use the CPU's APIC virtualization where it has it (default off)");
 
 /*
  * Compute the control value to use: @want with the allowed-0 bits (low

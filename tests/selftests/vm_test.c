@@ -111,7 +111,7 @@ HVX_TEST(memslot_invalid)
 
 	EXPECT_REGION_ERR(fd, caps->max_mem_slots, 0, 0, MiB, mem, EINVAL);
 	EXPECT_REGION_ERR(fd, ~0U, 0, 0, MiB, mem, EINVAL);
-	EXPECT_REGION_ERR(fd, 0, 1U << 1, 0, MiB, mem, EINVAL);
+	EXPECT_REGION_ERR(fd, 0, 1U << 2, 0, MiB, mem, EINVAL);
 	EXPECT_REGION_ERR(fd, 0, 1U << 31, 0, MiB, mem, EINVAL);
 	/* Unaligned GPA, size and userspace address. */
 	EXPECT_REGION_ERR(fd, 0, 0, 0x800, MiB, mem, EINVAL);

@@ -49,23 +49,26 @@ else
 	rc=1
 fi
 
-# The APIC tests again on the trapping path: hvx.ko reloaded with
-# enable_apicv=0 (the first pass had the processor's APIC virtualization
-# where the CPU has it).
+# The APIC tests again with the processor's APIC virtualization: hvx.ko
+# reloaded with enable_apicv=1 (the first pass had the default, the
+# trapping path).  eoi_test is left out of this pass: with APIC
+# virtualization its level-triggered MSI reaches the guest as vector 6
+# (a known bug, Documentation/design.rst), which is why it is off by
+# default.
 apic_tests=
-for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
+for t in apic_test irq_test irqfd_test apicv_test; do
 	case ",${hvxtests:-$t}," in
 	*,$t,*) apic_tests="$apic_tests $t" ;;
 	esac
 done
 if [ -n "$apic_tests" ]; then
-	if insmod /hvx/hvx.ko enable_apicv=0; then
+	if insmod /hvx/hvx.ko enable_apicv=1; then
 		tap_result pass "insmod hvx.ko enable_apicv=0"
 		for t in $apic_tests; do
-			echo "# enable_apicv=0: $t"
+			echo "# enable_apicv=1: $t"
 			run_tap_binary "/hvx/selftests/$t" || rc=1
 		done
-		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=0"; rc=1; }
+		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=1"; rc=1; }
 	else
 		tap_result fail "insmod hvx.ko enable_apicv=0"
 		rc=1

@@ -104,7 +104,7 @@ noapicv() {
 }
 
 for l1d in $settings; do
-	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d"; then
+	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d" enable_apicv=1; then
 		t0=$(date +%s)
 		timeout "$limit" "$bench" hvx >/tmp/bench-hvx-$l1d.txt \
 			2>>/tmp/bench-hvx.err
