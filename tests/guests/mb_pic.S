@@ -27,13 +27,7 @@
 	.set	CODE_SEL, 0x08
 	.set	DATA_SEL, 0x10
 
-	.macro	PRINT s
-	.pushsection .data
-str\@:	.asciz	"\s"
-	.popsection
-	mov	$str\@, %esi
-	call	puts
-	.endm
+	.include "print32.inc"
 
 	.text
 	.balign	4

@@ -13,13 +13,7 @@
 	.set	MB_FLAGS, 0x00000003	/* page-aligned modules, memory info */
 	.set	MB_BOOT_MAGIC, 0x2badb002
 
-	.macro	PRINT s
-	.pushsection .data
-str\@:	.asciz	"\s"
-	.popsection
-	mov	$str\@, %esi
-	call	puts
-	.endm
+	.include "print32.inc"
 
 /* Print "NAME=" and the dword at OFF(%ebp) in hex. */
 	.macro	FIELD name, off

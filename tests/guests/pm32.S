@@ -10,13 +10,7 @@
 
 	.set	MMIO, 0xfe000000
 
-	.macro	PRINT s
-	.pushsection .data
-str\@:	.asciz	"\s"
-	.popsection
-	mov	$str\@, %esi
-	call	puts
-	.endm
+	.include "print32.inc"
 
 /* Print "NAME=" and EAX in hex. */
 	.macro	SHOW name
