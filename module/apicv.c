@@ -136,23 +136,38 @@ void hvx_apicv_sync(struct hvx_vcpu *vcpu)
  * on the guest's IDT or stack), the processor has already moved the
  * vector into the ISR and SVI, and the IDT-vectoring information names
  * it as an external interrupt.  The emulated CPU of the test host (Bochs
- * 2.7) leaves the information of the last event it recorded there
- * instead, an NMI or another vector.  An external interrupt or NMI that
- * hvx did not inject can only be the virtual interrupt, so it is taken
- * from SVI, as on hardware; none there means none was being delivered.
+ * 2.7) records nothing for a virtual interrupt: the field holds the last
+ * event it recorded, on any VMCS: an NMI, another vector, or an exception
+ * that some earlier guest took.  Delivering that again is wrong, and
+ * leaves the virtual interrupt in service but never delivered.
+ *
+ * An external interrupt or NMI that hvx did not inject can only be the
+ * virtual interrupt, so it is taken from SVI, as on hardware; none there
+ * means none was being delivered.  An exception is taken for the virtual
+ * interrupt when this run delivered one (SVI or RVI moved since the
+ * entry; a self-IPI needs no exit) and the guest has interrupts enabled:
+ * a delivery cut short changed nothing else, while a handler entered
+ * through an interrupt gate runs with them disabled.  A real exception
+ * mistaken so faults again when the guest resumes.
  *
  * Return: the IDT-vectoring information to act on; 0 for none.
  */
 u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected)
 {
 	u32 type = vect & VECTORING_INFO_TYPE_MASK;
+	u16 status;
 	u8 svi;
 
-	if (injected ||
-	    (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
+	if (injected)
 		return vect;
-	svi = hvx_vmread16(GUEST_INTR_STATUS) >> 8;
-	if (svi < 16)
-		return 0;
+	status = hvx_vmread16(GUEST_INTR_STATUS);
+	svi = status >> 8;
+	if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR) {
+		if (svi < 16)
+			return 0;
+	} else if (svi < 16 || status == vcpu->entry_intr_status ||
+		   !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
+		return vect;
+	}
 	return VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | svi;
 }

@@ -282,6 +282,10 @@ static int run_loop(struct hvx_vcpu *vcpu)
 				continue;
 			}
 		}
+		/* what the processor may deliver in this run (apicv.c) */
+		if (hvx_vmx.apicv)
+			vcpu->entry_intr_status =
+				hvx_vmread16(GUEST_INTR_STATUS);
 		reason = enter_guest(vcpu);
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();

@@ -140,6 +140,10 @@ struct hvx_vcpu {
 	bool event_injected;			/* (v) an interrupt or NMI went
 						 * into the last entry
 						 */
+	u16 entry_intr_status;			/* (v) SVI and RVI at the last
+						 * entry, with APIC
+						 * virtualization (apicv.c)
+						 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick

@@ -10,6 +10,10 @@
  * loaded with enable_apicv=0).  Either way the guest sees the same APIC:
  * a TPR above the vector holds a self-IPI back until the TPR drops,
  * register reads return what was written, each interrupt arrives once.
+ *
+ * An interrupt whose delivery exits (its stack page not yet in the EPT)
+ * is delivered again, itself and not the last event the processor
+ * recorded for an earlier guest exception (module/apicv.c).
  */
 
 #include <unistd.h>
@@ -30,7 +34,12 @@
 #define ROUNDS		200
 #define IPI_VEC		0x41
 
-static volatile uint64_t hits;
+/* A slot above the test VM's RAM that the guest has not touched yet. */
+#define STACK_SLOT	1
+#define STACK_GPA	(1ULL << 30)
+#define STACK_SIZE	(2 * HVX_PAGE_SIZE)
+
+static volatile uint64_t hits, ud_hits;
 
 static void ipi_handler(struct guest_ex_regs *regs)
 {
@@ -88,6 +97,56 @@ static void guest_apicv(void)
 	asm volatile("cli");
 	GUEST_SYNC(2);
 	GUEST_DONE();
+}
+
+/* Step over the ud2 the guest runs on purpose, and only that. */
+static void ud_handler(struct guest_ex_regs *regs)
+{
+	GUEST_ASSERT_EQ(*(volatile uint16_t *)regs->rip, 0x0b0f);
+	ud_hits++;
+	regs->rip += 2;
+}
+
+static void guest_cut_short(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_SVR, 0x1ff);
+	/* the last event the processor records before the interrupt */
+	asm volatile("ud2");
+	GUEST_ASSERT_EQ(ud_hits, 1);
+
+	/* held while interrupts are off, delivered onto the fresh stack */
+	wrmsr(X2APIC_SELF_IPI, IPI_VEC);
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "sti\n\t"
+		     "nop\n\t"
+		     "cli\n\t"
+		     "mov %%rbx, %%rsp"
+		     : : "r"(STACK_GPA + STACK_SIZE) : "rbx", "memory");
+	GUEST_ASSERT_EQ(hits, 1);
+	GUEST_ASSERT_EQ(ud_hits, 1);
+	GUEST_DONE();
+}
+
+HVX_TEST(delivery_cut_short)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_cut_short);
+	vm_mem_add(vm, STACK_SLOT, 0, STACK_GPA, STACK_SIZE);
+	vm_install_exception_handler(vm, 6, ud_handler);
+	vm_install_exception_handler(vm, IPI_VEC, ipi_handler);
+	vcpu_expect_done(vcpu);
+	EXPECT_EQ(1, guest_global(vm, hits));
+	EXPECT_EQ(1, guest_global(vm, ud_hits));
+	/* the interrupt frame went onto that stack: its RSP is the top */
+	EXPECT_EQ(STACK_GPA + STACK_SIZE,
+		  ((uint64_t *)addr_gpa2hva(vm, STACK_GPA, STACK_SIZE))
+		  [STACK_SIZE / 8 - 2]);
+	vm_free(vm);
 }
 
 /* The VM's exits so far (hvx-stat's total over its one vCPU). */
