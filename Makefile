@@ -107,7 +107,11 @@ UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_virtio_blk_test := $(HVX_RUN_DIR)/virtio_blk_req.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
+				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
+				   pci_msix.c io.c util.c)
+# the test holds the disk's reads to reset the device under them
+UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   io.c util.c)
@@ -213,7 +217,7 @@ $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.
 	     $(KSELFTEST)/kselftest_harness.h $$(UNIT_EXTRA_$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(KSELFTEST) -Itests/unit -o $@ $< $(LIBHVX_SRC) \
-		$(UNIT_EXTRA_$*)
+		$(UNIT_EXTRA_$*) $(UNIT_LDFLAGS_$*)
 
 $(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_test.c)))): \
 	$(HVX_RUN_DIR)/hvx-run.h

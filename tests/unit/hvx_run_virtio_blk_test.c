@@ -5,15 +5,22 @@
  * and writes (with the header and the status sharing buffers with data
  * or not), the size checks, the read-only disk, flush, GET_ID, discard
  * punching holes, unknown requests and chains too short for a request.
+ * Then the whole disk (virtio_blk.c on the transport, its device thread
+ * and workers): a driver reset while its reads are in flight.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtio_blk.h"
+#include "../../userspace/hvx-run/virtio_pci.h"
+#include "vring_build.h"
 
 #define SECTORS		64
 #define SERIAL		"disk-serial-0123456789"
@@ -23,6 +30,8 @@ FIXTURE(blk) {
 	int fd;
 	uint8_t hdr[16], data[4096], status;
 	struct vq_elem e;
+	struct virtio_dev *v;
+	uint8_t *ram;
 };
 
 FIXTURE_SETUP(blk)
@@ -40,8 +49,17 @@ FIXTURE_SETUP(blk)
 	self->status = 0xff;
 }
 
+static void gate_set(bool hold);
+
 FIXTURE_TEARDOWN(blk)
 {
+	/* a failed check may leave workers held: the disk joins them */
+	gate_set(false);
+	if (self->v) {
+		virtio_stop(self->v);
+		virtio_blk_free(self->v);
+	}
+	free(self->ram);
 	close(self->fd);
 	unlink(self->path);
 }
@@ -212,6 +230,243 @@ TEST_F(blk, chain_too_short)
 	EXPECT_EQ(0, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0xff, self->status);
+}
+
+/*
+ * The whole disk in fake guest RAM, driven through BAR 0 as a driver
+ * would.  preadv is wrapped (-Wl,--wrap=preadv) so that the test can
+ * hold the workers' reads and reset the device under them.
+ */
+#define RAM_SIZE	(1 << 20)
+#define DESC		0x1000
+#define AVAIL		0x2000
+#define USED		0x3000
+#define HDR(i)		(0x8000 + 16 * (i))
+#define DATA(i)		(0x10000 + 0x1000 * (i))	/* 512 bytes, status */
+#define DATA_LEN	513
+#define QSIZE		16
+#define NR_REQS		(VIRTIO_BLK_WORKERS + 2)
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool hold;
+	unsigned int entered, left;	/* preadv calls begun, ended */
+} gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
+/* the disk's preadv(); the read itself is preadv2(), which is not wrapped */
+ssize_t __wrap_preadv(int fd, const struct iovec *iov, int n, off_t off)
+{
+	ssize_t r;
+
+	pthread_mutex_lock(&gate.lock);
+	gate.entered++;
+	pthread_cond_broadcast(&gate.cond);
+	while (gate.hold)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+	r = preadv2(fd, iov, n, off, 0);
+	pthread_mutex_lock(&gate.lock);
+	gate.left++;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+	return r;
+}
+
+static void gate_set(bool hold)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.hold = hold;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+/* Wait until @n preadv calls have begun; false after 5 s. */
+static bool gate_wait_entered(unsigned int n)
+{
+	struct timespec t;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	pthread_mutex_lock(&gate.lock);
+	while (gate.entered < n &&
+	       !pthread_cond_timedwait(&gate.cond, &gate.lock, &t))
+		;
+	ok = gate.entered >= n;
+	pthread_mutex_unlock(&gate.lock);
+	return ok;
+}
+
+static unsigned int gate_count(unsigned int *count)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&gate.lock);
+	n = *count;
+	pthread_mutex_unlock(&gate.lock);
+	return n;
+}
+
+/* A write of @len bytes at @off of the common configuration. */
+static void cc_write(struct virtio_dev *v, unsigned int off, uint64_t val,
+		     unsigned int len)
+{
+	uint8_t b[8];
+
+	put_le64(b, val);
+	virtio_bar_write(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + off, b, len);
+}
+
+static uint8_t dev_status(struct virtio_dev *v)
+{
+	uint8_t s;
+
+	virtio_bar_read(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x14, &s, 1);
+	return s;
+}
+
+/* Fresh rings, VERSION_1 negotiated, queue 0 on, DRIVER_OK. */
+static void driver_init(struct virtio_dev *v, uint8_t *ram)
+{
+	memset(ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	cc_write(v, 0x14, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER, 1);
+	cc_write(v, 0x08, 1, 4);		/* driver features 63:32 */
+	cc_write(v, 0x0c, 1, 4);		/* VERSION_1 */
+	cc_write(v, 0x14, 0x0b, 1);		/* FEATURES_OK */
+	cc_write(v, 0x16, 0, 2);		/* queue 0 */
+	cc_write(v, 0x18, QSIZE, 2);
+	cc_write(v, 0x20, DESC, 8);
+	cc_write(v, 0x28, AVAIL, 8);
+	cc_write(v, 0x30, USED, 8);
+	cc_write(v, 0x1c, 1, 2);		/* queue_enable */
+	cc_write(v, 0x14, 0x0f, 1);		/* DRIVER_OK */
+}
+
+/* Offer request @i: read sector @i + 1 into DATA(@i), status after it. */
+static void offer_read(uint8_t *ram, uint16_t *next, unsigned int i)
+{
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_IN);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, i + 1);
+	memset(ram + DATA(i), 0xcc, DATA_LEN);
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), DATA_LEN, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
+static void kick(struct virtio_dev *v)
+{
+	uint8_t zero[4] = { 0 };
+
+	virtio_bar_write(v, VIRTIO_BAR, VIRTIO_NOTIFY_OFF, zero, 4);
+}
+
+static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
+{
+	return -1;	/* the kicks come through virtio_bar_write() */
+}
+
+/* The driver's reset, and what guest RAM held the moment it returned. */
+struct resetter {
+	struct virtio_dev *v;
+	uint8_t *ram;
+	uint8_t data[NR_REQS][DATA_LEN];
+	uint16_t used_idx;
+	bool done;
+};
+
+static void *reset_thread(void *arg)
+{
+	struct resetter *r = arg;
+	unsigned int i;
+
+	cc_write(r->v, 0x14, 0, 1);
+	for (i = 0; i < NR_REQS; i++)
+		memcpy(r->data[i], r->ram + DATA(i), DATA_LEN);
+	r->used_idx = get_le16(r->ram + USED + 2);
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static bool wait_used(uint8_t *ram, uint16_t idx)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (__atomic_load_n((uint16_t *)(ram + USED + 2),
+				    __ATOMIC_ACQUIRE) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+TEST_F(blk, reset_waits_for_requests_in_flight)
+{
+	struct resetter *r = calloc(1, sizeof(*r));
+	struct vq_mem mem;
+	uint16_t next = 0;
+	pthread_t t;
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	self->v = virtio_blk_create(self->path, 0, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, virtio_start(self->v));
+	driver_init(self->v, self->ram);
+	ASSERT_EQ(0x0f, dev_status(self->v));
+
+	/* every worker held in its read, two requests left queued */
+	gate_set(true);
+	for (i = 0; i < NR_REQS; i++)
+		offer_read(self->ram, &next, i);
+	kick(self->v);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
+	usleep(200 * 1000);
+	/* the reset waits for the reads; the driver still sees no 0 */
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	EXPECT_NE(0, dev_status(self->v));
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, dev_status(self->v));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.left));
+
+	/* a straggler would write now: guest RAM stays as the reset left it */
+	usleep(50 * 1000);
+	for (i = 0; i < NR_REQS; i++)
+		EXPECT_EQ(0, memcmp(r->data[i], self->ram + DATA(i),
+				    DATA_LEN));
+	EXPECT_EQ(0, r->used_idx);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	/* the queued requests were dropped before they touched memory */
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
+	for (i = VIRTIO_BLK_WORKERS; i < NR_REQS; i++)
+		EXPECT_EQ(0xcc, self->ram[DATA(i)]);
+
+	/* and the disk works again for the driver that set it up anew */
+	driver_init(self->v, self->ram);
+	next = 0;
+	offer_read(self->ram, &next, 2);
+	kick(self->v);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(4, get_le32(self->ram + USED + 4));	/* the head */
+	EXPECT_EQ(DATA_LEN, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(3, self->ram[DATA(2)]);
+	EXPECT_EQ(3, self->ram[DATA(2) + 511]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
+	usleep(50 * 1000);
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	free(r);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,7 @@
  * hvx-run: virtio-blk on a raw image file (virtio 1.2 section 5.2).
  *
  * One request queue.  The device thread takes the chains and hands them
- * to a small pool of worker threads (BLK_WORKERS), so that several
+ * to a small pool of worker threads (VIRTIO_BLK_WORKERS), so that several
  * requests are in flight at once with nothing but preadv/pwritev: a
  * pool needs no library the static build lacks (io_uring would want
  * liburing or its own ring code) and a blocking pwritev gives the
@@ -13,6 +13,9 @@
  * are checked against the disk's size; a read-only disk (,ro) advertises
  * VIRTIO_BLK_F_RO and refuses writes and discards with
  * VIRTIO_BLK_S_IOERR.
+ *
+ * A driver reset waits for the requests in progress (blk_quiesce()): a
+ * worker must not write into guest memory the driver has taken back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +31,6 @@
 
 #define VIRTIO_ID_BLOCK		2
 #define PCI_CLASS_STORAGE_OTHER	0x018000
-#define BLK_WORKERS		4
 
 /* Configuration fields */
 #define BLK_CFG_CAPACITY	0
@@ -53,10 +55,13 @@ struct blk_job {
  * @sectors:	its size in 512-byte sectors
  * @serial:	GET_ID's answer, NUL-padded
  * @cfg:	the configuration space
- * @lock:	protects @head, @tail and @stopping
+ * @lock:	protects @head, @tail, @busy and @stopping
  * @cond:	signals a job or @stopping
+ * @idle:	signals @busy down to 0
  * @head:	the jobs waiting for a worker
  * @tail:	the last of them
+ * @busy:	chains taken from the ring and not yet completed or
+ *		dropped, plus one while the device thread takes them
  * @stopping:	the workers end
  * @workers:	the pool
  * @nr_workers:	started
@@ -69,10 +74,11 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	uint8_t cfg[BLK_CFG_LEN];
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond, idle;
 	struct blk_job *head, *tail;
+	unsigned int busy;
 	bool stopping;
-	pthread_t workers[BLK_WORKERS];
+	pthread_t workers[VIRTIO_BLK_WORKERS];
 	unsigned int nr_workers;
 };
 
@@ -112,13 +118,53 @@ static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 	else
 		b->head = j;
 	b->tail = j;
+	b->busy++;
 	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void blk_idle(struct virtio_blk *b)
+{
+	pthread_mutex_lock(&b->lock);
+	if (!--b->busy)
+		pthread_cond_broadcast(&b->idle);
 	pthread_mutex_unlock(&b->lock);
 }
 
 static void blk_kick(struct virtio_dev *v, unsigned int q)
 {
+	struct virtio_blk *b = to_blk(v);
+
+	/* a chain taken but not yet queued is in flight too */
+	pthread_mutex_lock(&b->lock);
+	b->busy++;
+	pthread_mutex_unlock(&b->lock);
 	virtio_serve(v, q, blk_req);
+	blk_idle(b);
+}
+
+/*
+ * The driver reset the device: drop the jobs no worker began, their
+ * buffers untouched, and wait for the rest.  vq_push() already drops
+ * their completions; what must not happen is a worker writing read data
+ * into RAM that the driver, seeing the reset complete, has reused.
+ */
+static void blk_quiesce(struct virtio_dev *v)
+{
+	struct virtio_blk *b = to_blk(v);
+	struct blk_job *j;
+
+	pthread_mutex_lock(&b->lock);
+	while ((j = b->head)) {
+		b->head = j->next;
+		b->busy--;
+		free(j->e);
+		free(j);
+	}
+	b->tail = NULL;
+	while (b->busy)
+		pthread_cond_wait(&b->idle, &b->lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void *blk_worker(void *arg)
@@ -145,6 +191,7 @@ static void *blk_worker(void *arg)
 		virtio_complete(&b->v, j->q, j->e->head, len);
 		free(j->e);
 		free(j);
+		blk_idle(b);
 	}
 }
 
@@ -159,6 +206,7 @@ static const struct virtio_ops blk_ops = {
 		    1ULL << VIRTIO_BLK_F_DISCARD,
 	.cfg_read = blk_cfg_read,
 	.kick = blk_kick,
+	.quiesce = blk_quiesce,
 };
 
 /* FILE or FILE,ro: open it, size it, name it. */
@@ -230,6 +278,7 @@ struct virtio_dev *virtio_blk_create(const char *spec, unsigned int index,
 	b->fd = -1;
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
+	pthread_cond_init(&b->idle, NULL);
 	if (blk_open(b, spec) ||
 	    virtio_init(&b->v, &blk_ops, mem, doorbell, ctx))
 		goto fail;
@@ -239,7 +288,7 @@ struct virtio_dev *virtio_blk_create(const char *spec, unsigned int index,
 				      ~(1ULL << VIRTIO_BLK_F_DISCARD)) |
 				     1ULL << VIRTIO_BLK_F_RO;
 	blk_fill_cfg(b);
-	for (i = 0; i < BLK_WORKERS; i++) {
+	for (i = 0; i < VIRTIO_BLK_WORKERS; i++) {
 		if (pthread_create(&b->workers[i], NULL, blk_worker, b)) {
 			msg("disk %u: cannot start its workers", index);
 			goto fail;
@@ -271,6 +320,7 @@ void virtio_blk_free(struct virtio_dev *v)
 		virtio_destroy(v);
 	if (b->fd >= 0)
 		close(b->fd);
+	pthread_cond_destroy(&b->idle);
 	pthread_cond_destroy(&b->cond);
 	pthread_mutex_destroy(&b->lock);
 	free(b);

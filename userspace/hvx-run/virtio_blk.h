@@ -35,6 +35,7 @@
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
 #define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
+#define VIRTIO_BLK_WORKERS	4	/* threads per disk (virtio_blk.c) */
 
 uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
 			   const char *serial, struct vq_elem *e);

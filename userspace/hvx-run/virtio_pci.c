@@ -169,7 +169,22 @@ static void reset_locked(struct virtio_dev *v)
 	v->qsel = 0;
 	v->isr = 0;
 	v->config_vector = VIRTIO_MSI_NO_VECTOR;
+	v->resetting = false;
 	sync_doorbells(v);
+}
+
+/*
+ * The rest of a driver reset (write_status()), without @v->lock: the
+ * device waits for the requests it still holds, and their completions
+ * take the lock.  Only then does device_status read 0.
+ */
+static void finish_reset(struct virtio_dev *v)
+{
+	if (v->ops->quiesce)
+		v->ops->quiesce(v);
+	pthread_mutex_lock(&v->lock);
+	reset_locked(v);
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* The common configuration as the driver would read it now. */
@@ -201,13 +216,23 @@ static void common_image(struct virtio_dev *v, uint8_t *c)
 	put_le64(c + CC_Q_DEVICE, q->device);
 }
 
-static void write_status(struct virtio_dev *v, uint8_t val)
+/*
+ * Return: true for a reset, which finish_reset() completes.  Its queues
+ * stop here, so that nothing more is taken from the rings and vq_push()
+ * drops the completions of requests still in progress; device_status
+ * keeps its value until they are done, since a driver takes 0 to mean
+ * that the device no longer touches its memory.
+ */
+static bool write_status(struct virtio_dev *v, uint8_t val)
 {
 	uint64_t g = v->guest_features;
+	unsigned int i;
 
 	if (!val) {
-		reset_locked(v);
-		return;
+		for (i = 0; i < v->ops->nr_queues; i++)
+			vq_reset(&v->vq[i]);
+		v->resetting = true;
+		return true;
 	}
 	/* FEATURES_OK only for a subset of ours that has VERSION_1 */
 	if ((val & VIRTIO_STATUS_FEATURES_OK) &&
@@ -215,12 +240,14 @@ static void write_status(struct virtio_dev *v, uint8_t val)
 	    ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1))))
 		val &= ~VIRTIO_STATUS_FEATURES_OK;
 	v->status = val | (v->status & VIRTIO_STATUS_NEEDS_RESET);
+	return false;
 }
 
 static void enable_queue(struct virtio_dev *v, struct virtio_queue_cfg *q,
 			 unsigned int i)
 {
-	if (q->enable || !(v->status & VIRTIO_STATUS_FEATURES_OK))
+	if (q->enable || v->resetting ||
+	    !(v->status & VIRTIO_STATUS_FEATURES_OK))
 		return;
 	if (vq_start(&v->vq[i], q->size, q->desc, q->driver, q->device,
 		     v->guest_features & (1ULL << VIRTIO_F_EVENT_IDX),
@@ -284,13 +311,15 @@ static const struct {
 
 /*
  * A write of @len bytes at @off of the common configuration: applied to
- * its image, then each writable field it touched takes effect.
+ * its image, then each writable field it touched takes effect.  Return:
+ * true when it reset the device (write_status()).
  */
-static void common_write(struct virtio_dev *v, unsigned int off,
+static bool common_write(struct virtio_dev *v, unsigned int off,
 			 const uint8_t *data, unsigned int len)
 {
 	uint8_t c[VIRTIO_COMMON_LEN];
 	unsigned int i, f, shift;
+	bool reset = false;
 	uint16_t vec;
 
 	common_image(v, c);
@@ -321,7 +350,7 @@ static void common_write(struct virtio_dev *v, unsigned int off,
 					   VIRTIO_MSI_NO_VECTOR;
 			break;
 		case CC_STATUS:
-			write_status(v, c[f]);
+			reset |= write_status(v, c[f]);
 			break;
 		case CC_Q_SELECT:
 			v->qsel = get_le16(c + f);
@@ -330,6 +359,7 @@ static void common_write(struct virtio_dev *v, unsigned int off,
 			write_queue(v, c, f);
 		}
 	}
+	return reset;
 }
 
 /**
@@ -377,13 +407,16 @@ void virtio_bar_read(void *opaque, unsigned int bar, uint64_t off,
  * @len: 1-8
  *
  * A write to a queue's notification address that reaches here (its
- * doorbell is not registered) kicks the queue as the doorbell would.
+ * doorbell is not registered) kicks the queue as the doorbell would.  A
+ * write of 0 to device_status returns once the device is reset, its
+ * requests in progress finished.
  */
 void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
 		      const void *data, unsigned int len)
 {
 	struct virtio_dev *v = opaque;
 	uint64_t n, one = 1;
+	bool reset = false;
 
 	if (bar != VIRTIO_BAR)
 		return;
@@ -395,8 +428,10 @@ void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
 	}
 	pthread_mutex_lock(&v->lock);
 	if (off < VIRTIO_COMMON_LEN)
-		common_write(v, off, data, len);
+		reset = common_write(v, off, data, len);
 	pthread_mutex_unlock(&v->lock);
+	if (reset)
+		finish_reset(v);
 }
 
 static const struct pci_bar_ops virtio_bar_ops = {

@@ -73,6 +73,10 @@ struct virtio_dev;
  * @cfg_read:	read @len bytes of its configuration at @off (within
  *		VIRTIO_DEVCFG_LEN)
  * @kick:	the driver notified queue @q: serve it (the device thread)
+ * @quiesce:	optional: the driver reset the device and its queues are
+ *		stopped (vq_pop() finds nothing, vq_push() drops): return
+ *		once no chain taken before is used any more.  Called
+ *		without @lock, which completions take.
  */
 struct virtio_ops {
 	const char *name;
@@ -83,6 +87,7 @@ struct virtio_ops {
 	void (*cfg_read)(struct virtio_dev *v, unsigned int off, void *data,
 			 unsigned int len);
 	void (*kick)(struct virtio_dev *v, unsigned int q);
+	void (*quiesce)(struct virtio_dev *v);
 };
 
 /*
@@ -121,6 +126,8 @@ struct virtio_queue_cfg {
  * @host_features: what the device offers
  * @guest_features: what the driver accepted
  * @status:	device_status
+ * @resetting:	the driver wrote 0 to it and the device is still quiescing:
+ *		no queue may start
  * @config_gen:	config_generation
  * @config_vector: config_msix_vector
  * @qsel:	queue_select
@@ -141,6 +148,7 @@ struct virtio_dev {
 	uint32_t dfsel, gfsel;
 	uint64_t host_features, guest_features;
 	uint8_t status, config_gen;
+	bool resetting;
 	uint16_t config_vector, qsel;
 	uint8_t isr;
 	struct virtio_queue_cfg q[VIRTIO_MAX_QUEUES];
