@@ -268,7 +268,7 @@ stress:
 	@$(TESTHOST)/stress.sh $(O)
 
 unit-tests: $(UNIT_PROGS)
-	@for t in $(UNIT_PROGS); do $$t; done
+	@rc=0; for t in $(UNIT_PROGS); do $$t || rc=1; done; exit $$rc
 
 checkpatch:
 	@$(TESTHOST)/checkpatch.sh $(O)
