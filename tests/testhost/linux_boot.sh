@@ -3,7 +3,7 @@
 #
 # Linux as a guest of hvx-run, inside the VT-x test host: the test host's
 # own kernel (Debian's cloud kernel, a bzImage) with a busybox initramfs
-# (tools/testhost/guest/init) boots to /init with 1, 2 and 4 vCPUs.
+# (tools/testhost/guest/init) boots to /init with 1, 2, 4 and 64 vCPUs.
 # Checks: the guest sees as many CPUs as it was given, its kernel log has
 # no BUG, WARNING, Call Trace, unstable TSC or failed APIC calibration,
 # "sleep 10" in the guest takes 10 host seconds within 1 %, poweroff ends
@@ -15,9 +15,9 @@
 # hvc0 arrives on hvx-run's stdout and a line given on its stdin is read
 # by the guest from hvc0.  One TAP line per check, "linux: ...".
 # "hvxboots=one,virtio" on the test host's command line runs only those
-# boots (one, two, four, virtio, console; default all).  virtio and
-# console share one boot: the disks when virtio is asked for, the
-# console when console is.
+# boots (one, two, four, sixtyfour, virtio, console; default all).
+# virtio and console share one boot: the disks when virtio is asked for,
+# the console when console is.
 
 . /hvx/tasks/tap-lib.sh
 
@@ -36,7 +36,7 @@ hvx_load linux
 
 # want BOOT: the boot is among those hvxboots names
 want() {
-	case ",${hvxboots:-one,two,four,virtio,console}," in
+	case ",${hvxboots:-one,two,four,sixtyfour,virtio,console}," in
 	*,"$1",*) return 0 ;;
 	esac
 	return 1
@@ -143,6 +143,14 @@ if want four; then
 boot four 4 dmesg
 verify four 4 0
 verify_log four
+fi
+
+# 64 vCPUs, hvx's most, on the test host's two CPUs: the guest brings
+# them all up itself, then the log, poweroff.
+if want sixtyfour; then
+boot sixtyfour 64 dmesg
+verify sixtyfour 64 0
+verify_log sixtyfour
 fi
 
 # virtio: PCI, virtio-rng and three disks, on two vCPUs; console: in
