@@ -21,7 +21,9 @@
  * apicv_xapic_moved: an APIC that IA32_APIC_BASE moves away from
  * 0xfee00000 traps at its new base (an exit per access either way), the
  * old page is then no APIC but MMIO for userspace, and back at
- * 0xfee00000 its accesses cost no exit again.
+ * 0xfee00000 its accesses cost no exit again.  apicv_slot_over_page: a
+ * memory slot added over the APIC page takes its place (RAM, not the
+ * APIC), and once deleted the APIC is back.
  *
  * An interrupt whose delivery exits (its stack page not yet in the EPT)
  * is delivered again, itself and not the last event the processor
@@ -62,6 +64,8 @@
 #define LVT_PERIODIC	(1U << 17)
 #define ESR_ILLEGAL_REG	(1U << 7)
 
+#define RAM_SLOT	2
+#define RAM_WORD	0x5a5a5a5a
 #define MOVED_GPA	0xfed00000UL
 #define ID_FROM_USER	0x12345678
 
@@ -239,6 +243,22 @@ static void guest_xapic_moved(void)
 	GUEST_DONE();
 }
 
+static void guest_slot_over_page(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
+	GUEST_SYNC(0);
+	/* RAM there now: the TPR write is a store to it */
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), RAM_WORD);
+	apic_w(APIC_TPR, 0x20);
+	GUEST_ASSERT_EQ(read_cr8(), 0);
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
+	apic_w(APIC_TPR, 0x20);
+	GUEST_ASSERT_EQ(read_cr8(), 2);
+	GUEST_DONE();
+}
+
 /* Step over the ud2 the guest runs on purpose, and only that. */
 static void ud_handler(struct guest_ex_regs *regs)
 {
@@ -382,6 +402,19 @@ HVX_GUEST_TEST(apicv_xapic_moved, guest_xapic_moved)
 	} else {
 		EXPECT_LE(ROUNDS * 2, back);
 	}
+}
+
+HVX_GUEST_TEST(apicv_slot_over_page, guest_slot_over_page)
+{
+	uint32_t *ram;
+
+	vcpu_expect_sync(vcpu, 0);
+	ram = vm_mem_add(vm, RAM_SLOT, 0, APIC_GPA, HVX_PAGE_SIZE);
+	ram[APIC_SVR / 4] = RAM_WORD;
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(0x20, ram[APIC_TPR / 4]);
+	vm_set_memory_region(vm, RAM_SLOT, 0, APIC_GPA, 0, NULL);
+	vcpu_expect_done(vcpu);
 }
 
 HVX_TEST(caps_report_apicv)
