@@ -58,6 +58,8 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 		l->cfg.features |= HVX_LAPIC_F_DIRECTED_EOI;
 	l->cfg.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	hvx_lapic_reset(l, vcpu->id, vcpu->id == 0);
+	/* the first entry sets up APIC virtualization for the mode */
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 }
 
 /**
@@ -155,17 +157,46 @@ static void apic_take_level(struct hvx_vcpu *vcpu)
 			hvx_lapic_accept(&vcpu->apic, v, true);
 }
 
+/* How APIC virtualization serves @l's mode; apic_lock held. */
+static enum hvx_apicv_mode apic_vmode(const struct hvx_lapic *l)
+{
+	if (hvx_lapic_mode_x2apic(l))
+		return HVX_APICV_X2APIC_MSRS;
+	if (hvx_lapic_hw_enabled(l) &&
+	    (l->apic_base & HVX_APIC_BASE_ADDR_MASK) == HVX_APIC_DEFAULT_BASE)
+		return HVX_APICV_XAPIC_PAGE;
+	return HVX_APICV_TRAP;
+}
+
+/**
+ * hvx_apic_mode() - how APIC virtualization serves the APIC now
+ * @vcpu: the vCPU
+ *
+ * Return: the mode, for an APIC in the state it was in.
+ */
+enum hvx_apicv_mode hvx_apic_mode(struct hvx_vcpu *vcpu)
+{
+	enum hvx_apicv_mode mode;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	mode = apic_vmode(&vcpu->apic);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	return mode;
+}
+
 /**
  * hvx_apic_vid_state() - what APIC virtualization needs before an entry
  * @vcpu: the vCPU, from its own thread, the guest not running
  * @tmr: the TMR, 64 vectors a word
- * @x2apic: set if the APIC is in x2APIC mode
+ * @mode: how APIC virtualization serves the APIC's mode
  *
  * Deferred level-triggered vectors are accepted first.
  *
  * Return: the guest interrupt status (SVI, RVI).
  */
-u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic)
+u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
+		       enum hvx_apicv_mode *mode)
 {
 	struct hvx_lapic *l = &vcpu->apic;
 	unsigned long flags;
@@ -175,7 +206,7 @@ u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic)
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	apic_take_level(vcpu);
 	status = hvx_lapic_vid_status(l);
-	*x2apic = hvx_lapic_mode_x2apic(l);
+	*mode = apic_vmode(l);
 	for (i = 0; i < 4; i++)
 		tmr[i] = hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32) |
 			 (u64)hvx_lapic_reg(l, HVX_APIC_REG_TMR + i * 32 + 16)
@@ -391,6 +422,46 @@ int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
+/**
+ * hvx_exit_apic_write() - the guest wrote an xAPIC register the processor
+ *	stored in the virtual-APIC page (APIC-access virtualization)
+ * @vcpu: the vCPU, loaded
+ *
+ * The exit is trap-like: the instruction is done and the value is in
+ * the page.  The model applies it as an MMIO write to the register as
+ * it was at the entry (apicv.c), so that a write has the same effects
+ * (IPIs, the timer, read-only bits) whichever way it came.  The exit
+ * does not tell the size: a narrow write at a register's offset, which
+ * the model ignores through MMIO, acts here on the register as it now
+ * reads.  In x2APIC mode only a SELF IPI of an illegal vector exits so.
+ *
+ * Return: 1.
+ */
+int hvx_exit_apic_write(struct hvx_vcpu *vcpu)
+{
+	unsigned int at = hvx_vmread(EXIT_QUALIFICATION) & APIC_ACCESS_OFFSET;
+	unsigned int off = at & (HVX_LAPIC_REGS_SIZE - 16);
+	struct hvx_lapic_effects eff = {};
+	struct hvx_lapic *l = &vcpu->apic;
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	u32 val;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	val = hvx_lapic_reg(l, off);
+	l->regs[off / 4] = vcpu->apicv_old[off >> 4];
+	/* x2APIC virtualization leaves a SELF IPI below vector 16 to us */
+	if (hvx_lapic_mode_x2apic(l))
+		hvx_lapic_wrmsr(l, HVX_X2APIC_MSR_BASE + (off >> 4), val, now,
+				&eff);
+	/* a misaligned write does nothing, as it does through MMIO */
+	else if (at == off)
+		hvx_lapic_write(l, off, 4, val, now, &eff);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	apic_effects(vcpu, &eff);
+	return 1;
+}
+
 /* The guest's TSC and a deadline in it, as ns of ktime_get_ns(). */
 static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 {
@@ -453,9 +524,12 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 		r = hvx_lapic_rdmsr(l, index, now, data);
 	}
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	if (!r)
-		apic_effects(vcpu, &eff);
-	return r ? -EINVAL : 0;
+	if (r)
+		return -EINVAL;
+	apic_effects(vcpu, &eff);
+	if (write && index == HVX_MSR_APIC_BASE)
+		hvx_apicv_base_changed(vcpu);
+	return 0;
 }
 
 /**
@@ -549,9 +623,11 @@ int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s)
 	bitmap_zero(vcpu->apicv_level, 256);
 	r = hvx_lapic_restore(&vcpu->apic, s, ktime_get_ns(), &eff);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	if (!r)
-		apic_effects(vcpu, &eff);
-	return r;
+	if (r)
+		return r;
+	apic_effects(vcpu, &eff);
+	hvx_apicv_base_changed(vcpu);
+	return 0;
 }
 
 /**

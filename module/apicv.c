@@ -13,8 +13,24 @@
  *  - delivery of the highest pending vector when the guest can take it,
  *    edge-triggered EOIs and self-IPIs (virtual-interrupt delivery).
  * A level-triggered vector's EOI still exits (EOI-exit bitmap, from the
- * TMR), so userspace's I/O APIC always hears of it (apic.c).  In xAPIC
- * mode the APIC page stays an MMIO page that exits into the model.
+ * TMR), so userspace's I/O APIC always hears of it (apic.c).
+ *
+ * In xAPIC mode at the default base (0xfee00000) the APIC page is
+ * virtualized too: the VM's APIC-access page (vm->apic_access_page,
+ * never read) is mapped there in the EPT, and the processor serves what
+ * it can from the virtual-APIC page: register reads, TPR writes, EOIs
+ * and self-IPIs through the ICR.  A write to another register it stores
+ * in the page and then exits (APIC-write, trap-like): the model takes
+ * the write from there as if the register had held, before it, what it
+ * held at the entry (hvx_apicv_save_regs()).  What it does not
+ * virtualize (the timer's current count, APR and PPR on the test host's
+ * CPU, accesses wider than 32 bits) exits before the
+ * access (APIC-access, fault-like) and is emulated as an MMIO access.
+ * An APIC elsewhere (IA32_APIC_BASE moved it) or disabled is not
+ * virtualized, as with KVM: its page exits as before.  The leaf is
+ * VM-wide: a vCPU leaving xAPIC mode clears it, but while another vCPU
+ * still in xAPIC mode maps it again, the first one's accesses to
+ * 0xfee00000 (meaningless outside xAPIC mode) reach the page itself.
  *
  * Interrupts from elsewhere (IPIs, MSIs, the timer) set the IRR bit under
  * the APIC lock and kick the vCPU (apic.c): without posted interrupts a
@@ -26,6 +42,7 @@
  * Everything here runs on the vCPU's own thread with its VMCS loaded.
  */
 #include <linux/kernel.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 
 #include "vcpu.h"
@@ -68,6 +85,8 @@ int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu)
 	int err = 0;
 
 	err |= hvx_vmwrite(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->apic.regs));
+	err |= hvx_vmwrite(APIC_ACCESS_ADDR,
+			   page_to_phys(vcpu->vm->apic_access_page));
 	/* no TPR-below-threshold exits with virtual-interrupt delivery */
 	err |= hvx_vmwrite(TPR_THRESHOLD, 0);
 	err |= hvx_vmwrite(GUEST_INTR_STATUS, 0);
@@ -79,19 +98,99 @@ int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu)
 	return err ? -EIO : 0;
 }
 
-/* x2APIC virtualization and its MSR bitmap follow the APIC's mode. */
-static void sync_mode(struct hvx_vcpu *vcpu, bool x2apic)
+#define PROC2_MODES	(SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | \
+			 SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES)
+
+/*
+ * x2APIC virtualization and its MSR bitmap, or APIC-access
+ * virtualization, follow the APIC's mode.
+ */
+static void sync_mode(struct hvx_vcpu *vcpu, enum hvx_apicv_mode mode)
 {
-	u32 ctl = vcpu->proc2_ctl & ~SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	u32 ctl = vcpu->proc2_ctl & ~PROC2_MODES;
 	unsigned long bitmap = __pa(vcpu->vm->msr_bitmap);
 
-	if (x2apic)
+	if (mode == HVX_APICV_X2APIC_MSRS)
 		ctl |= SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE;
+	else if (mode == HVX_APICV_XAPIC_PAGE)
+		ctl |= SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES;
 	if (ctl == vcpu->proc2_ctl)
 		return;
+	if ((ctl ^ vcpu->proc2_ctl) & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE)
+		hvx_vmwrite(MSR_BITMAP, mode == HVX_APICV_X2APIC_MSRS ?
+			    bitmap + PAGE_SIZE : bitmap);
 	vcpu->proc2_ctl = ctl;
 	hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, ctl);
-	hvx_vmwrite(MSR_BITMAP, x2apic ? bitmap + PAGE_SIZE : bitmap);
+}
+
+/*
+ * The registers whose xAPIC writes the processor stores in the page and
+ * then reports with an APIC-write exit (SDM vol. 3C, "Virtualizing
+ * Memory-Mapped APIC Accesses"), CMCI in case a processor adds it.
+ */
+static const u16 apicv_trap_regs[] = {
+	HVX_APIC_REG_ID, HVX_APIC_REG_LDR, HVX_APIC_REG_DFR, HVX_APIC_REG_SVR,
+	HVX_APIC_REG_ESR, HVX_APIC_REG_LVT_CMCI, HVX_APIC_REG_ICR,
+	HVX_APIC_REG_ICR2, HVX_APIC_REG_LVT_TIMER, HVX_APIC_REG_LVT_THERMAL,
+	HVX_APIC_REG_LVT_PMC, HVX_APIC_REG_LVT_LINT0, HVX_APIC_REG_LVT_LINT1,
+	HVX_APIC_REG_LVT_ERROR, HVX_APIC_REG_TMICT, HVX_APIC_REG_TDCR,
+};
+
+/**
+ * hvx_apicv_save_regs() - what the registers held at this entry
+ * @vcpu: the vCPU, about to enter with APIC-access virtualization
+ *
+ * The model's register writes depend on the old value (a new timer mode
+ * stops the timer, a new divide goes on from the current count, read-
+ * only bits stay): after an APIC-write exit only this copy has it.  Only
+ * this thread changes these registers, and never while the guest runs.
+ */
+void hvx_apicv_save_regs(struct hvx_vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(apicv_trap_regs); i++)
+		vcpu->apicv_old[apicv_trap_regs[i] >> 4] =
+			hvx_lapic_reg(&vcpu->apic, apicv_trap_regs[i]);
+}
+
+/**
+ * hvx_apicv_base_changed() - the guest or userspace wrote IA32_APIC_BASE
+ * @vcpu: the vCPU, from its own thread, preemptible
+ *
+ * The controls follow before the next entry.  An APIC that left xAPIC
+ * mode at the default base must find its accesses there trapped again,
+ * so the APIC-access page leaves the EPT (the next access of a vCPU in
+ * xAPIC mode maps it again).
+ */
+void hvx_apicv_base_changed(struct hvx_vcpu *vcpu)
+{
+	if (!hvx_vmx.apicv)
+		return;
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	if (hvx_apic_mode(vcpu) != HVX_APICV_XAPIC_PAGE)
+		hvx_ept_unmap_own(vcpu->vm, HVX_APIC_DEFAULT_BASE);
+}
+
+/**
+ * hvx_apicv_map_access_page() - an EPT violation on the xAPIC page
+ * @vcpu: the vCPU, loaded, preemptible, running with APIC-access
+ *	virtualization
+ * @gpa: the address, in the page at HVX_APIC_DEFAULT_BASE
+ *
+ * Return: 1 when the APIC-access page is mapped there (the access is
+ * retried and virtualized), 0 when a slot's RAM is there, -ENOMEM.
+ */
+int hvx_apicv_map_access_page(struct hvx_vcpu *vcpu, u64 gpa)
+{
+	struct hvx_vm *vm = vcpu->vm;
+	int r;
+
+	r = hvx_ept_map_own(vm, gpa & PAGE_MASK,
+			    page_to_pfn(vm->apic_access_page));
+	if (r == -EEXIST)
+		return 0;
+	return r ? r : 1;
 }
 
 static const unsigned long eoi_exit_field[4] = {
@@ -109,13 +208,13 @@ static const unsigned long eoi_exit_field[4] = {
  */
 void hvx_apicv_sync(struct hvx_vcpu *vcpu)
 {
+	enum hvx_apicv_mode mode;
 	u64 tmr[4];
-	bool x2apic;
 	u16 status;
 	int i;
 
-	status = hvx_apic_vid_state(vcpu, tmr, &x2apic);
-	sync_mode(vcpu, x2apic);
+	status = hvx_apic_vid_state(vcpu, tmr, &mode);
+	sync_mode(vcpu, mode);
 	hvx_vmwrite(GUEST_INTR_STATUS, status);
 	for (i = 0; i < 4; i++) {
 		if (tmr[i] == vcpu->eoi_exit_bitmap[i])

@@ -25,7 +25,8 @@ struct hvx_vmx_config hvx_vmx;
 
 /*
  * The processor's APIC virtualization (TPR shadow, APIC-register
- * virtualization, virtual-interrupt delivery, x2APIC virtualization),
+ * virtualization, virtual-interrupt delivery, x2APIC virtualization,
+ * APIC-access virtualization),
  * all of it where the CPU has all of it.  Read-only: every vCPU of the
  * module's lifetime uses the same, as its VMCS and APIC page agree.
  */
@@ -123,10 +124,11 @@ static void hvx_probe_features(struct hvx_vmx_config *c)
 	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC))
 		f |= HVX_VMX_FLEXPRIORITY;
 	if (enable_apicv && (f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC_REG) &&
-	    (f & HVX_VMX_VID) &&
+	    (f & HVX_VMX_VID) && (f & HVX_VMX_VAPIC) &&
 	    (proc2 & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE))
 		c->apicv = HVX_APICV_TPR_SHADOW | HVX_APICV_REG_VIRT |
-			   HVX_APICV_VID | HVX_APICV_X2APIC;
+			   HVX_APICV_VID | HVX_APICV_X2APIC |
+			   HVX_APICV_APIC_ACCESS;
 	if ((f & HVX_VMX_VTPR) && (f & HVX_VMX_VAPIC_REG) &&
 	    (f & HVX_VMX_VID) && (f & HVX_VMX_POSTED_INTR))
 		f |= HVX_VMX_APICV;
@@ -160,7 +162,8 @@ static void hvx_probe_features(struct hvx_vmx_config *c)
 			 CPU_BASED_NMI_WINDOW_EXITING)
 /*
  * With APIC virtualization CR8 goes to the TPR shadow instead; x2APIC
- * virtualization follows each vCPU's APIC mode.
+ * virtualization and APIC-access virtualization follow each vCPU's APIC
+ * mode.
  */
 #define PROC_CR8	(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING)
 #define PROC2_APICV	(SECONDARY_EXEC_APIC_REGISTER_VIRT | \
@@ -207,7 +210,9 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 		{ MSR_IA32_VMX_PROCBASED_CTLS2, 0, proc2_need,
 		  PROC2_WANT | ((c->features & HVX_VMX_VPID) ?
 				SECONDARY_EXEC_ENABLE_VPID : 0),
-		  c->apicv ? SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE : 0, &c->proc2,
+		  c->apicv ? SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |
+			     SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES : 0,
+		  &c->proc2,
 		  "CPU lacks EPT or unrestricted guest, both required" },
 		{ MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		  EXIT_NEED, timer ? VM_EXIT_SAVE_VMX_PREEMPTION_TIMER : 0, 0,

@@ -466,6 +466,76 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 }
 
 /**
+ * hvx_ept_map_own() - map a page of hvx's own where no slot is
+ * @vm: the VM
+ * @gpa: page-aligned guest-physical address
+ * @pfn: the page, hvx's for as long as the VM lives
+ *
+ * For the APIC-access page (apicv.c): read and write, never execute.
+ * A slot that covers @gpa wins: the guest's RAM is never hidden, and a
+ * slot added over @gpa later clears the leaf (hvx_set_memory_region()).
+ * Invalidations cannot clear it (hvx_ept_zap_hva() walks the slots),
+ * nor can a slot's deletion; a leaf cleared all the same faults back in.
+ *
+ * Context: may sleep; takes vm->mem_lock and vm->mmu_lock.
+ *
+ * Return: 0 when the leaf is there, -EEXIST when a slot covers @gpa,
+ * -ENOMEM.
+ */
+int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
+{
+	u64 *entry;
+	int ret = 0;
+
+	mutex_lock(&vm->mem_lock);
+	if (hvx_find_slot(vm, gpa)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	entry = ept_entry(vm, gpa, 1);
+	if (IS_ERR(entry)) {
+		ret = PTR_ERR(entry);
+		goto out;
+	}
+	spin_lock(&vm->mmu_lock);
+	if (!ept_present(*entry)) {
+		WRITE_ONCE(*entry, PFN_PHYS(pfn) | VMX_EPT_READABLE_MASK |
+			   VMX_EPT_WRITABLE_MASK | HVX_EPT_LEAF_ATTR);
+		WRITE_ONCE(vm->ept.leaves[0], vm->ept.leaves[0] + 1);
+	}
+	spin_unlock(&vm->mmu_lock);
+out:
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+/**
+ * hvx_ept_unmap_own() - clear what hvx_ept_map_own() mapped at @gpa
+ * @vm: the VM
+ * @gpa: page-aligned guest-physical address
+ *
+ * Nothing changes where a slot covers @gpa.
+ *
+ * Context: may sleep; takes vm->mem_lock and vm->mmu_lock.
+ */
+void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa)
+{
+	bool flush = false;
+	LIST_HEAD(freed);
+
+	mutex_lock(&vm->mem_lock);
+	if (!hvx_find_slot(vm, gpa)) {
+		spin_lock(&vm->mmu_lock);
+		flush = hvx_ept_unmap(vm, gpa, 1, &freed);
+		spin_unlock(&vm->mmu_lock);
+	}
+	if (flush)
+		hvx_ept_flush(vm);
+	hvx_ept_free_tables(vm, &freed);
+	mutex_unlock(&vm->mem_lock);
+}
+
+/**
  * hvx_ept_flush() - drop every CPU's cached translations of this VM
  * @vm: the VM
  *

@@ -180,6 +180,14 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	u64 gen;
 	int r;
 
+	/* the xAPIC page, virtualized: the APIC-access page goes there */
+	if (unlikely(vcpu->proc2_ctl & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) &&
+	    !(q & EPT_QUAL_FETCH) &&
+	    (gpa & PAGE_MASK) == HVX_APIC_DEFAULT_BASE) {
+		r = hvx_apicv_map_access_page(vcpu, gpa);
+		if (r)
+			return r;
+	}
 	/*
 	 * A device register is accessed over and over: remember the last
 	 * page found outside every slot, for as long as no slot changes,
@@ -212,6 +220,45 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_PAGE_WALK, gpa,
 					 false);
 	return emulate_mmio(vcpu, gpa, write);
+}
+
+/*
+ * APIC-access exit qualification (SDM table 28-6): asm/vmx.h has the
+ * linear access types, not the guest-physical one during delivery.
+ */
+#define TYPE_PHYSICAL_APIC_EVENT	(10 << 12)
+
+/**
+ * hvx_exit_apic_access() - an xAPIC page access the processor does not
+ *	virtualize (apicv.c)
+ * @vcpu: the vCPU, loaded
+ *
+ * Fault-like: nothing happened yet.  A data read or write is emulated
+ * as the MMIO access it would have been without the APIC-access page;
+ * the rest (an access during event delivery, or of the processor's own
+ * page walk) ends the run as it would there.
+ *
+ * Return: as hvx_exit_ept_violation().
+ */
+int hvx_exit_apic_access(struct hvx_vcpu *vcpu)
+{
+	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
+	u64 gpa = HVX_APIC_DEFAULT_BASE + (q & APIC_ACCESS_OFFSET);
+
+	switch (q & APIC_ACCESS_TYPE) {
+	case TYPE_LINEAR_APIC_INST_READ:
+		return emulate_mmio(vcpu, gpa, false);
+	case TYPE_LINEAR_APIC_INST_WRITE:
+		return emulate_mmio(vcpu, gpa, true);
+	case TYPE_LINEAR_APIC_INST_FETCH:
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
+					 false);
+	case TYPE_LINEAR_APIC_EVENT:
+	case TYPE_PHYSICAL_APIC_EVENT:
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_DELIVERY, gpa,
+					 false);
+	}
+	return hvx_exit_internal(vcpu, HVX_INTERNAL_PAGE_WALK, gpa, false);
 }
 
 /**

@@ -221,6 +221,12 @@ struct hvx_vm {
 						 * virtualization (apicv.c)
 						 */
 	unsigned long *io_bitmap;		/* (c) two pages, A then B */
+	struct page *apic_access_page;		/* (c) with APIC virtualization:
+						 * the APIC-access page of
+						 * every vCPU, mapped at the
+						 * xAPIC base; never read
+						 * (apicv.c)
+						 */
 
 	struct list_head list;			/* in hvx_vm_list */
 };
@@ -259,6 +265,8 @@ enum hvx_fault_result {
 	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
+int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn);
+void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa);
 /* dirty_log.c */
 long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp);
 long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp);

@@ -90,7 +90,7 @@ static int __init hvx_init(void)
 	}
 	pr_info("loaded: VMCS revision %#x, features %#llx, APIC virtualization %s\n",
 		hvx_vmx.revision_id, hvx_vmx.features,
-		hvx_vmx.apicv ? "on (TPR shadow, register virtualization, virtual-interrupt delivery, x2APIC)" :
+		hvx_vmx.apicv ? "on (TPR shadow, register virtualization, virtual-interrupt delivery, x2APIC, xAPIC page)" :
 				"off");
 	return 0;
 

@@ -109,6 +109,24 @@ static void hvx_slot_delete(struct hvx_vm *vm, struct hvx_memslot *slot)
 	hvx_slots_changed(vm);
 }
 
+/*
+ * Outside the slots EPT maps only pages of hvx's own (hvx_ept_map_own():
+ * the APIC-access page); a new slot's RAM takes their place, faulted in
+ * at the next access.  vm->mem_lock held, before the slot is in use.
+ */
+static void hvx_slot_clear_own(struct hvx_vm *vm, struct hvx_memslot *slot)
+{
+	bool flush;
+	LIST_HEAD(freed);
+
+	spin_lock(&vm->mmu_lock);
+	flush = hvx_ept_unmap(vm, slot->gpa, slot->npages, &freed);
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		hvx_ept_flush(vm);
+	hvx_ept_free_tables(vm, &freed);
+}
+
 static bool hvx_slot_overlaps(struct hvx_vm *vm, u64 gpa, u64 npages)
 {
 	unsigned int i;
@@ -229,6 +247,7 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 	slot->flags = mr->flags;
 	slot->npages = npages;
 	WRITE_ONCE(vm->mem_size, vm->mem_size + mr->size);
+	hvx_slot_clear_own(vm, slot);
 	spin_lock(&vm->mmu_lock);
 	vm->used_slots[vm->nr_used_slots++] = mr->slot;
 	spin_unlock(&vm->mmu_lock);

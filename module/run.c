@@ -283,9 +283,13 @@ static int run_loop(struct hvx_vcpu *vcpu)
 			}
 		}
 		/* what the processor may deliver in this run (apicv.c) */
-		if (hvx_vmx.apicv)
+		if (hvx_vmx.apicv) {
 			vcpu->entry_intr_status =
 				hvx_vmread16(GUEST_INTR_STATUS);
+			if (vcpu->proc2_ctl &
+			    SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES)
+				hvx_apicv_save_regs(vcpu);
+		}
 		reason = enter_guest(vcpu);
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();

@@ -144,6 +144,8 @@ struct hvx_vcpu {
 						 * entry, with APIC
 						 * virtualization (apicv.c)
 						 */
+	/* (v) registers at the last entry with APIC-access virtualization */
+	u32 apicv_old[HVX_LAPIC_REGS_SIZE / 16];	/* by offset / 16 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick
@@ -487,12 +489,28 @@ bool hvx_apic_eoi_exit(struct hvx_vcpu *vcpu);
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s);
 int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s);
 int hvx_exit_eoi_induced(struct hvx_vcpu *vcpu);
-u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4], bool *x2apic);
+int hvx_exit_apic_write(struct hvx_vcpu *vcpu);
+
+/* How APIC virtualization serves the APIC in its current mode (apicv.c). */
+enum hvx_apicv_mode {
+	HVX_APICV_TRAP,		/* disabled, or xAPIC away from the default
+				 * base: every access exits
+				 */
+	HVX_APICV_XAPIC_PAGE,	/* xAPIC at 0xfee00000: APIC-access page */
+	HVX_APICV_X2APIC_MSRS,	/* x2APIC: MSR virtualization */
+};
+enum hvx_apicv_mode hvx_apic_mode(struct hvx_vcpu *vcpu);
+u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
+		       enum hvx_apicv_mode *mode);
 
 /* apicv.c */
 void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
 int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
 void hvx_apicv_sync(struct hvx_vcpu *vcpu);
+void hvx_apicv_save_regs(struct hvx_vcpu *vcpu);
+void hvx_apicv_base_changed(struct hvx_vcpu *vcpu);
+int hvx_apicv_map_access_page(struct hvx_vcpu *vcpu, u64 gpa);
+int hvx_exit_apic_access(struct hvx_vcpu *vcpu);
 u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected);
 int hvx_signal_msi(struct hvx_vm *vm, const struct hvx_msi __user *um);
 

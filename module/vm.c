@@ -48,6 +48,8 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	hvx_mem_destroy(vm);
 	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
 	put_pid(vm->owner);
 	mmdrop(vm->mm);
 	ida_free(&hvx_vm_ida, vm->id);
@@ -177,7 +179,12 @@ int hvx_vm_create(void)
 	}
 	vm->msr_bitmap = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
 	vm->io_bitmap = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT, 1);
-	if (!vm->msr_bitmap || !vm->io_bitmap)
+	/* zeroed: a vCPU outside xAPIC mode may reach it (apicv.c) */
+	if (hvx_vmx.apicv)
+		vm->apic_access_page = alloc_page(GFP_KERNEL_ACCOUNT |
+						  __GFP_ZERO);
+	if (!vm->msr_bitmap || !vm->io_bitmap ||
+	    (hvx_vmx.apicv && !vm->apic_access_page))
 		goto err_free_bitmaps;
 	hvx_msr_bitmap_init(vm->msr_bitmap);
 	hvx_apicv_msr_bitmap_init(vm->msr_bitmap);
@@ -214,6 +221,8 @@ err_free_mem:
 err_free_bitmaps:
 	free_pages((unsigned long)vm->msr_bitmap, 1);
 	free_pages((unsigned long)vm->io_bitmap, 1);
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
 	ida_free(&hvx_vm_ida, vm->id);
 err_free_vm:
 	kfree(vm);

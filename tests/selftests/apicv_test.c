@@ -11,6 +11,20 @@
  * a TPR above the vector holds a self-IPI back until the TPR drops,
  * register reads return what was written, each interrupt arrives once.
  *
+ * apicv_exits_xapic does the same in xAPIC mode through the APIC page
+ * at 0xfee00000 (APIC-access virtualization): TPR writes, register
+ * reads, self-IPIs through the ICR and their EOIs.  Then writes the
+ * processor stores in the page before it exits (an LVT entry with a
+ * read-only bit, a new timer mode, the ESR) and a read it does not serve
+ * (the current count) must mean what they mean to the model, and the
+ * state HVX_GET_LAPIC reads back must be one HVX_SET_LAPIC takes.
+ * apicv_xapic_moved: an APIC that IA32_APIC_BASE moves away from
+ * 0xfee00000 traps at its new base (an exit per access either way), the
+ * old page is then no APIC but MMIO for userspace, and back at
+ * 0xfee00000 its accesses cost no exit again.  apicv_slot_over_page: a
+ * memory slot added over the APIC page takes its place (RAM, not the
+ * APIC), and once deleted the APIC is back.
+ *
  * An interrupt whose delivery exits (its stack page not yet in the EPT)
  * is delivered again, itself and not the last event the processor
  * recorded for an earlier guest exception (module/apicv.c).
@@ -30,6 +44,30 @@
 #define X2APIC_SVR	0x80f
 #define X2APIC_LVTT	0x832
 #define X2APIC_SELF_IPI	0x83f
+
+#define APIC_GPA	0xfee00000UL
+#define APIC_ID		0x020
+#define APIC_TPR	0x080
+#define APIC_EOI	0x0b0
+#define APIC_SVR	0x0f0
+#define APIC_ESR	0x280
+#define APIC_ICR	0x300
+#define APIC_LVTT	0x320
+#define APIC_LINT0	0x350
+#define APIC_TMICT	0x380
+#define APIC_TMCCT	0x390
+#define APIC_TDCR	0x3e0
+#define APIC_SELF_IPI	0x3f0	/* x2APIC only: illegal in xAPIC mode */
+#define ICR_SELF	(1U << 18)
+#define LVT_MASKED	(1U << 16)
+#define LVT_PENDING	(1U << 12)	/* delivery status, read-only */
+#define LVT_PERIODIC	(1U << 17)
+#define ESR_ILLEGAL_REG	(1U << 7)
+
+#define RAM_SLOT	2
+#define RAM_WORD	0x5a5a5a5a
+#define MOVED_GPA	0xfed00000UL
+#define ID_FROM_USER	0x12345678
 
 #define ROUNDS		200
 #define IPI_VEC		0x41
@@ -60,6 +98,33 @@ static uint64_t read_cr8(void)
 	return v;
 }
 
+/*
+ * Self-IPIs sent with @send and their edge-triggered EOIs: held while
+ * the TPR is at their class, taken once when it drops.  Then sync 2.
+ */
+static void guest_self_ipis(void (*send)(void))
+{
+	int i;
+
+	asm volatile("sti");
+	for (i = 0; i < ROUNDS; i++) {
+		write_cr8(IPI_VEC >> 4);
+		send();
+		asm volatile("nop");
+		GUEST_ASSERT_EQ(hits, i);
+		write_cr8(0);
+		asm volatile("nop");
+		GUEST_ASSERT_EQ(hits, i + 1);
+	}
+	asm volatile("cli");
+	GUEST_SYNC(2);
+}
+
+static void x2apic_self_ipi(void)
+{
+	wrmsr(X2APIC_SELF_IPI, IPI_VEC);
+}
+
 static void guest_apicv(void)
 {
 	int i;
@@ -83,19 +148,114 @@ static void guest_apicv(void)
 	}
 	GUEST_SYNC(1);
 
-	/* self-IPIs and their edge-triggered EOIs */
-	asm volatile("sti");
+	guest_self_ipis(x2apic_self_ipi);
+	GUEST_DONE();
+}
+
+#define apic_r(off)	mmio_r32(APIC_GPA + (off))
+#define apic_w(off, v)	mmio_w32(APIC_GPA + (off), (v))
+
+static void xapic_handler(struct guest_ex_regs *regs)
+{
+	hits++;
+	apic_w(APIC_EOI, 0);
+}
+
+static void xapic_self_ipi(void)
+{
+	apic_w(APIC_ICR, ICR_SELF | IPI_VEC);
+}
+
+/* What the model does with writes the processor stores before it exits. */
+static void guest_xapic_semantics(void)
+{
+	uint32_t count;
+
+	/* a read-only bit stays clear */
+	apic_w(APIC_LINT0, LVT_MASKED | LVT_PENDING | 0x31);
+	GUEST_ASSERT_EQ(apic_r(APIC_LINT0), LVT_MASKED | 0x31);
+	/* a new timer mode stops the timer and clears the initial count */
+	apic_w(APIC_TDCR, 0xb);
+	apic_w(APIC_TMICT, 1000000000);
+	count = apic_r(APIC_TMCCT);
+	GUEST_ASSERT(count > 0 && count <= 1000000000);
+	GUEST_ASSERT_EQ(apic_r(APIC_TMICT), 1000000000);
+	apic_w(APIC_LVTT, LVT_MASKED | LVT_PERIODIC | 0x30);
+	GUEST_ASSERT_EQ(apic_r(APIC_TMICT), 0);
+	GUEST_ASSERT_EQ(apic_r(APIC_TMCCT), 0);
+	/* an illegal register's error reaches the ESR at its next write */
+	GUEST_ASSERT_EQ(apic_r(APIC_SELF_IPI), 0);
+	apic_w(APIC_ESR, 0);
+	GUEST_ASSERT_EQ(apic_r(APIC_ESR), ESR_ILLEGAL_REG);
+	apic_w(APIC_ESR, 0);
+	GUEST_ASSERT_EQ(apic_r(APIC_ESR), 0);
+}
+
+static void guest_apicv_xapic(void)
+{
+	int i;
+
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_LVTT, LVT_MASKED | 0x30);
+	GUEST_SYNC(0);
+
+	/* TPR and register reads */
 	for (i = 0; i < ROUNDS; i++) {
-		write_cr8(IPI_VEC >> 4);
-		wrmsr(X2APIC_SELF_IPI, IPI_VEC);
-		asm volatile("nop");
-		GUEST_ASSERT_EQ(hits, i);
+		apic_w(APIC_TPR, (i & 0xf) << 4);
+		GUEST_ASSERT_EQ(apic_r(APIC_TPR), (i & 0xf) << 4);
+		GUEST_ASSERT_EQ(read_cr8(), i & 0xf);
 		write_cr8(0);
-		asm volatile("nop");
-		GUEST_ASSERT_EQ(hits, i + 1);
+		GUEST_ASSERT_EQ(apic_r(APIC_TPR), 0);
+		GUEST_ASSERT_EQ(apic_r(APIC_ID), 0);
+		GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
+		GUEST_ASSERT_EQ(apic_r(APIC_LVTT), LVT_MASKED | 0x30);
 	}
-	asm volatile("cli");
+	GUEST_SYNC(1);
+
+	guest_self_ipis(xapic_self_ipi);
+	guest_xapic_semantics();
+	GUEST_DONE();
+}
+
+static void guest_xapic_moved(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	int i;
+
+	apic_w(APIC_SVR, 0x1ff);
+	wrmsr(MSR_APIC_BASE, (base & 0xfff) | MOVED_GPA);
+	GUEST_SYNC(0);
+	for (i = 0; i < ROUNDS; i++) {
+		mmio_w32(MOVED_GPA + APIC_TPR, (i & 0xf) << 4);
+		GUEST_ASSERT_EQ(mmio_r32(MOVED_GPA + APIC_TPR), (i & 0xf) << 4);
+	}
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(mmio_r32(MOVED_GPA + APIC_SVR), 0x1ff);
+	GUEST_ASSERT_EQ(apic_r(APIC_ID), ID_FROM_USER);
+	wrmsr(MSR_APIC_BASE, base);
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
 	GUEST_SYNC(2);
+	for (i = 0; i < ROUNDS; i++) {
+		apic_w(APIC_TPR, (i & 0xf) << 4);
+		GUEST_ASSERT_EQ(apic_r(APIC_TPR), (i & 0xf) << 4);
+	}
+	GUEST_SYNC(3);
+	GUEST_DONE();
+}
+
+static void guest_slot_over_page(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
+	GUEST_SYNC(0);
+	/* RAM there now: the TPR write is a store to it */
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), RAM_WORD);
+	apic_w(APIC_TPR, 0x20);
+	GUEST_ASSERT_EQ(read_cr8(), 0);
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(apic_r(APIC_SVR), 0x1ff);
+	apic_w(APIC_TPR, 0x20);
+	GUEST_ASSERT_EQ(read_cr8(), 2);
 	GUEST_DONE();
 }
 
@@ -157,13 +317,19 @@ static long long exits(void)
 	return vm_stat("exits", &v) ? (long long)v : -1;
 }
 
-HVX_GUEST_TEST(apicv_exits, guest_apicv)
+/*
+ * Run a guest of syncs 0, 1, 2 and done: @rounds TPR rounds between 0
+ * and 1, self-IPIs between 1 and 2.  With APIC virtualization (@hw) a
+ * few exits in all (the sync's own, the first touches of the handler's
+ * pages, room for a host timer tick), not one a round; without, at
+ * least @tpr_exits and 3 a round.
+ */
+static void expect_exits(struct __test_metadata *_metadata,
+			 struct test_vm *vm, struct test_vcpu *vcpu,
+			 const char *what, bool hw, int tpr_exits)
 {
-	bool hw = hvx_dev_caps()->apicv & HVX_APICV_VID;
 	long long before, tpr_reads, ipis;
 
-	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
-	vm_install_exception_handler(vm, IPI_VEC, ipi_handler);
 	vcpu_expect_sync(vcpu, 0);
 	before = exits();
 	ASSERT_LE(0, before);
@@ -173,20 +339,82 @@ HVX_GUEST_TEST(apicv_exits, guest_apicv)
 	ipis = exits() - before - tpr_reads;
 	vcpu_expect_done(vcpu);
 
-	TH_LOG("APIC virtualization %s: %lld exits for %d TPR/CR8 rounds, %lld for %d self-IPIs",
-	       hw ? "on" : "off", tpr_reads, ROUNDS, ipis, ROUNDS);
+	TH_LOG("%s %s: %lld exits for %d TPR/CR8 rounds, %lld for %d self-IPIs",
+	       what, hw ? "on" : "off", tpr_reads, ROUNDS, ipis, ROUNDS);
 	EXPECT_EQ(ROUNDS, guest_global(vm, hits));
 	if (hw) {
-		/*
-		 * The sync's own exit, the first touches of the handler's
-		 * pages, room for a host timer tick: a few, not one a round.
-		 */
 		EXPECT_GE(ROUNDS / 10, tpr_reads);
 		EXPECT_GE(ROUNDS / 10, ipis);
 	} else {
-		EXPECT_LE(ROUNDS * 8, tpr_reads);
+		EXPECT_LE(ROUNDS * tpr_exits, tpr_reads);
 		EXPECT_LE(ROUNDS * 3, ipis);
 	}
+}
+
+HVX_GUEST_TEST(apicv_exits, guest_apicv)
+{
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	vm_install_exception_handler(vm, IPI_VEC, ipi_handler);
+	expect_exits(_metadata, vm, vcpu, "APIC virtualization",
+		     hvx_dev_caps()->apicv & HVX_APICV_VID, 8);
+}
+
+HVX_GUEST_TEST(apicv_exits_xapic, guest_apicv_xapic)
+{
+	struct hvx_lapic_state s;
+
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	vm_install_exception_handler(vm, IPI_VEC, xapic_handler);
+	expect_exits(_metadata, vm, vcpu, "xAPIC page virtualization",
+		     hvx_dev_caps()->apicv & HVX_APICV_APIC_ACCESS, 7);
+	/* what the processor wrote into the page is a state to restore */
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &s));
+	EXPECT_EQ(0, s.regs[APIC_TPR / 4]);
+	EXPECT_EQ(0, s.regs[APIC_EOI / 4]);
+	EXPECT_EQ(ICR_SELF | IPI_VEC, s.regs[APIC_ICR / 4]);
+	EXPECT_EQ(0, hvx_set_lapic(vcpu->fd, &s));
+}
+
+HVX_GUEST_TEST(apicv_xapic_moved, guest_xapic_moved)
+{
+	bool hw = hvx_dev_caps()->apicv & HVX_APICV_APIC_ACCESS;
+	long long before, moved, back;
+
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	vcpu_expect_sync(vcpu, 0);
+	before = exits();
+	ASSERT_LE(0, before);
+	vcpu_expect_sync(vcpu, 1);
+	moved = exits() - before;
+	/* nothing of the APIC-access page is left at the old base */
+	vcpu_expect_mmio(vcpu, APIC_GPA + APIC_ID, 4, false, ID_FROM_USER);
+	vcpu_expect_sync(vcpu, 2);
+	before = exits();
+	vcpu_expect_sync(vcpu, 3);
+	back = exits() - before;
+	vcpu_expect_done(vcpu);
+
+	TH_LOG("xAPIC page virtualization %s: %lld exits for %d TPR rounds at %#lx, %lld back at %#lx",
+	       hw ? "on" : "off", moved, ROUNDS, MOVED_GPA, back, APIC_GPA);
+	EXPECT_LE(ROUNDS * 2, moved);
+	if (hw) {
+		EXPECT_GE(ROUNDS / 10, back);
+	} else {
+		EXPECT_LE(ROUNDS * 2, back);
+	}
+}
+
+HVX_GUEST_TEST(apicv_slot_over_page, guest_slot_over_page)
+{
+	uint32_t *ram;
+
+	vcpu_expect_sync(vcpu, 0);
+	ram = vm_mem_add(vm, RAM_SLOT, 0, APIC_GPA, HVX_PAGE_SIZE);
+	ram[APIC_SVR / 4] = RAM_WORD;
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(0x20, ram[APIC_TPR / 4]);
+	vm_set_memory_region(vm, RAM_SLOT, 0, APIC_GPA, 0, NULL);
+	vcpu_expect_done(vcpu);
 }
 
 HVX_TEST(caps_report_apicv)
@@ -198,8 +426,10 @@ HVX_TEST(caps_report_apicv)
 	/* all or nothing, and only with what the CPU has */
 	if (c->apicv) {
 		EXPECT_EQ(HVX_APICV_TPR_SHADOW | HVX_APICV_REG_VIRT |
-			  HVX_APICV_VID | HVX_APICV_X2APIC, c->apicv);
+			  HVX_APICV_VID | HVX_APICV_X2APIC |
+			  HVX_APICV_APIC_ACCESS, c->apicv);
 		EXPECT_TRUE(c->vmx_features & HVX_VMX_VID);
+		EXPECT_TRUE(c->vmx_features & HVX_VMX_VAPIC);
 		EXPECT_TRUE(c->vmx_features & HVX_VMX_VAPIC_REG);
 		EXPECT_TRUE(c->vmx_features & HVX_VMX_VTPR);
 	}

@@ -88,7 +88,7 @@
  * loaded with enable_apicv=0, and every APIC access then exits.
  */
 #define HVX_APICV_TPR_SHADOW	(1ULL << 0)	/* CR8 and TPR without exits */
-#define HVX_APICV_REG_VIRT	(1ULL << 1)	/* x2APIC register reads
+#define HVX_APICV_REG_VIRT	(1ULL << 1)	/* APIC register reads
 						 * without exits
 						 */
 #define HVX_APICV_VID		(1ULL << 2)	/* virtual-interrupt delivery:
@@ -96,6 +96,9 @@
 						 * without exits
 						 */
 #define HVX_APICV_X2APIC	(1ULL << 3)	/* x2APIC MSR virtualization */
+#define HVX_APICV_APIC_ACCESS	(1ULL << 4)	/* xAPIC page virtualization
+						 * at the default base
+						 */
 
 /*
  * Speculative-execution mitigations hvx applies around VM entry and exit
