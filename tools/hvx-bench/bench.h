@@ -39,6 +39,19 @@
 #define PORT_DONE		0x0710	/* OUT: the guest is done (then HLT) */
 
 /*
+ * The first_touch case: a second slot of TOUCH_SIZE bytes at TOUCH_GPA,
+ * fresh for every round, which the guest writes once per 4 KiB page.  It
+ * runs with paging on, as a guest kernel touching its RAM does: 16-bit
+ * code in protected mode with 32-bit paging, its page directory at
+ * GUEST_PD_GPA mapping 4 MiB pages 1:1 (the base RAM and the slot).
+ */
+#define GUEST_PD_GPA		0x3000
+#define TOUCH_GPA		0x40000000ULL
+#define TOUCH_SIZE		(256ULL << 20)
+#define TOUCH_PAGE		4096
+#define TOUCH_PAGES		(TOUCH_SIZE / TOUCH_PAGE)
+
+/*
  * The interrupt of GOP_TIMER (the local APIC timer) and GOP_MSI (an MSI
  * to APIC ID 0), through the real-mode IVT at 0.
  */
@@ -57,6 +70,7 @@ enum guest_op {
 	GOP_LOAD,	/* MOV dword from params.addr */
 	GOP_TIMER,	/* local APIC timer interrupt taken and EOIed */
 	GOP_MSI,	/* OUT to params.port, then wait for the MSI */
+	GOP_TOUCH,	/* MOV dword to the next 4 KiB page from params.base */
 	NR_GUEST_OPS
 };
 
@@ -74,6 +88,8 @@ enum guest_op {
  * @done:	out: GUEST_DONE_MAGIC once @delta is valid
  * @irqs:	out: interrupts the guest's handler took (GOP_TIMER,
  *		GOP_MSI), zero in
+ * @base:	in: the first address GOP_TOUCH writes
+ * @pad:	zero
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
@@ -90,6 +106,8 @@ struct guest_params {
 	uint64_t delta;
 	uint32_t done;
 	uint32_t irqs;
+	uint32_t base;
+	uint32_t pad;
 };
 
 /* The guest image (guest.c), to be copied to GUEST_CODE_GPA. */
@@ -107,6 +125,7 @@ extern const unsigned char bench_guest_end[];
  * @addr:	GOP_STORE's or GOP_LOAD's address
  * @n:		timed iterations per round
  * @backends:	BENCH_HVX, BENCH_KVM: which backends have this path
+ * @named:	runs only when named on the command line, not by default
  */
 struct bench_case {
 	const char *name;
@@ -115,6 +134,25 @@ struct bench_case {
 	uint16_t port;
 	uint16_t addr;
 	uint32_t n;
+	bool named;
+};
+
+/**
+ * struct bench_mm - guest-memory counters of one first_touch round, -1
+ *	where the hypervisor did not tell
+ * @ept_violations:	EPT-violation exits during the round (KVM: its
+ *			pf_taken, the EPT violations that reached its page
+ *			fault handler)
+ * @vm_exits:		every VM exit during the round, in-kernel ones too
+ * @pages_4k:		the VM's guest memory mapped after the round, in
+ *			4 KiB EPT pages (KVM: its pages_4k)
+ * @pages_2m:		... in 2 MiB EPT pages (KVM: its pages_2m)
+ */
+struct bench_mm {
+	int64_t ept_violations;
+	int64_t vm_exits;
+	int64_t pages_4k;
+	int64_t pages_2m;
 };
 
 /**
@@ -137,12 +175,19 @@ struct bench_counts {
  * @name:	"hvx" or "kvm"
  * @mask:	BENCH_HVX or BENCH_KVM
  * @open:	create the VM and its vCPU; 0, or -1 with a message printed
- * @setup:	route @c's port or address; 0, 1 when the backend has no
+ * @setup:	route @c's port or address (first_touch: paging on and
+ *		the slot's memory counters ready); 0, 1 when the backend has no
  *		such path (@why says why), -1 on an error (printed)
  * @run:	put @p into the guest, run it from GUEST_CODE_GPA to its HLT,
  *		serving exits, and read @p back; 0 or -1 (printed)
- * @teardown:	undo @setup (stop device threads); fill @cnt with totals
+ * @teardown:	undo @setup (stop device threads, slot and paging off);
+ *		fill @cnt with totals
  * @close:	free everything
+ * @touch_slot:	first_touch: delete the slot at TOUCH_GPA, if any, and add
+ *		a fresh one of TOUCH_SIZE bytes; its memory, or NULL
+ *		(printed)
+ * @mm_read:	first_touch: the hypervisor's counters now (EPT violations
+ *		and exits so far, pages mapped), -1 where it does not tell
  */
 struct bench_backend {
 	const char *name;
@@ -152,6 +197,8 @@ struct bench_backend {
 	int (*run)(struct guest_params *p, struct bench_counts *cnt);
 	void (*teardown)(const struct bench_case *c, struct bench_counts *cnt);
 	void (*close)(void);
+	uint8_t *(*touch_slot)(void);
+	void (*mm_read)(struct bench_mm *m);
 };
 
 extern const struct bench_backend hvx_backend;
@@ -249,6 +296,36 @@ int linux_kvm_boot(const char *kernel, const char *initrd,
 		   const struct timespec *t0, struct linux_boot *boot);
 int linux_main(int argc, char **argv);
 int linux_table(const char *hvx_path, const char *kvm_path);
+int linux_thp_table(char **files);
+
+/*
+ * The first_touch case (touch.c): the guest's page directory, the check
+ * of what it wrote, the lines it prints, and "bench touch-table".
+ */
+#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
+
+int touch_page_dir(uint8_t *ram);
+int touch_run(const struct bench_backend *be, struct guest_params *p,
+	      struct bench_counts *cnt, struct bench_mm *mm, uint64_t *bad);
+void touch_print_round(const char *be, unsigned int round, double per_page,
+		       const struct bench_mm *mm, uint64_t bad);
+void touch_print_result(const struct bench_mm *mm, double per_page);
+int touch_table(int argc, char **argv);
+
+/**
+ * struct kvm_stats - the counters of KVM_DEBUGFS (kvm_stats.c)
+ * @nr:		entries used
+ * @name:	file names
+ * @value:	their values: sums over the VMs
+ */
+struct kvm_stats {
+	unsigned int nr;
+	char name[LINUX_MAX_COUNTERS][48];
+	uint64_t value[LINUX_MAX_COUNTERS];
+};
+
+int kvm_stats_read(struct kvm_stats *st);
+int64_t kvm_stats_get(const struct kvm_stats *st, const char *name);
 
 /* main.c */
 void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,7 +7,10 @@
  * ones between two RDTSCs, stores the delta and "DONE", and halts.
  *
  * Registers in the loops: ESI counts down and is the value every store
- * or OUT writes; DI holds the port, BX the MMIO address.  The same bytes
+ * or OUT writes; DI holds the port, BX the MMIO address, EDI the page
+ * GOP_TOUCH writes next.  GOP_TOUCH alone runs in protected mode with
+ * paging (bench.h), as its backend sets up: the same 16-bit code, its
+ * 32-bit addresses through a flat 4 GiB DS.  The same bytes
  * run under hvx and under KVM, so their deltas compare the hypervisors'
  * exit paths and nothing else.
  */
@@ -31,6 +34,7 @@
 #define PARAMS_OFF_delta	24
 #define PARAMS_OFF_done		32
 #define PARAMS_OFF_irqs		36
+#define PARAMS_OFF_base		40
 
 _Static_assert(offsetof(struct guest_params, op) == PARAMS_OFF_op, "op");
 _Static_assert(offsetof(struct guest_params, warm) == PARAMS_OFF_warm, "warm");
@@ -42,9 +46,11 @@ _Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
 	       "delta");
 _Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
 _Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
+_Static_assert(offsetof(struct guest_params, base) == PARAMS_OFF_base, "base");
 /* enum guest_op is not assembler text either. */
-#define GUEST_OPS	7
-_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 7 entries");
+#define GUEST_OPS	8
+_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 8 entries");
+_Static_assert(TOUCH_PAGE == 4096, "GOP_TOUCH's stride is spelled below");
 
 /* x2APIC and TSC-deadline MSRs, and the LVT's timer mode. */
 #define MSR_APIC_BASE		0x1b
@@ -120,6 +126,12 @@ asm(
 "	cli\n"
 "	.endm\n"
 
+/* One word into each page; the value is the loop counter, as above. */
+"	.macro	BENCH_BODY_TOUCH\n"
+"	movl	%esi, (%edi)\n"
+"	addl	$4096, %edi\n"
+"	.endm\n"
+
 /*
  * warm untimed iterations, then n timed ones; BX is loaded after the
  * jump table is done with it.
@@ -188,6 +200,10 @@ asm(
 "bench_guest_op_msi:\n"
 "	BENCH_APIC_SETUP\n"
 "	BENCH_TIMED BENCH_BODY_MSI\n"
+/* warm is 0 here: every page is touched once, in the timed loop */
+"bench_guest_op_touch:\n"
+"	movl	" P(base) ", %edi\n"
+"	BENCH_TIMED BENCH_BODY_TOUCH\n"
 
 /* The interrupt handler of GOP_TIMER and GOP_MSI: EOI, count. */
 "bench_guest_isr:\n"
@@ -214,6 +230,7 @@ asm(
 "	.word	" GPA(bench_guest_op_load) "\n"
 "	.word	" GPA(bench_guest_op_timer) "\n"
 "	.word	" GPA(bench_guest_op_msi) "\n"
+"	.word	" GPA(bench_guest_op_touch) "\n"
 "bench_guest_end:\n"
 "	.code64\n"
 "	.popsection\n"

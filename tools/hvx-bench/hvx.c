@@ -4,16 +4,21 @@
  * and one real-mode vCPU, run through libhvx.  Exits to userspace are
  * served by the loop in hvx_bench_run(), which just resumes (and answers
  * MMIO loads); the ring cases are served by ring.c's device thread.
+ * first_touch adds a slot, paging, and the VM's counters read over the
+ * hvx generic netlink family (hvx-stat's client).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <asm/vmx.h>
 
 #include <hvx/libhvx.h>
 
 #include "bench.h"
+#include "hvx-run.h"
+#include "hvx_stat.h"
 #include "ring.h"
 
 /* Access rights of real-mode segments and of the TSS VM entry wants. */
@@ -22,6 +27,16 @@
 #define AR_TSS_BUSY	0x008b
 #define CR0_ET		(1ULL << 4)
 #define RFLAGS_FIXED	(1ULL << 1)
+
+/* first_touch: its slot, and protected mode with 32-bit 4 MiB paging. */
+#define TOUCH_SLOT	1
+#define AR_FLAT_DATA	(AR_REAL_DATA | HVX_AR_G)
+#define SEL_CODE	0x08
+#define SEL_DATA	0x10
+#define CR0_PE		(1ULL << 0)
+#define CR0_NE		(1ULL << 5)
+#define CR0_PG		(1ULL << 31)
+#define CR4_PSE		(1ULL << 4)
 
 static struct {
 	int dev_fd;
@@ -32,6 +47,10 @@ static struct {
 	size_t run_size;
 	const struct bench_case *c;	/* the case being measured */
 	struct bench_counts cnt;	/* exits and writes, all rounds */
+	uint8_t *touch;			/* first_touch's slot, or NULL */
+	struct hs_conn nl;		/* first_touch's counters ... */
+	bool nl_open;			/* ... when this is set */
+	uint32_t vm_id;			/* the VM's id there */
 } hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
 
 static struct hvx_segment seg(uint32_t ar)
@@ -65,6 +84,32 @@ static int set_real_mode(void)
 	sregs.cr4 = 0;
 	sregs.cr8 = 0;
 	sregs.efer = 0;
+	return hvx_set_sregs(hx.vcpu_fd, &sregs);
+}
+
+/*
+ * first_touch: the same 16-bit code segment in protected mode, flat
+ * 4 GiB data segments for the 32-bit addresses, paging through
+ * GUEST_PD_GPA.  The selectors only satisfy VM entry: the guest loads
+ * none, so there is no GDT.
+ */
+static int set_paged_mode(void)
+{
+	struct hvx_sregs sregs;
+
+	if (set_real_mode() || hvx_get_sregs(hx.vcpu_fd, &sregs))
+		return -1;
+	sregs.cs.selector = SEL_CODE;
+	sregs.ss.selector = SEL_DATA;
+	sregs.ds = seg(AR_FLAT_DATA);
+	sregs.ds.limit = 0xffffffff;
+	sregs.ds.selector = SEL_DATA;
+	sregs.es = sregs.ds;
+	sregs.fs = sregs.ds;
+	sregs.gs = sregs.ds;
+	sregs.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	sregs.cr3 = GUEST_PD_GPA;
+	sregs.cr4 = CR4_PSE;
 	return hvx_set_sregs(hx.vcpu_fd, &sregs);
 }
 
@@ -128,10 +173,87 @@ static bool is_ring_case(const struct bench_case *c)
 	       strstr(c->name, "_irqfd");
 }
 
+/* first_touch: paging on; the VM's counters, or a message and none. */
+static int touch_setup(void)
+{
+	int err;
+
+	if (touch_page_dir(hx.ram) || set_paged_mode()) {
+		bench_err("hvx: first_touch: paging: %s", strerror(errno));
+		return -1;
+	}
+	err = hs_open(&hx.nl);
+	if (!err) {
+		hx.nl_open = true;
+		err = hs_find_vm(&hx.nl, getpid(), &hx.vm_id);
+	}
+	if (err) {
+		bench_err("hvx: first_touch without counters: %s",
+			  hs_strerror(err));
+		if (hx.nl_open)
+			hs_close(&hx.nl);
+		hx.nl_open = false;
+	}
+	return 0;
+}
+
+/* The VM's counters now: EPT violations and exits so far, pages mapped. */
+static void hvx_bench_mm_read(struct bench_mm *m)
+{
+	struct hs_stats st;
+	struct hs_vm vm;
+
+	m->ept_violations = m->vm_exits = m->pages_4k = m->pages_2m = -1;
+	if (!hx.nl_open)
+		return;
+	if (!hs_get_stats(&hx.nl, hx.vm_id, -1, &st)) {
+		m->ept_violations = st.reasons[EXIT_REASON_EPT_VIOLATION];
+		m->vm_exits = st.exits;
+	}
+	if (!hs_get_vm(&hx.nl, hx.vm_id, &vm)) {
+		m->pages_4k = vm.mapped[0];
+		m->pages_2m = vm.mapped[1];
+	}
+}
+
+/* Delete the slot and free its memory. */
+static void touch_slot_free(void)
+{
+	if (!hx.touch)
+		return;
+	if (hvx_delete_memory_region(hx.vm_fd, TOUCH_SLOT))
+		bench_err("hvx: deleting the first_touch slot: %s",
+			  strerror(errno));
+	else
+		ram_free(hx.touch, TOUCH_SIZE);
+	hx.touch = NULL;
+}
+
+/* A fresh slot, allocated as hvx-run allocates guest RAM. */
+static uint8_t *hvx_bench_touch_slot(void)
+{
+	touch_slot_free();
+	hx.touch = ram_alloc(TOUCH_SIZE, false);
+	if (!hx.touch) {
+		bench_err("hvx: first_touch: mmap: %s", strerror(errno));
+		return NULL;
+	}
+	if (hvx_set_memory_region(hx.vm_fd, TOUCH_SLOT, 0, TOUCH_GPA,
+				  TOUCH_SIZE, hx.touch)) {
+		bench_err("hvx: first_touch: HVX_SET_MEMORY_REGION: %s",
+			  strerror(errno));
+		ram_free(hx.touch, TOUCH_SIZE);
+		hx.touch = NULL;
+	}
+	return hx.touch;
+}
+
 static int hvx_bench_setup(const struct bench_case *c, const char **why)
 {
 	hx.c = c;
 	memset(&hx.cnt, 0, sizeof(hx.cnt));
+	if (c->op == GOP_TOUCH)
+		return touch_setup();
 	if (is_ring_case(c))
 		return bench_ring_setup(c, why);
 	return 0;
@@ -215,6 +337,15 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 static void hvx_bench_teardown(const struct bench_case *c,
 			       struct bench_counts *cnt)
 {
+	if (c->op == GOP_TOUCH) {
+		touch_slot_free();
+		if (hx.nl_open)
+			hs_close(&hx.nl);
+		hx.nl_open = false;
+		if (set_real_mode())
+			bench_err("hvx: back to real mode: %s",
+				  strerror(errno));
+	}
 	if (is_ring_case(c))
 		bench_ring_teardown(c, &hx.cnt);
 	*cnt = hx.cnt;
@@ -224,6 +355,7 @@ static void hvx_bench_teardown(const struct bench_case *c,
 static void hvx_bench_close(void)
 {
 	bench_ring_close();
+	touch_slot_free();
 	if (hx.run)
 		hvx_unmap_run(hx.run, hx.run_size);
 	if (hx.vcpu_fd >= 0)
@@ -247,4 +379,6 @@ const struct bench_backend hvx_backend = {
 	.run = hvx_bench_run,
 	.teardown = hvx_bench_teardown,
 	.close = hvx_bench_close,
+	.touch_slot = hvx_bench_touch_slot,
+	.mm_read = hvx_bench_mm_read,
 };

@@ -9,7 +9,8 @@
  * ioeventfd (the write signals an eventfd; a device thread reads it).
  * The local APIC is KVM's in-kernel one (KVM_CREATE_IRQCHIP): KVM then
  * keeps the guest's HLT to itself, so the guest ends with an OUT to
- * PORT_DONE.
+ * PORT_DONE.  first_touch adds a slot, paging, and KVM's counters from
+ * debugfs (kvm_stats.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <linux/kvm.h>
 
 #include "bench.h"
+#include "hvx-run.h"
 
 #define KVM_BENCH_CPUID_MAX		100
 #define KVM_BENCH_GSI			24	/* past the I/O APIC's pins */
@@ -30,6 +32,17 @@
 
 /* Where KVM keeps the real-mode TSS; any GPA outside RAM and MMIO. */
 #define KVM_TSS_GPA	0xfffbd000UL
+
+/* first_touch: its slot, and protected mode with 32-bit 4 MiB paging. */
+#define TOUCH_SLOT	1
+#define SEL_CODE	0x08
+#define SEL_DATA	0x10
+#define SEG_TYPE_DATA	3	/* read/write, accessed */
+#define CR0_PE		(1ULL << 0)
+#define CR0_ET		(1ULL << 4)
+#define CR0_NE		(1ULL << 5)
+#define CR0_PG		(1ULL << 31)
+#define CR4_PSE		(1ULL << 4)
 
 static struct {
 	int dev_fd;
@@ -52,6 +65,10 @@ static struct {
 	/* msi_irqfd: the reader's answer, an MSI through GSI KVM_BENCH_GSI */
 	struct kvm_irqfd irqfd;
 	int irqfd_fd;			/* its eventfd, or -1 */
+	/* first_touch: its slot, and the real-mode state to go back to */
+	uint8_t *touch;
+	struct kvm_sregs real_sregs;
+	bool paged;
 } kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .irqfd_fd = -1 };
 
 /*
@@ -246,12 +263,114 @@ static void drain_ring(const struct guest_params *p)
 	}
 }
 
+/*
+ * first_touch: the same 16-bit code segment in protected mode, flat
+ * 4 GiB data segments for the 32-bit addresses, paging through
+ * GUEST_PD_GPA.  The selectors only satisfy VM entry: the guest loads
+ * none, so there is no GDT.
+ */
+static int touch_setup(void)
+{
+	struct kvm_sregs s;
+
+	if (touch_page_dir(kx.ram))
+		return -1;
+	if (ioctl(kx.vcpu_fd, KVM_GET_SREGS, &kx.real_sregs)) {
+		bench_err("kvm: KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	s = kx.real_sregs;
+	s.cs.selector = SEL_CODE;
+	s.ss.selector = SEL_DATA;
+	memset(&s.ds, 0, sizeof(s.ds));
+	s.ds.limit = 0xffffffff;
+	s.ds.selector = SEL_DATA;
+	s.ds.type = SEG_TYPE_DATA;
+	s.ds.present = 1;
+	s.ds.s = 1;
+	s.ds.g = 1;
+	s.es = s.ds;
+	s.fs = s.ds;
+	s.gs = s.ds;
+	s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	s.cr3 = GUEST_PD_GPA;
+	s.cr4 = CR4_PSE;
+	s.efer = 0;
+	if (ioctl(kx.vcpu_fd, KVM_SET_SREGS, &s)) {
+		bench_err("kvm: first_touch: KVM_SET_SREGS: %s",
+			  strerror(errno));
+		return -1;
+	}
+	kx.paged = true;
+	return 0;
+}
+
+/* KVM's counters now: page faults and exits so far, pages mapped. */
+static void kvm_bench_mm_read(struct bench_mm *m)
+{
+	static struct kvm_stats st;
+
+	m->ept_violations = m->vm_exits = m->pages_4k = m->pages_2m = -1;
+	if (kvm_stats_read(&st))
+		return;
+	m->ept_violations = kvm_stats_get(&st, "pf_taken");
+	m->vm_exits = kvm_stats_get(&st, "exits");
+	m->pages_4k = kvm_stats_get(&st, "pages_4k");
+	m->pages_2m = kvm_stats_get(&st, "pages_2m");
+}
+
+static int set_touch_slot(uint64_t size)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = TOUCH_SLOT,
+		.guest_phys_addr = TOUCH_GPA,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)kx.touch,
+	};
+
+	return ioctl(kx.vm_fd, KVM_SET_USER_MEMORY_REGION, &mr);
+}
+
+/* Delete the slot and free its memory. */
+static void touch_slot_free(void)
+{
+	if (!kx.touch)
+		return;
+	if (set_touch_slot(0))
+		bench_err("kvm: deleting the first_touch slot: %s",
+			  strerror(errno));
+	else
+		ram_free(kx.touch, TOUCH_SIZE);
+	kx.touch = NULL;
+}
+
+/* A fresh slot, allocated as hvx-run allocates guest RAM. */
+static uint8_t *kvm_bench_touch_slot(void)
+{
+	touch_slot_free();
+	kx.touch = ram_alloc(TOUCH_SIZE, false);
+	if (!kx.touch) {
+		bench_err("kvm: first_touch: mmap: %s", strerror(errno));
+		return NULL;
+	}
+	if (set_touch_slot(TOUCH_SIZE)) {
+		bench_err("kvm: first_touch: KVM_SET_USER_MEMORY_REGION: %s",
+			  strerror(errno));
+		ram_free(kx.touch, TOUCH_SIZE);
+		kx.touch = NULL;
+	}
+	return kx.touch;
+}
+
 static int kvm_bench_setup(const struct bench_case *c, const char **why)
 {
 	kx.c = c;
 	memset(&kx.cnt, 0, sizeof(kx.cnt));
 	kx.zone_set = false;
 	kx.ioev_set = false;
+
+	if (c->op == GOP_TOUCH)
+		return touch_setup();
 
 	if (!strcmp(c->name, "pio_coalesced") ||
 	    !strcmp(c->name, "mmio_coalesced")) {
@@ -372,6 +491,10 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 static void kvm_bench_teardown(const struct bench_case *c,
 			       struct bench_counts *cnt)
 {
+	touch_slot_free();
+	if (kx.paged && ioctl(kx.vcpu_fd, KVM_SET_SREGS, &kx.real_sregs))
+		bench_err("kvm: back to real mode: %s", strerror(errno));
+	kx.paged = false;
 	if (kx.zone_set) {
 		ioctl(kx.vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &kx.zone);
 		kx.zone_set = false;
@@ -398,6 +521,7 @@ static void kvm_bench_teardown(const struct bench_case *c,
 
 static void kvm_bench_close(void)
 {
+	touch_slot_free();
 	if (kx.run)
 		munmap(kx.run, kx.run_size);
 	if (kx.vcpu_fd >= 0)
@@ -422,4 +546,6 @@ const struct bench_backend kvm_backend = {
 	.run = kvm_bench_run,
 	.teardown = kvm_bench_teardown,
 	.close = kvm_bench_close,
+	.touch_slot = kvm_bench_touch_slot,
+	.mm_read = kvm_bench_mm_read,
 };

@@ -14,7 +14,6 @@
  * they are read at the start and when the guest's init line arrives, and
  * the differences reported.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,7 +32,6 @@
 /* KVM's real-mode TSS and identity map: three pages below the BIOS. */
 #define KVM_LINUX_TSS		0xfffbd000UL
 #define KVM_LINUX_IDENT_MAP	0xfffbc000UL
-#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
 #define COM1_GSI		4
 #define CPUID_MAX_ENTRIES	1024
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
@@ -77,72 +75,23 @@ struct kvm_linux {
 	int status;
 };
 
-/**
- * struct kvm_stats - the counters of /sys/kernel/debug/kvm
- * @nr:		entries used
- * @name:	file names
- * @value:	their values
- */
-struct kvm_stats {
-	unsigned int nr;
-	char name[LINUX_MAX_COUNTERS][48];
-	uint64_t value[LINUX_MAX_COUNTERS];
-};
-
 /* The counters at the start, to subtract at /init. */
 static struct kvm_stats stats_start;
-
-/* Every regular file of the directory: the VMs' sums of one counter. */
-static int read_stats(struct kvm_stats *st)
-{
-	char path[300], buf[32];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-	int fd;
-	ssize_t n;
-
-	st->nr = 0;
-	d = opendir(KVM_DEBUGFS);
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) && st->nr < LINUX_MAX_COUNTERS) {
-		if (strlen(de->d_name) >= sizeof(st->name[0]))
-			continue;
-		snprintf(path, sizeof(path), KVM_DEBUGFS "/%s", de->d_name);
-		if (stat(path, &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		strcpy(st->name[st->nr], de->d_name);
-		st->value[st->nr++] = strtoull(buf, NULL, 0);
-	}
-	closedir(d);
-	return 0;
-}
 
 /* At /init: what grew since the start. */
 static void kvm_at_init(void *ctx, struct linux_boot *boot)
 {
 	static struct kvm_stats now;
-	unsigned int i, j;
+	unsigned int i;
 
-	if (read_stats(&now)) {
+	if (kvm_stats_read(&now)) {
 		bench_err("linux kvm: %s: %s", KVM_DEBUGFS, strerror(errno));
 		return;
 	}
 	for (i = 0; i < now.nr; i++) {
-		uint64_t before = 0, d;
+		int64_t start = kvm_stats_get(&stats_start, now.name[i]);
+		uint64_t before = start > 0 ? start : 0, d;
 
-		for (j = 0; j < stats_start.nr; j++)
-			if (!strcmp(stats_start.name[j], now.name[i]))
-				before = stats_start.value[j];
 		d = now.value[i] - before;
 		if (!strcmp(now.name[i], "exits"))
 			boot->exits = d;
@@ -526,7 +475,7 @@ int linux_kvm_boot(const char *kernel, const char *initrd,
 	struct load_info li;
 	int pfd[2], ret = -1;
 
-	if (read_stats(&stats_start))
+	if (kvm_stats_read(&stats_start))
 		bench_err("linux kvm: %s: %s: no exit counters",
 			  KVM_DEBUGFS, strerror(errno));
 	w.t0 = *t0;

@@ -149,22 +149,17 @@ static void hvx_at_init(void *ctx, struct linux_boot *boot)
 	struct hvx_watch *hw = ctx;
 	char name[48];
 	struct hs_stats st;
-	struct hs_vm *vms = NULL;
-	size_t n = 0, i;
+	uint32_t id;
+	size_t i;
 	int err;
 
-	err = hs_list_vms(&hw->nl, &vms, &n);
-	for (i = 0; !err && i < n; i++)
-		if (vms[i].pid == (uint32_t)hw->pid)
-			break;
-	if (err || i == n) {
+	err = hs_find_vm(&hw->nl, hw->pid, &id);
+	if (err) {
 		bench_err("linux hvx: no VM of pid %d: %s", (int)hw->pid,
-			  err ? hs_strerror(err) : "not listed");
-		free(vms);
+			  hs_strerror(err));
 		return;
 	}
-	err = hs_get_stats(&hw->nl, vms[i].id, -1, &st);
-	free(vms);
+	err = hs_get_stats(&hw->nl, id, -1, &st);
 	if (err) {
 		bench_err("linux hvx: stats: %s", hs_strerror(err));
 		return;
@@ -533,5 +528,63 @@ int linux_table(const char *hvx_path, const char *kvm_path)
 	printf("targets: %u PASS, %u MISS, %u n/a\n\n", pass, miss, na);
 	print_counters("hvx", &h);
 	print_counters("kvm", &k);
+	return 0;
+}
+
+/* ===== bench linux-thp ===== */
+
+/* The target: THP cuts the boot's EPT-violation exits at least 10 times. */
+#define TARGET_THP_CUT		10
+
+/* One hypervisor's EPT violations with THP off and on, and the target. */
+static int thp_row(const char *be, const char *name, const char *off,
+		   const char *on)
+{
+	static struct linux_boot b0, b1;
+	int64_t v0, v1;
+
+	if (read_boot(off, be, &b0) || read_boot(on, be, &b1)) {
+		printf("n/a   %s: cut >= %dx (no results)\n", be,
+		       TARGET_THP_CUT);
+		return -1;
+	}
+	v0 = b0.seen ? counter(&b0, name) : -1;
+	v1 = b1.seen ? counter(&b1, name) : -1;
+	printf("%-4s %-20s %12" PRId64 " %12" PRId64, be, name, v0, v1);
+	if (v0 < 0 || v1 < 0) {
+		printf(" %7s\nn/a   %s: cut >= %dx (a boot or counter missing)\n",
+		       "-", be, TARGET_THP_CUT);
+		return -1;
+	}
+	printf(" %7.1f\n", v1 ? (double)v0 / v1 : 0.0);
+	if (v1 * TARGET_THP_CUT <= v0) {
+		printf("PASS  %s: cut >= %dx (%" PRId64 " >= %d x %" PRId64 ")\n",
+		       be, TARGET_THP_CUT, v0, TARGET_THP_CUT, v1);
+		return 1;
+	}
+	printf("MISS  %s: cut >= %dx (%" PRId64 " < %d x %" PRId64 ")\n", be,
+	       TARGET_THP_CUT, v0, TARGET_THP_CUT, v1);
+	return 0;
+}
+
+/**
+ * linux_thp_table() - "bench linux-thp": the boot's EPT-violation exits
+ *	with THP off and on, per hypervisor, and the 10x target (hvx's;
+ *	KVM's for comparison)
+ * @files: the "bench linux" outputs: hvx with THP off, hvx with it on,
+ *	   KVM off, KVM on
+ *
+ * Return: 0, or 1 when a file cannot be read.
+ */
+int linux_thp_table(char **files)
+{
+	int h, k;
+
+	printf("%-4s %-20s %12s %12s %7s\n", "", "EPT violations",
+	       "THP off", "THP on", "cut");
+	h = thp_row("hvx", "exit:EPT_VIOLATION", files[0], files[1]);
+	k = thp_row("kvm", "pf_taken", files[2], files[3]);
+	if (h == -1 && k == -1)
+		return 1;
 	return 0;
 }

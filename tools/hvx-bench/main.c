@@ -10,8 +10,10 @@
  *   bench table HVX_RESULTS KVM_RESULTS
  *	pair the RESULT lines of two such runs into the comparison table
  *	and check the targets
- *   bench linux ... and bench linux-table ...
+ *   bench linux ..., bench linux-table ... and bench linux-thp ...
  *	the Linux boot case (linux.c)
+ *   bench touch-table RESULTS...
+ *	the first_touch case's lines of such runs, per THP setting (touch.c)
  *
  * hvx.ko and kvm_intel cannot hold VMX at the same time, so the two runs
  * are separate processes (tools/testhost/tasks/bench.sh).  Exit status:
@@ -56,6 +58,8 @@ static const struct bench_case cases[] = {
 	{ "mmio_read",	    BENCH_BOTH, GOP_LOAD,  0, MMIO_READ_GPA, 5000 },
 	{ "lapic_timer",    BENCH_BOTH, GOP_TIMER, 0, 0, 2000 },
 	{ "msi_irqfd",	    BENCH_BOTH, GOP_MSI, PORT_EVENTFD, 0, 1000 },
+	/* one write per page of a fresh 256 MiB slot (touch.c) */
+	{ "first_touch",    BENCH_BOTH, GOP_TOUCH, 0, 0, TOUCH_PAGES, true },
 };
 
 void bench_err(const char *fmt, ...)
@@ -83,6 +87,8 @@ static int run_case(const struct bench_backend *be,
 		    unsigned int percent)
 {
 	struct bench_counts cnt = { 0 };
+	struct bench_mm mm = { -1, -1, -1, -1 };
+	uint64_t bad_pages = 0;
 	double per_op[MAX_ROUNDS];
 	const char *why = NULL;
 	struct guest_params p;
@@ -107,17 +113,23 @@ static int run_case(const struct bench_backend *be,
 	n = (uint64_t)c->n * percent / 100;
 	if (!n)
 		n = 1;
+	if (c->op == GOP_TOUCH && n > TOUCH_PAGES)
+		n = TOUCH_PAGES;
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i < rounds; i++) {
 		p.op = c->op;
-		p.warm = n / 10 + 1;
+		/* a page is touched for the first time only once */
+		p.warm = c->op == GOP_TOUCH ? 0 : n / 10 + 1;
 		p.n = n;
+		p.base = c->op == GOP_TOUCH ? TOUCH_GPA : 0;
 		p.port = c->port;
 		p.addr = c->addr;
 		p.delta = 0;
 		p.done = 0;
 		p.irqs = 0;
-		if (be->run(&p, &cnt))
+		if (c->op == GOP_TOUCH ?
+		    touch_run(be, &p, &cnt, &mm, &bad_pages) :
+		    be->run(&p, &cnt))
 			break;
 		if (p.done != GUEST_DONE_MAGIC) {
 			bench_err("%s %s: the guest halted without a result",
@@ -125,8 +137,12 @@ static int run_case(const struct bench_backend *be,
 			break;
 		}
 		per_op[i] = (double)p.delta / n;
+		if (c->op == GOP_TOUCH)
+			touch_print_round(be->name, i + 1, per_op[i], &mm,
+					  bad_pages);
 	}
 	be->teardown(c, &cnt);
+	cnt.bad += bad_pages;
 	if (i < rounds) {
 		printf("RESULT %s %s error the guest did not finish\n",
 		       be->name, c->name);
@@ -139,6 +155,8 @@ static int run_case(const struct bench_backend *be,
 	       per_op[rounds - 1], n, rounds, (unsigned long long)cnt.exits);
 	if (cnt.wakeups)
 		printf(" wakeups=%llu", (unsigned long long)cnt.wakeups);
+	if (c->op == GOP_TOUCH)
+		touch_print_result(&mm, per_op[rounds / 2]);
 	ret = 0;
 	if (c->op == GOP_OUT || c->op == GOP_STORE) {
 		want = (uint64_t)rounds * (p.warm + n);
@@ -154,6 +172,10 @@ static int run_case(const struct bench_backend *be,
 		/* every round's count; the last round's is checked */
 		printf(" check=FAIL(%u interrupts, want %u)", p.irqs,
 		       p.warm + n);
+		ret = -1;
+	} else if (c->op == GOP_TOUCH && cnt.bad) {
+		printf(" check=FAIL(%llu pages not as written)",
+		       (unsigned long long)cnt.bad);
 		ret = -1;
 	} else if (cnt.bad) {
 		printf(" check=FAIL(%llu bad exits)",
@@ -177,7 +199,7 @@ static int run_backend(const struct bench_backend *be, char **names,
 		return 3;
 	}
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		bool wanted = !nnames;
+		bool wanted = !nnames && !cases[i].named;
 
 		for (j = 0; j < nnames; j++)
 			wanted |= !strcmp(names[j], cases[i].name);
@@ -426,12 +448,14 @@ static void usage(void)
 		"       bench table HVX_RESULTS KVM_RESULTS\n"
 		"       bench linux [-m SIZE] [-x HVX_RUN] [-o FILE] hvx|kvm KERNEL INITRD CMDLINE\n"
 		"       bench linux-table HVX_RESULTS KVM_RESULTS\n"
+		"       bench linux-thp HVX_OFF HVX_ON KVM_OFF KVM_ON\n"
+		"       bench touch-table RESULTS...\n"
 		"  -r ROUNDS   rounds per case, the median is reported (5)\n"
 		"  -s PERCENT  scale every case's iteration count (100)\n"
 		"cases:");
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		fprintf(stderr, " %s", cases[i].name);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "\n(first_touch runs only when named)\n");
 }
 
 int main(int argc, char **argv)
@@ -465,6 +489,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return linux_table(argv[optind + 1], argv[optind + 2]);
+	}
+	if (!strcmp(argv[optind], "linux-thp")) {
+		if (argc - optind != 5) {
+			usage();
+			return 2;
+		}
+		return linux_thp_table(argv + optind + 1);
+	}
+	if (!strcmp(argv[optind], "touch-table")) {
+		if (argc - optind < 2) {
+			usage();
+			return 2;
+		}
+		return touch_table(argc - optind - 1, argv + optind + 1);
 	}
 	if (!strcmp(argv[optind], "table")) {
 		if (argc - optind != 3) {

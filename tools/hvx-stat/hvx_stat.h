@@ -70,6 +70,8 @@ int hs_open(struct hs_conn *c);
 void hs_close(struct hs_conn *c);
 /* Every VM the caller may read, sorted by id; free(*vms). */
 int hs_list_vms(struct hs_conn *c, struct hs_vm **vms, size_t *n);
+/* The first VM (lowest id) of process @pid; -ESRCH when it has none. */
+int hs_find_vm(struct hs_conn *c, uint32_t pid, uint32_t *id);
 int hs_get_vm(struct hs_conn *c, uint32_t id, struct hs_vm *vm);
 /* The totals of VM @id, or of its vCPU @vcpu_id (>= 0). */
 int hs_get_stats(struct hs_conn *c, uint32_t id, int vcpu_id,

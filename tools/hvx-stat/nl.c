@@ -223,6 +223,23 @@ int hs_list_vms(struct hs_conn *c, struct hs_vm **vms, size_t *n)
 	return 0;
 }
 
+int hs_find_vm(struct hs_conn *c, uint32_t pid, uint32_t *id)
+{
+	struct hs_vm *vms = NULL;
+	size_t n = 0, i;
+	int err = hs_list_vms(c, &vms, &n);
+
+	for (i = 0; !err && i < n; i++)
+		if (vms[i].pid == pid)
+			break;
+	if (!err && i == n)
+		err = -ESRCH;
+	if (!err)
+		*id = vms[i].id;
+	free(vms);
+	return err;
+}
+
 int hs_get_vm(struct hs_conn *c, uint32_t id, struct hs_vm *vm)
 {
 	struct vec v = { .size = sizeof(struct hs_vm) };

@@ -11,8 +11,11 @@
 #
 # Usage: bench.sh BUILD_DIR
 #
-# HVX_BENCH_CASES=exit,linux (the default) picks the parts: "exit" the
-# exit-path cases, "linux" the Linux boot case.
+# HVX_BENCH_CASES=exit,touch,linux (the default) picks the parts: "exit"
+# the exit-path cases, "touch" the first touch of a guest's memory,
+# "linux" the Linux boot case.  The test host gets HVX_BENCH_MEGS MiB of
+# RAM (1024): first_touch fills a 256 MiB slot, with THP in 2 MiB blocks.
+# HVX_BENCH_TIMEOUT bounds the test host's run, in seconds (2400).
 #
 # Exit status: 0 when the benchmarks ran on both hypervisors (MISS targets
 # do not fail it), 1 when they could not run.  The serial log stays in
@@ -36,8 +39,9 @@ kver=$("$th/prepare.sh" bench "$build") || exit 1
 
 say "booting the test host in Bochs, $cpus CPUs (about 4 minutes)"
 start=$(date +%s)
-HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,linux}" \
-"$th/boot.sh" bochs "$cpus" 1200 bench "$build" "$kver" "$initrd" "$work"
+HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,touch,linux}" \
+HVX_TESTHOST_MEGS=${HVX_BENCH_MEGS:-1024} \
+"$th/boot.sh" bochs "$cpus" "${HVX_BENCH_TIMEOUT:-2400}" bench "$build" "$kver" "$initrd" "$work"
 boot=$?
 log=$work/serial.log
 
@@ -62,7 +66,7 @@ echo "=== cycles: guest RDTSC deltas per operation (in Bochs: emulated" \
 echo
 section HVX-BENCH-TABLE-BEGIN HVX-BENCH-TABLE-END
 echo
-tr -d '\r' <"$log" | grep -E '^HVX-BENCH-(HVX|KVM|LINUX|ERROR)' |
+tr -d '\r' <"$log" | grep -E '^HVX-BENCH-(HVX|KVM|LINUX|TOUCH|MEM|ERROR)' |
 	sed 's/^HVX-BENCH-/run: /'
 if grep -q '^HVX-BENCH-STDERR-BEGIN' "$log"; then
 	echo "=== messages of the bench program"

@@ -9,7 +9,8 @@
 #        has no VMX (the "no VT-x" path).
 # The serial console is kept in WORKDIR/serial.log and is also what the
 # runner reads.  HVX_APPEND adds to the kernel command line (for example
-# hvxtests=a_test,b_test).  Exit status: the task's own status when it ends; 124 when
+# hvxtests=a_test,b_test), HVX_TESTHOST_MEGS sets its RAM in MiB (512).
+# Exit status: the task's own status when it ends; 124 when
 # the host did not finish within TIMEOUT seconds; 125 on a host kernel panic.
 
 set -eu
@@ -22,6 +23,7 @@ build=$5
 kver=$6
 initrd=$7
 work=$8
+megs=${HVX_TESTHOST_MEGS:-512}
 
 kernel=$build/cache/kernel-$kver/boot/vmlinuz-$kver
 # softlockup_all_cpu_backtrace: a soft lockup shows every CPU's stack, not
@@ -68,7 +70,7 @@ EOF
 		2>"$work/xorriso.log"
 	rm -rf "$iso"
 	cat >"$work/bochsrc" <<EOF
-megs: 512
+megs: $megs
 cpu: model=corei7_haswell_4770, count=1:$cpus:1, ips=200000000, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
@@ -86,7 +88,7 @@ EOF
 	pid=$!
 	;;
 qemu)
-	qemu-system-x86_64 -nographic -no-reboot -m 512 -cpu qemu64 \
+	qemu-system-x86_64 -nographic -no-reboot -m "$megs" -cpu qemu64 \
 		-smp "$cpus" -kernel "$kernel" -initrd "$initrd" \
 		-append "$append" -serial "file:$serial" -monitor none \
 		-display none -nodefaults >"$work/qemu.out" 2>&1 &

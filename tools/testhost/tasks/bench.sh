@@ -8,11 +8,13 @@
 # same time, hence this order.  Each part sits between markers that
 # tools/testhost/bench.sh cuts out of the serial log.
 #
-# Then the Linux boot case: the test host's own kernel and the guest
-# initramfs booted to /init under hvx-run and under hvx-bench's minimal KVM
-# launcher ("bench linux"), at one L1D-flush setting, and its table.
-# "hvxbenchcases=exit,linux" on the test host's command line (make bench
-# passes HVX_BENCH_CASES) picks the parts to run; both by default.
+# Then the guest-memory cases, at one L1D-flush setting and once per
+# transparent-huge-page setting: first_touch (a guest writes once to each
+# 4 KiB page of a fresh 256 MiB slot), and the Linux boot case (the test
+# host's own kernel and the guest initramfs booted to /init under hvx-run
+# and under hvx-bench's minimal KVM launcher, "bench linux"); their tables.
+# "hvxbenchcases=exit,touch,linux" on the test host's command line (make
+# bench passes HVX_BENCH_CASES) picks the parts to run; all by default.
 #
 # Status: 0 when both hypervisors ran the benchmarks (the table may still
 # show MISS targets or failed cases), 1 when either could not run at all.
@@ -35,24 +37,25 @@ ran() {
 # vmentry_l1d_flush of both), each setting in its own table: "never", and
 # "cond", which is what both choose by default on a CPU affected by L1TF.
 settings=${HVX_BENCH_L1D:-never cond}
-cases=$(echo "${hvxbenchcases:-exit,linux}" | tr ',' ' ')
+cases=$(echo "${hvxbenchcases:-exit,touch,linux}" | tr ',' ' ')
 want() {
 	case " $cases " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 want exit || settings=
 
-# The Linux boot case at this L1D-flush setting: what both choose by
+# The guest-memory cases at this L1D-flush setting: what both choose by
 # default on this CPU.
 linux_l1d=${HVX_BENCH_LINUX_L1D:-cond}
 linux_limit=${HVX_BENCH_LINUX_LIMIT:-120}
 guest_cmdline="console=ttyS0 quiet panic=-1"
-# ... once per transparent-huge-page setting: Linux turns THP off at boot
-# below 512 MiB of RAM, as in this test host; "madvise" gives the RAM of
-# hvx-run and of the KVM launcher (2 MiB aligned, MADV_HUGEPAGE) huge
-# pages, which both map with 2 MiB EPT pages.
+# ... once per transparent-huge-page setting, set here: Linux turns THP
+# off at boot below 512 MiB of RAM; "madvise" gives the RAM of hvx-run,
+# of the KVM launcher and of first_touch's slot (2 MiB aligned,
+# MADV_HUGEPAGE) huge pages, which both map with 2 MiB EPT pages.
 linux_thp=${HVX_BENCH_LINUX_THP:-never madvise}
 thp_file=/sys/kernel/mm/transparent_hugepage/enabled
+touch_rounds=${HVX_BENCH_TOUCH_ROUNDS:-3}
 
 # insmod_kvm L1D: load irqbypass, kvm and kvm-intel; 0 when they loaded.
 insmod_kvm() {
@@ -81,13 +84,44 @@ linux_boot() {
 	rc=$?
 	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d thp=$2 rc=$rc seconds=$(($(date +%s) - t0))"
 	# at once, so that a later hang does not take these figures along
-	sed "s/^/HVX-BENCH-LINUX-RESULT thp=$2 /" "/tmp/linux-$1-$2.txt" |
-		grep -v COUNT
+	sed "s/^/HVX-BENCH-LINUX-RESULT thp=$2 /" "/tmp/linux-$1-$2.txt"
 	if [ "$rc" != 0 ]; then
 		echo "linux $1 thp=$2: the guest's console:" >>/tmp/bench-$1.err
 		tail -n 30 "/tmp/linux-$1-$2.console" >>/tmp/bench-$1.err
 	fi
 	[ "$rc" = 0 ] || [ "$rc" = 1 ]
+}
+
+# first_touch BACKEND THP: the first_touch case with THP set to THP; its
+# lines go to /tmp/touch-BACKEND-THP.txt and, at once, to the log.
+first_touch() {
+	t0=$(date +%s)
+	echo "$2" >"$thp_file" 2>/dev/null ||
+		echo "HVX-BENCH-ERROR cannot set THP to $2"
+	echo "HVX-BENCH-MEM before first_touch $1 thp=$2:" \
+		$(grep -E '^(MemTotal|MemFree|MemAvailable):' /proc/meminfo) \
+		"free blocks by order:" \
+		$(sed 's/^Node 0, zone *//' /proc/buddyinfo | tr '\n' ';')
+	timeout "$limit" "$bench" -r "$touch_rounds" "$1" first_touch \
+		>"/tmp/touch-$1-$2.txt" 2>>/tmp/bench-$1.err
+	rc=$?
+	echo "HVX-BENCH-TOUCH-$1 l1d=$linux_l1d thp=$2 rc=$rc seconds=$(($(date +%s) - t0))"
+	sed "s/^/HVX-BENCH-TOUCH-RESULT /" "/tmp/touch-$1-$2.txt"
+	ran "$rc"
+}
+
+# mem_cases BACKEND: the guest-memory cases wanted, on BACKEND, loaded.
+mem_cases() {
+	if want touch; then
+		for thp in $linux_thp; do
+			first_touch "$1" "$thp" || status=1
+		done
+	fi
+	if want linux; then
+		for thp in $linux_thp; do
+			linux_boot "$1" "$thp" || status=1
+		done
+	fi
 }
 
 # noapicv L1D: the interrupt cases again on hvx.ko loaded with
@@ -133,24 +167,22 @@ for l1d in $settings; do
 	ran "$rc" || status=1
 done
 
-if want linux; then
+if want touch || want linux; then
 	for thp in $linux_thp; do
-		: >/tmp/linux-hvx-$thp.txt
-		: >/tmp/linux-kvm-$thp.txt
+		for be in hvx kvm; do
+			: >/tmp/linux-$be-$thp.txt
+			: >/tmp/touch-$be-$thp.txt
+		done
 	done
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$linux_l1d"; then
-		for thp in $linux_thp; do
-			linux_boot hvx "$thp" || status=1
-		done
+		mem_cases hvx
 		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 	else
 		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
 		status=1
 	fi
 	if insmod_kvm "$linux_l1d"; then
-		for thp in $linux_thp; do
-			linux_boot kvm "$thp" || status=1
-		done
+		mem_cases kvm
 	else
 		status=1
 	fi
@@ -162,6 +194,12 @@ for l1d in $settings; do
 	echo "# vmentry_l1d_flush=$l1d"
 	cat /tmp/bench-hvx-$l1d.txt /tmp/bench-kvm-$l1d.txt
 done
+if want touch; then
+	for thp in $linux_thp; do
+		echo "# first_touch, vmentry_l1d_flush=$linux_l1d, THP $thp"
+		cat /tmp/touch-hvx-$thp.txt /tmp/touch-kvm-$thp.txt
+	done
+fi
 if want linux; then
 	for thp in $linux_thp; do
 		echo "# linux-boot, vmentry_l1d_flush=$linux_l1d, THP $thp"
@@ -175,6 +213,14 @@ for l1d in $settings; do
 	"$bench" table /tmp/bench-hvx-$l1d.txt /tmp/bench-kvm-$l1d.txt
 	echo
 done
+if want touch; then
+	echo "--- first_touch: one write to each 4 KiB page of a fresh" \
+		"256 MiB slot, median of $touch_rounds rounds," \
+		"vmentry_l1d_flush=$linux_l1d"
+	"$bench" touch-table $(for thp in $linux_thp; do
+		echo /tmp/touch-hvx-$thp.txt /tmp/touch-kvm-$thp.txt; done)
+	echo
+fi
 if want linux; then
 	for thp in $linux_thp; do
 		echo "--- linux-boot: Debian's kernel, busybox initramfs," \
@@ -184,6 +230,13 @@ if want linux; then
 			/tmp/linux-kvm-$thp.txt
 		echo
 	done
+	set -- $linux_thp
+	if [ $# -ge 2 ]; then
+		echo "--- linux-boot: EPT violations with THP $1 and $2"
+		"$bench" linux-thp /tmp/linux-hvx-$1.txt /tmp/linux-hvx-$2.txt \
+			/tmp/linux-kvm-$1.txt /tmp/linux-kvm-$2.txt
+		echo
+	fi
 fi
 echo "HVX-BENCH-TABLE-END"
 if [ -s /tmp/bench-hvx.err ] || [ -s /tmp/bench-kvm.err ]; then
