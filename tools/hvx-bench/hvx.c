@@ -4,6 +4,9 @@
  * and one real-mode vCPU, run through libhvx.  Exits to userspace are
  * served by the loop in hvx_bench_run(), which just resumes (and answers
  * MMIO loads); the ring cases are served by ring.c's device thread.
+ * ipi_roundtrip adds vCPU 1 (made when that case first runs, so that the
+ * other cases measure a VM of one vCPU): the launcher puts it in real
+ * mode at bench_guest_ap, runnable, and a thread runs it for the case.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <hvx/libhvx.h>
 
 #include "bench.h"
+#include "hvx_stat.h"
 #include "ring.h"
 
 /* Access rights of real-mode segments and of the TSS VM entry wants. */
@@ -32,7 +36,14 @@ static struct {
 	size_t run_size;
 	const struct bench_case *c;	/* the case being measured */
 	struct bench_counts cnt;	/* exits and writes, all rounds */
-} hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	/* ipi_roundtrip: vCPU 1, its run page and its thread */
+	int ap_fd;
+	struct hvx_run *ap_run;
+	struct vcpu_thread ap;
+	/* hvx's counters of the VM, by netlink */
+	struct hs_conn nl;
+	bool nl_open;
+} hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .ap_fd = -1 };
 
 static struct hvx_segment seg(uint32_t ar)
 {
@@ -41,11 +52,11 @@ static struct hvx_segment seg(uint32_t ar)
 	return s;
 }
 
-static int set_real_mode(void)
+static int set_real_mode(int vcpu_fd)
 {
 	struct hvx_sregs sregs;
 
-	if (hvx_get_sregs(hx.vcpu_fd, &sregs))
+	if (hvx_get_sregs(vcpu_fd, &sregs))
 		return -1;
 	sregs.cs = seg(AR_REAL_CODE);
 	sregs.ds = seg(AR_REAL_DATA);
@@ -65,7 +76,7 @@ static int set_real_mode(void)
 	sregs.cr4 = 0;
 	sregs.cr8 = 0;
 	sregs.efer = 0;
-	return hvx_set_sregs(hx.vcpu_fd, &sregs);
+	return hvx_set_sregs(vcpu_fd, &sregs);
 }
 
 static int hvx_bench_open(void)
@@ -111,7 +122,7 @@ static int hvx_bench_open(void)
 		bench_err("hvx: mmap of the run page: %s", strerror(errno));
 		return -1;
 	}
-	if (set_real_mode()) {
+	if (set_real_mode(hx.vcpu_fd)) {
 		bench_err("hvx: HVX_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}
@@ -128,12 +139,69 @@ static bool is_ring_case(const struct bench_case *c)
 	       strstr(c->name, "_irqfd");
 }
 
+/* One HVX_RUN of vCPU 1: it only ever sleeps in HLT or takes an IPI. */
+static int hvx_ap_run(void *ctx)
+{
+	(void)ctx;
+	if (hvx_run(hx.ap_fd)) {
+		if (errno == EINTR)
+			return 0;
+		bench_err("hvx: vCPU 1: HVX_RUN: %s", strerror(errno));
+		return -1;
+	}
+	if (hx.ap_run->exit_reason == HVX_EXIT_INTR)
+		return 0;
+	bench_err("hvx: vCPU 1: unexpected exit %s (%u) at rip 0x%llx",
+		  hvx_exit_reason_name(hx.ap_run->exit_reason),
+		  hx.ap_run->exit_reason, (unsigned long long)hx.ap_run->rip);
+	return -1;
+}
+
+/* vCPU 1, made once, started again at bench_guest_ap for each setup. */
+static int hvx_ap_start(void)
+{
+	struct guest_ap *ap = (void *)(hx.ram + GUEST_AP_GPA);
+	struct hvx_regs regs;
+
+	if (hx.ap_fd < 0) {
+		hx.ap_fd = hvx_create_vcpu(hx.vm_fd, AP_APIC_ID);
+		if (hx.ap_fd < 0) {
+			bench_err("hvx: HVX_CREATE_VCPU 1: %s", strerror(errno));
+			return -1;
+		}
+		hx.ap_run = hvx_map_run(hx.ap_fd, hx.run_size);
+		if (!hx.ap_run) {
+			bench_err("hvx: mmap of vCPU 1's run page: %s",
+				  strerror(errno));
+			return -1;
+		}
+		if (set_real_mode(hx.ap_fd)) {
+			bench_err("hvx: vCPU 1: HVX_SET_SREGS: %s",
+				  strerror(errno));
+			return -1;
+		}
+	}
+	memset(ap, 0, sizeof(*ap));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_AP_ENTRY;
+	regs.rsp = GUEST_AP_STACK_TOP;
+	regs.rflags = RFLAGS_FIXED;
+	if (hvx_set_regs(hx.ap_fd, &regs)) {
+		bench_err("hvx: vCPU 1: HVX_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	hx.ap.run = hvx_ap_run;
+	return vcpu_thread_start(&hx.ap);
+}
+
 static int hvx_bench_setup(const struct bench_case *c, const char **why)
 {
 	hx.c = c;
 	memset(&hx.cnt, 0, sizeof(hx.cnt));
 	if (is_ring_case(c))
 		return bench_ring_setup(c, why);
+	if (c->op == GOP_IPI)
+		return hvx_ap_start() ? -1 : 0;
 	return 0;
 }
 
@@ -215,15 +283,45 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 static void hvx_bench_teardown(const struct bench_case *c,
 			       struct bench_counts *cnt)
 {
+	struct guest_ap *ap = (void *)(hx.ram + GUEST_AP_GPA);
+
 	if (is_ring_case(c))
 		bench_ring_teardown(c, &hx.cnt);
+	if (c->op == GOP_IPI) {
+		if (vcpu_thread_stop(&hx.ap))
+			hx.cnt.bad++;
+		hx.cnt.ap_ipis = ap->ipis;
+	}
 	*cnt = hx.cnt;
 	hx.c = NULL;
 }
 
+static int hvx_bench_counters(struct linux_boot *b)
+{
+	int err;
+
+	if (!hx.nl_open) {
+		err = hs_open(&hx.nl);
+		if (err) {
+			bench_err("hvx: netlink: %s", hs_strerror(err));
+			return -1;
+		}
+		hx.nl_open = true;
+	}
+	return hvx_vm_counters(&hx.nl, getpid(), b);
+}
+
 static void hvx_bench_close(void)
 {
+	if (hx.nl_open)
+		hs_close(&hx.nl);
+	hx.nl_open = false;
 	bench_ring_close();
+	vcpu_thread_stop(&hx.ap);
+	if (hx.ap_run)
+		hvx_unmap_run(hx.ap_run, hx.run_size);
+	if (hx.ap_fd >= 0)
+		close(hx.ap_fd);
 	if (hx.run)
 		hvx_unmap_run(hx.run, hx.run_size);
 	if (hx.vcpu_fd >= 0)
@@ -235,8 +333,9 @@ static void hvx_bench_close(void)
 	if (hx.dev_fd >= 0)
 		close(hx.dev_fd);
 	hx.run = NULL;
+	hx.ap_run = NULL;
 	hx.ram = NULL;
-	hx.vcpu_fd = hx.vm_fd = hx.dev_fd = -1;
+	hx.ap_fd = hx.vcpu_fd = hx.vm_fd = hx.dev_fd = -1;
 }
 
 const struct bench_backend hvx_backend = {
@@ -246,5 +345,6 @@ const struct bench_backend hvx_backend = {
 	.setup = hvx_bench_setup,
 	.run = hvx_bench_run,
 	.teardown = hvx_bench_teardown,
+	.counters = hvx_bench_counters,
 	.close = hvx_bench_close,
 };

@@ -77,37 +77,34 @@ struct kvm_linux {
 	int status;
 };
 
-/**
- * struct kvm_stats - the counters of /sys/kernel/debug/kvm
- * @nr:		entries used
- * @name:	file names
- * @value:	their values
- */
-struct kvm_stats {
-	unsigned int nr;
-	char name[LINUX_MAX_COUNTERS][48];
-	uint64_t value[LINUX_MAX_COUNTERS];
-};
-
 /* The counters at the start, to subtract at /init. */
-static struct kvm_stats stats_start;
+static struct linux_boot stats_start;
 
-/* Every regular file of the directory: the VMs' sums of one counter. */
-static int read_stats(struct kvm_stats *st)
+/**
+ * kvm_vm_counters() - KVM's exit counters, the files of its debugfs
+ * @b: each regular file's value is added as a counter; @b->exits is the
+ *     "exits" file's, or -1
+ *
+ * The files sum over every VM of the host: the caller's is the only one.
+ *
+ * Return: 0, or -1 when the directory cannot be read (errno set).
+ */
+int kvm_vm_counters(struct linux_boot *b)
 {
 	char path[300], buf[32];
 	struct dirent *de;
 	struct stat sb;
+	uint64_t v;
 	DIR *d;
 	int fd;
 	ssize_t n;
 
-	st->nr = 0;
+	b->exits = -1;
 	d = opendir(KVM_DEBUGFS);
 	if (!d)
 		return -1;
-	while ((de = readdir(d)) && st->nr < LINUX_MAX_COUNTERS) {
-		if (strlen(de->d_name) >= sizeof(st->name[0]))
+	while ((de = readdir(d))) {
+		if (strlen(de->d_name) >= sizeof(b->c[0].name))
 			continue;
 		snprintf(path, sizeof(path), KVM_DEBUGFS "/%s", de->d_name);
 		if (stat(path, &sb) || !S_ISREG(sb.st_mode))
@@ -120,8 +117,10 @@ static int read_stats(struct kvm_stats *st)
 		if (n <= 0)
 			continue;
 		buf[n] = 0;
-		strcpy(st->name[st->nr], de->d_name);
-		st->value[st->nr++] = strtoull(buf, NULL, 0);
+		v = strtoull(buf, NULL, 0);
+		if (!strcmp(de->d_name, "exits"))
+			b->exits = v;
+		linux_boot_add(b, de->d_name, v);
 	}
 	closedir(d);
 	return 0;
@@ -130,25 +129,14 @@ static int read_stats(struct kvm_stats *st)
 /* At /init: what grew since the start. */
 static void kvm_at_init(void *ctx, struct linux_boot *boot)
 {
-	static struct kvm_stats now;
-	unsigned int i, j;
+	static struct linux_boot now;
 
-	if (read_stats(&now)) {
+	now.nr = 0;
+	if (kvm_vm_counters(&now)) {
 		bench_err("linux kvm: %s: %s", KVM_DEBUGFS, strerror(errno));
 		return;
 	}
-	for (i = 0; i < now.nr; i++) {
-		uint64_t before = 0, d;
-
-		for (j = 0; j < stats_start.nr; j++)
-			if (!strcmp(stats_start.name[j], now.name[i]))
-				before = stats_start.value[j];
-		d = now.value[i] - before;
-		if (!strcmp(now.name[i], "exits"))
-			boot->exits = d;
-		if (d && now.value[i] >= before)
-			linux_boot_add(boot, now.name[i], d);
-	}
+	linux_boot_diff(boot, &stats_start, &now);
 }
 
 static void kvm_linux_stop(void *ctx, int status, const char *why)
@@ -526,7 +514,8 @@ int linux_kvm_boot(const char *kernel, const char *initrd,
 	struct load_info li;
 	int pfd[2], ret = -1;
 
-	if (read_stats(&stats_start))
+	stats_start.nr = 0;
+	if (kvm_vm_counters(&stats_start))
 		bench_err("linux kvm: %s: %s: no exit counters",
 			  KVM_DEBUGFS, strerror(errno));
 	w.t0 = *t0;

@@ -12,7 +12,8 @@
 # Usage: bench.sh BUILD_DIR
 #
 # HVX_BENCH_CASES=exit,linux (the default) picks the parts: "exit" the
-# exit-path cases, "linux" the Linux boot case.
+# exit-path cases, "linux" the Linux boot case.  HVX_BENCH_ONLY=CASE,...
+# runs only these exit-path cases (all by default).
 #
 # Exit status: 0 when the benchmarks ran on both hypervisors (MISS targets
 # do not fail it), 1 when they could not run.  The serial log stays in
@@ -36,7 +37,8 @@ kver=$("$th/prepare.sh" bench "$build") || exit 1
 
 say "booting the test host in Bochs, $cpus CPUs (about 4 minutes)"
 start=$(date +%s)
-HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,linux}" \
+HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,linux}\
+${HVX_BENCH_ONLY:+ hvxbenchonly=$HVX_BENCH_ONLY}" \
 "$th/boot.sh" bochs "$cpus" 1200 bench "$build" "$kver" "$initrd" "$work"
 boot=$?
 log=$work/serial.log

@@ -13,6 +13,7 @@
 # launcher ("bench linux"), at one L1D-flush setting, and its table.
 # "hvxbenchcases=exit,linux" on the test host's command line (make bench
 # passes HVX_BENCH_CASES) picks the parts to run; both by default.
+# "hvxbenchonly=CASE,..." (HVX_BENCH_ONLY) runs only these exit-path cases.
 #
 # Status: 0 when both hypervisors ran the benchmarks (the table may still
 # show MISS targets or failed cases), 1 when either could not run at all.
@@ -41,6 +42,19 @@ want() {
 	return 1
 }
 want exit || settings=
+only=$(echo "${hvxbenchonly:-}" | tr ',' ' ')
+
+# pick [CASE...]: those of CASE... that hvxbenchonly names, or all of
+# them; without CASE, what it names (nothing: every case).
+pick() {
+	if [ -z "$only" ] || [ $# = 0 ]; then
+		echo "${*:-$only}"
+		return
+	fi
+	for c in "$@"; do
+		case " $only " in *" $c "*) printf '%s ' "$c" ;; esac
+	done
+}
 
 # The Linux boot case at this L1D-flush setting: what both choose by
 # default on this CPU.
@@ -91,22 +105,29 @@ linux_boot() {
 }
 
 # noapicv L1D: the interrupt cases again on hvx.ko loaded with
-# enable_apicv=0 (every APIC access exits), one line each for the log.
+# enable_apicv=0 (hvx's default: every APIC access exits), one line each
+# for the log, and their counters.
 noapicv() {
+	irq_cases=$(pick lapic_timer msi_irqfd ipi_roundtrip)
+	[ -n "$irq_cases" ] || return
 	insmod /hvx/hvx.ko vmentry_l1d_flush="$1" enable_apicv=0 || {
 		echo "HVX-BENCH-ERROR insmod hvx.ko enable_apicv=0 failed"
 		return
 	}
-	timeout "$limit" "$bench" hvx lapic_timer msi_irqfd \
+	# shellcheck disable=SC2086 # one word per case
+	timeout "$limit" "$bench" hvx $irq_cases \
 		2>>/tmp/bench-hvx.err |
-		sed -n "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p"
+		sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p" \
+		-e "s/^COUNTS hvx /HVX-BENCH-HVX-NOAPICV-COUNTS l1d=$1 /p"
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 }
 
 for l1d in $settings; do
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d" enable_apicv=1; then
 		t0=$(date +%s)
-		timeout "$limit" "$bench" hvx >/tmp/bench-hvx-$l1d.txt \
+		# shellcheck disable=SC2046 # one word per case
+		timeout "$limit" "$bench" hvx $(pick) \
+			>/tmp/bench-hvx-$l1d.txt \
 			2>>/tmp/bench-hvx.err
 		rc=$?
 		echo "HVX-BENCH-HVX l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
@@ -121,7 +142,9 @@ for l1d in $settings; do
 
 	if insmod_kvm "$l1d"; then
 		t0=$(date +%s)
-		timeout "$limit" "$bench" kvm >/tmp/bench-kvm-$l1d.txt \
+		# shellcheck disable=SC2046 # one word per case
+		timeout "$limit" "$bench" kvm $(pick) \
+			>/tmp/bench-kvm-$l1d.txt \
 			2>>/tmp/bench-kvm.err
 		rc=$?
 		echo "HVX-BENCH-KVM l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
