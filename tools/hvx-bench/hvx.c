@@ -79,6 +79,22 @@ static int set_real_mode(int vcpu_fd)
 	return hvx_set_sregs(vcpu_fd, &sregs);
 }
 
+/* The next HVX_RUN of @vcpu_fd starts at @rip, interrupts off. */
+static int start_at(int vcpu_fd, uint64_t rip, uint64_t rsp)
+{
+	struct hvx_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = RFLAGS_FIXED;
+	if (hvx_set_regs(vcpu_fd, &regs)) {
+		bench_err("hvx: HVX_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int hvx_bench_open(void)
 {
 	struct hvx_caps caps;
@@ -161,7 +177,6 @@ static int hvx_ap_run(void *ctx)
 static int hvx_ap_start(void)
 {
 	struct guest_ap *ap = (void *)(hx.ram + GUEST_AP_GPA);
-	struct hvx_regs regs;
 
 	if (hx.ap_fd < 0) {
 		hx.ap_fd = hvx_create_vcpu(hx.vm_fd, AP_APIC_ID);
@@ -182,14 +197,8 @@ static int hvx_ap_start(void)
 		}
 	}
 	memset(ap, 0, sizeof(*ap));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_AP_ENTRY;
-	regs.rsp = GUEST_AP_STACK_TOP;
-	regs.rflags = RFLAGS_FIXED;
-	if (hvx_set_regs(hx.ap_fd, &regs)) {
-		bench_err("hvx: vCPU 1: HVX_SET_REGS: %s", strerror(errno));
+	if (start_at(hx.ap_fd, GUEST_AP_ENTRY, GUEST_AP_STACK_TOP))
 		return -1;
-	}
 	hx.ap.run = hvx_ap_run;
 	return vcpu_thread_start(&hx.ap);
 }
@@ -218,18 +227,11 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 {
 	struct guest_params *gp = (void *)(hx.ram + GUEST_PARAMS_GPA);
 	struct hvx_run *run = hx.run;
-	struct hvx_regs regs;
 	uint32_t val;
 
 	*gp = *p;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE_GPA;
-	regs.rsp = GUEST_STACK_TOP;
-	regs.rflags = RFLAGS_FIXED;
-	if (hvx_set_regs(hx.vcpu_fd, &regs)) {
-		bench_err("hvx: HVX_SET_REGS: %s", strerror(errno));
+	if (start_at(hx.vcpu_fd, GUEST_CODE_GPA, GUEST_STACK_TOP))
 		return -1;
-	}
 	for (;;) {
 		if (hvx_run(hx.vcpu_fd)) {
 			if (errno == EINTR)

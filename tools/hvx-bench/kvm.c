@@ -144,6 +144,22 @@ static int kvm_real_mode(int vcpu_fd)
 	return 0;
 }
 
+/* The next KVM_RUN of @vcpu_fd starts at @rip, interrupts off. */
+static int start_at(int vcpu_fd, uint64_t rip, uint64_t rsp)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = 2;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs)) {
+		bench_err("kvm: KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int kvm_bench_open(void)
 {
 	struct kvm_userspace_memory_region mr;
@@ -268,19 +284,12 @@ static int kvm_ap_start(void)
 {
 	struct guest_ap *ap = (void *)(kx.ram + GUEST_AP_GPA);
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	struct kvm_regs regs;
 
 	if (kx.ap_fd < 0 && kvm_ap_create())
 		return -1;
 	memset(ap, 0, sizeof(*ap));
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_AP_ENTRY;
-	regs.rsp = GUEST_AP_STACK_TOP;
-	regs.rflags = 2;
-	if (ioctl(kx.ap_fd, KVM_SET_REGS, &regs)) {
-		bench_err("kvm: vCPU 1: KVM_SET_REGS: %s", strerror(errno));
+	if (start_at(kx.ap_fd, GUEST_AP_ENTRY, GUEST_AP_STACK_TOP))
 		return -1;
-	}
 	if (ioctl(kx.ap_fd, KVM_SET_MP_STATE, &mp)) {
 		bench_err("kvm: vCPU 1: KVM_SET_MP_STATE: %s", strerror(errno));
 		return -1;
@@ -385,18 +394,11 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 {
 	struct guest_params *gp = (void *)(kx.ram + GUEST_PARAMS_GPA);
 	struct kvm_run *run = kx.run;
-	struct kvm_regs regs;
 	uint32_t val;
 
 	*gp = *p;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE_GPA;
-	regs.rsp = GUEST_STACK_TOP;
-	regs.rflags = 2;
-	if (ioctl(kx.vcpu_fd, KVM_SET_REGS, &regs)) {
-		bench_err("kvm: KVM_SET_REGS: %s", strerror(errno));
+	if (start_at(kx.vcpu_fd, GUEST_CODE_GPA, GUEST_STACK_TOP))
 		return -1;
-	}
 	for (;;) {
 		if (ioctl(kx.vcpu_fd, KVM_RUN, 0)) {
 			if (errno == EINTR)

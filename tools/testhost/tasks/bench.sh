@@ -104,22 +104,35 @@ linux_boot() {
 	[ "$rc" = 0 ] || [ "$rc" = 1 ]
 }
 
-# noapicv L1D: the interrupt cases again on hvx.ko loaded with
-# enable_apicv=0 (hvx's default: every APIC access exits), one line each
-# for the log, and their counters.
-noapicv() {
+# variant L1D NAME ARG...: the interrupt cases again on hvx.ko loaded with
+# ARG..., one line each for the log (HVX-BENCH-HVX-NAME), and their
+# counters.
+variant() {
 	irq_cases=$(pick lapic_timer msi_irqfd ipi_roundtrip)
 	[ -n "$irq_cases" ] || return
-	insmod /hvx/hvx.ko vmentry_l1d_flush="$1" enable_apicv=0 || {
-		echo "HVX-BENCH-ERROR insmod hvx.ko enable_apicv=0 failed"
+	v_l1d=$1
+	v_name=$2
+	shift 2
+	insmod /hvx/hvx.ko vmentry_l1d_flush="$v_l1d" "$@" || {
+		echo "HVX-BENCH-ERROR insmod hvx.ko $* failed"
 		return
 	}
 	# shellcheck disable=SC2086 # one word per case
 	timeout "$limit" "$bench" hvx $irq_cases \
 		2>>/tmp/bench-hvx.err |
-		sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p" \
-		-e "s/^COUNTS hvx /HVX-BENCH-HVX-NOAPICV-COUNTS l1d=$1 /p"
+		sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-$v_name l1d=$v_l1d /p" \
+		-e "s/^COUNTS hvx /HVX-BENCH-HVX-$v_name-COUNTS l1d=$v_l1d /p"
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
+}
+
+# enable_apicv=0 is hvx's default: every APIC access exits.  KVM polls a
+# halted vCPU before it sleeps by default; hvx does not (halt_poll_ns=0):
+# "hvxbenchhaltpoll=NS" adds a run with hvx polling as long.
+haltpoll=${hvxbenchhaltpoll:-}
+variants() {
+	variant "$1" NOAPICV enable_apicv=0
+	[ -z "$haltpoll" ] ||
+		variant "$1" HALTPOLL enable_apicv=1 halt_poll_ns="$haltpoll"
 }
 
 for l1d in $settings; do
@@ -132,7 +145,7 @@ for l1d in $settings; do
 		rc=$?
 		echo "HVX-BENCH-HVX l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
 		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
-		noapicv "$l1d"
+		variants "$l1d"
 	else
 		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
 		: >/tmp/bench-hvx-$l1d.txt
