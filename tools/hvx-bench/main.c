@@ -6,7 +6,8 @@
  *
  *   bench [-r ROUNDS] [-s PERCENT] hvx|kvm [CASE...]
  *	run the cases (all by default) on one hypervisor and print one
- *	"RESULT backend case cycles/op ..." line each
+ *	"RESULT backend case cycles/op ..." line each, and a "COUNTS" line
+ *	of the hypervisor's own counters per operation
  *   bench table HVX_RESULTS KVM_RESULTS
  *	pair the RESULT lines of two such runs into the comparison table
  *	and check the targets
@@ -92,7 +93,8 @@ static bool counters_read(const struct bench_backend *be,
 /*
  * After a case's RESULT line: the hypervisor's counters that grew during
  * it, per operation (the untimed iterations and each round's start and
- * end included), on a "COUNTS" line.
+ * end included), on a "COUNTS" line.  Those that grew by less than one
+ * per hundred operations (each round's start and end) are left out.
  */
 static void print_case_counters(const struct bench_backend *be,
 				const struct bench_case *c, uint64_t ops)
@@ -108,7 +110,9 @@ static void print_case_counters(const struct bench_backend *be,
 	if (d.exits >= 0)
 		printf(" vmexits=%.2f", (double)d.exits / ops);
 	for (i = 0; i < d.nr; i++)
-		printf(" %s=%.2f", d.c[i].name, (double)d.c[i].value / ops);
+		if (d.c[i].value * 100 >= ops)
+			printf(" %s=%.2f", d.c[i].name,
+			       (double)d.c[i].value / ops);
 	printf("\n");
 }
 
