@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/types.h>
 
 /*
  * Guest-physical layout.  RAM is one slot at 0; everything above it is
@@ -25,8 +26,10 @@
  */
 #define GUEST_RAM_SIZE		0x8000
 #define GUEST_PARAMS_GPA	0x0600
+#define GUEST_AP_GPA		0x0680	/* struct guest_ap */
 #define GUEST_CODE_GPA		0x1000
 #define GUEST_STACK_TOP		0x7000
+#define GUEST_AP_STACK_TOP	0x6000	/* vCPU 1's */
 #define MMIO_READ_GPA		0xa000	/* load: exit to userspace */
 #define MMIO_WRITE_GPA		0xb000	/* store: exit to userspace */
 #define MMIO_POSTED_GPA		0xc000	/* store: posted or coalesced */
@@ -58,6 +61,13 @@
 #define IRQ_VECTOR		0x40
 #define MSI_ADDRESS		0xfee00000ULL	/* physical, APIC ID 0 */
 
+/*
+ * GOP_IPI: vCPU 0 sends IPI_VECTOR to vCPU 1 (APIC ID 1), whose handler
+ * answers with IRQ_VECTOR to vCPU 0; both fixed, physical destination.
+ */
+#define IPI_VECTOR		0x41
+#define AP_APIC_ID		1
+
 /* The value every MMIO load returns (the VMM's answer). */
 #define MMIO_READ_VALUE		0x5a5a1234u
 
@@ -71,6 +81,7 @@ enum guest_op {
 	GOP_TIMER,	/* local APIC timer interrupt taken and EOIed */
 	GOP_MSI,	/* OUT to params.port, then wait for the MSI */
 	GOP_TOUCH,	/* MOV dword to the next 4 KiB page from params.base */
+	GOP_IPI,	/* IPI to vCPU 1, then wait for its IPI back */
 	NR_GUEST_OPS
 };
 
@@ -87,7 +98,7 @@ enum guest_op {
  * @delta:	out: TSC cycles of the timed loop
  * @done:	out: GUEST_DONE_MAGIC once @delta is valid
  * @irqs:	out: interrupts the guest's handler took (GOP_TIMER,
- *		GOP_MSI), zero in
+ *		GOP_MSI, GOP_IPI), zero in
  * @base:	in: the first address GOP_TOUCH writes
  * @pad:	zero
  *
@@ -110,9 +121,30 @@ struct guest_params {
 	uint32_t pad;
 };
 
-/* The guest image (guest.c), to be copied to GUEST_CODE_GPA. */
+/**
+ * struct guest_ap - what vCPU 1 shares at GUEST_AP_GPA (GOP_IPI)
+ * @ready:	1 once its x2APIC is on and it waits for IPIs; zero in
+ * @ipis:	IPIs its handler answered, all rounds together; zero in
+ *
+ * vCPU 1 runs bench_guest_ap from the case's setup to its teardown,
+ * across the rounds of vCPU 0, so it has its own block: the parameter
+ * block is written anew for every round.
+ */
+struct guest_ap {
+	uint32_t ready;
+	uint32_t ipis;
+};
+
+/*
+ * The guest image (guest.c), to be copied to GUEST_CODE_GPA; vCPU 1 of
+ * GOP_IPI starts at bench_guest_ap in it, in real mode like vCPU 0.
+ */
 extern const unsigned char bench_guest_start[];
+extern const unsigned char bench_guest_ap[];
 extern const unsigned char bench_guest_end[];
+
+/* Where vCPU 1 starts, as a guest-physical address. */
+#define GUEST_AP_ENTRY	(GUEST_CODE_GPA + (bench_guest_ap - bench_guest_start))
 
 #define BENCH_HVX	(1U << 0)
 #define BENCH_KVM	(1U << 1)
@@ -162,13 +194,17 @@ struct bench_mm {
  *		entries, eventfd counts) for the case's port or address
  * @bad:	writes whose value or target was not what the guest wrote
  * @wakeups:	times a device thread woke up (ring or eventfd reads)
+ * @ap_ipis:	GOP_IPI: IPIs vCPU 1's handler answered (struct guest_ap)
  */
 struct bench_counts {
 	uint64_t exits;
 	uint64_t writes;
 	uint64_t bad;
 	uint64_t wakeups;
+	uint64_t ap_ipis;
 };
+
+struct linux_boot;
 
 /**
  * struct bench_backend - a hypervisor to measure
@@ -182,6 +218,9 @@ struct bench_counts {
  *		serving exits, and read @p back; 0 or -1 (printed)
  * @teardown:	undo @setup (stop device threads, slot and paging off);
  *		fill @cnt with totals
+ * @counters:	add the hypervisor's own counters of the VM (exits by
+ *		reason and the like, all vCPUs, since the VM was made) to
+ *		@b; 0, or -1 when it has none to give
  * @close:	free everything
  * @touch_slot:	first_touch: delete the slot at TOUCH_GPA, if any, and add
  *		a fresh one of TOUCH_SIZE bytes; its memory, or NULL
@@ -196,6 +235,7 @@ struct bench_backend {
 	int (*setup)(const struct bench_case *c, const char **why);
 	int (*run)(struct guest_params *p, struct bench_counts *cnt);
 	void (*teardown)(const struct bench_case *c, struct bench_counts *cnt);
+	int (*counters)(struct linux_boot *b);
 	void (*close)(void);
 	uint8_t *(*touch_slot)(void);
 	void (*mm_read)(struct bench_mm *m);
@@ -228,6 +268,31 @@ struct ev_reader {
 int ev_reader_start(struct ev_reader *r, int relay_fd);
 void ev_reader_stop(struct ev_reader *r);
 
+/**
+ * struct vcpu_thread - the thread of a second vCPU (vcpu_thread.c)
+ * @run:	one call of the run ioctl and the exit it returned with: 0
+ *		to call it again (EINTR included), -1 to end (printed)
+ * @ctx:	passed to @run
+ * @thread:	the thread
+ * @running:	@thread was started
+ * @stop:	asks @thread to end
+ * @ended:	@thread has left its loop
+ * @failed:	@run returned -1
+ */
+struct vcpu_thread {
+	int (*run)(void *ctx);
+	void *ctx;
+	pthread_t thread;
+	bool running;
+	bool stop;
+	bool ended;
+	bool failed;
+};
+
+int vcpu_thread_start(struct vcpu_thread *t);
+/* Stop and join the thread; -1 when its @run failed. */
+int vcpu_thread_stop(struct vcpu_thread *t);
+
 /*
  * The Linux boot case (linux.c, kvm_linux.c): a bzImage, its initramfs
  * and command line booted to the guest's /init, under hvx-run or under
@@ -251,6 +316,10 @@ struct linux_counter {
 
 /**
  * struct linux_boot - what one boot measured
+ *
+ * The exit-path cases use its @exits, @nr and @c too, for the counters
+ * of their VM before and after a case (struct bench_backend, counters).
+ *
  * @seen:	the init line arrived
  * @init_s:	seconds from the launcher's start to the init line
  * @uptime:	the guest's /proc/uptime at /init, as it printed it
@@ -291,6 +360,14 @@ struct console_watch {
 int console_watch_start(struct console_watch *w);
 void console_watch_join(struct console_watch *w);
 void linux_boot_add(struct linux_boot *b, const char *name, uint64_t value);
+void linux_boot_diff(struct linux_boot *b, const struct linux_boot *before,
+		     const struct linux_boot *after);
+struct hs_conn;
+int hvx_vm_counters(struct hs_conn *nl, pid_t pid, struct linux_boot *b);
+/* KVM's counters, each summed over its VMs (kvm_stats.c) */
+#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
+int kvm_vm_counters(struct linux_boot *b);
+int64_t linux_boot_get(const struct linux_boot *b, const char *name);
 int linux_kvm_boot(const char *kernel, const char *initrd,
 		   const char *cmdline, uint64_t mem, int console_copy,
 		   const struct timespec *t0, struct linux_boot *boot);
@@ -302,8 +379,6 @@ int linux_thp_table(char **files);
  * The first_touch case (touch.c): the guest's page directory, the check
  * of what it wrote, the lines it prints, and "bench touch-table".
  */
-#define KVM_DEBUGFS		"/sys/kernel/debug/kvm"
-
 int touch_page_dir(uint8_t *ram);
 int touch_run(const struct bench_backend *be, struct guest_params *p,
 	      struct bench_counts *cnt, struct bench_mm *mm, uint64_t *bad);
@@ -311,21 +386,6 @@ void touch_print_round(const char *be, unsigned int round, double per_page,
 		       const struct bench_mm *mm, uint64_t bad);
 void touch_print_result(const struct bench_mm *mm, double per_page);
 int touch_table(int argc, char **argv);
-
-/**
- * struct kvm_stats - the counters of KVM_DEBUGFS (kvm_stats.c)
- * @nr:		entries used
- * @name:	file names
- * @value:	their values: sums over the VMs
- */
-struct kvm_stats {
-	unsigned int nr;
-	char name[LINUX_MAX_COUNTERS][48];
-	uint64_t value[LINUX_MAX_COUNTERS];
-};
-
-int kvm_stats_read(struct kvm_stats *st);
-int64_t kvm_stats_get(const struct kvm_stats *st, const char *name);
 
 /* main.c */
 void bench_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

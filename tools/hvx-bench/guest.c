@@ -8,11 +8,19 @@
  *
  * Registers in the loops: ESI counts down and is the value every store
  * or OUT writes; DI holds the port, BX the MMIO address, EDI the page
- * GOP_TOUCH writes next.  GOP_TOUCH alone runs in protected mode with
- * paging (bench.h), as its backend sets up: the same 16-bit code, its
- * 32-bit addresses through a flat 4 GiB DS.  The same bytes
- * run under hvx and under KVM, so their deltas compare the hypervisors'
+ * GOP_TOUCH writes next (GOP_IPI: the interrupt count before its IPI).
+ * GOP_TOUCH alone runs in protected mode with paging (bench.h), as its
+ * backend sets up: the same 16-bit code, its 32-bit addresses through a
+ * flat 4 GiB DS.  The same bytes run under hvx and under KVM, so their deltas compare the hypervisors'
  * exit paths and nothing else.
+ *
+ * GOP_IPI has a second vCPU: it starts at bench_guest_ap (real mode, the
+ * same segments, its own stack), turns its x2APIC on, says so in struct
+ * guest_ap and waits in HLT with interrupts on; its handler answers each
+ * IPI_VECTOR with IRQ_VECTOR to vCPU 0.  HLT, not a pause loop: an idle
+ * vCPU of a real guest halts, so the IPI's cost includes the wakeup of
+ * a halted vCPU, and a spinning vCPU 1 would also share the test host's
+ * second CPU with nothing but itself (no wakeup to measure).
  */
 #include <stddef.h>
 
@@ -47,20 +55,27 @@ _Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
 _Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
 _Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
 _Static_assert(offsetof(struct guest_params, base) == PARAMS_OFF_base, "base");
+#define A(field)	STR(GUEST_AP_GPA) "+" STR(AP_OFF_##field)
+#define AP_OFF_ready		0
+#define AP_OFF_ipis		4
+_Static_assert(offsetof(struct guest_ap, ready) == AP_OFF_ready, "ready");
+_Static_assert(offsetof(struct guest_ap, ipis) == AP_OFF_ipis, "ipis");
 /* enum guest_op is not assembler text either. */
-#define GUEST_OPS	8
-_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 8 entries");
+#define GUEST_OPS	9
+_Static_assert(NR_GUEST_OPS == GUEST_OPS, "the jump table has 9 entries");
 _Static_assert(TOUCH_PAGE == 4096, "GOP_TOUCH's stride is spelled below");
 
 /* x2APIC and TSC-deadline MSRs, and the LVT's timer mode. */
 #define MSR_APIC_BASE		0x1b
 #define MSR_X2APIC_EOI		0x80b
 #define MSR_X2APIC_SVR		0x80f
+#define MSR_X2APIC_ICR		0x830
 #define MSR_X2APIC_LVTT		0x832
 #define MSR_TSC_DEADLINE	0x6e0
 #define APIC_BASE_EN_EXTD	0xc00
 #define LVTT_TSC_DEADLINE	0x40000
 _Static_assert(IRQ_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
+_Static_assert(IPI_VECTOR * 4 == 0x104, "its IVT entry is spelled below");
 
 /* Where label @l of the image lands in guest-physical memory. */
 #define GPA(l)	"(" #l " - bench_guest_start + " STR(GUEST_CODE_GPA) ")"
@@ -68,6 +83,7 @@ _Static_assert(IRQ_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
 asm(
 "	.pushsection .rodata.bench_guest, \"a\"\n"
 "	.globl	bench_guest_start\n"
+"	.globl	bench_guest_ap\n"
 "	.globl	bench_guest_end\n"
 "	.code16\n"
 "bench_guest_start:\n"
@@ -133,6 +149,23 @@ asm(
 "	.endm\n"
 
 /*
+ * The IPI to vCPU 1 (x2APIC ICR: destination in the high half, fixed,
+ * physical, edge); its handler's IPI back raises params.irqs.
+ */
+"	.macro	BENCH_BODY_IPI\n"
+"	movl	" P(irqs) ", %edi\n"
+"	movl	$" STR(MSR_X2APIC_ICR) ", %ecx\n"
+"	movl	$" STR(AP_APIC_ID) ", %edx\n"
+"	movl	$" STR(IPI_VECTOR) ", %eax\n"
+"	wrmsr\n"
+"	sti\n"
+"5:\n"
+"	cmpl	" P(irqs) ", %edi\n"
+"	je	5b\n"
+"	cli\n"
+"	.endm\n"
+
+/*
  * warm untimed iterations, then n timed ones; BX is loaded after the
  * jump table is done with it.
  */
@@ -177,10 +210,8 @@ asm(
 "	BENCH_TIMED BENCH_BODY_STORE\n"
 "bench_guest_op_load:\n"
 "	BENCH_TIMED BENCH_BODY_LOAD\n"
-/* The interrupt cases: the handler in the IVT, x2APIC on and enabled. */
-"	.macro	BENCH_APIC_SETUP\n"
-"	movw	$" GPA(bench_guest_isr) ", 0x100\n"
-"	movw	$0, 0x102\n"
+/* The interrupt cases: x2APIC on and enabled, the handler in the IVT. */
+"	.macro	BENCH_X2APIC_ON\n"
 "	movl	$" STR(MSR_APIC_BASE) ", %ecx\n"
 "	rdmsr\n"
 "	orl	$" STR(APIC_BASE_EN_EXTD) ", %eax\n"
@@ -189,6 +220,11 @@ asm(
 "	movl	$" STR(MSR_X2APIC_SVR) ", %ecx\n"
 "	movl	$0x1ff, %eax\n"
 "	wrmsr\n"
+"	.endm\n"
+"	.macro	BENCH_APIC_SETUP\n"
+"	movw	$" GPA(bench_guest_isr) ", 0x100\n"
+"	movw	$0, 0x102\n"
+"	BENCH_X2APIC_ON\n"
 "	.endm\n"
 /* its timer in TSC-deadline mode */
 "bench_guest_op_timer:\n"
@@ -204,6 +240,45 @@ asm(
 "bench_guest_op_touch:\n"
 "	movl	" P(base) ", %edi\n"
 "	BENCH_TIMED BENCH_BODY_TOUCH\n"
+/* vCPU 1 must have its x2APIC on before the first IPI */
+"bench_guest_op_ipi:\n"
+"	BENCH_APIC_SETUP\n"
+"6:\n"
+"	pause\n"
+"	cmpl	$0, " A(ready) "\n"
+"	je	6b\n"
+"	BENCH_TIMED BENCH_BODY_IPI\n"
+
+/* vCPU 1 of GOP_IPI, from its start to the end of the case. */
+"bench_guest_ap:\n"
+"	cli\n"
+"	cld\n"
+"	movw	$" STR(GUEST_AP_STACK_TOP) ", %sp\n"
+"	movw	$" GPA(bench_guest_ap_isr) ", 0x104\n"
+"	movw	$0, 0x106\n"
+"	BENCH_X2APIC_ON\n"
+"	movl	$1, " A(ready) "\n"
+"7:\n"
+"	sti\n"
+"	hlt\n"
+"	jmp	7b\n"
+/* The answer goes out before the EOI: the round trip waits for it. */
+"bench_guest_ap_isr:\n"
+"	pushl	%eax\n"
+"	pushl	%ecx\n"
+"	pushl	%edx\n"
+"	xorl	%edx, %edx\n"
+"	movl	$" STR(MSR_X2APIC_ICR) ", %ecx\n"
+"	movl	$" STR(IRQ_VECTOR) ", %eax\n"
+"	wrmsr\n"
+"	xorl	%eax, %eax\n"
+"	movl	$" STR(MSR_X2APIC_EOI) ", %ecx\n"
+"	wrmsr\n"
+"	incl	" A(ipis) "\n"
+"	popl	%edx\n"
+"	popl	%ecx\n"
+"	popl	%eax\n"
+"	iret\n"
 
 /* The interrupt handler of GOP_TIMER and GOP_MSI: EOI, count. */
 "bench_guest_isr:\n"
@@ -231,6 +306,7 @@ asm(
 "	.word	" GPA(bench_guest_op_timer) "\n"
 "	.word	" GPA(bench_guest_op_msi) "\n"
 "	.word	" GPA(bench_guest_op_touch) "\n"
+"	.word	" GPA(bench_guest_op_ipi) "\n"
 "bench_guest_end:\n"
 "	.code64\n"
 "	.popsection\n"

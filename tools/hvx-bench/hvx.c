@@ -4,15 +4,18 @@
  * and one real-mode vCPU, run through libhvx.  Exits to userspace are
  * served by the loop in hvx_bench_run(), which just resumes (and answers
  * MMIO loads); the ring cases are served by ring.c's device thread.
- * first_touch adds a slot, paging, and the VM's counters read over the
- * hvx generic netlink family (hvx-stat's client).
+ * first_touch adds a slot and paging; ipi_roundtrip adds vCPU 1 (made
+ * when that case first runs, so that the other cases measure a VM of one
+ * vCPU): the launcher puts it in real mode at bench_guest_ap, runnable,
+ * and a thread runs it for the case.  The VM's counters (COUNTS lines,
+ * first_touch's) are read over the hvx generic netlink family (hvx-stat's
+ * client), on one connection opened when first needed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <asm/vmx.h>
 
 #include <hvx/libhvx.h>
 
@@ -48,10 +51,15 @@ static struct {
 	const struct bench_case *c;	/* the case being measured */
 	struct bench_counts cnt;	/* exits and writes, all rounds */
 	uint8_t *touch;			/* first_touch's slot, or NULL */
-	struct hs_conn nl;		/* first_touch's counters ... */
-	bool nl_open;			/* ... when this is set */
+	/* ipi_roundtrip: vCPU 1, its run page and its thread */
+	int ap_fd;
+	struct hvx_run *ap_run;
+	struct vcpu_thread ap;
+	/* hvx's counters of the VM, by netlink, once hvx_nl() opened it */
+	struct hs_conn nl;
+	bool nl_open;
 	uint32_t vm_id;			/* the VM's id there */
-} hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+} hx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .ap_fd = -1 };
 
 static struct hvx_segment seg(uint32_t ar)
 {
@@ -60,11 +68,11 @@ static struct hvx_segment seg(uint32_t ar)
 	return s;
 }
 
-static int set_real_mode(void)
+static int set_real_mode(int vcpu_fd)
 {
 	struct hvx_sregs sregs;
 
-	if (hvx_get_sregs(hx.vcpu_fd, &sregs))
+	if (hvx_get_sregs(vcpu_fd, &sregs))
 		return -1;
 	sregs.cs = seg(AR_REAL_CODE);
 	sregs.ds = seg(AR_REAL_DATA);
@@ -84,7 +92,23 @@ static int set_real_mode(void)
 	sregs.cr4 = 0;
 	sregs.cr8 = 0;
 	sregs.efer = 0;
-	return hvx_set_sregs(hx.vcpu_fd, &sregs);
+	return hvx_set_sregs(vcpu_fd, &sregs);
+}
+
+/* The next HVX_RUN of @vcpu_fd starts at @rip, interrupts off. */
+static int start_at(int vcpu_fd, uint64_t rip, uint64_t rsp)
+{
+	struct hvx_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = RFLAGS_FIXED;
+	if (hvx_set_regs(vcpu_fd, &regs)) {
+		bench_err("hvx: HVX_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -97,7 +121,7 @@ static int set_paged_mode(void)
 {
 	struct hvx_sregs sregs;
 
-	if (set_real_mode() || hvx_get_sregs(hx.vcpu_fd, &sregs))
+	if (set_real_mode(hx.vcpu_fd) || hvx_get_sregs(hx.vcpu_fd, &sregs))
 		return -1;
 	sregs.cs.selector = SEL_CODE;
 	sregs.ss.selector = SEL_DATA;
@@ -156,7 +180,7 @@ static int hvx_bench_open(void)
 		bench_err("hvx: mmap of the run page: %s", strerror(errno));
 		return -1;
 	}
-	if (set_real_mode()) {
+	if (set_real_mode(hx.vcpu_fd)) {
 		bench_err("hvx: HVX_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}
@@ -173,42 +197,60 @@ static bool is_ring_case(const struct bench_case *c)
 	       strstr(c->name, "_irqfd");
 }
 
-/* first_touch: paging on; the VM's counters, or a message and none. */
-static int touch_setup(void)
+/*
+ * The netlink connection and this VM's id there, opened on first use and
+ * kept until close; 0, or -1 (printed).
+ */
+static int hvx_nl(void)
 {
 	int err;
 
+	if (hx.nl_open)
+		return 0;
+	err = hs_open(&hx.nl);
+	if (err) {
+		bench_err("hvx: netlink: %s", hs_strerror(err));
+		return -1;
+	}
+	err = hs_find_vm(&hx.nl, getpid(), &hx.vm_id);
+	if (err) {
+		bench_err("hvx: no VM of pid %d: %s", (int)getpid(),
+			  hs_strerror(err));
+		hs_close(&hx.nl);
+		return -1;
+	}
+	hx.nl_open = true;
+	return 0;
+}
+
+/* first_touch: paging on; the VM's counters, or a message and none. */
+static int touch_setup(void)
+{
 	if (touch_page_dir(hx.ram) || set_paged_mode()) {
 		bench_err("hvx: first_touch: paging: %s", strerror(errno));
 		return -1;
 	}
-	err = hs_open(&hx.nl);
-	if (!err) {
-		hx.nl_open = true;
-		err = hs_find_vm(&hx.nl, getpid(), &hx.vm_id);
-	}
-	if (err) {
-		bench_err("hvx: first_touch without counters: %s",
-			  hs_strerror(err));
-		if (hx.nl_open)
-			hs_close(&hx.nl);
-		hx.nl_open = false;
-	}
+	if (hvx_nl())
+		bench_err("hvx: first_touch without counters");
 	return 0;
 }
 
 /* The VM's counters now: EPT violations and exits so far, pages mapped. */
 static void hvx_bench_mm_read(struct bench_mm *m)
 {
-	struct hs_stats st;
+	static struct linux_boot b;
 	struct hs_vm vm;
+	int64_t ept;
 
 	m->ept_violations = m->vm_exits = m->pages_4k = m->pages_2m = -1;
 	if (!hx.nl_open)
 		return;
-	if (!hs_get_stats(&hx.nl, hx.vm_id, -1, &st)) {
-		m->ept_violations = st.reasons[EXIT_REASON_EPT_VIOLATION];
-		m->vm_exits = st.exits;
+	b.nr = 0;
+	if (!hvx_vm_counters(&hx.nl, getpid(), &b)) {
+		/* an exit reason not yet seen has no counter */
+		ept = linux_boot_get(&b, "exit:EPT_VIOLATION");
+		m->ept_violations = ept < 0 ? 0 : ept;
+		m->vm_exits = b.exits;
 	}
 	if (!hs_get_vm(&hx.nl, hx.vm_id, &vm)) {
 		m->pages_4k = vm.mapped[0];
@@ -248,6 +290,54 @@ static uint8_t *hvx_bench_touch_slot(void)
 	return hx.touch;
 }
 
+/* One HVX_RUN of vCPU 1: it only ever sleeps in HLT or takes an IPI. */
+static int hvx_ap_run(void *ctx)
+{
+	(void)ctx;
+	if (hvx_run(hx.ap_fd)) {
+		if (errno == EINTR)
+			return 0;
+		bench_err("hvx: vCPU 1: HVX_RUN: %s", strerror(errno));
+		return -1;
+	}
+	if (hx.ap_run->exit_reason == HVX_EXIT_INTR)
+		return 0;
+	bench_err("hvx: vCPU 1: unexpected exit %s (%u) at rip 0x%llx",
+		  hvx_exit_reason_name(hx.ap_run->exit_reason),
+		  hx.ap_run->exit_reason, (unsigned long long)hx.ap_run->rip);
+	return -1;
+}
+
+/* vCPU 1, made once, started again at bench_guest_ap for each setup. */
+static int hvx_ap_start(void)
+{
+	struct guest_ap *ap = (void *)(hx.ram + GUEST_AP_GPA);
+
+	if (hx.ap_fd < 0) {
+		hx.ap_fd = hvx_create_vcpu(hx.vm_fd, AP_APIC_ID);
+		if (hx.ap_fd < 0) {
+			bench_err("hvx: HVX_CREATE_VCPU 1: %s", strerror(errno));
+			return -1;
+		}
+		hx.ap_run = hvx_map_run(hx.ap_fd, hx.run_size);
+		if (!hx.ap_run) {
+			bench_err("hvx: mmap of vCPU 1's run page: %s",
+				  strerror(errno));
+			return -1;
+		}
+		if (set_real_mode(hx.ap_fd)) {
+			bench_err("hvx: vCPU 1: HVX_SET_SREGS: %s",
+				  strerror(errno));
+			return -1;
+		}
+	}
+	memset(ap, 0, sizeof(*ap));
+	if (start_at(hx.ap_fd, GUEST_AP_ENTRY, GUEST_AP_STACK_TOP))
+		return -1;
+	hx.ap.run = hvx_ap_run;
+	return vcpu_thread_start(&hx.ap);
+}
+
 static int hvx_bench_setup(const struct bench_case *c, const char **why)
 {
 	hx.c = c;
@@ -256,6 +346,8 @@ static int hvx_bench_setup(const struct bench_case *c, const char **why)
 		return touch_setup();
 	if (is_ring_case(c))
 		return bench_ring_setup(c, why);
+	if (c->op == GOP_IPI)
+		return hvx_ap_start() ? -1 : 0;
 	return 0;
 }
 
@@ -272,18 +364,11 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 {
 	struct guest_params *gp = (void *)(hx.ram + GUEST_PARAMS_GPA);
 	struct hvx_run *run = hx.run;
-	struct hvx_regs regs;
 	uint32_t val;
 
 	*gp = *p;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE_GPA;
-	regs.rsp = GUEST_STACK_TOP;
-	regs.rflags = RFLAGS_FIXED;
-	if (hvx_set_regs(hx.vcpu_fd, &regs)) {
-		bench_err("hvx: HVX_SET_REGS: %s", strerror(errno));
+	if (start_at(hx.vcpu_fd, GUEST_CODE_GPA, GUEST_STACK_TOP))
 		return -1;
-	}
 	for (;;) {
 		if (hvx_run(hx.vcpu_fd)) {
 			if (errno == EINTR)
@@ -337,25 +422,44 @@ static int hvx_bench_run(struct guest_params *p, struct bench_counts *cnt)
 static void hvx_bench_teardown(const struct bench_case *c,
 			       struct bench_counts *cnt)
 {
+	struct guest_ap *ap = (void *)(hx.ram + GUEST_AP_GPA);
+
 	if (c->op == GOP_TOUCH) {
 		touch_slot_free();
-		if (hx.nl_open)
-			hs_close(&hx.nl);
-		hx.nl_open = false;
-		if (set_real_mode())
+		if (set_real_mode(hx.vcpu_fd))
 			bench_err("hvx: back to real mode: %s",
 				  strerror(errno));
 	}
 	if (is_ring_case(c))
 		bench_ring_teardown(c, &hx.cnt);
+	if (c->op == GOP_IPI) {
+		if (vcpu_thread_stop(&hx.ap))
+			hx.cnt.bad++;
+		hx.cnt.ap_ipis = ap->ipis;
+	}
 	*cnt = hx.cnt;
 	hx.c = NULL;
 }
 
+static int hvx_bench_counters(struct linux_boot *b)
+{
+	if (hvx_nl())
+		return -1;
+	return hvx_vm_counters(&hx.nl, getpid(), b);
+}
+
 static void hvx_bench_close(void)
 {
+	if (hx.nl_open)
+		hs_close(&hx.nl);
+	hx.nl_open = false;
 	bench_ring_close();
 	touch_slot_free();
+	vcpu_thread_stop(&hx.ap);
+	if (hx.ap_run)
+		hvx_unmap_run(hx.ap_run, hx.run_size);
+	if (hx.ap_fd >= 0)
+		close(hx.ap_fd);
 	if (hx.run)
 		hvx_unmap_run(hx.run, hx.run_size);
 	if (hx.vcpu_fd >= 0)
@@ -367,8 +471,9 @@ static void hvx_bench_close(void)
 	if (hx.dev_fd >= 0)
 		close(hx.dev_fd);
 	hx.run = NULL;
+	hx.ap_run = NULL;
 	hx.ram = NULL;
-	hx.vcpu_fd = hx.vm_fd = hx.dev_fd = -1;
+	hx.ap_fd = hx.vcpu_fd = hx.vm_fd = hx.dev_fd = -1;
 }
 
 const struct bench_backend hvx_backend = {
@@ -378,6 +483,7 @@ const struct bench_backend hvx_backend = {
 	.setup = hvx_bench_setup,
 	.run = hvx_bench_run,
 	.teardown = hvx_bench_teardown,
+	.counters = hvx_bench_counters,
 	.close = hvx_bench_close,
 	.touch_slot = hvx_bench_touch_slot,
 	.mm_read = hvx_bench_mm_read,

@@ -9,8 +9,12 @@
  * ioeventfd (the write signals an eventfd; a device thread reads it).
  * The local APIC is KVM's in-kernel one (KVM_CREATE_IRQCHIP): KVM then
  * keeps the guest's HLT to itself, so the guest ends with an OUT to
- * PORT_DONE.  first_touch adds a slot, paging, and KVM's counters from
- * debugfs (kvm_stats.c).
+ * PORT_DONE.  first_touch adds a slot and paging.  ipi_roundtrip adds
+ * vCPU 1 with its in-kernel local APIC (made when that case first runs,
+ * as on hvx): KVM makes it wait for INIT-SIPI, the launcher instead puts
+ * it in real mode at bench_guest_ap and makes it runnable, as hvx.c
+ * does, and a thread runs it.  KVM's counters (COUNTS lines,
+ * first_touch's) come from debugfs (kvm_stats.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +73,12 @@ static struct {
 	uint8_t *touch;
 	struct kvm_sregs real_sregs;
 	bool paged;
-} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .irqfd_fd = -1 };
+	/* ipi_roundtrip: vCPU 1, its kvm_run and its thread */
+	int ap_fd;
+	struct kvm_run *ap_run;
+	struct vcpu_thread ap;
+} kx = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1, .irqfd_fd = -1,
+	 .ap_fd = -1 };
 
 /*
  * The MSI of msi_irqfd as KVM takes it: a GSI routed to the MSI, and an
@@ -112,7 +121,7 @@ static int kvm_irqfd_open(void)
  * The CPUID KVM supports, with x2APIC and the TSC-deadline timer, which
  * hvx offers by default: the guest of lapic_timer uses both.
  */
-static int kvm_bench_cpuid(void)
+static int kvm_bench_cpuid(int vcpu_fd)
 {
 	struct {
 		struct kvm_cpuid2 c;
@@ -128,8 +137,42 @@ static int kvm_bench_cpuid(void)
 		if (cpuid.e[i].function == 1)
 			cpuid.e[i].ecx |= CPUID_1_ECX_X2APIC |
 					  CPUID_1_ECX_TSC_DEADLINE;
-	if (ioctl(kx.vcpu_fd, KVM_SET_CPUID2, &cpuid)) {
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, &cpuid)) {
 		bench_err("kvm: KVM_SET_CPUID2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reset state is real mode at CS 0xf000, base 0xffff0000: use 0. */
+static int kvm_real_mode(int vcpu_fd)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs)) {
+		bench_err("kvm: KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs)) {
+		bench_err("kvm: KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The next KVM_RUN of @vcpu_fd starts at @rip, interrupts off. */
+static int start_at(int vcpu_fd, uint64_t rip, uint64_t rsp)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rflags = 2;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs)) {
+		bench_err("kvm: KVM_SET_REGS: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -138,7 +181,6 @@ static int kvm_bench_cpuid(void)
 static int kvm_bench_open(void)
 {
 	struct kvm_userspace_memory_region mr;
-	struct kvm_sregs sregs;
 	long page = sysconf(_SC_PAGESIZE);
 	int ret, off;
 
@@ -191,7 +233,7 @@ static int kvm_bench_open(void)
 		bench_err("kvm: KVM_CREATE_VCPU: %s", strerror(errno));
 		return -1;
 	}
-	if (kvm_bench_cpuid())
+	if (kvm_bench_cpuid(kx.vcpu_fd))
 		return -1;
 	ret = ioctl(kx.dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0) {
@@ -215,19 +257,63 @@ static int kvm_bench_open(void)
 	}
 	kx.coalesced_pio = ioctl(kx.dev_fd, KVM_CHECK_EXTENSION,
 				 KVM_CAP_COALESCED_PIO) > 0;
+	return kvm_real_mode(kx.vcpu_fd);
+}
 
-	/* Reset state is real mode at CS 0xf000, base 0xffff0000: use 0. */
-	if (ioctl(kx.vcpu_fd, KVM_GET_SREGS, &sregs)) {
-		bench_err("kvm: KVM_GET_SREGS: %s", strerror(errno));
+/* One KVM_RUN of vCPU 1: it only ever sleeps in HLT or takes an IPI. */
+static int kvm_ap_run(void *ctx)
+{
+	(void)ctx;
+	if (ioctl(kx.ap_fd, KVM_RUN, 0)) {
+		if (errno == EINTR)
+			return 0;
+		bench_err("kvm: vCPU 1: KVM_RUN: %s", strerror(errno));
 		return -1;
 	}
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	if (ioctl(kx.vcpu_fd, KVM_SET_SREGS, &sregs)) {
-		bench_err("kvm: KVM_SET_SREGS: %s", strerror(errno));
+	if (kx.ap_run->exit_reason == KVM_EXIT_INTR)
+		return 0;
+	bench_err("kvm: vCPU 1: unexpected exit %u (hardware reason 0x%llx)",
+		  kx.ap_run->exit_reason,
+		  (unsigned long long)kx.ap_run->hw.hardware_exit_reason);
+	return -1;
+}
+
+/* vCPU 1 as hvx.c makes it; made once, started again for each setup. */
+static int kvm_ap_create(void)
+{
+	kx.ap_fd = ioctl(kx.vm_fd, KVM_CREATE_VCPU, AP_APIC_ID);
+	if (kx.ap_fd < 0) {
+		bench_err("kvm: KVM_CREATE_VCPU 1: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	if (kvm_bench_cpuid(kx.ap_fd))
+		return -1;
+	kx.ap_run = mmap(NULL, kx.run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, kx.ap_fd, 0);
+	if (kx.ap_run == MAP_FAILED) {
+		kx.ap_run = NULL;
+		bench_err("kvm: mmap of vCPU 1's kvm_run: %s", strerror(errno));
+		return -1;
+	}
+	return kvm_real_mode(kx.ap_fd);
+}
+
+static int kvm_ap_start(void)
+{
+	struct guest_ap *ap = (void *)(kx.ram + GUEST_AP_GPA);
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (kx.ap_fd < 0 && kvm_ap_create())
+		return -1;
+	memset(ap, 0, sizeof(*ap));
+	if (start_at(kx.ap_fd, GUEST_AP_ENTRY, GUEST_AP_STACK_TOP))
+		return -1;
+	if (ioctl(kx.ap_fd, KVM_SET_MP_STATE, &mp)) {
+		bench_err("kvm: vCPU 1: KVM_SET_MP_STATE: %s", strerror(errno));
+		return -1;
+	}
+	kx.ap.run = kvm_ap_run;
+	return vcpu_thread_start(&kx.ap);
 }
 
 static void count_write(const struct guest_params *p, uint64_t val)
@@ -308,15 +394,16 @@ static int touch_setup(void)
 /* KVM's counters now: page faults and exits so far, pages mapped. */
 static void kvm_bench_mm_read(struct bench_mm *m)
 {
-	static struct kvm_stats st;
+	static struct linux_boot st;
 
 	m->ept_violations = m->vm_exits = m->pages_4k = m->pages_2m = -1;
-	if (kvm_stats_read(&st))
+	st.nr = 0;
+	if (kvm_vm_counters(&st))
 		return;
-	m->ept_violations = kvm_stats_get(&st, "pf_taken");
-	m->vm_exits = kvm_stats_get(&st, "exits");
-	m->pages_4k = kvm_stats_get(&st, "pages_4k");
-	m->pages_2m = kvm_stats_get(&st, "pages_2m");
+	m->ept_violations = linux_boot_get(&st, "pf_taken");
+	m->vm_exits = st.exits;
+	m->pages_4k = linux_boot_get(&st, "pages_4k");
+	m->pages_2m = linux_boot_get(&st, "pages_2m");
 }
 
 static int set_touch_slot(uint64_t size)
@@ -371,7 +458,8 @@ static int kvm_bench_setup(const struct bench_case *c, const char **why)
 
 	if (c->op == GOP_TOUCH)
 		return touch_setup();
-
+	if (c->op == GOP_IPI)
+		return kvm_ap_start() ? -1 : 0;
 	if (!strcmp(c->name, "pio_coalesced") ||
 	    !strcmp(c->name, "mmio_coalesced")) {
 		bool pio = c->op == GOP_OUT;
@@ -426,18 +514,11 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 {
 	struct guest_params *gp = (void *)(kx.ram + GUEST_PARAMS_GPA);
 	struct kvm_run *run = kx.run;
-	struct kvm_regs regs;
 	uint32_t val;
 
 	*gp = *p;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE_GPA;
-	regs.rsp = GUEST_STACK_TOP;
-	regs.rflags = 2;
-	if (ioctl(kx.vcpu_fd, KVM_SET_REGS, &regs)) {
-		bench_err("kvm: KVM_SET_REGS: %s", strerror(errno));
+	if (start_at(kx.vcpu_fd, GUEST_CODE_GPA, GUEST_STACK_TOP))
 		return -1;
-	}
 	for (;;) {
 		if (ioctl(kx.vcpu_fd, KVM_RUN, 0)) {
 			if (errno == EINTR)
@@ -491,10 +572,17 @@ static int kvm_bench_run(struct guest_params *p, struct bench_counts *cnt)
 static void kvm_bench_teardown(const struct bench_case *c,
 			       struct bench_counts *cnt)
 {
+	struct guest_ap *ap = (void *)(kx.ram + GUEST_AP_GPA);
+
 	touch_slot_free();
 	if (kx.paged && ioctl(kx.vcpu_fd, KVM_SET_SREGS, &kx.real_sregs))
 		bench_err("kvm: back to real mode: %s", strerror(errno));
 	kx.paged = false;
+	if (c->op == GOP_IPI) {
+		if (vcpu_thread_stop(&kx.ap))
+			kx.cnt.bad++;
+		kx.cnt.ap_ipis = ap->ipis;
+	}
 	if (kx.zone_set) {
 		ioctl(kx.vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &kx.zone);
 		kx.zone_set = false;
@@ -522,6 +610,11 @@ static void kvm_bench_teardown(const struct bench_case *c,
 static void kvm_bench_close(void)
 {
 	touch_slot_free();
+	vcpu_thread_stop(&kx.ap);
+	if (kx.ap_run)
+		munmap(kx.ap_run, kx.run_size);
+	if (kx.ap_fd >= 0)
+		close(kx.ap_fd);
 	if (kx.run)
 		munmap(kx.run, kx.run_size);
 	if (kx.vcpu_fd >= 0)
@@ -533,9 +626,10 @@ static void kvm_bench_close(void)
 	if (kx.dev_fd >= 0)
 		close(kx.dev_fd);
 	kx.run = NULL;
+	kx.ap_run = NULL;
 	kx.ram = NULL;
 	kx.ring = NULL;
-	kx.vcpu_fd = kx.vm_fd = kx.dev_fd = -1;
+	kx.ap_fd = kx.vcpu_fd = kx.vm_fd = kx.dev_fd = -1;
 }
 
 const struct bench_backend kvm_backend = {
@@ -545,6 +639,7 @@ const struct bench_backend kvm_backend = {
 	.setup = kvm_bench_setup,
 	.run = kvm_bench_run,
 	.teardown = kvm_bench_teardown,
+	.counters = kvm_vm_counters,
 	.close = kvm_bench_close,
 	.touch_slot = kvm_bench_touch_slot,
 	.mm_read = kvm_bench_mm_read,

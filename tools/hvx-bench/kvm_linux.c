@@ -76,28 +76,19 @@ struct kvm_linux {
 };
 
 /* The counters at the start, to subtract at /init. */
-static struct kvm_stats stats_start;
+static struct linux_boot stats_start;
 
 /* At /init: what grew since the start. */
 static void kvm_at_init(void *ctx, struct linux_boot *boot)
 {
-	static struct kvm_stats now;
-	unsigned int i;
+	static struct linux_boot now;
 
-	if (kvm_stats_read(&now)) {
+	now.nr = 0;
+	if (kvm_vm_counters(&now)) {
 		bench_err("linux kvm: %s: %s", KVM_DEBUGFS, strerror(errno));
 		return;
 	}
-	for (i = 0; i < now.nr; i++) {
-		int64_t start = kvm_stats_get(&stats_start, now.name[i]);
-		uint64_t before = start > 0 ? start : 0, d;
-
-		d = now.value[i] - before;
-		if (!strcmp(now.name[i], "exits"))
-			boot->exits = d;
-		if (d && now.value[i] >= before)
-			linux_boot_add(boot, now.name[i], d);
-	}
+	linux_boot_diff(boot, &stats_start, &now);
 }
 
 static void kvm_linux_stop(void *ctx, int status, const char *why)
@@ -475,7 +466,8 @@ int linux_kvm_boot(const char *kernel, const char *initrd,
 	struct load_info li;
 	int pfd[2], ret = -1;
 
-	if (kvm_stats_read(&stats_start))
+	stats_start.nr = 0;
+	if (kvm_vm_counters(&stats_start))
 		bench_err("linux kvm: %s: %s: no exit counters",
 			  KVM_DEBUGFS, strerror(errno));
 	w.t0 = *t0;

@@ -15,26 +15,30 @@
 #include "bench.h"
 
 /**
- * kvm_stats_read() - read every counter
- * @st: filled with each regular file of KVM_DEBUGFS and its value
+ * kvm_vm_counters() - read every counter of KVM_DEBUGFS
+ * @b: each regular file's value is added as a counter; @b->exits is the
+ *     "exits" file's, or -1
  *
- * Return: 0, or -1 with errno set when the directory cannot be read.
+ * The files sum over every VM of the host: the caller's is the only one.
+ *
+ * Return: 0, or -1 when the directory cannot be read (errno set).
  */
-int kvm_stats_read(struct kvm_stats *st)
+int kvm_vm_counters(struct linux_boot *b)
 {
 	char path[300], buf[32];
 	struct dirent *de;
 	struct stat sb;
+	uint64_t v;
 	DIR *d;
 	int fd;
 	ssize_t n;
 
-	st->nr = 0;
+	b->exits = -1;
 	d = opendir(KVM_DEBUGFS);
 	if (!d)
 		return -1;
-	while ((de = readdir(d)) && st->nr < LINUX_MAX_COUNTERS) {
-		if (strlen(de->d_name) >= sizeof(st->name[0]))
+	while ((de = readdir(d))) {
+		if (strlen(de->d_name) >= sizeof(b->c[0].name))
 			continue;
 		snprintf(path, sizeof(path), KVM_DEBUGFS "/%s", de->d_name);
 		if (stat(path, &sb) || !S_ISREG(sb.st_mode))
@@ -47,26 +51,11 @@ int kvm_stats_read(struct kvm_stats *st)
 		if (n <= 0)
 			continue;
 		buf[n] = 0;
-		strcpy(st->name[st->nr], de->d_name);
-		st->value[st->nr++] = strtoull(buf, NULL, 0);
+		v = strtoull(buf, NULL, 0);
+		if (!strcmp(de->d_name, "exits"))
+			b->exits = v;
+		linux_boot_add(b, de->d_name, v);
 	}
 	closedir(d);
 	return 0;
-}
-
-/**
- * kvm_stats_get() - one counter of a read
- * @st: what kvm_stats_read() filled
- * @name: the file's name
- *
- * Return: its value, or -1 when this KVM has no such counter.
- */
-int64_t kvm_stats_get(const struct kvm_stats *st, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nr; i++)
-		if (!strcmp(st->name[i], name))
-			return st->value[i];
-	return -1;
 }

@@ -61,6 +61,32 @@ void linux_boot_add(struct linux_boot *b, const char *name, uint64_t value)
 	b->c[b->nr++].value = value;
 }
 
+/**
+ * linux_boot_diff() - note what grew from one reading of counters to the next
+ * @b: gets @after's counters less @before's (those that grew) and
+ *     @b->exits likewise (-1 when either reading has none)
+ * @before: the first reading
+ * @after: the second
+ */
+void linux_boot_diff(struct linux_boot *b, const struct linux_boot *before,
+		     const struct linux_boot *after)
+{
+	unsigned int i, j;
+
+	b->exits = before->exits < 0 || after->exits < 0 ? -1 :
+		   after->exits - before->exits;
+	for (i = 0; i < after->nr; i++) {
+		uint64_t was = 0;
+
+		for (j = 0; j < before->nr; j++)
+			if (!strcmp(before->c[j].name, after->c[i].name))
+				was = before->c[j].value;
+		if (after->c[i].value > was)
+			linux_boot_add(b, after->c[i].name,
+				       after->c[i].value - was);
+	}
+}
+
 /* One line of the console: is it the init line?  Take the time then. */
 static void console_line(struct console_watch *w, const char *line)
 {
@@ -143,28 +169,35 @@ struct hvx_watch {
 	pid_t pid;
 };
 
-/* At /init: the totals of hvx-run's VM. */
-static void hvx_at_init(void *ctx, struct linux_boot *boot)
+/**
+ * hvx_vm_counters() - hvx's counters of the VM of one process
+ * @nl: a connection to hvx's netlink family
+ * @pid: the process
+ * @b: gets the VM's totals: @b->exits and one counter per exit reason
+ *     and statistic
+ *
+ * Return: 0, or -1 when there is no such VM or no answer (printed).
+ */
+int hvx_vm_counters(struct hs_conn *nl, pid_t pid, struct linux_boot *b)
 {
-	struct hvx_watch *hw = ctx;
 	char name[48];
 	struct hs_stats st;
 	uint32_t id;
 	size_t i;
 	int err;
 
-	err = hs_find_vm(&hw->nl, hw->pid, &id);
+	err = hs_find_vm(nl, pid, &id);
 	if (err) {
-		bench_err("linux hvx: no VM of pid %d: %s", (int)hw->pid,
+		bench_err("hvx: no VM of pid %d: %s", (int)pid,
 			  hs_strerror(err));
-		return;
+		return -1;
 	}
-	err = hs_get_stats(&hw->nl, id, -1, &st);
+	err = hs_get_stats(nl, id, -1, &st);
 	if (err) {
-		bench_err("linux hvx: stats: %s", hs_strerror(err));
-		return;
+		bench_err("hvx: stats: %s", hs_strerror(err));
+		return -1;
 	}
-	boot->exits = st.exits;
+	b->exits = st.exits;
 	for (i = 0; i < HS_EXIT_REASONS; i++) {
 		const char *r = hs_exit_reason_name(i);
 
@@ -174,13 +207,24 @@ static void hvx_at_init(void *ctx, struct linux_boot *boot)
 			snprintf(name, sizeof(name), "exit:%s", r);
 		else
 			snprintf(name, sizeof(name), "exit:REASON_%zu", i);
-		linux_boot_add(boot, name, st.reasons[i]);
+		linux_boot_add(b, name, st.reasons[i]);
 	}
-	linux_boot_add(boot, "runs", st.runs);
-	linux_boot_add(boot, "irqs_injected", st.irqs);
-	linux_boot_add(boot, "halts", st.halts);
-	linux_boot_add(boot, "l1d_flushes", st.l1d_flushes);
-	linux_boot_add(boot, "ring_posted", st.ring_posted);
+	linux_boot_add(b, "runs", st.runs);
+	linux_boot_add(b, "irqs_injected", st.irqs);
+	linux_boot_add(b, "halts", st.halts);
+	linux_boot_add(b, "halt_poll_ok", st.poll_ok);
+	linux_boot_add(b, "halt_poll_fail", st.poll_fail);
+	linux_boot_add(b, "l1d_flushes", st.l1d_flushes);
+	linux_boot_add(b, "ring_posted", st.ring_posted);
+	return 0;
+}
+
+/* At /init: the totals of hvx-run's VM. */
+static void hvx_at_init(void *ctx, struct linux_boot *boot)
+{
+	struct hvx_watch *hw = ctx;
+
+	hvx_vm_counters(&hw->nl, hw->pid, boot);
 }
 
 /*
@@ -404,7 +448,14 @@ static int read_boot(const char *path, const char *be, struct linux_boot *b)
 	return 0;
 }
 
-static int64_t counter(const struct linux_boot *b, const char *name)
+/**
+ * linux_boot_get() - one counter of a reading
+ * @b: the reading
+ * @name: the counter's name
+ *
+ * Return: its value, or -1 when @b has no such counter.
+ */
+int64_t linux_boot_get(const struct linux_boot *b, const char *name)
 {
 	unsigned int i;
 
@@ -478,8 +529,8 @@ int linux_table(const char *hvx_path, const char *kvm_path)
 	printf("%-40s %12s %12s", "VM exits to /init", a, b);
 	ratio(h.exits, k.exits);
 	for (i = 0; i < ARRAY_SIZE(linux_rows); i++) {
-		hv = counter(&h, linux_rows[i].hvx);
-		kv = counter(&k, linux_rows[i].kvm);
+		hv = linux_boot_get(&h, linux_rows[i].hvx);
+		kv = linux_boot_get(&k, linux_rows[i].kvm);
 		if (h.exits >= 0 && hv < 0)
 			hv = 0;
 		if (k.exits >= 0 && kv < 0)
@@ -548,8 +599,8 @@ static int thp_row(const char *be, const char *name, const char *off,
 		       TARGET_THP_CUT);
 		return -1;
 	}
-	v0 = b0.seen ? counter(&b0, name) : -1;
-	v1 = b1.seen ? counter(&b1, name) : -1;
+	v0 = b0.seen ? linux_boot_get(&b0, name) : -1;
+	v1 = b1.seen ? linux_boot_get(&b1, name) : -1;
 	printf("%-4s %-20s %12" PRId64 " %12" PRId64, be, name, v0, v1);
 	if (v0 < 0 || v1 < 0) {
 		printf(" %7s\nn/a   %s: cut >= %dx (a boot or counter missing)\n",

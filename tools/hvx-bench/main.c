@@ -6,7 +6,8 @@
  *
  *   bench [-r ROUNDS] [-s PERCENT] hvx|kvm [CASE...]
  *	run the cases (all by default) on one hypervisor and print one
- *	"RESULT backend case cycles/op ..." line each
+ *	"RESULT backend case cycles/op ..." line each, and a "COUNTS" line
+ *	of the hypervisor's own counters per operation
  *   bench table HVX_RESULTS KVM_RESULTS
  *	pair the RESULT lines of two such runs into the comparison table
  *	and check the targets
@@ -60,6 +61,7 @@ static const struct bench_case cases[] = {
 	{ "msi_irqfd",	    BENCH_BOTH, GOP_MSI, PORT_EVENTFD, 0, 1000 },
 	/* one write per page of a fresh 256 MiB slot (touch.c) */
 	{ "first_touch",    BENCH_BOTH, GOP_TOUCH, 0, 0, TOUCH_PAGES, true },
+	{ "ipi_roundtrip",  BENCH_BOTH, GOP_IPI,   0, 0, 1000 },
 };
 
 void bench_err(const char *fmt, ...)
@@ -81,6 +83,87 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The hypervisor's counters before a case, to subtract after it. */
+static struct linux_boot counters_before;
+
+static bool counters_read(const struct bench_backend *be,
+			  struct linux_boot *b)
+{
+	b->nr = 0;
+	b->exits = -1;
+	return be->counters && !be->counters(b);
+}
+
+/*
+ * After a case's RESULT line: the hypervisor's counters that grew during
+ * it, per operation (the untimed iterations and each round's start and
+ * end included), on a "COUNTS" line.  Those that grew by less than one
+ * per hundred operations (each round's start and end) are left out.
+ */
+static void print_case_counters(const struct bench_backend *be,
+				const struct bench_case *c, uint64_t ops)
+{
+	static struct linux_boot after, d;
+	unsigned int i;
+
+	if (!counters_read(be, &after) || !ops)
+		return;
+	d.nr = 0;
+	linux_boot_diff(&d, &counters_before, &after);
+	printf("COUNTS %s %s per-op", be->name, c->name);
+	if (d.exits >= 0)
+		printf(" vmexits=%.2f", (double)d.exits / ops);
+	for (i = 0; i < d.nr; i++)
+		if (d.c[i].value * 100 >= ops)
+			printf(" %s=%.2f", d.c[i].name,
+			       (double)d.c[i].value / ops);
+	printf("\n");
+}
+
+/*
+ * Print why a finished case's figure cannot be trusted, if it cannot:
+ * every write reached its consumer once, every interrupt came.  0, or -1.
+ */
+static int check_case(const struct bench_case *c, const struct guest_params *p,
+		      const struct bench_counts *cnt, unsigned int rounds)
+{
+	uint64_t ops = (uint64_t)rounds * (p->warm + p->n);
+
+	if (c->op == GOP_OUT || c->op == GOP_STORE) {
+		printf(" writes=%llu", (unsigned long long)cnt->writes);
+		if (cnt->writes == ops && !cnt->bad)
+			return 0;
+		printf(" check=FAIL(want %llu writes, %llu bad)",
+		       (unsigned long long)ops, (unsigned long long)cnt->bad);
+		return -1;
+	}
+	if ((c->op == GOP_TIMER || c->op == GOP_MSI || c->op == GOP_IPI) &&
+	    p->irqs != p->warm + p->n) {
+		/* every round's count; the last round's is checked */
+		printf(" check=FAIL(%u interrupts, want %u)", p->irqs,
+		       p->warm + p->n);
+		return -1;
+	}
+	if (c->op == GOP_IPI && cnt->ap_ipis != ops) {
+		/* vCPU 1 answered each IPI once, all rounds together */
+		printf(" check=FAIL(vCPU 1 answered %llu IPIs, want %llu)",
+		       (unsigned long long)cnt->ap_ipis,
+		       (unsigned long long)ops);
+		return -1;
+	}
+	if (c->op == GOP_TOUCH && cnt->bad) {
+		printf(" check=FAIL(%llu pages not as written)",
+		       (unsigned long long)cnt->bad);
+		return -1;
+	}
+	if (cnt->bad) {
+		printf(" check=FAIL(%llu bad exits)",
+		       (unsigned long long)cnt->bad);
+		return -1;
+	}
+	return 0;
+}
+
 /* Run @c for @rounds rounds; print its RESULT line.  0, or -1. */
 static int run_case(const struct bench_backend *be,
 		    const struct bench_case *c, unsigned int rounds,
@@ -92,13 +175,14 @@ static int run_case(const struct bench_backend *be,
 	double per_op[MAX_ROUNDS];
 	const char *why = NULL;
 	struct guest_params p;
-	uint64_t want;
 	unsigned int i;
+	bool have_counters;
 	uint32_t n;
 	int ret;
 
 	if (!(c->backends & be->mask))
 		return 0;
+	have_counters = counters_read(be, &counters_before);
 	ret = be->setup(c, &why);
 	if (ret > 0) {
 		printf("RESULT %s %s n/a %s\n", be->name, c->name, why);
@@ -157,32 +241,10 @@ static int run_case(const struct bench_backend *be,
 		printf(" wakeups=%llu", (unsigned long long)cnt.wakeups);
 	if (c->op == GOP_TOUCH)
 		touch_print_result(&mm, per_op[rounds / 2]);
-	ret = 0;
-	if (c->op == GOP_OUT || c->op == GOP_STORE) {
-		want = (uint64_t)rounds * (p.warm + n);
-		printf(" writes=%llu", (unsigned long long)cnt.writes);
-		if (cnt.writes != want || cnt.bad) {
-			printf(" check=FAIL(want %llu writes, %llu bad)",
-			       (unsigned long long)want,
-			       (unsigned long long)cnt.bad);
-			ret = -1;
-		}
-	} else if ((c->op == GOP_TIMER || c->op == GOP_MSI) &&
-		   p.irqs != p.warm + n) {
-		/* every round's count; the last round's is checked */
-		printf(" check=FAIL(%u interrupts, want %u)", p.irqs,
-		       p.warm + n);
-		ret = -1;
-	} else if (c->op == GOP_TOUCH && cnt.bad) {
-		printf(" check=FAIL(%llu pages not as written)",
-		       (unsigned long long)cnt.bad);
-		ret = -1;
-	} else if (cnt.bad) {
-		printf(" check=FAIL(%llu bad exits)",
-		       (unsigned long long)cnt.bad);
-		ret = -1;
-	}
+	ret = check_case(c, &p, &cnt, rounds);
 	printf("\n");
+	if (have_counters)
+		print_case_counters(be, c, (uint64_t)rounds * (p.warm + n));
 	fflush(stdout);
 	return ret;
 }
@@ -336,6 +398,8 @@ static const struct row rows[] = {
 	{ "  MMIO write, exit to userspace", "mmio_write", "mmio_write" },
 	{ "6 APIC timer interrupt, EOI", "lapic_timer", "lapic_timer" },
 	{ "7 doorbell, MSI by irqfd, EOI", "msi_irqfd", "msi_irqfd" },
+	{ "8 IPI to halted vCPU 1 and back", "ipi_roundtrip",
+	  "ipi_roundtrip" },
 };
 
 /**
@@ -374,6 +438,8 @@ static const struct target targets[] = {
 	{ "APIC timer interrupt <= 0.6x KVM's", "lapic_timer",
 	  "lapic_timer", 1 / 0.6 },
 	{ "irqfd MSI round trip <= 0.6x KVM's", "msi_irqfd", "msi_irqfd",
+	  1 / 0.6 },
+	{ "IPI round trip <= 0.6x KVM's", "ipi_roundtrip", "ipi_roundtrip",
 	  1 / 0.6 },
 };
 

@@ -13,9 +13,11 @@
 #
 # HVX_BENCH_CASES=exit,touch,linux (the default) picks the parts: "exit"
 # the exit-path cases, "touch" the first touch of a guest's memory,
-# "linux" the Linux boot case.  The test host gets HVX_BENCH_MEGS MiB of
-# RAM (1024): first_touch fills a 256 MiB slot, with THP in 2 MiB blocks.
-# HVX_BENCH_TIMEOUT bounds the test host's run, in seconds (2400).
+# "linux" the Linux boot case.  HVX_BENCH_ONLY=CASE,... runs only these
+# cases of the "exit" and "touch" parts (all by default).  The test host
+# gets HVX_BENCH_MEGS MiB of RAM (1024): first_touch fills a 256 MiB
+# slot, with THP in 2 MiB blocks.  HVX_BENCH_TIMEOUT bounds the test
+# host's run, in seconds (2400).
 #
 # Exit status: 0 when the benchmarks ran on both hypervisors (MISS targets
 # do not fail it), 1 when they could not run.  The serial log stays in
@@ -39,7 +41,8 @@ kver=$("$th/prepare.sh" bench "$build") || exit 1
 
 say "booting the test host in Bochs, $cpus CPUs (about 4 minutes)"
 start=$(date +%s)
-HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,touch,linux}" \
+HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,touch,linux}\
+${HVX_BENCH_ONLY:+ hvxbenchonly=$HVX_BENCH_ONLY}" \
 HVX_TESTHOST_MEGS=${HVX_BENCH_MEGS:-1024} \
 "$th/boot.sh" bochs "$cpus" "${HVX_BENCH_TIMEOUT:-2400}" bench "$build" "$kver" "$initrd" "$work"
 boot=$?

@@ -15,6 +15,8 @@
 # and under hvx-bench's minimal KVM launcher, "bench linux"); their tables.
 # "hvxbenchcases=exit,touch,linux" on the test host's command line (make
 # bench passes HVX_BENCH_CASES) picks the parts to run; all by default.
+# "hvxbenchonly=CASE,..." (HVX_BENCH_ONLY) runs only these cases of the
+# exit and touch parts.
 #
 # Status: 0 when both hypervisors ran the benchmarks (the table may still
 # show MISS targets or failed cases), 1 when either could not run at all.
@@ -43,6 +45,25 @@ want() {
 	return 1
 }
 want exit || settings=
+only=$(echo "${hvxbenchonly:-}" | tr ',' ' ')
+# first_touch has its own part: the exit part runs the other cases named.
+exit_only=
+for c in $only; do
+	[ "$c" = first_touch ] || exit_only="$exit_only $c"
+done
+[ -z "$only" ] || [ -n "$exit_only" ] || settings=
+
+# pick [CASE...]: those of CASE... that hvxbenchonly names, or all of
+# them; without CASE, the exit-path cases it names (nothing: every case).
+pick() {
+	if [ -z "$only" ] || [ $# = 0 ]; then
+		echo "${*:-$exit_only}"
+		return
+	fi
+	for c in "$@"; do
+		case " $only " in *" $c "*) printf '%s ' "$c" ;; esac
+	done
+}
 
 # The guest-memory cases at this L1D-flush setting: what both choose by
 # default on this CPU.
@@ -112,7 +133,7 @@ first_touch() {
 
 # mem_cases BACKEND: the guest-memory cases wanted, on BACKEND, loaded.
 mem_cases() {
-	if want touch; then
+	if want touch && [ -n "$(pick first_touch)" ]; then
 		for thp in $linux_thp; do
 			first_touch "$1" "$thp" || status=1
 		done
@@ -124,28 +145,48 @@ mem_cases() {
 	fi
 }
 
-# noapicv L1D: the interrupt cases again on hvx.ko loaded with
-# enable_apicv=0 (every APIC access exits), one line each for the log.
-noapicv() {
-	insmod /hvx/hvx.ko vmentry_l1d_flush="$1" enable_apicv=0 || {
-		echo "HVX-BENCH-ERROR insmod hvx.ko enable_apicv=0 failed"
+# variant L1D NAME ARG...: the interrupt cases again on hvx.ko loaded with
+# ARG..., one line each for the log (HVX-BENCH-HVX-NAME), and their
+# counters.
+variant() {
+	irq_cases=$(pick lapic_timer msi_irqfd ipi_roundtrip)
+	[ -n "$irq_cases" ] || return
+	v_l1d=$1
+	v_name=$2
+	shift 2
+	insmod /hvx/hvx.ko vmentry_l1d_flush="$v_l1d" "$@" || {
+		echo "HVX-BENCH-ERROR insmod hvx.ko $* failed"
 		return
 	}
-	timeout "$limit" "$bench" hvx lapic_timer msi_irqfd \
+	# shellcheck disable=SC2086 # one word per case
+	timeout "$limit" "$bench" hvx $irq_cases \
 		2>>/tmp/bench-hvx.err |
-		sed -n "s/^RESULT hvx /HVX-BENCH-HVX-NOAPICV l1d=$1 /p"
+		sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-$v_name l1d=$v_l1d /p" \
+		-e "s/^COUNTS hvx /HVX-BENCH-HVX-$v_name-COUNTS l1d=$v_l1d /p"
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
+}
+
+# enable_apicv=0 is hvx's default: every APIC access exits.  KVM polls a
+# halted vCPU before it sleeps by default; hvx does not (halt_poll_ns=0):
+# "hvxbenchhaltpoll=NS" adds a run with hvx polling as long.
+haltpoll=${hvxbenchhaltpoll:-}
+variants() {
+	variant "$1" NOAPICV enable_apicv=0
+	[ -z "$haltpoll" ] ||
+		variant "$1" HALTPOLL enable_apicv=1 halt_poll_ns="$haltpoll"
 }
 
 for l1d in $settings; do
 	if insmod /hvx/hvx.ko vmentry_l1d_flush="$l1d" enable_apicv=1; then
 		t0=$(date +%s)
-		timeout "$limit" "$bench" hvx >/tmp/bench-hvx-$l1d.txt \
+		# shellcheck disable=SC2046 # one word per case
+		timeout "$limit" "$bench" hvx $(pick) \
+			>/tmp/bench-hvx-$l1d.txt \
 			2>>/tmp/bench-hvx.err
 		rc=$?
 		echo "HVX-BENCH-HVX l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
 		rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
-		noapicv "$l1d"
+		variants "$l1d"
 	else
 		echo "HVX-BENCH-ERROR insmod hvx.ko failed"
 		: >/tmp/bench-hvx-$l1d.txt
@@ -155,7 +196,9 @@ for l1d in $settings; do
 
 	if insmod_kvm "$l1d"; then
 		t0=$(date +%s)
-		timeout "$limit" "$bench" kvm >/tmp/bench-kvm-$l1d.txt \
+		# shellcheck disable=SC2046 # one word per case
+		timeout "$limit" "$bench" kvm $(pick) \
+			>/tmp/bench-kvm-$l1d.txt \
 			2>>/tmp/bench-kvm.err
 		rc=$?
 		echo "HVX-BENCH-KVM l1d=$l1d rc=$rc seconds=$(($(date +%s) - t0))"
