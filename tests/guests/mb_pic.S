@@ -13,9 +13,6 @@
  */
 	.code32
 
-	.set	MB_MAGIC, 0x1badb002
-	.set	MB_FLAGS, 0x00000003
-	.set	MB_BOOT_MAGIC, 0x2badb002
 	.set	PIC1, 0x20
 	.set	PIC2, 0xa0
 	.set	PIT_CH0, 0x40
@@ -28,20 +25,10 @@
 	.set	DATA_SEL, 0x10
 
 	.include "print32.inc"
+	.include "multiboot.inc"
 
-	.text
-	.balign	4
-mb_header:
-	.long	MB_MAGIC
-	.long	MB_FLAGS
-	.long	-(MB_MAGIC + MB_FLAGS)
-
-	.globl	_start
-_start:
-	/* the loader's GDT and ESP are undefined: our own */
-	mov	$stack_top, %esp
-	cmp	$MB_BOOT_MAGIC, %eax
-	jne	fail
+	MB_ENTRY fail
+	/* the loader's GDT is undefined too: our own */
 	lgdt	gdt_desc
 	ljmp	$CODE_SEL, $1f
 1:	mov	$DATA_SEL, %ax

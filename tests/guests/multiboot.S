@@ -9,11 +9,8 @@
  */
 	.code32
 
-	.set	MB_MAGIC, 0x1badb002
-	.set	MB_FLAGS, 0x00000003	/* page-aligned modules, memory info */
-	.set	MB_BOOT_MAGIC, 0x2badb002
-
 	.include "print32.inc"
+	.include "multiboot.inc"
 
 /* Print "NAME=" and the dword at OFF(%ebp) in hex. */
 	.macro	FIELD name, off
@@ -22,19 +19,7 @@
 	call	puthex32
 	.endm
 
-	.text
-	.balign	4
-mb_header:
-	.long	MB_MAGIC
-	.long	MB_FLAGS
-	.long	-(MB_MAGIC + MB_FLAGS)
-
-	.globl	_start
-_start:
-	/* the loader's ESP is undefined: a stack of our own, in the BSS */
-	mov	$stack_top, %esp
-	cmp	$MB_BOOT_MAGIC, %eax
-	jne	bad_magic
+	MB_ENTRY bad_magic
 	mov	%ebx, %ebp
 
 	FIELD	"multiboot: flags", 0
