@@ -121,6 +121,81 @@ static int gpt_read(struct hvx_vm *vm, u64 gpa, unsigned int size, u64 *pte)
 	return gpa_copy(vm, gpa, (u8 *)pte, size, false) ? -EIO : 0;
 }
 
+/*
+ * Whether the walk's combined permissions (@allowed: U/S and R/W of every
+ * level, @nx: any level's NX) refuse @access.
+ */
+static bool walk_denied(const struct hvx_paging *pg, u32 access,
+			u64 allowed, bool nx)
+{
+	if ((access & HVX_ACC_USER) && !(allowed & _PAGE_USER))
+		return true;
+	if ((access & HVX_ACC_WRITE) && !(allowed & _PAGE_RW) &&
+	    ((access & HVX_ACC_USER) || (pg->cr0 & X86_CR0_WP)))
+		return true;
+	if ((access & HVX_ACC_FETCH) && nx)
+		return true;
+	return (access & (HVX_ACC_FETCH | HVX_ACC_USER)) == HVX_ACC_FETCH &&
+	       (allowed & _PAGE_USER) && (pg->cr4 & X86_CR4_SMEP);
+}
+
+/* The #PF error code of a failed walk: @ec holds P and RSVD already. */
+static u32 walk_fault_ec(const struct hvx_paging *pg, u32 access, u32 ec)
+{
+	bool nxe = pg->efer & EFER_NX;
+
+	if (access & HVX_ACC_WRITE)
+		ec |= X86_PF_WRITE;
+	if (access & HVX_ACC_USER)
+		ec |= X86_PF_USER;
+	/* The CPU reports I/D only where execute protection exists. */
+	if ((access & HVX_ACC_FETCH) &&
+	    ((pg->cr4 & X86_CR4_SMEP) || ((pg->cr4 & X86_CR4_PAE) && nxe)))
+		ec |= X86_PF_INSTR;
+	return ec;
+}
+
+/*
+ * Where the walk of @gva starts: the paging mode's levels, entry size,
+ * index bits and top table (for PAE, the PDPTE's page directory).
+ * Return: 0, 1 when the PDPTE is not present, or a negative errno.
+ */
+static int walk_root(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		     int *level, unsigned int *esize, unsigned int *bits,
+		     u64 *table)
+{
+	u64 pdpte;
+	int ret;
+
+	if (pg->efer & EFER_LMA) {
+		if (pg->cr4 & X86_CR4_LA57)
+			return -EOPNOTSUPP;
+		if ((u64)sign_extend64(gva, 47) != gva)
+			return -EINVAL;
+		*level = 4;
+		*esize = 8;
+		*bits = 9;
+		*table = pg->cr3 & GPT_ADDR_MASK;
+	} else if (pg->cr4 & X86_CR4_PAE) {
+		ret = gpt_read(vm, (pg->cr3 & GENMASK_ULL(31, 5)) +
+			       (gva >> 30) * 8, 8, &pdpte);
+		if (ret)
+			return ret;
+		if (!(pdpte & _PAGE_PRESENT))
+			return 1;
+		*level = 2;
+		*esize = 8;
+		*bits = 9;
+		*table = pdpte & GPT_ADDR_MASK;
+	} else {
+		*level = 2;
+		*esize = 4;
+		*bits = 10;
+		*table = pg->cr3 & GENMASK_ULL(31, 12);
+	}
+	return 0;
+}
+
 /* The walk of hvx_gva_to_gpa() with paging on; vm->mem_lock held. */
 static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		    u32 access, u64 *gpa, u32 *fault_ec)
@@ -133,34 +208,13 @@ static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	int level, ret;
 	u32 ec = 0;
 
-	if (pg->efer & EFER_LMA) {
-		if (pg->cr4 & X86_CR4_LA57)
-			return -EOPNOTSUPP;
-		if ((u64)sign_extend64(gva, 47) != gva)
-			return -EINVAL;
-		level = 4;
-		esize = 8;
-		bits = 9;
-		table = pg->cr3 & GPT_ADDR_MASK;
-	} else if (pg->cr4 & X86_CR4_PAE) {
+	if (!(pg->efer & EFER_LMA))
 		gva = lower_32_bits(gva);
-		ret = gpt_read(vm, (pg->cr3 & GENMASK_ULL(31, 5)) +
-			       (gva >> 30) * 8, 8, &pte);
-		if (ret)
-			return ret;
-		if (!(pte & _PAGE_PRESENT))
-			goto fault;
-		level = 2;
-		esize = 8;
-		bits = 9;
-		table = pte & GPT_ADDR_MASK;
-	} else {
-		gva = lower_32_bits(gva);
-		level = 2;
-		esize = 4;
-		bits = 10;
-		table = pg->cr3 & GENMASK_ULL(31, 12);
-	}
+	ret = walk_root(vm, pg, gva, &level, &esize, &bits, &table);
+	if (ret > 0)
+		goto fault;
+	if (ret)
+		return ret;
 
 	for (;; level--) {
 		shift = PAGE_SHIFT + bits * (level - 1);
@@ -198,15 +252,7 @@ static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		table = pte & GPT_ADDR_MASK;
 	}
 
-	if ((access & HVX_ACC_USER) && !(allowed & _PAGE_USER))
-		goto prot;
-	if ((access & HVX_ACC_WRITE) && !(allowed & _PAGE_RW) &&
-	    ((access & HVX_ACC_USER) || (pg->cr0 & X86_CR0_WP)))
-		goto prot;
-	if ((access & HVX_ACC_FETCH) && nx)
-		goto prot;
-	if ((access & (HVX_ACC_FETCH | HVX_ACC_USER)) == HVX_ACC_FETCH &&
-	    (allowed & _PAGE_USER) && (pg->cr4 & X86_CR4_SMEP))
+	if (walk_denied(pg, access, allowed, nx))
 		goto prot;
 	*gpa = addr;
 	return 0;
@@ -216,15 +262,7 @@ rsvd:
 prot:
 	ec |= X86_PF_PROT;
 fault:
-	if (access & HVX_ACC_WRITE)
-		ec |= X86_PF_WRITE;
-	if (access & HVX_ACC_USER)
-		ec |= X86_PF_USER;
-	/* The CPU reports I/D only where execute protection exists. */
-	if ((access & HVX_ACC_FETCH) &&
-	    ((pg->cr4 & X86_CR4_SMEP) || ((pg->cr4 & X86_CR4_PAE) && nxe)))
-		ec |= X86_PF_INSTR;
-	*fault_ec = ec;
+	*fault_ec = walk_fault_ec(pg, access, ec);
 	return -EFAULT;
 }
 
