@@ -164,6 +164,20 @@ static int check_case(const struct bench_case *c, const struct guest_params *p,
 	return 0;
 }
 
+/* What the guest gets for one round of @c, @n timed iterations. */
+static void round_params(const struct bench_case *c, uint32_t n,
+			 struct guest_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->op = c->op;
+	/* a page is touched for the first time only once */
+	p->warm = c->op == GOP_TOUCH ? 0 : n / 10 + 1;
+	p->n = n;
+	p->base = c->op == GOP_TOUCH ? TOUCH_GPA : 0;
+	p->port = c->port;
+	p->addr = c->addr;
+}
+
 /* Run @c for @rounds rounds; print its RESULT line.  0, or -1. */
 static int run_case(const struct bench_backend *be,
 		    const struct bench_case *c, unsigned int rounds,
@@ -199,18 +213,8 @@ static int run_case(const struct bench_backend *be,
 		n = 1;
 	if (c->op == GOP_TOUCH && n > TOUCH_PAGES)
 		n = TOUCH_PAGES;
-	memset(&p, 0, sizeof(p));
 	for (i = 0; i < rounds; i++) {
-		p.op = c->op;
-		/* a page is touched for the first time only once */
-		p.warm = c->op == GOP_TOUCH ? 0 : n / 10 + 1;
-		p.n = n;
-		p.base = c->op == GOP_TOUCH ? TOUCH_GPA : 0;
-		p.port = c->port;
-		p.addr = c->addr;
-		p.delta = 0;
-		p.done = 0;
-		p.irqs = 0;
+		round_params(c, n, &p);
 		if (c->op == GOP_TOUCH ?
 		    touch_run(be, &p, &cnt, &mm, &bad_pages) :
 		    be->run(&p, &cnt))
