@@ -28,13 +28,28 @@
 #include "trace.h"
 
 /*
- * How long a halted vCPU polls for a wakeup before it sleeps: a wakeup
- * that comes soon then costs no sleep and no scheduler round trip.  Off
- * by default; never while another task wants the CPU.
+ * Halt polling: a halted vCPU first polls for its wakeup, so that one
+ * that comes soon costs no sleep and no scheduler round trip; never while
+ * another task wants the CPU.  Each vCPU's window adapts, as KVM's does:
+ * it starts at 0, grows when a halt ended sooner than halt_poll_ns (the
+ * most it may reach; 0 turns polling off) and shrinks when a halt lasted
+ * longer, so that a guest idle for long stretches stops polling.
  */
-static unsigned int halt_poll_ns;
+static unsigned int halt_poll_ns = 200000;
 module_param(halt_poll_ns, uint, 0644);
-MODULE_PARM_DESC(halt_poll_ns, "ns a halted vCPU polls before it sleeps (0: never)");
+MODULE_PARM_DESC(halt_poll_ns, "most ns a halted vCPU polls before it sleeps (0: never)");
+
+static unsigned int halt_poll_ns_grow = 2;
+module_param(halt_poll_ns_grow, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_grow, "factor by which a vCPU's poll window grows (0: it does not)");
+
+static unsigned int halt_poll_ns_grow_start = 10000;
+module_param(halt_poll_ns_grow_start, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_grow_start, "ns of a window that grows from 0");
+
+static unsigned int halt_poll_ns_shrink = 2;
+module_param(halt_poll_ns_shrink, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns_shrink, "divisor by which a vCPU's poll window shrinks (0: back to 0)");
 
 /* What blocks an external interrupt, and an NMI, at the next entry. */
 #define IRQ_SHADOW	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)
@@ -258,17 +273,16 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 }
 
 /*
- * Poll for the end of a halt for up to halt_poll_ns, as long as this is
- * the only task that wants the CPU.  Return: whether the halt ended.
+ * Poll for the end of a halt for up to the vCPU's window, as long as this
+ * is the only task that wants the CPU.  Return: whether the halt ended.
  */
-static bool halt_poll(struct hvx_vcpu *vcpu)
+static bool halt_poll(struct hvx_vcpu *vcpu, ktime_t start)
 {
-	unsigned int ns = READ_ONCE(halt_poll_ns);
-	ktime_t stop;
+	unsigned int ns = min(vcpu->halt_poll_ns, READ_ONCE(halt_poll_ns));
+	ktime_t stop = ktime_add_ns(start, ns);
 
 	if (!ns || !single_task_running())
 		return false;
-	stop = ktime_add_ns(ktime_get(), ns);
 	do {
 		if (block_ends(vcpu)) {
 			hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_OK, 1);
@@ -279,6 +293,30 @@ static bool halt_poll(struct hvx_vcpu *vcpu)
 		 !signal_pending(current) && ktime_before(ktime_get(), stop));
 	hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_FAIL, 1);
 	return false;
+}
+
+/*
+ * The window after a halt of @halted ns: grown when the wakeup came
+ * within halt_poll_ns but after the window (a longer poll would have
+ * caught it), shrunk when even halt_poll_ns would not have.
+ */
+static void halt_poll_adapt(struct hvx_vcpu *vcpu, u64 halted)
+{
+	unsigned int max = READ_ONCE(halt_poll_ns);
+	unsigned int grow = READ_ONCE(halt_poll_ns_grow);
+	unsigned int shrink = READ_ONCE(halt_poll_ns_shrink);
+	u64 ns = vcpu->halt_poll_ns;
+
+	if (halted <= ns && ns <= max)
+		return;
+	if (halted > max) {
+		ns = shrink ? ns / shrink : 0;
+	} else if (grow) {
+		ns *= grow;
+		if (ns < READ_ONCE(halt_poll_ns_grow_start))
+			ns = READ_ONCE(halt_poll_ns_grow_start);
+	}
+	vcpu->halt_poll_ns = min_t(u64, ns, max);
 }
 
 /**
@@ -293,6 +331,7 @@ static bool halt_poll(struct hvx_vcpu *vcpu)
 int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 {
 	DEFINE_WAIT(wait);
+	ktime_t start = 0;
 	int r = 1;
 
 	if (block_ends(vcpu))
@@ -304,7 +343,8 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		return 0;
 	}
 	if (vcpu->mp_state == HVX_MP_HALTED) {
-		if (halt_poll(vcpu))
+		start = ktime_get();
+		if (halt_poll(vcpu, start))
 			goto awake;
 		hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
 	}
@@ -324,8 +364,12 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		return r;
 awake:
 	/* a SIPI is taken by the run loop; a halt ends here */
-	if (vcpu->mp_state == HVX_MP_HALTED)
+	if (vcpu->mp_state == HVX_MP_HALTED) {
 		vcpu->mp_state = HVX_MP_RUNNABLE;
+		if (start)
+			halt_poll_adapt(vcpu, ktime_to_ns(ktime_sub(ktime_get(),
+								    start)));
+	}
 	return 1;
 }
 

@@ -147,6 +147,9 @@ struct hvx_vcpu {
 	/* (v) registers at the last entry with APIC-access virtualization */
 	u32 apicv_old[HVX_LAPIC_REGS_SIZE / 16];	/* by offset / 16 */
 	wait_queue_head_t wq;			/* a halted vCPU sleeps here */
+	unsigned int halt_poll_ns;		/* (v) how long its next halt
+						 * polls (inject.c)
+						 */
 	unsigned long requests;			/* enum hvx_request bits, atomic:
 						 * set by anyone, then a kick
 						 */

@@ -11,7 +11,8 @@
  *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
  * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
  * - Halt-poll: with halt_poll_ns set, a halt the timer ends soon ends
- *   while the vCPU polls (hvx-stat counts it); with 0 it sleeps.
+ *   while the vCPU polls (hvx-stat counts it); with 0 it sleeps.  The
+ *   window grows with short halts and shrinks to nothing with long ones.
  * - HVX_SIGNAL_MSI: delivered, dropped for a missing destination,
  *   refused (EINVAL) outside the MSI range, below vector 16, for a
  *   reserved delivery mode.
@@ -155,55 +156,76 @@ HVX_GUEST_TEST(timer_oneshot_wakes_hlt, guest_timer_oneshot)
 	vcpu_expect_done(vcpu);
 }
 
-#define HALT_POLL_NS	"/sys/module/hvx/parameters/halt_poll_ns"
+#define HVX_PARAM(name)	"/sys/module/hvx/parameters/" name
+#define HALT_POLL_NS	HVX_PARAM("halt_poll_ns")
 
 #define POLL_HALTS	20
+
+/* @n halts, each ended by a one-shot tick @ns after it was armed */
+static void timed_halts(int n, uint32_t ns)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t t = ticks;
+
+		apic_w(APIC_TMICT, ns);
+		while (ticks == t)
+			asm volatile("sti; hlt; cli");
+	}
+}
 
 static void guest_halt_poll(void)
 {
 	apic_w(APIC_SVR, 0x1ff);
 	apic_w(APIC_TDCR, 0xb);
 	apic_w(APIC_LVTT, TIMER_VEC);		/* one-shot */
-	while (ticks < POLL_HALTS) {
-		uint64_t t = ticks;
-
-		apic_w(APIC_TMICT, TICK_NS);
-		while (ticks == t)
-			asm volatile("sti; hlt; cli");
-	}
+	timed_halts(POLL_HALTS, TICK_NS);
 	GUEST_SYNC(0);
-	ticks = 1;
-	apic_w(APIC_TMICT, TICK_NS);
-	while (ticks < 2)
-		asm volatile("sti; hlt; cli");
+	timed_halts(1, TICK_NS);
 	GUEST_DONE();
 }
 
-static bool set_halt_poll_ns(unsigned long ns)
+static bool set_param(const char *path, unsigned long val)
 {
-	FILE *f = fopen(HALT_POLL_NS, "w");
+	FILE *f = fopen(path, "w");
 	bool ok;
 
 	if (!f)
 		return false;
-	ok = fprintf(f, "%lu\n", ns) > 0;
+	ok = fprintf(f, "%lu\n", val) > 0;
 	return !fclose(f) && ok;
+}
+
+static bool get_param(const char *path, unsigned long *val)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lu", val) == 1;
+	fclose(f);
+	return ok;
 }
 
 HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 {
 	uint64_t ok, fail, halts, ok2, fail2, halts2;
+	unsigned long max;
 
 	HVX_REQUIRE(access(HALT_POLL_NS, W_OK) == 0, "no %s", HALT_POLL_NS);
 	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	ASSERT_TRUE(get_param(HALT_POLL_NS, &max));
 	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
 	/*
-	 * A poll of 1 s outlasts the 2 ms tick: a halt ends in the poll,
-	 * unless another task wanted the CPU then (a kernel thread may).
+	 * With up to 1 s, the window grows past the 2 ms tick within the
+	 * 20 halts: a halt ends in the poll, unless another task wanted
+	 * the CPU then (a kernel thread may).
 	 */
-	ASSERT_TRUE(set_halt_poll_ns(1000000000UL));
+	ASSERT_TRUE(set_param(HALT_POLL_NS, 1000000000UL));
 	vcpu_expect_sync(vcpu, 0);
-	ASSERT_TRUE(set_halt_poll_ns(0));
+	ASSERT_TRUE(set_param(HALT_POLL_NS, 0));
 	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok));
 	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail));
 	ASSERT_TRUE(vm_stat("halts", &halts));
@@ -213,14 +235,95 @@ HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 	/* a poll cut short (another task woke up) ends in a sleep */
 	EXPECT_GE(halts, fail);
 	EXPECT_GE(POLL_HALTS, ok + halts);
-	/* no polling: the same halt sleeps */
+	/* no polling: the same halt sleeps, whatever the vCPU's window */
 	vcpu_expect_done(vcpu);
+	ASSERT_TRUE(set_param(HALT_POLL_NS, max));
 	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok2));
 	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail2));
 	ASSERT_TRUE(vm_stat("halts", &halts2));
 	EXPECT_EQ(ok, ok2);
 	EXPECT_EQ(fail, fail2);
 	EXPECT_LE(1, halts2);
+}
+
+#define SHORT_TICK_NS	500000		/* 0.5 ms */
+#define LONG_TICK_NS	4000000		/* 4 ms */
+#define SHRINK_HALTS	24
+#define LONG_HALTS	8
+
+static void guest_poll_adapts(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);
+	apic_w(APIC_LVTT, TIMER_VEC);		/* one-shot */
+	timed_halts(POLL_HALTS, SHORT_TICK_NS);
+	GUEST_SYNC(0);
+	timed_halts(SHRINK_HALTS, LONG_TICK_NS);
+	GUEST_SYNC(1);
+	timed_halts(LONG_HALTS, LONG_TICK_NS);
+	GUEST_DONE();
+}
+
+/*
+ * The window adapts: short halts make it grow (from 10 us, doubling)
+ * until polls end them; halts longer than halt_poll_ns make it shrink:
+ * cut to 200 us at most by the first, then halved by each, it is 0
+ * after 19 of them (2^18 > 200000), and the vCPU polls no more.
+ */
+HVX_GUEST_TEST(halt_poll_adapts, guest_poll_adapts)
+{
+	static const char *const names[] = {
+		HALT_POLL_NS, HVX_PARAM("halt_poll_ns_grow"),
+		HVX_PARAM("halt_poll_ns_grow_start"),
+		HVX_PARAM("halt_poll_ns_shrink"),
+	};
+	static const unsigned long want[] = { 5000000, 2, 10000, 2 };
+	uint64_t ok[3], fail[3], halts[3];
+	unsigned long old[4];
+	bool set = true;
+	int i;
+
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(get_param(names[i], &old[i]));
+	/* KVM's defaults on x86: up to 200 us, 10 us doubling, halving */
+	EXPECT_EQ(200000, old[0]);
+	EXPECT_EQ(2, old[1]);
+	EXPECT_EQ(10000, old[2]);
+	EXPECT_EQ(2, old[3]);
+	for (i = 0; i < 4; i++)
+		set &= set_param(names[i], want[i]);
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	if (set)
+		vcpu_expect_sync(vcpu, 0);
+	set &= vm_stat("halt_poll_ok", &ok[0]) &&
+	       vm_stat("halt_poll_fail", &fail[0]);
+	/* the 4 ms halts are longer than 200 us */
+	set &= set_param(HALT_POLL_NS, 200000);
+	if (set)
+		vcpu_expect_sync(vcpu, 1);
+	set &= vm_stat("halt_poll_ok", &ok[1]) &&
+	       vm_stat("halt_poll_fail", &fail[1]) &&
+	       vm_stat("halts", &halts[1]);
+	if (set)
+		vcpu_expect_done(vcpu);
+	set &= vm_stat("halt_poll_ok", &ok[2]) &&
+	       vm_stat("halt_poll_fail", &fail[2]) &&
+	       vm_stat("halts", &halts[2]);
+	for (i = 0; i < 4; i++)
+		set &= set_param(names[i], old[i]);
+	ASSERT_TRUE(set);
+	TH_LOG("short halts: %llu ended in the poll; long ones: %llu polls failed",
+	       (unsigned long long)ok[0],
+	       (unsigned long long)(fail[1] - fail[0]));
+	/* 0.5 ms ticks: the window reaches 640 us by the 7th halt */
+	EXPECT_LE(1, ok[0]);
+	/* a 4 ms halt never ends in a poll of at most 200 us */
+	EXPECT_EQ(ok[0], ok[1]);
+	/* shrunk to 0 within 24 long halts: the next 8 sleep unpolled */
+	EXPECT_EQ(ok[1], ok[2]);
+	EXPECT_EQ(fail[1], fail[2]);
+	EXPECT_LE(LONG_HALTS, halts[2] - halts[1]);
 }
 
 static void guest_timer_periodic(void)

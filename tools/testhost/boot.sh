@@ -103,7 +103,9 @@ esac
 status=124
 elapsed=0
 while [ "$elapsed" -lt "$timeout" ]; do
-	if grep -q '^HVX-TESTHOST-END rc=' "$serial" 2>/dev/null; then
+	# the emulator writes the serial line a byte at a time: wait for
+	# the marker's end of line before reading the status from it
+	if grep -q '^HVX-TESTHOST-END rc=[0-9]*[^0-9]' "$serial" 2>/dev/null; then
 		status=$(sed -n 's/^HVX-TESTHOST-END rc=\([0-9]*\).*/\1/p' \
 			 "$serial" | head -n 1)
 		break

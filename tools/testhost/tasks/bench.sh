@@ -166,9 +166,9 @@ variant() {
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 }
 
-# enable_apicv=0 is hvx's default: every APIC access exits.  KVM polls a
-# halted vCPU before it sleeps by default; hvx does not (halt_poll_ns=0):
-# "hvxbenchhaltpoll=NS" adds a run with hvx polling as long.
+# enable_apicv=0: every APIC access exits.  hvx and KVM both poll a
+# halted vCPU adaptively by default, up to 200 us (halt_poll_ns):
+# "hvxbenchhaltpoll=NS" adds a run with hvx polling up to NS.
 haltpoll=${hvxbenchhaltpoll:-}
 variants() {
 	variant "$1" NOAPICV enable_apicv=0
