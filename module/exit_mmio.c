@@ -198,11 +198,13 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 		r = hvx_ept_fault(vm, gpa, write);
 		if (r < 0)
 			return r;
-		if (r == HVX_FAULT_MAPPED) {
-			/* the fault ran mm code over host data: "cond" flushes */
-			vcpu->l1d_flush_pending = true;
+		/*
+		 * No L1D flush for "cond": as KVM's EPT-violation path, the
+		 * fault is taken to touch only this guest's memory and mm;
+		 * a sleep or an interrupt on the way asks for one itself.
+		 */
+		if (r == HVX_FAULT_MAPPED)
 			return 1;
-		}
 		if (r == HVX_FAULT_MMIO) {
 			vcpu->mmio_gfn = gpa >> PAGE_SHIFT;
 			vcpu->mmio_gen = gen;

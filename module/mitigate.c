@@ -11,11 +11,10 @@
  *   vmentry_l1d_flush says: "always", "cond" (only when the host ran code
  *   that may have pulled secrets into L1D since the last entry: the ioctl
  *   came from userspace, the thread was scheduled in, an interrupt was
- *   taken, or guest memory was pinned for an EPT violation; not for the
- *   exits served from guest data alone, CPUID, MMIO decoded from the
- *   guest's own bytes into the ring, as KVM's "cond" does not flush for
- *   its fast MMIO path), "never", or "auto" (the host's l1tf= choice, as
- *   KVM reads it).
+ *   taken; not for the exits served from guest data alone, CPUID, MMIO
+ *   decoded from the guest's own bytes into the ring, nor for an EPT
+ *   violation that faults guest memory in, as KVM's "cond" does not),
+ *   "never", or "auto" (the host's l1tf= choice, as KVM reads it).
  * - MDS, TAA, RFDS, MMIO stale data: VERW clears the CPU buffers right
  *   before VMLAUNCH/VMRESUME where the host clears them (vmenter.S).
  * - Spectre v2 and RSB underflow: the return stack is filled after the

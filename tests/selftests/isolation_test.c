@@ -19,8 +19,11 @@
  *   refused with #GP even when userspace shows them in CPUID.
  * - The speculative-execution mitigations reported by HVX_GET_CAPS
  *   follow the host's own (/sys/devices/system/cpu/vulnerabilities).
+ * - vmentry_l1d_flush=cond flushes L1D for what KVM's does, not after
+ *   each EPT violation that faults guest memory in.
  */
 #include <sched.h>
+#include <sys/mman.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -408,6 +411,43 @@ HVX_TEST(mitigations_follow_the_host)
 	    vuln_says("spectre_v2", "IBPB: always-on")) {
 		EXPECT_TRUE(m & HVX_MITIGATE_IBPB);
 	}
+}
+
+#define TOUCH_GPA	(8 * MiB)
+#define TOUCH_PAGES	1024
+
+static void guest_touch_pages(void)
+{
+	volatile uint8_t *p = (uint8_t *)TOUCH_GPA;
+	int i;
+
+	for (i = 0; i < TOUCH_PAGES; i++)
+		p[i * 4096] = 1;
+	GUEST_DONE();
+}
+
+/*
+ * At "cond" the ioctl, a reschedule and host interrupts ask for a flush;
+ * 1024 EPT violations in one HVX_RUN, each faulting a page in, do not:
+ * the flushes stay far below one per exit.
+ */
+HVX_GUEST_TEST(l1d_cond_not_after_ept_faults, guest_touch_pages)
+{
+	void *hva = addr_gpa2hva(vm, TOUCH_GPA, TOUCH_PAGES * 4096);
+	uint64_t exits, flushes;
+
+	HVX_REQUIRE(hvx_dev_caps()->mitigations & HVX_MITIGATE_L1D_FLUSH_COND,
+		    "vmentry_l1d_flush is not cond");
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	/* 4 KiB host pages, so 4 KiB EPT pages: a violation per page */
+	ASSERT_EQ(0, madvise(hva, TOUCH_PAGES * 4096, MADV_NOHUGEPAGE));
+	vcpu_expect_done(vcpu);
+	ASSERT_TRUE(vm_stat("exits", &exits));
+	ASSERT_TRUE(vm_stat("l1d_flushes", &flushes));
+	TH_LOG("%llu exits, %llu L1D flushes", (unsigned long long)exits,
+	       (unsigned long long)flushes);
+	EXPECT_LE(TOUCH_PAGES, exits);
+	EXPECT_GT(exits / 4, flushes);
 }
 
 TEST_HARNESS_MAIN
