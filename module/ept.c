@@ -45,6 +45,17 @@
 /* The largest leaf hvx builds: 1 GiB, a PDPTE. */
 #define HVX_EPT_MAX_LEAF	3
 
+/*
+ * A leaf over a page the host mapped writable when the fault looked it up
+ * (bit 52 is ignored by the processor): write access may be given to it
+ * later without looking the page up again, since any change the host
+ * makes to its mapping clears the leaf first.  A leaf without it maps a
+ * page the host shares or keeps read-only (KSM, the zero page, copy on
+ * write): a write must look the page up for writing, which breaks the
+ * sharing and, through the MMU notifier, clears the leaf.
+ */
+#define HVX_EPT_HOST_WRITABLE	BIT_ULL(52)
+
 /* Non-leaf entries allow everything; the leaf alone decides access. */
 #define HVX_EPT_NONLEAF		VMX_EPT_RWX_MASK
 
@@ -106,20 +117,24 @@ int hvx_ept_init(struct hvx_vm *vm)
 /*
  * The entry that maps @gpa at @level, allocating missing tables above it.
  * Stops early at a leaf above @level that already maps @gpa: the caller
- * finds it present.  @level itself may hold a table (4 KiB pages mapped
- * there before): the caller then maps smaller.  vm->mem_lock held.
+ * finds it present, and *@at says its level (else @level).  @level itself
+ * may hold a table (4 KiB pages mapped there before): the caller then
+ * maps smaller.  vm->mem_lock held.
  */
-static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level)
+static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level, int *at)
 {
 	u64 *table = vm->ept.pml4;
 	int l;
 
+	*at = level;
 	for (l = HVX_EPT_LEVELS; l > level; l--) {
 		u64 *entry = &table[ept_index(gpa, l)];
 		u64 e = READ_ONCE(*entry);
 
-		if (ept_present(e) && ept_is_leaf(e, l))
+		if (ept_present(e) && ept_is_leaf(e, l)) {
+			*at = l;
 			return entry;
+		}
 		if (!ept_present(e)) {
 			u64 *child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
@@ -162,15 +177,29 @@ static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
  * from being freed until its leaf is installed, and the MMU notifier
  * removes the leaf before the host changes the mapping.  current->mm is
  * the VM's.
+ *
+ * A write looks the page up for writing.  A read in a writable slot takes
+ * the page writable only if the host maps it so already (a fast lookup
+ * that faults nothing); else it looks it up for reading, so that a page
+ * KSM merged, or the zero page, stays shared while the guest only reads
+ * it.  *@writable says which.
  */
-static int ept_get_page(unsigned long hva, bool ro, struct page **page)
+static int ept_get_page(unsigned long hva, bool ro, bool write,
+			struct page **page, bool *writable)
 {
-	unsigned int gup = ro ? 0 : FOLL_WRITE;
 	struct vm_area_struct *vma;
 	long ret;
 
 	mmap_read_lock(current->mm);
-	ret = hvx_get_user_pages(hva, 1, gup, page);
+	*writable = write ||
+		    (!ro && get_user_pages_fast_only(hva, 1, FOLL_WRITE,
+						     page) == 1);
+	if (write)
+		ret = hvx_get_user_pages(hva, 1, FOLL_WRITE, page);
+	else if (*writable)
+		ret = 1;
+	else
+		ret = hvx_get_user_pages(hva, 1, 0, page);
 	/* The lookup keeps the mmap lock: the VMA it went through is here. */
 	vma = ret == 1 ? vma_lookup(current->mm, hva) : NULL;
 	if (ret == 1 && (!vma || !hvx_vma_backs_guest(vma, ro))) {
@@ -268,6 +297,7 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
  * @hva:	where the slot maps it in vm->mm
  * @write:	the access was a write
  * @ro:		the slot is read-only
+ * @writable:	the host maps @page writable (ept_get_page())
  * @seq:	vm->mmu_seq before the page was looked up
  * @gen:	vm->slots_gen when the slot was found
  * @page:	the page at @hva, referenced
@@ -277,10 +307,26 @@ struct ept_fault {
 	unsigned long hva;
 	bool write;
 	bool ro;
+	bool writable;
 	unsigned long seq;
 	u64 gen;
 	struct page *page;
 };
+
+/*
+ * A write found a read-only leaf over a page the host did not map
+ * writable, and the lookup for writing made no invalidation: the host
+ * made the same page writable in place (a copy on write that reused its
+ * only copy).  The leaf may take write access then.  vm->mmu_lock held.
+ */
+static void ept_upgrade(u64 *entry, int level, struct ept_fault *f)
+{
+	u64 pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
+
+	if ((*entry & HVX_EPT_ADDR_MASK) == PFN_PHYS(pfn))
+		WRITE_ONCE(*entry, *entry | VMX_EPT_WRITABLE_MASK |
+			   HVX_EPT_HOST_WRITABLE);
+}
 
 /*
  * Install the leaf for @f unless an invalidation ran since @f->seq was
@@ -291,11 +337,11 @@ struct ept_fault {
 static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		       struct ept_fault *f)
 {
-	int level = max_level(vm, slot, f->gpa, f->hva);
+	int at, level = max_level(vm, slot, f->gpa, f->hva);
 	u64 pfn, prot, *entry;
 
 	for (;; level--) {
-		entry = ept_entry(vm, f->gpa, level);
+		entry = ept_entry(vm, f->gpa, level, &at);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
 		/* A table here: smaller pages map part of it already. */
@@ -304,8 +350,10 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 			break;
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
+	if (f->writable)
+		prot |= HVX_EPT_HOST_WRITABLE;
 	/* A logging slot's page becomes writable with its first write. */
-	if (!f->ro && (!slot->dirty || f->write))
+	if (f->writable && (!slot->dirty || f->write))
 		prot |= VMX_EPT_WRITABLE_MASK;
 	if (level > 1)
 		prot |= HVX_EPT_LARGE;
@@ -313,23 +361,29 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
 	spin_lock(&vm->mmu_lock);
-	if (!vm->mmu_invalidating && vm->mmu_seq == f->seq &&
-	    !ept_present(*entry)) {
-		/* Logged before the guest can write through the leaf. */
-		if (slot->dirty && f->write)
-			set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
-		WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
-		/* Read without the lock for statistics: one store. */
-		WRITE_ONCE(vm->ept.leaves[level - 1],
-			   vm->ept.leaves[level - 1] + 1);
+	if (vm->mmu_invalidating || vm->mmu_seq != f->seq)
+		goto out;
+	/* Logged before the guest can write through the leaf. */
+	if (slot->dirty && f->write)
+		set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+	if (ept_present(*entry)) {
+		if (f->write && !(*entry & VMX_EPT_WRITABLE_MASK))
+			ept_upgrade(entry, at, f);
+		goto out;
 	}
+	WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
+	/* Read without the lock for statistics: one store. */
+	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] + 1);
+out:
 	spin_unlock(&vm->mmu_lock);
 	return HVX_FAULT_MAPPED;
 }
 
 /* What ept_mapped() found. */
 enum ept_mapped {
-	EPT_UNMAPPED,		/* no leaf for the access: fault it in */
+	EPT_UNMAPPED,		/* no leaf for the access, or one over a
+				 * page the host shares: fault it in
+				 */
 	EPT_MADE_WRITABLE,	/* a write-protected page, logged if the
 				 * slot logs, and now writable
 				 */
@@ -339,7 +393,9 @@ enum ept_mapped {
 /*
  * Whether a leaf maps @gpa for the access: another vCPU may have mapped
  * it first, or this is the first write to a write-protected page of a
- * writable slot, which is logged and made writable here.  vm->mem_lock
+ * writable slot that the host maps writable, which is logged and made
+ * writable here.  A read-only leaf over a page the host shares is
+ * EPT_UNMAPPED: the page must be looked up for writing.  vm->mem_lock
  * held.
  */
 static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
@@ -355,12 +411,11 @@ static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
 		goto out;
 	if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
 		ret = EPT_SPURIOUS;
-	} else {
+	} else if (*leaf & HVX_EPT_HOST_WRITABLE) {
 		/*
 		 * Write-protected for the log (now, or before logging was
-		 * turned off), over a page looked up for writing: the
-		 * caller's slot is writable.  No invalidation cleared the
-		 * leaf since, so the host's mapping is still writable.
+		 * turned off), over a page the host mapped writable: no
+		 * invalidation cleared the leaf since, so it still does.
 		 */
 		if (slot->dirty)
 			set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
@@ -648,7 +703,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 	 * spin_unlock() of hvx_mn_invalidate_range_end().
 	 */
 	smp_rmb();
-	ret = ept_get_page(f.hva, f.ro, &f.page);
+	ret = ept_get_page(f.hva, f.ro, write, &f.page, &f.writable);
 	if (ret)
 		return ret;
 
@@ -681,6 +736,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
  */
 int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
 {
+	int at;
 	u64 *entry;
 	int ret = 0;
 
@@ -689,7 +745,7 @@ int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
 		ret = -EEXIST;
 		goto out;
 	}
-	entry = ept_entry(vm, gpa, 1);
+	entry = ept_entry(vm, gpa, 1, &at);
 	if (IS_ERR(entry)) {
 		ret = PTR_ERR(entry);
 		goto out;
