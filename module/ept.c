@@ -149,23 +149,37 @@ static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level, int *at)
 	return &table[ept_index(gpa, level)];
 }
 
-/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
-static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
+/*
+ * The present entry that maps @gpa at @min_level or above: a leaf, or
+ * the table entry at @min_level; *@level says at which level.  NULL when
+ * nothing maps @gpa there.  vm->mem_lock held, so that no table goes.
+ */
+static u64 *ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
 {
 	u64 *table = vm->ept.pml4;
 	int l;
 
-	for (l = HVX_EPT_LEVELS; l >= 1; l--) {
+	for (l = HVX_EPT_LEVELS; l >= min_level; l--) {
 		u64 *entry = &table[ept_index(gpa, l)];
 		u64 e = READ_ONCE(*entry);
 
 		if (!ept_present(e))
 			return NULL;
-		if (ept_is_leaf(e, l))
+		if (l == min_level || ept_is_leaf(e, l)) {
+			*level = l;
 			return entry;
+		}
 		table = ept_child(e);
 	}
 	return NULL;
+}
+
+/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
+static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
+{
+	int level;
+
+	return ept_walk(vm, gpa, 1, &level);
 }
 
 /*
@@ -447,31 +461,6 @@ bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
 }
 
 /*
- * The entry that maps @gpa at level 2 or above: a large leaf, or (at
- * level 2) a table of 4 KiB leaves; *@level says which level.  NULL when
- * nothing maps @gpa there.  vm->mem_lock held, so that no table goes.
- */
-static u64 *ept_pde(struct hvx_vm *vm, u64 gpa, int *level)
-{
-	u64 *table = vm->ept.pml4;
-	int l;
-
-	for (l = HVX_EPT_LEVELS; l >= 2; l--) {
-		u64 *entry = &table[ept_index(gpa, l)];
-		u64 e = READ_ONCE(*entry);
-
-		if (!ept_present(e))
-			return NULL;
-		if (l == 2 || ept_is_leaf(e, l)) {
-			*level = l;
-			return entry;
-		}
-		table = ept_child(e);
-	}
-	return NULL;
-}
-
-/*
  * Replace the large leaf *@entry at @level by @child, a zeroed table
  * filled here with the 512 leaves one level down that map the same
  * memory, without write access.  The guest keeps every page mapped, so
@@ -511,7 +500,7 @@ static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool *flush)
 	u64 *entry, *child;
 	int level;
 
-	entry = ept_pde(vm, gpa, &level);
+	entry = ept_walk(vm, gpa, 2, &level);
 	if (!entry || !ept_is_leaf(READ_ONCE(*entry), level))
 		return false;
 	child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -546,7 +535,7 @@ static bool ept_log_block(struct hvx_vm *vm, u64 start, u64 end)
 	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
 	while (ept_split_one(vm, start, &flush))
 		;
-	pde = ept_pde(vm, start, &level);
+	pde = ept_walk(vm, start, 2, &level);
 	if (!pde)
 		return flush;
 	/* A table: the notifier clears leaves only, never a table entry. */
