@@ -11,6 +11,11 @@
  * write made after it returns faults and is logged anew.  A write that
  * slips in between the clear and the flush lands in a page this read
  * reports, and userspace copies the pages it is told about afterwards.
+ *
+ * Logging starts and stops on a live slot when HVX_SET_MEMORY_REGION
+ * names it again with only HVX_MEM_LOG_DIRTY changed (hvx_dirty_log_set()):
+ * starting splits the slot's large leaves in place and write-protects
+ * every leaf, stopping lets 2 MiB leaves map the slot again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +32,67 @@
 static size_t log_words(u64 npages)
 {
 	return DIV_ROUND_UP(npages, 64) * (64 / BITS_PER_LONG);
+}
+
+/**
+ * hvx_dirty_log_alloc() - an empty dirty bitmap for a slot
+ * @npages: the slot's size in pages
+ *
+ * Up to 8 MiB for a slot of HVX_MAX_VM_MEM_SIZE, charged to the caller's
+ * memory cgroup.
+ *
+ * Return: the bitmap (free with kvfree()), or NULL.
+ */
+unsigned long *hvx_dirty_log_alloc(u64 npages)
+{
+	return kvcalloc(BITS_TO_LONGS(npages), sizeof(unsigned long),
+			GFP_KERNEL_ACCOUNT);
+}
+
+/**
+ * hvx_dirty_log_set() - start or stop logging a slot in use
+ * @vm: the VM, vm->mem_lock held; current->mm is vm->mm
+ * @slot: the slot, logging now if and only if !@on
+ * @on: start (true) or stop logging
+ *
+ * Starting: the bitmap is in place before any leaf changes, so that the
+ * faults that follow map 4 KiB and read-only; then the slot's large
+ * leaves are split in place, every leaf write-protected, and all CPUs
+ * flushed before this returns: each write after it is logged.  The guest
+ * may run all the while; a write that lands before the flush, through a
+ * translation a CPU still holds, lands before this returns.
+ *
+ * Stopping: the bitmap goes and what it held with it; blocks a 2 MiB
+ * leaf can map again are unmapped so that they fault back in large.
+ *
+ * Return: 0, or -ENOMEM for the bitmap (nothing changed then).
+ */
+int hvx_dirty_log_set(struct hvx_vm *vm, struct hvx_memslot *slot, bool on)
+{
+	unsigned long *dirty = NULL;
+	LIST_HEAD(freed);
+	bool flush;
+
+	lockdep_assert_held(&vm->mem_lock);
+	if (on) {
+		dirty = hvx_dirty_log_alloc(slot->npages);
+		if (!dirty)
+			return -ENOMEM;
+		slot->dirty = dirty;
+		slot->flags |= HVX_MEM_LOG_DIRTY;
+		flush = hvx_ept_log_start(vm, slot);
+		dirty = NULL;
+	} else {
+		dirty = slot->dirty;
+		slot->dirty = NULL;
+		slot->flags &= ~HVX_MEM_LOG_DIRTY;
+		flush = hvx_ept_log_stop(vm, slot, &freed);
+	}
+	if (flush)
+		hvx_ept_flush(vm);
+	hvx_ept_free_tables(vm, &freed);
+	kvfree(dirty);
+	return 0;
 }
 
 /* The logging slot @index, or NULL; vm->mem_lock held. */

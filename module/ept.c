@@ -45,6 +45,17 @@
 /* The largest leaf hvx builds: 1 GiB, a PDPTE. */
 #define HVX_EPT_MAX_LEAF	3
 
+/*
+ * A leaf over a page the host mapped writable when the fault looked it up
+ * (bit 52 is ignored by the processor): write access may be given to it
+ * later without looking the page up again, since any change the host
+ * makes to its mapping clears the leaf first.  A leaf without it maps a
+ * page the host shares or keeps read-only (KSM, the zero page, copy on
+ * write): a write must look the page up for writing, which breaks the
+ * sharing and, through the MMU notifier, clears the leaf.
+ */
+#define HVX_EPT_HOST_WRITABLE	BIT_ULL(52)
+
 /* Non-leaf entries allow everything; the leaf alone decides access. */
 #define HVX_EPT_NONLEAF		VMX_EPT_RWX_MASK
 
@@ -106,20 +117,24 @@ int hvx_ept_init(struct hvx_vm *vm)
 /*
  * The entry that maps @gpa at @level, allocating missing tables above it.
  * Stops early at a leaf above @level that already maps @gpa: the caller
- * finds it present.  @level itself may hold a table (4 KiB pages mapped
- * there before): the caller then maps smaller.  vm->mem_lock held.
+ * finds it present, and *@at says its level (else @level).  @level itself
+ * may hold a table (4 KiB pages mapped there before): the caller then
+ * maps smaller.  vm->mem_lock held.
  */
-static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level)
+static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level, int *at)
 {
 	u64 *table = vm->ept.pml4;
 	int l;
 
+	*at = level;
 	for (l = HVX_EPT_LEVELS; l > level; l--) {
 		u64 *entry = &table[ept_index(gpa, l)];
 		u64 e = READ_ONCE(*entry);
 
-		if (ept_present(e) && ept_is_leaf(e, l))
+		if (ept_present(e) && ept_is_leaf(e, l)) {
+			*at = l;
 			return entry;
+		}
 		if (!ept_present(e)) {
 			u64 *child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
@@ -134,23 +149,37 @@ static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level)
 	return &table[ept_index(gpa, level)];
 }
 
-/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
-static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
+/*
+ * The present entry that maps @gpa at @min_level or above: a leaf, or
+ * the table entry at @min_level; *@level says at which level.  NULL when
+ * nothing maps @gpa there.  vm->mem_lock held, so that no table goes.
+ */
+static u64 *ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
 {
 	u64 *table = vm->ept.pml4;
 	int l;
 
-	for (l = HVX_EPT_LEVELS; l >= 1; l--) {
+	for (l = HVX_EPT_LEVELS; l >= min_level; l--) {
 		u64 *entry = &table[ept_index(gpa, l)];
 		u64 e = READ_ONCE(*entry);
 
 		if (!ept_present(e))
 			return NULL;
-		if (ept_is_leaf(e, l))
+		if (l == min_level || ept_is_leaf(e, l)) {
+			*level = l;
 			return entry;
+		}
 		table = ept_child(e);
 	}
 	return NULL;
+}
+
+/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
+static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
+{
+	int level;
+
+	return ept_walk(vm, gpa, 1, &level);
 }
 
 /*
@@ -162,15 +191,29 @@ static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
  * from being freed until its leaf is installed, and the MMU notifier
  * removes the leaf before the host changes the mapping.  current->mm is
  * the VM's.
+ *
+ * A write looks the page up for writing.  A read in a writable slot takes
+ * the page writable only if the host maps it so already (a fast lookup
+ * that faults nothing); else it looks it up for reading, so that a page
+ * KSM merged, or the zero page, stays shared while the guest only reads
+ * it.  *@writable says which.
  */
-static int ept_get_page(unsigned long hva, bool ro, struct page **page)
+static int ept_get_page(unsigned long hva, bool ro, bool write,
+			struct page **page, bool *writable)
 {
-	unsigned int gup = ro ? 0 : FOLL_WRITE;
 	struct vm_area_struct *vma;
 	long ret;
 
 	mmap_read_lock(current->mm);
-	ret = hvx_get_user_pages(hva, 1, gup, page);
+	*writable = write ||
+		    (!ro && get_user_pages_fast_only(hva, 1, FOLL_WRITE,
+						     page) == 1);
+	if (write)
+		ret = hvx_get_user_pages(hva, 1, FOLL_WRITE, page);
+	else if (*writable)
+		ret = 1;
+	else
+		ret = hvx_get_user_pages(hva, 1, 0, page);
 	/* The lookup keeps the mmap lock: the VMA it went through is here. */
 	vma = ret == 1 ? vma_lookup(current->mm, hva) : NULL;
 	if (ret == 1 && (!vma || !hvx_vma_backs_guest(vma, ro))) {
@@ -223,34 +266,42 @@ out:
 }
 
 /*
+ * Whether a leaf at @level (2 or 3) may map @gpa of @slot, @hva in the
+ * host: the CPU has such leaves, and the whole leaf lies in the slot at
+ * the same offset from the host's page as @gpa.  How large the host's
+ * page is the caller's to check (host_level()).
+ */
+static bool level_fits(struct hvx_memslot *slot, u64 gpa, unsigned long hva,
+		       int level)
+{
+	u64 slot_end = slot->gpa + (slot->npages << PAGE_SHIFT);
+	u64 size = ept_size(level);
+	u64 base = gpa & ~(size - 1);
+
+	if (level == 3 && !(hvx_vmx.features & HVX_VMX_EPT_1GB))
+		return false;
+	if (level == 2 && !(hvx_vmx.features & HVX_VMX_EPT_2MB))
+		return false;
+	if ((gpa ^ hva) & (size - 1))
+		return false;
+	return base >= slot->gpa && base + size <= slot_end;
+}
+
+/*
  * The largest leaf that may map @gpa: the host maps the memory that
- * large, the CPU has such leaves, and the whole leaf lies in the slot
- * at the same offset from the host's page as @gpa.
+ * large and level_fits() allows it.
  */
 static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
 		     unsigned long hva)
 {
-	u64 slot_end = slot->gpa + (slot->npages << PAGE_SHIFT);
 	int level;
 
 	/* Dirty pages are logged, and write-protected, 4 KiB at a time. */
 	if (slot->dirty)
 		return 1;
 	level = min(host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
-
-	for (; level > 1; level--) {
-		u64 size = ept_size(level);
-		u64 base = gpa & ~(size - 1);
-
-		if (level == 3 && !(hvx_vmx.features & HVX_VMX_EPT_1GB))
-			continue;
-		if (level == 2 && !(hvx_vmx.features & HVX_VMX_EPT_2MB))
-			continue;
-		if ((gpa ^ hva) & (size - 1))
-			continue;
-		if (base >= slot->gpa && base + size <= slot_end)
-			break;
-	}
+	while (level > 1 && !level_fits(slot, gpa, hva, level))
+		level--;
 	return level;
 }
 
@@ -260,6 +311,7 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
  * @hva:	where the slot maps it in vm->mm
  * @write:	the access was a write
  * @ro:		the slot is read-only
+ * @writable:	the host maps @page writable (ept_get_page())
  * @seq:	vm->mmu_seq before the page was looked up
  * @gen:	vm->slots_gen when the slot was found
  * @page:	the page at @hva, referenced
@@ -269,10 +321,26 @@ struct ept_fault {
 	unsigned long hva;
 	bool write;
 	bool ro;
+	bool writable;
 	unsigned long seq;
 	u64 gen;
 	struct page *page;
 };
+
+/*
+ * A write found a read-only leaf over a page the host did not map
+ * writable, and the lookup for writing made no invalidation: the host
+ * made the same page writable in place (a copy on write that reused its
+ * only copy).  The leaf may take write access then.  vm->mmu_lock held.
+ */
+static void ept_upgrade(u64 *entry, int level, struct ept_fault *f)
+{
+	u64 pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
+
+	if ((*entry & HVX_EPT_ADDR_MASK) == PFN_PHYS(pfn))
+		WRITE_ONCE(*entry, *entry | VMX_EPT_WRITABLE_MASK |
+			   HVX_EPT_HOST_WRITABLE);
+}
 
 /*
  * Install the leaf for @f unless an invalidation ran since @f->seq was
@@ -283,11 +351,11 @@ struct ept_fault {
 static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		       struct ept_fault *f)
 {
-	int level = max_level(vm, slot, f->gpa, f->hva);
+	int at, level = max_level(vm, slot, f->gpa, f->hva);
 	u64 pfn, prot, *entry;
 
 	for (;; level--) {
-		entry = ept_entry(vm, f->gpa, level);
+		entry = ept_entry(vm, f->gpa, level, &at);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
 		/* A table here: smaller pages map part of it already. */
@@ -296,8 +364,10 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 			break;
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
+	if (f->writable)
+		prot |= HVX_EPT_HOST_WRITABLE;
 	/* A logging slot's page becomes writable with its first write. */
-	if (!f->ro && (!slot->dirty || f->write))
+	if (f->writable && (!slot->dirty || f->write))
 		prot |= VMX_EPT_WRITABLE_MASK;
 	if (level > 1)
 		prot |= HVX_EPT_LARGE;
@@ -305,33 +375,42 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
 	spin_lock(&vm->mmu_lock);
-	if (!vm->mmu_invalidating && vm->mmu_seq == f->seq &&
-	    !ept_present(*entry)) {
-		/* Logged before the guest can write through the leaf. */
-		if (slot->dirty && f->write)
-			set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
-		WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
-		/* Read without the lock for statistics: one store. */
-		WRITE_ONCE(vm->ept.leaves[level - 1],
-			   vm->ept.leaves[level - 1] + 1);
+	if (vm->mmu_invalidating || vm->mmu_seq != f->seq)
+		goto out;
+	/* Logged before the guest can write through the leaf. */
+	if (slot->dirty && f->write)
+		set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+	if (ept_present(*entry)) {
+		if (f->write && !(*entry & VMX_EPT_WRITABLE_MASK))
+			ept_upgrade(entry, at, f);
+		goto out;
 	}
+	WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
+	/* Read without the lock for statistics: one store. */
+	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] + 1);
+out:
 	spin_unlock(&vm->mmu_lock);
 	return HVX_FAULT_MAPPED;
 }
 
 /* What ept_mapped() found. */
 enum ept_mapped {
-	EPT_UNMAPPED,		/* no leaf for the access: fault it in */
-	EPT_MADE_WRITABLE,	/* a logging slot's page, logged and now
-				 * writable
+	EPT_UNMAPPED,		/* no leaf for the access, or one over a
+				 * page the host shares: fault it in
+				 */
+	EPT_MADE_WRITABLE,	/* a write-protected page, logged if the
+				 * slot logs, and now writable
 				 */
 	EPT_SPURIOUS,		/* the leaf allowed the access already */
 };
 
 /*
  * Whether a leaf maps @gpa for the access: another vCPU may have mapped
- * it first, or this is the first write to a page of a logging slot,
- * which is logged and made writable here.  vm->mem_lock held.
+ * it first, or this is the first write to a write-protected page of a
+ * writable slot that the host maps writable, which is logged and made
+ * writable here.  A read-only leaf over a page the host shares is
+ * EPT_UNMAPPED: the page must be looked up for writing.  vm->mem_lock
+ * held.
  */
 static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
 				  u64 gpa, bool write)
@@ -346,13 +425,14 @@ static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
 		goto out;
 	if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
 		ret = EPT_SPURIOUS;
-	} else if (slot->dirty) {
+	} else if (*leaf & HVX_EPT_HOST_WRITABLE) {
 		/*
-		 * Write-protected for the log, over a page looked up for
-		 * writing: no invalidation cleared it since, so the host's
-		 * mapping is still writable.
+		 * Write-protected for the log (now, or before logging was
+		 * turned off), over a page the host mapped writable: no
+		 * invalidation cleared the leaf since, so it still does.
 		 */
-		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+		if (slot->dirty)
+			set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
 		WRITE_ONCE(*leaf, *leaf | VMX_EPT_WRITABLE_MASK);
 		ret = EPT_MADE_WRITABLE;
 	}
@@ -378,6 +458,167 @@ bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
 		return false;
 	WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
 	return true;
+}
+
+/*
+ * Replace the large leaf *@entry at @level by @child, a zeroed table
+ * filled here with the 512 leaves one level down that map the same
+ * memory, without write access.  The guest keeps every page mapped, so
+ * it takes no fault but the first write to each; a CPU may still use the
+ * large leaf until the caller flushes.  vm->mem_lock and vm->mmu_lock
+ * held.
+ */
+static void ept_split(struct hvx_vm *vm, u64 *entry, int level, u64 *child)
+{
+	u64 e = *entry;
+	u64 base = e & HVX_EPT_ADDR_MASK;
+	u64 attr = (e & ~HVX_EPT_ADDR_MASK) & ~VMX_EPT_WRITABLE_MASK;
+	unsigned int i;
+
+	if (level == 2)
+		attr &= ~HVX_EPT_LARGE;
+	for (i = 0; i < HVX_EPT_ENTRIES; i++)
+		child[i] = (base + i * ept_size(level - 1)) | attr;
+	vm->ept.tables++;
+	WRITE_ONCE(*entry, __pa(child) | HVX_EPT_NONLEAF);
+	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] - 1);
+	WRITE_ONCE(vm->ept.leaves[level - 2],
+		   vm->ept.leaves[level - 2] + HVX_EPT_ENTRIES);
+	WRITE_ONCE(vm->ept.splits, vm->ept.splits + 1);
+}
+
+/*
+ * Split the large leaf over @gpa, if there is one, one level down.  The
+ * table is allocated before vm->mmu_lock is taken, and the leaf may have
+ * gone in the meantime (the MMU notifier).  Without memory for a table
+ * the leaf is cleared instead: the guest faults its pages back in 4 KiB
+ * at a time.  vm->mem_lock held.  Returns false when no large leaf was
+ * left over @gpa; sets *@flush when an entry changed.
+ */
+static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool *flush)
+{
+	u64 *entry, *child;
+	int level;
+
+	entry = ept_walk(vm, gpa, 2, &level);
+	if (!entry || !ept_is_leaf(READ_ONCE(*entry), level))
+		return false;
+	child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	spin_lock(&vm->mmu_lock);
+	if (ept_present(*entry) && ept_is_leaf(*entry, level)) {
+		if (child) {
+			ept_split(vm, entry, level, child);
+			child = NULL;
+		} else {
+			WRITE_ONCE(*entry, 0);
+			WRITE_ONCE(vm->ept.leaves[level - 1],
+				   vm->ept.leaves[level - 1] - 1);
+		}
+		*flush = true;
+	}
+	spin_unlock(&vm->mmu_lock);
+	free_page((unsigned long)child);
+	return true;
+}
+
+/*
+ * Write-protect the 4 KiB leaves of [@start, @end), inside one 2 MiB
+ * block, splitting a large leaf over the block first.  vm->mem_lock
+ * held.  Returns true when an entry changed.
+ */
+static bool ept_log_block(struct hvx_vm *vm, u64 start, u64 end)
+{
+	bool flush = false;
+	u64 *pde, *pt, a;
+	int level;
+
+	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
+	while (ept_split_one(vm, start, &flush))
+		;
+	pde = ept_walk(vm, start, 2, &level);
+	if (!pde)
+		return flush;
+	/* A table: the notifier clears leaves only, never a table entry. */
+	pt = ept_child(READ_ONCE(*pde));
+	spin_lock(&vm->mmu_lock);
+	for (a = start; a < end; a += PAGE_SIZE) {
+		u64 *leaf = &pt[ept_index(a, 1)];
+
+		if (*leaf & VMX_EPT_WRITABLE_MASK) {
+			WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
+			flush = true;
+		}
+	}
+	spin_unlock(&vm->mmu_lock);
+	return flush;
+}
+
+/**
+ * hvx_ept_log_start() - prepare a slot's mappings for dirty logging
+ * @vm: the VM, vm->mem_lock held
+ * @slot: the slot, its bitmap in place (so faults map 4 KiB, read-only)
+ *
+ * Splits every large leaf of the slot in place into 4 KiB leaves and
+ * takes write access away from all of them, so that the next write to
+ * each page faults and is logged; the guest keeps reading its memory
+ * without a fault.
+ *
+ * Return: true when an entry changed: the caller must flush before it
+ * relies on the next write faulting.
+ */
+bool hvx_ept_log_start(struct hvx_vm *vm, struct hvx_memslot *slot)
+{
+	u64 end = slot->gpa + (slot->npages << PAGE_SHIFT);
+	u64 block = ept_size(2);
+	bool flush = false;
+	u64 a, next;
+
+	lockdep_assert_held(&vm->mem_lock);
+	for (a = slot->gpa; a < end; a = next) {
+		next = min((a & ~(block - 1)) + block, end);
+		if (ept_log_block(vm, a, next))
+			flush = true;
+		/* Up to 131072 blocks in a slot; vm->mem_lock is a mutex. */
+		cond_resched();
+	}
+	return flush;
+}
+
+/**
+ * hvx_ept_log_stop() - let large leaves map a slot that stopped logging
+ * @vm: the VM, vm->mem_lock held; current->mm is vm->mm
+ * @slot: the slot, its bitmap gone (so faults map large again)
+ * @freed: collects the table pages unlinked, as for hvx_ept_unmap()
+ *
+ * Clears the 4 KiB leaves of each 2 MiB block of the slot that a 2 MiB
+ * leaf could map now (the host maps it with a huge page, and
+ * level_fits()): the next access maps the block with one leaf.  Other
+ * blocks keep their leaves; a write-protected one becomes writable at
+ * its next write (ept_mapped()).
+ *
+ * Return: true when an entry changed: flush, then free @freed.
+ */
+bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
+		      struct list_head *freed)
+{
+	u64 end = slot->gpa + (slot->npages << PAGE_SHIFT);
+	u64 block = ept_size(2);
+	bool flush = false;
+	u64 a;
+
+	lockdep_assert_held(&vm->mem_lock);
+	for (a = ALIGN(slot->gpa, block); a + block <= end; a += block) {
+		unsigned long hva = slot->uaddr + (a - slot->gpa);
+
+		if (!level_fits(slot, a, hva, 2) || host_level(vm->mm, hva) < 2)
+			continue;
+		spin_lock(&vm->mmu_lock);
+		if (hvx_ept_unmap(vm, a, block >> PAGE_SHIFT, freed))
+			flush = true;
+		spin_unlock(&vm->mmu_lock);
+		cond_resched();
+	}
+	return flush;
 }
 
 /**
@@ -451,7 +692,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 	 * spin_unlock() of hvx_mn_invalidate_range_end().
 	 */
 	smp_rmb();
-	ret = ept_get_page(f.hva, f.ro, &f.page);
+	ret = ept_get_page(f.hva, f.ro, write, &f.page, &f.writable);
 	if (ret)
 		return ret;
 
@@ -484,6 +725,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
  */
 int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
 {
+	int at;
 	u64 *entry;
 	int ret = 0;
 
@@ -492,7 +734,7 @@ int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
 		ret = -EEXIST;
 		goto out;
 	}
-	entry = ept_entry(vm, gpa, 1);
+	entry = ept_entry(vm, gpa, 1, &at);
 	if (IS_ERR(entry)) {
 		ret = PTR_ERR(entry);
 		goto out;

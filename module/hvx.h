@@ -33,7 +33,7 @@
 				 HVX_FEAT_IRQFD | HVX_FEAT_LAPIC_STATE | \
 				 HVX_FEAT_DIRECTED_EOI | HVX_FEAT_APICV | \
 				 HVX_FEAT_MMU_NOTIFIER | HVX_FEAT_LARGE_PAGES | \
-				 HVX_FEAT_DIRTY_LOG)
+				 HVX_FEAT_DIRTY_LOG | HVX_FEAT_DIRTY_LOG_SWITCH)
 
 /**
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
@@ -64,14 +64,16 @@ void hvx_caps_fill(struct hvx_caps *caps);
  * @gpa:	(c) guest-physical base, page aligned
  * @npages:	(c) size in pages; 0 marks an unused slot
  * @uaddr:	(c) userspace address in vm->mm
- * @flags:	(c) HVX_MEM_*
- * @dirty:	(c) with HVX_MEM_LOG_DIRTY, a bit per page the guest wrote
+ * @flags:	[m] HVX_MEM_*
+ * @dirty:	[m] with HVX_MEM_LOG_DIRTY, a bit per page the guest wrote
  *		since it was last cleared (dirty_log.c); its bits are set and
  *		cleared atomically
  *
- * Constant while the slot is in vm->used_slots; the MMU notifier reads
- * them under vm->mmu_lock, so a slot enters and leaves used_slots under
- * both locks.
+ * @gpa, @npages and @uaddr are constant while the slot is in
+ * vm->used_slots; the MMU notifier reads them under vm->mmu_lock, so a
+ * slot enters and leaves used_slots under both locks.  @flags and @dirty
+ * change only when HVX_SET_MEMORY_REGION turns logging on or off
+ * (hvx_dirty_log_set()); the notifier reads neither.
  */
 struct hvx_memslot {
 	u64 gpa;
@@ -88,6 +90,9 @@ struct hvx_memslot {
  * @tables:	[m] number of table pages, for accounting
  * @leaves:	[u] present leaves by size: 4 KiB, 2 MiB, 1 GiB (read
  *		without the lock for statistics)
+ * @splits:	[u] large leaves split in place into smaller ones when
+ *		dirty logging started (read without the lock for
+ *		statistics)
  *
  * Table pages are linked under vm->mem_lock and unlinked under both
  * locks; leaves are set and cleared under vm->mmu_lock (ept.c).
@@ -97,6 +102,7 @@ struct hvx_ept {
 	u64 eptp;
 	unsigned long tables;
 	u64 leaves[3];
+	u64 splits;
 };
 
 struct hvx_vcpu;

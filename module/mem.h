@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest memory internals shared by memslot.c, ept.c and guest_mem.c.
+ * Guest memory internals shared by memslot.c, ept.c, guest_mem.c and
+ * dirty_log.c.
  * Everything here except hvx_vmx_invept_all() runs with vm->mem_lock held,
  * except hvx_ept_zap_hva(), which needs vm->mmu_lock only.
  */
@@ -58,9 +59,15 @@ int hvx_ept_init(struct hvx_vm *vm);
 bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 		   struct list_head *freed);
 bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa);
+bool hvx_ept_log_start(struct hvx_vm *vm, struct hvx_memslot *slot);
+bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
+		      struct list_head *freed);
 bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 		     unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);
 void hvx_ept_free_all(struct hvx_vm *vm);
+
+unsigned long *hvx_dirty_log_alloc(u64 npages);
+int hvx_dirty_log_set(struct hvx_vm *vm, struct hvx_memslot *slot, bool on);
 
 #endif /* HVX_MODULE_MEM_H */

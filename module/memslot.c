@@ -3,9 +3,11 @@
  * Memory slots: which guest-physical ranges are RAM, and where in the
  * creating process's address space that RAM lives.
  *
- * A slot is immutable while it exists.  To move, resize or re-flag one,
- * userspace deletes it (size 0) and adds it again; that keeps the EPT
- * update a plain "clear, flush" with no partial remapping.  Nothing is
+ * A slot does not move or change size while it exists: to do that,
+ * userspace deletes it (size 0) and adds it again, which keeps the EPT
+ * update a plain "clear, flush" with no partial remapping.  The one
+ * change made in place is turning dirty logging on or off (dirty_log.c),
+ * which keeps the guest's memory mapped.  Nothing is
  * pinned: EPT follows the host's page tables through the VM's MMU
  * notifier (mmu_notifier.c), so deleting a slot releases no pages.
  */
@@ -141,6 +143,16 @@ static bool hvx_slot_overlaps(struct hvx_vm *vm, u64 gpa, u64 npages)
 	return false;
 }
 
+/* @mr names @slot, in use, as it is but for HVX_MEM_LOG_DIRTY. */
+static bool hvx_only_logging_changes(const struct hvx_memslot *slot,
+				     const struct hvx_memory_region *mr)
+{
+	return mr->guest_phys_addr == slot->gpa &&
+	       mr->size == slot->npages << PAGE_SHIFT &&
+	       mr->userspace_addr == slot->uaddr &&
+	       (mr->flags ^ slot->flags) == HVX_MEM_LOG_DIRTY;
+}
+
 static int hvx_check_region(const struct hvx_memory_region *mr)
 {
 	u64 limit = hvx_gpa_limit();
@@ -173,10 +185,12 @@ static int hvx_check_region(const struct hvx_memory_region *mr)
  * Size 0 deletes the slot: its EPT entries are cleared and flushed.
  * Adding allocates nothing; pages are mapped into EPT as the guest
  * touches them (hvx_ept_fault()), and stay the host's to reclaim,
- * migrate or swap (mmu_notifier.c).  An
- * occupied slot is not changed in place: delete it first.  The slots of a
- * VM add up to HVX_MAX_VM_MEM_SIZE at most.  The memory must be anonymous,
- * shmem or hugetlbfs (see hvx_vma_backs_guest()).
+ * migrate or swap (mmu_notifier.c).  An occupied slot is not changed in
+ * place but for one change: the same slot, address, size and memory with
+ * HVX_MEM_LOG_DIRTY alone flipped starts or stops dirty logging
+ * (hvx_dirty_log_set()); for anything else, delete it first.  The slots
+ * of a VM add up to HVX_MAX_VM_MEM_SIZE at most.  The memory must be
+ * anonymous, shmem or hugetlbfs (see hvx_vma_backs_guest()).
  *
  * Context: process context in a thread of the VM's creator; takes
  * vm->mem_lock.
@@ -185,10 +199,11 @@ static int hvx_check_region(const struct hvx_memory_region *mr)
  * address range, for HVX_MEM_LOG_DIRTY with HVX_MEM_READONLY, for
  * deleting an unused slot, or for memory mapped from
  * a file other than shmem or hugetlbfs; -EFAULT when the userspace range
- * is not a user address range; -EBUSY when adding to an occupied slot;
- * -EEXIST when the range overlaps another slot; -E2BIG when the VM's
- * slots would exceed HVX_MAX_VM_MEM_SIZE; -ENOMEM for the dirty bitmap;
- * -EIO when called from another process.
+ * is not a user address range; -EBUSY when adding to an occupied slot
+ * other than to turn its logging on or off; -EEXIST when the range
+ * overlaps another slot; -E2BIG when the VM's slots would exceed
+ * HVX_MAX_VM_MEM_SIZE; -ENOMEM for the dirty bitmap; -EIO when called
+ * from another process.
  */
 int hvx_set_memory_region(struct hvx_vm *vm,
 			  const struct hvx_memory_region *mr)
@@ -222,6 +237,9 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 	}
 	if (slot->npages) {
 		ret = -EBUSY;
+		if (hvx_only_logging_changes(slot, mr))
+			ret = hvx_dirty_log_set(vm, slot,
+						mr->flags & HVX_MEM_LOG_DIRTY);
 		goto out_unlock;
 	}
 	if (hvx_slot_overlaps(vm, mr->guest_phys_addr, npages)) {
@@ -233,10 +251,7 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 		goto out_unlock;
 	}
 	if (mr->flags & HVX_MEM_LOG_DIRTY) {
-		/* Up to 8 MiB for a slot of HVX_MAX_VM_MEM_SIZE. */
-		slot->dirty = kvcalloc(BITS_TO_LONGS(npages),
-				       sizeof(unsigned long),
-				       GFP_KERNEL_ACCOUNT);
+		slot->dirty = hvx_dirty_log_alloc(npages);
 		if (!slot->dirty) {
 			ret = -ENOMEM;
 			goto out_unlock;

@@ -133,6 +133,7 @@ static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
 	[HVX_ATTR_MAPPED_4K]	= { .type = NLA_U64 },
 	[HVX_ATTR_MAPPED_2M]	= { .type = NLA_U64 },
 	[HVX_ATTR_MAPPED_1G]	= { .type = NLA_U64 },
+	[HVX_ATTR_EPT_SPLITS]	= { .type = NLA_U64 },
 	[HVX_ATTR_STATE]	= NLA_POLICY_MAX(NLA_U32, HVX_VM_STATE_MAX),
 	[HVX_ATTR_STATS]	= NLA_POLICY_NESTED(hvx_stats_policy),
 	[HVX_ATTR_EVENT]	= NLA_POLICY_RANGE(NLA_U32, 1, HVX_EVENT_MAX),
@@ -172,11 +173,14 @@ static size_t hvx_nl_stats_size(void)
 	       HVX_STATS_EXIT_REASONS * entry;
 }
 
-/* Payload of the largest HVX_CMD_GET_VM or HVX_CMD_EVENT message. */
+/*
+ * Payload of the largest HVX_CMD_GET_VM or HVX_CMD_EVENT message: GET_VM
+ * has the most u64s (MEM_SIZE, MSI_DROPPED, MAPPED_*, EPT_SPLITS).
+ */
 static size_t hvx_nl_vm_size(void)
 {
 	return 5 * nla_total_size(sizeof(u32)) +
-	       2 * nla_total_size_64bit(sizeof(u64));
+	       6 * nla_total_size_64bit(sizeof(u64));
 }
 
 /*
@@ -292,6 +296,8 @@ static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 			      READ_ONCE(vm->ept.leaves[1]), HVX_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, HVX_ATTR_MAPPED_1G,
 			      READ_ONCE(vm->ept.leaves[2]), HVX_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, HVX_ATTR_EPT_SPLITS,
+			      READ_ONCE(vm->ept.splits), HVX_ATTR_PAD) ||
 	    nla_put_u32(skb, HVX_ATTR_STATE, state)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

@@ -6,7 +6,8 @@
  * guest wrote survives the host reclaiming it.  Memory the host backs
  * with transparent huge pages is mapped with 2 MiB EPT pages (counted in
  * HVX_CMD_GET_VM), and a 2 MiB page goes as a whole when part of it is
- * invalidated.
+ * invalidated.  KSM merges two guests' identical pages, and a guest that
+ * writes a merged page gets its own copy.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -210,7 +211,6 @@ HVX_TEST(fork_copy_on_write_leaves_guest_on_parent_page)
 	vm_free(vm);
 }
 
-#define THP_SIZE	(2 * MiB)
 #define THP_SLOT_SIZE	(2 * THP_SIZE)
 
 /* Touch every 4 KiB page of the THP slot, then again on each request. */
@@ -225,52 +225,119 @@ static void guest_touch_thp_slot(void)
 	}
 }
 
-#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+#define KSM_DIR		"/sys/kernel/mm/ksm/"
 
-/*
- * THP on for MADV_HUGEPAGE ranges.  Linux turns it off at boot below
- * 512 MiB of RAM, which is where the test host is; as root, turn it on.
- */
-static bool thp_on(void)
+/* A number in a KSM sysfs file, or -1. */
+static long ksm_get(const char *name)
 {
-	char buf[128] = "";
+	char path[128];
+	long v = -1;
 	FILE *f;
 
-	f = fopen(THP_ENABLED, "r");
+	snprintf(path, sizeof(path), KSM_DIR "%s", name);
+	f = fopen(path, "r");
 	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
 	fclose(f);
-	if (!strstr(buf, "[never]"))
-		return true;
-	f = fopen(THP_ENABLED, "w");
+	return v;
+}
+
+static bool ksm_set(const char *name, long v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), KSM_DIR "%s", name);
+	f = fopen(path, "w");
 	if (!f)
 		return false;
-	fputs("madvise", f);
+	fprintf(f, "%ld\n", v);
 	return !fclose(f);
 }
 
-/* Anonymous memory the kernel backed with huge pages, or NULL. */
-static void *thp_memory(size_t size)
+/* Fill the extra slot; at the next request write page 0, then check. */
+static void guest_fill_write_first(void)
 {
-	uint8_t *p, *q;
-	long thp0;
+	unsigned int i;
 
-	if (!thp_on())
-		return NULL;
-	thp0 = proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
-	p = mmap(NULL, size + THP_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	TEST_ASSERT(p != MAP_FAILED, "mmap");
-	q = (uint8_t *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
-	madvise(q, size, MADV_HUGEPAGE);
-	memset(q, 0, size);
-	/* The kernel may not have found free 2 MiB blocks. */
-	if (proc_kb("/proc/self/smaps_rollup", "AnonHugePages") - thp0 <
-	    (long)(size / 1024))
-		return NULL;
-	return q;
+	for (i = 0; i < EXTRA_PAGES; i++)
+		*(volatile uint64_t *)(EXTRA_GPA + i * 4096ULL) = pattern(i);
+	GUEST_SYNC(0);
+	*(volatile uint64_t *)EXTRA_GPA = ~pattern(0);
+	for (i = 0; i < EXTRA_PAGES; i++)
+		GUEST_ASSERT_EQ(*(volatile uint64_t *)(EXTRA_GPA + i * 4096ULL),
+				i ? pattern(i) : ~pattern(0));
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+/*
+ * Two guests fill their memory alike; KSM merges the pages (the notifier
+ * takes the guests' mappings away first).  One guest then writes a
+ * merged page: it gets its own copy, and the other guest still reads the
+ * old contents; both read all their data back, and reading leaves the
+ * pages merged.
+ */
+HVX_TEST_TIMEOUT(ksm_merges_two_guests, 300)
+{
+	long run0, scan0, sleep0, sharing0, sharing = 0;
+	struct test_vcpu *va, *vb;
+	struct test_vm *a, *b;
+	uint64_t *ha, *hb;
+	int ms;
+
+	HVX_REQUIRE_VM();
+	run0 = ksm_get("run");
+	HVX_REQUIRE(run0 >= 0, "no KSM in this kernel (CONFIG_KSM)");
+	scan0 = ksm_get("pages_to_scan");
+	sleep0 = ksm_get("sleep_millisecs");
+	a = vm_create_with_one_vcpu(&va, guest_fill_write_first);
+	b = vm_create_with_one_vcpu(&vb, guest_fill_then_check);
+	ha = vm_mem_add(a, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	hb = vm_mem_add(b, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	vcpu_expect_sync(va, 0);
+	vcpu_expect_sync(vb, 0);
+	ASSERT_EQ(0, memcmp(ha, hb, EXTRA_SIZE));
+
+	sharing0 = ksm_get("pages_sharing");
+	ASSERT_EQ(0, madvise(ha, EXTRA_SIZE, MADV_MERGEABLE));
+	ASSERT_EQ(0, madvise(hb, EXTRA_SIZE, MADV_MERGEABLE));
+	ASSERT_TRUE(ksm_set("pages_to_scan", 4096));
+	ASSERT_TRUE(ksm_set("sleep_millisecs", 10));
+	ASSERT_TRUE(ksm_set("run", 1));
+	/* One copy of each page kept, the other shares it. */
+	for (ms = 0; ms < 120000; ms += 50) {
+		sharing = ksm_get("pages_sharing") - sharing0;
+		if (sharing >= EXTRA_PAGES)
+			break;
+		usleep(50000);
+	}
+	TH_LOG("pages_sharing rose by %ld in %d ms", sharing, ms);
+	EXPECT_LE(EXTRA_PAGES, sharing);
+
+	/* Guest A writes page 0 and reads its data; B reads the old. */
+	vcpu_expect_sync(va, 1);
+	vcpu_expect_sync(vb, 1);
+	EXPECT_EQ(~pattern(0), ha[0]);
+	EXPECT_EQ(pattern(0), hb[0]);
+	EXPECT_EQ(pattern(9), hb[9 * HVX_PAGE_SIZE / 8]);
+	/*
+	 * Reading a merged page maps it read-only and keeps it shared:
+	 * only the page guest A wrote has one user left.
+	 */
+	sharing = ksm_get("pages_sharing") - sharing0;
+	TH_LOG("pages_sharing after both guests read: %ld more than before",
+	       sharing);
+	EXPECT_LE(EXTRA_PAGES - 1, sharing);
+
+	ksm_set("run", run0);
+	ksm_set("pages_to_scan", scan0);
+	ksm_set("sleep_millisecs", sleep0);
+	vcpu_expect_done(va);
+	vm_free(a);
+	vm_free(b);
 }
 
 HVX_TEST(thp_memory_gets_2m_ept_pages)

@@ -23,6 +23,7 @@ struct hs_vm {
 	uint32_t state;		/* enum hvx_vm_state */
 	uint64_t mem_size;	/* bytes */
 	uint64_t mapped[3];	/* EPT pages mapped now: 4 KiB, 2 MiB, 1 GiB */
+	uint64_t splits;	/* large EPT pages split in place */
 };
 
 /* One set of counters, from HVX_CMD_GET_STATS. */

@@ -82,9 +82,9 @@ static void json_vm(const struct hs_vm *vm)
 	printf("{\"id\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"vcpus\":%" PRIu32
 	       ",\"mem_size\":%" PRIu64 ",\"mapped_4k\":%" PRIu64
 	       ",\"mapped_2m\":%" PRIu64 ",\"mapped_1g\":%" PRIu64
-	       ",\"state\":\"%s\"",
+	       ",\"ept_splits\":%" PRIu64 ",\"state\":\"%s\"",
 	       vm->id, vm->pid, vm->nr_vcpus, vm->mem_size, vm->mapped[0],
-	       vm->mapped[1], vm->mapped[2], state_name(vm->state));
+	       vm->mapped[1], vm->mapped[2], vm->splits, state_name(vm->state));
 }
 
 static void json_stats(const struct hs_stats *st)
@@ -227,8 +227,8 @@ static int show_vm(struct hs_conn *c, uint32_t id)
 		       " vCPU(s), %s, %s\n", vm.id, vm.pid, vm.nr_vcpus, mem,
 		       state_name(vm.state));
 		printf("  EPT pages mapped: %" PRIu64 " x 4K, %" PRIu64
-		       " x 2M, %" PRIu64 " x 1G\n", vm.mapped[0], vm.mapped[1],
-		       vm.mapped[2]);
+		       " x 2M, %" PRIu64 " x 1G; %" PRIu64 " split\n",
+		       vm.mapped[0], vm.mapped[1], vm.mapped[2], vm.splits);
 		for (i = 0; i < n; i++) {
 			snprintf(what, sizeof(what), "  vCPU %" PRId32,
 				 st[i].vcpu_id);

@@ -184,6 +184,7 @@ static int parse_vm(struct nl_msg *msg, struct hs_vm *vm)
 	vm->mapped[0] = get_u64(tb[HVX_ATTR_MAPPED_4K]);
 	vm->mapped[1] = get_u64(tb[HVX_ATTR_MAPPED_2M]);
 	vm->mapped[2] = get_u64(tb[HVX_ATTR_MAPPED_1G]);
+	vm->splits = get_u64(tb[HVX_ATTR_EPT_SPLITS]);
 	return 0;
 }
 

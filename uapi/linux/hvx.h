@@ -81,6 +81,11 @@
 						 * HVX_GET_DIRTY_LOG,
 						 * HVX_CLEAR_DIRTY_LOG
 						 */
+#define HVX_FEAT_DIRTY_LOG_SWITCH (1ULL << 11)	/* HVX_SET_MEMORY_REGION
+						 * on a slot in use with only
+						 * HVX_MEM_LOG_DIRTY changed
+						 * starts or stops logging
+						 */
 
 /*
  * The processor's APIC virtualization hvx uses for every vCPU (struct
@@ -686,7 +691,7 @@ struct hvx_mp_state {
  * @HVX_CMD_GET_VM:	do: one VM (HVX_ATTR_VM_ID required); dump: every
  *			VM the caller may read.  Reply: VM_ID, PID,
  *			NR_VCPUS, MEM_SIZE, STATE, MSI_DROPPED, MAPPED_4K,
- *			MAPPED_2M, MAPPED_1G
+ *			MAPPED_2M, MAPPED_1G, EPT_SPLITS
  * @HVX_CMD_GET_STATS:	do: HVX_ATTR_VM_ID required, HVX_ATTR_VCPU_ID
  *			optional: the VM's totals, or that vCPU's.  dump
  *			with HVX_ATTR_VM_ID: one message per vCPU of the VM;
@@ -728,6 +733,9 @@ enum hvx_cmd {
  * @HVX_ATTR_MAPPED_2M:	u64: the same with 2 MiB pages (a huge page backs
  *			the memory on the host: THP or hugetlbfs)
  * @HVX_ATTR_MAPPED_1G:	u64: the same with 1 GiB pages
+ * @HVX_ATTR_EPT_SPLITS: u64: large EPT pages split in place into 512
+ *			smaller ones (when dirty logging started), since the
+ *			VM was created
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {
@@ -746,6 +754,7 @@ enum hvx_attr {
 	HVX_ATTR_MAPPED_4K,
 	HVX_ATTR_MAPPED_2M,
 	HVX_ATTR_MAPPED_1G,
+	HVX_ATTR_EPT_SPLITS,
 	__HVX_ATTR_MAX,
 };
 #define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)

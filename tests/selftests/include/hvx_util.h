@@ -157,7 +157,8 @@ struct test_vcpu *vm_vcpu_add(struct test_vm *vm, uint32_t id,
  * the library's view of the slots in step for addr_gpa2hva()).
  * vm_mem_add() mmaps @size bytes of anonymous memory, registers them at
  * @gpa in @slot and returns the host address; deleting such a slot (size
- * 0) or vm_free() unmaps it.
+ * 0) or vm_free() unmaps it.  Naming a slot again as it is with only
+ * HVX_MEM_LOG_DIRTY changed turns logging on or off and keeps its memory.
  */
 int __vm_set_memory_region(struct test_vm *vm, uint32_t slot,
 			   uint32_t flags, uint64_t gpa, uint64_t size,
@@ -167,6 +168,16 @@ void vm_set_memory_region(struct test_vm *vm, uint32_t slot,
 			  void *hva);
 void *vm_mem_add(struct test_vm *vm, uint32_t slot, uint32_t flags,
 		 uint64_t gpa, uint64_t size);
+
+/* The size of a transparent huge page (a 2 MiB EPT page). */
+#define THP_SIZE	(2 * MiB)
+
+/*
+ * @size bytes of anonymous memory, THP_SIZE aligned and zeroed, that the
+ * kernel backed with transparent huge pages (turning THP on for
+ * MADV_HUGEPAGE ranges if it was off), or NULL when it could not.
+ */
+void *thp_memory(size_t size);
 
 /*
  * Host address of guest-physical @gpa, where @len bytes lie in one slot;

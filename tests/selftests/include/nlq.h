@@ -41,6 +41,7 @@ struct vm_info {
 	uint32_t id, pid, nr_vcpus, state;
 	uint64_t mem_size;
 	uint64_t mapped[3];	/* EPT pages now: 4 KiB, 2 MiB, 1 GiB */
+	uint64_t splits;	/* large EPT pages split in place */
 };
 
 struct vm_list {
@@ -52,5 +53,23 @@ struct vm_list {
 int list_vms(struct nlq *q, struct vm_list *l);
 /* The one VM of process @pid; anything else fails the test. */
 struct vm_info vm_of_pid(struct nlq *q, pid_t pid);
+
+/* What HVX_CMD_GET_STATS reports. */
+struct stats {
+	int vcpu;
+	uint64_t exits, runs, guest_ns, host_ns, posted, fallback;
+	uint64_t reason[128];
+	uint64_t reason_sum;
+};
+
+struct stats_list {
+	struct stats s[HVX_MAX_VCPUS + 1];
+	int n;
+};
+
+/* Fill the next entry of a struct stats_list (nlq_send()'s @arg). */
+void stats_cb(struct nlattr **tb, void *arg);
+/* HVX_CMD_GET_STATS of VM @vm, vCPU @vcpu (< 0: the VM's totals). */
+int get_stats(struct nlq *q, uint32_t vm, int vcpu, struct stats *s);
 
 #endif /* HVX_SELFTEST_NLQ_H */

@@ -195,6 +195,12 @@ int __vm_set_memory_region(struct test_vm *vm, uint32_t slot,
 	/* Mirror what hvx now holds, so that addr_gpa2hva() agrees. */
 	pthread_mutex_lock(&vm->lock);
 	s = &vm->slots[slot];
+	/* Logging turned on or off: the memory stays, and stays ours. */
+	if (s->used && s->gpa == gpa && s->size == size && s->hva == hva) {
+		s->flags = flags;
+		pthread_mutex_unlock(&vm->lock);
+		return ret;
+	}
 	if (s->owned)
 		munmap(s->hva, s->size);
 	memset(s, 0, sizeof(*s));
@@ -574,6 +580,53 @@ void vcpu_set_msr(struct test_vcpu *vcpu, uint32_t index, uint64_t val)
 	TEST_ASSERT(hvx_set_msr(vcpu->fd, index, val) == 0,
 		    "set MSR %#x to %#llx: %s", index,
 		    (unsigned long long)val, strerror(errno));
+}
+
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+
+/*
+ * THP on for MADV_HUGEPAGE ranges.  Linux turns it off at boot below
+ * 512 MiB of RAM, which is where the test host is; as root, turn it on.
+ */
+static bool thp_on(void)
+{
+	char buf[128] = "";
+	FILE *f;
+
+	f = fopen(THP_ENABLED, "r");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!strstr(buf, "[never]"))
+		return true;
+	f = fopen(THP_ENABLED, "w");
+	if (!f)
+		return false;
+	fputs("madvise", f);
+	return !fclose(f);
+}
+
+void *thp_memory(size_t size)
+{
+	uint8_t *p, *q;
+	long thp0;
+
+	if (!thp_on())
+		return NULL;
+	thp0 = proc_kb("/proc/self/smaps_rollup", "AnonHugePages");
+	p = mmap(NULL, size + THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(p != MAP_FAILED, "mmap");
+	q = (uint8_t *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	madvise(q, size, MADV_HUGEPAGE);
+	memset(q, 0, size);
+	/* The kernel may not have found free 2 MiB blocks. */
+	if (proc_kb("/proc/self/smaps_rollup", "AnonHugePages") - thp0 <
+	    (long)(size / 1024))
+		return NULL;
+	return q;
 }
 
 bool vm_stat(const char *name, uint64_t *val)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A small generic netlink client of the "hvx" family (libnl-genl-3), for
- * the selftests that read what hvx reports: stats_test, mm_test.
+ * the selftests that read what hvx reports: stats_test, mm_test,
+ * dirty_switch_test.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -144,6 +146,7 @@ static void vm_list_cb(struct nlattr **tb, void *arg)
 	vm->mapped[0] = attr_u64(tb[HVX_ATTR_MAPPED_4K]);
 	vm->mapped[1] = attr_u64(tb[HVX_ATTR_MAPPED_2M]);
 	vm->mapped[2] = attr_u64(tb[HVX_ATTR_MAPPED_1G]);
+	vm->splits = attr_u64(tb[HVX_ATTR_EPT_SPLITS]);
 }
 
 int list_vms(struct nlq *q, struct vm_list *l)
@@ -169,4 +172,61 @@ struct vm_info vm_of_pid(struct nlq *q, pid_t pid)
 	}
 	TEST_ASSERT(n == 1, "%d VMs of pid %d in the dump, want 1", n, pid);
 	return found;
+}
+
+void stats_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sb[HVX_STATS_ATTR_MAX + 1];
+	struct nlattr *cb[HVX_EXIT_COUNT_ATTR_MAX + 1];
+	struct stats_list *l = arg;
+	struct nlattr *e;
+	struct stats *s;
+	uint32_t r;
+	int rem;
+
+	TEST_ASSERT(l->n < (int)ARRAY_SIZE(l->s), "too many replies");
+	s = &l->s[l->n++];
+	memset(s, 0, sizeof(*s));
+	s->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
+				       : -1;
+	TEST_ASSERT(tb[HVX_ATTR_STATS] &&
+		    !nla_parse_nested(sb, HVX_STATS_ATTR_MAX,
+				      tb[HVX_ATTR_STATS], NULL),
+		    "no HVX_ATTR_STATS");
+	s->exits = attr_u64(sb[HVX_STATS_ATTR_EXITS]);
+	s->runs = attr_u64(sb[HVX_STATS_ATTR_RUNS]);
+	s->guest_ns = attr_u64(sb[HVX_STATS_ATTR_GUEST_NS]);
+	s->host_ns = attr_u64(sb[HVX_STATS_ATTR_HOST_NS]);
+	s->posted = attr_u64(sb[HVX_STATS_ATTR_RING_POSTED]);
+	s->fallback = attr_u64(sb[HVX_STATS_ATTR_RING_FALLBACK]);
+	TEST_ASSERT(sb[HVX_STATS_ATTR_EXIT_REASONS], "no exit reasons");
+	nla_for_each_nested(e, sb[HVX_STATS_ATTR_EXIT_REASONS], rem) {
+		TEST_ASSERT(nla_type(e) == HVX_EXIT_REASONS_ATTR_ENTRY &&
+			    !nla_parse_nested(cb, HVX_EXIT_COUNT_ATTR_MAX, e,
+					      NULL), "bad exit reason entry");
+		r = attr_u32(cb[HVX_EXIT_COUNT_ATTR_REASON]);
+		TEST_ASSERT(r < ARRAY_SIZE(s->reason) && !s->reason[r],
+			    "reason %u out of range or twice", r);
+		s->reason[r] = attr_u64(cb[HVX_EXIT_COUNT_ATTR_COUNT]);
+		TEST_ASSERT(s->reason[r], "reason %u sent with count 0", r);
+		s->reason_sum += s->reason[r];
+	}
+}
+
+/* HVX_CMD_GET_STATS of VM @vm, vCPU @vcpu (< 0: the VM's totals). */
+int get_stats(struct nlq *q, uint32_t vm, int vcpu, struct stats *s)
+{
+	struct nl_msg *msg = nlq_msg(q, HVX_CMD_GET_STATS, 0);
+	struct stats_list l = {};
+	int err;
+
+	nla_put_u32(msg, HVX_ATTR_VM_ID, vm);
+	if (vcpu >= 0)
+		nla_put_u32(msg, HVX_ATTR_VCPU_ID, vcpu);
+	err = nlq_send(q, msg, stats_cb, &l);
+	if (!err) {
+		TEST_ASSERT(l.n == 1, "%d replies", l.n);
+		*s = l.s[0];
+	}
+	return err;
 }
