@@ -515,12 +515,28 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 	}
 }
 
+/*
+ * The device's own file (ops->poll_fd), if it has one to wait on now, in
+ * @pfd.  Return: 1 when it does, else 0.
+ */
+static unsigned int extra_fd(struct virtio_dev *v, struct pollfd *pfd)
+{
+	short events = 0;
+
+	pfd->revents = 0;
+	if (!v->ops->poll_fd)
+		return 0;
+	pfd->fd = v->ops->poll_fd(v, &events);
+	pfd->events = events;
+	return pfd->fd >= 0;
+}
+
 /* The device thread: the queues' kicks, until virtio_stop(). */
 static void *device_thread(void *arg)
 {
-	struct pollfd pfd[VIRTIO_MAX_QUEUES + 1];
+	struct pollfd pfd[VIRTIO_MAX_QUEUES + 2];
 	struct virtio_dev *v = arg;
-	unsigned int i, n = v->ops->nr_queues;
+	unsigned int i, n = v->ops->nr_queues, extra;
 	uint64_t val;
 	bool ok;
 
@@ -531,7 +547,8 @@ static void *device_thread(void *arg)
 	pfd[n].fd = v->stop_efd;
 	pfd[n].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, n + 1, -1) < 0) {
+		extra = extra_fd(v, &pfd[n + 1]);
+		if (poll(pfd, n + 1 + extra, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			msg("%s: poll: %s", v->ops->name, strerror(errno));
@@ -550,6 +567,8 @@ static void *device_thread(void *arg)
 			if (ok)
 				v->ops->kick(v, i);
 		}
+		if (extra && pfd[n + 1].revents)
+			v->ops->poll_ready(v, pfd[n + 1].revents);
 	}
 }
 
