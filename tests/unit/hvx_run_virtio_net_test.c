@@ -8,11 +8,17 @@
  * tap's offloads following the driver's features, chains that set
  * NEEDS_RESET, and a reset that drops the receive chain the device held.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -449,6 +455,157 @@ TEST_F(net, reset_drops_the_held_receive_chain)
 	EXPECT_EQ(6, get_le32(self->ram + USED(VNET_RXQ) + 4));
 	EXPECT_EQ(0x33, self->ram[BUF(3) + VNET_HDR_LEN]);
 	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+}
+
+/* An experimental EtherType, so that the tap's own traffic is told apart */
+#define TEST_ETHERTYPE	0x88b5
+
+/* The tap up, without IPv6 (its router solicitations), or -1. */
+static int link_up(const char *ifname)
+{
+	struct ifreq ifr;
+	char path[96];
+	int s, r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	if (!r)
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	return r;
+}
+
+/* A packet socket on the tap for TEST_ETHERTYPE, or -1. */
+static int packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll;
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+		       htons(TEST_ETHERTYPE));
+
+	if (s < 0)
+		return -1;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(TEST_ETHERTYPE);
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex || bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* A frame the tap received from the device, not one sent on it. */
+static ssize_t packet_recv(int s, uint8_t *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = s, .events = POLLIN };
+	struct sockaddr_ll from;
+	socklen_t flen;
+	ssize_t n;
+
+	while (poll(&pfd, 1, 5000) == 1) {
+		flen = sizeof(from);
+		n = recvfrom(s, buf, len, 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return -1;
+		if (from.sll_pkttype != PACKET_OUTGOING)
+			return n;
+	}
+	return -1;
+}
+
+static void make_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src,
+		     uint8_t fill)
+{
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = TEST_ETHERTYPE >> 8;
+	p[13] = TEST_ETHERTYPE & 0xff;
+	memset(p + 14, fill, FRAME_LEN - 14);
+}
+
+TEST_F(net, real_tap)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t got[256], frame[FRAME_LEN], *p = self->ram + BUF(0);
+	struct virtio_dev *v;
+	struct vnet_spec spec;
+	struct vq_mem mem = { .base = self->ram, .size = RAM_SIZE };
+	char arg[32], err[160];
+	unsigned int i;
+	uint32_t df;
+	uint16_t n;
+	int ps;
+
+	if (geteuid() || access("/dev/net/tun", R_OK | W_OK))
+		SKIP(return, "no root or no /dev/net/tun: no tap");
+	snprintf(arg, sizeof(arg), "tap=hvxut%u", (unsigned int)getpid() % 100000);
+	ASSERT_EQ(0, vnet_parse(arg, &spec, err, sizeof(err)));
+	v = virtio_net_create(&spec, &mem, no_doorbell, NULL);
+	if (!v)
+		SKIP(return, "cannot make tap %s here", spec.ifname);
+	/* the fixture's device goes; this one takes its place */
+	virtio_stop(self->v);
+	virtio_net_free(self->v);
+	self->v = v;
+	ASSERT_EQ(0, virtio_start(v));
+	cc_write(v, 0x00, 0, 4);
+	virtio_bar_read(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x04, &df, 4);
+	EXPECT_TRUE(df & F(VIRTIO_NET_F_GUEST_TSO4));
+	EXPECT_TRUE(df & F(VIRTIO_NET_F_HOST_TSO4));
+	ASSERT_EQ(0, link_up(spec.ifname));
+	ps = packet_socket(spec.ifname);
+	ASSERT_LE(0, ps);
+	driver_init(v, self->ram, self->next, F(VIRTIO_NET_F_GUEST_CSUM));
+
+	/* out: header, then a broadcast frame, as the guest sends it */
+	memset(p, 0, VNET_HDR_LEN);
+	make_eth(p + VNET_HDR_LEN, bcast, spec.mac, 0x6b);
+	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0), VNET_HDR_LEN + FRAME_LEN,
+		 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE, &self->next[VNET_TXQ],
+		    0);
+	driver_kick(v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 1));
+	ASSERT_EQ(FRAME_LEN, packet_recv(ps, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(p + VNET_HDR_LEN, got, FRAME_LEN));
+
+	/* in: a frame sent on the tap lands in a receive chain */
+	for (i = 0; i < 8; i++)
+		post_rx(self->ram, &self->next[VNET_RXQ], 2 * i, 1 + i, 1514);
+	driver_kick(v, VNET_RXQ);
+	make_eth(frame, spec.mac, (const uint8_t *)"\x02\0\0\0\0\x09", 0x3c);
+	ASSERT_EQ(FRAME_LEN, send(ps, frame, FRAME_LEN, 0));
+	/* the first of our EtherType: the kernel may send its own first */
+	for (i = 0; i < 8; i++) {
+		if (!wait_used(self->ram, VNET_RXQ, i + 1))
+			break;
+		p = self->ram + BUF(1 + i);
+		if (get_le16(self->ram + USED(VNET_RXQ) + 8 + 8 * i) ==
+		    VNET_HDR_LEN + FRAME_LEN &&
+		    !memcmp(frame, p + VNET_HDR_LEN, FRAME_LEN))
+			break;
+	}
+	ASSERT_GT(8, i);
+	/* a plain frame: no flags, no GSO, one buffer */
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[1]);
+	n = get_le16(p + VNET_HDR_NUM_BUFFERS);
+	EXPECT_EQ(1, n);
+	close(ps);
 }
 
 TEST_HARNESS_MAIN
