@@ -78,12 +78,7 @@ static struct virtio_net *to_net(struct virtio_dev *v)
 static void net_cfg_read(struct virtio_dev *v, unsigned int off,
 			 void *data, unsigned int len)
 {
-	struct virtio_net *n = to_net(v);
-
-	memset(data, 0, len);
-	if (off < VNET_CFG_LEN)
-		memcpy(data, n->cfg + off,
-		       off + len <= VNET_CFG_LEN ? len : VNET_CFG_LEN - off);
+	virtio_cfg_copy(to_net(v)->cfg, VNET_CFG_LEN, off, data, len);
 }
 
 /* A chain against the rules of virtio-net: one line, NEEDS_RESET. */

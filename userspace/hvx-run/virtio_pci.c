@@ -42,6 +42,23 @@
 #define CC_Q_DEVICE	0x30
 
 /**
+ * virtio_cfg_copy() - a driver's read of a device configuration held as
+ * bytes; what lies beyond them reads 0
+ * @cfg: the configuration
+ * @size: its bytes
+ * @off: where the read starts
+ * @data: filled with @len bytes
+ * @len: bytes read
+ */
+void virtio_cfg_copy(const uint8_t *cfg, unsigned int size, unsigned int off,
+		     void *data, unsigned int len)
+{
+	memset(data, 0, len);
+	if (off < size)
+		memcpy(data, cfg + off, off + len <= size ? len : size - off);
+}
+
+/**
  * virtio_has_feature() - the driver accepted feature @bit
  * @v: the device
  * @bit: the feature's bit number
