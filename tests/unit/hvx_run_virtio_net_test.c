@@ -387,15 +387,25 @@ TEST_F(net, malformed_transmit_chain_needs_reset)
 
 TEST_F(net, transmit_chain_without_a_header_needs_reset)
 {
-	uint8_t got[64];
+	uint8_t got[VNET_HDR_LEN + FRAME_LEN];
 
 	driver_init(self->v, self->ram, self->next, 0);
+	/* a receive buffer waits for a frame */
+	post_rx(self->ram, &self->next[VNET_RXQ], 2, 1, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	usleep(20 * 1000);
 	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0), VNET_HDR_LEN - 1, 0, 0);
 	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
 		    &self->next[VNET_TXQ], 0);
 	driver_kick(self->v, VNET_TXQ);
 	ASSERT_TRUE(wait_status(self->v, VIRTIO_STATUS_NEEDS_RESET));
 	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+	/* and it takes no frame until the driver resets it */
+	make_frame(got, 0, 4);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN,
+		  send(self->peer, got, VNET_HDR_LEN + FRAME_LEN, 0));
+	usleep(50 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
 }
 
 TEST_F(net, receive_chain_too_small_or_readable_needs_reset)
