@@ -115,6 +115,9 @@ UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   io.c util.c)
+UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
+				   virtio_net_tap.c virtio_pci.c virtqueue.c pci.c \
+				   pci_msix.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
 				   virtio_console_io.c virtqueue.c escape.c util.c)
 UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \

@@ -134,6 +134,11 @@ expect_status diskflat 2 "-d without -k"
 run nodisk $NULL -k "$IMG/multiboot.elf" -d /hvx/images/no-such-disk
 expect_status nodisk 124 "-d with a missing file"
 expect_err nodisk "no-such-disk" "-d with a missing file"
+run netflat $NULL -n tap=hvxt0 "$IMG/hello.bin"
+expect_status netflat 2 "-n without -k"
+run netbad $NULL -k "$IMG/multiboot.elf" -n tap=hvxt0,mac=01:00:5e:00:00:01
+expect_status netbad 2 "-n with a multicast MAC"
+expect_err netbad "multicast" "-n with a multicast MAC"
 run toohigh $NULL -m 64K --load-addr 0xffc0 "$IMG/hello.bin"
 expect_status toohigh 124 "flat image beyond RAM"
 expect_err toohigh "do not fit" "flat image beyond RAM"

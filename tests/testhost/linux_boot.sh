@@ -37,7 +37,7 @@ hvx_load linux
 
 # The 64-vCPU boot costs about five minutes of the 2-core machine, too
 # much for make check; it runs when hvxboots names it.
-boots=one,two,four,virtio,console
+boots=one,two,four,virtio,console,net
 
 # want BOOT: the boot is among those hvxboots names
 want() {
@@ -158,9 +158,73 @@ verify sixtyfour 64 0
 verify_log sixtyfour
 fi
 
+# The test host's side of the network: the tap hvxtap0 at 10.0.2.1; a
+# 2 MiB file sent to the guest's port 5556 once it listens; nc on port
+# 5555 for the file the guest sends, whose checksum goes back to the
+# guest's port 5557.  The listening side always receives: busybox's nc
+# can lose the end of what a listener sends.
+NET_MAC=02:68:76:78:aa:01
+net_up() {
+	[ -e /dev/net/tun ] || insmod "/lib/modules/$(uname -r)/tun.ko"
+	tunctl -t hvxtap0 >/dev/null &&
+		ip addr add 10.0.2.1/24 dev hvxtap0 &&
+		ip link set hvxtap0 up || return 1
+	dd if=/dev/urandom of="$T/rx.bin" bs=64k count=32 2>/dev/null
+	rm -f "$T/tx.bin" "$T/tx.md5" "$T/hold"
+	(
+		i=0
+		until nc 10.0.2.15 5556 <"$T/rx.bin" 2>/dev/null ||
+			[ $i -ge $LIMIT ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+	) &
+	rx_pid=$!
+	(
+		# a listener whose stdin ends shuts its side down at once, and
+		# busybox's nc at the other end stops sending when it sees that
+		mkfifo "$T/hold"
+		exec 4<>"$T/hold"
+		timeout $LIMIT nc -l -p 5555 <&4 >"$T/tx.bin" || exit
+		md5sum <"$T/tx.bin" | cut -d' ' -f1 >"$T/tx.md5"
+		i=0
+		until nc 10.0.2.15 5557 <"$T/tx.md5" 2>/dev/null ||
+			[ $i -ge 60 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+	) &
+	tx_pid=$!
+}
+
+net_down() {
+	kill "$rx_pid" "$tx_pid" 2>/dev/null
+	# a listener the guest never reached ends with an empty connection
+	[ -e "$T/tx.md5" ] || nc 10.0.2.1 5555 </dev/null 2>/dev/null
+	wait "$rx_pid" "$tx_pid" 2>/dev/null
+	tunctl -d hvxtap0 >/dev/null
+}
+
+net_verify() {
+	[ "$(field virtio NET-MAC)" = $NET_MAC ]
+	check "net: the guest's eth0 has the MAC of -n ($(field virtio NET-MAC))" $?
+	# GUEST_CSUM, GUEST_TSO4 (bits 1, 7) and CSUM, HOST_TSO4 (0, 11)
+	features=$(field virtio NET-FEATURES)
+	[ "$(echo "$features" | cut -c1,2,8,12)" = 1111 ]
+	check "net: the driver takes the tap's checksum and TSO offloads ($features)" $?
+	[ "$(field virtio NET-PING)" = ok ]
+	check "net: the guest pings the test host" $?
+	[ "$(field virtio NET-RX-MD5)" = "$(md5sum <"$T/rx.bin" | cut -d' ' -f1)" ]
+	check "net: the guest receives the test host's file with its checksum" $?
+	[ "$(md5sum <"$T/tx.bin" | cut -d' ' -f1)" = "$(field virtio NET-TX-MD5)" ] &&
+		[ "$(field virtio NET-TX-ACK)" = "$(field virtio NET-TX-MD5)" ]
+	check "net: the test host receives the guest's file with its checksum ($(wc -c <"$T/tx.bin") bytes of 2097152, first 64K $(head -c 65536 "$T/tx.bin" | md5sum | cut -c1-8) against $(field virtio NET-TX-HEAD))" $?
+}
+
 # virtio: PCI, virtio-rng and three disks, on two vCPUs; console: in
-# the same boot, --console virtio, the guest's hvc0.
-if want virtio || want console; then
+# the same boot, --console virtio, the guest's hvc0; net: a virtio-net
+# on the tap hvxtap0.
+if want virtio || want console || want net; then
 rc0=$rc
 actions=virtio
 set --
@@ -191,8 +255,16 @@ if want console; then
 	actions=$actions,hvc
 	set -- "$@" --console virtio
 fi
+net_ok=1
+if want net; then
+	net_up
+	net_ok=$?
+	check "net: the test host's tap hvxtap0 at 10.0.2.1" $net_ok
+	[ $net_ok = 0 ] && actions=$actions,net && set -- "$@" -n tap=hvxtap0,mac=$NET_MAC
+fi
 boot virtio 2 $actions,dmesg "$@"
 [ -n "$feeder" ] && wait "$feeder"
+[ $net_ok = 0 ] && net_down
 verify virtio 2 0
 verify_log virtio
 grep -q 'PCI: Fatal' "$T/virtio.dmesg"
@@ -218,6 +290,7 @@ if want console; then
 	grep -aq 'HVX-GUEST-HVC-READ typed-on-hvx-run-stdin' "$T/virtio.out"
 	check "console: the guest reads hvx-run's stdin from hvc0 ($(field virtio HVC-READ))" $?
 fi
+[ $net_ok = 0 ] && net_verify
 if [ "$rc" != "$rc0" ]; then
 	echo "# virtio: console"
 	sed 's/^/# /' "$T/virtio.out" | grep -v ' HVX-GUEST-DMESG' | tail -n 80

@@ -20,6 +20,7 @@
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtio_blk.h"
 #include "../../userspace/hvx-run/virtio_pci.h"
+#include "virtio_driver.h"
 #include "vring_build.h"
 
 #define SECTORS		64
@@ -308,39 +309,13 @@ static unsigned int gate_count(unsigned int *count)
 	return n;
 }
 
-/* A write of @len bytes at @off of the common configuration. */
-static void cc_write(struct virtio_dev *v, unsigned int off, uint64_t val,
-		     unsigned int len)
-{
-	uint8_t b[8];
-
-	put_le64(b, val);
-	virtio_bar_write(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + off, b, len);
-}
-
-static uint8_t dev_status(struct virtio_dev *v)
-{
-	uint8_t s;
-
-	virtio_bar_read(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x14, &s, 1);
-	return s;
-}
-
 /* Fresh rings, VERSION_1 negotiated, queue 0 on, DRIVER_OK. */
 static void driver_init(struct virtio_dev *v, uint8_t *ram)
 {
 	memset(ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
-	cc_write(v, 0x14, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER, 1);
-	cc_write(v, 0x08, 1, 4);		/* driver features 63:32 */
-	cc_write(v, 0x0c, 1, 4);		/* VERSION_1 */
-	cc_write(v, 0x14, 0x0b, 1);		/* FEATURES_OK */
-	cc_write(v, 0x16, 0, 2);		/* queue 0 */
-	cc_write(v, 0x18, QSIZE, 2);
-	cc_write(v, 0x20, DESC, 8);
-	cc_write(v, 0x28, AVAIL, 8);
-	cc_write(v, 0x30, USED, 8);
-	cc_write(v, 0x1c, 1, 2);		/* queue_enable */
-	cc_write(v, 0x14, 0x0f, 1);		/* DRIVER_OK */
+	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_queue(v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(v, CC_STATUS, 0x0f, 1);	/* DRIVER_OK */
 }
 
 /* Offer request @i: read sector @i + 1 into DATA(@i), status after it. */
@@ -354,13 +329,6 @@ static void offer_read(uint8_t *ram, uint16_t *next, unsigned int i)
 	set_desc(ram, DESC, 2 * i + 1, DATA(i), DATA_LEN, VRING_DESC_F_WRITE,
 		 0);
 	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
-}
-
-static void kick(struct virtio_dev *v)
-{
-	uint8_t zero[4] = { 0 };
-
-	virtio_bar_write(v, VIRTIO_BAR, VIRTIO_NOTIFY_OFF, zero, 4);
 }
 
 static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
@@ -382,7 +350,7 @@ static void *reset_thread(void *arg)
 	struct resetter *r = arg;
 	unsigned int i;
 
-	cc_write(r->v, 0x14, 0, 1);
+	cc_write(r->v, CC_STATUS, 0, 1);
 	for (i = 0; i < NR_REQS; i++)
 		memcpy(r->data[i], r->ram + DATA(i), DATA_LEN);
 	r->used_idx = get_le16(r->ram + USED + 2);
@@ -426,7 +394,7 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	gate_set(true);
 	for (i = 0; i < NR_REQS; i++)
 		offer_read(self->ram, &next, i);
-	kick(self->v);
+	driver_kick(self->v, 0);
 	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
 
 	r->v = self->v;
@@ -457,7 +425,7 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	driver_init(self->v, self->ram);
 	next = 0;
 	offer_read(self->ram, &next, 2);
-	kick(self->v);
+	driver_kick(self->v, 0);
 	ASSERT_TRUE(wait_used(self->ram, 1));
 	EXPECT_EQ(4, get_le32(self->ram + USED + 4));	/* the head */
 	EXPECT_EQ(DATA_LEN, get_le32(self->ram + USED + 8));

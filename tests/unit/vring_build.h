@@ -22,13 +22,18 @@ static inline void set_desc(uint8_t *ram, uint64_t table, unsigned int i,
 	put_le16(d + 14, next);
 }
 
-/* Make chain @head available in the ring at @avail; *@next is its idx. */
+/*
+ * Make chain @head available in the ring at @avail; *@next is its idx.
+ * The index is published as a driver does, after the entry (release):
+ * a device thread may be reading it (x86: little-endian already).
+ */
 static inline void vring_offer(uint8_t *ram, uint64_t avail, uint16_t qsize,
 			       uint16_t *next, uint16_t head)
 {
 	put_le16(ram + avail + 4 + 2 * (*next % qsize), head);
 	(*next)++;
-	put_le16(ram + avail + 2, *next);
+	__atomic_store_n((uint16_t *)(ram + avail + 2), *next,
+			 __ATOMIC_RELEASE);
 }
 
 #endif /* HVX_TEST_VRING_BUILD_H */

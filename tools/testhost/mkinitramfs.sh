@@ -51,9 +51,10 @@ kroot=$build/cache/kernel-$kver
 kmods=$kroot/lib/modules/$kver/kernel
 [ -d "$kmods" ] || kmods=$kroot/usr/lib/modules/$kver/kernel
 mkdir -p "$root/lib/modules/$kver"
-# zram and what it needs give mm_test swap (tap-lib.sh's zram_swap_on).
+# zram and what it needs give mm_test swap (tap-lib.sh's zram_swap_on);
+# tun the tap of hvx-run's -n (linux_boot.sh).
 for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
-	 mm/zsmalloc crypto/lzo-rle drivers/block/zram/zram; do
+	 mm/zsmalloc crypto/lzo-rle drivers/block/zram/zram drivers/net/tun; do
 	if [ -f "$kmods/$m.ko" ]; then
 		cp "$kmods/$m.ko" "$root/lib/modules/$kver/"
 	elif [ -f "$kmods/$m.ko.xz" ]; then
@@ -78,7 +79,8 @@ for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
 	 drivers/virtio/virtio_pci_modern_dev \
 	 drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci \
 	 drivers/block/virtio_blk drivers/char/hw_random/virtio-rng \
-	 drivers/char/virtio_console; do
+	 drivers/char/virtio_console net/core/failover \
+	 drivers/net/net_failover drivers/net/virtio_net; do
 	if [ -f "$kmods/$m.ko" ]; then
 		cp "$kmods/$m.ko" "$guest/lib/modules/"
 	elif [ -f "$kmods/$m.ko.xz" ]; then

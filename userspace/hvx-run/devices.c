@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvx-run: the PCI bus of -k and its virtio devices: virtio-rng always,
- * a virtio-blk per -d, virtio-console with --console virtio.  Their MSI-X vectors reach the guest through
+ * a virtio-blk per -d, virtio-console with --console virtio, virtio-net
+ * with -n.  Their MSI-X vectors reach the guest through
  * HVX_IRQFD, their queue notifications through doorbells
  * (HVX_REGISTER_POSTED with HVX_RANGE_DOORBELL), both on the VM that
  * exists by the time the guest programs them.
@@ -13,6 +14,7 @@
 #include "devices.h"
 #include "hvx-run.h"
 #include "virtio_console.h"
+#include "virtio_net.h"
 
 static int route_irqfd(void *ctx, int efd, bool assign, uint64_t address,
 		       uint32_t data)
@@ -51,13 +53,14 @@ static int set_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
  * @disks: the -d arguments
  * @nr_disks: how many, at most HVX_RUN_MAX_DISKS
  * @console: a virtio-console on stdin and stdout (--console virtio)
+ * @net: the tap of a virtio-net (-n), or NULL for none
  *
  * Return: 0, or -1 after a message (pci_devices_destroy() cleans up).
  */
 int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		     struct machine *m, void *ram, uint64_t ram_size,
 		     const char *const *disks, unsigned int nr_disks,
-		     bool console)
+		     bool console, const struct vnet_spec *net)
 {
 	struct vq_mem mem = { .base = ram, .size = ram_size };
 	unsigned int i;
@@ -76,6 +79,11 @@ int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		d->console = virtio_console_create(&mem, set_doorbell, m,
 						   STDIN_FILENO, STDOUT_FILENO);
 		if (!d->console || pci_bus_add(&d->pci, &d->console->pci))
+			return -1;
+	}
+	if (net) {
+		d->net = virtio_net_create(net, &mem, set_doorbell, m);
+		if (!d->net || pci_bus_add(&d->pci, &d->net->pci))
 			return -1;
 	}
 	for (i = 0; i < nr_disks; i++) {
@@ -113,6 +121,8 @@ int pci_devices_start(struct pci_devices *d, bool tty_raw)
 	     virtio_console_start_input(d->console, tty_raw, machine_stop,
 					d->m)))
 		return -1;
+	if (d->net && virtio_start(d->net))
+		return -1;
 	for (i = 0; i < d->nr_disks; i++)
 		if (virtio_start(d->disks[i]))
 			return -1;
@@ -138,6 +148,10 @@ void pci_devices_destroy(struct pci_devices *d)
 		virtio_console_stop_input(d->console);
 		virtio_stop(d->console);
 		virtio_console_free(d->console);
+	}
+	if (d->net) {
+		virtio_stop(d->net);
+		virtio_net_free(d->net);
 	}
 	for (i = 0; i < d->nr_disks; i++) {
 		virtio_stop(d->disks[i]);

@@ -14,6 +14,7 @@
 
 struct io_bus;
 struct machine;
+struct vnet_spec;
 
 /**
  * struct pci_devices - the bus and its devices
@@ -21,6 +22,7 @@ struct machine;
  * @m:		the machine, whose vm_fd the routes and doorbells use
  * @rng:	virtio-rng
  * @console:	virtio-console on stdin/stdout (--console virtio), or NULL
+ * @net:	virtio-net on a tap (-n), or NULL
  * @disks:	virtio-blk, one per -d
  * @nr_disks:	how many
  * @on:		pci_devices_init() succeeded
@@ -30,6 +32,7 @@ struct pci_devices {
 	struct machine *m;
 	struct virtio_dev *rng;
 	struct virtio_dev *console;
+	struct virtio_dev *net;
 	struct virtio_dev *disks[HVX_RUN_MAX_DISKS];
 	unsigned int nr_disks;
 	bool on;
@@ -38,7 +41,7 @@ struct pci_devices {
 int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		     struct machine *m, void *ram, uint64_t ram_size,
 		     const char *const *disks, unsigned int nr_disks,
-		     bool console);
+		     bool console, const struct vnet_spec *net);
 int pci_devices_start(struct pci_devices *d, bool tty_raw);
 void pci_devices_destroy(struct pci_devices *d);
 

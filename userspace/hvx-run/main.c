@@ -23,6 +23,7 @@
 
 #include "devices.h"
 #include "hvx-run.h"
+#include "virtio_net.h"
 
 static const char usage_text[] =
 "Usage: hvx-run [OPTIONS] IMAGE\n"
@@ -41,6 +42,9 @@ static const char usage_text[] =
 "                       kernel's file name)\n"
 "  -d, --disk FILE[,ro] with -k: a virtio-blk disk on the raw image FILE\n"
 "                       (repeatable, up to 8); ,ro: read-only\n"
+"  -n, --network tap=NAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+"                       with -k: a virtio-net on tap device NAME (created\n"
+"                       if absent), MAC 02:68:76:78:00:01 unless given\n"
 "      --console KIND   with -k: uart (default), the 16550 on stdin/stdout,\n"
 "                       or virtio, a virtio-console on stdin/stdout that\n"
 "                       the guest sees as hvc0 (the UART stays for output)\n"
@@ -77,8 +81,8 @@ static const char usage_text[] =
 "at 0x60/0x64, CMOS/RTC at 0x70/0x71 (UTC).  With -k also: ACPI tables, an\n"
 "I/O APIC, the 8259 pair, the 8254, fw_cfg at 0x510, power registers at\n"
 "0x600-0x602, a PCI bus (ports 0xcf8/0xcfc, ECAM at 0xe0000000) with\n"
-"virtio-rng, the -d disks and virtio-console with --console virtio; on a\n"
-"terminal, Ctrl-A x quits.  Other ports read all ones and\n"
+"virtio-rng, the -d disks, virtio-console with --console virtio and\n"
+"virtio-net with -n; on a terminal, Ctrl-A x quits.  Other ports read all ones and\n"
 "ignore writes; so does guest-physical memory beyond RAM.\n"
 "\n"
 "Exit status:\n"
@@ -105,6 +109,7 @@ static const struct option long_options[] = {
 	{ "initrd",	required_argument,	NULL, 'i' },
 	{ "params",	required_argument,	NULL, 'p' },
 	{ "disk",	required_argument,	NULL, 'd' },
+	{ "network",	required_argument,	NULL, 'n' },
 	{ "mem",	required_argument,	NULL, 'm' },
 	{ "cpus",	required_argument,	NULL, 'c' },
 	{ "format",	required_argument,	NULL, OPT_FORMAT },
@@ -130,6 +135,8 @@ struct options {
 	const char **disks;
 	unsigned int nr_disks;
 	bool console_virtio;
+	struct vnet_spec net;
+	bool net_on;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -144,6 +151,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	char err[160];
 	uint64_t v;
 	int c;
 
@@ -160,7 +168,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->format = IMAGE_AUTO;
 	o->load_addr = HVX_RUN_LOAD_DEFAULT;
 
-	while ((c = getopt_long(argc, argv, "k:i:p:m:c:d:h", long_options,
+	while ((c = getopt_long(argc, argv, "k:i:p:m:c:d:n:h", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -177,6 +185,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("more than %s disks (-d)",
 						   "8");
 			o->disks[o->nr_disks++] = optarg;
+			break;
+		case 'n':
+			if (o->net_on)
+				return usage_error("one network device (-n)%s",
+						   "");
+			if (vnet_parse(optarg, &o->net, err, sizeof(err)))
+				return usage_error("%s", err);
+			o->net_on = true;
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->mem) ||
@@ -251,8 +267,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->image = o->kernel;
 		return 0;
 	}
-	if (o->nr_initrds || o->params || o->nr_disks || o->console_virtio)
-		return usage_error("-i, -p, -d and --console virtio go with -k%s",
+	if (o->nr_initrds || o->params || o->nr_disks || o->console_virtio ||
+	    o->net_on)
+		return usage_error("-i, -p, -d, -n and --console virtio go with -k%s",
 				   "");
 	if (optind != argc - 1)
 		return usage_error(optind == argc ? "no image given%s" :
@@ -689,13 +706,15 @@ static int run(const struct options *o)
 		kbc.reset_status = HVX_RUN_EXIT_REBOOT;
 		platform_write_firmware(&plat, ram);
 	}
-	if ((o->nr_disks || o->console_virtio) && !plat.acpi.pci) {
-		msg("-d, --console virtio: no PCI bus with more than 3G of RAM");
+	if ((o->nr_disks || o->console_virtio || o->net_on) &&
+	    !plat.acpi.pci) {
+		msg("-d, -n, --console virtio: no PCI bus with more than 3G of RAM");
 		goto out;
 	}
 	if (plat.acpi.pci &&
 	    pci_devices_init(&pdev, bus, &m, ram, o->mem, o->disks,
-			     o->nr_disks, o->console_virtio))
+			     o->nr_disks, o->console_virtio,
+			     o->net_on ? &o->net : NULL))
 		goto out;
 
 	hvx_fd = open_hvx(&caps);

@@ -90,12 +90,7 @@ static struct virtio_blk *to_blk(struct virtio_dev *v)
 static void blk_cfg_read(struct virtio_dev *v, unsigned int off,
 			 void *data, unsigned int len)
 {
-	struct virtio_blk *b = to_blk(v);
-
-	memset(data, 0, len);
-	if (off < BLK_CFG_LEN)
-		memcpy(data, b->cfg + off,
-		       off + len <= BLK_CFG_LEN ? len : BLK_CFG_LEN - off);
+	virtio_cfg_copy(to_blk(v)->cfg, BLK_CFG_LEN, off, data, len);
 }
 
 static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)

@@ -19,36 +19,6 @@
 #include "virtio_blk.h"
 
 /*
- * Copy @len bytes from offset @skip of the buffers @iov[0..@n) to @buf,
- * or (@to_iov) from @buf into them.  Return: bytes copied.
- */
-static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
-		       void *buf, size_t len, bool to_iov)
-{
-	size_t done = 0, k;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > len - done)
-			k = len - done;
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + skip,
-			       (uint8_t *)buf + done, k);
-		else
-			memcpy((uint8_t *)buf + done,
-			       (uint8_t *)iov[i].iov_base + skip, k);
-		done += k;
-		skip = 0;
-	}
-	return done;
-}
-
-/*
  * The part of @iov[0..@n) from byte @skip, @len bytes long, as iovecs in
  * @out (room for @n).  Return: how many.
  */

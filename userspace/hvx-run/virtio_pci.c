@@ -42,6 +42,23 @@
 #define CC_Q_DEVICE	0x30
 
 /**
+ * virtio_cfg_copy() - a driver's read of a device configuration held as
+ * bytes; what lies beyond them reads 0
+ * @cfg: the configuration
+ * @size: its bytes
+ * @off: where the read starts
+ * @data: filled with @len bytes
+ * @len: bytes read
+ */
+void virtio_cfg_copy(const uint8_t *cfg, unsigned int size, unsigned int off,
+		     void *data, unsigned int len)
+{
+	memset(data, 0, len);
+	if (off < size)
+		memcpy(data, cfg + off, off + len <= size ? len : size - off);
+}
+
+/**
  * virtio_has_feature() - the driver accepted feature @bit
  * @v: the device
  * @bit: the feature's bit number
@@ -515,12 +532,28 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 	}
 }
 
+/*
+ * The device's own file (ops->poll_fd), if it has one to wait on now, in
+ * @pfd.  Return: 1 when it does, else 0.
+ */
+static unsigned int extra_fd(struct virtio_dev *v, struct pollfd *pfd)
+{
+	short events = 0;
+
+	pfd->revents = 0;
+	if (!v->ops->poll_fd)
+		return 0;
+	pfd->fd = v->ops->poll_fd(v, &events);
+	pfd->events = events;
+	return pfd->fd >= 0;
+}
+
 /* The device thread: the queues' kicks, until virtio_stop(). */
 static void *device_thread(void *arg)
 {
-	struct pollfd pfd[VIRTIO_MAX_QUEUES + 1];
+	struct pollfd pfd[VIRTIO_MAX_QUEUES + 2];
 	struct virtio_dev *v = arg;
-	unsigned int i, n = v->ops->nr_queues;
+	unsigned int i, n = v->ops->nr_queues, extra;
 	uint64_t val;
 	bool ok;
 
@@ -531,7 +564,8 @@ static void *device_thread(void *arg)
 	pfd[n].fd = v->stop_efd;
 	pfd[n].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, n + 1, -1) < 0) {
+		extra = extra_fd(v, &pfd[n + 1]);
+		if (poll(pfd, n + 1 + extra, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			msg("%s: poll: %s", v->ops->name, strerror(errno));
@@ -550,6 +584,8 @@ static void *device_thread(void *arg)
 			if (ok)
 				v->ops->kick(v, i);
 		}
+		if (extra && pfd[n + 1].revents)
+			v->ops->poll_ready(v, pfd[n + 1].revents);
 	}
 }
 

@@ -2,7 +2,7 @@
 /*
  * hvx-run: virtio 1.x devices on PCI, the modern transport
  * (virtio_pci.c), and the devices on it (virtio_rng.c, virtio_blk.c,
- * virtio_console.c).
+ * virtio_console.c, virtio_net.c).
  *
  * One memory BAR (BAR 0) holds the common configuration, the ISR, the
  * device configuration, the notification addresses (one 4-byte doorbell
@@ -77,6 +77,11 @@ struct virtio_dev;
  *		stopped (vq_pop() finds nothing, vq_push() drops): return
  *		once no chain taken before is used any more.  Called
  *		without @lock, which completions take.
+ * @poll_fd:	optional: a file the device thread waits on beside the
+ *		doorbells (virtio-net's tap): its descriptor, with the
+ *		events to wait for in *@events, or -1 while there is none
+ *		to wait on.  Called by the device thread only.
+ * @poll_ready:	the device thread found @poll_fd ready with @revents
  */
 struct virtio_ops {
 	const char *name;
@@ -88,6 +93,8 @@ struct virtio_ops {
 			 unsigned int len);
 	void (*kick)(struct virtio_dev *v, unsigned int q);
 	void (*quiesce)(struct virtio_dev *v);
+	int (*poll_fd)(struct virtio_dev *v, short *events);
+	void (*poll_ready)(struct virtio_dev *v, short revents);
 };
 
 /*
@@ -174,6 +181,8 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len);
 void virtio_needs_reset(struct virtio_dev *v);
 bool virtio_has_feature(struct virtio_dev *v, unsigned int bit);
+void virtio_cfg_copy(const uint8_t *cfg, unsigned int size, unsigned int off,
+		     void *data, unsigned int len);
 void virtio_bar_read(void *opaque, unsigned int bar, uint64_t off,
 		     void *data, unsigned int len);
 void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,

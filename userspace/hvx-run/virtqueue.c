@@ -38,6 +38,43 @@ void *vq_gpa(const struct vq_mem *mem, uint64_t gpa, uint64_t len)
 }
 
 /**
+ * iov_copy() - copy between a chain's buffers and a flat buffer
+ * @iov: the buffers
+ * @n: how many
+ * @skip: where in them to begin, in bytes
+ * @buf: the flat buffer
+ * @len: bytes to copy at most
+ * @to_iov: from @buf into the buffers; else from them into @buf
+ *
+ * Return: bytes copied, less than @len when the buffers end first.
+ */
+size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
+		void *buf, size_t len, bool to_iov)
+{
+	size_t done = 0, k;
+	unsigned int i;
+
+	for (i = 0; i < n && done < len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip;
+		if (k > len - done)
+			k = len - done;
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + skip,
+			       (uint8_t *)buf + done, k);
+		else
+			memcpy((uint8_t *)buf + done,
+			       (uint8_t *)iov[i].iov_base + skip, k);
+		done += k;
+		skip = 0;
+	}
+	return done;
+}
+
+/**
  * vq_init() - a stopped queue
  * @vq: the queue
  * @mem: guest RAM

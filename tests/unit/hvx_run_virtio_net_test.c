@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's virtio-net (userspace/hvx-run/virtio_net.c
+ * and virtio_net_tap.c) with split rings built by hand in a fake guest
+ * RAM and a datagram socket pair in place of the tap: -n's argument,
+ * the offered features and the configuration, frames both ways with
+ * their virtio-net header, a frame waiting for a receive buffer, the
+ * tap's offloads following the driver's features, chains that set
+ * NEEDS_RESET, and a reset that drops the receive chain the device held.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+#include "../../userspace/hvx-run/virtio_net.h"
+#include "../../userspace/hvx-run/virtio_pci.h"
+#include "virtio_driver.h"
+#include "vring_build.h"
+
+#define RAM_SIZE	(1 << 20)
+#define QSIZE		16
+#define DESC(q)		(0x1000 + 0x4000 * (q))
+#define AVAIL(q)	(DESC(q) + 0x1000)
+#define USED(q)		(DESC(q) + 0x2000)
+#define BUF(i)		(0x20000 + 0x1000 * (i))
+#define FRAME_LEN	60
+#define F(bit)		(1ULL << (bit))
+
+TEST(parse_tap_and_mac)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	static const uint8_t dflt[6] = { 0x02, 0x68, 0x76, 0x78, 0x00, 0x01 };
+	struct vnet_spec s;
+	char err[160];
+
+	ASSERT_EQ(0, vnet_parse("tap=hvxtap0", &s, err, sizeof(err)));
+	EXPECT_STREQ("hvxtap0", s.ifname);
+	EXPECT_EQ(0, memcmp(dflt, s.mac, 6));
+	ASSERT_EQ(0, vnet_parse("tap=t1,mac=52:54:00:AB:cd:ef", &s, err,
+				sizeof(err)));
+	EXPECT_STREQ("t1", s.ifname);
+	EXPECT_EQ(0, memcmp(mac, s.mac, 6));
+	ASSERT_EQ(0, vnet_parse("mac=52:54:00:ab:cd:ef,tap=t2", &s, err,
+				sizeof(err)));
+	EXPECT_STREQ("t2", s.ifname);
+}
+
+TEST(parse_refuses_bad_arguments)
+{
+	static const char *const bad[] = {
+		"", "mac=52:54:00:ab:cd:ef", "tap=", "tap=0123456789abcdef",
+		"tap=a/b", "tap=t,mac=52:54:00:ab:cd", "tap=t,mac=52:54:00:ab:cd:ef:01",
+		"tap=t,mac=5:54:00:ab:cd:ef", "tap=t,mac=52-54-00-ab-cd-ef",
+		"tap=t,mac=01:00:5e:00:00:01", "tap=t,mac=52:54:00:ab:cd:eg",
+		"tap=t,vhost=on", "tap=t,mac=+2:54:00:ab:cd:ef",
+	};
+	struct vnet_spec s;
+	char err[160];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		EXPECT_EQ(-1, vnet_parse(bad[i], &s, err, sizeof(err)))
+			TH_LOG("accepted '%s'", bad[i]);
+		EXPECT_NE(0, err[0]);
+	}
+}
+
+TEST(offloads_follow_the_guest_features)
+{
+	EXPECT_EQ(0, vnet_tun_offloads(0));
+	/* TSO without the checksum offload means nothing to the tap */
+	EXPECT_EQ(0, vnet_tun_offloads(F(VIRTIO_NET_F_GUEST_TSO4)));
+	EXPECT_EQ(TUN_F_CSUM, vnet_tun_offloads(F(VIRTIO_NET_F_GUEST_CSUM) |
+						F(VIRTIO_NET_F_GUEST_ECN)));
+	EXPECT_EQ(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+		  vnet_tun_offloads(F(VIRTIO_NET_F_GUEST_CSUM) |
+				    F(VIRTIO_NET_F_GUEST_TSO4) |
+				    F(VIRTIO_NET_F_GUEST_TSO6) |
+				    F(VIRTIO_NET_F_GUEST_ECN)));
+	/* the host side's offloads are not the tap's business */
+	EXPECT_EQ(0, vnet_tun_offloads(F(VIRTIO_NET_F_CSUM) |
+				       F(VIRTIO_NET_F_HOST_TSO4)));
+}
+
+/* What the device told the "tap" last, and whether it may. */
+static struct {
+	int calls;
+	unsigned int flags;
+	bool refuse;
+} tap;
+
+static int fake_offload(int fd, unsigned int flags)
+{
+	tap.calls++;
+	if (tap.refuse) {
+		errno = EINVAL;
+		return -1;
+	}
+	tap.flags = flags;
+	return 0;
+}
+
+static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
+{
+	return -1;	/* the kicks come through virtio_bar_write() */
+}
+
+FIXTURE(net) {
+	uint8_t *ram;
+	int peer;
+	struct virtio_dev *v;
+	uint16_t next[2];
+};
+
+FIXTURE_SETUP(net)
+{
+	struct vq_mem mem;
+	int sv[2];
+
+	memset(&tap, 0, sizeof(tap));
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, fcntl(sv[0], F_SETFL, O_NONBLOCK));
+	self->peer = sv[1];
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	self->v = virtio_net_create_fd(sv[0], (const uint8_t *)"\x02\x11\x22\x33\x44\x55",
+				       fake_offload, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, virtio_start(self->v));
+}
+
+FIXTURE_TEARDOWN(net)
+{
+	if (self->v) {
+		virtio_stop(self->v);
+		virtio_net_free(self->v);
+	}
+	close(self->peer);
+	free(self->ram);
+}
+
+static uint16_t used_idx(uint8_t *ram, unsigned int q)
+{
+	return __atomic_load_n((uint16_t *)(ram + USED(q) + 2),
+			       __ATOMIC_ACQUIRE);
+}
+
+static bool wait_used(uint8_t *ram, unsigned int q, uint16_t idx)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (used_idx(ram, q) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+static bool wait_status(struct virtio_dev *v, uint8_t bit)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (dev_status(v) & bit)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Both queues on, with @features and VERSION_1; DRIVER_OK. */
+static void driver_init(struct virtio_dev *v, uint8_t *ram, uint16_t *next,
+			uint64_t features)
+{
+	unsigned int q;
+
+	memset(ram, 0, BUF(0));
+	driver_features(v, features | F(VIRTIO_F_VERSION_1));
+	for (q = 0; q < 2; q++) {
+		driver_queue(v, q, QSIZE, DESC(q), AVAIL(q), USED(q));
+		next[q] = 0;
+	}
+	cc_write(v, CC_STATUS, 0x0f, 1);
+}
+
+/* Receive chain @head: a header buffer, then @len bytes, at BUF(@i). */
+static void post_rx(uint8_t *ram, uint16_t *next, uint16_t head,
+		    unsigned int i, uint32_t len)
+{
+	memset(ram + BUF(i), 0xcc, VNET_HDR_LEN + len);
+	set_desc(ram, DESC(VNET_RXQ), head, BUF(i), VNET_HDR_LEN,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, head + 1);
+	set_desc(ram, DESC(VNET_RXQ), head + 1, BUF(i) + VNET_HDR_LEN, len,
+		 VRING_DESC_F_WRITE, 0);
+	vring_offer(ram, AVAIL(VNET_RXQ), QSIZE, next, head);
+}
+
+/* A frame with a header: flags, gso_type, then @fill. */
+static void make_frame(uint8_t *p, uint8_t flags, uint8_t fill)
+{
+	memset(p, 0, VNET_HDR_LEN);
+	p[0] = flags;
+	put_le16(p + 2, 14);	/* hdr_len */
+	put_le16(p + 6, 34);	/* csum_start */
+	put_le16(p + 8, 16);	/* csum_offset */
+	memset(p + VNET_HDR_LEN, fill, FRAME_LEN);
+}
+
+TEST_F(net, features_and_config)
+{
+	uint8_t mac[6], status[2];
+	uint32_t df;
+
+	cc_write(self->v, 0x00, 0, 4);	/* device_feature_select */
+	virtio_bar_read(self->v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x04, &df, 4);
+	EXPECT_EQ(F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
+		  F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
+		  F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+		  F(VIRTIO_NET_F_GUEST_ECN) | F(VIRTIO_NET_F_HOST_TSO4) |
+		  F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_ECN) |
+		  F(VIRTIO_F_INDIRECT_DESC) | F(VIRTIO_F_EVENT_IDX), df);
+	/* the device tried every flag, then took them back */
+	EXPECT_EQ(2, tap.calls);
+	EXPECT_EQ(0, tap.flags);
+	virtio_bar_read(self->v, VIRTIO_BAR, VIRTIO_DEVCFG_OFF, mac, 6);
+	EXPECT_EQ(0, memcmp("\x02\x11\x22\x33\x44\x55", mac, 6));
+	virtio_bar_read(self->v, VIRTIO_BAR, VIRTIO_DEVCFG_OFF + 6, status, 2);
+	EXPECT_EQ(VIRTIO_NET_S_LINK_UP, get_le16(status));
+	/* features it does not offer: no FEATURES_OK */
+	driver_features(self->v, F(VIRTIO_F_VERSION_1) | F(15));
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_FEATURES_OK);
+}
+
+TEST(no_offloads_when_the_tap_refuses_them)
+{
+	struct vq_mem mem;
+	struct virtio_dev *v;
+	uint32_t df;
+	int sv[2];
+	uint8_t *ram = calloc(1, RAM_SIZE);
+
+	ASSERT_NE(NULL, ram);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	memset(&tap, 0, sizeof(tap));
+	tap.refuse = true;
+	mem.base = ram;
+	mem.size = RAM_SIZE;
+	v = virtio_net_create_fd(sv[0], (const uint8_t *)"\x02\0\0\0\0\1",
+				 fake_offload, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, v);
+	cc_write(v, 0x00, 0, 4);
+	virtio_bar_read(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x04, &df, 4);
+	EXPECT_EQ(F(VIRTIO_NET_F_MAC) | F(VIRTIO_NET_F_STATUS) |
+		  F(VIRTIO_F_INDIRECT_DESC) | F(VIRTIO_F_EVENT_IDX), df);
+	virtio_net_free(v);
+	close(sv[1]);
+	free(ram);
+}
+
+TEST_F(net, receive_a_frame)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+	uint8_t *hdr = self->ram + BUF(0);
+
+	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_MAC));
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	make_frame(frame, 1, 0x5a);
+	put_le16(frame + VNET_HDR_NUM_BUFFERS, 7);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(0, get_le32(self->ram + USED(VNET_RXQ) + 4));
+	EXPECT_EQ(sizeof(frame), get_le32(self->ram + USED(VNET_RXQ) + 8));
+	/* the header as the tap gave it, but one buffer */
+	EXPECT_EQ(0, memcmp(frame, hdr, VNET_HDR_NUM_BUFFERS));
+	EXPECT_EQ(1, get_le16(hdr + VNET_HDR_NUM_BUFFERS));
+	EXPECT_EQ(0, memcmp(frame + VNET_HDR_LEN, hdr + VNET_HDR_LEN,
+			    FRAME_LEN));
+	EXPECT_EQ(0xcc, hdr[VNET_HDR_LEN + FRAME_LEN]);
+	/* without the driver's GUEST_CSUM the tap hands over no offloads */
+	EXPECT_EQ(0, tap.flags);
+}
+
+TEST_F(net, frame_waits_for_a_buffer)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+	unsigned int i;
+
+	driver_init(self->v, self->ram, self->next, 0);
+	for (i = 0; i < 3; i++) {
+		make_frame(frame, 0, 0x10 + i);
+		ASSERT_EQ(sizeof(frame), send(self->peer, frame,
+					      sizeof(frame), 0));
+	}
+	usleep(50 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+	/* two buffers: two frames, in order; the third waits */
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	post_rx(self->ram, &self->next[VNET_RXQ], 2, 1, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 2));
+	EXPECT_EQ(0x10, self->ram[BUF(0) + VNET_HDR_LEN]);
+	EXPECT_EQ(0x11, self->ram[BUF(1) + VNET_HDR_LEN]);
+	usleep(50 * 1000);
+	EXPECT_EQ(2, used_idx(self->ram, VNET_RXQ));
+	post_rx(self->ram, &self->next[VNET_RXQ], 4, 2, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 3));
+	EXPECT_EQ(0x12, self->ram[BUF(2) + VNET_HDR_LEN]);
+	EXPECT_EQ(4, get_le32(self->ram + USED(VNET_RXQ) + 4 + 8 * 2));
+}
+
+TEST_F(net, transmit_a_frame)
+{
+	uint8_t got[256], *p = self->ram + BUF(0);
+	ssize_t n;
+
+	driver_init(self->v, self->ram, self->next,
+		    F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4));
+	/* header and the first bytes in one buffer, the rest in another */
+	make_frame(p, 1, 0x77);
+	set_desc(self->ram, DESC(VNET_TXQ), 3, BUF(0), VNET_HDR_LEN + 20,
+		 VRING_DESC_F_NEXT, 4);
+	set_desc(self->ram, DESC(VNET_TXQ), 4, BUF(0) + VNET_HDR_LEN + 20,
+		 FRAME_LEN - 20, 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+		    &self->next[VNET_TXQ], 3);
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 1));
+	EXPECT_EQ(3, get_le32(self->ram + USED(VNET_TXQ) + 4));
+	EXPECT_EQ(0, get_le32(self->ram + USED(VNET_TXQ) + 8));
+	n = recv(self->peer, got, sizeof(got), MSG_DONTWAIT);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN, n);
+	/* the header reaches the tap as the driver wrote it */
+	EXPECT_EQ(0, memcmp(p, got, n));
+	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+}
+
+TEST_F(net, offloads_set_then_taken_back_at_reset)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next,
+		    F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4));
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	make_frame(frame, 0, 1);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(TUN_F_CSUM | TUN_F_TSO4, tap.flags);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	EXPECT_EQ(0, dev_status(self->v));
+	EXPECT_EQ(0, tap.flags);
+}
+
+TEST_F(net, malformed_transmit_chain_needs_reset)
+{
+	driver_init(self->v, self->ram, self->next, 0);
+	/* a loop */
+	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0), 64, VRING_DESC_F_NEXT,
+		 1);
+	set_desc(self->ram, DESC(VNET_TXQ), 1, BUF(0), 64, VRING_DESC_F_NEXT,
+		 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+		    &self->next[VNET_TXQ], 0);
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_status(self->v, VIRTIO_STATUS_NEEDS_RESET));
+	EXPECT_EQ(0, used_idx(self->ram, VNET_TXQ));
+}
+
+TEST_F(net, transmit_chain_without_a_header_needs_reset)
+{
+	uint8_t got[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	/* a receive buffer waits for a frame */
+	post_rx(self->ram, &self->next[VNET_RXQ], 2, 1, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	usleep(20 * 1000);
+	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0), VNET_HDR_LEN - 1, 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+		    &self->next[VNET_TXQ], 0);
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_status(self->v, VIRTIO_STATUS_NEEDS_RESET));
+	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+	/* and it takes no frame until the driver resets it */
+	make_frame(got, 0, 4);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN,
+		  send(self->peer, got, VNET_HDR_LEN + FRAME_LEN, 0));
+	usleep(50 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+}
+
+TEST_F(net, receive_chain_too_small_or_readable_needs_reset)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		driver_init(self->v, self->ram, self->next, 0);
+		EXPECT_EQ(0x0f, dev_status(self->v));
+		if (i)	/* readable */
+			set_desc(self->ram, DESC(VNET_RXQ), 0, BUF(0), 1514, 0,
+				 0);
+		else	/* no room for the header */
+			set_desc(self->ram, DESC(VNET_RXQ), 0, BUF(0),
+				 VNET_HDR_LEN - 2, VRING_DESC_F_WRITE, 0);
+		memset(self->ram + BUF(0), 0xcc, 64);
+		vring_offer(self->ram, AVAIL(VNET_RXQ), QSIZE,
+			    &self->next[VNET_RXQ], 0);
+		driver_kick(self->v, VNET_RXQ);
+		make_frame(frame, 0, 2);
+		ASSERT_EQ(sizeof(frame), send(self->peer, frame,
+					      sizeof(frame), 0));
+		ASSERT_TRUE(wait_status(self->v, VIRTIO_STATUS_NEEDS_RESET));
+		usleep(20 * 1000);
+		EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+		EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+		cc_write(self->v, CC_STATUS, 0, 1);
+		EXPECT_EQ(0, dev_status(self->v));
+		/* the frame stays in the socket for the next driver */
+	}
+}
+
+TEST_F(net, reset_drops_the_held_receive_chain)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	usleep(50 * 1000);	/* the device took the chain, no frame yet */
+	cc_write(self->v, CC_STATUS, 0, 1);
+	EXPECT_EQ(0, dev_status(self->v));
+	make_frame(frame, 0, 0x33);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	usleep(50 * 1000);
+	/* the old chain's memory stays the driver's */
+	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+
+	/* a new driver gets the frame in its own buffer */
+	driver_init(self->v, self->ram, self->next, 0);
+	memset(self->ram + BUF(0), 0xcc, 64);
+	post_rx(self->ram, &self->next[VNET_RXQ], 6, 3, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(6, get_le32(self->ram + USED(VNET_RXQ) + 4));
+	EXPECT_EQ(0x33, self->ram[BUF(3) + VNET_HDR_LEN]);
+	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+}
+
+/* An experimental EtherType, so that the tap's own traffic is told apart */
+#define TEST_ETHERTYPE	0x88b5
+
+/* The tap up, without IPv6 (its router solicitations), or -1. */
+static int link_up(const char *ifname)
+{
+	struct ifreq ifr;
+	char path[96];
+	int s, r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 ifname);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP;
+	if (!r)
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	return r;
+}
+
+/* A packet socket on the tap for TEST_ETHERTYPE, or -1. */
+static int packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll;
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC,
+		       htons(TEST_ETHERTYPE));
+
+	if (s < 0)
+		return -1;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(TEST_ETHERTYPE);
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex || bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* A frame the tap received from the device, not one sent on it. */
+static ssize_t packet_recv(int s, uint8_t *buf, size_t len)
+{
+	struct pollfd pfd = { .fd = s, .events = POLLIN };
+	struct sockaddr_ll from;
+	socklen_t flen;
+	ssize_t n;
+
+	while (poll(&pfd, 1, 5000) == 1) {
+		flen = sizeof(from);
+		n = recvfrom(s, buf, len, 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return -1;
+		if (from.sll_pkttype != PACKET_OUTGOING)
+			return n;
+	}
+	return -1;
+}
+
+static void make_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src,
+		     uint8_t fill)
+{
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = TEST_ETHERTYPE >> 8;
+	p[13] = TEST_ETHERTYPE & 0xff;
+	memset(p + 14, fill, FRAME_LEN - 14);
+}
+
+TEST_F(net, real_tap)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t got[256], frame[FRAME_LEN], *p = self->ram + BUF(0);
+	struct virtio_dev *v;
+	struct vnet_spec spec;
+	struct vq_mem mem = { .base = self->ram, .size = RAM_SIZE };
+	char arg[32], err[160];
+	unsigned int i;
+	uint32_t df;
+	uint16_t n;
+	int ps;
+
+	if (geteuid() || access("/dev/net/tun", R_OK | W_OK))
+		SKIP(return, "no root or no /dev/net/tun: no tap");
+	snprintf(arg, sizeof(arg), "tap=hvxut%u", (unsigned int)getpid() % 100000);
+	ASSERT_EQ(0, vnet_parse(arg, &spec, err, sizeof(err)));
+	v = virtio_net_create(&spec, &mem, no_doorbell, NULL);
+	if (!v)
+		SKIP(return, "cannot make tap %s here", spec.ifname);
+	/* the fixture's device goes; this one takes its place */
+	virtio_stop(self->v);
+	virtio_net_free(self->v);
+	self->v = v;
+	ASSERT_EQ(0, virtio_start(v));
+	cc_write(v, 0x00, 0, 4);
+	virtio_bar_read(v, VIRTIO_BAR, VIRTIO_COMMON_OFF + 0x04, &df, 4);
+	EXPECT_TRUE(df & F(VIRTIO_NET_F_GUEST_TSO4));
+	EXPECT_TRUE(df & F(VIRTIO_NET_F_HOST_TSO4));
+	ASSERT_EQ(0, link_up(spec.ifname));
+	ps = packet_socket(spec.ifname);
+	ASSERT_LE(0, ps);
+	driver_init(v, self->ram, self->next, F(VIRTIO_NET_F_GUEST_CSUM));
+
+	/* out: header, then a broadcast frame, as the guest sends it */
+	memset(p, 0, VNET_HDR_LEN);
+	make_eth(p + VNET_HDR_LEN, bcast, spec.mac, 0x6b);
+	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0), VNET_HDR_LEN + FRAME_LEN,
+		 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE, &self->next[VNET_TXQ],
+		    0);
+	driver_kick(v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 1));
+	ASSERT_EQ(FRAME_LEN, packet_recv(ps, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(p + VNET_HDR_LEN, got, FRAME_LEN));
+
+	/* in: a frame sent on the tap lands in a receive chain */
+	for (i = 0; i < 8; i++)
+		post_rx(self->ram, &self->next[VNET_RXQ], 2 * i, 1 + i, 1514);
+	driver_kick(v, VNET_RXQ);
+	make_eth(frame, spec.mac, (const uint8_t *)"\x02\0\0\0\0\x09", 0x3c);
+	ASSERT_EQ(FRAME_LEN, send(ps, frame, FRAME_LEN, 0));
+	/* the first of our EtherType: the kernel may send its own first */
+	for (i = 0; i < 8; i++) {
+		if (!wait_used(self->ram, VNET_RXQ, i + 1))
+			break;
+		p = self->ram + BUF(1 + i);
+		if (get_le16(self->ram + USED(VNET_RXQ) + 8 + 8 * i) ==
+		    VNET_HDR_LEN + FRAME_LEN &&
+		    !memcmp(frame, p + VNET_HDR_LEN, FRAME_LEN))
+			break;
+	}
+	ASSERT_GT(8, i);
+	/* a plain frame: no flags, no GSO, one buffer */
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, p[1]);
+	n = get_le16(p + VNET_HDR_NUM_BUFFERS);
+	EXPECT_EQ(1, n);
+
+	/*
+	 * A frame longer than the chain: the tap cuts it to what fits and
+	 * says so in the length; nothing is written past the chain, and the
+	 * next frame takes the next chain.
+	 */
+	cc_write(v, CC_STATUS, 0, 1);
+	driver_init(v, self->ram, self->next, 0);
+	for (i = 0; i < 4; i++) {
+		post_rx(self->ram, &self->next[VNET_RXQ], 2 * i, 1 + i, 40);
+		self->ram[BUF(1 + i) + VNET_HDR_LEN + 40] = 0xee;
+	}
+	driver_kick(v, VNET_RXQ);
+	make_eth(frame, spec.mac, (const uint8_t *)"\x02\0\0\0\0\x09", 0x3d);
+	ASSERT_EQ(FRAME_LEN, send(ps, frame, FRAME_LEN, 0));
+	make_eth(frame, spec.mac, (const uint8_t *)"\x02\0\0\0\0\x09", 0x3e);
+	ASSERT_EQ(34, send(ps, frame, 34, 0));
+	for (i = 0; i < 4; i++) {
+		if (!wait_used(self->ram, VNET_RXQ, i + 1))
+			break;
+		n = get_le16(self->ram + USED(VNET_RXQ) + 8 + 8 * i);
+		EXPECT_GE(VNET_HDR_LEN + 40, n);
+		p = self->ram + BUF(1 + i) + VNET_HDR_LEN;
+		EXPECT_EQ(0xee, p[40]);
+		if (n == VNET_HDR_LEN + 34 && !memcmp(frame, p, 34))
+			break;
+	}
+	ASSERT_GT(4, i);
+	close(ps);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvx-run: virtio-net (virtio 1.2 section 5.1) on a tap device, for -n.
+ * One receive and one transmit queue, no control queue, the MAC address
+ * and the link status in the configuration, the checksum and TSO
+ * offloads the tap takes.  No VIRTIO_NET_F_MRG_RXBUF: each frame goes
+ * into one receive chain, which a driver that takes TSO frames makes
+ * big enough for 64 KiB.
+ *
+ * The device thread does everything: besides the two doorbells it waits
+ * on the tap while the driver has receive buffers (virtio_ops.poll_fd),
+ * and reads each frame with its header straight into a chain, writes
+ * each transmit chain to the tap with one writev.  While no receive
+ * buffer is posted it leaves the tap alone, so frames wait in the tap's
+ * queue (or the tap drops them) until the driver kicks receiveq.
+ *
+ * A driver reset waits (net_quiesce()) until the device thread is out of
+ * guest memory and forgets the receive chain it held.  A chain that
+ * breaks the rules of the rings or of virtio-net (a receive chain with
+ * readable buffers or too small for the header, a transmit chain with
+ * writable buffers or shorter than the header) sets NEEDS_RESET.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvx-run.h"
+#include "virtio_net.h"
+#include "virtio_pci.h"
+
+#define PCI_CLASS_NETWORK_ETHERNET	0x020000
+
+/* Offered when the tap takes every TUNSETOFFLOAD flag we use. */
+#define VNET_OFFLOAD_FEATURES	(1ULL << VIRTIO_NET_F_CSUM |		\
+				 1ULL << VIRTIO_NET_F_GUEST_CSUM |	\
+				 1ULL << VIRTIO_NET_F_GUEST_TSO4 |	\
+				 1ULL << VIRTIO_NET_F_GUEST_TSO6 |	\
+				 1ULL << VIRTIO_NET_F_GUEST_ECN |	\
+				 1ULL << VIRTIO_NET_F_HOST_TSO4 |	\
+				 1ULL << VIRTIO_NET_F_HOST_TSO6 |	\
+				 1ULL << VIRTIO_NET_F_HOST_ECN)
+
+/**
+ * struct virtio_net - the device
+ * @v:		the transport
+ * @fd:		the tap (or, in the unit tests, a socket)
+ * @set_offload: applies TUNSETOFFLOAD flags to @fd
+ * @cfg:	the configuration space
+ * @lock:	protects everything below; the device thread holds it
+ *		while it uses guest buffers, so that a reset can wait
+ * @rx:		the receive chain taken and not yet filled, if @rx_held
+ * @tx:		the transmit chain being sent
+ * @rx_held:	@rx holds a chain
+ * @rx_wait:	no receive buffer: the tap is not polled until a kick
+ * @offloads_set: @offloads matches the features of this negotiation
+ * @offloads:	the flags the tap was last given
+ * @rx_err, @tx_err: an error of the tap was said once
+ */
+struct virtio_net {
+	struct virtio_dev v;
+	int fd;
+	vnet_offload_fn set_offload;
+	uint8_t cfg[VNET_CFG_LEN];
+	pthread_mutex_t lock;
+	struct vq_elem rx, tx;
+	bool rx_held, rx_wait, offloads_set;
+	unsigned int offloads;
+	bool rx_err, tx_err;
+};
+
+static struct virtio_net *to_net(struct virtio_dev *v)
+{
+	return (struct virtio_net *)v;
+}
+
+static void net_cfg_read(struct virtio_dev *v, unsigned int off,
+			 void *data, unsigned int len)
+{
+	virtio_cfg_copy(to_net(v)->cfg, VNET_CFG_LEN, off, data, len);
+}
+
+/* A chain against the rules of virtio-net: one line, NEEDS_RESET. */
+static void net_bad(struct virtio_net *n, const char *what)
+{
+	msg("virtio-net: %s: the device needs a reset", what);
+	virtio_needs_reset(&n->v);
+}
+
+/* Give the tap the offloads of the features just negotiated. */
+static void sync_offloads(struct virtio_net *n)
+{
+	unsigned int want;
+
+	if (n->offloads_set)
+		return;
+	pthread_mutex_lock(&n->v.lock);
+	want = vnet_tun_offloads(n->v.guest_features);
+	pthread_mutex_unlock(&n->v.lock);
+	if (want != n->offloads && n->set_offload(n->fd, want))
+		msg("virtio-net: tap offloads 0x%x: %s", want,
+		    strerror(errno));
+	else
+		n->offloads = want;
+	n->offloads_set = true;
+}
+
+/*
+ * Take a receive chain into @n->rx, unless one is held.  Return: 1 with
+ * one held, 0 when the driver posted none, -1 after NEEDS_RESET.
+ */
+static int rx_take(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->v.vq[VNET_RXQ];
+	int r;
+
+	while (!n->rx_held) {
+		r = vq_pop(vq, &n->rx);
+		if (r < 0) {
+			virtio_needs_reset(&n->v);
+			return -1;
+		}
+		if (!r) {
+			/* ask for the next kick, unless a buffer came */
+			if (vq_has_more(vq))
+				continue;
+			return 0;
+		}
+		if (n->rx.nr_out || n->rx.in_len < VNET_HDR_LEN) {
+			net_bad(n, "receive chain without room for a header");
+			return -1;
+		}
+		n->rx_held = true;
+	}
+	return 1;
+}
+
+/*
+ * One frame from the tap into a receive chain.  Return: true when one
+ * went, false when there is none or no buffer for it (@n->rx_wait set
+ * then).
+ */
+static bool rx_one(struct virtio_net *n)
+{
+	uint8_t one[2] = { 1, 0 };
+	ssize_t r;
+
+	r = rx_take(n);
+	if (r <= 0) {
+		n->rx_wait = true;
+		return false;
+	}
+	sync_offloads(n);
+	r = readv(n->fd, n->rx.iov + n->rx.nr_out, n->rx.nr_in);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (r <= 0) {
+		if (!n->rx_err)
+			msg("virtio-net: tap read: %s",
+			    r ? strerror(errno) : "end of file");
+		n->rx_err = true;
+		/* try again when the driver next posts buffers */
+		n->rx_wait = true;
+		return false;
+	}
+	n->rx_held = false;
+	/* one chain per frame: the tap leaves num_buffers as it was */
+	if (r >= VNET_HDR_LEN)
+		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in,
+			 VNET_HDR_NUM_BUFFERS, one, sizeof(one), true);
+	virtio_complete(&n->v, VNET_RXQ, n->rx.head, r);
+	return true;
+}
+
+static void rx_serve(struct virtio_net *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < VNET_RX_BUDGET; i++)
+		if (!rx_one(n))
+			break;
+}
+
+/* Every posted transmit chain to the tap, header and frame. */
+static void tx_serve(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->v.vq[VNET_TXQ];
+	ssize_t w;
+	int r;
+
+	for (;;) {
+		r = vq_pop(vq, &n->tx);
+		if (r < 0) {
+			virtio_needs_reset(&n->v);
+			return;
+		}
+		if (!r) {
+			if (vq_has_more(vq))
+				continue;
+			return;
+		}
+		if (n->tx.nr_in || n->tx.out_len < VNET_HDR_LEN) {
+			net_bad(n, "transmit chain without a header");
+			return;
+		}
+		do {
+			w = writev(n->fd, n->tx.iov, n->tx.nr_out);
+		} while (w < 0 && errno == EINTR);
+		/* a frame the tap refuses is dropped, as a wire would */
+		if (w < 0 && !n->tx_err) {
+			msg("virtio-net: tap write: %s; dropping such frames",
+			    strerror(errno));
+			n->tx_err = true;
+		}
+		virtio_complete(&n->v, VNET_TXQ, n->tx.head, 0);
+	}
+}
+
+static void net_kick(struct virtio_dev *v, unsigned int q)
+{
+	struct virtio_net *n = to_net(v);
+
+	pthread_mutex_lock(&n->lock);
+	if (q == VNET_TXQ) {
+		tx_serve(n);
+	} else {
+		n->rx_wait = false;
+		rx_serve(n);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+static int net_poll_fd(struct virtio_dev *v, short *events)
+{
+	struct virtio_net *n = to_net(v);
+	bool broken;
+	int fd;
+
+	/* a device that needs a reset takes no frames either */
+	pthread_mutex_lock(&v->lock);
+	broken = v->status & VIRTIO_STATUS_NEEDS_RESET;
+	pthread_mutex_unlock(&v->lock);
+	pthread_mutex_lock(&n->lock);
+	fd = n->rx_wait || broken ? -1 : n->fd;
+	pthread_mutex_unlock(&n->lock);
+	*events = POLLIN;
+	return fd;
+}
+
+static void net_poll_ready(struct virtio_dev *v, short revents)
+{
+	struct virtio_net *n = to_net(v);
+
+	pthread_mutex_lock(&n->lock);
+	if (revents & POLLIN) {
+		rx_serve(n);
+	} else {
+		/* the tap went away: poll it again after the next kick */
+		if (!n->rx_err)
+			msg("virtio-net: the tap failed (poll 0x%x)",
+			    (unsigned int)revents);
+		n->rx_err = true;
+		n->rx_wait = true;
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+/*
+ * The driver reset the device and its queues are stopped: once the
+ * device thread is out of guest memory, forget the receive chain it
+ * held, stop polling the tap and take the offloads back.
+ */
+static void net_quiesce(struct virtio_dev *v)
+{
+	struct virtio_net *n = to_net(v);
+
+	pthread_mutex_lock(&n->lock);
+	n->rx_held = false;
+	n->rx_wait = true;
+	n->offloads_set = false;
+	if (n->offloads && !n->set_offload(n->fd, 0))
+		n->offloads = 0;
+	pthread_mutex_unlock(&n->lock);
+}
+
+static const struct virtio_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.class = PCI_CLASS_NETWORK_ETHERNET,
+	.nr_queues = 2,
+	.features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS,
+	.cfg_read = net_cfg_read,
+	.kick = net_kick,
+	.quiesce = net_quiesce,
+	.poll_fd = net_poll_fd,
+	.poll_ready = net_poll_ready,
+};
+
+/**
+ * virtio_net_create_fd() - a network device on an open tap
+ * @fd: the tap, non-blocking, with the 12-byte virtio-net header; the
+ *	device owns it from here (virtio_net_free() closes it)
+ * @mac: the guest's MAC address
+ * @set_offload: sets the tap's offloads (vnet_tap_offload())
+ * @mem: guest RAM
+ * @doorbell: registers its doorbells
+ * @ctx: passed to @doorbell
+ *
+ * The offloads are offered when @set_offload takes all of them.
+ *
+ * Return: the device, or NULL after a message (@fd closed).
+ */
+struct virtio_dev *virtio_net_create_fd(int fd, const uint8_t *mac,
+					vnet_offload_fn set_offload,
+					const struct vq_mem *mem,
+					virtio_doorbell_fn doorbell,
+					void *ctx)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		msg("virtio-net: out of memory");
+		close(fd);
+		return NULL;
+	}
+	n->fd = fd;
+	n->set_offload = set_offload;
+	n->rx_wait = true;
+	pthread_mutex_init(&n->lock, NULL);
+	memcpy(n->cfg + VNET_CFG_MAC, mac, VNET_MAC_LEN);
+	put_le16(n->cfg + VNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
+	put_le16(n->cfg + VNET_CFG_PAIRS, 1);
+	if (virtio_init(&n->v, &net_ops, mem, doorbell, ctx)) {
+		virtio_net_free(&n->v);
+		return NULL;
+	}
+	if (!set_offload(fd, vnet_tun_offloads(VNET_OFFLOAD_FEATURES)) &&
+	    !set_offload(fd, 0))
+		n->v.host_features |= VNET_OFFLOAD_FEATURES;
+	else
+		msg("virtio-net: the tap takes no offloads: %s",
+		    strerror(errno));
+	return &n->v;
+}
+
+/**
+ * virtio_net_create() - a network device on the tap -n names
+ * @spec: the tap and the MAC address
+ * @mem: guest RAM
+ * @doorbell: registers its doorbells
+ * @ctx: passed to @doorbell
+ *
+ * Return: the device (virtio_net_free() frees it), or NULL after a
+ * message.
+ */
+struct virtio_dev *virtio_net_create(const struct vnet_spec *spec,
+				     const struct vq_mem *mem,
+				     virtio_doorbell_fn doorbell, void *ctx)
+{
+	int fd = vnet_tap_open(spec->ifname);
+
+	if (fd < 0)
+		return NULL;
+	return virtio_net_create_fd(fd, spec->mac, vnet_tap_offload, mem,
+				    doorbell, ctx);
+}
+
+/**
+ * virtio_net_free() - close the tap, free the device
+ * @v: the device, its thread stopped
+ */
+void virtio_net_free(struct virtio_dev *v)
+{
+	struct virtio_net *n = to_net(v);
+
+	if (v->ops)
+		virtio_destroy(v);
+	close(n->fd);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
