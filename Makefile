@@ -158,9 +158,9 @@ OBJCOPY		?= objcopy
 GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
-.PHONY: all module userspace tools tests check run bench stress install clean deps \
-	unit-tests checkpatch testhost-check user-programs install-user \
-	dkms-src dkms-install dkms-remove deb
+.PHONY: all module userspace tools tests check check-debug run bench stress \
+	install clean deps unit-tests checkpatch testhost-check user-programs \
+	install-user dkms-src dkms-install dkms-remove deb
 
 all: module userspace tools tests
 
@@ -256,6 +256,13 @@ check:
 	@mkdir -p $(O)
 	@$(TESTHOST)/check.sh $(O) $(KERNEL)
 
+# make check-debug: the whole suite in a test host whose kernel has KASAN,
+# lockdep and kmemleak (built once from linux-source-6.1, then cached);
+# not part of .ci/run (Documentation/testing.rst).
+check-debug:
+	@mkdir -p $(O)
+	@$(TESTHOST)/check-debug.sh $(O)
+
 run:
 	@mkdir -p $(O)
 	@$(TESTHOST)/run-demo.sh $(O)
@@ -336,4 +343,5 @@ deb:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf $(O)/bin $(O)/selftests $(O)/stress $(O)/unit $(O)/testhost $(O)/check.log \
-		$(O)/images $(O)/guests $(O)/lib $(O)/deb $(O)/kmod $(O)/dkms
+		$(O)/check-debug.log $(O)/check-debug $(O)/images $(O)/guests \
+		$(O)/lib $(O)/deb $(O)/kmod $(O)/dkms

@@ -3,7 +3,8 @@
 #
 # The test host's own judges must be able to say no: tap-summary.sh counts
 # failures and refuses an empty run, kernel-log-check.sh flags oopses and
-# warnings.  Prints TAP; run by check.sh on the build machine.
+# warnings, debug-log-check.sh each kind of report of the debug test host.
+# Prints TAP; run by check.sh on the build machine.
 
 th=$(cd "$(dirname "$0")/../../tools/testhost" && pwd)
 tmp=$(mktemp -d)
@@ -11,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$th/tap-check.sh"
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..14"
 
 printf 'ok 1 a\nok 2 b # SKIP no\nnot ok 3 c\n' >"$tmp/mixed.tap"
 out=$("$th/tap-summary.sh" "$tmp/mixed.tap")
@@ -42,5 +43,44 @@ tap_check $? "kernel-log-check: a WARNING fails"
 printf '[ 1.0] hvx: loaded\n[ 2.0] hvx: unloaded\n' >"$tmp/clean.log"
 "$th/kernel-log-check.sh" host "$tmp/clean.log" | grep -q '^ok'
 tap_check $? "kernel-log-check: a clean log passes"
+
+# debug_report WHAT FILE: debug-log-check.sh fails exactly the line of
+# WHAT on the log FILE, whose other lines pass.
+debug_report() {
+	out=$("$th/debug-log-check.sh" debug "$2")
+	[ "$(echo "$out" | grep -c '^not ok')" = 1 ] &&
+		echo "$out" | grep -q "^not ok 0 debug: no $1 in"
+}
+
+printf '[ 3.0] kasan: KernelAddressSanitizer initialized (generic)\n[ 4.0] kmemleak: Kernel memory leak detector initialized (mem pool available: 12345)\n[ 5.0] hvx: loaded\n' \
+	>"$tmp/debug-clean.log"
+[ "$("$th/debug-log-check.sh" debug "$tmp/debug-clean.log" |
+     grep -c '^ok 0 debug: no ')" = 4 ]
+tap_check $? "debug-log-check: a clean debug boot passes all four"
+
+printf '[ 9.0] ==================================================================\n[ 9.0] BUG: KASAN: slab-out-of-bounds in hvx_vm_ioctl+0x1d4/0x5a0 [hvx]\n[ 9.0] Read of size 8 at addr ffff888012345678 by task vm_test/99\n' \
+	>"$tmp/kasan.log"
+debug_report "KASAN report" "$tmp/kasan.log"
+tap_check $? "debug-log-check: a KASAN report fails"
+
+printf '[ 9.0] ======================================================\n[ 9.0] WARNING: possible circular locking dependency detected\n[ 9.0] 6.1.192-hvx-debug #1 Tainted: G           OE\n' \
+	>"$tmp/lockdep.log"
+debug_report "lockdep splat" "$tmp/lockdep.log"
+tap_check $? "debug-log-check: a lockdep splat fails"
+
+printf '[ 9.0] BUG: sleeping function called from invalid context at mm/slab.h:742\n[ 9.0] in_atomic(): 1, irqs_disabled(): 1, non_block: 0, pid: 99, name: run_test\n' \
+	>"$tmp/atomic.log"
+debug_report "sleeping-in-atomic warning" "$tmp/atomic.log"
+tap_check $? "debug-log-check: sleeping in atomic context fails"
+
+printf '[ 9.0] kmemleak: Memory pool empty, consider increasing CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE\n[ 9.0] kmemleak: Kernel memory leak detector disabled\n' \
+	>"$tmp/kmemleak.log"
+debug_report "kmemleak failure" "$tmp/kmemleak.log"
+tap_check $? "debug-log-check: kmemleak turning itself off fails"
+
+printf '[ 9.0] INFO: task vm_test:99 blocked for more than 120 seconds.\n' \
+	>"$tmp/hung.log"
+debug_report "lockdep splat" "$tmp/hung.log"
+tap_check $? "debug-log-check: a hung task (with its held locks) fails"
 
 exit $fail

@@ -53,10 +53,13 @@ apt_update_once() {
 # iasl and acpiexec for hvx-run's ACPI table test, DKMS and the Debian
 # packaging tools (make deb, its lintian check).
 # dwarves (pahole): module BTF for the 6.12 headers, which ship vmlinux.
+# flex, bison, libelf-dev, libssl-dev: the debug test host's kernel, built
+# from linux-source-6.1 (debug-kernel.sh, make check-debug).
 pkgs="build-essential bc kmod cpio gzip xz-utils bochs bochsbios vgabios \
 busybox-static isolinux syslinux-common xorriso qemu-system-x86 \
 libnl-3-dev libnl-genl-3-dev linux-source-6.1 perl acpica-tools dwarves \
-dkms dh-dkms debhelper dpkg-dev fakeroot lintian"
+dkms dh-dkms debhelper dpkg-dev fakeroot lintian flex bison libelf-dev \
+libssl-dev"
 
 missing=
 for p in $pkgs; do

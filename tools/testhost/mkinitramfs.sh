@@ -9,6 +9,8 @@
 # HVX_KO: the hvx.ko built for KVER (default: module/hvx.ko of the tree).
 # The kernel's own modules that tests load (irqbypass, kvm, kvm-intel: the
 # EBUSY test and the benchmarks) are copied from the unpacked kernel package.
+# HVX_GUEST_KVER: the kernel hvx-run boots as a guest, with its virtio
+# modules (default KVER; the debug test host keeps the cloud kernel there).
 
 set -eu
 
@@ -47,9 +49,16 @@ cp "${4:-$src/module/hvx.ko}" "$root/hvx/hvx.ko"
 # Debian 12's kernel package has them in /lib/modules, uncompressed;
 # Debian 13's in /usr/lib/modules, compressed with xz (unpacked here: the
 # tests load them with finit_module() without flags).
-kroot=$build/cache/kernel-$kver
-kmods=$kroot/lib/modules/$kver/kernel
-[ -d "$kmods" ] || kmods=$kroot/usr/lib/modules/$kver/kernel
+# kmods KVER: where the unpacked kernel KVER keeps its modules.
+kmods() {
+	kroot=$build/cache/kernel-$1
+	if [ -d "$kroot/lib/modules/$1/kernel" ]; then
+		echo "$kroot/lib/modules/$1/kernel"
+	else
+		echo "$kroot/usr/lib/modules/$1/kernel"
+	fi
+}
+kmods=$(kmods "$kver")
 mkdir -p "$root/lib/modules/$kver"
 # zram and what it needs give mm_test swap (tap-lib.sh's zram_swap_on);
 # tun the tap of hvx-run's -n (linux_boot.sh).
@@ -62,8 +71,11 @@ for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
 	fi
 done
 
-# The Linux guest of hvx-run: the test host's own kernel and a busybox
-# initramfs whose /init reports what the guest sees (guest/init).
+# The Linux guest of hvx-run: the test host's own kernel (or
+# HVX_GUEST_KVER) and a busybox initramfs whose /init reports what the
+# guest sees (guest/init).
+gkver=${HVX_GUEST_KVER:-$kver}
+kmods=$(kmods "$gkver")
 guest=$build/testhost/guest-rootfs
 rm -rf "$guest"
 mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
@@ -94,7 +106,7 @@ cp "$src/tools/testhost/guest/init" "$guest/init"
 chmod 0755 "$guest/init"
 (cd "$guest" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -9 >"$root/hvx/guest/initrd.gz"
-cp "$build/cache/kernel-$kver/boot/vmlinuz-$kver" "$root/hvx/guest/vmlinuz"
+cp "$build/cache/kernel-$gkver/boot/vmlinuz-$gkver" "$root/hvx/guest/vmlinuz"
 
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
