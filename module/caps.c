@@ -30,9 +30,13 @@ struct hvx_vmx_config hvx_vmx;
  * all of it where the CPU has all of it.  Read-only: every vCPU of the
  * module's lifetime uses the same, as its VMCS and APIC page agree.
  */
-static bool enable_apicv = true;
+/*
+ * Off by default until the whole suite and the Linux boots have run with
+ * it; so far the APIC tests run with it, in the suite's second pass.
+ */
+static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
-MODULE_PARM_DESC(enable_apicv, "use the CPU's APIC virtualization where it has it (default on)");
+MODULE_PARM_DESC(enable_apicv, "use the CPU's APIC virtualization where it has it (default off)");
 
 /*
  * Compute the control value to use: @want with the allowed-0 bits (low

@@ -5,7 +5,7 @@
 # module_test, which loads and unloads hvx.ko itself; then, with hvx.ko
 # loaded, every other selftest binary (each prints its own TAP 13 stream);
 # then the module must unload cleanly; then the APIC tests once more with
-# hvx.ko reloaded with enable_apicv=0.  "hvxtests=a,b" on the kernel
+# hvx.ko reloaded with enable_apicv=1.  "hvxtests=a,b" on the kernel
 # command line limits the run to those binaries.
 
 . /hvx/tasks/tap-lib.sh
@@ -49,9 +49,9 @@ else
 	rc=1
 fi
 
-# The APIC tests again without the processor's APIC virtualization:
-# hvx.ko reloaded with enable_apicv=0, the trapping path (the first pass
-# had the default, APIC virtualization where the CPU has it).
+# The APIC tests again with the processor's APIC virtualization: hvx.ko
+# reloaded with enable_apicv=1 (the first pass had the default, the
+# trapping path).
 apic_tests=
 for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
 	case ",${hvxtests:-$t}," in
@@ -59,15 +59,15 @@ for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
 	esac
 done
 if [ -n "$apic_tests" ]; then
-	if insmod /hvx/hvx.ko enable_apicv=0; then
-		tap_result pass "insmod hvx.ko enable_apicv=0"
+	if insmod /hvx/hvx.ko enable_apicv=1; then
+		tap_result pass "insmod hvx.ko enable_apicv=1"
 		for t in $apic_tests; do
-			echo "# enable_apicv=0: $t"
+			echo "# enable_apicv=1: $t"
 			run_tap_binary "/hvx/selftests/$t" || rc=1
 		done
-		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=0"; rc=1; }
+		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=1"; rc=1; }
 	else
-		tap_result fail "insmod hvx.ko enable_apicv=0"
+		tap_result fail "insmod hvx.ko enable_apicv=1"
 		rc=1
 	fi
 fi
