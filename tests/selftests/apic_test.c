@@ -156,7 +156,6 @@ HVX_GUEST_TEST(timer_oneshot_wakes_hlt, guest_timer_oneshot)
 	vcpu_expect_done(vcpu);
 }
 
-#define HVX_PARAM(name)	"/sys/module/hvx/parameters/" name
 #define HALT_POLL_NS	HVX_PARAM("halt_poll_ns")
 
 #define POLL_HALTS	20
@@ -186,29 +185,6 @@ static void guest_halt_poll(void)
 	GUEST_DONE();
 }
 
-static bool set_param(const char *path, unsigned long val)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%lu\n", val) > 0;
-	return !fclose(f) && ok;
-}
-
-static bool get_param(const char *path, unsigned long *val)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "%lu", val) == 1;
-	fclose(f);
-	return ok;
-}
-
 HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 {
 	uint64_t ok, fail, halts, ok2, fail2, halts2;
@@ -216,16 +192,16 @@ HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 
 	HVX_REQUIRE(access(HALT_POLL_NS, W_OK) == 0, "no %s", HALT_POLL_NS);
 	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
-	ASSERT_TRUE(get_param(HALT_POLL_NS, &max));
+	ASSERT_TRUE(hvx_param_get(HALT_POLL_NS, &max));
 	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
 	/*
 	 * With up to 1 s, the window grows past the 2 ms tick within the
 	 * 20 halts: a halt ends in the poll, unless another task wanted
 	 * the CPU then (a kernel thread may).
 	 */
-	ASSERT_TRUE(set_param(HALT_POLL_NS, 1000000000UL));
+	ASSERT_TRUE(hvx_param_set(HALT_POLL_NS, 1000000000UL));
 	vcpu_expect_sync(vcpu, 0);
-	ASSERT_TRUE(set_param(HALT_POLL_NS, 0));
+	ASSERT_TRUE(hvx_param_set(HALT_POLL_NS, 0));
 	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok));
 	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail));
 	ASSERT_TRUE(vm_stat("halts", &halts));
@@ -237,7 +213,7 @@ HVX_GUEST_TEST(halt_poll_ends_halt, guest_halt_poll)
 	EXPECT_GE(POLL_HALTS, ok + halts);
 	/* no polling: the same halt sleeps, whatever the vCPU's window */
 	vcpu_expect_done(vcpu);
-	ASSERT_TRUE(set_param(HALT_POLL_NS, max));
+	ASSERT_TRUE(hvx_param_set(HALT_POLL_NS, max));
 	ASSERT_TRUE(vm_stat("halt_poll_ok", &ok2));
 	ASSERT_TRUE(vm_stat("halt_poll_fail", &fail2));
 	ASSERT_TRUE(vm_stat("halts", &halts2));
@@ -285,21 +261,21 @@ HVX_GUEST_TEST(halt_poll_adapts, guest_poll_adapts)
 
 	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
 	for (i = 0; i < 4; i++)
-		ASSERT_TRUE(get_param(names[i], &old[i]));
+		ASSERT_TRUE(hvx_param_get(names[i], &old[i]));
 	/* KVM's defaults on x86: up to 200 us, 10 us doubling, halving */
 	EXPECT_EQ(200000, old[0]);
 	EXPECT_EQ(2, old[1]);
 	EXPECT_EQ(10000, old[2]);
 	EXPECT_EQ(2, old[3]);
 	for (i = 0; i < 4; i++)
-		set &= set_param(names[i], want[i]);
+		set &= hvx_param_set(names[i], want[i]);
 	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
 	if (set)
 		vcpu_expect_sync(vcpu, 0);
 	set &= vm_stat("halt_poll_ok", &ok[0]) &&
 	       vm_stat("halt_poll_fail", &fail[0]);
 	/* the 4 ms halts are longer than 200 us */
-	set &= set_param(HALT_POLL_NS, 200000);
+	set &= hvx_param_set(HALT_POLL_NS, 200000);
 	if (set)
 		vcpu_expect_sync(vcpu, 1);
 	set &= vm_stat("halt_poll_ok", &ok[1]) &&
@@ -311,7 +287,7 @@ HVX_GUEST_TEST(halt_poll_adapts, guest_poll_adapts)
 	       vm_stat("halt_poll_fail", &fail[2]) &&
 	       vm_stat("halts", &halts[2]);
 	for (i = 0; i < 4; i++)
-		set &= set_param(names[i], old[i]);
+		set &= hvx_param_set(names[i], old[i]);
 	ASSERT_TRUE(set);
 	TH_LOG("short halts: %llu ended in the poll; long ones: %llu polls failed",
 	       (unsigned long long)ok[0],

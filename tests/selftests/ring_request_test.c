@@ -247,26 +247,7 @@ HVX_GUEST_TEST(device_thread_complete_wait, guest_requests)
 	two_vcpus_one_device(_metadata, vm, vcpu, device_thread_wait, true);
 }
 
-#define RING_POLL_NS	"/sys/module/hvx/parameters/ring_poll_ns"
-
-/* Read (@val NULL) or write hvx.ko's ring_poll_ns; -1 on failure. */
-static long ring_poll_ns(const char *val)
-{
-	char buf[32] = "";
-	long ret = -1;
-	FILE *f;
-
-	f = fopen(RING_POLL_NS, val ? "w" : "r");
-	if (!f)
-		return -1;
-	if (val)
-		ret = fputs(val, f) < 0 ? -1 : 0;
-	else if (fgets(buf, sizeof(buf), f))
-		ret = strtol(buf, NULL, 10);
-	if (fclose(f))
-		ret = -1;
-	return ret;
-}
+#define RING_POLL_NS	HVX_PARAM("ring_poll_ns")
 
 /*
  * The same with polling off (ring_poll_ns 0): every request puts the vCPU
@@ -274,18 +255,17 @@ static long ring_poll_ns(const char *val)
  */
 HVX_GUEST_TEST(device_thread_no_polling, guest_requests)
 {
-	char old[32];
-	long v;
+	unsigned long old, v;
 
 	HVX_REQUIRE_RING();
-	v = ring_poll_ns(NULL);
-	ASSERT_LE(0, v) TH_LOG("%s: %s", RING_POLL_NS, strerror(errno));
-	EXPECT_EQ(50000, v);
-	snprintf(old, sizeof(old), "%ld", v);
-	ASSERT_EQ(0, ring_poll_ns("0"));
-	EXPECT_EQ(0, ring_poll_ns(NULL));
+	ASSERT_TRUE(hvx_param_get(RING_POLL_NS, &old))
+		TH_LOG("%s: %s", RING_POLL_NS, strerror(errno));
+	EXPECT_EQ(50000, old);
+	ASSERT_TRUE(hvx_param_set(RING_POLL_NS, 0));
+	EXPECT_TRUE(hvx_param_get(RING_POLL_NS, &v));
+	EXPECT_EQ(0, v);
 	two_vcpus_one_device(_metadata, vm, vcpu, device_thread_wait, true);
-	EXPECT_EQ(0, ring_poll_ns(old));
+	EXPECT_TRUE(hvx_param_set(RING_POLL_NS, old));
 }
 
 /* ---- a signal while waiting for a completion ---- */

@@ -106,6 +106,10 @@ bool hvx_has_vmx_feature(uint64_t bit);
  * hvx-stat is not there or does not list the VM.
  */
 bool vm_stat(const char *name, uint64_t *val);
+/* hvx.ko's module parameters, by name; false when one cannot be read or set. */
+#define HVX_PARAM(name)	"/sys/module/hvx/parameters/" name
+bool hvx_param_get(const char *path, unsigned long *val);
+bool hvx_param_set(const char *path, unsigned long val);
 
 #define __ioctl_assert(fd, cmd, arg, name) ({				\
 	int __ret = ioctl(fd, cmd, arg);				\

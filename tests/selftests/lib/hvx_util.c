@@ -629,6 +629,28 @@ void *thp_memory(size_t size)
 	return q;
 }
 
+bool hvx_param_get(const char *path, unsigned long *val)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%lu", val) == 1;
+	return !fclose(f) && ok;
+}
+
+bool hvx_param_set(const char *path, unsigned long val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%lu\n", val) > 0;
+	return !fclose(f) && ok;
+}
+
 bool vm_stat(const char *name, uint64_t *val)
 {
 	static char buf[65536];
