@@ -289,6 +289,11 @@ if want console; then
 	check "console: what the guest writes to hvc0 reaches hvx-run's stdout" $?
 	grep -aq 'HVX-GUEST-HVC-READ typed-on-hvx-run-stdin' "$T/virtio.out"
 	check "console: the guest reads hvx-run's stdin from hvc0 ($(field virtio HVC-READ))" $?
+	# hvc0's echo off: the typed line is not echoed back to hvx-run's
+	# stdout, where it would land in the middle of the UART's lines
+	! grep -a 'typed-on-hvx-run-stdin' "$T/virtio.out" |
+		grep -aqv 'HVX-GUEST-HVC-READ typed-on-hvx-run-stdin'
+	check "console: hvc0 does not echo the typed line to hvx-run's stdout" $?
 fi
 [ $net_ok = 0 ] && net_verify
 if [ "$rc" != "$rc0" ]; then
