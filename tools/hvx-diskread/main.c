@@ -38,8 +38,10 @@
 
 #define RAND_BLOCK	4096
 #define MAX_THREADS	64
-/* Reads between two looks at the clock: the clock costs little, but not
- * nothing, in a guest whose clocksource is not the TSC. */
+/*
+ * Reads between two looks at the clock: the clock costs little, but not
+ * nothing, in a guest whose clocksource is not the TSC.
+ */
 #define CLOCK_EVERY	8
 
 struct reader {
