@@ -11,9 +11,10 @@
 #
 # Usage: bench.sh BUILD_DIR
 #
-# HVX_BENCH_CASES=exit,touch,linux (the default) picks the parts: "exit"
-# the exit-path cases, "touch" the first touch of a guest's memory,
-# "linux" the Linux boot case.  HVX_BENCH_ONLY=CASE,... runs only these
+# HVX_BENCH_CASES=exit,touch,linux,disk (the default) picks the parts:
+# "exit" the exit-path cases, "touch" the first touch of a guest's memory,
+# "linux" the Linux boot case, "disk" a Linux guest's virtio disk reads
+# beside the test host's own.  HVX_BENCH_ONLY=CASE,... runs only these
 # cases of the "exit" and "touch" parts (all by default).  The test host
 # gets HVX_BENCH_MEGS MiB of RAM (1024): first_touch fills a 256 MiB
 # slot, with THP in 2 MiB blocks.  HVX_BENCH_TIMEOUT bounds the test
@@ -41,7 +42,7 @@ kver=$("$th/prepare.sh" bench "$build") || exit 1
 
 say "booting the test host in Bochs, $cpus CPUs (about 4 minutes)"
 start=$(date +%s)
-HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,touch,linux}\
+HVX_APPEND="${HVX_APPEND:-} hvxbenchcases=${HVX_BENCH_CASES:-exit,touch,linux,disk}\
 ${HVX_BENCH_ONLY:+ hvxbenchonly=$HVX_BENCH_ONLY}" \
 HVX_TESTHOST_MEGS=${HVX_BENCH_MEGS:-1024} \
 "$th/boot.sh" bochs "$cpus" "${HVX_BENCH_TIMEOUT:-2400}" bench "$build" "$kver" "$initrd" "$work"
@@ -69,7 +70,7 @@ echo "=== cycles: guest RDTSC deltas per operation (in Bochs: emulated" \
 echo
 section HVX-BENCH-TABLE-BEGIN HVX-BENCH-TABLE-END
 echo
-tr -d '\r' <"$log" | grep -E '^HVX-BENCH-(HVX|KVM|LINUX|TOUCH|MEM|ERROR)' |
+tr -d '\r' <"$log" | grep -E '^HVX-BENCH-(HVX|KVM|LINUX|TOUCH|MEM|DISK|ERROR)' |
 	sed 's/^HVX-BENCH-/run: /'
 if grep -q '^HVX-BENCH-STDERR-BEGIN' "$log"; then
 	echo "=== messages of the bench program"

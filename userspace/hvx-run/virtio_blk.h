@@ -35,7 +35,10 @@
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
 #define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
-#define VIRTIO_BLK_WORKERS	4	/* threads per disk (virtio_blk.c) */
+/* threads per disk (virtio_blk.c); -D changes it for bench.rst's figures */
+#ifndef VIRTIO_BLK_WORKERS
+#define VIRTIO_BLK_WORKERS	4
+#endif
 
 uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
 			   const char *serial, struct vq_elem *e);

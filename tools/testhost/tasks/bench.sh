@@ -13,8 +13,11 @@
 # 4 KiB page of a fresh 256 MiB slot), and the Linux boot case (the test
 # host's own kernel and the guest initramfs booted to /init under hvx-run
 # and under hvx-bench's minimal KVM launcher, "bench linux"); their tables.
-# "hvxbenchcases=exit,touch,linux" on the test host's command line (make
-# bench passes HVX_BENCH_CASES) picks the parts to run; all by default.
+# Then the disk case (bench_disk.sh): the guest's virtio disk read beside
+# the test host's own reads of the same image file.
+# "hvxbenchcases=exit,touch,linux,disk" on the test host's command line
+# (make bench passes HVX_BENCH_CASES) picks the parts to run; all by
+# default.
 # "hvxbenchonly=CASE,..." (HVX_BENCH_ONLY) runs only these cases of the
 # exit and touch parts.
 #
@@ -39,7 +42,7 @@ ran() {
 # vmentry_l1d_flush of both), each setting in its own table: "never", and
 # "cond", which is what both choose by default on a CPU affected by L1TF.
 settings=${HVX_BENCH_L1D:-never cond}
-cases=$(echo "${hvxbenchcases:-exit,touch,linux}" | tr ',' ' ')
+cases=$(echo "${hvxbenchcases:-exit,touch,linux,disk}" | tr ',' ' ')
 want() {
 	case " $cases " in *" $1 "*) return 0 ;; esac
 	return 1
@@ -232,6 +235,10 @@ if want touch || want linux; then
 	rmmod kvm_intel kvm irqbypass 2>/dev/null
 fi
 
+if want disk; then
+	/hvx/tasks/bench_disk.sh "$linux_l1d" || status=1
+fi
+
 echo "HVX-BENCH-RESULTS-BEGIN"
 for l1d in $settings; do
 	echo "# vmentry_l1d_flush=$l1d"
@@ -280,6 +287,10 @@ if want linux; then
 			/tmp/linux-kvm-$1.txt /tmp/linux-kvm-$2.txt
 		echo
 	fi
+fi
+if want disk; then
+	cat /tmp/disk/table.txt
+	echo
 fi
 echo "HVX-BENCH-TABLE-END"
 if [ -s /tmp/bench-hvx.err ] || [ -s /tmp/bench-kvm.err ]; then
