@@ -31,10 +31,10 @@ struct hvx_vmx_config hvx_vmx;
  * module's lifetime uses the same, as its VMCS and APIC page agree.
  */
 /*
- * Off by default until the whole suite and the Linux boots have run with
- * it; so far the APIC tests run with it, in the suite's second pass, and
- * the Debian 12 guest boots, while the Debian 13 guest stops taking
- * interrupts early in its boot (Documentation/design.rst).
+ * Off by default: the test host's emulated CPU delivers a pending virtual
+ * interrupt while the guest has interrupts disabled when a host interrupt
+ * arrives, which deadlocks the Debian 13 guest's boot (Documentation/
+ * design.rst, "APIC virtualization in the test host").
  */
 static bool enable_apicv;
 module_param(enable_apicv, bool, 0444);
