@@ -31,21 +31,6 @@ kmemleak_scan() {
 	echo "# kmemleak: scan done at $(uptime_s) s"
 }
 
-# kmemleak_since JIFFIES: the current report's objects allocated at JIFFIES
-# or later (each report's second line is "comm ..., pid N, jiffies N").
-kmemleak_since() {
-	awk -v since="$1" '
-	function flush() { if (rec != "" && keep) printf "%s", rec }
-	/^unreferenced object/ { flush(); rec = ""; keep = 0 }
-	/ jiffies [0-9]+/ {
-		for (i = 1; i < NF; i++)
-			if ($i == "jiffies" && $(i + 1) + 0 >= since + 0)
-				keep = 1
-	}
-	{ rec = rec $0 "\n" }
-	END { flush() }' "$kml"
-}
-
 # The automatic scan thread makes its first scan a minute after boot;
 # stopping it waits for a scan under way.
 if [ -w "$kml" ] && echo scan=off >"$kml"; then
@@ -68,13 +53,13 @@ if [ -n "$kmemleak" ]; then
 	# minimum age.
 	sleep 6
 	kmemleak_scan
-	kmemleak_since "$start" >/tmp/kmemleak
+	/hvx/tasks/kmemleak-since.sh "$start" "$kml" >/tmp/kmemleak
 	if [ -s /tmp/kmemleak ]; then
 		# A pointer in flight (a register, a list being moved) makes
 		# a suspect of one scan only: only what a second scan still
 		# finds is a leak.
 		kmemleak_scan
-		kmemleak_since "$start" >/tmp/kmemleak
+		/hvx/tasks/kmemleak-since.sh "$start" "$kml" >/tmp/kmemleak
 	fi
 	echo "# kmemleak: $(grep -c '^unreferenced object' "$kml") suspects in all"
 	if [ -s /tmp/kmemleak ]; then
