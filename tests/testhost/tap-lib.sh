@@ -21,7 +21,7 @@ run_tap_binary() {
 	shift
 	name=${bin##*/}
 	out=/tmp/$name.tap
-	echo "# hvx-run: $name"
+	echo "# hvx-run: $name ($(cut -d" " -f1 /proc/uptime) s up)"
 	"$bin" "$@" >"$out" 2>&1
 	status=$?
 	cat "$out"

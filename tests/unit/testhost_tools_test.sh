@@ -3,7 +3,8 @@
 #
 # The test host's own judges must be able to say no: tap-summary.sh counts
 # failures and refuses an empty run, kernel-log-check.sh flags oopses and
-# warnings, debug-log-check.sh each kind of report of the debug test host.
+# warnings, debug-log-check.sh each kind of report of the debug test host,
+# kmemleak-since.sh the boot's kmemleak suspects.
 # Prints TAP; run by check.sh on the build machine.
 
 th=$(cd "$(dirname "$0")/../../tools/testhost" && pwd)
@@ -12,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$th/tap-check.sh"
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..16"
 
 printf 'ok 1 a\nok 2 b # SKIP no\nnot ok 3 c\n' >"$tmp/mixed.tap"
 out=$("$th/tap-summary.sh" "$tmp/mixed.tap")
@@ -82,5 +83,27 @@ printf '[ 9.0] INFO: task vm_test:99 blocked for more than 120 seconds.\n' \
 	>"$tmp/hung.log"
 debug_report "lockdep splat" "$tmp/hung.log"
 tap_check $? "debug-log-check: a hung task (with its held locks) fails"
+
+# A kmemleak report: one object from the boot, one from the suite (the
+# suite began at jiffies 4294900000), the same fields as mm/kmemleak.c's.
+cat >"$tmp/kmemleak.report" <<'END'
+unreferenced object 0xffff888003a1b000 (size 64):
+  comm "swapper/0", pid 1, jiffies 4294892300 (age 1200.250s)
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace:
+    [<00000000a1b2c3d4>] __kmalloc+0x4d/0x150
+unreferenced object 0xffff888012340000 (size 128):
+  comm "vm_test", pid 77, jiffies 4294999999 (age 10.500s)
+  backtrace:
+    [<00000000d4c3b2a1>] kmalloc_trace+0x26/0x90
+END
+out=$("$th/tasks/kmemleak-since.sh" 4294900000 "$tmp/kmemleak.report")
+[ "$(echo "$out" | grep -c '^unreferenced object')" = 1 ] &&
+	echo "$out" | grep -q '^unreferenced object 0xffff888012340000' &&
+	[ "$(echo "$out" | wc -l)" = 4 ]
+tap_check $? "kmemleak-since: keeps the suite's object, whole, and no other"
+[ -z "$("$th/tasks/kmemleak-since.sh" 4295000000 "$tmp/kmemleak.report")" ]
+tap_check $? "kmemleak-since: an older report is empty"
 
 exit $fail
