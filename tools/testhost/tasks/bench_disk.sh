@@ -125,6 +125,16 @@ phase() {
 		}' "$G/$1-begin.reasons" - >&2
 }
 
+# target WHAT GUEST HOST K: the target line "GUEST >= K x HOST"; n/a
+# when a figure is missing
+target() {
+	awk -v what="$1" -v g="$2" -v h="$3" -v k="$4" 'BEGIN {
+		if (g == "" || h == "") { printf "n/a   %s\n", what; exit }
+		ok = g >= k * h
+		printf "%s  %-44s(%s %s %s x %s)\n", ok ? "PASS" : "MISS",
+			what, g, ok ? ">=" : "<", k, h }'
+}
+
 # table BIN: the table of the guest's run on hvx-run BIN beside the test
 # host's figures, and the targets.  Status 1 when a figure is missing.
 table() {
@@ -165,16 +175,8 @@ table() {
 	done
 	echo
 	echo "targets (hvx):"
-	awk -v g="$gs" -v h="$hs" 'BEGIN {
-		if (g == "" || h == "") { print "n/a   sequential >= 0.8 x the host'"'"'s MB/s"; exit }
-		printf "%s  sequential >= 0.8 x the host'"'"'s MB/s         (%s %s 0.8 x %s)\n",
-			(g >= 0.8 * h) ? "PASS" : "MISS", g,
-			(g >= 0.8 * h) ? ">=" : "<", h }'
-	awk -v g="$gr" -v h="$hr" 'BEGIN {
-		if (g == "" || h == "") { print "n/a   random 4 KiB >= 0.5 x the host'"'"'s IOPS"; exit }
-		printf "%s  random 4 KiB >= 0.5 x the host'"'"'s IOPS      (%s %s 0.5 x %s)\n",
-			(g >= 0.5 * h) ? "PASS" : "MISS", g,
-			(g >= 0.5 * h) ? ">=" : "<", h }'
+	target "sequential >= 0.8 x the host's MB/s" "$gs" "$hs" 0.8
+	target "random 4 KiB >= 0.5 x the host's IOPS" "$gr" "$hr" 0.5
 	for p in seq rand; do
 		# shellcheck disable=SC2046 # four numbers
 		set -- $(cat "$G/$p.counts")

@@ -26,7 +26,7 @@ uptime_s() {
 # kmemleak_scan: one scan, timed; a suspect is an object unreferenced and
 # 5 s old or more.
 kmemleak_scan() {
-	echo "# kmemleak: scan at ${1:-$(uptime_s)} s"
+	echo "# kmemleak: scan at $(uptime_s) s"
 	echo scan >"$kml"
 	echo "# kmemleak: scan done at $(uptime_s) s"
 }
