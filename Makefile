@@ -138,7 +138,8 @@ TOOL_LIBS_hvx-bench	:= $(NL_LIBS)
 # the source is a prerequisite, not an extra file to compile.
 UNIT_MODULE_lapic	:= module/lapic.c module/lapic_route.c module/lapic.h \
 			   tests/unit/lapic_util.h $(wildcard tests/unit/linux/*.h)
-$(O)/unit/lapic_test $(O)/unit/lapic_route_test $(O)/unit/lapic_timer_test: \
+$(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
+	$(O)/unit/lapic_timer_test: \
 	$(UNIT_MODULE_lapic)
 
 # Guest images for hvx-run's tests (tests/guests/*.S), assembled with as

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of the local APIC's snapshots (hvx_lapic_save() and
+ * hvx_lapic_restore() in module/lapic.c, behind HVX_GET_LAPIC and
+ * HVX_SET_LAPIC), built as tests/unit/lapic_test.c is.
+ *
+ * What a restore must refuse comes from the Intel SDM vol. 3A, "Advanced
+ * Programmable Interrupt Controller (APIC)": states no APIC could be in.
+ */
+#include <string.h>
+
+#include "kernel_shim.h"
+#include "kselftest_harness.h"
+
+#include "../../module/lapic.c"
+#include "lapic_util.h"
+
+TEST(save_restore)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state s;
+	unsigned int i;
+
+	EXPECT_EQ(1080, sizeof(struct hvx_lapic_state));
+	setup(&a, 9, ALL_F);
+	sw_enable(&a);
+	wr(&a, HVX_APIC_REG_TPR, 0x20);
+	hvx_lapic_accept(&a, 0x50, true);
+	hvx_lapic_ack(&a, 0x50);
+	hvx_lapic_accept(&a, 0x61, false);
+	rd(&a, 0x010);
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x20030);
+	wr(&a, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&a, HVX_APIC_REG_TMICT, 100, 1000);	/* periods at 2000, 3000 ... */
+	hvx_lapic_save(&a, 1500, &s);
+	EXPECT_EQ(-500, s.timer_start_ns);
+	EXPECT_EQ(500, s.timer_next_ns);
+	EXPECT_EQ(1000, s.timer_period_ns);
+	EXPECT_EQ(0, s.pad);
+
+	setup(&b, 1, ALL_F);
+	memset(&eff, 0, sizeof(eff));
+	ASSERT_EQ(0, hvx_lapic_restore(&b, &s, 100000, &eff));
+	EXPECT_EQ(HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL | HVX_LAPIC_EFF_TIMER,
+		  eff.flags);
+	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
+		EXPECT_EQ(a.regs[i], b.regs[i]) TH_LOG("word %u", i);
+	EXPECT_EQ(a.apic_base, b.apic_base);
+	EXPECT_EQ(9, b.apic_id);
+	EXPECT_EQ(100500, hvx_lapic_timer_next(&b));
+	EXPECT_EQ(rd_at(&a, HVX_APIC_REG_TMCCT, 1750),
+		  rd_at(&b, HVX_APIC_REG_TMCCT, 100250));
+	EXPECT_EQ(0x61, hvx_lapic_highest_pending(&b));
+	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG, esr(&b));
+	wr(&b, HVX_APIC_REG_EOI, 0);
+	EXPECT_EQ(0x50, eff.eoi_vector);
+	EXPECT_TRUE(eff.eoi_level);
+
+	/* Refused: padding, an invalid base, a periodic timer with no period. */
+	s.pad = 1;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.pad = 0;
+	s.apic_base = HVX_APIC_BASE_EXTD | HVX_APIC_DEFAULT_BASE;	/* EN clear */
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.apic_base = BASE;
+	s.timer_period_ns = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 1000;
+	s.flags = 2;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* Nothing was half-restored by the refusals. */
+	EXPECT_EQ(100500, hvx_lapic_timer_next(&b));
+}
+
+/* A saved state of an APIC with a one-shot count running, as a base. */
+static void running_state(struct hvx_lapic *a, struct hvx_lapic_state *s)
+{
+	setup(a, 2, ALL_F);
+	sw_enable(a);
+	wr(a, HVX_APIC_REG_LVT_TIMER, 0x40);
+	wr(a, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(a, HVX_APIC_REG_TMICT, 1000, 0);		/* 10 us at 100 MHz */
+	hvx_lapic_save(a, 4000, s);
+}
+
+TEST(save_current_count_derived_regs)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state s;
+
+	running_state(&a, &s);
+	/* 4 us of 10 gone: 600 counts to go, shown to the reader */
+	EXPECT_EQ(600, s.regs[HVX_APIC_REG_TMCCT >> 2]);
+	EXPECT_EQ(0, a.regs[HVX_APIC_REG_TMCCT >> 2]);
+
+	/* Version, PPR, APR and the count are derived, whatever @s says. */
+	s.regs[HVX_APIC_REG_VERSION >> 2] = 0x12345678;
+	s.regs[HVX_APIC_REG_PPR >> 2] = 0xff;
+	s.regs[HVX_APIC_REG_APR >> 2] = 0xff;
+	s.regs[HVX_APIC_REG_TMCCT >> 2] = 7;
+	setup(&b, 2, ALL_F);
+	ASSERT_EQ(0, hvx_lapic_restore(&b, &s, 10000, &eff));
+	/* directed EOI (bit 24), max LVT 6 (CMCI), version 0x14 */
+	EXPECT_EQ(0x01060014, rd(&b, HVX_APIC_REG_VERSION));
+	EXPECT_EQ(0, rd(&b, HVX_APIC_REG_PPR));
+	EXPECT_EQ(0, rd(&b, HVX_APIC_REG_APR));
+	/* the count goes on from 600, not from 7 or the initial count */
+	EXPECT_EQ(600, rd_at(&b, HVX_APIC_REG_TMCCT, 10000));
+	EXPECT_EQ(100, rd_at(&b, HVX_APIC_REG_TMCCT, 15000));
+	EXPECT_EQ(16000, hvx_lapic_timer_next(&b));
+}
+
+/* hvx.ko's feature set: no CMCI, no directed EOI unless the VM asks. */
+TEST(reset_state_restores_without_cmci)
+{
+	const u32 f = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state s;
+
+	setup(&a, 0, f);
+	hvx_lapic_save(&a, 0, &s);
+	/* no CMCI entry: its slot is reserved, zero even when masked all */
+	EXPECT_EQ(0, s.regs[HVX_APIC_REG_LVT_CMCI >> 2]);
+	setup(&b, 0, f);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* software disable masks every entry the APIC has, and only those */
+	sw_enable(&a);
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x40);
+	wr(&a, HVX_APIC_REG_SVR, 0xff);
+	EXPECT_EQ(0x10040, hvx_lapic_reg(&a, HVX_APIC_REG_LVT_TIMER));
+	EXPECT_EQ(0, a.regs[HVX_APIC_REG_LVT_CMCI >> 2]);
+	hvx_lapic_save(&a, 0, &s);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+}
+
+TEST(restore_refuses_impossible_states)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state good, s;
+	static const struct {
+		unsigned int word;
+		u32 val;
+		const char *what;
+	} bad_regs[] = {
+		{ 0x010 >> 2, 1, "reserved offset 0x010" },
+		{ (HVX_APIC_REG_TPR >> 2) + 1, 1, "bytes 4-7 of a slot" },
+		{ HVX_APIC_REG_TPR >> 2, 0x100, "TPR bit 8" },
+		{ HVX_APIC_REG_ID >> 2, 0x00000001, "xAPIC ID bit 0" },
+		{ HVX_APIC_REG_EOI >> 2, 1, "EOI holds nothing" },
+		{ HVX_APIC_REG_ISR >> 2, BIT(3), "ISR vector 3" },
+		{ HVX_APIC_REG_IRR >> 2, BIT(15), "IRR vector 15" },
+		{ HVX_APIC_REG_TMR >> 2, BIT(0), "TMR vector 0" },
+		{ HVX_APIC_REG_DFR >> 2, 0x7fffffff, "DFR model 7" },
+		{ HVX_APIC_REG_DFR >> 2, 0xf0000000, "DFR low ones" },
+		{ HVX_APIC_REG_LVT_TIMER >> 2, 0x60040, "timer mode 3" },
+		{ HVX_APIC_REG_LVT_LINT0 >> 2, BIT(17), "LINT0 bit 17" },
+		{ HVX_APIC_REG_TDCR >> 2, 0x4, "TDCR bit 2" },
+		{ HVX_APIC_REG_ICR >> 2, BIT(12), "ICR delivery status" },
+		{ HVX_APIC_REG_ESR >> 2, 0x100, "ESR bit 8" },
+		{ HVX_APIC_REG_SELF_IPI >> 2, 0x40, "SELF IPI holds nothing" },
+	};
+	unsigned int i;
+
+	running_state(&a, &good);
+	setup(&b, 2, ALL_F);
+	ASSERT_EQ(0, hvx_lapic_restore(&b, &good, 0, &eff));
+	for (i = 0; i < ARRAY_SIZE(bad_regs); i++) {
+		s = good;
+		s.regs[bad_regs[i].word] = bad_regs[i].val;
+		EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff))
+			TH_LOG("%s", bad_regs[i].what);
+	}
+
+	/* Directed EOI and TSC deadline are features the APIC may lack. */
+	s = good;
+	s.regs[HVX_APIC_REG_SVR >> 2] |= HVX_APIC_SVR_DIRECTED_EOI;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	setup(&b, 2, HVX_LAPIC_F_X2APIC);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_TIMER >> 2] = 0x40040;
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	s.flags = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	setup(&b, 2, ALL_F);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* ... with an initial count, which deadline mode never keeps */
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 5;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* armed in deadline mode without a deadline */
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	s.flags = HVX_LAPIC_STATE_TIMER_ARMED;
+	s.tsc_deadline = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.tsc_deadline = 12345;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* A one-shot armed with no count, or started in the future. */
+	s = good;
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.timer_start_ns = 1;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.timer_period_ns = ~0ULL >> 1;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* x2APIC: the ID and logical ID follow from the initial ID. */
+	s = good;
+	s.apic_base = BASE_X2;
+	s.regs[HVX_APIC_REG_ID >> 2] = 2;
+	s.regs[HVX_APIC_REG_LDR >> 2] = BIT(2);
+	s.regs[HVX_APIC_REG_ICR2 >> 2] = 0x12345;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	EXPECT_TRUE(hvx_lapic_mode_x2apic(&b));
+	s.regs[HVX_APIC_REG_ID >> 2] = 3;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_ID >> 2] = 2;
+	s.regs[HVX_APIC_REG_LDR >> 2] = BIT(3);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* an xAPIC's ID is 8 bits at 31:24 */
+	s = good;
+	s.regs[HVX_APIC_REG_ID >> 2] = 2;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* The refusals left the last good state alone. */
+	EXPECT_TRUE(hvx_lapic_mode_x2apic(&b));
+	EXPECT_EQ(2, hvx_lapic_reg(&b, HVX_APIC_REG_ID));
+}
+
+TEST_HARNESS_MAIN
