@@ -9,7 +9,8 @@
 #        has no VMX (the "no VT-x" path).
 # The serial console is kept in WORKDIR/serial.log and is also what the
 # runner reads.  HVX_APPEND adds to the kernel command line (for example
-# hvxtests=a_test,b_test), HVX_TESTHOST_MEGS sets its RAM in MiB (512).
+# hvxtests=a_test,b_test), HVX_TESTHOST_MEGS sets its RAM in MiB (512),
+# HVX_BOCHS_IPS Bochs's emulated instructions per second (200000000).
 # Exit status: the task's own status when it ends; 124 when
 # the host did not finish within TIMEOUT seconds; 125 on a host kernel panic.
 
@@ -24,6 +25,14 @@ kver=$6
 initrd=$7
 work=$8
 megs=${HVX_TESTHOST_MEGS:-512}
+# Bochs's clock (sync=none) counts emulated instructions: IPS of them make
+# one second of the test host.  With two CPUs an idle test host still
+# costs Bochs a round per 16 instructions' worth of time (main.cc counts a
+# halted CPU as one quantum), about 3 s of wall time per idle second at
+# 200 million; fewer IPS make idle seconds cheaper in the same proportion
+# while the busy work costs the same (make check's suite hosts, which
+# wait a lot, use 50 million).  Cycle counts (RDTSC) do not depend on it.
+ips=${HVX_BOCHS_IPS:-200000000}
 
 kernel=$build/cache/kernel-$kver/boot/vmlinuz-$kver
 # softlockup_all_cpu_backtrace: a soft lockup shows every CPU's stack, not
@@ -71,7 +80,7 @@ EOF
 	rm -rf "$iso"
 	cat >"$work/bochsrc" <<EOF
 megs: $megs
-cpu: model=corei7_haswell_4770, count=1:$cpus:1, ips=200000000, reset_on_triple_fault=0
+cpu: model=corei7_haswell_4770, count=1:$cpus:1, ips=$ips, reset_on_triple_fault=0
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=boot.iso, status=inserted
