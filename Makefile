@@ -279,7 +279,8 @@ stress:
 	@$(TESTHOST)/stress.sh $(O)
 
 unit-tests: $(UNIT_PROGS)
-	@rc=0; for t in $(UNIT_PROGS); do $$t || rc=1; done; exit $$rc
+	@rc=0; for t in $(UNIT_PROGS) $(wildcard tests/unit/*_test.sh); do \
+		$$t || rc=1; done; exit $$rc
 
 checkpatch:
 	@$(TESTHOST)/checkpatch.sh $(O)

@@ -71,13 +71,18 @@ static uint8_t *flap;		/* a page the flapper unmaps and maps again */
 static atomic_ulong wrong;
 static atomic_ulong created_vms, runs, run_exits;
 
-/* Every command of each kind of fd, the valid set for the ENOTTY check. */
+/*
+ * Every command of each kind of fd, the valid set for the ENOTTY check
+ * (tests/unit/fuzz_cmds_test.sh checks that every command of the uapi
+ * header is here).
+ */
 static const unsigned int dev_cmds[] = {
 	HVX_GET_API_VERSION, HVX_GET_CAPS, HVX_CREATE_VM,
 };
 static const unsigned int vm_cmds[] = {
 	HVX_SET_MEMORY_REGION, HVX_CREATE_VCPU, HVX_VM_SET_OPTION,
 	HVX_CREATE_RING, HVX_REGISTER_POSTED, HVX_SIGNAL_MSI, HVX_IRQFD,
+	HVX_GET_DIRTY_LOG, HVX_CLEAR_DIRTY_LOG,
 };
 static const unsigned int vcpu_cmds[] = {
 	HVX_RUN, HVX_GET_REGS, HVX_SET_REGS, HVX_GET_SREGS, HVX_SET_SREGS,
