@@ -58,6 +58,9 @@ LIBHVX_SRC	:= $(wildcard userspace/lib/*.c)
 LIBHVX_HDR	:= $(wildcard userspace/include/*.h) uapi/linux/hvx.h
 USER_PROGS	:= $(patsubst userspace/%/main.c,$(O)/bin/%,$(wildcard userspace/*/main.c))
 TOOL_PROGS	:= $(patsubst tools/%/main.c,$(O)/bin/%,$(wildcard tools/*/main.c))
+# Tools that use none of libhvx (hvx-diskread also runs inside a guest).
+TOOL_NO_LIBHVX	:= hvx-diskread
+tool_libhvx	= $(if $(filter $(1),$(TOOL_NO_LIBHVX)),,$(LIBHVX_SRC) $(LIBHVX_HDR))
 
 # Programs that speak generic netlink: libnl-genl-3, linked statically.
 NL_CFLAGS	:= $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
@@ -187,7 +190,7 @@ $(O)/bin/%: userspace/%/main.c $$(wildcard userspace/$$*/*.[ch]) $(LIBHVX_SRC) $
 		$(filter %.c,$^)
 
 $(O)/bin/%: tools/%/main.c $$(wildcard tools/$$*/*.[ch]) $$(TOOL_EXTRA_$$*) \
-	    $(LIBHVX_SRC) $(LIBHVX_HDR)
+	    $$(call tool_libhvx,$$*)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(TOOL_CFLAGS_$*) $(STATIC) $(LDFLAGS) -Itools/$* \
 		-o $@ $(filter %.c,$^) $(TOOL_LIBS_$*)
