@@ -83,14 +83,22 @@ void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
 	int cpu;
 
 	set_bit(req, &vcpu->requests);
-	/* pairs with the barrier after in_guest is set in the run loop */
+	/*
+	 * Pairs with the barrier after in_guest is set in the run loop and
+	 * with prepare_to_wait()'s in hvx_vcpu_block(): either we see the
+	 * vCPU in the guest or waiting, or it sees the request.
+	 */
 	smp_mb__after_atomic();
 	if (READ_ONCE(vcpu->in_guest)) {
 		cpu = READ_ONCE(vcpu->cpu);
 		if (cpu >= 0 && cpu != raw_smp_processor_id())
 			smp_send_reschedule(cpu);
+		/* it looks at its requests before it can wait */
+		return;
 	}
-	wake_up_interruptible(&vcpu->wq);
+	/* a polling halt (halt_poll_ns) sees the request by itself */
+	if (waitqueue_active(&vcpu->wq))
+		wake_up_interruptible(&vcpu->wq);
 }
 
 /* Arm, move or stop the hrtimer where the APIC wants its next tick. */
@@ -256,11 +264,13 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	struct hvx_vcpu *to[HVX_MAX_VCPUS];
 	enum hvx_lapic_delivery d;
 	unsigned long flags;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, end;
 	int got = 0, pick;
 
 	rcu_read_lock();
-	for (i = 0; i < HVX_MAX_VCPUS; i++) {
+	/* a VM of two vCPUs looks at two slots, not HVX_MAX_VCPUS */
+	end = smp_load_acquire(&vm->vcpu_id_end);
+	for (i = 0; i < end; i++) {
 		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
 		bool match;
 
@@ -480,6 +490,23 @@ static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 		     KTIME_MAX);
 }
 
+/*
+ * Only the timer's registers need the time.  The ICR and EOI, which trap
+ * on every IPI and (without APIC virtualization) every interrupt, do not
+ * pay for reading the clock.
+ */
+static bool apic_msr_timed(u32 index)
+{
+	switch (index) {
+	case HVX_MSR_TSC_DEADLINE:
+	case HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_TMICT >> 4):
+	case HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_TMCCT >> 4):
+	case HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_TDCR >> 4):
+		return true;
+	}
+	return false;
+}
+
 /**
  * hvx_apic_msr() - RDMSR/WRMSR of an APIC MSR
  * @vcpu: the vCPU, loaded
@@ -496,14 +523,17 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 {
 	struct hvx_lapic_effects eff = {};
 	struct hvx_lapic *l = &vcpu->apic;
-	u64 now = ktime_get_ns(), tsc;
+	u64 now = 0, tsc = 0;
 	unsigned long flags;
 	int r = 0;
 
 	if (index != HVX_MSR_APIC_BASE && index != HVX_MSR_TSC_DEADLINE &&
 	    (index < HVX_X2APIC_MSR_BASE || index > HVX_X2APIC_MSR_LAST))
 		return -ENOENT;
-	tsc = rdtsc() + hvx_vmread64(TSC_OFFSET);
+	if (apic_msr_timed(index)) {
+		now = ktime_get_ns();
+		tsc = rdtsc() + hvx_vmread64(TSC_OFFSET);
+	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	if (index == HVX_MSR_APIC_BASE) {
 		if (write)

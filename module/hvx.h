@@ -188,6 +188,11 @@ struct hvx_vm {
 						 */
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
 	unsigned int nr_vcpus;			/* [l] */
+	unsigned int vcpu_id_end;		/* [l] above every id ever
+						 * used: routing reads
+						 * vcpus[] up to it, without
+						 * the lock
+						 */
 	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
 	bool directed_eoi;			/* [l] HVX_OPT_DIRECTED_EOI: the
 						 * local APICs of vCPUs created

@@ -388,6 +388,37 @@ int hvx_exit_rdmsr(struct hvx_vcpu *vcpu)
 }
 
 /**
+ * hvx_exit_wrmsr_fast() - an x2APIC ICR write served before interrupts
+ * are enabled again
+ * @vcpu: the vCPU, loaded, interrupts and preemption disabled, just
+ *	after a WRMSR exit
+ *
+ * An IPI costs its sender one exit; serving it here lets the run loop
+ * enter the guest again at once instead of going round (interrupts on,
+ * cond_resched(), the checks before the next entry).  Delivery needs no
+ * sleeping lock: the APIC locks are taken with interrupts saved, and a
+ * kick sends a reschedule IPI or wakes a wait queue.
+ *
+ * Return: true when the write was served (the instruction is skipped);
+ * false for any other MSR, or a write the processor would refuse with
+ * #GP, which changed nothing: hvx_handle_exit() then serves the exit.
+ */
+bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[HVX_RCX];
+	u64 data = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+
+	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4) ||
+	    hvx_apic_msr(vcpu, index, true, &data, false))
+		return false;
+	/* what hvx_handle_exit() does for every exit: no event was cut short */
+	vcpu->event_injected = false;
+	vcpu->exit_vect = 0;
+	hvx_skip_insn(vcpu);
+	return true;
+}
+
+/**
  * hvx_exit_wrmsr() - WRMSR of an intercepted MSR
  * @vcpu: the vCPU, loaded
  *
@@ -397,7 +428,13 @@ int hvx_exit_wrmsr(struct hvx_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[HVX_RCX];
 	u64 data = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
-	int err = hvx_msr_set(vcpu, index, data, false);
+	int err;
+
+	/* x2APIC writes (ICR, EOI), the hot ones, skip the other MSRs' switch */
+	if (index >= HVX_X2APIC_MSR_BASE && index <= HVX_X2APIC_MSR_LAST)
+		err = hvx_apic_msr(vcpu, index, true, &data, false);
+	else
+		err = hvx_msr_set(vcpu, index, data, false);
 
 	if (err == -ENOENT && READ_ONCE(vcpu->vm->unknown_msr_exit))
 		return msr_exit_to_user(vcpu, index, data, true);

@@ -282,6 +282,7 @@ static int run_loop(struct hvx_vcpu *vcpu)
 				continue;
 			}
 		}
+enter:
 		/* what the processor may deliver in this run (apicv.c) */
 		if (hvx_vmx.apicv) {
 			vcpu->entry_intr_status =
@@ -291,6 +292,23 @@ static int run_loop(struct hvx_vcpu *vcpu)
 				hvx_apicv_save_regs(vcpu);
 		}
 		reason = enter_guest(vcpu);
+		if (reason == EXIT_REASON_MSR_WRITE &&
+		    hvx_exit_wrmsr_fast(vcpu)) {
+			hvx_stats_exit(&vcpu->stats, reason);
+			trace_hvx_exit(vcpu, reason);
+			/*
+			 * in_guest stays set: a kick from now on sends a
+			 * reschedule IPI, which ends the next run at once;
+			 * one before it is in the requests looked at here.
+			 */
+			if (likely(!need_resched() && !signal_pending(current) &&
+				   !hvx_events_queued(vcpu)))
+				goto enter;
+			WRITE_ONCE(vcpu->in_guest, false);
+			local_irq_enable();
+			preempt_enable();
+			continue;
+		}
 		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
 		preempt_enable();

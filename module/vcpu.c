@@ -321,6 +321,10 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 	/* published complete: routing reads it without vm->lock */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	if (id >= vm->vcpu_id_end) {
+		/* after vcpus[id]: who sees the new end sees the vCPU too */
+		smp_store_release(&vm->vcpu_id_end, id + 1);
+	}
 	fd_install(fd, file);
 	mutex_unlock(&vm->lock);
 	return fd;

@@ -429,6 +429,7 @@ void hvx_msrs_load_guest(struct hvx_vcpu *vcpu);
 void hvx_msrs_load_host(struct hvx_vcpu *vcpu);
 int hvx_exit_rdmsr(struct hvx_vcpu *vcpu);
 int hvx_exit_wrmsr(struct hvx_vcpu *vcpu);
+bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu);
 void hvx_msr_init_host(void);
 
 /* cpuid.c */
