@@ -134,12 +134,14 @@ read -r _ kver kdir <<EOF
 $kernels
 EOF
 
+# The module is built by the next step, for each kernel (and in the tree
+# by make install, beside the test hosts).
 step "build"
 if make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
-	KDIR="$kdir" all; then
-	echo "ok 0 build (module, userspace, tools, tests)" >"$results/01-build.tap"
+	KDIR="$kdir" userspace tools tests; then
+	echo "ok 0 build (userspace, tools, tests)" >"$results/01-build.tap"
 else
-	echo "not ok 0 build (module, userspace, tools, tests)" \
+	echo "not ok 0 build (userspace, tools, tests)" \
 		>"$results/01-build.tap"
 	finish
 fi
