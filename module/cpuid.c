@@ -39,6 +39,7 @@
 #define C1_ECX_X2APIC		BIT(21)
 #define C1_ECX_TSC_DEADLINE	BIT(24)
 #define C1_EDX_APIC		BIT(9)
+#define C1_EDX_HTT		BIT(28)	/* EBX[23:16] counts the package's */
 /* CPUID.7.0 */
 #define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
 #define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
@@ -50,6 +51,18 @@
 #define CE1_EDX_HIDE	BIT(27)
 /* CPUID.6: the APIC timer runs in every C-state */
 #define C6_EAX_ARAT	BIT(2)
+
+/*
+ * The topology: one package of up to HVX_MAX_VCPUS cores of one thread,
+ * x2APIC ID = vCPU id (leaf 0xb, leaf 1 and leaf 4 agree).  With a
+ * package per vCPU, Linux 6.9 and later keep the TSC clocksource
+ * watchdog on beyond four packages (check_system_tsc_reliable()), and a
+ * guest of many vCPUs on few host CPUs reads the watchdog's clock late
+ * enough to mark its TSC unstable.
+ */
+#define LEAF_TOPOLOGY		0xb
+#define TOPO_CORE_SHIFT		6	/* x2APIC ID bits of the core level */
+static_assert(HVX_MAX_VCPUS <= 1 << TOPO_CORE_SHIFT);
 
 /* The lowest maximum basic leaf: the frequency leaves are in range. */
 #define LEAF_TSC_FREQ		0x15
@@ -131,16 +144,30 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			return;
 		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31) | C1_ECX_X2APIC |
 			 C1_ECX_TSC_DEADLINE;
-		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC;
-		/* initial APIC id; one logical processor per package */
-		e->ebx = (e->ebx & 0xffff) | (1 << 16) | (vcpu->id << 24);
+		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC | C1_EDX_HTT;
+		/* initial APIC id; the package's logical processors */
+		e->ebx = (e->ebx & 0xffff) | (HVX_MAX_VCPUS << 16) |
+			 (vcpu->id << 24);
 		break;
 	case 4:
 		for (i = 0; i < 8; i++) {
 			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 			if (!e || !(e->eax & 0x1f))
 				break;
-			e->eax &= 0x3ff;	/* one core, one thread */
+			/* each cache one thread's; the package's cores */
+			e->eax = (e->eax & 0x3ff) | ((HVX_MAX_VCPUS - 1) << 26);
+		}
+		break;
+	case LEAF_TOPOLOGY:
+		/* the thread level, the core level, the end of the list */
+		for (i = 0; i < 3; i++) {
+			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+			if (!e)
+				return;
+			e->eax = i == 1 ? TOPO_CORE_SHIFT : 0;
+			e->ebx = i == 0 ? 1 : i == 1 ? HVX_MAX_VCPUS : 0;
+			e->ecx = i | (i < 2 ? (i + 1) << 8 : 0);
+			e->edx = vcpu->id;
 		}
 		break;
 	case 7:
@@ -215,7 +242,8 @@ void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 
 	vcpu->cpuid_nent = 0;
 	for (f = 0; f <= max; f++) {
-		if (f > hmax && f != LEAF_TSC_FREQ && f != LEAF_CPU_FREQ) {
+		if (f > hmax && f != LEAF_TSC_FREQ && f != LEAF_CPU_FREQ &&
+		    f != LEAF_TOPOLOGY) {
 			/* beyond the host's leaves: reserved, zeros */
 			e = add(vcpu, f, 0, 0);
 			if (e)

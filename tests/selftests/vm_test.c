@@ -548,6 +548,56 @@ HVX_TEST(cpuid)
 	vm_free(vm);
 }
 
+/*
+ * The topology CPUID gives: one package of HVX_MAX_VCPUS cores of one
+ * thread, the vCPU id as x2APIC ID (leaf 0xb), and leaf 1 and leaf 4
+ * counting the same package (a package per vCPU makes Linux 6.9 and
+ * later keep the TSC watchdog on for guests of more than four vCPUs).
+ */
+HVX_TEST(cpuid_topology)
+{
+	struct hvx_cpuid *cpuid;
+	struct hvx_cpuid_entry *e;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_bare(2 * MiB);
+	vcpu = vm_vcpu_add_bare(vm, 5);
+	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
+	ASSERT_NE(NULL, cpuid);
+
+	e = hvx_cpuid_find(cpuid, 1, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(5, e->ebx >> 24);			/* initial APIC ID */
+	EXPECT_EQ(HVX_MAX_VCPUS, (e->ebx >> 16) & 0xff);
+	EXPECT_NE(0, e->edx & (1U << 28));		/* HTT: that count holds */
+	e = hvx_cpuid_find(cpuid, 4, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(HVX_MAX_VCPUS - 1, e->eax >> 26);	/* cores per package */
+	EXPECT_EQ(0, (e->eax >> 14) & 0xfff);		/* a cache per thread */
+
+	e = hvx_cpuid_find(cpuid, 0xb, 0);		/* the thread level */
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, e->eax & 0x1f);
+	EXPECT_EQ(1, e->ebx & 0xffff);
+	EXPECT_EQ(0x100, e->ecx & 0xffff);
+	EXPECT_EQ(5, e->edx);
+	e = hvx_cpuid_find(cpuid, 0xb, 1);		/* the core level */
+	ASSERT_NE(NULL, e);
+	EXPECT_LE(HVX_MAX_VCPUS, 1 << (e->eax & 0x1f));
+	EXPECT_EQ(HVX_MAX_VCPUS, e->ebx & 0xffff);
+	EXPECT_EQ(0x201, e->ecx & 0xffff);
+	EXPECT_EQ(5, e->edx);
+	e = hvx_cpuid_find(cpuid, 0xb, 2);		/* the end of the list */
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, e->ebx & 0xffff);
+	EXPECT_EQ(2, e->ecx & 0xffff);
+	EXPECT_EQ(5, e->edx);
+	free(cpuid);
+	vm_free(vm);
+}
+
 HVX_TEST(set_option)
 {
 	struct hvx_option opt = { .option = HVX_OPT_UNKNOWN_MSR_EXIT };
