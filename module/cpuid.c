@@ -132,6 +132,45 @@ static struct hvx_cpuid_entry *add(struct hvx_vcpu *vcpu, u32 f, u32 idx,
 	return e;
 }
 
+/* Leaf 0xb: the thread level, the core level, the end of the list. */
+static void add_topology(struct hvx_vcpu *vcpu)
+{
+	struct hvx_cpuid_entry *e;
+	u32 i;
+
+	for (i = 0; i < 3; i++) {
+		e = add(vcpu, LEAF_TOPOLOGY, i,
+			HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		if (!e)
+			return;
+		e->eax = i == 1 ? TOPO_CORE_SHIFT : 0;
+		e->ebx = i == 0 ? 1 : i == 1 ? HVX_MAX_VCPUS : 0;
+		e->ecx = i | (i < 2 ? (i + 1) << 8 : 0);
+		e->edx = vcpu->id;
+	}
+}
+
+/* Leaf 0xd: the XSAVE features hvx switches, without XSAVES and XFD. */
+static void add_xsave(struct hvx_vcpu *vcpu)
+{
+	struct hvx_cpuid_entry *e;
+	u32 i;
+
+	e = add(vcpu, 0xd, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+	if (!e)
+		return;
+	e->eax = (u32)hvx_guest_xfeatures();
+	e->edx = hvx_guest_xfeatures() >> 32;
+	e = add(vcpu, 0xd, 1, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+	if (!e)
+		return;
+	e->eax &= ~CD1_EAX_HIDE;
+	e->ebx = e->ecx = e->edx = 0;
+	for (i = 2; i < 64; i++)
+		if (hvx_guest_xfeatures() & BIT_ULL(i))
+			add(vcpu, 0xd, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+}
+
 static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 {
 	struct hvx_cpuid_entry *e;
@@ -159,16 +198,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		}
 		break;
 	case LEAF_TOPOLOGY:
-		/* the thread level, the core level, the end of the list */
-		for (i = 0; i < 3; i++) {
-			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
-			if (!e)
-				return;
-			e->eax = i == 1 ? TOPO_CORE_SHIFT : 0;
-			e->ebx = i == 0 ? 1 : i == 1 ? HVX_MAX_VCPUS : 0;
-			e->ecx = i | (i < 2 ? (i + 1) << 8 : 0);
-			e->edx = vcpu->id;
-		}
+		add_topology(vcpu);
 		break;
 	case 7:
 		e = add(vcpu, f, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
@@ -185,19 +215,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		}
 		break;
 	case 0xd:
-		e = add(vcpu, f, 0, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
-		if (!e)
-			return;
-		e->eax = (u32)hvx_guest_xfeatures();
-		e->edx = hvx_guest_xfeatures() >> 32;
-		e = add(vcpu, f, 1, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
-		if (!e)
-			return;
-		e->eax &= ~CD1_EAX_HIDE;
-		e->ebx = e->ecx = e->edx = 0;
-		for (i = 2; i < 64; i++)
-			if (hvx_guest_xfeatures() & BIT_ULL(i))
-				add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
+		add_xsave(vcpu);
 		break;
 	case 6:
 		e = add(vcpu, f, 0, 0);
@@ -336,6 +354,26 @@ static u32 xsave_size(struct hvx_vcpu *vcpu)
 	return size;
 }
 
+/*
+ * Leaf 0xb past its last level, when the table has the leaf by level: as
+ * on hardware, zeros but for the level number echoed in ECX[7:0] and the
+ * x2APIC ID in EDX (level 1's).
+ */
+static bool topology_past_levels(struct hvx_vcpu *vcpu, u32 idx, u32 *c,
+				 u32 *d)
+{
+	const struct hvx_cpuid_entry *e;
+
+	if (hvx_cpuid_find(vcpu, LEAF_TOPOLOGY, idx))
+		return false;
+	e = hvx_cpuid_find(vcpu, LEAF_TOPOLOGY, 1);
+	if (!e)
+		return false;
+	*c = idx & 0xff;
+	*d = e->edx;
+	return true;
+}
+
 /**
  * hvx_exit_cpuid() - CPUID executed by the guest
  * @vcpu: the vCPU, loaded
@@ -345,9 +383,11 @@ static u32 xsave_size(struct hvx_vcpu *vcpu)
 int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
 {
 	u32 f = vcpu->regs[HVX_RAX], idx = vcpu->regs[HVX_RCX];
-	const struct hvx_cpuid_entry *e = lookup(vcpu, f, idx);
+	const struct hvx_cpuid_entry *e = NULL;
 	u32 a = 0, b = 0, c = 0, d = 0;
 
+	if (f != LEAF_TOPOLOGY || !topology_past_levels(vcpu, idx, &c, &d))
+		e = lookup(vcpu, f, idx);
 	if (e) {
 		a = e->eax;
 		b = e->ebx;

@@ -222,6 +222,46 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 	return 0;
 }
 
+/* The writes the processor refuses with #GP whatever the state. */
+static bool msr_value_valid(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		/* an address: canonical */
+		return (s64)(data << 16) >> 16 == data;
+	case MSR_IA32_CR_PAT:
+		return pat_valid(data);
+	}
+	return true;
+}
+
+/*
+ * IA32_TSC and IA32_TSC_ADJUST, two views of the TSC offset.  The guest's
+ * write of one moves the other along, as on hardware; userspace sets each
+ * alone (restoring state sets both).
+ */
+static void set_tsc_msr(struct hvx_vcpu *vcpu, u32 index, u64 data,
+			bool host)
+{
+	if (index == MSR_IA32_TSC) {
+		if (!host)
+			vcpu->tsc_adjust += data - (rdtsc() +
+						    hvx_vmread64(TSC_OFFSET));
+		hvx_vmwrite(TSC_OFFSET, data - rdtsc());
+		return;
+	}
+	if (!host)
+		hvx_vmwrite(TSC_OFFSET, hvx_vmread64(TSC_OFFSET) +
+			    data - vcpu->tsc_adjust);
+	vcpu->tsc_adjust = data;
+}
+
 /**
  * hvx_msr_set() - write a guest MSR of the documented set
  * @vcpu: the vCPU, loaded
@@ -234,22 +274,8 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
  */
 int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	switch (index) {
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		if ((s64)(data << 16) >> 16 != data)
-			return -EINVAL;
-		break;
-	case MSR_IA32_CR_PAT:
-		if (!pat_valid(data))
-			return -EINVAL;
-		break;
-	}
+	if (!msr_value_valid(index, data))
+		return -EINVAL;
 
 	switch (index) {
 	case MSR_EFER:
@@ -293,17 +319,8 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 		hvx_vmwrite(GUEST_IA32_PAT, data);
 		break;
 	case MSR_IA32_TSC:
-		/* the guest's write moves IA32_TSC_ADJUST along, as on hardware */
-		if (!host)
-			vcpu->tsc_adjust += data - (rdtsc() +
-						    hvx_vmread64(TSC_OFFSET));
-		hvx_vmwrite(TSC_OFFSET, data - rdtsc());
-		break;
 	case MSR_IA32_TSC_ADJUST:
-		if (!host)
-			hvx_vmwrite(TSC_OFFSET, hvx_vmread64(TSC_OFFSET) +
-				    data - vcpu->tsc_adjust);
-		vcpu->tsc_adjust = data;
+		set_tsc_msr(vcpu, index, data, host);
 		break;
 	case MSR_IA32_UCODE_REV:
 		/* the guest writes 0 before CPUID to latch the revision */
@@ -387,6 +404,12 @@ int hvx_exit_rdmsr(struct hvx_vcpu *vcpu)
 	return 1;
 }
 
+/* WRMSR writes EDX:EAX; the upper halves of RAX and RDX are ignored. */
+static u64 wrmsr_data(const struct hvx_vcpu *vcpu)
+{
+	return (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+}
+
 /**
  * hvx_exit_wrmsr_fast() - an x2APIC ICR write served before interrupts
  * are enabled again
@@ -406,7 +429,7 @@ int hvx_exit_rdmsr(struct hvx_vcpu *vcpu)
 bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[HVX_RCX];
-	u64 data = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+	u64 data = wrmsr_data(vcpu);
 
 	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4) ||
 	    hvx_apic_msr(vcpu, index, true, &data, false))
@@ -427,7 +450,7 @@ bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
 int hvx_exit_wrmsr(struct hvx_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[HVX_RCX];
-	u64 data = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
+	u64 data = wrmsr_data(vcpu);
 	int err;
 
 	/* x2APIC writes (ICR, EOI), the hot ones, skip the other MSRs' switch */

@@ -228,38 +228,63 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	return reason;
 }
 
+/*
+ * irqs_off_for_entry() - preemption and interrupts off for the next entry,
+ * the last look at what would stop it taken with them off, so that nothing
+ * slips in after.
+ *
+ * Return: 1 with both off; with both on again, 0 when the scheduler wants
+ * the CPU (go round), -EINTR for a signal, -EIO when VMX is off here.
+ */
+static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
+{
+	bool resched, vmx_on;
+	int cpu;
+
+	preempt_disable();
+	local_irq_disable();
+	resched = need_resched();
+	/*
+	 * Only a CPU on its way offline, after hvx's teardown there, has
+	 * VMX off; the scheduler keeps user threads away from it, so this
+	 * is never expected.  VMLAUNCH would fault.
+	 */
+	vmx_on = this_cpu_read(hvx_vmx_on);
+	if (likely(!resched && vmx_on && !signal_pending(current)))
+		return 1;
+	cpu = raw_smp_processor_id();
+	local_irq_enable();
+	preempt_enable();
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = HVX_EXIT_INTR;
+		return -EINTR;
+	}
+	if (vmx_on || resched)
+		return 0;
+	pr_warn_ratelimited("hvx: VMX is off on CPU%d\n", cpu);
+	return -EIO;
+}
+
+/* The end of irqs_off_for_entry()'s section. */
+static void irqs_on_after_exit(struct hvx_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->in_guest, false);
+	local_irq_enable();
+	preempt_enable();
+}
+
 static int run_loop(struct hvx_vcpu *vcpu)
 {
-	struct hvx_run *run = vcpu->run;
 	u32 reason;
 	int r;
 
 	for (;;) {
 		cond_resched();
-
-		/* Last look with interrupts off: nothing can slip in after. */
-		preempt_disable();
-		local_irq_disable();
-		if (unlikely(need_resched() || signal_pending(current))) {
-			local_irq_enable();
-			preempt_enable();
-			if (signal_pending(current)) {
-				run->exit_reason = HVX_EXIT_INTR;
-				return -EINTR;
-			}
-			continue;
-		}
-		/*
-		 * Only a CPU on its way offline, after hvx's teardown there,
-		 * has VMX off; the scheduler keeps user threads away from it,
-		 * so this is never expected.  VMLAUNCH would fault.
-		 */
-		if (unlikely(!this_cpu_read(hvx_vmx_on))) {
-			local_irq_enable();
-			preempt_enable();
-			pr_warn_ratelimited("hvx: VMX is off on CPU%d\n",
-					    raw_smp_processor_id());
-			return -EIO;
+		r = irqs_off_for_entry(vcpu);
+		if (r <= 0) {
+			if (!r)
+				continue;
+			return r;
 		}
 		/*
 		 * Senders set a request, then look at in_guest: one of us
@@ -271,9 +296,7 @@ static int run_loop(struct hvx_vcpu *vcpu)
 		if (unlikely(hvx_events_queued(vcpu))) {
 			r = hvx_inject_events(vcpu);
 			if (r <= 0) {
-				WRITE_ONCE(vcpu->in_guest, false);
-				local_irq_enable();
-				preempt_enable();
+				irqs_on_after_exit(vcpu);
 				if (!r)
 					return 0;
 				r = hvx_vcpu_block(vcpu);
@@ -304,18 +327,14 @@ enter:
 			if (likely(!need_resched() && !signal_pending(current) &&
 				   !hvx_events_queued(vcpu)))
 				goto enter;
-			WRITE_ONCE(vcpu->in_guest, false);
-			local_irq_enable();
-			preempt_enable();
+			irqs_on_after_exit(vcpu);
 			continue;
 		}
-		WRITE_ONCE(vcpu->in_guest, false);
-		local_irq_enable();
-		preempt_enable();
+		irqs_on_after_exit(vcpu);
 
 		if (unlikely(reason == ~0U)) {
 			hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY,
-					run->fail_entry.hardware_exit_reason);
+					vcpu->run->fail_entry.hardware_exit_reason);
 			return 0;
 		}
 		hvx_stats_exit(&vcpu->stats, reason);

@@ -106,6 +106,15 @@ static void guest_cpuid(void)
 	GUEST_ASSERT_EQ(a, 0xa0);
 	cpuid_count(CPUID_IDX_LEAF, 1, &a, &b, &c, &d);
 	GUEST_ASSERT_EQ(a, 0xa1);
+	/*
+	 * Leaf 0xb past its levels: zeros, ECX[7:0] echoed, EDX the x2APIC
+	 * ID (vCPU 0), not the highest basic leaf of an unknown subleaf.
+	 */
+	cpuid_count(0xb, 0x107, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a, 0);
+	GUEST_ASSERT_EQ(b, 0);
+	GUEST_ASSERT_EQ(c, 7);
+	GUEST_ASSERT_EQ(d, 0);
 	GUEST_DONE();
 }
 
