@@ -35,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/ucontext.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -68,6 +69,13 @@ static int dev_fd, efd;
 static uint8_t *guest_mem;	/* what slots point at; half of it flaps */
 static uint8_t *unmapped;	/* a PROT_NONE page: never readable */
 static uint8_t *flap;		/* a page the flapper unmaps and maps again */
+/*
+ * Held for writing while a flap leaves its hole, for reading around the
+ * fuzzer's own mmap()s: a mapping of the fuzzer's that landed in the hole
+ * would be replaced by the flap's MAP_FIXED, or unmapped by the next flap
+ * while the fuzzer writes to it (op_run()).  Calls still meet the hole.
+ */
+static pthread_rwlock_t hole_lock = PTHREAD_RWLOCK_INITIALIZER;
 static atomic_ulong wrong;
 static atomic_ulong created_vms, runs, run_exits;
 
@@ -440,8 +448,10 @@ static void op_map(struct worker *w)
 	if (rnd_below(&w->rnd, 4) == 0)
 		len = (1 + rnd_below(&w->rnd, 8)) * PAGE;
 	w->calls++;
+	pthread_rwlock_rdlock(&hole_lock);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 atomic_load(&slot->fd), rnd_below(&w->rnd, 8) ? 0 : PAGE);
+	pthread_rwlock_unlock(&hole_lock);
 	if (p == MAP_FAILED)
 		return;
 	m = malloc(sizeof(*m));
@@ -480,7 +490,9 @@ static void op_run(struct worker *w)
 	}
 	if (rnd_below(&w->rnd, 2)) {
 		w->calls++;
+		pthread_rwlock_rdlock(&hole_lock);
 		run = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		pthread_rwlock_unlock(&hole_lock);
 		if (run != MAP_FAILED)
 			run->immediate_exit = rnd_below(&w->rnd, 2);
 	}
@@ -502,13 +514,55 @@ static void op_flap(struct worker *w)
 	size_t len = p == half ? GUEST_MEM / 2 : PAGE;
 
 	w->calls += 2;
+	pthread_rwlock_wrlock(&hole_lock);
 	munmap(p, len);
 	mmap(p, len, PROT_READ | PROT_WRITE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	pthread_rwlock_unlock(&hole_lock);
 }
 
 static void on_timer(int sig)
 {
+}
+
+static char *put_hex(char *p, unsigned long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	*p++ = '0';
+	*p++ = 'x';
+	for (i = 60; i >= 0; i -= 4)
+		*p++ = hex[(v >> i) & 0xf];
+	return p;
+}
+
+/*
+ * "fuzz: signal S code C at ADDR, rip RIP" on stderr, with write() only
+ * (the program is static and not position independent: addr2line finds
+ * RIP in it).
+ */
+static void on_fatal(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	char msg[96] = "fuzz: signal ", *p = msg + strlen(msg);
+
+	*p++ = '0' + sig / 10;
+	*p++ = '0' + sig % 10;
+	memcpy(p, " code ", 6);
+	p += 6;
+	*p++ = si->si_code < 0 ? '-' : '0' + si->si_code % 10;
+	if (si->si_code < 0)
+		*p++ = '0' + -si->si_code % 10;
+	memcpy(p, " at ", 4);
+	p = put_hex(p + 4, (unsigned long)si->si_addr);
+	memcpy(p, ", rip ", 6);
+	p = put_hex(p + 6, uc->uc_mcontext.gregs[REG_RIP]);
+	*p++ = '\n';
+	if (write(STDERR_FILENO, msg, p - msg) < 0)
+		_exit(3);
+	/* SA_RESETHAND: the default action now, when the handler returns */
+	raise(sig);
 }
 
 static int arm_timer(struct worker *w)
@@ -574,7 +628,14 @@ static void *map_or_die(void *addr, size_t len, int prot)
 static void setup(void)
 {
 	static const uint8_t loop[] = { 0xe6, 0x80, 0xeb, 0xfc };
+	static const int fatal_signals[] = {
+		SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
+	};
 	struct sigaction sa = { .sa_handler = on_timer };
+	struct sigaction fatal = {
+		.sa_sigaction = on_fatal,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
 	unsigned int i;
 
 	dev_fd = open("/dev/hvx", O_RDWR | O_CLOEXEC);
@@ -585,6 +646,9 @@ static void setup(void)
 	}
 	/* no SA_RESTART: the timer's signal ends the call it interrupts */
 	sigaction(SIGUSR1, &sa, NULL);
+	/* a death of the fuzzer's own says how, for the replay */
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &fatal, NULL);
 	guest_mem = map_or_die(NULL, GUEST_MEM, PROT_READ | PROT_WRITE);
 	for (i = 0; i < GUEST_MEM / 2; i += sizeof(loop))
 		memcpy(guest_mem + i, loop, sizeof(loop));
@@ -657,6 +721,10 @@ int main(int argc, char **argv)
 	setup();
 	ws = calloc(threads, sizeof(*ws));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/*
+	 * Every buffer before the first thread: a buffer mapped into a
+	 * flap's hole would be unmapped by the next flap.
+	 */
 	for (i = 0; i < threads; i++) {
 		ws[i].id = i;
 		ws[i].rnd = rnd_stream(seed, i);
@@ -664,6 +732,8 @@ int main(int argc, char **argv)
 		ws[i].buf = map_or_die(NULL, BUF_SIZE + PAGE,
 				       PROT_READ | PROT_WRITE);
 		mprotect(ws[i].buf + BUF_SIZE, PAGE, PROT_NONE);
+	}
+	for (i = 0; i < threads; i++) {
 		if (pthread_create(&ws[i].th, NULL, worker_main, &ws[i])) {
 			perror("fuzz: pthread_create");
 			return 2;

@@ -134,7 +134,11 @@ if want kills; then
 		# 0.1 to 3 s: during start-up, boot, I/O and fuzzing alike
 		usleep $((100000 + (RANDOM % 30) * 100000))
 		if ! kill -9 "$pid" 2>/dev/null; then
-			echo "HVX-STRESS-OUT kill $i: victim $((i % 3)) was gone before its SIGKILL:"
+			wait "$pid" 2>/dev/null
+			st=$?
+			how="exit status $st"
+			[ "$st" -le 128 ] || how="signal $((st - 128))"
+			echo "HVX-STRESS-OUT kill $i: victim $((i % 3)) was gone before its SIGKILL ($how):"
 			tail -n 3 /tmp/victim.err | sed 's/^/HVX-STRESS-OUT   /'
 			w=$((w + 1))
 		fi
