@@ -324,20 +324,38 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 }
 
 /*
- * A leaf beyond the table: Intel CPUs answer with the highest basic leaf
- * for an out-of-range basic or extended leaf; the hypervisor range reads
- * as zeros.
+ * The answer to CPUID @f, @idx in @r (EAX, EBX, ECX, EDX).  An input beyond
+ * the table answers as on Intel CPUs: leaf 0xb past its last level (when
+ * the table has the leaf by level) as zeros but for ECX[7:0] echoed and
+ * the x2APIC ID in EDX (level 1's); the hypervisor range as zeros; any
+ * other leaf as the highest basic leaf.
+ *
+ * Return: false when nothing answered (zeros).
  */
-static const struct hvx_cpuid_entry *lookup(struct hvx_vcpu *vcpu, u32 f,
-					    u32 idx)
+static bool lookup(struct hvx_vcpu *vcpu, u32 f, u32 idx, u32 r[4])
 {
 	const struct hvx_cpuid_entry *e = hvx_cpuid_find(vcpu, f, idx);
-	const struct hvx_cpuid_entry *max;
 
-	if (e || (f >= HVX_CPUID_SIGNATURE && f < 0x80000000))
-		return e;
-	max = hvx_cpuid_find(vcpu, 0, 0);
-	return max ? hvx_cpuid_find(vcpu, max->eax, idx) : NULL;
+	r[0] = r[1] = r[2] = r[3] = 0;
+	if (!e && f == LEAF_TOPOLOGY) {
+		e = hvx_cpuid_find(vcpu, f, 1);
+		if (e) {
+			r[2] = idx & 0xff;
+			r[3] = e->edx;
+			return true;
+		}
+	}
+	if (!e && (f < HVX_CPUID_SIGNATURE || f >= 0x80000000)) {
+		e = hvx_cpuid_find(vcpu, 0, 0);
+		e = e ? hvx_cpuid_find(vcpu, e->eax, idx) : NULL;
+	}
+	if (!e)
+		return false;
+	r[0] = e->eax;
+	r[1] = e->ebx;
+	r[2] = e->ecx;
+	r[3] = e->edx;
+	return true;
 }
 
 /* Bytes of the XSAVE area for the guest's XCR0 (CPUID.0xD.0 EBX). */
@@ -354,26 +372,6 @@ static u32 xsave_size(struct hvx_vcpu *vcpu)
 	return size;
 }
 
-/*
- * Leaf 0xb past its last level, when the table has the leaf by level: as
- * on hardware, zeros but for the level number echoed in ECX[7:0] and the
- * x2APIC ID in EDX (level 1's).
- */
-static bool topology_past_levels(struct hvx_vcpu *vcpu, u32 idx, u32 *c,
-				 u32 *d)
-{
-	const struct hvx_cpuid_entry *e;
-
-	if (hvx_cpuid_find(vcpu, LEAF_TOPOLOGY, idx))
-		return false;
-	e = hvx_cpuid_find(vcpu, LEAF_TOPOLOGY, 1);
-	if (!e)
-		return false;
-	*c = idx & 0xff;
-	*d = e->edx;
-	return true;
-}
-
 /**
  * hvx_exit_cpuid() - CPUID executed by the guest
  * @vcpu: the vCPU, loaded
@@ -383,31 +381,23 @@ static bool topology_past_levels(struct hvx_vcpu *vcpu, u32 idx, u32 *c,
 int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
 {
 	u32 f = vcpu->regs[HVX_RAX], idx = vcpu->regs[HVX_RCX];
-	const struct hvx_cpuid_entry *e = NULL;
-	u32 a = 0, b = 0, c = 0, d = 0;
+	u32 r[4];
+	bool found = lookup(vcpu, f, idx, r);
 
-	if (f != LEAF_TOPOLOGY || !topology_past_levels(vcpu, idx, &c, &d))
-		e = lookup(vcpu, f, idx);
-	if (e) {
-		a = e->eax;
-		b = e->ebx;
-		c = e->ecx;
-		d = e->edx;
-	}
 	if (f == 1) {
-		c &= ~BIT(27);
+		r[2] &= ~BIT(27);
 		if (hvx_get_cr4(vcpu) & X86_CR4_OSXSAVE)
-			c |= BIT(27);
+			r[2] |= BIT(27);
 		/* as on hardware, the APIC flag follows IA32_APIC_BASE.EN */
 		if (!hvx_lapic_hw_enabled(&vcpu->apic))
-			d &= ~C1_EDX_APIC;
-	} else if (f == 0xd && idx == 0 && e) {
-		b = xsave_size(vcpu);
+			r[3] &= ~C1_EDX_APIC;
+	} else if (f == 0xd && idx == 0 && found) {
+		r[1] = xsave_size(vcpu);
 	}
-	vcpu->regs[HVX_RAX] = a;
-	vcpu->regs[HVX_RBX] = b;
-	vcpu->regs[HVX_RCX] = c;
-	vcpu->regs[HVX_RDX] = d;
+	vcpu->regs[HVX_RAX] = r[0];
+	vcpu->regs[HVX_RBX] = r[1];
+	vcpu->regs[HVX_RCX] = r[2];
+	vcpu->regs[HVX_RDX] = r[3];
 	hvx_skip_insn(vcpu);
 	return 1;
 }
