@@ -422,22 +422,28 @@ static u64 wrmsr_data(const struct hvx_vcpu *vcpu)
  * sleeping lock: the APIC locks are taken with interrupts saved, and a
  * kick sends a reschedule IPI or wakes a wait queue.
  *
- * Return: true when the write was served (the instruction is skipped);
- * false for any other MSR, or a write the processor would refuse with
- * #GP, which changed nothing: hvx_handle_exit() then serves the exit.
+ * A write the processor refuses (xAPIC mode, a reserved bit) gets its
+ * #GP here too: a VM exit clears the entry's event field, so there is no
+ * pending exception for it to meet, and a second pass through
+ * hvx_handle_exit() would only be refused again.
+ *
+ * Return: true when the exit was served (the instruction skipped, or #GP
+ * injected); false for any other MSR: hvx_handle_exit() serves the exit.
  */
 bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[HVX_RCX];
 	u64 data = wrmsr_data(vcpu);
 
-	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4) ||
-	    hvx_apic_msr(vcpu, index, true, &data, false))
+	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4))
 		return false;
 	/* what hvx_handle_exit() does for every exit: no event was cut short */
 	vcpu->event_injected = false;
 	vcpu->exit_vect = 0;
-	hvx_skip_insn(vcpu);
+	if (hvx_apic_msr(vcpu, index, true, &data, false))
+		hvx_inject_gp(vcpu);
+	else
+		hvx_skip_insn(vcpu);
 	return true;
 }
 

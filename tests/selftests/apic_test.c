@@ -3,7 +3,8 @@
  * apic_test: the in-kernel local APIC seen from long-mode guests.
  *
  * - xAPIC: the page at 0xfee00000, a self IPI through the ICR, EOI.
- * - x2APIC: switched on through IA32_APIC_BASE, the SELF IPI MSR, EOI.
+ * - x2APIC: switched on through IA32_APIC_BASE, the SELF IPI MSR, the ICR
+ *   (#GP in xAPIC mode and for a reserved bit), EOI.
  * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
  *   tick; a periodic run lasts at least its ticks' worth of host time)
  *   and TSC-deadline mode.
@@ -114,6 +115,10 @@ HVX_GUEST_TEST(xapic_self_ipi, guest_xapic_self_ipi)
 
 static void guest_x2apic(void)
 {
+	uint64_t self_ipi = (1 << 18) | IPI_VEC;
+
+	/* the x2APIC MSRs #GP while the APIC is in xAPIC mode */
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_ICR), self_ipi), GP_VECTOR);
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ID)), 0);
 	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
@@ -121,6 +126,15 @@ static void guest_x2apic(void)
 	wrmsr(X2APIC_SELF_IPI, IPI_VEC);
 	asm volatile("sti; nop; cli");
 	GUEST_ASSERT_EQ(hits, 1);
+	/* ICR bit 13 is reserved: #GP and no IPI */
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_MSR(APIC_ICR), self_ipi | (1 << 13)),
+			GP_VECTOR);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(hits, 1);
+	/* the self shorthand through the ICR (the WRMSR exit's fast path) */
+	wrmsr(X2APIC_MSR(APIC_ICR), self_ipi);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(hits, 2);
 	GUEST_DONE();
 }
 
