@@ -104,7 +104,9 @@ UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
 UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c
 UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/pm.c \
+UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/aml.c $(HVX_RUN_DIR)/acpi_pci.c
+UNIT_EXTRA_hvx_run_pm_test	:= $(HVX_RUN_DIR)/pm.c $(HVX_RUN_DIR)/acpi.c \
 				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/aml.c \
 				   $(HVX_RUN_DIR)/acpi_pci.c
 UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
@@ -130,7 +132,7 @@ UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
 TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
 			     aml.c acpi_pci.c pm.c serial.c escape.c rtc.c i8042.c \
-			     io.c util.c ram.c hvx-run.h) \
+			     io.c util.c ram.c hvx-run.h pc_chips.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
 			   tools/hvx-stat/hvx_stat.h
 TOOL_CFLAGS_hvx-bench	:= $(NL_CFLAGS) -I$(HVX_RUN_DIR) -Itools/hvx-stat
@@ -227,7 +229,7 @@ $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.
 		$(UNIT_EXTRA_$*) $(UNIT_LDFLAGS_$*)
 
 $(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_test.c)))): \
-	$(HVX_RUN_DIR)/hvx-run.h
+	$(HVX_RUN_DIR)/hvx-run.h $(HVX_RUN_DIR)/pc_chips.h
 
 $(O)/guests/%.o32: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)

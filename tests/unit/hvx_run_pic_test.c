@@ -7,7 +7,6 @@
  * auto-EOI, spurious acknowledges, and the INTR callback: called back
  * into, and from several threads at once.
  */
-#include <sched.h>
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
@@ -546,6 +545,7 @@ struct stress {
 static void stress_intr(void *ctx, bool level)
 {
 	struct stress *st = ctx;
+	unsigned int i;
 
 	/*
 	 * Reports never overlap, so this needs no lock of its own; it takes
@@ -555,7 +555,8 @@ static void stress_intr(void *ctx, bool level)
 		__atomic_fetch_add(&st->overlaps, 1, __ATOMIC_SEQ_CST);
 	if (st->reports && level == st->last)
 		st->repeats++;
-	sched_yield();
+	for (i = 0; i < 200; i++)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	st->last = level;
 	st->reports++;
 	__atomic_fetch_sub(&st->inside, 1, __ATOMIC_SEQ_CST);
