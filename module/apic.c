@@ -16,6 +16,18 @@
  * HVX_EXIT_EOI before it enters the guest again.  Edge-triggered EOIs
  * (nearly all of them) cost nothing more than before.
  *
+ * The timer: while the vCPU runs, the VMX-preemption timer ends the run
+ * at the next tick (vcpu->timer_tsc, programmed at each entry by run.c),
+ * as KVM's "hv timer" does: no hrtimer to move at each deadline write and
+ * no host interrupt per tick.  While the vCPU sleeps (HLT, wait for
+ * SIPI) nothing runs it, so the hrtimer takes over until it wakes
+ * (hvx_apic_timer_sleep(), hvx_apic_timer_wake()).  The preemption timer
+ * counts only while the guest runs: a tick that comes while the vCPU's
+ * thread is elsewhere in HVX_RUN or back in userspace is delivered at the
+ * next entry, which the guest cannot tell from a tick taken on time.
+ * Without a preemption timer, or with preemption_timer=0, the hrtimer
+ * serves the timer always.
+ *
  * A vCPU learns of a change through vcpu->requests (HVX_REQ_*): the sender
  * sets a bit, then kicks (hvx_vcpu_kick()): a vCPU asleep in HLT is woken,
  * one in the guest on another CPU gets a reschedule IPI, which makes it
@@ -38,7 +50,21 @@
 #include "vcpu.h"
 #include "vmx_ops.h"
 
+static bool preemption_timer = true;
+module_param(preemption_timer, bool, 0444);
+MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption timer while the vCPU runs (default on where the CPU has one)");
+
+/* A tick beyond this is never programmed: the time slice ends first. */
+#define TIMER_TSC_MAX_NS	(3600ULL * NSEC_PER_SEC)
+
 static enum hrtimer_restart apic_timer_fire(struct hrtimer *t);
+
+/* The preemption timer can serve the APIC timers of this module's vCPUs. */
+static bool timer_vmx(void)
+{
+	return preemption_timer && tsc_khz &&
+	       (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER);
+}
 
 /**
  * hvx_apic_init() - the vCPU's local APIC at creation (power-on state)
@@ -58,6 +84,7 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 		l->cfg.features |= HVX_LAPIC_F_DIRECTED_EOI;
 	l->cfg.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	hvx_lapic_reset(l, vcpu->id, vcpu->id == 0);
+	vcpu->timer_tsc = U64_MAX;
 	/* the first entry sets up APIC virtualization for the mode */
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 }
@@ -101,20 +128,107 @@ void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
 		wake_up_interruptible(&vcpu->wq);
 }
 
-/* Arm, move or stop the hrtimer where the APIC wants its next tick. */
-static void apic_timer_update(struct hvx_vcpu *vcpu)
+/* The host TSC when ktime_get_ns() reaches @next, read @now at @tsc. */
+static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
 {
-	unsigned long flags;
-	u64 next;
+	if (next == HVX_LAPIC_TIMER_NONE)
+		return U64_MAX;
+	if (next <= now)
+		return tsc;
+	/* rounded up: the tick is never found due before its time */
+	return tsc + mul_u64_u32_div(min_t(u64, next - now, TIMER_TSC_MAX_NS),
+				     tsc_khz, NSEC_PER_MSEC) + 1;
+}
 
+/**
+ * hvx_apic_timer_update() - follow the APIC's next tick
+ * @vcpu: the vCPU, from the thread that owns it (vcpu->mutex held)
+ *
+ * Programs the next tick for the preemption timer (vcpu->timer_tsc) while
+ * the vCPU runs, else arms, moves or stops the hrtimer.
+ */
+void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
+{
+	bool vmx = timer_vmx() && !vcpu->timer_asleep;
+	unsigned long flags;
+	u64 next, now = 0, tsc = 0;
+
+	if (vmx) {
+		now = ktime_get_ns();
+		tsc = rdtsc();
+	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	next = hvx_lapic_timer_next(&vcpu->apic);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (vmx) {
+		vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
+		return;
+	}
+	vcpu->timer_tsc = U64_MAX;
 	if (next == HVX_LAPIC_TIMER_NONE)
 		hrtimer_try_to_cancel(&vcpu->apic_timer);
 	else
 		hrtimer_start(&vcpu->apic_timer, ns_to_ktime(next),
 			      HRTIMER_MODE_ABS_HARD);
+}
+
+/**
+ * hvx_apic_timer_due() - the preemption timer's tick came: fire the timer
+ * @vcpu: the vCPU, from its own thread
+ *
+ * A tick found a little early (the clocks' conversion) fires at the next
+ * one, a few preemption-timer units later.
+ */
+void hvx_apic_timer_due(struct hvx_vcpu *vcpu)
+{
+	u64 now = ktime_get_ns(), tsc = rdtsc(), next;
+	unsigned long flags;
+	bool fired;
+
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
+	next = hvx_lapic_timer_next(&vcpu->apic);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (fired) {
+		set_bit(HVX_REQ_EVENT, &vcpu->requests);
+		hvx_stat_add(&vcpu->stats, HVX_STAT_TIMER_VMX, 1);
+	}
+	vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
+}
+
+/**
+ * hvx_apic_timer_sleep() - the vCPU goes to sleep: the hrtimer takes over
+ * @vcpu: the vCPU, from its own thread
+ *
+ * A tick already due fires first, so the sleep it would end never starts.
+ */
+void hvx_apic_timer_sleep(struct hvx_vcpu *vcpu)
+{
+	if (vcpu->timer_tsc == U64_MAX) {
+		vcpu->timer_asleep = true;
+		return;
+	}
+	if (vcpu->timer_tsc <= rdtsc())
+		hvx_apic_timer_due(vcpu);
+	vcpu->timer_asleep = true;
+	if (vcpu->timer_tsc != U64_MAX)
+		hvx_apic_timer_update(vcpu);
+}
+
+/**
+ * hvx_apic_timer_wake() - the vCPU woke: back to the preemption timer
+ * @vcpu: the vCPU, from its own thread
+ */
+void hvx_apic_timer_wake(struct hvx_vcpu *vcpu)
+{
+	if (!vcpu->timer_asleep)
+		return;
+	vcpu->timer_asleep = false;
+	if (!timer_vmx())
+		return;
+	/* waits for a callback running elsewhere, which may re-arm it */
+	hrtimer_cancel(&vcpu->apic_timer);
+	hvx_apic_timer_update(vcpu);
 }
 
 static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
@@ -354,7 +468,7 @@ static void apic_effects(struct hvx_vcpu *vcpu,
 			 const struct hvx_lapic_effects *eff)
 {
 	if (eff->flags & HVX_LAPIC_EFF_TIMER)
-		apic_timer_update(vcpu);
+		hvx_apic_timer_update(vcpu);
 	if (eff->flags & HVX_LAPIC_EFF_EVAL)
 		set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	if (eff->flags & HVX_LAPIC_EFF_IPI) {

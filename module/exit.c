@@ -62,11 +62,19 @@ static int exit_resume(struct hvx_vcpu *vcpu)
 
 static int exit_preemption_timer(struct hvx_vcpu *vcpu)
 {
+	/* the APIC timer's tick (run.c, preemption_timer_arm()) */
+	if (vcpu->timer_tsc <= rdtsc())
+		hvx_apic_timer_due(vcpu);
+	if (vcpu->slice_split && vcpu->slice_left)
+		return 1;
 	/*
 	 * A time slice ended: the run loop checks signals and rescheduling,
 	 * and a ring consumer waiting for deferred posts is woken.
 	 */
-	hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, HVX_PREEMPTION_TIMER_SLICE);
+	vcpu->slice_left = HVX_PREEMPTION_TIMER_SLICE;
+	if (!vcpu->slice_split)
+		hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE,
+			    HVX_PREEMPTION_TIMER_SLICE);
 	hvx_ring_sync_point(vcpu->vm);
 	return 1;
 }

@@ -77,7 +77,8 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	hvx_lapic_init_signal(&vcpu->apic);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	hrtimer_try_to_cancel(&vcpu->apic_timer);
+	/* the timer stopped */
+	hvx_apic_timer_update(vcpu);
 	hvx_vmcs_reset_guest(vcpu);
 	/* the APIC's registers changed: RVI and SVI follow (apicv.c) */
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
@@ -342,6 +343,8 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
+	/* nothing runs the guest's timer now: the hrtimer, until we wake */
+	hvx_apic_timer_sleep(vcpu);
 	if (vcpu->mp_state == HVX_MP_HALTED) {
 		start = ktime_get();
 		if (halt_poll(vcpu, start))
@@ -360,9 +363,12 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 		schedule();
 	}
 	finish_wait(&vcpu->wq, &wait);
-	if (r < 0)
+	if (r < 0) {
+		hvx_apic_timer_wake(vcpu);
 		return r;
+	}
 awake:
+	hvx_apic_timer_wake(vcpu);
 	/* a SIPI is taken by the run loop; a halt ends here */
 	if (vcpu->mp_state == HVX_MP_HALTED) {
 		vcpu->mp_state = HVX_MP_RUNNABLE;

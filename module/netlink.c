@@ -119,6 +119,7 @@ static const struct nla_policy hvx_stats_policy[HVX_STATS_ATTR_MAX + 1] = {
 	[HVX_STATS_ATTR_IPIS_SENT]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_HALT_POLL_OK]	= { .type = NLA_U64 },
 	[HVX_STATS_ATTR_HALT_POLL_FAIL]	= { .type = NLA_U64 },
+	[HVX_STATS_ATTR_TIMER_VMX]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
@@ -158,6 +159,7 @@ static const struct {
 	{ HVX_STATS_ATTR_IPIS_SENT,	HVX_STAT_IPIS_SENT },
 	{ HVX_STATS_ATTR_HALT_POLL_OK,	HVX_STAT_HALT_POLL_OK },
 	{ HVX_STATS_ATTR_HALT_POLL_FAIL, HVX_STAT_HALT_POLL_FAIL },
+	{ HVX_STATS_ATTR_TIMER_VMX,	HVX_STAT_TIMER_VMX },
 };
 
 /* Payload of the largest HVX_CMD_GET_STATS message. */

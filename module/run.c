@@ -168,6 +168,48 @@ static int complete_userspace_exit(struct hvx_vcpu *vcpu)
 }
 
 /*
+ * The VMX-preemption timer ends a run at the APIC timer's next tick
+ * (vcpu->timer_tsc, apic.c) or at the end of the time slice, whichever
+ * comes first.  Without a tick the VMCS counts the slice down across
+ * exits by itself (its value is saved at each exit); with one, the run
+ * is "split": the slice's rest is kept in vcpu->slice_left, and what each
+ * run used of it is taken off after the exit.  The timer counts one unit
+ * per 2^rate TSC cycles, the first one possibly sooner: one unit more
+ * than the cycles to the tick makes sure the tick is due at the exit.
+ */
+static void preemption_timer_arm(struct hvx_vcpu *vcpu)
+{
+	u64 tsc = vcpu->timer_tsc, now, units;
+	u32 v;
+
+	if (likely(tsc == U64_MAX && !vcpu->slice_split))
+		return;
+	if (!vcpu->slice_split)
+		vcpu->slice_left = hvx_vmread32(VMX_PREEMPTION_TIMER_VALUE);
+	v = vcpu->slice_left;
+	if (tsc != U64_MAX) {
+		now = rdtsc();
+		units = tsc > now ? ((tsc - now - 1) >>
+			vmx_misc_preemption_timer_rate(hvx_vmx.misc)) + 2 : 0;
+		v = min_t(u64, v, units);
+	}
+	vcpu->slice_split = tsc != U64_MAX;
+	vcpu->slice_set = v;
+	hvx_vmwrite(VMX_PREEMPTION_TIMER_VALUE, v);
+}
+
+/* After an exit of a split run: what it used of the slice. */
+static void preemption_timer_account(struct hvx_vcpu *vcpu)
+{
+	u32 used;
+
+	if (likely(!vcpu->slice_split))
+		return;
+	used = vcpu->slice_set - hvx_vmread32(VMX_PREEMPTION_TIMER_VALUE);
+	vcpu->slice_left -= min(used, vcpu->slice_left);
+}
+
+/*
  * One entry into the guest and back.  Returns the VM exit reason, or
  * ~0U when VMLAUNCH/VMRESUME failed (the instruction error is in
  * vcpu->run->fail_entry).
@@ -197,6 +239,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		native_write_cr2(vcpu->cr2);
 	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
 		hvx_mitigate_l1d(vcpu);
+	preemption_timer_arm(vcpu);
 
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
@@ -217,6 +260,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		run->fail_entry.cpu = raw_smp_processor_id();
 		return ~0U;
 	}
+	preemption_timer_account(vcpu);
 	reason = hvx_vmread32(VM_EXIT_REASON);
 	/* A VM entry that failed on guest state leaves the VMCS clear. */
 	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))

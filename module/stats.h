@@ -38,6 +38,9 @@ enum hvx_stat_idx {
 	HVX_STAT_IPIS_SENT,		/* IPIs the guest sent (ICR) */
 	HVX_STAT_HALT_POLL_OK,		/* halts a poll ended (inject.c) */
 	HVX_STAT_HALT_POLL_FAIL,	/* polls that ended in a sleep */
+	HVX_STAT_TIMER_VMX,		/* APIC timer ticks the preemption
+					 * timer delivered (apic.c)
+					 */
 	HVX_STAT_EXIT_REASON0,		/* first of the per-reason counts */
 	HVX_NR_STATS = HVX_STAT_EXIT_REASON0 + HVX_STATS_EXIT_REASONS,
 };

@@ -165,7 +165,31 @@ struct hvx_vcpu {
 	 */
 	spinlock_t apic_lock;			/* guards apic; irqsave */
 	struct hvx_lapic apic;
-	struct hrtimer apic_timer;		/* the APIC timer's next tick */
+	struct hrtimer apic_timer;		/* the APIC timer's next tick
+						 * while the vCPU sleeps, or
+						 * always without timer_vmx
+						 */
+	/*
+	 * The APIC timer on the VMX-preemption timer while the vCPU runs
+	 * (apic.c, run.c): no host interrupt, no hrtimer.  All (v).
+	 */
+	u64 timer_tsc;				/* host TSC of its next tick;
+						 * U64_MAX: none, or the
+						 * hrtimer serves it
+						 */
+	bool timer_asleep;			/* the vCPU sleeps (HLT, wait
+						 * for SIPI): the hrtimer
+						 * serves the timer
+						 */
+	bool slice_split;			/* the last entry programmed a
+						 * tick, not the slice
+						 */
+	u32 slice_left;				/* preemption-timer units of
+						 * the slice, while split
+						 */
+	u32 slice_set;				/* the value the last entry
+						 * programmed, while split
+						 */
 	DECLARE_BITMAP(apicv_level, 256);	/* atomic: level-triggered
 						 * vectors accepted but not
 						 * yet in the IRR (apic.c)
@@ -479,6 +503,10 @@ static inline bool hvx_apic_page(struct hvx_vcpu *vcpu, u64 gpa)
 
 void hvx_apic_init(struct hvx_vcpu *vcpu);
 void hvx_apic_destroy(struct hvx_vcpu *vcpu);
+void hvx_apic_timer_update(struct hvx_vcpu *vcpu);
+void hvx_apic_timer_sleep(struct hvx_vcpu *vcpu);
+void hvx_apic_timer_wake(struct hvx_vcpu *vcpu);
+void hvx_apic_timer_due(struct hvx_vcpu *vcpu);
 void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req);
 int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 		   const struct hvx_lapic_irq *irq);

@@ -7,7 +7,8 @@
  *   (#GP in xAPIC mode and for a reserved bit), EOI.
  * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
  *   tick; a periodic run lasts at least its ticks' worth of host time)
- *   and TSC-deadline mode.
+ *   and TSC-deadline mode; while the guest spins (no HLT) the
+ *   VMX-preemption timer delivers the ticks, never before their time.
  * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
  *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
  * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
@@ -373,6 +374,105 @@ HVX_GUEST_TEST(timer_tsc_deadline, guest_tsc_deadline)
 {
 	vm_install_exception_handler(vm, TIMER_VEC, x2apic_handler);
 	vcpu_expect_done(vcpu);
+}
+
+#define SPIN_TICKS	20
+#define DEADLINE_CYCLES	1000000
+
+static volatile uint64_t tick_tsc;
+
+static uint64_t guest_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
+static void x2apic_tick_handler(struct guest_ex_regs *regs)
+{
+	tick_tsc = guest_rdtsc();
+	ticks++;
+	wrmsr(X2APIC_MSR(APIC_EOI), 0);
+}
+
+/* The timer's ticks while the guest spins with interrupts on: no HLT. */
+static void guest_timer_spins(void)
+{
+	uint64_t deadline, t;
+	int i;
+
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+	wrmsr(X2APIC_MSR(APIC_TDCR), 0xb);
+	wrmsr(X2APIC_MSR(APIC_LVTT), (1 << 17) | TIMER_VEC);	/* periodic */
+	wrmsr(X2APIC_MSR(APIC_TMICT), TICK_NS);
+	GUEST_SYNC(0);
+	asm volatile("sti");
+	while (ticks < SPIN_TICKS)
+		asm volatile("pause");
+	asm volatile("cli");
+	GUEST_SYNC(1);
+	wrmsr(X2APIC_MSR(APIC_TMICT), 0);			/* stop */
+	asm volatile("sti; nop; cli");		/* a tick already pending */
+	ticks = 0;
+	/* TSC deadline: each tick comes at its deadline, never before */
+	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
+	for (i = 0; i < SPIN_TICKS; i++) {
+		t = ticks;
+		deadline = guest_rdtsc() + DEADLINE_CYCLES;
+		wrmsr(MSR_TSC_DEADLINE, deadline);
+		asm volatile("sti");
+		while (ticks == t)
+			asm volatile("pause");
+		asm volatile("cli");
+		GUEST_ASSERT_EQ(ticks, t + 1);
+		GUEST_ASSERT(tick_tsc >= deadline);
+	}
+	GUEST_DONE();
+}
+
+/* A bool module parameter reads Y or N. */
+static bool param_on(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f)
+		return false;
+	c = fgetc(f);
+	fclose(f);
+	return c == 'Y';
+}
+
+/*
+ * While the vCPU runs, the VMX-preemption timer delivers the ticks (the
+ * timer_vmx counter has every one, and the hrtimer none); the periodic
+ * ticks still follow the host's clock.
+ */
+HVX_GUEST_TEST(timer_ticks_while_running, guest_timer_spins)
+{
+	bool vmx = param_on(HVX_PARAM("preemption_timer")) &&
+		   (hvx_dev_caps()->vmx_features & HVX_VMX_PREEMPTION_TIMER);
+	uint64_t t0, n;
+
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	vm_install_exception_handler(vm, TIMER_VEC, x2apic_tick_handler);
+	vcpu_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_LE((SPIN_TICKS - 1) * TICK_NS, now_ns() - t0);
+	vcpu_expect_done(vcpu);
+	ASSERT_TRUE(vm_stat("timer_vmx", &n));
+	TH_LOG("preemption timer %s: %llu ticks delivered by it",
+	       vmx ? "on" : "off", (unsigned long long)n);
+	if (vmx) {
+		/* one more periodic tick may come before the timer stops */
+		EXPECT_LE(2 * SPIN_TICKS, n);
+		EXPECT_GE(2 * SPIN_TICKS + 1, n);
+	} else {
+		EXPECT_EQ(0, n);
+	}
 }
 
 /* Two vCPUs, each run by its own thread until GUEST_DONE. */

@@ -5,8 +5,8 @@
 # module_test, which loads and unloads hvx.ko itself; then, with hvx.ko
 # loaded, every other selftest binary (each prints its own TAP 13 stream);
 # then the module must unload cleanly; then the APIC tests once more with
-# hvx.ko reloaded with enable_apicv=1.  "hvxtests=a,b" on the kernel
-# command line limits the run to those binaries.
+# hvx.ko reloaded with enable_apicv=1 preemption_timer=0.  "hvxtests=a,b"
+# on the kernel command line limits the run to those binaries.
 
 . /hvx/tasks/tap-lib.sh
 
@@ -49,9 +49,10 @@ else
 	rc=1
 fi
 
-# The APIC tests again with the processor's APIC virtualization: hvx.ko
-# reloaded with enable_apicv=1 (the first pass had the default, the
-# trapping path).
+# The APIC tests again with the processor's APIC virtualization and the
+# APIC timer always on the hrtimer: hvx.ko reloaded with enable_apicv=1
+# preemption_timer=0 (the first pass had the defaults: the trapping path,
+# the timer on the VMX-preemption timer while a vCPU runs).
 apic_tests=
 for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
 	case ",${hvxtests:-$t}," in
@@ -59,15 +60,16 @@ for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
 	esac
 done
 if [ -n "$apic_tests" ]; then
-	if insmod /hvx/hvx.ko enable_apicv=1; then
-		tap_result pass "insmod hvx.ko enable_apicv=1"
+	opts="enable_apicv=1 preemption_timer=0"
+	if insmod /hvx/hvx.ko $opts; then
+		tap_result pass "insmod hvx.ko $opts"
 		for t in $apic_tests; do
-			echo "# enable_apicv=1: $t"
+			echo "# $opts: $t"
 			run_tap_binary "/hvx/selftests/$t" || rc=1
 		done
-		rmmod hvx || { tap_result fail "rmmod hvx after enable_apicv=1"; rc=1; }
+		rmmod hvx || { tap_result fail "rmmod hvx after $opts"; rc=1; }
 	else
-		tap_result fail "insmod hvx.ko enable_apicv=1"
+		tap_result fail "insmod hvx.ko $opts"
 		rc=1
 	fi
 fi

@@ -214,6 +214,7 @@ int hvx_vm_counters(struct hs_conn *nl, pid_t pid, struct linux_boot *b)
 	linux_boot_add(b, "halts", st.halts);
 	linux_boot_add(b, "halt_poll_ok", st.poll_ok);
 	linux_boot_add(b, "halt_poll_fail", st.poll_fail);
+	linux_boot_add(b, "timer_vmx", st.timer_vmx);
 	linux_boot_add(b, "l1d_flushes", st.l1d_flushes);
 	linux_boot_add(b, "ring_posted", st.ring_posted);
 	return 0;

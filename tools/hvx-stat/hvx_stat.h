@@ -39,6 +39,7 @@ struct hs_stats {
 	uint64_t l1d_flushes;
 	uint64_t irqs, nmis, halts;	/* interrupts, NMIs delivered; HLT sleeps */
 	uint64_t poll_ok, poll_fail;	/* halt polls that ended the halt, not */
+	uint64_t timer_vmx;		/* APIC timer ticks on the VMX timer */
 	uint64_t reasons[HS_EXIT_REASONS];
 };
 

@@ -99,10 +99,11 @@ static void json_stats(const struct hs_stats *st)
 	       ",\"l1d_flushes\":%" PRIu64 ",\"irqs\":%" PRIu64
 	       ",\"nmis\":%" PRIu64 ",\"halts\":%" PRIu64
 	       ",\"halt_poll_ok\":%" PRIu64 ",\"halt_poll_fail\":%" PRIu64
-	       ",\"exit_reasons\":[",
+	       ",\"timer_vmx\":%" PRIu64 ",\"exit_reasons\":[",
 	       st->exits, st->runs, st->guest_ns, st->host_ns,
 	       st->ring_posted, st->ring_fallback, st->l1d_flushes,
-	       st->irqs, st->nmis, st->halts, st->poll_ok, st->poll_fail);
+	       st->irqs, st->nmis, st->halts, st->poll_ok, st->poll_fail,
+	       st->timer_vmx);
 	for (r = 0; r < HS_EXIT_REASONS; r++) {
 		if (!st->reasons[r])
 			continue;
@@ -182,8 +183,10 @@ static void print_stats_text(const char *what, const struct hs_stats *st)
 	       st->runs, st->guest_ns / 1e6, st->host_ns / 1e6,
 	       st->ring_posted, st->ring_fallback, st->l1d_flushes);
 	printf("    interrupts %" PRIu64 ", NMIs %" PRIu64 ", halts %" PRIu64
-	       " (polls: %" PRIu64 " ended the halt, %" PRIu64 " slept)\n",
-	       st->irqs, st->nmis, st->halts, st->poll_ok, st->poll_fail);
+	       " (polls: %" PRIu64 " ended the halt, %" PRIu64 " slept), "
+	       "APIC timer ticks on the VMX timer %" PRIu64 "\n",
+	       st->irqs, st->nmis, st->halts, st->poll_ok, st->poll_fail,
+	       st->timer_vmx);
 	for (r = 0; r < HS_EXIT_REASONS; r++)
 		if (st->reasons[r])
 			printf("    %-24s %4d %12" PRIu64 "\n",

@@ -296,6 +296,7 @@ static int parse_stats(struct nl_msg *msg, struct hs_stats *st)
 	st->halts = get_u64(sb[HVX_STATS_ATTR_HALTS]);
 	st->poll_ok = get_u64(sb[HVX_STATS_ATTR_HALT_POLL_OK]);
 	st->poll_fail = get_u64(sb[HVX_STATS_ATTR_HALT_POLL_FAIL]);
+	st->timer_vmx = get_u64(sb[HVX_STATS_ATTR_TIMER_VMX]);
 	if (sb[HVX_STATS_ATTR_EXIT_REASONS])
 		parse_reasons(sb[HVX_STATS_ATTR_EXIT_REASONS], st);
 	return 0;

@@ -781,6 +781,9 @@ enum hvx_attr {
  *				vCPU slept (module parameter halt_poll_ns)
  * @HVX_STATS_ATTR_HALT_POLL_FAIL: u64: polls that ended without a wakeup,
  *				after which the vCPU slept
+ * @HVX_STATS_ATTR_TIMER_VMX:	u64: local APIC timer ticks the VMX-preemption
+ *				timer delivered while the vCPU ran (module
+ *				parameter preemption_timer)
  * @__HVX_STATS_ATTR_MAX:	one past the last attribute
  */
 enum hvx_stats_attr {
@@ -800,6 +803,7 @@ enum hvx_stats_attr {
 	HVX_STATS_ATTR_IPIS_SENT,
 	HVX_STATS_ATTR_HALT_POLL_OK,
 	HVX_STATS_ATTR_HALT_POLL_FAIL,
+	HVX_STATS_ATTR_TIMER_VMX,
 	__HVX_STATS_ATTR_MAX,
 };
 #define HVX_STATS_ATTR_MAX	(__HVX_STATS_ATTR_MAX - 1)
