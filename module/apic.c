@@ -149,19 +149,16 @@ static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
  */
 void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
 {
-	bool vmx = timer_vmx() && !vcpu->timer_asleep;
 	unsigned long flags;
-	u64 next, now = 0, tsc = 0;
+	u64 next;
 
-	if (vmx) {
-		now = ktime_get_ns();
-		tsc = rdtsc();
-	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	next = hvx_lapic_timer_next(&vcpu->apic);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	if (vmx) {
-		vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
+	if (timer_vmx() && !vcpu->timer_asleep) {
+		/* no clock read for a stopped timer (a deadline already past) */
+		vcpu->timer_tsc = next == HVX_LAPIC_TIMER_NONE ? U64_MAX :
+			timer_host_tsc(next, ktime_get_ns(), rdtsc());
 		return;
 	}
 	vcpu->timer_tsc = U64_MAX;
