@@ -198,18 +198,20 @@ void hvx_apic_timer_due(struct hvx_vcpu *vcpu)
  * @vcpu: the vCPU, from its own thread
  *
  * A tick already due fires first, so the sleep it would end never starts.
+ * With no tick programmed there is nothing to hand over: nothing can arm
+ * the timer while the vCPU sleeps (only the guest and the vCPU's own
+ * ioctls do), and the wake-up then costs nothing either.
  */
 void hvx_apic_timer_sleep(struct hvx_vcpu *vcpu)
 {
-	if (vcpu->timer_tsc == U64_MAX) {
-		vcpu->timer_asleep = true;
+	if (vcpu->timer_tsc == U64_MAX)
 		return;
-	}
 	if (vcpu->timer_tsc <= rdtsc())
 		hvx_apic_timer_due(vcpu);
+	if (vcpu->timer_tsc == U64_MAX)
+		return;
 	vcpu->timer_asleep = true;
-	if (vcpu->timer_tsc != U64_MAX)
-		hvx_apic_timer_update(vcpu);
+	hvx_apic_timer_update(vcpu);
 }
 
 /**
@@ -221,8 +223,6 @@ void hvx_apic_timer_wake(struct hvx_vcpu *vcpu)
 	if (!vcpu->timer_asleep)
 		return;
 	vcpu->timer_asleep = false;
-	if (!timer_vmx())
-		return;
 	/* waits for a callback running elsewhere, which may re-arm it */
 	hrtimer_cancel(&vcpu->apic_timer);
 	hvx_apic_timer_update(vcpu);

@@ -178,8 +178,8 @@ struct hvx_vcpu {
 						 * hrtimer serves it
 						 */
 	bool timer_asleep;			/* the vCPU sleeps (HLT, wait
-						 * for SIPI): the hrtimer
-						 * serves the timer
+						 * for SIPI) and handed its
+						 * tick to the hrtimer
 						 */
 	bool slice_split;			/* the last entry programmed a
 						 * tick, not the slice
