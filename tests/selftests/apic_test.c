@@ -352,6 +352,14 @@ HVX_GUEST_TEST(timer_periodic_ticks, guest_timer_periodic)
 	vcpu_expect_done(vcpu);
 }
 
+static uint64_t guest_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
 static void guest_tsc_deadline(void)
 {
 	uint64_t tsc;
@@ -359,8 +367,7 @@ static void guest_tsc_deadline(void)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
 	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
-	asm volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax"
-		     : "=a"(tsc) : : "rdx");
+	tsc = guest_rdtsc();
 	wrmsr(MSR_TSC_DEADLINE, tsc + 1000000);
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), tsc + 1000000);
 	while (!hits)
@@ -380,14 +387,6 @@ HVX_GUEST_TEST(timer_tsc_deadline, guest_tsc_deadline)
 #define DEADLINE_CYCLES	1000000
 
 static volatile uint64_t tick_tsc;
-
-static uint64_t guest_rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (uint64_t)hi << 32;
-}
 
 static void x2apic_tick_handler(struct guest_ex_regs *regs)
 {
