@@ -141,7 +141,8 @@ TOOL_LIBS_hvx-bench	:= $(NL_LIBS)
 # Unit tests of module code: the test #includes the module source (see
 # tests/unit/kernel_shim.h and the kernel headers in tests/unit/linux/), so
 # the source is a prerequisite, not an extra file to compile.
-UNIT_MODULE_lapic	:= module/lapic.c module/lapic_route.c module/lapic.h \
+UNIT_MODULE_lapic	:= module/lapic.c module/lapic_state.c module/lapic_route.c \
+			   module/lapic.h module/lapic_internal.h \
 			   tests/unit/lapic_util.h $(wildcard tests/unit/linux/*.h)
 $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 	$(O)/unit/lapic_timer_test: \

@@ -18,49 +18,13 @@
 #include <linux/errno.h>
 #include <linux/math64.h>
 
-#include "lapic.h"
+#include "lapic_internal.h"
 
 #define LAPIC_NSEC_PER_SEC	1000000000ULL
 #define LAPIC_VERSION		0x14
 #define LAPIC_VERSION_EOI_SUPP	BIT(24)
 #define LAPIC_NR_REGS		(HVX_LAPIC_REGS_SIZE / 16)
-#define LAPIC_DFR_ONES		0x0fffffff
 #define LAPIC_ICR_MASK		0x000ccfff
-
-/* Where a register exists and how it may be accessed. */
-#define R_XR		BIT(0)	/* readable in xAPIC mode */
-#define R_XW		BIT(1)	/* writable in xAPIC mode */
-#define R_2R		BIT(2)	/* readable in x2APIC mode */
-#define R_2W		BIT(3)	/* writable in x2APIC mode */
-#define R_64		BIT(4)	/* x2APIC: a 64-bit register (the ICR) */
-#define R_CMCI		BIT(5)	/* exists only with HVX_LAPIC_F_CMCI */
-#define R_XAPIC		(R_XR | R_XW)
-#define R_X2APIC	(R_2R | R_2W)
-#define R_RW		(R_XAPIC | R_X2APIC)
-#define R_RO		(R_XR | R_2R)
-
-struct lapic_reg;
-typedef void (*lapic_write_fn)(struct hvx_lapic *l, const struct lapic_reg *r,
-			       unsigned int off, u32 val, u64 now_ns,
-			       struct hvx_lapic_effects *eff);
-
-/**
- * struct lapic_reg - the rules of one register
- * @flags:	R_* flags; 0 for a reserved offset
- * @wmask:	bits a write changes
- * @romask:	read-only bits an x2APIC write may set without a fault
- * @fwmask:	more writable bits when the APIC has feature @feature
- * @feature:	HVX_LAPIC_F_* flag enabling @fwmask
- * @write:	side effects of a write; NULL stores the writable bits
- */
-struct lapic_reg {
-	u8 flags;
-	u32 wmask;
-	u32 romask;
-	u32 fwmask;
-	u32 feature;
-	lapic_write_fn write;
-};
 
 static const u16 lapic_lvt_off[HVX_LVT_NR] = {
 	[HVX_LVT_CMCI]		= HVX_APIC_REG_LVT_CMCI,
@@ -72,19 +36,9 @@ static const u16 lapic_lvt_off[HVX_LVT_NR] = {
 	[HVX_LVT_ERROR]		= HVX_APIC_REG_LVT_ERROR,
 };
 
-static u32 *reg_ptr(struct hvx_lapic *l, unsigned int off)
-{
-	return &l->regs[off >> 2];
-}
-
 u32 hvx_lapic_reg(const struct hvx_lapic *l, unsigned int offset)
 {
 	return l->regs[(offset & (HVX_LAPIC_REGS_SIZE - 16)) >> 2];
-}
-
-static void set_reg(struct hvx_lapic *l, unsigned int off, u32 val)
-{
-	*reg_ptr(l, off) = val;
 }
 
 bool hvx_lapic_hw_enabled(const struct hvx_lapic *l)
@@ -103,15 +57,10 @@ bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
 	       (hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_ENABLE);
 }
 
-static bool has_feature(const struct hvx_lapic *l, u32 feature)
-{
-	return l->cfg.features & feature;
-}
-
 /* The 256-bit registers: bit @vec of the eight words from @base. */
 static u32 *vec_word(struct hvx_lapic *l, unsigned int base, u8 vec)
 {
-	return reg_ptr(l, base + ((vec >> 5) << 4));
+	return lapic_reg_ptr(l, base + ((vec >> 5) << 4));
 }
 
 static void vec_set(struct hvx_lapic *l, unsigned int base, u8 vec, bool on)
@@ -171,10 +120,10 @@ u32 hvx_lapic_apr(const struct hvx_lapic *l)
 }
 
 /* The PPR and APR registers follow every change of TPR, ISR and IRR. */
-static void update_prio(struct hvx_lapic *l)
+void lapic_update_prio(struct hvx_lapic *l)
 {
-	set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
-	set_reg(l, HVX_APIC_REG_APR, hvx_lapic_apr(l));
+	lapic_set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
+	lapic_set_reg(l, HVX_APIC_REG_APR, hvx_lapic_apr(l));
 }
 
 static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
@@ -201,7 +150,7 @@ static void lapic_error(struct hvx_lapic *l, u32 bits)
 	}
 	vec_set(l, HVX_APIC_REG_IRR, vec, true);
 	vec_set(l, HVX_APIC_REG_TMR, vec, false);
-	update_prio(l);
+	lapic_update_prio(l);
 }
 
 bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
@@ -214,7 +163,7 @@ bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
 	}
 	vec_set(l, HVX_APIC_REG_IRR, vector, true);
 	vec_set(l, HVX_APIC_REG_TMR, vector, level);
-	update_prio(l);
+	lapic_update_prio(l);
 	return true;
 }
 
@@ -258,7 +207,7 @@ enum hvx_lapic_delivery hvx_lapic_lvt_deliver(struct hvx_lapic *l,
 	}
 	if (lvt >= HVX_LVT_NR || lvt_masked(l, lvt))
 		return HVX_LAPIC_DROPPED;
-	if (lvt == HVX_LVT_CMCI && !has_feature(l, HVX_LAPIC_F_CMCI))
+	if (lvt == HVX_LVT_CMCI && !lapic_has_feature(l, HVX_LAPIC_F_CMCI))
 		return HVX_LAPIC_DROPPED;
 	e = hvx_lapic_reg(l, lapic_lvt_off[lvt]);
 	irq.vector = e & HVX_APIC_VECTOR_MASK;
@@ -285,7 +234,7 @@ void hvx_lapic_ack(struct hvx_lapic *l, u8 vector)
 {
 	vec_set(l, HVX_APIC_REG_IRR, vector, false);
 	vec_set(l, HVX_APIC_REG_ISR, vector, true);
-	update_prio(l);
+	lapic_update_prio(l);
 }
 
 int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
@@ -302,7 +251,7 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vec);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
-	update_prio(l);
+	lapic_update_prio(l);
 	return vec;
 }
 
@@ -314,7 +263,7 @@ void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
 	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vector);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
-	update_prio(l);
+	lapic_update_prio(l);
 }
 
 u16 hvx_lapic_vid_status(const struct hvx_lapic *l)
@@ -355,7 +304,7 @@ static unsigned int timer_divide(const struct hvx_lapic *l)
  * Time for @ticks counts at divide @div, at least 1 ns.  @ticks * @div is
  * below 2^39 and cfg.timer_hz at least 1 MHz, so the quotient fits.
  */
-static u64 ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
+u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
 {
 	u64 ns = mul_u64_u64_div_u64(ticks * div, LAPIC_NSEC_PER_SEC,
 				     l->cfg.timer_hz);
@@ -388,7 +337,7 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 	if (!initial || !timer_counts(l))
 		return;
 	l->timer.start_ns = start_ns;
-	l->timer.period_ns = ticks_to_ns(l, initial, timer_divide(l));
+	l->timer.period_ns = lapic_ticks_to_ns(l, initial, timer_divide(l));
 	l->timer.next_ns = start_ns + l->timer.period_ns;
 	l->timer.armed = true;
 }
@@ -454,17 +403,17 @@ u64 hvx_lapic_tsc_deadline(const struct hvx_lapic *l)
 
 /* Register writes */
 
-static u32 reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r)
+u32 lapic_reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r)
 {
-	return r->wmask | (has_feature(l, r->feature) ? r->fwmask : 0);
+	return r->wmask | (lapic_has_feature(l, r->feature) ? r->fwmask : 0);
 }
 
 static void store_masked(struct hvx_lapic *l, const struct lapic_reg *r,
 			 unsigned int off, u32 val)
 {
-	u32 m = reg_wmask(l, r);
+	u32 m = lapic_reg_wmask(l, r);
 
-	set_reg(l, off, (hvx_lapic_reg(l, off) & ~m) | (val & m));
+	lapic_set_reg(l, off, (hvx_lapic_reg(l, off) & ~m) | (val & m));
 }
 
 /* ID and LDR: only xAPIC mode writes them. */
@@ -481,7 +430,7 @@ static void write_tpr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      struct hvx_lapic_effects *eff)
 {
 	store_masked(l, r, off, val);
-	update_prio(l);
+	lapic_update_prio(l);
 	eff->flags |= HVX_LAPIC_EFF_EVAL;
 }
 
@@ -496,7 +445,7 @@ static void write_dfr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      unsigned int off, u32 val, u64 now_ns,
 		      struct hvx_lapic_effects *eff)
 {
-	set_reg(l, off, (val & r->wmask) | LAPIC_DFR_ONES);
+	lapic_set_reg(l, off, (val & r->wmask) | LAPIC_DFR_ONES);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE;
 }
 
@@ -506,8 +455,8 @@ static void mask_all_lvts(struct hvx_lapic *l)
 	int i;
 
 	for (i = 0; i < HVX_LVT_NR; i++)
-		if (i != HVX_LVT_CMCI || has_feature(l, HVX_LAPIC_F_CMCI))
-			*reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
+		if (i != HVX_LVT_CMCI || lapic_has_feature(l, HVX_LAPIC_F_CMCI))
+			*lapic_reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
 }
 
 static void write_svr(struct hvx_lapic *l, const struct lapic_reg *r,
@@ -525,7 +474,7 @@ static void write_esr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      unsigned int off, u32 val, u64 now_ns,
 		      struct hvx_lapic_effects *eff)
 {
-	set_reg(l, off, l->esr_pending);
+	lapic_set_reg(l, off, l->esr_pending);
 	l->esr_pending = 0;
 }
 
@@ -566,10 +515,10 @@ static void write_lvt(struct hvx_lapic *l, const struct lapic_reg *r,
 
 	store_masked(l, r, off, val);
 	if (!hvx_lapic_sw_enabled(l))
-		*reg_ptr(l, off) |= HVX_APIC_LVT_MASKED;
+		*lapic_reg_ptr(l, off) |= HVX_APIC_LVT_MASKED;
 	/* A new timer mode disarms the timer, whatever it was doing. */
 	if (off == HVX_APIC_REG_LVT_TIMER && timer_mode(l) != old_mode) {
-		set_reg(l, HVX_APIC_REG_TMICT, 0);
+		lapic_set_reg(l, HVX_APIC_REG_TMICT, 0);
 		timer_stop(l, eff);
 	}
 }
@@ -580,7 +529,7 @@ static void write_tmict(struct hvx_lapic *l, const struct lapic_reg *r,
 {
 	if (timer_mode(l) == HVX_APIC_TIMER_DEADLINE)
 		return;
-	set_reg(l, off, val);
+	lapic_set_reg(l, off, val);
 	timer_load(l, now_ns, eff);
 }
 
@@ -601,7 +550,7 @@ static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
 		return;
 	div = timer_divide(l);
 	timer_load(l, now_ns, eff);
-	l->timer.start_ns = now_ns + ticks_to_ns(l, cur, div) -
+	l->timer.start_ns = now_ns + lapic_ticks_to_ns(l, cur, div) -
 			    l->timer.period_ns;
 	if (cur == initial)
 		l->timer.start_ns = now_ns;
@@ -664,8 +613,8 @@ static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
 };
 
 /* The rules of the register at @off (a multiple of 16), NULL if reserved. */
-static const struct lapic_reg *find_reg(const struct hvx_lapic *l,
-					unsigned int off)
+const struct lapic_reg *lapic_find_reg(const struct hvx_lapic *l,
+				       unsigned int off)
 {
 	const struct lapic_reg *r;
 
@@ -673,7 +622,7 @@ static const struct lapic_reg *find_reg(const struct hvx_lapic *l,
 		return NULL;
 	r = &lapic_regs[IDX(off)];
 	if (!r->flags ||
-	    ((r->flags & R_CMCI) && !has_feature(l, HVX_LAPIC_F_CMCI)))
+	    ((r->flags & R_CMCI) && !lapic_has_feature(l, HVX_LAPIC_F_CMCI)))
 		return NULL;
 	return r;
 }
@@ -729,7 +678,7 @@ int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 		   u64 now_ns, u32 *val)
 {
 	unsigned int off = offset & ~15U, byte = offset & 15;
-	const struct lapic_reg *r = find_reg(l, off);
+	const struct lapic_reg *r = lapic_find_reg(l, off);
 	u32 v = 0;
 
 	*val = 0;
@@ -748,7 +697,7 @@ int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 int hvx_lapic_write(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 		    u32 val, u64 now_ns, struct hvx_lapic_effects *eff)
 {
-	const struct lapic_reg *r = find_reg(l, offset & ~15U);
+	const struct lapic_reg *r = lapic_find_reg(l, offset & ~15U);
 
 	if (!mmio_present(l))
 		return -ENXIO;
@@ -772,7 +721,7 @@ static const struct lapic_reg *find_msr(const struct hvx_lapic *l, u32 msr,
 	    msr > HVX_X2APIC_MSR_LAST)
 		return NULL;
 	*off = (msr - HVX_X2APIC_MSR_BASE) << 4;
-	return find_reg(l, *off);
+	return lapic_find_reg(l, *off);
 }
 
 int hvx_lapic_rdmsr(struct hvx_lapic *l, u32 msr, u64 now_ns, u64 *val)
@@ -798,30 +747,30 @@ int hvx_lapic_wrmsr(struct hvx_lapic *l, u32 msr, u64 val, u64 now_ns,
 
 	if (!r || !(r->flags & R_2W))
 		return -EINVAL;
-	allowed = reg_wmask(l, r) | r->romask;
+	allowed = lapic_reg_wmask(l, r) | r->romask;
 	if (r->flags & R_64)
 		allowed |= 0xffffffff00000000ULL;
 	if (val & ~allowed)
 		return -EINVAL;
 	if (r->flags & R_64)
-		set_reg(l, HVX_APIC_REG_ICR2, val >> 32);
+		lapic_set_reg(l, HVX_APIC_REG_ICR2, val >> 32);
 	reg_write(l, r, off, (u32)val, now_ns, eff);
 	return 0;
 }
 
 /* Reset, INIT, IA32_APIC_BASE */
 
-static u32 x2apic_ldr(u32 id)
+u32 lapic_x2apic_ldr(u32 id)
 {
 	return ((id >> 4) << 16) | BIT(id & 15);
 }
 
-static u32 lapic_version(const struct hvx_lapic *l)
+u32 lapic_version(const struct hvx_lapic *l)
 {
-	u32 maxlvt = has_feature(l, HVX_LAPIC_F_CMCI) ? 6 : 5;
+	u32 maxlvt = lapic_has_feature(l, HVX_LAPIC_F_CMCI) ? 6 : 5;
 	u32 v = LAPIC_VERSION | (maxlvt << 16);
 
-	if (has_feature(l, HVX_LAPIC_F_DIRECTED_EOI))
+	if (lapic_has_feature(l, HVX_LAPIC_F_DIRECTED_EOI))
 		v |= LAPIC_VERSION_EOI_SUPP;
 	return v;
 }
@@ -831,9 +780,9 @@ static void set_mode_ids(struct hvx_lapic *l)
 {
 	bool x2 = hvx_lapic_mode_x2apic(l);
 
-	set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
+	lapic_set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
 		l->apic_id << HVX_APIC_ID_XAPIC_SHIFT);
-	set_reg(l, HVX_APIC_REG_LDR, x2 ? x2apic_ldr(l->apic_id) : 0);
+	lapic_set_reg(l, HVX_APIC_REG_LDR, x2 ? lapic_x2apic_ldr(l->apic_id) : 0);
 }
 
 /* Power-up register state; IA32_APIC_BASE and the APIC ID are kept. */
@@ -846,11 +795,11 @@ static void reset_regs(struct hvx_lapic *l)
 	l->esr_pending = 0;
 	l->timer = (struct hvx_lapic_timer) { };
 	set_mode_ids(l);
-	set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
-	set_reg(l, HVX_APIC_REG_DFR, 0xffffffff);
-	set_reg(l, HVX_APIC_REG_SVR, 0xff);
+	lapic_set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
+	lapic_set_reg(l, HVX_APIC_REG_DFR, 0xffffffff);
+	lapic_set_reg(l, HVX_APIC_REG_SVR, 0xff);
 	mask_all_lvts(l);
-	update_prio(l);
+	lapic_update_prio(l);
 }
 
 /*
@@ -876,24 +825,15 @@ void hvx_lapic_init_signal(struct hvx_lapic *l)
 	u32 id = hvx_lapic_reg(l, HVX_APIC_REG_ID);
 
 	reset_regs(l);
-	set_reg(l, HVX_APIC_REG_ID, id);
+	lapic_set_reg(l, HVX_APIC_REG_ID, id);
 }
 
-enum lapic_mode { MODE_OFF, MODE_XAPIC, MODE_X2APIC };
-
-static enum lapic_mode base_mode(u64 base)
-{
-	if (!(base & HVX_APIC_BASE_EN))
-		return MODE_OFF;
-	return base & HVX_APIC_BASE_EXTD ? MODE_X2APIC : MODE_XAPIC;
-}
-
-static bool base_valid(const struct hvx_lapic *l, u64 val)
+bool lapic_base_valid(const struct hvx_lapic *l, u64 val)
 {
 	u8 maxphy = l->cfg.maxphyaddr ? l->cfg.maxphyaddr : 36;
 	u64 rsvd = 0x2ff | ~((1ULL << maxphy) - 1);
 
-	if (!has_feature(l, HVX_LAPIC_F_X2APIC))
+	if (!lapic_has_feature(l, HVX_LAPIC_F_X2APIC))
 		rsvd |= HVX_APIC_BASE_EXTD;
 	if (val & rsvd)
 		return false;
@@ -903,185 +843,25 @@ static bool base_valid(const struct hvx_lapic *l, u64 val)
 int hvx_lapic_set_base(struct hvx_lapic *l, u64 val, bool host,
 		       struct hvx_lapic_effects *eff)
 {
-	enum lapic_mode old = base_mode(l->apic_base), new = base_mode(val);
+	enum lapic_mode old = lapic_base_mode(l->apic_base), new = lapic_base_mode(val);
 
-	if (!base_valid(l, val))
+	if (!lapic_base_valid(l, val))
 		return -EINVAL;
 	/* The SDM's state diagram: x2APIC is entered from xAPIC only. */
-	if (!host && new == MODE_X2APIC && old != MODE_X2APIC &&
-	    old != MODE_XAPIC)
+	if (!host && new == LAPIC_MODE_X2APIC && old != LAPIC_MODE_X2APIC &&
+	    old != LAPIC_MODE_XAPIC)
 		return -EINVAL;
-	if (!host && new == MODE_XAPIC && old == MODE_X2APIC)
+	if (!host && new == LAPIC_MODE_XAPIC && old == LAPIC_MODE_X2APIC)
 		return -EINVAL;
 	if ((val ^ l->apic_base) & HVX_APIC_BASE_ADDR_MASK)
 		eff->flags |= HVX_LAPIC_EFF_ROUTE;
 	l->apic_base = val;
 	if (new == old)
 		return 0;
-	if (new == MODE_OFF)
+	if (new == LAPIC_MODE_OFF)
 		reset_regs(l);
 	else
 		set_mode_ids(l);
-	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
-		      HVX_LAPIC_EFF_TIMER;
-	return 0;
-}
-
-/* Snapshots */
-
-void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
-		    struct hvx_lapic_state *s)
-{
-	const struct hvx_lapic_timer *t = &l->timer;
-	unsigned int i;
-
-	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
-		s->regs[i] = l->regs[i];
-	s->regs[HVX_APIC_REG_PPR >> 2] = hvx_lapic_ppr(l);
-	s->regs[HVX_APIC_REG_APR >> 2] = hvx_lapic_apr(l);
-	/* the processor's virtualized xAPIC writes store them whole */
-	s->regs[HVX_APIC_REG_TPR >> 2] &= 0xff;
-	s->regs[HVX_APIC_REG_EOI >> 2] = 0;
-	/* the register holds nothing; a reader of the state wants the count */
-	s->regs[HVX_APIC_REG_TMCCT >> 2] = hvx_lapic_current_count(l, now_ns);
-	s->apic_base = l->apic_base;
-	s->tsc_deadline = t->tsc_deadline;
-	s->timer_start_ns = (s64)(t->start_ns - now_ns);
-	s->timer_period_ns = t->period_ns;
-	s->timer_next_ns = (s64)(t->next_ns - now_ns);
-	s->apic_id = l->apic_id;
-	s->esr_pending = l->esr_pending;
-	s->flags = t->armed ? HVX_LAPIC_STATE_TIMER_ARMED : 0;
-	s->pad = 0;
-}
-
-#define LAPIC_ESR_MASK		0xff
-#define LAPIC_VEC_LOW_MASK	0xffff0000	/* vectors 16-31 of word 0 */
-
-/*
- * The bits register @off may hold in a restored state: what a guest can
- * write (the read-only status bits included), what the APIC itself sets
- * in the others.  Derived registers take anything: they are recomputed.
- */
-static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
-			unsigned int off, bool x2)
-{
-	switch (off) {
-	case HVX_APIC_REG_ID:
-	case HVX_APIC_REG_LDR:
-	case HVX_APIC_REG_ICR2:
-		return x2 ? ~0U : 0xff000000;
-	case HVX_APIC_REG_VERSION:
-	case HVX_APIC_REG_PPR:
-	case HVX_APIC_REG_APR:
-	case HVX_APIC_REG_TMCCT:
-		return ~0U;
-	case HVX_APIC_REG_EOI:
-	case HVX_APIC_REG_RRD:
-	case HVX_APIC_REG_SELF_IPI:
-		return 0;
-	case HVX_APIC_REG_ESR:
-		return LAPIC_ESR_MASK;
-	case HVX_APIC_REG_DFR:
-		return ~0U;	/* checked whole in regs_restorable() */
-	case HVX_APIC_REG_ISR:
-	case HVX_APIC_REG_TMR:
-	case HVX_APIC_REG_IRR:
-		return LAPIC_VEC_LOW_MASK;
-	}
-	if ((off >= HVX_APIC_REG_ISR && off < HVX_APIC_REG_ISR + 0x80) ||
-	    (off >= HVX_APIC_REG_TMR && off < HVX_APIC_REG_TMR + 0x80) ||
-	    (off >= HVX_APIC_REG_IRR && off < HVX_APIC_REG_IRR + 0x80))
-		return ~0U;
-	return reg_wmask(l, r) | r->romask;
-}
-
-/* Whether @s's register page is one the APIC could have been in. */
-static bool regs_restorable(const struct hvx_lapic *l,
-			    const struct hvx_lapic_state *s)
-{
-	bool x2 = base_mode(s->apic_base) == MODE_X2APIC;
-	const u32 *regs = s->regs;
-	unsigned int off;
-	u32 dfr, lvtt;
-
-	for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16) {
-		const struct lapic_reg *r = find_reg(l, off);
-		const u32 *w = &regs[off >> 2];
-
-		/* bytes 4-15 of each slot are no register */
-		if (w[1] || w[2] || w[3])
-			return false;
-		if (!r) {
-			if (w[0])
-				return false;
-			continue;
-		}
-		if (w[0] & ~restore_mask(l, r, off, x2))
-			return false;
-	}
-	dfr = regs[HVX_APIC_REG_DFR >> 2];
-	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES ||
-	    ((dfr >> 28) != HVX_APIC_DFR_FLAT &&
-	     (dfr >> 28) != HVX_APIC_DFR_CLUSTER))
-		return false;
-	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
-	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) == HVX_APIC_TIMER_MODE_MASK)
-		return false;
-	/* A deadline timer has no initial count: MMIO writes ignore it. */
-	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
-	    HVX_APIC_TIMER_DEADLINE && regs[HVX_APIC_REG_TMICT >> 2])
-		return false;
-	/* x2APIC mode fixes the ID and the logical ID to the initial ID */
-	return !x2 || (regs[HVX_APIC_REG_ID >> 2] == s->apic_id &&
-		       regs[HVX_APIC_REG_LDR >> 2] == x2apic_ldr(s->apic_id));
-}
-
-/* Whether the timer fields of @s are ones the registers can go with. */
-static bool timer_restorable(const struct hvx_lapic *l,
-			     const struct hvx_lapic_state *s)
-{
-	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
-	unsigned int mode = (lvtt & HVX_APIC_TIMER_MODE_MASK) >>
-			    HVX_APIC_TIMER_MODE_SHIFT;
-	bool armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
-
-	/* The count is computed from the start: one ahead would underflow. */
-	if (s->timer_start_ns > 0 ||
-	    s->timer_period_ns > ticks_to_ns(l, 0xffffffffULL, 128))
-		return false;
-	if (!armed)
-		return true;
-	if (mode == HVX_APIC_TIMER_DEADLINE)
-		return s->tsc_deadline;
-	/* A periodic timer with no period would rearm forever. */
-	return s->regs[HVX_APIC_REG_TMICT >> 2] &&
-	       (mode != HVX_APIC_TIMER_PERIODIC || s->timer_period_ns);
-}
-
-int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
-		      u64 now_ns, struct hvx_lapic_effects *eff)
-{
-	struct hvx_lapic_timer *t = &l->timer;
-	unsigned int i;
-
-	if (!base_valid(l, s->apic_base) || s->pad ||
-	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED) ||
-	    !regs_restorable(l, s) || !timer_restorable(l, s))
-		return -EINVAL;
-	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
-		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
-	set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
-	set_reg(l, HVX_APIC_REG_TMCCT, 0);
-	l->apic_base = s->apic_base;
-	l->apic_id = s->apic_id;
-	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
-	t->tsc_deadline = s->tsc_deadline;
-	t->start_ns = now_ns + s->timer_start_ns;
-	t->period_ns = s->timer_period_ns;
-	t->next_ns = now_ns + s->timer_next_ns;
-	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
-	update_prio(l);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
 		      HVX_LAPIC_EFF_TIMER;
 	return 0;

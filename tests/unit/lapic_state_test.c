@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host-side test of the local APIC's snapshots (hvx_lapic_save() and
- * hvx_lapic_restore() in module/lapic.c, behind HVX_GET_LAPIC and
+ * hvx_lapic_restore() in module/lapic_state.c, behind HVX_GET_LAPIC and
  * HVX_SET_LAPIC), built as tests/unit/lapic_test.c is.
  *
  * What a restore must refuse comes from the Intel SDM vol. 3A, "Advanced
@@ -13,6 +13,7 @@
 #include "kselftest_harness.h"
 
 #include "../../module/lapic.c"
+#include "../../module/lapic_state.c"
 #include "lapic_util.h"
 
 TEST(save_restore)

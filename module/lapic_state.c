@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC's snapshots: its state saved for HVX_GET_LAPIC and
+ * restored from HVX_SET_LAPIC (lapic.h).  A restored state is checked
+ * against the register rules of lapic.c first, so that only a state the
+ * APIC could have been in gets in: a guest must not find a register bit
+ * set that no write of its own could set, nor a timer that cannot run.
+ */
+#include <linux/types.h>
+#include <linux/errno.h>
+
+#include "lapic_internal.h"
+
+void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
+		    struct hvx_lapic_state *s)
+{
+	const struct hvx_lapic_timer *t = &l->timer;
+	unsigned int i;
+
+	for (i = 0; i < HVX_LAPIC_REGS_SIZE / 4; i++)
+		s->regs[i] = l->regs[i];
+	s->regs[HVX_APIC_REG_PPR >> 2] = hvx_lapic_ppr(l);
+	s->regs[HVX_APIC_REG_APR >> 2] = hvx_lapic_apr(l);
+	/* the processor's virtualized xAPIC writes store them whole */
+	s->regs[HVX_APIC_REG_TPR >> 2] &= 0xff;
+	s->regs[HVX_APIC_REG_EOI >> 2] = 0;
+	/* the register holds nothing; a reader of the state wants the count */
+	s->regs[HVX_APIC_REG_TMCCT >> 2] = hvx_lapic_current_count(l, now_ns);
+	s->apic_base = l->apic_base;
+	s->tsc_deadline = t->tsc_deadline;
+	s->timer_start_ns = (s64)(t->start_ns - now_ns);
+	s->timer_period_ns = t->period_ns;
+	s->timer_next_ns = (s64)(t->next_ns - now_ns);
+	s->apic_id = l->apic_id;
+	s->esr_pending = l->esr_pending;
+	s->flags = t->armed ? HVX_LAPIC_STATE_TIMER_ARMED : 0;
+	s->pad = 0;
+}
+
+#define LAPIC_ESR_MASK		0xff
+#define LAPIC_VEC_LOW_MASK	0xffff0000	/* vectors 16-31 of word 0 */
+
+/*
+ * The bits register @off may hold in a restored state: what a guest can
+ * write (the read-only status bits included), what the APIC itself sets
+ * in the others.  Derived registers take anything: they are recomputed.
+ */
+static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
+			unsigned int off, bool x2)
+{
+	switch (off) {
+	case HVX_APIC_REG_ID:
+	case HVX_APIC_REG_LDR:
+	case HVX_APIC_REG_ICR2:
+		return x2 ? ~0U : 0xff000000;
+	case HVX_APIC_REG_VERSION:
+	case HVX_APIC_REG_PPR:
+	case HVX_APIC_REG_APR:
+	case HVX_APIC_REG_TMCCT:
+		return ~0U;
+	case HVX_APIC_REG_EOI:
+	case HVX_APIC_REG_RRD:
+	case HVX_APIC_REG_SELF_IPI:
+		return 0;
+	case HVX_APIC_REG_ESR:
+		return LAPIC_ESR_MASK;
+	case HVX_APIC_REG_DFR:
+		return ~0U;	/* checked whole in regs_restorable() */
+	case HVX_APIC_REG_ISR:
+	case HVX_APIC_REG_TMR:
+	case HVX_APIC_REG_IRR:
+		return LAPIC_VEC_LOW_MASK;
+	}
+	if ((off >= HVX_APIC_REG_ISR && off < HVX_APIC_REG_ISR + 0x80) ||
+	    (off >= HVX_APIC_REG_TMR && off < HVX_APIC_REG_TMR + 0x80) ||
+	    (off >= HVX_APIC_REG_IRR && off < HVX_APIC_REG_IRR + 0x80))
+		return ~0U;
+	return lapic_reg_wmask(l, r) | r->romask;
+}
+
+/* Whether @s's register page is one the APIC could have been in. */
+static bool regs_restorable(const struct hvx_lapic *l,
+			    const struct hvx_lapic_state *s)
+{
+	bool x2 = lapic_base_mode(s->apic_base) == LAPIC_MODE_X2APIC;
+	const u32 *regs = s->regs;
+	unsigned int off;
+	u32 dfr, lvtt;
+
+	for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16) {
+		const struct lapic_reg *r = lapic_find_reg(l, off);
+		const u32 *w = &regs[off >> 2];
+
+		/* bytes 4-15 of each slot are no register */
+		if (w[1] || w[2] || w[3])
+			return false;
+		if (!r) {
+			if (w[0])
+				return false;
+			continue;
+		}
+		if (w[0] & ~restore_mask(l, r, off, x2))
+			return false;
+	}
+	dfr = regs[HVX_APIC_REG_DFR >> 2];
+	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES ||
+	    ((dfr >> 28) != HVX_APIC_DFR_FLAT &&
+	     (dfr >> 28) != HVX_APIC_DFR_CLUSTER))
+		return false;
+	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
+	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) == HVX_APIC_TIMER_MODE_MASK)
+		return false;
+	/* A deadline timer has no initial count: MMIO writes ignore it. */
+	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
+	    HVX_APIC_TIMER_DEADLINE && regs[HVX_APIC_REG_TMICT >> 2])
+		return false;
+	/* x2APIC mode fixes the ID and the logical ID to the initial ID */
+	return !x2 || (regs[HVX_APIC_REG_ID >> 2] == s->apic_id &&
+		       regs[HVX_APIC_REG_LDR >> 2] == lapic_x2apic_ldr(s->apic_id));
+}
+
+/* Whether the timer fields of @s are ones the registers can go with. */
+static bool timer_restorable(const struct hvx_lapic *l,
+			     const struct hvx_lapic_state *s)
+{
+	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
+	unsigned int mode = (lvtt & HVX_APIC_TIMER_MODE_MASK) >>
+			    HVX_APIC_TIMER_MODE_SHIFT;
+	bool armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+
+	/* The count is computed from the start: one ahead would underflow. */
+	if (s->timer_start_ns > 0 ||
+	    s->timer_period_ns > lapic_ticks_to_ns(l, 0xffffffffULL, 128))
+		return false;
+	if (!armed)
+		return true;
+	if (mode == HVX_APIC_TIMER_DEADLINE)
+		return s->tsc_deadline;
+	/* A periodic timer with no period would rearm forever. */
+	return s->regs[HVX_APIC_REG_TMICT >> 2] &&
+	       (mode != HVX_APIC_TIMER_PERIODIC || s->timer_period_ns);
+}
+
+int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
+		      u64 now_ns, struct hvx_lapic_effects *eff)
+{
+	struct hvx_lapic_timer *t = &l->timer;
+	unsigned int i;
+
+	if (!lapic_base_valid(l, s->apic_base) || s->pad ||
+	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED) ||
+	    !regs_restorable(l, s) || !timer_restorable(l, s))
+		return -EINVAL;
+	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
+		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
+	lapic_set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
+	lapic_set_reg(l, HVX_APIC_REG_TMCCT, 0);
+	l->apic_base = s->apic_base;
+	l->apic_id = s->apic_id;
+	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
+	t->tsc_deadline = s->tsc_deadline;
+	t->start_ns = now_ns + s->timer_start_ns;
+	t->period_ns = s->timer_period_ns;
+	t->next_ns = now_ns + s->timer_next_ns;
+	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+	lapic_update_prio(l);
+	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
+		      HVX_LAPIC_EFF_TIMER;
+	return 0;
+}
