@@ -273,25 +273,41 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }
 
+/* The requests a kick that may end a halt sets (hvx_vcpu_kick()). */
+#define HALT_WAKE_REQS	(BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_NMI) | \
+			 BIT(HVX_REQ_INIT) | BIT(HVX_REQ_SIPI))
+
 /*
  * Poll for the end of a halt for up to the vCPU's window, as long as this
- * is the only task that wants the CPU.  Return: whether the halt ended.
+ * is the only task that wants the CPU.  block_ends() has found nothing
+ * before: while the vCPU does not run, only a kick can change that, and
+ * a kick sets a request first.  So the APIC is looked at (under its lock)
+ * once a request is set, not on every turn: how fast a turn is, is how
+ * soon the wakeup is seen.  Return: whether the halt ended; then *@end
+ * is the poll's last look at the clock (within a turn of the wakeup,
+ * close enough for halt_poll_adapt(), one clock read fewer on the way
+ * back into the guest).
  */
-static bool halt_poll(struct hvx_vcpu *vcpu, ktime_t start)
+static bool halt_poll(struct hvx_vcpu *vcpu, ktime_t start, ktime_t *end)
 {
 	unsigned int ns = min(vcpu->halt_poll_ns, READ_ONCE(halt_poll_ns));
-	ktime_t stop = ktime_add_ns(start, ns);
+	ktime_t stop = ktime_add_ns(start, ns), now = start;
 
 	if (!ns || !single_task_running())
 		return false;
 	do {
-		if (block_ends(vcpu)) {
+		if ((READ_ONCE(vcpu->requests) & HALT_WAKE_REQS) &&
+		    block_ends(vcpu)) {
 			hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_OK, 1);
+			*end = now;
 			return true;
 		}
 		cpu_relax();
-	} while (single_task_running() && !need_resched() &&
-		 !signal_pending(current) && ktime_before(ktime_get(), stop));
+		if (!single_task_running() || need_resched() ||
+		    signal_pending(current))
+			break;
+		now = ktime_get();
+	} while (ktime_before(now, stop));
 	hvx_stat_add(&vcpu->stats, HVX_STAT_HALT_POLL_FAIL, 1);
 	return false;
 }
@@ -332,7 +348,7 @@ static void halt_poll_adapt(struct hvx_vcpu *vcpu, u64 halted)
 int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 {
 	DEFINE_WAIT(wait);
-	ktime_t start = 0;
+	ktime_t start = 0, end = 0;
 	int r = 1;
 
 	if (block_ends(vcpu))
@@ -347,7 +363,7 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 	hvx_apic_timer_sleep(vcpu);
 	if (vcpu->mp_state == HVX_MP_HALTED) {
 		start = ktime_get();
-		if (halt_poll(vcpu, start))
+		if (halt_poll(vcpu, start, &end))
 			goto awake;
 		hvx_stat_add(&vcpu->stats, HVX_STAT_HALTS, 1);
 	}
@@ -372,9 +388,11 @@ awake:
 	/* a SIPI is taken by the run loop; a halt ends here */
 	if (vcpu->mp_state == HVX_MP_HALTED) {
 		vcpu->mp_state = HVX_MP_RUNNABLE;
-		if (start)
-			halt_poll_adapt(vcpu, ktime_to_ns(ktime_sub(ktime_get(),
-								    start)));
+		if (start) {
+			if (!end)
+				end = ktime_get();
+			halt_poll_adapt(vcpu, ktime_to_ns(ktime_sub(end, start)));
+		}
 	}
 	return 1;
 }
