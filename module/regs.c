@@ -4,6 +4,7 @@
  * event injection.
  */
 #include <linux/kernel.h>
+#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
@@ -237,7 +238,8 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
  * Segment state the hardware rejects fails the next HVX_RUN with
  * HVX_EXIT_FAIL_ENTRY, as on a physical CPU it would fault.
  *
- * Return: 0, or -EINVAL for invalid control-register or segment values.
+ * Return: 0, or -EINVAL for invalid control-register or segment values,
+ * a CR8 above 15, or non-zero padding or reserved words.
  */
 int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 {
@@ -253,7 +255,8 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	}
 	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||
-	    (s->cr8 & ~0xfULL))
+	    (s->cr8 & ~0xfULL) ||
+	    memchr_inv(s->reserved, 0, sizeof(s->reserved)))
 		return -EINVAL;
 
 	/* CR3 first: PAE paging loads its PDPTEs from the new CR3. */

@@ -410,6 +410,19 @@ HVX_TEST(sregs_roundtrip_and_checks)
 	bad = out;
 	bad.efer |= 1ULL << 1;				/* reserved */
 	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	/* Padding and reserved words must be zero; CR8 is four bits. */
+	bad = out;
+	bad.reserved[3] = 1;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	bad = out;
+	bad.ss.pad2 = 1;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	bad = out;
+	bad.idt.pad[2] = 1;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	bad = out;
+	bad.cr8 = 16;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
 	vcpu_sregs_get(vcpu, &in);
 	EXPECT_EQ(out.cr0, in.cr0);
 	EXPECT_EQ(out.cr4, in.cr4);
