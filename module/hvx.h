@@ -35,7 +35,7 @@
 				 HVX_FEAT_MMU_NOTIFIER | HVX_FEAT_LARGE_PAGES | \
 				 HVX_FEAT_DIRTY_LOG | HVX_FEAT_DIRTY_LOG_SWITCH)
 
-/**
+/*
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses
  *
  * Filled once by hvx_caps_probe() at module load; read-only afterwards.
@@ -125,8 +125,9 @@ struct hvx_range {
 	struct eventfd_ctx *efd;
 };
 
-/**
- * struct hvx_vm - one guest (child partition)
+/*
+ * struct hvx_vm - one guest (child partition); the fields are described,
+ * with what guards each, where they are (not kernel-doc)
  *
  * Freed when its file and all its vCPU files are closed: each vCPU holds a
  * reference on the VM's file.
@@ -290,6 +291,10 @@ int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len);
 
 /**
  * struct hvx_paging - the guest state a linear address walk depends on
+ * @cr0:	CR0 (PG, WP)
+ * @cr3:	CR3, the root of the walk
+ * @cr4:	CR4 (PAE, PSE, SMEP, LA57)
+ * @efer:	IA32_EFER (LMA, NXE)
  */
 struct hvx_paging {
 	u64 cr0, cr3, cr4, efer;

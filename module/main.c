@@ -13,6 +13,12 @@
 #include "mitigate.h"
 #include "vcpu.h"
 
+/**
+ * hvx_get_caps() - HVX_GET_CAPS
+ * @argp: where userspace wants its struct hvx_caps
+ *
+ * Return: 0, or -EFAULT when @argp cannot be written.
+ */
 static long hvx_get_caps(void __user *argp)
 {
 	struct hvx_caps caps;

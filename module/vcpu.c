@@ -59,6 +59,20 @@ static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
 }
 
+/**
+ * msrs_ioctl() - HVX_GET_MSRS, HVX_SET_MSRS
+ * @vcpu: the vCPU, its mutex held
+ * @um: userspace's struct hvx_msrs and its entries
+ * @set: HVX_SET_MSRS
+ *
+ * Entries are processed in order and stop at the first one with a
+ * non-zero reserved word or an MSR hvx refuses (outside the set, or a
+ * value the MSR cannot take).
+ *
+ * Return: the number of entries processed; -EFAULT when @um cannot be
+ * read (or, for a get, written); -EINVAL for non-zero padding; -E2BIG
+ * for more than HVX_MAX_MSR_ENTRIES entries.
+ */
 static long msrs_ioctl(struct hvx_vcpu *vcpu, struct hvx_msrs __user *um,
 		       bool set)
 {

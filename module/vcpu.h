@@ -69,8 +69,10 @@ enum hvx_pending {
 	HVX_PENDING_RING,	/* ring request: HVX_RING_COMPLETE (ring.c) */
 };
 
-/**
- * struct hvx_vcpu - one virtual CPU
+/*
+ * struct hvx_vcpu - one virtual CPU.  Each field says what guards it
+ * (the tags above); not kernel-doc: the fields are described where they
+ * are.
  */
 struct hvx_vcpu {
 	unsigned long regs[HVX_NR_GPRS];	/* (v) first: vmenter.S */

@@ -73,6 +73,15 @@ static int hvx_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/**
+ * hvx_vm_set_option() - HVX_VM_SET_OPTION
+ * @vm: the VM
+ * @argp: userspace's struct hvx_option
+ *
+ * Return: 0; -EFAULT when @argp cannot be read; -EINVAL for non-zero
+ * padding, an unknown option or a value the option does not take;
+ * -EBUSY for HVX_OPT_DIRECTED_EOI once the VM has a vCPU.
+ */
 static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
 {
 	struct hvx_option opt;

@@ -112,17 +112,19 @@ if [ ! -f "$kroot/.unpacked" ]; then
 	touch "$kroot/.unpacked"
 fi
 
-# kselftest headers and checkpatch, from the kernel source Debian ships.
+# kselftest headers, checkpatch and kernel-doc, from the kernel source
+# Debian ships (a cache from before kernel-doc was taken is extracted again).
 ksrc=$cache/linux-source
-if [ ! -f "$ksrc/.extracted" ]; then
+if [ ! -f "$ksrc/.extracted" ] || [ ! -f "$ksrc/scripts/kernel-doc" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
 	rm -rf "$ksrc"
 	mkdir -p "$ksrc"
-	log "extracting kselftest and checkpatch from $tarball"
+	log "extracting kselftest, checkpatch and kernel-doc from $tarball"
 	tar -xf "$tarball" -C "$ksrc" --strip-components=1 --wildcards \
 		'*/tools/testing/selftests/kselftest.h' \
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/scripts/checkpatch.pl' \
+		'*/scripts/kernel-doc' \
 		'*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch'
 	touch "$ksrc/.extracted"

@@ -247,6 +247,24 @@ struct hvx_option {
 
 /**
  * struct hvx_regs - general-purpose registers of a vCPU
+ * @rax:	RAX
+ * @rbx:	RBX
+ * @rcx:	RCX
+ * @rdx:	RDX
+ * @rsi:	RSI
+ * @rdi:	RDI
+ * @rsp:	RSP
+ * @rbp:	RBP
+ * @r8:	R8
+ * @r9:	R9
+ * @r10:	R10
+ * @r11:	R11
+ * @r12:	R12
+ * @r13:	R13
+ * @r14:	R14
+ * @r15:	R15
+ * @rip:	the instruction pointer
+ * @rflags:	RFLAGS; bit 1 always reads as 1, as on the processor
  */
 struct hvx_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
@@ -301,6 +319,23 @@ struct hvx_dtable {
 
 /**
  * struct hvx_sregs - segment, control and system registers of a vCPU
+ * @cs:		CS
+ * @ds:		DS
+ * @es:		ES
+ * @fs:		FS
+ * @gs:		GS
+ * @ss:		SS
+ * @tr:		the task register
+ * @ldt:	the LDT register
+ * @gdt:	GDTR
+ * @idt:	IDTR
+ * @cr0:	CR0
+ * @cr2:	CR2
+ * @cr3:	CR3
+ * @cr4:	CR4
+ * @cr8:	CR8, the local APIC's task priority (TPR bits 7:4)
+ * @efer:	IA32_EFER
+ * @reserved:	must be zero
  *
  * Writing CR0, CR4 and EFER goes through the same checks as a guest's own
  * write would: invalid combinations give -EINVAL.  EFER.LMA follows from
