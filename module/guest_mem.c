@@ -64,19 +64,6 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 	return 0;
 }
 
-/* Take vm->mem_lock around one gpa_copy(). */
-static int gpa_copy_locked(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
-			   bool write)
-{
-	int ret;
-
-	if (WARN_ON_ONCE(current->mm != vm->mm))
-		return -EFAULT;
-	mutex_lock(&vm->mem_lock);
-	ret = gpa_copy(vm, gpa, buf, len, write);
-	mutex_unlock(&vm->mem_lock);
-	return ret;
-}
 
 /**
  * hvx_read_gpa() - copy guest-physical memory into a kernel buffer
@@ -93,25 +80,14 @@ static int gpa_copy_locked(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
  */
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	return gpa_copy_locked(vm, gpa, buf, len, false);
-}
+	int ret;
 
-/**
- * hvx_write_gpa() - copy a kernel buffer into guest-physical memory
- * @vm: the VM
- * @gpa: guest-physical start; the range may span pages and slots
- * @buf: source
- * @len: bytes
- *
- * Context: as hvx_read_gpa().
- *
- * Return: 0, or -EFAULT when a byte is outside every slot, in a read-only
- * slot, or its userspace page cannot be written (bytes before it may have
- * been written).
- */
-int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len)
-{
-	return gpa_copy_locked(vm, gpa, (void *)buf, len, true);
+	if (WARN_ON_ONCE(current->mm != vm->mm))
+		return -EFAULT;
+	mutex_lock(&vm->mem_lock);
+	ret = gpa_copy(vm, gpa, buf, len, false);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
 }
 
 /* One guest paging-structure entry; a 4-byte one lands in the low half. */

@@ -287,7 +287,6 @@ void hvx_vmx_invept_all(u64 eptp);
 void hvx_ept_flush(struct hvx_vm *vm);
 
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len);
-int hvx_write_gpa(struct hvx_vm *vm, u64 gpa, const void *buf, size_t len);
 
 /**
  * struct hvx_paging - the guest state a linear address walk depends on
