@@ -4,7 +4,7 @@
  * through shared memory instead of a return from HVX_RUN.
  *
  * A VM has at most one ring (HVX_CREATE_RING) and up to HVX_MAX_IO_RANGES
- * registered ranges (HVX_REGISTER_POSTED).  An access that lies entirely in
+ * registered ranges (HVX_REGISTER_RANGE).  An access that lies entirely in
  * a range is served here, before the classic exit:
  *
  *   posted range:   a write is appended to the ring, the guest resumes;
@@ -445,7 +445,7 @@ static long range_unregister(struct hvx_vm *vm, const struct hvx_io_range *u)
 }
 
 /**
- * hvx_ring_register() - HVX_REGISTER_POSTED
+ * hvx_ring_register() - HVX_REGISTER_RANGE
  * @vm: the VM
  * @argp: struct hvx_io_range
  *

@@ -132,7 +132,7 @@ static long hvx_vm_ioctl(struct file *filp, unsigned int cmd,
 		return hvx_vm_set_option(vm, argp);
 	case HVX_CREATE_RING:
 		return hvx_ring_create(vm, argp);
-	case HVX_REGISTER_POSTED:
+	case HVX_REGISTER_RANGE:
 		return hvx_ring_register(vm, argp);
 	case HVX_SIGNAL_MSI:
 		return hvx_signal_msi(vm, argp);

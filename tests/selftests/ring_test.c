@@ -181,7 +181,7 @@ HVX_TEST(bad_setup)
 
 static int range_raw(int vm_fd, struct hvx_io_range r)
 {
-	return ioctl(vm_fd, HVX_REGISTER_POSTED, &r);
+	return ioctl(vm_fd, HVX_REGISTER_RANGE, &r);
 }
 
 HVX_TEST(bad_ranges)

@@ -89,7 +89,7 @@ static const unsigned int dev_cmds[] = {
 };
 static const unsigned int vm_cmds[] = {
 	HVX_SET_MEMORY_REGION, HVX_CREATE_VCPU, HVX_VM_SET_OPTION,
-	HVX_CREATE_RING, HVX_REGISTER_POSTED, HVX_SIGNAL_MSI, HVX_IRQFD,
+	HVX_CREATE_RING, HVX_REGISTER_RANGE, HVX_SIGNAL_MSI, HVX_IRQFD,
 	HVX_GET_DIRTY_LOG, HVX_CLEAR_DIRTY_LOG,
 };
 static const unsigned int vcpu_cmds[] = {
@@ -227,7 +227,7 @@ static uint64_t plausible_arg(struct worker *w, unsigned int cmd)
 			.eventfd = rnd_below(&w->rnd, 2) ? -1 :
 				   rnd_below(&w->rnd, 2) ? efd : 1 };
 		return (uint64_t)b;
-	case HVX_REGISTER_POSTED:
+	case HVX_REGISTER_RANGE:
 		*(struct hvx_io_range *)b = (struct hvx_io_range){
 			.type = 1 + rnd_below(&w->rnd, 2),
 			.flags = rnd_below(&w->rnd, 8),

@@ -245,7 +245,7 @@ static int set_range(int vm_fd, uint32_t type, uint32_t flags,
 	r.base = base;
 	r.length = length;
 	r.eventfd = -1;
-	return ioctl(vm_fd, HVX_REGISTER_POSTED, &r);
+	return ioctl(vm_fd, HVX_REGISTER_RANGE, &r);
 }
 
 static void not_built(const char *what)
@@ -292,15 +292,15 @@ void bench_ring_open(int vm_fd)
 	rg.entries = (void *)((uint8_t *)map + rg.hdr->entries_offset);
 	rg.mask = rg.hdr->capacity - 1;
 	if (set_range(vm_fd, HVX_RING_PIO, HVX_RANGE_SYNC, PORT_RING, 4)) {
-		not_built("HVX_REGISTER_POSTED (sync port)");
+		not_built("HVX_REGISTER_RANGE (sync port)");
 		return;
 	}
 	if (set_range(vm_fd, HVX_RING_PIO, 0, PORT_POSTED, 4)) {
-		not_built("HVX_REGISTER_POSTED (port)");
+		not_built("HVX_REGISTER_RANGE (port)");
 		return;
 	}
 	if (set_range(vm_fd, HVX_RING_MMIO, 0, MMIO_POSTED_GPA, 0x1000)) {
-		not_built("HVX_REGISTER_POSTED (MMIO)");
+		not_built("HVX_REGISTER_RANGE (MMIO)");
 		return;
 	}
 	rg.stop = false;
@@ -363,8 +363,8 @@ int bench_ring_setup(const struct bench_case *c, const char **why)
 		rg.bell.base = c->op == GOP_STORE ? c->addr : c->port;
 		rg.bell.length = c->op == GOP_STORE ? 0x1000 : 4;
 		rg.bell.eventfd = rg.bell_reader.efd;
-		if (ioctl(rg.vm_fd, HVX_REGISTER_POSTED, &rg.bell)) {
-			bench_err("hvx: HVX_REGISTER_POSTED (doorbell): %s",
+		if (ioctl(rg.vm_fd, HVX_REGISTER_RANGE, &rg.bell)) {
+			bench_err("hvx: HVX_REGISTER_RANGE (doorbell): %s",
 				  strerror(errno));
 			return -1;
 		}
@@ -403,7 +403,7 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 	if (is_doorbell_case(c)) {
 		if (rg.bell_set) {
 			rg.bell.flags |= HVX_RANGE_UNREGISTER;
-			if (ioctl(rg.vm_fd, HVX_REGISTER_POSTED, &rg.bell))
+			if (ioctl(rg.vm_fd, HVX_REGISTER_RANGE, &rg.bell))
 				bench_err("hvx: unregistering the doorbell: %s",
 					  strerror(errno));
 			rg.bell_set = false;

@@ -1026,7 +1026,7 @@ struct hvx_ring_entry {
 #define HVX_RANGE_UNREGISTER	(1U << 2)	/* remove the exact range */
 
 /**
- * struct hvx_io_range - HVX_REGISTER_POSTED
+ * struct hvx_io_range - HVX_REGISTER_RANGE
  * @type:	in: HVX_RING_PIO or HVX_RING_MMIO
  * @flags:	in: HVX_RANGE_*; none: posted writes
  * @base:	in: first port or guest-physical address
@@ -1071,7 +1071,9 @@ struct hvx_ring_completion {
 #define HVX_COMPLETE_WAIT	(1U << 0)	/* then wait for an entry */
 
 #define HVX_CREATE_RING		_IOW(HVXIO, 0x13, struct hvx_ring_setup)
-#define HVX_REGISTER_POSTED	_IOW(HVXIO, 0x14, struct hvx_io_range)
+#define HVX_REGISTER_RANGE	_IOW(HVXIO, 0x14, struct hvx_io_range)
+/* Its first name, from when it registered posted ranges only. */
+#define HVX_REGISTER_POSTED	HVX_REGISTER_RANGE
 #define HVX_SIGNAL_MSI		_IOW(HVXIO, 0x15, struct hvx_msi)
 #define HVX_IRQFD		_IOW(HVXIO, 0x18, struct hvx_irqfd)
 #define HVX_GET_DIRTY_LOG	_IOW(HVXIO, 0x19, struct hvx_dirty_log)

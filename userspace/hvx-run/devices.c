@@ -4,7 +4,7 @@
  * a virtio-blk per -d, virtio-console with --console virtio, virtio-net
  * with -n.  Their MSI-X vectors reach the guest through
  * HVX_IRQFD, their queue notifications through doorbells
- * (HVX_REGISTER_POSTED with HVX_RANGE_DOORBELL), both on the VM that
+ * (HVX_REGISTER_RANGE with HVX_RANGE_DOORBELL), both on the VM that
  * exists by the time the guest programs them.
  */
 #include <errno.h>

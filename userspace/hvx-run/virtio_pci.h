@@ -99,7 +99,7 @@ struct virtio_ops {
 
 /*
  * How the transport (un)registers a queue's doorbell: @efd signalled by
- * a write to the 4 bytes at @gpa.  hvx-run's is HVX_REGISTER_POSTED with
+ * a write to the 4 bytes at @gpa.  hvx-run's is HVX_REGISTER_RANGE with
  * HVX_RANGE_DOORBELL.  Return: 0 or -1 with errno.
  */
 typedef int (*virtio_doorbell_fn)(void *ctx, int efd, uint64_t gpa, bool on);

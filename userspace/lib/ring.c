@@ -172,7 +172,7 @@ static int range_ioctl(int vm_fd, uint32_t type, uint64_t base,
 		.eventfd = eventfd,
 	};
 
-	return ioctl(vm_fd, HVX_REGISTER_POSTED, &ir);
+	return ioctl(vm_fd, HVX_REGISTER_RANGE, &ir);
 }
 
 int hvx_register_posted(int vm_fd, uint32_t type, uint64_t base,

@@ -159,7 +159,7 @@ int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
 int hvx_ring_complete_wait(int ring_fd, uint32_t vcpu, uint64_t seq,
 			   uint64_t data);
 /*
- * HVX_REGISTER_POSTED: @type HVX_RING_PIO or HVX_RING_MMIO; @flags 0
+ * HVX_REGISTER_RANGE: @type HVX_RING_PIO or HVX_RING_MMIO; @flags 0
  * (posted writes) or HVX_RANGE_SYNC; doorbells take an eventfd.
  */
 int hvx_register_posted(int vm_fd, uint32_t type, uint64_t base,
