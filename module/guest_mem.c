@@ -64,7 +64,6 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 	return 0;
 }
 
-
 /**
  * hvx_read_gpa() - copy guest-physical memory into a kernel buffer
  * @vm: the VM

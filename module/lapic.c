@@ -781,8 +781,9 @@ static void set_mode_ids(struct hvx_lapic *l)
 	bool x2 = hvx_lapic_mode_x2apic(l);
 
 	lapic_set_reg(l, HVX_APIC_REG_ID, x2 ? l->apic_id :
-		l->apic_id << HVX_APIC_ID_XAPIC_SHIFT);
-	lapic_set_reg(l, HVX_APIC_REG_LDR, x2 ? lapic_x2apic_ldr(l->apic_id) : 0);
+		      l->apic_id << HVX_APIC_ID_XAPIC_SHIFT);
+	lapic_set_reg(l, HVX_APIC_REG_LDR,
+		      x2 ? lapic_x2apic_ldr(l->apic_id) : 0);
 }
 
 /* Power-up register state; IA32_APIC_BASE and the APIC ID are kept. */
@@ -843,7 +844,8 @@ bool lapic_base_valid(const struct hvx_lapic *l, u64 val)
 int hvx_lapic_set_base(struct hvx_lapic *l, u64 val, bool host,
 		       struct hvx_lapic_effects *eff)
 {
-	enum lapic_mode old = lapic_base_mode(l->apic_base), new = lapic_base_mode(val);
+	enum lapic_mode old = lapic_base_mode(l->apic_base);
+	enum lapic_mode new = lapic_base_mode(val);
 
 	if (!lapic_base_valid(l, val))
 		return -EINVAL;

@@ -264,7 +264,8 @@ struct hvx_option {
  * @r14:	R14
  * @r15:	R15
  * @rip:	the instruction pointer
- * @rflags:	RFLAGS; bit 1 always reads as 1, as on the processor
+ * @rflags:	RFLAGS; a set needs bit 1 set and bits 3, 5, 15 and 22-63
+ *		clear, without VM (EINVAL)
  */
 struct hvx_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;

@@ -38,7 +38,8 @@ markers=${hvxdiskmarkers:-hvc0}
 guest_cmdline="console=ttyS0 quiet panic=-1 hvxguest=diskbench \
 hvxdiskblock=$block hvxdiskseconds=$secs hvxdiskthreads=$threads"
 # The phases' markers on hvc0 (hvx-run --console virtio) need no exit to
-# userspace; on the UART (hvxdiskmarkers=ttyS0) each costs about 17
+# userspace; on the UART (hvxdiskmarkers=ttyS0) they cost about 17 per
+# phase (the serial driver reads the status registers)
 console_opt=
 if [ "$markers" = hvc0 ]; then
 	console_opt="--console virtio"
