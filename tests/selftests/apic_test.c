@@ -352,14 +352,6 @@ HVX_GUEST_TEST(timer_periodic_ticks, guest_timer_periodic)
 	vcpu_expect_done(vcpu);
 }
 
-static uint64_t guest_rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return lo | (uint64_t)hi << 32;
-}
-
 static void guest_tsc_deadline(void)
 {
 	uint64_t tsc;
@@ -367,7 +359,7 @@ static void guest_tsc_deadline(void)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
 	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
-	tsc = guest_rdtsc();
+	tsc = rdtsc();
 	wrmsr(MSR_TSC_DEADLINE, tsc + 1000000);
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), tsc + 1000000);
 	while (!hits)
@@ -390,7 +382,7 @@ static volatile uint64_t tick_tsc;
 
 static void x2apic_tick_handler(struct guest_ex_regs *regs)
 {
-	tick_tsc = guest_rdtsc();
+	tick_tsc = rdtsc();
 	ticks++;
 	wrmsr(X2APIC_MSR(APIC_EOI), 0);
 }
@@ -419,7 +411,7 @@ static void guest_timer_spins(void)
 	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
 	for (i = 0; i < SPIN_TICKS; i++) {
 		t = ticks;
-		deadline = guest_rdtsc() + DEADLINE_CYCLES;
+		deadline = rdtsc() + DEADLINE_CYCLES;
 		wrmsr(MSR_TSC_DEADLINE, deadline);
 		asm volatile("sti");
 		while (ticks == t)

@@ -48,13 +48,6 @@ static void guest_two_rounds(void)
 	GUEST_DONE();
 }
 
-/* @call fails with @err. */
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno);						\
-} while (0)
-
 static bool bit(const uint64_t *map, unsigned int page)
 {
 	return map[page / 64] >> (page % 64) & 1;

@@ -34,13 +34,6 @@
 enum { CTRL_CMD, CTRL_ROUND, CTRL_PAUSED };	/* words of the page */
 enum { CMD_RUN, CMD_PAUSE, CMD_STOP };
 
-/* @call fails with @err. */
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno);						\
-} while (0)
-
 static uint64_t *page_word(uint64_t base, unsigned int page)
 {
 	return (uint64_t *)(base + page * HVX_PAGE_SIZE);

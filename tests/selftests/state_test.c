@@ -81,19 +81,6 @@ HVX_GUEST_TEST(regs_at_exit, guest_regs)
 	vcpu_expect_done(vcpu);
 }
 
-/* Load XMM0-15 from @src, do @mid, store XMM0-15 to @dst. */
-#define LD(n)	"movdqu " #n "*16(%[src]), %%xmm" #n "\n\t"
-#define ST(n)	"movdqu %%xmm" #n ", " #n "*16(%[dst])\n\t"
-#define XMM_LOAD_ALL							\
-	LD(0) LD(1) LD(2) LD(3) LD(4) LD(5) LD(6) LD(7)			\
-	LD(8) LD(9) LD(10) LD(11) LD(12) LD(13) LD(14) LD(15)
-#define XMM_STORE_ALL							\
-	ST(0) ST(1) ST(2) ST(3) ST(4) ST(5) ST(6) ST(7)			\
-	ST(8) ST(9) ST(10) ST(11) ST(12) ST(13) ST(14) ST(15)
-#define XMM_CLOBBERS							\
-	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",	\
-	"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
-
 static void guest_sse(void)
 {
 	uint8_t *b = (uint8_t *)GUEST_SCRATCH_GPA;

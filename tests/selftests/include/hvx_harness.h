@@ -46,6 +46,13 @@ FIXTURE_TEARDOWN(hvxtest)
 #define HVX_REQUIRE_VMX(bit)						\
 	HVX_REQUIRE(hvx_has_vmx_feature(bit), "CPU lacks %s", #bit)
 
+/* @call fails with @err. */
+#define EXPECT_ERRNO(err, call) do {					\
+	errno = 0;							\
+	EXPECT_EQ(-1, (call));						\
+	EXPECT_EQ(err, errno);						\
+} while (0)
+
 /* An HVX_SET_MEMORY_REGION on VM fd @fd that must fail with @err. */
 #define EXPECT_REGION_ERR(fd, slot, flags, gpa, size, hva, err) do {	\
 	errno = 0;							\

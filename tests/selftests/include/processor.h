@@ -295,6 +295,35 @@ static inline uint64_t get_cr4(void)
 	return v;
 }
 
+/*
+ * Inline assembly that keeps values live in every vector register across
+ * an exit: XMM_LOAD_ALL / XMM_STORE_ALL move XMM0-15 from and to the 256
+ * bytes at the operands %[src] and %[dst]; YMM_LOAD_ALL / YMM_STORE_ALL
+ * YMM0-15 and 512 bytes (AVX).  XMM_CLOBBERS names the registers.
+ */
+#define XMM_LD(n)	"movdqu " #n "*16(%[src]), %%xmm" #n "\n\t"
+#define XMM_ST(n)	"movdqu %%xmm" #n ", " #n "*16(%[dst])\n\t"
+#define YMM_LD(n)	"vmovdqu " #n "*32(%[src]), %%ymm" #n "\n\t"
+#define YMM_ST(n)	"vmovdqu %%ymm" #n ", " #n "*32(%[dst])\n\t"
+#define VEC_ALL(op)							\
+	op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7)			\
+	op(8) op(9) op(10) op(11) op(12) op(13) op(14) op(15)
+#define XMM_LOAD_ALL	VEC_ALL(XMM_LD)
+#define XMM_STORE_ALL	VEC_ALL(XMM_ST)
+#define YMM_LOAD_ALL	VEC_ALL(YMM_LD)
+#define YMM_STORE_ALL	VEC_ALL(YMM_ST)
+#define XMM_CLOBBERS							\
+	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",	\
+	"xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
 static inline uint64_t xgetbv(uint32_t index)
 {
 	uint32_t lo, hi;
