@@ -317,6 +317,19 @@ static bool xcr0_pairs_valid(u64 v)
 }
 
 /**
+ * hvx_xcr0_valid() - whether the guest may have @v in XCR0
+ * @vcpu: the vCPU
+ * @v: the value
+ *
+ * Return: true for a value XSETBV takes: only components CPUID shows and
+ * hvx allows, paired as the architecture requires.
+ */
+bool hvx_xcr0_valid(struct hvx_vcpu *vcpu, u64 v)
+{
+	return !(v & ~guest_xcr0_allowed(vcpu)) && xcr0_pairs_valid(v);
+}
+
+/**
  * hvx_exit_xsetbv() - XSETBV, checked as the processor would
  * @vcpu: the vCPU, loaded
  *
@@ -327,7 +340,7 @@ int hvx_exit_xsetbv(struct hvx_vcpu *vcpu)
 	u64 v = (u32)vcpu->regs[HVX_RAX] | (vcpu->regs[HVX_RDX] << 32);
 
 	if ((u32)vcpu->regs[HVX_RCX] != 0 || hvx_guest_cpl(vcpu) ||
-	    (v & ~guest_xcr0_allowed(vcpu)) || !xcr0_pairs_valid(v)) {
+	    !hvx_xcr0_valid(vcpu, v)) {
 		hvx_inject_gp(vcpu);
 		return 1;
 	}

@@ -181,15 +181,12 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 			hvx_inject_gp(vcpu);
 			return 1;
 		}
-		if (dr < 4) {
+		if (dr < 4)
 			vcpu->db[dr] = val;
-		} else if (dr == 6) {
-			vcpu->dr6 = (val & HVX_DR6_RW) | HVX_DR6_FIXED;
-		} else {
-			hvx_vmwrite(GUEST_DR7, (val & ~HVX_DR7_RSVD) |
-				    HVX_DR7_FIXED);
-			vcpu->db_armed = val & HVX_DR7_ENABLED;
-		}
+		else if (dr == 6)
+			hvx_set_dr6(vcpu, val);
+		else
+			hvx_set_dr7(vcpu, val);
 	}
 	hvx_skip_insn(vcpu);
 	return 1;

@@ -239,6 +239,14 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case HVX_SET_LAPIC:
 		r = lapic_state_ioctl(vcpu, cmd, argp);
 		break;
+	case HVX_GET_VCPU_EVENTS:
+	case HVX_SET_VCPU_EVENTS:
+	case HVX_GET_DEBUGREGS:
+	case HVX_SET_DEBUGREGS:
+	case HVX_GET_XSAVE:
+	case HVX_SET_XSAVE:
+		r = hvx_vcpu_state_ioctl(vcpu, cmd, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -268,7 +276,7 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 	mutex_init(&vcpu->mutex);
-	vcpu->dr6 = HVX_DR6_FIXED;
+	vcpu->dr6 = HVX_DR6_RESET;
 	vcpu->irq_vector = -1;
 	init_waitqueue_head(&vcpu->wq);
 	hvx_apic_init(vcpu);

@@ -43,6 +43,8 @@ enum hvx_gpr {
 #define HVX_DR6_FIXED	0xfffe0ff0UL
 #define HVX_DR6_RW	0x0001e00fUL
 #define HVX_DR6_BD	0x00002000UL	/* debug-register access detected */
+#define HVX_DR6_RTM	0x00010000UL	/* active low; stays 1 without RTM */
+#define HVX_DR6_RESET	0xffff0ff0UL	/* DR6 after RESET and INIT */
 #define HVX_DR7_FIXED	0x00000400UL
 #define HVX_DR7_RSVD	0x0000d800UL
 #define HVX_DR7_ENABLED	0x000000ffUL	/* L0-3, G0-3: breakpoints armed */
@@ -294,6 +296,12 @@ int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *regs);
 int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *sregs);
 int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *sregs);
 
+/* vcpu_state.c: the vCPU's state outside its registers, for snapshots */
+long hvx_vcpu_state_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
+			  void __user *argp);
+void hvx_set_dr6(struct hvx_vcpu *vcpu, unsigned long val);
+void hvx_set_dr7(struct hvx_vcpu *vcpu, unsigned long val);
+
 /* cr.c: control registers, EFER and XCR0 */
 int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 		   unsigned long cr4, u64 efer);
@@ -303,6 +311,7 @@ int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer);
 int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3);
 int hvx_exit_cr_access(struct hvx_vcpu *vcpu);
 int hvx_exit_xsetbv(struct hvx_vcpu *vcpu);
+bool hvx_xcr0_valid(struct hvx_vcpu *vcpu, u64 v);
 u64 hvx_guest_xfeatures(void);
 extern u64 hvx_host_xcr0;
 

@@ -165,7 +165,10 @@ void hvx_vmcs_reset_guest(struct hvx_vcpu *vcpu)
 	hvx_vmwrite(GUEST_RIP, 0xfff0);
 	hvx_vmwrite(GUEST_RSP, 0);
 	hvx_vmwrite(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	hvx_vmwrite(GUEST_DR7, HVX_DR7_FIXED);	/* DR7 after RESET */
+	/* the debug registers after RESET and INIT */
+	hvx_vmwrite(GUEST_DR7, HVX_DR7_FIXED);
+	memset(vcpu->db, 0, sizeof(vcpu->db));
+	vcpu->dr6 = HVX_DR6_RESET;
 	vcpu->db_armed = false;
 	vcpu->pkru = 0;
 	hvx_vmwrite(GUEST_IA32_DEBUGCTL, 0);

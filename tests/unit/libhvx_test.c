@@ -84,7 +84,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(11, n);
+	EXPECT_EQ(13, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
 	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
@@ -96,6 +96,8 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(HVX_FEAT_MMU_NOTIFIER, hvx_feature_names[8].bit);
 	EXPECT_EQ(HVX_FEAT_LARGE_PAGES, hvx_feature_names[9].bit);
 	EXPECT_EQ(HVX_FEAT_DIRTY_LOG, hvx_feature_names[10].bit);
+	EXPECT_EQ(HVX_FEAT_DIRTY_LOG_SWITCH, hvx_feature_names[11].bit);
+	EXPECT_EQ(HVX_FEAT_VCPU_STATE, hvx_feature_names[12].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -203,6 +205,8 @@ static const char expected_caps[] =
 	"  mmu_notifier          no\n"
 	"  large_pages           no\n"
 	"  dirty_log             no\n"
+	"  dirty_log_switch      no\n"
+	"  vcpu_state            no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"

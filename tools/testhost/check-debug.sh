@@ -80,7 +80,8 @@ debug_parts() {
 	a=$a,dirty_switch_test,eoi_test,fd_test,host_test,irq_test
 	a=$a,irqfd_test,isolation_test,kill_test
 	b=mem_test,mm_test,mmio_string_test,modes_test,random_guest_test
-	b=$b,ring_request_test,ring_test,run_test,smp_test,state_test
+	b=$b,ring_request_test,ring_test,run_test,smp_test,snapshot_test
+	b=$b,state_test
 	b=$b,stats_test,stress_regress_test,vm_test
 	named=",$a,$b,"
 	for t in "$build"/selftests/*_test; do

@@ -86,6 +86,11 @@
 						 * HVX_MEM_LOG_DIRTY changed
 						 * starts or stops logging
 						 */
+#define HVX_FEAT_VCPU_STATE	(1ULL << 12)	/* HVX_GET_VCPU_EVENTS,
+						 * HVX_GET_DEBUGREGS,
+						 * HVX_GET_XSAVE and their
+						 * setters
+						 */
 
 /*
  * The processor's APIC virtualization hvx uses for every vCPU (struct
@@ -676,6 +681,111 @@ struct hvx_mp_state {
 	__u32 pad;
 };
 
+/* hvx_vcpu_events.flags */
+#define HVX_EVENTS_INJECTED	(1U << 0)	/* the next entry delivers
+						 * the inject_ fields' event
+						 */
+#define HVX_EVENTS_ERROR_CODE	(1U << 1)	/* it pushes inject_error_code */
+#define HVX_EVENTS_IRQ		(1U << 2)	/* irq_vector is acknowledged,
+						 * not yet delivered
+						 */
+#define HVX_EVENTS_NMI_PENDING	(1U << 3)	/* an NMI waits */
+#define HVX_EVENTS_NMI_MASKED	(1U << 4)	/* NMIs blocked: an NMI
+						 * handler has not IRETed
+						 */
+#define HVX_EVENTS_STI_SHADOW	(1U << 5)	/* interrupts blocked for one
+						 * instruction after STI
+						 */
+#define HVX_EVENTS_MOV_SS_SHADOW (1U << 6)	/* interrupts, NMIs and #DB
+						 * blocked after MOV/POP SS
+						 */
+#define HVX_EVENTS_INIT_PENDING	(1U << 7)	/* an INIT not yet taken */
+#define HVX_EVENTS_SIPI_PENDING	(1U << 8)	/* a SIPI with sipi_vector not
+						 * yet taken
+						 */
+#define HVX_EVENTS_FLAGS	0x1ff
+
+/* hvx_vcpu_events.inject_type: the VMX event types */
+#define HVX_EVENT_EXT_INTR	0	/* external interrupt */
+#define HVX_EVENT_NMI		2	/* NMI, vector 2 */
+#define HVX_EVENT_HW_EXCEPTION	3	/* hardware exception, vector 0-31 */
+#define HVX_EVENT_SOFT_INTR	4	/* INT n */
+#define HVX_EVENT_PRIV_SW_EXC	5	/* INT1 (ICEBP) */
+#define HVX_EVENT_SOFT_EXC	6	/* INT3, INTO */
+
+/* hvx_vcpu_events.pending_dbg: the bits a pending #DB may carry */
+#define HVX_PENDING_DBG_VALID	0x1500fULL	/* B0-B3, BP, BS, RTM */
+
+/**
+ * struct hvx_vcpu_events - HVX_GET_VCPU_EVENTS, HVX_SET_VCPU_EVENTS
+ * @flags:		HVX_EVENTS_*
+ * @inject_type:	with HVX_EVENTS_INJECTED: HVX_EVENT_*
+ * @inject_vector:	with HVX_EVENTS_INJECTED: its vector
+ * @inject_insn_len:	with HVX_EVENTS_INJECTED and a software event: the
+ *			length of the instruction that raised it, 1-15
+ * @irq_vector:		with HVX_EVENTS_IRQ: the external interrupt's vector
+ * @inject_error_code:	with HVX_EVENTS_ERROR_CODE: the error code
+ * @sipi_vector:	with HVX_EVENTS_SIPI_PENDING: the SIPI's vector
+ * @pending_dbg:	debug exceptions pending after a shadow or a
+ *			string instruction (HVX_PENDING_DBG_VALID bits)
+ * @reserved:		must be zero
+ *
+ * The events that are part of a vCPU's state but of no register: what
+ * the next VM entry delivers (an exception an exit raised, or an event
+ * whose delivery an exit cut short), the external interrupt and NMI
+ * waiting for the guest to take them, the blocking of interrupts and
+ * NMIs, and INIT and SIPI not yet taken.
+ */
+struct hvx_vcpu_events {
+	__u32 flags;
+	__u8 inject_type;
+	__u8 inject_vector;
+	__u8 inject_insn_len;
+	__u8 irq_vector;
+	__u32 inject_error_code;
+	__u32 sipi_vector;
+	__u64 pending_dbg;
+	__u64 reserved[4];
+};
+
+/**
+ * struct hvx_debugregs - HVX_GET_DEBUGREGS, HVX_SET_DEBUGREGS
+ * @db:		DR0-DR3, the breakpoint addresses
+ * @dr6:	DR6 (bits 63:32 must be zero)
+ * @dr7:	DR7 (bits 63:32 must be zero)
+ * @flags:	must be zero
+ * @reserved:	must be zero
+ */
+struct hvx_debugregs {
+	__u64 db[4];
+	__u64 dr6;
+	__u64 dr7;
+	__u64 flags;
+	__u64 reserved[9];
+};
+
+/* Bytes of hvx_xsave.region: the largest XSAVE image a guest can need. */
+#define HVX_XSAVE_REGION_SIZE	4096
+
+/**
+ * struct hvx_xsave - HVX_GET_XSAVE, HVX_SET_XSAVE: x87, SSE, AVX state
+ * @xcr0:	XCR0 as the guest set it
+ * @size:	get: the bytes of @region the image uses; set: ignored
+ * @flags:	must be zero
+ * @reserved:	must be zero
+ * @region:	the XSAVE image in standard (non-compacted) format: the
+ *		legacy area, the XSAVE header (its XSTATE_BV says which
+ *		components follow), the components at the offsets CPUID
+ *		leaf 0xD gives
+ */
+struct hvx_xsave {
+	__u64 xcr0;
+	__u32 size;
+	__u32 flags;
+	__u64 reserved[6];
+	__u8 region[HVX_XSAVE_REGION_SIZE];
+};
+
 /* ioctls of /dev/hvx, 0x00-0x0f */
 #define HVX_GET_API_VERSION	_IO(HVXIO, 0x00)
 #define HVX_GET_CAPS		_IOR(HVXIO, 0x01, struct hvx_caps)
@@ -703,6 +813,12 @@ struct hvx_mp_state {
 #define HVX_SET_MP_STATE	_IOW(HVXIO, 0x4c, struct hvx_mp_state)
 #define HVX_GET_LAPIC		_IOR(HVXIO, 0x50, struct hvx_lapic_state)
 #define HVX_SET_LAPIC		_IOW(HVXIO, 0x51, struct hvx_lapic_state)
+#define HVX_GET_VCPU_EVENTS	_IOR(HVXIO, 0x52, struct hvx_vcpu_events)
+#define HVX_SET_VCPU_EVENTS	_IOW(HVXIO, 0x53, struct hvx_vcpu_events)
+#define HVX_GET_DEBUGREGS	_IOR(HVXIO, 0x54, struct hvx_debugregs)
+#define HVX_SET_DEBUGREGS	_IOW(HVXIO, 0x55, struct hvx_debugregs)
+#define HVX_GET_XSAVE		_IOR(HVXIO, 0x56, struct hvx_xsave)
+#define HVX_SET_XSAVE		_IOW(HVXIO, 0x57, struct hvx_xsave)
 
 /* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
 #define HVX_CPUID_SIGNATURE	0x40000000
@@ -1111,6 +1227,9 @@ HVX_ABI_ASSERT(sizeof(struct hvx_mp_state) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_msi) == 16);
 HVX_ABI_ASSERT(sizeof(struct hvx_irqfd) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_lapic_state) == 1024 + 5 * 8 + 4 * 4);
+HVX_ABI_ASSERT(sizeof(struct hvx_vcpu_events) == 56);
+HVX_ABI_ASSERT(sizeof(struct hvx_debugregs) == 128);
+HVX_ABI_ASSERT(sizeof(struct hvx_xsave) == 64 + HVX_XSAVE_REGION_SIZE);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);

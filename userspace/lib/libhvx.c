@@ -194,6 +194,36 @@ int hvx_set_lapic(int vcpu_fd, const struct hvx_lapic_state *state)
 	return ioctl(vcpu_fd, HVX_SET_LAPIC, state);
 }
 
+int hvx_get_vcpu_events(int vcpu_fd, struct hvx_vcpu_events *events)
+{
+	return ioctl(vcpu_fd, HVX_GET_VCPU_EVENTS, events);
+}
+
+int hvx_set_vcpu_events(int vcpu_fd, const struct hvx_vcpu_events *events)
+{
+	return ioctl(vcpu_fd, HVX_SET_VCPU_EVENTS, events);
+}
+
+int hvx_get_debugregs(int vcpu_fd, struct hvx_debugregs *dregs)
+{
+	return ioctl(vcpu_fd, HVX_GET_DEBUGREGS, dregs);
+}
+
+int hvx_set_debugregs(int vcpu_fd, const struct hvx_debugregs *dregs)
+{
+	return ioctl(vcpu_fd, HVX_SET_DEBUGREGS, dregs);
+}
+
+int hvx_get_xsave(int vcpu_fd, struct hvx_xsave *xsave)
+{
+	return ioctl(vcpu_fd, HVX_GET_XSAVE, xsave);
+}
+
+int hvx_set_xsave(int vcpu_fd, const struct hvx_xsave *xsave)
+{
+	return ioctl(vcpu_fd, HVX_SET_XSAVE, xsave);
+}
+
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
 {
 	struct hvx_msrs *msrs;
@@ -381,6 +411,8 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_MMU_NOTIFIER,	"mmu_notifier" },
 	{ HVX_FEAT_LARGE_PAGES,		"large_pages" },
 	{ HVX_FEAT_DIRTY_LOG,		"dirty_log" },
+	{ HVX_FEAT_DIRTY_LOG_SWITCH,	"dirty_log_switch" },
+	{ HVX_FEAT_VCPU_STATE,		"vcpu_state" },
 	{ 0, NULL }
 };
 

@@ -68,6 +68,13 @@ int hvx_set_mp_state(int vcpu_fd, uint32_t state);
 int hvx_interrupt(int vcpu_fd, uint32_t vector);
 int hvx_get_lapic(int vcpu_fd, struct hvx_lapic_state *state);
 int hvx_set_lapic(int vcpu_fd, const struct hvx_lapic_state *state);
+/* The rest of a vCPU's state, for snapshots: see "Saving a vCPU" in api.rst. */
+int hvx_get_vcpu_events(int vcpu_fd, struct hvx_vcpu_events *events);
+int hvx_set_vcpu_events(int vcpu_fd, const struct hvx_vcpu_events *events);
+int hvx_get_debugregs(int vcpu_fd, struct hvx_debugregs *dregs);
+int hvx_set_debugregs(int vcpu_fd, const struct hvx_debugregs *dregs);
+int hvx_get_xsave(int vcpu_fd, struct hvx_xsave *xsave);
+int hvx_set_xsave(int vcpu_fd, const struct hvx_xsave *xsave);
 
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of
