@@ -524,6 +524,8 @@ TEST(long_mode_state)
 	li.entry = 0x100000;
 	li.high = 0x3ff9001;
 	EXPECT_EQ(-1, boot_cpu_state(&li, &bl, &regs, &s, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "boot structures of 64-bit mode at 0x3ff9000"))
+		TH_LOG("%s", err);
 }
 
 TEST_HARNESS_MAIN

@@ -280,8 +280,9 @@ int boot_cpu_state(const struct load_info *li, const struct boot_layout *bl,
 		 */
 		if (bl->rsvd_lo < li->high && li->low < bl->rsvd_hi)
 			return errf(err, errlen,
-				    "the image overlaps the boot structures at 0x%" PRIx64 "-0x%" PRIx64,
-				    bl->rsvd_lo, bl->rsvd_hi - 1);
+				    "the image overlaps the boot structures of %s at 0x%" PRIx64 "-0x%" PRIx64,
+				    boot_mode_name(li->mode), bl->rsvd_lo,
+				    bl->rsvd_hi - 1);
 		flat_mode(li->mode, bl, li, regs, &s);
 		break;
 	}
