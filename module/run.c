@@ -71,6 +71,13 @@ static void update_host_cr(struct hvx_vcpu *vcpu)
  */
 static void load_guest_db(struct hvx_vcpu *vcpu)
 {
+	/*
+	 * Until the entry loads the guest's DR7, the host's is in force: it
+	 * must not arm the guest's addresses for the host's own accesses.
+	 * The host's comes back after the exit (restore_host_debug()).
+	 */
+	if (unlikely(hw_breakpoint_active()))
+		native_set_debugreg(7, 0);
 	native_set_debugreg(0, vcpu->db[0]);
 	native_set_debugreg(1, vcpu->db[1]);
 	native_set_debugreg(2, vcpu->db[2]);
