@@ -149,9 +149,11 @@ struct hvx_vm {
 						 * referenced: who may read
 						 * the VM over netlink
 						 */
-	u64 tsc_offset;				/* (c) every new vCPU's TSC
+	u64 tsc_offset;				/* [l] every new vCPU's TSC
 						 * offset: the TSCs start at
-						 * 0 with the VM, in step
+						 * 0 with the VM, in step, or
+						 * where HVX_OPT_GUEST_TSC
+						 * put them
 						 */
 
 	struct mutex mem_lock;			/* guards slots and ept */

@@ -73,6 +73,22 @@ static int hvx_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/* An option that only the vCPUs created afterwards take up. */
+static long set_before_vcpus(struct hvx_vm *vm, const struct hvx_option *opt)
+{
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus) {
+		mutex_unlock(&vm->lock);
+		return -EBUSY;
+	}
+	if (opt->option == HVX_OPT_DIRECTED_EOI)
+		vm->directed_eoi = opt->value;
+	else
+		vm->tsc_offset = opt->value - rdtsc();
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 /**
  * hvx_vm_set_option() - HVX_VM_SET_OPTION
  * @vm: the VM
@@ -80,7 +96,8 @@ static int hvx_vm_release(struct inode *inode, struct file *filp)
  *
  * Return: 0; -EFAULT when @argp cannot be read; -EINVAL for non-zero
  * padding, an unknown option or a value the option does not take;
- * -EBUSY for HVX_OPT_DIRECTED_EOI once the VM has a vCPU.
+ * -EBUSY for HVX_OPT_DIRECTED_EOI and HVX_OPT_GUEST_TSC once the VM has a
+ * vCPU.
  */
 static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
 {
@@ -100,14 +117,10 @@ static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
 		if (opt.value > 1)
 			return -EINVAL;
 		/* an APIC's version register does not change under a guest */
-		mutex_lock(&vm->lock);
-		if (vm->nr_vcpus) {
-			mutex_unlock(&vm->lock);
-			return -EBUSY;
-		}
-		vm->directed_eoi = opt.value;
-		mutex_unlock(&vm->lock);
-		return 0;
+		return set_before_vcpus(vm, &opt);
+	case HVX_OPT_GUEST_TSC:
+		/* one offset for all vCPUs: their TSCs stay in step */
+		return set_before_vcpus(vm, &opt);
 	}
 	return -EINVAL;
 }

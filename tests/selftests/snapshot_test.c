@@ -6,7 +6,9 @@
  *   and MXCSR registers, a data breakpoint armed in DR0/DR7, MSRs set,
  *   an NMI and an interrupt pending, is saved, its VM freed, and restored
  *   into a new VM with a copy of its memory: it finds every value, takes
- *   the NMI and the interrupt, its breakpoint fires, its TSC went on.
+ *   the NMI and the interrupt, its breakpoint fires, its TSC went on
+ *   (HVX_OPT_GUEST_TSC).
+ * - guest_tsc_option: the option sets every vCPU's TSC, in step.
  * - vcpu_events_take_effect: events set by HVX_SET_VCPU_EVENTS are the
  *   guest's: an NMI held until the guest's next IRET, a hardware
  *   exception with its error code, a software interrupt with its
@@ -37,6 +39,7 @@
 #define SFMASK_VAL	0x47700ULL
 #define KGS_VAL		0xffff888000abc000ULL
 #define FCW_VAL		0x0b7f		/* round up, all masked */
+#define SRC_TSC		(1ULL << 50)
 #define MXCSR_VAL	0x5f80		/* round up, all masked */
 
 static volatile uint32_t nmi_count, irq_count, db_count, gp_count, bp_count;
@@ -194,11 +197,11 @@ struct vcpu_snapshot {
 	struct hvx_debugregs dregs;
 	struct hvx_vcpu_events events;
 	uint32_t mp_state;
+	uint64_t tsc;		/* restored VM-wide: HVX_OPT_GUEST_TSC */
 };
 
 static const uint32_t snap_msrs[] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
-	MSR_IA32_TSC,
 };
 
 #define NR_SNAP_MSRS	(sizeof(snap_msrs) / sizeof(snap_msrs[0]))
@@ -222,6 +225,7 @@ static void snapshot_save(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, hvx_get_debugregs(vcpu->fd, &s->dregs));
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &s->events));
 	ASSERT_EQ(0, hvx_get_mp_state(vcpu->fd, &s->mp_state));
+	s->tsc = vcpu_get_msr(vcpu, MSR_IA32_TSC);
 }
 
 static void snapshot_restore(struct __test_metadata *_metadata,
@@ -264,7 +268,10 @@ HVX_TEST(migrate_vcpu)
 	HVX_REQUIRE_VM();
 	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_VCPU_STATE,
 		    "no HVX_FEAT_VCPU_STATE");
-	vm = vm_create_with_one_vcpu(&vcpu, guest_migrate);
+	/* far from where a new VM's TSC starts: the restore must move it */
+	vm = vm_create(VM_RAM_SIZE_DEFAULT);
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_GUEST_TSC, SRC_TSC));
+	vcpu = vm_vcpu_add(vm, 0, guest_migrate);
 	ASSERT_TRUE(vcpu_enable_osxsave(vcpu));
 	vm_install_exception_handler(vm, 2, nmi_handler);
 	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
@@ -300,6 +307,7 @@ HVX_TEST(migrate_vcpu)
 	EXPECT_LE(576, s.xsave.size);
 	EXPECT_GE(HVX_XSAVE_REGION_SIZE, s.xsave.size);
 	EXPECT_EQ(HVX_MP_RUNNABLE, s.mp_state);
+	EXPECT_LT(SRC_TSC, s.tsc);
 
 	/* The old VM goes; a new one gets its memory and the vCPU's state. */
 	ram_size = vm->ram_size;
@@ -310,6 +318,7 @@ HVX_TEST(migrate_vcpu)
 	vm = vm_create(ram_size);
 	memcpy(vm->ram, ram, ram_size);
 	free(ram);
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_GUEST_TSC, s.tsc));
 	vcpu = vm_vcpu_add_bare(vm, 0);
 	snapshot_restore(_metadata, vcpu, &s);
 
@@ -331,6 +340,32 @@ HVX_TEST(migrate_vcpu)
 	vcpu_expect_done(vcpu);
 	free(s.cpuid);
 	free(s.msrs);
+	vm_free(vm);
+}
+
+/* HVX_OPT_GUEST_TSC sets every vCPU's TSC, in step; only before them. */
+HVX_TEST(guest_tsc_option)
+{
+	const uint64_t start = 1ULL << 44;
+	struct test_vcpu *v0, *v1;
+	struct test_vm *vm;
+	uint64_t a, b, c;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_bare(VM_RAM_SIZE_DEFAULT);
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_GUEST_TSC, start));
+	v0 = vm_vcpu_add_bare(vm, 0);
+	v1 = vm_vcpu_add_bare(vm, 1);
+	a = vcpu_get_msr(v0, MSR_IA32_TSC);
+	b = vcpu_get_msr(v1, MSR_IA32_TSC);
+	c = vcpu_get_msr(v0, MSR_IA32_TSC);
+	EXPECT_LE(start, a);
+	EXPECT_LE(a, b);
+	EXPECT_LE(b, c);
+	/* minutes at most since the option: far below 2^40 cycles */
+	EXPECT_GT(start + (1ULL << 40), c);
+	EXPECT_ERRNO(EBUSY, hvx_vm_set_option(vm->fd, HVX_OPT_GUEST_TSC,
+					      start));
 	vm_free(vm);
 }
 

@@ -237,6 +237,9 @@ struct hvx_memory_region {
 #define HVX_OPT_DIRECTED_EOI	2	/* value 1: local APICs offer directed
 					 * EOI (before the first vCPU)
 					 */
+#define HVX_OPT_GUEST_TSC	3	/* value: the guest TSC, now, of every
+					 * vCPU (before the first vCPU)
+					 */
 
 /**
  * struct hvx_option - set one VM option
