@@ -10,6 +10,7 @@
  * checked here, against the registers already set, so that a restore in
  * the documented order (Documentation/api.rst) never fails the next entry.
  */
+#include <linux/bitmap.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -102,6 +103,7 @@ static int get_events(struct hvx_vcpu *vcpu, struct hvx_vcpu_events *e)
 		e->sipi_vector = READ_ONCE(vcpu->sipi_vector);
 	}
 	e->pending_dbg = hvx_vmread(GUEST_PENDING_DBG_EXCEPTIONS);
+	bitmap_to_arr64(e->eoi_pending, vcpu->eoi_exits, 256);
 	return 0;
 }
 
@@ -168,7 +170,8 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	    (e->pending_dbg & ~HVX_PENDING_DBG_VALID) ||
 	    (!(e->flags & HVX_EVENTS_IRQ) && e->irq_vector) ||
 	    (!(e->flags & HVX_EVENTS_SIPI_PENDING) && e->sipi_vector) ||
-	    e->sipi_vector > 0xff)
+	    e->sipi_vector > 0xff ||
+	    (e->eoi_pending[0] & 0xffff))	/* no APIC vector below 16 */
 		return -EINVAL;
 	/* one shadow at a time; the STI one only where STI set IF */
 	if ((e->flags & HVX_EVENTS_STI_SHADOW) &&
@@ -209,6 +212,12 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 		set_bit(HVX_REQ_SIPI, &vcpu->requests);
 	else
 		clear_bit(HVX_REQ_SIPI, &vcpu->requests);
+	/* the next HVX_RUN reports them first, one exit each */
+	bitmap_from_arr64(vcpu->eoi_exits, e->eoi_pending, 256);
+	if (bitmap_empty(vcpu->eoi_exits, 256))
+		clear_bit(HVX_REQ_EOI_EXIT, &vcpu->requests);
+	else
+		set_bit(HVX_REQ_EOI_EXIT, &vcpu->requests);
 	/* the next entry looks at the APIC and the windows again */
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	return 0;

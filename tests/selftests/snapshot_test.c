@@ -10,9 +10,9 @@
  *   (HVX_OPT_GUEST_TSC).
  * - guest_tsc_option: the option sets every vCPU's TSC, in step.
  * - vcpu_events_take_effect: events set by HVX_SET_VCPU_EVENTS are the
- *   guest's: an NMI held until the guest's next IRET, a hardware
- *   exception with its error code, a software interrupt with its
- *   instruction length.
+ *   guest's: an EOI to report (the next HVX_RUN's exit), an NMI held
+ *   until the guest's next IRET, a hardware exception with its error
+ *   code, a software interrupt with its instruction length.
  * - state_ioctls_refuse: every state the setters must refuse (EINVAL,
  *   nothing taken), and HVX_GET_VCPU_EVENTS refused (EBUSY) while an IN
  *   waits for its data.
@@ -25,6 +25,7 @@
 #define SNAP_PORT	0xe0
 #define IRQ_VEC		0x30
 #define SOFT_VEC	0x80
+#define EOI_VEC		0x70
 
 /* Guest values: DR0-DR3, MSRs, x87 control word, MXCSR. */
 #define DR1_VAL		0x1111000ULL
@@ -371,8 +372,8 @@ HVX_TEST(guest_tsc_option)
 
 /*
  * Three stops; at each the host sets an event and the guest sees it:
- * 1: an NMI pending while NMIs are masked: delivered after the next IRET
- * (the #BP handler's); 2: #GP with error code 0x18; 3: INT 0x80 with an
+ * 1: an EOI to report, and an NMI pending while NMIs are masked:
+ * delivered after the next IRET (the #BP handler's); 2: #GP with error code 0x18; 3: INT 0x80 with an
  * instruction length of 2.
  */
 static void guest_events(void)
@@ -420,7 +421,15 @@ HVX_GUEST_TEST(vcpu_events_take_effect, guest_events)
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
 	EXPECT_EQ(0, ev.flags);
 	ev.flags = HVX_EVENTS_NMI_PENDING | HVX_EVENTS_NMI_MASKED;
+	ev.eoi_pending[EOI_VEC / 64] = 1ULL << (EOI_VEC % 64);
 	set_events(_metadata, vcpu, &ev);
+	/* the EOI comes back first, before the guest runs */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_EOI);
+	EXPECT_EQ(EOI_VEC, vcpu->run->eoi.vector);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(0, ev.eoi_pending[EOI_VEC / 64]);
+	EXPECT_EQ(HVX_EVENTS_NMI_PENDING | HVX_EVENTS_NMI_MASKED, ev.flags);
 
 	vcpu_expect_sync(vcpu, 2);
 	complete_exit(_metadata, vcpu);
@@ -518,6 +527,9 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
 	ev.sipi_vector = 0x10;
+	EXPECT_EVENTS_REFUSED(ev);
+	ev = base;
+	ev.eoi_pending[0] = 1ULL << 15;			/* no APIC vector */
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
 	ev.flags = HVX_EVENTS_STI_SHADOW | HVX_EVENTS_MOV_SS_SHADOW;

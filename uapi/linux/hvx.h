@@ -731,13 +731,16 @@ struct hvx_mp_state {
  * @sipi_vector:	with HVX_EVENTS_SIPI_PENDING: the SIPI's vector
  * @pending_dbg:	debug exceptions pending after a shadow or a
  *			string instruction (HVX_PENDING_DBG_VALID bits)
+ * @eoi_pending:	level-triggered vectors the guest EOIed whose
+ *			HVX_EXIT_EOI userspace has not had yet (bit n of
+ *			word n / 64; vectors 16-255)
  * @reserved:		must be zero
  *
  * The events that are part of a vCPU's state but of no register: what
  * the next VM entry delivers (an exception an exit raised, or an event
  * whose delivery an exit cut short), the external interrupt and NMI
  * waiting for the guest to take them, the blocking of interrupts and
- * NMIs, and INIT and SIPI not yet taken.
+ * NMIs, INIT and SIPI not yet taken, and EOIs not yet reported.
  */
 struct hvx_vcpu_events {
 	__u32 flags;
@@ -748,6 +751,7 @@ struct hvx_vcpu_events {
 	__u32 inject_error_code;
 	__u32 sipi_vector;
 	__u64 pending_dbg;
+	__u64 eoi_pending[4];
 	__u64 reserved[4];
 };
 
@@ -1230,7 +1234,7 @@ HVX_ABI_ASSERT(sizeof(struct hvx_mp_state) == 8);
 HVX_ABI_ASSERT(sizeof(struct hvx_msi) == 16);
 HVX_ABI_ASSERT(sizeof(struct hvx_irqfd) == 32);
 HVX_ABI_ASSERT(sizeof(struct hvx_lapic_state) == 1024 + 5 * 8 + 4 * 4);
-HVX_ABI_ASSERT(sizeof(struct hvx_vcpu_events) == 56);
+HVX_ABI_ASSERT(sizeof(struct hvx_vcpu_events) == 88);
 HVX_ABI_ASSERT(sizeof(struct hvx_debugregs) == 128);
 HVX_ABI_ASSERT(sizeof(struct hvx_xsave) == 64 + HVX_XSAVE_REGION_SIZE);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
