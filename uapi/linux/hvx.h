@@ -495,11 +495,11 @@ struct hvx_cpuid {
  *			guest's EOI retired it from the ISR (the I/O APIC
  *			clears its remote IRR); the EOI is complete, the
  *			guest resumes after it on the next HVX_RUN
- * @internal:		HVX_EXIT_INTERNAL_ERROR: @suberror, @ndata words in
- *			@data: [0] VM exit reason, [1] exit qualification,
- *			[2] guest-physical address, [3] number of instruction
- *			bytes fetched (0-15), [4..5] those bytes, first byte
- *			in the low byte of [4]
+ * @internal:		HVX_EXIT_INTERNAL_ERROR: @suberror, @ndata words of
+ *			@data, which hold [0] VM exit reason, [1] exit
+ *			qualification, [2] guest-physical address, [3] number
+ *			of instruction bytes fetched (0-15), [4..5] those
+ *			bytes, first byte in the low byte of [4]
  * @padding:		sizes the union
  */
 struct hvx_run {
