@@ -14,7 +14,6 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "vcpu.h"
@@ -105,30 +104,10 @@ static long msrs_ioctl(struct hvx_vcpu *vcpu, struct hvx_msrs __user *um,
 	return i;
 }
 
-/* HVX_GET_LAPIC, HVX_SET_LAPIC: the state is too big for the stack. */
-static long lapic_state_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
-			      void __user *argp)
-{
-	struct hvx_lapic_state *s;
-	long r = 0;
-
-	s = kmalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
-	if (cmd == HVX_GET_LAPIC) {
-		hvx_apic_get_state(vcpu, s);
-		if (copy_to_user(argp, s, sizeof(*s)))
-			r = -EFAULT;
-	} else if (copy_from_user(s, argp, sizeof(*s))) {
-		r = -EFAULT;
-	} else {
-		r = hvx_apic_set_state(vcpu, s);
-	}
-	kfree(s);
-	return r;
-}
-
-/* The ioctls that read or write the VMCS. */
+/*
+ * The register ioctls, small enough for the stack (the larger states are
+ * hvx_vcpu_state_ioctl()'s).
+ */
 static long vmcs_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
 		       void __user *argp)
 {
@@ -237,8 +216,6 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	}
 	case HVX_GET_LAPIC:
 	case HVX_SET_LAPIC:
-		r = lapic_state_ioctl(vcpu, cmd, argp);
-		break;
 	case HVX_GET_VCPU_EVENTS:
 	case HVX_SET_VCPU_EVENTS:
 	case HVX_GET_DEBUGREGS:

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The parts of a vCPU's state that no register ioctl covers, for
- * snapshots and migration: the events in flight (HVX_GET_VCPU_EVENTS),
- * the debug registers (HVX_GET_DEBUGREGS), and the x87/SSE/AVX state with
- * XCR0 (HVX_GET_XSAVE); each with its setter.
+ * snapshots and migration: the local APIC (HVX_GET_LAPIC, apic.c), the
+ * events in flight (HVX_GET_VCPU_EVENTS), the debug registers
+ * (HVX_GET_DEBUGREGS), and the x87/SSE/AVX state with XCR0
+ * (HVX_GET_XSAVE); each with its setter.
  *
  * A setter takes any state the guest could have reached and refuses, with
  * nothing changed, what it could not: what VM entry would reject is
@@ -280,16 +281,18 @@ static int set_xsave(struct hvx_vcpu *vcpu, const struct hvx_xsave *x)
 	return 0;
 }
 
-/* Each command's state, kmalloc'ed: hvx_xsave is too big for the stack. */
+/* Each command's state, kmalloc'ed: too big for the stack. */
 union vcpu_state {
+	struct hvx_lapic_state lapic;
 	struct hvx_vcpu_events events;
 	struct hvx_debugregs debugregs;
 	struct hvx_xsave xsave;
 };
 
 /**
- * hvx_vcpu_state_ioctl() - HVX_GET_VCPU_EVENTS, HVX_SET_VCPU_EVENTS,
- *	HVX_GET_DEBUGREGS, HVX_SET_DEBUGREGS, HVX_GET_XSAVE, HVX_SET_XSAVE
+ * hvx_vcpu_state_ioctl() - HVX_GET_LAPIC, HVX_SET_LAPIC,
+ *	HVX_GET_VCPU_EVENTS, HVX_SET_VCPU_EVENTS, HVX_GET_DEBUGREGS,
+ *	HVX_SET_DEBUGREGS, HVX_GET_XSAVE, HVX_SET_XSAVE
  * @vcpu: the vCPU, its mutex held
  * @cmd: the command
  * @argp: userspace's struct of the command
@@ -318,6 +321,13 @@ long hvx_vcpu_state_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
 
 	hvx_vcpu_run_begin(vcpu);
 	switch (cmd) {
+	case HVX_GET_LAPIC:
+		hvx_apic_get_state(vcpu, &s->lapic);
+		r = 0;
+		break;
+	case HVX_SET_LAPIC:
+		r = hvx_apic_set_state(vcpu, &s->lapic);
+		break;
 	case HVX_GET_VCPU_EVENTS:
 		r = get_events(vcpu, &s->events);
 		break;

@@ -73,20 +73,24 @@ static int hvx_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* An option that only the vCPUs created afterwards take up. */
+/*
+ * The options that only vCPUs created afterwards take up: an APIC's
+ * version register does not change under a guest, and one TSC offset for
+ * all vCPUs keeps their TSCs in step.
+ */
 static long set_before_vcpus(struct hvx_vm *vm, const struct hvx_option *opt)
 {
+	long r = 0;
+
 	mutex_lock(&vm->lock);
-	if (vm->nr_vcpus) {
-		mutex_unlock(&vm->lock);
-		return -EBUSY;
-	}
-	if (opt->option == HVX_OPT_DIRECTED_EOI)
+	if (vm->nr_vcpus)
+		r = -EBUSY;
+	else if (opt->option == HVX_OPT_DIRECTED_EOI)
 		vm->directed_eoi = opt->value;
 	else
 		vm->tsc_offset = opt->value - rdtsc();
 	mutex_unlock(&vm->lock);
-	return 0;
+	return r;
 }
 
 /**
@@ -116,10 +120,8 @@ static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)
 	case HVX_OPT_DIRECTED_EOI:
 		if (opt.value > 1)
 			return -EINVAL;
-		/* an APIC's version register does not change under a guest */
-		return set_before_vcpus(vm, &opt);
+		fallthrough;
 	case HVX_OPT_GUEST_TSC:
-		/* one offset for all vCPUs: their TSCs stay in step */
 		return set_before_vcpus(vm, &opt);
 	}
 	return -EINVAL;
