@@ -472,9 +472,14 @@ static void apic_effects(struct hvx_vcpu *vcpu,
 		hvx_stat_add(&vcpu->stats, HVX_STAT_IPIS_SENT, 1);
 		hvx_apic_route(vcpu->vm, vcpu, &eff->ipi);
 	}
-	/* an EOI may let a lower-priority interrupt through */
+	/*
+	 * An EOI that let a lower-priority interrupt through says EVAL.
+	 * With APIC virtualization the processor's SVI must follow the ISR
+	 * whatever is due (hvx_apicv_sync()).
+	 */
 	if (eff->flags & HVX_LAPIC_EFF_EOI) {
-		set_bit(HVX_REQ_EVENT, &vcpu->requests);
+		if (hvx_vmx.apicv)
+			set_bit(HVX_REQ_EVENT, &vcpu->requests);
 		/* with directed EOI the guest tells the I/O APIC itself */
 		if (unlikely(eff->eoi_level && !eff->eoi_suppress))
 			apic_eoi_exit(vcpu, eff->eoi_vector);

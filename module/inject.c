@@ -137,10 +137,16 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 	v = hvx_apic_take(vcpu, open);
 	if (v < 0)
 		return false;
-	/* look again at the next entry: more may be pending */
-	set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	/*
+	 * Taken, it raised the PPR above every other requested vector: the
+	 * next to come through comes with its EOI (HVX_LAPIC_EFF_EVAL), or
+	 * is a higher one that arrives later with its own request.  Only
+	 * seen, it waits for the window: look again then.
+	 */
 	if (open)
 		vcpu->irq_vector = v;
+	else
+		set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	return true;
 }
 

@@ -241,7 +241,7 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 {
 	int vec = vec_highest(l, HVX_APIC_REG_ISR);
 
-	eff->flags |= HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL;
+	eff->flags |= HVX_LAPIC_EFF_EOI;
 	eff->eoi_vector = vec;
 	eff->eoi_level = false;
 	eff->eoi_suppress = false;
@@ -252,6 +252,12 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
 	lapic_update_prio(l);
+	/*
+	 * Only a vector the retired one held back can have become due; most
+	 * EOIs find none, and the next entry need not look again.
+	 */
+	if (hvx_lapic_highest_pending(l) >= 0)
+		eff->flags |= HVX_LAPIC_EFF_EVAL;
 	return vec;
 }
 

@@ -519,7 +519,8 @@ void hvx_lapic_ack(struct hvx_lapic *l, u8 vector);
 /**
  * hvx_lapic_eoi() - end of interrupt
  * @l:		the APIC
- * @eff:	receives HVX_LAPIC_EFF_EOI and the eoi_* fields
+ * @eff:	receives HVX_LAPIC_EFF_EOI and the eoi_* fields, and
+ *		HVX_LAPIC_EFF_EVAL when an interrupt is due now
  *
  * Retires the highest vector in the ISR; its TMR bit says whether the
  * caller must forward the EOI to the I/O APIC.

@@ -411,16 +411,20 @@ static u64 wrmsr_data(const struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_exit_wrmsr_fast() - an x2APIC ICR write served before interrupts
- * are enabled again
+ * hvx_exit_wrmsr_fast() - an x2APIC ICR or EOI write served before
+ * interrupts are enabled again
  * @vcpu: the vCPU, loaded, interrupts and preemption disabled, just
  *	after a WRMSR exit
  *
- * An IPI costs its sender one exit; serving it here lets the run loop
- * enter the guest again at once instead of going round (interrupts on,
- * cond_resched(), the checks before the next entry).  Delivery needs no
- * sleeping lock: the APIC locks are taken with interrupts saved, and a
- * kick sends a reschedule IPI or wakes a wait queue.
+ * An IPI costs its sender one exit, and without APIC virtualization
+ * every interrupt costs one more for its EOI; serving them here lets the
+ * run loop enter the guest again at once instead of going round
+ * (interrupts on, cond_resched(), the checks before the next entry).
+ * Delivery needs no sleeping lock: the APIC locks are taken with
+ * interrupts saved, and a kick sends a reschedule IPI or wakes a wait
+ * queue.  An EOI that lets an interrupt through, or whose level-triggered
+ * vector userspace must hear of, leaves a request: the run loop then
+ * goes round as for any exit.
  *
  * A write the processor refuses (xAPIC mode, a reserved bit) gets its
  * #GP here too: a VM exit clears the entry's event field, so there is no
@@ -435,7 +439,8 @@ bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
 	u32 index = vcpu->regs[HVX_RCX];
 	u64 data = wrmsr_data(vcpu);
 
-	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4))
+	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4) &&
+	    index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_EOI >> 4))
 		return false;
 	/* what hvx_handle_exit() does for every exit: no event was cut short */
 	vcpu->event_injected = false;

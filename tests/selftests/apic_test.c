@@ -5,6 +5,8 @@
  * - xAPIC: the page at 0xfee00000, a self IPI through the ICR, EOI.
  * - x2APIC: switched on through IA32_APIC_BASE, the SELF IPI MSR, the ICR
  *   (#GP in xAPIC mode and for a reserved bit), EOI.
+ * - Priorities: an interrupt held back by a higher one in service is
+ *   taken right after that one's EOI, in both modes.
  * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
  *   tick; a periodic run lasts at least its ticks' worth of host time)
  *   and TSC-deadline mode; while the guest spins (no HLT) the
@@ -142,6 +144,87 @@ static void guest_x2apic(void)
 HVX_GUEST_TEST(x2apic_self_ipi, guest_x2apic)
 {
 	vm_install_exception_handler(vm, IPI_VEC, x2apic_handler);
+	vcpu_expect_done(vcpu);
+}
+
+/*
+ * A lower-priority interrupt that arrives while a higher one is in
+ * service waits for the higher one's EOI, and is taken at the first
+ * instruction boundary after it, in both modes (in x2APIC mode the EOI
+ * is served on the WRMSR exit's fast path).
+ */
+#define LOW_VEC		0x41
+#define HIGH_VEC	0x81
+
+static volatile uint64_t low_hits, high_hits;
+static volatile bool in_x2apic;
+
+static void eoi(void)
+{
+	if (in_x2apic)
+		wrmsr(X2APIC_MSR(APIC_EOI), 0);
+	else
+		apic_w(APIC_EOI, 0);
+}
+
+static void self_ipi(uint8_t vec)
+{
+	if (in_x2apic)
+		wrmsr(X2APIC_SELF_IPI, vec);
+	else
+		apic_w(APIC_ICR, (1 << 18) | vec);
+}
+
+static void low_handler(struct guest_ex_regs *regs)
+{
+	low_hits++;
+	eoi();
+}
+
+static void high_handler(struct guest_ex_regs *regs)
+{
+	uint64_t before = low_hits;
+
+	high_hits++;
+	self_ipi(LOW_VEC);
+	/* interrupts on: class 4 still waits behind class 8 in service */
+	asm volatile("sti; nop; nop; cli");
+	GUEST_ASSERT_EQ(low_hits, before);
+	asm volatile("sti");
+	eoi();
+	asm volatile("nop; cli");
+	GUEST_ASSERT_EQ(low_hits, before + 1);
+}
+
+static void eoi_round(void)
+{
+	uint64_t low = low_hits, high = high_hits;
+
+	asm volatile("cli");
+	self_ipi(HIGH_VEC);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(high_hits, high + 1);
+	GUEST_ASSERT_EQ(low_hits, low + 1);
+	/* and nothing else comes after it */
+	asm volatile("sti; nop; nop; cli");
+	GUEST_ASSERT_EQ(low_hits, low + 1);
+}
+
+static void guest_eoi_lets_lower_through(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	eoi_round();
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	in_x2apic = true;
+	eoi_round();
+	eoi_round();
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(eoi_lets_lower_through, guest_eoi_lets_lower_through)
+{
+	vm_install_exception_handler(vm, LOW_VEC, low_handler);
+	vm_install_exception_handler(vm, HIGH_VEC, high_handler);
 	vcpu_expect_done(vcpu);
 }
 
