@@ -36,27 +36,6 @@ static const u16 lapic_lvt_off[HVX_LVT_NR] = {
 	[HVX_LVT_ERROR]		= HVX_APIC_REG_LVT_ERROR,
 };
 
-u32 hvx_lapic_reg(const struct hvx_lapic *l, unsigned int offset)
-{
-	return l->regs[(offset & (HVX_LAPIC_REGS_SIZE - 16)) >> 2];
-}
-
-bool hvx_lapic_hw_enabled(const struct hvx_lapic *l)
-{
-	return l->apic_base & HVX_APIC_BASE_EN;
-}
-
-bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l)
-{
-	return hvx_lapic_hw_enabled(l) && (l->apic_base & HVX_APIC_BASE_EXTD);
-}
-
-bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
-{
-	return hvx_lapic_hw_enabled(l) &&
-	       (hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_ENABLE);
-}
-
 /* The 256-bit registers: bit @vec of the eight words from @base. */
 static u32 *vec_word(struct hvx_lapic *l, unsigned int base, u8 vec)
 {

@@ -319,12 +319,30 @@ void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp);
 void hvx_lapic_init_signal(struct hvx_lapic *l);
 
 /**
+ * hvx_lapic_reg() - a register of the page image
+ * @l:		the APIC
+ * @offset:	xAPIC offset, a multiple of 16 below 1 KiB
+ *
+ * Return: the stored value, without side effects (the current count is
+ * not computed here).
+ */
+static inline u32 hvx_lapic_reg(const struct hvx_lapic *l,
+				unsigned int offset)
+{
+	return l->regs[(offset & (HVX_LAPIC_REGS_SIZE - 16)) >> 2];
+}
+
+/**
  * hvx_lapic_mode_x2apic() - is the APIC in x2APIC mode
  * @l:	the APIC
  *
  * Return: true if globally enabled with EXTD set.
  */
-bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l);
+static inline bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l)
+{
+	return (l->apic_base & (HVX_APIC_BASE_EN | HVX_APIC_BASE_EXTD)) ==
+	       (HVX_APIC_BASE_EN | HVX_APIC_BASE_EXTD);
+}
 
 /**
  * hvx_lapic_hw_enabled() - is the APIC globally enabled (IA32_APIC_BASE.EN)
@@ -333,7 +351,10 @@ bool hvx_lapic_mode_x2apic(const struct hvx_lapic *l);
  * Return: true if enabled.  A disabled APIC accepts nothing; its LINT0
  * and LINT1 pins act as the INTR and NMI pins.
  */
-bool hvx_lapic_hw_enabled(const struct hvx_lapic *l);
+static inline bool hvx_lapic_hw_enabled(const struct hvx_lapic *l)
+{
+	return l->apic_base & HVX_APIC_BASE_EN;
+}
 
 /**
  * hvx_lapic_sw_enabled() - globally enabled and SVR bit 8 set
@@ -341,17 +362,11 @@ bool hvx_lapic_hw_enabled(const struct hvx_lapic *l);
  *
  * Return: true if the APIC accepts fixed and lowest-priority interrupts.
  */
-bool hvx_lapic_sw_enabled(const struct hvx_lapic *l);
-
-/**
- * hvx_lapic_reg() - a register of the page image
- * @l:		the APIC
- * @offset:	xAPIC offset, a multiple of 16 below 1 KiB
- *
- * Return: the stored value, without side effects (the current count is
- * not computed here).
- */
-u32 hvx_lapic_reg(const struct hvx_lapic *l, unsigned int offset);
+static inline bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
+{
+	return hvx_lapic_hw_enabled(l) &&
+	       (hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_ENABLE);
+}
 
 /**
  * hvx_lapic_read() - an MMIO read of the xAPIC page
