@@ -266,11 +266,27 @@ static bool apic_defer_level(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq
 	return true;
 }
 
+/*
+ * Whether a level-triggered vector waits; apic_lock held.  Asked on every
+ * look at the APIC, so a few loads instead of a bit search.
+ */
+static bool apic_level_deferred(const struct hvx_vcpu *vcpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < BITS_TO_LONGS(256); i++)
+		if (vcpu->apicv_level[i])
+			return true;
+	return false;
+}
+
 /* The deferred level-triggered vectors into the IRR; apic_lock held. */
 static void apic_take_level(struct hvx_vcpu *vcpu)
 {
 	unsigned int v;
 
+	if (likely(!apic_level_deferred(vcpu)))
+		return;
 	for_each_set_bit(v, vcpu->apicv_level, 256)
 		if (test_and_clear_bit(v, vcpu->apicv_level))
 			hvx_lapic_accept(&vcpu->apic, v, true);
@@ -334,6 +350,15 @@ u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
 	return status;
 }
 
+/* @irq into @t's APIC (or its deferred levels); t->apic_lock held. */
+static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
+					   const struct hvx_lapic_irq *irq)
+{
+	if (apic_defer_level(t, irq))
+		return HVX_LAPIC_ACCEPTED;
+	return hvx_lapic_deliver(&t->apic, irq);
+}
+
 /* What one delivered message asks of its target vCPU. */
 static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 			   u8 vector)
@@ -371,6 +396,9 @@ static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 		   const struct hvx_lapic_irq *irq)
 {
+	/* lowest priority picks one of the APICs: all are matched first */
+	bool lowest = irq->delivery_mode == HVX_APIC_DM_LOWEST ||
+		      (irq->redir_hint && irq->logical);
 	struct hvx_lapic *cand[HVX_MAX_VCPUS];
 	struct hvx_vcpu *to[HVX_MAX_VCPUS];
 	enum hvx_lapic_delivery d;
@@ -389,14 +417,21 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 			continue;
 		spin_lock_irqsave(&t->apic_lock, flags);
 		match = hvx_lapic_match_dest(&t->apic, t == src, irq);
+		/* every APIC that matches gets it: no need to lock twice */
+		if (match && !lowest) {
+			d = apic_accept(t, irq);
+			spin_unlock_irqrestore(&t->apic_lock, flags);
+			got += d != HVX_LAPIC_DROPPED;
+			apic_delivered(t, d, irq->vector);
+			continue;
+		}
 		spin_unlock_irqrestore(&t->apic_lock, flags);
 		if (match) {
 			to[n] = t;
 			cand[n++] = &t->apic;
 		}
 	}
-	if (n > 1 && (irq->delivery_mode == HVX_APIC_DM_LOWEST ||
-		      (irq->redir_hint && irq->logical))) {
+	if (n > 1) {
 		/* a snapshot of the priorities is all hardware uses too */
 		pick = hvx_lapic_lowest_prio(cand, n);
 		if (pick >= 0) {
@@ -406,13 +441,9 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	}
 	for (i = 0; i < n; i++) {
 		spin_lock_irqsave(&to[i]->apic_lock, flags);
-		if (apic_defer_level(to[i], irq))
-			d = HVX_LAPIC_ACCEPTED;
-		else
-			d = hvx_lapic_deliver(&to[i]->apic, irq);
+		d = apic_accept(to[i], irq);
 		spin_unlock_irqrestore(&to[i]->apic_lock, flags);
-		if (d != HVX_LAPIC_DROPPED)
-			got++;
+		got += d != HVX_LAPIC_DROPPED;
 		apic_delivered(to[i], d, irq->vector);
 	}
 	rcu_read_unlock();

@@ -13,6 +13,8 @@
  *   VMX-preemption timer delivers the ticks, never before their time.
  * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
  *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
+ * - IPIs to every kind of destination among three vCPUs (shorthands, a
+ *   logical set, a physical ID, broadcast, lowest priority), both modes.
  * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
  * - Halt-poll: with halt_poll_ns set, a halt the timer ends soon ends
  *   while the vCPU polls (hvx-stat counts it); with 0 it sleeps.  The
@@ -648,6 +650,163 @@ HVX_TEST(ipis_between_vcpus)
 	EXPECT_EQ(1, guest_global(vm, hits));
 	EXPECT_EQ(1, guest_global(vm, ticks));
 	vm_free(vm);
+}
+
+/*
+ * Fixed IPIs from vCPU 0 to every kind of destination of three vCPUs,
+ * each counted by the vCPU that takes it (its APIC ID): the shorthands,
+ * a logical set, a physical ID, the broadcast ID, and lowest priority
+ * to a logical set, which exactly one of them takes.  In xAPIC mode
+ * (flat logical model, one LDR bit per APIC ID) and in x2APIC mode
+ * (cluster 0: the same bits).
+ */
+#define DEST_VEC	0x52
+#define NR_DEST		3
+#define DEST_AP_SET	0x6		/* logical: APIC IDs 1 and 2 */
+#define ICR_LOWEST	(1 << 8)
+#define ICR_LOGICAL	(1 << 11)
+#define ICR_ALL		(2 << 18)
+#define ICR_ALL_BUT_SELF	(3 << 18)
+#define APIC_LDR	0x0d0
+
+static volatile uint64_t dest_hits[NR_DEST], dest_ready[NR_DEST];
+static volatile bool dest_x2apic, dest_done;
+
+static uint32_t dest_my_id(void)
+{
+	if (dest_x2apic)
+		return rdmsr(X2APIC_MSR(APIC_ID));
+	return apic_r(APIC_ID) >> 24;
+}
+
+static void dest_handler(struct guest_ex_regs *regs)
+{
+	dest_hits[dest_my_id()]++;
+	if (dest_x2apic)
+		wrmsr(X2APIC_MSR(APIC_EOI), 0);
+	else
+		apic_w(APIC_EOI, 0);
+}
+
+static void dest_apic_on(void)
+{
+	if (dest_x2apic) {
+		wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+		wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+		return;
+	}
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_LDR, 1U << (24 + dest_my_id()));
+}
+
+static void dest_send(uint32_t low, uint32_t dest)
+{
+	if (dest_x2apic) {
+		wrmsr(X2APIC_MSR(APIC_ICR), (uint64_t)dest << 32 | low);
+		return;
+	}
+	apic_w(APIC_ICR2, dest << 24);
+	apic_w(APIC_ICR, low);
+}
+
+/* Each vCPU's count reaches @h0, @h1, @h2 (vCPU 0's at its STI). */
+static void dest_expect(uint64_t h0, uint64_t h1, uint64_t h2)
+{
+	asm volatile("sti; nop; cli");
+	while (dest_hits[1] < h1 || dest_hits[2] < h2)
+		cpu_relax();
+	GUEST_ASSERT_EQ(dest_hits[0], h0);
+	GUEST_ASSERT_EQ(dest_hits[1], h1);
+	GUEST_ASSERT_EQ(dest_hits[2], h2);
+}
+
+static void guest_dest_ap(void)
+{
+	dest_apic_on();
+	dest_ready[dest_my_id()] = 1;
+	while (!dest_done)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+static void guest_dest_bsp(void)
+{
+	int i;
+
+	dest_apic_on();
+	while (!dest_ready[1] || !dest_ready[2])
+		cpu_relax();
+	asm volatile("cli");
+	dest_send(ICR_ALL | DEST_VEC, 0);
+	dest_expect(1, 1, 1);
+	dest_send(ICR_ALL_BUT_SELF | DEST_VEC, 0);
+	dest_expect(1, 2, 2);
+	dest_send(ICR_LOGICAL | DEST_VEC, DEST_AP_SET);
+	dest_expect(1, 3, 3);
+	dest_send(DEST_VEC, 2);
+	dest_expect(1, 3, 4);
+	dest_send(DEST_VEC, dest_x2apic ? 0xffffffff : 0xff);
+	dest_expect(2, 4, 5);
+	dest_send(ICR_LOGICAL | ICR_LOWEST | DEST_VEC, DEST_AP_SET);
+	while (dest_hits[1] + dest_hits[2] < 10)
+		cpu_relax();
+	/* a second copy would have arrived long before this */
+	for (i = 0; i < 100000; i++)
+		cpu_relax();
+	GUEST_ASSERT_EQ(dest_hits[1] + dest_hits[2], 10);
+	GUEST_ASSERT_EQ(dest_hits[0], 2);
+	dest_done = true;
+	dest_send(ICR_ALL_BUT_SELF | DEST_VEC, 0);
+	GUEST_DONE();
+}
+
+static void run_destinations(struct __test_metadata *_metadata, bool x2apic)
+{
+	struct test_vcpu *vcpu[NR_DEST];
+	struct runner r[NR_DEST] = {};
+	pthread_t th[NR_DEST];
+	struct test_vm *vm;
+	int i;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu[0], guest_dest_bsp);
+	for (i = 1; i < NR_DEST; i++)
+		vcpu[i] = vm_vcpu_add(vm, i, guest_dest_ap);
+	vm_install_exception_handler(vm, DEST_VEC, dest_handler);
+	guest_global(vm, dest_x2apic) = x2apic;
+	for (i = NR_DEST - 1; i >= 0; i--) {
+		r[i].vcpu = vcpu[i];
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
+	}
+	ASSERT_EQ(0, pthread_join(th[0], NULL));
+	if (r[0].failed) {
+		/* vCPU 0 stopped early: end the APs' wait for it */
+		struct hvx_msi bcast = { .address = 0xfee00000 | 0xff << 12,
+					 .data = DEST_VEC };
+
+		guest_global(vm, dest_done) = true;
+		EXPECT_EQ(NR_DEST, ioctl(vm->fd, HVX_SIGNAL_MSI, &bcast));
+	}
+	for (i = 0; i < NR_DEST; i++) {
+		if (i)
+			ASSERT_EQ(0, pthread_join(th[i], NULL));
+		EXPECT_FALSE(r[i].failed);
+	}
+	/* and the IPI that ended the APs' wait */
+	EXPECT_EQ(2, guest_global(vm, dest_hits)[0]);
+	EXPECT_EQ(12, guest_global(vm, dest_hits)[1] +
+		  guest_global(vm, dest_hits)[2]);
+	vm_free(vm);
+}
+
+HVX_TEST(ipi_destinations_xapic)
+{
+	run_destinations(_metadata, false);
+}
+
+HVX_TEST(ipi_destinations_x2apic)
+{
+	run_destinations(_metadata, true);
 }
 
 /* Real-mode code for the AP at 0x10000: OUT 0x1234 to port 0x99, HLT. */
