@@ -76,19 +76,15 @@ static u32 prio_class(int v)
 	return v < 0 ? 0 : (u32)v & 0xf0;
 }
 
-u32 hvx_lapic_ppr(const struct hvx_lapic *l)
+/* The PPR from the TPR and the class in service. */
+static u32 ppr_from(u32 tpr, u32 isrc)
 {
-	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
-	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
-
 	return prio_class(tpr) >= isrc ? tpr : isrc;
 }
 
-u32 hvx_lapic_apr(const struct hvx_lapic *l)
+/* The APR from the TPR and the classes in service and requested. */
+static u32 apr_from(u32 tpr, u32 isrc, u32 irrc)
 {
-	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
-	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
-	u32 irrc = prio_class(vec_highest(l, HVX_APIC_REG_IRR));
 	u32 apr = prio_class(tpr);
 
 	if (apr >= irrc && apr > isrc)
@@ -98,11 +94,31 @@ u32 hvx_lapic_apr(const struct hvx_lapic *l)
 	return irrc > apr ? irrc : apr;
 }
 
-/* The PPR and APR registers follow every change of TPR, ISR and IRR. */
+u32 hvx_lapic_ppr(const struct hvx_lapic *l)
+{
+	return ppr_from(hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff,
+			prio_class(vec_highest(l, HVX_APIC_REG_ISR)));
+}
+
+u32 hvx_lapic_apr(const struct hvx_lapic *l)
+{
+	return apr_from(hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff,
+			prio_class(vec_highest(l, HVX_APIC_REG_ISR)),
+			prio_class(vec_highest(l, HVX_APIC_REG_IRR)));
+}
+
+/*
+ * The PPR and APR registers follow every change of TPR, ISR and IRR: one
+ * scan of each register for both.
+ */
 void lapic_update_prio(struct hvx_lapic *l)
 {
-	lapic_set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
-	lapic_set_reg(l, HVX_APIC_REG_APR, hvx_lapic_apr(l));
+	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
+	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
+	u32 irrc = prio_class(vec_highest(l, HVX_APIC_REG_IRR));
+
+	lapic_set_reg(l, HVX_APIC_REG_PPR, ppr_from(tpr, isrc));
+	lapic_set_reg(l, HVX_APIC_REG_APR, apr_from(tpr, isrc, irrc));
 }
 
 static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
@@ -200,13 +216,19 @@ enum hvx_lapic_delivery hvx_lapic_lvt_deliver(struct hvx_lapic *l,
 	return hvx_lapic_deliver(l, &irq);
 }
 
-int hvx_lapic_highest_pending(const struct hvx_lapic *l)
+/* The highest requested vector above @ppr, or -1. */
+static int pending_above(const struct hvx_lapic *l, u32 ppr)
 {
 	int irrv = vec_highest(l, HVX_APIC_REG_IRR);
 
-	if (irrv < 0 || prio_class(irrv) <= prio_class(hvx_lapic_ppr(l)))
+	if (irrv < 0 || prio_class(irrv) <= prio_class(ppr))
 		return -1;
 	return irrv;
+}
+
+int hvx_lapic_highest_pending(const struct hvx_lapic *l)
+{
+	return pending_above(l, hvx_lapic_ppr(l));
 }
 
 void hvx_lapic_ack(struct hvx_lapic *l, u8 vector)
@@ -233,9 +255,10 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	lapic_update_prio(l);
 	/*
 	 * Only a vector the retired one held back can have become due; most
-	 * EOIs find none, and the next entry need not look again.
+	 * EOIs find none, and the next entry need not look again.  The PPR
+	 * is the one lapic_update_prio() just stored.
 	 */
-	if (hvx_lapic_highest_pending(l) >= 0)
+	if (pending_above(l, hvx_lapic_reg(l, HVX_APIC_REG_PPR)) >= 0)
 		eff->flags |= HVX_LAPIC_EFF_EVAL;
 	return vec;
 }
