@@ -285,7 +285,8 @@ static void apic_take_level(struct hvx_vcpu *vcpu)
 {
 	unsigned int v;
 
-	if (likely(!apic_level_deferred(vcpu)))
+	/* only APIC virtualization defers them (apic_defer_level()) */
+	if (likely(!hvx_vmx.apicv || !apic_level_deferred(vcpu)))
 		return;
 	for_each_set_bit(v, vcpu->apicv_level, 256)
 		if (test_and_clear_bit(v, vcpu->apicv_level))
@@ -350,22 +351,34 @@ u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
 	return status;
 }
 
-/* @irq into @t's APIC (or its deferred levels); t->apic_lock held. */
+/*
+ * @irq into @t's APIC (or its deferred levels); t->apic_lock held.
+ * *@irr_only: with APIC virtualization, an edge-triggered vector went into
+ * the IRR and nothing else changed (its TMR bit was already clear), so the
+ * processor needs only a new RVI (HVX_REQ_IRR).
+ */
 static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
-					   const struct hvx_lapic_irq *irq)
+					   const struct hvx_lapic_irq *irq,
+					   bool *irr_only)
 {
+	u8 v = irq->vector;
+
+	*irr_only = false;
 	if (apic_defer_level(t, irq))
 		return HVX_LAPIC_ACCEPTED;
+	*irr_only = hvx_vmx.apicv && !irq->level &&
+		    !(hvx_lapic_reg(&t->apic, HVX_APIC_REG_TMR + (v >> 5) * 16) &
+		      BIT(v & 31));
 	return hvx_lapic_deliver(&t->apic, irq);
 }
 
 /* What one delivered message asks of its target vCPU. */
 static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
-			   u8 vector)
+			   u8 vector, bool irr_only)
 {
 	switch (d) {
 	case HVX_LAPIC_ACCEPTED:
-		hvx_vcpu_kick(t, HVX_REQ_EVENT);
+		hvx_vcpu_kick(t, irr_only ? HVX_REQ_IRR : HVX_REQ_EVENT);
 		break;
 	case HVX_LAPIC_NMI:
 		hvx_vcpu_kick(t, HVX_REQ_NMI);
@@ -383,32 +396,25 @@ static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 	}
 }
 
-/**
- * hvx_apic_route() - deliver an IPI or MSI to the local APICs it names
- * @vm: the VM
- * @src: the sending vCPU (for the "self" shorthands), or NULL for an MSI
- * @irq: the message
- *
- * A destination no vCPU matches drops the message, as on hardware.
- *
- * Return: the number of vCPUs that got it.
+/*
+ * Lowest priority: every APIC that matches is a candidate, and the one of
+ * lowest arbitration priority gets the message.  Its arrays stay out of
+ * hvx_apic_route()'s frame, which the kernel clears on every call
+ * (CONFIG_INIT_STACK_ALL_ZERO): a fixed message, the usual MSI or IPI,
+ * pays nothing for them.  Return: as hvx_apic_route().
  */
-int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
-		   const struct hvx_lapic_irq *irq)
+static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
+				      const struct hvx_lapic_irq *irq,
+				      unsigned int end)
 {
-	/* lowest priority picks one of the APICs: all are matched first */
-	bool lowest = irq->delivery_mode == HVX_APIC_DM_LOWEST ||
-		      (irq->redir_hint && irq->logical);
 	struct hvx_lapic *cand[HVX_MAX_VCPUS];
 	struct hvx_vcpu *to[HVX_MAX_VCPUS];
 	enum hvx_lapic_delivery d;
+	unsigned int i, n = 0;
 	unsigned long flags;
-	unsigned int i, n = 0, end;
 	int got = 0, pick;
+	bool irr_only;
 
-	rcu_read_lock();
-	/* a VM of two vCPUs looks at two slots, not HVX_MAX_VCPUS */
-	end = smp_load_acquire(&vm->vcpu_id_end);
 	for (i = 0; i < end; i++) {
 		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
 		bool match;
@@ -417,14 +423,6 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 			continue;
 		spin_lock_irqsave(&t->apic_lock, flags);
 		match = hvx_lapic_match_dest(&t->apic, t == src, irq);
-		/* every APIC that matches gets it: no need to lock twice */
-		if (match && !lowest) {
-			d = apic_accept(t, irq);
-			spin_unlock_irqrestore(&t->apic_lock, flags);
-			got += d != HVX_LAPIC_DROPPED;
-			apic_delivered(t, d, irq->vector);
-			continue;
-		}
 		spin_unlock_irqrestore(&t->apic_lock, flags);
 		if (match) {
 			to[n] = t;
@@ -441,11 +439,58 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	}
 	for (i = 0; i < n; i++) {
 		spin_lock_irqsave(&to[i]->apic_lock, flags);
-		d = apic_accept(to[i], irq);
+		d = apic_accept(to[i], irq, &irr_only);
 		spin_unlock_irqrestore(&to[i]->apic_lock, flags);
 		got += d != HVX_LAPIC_DROPPED;
-		apic_delivered(to[i], d, irq->vector);
+		apic_delivered(to[i], d, irq->vector, irr_only);
 	}
+	return got;
+}
+
+/**
+ * hvx_apic_route() - deliver an IPI or MSI to the local APICs it names
+ * @vm: the VM
+ * @src: the sending vCPU (for the "self" shorthands), or NULL for an MSI
+ * @irq: the message
+ *
+ * A destination no vCPU matches drops the message, as on hardware.
+ *
+ * Return: the number of vCPUs that got it.
+ */
+int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
+		   const struct hvx_lapic_irq *irq)
+{
+	enum hvx_lapic_delivery d;
+	unsigned long flags;
+	unsigned int i, end;
+	bool irr_only;
+	int got = 0;
+
+	rcu_read_lock();
+	/* a VM of two vCPUs looks at two slots, not HVX_MAX_VCPUS */
+	end = smp_load_acquire(&vm->vcpu_id_end);
+	if (irq->delivery_mode == HVX_APIC_DM_LOWEST ||
+	    (irq->redir_hint && irq->logical)) {
+		got = apic_route_lowest(vm, src, irq, end);
+		goto out;
+	}
+	for (i = 0; i < end; i++) {
+		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
+
+		if (!t)
+			continue;
+		/* every APIC that matches gets it, under the lock of the match */
+		spin_lock_irqsave(&t->apic_lock, flags);
+		if (!hvx_lapic_match_dest(&t->apic, t == src, irq)) {
+			spin_unlock_irqrestore(&t->apic_lock, flags);
+			continue;
+		}
+		d = apic_accept(t, irq, &irr_only);
+		spin_unlock_irqrestore(&t->apic_lock, flags);
+		got += d != HVX_LAPIC_DROPPED;
+		apic_delivered(t, d, irq->vector, irr_only);
+	}
+out:
 	rcu_read_unlock();
 	if (!got)
 		atomic64_inc(&vm->msi_dropped);

@@ -225,6 +225,32 @@ void hvx_apicv_sync(struct hvx_vcpu *vcpu)
 }
 
 /**
+ * hvx_apicv_sync_irr() - give the processor a vector that joined the IRR
+ * @vcpu: the vCPU, loaded, before an entry; HVX_REQ_IRR was set and just
+ *	cleared, HVX_REQ_EVENT was not set
+ *
+ * What a fixed MSI or IPI changes (apic.c, apic_accept()): one
+ * edge-triggered vector more in the IRR, its TMR bit clear, nothing else.
+ * RVI, exact since the last sync (the processor keeps it so while it
+ * delivers), becomes the highest vector in the IRR if that is higher:
+ * RVI names the vector the processor delivers, whatever the IRR says,
+ * so it must never be above it.  No lock: other CPUs only add IRR bits,
+ * each under the APIC lock and followed by its own request, so a bit
+ * this scan misses has its request again for the next entry.
+ */
+void hvx_apicv_sync_irr(struct hvx_vcpu *vcpu)
+{
+	u16 status = hvx_vmread16(GUEST_INTR_STATUS);
+	int irr;
+
+	/* the request's clear comes before the scan */
+	smp_mb__after_atomic();
+	irr = hvx_lapic_irr_highest(&vcpu->apic);
+	if (irr > (status & 0xff))
+		hvx_vmwrite(GUEST_INTR_STATUS, (status & 0xff00) | irr);
+}
+
+/**
  * hvx_apicv_vectoring() - the event an exit interrupted, with APIC
  *	virtualization
  * @vcpu: the vCPU, loaded, just after the exit

@@ -123,9 +123,18 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 {
 	int v;
 
-	if (hvx_vmx.apicv && test_bit(HVX_REQ_EVENT, &vcpu->requests)) {
-		clear_bit(HVX_REQ_EVENT, &vcpu->requests);
-		hvx_apicv_sync(vcpu);
+	if (hvx_vmx.apicv) {
+		unsigned long req = READ_ONCE(vcpu->requests);
+
+		if (req & BIT(HVX_REQ_EVENT)) {
+			/* the whole sync covers a new IRR bit too */
+			clear_bit(HVX_REQ_IRR, &vcpu->requests);
+			clear_bit(HVX_REQ_EVENT, &vcpu->requests);
+			hvx_apicv_sync(vcpu);
+		} else if (req & BIT(HVX_REQ_IRR)) {
+			clear_bit(HVX_REQ_IRR, &vcpu->requests);
+			hvx_apicv_sync_irr(vcpu);
+		}
 	}
 	if (vcpu->irq_vector >= 0)
 		return true;
@@ -280,8 +289,9 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 }
 
 /* The requests a kick that may end a halt sets (hvx_vcpu_kick()). */
-#define HALT_WAKE_REQS	(BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_NMI) | \
-			 BIT(HVX_REQ_INIT) | BIT(HVX_REQ_SIPI))
+#define HALT_WAKE_REQS	(BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_IRR) | \
+			 BIT(HVX_REQ_NMI) | BIT(HVX_REQ_INIT) | \
+			 BIT(HVX_REQ_SIPI))
 
 /*
  * Poll for the end of a halt for up to the vCPU's window, as long as this
@@ -460,7 +470,8 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = run->if_flag &&
 		vcpu->irq_vector < 0 &&
-		!test_bit(HVX_REQ_EVENT, &vcpu->requests) &&
+		!(READ_ONCE(vcpu->requests) &
+		  (BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_IRR))) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
 		  INTR_INFO_VALID_MASK) &&
 		!(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);

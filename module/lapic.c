@@ -108,17 +108,15 @@ u32 hvx_lapic_apr(const struct hvx_lapic *l)
 }
 
 /*
- * The PPR and APR registers follow every change of TPR, ISR and IRR: one
- * scan of each register for both.
+ * The PPR register follows every change of TPR and ISR: with APIC
+ * virtualization the processor reads it from the page (x2APIC), and the
+ * EOI compares with it.  The APR is only ever computed (reg_read(),
+ * lowest-priority arbitration), so a vector entering the IRR, the one
+ * change an interrupt from elsewhere makes, costs no scan here.
  */
-void lapic_update_prio(struct hvx_lapic *l)
+void lapic_update_ppr(struct hvx_lapic *l)
 {
-	u32 tpr = hvx_lapic_reg(l, HVX_APIC_REG_TPR) & 0xff;
-	u32 isrc = prio_class(vec_highest(l, HVX_APIC_REG_ISR));
-	u32 irrc = prio_class(vec_highest(l, HVX_APIC_REG_IRR));
-
-	lapic_set_reg(l, HVX_APIC_REG_PPR, ppr_from(tpr, isrc));
-	lapic_set_reg(l, HVX_APIC_REG_APR, apr_from(tpr, isrc, irrc));
+	lapic_set_reg(l, HVX_APIC_REG_PPR, hvx_lapic_ppr(l));
 }
 
 static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
@@ -145,7 +143,6 @@ static void lapic_error(struct hvx_lapic *l, u32 bits)
 	}
 	vec_set(l, HVX_APIC_REG_IRR, vec, true);
 	vec_set(l, HVX_APIC_REG_TMR, vec, false);
-	lapic_update_prio(l);
 }
 
 bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
@@ -158,7 +155,6 @@ bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
 	}
 	vec_set(l, HVX_APIC_REG_IRR, vector, true);
 	vec_set(l, HVX_APIC_REG_TMR, vector, level);
-	lapic_update_prio(l);
 	return true;
 }
 
@@ -233,9 +229,17 @@ int hvx_lapic_highest_pending(const struct hvx_lapic *l)
 
 void hvx_lapic_ack(struct hvx_lapic *l, u8 vector)
 {
+	u32 ppr = hvx_lapic_reg(l, HVX_APIC_REG_PPR);
+
 	vec_set(l, HVX_APIC_REG_IRR, vector, false);
 	vec_set(l, HVX_APIC_REG_ISR, vector, true);
-	lapic_update_prio(l);
+	/*
+	 * The stored PPR is exact, so no scan of the ISR: a vector put in
+	 * service raises it only when its class is higher, and then to that
+	 * class (it is the highest in service, above the TPR's class).
+	 */
+	if (prio_class(vector) > prio_class(ppr))
+		lapic_set_reg(l, HVX_APIC_REG_PPR, prio_class(vector));
 }
 
 int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
@@ -252,11 +256,11 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vec);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
-	lapic_update_prio(l);
+	lapic_update_ppr(l);
 	/*
 	 * Only a vector the retired one held back can have become due; most
 	 * EOIs find none, and the next entry need not look again.  The PPR
-	 * is the one lapic_update_prio() just stored.
+	 * is the one lapic_update_ppr() just stored.
 	 */
 	if (pending_above(l, hvx_lapic_reg(l, HVX_APIC_REG_PPR)) >= 0)
 		eff->flags |= HVX_LAPIC_EFF_EVAL;
@@ -271,7 +275,12 @@ void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
 	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vector);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
-	lapic_update_prio(l);
+	lapic_update_ppr(l);
+}
+
+int hvx_lapic_irr_highest(const struct hvx_lapic *l)
+{
+	return vec_highest(l, HVX_APIC_REG_IRR);
 }
 
 u16 hvx_lapic_vid_status(const struct hvx_lapic *l)
@@ -438,7 +447,7 @@ static void write_tpr(struct hvx_lapic *l, const struct lapic_reg *r,
 		      struct hvx_lapic_effects *eff)
 {
 	store_masked(l, r, off, val);
-	lapic_update_prio(l);
+	lapic_update_ppr(l);
 	eff->flags |= HVX_LAPIC_EFF_EVAL;
 }
 
@@ -808,7 +817,7 @@ static void reset_regs(struct hvx_lapic *l)
 	lapic_set_reg(l, HVX_APIC_REG_DFR, 0xffffffff);
 	lapic_set_reg(l, HVX_APIC_REG_SVR, 0xff);
 	mask_all_lvts(l);
-	lapic_update_prio(l);
+	lapic_update_ppr(l);
 }
 
 /*

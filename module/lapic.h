@@ -564,6 +564,14 @@ void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
 u16 hvx_lapic_vid_status(const struct hvx_lapic *l);
 
 /**
+ * hvx_lapic_irr_highest() - the highest requested vector
+ * @l:	the APIC
+ *
+ * Return: the highest vector in the IRR, or -1 when it is empty.
+ */
+int hvx_lapic_irr_highest(const struct hvx_lapic *l);
+
+/**
  * hvx_lapic_x2apic_hw_access() - may the processor serve this x2APIC MSR
  * @msr:	0x800-0x8ff
  * @write:	WRMSR, else RDMSR

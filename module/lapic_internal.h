@@ -85,7 +85,7 @@ bool lapic_base_valid(const struct hvx_lapic *l, u64 val);
 u32 lapic_x2apic_ldr(u32 id);
 /* The version register: version, max LVT entry, EOI suppression. */
 u32 lapic_version(const struct hvx_lapic *l);
-/* Recompute PPR and APR after a change of TPR, ISR or IRR. */
-void lapic_update_prio(struct hvx_lapic *l);
+/* Store the PPR after a change of TPR or ISR. */
+void lapic_update_ppr(struct hvx_lapic *l);
 
 #endif /* HVX_LAPIC_INTERNAL_H */

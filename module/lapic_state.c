@@ -155,6 +155,8 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
 	lapic_set_reg(l, HVX_APIC_REG_VERSION, lapic_version(l));
 	lapic_set_reg(l, HVX_APIC_REG_TMCCT, 0);
+	/* computed when read, never kept in the page (lapic_update_ppr()) */
+	lapic_set_reg(l, HVX_APIC_REG_APR, 0);
 	l->apic_base = s->apic_base;
 	l->apic_id = s->apic_id;
 	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
@@ -163,7 +165,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	t->period_ns = s->timer_period_ns;
 	t->next_ns = now_ns + s->timer_next_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
-	lapic_update_prio(l);
+	lapic_update_ppr(l);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |
 		      HVX_LAPIC_EFF_TIMER;
 	return 0;

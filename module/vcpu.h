@@ -56,6 +56,7 @@ enum hvx_request {
 	HVX_REQ_INIT,		/* INIT: into wait-for-SIPI */
 	HVX_REQ_SIPI,		/* SIPI: start at sipi_vector << 12 */
 	HVX_REQ_EOI_EXIT,	/* eoi_exits has a vector for userspace */
+	HVX_REQ_IRR,		/* with apicv: an edge vector joined the IRR */
 };
 
 /* What a vCPU needs from userspace before it resumes the guest. */
@@ -550,6 +551,7 @@ u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
 void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);
 int hvx_apicv_vmcs_init(struct hvx_vcpu *vcpu);
 void hvx_apicv_sync(struct hvx_vcpu *vcpu);
+void hvx_apicv_sync_irr(struct hvx_vcpu *vcpu);
 void hvx_apicv_save_regs(struct hvx_vcpu *vcpu);
 void hvx_apicv_base_changed(struct hvx_vcpu *vcpu);
 int hvx_apicv_map_access_page(struct hvx_vcpu *vcpu, u64 gpa);

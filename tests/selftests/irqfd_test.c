@@ -6,6 +6,12 @@
  *   while the guest sleeps in HLT are delivered; the eventfd's count is
  *   consumed; deassigning stops delivery, and a signal stays the
  *   eventfd's.
+ * - Two MSIs that reach a running guest one after the other (interrupts
+ *   disabled, so each one only ends a run), the higher vector first: the
+ *   higher is delivered first once the guest enables interrupts.  With
+ *   APIC virtualization each arrival updates the processor's RVI alone
+ *   (module/apicv.c, hvx_apicv_sync_irr()), which must keep the higher
+ *   vector there.
  * - errno for a bad fd, the same eventfd twice, bad flags or padding, a
  *   bad MSI, too many irqfds, deassigning one never assigned; closing an
  *   eventfd frees its place.
@@ -118,6 +124,89 @@ HVX_GUEST_TEST(irqfd_delivers_and_deassigns, guest_counts_irqfd)
 	EXPECT_EQ(ENOENT, errno);
 	vcpu_expect_done(vcpu);
 	close(sg.efd);
+}
+
+#define HIGH_VEC	0x62
+#define LOW_VEC		0x41
+
+static volatile uint32_t order_go;
+static volatile uint32_t order_taken[4];
+static volatile uint32_t order_n;
+
+static void high_handler(struct guest_ex_regs *regs)
+{
+	order_taken[order_n++ & 3] = HIGH_VEC;
+	apic_w(APIC_EOI, 0);
+}
+
+static void low_handler(struct guest_ex_regs *regs)
+{
+	order_taken[order_n++ & 3] = LOW_VEC;
+	apic_w(APIC_EOI, 0);
+}
+
+static void guest_higher_first(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	/* the guest runs, interrupts off, while the MSIs arrive */
+	while (!order_go)
+		asm volatile("pause");
+	/* both come in the window; the first handler's IRET lets the other in */
+	asm volatile("sti; nop; nop; cli");
+	GUEST_SYNC2(order_n, order_taken[0] << 8 | order_taken[1]);
+	GUEST_DONE();
+}
+
+struct order_signaller {
+	struct test_vm *vm;
+	int high, low;
+	bool failed;
+};
+
+/* High, then low, each while the vCPU runs the guest; then let it go on. */
+static void *order_thread(void *arg)
+{
+	struct order_signaller *os = arg;
+	uint64_t one = 1;
+
+	usleep(20000);
+	os->failed = write(os->high, &one, sizeof(one)) != sizeof(one);
+	usleep(20000);
+	os->failed |= write(os->low, &one, sizeof(one)) != sizeof(one);
+	usleep(20000);
+	guest_global(os->vm, order_go) = 1;
+	return NULL;
+}
+
+HVX_GUEST_TEST(irqfd_higher_vector_first, guest_higher_first)
+{
+	struct order_signaller os = { .vm = vm };
+	struct ucall uc;
+	pthread_t th;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_IRQFD,
+		    "no HVX_FEAT_IRQFD");
+	vm_install_exception_handler(vm, HIGH_VEC, high_handler);
+	vm_install_exception_handler(vm, LOW_VEC, low_handler);
+	os.high = eventfd(0, EFD_CLOEXEC);
+	os.low = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, os.high);
+	ASSERT_LE(0, os.low);
+	ASSERT_EQ(0, hvx_irqfd_assign(vm->fd, os.high, MSI_ADDR, HIGH_VEC));
+	ASSERT_EQ(0, hvx_irqfd_assign(vm->fd, os.low, MSI_ADDR, LOW_VEC));
+	vcpu_expect_sync(vcpu, 0);
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, order_thread, &os));
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_FALSE(os.failed);
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_EQ(HIGH_VEC << 8 | LOW_VEC, uc.args[1]);
+	vcpu_expect_done(vcpu);
+	close(os.high);
+	close(os.low);
 }
 
 static int irqfd_raw(int vm_fd, int fd, uint32_t flags, uint64_t address,

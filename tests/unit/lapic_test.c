@@ -276,6 +276,53 @@ TEST(ppr_apr_pending)
 	}
 }
 
+/*
+ * The PPR kept in the page (which the EOI compares with, and which the
+ * processor reads for the guest with APIC virtualization) is the one the
+ * SDM defines after any sequence of TPR writes, accepts, acknowledgements
+ * (of the highest pending vector, and of any requested one) and EOIs;
+ * hvx_lapic_ack() derives it from the one before without a scan.
+ */
+TEST(stored_ppr_follows)
+{
+	struct hvx_lapic l;
+	u32 seed = 12345;
+	unsigned int i;
+	int v;
+
+	setup(&l, 0, 0);
+	sw_enable(&l);
+	for (i = 0; i < 20000; i++) {
+		seed = seed * 1103515245 + 12345;
+		switch ((seed >> 16) % 5) {
+		case 0:
+			wr(&l, HVX_APIC_REG_TPR, (seed >> 8) & 0xff);
+			break;
+		case 1:
+			hvx_lapic_accept(&l, 16 + (seed >> 4) % 240, false);
+			break;
+		case 2:
+			v = hvx_lapic_highest_pending(&l);
+			if (v >= 0)
+				hvx_lapic_ack(&l, v);
+			break;
+		case 3:
+			/* the first requested vector from a random one up */
+			for (v = 16 + (seed >> 4) % 240; v < 256; v++)
+				if (vec_test(&l, HVX_APIC_REG_IRR, v))
+					break;
+			if (v < 256)
+				hvx_lapic_ack(&l, v);
+			break;
+		default:
+			wr(&l, HVX_APIC_REG_EOI, 0);
+			break;
+		}
+		ASSERT_EQ(hvx_lapic_ppr(&l), hvx_lapic_reg(&l, HVX_APIC_REG_PPR))
+			TH_LOG("step %u", i);
+	}
+}
+
 TEST(accept_ack_eoi_order)
 {
 	struct hvx_lapic l;
