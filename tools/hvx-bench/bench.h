@@ -100,7 +100,8 @@ enum guest_op {
  * @irqs:	out: interrupts the guest's handler took (GOP_TIMER,
  *		GOP_MSI, GOP_IPI), zero in
  * @base:	in: the first address GOP_TOUCH writes
- * @pad:	zero
+ * @entries:	out: times the interrupt handler was entered (its first
+ *		instruction counts), zero in; a device thread watches it
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
@@ -118,7 +119,7 @@ struct guest_params {
 	uint32_t done;
 	uint32_t irqs;
 	uint32_t base;
-	uint32_t pad;
+	uint32_t entries;
 };
 
 /**
@@ -158,6 +159,9 @@ extern const unsigned char bench_guest_end[];
  * @n:		timed iterations per round
  * @backends:	BENCH_HVX, BENCH_KVM: which backends have this path
  * @named:	runs only when named on the command line, not by default
+ * @to_isr:	GOP_MSI: the figure is the device thread's, from its write()
+ *		to the irqfd to the guest's handler (ev_reader_start()),
+ *		not the guest's loop
  */
 struct bench_case {
 	const char *name;
@@ -167,6 +171,7 @@ struct bench_case {
 	uint16_t addr;
 	uint32_t n;
 	bool named;
+	bool to_isr;
 };
 
 /**
@@ -254,6 +259,9 @@ extern const struct bench_backend kvm_backend;
  * @stop:	asks @thread to end
  * @total:	the counts read; final after ev_reader_stop()
  * @wakeups:	reads that returned
+ * @watch:	with @relay_fd: the guest's handler entry count (struct
+ *		guest_params' @entries); the thread times each relay from
+ *		its write() until this changes (ev_latency_read()), or NULL
  */
 struct ev_reader {
 	int efd;
@@ -263,10 +271,13 @@ struct ev_reader {
 	bool stop;
 	uint64_t total;
 	uint64_t wakeups;
+	const uint32_t *watch;
 };
 
-int ev_reader_start(struct ev_reader *r, int relay_fd);
+int ev_reader_start(struct ev_reader *r, int relay_fd, const uint32_t *watch);
 void ev_reader_stop(struct ev_reader *r);
+void ev_latency_read(uint64_t *cycles, uint64_t *relays);
+int bench_pin_self(int cpu);
 
 /**
  * struct vcpu_thread - the thread of a second vCPU (vcpu_thread.c)

@@ -43,6 +43,7 @@
 #define PARAMS_OFF_done		32
 #define PARAMS_OFF_irqs		36
 #define PARAMS_OFF_base		40
+#define PARAMS_OFF_entries	44
 
 _Static_assert(offsetof(struct guest_params, op) == PARAMS_OFF_op, "op");
 _Static_assert(offsetof(struct guest_params, warm) == PARAMS_OFF_warm, "warm");
@@ -54,6 +55,8 @@ _Static_assert(offsetof(struct guest_params, delta) == PARAMS_OFF_delta,
 	       "delta");
 _Static_assert(offsetof(struct guest_params, done) == PARAMS_OFF_done, "done");
 _Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
+_Static_assert(offsetof(struct guest_params, entries) == PARAMS_OFF_entries,
+	       "entries");
 _Static_assert(offsetof(struct guest_params, base) == PARAMS_OFF_base, "base");
 #define A(field)	STR(GUEST_AP_GPA) "+" STR(AP_OFF_##field)
 #define AP_OFF_ready		0
@@ -280,8 +283,12 @@ asm(
 "	popl	%eax\n"
 "	iret\n"
 
-/* The interrupt handler of GOP_TIMER and GOP_MSI: EOI, count. */
+/*
+ * The interrupt handler of GOP_TIMER and GOP_MSI: count the entry (a
+ * device thread may be watching for it), EOI, count the interrupt.
+ */
 "bench_guest_isr:\n"
+"	incl	" P(entries) "\n"
 "	pushl	%eax\n"
 "	pushl	%ecx\n"
 "	pushl	%edx\n"

@@ -345,7 +345,9 @@ static int hvx_bench_setup(const struct bench_case *c, const char **why)
 	if (c->op == GOP_TOUCH)
 		return touch_setup();
 	if (is_ring_case(c))
-		return bench_ring_setup(c, why);
+		return bench_ring_setup(c, &((struct guest_params *)
+					     (hx.ram + GUEST_PARAMS_GPA))->entries,
+					why);
 	if (c->op == GOP_IPI)
 		return hvx_ap_start() ? -1 : 0;
 	return 0;

@@ -483,12 +483,14 @@ static int kvm_bench_setup(const struct bench_case *c, const char **why)
 	}
 	if (!strcmp(c->name, "pio_eventfd") ||
 	    !strcmp(c->name, "mmio_eventfd") ||
-	    !strcmp(c->name, "msi_irqfd")) {
+	    c->op == GOP_MSI) {
+		struct guest_params *gp = (void *)(kx.ram + GUEST_PARAMS_GPA);
 		bool pio = c->op != GOP_STORE;
 
 		if (c->op == GOP_MSI && kvm_irqfd_open())
 			return -1;
-		if (ev_reader_start(&kx.reader, kx.irqfd_fd))
+		if (ev_reader_start(&kx.reader, kx.irqfd_fd,
+				    c->to_isr ? &gp->entries : NULL))
 			return -1;
 		/*
 		 * Any value; a length of 0 puts the MMIO one on KVM's fast

@@ -345,7 +345,8 @@ static int irqfd_open(void)
 	return fd;
 }
 
-int bench_ring_setup(const struct bench_case *c, const char **why)
+int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
+		     const char **why)
 {
 	if (!rg.up) {
 		*why = rg.why[0] ? rg.why : "ring not built";
@@ -355,7 +356,8 @@ int bench_ring_setup(const struct bench_case *c, const char **why)
 		rg.irqfd = is_irqfd_case(c) ? irqfd_open() : -1;
 		if (is_irqfd_case(c) && rg.irqfd < 0)
 			return -1;
-		if (ev_reader_start(&rg.bell_reader, rg.irqfd))
+		if (ev_reader_start(&rg.bell_reader, rg.irqfd,
+				    c->to_isr ? entries : NULL))
 			return -1;
 		memset(&rg.bell, 0, sizeof(rg.bell));
 		rg.bell.type = c->op == GOP_STORE ? HVX_RING_MMIO : HVX_RING_PIO;
@@ -462,7 +464,8 @@ void bench_ring_open(int vm_fd)
 {
 }
 
-int bench_ring_setup(const struct bench_case *c, const char **why)
+int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
+		     const char **why)
 {
 	*why = "ring not built";
 	return 1;

@@ -13,8 +13,12 @@
  * device thread.  Failure only makes bench_ring_setup() say why.
  */
 void bench_ring_open(int vm_fd);
-/* 0 when the ring serves @c, 1 with @why when it cannot. */
-int bench_ring_setup(const struct bench_case *c, const char **why);
+/*
+ * 0 when the ring serves @c, 1 with @why when it cannot.  @entries: the
+ * guest's handler entry count, which a @c with to_isr times its MSIs to.
+ */
+int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
+		     const char **why);
 /* After every return of HVX_RUN: the *_posted_vmm cases drain here. */
 void bench_ring_after_exit(const struct bench_case *c);
 /* Wait for the device thread to drain; add what it consumed to @cnt. */

@@ -152,7 +152,7 @@ mem_cases() {
 # ARG..., one line each for the log (HVX-BENCH-HVX-NAME), and their
 # counters.
 variant() {
-	irq_cases=$(pick lapic_timer msi_irqfd ipi_roundtrip)
+	irq_cases=$(pick lapic_timer msi_irqfd msi_irqfd_isr ipi_roundtrip)
 	[ -n "$irq_cases" ] || return
 	v_l1d=$1
 	v_name=$2
