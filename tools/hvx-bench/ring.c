@@ -26,8 +26,9 @@
  * of posts), as a VMM's device thread would do it.  A signal (SIGUSR1,
  * without SA_RESTART) ends that sleep when the thread must park or stop.
  * A write the ring cannot take comes back as an ordinary exit to
- * userspace, which hvx.c's run loop counts.  When uapi/linux/hvx.h has no HVX_CREATE_RING,
- * or hvx.ko refuses it, the cases report "n/a (ring not built)".
+ * userspace, which hvx.c's run loop counts.  When hvx.ko refuses the
+ * ring, the cases report "n/a (ring not built)".  The ring is made,
+ * mapped, served and completed through libhvx, as hvx-run does it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -37,16 +38,12 @@
 #include <signal.h>
 #include <time.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <hvx/libhvx.h>
 
 #include "bench.h"
 #include "ring.h"
-
-#ifdef HVX_CREATE_RING
 
 /*
  * Capacity; KVM's coalesced ring holds a page, 170 entries.  Posts wake
@@ -62,11 +59,7 @@ static struct {
 	bool up;			/* ring made, ranges set, thread on */
 	char why[96];			/* why not, when !up */
 	int vm_fd;
-	int ring_fd;
-	struct hvx_ring_header *hdr;
-	struct hvx_ring_entry *entries;
-	size_t mmap_size;
-	uint32_t mask;
+	struct hvx_ring_map map;	/* map.fd: the ring fd, or -1 */
 	pthread_t thread;
 	bool stop;
 	bool exited;			/* ring_thread() returned */
@@ -81,14 +74,16 @@ static struct {
 	uint64_t wakeups;
 	uint64_t completions;
 	/* the completion owed for the last request served (seq 0: none) */
-	struct hvx_ring_completion owed;
+	uint64_t owed_seq;
+	uint32_t owed_vcpu;
 	/* the doorbell range of the current case */
-	struct hvx_io_range bell;
+	uint32_t bell_type;
+	uint64_t bell_base, bell_length;
 	bool bell_set;
 	struct ev_reader bell_reader;
 	int irqfd;			/* msi_irqfd's eventfd, or -1 */
 } rg = {
-	.ring_fd = -1,
+	.map.fd = -1,
 	.irqfd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
@@ -105,19 +100,24 @@ static void store_release(uint32_t *p, uint32_t v)
 }
 
 /*
- * HVX_RING_COMPLETE of what is owed, with @flags; with HVX_COMPLETE_WAIT
- * it then sleeps until an entry is pending (or a kick).
+ * HVX_RING_COMPLETE of what is owed; with @wait it then sleeps until an
+ * entry is pending (or a kick).
  */
-static void complete(uint32_t flags)
+static void complete(bool wait)
 {
-	if (!rg.owed.seq && !(flags & HVX_COMPLETE_WAIT))
+	int r;
+
+	if (!rg.owed_seq && !wait)
 		return;
-	rg.owed.flags = flags;
-	if (ioctl(rg.ring_fd, HVX_RING_COMPLETE, &rg.owed) && errno != EINTR)
+	r = wait ? hvx_ring_complete_wait(rg.map.fd, rg.owed_vcpu,
+					  rg.owed_seq, 0) :
+		   hvx_ring_complete(rg.map.fd, rg.owed_vcpu, rg.owed_seq, 0);
+	if (r && errno != EINTR)
 		bench_err("hvx: HVX_RING_COMPLETE: %s", strerror(errno));
-	else if (rg.owed.seq)
+	else if (rg.owed_seq)
 		rg.completions++;
-	memset(&rg.owed, 0, sizeof(rg.owed));
+	rg.owed_seq = 0;
+	rg.owed_vcpu = 0;
 }
 
 /*
@@ -138,20 +138,23 @@ static void serve(const struct hvx_ring_entry *e)
 		rg.writes++;
 	if (!(e->flags & HVX_RING_F_REQUEST))
 		return;
-	complete(0);
-	rg.owed.seq = e->seq;
-	rg.owed.vcpu = e->vcpu;
+	complete(false);
+	rg.owed_seq = e->seq;
+	rg.owed_vcpu = e->vcpu;
 }
 
-/* Consume what is published, from @cons on; return the new index. */
+/*
+ * Consume what is published, from @cons on, each slot given back as soon
+ * as it is served; return the new index.
+ */
 static uint32_t drain(uint32_t cons)
 {
-	uint32_t prod = load_acquire(&rg.hdr->producer);
+	uint32_t prod = load_acquire(&rg.map.hdr->producer);
 
 	while (cons != prod) {
-		serve(&rg.entries[cons & rg.mask]);
+		serve(&rg.map.entries[cons & rg.map.mask]);
 		cons++;
-		store_release(&rg.hdr->consumer, cons);
+		store_release(&rg.map.hdr->consumer, cons);
 	}
 	return cons;
 }
@@ -174,25 +177,25 @@ static void park(void)
  */
 static void *ring_thread(void *arg)
 {
-	uint32_t cons = rg.hdr->consumer;
+	uint32_t cons = rg.map.hdr->consumer;
 
 	for (;;) {
 		if (__atomic_load_n(&rg.park, __ATOMIC_ACQUIRE)) {
-			complete(0);
+			complete(false);
 			park();
-			cons = rg.hdr->consumer;
+			cons = rg.map.hdr->consumer;
 			continue;
 		}
-		if (cons != load_acquire(&rg.hdr->producer)) {
+		if (cons != load_acquire(&rg.map.hdr->producer)) {
 			cons = drain(cons);
 			continue;
 		}
 		if (__atomic_load_n(&rg.stop, __ATOMIC_ACQUIRE))
 			break;
-		complete(HVX_COMPLETE_WAIT);
+		complete(true);
 		rg.wakeups++;
 	}
-	complete(0);
+	complete(false);
 	pthread_mutex_lock(&rg.lock);
 	rg.exited = true;
 	pthread_cond_broadcast(&rg.cond);
@@ -234,20 +237,6 @@ static bool has_exited(void)
 	return rg.exited;
 }
 
-static int set_range(int vm_fd, uint32_t type, uint32_t flags,
-		     uint64_t base, uint64_t length)
-{
-	struct hvx_io_range r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = type;
-	r.flags = flags;
-	r.base = base;
-	r.length = length;
-	r.eventfd = -1;
-	return ioctl(vm_fd, HVX_REGISTER_RANGE, &r);
-}
-
 static void not_built(const char *what)
 {
 	snprintf(rg.why, sizeof(rg.why), "ring not built: %s %s", what,
@@ -257,8 +246,6 @@ static void not_built(const char *what)
 void bench_ring_open(int vm_fd)
 {
 	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
-	struct hvx_ring_setup setup;
-	void *map;
 	int fd;
 
 	rg.up = false;
@@ -267,11 +254,7 @@ void bench_ring_open(int vm_fd)
 		not_built("sigaction");
 		return;
 	}
-	memset(&setup, 0, sizeof(setup));
-	setup.entries = RING_ENTRIES;
-	setup.flags = HVX_RING_SYNC;
-	setup.eventfd = -1;
-	fd = ioctl(vm_fd, HVX_CREATE_RING, &setup);
+	fd = hvx_create_ring(vm_fd, RING_ENTRIES, HVX_RING_SYNC, -1);
 	if (fd < 0) {
 		/* ENOTTY: an hvx.ko without the ring */
 		if (errno == ENOTTY)
@@ -280,26 +263,22 @@ void bench_ring_open(int vm_fd)
 			not_built("HVX_CREATE_RING");
 		return;
 	}
-	rg.ring_fd = fd;
-	rg.mmap_size = HVX_RING_MMAP_SIZE(RING_ENTRIES);
-	map = mmap(NULL, rg.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (map == MAP_FAILED) {
+	if (hvx_ring_map(fd, &rg.map)) {
 		not_built("mmap");
+		close(fd);
 		return;
 	}
-	rg.hdr = map;
-	rg.entries = (void *)((uint8_t *)map + rg.hdr->entries_offset);
-	rg.mask = rg.hdr->capacity - 1;
-	if (set_range(vm_fd, HVX_RING_PIO, HVX_RANGE_SYNC, PORT_RING, 4)) {
+	if (hvx_register_posted(vm_fd, HVX_RING_PIO, PORT_RING, 4,
+				HVX_RANGE_SYNC)) {
 		not_built("HVX_REGISTER_RANGE (sync port)");
 		return;
 	}
-	if (set_range(vm_fd, HVX_RING_PIO, 0, PORT_POSTED, 4)) {
+	if (hvx_register_posted(vm_fd, HVX_RING_PIO, PORT_POSTED, 4, 0)) {
 		not_built("HVX_REGISTER_RANGE (port)");
 		return;
 	}
-	if (set_range(vm_fd, HVX_RING_MMIO, 0, MMIO_POSTED_GPA, 0x1000)) {
+	if (hvx_register_posted(vm_fd, HVX_RING_MMIO, MMIO_POSTED_GPA, 0x1000,
+				0)) {
 		not_built("HVX_REGISTER_RANGE (MMIO)");
 		return;
 	}
@@ -359,13 +338,11 @@ int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
 		if (ev_reader_start(&rg.bell_reader, rg.irqfd,
 				    c->to_isr ? entries : NULL))
 			return -1;
-		memset(&rg.bell, 0, sizeof(rg.bell));
-		rg.bell.type = c->op == GOP_STORE ? HVX_RING_MMIO : HVX_RING_PIO;
-		rg.bell.flags = HVX_RANGE_DOORBELL;
-		rg.bell.base = c->op == GOP_STORE ? c->addr : c->port;
-		rg.bell.length = c->op == GOP_STORE ? 0x1000 : 4;
-		rg.bell.eventfd = rg.bell_reader.efd;
-		if (ioctl(rg.vm_fd, HVX_REGISTER_RANGE, &rg.bell)) {
+		rg.bell_type = c->op == GOP_STORE ? HVX_RING_MMIO : HVX_RING_PIO;
+		rg.bell_base = c->op == GOP_STORE ? c->addr : c->port;
+		rg.bell_length = c->op == GOP_STORE ? 0x1000 : 4;
+		if (hvx_register_doorbell(rg.vm_fd, rg.bell_type, rg.bell_base,
+					  rg.bell_length, rg.bell_reader.efd)) {
 			bench_err("hvx: HVX_REGISTER_RANGE (doorbell): %s",
 				  strerror(errno));
 			return -1;
@@ -391,8 +368,8 @@ int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
 void bench_ring_after_exit(const struct bench_case *c)
 {
 	if (rg.up && is_vmm_case(c)) {
-		drain(rg.hdr->consumer);
-		complete(0);
+		drain(rg.map.hdr->consumer);
+		complete(false);
 	}
 }
 
@@ -404,8 +381,8 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 		return;
 	if (is_doorbell_case(c)) {
 		if (rg.bell_set) {
-			rg.bell.flags |= HVX_RANGE_UNREGISTER;
-			if (ioctl(rg.vm_fd, HVX_REGISTER_RANGE, &rg.bell))
+			if (hvx_unregister_range(rg.vm_fd, rg.bell_type,
+						 rg.bell_base, rg.bell_length))
 				bench_err("hvx: unregistering the doorbell: %s",
 					  strerror(errno));
 			rg.bell_set = false;
@@ -423,15 +400,14 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 		return;
 	}
 	if (is_vmm_case(c)) {
-		drain(rg.hdr->consumer);
+		drain(rg.map.hdr->consumer);
 		pthread_mutex_lock(&rg.lock);
 		rg.park = false;
 		pthread_cond_broadcast(&rg.cond);
 		pthread_mutex_unlock(&rg.lock);
 	}
 	/* Let the device thread catch up with what the guest posted. */
-	while (load_acquire(&rg.hdr->consumer) !=
-	       load_acquire(&rg.hdr->producer) && spins++ < 100000)
+	while (hvx_ring_pending(&rg.map) && spins++ < 100000)
 		sched_yield();
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	cnt->writes += rg.writes;
@@ -449,39 +425,11 @@ void bench_ring_close(void)
 		pthread_mutex_unlock(&rg.lock);
 		pthread_join(rg.thread, NULL);
 	}
-	if (rg.hdr)
-		munmap(rg.hdr, rg.mmap_size);
-	if (rg.ring_fd >= 0)
-		close(rg.ring_fd);
-	rg.hdr = NULL;
-	rg.ring_fd = -1;
+	hvx_ring_unmap(&rg.map);
+	if (rg.map.fd >= 0)
+		close(rg.map.fd);
+	rg.map.fd = -1;
 	rg.up = false;
 }
 
-#else /* !HVX_CREATE_RING: uapi/linux/hvx.h has no ring yet */
-
-void bench_ring_open(int vm_fd)
-{
-}
-
-int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
-		     const char **why)
-{
-	*why = "ring not built";
-	return 1;
-}
-
-void bench_ring_after_exit(const struct bench_case *c)
-{
-}
-
-void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
-{
-}
-
-void bench_ring_close(void)
-{
-}
-
-#endif /* HVX_CREATE_RING */
 /* ===== end of the ring plug-in point ===== */
