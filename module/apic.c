@@ -257,6 +257,7 @@ static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
  */
 static bool apic_defer_level(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq)
 {
+	lockdep_assert_held(&t->apic_lock);
 	if (!hvx_vmx.apicv || !irq->level || irq->vector < 16 ||
 	    (irq->delivery_mode != HVX_APIC_DM_FIXED &&
 	     irq->delivery_mode != HVX_APIC_DM_LOWEST) ||
@@ -285,6 +286,7 @@ static void apic_take_level(struct hvx_vcpu *vcpu)
 {
 	unsigned int v;
 
+	lockdep_assert_held(&vcpu->apic_lock);
 	/* only APIC virtualization defers them (apic_defer_level()) */
 	if (likely(!hvx_vmx.apicv || !apic_level_deferred(vcpu)))
 		return;
@@ -363,6 +365,7 @@ static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
 {
 	u8 v = irq->vector;
 
+	lockdep_assert_held(&t->apic_lock);
 	*irr_only = false;
 	if (apic_defer_level(t, irq))
 		return HVX_LAPIC_ACCEPTED;

@@ -77,6 +77,7 @@ static void irqfd_shutdown(struct work_struct *work)
 /* Take @h off its VM's list; irqfd_lock held.  False if already off. */
 static bool irqfd_deactivate(struct hvx_irqfd_hook *h)
 {
+	lockdep_assert_held(&h->vm->irqfd_lock);
 	if (!h->active)
 		return false;
 	h->active = false;
@@ -127,6 +128,7 @@ static struct hvx_irqfd_hook *irqfd_find(struct hvx_vm *vm,
 {
 	struct hvx_irqfd_hook *h;
 
+	lockdep_assert_held(&vm->irqfd_lock);
 	list_for_each_entry(h, &vm->irqfds, link)
 		if (h->ctx == ctx)
 			return h;
