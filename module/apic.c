@@ -363,15 +363,12 @@ static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
 					   const struct hvx_lapic_irq *irq,
 					   bool *irr_only)
 {
-	u8 v = irq->vector;
-
 	lockdep_assert_held(&t->apic_lock);
 	*irr_only = false;
 	if (apic_defer_level(t, irq))
 		return HVX_LAPIC_ACCEPTED;
 	*irr_only = hvx_vmx.apicv && !irq->level &&
-		    !(hvx_lapic_reg(&t->apic, HVX_APIC_REG_TMR + (v >> 5) * 16) &
-		      BIT(v & 31));
+		    !hvx_lapic_vec_test(&t->apic, HVX_APIC_REG_TMR, irq->vector);
 	return hvx_lapic_deliver(&t->apic, irq);
 }
 

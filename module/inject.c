@@ -128,7 +128,8 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 
 		if (req & BIT(HVX_REQ_EVENT)) {
 			/* the whole sync covers a new IRR bit too */
-			clear_bit(HVX_REQ_IRR, &vcpu->requests);
+			if (req & BIT(HVX_REQ_IRR))
+				clear_bit(HVX_REQ_IRR, &vcpu->requests);
 			clear_bit(HVX_REQ_EVENT, &vcpu->requests);
 			hvx_apicv_sync(vcpu);
 		} else if (req & BIT(HVX_REQ_IRR)) {

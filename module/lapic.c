@@ -52,11 +52,6 @@ static void vec_set(struct hvx_lapic *l, unsigned int base, u8 vec, bool on)
 		*w &= ~BIT(vec & 31);
 }
 
-static bool vec_test(const struct hvx_lapic *l, unsigned int base, u8 vec)
-{
-	return hvx_lapic_reg(l, base + ((vec >> 5) << 4)) & BIT(vec & 31);
-}
-
 static int vec_highest(const struct hvx_lapic *l, unsigned int base)
 {
 	int i;
@@ -253,7 +248,7 @@ int hvx_lapic_eoi(struct hvx_lapic *l, struct hvx_lapic_effects *eff)
 	if (vec < 0)
 		return -1;
 	vec_set(l, HVX_APIC_REG_ISR, vec, false);
-	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vec);
+	eff->eoi_level = hvx_lapic_vec_test(l, HVX_APIC_REG_TMR, vec);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
 	lapic_update_ppr(l);
@@ -272,7 +267,7 @@ void hvx_lapic_eoi_done(struct hvx_lapic *l, u8 vector,
 {
 	eff->flags |= HVX_LAPIC_EFF_EOI | HVX_LAPIC_EFF_EVAL;
 	eff->eoi_vector = vector;
-	eff->eoi_level = vec_test(l, HVX_APIC_REG_TMR, vector);
+	eff->eoi_level = hvx_lapic_vec_test(l, HVX_APIC_REG_TMR, vector);
 	eff->eoi_suppress = eff->eoi_level &&
 		(hvx_lapic_reg(l, HVX_APIC_REG_SVR) & HVX_APIC_SVR_DIRECTED_EOI);
 	lapic_update_ppr(l);

@@ -333,6 +333,20 @@ static inline u32 hvx_lapic_reg(const struct hvx_lapic *l,
 }
 
 /**
+ * hvx_lapic_vec_test() - one vector's bit in the ISR, TMR or IRR
+ * @l:		the APIC
+ * @base:	HVX_APIC_REG_ISR, HVX_APIC_REG_TMR or HVX_APIC_REG_IRR
+ * @vec:	the vector
+ *
+ * Return: whether it is set.
+ */
+static inline bool hvx_lapic_vec_test(const struct hvx_lapic *l,
+				      unsigned int base, u8 vec)
+{
+	return hvx_lapic_reg(l, base + ((vec >> 5) << 4)) & BIT(vec & 31);
+}
+
+/**
  * hvx_lapic_mode_x2apic() - is the APIC in x2APIC mode
  * @l:	the APIC
  *

@@ -309,7 +309,7 @@ TEST(stored_ppr_follows)
 		case 3:
 			/* the first requested vector from a random one up */
 			for (v = 16 + (seed >> 4) % 240; v < 256; v++)
-				if (vec_test(&l, HVX_APIC_REG_IRR, v))
+				if (hvx_lapic_vec_test(&l, HVX_APIC_REG_IRR, v))
 					break;
 			if (v < 256)
 				hvx_lapic_ack(&l, v);

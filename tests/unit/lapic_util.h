@@ -76,12 +76,12 @@ static inline int to_x2apic(struct hvx_lapic *l)
 
 static inline bool irr(struct hvx_lapic *l, u8 v)
 {
-	return vec_test(l, HVX_APIC_REG_IRR, v);
+	return hvx_lapic_vec_test(l, HVX_APIC_REG_IRR, v);
 }
 
 static inline bool tmr(struct hvx_lapic *l, u8 v)
 {
-	return vec_test(l, HVX_APIC_REG_TMR, v);
+	return hvx_lapic_vec_test(l, HVX_APIC_REG_TMR, v);
 }
 
 #endif /* HVX_UNIT_LAPIC_UTIL_H */

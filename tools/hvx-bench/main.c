@@ -207,23 +207,80 @@ static double isr_round(uint64_t cycles0, uint64_t relays0, uint32_t want)
 	return (double)(cycles - cycles0) / (relays - relays0);
 }
 
+/**
+ * struct case_run - what the rounds of one case leave for its RESULT line
+ * @p:		the last round's parameter block, as the guest left it
+ * @cnt:	the VMM side's counts (the teardown adds to them)
+ * @mm:		first_touch's guest-memory counters
+ * @bad_pages:	first_touch's pages not as written
+ * @per_op:	each round's figure
+ * @n:		timed iterations per round
+ */
+struct case_run {
+	struct guest_params p;
+	struct bench_counts cnt;
+	struct bench_mm mm;
+	uint64_t bad_pages;
+	double per_op[MAX_ROUNDS];
+	uint32_t n;
+};
+
+/*
+ * Run up to @rounds rounds of @c, set up.  A to_isr case runs them with
+ * the vCPU thread on CPU 0 (its device thread spins on the last one).
+ * Return: the rounds that gave a figure, or -1 when the vCPU thread could
+ * not be pinned (errno set).
+ */
+static int run_rounds(const struct bench_backend *be,
+		      const struct bench_case *c, unsigned int rounds,
+		      struct case_run *r)
+{
+	uint64_t isr_cycles, isr_relays;
+	struct guest_params *p = &r->p;
+	cpu_set_t cpus;
+	unsigned int i;
+
+	if (c->to_isr && (sched_getaffinity(0, sizeof(cpus), &cpus) ||
+			  bench_pin_self(0)))
+		return -1;
+	for (i = 0; i < rounds; i++) {
+		round_params(c, r->n, p);
+		ev_latency_read(&isr_cycles, &isr_relays);
+		if (c->op == GOP_TOUCH ?
+		    touch_run(be, p, &r->cnt, &r->mm, &r->bad_pages) :
+		    be->run(p, &r->cnt))
+			break;
+		if (p->done != GUEST_DONE_MAGIC) {
+			bench_err("%s %s: the guest halted without a result",
+				  be->name, c->name);
+			break;
+		}
+		r->per_op[i] = (double)p->delta / r->n;
+		if (c->to_isr) {
+			r->per_op[i] = isr_round(isr_cycles, isr_relays,
+						 p->warm + r->n);
+			if (r->per_op[i] < 0)
+				break;
+		}
+		if (c->op == GOP_TOUCH)
+			touch_print_round(be->name, i + 1, r->per_op[i],
+					  &r->mm, r->bad_pages);
+	}
+	if (c->to_isr)
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+	return i;
+}
+
 /* Run @c for @rounds rounds; print its RESULT line.  0, or -1. */
 static int run_case(const struct bench_backend *be,
 		    const struct bench_case *c, unsigned int rounds,
 		    unsigned int percent)
 {
-	struct bench_counts cnt = { 0 };
-	struct bench_mm mm = { -1, -1, -1, -1 };
-	uint64_t bad_pages = 0;
-	double per_op[MAX_ROUNDS];
-	uint64_t isr_cycles = 0, isr_relays = 0;
+	static struct case_run r;
 	const char *why = NULL;
-	struct guest_params p;
-	cpu_set_t cpus;
-	unsigned int i;
 	bool have_counters;
-	uint32_t n;
-	int ret;
+	double *per_op = r.per_op;
+	int ret, done;
 
 	if (!(c->backends & be->mask))
 		return 0;
@@ -232,6 +289,8 @@ static int run_case(const struct bench_backend *be,
 		printf("RESULT %s %s n/a needs two CPUs\n", be->name, c->name);
 		return 0;
 	}
+	memset(&r, 0, sizeof(r));
+	r.mm = (struct bench_mm){ -1, -1, -1, -1 };
 	have_counters = counters_read(be, &counters_before);
 	ret = be->setup(c, &why);
 	if (ret > 0) {
@@ -240,50 +299,24 @@ static int run_case(const struct bench_backend *be,
 	}
 	if (ret < 0) {
 		printf("RESULT %s %s error setup failed\n", be->name, c->name);
-		be->teardown(c, &cnt);
-		return -1;
-	}
-	if (c->to_isr && (sched_getaffinity(0, sizeof(cpus), &cpus) ||
-			  bench_pin_self(0))) {
-		printf("RESULT %s %s error cannot pin the vCPU: %s\n",
-		       be->name, c->name, strerror(errno));
-		be->teardown(c, &cnt);
+		be->teardown(c, &r.cnt);
 		return -1;
 	}
 
-	n = (uint64_t)c->n * percent / 100;
-	if (!n)
-		n = 1;
-	if (c->op == GOP_TOUCH && n > TOUCH_PAGES)
-		n = TOUCH_PAGES;
-	for (i = 0; i < rounds; i++) {
-		round_params(c, n, &p);
-		ev_latency_read(&isr_cycles, &isr_relays);
-		if (c->op == GOP_TOUCH ?
-		    touch_run(be, &p, &cnt, &mm, &bad_pages) :
-		    be->run(&p, &cnt))
-			break;
-		if (p.done != GUEST_DONE_MAGIC) {
-			bench_err("%s %s: the guest halted without a result",
-				  be->name, c->name);
-			break;
-		}
-		per_op[i] = (double)p.delta / n;
-		if (c->to_isr) {
-			per_op[i] = isr_round(isr_cycles, isr_relays,
-					      p.warm + n);
-			if (per_op[i] < 0)
-				break;
-		}
-		if (c->op == GOP_TOUCH)
-			touch_print_round(be->name, i + 1, per_op[i], &mm,
-					  bad_pages);
-	}
-	be->teardown(c, &cnt);
-	if (c->to_isr)
-		sched_setaffinity(0, sizeof(cpus), &cpus);
-	cnt.bad += bad_pages;
-	if (i < rounds) {
+	r.n = (uint64_t)c->n * percent / 100;
+	if (!r.n)
+		r.n = 1;
+	if (c->op == GOP_TOUCH && r.n > TOUCH_PAGES)
+		r.n = TOUCH_PAGES;
+	done = run_rounds(be, c, rounds, &r);
+	if (done < 0)
+		printf("RESULT %s %s error cannot pin the vCPU: %s\n",
+		       be->name, c->name, strerror(errno));
+	be->teardown(c, &r.cnt);
+	r.cnt.bad += r.bad_pages;
+	if (done < 0)
+		return -1;
+	if (done < (int)rounds) {
 		printf("RESULT %s %s error the guest did not finish\n",
 		       be->name, c->name);
 		return -1;
@@ -292,15 +325,17 @@ static int run_case(const struct bench_backend *be,
 	qsort(per_op, rounds, sizeof(per_op[0]), cmp_double);
 	printf("RESULT %s %s %.1f min=%.1f max=%.1f n=%u rounds=%u exits=%llu",
 	       be->name, c->name, per_op[rounds / 2], per_op[0],
-	       per_op[rounds - 1], n, rounds, (unsigned long long)cnt.exits);
-	if (cnt.wakeups)
-		printf(" wakeups=%llu", (unsigned long long)cnt.wakeups);
+	       per_op[rounds - 1], r.n, rounds,
+	       (unsigned long long)r.cnt.exits);
+	if (r.cnt.wakeups)
+		printf(" wakeups=%llu", (unsigned long long)r.cnt.wakeups);
 	if (c->op == GOP_TOUCH)
-		touch_print_result(&mm, per_op[rounds / 2]);
-	ret = check_case(c, &p, &cnt, rounds);
+		touch_print_result(&r.mm, per_op[rounds / 2]);
+	ret = check_case(c, &r.p, &r.cnt, rounds);
 	printf("\n");
 	if (have_counters)
-		print_case_counters(be, c, (uint64_t)rounds * (p.warm + n));
+		print_case_counters(be, c,
+				    (uint64_t)rounds * (r.p.warm + r.n));
 	fflush(stdout);
 	return ret;
 }
