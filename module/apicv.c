@@ -123,18 +123,10 @@ static void sync_mode(struct hvx_vcpu *vcpu, enum hvx_apicv_mode mode)
 	hvx_vmwrite(SECONDARY_VM_EXEC_CONTROL, ctl);
 }
 
-/*
- * The registers whose xAPIC writes the processor stores in the page and
- * then reports with an APIC-write exit (SDM vol. 3C, "Virtualizing
- * Memory-Mapped APIC Accesses"), CMCI in case a processor adds it.
- */
-static const u16 apicv_trap_regs[] = {
-	HVX_APIC_REG_ID, HVX_APIC_REG_LDR, HVX_APIC_REG_DFR, HVX_APIC_REG_SVR,
-	HVX_APIC_REG_ESR, HVX_APIC_REG_LVT_CMCI, HVX_APIC_REG_ICR,
-	HVX_APIC_REG_ICR2, HVX_APIC_REG_LVT_TIMER, HVX_APIC_REG_LVT_THERMAL,
-	HVX_APIC_REG_LVT_PMC, HVX_APIC_REG_LVT_LINT0, HVX_APIC_REG_LVT_LINT1,
-	HVX_APIC_REG_LVT_ERROR, HVX_APIC_REG_TMICT, HVX_APIC_REG_TDCR,
-};
+static __always_inline void save_reg(struct hvx_vcpu *vcpu, unsigned int off)
+{
+	vcpu->apicv_old[off >> 4] = hvx_lapic_reg(&vcpu->apic, off);
+}
 
 /**
  * hvx_apicv_save_regs() - what the registers held at this entry
@@ -144,14 +136,31 @@ static const u16 apicv_trap_regs[] = {
  * stops the timer, a new divide goes on from the current count, read-
  * only bits stay): after an APIC-write exit only this copy has it.  Only
  * this thread changes these registers, and never while the guest runs.
+ *
+ * The registers are those whose xAPIC writes the processor stores in
+ * the page and then reports with an APIC-write exit (SDM vol. 3C,
+ * "Virtualizing Memory-Mapped APIC Accesses"), CMCI in case a processor
+ * adds it.  This runs before every such entry, so it is written out: a
+ * loop over a table of offsets cost ten instructions a register.
  */
 void hvx_apicv_save_regs(struct hvx_vcpu *vcpu)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(apicv_trap_regs); i++)
-		vcpu->apicv_old[apicv_trap_regs[i] >> 4] =
-			hvx_lapic_reg(&vcpu->apic, apicv_trap_regs[i]);
+	save_reg(vcpu, HVX_APIC_REG_ID);
+	save_reg(vcpu, HVX_APIC_REG_LDR);
+	save_reg(vcpu, HVX_APIC_REG_DFR);
+	save_reg(vcpu, HVX_APIC_REG_SVR);
+	save_reg(vcpu, HVX_APIC_REG_ESR);
+	save_reg(vcpu, HVX_APIC_REG_LVT_CMCI);
+	save_reg(vcpu, HVX_APIC_REG_ICR);
+	save_reg(vcpu, HVX_APIC_REG_ICR2);
+	save_reg(vcpu, HVX_APIC_REG_LVT_TIMER);
+	save_reg(vcpu, HVX_APIC_REG_LVT_THERMAL);
+	save_reg(vcpu, HVX_APIC_REG_LVT_PMC);
+	save_reg(vcpu, HVX_APIC_REG_LVT_LINT0);
+	save_reg(vcpu, HVX_APIC_REG_LVT_LINT1);
+	save_reg(vcpu, HVX_APIC_REG_LVT_ERROR);
+	save_reg(vcpu, HVX_APIC_REG_TMICT);
+	save_reg(vcpu, HVX_APIC_REG_TDCR);
 }
 
 /**
