@@ -149,108 +149,98 @@ static int usage_error(const char *fmt, const char *arg)
 	return -1;
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
+/* One option of getopt_long()'s; 0, or -1 with a message printed. */
+static int parse_option(int c, struct options *o)
 {
 	char err[160];
 	uint64_t v;
-	int c;
 
-	memset(o, 0, sizeof(*o));
-	/* -i may come once per argument */
-	o->initrds = calloc(argc, sizeof(*o->initrds));
-	o->disks = calloc(argc, sizeof(*o->disks));
-	if (!o->initrds || !o->disks) {
-		msg("out of memory");
+	switch (c) {
+	case 'k':
+		o->kernel = optarg;
+		break;
+	case 'i':
+		o->initrds[o->nr_initrds++] = optarg;
+		break;
+	case 'p':
+		o->params = optarg;
+		break;
+	case 'd':
+		if (o->nr_disks == HVX_RUN_MAX_DISKS)
+			return usage_error("more than %s disks (-d)",
+					   "8");
+		o->disks[o->nr_disks++] = optarg;
+		break;
+	case 'n':
+		if (o->net_on)
+			return usage_error("one network device (-n)%s",
+					   "");
+		if (vnet_parse(optarg, &o->net, err, sizeof(err)))
+			return usage_error("%s", err);
+		o->net_on = true;
+		break;
+	case 'm':
+		if (parse_size(optarg, &o->mem) ||
+		    o->mem < HVX_RUN_MEM_MIN ||
+		    o->mem > HVX_RUN_MEM_MAX || o->mem % SZ_4K)
+			return usage_error("bad memory size '%s': a multiple of 4K from 64K to 64G",
+					   optarg);
+		break;
+	case 'c':
+		if (parse_u64(optarg, &v) || !v || v > HVX_MAX_VCPUS)
+			return usage_error("bad vCPU count '%s'",
+					   optarg);
+		o->cpus = v;
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(optarg, "flat"))
+			o->format = IMAGE_FLAT;
+		else if (!strcmp(optarg, "elf"))
+			o->format = IMAGE_ELF;
+		else
+			return usage_error("unknown format '%s': flat or elf",
+					   optarg);
+		break;
+	case OPT_LOAD_ADDR:
+		if (parse_u64(optarg, &o->load_addr))
+			return usage_error("bad load address '%s'",
+					   optarg);
+		o->load_addr_set = true;
+		break;
+	case OPT_ENTRY:
+		if (parse_u64(optarg, &o->entry))
+			return usage_error("bad entry address '%s'",
+					   optarg);
+		o->entry_set = true;
+		break;
+	case OPT_CAPS:
+		o->caps = true;
+		break;
+	case OPT_HUGETLB:
+		o->hugetlb = true;
+		break;
+	case OPT_CONSOLE:
+		if (!strcmp(optarg, "virtio"))
+			o->console_virtio = true;
+		else if (!strcmp(optarg, "uart"))
+			o->console_virtio = false;
+		else
+			return usage_error("unknown console '%s': uart or virtio",
+					   optarg);
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	default:
+		fprintf(stderr, "Try 'hvx-run --help'.\n");
 		return -1;
 	}
-	o->mem = HVX_RUN_MEM_DEFAULT;
-	o->cpus = 1;
-	o->format = IMAGE_AUTO;
-	o->load_addr = HVX_RUN_LOAD_DEFAULT;
+	return 0;
+}
 
-	while ((c = getopt_long(argc, argv, "k:i:p:m:c:d:n:h", long_options,
-				NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			o->kernel = optarg;
-			break;
-		case 'i':
-			o->initrds[o->nr_initrds++] = optarg;
-			break;
-		case 'p':
-			o->params = optarg;
-			break;
-		case 'd':
-			if (o->nr_disks == HVX_RUN_MAX_DISKS)
-				return usage_error("more than %s disks (-d)",
-						   "8");
-			o->disks[o->nr_disks++] = optarg;
-			break;
-		case 'n':
-			if (o->net_on)
-				return usage_error("one network device (-n)%s",
-						   "");
-			if (vnet_parse(optarg, &o->net, err, sizeof(err)))
-				return usage_error("%s", err);
-			o->net_on = true;
-			break;
-		case 'm':
-			if (parse_size(optarg, &o->mem) ||
-			    o->mem < HVX_RUN_MEM_MIN ||
-			    o->mem > HVX_RUN_MEM_MAX || o->mem % SZ_4K)
-				return usage_error("bad memory size '%s': a multiple of 4K from 64K to 64G",
-						   optarg);
-			break;
-		case 'c':
-			if (parse_u64(optarg, &v) || !v || v > HVX_MAX_VCPUS)
-				return usage_error("bad vCPU count '%s'",
-						   optarg);
-			o->cpus = v;
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "flat"))
-				o->format = IMAGE_FLAT;
-			else if (!strcmp(optarg, "elf"))
-				o->format = IMAGE_ELF;
-			else
-				return usage_error("unknown format '%s': flat or elf",
-						   optarg);
-			break;
-		case OPT_LOAD_ADDR:
-			if (parse_u64(optarg, &o->load_addr))
-				return usage_error("bad load address '%s'",
-						   optarg);
-			o->load_addr_set = true;
-			break;
-		case OPT_ENTRY:
-			if (parse_u64(optarg, &o->entry))
-				return usage_error("bad entry address '%s'",
-						   optarg);
-			o->entry_set = true;
-			break;
-		case OPT_CAPS:
-			o->caps = true;
-			break;
-		case OPT_HUGETLB:
-			o->hugetlb = true;
-			break;
-		case OPT_CONSOLE:
-			if (!strcmp(optarg, "virtio"))
-				o->console_virtio = true;
-			else if (!strcmp(optarg, "uart"))
-				o->console_virtio = false;
-			else
-				return usage_error("unknown console '%s': uart or virtio",
-						   optarg);
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
-		default:
-			fprintf(stderr, "Try 'hvx-run --help'.\n");
-			return -1;
-		}
-	}
+/* The options together, and the image; 0, or -1 with a message printed. */
+static int check_options(int argc, char **argv, struct options *o)
+{
 	if (o->caps) {
 		if (optind != argc)
 			return usage_error("--caps takes no image%s", "");
@@ -276,6 +266,30 @@ static int parse_options(int argc, char **argv, struct options *o)
 				   "more than one image given%s", "");
 	o->image = argv[optind];
 	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	/* -i may come once per argument */
+	o->initrds = calloc(argc, sizeof(*o->initrds));
+	o->disks = calloc(argc, sizeof(*o->disks));
+	if (!o->initrds || !o->disks) {
+		msg("out of memory");
+		return -1;
+	}
+	o->mem = HVX_RUN_MEM_DEFAULT;
+	o->cpus = 1;
+	o->format = IMAGE_AUTO;
+	o->load_addr = HVX_RUN_LOAD_DEFAULT;
+
+	while ((c = getopt_long(argc, argv, "k:i:p:m:c:d:n:h", long_options,
+				NULL)) != -1)
+		if (parse_option(c, o))
+			return -1;
+	return check_options(argc, argv, o);
 }
 
 static int open_hvx(struct hvx_caps *caps)
@@ -640,85 +654,116 @@ static void wait_for_stop(struct machine *m, int sig_fd)
 	}
 }
 
-static int run(const struct options *o)
-{
-	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
-	struct platform plat = { .on = false };
-	struct pci_devices pdev = { .on = false };
-	struct io_ring ring = { 0 };
-	struct debug_exit dbg;
-	struct boot_layout bl;
-	struct load_info li;
-	struct hvx_caps caps;
-	struct io_bus *bus;
+/* The devices of one run: the port bus and what hangs on it. */
+struct devices {
+	struct io_bus bus;
 	struct serial com1;
+	struct debug_exit dbg;
 	struct i8042 kbc;
 	struct rtc rtc;
-	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR, r;
+	struct platform plat;		/* -k: the PC platform */
+	struct pci_devices pdev;	/* -d, -n, --console virtio */
+};
+
+/*
+ * The guest's RAM filled: ACPI tables (-k), the image, the boot tables.
+ * Return: 0, or hvx-run's exit status with a message printed.
+ */
+static int load_guest(const struct options *o, struct devices *d, void *ram,
+		      struct load_info *li, struct boot_layout *bl)
+{
 	uint64_t rsdp = 0;
-	void *ram;
+	int r;
 
-	ram = ram_alloc(o->mem, o->hugetlb);
-	if (!ram) {
-		msg("cannot map %" PRIu64 " bytes of guest RAM%s: %s", o->mem,
-		    o->hugetlb ? " from hugetlbfs" : "", strerror(errno));
-		return HVX_RUN_EXIT_ERROR;
-	}
-	r = 0;
 	if (o->kernel &&
-	    platform_build_acpi(&plat, ram, o->mem, o->cpus, &rsdp))
-		r = HVX_RUN_EXIT_ERROR;
-	if (!r)
-		r = load_image(o, ram, rsdp, &li);
-	if (r) {
-		ram_free(ram, o->mem);
-		return r;
-	}
-	boot_layout(li.mode, o->mem, &bl);
-	boot_write_tables(li.mode, &bl, ram);
-
-	bus = malloc(sizeof(*bus));
-	if (!bus) {
-		msg("out of memory");
-		ram_free(ram, o->mem);
+	    platform_build_acpi(&d->plat, ram, o->mem, o->cpus, &rsdp))
 		return HVX_RUN_EXIT_ERROR;
-	}
-	io_bus_init(bus, stderr);
-	pthread_mutex_init(&m.lock, NULL);
-	pthread_cond_init(&m.stop_cond, NULL);
-	m.bus = bus;
-	m.park_on_hlt = o->kernel;
+	r = load_image(o, ram, rsdp, li);
+	if (r)
+		return r;
+	boot_layout(li->mode, o->mem, bl);
+	boot_write_tables(li->mode, bl, ram);
+	return 0;
+}
+
+/*
+ * Build the devices on @d's bus.  Every device is initialized before the
+ * first step that can fail, so devices_stop() and devices_destroy()
+ * undo this whatever part of it ran.  Return: 0, or -1 with a message
+ * printed.
+ */
+static int devices_init(struct devices *d, const struct options *o,
+			struct machine *m, void *ram)
+{
+	io_bus_init(&d->bus, stderr);
+	m->bus = &d->bus;
 	/* with --console virtio, stdin is hvc0's alone */
-	serial_init(&com1, o->console_virtio ? -1 : STDIN_FILENO,
+	serial_init(&d->com1, o->console_virtio ? -1 : STDIN_FILENO,
 		    STDOUT_FILENO);
-	i8042_init(&kbc, machine_stop, &m);
-	rtc_init(&rtc, o->mem, NULL, NULL);
-	if (serial_register(&com1, bus, SERIAL_COM1_BASE) ||
-	    debug_exit_register(&dbg, bus, machine_stop, &m) ||
-	    i8042_register(&kbc, bus) || rtc_register(&rtc, bus)) {
+	i8042_init(&d->kbc, machine_stop, m);
+	rtc_init(&d->rtc, o->mem, NULL, NULL);
+	if (serial_register(&d->com1, &d->bus, SERIAL_COM1_BASE) ||
+	    debug_exit_register(&d->dbg, &d->bus, machine_stop, m) ||
+	    i8042_register(&d->kbc, &d->bus) ||
+	    rtc_register(&d->rtc, &d->bus)) {
 		msg("cannot register the devices");
-		goto out;
+		return -1;
 	}
 	if (o->kernel) {
-		if (platform_init(&plat, &m, bus, &com1, &rtc, o->params))
-			goto out;
+		if (platform_init(&d->plat, m, &d->bus, &d->com1, &d->rtc,
+				  o->params))
+			return -1;
 		/* under -k a reset is the guest's reboot, whichever way */
-		kbc.reset_status = HVX_RUN_EXIT_REBOOT;
-		platform_write_firmware(&plat, ram);
+		d->kbc.reset_status = HVX_RUN_EXIT_REBOOT;
+		platform_write_firmware(&d->plat, ram);
 	}
 	if ((o->nr_disks || o->console_virtio || o->net_on) &&
-	    !plat.acpi.pci) {
+	    !d->plat.acpi.pci) {
 		msg("-d, -n, --console virtio: no PCI bus with more than 3G of RAM");
-		goto out;
+		return -1;
 	}
-	if (plat.acpi.pci &&
-	    pci_devices_init(&pdev, bus, &m, ram, o->mem, o->disks,
+	if (d->plat.acpi.pci &&
+	    pci_devices_init(&d->pdev, &d->bus, m, ram, o->mem, o->disks,
 			     o->nr_disks, o->console_virtio,
 			     o->net_on ? &o->net : NULL))
+		return -1;
+	return 0;
+}
+
+/* The device threads may still send MSIs: they stop before the VM goes. */
+static void devices_stop(struct devices *d)
+{
+	serial_stop_input(&d->com1);
+	platform_destroy(&d->plat);
+	pci_devices_destroy(&d->pdev);
+}
+
+static void devices_destroy(struct devices *d)
+{
+	rtc_destroy(&d->rtc);
+	i8042_destroy(&d->kbc);
+	serial_destroy(&d->com1);
+	io_bus_destroy(&d->bus);
+}
+
+/* From the devices to the guest's end; hvx-run's exit status. */
+static int run_machine(const struct options *o, struct devices *d, void *ram,
+		       const struct load_info *li,
+		       const struct boot_layout *bl)
+{
+	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
+	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
+	struct io_ring ring = { 0 };
+	struct hvx_caps caps;
+
+	pthread_mutex_init(&m.lock, NULL);
+	pthread_cond_init(&m.stop_cond, NULL);
+	m.park_on_hlt = o->kernel;
+	if (devices_init(d, o, &m, ram))
 		goto out;
 
 	hvx_fd = open_hvx(&caps);
-	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, &li, &bl))
+	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, li, bl))
 		goto out;
 
 	m.stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -730,12 +775,12 @@ static int run(const struct options *o)
 	if (sig_fd < 0)
 		goto out;
 	/* After setup_signals(): the ring thread inherits the mask. */
-	io_ring_setup(&ring, m.vm_fd, &caps, bus);
+	io_ring_setup(&ring, m.vm_fd, &caps, &d->bus);
 	if (ring.on)
 		m.ring = &ring;
 
-	if (platform_start(&plat, &com1, STDIN_FILENO, &m) ||
-	    pci_devices_start(&pdev, plat.tty_raw))
+	if (platform_start(&d->plat, &d->com1, STDIN_FILENO, &m) ||
+	    pci_devices_start(&d->pdev, d->plat.tty_raw))
 		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);
@@ -743,10 +788,7 @@ static int run(const struct options *o)
 	io_ring_stop(&ring);
 	status = m.status;
 out:
-	/* the device threads may still send MSIs: stop them before the VM */
-	serial_stop_input(&com1);
-	platform_destroy(&plat);
-	pci_devices_destroy(&pdev);
+	devices_stop(d);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (m.stop_efd >= 0)
@@ -754,15 +796,39 @@ out:
 	destroy_vm(&m);
 	if (hvx_fd >= 0)
 		close(hvx_fd);
-	rtc_destroy(&rtc);
-	i8042_destroy(&kbc);
-	serial_destroy(&com1);
+	devices_destroy(d);
 	pthread_cond_destroy(&m.stop_cond);
 	pthread_mutex_destroy(&m.lock);
-	io_bus_destroy(bus);
-	free(bus);
-	ram_free(ram, o->mem);
 	return status;
+}
+
+static int run(const struct options *o)
+{
+	struct boot_layout bl;
+	struct load_info li;
+	struct devices *d;
+	void *ram;
+	int r;
+
+	/* zeroed: no platform or PCI devices until they are built */
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		msg("out of memory");
+		return HVX_RUN_EXIT_ERROR;
+	}
+	ram = ram_alloc(o->mem, o->hugetlb);
+	if (!ram) {
+		msg("cannot map %" PRIu64 " bytes of guest RAM%s: %s", o->mem,
+		    o->hugetlb ? " from hugetlbfs" : "", strerror(errno));
+		free(d);
+		return HVX_RUN_EXIT_ERROR;
+	}
+	r = load_guest(o, d, ram, &li, &bl);
+	if (!r)
+		r = run_machine(o, d, ram, &li, &bl);
+	ram_free(ram, o->mem);
+	free(d);
+	return r;
 }
 
 int main(int argc, char **argv)
