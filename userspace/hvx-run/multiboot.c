@@ -262,6 +262,106 @@ static uint32_t put_str(uint8_t *mem, uint64_t *at, const char *s)
 	return a;
 }
 
+/* The multiboot information's place and contents, before it is written. */
+struct mb_info_plan {
+	uint64_t mm_base[MMAP_MAX], mm_size[MMAP_MAX];
+	uint32_t mm_type[MMAP_MAX];
+	unsigned int nmm;
+	uint64_t at, len;	/* where it goes, all of it */
+};
+
+/*
+ * Modules go page-aligned, in order, after the image; the information
+ * structure, its memory map, module list and strings (the boot loader
+ * name, the command line, the module names) at MB_INFO_ADDR or, where
+ * that is taken, after the modules.  Return: 0, or -1 with @err set.
+ */
+static int plan_info(const struct load_info *li, uint64_t ram_size,
+		     uint64_t rsvd_lo, const struct multiboot_args *a,
+		     struct mb_info_plan *p, char *err, size_t errlen)
+{
+	uint64_t mod_at = page_up(li->high), end;
+	unsigned int i;
+
+	for (i = 0; i < a->nr_mods; i++) {
+		if (!fits(mod_at, a->mods[i].len, rsvd_lo))
+			return errf(err, errlen,
+				    "module %s (%zu bytes) does not fit between 0x%" PRIx64 " and the boot structures at 0x%" PRIx64 "; give more RAM",
+				    a->mods[i].name, a->mods[i].len, mod_at,
+				    rsvd_lo);
+		mod_at = page_up(mod_at + a->mods[i].len);
+	}
+
+	p->nmm = fill_mmap(ram_size, p->mm_base, p->mm_size, p->mm_type);
+	p->len = MBI_SPACE + p->nmm * MMAP_ENTRY_LEN +
+		 (uint64_t)a->nr_mods * MOD_ENTRY_LEN + sizeof(LOADER_NAME) +
+		 strlen(a->name) + 1 +
+		 (a->cmdline && *a->cmdline ? strlen(a->cmdline) + 1 : 0);
+	for (i = 0; i < a->nr_mods; i++)
+		p->len += strlen(a->mods[i].name) + 1;
+	p->at = MB_INFO_ADDR;
+	end = ram_size < MB_INFO_END ? ram_size : MB_INFO_END;
+	if (!fits(p->at, p->len, end < rsvd_lo ? end : rsvd_lo) ||
+	    overlap(p->at, p->len, li->low, mod_at - li->low)) {
+		p->at = mod_at;
+		if (!fits(p->at, p->len, rsvd_lo))
+			return errf(err, errlen,
+				    "no room for the multiboot information (%" PRIu64 " bytes) at 0x%" PRIx64 " or after the modules; give more RAM",
+				    p->len, (uint64_t)MB_INFO_ADDR);
+	}
+	return 0;
+}
+
+/* The modules and the information structure, where plan_info() put them. */
+static void write_info(uint8_t *mem, uint64_t ram_size,
+		       const struct load_info *li,
+		       const struct multiboot_args *a,
+		       const struct mb_info_plan *p)
+{
+	uint64_t top = ram_size < SZ_4G ? ram_size : SZ_4G;
+	uint64_t mmap = p->at + MBI_SPACE;
+	uint64_t mods = mmap + p->nmm * MMAP_ENTRY_LEN;
+	uint64_t mod_at = page_up(li->high), at;
+	uint8_t *mbi = mem + p->at;
+	unsigned int i;
+
+	memset(mbi, 0, p->len);
+	for (i = 0; i < p->nmm; i++) {
+		uint8_t *e = mem + mmap + i * MMAP_ENTRY_LEN;
+
+		put_le32(e, MMAP_ENTRY_LEN - 4);
+		put_le64(e + 4, p->mm_base[i]);
+		put_le64(e + 12, p->mm_size[i]);
+		put_le32(e + 20, p->mm_type[i]);
+	}
+	at = mods + a->nr_mods * MOD_ENTRY_LEN;
+	put_le32(mbi + MBI_BOOT_LOADER_NAME, put_str(mem, &at, LOADER_NAME));
+	put_le32(mbi + MBI_CMDLINE, put_str(mem, &at, a->name));
+	if (a->cmdline && *a->cmdline) {
+		/* "NAME ARGS": a space over the name's NUL */
+		mem[at - 1] = ' ';
+		put_str(mem, &at, a->cmdline);
+	}
+	for (i = 0; i < a->nr_mods; i++) {
+		uint8_t *e = mem + mods + i * MOD_ENTRY_LEN;
+
+		memcpy(mem + mod_at, a->mods[i].data, a->mods[i].len);
+		put_le32(e, mod_at);
+		put_le32(e + 4, mod_at + a->mods[i].len);
+		put_le32(e + 8, put_str(mem, &at, a->mods[i].name));
+		mod_at = page_up(mod_at + a->mods[i].len);
+	}
+
+	put_le32(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
+	      MBI_F_MMAP | MBI_F_LOADER_NAME);
+	put_le32(mbi + MBI_MEM_LOWER, p->mm_size[0] / 1024);
+	put_le32(mbi + MBI_MEM_UPPER, top > SZ_1M ? (top - SZ_1M) / 1024 : 0);
+	put_le32(mbi + MBI_MODS_COUNT, a->nr_mods);
+	put_le32(mbi + MBI_MODS_ADDR, mods);
+	put_le32(mbi + MBI_MMAP_LENGTH, p->nmm * MMAP_ENTRY_LEN);
+	put_le32(mbi + MBI_MMAP_ADDR, mmap);
+}
+
 /**
  * load_multiboot() - put a multiboot kernel, its modules and information
  *		      structure into RAM
@@ -287,13 +387,12 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 		   const struct multiboot_args *a, struct load_info *li,
 		   char *err, size_t errlen)
 {
-	uint64_t mm_base[MMAP_MAX], mm_size[MMAP_MAX], mod_at, info_len;
-	uint64_t top, file_off = 0, load_len = 0, at, mods, mmap, end;
-	uint32_t mm_type[MMAP_MAX], flags;
+	uint64_t top, file_off = 0, load_len = 0;
+	struct mb_info_plan plan = { 0 };
 	const uint8_t *b = img;
-	uint8_t *mem = ram, *mbi;
 	struct boot_layout bl;
-	unsigned int i, nmm;
+	uint8_t *mem = ram;
+	uint32_t flags;
 	bool aout;
 	long hoff;
 
@@ -318,87 +417,16 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	} else if (load_mb_elf(b, len, ram, ram_size, li, err, errlen)) {
 		return -1;
 	}
+	if (plan_info(li, ram_size, bl.rsvd_lo, a, &plan, err, errlen))
+		return -1;
 
-	/* Modules: page-aligned, in order, after the image. */
-	mod_at = page_up(li->high);
-	for (i = 0; i < a->nr_mods; i++) {
-		if (!fits(mod_at, a->mods[i].len, bl.rsvd_lo))
-			return errf(err, errlen,
-				    "module %s (%zu bytes) does not fit between 0x%" PRIx64 " and the boot structures at 0x%" PRIx64 "; give more RAM",
-				    a->mods[i].name, a->mods[i].len, mod_at,
-				    bl.rsvd_lo);
-		mod_at = page_up(mod_at + a->mods[i].len);
-	}
-
-	/*
-	 * The information structure, then the memory map, the module list
-	 * and the strings: the boot loader name, the command line, the
-	 * module names.
-	 */
-	nmm = fill_mmap(ram_size, mm_base, mm_size, mm_type);
-	info_len = MBI_SPACE + nmm * MMAP_ENTRY_LEN +
-		   (uint64_t)a->nr_mods * MOD_ENTRY_LEN + sizeof(LOADER_NAME) +
-		   strlen(a->name) + 1 +
-		   (a->cmdline && *a->cmdline ? strlen(a->cmdline) + 1 : 0);
-	for (i = 0; i < a->nr_mods; i++)
-		info_len += strlen(a->mods[i].name) + 1;
-	at = MB_INFO_ADDR;
-	end = ram_size < MB_INFO_END ? ram_size : MB_INFO_END;
-	if (!fits(at, info_len, end < bl.rsvd_lo ? end : bl.rsvd_lo) ||
-	    overlap(at, info_len, li->low, mod_at - li->low)) {
-		at = mod_at;
-		if (!fits(at, info_len, bl.rsvd_lo))
-			return errf(err, errlen,
-				    "no room for the multiboot information (%" PRIu64 " bytes) at 0x%" PRIx64 " or after the modules; give more RAM",
-				    info_len, (uint64_t)MB_INFO_ADDR);
-	}
-
+	/* nothing is written before everything is known to fit */
 	if (aout) {
 		memcpy(mem + li->low, b + file_off, load_len);
 		memset(mem + li->low + load_len, 0,
 		       li->high - li->low - load_len);
 	}
-
-	li->mb_info = at;
-	mbi = mem + at;
-	memset(mbi, 0, info_len);
-	mmap = at + MBI_SPACE;
-	mods = mmap + nmm * MMAP_ENTRY_LEN;
-	for (i = 0; i < nmm; i++) {
-		uint8_t *e = mem + mmap + i * MMAP_ENTRY_LEN;
-
-		put_le32(e, MMAP_ENTRY_LEN - 4);
-		put_le64(e + 4, mm_base[i]);
-		put_le64(e + 12, mm_size[i]);
-		put_le32(e + 20, mm_type[i]);
-	}
-	at = mods + a->nr_mods * MOD_ENTRY_LEN;
-	put_le32(mbi + MBI_BOOT_LOADER_NAME, put_str(mem, &at, LOADER_NAME));
-	put_le32(mbi + MBI_CMDLINE, put_str(mem, &at, a->name));
-	if (a->cmdline && *a->cmdline) {
-		/* "NAME ARGS": a space over the name's NUL */
-		mem[at - 1] = ' ';
-		put_str(mem, &at, a->cmdline);
-	}
-	/* The modules where the check above found room for them. */
-	mod_at = page_up(li->high);
-	for (i = 0; i < a->nr_mods; i++) {
-		uint8_t *e = mem + mods + i * MOD_ENTRY_LEN;
-
-		memcpy(mem + mod_at, a->mods[i].data, a->mods[i].len);
-		put_le32(e, mod_at);
-		put_le32(e + 4, mod_at + a->mods[i].len);
-		put_le32(e + 8, put_str(mem, &at, a->mods[i].name));
-		mod_at = page_up(mod_at + a->mods[i].len);
-	}
-
-	put_le32(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
-	      MBI_F_MMAP | MBI_F_LOADER_NAME);
-	put_le32(mbi + MBI_MEM_LOWER, mm_size[0] / 1024);
-	put_le32(mbi + MBI_MEM_UPPER, top > SZ_1M ? (top - SZ_1M) / 1024 : 0);
-	put_le32(mbi + MBI_MODS_COUNT, a->nr_mods);
-	put_le32(mbi + MBI_MODS_ADDR, mods);
-	put_le32(mbi + MBI_MMAP_LENGTH, nmm * MMAP_ENTRY_LEN);
-	put_le32(mbi + MBI_MMAP_ADDR, mmap);
+	li->mb_info = plan.at;
+	write_info(mem, ram_size, li, a, &plan);
 	return 0;
 }
