@@ -143,55 +143,19 @@ static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
 	hvx_skip_insn_len(vcpu, insn_len);
 }
 
-/**
- * hvx_exit_io() - IN, OUT, INS, OUTS
- * @vcpu: the vCPU, loaded
- *
- * Return: 0 (exit to userspace), or 1 when a REP string instruction has
- * a count of zero or the shared I/O ring served the access; -EINTR when a
- * signal interrupted the wait for a ring completion.
+/*
+ * INS or OUTS, REP or not: as many elements as the run page holds; the
+ * guest executes the instruction again for the rest.
  */
-int hvx_exit_io(struct hvx_vcpu *vcpu)
+static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
+			  unsigned int len)
 {
-	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
-	unsigned int size = IO_SIZE(q), len;
 	struct hvx_run *run = vcpu->run;
 	void *data = (void *)run + HVX_RUN_DATA_OFFSET;
-	bool in = q & IO_IN;
-	unsigned int asize;
+	unsigned int size = IO_SIZE(q), asize = string_asize(vcpu);
+	bool in = q & IO_IN, copied = false;
 	u64 n = 1, gva;
-	bool copied = false;
-	int r;
 
-	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
-	if (!(q & IO_STRING)) {
-		r = hvx_ring_pio(vcpu, IO_PORT(q), size, in, len);
-		if (r)
-			return r;
-	}
-
-	run->exit_reason = HVX_EXIT_IO;
-	run->io.direction = in ? HVX_IO_IN : HVX_IO_OUT;
-	run->io.size = size;
-	run->io.port = IO_PORT(q);
-	run->io.data_offset = HVX_RUN_DATA_OFFSET;
-
-	if (!(q & IO_STRING)) {
-		run->io.count = 1;
-		trace_hvx_io(vcpu, run->io.port, size, run->io.direction, 1);
-		if (in) {
-			vcpu->pending = HVX_PENDING_IO_IN;
-			vcpu->pending_insn_len = len;
-			vcpu->pending_size = size;
-			vcpu->pending_count = 0;
-			return 0;
-		}
-		memcpy(data, &vcpu->regs[HVX_RAX], size);
-		hvx_skip_insn_len(vcpu, len);
-		return 0;
-	}
-
-	asize = string_asize(vcpu);
 	if (q & IO_REP) {
 		n = vcpu->regs[HVX_RCX] & hvx_asize_mask(asize);
 		if (!n) {
@@ -231,6 +195,51 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
 	if (!copied && string_copy(vcpu, gva, data, size, n, false))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
 	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, asize, len);
+	return 0;
+}
+
+/**
+ * hvx_exit_io() - IN, OUT, INS, OUTS
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 0 (exit to userspace), or 1 when a REP string instruction has
+ * a count of zero or the shared I/O ring served the access; -EINTR when a
+ * signal interrupted the wait for a ring completion.
+ */
+int hvx_exit_io(struct hvx_vcpu *vcpu)
+{
+	unsigned long q = hvx_vmread(EXIT_QUALIFICATION);
+	unsigned int size = IO_SIZE(q), len;
+	struct hvx_run *run = vcpu->run;
+	bool in = q & IO_IN;
+	int r;
+
+	len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	if (!(q & IO_STRING)) {
+		r = hvx_ring_pio(vcpu, IO_PORT(q), size, in, len);
+		if (r)
+			return r;
+	}
+
+	run->exit_reason = HVX_EXIT_IO;
+	run->io.direction = in ? HVX_IO_IN : HVX_IO_OUT;
+	run->io.size = size;
+	run->io.port = IO_PORT(q);
+	run->io.data_offset = HVX_RUN_DATA_OFFSET;
+	if (q & IO_STRING)
+		return exit_io_string(vcpu, q, len);
+
+	run->io.count = 1;
+	trace_hvx_io(vcpu, run->io.port, size, run->io.direction, 1);
+	if (in) {
+		vcpu->pending = HVX_PENDING_IO_IN;
+		vcpu->pending_insn_len = len;
+		vcpu->pending_size = size;
+		vcpu->pending_count = 0;
+		return 0;
+	}
+	memcpy((void *)run + HVX_RUN_DATA_OFFSET, &vcpu->regs[HVX_RAX], size);
+	hvx_skip_insn_len(vcpu, len);
 	return 0;
 }
 
