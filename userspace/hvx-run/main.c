@@ -167,14 +167,12 @@ static int parse_option(int c, struct options *o)
 		break;
 	case 'd':
 		if (o->nr_disks == HVX_RUN_MAX_DISKS)
-			return usage_error("more than %s disks (-d)",
-					   "8");
+			return usage_error("more than %s disks (-d)", "8");
 		o->disks[o->nr_disks++] = optarg;
 		break;
 	case 'n':
 		if (o->net_on)
-			return usage_error("one network device (-n)%s",
-					   "");
+			return usage_error("one network device (-n)%s", "");
 		if (vnet_parse(optarg, &o->net, err, sizeof(err)))
 			return usage_error("%s", err);
 		o->net_on = true;
@@ -188,8 +186,7 @@ static int parse_option(int c, struct options *o)
 		break;
 	case 'c':
 		if (parse_u64(optarg, &v) || !v || v > HVX_MAX_VCPUS)
-			return usage_error("bad vCPU count '%s'",
-					   optarg);
+			return usage_error("bad vCPU count '%s'", optarg);
 		o->cpus = v;
 		break;
 	case OPT_FORMAT:
@@ -203,14 +200,12 @@ static int parse_option(int c, struct options *o)
 		break;
 	case OPT_LOAD_ADDR:
 		if (parse_u64(optarg, &o->load_addr))
-			return usage_error("bad load address '%s'",
-					   optarg);
+			return usage_error("bad load address '%s'", optarg);
 		o->load_addr_set = true;
 		break;
 	case OPT_ENTRY:
 		if (parse_u64(optarg, &o->entry))
-			return usage_error("bad entry address '%s'",
-					   optarg);
+			return usage_error("bad entry address '%s'", optarg);
 		o->entry_set = true;
 		break;
 	case OPT_CAPS:
