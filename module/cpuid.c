@@ -132,6 +132,15 @@ static struct hvx_cpuid_entry *add(struct hvx_vcpu *vcpu, u32 f, u32 idx,
 	return e;
 }
 
+/* A leaf the guest sees as zeros, whatever the host's holds. */
+static void clear_regs(struct hvx_cpuid_entry *e)
+{
+	e->eax = 0;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+}
+
 /* Leaf 0xb: the thread level, the core level, the end of the list. */
 static void add_topology(struct hvx_vcpu *vcpu)
 {
@@ -165,7 +174,9 @@ static void add_xsave(struct hvx_vcpu *vcpu)
 	if (!e)
 		return;
 	e->eax &= ~CD1_EAX_HIDE;
-	e->ebx = e->ecx = e->edx = 0;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
 	for (i = 2; i < 64; i++)
 		if (hvx_guest_xfeatures() & BIT_ULL(i))
 			add(vcpu, 0xd, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
@@ -211,7 +222,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		for (i = 1; i <= n; i++) {
 			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 			if (e)
-				e->eax = e->ebx = e->ecx = e->edx = 0;
+				clear_regs(e);
 		}
 		break;
 	case 0xd:
@@ -227,7 +238,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		e = add(vcpu, f, 0, 0);
 		if (!e)
 			return;
-		e->eax = e->ebx = e->ecx = e->edx = 0;
+		clear_regs(e);
 		best_ratio(tsc_khz, CRYSTAL_KHZ, TSC_RATIO_NUM_MAX, &e->ebx,
 			   &e->eax);
 		if (e->eax)
@@ -238,7 +249,8 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		e = add(vcpu, f, 0, 0);
 		if (!e)
 			return;
-		e->eax = e->ebx = tsc_khz / 1000;
+		e->eax = tsc_khz / 1000;
+		e->ebx = e->eax;
 		e->ecx = CRYSTAL_KHZ / 1000;
 		e->edx = 0;
 		break;
@@ -265,7 +277,7 @@ void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 			/* beyond the host's leaves: reserved, zeros */
 			e = add(vcpu, f, 0, 0);
 			if (e)
-				e->eax = e->ebx = e->ecx = e->edx = 0;
+				clear_regs(e);
 			continue;
 		}
 		add_basic(vcpu, f);
@@ -336,7 +348,7 @@ static bool lookup(struct hvx_vcpu *vcpu, u32 f, u32 idx, u32 r[4])
 {
 	const struct hvx_cpuid_entry *e = hvx_cpuid_find(vcpu, f, idx);
 
-	r[0] = r[1] = r[2] = r[3] = 0;
+	memset(r, 0, 4 * sizeof(*r));
 	if (!e && f == LEAF_TOPOLOGY) {
 		e = hvx_cpuid_find(vcpu, f, 1);
 		if (e) {

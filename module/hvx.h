@@ -187,9 +187,8 @@ struct hvx_vm {
 						 */
 	struct hvx_ept ept;			/* [m] */
 
-	struct mutex lock;			/* guards vcpus, options and
-						 * ring creation
-						 */
+	/* guards vcpus, options and ring creation */
+	struct mutex lock;
 	struct hvx_vcpu *vcpus[HVX_MAX_VCPUS];	/* [l] */
 	unsigned int nr_vcpus;			/* [l] */
 	unsigned int vcpu_id_end;		/* [l] above every id ever
@@ -225,8 +224,8 @@ struct hvx_vm {
 	 * eventfd's wait-queue lock held, interrupts off.  Nests inside
 	 * irqfd_mutex.
 	 */
-	struct mutex irqfd_mutex;
-	spinlock_t irqfd_lock;
+	struct mutex irqfd_mutex;		/* see above */
+	spinlock_t irqfd_lock;			/* see above */
 	struct list_head irqfds;		/* under irqfd_lock */
 	unsigned int nr_irqfds;			/* under irqfd_lock */
 
@@ -279,6 +278,7 @@ enum hvx_fault_result {
 	HVX_FAULT_MMIO,		/* no slot: MMIO */
 	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
+
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
 int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn);
 void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa);

@@ -201,9 +201,10 @@ struct hvx_lapic_timer {
  * @regs:	the register page image at xAPIC offsets; 32-bit registers
  *		at 16-byte spacing.  Page-aligned, so that it can be the
  *		processor's virtual-APIC page: with APIC virtualization the
- *		processor itself updates TPR, PPR, ISR and IRR here.  In x2APIC mode the upper half of the ICR
- *		is kept at HVX_APIC_REG_ICR2.  The current-count register is
- *		computed on reads and holds nothing
+ *		processor itself updates TPR, PPR, ISR and IRR here.  In
+ *		x2APIC mode the upper half of the ICR is kept at
+ *		HVX_APIC_REG_ICR2.  The current-count register is computed
+ *		on reads and holds nothing
  * @apic_base:	IA32_APIC_BASE
  * @apic_id:	the initial APIC ID: the x2APIC ID, and what INIT and
  *		disabling restore

@@ -5,8 +5,9 @@
  * The documented set (Documentation/api.rst): EFER, STAR, LSTAR, CSTAR,
  * SFMASK, KERNEL_GS_BASE, FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP, PAT, TSC,
  * TSC_ADJUST, MISC_ENABLE, and the read-only UCODE_REV and PLATFORM_ID
- * that every Intel guest kernel reads at boot.  FS/GS base, SYSENTER and PAT live in the VMCS and the
- * guest reaches them without exits; the rest exit through the MSR bitmap.
+ * that every Intel guest kernel reads at boot.  FS/GS base, SYSENTER and
+ * PAT live in the VMCS and the guest reaches them without exits; the rest
+ * exit through the MSR bitmap.
  *
  * The syscall MSRs and KERNEL_GS_BASE are not switched by VMX.  They are
  * loaded with the guest's values before the first entry and the host's

@@ -462,8 +462,8 @@ static int hvx_nl_dump_start(struct netlink_callback *cb)
 	d->last_vcpu = -1;
 	d->one_vm = !!attr;
 	/* Room for one HVX_CMD_GET_STATS message with every exit reason. */
-	cb->min_dump_alloc = nlmsg_total_size(genlmsg_total_size(
-				hvx_nl_stats_size()));
+	cb->min_dump_alloc =
+		nlmsg_total_size(genlmsg_total_size(hvx_nl_stats_size()));
 	if (!attr)
 		return 0;
 	d->vm_id = nla_get_u32(attr);

@@ -31,6 +31,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -120,7 +121,7 @@ static bool ring_poll(bool (*done)(void *arg), void *arg)
 }
 
 /* Largest MMIO range, and the alignment of MMIO ranges. */
-#define RANGE_MMIO_MAX		(1ULL << 30)
+#define RANGE_MMIO_MAX		SZ_1G
 #define RANGE_MMIO_ALIGN	4
 
 #define RANGE_FLAGS	(HVX_RANGE_DOORBELL | HVX_RANGE_SYNC | \

@@ -543,6 +543,7 @@ enum hvx_apicv_mode {
 	HVX_APICV_XAPIC_PAGE,	/* xAPIC at 0xfee00000: APIC-access page */
 	HVX_APICV_X2APIC_MSRS,	/* x2APIC: MSR virtualization */
 };
+
 enum hvx_apicv_mode hvx_apic_mode(struct hvx_vcpu *vcpu);
 u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
 		       enum hvx_apicv_mode *mode);

@@ -153,9 +153,10 @@ static long inject_info(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	if (!ok || (has_ec && type != HVX_EVENT_HW_EXCEPTION) ||
 	    (!has_ec && e->inject_error_code))
 		return -EINVAL;
-	if (soft_event(type) ? !e->inject_insn_len ||
-			       e->inject_insn_len > HVX_INSN_MAX_LEN :
-			       e->inject_insn_len)
+	/* a software event has its instruction's length, others none */
+	if (soft_event(type) ?
+	    !e->inject_insn_len || e->inject_insn_len > HVX_INSN_MAX_LEN :
+	    e->inject_insn_len)
 		return -EINVAL;
 	return v | (u32)type << 8 | INTR_INFO_VALID_MASK |
 	       (has_ec ? INTR_INFO_DELIVER_CODE_MASK : 0);

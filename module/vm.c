@@ -27,6 +27,7 @@ static DEFINE_IDA(hvx_vm_ida);
 
 /* Live VMs for the netlink dump (stats.h); see hvx.h for the rules. */
 LIST_HEAD(hvx_vm_list);
+/* guards hvx_vm_list */
 DEFINE_MUTEX(hvx_vm_list_lock);
 
 static void hvx_vm_free(struct hvx_vm *vm)
