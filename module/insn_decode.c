@@ -150,6 +150,87 @@ static int hvx_insn_modrm(struct hvx_insn_cursor *c, unsigned int addr_size)
 	return modrm;
 }
 
+/* The prefixes before an opcode, and whether it is a two-byte one. */
+struct insn_prefixes {
+	bool osize, asize, rep, two_byte;
+	u64 rex;
+};
+
+/*
+ * Read the legacy prefixes (segment overrides ignored), REX and 0F.
+ * Return: the opcode byte, or -EINVAL when the bytes end first.
+ */
+static int take_prefixes(struct hvx_insn_cursor *c, unsigned int mode,
+			 struct insn_prefixes *p)
+{
+	u64 b;
+
+	for (;;) {
+		if (hvx_insn_take(c, 1, &b))
+			return -EINVAL;
+		if (b == 0x66)
+			p->osize = true;
+		else if (b == 0x67)
+			p->asize = true;
+		else if (b == 0xf2 || b == 0xf3)
+			p->rep = true;
+		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e &&
+			 b != 0x64 && b != 0x65)
+			break;
+	}
+	/*
+	 * 40-4F are REX only in 64-bit mode (INC/DEC otherwise, not in the
+	 * table).  A prefix after REX would void it: that, a second REX and
+	 * LOCK (F0) all end up as unknown opcodes below.
+	 */
+	if (mode == HVX_INSN_MODE_64 && (b & 0xf0) == 0x40) {
+		p->rex = b;
+		if (hvx_insn_take(c, 1, &b))
+			return -EINVAL;
+	}
+	if (b == 0x0f) {
+		p->two_byte = true;
+		if (hvx_insn_take(c, 1, &b))
+			return -EINVAL;
+	}
+	return b;
+}
+
+/*
+ * The memory operand's size (@size), the register's (@opsize: they
+ * differ only for MOVZX and MOVSX), and the address size.
+ * Return: 0, or -EINVAL for MOVSXD to a 16-bit register.
+ */
+static int operand_sizes(const struct hvx_insn_desc *d, unsigned int mode,
+			 const struct insn_prefixes *p, unsigned int *size,
+			 unsigned int *opsize, unsigned int *addr_size)
+{
+	unsigned int os = mode == HVX_INSN_MODE_16 ? 2 : 4;
+
+	if (p->osize)
+		os = os == 2 ? 4 : 2;
+	if (p->rex & REX_W)
+		os = 8;
+	*addr_size = mode;
+	if (p->asize)
+		*addr_size = mode == HVX_INSN_MODE_32 ? 2 : 4;
+
+	if (d->flags & D_BYTE)
+		*size = 1;
+	else if (d->flags & D_WORD)
+		*size = 2;
+	else if (d->flags & D_DWORD)
+		*size = 4;
+	else
+		*size = os;
+	if (d->op != HVX_INSN_LOAD_ZX && d->op != HVX_INSN_LOAD_SX)
+		os = *size;
+	if (os < *size)	/* MOVSXD r16, m32 */
+		return -EINVAL;
+	*opsize = os;
+	return 0;
+}
+
 /**
  * hvx_insn_decode() - decode an instruction that accessed MMIO
  * @bytes:	the instruction bytes, from its first prefix on
@@ -175,79 +256,33 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		.bytes = bytes,
 		.end = avail < HVX_INSN_MAX_LEN ? avail : HVX_INSN_MAX_LEN,
 	};
-	const struct hvx_insn_desc *d;
-	bool osize = false, asize = false, rep = false, two_byte = false;
 	unsigned int opsize, addr_size, size, reg = 0;
-	u64 b, rex = 0, imm = 0;
-	int modrm;
+	const struct hvx_insn_desc *d;
+	struct insn_prefixes p = {};
+	int op, modrm;
+	u64 imm = 0;
 
 	if (mode != HVX_INSN_MODE_16 && mode != HVX_INSN_MODE_32 &&
 	    mode != HVX_INSN_MODE_64)
 		return -EINVAL;
-
-	for (;;) {
-		if (hvx_insn_take(&c, 1, &b))
-			return -EINVAL;
-		if (b == 0x66)
-			osize = true;
-		else if (b == 0x67)
-			asize = true;
-		else if (b == 0xf2 || b == 0xf3)
-			rep = true;
-		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e &&
-			 b != 0x64 && b != 0x65)
-			break;
-	}
-	/*
-	 * 40-4F are REX only in 64-bit mode (INC/DEC otherwise, not in the
-	 * table).  A prefix after REX would void it: that, a second REX and
-	 * LOCK (F0) all end up as unknown opcodes below.
-	 */
-	if (mode == HVX_INSN_MODE_64 && (b & 0xf0) == 0x40) {
-		rex = b;
-		if (hvx_insn_take(&c, 1, &b))
-			return -EINVAL;
-	}
-	if (b == 0x0f) {
-		two_byte = true;
-		if (hvx_insn_take(&c, 1, &b))
-			return -EINVAL;
-	}
-	d = &hvx_insn_table[two_byte][b];
+	op = take_prefixes(&c, mode, &p);
+	if (op < 0)
+		return op;
+	d = &hvx_insn_table[p.two_byte][op];
 	if (!(d->flags & D_KNOWN))
 		return -EINVAL;
 	if ((d->flags & D_LONG) && mode != HVX_INSN_MODE_64)
 		return -EINVAL;
-	if (rep && !(d->flags & D_STRING))
+	if (p.rep && !(d->flags & D_STRING))
 		return -EINVAL;
-
-	opsize = mode == HVX_INSN_MODE_16 ? 2 : 4;
-	if (osize)
-		opsize = opsize == 2 ? 4 : 2;
-	if (rex & REX_W)
-		opsize = 8;
-	addr_size = mode;
-	if (asize)
-		addr_size = mode == HVX_INSN_MODE_32 ? 2 : 4;
-
-	if (d->flags & D_BYTE)
-		size = 1;
-	else if (d->flags & D_WORD)
-		size = 2;
-	else if (d->flags & D_DWORD)
-		size = 4;
-	else
-		size = opsize;
-	if (d->op != HVX_INSN_LOAD_ZX && d->op != HVX_INSN_LOAD_SX)
-		opsize = size;
-	if (opsize < size)	/* MOVSXD r16, m32 */
+	if (operand_sizes(d, mode, &p, &size, &opsize, &addr_size))
 		return -EINVAL;
 
 	if (d->flags & D_MODRM) {
 		modrm = hvx_insn_modrm(&c, addr_size);
 		if (modrm < 0)
 			return -EINVAL;
-		reg = ((modrm >> 3) & 7) | (rex & REX_R ? 8 : 0);
+		reg = ((modrm >> 3) & 7) | (p.rex & REX_R ? 8 : 0);
 		if ((d->flags & D_REG0) && (reg & 7))	/* REX.R ignored */
 			return -EINVAL;
 	} else if (d->flags & D_MOFFS) {
@@ -269,12 +304,12 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		.size = size,
 		.opsize = opsize,
 		.reg = reg,
-		.rep = rep,
+		.rep = p.rep,
 		.addr_size = addr_size,
 		.imm = imm,
 	};
 	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
-	if (opsize == 1 && !rex && reg >= 4) {
+	if (opsize == 1 && !p.rex && reg >= 4) {
 		insn->high8 = true;
 		insn->reg = reg - 4;
 	}
