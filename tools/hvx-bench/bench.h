@@ -82,6 +82,7 @@ enum guest_op {
 	GOP_MSI,	/* OUT to params.port, then wait for the MSI */
 	GOP_TOUCH,	/* MOV dword to the next 4 KiB page from params.base */
 	GOP_IPI,	/* IPI to vCPU 1, then wait for its IPI back */
+	GOP_DEADLINE,	/* arm the TSC-deadline timer far ahead: WRMSR */
 	NR_GUEST_OPS
 };
 

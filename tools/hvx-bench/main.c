@@ -59,6 +59,7 @@ static const struct bench_case cases[] = {
 	{ "mmio_write",	    BENCH_BOTH, GOP_STORE, 0, MMIO_WRITE_GPA, 5000 },
 	{ "mmio_read",	    BENCH_BOTH, GOP_LOAD,  0, MMIO_READ_GPA, 5000 },
 	{ "lapic_timer",    BENCH_BOTH, GOP_TIMER, 0, 0, 2000 },
+	{ "tsc_deadline",   BENCH_BOTH, GOP_DEADLINE, 0, 0, 5000 },
 	{ "msi_irqfd",	    BENCH_BOTH, GOP_MSI, PORT_EVENTFD, 0, 1000 },
 	/* the same MSIs, timed by the device thread from write() to handler */
 	{ "msi_irqfd_isr",  BENCH_BOTH, GOP_MSI, PORT_EVENTFD, 0, 1000,
@@ -488,6 +489,8 @@ static const struct row rows[] = {
 	{ "5 MMIO read, exit to userspace", "mmio_read", "mmio_read" },
 	{ "  MMIO write, exit to userspace", "mmio_write", "mmio_write" },
 	{ "6 APIC timer interrupt, EOI", "lapic_timer", "lapic_timer" },
+	{ "  TSC-deadline write, in kernel", "tsc_deadline",
+	  "tsc_deadline" },
 	{ "7 doorbell, MSI by irqfd, EOI", "msi_irqfd", "msi_irqfd" },
 	{ "  MSI by irqfd, write() to handler", "msi_irqfd_isr",
 	  "msi_irqfd_isr" },
@@ -528,6 +531,8 @@ static const struct target targets[] = {
 	  "mmio_eventfd", 1 },
 	{ "MMIO read no slower than KVM", "mmio_read", "mmio_read", 1 },
 	{ "MMIO write no slower than KVM", "mmio_write", "mmio_write", 1 },
+	{ "TSC-deadline write no slower than KVM", "tsc_deadline",
+	  "tsc_deadline", 1 },
 	{ "APIC timer interrupt <= 0.6x KVM's", "lapic_timer",
 	  "lapic_timer", 1 / 0.6 },
 	/* issue 9's case: "from write to the guest's handler" */
