@@ -412,8 +412,8 @@ static u64 wrmsr_data(const struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_exit_wrmsr_fast() - an x2APIC ICR or EOI write served before
- * interrupts are enabled again
+ * hvx_exit_wrmsr_fast() - an x2APIC ICR or EOI write, or a TSC deadline,
+ * served before interrupts are enabled again
  * @vcpu: the vCPU, loaded, interrupts and preemption disabled, just
  *	after a WRMSR exit
  *
@@ -425,7 +425,11 @@ static u64 wrmsr_data(const struct hvx_vcpu *vcpu)
  * interrupts saved, and a kick sends a reschedule IPI or wakes a wait
  * queue.  An EOI that lets an interrupt through, or whose level-triggered
  * vector userspace must hear of, leaves a request: the run loop then
- * goes round as for any exit.
+ * goes round as for any exit.  A guest kernel writes its next TSC
+ * deadline at every timer event: arming the timer needs no sleeping lock
+ * either (the VMX-preemption timer's deadline for the next entry, or an
+ * hrtimer started or cancelled with interrupts saved), and a deadline
+ * already past leaves its request too.
  *
  * A write the processor refuses (xAPIC mode, a reserved bit) gets its
  * #GP here too: a VM exit clears the entry's event field, so there is no
@@ -441,7 +445,8 @@ bool hvx_exit_wrmsr_fast(struct hvx_vcpu *vcpu)
 	u64 data = wrmsr_data(vcpu);
 
 	if (index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_ICR >> 4) &&
-	    index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_EOI >> 4))
+	    index != HVX_X2APIC_MSR_BASE + (HVX_APIC_REG_EOI >> 4) &&
+	    index != HVX_MSR_TSC_DEADLINE)
 		return false;
 	/* what hvx_handle_exit() does for every exit: no event was cut short */
 	vcpu->event_injected = false;
