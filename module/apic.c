@@ -397,6 +397,24 @@ static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 }
 
 /*
+ * @irq into @t's APIC, whose lock the caller took with @flags; the lock
+ * is released before the kick.  Return: 1 when @t got it, else 0.
+ */
+static __always_inline int
+apic_accept_unlock(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq,
+		   unsigned long flags)
+	__releases(&t->apic_lock)
+{
+	enum hvx_lapic_delivery d;
+	bool irr_only;
+
+	d = apic_accept(t, irq, &irr_only);
+	spin_unlock_irqrestore(&t->apic_lock, flags);
+	apic_delivered(t, d, irq->vector, irr_only);
+	return d != HVX_LAPIC_DROPPED;
+}
+
+/*
  * Lowest priority: every APIC that matches is a candidate, and the one of
  * lowest arbitration priority gets the message.  Its arrays stay out of
  * hvx_apic_route()'s frame, which the kernel clears on every call
@@ -409,11 +427,9 @@ static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
 {
 	struct hvx_lapic *cand[HVX_MAX_VCPUS];
 	struct hvx_vcpu *to[HVX_MAX_VCPUS];
-	enum hvx_lapic_delivery d;
 	unsigned int i, n = 0;
 	unsigned long flags;
 	int got = 0, pick;
-	bool irr_only;
 
 	for (i = 0; i < end; i++) {
 		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
@@ -439,10 +455,7 @@ static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
 	}
 	for (i = 0; i < n; i++) {
 		spin_lock_irqsave(&to[i]->apic_lock, flags);
-		d = apic_accept(to[i], irq, &irr_only);
-		spin_unlock_irqrestore(&to[i]->apic_lock, flags);
-		got += d != HVX_LAPIC_DROPPED;
-		apic_delivered(to[i], d, irq->vector, irr_only);
+		got += apic_accept_unlock(to[i], irq, flags);
 	}
 	return got;
 }
@@ -460,10 +473,8 @@ static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
 int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 		   const struct hvx_lapic_irq *irq)
 {
-	enum hvx_lapic_delivery d;
 	unsigned long flags;
 	unsigned int i, end;
-	bool irr_only;
 	int got = 0;
 
 	rcu_read_lock();
@@ -485,10 +496,7 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 			spin_unlock_irqrestore(&t->apic_lock, flags);
 			continue;
 		}
-		d = apic_accept(t, irq, &irr_only);
-		spin_unlock_irqrestore(&t->apic_lock, flags);
-		got += d != HVX_LAPIC_DROPPED;
-		apic_delivered(t, d, irq->vector, irr_only);
+		got += apic_accept_unlock(t, irq, flags);
 	}
 out:
 	rcu_read_unlock();
