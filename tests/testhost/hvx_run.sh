@@ -125,6 +125,13 @@ run badmem $NULL -m 1X "$IMG/hello.bin"
 expect_status badmem 2 "bad --mem"
 run badcpus $NULL -c 0 "$IMG/hello.bin"
 expect_status badcpus 2 "bad --cpus"
+run badformat $NULL --format bin "$IMG/hello.bin"
+expect_status badformat 2 "unknown --format"
+expect_err badformat "unknown format 'bin': flat or elf" "unknown --format"
+run badconsole $NULL --console vga -k "$IMG/multiboot.elf"
+expect_status badconsole 2 "unknown --console"
+expect_err badconsole "unknown console 'vga': uart or virtio" \
+	"unknown --console"
 run elfload $NULL --load-addr 0x2000 "$IMG/pm32.elf"
 expect_status elfload 2 "--load-addr with an ELF image"
 run missing $NULL /hvx/images/no-such-image

@@ -149,11 +149,20 @@ static int usage_error(const char *fmt, const char *arg)
 	return -1;
 }
 
+/* Which of two words @arg is: 0 for @w0, 1 for @w1, -1 for neither. */
+static int pick_word(const char *arg, const char *w0, const char *w1)
+{
+	if (!strcmp(arg, w0))
+		return 0;
+	return strcmp(arg, w1) ? -1 : 1;
+}
+
 /* One option of getopt_long()'s; 0, or -1 with a message printed. */
 static int parse_option(int c, struct options *o)
 {
 	char err[160];
 	uint64_t v;
+	int w;
 
 	switch (c) {
 	case 'k':
@@ -190,13 +199,11 @@ static int parse_option(int c, struct options *o)
 		o->cpus = v;
 		break;
 	case OPT_FORMAT:
-		if (!strcmp(optarg, "flat"))
-			o->format = IMAGE_FLAT;
-		else if (!strcmp(optarg, "elf"))
-			o->format = IMAGE_ELF;
-		else
+		w = pick_word(optarg, "flat", "elf");
+		if (w < 0)
 			return usage_error("unknown format '%s': flat or elf",
 					   optarg);
+		o->format = w ? IMAGE_ELF : IMAGE_FLAT;
 		break;
 	case OPT_LOAD_ADDR:
 		if (parse_u64(optarg, &o->load_addr))
@@ -215,13 +222,11 @@ static int parse_option(int c, struct options *o)
 		o->hugetlb = true;
 		break;
 	case OPT_CONSOLE:
-		if (!strcmp(optarg, "virtio"))
-			o->console_virtio = true;
-		else if (!strcmp(optarg, "uart"))
-			o->console_virtio = false;
-		else
+		w = pick_word(optarg, "uart", "virtio");
+		if (w < 0)
 			return usage_error("unknown console '%s': uart or virtio",
 					   optarg);
+		o->console_virtio = w;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);
