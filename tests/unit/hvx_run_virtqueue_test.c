@@ -6,9 +6,10 @@
  * and indirect; each malformed chain (a loop, a chain longer than the
  * queue, buffers outside RAM or wrapping, too many buffers or bytes, a
  * readable buffer after a writable one, indices out of range, bad
- * indirect tables) stops the queue, hands out nothing and touches
- * nothing outside RAM; event-index and flag interrupt suppression; the
- * checks of the ring addresses at start.
+ * indirect tables, more chains offered than the queue holds) stops the
+ * queue, hands out nothing and touches nothing outside RAM; event-index
+ * and flag interrupt suppression; the checks of the ring addresses at
+ * start.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -190,6 +191,39 @@ TEST_F(vq, avail_index_runs_ahead)
 	put_le16(self->ram + AVAIL + 2, QSIZE + 1);
 	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
 	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+/*
+ * A driver that offers a chain again before it came back (the same head
+ * without end, the used ring never read) gets at most the queue size of
+ * chains taken: the next one stops the queue.  Each chain handed back
+ * makes room for one more.
+ */
+TEST_F(vq, chains_in_flight_bounded)
+{
+	unsigned int i;
+
+	set_desc(self->ram, DESC, 0, BUF, 16, VRING_DESC_F_WRITE, 0);
+	for (i = 0; i < QSIZE; i++) {
+		OFFER(0);
+		ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	}
+	EXPECT_TRUE(vq_push(&self->vq, 0, 16));
+	OFFER(0);
+	ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	EXPECT_FALSE(self->vq.ready);
+	EXPECT_EQ(0, vq_pop(&self->vq, &self->e));
+	/* a restart forgets the chains the reset dropped */
+	vq_reset(&self->vq);
+	ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
+			      true));
+	self->next_avail = 0;
+	for (i = 0; i < QSIZE; i++) {
+		OFFER(0);
+		ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+	}
 }
 
 TEST_F(vq, indirect_table)

@@ -149,6 +149,7 @@ int vq_start(struct virtqueue *vq, uint16_t size, uint64_t desc,
 		vq->indirect = indirect;
 		vq->last_avail = 0;
 		vq->used_idx = 0;
+		vq->in_flight = 0;
 		vq->ready = true;
 	}
 	pthread_mutex_unlock(&vq->lock);
@@ -165,6 +166,7 @@ void vq_reset(struct virtqueue *vq)
 	vq->ready = false;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
+	vq->in_flight = 0;
 	pthread_mutex_unlock(&vq->lock);
 }
 
@@ -288,6 +290,15 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
 	}
 	if (idx == vq->last_avail)
 		goto out;
+	/*
+	 * A driver reuses a descriptor only after its chain came back: a
+	 * head offered again before then would have the device take (and
+	 * hold memory for) chains without end.
+	 */
+	if (vq->in_flight >= vq->size) {
+		r = vq_bad(vq, "more chains offered than the queue holds");
+		goto out;
+	}
 	head = *ring16(vq, vq->avail + 4 + 2 * (vq->last_avail % vq->size));
 	memset(e, 0, offsetof(struct vq_elem, iov));
 	e->head = head;
@@ -300,6 +311,7 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
 		goto out;
 	}
 	vq->last_avail++;
+	vq->in_flight++;
 	r = 1;
 out:
 	pthread_mutex_unlock(&vq->lock);
@@ -355,6 +367,8 @@ bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 			    8 * (uint64_t)(vq->used_idx % vq->size));
 	elem[0] = head;
 	elem[1] = len;
+	if (vq->in_flight)
+		vq->in_flight--;
 	old = vq->used_idx++;
 	__atomic_store_n(ring16(vq, vq->used + 2), vq->used_idx,
 			 __ATOMIC_RELEASE);

@@ -52,6 +52,8 @@ struct vq_mem {
  * @indirect:	VIRTIO_F_INDIRECT_DESC was negotiated
  * @last_avail:	the next avail ring entry to take
  * @used_idx:	the used ring index the device publishes next
+ * @in_flight:	chains taken and not yet handed back; never more than
+ *		@size, the most a driver can have made available
  * @name:	for the one log line of a malformed ring
  */
 struct virtqueue {
@@ -61,6 +63,7 @@ struct virtqueue {
 	uint64_t desc, avail, used;
 	bool ready, event_idx, indirect;
 	uint16_t last_avail, used_idx;
+	unsigned int in_flight;
 	const char *name;
 };
 
