@@ -6,12 +6,15 @@
  * negotiation (VERSION_1 required, nothing the device did not offer),
  * queue setup, the doorbell registered when the queue is enabled and
  * removed at reset, a request served by the device thread and completed
- * through the queue's MSI-X eventfd, and a malformed chain that sets
- * NEEDS_RESET and interrupts through the configuration vector.
+ * through the queue's MSI-X eventfd, a malformed chain that sets
+ * NEEDS_RESET and interrupts through the configuration vector, and a
+ * reset that waits until the device thread is done with its chain.
  */
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -313,6 +316,130 @@ TEST_F(vp, bad_rings_need_a_reset)
 	/* a vector beyond the table reads back as NO_VECTOR */
 	wr(self->bus, CC(0x1a), 7, 2);
 	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, rd(self->bus, CC(0x1a), 2));
+}
+
+/*
+ * A device whose kick holds its chain until the test lets it go: a
+ * driver's reset must not complete (device_status read 0) while the
+ * device thread still uses a chain it took.
+ */
+struct held_dev {
+	struct virtio_dev v;
+	int taken_efd, release_efd;
+};
+
+static void held_cfg_read(struct virtio_dev *v, unsigned int off,
+			  void *data, unsigned int len)
+{
+	memset(data, 0, len);
+}
+
+static void held_kick(struct virtio_dev *v, unsigned int q)
+{
+	struct held_dev *h = (struct held_dev *)v;
+	struct vq_elem e;
+	uint64_t one = 1;
+
+	if (vq_pop(&v->vq[q], &e) != 1)
+		return;
+	if (write(h->taken_efd, &one, sizeof(one)) != sizeof(one) ||
+	    !wait_efd(h->release_efd))
+		return;
+	memset(e.iov[0].iov_base, 0xaa, e.iov[0].iov_len);
+	virtio_complete(v, q, e.head, e.iov[0].iov_len);
+}
+
+static const struct virtio_ops held_ops = {
+	.name = "held",
+	.device_id = 4,
+	.class = 0xff0000,
+	.nr_queues = 1,
+	.cfg_read = held_cfg_read,
+	.kick = held_kick,
+};
+
+struct reset_call {
+	struct io_bus *bus;
+	uint64_t cc;
+	int done_efd;
+};
+
+static void *reset_thread(void *arg)
+{
+	struct reset_call *r = arg;
+	uint64_t one = 1;
+
+	wr(r->bus, r->cc + 0x14, 0, 1);
+	if (write(r->done_efd, &one, sizeof(one)) != sizeof(one))
+		return NULL;
+	return NULL;
+}
+
+TEST(reset_waits_for_the_device_thread)
+{
+	struct io_bus bus;
+	struct pci_bus pb;
+	struct calls calls = {};
+	struct held_dev h = {};
+	struct reset_call rc;
+	struct pollfd p;
+	struct vq_mem mem;
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	uint64_t one = 1, bar;
+	pthread_t t;
+
+	ASSERT_NE(NULL, ram);
+	mem.base = ram;
+	mem.size = RAM_SIZE;
+	h.taken_efd = eventfd(0, EFD_CLOEXEC);
+	h.release_efd = eventfd(0, EFD_CLOEXEC);
+	rc.done_efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, h.taken_efd);
+	ASSERT_LE(0, h.release_efd);
+	ASSERT_LE(0, rc.done_efd);
+	io_bus_init(&bus, NULL);
+	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
+	ASSERT_EQ(0, virtio_init(&h.v, &held_ops, &mem, doorbell, &calls));
+	ASSERT_EQ(0, pci_bus_add(&pb, &h.v.pci));
+	bar = ecam32(&bus, PCI_BAR0);
+	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
+		    (uint8_t *)&cmd);
+	setup_queue(&bus, bar);
+	ASSERT_EQ(0, virtio_start(&h.v));
+
+	/* one writable buffer; the device takes it and holds it */
+	put_le64(ram + DESC, BUF);
+	put_le32(ram + DESC + 8, 64);
+	put_le16(ram + DESC + 12, VRING_DESC_F_WRITE);
+	put_le16(ram + AVAIL + 4, 0);
+	put_le16(ram + AVAIL + 2, 1);
+	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(wait_efd(h.taken_efd));
+
+	/* the reset waits as long as the chain is in use */
+	rc.bus = &bus;
+	rc.cc = bar + VIRTIO_COMMON_OFF;
+	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, &rc));
+	p.fd = rc.done_efd;
+	p.events = POLLIN;
+	EXPECT_EQ(0, poll(&p, 1, 200));
+	ASSERT_EQ(sizeof(one), write(h.release_efd, &one, sizeof(one)));
+	EXPECT_TRUE(wait_efd(rc.done_efd));
+	pthread_join(t, NULL);
+	/* done before the reset finished; its completion was dropped */
+	EXPECT_EQ(0xaa, ram[BUF]);
+	EXPECT_EQ(0, get_le16(ram + USED + 2));
+	EXPECT_EQ(0, rd(&bus, rc.cc + 0x14, 1));
+
+	virtio_stop(&h.v);
+	virtio_destroy(&h.v);
+	pci_bus_destroy(&pb);
+	io_bus_destroy(&bus);
+	close(h.taken_efd);
+	close(h.release_efd);
+	close(rc.done_efd);
+	free(ram);
 }
 
 TEST_HARNESS_MAIN

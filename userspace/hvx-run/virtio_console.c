@@ -128,6 +128,18 @@ static void con_kick(struct virtio_dev *v, unsigned int q)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * The driver reset the device: the input thread fills receive chains
+ * under @c->lock, so once it is free no chain taken before is in use.
+ */
+static void con_quiesce(struct virtio_dev *v)
+{
+	struct virtio_console *c = to_con(v);
+
+	pthread_mutex_lock(&c->lock);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static const struct virtio_ops con_ops = {
 	.name = "virtio-console",
 	.device_id = VIRTIO_ID_CONSOLE,
@@ -135,6 +147,7 @@ static const struct virtio_ops con_ops = {
 	.nr_queues = 2,
 	.cfg_read = con_cfg_read,
 	.kick = con_kick,
+	.quiesce = con_quiesce,
 };
 
 /* Keep what the escape sequence lets through; false after Ctrl-A x. */
@@ -166,6 +179,11 @@ static void *input_thread(void *arg)
 		/* the driver has not taken the last bytes: wait until it has */
 		while (c->in.len && !c->stopping)
 			pthread_cond_wait(&c->drained, &c->lock);
+		/* the pending buffer has room for a whole read only if empty */
+		if (c->stopping) {
+			pthread_mutex_unlock(&c->lock);
+			break;
+		}
 		pthread_mutex_unlock(&c->lock);
 		if (!console_wait_input(c->in_fd, c->in_stop_efd))
 			break;

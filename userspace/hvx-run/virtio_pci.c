@@ -197,6 +197,9 @@ static void reset_locked(struct virtio_dev *v)
  */
 static void finish_reset(struct virtio_dev *v)
 {
+	/* the device thread finishes what it is doing with a chain */
+	pthread_mutex_lock(&v->serve_lock);
+	pthread_mutex_unlock(&v->serve_lock);
 	if (v->ops->quiesce)
 		v->ops->quiesce(v);
 	pthread_mutex_lock(&v->lock);
@@ -581,11 +584,17 @@ static void *device_thread(void *arg)
 			ok = v->q[i].enable &&
 			     !(v->status & VIRTIO_STATUS_NEEDS_RESET);
 			pthread_mutex_unlock(&v->lock);
-			if (ok)
+			if (ok) {
+				pthread_mutex_lock(&v->serve_lock);
 				v->ops->kick(v, i);
+				pthread_mutex_unlock(&v->serve_lock);
+			}
 		}
-		if (extra && pfd[n + 1].revents)
+		if (extra && pfd[n + 1].revents) {
+			pthread_mutex_lock(&v->serve_lock);
 			v->ops->poll_ready(v, pfd[n + 1].revents);
+			pthread_mutex_unlock(&v->serve_lock);
+		}
 	}
 }
 
@@ -615,6 +624,7 @@ int virtio_init(struct virtio_dev *v, const struct virtio_ops *ops,
 	v->pci.changed = pci_changed;
 	v->ops = ops;
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->serve_lock, NULL);
 	v->host_features = ops->features | 1ULL << VIRTIO_F_VERSION_1 |
 			   1ULL << VIRTIO_F_EVENT_IDX |
 			   1ULL << VIRTIO_F_INDIRECT_DESC;
@@ -706,5 +716,6 @@ void virtio_destroy(struct virtio_dev *v)
 	if (v->stop_efd >= 0)
 		close(v->stop_efd);
 	pci_dev_destroy(&v->pci);
+	pthread_mutex_destroy(&v->serve_lock);
 	pthread_mutex_destroy(&v->lock);
 }

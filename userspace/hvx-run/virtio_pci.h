@@ -73,10 +73,11 @@ struct virtio_dev;
  * @cfg_read:	read @len bytes of its configuration at @off (within
  *		VIRTIO_DEVCFG_LEN)
  * @kick:	the driver notified queue @q: serve it (the device thread)
- * @quiesce:	optional: the driver reset the device and its queues are
- *		stopped (vq_pop() finds nothing, vq_push() drops): return
- *		once no chain taken before is used any more.  Called
- *		without @lock, which completions take.
+ * @quiesce:	optional: the driver reset the device, its queues are
+ *		stopped (vq_pop() finds nothing, vq_push() drops) and the
+ *		device thread is out of @kick and @poll_ready: return once
+ *		no chain that another thread of the device took is used
+ *		any more.  Called without @lock, which completions take.
  * @poll_fd:	optional: a file the device thread waits on beside the
  *		doorbells (virtio-net's tap): its descriptor, with the
  *		events to wait for in *@events, or -1 while there is none
@@ -143,6 +144,9 @@ struct virtio_queue_cfg {
  * @vq:		the queues
  * @doorbell:	(un)registers doorbells
  * @doorbell_ctx: passed to @doorbell
+ * @serve_lock: held by the device thread while it serves a kick or its
+ *		file, so that a reset can wait until it no longer uses a
+ *		chain it took
  * @thread:	the device thread, while @thread_on
  * @thread_on:	virtio_start() started it
  * @stop_efd:	ends it
@@ -162,6 +166,7 @@ struct virtio_dev {
 	struct virtqueue vq[VIRTIO_MAX_QUEUES];
 	virtio_doorbell_fn doorbell;
 	void *doorbell_ctx;
+	pthread_mutex_t serve_lock;
 	pthread_t thread;
 	bool thread_on;
 	int stop_efd;
