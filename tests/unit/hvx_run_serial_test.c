@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -361,11 +362,26 @@ static void record_stop(void *ctx, int status, const char *why)
 	st->calls++;
 }
 
+/* CPU time thread @t uses in the next @ms milliseconds. */
+static int64_t thread_cpu_ns(pthread_t t, unsigned int ms)
+{
+	struct timespec a, b;
+	clockid_t c;
+
+	if (pthread_getcpuclockid(t, &c) || clock_gettime(c, &a))
+		return -1;
+	usleep(ms * 1000);
+	if (clock_gettime(c, &b))
+		return -1;
+	return (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
+}
+
 TEST_F(uart, input_thread)
 {
 	struct serial *s = &self->s;
 	struct line_log l = { 0 };
 	struct stop_log st = { 0 };
+	int64_t ns;
 
 	serial_connect_irq(s, log_line_locked, &l, 4);
 	serial_out(s, FCR, 0x01);
@@ -387,6 +403,21 @@ TEST_F(uart, input_thread)
 	EXPECT_EQ('q', serial_in(s, RBR));
 	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
 	EXPECT_EQ(0, st.calls);
+
+	/*
+	 * Loopback keeps input from the receiver: the thread waits (it
+	 * does not spin on the readable input), and the input comes
+	 * when loopback ends.
+	 */
+	serial_out(s, MCR, 0x18);
+	ASSERT_EQ(1, write(self->in[1], "w", 1));
+	ns = thread_cpu_ns(s->in_thread, 300);
+	EXPECT_LE(0, ns);
+	EXPECT_GT(30000000, ns);
+	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
+	serial_out(s, MCR, 0x08);
+	ASSERT_TRUE(wait_level(&l, true));
+	EXPECT_EQ('w', serial_in(s, RBR));
 
 	/* Ctrl-A x ends hvx-run */
 	ASSERT_EQ(2, write(self->in[1], "\001x", 2));

@@ -224,6 +224,9 @@ static void set_mcr(struct serial *s, uint8_t val)
 {
 	uint8_t old = msr_lines(s->mcr), new = msr_lines(val & MCR_MASK);
 
+	/* the input thread waits while loopback cuts the input off */
+	if ((s->mcr & MCR_LOOP) && !(val & MCR_LOOP))
+		pthread_cond_signal(&s->rx_drained);
 	s->mcr = val & MCR_MASK;
 	if ((old ^ new) & MSR_CTS)
 		s->msr_delta |= MSR_DCTS;
@@ -444,8 +447,11 @@ static void *input_thread(void *arg)
 
 	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
 		pthread_mutex_lock(&s->lock);
-		/* the guest has not taken the last bytes: wait until it has */
-		while (s->rx_count && !s->in_stop)
+		/*
+		 * The guest has not taken the last bytes, or loopback keeps
+		 * the input from the receiver: wait until that ends.
+		 */
+		while ((s->rx_count || (s->mcr & MCR_LOOP)) && !s->in_stop)
 			pthread_cond_wait(&s->rx_drained, &s->lock);
 		if (!s->in_stop)
 			rx_fill(s);
