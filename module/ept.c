@@ -513,6 +513,7 @@ static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool *flush)
 			WRITE_ONCE(*entry, 0);
 			WRITE_ONCE(vm->ept.leaves[level - 1],
 				   vm->ept.leaves[level - 1] - 1);
+			vm->ept.unflushed = true;
 		}
 		*flush = true;
 	}
@@ -789,6 +790,28 @@ void hvx_ept_flush(struct hvx_vm *vm)
 	hvx_vmx_invept_all(vm->ept.eptp);
 }
 
+/**
+ * hvx_ept_flush_locked() - flush, under vm->mmu_lock, what was cleared
+ * @vm: the VM, vm->mmu_lock held
+ *
+ * A path that clears leaves may flush only after it drops vm->mmu_lock,
+ * or drop the lock in the middle of a long walk; until it flushes, a CPU
+ * may still reach pages through leaves that are no longer there.  The
+ * MMU notifier must not let the host free a page before no CPU can: when
+ * it finds the leaves of its range gone it cannot tell whether they were
+ * flushed, so every clear sets ept.unflushed and the notifier flushes
+ * here, before it drops the lock, whenever that is set.  INVEPT runs by
+ * IPI; nobody takes vm->mmu_lock with interrupts off.
+ */
+void hvx_ept_flush_locked(struct hvx_vm *vm)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!vm->ept.unflushed)
+		return;
+	hvx_vmx_invept_all(vm->ept.eptp);
+	vm->ept.unflushed = false;
+}
+
 /*
  * Clear the leaves of [start, end) below @table (at @level) and, with
  * @freed, unlink tables that end up empty, queueing them on @freed.  A
@@ -814,12 +837,14 @@ static bool ept_unmap_level(struct hvx_vm *vm, u64 *table, int level,
 			WRITE_ONCE(*entry, 0);
 			WRITE_ONCE(vm->ept.leaves[level - 1],
 				   vm->ept.leaves[level - 1] - 1);
+			vm->ept.unflushed = true;
 			changed = true;
 			continue;
 		}
 		/*
 		 * Up to 2^27 leaves per slot.  A slot deletion may let the
-		 * notifier in here: it only clears leaves, and the tables
+		 * notifier in here: it only clears leaves (and flushes what
+		 * this walk cleared so far: ept.unflushed), and the tables
 		 * this walk stands on are unlinked only by the holder of
 		 * vm->mem_lock, which is this walk.
 		 */
@@ -833,6 +858,8 @@ static bool ept_unmap_level(struct hvx_vm *vm, u64 *table, int level,
 			continue;
 		WRITE_ONCE(*entry, 0);
 		list_add(&virt_to_page(child)->lru, freed);
+		/* a CPU may hold entries of the table until INVEPT */
+		vm->ept.unflushed = true;
 		changed = true;
 	}
 	return changed;

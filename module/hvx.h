@@ -94,6 +94,8 @@ struct hvx_memslot {
  * @splits:	[u] large leaves split in place into smaller ones when
  *		dirty logging started (read without the lock for
  *		statistics)
+ * @unflushed:	[u] a present leaf was cleared and no INVEPT has run
+ *		since; see hvx_ept_flush_locked()
  *
  * Table pages are linked under vm->mem_lock and unlinked under both
  * locks; leaves are set and cleared under vm->mmu_lock (ept.c).
@@ -104,6 +106,7 @@ struct hvx_ept {
 	unsigned long tables;
 	u64 leaves[3];
 	u64 splits;
+	bool unflushed;
 };
 
 struct hvx_vcpu;
@@ -288,6 +291,7 @@ long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp);
 /* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
 void hvx_vmx_invept_all(u64 eptp);
 void hvx_ept_flush(struct hvx_vm *vm);
+void hvx_ept_flush_locked(struct hvx_vm *vm);
 
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len);
 

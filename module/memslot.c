@@ -81,29 +81,28 @@ static int hvx_check_vmas(u64 start, u64 size, bool readonly)
 }
 
 /*
- * Remove a slot from the guest: vm->mem_lock held.  The slot leaves the
- * notifier's sight and its leaves are cleared under vm->mmu_lock in one
- * go, so that no invalidation can miss a leaf of it; tables go only after
- * the flush.
+ * Remove a slot from the guest: vm->mem_lock held.  Its leaves are
+ * cleared while the notifier still sees the slot: the walk may drop
+ * vm->mmu_lock on the way, and an invalidation meanwhile must clear the
+ * leaves the walk has not reached yet.  The slot leaves the notifier's
+ * sight once it has no leaf, and its tables go only after the flush.
  */
 static void hvx_slot_delete(struct hvx_vm *vm, struct hvx_memslot *slot)
 {
-	bool flush;
 	LIST_HEAD(freed);
 	unsigned int i;
 
 	spin_lock(&vm->mmu_lock);
+	/* Also reclaims tables a fault allocated and then left empty. */
+	hvx_ept_unmap(vm, slot->gpa, slot->npages, &freed);
 	for (i = 0; i < vm->nr_used_slots; i++) {
 		if (vm->used_slots[i] == slot - vm->slots) {
 			vm->used_slots[i] = vm->used_slots[--vm->nr_used_slots];
 			break;
 		}
 	}
-	/* Also reclaims tables a fault allocated and then left empty. */
-	flush = hvx_ept_unmap(vm, slot->gpa, slot->npages, &freed);
+	hvx_ept_flush_locked(vm);
 	spin_unlock(&vm->mmu_lock);
-	if (flush)
-		hvx_ept_flush(vm);
 	hvx_ept_free_tables(vm, &freed);
 	WRITE_ONCE(vm->mem_size, vm->mem_size - (slot->npages << PAGE_SHIFT));
 	kvfree(slot->dirty);

@@ -7,7 +7,9 @@
  * splits, MADV_DONTNEED, fork's copy-on-write), it calls
  * invalidate_range_start(); the leaves mapping that range are cleared and
  * every CPU's cached translations of the VM flushed before it returns, so
- * the guest cannot reach the old pages once the host reuses them.  Until
+ * the guest cannot reach the old pages once the host reuses them.  The
+ * flush is made under vm->mmu_lock, and also when another path cleared
+ * the leaves and has not flushed yet (hvx_ept_flush_locked()).  Until
  * the matching invalidate_range_end(), and for a fault that looked its
  * page up before it, the fault path installs nothing (ept.c).
  *
@@ -32,18 +34,17 @@ static int hvx_mn_invalidate_range_start(struct mmu_notifier *mn,
 					 const struct mmu_notifier_range *range)
 {
 	struct hvx_vm *vm = mn_vm(mn);
-	bool flush;
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidating++;
-	flush = hvx_ept_zap_hva(vm, range->start, range->end);
-	spin_unlock(&vm->mmu_lock);
+	hvx_ept_zap_hva(vm, range->start, range->end);
 	/*
-	 * After the unlock: no fault installs a leaf while the count is
-	 * raised, and the IPIs need not wait on the lock's other users.
+	 * Under the lock: leaves of the range that another path cleared
+	 * and has not flushed yet are gone from the tables but not from
+	 * every TLB, and the host frees the pages once this returns.
 	 */
-	if (flush)
-		hvx_ept_flush(vm);
+	hvx_ept_flush_locked(vm);
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 
@@ -70,14 +71,12 @@ static void hvx_mn_invalidate_range_end(struct mmu_notifier *mn,
 static void hvx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct hvx_vm *vm = mn_vm(mn);
-	bool flush;
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
-	flush = hvx_ept_zap_hva(vm, 0, TASK_SIZE_MAX);
+	hvx_ept_zap_hva(vm, 0, TASK_SIZE_MAX);
+	hvx_ept_flush_locked(vm);
 	spin_unlock(&vm->mmu_lock);
-	if (flush)
-		hvx_ept_flush(vm);
 }
 
 static const struct mmu_notifier_ops hvx_mmu_notifier_ops = {
