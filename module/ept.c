@@ -703,6 +703,16 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 	if (slot && vm->slots_gen == f.gen)
 		ret = ept_install(vm, slot, &f);
 	mutex_unlock(&vm->mem_lock);
+	/*
+	 * The guest writes through a writable leaf without the host's page
+	 * tables seeing it: a page the host maps writable but clean (the
+	 * fast lookup dirties nothing; a swap-cache page is mapped so at a
+	 * read fault) would be dropped by reclaim with the guest's data.
+	 * The host cleans a page only after unmapping it, which clears the
+	 * leaf, so marking it once here is enough (KVM does the same).
+	 */
+	if (f.writable)
+		SetPageDirty(f.page);
 	put_page(f.page);
 	return ret;
 }
