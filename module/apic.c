@@ -57,6 +57,13 @@ MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption
 /* A tick beyond this is never programmed: the time slice ends first. */
 #define TIMER_TSC_MAX_NS	(3600ULL * NSEC_PER_SEC)
 
+/*
+ * The shortest period of a periodic timer (KVM's default minimum): with a
+ * count of 1 at divide 1 (1 ns) its hrtimer would fire again at once, in
+ * hard interrupt context, for as long as the guest liked.
+ */
+#define TIMER_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
+
 static enum hrtimer_restart apic_timer_fire(struct hrtimer *t);
 
 /* The preemption timer can serve the APIC timers of this module's vCPUs. */
@@ -78,6 +85,7 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 	hrtimer_init(&vcpu->apic_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	vcpu->apic_timer.function = apic_timer_fire;
 	l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
+	l->cfg.min_period_ns = TIMER_MIN_PERIOD_NS;
 	l->cfg.features = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
 	/* the caller holds vm->lock, which guards the option */
 	if (vcpu->vm->directed_eoi)
@@ -145,28 +153,33 @@ static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
  * @vcpu: the vCPU, from the thread that owns it (vcpu->mutex held)
  *
  * Programs the next tick for the preemption timer (vcpu->timer_tsc) while
- * the vCPU runs, else arms, moves or stops the hrtimer.
+ * the vCPU runs, else arms, moves or stops the hrtimer.  The hrtimer is
+ * started and stopped under vcpu->apic_lock, which its callback holds
+ * while it sets its next expiry (apic_timer_fire()).
  */
 void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
 {
 	unsigned long flags;
 	u64 next;
 
-	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	next = hvx_lapic_timer_next(&vcpu->apic);
-	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (timer_vmx() && !vcpu->timer_asleep) {
+		spin_lock_irqsave(&vcpu->apic_lock, flags);
+		next = hvx_lapic_timer_next(&vcpu->apic);
+		spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 		/* no clock read for a stopped timer (a deadline already past) */
 		vcpu->timer_tsc = next == HVX_LAPIC_TIMER_NONE ? U64_MAX :
 			timer_host_tsc(next, ktime_get_ns(), rdtsc());
 		return;
 	}
 	vcpu->timer_tsc = U64_MAX;
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	next = hvx_lapic_timer_next(&vcpu->apic);
 	if (next == HVX_LAPIC_TIMER_NONE)
 		hrtimer_try_to_cancel(&vcpu->apic_timer);
 	else
 		hrtimer_start(&vcpu->apic_timer, ns_to_ktime(next),
 			      HRTIMER_MODE_ABS_HARD);
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 }
 
 /**
@@ -228,23 +241,30 @@ void hvx_apic_timer_wake(struct hvx_vcpu *vcpu)
 	hvx_apic_timer_update(vcpu);
 }
 
+/*
+ * The expiry is set under vcpu->apic_lock, and only while the timer is
+ * not queued: hvx_apic_timer_update() may have started it again while
+ * this ran, and the expiry of a queued hrtimer must not change under it.
+ */
 static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
 {
 	struct hvx_vcpu *vcpu = container_of(t, struct hvx_vcpu, apic_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	u64 now = ktime_get_ns(), next;
 	unsigned long flags;
 	bool fired;
-	u64 next;
 
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	fired = hvx_lapic_timer_expired(&vcpu->apic, ktime_get_ns());
+	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
 	next = hvx_lapic_timer_next(&vcpu->apic);
+	if (next != HVX_LAPIC_TIMER_NONE && !hrtimer_is_queued(t)) {
+		hrtimer_set_expires(t, ns_to_ktime(next));
+		ret = HRTIMER_RESTART;
+	}
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (fired)
 		hvx_vcpu_kick(vcpu, HVX_REQ_EVENT);
-	if (next == HVX_LAPIC_TIMER_NONE)
-		return HRTIMER_NORESTART;
-	hrtimer_set_expires(t, ns_to_ktime(next));
-	return HRTIMER_RESTART;
+	return ret;
 }
 
 /*
@@ -367,7 +387,8 @@ static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
 	*irr_only = false;
 	if (apic_defer_level(t, irq))
 		return HVX_LAPIC_ACCEPTED;
-	*irr_only = hvx_vmx.apicv && !irq->level &&
+	/* an illegal vector's error interrupt may change the TMR */
+	*irr_only = hvx_vmx.apicv && !irq->level && irq->vector >= 16 &&
 		    !hvx_lapic_vec_test(&t->apic, HVX_APIC_REG_TMR, irq->vector);
 	return hvx_lapic_deliver(&t->apic, irq);
 }
@@ -598,7 +619,7 @@ bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 				    ktime_get_ns(), &eff);
 	else
 		r = hvx_lapic_read(l, gpa & ~PAGE_MASK, size, ktime_get_ns(),
-				   &v32);
+				   &v32, &eff);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	/* disabled, or in x2APIC mode: the page is not the APIC's */
 	if (r == -ENXIO)

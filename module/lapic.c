@@ -350,6 +350,9 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 		return;
 	l->timer.start_ns = start_ns;
 	l->timer.period_ns = lapic_ticks_to_ns(l, initial, timer_divide(l));
+	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC &&
+	    l->timer.period_ns < l->cfg.min_period_ns)
+		l->timer.period_ns = l->cfg.min_period_ns;
 	l->timer.next_ns = start_ns + l->timer.period_ns;
 	l->timer.armed = true;
 }
@@ -357,7 +360,7 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 u32 hvx_lapic_current_count(const struct hvx_lapic *l, u64 now_ns)
 {
 	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
-	u64 elapsed = now_ns - l->timer.start_ns;
+	u64 elapsed = now_ns - l->timer.start_ns, ticks;
 
 	if (!initial || !l->timer.period_ns || !timer_counts(l))
 		return 0;
@@ -365,7 +368,9 @@ u32 hvx_lapic_current_count(const struct hvx_lapic *l, u64 now_ns)
 		elapsed %= l->timer.period_ns;
 	else if (elapsed >= l->timer.period_ns)
 		return 0;
-	return initial - ns_to_ticks(l, elapsed, timer_divide(l));
+	/* a period stretched to cfg.min_period_ns reads 0 once run down */
+	ticks = ns_to_ticks(l, elapsed, timer_divide(l));
+	return ticks >= initial ? 0 : initial - ticks;
 }
 
 u64 hvx_lapic_timer_next(const struct hvx_lapic *l)

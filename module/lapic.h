@@ -173,11 +173,15 @@ enum hvx_lapic_lvt {
  * @features:	HVX_LAPIC_F_* flags
  * @maxphyaddr:	guest physical-address width: higher bits of
  *		IA32_APIC_BASE are reserved
+ * @min_period_ns: the shortest period of a periodic timer, 0 for none: a
+ *		shorter one runs at this (the caller's bound on the rate of a
+ *		guest's timer interrupts)
  */
 struct hvx_lapic_config {
 	u64 timer_hz;
 	u32 features;
 	u8 maxphyaddr;
+	u64 min_period_ns;
 };
 
 /**

@@ -6,6 +6,7 @@
  * APIC could have been in gets in: a guest must not find a register bit
  * set that no write of its own could set, nor a timer that cannot run.
  */
+#include <linux/limits.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 
@@ -119,14 +120,18 @@ static bool regs_restorable(const struct hvx_lapic *l,
 		       regs[HVX_APIC_REG_LDR >> 2] == lapic_x2apic_ldr(s->apic_id));
 }
 
-/* Whether the timer fields of @s are ones the registers can go with. */
+/*
+ * Whether the timer fields of @s are ones the registers can go with,
+ * restored at @now_ns.
+ */
 static bool timer_restorable(const struct hvx_lapic *l,
-			     const struct hvx_lapic_state *s)
+			     const struct hvx_lapic_state *s, u64 now_ns)
 {
 	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	unsigned int mode = (lvtt & HVX_APIC_TIMER_MODE_MASK) >>
 			    HVX_APIC_TIMER_MODE_SHIFT;
 	bool armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+	s64 now = now_ns;
 
 	/* The count is computed from the start: one ahead would underflow. */
 	if (s->timer_start_ns > 0 ||
@@ -134,10 +139,21 @@ static bool timer_restorable(const struct hvx_lapic *l,
 		return false;
 	if (!armed)
 		return true;
+	/*
+	 * The expiry must be a time of the clock (0 to S64_MAX ns): one
+	 * past it would never come, or come at once and rearm in the same
+	 * place forever.
+	 */
+	if (s->timer_next_ns < -now || s->timer_next_ns > S64_MAX - now)
+		return false;
 	if (mode == HVX_APIC_TIMER_DEADLINE)
 		return s->tsc_deadline;
-	/* A periodic timer with no period would rearm forever. */
+	/*
+	 * A counting timer fires within one period; a periodic one with no
+	 * period would rearm forever.
+	 */
 	return s->regs[HVX_APIC_REG_TMICT >> 2] &&
+	       s->timer_next_ns <= (s64)s->timer_period_ns &&
 	       (mode != HVX_APIC_TIMER_PERIODIC || s->timer_period_ns);
 }
 
@@ -149,7 +165,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 
 	if (!lapic_base_valid(l, s->apic_base) || s->pad ||
 	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED) ||
-	    !regs_restorable(l, s) || !timer_restorable(l, s))
+	    !regs_restorable(l, s) || !timer_restorable(l, s, now_ns))
 		return -EINVAL;
 	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
 		l->regs[i] = i < HVX_LAPIC_REGS_SIZE / 4 ? s->regs[i] : 0;
@@ -163,6 +179,11 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
 	t->period_ns = s->timer_period_ns;
+	/* a state saved before the bound, or by another host's */
+	if (t->period_ns < l->cfg.min_period_ns &&
+	    (s->regs[HVX_APIC_REG_LVT_TIMER >> 2] & HVX_APIC_TIMER_MODE_MASK) >>
+	    HVX_APIC_TIMER_MODE_SHIFT == HVX_APIC_TIMER_PERIODIC)
+		t->period_ns = l->cfg.min_period_ns;
 	t->next_ns = now_ns + s->timer_next_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
 	lapic_update_ppr(l);

@@ -8,8 +8,9 @@
  * - Priorities: an interrupt held back by a higher one in service is
  *   taken right after that one's EOI, in both modes.
  * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
- *   tick; a periodic run lasts at least its ticks' worth of host time)
- *   and TSC-deadline mode; while the guest spins (no HLT) the
+ *   tick; a periodic run lasts at least its ticks' worth of host time;
+ *   the ticks of a 1 ns period come at least 200 us apart) and
+ *   TSC-deadline mode; while the guest spins (no HLT) the
  *   VMX-preemption timer delivers the ticks, never before their time.
  * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
  *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
@@ -439,6 +440,52 @@ HVX_GUEST_TEST(timer_periodic_ticks, guest_timer_periodic)
 	vcpu_expect_sync(vcpu, TICKS);
 	/* the ticks follow the host's clock: never faster */
 	EXPECT_LE((TICKS - 1) * TICK_NS, now_ns() - t0);
+	vcpu_expect_done(vcpu);
+}
+
+/*
+ * A periodic count of 1 at divide 1: a period of 1 ns.  Its ticks come no
+ * closer than 200 us apart (missed ones coalesce), whether the guest
+ * halts (the hrtimer) or spins (the preemption timer): at once, and again
+ * and again, they would keep a host CPU in its timer interrupt.
+ */
+#define FAST_TICKS	20
+#define MIN_REARM_NS	200000ULL
+
+static void guest_timer_fastest(void)
+{
+	uint64_t start;
+
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);
+	apic_w(APIC_LVTT, (1 << 17) | TIMER_VEC);	/* periodic */
+	apic_w(APIC_TMICT, 1);
+	GUEST_SYNC(0);
+	while (ticks < FAST_TICKS)
+		asm volatile("sti; hlt; cli");
+	GUEST_SYNC(1);
+	start = ticks;
+	while (ticks < start + FAST_TICKS)
+		asm volatile("sti; nop; nop; cli");
+	apic_w(APIC_TMICT, 0);				/* stop */
+	GUEST_SYNC(2);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(timer_fastest_period_bounded, guest_timer_fastest)
+{
+	uint64_t t0, t1;
+
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	vcpu_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	/* FAST_TICKS ticks while halted: the first may be due at once */
+	vcpu_expect_sync(vcpu, 1);
+	t1 = now_ns();
+	EXPECT_LE((FAST_TICKS - 1) * MIN_REARM_NS, t1 - t0);
+	/* and as many while spinning */
+	vcpu_expect_sync(vcpu, 2);
+	EXPECT_LE((FAST_TICKS - 1) * MIN_REARM_NS, now_ns() - t1);
 	vcpu_expect_done(vcpu);
 }
 

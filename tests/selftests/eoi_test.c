@@ -9,8 +9,8 @@
  *   SVR bit 12 the guest EOIs the I/O APIC itself: no exit.
  * - HVX_GET_LAPIC/HVX_SET_LAPIC: ID, TPR, timer, IRR seen by a get; a
  *   set the guest sees (TPR, an in-service level vector whose EOI then
- *   exits), the timer's count going on across it; bad states refused
- *   with nothing changed.
+ *   exits), the timer's count going on across it; bad states (an expiry
+ *   no clock reaches among them) refused with nothing changed.
  */
 
 #include "hvx_harness.h"
@@ -296,6 +296,21 @@ HVX_GUEST_TEST(lapic_state_round_trip, guest_lapic_state)
 	set = now;
 	set.apic_id = 1;				/* another vCPU's */
 	REG(&set, APIC_ID) = 1 << 24;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
+	/*
+	 * An expiry no clock reaches: once taken, the hrtimer fired at
+	 * once and rearmed in the same place for ever (a host lockup).
+	 */
+	set = now;
+	set.timer_next_ns = INT64_MAX;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
+	set.timer_next_ns = INT64_MIN;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
+	/* a one-shot count fires within one period */
+	set.timer_next_ns = set.timer_period_ns + 1;
 	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &set));

@@ -32,6 +32,9 @@ typedef __s64 s64;
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
 #endif
+#ifndef S64_MAX
+#define S64_MAX		INT64_MAX
+#endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

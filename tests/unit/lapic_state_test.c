@@ -195,6 +195,15 @@ TEST(restore_refuses_impossible_states)
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	s.tsc_deadline = 12345;
 	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* a deadline no clock reaches, or before the clock's start */
+	s.timer_next_ns = S64_MAX;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 1000, &eff));
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_next_ns = -1001;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 1000, &eff));
+	s.timer_next_ns = -1000;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 1000, &eff));
+	EXPECT_EQ(0, hvx_lapic_timer_next(&b));
 
 	/* A one-shot armed with no count, or started in the future. */
 	s = good;
@@ -206,6 +215,14 @@ TEST(restore_refuses_impossible_states)
 	s = good;
 	s.timer_period_ns = ~0ULL >> 1;
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* a count that fires later than one period from now */
+	s = good;
+	s.timer_next_ns = s.timer_period_ns + 1;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_next_ns = S64_MAX;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_next_ns = s.timer_period_ns;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
 
 	/* x2APIC: the ID and logical ID follow from the initial ID. */
 	s = good;

@@ -92,6 +92,43 @@ TEST(timer_periodic)
 	EXPECT_EQ(50, rd_at(&l, HVX_APIC_REG_TMCCT, 9500));
 }
 
+/*
+ * cfg.min_period_ns stretches a shorter periodic period (the caller's
+ * bound on the interrupt rate): 1 count at divide 1 is 10 ns here, run at
+ * 2000 ns; the count reads 0 once it ran down.  A one-shot is not
+ * stretched.
+ */
+TEST(timer_periodic_min_period)
+{
+	struct hvx_lapic l;
+
+	setup(&l, 0, 0);
+	l.cfg.min_period_ns = 2000;
+	sw_enable(&l);
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x20020);
+	wr(&l, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&l, HVX_APIC_REG_TMICT, 1, 5000);
+	EXPECT_EQ(7000, hvx_lapic_timer_next(&l));
+	EXPECT_EQ(1, rd_at(&l, HVX_APIC_REG_TMCCT, 5000));
+	EXPECT_EQ(0, rd_at(&l, HVX_APIC_REG_TMCCT, 5500));
+	EXPECT_FALSE(hvx_lapic_timer_expired(&l, 6999));
+	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 7000));
+	EXPECT_EQ(9000, hvx_lapic_timer_next(&l));
+	/* late: one interrupt, the next boundary */
+	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 12500));
+	EXPECT_EQ(13000, hvx_lapic_timer_next(&l));
+	/* a divide written once the count ran down changes nothing */
+	wr_at(&l, HVX_APIC_REG_TDCR, 0xb, 12600);
+	EXPECT_EQ(13000, hvx_lapic_timer_next(&l));
+	EXPECT_TRUE(hvx_lapic_timer_expired(&l, 13000));
+	EXPECT_EQ(15000, hvx_lapic_timer_next(&l));
+
+	/* one-shot: 10 ns as asked */
+	wr(&l, HVX_APIC_REG_LVT_TIMER, 0x00020);
+	wr_at(&l, HVX_APIC_REG_TMICT, 1, 20000);
+	EXPECT_EQ(20010, hvx_lapic_timer_next(&l));
+}
+
 TEST(timer_masked)
 {
 	struct hvx_lapic l;

@@ -24,6 +24,7 @@ static inline void setup(struct hvx_lapic *l, u32 id, u32 features)
 	l->cfg.timer_hz = TIMER_HZ;
 	l->cfg.features = features;
 	l->cfg.maxphyaddr = 39;
+	l->cfg.min_period_ns = 0;
 	hvx_lapic_reset(l, id, id == 0);
 	memset(&eff, 0, sizeof(eff));
 }
