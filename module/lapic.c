@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/math64.h>
+#include <linux/atomic.h>
 
 #include "lapic_internal.h"
 
@@ -50,6 +51,19 @@ static void vec_set(struct hvx_lapic *l, unsigned int base, u8 vec, bool on)
 		*w |= BIT(vec & 31);
 	else
 		*w &= ~BIT(vec & 31);
+}
+
+/*
+ * A vector into the IRR, from any CPU.  With virtual-interrupt delivery
+ * the processor itself clears IRR bits (delivery) and sets them (a
+ * virtualized self IPI) while the vCPU runs, in the same words: a plain
+ * read-modify-write from another CPU could undo its change, losing an
+ * interrupt or delivering one twice.
+ */
+static void irr_set(struct hvx_lapic *l, u8 vec)
+{
+	atomic_or(BIT(vec & 31),
+		  (atomic_t *)vec_word(l, HVX_APIC_REG_IRR, vec));
 }
 
 static int vec_highest(const struct hvx_lapic *l, unsigned int base)
@@ -123,33 +137,42 @@ static bool lvt_masked(const struct hvx_lapic *l, enum hvx_lapic_lvt lvt)
  * An error detected: kept for the next ESR write, and signalled through
  * the error LVT entry.  That entry's own vector may be illegal; that error
  * is recorded without a second signal, which could only fail again.
+ * Returns true when the error vector went into the IRR.
  */
-static void lapic_error(struct hvx_lapic *l, u32 bits)
+static bool lapic_error(struct hvx_lapic *l, u32 bits)
 {
 	u32 lvt = hvx_lapic_reg(l, HVX_APIC_REG_LVT_ERROR);
 	u8 vec = lvt & HVX_APIC_VECTOR_MASK;
 
 	l->esr_pending |= bits;
 	if (!hvx_lapic_sw_enabled(l) || (lvt & HVX_APIC_LVT_MASKED))
-		return;
+		return false;
 	if (vec < 16) {
 		l->esr_pending |= HVX_APIC_ESR_RECV_ILLEGAL;
-		return;
+		return false;
 	}
-	vec_set(l, HVX_APIC_REG_IRR, vec, true);
 	vec_set(l, HVX_APIC_REG_TMR, vec, false);
+	irr_set(l, vec);
+	return true;
+}
+
+/* An error the guest's own access caused: the error interrupt is due now. */
+static void lapic_error_eff(struct hvx_lapic *l, u32 bits,
+			    struct hvx_lapic_effects *eff)
+{
+	if (lapic_error(l, bits))
+		eff->flags |= HVX_LAPIC_EFF_EVAL;
 }
 
 bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level)
 {
 	if (!hvx_lapic_sw_enabled(l))
 		return false;
-	if (vector < 16) {
-		lapic_error(l, HVX_APIC_ESR_RECV_ILLEGAL);
-		return false;
-	}
-	vec_set(l, HVX_APIC_REG_IRR, vector, true);
+	if (vector < 16)
+		return lapic_error(l, HVX_APIC_ESR_RECV_ILLEGAL);
+	/* the TMR first: the vector may be delivered once it is in the IRR */
 	vec_set(l, HVX_APIC_REG_TMR, vector, level);
+	irr_set(l, vector);
 	return true;
 }
 
@@ -518,7 +541,7 @@ static void write_icr(struct hvx_lapic *l, const struct lapic_reg *r,
 	if (ipi->delivery_mode == 3 || ipi->delivery_mode == HVX_APIC_DM_EXTINT)
 		return;
 	if (ipi->delivery_mode <= HVX_APIC_DM_LOWEST && ipi->vector < 16) {
-		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
+		lapic_error_eff(l, HVX_APIC_ESR_SEND_ILLEGAL, eff);
 		return;
 	}
 	eff->flags |= HVX_LAPIC_EFF_IPI;
@@ -581,7 +604,7 @@ static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
 	u8 vec = val & HVX_APIC_VECTOR_MASK;
 
 	if (vec < 16) {
-		lapic_error(l, HVX_APIC_ESR_SEND_ILLEGAL);
+		lapic_error_eff(l, HVX_APIC_ESR_SEND_ILLEGAL, eff);
 		return;
 	}
 	hvx_lapic_accept(l, vec, false);
@@ -692,7 +715,7 @@ static bool mmio_present(const struct hvx_lapic *l)
 }
 
 int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
-		   u64 now_ns, u32 *val)
+		   u64 now_ns, u32 *val, struct hvx_lapic_effects *eff)
 {
 	unsigned int off = offset & ~15U, byte = offset & 15;
 	const struct lapic_reg *r = lapic_find_reg(l, off);
@@ -702,7 +725,7 @@ int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 	if (!mmio_present(l))
 		return -ENXIO;
 	if (!r || !(r->flags & R_XAPIC)) {
-		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
+		lapic_error_eff(l, HVX_APIC_ESR_ILLEGAL_REG, eff);
 		return 0;
 	}
 	if ((r->flags & R_XR) && byte < 4)
@@ -719,7 +742,7 @@ int hvx_lapic_write(struct hvx_lapic *l, unsigned int offset, unsigned int len,
 	if (!mmio_present(l))
 		return -ENXIO;
 	if (!r || !(r->flags & R_XAPIC)) {
-		lapic_error(l, HVX_APIC_ESR_ILLEGAL_REG);
+		lapic_error_eff(l, HVX_APIC_ESR_ILLEGAL_REG, eff);
 		return 0;
 	}
 	/* Narrow or misaligned writes do nothing, as on most processors. */

@@ -394,6 +394,7 @@ static inline bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
  * @len:	1, 2 or 4 bytes, within one 32-bit register
  * @now_ns:	current time, for the timer's current count
  * @val:	the value read, in the low @len bytes
+ * @eff:	what the read asks of the caller (an error interrupt)
  *
  * Reserved offsets read 0 and record "illegal register address"; write-only
  * registers (EOI) read 0.  Bytes 4-15 of each 16-byte slot read 0.
@@ -402,7 +403,7 @@ static inline bool hvx_lapic_sw_enabled(const struct hvx_lapic *l)
  * is not there: the caller treats the access as one to no device).
  */
 int hvx_lapic_read(struct hvx_lapic *l, unsigned int offset, unsigned int len,
-		   u64 now_ns, u32 *val);
+		   u64 now_ns, u32 *val, struct hvx_lapic_effects *eff);
 
 /**
  * hvx_lapic_write() - an MMIO write to the xAPIC page
@@ -496,11 +497,15 @@ u64 hvx_lapic_tsc_deadline(const struct hvx_lapic *l);
  * @vector:	the vector
  * @level:	level-triggered: the TMR bit is set, else cleared
  *
- * Vectors 0-15 are refused with "received illegal vector".  A
- * software-disabled APIC refuses them too: the SDM has it answer only INIT,
- * NMI, SMI and SIPI; interrupts already in the IRR stay there.
+ * Vectors 0-15 are refused with "received illegal vector", which puts
+ * the error LVT's vector into the IRR instead when that entry is unmasked.
+ * A software-disabled APIC refuses them too: the SDM has it answer only
+ * INIT, NMI, SMI and SIPI; interrupts already in the IRR stay there.  The
+ * IRR bit is set atomically: the caller may be another CPU while the
+ * processor delivers from the same page (APIC virtualization).
  *
- * Return: true if the vector is (now) in the IRR.
+ * Return: true if a vector is (now) in the IRR: @vector, or the error
+ * interrupt's.
  */
 bool hvx_lapic_accept(struct hvx_lapic *l, u8 vector, bool level);
 

@@ -153,11 +153,11 @@ TEST(narrow_and_misaligned_access)
 	setup(&l, 0x12, 0);
 	sw_enable(&l);
 	wr(&l, HVX_APIC_REG_TPR, 0x5a);
-	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_ID + 3, 1, 0, &v));
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_ID + 3, 1, 0, &v, &eff));
 	EXPECT_EQ(0x12, v);
-	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_SVR, 2, 0, &v));
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_SVR, 2, 0, &v, &eff));
 	EXPECT_EQ(0x1ff, v);
-	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_TPR + 4, 4, 0, &v));
+	ASSERT_EQ(0, hvx_lapic_read(&l, HVX_APIC_REG_TPR + 4, 4, 0, &v, &eff));
 	EXPECT_EQ(0, v);
 	/* Only aligned 32-bit writes count. */
 	ASSERT_EQ(0, hvx_lapic_write(&l, HVX_APIC_REG_TPR, 2, 0x11, 0, &eff));
@@ -211,12 +211,28 @@ TEST(esr_latch_and_error_lvt)
 	/* Masked error LVT: no interrupt. */
 	rd(&l, 0x010);
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
-	/* Unmasked: each error raises its vector. */
+	/*
+	 * Unmasked: each error raises its vector, and says so, so that the
+	 * caller looks for the interrupt now.
+	 */
 	wr(&l, HVX_APIC_REG_LVT_ERROR, 0xfe);
-	hvx_lapic_accept(&l, 5, false);
+	EXPECT_TRUE(hvx_lapic_accept(&l, 5, false));
 	EXPECT_EQ(0xfe, hvx_lapic_highest_pending(&l));
 	EXPECT_FALSE(irr(&l, 5));
 	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG | HVX_APIC_ESR_RECV_ILLEGAL, esr(&l));
+	hvx_lapic_ack(&l, 0xfe);
+	hvx_lapic_eoi(&l, &eff);
+	memset(&eff, 0, sizeof(eff));
+	rd(&l, 0x010);
+	EXPECT_TRUE(eff.flags & HVX_LAPIC_EFF_EVAL);
+	EXPECT_EQ(0xfe, hvx_lapic_highest_pending(&l));
+	hvx_lapic_ack(&l, 0xfe);
+	hvx_lapic_eoi(&l, &eff);
+	EXPECT_TRUE(wr(&l, 0x010, 0) & HVX_LAPIC_EFF_EVAL);
+	hvx_lapic_ack(&l, 0xfe);
+	hvx_lapic_eoi(&l, &eff);
+	EXPECT_TRUE(wr(&l, HVX_APIC_REG_ICR, 0x4005) & HVX_LAPIC_EFF_EVAL);
+	EXPECT_EQ(0xfe, hvx_lapic_highest_pending(&l));
 
 	/* An illegal error vector is itself an error, signalled no further. */
 	setup(&l, 0, 0);
@@ -619,7 +635,7 @@ TEST(x2apic_mode)
 		EXPECT_EQ(ldrs[i].id, v);
 	}
 	/* No MMIO in x2APIC mode, no MSRs in xAPIC mode. */
-	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v));
+	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v, &eff));
 	EXPECT_EQ(-ENXIO, hvx_lapic_write(&l, HVX_APIC_REG_TPR, 4, 0, 0, &eff));
 	setup(&l, 1, ALL_F);
 	EXPECT_EQ(-EINVAL, hvx_lapic_rdmsr(&l, 0x808, 0, &v));
@@ -729,7 +745,7 @@ TEST(apic_base_disable_resets)
 	EXPECT_TRUE(eff.flags & HVX_LAPIC_EFF_TIMER);
 	EXPECT_EQ(HVX_LAPIC_TIMER_NONE, hvx_lapic_timer_next(&l));
 	/* Disabled: no page, no MSRs, no interrupts. */
-	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v));
+	EXPECT_EQ(-ENXIO, hvx_lapic_read(&l, HVX_APIC_REG_TPR, 4, 0, (u32 *)&v, &eff));
 	EXPECT_EQ(-EINVAL, hvx_lapic_rdmsr(&l, 0x808, 0, &v));
 	EXPECT_FALSE(hvx_lapic_accept(&l, 0x50, false));
 	ASSERT_EQ(0, hvx_lapic_set_base(&l, BASE, false, &eff));

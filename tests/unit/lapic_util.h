@@ -33,7 +33,7 @@ static inline u32 rd_at(struct hvx_lapic *l, unsigned int off, u64 now)
 {
 	u32 v = 0xdeadbeef;
 
-	if (hvx_lapic_read(l, off, 4, now, &v))
+	if (hvx_lapic_read(l, off, 4, now, &v, &eff))
 		return 0xdeadbeef;
 	return v;
 }
