@@ -39,11 +39,35 @@ static unsigned int string_asize(struct hvx_vcpu *vcpu)
 	return hvx_guest_mode(vcpu);
 }
 
-/* Copy @n elements between guest memory and @buf, honouring RFLAGS.DF. */
+/*
+ * Elements the index register @reg (RSI or RDI, at linear @gva) can step
+ * through before it wraps at the address size, or the linear address at
+ * 4 GiB outside 64-bit mode: one batch is one contiguous copy.
+ */
+static u64 string_room(struct hvx_vcpu *vcpu, unsigned int reg, u64 gva,
+		       unsigned int size, unsigned int asize)
+{
+	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u64 mask = hvx_asize_mask(asize), idx = vcpu->regs[reg] & mask;
+	u64 room;
+
+	room = down ? idx / size + 1 : (mask - idx) / size + 1;
+	if (hvx_guest_mode(vcpu) != 8)
+		room = min(room, down ? (u32)gva / size + 1 :
+					(U32_MAX - (u32)gva) / size + 1);
+	return room;
+}
+
+/*
+ * Copy @n elements between guest memory and @buf, honouring RFLAGS.DF.
+ * Reads are checked as the guest's at its CPL: OUTS from CPL 3 may not
+ * read a supervisor page (writes, for INS, were checked by string_fault()).
+ */
 static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		       unsigned int size, u64 n, bool to_guest)
 {
 	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
+	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
 	struct hvx_paging pg;
 	u64 i;
 
@@ -51,13 +75,13 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 	if (!down)
 		return to_guest ?
 		       hvx_write_gva(vcpu->vm, &pg, gva, buf, n * size) :
-		       hvx_read_gva(vcpu->vm, &pg, gva, buf, n * size, 0);
+		       hvx_read_gva(vcpu->vm, &pg, gva, buf, n * size, access);
 	for (i = 0; i < n; i++) {
 		u64 a = gva - i * size;
 		void *b = buf + i * size;
 		int err = to_guest ?
 			  hvx_write_gva(vcpu->vm, &pg, a, b, size) :
-			  hvx_read_gva(vcpu->vm, &pg, a, b, size, 0);
+			  hvx_read_gva(vcpu->vm, &pg, a, b, size, access);
 
 		if (err)
 			return err;
@@ -165,6 +189,7 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
 	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
+	n = min(n, string_room(vcpu, in ? HVX_RDI : HVX_RSI, gva, size, asize));
 	/*
 	 * INS checks its destination before any port read; OUTS learns of a
 	 * fault from the copy, and only then looks for the element.

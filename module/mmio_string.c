@@ -9,9 +9,15 @@
  * it reaches RAM).  MOVS between two MMIO addresses, and segment overrides
  * other than DS on the source, are reported as emulation failures with the
  * instruction bytes.
+ *
+ * The EPT violation came from one operand of MOVS; the processor had not
+ * yet checked the other against the guest's page tables.  hvx checks it
+ * as the guest's access at its CPL before the MMIO access is made, and a
+ * fault there is the guest's (#PF, or #GP for a non-canonical address).
  */
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -60,6 +66,44 @@ static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
 	return (u32)(hvx_vmread(seg_base) + a);
 }
 
+/*
+ * Check the RAM operand of a MOVS element at @gva as the processor would
+ * have: present, writable for @write, user-accessible at CPL 3.  Returns
+ * 0, or -EFAULT after injecting the guest's fault; -EIO when its paging
+ * structures are not in guest RAM.
+ */
+static int check_operand(struct hvx_vcpu *vcpu, const struct hvx_paging *pg,
+			 u64 gva, unsigned int size, bool write)
+{
+	u32 access = write ? HVX_ACC_WRITE : 0, ec;
+	u64 end, gpa;
+	int err, k;
+
+	if (!(pg->cr0 & X86_CR0_PG))
+		return 0;
+	if (hvx_guest_cpl(vcpu) == 3)
+		access |= HVX_ACC_USER;
+	/* the element's first and last byte: it may straddle a page */
+	for (k = 0; k < 2; k++) {
+		end = k ? gva + size - 1 : gva;
+		if (hvx_guest_mode(vcpu) != 8)
+			end = (u32)end;
+		err = hvx_gva_to_gpa(vcpu->vm, pg, end, access, &gpa, &ec);
+		if (err == -EINVAL) {
+			hvx_inject_gp(vcpu);
+			return -EFAULT;
+		}
+		if (err == -EFAULT) {
+			vcpu->cr2 = end;
+			hvx_inject_exception(vcpu, X86_TRAP_PF, true, ec);
+			return -EFAULT;
+		}
+		if (err)
+			return -EIO;
+	}
+	return 0;
+}
+
 /**
  * hvx_mmio_string() - one element of STOS or MOVS that touched MMIO
  * @vcpu: the vCPU, loaded; vcpu->mmio_insn holds the decoded instruction
@@ -68,7 +112,8 @@ static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
  * @write: the element's MMIO access is a write
  *
  * Return: 0 (an MMIO exit, or an internal error, for userspace); 1 when a
- * REP prefix with a count of zero leaves nothing to do.
+ * REP prefix with a count of zero leaves nothing to do, or when the RAM
+ * operand faults (the fault injected).
  */
 int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 		    bool write)
@@ -76,7 +121,8 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	const struct hvx_insn *insn = &vcpu->mmio_insn;
 	struct hvx_run *run = vcpu->run;
 	struct hvx_paging pg;
-	u64 val = 0;
+	u64 val = 0, ram;
+	int err;
 
 	if (insn->rep &&
 	    !(vcpu->regs[HVX_RCX] & hvx_asize_mask(insn->addr_size))) {
@@ -94,12 +140,16 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	if (insn->op != HVX_INSN_MOVS || !source_is_ds(bytes, insn))
 		goto fail;
 
+	ram = write ? linear(vcpu, GUEST_DS_BASE, HVX_RSI, insn->addr_size) :
+		      linear(vcpu, GUEST_ES_BASE, HVX_RDI, insn->addr_size);
+	err = check_operand(vcpu, &pg, ram, insn->size, !write);
+	if (err == -EFAULT)
+		return 1;
+	if (err)
+		goto fail;
 	if (write) {
 		/* RAM to MMIO: read the source now, the exit carries it. */
-		if (hvx_read_gva(vcpu->vm, &pg,
-				 linear(vcpu, GUEST_DS_BASE, HVX_RSI,
-					insn->addr_size),
-				 &val, insn->size, 0))
+		if (hvx_read_gva(vcpu->vm, &pg, ram, &val, insn->size, 0))
 			goto fail;
 		hvx_mmio_exit(run, gpa, insn->size, true, val);
 		string_step(vcpu, insn, true);

@@ -79,6 +79,31 @@ asm(
 "	hlt\n"
 "rm_calc_end:\n"
 
+/*
+ * Real mode: REP INSB of 16 bytes at ES:DI = 0x1000:0xfff8, where DI wraps
+ * after 8 to 0x1000:0x0000; then REP OUTSB of the same 16 bytes back from
+ * DS:SI = 0x1000:0xfff8; DI and SI out, HLT.
+ */
+"	.balign 16\n"
+"rm_wrap_start:\n"
+"	movw	$0x1000, %ax\n"
+"	movw	%ax, %es\n"
+"	movw	%ax, %ds\n"
+"	cld\n"
+"	movw	$0xfff8, %di\n"
+"	movw	$16, %cx\n"
+"	movw	$0x18, %dx\n"
+"	rep insb\n"
+"	movw	%di, %ax\n"
+"	outw	%ax, $0x19\n"
+"	movw	$0xfff8, %si\n"
+"	movw	$16, %cx\n"
+"	rep outsb\n"
+"	movw	%si, %ax\n"
+"	outw	%ax, $0x19\n"
+"	hlt\n"
+"rm_wrap_end:\n"
+
 /* Real mode: INT 0x80 through the IVT, then IN and OUT of a byte. */
 "	.balign 16\n"
 "rm_int_start:\n"
@@ -311,6 +336,7 @@ asm(
 
 extern const char rm_calc_start[], rm_calc_end[];
 extern const char rm_int_start[], rm_int_end[];
+extern const char rm_wrap_start[], rm_wrap_end[];
 extern const char rm_pm_start[], rm_pm_end[], rm_pm_gdt[];
 extern const char pg_start[], pg_end[];
 extern const char lm_start[], lm_end[];
@@ -398,6 +424,60 @@ HVX_TEST(real_mode_arith)
 	EXPECT_EQ(0, sregs.cr0 & X86_CR0_PE);
 	EXPECT_EQ(0x2000, sregs.es.selector);
 	EXPECT_EQ(0x20000, sregs.es.base);
+	vm_free(vm);
+}
+
+/*
+ * Serve REP INSB (or check REP OUTSB) of the bytes 1-16 at port 0x18,
+ * however many exits they take.
+ */
+static void wrap_io(struct __test_metadata *_metadata,
+		    struct test_vcpu *vcpu, int dir)
+{
+	struct hvx_run *run = vcpu->run;
+	uint8_t next = 1, *d;
+	unsigned int i;
+
+	while (next <= 16) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+		ASSERT_EQ(dir, run->io.direction);
+		ASSERT_EQ(0x18, run->io.port);
+		ASSERT_GE(16 - next + 1, run->io.count);
+		d = (uint8_t *)run + run->io.data_offset;
+		for (i = 0; i < run->io.count; i++, next++) {
+			if (dir == HVX_IO_IN)
+				d[i] = next;
+			else
+				EXPECT_EQ(next, d[i]);
+		}
+	}
+}
+
+/*
+ * The 16 bytes of a string I/O whose index wraps at 16 bits: bytes 1-8
+ * are at 0x1fff8 and bytes 9-16 at 0x10000, nothing past the segment's
+ * end at 0x20000, and OUTS reads them back from the same places.
+ */
+HVX_TEST(real_mode_string_io_wraps)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	unsigned int i;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, rm_wrap_start, rm_wrap_end, true);
+	wrap_io(_metadata, vcpu, HVX_IO_IN);
+	expect_io(vcpu, HVX_IO_OUT, 0x19, 2, 0x0008);
+	for (i = 0; i < 8; i++) {
+		EXPECT_EQ(1 + i, peek(vm, 0x1fff8 + i, 1));
+		EXPECT_EQ(9 + i, peek(vm, 0x10000 + i, 1));
+	}
+	EXPECT_EQ(0, peek(vm, 0x20000, 8));
+	wrap_io(_metadata, vcpu, HVX_IO_OUT);
+	expect_io(vcpu, HVX_IO_OUT, 0x19, 2, 0x0008);
+	expect_hlt(vcpu);
 	vm_free(vm);
 }
 

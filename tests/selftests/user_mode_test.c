@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * user_mode_test: what hvx emulates for guest user code (CPL 3) is
+ * checked against the guest's page tables as the processor would check
+ * it.  The guest gives user mode every page but one (SECRET_GPA, a
+ * supervisor page) and one it leaves unmapped (ABSENT_GPA), then runs
+ * small user-mode routines that end in UD2 (or a fault), each handled at
+ * CPL 0 by returning to the code that entered user mode.
+ *
+ * - MOVS from MMIO to RAM: into a user page, the MMIO read exits and the
+ *   data lands; into the supervisor page or the absent one, the guest
+ *   takes #PF (user, write) before any MMIO access, and nothing is
+ *   written.  (hvx wrote the supervisor page, and ended the run with an
+ *   emulation error for the absent one.)
+ * - MOVS from RAM to MMIO: from the supervisor page, #PF (user, read)
+ *   and no MMIO exit.
+ * - REP OUTS with IOPL 3: from a user page, the bytes reach the port;
+ *   from the supervisor page, #PF (user, read) and no I/O exit.  (hvx
+ *   sent the supervisor page's bytes to the port.)
+ */
+#include "hvx_harness.h"
+
+#define __XSTR(x)	#x
+#define XSTR(x)		__XSTR(x)
+
+#define MMIO_GPA	0x40000000ULL	/* beyond RAM: every access exits */
+#define TEST_PORT	0x5f0
+
+#define PTE_P		(1ULL << 0)
+#define PTE_U		(1ULL << 2)
+
+#define USER_CS		0xf03		/* GDT slot 0xf00, DPL 3 */
+#define USER_SS		0xf0b		/* GDT slot 0xf08, DPL 3 */
+#define DESC_UCODE64	0x00affb000000ffffULL
+#define DESC_UDATA	0x00cff3000000ffffULL
+
+#define USER_STACK	(GUEST_SCRATCH_GPA + 0x8000)	/* top */
+#define KERNEL_STACK	(GUEST_SCRATCH_GPA + 0xa000)	/* top: TSS.RSP0 */
+#define USER_BUF	(GUEST_SCRATCH_GPA + 0xb000)
+#define SECRET_GPA	(GUEST_SCRATCH_GPA + 0xc000)
+#define ABSENT_GPA	(GUEST_SCRATCH_GPA + 0xd000)
+#define TSS_RSP0	4
+
+#define RFLAGS_IOPL3	(3ULL << 12)
+
+#define PF_EC_P		(1U << 0)
+#define PF_EC_W		(1U << 1)
+#define PF_EC_U		(1U << 2)
+
+#define SECRET		0x5ec4e75ec4e75ec4ULL
+
+/* The user-mode routines: RSI, RDI and RCX come from enter_user(). */
+asm(".pushsection .text\n"
+    "user_movsb:\n"
+    "	rep movsb\n"
+    "	ud2\n"
+    "user_outsb:\n"
+    "	movw	$" XSTR(TEST_PORT) ", %dx\n"
+    "	rep outsb\n"
+    "	ud2\n"
+    ".popsection\n");
+extern char user_movsb[], user_outsb[], user_return[];
+
+static uint64_t kernel_rsp;
+static volatile uint64_t fault_vector, fault_ec, fault_cr2;
+
+/* Every page but SECRET_GPA's for user mode; ABSENT_GPA unmapped. */
+static void user_mode_setup(void)
+{
+	uint64_t *pml4 = (uint64_t *)GUEST_PML4_GPA;
+	uint64_t *pdpt = (uint64_t *)GUEST_PDPT_GPA;
+	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
+	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
+	uint64_t *gdt = (uint64_t *)GUEST_GDT_GPA;
+	uint64_t cr3;
+	int i;
+
+	pml4[0] |= PTE_U;
+	for (i = 0; i < 4; i++)
+		pdpt[i] |= PTE_U;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] |= PTE_U;
+	for (i = 0; i < 512; i++)
+		pt[i] |= PTE_U;
+	pt[SECRET_GPA >> 12] &= ~PTE_U;
+	pt[ABSENT_GPA >> 12] &= ~PTE_P;
+	gdt[(USER_CS & ~3) / 8] = DESC_UCODE64;
+	gdt[(USER_SS & ~3) / 8] = DESC_UDATA;
+	*(volatile uint64_t *)(GUEST_TSS_GPA + TSS_RSP0) = KERNEL_STACK;
+	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	*(volatile uint64_t *)SECRET_GPA = SECRET;
+}
+
+/* Back to CPL 0 at user_return, on the stack enter_user() left. */
+static void user_fault(struct guest_ex_regs *regs)
+{
+	uint64_t cr2;
+
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	fault_vector = regs->vector;
+	fault_ec = regs->error_code;
+	fault_cr2 = cr2;
+	regs->rip = (uint64_t)user_return;
+	regs->cs = GUEST_CS_SEL;
+	regs->ss = GUEST_DS_SEL;
+	regs->rsp = kernel_rsp;
+	regs->rflags &= ~RFLAGS_IOPL3;
+}
+
+/* Run @fn at CPL 3 with RSI, RDI, RCX and RFLAGS; back after its fault. */
+static void __attribute__((noinline))
+enter_user(void *fn, uint64_t si, uint64_t di, uint64_t cx, uint64_t flags)
+{
+	fault_vector = ~0ULL;
+	asm volatile("mov %%rsp, %[ksp]\n"
+		     "pushq $" XSTR(USER_SS) "\n"
+		     "pushq %[usp]\n"
+		     "pushq %[fl]\n"
+		     "pushq $" XSTR(USER_CS) "\n"
+		     "pushq %[ip]\n"
+		     "iretq\n"
+		     ".globl user_return\n"
+		     "user_return:\n"
+		     : [ksp] "=m"(kernel_rsp), "+S"(si), "+D"(di), "+c"(cx)
+		     : [usp] "r"(USER_STACK), [fl] "r"(flags | X86_RFLAGS_FIXED),
+		       [ip] "r"(fn)
+		     : "rax", "rdx", "memory");
+}
+
+static void guest_user_mode(void)
+{
+	volatile uint8_t *buf = (uint8_t *)USER_BUF;
+
+	user_mode_setup();
+
+	/* MMIO to a user page: the read exits, the byte lands, then UD2 */
+	enter_user(user_movsb, MMIO_GPA, USER_BUF, 1, 0);
+	GUEST_ASSERT_EQ(fault_vector, UD_VECTOR);
+	GUEST_ASSERT_EQ(buf[0], 0x5a);
+
+	/* MMIO to the supervisor page: #PF before the MMIO read */
+	enter_user(user_movsb, MMIO_GPA, SECRET_GPA, 4, 0);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_ec);
+	GUEST_SYNC(fault_cr2);
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)SECRET_GPA, SECRET);
+
+	/* MMIO to the absent page: #PF, not an emulation error */
+	enter_user(user_movsb, MMIO_GPA + 8, ABSENT_GPA, 1, 0);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_ec);
+	GUEST_SYNC(fault_cr2);
+
+	/* the supervisor page to MMIO: #PF, no MMIO write */
+	enter_user(user_movsb, SECRET_GPA, MMIO_GPA, 8, 0);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_ec);
+
+	/* OUTS from a user page reaches the port */
+	buf[0] = 0x11;
+	buf[1] = 0x22;
+	enter_user(user_outsb, USER_BUF, 0, 2, RFLAGS_IOPL3);
+	GUEST_ASSERT_EQ(fault_vector, UD_VECTOR);
+
+	/* OUTS from the supervisor page: #PF, no I/O */
+	enter_user(user_outsb, SECRET_GPA, 0, 8, RFLAGS_IOPL3);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_ec);
+	GUEST_SYNC(fault_cr2);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(emulated_accesses_check_user_pages, guest_user_mode)
+{
+	struct hvx_run *run = vcpu->run;
+	uint8_t *d;
+
+	vm_install_exception_handler(vm, PF_VECTOR, user_fault);
+	vm_install_exception_handler(vm, GP_VECTOR, user_fault);
+	vm_install_exception_handler(vm, UD_VECTOR, user_fault);
+
+	/* the control: a user page takes the MMIO data */
+	vcpu_expect_mmio(vcpu, MMIO_GPA, 1, false, 0x5a);
+
+	vcpu_expect_sync(vcpu, PF_VECTOR);
+	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_W | PF_EC_P);
+	vcpu_expect_sync(vcpu, SECRET_GPA);
+
+	vcpu_expect_sync(vcpu, PF_VECTOR);
+	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_W);
+	vcpu_expect_sync(vcpu, ABSENT_GPA);
+
+	vcpu_expect_sync(vcpu, PF_VECTOR);
+	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_P);
+
+	/* the control: OUTS from a user page */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	EXPECT_EQ(HVX_IO_OUT, run->io.direction);
+	EXPECT_EQ(TEST_PORT, run->io.port);
+	EXPECT_EQ(1, run->io.size);
+	ASSERT_EQ(2, run->io.count);
+	d = (uint8_t *)run + run->io.data_offset;
+	EXPECT_EQ(0x11, d[0]);
+	EXPECT_EQ(0x22, d[1]);
+
+	vcpu_expect_sync(vcpu, PF_VECTOR);
+	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_P);
+	vcpu_expect_sync(vcpu, SECRET_GPA);
+	vcpu_expect_done(vcpu);
+}
+
+TEST_HARNESS_MAIN
