@@ -746,10 +746,12 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
  * IA32_APIC_BASE (reserved bits, EXTD without EN, x2APIC without the
  * feature); non-zero padding, unknown flags, a bit set in a reserved
  * word or one a register cannot hold (vectors 0-15 in the ISR, TMR or
- * IRR, timer mode 3, a feature's bit without the feature); an x2APIC
- * ID or LDR that does not follow from @s->apic_id; an armed timer with
- * nothing to count (no initial count, no deadline, no period) or a
- * start in the future; a period longer than the longest count.
+ * IRR, DFR bits 27:0 not all ones, a feature's bit without the
+ * feature); an x2APIC ID or LDR that does not follow from @s->apic_id;
+ * an armed timer with nothing to count (no initial count, no deadline,
+ * no period) or a start in the future; a period longer than the longest
+ * count; an expiry outside 0 to S64_MAX ns of @now_ns's clock, or for a
+ * counting timer more than one period ahead.
  */
 int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 		      u64 now_ns, struct hvx_lapic_effects *eff);

@@ -103,14 +103,14 @@ static bool regs_restorable(const struct hvx_lapic *l,
 		if (w[0] & ~restore_mask(l, r, off, x2))
 			return false;
 	}
+	/*
+	 * Any DFR model and timer mode 3 are taken: a guest's writes store
+	 * them (they match no logical destination, and run no timer).
+	 */
 	dfr = regs[HVX_APIC_REG_DFR >> 2];
-	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES ||
-	    ((dfr >> 28) != HVX_APIC_DFR_FLAT &&
-	     (dfr >> 28) != HVX_APIC_DFR_CLUSTER))
+	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES)
 		return false;
 	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
-	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) == HVX_APIC_TIMER_MODE_MASK)
-		return false;
 	/* A deadline timer has no initial count: MMIO writes ignore it. */
 	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
 	    HVX_APIC_TIMER_DEADLINE && regs[HVX_APIC_REG_TMICT >> 2])

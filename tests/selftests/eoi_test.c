@@ -286,7 +286,7 @@ HVX_GUEST_TEST(lapic_state_round_trip, guest_lapic_state)
 	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
 	EXPECT_EQ(EINVAL, errno);
 	set = now;
-	REG(&set, APIC_LVTT) |= 3 << 17;		/* timer mode 3 */
+	REG(&set, 0x0e0) = 0xf0000000;			/* DFR: 27:0 are ones */
 	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
 	EXPECT_EQ(EINVAL, errno);
 	set = now;
