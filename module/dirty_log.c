@@ -21,6 +21,7 @@
 
 #include <linux/bitops.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -167,6 +168,12 @@ long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp)
 
 	spin_lock(&vm->mmu_lock);
 	for (w = 0; w < BITS_TO_LONGS(slot->npages); w++) {
+		/*
+		 * Up to 2^21 words: the notifier may come in between two,
+		 * as faults may; a write-protected leaf stays until the
+		 * flush below, before the log is returned.
+		 */
+		cond_resched_lock(&vm->mmu_lock);
 		if (log.flags & HVX_DIRTY_LOG_KEEP)
 			buf[w] = READ_ONCE(slot->dirty[w]);
 		else if (READ_ONCE(slot->dirty[w]))
@@ -251,6 +258,8 @@ long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp)
 	for (w = 0; w < BITS_TO_LONGS(c.num_pages); w++) {
 		unsigned long mask = buf[w];
 
+		/* as in hvx_get_dirty_log() */
+		cond_resched_lock(&vm->mmu_lock);
 		if (w == BITS_TO_LONGS(c.num_pages) - 1 &&
 		    c.num_pages % BITS_PER_LONG)
 			mask &= BIT(c.num_pages % BITS_PER_LONG) - 1;
