@@ -228,12 +228,43 @@ TEST_F(bz, no_64bit_entry)
 
 TEST_F(bz, ram_limits)
 {
+	/* relocatable, 2 MiB aligned: it runs from 2 MiB, init_size on */
 	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 8 * SZ_1M));
-	EXPECT_NE(NULL, strstr(self->err, "needs 9 MiB")) {
+	EXPECT_NE(NULL, strstr(self->err, "needs 10 MiB")) {
 		TH_LOG("%s", self->err);
 	}
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, 10 * SZ_1M));
+	/* not relocatable: from 1 MiB */
+	self->img[0x234] = 0;
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, 9 * SZ_1M));
+	self->img[0x234] = 1;
 	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 4 * SZ_1G));
 	EXPECT_NE(NULL, strstr(self->err, "at most 3072 MiB"));
+}
+
+/*
+ * A relocatable kernel loaded at 1 MiB decompresses from its preferred
+ * address up (16 MiB, as Debian's): init_size counts from there, and the
+ * initrd goes above it.
+ */
+TEST_F(bz, init_size_from_preferred_address)
+{
+	static uint8_t rd[SZ_4K];
+	uint8_t *bp = self->ram + LINUX_BOOT_PARAMS;
+
+	put32(self->img + 0x258, 16 * SZ_1M);
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 20 * SZ_1M));
+	EXPECT_NE(NULL, strstr(self->err, "needs 24 MiB")) {
+		TH_LOG("%s", self->err);
+	}
+	self->a.initrd = rd;
+	self->a.initrd_len = sizeof(rd);
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 24 * SZ_1M));
+	EXPECT_NE(NULL, strstr(self->err, "initrd"));
+	ASSERT_EQ(0, load(_metadata, self, IMAGE_LEN, 24 * SZ_1M + SZ_4K)) {
+		TH_LOG("%s", self->err);
+	}
+	EXPECT_EQ(24 * SZ_1M, get32(bp + 0x218));
 }
 
 TEST_F(bz, command_line_limit)

@@ -38,8 +38,11 @@
 #define HDR_HEAP_END_PTR	0x224	/* u16 */
 #define HDR_CMD_LINE_PTR	0x228	/* u32 */
 #define HDR_INITRD_ADDR_MAX	0x22c	/* u32 */
+#define HDR_KERNEL_ALIGNMENT	0x230	/* u32 */
+#define HDR_RELOCATABLE		0x234	/* u8 */
 #define HDR_XLOADFLAGS		0x236	/* u16 */
 #define HDR_CMDLINE_SIZE	0x238	/* u32 */
+#define HDR_PREF_ADDRESS	0x258	/* u64 */
 #define HDR_INIT_SIZE		0x260	/* u32 */
 #define HDR_END_MAX		0x280	/* past every field up to 2.15 */
 #define BP_E820_TABLE		0x2d0	/* 128 x {u64 addr, u64 size, u32} */
@@ -103,6 +106,29 @@ static void e820_fill(uint8_t *bp, uint64_t ram_size)
 	e820_add(bp, LINUX_EBDA, 0xa0000 - LINUX_EBDA, E820_RESERVED);
 	e820_add(bp, LINUX_BIOS_AREA, SZ_1M - LINUX_BIOS_AREA, E820_RESERVED);
 	e820_add(bp, SZ_1M, ram_size - SZ_1M, E820_RAM);
+}
+
+/*
+ * Where the kernel runs from once it decompresses itself, which init_size
+ * counts from (the boot protocol's "kernel runtime start address"): a
+ * relocatable kernel loaded at 1 MiB moves up to its preferred address
+ * (16 MiB for most configurations), aligned; another runs at that address.
+ */
+static uint64_t runtime_start(const uint8_t *b)
+{
+	uint64_t pref = get_le32(b + HDR_PREF_ADDRESS) |
+			(uint64_t)get_le32(b + HDR_PREF_ADDRESS + 4) << 32;
+	uint64_t align = get_le32(b + HDR_KERNEL_ALIGNMENT);
+	uint64_t start = LINUX_KERNEL_ADDR;
+
+	if (!b[HDR_RELOCATABLE])
+		return pref > start ? pref : start;
+	if (start < pref)
+		start = pref;
+	/* a power of two, as the protocol has it; anything else: none */
+	if (align && !(align & (align - 1)))
+		start = (start + align - 1) & ~(align - 1);
+	return start;
 }
 
 /*
@@ -189,8 +215,10 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 			    len, setup_len);
 	kernel_len = len - setup_len;
 	init_size = get_le32(b + HDR_INIT_SIZE);
-	need = LINUX_KERNEL_ADDR + (init_size > kernel_len ? init_size :
-				    kernel_len);
+	/* the copy at 1 MiB, and the space it decompresses into */
+	need = runtime_start(b) + init_size;
+	if (need < LINUX_KERNEL_ADDR + kernel_len)
+		need = LINUX_KERNEL_ADDR + kernel_len;
 	if (ram_size > LINUX_RAM_MAX)
 		return errf(err, errlen,
 			    "at most %" PRIu64 " MiB of RAM for a Linux guest",
