@@ -8,6 +8,11 @@
  * and drop CR0.CD/NW, whose caching effects EPT's memory types replace.
  * Entering long mode (CR0.PG with EFER.LME) sets EFER.LMA and the
  * "IA-32e mode guest" entry control together, as the SDM requires.
+ *
+ * A write the processor would make flush the TLB (SDM "Operations that
+ * Invalidate TLBs and Paging-Structure Caches") flushes the vCPU's VPID
+ * here: the intercepted instruction did not, and with VPIDs the guest's
+ * translations outlive VM exits and entries.
  */
 #include <linux/kernel.h>
 #include <asm/fpu/xcr.h>
@@ -51,7 +56,10 @@ static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
 	return 0;
 }
 
-/* PAE paging outside long mode: entry loads PDPTEs from the VMCS. */
+/*
+ * PAE paging outside long mode: entry loads PDPTEs from the VMCS.  All
+ * four are checked before any is written: a refused load changes nothing.
+ */
 static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
 {
 	u64 pdpte[4];
@@ -65,9 +73,40 @@ static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
 		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
 		     GENMASK_ULL(63, boot_cpu_data.x86_phys_bits))))
 			return -EINVAL;
-		hvx_vmwrite(GUEST_PDPTR0 + 2 * i, pdpte[i]);
 	}
+	for (i = 0; i < 4; i++)
+		hvx_vmwrite(GUEST_PDPTR0 + 2 * i, pdpte[i]);
 	return 0;
+}
+
+/* Drop the guest's cached translations, global ones included. */
+static void cr_flush_tlb(struct hvx_vcpu *vcpu)
+{
+	/* without VPIDs every entry and exit flushes them */
+	if (vcpu->vpid)
+		hvx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+}
+
+/* Whether MOV to CR0 or CR4 from @cr0/@cr4 flushes the TLB. */
+static bool cr_flushes(unsigned long old0, unsigned long cr0,
+		       unsigned long old4, unsigned long cr4)
+{
+	return ((old0 & X86_CR0_PG) && !(cr0 & X86_CR0_PG)) ||
+	       ((old4 ^ cr4) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE)) ||
+	       ((old4 & X86_CR4_PCIDE) && !(cr4 & X86_CR4_PCIDE)) ||
+	       (!(old4 & X86_CR4_SMEP) && (cr4 & X86_CR4_SMEP));
+}
+
+/*
+ * Long mode wants a 64-bit busy TSS in TR, where a processor lets
+ * software enter it with a 16-bit one loaded: VM entry would fail.
+ */
+static void cr_fix_tr(void)
+{
+	u32 ar = hvx_vmread32(GUEST_TR_AR_BYTES);
+
+	if ((ar & HVX_AR_TYPE_MASK) == 3)
+		hvx_vmwrite(GUEST_TR_AR_BYTES, (ar & ~HVX_AR_TYPE_MASK) | 11);
 }
 
 static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
@@ -75,6 +114,7 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 {
 	bool lma = (cr0 & X86_CR0_PG) && (efer & EFER_LME);
 	unsigned long must1 = hvx_vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	unsigned long old0 = hvx_get_cr0(vcpu), old4 = hvx_get_cr4(vcpu);
 	u32 entry = hvx_vmread32(VM_ENTRY_CONTROLS);
 
 	if (lma && !(cr4 & X86_CR4_PAE))
@@ -83,6 +123,8 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 	    load_pdptrs(vcpu, hvx_vmread(GUEST_CR3)))
 		return -EINVAL;
 
+	if (lma && !(entry & VM_ENTRY_IA32E_MODE))
+		cr_fix_tr();
 	efer = lma ? efer | EFER_LMA : efer & ~EFER_LMA;
 	entry = lma ? entry | VM_ENTRY_IA32E_MODE :
 		      entry & ~VM_ENTRY_IA32E_MODE;
@@ -93,6 +135,8 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 		    ~(X86_CR0_CD | X86_CR0_NW));
 	hvx_vmwrite(CR4_READ_SHADOW, cr4);
 	hvx_vmwrite(GUEST_CR4, (cr4 | hvx_vmx.cr4_fixed0) & hvx_vmx.cr4_fixed1);
+	if (cr_flushes(old0, cr0, old4, cr4))
+		cr_flush_tlb(vcpu);
 	return 0;
 }
 
@@ -103,17 +147,24 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
  * @cr4: new CR4
  * @efer: new EFER; LMA is computed
  *
+ * The guest's cached translations go: CR3 may have changed with them.
+ *
  * Return: 0, or -EINVAL for an invalid combination (nothing changed).
  */
 int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 		   unsigned long cr4, u64 efer)
 {
+	int err;
+
 	efer &= ~EFER_LMA;
 	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA;
 	if (cr_check(cr0, cr4, efer))
 		return -EINVAL;
-	return cr_apply(vcpu, cr0, cr4, efer);
+	err = cr_apply(vcpu, cr0, cr4, efer);
+	if (!err)
+		cr_flush_tlb(vcpu);
+	return err;
 }
 
 /**
@@ -128,6 +179,9 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	unsigned long old = hvx_get_cr0(vcpu), cr4 = hvx_get_cr4(vcpu);
 	u64 efer = hvx_vmread(GUEST_IA32_EFER);
 
+	/* the processor ignores reserved bits 31:0; 63:32 are #GP */
+	if (!(cr0 >> 32))
+		cr0 &= CR0_VALID;
 	/* Leaving long mode must happen from compatibility mode. */
 	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LMA) &&
 	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))

@@ -573,6 +573,32 @@ HVX_TEST(real_to_long)
 	vm_free(vm);
 }
 
+/*
+ * The same way into long mode with a 16-bit busy TSS in TR, which a
+ * processor allows (the TSS is not used until a task switch or an
+ * interrupt's stack switch): VM entry in IA-32e mode wants a 64-bit busy
+ * TSS, and hvx gives TR that type as long mode begins.
+ */
+HVX_TEST(real_to_long_with_16bit_tss)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, lm_start, lm_end, true);
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.tr.ar = (sregs.tr.ar & ~HVX_AR_TYPE_MASK) | 3;
+	vcpu_sregs_set(vcpu, &sregs);
+	expect_io(vcpu, HVX_IO_OUT, 0x14, 4, 0x4c4d3634);
+	expect_hlt(vcpu);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_TRUE(sregs.efer & EFER_LMA);
+	EXPECT_EQ(11, sregs.tr.ar & HVX_AR_TYPE_MASK);
+	vm_free(vm);
+}
+
 HVX_TEST(start_in_protected_mode)
 {
 	struct test_vcpu *vcpu;

@@ -83,6 +83,45 @@ HVX_GUEST_TEST(memory_shared, guest_memory)
 	vcpu_expect_done(vcpu);
 }
 
+/*
+ * MOV to CR4 that changes CR4.PGE flushes the TLB, global entries
+ * included: Linux's flush of global pages without INVPCID.  The write
+ * exits to hvx, which must flush the guest's translations itself (with
+ * VPIDs they outlive exits).  A global 4 KiB page at TLB_LIN is read
+ * through, moved to another frame without INVLPG, and read again after
+ * two CR4 writes.
+ */
+#define TLB_LIN		(GUEST_SCRATCH_GPA + 0x20000)
+#define TLB_FRAME_A	(GUEST_SCRATCH_GPA + 0x21000)
+#define TLB_FRAME_B	(GUEST_SCRATCH_GPA + 0x22000)
+#define PTE_P_RW_G	(1ULL << 0 | 1ULL << 1 | 1ULL << 8)
+#define X86_CR4_PGE	(1ULL << 7)
+
+static void guest_cr4_pge_flush(void)
+{
+	volatile uint64_t *pte = (uint64_t *)GUEST_PT0_GPA + (TLB_LIN >> 12);
+	volatile uint64_t *lin = (uint64_t *)TLB_LIN;
+	uint64_t cr4;
+
+	*(volatile uint64_t *)TLB_FRAME_A = 0xaaaa;
+	*(volatile uint64_t *)TLB_FRAME_B = 0xbbbb;
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PGE) : "memory");
+	*pte = TLB_FRAME_A | PTE_P_RW_G;
+	asm volatile("invlpg (%0)" : : "r"(lin) : "memory");
+	GUEST_ASSERT_EQ(*lin, 0xaaaa);
+	*pte = TLB_FRAME_B | PTE_P_RW_G;
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 & ~X86_CR4_PGE) : "memory");
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PGE) : "memory");
+	GUEST_ASSERT_EQ(*lin, 0xbbbb);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(cr4_pge_write_flushes_tlb, guest_cr4_pge_flush)
+{
+	vcpu_expect_done(vcpu);
+}
+
 #define CPUID_TEST_LEAF	0x40000001
 #define CPUID_IDX_LEAF	0x40000002
 
