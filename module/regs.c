@@ -228,6 +228,12 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 			 HVX_AR_P | HVX_AR_AVL | HVX_AR_L | HVX_AR_DB | \
 			 HVX_AR_G | HVX_AR_UNUSABLE)
 
+/* 48-bit canonical: bits 63:47 all equal (no 5-level paging here). */
+static bool regs_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
 /**
  * hvx_set_sregs() - HVX_SET_SREGS
  * @vcpu: the vCPU, loaded
@@ -239,7 +245,9 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
  * HVX_EXIT_FAIL_ENTRY, as on a physical CPU it would fault.
  *
  * Return: 0, or -EINVAL for invalid control-register or segment values,
- * a CR8 above 15, or non-zero padding or reserved words.
+ * a CR3 with bits beyond the physical-address width, a GDTR or IDTR base
+ * that is not canonical, a CR8 above 15, or non-zero padding or reserved
+ * words.
  */
 int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 {
@@ -253,6 +261,12 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 		if ((seg->ar & ~HVX_AR_VALID) || seg->pad || seg->pad2)
 			return -EINVAL;
 	}
+	/* what VM entry checks of them (SDM "Checks on Guest Control
+	 * Registers" and "... Descriptor-Table Registers")
+	 */
+	if ((s->cr3 & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits)) ||
+	    !regs_canonical(s->gdt.base) || !regs_canonical(s->idt.base))
+		return -EINVAL;
 	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||
 	    (s->cr8 & ~0xfULL) ||

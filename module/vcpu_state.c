@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 #include <asm/fpu/xstate.h>
@@ -150,8 +151,9 @@ static long inject_info(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	default:
 		ok = false;
 	}
+	/* VM entry takes no error code above 16 bits */
 	if (!ok || (has_ec && type != HVX_EVENT_HW_EXCEPTION) ||
-	    (!has_ec && e->inject_error_code))
+	    (!has_ec && e->inject_error_code) || (e->inject_error_code >> 16))
 		return -EINVAL;
 	/* a software event has its instruction's length, others none */
 	if (soft_event(type) ?
@@ -174,6 +176,15 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	    (!(e->flags & HVX_EVENTS_SIPI_PENDING) && e->sipi_vector) ||
 	    e->sipi_vector > 0xff ||
 	    (e->eoi_pending[0] & 0xffff))	/* no APIC vector below 16 */
+		return -EINVAL;
+	/*
+	 * A #DB pending in a transaction (RTM) is one bit 12 alone stands
+	 * beside, on a processor with RTM, outside a MOV SS shadow.
+	 */
+	if ((e->pending_dbg & BIT(16)) &&
+	    ((e->pending_dbg & 0xffff) != BIT(12) ||
+	     !boot_cpu_has(X86_FEATURE_RTM) ||
+	     (e->flags & HVX_EVENTS_MOV_SS_SHADOW)))
 		return -EINVAL;
 	/* one shadow at a time; the STI one only where STI set IF */
 	if ((e->flags & HVX_EVENTS_STI_SHADOW) &&

@@ -585,6 +585,17 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	ev.inject_type = HVX_EVENT_NMI;			/* NMIs are masked */
 	ev.inject_vector = 2;
 	EXPECT_EVENTS_REFUSED(ev);
+	/* VM entry takes no error code above 16 bits */
+	ev = base;
+	ev.flags = HVX_EVENTS_INJECTED | HVX_EVENTS_ERROR_CODE;
+	ev.inject_type = HVX_EVENT_HW_EXCEPTION;
+	ev.inject_vector = GP_VECTOR;
+	ev.inject_error_code = 0x10000;
+	EXPECT_EVENTS_REFUSED(ev);
+	/* a transaction's #DB (RTM) stands beside bit 12 alone */
+	ev = base;
+	ev.pending_dbg = 1ULL << 16;
+	EXPECT_EVENTS_REFUSED(ev);
 
 	ASSERT_EQ(0, hvx_get_debugregs(vcpu->fd, &dr0));
 	dr = dr0;

@@ -423,6 +423,16 @@ HVX_TEST(sregs_roundtrip_and_checks)
 	bad = out;
 	bad.cr8 = 16;
 	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	/* what VM entry would refuse: CR3 past MAXPHYADDR, odd bases */
+	bad = out;
+	bad.cr3 |= 1ULL << 52;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	bad = out;
+	bad.gdt.base = 0x0000800000000000ULL;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
+	bad = out;
+	bad.idt.base = 0x8000000000000000ULL;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_SREGS, &bad, EINVAL);
 	vcpu_sregs_get(vcpu, &in);
 	EXPECT_EQ(out.cr0, in.cr0);
 	EXPECT_EQ(out.cr4, in.cr4);
