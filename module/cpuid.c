@@ -42,7 +42,8 @@
 #define C1_EDX_HTT		BIT(28)	/* EBX[23:16] counts the package's */
 /* CPUID.7.0 */
 #define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
-#define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
+/* RDPID (bit 22) is #UD in VMX non-root without "enable RDTSCP" */
+#define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(22) | BIT(30))
 #define C7_EDX_HIDE	(BIT(10) | BIT(18) | BIT(20) | BIT(26) | BIT(27) | \
 			 BIT(28) | BIT(29) | BIT(31))
 /* CPUID.0xD.1: XSAVES and XFD */

@@ -536,6 +536,13 @@ HVX_TEST(cpuid)
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(0, e->ecx & CPUID_1_ECX_VMX);
 	EXPECT_NE(0, e->ecx & CPUID_1_ECX_HYPERVISOR);
+	/* RDTSCP and RDPID are #UD in the guest: "enable RDTSCP" is off */
+	e = hvx_cpuid_find(cpuid, 7, 0);
+	if (e)
+		EXPECT_EQ(0, e->ecx & (1U << 22));
+	e = hvx_cpuid_find(cpuid, 0x80000001, 0);
+	if (e)
+		EXPECT_EQ(0, e->edx & (1U << 27));
 	e = hvx_cpuid_find(cpuid, HVX_CPUID_SIGNATURE, 0);
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(HVX_CPUID_SIG_EBX, e->ebx);
