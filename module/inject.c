@@ -80,6 +80,9 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	/* the timer stopped */
 	hvx_apic_timer_update(vcpu);
 	hvx_vmcs_reset_guest(vcpu);
+	/* an event queued for the next entry went with the old state */
+	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vcpu->event_injected = false;
 	/* the APIC's registers changed: RVI and SVI follow (apicv.c) */
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	vcpu->irq_vector = -1;

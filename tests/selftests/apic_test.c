@@ -906,6 +906,48 @@ HVX_TEST(init_sipi_starts_ap)
 	vm_free(vm);
 }
 
+/* An MSR hvx does not know: with HVX_OPT_UNKNOWN_MSR_EXIT, an exit. */
+static void guest_ap_reads_unknown_msr(void)
+{
+	rdmsr(MSR_TEST_UNKNOWN);
+	GUEST_DONE();
+}
+
+/*
+ * INIT and SIPI reach a vCPU that is out in userspace with an MSR exit;
+ * userspace then refuses the MSR, which queues a #GP (with its error code)
+ * for the next entry.  The INIT drops it: the vCPU starts at the SIPI's
+ * real-mode code, where an exception with an error code would fail the
+ * entry (it did: HVX_EXIT_FAIL_ENTRY).
+ */
+HVX_TEST(init_drops_a_queued_exception)
+{
+	struct test_vcpu *bsp, *ap;
+	struct test_vm *vm;
+	struct hvx_run *run;
+	uint16_t data;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
+		    "no HVX_FEAT_USER_MSR_EXIT");
+	ap = vm_vcpu_add(vm, 1, guest_ap_reads_unknown_msr);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
+	run = ap->run;
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_RDMSR);
+	vcpu_expect_done(bsp);
+	run->msr.error = 1;
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_IO);
+	EXPECT_EQ(0x99, run->io.port);
+	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
+	EXPECT_EQ(0x1234, data);
+	vm_free(vm);
+}
+
 static void guest_takes_msis(void)
 {
 	apic_w(APIC_SVR, 0x1ff);
