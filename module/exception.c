@@ -119,6 +119,16 @@ int hvx_exit_exception_nmi(struct hvx_vcpu *vcpu)
 		return 1;
 	switch (info & INTR_INFO_VECTOR_MASK) {
 	case X86_TRAP_MC:
+		/*
+		 * A memory error in guest RAM queued the kernel's recovery
+		 * (memory_failure(), SIGBUS) as work for the way back to
+		 * userspace: go there, or the guest takes the same #MC until
+		 * the kernel panics over too many in a row.
+		 */
+		if (test_thread_flag(TIF_NOTIFY_RESUME)) {
+			vcpu->run->exit_reason = HVX_EXIT_INTR;
+			return -EINTR;
+		}
 		return 1;
 	case X86_TRAP_DB:
 		return exit_debug(vcpu, info);
