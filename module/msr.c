@@ -81,6 +81,12 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 	if (!vcpu->guest_msrs_loaded)
 		return;
 	/*
+	 * SWAPGS changes it without an exit: the CPU holds the guest's.
+	 * Read before GS is reloaded: load_gs_index() writes the inactive
+	 * GS base, which is this MSR.
+	 */
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
+	/*
 	 * VM exits loaded __KERNEL_DS into DS and ES and null into FS, GS
 	 * and LDTR.  A 32-bit caller has __USER_DS in DS and ES, which it
 	 * keeps across system calls; a 64-bit one normally has null ones,
@@ -98,8 +104,6 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 		loadsegment(fs, vcpu->host_fs_sel);
 		wrmsrl(MSR_FS_BASE, vcpu->host_fs_base);
 	}
-	/* SWAPGS changes it without an exit: the CPU holds the guest's. */
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_STAR, host_star);
 	wrmsrl(MSR_LSTAR, host_lstar);
