@@ -363,6 +363,9 @@ expect_status notkernel 2 "-k with a text file"
 expect_err notkernel \
 	"$T/mod1: neither a Linux bzImage nor a multiboot kernel" \
 	"-k with a text file"
+run kbigmem $NULL -m 4G -k "$T/mod1"
+expect_status kbigmem 2 "-k with 4G of RAM"
+expect_err kbigmem "-k takes at most 3072M of RAM" "-k with 4G of RAM"
 if [ -f /hvx/guest/vmlinuz ]; then
 	run bztwo $NULL -k /hvx/guest/vmlinuz -i "$T/mod1" -i "$T/mod2"
 	expect_status bztwo 2 "-k bzImage with two -i"

@@ -254,6 +254,10 @@ static int check_options(int argc, char **argv, struct options *o)
 		    o->entry_set)
 			return usage_error("--format, --load-addr and --entry are for images, not -k%s",
 					   "");
+		/* RAM in one slot from 0: it would cover the APICs' pages */
+		if (o->mem > LINUX_RAM_MAX)
+			return usage_error("-k takes at most %s of RAM: the I/O APIC and local APIC live below 4 GiB",
+					   "3072M");
 		o->image = o->kernel;
 		return 0;
 	}
