@@ -31,6 +31,11 @@ static void serve(void *opaque, const struct hvx_ring_entry *e)
 	struct io_ring *r = opaque;
 	uint8_t buf[8];
 
+	/* the module writes 1, 2, 4 or 8; anything else is no access */
+	if (!e->size || e->size > sizeof(buf)) {
+		msg("I/O ring: an entry of %u bytes, dropped", e->size);
+		return;
+	}
 	memcpy(buf, &e->data, sizeof(buf));
 	if (e->type == HVX_RING_PIO) {
 		if (e->flags & HVX_RING_F_WRITE)
