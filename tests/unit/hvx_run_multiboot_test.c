@@ -530,6 +530,34 @@ TEST_F(mb, info_after_the_modules)
 	EXPECT_EQ(MB_INFO_ADDR, self->li.mb_info);
 }
 
+/*
+ * The BIOS area (0x9fc00-0xfffff: the ACPI tables, the reset vector's
+ * code) holds no image; a module that would reach into it from below
+ * goes to 1 MiB.
+ */
+TEST_F(mb, nothing_in_the_bios_area)
+{
+	static uint8_t big[0x100000];
+	uint8_t *mbi;
+
+	put_aout(self->img, 0x40, 0x9f040, 0x9f000, 0xa0000, 0, 0x9f080);
+	EXPECT_EQ(-1, load(_metadata, self, IMG_LEN, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "BIOS area")) {
+		TH_LOG("%s", self->err);
+	}
+	put_aout(self->img, 0x40, 0x10040, 0x10000, 0x11000, 0, 0x10080);
+	memset(big, 0x5a, sizeof(big));
+	self->mods[0] = (struct multiboot_mod){ big, sizeof(big), "big" };
+	self->a.nr_mods = 1;
+	ASSERT_EQ(0, load(_metadata, self, IMG_LEN, RAM_SIZE)) {
+		TH_LOG("%s", self->err);
+	}
+	mbi = self->ram + self->li.mb_info;
+	EXPECT_EQ(0x100000, get32(self->ram + get32(mbi + 24)));
+	EXPECT_EQ(0x5a, self->ram[0x100000]);
+	EXPECT_EQ(0xcc, self->ram[0xe0000]);
+}
+
 TEST_F(mb, modules_must_fit_below_the_gdt)
 {
 	size_t room = RAM_SIZE - SZ_4K - 0x106000;

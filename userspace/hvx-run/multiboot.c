@@ -271,7 +271,18 @@ struct mb_info_plan {
 };
 
 /*
- * Modules go page-aligned, in order, after the image; the information
+ * Below 1 MiB, [MB_INFO_END, 1 MiB) is the BIOS area of the memory map,
+ * where hvx-run keeps the ACPI tables and the reset vector's code: what
+ * would land there at @at goes to 1 MiB instead.
+ */
+static uint64_t past_bios_area(uint64_t at, uint64_t len)
+{
+	return overlap(at, len, MB_INFO_END, SZ_1M - MB_INFO_END) ? SZ_1M : at;
+}
+
+/*
+ * Modules go page-aligned, in order, after the image (none in the BIOS
+ * area below 1 MiB); the information
  * structure, its memory map, module list and strings (the boot loader
  * name, the command line, the module names) at MB_INFO_ADDR or, where
  * that is taken, after the modules.  Return: 0, or -1 with @err set.
@@ -284,6 +295,7 @@ static int plan_info(const struct load_info *li, uint64_t ram_size,
 	unsigned int i;
 
 	for (i = 0; i < a->nr_mods; i++) {
+		mod_at = past_bios_area(mod_at, a->mods[i].len);
 		if (!fits(mod_at, a->mods[i].len, rsvd_lo))
 			return errf(err, errlen,
 				    "module %s (%zu bytes) does not fit between 0x%" PRIx64 " and the boot structures at 0x%" PRIx64 "; give more RAM",
@@ -303,7 +315,7 @@ static int plan_info(const struct load_info *li, uint64_t ram_size,
 	end = ram_size < MB_INFO_END ? ram_size : MB_INFO_END;
 	if (!fits(p->at, p->len, end < rsvd_lo ? end : rsvd_lo) ||
 	    overlap(p->at, p->len, li->low, mod_at - li->low)) {
-		p->at = mod_at;
+		p->at = past_bios_area(mod_at, p->len);
 		if (!fits(p->at, p->len, rsvd_lo))
 			return errf(err, errlen,
 				    "no room for the multiboot information (%" PRIu64 " bytes) at 0x%" PRIx64 " or after the modules; give more RAM",
@@ -345,6 +357,8 @@ static void write_info(uint8_t *mem, uint64_t ram_size,
 	for (i = 0; i < a->nr_mods; i++) {
 		uint8_t *e = mem + mods + i * MOD_ENTRY_LEN;
 
+		/* where plan_info() checked it would fit */
+		mod_at = past_bios_area(mod_at, a->mods[i].len);
 		memcpy(mem + mod_at, a->mods[i].data, a->mods[i].len);
 		put_le32(e, mod_at);
 		put_le32(e + 4, mod_at + a->mods[i].len);
@@ -417,6 +431,11 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	} else if (load_mb_elf(b, len, ram, ram_size, li, err, errlen)) {
 		return -1;
 	}
+	if (overlap(li->low, li->high - li->low, MB_INFO_END,
+		    SZ_1M - MB_INFO_END))
+		return errf(err, errlen,
+			    "the image (0x%" PRIx64 "-0x%" PRIx64 ") overlaps the BIOS area 0x%llx-0xfffff",
+			    li->low, li->high - 1, MB_INFO_END);
 	if (plan_info(li, ram_size, bl.rsvd_lo, a, &plan, err, errlen))
 		return -1;
 
