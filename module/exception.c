@@ -117,6 +117,11 @@ int hvx_exit_exception_nmi(struct hvx_vcpu *vcpu)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
+	/* bit 12 is undefined after a #DF */
+	if (unlikely(info & INTR_INFO_UNBLOCK_NMI) &&
+	    (info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DF &&
+	    !(vcpu->exit_vect & VECTORING_INFO_VALID_MASK))
+		hvx_reblock_nmi(vcpu);
 	switch (info & INTR_INFO_VECTOR_MASK) {
 	case X86_TRAP_MC:
 		/*

@@ -285,32 +285,6 @@ static int (*const hvx_exit_handlers[])(struct hvx_vcpu *vcpu) = {
 	[EXIT_REASON_VMFUNC]		= exit_ud,
 };
 
-/*
- * An IRET that faulted, or took an EPT violation, had already unblocked
- * NMIs; it runs again after the exit and must do so with them blocked
- * (SDM "Information for VM Exits Due to Vectored Events" and "... EPT
- * Violations", bit 12): else an NMI queued meanwhile would nest in the
- * guest's NMI handler.  Not after a #DF, whose bit 12 is undefined.
- */
-static void nmi_unblocked_by_iret(struct hvx_vcpu *vcpu, u32 basic)
-{
-	u32 info;
-
-	if (basic == EXIT_REASON_EPT_VIOLATION) {
-		if (!(hvx_vmread(EXIT_QUALIFICATION) & INTR_INFO_UNBLOCK_NMI))
-			return;
-	} else {
-		info = hvx_vmread32(VM_EXIT_INTR_INFO);
-		if (!(info & INTR_INFO_UNBLOCK_NMI) ||
-		    (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_DF ||
-		    (info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-			return;
-	}
-	hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-		    hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) |
-		    GUEST_INTR_STATE_NMI);
-}
-
 /**
  * hvx_handle_exit() - serve one VM exit
  * @vcpu: the vCPU, loaded, preemptible
@@ -349,9 +323,6 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	vcpu->exit_vect = vect;
 	if (unlikely(vect & VECTORING_INFO_VALID_MASK))
 		reinject(vcpu, vect);
-	else if (unlikely(basic == EXIT_REASON_EPT_VIOLATION ||
-			  basic == EXIT_REASON_EXCEPTION_NMI))
-		nmi_unblocked_by_iret(vcpu, basic);
 
 	/*
 	 * The device exits, by far the most frequent, are called directly:

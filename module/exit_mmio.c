@@ -29,6 +29,7 @@
 #define EPT_QUAL_FETCH		BIT(2)
 #define EPT_QUAL_GLA_VALID	BIT(7)	/* the access was for a linear address */
 #define EPT_QUAL_GLA_XLATE	BIT(8)	/* ... to its translation, not a walk */
+#define EPT_QUAL_NMI_UNBLOCK	BIT(12)	/* an IRET had unblocked NMIs */
 
 /**
  * hvx_mmio_exit() - fill the run page for a classic MMIO exit
@@ -180,6 +181,9 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	u64 gen;
 	int r;
 
+	if (unlikely(q & EPT_QUAL_NMI_UNBLOCK) &&
+	    !(vcpu->exit_vect & VECTORING_INFO_VALID_MASK))
+		hvx_reblock_nmi(vcpu);
 	/* the xAPIC page, virtualized: the APIC-access page goes there */
 	if (unlikely(vcpu->proc2_ctl & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES) &&
 	    !(q & EPT_QUAL_FETCH) &&

@@ -273,6 +273,26 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 			    intr & ~GUEST_INTR_STATE_NMI);
 }
 
+/**
+ * hvx_reblock_nmi() - an IRET that exited had already unblocked NMIs
+ * @vcpu: the vCPU, loaded
+ *
+ * An IRET that faults, or takes an EPT violation, unblocks NMIs before
+ * the exit (bit 12 of the exit qualification or of the exit's
+ * interruption information says so; SDM "Information for VM Exits Due
+ * to Vectored Events" and "... EPT Violations").  It runs again after
+ * the exit, and must do so with NMIs blocked: else an NMI queued
+ * meanwhile would nest in the guest's NMI handler.  The caller checks
+ * the bit, from the value it read anyway, and that the exit came during
+ * no event delivery.
+ */
+void hvx_reblock_nmi(struct hvx_vcpu *vcpu)
+{
+	hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+		    hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) |
+		    GUEST_INTR_STATE_NMI);
+}
+
 /* Whether a blocked vCPU has something that ends its wait. */
 static bool block_ends(struct hvx_vcpu *vcpu)
 {

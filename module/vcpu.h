@@ -494,6 +494,7 @@ static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
 
 int hvx_inject_events(struct hvx_vcpu *vcpu);
 int hvx_exit_window(struct hvx_vcpu *vcpu);
+void hvx_reblock_nmi(struct hvx_vcpu *vcpu);
 void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect);
 int hvx_vcpu_block(struct hvx_vcpu *vcpu);
 int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq);
