@@ -61,7 +61,8 @@ static u64 string_room(struct hvx_vcpu *vcpu, unsigned int reg, u64 gva,
 /*
  * Copy @n elements between guest memory and @buf, honouring RFLAGS.DF.
  * Reads are checked as the guest's at its CPL: OUTS from CPL 3 may not
- * read a supervisor page (writes, for INS, were checked by string_fault()).
+ * read a supervisor page (writes, for INS, were checked by
+ * hvx_string_fault()).
  */
 static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		       unsigned int size, u64 n, bool to_guest)
@@ -89,16 +90,27 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 	return 0;
 }
 
-/*
- * Check the memory operand of INS/OUTS as the CPU does before it moves an
- * element: the guest's page tables must map it for this access.  Returns
- * how many of the @n elements can move; 0 when the first cannot, after
- * injecting its fault (#PF with CR2, or #GP for a non-canonical address).
- * The element that faults is then the first of the next round, and the
- * guest takes the fault with RCX and RSI/RDI counting only what moved.
+/**
+ * hvx_string_fault() - check a string instruction's memory operand
+ * @vcpu: the vCPU, loaded
+ * @gva: the linear address of the first element
+ * @size: bytes per element
+ * @n: elements, stepping down with RFLAGS.DF
+ * @write: the elements are written
+ *
+ * As the CPU checks it before it moves an element, as the guest's access
+ * at its CPL: the guest's page tables must map it for this access.  For
+ * INS/OUTS, and for the RAM operand of a MOVS whose other operand exited
+ * (mmio_string.c).  The element that faults is the first of the next
+ * round, and the guest takes the fault with RCX and RSI/RDI counting only
+ * what moved.
+ *
+ * Return: how many of the @n elements can move; 0 when the first cannot,
+ * after injecting its fault (#PF with CR2, or #GP for a non-canonical
+ * address).
  */
-static u64 string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
-			u64 n, bool write)
+u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
+		     u64 n, bool write)
 {
 	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	bool lm = hvx_guest_mode(vcpu) == 8;
@@ -197,7 +209,7 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	if (!in)
 		copied = !string_copy(vcpu, gva, data, size, n, false);
 	if (!copied) {
-		n = string_fault(vcpu, gva, size, n, in);
+		n = hvx_string_fault(vcpu, gva, size, n, in);
 		if (!n) {
 			/* the first element faults: #PF or #GP for the guest */
 			run->exit_reason = HVX_EXIT_NONE;

@@ -17,7 +17,6 @@
  */
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
-#include <asm/trapnr.h>
 
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -66,44 +65,6 @@ static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
 	return (u32)(hvx_vmread(seg_base) + a);
 }
 
-/*
- * Check the RAM operand of a MOVS element at @gva as the processor would
- * have: present, writable for @write, user-accessible at CPL 3.  Returns
- * 0, or -EFAULT after injecting the guest's fault; -EIO when its paging
- * structures are not in guest RAM.
- */
-static int check_operand(struct hvx_vcpu *vcpu, const struct hvx_paging *pg,
-			 u64 gva, unsigned int size, bool write)
-{
-	u32 access = write ? HVX_ACC_WRITE : 0, ec;
-	u64 end, gpa;
-	int err, k;
-
-	if (!(pg->cr0 & X86_CR0_PG))
-		return 0;
-	if (hvx_guest_cpl(vcpu) == 3)
-		access |= HVX_ACC_USER;
-	/* the element's first and last byte: it may straddle a page */
-	for (k = 0; k < 2; k++) {
-		end = k ? gva + size - 1 : gva;
-		if (hvx_guest_mode(vcpu) != 8)
-			end = (u32)end;
-		err = hvx_gva_to_gpa(vcpu->vm, pg, end, access, &gpa, &ec);
-		if (err == -EINVAL) {
-			hvx_inject_gp(vcpu);
-			return -EFAULT;
-		}
-		if (err == -EFAULT) {
-			vcpu->cr2 = end;
-			hvx_inject_exception(vcpu, X86_TRAP_PF, true, ec);
-			return -EFAULT;
-		}
-		if (err)
-			return -EIO;
-	}
-	return 0;
-}
-
 /**
  * hvx_mmio_string() - one element of STOS or MOVS that touched MMIO
  * @vcpu: the vCPU, loaded; vcpu->mmio_insn holds the decoded instruction
@@ -122,7 +83,6 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	struct hvx_run *run = vcpu->run;
 	struct hvx_paging pg;
 	u64 val = 0, ram;
-	int err;
 
 	if (insn->rep &&
 	    !(vcpu->regs[HVX_RCX] & hvx_asize_mask(insn->addr_size))) {
@@ -142,11 +102,8 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 
 	ram = write ? linear(vcpu, GUEST_DS_BASE, HVX_RSI, insn->addr_size) :
 		      linear(vcpu, GUEST_ES_BASE, HVX_RDI, insn->addr_size);
-	err = check_operand(vcpu, &pg, ram, insn->size, !write);
-	if (err == -EFAULT)
+	if (!hvx_string_fault(vcpu, ram, insn->size, 1, !write))
 		return 1;
-	if (err)
-		goto fail;
 	if (write) {
 		/* RAM to MMIO: read the source now, the exit carries it. */
 		if (hvx_read_gva(vcpu->vm, &pg, ram, &val, insn->size, 0))

@@ -259,6 +259,9 @@ static inline void hvx_string_reg_set(struct hvx_vcpu *vcpu, unsigned int reg,
 		vcpu->regs[reg] = val & hvx_asize_mask(asize);
 }
 
+u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
+		     u64 n, bool write);
+
 /* vmx_cpu.c: VMX operation on the host CPUs */
 DECLARE_PER_CPU(bool, hvx_vmx_on);	/* VMXON done on this CPU */
 int hvx_vmx_get(void);
