@@ -41,33 +41,33 @@ static unsigned int string_asize(struct hvx_vcpu *vcpu)
 
 /*
  * Elements the index register @reg (RSI or RDI, at linear @gva) can step
- * through before it wraps at the address size, or the linear address at
- * 4 GiB outside 64-bit mode: one batch is one contiguous copy.
+ * through, downwards with RFLAGS.DF (@down), before it wraps at the
+ * address size, or the linear address at 4 GiB outside 64-bit mode: one
+ * batch is one contiguous copy.  A 32-bit address size in 64-bit mode
+ * gets the 4 GiB bound too: a shorter batch, never a wrong one.
  */
 static u64 string_room(struct hvx_vcpu *vcpu, unsigned int reg, u64 gva,
-		       unsigned int size, unsigned int asize)
+		       unsigned int size, unsigned int asize, bool down)
 {
-	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	u64 mask = hvx_asize_mask(asize), idx = vcpu->regs[reg] & mask;
 	u64 room;
 
 	room = down ? idx / size + 1 : (mask - idx) / size + 1;
-	if (hvx_guest_mode(vcpu) != 8)
+	if (asize < 8)
 		room = min(room, down ? (u32)gva / size + 1 :
 					(U32_MAX - (u32)gva) / size + 1);
 	return room;
 }
 
 /*
- * Copy @n elements between guest memory and @buf, honouring RFLAGS.DF.
- * Reads are checked as the guest's at its CPL: OUTS from CPL 3 may not
- * read a supervisor page (writes, for INS, were checked by
- * hvx_string_fault()).
+ * Copy @n elements between guest memory and @buf, downwards with
+ * RFLAGS.DF (@down).  Reads are checked as the guest's at its CPL: OUTS
+ * from CPL 3 may not read a supervisor page (writes, for INS, were
+ * checked by hvx_string_fault()).
  */
 static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
-		       unsigned int size, u64 n, bool to_guest)
+		       unsigned int size, u64 n, bool to_guest, bool down)
 {
-	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
 	struct hvx_paging pg;
 	u64 i;
@@ -160,10 +160,9 @@ fault:
  * once the count is done.
  */
 static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
-			   unsigned int size, u64 n, bool rep,
+			   unsigned int size, u64 n, bool rep, bool down,
 			   unsigned int asize, unsigned int insn_len)
 {
-	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	u64 delta = n * size;
 	u64 ptr = vcpu->regs[ptr_reg];
 
@@ -189,6 +188,7 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	struct hvx_run *run = vcpu->run;
 	void *data = (void *)run + HVX_RUN_DATA_OFFSET;
 	unsigned int size = IO_SIZE(q), asize = string_asize(vcpu);
+	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	bool in = q & IO_IN, copied = false;
 	u64 n = 1, gva;
 
@@ -201,13 +201,14 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
 	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
-	n = min(n, string_room(vcpu, in ? HVX_RDI : HVX_RSI, gva, size, asize));
+	n = min(n, string_room(vcpu, in ? HVX_RDI : HVX_RSI, gva, size, asize,
+			       down));
 	/*
 	 * INS checks its destination before any port read; OUTS learns of a
 	 * fault from the copy, and only then looks for the element.
 	 */
 	if (!in)
-		copied = !string_copy(vcpu, gva, data, size, n, false);
+		copied = !string_copy(vcpu, gva, data, size, n, false, down);
 	if (!copied) {
 		n = hvx_string_fault(vcpu, gva, size, n, in);
 		if (!n) {
@@ -229,9 +230,9 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 		return 0;
 	}
 	/* the elements before a faulting one, or an operand outside RAM */
-	if (!copied && string_copy(vcpu, gva, data, size, n, false))
+	if (!copied && string_copy(vcpu, gva, data, size, n, false, down))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
-	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, asize, len);
+	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, down, asize, len);
 	return 0;
 }
 
@@ -304,6 +305,7 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 {
 	unsigned int size = vcpu->pending_size;
 	unsigned int asize = vcpu->pending_op >> 8;
+	bool down;
 	u64 val = 0;
 
 	if (!vcpu->pending_count) {
@@ -316,11 +318,12 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 		hvx_skip_insn_len(vcpu, vcpu->pending_insn_len);
 		return 1;
 	}
+	down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size,
-			vcpu->pending_count, true))
+			vcpu->pending_count, true, down))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
 	string_advance(vcpu, HVX_RDI, size, vcpu->pending_count,
-		       vcpu->pending_op & IO_REP, asize,
+		       vcpu->pending_op & IO_REP, down, asize,
 		       vcpu->pending_insn_len);
 	return 1;
 }
