@@ -281,8 +281,21 @@ static uint64_t past_bios_area(uint64_t at, uint64_t len)
 }
 
 /*
- * Modules go page-aligned, in order, after the image (none in the BIOS
- * area below 1 MiB); the information
+ * The place of the next module of @len bytes, *@next the first free
+ * address (page_up() of the image's end to begin with): page-aligned, in
+ * order, none in the BIOS area.  plan_info() checks the places,
+ * write_info() fills them, both through this.
+ */
+static uint64_t place_module(uint64_t *next, uint64_t len)
+{
+	uint64_t at = past_bios_area(*next, len);
+
+	*next = page_up(at + len);
+	return at;
+}
+
+/*
+ * Modules go after the image (place_module()); the information
  * structure, its memory map, module list and strings (the boot loader
  * name, the command line, the module names) at MB_INFO_ADDR or, where
  * that is taken, after the modules.  Return: 0, or -1 with @err set.
@@ -291,17 +304,16 @@ static int plan_info(const struct load_info *li, uint64_t ram_size,
 		     uint64_t rsvd_lo, const struct multiboot_args *a,
 		     struct mb_info_plan *p, char *err, size_t errlen)
 {
-	uint64_t mod_at = page_up(li->high), end;
+	uint64_t mod_at = page_up(li->high), end, at;
 	unsigned int i;
 
 	for (i = 0; i < a->nr_mods; i++) {
-		mod_at = past_bios_area(mod_at, a->mods[i].len);
-		if (!fits(mod_at, a->mods[i].len, rsvd_lo))
+		at = place_module(&mod_at, a->mods[i].len);
+		if (!fits(at, a->mods[i].len, rsvd_lo))
 			return errf(err, errlen,
 				    "module %s (%zu bytes) does not fit between 0x%" PRIx64 " and the boot structures at 0x%" PRIx64 "; give more RAM",
-				    a->mods[i].name, a->mods[i].len, mod_at,
+				    a->mods[i].name, a->mods[i].len, at,
 				    rsvd_lo);
-		mod_at = page_up(mod_at + a->mods[i].len);
 	}
 
 	p->nmm = fill_mmap(ram_size, p->mm_base, p->mm_size, p->mm_type);
@@ -356,14 +368,12 @@ static void write_info(uint8_t *mem, uint64_t ram_size,
 	}
 	for (i = 0; i < a->nr_mods; i++) {
 		uint8_t *e = mem + mods + i * MOD_ENTRY_LEN;
+		uint64_t m = place_module(&mod_at, a->mods[i].len);
 
-		/* where plan_info() checked it would fit */
-		mod_at = past_bios_area(mod_at, a->mods[i].len);
-		memcpy(mem + mod_at, a->mods[i].data, a->mods[i].len);
-		put_le32(e, mod_at);
-		put_le32(e + 4, mod_at + a->mods[i].len);
+		memcpy(mem + m, a->mods[i].data, a->mods[i].len);
+		put_le32(e, m);
+		put_le32(e + 4, m + a->mods[i].len);
 		put_le32(e + 8, put_str(mem, &at, a->mods[i].name));
-		mod_at = page_up(mod_at + a->mods[i].len);
 	}
 
 	put_le32(mbi + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
