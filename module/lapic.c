@@ -347,6 +347,18 @@ u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
 	return ns ? ns : 1;
 }
 
+/*
+ * The period the timer runs at for a run-down time of @ns: a periodic one
+ * at least cfg.min_period_ns (the caller's bound on its rate).
+ */
+u64 lapic_timer_period(const struct hvx_lapic *l, u64 ns)
+{
+	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC &&
+	    ns < l->cfg.min_period_ns)
+		return l->cfg.min_period_ns;
+	return ns;
+}
+
 /* Counts elapsed in @ns (below one period, so the quotient fits). */
 static u64 ns_to_ticks(const struct hvx_lapic *l, u64 ns, unsigned int div)
 {
@@ -372,10 +384,8 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 	if (!initial || !timer_counts(l))
 		return;
 	l->timer.start_ns = start_ns;
-	l->timer.period_ns = lapic_ticks_to_ns(l, initial, timer_divide(l));
-	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC &&
-	    l->timer.period_ns < l->cfg.min_period_ns)
-		l->timer.period_ns = l->cfg.min_period_ns;
+	l->timer.period_ns = lapic_timer_period(l, lapic_ticks_to_ns(l, initial,
+							timer_divide(l)));
 	l->timer.next_ns = start_ns + l->timer.period_ns;
 	l->timer.armed = true;
 }

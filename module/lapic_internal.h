@@ -79,6 +79,8 @@ const struct lapic_reg *lapic_find_reg(const struct hvx_lapic *l,
 u32 lapic_reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r);
 /* Time for @ticks counts at divide @div, at least 1 ns. */
 u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div);
+/* The period the timer runs at: periodic, at least cfg.min_period_ns. */
+u64 lapic_timer_period(const struct hvx_lapic *l, u64 ns);
 /* Whether @val is an IA32_APIC_BASE value this APIC can take. */
 bool lapic_base_valid(const struct hvx_lapic *l, u64 val);
 /* The logical ID that x2APIC mode fixes for APIC ID @id. */

@@ -178,12 +178,8 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
-	t->period_ns = s->timer_period_ns;
-	/* a state saved before the bound, or by another host's */
-	if (t->period_ns < l->cfg.min_period_ns &&
-	    (s->regs[HVX_APIC_REG_LVT_TIMER >> 2] & HVX_APIC_TIMER_MODE_MASK) >>
-	    HVX_APIC_TIMER_MODE_SHIFT == HVX_APIC_TIMER_PERIODIC)
-		t->period_ns = l->cfg.min_period_ns;
+	/* a state saved before the bound, or by another host's, gets it */
+	t->period_ns = lapic_timer_period(l, s->timer_period_ns);
 	t->next_ns = now_ns + s->timer_next_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
 	lapic_update_ppr(l);
