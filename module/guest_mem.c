@@ -145,7 +145,7 @@ static int walk_root(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	if (pg->efer & EFER_LMA) {
 		if (pg->cr4 & X86_CR4_LA57)
 			return -EOPNOTSUPP;
-		if ((u64)sign_extend64(gva, 47) != gva)
+		if (!__is_canonical_address(gva, 48))
 			return -EINVAL;
 		*level = 4;
 		*esize = 8;

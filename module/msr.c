@@ -22,6 +22,7 @@
 #include <linux/kernel.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
+#include <asm/page.h>
 #include <asm/segment.h>
 #include <asm/tlbflush.h>
 
@@ -238,8 +239,8 @@ static bool msr_value_valid(u32 index, u64 data)
 	case MSR_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		/* an address: canonical */
-		return (s64)(data << 16) >> 16 == data;
+		/* an address: canonical (no 5-level paging here) */
+		return __is_canonical_address(data, 48);
 	case MSR_IA32_CR_PAT:
 		return pat_valid(data);
 	}

@@ -5,6 +5,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/page.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
@@ -228,12 +229,6 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 			 HVX_AR_P | HVX_AR_AVL | HVX_AR_L | HVX_AR_DB | \
 			 HVX_AR_G | HVX_AR_UNUSABLE)
 
-/* 48-bit canonical: bits 63:47 all equal (no 5-level paging here). */
-static bool regs_canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
-}
-
 /**
  * hvx_set_sregs() - HVX_SET_SREGS
  * @vcpu: the vCPU, loaded
@@ -265,7 +260,8 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	 * Registers" and "... Descriptor-Table Registers")
 	 */
 	if ((s->cr3 & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits)) ||
-	    !regs_canonical(s->gdt.base) || !regs_canonical(s->idt.base))
+	    !__is_canonical_address(s->gdt.base, 48) ||
+	    !__is_canonical_address(s->idt.base, 48))
 		return -EINVAL;
 	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||
