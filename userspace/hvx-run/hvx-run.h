@@ -73,6 +73,11 @@ static inline uint32_t get_le32(const uint8_t *p)
 	return get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
 }
 
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
 static inline void put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = v;

@@ -116,8 +116,7 @@ static void e820_fill(uint8_t *bp, uint64_t ram_size)
  */
 static uint64_t runtime_start(const uint8_t *b)
 {
-	uint64_t pref = get_le32(b + HDR_PREF_ADDRESS) |
-			(uint64_t)get_le32(b + HDR_PREF_ADDRESS + 4) << 32;
+	uint64_t pref = get_le64(b + HDR_PREF_ADDRESS);
 	uint64_t align = get_le32(b + HDR_KERNEL_ALIGNMENT);
 	uint64_t start = LINUX_KERNEL_ADDR;
 

@@ -89,8 +89,7 @@ static void signal_efd(int efd)
 /* Make @v's route what its entry and the mask bits say; d->lock held. */
 static void update_vector(struct pci_dev *d, struct pci_msix_vector *v)
 {
-	uint64_t address = get_le32(v->entry) |
-			   (uint64_t)get_le32(v->entry + 4) << 32;
+	uint64_t address = get_le64(v->entry);
 	uint32_t data = get_le32(v->entry + PCI_MSIX_ENTRY_DATA);
 	bool live = vector_live(d, v);
 

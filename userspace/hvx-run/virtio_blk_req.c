@@ -91,7 +91,7 @@ static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
 	for (at = 0; at < data; at += VIRTIO_BLK_DISCARD_LEN) {
 		iov_copy(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN + at, seg,
 			 sizeof(seg), false);
-		sector = get_le32(seg) | (uint64_t)get_le32(seg + 4) << 32;
+		sector = get_le64(seg);
 		num = get_le32(seg + 8);
 		if (num > VIRTIO_BLK_MAX_DISCARD || sector > sectors ||
 		    num > sectors - sector)
@@ -152,7 +152,7 @@ uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
 	if (e->out_len < VIRTIO_BLK_HDR_LEN || e->in_len < 1)
 		return 0;
 	iov_copy(e->iov, e->nr_out, 0, hdr, sizeof(hdr), false);
-	sector = get_le32(hdr + 8) | (uint64_t)get_le32(hdr + 12) << 32;
+	sector = get_le64(hdr + 8);
 	data_in = e->in_len - 1;
 	switch (get_le32(hdr)) {
 	case VIRTIO_BLK_T_IN:

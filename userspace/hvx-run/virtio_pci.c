@@ -306,16 +306,13 @@ static void write_queue(struct virtio_dev *v, const uint8_t *c,
 			enable_queue(v, q, v->qsel);
 		break;
 	case CC_Q_DESC:
-		q->desc = get_le32(c + CC_Q_DESC) |
-			  (uint64_t)get_le32(c + CC_Q_DESC + 4) << 32;
+		q->desc = get_le64(c + CC_Q_DESC);
 		break;
 	case CC_Q_DRIVER:
-		q->driver = get_le32(c + CC_Q_DRIVER) |
-			    (uint64_t)get_le32(c + CC_Q_DRIVER + 4) << 32;
+		q->driver = get_le64(c + CC_Q_DRIVER);
 		break;
 	case CC_Q_DEVICE:
-		q->device = get_le32(c + CC_Q_DEVICE) |
-			    (uint64_t)get_le32(c + CC_Q_DEVICE + 4) << 32;
+		q->device = get_le64(c + CC_Q_DEVICE);
 		break;
 	}
 }
