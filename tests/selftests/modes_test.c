@@ -25,9 +25,6 @@
 #define TINY_RAM	(4 * MiB)
 #define TINY_SP		0x7000
 
-#define __XSTR(x)	#x
-#define XSTR(x)		__XSTR(x)
-
 /*
  * The images live in .rodata: the host never runs them, it copies them.
  * ENTER_PM32: from real mode with DS = 0, load the image's GDT and far

@@ -20,9 +20,6 @@
  */
 #include "hvx_harness.h"
 
-#define __XSTR(x)	#x
-#define XSTR(x)		__XSTR(x)
-
 #define MMIO_GPA	0x40000000ULL	/* beyond RAM: every access exits */
 #define TEST_PORT	0x5f0
 

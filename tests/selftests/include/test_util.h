@@ -21,6 +21,10 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* A macro's value as a string, for guest code in asm(). */
+#define __XSTR(x)	#x
+#define XSTR(x)		__XSTR(x)
+
 #define KiB		(1ULL << 10)
 #define MiB		(1ULL << 20)
 #define GiB		(1ULL << 30)
