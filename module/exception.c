@@ -54,6 +54,22 @@ void hvx_handle_machine_check(void)
 		do_machine_check(&regs);
 }
 
+/**
+ * hvx_single_step_trap() - the #DB that ends an emulated instruction
+ * @vcpu: the vCPU, loaded, running with RFLAGS.TF
+ *
+ * An instruction that exits never completes in the guest, so the
+ * processor raises no single-step trap for it: one hvx emulates must, or
+ * a debugger in the guest stepping over CPUID or an OUT would step over
+ * two instructions.  A REP string instruction traps once, at its end,
+ * not after each iteration as the processor would.
+ */
+void hvx_single_step_trap(struct hvx_vcpu *vcpu)
+{
+	vcpu->dr6 = (vcpu->dr6 & ~HVX_DB_QUAL_DR6) | DR_STEP;
+	hvx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+}
+
 /*
  * #DB: put the exception's DR6 bits where the guest reads DR6 (a #DB that
  * causes a VM exit leaves the real DR6 alone) and deliver it again.

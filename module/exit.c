@@ -89,10 +89,14 @@ static int exit_triple_fault(struct hvx_vcpu *vcpu)
 /*
  * HLT: the guest sleeps until it has something to take; with interrupts
  * disabled and nothing pending only userspace can end it (HVX_EXIT_HLT).
+ * An event already due at the next entry (the single-step trap of a guest
+ * stepping over the HLT) wakes it at once.
  */
 static int exit_hlt(struct hvx_vcpu *vcpu)
 {
 	hvx_skip_insn(vcpu);
+	if (hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		return 1;
 	vcpu->mp_state = HVX_MP_HALTED;
 	return hvx_vcpu_block(vcpu);
 }

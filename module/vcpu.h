@@ -382,18 +382,23 @@ static inline void hvx_gpr_write(struct hvx_vcpu *vcpu, unsigned int reg,
 		vcpu->regs[reg] = val;
 }
 
+void hvx_single_step_trap(struct hvx_vcpu *vcpu);
+
 /**
  * hvx_skip_insn_len() - step over an emulated instruction
  * @vcpu: the vCPU, loaded
  * @len: its length in bytes
  *
- * Also ends STI/MOV SS blocking, as completing the instruction would.
+ * Also ends STI/MOV SS blocking, and raises the single-step trap of a
+ * guest that runs with RFLAGS.TF, as completing the instruction would.
  */
 static inline void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len)
 {
 	u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
 	unsigned long rip = hvx_vmread(GUEST_RIP) + len;
 
+	if (unlikely(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_TF))
+		hvx_single_step_trap(vcpu);
 	if (!(hvx_vmread(GUEST_CS_AR_BYTES) & HVX_AR_L))
 		rip = (u32)rip;
 	hvx_vmwrite(GUEST_RIP, rip);

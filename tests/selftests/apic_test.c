@@ -43,8 +43,6 @@
 #define APIC_TMCCT	0x390
 #define APIC_TDCR	0x3e0
 
-#define MSR_APIC_BASE		0x1b
-#define MSR_TSC_DEADLINE	0x6e0
 #define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
 #define X2APIC_SELF_IPI		0x83f
 #define APIC_BASE_EXTD		(1ULL << 10)

@@ -34,7 +34,6 @@
 
 #include "hvx_harness.h"
 
-#define MSR_APIC_BASE	0x1b
 #define APIC_BASE_EXTD	(1ULL << 10)
 #define X2APIC_ID	0x802
 #define X2APIC_TPR	0x808

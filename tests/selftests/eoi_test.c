@@ -29,7 +29,6 @@
 #define APIC_TMCCT	0x390
 #define APIC_TDCR	0x3e0
 
-#define MSR_APIC_BASE	0x1b
 #define X2APIC_MSR(off)	(0x800 + ((off) >> 4))
 #define APIC_BASE_EXTD	(1ULL << 10)
 

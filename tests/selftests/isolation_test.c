@@ -32,14 +32,6 @@
 
 #include "hvx_harness.h"
 
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102
-#define MSR_SYSENTER_CS		0x174
-#define MSR_SYSENTER_ESP	0x175
-#define MSR_SYSENTER_EIP	0x176
-#define MSR_PAT			0x277
-
 #define ROUNDS			6
 
 /* Values a round writes: distinct per MSR and per round, canonical. */
@@ -48,7 +40,7 @@
 #define PAT_VAL(round)	(0x0007040600070406ULL ^ ((uint64_t)((round) & 1) << 8))
 
 static const uint32_t exitless_msrs[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
 
 static void swapgs(void)
@@ -70,8 +62,8 @@ static void guest_exitless_msrs(void)
 		wrmsr(MSR_KERNEL_GS_BASE, VAL(MSR_KERNEL_GS_BASE, round));
 		for (i = 0; i < ARRAY_SIZE(exitless_msrs); i++)
 			wrmsr(exitless_msrs[i], VAL(exitless_msrs[i], round));
-		wrmsr(MSR_SYSENTER_CS, 0x10 + round);
-		wrmsr(MSR_PAT, PAT_VAL(round));
+		wrmsr(MSR_IA32_SYSENTER_CS, 0x10 + round);
+		wrmsr(MSR_IA32_CR_PAT, PAT_VAL(round));
 		/* GS base <-> KERNEL_GS_BASE, behind hvx's back */
 		swapgs();
 		GUEST_SYNC(round);
@@ -82,12 +74,12 @@ static void guest_exitless_msrs(void)
 		swapgs();
 		GUEST_ASSERT_EQ(rdmsr(MSR_GS_BASE), VAL(MSR_GS_BASE, round));
 		GUEST_ASSERT_EQ(rdmsr(MSR_FS_BASE), VAL(MSR_FS_BASE, round));
-		GUEST_ASSERT_EQ(rdmsr(MSR_SYSENTER_CS), 0x10 + round);
-		GUEST_ASSERT_EQ(rdmsr(MSR_SYSENTER_ESP),
-				VAL(MSR_SYSENTER_ESP, round));
-		GUEST_ASSERT_EQ(rdmsr(MSR_SYSENTER_EIP),
-				VAL(MSR_SYSENTER_EIP, round));
-		GUEST_ASSERT_EQ(rdmsr(MSR_PAT), PAT_VAL(round));
+		GUEST_ASSERT_EQ(rdmsr(MSR_IA32_SYSENTER_CS), 0x10 + round);
+		GUEST_ASSERT_EQ(rdmsr(MSR_IA32_SYSENTER_ESP),
+				VAL(MSR_IA32_SYSENTER_ESP, round));
+		GUEST_ASSERT_EQ(rdmsr(MSR_IA32_SYSENTER_EIP),
+				VAL(MSR_IA32_SYSENTER_EIP, round));
+		GUEST_ASSERT_EQ(rdmsr(MSR_IA32_CR_PAT), PAT_VAL(round));
 	}
 	GUEST_DONE();
 }
@@ -121,10 +113,10 @@ HVX_GUEST_TEST(exitless_msrs_survive_exits, guest_exitless_msrs)
 			  vcpu_get_msr(vcpu, MSR_GS_BASE));
 		EXPECT_EQ(VAL(MSR_FS_BASE, round),
 			  vcpu_get_msr(vcpu, MSR_FS_BASE));
-		EXPECT_EQ(0x10 + round, vcpu_get_msr(vcpu, MSR_SYSENTER_CS));
-		EXPECT_EQ(VAL(MSR_SYSENTER_EIP, round),
-			  vcpu_get_msr(vcpu, MSR_SYSENTER_EIP));
-		EXPECT_EQ(PAT_VAL(round), vcpu_get_msr(vcpu, MSR_PAT));
+		EXPECT_EQ(0x10 + round, vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_CS));
+		EXPECT_EQ(VAL(MSR_IA32_SYSENTER_EIP, round),
+			  vcpu_get_msr(vcpu, MSR_IA32_SYSENTER_EIP));
+		EXPECT_EQ(PAT_VAL(round), vcpu_get_msr(vcpu, MSR_IA32_CR_PAT));
 	}
 	vcpu_expect_done(vcpu);
 	sched_setaffinity(0, sizeof(all), &all);
@@ -195,9 +187,6 @@ HVX_GUEST_TEST(rdpmc_is_gp, guest_rdpmc)
 	vcpu_expect_done(vcpu);
 }
 
-#define X86_EFLAGS_TF	(1UL << 8)
-#define DR6_BS		(1UL << 14)
-
 static volatile uint64_t db_count, db_dr6;
 
 static void db_handler(struct guest_ex_regs *regs)
@@ -209,7 +198,7 @@ static void db_handler(struct guest_ex_regs *regs)
 	db_count++;
 	regs->rflags &= ~X86_EFLAGS_TF;
 	/* the guest clears DR6 itself, as a kernel does */
-	asm volatile("mov %0, %%dr6" : : "r"(0xffff0ff0UL));
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_RESET));
 }
 
 static void guest_single_step(void)
@@ -224,7 +213,7 @@ static void guest_single_step(void)
 	GUEST_ASSERT_EQ(db_count, 1);
 	GUEST_ASSERT(db_dr6 & DR6_BS);
 	asm volatile("mov %%dr6, %0" : "=r"(dr6));
-	GUEST_ASSERT_EQ(dr6, 0xffff0ff0UL);
+	GUEST_ASSERT_EQ(dr6, DR6_RESET);
 	GUEST_DONE();
 }
 
@@ -300,7 +289,7 @@ static void db_count_bp(struct guest_ex_regs *regs)
 	asm volatile("mov %%dr6, %0" : "=r"(dr6));
 	bp_dr6 = dr6;
 	bp_hits++;
-	asm volatile("mov %0, %%dr6" : : "r"(0xffff0ff0UL));
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_RESET));
 }
 
 /* DR0: write breakpoint on 8 bytes; DR7: L0, R/W0 = write, LEN0 = 8. */

@@ -732,6 +732,101 @@ HVX_GUEST_TEST(guest_exception_handlers, guest_exceptions)
 	vcpu_expect_done(vcpu);
 }
 
+#define STEP_PORT	0x99
+#define STEP_INSNS	8
+
+static volatile uint64_t step_rip[2 * STEP_INSNS], step_dr6[2 * STEP_INSNS];
+static volatile uint64_t step_count, step_stop;
+
+/* Record each single-step trap; the last one of the sequence clears TF. */
+static void step_record(struct guest_ex_regs *regs)
+{
+	uint64_t dr6;
+
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_RESET));
+	if (step_count < ARRAY_SIZE(step_rip)) {
+		step_rip[step_count] = regs->rip;
+		step_dr6[step_count] = dr6;
+	}
+	step_count++;
+	if (regs->rip == step_stop)
+		regs->rflags &= ~X86_EFLAGS_TF;
+}
+
+/*
+ * Step over instructions that hvx completes for the guest, in the kernel
+ * (RDMSR, MOV from DR7, CPUID, HLT) and in userspace (OUT, an MMIO
+ * store): each must end with the trap that a completed instruction
+ * raises, RIP at the next one.  HLT with interrupts off does not sleep:
+ * the trap is already due.
+ */
+static void guest_step_emulated(void)
+{
+	uint64_t at[STEP_INSNS], rax, rdx, rcx = MSR_APIC_BASE;
+	uint64_t rbx = MMIO_GPA;
+	unsigned int i;
+
+	/*
+	 * Bochs 2.7 keeps a single step pending across the exit of a fault
+	 * that hvx retries (the guest's page walk, first touched in EPT),
+	 * where a processor clears it: walk to the MMIO page before.
+	 */
+	*(volatile uint8_t *)MMIO_GPA = 1;
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, 0(%[at])\n\t"
+		     "lea 2f(%%rip), %%rax\n\t"
+		     "mov %%rax, 8(%[at])\n\t"
+		     "lea 3f(%%rip), %%rax\n\t"
+		     "mov %%rax, 16(%[at])\n\t"
+		     "lea 4f(%%rip), %%rax\n\t"
+		     "mov %%rax, 24(%[at])\n\t"
+		     "lea 5f(%%rip), %%rax\n\t"
+		     "mov %%rax, 32(%[at])\n\t"
+		     "lea 6f(%%rip), %%rax\n\t"
+		     "mov %%rax, 40(%[at])\n\t"
+		     "lea 7f(%%rip), %%rax\n\t"
+		     "mov %%rax, 48(%[at])\n\t"
+		     "lea 8f(%%rip), %%rax\n\t"
+		     "mov %%rax, 56(%[at])\n\t"
+		     "mov %%rax, %[stop]\n\t"
+		     "pushf\n\t"
+		     "orq $0x100, (%%rsp)\n\t"
+		     "popf\n\t"
+		     "nop\n"
+		     "1: rdmsr\n"
+		     "2: mov %%dr7, %%rax\n"
+		     "3: outb %%al, $" XSTR(STEP_PORT) "\n"
+		     "4: movb %%al, (%%rbx)\n"
+		     "5: cpuid\n"
+		     "6: hlt\n"
+		     "7: nop\n"
+		     "8:\n"
+		     : "=&a"(rax), "+b"(rbx), "+c"(rcx), "=&d"(rdx),
+		       [stop] "=m"(step_stop)
+		     : [at] "r"(at)
+		     : "memory", "cc");
+	for (i = 0; i < STEP_INSNS && i < step_count; i++) {
+		GUEST_ASSERT_EQ(step_rip[i], at[i]);
+		GUEST_ASSERT_EQ(step_dr6[i], DR6_RESET | DR6_BS);
+	}
+	GUEST_ASSERT_EQ(step_count, STEP_INSNS);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(single_step_over_emulated_insns, guest_step_emulated)
+{
+	uint8_t *data;
+
+	vm_install_exception_handler(vm, DB_VECTOR, step_record);
+	vcpu_expect_mmio(vcpu, MMIO_GPA, 1, true, 1);
+	/* AL is DR7's low byte, 0 after RESET */
+	data = expect_io(vcpu, HVX_IO_OUT, STEP_PORT, 1, 1);
+	EXPECT_EQ(0, *data);
+	vcpu_expect_mmio(vcpu, MMIO_GPA, 1, true, 0);
+	vcpu_expect_done(vcpu);
+}
+
 static void guest_null_deref(void)
 {
 	uint64_t v;

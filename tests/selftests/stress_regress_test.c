@@ -11,8 +11,6 @@
  */
 #include "hvx_harness.h"
 
-#define MSR_APIC_BASE		0x1b
-#define MSR_TSC_DEADLINE	0x6e0
 #define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
 #define APIC_SVR		0x0f0
 #define APIC_LVTT		0x320

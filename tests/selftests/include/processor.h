@@ -38,11 +38,13 @@
 #define X86_RFLAGS_IF	(1ULL << 9)
 
 #define MSR_IA32_TSC		0x00000010
+#define MSR_APIC_BASE		0x0000001b
 #define MSR_IA32_SYSENTER_CS	0x00000174
 #define MSR_IA32_SYSENTER_ESP	0x00000175
 #define MSR_IA32_SYSENTER_EIP	0x00000176
 #define MSR_IA32_MISC_ENABLE	0x000001a0
 #define MSR_IA32_CR_PAT		0x00000277
+#define MSR_TSC_DEADLINE	0x000006e0
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
@@ -64,6 +66,12 @@
 #define XFEATURE_X87		(1ULL << 0)
 #define XFEATURE_SSE		(1ULL << 1)
 #define XFEATURE_AVX		(1ULL << 2)
+
+#define X86_EFLAGS_TF		(1UL << 8)
+
+/* DR6: its value after RESET (no RTM), and the single-step bit */
+#define DR6_RESET		0xffff0ff0UL
+#define DR6_BS			(1UL << 14)
 
 /* Exception vectors */
 #define DE_VECTOR	0
