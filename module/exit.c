@@ -98,7 +98,7 @@ static int exit_hlt(struct hvx_vcpu *vcpu)
 	if (hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		return 1;
 	vcpu->mp_state = HVX_MP_HALTED;
-	return hvx_vcpu_block(vcpu);
+	return hvx_vcpu_block(vcpu, true);
 }
 
 static int exit_skip(struct hvx_vcpu *vcpu)

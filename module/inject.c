@@ -379,13 +379,18 @@ static void halt_poll_adapt(struct hvx_vcpu *vcpu, u64 halted)
 /**
  * hvx_vcpu_block() - sleep while the guest is halted or waits for a SIPI
  * @vcpu: the vCPU, loaded, preemptible; vcpu->mp_state not runnable
+ * @hlt: the guest has just executed HLT
+ *
+ * A HLT with interrupts disabled and nothing pending goes to userspace,
+ * which alone can end it (a guest that is done, or a CPU taken offline).
+ * A vCPU that userspace left halted (HVX_SET_MP_STATE) sleeps with
+ * interrupts disabled too, until an NMI or INIT, as a processor does.
  *
  * Return: 1 when the wait is over (the guest has something to take, or
- * got its SIPI); 0 after an exit to userspace (HLT with interrupts
- * disabled and nothing pending: only userspace can end it); -EINTR when a
- * signal came first (the state stays: the next HVX_RUN waits again).
+ * got its SIPI); 0 after that exit to userspace; -EINTR when a signal
+ * came first (the state stays: the next HVX_RUN waits again).
  */
-int hvx_vcpu_block(struct hvx_vcpu *vcpu)
+int hvx_vcpu_block(struct hvx_vcpu *vcpu, bool hlt)
 {
 	DEFINE_WAIT(wait);
 	ktime_t start = 0, end = 0;
@@ -393,8 +398,7 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu)
 
 	if (block_ends(vcpu))
 		goto awake;
-	if (vcpu->mp_state == HVX_MP_HALTED &&
-	    !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
+	if (hlt && !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
 		vcpu->mp_state = HVX_MP_RUNNABLE;
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;

@@ -350,7 +350,7 @@ static int run_loop(struct hvx_vcpu *vcpu)
 				irqs_on_after_exit(vcpu);
 				if (!r)
 					return 0;
-				r = hvx_vcpu_block(vcpu);
+				r = hvx_vcpu_block(vcpu, false);
 				if (r <= 0)
 					return r;
 				continue;

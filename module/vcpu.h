@@ -504,7 +504,7 @@ int hvx_inject_events(struct hvx_vcpu *vcpu);
 int hvx_exit_window(struct hvx_vcpu *vcpu);
 void hvx_reblock_nmi(struct hvx_vcpu *vcpu);
 void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect);
-int hvx_vcpu_block(struct hvx_vcpu *vcpu);
+int hvx_vcpu_block(struct hvx_vcpu *vcpu, bool hlt);
 int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq);
 void hvx_set_nmi(struct hvx_vcpu *vcpu);
 int hvx_set_mp_state(struct hvx_vcpu *vcpu, const struct hvx_mp_state *mp);

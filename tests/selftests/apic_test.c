@@ -25,11 +25,13 @@
  *   reserved delivery mode.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hvx_harness.h"
+#include "thread_kick.h"
 
 #define APIC_GPA	0xfee00000UL
 #define APIC_ID		0x020
@@ -901,6 +903,63 @@ HVX_TEST(init_sipi_starts_ap)
 	EXPECT_EQ(0x1234, r[1].last_data);
 	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
 	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
+	vm_free(vm);
+}
+
+static void guest_ap_goes_offline(void)
+{
+	asm volatile("cli; hlt");
+	GUEST_FAIL("the offline AP ran on past its HLT");
+}
+
+static void *run_until_signal(void *arg)
+{
+	struct test_vcpu *vcpu = arg;
+
+	return (void *)(intptr_t)(__vcpu_run(vcpu) < 0 ? errno : 0);
+}
+
+/*
+ * A CPU the guest took offline (HLT with interrupts disabled, which
+ * userspace sees) and userspace left halted sleeps in HVX_RUN until the
+ * guest starts it again with INIT and SIPI; a signal ends the sleep with
+ * EINTR and leaves it halted.  Before HVX_FEAT_HALTED_SLEEPS, HVX_RUN
+ * returned at once with another HVX_EXIT_HLT.
+ */
+HVX_TEST(offline_ap_sleeps_until_init)
+{
+	struct hvx_mp_state mp = { .state = HVX_MP_HALTED };
+	struct sigaction sa = { .sa_handler = no_op };
+	struct test_vcpu *bsp, *ap;
+	struct runner r[2] = {};
+	struct test_vm *vm;
+	pthread_t th;
+	void *res;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	ap = vm_vcpu_add(vm, 1, guest_ap_goes_offline);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
+	kick_and_join(th, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
+	mp.state = 99;
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_HALTED, mp.state);
+
+	run_pair(_metadata, r, bsp, ap);
+	EXPECT_FALSE(r[0].failed);
+	EXPECT_EQ(0x99, r[1].last_port);
+	EXPECT_EQ(0x1234, r[1].last_data);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
 	vm_free(vm);
 }
 

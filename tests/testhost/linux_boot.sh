@@ -7,7 +7,8 @@
 # Checks: the guest sees as many CPUs as it was given, its kernel log has
 # no BUG, WARNING, Call Trace, unstable TSC or failed APIC calibration,
 # "sleep 10" in the guest takes 10 host seconds within 1 %, poweroff ends
-# hvx-run with status 0 and reboot with 120.  With virtio (PCI, MSI-X,
+# hvx-run with status 0 and reboot with 120; with two vCPUs the guest
+# takes CPU 1 offline and brings it back.  With virtio (PCI, MSI-X,
 # doorbells, two vCPUs): the guest loads its virtio modules, virtio-rng
 # is its entropy source, it reads a disk whose checksum the host knows,
 # writes a pattern the host then finds in the image file, and a read-only
@@ -145,10 +146,14 @@ grep -q 'guest powered off' "$T/one.err"
 check "one: hvx-run says the guest powered off" $?
 fi
 
-# Two vCPUs, started by the guest through INIT/SIPI: reboot.
+# Two vCPUs, started by the guest through INIT/SIPI; CPU 1 offline and
+# online again (INIT/SIPI once more); reboot.
 if want two; then
-boot two 2 reboot
+boot two 2 hotplug,reboot
 verify two 2 120
+hotplug=$(field two HOTPLUG)
+[ "$hotplug" = "0 0-1" ]
+check "two: CPU 1 goes offline and comes back online (online CPUs: ${hotplug:-none})" $?
 grep -q 'HVX-GUEST-REBOOT' "$T/two.out"
 check "two: the guest asked for a reboot" $?
 fi

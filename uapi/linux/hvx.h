@@ -91,6 +91,10 @@
 						 * HVX_GET_XSAVE and their
 						 * setters
 						 */
+#define HVX_FEAT_HALTED_SLEEPS	(1ULL << 13)	/* HVX_MP_HALTED sleeps with
+						 * interrupts disabled too,
+						 * until an NMI or INIT
+						 */
 
 /*
  * The processor's APIC virtualization hvx uses for every vCPU (struct
@@ -665,7 +669,8 @@ struct hvx_lapic_state {
 /* A vCPU's multiprocessor state (struct hvx_mp_state). */
 #define HVX_MP_RUNNABLE		0	/* runs when HVX_RUN is called */
 #define HVX_MP_HALTED		1	/* in HLT: sleeps in HVX_RUN until it
-					 * has an interrupt or NMI to take
+					 * has an interrupt (with RFLAGS.IF)
+					 * or NMI to take, or an INIT
 					 */
 #define HVX_MP_WAIT_SIPI	2	/* after INIT: sleeps in HVX_RUN until
 					 * a SIPI starts it

@@ -737,6 +737,8 @@ struct machine;
  * @thread:	its thread, once @started
  * @started:	the thread was created (written before the threads run)
  * @running:	the thread runs the guest (m->lock)
+ * @parked:	the guest took it offline: counted in m->nr_parked (its
+ *		thread only)
  */
 struct vcpu {
 	struct machine *m;
@@ -746,6 +748,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	bool running;
+	bool parked;
 };
 
 /**
@@ -765,6 +768,8 @@ struct vcpu {
  * @ioapic:	the I/O APIC (-k), told of level-triggered EOIs, or NULL
  * @park_on_hlt: HLT with interrupts disabled parks the vCPU (-k) instead
  *		of ending the guest
+ * @halted_sleeps: hvx lets a parked vCPU sleep in HVX_RUN until an INIT
+ *		(HVX_FEAT_HALTED_SLEEPS), so the guest can start it again
  * @nr_parked:	vCPUs parked so (m->lock)
  */
 struct machine {
@@ -782,6 +787,7 @@ struct machine {
 	struct irq_router irq;
 	struct ioapic *ioapic;
 	bool park_on_hlt;
+	bool halted_sleeps;
 	uint32_t nr_parked;
 };
 

@@ -769,6 +769,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	hvx_fd = open_hvx(&caps);
 	if (hvx_fd < 0 || create_vm(&m, hvx_fd, &caps, o, ram, li, bl))
 		goto out;
+	m.halted_sleeps = caps.hvx_features & HVX_FEAT_HALTED_SLEEPS;
 
 	m.stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (m.stop_efd < 0) {

@@ -127,8 +127,11 @@ static void once(bool *done, const char *fmt, uint64_t a, uint64_t b)
 static bool hypercall_logged, msr_logged;
 
 /*
- * HLT with interrupts disabled under -k: this vCPU is done, but the
- * others may go on.  Returns true (leave the loop) once all are parked.
+ * HLT with interrupts disabled under -k: the guest took this CPU offline
+ * (or halts the machine, one CPU at a time), but the others may go on.
+ * The vCPU sleeps in HVX_RUN until an INIT brings it back (a CPU put
+ * online again), or with an older hvx waits here for the end.  Returns
+ * true (leave the loop) once all are parked.
  */
 static bool park(struct vcpu *v)
 {
@@ -138,16 +141,33 @@ static bool park(struct vcpu *v)
 	pthread_mutex_lock(&m->lock);
 	all = ++m->nr_parked == m->nr_vcpus;
 	pthread_mutex_unlock(&m->lock);
+	v->parked = true;
 	if (all) {
 		machine_stop(m, HVX_RUN_EXIT_OK,
 			     "every vCPU halted with interrupts disabled");
 		return true;
+	}
+	if (m->halted_sleeps) {
+		if (!hvx_set_mp_state(v->fd, HVX_MP_HALTED))
+			return false;
+		msg("vCPU %u: HVX_SET_MP_STATE: %s", v->id, strerror(errno));
 	}
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping)
 		pthread_cond_wait(&m->stop_cond, &m->lock);
 	pthread_mutex_unlock(&m->lock);
 	return true;
+}
+
+/* A parked vCPU exited: an INIT and SIPI (or an NMI) woke it. */
+static void unpark(struct vcpu *v)
+{
+	struct machine *m = v->m;
+
+	pthread_mutex_lock(&m->lock);
+	m->nr_parked--;
+	pthread_mutex_unlock(&m->lock);
+	v->parked = false;
 }
 
 /* Serve one exit.  Returns true when the vCPU must stop. */
@@ -240,6 +260,8 @@ static void run_loop(struct vcpu *v)
 			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
 			break;
 		}
+		if (v->parked)
+			unpark(v);
 		if (handle_exit(v))
 			break;
 	}

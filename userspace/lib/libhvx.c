@@ -413,6 +413,7 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_DIRTY_LOG,		"dirty_log" },
 	{ HVX_FEAT_DIRTY_LOG_SWITCH,	"dirty_log_switch" },
 	{ HVX_FEAT_VCPU_STATE,		"vcpu_state" },
+	{ HVX_FEAT_HALTED_SLEEPS,	"halted_sleeps" },
 	{ 0, NULL }
 };
 

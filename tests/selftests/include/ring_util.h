@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What ring_test.c and ring_request_test.c share: the guest's ports and
- * MMIO ranges, and the host side's ring setup, range registration,
- * statistics and thread kicks.
+ * MMIO ranges, and the host side's ring setup, range registration and
+ * statistics.
  */
 #ifndef SELFTEST_HVX_RING_UTIL_H
 #define SELFTEST_HVX_RING_UTIL_H
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hvx_harness.h"
+#include "thread_kick.h"
 
 #define PORT_POSTED	0x500		/* 4 ports, posted */
 #define PORT_SYNC	0x600		/* 4 ports, ring requests */
@@ -69,30 +70,5 @@ static inline bool vm_ring_stats(uint64_t *posted, uint64_t *fallback)
 
 #define HVX_REQUIRE_RING()						\
 	HVX_REQUIRE(ring_supported(), "hvx without HVX_FEAT_RING")
-
-/* A SIGUSR1 handler that only interrupts: install without SA_RESTART. */
-static inline void no_op(int sig)
-{
-}
-
-/*
- * Send SIGUSR1 (whose handler must be no_op(), without SA_RESTART) to @th
- * until it ends, every 20 ms: a signal that lands just before the thread
- * enters its wait is lost, so one is not enough.
- */
-static inline void kick_and_join(pthread_t th, void **res)
-{
-	struct timespec ts;
-
-	do {
-		pthread_kill(th, SIGUSR1);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 20 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-	} while (pthread_timedjoin_np(th, res, &ts) == ETIMEDOUT);
-}
 
 #endif /* SELFTEST_HVX_RING_UTIL_H */
