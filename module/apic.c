@@ -744,7 +744,7 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 {
 	struct hvx_lapic_effects eff = {};
 	struct hvx_lapic *l = &vcpu->apic;
-	u64 now = 0, tsc = 0;
+	u64 now = 0, host_tsc = 0, tsc = 0;
 	unsigned long flags;
 	int r = 0;
 
@@ -753,7 +753,8 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 		return -ENOENT;
 	if (apic_msr_timed(index)) {
 		now = ktime_get_ns();
-		tsc = rdtsc() + hvx_vmread64(TSC_OFFSET);
+		host_tsc = rdtsc();
+		tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
 	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	if (index == HVX_MSR_APIC_BASE) {
@@ -773,6 +774,18 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 		r = hvx_lapic_wrmsr(l, index, *data, now, &eff);
 	} else {
 		r = hvx_lapic_rdmsr(l, index, now, data);
+	}
+	/*
+	 * A timer write while the vCPU runs (a Linux guest's TSC deadline at
+	 * every timer event): its next tick for the preemption timer from
+	 * the clocks just read, under the lock already held, rather than
+	 * read both and take the lock again in hvx_apic_timer_update().
+	 */
+	if ((eff.flags & HVX_LAPIC_EFF_TIMER) && now && timer_vmx() &&
+	    !vcpu->timer_asleep) {
+		vcpu->timer_tsc = timer_host_tsc(hvx_lapic_timer_next(l), now,
+						 host_tsc);
+		eff.flags &= ~HVX_LAPIC_EFF_TIMER;
 	}
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (r)
