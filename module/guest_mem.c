@@ -395,6 +395,7 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * @pg: the guest's paging state
  * @gva: linear address of the instruction
  * @buf: HVX_INSN_MAX_LEN bytes
+ * @user: the guest runs at CPL 3 (a user fetch, which SMEP allows)
  *
  * Reads as many of the HVX_INSN_MAX_LEN bytes at @gva as the guest could
  * fetch, stopping at the first page it could not.  This is the first step
@@ -406,11 +407,11 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * be fetched.
  */
 unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
-			   u64 gva, u8 *buf)
+			   u64 gva, u8 *buf, bool user)
 {
+	u32 access = HVX_ACC_FETCH | (user ? HVX_ACC_USER : 0), ec;
 	unsigned int n = 0, chunk;
 	u64 gpa;
-	u32 ec;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return 0;
@@ -418,7 +419,7 @@ unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
 	while (n < HVX_INSN_MAX_LEN) {
 		chunk = min_t(unsigned int, HVX_INSN_MAX_LEN - n,
 			      PAGE_SIZE - offset_in_page(gva + n));
-		if (gva_to_gpa(vm, pg, gva + n, HVX_ACC_FETCH, &gpa, &ec) ||
+		if (gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec) ||
 		    gpa_copy(vm, gpa, buf + n, chunk, false))
 			break;
 		n += chunk;

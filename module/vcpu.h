@@ -455,13 +455,15 @@ static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
 static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
 				 u8 *buf, unsigned int *len)
 {
-	u64 rip = hvx_vmread(GUEST_CS_BASE) + hvx_vmread(GUEST_RIP);
+	u64 rip = hvx_vmread(GUEST_RIP);
 	struct hvx_paging pg;
 
+	/* 64-bit mode ignores the CS base, whatever the VMCS holds */
 	if (mode != 8)
-		rip = (u32)rip;
+		rip = (u32)(hvx_vmread(GUEST_CS_BASE) + rip);
 	hvx_get_paging(vcpu, &pg);
-	*len = hvx_fetch_gva(vcpu->vm, &pg, rip, buf);
+	*len = hvx_fetch_gva(vcpu->vm, &pg, rip, buf,
+			     hvx_guest_cpl(vcpu) == 3);
 	return *len ? 0 : -EFAULT;
 }
 

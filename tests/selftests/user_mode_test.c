@@ -17,6 +17,9 @@
  * - REP OUTS with IOPL 3: from a user page, the bytes reach the port;
  *   from the supervisor page, #PF (user, read) and no I/O exit.  (hvx
  *   sent the supervisor page's bytes to the port.)
+ * - With CR4.SMEP, a load from MMIO by user code on a user page exits to
+ *   userspace with the right data.  (hvx fetched the user code as the
+ *   supervisor, which SMEP refuses: an emulation error.)
  */
 #include "hvx_harness.h"
 
@@ -36,6 +39,7 @@
 #define USER_BUF	(GUEST_SCRATCH_GPA + 0xb000)
 #define SECRET_GPA	(GUEST_SCRATCH_GPA + 0xc000)
 #define ABSENT_GPA	(GUEST_SCRATCH_GPA + 0xd000)
+#define USER_CODE	(GUEST_SCRATCH_GPA + 0xe000)
 #define TSS_RSP0	4
 
 #define RFLAGS_IOPL3	(3ULL << 12)
@@ -55,11 +59,29 @@ asm(".pushsection .text\n"
     "	movw	$" XSTR(TEST_PORT) ", %dx\n"
     "	rep outsb\n"
     "	ud2\n"
+    "user_load:\n"
+    "	movb	(%rsi), %al\n"
+    "	movb	%al, (%rdi)\n"
+    "	ud2\n"
+    "user_load_end:\n"
     ".popsection\n");
-extern char user_movsb[], user_outsb[], user_return[];
+extern char user_movsb[], user_outsb[], user_load[], user_load_end[];
+extern char user_return[];
 
 static uint64_t kernel_rsp;
 static volatile uint64_t fault_vector, fault_ec, fault_cr2;
+
+/* The user segments, the stack a fault in user mode switches to, a flush. */
+static void user_segments_setup(void)
+{
+	uint64_t *gdt = (uint64_t *)GUEST_GDT_GPA;
+	uint64_t cr3;
+
+	gdt[(USER_CS & ~3) / 8] = DESC_UCODE64;
+	gdt[(USER_SS & ~3) / 8] = DESC_UDATA;
+	*(volatile uint64_t *)(GUEST_TSS_GPA + TSS_RSP0) = KERNEL_STACK;
+	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+}
 
 /* Every page but SECRET_GPA's for user mode; ABSENT_GPA unmapped. */
 static void user_mode_setup(void)
@@ -68,8 +90,6 @@ static void user_mode_setup(void)
 	uint64_t *pdpt = (uint64_t *)GUEST_PDPT_GPA;
 	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
 	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
-	uint64_t *gdt = (uint64_t *)GUEST_GDT_GPA;
-	uint64_t cr3;
 	int i;
 
 	pml4[0] |= PTE_U;
@@ -81,11 +101,32 @@ static void user_mode_setup(void)
 		pt[i] |= PTE_U;
 	pt[SECRET_GPA >> 12] &= ~PTE_U;
 	pt[ABSENT_GPA >> 12] &= ~PTE_P;
-	gdt[(USER_CS & ~3) / 8] = DESC_UCODE64;
-	gdt[(USER_SS & ~3) / 8] = DESC_UDATA;
-	*(volatile uint64_t *)(GUEST_TSS_GPA + TSS_RSP0) = KERNEL_STACK;
-	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	user_segments_setup();
 	*(volatile uint64_t *)SECRET_GPA = SECRET;
+}
+
+/*
+ * For SMEP: only the user stack, USER_BUF, USER_CODE and the MMIO page
+ * are user pages; the test's own code stays the supervisor's.
+ */
+static void smep_setup(void)
+{
+	uint64_t *pml4 = (uint64_t *)GUEST_PML4_GPA;
+	uint64_t *pdpt = (uint64_t *)GUEST_PDPT_GPA;
+	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
+	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
+	int i;
+
+	pml4[0] |= PTE_U;
+	for (i = 0; i < 4; i++)
+		pdpt[i] |= PTE_U;
+	pd[0] |= PTE_U;				/* the table of PT0 */
+	pd[MMIO_GPA >> 21] |= PTE_U;
+	pt[(USER_STACK - 1) >> 12] |= PTE_U;
+	pt[USER_BUF >> 12] |= PTE_U;
+	pt[USER_CODE >> 12] |= PTE_U;
+	memcpy((void *)USER_CODE, user_load, user_load_end - user_load);
+	user_segments_setup();
 }
 
 /* Back to CPL 0 at user_return, on the stack enter_user() left. */
@@ -165,6 +206,36 @@ static void guest_user_mode(void)
 	GUEST_SYNC(fault_ec);
 	GUEST_SYNC(fault_cr2);
 	GUEST_DONE();
+}
+
+static void guest_user_load_smep(void)
+{
+	volatile uint8_t *buf = (uint8_t *)USER_BUF;
+	uint32_t eax, ebx, ecx, edx;
+	uint64_t cr4;
+
+	cpuid_count(7, 0, &eax, &ebx, &ecx, &edx);
+	GUEST_SYNC(!!(ebx & CPUID_7_EBX_SMEP));
+	smep_setup();
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_SMEP));
+	enter_user((void *)USER_CODE, MMIO_GPA + 4, USER_BUF, 0, 0);
+	GUEST_ASSERT_EQ(fault_vector, UD_VECTOR);
+	GUEST_ASSERT_EQ(buf[0], 0xa5);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(user_mmio_load_under_smep, guest_user_load_smep)
+{
+	struct ucall uc;
+
+	vm_install_exception_handler(vm, PF_VECTOR, user_fault);
+	vm_install_exception_handler(vm, GP_VECTOR, user_fault);
+	vm_install_exception_handler(vm, UD_VECTOR, user_fault);
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	HVX_REQUIRE(uc.args[0], "the guest's CPUID has no SMEP");
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 4, 1, false, 0xa5);
+	vcpu_expect_done(vcpu);
 }
 
 HVX_GUEST_TEST(emulated_accesses_check_user_pages, guest_user_mode)

@@ -28,6 +28,7 @@
 #define X86_CR4_OSXMMEXCPT (1ULL << 10)
 #define X86_CR4_VMXE	(1ULL << 13)
 #define X86_CR4_OSXSAVE	(1ULL << 18)
+#define X86_CR4_SMEP	(1ULL << 20)
 
 #define EFER_SCE	(1ULL << 0)
 #define EFER_LME	(1ULL << 8)
@@ -62,6 +63,9 @@
 #define CPUID_1_ECX_XSAVE	(1U << 26)
 #define CPUID_1_ECX_OSXSAVE	(1U << 27)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
+
+/* CPUID.(7,0):EBX bits */
+#define CPUID_7_EBX_SMEP	(1U << 7)
 
 #define XFEATURE_X87		(1ULL << 0)
 #define XFEATURE_SSE		(1ULL << 1)
