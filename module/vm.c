@@ -30,17 +30,9 @@ LIST_HEAD(hvx_vm_list);
 /* guards hvx_vm_list */
 DEFINE_MUTEX(hvx_vm_list_lock);
 
-static void hvx_vm_free(struct hvx_vm *vm)
+/* Free a VM that netlink cannot reach (never published, or withdrawn). */
+static void hvx_vm_teardown(struct hvx_vm *vm)
 {
-	/*
-	 * Announce, then take the VM out of the dump's sight: from here on
-	 * no netlink handler can reach it, so it may be torn down.
-	 */
-	hvx_nl_event(vm, -1, HVX_EVENT_VM_DESTROYED, 0);
-	mutex_lock(&hvx_vm_list_lock);
-	list_del(&vm->list);
-	mutex_unlock(&hvx_vm_list_lock);
-
 	/* first: an eventfd's signal must not reach a VM being torn down */
 	hvx_irqfd_vm_free(vm);
 	hvx_ring_vm_free(vm);
@@ -56,6 +48,19 @@ static void hvx_vm_free(struct hvx_vm *vm)
 	ida_free(&hvx_vm_ida, vm->id);
 	kfree(vm);
 	hvx_vmx_put();
+}
+
+static void hvx_vm_free(struct hvx_vm *vm)
+{
+	/*
+	 * Announce, then take the VM out of the dump's sight: from here on
+	 * no netlink handler can reach it, so it may be torn down.
+	 */
+	hvx_nl_event(vm, -1, HVX_EVENT_VM_DESTROYED, 0);
+	mutex_lock(&hvx_vm_list_lock);
+	list_del(&vm->list);
+	mutex_unlock(&hvx_vm_list_lock);
+	hvx_vm_teardown(vm);
 }
 
 /**
@@ -174,10 +179,12 @@ static const struct file_operations hvx_vm_fops = {
  * hvx_vm_create() - HVX_CREATE_VM
  *
  * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
- * another hypervisor holds VMX, -ENOMEM.
+ * another hypervisor holds VMX, -ENOMEM, -EMFILE.
  */
 int hvx_vm_create(void)
 {
+	static atomic64_t hvx_vm_serial = ATOMIC64_INIT(0);
+	struct file *file;
 	struct hvx_vm *vm;
 	int err, fd;
 
@@ -186,8 +193,6 @@ int hvx_vm_create(void)
 		return err;
 
 	err = -ENOMEM;
-	static atomic64_t hvx_vm_serial = ATOMIC64_INIT(0);
-
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto err_vmx;
@@ -226,19 +231,33 @@ int hvx_vm_create(void)
 	vm->pid = task_tgid_nr(current);
 	vm->owner = get_task_pid(current, PIDTYPE_TGID);
 
+	/*
+	 * The file before the VM is published: once netlink can take a
+	 * reference, only the last hvx_vm_put() may free it.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		err = fd;
+		goto err_teardown;
+	}
+	file = anon_inode_getfile("hvx-vm", &hvx_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		err = PTR_ERR(file);
+		goto err_teardown;
+	}
+
 	/* Complete now: visible to the netlink dump, and announced. */
 	mutex_lock(&hvx_vm_list_lock);
 	list_add_tail(&vm->list, &hvx_vm_list);
 	mutex_unlock(&hvx_vm_list_lock);
 	hvx_nl_event(vm, -1, HVX_EVENT_VM_CREATED, 0);
-
-	fd = anon_inode_getfd("hvx-vm", &hvx_vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		/* the fd is the only reference: free everything */
-		hvx_vm_free(vm);
-		return fd;
-	}
+	fd_install(fd, file);
 	return fd;
+
+err_teardown:
+	hvx_vm_teardown(vm);
+	return err;
 
 err_free_mem:
 	hvx_mem_destroy(vm);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +97,31 @@ HVX_TEST(create_vm)
 	EXPECT_IOCTL_ERR(a, HVX_VM_SET_OPTION, NULL, EFAULT);
 	close(a);
 	close(b);
+}
+
+/*
+ * With no fd left, HVX_CREATE_VM fails with EMFILE, and the VM it built
+ * is gone before netlink could see it; the next one is made as usual.
+ */
+HVX_TEST(create_vm_without_a_free_fd)
+{
+	struct rlimit rl, none;
+	int fd;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	fd = dup(0);
+	ASSERT_LE(0, fd);
+	close(fd);
+	/* the lowest free fd is the first the limit refuses */
+	none = rl;
+	none.rlim_cur = fd;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &none));
+	EXPECT_IOCTL_ERR(hvx_dev_fd(), HVX_CREATE_VM, 0, EMFILE);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	fd = new_vm_fd();
+	EXPECT_LE(0, fd);
+	close(fd);
 }
 
 HVX_TEST(memslot_invalid)
