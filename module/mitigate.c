@@ -24,6 +24,9 @@
  *   bitmap), so the host's value is never lost otherwise.
  * - Cross-guest branch-target injection: IBPB when a CPU loads a vCPU of
  *   another VM than the last one it ran (hvx_mitigate_vm_switch()).
+ * - Guest-to-VMM branch-target injection (VMSCAPE): the host's IBPB
+ *   before the CPU returns to user mode after running a guest
+ *   (hvx_mitigate_exit_to_user()).
  *
  * What is in force is in hvx_mitigations (HVX_MITIGATE_*), reported by
  * HVX_GET_CAPS and logged at load.
@@ -159,9 +162,13 @@ int hvx_mitigate_init(void)
 		m |= HVX_MITIGATE_SPEC_CTRL;
 	if (cpu_feature_enabled(X86_FEATURE_USE_IBPB))
 		m |= HVX_MITIGATE_IBPB;
+#ifdef X86_FEATURE_IBPB_EXIT_TO_USER
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		m |= HVX_MITIGATE_IBPB_EXIT_TO_USER;
+#endif
 	hvx_mitigations = m;
 
-	pr_info("vmentry_l1d_flush=%s%s; VERW %s; RSB fill %s; BHB clear %s; SPEC_CTRL restore %s; IBPB on VM switch %s\n",
+	pr_info("vmentry_l1d_flush=%s%s; VERW %s; RSB fill %s; BHB clear %s; SPEC_CTRL restore %s; IBPB on VM switch %s, before user mode %s\n",
 		l1d_flush_names[hvx_l1d_flush],
 		!(m & (HVX_MITIGATE_L1D_FLUSH_COND |
 		       HVX_MITIGATE_L1D_FLUSH_ALWAYS)) ? "" :
@@ -170,7 +177,8 @@ int hvx_mitigate_init(void)
 		(m & HVX_MITIGATE_RSB_FILL) ? "on" : "off",
 		(m & HVX_MITIGATE_BHB_CLEAR) ? "on" : "off",
 		(m & HVX_MITIGATE_SPEC_CTRL) ? "on" : "off",
-		(m & HVX_MITIGATE_IBPB) ? "on" : "off");
+		(m & HVX_MITIGATE_IBPB) ? "on" : "off",
+		(m & HVX_MITIGATE_IBPB_EXIT_TO_USER) ? "on" : "off");
 	if (m & HVX_MITIGATE_L1D_FLUSH_OFF)
 		pr_warn("L1TF: the CPU is affected and vmentry_l1d_flush=never: a guest may read host data from L1D (CVE-2018-3646)\n");
 	return 0;

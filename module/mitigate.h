@@ -5,7 +5,10 @@
 #ifndef HVX_MODULE_MITIGATE_H
 #define HVX_MODULE_MITIGATE_H
 
+#include <linux/percpu.h>
 #include <linux/types.h>
+#include <asm/cpufeature.h>
+#include <asm/nospec-branch.h>
 
 struct hvx_vcpu;
 
@@ -19,6 +22,22 @@ enum hvx_l1d_flush {
 
 extern u64 hvx_mitigations;		/* HVX_MITIGATE_* in force */
 extern enum hvx_l1d_flush hvx_l1d_flush;
+
+/*
+ * VMSCAPE: a guest can train the branch predictors that the VMM's own
+ * code, in user mode on this CPU, then uses.  Where the host mitigates
+ * it, it issues an IBPB before this CPU next returns to user mode when
+ * asked, as KVM asks after every exit; called with preemption disabled,
+ * so that the CPU asked is the one that ran the guest.  Kernels without
+ * the mitigation have no flag to set.
+ */
+static __always_inline void hvx_mitigate_exit_to_user(void)
+{
+#ifdef X86_FEATURE_IBPB_EXIT_TO_USER
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
+#endif
+}
 
 int hvx_mitigate_init(void);
 void hvx_mitigate_exit(void);

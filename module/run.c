@@ -251,6 +251,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();
+	hvx_mitigate_exit_to_user();
 	restore_host_debug(vcpu);
 	if (pkru)
 		load_host_pkru(vcpu);

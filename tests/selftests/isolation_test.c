@@ -400,6 +400,9 @@ HVX_TEST(mitigations_follow_the_host)
 	    vuln_says("spectre_v2", "IBPB: always-on")) {
 		EXPECT_TRUE(m & HVX_MITIGATE_IBPB);
 	}
+	/* VMSCAPE: the host's IBPB before user mode after a guest ran */
+	EXPECT_EQ(vuln_says("vmscape", "IBPB before exit to userspace"),
+		  !!(m & HVX_MITIGATE_IBPB_EXIT_TO_USER));
 }
 
 #define TOUCH_GPA	(8 * MiB)

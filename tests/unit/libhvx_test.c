@@ -243,7 +243,8 @@ static const char expected_caps[] =
 	"  rsb_fill              no\n"
 	"  bhb_clear             no\n"
 	"  spec_ctrl             no\n"
-	"  ibpb                  yes\n";
+	"  ibpb                  yes\n"
+	"  ibpb_exit_to_user     no\n";
 
 static char *print_caps(const struct hvx_caps *caps)
 {

@@ -143,6 +143,11 @@
 #define HVX_MITIGATE_IBPB		(1ULL << 8)	/* IBPB when a CPU
 							 * switches VMs
 							 */
+#define HVX_MITIGATE_IBPB_EXIT_TO_USER	(1ULL << 9)	/* IBPB before a CPU
+							 * that ran a guest
+							 * returns to user
+							 * mode (VMSCAPE)
+							 */
 
 /**
  * struct hvx_caps - what the CPU offers and what hvx does with it

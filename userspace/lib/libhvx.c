@@ -427,6 +427,7 @@ const struct hvx_flag_name hvx_mitigation_names[] = {
 	{ HVX_MITIGATE_BHB_CLEAR,	"bhb_clear" },
 	{ HVX_MITIGATE_SPEC_CTRL,	"spec_ctrl" },
 	{ HVX_MITIGATE_IBPB,		"ibpb" },
+	{ HVX_MITIGATE_IBPB_EXIT_TO_USER, "ibpb_exit_to_user" },
 	{ 0, NULL }
 };
 
