@@ -44,8 +44,12 @@
 #define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
 /* RDPID (bit 22) is #UD in VMX non-root without "enable RDTSCP" */
 #define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(22) | BIT(30))
-#define C7_EDX_HIDE	(BIT(10) | BIT(18) | BIT(20) | BIT(26) | BIT(27) | \
-			 BIT(28) | BIT(29) | BIT(31))
+/* AMX (22, 24, 25): XCR0 refuses its state; 30: IA32_CORE_CAPABILITIES */
+#define C7_EDX_HIDE	(BIT(10) | BIT(18) | BIT(20) | BIT(22) | BIT(24) | \
+			 BIT(25) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | \
+			 BIT(30) | BIT(31))
+/* INVPCID: #UD in VMX non-root mode without "enable INVPCID" */
+#define C7_EBX_INVPCID	BIT(10)
 /* CPUID.0xD.1: XSAVES and XFD */
 #define CD1_EAX_HIDE	(BIT(3) | BIT(4))
 /* CPUID.0x80000001: RDTSCP */
@@ -105,12 +109,12 @@ static void best_ratio(u64 num, u64 den, u32 pmax, u32 *p, u32 *q)
 	*q = q1;
 }
 
-/* Leaves returned as zeros: power, PMU, topology, SGX, PT, ... */
+/* Leaves returned as zeros: power, PMU, topology, SGX, PT, AMX, ... */
 static bool leaf_hidden(u32 f)
 {
 	switch (f) {
 	case 5: case 6: case 9: case 0xa: case 0xb: case 0xf: case 0x10:
-	case 0x12: case 0x14: case 0x1b: case 0x1f:
+	case 0x12: case 0x14: case 0x1b: case 0x1d: case 0x1e: case 0x1f:
 		return true;
 	}
 	return f > 0x1f && f < 0x80000000;
@@ -218,6 +222,8 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			return;
 		n = min(e->eax, 2U);
 		e->ebx &= ~C7_EBX_HIDE;
+		if (!(hvx_vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+			e->ebx &= ~C7_EBX_INVPCID;
 		e->ecx &= ~C7_ECX_HIDE;
 		e->edx &= ~C7_EDX_HIDE;
 		for (i = 1; i <= n; i++) {
@@ -337,11 +343,28 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 }
 
 /*
+ * beyond_range() - whether @f lies past the highest leaf of its range
+ * @vcpu: the vCPU
+ * @f: a basic or extended leaf
+ *
+ * Intel CPUs answer such a leaf as the highest basic leaf; a leaf within
+ * its range that the table lacks, or a subleaf it lacks, reads as zeros.
+ */
+static bool beyond_range(struct hvx_vcpu *vcpu, u32 f)
+{
+	const struct hvx_cpuid_entry *max = hvx_cpuid_find(vcpu,
+							   f & 0x80000000, 0);
+
+	return !max || f > max->eax;
+}
+
+/*
  * The answer to CPUID @f, @idx in @r (EAX, EBX, ECX, EDX).  An input beyond
  * the table answers as on Intel CPUs: leaf 0xb past its last level (when
  * the table has the leaf by level) as zeros but for ECX[7:0] echoed and
- * the x2APIC ID in EDX (level 1's); the hypervisor range as zeros; any
- * other leaf as the highest basic leaf.
+ * the x2APIC ID in EDX (level 1's); the hypervisor range as zeros; a
+ * basic or extended leaf past the highest of its range as the highest
+ * basic leaf (beyond_range()); anything else as zeros.
  *
  * Return: false when nothing answered (zeros).
  */
@@ -358,7 +381,8 @@ static bool lookup(struct hvx_vcpu *vcpu, u32 f, u32 idx, u32 r[4])
 			return true;
 		}
 	}
-	if (!e && (f < HVX_CPUID_SIGNATURE || f >= 0x80000000)) {
+	if (!e && (f < HVX_CPUID_SIGNATURE || f >= 0x80000000) &&
+	    beyond_range(vcpu, f)) {
 		e = hvx_cpuid_find(vcpu, 0, 0);
 		e = e ? hvx_cpuid_find(vcpu, e->eax, idx) : NULL;
 	}

@@ -124,10 +124,11 @@ HVX_GUEST_TEST(cr4_pge_write_flushes_tlb, guest_cr4_pge_flush)
 
 #define CPUID_TEST_LEAF	0x40000001
 #define CPUID_IDX_LEAF	0x40000002
+#define CPUID_FAR_IDX	9	/* a subleaf leaf 4 does not have */
 
 static void guest_cpuid(void)
 {
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, max;
 
 	cpuid_count(HVX_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
 	GUEST_ASSERT_EQ(b, HVX_CPUID_SIG_EBX);
@@ -154,6 +155,15 @@ static void guest_cpuid(void)
 	GUEST_ASSERT_EQ(b, 0);
 	GUEST_ASSERT_EQ(c, 7);
 	GUEST_ASSERT_EQ(d, 0);
+	/*
+	 * A subleaf that a leaf in range lacks reads as zeros; a leaf past
+	 * the highest basic one reads as that leaf (the host gave it 0xb9).
+	 */
+	cpuid_count(0, 0, &max, &b, &c, &d);
+	cpuid_count(4, CPUID_FAR_IDX, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a | b | c | d, 0);
+	cpuid_count(max + 1, CPUID_FAR_IDX, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(a, 0xb9);
 	GUEST_DONE();
 }
 
@@ -161,7 +171,7 @@ HVX_GUEST_TEST(cpuid, guest_cpuid)
 {
 	struct hvx_cpuid *old, *cpuid;
 	struct hvx_cpuid_entry *e;
-	uint32_t n;
+	uint32_t n, max;
 
 	old = hvx_get_cpuid_alloc(vcpu->fd);
 	ASSERT_NE(NULL, old);
@@ -198,6 +208,22 @@ HVX_GUEST_TEST(cpuid, guest_cpuid)
 		.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
 	};
 	cpuid->nent = n + 2;
+
+	/* the highest basic leaf's answer at CPUID_FAR_IDX */
+	e = hvx_cpuid_find(cpuid, 0, 0);
+	ASSERT_NE(NULL, e);
+	max = e->eax;
+	ASSERT_LE(4, max);
+	ASSERT_EQ(NULL, hvx_cpuid_find(cpuid, 4, CPUID_FAR_IDX));
+	e = hvx_cpuid_find(cpuid, max, CPUID_FAR_IDX);
+	if (!e) {
+		e = &cpuid->entries[cpuid->nent++];
+		*e = (struct hvx_cpuid_entry){
+			.function = max, .index = CPUID_FAR_IDX,
+			.flags = HVX_CPUID_FLAG_SIGNIFICANT_INDEX,
+		};
+	}
+	e->eax = 0xb9;
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	vcpu_expect_done(vcpu);
 	free(cpuid);
