@@ -55,6 +55,7 @@ struct hvx_nl_reader {
  * @last_vcpu:	per-vCPU dump: id of the last vCPU dumped, -1 before
  * @one_vm:	HVX_ATTR_VM_ID was given: dump only VM @vm_id
  * @vm_id:	that VM's id
+ * @vm_serial:	and its serial: a VM made later may get the same id
  */
 struct hvx_nl_dump {
 	struct hvx_nl_reader who;
@@ -62,6 +63,7 @@ struct hvx_nl_dump {
 	int last_vcpu;
 	bool one_vm;
 	u32 vm_id;
+	u64 vm_serial;
 };
 
 static_assert(sizeof(struct hvx_nl_dump) <=
@@ -222,7 +224,8 @@ static struct hvx_vm *hvx_nl_get_next(const struct hvx_nl_dump *d, int after)
 		next = NULL;
 		list_for_each_entry(vm, &hvx_vm_list, list)
 			if (vm->id > after && (!next || vm->id < next->id) &&
-			    (!d->one_vm || vm->id == d->vm_id) &&
+			    (!d->one_vm || (vm->id == d->vm_id &&
+					     vm->serial == d->vm_serial)) &&
 			    hvx_nl_may_read(&d->who, vm))
 				next = vm;
 		if (next)
@@ -468,10 +471,12 @@ static int hvx_nl_dump_start(struct netlink_callback *cb)
 		return 0;
 	d->vm_id = nla_get_u32(attr);
 	vm = hvx_nl_get_vm(&d->who, d->vm_id, attr, cb->extack, &err);
-	if (vm)
+	if (vm) {
+		d->vm_serial = vm->serial;
 		hvx_vm_put(vm);
-	else
+	} else {
 		hvx_nl_reader_put(&d->who);
+	}
 	return err;
 }
 
@@ -517,7 +522,7 @@ static int hvx_nl_dump_vcpus(struct sk_buff *skb, struct netlink_callback *cb)
 	struct hvx_vm *vm;
 	int i, err = 0;
 
-	/* Gone since .start: the dump just ends. */
+	/* Gone since .start (its id maybe another VM's now): the dump ends. */
 	vm = hvx_nl_get_next(d, d->vm_id - 1);
 	if (!vm)
 		return 0;

@@ -193,8 +193,9 @@ static int vm_cb(struct nl_msg *msg, void *arg)
 	struct vec *v = arg;
 	struct hs_vm *vm = vec_add(v);
 
-	if (vm)
-		parse_vm(msg, vm);
+	/* a reply that does not parse is no VM, as in stats_cb() */
+	if (vm && parse_vm(msg, vm))
+		v->n--;
 	return NL_OK;
 }
 
