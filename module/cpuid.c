@@ -3,11 +3,13 @@
  * The CPUID table a guest sees.
  *
  * Defaults come from the host with what hvx does not virtualize hidden:
- * VMX and SMX, the local APIC and x2APIC (no in-kernel APIC yet),
- * MONITOR/MWAIT, performance monitoring, debug stores, thermal and power
- * leaves, XSAVES and RDTSCP (their MSRs are not switched), SGX, PT, PKU and
- * the speculation-control MSRs.  The hypervisor bit is set and leaf
- * 0x40000000 says "hvxhvxhvx".
+ * VMX and SMX, MONITOR/MWAIT, performance monitoring, debug stores,
+ * thermal and power leaves, XSAVES and RDTSCP (their MSRs are not
+ * switched), RDPID, INVPCID where VMX cannot enable it, SGX, PT, PKU, AMX
+ * and the speculation-control and core-capability MSRs.  The local APIC,
+ * x2APIC and the TSC-deadline timer are shown as hvx's APIC has them
+ * (lapic.c), the topology as hvx makes it.  The hypervisor bit is set and
+ * leaf 0x40000000 says "hvxhvxhvx".
  *
  * Time is announced, so that a guest needs no PIT to calibrate: leaf 0x15
  * gives the TSC as the host's tsc_khz over a 1 GHz "crystal" which is also
