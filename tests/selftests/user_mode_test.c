@@ -83,18 +83,26 @@ static void user_segments_setup(void)
 	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-/* Every page but SECRET_GPA's for user mode; ABSENT_GPA unmapped. */
-static void user_mode_setup(void)
+/* User access through the PML4E and PDPTEs: the lower levels decide. */
+static void user_top_levels(void)
 {
 	uint64_t *pml4 = (uint64_t *)GUEST_PML4_GPA;
 	uint64_t *pdpt = (uint64_t *)GUEST_PDPT_GPA;
-	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
-	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
 	int i;
 
 	pml4[0] |= PTE_U;
 	for (i = 0; i < 4; i++)
 		pdpt[i] |= PTE_U;
+}
+
+/* Every page but SECRET_GPA's for user mode; ABSENT_GPA unmapped. */
+static void user_mode_setup(void)
+{
+	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
+	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
+	int i;
+
+	user_top_levels();
 	for (i = 0; i < 4 * 512; i++)
 		pd[i] |= PTE_U;
 	for (i = 0; i < 512; i++)
@@ -111,15 +119,10 @@ static void user_mode_setup(void)
  */
 static void smep_setup(void)
 {
-	uint64_t *pml4 = (uint64_t *)GUEST_PML4_GPA;
-	uint64_t *pdpt = (uint64_t *)GUEST_PDPT_GPA;
 	uint64_t *pd = (uint64_t *)GUEST_PD_GPA;
 	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
-	int i;
 
-	pml4[0] |= PTE_U;
-	for (i = 0; i < 4; i++)
-		pdpt[i] |= PTE_U;
+	user_top_levels();
 	pd[0] |= PTE_U;				/* the table of PT0 */
 	pd[MMIO_GPA >> 21] |= PTE_U;
 	pt[(USER_STACK - 1) >> 12] |= PTE_U;
