@@ -97,6 +97,44 @@ static int gpt_read(struct hvx_vm *vm, u64 gpa, unsigned int size, u64 *pte)
 }
 
 /*
+ * Set @bits (Accessed, Dirty) in the guest paging-structure entry at @gpa
+ * that the walk read as @old, as the processor's walk does, and only if
+ * it still holds @old.  Return: 0 (also when there was nothing to set, or
+ * the entry is in no writable slot: ROM tables stay as they are), -EAGAIN
+ * when the guest changed the entry meanwhile (walk again), or -EIO when
+ * its page cannot be written (as gpt_read()).
+ */
+static int gpt_set_bits(struct hvx_vm *vm, u64 gpa, unsigned int size,
+			u64 old, u64 bits)
+{
+	struct hvx_memslot *slot;
+	void __user *uaddr;
+	u32 old32 = old;
+	int ret;
+
+	if ((old & bits) == bits)
+		return 0;
+	slot = hvx_find_slot(vm, gpa);
+	if (!slot || (slot->flags & HVX_MEM_READONLY))
+		return 0;
+	uaddr = u64_to_user_ptr(slot->uaddr + gpa - slot->gpa);
+	if (!access_ok(uaddr, size))
+		return -EIO;
+	/* 0 when swapped, 1 when the entry differs, -EFAULT */
+	if (size == 8)
+		ret = __try_cmpxchg_user((u64 __user *)uaddr, &old, old | bits,
+					 fault64);
+	else
+		ret = __try_cmpxchg_user((u32 __user *)uaddr, &old32,
+					 old32 | (u32)bits, fault32);
+	if (ret)
+		return ret > 0 ? -EAGAIN : -EIO;
+	if (slot->dirty)
+		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
+	return 0;
+}
+
+/*
  * Whether the walk's combined permissions (@allowed: U/S and R/W of every
  * level, @nx: any level's NX) refuse @access.
  */
@@ -171,20 +209,52 @@ static int walk_root(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	return 0;
 }
 
+/* The entries a walk went through, for their Accessed and Dirty flags. */
+struct gpt_path {
+	u64 gpa[4], pte[4];
+	unsigned int n;
+};
+
+/*
+ * Accessed in every entry of @path, Dirty too in the last (the leaf) for
+ * a write, as the processor sets them on a successful walk.
+ */
+static int walk_set_ad(struct hvx_vm *vm, const struct gpt_path *path,
+		       unsigned int esize, bool write)
+{
+	unsigned int i;
+	u64 bits;
+	int ret;
+
+	for (i = 0; i < path->n; i++) {
+		bits = _PAGE_ACCESSED;
+		if (write && i == path->n - 1)
+			bits |= _PAGE_DIRTY;
+		ret = gpt_set_bits(vm, path->gpa[i], esize, path->pte[i], bits);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* The walk of hvx_gva_to_gpa() with paging on; vm->mem_lock held. */
 static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		    u32 access, u64 *gpa, u32 *fault_ec)
 {
 	bool nxe = pg->efer & EFER_NX;
-	u64 allowed = _PAGE_RW | _PAGE_USER;
-	u64 table, pte, addr, mask;
-	unsigned int esize, bits, shift, idx;
-	bool nx = false;
+	u64 table, pte, addr, mask, allowed;
+	unsigned int esize, bits, shift, idx, tries = 0;
+	struct gpt_path path;
 	int level, ret;
+	bool nx;
 	u32 ec = 0;
 
 	if (!(pg->efer & EFER_LMA))
 		gva = lower_32_bits(gva);
+again:
+	path.n = 0;
+	allowed = _PAGE_RW | _PAGE_USER;
+	nx = false;
 	ret = walk_root(vm, pg, gva, &level, &esize, &bits, &table);
 	if (ret > 0)
 		goto fault;
@@ -199,6 +269,8 @@ static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 			return ret;
 		if (!(pte & _PAGE_PRESENT))
 			goto fault;
+		path.gpa[path.n] = table + idx * esize;
+		path.pte[path.n++] = pte;
 		if ((pte & _PAGE_NX) && !nxe)
 			goto rsvd;
 		allowed &= pte;
@@ -229,6 +301,12 @@ static int gva_walk(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 
 	if (walk_denied(pg, access, allowed, nx))
 		goto prot;
+	/* an entry the guest changed under the walk: walk it again */
+	ret = walk_set_ad(vm, &path, esize, access & HVX_ACC_WRITE);
+	if (ret == -EAGAIN && ++tries < 8)
+		goto again;
+	if (ret && ret != -EAGAIN)
+		return ret;
 	*gpa = addr;
 	return 0;
 
@@ -268,9 +346,10 @@ static __always_inline int gva_to_gpa(struct hvx_vm *vm,
  * supervisor writes), U/S, XD with EFER.NXE, and SMEP.  Reserved-bit checks
  * are limited to XD without EFER.NXE and PS in a PML4E.  SMAP and
  * protection keys are not checked: they depend on RFLAGS.AC and PKRU,
- * which @pg does not carry.  Accessed and dirty flags are not set: the
- * walk is for emulating single accesses, and a guest that relies on them
- * for this page gets them set on its own next access through the MMU.
+ * which @pg does not carry.  A successful walk sets the Accessed flag of
+ * every entry it used and, for a write, the leaf's Dirty flag, as the
+ * processor does (a guest's reclaim trusts them), walking again if the
+ * guest changes an entry meanwhile.
  *
  * Context: as hvx_read_gpa(); takes vm->mem_lock once for the whole walk.
  *

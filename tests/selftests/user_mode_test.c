@@ -7,8 +7,10 @@
  * small user-mode routines that end in UD2 (or a fault), each handled at
  * CPL 0 by returning to the code that entered user mode.
  *
- * - MOVS from MMIO to RAM: into a user page, the MMIO read exits and the
- *   data lands; into the supervisor page or the absent one, the guest
+ * - MOVS from MMIO to RAM: into a user page, the MMIO read exits, the
+ *   data lands and the page's PTE is marked Dirty, as the processor's
+ *   store would mark it (hvx left it clean); into the supervisor page or
+ *   the absent one, the guest
  *   takes #PF (user, write) before any MMIO access, and nothing is
  *   written.  (hvx wrote the supervisor page, and ended the run with an
  *   emulation error for the absent one.)
@@ -28,6 +30,7 @@
 
 #define PTE_P		(1ULL << 0)
 #define PTE_U		(1ULL << 2)
+#define PTE_D		(1ULL << 6)
 
 #define USER_CS		0xf03		/* GDT slot 0xf00, DPL 3 */
 #define USER_SS		0xf0b		/* GDT slot 0xf08, DPL 3 */
@@ -170,14 +173,18 @@ enter_user(void *fn, uint64_t si, uint64_t di, uint64_t cx, uint64_t flags)
 
 static void guest_user_mode(void)
 {
+	volatile uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
 	volatile uint8_t *buf = (uint8_t *)USER_BUF;
 
 	user_mode_setup();
 
-	/* MMIO to a user page: the read exits, the byte lands, then UD2 */
+	/* MMIO to a clean user page: the read exits, the byte lands, UD2 */
+	pt[USER_BUF >> 12] &= ~PTE_D;
+	asm volatile("invlpg (%0)" : : "r"(USER_BUF) : "memory");
 	enter_user(user_movsb, MMIO_GPA, USER_BUF, 1, 0);
 	GUEST_ASSERT_EQ(fault_vector, UD_VECTOR);
 	GUEST_ASSERT_EQ(buf[0], 0x5a);
+	GUEST_ASSERT(pt[USER_BUF >> 12] & PTE_D);
 
 	/* MMIO to the supervisor page: #PF before the MMIO read */
 	enter_user(user_movsb, MMIO_GPA, SECRET_GPA, 4, 0);
