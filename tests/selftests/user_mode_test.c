@@ -16,6 +16,9 @@
  *   emulation error for the absent one.)
  * - MOVS from RAM to MMIO: from the supervisor page, #PF (user, read)
  *   and no MMIO exit.
+ * - MOVS from MMIO to a user page that the VMM unmaps while it serves the
+ *   read: #PF (user, write) when the read completes.  (hvx ended the run
+ *   with an emulation error.)
  * - REP OUTS with IOPL 3: from a user page, the bytes reach the port;
  *   from the supervisor page, #PF (user, read) and no I/O exit.  (hvx
  *   sent the supervisor page's bytes to the port.)
@@ -215,6 +218,12 @@ static void guest_user_mode(void)
 	GUEST_SYNC(fault_vector);
 	GUEST_SYNC(fault_ec);
 	GUEST_SYNC(fault_cr2);
+
+	/* MMIO to a user page gone by the time the read completes: #PF */
+	enter_user(user_movsb, MMIO_GPA + 16, USER_BUF + 64, 1, 0);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_ec);
+	GUEST_SYNC(fault_cr2);
 	GUEST_DONE();
 }
 
@@ -251,6 +260,7 @@ HVX_GUEST_TEST(user_mmio_load_under_smep, guest_user_load_smep)
 HVX_GUEST_TEST(emulated_accesses_check_user_pages, guest_user_mode)
 {
 	struct hvx_run *run = vcpu->run;
+	uint64_t *pte;
 	uint8_t *d;
 
 	vm_install_exception_handler(vm, PF_VECTOR, user_fault);
@@ -285,6 +295,19 @@ HVX_GUEST_TEST(emulated_accesses_check_user_pages, guest_user_mode)
 	vcpu_expect_sync(vcpu, PF_VECTOR);
 	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_P);
 	vcpu_expect_sync(vcpu, SECRET_GPA);
+
+	/* the read exits; the VMM unmaps the destination meanwhile */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
+	EXPECT_EQ(MMIO_GPA + 16, run->mmio.phys_addr);
+	EXPECT_FALSE(run->mmio.is_write);
+	pte = addr_gpa2hva(vm, GUEST_PT0_GPA + (USER_BUF >> 12) * 8,
+			   sizeof(*pte));
+	*pte &= ~PTE_P;
+	run->mmio.data[0] = 0x77;
+	vcpu_expect_sync(vcpu, PF_VECTOR);
+	vcpu_expect_sync(vcpu, PF_EC_U | PF_EC_W);
+	vcpu_expect_sync(vcpu, USER_BUF + 64);
 	vcpu_expect_done(vcpu);
 }
 
