@@ -73,6 +73,12 @@ static bool timer_vmx(void)
 	       (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER);
 }
 
+/* The vCPU runs, and its next tick is the preemption timer's to take. */
+static bool timer_on_vmx(const struct hvx_vcpu *vcpu)
+{
+	return timer_vmx() && !vcpu->timer_asleep;
+}
+
 /**
  * hvx_apic_init() - the vCPU's local APIC at creation (power-on state)
  * @vcpu: the new vCPU, not yet visible to anyone
@@ -162,7 +168,7 @@ void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
 	unsigned long flags;
 	u64 next;
 
-	if (timer_vmx() && !vcpu->timer_asleep) {
+	if (timer_on_vmx(vcpu)) {
 		spin_lock_irqsave(&vcpu->apic_lock, flags);
 		next = hvx_lapic_timer_next(&vcpu->apic);
 		spin_unlock_irqrestore(&vcpu->apic_lock, flags);
@@ -781,8 +787,7 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 	 * the clocks just read, under the lock already held, rather than
 	 * read both and take the lock again in hvx_apic_timer_update().
 	 */
-	if ((eff.flags & HVX_LAPIC_EFF_TIMER) && now && timer_vmx() &&
-	    !vcpu->timer_asleep) {
+	if ((eff.flags & HVX_LAPIC_EFF_TIMER) && now && timer_on_vmx(vcpu)) {
 		vcpu->timer_tsc = timer_host_tsc(hvx_lapic_timer_next(l), now,
 						 host_tsc);
 		eff.flags &= ~HVX_LAPIC_EFF_TIMER;

@@ -61,9 +61,8 @@ static u64 string_room(struct hvx_vcpu *vcpu, unsigned int reg, u64 gva,
 
 /*
  * Copy @n elements between guest memory and @buf, downwards with
- * RFLAGS.DF (@down).  Reads are checked as the guest's at its CPL: OUTS
- * from CPL 3 may not read a supervisor page (writes, for INS, were
- * checked by hvx_string_fault()).
+ * RFLAGS.DF (@down), checked as the guest's accesses at its CPL: OUTS
+ * from CPL 3 may not read a supervisor page, INS not write one.
  */
 static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		       unsigned int size, u64 n, bool to_guest, bool down)
@@ -75,13 +74,13 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 	hvx_get_paging(vcpu, &pg);
 	if (!down)
 		return to_guest ?
-		       hvx_write_gva(vcpu->vm, &pg, gva, buf, n * size) :
+		       hvx_write_gva(vcpu->vm, &pg, gva, buf, n * size, access) :
 		       hvx_read_gva(vcpu->vm, &pg, gva, buf, n * size, access);
 	for (i = 0; i < n; i++) {
 		u64 a = gva - i * size;
 		void *b = buf + i * size;
 		int err = to_guest ?
-			  hvx_write_gva(vcpu->vm, &pg, a, b, size) :
+			  hvx_write_gva(vcpu->vm, &pg, a, b, size, access) :
 			  hvx_read_gva(vcpu->vm, &pg, a, b, size, access);
 
 		if (err)

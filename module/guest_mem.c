@@ -445,8 +445,9 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * @gva: linear start; the range may span pages
  * @buf: source
  * @len: bytes
+ * @access: HVX_ACC_USER for the guest's user mode, else 0
  *
- * Checked as a supervisor write.  Every page is translated before any byte
+ * Checked as a write with @access.  Every page is translated before any byte
  * is written, so a fault on a later page leaves memory untouched, as the
  * CPU does for an access that straddles a page boundary.
  *
@@ -456,14 +457,14 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * writable guest RAM; other errors as hvx_gva_to_gpa().
  */
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		  const void *buf, size_t len)
+		  const void *buf, size_t len, u32 access)
 {
 	int ret;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
-	ret = gva_copy(vm, pg, gva, (u8 *)buf, len, HVX_ACC_WRITE);
+	ret = gva_copy(vm, pg, gva, (u8 *)buf, len, access | HVX_ACC_WRITE);
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }

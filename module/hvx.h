@@ -318,6 +318,6 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
 			   u64 gva, u8 *buf, bool user);
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		  const void *buf, size_t len);
+		  const void *buf, size_t len, u32 access);
 
 #endif /* HVX_MODULE_HVX_H */

@@ -128,8 +128,9 @@ fail:
  *
  * The destination was checked before the exit, but the guest's page
  * tables may have changed while userspace served the read (another vCPU,
- * or the VMM): it is checked again at the guest's CPL, and a fault now is
- * the guest's #PF, the element not moved, as the processor would raise it.
+ * or the VMM): the write is checked at the guest's CPL, and a fault now
+ * is the guest's #PF, the element not moved, as the processor would
+ * raise it.
  *
  * Return: 1 to resume; 0 after an internal error (the destination is not
  * guest RAM: MMIO to MMIO moves are not emulated).
@@ -138,13 +139,18 @@ int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 {
 	const struct hvx_insn *insn = &vcpu->mmio_insn;
 	u64 dst = linear(vcpu, GUEST_ES_BASE, HVX_RDI, insn->addr_size);
+	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
 	struct hvx_paging pg;
+	int err;
 
-	if (!hvx_string_fault(vcpu, dst, insn->size, 1, true))
-		return 1;
 	hvx_get_paging(vcpu, &pg);
-	if (hvx_write_gva(vcpu->vm, &pg, dst, vcpu->run->mmio.data,
-			  insn->size))
+	err = hvx_write_gva(vcpu->vm, &pg, dst, vcpu->run->mmio.data,
+			    insn->size, access);
+	/* a walk that faults: walk again to raise the guest's fault */
+	if ((err == -EFAULT || err == -EINVAL) &&
+	    !hvx_string_fault(vcpu, dst, insn->size, 1, true))
+		return 1;
+	if (err)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
 					 vcpu->run->mmio.phys_addr, true);
 	string_step(vcpu, insn, true);

@@ -175,22 +175,20 @@ static const struct file_operations hvx_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-/**
- * hvx_vm_create() - HVX_CREATE_VM
- *
- * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
- * another hypervisor holds VMX, -ENOMEM, -EMFILE.
+/*
+ * A new VM of the calling process, complete but not yet published, with
+ * hvx.ko's hold on VMX (hvx_vm_teardown() undoes it all).  Return: the
+ * VM, or ERR_PTR(-EBUSY) when another hypervisor holds VMX, -ENOMEM.
  */
-int hvx_vm_create(void)
+static struct hvx_vm *hvx_vm_alloc(void)
 {
 	static atomic64_t hvx_vm_serial = ATOMIC64_INIT(0);
-	struct file *file;
 	struct hvx_vm *vm;
-	int err, fd;
+	int err;
 
 	err = hvx_vmx_get();
 	if (err)
-		return err;
+		return ERR_PTR(err);
 
 	err = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
@@ -230,7 +228,38 @@ int hvx_vm_create(void)
 		goto err_free_mem;
 	vm->pid = task_tgid_nr(current);
 	vm->owner = get_task_pid(current, PIDTYPE_TGID);
+	return vm;
 
+err_free_mem:
+	hvx_mem_destroy(vm);
+	mmdrop(vm->mm);
+err_free_bitmaps:
+	free_pages((unsigned long)vm->msr_bitmap, 1);
+	free_pages((unsigned long)vm->io_bitmap, 1);
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
+	ida_free(&hvx_vm_ida, vm->id);
+err_free_vm:
+	kfree(vm);
+err_vmx:
+	hvx_vmx_put();
+	return ERR_PTR(err);
+}
+
+/**
+ * hvx_vm_create() - HVX_CREATE_VM
+ *
+ * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
+ * another hypervisor holds VMX, -ENOMEM, -EMFILE.
+ */
+int hvx_vm_create(void)
+{
+	struct hvx_vm *vm = hvx_vm_alloc();
+	struct file *file;
+	int err, fd;
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
 	/*
 	 * The file before the VM is published: once netlink can take a
 	 * reference, only the last hvx_vm_put() may free it.
@@ -257,20 +286,5 @@ int hvx_vm_create(void)
 
 err_teardown:
 	hvx_vm_teardown(vm);
-	return err;
-
-err_free_mem:
-	hvx_mem_destroy(vm);
-	mmdrop(vm->mm);
-err_free_bitmaps:
-	free_pages((unsigned long)vm->msr_bitmap, 1);
-	free_pages((unsigned long)vm->io_bitmap, 1);
-	if (vm->apic_access_page)
-		__free_page(vm->apic_access_page);
-	ida_free(&hvx_vm_ida, vm->id);
-err_free_vm:
-	kfree(vm);
-err_vmx:
-	hvx_vmx_put();
 	return err;
 }
