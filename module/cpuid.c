@@ -268,6 +268,8 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 	}
 }
 
+static void update_hidden_controls(struct hvx_vcpu *vcpu);
+
 /**
  * hvx_cpuid_init_vcpu() - the default CPUID table of a new vCPU
  * @vcpu: the vCPU
@@ -318,6 +320,7 @@ void hvx_cpuid_init_vcpu(struct hvx_vcpu *vcpu)
 		if (f == 0x80000001)
 			e->edx &= ~CE1_EDX_HIDE;
 	}
+	update_hidden_controls(vcpu);
 }
 
 /**
@@ -395,6 +398,48 @@ static bool lookup(struct hvx_vcpu *vcpu, u32 f, u32 idx, u32 r[4])
 	r[2] = e->ecx;
 	r[3] = e->edx;
 	return true;
+}
+
+/*
+ * Control bits that need a CPUID feature.  Where the guest's table hides
+ * the feature the bit is reserved, and setting it raises #GP, as on a
+ * processor without it.  Looked up when the table changes, not on each
+ * write: Linux without INVPCID toggles CR4.PGE on every global flush.
+ */
+static const struct {
+	u32 leaf;
+	u8 reg;			/* 0..3: EAX, EBX, ECX, EDX */
+	u8 bit;
+	bool efer;
+	u64 mask;
+} control_features[] = {
+	{ 1, 2, 17, false, X86_CR4_PCIDE },
+	{ 1, 2, 26, false, X86_CR4_OSXSAVE },
+	{ 7, 1, 0, false, X86_CR4_FSGSBASE },
+	{ 7, 1, 7, false, X86_CR4_SMEP },
+	{ 7, 1, 20, false, X86_CR4_SMAP },
+	{ 7, 2, 2, false, X86_CR4_UMIP },
+	{ 7, 2, 3, false, X86_CR4_PKE },
+	{ 0x80000001, 3, 20, true, EFER_NX },
+	{ 0x80000001, 3, 29, true, EFER_LME | EFER_LMA },
+};
+
+static void update_hidden_controls(struct hvx_vcpu *vcpu)
+{
+	unsigned int i;
+	u32 r[4];
+
+	vcpu->cr4_hidden = 0;
+	vcpu->efer_hidden = 0;
+	for (i = 0; i < ARRAY_SIZE(control_features); i++) {
+		if (lookup(vcpu, control_features[i].leaf, 0, r) &&
+		    (r[control_features[i].reg] & BIT(control_features[i].bit)))
+			continue;
+		if (control_features[i].efer)
+			vcpu->efer_hidden |= control_features[i].mask;
+		else
+			vcpu->cr4_hidden |= control_features[i].mask;
+	}
 }
 
 /* Bytes of the XSAVE area for the guest's XCR0 (CPUID.0xD.0 EBX). */
@@ -518,6 +563,7 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 	}
 	memcpy(vcpu->cpuid, tmp, hdr.nent * sizeof(*tmp));
 	vcpu->cpuid_nent = hdr.nent;
+	update_hidden_controls(vcpu);
 out:
 	kfree(tmp);
 	return err;

@@ -8,6 +8,8 @@
  * and drop CR0.CD/NW, whose caching effects EPT's memory types replace.
  * Entering long mode (CR0.PG with EFER.LME) sets EFER.LMA and the
  * "IA-32e mode guest" entry control together, as the SDM requires.
+ * A CR4 bit whose feature the guest's CPUID hides is reserved, as on a
+ * processor without the feature (cpuid.c keeps the mask).
  *
  * A write the processor would make flush the TLB (SDM "Operations that
  * Invalidate TLBs and Paging-Structure Caches") flushes the vCPU's VPID
@@ -34,7 +36,8 @@ u64 hvx_host_xcr0;
 			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
-static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
+static int cr_check(struct hvx_vcpu *vcpu, unsigned long cr0,
+		    unsigned long cr4, u64 efer)
 {
 	if ((cr0 & ~CR0_VALID) || (cr0 >> 32))
 		return -EINVAL;
@@ -42,7 +45,7 @@ static int cr_check(unsigned long cr0, unsigned long cr4, u64 efer)
 		return -EINVAL;
 	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
 		return -EINVAL;
-	if (cr4 & ~(CR4_GUEST & hvx_vmx.cr4_fixed1))
+	if (cr4 & (~(CR4_GUEST & hvx_vmx.cr4_fixed1) | vcpu->cr4_hidden))
 		return -EINVAL;
 	/* hvx switches PKRU with RDPKRU/WRPKRU, which need the host's PKE */
 	if ((cr4 & X86_CR4_PKE) && !boot_cpu_has(X86_FEATURE_OSPKE))
@@ -159,7 +162,7 @@ int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 	efer &= ~EFER_LMA;
 	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME))
 		efer |= EFER_LMA;
-	if (cr_check(cr0, cr4, efer))
+	if (cr_check(vcpu, cr0, cr4, efer))
 		return -EINVAL;
 	err = cr_apply(vcpu, cr0, cr4, efer);
 	if (!err)
@@ -202,7 +205,7 @@ int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4)
 
 	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
-	if (cr_check(hvx_get_cr0(vcpu), cr4, efer))
+	if (cr_check(vcpu, hvx_get_cr0(vcpu), cr4, efer))
 		return -EINVAL;
 	return cr_apply(vcpu, hvx_get_cr0(vcpu), cr4, efer);
 }
@@ -225,7 +228,7 @@ int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer)
 	if ((cr0 & X86_CR0_PG) && ((efer ^ old) & EFER_LME))
 		return -EINVAL;
 	efer = (efer & ~EFER_LMA) | (old & EFER_LMA);
-	if (cr_check(cr0, hvx_get_cr4(vcpu), efer))
+	if (cr_check(vcpu, cr0, hvx_get_cr4(vcpu), efer))
 		return -EINVAL;
 	return cr_apply(vcpu, cr0, hvx_get_cr4(vcpu), efer);
 }

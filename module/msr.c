@@ -285,6 +285,9 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	switch (index) {
 	case MSR_EFER:
+		/* the guest's, not userspace's, follow its CPUID (NX, LM) */
+		if (!host && (data & vcpu->efer_hidden))
+			return -EINVAL;
 		return hvx_set_efer(vcpu, data);
 	case MSR_STAR:
 		vcpu->star = data;

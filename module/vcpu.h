@@ -234,6 +234,8 @@ struct hvx_vcpu {
 
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */
+	unsigned long cr4_hidden;		/* (v) CR4 bits CPUID hides */
+	u64 efer_hidden;			/* (v) EFER bits CPUID hides */
 
 	struct hvx_vcpu_stats stats;		/* (v) stats.h: lock-free reads */
 };

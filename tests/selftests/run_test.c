@@ -230,6 +230,56 @@ HVX_GUEST_TEST(cpuid, guest_cpuid)
 	free(old);
 }
 
+/*
+ * A CR4 or EFER bit whose feature the guest's CPUID hides is reserved:
+ * setting it raises #GP, as on a processor without the feature, and
+ * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.
+ */
+#define CPUID_7_EBX_FSGSBASE	(1U << 0)
+#define CPUID_E1_EDX_LM		(1U << 29)
+
+static void guest_cpuid_hides_controls(void)
+{
+	uint64_t cr4 = get_cr4(), efer = rdmsr(MSR_EFER);
+
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GUEST_NO_FAULT);
+	GUEST_ASSERT(get_cr4() & X86_CR4_FSGSBASE);
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GUEST_NO_FAULT);
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GP_VECTOR);
+	GUEST_ASSERT_EQ(get_cr4(), cr4);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GP_VECTOR);
+	GUEST_ASSERT_EQ(rdmsr(MSR_EFER), efer);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
+{
+	struct hvx_cpuid *cpuid;
+	struct hvx_cpuid_entry *e;
+	struct hvx_sregs sregs;
+
+	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
+	ASSERT_NE(NULL, cpuid);
+	e = hvx_cpuid_find(cpuid, 7, 0);
+	ASSERT_NE(NULL, e);
+	HVX_REQUIRE(e->ebx & CPUID_7_EBX_FSGSBASE, "no FSGSBASE");
+	vcpu_expect_sync(vcpu, 1);
+
+	e->ebx &= ~CPUID_7_EBX_FSGSBASE;
+	e = hvx_cpuid_find(cpuid, 0x80000001, 0);
+	ASSERT_NE(NULL, e);
+	e->edx &= ~CPUID_E1_EDX_LM;
+	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_GET_SREGS, &sregs));
+	sregs.cr4 |= X86_CR4_FSGSBASE;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu_expect_done(vcpu);
+	free(cpuid);
+}
+
 static void guest_hlt(void)
 {
 	hlt();

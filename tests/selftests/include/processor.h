@@ -27,6 +27,7 @@
 #define X86_CR4_OSFXSR	(1ULL << 9)
 #define X86_CR4_OSXMMEXCPT (1ULL << 10)
 #define X86_CR4_VMXE	(1ULL << 13)
+#define X86_CR4_FSGSBASE (1ULL << 16)
 #define X86_CR4_OSXSAVE	(1ULL << 18)
 #define X86_CR4_SMEP	(1ULL << 20)
 
@@ -402,6 +403,17 @@ static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 static inline int rdpmc_safe(uint32_t counter, uint64_t *val)
 {
 	return GUEST_READ_SAFE("rdpmc", counter, val);
+}
+
+/* MOV to CR4; the vector it raised, or -1 */
+static inline int set_cr4_safe(uint64_t val)
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r11 asm("r11");
+
+	asm volatile(GUEST_SAFE_BEGIN "mov %2, %%cr4" GUEST_SAFE_END
+		     : "=&r"(r10), "=&r"(r11) : "r"(val) : "memory");
+	return (int)r11;
 }
 
 /* An instruction that writes EDX:EAX = @val for ECX = @idx, or faults. */
