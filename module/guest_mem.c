@@ -173,12 +173,10 @@ static u32 walk_fault_ec(const struct hvx_paging *pg, u32 access, u32 ec)
  * index bits and top table (for PAE, the PDPTE's page directory).
  * Return: 0, 1 when the PDPTE is not present, or a negative errno.
  */
-static int walk_root(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		     int *level, unsigned int *esize, unsigned int *bits,
-		     u64 *table)
+static int walk_root(const struct hvx_paging *pg, u64 gva, int *level,
+		     unsigned int *esize, unsigned int *bits, u64 *table)
 {
 	u64 pdpte;
-	int ret;
 
 	if (pg->efer & EFER_LMA) {
 		if (pg->cr4 & X86_CR4_LA57)
@@ -190,10 +188,7 @@ static int walk_root(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		*bits = 9;
 		*table = pg->cr3 & GPT_ADDR_MASK;
 	} else if (pg->cr4 & X86_CR4_PAE) {
-		ret = gpt_read(vm, (pg->cr3 & GENMASK_ULL(31, 5)) +
-			       (gva >> 30) * 8, 8, &pdpte);
-		if (ret)
-			return ret;
+		pdpte = pg->pdpte[(gva >> 30) & 3];
 		if (!(pdpte & _PAGE_PRESENT))
 			return 1;
 		*level = 2;
@@ -255,7 +250,7 @@ again:
 	path.n = 0;
 	allowed = _PAGE_RW | _PAGE_USER;
 	nx = false;
-	ret = walk_root(vm, pg, gva, &level, &esize, &bits, &table);
+	ret = walk_root(pg, gva, &level, &esize, &bits, &table);
 	if (ret > 0)
 		goto fault;
 	if (ret)
@@ -341,7 +336,7 @@ static __always_inline int gva_to_gpa(struct hvx_vm *vm,
  * @fault_ec: out: #PF error code, when -EFAULT is returned
  *
  * Handles paging off, 32-bit paging (with 4 MiB pages under CR4.PSE), PAE
- * paging (PDPTEs read from memory at CR3, not the CPU's cached copies) and
+ * paging (from the processor's cached PDPTEs, in @pg) and
  * 4-level paging with 2 MiB and 1 GiB pages.  Checks P, R/W (CR0.WP for
  * supervisor writes), U/S, XD with EFER.NXE, and SMEP.  Reserved-bit checks
  * are limited to XD without EFER.NXE and PS in a PML4E.  SMAP and

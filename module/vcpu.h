@@ -436,10 +436,17 @@ static inline unsigned int hvx_guest_mode(struct hvx_vcpu *vcpu)
 static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
 				  struct hvx_paging *pg)
 {
+	int i;
+
 	pg->cr0 = hvx_get_cr0(vcpu);
 	pg->cr3 = hvx_vmread(GUEST_CR3);
 	pg->cr4 = hvx_get_cr4(vcpu);
 	pg->efer = hvx_vmread(GUEST_IA32_EFER);
+	/* with EPT, VM exits store PAE paging's PDPTEs in the VMCS */
+	if ((pg->cr0 & X86_CR0_PG) && (pg->cr4 & X86_CR4_PAE) &&
+	    !(pg->efer & EFER_LMA))
+		for (i = 0; i < 4; i++)
+			pg->pdpte[i] = hvx_vmread(GUEST_PDPTR0 + 2 * i);
 }
 
 /**

@@ -5,9 +5,10 @@
  * interrupt through the IVT, port I/O), the switch to 32-bit protected
  * mode through a GDT and a far jump, 32-bit paging with 4 MiB and 4 KiB
  * pages, the switch to long mode (PAE, EFER.LME by WRMSR, CR0.PG, far jump
- * to 64-bit code), a start directly in flat 32-bit protected mode, the
- * #AC loop a hostile 32-bit guest builds to hang the host core, and an
- * external interrupt (HVX_INTERRUPT) through the IVT and through the IDT.
+ * to 64-bit code), a start directly in flat 32-bit protected mode, PAE
+ * paging's cached PDPTEs, the #AC loop a hostile 32-bit guest builds to
+ * hang the host core, and an external interrupt (HVX_INTERRUPT) through
+ * the IVT and through the IDT.
  *
  * Each image is assembled below for one load address, BLOB_GPA, so every
  * absolute address in it is written "label - start + BLOB".  Results go
@@ -24,6 +25,7 @@
 #define RESULT_GPA	0x500
 #define TINY_RAM	(4 * MiB)
 #define TINY_SP		0x7000
+#define PAE_MMIO_GPA	0x800000	/* beyond TINY_RAM */
 
 /*
  * The images live in .rodata: the host never runs them, it copies them.
@@ -231,6 +233,34 @@ asm(
 "p32_end:\n"
 
 /*
+ * PAE paging from flat 32-bit protected mode: PDPT at 0x10000, PD at
+ * 0x11000 mapping 0-2 MiB and the MMIO page at PAE_MMIO_GPA with 2 MiB
+ * pages.  With paging on, PDPTE 0 is cleared in memory: the processor
+ * keeps the PDPTEs of the last CR3 load, so the code still runs and the
+ * MMIO store still reaches its page.  OUT 0x600d, HLT.
+ */
+"pae_start:\n"
+"	movl	$0x11001, 0x10000\n"
+"	movl	$0x83, 0x11000\n"
+"	movl	$(" XSTR(PAE_MMIO_GPA) " | 0x83), 0x11000 + 8 * ("
+	XSTR(PAE_MMIO_GPA) " >> 21)\n"
+"	movl	%cr4, %eax\n"
+"	orl	$0x20, %eax\n"
+"	movl	%eax, %cr4\n"
+"	movl	$0x10000, %eax\n"
+"	movl	%eax, %cr3\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x80000000, %eax\n"
+"	movl	%eax, %cr0\n"
+"	movl	$0, 0x10000\n"
+"	movl	$0x12345678, " XSTR(PAE_MMIO_GPA) " + 0x10\n"
+"	movl	$0x11001, 0x10000\n"
+"	movl	$0x600d, %eax\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"pae_end:\n"
+
+/*
  * The #AC loop of CVE-2015-5307, from flat 32-bit protected mode: CR0.AM
  * on, to CPL 3 with RFLAGS.AC and a misaligned stack, a misaligned load.
  * Its #AC goes through a gate to a conforming code segment, so CPL stays
@@ -338,6 +368,7 @@ extern const char rm_pm_start[], rm_pm_end[], rm_pm_gdt[];
 extern const char pg_start[], pg_end[];
 extern const char lm_start[], lm_end[];
 extern const char p32_start[], p32_end[];
+extern const char pae_start[], pae_end[];
 extern const char ac_start[], ac_end[];
 extern const char pi_start[], pi_end[];
 extern const char ri_start[], ri_end[];
@@ -611,6 +642,35 @@ HVX_TEST(start_in_protected_mode)
 	vcpu_regs_get(vcpu, &regs);
 	EXPECT_EQ(1024, regs.rax);
 	EXPECT_EQ(0, regs.rcx);
+	vm_free(vm);
+}
+
+/*
+ * An MMIO store under PAE paging, its PDPTE gone from memory but not from
+ * the processor: hvx reads the instruction through the PDPTEs the guest
+ * runs on, and emulates the store.
+ */
+HVX_TEST(pae_mmio_uses_cached_pdptes)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_run *run;
+	struct test_vm *vm;
+	uint32_t data = 0;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, pae_start, pae_end, false);
+	run = vcpu->run;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
+	EXPECT_EQ(PAE_MMIO_GPA + 0x10, run->mmio.phys_addr);
+	EXPECT_EQ(4, run->mmio.len);
+	EXPECT_EQ(1, run->mmio.is_write);
+	memcpy(&data, run->mmio.data, 4);
+	EXPECT_EQ(0x12345678, data);
+	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600d);
+	expect_hlt(vcpu);
+	EXPECT_EQ(0x11001, peek(vm, 0x10000, 4));
 	vm_free(vm);
 }
 
