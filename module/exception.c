@@ -80,7 +80,19 @@ static int exit_debug(struct hvx_vcpu *vcpu, u32 info)
 	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
 
 	if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
-		/* INT1 (ICEBP) sets no DR6 bit; deliver it as it was. */
+		/*
+		 * INT1 (ICEBP) sets no DR6 bit; deliver it as it was.  The
+		 * instruction ends any STI or MOV SS shadow it ran in: an
+		 * entry in the shadow with RFLAGS.TF set would need a pending
+		 * single step, which the processor does not record on this
+		 * exit, and would fail.
+		 */
+		u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
+
+		if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+			hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+				    intr & ~(GUEST_INTR_STATE_STI |
+					     GUEST_INTR_STATE_MOV_SS));
 		hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN,
 			    hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
 		hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD,

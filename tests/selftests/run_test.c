@@ -924,6 +924,47 @@ HVX_GUEST_TEST(single_step_over_emulated_insns, guest_step_emulated)
 	vcpu_expect_done(vcpu);
 }
 
+static volatile uint64_t icebp_next, icebp_traps;
+
+/* Count the #DBs up to the one INT1 raised; that one clears TF. */
+static void icebp_record(struct guest_ex_regs *regs)
+{
+	if (regs->rip == icebp_next) {
+		icebp_traps++;
+		regs->rflags &= ~X86_EFLAGS_TF;
+	}
+}
+
+/*
+ * INT1 (ICEBP) in a MOV SS shadow with RFLAGS.TF set: its #DB exits and
+ * is delivered again, and that entry must not keep the shadow the
+ * instruction ended (VM entry wants a pending single step in a shadow
+ * with TF set, which this exit does not record).  An unprivileged guest
+ * process can do the same.
+ */
+static void guest_icebp_in_shadow(void)
+{
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, %[next]\n\t"
+		     "pushf\n\t"
+		     "orq $0x100, (%%rsp)\n\t"
+		     "popf\n\t"
+		     "mov %%ss, %%eax\n\t"
+		     "mov %%eax, %%ss\n\t"
+		     ".byte 0xf1\n"
+		     "1:\n\t"
+		     : [next] "=m"(icebp_next)
+		     : : "rax", "memory", "cc");
+	GUEST_ASSERT_EQ(icebp_traps, 1);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(icebp_in_mov_ss_shadow, guest_icebp_in_shadow)
+{
+	vm_install_exception_handler(vm, DB_VECTOR, icebp_record);
+	vcpu_expect_done(vcpu);
+}
+
 static void guest_null_deref(void)
 {
 	uint64_t v;
