@@ -300,8 +300,11 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 
 	if (vcpu->mp_state == HVX_MP_WAIT_SIPI)
 		return req & (BIT(HVX_REQ_SIPI) | BIT(HVX_REQ_INIT));
-	if (vcpu->nmi_pending || (req & (BIT(HVX_REQ_NMI) |
-					 BIT(HVX_REQ_INIT))))
+	if (req & BIT(HVX_REQ_INIT))
+		return true;
+	/* an NMI ends a halt only where the guest can take it */
+	if ((vcpu->nmi_pending || (req & BIT(HVX_REQ_NMI))) &&
+	    !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI))
 		return true;
 	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))
 		return false;

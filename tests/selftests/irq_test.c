@@ -13,6 +13,7 @@
  *   then ends the halt, and the guest resumes after its HLT.
  * - NMIs: delivered at once, blocked while the handler runs (the second
  *   one waits for IRET: NMI-window exiting), and two queued NMIs merge.
+ *   A blocked NMI does not end a HLT in the handler; an interrupt does.
  * - Bad input: EINVAL for a vector above 255 or padding, EBUSY while one
  *   is queued, EINVAL for HVX_NMI with an argument.
  */
@@ -177,6 +178,55 @@ HVX_GUEST_TEST(nmi_blocked_until_iret, guest_nmis)
 	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
 	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
 	expect_sync2(_metadata, vcpu, 4, 3);
+	vcpu_expect_done(vcpu);
+}
+
+static volatile uint64_t nmi_halt_woke;
+
+/*
+ * In the first NMI's handler, with a second NMI queued and blocked: HLT
+ * with interrupts on sleeps until an interrupt, whose IRET then lets the
+ * second NMI in.
+ */
+static void nmi_halt_handler(struct guest_ex_regs *regs)
+{
+	nmis++;
+	if (nmis == 1) {
+		GUEST_SYNC(1);
+		asm volatile("sti; hlt; cli" : : : "memory");
+		nmi_halt_woke = irqs;
+	}
+}
+
+static void guest_nmi_halts(void)
+{
+	GUEST_SYNC(0);
+	GUEST_SYNC2(2, nmi_halt_woke);
+	GUEST_SYNC2(3, nmis);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(blocked_nmi_does_not_end_halt, guest_nmi_halts)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct itimerval it = { .it_value = { .tv_usec = 300 * 1000 } };
+
+	vm_install_exception_handler(vm, NMI_VEC, nmi_halt_handler);
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	vcpu_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	/* halted in the handler: the blocked NMI must not wake it */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
+	signal(SIGALRM, SIG_DFL);
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	expect_sync2(_metadata, vcpu, 2, 1);
+	expect_sync2(_metadata, vcpu, 3, 2);
 	vcpu_expect_done(vcpu);
 }
 
