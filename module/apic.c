@@ -889,8 +889,10 @@ int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s)
 	if (s->apic_id != vcpu->id)
 		return -EINVAL;
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	bitmap_zero(vcpu->apicv_level, 256);
 	r = hvx_lapic_restore(&vcpu->apic, s, ktime_get_ns(), &eff);
+	/* a refused state leaves the deferred level-triggered vectors */
+	if (!r)
+		bitmap_zero(vcpu->apicv_level, 256);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (r)
 		return r;

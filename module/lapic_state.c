@@ -165,6 +165,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 
 	if (!lapic_base_valid(l, s->apic_base) || s->pad ||
 	    (s->flags & ~HVX_LAPIC_STATE_TIMER_ARMED) ||
+	    (s->esr_pending & ~LAPIC_ESR_MASK) ||
 	    !regs_restorable(l, s) || !timer_restorable(l, s, now_ns))
 		return -EINVAL;
 	for (i = 0; i < HVX_LAPIC_PAGE_SIZE / 4; i++)
@@ -175,7 +176,7 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	lapic_set_reg(l, HVX_APIC_REG_APR, 0);
 	l->apic_base = s->apic_base;
 	l->apic_id = s->apic_id;
-	l->esr_pending = s->esr_pending & LAPIC_ESR_MASK;
+	l->esr_pending = s->esr_pending;
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
 	/* a state saved before the bound, or by another host's, gets it */

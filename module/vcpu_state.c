@@ -125,7 +125,8 @@ static long inject_info(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 
 	if (!(e->flags & HVX_EVENTS_INJECTED))
 		return (e->inject_type || e->inject_vector ||
-			e->inject_insn_len || has_ec) ? -EINVAL : 0;
+			e->inject_insn_len || e->inject_error_code ||
+			has_ec) ? -EINVAL : 0;
 	switch (type) {
 	case HVX_EVENT_EXT_INTR:
 		ok = !shadow && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF);

@@ -10,7 +10,8 @@
  * - HVX_GET_LAPIC/HVX_SET_LAPIC: ID, TPR, timer, IRR seen by a get; a
  *   set the guest sees (TPR, an in-service level vector whose EOI then
  *   exits), the timer's count going on across it; bad states (an expiry
- *   no clock reaches among them) refused with nothing changed.
+ *   no clock reaches among them) refused with nothing changed, not even
+ *   a level-triggered interrupt APIC virtualization holds back.
  */
 
 #include "hvx_harness.h"
@@ -326,6 +327,42 @@ HVX_GUEST_TEST(lapic_state_round_trip, guest_lapic_state)
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_EOI);
 	EXPECT_EQ(INSERVICE_VEC, vcpu->run->eoi.vector);
+	vcpu_expect_done(vcpu);
+}
+
+static void guest_apic_on_idle(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
+/*
+ * A level-triggered MSI to a vCPU that is out of the guest: with APIC
+ * virtualization it waits beside the IRR for the vCPU's thread.  A set
+ * that is refused changes nothing, so the interrupt is still there.
+ */
+HVX_GUEST_TEST(lapic_set_refused_keeps_level_irq, guest_apic_on_idle)
+{
+	struct hvx_lapic_state s, set;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_LAPIC_STATE,
+		    "no HVX_FEAT_LAPIC_STATE");
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &s));
+	EXPECT_EQ(1, hvx_signal_msi(vm->fd, MSI_ADDR, MSI_LEVEL | LEVEL_VEC));
+	set = s;
+	set.pad = 1;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &s));
+	EXPECT_TRUE(state_vec(&s, APIC_IRR, LEVEL_VEC));
+	EXPECT_TRUE(state_vec(&s, APIC_TMR, LEVEL_VEC));
+	set = s;
+	set.esr_pending = 0x100;			/* the ESR has 8 bits */
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
 	vcpu_expect_done(vcpu);
 }
 

@@ -581,6 +581,9 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	ev.inject_vector = 3;				/* without the flag */
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
+	ev.inject_error_code = 5;			/* without the flag */
+	EXPECT_EVENTS_REFUSED(ev);
+	ev = base;
 	ev.flags = HVX_EVENTS_INJECTED | HVX_EVENTS_NMI_MASKED;
 	ev.inject_type = HVX_EVENT_NMI;			/* NMIs are masked */
 	ev.inject_vector = 2;
