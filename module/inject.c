@@ -87,6 +87,7 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	vcpu->irq_vector = -1;
 	vcpu->nmi_pending = false;
+	vcpu->nmi_injected = false;
 	vcpu->mp_state = HVX_MP_WAIT_SIPI;
 }
 
@@ -190,20 +191,24 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 	busy = hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK;
 	intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
 
-	if (vcpu->nmi_pending) {
+	if (vcpu->nmi_injected || vcpu->nmi_pending) {
 		if (!busy && !(intr & NMI_BLOCKED)) {
 			u32 info = X86_TRAP_NMI | INTR_TYPE_NMI_INTR |
 				   INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 			vcpu->event_injected = true;
-			vcpu->nmi_pending = false;
+			if (vcpu->nmi_injected)
+				vcpu->nmi_injected = false;
+			else
+				vcpu->nmi_pending = false;
 			busy = true;
 			hvx_stat_add(&vcpu->stats, HVX_STAT_NMIS_INJECTED, 1);
 			trace_hvx_inject(vcpu, X86_TRAP_NMI, info, false, 0);
 		}
 	}
-	window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING, vcpu->nmi_pending);
+	window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING,
+		       vcpu->nmi_injected || vcpu->nmi_pending);
 
 	open = !busy && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(intr & IRQ_SHADOW);
@@ -265,8 +270,9 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 	/*
 	 * The exit left NMIs blocked as if the handler ran (SDM "Saving
 	 * Non-Register State"); it did not, and no IRET will unblock them.
+	 * Not into the latch: an NMI latched meanwhile is a second one.
 	 */
-	vcpu->nmi_pending = true;
+	vcpu->nmi_injected = true;
 	intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & GUEST_INTR_STATE_NMI)
 		hvx_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
@@ -303,7 +309,8 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 	if (req & BIT(HVX_REQ_INIT))
 		return true;
 	/* an NMI ends a halt only where the guest can take it */
-	if ((vcpu->nmi_pending || (req & BIT(HVX_REQ_NMI))) &&
+	if ((vcpu->nmi_injected || vcpu->nmi_pending ||
+	     (req & BIT(HVX_REQ_NMI))) &&
 	    !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI))
 		return true;
 	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))

@@ -127,7 +127,11 @@ struct hvx_vcpu {
 						 * interrupt not yet delivered,
 						 * or -1
 						 */
-	bool nmi_pending;			/* (v) */
+	bool nmi_pending;			/* (v) the NMI latch */
+	bool nmi_injected;			/* (v) an NMI whose delivery an
+						 * exit cut short: it goes
+						 * before the latched one
+						 */
 	u8 mp_state;				/* (v) uapi HVX_MP_ value; a
 						 * halted or INIT vCPU sleeps
 						 * in HVX_RUN
@@ -505,6 +509,7 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
 static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
 {
 	return vcpu->irq_vector >= 0 || vcpu->nmi_pending ||
+	       vcpu->nmi_injected ||
 	       READ_ONCE(vcpu->requests) || vcpu->mp_state ||
 	       (vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |
 				  CPU_BASED_NMI_WINDOW_EXITING)) ||

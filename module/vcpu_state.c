@@ -90,6 +90,18 @@ static int get_events(struct hvx_vcpu *vcpu, struct hvx_vcpu_events *e)
 		e->flags |= HVX_EVENTS_IRQ;
 		e->irq_vector = vcpu->irq_vector;
 	}
+	/*
+	 * An NMI whose delivery an exit cut short is the event the next
+	 * entry injects, unless an exception took that place: then it can
+	 * only merge into the latch.
+	 */
+	if (vcpu->nmi_injected && !(info & INTR_INFO_VALID_MASK)) {
+		e->flags |= HVX_EVENTS_INJECTED;
+		e->inject_type = HVX_EVENT_NMI;
+		e->inject_vector = X86_TRAP_NMI;
+	} else if (vcpu->nmi_injected) {
+		e->flags |= HVX_EVENTS_NMI_PENDING;
+	}
 	if (vcpu->nmi_pending || (req & BIT(HVX_REQ_NMI)))
 		e->flags |= HVX_EVENTS_NMI_PENDING;
 	if (intr & GUEST_INTR_STATE_NMI)
@@ -205,6 +217,7 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 		 e->inject_type == HVX_EVENT_NMI);
 	vcpu->irq_vector = (e->flags & HVX_EVENTS_IRQ) ? e->irq_vector : -1;
 	vcpu->nmi_pending = e->flags & HVX_EVENTS_NMI_PENDING;
+	vcpu->nmi_injected = false;
 	clear_bit(HVX_REQ_NMI, &vcpu->requests);
 
 	intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & ~EVENT_INTR_BITS;

@@ -9,7 +9,8 @@
  * length or by executing INT n again.  An event whose delivery reads the
  * IDT from MMIO, and a page walk that reads a paging structure from MMIO,
  * end in internal errors that say so, not in an MMIO exit for the
- * instruction at RIP.
+ * instruction at RIP.  An NMI whose delivery an exit cut short stays
+ * apart from one latched meanwhile: both are delivered.
  */
 #include "hvx_harness.h"
 
@@ -164,6 +165,56 @@ HVX_GUEST_TEST(long_mode_idt_in_mmio, guest_ud)
 	vcpu_sregs_set(vcpu, &sregs);
 	assert_internal(_metadata, vcpu, HVX_INTERNAL_DELIVERY,
 			LM_MMIO_IDT + 6 * 16);
+}
+
+static volatile uint64_t nmis;
+
+static void nmi_count(struct guest_ex_regs *regs)
+{
+	nmis++;
+}
+
+static void guest_nmis(void)
+{
+	GUEST_SYNC2(1, nmis);
+	GUEST_DONE();
+}
+
+/*
+ * An NMI whose delivery exits (its IDT gate in MMIO), and a second NMI
+ * queued at that exit: two NMIs, one being delivered and one latched,
+ * so the handler runs twice once the IDT is back.
+ */
+HVX_GUEST_TEST(nmi_cut_short_keeps_latched_nmi, guest_nmis)
+{
+	struct hvx_vcpu_events ev;
+	struct hvx_sregs sregs;
+	struct ucall uc;
+	uint64_t idt;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_VCPU_STATE,
+		    "no HVX_FEAT_VCPU_STATE");
+	vm_install_exception_handler(vm, 2, nmi_count);
+	vcpu_sregs_get(vcpu, &sregs);
+	idt = sregs.idt.base;
+	sregs.idt.base = LM_MMIO_IDT;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	assert_internal(_metadata, vcpu, HVX_INTERNAL_DELIVERY,
+			LM_MMIO_IDT + 2 * 16);
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
+	/* the cut-short one is the event the next entry injects */
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_TRUE(ev.flags & HVX_EVENTS_INJECTED);
+	EXPECT_EQ(HVX_EVENT_NMI, ev.inject_type);
+	EXPECT_EQ(2, ev.inject_vector);
+	EXPECT_TRUE(ev.flags & HVX_EVENTS_NMI_PENDING);
+	sregs.idt.base = idt;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(2, uc.args[1]);
+	vcpu_expect_done(vcpu);
 }
 
 static void guest_walk(void)
