@@ -17,6 +17,14 @@
 #define HVX_EXC_ERROR_CODE	(BIT(8) | BIT(10) | BIT(11) | BIT(12) | \
 				 BIT(13) | BIT(14) | BIT(17))
 
+/*
+ * Fault-class exceptions: all but #DB (a trap here: hvx raises it only
+ * for traps), NMI, #BP, #OF, #DF and #MC (SDM "Exception and Interrupt
+ * Reference").  Their RFLAGS image carries RF.
+ */
+#define HVX_EXC_FAULT		(0xffffffffUL & ~(BIT(1) | BIT(2) | BIT(3) | \
+						  BIT(4) | BIT(8) | BIT(18)))
+
 #define HVX_VEC_DF	8
 #define HVX_VEC_PF	14
 

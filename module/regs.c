@@ -37,7 +37,8 @@ void hvx_skip_insn(struct hvx_vcpu *vcpu)
  * the CPU would: #DF for two contributory exceptions or a #PF followed by
  * a #PF or contributory one, and a triple fault for such an exception
  * during #DF, which ends the run with HVX_EXIT_SHUTDOWN
- * (vcpu->triple_fault, see hvx_handle_exit()).
+ * (vcpu->triple_fault, see hvx_handle_exit()).  A fault's RFLAGS image
+ * gets RF, as the processor pushes it.
  */
 void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 			  u32 ec)
@@ -68,6 +69,14 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
 	}
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+	/*
+	 * A processor delivering a fault pushes RFLAGS with RF set, so an
+	 * instruction breakpoint does not fire again when the handler
+	 * returns to the instruction; an entry injecting one does not.
+	 */
+	if (hvx_exc_in(HVX_EXC_FAULT, v))
+		hvx_vmwrite(GUEST_RFLAGS,
+			    hvx_vmread(GUEST_RFLAGS) | X86_EFLAGS_RF);
 	trace_hvx_inject(vcpu, v, info, deliver_ec, ec);
 }
 

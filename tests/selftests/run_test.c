@@ -965,6 +965,38 @@ HVX_GUEST_TEST(icebp_in_mov_ss_shadow, guest_icebp_in_shadow)
 	vcpu_expect_done(vcpu);
 }
 
+static volatile uint64_t fault_rflags[2];
+
+/* Record the RFLAGS image a fault pushed; step over the 2-byte insn. */
+static void fault_record(struct guest_ex_regs *regs)
+{
+	fault_rflags[regs->vector == GP_VECTOR] = regs->rflags;
+	regs->rip += 2;
+}
+
+/*
+ * A fault-class exception pushes RFLAGS with RF set, so that an
+ * instruction breakpoint on the faulting instruction does not fire again
+ * when the handler returns to it.  VM entry does not set RF for an
+ * injected exception: hvx must, for those it raises (#GP for RDPMC
+ * here), as the processor does for its own (#UD for UD2).
+ */
+static void guest_fault_rf(void)
+{
+	asm volatile("ud2" : : : "memory");
+	asm volatile("rdpmc" : : "c"(0) : "rax", "rdx", "memory");
+	GUEST_ASSERT(fault_rflags[0] & X86_EFLAGS_RF);
+	GUEST_ASSERT(fault_rflags[1] & X86_EFLAGS_RF);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(injected_fault_sets_rf, guest_fault_rf)
+{
+	vm_install_exception_handler(vm, UD_VECTOR, fault_record);
+	vm_install_exception_handler(vm, GP_VECTOR, fault_record);
+	vcpu_expect_done(vcpu);
+}
+
 static void guest_null_deref(void)
 {
 	uint64_t v;

@@ -27,6 +27,23 @@ TEST(error_code_vectors)
 	EXPECT_EQ(sizeof(with), n);
 }
 
+/* Faults push RF; #DB (as hvx raises it), NMI, traps and aborts do not. */
+TEST(fault_class_vectors)
+{
+	static const u8 not_fault[] = { 1, 2, 3, 4, 8, 18 };
+	unsigned int v, i;
+
+	for (v = 0; v < 256; v++) {
+		bool want = v < 32;
+
+		for (i = 0; i < sizeof(not_fault); i++)
+			want &= v != not_fault[i];
+		EXPECT_EQ(want, hvx_exc_in(HVX_EXC_FAULT, v)) {
+			TH_LOG("vector %u", v);
+		}
+	}
+}
+
 struct pair {
 	u8 first, second;
 	int result;

@@ -73,6 +73,7 @@
 #define XFEATURE_AVX		(1ULL << 2)
 
 #define X86_EFLAGS_TF		(1UL << 8)
+#define X86_EFLAGS_RF		(1UL << 16)
 
 /* DR6: its value after RESET (no RTM), and the single-step bit */
 #define DR6_RESET		0xffff0ff0UL
