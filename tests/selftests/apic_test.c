@@ -12,8 +12,8 @@
  *   the ticks of a 1 ns period come at least 200 us apart) and
  *   TSC-deadline mode; while the guest spins (no HLT) the
  *   VMX-preemption timer delivers the ticks, never before their time.
- * - IPIs between two vCPUs: fixed (waking a halted vCPU), NMI, and
- *   INIT-SIPI-SIPI starting a vCPU that waits for a SIPI in real mode.
+ * - IPIs between two vCPUs: fixed (waking a halted vCPU) and NMI
+ *   (INIT and SIPI are mp_test's).
  * - IPIs to every kind of destination among three vCPUs (shorthands, a
  *   logical set, a physical ID, broadcast, lowest priority), both modes.
  * - CPUID shows the APIC, x2APIC and TSC deadline; CR8 is TPR[7:4].
@@ -25,13 +25,12 @@
  *   reserved delivery mode.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "hvx_harness.h"
-#include "thread_kick.h"
+#include "vcpu_pair.h"
 
 #define APIC_GPA	0xfee00000UL
 #define APIC_ID		0x020
@@ -603,59 +602,6 @@ HVX_GUEST_TEST(timer_ticks_while_running, guest_timer_spins)
 	}
 }
 
-/* Two vCPUs, each run by its own thread until GUEST_DONE. */
-struct runner {
-	struct test_vcpu *vcpu;
-	uint64_t syncs;
-	uint32_t last_port;
-	uint64_t last_data;
-	bool failed;
-};
-
-static void *run_to_done(void *arg)
-{
-	struct runner *r = arg;
-	struct ucall uc;
-	uint64_t cmd;
-
-	for (;;) {
-		vcpu_run(r->vcpu);
-		if (r->vcpu->run->exit_reason == HVX_EXIT_IO &&
-		    r->vcpu->run->io.port != UCALL_PORT) {
-			/* the SIPI guest's report */
-			r->last_port = r->vcpu->run->io.port;
-			memcpy(&r->last_data, (uint8_t *)r->vcpu->run +
-			       r->vcpu->run->io.data_offset, 2);
-			return NULL;
-		}
-		cmd = get_ucall(r->vcpu, &uc);
-		if (cmd == UCALL_SYNC) {
-			r->syncs++;
-			continue;
-		}
-		r->failed = cmd != UCALL_DONE;
-		if (r->failed)
-			ucall_report(r->vcpu, &uc);
-		return NULL;
-	}
-}
-
-/* Run the BSP and the AP, each in its thread, until both stop. */
-static void run_pair(struct __test_metadata *_metadata, struct runner *r,
-		     struct test_vcpu *bsp, struct test_vcpu *ap)
-{
-	pthread_t th[2];
-	int i;
-
-	r[0].vcpu = bsp;
-	r[1].vcpu = ap;
-	/* the AP first, so that it waits before the BSP sends */
-	for (i = 1; i >= 0; i--)
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_to_done, &r[i]));
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_join(th[i], NULL));
-}
-
 static volatile uint64_t ap_ready;
 
 static void guest_ap_waits(void)
@@ -859,150 +805,6 @@ HVX_TEST(ipi_destinations_xapic)
 HVX_TEST(ipi_destinations_x2apic)
 {
 	run_destinations(_metadata, true);
-}
-
-/* Real-mode code for the AP at 0x10000: OUT 0x1234 to port 0x99, HLT. */
-static const uint8_t ap_real_mode[] = {
-	0xb8, 0x34, 0x12,	/* mov $0x1234, %ax */
-	0xe7, 0x99,		/* out %ax, $0x99 */
-	0xf4,			/* hlt */
-};
-
-static void guest_bsp_starts_ap(void)
-{
-	apic_w(APIC_SVR, 0x1ff);
-	apic_w(APIC_ICR2, 1 << 24);
-	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
-	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* SIPI: 0x10000 */
-	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* and again */
-	GUEST_DONE();
-}
-
-HVX_TEST(init_sipi_starts_ap)
-{
-	struct hvx_mp_state mp = { .state = HVX_MP_WAIT_SIPI };
-	struct test_vcpu *bsp, *ap;
-	struct runner r[2] = {};
-	struct test_vm *vm;
-
-	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
-	ap = vm_vcpu_add(vm, 1, guest_ap_waits);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
-	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
-	mp.state = 99;
-	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
-	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
-	mp.state = 3;
-	EXPECT_EQ(-1, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
-	EXPECT_EQ(EINVAL, errno);
-	run_pair(_metadata, r, bsp, ap);
-	EXPECT_FALSE(r[0].failed);
-	EXPECT_EQ(0x99, r[1].last_port);
-	EXPECT_EQ(0x1234, r[1].last_data);
-	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
-	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
-	vm_free(vm);
-}
-
-static void guest_ap_goes_offline(void)
-{
-	asm volatile("cli; hlt");
-	GUEST_FAIL("the offline AP ran on past its HLT");
-}
-
-static void *run_until_signal(void *arg)
-{
-	struct test_vcpu *vcpu = arg;
-
-	return (void *)(intptr_t)(__vcpu_run(vcpu) < 0 ? errno : 0);
-}
-
-/*
- * A CPU the guest took offline (HLT with interrupts disabled, which
- * userspace sees) and userspace left halted sleeps in HVX_RUN until the
- * guest starts it again with INIT and SIPI; a signal ends the sleep with
- * EINTR and leaves it halted.  Before HVX_FEAT_HALTED_SLEEPS, HVX_RUN
- * returned at once with another HVX_EXIT_HLT.
- */
-HVX_TEST(offline_ap_sleeps_until_init)
-{
-	struct hvx_mp_state mp = { .state = HVX_MP_HALTED };
-	struct sigaction sa = { .sa_handler = no_op };
-	struct test_vcpu *bsp, *ap;
-	struct runner r[2] = {};
-	struct test_vm *vm;
-	pthread_t th;
-	void *res;
-
-	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
-	ap = vm_vcpu_add(vm, 1, guest_ap_goes_offline);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
-	vcpu_run(ap);
-	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_HLT);
-	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
-
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
-	kick_and_join(th, &res);
-	EXPECT_EQ(EINTR, (intptr_t)res);
-	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
-	mp.state = 99;
-	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
-	EXPECT_EQ(HVX_MP_HALTED, mp.state);
-
-	run_pair(_metadata, r, bsp, ap);
-	EXPECT_FALSE(r[0].failed);
-	EXPECT_EQ(0x99, r[1].last_port);
-	EXPECT_EQ(0x1234, r[1].last_data);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGUSR1, &sa, NULL);
-	vm_free(vm);
-}
-
-/* An MSR hvx does not know: with HVX_OPT_UNKNOWN_MSR_EXIT, an exit. */
-static void guest_ap_reads_unknown_msr(void)
-{
-	rdmsr(MSR_TEST_UNKNOWN);
-	GUEST_DONE();
-}
-
-/*
- * INIT and SIPI reach a vCPU that is out in userspace with an MSR exit;
- * userspace then refuses the MSR, which queues a #GP (with its error code)
- * for the next entry.  The INIT drops it: the vCPU starts at the SIPI's
- * real-mode code, where an exception with an error code would fail the
- * entry (it did: HVX_EXIT_FAIL_ENTRY).
- */
-HVX_TEST(init_drops_a_queued_exception)
-{
-	struct test_vcpu *bsp, *ap;
-	struct test_vm *vm;
-	struct hvx_run *run;
-	uint16_t data;
-
-	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
-	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
-		    "no HVX_FEAT_USER_MSR_EXIT");
-	ap = vm_vcpu_add(vm, 1, guest_ap_reads_unknown_msr);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
-	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
-	run = ap->run;
-	vcpu_run(ap);
-	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_RDMSR);
-	vcpu_expect_done(bsp);
-	run->msr.error = 1;
-	vcpu_run(ap);
-	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_IO);
-	EXPECT_EQ(0x99, run->io.port);
-	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
-	EXPECT_EQ(0x1234, data);
-	vm_free(vm);
 }
 
 static void guest_takes_msis(void)

@@ -54,7 +54,7 @@ fi
 # preemption_timer=0 (the first pass had the defaults: the trapping path,
 # the timer on the VMX-preemption timer while a vCPU runs).
 apic_tests=
-for t in apic_test irq_test eoi_test irqfd_test apicv_test; do
+for t in apic_test mp_test irq_test eoi_test irqfd_test apicv_test; do
 	case ",${hvxtests:-$t}," in
 	*,$t,*) apic_tests="$apic_tests $t" ;;
 	esac

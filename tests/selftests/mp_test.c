@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mp_test: starting and stopping vCPUs with INIT and SIPI, through the
+ * in-kernel local APIC (the tests of its other IPIs are in apic_test.c).
+ *
+ * - INIT-SIPI-SIPI starts a vCPU that waits for a SIPI in real mode at
+ *   the SIPI's vector; HVX_SET_MP_STATE/HVX_GET_MP_STATE.
+ * - A CPU the guest takes offline (HLT with interrupts off, left halted
+ *   by userspace) sleeps in HVX_RUN until INIT and SIPI start it again.
+ * - INIT drops an exception queued for a vCPU that is out in userspace.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "hvx_harness.h"
+#include "thread_kick.h"
+#include "vcpu_pair.h"
+
+#define APIC_GPA	0xfee00000UL
+#define APIC_SVR	0x0f0
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+
+static void apic_w(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_GPA + off) = v;
+}
+
+/* The C code of an AP that starts in real mode at a SIPI's vector. */
+static void guest_ap_unused(void)
+{
+	GUEST_FAIL("the AP ran the code it was created with");
+}
+
+/* Real-mode code for the AP at 0x10000: OUT 0x1234 to port 0x99, HLT. */
+static const uint8_t ap_real_mode[] = {
+	0xb8, 0x34, 0x12,	/* mov $0x1234, %ax */
+	0xe7, 0x99,		/* out %ax, $0x99 */
+	0xf4,			/* hlt */
+};
+
+static void guest_bsp_starts_ap(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_ICR2, 1 << 24);
+	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* SIPI: 0x10000 */
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* and again */
+	GUEST_DONE();
+}
+
+HVX_TEST(init_sipi_starts_ap)
+{
+	struct hvx_mp_state mp = { .state = HVX_MP_WAIT_SIPI };
+	struct test_vcpu *bsp, *ap;
+	struct runner r[2] = {};
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	ap = vm_vcpu_add(vm, 1, guest_ap_unused);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+	mp.state = 99;
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	mp.state = 3;
+	EXPECT_EQ(-1, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+	EXPECT_EQ(EINVAL, errno);
+	run_pair(_metadata, r, bsp, ap);
+	EXPECT_FALSE(r[0].failed);
+	EXPECT_EQ(0x99, r[1].last_port);
+	EXPECT_EQ(0x1234, r[1].last_data);
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
+	vm_free(vm);
+}
+
+static void guest_ap_goes_offline(void)
+{
+	asm volatile("cli; hlt");
+	GUEST_FAIL("the offline AP ran on past its HLT");
+}
+
+static void *run_until_signal(void *arg)
+{
+	struct test_vcpu *vcpu = arg;
+
+	return (void *)(intptr_t)(__vcpu_run(vcpu) < 0 ? errno : 0);
+}
+
+/*
+ * A CPU the guest took offline (HLT with interrupts disabled, which
+ * userspace sees) and userspace left halted sleeps in HVX_RUN until the
+ * guest starts it again with INIT and SIPI; a signal ends the sleep with
+ * EINTR and leaves it halted.  Before HVX_FEAT_HALTED_SLEEPS, HVX_RUN
+ * returned at once with another HVX_EXIT_HLT.
+ */
+HVX_TEST(offline_ap_sleeps_until_init)
+{
+	struct hvx_mp_state mp = { .state = HVX_MP_HALTED };
+	struct sigaction sa = { .sa_handler = no_op };
+	struct test_vcpu *bsp, *ap;
+	struct runner r[2] = {};
+	struct test_vm *vm;
+	pthread_t th;
+	void *res;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	ap = vm_vcpu_add(vm, 1, guest_ap_goes_offline);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_HLT);
+	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
+	kick_and_join(th, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
+	mp.state = 99;
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_HALTED, mp.state);
+
+	run_pair(_metadata, r, bsp, ap);
+	EXPECT_FALSE(r[0].failed);
+	EXPECT_EQ(0x99, r[1].last_port);
+	EXPECT_EQ(0x1234, r[1].last_data);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	vm_free(vm);
+}
+
+/* An MSR hvx does not know: with HVX_OPT_UNKNOWN_MSR_EXIT, an exit. */
+static void guest_ap_reads_unknown_msr(void)
+{
+	rdmsr(MSR_TEST_UNKNOWN);
+	GUEST_DONE();
+}
+
+/*
+ * INIT and SIPI reach a vCPU that is out in userspace with an MSR exit;
+ * userspace then refuses the MSR, which queues a #GP (with its error code)
+ * for the next entry.  The INIT drops it: the vCPU starts at the SIPI's
+ * real-mode code, where an exception with an error code would fail the
+ * entry (it did: HVX_EXIT_FAIL_ENTRY).
+ */
+HVX_TEST(init_drops_a_queued_exception)
+{
+	struct test_vcpu *bsp, *ap;
+	struct test_vm *vm;
+	struct hvx_run *run;
+	uint16_t data;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
+		    "no HVX_FEAT_USER_MSR_EXIT");
+	ap = vm_vcpu_add(vm, 1, guest_ap_reads_unknown_msr);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
+	run = ap->run;
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_RDMSR);
+	vcpu_expect_done(bsp);
+	run->msr.error = 1;
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_IO);
+	EXPECT_EQ(0x99, run->io.port);
+	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
+	EXPECT_EQ(0x1234, data);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
