@@ -299,6 +299,21 @@ void hvx_reblock_nmi(struct hvx_vcpu *vcpu)
 		    GUEST_INTR_STATE_NMI);
 }
 
+/*
+ * A SIPI to a vCPU that waits for none is ignored (SDM "MP
+ * Initialization").  Left pending while the vCPU sleeps, it would start
+ * the vCPU at its stale vector right after a later INIT.  Dropped unless
+ * an INIT stands beside it (INIT then SIPI, which take_requests() takes
+ * in that order); the exchange fails if an INIT comes meanwhile.
+ */
+static void drop_stale_sipi(struct hvx_vcpu *vcpu, unsigned long req)
+{
+	while ((req & BIT(HVX_REQ_SIPI)) && !(req & BIT(HVX_REQ_INIT)) &&
+	       !try_cmpxchg(&vcpu->requests, &req,
+			    req & ~BIT(HVX_REQ_SIPI)))
+		;
+}
+
 /* Whether a blocked vCPU has something that ends its wait. */
 static bool block_ends(struct hvx_vcpu *vcpu)
 {
@@ -306,6 +321,8 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 
 	if (vcpu->mp_state == HVX_MP_WAIT_SIPI)
 		return req & (BIT(HVX_REQ_SIPI) | BIT(HVX_REQ_INIT));
+	if (req & BIT(HVX_REQ_SIPI))
+		drop_stale_sipi(vcpu, req);
 	if (req & BIT(HVX_REQ_INIT))
 		return true;
 	/* an NMI ends a halt only where the guest can take it */

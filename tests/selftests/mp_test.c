@@ -8,6 +8,8 @@
  * - A CPU the guest takes offline (HLT with interrupts off, left halted
  *   by userspace) sleeps in HVX_RUN until INIT and SIPI start it again.
  * - INIT drops an exception queued for a vCPU that is out in userspace.
+ * - A SIPI to a halted vCPU, which waits for none, is ignored: a later
+ *   INIT leaves the vCPU waiting for a SIPI of its own.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -174,6 +176,60 @@ HVX_TEST(init_drops_a_queued_exception)
 	EXPECT_EQ(0x99, run->io.port);
 	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
 	EXPECT_EQ(0x1234, data);
+	vm_free(vm);
+}
+
+static void guest_ap_idles(void)
+{
+	for (;;)
+		asm volatile("sti; hlt" : : : "memory");
+}
+
+/* A SIPI to APIC ID 1 (vector 0x10), then, after a pause, INIT. */
+static void guest_bsp_stale_sipi(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_ICR2, 1 << 24);
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* SIPI: 0x10000 */
+	GUEST_SYNC(1);
+	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
+	GUEST_DONE();
+}
+
+/*
+ * A SIPI to a vCPU that waits for none (halted, with interrupts on) is
+ * ignored.  It did stay pending while the vCPU slept, so that the INIT
+ * sent a while later started the vCPU at the old SIPI's vector instead
+ * of leaving it waiting for a SIPI.
+ */
+HVX_TEST(sipi_to_halted_vcpu_is_ignored)
+{
+	struct hvx_mp_state mp = { .state = 99 };
+	struct sigaction sa = { .sa_handler = no_op };
+	struct test_vcpu *bsp, *ap;
+	struct test_vm *vm;
+	pthread_t th;
+	void *res;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_stale_sipi);
+	ap = vm_vcpu_add(vm, 1, guest_ap_idles);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
+	usleep(200 * 1000);			/* the AP halts */
+	vcpu_expect_sync(bsp, 1);
+	usleep(200 * 1000);			/* the AP sees the SIPI */
+	vcpu_expect_done(bsp);
+	usleep(200 * 1000);			/* and the INIT */
+	kick_and_join(th, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
 	vm_free(vm);
 }
 
