@@ -319,6 +319,11 @@ static void apic_take_level(struct hvx_vcpu *vcpu)
 	for_each_set_bit(v, vcpu->apicv_level, 256)
 		if (test_and_clear_bit(v, vcpu->apicv_level))
 			hvx_lapic_accept(&vcpu->apic, v, true);
+	/*
+	 * The EOI-exit bitmap and RVI must follow before the next entry,
+	 * whether or not the sender's own request has landed yet.
+	 */
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 }
 
 /* How APIC virtualization serves @l's mode; apic_lock held. */
