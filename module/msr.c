@@ -400,9 +400,12 @@ int hvx_exit_rdmsr(struct hvx_vcpu *vcpu)
 {
 	u32 index = vcpu->regs[HVX_RCX];
 	u64 data;
+	int r;
 
-	if (hvx_msr_get(vcpu, index, &data)) {
-		if (READ_ONCE(vcpu->vm->unknown_msr_exit))
+	r = hvx_msr_get(vcpu, index, &data);
+	if (r) {
+		/* one hvx knows and refuses is #GP, as for WRMSR */
+		if (r == -ENOENT && READ_ONCE(vcpu->vm->unknown_msr_exit))
 			return msr_exit_to_user(vcpu, index, 0, false);
 		hvx_inject_gp(vcpu);
 		return 1;

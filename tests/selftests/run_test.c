@@ -746,6 +746,9 @@ static void guest_msr_exit(void)
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_TEST_UNKNOWN, 0xabcdef), GP_VECTOR);
 	/* Known MSRs stay in the kernel. */
 	GUEST_ASSERT_EQ(rdmsr_safe(MSR_LSTAR, &v), GUEST_NO_FAULT);
+	/* so do known ones refused: x2APIC registers in xAPIC mode */
+	GUEST_ASSERT_EQ(rdmsr_safe(0x802, &v), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(0x808, 0), GP_VECTOR);
 	GUEST_DONE();
 }
 
