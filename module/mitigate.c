@@ -87,7 +87,20 @@ static enum hvx_l1d_flush l1d_flush_auto(void)
 
 static int l1d_flush_choose(void)
 {
+	int choice;
 	u64 cap = 0;
+
+	/* a value the parameter does not know fails on every CPU */
+	if (sysfs_streq(vmentry_l1d_flush, "auto"))
+		choice = l1d_flush_auto();
+	else if (sysfs_streq(vmentry_l1d_flush, "never"))
+		choice = HVX_L1D_FLUSH_NEVER;
+	else if (sysfs_streq(vmentry_l1d_flush, "cond"))
+		choice = HVX_L1D_FLUSH_COND;
+	else if (sysfs_streq(vmentry_l1d_flush, "always"))
+		choice = HVX_L1D_FLUSH_ALWAYS;
+	else
+		return -EINVAL;
 
 	if (!boot_cpu_has_bug(X86_BUG_L1TF)) {
 		hvx_l1d_flush = HVX_L1D_FLUSH_NOT_REQUIRED;
@@ -99,16 +112,7 @@ static int l1d_flush_choose(void)
 		hvx_l1d_flush = HVX_L1D_FLUSH_NOT_REQUIRED;
 		return 0;
 	}
-	if (sysfs_streq(vmentry_l1d_flush, "auto"))
-		hvx_l1d_flush = l1d_flush_auto();
-	else if (sysfs_streq(vmentry_l1d_flush, "never"))
-		hvx_l1d_flush = HVX_L1D_FLUSH_NEVER;
-	else if (sysfs_streq(vmentry_l1d_flush, "cond"))
-		hvx_l1d_flush = HVX_L1D_FLUSH_COND;
-	else if (sysfs_streq(vmentry_l1d_flush, "always"))
-		hvx_l1d_flush = HVX_L1D_FLUSH_ALWAYS;
-	else
-		return -EINVAL;
+	hvx_l1d_flush = choice;
 	/* l1tf=full,force: the administrator's word beats the parameter */
 	if (l1tf_mitigation == L1TF_MITIGATION_FULL_FORCE)
 		hvx_l1d_flush = HVX_L1D_FLUSH_ALWAYS;

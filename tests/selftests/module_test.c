@@ -22,16 +22,21 @@
 
 static const char *module_path = "/hvx/hvx.ko";
 
-static int load_module(void)
+static int load_module_with(const char *params)
 {
 	int fd, ret;
 
 	fd = open(module_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int load_module(void)
+{
+	return load_module_with("");
 }
 
 static int unload_module(void)
@@ -115,6 +120,20 @@ TEST(double_load_is_eexist)
 		SKIP(return, "CPU has no VMX");
 	ASSERT_EQ(0, load_module());
 	EXPECT_EQ(-EEXIST, load_module());
+	ASSERT_EQ(0, unload_module());
+}
+
+/*
+ * A vmentry_l1d_flush value the parameter does not know fails the load on
+ * every CPU, not only on one with L1TF where the value would be used.
+ */
+TEST(unknown_l1d_flush_value_is_einval)
+{
+	if (cpu_has_vmx() != 1)
+		SKIP(return, "CPU has no VMX");
+	EXPECT_EQ(-EINVAL, load_module_with("vmentry_l1d_flush=sometimes"));
+	EXPECT_FALSE(module_loaded());
+	ASSERT_EQ(0, load_module_with("vmentry_l1d_flush=cond"));
 	ASSERT_EQ(0, unload_module());
 }
 
