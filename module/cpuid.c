@@ -491,7 +491,8 @@ int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
  * @vcpu: the vCPU
  * @uc: userspace's struct hvx_cpuid
  *
- * Return: 0; -E2BIG (with nent set to the size needed); -EFAULT.
+ * Return: 0; -E2BIG (with nent set to the size needed); -EINVAL for
+ * non-zero padding; -EFAULT.
  */
 int hvx_get_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 {
@@ -499,6 +500,8 @@ int hvx_get_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 
 	if (copy_from_user(&hdr, uc, sizeof(hdr)))
 		return -EFAULT;
+	if (hdr.pad)
+		return -EINVAL;
 	if (hdr.nent < vcpu->cpuid_nent) {
 		hdr.nent = vcpu->cpuid_nent;
 		return copy_to_user(uc, &hdr, sizeof(hdr)) ? -EFAULT : -E2BIG;

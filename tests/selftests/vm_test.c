@@ -600,6 +600,10 @@ HVX_TEST(cpuid)
 	cpuid->entries[0].flags = 0;
 	cpuid->entries[0].pad = 1;
 	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_CPUID, cpuid, EINVAL);
+	/* a get's header has its padding too */
+	cpuid->nent = HVX_MAX_CPUID_ENTRIES;
+	cpuid->pad = 1;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_GET_CPUID, cpuid, EINVAL);
 	free(cpuid);
 	vm_free(vm);
 }
