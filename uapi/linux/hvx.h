@@ -371,7 +371,7 @@ struct hvx_sregs {
 /**
  * struct hvx_msr_entry - one MSR value
  * @index:	in: MSR number
- * @reserved:	must be zero
+ * @reserved:	must be zero: processing stops at an entry where it is not
  * @data:	in (set) or out (get): the value
  */
 struct hvx_msr_entry {
@@ -387,7 +387,8 @@ struct hvx_msr_entry {
  * @entries:	the MSRs
  *
  * HVX_GET_MSRS and HVX_SET_MSRS return how many entries they processed,
- * stopping at the first MSR outside the documented set.
+ * stopping at the first MSR outside the documented set, value refused or
+ * entry with a non-zero reserved word.
  */
 struct hvx_msrs {
 	__u32 nmsrs;
