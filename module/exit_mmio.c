@@ -9,6 +9,9 @@
  * as an MMIO exit with its address, size and data.  An instruction the
  * decoder does not know is reported with its bytes, never guessed at.
  *
+ * A load or store that starts in an MMIO page and ends in a RAM page is
+ * done in two parts: the RAM bytes here, the MMIO bytes as the exit.
+ *
  * Only an instruction's own data access is emulated.  The exit
  * qualification and the IDT-vectoring field tell the other accesses that
  * can reach MMIO, and the instruction at RIP has nothing to do with them:
@@ -77,11 +80,110 @@ static int decode_mmio(struct hvx_vcpu *vcpu, unsigned int mode,
 	return 0;
 }
 
+/*
+ * A load or store that starts in an MMIO page and ends in the next page.
+ * The processor translates each part; the EPT violation names the first,
+ * so @gpa is where the access starts.  (When the first page is RAM the
+ * violation names the second page's first byte, and its linear address,
+ * not where the access starts: that case would need the instruction's
+ * effective address, which the decoder does not compute.)
+ */
+struct mmio_split {
+	u64 ram_gva;			/* linear address of the RAM part */
+	unsigned int ram_len, ram_shift;	/* its bytes; bit offset */
+	unsigned int mmio_len, mmio_shift;	/* the same of the MMIO part */
+};
+
+/* Whether the access of @size bytes that faulted at @gpa straddles. */
+static bool mmio_straddles(u64 gpa, unsigned int size, struct mmio_split *s)
+{
+	unsigned int k = PAGE_SIZE - (gpa & ~PAGE_MASK);
+
+	if (likely(size <= k))
+		return false;
+	s->mmio_len = k;
+	s->mmio_shift = 0;
+	s->ram_gva = hvx_vmread(GUEST_LINEAR_ADDRESS) + k;
+	s->ram_len = size - k;
+	s->ram_shift = 8 * k;
+	return true;
+}
+
+/*
+ * The RAM part of a straddling access, as the guest's access at its CPL:
+ * 0 when done, 1 after injecting the fault its page takes, -EFAULT when
+ * that page is no RAM either (MMIO on both sides is not emulated).
+ */
+static int mmio_split_ram(struct hvx_vcpu *vcpu, const struct mmio_split *s,
+			  bool write, u64 *val)
+{
+	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
+	struct hvx_paging pg;
+	u64 part = 0;
+	int err;
+
+	hvx_get_paging(vcpu, &pg);
+	if (write) {
+		part = *val >> s->ram_shift;
+		err = hvx_write_gva(vcpu->vm, &pg, s->ram_gva, &part,
+				    s->ram_len, access);
+	} else {
+		err = hvx_read_gva(vcpu->vm, &pg, s->ram_gva, &part,
+				   s->ram_len, access);
+		*val = part << s->ram_shift;
+	}
+	if (!err)
+		return 0;
+	/* a walk that faults is the guest's fault; else it is no RAM */
+	if ((err == -EFAULT || err == -EINVAL) &&
+	    !hvx_string_fault(vcpu, s->ram_gva, s->ram_len, 1, write))
+		return 1;
+	return -EFAULT;
+}
+
+/*
+ * A straddling load or store: the RAM part here, the MMIO part an exit to
+ * userspace with its own bytes (not the I/O ring's or the APIC's, whose
+ * registers no access straddles).
+ */
+static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
+			      const struct mmio_split *s)
+{
+	const struct hvx_insn *insn = &vcpu->mmio_insn;
+	u64 val = 0;
+	int r;
+
+	if (hvx_apic_page(vcpu, gpa))
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
+					 true);
+	if (write)
+		val = hvx_insn_store_value(insn,
+					   hvx_gpr_read(vcpu, insn->reg));
+	r = mmio_split_ram(vcpu, s, write, &val);
+	if (r > 0)
+		return 1;
+	if (r)
+		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
+					 true);
+	hvx_mmio_exit(vcpu->run, gpa, s->mmio_len, write,
+		      val >> s->mmio_shift);
+	if (write) {
+		hvx_skip_insn_len(vcpu, insn->len);
+		return 0;
+	}
+	vcpu->mmio_part_len = s->mmio_len;
+	vcpu->mmio_part_shift = s->mmio_shift;
+	vcpu->mmio_part_ram = val;
+	vcpu->pending = HVX_PENDING_MMIO_READ;
+	return 0;
+}
+
 static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 {
 	unsigned int mode = hvx_guest_mode(vcpu), len;
 	struct hvx_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[HVX_INSN_MAX_LEN];
+	struct mmio_split split;
 	u64 val;
 	int r;
 
@@ -96,6 +198,8 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
+		if (unlikely(mmio_straddles(gpa, insn->size, &split)))
+			return emulate_mmio_split(vcpu, gpa, false, &split);
 		if (hvx_apic_page(vcpu, gpa) &&
 		    hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
 			return hvx_complete_mmio_data(vcpu, val);
@@ -103,12 +207,16 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 		if (r)
 			return r;
 		hvx_mmio_exit(vcpu->run, gpa, insn->size, false, 0);
+		/* no straddling part of a load abandoned with HVX_SET_REGS */
+		vcpu->mmio_part_len = 0;
 		vcpu->pending = HVX_PENDING_MMIO_READ;
 		return 0;
 	case HVX_INSN_STORE:
 	case HVX_INSN_STORE_IMM:
 		if (!write)
 			break;
+		if (unlikely(mmio_straddles(gpa, insn->size, &split)))
+			return emulate_mmio_split(vcpu, gpa, true, &split);
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
 		if (hvx_apic_page(vcpu, gpa) &&
@@ -140,7 +248,14 @@ int hvx_complete_mmio_read(struct hvx_vcpu *vcpu)
 {
 	u64 data = 0;
 
-	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_insn.size);
+	if (likely(!vcpu->mmio_part_len)) {
+		memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_insn.size);
+		return hvx_complete_mmio_data(vcpu, data);
+	}
+	/* a load that straddled: userspace's bytes beside the RAM part */
+	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_part_len);
+	data = (data << vcpu->mmio_part_shift) | vcpu->mmio_part_ram;
+	vcpu->mmio_part_len = 0;
 	return hvx_complete_mmio_data(vcpu, data);
 }
 

@@ -235,6 +235,13 @@ struct hvx_vcpu {
 	u64 mmio_gen;				/* (v) */
 	u8 mmio_mode;				/* (v) its code size, 0: none */
 	u8 ring_op;				/* (v) enum hvx_ring_op */
+	u8 mmio_part_len;			/* (v) a pending load that
+						 * straddles RAM and MMIO: the
+						 * bytes of its MMIO part, 0 for
+						 * none
+						 */
+	u8 mmio_part_shift;			/* (v) their bit offset */
+	u64 mmio_part_ram;			/* (v) the RAM part, in place */
 
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */

@@ -79,8 +79,9 @@ debug_parts() {
 	a=apic_test,apicv_test,delivery_test,dev_test,dirty_log_test
 	a=$a,dirty_switch_test,eoi_test,fd_test,host_test,irq_test
 	a=$a,irqfd_test,isolation_test,kill_test,mp_test
-	b=mem_test,mm_test,mmio_string_test,modes_test,random_guest_test
-	b=$b,ring_request_test,ring_test,run_test,smp_test,snapshot_test
+	b=mem_test,mm_test,mmio_straddle_test,mmio_string_test,modes_test
+	b=$b,random_guest_test,ring_request_test,ring_test,run_test,smp_test
+	b=$b,snapshot_test
 	b=$b,state_test
 	b=$b,stats_test,stress_regress_test,vm_test
 	named=",$a,$b,"
