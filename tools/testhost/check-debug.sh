@@ -109,9 +109,10 @@ debug_host() {
 	tr -d '\r' <"$work/serial.log" |
 		sed -n '/^HVX-TESTHOST-BEGIN/,/^HVX-DMESG-BEGIN/p' >"$tap"
 	case $status in
+	0) echo "ok 0 debug test host $n finished ($part)" ;;
 	124) echo "not ok 0 debug test host $n finished within $timeout s" ;;
 	125) echo "not ok 0 debug test host $n ran without a kernel panic" ;;
-	*) echo "ok 0 debug test host $n finished ($part)" ;;
+	*) echo "not ok 0 debug test host $n finished with status 0 (got $status)" ;;
 	esac >>"$tap"
 	{
 		"$th/kernel-log-check.sh" "debug-$n" "$work/serial.log"

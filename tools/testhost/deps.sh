@@ -49,17 +49,44 @@ apt_update_once() {
 	apt_updated=1
 }
 
-# Packages: builders, the emulators, the boot medium, libnl for hvx-stat,
+# download DIR PACKAGE [APT]: fetch PACKAGE's .deb into DIR unless there.
+# apt-get download writes straight to the final name: into a scratch
+# folder first, checked whole, then moved, so that an interrupted download
+# leaves nothing a later run would trust.
+download() {
+	if ! ls "$1/$2"_*.deb >/dev/null 2>&1; then
+		log "downloading $2"
+		rm -rf "$1/.part"
+		mkdir -p "$1/.part"
+		if [ "${3:-}" = trixie ]; then
+			(cd "$1/.part" && apt_trixie download -q "$2" >&2)
+		else
+			apt_update_once
+			(cd "$1/.part" &&
+			 apt-get -o APT::Sandbox::User=root download -q "$2" >&2)
+		fi
+		for d in "$1/.part"/*.deb; do
+			dpkg-deb --info "$d" >/dev/null
+			mv "$d" "$1/"
+		done
+		rm -rf "$1/.part"
+	fi
+	ls "$1/$2"_*.deb | head -n 1
+}
+
+# Packages: builders, the emulators, the boot medium, libnl (and pkgconf,
+# which finds it) for hvx-stat,
 # iasl and acpiexec for hvx-run's ACPI table test, DKMS and the Debian
 # packaging tools (make deb, its lintian check).
 # dwarves (pahole): module BTF for the 6.12 headers, which ship vmlinux.
-# flex, bison, libelf-dev, libssl-dev: the debug test host's kernel, built
-# from linux-source-6.1 (debug-kernel.sh, make check-debug).
+# flex, bison, libelf-dev, libssl-dev, openssl: the debug test host's
+# kernel, built from linux-source-6.1 (debug-kernel.sh, make check-debug).
+# git: checkpatch.sh and make deb list the tracked files.
 pkgs="build-essential bc kmod cpio gzip xz-utils bochs bochsbios vgabios \
 busybox-static isolinux syslinux-common xorriso qemu-system-x86 \
-libnl-3-dev libnl-genl-3-dev linux-source-6.1 perl acpica-tools dwarves \
-dkms dh-dkms debhelper dpkg-dev fakeroot lintian flex bison libelf-dev \
-libssl-dev"
+libnl-3-dev libnl-genl-3-dev pkgconf linux-source-6.1 perl acpica-tools \
+dwarves dkms dh-dkms debhelper dpkg-dev fakeroot lintian flex bison \
+libelf-dev libssl-dev openssl git"
 
 missing=
 for p in $pkgs; do
@@ -72,7 +99,8 @@ if [ -n "$missing" ]; then
 	apt_update_once
 	log "installing:$missing"
 	# shellcheck disable=SC2086
-	apt-get install -y -q --no-install-recommends $missing >&2
+	apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+		--no-install-recommends $missing >&2
 fi
 
 # The kernel the test host boots: the one Debian's cloud meta-package names.
@@ -80,13 +108,11 @@ kver_file=$cache/kver
 if [ -s "$kver_file" ]; then
 	kver=$(cat "$kver_file")
 else
-	kver=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+	# from fresh lists: an old list can name an ABI that the archive
+	# (bookworm-security keeps one upload) no longer has
+	apt_update_once
+	kver=$(apt-cache depends linux-image-cloud-amd64 |
 	       sed -n 's/.*Depends: linux-image-\(.*\)$/\1/p' | head -n 1)
-	if [ -z "$kver" ]; then
-		apt_update_once
-		kver=$(apt-cache depends linux-image-cloud-amd64 |
-		       sed -n 's/.*Depends: linux-image-\(.*\)$/\1/p' | head -n 1)
-	fi
 	[ -n "$kver" ] || { log "cannot resolve the cloud kernel"; exit 1; }
 	echo "$kver" >"$kver_file"
 fi
@@ -95,18 +121,13 @@ if ! dpkg-query -W -f='${Status}' "linux-headers-$kver" 2>/dev/null |
      grep -q 'ok installed'; then
 	apt_update_once
 	log "installing linux-headers-$kver"
-	apt-get install -y -q --no-install-recommends "linux-headers-$kver" >&2
+	apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+		--no-install-recommends "linux-headers-$kver" >&2
 fi
 
 kroot=$cache/kernel-$kver
 if [ ! -f "$kroot/.unpacked" ]; then
-	deb=$(ls "$cache"/linux-image-"$kver"_*.deb 2>/dev/null | head -n 1)
-	if [ -z "$deb" ]; then
-		apt_update_once
-		log "downloading linux-image-$kver"
-		(cd "$cache" && apt-get download -q "linux-image-$kver" >&2)
-		deb=$(ls "$cache"/linux-image-"$kver"_*.deb | head -n 1)
-	fi
+	deb=$(download "$cache" "linux-image-$kver")
 	rm -rf "$kroot"
 	dpkg-deb -x "$deb" "$kroot"
 	touch "$kroot/.unpacked"
@@ -169,20 +190,6 @@ apt_trixie() {
 	apt-get $(apt_trixie_opts) "$@"
 }
 
-# download DIR PACKAGE [APT]: fetch PACKAGE's .deb into DIR unless there.
-download() {
-	if ! ls "$1/$2"_*.deb >/dev/null 2>&1; then
-		log "downloading $2"
-		if [ "${3:-}" = trixie ]; then
-			(cd "$1" && apt_trixie download -q "$2" >&2)
-		else
-			apt_update_once
-			(cd "$1" && apt-get -o APT::Sandbox::User=root download -q \
-				"$2" >&2)
-		fi
-	fi
-	ls "$1/$2"_*.deb | head -n 1
-}
 
 kver12_file=$cache/kver-6.12
 if [ -s "$kver12_file" ]; then
@@ -301,10 +308,9 @@ kdir12=$hroot12/usr/src/linux-headers-$kver12
 if [ ! -f "$hroot12/.unpacked" ]; then
 	rm -rf "$hroot12.tmp"
 	mkdir -p "$hroot12.tmp"
-	if ! trixie_headers "$hroot12.tmp"; then
-		log "cannot prepare the $kver12 headers"
-		exit 1
-	fi
+	# not in a condition: there set -e would stop at no failing step
+	log "preparing the $kver12 headers"
+	trixie_headers "$hroot12.tmp"
 	touch "$hroot12.tmp/.unpacked"
 	rm -rf "$hroot12"
 	mv "$hroot12.tmp" "$hroot12"
