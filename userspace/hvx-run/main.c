@@ -622,7 +622,7 @@ static int setup_signals(void)
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIG_KICK);
-	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
 		msg("signalfd: %s", strerror(errno));
 	return fd;
@@ -763,6 +763,13 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	pthread_mutex_init(&m.lock, NULL);
 	pthread_cond_init(&m.stop_cond, NULL);
 	m.park_on_hlt = o->kernel;
+	/*
+	 * Before any thread starts: every thread inherits the mask, and a
+	 * signalfd sees a signal only if no thread takes it the usual way.
+	 */
+	sig_fd = setup_signals();
+	if (sig_fd < 0)
+		goto out;
 	if (devices_init(d, o, &m, ram))
 		goto out;
 
@@ -776,10 +783,6 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 		msg("eventfd: %s", strerror(errno));
 		goto out;
 	}
-	sig_fd = setup_signals();
-	if (sig_fd < 0)
-		goto out;
-	/* After setup_signals(): the ring thread inherits the mask. */
 	io_ring_setup(&ring, m.vm_fd, &caps, &d->bus);
 	if (ring.on)
 		m.ring = &ring;
