@@ -141,6 +141,9 @@ expect_status diskflat 2 "-d without -k"
 run nodisk $NULL -k "$IMG/multiboot.elf" -d /hvx/images/no-such-disk
 expect_status nodisk 124 "-d with a missing file"
 expect_err nodisk "no-such-disk" "-d with a missing file"
+run nomod $NULL -k "$IMG/multiboot.elf" -i /hvx/images/no-such-module
+expect_status nomod 124 "-i with a missing file"
+expect_err nomod "no-such-module" "-i with a missing file"
 run netflat $NULL -n tap=hvxt0 "$IMG/hello.bin"
 expect_status netflat 2 "-n without -k"
 run netbad $NULL -k "$IMG/multiboot.elf" -n tap=hvxt0,mac=01:00:5e:00:00:01

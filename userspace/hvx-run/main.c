@@ -397,8 +397,9 @@ static int load_linux(const struct options *o, const void *img, size_t len,
 	}
 	if (o->nr_initrds) {
 		initrd = read_file(o->initrds[0], &a.initrd_len);
+		/* a file that cannot be read is an error, as for the image */
 		if (!initrd)
-			return HVX_RUN_EXIT_USAGE;
+			return HVX_RUN_EXIT_ERROR;
 		a.initrd = initrd;
 	}
 	r = load_bzimage(img, len, ram, o->mem, &a, li, err, sizeof(err));
@@ -432,8 +433,10 @@ static int load_mb(const struct options *o, const void *img, size_t len,
 	for (n = 0; n < o->nr_initrds; n++) {
 		mods[n].name = o->initrds[n];
 		mods[n].data = read_file(o->initrds[n], &mods[n].len);
-		if (!mods[n].data)
+		if (!mods[n].data) {
+			r = HVX_RUN_EXIT_ERROR;
 			goto out;
+		}
 	}
 	a.mods = mods;
 	if (load_multiboot(img, len, ram, o->mem, &a, li, err, sizeof(err)))
