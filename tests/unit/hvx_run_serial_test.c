@@ -3,7 +3,8 @@
  * Host-side test of hvx-run's 16550 UART (userspace/hvx-run/serial.c):
  * register behaviour, transmission to the output file, non-blocking
  * reception from the input file, loopback, and access through the port
- * bus at 0x3f8.  Pipes stand for stdin and stdout.
+ * bus at 0x3f8; the input thread, and its escape sequence while the guest
+ * takes nothing.  Pipes stand for stdin and stdout.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -425,6 +426,35 @@ TEST_F(uart, input_thread)
 		usleep(1000);
 	EXPECT_EQ(1, st.calls);
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	serial_stop_input(s);
+}
+
+/*
+ * Ctrl-A x while the guest takes no input (a hung guest, or one that
+ * never opened the port): the bytes before it wait in the FIFO, yet the
+ * escape still ends hvx-run, and what was typed waits for the guest.
+ */
+TEST_F(uart, escape_while_input_waits)
+{
+	struct serial *s = &self->s;
+	struct stop_log st = { 0 };
+	int i;
+
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+	ASSERT_EQ(20, write(self->in[1], "0123456789abcdefghij", 20));
+	for (i = 0; i < 2000 && s->rx_count < 16; i++)
+		usleep(1000);
+	ASSERT_EQ(3, write(self->in[1], "k\001x", 3));
+	for (i = 0; i < 2000 && !st.calls; i++)
+		usleep(1000);
+	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ("0123456789abcdef"[i], serial_in(s, RBR));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ("ghijk"[i], serial_in(s, RBR));
+	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
 	serial_stop_input(s);
 }
 

@@ -6,7 +6,7 @@
  * in order, also through a full non-blocking pipe; receiveq chains take
  * pending input across their writable buffers, as much as fits, and the
  * rest waits for the next chain.  And the console escape sequence
- * (escape.c) that it shares with the UART.
+ * (escape.c) that it shares with the UART, seen in input that waits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -230,6 +230,37 @@ TEST(escape)
 	EXPECT_EQ(1, console_escape(&e, SERIAL_ESCAPE_CHAR));
 	EXPECT_EQ(1, console_escape(&e, 'x'));
 	EXPECT_EQ(1, st.calls);
+}
+
+/*
+ * Input read while the driver takes none: kept up to VCON_PENDING_MAX
+ * bytes (what was partly delivered moves to the front), the rest lost,
+ * and Ctrl-A x still seen at the end of it.
+ */
+TEST(input_waits_escape_seen)
+{
+	static struct vcon_pending in;
+	static uint8_t buf[VCON_PENDING_MAX + 100];
+	struct console_escape e;
+	struct stops st = { 0 };
+	size_t i;
+
+	console_escape_init(&e, true, record_stop, &st);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = 'a' + i % 26;
+	in.off = 10;
+	in.len = 5;
+	memset(in.buf, '-', 15);
+	EXPECT_TRUE(vcon_take_input(&in, &e, buf, sizeof(buf)));
+	EXPECT_EQ(0, in.off);
+	EXPECT_EQ(VCON_PENDING_MAX, in.len);
+	EXPECT_EQ('-', in.buf[0]);
+	EXPECT_EQ('a', in.buf[5]);
+	EXPECT_EQ('a' + (VCON_PENDING_MAX - 6) % 26,
+		  in.buf[VCON_PENDING_MAX - 1]);
+	EXPECT_FALSE(vcon_take_input(&in, &e, (const uint8_t *)"y\001x", 3));
+	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
 }
 
 TEST_HARNESS_MAIN

@@ -370,6 +370,7 @@ typedef void (*stop_fn)(void *ctx, int status, const char *why);
 /* serial.c: 16550A UART */
 #define SERIAL_COM1_BASE	0x3f8
 #define SERIAL_FIFO_SIZE	16
+#define SERIAL_HELD_SIZE	4096	/* input read ahead of the guest */
 
 /* With -k on a terminal: Ctrl-A x ends hvx-run, Ctrl-A Ctrl-A sends ^A. */
 #define SERIAL_ESCAPE_CHAR	0x01
@@ -393,6 +394,8 @@ struct serial {
 	bool in_eof;
 	uint8_t rx[SERIAL_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
+	uint8_t held[SERIAL_HELD_SIZE];	/* read, not yet received */
+	unsigned int held_head, held_len;
 	uint8_t ier, lcr, mcr, lsr_err, msr_delta, scr, fcr, dll, dlm;
 	bool thri_pending;
 	irq_line_fn irq;
@@ -401,7 +404,6 @@ struct serial {
 	bool irq_level;
 	/* the input thread (serial_start_input()) */
 	pthread_t in_thread;
-	pthread_cond_t rx_drained;
 	bool in_thread_on, in_stop;
 	int in_stop_efd;
 	struct console_escape esc;

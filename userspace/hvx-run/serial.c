@@ -10,9 +10,11 @@
  * off, up to 16 with them on).  End of input leaves LSR.DR clear for
  * good.  A guest that waits for its receive interrupt instead of polling
  * gets an input thread (serial_start_input()): it sleeps in poll() until
- * input comes, fills the FIFO once it is empty and raises the line; then
- * input is taken only by that thread.  In loopback mode (MCR bit 4) transmitted bytes are received
- * instead, and MSR reflects the MCR outputs, as on the real part.
+ * input comes, reads it at once (the escape sequence is seen even while
+ * the guest takes nothing), holds it until the FIFO is empty and raises
+ * the line; then the input file is read only by that thread.  In
+ * loopback mode (MCR bit 4) transmitted bytes are received instead, and
+ * MSR reflects the MCR outputs, as on the real part.
  *
  * IIR reports what is pending (line status, received data, THR empty,
  * modem status, by priority).  Once connected (serial_connect_irq()), the
@@ -104,7 +106,6 @@ void serial_init(struct serial *s, int in_fd, int out_fd)
 	s->in_eof = in_fd < 0;
 	s->dll = DIVISOR_RESET;
 	s->in_stop_efd = -1;
-	pthread_cond_init(&s->rx_drained, NULL);
 }
 
 /**
@@ -114,7 +115,6 @@ void serial_init(struct serial *s, int in_fd, int out_fd)
 void serial_destroy(struct serial *s)
 {
 	serial_stop_input(s);
-	pthread_cond_destroy(&s->rx_drained);
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -142,18 +142,19 @@ static uint8_t rx_pop(struct serial *s)
 	return c;
 }
 
-/* Take what input is ready, without blocking, while the FIFO is empty. */
-static void rx_fill(struct serial *s)
+/*
+ * Read what the input file has: each byte goes through the escape
+ * sequence as it is read, so that Ctrl-A x ends hvx-run even while the
+ * guest takes nothing, and waits in s->held until the receiver has room.
+ * Beyond SERIAL_HELD_SIZE bytes waiting, typed bytes are lost, as a
+ * UART's overrun loses them.
+ */
+static void input_read(struct serial *s)
 {
-	struct pollfd pfd = { .fd = s->in_fd, .events = POLLIN };
-	uint8_t buf[SERIAL_FIFO_SIZE];
+	uint8_t buf[256];
 	ssize_t n, i;
 
-	if (s->rx_count || s->in_eof || (s->mcr & MCR_LOOP))
-		return;
-	if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
-		return;
-	n = read(s->in_fd, buf, fifo_size(s));
+	n = read(s->in_fd, buf, sizeof(buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -163,7 +164,13 @@ static void rx_fill(struct serial *s)
 	for (i = 0; i < n && !s->in_eof; i++) {
 		switch (console_escape(&s->esc, buf[i])) {
 		case 1:
-			rx_push(s, buf[i]);
+			if (s->held_len == SERIAL_HELD_SIZE) {
+				s->lsr_err |= LSR_OE;
+				break;
+			}
+			s->held[(s->held_head + s->held_len) %
+				SERIAL_HELD_SIZE] = buf[i];
+			s->held_len++;
 			break;
 		case -1:
 			s->in_eof = true;
@@ -172,11 +179,25 @@ static void rx_fill(struct serial *s)
 	}
 }
 
-/* The register path's fill: not while the input thread owns the input. */
-static void rx_poll(struct serial *s)
+/*
+ * The receiver takes held input while it is empty (and not looped back);
+ * without an input thread, the input file is read here, without blocking.
+ */
+static void rx_fill(struct serial *s)
 {
-	if (!s->in_thread_on)
-		rx_fill(s);
+	struct pollfd pfd = { .fd = s->in_fd, .events = POLLIN };
+	unsigned int n;
+
+	if (s->rx_count || (s->mcr & MCR_LOOP))
+		return;
+	if (!s->held_len && !s->in_thread_on && !s->in_eof &&
+	    poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+		input_read(s);
+	for (n = fifo_size(s); n && s->held_len; n--) {
+		rx_push(s, s->held[s->held_head]);
+		s->held_head = (s->held_head + 1) % SERIAL_HELD_SIZE;
+		s->held_len--;
+	}
 }
 
 static void tx(struct serial *s, uint8_t c)
@@ -224,10 +245,12 @@ static void set_mcr(struct serial *s, uint8_t val)
 {
 	uint8_t old = msr_lines(s->mcr), new = msr_lines(val & MCR_MASK);
 
-	/* the input thread waits while loopback cuts the input off */
-	if ((s->mcr & MCR_LOOP) && !(val & MCR_LOOP))
-		pthread_cond_signal(&s->rx_drained);
+	bool unloop = (s->mcr & MCR_LOOP) && !(val & MCR_LOOP);
+
 	s->mcr = val & MCR_MASK;
+	/* held input waited while loopback cut the receiver off */
+	if (unloop)
+		rx_fill(s);
 	if ((old ^ new) & MSR_CTS)
 		s->msr_delta |= MSR_DCTS;
 	if ((old ^ new) & MSR_DSR)
@@ -262,7 +285,7 @@ static uint8_t iir(struct serial *s)
 {
 	uint8_t fifo = s->fcr & FCR_ENABLE ? IIR_FIFO : 0;
 
-	rx_poll(s);
+	rx_fill(s);
 	if ((s->ier & IER_RLSI) && s->lsr_err)
 		return fifo | IIR_RLSI;
 	if ((s->ier & IER_RDI) && s->rx_count)
@@ -297,11 +320,10 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 			v = s->dll;
 			break;
 		}
-		rx_poll(s);
+		rx_fill(s);
 		if (s->rx_count)
 			v = rx_pop(s);
-		if (!s->rx_count)
-			pthread_cond_signal(&s->rx_drained);
+		rx_fill(s);
 		break;
 	case UART_IER:
 		v = dlab ? s->dlm : s->ier;
@@ -316,7 +338,7 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 		v = s->mcr;
 		break;
 	case UART_LSR:
-		rx_poll(s);
+		rx_fill(s);
 		v = LSR_THRE | LSR_TEMT | s->lsr_err |
 		    (s->rx_count ? LSR_DR : 0);
 		s->lsr_err = 0;
@@ -368,9 +390,8 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 			s->rx_count = 0;
 		if (val & FCR_CLEAR_RX)
 			s->rx_count = 0;
-		if (!s->rx_count)
-			pthread_cond_signal(&s->rx_drained);
 		s->fcr = val & FCR_KEEP;
+		rx_fill(s);
 		break;
 	case UART_LCR:
 		s->lcr = val;
@@ -447,15 +468,11 @@ static void *input_thread(void *arg)
 
 	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
 		pthread_mutex_lock(&s->lock);
-		/*
-		 * The guest has not taken the last bytes, or loopback keeps
-		 * the input from the receiver: wait until that ends.
-		 */
-		while ((s->rx_count || (s->mcr & MCR_LOOP)) && !s->in_stop)
-			pthread_cond_wait(&s->rx_drained, &s->lock);
-		if (!s->in_stop)
+		if (!s->in_stop) {
+			input_read(s);
 			rx_fill(s);
-		update_irq(s);
+			update_irq(s);
+		}
 		if (s->in_eof || s->in_stop) {
 			pthread_mutex_unlock(&s->lock);
 			break;
@@ -516,7 +533,6 @@ void serial_stop_input(struct serial *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->in_stop = true;
-	pthread_cond_signal(&s->rx_drained);
 	pthread_mutex_unlock(&s->lock);
 	if (write(s->in_stop_efd, &one, sizeof(one)) < 0)
 		msg("cannot stop the UART's input thread: %s",

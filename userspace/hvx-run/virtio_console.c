@@ -8,11 +8,12 @@
  * Output: the device thread writes each transmitq chain to the output
  * file before it hands the chain back, one chain after the other, so
  * nothing is lost or reordered; a full pipe holds the guest's console.
- * Input: a thread of its own reads the input file (on a terminal through
- * the Ctrl-A escape, escape.c) into a small pending buffer and copies it
+ * Input: a thread of its own reads the input file as it comes (on a
+ * terminal through the Ctrl-A escape, escape.c, so Ctrl-A x works even
+ * while the driver takes nothing) into a pending buffer and copies it
  * into the buffers the driver posted on receiveq.  While the driver has
- * posted none, the bytes wait and the thread reads no more; the kick
- * that posts buffers delivers them.
+ * posted none, the bytes wait (up to VCON_PENDING_MAX); the kick that
+ * posts buffers delivers them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,7 +35,6 @@
  * @out_fd:	the output file
  * @lock:	protects @in, @in_eof, @stopping, @rx and the pops of
  *		receiveq, which both threads do
- * @drained:	signals that @in emptied, or @stopping
  * @in:		input not yet delivered
  * @rx:		receiveq's chain being filled
  * @in_eof:	the input file ended (or Ctrl-A x)
@@ -50,7 +50,6 @@ struct virtio_console {
 	struct virtio_dev v;
 	int in_fd, out_fd;
 	pthread_mutex_t lock;
-	pthread_cond_t drained;
 	struct vcon_pending in;
 	struct vq_elem rx;
 	bool in_eof, stopping;
@@ -98,8 +97,6 @@ static void deliver_locked(struct virtio_console *c)
 		n = vcon_receive(&c->rx, &c->in);
 		virtio_complete(v, VCON_RECEIVEQ, c->rx.head, n);
 	}
-	if (!c->in.len)
-		pthread_cond_signal(&c->drained);
 }
 
 static void tx_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
@@ -150,48 +147,24 @@ static const struct virtio_ops con_ops = {
 	.quiesce = con_quiesce,
 };
 
-/* Keep what the escape sequence lets through; false after Ctrl-A x. */
-static bool take_input(struct virtio_console *c, const uint8_t *buf,
-		       ssize_t n)
-{
-	ssize_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (console_escape(&c->esc, buf[i])) {
-		case 1:
-			c->in.buf[c->in.len++] = buf[i];
-			break;
-		case -1:
-			return false;
-		}
-	}
-	return true;
-}
-
 static void *input_thread(void *arg)
 {
 	struct virtio_console *c = arg;
-	uint8_t buf[VCON_PENDING_MAX];
+	uint8_t buf[256];
 	ssize_t n;
 
 	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		/* the driver has not taken the last bytes: wait until it has */
-		while (c->in.len && !c->stopping)
-			pthread_cond_wait(&c->drained, &c->lock);
-		/* the pending buffer has room for a whole read only if empty */
-		if (c->stopping) {
-			pthread_mutex_unlock(&c->lock);
-			break;
-		}
-		pthread_mutex_unlock(&c->lock);
 		if (!console_wait_input(c->in_fd, c->in_stop_efd))
 			break;
 		n = read(c->in_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		pthread_mutex_lock(&c->lock);
-		if (n <= 0 || !take_input(c, buf, n))
+		if (c->stopping) {
+			pthread_mutex_unlock(&c->lock);
+			break;
+		}
+		if (n <= 0 || !vcon_take_input(&c->in, &c->esc, buf, n))
 			c->in_eof = true;
 		deliver_locked(c);
 		if (c->in_eof || c->stopping) {
@@ -228,7 +201,6 @@ struct virtio_dev *virtio_console_create(const struct vq_mem *mem,
 	c->out_fd = out_fd;
 	c->in_stop_efd = -1;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->drained, NULL);
 	if (virtio_init(&c->v, &con_ops, mem, doorbell, ctx)) {
 		virtio_console_free(&c->v);
 		return NULL;
@@ -287,7 +259,6 @@ void virtio_console_stop_input(struct virtio_dev *v)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = true;
-	pthread_cond_signal(&c->drained);
 	pthread_mutex_unlock(&c->lock);
 	if (write(c->in_stop_efd, &one, sizeof(one)) < 0)
 		msg("virtio-console: stop: %s", strerror(errno));
@@ -307,7 +278,6 @@ void virtio_console_free(struct virtio_dev *v)
 
 	virtio_console_stop_input(v);
 	virtio_destroy(v);
-	pthread_cond_destroy(&c->drained);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -16,7 +16,7 @@
 #define VIRTIO_ID_CONSOLE	3
 #define VCON_RECEIVEQ		0	/* port 0: host to guest */
 #define VCON_TRANSMITQ		1	/* port 0: guest to host */
-#define VCON_PENDING_MAX	256
+#define VCON_PENDING_MAX	4096	/* input read ahead of the driver */
 
 /**
  * struct vcon_pending - input read from the host, not yet in a buffer
@@ -31,6 +31,8 @@ struct vcon_pending {
 
 int vcon_transmit(const struct vq_elem *e, int out_fd);
 uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in);
+bool vcon_take_input(struct vcon_pending *in, struct console_escape *e,
+		     const uint8_t *buf, size_t n);
 
 /* virtio_console.c: --console virtio, the guest's hvc0 */
 struct virtio_dev *virtio_console_create(const struct vq_mem *mem,

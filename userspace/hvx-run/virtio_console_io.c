@@ -79,3 +79,38 @@ uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in)
 		in->off = 0;
 	return done;
 }
+
+/**
+ * vcon_take_input() - pass bytes read from the input file to @in
+ * @in: the input not yet delivered
+ * @e: the console's escape sequence, which sees every byte as it is read
+ * @buf: the bytes
+ * @n: how many
+ *
+ * What the escape sequence lets through is kept, up to VCON_PENDING_MAX
+ * bytes waiting; beyond that, typed bytes are lost (the driver takes
+ * none), but Ctrl-A x is still seen.
+ *
+ * Return: false after Ctrl-A x, which has stopped the guest.
+ */
+bool vcon_take_input(struct vcon_pending *in, struct console_escape *e,
+		     const uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (console_escape(e, buf[i])) {
+		case 1:
+			if (in->off + in->len == VCON_PENDING_MAX && in->off) {
+				memmove(in->buf, in->buf + in->off, in->len);
+				in->off = 0;
+			}
+			if (in->off + in->len < VCON_PENDING_MAX)
+				in->buf[in->off + in->len++] = buf[i];
+			break;
+		case -1:
+			return false;
+		}
+	}
+	return true;
+}
