@@ -81,14 +81,18 @@ static void *ring_thread(void *arg)
 		if (hvx_ring_prepare_sleep(&r->map))
 			continue;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-			break;
+			goto fail;
 		hvx_ring_awake(&r->map);
 		if (pfd[1].revents & POLLIN)
 			break;
 		if ((pfd[0].revents & POLLIN) &&
 		    read(r->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+			goto fail;
 	}
+	return NULL;
+fail:
+	/* the vCPUs drain the ring at their exits from now on */
+	msg("the I/O ring's thread ends: %s", strerror(errno));
 	return NULL;
 }
 
@@ -105,7 +109,7 @@ static void *ring_thread(void *arg)
 void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		  struct io_bus *bus)
 {
-	int fd;
+	int fd, err;
 
 	r->efd = r->stop_efd = -1;
 	r->map.fd = -1;
@@ -114,17 +118,24 @@ void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		return;
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->stop_efd = eventfd(0, EFD_CLOEXEC);
-	if (r->efd < 0 || r->stop_efd < 0)
+	if (r->efd < 0 || r->stop_efd < 0) {
+		err = errno;
 		goto fail;
+	}
 	fd = hvx_create_ring(vm_fd, IO_RING_ENTRIES, 0, r->efd);
-	if (fd < 0)
+	if (fd < 0) {
+		err = errno;
 		goto fail;
+	}
 	if (hvx_ring_map(fd, &r->map) < 0) {
+		err = errno;
 		close(fd);
 		goto fail;
 	}
 	pthread_mutex_init(&r->lock, NULL);
-	if (pthread_create(&r->thread, NULL, ring_thread, r)) {
+	/* it returns its error; errno is not set */
+	err = pthread_create(&r->thread, NULL, ring_thread, r);
+	if (err) {
 		pthread_mutex_destroy(&r->lock);
 		goto fail_map;
 	}
@@ -139,7 +150,7 @@ fail_map:
 	close(r->map.fd);
 fail:
 	msg("no shared I/O ring, serving every access by exits: %s",
-	    strerror(errno));
+	    strerror(err));
 	if (r->efd >= 0)
 		close(r->efd);
 	if (r->stop_efd >= 0)
