@@ -52,6 +52,22 @@ static void guest_bsp_starts_ap(void)
 	GUEST_DONE();
 }
 
+/*
+ * A VM whose vCPU 0 runs @bsp_code and vCPU 1 @ap_code, with
+ * ap_real_mode at 0x10000 for the SIPI (vector 0x10) to start.
+ */
+static struct test_vm *bsp_and_ap(struct test_vcpu **bsp,
+				  struct test_vcpu **ap, void *bsp_code,
+				  void *ap_code)
+{
+	struct test_vm *vm = vm_create_with_one_vcpu(bsp, bsp_code);
+
+	*ap = vm_vcpu_add(vm, 1, ap_code);
+	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
+	       ap_real_mode, sizeof(ap_real_mode));
+	return vm;
+}
+
 HVX_TEST(init_sipi_starts_ap)
 {
 	struct hvx_mp_state mp = { .state = HVX_MP_WAIT_SIPI };
@@ -60,10 +76,7 @@ HVX_TEST(init_sipi_starts_ap)
 	struct test_vm *vm;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
-	ap = vm_vcpu_add(vm, 1, guest_ap_unused);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_starts_ap, guest_ap_unused);
 	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
 	mp.state = 99;
 	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
@@ -111,10 +124,7 @@ HVX_TEST(offline_ap_sleeps_until_init)
 	void *res;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
-	ap = vm_vcpu_add(vm, 1, guest_ap_goes_offline);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_starts_ap, guest_ap_goes_offline);
 	vcpu_run(ap);
 	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_HLT);
 	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
@@ -159,12 +169,10 @@ HVX_TEST(init_drops_a_queued_exception)
 	uint16_t data;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_starts_ap);
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_starts_ap,
+			guest_ap_reads_unknown_msr);
 	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
 		    "no HVX_FEAT_USER_MSR_EXIT");
-	ap = vm_vcpu_add(vm, 1, guest_ap_reads_unknown_msr);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
 	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
 	run = ap->run;
 	vcpu_run(ap);
@@ -212,10 +220,7 @@ HVX_TEST(sipi_to_halted_vcpu_is_ignored)
 	void *res;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&bsp, guest_bsp_stale_sipi);
-	ap = vm_vcpu_add(vm, 1, guest_ap_idles);
-	memcpy(addr_gpa2hva(vm, GUEST_SCRATCH_GPA, sizeof(ap_real_mode)),
-	       ap_real_mode, sizeof(ap_real_mode));
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_stale_sipi, guest_ap_idles);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
 	usleep(200 * 1000);			/* the AP halts */
