@@ -442,4 +442,60 @@ TEST(reset_waits_for_the_device_thread)
 	free(ram);
 }
 
+static int kicks_served;
+
+static void count_kick(struct virtio_dev *v, unsigned int q)
+{
+	kicks_served++;
+}
+
+static const struct virtio_ops count_ops = {
+	.name = "count",
+	.device_id = 4,
+	.class = 0xff0000,
+	.nr_queues = 1,
+	.cfg_read = held_cfg_read,
+	.kick = count_kick,
+};
+
+/*
+ * A kick already there when the device thread is told to stop is served
+ * before it ends: the guest's last output before it powered off.
+ */
+TEST(kick_before_stop_is_served)
+{
+	struct io_bus bus;
+	struct pci_bus pb;
+	struct calls calls = {};
+	struct virtio_dev v = {};
+	struct vq_mem mem;
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	uint64_t one = 1, bar;
+
+	ASSERT_NE(NULL, ram);
+	mem.base = ram;
+	mem.size = RAM_SIZE;
+	io_bus_init(&bus, NULL);
+	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
+	ASSERT_EQ(0, virtio_init(&v, &count_ops, &mem, doorbell, &calls));
+	ASSERT_EQ(0, pci_bus_add(&pb, &v.pci));
+	bar = ecam32(&bus, PCI_BAR0);
+	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
+		    (uint8_t *)&cmd);
+	setup_queue(&bus, bar);
+	/* both the kick and the stop wait when the thread first looks */
+	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_EQ(sizeof(one), write(v.stop_efd, &one, sizeof(one)));
+	kicks_served = 0;
+	ASSERT_EQ(0, virtio_start(&v));
+	virtio_stop(&v);
+	EXPECT_EQ(1, kicks_served);
+
+	virtio_destroy(&v);
+	pci_bus_destroy(&pb);
+	io_bus_destroy(&bus);
+	free(ram);
+}
+
 TEST_HARNESS_MAIN

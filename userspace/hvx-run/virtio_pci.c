@@ -571,8 +571,10 @@ static void *device_thread(void *arg)
 			msg("%s: poll: %s", v->ops->name, strerror(errno));
 			return NULL;
 		}
-		if (pfd[n].revents)
-			return NULL;
+		/*
+		 * A kick that came before the stop is served first: the
+		 * guest's last console output, posted before it powered off.
+		 */
 		for (i = 0; i < n; i++) {
 			if (!(pfd[i].revents & POLLIN) ||
 			    read(pfd[i].fd, &val, sizeof(val)) < 0)
@@ -587,6 +589,8 @@ static void *device_thread(void *arg)
 				pthread_mutex_unlock(&v->serve_lock);
 			}
 		}
+		if (pfd[n].revents)
+			return NULL;
 		if (extra && pfd[n + 1].revents) {
 			pthread_mutex_lock(&v->serve_lock);
 			v->ops->poll_ready(v, pfd[n + 1].revents);
