@@ -94,8 +94,12 @@ struct mmio_split {
 	unsigned int mmio_len, mmio_shift;	/* the same of the MMIO part */
 };
 
-/* Whether the access of @size bytes that faulted at @gpa straddles. */
-static bool mmio_straddles(u64 gpa, unsigned int size, struct mmio_split *s)
+/*
+ * Whether the access of @size bytes that faulted at @gpa straddles; @mode
+ * the code size (outside 64-bit mode, linear addresses wrap at 4 GiB).
+ */
+static bool mmio_straddles(u64 gpa, unsigned int size, unsigned int mode,
+			   struct mmio_split *s)
 {
 	unsigned int k = PAGE_SIZE - (gpa & ~PAGE_MASK);
 
@@ -104,6 +108,8 @@ static bool mmio_straddles(u64 gpa, unsigned int size, struct mmio_split *s)
 	s->mmio_len = k;
 	s->mmio_shift = 0;
 	s->ram_gva = hvx_vmread(GUEST_LINEAR_ADDRESS) + k;
+	if (mode != 8)
+		s->ram_gva = (u32)s->ram_gva;
 	s->ram_len = size - k;
 	s->ram_shift = 8 * k;
 	return true;
@@ -198,7 +204,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size, &split)))
+		if (unlikely(mmio_straddles(gpa, insn->size, mode, &split)))
 			return emulate_mmio_split(vcpu, gpa, false, &split);
 		if (hvx_apic_page(vcpu, gpa) &&
 		    hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
@@ -215,7 +221,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_STORE_IMM:
 		if (!write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size, &split)))
+		if (unlikely(mmio_straddles(gpa, insn->size, mode, &split)))
 			return emulate_mmio_split(vcpu, gpa, true, &split);
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
