@@ -150,12 +150,14 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 
 # Guest images for hvx-run's tests (tests/guests/*.S), assembled with as
 # and linked with ld: flat real-mode binaries for load address 0x1000 and
-# ELF32/ELF64 executables linked at 1 MiB (multiboot.elf is a multiboot
-# kernel, for -k, mb_pic.elf one that runs on the 8259 and the 8254, and
-# mb_spin.elf one that spins, for the signal tests).
+# ELF32/ELF64 executables linked at 1 MiB.  multiboot.elf is a multiboot
+# kernel, for -k; mb_pic.elf one that runs on the 8259 and the 8254;
+# mb_spin.elf one that spins, for the signal tests; mb_halt.elf one that
+# halts with interrupts off.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
-GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin
+GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin \
+		   mb_halt
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

@@ -141,6 +141,12 @@ expect_status diskflat 2 "-d without -k"
 run nodisk $NULL -k "$IMG/multiboot.elf" -d /hvx/images/no-such-disk
 expect_status nodisk 124 "-d with a missing file"
 expect_err nodisk "no-such-disk" "-d with a missing file"
+# -k -c 2 with a kernel that starts no AP and halts: the AP it never
+# started does not keep hvx-run from ending
+run mbhalt $NULL -c 2 -k "$IMG/mb_halt.elf"
+expect_status mbhalt 0 "-k -c 2, the guest halts without starting the AP"
+expect_err mbhalt "every vCPU halted with interrupts disabled" \
+	"-k -c 2, the guest halts without starting the AP"
 run nomod $NULL -k "$IMG/multiboot.elf" -i /hvx/images/no-such-module
 expect_status nomod 124 "-i with a missing file"
 expect_err nomod "no-such-module" "-i with a missing file"

@@ -741,6 +741,8 @@ struct machine;
  * @running:	the thread runs the guest (m->lock)
  * @parked:	the guest took it offline: counted in m->nr_parked (its
  *		thread only)
+ * @exited:	the guest has run it: it exited at least once, counted in
+ *		m->nr_live (its thread only)
  */
 struct vcpu {
 	struct machine *m;
@@ -751,6 +753,7 @@ struct vcpu {
 	bool started;
 	bool running;
 	bool parked;
+	bool exited;
 };
 
 /**
@@ -773,6 +776,8 @@ struct vcpu {
  * @halted_sleeps: hvx lets a parked vCPU sleep in HVX_RUN until an INIT
  *		(HVX_FEAT_HALTED_SLEEPS), so the guest can start it again
  * @nr_parked:	vCPUs parked so (m->lock)
+ * @nr_live:	vCPUs the guest has run, as their first exits tell; one it
+ *		never started waits for a SIPI without an exit (m->lock)
  */
 struct machine {
 	int vm_fd;
@@ -791,6 +796,7 @@ struct machine {
 	bool park_on_hlt;
 	bool halted_sleeps;
 	uint32_t nr_parked;
+	uint32_t nr_live;
 };
 
 void machine_stop(void *ctx, int status, const char *why);

@@ -131,7 +131,9 @@ static bool hypercall_logged, msr_logged;
  * (or halts the machine, one CPU at a time), but the others may go on.
  * The vCPU sleeps in HVX_RUN until an INIT brings it back (a CPU put
  * online again), or with an older hvx waits here for the end.  Returns
- * true (leave the loop) once all are parked.
+ * true (leave the loop) once all the guest has run are parked: one it
+ * never started (maxcpus=1) waits for a SIPI that will not come.  (An AP
+ * started so late that the others halt before its first exit is missed.)
  */
 static bool park(struct vcpu *v)
 {
@@ -139,7 +141,7 @@ static bool park(struct vcpu *v)
 	bool all;
 
 	pthread_mutex_lock(&m->lock);
-	all = ++m->nr_parked == m->nr_vcpus;
+	all = ++m->nr_parked == m->nr_live;
 	pthread_mutex_unlock(&m->lock);
 	v->parked = true;
 	if (all) {
@@ -259,6 +261,12 @@ static void run_loop(struct vcpu *v)
 			report(v, "HVX_RUN failed");
 			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
 			break;
+		}
+		if (!v->exited) {
+			v->exited = true;
+			pthread_mutex_lock(&m->lock);
+			m->nr_live++;
+			pthread_mutex_unlock(&m->lock);
 		}
 		if (v->parked)
 			unpark(v);
