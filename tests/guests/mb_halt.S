@@ -15,14 +15,4 @@
 1:	hlt
 	jmp	1b
 
-bad_magic:
-	mov	$1, %al
-	out	%al, $0xf4
-	hlt
-
-	.include "uart32.inc"
-
-	.bss
-	.balign	16
-	.skip	4096
-stack_top:
+	MB_END

@@ -13,14 +13,4 @@
 	PRINT	"spinning\n"
 1:	jmp	1b
 
-bad_magic:
-	mov	$1, %al
-	out	%al, $0xf4
-	hlt
-
-	.include "uart32.inc"
-
-	.bss
-	.balign	16
-	.skip	4096
-stack_top:
+	MB_END
