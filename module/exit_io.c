@@ -154,6 +154,39 @@ fault:
 	return 0;
 }
 
+/**
+ * hvx_guest_copy() - an emulated instruction's access to guest RAM
+ * @vcpu: the vCPU, loaded
+ * @gva: linear address
+ * @buf: the bytes read, or to write
+ * @len: how many
+ * @write: a store
+ *
+ * As the guest's own access at its CPL: a page its tables do not map for
+ * it takes the fault the processor would raise (hvx_string_fault()).
+ *
+ * Return: 0 when done; 1 after injecting the fault; -EFAULT when the
+ * address is mapped but no guest RAM (MMIO: not emulated).
+ */
+int hvx_guest_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
+		   unsigned int len, bool write)
+{
+	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
+	struct hvx_paging pg;
+	int err;
+
+	hvx_get_paging(vcpu, &pg);
+	err = write ? hvx_write_gva(vcpu->vm, &pg, gva, buf, len, access) :
+		      hvx_read_gva(vcpu->vm, &pg, gva, buf, len, access);
+	if (!err)
+		return 0;
+	/* a walk that faults: walk again to raise the guest's fault */
+	if ((err == -EFAULT || err == -EINVAL) &&
+	    !hvx_string_fault(vcpu, gva, len, 1, write))
+		return 1;
+	return -EFAULT;
+}
+
 /*
  * Advance RSI or RDI and RCX past @n elements; step over the instruction
  * once the count is done.

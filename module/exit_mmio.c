@@ -83,104 +83,54 @@ static int decode_mmio(struct hvx_vcpu *vcpu, unsigned int mode,
 /*
  * A load or store that starts in an MMIO page and ends in the next page.
  * The processor translates each part; the EPT violation names the first,
- * so @gpa is where the access starts.  (When the first page is RAM the
- * violation names the second page's first byte, and its linear address,
- * not where the access starts: that case would need the instruction's
- * effective address, which the decoder does not compute.)
+ * so @gpa is where the access starts, and its bytes are the value's low
+ * ones.  (When the first page is RAM the violation names the second
+ * page's first byte, and its linear address, not where the access
+ * starts: that case would need the instruction's effective address,
+ * which the decoder does not compute.)  The RAM part is the guest's own
+ * access; the MMIO part an exit to userspace with its own bytes (not the
+ * I/O ring's or the APIC's, whose registers no access straddles).
+ * @mode is the code size: outside 64-bit mode linear addresses wrap at
+ * 4 GiB.
  */
-struct mmio_split {
-	u64 ram_gva;			/* linear address of the RAM part */
-	unsigned int ram_len, ram_shift;	/* its bytes; bit offset */
-	unsigned int mmio_len, mmio_shift;	/* the same of the MMIO part */
-};
-
-/*
- * Whether the access of @size bytes that faulted at @gpa straddles; @mode
- * the code size (outside 64-bit mode, linear addresses wrap at 4 GiB).
- */
-static bool mmio_straddles(u64 gpa, unsigned int size, unsigned int mode,
-			   struct mmio_split *s)
+static bool mmio_straddles(u64 gpa, unsigned int size)
 {
-	unsigned int k = PAGE_SIZE - (gpa & ~PAGE_MASK);
-
-	if (likely(size <= k))
-		return false;
-	s->mmio_len = k;
-	s->mmio_shift = 0;
-	s->ram_gva = hvx_vmread(GUEST_LINEAR_ADDRESS) + k;
-	if (mode != 8)
-		s->ram_gva = (u32)s->ram_gva;
-	s->ram_len = size - k;
-	s->ram_shift = 8 * k;
-	return true;
+	return (gpa & ~PAGE_MASK) + size > PAGE_SIZE;
 }
 
-/*
- * The RAM part of a straddling access, as the guest's access at its CPL:
- * 0 when done, 1 after injecting the fault its page takes, -EFAULT when
- * that page is no RAM either (MMIO on both sides is not emulated).
- */
-static int mmio_split_ram(struct hvx_vcpu *vcpu, const struct mmio_split *s,
-			  bool write, u64 *val)
-{
-	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
-	struct hvx_paging pg;
-	u64 part = 0;
-	int err;
-
-	hvx_get_paging(vcpu, &pg);
-	if (write) {
-		part = *val >> s->ram_shift;
-		err = hvx_write_gva(vcpu->vm, &pg, s->ram_gva, &part,
-				    s->ram_len, access);
-	} else {
-		err = hvx_read_gva(vcpu->vm, &pg, s->ram_gva, &part,
-				   s->ram_len, access);
-		*val = part << s->ram_shift;
-	}
-	if (!err)
-		return 0;
-	/* a walk that faults is the guest's fault; else it is no RAM */
-	if ((err == -EFAULT || err == -EINVAL) &&
-	    !hvx_string_fault(vcpu, s->ram_gva, s->ram_len, 1, write))
-		return 1;
-	return -EFAULT;
-}
-
-/*
- * A straddling load or store: the RAM part here, the MMIO part an exit to
- * userspace with its own bytes (not the I/O ring's or the APIC's, whose
- * registers no access straddles).
- */
 static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
-			      const struct mmio_split *s)
+			      unsigned int mode)
 {
 	const struct hvx_insn *insn = &vcpu->mmio_insn;
-	u64 val = 0;
+	unsigned int k = PAGE_SIZE - (gpa & ~PAGE_MASK);
+	u64 ram_gva, part = 0, val = 0;
 	int r;
 
+	ram_gva = hvx_vmread(GUEST_LINEAR_ADDRESS) + k;
+	if (mode != 8)
+		ram_gva = (u32)ram_gva;
 	if (hvx_apic_page(vcpu, gpa))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 true);
-	if (write)
+	if (write) {
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
-	r = mmio_split_ram(vcpu, s, write, &val);
+		part = val >> (8 * k);
+	}
+	r = hvx_guest_copy(vcpu, ram_gva, &part, insn->size - k, write);
 	if (r > 0)
 		return 1;
 	if (r)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
 					 true);
-	hvx_mmio_exit(vcpu->run, gpa, s->mmio_len, write,
-		      val >> s->mmio_shift);
+	hvx_mmio_exit(vcpu->run, gpa, k, write, val);
 	if (write) {
 		hvx_skip_insn_len(vcpu, insn->len);
 		return 0;
 	}
-	vcpu->mmio_part_len = s->mmio_len;
-	vcpu->mmio_part_shift = s->mmio_shift;
-	vcpu->mmio_part_ram = val;
-	vcpu->pending = HVX_PENDING_MMIO_READ;
+	vcpu->mmio_part_len = k;
+	vcpu->mmio_part_ram = part << (8 * k);
+	vcpu->pending = HVX_PENDING_MMIO_SPLIT;
 	return 0;
 }
 
@@ -189,7 +139,6 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	unsigned int mode = hvx_guest_mode(vcpu), len;
 	struct hvx_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[HVX_INSN_MAX_LEN];
-	struct mmio_split split;
 	u64 val;
 	int r;
 
@@ -204,8 +153,8 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size, mode, &split)))
-			return emulate_mmio_split(vcpu, gpa, false, &split);
+		if (unlikely(mmio_straddles(gpa, insn->size)))
+			return emulate_mmio_split(vcpu, gpa, false, mode);
 		if (hvx_apic_page(vcpu, gpa) &&
 		    hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
 			return hvx_complete_mmio_data(vcpu, val);
@@ -213,16 +162,14 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 		if (r)
 			return r;
 		hvx_mmio_exit(vcpu->run, gpa, insn->size, false, 0);
-		/* no straddling part of a load abandoned with HVX_SET_REGS */
-		vcpu->mmio_part_len = 0;
 		vcpu->pending = HVX_PENDING_MMIO_READ;
 		return 0;
 	case HVX_INSN_STORE:
 	case HVX_INSN_STORE_IMM:
 		if (!write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size, mode, &split)))
-			return emulate_mmio_split(vcpu, gpa, true, &split);
+		if (unlikely(mmio_straddles(gpa, insn->size)))
+			return emulate_mmio_split(vcpu, gpa, true, mode);
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
 		if (hvx_apic_page(vcpu, gpa) &&
@@ -254,15 +201,22 @@ int hvx_complete_mmio_read(struct hvx_vcpu *vcpu)
 {
 	u64 data = 0;
 
-	if (likely(!vcpu->mmio_part_len)) {
-		memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_insn.size);
-		return hvx_complete_mmio_data(vcpu, data);
-	}
-	/* a load that straddled: userspace's bytes beside the RAM part */
-	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_part_len);
-	data = (data << vcpu->mmio_part_shift) | vcpu->mmio_part_ram;
-	vcpu->mmio_part_len = 0;
+	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_insn.size);
 	return hvx_complete_mmio_data(vcpu, data);
+}
+
+/**
+ * hvx_complete_mmio_split() - finish a load from MMIO into RAM
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: 1 (resume the guest).
+ */
+int hvx_complete_mmio_split(struct hvx_vcpu *vcpu)
+{
+	u64 data = 0;
+
+	memcpy(&data, vcpu->run->mmio.data, vcpu->mmio_part_len);
+	return hvx_complete_mmio_data(vcpu, data | vcpu->mmio_part_ram);
 }
 
 /**

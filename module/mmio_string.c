@@ -81,15 +81,14 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 {
 	const struct hvx_insn *insn = &vcpu->mmio_insn;
 	struct hvx_run *run = vcpu->run;
-	struct hvx_paging pg;
 	u64 val = 0, ram;
+	int r;
 
 	if (insn->rep &&
 	    !(vcpu->regs[HVX_RCX] & hvx_asize_mask(insn->addr_size))) {
 		hvx_skip_insn_len(vcpu, insn->len);
 		return 1;
 	}
-	hvx_get_paging(vcpu, &pg);
 
 	if (insn->op == HVX_INSN_STOS && write) {
 		hvx_mmio_exit(run, gpa, insn->size, true,
@@ -102,11 +101,12 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 
 	ram = write ? linear(vcpu, GUEST_DS_BASE, HVX_RSI, insn->addr_size) :
 		      linear(vcpu, GUEST_ES_BASE, HVX_RDI, insn->addr_size);
-	if (!hvx_string_fault(vcpu, ram, insn->size, 1, !write))
-		return 1;
 	if (write) {
 		/* RAM to MMIO: read the source now, the exit carries it. */
-		if (hvx_read_gva(vcpu->vm, &pg, ram, &val, insn->size, 0))
+		r = hvx_guest_copy(vcpu, ram, &val, insn->size, false);
+		if (r > 0)
+			return 1;
+		if (r)
 			goto fail;
 		hvx_mmio_exit(run, gpa, insn->size, true, val);
 		string_step(vcpu, insn, true);
@@ -114,6 +114,8 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	}
 
 	/* MMIO to RAM: the destination is written when the data comes. */
+	if (!hvx_string_fault(vcpu, ram, insn->size, 1, true))
+		return 1;
 	hvx_mmio_exit(run, gpa, insn->size, false, 0);
 	vcpu->pending = HVX_PENDING_MMIO_MOVS;
 	return 0;
@@ -139,18 +141,12 @@ int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 {
 	const struct hvx_insn *insn = &vcpu->mmio_insn;
 	u64 dst = linear(vcpu, GUEST_ES_BASE, HVX_RDI, insn->addr_size);
-	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
-	struct hvx_paging pg;
-	int err;
+	int r;
 
-	hvx_get_paging(vcpu, &pg);
-	err = hvx_write_gva(vcpu->vm, &pg, dst, vcpu->run->mmio.data,
-			    insn->size, access);
-	/* a walk that faults: walk again to raise the guest's fault */
-	if ((err == -EFAULT || err == -EINVAL) &&
-	    !hvx_string_fault(vcpu, dst, insn->size, 1, true))
+	r = hvx_guest_copy(vcpu, dst, vcpu->run->mmio.data, insn->size, true);
+	if (r > 0)
 		return 1;
-	if (err)
+	if (r)
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
 					 vcpu->run->mmio.phys_addr, true);
 	string_step(vcpu, insn, true);

@@ -147,6 +147,8 @@ static int complete_userspace_exit(struct hvx_vcpu *vcpu)
 		return hvx_complete_mmio_movs(vcpu);
 	case HVX_PENDING_MMIO_READ:
 		return hvx_complete_mmio_read(vcpu);
+	case HVX_PENDING_MMIO_SPLIT:
+		return hvx_complete_mmio_split(vcpu);
 	case HVX_PENDING_RING:
 		/* a signal cut the wait short: wait again, same request */
 		vcpu->pending = HVX_PENDING_RING;

@@ -64,6 +64,9 @@ enum hvx_pending {
 	HVX_PENDING_NONE,
 	HVX_PENDING_IO_IN,	/* IN/INS: data from run->io */
 	HVX_PENDING_MMIO_READ,	/* load: data from run->mmio */
+	HVX_PENDING_MMIO_SPLIT,	/* load from MMIO into RAM: run->mmio's
+				 * bytes below vcpu->mmio_part_ram
+				 */
 	HVX_PENDING_MMIO_MOVS,	/* MOVS from MMIO: data from run->mmio */
 	HVX_PENDING_RDMSR,	/* value or error from run->msr */
 	HVX_PENDING_WRMSR,	/* error from run->msr */
@@ -235,12 +238,9 @@ struct hvx_vcpu {
 	u64 mmio_gen;				/* (v) */
 	u8 mmio_mode;				/* (v) its code size, 0: none */
 	u8 ring_op;				/* (v) enum hvx_ring_op */
-	u8 mmio_part_len;			/* (v) a pending load that
-						 * straddles RAM and MMIO: the
-						 * bytes of its MMIO part, 0 for
-						 * none
+	u8 mmio_part_len;			/* (v) HVX_PENDING_MMIO_SPLIT:
+						 * the bytes of the MMIO part
 						 */
-	u8 mmio_part_shift;			/* (v) their bit offset */
 	u64 mmio_part_ram;			/* (v) the RAM part, in place */
 
 	unsigned int cpuid_nent;		/* (v) */
@@ -274,6 +274,8 @@ static inline void hvx_string_reg_set(struct hvx_vcpu *vcpu, unsigned int reg,
 
 u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
 		     u64 n, bool write);
+int hvx_guest_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
+		   unsigned int len, bool write);
 
 /* vmx_cpu.c: VMX operation on the host CPUs */
 DECLARE_PER_CPU(bool, hvx_vmx_on);	/* VMXON done on this CPU */
@@ -604,6 +606,7 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu);
 int hvx_exit_ept_misconfig(struct hvx_vcpu *vcpu);
 int hvx_complete_io_in(struct hvx_vcpu *vcpu);
 int hvx_complete_mmio_read(struct hvx_vcpu *vcpu);
+int hvx_complete_mmio_split(struct hvx_vcpu *vcpu);
 void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
 		   bool write, u64 val);
 int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
