@@ -77,7 +77,7 @@ debug_parts() {
 	local a b t named
 
 	a=apic_test,apicv_test,delivery_test,dev_test,dirty_log_test
-	a=$a,dirty_switch_test,eoi_test,fd_test,host_test,irq_test
+	a=$a,dirty_switch_test,eoi_test,exception_test,fd_test,host_test,irq_test
 	a=$a,irqfd_test,isolation_test,kill_test,mp_test
 	b=mem_test,mm_test,mmio_straddle_test,mmio_string_test,modes_test
 	b=$b,random_guest_test,ring_request_test,ring_test,run_test,smp_test
