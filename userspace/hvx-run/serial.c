@@ -179,25 +179,33 @@ static void input_read(struct serial *s)
 	}
 }
 
-/*
- * The receiver takes held input while it is empty (and not looped back);
- * without an input thread, the input file is read here, without blocking.
- */
-static void rx_fill(struct serial *s)
+/* The receiver takes held input while it is empty (and not looped back). */
+static void rx_from_held(struct serial *s)
 {
-	struct pollfd pfd = { .fd = s->in_fd, .events = POLLIN };
 	unsigned int n;
 
 	if (s->rx_count || (s->mcr & MCR_LOOP))
 		return;
-	if (!s->held_len && !s->in_thread_on && !s->in_eof &&
-	    poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
-		input_read(s);
 	for (n = fifo_size(s); n && s->held_len; n--) {
 		rx_push(s, s->held[s->held_head]);
 		s->held_head = (s->held_head + 1) % SERIAL_HELD_SIZE;
 		s->held_len--;
 	}
+}
+
+/*
+ * The register path's look at the input: without an input thread, the
+ * input file is read here, without blocking, when nothing is held.
+ */
+static void rx_fill(struct serial *s)
+{
+	struct pollfd pfd = { .fd = s->in_fd, .events = POLLIN };
+
+	if (!s->rx_count && !s->held_len && !s->in_thread_on && !s->in_eof &&
+	    !(s->mcr & MCR_LOOP) &&
+	    poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLIN | POLLHUP)))
+		input_read(s);
+	rx_from_held(s);
 }
 
 static void tx(struct serial *s, uint8_t c)
@@ -244,13 +252,12 @@ static uint8_t msr_lines(uint8_t mcr)
 static void set_mcr(struct serial *s, uint8_t val)
 {
 	uint8_t old = msr_lines(s->mcr), new = msr_lines(val & MCR_MASK);
-
 	bool unloop = (s->mcr & MCR_LOOP) && !(val & MCR_LOOP);
 
 	s->mcr = val & MCR_MASK;
 	/* held input waited while loopback cut the receiver off */
 	if (unloop)
-		rx_fill(s);
+		rx_from_held(s);
 	if ((old ^ new) & MSR_CTS)
 		s->msr_delta |= MSR_DCTS;
 	if ((old ^ new) & MSR_DSR)
@@ -323,7 +330,7 @@ uint8_t serial_in(struct serial *s, unsigned int reg)
 		rx_fill(s);
 		if (s->rx_count)
 			v = rx_pop(s);
-		rx_fill(s);
+		rx_from_held(s);
 		break;
 	case UART_IER:
 		v = dlab ? s->dlm : s->ier;
@@ -391,7 +398,7 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 		if (val & FCR_CLEAR_RX)
 			s->rx_count = 0;
 		s->fcr = val & FCR_KEEP;
-		rx_fill(s);
+		rx_from_held(s);
 		break;
 	case UART_LCR:
 		s->lcr = val;
@@ -470,7 +477,7 @@ static void *input_thread(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (!s->in_stop) {
 			input_read(s);
-			rx_fill(s);
+			rx_from_held(s);
 			update_irq(s);
 		}
 		if (s->in_eof || s->in_stop) {
