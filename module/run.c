@@ -2,8 +2,8 @@
 /*
  * The vCPU run loop (HVX_RUN).
  *
- * Enter the guest with interrupts disabled after the last look at signals
- * and need_resched; after the exit an NMI that caused it goes to the host's
+ * Enter the guest with interrupts disabled after the last look at signals,
+ * the work a return to userspace would run, and need_resched; after the exit an NMI that caused it goes to the host's
  * handler, interrupts are enabled again (an external interrupt that caused
  * the exit is taken there, as "acknowledge interrupt on exit" is off), and
  * the exit is handled with preemption enabled: the preempt notifier moves
@@ -13,6 +13,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 #include <asm/fpu/api.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
@@ -283,12 +284,43 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 }
 
 /*
+ * user_work_pending() - work the kernel does only on a return to
+ * userspace, which a guest that never exits there would hold off for
+ * good: task work (the expiry of CPU-time timers among it, with
+ * POSIX_CPU_TIMERS_TASK_WORK: ITIMER_PROF, RLIMIT_CPU, timer_create() on a
+ * CPU clock) and the memory cgroup's throttling above memory.high.  KVM
+ * runs it from its loop through a helper that needs a struct kvm_vcpu;
+ * hvx returns to userspace (HVX_EXIT_INTR), whose way out runs it.
+ * rseq's notify-resume alone is no reason: userspace does not run before
+ * the return anyway, and the flag stays set until then.
+ */
+static bool user_work_pending(void)
+{
+	if (!test_thread_flag(TIF_NOTIFY_RESUME))
+		return false;
+	if (task_work_pending(current))
+		return true;
+#ifdef CONFIG_MEMCG
+	if (current->memcg_nr_pages_over_high)
+		return true;
+#endif
+	return false;
+}
+
+/* A signal or user_work_pending(): HVX_RUN returns to userspace. */
+static bool user_return_pending(void)
+{
+	return signal_pending(current) || user_work_pending();
+}
+
+/*
  * irqs_off_for_entry() - preemption and interrupts off for the next entry,
  * the last look at what would stop it taken with them off, so that nothing
  * slips in after.
  *
  * Return: 1 with both off; with both on again, 0 when the scheduler wants
- * the CPU (go round), -EINTR for a signal, -EIO when VMX is off here.
+ * the CPU (go round), -EINTR for a signal or user_work_pending(), -EIO
+ * when VMX is off here.
  */
 static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 {
@@ -304,12 +336,12 @@ static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 	 * is never expected.  VMLAUNCH would fault.
 	 */
 	vmx_on = this_cpu_read(hvx_vmx_on);
-	if (likely(!resched && vmx_on && !signal_pending(current)))
+	if (likely(!resched && vmx_on && !user_return_pending()))
 		return 1;
 	cpu = raw_smp_processor_id();
 	local_irq_enable();
 	preempt_enable();
-	if (signal_pending(current)) {
+	if (user_return_pending()) {
 		vcpu->run->exit_reason = HVX_EXIT_INTR;
 		return -EINTR;
 	}
@@ -378,7 +410,7 @@ enter:
 			 * reschedule IPI, which ends the next run at once;
 			 * one before it is in the requests looked at here.
 			 */
-			if (likely(!need_resched() && !signal_pending(current) &&
+			if (likely(!need_resched() && !user_return_pending() &&
 				   !hvx_events_queued(vcpu)))
 				goto enter;
 			irqs_on_after_exit(vcpu);
@@ -404,7 +436,9 @@ enter:
  * @vcpu: the vCPU, its mutex held by the calling thread
  *
  * Return: 0 with vcpu->run->exit_reason telling why; -EINTR when a signal
- * is pending or run->immediate_exit is set (exit reason HVX_EXIT_INTR),
+ * is pending, work waits for the thread's return to userspace
+ * (user_work_pending()) or run->immediate_exit is set (exit reason
+ * HVX_EXIT_INTR),
  * also while the vCPU waits for a ring completion (the request stays
  * outstanding; the next HVX_RUN waits for it again);
  * another negative errno when guest memory cannot be mapped; -EIO when

@@ -255,6 +255,47 @@ HVX_GUEST_TEST(signal_interrupts_run, guest_spin)
 	vcpu_expect_done(vcpu);
 }
 
+static volatile sig_atomic_t profs;
+
+static void on_prof(int sig)
+{
+	profs++;
+}
+
+/*
+ * A CPU-time timer expires in task work, which the kernel runs on the
+ * thread's way back to userspace: HVX_RUN has to return for it while the
+ * guest spins without an exit to userspace, or SIGPROF waits for the
+ * wall-clock watchdog's SIGALRM (and ITIMER_PROF, RLIMIT_CPU never fire).
+ */
+HVX_GUEST_TEST(cpu_time_timer_interrupts_run, guest_spin)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct sigaction sp = { .sa_handler = on_prof };
+	struct itimerval prof = { .it_value = { .tv_usec = 100000 } };
+	struct itimerval watchdog = { .it_value = { .tv_sec = 5 } };
+	struct itimerval off = { 0 };
+	int ret;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGPROF, &sp, NULL));
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &watchdog, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_PROF, &prof, NULL));
+	ret = __vcpu_run(vcpu);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_PROF, &off, NULL));
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_EQ(1, profs);
+	EXPECT_EQ(0, alarms);
+	guest_global(vm, release) = 1;
+	vcpu_expect_sync(vcpu, 1);
+	guest_global(vm, release) = 2;
+	vcpu_expect_done(vcpu);
+}
+
 HVX_GUEST_TEST(immediate_exit, guest_spin)
 {
 	struct hvx_regs regs;
