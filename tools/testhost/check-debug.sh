@@ -155,6 +155,9 @@ tap 03-initramfs "debug test host initramfs" env HVX_GUEST_KVER="$kver" \
 	"$kmod/module/hvx.ko" || finish
 
 step "debug test hosts (bochs, 2 CPU, 2048 MiB, $rel)"
+# shellcheck source=tools/testhost/host-jobs.sh
+. "$th/host-jobs.sh"
+stop_hosts_on_signal
 local part n=0 running=0
 for part in $(debug_parts); do
 	n=$((n + 1))

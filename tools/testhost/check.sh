@@ -232,6 +232,9 @@ done
 # files); the hosts' output follows once they are all done.
 step "test hosts started, $slots at once"
 pool_log=$build/testhost/pool.log
+# shellcheck source=tools/testhost/host-jobs.sh
+. "$th/host-jobs.sh"
+stop_hosts_on_signal
 # shellcheck disable=SC2086 # one NAME:KVER word per kernel
 host_pool $hosts >"$pool_log" 2>&1 &
 pool_pid=$!
