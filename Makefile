@@ -55,7 +55,7 @@ PKG_MANPAGES	:= userspace/hvx-run/hvx-run.1 tools/hvx-stat/hvx-stat.1
 LIBHVX_A	:= $(O)/lib/libhvx.a
 
 LIBHVX_SRC	:= $(wildcard userspace/lib/*.c)
-LIBHVX_HDR	:= $(wildcard userspace/include/*.h) uapi/linux/hvx.h
+LIBHVX_HDR	:= $(wildcard userspace/include/hvx/*.h) uapi/linux/hvx.h
 USER_PROGS	:= $(patsubst userspace/%/main.c,$(O)/bin/%,$(wildcard userspace/*/main.c))
 TOOL_PROGS	:= $(patsubst tools/%/main.c,$(O)/bin/%,$(wildcard tools/*/main.c))
 # Tools that use none of libhvx (hvx-diskread also runs inside a guest).
@@ -169,10 +169,13 @@ GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
 .PHONY: all module userspace tools tests check check-debug run bench stress \
-	install clean deps unit-tests checkpatch testhost-check user-programs \
+	install uninstall clean deps unit-tests checkpatch testhost-check \
+	user-programs \
 	install-user dkms-src dkms-install dkms-remove deb
 
-all: module userspace tools tests
+# The tests need the test host's files (make deps, as root): make check
+# builds them.
+all: module userspace tools
 
 deps:
 	@$(TESTHOST)/deps.sh $(O) >/dev/null
@@ -294,9 +297,27 @@ unit-tests: $(UNIT_PROGS)
 checkpatch:
 	@$(TESTHOST)/checkpatch.sh $(O)
 
-install: module userspace tools install-user
+# hvx.ko for KDIR's kernel, and what install-user installs.  The
+# benchmark's and the test host's own tools stay in the build folder.
+install: module install-user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
-	install -m 0755 $(USER_PROGS) $(TOOL_PROGS) $(DESTDIR)$(BINDIR)
+
+# What make install put in place; depmod when it was the running system.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PKG_PROGS))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(PKG_MANPAGES))) \
+	      $(DESTDIR)$(UDEVRULESDIR)/60-hvx.rules \
+	      $(DESTDIR)$(INCLUDEDIR)/linux/hvx.h \
+	      $(DESTDIR)$(INCLUDEDIR)/hvx/libhvx.h \
+	      $(DESTDIR)$(LIBDIR)/libhvx.a
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/hvx 2>/dev/null
+	@krel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h); \
+	[ -n "$$krel" ] || { echo "no kernel release in $(KDIR)"; exit 1; }; \
+	mod=$(DESTDIR)/lib/modules/$$krel/extra/module; \
+	echo "rm -f $$mod/hvx.ko*"; rm -f $$mod/hvx.ko*; \
+	rmdir $$mod 2>/dev/null; \
+	if [ -z "$(DESTDIR)" ]; then echo "depmod $$krel"; depmod $$krel; fi
 
 # hvx-run, hvx-stat, their manual pages, the udev rule, the header and
 # libhvx: what the Debian packages hvx-tools and libhvx-dev hold.

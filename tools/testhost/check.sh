@@ -255,6 +255,15 @@ else
 	echo "not ok 0 make install stages hvx.ko, the programs and the udev rule"
 fi >"$results/05-install.tap"
 cat "$results/05-install.tap"
+if make -C "$src" --no-print-directory BUILD="$build" DESTDIR="$stage" \
+	KDIR="$kdir" uninstall >>"$build/install.log" 2>&1 &&
+   [ -z "$(find "$stage" -type f)" ]; then
+	echo "ok 0 make uninstall removes what make install staged"
+else
+	find "$stage" -type f | sed 's/^/# left: /'
+	echo "not ok 0 make uninstall removes what make install staged"
+fi >>"$results/05-install.tap"
+tail -n 1 "$results/05-install.tap"
 
 step "checkpatch"
 "$th/checkpatch.sh" "$build" | tee "$results/20-checkpatch.tap"

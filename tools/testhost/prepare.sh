@@ -26,7 +26,7 @@ fi
 
 say "building against linux-headers-$kver"
 if ! make -C "$src" --no-print-directory -j"$(nproc)" BUILD="$build" \
-	KDIR="/usr/src/linux-headers-$kver" all >"$build/$name-build.log" 2>&1
+	KDIR="/usr/src/linux-headers-$kver" all tests >"$build/$name-build.log" 2>&1
 then
 	tail -n 30 "$build/$name-build.log" >&2
 	say "build failed; the whole log is $build/$name-build.log"
