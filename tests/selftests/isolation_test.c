@@ -378,12 +378,13 @@ static bool vuln_says(const char *name, const char *what)
 
 HVX_TEST(mitigations_follow_the_host)
 {
-	uint64_t m = hvx_dev_caps()->mitigations;
+	uint64_t m;
 	uint64_t l1d = HVX_MITIGATE_L1D_FLUSH_COND |
 		       HVX_MITIGATE_L1D_FLUSH_ALWAYS |
 		       HVX_MITIGATE_L1D_FLUSH_OFF;
 
 	HVX_REQUIRE_VM();
+	m = hvx_dev_caps()->mitigations;
 	/* the host clears CPU buffers on its way to user mode: so does hvx */
 	EXPECT_EQ(vuln_says("mds", "Clear CPU buffers"),
 		  !!(m & HVX_MITIGATE_VERW));

@@ -183,10 +183,12 @@ HVX_TEST(fork_copy_on_write_leaves_guest_on_parent_page)
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	uint64_t *hva;
-	int status;
+	int status, go[2];
 	pid_t pid;
+	char c;
 
 	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, pipe(go));
 	vm = vm_create_with_one_vcpu(&vcpu, guest_write_word);
 	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
 	vcpu_expect_sync(vcpu, 1);
@@ -201,11 +203,17 @@ HVX_TEST(fork_copy_on_write_leaves_guest_on_parent_page)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		sleep(1);
+		/* after the guest's write, whenever that is */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
 		_exit(*hva == 1 ? 0 : 1);
 	}
+	close(go[0]);
 	vcpu_expect_sync(vcpu, 2);
 	EXPECT_EQ(2, *hva);
+	ASSERT_EQ(1, write(go[1], "w", 1));
+	close(go[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	vm_free(vm);

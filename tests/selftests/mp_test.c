@@ -219,11 +219,18 @@ HVX_TEST(sipi_to_halted_vcpu_is_ignored)
 	pthread_t th;
 	void *res;
 
+	uint64_t halts = 0;
+	int i;
+
 	HVX_REQUIRE_VM();
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
 	vm = bsp_and_ap(&bsp, &ap, guest_bsp_stale_sipi, guest_ap_idles);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
-	usleep(200 * 1000);			/* the AP halts */
+	/* the AP asleep in HLT first (the BSP has none), not running */
+	for (i = 0; i < 1000 && !(vm_stat("halts", &halts) && halts); i++)
+		usleep(10 * 1000);
+	ASSERT_NE(0, halts);
 	vcpu_expect_sync(bsp, 1);
 	usleep(200 * 1000);			/* the AP sees the SIPI */
 	vcpu_expect_done(bsp);

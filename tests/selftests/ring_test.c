@@ -390,9 +390,24 @@ static void guest_notify(void)
 	GUEST_DONE();
 }
 
+static volatile int waiter_asleep;
+
+/*
+ * poll()'s own result, not hvx_ring_wait()'s, which looks at the ring
+ * after a timeout too: a wakeup that never came would pass for one.
+ */
 static void *waiter_thread(void *arg)
 {
-	return (void *)(intptr_t)hvx_ring_wait(arg, 20000);
+	struct hvx_ring_map *map = arg;
+	struct pollfd pfd = { .fd = map->fd, .events = POLLIN };
+	intptr_t n;
+
+	if (hvx_ring_prepare_sleep(map))
+		return (void *)(intptr_t)-2;	/* nothing may be there yet */
+	waiter_asleep = 1;
+	n = poll(&pfd, 1, 20000);
+	hvx_ring_awake(map);
+	return (void *)(n == 1 && pfd.revents == POLLIN ? n : -1);
 }
 
 HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
@@ -434,10 +449,15 @@ HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
 
 	/* A thread asleep in poll() wakes up for the next post. */
 	ASSERT_EQ(0, pthread_create(&th, NULL, waiter_thread, &map));
-	usleep(100 * 1000);
+	while (!waiter_asleep)
+		usleep(1000);
+	usleep(100 * 1000);		/* into poll() by now */
 	vcpu_expect_done(vcpu);
 	pthread_join(th, &res);
 	EXPECT_EQ(1, (intptr_t)res);
+	/* it slept with need_wakeup set: the eventfd was signalled too */
+	ASSERT_EQ(sizeof(v), read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
 	EXPECT_EQ(1, hvx_ring_consume(&map, buf, 8));
 	EXPECT_EQ(7, buf[0].data);
 	ring_teardown(&map);

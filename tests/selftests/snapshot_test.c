@@ -531,12 +531,22 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	ev = base;
 	ev.eoi_pending[0] = 1ULL << 15;			/* no APIC vector */
 	EXPECT_EVENTS_REFUSED(ev);
+	/* one shadow at a time, IF set as the STI shadow needs */
+	vcpu_regs_get(vcpu, &regs);
+	rflags = regs.rflags;
+	regs.rflags |= X86_RFLAGS_IF;
+	vcpu_regs_set(vcpu, &regs);
 	ev = base;
 	ev.flags = HVX_EVENTS_STI_SHADOW | HVX_EVENTS_MOV_SS_SHADOW;
 	EXPECT_EVENTS_REFUSED(ev);
-	/* the STI shadow only with IF set: the guest runs with IF clear */
-	vcpu_regs_get(vcpu, &regs);
-	rflags = regs.rflags;
+	/* which alone stands */
+	ev.flags = HVX_EVENTS_STI_SHADOW;
+	EXPECT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_STI_SHADOW,
+		  ev.flags & (HVX_EVENTS_STI_SHADOW | HVX_EVENTS_MOV_SS_SHADOW));
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &base));
+	/* the STI shadow only with IF set */
 	regs.rflags &= ~X86_RFLAGS_IF;
 	vcpu_regs_set(vcpu, &regs);
 	ev = base;

@@ -237,7 +237,7 @@ static const uint8_t spin_ecx[] = { 0x67, 0xe2, 0xfd, 0xf4 };
 /* Bochs counts TSC ticks as instructions: 1 tick per LOOP iteration. */
 HVX_TEST(preemption_timer_slices_a_spinning_guest)
 {
-	unsigned int shift = hvx_dev_caps()->preemption_timer_shift;
+	unsigned int shift;
 	struct test_vcpu *vcpu;
 	struct hvx_regs regs;
 	struct vm_info info;
@@ -247,6 +247,7 @@ HVX_TEST(preemption_timer_slices_a_spinning_guest)
 
 	HVX_REQUIRE_VM();
 	HVX_REQUIRE_VMX(HVX_VMX_PREEMPTION_TIMER);
+	shift = hvx_dev_caps()->preemption_timer_shift;
 	HVX_REQUIRE(shift <= 6, "timer too slow to test: shift %u", shift);
 	ASSERT_EQ(0, nlq_open(&q));
 	vm = tiny_vm(&vcpu, 1 * MiB, spin_ecx, sizeof(spin_ecx));
@@ -375,6 +376,8 @@ HVX_TEST(internal_error_event)
 	EXPECT_EQ(0, ev.vcpu);
 	EXPECT_TRUE(ev.has_data);
 	EXPECT_EQ(vcpu->run->internal.suberror, ev.data);
+	/* a fetch from no memory: nothing to emulate */
+	EXPECT_EQ(HVX_INTERNAL_EMULATION, ev.data);
 	vm_free(vm);
 	nlq_close(&q);
 }
@@ -408,6 +411,8 @@ HVX_TEST(fail_entry_event)
 	EXPECT_EQ(0, ev.vcpu);
 	EXPECT_TRUE(ev.has_data);
 	EXPECT_EQ(vcpu->run->fail_entry.hardware_exit_reason, ev.data);
+	/* entry failed, invalid guest state (33) */
+	EXPECT_EQ(0x80000021ULL, ev.data);
 	vm_free(vm);
 	nlq_close(&q);
 }

@@ -295,9 +295,14 @@ HVX_TEST(run_page_mmap)
 	ASSERT_NE(NULL, run);
 	EXPECT_EQ(HVX_EXIT_NONE, run->exit_reason);
 	EXPECT_EQ(0, run->immediate_exit);
-	/* The page is shared with hvx, not a private copy. */
+	/*
+	 * The page is shared with hvx, not a private copy: hvx reads
+	 * immediate_exit from it and writes the exit reason into it.
+	 */
 	run->immediate_exit = 1;
-	EXPECT_EQ(1, ((volatile struct hvx_run *)run)->immediate_exit);
+	EXPECT_EQ(-1, ioctl(vfd, HVX_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, ((volatile struct hvx_run *)run)->exit_reason);
 	run->immediate_exit = 0;
 	/* A second mapping sees the same page. */
 	p = hvx_map_run(vfd, HVX_PAGE_SIZE);
@@ -540,7 +545,7 @@ HVX_TEST(msrs)
 HVX_TEST(cpuid)
 {
 	struct hvx_cpuid *cpuid, small = { .nent = 1 };
-	struct hvx_cpuid_entry *e;
+	struct hvx_cpuid_entry *e, *set;
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	uint32_t nent;
@@ -580,10 +585,16 @@ HVX_TEST(cpuid)
 	e = hvx_cpuid_find(cpuid, 0, 0);
 	ASSERT_NE(NULL, e);
 	e->ebx ^= 0x20202020;		/* vendor string in another case */
+	set = malloc(nent * sizeof(cpuid->entries[0]));
+	ASSERT_NE(NULL, set);
+	memcpy(set, cpuid->entries, nent * sizeof(cpuid->entries[0]));
 	EXPECT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	memset(cpuid->entries, 0, nent * sizeof(cpuid->entries[0]));
 	EXPECT_EQ(0, hvx_get_cpuid(vcpu->fd, cpuid));
 	EXPECT_EQ(nent, cpuid->nent);
+	EXPECT_EQ(0, memcmp(set, cpuid->entries,
+			    nent * sizeof(cpuid->entries[0])));
+	free(set);
 	free(cpuid);
 
 	cpuid = hvx_cpuid_alloc(HVX_MAX_CPUID_ENTRIES + 1);
