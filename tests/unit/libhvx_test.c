@@ -244,7 +244,14 @@ static const char expected_caps[] =
 	"  bhb_clear             no\n"
 	"  spec_ctrl             no\n"
 	"  ibpb                  yes\n"
-	"  ibpb_exit_to_user     no\n";
+	"  ibpb_exit_to_user     no\n"
+	"apicv:\n"
+	"  tpr_shadow            yes\n"
+	"  reg_virt              no\n"
+	"  vid                   no\n"
+	"  x2apic                no\n"
+	"  apic_access           no\n"
+	"  unknown bits:         0x0000000000000080\n";
 
 static char *print_caps(const struct hvx_caps *caps)
 {
@@ -274,6 +281,7 @@ TEST(caps_print)
 		.preemption_timer_shift = 5,
 		.mitigations = HVX_MITIGATE_L1D_FLUSH_COND |
 			       HVX_MITIGATE_VERW | HVX_MITIGATE_IBPB,
+		.apicv = HVX_APICV_TPR_SHADOW | 0x80,
 	};
 	char *text;
 
@@ -330,6 +338,28 @@ TEST(msrs_alloc)
 }
 
 /* The VM ioctls reach the fd they are given: not a VM here. */
+/*
+ * A ring wait on a closed fd fails: poll() answers POLLNVAL at once, which
+ * a caller taking it for a timeout would loop on at full speed.  An empty
+ * ring, then one with an entry (pending: no poll at all).
+ */
+TEST(ring_wait_closed_fd)
+{
+	struct hvx_ring_header hdr = { 0 };
+	struct hvx_ring_map r = { .hdr = &hdr };
+
+	r.fd = open("/dev/null", O_RDONLY);
+	ASSERT_LE(0, r.fd);
+	ASSERT_EQ(0, close(r.fd));
+	errno = 0;
+	EXPECT_EQ(-1, hvx_ring_wait(&r, 10000));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, hdr.need_wakeup);
+	hdr.producer = 1;
+	EXPECT_EQ(1, hvx_ring_wait(&r, 10000));
+	EXPECT_EQ(0, hdr.need_wakeup);
+}
+
 TEST(signal_msi_not_a_vm)
 {
 	int fd = open("/dev/null", O_RDWR);

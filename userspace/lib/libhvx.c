@@ -431,6 +431,15 @@ const struct hvx_flag_name hvx_mitigation_names[] = {
 	{ 0, NULL }
 };
 
+const struct hvx_flag_name hvx_apicv_names[] = {
+	{ HVX_APICV_TPR_SHADOW,		"tpr_shadow" },
+	{ HVX_APICV_REG_VIRT,		"reg_virt" },
+	{ HVX_APICV_VID,		"vid" },
+	{ HVX_APICV_X2APIC,		"x2apic" },
+	{ HVX_APICV_APIC_ACCESS,	"apic_access" },
+	{ 0, NULL }
+};
+
 /* Every bit that @table names. */
 static uint64_t named_bits(const struct hvx_flag_name *table)
 {
@@ -482,6 +491,7 @@ void hvx_caps_print(FILE *f, const struct hvx_caps *caps)
 	print_flags(f, "hvx features:", hvx_feature_names, caps->hvx_features);
 	print_flags(f, "vmx flags:", hvx_vmx_flag_names, caps->vmx_features);
 	print_flags(f, "mitigations:", hvx_mitigation_names, caps->mitigations);
+	print_flags(f, "apicv:", hvx_apicv_names, caps->apicv);
 }
 
 

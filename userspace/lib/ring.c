@@ -133,6 +133,11 @@ int hvx_ring_wait(struct hvx_ring_map *r, int timeout_ms)
 	hvx_ring_awake(r);
 	if (n < 0)
 		return -1;
+	/* a closed or broken fd would look like a timeout, at once, forever */
+	if (pfd.revents & (POLLNVAL | POLLERR)) {
+		errno = pfd.revents & POLLNVAL ? EBADF : EIO;
+		return -1;
+	}
 	return hvx_ring_pending(r) ? 1 : 0;
 }
 

@@ -79,8 +79,9 @@ int hvx_set_xsave(int vcpu_fd, const struct hvx_xsave *xsave);
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of
  * entries processed (it stops at the first MSR outside the documented
- * set), or -1.  hvx_get_msr()/hvx_set_msr() handle one MSR and fail with
- * ENOENT when hvx does not know it.
+ * set, or at a value hvx refuses), or -1.  hvx_get_msr()/hvx_set_msr()
+ * handle one MSR and fail with ENOENT when hvx does not know it or (set)
+ * refuses the value.
  */
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs);
 int hvx_get_msrs(int vcpu_fd, struct hvx_msrs *msrs);
@@ -150,7 +151,8 @@ unsigned int hvx_ring_drain(struct hvx_ring_map *r,
  * a full barrier, looks at the producer again: true means entries are
  * pending (do not sleep; need_wakeup is cleared again).  After waking,
  * hvx_ring_awake() clears it.  hvx_ring_wait() does both around a poll()
- * of the ring fd: 1 when entries are pending, 0 on timeout, -1.
+ * of the ring fd: 1 when entries are pending, 0 on timeout, -1 with errno
+ * (EBADF: the fd is not open).
  */
 int hvx_ring_prepare_sleep(struct hvx_ring_map *r);
 void hvx_ring_awake(struct hvx_ring_map *r);
@@ -201,10 +203,13 @@ extern const struct hvx_flag_name hvx_feature_names[];
 
 /* All HVX_MITIGATE_* bits in bit order, ended by { 0, NULL }. */
 extern const struct hvx_flag_name hvx_mitigation_names[];
+/* HVX_APICV_* bits: the APIC virtualization in force (hvx_caps.apicv). */
+extern const struct hvx_flag_name hvx_apicv_names[];
 
 /*
  * Print @caps to @f: each numeric field as "name: value", then one line
- * per HVX_VMX_* flag, "  <name> yes|no", and any bits hvx.h does not name.
+ * per HVX_FEAT_*, HVX_VMX_*, HVX_MITIGATE_* and HVX_APICV_* flag,
+ * "  <name> yes|no", and any bits hvx.h does not name.
  */
 void hvx_caps_print(FILE *f, const struct hvx_caps *caps);
 
