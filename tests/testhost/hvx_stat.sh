@@ -47,6 +47,12 @@ st=$?
 [ $st = 0 ] && grep -q 'no VMs' "$tmp/out"
 check $? "no VMs: an empty list (exit status $st)"
 
+# Output that cannot be written is a failure, not a silent success.
+"$stat" --json >/dev/full 2>"$tmp/err"
+st=$?
+[ $st = 1 ] && grep -q 'writing the output' "$tmp/err"
+check $? "output to a full device: a message, exit status 1 (got $st)"
+
 # Follow the events while a VM comes and goes.
 "$stat" -w >"$tmp/events" 2>&1 &
 watcher=$!

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hvx_stat.h"
 
@@ -166,7 +167,8 @@ static int list_vms(struct hs_conn *c)
 	if (json)
 		printf("]}\n");
 	else if (!n)
-		printf("(no VMs)\n");
+		printf("(no VMs%s)\n", geteuid() ? " visible: another"
+		       " process's VMs need CAP_NET_ADMIN" : "");
 	free(vms);
 	free(st);
 	return 0;
@@ -338,5 +340,10 @@ int main(int argc, char **argv)
 	else if (err)
 		fprintf(stderr, "hvx-stat: %s\n", hs_strerror(err));
 	hs_close(&c);
+	/* a full disk or a closed pipe is a failed request too */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "hvx-stat: writing the output failed\n");
+		return 1;
+	}
 	return err ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * Documentation/netlink.rst describes the messages.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -100,6 +101,23 @@ static int txn_done(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * A dump's end: NLMSG_DONE carries the error that cut the dump short,
+ * which libnl passes on without a look.
+ */
+static int txn_finish(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	int e;
+
+	if (nlmsg_datalen(h) >= (int)sizeof(e)) {
+		memcpy(&e, nlmsg_data(h), sizeof(e));
+		if (e < 0)
+			((struct txn *)arg)->err = e;
+	}
+	return txn_done(msg, arg);
+}
+
 static int txn_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct txn *t = arg;
@@ -129,7 +147,7 @@ static int transact(struct hs_conn *c, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, txn_valid, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, txn_done, &t);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, txn_done, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, txn_finish, &t);
 	nl_cb_err(cb, NL_CB_CUSTOM, txn_error, &t);
 	err = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);
@@ -393,7 +411,9 @@ int hs_watch(struct hs_conn *c, void (*fn)(const struct hs_event *ev,
 	for (;;) {
 		/* Lost events (ENOBUFS) or a signal: go on listening. */
 		err = nl_recvmsgs_default(c->sk);
-		if (err < 0 && err != -NLE_INTR && err != -NLE_NOMEM)
+		if (err == -NLE_NOMEM)
+			fprintf(stderr, "hvx-stat: events lost (receive buffer full)\n");
+		else if (err < 0 && err != -NLE_INTR)
 			return -EIO;
 	}
 }
