@@ -121,10 +121,13 @@ else
 fi
 run noimage $NULL
 expect_status noimage 2 "no image"
+expect_err noimage "no image given" "no image"
 run badmem $NULL -m 1X "$IMG/hello.bin"
 expect_status badmem 2 "bad --mem"
+expect_err badmem "bad memory size '1X'" "bad --mem"
 run badcpus $NULL -c 0 "$IMG/hello.bin"
 expect_status badcpus 2 "bad --cpus"
+expect_err badcpus "bad vCPU count '0'" "bad --cpus"
 run badformat $NULL --format bin "$IMG/hello.bin"
 expect_status badformat 2 "unknown --format"
 expect_err badformat "unknown format 'bin': flat or elf" "unknown --format"
@@ -134,10 +137,13 @@ expect_err badconsole "unknown console 'vga': uart or virtio" \
 	"unknown --console"
 run elfload $NULL --load-addr 0x2000 "$IMG/pm32.elf"
 expect_status elfload 2 "--load-addr with an ELF image"
+expect_err elfload "--load-addr applies to flat images" \
+	"--load-addr with an ELF image"
 run missing $NULL /hvx/images/no-such-image
 expect_status missing 124 "missing image"
 run diskflat $NULL -d /dev/null "$IMG/hello.bin"
 expect_status diskflat 2 "-d without -k"
+expect_err diskflat "go with -k" "-d without -k"
 run nodisk $NULL -k "$IMG/multiboot.elf" -d /hvx/images/no-such-disk
 expect_status nodisk 124 "-d with a missing file"
 expect_err nodisk "no-such-disk" "-d with a missing file"
@@ -152,6 +158,7 @@ expect_status nomod 124 "-i with a missing file"
 expect_err nomod "no-such-module" "-i with a missing file"
 run netflat $NULL -n tap=hvxt0 "$IMG/hello.bin"
 expect_status netflat 2 "-n without -k"
+expect_err netflat "go with -k" "-n without -k"
 run netbad $NULL -k "$IMG/multiboot.elf" -n tap=hvxt0,mac=01:00:5e:00:00:01
 expect_status netbad 2 "-n with a multicast MAC"
 expect_err netbad "multicast" "-n with a multicast MAC"
