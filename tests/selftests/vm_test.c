@@ -755,9 +755,27 @@ HVX_TEST(other_process)
 	close(fd);
 }
 
-/* One VM with a slot, a vCPU and its run page, then all of it closed. */
+#define CYCLE_CODE	0x1000
+
+/*
+ * Real mode at CYCLE_CODE: fill 28 KiB from 0x2000 (EPT entries for
+ * seven pages), then HLT with interrupts off, which exits.
+ */
+static const uint8_t cycle_code[] = {
+	0xbf, 0x00, 0x20,		/* mov $0x2000, %di */
+	0xb9, 0x00, 0x70,		/* mov $0x7000, %cx */
+	0xf3, 0xaa,			/* rep stosb */
+	0xf4,				/* hlt */
+};
+
+/*
+ * One VM with a slot, a vCPU and its run page, run to its HLT (its VMCS
+ * loaded, EPT tables built), then all of it closed.
+ */
 static void vm_cycle(uint8_t *mem)
 {
+	struct hvx_regs regs = { .rip = CYCLE_CODE, .rflags = 2 };
+	struct hvx_sregs sregs;
 	struct hvx_run *run;
 	int fd, vfd;
 
@@ -769,13 +787,22 @@ static void vm_cycle(uint8_t *mem)
 	TEST_ASSERT(vfd >= 0, "HVX_CREATE_VCPU");
 	run = hvx_map_run(vfd, hvx_dev_caps()->run_page_size);
 	TEST_ASSERT(run, "mmap run page");
+	TEST_ASSERT(!hvx_get_sregs(vfd, &sregs), "HVX_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	TEST_ASSERT(!hvx_set_sregs(vfd, &sregs), "HVX_SET_SREGS");
+	TEST_ASSERT(!hvx_set_regs(vfd, &regs), "HVX_SET_REGS");
+	TEST_ASSERT(!ioctl(vfd, HVX_RUN, 0) &&
+		    run->exit_reason == HVX_EXIT_HLT,
+		    "HVX_RUN to the HLT: exit reason %u", run->exit_reason);
 	hvx_unmap_run(run, hvx_dev_caps()->run_page_size);
 	close(vfd);
 	close(fd);
 }
 
 /*
- * Create and destroy @cycles VMs and compare free memory before and after.
+ * Create, run and destroy @cycles VMs and compare free memory before and
+ * after.
  * With @keep_vmx another VM stays open meanwhile, so that VMX stays on and
  * only what each VM allocates is measured, quickly; without it every VM
  * also turns VMX on and off on every CPU (slow in the emulated host).
@@ -789,6 +816,7 @@ static void vm_cycles(struct __test_metadata *_metadata, int cycles,
 
 	mem = anon(2 * MiB);
 	memset(mem, 1, 2 * MiB);
+	memcpy(mem + CYCLE_CODE, cycle_code, sizeof(cycle_code));
 	if (keep_vmx) {
 		keeper = new_vm_fd();
 		ASSERT_LE(0, keeper);
