@@ -8,6 +8,7 @@
  * - A CPU the guest takes offline (HLT with interrupts off, left halted
  *   by userspace) sleeps in HVX_RUN until INIT and SIPI start it again.
  * - INIT drops an exception queued for a vCPU that is out in userspace.
+ * - A SIPI to a running vCPU is ignored.
  * - A SIPI to a halted vCPU, which waits for none, is ignored: a later
  *   INIT leaves the vCPU waiting for a SIPI of its own.
  */
@@ -35,11 +36,16 @@ static void guest_ap_unused(void)
 	GUEST_FAIL("the AP ran the code it was created with");
 }
 
-/* Real-mode code for the AP at 0x10000: OUT 0x1234 to port 0x99, HLT. */
+/*
+ * Real-mode code for the AP at 0x10000: count its starts in the byte at
+ * 0x10020, OUT 0x1234 to port 0x99, HLT.
+ */
+#define AP_STARTS_OFF	0x20
 static const uint8_t ap_real_mode[] = {
-	0xb8, 0x34, 0x12,	/* mov $0x1234, %ax */
-	0xe7, 0x99,		/* out %ax, $0x99 */
-	0xf4,			/* hlt */
+	0x2e, 0xfe, 0x06, AP_STARTS_OFF, 0x00,	/* incb %cs:0x20 */
+	0xb8, 0x34, 0x12,			/* mov $0x1234, %ax */
+	0xe7, 0x99,				/* out %ax, $0x99 */
+	0xf4,					/* hlt */
 };
 
 static void guest_bsp_starts_ap(void)
@@ -90,6 +96,52 @@ HVX_TEST(init_sipi_starts_ap)
 	EXPECT_EQ(0x1234, r[1].last_data);
 	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
 	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
+	vm_free(vm);
+}
+
+/* INIT and SIPI; once the AP ran (the host's turn), a second SIPI. */
+static void guest_bsp_late_sipi(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_ICR2, 1 << 24);
+	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* SIPI: 0x10000 */
+	GUEST_SYNC(1);
+	apic_w(APIC_ICR, (6 << 8) | 0x10);		/* to a running AP */
+	GUEST_DONE();
+}
+
+/*
+ * A SIPI to a vCPU that is not waiting for one (it runs) is ignored: the
+ * AP goes on to its HLT instead of starting over at the vector.
+ */
+HVX_TEST(sipi_to_running_vcpu_is_ignored)
+{
+	struct hvx_mp_state mp = { .state = HVX_MP_WAIT_SIPI };
+	struct hvx_vcpu_events ev;
+	struct runner r = {};
+	struct test_vcpu *bsp, *ap;
+	struct test_vm *vm;
+	volatile uint8_t *starts;
+	pthread_t th;
+
+	HVX_REQUIRE_VM();
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_late_sipi, guest_ap_unused);
+	starts = addr_gpa2hva(vm, GUEST_SCRATCH_GPA + AP_STARTS_OFF, 1);
+	ASSERT_EQ(0, ioctl(ap->fd, HVX_SET_MP_STATE, &mp));
+	r.vcpu = ap;
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_to_done, &r));
+	vcpu_expect_sync(bsp, 1);
+	ASSERT_EQ(0, pthread_join(th, NULL));	/* the AP's OUT */
+	EXPECT_EQ(0x1234, r.last_data);
+	EXPECT_EQ(1, *starts);
+	vcpu_expect_done(bsp);
+	/* the SIPI reached the AP: what the AP's next run does with it */
+	ASSERT_EQ(0, hvx_get_vcpu_events(ap->fd, &ev));
+	EXPECT_TRUE(ev.flags & HVX_EVENTS_SIPI_PENDING);
+	vcpu_run(ap);
+	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_HLT);
+	EXPECT_EQ(1, *starts);
 	vm_free(vm);
 }
 
