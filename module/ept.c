@@ -5,6 +5,10 @@
  * a 4 KiB page, or a 2 MiB or 1 GiB one where the host maps the memory
  * with a page that large and the slot's alignment allows.
  *
+ * Where iTLB multihit is mitigated (hvx_nx_huge_pages, mitigate.c) large
+ * leaves are never executable: an instruction fetch maps 4 KiB, or splits
+ * the large leaf it hit into executable 4 KiB leaves (ept_exec_split()).
+ *
  * Nothing is pinned.  The VM's MMU notifier (mmu_notifier.c) clears the
  * leaves of every range the host unmaps or changes, and flushes, before
  * the host may reuse the pages; a fault takes a page reference only until
@@ -36,6 +40,7 @@
 #include "compat.h"
 #include "hvx.h"
 #include "mem.h"
+#include "mitigate.h"
 
 #define HVX_EPT_LEVELS		4
 #define HVX_EPT_ENTRIES		(PAGE_SIZE / sizeof(u64))
@@ -310,6 +315,7 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
  * @gpa:	the faulting guest-physical address
  * @hva:	where the slot maps it in vm->mm
  * @write:	the access was a write
+ * @fetch:	the access was an instruction fetch
  * @ro:		the slot is read-only
  * @writable:	the host maps @page writable (ept_get_page())
  * @seq:	vm->mmu_seq before the page was looked up
@@ -320,6 +326,7 @@ struct ept_fault {
 	u64 gpa;
 	unsigned long hva;
 	bool write;
+	bool fetch;
 	bool ro;
 	bool writable;
 	unsigned long seq;
@@ -354,6 +361,9 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	int at, level = max_level(vm, slot, f->gpa, f->hva);
 	u64 pfn, prot, *entry;
 
+	/* no executable large leaf: a fetch maps 4 KiB (ept_exec_split()) */
+	if (f->fetch && hvx_nx_huge_pages)
+		level = 1;
 	for (;; level--) {
 		entry = ept_entry(vm, f->gpa, level, &at);
 		if (IS_ERR(entry))
@@ -371,6 +381,8 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		prot |= VMX_EPT_WRITABLE_MASK;
 	if (level > 1)
 		prot |= HVX_EPT_LARGE;
+	if (level > 1 && hvx_nx_huge_pages)
+		prot &= ~VMX_EPT_EXECUTABLE_MASK;
 	/* The host page is at least as large and aligned (host_level()). */
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
@@ -402,6 +414,13 @@ enum ept_mapped {
 				 * slot logs, and now writable
 				 */
 	EPT_SPURIOUS,		/* the leaf allowed the access already */
+	EPT_MADE_EXECUTABLE,	/* a 4 KiB leaf split from a large one that
+				 * was not executable (hvx_nx_huge_pages),
+				 * executable now
+				 */
+	EPT_EXEC_SPLIT,		/* a fetch from a large leaf that is not
+				 * executable: split it (ept_exec_split())
+				 */
 };
 
 /*
@@ -413,17 +432,26 @@ enum ept_mapped {
  * held.
  */
 static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
-				  u64 gpa, bool write)
+				  u64 gpa, bool write, bool fetch)
 {
 	enum ept_mapped ret = EPT_UNMAPPED;
-	u64 *leaf = ept_lookup(vm, gpa);
+	int level;
+	u64 *leaf = ept_walk(vm, gpa, 1, &level);
 
 	if (!leaf)
 		return EPT_UNMAPPED;
 	spin_lock(&vm->mmu_lock);
 	if (!ept_present(*leaf))
 		goto out;
-	if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
+	/* only the iTLB multihit mitigation leaves guest RAM not executable */
+	if (fetch && !(*leaf & VMX_EPT_EXECUTABLE_MASK)) {
+		if (level > 1) {
+			ret = EPT_EXEC_SPLIT;
+		} else {
+			WRITE_ONCE(*leaf, *leaf | VMX_EPT_EXECUTABLE_MASK);
+			ret = EPT_MADE_EXECUTABLE;
+		}
+	} else if (!write || (*leaf & VMX_EPT_WRITABLE_MASK)) {
 		ret = EPT_SPURIOUS;
 	} else if (*leaf & HVX_EPT_HOST_WRITABLE) {
 		/*
@@ -463,20 +491,26 @@ bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
 /*
  * Replace the large leaf *@entry at @level by @child, a zeroed table
  * filled here with the 512 leaves one level down that map the same
- * memory, without write access.  The guest keeps every page mapped, so
- * it takes no fault but the first write to each; a CPU may still use the
- * large leaf until the caller flushes.  vm->mem_lock and vm->mmu_lock
- * held.
+ * memory: for the dirty log (!@exec) without write access, so that the
+ * guest takes no fault but the first write to each page; for an
+ * instruction fetch (@exec) with the large leaf's access, and 4 KiB ones
+ * executable.  A CPU may still use the large leaf until the caller
+ * flushes.  vm->mem_lock and vm->mmu_lock held.
  */
-static void ept_split(struct hvx_vm *vm, u64 *entry, int level, u64 *child)
+static void ept_split(struct hvx_vm *vm, u64 *entry, int level, u64 *child,
+		      bool exec)
 {
 	u64 e = *entry;
 	u64 base = e & HVX_EPT_ADDR_MASK;
-	u64 attr = (e & ~HVX_EPT_ADDR_MASK) & ~VMX_EPT_WRITABLE_MASK;
+	u64 attr = e & ~HVX_EPT_ADDR_MASK;
 	unsigned int i;
 
+	if (!exec)
+		attr &= ~VMX_EPT_WRITABLE_MASK;
 	if (level == 2)
 		attr &= ~HVX_EPT_LARGE;
+	if (level == 2 && exec)
+		attr |= VMX_EPT_EXECUTABLE_MASK;
 	for (i = 0; i < HVX_EPT_ENTRIES; i++)
 		child[i] = (base + i * ept_size(level - 1)) | attr;
 	vm->ept.tables++;
@@ -488,14 +522,15 @@ static void ept_split(struct hvx_vm *vm, u64 *entry, int level, u64 *child)
 }
 
 /*
- * Split the large leaf over @gpa, if there is one, one level down.  The
- * table is allocated before vm->mmu_lock is taken, and the leaf may have
- * gone in the meantime (the MMU notifier).  Without memory for a table
- * the leaf is cleared instead: the guest faults its pages back in 4 KiB
- * at a time.  vm->mem_lock held.  Returns false when no large leaf was
- * left over @gpa; sets *@flush when an entry changed.
+ * Split the large leaf over @gpa, if there is one, one level down (as
+ * ept_split() with @exec).  The table is allocated before vm->mmu_lock
+ * is taken, and the leaf may have gone in the meantime (the MMU
+ * notifier).  Without memory for a table the leaf is cleared instead:
+ * the guest faults its pages back in 4 KiB at a time.  vm->mem_lock
+ * held.  Returns false when no large leaf was left over @gpa; sets
+ * *@flush when an entry changed.
  */
-static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool *flush)
+static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool exec, bool *flush)
 {
 	u64 *entry, *child;
 	int level;
@@ -507,7 +542,7 @@ static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool *flush)
 	spin_lock(&vm->mmu_lock);
 	if (ept_present(*entry) && ept_is_leaf(*entry, level)) {
 		if (child) {
-			ept_split(vm, entry, level, child);
+			ept_split(vm, entry, level, child, exec);
 			child = NULL;
 		} else {
 			WRITE_ONCE(*entry, 0);
@@ -534,7 +569,7 @@ static bool ept_log_block(struct hvx_vm *vm, u64 start, u64 end)
 	int level;
 
 	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
-	while (ept_split_one(vm, start, &flush))
+	while (ept_split_one(vm, start, false, &flush))
 		;
 	pde = ept_walk(vm, start, 2, &level);
 	if (!pde)
@@ -622,11 +657,30 @@ bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
 	return flush;
 }
 
+/*
+ * An instruction fetch hit a large leaf that is not executable (the iTLB
+ * multihit mitigation): split it down to 4 KiB leaves, the one over @gpa
+ * executable, so that no executable translation is ever larger.  The
+ * split leaves keep their access, so the guest faults no more than the
+ * fetch; other CPUs drop the large leaf at the flush.  vm->mem_lock held.
+ */
+static void ept_exec_split(struct hvx_vm *vm, u64 gpa)
+{
+	bool flush = false;
+
+	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
+	while (ept_split_one(vm, gpa, true, &flush))
+		;
+	if (flush)
+		hvx_ept_flush(vm);
+}
+
 /**
  * hvx_ept_fault() - map the guest page behind an EPT violation
  * @vm: the VM
  * @gpa: guest-physical address that faulted
  * @write: the access was a write
+ * @fetch: the access was an instruction fetch
  *
  * The slot is looked up under vm->mem_lock, the page outside it (a page
  * fault on the owner's memory may start an invalidation, and may reclaim
@@ -646,7 +700,7 @@ bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
  * in or its mapping may not back guest memory (a file other than shmem or
  * hugetlbfs), -ENOMEM.
  */
-int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
+int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch)
 {
 	struct hvx_memslot *slot;
 	struct ept_fault f;
@@ -666,9 +720,13 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 		mutex_unlock(&vm->mem_lock);
 		return HVX_FAULT_ROM_WRITE;
 	}
-	switch (ept_mapped(vm, slot, gpa, write)) {
+	switch (ept_mapped(vm, slot, gpa, write, fetch)) {
 	case EPT_UNMAPPED:
 		break;
+	case EPT_EXEC_SPLIT:
+		ept_exec_split(vm, gpa);
+		mutex_unlock(&vm->mem_lock);
+		return HVX_FAULT_MAPPED;
 	case EPT_SPURIOUS:
 		/*
 		 * Another vCPU mapped it first.  The EPT violation itself
@@ -676,10 +734,12 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write)
 		 * (SDM, "Operations that Invalidate Cached Mappings").
 		 */
 	case EPT_MADE_WRITABLE:
+	case EPT_MADE_EXECUTABLE:
 		mutex_unlock(&vm->mem_lock);
 		return HVX_FAULT_MAPPED;
 	}
 	f.write = write;
+	f.fetch = fetch;
 	f.gpa = gpa & PAGE_MASK;
 	f.hva = slot->uaddr + (f.gpa - slot->gpa);
 	f.gen = vm->slots_gen;

@@ -274,7 +274,7 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	 */
 	gen = smp_load_acquire(&vm->slots_gen);
 	if (gpa >> PAGE_SHIFT != vcpu->mmio_gfn || gen != vcpu->mmio_gen) {
-		r = hvx_ept_fault(vm, gpa, write);
+		r = hvx_ept_fault(vm, gpa, write, q & EPT_QUAL_FETCH);
 		if (r < 0)
 			return r;
 		/*

@@ -282,7 +282,7 @@ enum hvx_fault_result {
 	HVX_FAULT_ROM_WRITE,	/* write to a read-only slot: MMIO too */
 };
 
-int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write);
+int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch);
 int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn);
 void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa);
 /* dirty_log.c */

@@ -27,12 +27,19 @@
  * - Guest-to-VMM branch-target injection (VMSCAPE): the host's IBPB
  *   before the CPU returns to user mode after running a guest
  *   (hvx_mitigate_exit_to_user()).
+ * - iTLB multihit: on an affected CPU a guest that executes from a page
+ *   whose size the host changes under it can raise a machine check that
+ *   takes the host down.  Large EPT pages are then never executable: an
+ *   instruction fetch maps 4 KiB, or splits the large page (ept.c), as
+ *   KVM's nx_huge_pages does.  The module parameter nx_huge_pages: auto
+ *   (on where the CPU is affected and mitigations are not off), on, off.
  *
  * What is in force is in hvx_mitigations (HVX_MITIGATE_*), reported by
  * HVX_GET_CAPS and logged at load.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -54,7 +61,28 @@
 
 u64 hvx_mitigations __read_mostly;
 enum hvx_l1d_flush hvx_l1d_flush __read_mostly;
+bool hvx_nx_huge_pages __read_mostly;
 static void *l1d_flush_pages;
+
+static char *nx_huge_pages = "auto";
+module_param(nx_huge_pages, charp, 0444);
+MODULE_PARM_DESC(nx_huge_pages,
+		 "no executable large EPT pages (iTLB multihit): auto (where the CPU is affected), on, off");
+
+/* 0, or -EINVAL for a value nx_huge_pages does not know. */
+static int nx_huge_pages_choose(void)
+{
+	if (sysfs_streq(nx_huge_pages, "auto"))
+		hvx_nx_huge_pages = boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) &&
+				    !cpu_mitigations_off();
+	else if (sysfs_streq(nx_huge_pages, "on"))
+		hvx_nx_huge_pages = true;
+	else if (sysfs_streq(nx_huge_pages, "off"))
+		hvx_nx_huge_pages = false;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 static char *vmentry_l1d_flush = "auto";
 module_param(vmentry_l1d_flush, charp, 0444);
@@ -122,7 +150,8 @@ static int l1d_flush_choose(void)
 /**
  * hvx_mitigate_init() - choose the mitigations, at module load
  *
- * Return: 0; -EINVAL for an unknown vmentry_l1d_flush value; -ENOMEM.
+ * Return: 0; -EINVAL for an unknown vmentry_l1d_flush or nx_huge_pages
+ * value; -ENOMEM.
  */
 int hvx_mitigate_init(void)
 {
@@ -133,6 +162,11 @@ int hvx_mitigate_init(void)
 	if (err) {
 		pr_err("vmentry_l1d_flush=%s: not auto, never, cond or always\n",
 		       vmentry_l1d_flush);
+		return err;
+	}
+	err = nx_huge_pages_choose();
+	if (err) {
+		pr_err("nx_huge_pages=%s: not auto, on or off\n", nx_huge_pages);
 		return err;
 	}
 	if (hvx_l1d_flush == HVX_L1D_FLUSH_COND)
@@ -170,9 +204,11 @@ int hvx_mitigate_init(void)
 	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
 		m |= HVX_MITIGATE_IBPB_EXIT_TO_USER;
 #endif
+	if (hvx_nx_huge_pages)
+		m |= HVX_MITIGATE_NX_HUGE_PAGES;
 	hvx_mitigations = m;
 
-	pr_info("vmentry_l1d_flush=%s%s; VERW %s; RSB fill %s; BHB clear %s; SPEC_CTRL restore %s; IBPB on VM switch %s, before user mode %s\n",
+	pr_info("vmentry_l1d_flush=%s%s; VERW %s; RSB fill %s; BHB clear %s; SPEC_CTRL restore %s; IBPB on VM switch %s, before user mode %s; NX huge pages %s\n",
 		l1d_flush_names[hvx_l1d_flush],
 		!(m & (HVX_MITIGATE_L1D_FLUSH_COND |
 		       HVX_MITIGATE_L1D_FLUSH_ALWAYS)) ? "" :
@@ -182,7 +218,10 @@ int hvx_mitigate_init(void)
 		(m & HVX_MITIGATE_BHB_CLEAR) ? "on" : "off",
 		(m & HVX_MITIGATE_SPEC_CTRL) ? "on" : "off",
 		(m & HVX_MITIGATE_IBPB) ? "on" : "off",
-		(m & HVX_MITIGATE_IBPB_EXIT_TO_USER) ? "on" : "off");
+		(m & HVX_MITIGATE_IBPB_EXIT_TO_USER) ? "on" : "off",
+		(m & HVX_MITIGATE_NX_HUGE_PAGES) ? "on" : "off");
+	if (boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) && !hvx_nx_huge_pages)
+		pr_warn("iTLB multihit: the CPU is affected and nx_huge_pages is off: a guest may cause a machine check on the host\n");
 	if (m & HVX_MITIGATE_L1D_FLUSH_OFF)
 		pr_warn("L1TF: the CPU is affected and vmentry_l1d_flush=never: a guest may read host data from L1D (CVE-2018-3646)\n");
 	return 0;

@@ -22,6 +22,8 @@ enum hvx_l1d_flush {
 
 extern u64 hvx_mitigations;		/* HVX_MITIGATE_* in force */
 extern enum hvx_l1d_flush hvx_l1d_flush;
+/* iTLB multihit: large EPT pages never executable (ept.c) */
+extern bool hvx_nx_huge_pages;
 
 /*
  * VMSCAPE: a guest can train the branch predictors that the VMM's own

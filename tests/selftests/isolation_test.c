@@ -404,6 +404,9 @@ HVX_TEST(mitigations_follow_the_host)
 	/* VMSCAPE: the host's IBPB before user mode after a guest ran */
 	EXPECT_EQ(vuln_says("vmscape", "IBPB before exit to userspace"),
 		  !!(m & HVX_MITIGATE_IBPB_EXIT_TO_USER));
+	/* iTLB multihit: no executable large EPT page on an affected CPU */
+	EXPECT_EQ(!vuln_says("itlb_multihit", "Not affected"),
+		  !!(m & HVX_MITIGATE_NX_HUGE_PAGES));
 }
 
 #define TOUCH_GPA	(8 * MiB)

@@ -348,6 +348,98 @@ HVX_TEST_TIMEOUT(ksm_merges_two_guests, 300)
 	vm_free(b);
 }
 
+/* mov $0x5a, %eax; ret: in the THP slot, past the byte each page's touch */
+static const uint8_t ret_5a[] = { 0xb8, 0x5a, 0x00, 0x00, 0x00, 0xc3 };
+#define EXEC_TOUCHED	0x1800			/* in the first 2 MiB */
+#define EXEC_FRESH	(THP_SIZE + 0x2800)	/* the second, never touched */
+
+/* Touch the first 2 MiB of the THP slot, then call code in both. */
+static void guest_exec_thp_slot(void)
+{
+	uint64_t off;
+
+	for (off = 0; off < THP_SIZE; off += 4096)
+		*(volatile uint8_t *)(EXTRA_GPA + off) += 1;
+	GUEST_SYNC(0);
+	GUEST_SYNC(((int (*)(void))(EXTRA_GPA + EXEC_TOUCHED))());
+	GUEST_SYNC(((int (*)(void))(EXTRA_GPA + EXEC_FRESH))());
+	GUEST_DONE();
+}
+
+/*
+ * With the iTLB multihit mitigation no large EPT page is executable: a
+ * fetch from memory mapped 2 MiB splits that page in place, and a first
+ * access that is a fetch maps 4 KiB.  Without it the fetch keeps the
+ * 2 MiB page.  The code runs either way.
+ */
+HVX_TEST(thp_code_runs_from_4k_ept_pages)
+{
+	struct vm_info before, touched, ran, fresh;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct nlq q;
+	uint8_t *hva;
+	bool nx;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
+	nx = hvx_dev_caps()->mitigations & HVX_MITIGATE_NX_HUGE_PAGES;
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_exec_thp_slot);
+	hva = thp_memory(THP_SLOT_SIZE);
+	if (!hva)
+		SKIP(goto out, "no transparent huge pages in this host");
+	memcpy(hva + EXEC_TOUCHED, ret_5a, sizeof(ret_5a));
+	memcpy(hva + EXEC_FRESH, ret_5a, sizeof(ret_5a));
+	before = vm_of_pid(&q, getpid());
+	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
+	vcpu_expect_sync(vcpu, 0);
+	touched = vm_of_pid(&q, getpid());
+	vcpu_expect_sync(vcpu, 0x5a);
+	ran = vm_of_pid(&q, getpid());
+	vcpu_expect_sync(vcpu, 0x5a);
+	fresh = vm_of_pid(&q, getpid());
+	vcpu_expect_done(vcpu);
+	TH_LOG("nx_huge_pages %s; EPT pages 4K/2M, splits: %llu/%llu %llu,"
+	       " touched %llu/%llu %llu, ran %llu/%llu %llu, fresh %llu/%llu %llu",
+	       nx ? "on" : "off",
+	       (unsigned long long)before.mapped[0],
+	       (unsigned long long)before.mapped[1],
+	       (unsigned long long)before.splits,
+	       (unsigned long long)touched.mapped[0],
+	       (unsigned long long)touched.mapped[1],
+	       (unsigned long long)touched.splits,
+	       (unsigned long long)ran.mapped[0],
+	       (unsigned long long)ran.mapped[1],
+	       (unsigned long long)ran.splits,
+	       (unsigned long long)fresh.mapped[0],
+	       (unsigned long long)fresh.mapped[1],
+	       (unsigned long long)fresh.splits);
+	/* the touched block: one 2 MiB page, data only */
+	EXPECT_EQ(before.mapped[1] + 1, touched.mapped[1]);
+	if (nx) {
+		/* split by the fetch: its 512 pages stay mapped, 4 KiB */
+		EXPECT_EQ(touched.splits + 1, ran.splits);
+		EXPECT_EQ(touched.mapped[1] - 1, ran.mapped[1]);
+		/* (a few more: the guest's own pages on the way) */
+		EXPECT_LE(touched.mapped[0] + 512, ran.mapped[0]);
+		EXPECT_GE(touched.mapped[0] + 512 + 16, ran.mapped[0]);
+		/* a fetch first maps 4 KiB: no 2 MiB page, no split */
+		EXPECT_EQ(ran.splits, fresh.splits);
+		EXPECT_EQ(ran.mapped[1], fresh.mapped[1]);
+		EXPECT_LE(ran.mapped[0] + 1, fresh.mapped[0]);
+		EXPECT_GE(ran.mapped[0] + 16, fresh.mapped[0]);
+	} else {
+		EXPECT_EQ(touched.splits, ran.splits);
+		EXPECT_EQ(touched.mapped[1], ran.mapped[1]);
+		EXPECT_EQ(ran.mapped[1] + 1, fresh.mapped[1]);
+	}
+	EXPECT_EQ(1, hva[0]);
+out:
+	vm_free(vm);
+	nlq_close(&q);
+}
+
 HVX_TEST(thp_memory_gets_2m_ept_pages)
 {
 	struct vm_info before, after, split;

@@ -245,6 +245,7 @@ static const char expected_caps[] =
 	"  spec_ctrl             no\n"
 	"  ibpb                  yes\n"
 	"  ibpb_exit_to_user     no\n"
+	"  nx_huge_pages         no\n"
 	"apicv:\n"
 	"  tpr_shadow            yes\n"
 	"  reg_virt              no\n"

@@ -148,6 +148,10 @@
 							 * returns to user
 							 * mode (VMSCAPE)
 							 */
+#define HVX_MITIGATE_NX_HUGE_PAGES	(1ULL << 10)	/* no executable large
+							 * EPT pages (iTLB
+							 * multihit)
+							 */
 
 /**
  * struct hvx_caps - what the CPU offers and what hvx does with it
@@ -904,8 +908,9 @@ enum hvx_cmd {
  *			the memory on the host: THP or hugetlbfs)
  * @HVX_ATTR_MAPPED_1G:	u64: the same with 1 GiB pages
  * @HVX_ATTR_EPT_SPLITS: u64: large EPT pages split in place into 512
- *			smaller ones (when dirty logging started), since the
- *			VM was created
+ *			smaller ones (when dirty logging started, or the
+ *			guest executed from one: HVX_MITIGATE_NX_HUGE_PAGES),
+ *			since the VM was created
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {

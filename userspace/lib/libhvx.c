@@ -428,6 +428,7 @@ const struct hvx_flag_name hvx_mitigation_names[] = {
 	{ HVX_MITIGATE_SPEC_CTRL,	"spec_ctrl" },
 	{ HVX_MITIGATE_IBPB,		"ibpb" },
 	{ HVX_MITIGATE_IBPB_EXIT_TO_USER, "ibpb_exit_to_user" },
+	{ HVX_MITIGATE_NX_HUGE_PAGES,	"nx_huge_pages" },
 	{ 0, NULL }
 };
 
