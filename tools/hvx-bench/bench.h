@@ -278,6 +278,7 @@ struct ev_reader {
 int ev_reader_start(struct ev_reader *r, int relay_fd, const uint32_t *watch);
 void ev_reader_stop(struct ev_reader *r);
 void ev_latency_read(uint64_t *cycles, uint64_t *relays);
+bool ev_latency_unpinned(void);
 int bench_pin_self(int cpu);
 
 /**

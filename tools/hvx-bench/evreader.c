@@ -24,6 +24,8 @@
 
 /* Timed relays of all readers so far: TSC cycles and how many. */
 static uint64_t lat_cycles, lat_relays;
+/* a timing device thread could not be pinned: its figures are void */
+static bool lat_unpinned;
 
 static inline uint64_t host_rdtsc(void)
 {
@@ -58,6 +60,11 @@ int bench_pin_self(int cpu)
  * @cycles: out: their TSC cycles, write() to handler entry
  * @relays: out: how many
  */
+bool ev_latency_unpinned(void)
+{
+	return __atomic_load_n(&lat_unpinned, __ATOMIC_ACQUIRE);
+}
+
 void ev_latency_read(uint64_t *cycles, uint64_t *relays)
 {
 	/* relays last: a count read here always has its cycles added */
@@ -94,8 +101,11 @@ static void *ev_reader_thread(void *arg)
 	struct ev_reader *r = arg;
 	uint64_t v;
 
-	if (r->watch && bench_pin_self(-1))
+	/* unpinned, it may share the vCPU's CPU: no figure then */
+	if (r->watch && bench_pin_self(-1)) {
 		bench_err("cannot pin the device thread: %s", strerror(errno));
+		__atomic_store_n(&lat_unpinned, true, __ATOMIC_RELEASE);
+	}
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		if (read(r->efd, &v, sizeof(v)) != sizeof(v)) {
 			if (errno == EINTR)

@@ -194,6 +194,8 @@ static double isr_round(uint64_t cycles0, uint64_t relays0, uint32_t want)
 	uint64_t cycles, relays;
 	unsigned int ms;
 
+	if (ev_latency_unpinned())
+		return -1;
 	for (ms = 0; ; ms++) {
 		ev_latency_read(&cycles, &relays);
 		if (relays - relays0 >= want)
@@ -499,33 +501,38 @@ static const struct row rows[] = {
 };
 
 /**
- * struct target - a goal: hvx's @hvx case times @factor at most KVM's @kvm
+ * struct target - a goal: hvx's @hvx case at most @ratio times KVM's @kvm
  * @label:	the goal in words
  * @hvx:	hvx case
  * @kvm:	KVM case
- * @factor:	how many times cheaper hvx must be
+ * @ratio:	the largest hvx/KVM that passes
  */
 struct target {
 	const char *label;
 	const char *hvx;
 	const char *kvm;
-	double factor;
+	double ratio;
 };
 
+/*
+ * KVM's coalesced ring is drained by the vCPU thread, inside its count:
+ * hvx's posted writes are set against it with the VMM draining too
+ * (*_posted_vmm), not with a device thread on the other CPU.
+ */
 static const struct target targets[] = {
 	{ "posted OUT >= 10x cheaper than KVM's OUT exit",
-	  "pio_posted", "pio_sync", 10 },
+	  "pio_posted", "pio_sync", 0.1 },
 	{ "posted MMIO >= 10x cheaper than KVM's OUT exit",
-	  "mmio_posted", "pio_sync", 10 },
+	  "mmio_posted", "pio_sync", 0.1 },
 	{ "CPUID no slower than KVM", "cpuid", "cpuid", 1 },
 	{ "OUT exit no slower than KVM", "pio_sync", "pio_sync", 1 },
 	{ "ring OUT no slower than KVM's OUT exit", "pio_ring", "pio_sync",
 	  1 },
-	{ "posted OUT no slower than coalesced PIO", "pio_posted",
+	{ "posted OUT no slower than coalesced PIO", "pio_posted_vmm",
 	  "pio_coalesced", 1 },
 	{ "posted OUT no slower than ioeventfd", "pio_posted",
 	  "pio_eventfd", 1 },
-	{ "posted MMIO no slower than coalesced MMIO", "mmio_posted",
+	{ "posted MMIO no slower than coalesced MMIO", "mmio_posted_vmm",
 	  "mmio_coalesced", 1 },
 	{ "posted MMIO no slower than ioeventfd", "mmio_posted",
 	  "mmio_eventfd", 1 },
@@ -534,12 +541,12 @@ static const struct target targets[] = {
 	{ "TSC-deadline write no slower than KVM", "tsc_deadline",
 	  "tsc_deadline", 1 },
 	{ "APIC timer interrupt <= 0.6x KVM's", "lapic_timer",
-	  "lapic_timer", 1 / 0.6 },
+	  "lapic_timer", 0.6 },
 	/* issue 9's case: "from write to the guest's handler" */
 	{ "irqfd MSI, write() to handler <= 0.6x KVM's", "msi_irqfd_isr",
-	  "msi_irqfd_isr", 1 / 0.6 },
+	  "msi_irqfd_isr", 0.6 },
 	{ "IPI round trip <= 0.6x KVM's", "ipi_roundtrip", "ipi_roundtrip",
-	  1 / 0.6 },
+	  0.6 },
 };
 
 /* Why a case has no number, one line each. */
@@ -580,7 +587,7 @@ static int print_table(const char *hvx_path, const char *kvm_path)
 	print_notes("hvx", &hvx);
 	print_notes("kvm", &kvm);
 
-	printf("\ntargets (hvx x factor <= KVM):\n");
+	printf("\ntargets (hvx <= ratio x KVM):\n");
 	for (i = 0; i < ARRAY_SIZE(targets); i++) {
 		const struct target *t = &targets[i];
 		const struct result *h = find(&hvx, t->hvx);
@@ -590,13 +597,13 @@ static int print_table(const char *hvx_path, const char *kvm_path)
 			printf("n/a   %-48s (hvx %s, KVM %s)\n", t->label,
 			       cell(h, a, sizeof(a)), cell(k, b, sizeof(b)));
 			na++;
-		} else if (h->cycles * t->factor <= k->cycles) {
-			printf("PASS  %-48s (%.1f x %.3g <= %.1f)\n", t->label,
-			       h->cycles, t->factor, k->cycles);
+		} else if (h->cycles <= t->ratio * k->cycles) {
+			printf("PASS  %-48s (%.1f <= %g x %.1f)\n", t->label,
+			       h->cycles, t->ratio, k->cycles);
 			pass++;
 		} else {
-			printf("MISS  %-48s (%.1f x %.3g > %.1f)\n", t->label,
-			       h->cycles, t->factor, k->cycles);
+			printf("MISS  %-48s (%.1f > %g x %.1f)\n", t->label,
+			       h->cycles, t->ratio, k->cycles);
 			miss++;
 		}
 	}
@@ -615,7 +622,7 @@ static void usage(void)
 		"       bench linux-table HVX_RESULTS KVM_RESULTS\n"
 		"       bench linux-thp HVX_OFF HVX_ON KVM_OFF KVM_ON\n"
 		"       bench touch-table RESULTS...\n"
-		"  -r ROUNDS   rounds per case, the median is reported (5)\n"
+		"  -r ROUNDS   rounds per case, odd, the median is reported (5)\n"
 		"  -s PERCENT  scale every case's iteration count (100)\n"
 		"cases:");
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
@@ -641,7 +648,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || !rounds || rounds > MAX_ROUNDS || !percent) {
+	/* an odd number, so that the median is one round's figure */
+	if (optind >= argc || !(rounds & 1) || rounds > MAX_ROUNDS ||
+	    !percent) {
 		usage();
 		return 2;
 	}

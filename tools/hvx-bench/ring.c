@@ -68,6 +68,7 @@ static struct {
 	pthread_cond_t cond;
 	bool park;			/* asked to park */
 	bool parked;			/* it is parked */
+	bool vmm;			/* this case's VMM drains, per exit */
 	/* written by the consumer, read once it has caught up */
 	uint64_t writes;
 	uint64_t bad;
@@ -327,6 +328,8 @@ static int irqfd_open(void)
 int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
 		     const char **why)
 {
+	/* once here, not a string search at every exit */
+	rg.vmm = rg.up && is_vmm_case(c);
 	if (!rg.up) {
 		*why = rg.why[0] ? rg.why : "ring not built";
 		return 1;
@@ -367,7 +370,7 @@ int bench_ring_setup(const struct bench_case *c, const uint32_t *entries,
 
 void bench_ring_after_exit(const struct bench_case *c)
 {
-	if (rg.up && is_vmm_case(c)) {
+	if (rg.vmm) {
 		drain(rg.map.hdr->consumer);
 		complete(false);
 	}
@@ -377,6 +380,7 @@ void bench_ring_teardown(const struct bench_case *c, struct bench_counts *cnt)
 {
 	unsigned int spins = 0;
 
+	rg.vmm = false;
 	if (!rg.up)
 		return;
 	if (is_doorbell_case(c)) {

@@ -136,6 +136,14 @@ first_touch() {
 
 # mem_cases BACKEND: the guest-memory cases wanted, on BACKEND, loaded.
 mem_cases() {
+	# the iTLB multihit mitigation (executable large EPT pages split),
+	# each side's own "auto": the same choice from the same CPU bug
+	if [ "$1" = kvm ]; then
+		echo "HVX-BENCH-MEM kvm nx_huge_pages=$(cat /sys/module/kvm/parameters/nx_huge_pages 2>/dev/null)"
+	else
+		echo "HVX-BENCH-MEM hvx nx_huge_pages=$(/hvx/bin/hvx-run --caps 2>/dev/null |
+			sed -n 's/^  nx_huge_pages *//p')"
+	fi
 	if want touch && [ -n "$(pick first_touch)" ]; then
 		for thp in $linux_thp; do
 			first_touch "$1" "$thp" || status=1
@@ -159,13 +167,20 @@ variant() {
 	shift 2
 	insmod /hvx/hvx.ko vmentry_l1d_flush="$v_l1d" "$@" || {
 		echo "HVX-BENCH-ERROR insmod hvx.ko $* failed"
+		status=1
 		return
 	}
+	t0=$(date +%s)
 	# shellcheck disable=SC2086 # one word per case
 	timeout "$limit" "$bench" hvx $irq_cases \
-		2>>/tmp/bench-hvx.err |
-		sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-$v_name l1d=$v_l1d /p" \
-		-e "s/^COUNTS hvx /HVX-BENCH-HVX-$v_name-COUNTS l1d=$v_l1d /p"
+		>"/tmp/bench-hvx-$v_name.txt" 2>>/tmp/bench-hvx.err
+	rc=$?
+	sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-$v_name l1d=$v_l1d /p" \
+		-e "s/^COUNTS hvx /HVX-BENCH-HVX-$v_name-COUNTS l1d=$v_l1d /p" \
+		"/tmp/bench-hvx-$v_name.txt"
+	# a hang or a crash of this run is a failed run too
+	echo "HVX-BENCH-HVX-$v_name l1d=$v_l1d rc=$rc seconds=$(($(date +%s) - t0))"
+	ran "$rc" || status=1
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 }
 
