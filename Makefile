@@ -236,7 +236,10 @@ $(O)/unit/%: tests/unit/%.c $(LIBHVX_SRC) $(LIBHVX_HDR) $(wildcard tests/unit/*.
 		$(UNIT_EXTRA_$*) $(UNIT_LDFLAGS_$*)
 
 $(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_test.c)))): \
-	$(HVX_RUN_DIR)/hvx-run.h $(HVX_RUN_DIR)/pc_chips.h
+	$(wildcard $(HVX_RUN_DIR)/*.h)
+# the module code the other unit tests #include
+$(O)/unit/insn_decode_test: module/insn_decode.c module/insn_decode.h
+$(O)/unit/event_test: module/event.h
 
 $(O)/guests/%.o32: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)

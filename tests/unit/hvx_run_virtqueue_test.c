@@ -226,6 +226,90 @@ TEST_F(vq, chains_in_flight_bounded)
 	}
 }
 
+/*
+ * The driver's and the device's indices run past 0xffff and the rings'
+ * slots past the queue size: 3 x QSIZE chains with distinct heads from
+ * indices 0xfffe on, each head read from slot index % QSIZE and each
+ * used entry written at used_idx % QSIZE.
+ */
+TEST_F(vq, indices_wrap)
+{
+	uint16_t start = 0xfffe, idx;
+	unsigned int i, head;
+
+	for (i = 0; i < QSIZE; i++)
+		set_desc(self->ram, DESC, i, BUF + i * 0x100, 16,
+			 VRING_DESC_F_WRITE, 0);
+	self->vq.last_avail = start;
+	self->vq.used_idx = start;
+	put_le16(self->ram + USED + 2, start);
+	self->next_avail = start;
+	for (i = 0; i < 3 * QSIZE; i++) {
+		idx = start + i;
+		head = (i * 3 + 1) % QSIZE;
+		OFFER(head);
+		ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+		EXPECT_EQ(head, self->e.head);
+		EXPECT_EQ(self->ram + BUF + head * 0x100,
+			  self->e.iov[0].iov_base);
+		ASSERT_TRUE(vq_push(&self->vq, head, i));
+		EXPECT_EQ(head, get_le32(self->ram + USED + 4 +
+					 8 * (idx % QSIZE)));
+		EXPECT_EQ(i, get_le32(self->ram + USED + 8 +
+				      8 * (idx % QSIZE)));
+		EXPECT_EQ((uint16_t)(idx + 1), get_le16(self->ram + USED + 2));
+	}
+	EXPECT_TRUE(self->vq.ready);
+}
+
+/* A ring exactly full is legal: QSIZE chains offered, then all taken. */
+TEST_F(vq, full_ring)
+{
+	unsigned int i;
+
+	for (i = 0; i < QSIZE; i++) {
+		set_desc(self->ram, DESC, i, BUF, 16, VRING_DESC_F_WRITE, 0);
+		OFFER(i);
+	}
+	for (i = 0; i < QSIZE; i++) {
+		ASSERT_EQ(1, vq_pop(&self->vq, &self->e));
+		EXPECT_EQ(i, self->e.head);
+	}
+	EXPECT_EQ(0, vq_pop(&self->vq, &self->e));
+	EXPECT_TRUE(self->vq.ready);
+}
+
+/* A next index equal to the table's size is one past its end. */
+TEST_F(vq, next_is_the_table_size)
+{
+	set_desc(self->ram, DESC, 0, BUF, 16, VRING_DESC_F_NEXT, QSIZE);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+/* The same in an indirect table that ends where RAM does. */
+TEST_F(vq, indirect_next_is_the_table_size)
+{
+	uint64_t table = RAM_SIZE - 2 * 16;
+
+	set_desc(self->ram, table, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, table, 1, BUF, 16, VRING_DESC_F_NEXT, 2);
+	set_desc(self->ram, DESC, 0, table, 2 * 16, VRING_DESC_F_INDIRECT, 0);
+	OFFER(0);
+	EXPECT_EQ(-1, vq_pop(&self->vq, &self->e));
+	expect_stopped(_metadata, &self->vq, &self->e, self->ram);
+}
+
+/* The driver area (avail ring) must lie in RAM too. */
+TEST_F(vq, start_checks_the_driver_area)
+{
+	vq_reset(&self->vq);
+	EXPECT_EQ(-1, vq_start(&self->vq, QSIZE, DESC, RAM_SIZE - 8, USED,
+			       false, true));
+	EXPECT_FALSE(self->vq.ready);
+}
+
 TEST_F(vq, indirect_table)
 {
 	set_desc(self->ram, INDIRECT, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
