@@ -267,6 +267,74 @@ TEST_F(bz, init_size_from_preferred_address)
 	EXPECT_EQ(24 * SZ_1M, get32(bp + 0x218));
 }
 
+/*
+ * A kernel larger than the room init_size asks for still needs the room
+ * of its own copy at 1 MiB: RAM one page short of it is refused.
+ */
+TEST_F(bz, kernel_copy_needs_its_room)
+{
+	self->img[0x234] = 0;			/* runs at 1 MiB */
+	put32(self->img + 0x260, 0);		/* init_size 0 */
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN,
+			   SZ_1M + KERNEL_LEN - SZ_4K));
+	EXPECT_NE(NULL, strstr(self->err, "needs")) {
+		TH_LOG("%s", self->err);
+	}
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, SZ_1M + KERNEL_LEN));
+}
+
+/* A header length past every known field is cut at 0x280 in the copy. */
+TEST_F(bz, header_length_capped)
+{
+	uint8_t *bp = self->ram + LINUX_BOOT_PARAMS;
+
+	self->img[0x201] = 0xff;		/* "ends" at 0x301 */
+	self->img[0x27f] = 0x11;
+	self->img[0x280] = 0x77;
+	ASSERT_EQ(0, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	EXPECT_EQ(0x11, bp[0x27f]);
+	EXPECT_EQ(0, bp[0x280]);
+}
+
+/* A kernel whose cmdline_size says 4 GiB still gets at most 64 KiB. */
+TEST_F(bz, command_line_at_most_64k)
+{
+	char *line = malloc(0x10001);
+
+	ASSERT_NE(NULL, line);
+	memset(line, 'x', 0x10000);
+	line[0x10000] = 0;
+	put32(self->img + 0x238, 0xffffffff);
+	self->a.cmdline = line;
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "65536 bytes"));
+	line[0xffff] = 0;
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	free(line);
+}
+
+/*
+ * init_size counts from where the kernel runs: a kernel that is not
+ * relocatable runs at its preferred address; a relocatable one aligns
+ * that up only by a power of two.
+ */
+TEST_F(bz, runtime_start_address)
+{
+	put32(self->img + 0x258, 16 * SZ_1M);	/* pref_address */
+	self->img[0x234] = 0;
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 20 * SZ_1M));
+	EXPECT_NE(NULL, strstr(self->err, "needs 24 MiB")) {
+		TH_LOG("%s", self->err);
+	}
+	self->img[0x234] = 1;
+	put32(self->img + 0x258, 17 * SZ_1M);
+	put32(self->img + 0x230, 0x1800000);	/* not a power of two */
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 24 * SZ_1M));
+	EXPECT_NE(NULL, strstr(self->err, "needs 25 MiB")) {
+		TH_LOG("%s", self->err);
+	}
+}
+
 TEST_F(bz, command_line_limit)
 {
 	char *line = malloc(2049);
