@@ -437,7 +437,8 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	r->v = self->v;
 	r->ram = self->ram;
 	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
-	usleep(200 * 1000);
+	ASSERT_TRUE(wait_resetting(self->v));
+	usleep(100 * 1000);	/* time to finish, were it not waiting */
 	/* the reset waits for the reads; the driver still sees no 0 */
 	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
 	EXPECT_NE(0, dev_status(self->v));

@@ -22,6 +22,7 @@
 
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtio_pci.h"
+#include "virtio_driver.h"
 
 #define RAM_SIZE	(1 << 20)
 #define DESC		0x1000
@@ -421,6 +422,7 @@ TEST(reset_waits_for_the_device_thread)
 	rc.bus = &bus;
 	rc.cc = bar + VIRTIO_COMMON_OFF;
 	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, &rc));
+	ASSERT_TRUE(wait_resetting(&h.v));
 	p.fd = rc.done_efd;
 	p.events = POLLIN;
 	EXPECT_EQ(0, poll(&p, 1, 200));

@@ -7,7 +7,10 @@
 #ifndef HVX_TEST_VIRTIO_DRIVER_H
 #define HVX_TEST_VIRTIO_DRIVER_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* Common configuration offsets the tests use */
 #define CC_GFSELECT	0x08
@@ -72,6 +75,26 @@ static inline void driver_kick(struct virtio_dev *v, uint16_t q)
 	put_le32(b, q);
 	virtio_bar_write(v, VIRTIO_BAR, VIRTIO_NOTIFY_OFF +
 			 VIRTIO_NOTIFY_MULT * q, b, 4);
+}
+
+/*
+ * Wait (5 s at most) until the device took a reset the driver started in
+ * another thread (device_status 0 written, the device quiescing): a test
+ * that holds the device's requests then knows the reset waits for them.
+ */
+static inline bool wait_resetting(struct virtio_dev *v)
+{
+	unsigned int ms;
+	bool on = false;
+
+	for (ms = 0; ms < 5000 && !on; ms++) {
+		pthread_mutex_lock(&v->lock);
+		on = v->resetting;
+		pthread_mutex_unlock(&v->lock);
+		if (!on)
+			usleep(1000);
+	}
+	return on;
 }
 
 #endif /* HVX_TEST_VIRTIO_DRIVER_H */
