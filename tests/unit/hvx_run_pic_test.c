@@ -481,6 +481,8 @@ TEST_F(pic, init_sequence)
 	EXPECT_EQ(0x23, pic_ack(p));
 	pic_set_irq(p, 4, true);
 	EXPECT_FALSE(pic_output(p));
+	/* a mask that ICW1 must clear, not one that is 0 already */
+	outb(bus, MASTER_DATA, 0xa5);
 	/*
 	 * ICW1 clears the mask, ISR and IRR, and INTR stays low until the
 	 * last ICW.  Single mode: no ICW3.
@@ -488,7 +490,8 @@ TEST_F(pic, init_sequence)
 	outb(bus, MASTER_CMD, 0x13);
 	EXPECT_EQ(0x00, read_isr(bus, MASTER_CMD));
 	EXPECT_EQ(0x00, inb(bus, MASTER_DATA));
-	outb(bus, MASTER_DATA, 0x40);
+	/* ICW2's low three bits are not the base's: 0x43 is 0x40 */
+	outb(bus, MASTER_DATA, 0x43);
 	pulse(p, 1);
 	EXPECT_FALSE(pic_output(p));
 	outb(bus, MASTER_DATA, 0x01);	/* ICW4 */
