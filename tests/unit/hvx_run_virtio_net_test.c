@@ -368,6 +368,13 @@ TEST_F(net, offloads_set_then_taken_back_at_reset)
 	cc_write(self->v, CC_STATUS, 0, 1);
 	EXPECT_EQ(0, dev_status(self->v));
 	EXPECT_EQ(0, tap.flags);
+	/* the next driver's features, not the last one's */
+	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_GUEST_CSUM));
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(TUN_F_CSUM, tap.flags);
 }
 
 TEST_F(net, malformed_transmit_chain_needs_reset)
