@@ -317,6 +317,10 @@ HVX_GUEST_TEST(lapic_state_round_trip, guest_lapic_state)
 	EXPECT_EQ(0x10, REG(&set, APIC_TPR));
 	EXPECT_EQ(0, REG(&set, APIC_ID));
 	EXPECT_EQ(now.apic_base, set.apic_base);
+	/* the timer as it was: no refused expiry or period taken */
+	EXPECT_EQ(now.flags, set.flags);
+	EXPECT_EQ(now.timer_period_ns, set.timer_period_ns);
+	EXPECT_LE(set.timer_next_ns, now.timer_next_ns);
 	EXPECT_EQ(0, memcmp(&now.regs[APIC_ISR / 4], &set.regs[APIC_ISR / 4],
 			    0x180));
 
@@ -363,6 +367,9 @@ HVX_GUEST_TEST(lapic_set_refused_keeps_level_irq, guest_apic_on_idle)
 	set.esr_pending = 0x100;			/* the ESR has 8 bits */
 	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
 	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &set));
+	EXPECT_EQ(s.esr_pending, set.esr_pending);
+	EXPECT_TRUE(state_vec(&set, APIC_IRR, LEVEL_VEC));
 	vcpu_expect_done(vcpu);
 }
 
