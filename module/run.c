@@ -314,6 +314,14 @@ static bool user_return_pending(void)
 }
 
 /*
+ * Whatever may stop an entry, in one load of the thread's flags: the
+ * scheduler, a signal, work for the way back to userspace.  Where one is
+ * set the slow path looks closer (rseq's notify-resume alone enters).
+ */
+#define HVX_ENTRY_WORK	(_TIF_NEED_RESCHED | _TIF_SIGPENDING | \
+			 _TIF_NOTIFY_SIGNAL | _TIF_NOTIFY_RESUME)
+
+/*
  * irqs_off_for_entry() - preemption and interrupts off for the next entry,
  * the last look at what would stop it taken with them off, so that nothing
  * slips in after.
@@ -329,14 +337,16 @@ static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 
 	preempt_disable();
 	local_irq_disable();
-	resched = need_resched();
 	/*
 	 * Only a CPU on its way offline, after hvx's teardown there, has
 	 * VMX off; the scheduler keeps user threads away from it, so this
 	 * is never expected.  VMLAUNCH would fault.
 	 */
 	vmx_on = this_cpu_read(hvx_vmx_on);
-	if (likely(!resched && vmx_on && !user_return_pending()))
+	if (likely(vmx_on && !(read_thread_flags() & HVX_ENTRY_WORK)))
+		return 1;
+	resched = need_resched();
+	if (vmx_on && !resched && !user_return_pending())
 		return 1;
 	cpu = raw_smp_processor_id();
 	local_irq_enable();
@@ -410,7 +420,7 @@ enter:
 			 * reschedule IPI, which ends the next run at once;
 			 * one before it is in the requests looked at here.
 			 */
-			if (likely(!need_resched() && !user_return_pending() &&
+			if (likely(!(read_thread_flags() & HVX_ENTRY_WORK) &&
 				   !hvx_events_queued(vcpu)))
 				goto enter;
 			irqs_on_after_exit(vcpu);
