@@ -312,15 +312,23 @@ static void guest_breakpoint(void)
 	GUEST_DONE();
 }
 
+/*
+ * The guest's DR0 and DR7 are its own, while the host's breakpoint (in
+ * the same first slot) stays armed for the host around every run.
+ */
 HVX_GUEST_TEST(guest_breakpoint_is_guests, guest_breakpoint)
 {
 	int fd = watch_open();
 
 	HVX_REQUIRE(fd >= 0, "hardware breakpoints do not fire here");
-	close(fd);
 	vm_install_exception_handler(vm, DB_VECTOR, db_count_bp);
 	vcpu_expect_sync(vcpu, 0);
+	watched++;
+	EXPECT_EQ(2, watch_count(fd));
 	vcpu_expect_done(vcpu);
+	watched++;
+	EXPECT_EQ(3, watch_count(fd));
+	close(fd);
 }
 
 #define XFEATURE_MPX		(3ULL << 3)
