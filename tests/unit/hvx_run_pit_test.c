@@ -162,6 +162,33 @@ TEST_F(pit, periodic_250hz)
 	EXPECT_EQ(500, r->nirq);
 }
 
+/*
+ * Control-word modes 6 and 7 are modes 2 and 3 (the 8254's "don't care"
+ * bit): 6 reloads like the rate generator, 7 counts by two like the
+ * square wave.
+ */
+TEST_F(pit, modes_6_and_7)
+{
+	struct io_bus *bus = self->bus;
+	struct pit *p = &self->p;
+	struct rig *r = &self->rig;
+
+	outb(bus, MODE, 0x3c);			/* channel 0, lo/hi, mode 6 */
+	outb(bus, CH0, LATCH_250HZ & 0xff);
+	outb(bus, CH0, LATCH_250HZ >> 8);
+	ASSERT_EQ(T0 + NS_4773, pit_next_event(p));
+	r->now = T0 + NS_4773;
+	pit_expire(p);
+	EXPECT_EQ(T0 + NS_2x4773, pit_next_event(p));
+
+	outb(bus, MODE, 0x3e);			/* mode 7 */
+	outb(bus, CH0, LATCH_250HZ & 0xff);
+	outb(bus, CH0, LATCH_250HZ >> 8);
+	r->now += 1000000;			/* 1193 clocks */
+	outb(bus, MODE, 0x00);
+	EXPECT_EQ(LATCH_250HZ - 2 * 1193, inw_lohi(bus, CH0));
+}
+
 TEST_F(pit, missed_periods_coalesce)
 {
 	struct pit *p = &self->p;
