@@ -183,7 +183,11 @@ TEST_F(uart, fifo_control_and_iir)
 	EXPECT_EQ(0x61, serial_in(s, LSR));
 	serial_out(s, FCR, 0x03);
 	EXPECT_EQ(0x60, serial_in(s, LSR));
+	/* turning the FIFOs off (or on) drops them too */
+	ASSERT_EQ(1, write(self->in[1], "w", 1));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
 	serial_out(s, FCR, 0x00);
+	EXPECT_EQ(0x60, serial_in(s, LSR));
 	EXPECT_EQ(0x01, serial_in(s, IIR));
 }
 
@@ -214,7 +218,12 @@ TEST_F(uart, loopback)
 	/* A second byte with FIFOs off overruns the first. */
 	serial_out(s, THR, '1');
 	serial_out(s, THR, '2');
+	/* the line status goes before the data it came with */
+	serial_out(s, IER, 0x05);
+	EXPECT_EQ(0x06, serial_in(s, IIR));
 	EXPECT_EQ(0x63, serial_in(s, LSR));
+	EXPECT_EQ(0x04, serial_in(s, IIR));
+	serial_out(s, IER, 0x00);
 	EXPECT_EQ(0x61, serial_in(s, LSR));
 	EXPECT_EQ('1', serial_in(s, RBR));
 
