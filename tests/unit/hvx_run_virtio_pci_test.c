@@ -320,6 +320,40 @@ TEST_F(vp, bad_rings_need_a_reset)
 }
 
 /*
+ * A queue enables only after FEATURES_OK; once enabled its registers
+ * stay as they were (the device may be using the rings).  A driver
+ * feature select past the two words ignores writes and reads 0.
+ */
+TEST_F(vp, queue_and_feature_register_rules)
+{
+	wr(self->bus, CC(0x14), 0x03, 1);
+	wr(self->bus, CC(0x08), 1, 4);
+	wr(self->bus, CC(0x0c), 1, 4);
+	wr(self->bus, CC(0x18), QSIZE, 2);
+	wr(self->bus, CC(0x20), DESC, 8);
+	wr(self->bus, CC(0x28), AVAIL, 8);
+	wr(self->bus, CC(0x30), USED, 8);
+	wr(self->bus, CC(0x1c), 1, 2);		/* before FEATURES_OK */
+	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
+	wr(self->bus, CC(0x08), 2, 4);		/* no third word */
+	wr(self->bus, CC(0x0c), 0xffffffff, 4);
+	EXPECT_EQ(0, rd(self->bus, CC(0x0c), 4));
+	wr(self->bus, CC(0x08), 1, 4);
+	EXPECT_EQ(1, rd(self->bus, CC(0x0c), 4));
+	EXPECT_EQ(0, self->v->guest_features >> 33);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	EXPECT_EQ(0x0b, rd(self->bus, CC(0x14), 1));
+	wr(self->bus, CC(0x1c), 1, 2);
+	EXPECT_EQ(1, rd(self->bus, CC(0x1c), 2));
+	/* enabled: size and ring addresses no longer change */
+	wr(self->bus, CC(0x18), QSIZE / 2, 2);
+	wr(self->bus, CC(0x20), DESC + 0x1000, 8);
+	EXPECT_EQ(QSIZE, rd(self->bus, CC(0x18), 2));
+	EXPECT_EQ(DESC, rd(self->bus, CC(0x20), 8));
+	EXPECT_EQ(0x0b, rd(self->bus, CC(0x14), 1));
+}
+
+/*
  * A device whose kick holds its chain until the test lets it go: a
  * driver's reset must not complete (device_status read 0) while the
  * device thread still uses a chain it took.
