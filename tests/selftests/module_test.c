@@ -137,6 +137,44 @@ TEST(unknown_l1d_flush_value_is_einval)
 	ASSERT_EQ(0, unload_module());
 }
 
+/* Whether this CPU has the iTLB multihit erratum, as the kernel says. */
+static bool itlb_multihit(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/vulnerabilities/itlb_multihit",
+			"r");
+	char buf[128] = "";
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] && !strstr(buf, "Not affected");
+}
+
+/*
+ * nx_huge_pages: an unknown value fails the load; "off" on a CPU with
+ * the erratum loads with one warning, "on" without.
+ */
+TEST(nx_huge_pages_values)
+{
+	const char *warn = "iTLB multihit: the CPU is affected";
+	int before;
+
+	if (cpu_has_vmx() != 1)
+		SKIP(return, "CPU has no VMX");
+	EXPECT_EQ(-EINVAL, load_module_with("nx_huge_pages=sometimes"));
+	EXPECT_FALSE(module_loaded());
+	before = klog_count(warn);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, load_module_with("nx_huge_pages=off"));
+	ASSERT_EQ(0, unload_module());
+	EXPECT_EQ(before + itlb_multihit(), klog_count(warn));
+	ASSERT_EQ(0, load_module_with("nx_huge_pages=on"));
+	ASSERT_EQ(0, unload_module());
+	EXPECT_EQ(before + itlb_multihit(), klog_count(warn));
+}
+
 TEST(load_logs_vmcs_revision)
 {
 	if (cpu_has_vmx() != 1)
