@@ -3,10 +3,11 @@
  * The vCPU run loop (HVX_RUN).
  *
  * Enter the guest with interrupts disabled after the last look at signals,
- * the work a return to userspace would run, and need_resched; after the exit an NMI that caused it goes to the host's
- * handler, interrupts are enabled again (an external interrupt that caused
- * the exit is taken there, as "acknowledge interrupt on exit" is off), and
- * the exit is handled with preemption enabled: the preempt notifier moves
+ * the work a return to userspace would run, and need_resched; after the
+ * exit an NMI that caused it goes to the host's handler, interrupts are
+ * enabled again (an external interrupt that caused the exit is taken
+ * there, as "acknowledge interrupt on exit" is off), and the exit is
+ * handled with preemption enabled: the preempt notifier moves
  * the VMCS along if the thread migrates.  The guest's FPU state is loaded
  * for the whole of HVX_RUN (fpu_swap_kvm_fpstate), so the scheduler saves
  * and restores it like any task's, and the host's never leaks in.
