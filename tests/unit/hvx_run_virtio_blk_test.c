@@ -268,6 +268,40 @@ TEST_F(blk, chain_too_short)
 	EXPECT_EQ(0, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0xff, self->status);
+	/* a header, but no writable byte for the status */
+	request(&self->e, self->hdr, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false,
+		&self->status);
+	self->e.nr_in = 0;
+	self->e.in_len = 0;
+	EXPECT_EQ(0, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+				       &self->e));
+	EXPECT_EQ(0xff, self->status);
+}
+
+/*
+ * Discard data that is not whole 16-byte segments, and a segment of more
+ * sectors than the device announces, are refused without a hole.
+ */
+TEST_F(blk, discard_bad_segments)
+{
+	uint8_t seg[32];
+
+	memset(seg, 0, sizeof(seg));
+	put_le64(seg, 8);
+	put_le32(seg + 8, 8);
+	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 20, true,
+		&self->status);
+	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
+	put_le64(seg, 0);
+	put_le32(seg + 8, VIRTIO_BLK_MAX_DISCARD + 1);
+	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 16, true,
+		&self->status);
+	virtio_blk_handle(self->fd, false, VIRTIO_BLK_MAX_DISCARD + 8, SERIAL,
+			  &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 }
 
 /*
