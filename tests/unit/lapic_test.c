@@ -213,11 +213,17 @@ TEST(esr_latch_and_error_lvt)
 	EXPECT_EQ(-1, hvx_lapic_highest_pending(&l));
 	/*
 	 * Unmasked: each error raises its vector, and says so, so that the
-	 * caller looks for the interrupt now.
+	 * caller looks for the interrupt now.  The error interrupt is edge
+	 * triggered: the vector's TMR bit, left by a level one, clears.
 	 */
 	wr(&l, HVX_APIC_REG_LVT_ERROR, 0xfe);
+	EXPECT_TRUE(hvx_lapic_accept(&l, 0xfe, true));
+	hvx_lapic_ack(&l, 0xfe);
+	EXPECT_TRUE(tmr(&l, 0xfe));
+	hvx_lapic_eoi(&l, &eff);
 	EXPECT_TRUE(hvx_lapic_accept(&l, 5, false));
 	EXPECT_EQ(0xfe, hvx_lapic_highest_pending(&l));
+	EXPECT_FALSE(tmr(&l, 0xfe));
 	EXPECT_FALSE(irr(&l, 5));
 	EXPECT_EQ(HVX_APIC_ESR_ILLEGAL_REG | HVX_APIC_ESR_RECV_ILLEGAL, esr(&l));
 	hvx_lapic_ack(&l, 0xfe);
