@@ -181,6 +181,21 @@ TEST_F(pit, modes_6_and_7)
 	pit_expire(p);
 	EXPECT_EQ(T0 + NS_2x4773, pit_next_event(p));
 
+	/*
+	 * Mode 3 with an odd count: (n + 1) / 2 clocks high counting down
+	 * by two from n, then (n - 1) / 2 low from n again: 5, 3, 1, 5, 3.
+	 */
+	r->now = T0 + SZ_1G;
+	outb(bus, MODE, 0x36);
+	outb(bus, CH0, 5);
+	outb(bus, CH0, 0);
+	r->now += clk(2);
+	outb(bus, MODE, 0x00);
+	EXPECT_EQ(1, inw_lohi(bus, CH0));
+	r->now += clk(2) - clk(1);		/* the 3rd clock */
+	outb(bus, MODE, 0x00);
+	EXPECT_EQ(5, inw_lohi(bus, CH0));
+
 	outb(bus, MODE, 0x3e);			/* mode 7 */
 	outb(bus, CH0, LATCH_250HZ & 0xff);
 	outb(bus, CH0, LATCH_250HZ >> 8);
