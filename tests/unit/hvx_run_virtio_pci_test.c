@@ -225,6 +225,7 @@ static bool wait_efd(int efd)
 TEST_F(vp, request_through_doorbell_and_msix)
 {
 	uint8_t *d = self->ram + DESC;
+	uint8_t gen;
 
 	/* the MSI-X capability follows the five vendor capabilities */
 	ASSERT_EQ(0x98, self->v->pci.msix_cap);
@@ -251,6 +252,7 @@ TEST_F(vp, request_through_doorbell_and_msix)
 	EXPECT_EQ(64, get_le32(self->ram + USED + 8));
 
 	/* a loop: NEEDS_RESET, and the configuration vector */
+	gen = rd(self->bus, CC(0x15), 1);
 	put_le16(d + 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
 	put_le16(d + 14, 0);
 	put_le16(self->ram + AVAIL + 6, 0);
@@ -258,6 +260,11 @@ TEST_F(vp, request_through_doorbell_and_msix)
 	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
 	ASSERT_TRUE(wait_efd(self->v->pci.msix[0].efd));
 	EXPECT_EQ(0x4f, rd(self->bus, CC(0x14), 1));
+	/* a configuration change: a new generation, the ISR's bit 1 once */
+	EXPECT_NE(gen, rd(self->bus, CC(0x15), 1));
+	EXPECT_EQ(VIRTIO_ISR_CONFIG, rd(self->bus, self->bar + VIRTIO_ISR_OFF, 1)
+		  & VIRTIO_ISR_CONFIG);
+	EXPECT_EQ(0, rd(self->bus, self->bar + VIRTIO_ISR_OFF, 1));
 	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
 	/* reset: the doorbell goes, the queue is off */
 	wr(self->bus, CC(0x14), 0, 1);
