@@ -69,18 +69,21 @@ module_param(nx_huge_pages, charp, 0444);
 MODULE_PARM_DESC(nx_huge_pages,
 		 "no executable large EPT pages (iTLB multihit): auto (where the CPU is affected), on, off");
 
+/* nx_huge_pages' values, by index: auto, on, off. */
+static const char *const nx_huge_pages_values[] = { "auto", "on", "off" };
+
 /* 0, or -EINVAL for a value nx_huge_pages does not know. */
 static int nx_huge_pages_choose(void)
 {
-	if (sysfs_streq(nx_huge_pages, "auto"))
+	int v = sysfs_match_string(nx_huge_pages_values, nx_huge_pages);
+
+	if (v < 0)
+		return v;
+	if (v == 0)	/* auto */
 		hvx_nx_huge_pages = boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT) &&
 				    !cpu_mitigations_off();
-	else if (sysfs_streq(nx_huge_pages, "on"))
-		hvx_nx_huge_pages = true;
-	else if (sysfs_streq(nx_huge_pages, "off"))
-		hvx_nx_huge_pages = false;
 	else
-		return -EINVAL;
+		hvx_nx_huge_pages = v == 1;
 	return 0;
 }
 
@@ -91,6 +94,14 @@ MODULE_PARM_DESC(vmentry_l1d_flush,
 
 static const char *const l1d_flush_names[] = {
 	[HVX_L1D_FLUSH_NOT_REQUIRED]	= "not required",
+	[HVX_L1D_FLUSH_NEVER]		= "never",
+	[HVX_L1D_FLUSH_COND]		= "cond",
+	[HVX_L1D_FLUSH_ALWAYS]		= "always",
+};
+
+/* vmentry_l1d_flush's values: "auto" where the others have their own. */
+static const char *const l1d_flush_values[] = {
+	[HVX_L1D_FLUSH_NOT_REQUIRED]	= "auto",
 	[HVX_L1D_FLUSH_NEVER]		= "never",
 	[HVX_L1D_FLUSH_COND]		= "cond",
 	[HVX_L1D_FLUSH_ALWAYS]		= "always",
@@ -119,16 +130,11 @@ static int l1d_flush_choose(void)
 	u64 cap = 0;
 
 	/* a value the parameter does not know fails on every CPU */
-	if (sysfs_streq(vmentry_l1d_flush, "auto"))
+	choice = sysfs_match_string(l1d_flush_values, vmentry_l1d_flush);
+	if (choice < 0)
+		return choice;
+	if (choice == HVX_L1D_FLUSH_NOT_REQUIRED)
 		choice = l1d_flush_auto();
-	else if (sysfs_streq(vmentry_l1d_flush, "never"))
-		choice = HVX_L1D_FLUSH_NEVER;
-	else if (sysfs_streq(vmentry_l1d_flush, "cond"))
-		choice = HVX_L1D_FLUSH_COND;
-	else if (sysfs_streq(vmentry_l1d_flush, "always"))
-		choice = HVX_L1D_FLUSH_ALWAYS;
-	else
-		return -EINVAL;
 
 	if (!boot_cpu_has_bug(X86_BUG_L1TF)) {
 		hvx_l1d_flush = HVX_L1D_FLUSH_NOT_REQUIRED;

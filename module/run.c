@@ -316,11 +316,23 @@ static bool user_return_pending(void)
 
 /*
  * Whatever may stop an entry, in one load of the thread's flags: the
- * scheduler, a signal, work for the way back to userspace.  Where one is
- * set the slow path looks closer (rseq's notify-resume alone enters).
+ * scheduler, a signal, work for the way back to userspace.
  */
 #define HVX_ENTRY_WORK	(_TIF_NEED_RESCHED | _TIF_SIGPENDING | \
 			 _TIF_NOTIFY_SIGNAL | _TIF_NOTIFY_RESUME)
+
+/*
+ * Whether the next entry must wait: the scheduler wants the CPU or
+ * HVX_RUN returns to userspace.  One load decides the common case; a
+ * flag set is looked at closer (rseq's notify-resume alone, set after
+ * every preemption until the thread next returns to userspace, enters).
+ */
+static __always_inline bool entry_blocked(void)
+{
+	if (likely(!(read_thread_flags() & HVX_ENTRY_WORK)))
+		return false;
+	return need_resched() || user_return_pending();
+}
 
 /*
  * irqs_off_for_entry() - preemption and interrupts off for the next entry,
@@ -344,11 +356,9 @@ static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 	 * is never expected.  VMLAUNCH would fault.
 	 */
 	vmx_on = this_cpu_read(hvx_vmx_on);
-	if (likely(vmx_on && !(read_thread_flags() & HVX_ENTRY_WORK)))
+	if (likely(vmx_on && !entry_blocked()))
 		return 1;
 	resched = need_resched();
-	if (vmx_on && !resched && !user_return_pending())
-		return 1;
 	cpu = raw_smp_processor_id();
 	local_irq_enable();
 	preempt_enable();
@@ -421,7 +431,7 @@ enter:
 			 * reschedule IPI, which ends the next run at once;
 			 * one before it is in the requests looked at here.
 			 */
-			if (likely(!(read_thread_flags() & HVX_ENTRY_WORK) &&
+			if (likely(!entry_blocked() &&
 				   !hvx_events_queued(vcpu)))
 				goto enter;
 			irqs_on_after_exit(vcpu);
