@@ -7,7 +7,7 @@
  *
  * Where iTLB multihit is mitigated (hvx_nx_huge_pages, mitigate.c) large
  * leaves are never executable: an instruction fetch maps 4 KiB, or splits
- * the large leaf it hit into executable 4 KiB leaves (ept_exec_split()).
+ * the large leaf it hit into executable 4 KiB leaves (ept_split.c).
  *
  * Nothing is pinned.  The VM's MMU notifier (mmu_notifier.c) clears the
  * leaves of every range the host unmaps or changes, and flushes, before
@@ -41,62 +41,7 @@
 #include "hvx.h"
 #include "mem.h"
 #include "mitigate.h"
-
-#define HVX_EPT_LEVELS		4
-#define HVX_EPT_ENTRIES		(PAGE_SIZE / sizeof(u64))
-#define HVX_EPT_ADDR_MASK	GENMASK_ULL(51, 12)
-/* A leaf above level 1: bit 7 of a PDE or PDPTE. */
-#define HVX_EPT_LARGE		BIT_ULL(7)
-/* The largest leaf hvx builds: 1 GiB, a PDPTE. */
-#define HVX_EPT_MAX_LEAF	3
-
-/*
- * A leaf over a page the host mapped writable when the fault looked it up
- * (bit 52 is ignored by the processor): write access may be given to it
- * later without looking the page up again, since any change the host
- * makes to its mapping clears the leaf first.  A leaf without it maps a
- * page the host shares or keeps read-only (KSM, the zero page, copy on
- * write): a write must look the page up for writing, which breaks the
- * sharing and, through the MMU notifier, clears the leaf.
- */
-#define HVX_EPT_HOST_WRITABLE	BIT_ULL(52)
-
-/* Non-leaf entries allow everything; the leaf alone decides access. */
-#define HVX_EPT_NONLEAF		VMX_EPT_RWX_MASK
-
-/* Guest memory is ordinary RAM: write-back whatever the guest's PAT says. */
-#define HVX_EPT_LEAF_ATTR \
-	(((u64)MTRR_TYPE_WRBACK << VMX_EPT_MT_EPTE_SHIFT) | VMX_EPT_IPAT_BIT)
-
-static inline unsigned int ept_shift(int level)
-{
-	return PAGE_SHIFT + 9 * (level - 1);
-}
-
-static inline u64 ept_size(int level)
-{
-	return 1ULL << ept_shift(level);
-}
-
-static inline unsigned int ept_index(u64 gpa, int level)
-{
-	return (gpa >> ept_shift(level)) & (HVX_EPT_ENTRIES - 1);
-}
-
-static inline bool ept_present(u64 entry)
-{
-	return entry & VMX_EPT_RWX_MASK;
-}
-
-static inline bool ept_is_leaf(u64 entry, int level)
-{
-	return level == 1 || (entry & HVX_EPT_LARGE);
-}
-
-static inline u64 *ept_child(u64 entry)
-{
-	return __va(entry & HVX_EPT_ADDR_MASK);
-}
+#include "ept.h"
 
 /**
  * hvx_ept_init() - allocate the root table and compute the EPT pointer
@@ -159,7 +104,7 @@ static u64 *ept_entry(struct hvx_vm *vm, u64 gpa, int level, int *at)
  * the table entry at @min_level; *@level says at which level.  NULL when
  * nothing maps @gpa there.  vm->mem_lock held, so that no table goes.
  */
-static u64 *ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
+u64 *hvx_ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
 {
 	u64 *table = vm->ept.pml4;
 	int l;
@@ -177,14 +122,6 @@ static u64 *ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
 		table = ept_child(e);
 	}
 	return NULL;
-}
-
-/* The present leaf that maps @gpa, or NULL; vm->mem_lock held. */
-static u64 *ept_lookup(struct hvx_vm *vm, u64 gpa)
-{
-	int level;
-
-	return ept_walk(vm, gpa, 1, &level);
 }
 
 /*
@@ -239,7 +176,7 @@ static int ept_get_page(unsigned long hva, bool ro, bool write,
  * be stale at once, which the retry protocol catches: an unmap or split
  * of the huge page is an invalidation, so the fault will not install.
  */
-static int host_level(struct mm_struct *mm, unsigned long hva)
+int hvx_ept_host_level(struct mm_struct *mm, unsigned long hva)
 {
 	unsigned long flags;
 	int level = 1;
@@ -274,9 +211,9 @@ out:
  * Whether a leaf at @level (2 or 3) may map @gpa of @slot, @hva in the
  * host: the CPU has such leaves, and the whole leaf lies in the slot at
  * the same offset from the host's page as @gpa.  How large the host's
- * page is the caller's to check (host_level()).
+ * page is the caller's to check (hvx_ept_host_level()).
  */
-static bool level_fits(struct hvx_memslot *slot, u64 gpa, unsigned long hva,
+bool hvx_ept_level_fits(struct hvx_memslot *slot, u64 gpa, unsigned long hva,
 		       int level)
 {
 	u64 slot_end = slot->gpa + (slot->npages << PAGE_SHIFT);
@@ -294,7 +231,7 @@ static bool level_fits(struct hvx_memslot *slot, u64 gpa, unsigned long hva,
 
 /*
  * The largest leaf that may map @gpa: the host maps the memory that
- * large and level_fits() allows it.
+ * large and hvx_ept_level_fits() allows it.
  */
 static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
 		     unsigned long hva)
@@ -304,8 +241,8 @@ static int max_level(struct hvx_vm *vm, struct hvx_memslot *slot, u64 gpa,
 	/* Dirty pages are logged, and write-protected, 4 KiB at a time. */
 	if (slot->dirty)
 		return 1;
-	level = min(host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
-	while (level > 1 && !level_fits(slot, gpa, hva, level))
+	level = min(hvx_ept_host_level(vm->mm, hva), HVX_EPT_MAX_LEAF);
+	while (level > 1 && !hvx_ept_level_fits(slot, gpa, hva, level))
 		level--;
 	return level;
 }
@@ -361,7 +298,7 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	int at, level = max_level(vm, slot, f->gpa, f->hva);
 	u64 pfn, prot, *entry;
 
-	/* no executable large leaf: a fetch maps 4 KiB (ept_exec_split()) */
+	/* no executable large leaf: a fetch maps 4 KiB (ept_split.c) */
 	if (f->fetch && hvx_nx_huge_pages)
 		level = 1;
 	for (;; level--) {
@@ -383,7 +320,7 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		prot |= HVX_EPT_LARGE;
 	if (level > 1 && hvx_nx_huge_pages)
 		prot &= ~VMX_EPT_EXECUTABLE_MASK;
-	/* The host page is at least as large and aligned (host_level()). */
+	/* The host page is at least as large and aligned (hvx_ept_host_level()). */
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
 	spin_lock(&vm->mmu_lock);
@@ -419,7 +356,7 @@ enum ept_mapped {
 				 * executable now
 				 */
 	EPT_EXEC_SPLIT,		/* a fetch from a large leaf that is not
-				 * executable: split it (ept_exec_split())
+				 * executable: split it (hvx_ept_exec_split())
 				 */
 };
 
@@ -436,7 +373,7 @@ static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
 {
 	enum ept_mapped ret = EPT_UNMAPPED;
 	int level;
-	u64 *leaf = ept_walk(vm, gpa, 1, &level);
+	u64 *leaf = hvx_ept_walk(vm, gpa, 1, &level);
 
 	if (!leaf)
 		return EPT_UNMAPPED;
@@ -467,212 +404,6 @@ static enum ept_mapped ept_mapped(struct hvx_vm *vm, struct hvx_memslot *slot,
 out:
 	spin_unlock(&vm->mmu_lock);
 	return ret;
-}
-
-/**
- * hvx_ept_write_protect() - take write access away from one page's leaf
- * @vm: the VM, vm->mem_lock and vm->mmu_lock held
- * @gpa: the page, in a slot with a dirty log (so mapped 4 KiB)
- *
- * Return: true when the leaf was writable: the caller must flush before
- * it relies on the next write faulting.
- */
-bool hvx_ept_write_protect(struct hvx_vm *vm, u64 gpa)
-{
-	u64 *leaf = ept_lookup(vm, gpa);
-
-	lockdep_assert_held(&vm->mmu_lock);
-	if (!leaf || !(*leaf & VMX_EPT_WRITABLE_MASK))
-		return false;
-	WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
-	return true;
-}
-
-/*
- * Replace the large leaf *@entry at @level by @child, a zeroed table
- * filled here with the 512 leaves one level down that map the same
- * memory: for the dirty log (!@exec) without write access, so that the
- * guest takes no fault but the first write to each page; for an
- * instruction fetch (@exec) with the large leaf's access, and 4 KiB ones
- * executable.  A CPU may still use the large leaf until the caller
- * flushes.  vm->mem_lock and vm->mmu_lock held.
- */
-static void ept_split(struct hvx_vm *vm, u64 *entry, int level, u64 *child,
-		      bool exec)
-{
-	u64 e = *entry;
-	u64 base = e & HVX_EPT_ADDR_MASK;
-	u64 attr = e & ~HVX_EPT_ADDR_MASK;
-	unsigned int i;
-
-	if (!exec)
-		attr &= ~VMX_EPT_WRITABLE_MASK;
-	if (level == 2)
-		attr &= ~HVX_EPT_LARGE;
-	if (level == 2 && exec)
-		attr |= VMX_EPT_EXECUTABLE_MASK;
-	for (i = 0; i < HVX_EPT_ENTRIES; i++)
-		child[i] = (base + i * ept_size(level - 1)) | attr;
-	vm->ept.tables++;
-	WRITE_ONCE(*entry, __pa(child) | HVX_EPT_NONLEAF);
-	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] - 1);
-	WRITE_ONCE(vm->ept.leaves[level - 2],
-		   vm->ept.leaves[level - 2] + HVX_EPT_ENTRIES);
-	WRITE_ONCE(vm->ept.splits, vm->ept.splits + 1);
-}
-
-/*
- * Split the large leaf over @gpa, if there is one, one level down (as
- * ept_split() with @exec).  The table is allocated before vm->mmu_lock
- * is taken, and the leaf may have gone in the meantime (the MMU
- * notifier).  Without memory for a table the leaf is cleared instead:
- * the guest faults its pages back in 4 KiB at a time.  vm->mem_lock
- * held.  Returns false when no large leaf was left over @gpa; sets
- * *@flush when an entry changed.
- */
-static bool ept_split_one(struct hvx_vm *vm, u64 gpa, bool exec, bool *flush)
-{
-	u64 *entry, *child;
-	int level;
-
-	entry = ept_walk(vm, gpa, 2, &level);
-	if (!entry || !ept_is_leaf(READ_ONCE(*entry), level))
-		return false;
-	child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	spin_lock(&vm->mmu_lock);
-	if (ept_present(*entry) && ept_is_leaf(*entry, level)) {
-		if (child) {
-			ept_split(vm, entry, level, child, exec);
-			child = NULL;
-		} else {
-			WRITE_ONCE(*entry, 0);
-			WRITE_ONCE(vm->ept.leaves[level - 1],
-				   vm->ept.leaves[level - 1] - 1);
-			vm->ept.unflushed = true;
-		}
-		*flush = true;
-	}
-	spin_unlock(&vm->mmu_lock);
-	free_page((unsigned long)child);
-	return true;
-}
-
-/*
- * Write-protect the 4 KiB leaves of [@start, @end), inside one 2 MiB
- * block, splitting a large leaf over the block first.  vm->mem_lock
- * held.  Returns true when an entry changed.
- */
-static bool ept_log_block(struct hvx_vm *vm, u64 start, u64 end)
-{
-	bool flush = false;
-	u64 *pde, *pt, a;
-	int level;
-
-	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
-	while (ept_split_one(vm, start, false, &flush))
-		;
-	pde = ept_walk(vm, start, 2, &level);
-	if (!pde)
-		return flush;
-	/* A table: the notifier clears leaves only, never a table entry. */
-	pt = ept_child(READ_ONCE(*pde));
-	spin_lock(&vm->mmu_lock);
-	for (a = start; a < end; a += PAGE_SIZE) {
-		u64 *leaf = &pt[ept_index(a, 1)];
-
-		if (*leaf & VMX_EPT_WRITABLE_MASK) {
-			WRITE_ONCE(*leaf, *leaf & ~VMX_EPT_WRITABLE_MASK);
-			flush = true;
-		}
-	}
-	spin_unlock(&vm->mmu_lock);
-	return flush;
-}
-
-/**
- * hvx_ept_log_start() - prepare a slot's mappings for dirty logging
- * @vm: the VM, vm->mem_lock held
- * @slot: the slot, its bitmap in place (so faults map 4 KiB, read-only)
- *
- * Splits every large leaf of the slot in place into 4 KiB leaves and
- * takes write access away from all of them, so that the next write to
- * each page faults and is logged; the guest keeps reading its memory
- * without a fault.
- *
- * Return: true when an entry changed: the caller must flush before it
- * relies on the next write faulting.
- */
-bool hvx_ept_log_start(struct hvx_vm *vm, struct hvx_memslot *slot)
-{
-	u64 end = slot->gpa + (slot->npages << PAGE_SHIFT);
-	u64 block = ept_size(2);
-	bool flush = false;
-	u64 a, next;
-
-	lockdep_assert_held(&vm->mem_lock);
-	for (a = slot->gpa; a < end; a = next) {
-		next = min((a & ~(block - 1)) + block, end);
-		if (ept_log_block(vm, a, next))
-			flush = true;
-		/* Up to 131072 blocks in a slot; vm->mem_lock is a mutex. */
-		cond_resched();
-	}
-	return flush;
-}
-
-/**
- * hvx_ept_log_stop() - let large leaves map a slot that stopped logging
- * @vm: the VM, vm->mem_lock held; current->mm is vm->mm
- * @slot: the slot, its bitmap gone (so faults map large again)
- * @freed: collects the table pages unlinked, as for hvx_ept_unmap()
- *
- * Clears the 4 KiB leaves of each 2 MiB block of the slot that a 2 MiB
- * leaf could map now (the host maps it with a huge page, and
- * level_fits()): the next access maps the block with one leaf.  Other
- * blocks keep their leaves; a write-protected one becomes writable at
- * its next write (ept_mapped()).
- *
- * Return: true when an entry changed: flush, then free @freed.
- */
-bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
-		      struct list_head *freed)
-{
-	u64 end = slot->gpa + (slot->npages << PAGE_SHIFT);
-	u64 block = ept_size(2);
-	bool flush = false;
-	u64 a;
-
-	lockdep_assert_held(&vm->mem_lock);
-	for (a = ALIGN(slot->gpa, block); a + block <= end; a += block) {
-		unsigned long hva = slot->uaddr + (a - slot->gpa);
-
-		if (!level_fits(slot, a, hva, 2) || host_level(vm->mm, hva) < 2)
-			continue;
-		spin_lock(&vm->mmu_lock);
-		if (hvx_ept_unmap(vm, a, block >> PAGE_SHIFT, freed))
-			flush = true;
-		spin_unlock(&vm->mmu_lock);
-		cond_resched();
-	}
-	return flush;
-}
-
-/*
- * An instruction fetch hit a large leaf that is not executable (the iTLB
- * multihit mitigation): split it down to 4 KiB leaves, the one over @gpa
- * executable, so that no executable translation is ever larger.  The
- * split leaves keep their access, so the guest faults no more than the
- * fetch; other CPUs drop the large leaf at the flush.  vm->mem_lock held.
- */
-static void ept_exec_split(struct hvx_vm *vm, u64 gpa)
-{
-	bool flush = false;
-
-	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
-	while (ept_split_one(vm, gpa, true, &flush))
-		;
-	if (flush)
-		hvx_ept_flush(vm);
 }
 
 /**
@@ -724,7 +455,7 @@ int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch)
 	case EPT_UNMAPPED:
 		break;
 	case EPT_EXEC_SPLIT:
-		ept_exec_split(vm, gpa);
+		hvx_ept_exec_split(vm, gpa);
 		mutex_unlock(&vm->mem_lock);
 		return HVX_FAULT_MAPPED;
 	case EPT_SPURIOUS:
