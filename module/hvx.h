@@ -199,7 +199,11 @@ struct hvx_vm {
 						 * vcpus[] up to it, without
 						 * the lock
 						 */
-	bool unknown_msr_exit;			/* [l] HVX_OPT_UNKNOWN_MSR_EXIT */
+	bool unknown_msr_exit;			/* HVX_OPT_UNKNOWN_MSR_EXIT:
+						 * lockless, WRITE_ONCE and
+						 * READ_ONCE (taken at each
+						 * exit, while vCPUs run)
+						 */
 	bool directed_eoi;			/* [l] HVX_OPT_DIRECTED_EOI: the
 						 * local APICs of vCPUs created
 						 * from now on offer it

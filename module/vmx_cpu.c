@@ -221,14 +221,20 @@ int hvx_vmx_get(void)
 	mutex_lock(&hvx_vmx_lock);
 	if (hvx_vmx_users++)
 		goto out;
+	/*
+	 * The crash callback is in place before the first VMXON and stays
+	 * until after the last VMXOFF: a CPU that crashes in between must
+	 * find it.  It passes over CPUs with VMX off.
+	 */
+	emergency_update();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hvx:online",
 				hvx_cpu_online, hvx_cpu_offline);
 	if (ret < 0) {
 		hvx_vmx_users = 0;
+		emergency_update();
 		goto out;
 	}
 	hvx_cpuhp_state = ret;
-	emergency_update();
 	ret = 0;
 out:
 	mutex_unlock(&hvx_vmx_lock);
@@ -242,8 +248,8 @@ void hvx_vmx_put(void)
 {
 	mutex_lock(&hvx_vmx_lock);
 	if (!WARN_ON(!hvx_vmx_users) && !--hvx_vmx_users) {
-		emergency_update();
 		cpuhp_remove_state(hvx_cpuhp_state);
+		emergency_update();
 	}
 	mutex_unlock(&hvx_vmx_lock);
 }
