@@ -125,6 +125,8 @@ UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
 				   pci_msix.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
 				   virtio_console_io.c virtqueue.c escape.c util.c)
+UNIT_EXTRA_hvx_run_console_out_test := $(HVX_RUN_DIR)/console_out.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
 				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/util.c
 
@@ -152,12 +154,12 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 # and linked with ld: flat real-mode binaries for load address 0x1000 and
 # ELF32/ELF64 executables linked at 1 MiB.  multiboot.elf is a multiboot
 # kernel, for -k; mb_pic.elf one that runs on the 8259 and the 8254;
-# mb_spin.elf one that spins, for the signal tests; mb_halt.elf one that
-# halts with interrupts off.
+# mb_spin.elf one that spins, for the signal tests; mb_flood.elf one that
+# prints for ever; mb_halt.elf one that halts with interrupts off.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
 GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin \
-		   mb_halt
+		   mb_halt mb_flood
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

@@ -495,6 +495,53 @@ dd if=/dev/zero of="$T/disk.img" bs=64k count=16 2>/dev/null
 signal sigintdisk INT 130 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 signal sigtermdisk TERM 143 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 
+# stalled ID SIG STATUS ARGS...: a stdout that takes nothing more after
+# the first line (a reader that stopped, a terminal on hold).  The
+# guest's output fills it and hvx-run waits, as it must; a signal must
+# still end it, dropping what stdout did not take.
+stalled() {
+	id=$1
+	sig=$2
+	want=$3
+	shift 3
+	rm -f "$T/$id.fifo"
+	mkfifo "$T/$id.fifo"
+	(head -n 1 >"$T/$id.out"; exec sleep 300) <"$T/$id.fifo" &
+	reader=$!
+	"$BIN" "$@" </dev/null >"$T/$id.fifo" 2>"$T/$id.err" &
+	pid=$!
+	# until a thread of hvx-run waits on a full pipe (stdout's, or its
+	# own in front of it)
+	i=0
+	while [ $i -lt 60 ] &&
+	      ! grep -qs '^pipe_write' /proc/"$pid"/task/*/wchan; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if [ $i -lt 60 ]; then
+		ok "a stalled stdout blocks hvx-run $*"
+	else
+		notok "a stalled stdout blocks hvx-run $*" "$T/$id.err"
+	fi
+	kill -"$sig" "$pid"
+	i=0
+	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	echo $? >"$T/$id.status"
+	kill "$reader" 2>/dev/null
+	wait "$reader" 2>/dev/null
+	expect_status "$id" "$want" "SIG$sig with a stalled stdout $*"
+	expect_out "$id" 'spinning\n' "SIG$sig with a stalled stdout $*"
+	expect_err "$id" "hvx-run: stopped by SIG$sig" \
+		"SIG$sig with a stalled stdout $*"
+}
+stalled stallterm TERM 143 -k "$IMG/mb_flood.elf"
+stalled stallint INT 130 -c 2 -k "$IMG/mb_flood.elf"
+
 if [ -n "$hvx_loaded" ]; then
 	if rmmod hvx; then
 		ok "rmmod hvx after the hvx-run tests"

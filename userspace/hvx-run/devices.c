@@ -52,7 +52,8 @@ static int set_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
  * @ram_size: its size, at most PCI_MMIO_BASE
  * @disks: the -d arguments
  * @nr_disks: how many, at most HVX_RUN_MAX_DISKS
- * @console: a virtio-console on stdin and stdout (--console virtio)
+ * @console: a virtio-console on stdin and stdout (--console virtio),
+ *	writing through @m->out when there is one
  * @net: the tap of a virtio-net (-n), or NULL for none
  *
  * Return: 0, or -1 after a message (pci_devices_destroy() cleans up).
@@ -77,7 +78,9 @@ int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		return -1;
 	if (console) {
 		d->console = virtio_console_create(&mem, set_doorbell, m,
-						   STDIN_FILENO, STDOUT_FILENO);
+						   STDIN_FILENO,
+						   m->out ? m->out->wfd :
+						   STDOUT_FILENO);
 		if (!d->console || pci_bus_add(&d->pci, &d->console->pci))
 			return -1;
 	}
@@ -118,7 +121,7 @@ int pci_devices_start(struct pci_devices *d, bool tty_raw)
 		return -1;
 	if (d->console &&
 	    (virtio_start(d->console) ||
-	     virtio_console_start_input(d->console, tty_raw, machine_stop,
+	     virtio_console_start_input(d->console, tty_raw, machine_stop_user,
 					d->m)))
 		return -1;
 	if (d->net && virtio_start(d->net))

@@ -9,7 +9,8 @@
  * declared in pc_chips.h), the ACPI tables (acpi.c), the PC platform of
  * -k and its interrupt routing (platform.c, irq.c), the Linux and
  * multiboot loaders (linux.c, multiboot.c), the vCPU threads (vcpu.c),
- * the register dump (dump.c) and guest RAM's mapping (ram.c).
+ * the register dump (dump.c), guest RAM's mapping (ram.c) and the copy
+ * of the consoles' output to stdout (console_out.c).
  *
  * Devices never see the run page: they register byte-wide port handlers
  * or MMIO handlers on a struct io_bus, and whoever learns of a guest
@@ -104,6 +105,7 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 
 /* util.c: messages and number parsing */
 void msg(const char *fmt, ...) __printf(1, 2);
+void msg_set_sync(void (*sync)(void *), void *ctx);
 int errf(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);
@@ -723,6 +725,37 @@ int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		   struct machine *m);
 void platform_destroy(struct platform *p);
 
+/**
+ * struct console_out - the guest's console output on its way to stdout
+ * @out_fd:	where it goes (stdout)
+ * @rfd:	the read end of hvx-run's pipe, the output thread's
+ * @wfd:	its write end, the devices' output file
+ * @thread:	copies the pipe to @out_fd
+ * @started:	@thread runs or waits to be joined
+ * @lock:	guards the fields below
+ * @synced:	broadcast when @busy goes false, and at the end
+ * @running:	@thread has not ended
+ * @busy:	@thread holds bytes it read and has not finished with
+ * @in_write:	@thread waits on @out_fd
+ * @abandoned:	output is dropped from now on
+ * @failed:	the errno @out_fd failed with; output is dropped
+ */
+struct console_out {
+	int out_fd, rfd, wfd;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t synced;
+	bool running, busy, in_write, abandoned;
+	int failed;
+};
+
+/* console_out.c */
+int console_out_start(struct console_out *o, int out_fd);
+void console_out_sync(struct console_out *o);
+void console_out_abandon(struct console_out *o);
+void console_out_stop(struct console_out *o);
+
 /* vcpu.c: the VM and its vCPU threads */
 
 /* Sent to a vCPU thread to make its HVX_RUN return -EINTR. */
@@ -778,6 +811,8 @@ struct vcpu {
  * @nr_parked:	vCPUs parked so (m->lock)
  * @nr_live:	vCPUs the guest has run, as their first exits tell; one it
  *		never started waits for a SIPI without an exit (m->lock)
+ * @out:	the consoles' way to stdout; a stop the user asks for
+ *		abandons what stdout has not taken
  */
 struct machine {
 	int vm_fd;
@@ -797,9 +832,11 @@ struct machine {
 	bool halted_sleeps;
 	uint32_t nr_parked;
 	uint32_t nr_live;
+	struct console_out *out;
 };
 
 void machine_stop(void *ctx, int status, const char *why);
+void machine_stop_user(void *ctx, int status, const char *why);
 bool machine_stopping(struct machine *m);
 int vcpus_start(struct machine *m);
 void vcpus_join(struct machine *m);

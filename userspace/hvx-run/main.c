@@ -653,12 +653,74 @@ static void wait_for_stop(struct machine *m, int sig_fd)
 		if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGINT)
-			machine_stop(m, HVX_RUN_EXIT_SIGINT,
-				     "stopped by SIGINT");
+			machine_stop_user(m, HVX_RUN_EXIT_SIGINT,
+					  "stopped by SIGINT");
 		else
-			machine_stop(m, HVX_RUN_EXIT_SIGTERM,
-				     "stopped by SIGTERM");
+			machine_stop_user(m, HVX_RUN_EXIT_SIGTERM,
+					  "stopped by SIGTERM");
 	}
+}
+
+/*
+ * After the stop, until hvx-run is done with the guest's output: a
+ * SIGINT or SIGTERM abandons what a stalled stdout has not taken, which
+ * would keep the threads that write it, and so hvx-run, from ending.
+ */
+struct stop_watch {
+	int sig_fd, done_efd;
+	struct console_out *out;
+	pthread_t thread;
+	bool on;
+};
+
+static void *stop_watch_thread(void *arg)
+{
+	struct stop_watch *w = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = w->sig_fd, .events = POLLIN },
+		{ .fd = w->done_efd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN)
+			break;
+		if ((pfd[0].revents & POLLIN) &&
+		    read(w->sig_fd, &si, sizeof(si)) == sizeof(si))
+			console_out_abandon(w->out);
+	}
+	return NULL;
+}
+
+static void stop_watch_start(struct stop_watch *w, int sig_fd,
+			     struct console_out *out)
+{
+	w->sig_fd = sig_fd;
+	w->out = out;
+	w->done_efd = eventfd(0, EFD_CLOEXEC);
+	w->on = w->done_efd >= 0 &&
+		!pthread_create(&w->thread, NULL, stop_watch_thread, w);
+	if (!w->on)
+		msg("cannot watch for signals while stopping");
+}
+
+static void stop_watch_end(struct stop_watch *w)
+{
+	uint64_t one = 1;
+
+	if (w->on && write(w->done_efd, &one, sizeof(one)) == sizeof(one))
+		pthread_join(w->thread, NULL);
+	if (w->done_efd >= 0)
+		close(w->done_efd);
+	w->done_efd = -1;
+	w->on = false;
+}
+
+static void sync_output(void *ctx)
+{
+	console_out_sync(ctx);
 }
 
 /* The devices of one run: the port bus and what hangs on it. */
@@ -706,7 +768,7 @@ static int devices_init(struct devices *d, const struct options *o,
 	m->bus = &d->bus;
 	/* with --console virtio, stdin is hvc0's alone */
 	serial_init(&d->com1, o->console_virtio ? -1 : STDIN_FILENO,
-		    STDOUT_FILENO);
+		    m->out->wfd);
 	i8042_init(&d->kbc, machine_stop, m);
 	rtc_init(&d->rtc, o->mem, NULL, NULL);
 	if (serial_register(&d->com1, &d->bus, SERIAL_COM1_BASE) ||
@@ -760,6 +822,8 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 {
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
+	struct stop_watch watch = { .done_efd = -1 };
+	struct console_out out = { .wfd = -1 };
 	struct io_ring ring = { 0 };
 	struct hvx_caps caps;
 
@@ -771,8 +835,10 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	 * signalfd sees a signal only if no thread takes it the usual way.
 	 */
 	sig_fd = setup_signals();
-	if (sig_fd < 0)
+	if (sig_fd < 0 || console_out_start(&out, STDOUT_FILENO))
 		goto out;
+	m.out = &out;
+	msg_set_sync(sync_output, &out);
 	if (devices_init(d, o, &m, ram))
 		goto out;
 
@@ -795,11 +861,17 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
 	wait_for_stop(&m, sig_fd);
+	stop_watch_start(&watch, sig_fd, &out);
 	vcpus_join(&m);
 	io_ring_stop(&ring);
 	status = m.status;
 out:
 	devices_stop(d);
+	/* every thread that writes the guest's output has ended */
+	console_out_stop(&out);
+	stop_watch_end(&watch);
+	msg_set_sync(NULL, NULL);
+	m.out = NULL;
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (m.stop_efd >= 0)

@@ -169,7 +169,7 @@ int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 			p->tty_raw = true;
 		}
 	}
-	if (serial_start_input(com1, p->tty_raw, machine_stop, m)) {
+	if (serial_start_input(com1, p->tty_raw, machine_stop_user, m)) {
 		msg("cannot start the UART's input thread: %s",
 		    strerror(errno));
 		return -1;

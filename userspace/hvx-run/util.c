@@ -11,6 +11,23 @@
 
 #include "hvx-run.h"
 
+static void (*msg_sync)(void *);
+static void *msg_sync_ctx;
+
+/**
+ * msg_set_sync() - what msg() waits for before it prints
+ * @sync: called with @ctx before each line, or NULL for nothing
+ * @ctx: its argument
+ *
+ * hvx-run sets console_out_sync(), so its lines come after the guest's
+ * output written before them.  Set while no other thread prints.
+ */
+void msg_set_sync(void (*sync)(void *), void *ctx)
+{
+	msg_sync = sync;
+	msg_sync_ctx = ctx;
+}
+
 /**
  * msg() - one line to stderr, prefixed "hvx-run: "
  * @fmt: printf format, without the newline
@@ -20,6 +37,8 @@ void msg(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
+	if (msg_sync)
+		msg_sync(msg_sync_ctx);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

@@ -71,6 +71,25 @@ void machine_stop(void *ctx, int status, const char *why)
 }
 
 /**
+ * machine_stop_user() - end the guest because the user asks to
+ * @ctx: the struct machine
+ * @status: hvx-run's exit status
+ * @why: a line for stderr, or NULL
+ *
+ * For SIGINT, SIGTERM and Ctrl-A x: as machine_stop(), after abandoning
+ * the guest's output that stdout has not taken.  A stalled stdout must
+ * not keep hvx-run from ending, nor hold up the message.
+ */
+void machine_stop_user(void *ctx, int status, const char *why)
+{
+	struct machine *m = ctx;
+
+	if (m->out)
+		console_out_abandon(m->out);
+	machine_stop(ctx, status, why);
+}
+
+/**
  * machine_stopping() - has the guest ended?
  * @m: the machine
  *

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's copy of the guest's console output to stdout
+ * (userspace/hvx-run/console_out.c): order and sync with a stdout that
+ * reads, flow control and abandonment with one that never does, and a
+ * stdout that is gone.  "stdout" is a pipe of the test's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "../../userspace/hvx-run/hvx-run.h"
+
+#define FLOOD	(256 * 1024)	/* beyond both pipes' 64 KiB */
+
+static void kick_handler(int sig)
+{
+}
+
+/* As hvx-run does: a SIG_KICK handler without SA_RESTART. */
+static void kick_setup(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigaction(SIG_KICK, &sa, NULL);
+}
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+struct producer {
+	int fd;
+	size_t len;
+	ssize_t written;
+	bool done;
+	pthread_t thread;
+};
+
+/* A device: writes @len bytes of the pattern, one write per 1000. */
+static void *produce(void *arg)
+{
+	struct producer *p = arg;
+	uint8_t buf[1000];
+	size_t off = 0, n, i;
+	ssize_t r;
+
+	p->written = 0;
+	while (off < p->len) {
+		n = p->len - off < sizeof(buf) ? p->len - off : sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(off + i);
+		r = write(p->fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += r;
+	}
+	p->written = off;
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static bool wait_done(struct producer *p, int ms)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+
+	for (; ms > 0; ms -= 10) {
+		if (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE))
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return __atomic_load_n(&p->done, __ATOMIC_ACQUIRE);
+}
+
+static int pending(int fd)
+{
+	int n = -1;
+
+	ioctl(fd, FIONREAD, &n);
+	return n;
+}
+
+TEST(sync_puts_earlier_output_on_stdout)
+{
+	struct console_out o = { 0 };
+	uint8_t buf[10000], got[10000];
+	int fds[2];
+	size_t i;
+
+	kick_setup();
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, console_out_start(&o, fds[1]));
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = pattern(i);
+	ASSERT_EQ((ssize_t)sizeof(buf), write(o.wfd, buf, sizeof(buf)));
+	console_out_sync(&o);
+	/* all of it, at once: nothing was left in hvx-run's pipe */
+	EXPECT_EQ((int)sizeof(buf), pending(fds[0]));
+	ASSERT_EQ((ssize_t)sizeof(got), read(fds[0], got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(buf, got, sizeof(buf)));
+	console_out_stop(&o);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+TEST(everything_in_order_at_stop)
+{
+	struct console_out o = { 0 };
+	struct producer p = { .len = FLOOD };
+	int fds[2], bad = 0;
+	size_t total = 0, i;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	kick_setup();
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, console_out_start(&o, fds[1]));
+	p.fd = o.wfd;
+	ASSERT_EQ(0, pthread_create(&p.thread, NULL, produce, &p));
+	/* a slow reader: the producer waits, nothing is dropped */
+	while (total < FLOOD) {
+		n = read(fds[0], buf, sizeof(buf));
+		ASSERT_LT(0, n);
+		for (i = 0; i < (size_t)n; i++)
+			bad += buf[i] != pattern(total + i);
+		total += n;
+	}
+	pthread_join(p.thread, NULL);
+	EXPECT_EQ(FLOOD, p.written);
+	EXPECT_EQ(0, bad);
+	console_out_stop(&o);
+	EXPECT_EQ(0, pending(fds[0]));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+TEST(abandon_frees_writers_of_a_stalled_stdout)
+{
+	struct console_out o = { 0 };
+	struct producer p = { .len = FLOOD };
+	int fds[2], full;
+
+	kick_setup();
+	ASSERT_EQ(0, pipe(fds));	/* never read */
+	ASSERT_EQ(0, console_out_start(&o, fds[1]));
+	p.fd = o.wfd;
+	ASSERT_EQ(0, pthread_create(&p.thread, NULL, produce, &p));
+	/* stdout full, then hvx-run's pipe: the device waits */
+	EXPECT_FALSE(wait_done(&p, 300));
+	full = pending(fds[0]);
+	EXPECT_LT(FLOOD / 8, full);
+	console_out_abandon(&o);
+	/* the rest is dropped: the device ends, and so does the thread */
+	EXPECT_TRUE(wait_done(&p, 5000));
+	pthread_join(p.thread, NULL);
+	EXPECT_EQ(FLOOD, p.written);
+	console_out_sync(&o);		/* returns: abandoned */
+	console_out_stop(&o);
+	EXPECT_EQ(full, pending(fds[0]));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+TEST(stdout_gone_drops_output)
+{
+	struct console_out o = { 0 };
+	struct producer p = { .len = FLOOD };
+	int fds[2];
+
+	kick_setup();
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, pipe(fds));
+	close(fds[0]);
+	ASSERT_EQ(0, console_out_start(&o, fds[1]));
+	p.fd = o.wfd;
+	ASSERT_EQ(0, pthread_create(&p.thread, NULL, produce, &p));
+	EXPECT_TRUE(wait_done(&p, 5000));
+	pthread_join(p.thread, NULL);
+	EXPECT_EQ(FLOOD, p.written);
+	console_out_sync(&o);
+	pthread_mutex_lock(&o.lock);
+	EXPECT_EQ(EPIPE, o.failed);
+	pthread_mutex_unlock(&o.lock);
+	console_out_stop(&o);
+	close(fds[1]);
+}
+
+TEST_HARNESS_MAIN
