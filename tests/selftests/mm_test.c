@@ -252,17 +252,14 @@ static long ksm_get(const char *name)
 	return v;
 }
 
+/* Set for this test: the fixture's teardown puts the old value back. */
 static bool ksm_set(const char *name, long v)
 {
-	char path[128];
-	FILE *f;
+	char path[128], val[32];
 
 	snprintf(path, sizeof(path), KSM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return false;
-	fprintf(f, "%ld\n", v);
-	return !fclose(f);
+	snprintf(val, sizeof(val), "%ld\n", v);
+	return hvx_setting_set(path, val);
 }
 
 /* Fill the extra slot; at the next request write page 0, then check. */
@@ -290,7 +287,7 @@ static void guest_fill_write_first(void)
  */
 HVX_TEST_TIMEOUT(ksm_merges_two_guests, 300)
 {
-	long run0, scan0, sleep0, sharing0, sharing = 0;
+	long run0, sharing0, sharing = 0;
 	struct test_vcpu *va, *vb;
 	struct test_vm *a, *b;
 	uint64_t *ha, *hb;
@@ -299,8 +296,6 @@ HVX_TEST_TIMEOUT(ksm_merges_two_guests, 300)
 	HVX_REQUIRE_VM();
 	run0 = ksm_get("run");
 	HVX_REQUIRE(run0 >= 0, "no KSM in this kernel (CONFIG_KSM)");
-	scan0 = ksm_get("pages_to_scan");
-	sleep0 = ksm_get("sleep_millisecs");
 	a = vm_create_with_one_vcpu(&va, guest_fill_write_first);
 	b = vm_create_with_one_vcpu(&vb, guest_fill_then_check);
 	ha = vm_mem_add(a, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
@@ -340,9 +335,6 @@ HVX_TEST_TIMEOUT(ksm_merges_two_guests, 300)
 	       sharing);
 	EXPECT_LE(EXTRA_PAGES - 1, sharing);
 
-	ksm_set("run", run0);
-	ksm_set("pages_to_scan", scan0);
-	ksm_set("sleep_millisecs", sleep0);
 	vcpu_expect_done(va);
 	vm_free(a);
 	vm_free(b);

@@ -852,18 +852,14 @@ HVX_TEST(exit_tracepoint_records_reason)
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		snprintf(path, sizeof(path), TRACEFS "/events/hvx/%s/enable",
 			 events[i]);
-		ASSERT_TRUE(write_file(path, "1"));
+		ASSERT_TRUE(hvx_setting_set(path, "1"));
 	}
-	ASSERT_TRUE(write_file(TRACEFS "/tracing_on", "1"));
+	ASSERT_TRUE(hvx_setting_set(TRACEFS "/tracing_on", "1"));
 
 	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
 	run_cpuid_guest(vcpu);
 
-	for (i = 0; i < ARRAY_SIZE(events); i++) {
-		snprintf(path, sizeof(path), TRACEFS "/events/hvx/%s/enable",
-			 events[i]);
-		EXPECT_TRUE(write_file(path, "0"));
-	}
+	/* the events go off again at teardown, tracing_on as it was */
 	trace = read_trace();
 	EXPECT_NE(NULL, strstr(trace, "hvx_exit: vm="));
 	EXPECT_NE(NULL, strstr(trace, "reason=10 CPUID"));

@@ -4,9 +4,10 @@
  * Include it from the test file only (the harness defines functions, so
  * one file per binary).
  *
- * Every test is TEST_F_TIMEOUT() on an empty fixture "hvxtest": the harness of
+ * Every test is TEST_F_TIMEOUT() on a fixture "hvxtest": the harness of
  * Linux 6.1 has no per-test timeout for plain TEST(), and 30 s is short
- * for a guest running inside the emulated test host.  Skips happen in the
+ * for a guest running inside the emulated test host.  Its teardown puts
+ * back the system settings the test changed (hvx_setting_set()).  Skips happen in the
  * test body: a SKIP() in a 6.1 fixture setup still runs the body.
  */
 #ifndef HVX_SELFTEST_HVX_HARNESS_H
@@ -25,8 +26,10 @@ FIXTURE_SETUP(hvxtest)
 {
 }
 
+/* Runs after a failed ASSERT too (not after a timeout's kill). */
 FIXTURE_TEARDOWN(hvxtest)
 {
+	hvx_settings_restore();
 }
 
 /* HVX_TEST(name) { body }: one TAP result "hvxtest.name". */

@@ -106,7 +106,18 @@ bool hvx_has_vmx_feature(uint64_t bit);
  * hvx-stat is not there or does not list the VM.
  */
 bool vm_stat(const char *name, uint64_t *val);
-/* hvx.ko's module parameters, by name; false when one cannot be read or set. */
+/*
+ * A system-wide setting (a sysfs or tracefs file) written for one test:
+ * its first value in the test is saved and written back by
+ * hvx_settings_restore(), which the fixture's teardown calls, after an
+ * ASSERT that failed too.  False when the file cannot be read or written.
+ */
+bool hvx_setting_set(const char *path, const char *val);
+void hvx_settings_restore(void);
+/*
+ * hvx.ko's module parameters, by name; false when one cannot be read or
+ * set.  hvx_param_set() is a hvx_setting_set().
+ */
 #define HVX_PARAM(name)	"/sys/module/hvx/parameters/" name
 bool hvx_param_get(const char *path, unsigned long *val);
 bool hvx_param_set(const char *path, unsigned long val);

@@ -647,15 +647,71 @@ bool hvx_param_get(const char *path, unsigned long *val)
 	return !fclose(f) && ok;
 }
 
-bool hvx_param_set(const char *path, unsigned long val)
+/* The settings this test changed, and what they were before it. */
+static struct {
+	char path[128];
+	char val[64];
+} saved[16];
+static unsigned int nr_saved;
+
+static bool setting_write(const char *path, const char *val)
 {
-	FILE *f = fopen(path, "w");
+	int fd = open(path, O_WRONLY | O_TRUNC);
 	bool ok;
 
-	if (!f)
+	if (fd < 0)
 		return false;
-	ok = fprintf(f, "%lu\n", val) > 0;
-	return !fclose(f) && ok;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	return !close(fd) && ok;
+}
+
+/* Save @path's value, once per test. */
+static bool setting_save(const char *path)
+{
+	unsigned int i;
+	ssize_t n;
+	int fd;
+
+	for (i = 0; i < nr_saved; i++)
+		if (!strcmp(saved[i].path, path))
+			return true;
+	if (nr_saved == ARRAY_SIZE(saved) ||
+	    strlen(path) >= sizeof(saved[0].path))
+		return false;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, saved[nr_saved].val, sizeof(saved[0].val) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	saved[nr_saved].val[n] = 0;
+	strcpy(saved[nr_saved].path, path);
+	nr_saved++;
+	return true;
+}
+
+bool hvx_setting_set(const char *path, const char *val)
+{
+	return setting_save(path) && setting_write(path, val);
+}
+
+void hvx_settings_restore(void)
+{
+	while (nr_saved) {
+		nr_saved--;
+		if (!setting_write(saved[nr_saved].path, saved[nr_saved].val))
+			fprintf(stderr, "# cannot restore %s\n",
+				saved[nr_saved].path);
+	}
+}
+
+bool hvx_param_set(const char *path, unsigned long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu\n", val);
+	return hvx_setting_set(path, buf);
 }
 
 bool vm_stat(const char *name, uint64_t *val)
