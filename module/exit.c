@@ -342,13 +342,28 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 	else
 		r = exit_unhandled(vcpu);
 
-	/* An exception the handler raised made a triple fault of a #DF. */
-	if (unlikely(vcpu->triple_fault)) {
-		vcpu->triple_fault = false;
-		if (r >= 0) {
-			vcpu->pending = HVX_PENDING_NONE;
-			r = exit_triple_fault(vcpu);
-		}
-	}
+	if (unlikely(vcpu->triple_fault))
+		r = hvx_exit_raised_triple_fault(vcpu, r);
 	return r;
+}
+
+/**
+ * hvx_exit_raised_triple_fault() - end the run for a triple fault
+ * @vcpu: the vCPU, vcpu->triple_fault set
+ * @r: what the exit's handler, or the completion of a userspace exit,
+ *	returned
+ *
+ * An exception the handler or the completion raised during a #DF made a
+ * triple fault (hvx_inject_exception()): no entry may come before it is
+ * reported, or the guest would run on with the #DF dropped.
+ *
+ * Return: @r when negative, else 0 with HVX_EXIT_SHUTDOWN.
+ */
+int hvx_exit_raised_triple_fault(struct hvx_vcpu *vcpu, int r)
+{
+	vcpu->triple_fault = false;
+	if (r < 0)
+		return r;
+	vcpu->pending = HVX_PENDING_NONE;
+	return exit_triple_fault(vcpu);
 }

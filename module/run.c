@@ -474,6 +474,8 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 	run->exit_reason = HVX_EXIT_NONE;
 	hvx_vcpu_run_begin(vcpu);
 	r = complete_userspace_exit(vcpu);
+	if (unlikely(vcpu->triple_fault))
+		r = hvx_exit_raised_triple_fault(vcpu, r);
 	if (r <= 0)
 		goto out;
 	if (READ_ONCE(run->immediate_exit)) {

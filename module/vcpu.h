@@ -601,6 +601,7 @@ int hvx_exit_exception_nmi(struct hvx_vcpu *vcpu);
 
 /* exit.c, exit_io.c, exit_mmio.c */
 int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason);
+int hvx_exit_raised_triple_fault(struct hvx_vcpu *vcpu, int r);
 int hvx_exit_io(struct hvx_vcpu *vcpu);
 int hvx_exit_ept_violation(struct hvx_vcpu *vcpu);
 int hvx_exit_ept_misconfig(struct hvx_vcpu *vcpu);

@@ -782,6 +782,46 @@ HVX_GUEST_TEST(unknown_msr_exit, guest_msr_exit)
 	vcpu_expect_done(vcpu);
 }
 
+static void guest_msr_exit_once(void)
+{
+	uint64_t v;
+
+	rdmsr_safe(MSR_TEST_UNKNOWN, &v);
+	GUEST_FAIL("ran on after a triple fault");
+}
+
+/*
+ * A #DF set pending while an RDMSR waits for userspace, which then
+ * answers with an error: the #GP of the completion makes a triple fault.
+ * The run ends there with HVX_EXIT_SHUTDOWN, before any entry: the guest
+ * must not run on (and RDMSR again) with the #DF dropped.
+ */
+HVX_GUEST_TEST(completion_triple_fault_ends_run, guest_msr_exit_once)
+{
+	struct hvx_vcpu_events ev;
+	uint64_t exits0, exits1;
+
+	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_USER_MSR_EXIT,
+		    "no HVX_FEAT_USER_MSR_EXIT");
+	HVX_REQUIRE(access(HVX_STAT, X_OK) == 0, "no %s", HVX_STAT);
+	ASSERT_EQ(0, hvx_vm_set_option(vm->fd, HVX_OPT_UNKNOWN_MSR_EXIT, 1));
+	/* the events as they are: not readable while the exit waits */
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_RDMSR);
+	ev.flags |= HVX_EVENTS_INJECTED | HVX_EVENTS_ERROR_CODE;
+	ev.inject_type = HVX_EVENT_HW_EXCEPTION;
+	ev.inject_vector = 8;				/* #DF */
+	ev.inject_error_code = 0;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	vcpu->run->msr.error = 1;
+	ASSERT_TRUE(vm_stat("exits", &exits0));
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	ASSERT_TRUE(vm_stat("exits", &exits1));
+	EXPECT_EQ(exits0, exits1);
+}
+
 static void guest_vmx_insns(void)
 {
 	GUEST_ASSERT_EQ(guest_insn_safe("vmxon (%%rax)"), UD_VECTOR);
