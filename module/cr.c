@@ -63,14 +63,10 @@ static int cr_check(struct hvx_vcpu *vcpu, unsigned long cr0,
  * PAE paging outside long mode: entry loads PDPTEs from the VMCS.  All
  * four are checked before any is written: a refused load changes nothing.
  */
-static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
+static int write_pdptes(const u64 *pdpte)
 {
-	u64 pdpte[4];
 	int i;
 
-	if (hvx_read_gpa(vcpu->vm, cr3 & ~0x1fUL & 0xffffffffUL, pdpte,
-			 sizeof(pdpte)))
-		return -EINVAL;
 	for (i = 0; i < 4; i++) {
 		/* present entries with reserved bits set: #GP on MOV */
 		if ((pdpte[i] & 1) && (pdpte[i] & (0x1e6ULL |
@@ -82,12 +78,54 @@ static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
 	return 0;
 }
 
+static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
+{
+	u64 pdpte[4];
+
+	if (hvx_read_gpa(vcpu->vm, cr3 & ~0x1fUL & 0xffffffffUL, pdpte,
+			 sizeof(pdpte)))
+		return -EINVAL;
+	return write_pdptes(pdpte);
+}
+
 /* Drop the guest's cached translations, global ones included. */
 static void cr_flush_tlb(struct hvx_vcpu *vcpu)
 {
 	/* without VPIDs every entry and exit flushes them */
 	if (vcpu->vpid)
 		hvx_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vcpu->vpid);
+}
+
+/**
+ * hvx_pae_paging() - whether the vCPU translates through PDPTEs
+ * @vcpu: the vCPU, loaded
+ *
+ * Return: true for PAE paging: CR0.PG and CR4.PAE set, outside long mode.
+ */
+bool hvx_pae_paging(struct hvx_vcpu *vcpu)
+{
+	return (hvx_get_cr0(vcpu) & X86_CR0_PG) &&
+	       (hvx_get_cr4(vcpu) & X86_CR4_PAE) &&
+	       !(hvx_vmread(GUEST_IA32_EFER) & EFER_LMA);
+}
+
+/**
+ * hvx_set_pdptes() - replace the PDPTEs of PAE paging (HVX_SET_PDPTRS)
+ * @vcpu: the vCPU, loaded, in PAE paging
+ * @pdpte: the four entries
+ *
+ * The guest's cached translations go: they came from the old ones.
+ *
+ * Return: 0, or -EINVAL for a present entry with reserved bits set, which
+ * no MOV to CR3 could have loaded (nothing changed).
+ */
+int hvx_set_pdptes(struct hvx_vcpu *vcpu, const u64 *pdpte)
+{
+	int err = write_pdptes(pdpte);
+
+	if (!err)
+		cr_flush_tlb(vcpu);
+	return err;
 }
 
 /* Whether MOV to CR0 or CR4 from @cr0/@cr4 flushes the TLB. */

@@ -34,7 +34,8 @@
 				 HVX_FEAT_DIRECTED_EOI | HVX_FEAT_APICV | \
 				 HVX_FEAT_MMU_NOTIFIER | HVX_FEAT_LARGE_PAGES | \
 				 HVX_FEAT_DIRTY_LOG | HVX_FEAT_DIRTY_LOG_SWITCH | \
-				 HVX_FEAT_VCPU_STATE | HVX_FEAT_HALTED_SLEEPS)
+				 HVX_FEAT_VCPU_STATE | HVX_FEAT_HALTED_SLEEPS | \
+				 HVX_FEAT_PDPTRS)
 
 /*
  * struct hvx_vmx_config - VMX capabilities and the controls hvx uses

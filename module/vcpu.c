@@ -222,6 +222,8 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	case HVX_SET_DEBUGREGS:
 	case HVX_GET_XSAVE:
 	case HVX_SET_XSAVE:
+	case HVX_GET_PDPTRS:
+	case HVX_SET_PDPTRS:
 		r = hvx_vcpu_state_ioctl(vcpu, cmd, argp);
 		break;
 	default:

@@ -322,6 +322,8 @@ void hvx_set_dr6(struct hvx_vcpu *vcpu, unsigned long val);
 void hvx_set_dr7(struct hvx_vcpu *vcpu, unsigned long val);
 
 /* cr.c: control registers, EFER and XCR0 */
+bool hvx_pae_paging(struct hvx_vcpu *vcpu);
+int hvx_set_pdptes(struct hvx_vcpu *vcpu, const u64 *pdpte);
 int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 		   unsigned long cr4, u64 efer);
 int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0);

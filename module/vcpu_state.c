@@ -3,8 +3,9 @@
  * The parts of a vCPU's state that no register ioctl covers, for
  * snapshots and migration: the local APIC (HVX_GET_LAPIC, apic.c), the
  * events in flight (HVX_GET_VCPU_EVENTS), the debug registers
- * (HVX_GET_DEBUGREGS), and the x87/SSE/AVX state with XCR0
- * (HVX_GET_XSAVE); each with its setter.
+ * (HVX_GET_DEBUGREGS), the x87/SSE/AVX state with XCR0
+ * (HVX_GET_XSAVE), and the PDPTEs of PAE paging (HVX_GET_PDPTRS); each
+ * with its setter.
  *
  * A setter takes any state the guest could have reached and refuses, with
  * nothing changed, what it could not: what VM entry would reject is
@@ -307,25 +308,50 @@ static int set_xsave(struct hvx_vcpu *vcpu, const struct hvx_xsave *x)
 	return 0;
 }
 
+static void get_pdptrs(struct hvx_vcpu *vcpu, struct hvx_pdptrs *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	if (!hvx_pae_paging(vcpu))
+		return;
+	p->flags = HVX_PDPTRS_VALID;
+	for (i = 0; i < 4; i++)
+		p->pdptr[i] = hvx_vmread64(GUEST_PDPTR0 + 2 * i);
+}
+
+static int set_pdptrs(struct hvx_vcpu *vcpu, const struct hvx_pdptrs *p)
+{
+	/* outside PAE paging the processor keeps no PDPTEs */
+	if (p->flags != HVX_PDPTRS_VALID || p->pad ||
+	    memchr_inv(p->reserved, 0, sizeof(p->reserved)) ||
+	    !hvx_pae_paging(vcpu))
+		return -EINVAL;
+	return hvx_set_pdptes(vcpu, p->pdptr);
+}
+
 /* Each command's state, kmalloc'ed: too big for the stack. */
 union vcpu_state {
 	struct hvx_lapic_state lapic;
 	struct hvx_vcpu_events events;
 	struct hvx_debugregs debugregs;
 	struct hvx_xsave xsave;
+	struct hvx_pdptrs pdptrs;
 };
 
 /**
  * hvx_vcpu_state_ioctl() - HVX_GET_LAPIC, HVX_SET_LAPIC,
  *	HVX_GET_VCPU_EVENTS, HVX_SET_VCPU_EVENTS, HVX_GET_DEBUGREGS,
- *	HVX_SET_DEBUGREGS, HVX_GET_XSAVE, HVX_SET_XSAVE
+ *	HVX_SET_DEBUGREGS, HVX_GET_XSAVE, HVX_SET_XSAVE, HVX_GET_PDPTRS,
+ *	HVX_SET_PDPTRS
  * @vcpu: the vCPU, its mutex held
  * @cmd: the command
  * @argp: userspace's struct of the command
  *
  * Return: 0; -EFAULT when @argp cannot be read or written; -ENOMEM;
  * -EBUSY for HVX_GET_VCPU_EVENTS while an exit waits for userspace's
- * answer; -EINVAL for a state a setter refuses (nothing of it is taken);
+ * answer; -EINVAL for a state a setter refuses (nothing of it is taken),
+ * and for HVX_SET_PDPTRS outside PAE paging;
  * -E2BIG for HVX_GET_XSAVE if the host's XSAVE image outgrew
  * HVX_XSAVE_REGION_SIZE (not expected: the guest has no dynamic features).
  */
@@ -372,6 +398,13 @@ long hvx_vcpu_state_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
 		break;
 	case HVX_SET_XSAVE:
 		r = set_xsave(vcpu, &s->xsave);
+		break;
+	case HVX_GET_PDPTRS:
+		get_pdptrs(vcpu, &s->pdptrs);
+		r = 0;
+		break;
+	case HVX_SET_PDPTRS:
+		r = set_pdptrs(vcpu, &s->pdptrs);
 		break;
 	default:
 		r = -ENOTTY;

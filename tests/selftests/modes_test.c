@@ -6,9 +6,9 @@
  * mode through a GDT and a far jump, 32-bit paging with 4 MiB and 4 KiB
  * pages, the switch to long mode (PAE, EFER.LME by WRMSR, CR0.PG, far jump
  * to 64-bit code), a start directly in flat 32-bit protected mode, PAE
- * paging's cached PDPTEs, the #AC loop a hostile 32-bit guest builds to
- * hang the host core, and an external interrupt (HVX_INTERRUPT) through
- * the IVT and through the IDT.
+ * paging's cached PDPTEs (and their save and restore), the #AC loop a
+ * hostile 32-bit guest builds to hang the host core, and an external
+ * interrupt (HVX_INTERRUPT) through the IVT and through the IDT.
  *
  * Each image is assembled below for one load address, BLOB_GPA, so every
  * absolute address in it is written "label - start + BLOB".  Results go
@@ -258,6 +258,23 @@ asm(
 "pae_end:\n"
 
 /*
+ * PAE paging as in pae_start, then PDPTE 0 cleared in memory for good:
+ * the code runs on through the PDPTE of the CR3 load.  OUT 1, OUT
+ * 0x600d, HLT, all fetched through that PDPTE.
+ */
+"pdpte_start:\n"
+"	movl	$0x11001, 0x10000\n"
+"	movl	$0x83, 0x11000\n"
+"	PAGING_ON 0x20\n"		/* PAE */
+"	movl	$0, 0x10000\n"
+"	movl	$1, %eax\n"
+"	outl	%eax, $0x15\n"
+"	movl	$0x600d, %eax\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"pdpte_end:\n"
+
+/*
  * The #AC loop of CVE-2015-5307, from flat 32-bit protected mode: CR0.AM
  * on, to CPL 3 with RFLAGS.AC and a misaligned stack, a misaligned load.
  * Its #AC goes through a gate to a conforming code segment, so CPL stays
@@ -366,6 +383,7 @@ extern const char pg_start[], pg_end[];
 extern const char lm_start[], lm_end[];
 extern const char p32_start[], p32_end[];
 extern const char pae_start[], pae_end[];
+extern const char pdpte_start[], pdpte_end[];
 extern const char ac_start[], ac_end[];
 extern const char pi_start[], pi_end[];
 extern const char ri_start[], ri_end[];
@@ -668,6 +686,90 @@ HVX_TEST(pae_mmio_uses_cached_pdptes)
 	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600d);
 	expect_hlt(vcpu);
 	EXPECT_EQ(0x11001, peek(vm, 0x10000, 4));
+	vm_free(vm);
+}
+
+/* A guest of pdpte_start at its OUT 1, and the PDPTEs it runs on. */
+static struct test_vm *pdpte_vm(struct __test_metadata *_metadata,
+				struct test_vcpu **vcpu,
+				struct hvx_pdptrs *saved)
+{
+	struct test_vm *vm = tiny_vm(vcpu, pdpte_start, pdpte_end, false);
+	int i;
+
+	expect_io(*vcpu, HVX_IO_OUT, 0x15, 4, 1);
+	EXPECT_EQ(0, peek(vm, 0x10000, 8));
+	EXPECT_EQ(0, hvx_get_pdptrs((*vcpu)->fd, saved));
+	EXPECT_EQ(HVX_PDPTRS_VALID, saved->flags);
+	EXPECT_EQ(0x11001, saved->pdptr[0]);
+	for (i = 1; i < 4; i++)
+		EXPECT_EQ(0, saved->pdptr[i]);
+	return vm;
+}
+
+/*
+ * The PDPTEs a PAE guest runs on are not the table in memory after the
+ * guest changed it: HVX_GET_PDPTRS reads them, HVX_SET_SREGS reloads
+ * them from memory (here a PDPTE gone: the next fetch faults, a triple
+ * fault without an IDT), and HVX_SET_PDPTRS puts the saved ones back, on
+ * which the guest runs on.  Outside PAE paging there are none.
+ */
+HVX_TEST(pdptrs_saved_and_restored)
+{
+	struct hvx_pdptrs saved, p;
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, pdpte_start, pdpte_end, false);
+	HVX_REQUIRE(vm->caps.hvx_features & HVX_FEAT_PDPTRS,
+		    "no HVX_FEAT_PDPTRS");
+	memset(&p, 0xff, sizeof(p));
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
+	EXPECT_EQ(0, p.flags);
+	EXPECT_EQ(0, p.pdptr[0]);
+	EXPECT_EQ(0, p.reserved[3]);
+	p.flags = HVX_PDPTRS_VALID;
+	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
+	vm_free(vm);
+
+	/* only SET_SREGS: the guest loses its PDPTE */
+	vm = pdpte_vm(_metadata, &vcpu, &saved);
+	vcpu_sregs_get(vcpu, &sregs);
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
+	EXPECT_EQ(HVX_PDPTRS_VALID, p.flags);
+	EXPECT_EQ(0, p.pdptr[0]);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	vm_free(vm);
+
+	/* SET_SREGS, then SET_PDPTRS: it runs on */
+	vm = pdpte_vm(_metadata, &vcpu, &saved);
+	vcpu_sregs_get(vcpu, &sregs);
+	vcpu_sregs_set(vcpu, &sregs);
+	p = saved;
+	p.flags = 0;
+	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
+	p = saved;
+	p.pad = 1;
+	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
+	p = saved;
+	p.reserved[3] = 1;
+	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
+	p = saved;
+	p.pdptr[2] = 0x11001 | 0x2;	/* present, reserved bit 1 */
+	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
+	EXPECT_EQ(0, p.pdptr[0]);		/* refusals changed nothing */
+	EXPECT_EQ(0, p.pdptr[2]);
+	ASSERT_EQ(0, hvx_set_pdptrs(vcpu->fd, &saved));
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
+	EXPECT_EQ(0, memcmp(&saved, &p, sizeof(p)));
+	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600d);
+	expect_hlt(vcpu);
 	vm_free(vm);
 }
 

@@ -191,6 +191,7 @@ static void guest_migrate(void)
 struct vcpu_snapshot {
 	struct hvx_cpuid *cpuid;
 	struct hvx_sregs sregs;
+	struct hvx_pdptrs pdptrs;	/* flags 0 here: long mode */
 	struct hvx_regs regs;
 	struct hvx_msrs *msrs;
 	struct hvx_lapic_state lapic;
@@ -215,6 +216,7 @@ static void snapshot_save(struct __test_metadata *_metadata,
 	s->cpuid = hvx_get_cpuid_alloc(vcpu->fd);
 	ASSERT_NE(NULL, s->cpuid);
 	vcpu_sregs_get(vcpu, &s->sregs);
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &s->pdptrs));
 	vcpu_regs_get(vcpu, &s->regs);
 	s->msrs = hvx_msrs_alloc(NR_SNAP_MSRS);
 	ASSERT_NE(NULL, s->msrs);
@@ -235,6 +237,8 @@ static void snapshot_restore(struct __test_metadata *_metadata,
 {
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, s->cpuid));
 	vcpu_sregs_set(vcpu, &s->sregs);
+	if (s->pdptrs.flags & HVX_PDPTRS_VALID)
+		ASSERT_EQ(0, hvx_set_pdptrs(vcpu->fd, &s->pdptrs));
 	vcpu_regs_set(vcpu, &s->regs);
 	ASSERT_EQ(NR_SNAP_MSRS, hvx_set_msrs(vcpu->fd, s->msrs));
 	ASSERT_EQ(0, hvx_set_lapic(vcpu->fd, &s->lapic));

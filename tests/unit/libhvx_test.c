@@ -84,7 +84,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(0, t[n].bit);
 
 	n = table_len(hvx_feature_names);
-	EXPECT_EQ(14, n);
+	EXPECT_EQ(15, n);
 	EXPECT_EQ(HVX_FEAT_VM, hvx_feature_names[0].bit);
 	EXPECT_EQ(HVX_FEAT_USER_MSR_EXIT, hvx_feature_names[1].bit);
 	EXPECT_EQ(HVX_FEAT_RING, hvx_feature_names[2].bit);
@@ -99,6 +99,7 @@ TEST(vmx_flag_table)
 	EXPECT_EQ(HVX_FEAT_DIRTY_LOG_SWITCH, hvx_feature_names[11].bit);
 	EXPECT_EQ(HVX_FEAT_VCPU_STATE, hvx_feature_names[12].bit);
 	EXPECT_EQ(HVX_FEAT_HALTED_SLEEPS, hvx_feature_names[13].bit);
+	EXPECT_EQ(HVX_FEAT_PDPTRS, hvx_feature_names[14].bit);
 }
 
 /* uapi/linux/hvx.h of this tree, found from the cwd, the source or exe. */
@@ -209,6 +210,7 @@ static const char expected_caps[] =
 	"  dirty_log_switch      no\n"
 	"  vcpu_state            no\n"
 	"  halted_sleeps         no\n"
+	"  pdptrs                no\n"
 	"vmx flags:\n"
 	"  ept                   yes\n"
 	"  unrestricted_guest    yes\n"

@@ -95,6 +95,9 @@
 						 * interrupts disabled too,
 						 * until an NMI or INIT
 						 */
+#define HVX_FEAT_PDPTRS		(1ULL << 14)	/* HVX_GET_PDPTRS,
+						 * HVX_SET_PDPTRS
+						 */
 
 /*
  * The processor's APIC virtualization hvx uses for every vCPU (struct
@@ -808,6 +811,33 @@ struct hvx_xsave {
 	__u8 region[HVX_XSAVE_REGION_SIZE];
 };
 
+/* hvx_pdptrs.flags */
+#define HVX_PDPTRS_VALID	(1U << 0)	/* the vCPU uses PAE paging:
+						 * pdptr holds its PDPTEs
+						 */
+
+/**
+ * struct hvx_pdptrs - HVX_GET_PDPTRS, HVX_SET_PDPTRS: the PAE PDPTEs
+ * @flags:	get: HVX_PDPTRS_VALID while the vCPU uses PAE paging (CR0.PG
+ *		and CR4.PAE set, outside long mode), else 0 and @pdptr zero;
+ *		set: must be HVX_PDPTRS_VALID
+ * @pad:	must be zero
+ * @pdptr:	the four page-directory-pointer-table entries
+ * @reserved:	must be zero
+ *
+ * PAE paging translates through the four PDPTEs the processor loaded
+ * when CR3 was last written (or PAE paging turned on), not through the
+ * table in memory, which the guest may have changed since.
+ * HVX_SET_SREGS loads them from memory, as a MOV to CR3 would; a restore
+ * that must be exact sets the saved ones after it.
+ */
+struct hvx_pdptrs {
+	__u32 flags;
+	__u32 pad;
+	__u64 pdptr[4];
+	__u64 reserved[4];
+};
+
 /* ioctls of /dev/hvx, 0x00-0x0f */
 #define HVX_GET_API_VERSION	_IO(HVXIO, 0x00)
 #define HVX_GET_CAPS		_IOR(HVXIO, 0x01, struct hvx_caps)
@@ -841,6 +871,8 @@ struct hvx_xsave {
 #define HVX_SET_DEBUGREGS	_IOW(HVXIO, 0x55, struct hvx_debugregs)
 #define HVX_GET_XSAVE		_IOR(HVXIO, 0x56, struct hvx_xsave)
 #define HVX_SET_XSAVE		_IOW(HVXIO, 0x57, struct hvx_xsave)
+#define HVX_GET_PDPTRS		_IOR(HVXIO, 0x58, struct hvx_pdptrs)
+#define HVX_SET_PDPTRS		_IOW(HVXIO, 0x59, struct hvx_pdptrs)
 
 /* CPUID 0x40000000 returns "hvxhvxhvx" in EBX, ECX, EDX. */
 #define HVX_CPUID_SIGNATURE	0x40000000
@@ -1253,6 +1285,7 @@ HVX_ABI_ASSERT(sizeof(struct hvx_lapic_state) == 1024 + 5 * 8 + 4 * 4);
 HVX_ABI_ASSERT(sizeof(struct hvx_vcpu_events) == 88);
 HVX_ABI_ASSERT(sizeof(struct hvx_debugregs) == 128);
 HVX_ABI_ASSERT(sizeof(struct hvx_xsave) == 64 + HVX_XSAVE_REGION_SIZE);
+HVX_ABI_ASSERT(sizeof(struct hvx_pdptrs) == 72);
 HVX_ABI_ASSERT(sizeof(struct hvx_run) <= HVX_RUN_DATA_OFFSET);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_setup) == 48);
 HVX_ABI_ASSERT(sizeof(struct hvx_ring_header) == 192);

@@ -224,6 +224,16 @@ int hvx_set_xsave(int vcpu_fd, const struct hvx_xsave *xsave)
 	return ioctl(vcpu_fd, HVX_SET_XSAVE, xsave);
 }
 
+int hvx_get_pdptrs(int vcpu_fd, struct hvx_pdptrs *pdptrs)
+{
+	return ioctl(vcpu_fd, HVX_GET_PDPTRS, pdptrs);
+}
+
+int hvx_set_pdptrs(int vcpu_fd, const struct hvx_pdptrs *pdptrs)
+{
+	return ioctl(vcpu_fd, HVX_SET_PDPTRS, pdptrs);
+}
+
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
 {
 	struct hvx_msrs *msrs;
@@ -414,6 +424,7 @@ const struct hvx_flag_name hvx_feature_names[] = {
 	{ HVX_FEAT_DIRTY_LOG_SWITCH,	"dirty_log_switch" },
 	{ HVX_FEAT_VCPU_STATE,		"vcpu_state" },
 	{ HVX_FEAT_HALTED_SLEEPS,	"halted_sleeps" },
+	{ HVX_FEAT_PDPTRS,		"pdptrs" },
 	{ 0, NULL }
 };
 

@@ -75,6 +75,8 @@ int hvx_get_debugregs(int vcpu_fd, struct hvx_debugregs *dregs);
 int hvx_set_debugregs(int vcpu_fd, const struct hvx_debugregs *dregs);
 int hvx_get_xsave(int vcpu_fd, struct hvx_xsave *xsave);
 int hvx_set_xsave(int vcpu_fd, const struct hvx_xsave *xsave);
+int hvx_get_pdptrs(int vcpu_fd, struct hvx_pdptrs *pdptrs);
+int hvx_set_pdptrs(int vcpu_fd, const struct hvx_pdptrs *pdptrs);
 
 /*
  * MSR lists: hvx_get_msrs() and hvx_set_msrs() return the number of
