@@ -100,17 +100,22 @@ UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/escape.
 UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
-				   $(HVX_RUN_DIR)/debug_exit.c $(HVX_RUN_DIR)/dump.c
-UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c
+				   $(HVX_RUN_DIR)/debug_exit.c $(HVX_RUN_DIR)/dump.c \
+				   $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/io.c \
-				   $(HVX_RUN_DIR)/aml.c $(HVX_RUN_DIR)/acpi_pci.c
+				   $(HVX_RUN_DIR)/aml.c $(HVX_RUN_DIR)/acpi_pci.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pm_test	:= $(HVX_RUN_DIR)/pm.c $(HVX_RUN_DIR)/acpi.c \
 				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/aml.c \
-				   $(HVX_RUN_DIR)/acpi_pci.c
-UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c
-UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c
+				   $(HVX_RUN_DIR)/acpi_pci.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
 				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
@@ -155,11 +160,12 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 # ELF32/ELF64 executables linked at 1 MiB.  multiboot.elf is a multiboot
 # kernel, for -k; mb_pic.elf one that runs on the 8259 and the 8254;
 # mb_spin.elf one that spins, for the signal tests; mb_flood.elf one that
-# prints for ever; mb_halt.elf one that halts with interrupts off.
+# prints for ever, mb_burst.elf one that prints 104 KiB and halts;
+# mb_halt.elf one that halts with interrupts off.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
 GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin \
-		   mb_halt mb_flood
+		   mb_halt mb_flood mb_burst
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

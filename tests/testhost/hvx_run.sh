@@ -495,35 +495,35 @@ dd if=/dev/zero of="$T/disk.img" bs=64k count=16 2>/dev/null
 signal sigintdisk INT 130 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 signal sigtermdisk TERM 143 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 
-# stalled ID SIG STATUS ARGS...: a stdout that takes nothing more after
-# the first line (a reader that stopped, a terminal on hold).  The
-# guest's output fills it and hvx-run waits, as it must; a signal must
-# still end it, dropping what stdout did not take.
-stalled() {
+# stall_start ID ARGS...: hvx-run with ARGS in the background (pid), its
+# stdout a FIFO that takes nothing more after the first line (a reader
+# that stopped, a terminal on hold), read by $reader.
+stall_start() {
 	id=$1
-	sig=$2
-	want=$3
-	shift 3
+	shift
 	rm -f "$T/$id.fifo"
 	mkfifo "$T/$id.fifo"
 	(head -n 1 >"$T/$id.out"; exec sleep 300) <"$T/$id.fifo" &
 	reader=$!
 	"$BIN" "$@" </dev/null >"$T/$id.fifo" 2>"$T/$id.err" &
 	pid=$!
-	# until a thread of hvx-run waits on a full pipe (stdout's, or its
-	# own in front of it)
+}
+
+# stall_wait: until a thread of hvx-run waits on a full pipe (stdout's,
+# or its own in front of it), up to 60 s; false if none did.
+stall_wait() {
 	i=0
 	while [ $i -lt 60 ] &&
 	      ! grep -qs '^pipe_write' /proc/"$pid"/task/*/wchan; do
 		sleep 1
 		i=$((i + 1))
 	done
-	if [ $i -lt 60 ]; then
-		ok "a stalled stdout blocks hvx-run $*"
-	else
-		notok "a stalled stdout blocks hvx-run $*" "$T/$id.err"
-	fi
-	kill -"$sig" "$pid"
+	[ $i -lt 60 ]
+}
+
+# stall_end ID SIG: signal hvx-run, give it 30 s, keep its status.
+stall_end() {
+	kill -"$2" "$pid"
 	i=0
 	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -531,9 +531,26 @@ stalled() {
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
-	echo $? >"$T/$id.status"
+	echo $? >"$T/$1.status"
 	kill "$reader" 2>/dev/null
 	wait "$reader" 2>/dev/null
+}
+
+# stalled ID SIG STATUS ARGS...: the guest's output fills a stalled
+# stdout and hvx-run waits, as it must; a signal must still end it,
+# dropping what stdout did not take.
+stalled() {
+	id=$1
+	sig=$2
+	want=$3
+	shift 3
+	stall_start "$id" "$@"
+	if stall_wait; then
+		ok "a stalled stdout blocks hvx-run $*"
+	else
+		notok "a stalled stdout blocks hvx-run $*" "$T/$id.err"
+	fi
+	stall_end "$id" "$sig"
 	expect_status "$id" "$want" "SIG$sig with a stalled stdout $*"
 	expect_out "$id" 'spinning\n' "SIG$sig with a stalled stdout $*"
 	expect_err "$id" "hvx-run: stopped by SIG$sig" \
@@ -541,6 +558,33 @@ stalled() {
 }
 stalled stallterm TERM 143 -k "$IMG/mb_flood.elf"
 stalled stallint INT 130 -c 2 -k "$IMG/mb_flood.elf"
+
+# The guest ends by itself (mb_burst halts) with 40 KiB of its output not
+# yet taken by a stalled stdout: hvx-run waits to write it, as it must,
+# and a SIGTERM then drops it.  The status stays the guest's.
+what="SIGTERM while a halted guest's output waits for a stalled stdout"
+stall_start stallend -k "$IMG/mb_burst.elf"
+stall_wait
+# the guest prints the rest (into hvx-run's own pipe, which holds it) and
+# halts: vcpu0 then waits to print why the guest ended after its output
+i=0
+seen=0
+while [ $i -lt 60 ] && [ $seen -lt 2 ]; do
+	sleep 1
+	i=$((i + 1))
+	for t in /proc/"$pid"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] || continue
+		if grep -qs '^futex' "$t/wchan"; then
+			seen=$((seen + 1))
+		else
+			seen=0
+		fi
+	done
+done
+stall_end stallend TERM
+expect_status stallend 0 "$what"
+expect_out stallend 'spinning\n' "$what"
+expect_err stallend "every vCPU halted" "$what"
 
 if [ -n "$hvx_loaded" ]; then
 	if rmmod hvx; then

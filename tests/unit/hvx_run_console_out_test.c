@@ -108,6 +108,7 @@ TEST(sync_puts_earlier_output_on_stdout)
 	ASSERT_EQ((ssize_t)sizeof(got), read(fds[0], got, sizeof(got)));
 	EXPECT_EQ(0, memcmp(buf, got, sizeof(buf)));
 	console_out_stop(&o);
+	console_out_destroy(&o);
 	close(fds[0]);
 	close(fds[1]);
 }
@@ -138,9 +139,62 @@ TEST(everything_in_order_at_stop)
 	EXPECT_EQ(FLOOD, p.written);
 	EXPECT_EQ(0, bad);
 	console_out_stop(&o);
+	console_out_destroy(&o);
 	EXPECT_EQ(0, pending(fds[0]));
 	close(fds[0]);
 	close(fds[1]);
+}
+
+struct drain {
+	int fd;
+	bool stop;
+};
+
+/* A stdout that reads all it gets, until told. */
+static void *drain(void *arg)
+{
+	struct drain *d = arg;
+	char buf[4096];
+
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE))
+		if (read(d->fd, buf, sizeof(buf)) <= 0)
+			break;
+	return NULL;
+}
+
+/* Sync waits for what was written before it, not for a quiet pipe. */
+TEST(sync_returns_while_devices_write_on)
+{
+	struct console_out o = { 0 };
+	struct producer p = { .len = 1ULL << 40 };	/* for ever */
+	struct timespec t0, t1;
+	struct drain d;
+	pthread_t rd;
+	int fds[2];
+
+	kick_setup();
+	ASSERT_EQ(0, pipe(fds));
+	d.fd = fds[0];
+	d.stop = false;
+	ASSERT_EQ(0, console_out_start(&o, fds[1]));
+	p.fd = o.wfd;
+	ASSERT_EQ(0, pthread_create(&rd, NULL, drain, &d));
+	ASSERT_EQ(0, pthread_create(&p.thread, NULL, produce, &p));
+	usleep(50 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	console_out_sync(&o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_GT(2, t1.tv_sec - t0.tv_sec);
+	/* the end: the producer stops on its pipe's closing */
+	console_out_abandon(&o);
+	pthread_cancel(p.thread);
+	pthread_join(p.thread, NULL);
+	console_out_stop(&o);
+	console_out_destroy(&o);
+	__atomic_store_n(&d.stop, true, __ATOMIC_RELEASE);
+	close(fds[1]);
+	pthread_join(rd, NULL);
+	close(fds[0]);
 }
 
 TEST(abandon_frees_writers_of_a_stalled_stdout)
@@ -165,6 +219,7 @@ TEST(abandon_frees_writers_of_a_stalled_stdout)
 	EXPECT_EQ(FLOOD, p.written);
 	console_out_sync(&o);		/* returns: abandoned */
 	console_out_stop(&o);
+	console_out_destroy(&o);
 	EXPECT_EQ(full, pending(fds[0]));
 	close(fds[0]);
 	close(fds[1]);
@@ -191,6 +246,7 @@ TEST(stdout_gone_drops_output)
 	EXPECT_EQ(EPIPE, o.failed);
 	pthread_mutex_unlock(&o.lock);
 	console_out_stop(&o);
+	console_out_destroy(&o);
 	close(fds[1]);
 }
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -464,6 +465,63 @@ TEST_F(uart, escape_while_input_waits)
 	for (i = 0; i < 5; i++)
 		EXPECT_EQ("ghijk"[i], serial_in(s, RBR));
 	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
+	serial_stop_input(s);
+}
+
+#define FLOOD_BYTES	(256 * 1024)	/* beyond the output pipe's 64 KiB */
+
+struct flood {
+	struct serial *s;
+	bool done;
+};
+
+/* The guest writing THR while stdout takes nothing: it blocks. */
+static void *flood_thr(void *arg)
+{
+	struct flood *f = arg;
+	int i;
+
+	for (i = 0; i < FLOOD_BYTES; i++)
+		serial_out(f->s, THR, 'f');
+	__atomic_store_n(&f->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Ctrl-A x while the UART waits on a stdout that takes nothing (holding
+ * its lock): the escape still ends hvx-run, whose stop then frees stdout.
+ */
+TEST_F(uart, escape_while_output_blocks)
+{
+	struct flood f = { .s = &self->s };
+	struct stop_log st = { 0 };
+	struct serial *s = &self->s;
+	char buf[4096];
+	pthread_t th;
+	int i, n;
+
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+	ASSERT_EQ(0, pthread_create(&th, NULL, flood_thr, &f));
+	/* until the output pipe is full and stays so */
+	for (i = 0; i < 2000; i++) {
+		usleep(1000);
+		if (ioctl(self->out[0], FIONREAD, &n) == 0 && n == 65536)
+			break;
+	}
+	usleep(100 * 1000);
+	EXPECT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+	ASSERT_EQ(2, write(self->in[1], "\001x", 2));
+	for (i = 0; i < 2000 && !__atomic_load_n(&st.calls, __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(1000);
+	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	/* stdout takes the rest: the writer ends */
+	for (i = 0; i < 100000 && !__atomic_load_n(&f.done, __ATOMIC_ACQUIRE);
+	     i++)
+		if (output(self->out[0], buf, sizeof(buf)) <= 0)
+			usleep(100);
+	pthread_join(th, NULL);
 	serial_stop_input(s);
 }
 

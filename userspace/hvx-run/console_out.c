@@ -86,29 +86,29 @@ static void *out_thread(void *arg)
 	for (;;) {
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
+		/* counted as it leaves the pipe (non-blocking), for sync */
 		pthread_mutex_lock(&o->lock);
-		o->busy = true;
-		pthread_mutex_unlock(&o->lock);
 		n = read(o->rfd, buf, sizeof(buf));
+		if (n > 0)
+			o->nr_read += n;
+		pthread_mutex_unlock(&o->lock);
 		if (!n)
 			break;		/* every writer closed: the end */
-		if (n > 0)
-			copy_out(o, buf, n);
+		if (n < 0)
+			continue;
+		copy_out(o, buf, n);
 		if (o->failed && !told) {
 			msg("stdout: %s; the guest's output is dropped",
 			    strerror(o->failed));
 			told = true;
 		}
 		pthread_mutex_lock(&o->lock);
-		if (pipe_pending(o) <= 0) {
-			o->busy = false;
-			pthread_cond_broadcast(&o->synced);
-		}
+		o->nr_done += n;
+		pthread_cond_broadcast(&o->synced);
 		pthread_mutex_unlock(&o->lock);
 	}
 	pthread_mutex_lock(&o->lock);
 	o->running = false;
-	o->busy = false;
 	pthread_cond_broadcast(&o->synced);
 	pthread_mutex_unlock(&o->lock);
 	return NULL;
@@ -154,6 +154,7 @@ int console_out_start(struct console_out *o, int out_fd)
 		goto fail;
 	}
 	o->started = true;
+	pthread_setname_np(o->thread, "console-out");
 	return 0;
 fail:
 	close(o->rfd);
@@ -172,11 +173,17 @@ fail:
  */
 void console_out_sync(struct console_out *o)
 {
+	uint64_t upto;
+	int pending;
+
 	if (!o->started || pthread_equal(pthread_self(), o->thread))
 		return;
 	pthread_mutex_lock(&o->lock);
+	/* what is in the pipe now, not what devices write meanwhile */
+	pending = pipe_pending(o);
+	upto = o->nr_read + (pending > 0 ? pending : 0);
 	while (o->running && !o->abandoned && !o->failed &&
-	       (o->busy || pipe_pending(o) > 0))
+	       o->nr_done < upto)
 		pthread_cond_wait(&o->synced, &o->lock);
 	pthread_mutex_unlock(&o->lock);
 }
@@ -216,16 +223,28 @@ void console_out_abandon(struct console_out *o)
  * @o: the state; nothing writes to @o->wfd any more
  *
  * Waits for stdout to take the rest unless the output was abandoned
- * (which another thread may do meanwhile).
+ * (which another thread may do meanwhile, up to console_out_destroy()).
  */
 void console_out_stop(struct console_out *o)
 {
 	if (o->wfd >= 0)
 		close(o->wfd);
 	o->wfd = -1;
+	if (o->started && !o->joined) {
+		pthread_join(o->thread, NULL);
+		o->joined = true;
+	}
+}
+
+/**
+ * console_out_destroy() - free what console_out_start() took
+ * @o: the state, stopped; no other thread uses it any more
+ */
+void console_out_destroy(struct console_out *o)
+{
+	console_out_stop(o);
 	if (!o->started)
 		return;
-	pthread_join(o->thread, NULL);
 	o->started = false;
 	close(o->rfd);
 	o->rfd = -1;

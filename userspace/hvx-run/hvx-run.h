@@ -106,6 +106,7 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 /* util.c: messages and number parsing */
 void msg(const char *fmt, ...) __printf(1, 2);
 void msg_set_sync(void (*sync)(void *), void *ctx);
+void msg_wait(void);
 int errf(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);
@@ -731,11 +732,13 @@ void platform_destroy(struct platform *p);
  * @rfd:	the read end of hvx-run's pipe, the output thread's
  * @wfd:	its write end, the devices' output file
  * @thread:	copies the pipe to @out_fd
- * @started:	@thread runs or waits to be joined
+ * @started:	@thread was started (until console_out_destroy())
+ * @joined:	@thread was joined
  * @lock:	guards the fields below
- * @synced:	broadcast when @busy goes false, and at the end
+ * @synced:	broadcast when @nr_done grows, and at the end
+ * @nr_read:	bytes @thread has read from the pipe
+ * @nr_done:	bytes of those written to @out_fd or dropped
  * @running:	@thread has not ended
- * @busy:	@thread holds bytes it read and has not finished with
  * @in_write:	@thread waits on @out_fd
  * @abandoned:	output is dropped from now on
  * @failed:	the errno @out_fd failed with; output is dropped
@@ -743,10 +746,11 @@ void platform_destroy(struct platform *p);
 struct console_out {
 	int out_fd, rfd, wfd;
 	pthread_t thread;
-	bool started;
+	bool started, joined;
 	pthread_mutex_t lock;
 	pthread_cond_t synced;
-	bool running, busy, in_write, abandoned;
+	uint64_t nr_read, nr_done;
+	bool running, in_write, abandoned;
 	int failed;
 };
 
@@ -755,6 +759,7 @@ int console_out_start(struct console_out *o, int out_fd);
 void console_out_sync(struct console_out *o);
 void console_out_abandon(struct console_out *o);
 void console_out_stop(struct console_out *o);
+void console_out_destroy(struct console_out *o);
 
 /* vcpu.c: the VM and its vCPU threads */
 

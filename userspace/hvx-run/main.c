@@ -869,9 +869,11 @@ out:
 	devices_stop(d);
 	/* every thread that writes the guest's output has ended */
 	console_out_stop(&out);
+	/* the watch may still abandon until then */
 	stop_watch_end(&watch);
 	msg_set_sync(NULL, NULL);
 	m.out = NULL;
+	console_out_destroy(&out);
 	if (sig_fd >= 0)
 		close(sig_fd);
 	if (m.stop_efd >= 0)

@@ -143,40 +143,74 @@ static uint8_t rx_pop(struct serial *s)
 }
 
 /*
- * Read what the input file has: each byte goes through the escape
- * sequence as it is read, so that Ctrl-A x ends hvx-run even while the
- * guest takes nothing, and waits in s->held until the receiver has room.
- * Beyond SERIAL_HELD_SIZE bytes waiting, typed bytes are lost, as a
- * UART's overrun loses them.
+ * Read what the input file has into @buf and pass each byte through the
+ * escape sequence as it is read, so that Ctrl-A x ends hvx-run even while
+ * the guest takes nothing.  The bytes for the guest stay in @buf; *@end
+ * is set at the end of input (EOF, an error, or Ctrl-A x, which has
+ * stopped the guest).  Without s->lock: one reader alone reads the input
+ * (the input thread, or the register path when there is none), and the
+ * escape must not wait for the UART, which holds its lock while stdout
+ * takes nothing.
+ *
+ * Return: the bytes for the guest.
  */
+static size_t input_get(struct serial *s, uint8_t *buf, size_t size,
+			bool *end)
+{
+	ssize_t n, i;
+	size_t k = 0;
+
+	n = read(s->in_fd, buf, size);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		*end = true;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		int r = console_escape(&s->esc, buf[i]);
+
+		if (r < 0) {
+			*end = true;
+			break;
+		}
+		if (r)
+			buf[k++] = buf[i];
+	}
+	return k;
+}
+
+/*
+ * Input for the guest waits in s->held until the receiver has room.
+ * Beyond SERIAL_HELD_SIZE bytes waiting, typed bytes are lost, as a
+ * UART's overrun loses them.  s->lock held.
+ */
+static void input_hold(struct serial *s, const uint8_t *buf, size_t n,
+		       bool end)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s->held_len == SERIAL_HELD_SIZE) {
+			s->lsr_err |= LSR_OE;
+			continue;
+		}
+		s->held[(s->held_head + s->held_len) % SERIAL_HELD_SIZE] =
+			buf[i];
+		s->held_len++;
+	}
+	if (end)
+		s->in_eof = true;
+}
+
+/* The register path's read of the input, s->lock held. */
 static void input_read(struct serial *s)
 {
 	uint8_t buf[256];
-	ssize_t n, i;
+	bool end = false;
+	size_t n = input_get(s, buf, sizeof(buf), &end);
 
-	n = read(s->in_fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		s->in_eof = true;
-		return;
-	}
-	for (i = 0; i < n && !s->in_eof; i++) {
-		switch (console_escape(&s->esc, buf[i])) {
-		case 1:
-			if (s->held_len == SERIAL_HELD_SIZE) {
-				s->lsr_err |= LSR_OE;
-				break;
-			}
-			s->held[(s->held_head + s->held_len) %
-				SERIAL_HELD_SIZE] = buf[i];
-			s->held_len++;
-			break;
-		case -1:
-			s->in_eof = true;
-			break;
-		}
-	}
+	input_hold(s, buf, n, end);
 }
 
 /* The receiver takes held input while it is empty (and not looped back). */
@@ -472,11 +506,16 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
+	uint8_t buf[256];
+	bool end;
+	size_t n;
 
 	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
+		end = false;
+		n = input_get(s, buf, sizeof(buf), &end);
 		pthread_mutex_lock(&s->lock);
 		if (!s->in_stop) {
-			input_read(s);
+			input_hold(s, buf, n, end);
 			rx_from_held(s);
 			update_irq(s);
 		}

@@ -29,6 +29,15 @@ void msg_set_sync(void (*sync)(void *), void *ctx)
 }
 
 /**
+ * msg_wait() - what msg() does before it prints, for other stderr output
+ */
+void msg_wait(void)
+{
+	if (msg_sync)
+		msg_sync(msg_sync_ctx);
+}
+
+/**
  * msg() - one line to stderr, prefixed "hvx-run: "
  * @fmt: printf format, without the newline
  */
@@ -37,8 +46,7 @@ void msg(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (msg_sync)
-		msg_sync(msg_sync_ctx);
+	msg_wait();
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

@@ -53,8 +53,6 @@ void machine_stop(void *ctx, int status, const char *why)
 	}
 	m->stopping = true;
 	m->status = status;
-	if (why)
-		msg("%s", why);
 	for (i = 0; i < m->nr_vcpus; i++) {
 		struct vcpu *v = &m->vcpus[i];
 
@@ -68,6 +66,9 @@ void machine_stop(void *ctx, int status, const char *why)
 	pthread_mutex_unlock(&m->lock);
 	if (write(m->stop_efd, &one, sizeof(one)) < 0)
 		msg("cannot wake the main thread: %s", strerror(errno));
+	/* after the kicks: it waits for the guest's output before it */
+	if (why)
+		msg("%s", why);
 }
 
 /**
@@ -131,6 +132,7 @@ static void report(struct vcpu *v, const char *what)
 		dump_regs(f, &regs, &sregs);
 	}
 	fclose(f);
+	msg_wait();
 	fwrite(buf, 1, len, stderr);
 	free(buf);
 }
@@ -140,6 +142,7 @@ static void once(bool *done, const char *fmt, uint64_t a, uint64_t b)
 {
 	if (__atomic_exchange_n(done, true, __ATOMIC_RELAXED))
 		return;
+	msg_wait();
 	fprintf(stderr, fmt, a, b);
 }
 
@@ -329,6 +332,13 @@ int vcpus_start(struct machine *m)
 		err = pthread_create(&v->thread, NULL, vcpu_thread, v);
 		v->started = !err;
 		pthread_mutex_unlock(&m->lock);
+		if (!err) {
+			char name[16];
+
+			/* for ps -L and top -H */
+			snprintf(name, sizeof(name), "vcpu%u", i);
+			pthread_setname_np(v->thread, name);
+		}
 		if (err) {
 			msg("cannot start the thread of vCPU %u: %s", i,
 			    strerror(err));
