@@ -150,9 +150,30 @@ static void cr_fix_tr(void)
 		hvx_vmwrite(GUEST_TR_AR_BYTES, (ar & ~HVX_AR_TYPE_MASK) | 11);
 }
 
-static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
-		    unsigned long cr4, u64 efer)
+/*
+ * Whether a MOV to CR0 or CR4 taking them from @old0/@old4 to @cr0/@cr4
+ * loads the PDPTEs, PAE paging being in use after it (SDM "PDPTE
+ * Registers"): it modifies CR0.CD, NW or PG, or CR4.PAE, PGE, PSE or
+ * SMEP.  Other writes, and WRMSR to EFER, keep them.
+ */
+static bool cr_loads_pdptes(unsigned long old0, unsigned long cr0,
+			    unsigned long old4, unsigned long cr4)
 {
+	return ((old0 ^ cr0) & (X86_CR0_CD | X86_CR0_NW | X86_CR0_PG)) ||
+	       ((old4 ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
+				X86_CR4_SMEP));
+}
+
+/* How cr_apply() treats the PDPTEs of PAE paging. */
+enum cr_pdptes {
+	CR_PDPTES_ARCH,		/* as the guest's write: cr_loads_pdptes() */
+	CR_PDPTES_SREGS,	/* HVX_SET_SREGS: always loaded, see below */
+};
+
+static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
+		    unsigned long cr4, u64 efer, enum cr_pdptes how)
+{
+	static const u64 none[4];
 	bool lma = (cr0 & X86_CR0_PG) && (efer & EFER_LME);
 	unsigned long must1 = hvx_vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	unsigned long old0 = hvx_get_cr0(vcpu), old4 = hvx_get_cr4(vcpu);
@@ -161,8 +182,18 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 	if (lma && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !lma &&
-	    load_pdptrs(vcpu, hvx_vmread(GUEST_CR3)))
-		return -EINVAL;
+	    (how == CR_PDPTES_SREGS ||
+	     cr_loads_pdptes(old0, cr0, old4, cr4)) &&
+	    load_pdptrs(vcpu, hvx_vmread(GUEST_CR3))) {
+		if (how != CR_PDPTES_SREGS)
+			return -EINVAL;
+		/*
+		 * The guest may have reused its table since it loaded CR3:
+		 * a state to restore all the same.  None is present until
+		 * HVX_SET_PDPTRS puts the saved ones back.
+		 */
+		write_pdptes(none);
+	}
 
 	if (lma && !(entry & VM_ENTRY_IA32E_MODE))
 		cr_fix_tr();
@@ -181,19 +212,9 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 	return 0;
 }
 
-/**
- * hvx_set_cr_all() - set CR0, CR4 and EFER together (HVX_SET_SREGS)
- * @vcpu: the vCPU, loaded
- * @cr0: new CR0
- * @cr4: new CR4
- * @efer: new EFER; LMA is computed
- *
- * The guest's cached translations go: CR3 may have changed with them.
- *
- * Return: 0, or -EINVAL for an invalid combination (nothing changed).
- */
-int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
-		   unsigned long cr4, u64 efer)
+/* CR0, CR4 and EFER together; the guest's cached translations go. */
+static int cr_set_all(struct hvx_vcpu *vcpu, unsigned long cr0,
+		      unsigned long cr4, u64 efer, enum cr_pdptes how)
 {
 	int err;
 
@@ -202,10 +223,30 @@ int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 		efer |= EFER_LMA;
 	if (cr_check(vcpu, cr0, cr4, efer))
 		return -EINVAL;
-	err = cr_apply(vcpu, cr0, cr4, efer);
+	err = cr_apply(vcpu, cr0, cr4, efer, how);
 	if (!err)
 		cr_flush_tlb(vcpu);
 	return err;
+}
+
+/**
+ * hvx_set_cr_all() - set CR0, CR4 and EFER together (HVX_SET_SREGS)
+ * @vcpu: the vCPU, loaded
+ * @cr0: new CR0
+ * @cr4: new CR4
+ * @efer: new EFER; LMA is computed
+ *
+ * With CR3 already set: PAE paging loads its PDPTEs from the table there,
+ * as a MOV to CR3 would, or none present when the processor would refuse
+ * that table.  The guest's cached translations go: CR3 may have changed
+ * with them.
+ *
+ * Return: 0, or -EINVAL for an invalid combination (nothing changed).
+ */
+int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
+		   unsigned long cr4, u64 efer)
+{
+	return cr_set_all(vcpu, cr0, cr4, efer, CR_PDPTES_SREGS);
 }
 
 /**
@@ -227,7 +268,7 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LMA) &&
 	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
 		return -EINVAL;
-	return hvx_set_cr_all(vcpu, cr0, cr4, efer);
+	return cr_set_all(vcpu, cr0, cr4, efer, CR_PDPTES_ARCH);
 }
 
 /**
@@ -245,7 +286,7 @@ int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4)
 		return -EINVAL;
 	if (cr_check(vcpu, hvx_get_cr0(vcpu), cr4, efer))
 		return -EINVAL;
-	return cr_apply(vcpu, hvx_get_cr0(vcpu), cr4, efer);
+	return cr_apply(vcpu, hvx_get_cr0(vcpu), cr4, efer, CR_PDPTES_ARCH);
 }
 
 /**
@@ -268,7 +309,7 @@ int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer)
 	efer = (efer & ~EFER_LMA) | (old & EFER_LMA);
 	if (cr_check(vcpu, cr0, hvx_get_cr4(vcpu), efer))
 		return -EINVAL;
-	return cr_apply(vcpu, cr0, hvx_get_cr4(vcpu), efer);
+	return cr_apply(vcpu, cr0, hvx_get_cr4(vcpu), efer, CR_PDPTES_ARCH);
 }
 
 /**

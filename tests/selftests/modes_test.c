@@ -259,14 +259,21 @@ asm(
 
 /*
  * PAE paging as in pae_start, then PDPTE 0 cleared in memory for good:
- * the code runs on through the PDPTE of the CR3 load.  OUT 1, OUT
- * 0x600d, HLT, all fetched through that PDPTE.
+ * the code runs on through the PDPTE of the CR3 load, which neither a
+ * WRMSR to EFER nor a MOV to CR0 that sets only WP loads again.  OUT 1,
+ * OUT 0x600d, HLT, all fetched through that PDPTE.
  */
 "pdpte_start:\n"
 "	movl	$0x11001, 0x10000\n"
 "	movl	$0x83, 0x11000\n"
 "	PAGING_ON 0x20\n"		/* PAE */
 "	movl	$0, 0x10000\n"
+"	movl	$0xc0000080, %ecx\n"	/* EFER */
+"	rdmsr\n"
+"	wrmsr\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x10000, %eax\n"	/* WP */
+"	movl	%eax, %cr0\n"
 "	movl	$1, %eax\n"
 "	outl	%eax, $0x15\n"
 "	movl	$0x600d, %eax\n"
@@ -709,10 +716,12 @@ static struct test_vm *pdpte_vm(struct __test_metadata *_metadata,
 
 /*
  * The PDPTEs a PAE guest runs on are not the table in memory after the
- * guest changed it: HVX_GET_PDPTRS reads them, HVX_SET_SREGS reloads
- * them from memory (here a PDPTE gone: the next fetch faults, a triple
- * fault without an IDT), and HVX_SET_PDPTRS puts the saved ones back, on
- * which the guest runs on.  Outside PAE paging there are none.
+ * guest changed it (and its WRMSR to EFER and MOV to CR0 kept them):
+ * HVX_GET_PDPTRS reads them, HVX_SET_SREGS reloads them from memory
+ * (here a PDPTE gone: the next fetch faults, a triple fault without an
+ * IDT; or none present from a table the processor would refuse), and
+ * HVX_SET_PDPTRS puts the saved ones back, on which the guest runs on;
+ * HVX_SET_MSRS of EFER keeps them.  Outside PAE paging there are none.
  */
 HVX_TEST(pdptrs_saved_and_restored)
 {
@@ -746,10 +755,17 @@ HVX_TEST(pdptrs_saved_and_restored)
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
 	vm_free(vm);
 
-	/* SET_SREGS, then SET_PDPTRS: it runs on */
+	/*
+	 * SET_SREGS over a table with a reserved bit set in a present
+	 * entry (the guest reused the page): none present.  Then
+	 * SET_PDPTRS: it runs on.
+	 */
 	vm = pdpte_vm(_metadata, &vcpu, &saved);
+	*(uint64_t *)addr_gpa2hva(vm, 0x10008, 8) = 0x11001 | 0x2;
 	vcpu_sregs_get(vcpu, &sregs);
 	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
+	EXPECT_EQ(0, p.pdptr[0] | p.pdptr[1] | p.pdptr[2] | p.pdptr[3]);
 	p = saved;
 	p.flags = 0;
 	EXPECT_ERRNO(EINVAL, hvx_set_pdptrs(vcpu->fd, &p));
@@ -766,6 +782,8 @@ HVX_TEST(pdptrs_saved_and_restored)
 	EXPECT_EQ(0, p.pdptr[0]);		/* refusals changed nothing */
 	EXPECT_EQ(0, p.pdptr[2]);
 	ASSERT_EQ(0, hvx_set_pdptrs(vcpu->fd, &saved));
+	/* in the documented order MSRS come after: EFER keeps them */
+	vcpu_set_msr(vcpu, MSR_EFER, vcpu_get_msr(vcpu, MSR_EFER));
 	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &p));
 	EXPECT_EQ(0, memcmp(&saved, &p, sizeof(p)));
 	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600d);
