@@ -12,9 +12,10 @@
  * Nothing is pinned.  The VM's MMU notifier (mmu_notifier.c) clears the
  * leaves of every range the host unmaps or changes, and flushes, before
  * the host may reuse the pages; a fault takes a page reference only until
- * its leaf is installed, and installs it only when no invalidation ran
- * since it looked the page up (vm->mmu_seq, vm->mmu_invalidating: the
- * retry protocol of KVM's MMU notifier).
+ * its leaf is installed, and installs it only when no invalidation of
+ * its range ran since it looked the page up (vm->mmu_seq,
+ * vm->mmu_invalidating and its range: the retry protocol of KVM's MMU
+ * notifier).
  *
  * Locking: table pages are linked under vm->mem_lock alone (a new table is
  * zeroed before it is linked, so concurrent walks see a valid one) and
@@ -287,6 +288,24 @@ static void ept_upgrade(u64 *entry, int level, struct ept_fault *f)
 }
 
 /*
+ * Whether an invalidation may have changed the host's mapping of the
+ * @size bytes @f maps since @f->seq was read: one of slot memory ended
+ * since (mmu_seq), or one in progress covers part of them.  The others,
+ * of the VMM's own memory, leave the fault alone.  vm->mmu_lock held.
+ */
+static bool ept_invalidated(struct hvx_vm *vm, const struct ept_fault *f,
+			    u64 size)
+{
+	unsigned long lo = f->hva & ~(size - 1), hi = lo + size;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (vm->mmu_seq != f->seq)
+		return true;
+	return vm->mmu_invalidating && lo < vm->mmu_inv_end &&
+	       vm->mmu_inv_start < hi;
+}
+
+/*
  * Install the leaf for @f unless an invalidation ran since @f->seq was
  * read (the page may then be gone from the host's page tables), or
  * another vCPU mapped it first.  Either way the guest re-enters and, if
@@ -324,7 +343,7 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
 	spin_lock(&vm->mmu_lock);
-	if (vm->mmu_invalidating || vm->mmu_seq != f->seq)
+	if (ept_invalidated(vm, f, ept_size(level)))
 		goto out;
 	/* Logged before the guest can write through the leaf. */
 	if (slot->dirty && f->write)
@@ -687,6 +706,37 @@ bool hvx_ept_unmap(struct hvx_vm *vm, u64 gpa, u64 npages,
 			       gpa + (npages << PAGE_SHIFT), freed);
 }
 
+/* The part [@lo, @hi) of [@start, @end) that slot @s maps; false if none. */
+static bool slot_hva_part(const struct hvx_memslot *s, unsigned long start,
+			  unsigned long end, u64 *lo, u64 *hi)
+{
+	*lo = max_t(u64, start, s->uaddr);
+	*hi = min_t(u64, end, s->uaddr + (s->npages << PAGE_SHIFT));
+	return *lo < *hi;
+}
+
+/**
+ * hvx_hva_in_slots() - whether a slot maps part of a range of vm->mm
+ * @vm: the VM, vm->mmu_lock held
+ * @start: first userspace address
+ * @end: one past the last
+ *
+ * Return: true when some slot in use maps part of [@start, @end).
+ */
+bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
+		      unsigned long end)
+{
+	unsigned int i;
+	u64 lo, hi;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < vm->nr_used_slots; i++)
+		if (slot_hva_part(&vm->slots[vm->used_slots[i]], start, end,
+				  &lo, &hi))
+			return true;
+	return false;
+}
+
 /**
  * hvx_ept_zap_hva() - clear the leaves that map a range of vm->mm
  * @vm: the VM, vm->mmu_lock held
@@ -711,11 +761,9 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 	end = round_up(end, PAGE_SIZE);
 	for (i = 0; i < vm->nr_used_slots; i++) {
 		struct hvx_memslot *s = &vm->slots[vm->used_slots[i]];
-		u64 s_end = s->uaddr + (s->npages << PAGE_SHIFT);
-		u64 lo = max_t(u64, start, s->uaddr);
-		u64 hi = min_t(u64, end, s_end);
+		u64 lo, hi;
 
-		if (lo >= hi)
+		if (!slot_hva_part(s, start, end, &lo, &hi))
 			continue;
 		if (ept_unmap_level(vm, vm->ept.pml4, HVX_EPT_LEVELS,
 				    s->gpa + (lo - s->uaddr),

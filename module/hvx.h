@@ -171,11 +171,14 @@ struct hvx_vm {
 	spinlock_t mmu_lock;
 	struct mmu_notifier mmu_notifier;	/* on vm->mm from creation */
 	unsigned long mmu_seq;			/* [u] bumped at the end of
-						 * every invalidation
+						 * every invalidation of
+						 * memory a slot maps
 						 */
 	unsigned long mmu_invalidating;		/* [u] invalidations begun
 						 * and not yet ended
 						 */
+	/* [u] while mmu_invalidating: a range of vm->mm holding theirs */
+	unsigned long mmu_inv_start, mmu_inv_end;
 	struct hvx_memslot slots[HVX_MAX_MEM_SLOTS];	/* [m] */
 	u8 used_slots[HVX_MAX_MEM_SLOTS];	/* [m][u] indices of the
 						 * slots in use, for lookups

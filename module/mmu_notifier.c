@@ -10,8 +10,10 @@
  * the guest cannot reach the old pages once the host reuses them.  The
  * flush is made under vm->mmu_lock, and also when another path cleared
  * the leaves and has not flushed yet (hvx_ept_flush_locked()).  Until
- * the matching invalidate_range_end(), and for a fault that looked its
- * page up before it, the fault path installs nothing (ept.c).
+ * the matching invalidate_range_end(), a fault into the range installs
+ * nothing, nor after it a fault that looked its page up before, when a
+ * slot maps part of the range (ept.c).  Invalidations of the VMM's own
+ * memory, far more frequent, make no fault elsewhere retry.
  *
  * The callbacks take only vm->mmu_lock, a spinlock: they may run where
  * sleeping is not allowed (the OOM reaper), and under reclaim entered
@@ -36,7 +38,14 @@ static int hvx_mn_invalidate_range_start(struct mmu_notifier *mn,
 	struct hvx_vm *vm = mn_vm(mn);
 
 	spin_lock(&vm->mmu_lock);
-	vm->mmu_invalidating++;
+	/* faults into the range wait for the end: they retry */
+	if (!vm->mmu_invalidating++) {
+		vm->mmu_inv_start = range->start;
+		vm->mmu_inv_end = range->end;
+	} else {
+		vm->mmu_inv_start = min(vm->mmu_inv_start, range->start);
+		vm->mmu_inv_end = max(vm->mmu_inv_end, range->end);
+	}
 	hvx_ept_zap_hva(vm, range->start, range->end);
 	/*
 	 * Under the lock: leaves of the range that another path cleared
@@ -56,9 +65,14 @@ static void hvx_mn_invalidate_range_end(struct mmu_notifier *mn,
 	/*
 	 * A fault that read the old sequence number looked its page up
 	 * before or during this invalidation: it must not install it.
+	 * Only if a slot maps part of the range: the VMM's own memory
+	 * (its heap, a munmap of its buffers) concerns no fault.  A slot
+	 * that went meanwhile fails its faults' slots_gen check; one that
+	 * came is seen here.
 	 */
 	spin_lock(&vm->mmu_lock);
-	vm->mmu_seq++;
+	if (hvx_hva_in_slots(vm, range->start, range->end))
+		vm->mmu_seq++;
 	vm->mmu_invalidating--;
 	spin_unlock(&vm->mmu_lock);
 }
