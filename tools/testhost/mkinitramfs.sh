@@ -18,9 +18,15 @@ build=$1
 kver=$2
 out=$3
 src=$(cd "$(dirname "$0")/../.." && pwd)
-root=$build/testhost/rootfs
+# Scratch folders of this run alone: make run and make check may build
+# initramfs images in one build folder at the same time.
+mkdir -p "$build/testhost"
+scratch=$(mktemp -d "$build/testhost/initramfs.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+root=$scratch/rootfs
 
-rm -rf "$root"
 mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin \
 	 "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/etc \
 	 "$root"/hvx/tasks "$root"/hvx/bin "$root"/hvx/selftests \
@@ -76,8 +82,7 @@ done
 # guest sees (guest/init).
 gkver=${HVX_GUEST_KVER:-$kver}
 kmods=$(kmods "$gkver")
-guest=$build/testhost/guest-rootfs
-rm -rf "$guest"
+guest=$scratch/guest-rootfs
 mkdir -p "$guest"/bin "$guest"/sbin "$guest"/proc "$guest"/sys "$guest"/dev \
 	 "$root"/hvx/guest
 cp /bin/busybox "$guest/bin/busybox"
@@ -115,5 +120,7 @@ echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 echo "nogroup:x:65534:" >>"$root/etc/group"
 
+# whole or not at all: another run may be reading the last one
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
-	gzip -1 >"$out"
+	gzip -1 >"$scratch/initrd.gz"
+mv -f "$scratch/initrd.gz" "$out"
