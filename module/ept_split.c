@@ -219,6 +219,9 @@ void hvx_ept_exec_split(struct hvx_vm *vm, u64 gpa)
 	/* A 1 GiB leaf takes two rounds: to 2 MiB leaves, then 4 KiB. */
 	while (ept_split_one(vm, gpa, true, &flush))
 		;
-	if (flush)
+	if (flush) {
 		hvx_ept_flush(vm);
+		/* large leaves back for it later (nx_recover.c) */
+		hvx_nx_recover_note(vm, gpa);
+	}
 }

@@ -21,6 +21,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/hvx.h>
 #include <asm/fpu/api.h>
@@ -110,6 +111,23 @@ struct hvx_ept {
 	bool unflushed;
 };
 
+/* 2 MiB blocks a VM remembers for nx_recover.c: one page of them */
+#define HVX_NX_RECOVER_MAX	(PAGE_SIZE / sizeof(u64))
+
+/**
+ * struct hvx_nx_recover - blocks an instruction fetch split (nx_recover.c)
+ * @gpa:	[m] ring of their addresses, oldest at @head; allocated at
+ *		the first
+ * @head:	[m] index of the oldest
+ * @n:		[m] how many
+ * @work:	gives a share of them large leaves back, every period
+ */
+struct hvx_nx_recover {
+	u64 *gpa;
+	unsigned int head, n;
+	struct delayed_work work;
+};
+
 struct hvx_vcpu;
 struct hvx_ring;
 struct eventfd_ctx;
@@ -193,6 +211,7 @@ struct hvx_vm {
 						 * without the lock
 						 */
 	struct hvx_ept ept;			/* [m] */
+	struct hvx_nx_recover nx_recover;
 
 	/* guards vcpus, options and ring creation */
 	struct mutex lock;

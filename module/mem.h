@@ -70,6 +70,10 @@ bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);
 void hvx_ept_free_all(struct hvx_vm *vm);
 
+void hvx_nx_recover_init(struct hvx_vm *vm);
+void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa);
+void hvx_nx_recover_destroy(struct hvx_vm *vm);
+
 unsigned long *hvx_dirty_log_alloc(u64 npages);
 int hvx_dirty_log_set(struct hvx_vm *vm, struct hvx_memslot *slot, bool on);
 

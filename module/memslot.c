@@ -285,6 +285,7 @@ int hvx_mem_init(struct hvx_vm *vm)
 	vm->nr_used_slots = 0;
 	vm->mem_size = 0;
 	memset(&vm->ept, 0, sizeof(vm->ept));
+	hvx_nx_recover_init(vm);
 	return hvx_ept_init(vm);
 }
 
@@ -303,6 +304,8 @@ void hvx_mem_destroy(struct hvx_vm *vm)
 {
 	unsigned int i;
 
+	/* before the lock: the recovery's work takes it */
+	hvx_nx_recover_destroy(vm);
 	mutex_lock(&vm->mem_lock);
 	if (vm->ept.pml4)
 		hvx_ept_flush(vm);

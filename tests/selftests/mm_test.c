@@ -8,7 +8,8 @@
  * HVX_CMD_GET_VM), and a 2 MiB page goes as a whole when part of it is
  * invalidated.  KSM merges two guests' identical pages, and a guest that
  * writes a merged page gets its own copy.  Invalidations of the VMM's own
- * memory make no guest fault retry.
+ * memory make no guest fault retry.  Blocks an instruction fetch split
+ * (the iTLB multihit mitigation) get their 2 MiB pages back over time.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -514,6 +515,98 @@ HVX_TEST(thp_code_runs_from_4k_ept_pages)
 		EXPECT_EQ(ran.mapped[1] + 1, fresh.mapped[1]);
 	}
 	EXPECT_EQ(1, hva[0]);
+out:
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+/*
+ * Touch the first 2 MiB of the THP slot, call code in it, then touch it
+ * again at each request; at the last, call the code again.
+ */
+static void guest_exec_then_data(void)
+{
+	uint64_t off;
+	int i;
+
+	for (off = 0; off < THP_SIZE; off += 4096)
+		*(volatile uint8_t *)(EXTRA_GPA + off) += 1;
+	GUEST_SYNC(0);
+	GUEST_SYNC(((int (*)(void))(EXTRA_GPA + EXEC_TOUCHED))());
+	for (i = 0; i < 2; i++) {
+		for (off = 0; off < THP_SIZE; off += 4096)
+			*(volatile uint8_t *)(EXTRA_GPA + off) += 1;
+		GUEST_SYNC(1);
+	}
+	GUEST_SYNC(((int (*)(void))(EXTRA_GPA + EXEC_TOUCHED))());
+	GUEST_DONE();
+}
+
+#define NX_RATIO	HVX_PARAM("nx_huge_pages_recovery_ratio")
+#define NX_PERIOD	HVX_PARAM("nx_huge_pages_recovery_period_ms")
+
+/*
+ * A 2 MiB block that an instruction fetch split under the iTLB multihit
+ * mitigation gets its 2 MiB EPT page back from the recovery (here every
+ * 100 ms, all of them): the next data access maps it large, the next
+ * fetch splits it again.  With the recovery off it stays split.
+ */
+HVX_TEST(nx_split_blocks_get_large_pages_back)
+{
+	struct vm_info touched, ran, back, off, again;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct nlq q;
+	uint8_t *hva;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
+	HVX_REQUIRE(hvx_dev_caps()->mitigations & HVX_MITIGATE_NX_HUGE_PAGES,
+		    "nx_huge_pages off");
+	ASSERT_TRUE(hvx_param_set(NX_RATIO, 1));
+	ASSERT_TRUE(hvx_param_set(NX_PERIOD, 100));
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_exec_then_data);
+	hva = thp_memory(THP_SLOT_SIZE);
+	if (!hva)
+		SKIP(goto out, "no transparent huge pages in this host");
+	memcpy(hva + EXEC_TOUCHED, ret_5a, sizeof(ret_5a));
+	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
+	vcpu_expect_sync(vcpu, 0);
+	touched = vm_of_pid(&q, getpid());
+	vcpu_expect_sync(vcpu, 0x5a);
+	ran = vm_of_pid(&q, getpid());
+	/* the recovery runs; the guest touches the block as data */
+	usleep(500 * 1000);
+	vcpu_expect_sync(vcpu, 1);
+	back = vm_of_pid(&q, getpid());
+	/* split again below; with the recovery off it stays so */
+	ASSERT_TRUE(hvx_param_set(NX_RATIO, 0));
+	vcpu_expect_sync(vcpu, 1);
+	off = vm_of_pid(&q, getpid());
+	vcpu_expect_sync(vcpu, 0x5a);
+	again = vm_of_pid(&q, getpid());
+	usleep(500 * 1000);
+	vcpu_expect_done(vcpu);
+	TH_LOG("2 MiB EPT pages, splits: touched %llu %llu, ran %llu %llu, back %llu %llu, again %llu %llu",
+	       (unsigned long long)touched.mapped[1],
+	       (unsigned long long)touched.splits,
+	       (unsigned long long)ran.mapped[1],
+	       (unsigned long long)ran.splits,
+	       (unsigned long long)back.mapped[1],
+	       (unsigned long long)back.splits,
+	       (unsigned long long)again.mapped[1],
+	       (unsigned long long)again.splits);
+	EXPECT_EQ(touched.mapped[1] - 1, ran.mapped[1]);
+	EXPECT_EQ(touched.splits + 1, ran.splits);
+	/* large again, with no split on the way */
+	EXPECT_EQ(touched.mapped[1], back.mapped[1]);
+	EXPECT_EQ(ran.splits, back.splits);
+	EXPECT_EQ(back.mapped[1], off.mapped[1]);
+	/* the fetch split it again, and nothing takes it back */
+	EXPECT_EQ(back.splits + 1, again.splits);
+	EXPECT_EQ(back.mapped[1] - 1, again.mapped[1]);
+	EXPECT_EQ(again.mapped[1], vm_of_pid(&q, getpid()).mapped[1]);
 out:
 	vm_free(vm);
 	nlq_close(&q);
