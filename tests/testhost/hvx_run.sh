@@ -456,6 +456,21 @@ expect_err mmioinsn "ff 05 00 00 e0 fe" \
 expect_err mmioinsn "RIP=0000000000100000" \
 	"undecodable MMIO instruction: internal error"
 
+# signal_end ID SIG: send SIG to hvx-run ($pid) and keep its exit status
+# in ID.status.  A signal that no thread takes through the signalfd is
+# lost, and hvx-run runs on: it gets 30 s, then SIGKILL.
+signal_end() {
+	kill -"$2" "$pid"
+	i=0
+	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	echo $? >"$T/$1.status"
+}
+
 # signal ID SIGNAL WANT ARGS...: start a spinning guest (ARGS name its
 # image), signal it
 signal() {
@@ -471,17 +486,7 @@ signal() {
 		i=$((i + 1))
 	done
 	sleep 1
-	kill -"$sig" "$pid"
-	# a signal that no thread takes through the signalfd is lost, and
-	# hvx-run runs on: give it 30 s
-	i=0
-	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
-	echo $? >"$T/$id.status"
+	signal_end "$id" "$sig"
 	expect_status "$id" "$want" "SIG$sig $*"
 	expect_out "$id" 'spinning\n' "SIG$sig $*"
 	expect_err "$id" "hvx-run: stopped by SIG$sig" "SIG$sig $*"
@@ -521,17 +526,9 @@ stall_wait() {
 	[ $i -lt 60 ]
 }
 
-# stall_end ID SIG: signal hvx-run, give it 30 s, keep its status.
+# stall_end ID SIG: signal_end, and the FIFO's reader goes.
 stall_end() {
-	kill -"$2" "$pid"
-	i=0
-	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		i=$((i + 1))
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid"
-	echo $? >"$T/$1.status"
+	signal_end "$1" "$2"
 	kill "$reader" 2>/dev/null
 	wait "$reader" 2>/dev/null
 }
