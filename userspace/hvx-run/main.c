@@ -631,51 +631,22 @@ static int setup_signals(void)
 	return fd;
 }
 
-/* Wait until the guest ends or a signal ends it. */
-static void wait_for_stop(struct machine *m, int sig_fd)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = sig_fd, .events = POLLIN },
-		{ .fd = m->stop_efd, .events = POLLIN },
-	};
-	struct signalfd_siginfo si;
-
-	while (!machine_stopping(m)) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			msg("poll: %s", strerror(errno));
-			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
-			break;
-		}
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGINT)
-			machine_stop_user(m, HVX_RUN_EXIT_SIGINT,
-					  "stopped by SIGINT");
-		else
-			machine_stop_user(m, HVX_RUN_EXIT_SIGTERM,
-					  "stopped by SIGTERM");
-	}
-}
-
 /*
- * After the stop, until hvx-run is done with the guest's output: a
- * SIGINT or SIGTERM abandons what a stalled stdout has not taken, which
- * would keep the threads that write it, and so hvx-run, from ending.
+ * The signal thread: a SIGINT or SIGTERM stops the guest, and from the
+ * stop until hvx-run is done with the guest's output one drops what a
+ * stalled stdout has not taken (machine_stop_user()), which would keep
+ * the threads that write it, and so hvx-run, from ending.
  */
-struct stop_watch {
+struct signal_watch {
 	int sig_fd, done_efd;
-	struct console_out *out;
+	struct machine *m;
 	pthread_t thread;
 	bool on;
 };
 
-static void *stop_watch_thread(void *arg)
+static void *signal_thread(void *arg)
 {
-	struct stop_watch *w = arg;
+	struct signal_watch *w = arg;
 	struct pollfd pfd[2] = {
 		{ .fd = w->sig_fd, .events = POLLIN },
 		{ .fd = w->done_efd, .events = POLLIN },
@@ -683,30 +654,43 @@ static void *stop_watch_thread(void *arg)
 	struct signalfd_siginfo si;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			msg("poll: %s", strerror(errno));
+			machine_stop(w->m, HVX_RUN_EXIT_ERROR, NULL);
 			break;
+		}
 		if (pfd[1].revents & POLLIN)
 			break;
-		if ((pfd[0].revents & POLLIN) &&
-		    read(w->sig_fd, &si, sizeof(si)) == sizeof(si))
-			console_out_abandon(w->out);
+		if (!(pfd[0].revents & POLLIN) ||
+		    read(w->sig_fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGINT)
+			machine_stop_user(w->m, HVX_RUN_EXIT_SIGINT,
+					  "stopped by SIGINT");
+		else
+			machine_stop_user(w->m, HVX_RUN_EXIT_SIGTERM,
+					  "stopped by SIGTERM");
 	}
 	return NULL;
 }
 
-static void stop_watch_start(struct stop_watch *w, int sig_fd,
-			     struct console_out *out)
+/* Return: 0, or -1 with a message printed. */
+static int signal_watch_start(struct signal_watch *w, int sig_fd,
+			      struct machine *m)
 {
 	w->sig_fd = sig_fd;
-	w->out = out;
+	w->m = m;
 	w->done_efd = eventfd(0, EFD_CLOEXEC);
 	w->on = w->done_efd >= 0 &&
-		!pthread_create(&w->thread, NULL, stop_watch_thread, w);
+		!pthread_create(&w->thread, NULL, signal_thread, w);
 	if (!w->on)
-		msg("cannot watch for signals while stopping");
+		msg("cannot start the signal thread");
+	return w->on ? 0 : -1;
 }
 
-static void stop_watch_end(struct stop_watch *w)
+static void signal_watch_end(struct signal_watch *w)
 {
 	uint64_t one = 1;
 
@@ -716,6 +700,18 @@ static void stop_watch_end(struct stop_watch *w)
 		close(w->done_efd);
 	w->done_efd = -1;
 	w->on = false;
+}
+
+/* Wait until the guest ends, or a signal (signal_thread()) ends it. */
+static void wait_for_stop(struct machine *m)
+{
+	struct pollfd pfd = { .fd = m->stop_efd, .events = POLLIN };
+
+	while (!machine_stopping(m))
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			msg("poll: %s", strerror(errno));
+			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+		}
 }
 
 static void sync_output(void *ctx)
@@ -822,7 +818,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 {
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
-	struct stop_watch watch = { .done_efd = -1 };
+	struct signal_watch watch = { .done_efd = -1 };
 	struct console_out out = { .wfd = -1 };
 	struct io_ring ring = { 0 };
 	struct hvx_caps caps;
@@ -859,9 +855,10 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	if (platform_start(&d->plat, &d->com1, STDIN_FILENO, &m) ||
 	    pci_devices_start(&d->pdev, d->plat.tty_raw))
 		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
+	if (signal_watch_start(&watch, sig_fd, &m))
+		machine_stop(&m, HVX_RUN_EXIT_ERROR, NULL);
 	vcpus_start(&m);
-	wait_for_stop(&m, sig_fd);
-	stop_watch_start(&watch, sig_fd, &out);
+	wait_for_stop(&m);
 	vcpus_join(&m);
 	io_ring_stop(&ring);
 	status = m.status;
@@ -869,8 +866,8 @@ out:
 	devices_stop(d);
 	/* every thread that writes the guest's output has ended */
 	console_out_stop(&out);
-	/* the watch may still abandon until then */
-	stop_watch_end(&watch);
+	/* a signal may still drop the output until then */
+	signal_watch_end(&watch);
 	msg_set_sync(NULL, NULL);
 	m.out = NULL;
 	console_out_destroy(&out);
