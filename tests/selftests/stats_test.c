@@ -572,18 +572,6 @@ HVX_TEST(unprivileged_reader_is_refused)
 
 #define TRACEFS "/sys/kernel/tracing"
 
-static bool write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok;
-}
-
 /* The whole trace buffer, NUL-terminated; free() it. */
 static char *read_trace(void)
 {
@@ -767,7 +755,7 @@ static bool next_pid(pid_t pid)
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d", pid - 1);
-	return write_file("/proc/sys/kernel/ns_last_pid", buf);
+	return hvx_write_file("/proc/sys/kernel/ns_last_pid", buf);
 }
 
 HVX_TEST(reused_pid_does_not_own_the_vm)
@@ -848,7 +836,7 @@ HVX_TEST(exit_tracepoint_records_reason)
 	HVX_REQUIRE_VM();
 	HVX_REQUIRE(!access(TRACEFS "/events/hvx/hvx_exit/enable", W_OK),
 		    "no " TRACEFS "/events/hvx/hvx_exit");
-	ASSERT_TRUE(write_file(TRACEFS "/trace", ""));
+	ASSERT_TRUE(hvx_write_file(TRACEFS "/trace", ""));
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		snprintf(path, sizeof(path), TRACEFS "/events/hvx/%s/enable",
 			 events[i]);
@@ -870,7 +858,7 @@ HVX_TEST(exit_tracepoint_records_reason)
 	if (!strstr(trace, "reason=10 CPUID"))
 		TH_LOG("trace:\n%.2000s", trace);
 	free(trace);
-	write_file(TRACEFS "/trace", "");
+	hvx_write_file(TRACEFS "/trace", "");
 	vm_free(vm);
 }
 

@@ -113,6 +113,8 @@ bool vm_stat(const char *name, uint64_t *val);
  * ASSERT that failed too.  False when the file cannot be read or written.
  */
 bool hvx_setting_set(const char *path, const char *val);
+/* Write @val (no newline added) over the file at @path: true if whole. */
+bool hvx_write_file(const char *path, const char *val);
 void hvx_settings_restore(void);
 /*
  * hvx.ko's module parameters, by name; false when one cannot be read or

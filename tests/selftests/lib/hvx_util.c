@@ -654,7 +654,7 @@ static struct {
 } saved[16];
 static unsigned int nr_saved;
 
-static bool setting_write(const char *path, const char *val)
+bool hvx_write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC);
 	bool ok;
@@ -693,14 +693,14 @@ static bool setting_save(const char *path)
 
 bool hvx_setting_set(const char *path, const char *val)
 {
-	return setting_save(path) && setting_write(path, val);
+	return setting_save(path) && hvx_write_file(path, val);
 }
 
 void hvx_settings_restore(void)
 {
 	while (nr_saved) {
 		nr_saved--;
-		if (!setting_write(saved[nr_saved].path, saved[nr_saved].val))
+		if (!hvx_write_file(saved[nr_saved].path, saved[nr_saved].val))
 			fprintf(stderr, "# cannot restore %s\n",
 				saved[nr_saved].path);
 	}
