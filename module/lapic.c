@@ -320,8 +320,7 @@ unsigned int hvx_lapic_timer_divide(u32 dcr)
 
 static unsigned int timer_mode(const struct hvx_lapic *l)
 {
-	return (hvx_lapic_reg(l, HVX_APIC_REG_LVT_TIMER) & HVX_APIC_TIMER_MODE_MASK) >>
-	       HVX_APIC_TIMER_MODE_SHIFT;
+	return lapic_lvtt_mode(hvx_lapic_reg(l, HVX_APIC_REG_LVT_TIMER));
 }
 
 static bool timer_counts(const struct hvx_lapic *l)
@@ -348,13 +347,12 @@ u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
 }
 
 /*
- * The period the timer runs at for a run-down time of @ns: a periodic one
- * at least cfg.min_period_ns (the caller's bound on its rate).
+ * The period a timer in @mode runs at for a run-down time of @ns: a
+ * periodic one at least cfg.min_period_ns (the caller's bound on its rate).
  */
-u64 lapic_timer_period(const struct hvx_lapic *l, u64 ns)
+u64 lapic_timer_period(const struct hvx_lapic *l, unsigned int mode, u64 ns)
 {
-	if (timer_mode(l) == HVX_APIC_TIMER_PERIODIC &&
-	    ns < l->cfg.min_period_ns)
+	if (mode == HVX_APIC_TIMER_PERIODIC && ns < l->cfg.min_period_ns)
 		return l->cfg.min_period_ns;
 	return ns;
 }
@@ -384,8 +382,8 @@ static void timer_load(struct hvx_lapic *l, u64 start_ns,
 	if (!initial || !timer_counts(l))
 		return;
 	l->timer.start_ns = start_ns;
-	l->timer.period_ns = lapic_timer_period(l, lapic_ticks_to_ns(l, initial,
-							timer_divide(l)));
+	l->timer.period_ns = lapic_timer_period(l, timer_mode(l),
+			lapic_ticks_to_ns(l, initial, timer_divide(l)));
 	l->timer.next_ns = start_ns + l->timer.period_ns;
 	l->timer.armed = true;
 }

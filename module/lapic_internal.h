@@ -72,6 +72,12 @@ static inline bool lapic_has_feature(const struct hvx_lapic *l, u32 feature)
 	return l->cfg.features & feature;
 }
 
+/* The timer mode (enum hvx_apic_timer_mode) of LVT timer value @lvtt. */
+static inline unsigned int lapic_lvtt_mode(u32 lvtt)
+{
+	return (lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT;
+}
+
 /* The rules of the register at @off (a multiple of 16), NULL if reserved. */
 const struct lapic_reg *lapic_find_reg(const struct hvx_lapic *l,
 				       unsigned int off);
@@ -79,8 +85,8 @@ const struct lapic_reg *lapic_find_reg(const struct hvx_lapic *l,
 u32 lapic_reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r);
 /* Time for @ticks counts at divide @div, at least 1 ns. */
 u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div);
-/* The period the timer runs at: periodic, at least cfg.min_period_ns. */
-u64 lapic_timer_period(const struct hvx_lapic *l, u64 ns);
+/* The period a timer in @mode runs at: periodic, at least min_period_ns. */
+u64 lapic_timer_period(const struct hvx_lapic *l, unsigned int mode, u64 ns);
 /* Whether @val is an IA32_APIC_BASE value this APIC can take. */
 bool lapic_base_valid(const struct hvx_lapic *l, u64 val);
 /* The logical ID that x2APIC mode fixes for APIC ID @id. */

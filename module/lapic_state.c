@@ -112,8 +112,8 @@ static bool regs_restorable(const struct hvx_lapic *l,
 		return false;
 	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	/* A deadline timer has no initial count: MMIO writes ignore it. */
-	if ((lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT ==
-	    HVX_APIC_TIMER_DEADLINE && regs[HVX_APIC_REG_TMICT >> 2])
+	if (lapic_lvtt_mode(lvtt) == HVX_APIC_TIMER_DEADLINE &&
+	    regs[HVX_APIC_REG_TMICT >> 2])
 		return false;
 	/* x2APIC mode fixes the ID and the logical ID to the initial ID */
 	return !x2 || (regs[HVX_APIC_REG_ID >> 2] == s->apic_id &&
@@ -122,39 +122,62 @@ static bool regs_restorable(const struct hvx_lapic *l,
 
 /*
  * Whether the timer fields of @s are ones the registers can go with,
- * restored at @now_ns.
+ * restored at @now_ns: the timer that lapic.c's own writes and expiries
+ * leave (timer_load(), write_tdcr(), hvx_lapic_timer_expired()).
  */
 static bool timer_restorable(const struct hvx_lapic *l,
 			     const struct hvx_lapic_state *s, u64 now_ns)
 {
-	u32 lvtt = s->regs[HVX_APIC_REG_LVT_TIMER >> 2];
-	unsigned int mode = (lvtt & HVX_APIC_TIMER_MODE_MASK) >>
-			    HVX_APIC_TIMER_MODE_SHIFT;
+	const u32 *regs = s->regs;
+	unsigned int mode = lapic_lvtt_mode(regs[HVX_APIC_REG_LVT_TIMER >> 2]);
+	u32 initial = regs[HVX_APIC_REG_TMICT >> 2];
 	bool armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
+	u64 period = s->timer_period_ns, run_down, to_next;
 	s64 now = now_ns;
 
 	/* The count is computed from the start: one ahead would underflow. */
-	if (s->timer_start_ns > 0 ||
-	    s->timer_period_ns > lapic_ticks_to_ns(l, 0xffffffffULL, 128))
+	if (s->timer_start_ns > 0)
 		return false;
-	if (!armed)
-		return true;
 	/*
 	 * The expiry must be a time of the clock (0 to S64_MAX ns): one
 	 * past it would never come, or come at once and rearm in the same
 	 * place forever.
 	 */
-	if (s->timer_next_ns < -now || s->timer_next_ns > S64_MAX - now)
+	if (armed && (s->timer_next_ns < -now ||
+		      s->timer_next_ns > S64_MAX - now))
 		return false;
+	/* A deadline stays armed until it fires; then both are gone. */
 	if (mode == HVX_APIC_TIMER_DEADLINE)
-		return s->tsc_deadline;
+		return !period && armed == !!s->tsc_deadline;
+	if (s->tsc_deadline)
+		return false;
+	if (!initial || (mode != HVX_APIC_TIMER_ONESHOT &&
+			 mode != HVX_APIC_TIMER_PERIODIC))
+		return !period && !armed;
 	/*
-	 * A counting timer fires within one period; a periodic one with no
-	 * period would rearm forever.
+	 * The period is the initial count's run-down time at the divide; a
+	 * periodic one may be stretched towards a bound on its rate, no
+	 * further than this APIC's (a host's bound may be lower, or none).
 	 */
-	return s->regs[HVX_APIC_REG_TMICT >> 2] &&
-	       s->timer_next_ns <= (s64)s->timer_period_ns &&
-	       (mode != HVX_APIC_TIMER_PERIODIC || s->timer_period_ns);
+	run_down = lapic_ticks_to_ns(l, initial, hvx_lapic_timer_divide(
+					regs[HVX_APIC_REG_TDCR >> 2]));
+	if (period < run_down ||
+	    period > lapic_timer_period(l, mode, run_down))
+		return false;
+	/* Only a one-shot count that ran down stops counting. */
+	if (!armed)
+		return mode == HVX_APIC_TIMER_ONESHOT &&
+		       -(u64)s->timer_start_ns >= period;
+	/*
+	 * It fires at the end of a period from the start: a one-shot at
+	 * the first, a periodic one at the first still to come (within one
+	 * period from now).
+	 */
+	to_next = (u64)s->timer_next_ns - (u64)s->timer_start_ns;
+	if (mode == HVX_APIC_TIMER_ONESHOT)
+		return to_next == period;
+	return s->timer_next_ns <= (s64)period && to_next >= period &&
+	       !(to_next % period);
 }
 
 int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
@@ -180,7 +203,9 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
 	/* a state saved before the bound, or by another host's, gets it */
-	t->period_ns = lapic_timer_period(l, s->timer_period_ns);
+	t->period_ns = lapic_timer_period(l,
+			lapic_lvtt_mode(s->regs[HVX_APIC_REG_LVT_TIMER >> 2]),
+			s->timer_period_ns);
 	t->next_ns = now_ns + s->timer_next_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
 	lapic_update_ppr(l);

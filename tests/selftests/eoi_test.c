@@ -298,6 +298,16 @@ HVX_GUEST_TEST(lapic_state_round_trip, guest_lapic_state)
 	REG(&set, APIC_ID) = 1 << 24;
 	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
 	EXPECT_EQ(EINVAL, errno);
+	/* a count that goes on but never fires; one at another rate */
+	set = now;
+	set.flags = 0;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
+	set = now;
+	set.timer_period_ns *= 2;
+	set.timer_next_ns += now.timer_period_ns;
+	EXPECT_EQ(-1, hvx_set_lapic(vcpu->fd, &set));
+	EXPECT_EQ(EINVAL, errno);
 	/*
 	 * An expiry no clock reaches: once taken, the hrtimer fired at
 	 * once and rearmed in the same place for ever (a host lockup).

@@ -197,6 +197,7 @@ TEST(restore_refuses_impossible_states)
 	s = good;
 	s.regs[HVX_APIC_REG_LVT_TIMER >> 2] = 0x40040;
 	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	s.timer_period_ns = 0;
 	s.flags = 0;
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	setup(&b, 2, ALL_F);
@@ -233,6 +234,7 @@ TEST(restore_refuses_impossible_states)
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	/* a count that fires later than one period from now */
 	s = good;
+	s.timer_start_ns = 0;
 	s.timer_next_ns = s.timer_period_ns + 1;
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	s.timer_next_ns = S64_MAX;
@@ -261,6 +263,149 @@ TEST(restore_refuses_impossible_states)
 	/* The refusals left the last good state alone. */
 	EXPECT_TRUE(hvx_lapic_mode_x2apic(&b));
 	EXPECT_EQ(2, hvx_lapic_reg(&b, HVX_APIC_REG_ID));
+}
+
+/* Save @a at @now and restore the state into a fresh APIC. */
+static int save_restore_at(struct hvx_lapic *a, u64 now,
+			   struct hvx_lapic_state *s)
+{
+	struct hvx_lapic b;
+
+	hvx_lapic_save(a, now, s);
+	setup(&b, a->apic_id, ALL_F);
+	b.cfg.min_period_ns = a->cfg.min_period_ns;
+	return hvx_lapic_restore(&b, s, now, &eff);
+}
+
+/* Every timer state the APIC's own writes and expiries leave restores. */
+TEST(timer_states_of_guest_writes_restore)
+{
+	struct hvx_lapic a;
+	struct hvx_lapic_state s;
+
+	running_state(&a, &s);				/* one-shot, 10 us */
+	EXPECT_EQ(0, save_restore_at(&a, 4000, &s));
+	/* a new divide halfway: 500 counts to go at divide 2 */
+	wr_at(&a, HVX_APIC_REG_TDCR, 0x0, 5000);
+	EXPECT_EQ(0, save_restore_at(&a, 6000, &s));
+	EXPECT_EQ(20000, s.timer_period_ns);
+	EXPECT_EQ(9000, s.timer_next_ns);
+	/* run down: no longer armed, the count reads 0 */
+	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 15000));
+	EXPECT_EQ(0, save_restore_at(&a, 15000, &s));
+	EXPECT_EQ(0, s.flags);
+	EXPECT_EQ(0, s.regs[HVX_APIC_REG_TMCCT >> 2]);
+
+	/* periodic, after expiries, stretched to a bound on its rate */
+	a.cfg.min_period_ns = 50000;
+	wr_at(&a, HVX_APIC_REG_LVT_TIMER, 0x20040, 20000);
+	wr_at(&a, HVX_APIC_REG_TMICT, 1000, 20000);	/* 20 us at divide 2 */
+	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 190000));
+	EXPECT_EQ(0, save_restore_at(&a, 190000, &s));
+	EXPECT_EQ(50000, s.timer_period_ns);
+	EXPECT_EQ(30000, s.timer_next_ns);
+	/* a count stopped by a new mode; then a deadline, armed and fired */
+	wr_at(&a, HVX_APIC_REG_LVT_TIMER, 0x40040, 200000);
+	EXPECT_EQ(0, save_restore_at(&a, 200000, &s));
+	hvx_lapic_set_tsc_deadline(&a, 777, 300000, 200000, &eff);
+	EXPECT_EQ(0, save_restore_at(&a, 250000, &s));
+	EXPECT_EQ(777, s.tsc_deadline);
+	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 300000));
+	EXPECT_EQ(0, save_restore_at(&a, 300000, &s));
+	EXPECT_EQ(0, s.tsc_deadline);
+	/* timer mode 3 keeps an initial count and runs nothing */
+	wr_at(&a, HVX_APIC_REG_LVT_TIMER, 0x60040, 300000);
+	wr_at(&a, HVX_APIC_REG_TMICT, 1000, 300000);
+	EXPECT_EQ(0, save_restore_at(&a, 310000, &s));
+}
+
+/*
+ * Timers no write leaves: a count that goes on but never fires, a period
+ * the initial count and divide do not give, an expiry off the period's
+ * end, a deadline that never fires, a period or deadline for no count.
+ */
+TEST(restore_refuses_impossible_timers)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state good, s;
+
+	running_state(&a, &good);	/* started -4000, period 10000 */
+	setup(&b, 2, ALL_F);
+	b.cfg.min_period_ns = 50000;
+
+	s = good;
+	s.flags = 0;			/* counting, 6 us to go */
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_start_ns = -10000;	/* ran down: stopped */
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_start_ns = -9999;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.timer_period_ns = 20000;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 9999;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_TDCR >> 2] = 0;	/* divide 2: 20 us */
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.timer_next_ns = 5999;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_next_ns = 6000;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* periodic: between the count's time and this APIC's bound */
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_TIMER >> 2] = 0x20040;
+	s.flags = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.flags = HVX_LAPIC_STATE_TIMER_ARMED;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	EXPECT_EQ(50000, b.timer.period_ns);
+	s.timer_period_ns = 20000;
+	s.timer_start_ns = -30000;
+	s.timer_next_ns = 10000;	/* the second period's end */
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_next_ns = 0;		/* off the end of a period */
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 50000;
+	s.timer_start_ns = -40000;
+	s.timer_next_ns = 10000;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 50001;
+	s.timer_next_ns = 10001;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* deadline mode: armed exactly while a deadline is set, no period */
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_TIMER >> 2] = 0x40040;
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	s.timer_period_ns = 0;
+	s.tsc_deadline = 12345;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.flags = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.tsc_deadline = 0;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 10000;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* no count: no period, no deadline outside deadline mode */
+	s = good;
+	s.regs[HVX_APIC_REG_TMICT >> 2] = 0;
+	s.flags = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 0;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.tsc_deadline = 12345;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_TIMER >> 2] = 0x60040;	/* mode 3 */
+	s.flags = 0;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.timer_period_ns = 0;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
 }
 
 TEST_HARNESS_MAIN
