@@ -147,6 +147,36 @@ TEST_F(blk, write_reaches_the_file)
 	EXPECT_EQ(12, file_byte(self->fd, 12 * 512));
 }
 
+TEST_F(blk, write_with_header_in_the_data_buffer)
+{
+	/*
+	 * The readable bytes as the driver may lay them out: the header and
+	 * the first 100 data bytes in one buffer, the other 924 in a second.
+	 */
+	unsigned int i;
+
+	request(&self->e, self->data, VIRTIO_BLK_T_OUT, 20, NULL, 0, true,
+		&self->status);
+	for (i = 0; i < 1024; i++)
+		self->data[16 + i] = (uint8_t)(i * 7 + 1);
+	self->e.iov[0].iov_len = 116;
+	self->e.iov[1].iov_base = self->data + 116;
+	self->e.iov[1].iov_len = 924;
+	self->e.iov[2].iov_base = &self->status;
+	self->e.iov[2].iov_len = 1;
+	self->e.nr_out = 2;
+	self->e.out_len = 1040;
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+				       &self->e));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(19, file_byte(self->fd, 20 * 512 - 1));
+	for (i = 0; i < 1024; i += 99)
+		EXPECT_EQ((uint8_t)(i * 7 + 1),
+			  file_byte(self->fd, 20 * 512 + i)) TH_LOG("byte %u", i);
+	EXPECT_EQ((uint8_t)(1023 * 7 + 1), file_byte(self->fd, 22 * 512 - 1));
+	EXPECT_EQ(22, file_byte(self->fd, 22 * 512));
+}
+
 TEST_F(blk, read_only_refuses_writes)
 {
 	memset(self->data, 0xa5, 512);

@@ -309,6 +309,32 @@ TEST_F(vp, pci_cfg_access_window)
 	EXPECT_EQ(VIRTIO_STATUS_ACKNOWLEDGE, rd(self->bus, CC(0x14), 1));
 }
 
+/*
+ * An enabled queue's doorbell is where BAR 0 decodes: it goes while the
+ * command register turns memory space off, and moves with the BAR.
+ */
+TEST_F(vp, doorbell_follows_memory_enable_and_bar)
+{
+	uint32_t moved = self->bar + 0x100000;
+
+	setup_queue(self->bus, self->bar);
+	EXPECT_EQ(1, self->calls.doorbells);
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MASTER, 2);
+	EXPECT_EQ(1, self->calls.undoorbells);
+	/* nothing decodes there: all ones */
+	EXPECT_EQ(0xffff, rd(self->bus, CC(0x1c), 2));
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		PCI_COMMAND_MASTER, 2);
+	EXPECT_EQ(2, self->calls.doorbells);
+	EXPECT_EQ(self->bar + VIRTIO_NOTIFY_OFF, self->calls.db_gpa);
+	EXPECT_EQ(1, rd(self->bus, CC(0x1c), 2));
+	ecam_wr(self->bus, PCI_BAR0, moved, 4);
+	EXPECT_EQ(2, self->calls.undoorbells);
+	EXPECT_EQ(3, self->calls.doorbells);
+	EXPECT_EQ(moved + VIRTIO_NOTIFY_OFF, self->calls.db_gpa);
+	EXPECT_EQ(1, rd(self->bus, moved + VIRTIO_COMMON_OFF + 0x1c, 2));
+}
+
 TEST_F(vp, bad_rings_need_a_reset)
 {
 	wr(self->bus, CC(0x14), 0x03, 1);
