@@ -502,7 +502,8 @@ signal sigtermdisk TERM 143 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 
 # stall_start ID ARGS...: hvx-run with ARGS in the background (pid), its
 # stdout a FIFO that takes nothing more after the first line (a reader
-# that stopped, a terminal on hold), read by $reader.
+# that stopped, a terminal on hold), read by $reader; with stall_err set,
+# its stderr too (2>&1).
 stall_start() {
 	id=$1
 	shift
@@ -510,7 +511,11 @@ stall_start() {
 	mkfifo "$T/$id.fifo"
 	(head -n 1 >"$T/$id.out"; exec sleep 300) <"$T/$id.fifo" &
 	reader=$!
-	"$BIN" "$@" </dev/null >"$T/$id.fifo" 2>"$T/$id.err" &
+	if [ -n "$stall_err" ]; then
+		"$BIN" "$@" </dev/null >"$T/$id.fifo" 2>&1 &
+	else
+		"$BIN" "$@" </dev/null >"$T/$id.fifo" 2>"$T/$id.err" &
+	fi
 	pid=$!
 }
 
@@ -555,6 +560,22 @@ stalled() {
 }
 stalled stallterm TERM 143 -k "$IMG/mb_flood.elf"
 stalled stallint INT 130 -c 2 -k "$IMG/mb_flood.elf"
+
+# stderr on the same stalled FIFO (2>&1 into a pager that stopped): the
+# line saying why hvx-run stops waits on it too, and must not keep
+# hvx-run from ending; it is dropped with the rest.
+what="SIGINT with stdout and stderr stalled"
+stall_err=1
+stall_start stallboth -k "$IMG/mb_flood.elf"
+stall_err=
+if stall_wait; then
+	ok "a stalled stdout and stderr block hvx-run"
+else
+	notok "a stalled stdout and stderr block hvx-run"
+fi
+stall_end stallboth INT
+expect_status stallboth 130 "$what"
+expect_out stallboth 'spinning\n' "$what"
 
 # The guest ends by itself (mb_burst halts) with 40 KiB of its output not
 # yet taken by a stalled stdout: hvx-run waits to write it, as it must,

@@ -1,26 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: the guest's console output on its way to stdout.
+ * hvx-run: the guest's console output on its way to stdout, and hvx-run's
+ * own messages on their way to stderr.
  *
  * The UART and virtio-console write into a pipe of hvx-run's own; one
  * thread copies it to stdout.  A stdout that takes nothing (a stalled
  * pipe, a terminal on hold) then blocks that thread alone, and the
  * devices only while the pipe is full, which is the flow control a
  * blocking stdout gave them before.  Nothing the guest wrote is lost or
- * reordered while stdout takes it.
+ * reordered while stdout takes it.  msg() goes through a second copy of
+ * the same kind to stderr.
  *
- * When the user ends hvx-run (SIGINT, SIGTERM, Ctrl-A x), what stdout has
- * not taken is abandoned: the thread's write is interrupted with SIG_KICK
- * and the rest of the pipe is read and dropped, so every thread that
- * writes output can end.  The write is kicked until it has returned: a
- * kick that lands just before the write starts is lost.
+ * When the user ends hvx-run (SIGINT, SIGTERM, Ctrl-A x), the copies are
+ * abandoned: a thread's write is interrupted with SIG_KICK, and from then
+ * on it writes only what its file takes without waiting, dropping the
+ * rest, so every thread that writes output can end.  The write is kicked
+ * until it has returned: a kick that lands just before the write starts
+ * is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,28 +40,76 @@ static int pipe_pending(const struct console_out *o)
 }
 
 /*
- * Write @len bytes of @p to stdout unless abandoned.  in_write, set
- * around each wait on stdout, tells console_out_abandon() to kick this
- * thread, which it does only under the lock: the thread cannot end while
- * it is set.
+ * A file of @fd's own that never blocks, for the output after
+ * console_out_abandon(): O_NONBLOCK on @fd would be set for every process
+ * that shares it (the shell's terminal).  A pipe, FIFO or terminal is
+ * opened again; a regular file or block device takes writes without
+ * waiting as it is (and a file opened again would write from offset 0);
+ * anything else (a socket) gets nothing more: -1.
+ */
+static int nonblocking_twin(int fd)
+{
+	char path[32];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+}
+
+/* Abandoned: what @o->out_fd takes at once of @len bytes of @p. */
+static void write_at_once(struct console_out *o, const char *p, size_t len)
+{
+	ssize_t n;
+
+	if (!o->twin_tried) {
+		o->twin_fd = nonblocking_twin(o->out_fd);
+		o->twin_tried = true;
+	}
+	while (len && o->twin_fd >= 0) {
+		n = write(o->twin_fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= n;
+	}
+}
+
+/*
+ * Write @len bytes of @p to @o->out_fd, waiting for it until abandoned.
+ * in_write, set around each wait, tells console_out_abandon() to kick
+ * this thread, which it does only under the lock: the thread cannot end
+ * while it is set.
  */
 static void copy_out(struct console_out *o, const char *p, size_t len)
 {
 	struct pollfd pfd = { .fd = o->out_fd, .events = POLLOUT };
+	bool abandoned, failed;
 	ssize_t n;
-	bool go;
 	int err;
 
 	while (len) {
 		pthread_mutex_lock(&o->lock);
-		go = !o->abandoned && !o->failed;
-		o->in_write = go;
+		abandoned = o->abandoned;
+		failed = o->failed;
+		o->in_write = !abandoned && !failed;
 		pthread_mutex_unlock(&o->lock);
-		if (!go)
+		if (failed)
 			return;
+		if (abandoned) {
+			write_at_once(o, p, len);
+			return;
+		}
 		n = write(o->out_fd, p, len);
 		err = n < 0 ? errno : 0;
-		/* stdout made non-blocking by another process: wait here */
+		/* made non-blocking by another process: wait here */
 		if (err == EAGAIN)
 			poll(&pfd, 1, -1);
 		pthread_mutex_lock(&o->lock);
@@ -97,7 +150,8 @@ static void *out_thread(void *arg)
 		if (n < 0)
 			continue;
 		copy_out(o, buf, n);
-		if (o->failed && !told) {
+		/* (a stderr that failed is told nothing) */
+		if (o->failed && !told && o->out_fd != STDERR_FILENO) {
 			msg("stdout: %s; the guest's output is dropped",
 			    strerror(o->failed));
 			told = true;
@@ -117,7 +171,8 @@ static void *out_thread(void *arg)
 /**
  * console_out_start() - start the copy of the guest's output to @out_fd
  * @o: the state, zeroed
- * @out_fd: where the output goes (stdout)
+ * @out_fd: where the output goes (stdout, or stderr for msg())
+ * @name: the thread's name
  *
  * SIG_KICK must have a handler installed without SA_RESTART, and the
  * caller blocks the signals it waits for first: the thread inherits the
@@ -126,12 +181,12 @@ static void *out_thread(void *arg)
  * Return: 0 with @o->wfd the file the devices write to, or -1 with a
  * message printed.
  */
-int console_out_start(struct console_out *o, int out_fd)
+int console_out_start(struct console_out *o, int out_fd, const char *name)
 {
 	int fds[2], err;
 
 	o->out_fd = out_fd;
-	o->rfd = o->wfd = -1;
+	o->rfd = o->wfd = o->twin_fd = -1;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		msg("pipe: %s", strerror(errno));
 		return -1;
@@ -154,7 +209,7 @@ int console_out_start(struct console_out *o, int out_fd)
 		goto fail;
 	}
 	o->started = true;
-	pthread_setname_np(o->thread, "console-out");
+	pthread_setname_np(o->thread, name);
 	return 0;
 fail:
 	close(o->rfd);
@@ -164,7 +219,7 @@ fail:
 }
 
 /**
- * console_out_sync() - wait until what was written before is on stdout
+ * console_out_sync() - wait until what was written before is out
  * @o: the state; not started is fine
  *
  * So that hvx-run's messages on stderr come after the guest's lines
@@ -189,11 +244,13 @@ void console_out_sync(struct console_out *o)
 }
 
 /**
- * console_out_abandon() - drop what stdout has not taken, from now on
+ * console_out_abandon() - never wait on @o->out_fd again
  * @o: the state; not started is fine
  *
- * Returns once the output thread no longer waits on stdout.  Safe from
- * any thread but the output thread, not from a signal handler.
+ * From now on the output thread writes only what @o->out_fd takes at
+ * once and drops the rest.  Returns once the thread no longer waits on
+ * it.  Safe from any thread but the output thread, not from a signal
+ * handler.
  */
 void console_out_abandon(struct console_out *o)
 {
@@ -219,10 +276,10 @@ void console_out_abandon(struct console_out *o)
 }
 
 /**
- * console_out_stop() - copy the rest to stdout and end the thread
+ * console_out_stop() - copy the rest to @o->out_fd and end the thread
  * @o: the state; nothing writes to @o->wfd any more
  *
- * Waits for stdout to take the rest unless the output was abandoned
+ * Waits for @o->out_fd to take the rest unless the output was abandoned
  * (which another thread may do meanwhile, up to console_out_destroy()).
  */
 void console_out_stop(struct console_out *o)
@@ -248,6 +305,9 @@ void console_out_destroy(struct console_out *o)
 	o->started = false;
 	close(o->rfd);
 	o->rfd = -1;
+	if (o->twin_fd >= 0)
+		close(o->twin_fd);
+	o->twin_fd = -1;
 	pthread_cond_destroy(&o->synced);
 	pthread_mutex_destroy(&o->lock);
 }

@@ -106,7 +106,9 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 /* util.c: messages and number parsing */
 void msg(const char *fmt, ...) __printf(1, 2);
 void msg_set_sync(void (*sync)(void *), void *ctx);
-void msg_wait(void);
+void msg_set_output(void (*out)(void *, const char *, size_t), void *ctx);
+void msg_write(const char *buf, size_t len);
+FILE *msg_stream_open(void);
 int errf(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);
@@ -727,24 +729,28 @@ int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 void platform_destroy(struct platform *p);
 
 /**
- * struct console_out - the guest's console output on its way to stdout
- * @out_fd:	where it goes (stdout)
+ * struct console_out - the guest's console output on its way to stdout,
+ *	or hvx-run's messages to stderr
+ * @out_fd:	where it goes (stdout, stderr)
  * @rfd:	the read end of hvx-run's pipe, the output thread's
  * @wfd:	its write end, the devices' output file
  * @thread:	copies the pipe to @out_fd
  * @started:	@thread was started (until console_out_destroy())
  * @joined:	@thread was joined
+ * @twin_fd:	@out_fd opened again not to block, once abandoned (@thread's)
+ * @twin_tried:	@twin_fd was opened, or could not be (@thread's)
  * @lock:	guards the fields below
  * @synced:	broadcast when @nr_done grows, and at the end
  * @nr_read:	bytes @thread has read from the pipe
  * @nr_done:	bytes of those written to @out_fd or dropped
  * @running:	@thread has not ended
  * @in_write:	@thread waits on @out_fd
- * @abandoned:	output is dropped from now on
+ * @abandoned:	@out_fd gets only what it takes at once from now on
  * @failed:	the errno @out_fd failed with; output is dropped
  */
 struct console_out {
-	int out_fd, rfd, wfd;
+	int out_fd, rfd, wfd, twin_fd;
+	bool twin_tried;
 	pthread_t thread;
 	bool started, joined;
 	pthread_mutex_t lock;
@@ -755,7 +761,7 @@ struct console_out {
 };
 
 /* console_out.c */
-int console_out_start(struct console_out *o, int out_fd);
+int console_out_start(struct console_out *o, int out_fd, const char *name);
 void console_out_sync(struct console_out *o);
 void console_out_abandon(struct console_out *o);
 void console_out_stop(struct console_out *o);
@@ -818,6 +824,7 @@ struct vcpu {
  *		never started waits for a SIPI without an exit (m->lock)
  * @out:	the consoles' way to stdout; a stop the user asks for
  *		abandons what stdout has not taken
+ * @err:	msg()'s way to stderr, abandoned as @out is
  */
 struct machine {
 	int vm_fd;
@@ -838,6 +845,7 @@ struct machine {
 	uint32_t nr_parked;
 	uint32_t nr_live;
 	struct console_out *out;
+	struct console_out *err;
 };
 
 void machine_stop(void *ctx, int status, const char *why);

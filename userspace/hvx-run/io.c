@@ -28,7 +28,7 @@
 /**
  * io_bus_init() - an empty bus
  * @bus: the bus
- * @log: where unhandled accesses are reported
+ * @log: where unhandled accesses are reported (hvx-run's: msg_stream_open())
  */
 void io_bus_init(struct io_bus *bus, FILE *log)
 {
@@ -147,7 +147,6 @@ static void log_port(struct io_bus *bus, uint16_t port, bool out,
 				__ATOMIC_RELAXED);
 	if (old & bit || !bus->log)
 		return;
-	msg_wait();
 	fprintf(bus->log,
 		"hvx-run: unhandled I/O port 0x%04x (%s, %u byte%s): reads return all ones, writes are ignored\n",
 		port, out ? "out" : "in", size, size == 1 ? "" : "s");
@@ -229,7 +228,6 @@ static void log_mmio(struct io_bus *bus, uint64_t gpa, unsigned int len,
 
 	if (!first || !bus->log)
 		return;
-	msg_wait();
 	fprintf(bus->log,
 		"hvx-run: unhandled MMIO %s of %u byte%s at 0x%" PRIx64 " (page 0x%" PRIx64 "): reads return all ones, writes are ignored\n",
 		is_write ? "write" : "read", len, len == 1 ? "" : "s", gpa,

@@ -719,8 +719,33 @@ static void sync_output(void *ctx)
 	console_out_sync(ctx);
 }
 
+/*
+ * msg()'s output, into the stderr copy and out of it: one write of whole
+ * lines (at most PIPE_BUF bytes go in whole), waited for until stderr
+ * took it or the copy was abandoned.
+ */
+static void write_messages(void *ctx, const char *buf, size_t len)
+{
+	struct console_out *err = ctx;
+	ssize_t n;
+
+	while (len) {
+		n = write(err->wfd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fwrite(buf, 1, len, stderr);
+			return;
+		}
+		buf += n;
+		len -= n;
+	}
+	console_out_sync(err);
+}
+
 /* The devices of one run: the port bus and what hangs on it. */
 struct devices {
+	FILE *log;			/* unhandled accesses: msg()'s */
 	struct io_bus bus;
 	struct serial com1;
 	struct debug_exit dbg;
@@ -760,7 +785,8 @@ static int load_guest(const struct options *o, struct devices *d, void *ram,
 static int devices_init(struct devices *d, const struct options *o,
 			struct machine *m, void *ram)
 {
-	io_bus_init(&d->bus, stderr);
+	d->log = msg_stream_open();
+	io_bus_init(&d->bus, d->log ? d->log : stderr);
 	m->bus = &d->bus;
 	/* with --console virtio, stdin is hvc0's alone */
 	serial_init(&d->com1, o->console_virtio ? -1 : STDIN_FILENO,
@@ -809,6 +835,9 @@ static void devices_destroy(struct devices *d)
 	i8042_destroy(&d->kbc);
 	serial_destroy(&d->com1);
 	io_bus_destroy(&d->bus);
+	if (d->log)
+		fclose(d->log);
+	d->log = NULL;
 }
 
 /* From the devices to the guest's end; hvx-run's exit status. */
@@ -819,7 +848,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	struct machine m = { .vm_fd = -1, .stop_efd = -1 };
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
 	struct signal_watch watch = { .done_efd = -1 };
-	struct console_out out = { .wfd = -1 };
+	struct console_out out = { .wfd = -1 }, err = { .wfd = -1 };
 	struct io_ring ring = { 0 };
 	struct hvx_caps caps;
 
@@ -831,7 +860,11 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	 * signalfd sees a signal only if no thread takes it the usual way.
 	 */
 	sig_fd = setup_signals();
-	if (sig_fd < 0 || console_out_start(&out, STDOUT_FILENO))
+	if (sig_fd < 0 || console_out_start(&err, STDERR_FILENO, "msg-out"))
+		goto out;
+	m.err = &err;
+	msg_set_output(write_messages, &err);
+	if (console_out_start(&out, STDOUT_FILENO, "console-out"))
 		goto out;
 	m.out = &out;
 	msg_set_sync(sync_output, &out);
@@ -866,7 +899,8 @@ out:
 	devices_stop(d);
 	/* every thread that writes the guest's output has ended */
 	console_out_stop(&out);
-	/* a signal may still drop the output until then */
+	console_out_sync(&err);
+	/* a signal may still drop the output and messages until then */
 	signal_watch_end(&watch);
 	msg_set_sync(NULL, NULL);
 	m.out = NULL;
@@ -879,6 +913,10 @@ out:
 	if (hvx_fd >= 0)
 		close(hvx_fd);
 	devices_destroy(d);
+	/* what the teardown said waits for stderr, as msg()'s lines do */
+	msg_set_output(NULL, NULL);
+	m.err = NULL;
+	console_out_destroy(&err);
 	pthread_cond_destroy(&m.stop_cond);
 	pthread_mutex_destroy(&m.lock);
 	return status;

@@ -8,11 +8,14 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hvx-run.h"
 
 static void (*msg_sync)(void *);
 static void *msg_sync_ctx;
+static void (*msg_out)(void *, const char *, size_t);
+static void *msg_out_ctx;
 
 /**
  * msg_set_sync() - what msg() waits for before it prints
@@ -29,12 +32,32 @@ void msg_set_sync(void (*sync)(void *), void *ctx)
 }
 
 /**
- * msg_wait() - what msg() does before it prints, for other stderr output
+ * msg_set_output() - where msg() and msg_write() put their bytes
+ * @out: called with @ctx, the bytes and their count; NULL for stderr
+ * @ctx: its argument
+ *
+ * hvx-run sets its stderr copy (console_out.c), which a signal can free
+ * from a stalled stderr.  Set while no other thread prints.
  */
-void msg_wait(void)
+void msg_set_output(void (*out)(void *, const char *, size_t), void *ctx)
+{
+	msg_out = out;
+	msg_out_ctx = ctx;
+}
+
+/**
+ * msg_write() - bytes for stderr, after the guest's output before them
+ * @buf: the bytes, whole lines
+ * @len: their count
+ */
+void msg_write(const char *buf, size_t len)
 {
 	if (msg_sync)
 		msg_sync(msg_sync_ctx);
+	if (msg_out)
+		msg_out(msg_out_ctx, buf, len);
+	else
+		fwrite(buf, 1, len, stderr);
 }
 
 /**
@@ -43,15 +66,46 @@ void msg_wait(void)
  */
 void msg(const char *fmt, ...)
 {
-	char buf[512];
+	static const char prefix[] = "hvx-run: ";
+	char buf[sizeof(prefix) - 1 + 512 + 1];
+	size_t len = sizeof(prefix) - 1, max = len + 512;
 	va_list ap;
+	int n;
 
-	msg_wait();
+	memcpy(buf, prefix, len);
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf + len, 512, fmt, ap);
 	va_end(ap);
-	/* One fprintf, so lines of several threads do not interleave. */
-	fprintf(stderr, "hvx-run: %s\n", buf);
+	if (n < 0)
+		n = 0;
+	len = len + n < max - 1 ? len + n : max - 1;
+	buf[len++] = '\n';
+	/* one write, so that lines of several threads do not interleave */
+	msg_write(buf, len);
+}
+
+static ssize_t stream_write(void *cookie, const char *buf, size_t len)
+{
+	msg_write(buf, len);
+	return len;
+}
+
+/**
+ * msg_stream_open() - a stream whose lines go where msg()'s go
+ *
+ * Line-buffered: what a call that ends a line printed goes out in one
+ * msg_write().
+ *
+ * Return: the stream, or NULL with errno set.
+ */
+FILE *msg_stream_open(void)
+{
+	static const cookie_io_functions_t io = { .write = stream_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
 }
 
 /**

@@ -78,8 +78,9 @@ void machine_stop(void *ctx, int status, const char *why)
  * @why: a line for stderr, or NULL
  *
  * For SIGINT, SIGTERM and Ctrl-A x: as machine_stop(), after abandoning
- * the guest's output that stdout has not taken.  A stalled stdout must
- * not keep hvx-run from ending, nor hold up the message.
+ * the guest's output that stdout has not taken, and the messages stderr
+ * has not.  A stalled stdout or stderr must not keep hvx-run from ending,
+ * nor hold up the message.
  */
 void machine_stop_user(void *ctx, int status, const char *why)
 {
@@ -87,6 +88,8 @@ void machine_stop_user(void *ctx, int status, const char *why)
 
 	if (m->out)
 		console_out_abandon(m->out);
+	if (m->err)
+		console_out_abandon(m->err);
 	machine_stop(ctx, status, why);
 }
 
@@ -132,18 +135,14 @@ static void report(struct vcpu *v, const char *what)
 		dump_regs(f, &regs, &sregs);
 	}
 	fclose(f);
-	msg_wait();
-	fwrite(buf, 1, len, stderr);
+	msg_write(buf, len);
 	free(buf);
 }
 
-/* Report the first of each kind of exit hvx-run only half serves. */
-static void once(bool *done, const char *fmt, uint64_t a, uint64_t b)
+/* Whether this is the first of a kind of exit hvx-run only half serves. */
+static bool first_time(bool *done)
 {
-	if (__atomic_exchange_n(done, true, __ATOMIC_RELAXED))
-		return;
-	msg_wait();
-	fprintf(stderr, fmt, a, b);
+	return !__atomic_exchange_n(done, true, __ATOMIC_RELAXED);
 }
 
 static bool hypercall_logged, msr_logged;
@@ -236,16 +235,16 @@ static bool handle_exit(struct vcpu *v)
 		machine_stop(m, HVX_RUN_EXIT_INTERNAL, NULL);
 		return true;
 	case HVX_EXIT_HYPERCALL:
-		once(&hypercall_logged,
-		     "hvx-run: hypercall %" PRIu64 " at RIP 0x%" PRIx64 ": no hypercalls, returning -ENOSYS (reported once)\n",
-		     run->hypercall.nr, run->rip);
+		if (first_time(&hypercall_logged))
+			msg("hypercall %" PRIu64 " at RIP 0x%" PRIx64 ": no hypercalls, returning -ENOSYS (reported once)",
+			    (uint64_t)run->hypercall.nr, (uint64_t)run->rip);
 		run->hypercall.ret = (uint64_t)-ENOSYS;
 		return false;
 	case HVX_EXIT_RDMSR:
 	case HVX_EXIT_WRMSR:
-		once(&msr_logged,
-		     "hvx-run: MSR 0x%" PRIx64 " at RIP 0x%" PRIx64 ": unknown, injecting #GP (reported once)\n",
-		     run->msr.index, run->rip);
+		if (first_time(&msr_logged))
+			msg("MSR 0x%" PRIx64 " at RIP 0x%" PRIx64 ": unknown, injecting #GP (reported once)",
+			    (uint64_t)run->msr.index, (uint64_t)run->rip);
 		run->msr.error = 1;
 		return false;
 	}
