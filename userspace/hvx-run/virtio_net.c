@@ -21,6 +21,7 @@
  * writable buffers or shorter than the header) sets NEEDS_RESET.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@
  * @offloads_set: @offloads matches the features of this negotiation
  * @offloads:	the flags the tap was last given
  * @rx_err, @tx_err: an error of the tap was said once
+ * @rx_big:	a frame too big for its receive chain was said once
  */
 struct virtio_net {
 	struct virtio_dev v;
@@ -67,7 +69,7 @@ struct virtio_net {
 	struct vq_elem rx, tx;
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
-	bool rx_err, tx_err;
+	bool rx_err, tx_err, rx_big;
 };
 
 static struct virtio_net *to_net(struct virtio_dev *v)
@@ -137,13 +139,18 @@ static int rx_take(struct virtio_net *n)
 }
 
 /*
- * One frame from the tap into a receive chain.  Return: true when one
- * went, false when there is none or no buffer for it (@n->rx_wait set
- * then).
+ * One frame from the tap into a receive chain.  A read gives as much of
+ * the frame as the buffers hold, so one byte more of the host's tells a
+ * frame that did not fit: it is dropped, as a NIC drops one longer than
+ * its buffers, and the chain waits for the next.  Return: true when one
+ * went (or was dropped), false when there is none or no buffer for it
+ * (@n->rx_wait set then).
  */
 static bool rx_one(struct virtio_net *n)
 {
-	uint8_t one[2] = { 1, 0 };
+	struct iovec iov[VQ_MAX_SEGS + 1];
+	uint8_t one[2] = { 1, 0 }, past;
+	unsigned int nr;
 	ssize_t r;
 
 	r = rx_take(n);
@@ -152,9 +159,20 @@ static bool rx_one(struct virtio_net *n)
 		return false;
 	}
 	sync_offloads(n);
-	r = readv(n->fd, n->rx.iov + n->rx.nr_out, n->rx.nr_in);
+	nr = n->rx.nr_in;
+	memcpy(iov, n->rx.iov + n->rx.nr_out, nr * sizeof(*iov));
+	iov[nr].iov_base = &past;
+	iov[nr].iov_len = 1;
+	r = readv(n->fd, iov, nr + 1);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
+	if (r > 0 && (uint64_t)r > n->rx.in_len) {
+		if (!n->rx_big)
+			msg("virtio-net: a frame longer than its receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
+			    n->rx.in_len);
+		n->rx_big = true;
+		return true;
+	}
 	if (r <= 0) {
 		if (!n->rx_err)
 			msg("virtio-net: tap read: %s",
