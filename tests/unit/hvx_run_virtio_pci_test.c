@@ -307,6 +307,10 @@ TEST_F(vp, pci_cfg_access_window)
 	ecam_wr(self->bus, cap + 12, 3, 4);
 	ecam_wr(self->bus, cap + 16, 0, 4);
 	EXPECT_EQ(VIRTIO_STATUS_ACKNOWLEDGE, rd(self->bus, CC(0x14), 1));
+	/* an offset whose end wraps past 2^32 is outside the BAR */
+	ecam_wr(self->bus, cap + 8, 0xfffffffc, 4);
+	ecam_wr(self->bus, cap + 12, 4, 4);
+	EXPECT_EQ(0, ecam32(self->bus, cap + 16));
 }
 
 /*
@@ -384,6 +388,17 @@ TEST_F(vp, queue_and_feature_register_rules)
 	EXPECT_EQ(QSIZE, rd(self->bus, CC(0x18), 2));
 	EXPECT_EQ(DESC, rd(self->bus, CC(0x20), 8));
 	EXPECT_EQ(0x0b, rd(self->bus, CC(0x14), 1));
+	/*
+	 * A status write clears no bit (only a reset does): FEATURES_OK
+	 * stays, and the features with it.
+	 */
+	wr(self->bus, CC(0x14), 0x03, 1);
+	EXPECT_EQ(0x0b, rd(self->bus, CC(0x14), 1));
+	wr(self->bus, CC(0x08), 0, 4);
+	wr(self->bus, CC(0x0c), 0xffffffff, 4);
+	EXPECT_EQ(1ULL << VIRTIO_F_VERSION_1, self->v->guest_features);
+	wr(self->bus, CC(0x14), 0x0f, 1);
+	EXPECT_EQ(0x0f, rd(self->bus, CC(0x14), 1));
 }
 
 /*

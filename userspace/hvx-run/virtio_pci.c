@@ -115,7 +115,7 @@ static void cfg_window(void *opaque, bool write, uint8_t *data,
 	if (!write)
 		memset(data, 0, 4);
 	if (cap[4] != VIRTIO_BAR || (len != 1 && len != 2 && len != 4) ||
-	    off % len || off + len > VIRTIO_BAR_SIZE || (write && end < len))
+	    off % len || off > VIRTIO_BAR_SIZE - len || (write && end < len))
 		return;
 	pci_bar_access(&v->pci, VIRTIO_BAR, off, data, len, write);
 }
@@ -259,7 +259,11 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 	    !(v->status & VIRTIO_STATUS_FEATURES_OK) &&
 	    ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1))))
 		val &= ~VIRTIO_STATUS_FEATURES_OK;
-	v->status = val | (v->status & VIRTIO_STATUS_NEEDS_RESET);
+	/*
+	 * The driver sets bits and clears none but by a reset (virtio 1.2,
+	 * 2.1.2): FEATURES_OK stays, so the features stay negotiated.
+	 */
+	v->status |= val;
 	return false;
 }
 
@@ -502,16 +506,24 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
  * @q: the queue
  * @req: called with each chain (malloc'd: it frees it once completed)
  *
- * A malformed ring stops here with NEEDS_RESET.
+ * A malformed ring stops here with NEEDS_RESET; so does a chain that
+ * @req found malformed (it set NEEDS_RESET).
  */
 void virtio_serve(struct virtio_dev *v, unsigned int q,
 		  void (*req)(struct virtio_dev *v, unsigned int q,
 			      struct vq_elem *e))
 {
 	struct vq_elem *e;
+	bool broken;
 	int r;
 
 	for (;;) {
+		/* a request that needed a reset ends the serving */
+		pthread_mutex_lock(&v->lock);
+		broken = v->status & VIRTIO_STATUS_NEEDS_RESET;
+		pthread_mutex_unlock(&v->lock);
+		if (broken)
+			return;
 		e = malloc(sizeof(*e));
 		if (!e) {
 			msg("%s: out of memory", v->ops->name);
