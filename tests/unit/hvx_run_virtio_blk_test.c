@@ -311,8 +311,9 @@ TEST_F(blk, chain_too_short)
 }
 
 /*
- * Discard data that is not whole 16-byte segments, and a segment of more
- * sectors than the device announces, are refused without a hole.
+ * Discard data that is not whole 16-byte segments, a segment of more
+ * sectors than the device announces, and more segments than it
+ * announces, are refused without a hole.
  */
 TEST_F(blk, discard_bad_segments)
 {
@@ -334,6 +335,17 @@ TEST_F(blk, discard_bad_segments)
 			  &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
+	/* two segments, where the device announces one */
+	put_le64(seg, 8);
+	put_le32(seg + 8, 8);
+	put_le64(seg + 16, 24);
+	put_le32(seg + 24, 8);
+	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 32, true,
+		&self->status);
+	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
+	EXPECT_EQ(24, file_byte(self->fd, 24 * 512));
 }
 
 /*
@@ -472,6 +484,37 @@ static bool wait_used(uint8_t *ram, uint16_t idx)
 		usleep(1000);
 	}
 	return false;
+}
+
+/*
+ * A request without room for its header (or its status) is malformed:
+ * NEEDS_RESET, and the requests after it wait for the reset.
+ */
+TEST_F(blk, short_request_needs_reset)
+{
+	struct vq_mem mem;
+	uint16_t next = 0;
+	unsigned int i;
+
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	self->v = virtio_blk_create(self->path, 0, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, virtio_start(self->v));
+	driver_init(self->v, self->ram);
+	offer_read(self->ram, &next, 0);
+	set_desc(self->ram, DESC, 0, HDR(0), 8, VRING_DESC_F_NEXT, 1);
+	offer_read(self->ram, &next, 1);
+	driver_kick(self->v, 0);
+	for (i = 0; i < 5000 && !(dev_status(self->v) &
+				  VIRTIO_STATUS_NEEDS_RESET); i++)
+		usleep(1000);
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(1)]);
 }
 
 TEST_F(blk, reset_waits_for_requests_in_flight)

@@ -96,7 +96,16 @@ static void blk_cfg_read(struct virtio_dev *v, unsigned int off,
 static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 {
 	struct virtio_blk *b = to_blk(v);
-	struct blk_job *j = malloc(sizeof(*j));
+	struct blk_job *j;
+
+	/* no room for a header and a status: malformed, as virtio-net's */
+	if (e->out_len < VIRTIO_BLK_HDR_LEN || e->in_len < 1) {
+		msg("virtio-blk: request without a header or a status: the device needs a reset");
+		virtio_needs_reset(v);
+		free(e);
+		return;
+	}
+	j = malloc(sizeof(*j));
 
 	if (!j) {
 		msg("virtio-blk: out of memory");
@@ -244,7 +253,7 @@ static void blk_fill_cfg(struct virtio_blk *b)
 	put_le32(b->cfg + BLK_CFG_SEG_MAX, VQ_MAX_SEGS - 2);
 	put_le32(b->cfg + BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR);
 	put_le32(b->cfg + BLK_CFG_MAX_DISCARD, VIRTIO_BLK_MAX_DISCARD);
-	put_le32(b->cfg + BLK_CFG_DISCARD_SEG, 1);
+	put_le32(b->cfg + BLK_CFG_DISCARD_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);
 	put_le32(b->cfg + BLK_CFG_DISCARD_ALIGN, 8);
 }
 

@@ -35,6 +35,7 @@
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
 #define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
+#define VIRTIO_BLK_MAX_DISCARD_SEG 1	/* segments in one discard request */
 /* threads per disk (virtio_blk.c); -D changes it for bench.rst's figures */
 #ifndef VIRTIO_BLK_WORKERS
 #define VIRTIO_BLK_WORKERS	4

@@ -86,7 +86,9 @@ static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
 
 	if (ro)
 		return VIRTIO_BLK_S_IOERR;
-	if (!data || data % VIRTIO_BLK_DISCARD_LEN)
+	/* no more segments than the device announces (max_discard_seg) */
+	if (!data || data % VIRTIO_BLK_DISCARD_LEN ||
+	    data > VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN)
 		return VIRTIO_BLK_S_IOERR;
 	for (at = 0; at < data; at += VIRTIO_BLK_DISCARD_LEN) {
 		iov_copy(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN + at, seg,
