@@ -339,8 +339,17 @@ TEST_F(vp, doorbell_follows_memory_enable_and_bar)
 	EXPECT_EQ(1, rd(self->bus, moved + VIRTIO_COMMON_OFF + 0x1c, 2));
 }
 
+static unsigned int nr_lines;
+
+static void count_lines(void *ctx, const char *buf, size_t len)
+{
+	nr_lines++;
+}
+
 TEST_F(vp, bad_rings_need_a_reset)
 {
+	nr_lines = 0;
+	msg_set_output(count_lines, NULL);
 	wr(self->bus, CC(0x14), 0x03, 1);
 	wr(self->bus, CC(0x08), 1, 4);
 	wr(self->bus, CC(0x0c), 1, 4);
@@ -351,6 +360,12 @@ TEST_F(vp, bad_rings_need_a_reset)
 	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
 	EXPECT_EQ(0x4b, rd(self->bus, CC(0x14), 1));
 	EXPECT_EQ(0, self->calls.doorbells);
+	/* one line: enabling it again until the reset says nothing more */
+	wr(self->bus, CC(0x1c), 1, 2);
+	wr(self->bus, CC(0x1c), 1, 2);
+	EXPECT_EQ(1, nr_lines);
+	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
+	msg_set_output(NULL, NULL);
 	/* a vector beyond the table reads back as NO_VECTOR */
 	wr(self->bus, CC(0x1a), 7, 2);
 	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, rd(self->bus, CC(0x1a), 2));

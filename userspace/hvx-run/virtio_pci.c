@@ -270,8 +270,10 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 static void enable_queue(struct virtio_dev *v, struct virtio_queue_cfg *q,
 			 unsigned int i)
 {
+	/* a device that needs a reset starts nothing (nor says so again) */
 	if (q->enable || v->resetting ||
-	    !(v->status & VIRTIO_STATUS_FEATURES_OK))
+	    !(v->status & VIRTIO_STATUS_FEATURES_OK) ||
+	    (v->status & VIRTIO_STATUS_NEEDS_RESET))
 		return;
 	if (vq_start(&v->vq[i], q->size, q->desc, q->driver, q->device,
 		     v->guest_features & (1ULL << VIRTIO_F_EVENT_IDX),
