@@ -346,6 +346,13 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(0, self->bars.writes);
 }
 
+static unsigned int nr_lines;
+
+static void count_lines(void *ctx, const char *buf, size_t len)
+{
+	nr_lines++;
+}
+
 TEST_F(pci, msix_refused_route)
 {
 	uint64_t table = ecam_read(self->bus, 1, PCI_BAR0, 4) + TABLE;
@@ -353,10 +360,19 @@ TEST_F(pci, msix_refused_route)
 	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
 	ecam_write(self->bus, 1, 0x44 + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
 		   2);
-	/* HVX_IRQFD refuses a bad address: the vector stays unrouted */
+	/*
+	 * HVX_IRQFD refuses a bad address: the vector stays unrouted, and
+	 * one line says so however often the guest writes one.
+	 */
+	nr_lines = 0;
+	msg_set_output(count_lines, NULL);
 	self->routes.fail = 1;
 	set_vector(self->bus, table, 0, 0x1234, 0x40, 0);
 	EXPECT_FALSE(self->dev.msix[0].routed);
+	mmio_write32(self->bus, table + 8, 0x41);
+	mmio_write32(self->bus, table + 8, 0x40);
+	EXPECT_EQ(1, nr_lines);
+	msg_set_output(NULL, NULL);
 	pci_msix_notify(&self->dev, 0);
 	EXPECT_TRUE(self->dev.msix[0].pending);
 	/* a good address later: routed, and the pending one delivered */

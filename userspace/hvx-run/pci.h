@@ -137,6 +137,7 @@ struct pci_msix_vector {
  * @msix:	the vectors
  * @route:	changes a vector's route
  * @route_ctx:	passed to @route
+ * @msix_said:	a vector the guest set wrong was said once (under @lock)
  * @cap_next:	where the next capability goes (pci_add_cap())
  * @cap_last:	the last capability's offset, 0: none yet
  */
@@ -159,6 +160,7 @@ struct pci_dev {
 	struct pci_msix_vector msix[PCI_MSIX_MAX_VECTORS];
 	pci_route_fn route;
 	void *route_ctx;
+	bool msix_said;
 	uint8_t cap_next, cap_last;
 };
 

@@ -101,10 +101,16 @@ static void update_vector(struct pci_dev *d, struct pci_msix_vector *v)
 	if (!live || v->routed)
 		return;
 	if (d->route(d->route_ctx, v->efd, true, address, data)) {
-		/* a bad address or data the guest wrote: it gets nothing */
-		msg("%02x.0: MSI-X vector %ld (address 0x%llx data 0x%x): %s",
-		    d->slot, (long)(v - d->msix), (unsigned long long)address,
-		    data, strerror(errno));
+		/*
+		 * A bad address or data the guest wrote: it gets nothing,
+		 * and the first says so (each write could say it again).
+		 */
+		if (!d->msix_said)
+			msg("%02x.0: MSI-X vector %ld (address 0x%llx data 0x%x): %s; not said again",
+			    d->slot, (long)(v - d->msix),
+			    (unsigned long long)address, data,
+			    strerror(errno));
+		d->msix_said = true;
 		return;
 	}
 	v->routed = true;
