@@ -55,6 +55,9 @@ struct hvx_irqfd_hook {
 	struct work_struct shutdown;
 };
 
+/* Looks at a count already there when an irqfd is assigned, at most. */
+#define IRQFD_ASSIGN_PASSES	4
+
 /* Teardowns after EPOLLHUP; drained by every VM's free and at unload. */
 static struct workqueue_struct *irqfd_wq;
 
@@ -100,10 +103,12 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	if (events & EPOLLIN) {
 		/*
 		 * Consume the count: each signal is one MSI, and a reader of
-		 * the eventfd (or poll) sees none left over.
+		 * the eventfd (or poll) sees none left over.  A write of 0
+		 * wakes the waiters too, but signals nothing.
 		 */
 		eventfd_ctx_do_read(h->ctx, &cnt);
-		hvx_apic_route(vm, NULL, &h->irq);
+		if (cnt)
+			hvx_apic_route(vm, NULL, &h->irq);
 	}
 	if (events & EPOLLHUP) {
 		spin_lock_irqsave(&vm->irqfd_lock, flags);
@@ -140,8 +145,10 @@ static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 	struct hvx_irqfd_hook *h;
 	struct hvx_lapic_irq irq;
 	struct eventfd_ctx *ctx;
+	unsigned int pass;
 	__poll_t events;
 	struct fd f;
+	u64 cnt;
 	int err;
 
 	if (hvx_msi_decode(args->address, args->data, &irq))
@@ -186,11 +193,24 @@ static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 	 * Hook onto the eventfd.  The file stays open for the whole call, so
 	 * no EPOLLHUP comes before the hook is in place; the mutex keeps a
 	 * deassignment from freeing @h meanwhile.  A count already there is
-	 * a signal sent before: deliver it.
+	 * a signal sent before: take it and deliver it, as the wake-up
+	 * would have.  Poll looks at the count without the eventfd's lock,
+	 * so it may see one that a signal's own wake-up of @h is taking:
+	 * the count is taken under that lock (unhooked meanwhile) and
+	 * delivered only if still there, and a signal sent while unhooked
+	 * is found by hooking on again.  A signaller that keeps that up is
+	 * left to the next signal's wake-up after a few passes.
 	 */
-	events = vfs_poll(fd_file(f), &h->pt);
-	if (events & EPOLLIN)
-		hvx_apic_route(vm, NULL, &h->irq);
+	for (pass = 0; pass < IRQFD_ASSIGN_PASSES; pass++) {
+		events = vfs_poll(fd_file(f), &h->pt);
+		if (!(events & EPOLLIN))
+			break;
+		eventfd_ctx_remove_wait_queue(ctx, &h->wait, &cnt);
+		if (cnt)
+			hvx_apic_route(vm, NULL, &h->irq);
+	}
+	if (pass == IRQFD_ASSIGN_PASSES)
+		vfs_poll(fd_file(f), &h->pt);
 	mutex_unlock(&vm->irqfd_mutex);
 	fdput(f);
 	return 0;

@@ -6,6 +6,8 @@
  *   while the guest sleeps in HLT are delivered; the eventfd's count is
  *   consumed; deassigning stops delivery, and a signal stays the
  *   eventfd's.
+ * - A count there before the assignment is one MSI, and taken; a write
+ *   of 0 delivers nothing.
  * - Two MSIs that reach a running guest one after the other (interrupts
  *   disabled, so each one only ends a run), the higher vector first: the
  *   higher is delivered first once the guest enables interrupts.  With
@@ -124,6 +126,43 @@ HVX_GUEST_TEST(irqfd_delivers_and_deassigns, guest_counts_irqfd)
 	EXPECT_EQ(ENOENT, errno);
 	vcpu_expect_done(vcpu);
 	close(sg.efd);
+}
+
+static void guest_takes_pending(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	asm volatile("sti; nop; nop; cli");
+	GUEST_SYNC(hits);
+	asm volatile("sti; nop; nop; cli");
+	GUEST_SYNC(hits);
+	GUEST_DONE();
+}
+
+/*
+ * Signals sent before the assignment are one MSI, and their count is
+ * taken; a write of 0 wakes the eventfd's waiters but signals nothing.
+ */
+HVX_GUEST_TEST(irqfd_takes_earlier_count_ignores_zero, guest_takes_pending)
+{
+	uint64_t zero = 0, cnt;
+	int efd;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_IRQFD,
+		    "no HVX_FEAT_IRQFD");
+	vm_install_exception_handler(vm, IRQFD_VEC, xapic_handler);
+	efd = eventfd(2, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, hvx_irqfd_assign(vm->fd, efd, MSI_ADDR, IRQFD_VEC));
+	EXPECT_EQ(-1, read(efd, &cnt, sizeof(cnt)));
+	EXPECT_EQ(EAGAIN, errno);
+	vcpu_expect_sync(vcpu, 1);
+	ASSERT_EQ(sizeof(zero), write(efd, &zero, sizeof(zero)));
+	vcpu_expect_sync(vcpu, 1);
+	vcpu_expect_done(vcpu);
+	close(efd);
 }
 
 #define HIGH_VEC	0x62
