@@ -723,6 +723,55 @@ static u64 tsc_deadline_ns(u64 deadline, u64 guest_tsc, u64 now)
 }
 
 /*
+ * A timer write while the vCPU runs (a Linux guest's TSC deadline at
+ * every timer event): its next tick for the preemption timer from the
+ * clocks the caller just read, under the apic_lock it holds, rather than
+ * read both and take the lock again in hvx_apic_timer_update().
+ */
+static void timer_moved_locked(struct hvx_vcpu *vcpu,
+			       struct hvx_lapic_effects *eff, u64 now,
+			       u64 host_tsc)
+{
+	lockdep_assert_held(&vcpu->apic_lock);
+	if ((eff->flags & HVX_LAPIC_EFF_TIMER) && timer_on_vmx(vcpu)) {
+		vcpu->timer_tsc = timer_host_tsc(hvx_lapic_timer_next(&vcpu->apic),
+						 now, host_tsc);
+		eff->flags &= ~HVX_LAPIC_EFF_TIMER;
+	}
+}
+
+/**
+ * hvx_apic_tsc_moved() - the vCPU's TSC offset changed
+ * @vcpu: the vCPU, loaded, with its new TSC_OFFSET
+ *
+ * An armed TSC deadline is a value of the TSC, not a time: the interrupt
+ * comes when the TSC reaches it (SDM vol. 3A, "TSC-Deadline Mode"), so a
+ * write of IA32_TSC or IA32_TSC_ADJUST, by the guest or userspace, moves
+ * its expiry.
+ */
+void hvx_apic_tsc_moved(struct hvx_vcpu *vcpu)
+{
+	struct hvx_lapic_effects eff = {};
+	struct hvx_lapic *l = &vcpu->apic;
+	u64 now, host_tsc, tsc, deadline;
+	unsigned long flags;
+
+	now = ktime_get_ns();
+	host_tsc = rdtsc();
+	tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	deadline = hvx_lapic_tsc_deadline(l);
+	if (deadline) {
+		hvx_lapic_set_tsc_deadline(l, deadline,
+					   tsc_deadline_ns(deadline, tsc, now),
+					   now, &eff);
+		timer_moved_locked(vcpu, &eff, now, host_tsc);
+	}
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	apic_effects(vcpu, &eff);
+}
+
+/*
  * Only the timer's registers need the time.  The ICR and EOI, which trap
  * on every IPI and (without APIC virtualization) every interrupt, do not
  * pay for reading the clock.
@@ -786,17 +835,8 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 	} else {
 		r = hvx_lapic_rdmsr(l, index, now, data);
 	}
-	/*
-	 * A timer write while the vCPU runs (a Linux guest's TSC deadline at
-	 * every timer event): its next tick for the preemption timer from
-	 * the clocks just read, under the lock already held, rather than
-	 * read both and take the lock again in hvx_apic_timer_update().
-	 */
-	if ((eff.flags & HVX_LAPIC_EFF_TIMER) && now && timer_on_vmx(vcpu)) {
-		vcpu->timer_tsc = timer_host_tsc(hvx_lapic_timer_next(l), now,
-						 host_tsc);
-		eff.flags &= ~HVX_LAPIC_EFF_TIMER;
-	}
+	if (now)
+		timer_moved_locked(vcpu, &eff, now, host_tsc);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 	if (r)
 		return -EINVAL;

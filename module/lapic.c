@@ -497,13 +497,24 @@ static void write_dfr(struct hvx_lapic *l, const struct lapic_reg *r,
 	eff->flags |= HVX_LAPIC_EFF_ROUTE;
 }
 
-/* A CMCI entry the APIC does not have stays a reserved, zero word. */
+/* A CMCI entry the APIC does not have is a reserved, zero word. */
+bool lapic_lvt_present(const struct hvx_lapic *l, unsigned int off)
+{
+	int i;
+
+	for (i = 0; i < HVX_LVT_NR; i++)
+		if (lapic_lvt_off[i] == off)
+			return i != HVX_LVT_CMCI ||
+			       lapic_has_feature(l, HVX_LAPIC_F_CMCI);
+	return false;
+}
+
 static void mask_all_lvts(struct hvx_lapic *l)
 {
 	int i;
 
 	for (i = 0; i < HVX_LVT_NR; i++)
-		if (i != HVX_LVT_CMCI || lapic_has_feature(l, HVX_LAPIC_F_CMCI))
+		if (lapic_lvt_present(l, lapic_lvt_off[i]))
 			*lapic_reg_ptr(l, lapic_lvt_off[i]) |= HVX_APIC_LVT_MASKED;
 }
 
@@ -583,7 +594,10 @@ static void write_tmict(struct hvx_lapic *l, const struct lapic_reg *r,
 
 /*
  * A new divide applies to the counts still to go: the count goes on from
- * where it is, at the new rate.
+ * where it is, at the new rate.  The period (each reload's) follows the
+ * new divide too, also while the count reads 0: a one-shot count that ran
+ * down stays run down, and a periodic one stretched to its bound keeps
+ * its next expiry unless the new period ends sooner.
  */
 static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
 		       unsigned int off, u32 val, u64 now_ns,
@@ -591,18 +605,37 @@ static void write_tdcr(struct hvx_lapic *l, const struct lapic_reg *r,
 {
 	u32 cur = hvx_lapic_current_count(l, now_ns);
 	u32 initial = hvx_lapic_reg(l, HVX_APIC_REG_TMICT);
+	struct hvx_lapic_timer *t = &l->timer;
 	unsigned int div;
+	u64 period;
 
 	store_masked(l, r, off, val);
-	if (!cur)
+	if (!initial || !timer_counts(l))
 		return;
 	div = timer_divide(l);
-	timer_load(l, now_ns, eff);
-	l->timer.start_ns = now_ns + lapic_ticks_to_ns(l, cur, div) -
-			    l->timer.period_ns;
-	if (cur == initial)
-		l->timer.start_ns = now_ns;
-	l->timer.next_ns = l->timer.start_ns + l->timer.period_ns;
+	if (cur) {
+		timer_load(l, now_ns, eff);
+		t->start_ns = now_ns + lapic_ticks_to_ns(l, cur, div) -
+			      t->period_ns;
+		if (cur == initial)
+			t->start_ns = now_ns;
+		t->next_ns = t->start_ns + t->period_ns;
+		return;
+	}
+	period = lapic_timer_period(l, timer_mode(l),
+				    lapic_ticks_to_ns(l, initial, div));
+	t->period_ns = period;
+	eff->flags |= HVX_LAPIC_EFF_TIMER;
+	if (timer_mode(l) == HVX_APIC_TIMER_ONESHOT) {
+		t->start_ns = now_ns - period;
+		if (t->armed)
+			t->next_ns = now_ns;	/* overdue: fires at once */
+		return;
+	}
+	/* an expiry overdue stays so */
+	if ((s64)(t->next_ns - now_ns) > (s64)period)
+		t->next_ns = now_ns + period;
+	t->start_ns = t->next_ns - period;
 }
 
 static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
@@ -627,14 +660,14 @@ static void write_self_ipi(struct hvx_lapic *l, const struct lapic_reg *r,
 #define IDX(off)		((off) >> 4)
 
 static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
-	[IDX(HVX_APIC_REG_ID)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_ID)]	= REG(R_XAPIC | R_2R, LAPIC_XAPIC_ID_MASK, write_id),
 	[IDX(HVX_APIC_REG_VERSION)]	= REG(R_RO, 0, NULL),
 	[IDX(HVX_APIC_REG_TPR)]	= REG(R_RW, 0xff, write_tpr),
 	[IDX(HVX_APIC_REG_APR)]	= REG(R_XR, 0, NULL),
 	[IDX(HVX_APIC_REG_PPR)]	= REG(R_RO, 0, NULL),
 	[IDX(HVX_APIC_REG_EOI)]	= REG(R_XW | R_2W, 0, write_eoi),
 	[IDX(HVX_APIC_REG_RRD)]	= REG(R_XR, 0, NULL),
-	[IDX(HVX_APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, 0xff000000, write_id),
+	[IDX(HVX_APIC_REG_LDR)]	= REG(R_XAPIC | R_2R, LAPIC_XAPIC_ID_MASK, write_id),
 	[IDX(HVX_APIC_REG_DFR)]	= REG(R_XAPIC, 0xf0000000, write_dfr),
 	[IDX(HVX_APIC_REG_SVR)]	= { .flags = R_RW, .wmask = 0x1ff,
 				    .fwmask = HVX_APIC_SVR_DIRECTED_EOI,
@@ -646,7 +679,7 @@ static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
 	[IDX(HVX_APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
 	[IDX(HVX_APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
 	[IDX(HVX_APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
-	[IDX(HVX_APIC_REG_ICR2)]	= REG(R_XAPIC, 0xff000000, NULL),
+	[IDX(HVX_APIC_REG_ICR2)]	= REG(R_XAPIC, LAPIC_XAPIC_ID_MASK, NULL),
 	[IDX(HVX_APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
 					.feature = HVX_LAPIC_F_TSC_DEADLINE),
 	[IDX(HVX_APIC_REG_LVT_THERMAL)] = LVT(R_RW, 0x107ff),
@@ -823,7 +856,11 @@ u32 lapic_version(const struct hvx_lapic *l)
 	return v;
 }
 
-/* The ID and LDR the current mode gives the APIC after a reset. */
+/*
+ * The ID and LDR the current mode gives the APIC after a reset; in xAPIC
+ * mode the ICR's destination is 8 bits (userspace may switch from x2APIC
+ * mode directly).
+ */
 static void set_mode_ids(struct hvx_lapic *l)
 {
 	bool x2 = hvx_lapic_mode_x2apic(l);
@@ -832,6 +869,10 @@ static void set_mode_ids(struct hvx_lapic *l)
 		      l->apic_id << HVX_APIC_ID_XAPIC_SHIFT);
 	lapic_set_reg(l, HVX_APIC_REG_LDR,
 		      x2 ? lapic_x2apic_ldr(l->apic_id) : 0);
+	if (!x2)
+		lapic_set_reg(l, HVX_APIC_REG_ICR2,
+			      hvx_lapic_reg(l, HVX_APIC_REG_ICR2) &
+			      LAPIC_XAPIC_ID_MASK);
 }
 
 /* Power-up register state; IA32_APIC_BASE and the APIC ID are kept. */

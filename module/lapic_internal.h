@@ -78,6 +78,12 @@ static inline unsigned int lapic_lvtt_mode(u32 lvtt)
 	return (lvtt & HVX_APIC_TIMER_MODE_MASK) >> HVX_APIC_TIMER_MODE_SHIFT;
 }
 
+/* xAPIC mode's ID, logical ID and ICR destination: bits 31:24. */
+#define LAPIC_XAPIC_ID_MASK	0xff000000U
+
+/* Whether @off is an LVT entry of this APIC (CMCI only with the feature). */
+bool lapic_lvt_present(const struct hvx_lapic *l, unsigned int off);
+
 /* The rules of the register at @off (a multiple of 16), NULL if reserved. */
 const struct lapic_reg *lapic_find_reg(const struct hvx_lapic *l,
 				       unsigned int off);

@@ -38,13 +38,18 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 	s->pad = 0;
 }
 
-#define LAPIC_ESR_MASK		0xff
+/* the errors this APIC reports (it has no checksums nor redirection) */
+#define LAPIC_ESR_MASK		(HVX_APIC_ESR_SEND_ILLEGAL | \
+				 HVX_APIC_ESR_RECV_ILLEGAL | \
+				 HVX_APIC_ESR_ILLEGAL_REG)
 #define LAPIC_VEC_LOW_MASK	0xffff0000	/* vectors 16-31 of word 0 */
 
 /*
  * The bits register @off may hold in a restored state: what a guest can
- * write (the read-only status bits included), what the APIC itself sets
- * in the others.  Derived registers take anything: they are recomputed.
+ * write, what the APIC itself sets in the others.  The LVT's delivery
+ * status and remote IRR are never set: delivery is at once, and LINT0/1
+ * take no level-triggered fixed interrupts here.  Derived registers take
+ * anything: they are recomputed.
  */
 static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
 			unsigned int off, bool x2)
@@ -53,7 +58,7 @@ static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
 	case HVX_APIC_REG_ID:
 	case HVX_APIC_REG_LDR:
 	case HVX_APIC_REG_ICR2:
-		return x2 ? ~0U : 0xff000000;
+		return x2 ? ~0U : LAPIC_XAPIC_ID_MASK;
 	case HVX_APIC_REG_VERSION:
 	case HVX_APIC_REG_PPR:
 	case HVX_APIC_REG_APR:
@@ -76,7 +81,45 @@ static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
 	    (off >= HVX_APIC_REG_TMR && off < HVX_APIC_REG_TMR + 0x80) ||
 	    (off >= HVX_APIC_REG_IRR && off < HVX_APIC_REG_IRR + 0x80))
 		return ~0U;
-	return lapic_reg_wmask(l, r) | r->romask;
+	return lapic_reg_wmask(l, r);
+}
+
+/*
+ * Whether @s is the register image that a global disable leaves
+ * (reset_regs()): nothing changes a disabled APIC, whose registers no
+ * access reaches and which accepts no interrupt.
+ */
+static bool regs_reset(const struct hvx_lapic *l,
+		       const struct hvx_lapic_state *s)
+{
+	unsigned int off;
+	u32 want;
+
+	for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16) {
+		switch (off) {
+		case HVX_APIC_REG_VERSION:
+		case HVX_APIC_REG_PPR:
+		case HVX_APIC_REG_APR:
+		case HVX_APIC_REG_TMCCT:
+			continue;		/* derived */
+		case HVX_APIC_REG_ID:
+			want = s->apic_id << HVX_APIC_ID_XAPIC_SHIFT;
+			break;
+		case HVX_APIC_REG_DFR:
+			want = ~0U;
+			break;
+		case HVX_APIC_REG_SVR:
+			want = 0xff;
+			break;
+		default:
+			want = lapic_lvt_present(l, off) ?
+			       HVX_APIC_LVT_MASKED : 0;
+		}
+		if (s->regs[off >> 2] != want)
+			return false;
+	}
+	return !s->esr_pending && !s->flags && !s->timer_period_ns &&
+	       !s->tsc_deadline;
 }
 
 /* Whether @s's register page is one the APIC could have been in. */
@@ -110,6 +153,14 @@ static bool regs_restorable(const struct hvx_lapic *l,
 	dfr = regs[HVX_APIC_REG_DFR >> 2];
 	if ((dfr & LAPIC_DFR_ONES) != LAPIC_DFR_ONES)
 		return false;
+	if (lapic_base_mode(s->apic_base) == LAPIC_MODE_OFF)
+		return regs_reset(l, s);
+	/* software-disabled, every LVT entry stays masked */
+	if (!(regs[HVX_APIC_REG_SVR >> 2] & HVX_APIC_SVR_ENABLE))
+		for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16)
+			if (lapic_lvt_present(l, off) &&
+			    !(regs[off >> 2] & HVX_APIC_LVT_MASKED))
+				return false;
 	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	/* A deadline timer has no initial count: MMIO writes ignore it. */
 	if (lapic_lvtt_mode(lvtt) == HVX_APIC_TIMER_DEADLINE &&
@@ -140,15 +191,17 @@ static bool timer_restorable(const struct hvx_lapic *l,
 		return false;
 	/*
 	 * The expiry must be a time of the clock (0 to S64_MAX ns): one
-	 * past it would never come, or come at once and rearm in the same
-	 * place forever.
+	 * before would never come; a count's one past it would come at
+	 * once and rearm in the same place forever.  A deadline as far as
+	 * the clock goes (saved as S64_MAX from the get) stays that far.
 	 */
-	if (armed && (s->timer_next_ns < -now ||
-		      s->timer_next_ns > S64_MAX - now))
+	if (armed && s->timer_next_ns < -now)
 		return false;
 	/* A deadline stays armed until it fires; then both are gone. */
 	if (mode == HVX_APIC_TIMER_DEADLINE)
 		return !period && armed == !!s->tsc_deadline;
+	if (armed && s->timer_next_ns > S64_MAX - now)
+		return false;
 	if (s->tsc_deadline)
 		return false;
 	if (!initial || (mode != HVX_APIC_TIMER_ONESHOT &&
@@ -206,7 +259,8 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	t->period_ns = lapic_timer_period(l,
 			lapic_lvtt_mode(s->regs[HVX_APIC_REG_LVT_TIMER >> 2]),
 			s->timer_period_ns);
-	t->next_ns = now_ns + s->timer_next_ns;
+	t->next_ns = s->timer_next_ns > S64_MAX - (s64)now_ns ? S64_MAX :
+		     now_ns + s->timer_next_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
 	lapic_update_ppr(l);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |

@@ -250,7 +250,8 @@ static bool msr_value_valid(u32 index, u64 data)
 /*
  * IA32_TSC and IA32_TSC_ADJUST, two views of the TSC offset.  The guest's
  * write of one moves the other along, as on hardware; userspace sets each
- * alone (restoring state sets both).
+ * alone (restoring state sets both).  A TSC that moves takes an armed TSC
+ * deadline's expiry with it.
  */
 static void set_tsc_msr(struct hvx_vcpu *vcpu, u32 index, u64 data,
 			bool host)
@@ -260,11 +261,14 @@ static void set_tsc_msr(struct hvx_vcpu *vcpu, u32 index, u64 data,
 			vcpu->tsc_adjust += data - (rdtsc() +
 						    hvx_vmread64(TSC_OFFSET));
 		hvx_vmwrite(TSC_OFFSET, data - rdtsc());
+		hvx_apic_tsc_moved(vcpu);
 		return;
 	}
-	if (!host)
+	if (!host) {
 		hvx_vmwrite(TSC_OFFSET, hvx_vmread64(TSC_OFFSET) +
 			    data - vcpu->tsc_adjust);
+		hvx_apic_tsc_moved(vcpu);
+	}
 	vcpu->tsc_adjust = data;
 }
 

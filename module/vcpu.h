@@ -560,6 +560,7 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 		   const struct hvx_lapic_irq *irq);
 bool hvx_apic_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 		   bool write, u64 *val);
+void hvx_apic_tsc_moved(struct hvx_vcpu *vcpu);
 int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 		 bool host);
 u64 hvx_apic_cr8(struct hvx_vcpu *vcpu);

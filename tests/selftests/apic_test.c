@@ -10,8 +10,9 @@
  * - The timer: one-shot and periodic (HLT sleeps in the kernel until the
  *   tick; a periodic run lasts at least its ticks' worth of host time;
  *   the ticks of a 1 ns period come at least 200 us apart) and
- *   TSC-deadline mode; while the guest spins (no HLT) the
- *   VMX-preemption timer delivers the ticks, never before their time.
+ *   TSC-deadline mode, whose deadline moves with writes of the TSC;
+ *   while the guest spins (no HLT) the VMX-preemption timer delivers
+ *   the ticks, never before their time.
  * - IPIs between two vCPUs: fixed (waking a halted vCPU) and NMI
  *   (INIT and SIPI are mp_test's).
  * - IPIs to every kind of destination among three vCPUs (shorthands, a
@@ -508,6 +509,54 @@ static void guest_tsc_deadline(void)
 HVX_GUEST_TEST(timer_tsc_deadline, guest_tsc_deadline)
 {
 	vm_install_exception_handler(vm, TIMER_VEC, x2apic_handler);
+	vcpu_expect_done(vcpu);
+}
+
+#define MSR_TSC_ADJUST	0x3b
+#define FAR_CYCLES	(1ULL << 50)	/* years at any TSC rate */
+
+/*
+ * A TSC deadline is a value of the TSC, not a time: a write of IA32_TSC
+ * or IA32_TSC_ADJUST that takes the TSC past it makes it fire at once.
+ */
+static void guest_deadline_follows_tsc(void)
+{
+	uint64_t deadline;
+
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
+	deadline = rdtsc() + FAR_CYCLES;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	wrmsr(MSR_IA32_TSC, deadline);
+	while (!hits)
+		asm volatile("sti; hlt; cli");
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+	GUEST_SYNC(1);
+	deadline = rdtsc() + FAR_CYCLES;
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	wrmsr(MSR_TSC_ADJUST, rdmsr(MSR_TSC_ADJUST) + FAR_CYCLES);
+	while (hits < 2)
+		asm volatile("sti; hlt; cli");
+	GUEST_SYNC(2);
+	/* userspace's write of the TSC too */
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + FAR_CYCLES);
+	GUEST_SYNC(3);
+	while (hits < 3)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(timer_tsc_deadline_follows_the_tsc, guest_deadline_follows_tsc)
+{
+	uint64_t tsc;
+
+	vm_install_exception_handler(vm, TIMER_VEC, x2apic_handler);
+	vcpu_expect_sync(vcpu, 1);
+	vcpu_expect_sync(vcpu, 2);
+	vcpu_expect_sync(vcpu, 3);
+	ASSERT_EQ(0, hvx_get_msr(vcpu->fd, MSR_IA32_TSC, &tsc));
+	EXPECT_EQ(0, hvx_set_msr(vcpu->fd, MSR_IA32_TSC, tsc + 2 * FAR_CYCLES));
 	vcpu_expect_done(vcpu);
 }
 

@@ -212,9 +212,10 @@ TEST(restore_refuses_impossible_states)
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	s.tsc_deadline = 12345;
 	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
-	/* a deadline no clock reaches, or before the clock's start */
+	/* a deadline as far as the clock goes stays there; none before it */
 	s.timer_next_ns = S64_MAX;
-	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 1000, &eff));
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 1000, &eff));
+	EXPECT_EQ(S64_MAX, hvx_lapic_timer_next(&b));
 	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
 	s.timer_next_ns = -1001;
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 1000, &eff));
@@ -280,7 +281,7 @@ static int save_restore_at(struct hvx_lapic *a, u64 now,
 /* Every timer state the APIC's own writes and expiries leave restores. */
 TEST(timer_states_of_guest_writes_restore)
 {
-	struct hvx_lapic a;
+	struct hvx_lapic a, b;
 	struct hvx_lapic_state s;
 
 	running_state(&a, &s);				/* one-shot, 10 us */
@@ -313,10 +314,131 @@ TEST(timer_states_of_guest_writes_restore)
 	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 300000));
 	EXPECT_EQ(0, save_restore_at(&a, 300000, &s));
 	EXPECT_EQ(0, s.tsc_deadline);
+	/* a deadline as far as the clock goes, restored later */
+	hvx_lapic_set_tsc_deadline(&a, ~0ULL, S64_MAX, 300000, &eff);
+	hvx_lapic_save(&a, 300000, &s);
+	setup(&b, a.apic_id, ALL_F);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 900000, &eff));
+	EXPECT_EQ(S64_MAX, hvx_lapic_timer_next(&b));
 	/* timer mode 3 keeps an initial count and runs nothing */
 	wr_at(&a, HVX_APIC_REG_LVT_TIMER, 0x60040, 300000);
 	wr_at(&a, HVX_APIC_REG_TMICT, 1000, 300000);
 	EXPECT_EQ(0, save_restore_at(&a, 310000, &s));
+}
+
+/* A new divide while the count reads 0: later periods follow it too. */
+TEST(divide_change_with_the_count_at_zero)
+{
+	struct hvx_lapic a;
+	struct hvx_lapic_state s;
+
+	/* a one-shot count run down stays run down, at the new period */
+	setup(&a, 1, ALL_F);
+	sw_enable(&a);
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x40);
+	wr(&a, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&a, HVX_APIC_REG_TMICT, 100, 0);		/* 1 us */
+	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 1000));
+	wr_at(&a, HVX_APIC_REG_TDCR, 0x3, 2000);	/* divide 16 */
+	EXPECT_EQ(0, rd_at(&a, HVX_APIC_REG_TMCCT, 2000));
+	EXPECT_EQ(0, save_restore_at(&a, 2000, &s));
+	EXPECT_EQ(16000, s.timer_period_ns);
+	EXPECT_EQ(0, s.flags);
+
+	/*
+	 * Periodic, stretched from 100 us to a 200 us bound: 150 us in, the
+	 * count reads 0.  At divide 128 a period is 12.8 ms, and the next
+	 * expiry (at 200 us) stays.
+	 */
+	setup(&a, 1, ALL_F);
+	a.cfg.min_period_ns = 200000;
+	sw_enable(&a);
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x20040);
+	wr(&a, HVX_APIC_REG_TDCR, 0xb);
+	wr_at(&a, HVX_APIC_REG_TMICT, 10000, 0);
+	EXPECT_EQ(0, rd_at(&a, HVX_APIC_REG_TMCCT, 150000));
+	EXPECT_EQ(HVX_LAPIC_EFF_TIMER,
+		  wr_at(&a, HVX_APIC_REG_TDCR, 0xa, 150000) &
+		  HVX_LAPIC_EFF_TIMER);
+	EXPECT_EQ(200000, hvx_lapic_timer_next(&a));
+	EXPECT_EQ(0, save_restore_at(&a, 150000, &s));
+	EXPECT_EQ(12800000, s.timer_period_ns);
+	EXPECT_TRUE(hvx_lapic_timer_expired(&a, 200000));
+	EXPECT_EQ(13000000, hvx_lapic_timer_next(&a));
+	EXPECT_EQ(0, save_restore_at(&a, 210000, &s));
+}
+
+/*
+ * The register images no guest reaches: live registers in a disabled
+ * APIC, an unmasked LVT entry while software-disabled, status bits the
+ * APIC never sets; and an x2APIC destination left in xAPIC mode.
+ */
+TEST(restore_refuses_unreachable_registers)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state good, s;
+
+	/* disabled: the reset image, and nothing else */
+	setup(&a, 2, ALL_F);
+	sw_enable(&a);
+	hvx_lapic_accept(&a, 0x40, false);
+	memset(&eff, 0, sizeof(eff));
+	ASSERT_EQ(0, hvx_lapic_set_base(&a, HVX_APIC_DEFAULT_BASE, false,
+					&eff));
+	hvx_lapic_save(&a, 0, &good);
+	setup(&b, 2, ALL_F);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &good, 0, &eff));
+	s = good;
+	s.regs[(HVX_APIC_REG_IRR >> 2) + 2 * 4] = 1;	/* vector 0x40 */
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_SVR >> 2] = 0x1ff;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_LINT1 >> 2] = HVX_APIC_DM_NMI << HVX_APIC_DM_SHIFT;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s = good;
+	s.esr_pending = HVX_APIC_ESR_SEND_ILLEGAL;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* software-disabled: every LVT entry masked */
+	setup(&a, 2, ALL_F);
+	hvx_lapic_save(&a, 0, &good);
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &good, 0, &eff));
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_LINT1 >> 2] = HVX_APIC_DM_NMI << HVX_APIC_DM_SHIFT;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_SVR >> 2] = 0x1ff;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* delivery status, remote IRR, ESR bits 0-4: never set here */
+	s = good;
+	s.regs[HVX_APIC_REG_SVR >> 2] = 0x1ff;
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x10000 | BIT(12);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x10000 | BIT(14);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x10000;
+	s.regs[HVX_APIC_REG_ESR >> 2] = BIT(0);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_ESR >> 2] = 0;
+	s.esr_pending = BIT(4);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.esr_pending = HVX_APIC_ESR_ILLEGAL_REG;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/* userspace's switch from x2APIC to xAPIC: an 8-bit destination */
+	setup(&a, 2, ALL_F);
+	sw_enable(&a);
+	ASSERT_EQ(0, to_x2apic(&a));
+	memset(&eff, 0, sizeof(eff));
+	ASSERT_EQ(0, hvx_lapic_wrmsr(&a, HVX_X2APIC_MSR_BASE +
+				     (HVX_APIC_REG_ICR >> 4),
+				     0x12345678ULL << 32 | 0x4030, 0, &eff));
+	memset(&eff, 0, sizeof(eff));
+	ASSERT_EQ(0, hvx_lapic_set_base(&a, BASE, true, &eff));
+	EXPECT_EQ(0x12000000, hvx_lapic_reg(&a, HVX_APIC_REG_ICR2));
+	EXPECT_EQ(0, save_restore_at(&a, 0, &s));
 }
 
 /*
