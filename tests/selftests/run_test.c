@@ -234,6 +234,46 @@ HVX_GUEST_TEST(cpuid, guest_cpuid)
 }
 
 /*
+ * The APIC IDs of CPUID are the executing vCPU's: leaf 1's initial APIC
+ * ID, and leaf 0xb's x2APIC ID at every subleaf, past the levels too.
+ */
+static void guest_cpuid_apic_ids(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	GUEST_SYNC(b >> 24);
+	cpuid_count(0xb, 0, &a, &b, &c, &d);
+	GUEST_SYNC(d);
+	cpuid_count(0xb, 1, &a, &b, &c, &d);
+	GUEST_SYNC(d);
+	cpuid_count(0xb, 0x107, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(c, 7);
+	GUEST_SYNC(d);
+	GUEST_DONE();
+}
+
+HVX_TEST(cpuid_apic_ids_of_the_vcpu)
+{
+	static const uint32_t ids[] = { 0, 3, HVX_MAX_VCPUS - 1 };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	unsigned int i, k;
+
+	HVX_REQUIRE_VM();
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		/* a stack per vCPU id below the top of RAM, up to the last */
+		vm = vm_create(VM_RAM_SIZE_DEFAULT +
+			       HVX_MAX_VCPUS * GUEST_STACK_SIZE);
+		vcpu = vm_vcpu_add(vm, ids[i], guest_cpuid_apic_ids);
+		for (k = 0; k < 4; k++)
+			vcpu_expect_sync(vcpu, ids[i]);
+		vcpu_expect_done(vcpu);
+		vm_free(vm);
+	}
+}
+
+/*
  * A CR4 or EFER bit whose feature the guest's CPUID hides is reserved:
  * setting it raises #GP, as on a processor without the feature, and
  * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.
