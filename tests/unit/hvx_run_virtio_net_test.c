@@ -379,6 +379,67 @@ TEST_F(net, transmit_a_frame)
 	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
 }
 
+/* A header asking for offloads the driver did not negotiate: dropped. */
+TEST_F(net, transmit_header_needs_negotiated_offloads)
+{
+	uint8_t got[256], *p = self->ram + BUF(0);
+	unsigned int i;
+	ssize_t n;
+
+	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_CSUM));
+	for (i = 0; i < 3; i++) {
+		/* a partial checksum (CSUM), TSO4 (not negotiated), none */
+		make_frame(p + 256 * i, i == 2 ? 0 : VNET_HDR_F_NEEDS_CSUM,
+			   0x30 + i);
+		p[256 * i + 1] = i == 1 ? VNET_HDR_GSO_TCPV4 : 0;
+		set_desc(self->ram, DESC(VNET_TXQ), i, BUF(0) + 256 * i,
+			 VNET_HDR_LEN + FRAME_LEN, 0, 0);
+		vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+			    &self->next[VNET_TXQ], i);
+	}
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 3));
+	n = recv(self->peer, got, sizeof(got), MSG_DONTWAIT);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN, n);
+	EXPECT_EQ(0x30, got[VNET_HDR_LEN]);
+	n = recv(self->peer, got, sizeof(got), MSG_DONTWAIT);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN, n);
+	EXPECT_EQ(0x32, got[VNET_HDR_LEN]);
+	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/* What each feature lets a transmit header ask for. */
+TEST(transmit_header_rules)
+{
+	const uint64_t csum = F(VIRTIO_NET_F_CSUM),
+		       tso4 = F(VIRTIO_NET_F_HOST_TSO4),
+		       tso6 = F(VIRTIO_NET_F_HOST_TSO6),
+		       ecn = F(VIRTIO_NET_F_HOST_ECN);
+	uint8_t h[VNET_HDR_LEN] = { 0 };
+
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, 0));
+	h[0] = VNET_HDR_F_NEEDS_CSUM;
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, tso4 | tso6 | ecn));
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, csum));
+	h[0] = 2;					/* DATA_VALID */
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
+	h[0] = VNET_HDR_F_NEEDS_CSUM;
+	h[1] = VNET_HDR_GSO_TCPV4;
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, csum | tso6));
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, csum | tso4));
+	h[1] = VNET_HDR_GSO_TCPV6;
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, csum | tso4));
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, csum | tso6));
+	h[1] = VNET_HDR_GSO_TCPV6 | VNET_HDR_GSO_ECN;
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, csum | tso6));
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, csum | tso6 | ecn));
+	h[1] = VNET_HDR_GSO_ECN;			/* ECN, no GSO */
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
+	h[1] = 3;					/* UDP, never offered */
+	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
+}
+
 TEST_F(net, offloads_set_then_taken_back_at_reset)
 {
 	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];

@@ -18,32 +18,6 @@
 #include "hvx-run.h"
 #include "virtio_blk.h"
 
-/*
- * The part of @iov[0..@n) from byte @skip, @len bytes long, as iovecs in
- * @out (room for @n).  Return: how many.
- */
-static unsigned int iov_slice(const struct iovec *iov, unsigned int n,
-			      size_t skip, size_t len, struct iovec *out)
-{
-	unsigned int i, m = 0;
-	size_t k;
-
-	for (i = 0; i < n && len; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - skip;
-		if (k > len)
-			k = len;
-		out[m].iov_base = (uint8_t *)iov[i].iov_base + skip;
-		out[m++].iov_len = k;
-		len -= k;
-		skip = 0;
-	}
-	return m;
-}
-
 /* preadv/pwritev until all of it is done; a read past the end is 0s. */
 static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
 		  bool write)

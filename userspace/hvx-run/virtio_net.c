@@ -59,6 +59,7 @@
  * @offloads:	the flags the tap was last given
  * @rx_err, @tx_err: an error of the tap was said once
  * @rx_big:	a frame too big for its receive chain was said once
+ * @tx_hdr_bad:	a transmit header asking for too much was said once
  */
 struct virtio_net {
 	struct virtio_dev v;
@@ -69,7 +70,7 @@ struct virtio_net {
 	struct vq_elem rx, tx;
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
-	bool rx_err, tx_err, rx_big;
+	bool rx_err, tx_err, rx_big, tx_hdr_bad;
 };
 
 static struct virtio_net *to_net(struct virtio_dev *v)
@@ -200,12 +201,87 @@ static void rx_serve(struct virtio_net *n)
 			break;
 }
 
+/**
+ * vnet_tx_hdr_allowed() - a transmit header asks only for what was
+ *	negotiated
+ * @hdr: the header (VNET_HDR_LEN bytes)
+ * @features: the driver's features
+ *
+ * A partial checksum needs CSUM, TCP segmentation HOST_TSO4/6, its ECN
+ * HOST_ECN; no other flag or segmentation is the driver's to ask for
+ * (virtio 1.2, 5.1.6.2).  The tap would take any.
+ *
+ * Return: true when it does.
+ */
+bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features)
+{
+	uint8_t flags = hdr[0], gso = hdr[1];
+
+	if (flags & ~VNET_HDR_F_NEEDS_CSUM)
+		return false;
+	if ((flags & VNET_HDR_F_NEEDS_CSUM) &&
+	    !(features & 1ULL << VIRTIO_NET_F_CSUM))
+		return false;
+	if ((gso & VNET_HDR_GSO_ECN) &&
+	    !(features & 1ULL << VIRTIO_NET_F_HOST_ECN))
+		return false;
+	switch (gso & ~VNET_HDR_GSO_ECN) {
+	case VNET_HDR_GSO_NONE:
+		return !(gso & VNET_HDR_GSO_ECN);
+	case VNET_HDR_GSO_TCPV4:
+		return features & 1ULL << VIRTIO_NET_F_HOST_TSO4;
+	case VNET_HDR_GSO_TCPV6:
+		return features & 1ULL << VIRTIO_NET_F_HOST_TSO6;
+	}
+	return false;
+}
+
+/*
+ * One transmit chain to the tap: the header from a copy of the host's,
+ * checked (the guest may change its own after the check), then the
+ * frame from the guest's buffers; a frame either refuses is dropped.
+ */
+static void tx_one(struct virtio_net *n, uint64_t features)
+{
+	struct iovec iov[VQ_MAX_SEGS + 1];
+	uint8_t hdr[VNET_HDR_LEN];
+	unsigned int nr;
+	ssize_t w;
+
+	iov_copy(n->tx.iov, n->tx.nr_out, 0, hdr, sizeof(hdr), false);
+	if (!vnet_tx_hdr_allowed(hdr, features)) {
+		if (!n->tx_hdr_bad)
+			msg("virtio-net: a frame asking for offloads the driver did not negotiate (flags 0x%x, gso_type 0x%x) dropped; dropping such frames",
+			    hdr[0], hdr[1]);
+		n->tx_hdr_bad = true;
+		return;
+	}
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	nr = 1 + iov_slice(n->tx.iov, n->tx.nr_out, VNET_HDR_LEN,
+			   n->tx.out_len - VNET_HDR_LEN, iov + 1);
+	do {
+		w = writev(n->fd, iov, nr);
+	} while (w < 0 && errno == EINTR);
+	/* a frame the tap refuses is dropped, as a wire would */
+	if (w < 0 && !n->tx_err) {
+		msg("virtio-net: tap write: %s; dropping such frames",
+		    strerror(errno));
+		n->tx_err = true;
+	}
+}
+
 /* Every posted transmit chain to the tap, header and frame. */
 static void tx_serve(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->v.vq[VNET_TXQ];
-	ssize_t w;
+	uint64_t features;
 	int r;
+
+	/* FEATURES_OK is set (a queue runs): they change only at a reset */
+	pthread_mutex_lock(&n->v.lock);
+	features = n->v.guest_features;
+	pthread_mutex_unlock(&n->v.lock);
 
 	for (;;) {
 		r = vq_pop(vq, &n->tx);
@@ -222,15 +298,7 @@ static void tx_serve(struct virtio_net *n)
 			net_bad(n, "transmit chain without a header");
 			return;
 		}
-		do {
-			w = writev(n->fd, n->tx.iov, n->tx.nr_out);
-		} while (w < 0 && errno == EINTR);
-		/* a frame the tap refuses is dropped, as a wire would */
-		if (w < 0 && !n->tx_err) {
-			msg("virtio-net: tap write: %s; dropping such frames",
-			    strerror(errno));
-			n->tx_err = true;
-		}
+		tx_one(n, features);
 		virtio_complete(&n->v, VNET_TXQ, n->tx.head, 0);
 	}
 }

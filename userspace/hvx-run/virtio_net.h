@@ -37,6 +37,15 @@
 #define VNET_HDR_LEN		12
 #define VNET_HDR_NUM_BUFFERS	10	/* its offset */
 
+/* Its flags (byte 0) and gso_type (byte 1) */
+#define VNET_HDR_F_NEEDS_CSUM	1
+#define VNET_HDR_GSO_NONE	0
+#define VNET_HDR_GSO_TCPV4	1
+#define VNET_HDR_GSO_TCPV6	4
+#define VNET_HDR_GSO_ECN	0x80
+
+bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features);
+
 /* Configuration: mac, status, max_virtqueue_pairs */
 #define VNET_CFG_MAC		0
 #define VNET_CFG_STATUS		6

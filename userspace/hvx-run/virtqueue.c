@@ -38,6 +38,38 @@ void *vq_gpa(const struct vq_mem *mem, uint64_t gpa, uint64_t len)
 }
 
 /**
+ * iov_slice() - a part of a chain's buffers, as buffers of its own
+ * @iov: the buffers
+ * @n: how many
+ * @skip: where the part begins, in bytes
+ * @len: its length at most
+ * @out: filled with the part's buffers (room for @n)
+ *
+ * Return: how many buffers @out holds.
+ */
+unsigned int iov_slice(const struct iovec *iov, unsigned int n, size_t skip,
+		       size_t len, struct iovec *out)
+{
+	unsigned int i, m = 0;
+	size_t k;
+
+	for (i = 0; i < n && len; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - skip;
+		if (k > len)
+			k = len;
+		out[m].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		out[m++].iov_len = k;
+		len -= k;
+		skip = 0;
+	}
+	return m;
+}
+
+/**
  * iov_copy() - copy between a chain's buffers and a flat buffer
  * @iov: the buffers
  * @n: how many

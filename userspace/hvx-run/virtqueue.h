@@ -93,6 +93,8 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e);
 bool vq_has_more(struct virtqueue *vq);
 bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 void *vq_gpa(const struct vq_mem *mem, uint64_t gpa, uint64_t len);
+unsigned int iov_slice(const struct iovec *iov, unsigned int n, size_t skip,
+		       size_t len, struct iovec *out);
 size_t iov_copy(const struct iovec *iov, unsigned int n, size_t skip,
 		void *buf, size_t len, bool to_iov);
 
