@@ -7,7 +7,9 @@
  * the access modes, BCD, Linux's TSC calibration on channel 2 through
  * port 0x61, the gate, and the real-time thread on the host's clock.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -651,6 +653,58 @@ TEST(pit_thread)
 	usleep(10000);
 	EXPECT_EQ(n, raised(&cnt));
 	pit_destroy(&p);
+	io_bus_destroy(bus);
+	free(bus);
+}
+
+static int failures;
+static char said[512];
+
+static void count_failure(void *ctx)
+{
+	__atomic_add_fetch(&failures, 1, __ATOMIC_RELAXED);
+}
+
+static void keep_line(void *ctx, const char *buf, size_t len)
+{
+	snprintf(said, sizeof(said), "%.*s", (int)len, buf);
+}
+
+/*
+ * A thread whose timer fails ends the guest (device_failed()), rather
+ * than leave it running without ticks: its timerfd replaced by an
+ * eventfd, the next arm fails.
+ */
+TEST(pit_thread_failure_ends_the_guest)
+{
+	struct counter cnt = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct io_bus *bus = malloc(sizeof(*bus));
+	unsigned int i;
+	struct pit p;
+	int efd;
+
+	ASSERT_NE(NULL, bus);
+	io_bus_init(bus, NULL);
+	pit_init(&p, NULL, NULL, count_irq, &cnt);
+	ASSERT_EQ(0, pit_register(&p, bus));
+	msg_set_failure(count_failure, NULL);
+	msg_set_output(keep_line, NULL);
+	ASSERT_EQ(0, pit_start(&p));
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, dup2(efd, p.timer_fd));
+	periodic(bus, 1193);			/* wakes the thread */
+	for (i = 0; i < 5000 && !__atomic_load_n(&failures, __ATOMIC_RELAXED);
+	     i++)
+		usleep(1000);
+	EXPECT_EQ(1, __atomic_load_n(&failures, __ATOMIC_RELAXED));
+	pit_stop(&p);
+	msg_set_failure(NULL, NULL);
+	msg_set_output(NULL, NULL);
+	EXPECT_STREQ("hvx-run: PIT timer: Invalid argument; the guest ends\n",
+		     said);
+	pit_destroy(&p);
+	close(efd);
 	io_bus_destroy(bus);
 	free(bus);
 }

@@ -109,6 +109,8 @@ void msg_set_sync(void (*sync)(void *), void *ctx);
 void msg_set_output(void (*out)(void *, const char *, size_t), void *ctx);
 void msg_write(const char *buf, size_t len);
 FILE *msg_stream_open(void);
+void msg_set_failure(void (*fail)(void *), void *ctx);
+void device_failed(const char *fmt, ...) __printf(1, 2);
 int errf(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);

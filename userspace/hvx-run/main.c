@@ -719,6 +719,12 @@ static void sync_output(void *ctx)
 	console_out_sync(ctx);
 }
 
+/* A device's thread failed (device_failed()). */
+static void device_failure(void *ctx)
+{
+	machine_stop(ctx, HVX_RUN_EXIT_ERROR, NULL);
+}
+
 /*
  * msg()'s output, into the stderr copy and out of it: one write of whole
  * lines (at most PIPE_BUF bytes go in whole), waited for until stderr
@@ -868,6 +874,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 		goto out;
 	m.out = &out;
 	msg_set_sync(sync_output, &out);
+	msg_set_failure(device_failure, &m);
 	if (devices_init(d, o, &m, ram))
 		goto out;
 
@@ -897,6 +904,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	status = m.status;
 out:
 	devices_stop(d);
+	msg_set_failure(NULL, NULL);
 	/* every thread that writes the guest's output has ended */
 	console_out_stop(&out);
 	console_out_sync(&err);

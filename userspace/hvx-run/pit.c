@@ -596,20 +596,21 @@ static void *pit_thread(void *arg)
 	while (!should_stop(p)) {
 		pit_expire(p);
 		if (arm(p->timer_fd, pit_next_event(p))) {
-			msg("PIT timer: %s", strerror(errno));
+			device_failed("PIT timer: %s", strerror(errno));
 			break;
 		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			msg("PIT thread: poll: %s", strerror(errno));
+			device_failed("PIT thread: poll: %s", strerror(errno));
 			break;
 		}
 		/* Both are non-blocking: a stale readiness reads EAGAIN. */
-		if ((pfd[0].revents & POLLIN) &&
-		    read(p->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		if (((pfd[0].revents & POLLIN) &&
+		     read(p->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) ||
+		    ((pfd[1].revents & POLLIN) &&
+		     read(p->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)) {
+			device_failed("PIT thread: read: %s", strerror(errno));
 			break;
-		if ((pfd[1].revents & POLLIN) &&
-		    read(p->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+		}
 	}
 	return NULL;
 }

@@ -594,20 +594,21 @@ static void *rtc_thread(void *arg)
 		r->armed = next;
 		pthread_mutex_unlock(&r->lock);
 		if (arm(r->timer_fd, next)) {
-			msg("RTC timer: %s", strerror(errno));
+			device_failed("RTC timer: %s", strerror(errno));
 			break;
 		}
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			msg("RTC thread: poll: %s", strerror(errno));
+			device_failed("RTC thread: poll: %s", strerror(errno));
 			break;
 		}
 		/* Both are non-blocking: a stale readiness reads EAGAIN. */
-		if ((pfd[0].revents & POLLIN) &&
-		    read(r->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		if (((pfd[0].revents & POLLIN) &&
+		     read(r->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) ||
+		    ((pfd[1].revents & POLLIN) &&
+		     read(r->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)) {
+			device_failed("RTC thread: read: %s", strerror(errno));
 			break;
-		if ((pfd[1].revents & POLLIN) &&
-		    read(r->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+		}
 	}
 	return NULL;
 }

@@ -84,6 +84,43 @@ void msg(const char *fmt, ...)
 	msg_write(buf, len);
 }
 
+static void (*fail_hook)(void *);
+static void *fail_ctx;
+
+/**
+ * msg_set_failure() - what device_failed() does after its line
+ * @fail: called with @ctx, or NULL for nothing
+ * @ctx: its argument
+ *
+ * hvx-run ends the guest (HVX_RUN_EXIT_ERROR).  Set while no device
+ * thread runs.
+ */
+void msg_set_failure(void (*fail)(void *), void *ctx)
+{
+	fail_hook = fail;
+	fail_ctx = ctx;
+}
+
+/**
+ * device_failed() - a device's thread cannot go on: say why, end the guest
+ * @fmt: printf format of the line, without the newline
+ *
+ * Its timer or its poll gone, the device would stop while the guest ran
+ * on without it (no more ticks, no more I/O): the guest ends instead.
+ */
+void device_failed(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	msg("%s%s", buf, fail_hook ? "; the guest ends" : "");
+	if (fail_hook)
+		fail_hook(fail_ctx);
+}
+
 static ssize_t stream_write(void *cookie, const char *buf, size_t len)
 {
 	msg_write(buf, len);

@@ -582,7 +582,8 @@ static void *device_thread(void *arg)
 		if (poll(pfd, n + 1 + extra, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			msg("%s: poll: %s", v->ops->name, strerror(errno));
+			device_failed("%s: poll: %s", v->ops->name,
+				      strerror(errno));
 			return NULL;
 		}
 		/*
