@@ -490,11 +490,11 @@ static bool wait_used(uint8_t *ram, uint16_t idx)
  * A request without room for its header (or its status) is malformed:
  * NEEDS_RESET, and the requests after it wait for the reset.
  */
-TEST_F(blk, short_request_needs_reset)
+/* The disk in fake guest RAM, its queue set up by the driver. */
+static void device_up(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(blk) *self)
 {
 	struct vq_mem mem;
-	uint16_t next = 0;
-	unsigned int i;
 
 	self->ram = calloc(1, RAM_SIZE);
 	ASSERT_NE(NULL, self->ram);
@@ -504,6 +504,14 @@ TEST_F(blk, short_request_needs_reset)
 	ASSERT_NE(NULL, self->v);
 	ASSERT_EQ(0, virtio_start(self->v));
 	driver_init(self->v, self->ram);
+}
+
+TEST_F(blk, short_request_needs_reset)
+{
+	uint16_t next = 0;
+	unsigned int i;
+
+	device_up(_metadata, self);
 	offer_read(self->ram, &next, 0);
 	set_desc(self->ram, DESC, 0, HDR(0), 8, VRING_DESC_F_NEXT, 1);
 	offer_read(self->ram, &next, 1);
@@ -520,20 +528,12 @@ TEST_F(blk, short_request_needs_reset)
 TEST_F(blk, reset_waits_for_requests_in_flight)
 {
 	struct resetter *r = calloc(1, sizeof(*r));
-	struct vq_mem mem;
 	uint16_t next = 0;
 	pthread_t t;
 	unsigned int i;
 
 	ASSERT_NE(NULL, r);
-	self->ram = calloc(1, RAM_SIZE);
-	ASSERT_NE(NULL, self->ram);
-	mem.base = self->ram;
-	mem.size = RAM_SIZE;
-	self->v = virtio_blk_create(self->path, 0, &mem, no_doorbell, NULL);
-	ASSERT_NE(NULL, self->v);
-	ASSERT_EQ(0, virtio_start(self->v));
-	driver_init(self->v, self->ram);
+	device_up(_metadata, self);
 	ASSERT_EQ(0x0f, dev_status(self->v));
 
 	/* every worker held in its read, two requests left queued */
