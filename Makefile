@@ -129,7 +129,8 @@ UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
 				   virtio_net_tap.c virtio_pci.c virtqueue.c pci.c \
 				   pci_msix.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
-				   virtio_console_io.c virtqueue.c escape.c util.c)
+				   virtio_console.c virtio_console_io.c virtio_pci.c \
+				   virtqueue.c pci.c pci_msix.c io.c escape.c util.c)
 UNIT_EXTRA_hvx_run_console_out_test := $(HVX_RUN_DIR)/console_out.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \

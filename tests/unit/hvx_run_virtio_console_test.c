@@ -21,6 +21,8 @@
 
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtio_console.h"
+#include "../../userspace/hvx-run/virtio_pci.h"
+#include "virtio_driver.h"
 #include "vring_build.h"
 
 #define RAM_SIZE	(4ULL << 20)
@@ -261,6 +263,63 @@ TEST(input_waits_escape_seen)
 	EXPECT_FALSE(vcon_take_input(&in, &e, (const uint8_t *)"y\001x", 3));
 	EXPECT_EQ(1, st.calls);
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+}
+
+static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
+{
+	return -1;	/* the kicks come through virtio_bar_write() */
+}
+
+/*
+ * The whole device: once a malformed transmit chain set NEEDS_RESET, the
+ * input waits in hvx-run for the reset, rather than go into receive
+ * buffers the driver posted.
+ */
+TEST(broken_console_takes_no_input)
+{
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	uint16_t next[2] = { 0, 0 };
+	struct virtio_dev *v;
+	struct vq_mem mem;
+	int in[2], out[2];
+	unsigned int i, q;
+
+	ASSERT_NE(NULL, ram);
+	ASSERT_EQ(0, pipe2(in, O_CLOEXEC | O_NONBLOCK));
+	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
+	mem.base = ram;
+	mem.size = RAM_SIZE;
+	v = virtio_console_create(&mem, no_doorbell, NULL, in[0], out[1]);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, virtio_start(v));
+	ASSERT_EQ(0, virtio_console_start_input(v, false, NULL, NULL));
+	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
+	for (q = 0; q < 2; q++)
+		driver_queue(v, q, QSIZE, DESC + 0x4000 * q, AVAIL + 0x4000 * q,
+			     USED + 0x4000 * q);
+	cc_write(v, CC_STATUS, 0x0f, 1);
+	/* a receive buffer; a transmit chain that loops */
+	set_desc(ram, DESC, 0, BUF, 64, VRING_DESC_F_WRITE, 0);
+	vring_offer(ram, AVAIL, QSIZE, &next[0], 0);
+	driver_kick(v, VCON_RECEIVEQ);
+	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 8, VRING_DESC_F_NEXT, 0);
+	vring_offer(ram, AVAIL + 0x4000, QSIZE, &next[1], 0);
+	driver_kick(v, VCON_TRANSMITQ);
+	for (i = 0; i < 5000 && !(dev_status(v) &
+				  VIRTIO_STATUS_NEEDS_RESET); i++)
+		usleep(1000);
+	ASSERT_NE(0, dev_status(v) & VIRTIO_STATUS_NEEDS_RESET);
+	ASSERT_EQ(3, write(in[1], "abc", 3));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, get_le16(ram + USED + 2));
+	virtio_console_stop_input(v);
+	virtio_stop(v);
+	virtio_console_free(v);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+	free(ram);
 }
 
 TEST_HARNESS_MAIN

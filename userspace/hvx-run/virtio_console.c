@@ -72,13 +72,19 @@ static void con_cfg_read(struct virtio_dev *v, unsigned int off,
 	memset(data, 0, len);
 }
 
-/* Copy pending input into posted buffers while there are both. */
+/*
+ * Copy pending input into posted buffers while there are both; none into
+ * a device that needs a reset (a malformed transmit chain set it): the
+ * input waits for the reset.
+ */
 static void deliver_locked(struct virtio_console *c)
 {
 	struct virtio_dev *v = &c->v;
 	uint32_t n;
 	int r;
 
+	if (virtio_broken(v))
+		return;
 	while (c->in.len) {
 		r = vq_pop(&v->vq[VCON_RECEIVEQ], &c->rx);
 		if (r < 0) {

@@ -324,9 +324,7 @@ static int net_poll_fd(struct virtio_dev *v, short *events)
 	int fd;
 
 	/* a device that needs a reset takes no frames either */
-	pthread_mutex_lock(&v->lock);
-	broken = v->status & VIRTIO_STATUS_NEEDS_RESET;
-	pthread_mutex_unlock(&v->lock);
+	broken = virtio_broken(v);
 	pthread_mutex_lock(&n->lock);
 	fd = n->rx_wait || broken ? -1 : n->fd;
 	pthread_mutex_unlock(&n->lock);

@@ -75,6 +75,22 @@ bool virtio_has_feature(struct virtio_dev *v, unsigned int bit)
 	return on;
 }
 
+/**
+ * virtio_broken() - the device set NEEDS_RESET
+ * @v: the device
+ *
+ * Return: true until the driver resets it: it takes no chain meanwhile.
+ */
+bool virtio_broken(struct virtio_dev *v)
+{
+	bool broken;
+
+	pthread_mutex_lock(&v->lock);
+	broken = v->status & VIRTIO_STATUS_NEEDS_RESET;
+	pthread_mutex_unlock(&v->lock);
+	return broken;
+}
+
 /*
  * A virtio_pci_cap (+ the multiplier of the notify capability, the data
  * window of the PCI configuration access capability).  Return: its
@@ -516,15 +532,11 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 			      struct vq_elem *e))
 {
 	struct vq_elem *e;
-	bool broken;
 	int r;
 
 	for (;;) {
 		/* a request that needed a reset ends the serving */
-		pthread_mutex_lock(&v->lock);
-		broken = v->status & VIRTIO_STATUS_NEEDS_RESET;
-		pthread_mutex_unlock(&v->lock);
-		if (broken)
+		if (virtio_broken(v))
 			return;
 		e = malloc(sizeof(*e));
 		if (!e) {

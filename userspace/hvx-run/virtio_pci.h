@@ -185,6 +185,7 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len);
 void virtio_needs_reset(struct virtio_dev *v);
+bool virtio_broken(struct virtio_dev *v);
 bool virtio_has_feature(struct virtio_dev *v, unsigned int bit);
 void virtio_cfg_copy(const uint8_t *cfg, unsigned int size, unsigned int off,
 		     void *data, unsigned int len);
