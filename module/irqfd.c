@@ -103,12 +103,12 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 	if (events & EPOLLIN) {
 		/*
 		 * Consume the count: each signal is one MSI, and a reader of
-		 * the eventfd (or poll) sees none left over.  A write of 0
-		 * wakes the waiters too, but signals nothing.
+		 * the eventfd (or poll) sees none left over.  Every wake-up
+		 * delivers, whatever count it finds: an irqfd of another VM
+		 * on the same eventfd may have taken it first.
 		 */
 		eventfd_ctx_do_read(h->ctx, &cnt);
-		if (cnt)
-			hvx_apic_route(vm, NULL, &h->irq);
+		hvx_apic_route(vm, NULL, &h->irq);
 	}
 	if (events & EPOLLHUP) {
 		spin_lock_irqsave(&vm->irqfd_lock, flags);

@@ -6,8 +6,8 @@
  *   while the guest sleeps in HLT are delivered; the eventfd's count is
  *   consumed; deassigning stops delivery, and a signal stays the
  *   eventfd's.
- * - A count there before the assignment is one MSI, and taken; a write
- *   of 0 delivers nothing.
+ * - A count there before the assignment is one MSI, and taken; one
+ *   eventfd with irqfds in two VMs interrupts both.
  * - Two MSIs that reach a running guest one after the other (interrupts
  *   disabled, so each one only ends a run), the higher vector first: the
  *   higher is delivered first once the guest enables interrupts.  With
@@ -140,13 +140,10 @@ static void guest_takes_pending(void)
 	GUEST_DONE();
 }
 
-/*
- * Signals sent before the assignment are one MSI, and their count is
- * taken; a write of 0 wakes the eventfd's waiters but signals nothing.
- */
-HVX_GUEST_TEST(irqfd_takes_earlier_count_ignores_zero, guest_takes_pending)
+/* Signals sent before the assignment are one MSI, and their count taken. */
+HVX_GUEST_TEST(irqfd_takes_an_earlier_count, guest_takes_pending)
 {
-	uint64_t zero = 0, cnt;
+	uint64_t cnt;
 	int efd;
 
 	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_IRQFD,
@@ -159,9 +156,38 @@ HVX_GUEST_TEST(irqfd_takes_earlier_count_ignores_zero, guest_takes_pending)
 	EXPECT_EQ(-1, read(efd, &cnt, sizeof(cnt)));
 	EXPECT_EQ(EAGAIN, errno);
 	vcpu_expect_sync(vcpu, 1);
-	ASSERT_EQ(sizeof(zero), write(efd, &zero, sizeof(zero)));
 	vcpu_expect_sync(vcpu, 1);
 	vcpu_expect_done(vcpu);
+	close(efd);
+}
+
+/* One eventfd, irqfds in two VMs: each signal interrupts both. */
+HVX_TEST(irqfd_shared_by_two_vms)
+{
+	struct test_vcpu *vcpu[2];
+	struct test_vm *vm[2];
+	uint64_t one = 1;
+	int efd, i;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_IRQFD,
+		    "no HVX_FEAT_IRQFD");
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	for (i = 0; i < 2; i++) {
+		vm[i] = vm_create_with_one_vcpu(&vcpu[i], guest_takes_pending);
+		vm_install_exception_handler(vm[i], IRQFD_VEC, xapic_handler);
+		vcpu_expect_sync(vcpu[i], 0);
+		ASSERT_EQ(0, hvx_irqfd_assign(vm[i]->fd, efd, MSI_ADDR,
+					      IRQFD_VEC));
+	}
+	ASSERT_EQ(sizeof(one), write(efd, &one, sizeof(one)));
+	for (i = 0; i < 2; i++) {
+		vcpu_expect_sync(vcpu[i], 1);
+		vcpu_expect_sync(vcpu[i], 1);
+		vcpu_expect_done(vcpu[i]);
+		vm_free(vm[i]);
+	}
 	close(efd);
 }
 
