@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "vcpu.h"
@@ -173,7 +174,12 @@ static long hvx_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		return -EINTR;
 	switch (cmd) {
 	case HVX_RUN:
-		r = arg ? -EINVAL : hvx_vcpu_run(vcpu);
+		/* the run page's padding is the ABI's, for later fields */
+		if (arg || memchr_inv(vcpu->run->pad0, 0,
+				      sizeof(vcpu->run->pad0)))
+			r = -EINVAL;
+		else
+			r = hvx_vcpu_run(vcpu);
 		break;
 	case HVX_GET_REGS:
 	case HVX_SET_REGS:

@@ -10,6 +10,7 @@
  * smp_test.c.
  */
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "hvx_harness.h"
@@ -271,6 +272,16 @@ HVX_TEST(cpuid_apic_ids_of_the_vcpu)
 		vcpu_expect_done(vcpu);
 		vm_free(vm);
 	}
+}
+
+/* The run page's padding must be zero: HVX_RUN refuses to run over it. */
+HVX_GUEST_TEST(run_page_padding, guest_cpuid_apic_ids)
+{
+	vcpu->run->pad0[5] = 1;
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_RUN, 0));
+	EXPECT_EQ(EINVAL, errno);
+	vcpu->run->pad0[5] = 0;
+	vcpu_expect_sync(vcpu, 0);
 }
 
 /*
