@@ -10,6 +10,7 @@
 #include <asm/trapnr.h>
 
 #include "event.h"
+#include "ring.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
@@ -174,6 +175,8 @@ int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *r)
 	hvx_vmwrite(GUEST_RIP, r->rip);
 	hvx_vmwrite(GUEST_RFLAGS, r->rflags);
 	/* userspace replaced the state an exit was waiting on */
+	if (vcpu->pending == HVX_PENDING_RING)
+		hvx_ring_abandon(vcpu);
 	vcpu->pending = HVX_PENDING_NONE;
 	return 0;
 }

@@ -637,6 +637,29 @@ int hvx_ring_resume(struct hvx_vcpu *vcpu)
 	return ring_finish(vcpu, data);
 }
 
+/**
+ * hvx_ring_abandon() - the vCPU's ring request is no longer waited for
+ * @vcpu: the vCPU: userspace replaced the state the request would have
+ *	finished (HVX_SET_REGS), or its file is closing
+ *
+ * Its HVX_RING_COMPLETE then answers ENOENT, as for any request nothing
+ * waits for, rather than 0 for a completion thrown away.
+ */
+void hvx_ring_abandon(struct hvx_vcpu *vcpu)
+{
+	struct hvx_vm *vm = vcpu->vm;
+	struct hvx_ring_wait *w;
+
+	spin_lock(&vm->io_lock);
+	/* vm->ring is set once, under this lock */
+	if (vm->ring) {
+		w = &vm->ring->waits[vcpu->id];
+		w->seq = 0;
+		w->done = false;
+	}
+	spin_unlock(&vm->io_lock);
+}
+
 /*
  * Serve an access through the registered ranges.  Return: 0 when the
  * caller takes the classic exit, 1 to resume the guest, -EINTR.

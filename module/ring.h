@@ -28,6 +28,7 @@ int hvx_ring_pio(struct hvx_vcpu *vcpu, u16 port, unsigned int size,
 int hvx_ring_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 		  bool write, u64 data);
 int hvx_ring_resume(struct hvx_vcpu *vcpu);
+void hvx_ring_abandon(struct hvx_vcpu *vcpu);
 void hvx_ring_sync_point(struct hvx_vm *vm);
 
 #endif /* HVX_MODULE_RING_H */

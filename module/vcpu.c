@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "ring.h"
 #include "vcpu.h"
 
 static void hvx_vcpu_free(struct hvx_vcpu *vcpu)
@@ -34,6 +35,8 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	struct hvx_vcpu *vcpu = filp->private_data;
 	struct hvx_vm *vm = vcpu->vm;
 
+	if (vcpu->pending == HVX_PENDING_RING)
+		hvx_ring_abandon(vcpu);
 	mutex_lock(&vm->lock);
 	hvx_stats_vcpu_gone(vcpu);	/* its counts stay in the VM's */
 	WRITE_ONCE(vm->vcpus[vcpu->id], NULL);

@@ -342,6 +342,40 @@ HVX_GUEST_TEST(signal_while_waiting, guest_one_in)
 	ring_teardown(&map);
 }
 
+/*
+ * A request abandoned (HVX_SET_REGS replaced the state it would finish),
+ * or whose vCPU closed: its completion answers ENOENT, not 0.
+ */
+HVX_GUEST_TEST(abandoned_request_completes_nothing, guest_one_in)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct hvx_ring_entry e;
+	struct hvx_ring_map map;
+	struct hvx_regs regs;
+	int i;
+
+	HVX_REQUIRE_RING();
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
+	register_sync(vm);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(-1, run_with_alarm(vcpu));
+		ASSERT_EQ(EINTR, errno);
+		ASSERT_EQ(1, hvx_ring_consume(&map, &e, 1));
+		if (i == 0) {
+			vcpu_regs_get(vcpu, &regs);
+			vcpu_regs_set(vcpu, &regs);
+		} else {
+			/* closed, and a vCPU of the same id in its place */
+			vm_vcpu_close(vcpu);
+			vcpu = vm_vcpu_add(vm, 0, guest_one_in);
+		}
+		EXPECT_EQ(-1, hvx_ring_complete(map.fd, 0, e.seq, IN_MAGIC));
+		EXPECT_EQ(ENOENT, errno);
+	}
+	ring_teardown(&map);
+}
+
 /* ---- a process killed while its vCPU waits on the ring ---- */
 
 static void *run_forever(void *arg)

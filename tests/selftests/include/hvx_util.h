@@ -169,6 +169,9 @@ struct test_vcpu *vm_vcpu_add_bare(struct test_vm *vm, uint32_t id);
 struct test_vcpu *vm_vcpu_add(struct test_vm *vm, uint32_t id,
 			      void *guest_code);
 
+/* Unmap @vcpu's run page and close it: hvx frees it; its id is free. */
+void vm_vcpu_close(struct test_vcpu *vcpu);
+
 /*
  * Memory slots.  __vm_set_memory_region() is the raw ioctl (it also keeps
  * the library's view of the slots in step for addr_gpa2hva()).

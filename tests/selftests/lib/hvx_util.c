@@ -343,6 +343,14 @@ struct test_vm *vm_create_with_one_vcpu(struct test_vcpu **vcpu,
 	return vm;
 }
 
+void vm_vcpu_close(struct test_vcpu *vcpu)
+{
+	vcpu->vm->vcpus[vcpu->id] = NULL;
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
 void vm_free(struct test_vm *vm)
 {
 	struct test_vcpu *vcpu;
