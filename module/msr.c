@@ -232,6 +232,8 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 static bool msr_value_valid(u32 index, u64 data)
 {
 	switch (index) {
+	case MSR_SYSCALL_MASK:
+		return !(data >> 32);		/* bits 63:32 reserved */
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 	case MSR_KERNEL_GS_BASE:

@@ -513,6 +513,13 @@ HVX_TEST(msrs)
 	vcpu_set_msr(vcpu, MSR_IA32_MISC_ENABLE, v);
 	EXPECT_EQ(v, vcpu_get_msr(vcpu, MSR_IA32_MISC_ENABLE));
 
+	/* SFMASK's bits 63:32 are reserved: refused, the value kept. */
+	errno = 0;
+	EXPECT_EQ(-1, hvx_set_msr(vcpu->fd, MSR_SYSCALL_MASK,
+				  1ULL << 32 | 0x700));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0x47700, vcpu_get_msr(vcpu, MSR_SYSCALL_MASK));
+
 	/* The TSC keeps counting from what was written. */
 	vcpu_set_msr(vcpu, MSR_IA32_TSC, 1ULL << 40);
 	v = vcpu_get_msr(vcpu, MSR_IA32_TSC);
