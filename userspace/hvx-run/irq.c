@@ -42,19 +42,25 @@ void irq_router_line(void *ctx, unsigned int irq, bool level)
  * @level: the new level
  *
  * Called by the PIC from whichever thread changed it; vCPU 0's thread
- * does the rest.
+ * does the rest.  The kick is sticky: vCPU 0 may be past its look at
+ * INTR and not yet in HVX_RUN, where the signal changes nothing, and a
+ * guest halted with interrupts on would then sleep in the kernel with
+ * INTR high and no edge to come.  immediate_exit makes that HVX_RUN
+ * return at once; run_loop() clears it before it looks again.
  */
 void irq_extint_changed(void *ctx, bool level)
 {
 	struct machine *m = ctx;
 	struct vcpu *v = &m->vcpus[0];
 
-	__atomic_store_n(&m->irq.extint, level, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->irq.extint, level, __ATOMIC_SEQ_CST);
 	if (!level)
 		return;
 	pthread_mutex_lock(&m->lock);
-	if (v->running && !pthread_equal(v->thread, pthread_self()))
+	if (v->running && !pthread_equal(v->thread, pthread_self())) {
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		pthread_kill(v->thread, SIG_KICK);
+	}
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -72,7 +78,7 @@ void irq_extint_deliver(struct vcpu *v)
 
 	v->run->request_interrupt_window = 0;
 	/* every exit of vCPU 0 passes here: no PIC lock unless INTR is up */
-	if (!pic || !__atomic_load_n(&v->m->irq.extint, __ATOMIC_ACQUIRE) ||
+	if (!pic || !__atomic_load_n(&v->m->irq.extint, __ATOMIC_SEQ_CST) ||
 	    !pic_output(pic))
 		return;
 	if (!v->run->ready_for_interrupt_injection) {

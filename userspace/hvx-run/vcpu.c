@@ -265,9 +265,20 @@ static void run_loop(struct vcpu *v)
 	v->running = true;
 	pthread_mutex_unlock(&m->lock);
 
-	while (!machine_stopping(m)) {
+	for (;;) {
 		int r;
 
+		/*
+		 * vCPU 0's kick for the 8259 (irq_extint_changed()) is
+		 * taken here: cleared before the looks at the stop and at
+		 * INTR, so a stop's or a new INTR's setting after them
+		 * stays for the HVX_RUN below.
+		 */
+		if (v->id == 0)
+			__atomic_store_n(&v->run->immediate_exit, 0,
+					 __ATOMIC_SEQ_CST);
+		if (machine_stopping(m))
+			break;
 		if (v->id == 0)
 			irq_extint_deliver(v);
 		r = hvx_run(v->fd);
