@@ -553,6 +553,11 @@ int rtc_register(struct rtc *r, struct io_bus *bus)
 	return io_bus_register(bus, RTC_INDEX_PORT, 2, &rtc_ops, r, "rtc");
 }
 
+/*
+ * An absolute time of CLOCK_REALTIME: one the host's clock is set past
+ * (an NTP step, date) is cancelled, and the read says ECANCELED, rather
+ * than the wake-up come as late as the clock went back.
+ */
 static int arm(int fd, uint64_t when)
 {
 	struct itimerspec its = { 0 };
@@ -564,7 +569,8 @@ static int arm(int fd, uint64_t when)
 		its.it_value.tv_sec = when / NSEC_PER_SEC;
 		its.it_value.tv_nsec = when % NSEC_PER_SEC;
 	}
-	return timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+	return timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			       &its, NULL);
 }
 
 /*
@@ -601,9 +607,14 @@ static void *rtc_thread(void *arg)
 			device_failed("RTC thread: poll: %s", strerror(errno));
 			break;
 		}
-		/* Both are non-blocking: a stale readiness reads EAGAIN. */
+		/*
+		 * Both are non-blocking: a stale readiness reads EAGAIN.  A
+		 * host clock that was set cancels the timer: catch up with
+		 * the new time and arm again.
+		 */
 		if (((pfd[0].revents & POLLIN) &&
-		     read(r->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN) ||
+		     read(r->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN &&
+		     errno != ECANCELED) ||
 		    ((pfd[1].revents & POLLIN) &&
 		     read(r->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)) {
 			device_failed("RTC thread: read: %s", strerror(errno));
