@@ -190,11 +190,19 @@ TEST_F(uart, fifo_control_and_iir)
 	serial_out(s, FCR, 0x00);
 	EXPECT_EQ(0x60, serial_in(s, LSR));
 	EXPECT_EQ(0x01, serial_in(s, IIR));
+	/* FIFOs off, bits 1-7 of a write without bit 0 change nothing */
+	ASSERT_EQ(1, write(self->in[1], "v", 1));
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	serial_out(s, FCR, 0xc2);
+	EXPECT_EQ(0x61, serial_in(s, LSR));
+	EXPECT_EQ(0x04, serial_in(s, IIR));	/* data, no FIFO bits */
+	EXPECT_EQ('v', serial_in(s, RBR));
 }
 
 TEST_F(uart, loopback)
 {
 	struct serial *s = &self->s;
+	unsigned int i;
 	char buf[4];
 
 	serial_out(s, MCR, 0x10);
@@ -216,7 +224,7 @@ TEST_F(uart, loopback)
 	EXPECT_EQ(0x60, serial_in(s, LSR));
 	EXPECT_EQ(0, output(self->out[0], buf, sizeof(buf)));
 
-	/* A second byte with FIFOs off overruns the first. */
+	/* A second byte with FIFOs off overruns the first: it replaces it. */
 	serial_out(s, THR, '1');
 	serial_out(s, THR, '2');
 	/* the line status goes before the data it came with */
@@ -226,7 +234,16 @@ TEST_F(uart, loopback)
 	EXPECT_EQ(0x04, serial_in(s, IIR));
 	serial_out(s, IER, 0x00);
 	EXPECT_EQ(0x61, serial_in(s, LSR));
-	EXPECT_EQ('1', serial_in(s, RBR));
+	EXPECT_EQ('2', serial_in(s, RBR));
+	/* with FIFOs on, a full FIFO keeps its bytes: the 17th is lost */
+	serial_out(s, FCR, 0x01);
+	for (i = 0; i < 17; i++)
+		serial_out(s, THR, 'a' + i);
+	EXPECT_EQ(0x63, serial_in(s, LSR));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ('a' + i, serial_in(s, RBR));
+	EXPECT_EQ(0x60, serial_in(s, LSR));
+	serial_out(s, FCR, 0x00);
 
 	/* Out of loopback, input flows again. */
 	serial_out(s, MCR, 0x03);

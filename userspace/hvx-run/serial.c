@@ -123,10 +123,17 @@ static unsigned int fifo_size(struct serial *s)
 	return s->fcr & FCR_ENABLE ? SERIAL_FIFO_SIZE : 1;
 }
 
+/*
+ * An overrun: without FIFOs the new character replaces the one in the
+ * receiver buffer, destroying it; a full FIFO keeps its sixteen and the
+ * new one is lost (16550A datasheet, LSR bit 1).
+ */
 static void rx_push(struct serial *s, uint8_t c)
 {
 	if (s->rx_count >= fifo_size(s)) {
 		s->lsr_err |= LSR_OE;
+		if (!(s->fcr & FCR_ENABLE))
+			s->rx[s->rx_head] = c;
 		return;
 	}
 	s->rx[(s->rx_head + s->rx_count) % SERIAL_FIFO_SIZE] = c;
@@ -427,11 +434,19 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 		s->ier = val & 0x0f;
 		break;
 	case UART_FCR:
+		/*
+		 * Turning the FIFOs on or off empties them; the other bits
+		 * are programmed only by a write that has bit 0 set.
+		 */
 		if ((val ^ s->fcr) & FCR_ENABLE)
 			s->rx_count = 0;
-		if (val & FCR_CLEAR_RX)
-			s->rx_count = 0;
-		s->fcr = val & FCR_KEEP;
+		if (val & FCR_ENABLE) {
+			if (val & FCR_CLEAR_RX)
+				s->rx_count = 0;
+			s->fcr = val & FCR_KEEP;
+		} else {
+			s->fcr &= ~FCR_ENABLE;
+		}
 		rx_from_held(s);
 		break;
 	case UART_LCR:
