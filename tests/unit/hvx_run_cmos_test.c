@@ -341,6 +341,29 @@ TEST_F(cmos, update_ended)
 	EXPECT_EQ(6, g->nirq);
 }
 
+/*
+ * A host clock set back: the next update is a second of the new time,
+ * not of the old (the thread re-arms on it when the clock is set).
+ */
+TEST_F(cmos, update_after_the_clock_went_back)
+{
+	struct rtc *r = &self->r;
+	struct rig *g = &self->g;
+	uint64_t t = g->now;
+
+	rtc_write(r, 0x0a, 0x20);
+	rtc_write(r, 0x0b, 0x12);		/* UIE, 24-hour */
+	EXPECT_EQ(t + SEC, rtc_next_event(r));
+	g->now = t - 10 * SEC + SEC / 2;
+	rtc_expire(r);
+	EXPECT_EQ(0, g->nirq);
+	EXPECT_EQ(t - 9 * SEC, rtc_next_event(r));
+	g->now = t - 9 * SEC;
+	rtc_expire(r);
+	ASSERT_EQ(1, g->nirq);
+	EXPECT_EQ(0x90, rtc_read(r, 0x0c));
+}
+
 TEST_F(cmos, alarm)
 {
 	struct rtc *r = &self->r;
