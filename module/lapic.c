@@ -348,11 +348,12 @@ u64 lapic_ticks_to_ns(const struct hvx_lapic *l, u64 ticks, unsigned int div)
 
 /*
  * The period a timer in @mode runs at for a run-down time of @ns: a
- * periodic one at least cfg.min_period_ns (the caller's bound on its rate).
+ * periodic one at least cfg.min_period_ns (the caller's bound on its
+ * rate).  No count (0) stays none.
  */
 u64 lapic_timer_period(const struct hvx_lapic *l, unsigned int mode, u64 ns)
 {
-	if (mode == HVX_APIC_TIMER_PERIODIC && ns < l->cfg.min_period_ns)
+	if (mode == HVX_APIC_TIMER_PERIODIC && ns && ns < l->cfg.min_period_ns)
 		return l->cfg.min_period_ns;
 	return ns;
 }

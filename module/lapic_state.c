@@ -105,6 +105,10 @@ static bool regs_reset(const struct hvx_lapic *l,
 		case HVX_APIC_REG_ID:
 			want = s->apic_id << HVX_APIC_ID_XAPIC_SHIFT;
 			break;
+		case HVX_APIC_REG_TPR:
+			/* CR8 writes TPR[7:4] whatever the APIC's state */
+			want = s->regs[off >> 2] & 0xf0;
+			break;
 		case HVX_APIC_REG_DFR:
 			want = ~0U;
 			break;
@@ -255,12 +259,17 @@ int hvx_lapic_restore(struct hvx_lapic *l, const struct hvx_lapic_state *s,
 	l->esr_pending = s->esr_pending;
 	t->tsc_deadline = s->tsc_deadline;
 	t->start_ns = now_ns + s->timer_start_ns;
-	/* a state saved before the bound, or by another host's, gets it */
+	/*
+	 * A state saved before the bound, or by another host's, gets it;
+	 * the period then starts a stretched period before the expiry.
+	 */
 	t->period_ns = lapic_timer_period(l,
 			lapic_lvtt_mode(s->regs[HVX_APIC_REG_LVT_TIMER >> 2]),
 			s->timer_period_ns);
 	t->next_ns = s->timer_next_ns > S64_MAX - (s64)now_ns ? S64_MAX :
 		     now_ns + s->timer_next_ns;
+	if (t->period_ns != s->timer_period_ns)
+		t->start_ns = t->next_ns - t->period_ns;
 	t->armed = s->flags & HVX_LAPIC_STATE_TIMER_ARMED;
 	lapic_update_ppr(l);
 	eff->flags |= HVX_LAPIC_EFF_ROUTE | HVX_LAPIC_EFF_EVAL |

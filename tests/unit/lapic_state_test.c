@@ -326,6 +326,127 @@ TEST(timer_states_of_guest_writes_restore)
 	EXPECT_EQ(0, save_restore_at(&a, 310000, &s));
 }
 
+/*
+ * What a restore leaves saves and restores again: a periodic timer with
+ * no count (Linux's stopped timer), a period stretched to this APIC's
+ * bound, a disabled APIC whose TPR a CR8 write set.
+ */
+TEST(restored_states_restore_again)
+{
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state s;
+
+	setup(&a, 1, ALL_F);
+	a.cfg.min_period_ns = 5000;
+	sw_enable(&a);
+	wr(&a, HVX_APIC_REG_LVT_TIMER, 0x20040);	/* periodic, no count */
+	EXPECT_EQ(0, save_restore_at(&a, 1000, &s));
+	setup(&b, 1, ALL_F);
+	b.cfg.min_period_ns = 5000;
+	ASSERT_EQ(0, hvx_lapic_restore(&b, &s, 1000, &eff));
+	EXPECT_EQ(0, save_restore_at(&b, 2000, &s));
+	EXPECT_EQ(0, s.timer_period_ns);
+
+	/* a 1 us period from a host without the bound: 5 us here */
+	wr_at(&a, HVX_APIC_REG_TDCR, 0xb, 0);
+	a.cfg.min_period_ns = 0;
+	wr_at(&a, HVX_APIC_REG_TMICT, 100, 0);		/* 1 us */
+	hvx_lapic_save(&a, 500, &s);
+	EXPECT_EQ(1000, s.timer_period_ns);
+	setup(&b, 1, ALL_F);
+	b.cfg.min_period_ns = 5000;
+	ASSERT_EQ(0, hvx_lapic_restore(&b, &s, 500, &eff));
+	EXPECT_EQ(1000, hvx_lapic_timer_next(&b));
+	EXPECT_EQ(0, save_restore_at(&b, 600, &s));
+	EXPECT_EQ(5000, s.timer_period_ns);
+	EXPECT_TRUE(hvx_lapic_timer_expired(&b, 1000));
+	EXPECT_EQ(6000, hvx_lapic_timer_next(&b));
+
+	/* disabled, with TPR[7:4] from CR8 */
+	setup(&a, 1, ALL_F);
+	memset(&eff, 0, sizeof(eff));
+	ASSERT_EQ(0, hvx_lapic_set_base(&a, HVX_APIC_DEFAULT_BASE, false,
+					&eff));
+	a.regs[HVX_APIC_REG_TPR >> 2] = 0x50;	/* as hvx_apic_set_cr8() */
+	EXPECT_EQ(0, save_restore_at(&a, 0, &s));
+	s.regs[HVX_APIC_REG_TPR >> 2] = 0x55;
+	setup(&b, 1, ALL_F);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+}
+
+/*
+ * Random walks of the guest's timer and mode writes, expiries and CR8
+ * writes: every state saved restores, and what it restores to saves
+ * and restores again.
+ */
+TEST(random_walks_restore)
+{
+	static const u32 dcr[] = { 0x0, 0x1, 0x2, 0x3, 0x8, 0x9, 0xa, 0xb };
+	static const u32 counts[] = { 0, 1, 100, 20000, 0xffffffff };
+	struct hvx_lapic a, b;
+	struct hvx_lapic_state s;
+	u64 rnd = 88172645463325252ULL, now = 1000000;
+	unsigned int walk, step, bad = 0;
+
+	for (walk = 0; walk < 200; walk++) {
+		setup(&a, 3, ALL_F);
+		a.cfg.min_period_ns = walk % 2 ? 200000 : 0;
+		for (step = 0; step < 40; step++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			now += rnd % 300000;
+			memset(&eff, 0, sizeof(eff));
+			switch (rnd >> 60) {
+			case 0:
+			case 1:
+				wr_at(&a, HVX_APIC_REG_LVT_TIMER,
+				      ((rnd >> 8) & 3) << 17 | 0x40, now);
+				break;
+			case 2:
+			case 3:
+				wr_at(&a, HVX_APIC_REG_TMICT,
+				      counts[(rnd >> 8) % 5], now);
+				break;
+			case 4:
+				wr_at(&a, HVX_APIC_REG_TDCR,
+				      dcr[(rnd >> 8) % 8], now);
+				break;
+			case 5:
+				hvx_lapic_set_tsc_deadline(&a, rnd >> 20,
+							   now + (rnd >> 40),
+							   now, &eff);
+				break;
+			case 6:
+				wr_at(&a, HVX_APIC_REG_SVR,
+				      rnd & 0x100 ? 0x1ff : 0xff, now);
+				break;
+			case 7:
+				hvx_lapic_set_base(&a, rnd & 0x100 ? BASE :
+						   HVX_APIC_DEFAULT_BASE,
+						   false, &eff);
+				break;
+			case 8:
+				a.regs[HVX_APIC_REG_TPR >> 2] =
+					((rnd >> 8) & 0xf) << 4;
+				break;
+			default:
+				hvx_lapic_timer_expired(&a, now);
+			}
+			hvx_lapic_save(&a, now, &s);
+			setup(&b, 3, ALL_F);
+			b.cfg.min_period_ns = a.cfg.min_period_ns;
+			if (hvx_lapic_restore(&b, &s, now, &eff) ||
+			    save_restore_at(&b, now + 10, &s)) {
+				bad++;
+				TH_LOG("walk %u step %u", walk, step);
+				break;
+			}
+		}
+	}
+	EXPECT_EQ(0, bad);
+}
+
 /* A new divide while the count reads 0: later periods follow it too. */
 TEST(divide_change_with_the_count_at_zero)
 {
