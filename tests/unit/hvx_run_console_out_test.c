@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -296,6 +297,27 @@ TEST(abandoned_writes_what_is_taken_at_once)
 	EXPECT_STREQ("one\ntwo\n", read_now(fds[0], buf, sizeof(buf)));
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* A socket (a journal's stream) takes what it can without waiting. */
+TEST(abandoned_socket_still_takes)
+{
+	struct console_out o = { 0 };
+	char buf[256];
+	int sv[2];
+
+	kick_setup();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, console_out_start(&o, sv[1], "test"));
+	console_out_abandon(&o);
+	ASSERT_EQ(24, write(o.wfd, "hvx-run: stopped by SIG\n", 24));
+	console_out_stop(&o);
+	EXPECT_TRUE(o.twin_sock);
+	console_out_destroy(&o);
+	EXPECT_STREQ("hvx-run: stopped by SIG\n",
+		     read_now(sv[0], buf, sizeof(buf)));
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* A regular file goes on at its offset, not from its start. */

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,16 +46,20 @@ static int pipe_pending(const struct console_out *o)
  * that shares it (the shell's terminal).  A pipe, FIFO or terminal is
  * opened again; a regular file or block device takes writes without
  * waiting as it is (and a file opened again would write from offset 0);
- * anything else (a socket) gets nothing more: -1.
+ * a socket (a journal's stream) is sent to with MSG_DONTWAIT (*@sock);
+ * anything else gets nothing more: -1.
  */
-static int nonblocking_twin(int fd)
+static int nonblocking_twin(int fd, bool *sock)
 {
 	char path[32];
 	struct stat st;
 
+	*sock = false;
 	if (fstat(fd, &st) < 0)
 		return -1;
-	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+	if (S_ISSOCK(st.st_mode))
+		*sock = true;
+	if (*sock || S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
 		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return -1;
@@ -68,11 +73,15 @@ static void write_at_once(struct console_out *o, const char *p, size_t len)
 	ssize_t n;
 
 	if (!o->twin_tried) {
-		o->twin_fd = nonblocking_twin(o->out_fd);
+		o->twin_fd = nonblocking_twin(o->out_fd, &o->twin_sock);
 		o->twin_tried = true;
 	}
 	while (len && o->twin_fd >= 0) {
-		n = write(o->twin_fd, p, len);
+		if (o->twin_sock)
+			n = send(o->twin_fd, p, len,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		else
+			n = write(o->twin_fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

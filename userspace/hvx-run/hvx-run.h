@@ -741,6 +741,7 @@ void platform_destroy(struct platform *p);
  * @joined:	@thread was joined
  * @twin_fd:	@out_fd opened again not to block, once abandoned (@thread's)
  * @twin_tried:	@twin_fd was opened, or could not be (@thread's)
+ * @twin_sock:	@twin_fd is a socket: sent to with MSG_DONTWAIT (@thread's)
  * @lock:	guards the fields below
  * @synced:	broadcast when @nr_done grows, and at the end
  * @nr_read:	bytes @thread has read from the pipe
@@ -752,7 +753,7 @@ void platform_destroy(struct platform *p);
  */
 struct console_out {
 	int out_fd, rfd, wfd, twin_fd;
-	bool twin_tried;
+	bool twin_tried, twin_sock;
 	pthread_t thread;
 	bool started, joined;
 	pthread_mutex_t lock;
