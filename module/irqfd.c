@@ -140,15 +140,39 @@ static struct hvx_irqfd_hook *irqfd_find(struct hvx_vm *vm,
 	return NULL;
 }
 
+/*
+ * Hook @h onto its eventfd, @file, which stays open meanwhile: no EPOLLHUP
+ * comes before the hook is in place (the caller's irqfd_mutex keeps a
+ * deassignment from freeing @h).  A count already there is a signal sent
+ * before: take it and deliver it, as the wake-up would have.  Poll looks
+ * at the count without the eventfd's lock, so it may see one that a
+ * signal's own wake-up of @h is taking: the count is taken under that
+ * lock (unhooked meanwhile) and delivered only if still there, and a
+ * signal sent while unhooked is found by hooking on again.  A signaller
+ * that keeps that up is left to the next signal's wake-up after a few
+ * passes.
+ */
+static void irqfd_hook(struct hvx_irqfd_hook *h, struct file *file)
+{
+	unsigned int pass;
+	u64 cnt;
+
+	for (pass = 0; pass < IRQFD_ASSIGN_PASSES; pass++) {
+		if (!(vfs_poll(file, &h->pt) & EPOLLIN))
+			return;
+		eventfd_ctx_remove_wait_queue(h->ctx, &h->wait, &cnt);
+		if (cnt)
+			hvx_apic_route(h->vm, NULL, &h->irq);
+	}
+	vfs_poll(file, &h->pt);
+}
+
 static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 {
 	struct hvx_irqfd_hook *h;
 	struct hvx_lapic_irq irq;
 	struct eventfd_ctx *ctx;
-	unsigned int pass;
-	__poll_t events;
 	struct fd f;
-	u64 cnt;
 	int err;
 
 	if (hvx_msi_decode(args->address, args->data, &irq))
@@ -189,28 +213,7 @@ static int irqfd_assign(struct hvx_vm *vm, const struct hvx_irqfd *args)
 	vm->nr_irqfds++;
 	spin_unlock_irq(&vm->irqfd_lock);
 
-	/*
-	 * Hook onto the eventfd.  The file stays open for the whole call, so
-	 * no EPOLLHUP comes before the hook is in place; the mutex keeps a
-	 * deassignment from freeing @h meanwhile.  A count already there is
-	 * a signal sent before: take it and deliver it, as the wake-up
-	 * would have.  Poll looks at the count without the eventfd's lock,
-	 * so it may see one that a signal's own wake-up of @h is taking:
-	 * the count is taken under that lock (unhooked meanwhile) and
-	 * delivered only if still there, and a signal sent while unhooked
-	 * is found by hooking on again.  A signaller that keeps that up is
-	 * left to the next signal's wake-up after a few passes.
-	 */
-	for (pass = 0; pass < IRQFD_ASSIGN_PASSES; pass++) {
-		events = vfs_poll(fd_file(f), &h->pt);
-		if (!(events & EPOLLIN))
-			break;
-		eventfd_ctx_remove_wait_queue(ctx, &h->wait, &cnt);
-		if (cnt)
-			hvx_apic_route(vm, NULL, &h->irq);
-	}
-	if (pass == IRQFD_ASSIGN_PASSES)
-		vfs_poll(fd_file(f), &h->pt);
+	irqfd_hook(h, fd_file(f));
 	mutex_unlock(&vm->irqfd_mutex);
 	fdput(f);
 	return 0;

@@ -228,6 +228,34 @@ fail:
 }
 
 /**
+ * console_out_write() - @len bytes into the copy, as a device writes them
+ * @o: the state, started
+ * @buf: the bytes (at most PIPE_BUF of them go in whole, unmixed with
+ *	other writers')
+ * @len: their count
+ *
+ * Waits while hvx-run's pipe is full, until @o->out_fd takes some or the
+ * copy is abandoned.
+ *
+ * Return: 0, or -1 with errno set when the pipe takes nothing.
+ */
+int console_out_write(struct console_out *o, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(o->wfd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
  * console_out_sync() - wait until what was written before is out
  * @o: the state; not started is fine
  *

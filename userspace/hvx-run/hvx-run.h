@@ -765,6 +765,7 @@ struct console_out {
 
 /* console_out.c */
 int console_out_start(struct console_out *o, int out_fd, const char *name);
+int console_out_write(struct console_out *o, const char *buf, size_t len);
 void console_out_sync(struct console_out *o);
 void console_out_abandon(struct console_out *o);
 void console_out_stop(struct console_out *o);

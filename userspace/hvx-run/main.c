@@ -726,27 +726,35 @@ static void device_failure(void *ctx)
 }
 
 /*
- * msg()'s output, into the stderr copy and out of it: one write of whole
- * lines (at most PIPE_BUF bytes go in whole), waited for until stderr
- * took it or the copy was abandoned.
+ * msg()'s output, into the stderr copy and out of it, waited for until
+ * stderr took it or the copy was abandoned.
  */
 static void write_messages(void *ctx, const char *buf, size_t len)
 {
 	struct console_out *err = ctx;
-	ssize_t n;
 
-	while (len) {
-		n = write(err->wfd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fwrite(buf, 1, len, stderr);
-			return;
-		}
-		buf += n;
-		len -= n;
-	}
-	console_out_sync(err);
+	if (console_out_write(err, buf, len))
+		fwrite(buf, 1, len, stderr);
+	else
+		console_out_sync(err);
+}
+
+/*
+ * The copies of the guest's output to stdout and of msg()'s to stderr,
+ * with msg() on them.  Return: 0, or -1 after a message.
+ */
+static int outputs_start(struct machine *m, struct console_out *out,
+			 struct console_out *err)
+{
+	if (console_out_start(err, STDERR_FILENO, "msg-out"))
+		return -1;
+	m->err = err;
+	msg_set_output(write_messages, err);
+	if (console_out_start(out, STDOUT_FILENO, "console-out"))
+		return -1;
+	m->out = out;
+	msg_set_sync(sync_output, out);
+	return 0;
 }
 
 /* The devices of one run: the port bus and what hangs on it. */
@@ -866,14 +874,8 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	 * signalfd sees a signal only if no thread takes it the usual way.
 	 */
 	sig_fd = setup_signals();
-	if (sig_fd < 0 || console_out_start(&err, STDERR_FILENO, "msg-out"))
+	if (sig_fd < 0 || outputs_start(&m, &out, &err))
 		goto out;
-	m.err = &err;
-	msg_set_output(write_messages, &err);
-	if (console_out_start(&out, STDOUT_FILENO, "console-out"))
-		goto out;
-	m.out = &out;
-	msg_set_sync(sync_output, &out);
 	msg_set_failure(device_failure, &m);
 	if (devices_init(d, o, &m, ram))
 		goto out;
