@@ -66,22 +66,16 @@ void msg_write(const char *buf, size_t len)
  */
 void msg(const char *fmt, ...)
 {
-	static const char prefix[] = "hvx-run: ";
-	char buf[sizeof(prefix) - 1 + 512 + 1];
-	size_t len = sizeof(prefix) - 1, max = len + 512;
+	char buf[512], line[sizeof(buf) + 16];
 	va_list ap;
 	int n;
 
-	memcpy(buf, prefix, len);
 	va_start(ap, fmt);
-	n = vsnprintf(buf + len, 512, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	len = len + n < max - 1 ? len + n : max - 1;
-	buf[len++] = '\n';
+	n = snprintf(line, sizeof(line), "hvx-run: %s\n", buf);
 	/* one write, so that lines of several threads do not interleave */
-	msg_write(buf, len);
+	msg_write(line, n);
 }
 
 static void (*fail_hook)(void *);
