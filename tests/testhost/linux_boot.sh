@@ -11,8 +11,10 @@
 # takes CPU 1 offline and brings it back.  With virtio (PCI, MSI-X,
 # doorbells, two vCPUs): the guest loads its virtio modules, virtio-rng
 # is its entropy source, it reads a disk whose checksum the host knows,
-# writes a pattern the host then finds in the image file, and a read-only
-# disk refuses its write; with --console virtio, a marker the guest writes to
+# writes a pattern the host then finds in the image file, a read-only
+# disk refuses its write, a read waits while the disk's bus mastering is
+# off, and virtio-rng works after its driver is unbound and bound again
+# (its remove turns bus mastering off); with --console virtio, a marker the guest writes to
 # hvc0 arrives on hvx-run's stdout and a line given on its stdin is read
 # by the guest from hvc0.  One TAP line per check, "linux: ...".
 # "hvxboots=one,virtio" on the test host's command line runs only those
@@ -304,6 +306,20 @@ if want virtio; then
 		grep -a 'HVX-GUEST-VD' "$T/virtio.out" | sed 's/^/# /'
 		echo "# ro.img: $(md5sum <"$T/ro.img" | cut -d' ' -f1) (was $ro_md5)"
 	fi
+	# "running-then-done COMMAND MD5": the read waited while bus
+	# mastering was off and completed once it was on again
+	bm=$(field virtio VDA-BUSMASTER)
+	[ "${bm%% *}" = running-then-done ] &&
+		[ $(($(echo "$bm" | cut -d' ' -f2) & 4)) = 4 ] &&
+		[ "${bm##* }" = "$(md5sum <"$T/data.img" | cut -d' ' -f1)" ]
+	check "virtio: a read of vda waits while its bus mastering is off and completes with the image's data once it is on ($bm)" $?
+	# "done 16 virtio_rng.N": its driver's remove and probe
+	rb=$(field virtio RNG-REBOUND)
+	case "$rb" in
+	"done 16 virtio_rng."*) rbok=0 ;;
+	*) rbok=1 ;;
+	esac
+	check "virtio: virtio-rng unbound and bound again (bus mastering off, on) gives 16 bytes of /dev/hwrng ($rb)" $rbok
 fi
 if want console; then
 	grep -q 'HVX-HVC-MARKER-WRITTEN-TO-HVC0' "$T/virtio.out"

@@ -293,7 +293,8 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	uint64_t bar = ecam_read(self->bus, 1, PCI_BAR0, 4), table = bar + TABLE;
 	unsigned int cap = 0x44;
 
-	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		   PCI_COMMAND_MASTER, 2);
 	/* masked at reset, entries writable while disabled: no route */
 	EXPECT_EQ(1, mmio_read32(self->bus, table + 12));
 	set_vector(self->bus, table, 1, 0xfee01000, 0x41, 1);
@@ -337,9 +338,26 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(3, self->routes.assigns);
 	EXPECT_EQ(1, drain(self->dev.msix[1].efd));
 
+	/* an MSI is a write to memory: no bus mastering, no route */
+	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	EXPECT_EQ(3, self->routes.deassigns);
+	pci_msix_notify(&self->dev, 1);
+	EXPECT_EQ(0, drain(self->dev.msix[1].efd));
+	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
+	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		   PCI_COMMAND_MASTER, 2);
+	EXPECT_EQ(4, self->routes.assigns);
+	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
+	EXPECT_EQ(1, drain(self->dev.msix[1].efd));
+	/* the enable bit rewritten as it was leaves the route alone */
+	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		   PCI_COMMAND_MASTER, 2);
+	EXPECT_EQ(4, self->routes.assigns);
+	EXPECT_EQ(3, self->routes.deassigns);
+
 	/* disabling removes it; the PBA is read-only; out-of-range vectors */
 	ecam_write(self->bus, 1, cap + PCI_MSIX_FLAGS, 0, 2);
-	EXPECT_EQ(3, self->routes.deassigns);
+	EXPECT_EQ(4, self->routes.deassigns);
 	mmio_write32(self->bus, bar + PBA, 0xff);
 	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
 	pci_msix_notify(&self->dev, 0xffff);
@@ -357,7 +375,8 @@ TEST_F(pci, msix_refused_route)
 {
 	uint64_t table = ecam_read(self->bus, 1, PCI_BAR0, 4) + TABLE;
 
-	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		   PCI_COMMAND_MASTER, 2);
 	ecam_write(self->bus, 1, 0x44 + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
 		   2);
 	/*

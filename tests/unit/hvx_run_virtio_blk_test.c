@@ -473,6 +473,20 @@ static void *reset_thread(void *arg)
 	return NULL;
 }
 
+/* The driver turns bus mastering off; what RAM held when that returned. */
+static void *master_off_thread(void *arg)
+{
+	struct resetter *r = arg;
+	unsigned int i;
+
+	driver_bus_master(r->v, false);
+	for (i = 0; i < NR_REQS; i++)
+		memcpy(r->data[i], r->ram + DATA(i), DATA_LEN);
+	r->used_idx = get_le16(r->ram + USED + 2);
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static bool wait_used(uint8_t *ram, uint16_t idx)
 {
 	unsigned int ms;
@@ -581,6 +595,56 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
 	usleep(50 * 1000);
 	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	free(r);
+}
+
+/*
+ * Bus mastering off (Linux before a kexec): the requests the device took
+ * complete before the write is done, and nothing more is taken or
+ * written until it is on again; then the device goes on.
+ */
+TEST_F(blk, bus_master_off_completes_then_holds)
+{
+	struct resetter *r = calloc(1, sizeof(*r));
+	uint16_t next = 0;
+	pthread_t t;
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	device_up(_metadata, self);
+	gate_set(true);
+	for (i = 0; i < NR_REQS; i++)
+		offer_read(self->ram, &next, i);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(&t, NULL, master_off_thread, r));
+	usleep(100 * 1000);	/* time to finish, were it not waiting */
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	/* every request taken, the queued ones too, done by then */
+	EXPECT_EQ(NR_REQS, r->used_idx);
+	for (i = 0; i < NR_REQS; i++) {
+		EXPECT_EQ(i + 1, r->data[i][0]);
+		EXPECT_EQ(VIRTIO_BLK_S_OK, r->data[i][512]);
+	}
+
+	/* a request offered and kicked now is neither taken nor served */
+	offer_read(self->ram, &next, NR_REQS);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(NR_REQS, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(NR_REQS)]);
+	EXPECT_EQ(NR_REQS, gate_count(&gate.entered));
+
+	/* on again: the device serves it without another kick */
+	driver_bus_master(self->v, true);
+	ASSERT_TRUE(wait_used(self->ram, NR_REQS + 1));
+	EXPECT_EQ(NR_REQS + 1, self->ram[DATA(NR_REQS)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(NR_REQS) + 512]);
 	free(r);
 }
 

@@ -565,6 +565,31 @@ TEST_F(net, reset_drops_the_held_receive_chain)
 #define TEST_ETHERTYPE	0x88b5
 
 /* The tap up, without IPv6 (its router solicitations), or -1. */
+/*
+ * Bus mastering off: a frame from the tap does not go into the receive
+ * chain the device holds; it does once bus mastering is on again.
+ */
+TEST_F(net, bus_master_off_holds_frames)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	usleep(50 * 1000);	/* the device took the chain, no frame yet */
+	driver_bus_master(self->v, false);
+	make_frame(frame, 0, 0x33);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	usleep(50 * 1000);
+	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+
+	driver_bus_master(self->v, true);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(0, get_le32(self->ram + USED(VNET_RXQ) + 4));
+	EXPECT_EQ(0x33, self->ram[BUF(0) + VNET_HDR_LEN]);
+}
+
 static int link_up(const char *ifname)
 {
 	struct ifreq ifr;

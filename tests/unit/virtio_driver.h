@@ -41,9 +41,22 @@ static inline uint8_t dev_status(struct virtio_dev *v)
 	return s;
 }
 
-/* ACKNOWLEDGE, DRIVER, the driver's features, FEATURES_OK. */
+/* The command register's memory space and bus master enables, or none. */
+static inline void driver_bus_master(struct virtio_dev *v, bool on)
+{
+	uint8_t b[2];
+
+	put_le16(b, on ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : 0);
+	pci_cfg_write(&v->pci, PCI_COMMAND, b, 2);
+}
+
+/*
+ * Bus mastering on (Linux's pci_set_master() before the virtio driver
+ * probes), ACKNOWLEDGE, DRIVER, the driver's features, FEATURES_OK.
+ */
 static inline void driver_features(struct virtio_dev *v, uint64_t features)
 {
+	driver_bus_master(v, true);
 	cc_write(v, CC_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
 		 VIRTIO_STATUS_DRIVER, 1);
 	cc_write(v, CC_GFSELECT, 0, 4);

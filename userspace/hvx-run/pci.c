@@ -144,6 +144,22 @@ bool pci_memory_enabled(struct pci_dev *d)
 	return on;
 }
 
+/**
+ * pci_bus_master() - the command register's bus master enable
+ * @d: the function
+ *
+ * Return: true when the function may access memory (DMA, MSI).
+ */
+bool pci_bus_master(struct pci_dev *d)
+{
+	bool on;
+
+	pthread_mutex_lock(&d->lock);
+	on = get_le16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MASTER;
+	pthread_mutex_unlock(&d->lock);
+	return on;
+}
+
 /* The access of @len bytes at @off touches the register at @reg. */
 static bool touches(unsigned int off, unsigned int len, unsigned int reg,
 		    unsigned int reg_len)
@@ -185,14 +201,14 @@ void pci_cfg_read(struct pci_dev *d, unsigned int off, void *data,
  * @len: 1-8
  *
  * Only the bits of the write mask change.  A write to the command
- * register or a BAR tells the device (@d->changed); one to the MSI-X
- * capability's control word re-routes the vectors.
+ * register or a BAR tells the device (@d->changed); one to the command
+ * register or the MSI-X capability's control word re-routes the vectors.
  */
 void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,
 		   unsigned int len)
 {
 	const uint8_t *p = data;
-	bool changed, msix, window;
+	bool changed, command, window;
 	unsigned int i, o;
 	uint8_t w[4];
 
@@ -203,12 +219,12 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,
 			break;
 		d->cfg[o] = (d->cfg[o] & ~d->wmask[o]) | (p[i] & d->wmask[o]);
 	}
-	msix = d->msix_cap &&
-	       touches(off, len, d->msix_cap + PCI_MSIX_FLAGS, 2);
-	if (msix)
+	command = touches(off, len, PCI_COMMAND, 2);
+	/* bus mastering gates MSI-X as the function mask does */
+	if (d->msix_cap &&
+	    (command || touches(off, len, d->msix_cap + PCI_MSIX_FLAGS, 2)))
 		pci_msix_update_all(d);
-	changed = touches(off, len, PCI_COMMAND, 2) ||
-		  touches(off, len, PCI_BAR0, 4 * PCI_NUM_BARS);
+	changed = command || touches(off, len, PCI_BAR0, 4 * PCI_NUM_BARS);
 	window = d->window && touches(off, len, d->window, 4);
 	if (window)
 		memcpy(w, d->cfg + d->window, 4);

@@ -198,6 +198,7 @@ int pci_add_msix(struct pci_dev *d, unsigned int bar, uint32_t table,
 int pci_bus_add(struct pci_bus *pb, struct pci_dev *d);
 uint32_t pci_bar_address(struct pci_dev *d, unsigned int bar);
 bool pci_memory_enabled(struct pci_dev *d);
+bool pci_bus_master(struct pci_dev *d);
 void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
 void pci_msix_notify(struct pci_dev *d, unsigned int vector);

@@ -8,7 +8,9 @@
  * reaches the guest without a system call into hvx; the route is
  * re-assigned whenever the guest changes the entry, the mask bits or the
  * enable bit.  While it is masked there is no route: pci_msix_notify()
- * sets the PBA bit instead, and the unmask delivers it.
+ * sets the PBA bit instead, and the unmask delivers it.  An MSI is a
+ * memory write of the function's, so bus mastering off holds the vectors
+ * the same way.
  */
 #include <errno.h>
 #include <string.h>
@@ -75,6 +77,7 @@ static bool vector_live(struct pci_dev *d, struct pci_msix_vector *v)
 	uint16_t c = control(d);
 
 	return (c & PCI_MSIX_FLAGS_ENABLE) && !(c & PCI_MSIX_FLAGS_MASKALL) &&
+	       (get_le16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MASTER) &&
 	       !(v->entry[PCI_MSIX_ENTRY_CTRL] & PCI_MSIX_ENTRY_MASKED);
 }
 

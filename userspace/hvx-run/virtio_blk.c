@@ -16,6 +16,7 @@
  *
  * A driver reset waits for the requests in progress (blk_quiesce()): a
  * worker must not write into guest memory the driver has taken back.
+ * So does turning bus mastering off (blk_drain()), which completes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -147,6 +148,13 @@ static void blk_kick(struct virtio_dev *v, unsigned int q)
 	blk_idle(b);
 }
 
+/* Wait until no chain is taken and not completed; @b->lock held. */
+static void blk_wait_idle(struct virtio_blk *b)
+{
+	while (b->busy)
+		pthread_cond_wait(&b->idle, &b->lock);
+}
+
 /*
  * The driver reset the device: drop the jobs no worker began, their
  * buffers untouched, and wait for the rest.  vq_push() already drops
@@ -166,8 +174,21 @@ static void blk_quiesce(struct virtio_dev *v)
 		free(j);
 	}
 	b->tail = NULL;
-	while (b->busy)
-		pthread_cond_wait(&b->idle, &b->lock);
+	blk_wait_idle(b);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * Bus mastering went off: the requests taken before it are the driver's
+ * still, so the workers do them all, and complete them, before the
+ * device stops touching guest memory.
+ */
+static void blk_drain(struct virtio_dev *v)
+{
+	struct virtio_blk *b = to_blk(v);
+
+	pthread_mutex_lock(&b->lock);
+	blk_wait_idle(b);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -211,6 +232,7 @@ static const struct virtio_ops blk_ops = {
 	.cfg_read = blk_cfg_read,
 	.kick = blk_kick,
 	.quiesce = blk_quiesce,
+	.drain = blk_drain,
 };
 
 /* FILE or FILE,ro: open it, size it, name it. */

@@ -132,8 +132,9 @@ static void con_kick(struct virtio_dev *v, unsigned int q)
 }
 
 /*
- * The driver reset the device: the input thread fills receive chains
- * under @c->lock, so once it is free no chain taken before is in use.
+ * The driver reset the device or turned bus mastering off: the input
+ * thread fills receive chains under @c->lock, so once it is free no
+ * chain taken before is in use.
  */
 static void con_quiesce(struct virtio_dev *v)
 {
@@ -151,6 +152,7 @@ static const struct virtio_ops con_ops = {
 	.cfg_read = con_cfg_read,
 	.kick = con_kick,
 	.quiesce = con_quiesce,
+	.drain = con_quiesce,
 };
 
 static void *input_thread(void *arg)

@@ -176,13 +176,54 @@ static void sync_doorbells(struct virtio_dev *v)
 	}
 }
 
+/* Pause or restart the queues as bus mastering goes off or on; @lock. */
+static void set_dma(struct virtio_dev *v, bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->ops->nr_queues; i++)
+		vq_pause(&v->vq[i], !on);
+	v->dma_off = !on;
+}
+
+/*
+ * Bus mastering gates the device's access to guest memory: a driver
+ * clears it to stop the device's DMA (Linux's pci_device_shutdown()
+ * before a kexec, whose next kernel reuses the rings' memory).  Once the
+ * write is done the device takes no chain and writes nothing: the
+ * queues pause, the device thread serves nothing, and the requests it
+ * took before complete first (ops->drain), as a reset waits for them.
+ * Turned on again, the device goes on where it was: each enabled queue
+ * gets a kick, for those the device thread dropped meanwhile.
+ */
 static void pci_changed(void *opaque)
 {
 	struct virtio_dev *v = opaque;
+	bool on, pause;
+	uint64_t one = 1;
+	unsigned int i;
 
 	pthread_mutex_lock(&v->lock);
 	sync_doorbells(v);
+	on = pci_bus_master(&v->pci);
+	pause = !on && !v->dma_off;
+	if (on && v->dma_off) {
+		set_dma(v, true);
+		for (i = 0; i < v->ops->nr_queues; i++)
+			if (v->q[i].enable &&
+			    write(v->q[i].kick_efd, &one, sizeof(one)) < 0)
+				msg("%s: kick: %s", v->ops->name,
+				    strerror(errno));
+	} else if (pause) {
+		set_dma(v, false);
+	}
 	pthread_mutex_unlock(&v->lock);
+	if (!pause)
+		return;
+	pthread_mutex_lock(&v->serve_lock);
+	pthread_mutex_unlock(&v->serve_lock);
+	if (v->ops->drain)
+		v->ops->drain(v);
 }
 
 static void reset_locked(struct virtio_dev *v)
@@ -565,13 +606,35 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 static unsigned int extra_fd(struct virtio_dev *v, struct pollfd *pfd)
 {
 	short events = 0;
+	bool off;
 
 	pfd->revents = 0;
 	if (!v->ops->poll_fd)
 		return 0;
+	/* a file ready for a device that may not use it would spin */
+	pthread_mutex_lock(&v->lock);
+	off = v->dma_off;
+	pthread_mutex_unlock(&v->lock);
+	if (off)
+		return 0;
 	pfd->fd = v->ops->poll_fd(v, &events);
 	pfd->events = events;
 	return pfd->fd >= 0;
+}
+
+/*
+ * Whether the device thread may serve queue @q (or, for -1, its file)
+ * now; under @v->serve_lock, so that a pause that comes after waits.
+ */
+static bool may_serve(struct virtio_dev *v, int q)
+{
+	bool ok;
+
+	pthread_mutex_lock(&v->lock);
+	ok = !v->dma_off && !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
+	     (q < 0 || v->q[q].enable);
+	pthread_mutex_unlock(&v->lock);
+	return ok;
 }
 
 /* The device thread: the queues' kicks, until virtio_stop(). */
@@ -581,7 +644,6 @@ static void *device_thread(void *arg)
 	struct virtio_dev *v = arg;
 	unsigned int i, n = v->ops->nr_queues, extra;
 	uint64_t val;
-	bool ok;
 
 	for (i = 0; i < n; i++) {
 		pfd[i].fd = v->q[i].kick_efd;
@@ -606,21 +668,17 @@ static void *device_thread(void *arg)
 			if (!(pfd[i].revents & POLLIN) ||
 			    read(pfd[i].fd, &val, sizeof(val)) < 0)
 				continue;
-			pthread_mutex_lock(&v->lock);
-			ok = v->q[i].enable &&
-			     !(v->status & VIRTIO_STATUS_NEEDS_RESET);
-			pthread_mutex_unlock(&v->lock);
-			if (ok) {
-				pthread_mutex_lock(&v->serve_lock);
+			pthread_mutex_lock(&v->serve_lock);
+			if (may_serve(v, i))
 				v->ops->kick(v, i);
-				pthread_mutex_unlock(&v->serve_lock);
-			}
+			pthread_mutex_unlock(&v->serve_lock);
 		}
 		if (pfd[n].revents)
 			return NULL;
 		if (extra && pfd[n + 1].revents) {
 			pthread_mutex_lock(&v->serve_lock);
-			v->ops->poll_ready(v, pfd[n + 1].revents);
+			if (may_serve(v, -1))
+				v->ops->poll_ready(v, pfd[n + 1].revents);
 			pthread_mutex_unlock(&v->serve_lock);
 		}
 	}
@@ -672,6 +730,7 @@ int virtio_init(struct virtio_dev *v, const struct virtio_ops *ops,
 	if (v->stop_efd < 0 || ops->nr_queues > VIRTIO_MAX_QUEUES)
 		goto fail;
 	reset_locked(v);
+	set_dma(v, false);	/* the command register starts at 0 */
 	if (pci_add_bar(&v->pci, VIRTIO_BAR, VIRTIO_BAR_SIZE) ||
 	    !add_cap(v, CAP_COMMON, VIRTIO_COMMON_OFF, VIRTIO_COMMON_LEN) ||
 	    !add_cap(v, CAP_NOTIFY, VIRTIO_NOTIFY_OFF,

@@ -78,6 +78,11 @@ struct virtio_dev;
  *		device thread is out of @kick and @poll_ready: return once
  *		no chain that another thread of the device took is used
  *		any more.  Called without @lock, which completions take.
+ * @drain:	optional: bus mastering went off, the queues are paused
+ *		(vq_pop() finds nothing; vq_push() still completes) and the
+ *		device thread is out of @kick and @poll_ready: return once
+ *		the chains that another thread of the device took are
+ *		completed.  Called without @lock.
  * @poll_fd:	optional: a file the device thread waits on beside the
  *		doorbells (virtio-net's tap): its descriptor, with the
  *		events to wait for in *@events, or -1 while there is none
@@ -94,6 +99,7 @@ struct virtio_ops {
 			 unsigned int len);
 	void (*kick)(struct virtio_dev *v, unsigned int q);
 	void (*quiesce)(struct virtio_dev *v);
+	void (*drain)(struct virtio_dev *v);
 	int (*poll_fd)(struct virtio_dev *v, short *events);
 	void (*poll_ready)(struct virtio_dev *v, short revents);
 };
@@ -136,6 +142,8 @@ struct virtio_queue_cfg {
  * @status:	device_status
  * @resetting:	the driver wrote 0 to it and the device is still quiescing:
  *		no queue may start
+ * @dma_off:	bus mastering is off: the queues are paused, the device
+ *		thread serves nothing
  * @config_gen:	config_generation
  * @config_vector: config_msix_vector
  * @qsel:	queue_select
@@ -159,7 +167,7 @@ struct virtio_dev {
 	uint32_t dfsel, gfsel;
 	uint64_t host_features, guest_features;
 	uint8_t status, config_gen;
-	bool resetting;
+	bool resetting, dma_off;
 	uint16_t config_vector, qsel;
 	uint8_t isr;
 	struct virtio_queue_cfg q[VIRTIO_MAX_QUEUES];

@@ -202,6 +202,23 @@ void vq_reset(struct virtqueue *vq)
 	pthread_mutex_unlock(&vq->lock);
 }
 
+/**
+ * vq_pause() - stop or restart taking chains, as bus mastering goes off
+ * or on; a reset or vq_start() leaves it as it is
+ * @vq: the queue
+ * @paused: take none
+ *
+ * A paused queue neither reads the avail ring nor writes avail_event;
+ * vq_push() still hands back the chains the device took before, so that
+ * what it had in flight completes before the pause is done.
+ */
+void vq_pause(struct virtqueue *vq, bool paused)
+{
+	pthread_mutex_lock(&vq->lock);
+	vq->paused = paused;
+	pthread_mutex_unlock(&vq->lock);
+}
+
 /* The areas were checked by vq_start(): these stay inside RAM. */
 static uint16_t *ring16(struct virtqueue *vq, uint64_t gpa)
 {
@@ -303,7 +320,7 @@ static int read_chain(struct virtqueue *vq, struct vq_elem *e,
  * @e: filled with the chain
  *
  * Return: 1 with a chain in @e, 0 when none is available (or the queue
- * is stopped), -1 when the ring is malformed: the queue stopped after its
+ * is stopped or paused), -1 when the ring is malformed: the queue stopped after its
  * log line.
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *e)
@@ -312,7 +329,7 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
 	int r = 0;
 
 	pthread_mutex_lock(&vq->lock);
-	if (!vq->ready)
+	if (!vq->ready || vq->paused)
 		goto out;
 	idx = avail_idx(vq);
 	if ((uint16_t)(idx - vq->last_avail) > vq->size) {
@@ -358,14 +375,14 @@ out:
  * With EVENT_IDX, avail_event is set to the next index the device takes,
  * so that the driver notifies for it and not before.
  *
- * Return: true when a chain is available.
+ * Return: true when a chain is available (never while paused).
  */
 bool vq_has_more(struct virtqueue *vq)
 {
 	bool more = false;
 
 	pthread_mutex_lock(&vq->lock);
-	if (vq->ready) {
+	if (vq->ready && !vq->paused) {
 		if (vq->event_idx)
 			__atomic_store_n(avail_event(vq), vq->last_avail,
 					 __ATOMIC_RELAXED);

@@ -48,6 +48,7 @@ struct vq_mem {
  * @avail:	the driver area
  * @used:	the device area
  * @ready:	vq_start() checked the areas and the queue runs
+ * @paused:	bus mastering is off: no chain is taken (vq_pause())
  * @event_idx:	VIRTIO_F_EVENT_IDX was negotiated
  * @indirect:	VIRTIO_F_INDIRECT_DESC was negotiated
  * @last_avail:	the next avail ring entry to take
@@ -61,7 +62,7 @@ struct virtqueue {
 	struct vq_mem mem;
 	uint16_t size;
 	uint64_t desc, avail, used;
-	bool ready, event_idx, indirect;
+	bool ready, paused, event_idx, indirect;
 	uint16_t last_avail, used_idx;
 	unsigned int in_flight;
 	const char *name;
@@ -89,6 +90,7 @@ void vq_destroy(struct virtqueue *vq);
 int vq_start(struct virtqueue *vq, uint16_t size, uint64_t desc,
 	     uint64_t avail, uint64_t used, bool event_idx, bool indirect);
 void vq_reset(struct virtqueue *vq);
+void vq_pause(struct virtqueue *vq, bool paused);
 int vq_pop(struct virtqueue *vq, struct vq_elem *e);
 bool vq_has_more(struct virtqueue *vq);
 bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
