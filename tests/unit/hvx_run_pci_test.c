@@ -349,7 +349,7 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(4, self->routes.assigns);
 	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
 	EXPECT_EQ(1, drain(self->dev.msix[1].efd));
-	/* the enable bit rewritten as it was leaves the route alone */
+	/* bus mastering set again as it is leaves the route alone */
 	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
 		   PCI_COMMAND_MASTER, 2);
 	EXPECT_EQ(4, self->routes.assigns);

@@ -600,14 +600,15 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 
 /*
  * Bus mastering off (Linux before a kexec): the requests the device took
- * complete before the write is done, and nothing more is taken or
- * written until it is on again; then the device goes on.
+ * complete before the write is done, nothing more is taken or written,
+ * and the device needs a reset: setting the bit again does not start it
+ * on the old rings, whose memory a kexec'd kernel has taken.
  */
-TEST_F(blk, bus_master_off_completes_then_holds)
+TEST_F(blk, bus_master_off_completes_then_stops)
 {
-	struct resetter *r = calloc(1, sizeof(*r));
+	struct resetter *r = calloc(2, sizeof(*r));
 	uint16_t next = 0;
-	pthread_t t;
+	pthread_t t[2];
 	unsigned int i;
 
 	ASSERT_NE(NULL, r);
@@ -618,19 +619,26 @@ TEST_F(blk, bus_master_off_completes_then_holds)
 	driver_kick(self->v, 0);
 	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
 
-	r->v = self->v;
-	r->ram = self->ram;
-	ASSERT_EQ(0, pthread_create(&t, NULL, master_off_thread, r));
-	usleep(100 * 1000);	/* time to finish, were it not waiting */
-	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
-	gate_set(false);
-	ASSERT_EQ(0, pthread_join(t, NULL));
-	/* every request taken, the queued ones too, done by then */
-	EXPECT_EQ(NR_REQS, r->used_idx);
-	for (i = 0; i < NR_REQS; i++) {
-		EXPECT_EQ(i + 1, r->data[i][0]);
-		EXPECT_EQ(VIRTIO_BLK_S_OK, r->data[i][512]);
+	for (i = 0; i < 2; i++) {
+		r[i].v = self->v;
+		r[i].ram = self->ram;
+		/* the second write, finding the bit clear, waits too */
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, master_off_thread,
+					    &r[i]));
+		usleep(100 * 1000);	/* time to finish, were it not waiting */
+		EXPECT_FALSE(__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE));
 	}
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t[0], NULL));
+	ASSERT_EQ(0, pthread_join(t[1], NULL));
+	/* every request taken, the queued ones too, done by then */
+	EXPECT_EQ(NR_REQS, r[0].used_idx);
+	EXPECT_EQ(NR_REQS, r[1].used_idx);
+	for (i = 0; i < NR_REQS; i++) {
+		EXPECT_EQ(i + 1, r[0].data[i][0]);
+		EXPECT_EQ(VIRTIO_BLK_S_OK, r[0].data[i][512]);
+	}
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 
 	/* a request offered and kicked now is neither taken nor served */
 	offer_read(self->ram, &next, NR_REQS);
@@ -638,14 +646,56 @@ TEST_F(blk, bus_master_off_completes_then_holds)
 	usleep(50 * 1000);
 	EXPECT_EQ(NR_REQS, get_le16(self->ram + USED + 2));
 	EXPECT_EQ(0xcc, self->ram[DATA(NR_REQS)]);
+	/* nor once the bit is set again */
+	driver_bus_master(self->v, true);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(NR_REQS, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(NR_REQS)]);
 	EXPECT_EQ(NR_REQS, gate_count(&gate.entered));
 
-	/* on again: the device serves it without another kick */
-	driver_bus_master(self->v, true);
-	ASSERT_TRUE(wait_used(self->ram, NR_REQS + 1));
-	EXPECT_EQ(NR_REQS + 1, self->ram[DATA(NR_REQS)]);
-	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(NR_REQS) + 512]);
+	/*
+	 * Linux's remove and probe: a reset, bus mastering off (no reset
+	 * needed at status 0), on, the driver anew: the disk works.
+	 */
+	cc_write(self->v, CC_STATUS, 0, 1);
+	EXPECT_EQ(0, dev_status(self->v));
+	driver_bus_master(self->v, false);
+	EXPECT_EQ(0, dev_status(self->v));
+	driver_init(self->v, self->ram);
+	next = 0;
+	offer_read(self->ram, &next, 2);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(3, self->ram[DATA(2)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
 	free(r);
+}
+
+/*
+ * A driver that sets bus mastering only after it kicked: nothing is
+ * taken before, and the kick is served once the bit is set.
+ */
+TEST_F(blk, requests_wait_for_bus_mastering)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	driver_bus_master(self->v, false);
+	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_negotiate(self->v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	offer_read(self->ram, &next, 4);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(4)]);
+	driver_bus_master(self->v, true);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(5, self->ram[DATA(4)]);
+	EXPECT_EQ(0x0f, dev_status(self->v));
 }
 
 TEST_HARNESS_MAIN

@@ -561,13 +561,10 @@ TEST_F(net, reset_drops_the_held_receive_chain)
 	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
 }
 
-/* An experimental EtherType, so that the tap's own traffic is told apart */
-#define TEST_ETHERTYPE	0x88b5
-
-/* The tap up, without IPv6 (its router solicitations), or -1. */
 /*
  * Bus mastering off: a frame from the tap does not go into the receive
- * chain the device holds; it does once bus mastering is on again.
+ * chain the device holds, nor once the bit is set again (the device
+ * needs a reset); the driver that sets the device up anew gets it.
  */
 TEST_F(net, bus_master_off_holds_frames)
 {
@@ -583,13 +580,27 @@ TEST_F(net, bus_master_off_holds_frames)
 	usleep(50 * 1000);
 	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
 	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
-
 	driver_bus_master(self->v, true);
+	driver_kick(self->v, VNET_RXQ);
+	usleep(50 * 1000);
+	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+
+	cc_write(self->v, CC_STATUS, 0, 1);
+	driver_init(self->v, self->ram, self->next, 0);
+	post_rx(self->ram, &self->next[VNET_RXQ], 6, 3, 1514);
+	driver_kick(self->v, VNET_RXQ);
 	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
-	EXPECT_EQ(0, get_le32(self->ram + USED(VNET_RXQ) + 4));
-	EXPECT_EQ(0x33, self->ram[BUF(0) + VNET_HDR_LEN]);
+	EXPECT_EQ(6, get_le32(self->ram + USED(VNET_RXQ) + 4));
+	EXPECT_EQ(0x33, self->ram[BUF(3) + VNET_HDR_LEN]);
+	EXPECT_EQ(0xcc, self->ram[BUF(0)]);
 }
 
+/* An experimental EtherType, so that the tap's own traffic is told apart */
+#define TEST_ETHERTYPE	0x88b5
+
+/* The tap up, without IPv6 (its router solicitations), or -1. */
 static int link_up(const char *ifname)
 {
 	struct ifreq ifr;

@@ -41,22 +41,21 @@ static inline uint8_t dev_status(struct virtio_dev *v)
 	return s;
 }
 
-/* The command register's memory space and bus master enables, or none. */
+/*
+ * The command register: memory space enabled, and bus mastering on or
+ * off (Linux's pci_set_master(), pci_clear_master()).
+ */
 static inline void driver_bus_master(struct virtio_dev *v, bool on)
 {
 	uint8_t b[2];
 
-	put_le16(b, on ? PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER : 0);
+	put_le16(b, PCI_COMMAND_MEMORY | (on ? PCI_COMMAND_MASTER : 0));
 	pci_cfg_write(&v->pci, PCI_COMMAND, b, 2);
 }
 
-/*
- * Bus mastering on (Linux's pci_set_master() before the virtio driver
- * probes), ACKNOWLEDGE, DRIVER, the driver's features, FEATURES_OK.
- */
-static inline void driver_features(struct virtio_dev *v, uint64_t features)
+/* ACKNOWLEDGE, DRIVER, the driver's features, FEATURES_OK. */
+static inline void driver_negotiate(struct virtio_dev *v, uint64_t features)
 {
-	driver_bus_master(v, true);
 	cc_write(v, CC_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
 		 VIRTIO_STATUS_DRIVER, 1);
 	cc_write(v, CC_GFSELECT, 0, 4);
@@ -65,6 +64,16 @@ static inline void driver_features(struct virtio_dev *v, uint64_t features)
 	cc_write(v, CC_GF, features >> 32, 4);
 	cc_write(v, CC_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
 		 VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK, 1);
+}
+
+/*
+ * Bus mastering on, as Linux's virtio_pci sets it before its driver
+ * probes, then the negotiation.
+ */
+static inline void driver_features(struct virtio_dev *v, uint64_t features)
+{
+	driver_bus_master(v, true);
+	driver_negotiate(v, features);
 }
 
 /* Queue @q of @size on the three areas, enabled. */

@@ -187,39 +187,47 @@ static void set_dma(struct virtio_dev *v, bool on)
 }
 
 /*
- * Bus mastering gates the device's access to guest memory: a driver
- * clears it to stop the device's DMA (Linux's pci_device_shutdown()
- * before a kexec, whose next kernel reuses the rings' memory).  Once the
- * write is done the device takes no chain and writes nothing: the
- * queues pause, the device thread serves nothing, and the requests it
- * took before complete first (ops->drain), as a reset waits for them.
- * Turned on again, the device goes on where it was: each enabled queue
- * gets a kick, for those the device thread dropped meanwhile.
+ * Bus mastering gates the device's access to guest memory.  A driver
+ * clears it to stop the device's DMA: Linux's pci_device_shutdown()
+ * before a kexec, whose next kernel reuses the rings' memory and sets it
+ * again before it resets the device.  So once the clearing write is done
+ * the device takes no chain and writes nothing: the queues pause, the
+ * device thread serves nothing, and the requests it took before complete
+ * first (ops->drain), as a reset waits for them.  A device the driver had
+ * begun to set up then needs a reset (NEEDS_RESET, its interrupt pending
+ * until bus mastering is back): setting the bit again does not start it
+ * on rings that may no longer be the driver's.  One that was reset, or
+ * never had bus mastering, starts when it is set: each enabled queue gets
+ * a kick, for those the device thread dropped meanwhile.
  */
 static void pci_changed(void *opaque)
 {
 	struct virtio_dev *v = opaque;
-	bool on, pause;
+	bool on, stop = false;
 	uint64_t one = 1;
 	unsigned int i;
 
 	pthread_mutex_lock(&v->lock);
 	sync_doorbells(v);
 	on = pci_bus_master(&v->pci);
-	pause = !on && !v->dma_off;
 	if (on && v->dma_off) {
 		set_dma(v, true);
 		for (i = 0; i < v->ops->nr_queues; i++)
 			if (v->q[i].enable &&
+			    !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
 			    write(v->q[i].kick_efd, &one, sizeof(one)) < 0)
 				msg("%s: kick: %s", v->ops->name,
 				    strerror(errno));
-	} else if (pause) {
+	} else if (!on && !v->dma_off) {
 		set_dma(v, false);
+		stop = v->status && !(v->status & VIRTIO_STATUS_NEEDS_RESET);
 	}
 	pthread_mutex_unlock(&v->lock);
-	if (!pause)
+	if (on)
 		return;
+	if (stop)
+		virtio_needs_reset(v);
+	/* every write that finds it clear returns once the device is quiet */
 	pthread_mutex_lock(&v->serve_lock);
 	pthread_mutex_unlock(&v->serve_lock);
 	if (v->ops->drain)

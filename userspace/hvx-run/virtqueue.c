@@ -320,8 +320,8 @@ static int read_chain(struct virtqueue *vq, struct vq_elem *e,
  * @e: filled with the chain
  *
  * Return: 1 with a chain in @e, 0 when none is available (or the queue
- * is stopped or paused), -1 when the ring is malformed: the queue stopped after its
- * log line.
+ * is stopped or paused), -1 when the ring is malformed: the queue stopped
+ * after its log line.
  */
 int vq_pop(struct virtqueue *vq, struct vq_elem *e)
 {
