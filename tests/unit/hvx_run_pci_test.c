@@ -251,6 +251,62 @@ TEST_F(pci, bar_sizing_and_moving)
 	EXPECT_EQ(1, self->bars.reads);
 }
 
+/*
+ * Only a dword access to 0xcf8 is CONFIG_ADDRESS, its reserved bits
+ * read 0; a byte to 0xcf9 (Linux's reboot=pci) leaves it alone.
+ */
+TEST_F(pci, config_address_is_a_dword)
+{
+	uint32_t a = 0xff000003U | 1 << 11, v = 0;
+	uint16_t w = 0;
+	uint8_t b = 0x06;
+
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS, 4, &a);
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS, 4, &v);
+	EXPECT_EQ(0x80000800U, v);
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS + 1, 1, &b);
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS, 2, &w);
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS, 4, &v);
+	EXPECT_EQ(0x80000800U, v);
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS + 1, 1, &b);
+	EXPECT_EQ(0xff, b);
+	/* function 1's vendor and device ID, a word at a time too */
+	io_bus_in(self->bus, PCI_CONFIG_DATA, 4, &v);
+	EXPECT_EQ(0x10421af4U, v);
+	io_bus_in(self->bus, PCI_CONFIG_DATA + 2, 2, &w);
+	EXPECT_EQ(0x1042, w);
+}
+
+static unsigned int nr_changes;
+static uint32_t bar_seen[8];
+
+static void record_change(void *opaque)
+{
+	struct pci_dev *d = opaque;
+
+	if (nr_changes < 8)
+		bar_seen[nr_changes] = pci_bar_address(d, 0);
+	nr_changes++;
+}
+
+/*
+ * A dword write of a BAR through CONFIG_DATA moves it at once: the
+ * device is told once, and never sees a BAR half written.
+ */
+TEST_F(pci, dword_bar_write_is_one_change)
+{
+	self->dev.changed = record_change;
+	self->dev.opaque = &self->dev;
+	nr_changes = 0;
+	cf8_write(self->bus, 1, PCI_BAR0, PCI_MMIO_BASE + 0x1230000);
+	EXPECT_EQ(1, nr_changes);
+	EXPECT_EQ(PCI_MMIO_BASE + 0x1230000, bar_seen[0]);
+	EXPECT_EQ(PCI_MMIO_BASE + 0x1230000,
+		  cf8_read(self->bus, 1, PCI_BAR0));
+	self->dev.changed = NULL;
+	self->dev.opaque = &self->bars;
+}
+
 TEST_F(pci, capability_list)
 {
 	unsigned int at = ecam_read(self->bus, 1, PCI_CAPABILITY_LIST, 1);
@@ -268,6 +324,20 @@ TEST_F(pci, capability_list)
 	/* the table size is read-only */
 	ecam_write(self->bus, 1, at + PCI_MSIX_FLAGS, 0x07ff, 2);
 	EXPECT_EQ(2, ecam_read(self->bus, 1, at + PCI_MSIX_FLAGS, 2));
+}
+
+/* Capabilities up to the last byte of the space, and no further. */
+TEST_F(pci, capabilities_fill_the_space)
+{
+	uint8_t body[2] = { 0, 0 };
+	unsigned int n = 0;
+
+	while (n < 100 && pci_add_cap(&self->dev, PCI_CAP_ID_VNDR, body, 4))
+		n++;
+	EXPECT_EQ((256 - 0x50) / 4, n);
+	EXPECT_EQ(0x1af4, ecam_read(self->bus, 1, PCI_VENDOR_ID, 2));
+	EXPECT_EQ(0xfc, ecam_read(self->bus, 1, 0xf8 + 1, 1));
+	EXPECT_EQ(0, ecam_read(self->bus, 1, 0xfc + 1, 1));
 }
 
 static void set_vector(struct io_bus *bus, uint64_t table, unsigned int n,

@@ -315,7 +315,8 @@ TEST_F(vp, pci_cfg_access_window)
 
 /*
  * An enabled queue's doorbell is where BAR 0 decodes: it goes while the
- * command register turns memory space off, and moves with the BAR.
+ * command register turns memory space off or the BAR is outside the
+ * bridge's window, and moves with the BAR.
  */
 TEST_F(vp, doorbell_follows_memory_enable_and_bar)
 {
@@ -337,6 +338,20 @@ TEST_F(vp, doorbell_follows_memory_enable_and_bar)
 	EXPECT_EQ(3, self->calls.doorbells);
 	EXPECT_EQ(moved + VIRTIO_NOTIFY_OFF, self->calls.db_gpa);
 	EXPECT_EQ(1, rd(self->bus, moved + VIRTIO_COMMON_OFF + 0x1c, 2));
+	/*
+	 * Outside the bridge's window (here over ECAM, or above it) the
+	 * BAR decodes nowhere: no doorbell there either.
+	 */
+	ecam_wr(self->bus, PCI_BAR0, PCI_ECAM_BASE, 4);
+	EXPECT_EQ(3, self->calls.undoorbells);
+	EXPECT_EQ(3, self->calls.doorbells);
+	ecam_wr(self->bus, PCI_BAR0, 0xf0000000, 4);
+	EXPECT_EQ(3, self->calls.doorbells);
+	EXPECT_EQ(0xffff, rd(self->bus, 0xf0000000 + VIRTIO_COMMON_OFF +
+			     0x1c, 2));
+	ecam_wr(self->bus, PCI_BAR0, moved, 4);
+	EXPECT_EQ(4, self->calls.doorbells);
+	EXPECT_EQ(moved + VIRTIO_NOTIFY_OFF, self->calls.db_gpa);
 }
 
 static unsigned int nr_lines;

@@ -279,16 +279,23 @@ const char *boot_mode_name(enum boot_mode mode);
 /* io.c: port and MMIO dispatch */
 
 /**
- * struct io_port_ops - a device's byte-wide port handlers
+ * struct io_port_ops - a device's port handlers
  * @in:		read the byte at @port
  * @out:	write @val to @port
+ * @access:	optional, instead of @in and @out: the whole access of
+ *		@size bytes at @port (@data, lowest port first; filled for
+ *		a read), cut at the end of the device's range, for a
+ *		device whose registers see the access's width (the PCI
+ *		configuration ports)
  *
- * Wider accesses reach a device as byte accesses to consecutive ports.
- * Both handlers may be called from any thread.
+ * Without @access, wider accesses reach a device as byte accesses to
+ * consecutive ports.  The handlers may be called from any thread.
  */
 struct io_port_ops {
 	uint8_t (*in)(void *opaque, uint16_t port);
 	void (*out)(void *opaque, uint16_t port, uint8_t val);
+	void (*access)(void *opaque, uint16_t port, unsigned int size,
+		       uint8_t *data, bool write);
 };
 
 /**

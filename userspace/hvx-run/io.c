@@ -5,9 +5,11 @@
  * A device registers a range of ports with byte-wide handlers.  An access
  * whose first port belongs to a device reaches that device one byte at a
  * time, the bytes of a wider access going to consecutive ports as on an
- * ISA bus; bytes of it that fall outside every device read as 0xff.  An
- * access whose first port belongs to no device reads all ones, a write
- * there is dropped, and the port is reported once.
+ * ISA bus; bytes of it that fall outside every device read as 0xff.  A
+ * device whose registers see the access's width (io_port_ops.access)
+ * gets its part of the access whole instead.  An access whose first port
+ * belongs to no device reads all ones, a write there is dropped, and the
+ * port is reported once.
  *
  * A device registers a range of guest-physical addresses with MMIO
  * handlers, which get whole accesses (1 to 8 bytes) and the offset into
@@ -152,6 +154,31 @@ static void log_port(struct io_bus *bus, uint16_t port, bool out,
 		port, out ? "out" : "in", size, size == 1 ? "" : "s");
 }
 
+/*
+ * The part of an access of @size bytes at @port that region @r (or no
+ * region) takes: the bytes up to its end for a device with whole
+ * accesses, else one.  Return: the bytes done.
+ */
+static unsigned int port_access(struct io_region *r, uint16_t port,
+				unsigned int size, uint8_t *data, bool write)
+{
+	unsigned int n;
+
+	if (r && r->ops->access) {
+		n = r->base + r->len - port;
+		n = n < size ? n : size;
+		r->ops->access(r->opaque, port, n, data, write);
+		return n;
+	}
+	if (write) {
+		if (r && r->ops->out)
+			r->ops->out(r->opaque, port, *data);
+	} else {
+		*data = r && r->ops->in ? r->ops->in(r->opaque, port) : 0xff;
+	}
+	return 1;
+}
+
 /**
  * io_bus_in() - a guest read of @size bytes from @port
  * @bus: the bus
@@ -163,20 +190,16 @@ void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
 	       void *data)
 {
 	uint8_t *d = data;
-	struct io_region *r;
-	unsigned int i;
+	unsigned int i = 0;
 
 	if (!lookup(bus, port)) {
 		memset(d, 0xff, size);
 		log_port(bus, port, false, size);
 		return;
 	}
-	for (i = 0; i < size; i++) {
-		uint16_t p = port + i;
-
-		r = lookup(bus, p);
-		d[i] = r && r->ops->in ? r->ops->in(r->opaque, p) : 0xff;
-	}
+	while (i < size)
+		i += port_access(lookup(bus, port + i), port + i, size - i,
+				 d + i, false);
 }
 
 /**
@@ -189,21 +212,19 @@ void io_bus_in(struct io_bus *bus, uint16_t port, unsigned int size,
 void io_bus_out(struct io_bus *bus, uint16_t port, unsigned int size,
 		const void *data)
 {
-	const uint8_t *d = data;
-	struct io_region *r;
-	unsigned int i;
+	unsigned int i = 0;
+	uint8_t buf[4];
 
 	if (!lookup(bus, port)) {
 		log_port(bus, port, true, size);
 		return;
 	}
-	for (i = 0; i < size; i++) {
-		uint16_t p = port + i;
-
-		r = lookup(bus, p);
-		if (r && r->ops->out)
-			r->ops->out(r->opaque, p, d[i]);
-	}
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	memcpy(buf, data, size);
+	while (i < size)
+		i += port_access(lookup(bus, port + i), port + i, size - i,
+				 buf + i, true);
 }
 
 /* Report the first unhandled access to each page, up to a limit. */

@@ -96,7 +96,8 @@ uint8_t pci_add_cap(struct pci_dev *d, uint8_t id, const void *body,
 {
 	unsigned int at = d->cap_next;
 
-	if (len < 2 || at + len > PCI_CFG_SIZE)
+	/* cap_next 0: the last one ended at the end of the space */
+	if (len < 2 || !at || at + len > PCI_CFG_SIZE)
 		return 0;
 	d->cfg[at] = id;
 	d->cfg[at + 1] = 0;
@@ -142,6 +143,27 @@ bool pci_memory_enabled(struct pci_dev *d)
 	on = get_le16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY;
 	pthread_mutex_unlock(&d->lock);
 	return on;
+}
+
+/**
+ * pci_bar_decoded() - where a memory BAR decodes now
+ * @d: the function
+ * @bar: 0-5, a BAR it has
+ *
+ * The host bridge forwards only its window (PCI_MMIO_BASE, the DSDT's
+ * _CRS) to bus 0: a BAR the guest moved outside it, even in part,
+ * decodes nowhere, as one with memory decoding off.
+ *
+ * Return: its address, or 0 when it does not decode.
+ */
+uint32_t pci_bar_decoded(struct pci_dev *d, unsigned int bar)
+{
+	uint64_t base = pci_bar_address(d, bar);
+
+	if (!base || !pci_memory_enabled(d) || base < PCI_MMIO_BASE ||
+	    base + d->bar_size[bar] > PCI_MMIO_BASE + PCI_MMIO_SIZE)
+		return 0;
+	return base;
 }
 
 /**
@@ -259,48 +281,45 @@ static struct pci_dev *addressed(struct pci_bus *pb, unsigned int *reg)
 	return slot_dev(pb, (a >> 11) & 0x1f, (a >> 8) & 7);
 }
 
-static uint8_t config_port_in(void *opaque, uint16_t port)
+/*
+ * Mechanism #1: only a dword access to 0xcf8 is CONFIG_ADDRESS (its bits
+ * 30:24 and 1:0 reserved, reading 0); a narrower one is ordinary I/O,
+ * as are 0xcf9-0xcfb (the reset control port 0xcf9 of some chipsets:
+ * none here), reading all ones.  An access to CONFIG_DATA reaches the
+ * addressed register whole, so that a dword write of a BAR changes it
+ * at once rather than byte by byte.
+ */
+static void config_port_access(void *opaque, uint16_t port,
+			       unsigned int size, uint8_t *data, bool write)
 {
 	struct pci_bus *pb = opaque;
-	unsigned int reg, n = port & 3;
-	struct pci_dev *d;
-	uint8_t v = 0xff;
+	struct pci_dev *d = NULL;
+	unsigned int reg;
 
 	pthread_mutex_lock(&pb->lock);
-	if (port < PCI_CONFIG_DATA) {
-		v = pb->address >> (8 * n);
-		pthread_mutex_unlock(&pb->lock);
-		return v;
-	}
-	d = addressed(pb, &reg);
-	pthread_mutex_unlock(&pb->lock);
-	if (d)
-		pci_cfg_read(d, reg + n, &v, 1);
-	return v;
-}
-
-static void config_port_out(void *opaque, uint16_t port, uint8_t val)
-{
-	struct pci_bus *pb = opaque;
-	unsigned int reg, n = port & 3;
-	struct pci_dev *d;
-
-	pthread_mutex_lock(&pb->lock);
-	if (port < PCI_CONFIG_DATA) {
-		pb->address &= ~(0xffU << (8 * n));
-		pb->address |= (uint32_t)val << (8 * n);
+	if (port == PCI_CONFIG_ADDRESS && size == 4) {
+		if (write)
+			pb->address = get_le32(data) & PCI_CONFIG_ADDRESS_MASK;
+		else
+			put_le32(data, pb->address);
 		pthread_mutex_unlock(&pb->lock);
 		return;
 	}
-	d = addressed(pb, &reg);
+	if (port >= PCI_CONFIG_DATA)
+		d = addressed(pb, &reg);
 	pthread_mutex_unlock(&pb->lock);
-	if (d)
-		pci_cfg_write(d, reg + n, &val, 1);
+	if (!d) {
+		if (!write)
+			memset(data, 0xff, size);
+	} else if (write) {
+		pci_cfg_write(d, reg + (port & 3), data, size);
+	} else {
+		pci_cfg_read(d, reg + (port & 3), data, size);
+	}
 }
 
 static const struct io_port_ops config_port_ops = {
-	.in = config_port_in,
-	.out = config_port_out,
+	.access = config_port_access,
 };
 
 /* ECAM: bus (27:20, only 0 here), device (19:15), function (14:12). */
@@ -343,12 +362,12 @@ static struct pci_dev *find_bar(struct pci_bus *pb, uint64_t gpa,
 
 	for (s = 0; s < PCI_MAX_SLOTS; s++) {
 		d = pb->devs[s];
-		if (!d || !pci_memory_enabled(d))
+		if (!d)
 			continue;
 		for (b = 0; b < PCI_NUM_BARS; b++) {
 			if (!d->bar_size[b])
 				continue;
-			base = pci_bar_address(d, b);
+			base = pci_bar_decoded(d, b);
 			if (base && gpa - base < d->bar_size[b]) {
 				*bar = b;
 				*offset = gpa - base;

@@ -20,6 +20,7 @@
 struct io_bus;
 
 #define PCI_CONFIG_ADDRESS	0xcf8	/* 32-bit, then CONFIG_DATA */
+#define PCI_CONFIG_ADDRESS_MASK	0x80fffffcU	/* its writable bits */
 #define PCI_CONFIG_DATA		0xcfc
 #define PCI_ECAM_BASE		0xe0000000ULL
 #define PCI_ECAM_SIZE		0x100000ULL	/* bus 0: 32 x 8 x 4 KiB */
@@ -199,6 +200,7 @@ int pci_bus_add(struct pci_bus *pb, struct pci_dev *d);
 uint32_t pci_bar_address(struct pci_dev *d, unsigned int bar);
 bool pci_memory_enabled(struct pci_dev *d);
 bool pci_bus_master(struct pci_dev *d);
+uint32_t pci_bar_decoded(struct pci_dev *d, unsigned int bar);
 void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
 void pci_msix_notify(struct pci_dev *d, unsigned int vector);

@@ -153,15 +153,14 @@ static int add_cfg_cap(struct virtio_dev *v)
 /* Make the registered doorbells match BAR 0 and the enabled queues. */
 static void sync_doorbells(struct virtio_dev *v)
 {
-	uint32_t bar = pci_bar_address(&v->pci, VIRTIO_BAR);
-	bool mem = pci_memory_enabled(&v->pci);
+	uint32_t bar = pci_bar_decoded(&v->pci, VIRTIO_BAR);
 	struct virtio_queue_cfg *q;
 	unsigned int i;
 	uint64_t want;
 
 	for (i = 0; i < v->ops->nr_queues; i++) {
 		q = &v->q[i];
-		want = mem && bar && q->enable ?
+		want = bar && q->enable ?
 		       bar + VIRTIO_NOTIFY_OFF + VIRTIO_NOTIFY_MULT * i : 0;
 		if (want == q->db_gpa)
 			continue;
