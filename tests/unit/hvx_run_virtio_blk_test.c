@@ -110,7 +110,7 @@ TEST_F(blk, read)
 {
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, 3, self->data, 1024,
 		false, &self->status);
-	EXPECT_EQ(1025, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(1025, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 					  &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_EQ(3, self->data[0]);
@@ -127,7 +127,7 @@ TEST_F(blk, read_with_status_in_the_data_buffer)
 	self->e.iov[1].iov_base = self->data;
 	self->e.iov[1].iov_len = 513;
 	self->e.in_len = 513;
-	EXPECT_EQ(513, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(513, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 					 &self->e));
 	EXPECT_EQ(5, self->data[511]);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->data[512]);
@@ -138,7 +138,7 @@ TEST_F(blk, write_reaches_the_file)
 	memset(self->data, 0xa5, 1024);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, 10, self->data, 1024,
 		true, &self->status);
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_EQ(9, file_byte(self->fd, 10 * 512 - 1));
@@ -166,7 +166,7 @@ TEST_F(blk, write_with_header_in_the_data_buffer)
 	self->e.iov[2].iov_len = 1;
 	self->e.nr_out = 2;
 	self->e.out_len = 1040;
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_EQ(19, file_byte(self->fd, 20 * 512 - 1));
@@ -177,23 +177,73 @@ TEST_F(blk, write_with_header_in_the_data_buffer)
 	EXPECT_EQ(22, file_byte(self->fd, 22 * 512));
 }
 
+/* fdatasync() is wrapped (-Wl,--wrap=fdatasync): counted, or failing */
+static unsigned int nr_syncs;
+static bool sync_fails;
+
+int __real_fdatasync(int fd);
+
+int __wrap_fdatasync(int fd)
+{
+	__atomic_add_fetch(&nr_syncs, 1, __ATOMIC_SEQ_CST);
+	if (sync_fails) {
+		errno = EIO;
+		return -1;
+	}
+	return __real_fdatasync(fd);
+}
+
+/*
+ * Without FLUSH negotiated the cache is write-through: a write is on the
+ * disk (fdatasync) before it completes, and fails if that does.
+ */
+TEST_F(blk, write_through_mode_syncs_each_write)
+{
+	memset(self->data, 0x5a, 512);
+	request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, 3, self->data, 512,
+		true, &self->status);
+	nr_syncs = 0;
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(0, nr_syncs);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, SECTORS, SERIAL,
+			  &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(1, nr_syncs);
+	EXPECT_EQ(0x5a, file_byte(self->fd, 3 * 512));
+	sync_fails = true;
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, SECTORS, SERIAL,
+			  &self->e);
+	sync_fails = false;
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	/* reads do not sync */
+	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, 3, self->data, 512,
+		false, &self->status);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, SECTORS, SERIAL,
+			  &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(2, nr_syncs);
+}
+
 TEST_F(blk, read_only_refuses_writes)
 {
 	memset(self->data, 0xa5, 512);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, 1, self->data, 512,
 		true, &self->status);
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, true, SECTORS, SERIAL,
-				       &self->e));
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS,
+				       SERIAL, &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(1, file_byte(self->fd, 512));
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, self->data, 16,
 		true, &self->status);
-	virtio_blk_handle(self->fd, true, SECTORS, SERIAL, &self->e);
-	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS, SERIAL,
+			  &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);	/* not offered */
 	/* reads still work */
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, 1, self->data, 512,
 		false, &self->status);
-	virtio_blk_handle(self->fd, true, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS, SERIAL,
+			  &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 }
 
@@ -202,16 +252,16 @@ TEST_F(blk, beyond_the_end_and_partial_sectors)
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, SECTORS - 1, self->data,
 		1024, false, &self->status);
 	/* a read that failed wrote the status byte alone */
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, ~0ULL, self->data, 512,
 		true, &self->status);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, 0, self->data, 100,
 		false, &self->status);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 }
 
@@ -227,7 +277,7 @@ TEST_F(blk, write_past_the_end_leaves_the_file)
 	for (sector = SECTORS; sector <= SECTORS + 10; sector += 10) {
 		request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, sector,
 			self->data, 512, true, &self->status);
-		virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+		virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 		EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	}
 	ASSERT_EQ(0, fstat(self->fd, &st));
@@ -241,7 +291,7 @@ TEST_F(blk, get_id_short_buffer)
 	request(&self->e, self->hdr, VIRTIO_BLK_T_GET_ID, 0, self->data, 8,
 		false, &self->status);
 	self->status = 0xbb;
-	EXPECT_EQ(9, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(9, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0, memcmp(self->data, SERIAL, 8));
 	EXPECT_EQ(0xaa, self->data[8]);
@@ -252,17 +302,17 @@ TEST_F(blk, flush_get_id_unknown)
 {
 	request(&self->e, self->hdr, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false,
 		&self->status);
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(1, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	memset(self->data, 0, 64);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_GET_ID, 0, self->data, 20,
 		false, &self->status);
-	EXPECT_EQ(21, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(21, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 					&self->e));
 	EXPECT_EQ(0, memcmp(self->data, SERIAL, 20));
 	request(&self->e, self->hdr, 99, 0, NULL, 0, false, &self->status);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
 }
 
@@ -279,7 +329,7 @@ TEST_F(blk, discard_punches_a_hole)
 	if (fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      SECTORS * 512 - 512, 512))
 		SKIP(return, "no hole punching on this file system");
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_EQ(7, file_byte(self->fd, 8 * 512 - 1));
 	EXPECT_EQ(0, file_byte(self->fd, 8 * 512));
@@ -287,8 +337,17 @@ TEST_F(blk, discard_punches_a_hole)
 	EXPECT_EQ(16, file_byte(self->fd, 16 * 512));
 	/* past the end */
 	put_le64(seg, SECTORS - 4);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	/* the unmap flag, or one the device does not know: no hole */
+	put_le64(seg, 24);
+	put_le32(seg + 12, 1);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	put_le32(seg + 12, 0x80000000U);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	EXPECT_EQ(24, file_byte(self->fd, 24 * 512));
 }
 
 TEST_F(blk, chain_too_short)
@@ -297,7 +356,7 @@ TEST_F(blk, chain_too_short)
 		&self->status);
 	self->e.iov[0].iov_len = 8;
 	self->e.out_len = 8;
-	EXPECT_EQ(0, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(0, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0xff, self->status);
 	/* a header, but no writable byte for the status */
@@ -305,7 +364,7 @@ TEST_F(blk, chain_too_short)
 		&self->status);
 	self->e.nr_in = 0;
 	self->e.in_len = 0;
-	EXPECT_EQ(0, virtio_blk_handle(self->fd, false, SECTORS, SERIAL,
+	EXPECT_EQ(0, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0xff, self->status);
 }
@@ -324,14 +383,14 @@ TEST_F(blk, discard_bad_segments)
 	put_le32(seg + 8, 8);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 20, true,
 		&self->status);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 	put_le64(seg, 0);
 	put_le32(seg + 8, VIRTIO_BLK_MAX_DISCARD + 1);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 16, true,
 		&self->status);
-	virtio_blk_handle(self->fd, false, VIRTIO_BLK_MAX_DISCARD + 8, SERIAL,
+	virtio_blk_handle(self->fd, 0, VIRTIO_BLK_MAX_DISCARD + 8, SERIAL,
 			  &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
@@ -342,7 +401,7 @@ TEST_F(blk, discard_bad_segments)
 	put_le32(seg + 24, 8);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 32, true,
 		&self->status);
-	virtio_blk_handle(self->fd, false, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 	EXPECT_EQ(24, file_byte(self->fd, 24 * 512));
@@ -442,6 +501,22 @@ static void offer_read(uint8_t *ram, uint16_t *next, unsigned int i)
 	memset(ram + DATA(i), 0xcc, DATA_LEN);
 	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
 	set_desc(ram, DESC, 2 * i + 1, DATA(i), DATA_LEN, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
+/* Offer request @i: write sector @i + 1 from DATA(@i), status after it. */
+static void offer_write(uint8_t *ram, uint16_t *next, unsigned int i)
+{
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_OUT);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, i + 1);
+	memset(ram + DATA(i), 0x77, 512);
+	ram[DATA(i) + 512] = 0xcc;
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), 512, VRING_DESC_F_NEXT,
+		 2 * i + 2);
+	set_desc(ram, DESC, 2 * i + 2, DATA(i) + 512, 1, VRING_DESC_F_WRITE,
 		 0);
 	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
 }
@@ -696,6 +771,38 @@ TEST_F(blk, requests_wait_for_bus_mastering)
 	ASSERT_TRUE(wait_used(self->ram, 1));
 	EXPECT_EQ(5, self->ram[DATA(4)]);
 	EXPECT_EQ(0x0f, dev_status(self->v));
+}
+
+/*
+ * The device follows the driver's features: write-through (each write
+ * synced) without FLUSH, write-back with it.
+ */
+TEST_F(blk, cache_mode_follows_flush_negotiation)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);	/* VERSION_1 only */
+	nr_syncs = 0;
+	offer_write(self->ram, &next, 0);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(0) + 512]);
+	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(0x77, file_byte(self->fd, 512));
+
+	cc_write(self->v, CC_STATUS, 0, 1);
+	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_features(self->v, 1ULL << VIRTIO_F_VERSION_1 |
+			1ULL << VIRTIO_BLK_F_FLUSH);
+	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	next = 0;
+	offer_write(self->ram, &next, 3);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(3) + 512]);
+	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(0x77, file_byte(self->fd, 4 * 512));
 }
 
 TEST_HARNESS_MAIN

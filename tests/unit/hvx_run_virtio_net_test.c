@@ -288,8 +288,9 @@ TEST_F(net, receive_a_frame)
 	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
 	EXPECT_EQ(0, get_le32(self->ram + USED(VNET_RXQ) + 4));
 	EXPECT_EQ(sizeof(frame), get_le32(self->ram + USED(VNET_RXQ) + 8));
-	/* the header as the tap gave it, but one buffer */
-	EXPECT_EQ(0, memcmp(frame, hdr, VNET_HDR_NUM_BUFFERS));
+	/* the header as the tap gave it, but one buffer, and no flags */
+	EXPECT_EQ(0, hdr[0]);	/* without GUEST_CSUM */
+	EXPECT_EQ(0, memcmp(frame + 1, hdr + 1, VNET_HDR_NUM_BUFFERS - 1));
 	EXPECT_EQ(1, get_le16(hdr + VNET_HDR_NUM_BUFFERS));
 	EXPECT_EQ(0, memcmp(frame + VNET_HDR_LEN, hdr + VNET_HDR_LEN,
 			    FRAME_LEN));
@@ -422,8 +423,8 @@ TEST(transmit_header_rules)
 	h[0] = VNET_HDR_F_NEEDS_CSUM;
 	EXPECT_FALSE(vnet_tx_hdr_allowed(h, tso4 | tso6 | ecn));
 	EXPECT_TRUE(vnet_tx_hdr_allowed(h, csum));
-	h[0] = 2;					/* DATA_VALID */
-	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
+	h[0] = 2;	/* DATA_VALID: not the driver's, ignored (cleared) */
+	EXPECT_TRUE(vnet_tx_hdr_allowed(h, 0));
 	h[0] = VNET_HDR_F_NEEDS_CSUM;
 	h[1] = VNET_HDR_GSO_TCPV4;
 	EXPECT_FALSE(vnet_tx_hdr_allowed(h, csum | tso6));
@@ -438,6 +439,78 @@ TEST(transmit_header_rules)
 	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
 	h[1] = 3;					/* UDP, never offered */
 	EXPECT_FALSE(vnet_tx_hdr_allowed(h, ~0ULL));
+}
+
+/*
+ * A received header says only what the driver negotiated: no flags
+ * without GUEST_CSUM, no segmentation it did not take (dropped).
+ */
+TEST(receive_header_rules)
+{
+	const uint64_t csum = F(VIRTIO_NET_F_GUEST_CSUM),
+		       tso4 = F(VIRTIO_NET_F_GUEST_TSO4),
+		       tso6 = F(VIRTIO_NET_F_GUEST_TSO6),
+		       ecn = F(VIRTIO_NET_F_GUEST_ECN);
+	uint8_t h[VNET_HDR_LEN] = { 2 };	/* DATA_VALID */
+
+	EXPECT_TRUE(vnet_rx_hdr_fix(h, 0));
+	EXPECT_EQ(0, h[0]);
+	h[0] = 2;
+	EXPECT_TRUE(vnet_rx_hdr_fix(h, csum));
+	EXPECT_EQ(2, h[0]);
+	h[0] = VNET_HDR_F_NEEDS_CSUM;
+	h[1] = VNET_HDR_GSO_TCPV4;
+	EXPECT_FALSE(vnet_rx_hdr_fix(h, csum | tso6));
+	EXPECT_TRUE(vnet_rx_hdr_fix(h, csum | tso4));
+	EXPECT_EQ(VNET_HDR_F_NEEDS_CSUM, h[0]);
+	h[1] = VNET_HDR_GSO_TCPV6 | VNET_HDR_GSO_ECN;
+	EXPECT_FALSE(vnet_rx_hdr_fix(h, csum | tso6));
+	EXPECT_TRUE(vnet_rx_hdr_fix(h, csum | tso6 | ecn));
+	h[1] = 3;					/* UDP, never offered */
+	EXPECT_FALSE(vnet_rx_hdr_fix(h, ~0ULL));
+}
+
+/*
+ * A segmented frame the driver did not negotiate (queued in the tap
+ * before it negotiated again) is dropped; its chain takes the next.
+ */
+TEST_F(net, unnegotiated_segmented_frame_is_dropped)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	make_frame(frame, VNET_HDR_F_NEEDS_CSUM, 0x44);
+	frame[1] = VNET_HDR_GSO_TCPV4;
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	make_frame(frame, 0, 0x55);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(0x55, self->ram[BUF(0) + VNET_HDR_LEN]);
+	EXPECT_EQ(0, self->ram[BUF(0) + 1]);
+	usleep(50 * 1000);
+	EXPECT_EQ(1, used_idx(self->ram, VNET_RXQ));
+}
+
+/* A transmit header's flags other than NEEDS_CSUM do not reach the tap. */
+TEST_F(net, transmit_flags_it_does_not_know_are_ignored)
+{
+	uint8_t got[256], *p = self->ram + BUF(0);
+	ssize_t n;
+
+	driver_init(self->v, self->ram, self->next, 0);
+	make_frame(p, 0x82, 0x66);	/* DATA_VALID and an unknown bit */
+	set_desc(self->ram, DESC(VNET_TXQ), 0, BUF(0),
+		 VNET_HDR_LEN + FRAME_LEN, 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE, &self->next[VNET_TXQ],
+		    0);
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 1));
+	n = recv(self->peer, got, sizeof(got), MSG_DONTWAIT);
+	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN, n);
+	EXPECT_EQ(0, got[0]);
+	EXPECT_EQ(0x66, got[VNET_HDR_LEN]);
 }
 
 TEST_F(net, offloads_set_then_taken_back_at_reset)

@@ -11,8 +11,8 @@
  * after pwritev returned, a flush only after fdatasync() did, so a crash
  * of hvx-run or of the guest never loses a completed write.  Requests
  * are checked against the disk's size; a read-only disk (,ro) advertises
- * VIRTIO_BLK_F_RO and refuses writes and discards with
- * VIRTIO_BLK_S_IOERR.
+ * VIRTIO_BLK_F_RO and refuses writes with VIRTIO_BLK_S_IOERR (and
+ * discards, which it does not offer, with VIRTIO_BLK_S_UNSUPP).
  *
  * A driver reset waits for the requests in progress (blk_quiesce()): a
  * worker must not write into guest memory the driver has taken back.
@@ -192,6 +192,15 @@ static void blk_drain(struct virtio_dev *v)
 	pthread_mutex_unlock(&b->lock);
 }
 
+static unsigned int blk_mode(struct virtio_blk *b)
+{
+	unsigned int mode = b->ro ? VIRTIO_BLK_MODE_RO : 0;
+
+	if (!virtio_has_feature(&b->v, VIRTIO_BLK_F_FLUSH))
+		mode |= VIRTIO_BLK_MODE_SYNC;
+	return mode;
+}
+
 static void *blk_worker(void *arg)
 {
 	struct virtio_blk *b = arg;
@@ -211,8 +220,8 @@ static void *blk_worker(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (!j)
 			return NULL;
-		len = virtio_blk_handle(b->fd, b->ro, b->sectors, b->serial,
-					j->e);
+		len = virtio_blk_handle(b->fd, blk_mode(b), b->sectors,
+					b->serial, j->e);
 		virtio_complete(&b->v, j->q, j->e->head, len);
 		free(j->e);
 		free(j);

@@ -41,7 +41,11 @@
 #define VIRTIO_BLK_WORKERS	4
 #endif
 
-uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
+/* virtio_blk_handle()'s @mode */
+#define VIRTIO_BLK_MODE_RO	0x1	/* writes and discards fail */
+#define VIRTIO_BLK_MODE_SYNC	0x2	/* writes reach the disk (no FLUSH) */
+
+uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 			   const char *serial, struct vq_elem *e);
 
 #endif /* HVX_RUN_VIRTIO_BLK_H */

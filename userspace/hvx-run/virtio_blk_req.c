@@ -51,15 +51,16 @@ static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
 	return 0;
 }
 
-static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
+static uint8_t do_discard(int fd, unsigned int mode, uint64_t sectors,
 			  struct vq_elem *e)
 {
 	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
 	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
 	uint32_t num;
 
-	if (ro)
-		return VIRTIO_BLK_S_IOERR;
+	/* a read-only disk does not offer DISCARD */
+	if (mode & VIRTIO_BLK_MODE_RO)
+		return VIRTIO_BLK_S_UNSUPP;
 	/* no more segments than the device announces (max_discard_seg) */
 	if (!data || data % VIRTIO_BLK_DISCARD_LEN ||
 	    data > VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN)
@@ -69,6 +70,9 @@ static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
 			 sizeof(seg), false);
 		sector = get_le64(seg);
 		num = get_le32(seg + 8);
+		/* unmap, or a flag it does not know: virtio 1.2 5.2.6.2 */
+		if (get_le32(seg + 12))
+			return VIRTIO_BLK_S_UNSUPP;
 		if (num > VIRTIO_BLK_MAX_DISCARD || sector > sectors ||
 		    num > sectors - sector)
 			return VIRTIO_BLK_S_IOERR;
@@ -81,14 +85,19 @@ static uint8_t do_discard(int fd, bool ro, uint64_t sectors,
 	return VIRTIO_BLK_S_OK;
 }
 
-/* IN or OUT of @len bytes at @sector. */
-static uint8_t do_rw(int fd, bool ro, uint64_t sectors, struct vq_elem *e,
-		     uint64_t sector, bool write, uint64_t len)
+/*
+ * IN or OUT of @len bytes at @sector.  A driver that did not negotiate
+ * FLUSH has a write-through cache (virtio 1.2 5.2.6.2): its writes are
+ * on the disk before they complete.
+ */
+static uint8_t do_rw(int fd, unsigned int mode, uint64_t sectors,
+		     struct vq_elem *e, uint64_t sector, bool write,
+		     uint64_t len)
 {
 	struct iovec iov[VQ_MAX_SEGS];
 	unsigned int n;
 
-	if (write && ro)
+	if (write && (mode & VIRTIO_BLK_MODE_RO))
 		return VIRTIO_BLK_S_IOERR;
 	if (len % VIRTIO_BLK_SECTOR || sector > sectors ||
 	    len / VIRTIO_BLK_SECTOR > sectors - sector)
@@ -97,7 +106,8 @@ static uint8_t do_rw(int fd, bool ro, uint64_t sectors, struct vq_elem *e,
 		n = iov_slice(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN, len, iov);
 	else
 		n = iov_slice(e->iov + e->nr_out, e->nr_in, 0, len, iov);
-	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR, write))
+	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR, write) ||
+	    (write && (mode & VIRTIO_BLK_MODE_SYNC) && fdatasync(fd)))
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }
@@ -105,18 +115,19 @@ static uint8_t do_rw(int fd, bool ro, uint64_t sectors, struct vq_elem *e,
 /**
  * virtio_blk_handle() - carry out one request
  * @fd: the image file
- * @ro: the disk is read-only
+ * @mode: VIRTIO_BLK_MODE_*
  * @sectors: its size in sectors
  * @serial: GET_ID's answer (VIRTIO_BLK_ID_BYTES, NUL-padded)
  * @e: the request's chain
  *
- * A write has reached the file (pwritev returned) and a flush the disk
- * (fdatasync) before this returns.
+ * A write has reached the file (pwritev returned; with
+ * VIRTIO_BLK_MODE_SYNC, the disk) and a flush the disk (fdatasync) before
+ * this returns.
  *
  * Return: the bytes written into the chain's writable buffers, status
  * included; 0 for a chain too short to hold a header and a status.
  */
-uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
+uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 			   const char *serial, struct vq_elem *e)
 {
 	uint8_t hdr[VIRTIO_BLK_HDR_LEN], status = VIRTIO_BLK_S_OK;
@@ -132,12 +143,12 @@ uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
 	data_in = e->in_len - 1;
 	switch (get_le32(hdr)) {
 	case VIRTIO_BLK_T_IN:
-		status = do_rw(fd, ro, sectors, e, sector, false, data_in);
+		status = do_rw(fd, mode, sectors, e, sector, false, data_in);
 		if (status == VIRTIO_BLK_S_OK)
 			written = data_in;
 		break;
 	case VIRTIO_BLK_T_OUT:
-		status = do_rw(fd, ro, sectors, e, sector, true,
+		status = do_rw(fd, mode, sectors, e, sector, true,
 			       e->out_len - VIRTIO_BLK_HDR_LEN);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
@@ -150,7 +161,7 @@ uint32_t virtio_blk_handle(int fd, bool ro, uint64_t sectors,
 		written = iov_copy(in, e->nr_in, 0, (void *)serial, n, true);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
-		status = do_discard(fd, ro, sectors, e);
+		status = do_discard(fd, mode, sectors, e);
 		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;

@@ -55,8 +55,9 @@
  * @tx:		the transmit chain being sent
  * @rx_held:	@rx holds a chain
  * @rx_wait:	no receive buffer: the tap is not polled until a kick
- * @offloads_set: @offloads matches the features of this negotiation
+ * @offloads_set: @offloads and @features match this negotiation
  * @offloads:	the flags the tap was last given
+ * @features:	the driver's features, for the received headers
  * @rx_err, @tx_err: an error of the tap was said once
  * @rx_big:	a frame too big for its receive chain was said once
  * @tx_hdr_bad:	a transmit header asking for too much was said once
@@ -70,6 +71,7 @@ struct virtio_net {
 	struct vq_elem rx, tx;
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
+	uint64_t features;
 	bool rx_err, tx_err, rx_big, tx_hdr_bad;
 };
 
@@ -99,8 +101,9 @@ static void sync_offloads(struct virtio_net *n)
 	if (n->offloads_set)
 		return;
 	pthread_mutex_lock(&n->v.lock);
-	want = vnet_tun_offloads(n->v.guest_features);
+	n->features = n->v.guest_features;
 	pthread_mutex_unlock(&n->v.lock);
+	want = vnet_tun_offloads(n->features);
 	if (want != n->offloads && n->set_offload(n->fd, want))
 		msg("virtio-net: tap offloads 0x%x: %s", want,
 		    strerror(errno));
@@ -150,7 +153,7 @@ static int rx_take(struct virtio_net *n)
 static bool rx_one(struct virtio_net *n)
 {
 	struct iovec iov[VQ_MAX_SEGS + 1];
-	uint8_t one[2] = { 1, 0 }, past;
+	uint8_t hdr[VNET_HDR_LEN], past;
 	unsigned int nr;
 	ssize_t r;
 
@@ -183,11 +186,18 @@ static bool rx_one(struct virtio_net *n)
 		n->rx_wait = true;
 		return false;
 	}
+	if (r >= VNET_HDR_LEN) {
+		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
+			 sizeof(hdr), false);
+		/* queued before this negotiation: the chain takes the next */
+		if (!vnet_rx_hdr_fix(hdr, n->features))
+			return true;
+		/* one chain per frame: the tap leaves num_buffers as it was */
+		put_le16(hdr + VNET_HDR_NUM_BUFFERS, 1);
+		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
+			 sizeof(hdr), true);
+	}
 	n->rx_held = false;
-	/* one chain per frame: the tap leaves num_buffers as it was */
-	if (r >= VNET_HDR_LEN)
-		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in,
-			 VNET_HDR_NUM_BUFFERS, one, sizeof(one), true);
 	virtio_complete(&n->v, VNET_RXQ, n->rx.head, r);
 	return true;
 }
@@ -208,8 +218,9 @@ static void rx_serve(struct virtio_net *n)
  * @features: the driver's features
  *
  * A partial checksum needs CSUM, TCP segmentation HOST_TSO4/6, its ECN
- * HOST_ECN; no other flag or segmentation is the driver's to ask for
- * (virtio 1.2, 5.1.6.2).  The tap would take any.
+ * HOST_ECN; no other segmentation is the driver's to ask for (virtio
+ * 1.2, 5.1.6.2).  The tap would take any.  Other flags are ignored (the
+ * caller clears them).
  *
  * Return: true when it does.
  */
@@ -217,8 +228,6 @@ bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features)
 {
 	uint8_t flags = hdr[0], gso = hdr[1];
 
-	if (flags & ~VNET_HDR_F_NEEDS_CSUM)
-		return false;
 	if ((flags & VNET_HDR_F_NEEDS_CSUM) &&
 	    !(features & 1ULL << VIRTIO_NET_F_CSUM))
 		return false;
@@ -236,6 +245,39 @@ bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features)
 	return false;
 }
 
+/**
+ * vnet_rx_hdr_fix() - make a received header one the driver negotiated
+ * @hdr: the header the tap gave (VNET_HDR_LEN bytes), changed in place
+ * @features: the driver's features
+ *
+ * Without GUEST_CSUM the flags are 0 (virtio 1.2, 5.1.6.4.1): the tap
+ * sets DATA_VALID whatever its offloads.  A segmented frame needs
+ * GUEST_TSO4/6 (and GUEST_ECN for ECN); the tap gives one only with its
+ * offloads on, so one that comes without was queued before the driver
+ * negotiated again, and cannot be delivered.
+ *
+ * Return: false when the frame must be dropped.
+ */
+bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features)
+{
+	uint8_t gso = hdr[1];
+
+	if (!(features & 1ULL << VIRTIO_NET_F_GUEST_CSUM))
+		hdr[0] = 0;
+	if ((gso & VNET_HDR_GSO_ECN) &&
+	    !(features & 1ULL << VIRTIO_NET_F_GUEST_ECN))
+		return false;
+	switch (gso & ~VNET_HDR_GSO_ECN) {
+	case VNET_HDR_GSO_NONE:
+		return true;
+	case VNET_HDR_GSO_TCPV4:
+		return features & 1ULL << VIRTIO_NET_F_GUEST_TSO4;
+	case VNET_HDR_GSO_TCPV6:
+		return features & 1ULL << VIRTIO_NET_F_GUEST_TSO6;
+	}
+	return false;
+}
+
 /*
  * One transmit chain to the tap: the header from a copy of the host's,
  * checked (the guest may change its own after the check), then the
@@ -249,6 +291,8 @@ static void tx_one(struct virtio_net *n, uint64_t features)
 	ssize_t w;
 
 	iov_copy(n->tx.iov, n->tx.nr_out, 0, hdr, sizeof(hdr), false);
+	/* flags it does not know the device ignores (5.1.6.2.2) */
+	hdr[0] &= VNET_HDR_F_NEEDS_CSUM;
 	if (!vnet_tx_hdr_allowed(hdr, features)) {
 		if (!n->tx_hdr_bad)
 			msg("virtio-net: a frame asking for offloads the driver did not negotiate (flags 0x%x, gso_type 0x%x) dropped; dropping such frames",

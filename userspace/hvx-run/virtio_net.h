@@ -45,6 +45,7 @@
 #define VNET_HDR_GSO_ECN	0x80
 
 bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features);
+bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features);
 
 /* Configuration: mac, status, max_virtqueue_pairs */
 #define VNET_CFG_MAC		0

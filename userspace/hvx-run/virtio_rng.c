@@ -29,7 +29,10 @@ static void rng_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 	ssize_t n;
 
 	for (i = e->nr_out; i < e->nr_out + e->nr_in; i++) {
-		n = getrandom(e->iov[i].iov_base, e->iov[i].iov_len, 0);
+		/* a signal cuts a large request short: at least one byte */
+		do {
+			n = getrandom(e->iov[i].iov_base, e->iov[i].iov_len, 0);
+		} while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			msg("virtio-rng: getrandom: %s", strerror(errno));
 			break;
