@@ -50,6 +50,7 @@ void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
 	run->mmio.len = size;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	run->mmio.is_write = write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
 	if (write)
 		memcpy(run->mmio.data, &val, size);
 }

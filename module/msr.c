@@ -389,6 +389,8 @@ static int msr_exit_to_user(struct hvx_vcpu *vcpu, u32 index, u64 data,
 	run->exit_reason = write ? HVX_EXIT_WRMSR : HVX_EXIT_RDMSR;
 	run->msr.index = index;
 	run->msr.error = 0;
+	/* what an earlier exit's union member or userspace left there */
+	memset(run->msr.pad, 0, sizeof(run->msr.pad));
 	run->msr.data = data;
 	vcpu->pending = write ? HVX_PENDING_WRMSR : HVX_PENDING_RDMSR;
 	vcpu->pending_insn_len = hvx_vmread32(VM_EXIT_INSTRUCTION_LEN);

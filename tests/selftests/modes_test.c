@@ -683,11 +683,14 @@ HVX_TEST(pae_mmio_uses_cached_pdptes)
 	REQUIRE_UG();
 	vm = tiny_vm(&vcpu, pae_start, pae_end, false);
 	run = vcpu->run;
+	memset(run->mmio.pad, 0xff, sizeof(run->mmio.pad));
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_MMIO);
 	EXPECT_EQ(PAE_MMIO_GPA + 0x10, run->mmio.phys_addr);
 	EXPECT_EQ(4, run->mmio.len);
 	EXPECT_EQ(1, run->mmio.is_write);
+	/* zero, not what the page held (0xff, set before the run) */
+	EXPECT_EQ(0, run->mmio.pad[0] | run->mmio.pad[1] | run->mmio.pad[2]);
 	memcpy(&data, run->mmio.data, 4);
 	EXPECT_EQ(0x12345678, data);
 	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600d);

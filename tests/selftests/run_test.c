@@ -814,11 +814,14 @@ static void expect_msr_exit(struct test_vcpu *vcpu, uint32_t reason,
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, reason);
 	TEST_ASSERT_EQ(run->msr.index, MSR_TEST_UNKNOWN);
+	/* zero, whatever the last exit or userspace left there (below) */
+	TEST_ASSERT_EQ(run->msr.pad[0] | run->msr.pad[1] | run->msr.pad[2], 0);
 	if (reason == HVX_EXIT_WRMSR)
 		TEST_ASSERT_EQ(run->msr.data, data);
 	else
 		run->msr.data = data;
 	run->msr.error = error;
+	memset(run->msr.pad, 0xff, sizeof(run->msr.pad));
 }
 
 HVX_GUEST_TEST(unknown_msr_exit, guest_msr_exit)

@@ -16,7 +16,10 @@
 #define HVX_API_VERSION		1
 #define HVX_DEVICE_NAME		"hvx"
 
-/* 0xB8 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
+/*
+ * ioctl-number.rst lists 0xB8 for mshv.h and mrvl_cn10k_dpi.h too; hvx's
+ * commands go to its own files only (/dev/hvx, VM, vCPU and ring files).
+ */
 #define HVXIO			0xB8
 
 #define HVX_PAGE_SIZE		4096
