@@ -249,12 +249,15 @@ TEST_F(blk, read_only_refuses_writes)
 
 TEST_F(blk, beyond_the_end_and_partial_sectors)
 {
+	memset(self->data, 0xaa, 1024);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, SECTORS - 1, self->data,
 		1024, false, &self->status);
-	/* a read that failed wrote the status byte alone */
-	EXPECT_EQ(1, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
-				       &self->e));
+	/* a read that failed zeroed its data: len counts from byte 0 */
+	EXPECT_EQ(1025, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
+					  &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	EXPECT_EQ(0, self->data[0]);
+	EXPECT_EQ(0, self->data[1023]);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_OUT, ~0ULL, self->data, 512,
 		true, &self->status);
 	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
@@ -296,6 +299,15 @@ TEST_F(blk, get_id_short_buffer)
 	EXPECT_EQ(0, memcmp(self->data, SERIAL, 8));
 	EXPECT_EQ(0xaa, self->data[8]);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	/* a longer buffer: the 20 bytes, then zeros up to the status */
+	memset(self->data, 0xaa, 64);
+	request(&self->e, self->hdr, VIRTIO_BLK_T_GET_ID, 0, self->data, 40,
+		false, &self->status);
+	EXPECT_EQ(41, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
+					&self->e));
+	EXPECT_EQ(0, memcmp(self->data, SERIAL, VIRTIO_BLK_ID_BYTES));
+	EXPECT_EQ(0, self->data[39]);
+	EXPECT_EQ(0xaa, self->data[40]);
 }
 
 TEST_F(blk, flush_get_id_unknown)

@@ -112,6 +112,24 @@ static uint8_t do_rw(int fd, unsigned int mode, uint64_t sectors,
 	return VIRTIO_BLK_S_OK;
 }
 
+/*
+ * Zero bytes @from to @to of the writable buffers: the used ring's len
+ * counts the bytes written from the first writable one on (virtio 1.2
+ * 2.7.8.1), and the status comes last, so a request that wrote less
+ * (one that failed, a GET_ID into a longer buffer) fills the rest.
+ */
+static void zero_from(const struct iovec *in, unsigned int nr, uint64_t from,
+		      uint64_t to)
+{
+	static const uint8_t zeros[4096];
+	uint64_t n;
+
+	for (; from < to; from += n) {
+		n = to - from < sizeof(zeros) ? to - from : sizeof(zeros);
+		iov_copy(in, nr, from, (void *)zeros, n, true);
+	}
+}
+
 /**
  * virtio_blk_handle() - carry out one request
  * @fd: the image file
@@ -124,8 +142,9 @@ static uint8_t do_rw(int fd, unsigned int mode, uint64_t sectors,
  * VIRTIO_BLK_MODE_SYNC, the disk) and a flush the disk (fdatasync) before
  * this returns.
  *
- * Return: the bytes written into the chain's writable buffers, status
- * included; 0 for a chain too short to hold a header and a status.
+ * Return: the bytes written into the chain's writable buffers, all of
+ * them (what a request does not fill is zeroed), status included; 0 for
+ * a chain too short to hold a header and a status.
  */
 uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 			   const char *serial, struct vq_elem *e)
@@ -166,6 +185,7 @@ uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
 	}
+	zero_from(in, e->nr_in, written, data_in);
 	iov_copy(in, e->nr_in, data_in, &status, 1, true);
-	return written + 1;
+	return data_in + 1;
 }
