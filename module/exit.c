@@ -315,6 +315,7 @@ int hvx_handle_exit(struct hvx_vcpu *vcpu, u32 exit_reason)
 		run->fail_entry.hardware_exit_reason = exit_reason;
 		run->fail_entry.qualification = hvx_vmread(EXIT_QUALIFICATION);
 		run->fail_entry.cpu = raw_smp_processor_id();
+		run->fail_entry.pad = 0;
 		hvx_stats_event(vcpu, HVX_EVENT_FAIL_ENTRY, exit_reason);
 		return 0;
 	}

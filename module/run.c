@@ -270,6 +270,7 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 			hvx_vmread32(VM_INSTRUCTION_ERROR);
 		run->fail_entry.qualification = 0;
 		run->fail_entry.cpu = raw_smp_processor_id();
+		run->fail_entry.pad = 0;
 		return ~0U;
 	}
 	preemption_timer_account(vcpu);

@@ -448,11 +448,13 @@ HVX_GUEST_TEST(invalid_guest_state_is_fail_entry, guest_never_runs)
 	/* TR must be a busy TSS (type 3 or 11): make it an available one. */
 	s.tr.ar = (s.tr.ar & ~HVX_AR_TYPE_MASK) | 0x9;
 	vcpu_sregs_set(vcpu, &s);
+	vcpu->run->fail_entry.pad = 0xffffffff;
 	ASSERT_EQ(0, __vcpu_run(vcpu));
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_FAIL_ENTRY);
 	/* bit 31: VM-entry failure; 33: invalid guest state */
 	EXPECT_EQ(0x80000021ULL, vcpu->run->fail_entry.hardware_exit_reason);
 	EXPECT_LT(vcpu->run->fail_entry.cpu, (uint32_t)nr_cpus());
+	EXPECT_EQ(0, vcpu->run->fail_entry.pad);	/* the module's, zeroed */
 
 	/*
 	 * The documented flow: fix the state and run again.  The failed

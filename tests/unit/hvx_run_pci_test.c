@@ -275,6 +275,9 @@ TEST_F(pci, config_address_is_a_dword)
 	EXPECT_EQ(0x10421af4U, v);
 	io_bus_in(self->bus, PCI_CONFIG_DATA + 2, 2, &w);
 	EXPECT_EQ(0x1042, w);
+	/* a dword at 0xcfe: CONFIG_DATA's last two bytes, then no port */
+	io_bus_in(self->bus, PCI_CONFIG_DATA + 2, 4, &v);
+	EXPECT_EQ(0xffff1042U, v);
 }
 
 static unsigned int nr_changes;

@@ -282,7 +282,7 @@ TEST_F(net, receive_a_frame)
 	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_MAC));
 	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
 	driver_kick(self->v, VNET_RXQ);
-	make_frame(frame, 1, 0x5a);
+	make_frame(frame, 2, 0x5a);	/* DATA_VALID, which the tap sets */
 	put_le16(frame + VNET_HDR_NUM_BUFFERS, 7);
 	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
 	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
@@ -458,6 +458,9 @@ TEST(receive_header_rules)
 	h[0] = 2;
 	EXPECT_TRUE(vnet_rx_hdr_fix(h, csum));
 	EXPECT_EQ(2, h[0]);
+	h[0] = VNET_HDR_F_NEEDS_CSUM;	/* a partial checksum */
+	EXPECT_FALSE(vnet_rx_hdr_fix(h, tso4 | tso6 | ecn));
+	EXPECT_TRUE(vnet_rx_hdr_fix(h, csum));
 	h[0] = VNET_HDR_F_NEEDS_CSUM;
 	h[1] = VNET_HDR_GSO_TCPV4;
 	EXPECT_FALSE(vnet_rx_hdr_fix(h, csum | tso6));

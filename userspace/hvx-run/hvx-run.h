@@ -12,8 +12,9 @@
  * the register dump (dump.c), guest RAM's mapping (ram.c) and the copy
  * of the consoles' output to stdout (console_out.c).
  *
- * Devices never see the run page: they register byte-wide port handlers
- * or MMIO handlers on a struct io_bus, and whoever learns of a guest
+ * Devices never see the run page: they register port handlers (byte-wide
+ * but for the PCI configuration ports) or MMIO handlers on a struct
+ * io_bus, and whoever learns of a guest
  * access calls io_bus_in()/io_bus_out()/io_bus_mmio().  Today that is
  * the vCPU thread after an HVX_EXIT_IO (io_bus_handle_run()) or
  * HVX_EXIT_MMIO, and the thread serving the shared I/O ring (ioring.c),

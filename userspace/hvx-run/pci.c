@@ -3,8 +3,8 @@
  * hvx-run: the PCI host bridge, bus 0 and its configuration space.
  *
  * Configuration space is a byte array with a write mask per byte, so
- * that the byte-wide accesses of the port bus (a 32-bit IN from 0xcfc
- * arrives as four) and the 1-8 byte accesses of ECAM behave alike.
+ * that the whole 1-4 byte accesses of the configuration ports
+ * (config_port_access()) and the 1-8 byte ones of ECAM behave alike.
  * Writing all ones to a BAR and reading it back gives its size, as the
  * mask keeps the low bits.  MSI-X lives in pci_msix.c.
  */
@@ -129,6 +129,16 @@ uint32_t pci_bar_address(struct pci_dev *d, unsigned int bar)
 	return v;
 }
 
+static bool command_has(struct pci_dev *d, uint16_t bit)
+{
+	bool on;
+
+	pthread_mutex_lock(&d->lock);
+	on = get_le16(d->cfg + PCI_COMMAND) & bit;
+	pthread_mutex_unlock(&d->lock);
+	return on;
+}
+
 /**
  * pci_memory_enabled() - the command register's memory space enable
  * @d: the function
@@ -137,12 +147,7 @@ uint32_t pci_bar_address(struct pci_dev *d, unsigned int bar)
  */
 bool pci_memory_enabled(struct pci_dev *d)
 {
-	bool on;
-
-	pthread_mutex_lock(&d->lock);
-	on = get_le16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY;
-	pthread_mutex_unlock(&d->lock);
-	return on;
+	return command_has(d, PCI_COMMAND_MEMORY);
 }
 
 /**
@@ -174,12 +179,7 @@ uint32_t pci_bar_decoded(struct pci_dev *d, unsigned int bar)
  */
 bool pci_bus_master(struct pci_dev *d)
 {
-	bool on;
-
-	pthread_mutex_lock(&d->lock);
-	on = get_le16(d->cfg + PCI_COMMAND) & PCI_COMMAND_MASTER;
-	pthread_mutex_unlock(&d->lock);
-	return on;
+	return command_has(d, PCI_COMMAND_MASTER);
 }
 
 /* The access of @len bytes at @off touches the register at @reg. */

@@ -61,6 +61,7 @@
  * @rx_err, @tx_err: an error of the tap was said once
  * @rx_big:	a frame too big for its receive chain was said once
  * @tx_hdr_bad:	a transmit header asking for too much was said once
+ * @rx_hdr_bad:	a received frame the driver cannot take was said once
  */
 struct virtio_net {
 	struct virtio_dev v;
@@ -72,7 +73,7 @@ struct virtio_net {
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
 	uint64_t features;
-	bool rx_err, tx_err, rx_big, tx_hdr_bad;
+	bool rx_err, tx_err, rx_big, tx_hdr_bad, rx_hdr_bad;
 };
 
 static struct virtio_net *to_net(struct virtio_dev *v)
@@ -190,8 +191,13 @@ static bool rx_one(struct virtio_net *n)
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
 			 sizeof(hdr), false);
 		/* queued before this negotiation: the chain takes the next */
-		if (!vnet_rx_hdr_fix(hdr, n->features))
+		if (!vnet_rx_hdr_fix(hdr, n->features)) {
+			if (!n->rx_hdr_bad)
+				msg("virtio-net: a frame with offloads the driver did not negotiate (flags 0x%x, gso_type 0x%x) dropped; dropping such frames",
+				    hdr[0], hdr[1]);
+			n->rx_hdr_bad = true;
 			return true;
+		}
 		/* one chain per frame: the tap leaves num_buffers as it was */
 		put_le16(hdr + VNET_HDR_NUM_BUFFERS, 1);
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
@@ -251,10 +257,11 @@ bool vnet_tx_hdr_allowed(const uint8_t *hdr, uint64_t features)
  * @features: the driver's features
  *
  * Without GUEST_CSUM the flags are 0 (virtio 1.2, 5.1.6.4.1): the tap
- * sets DATA_VALID whatever its offloads.  A segmented frame needs
- * GUEST_TSO4/6 (and GUEST_ECN for ECN); the tap gives one only with its
- * offloads on, so one that comes without was queued before the driver
- * negotiated again, and cannot be delivered.
+ * sets DATA_VALID whatever its offloads.  A partial checksum needs
+ * GUEST_CSUM, a segmented frame GUEST_TSO4/6 (and GUEST_ECN for ECN);
+ * the tap gives them only with its offloads on, so one that comes
+ * without was queued before the driver negotiated again, and cannot be
+ * delivered.
  *
  * Return: false when the frame must be dropped.
  */
@@ -262,8 +269,11 @@ bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features)
 {
 	uint8_t gso = hdr[1];
 
-	if (!(features & 1ULL << VIRTIO_NET_F_GUEST_CSUM))
+	if (!(features & 1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+		if (hdr[0] & VNET_HDR_F_NEEDS_CSUM)
+			return false;
 		hdr[0] = 0;
+	}
 	if ((gso & VNET_HDR_GSO_ECN) &&
 	    !(features & 1ULL << VIRTIO_NET_F_GUEST_ECN))
 		return false;

@@ -175,6 +175,24 @@ static void sync_doorbells(struct virtio_dev *v)
 	}
 }
 
+/* Signal queue @q's eventfd, as its doorbell does. */
+static void kick(struct virtio_dev *v, unsigned int q)
+{
+	uint64_t one = 1;
+
+	if (write(v->q[q].kick_efd, &one, sizeof(one)) < 0)
+		msg("%s: kick: %s", v->ops->name, strerror(errno));
+}
+
+/* NEEDS_RESET; @lock held.  Return: the vector to interrupt through. */
+static uint16_t needs_reset_locked(struct virtio_dev *v)
+{
+	v->status |= VIRTIO_STATUS_NEEDS_RESET;
+	v->isr |= VIRTIO_ISR_CONFIG;
+	v->config_gen++;
+	return v->config_vector;
+}
+
 /* Pause or restart the queues as bus mastering goes off or on; @lock. */
 static void set_dma(struct virtio_dev *v, bool on)
 {
@@ -202,9 +220,9 @@ static void set_dma(struct virtio_dev *v, bool on)
 static void pci_changed(void *opaque)
 {
 	struct virtio_dev *v = opaque;
-	bool on, stop = false;
-	uint64_t one = 1;
+	uint16_t vec = VIRTIO_MSI_NO_VECTOR;
 	unsigned int i;
+	bool on;
 
 	pthread_mutex_lock(&v->lock);
 	sync_doorbells(v);
@@ -213,19 +231,19 @@ static void pci_changed(void *opaque)
 		set_dma(v, true);
 		for (i = 0; i < v->ops->nr_queues; i++)
 			if (v->q[i].enable &&
-			    !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
-			    write(v->q[i].kick_efd, &one, sizeof(one)) < 0)
-				msg("%s: kick: %s", v->ops->name,
-				    strerror(errno));
+			    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
+				kick(v, i);
 	} else if (!on && !v->dma_off) {
 		set_dma(v, false);
-		stop = v->status && !(v->status & VIRTIO_STATUS_NEEDS_RESET);
+		/* under the same lock: a reset or a set may come next */
+		if (v->status && !v->resetting &&
+		    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
+			vec = needs_reset_locked(v);
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (on)
 		return;
-	if (stop)
-		virtio_needs_reset(v);
+	pci_msix_notify(&v->pci, vec);	/* pending: no bus mastering */
 	/* every write that finds it clear returns once the device is quiet */
 	pthread_mutex_lock(&v->serve_lock);
 	pthread_mutex_unlock(&v->serve_lock);
@@ -502,15 +520,14 @@ void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
 		      const void *data, unsigned int len)
 {
 	struct virtio_dev *v = opaque;
-	uint64_t n, one = 1;
 	bool reset = false;
+	uint64_t n;
 
 	if (bar != VIRTIO_BAR)
 		return;
 	n = (off - VIRTIO_NOTIFY_OFF) / VIRTIO_NOTIFY_MULT;
 	if (off >= VIRTIO_NOTIFY_OFF && n < v->ops->nr_queues) {
-		if (write(v->q[n].kick_efd, &one, sizeof(one)) < 0)
-			msg("%s: kick: %s", v->ops->name, strerror(errno));
+		kick(v, n);
 		return;
 	}
 	pthread_mutex_lock(&v->lock);
@@ -536,10 +553,7 @@ void virtio_needs_reset(struct virtio_dev *v)
 	uint16_t vec;
 
 	pthread_mutex_lock(&v->lock);
-	v->status |= VIRTIO_STATUS_NEEDS_RESET;
-	v->isr |= VIRTIO_ISR_CONFIG;
-	v->config_gen++;
-	vec = v->config_vector;
+	vec = needs_reset_locked(v);
 	pthread_mutex_unlock(&v->lock);
 	pci_msix_notify(&v->pci, vec);
 }

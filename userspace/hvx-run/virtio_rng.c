@@ -29,7 +29,7 @@ static void rng_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 	ssize_t n;
 
 	for (i = e->nr_out; i < e->nr_out + e->nr_in; i++) {
-		/* a signal cuts a large request short: at least one byte */
+		/* a signal before the first byte: again (one or more) */
 		do {
 			n = getrandom(e->iov[i].iov_base, e->iov[i].iov_len, 0);
 		} while (n < 0 && errno == EINTR);
