@@ -271,56 +271,88 @@ static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
 	return -1;	/* the kicks come through virtio_bar_write() */
 }
 
-/*
- * The whole device: once a malformed transmit chain set NEEDS_RESET, the
- * input waits in hvx-run for the reset, rather than go into receive
- * buffers the driver posted.
- */
-TEST(broken_console_takes_no_input)
-{
-	uint8_t *ram = calloc(1, RAM_SIZE);
-	uint16_t next[2] = { 0, 0 };
+/* The whole device, its input and output on pipes, set up by a driver. */
+FIXTURE(con) {
+	uint8_t *ram;
+	uint16_t next[2];
 	struct virtio_dev *v;
-	struct vq_mem mem;
 	int in[2], out[2];
-	unsigned int i, q;
+};
 
-	ASSERT_NE(NULL, ram);
-	ASSERT_EQ(0, pipe2(in, O_CLOEXEC | O_NONBLOCK));
-	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
-	mem.base = ram;
-	mem.size = RAM_SIZE;
-	v = virtio_console_create(&mem, no_doorbell, NULL, in[0], out[1]);
-	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, virtio_start(v));
-	ASSERT_EQ(0, virtio_console_start_input(v, false, NULL, NULL));
-	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
+/* Features, both queues on fresh rings, DRIVER_OK. */
+static void con_driver_up(FIXTURE_DATA(con) *self)
+{
+	unsigned int q;
+
+	memset(self->ram + DESC, 0, 0x8000);
+	self->next[0] = self->next[1] = 0;
+	driver_features(self->v, 1ULL << VIRTIO_F_VERSION_1);
 	for (q = 0; q < 2; q++)
-		driver_queue(v, q, QSIZE, DESC + 0x4000 * q, AVAIL + 0x4000 * q,
-			     USED + 0x4000 * q);
-	cc_write(v, CC_STATUS, 0x0f, 1);
+		driver_queue(self->v, q, QSIZE, DESC + 0x4000 * q,
+			     AVAIL + 0x4000 * q, USED + 0x4000 * q);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+}
+
+FIXTURE_SETUP(con)
+{
+	struct vq_mem mem;
+
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	ASSERT_EQ(0, pipe2(self->in, O_CLOEXEC | O_NONBLOCK));
+	ASSERT_EQ(0, pipe2(self->out, O_CLOEXEC));
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	self->v = virtio_console_create(&mem, no_doorbell, NULL, self->in[0],
+					self->out[1]);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, virtio_start(self->v));
+	ASSERT_EQ(0, virtio_console_start_input(self->v, false, NULL, NULL));
+	con_driver_up(self);
+}
+
+FIXTURE_TEARDOWN(con)
+{
+	virtio_console_stop_input(self->v);
+	virtio_stop(self->v);
+	virtio_console_free(self->v);
+	close(self->in[0]);
+	close(self->in[1]);
+	close(self->out[0]);
+	close(self->out[1]);
+	free(self->ram);
+}
+
+/* Post a 64-byte receive buffer at @buf. */
+static void con_post_rx(FIXTURE_DATA(con) *self, uint64_t buf)
+{
+	set_desc(self->ram, DESC, 0, buf, 64, VRING_DESC_F_WRITE, 0);
+	vring_offer(self->ram, AVAIL, QSIZE, &self->next[0], 0);
+	driver_kick(self->v, VCON_RECEIVEQ);
+}
+
+/*
+ * Once a malformed transmit chain set NEEDS_RESET, the input waits in
+ * hvx-run for the reset, rather than go into receive buffers the driver
+ * posted.
+ */
+TEST_F(con, broken_console_takes_no_input)
+{
+	uint8_t *ram = self->ram;
+	unsigned int i;
+
 	/* a receive buffer; a transmit chain that loops */
-	set_desc(ram, DESC, 0, BUF, 64, VRING_DESC_F_WRITE, 0);
-	vring_offer(ram, AVAIL, QSIZE, &next[0], 0);
-	driver_kick(v, VCON_RECEIVEQ);
+	con_post_rx(self, BUF);
 	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 8, VRING_DESC_F_NEXT, 0);
-	vring_offer(ram, AVAIL + 0x4000, QSIZE, &next[1], 0);
-	driver_kick(v, VCON_TRANSMITQ);
-	for (i = 0; i < 5000 && !(dev_status(v) &
+	vring_offer(ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
+	driver_kick(self->v, VCON_TRANSMITQ);
+	for (i = 0; i < 5000 && !(dev_status(self->v) &
 				  VIRTIO_STATUS_NEEDS_RESET); i++)
 		usleep(1000);
-	ASSERT_NE(0, dev_status(v) & VIRTIO_STATUS_NEEDS_RESET);
-	ASSERT_EQ(3, write(in[1], "abc", 3));
+	ASSERT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
 	usleep(100 * 1000);
 	EXPECT_EQ(0, get_le16(ram + USED + 2));
-	virtio_console_stop_input(v);
-	virtio_stop(v);
-	virtio_console_free(v);
-	close(in[0]);
-	close(in[1]);
-	close(out[0]);
-	close(out[1]);
-	free(ram);
 }
 
 /* Bytes waiting in the pipe's read end @fd, as many as @buf holds. */
@@ -334,80 +366,43 @@ static ssize_t pipe_take(int fd, char *buf, size_t len)
 }
 
 /*
- * The whole device with bus mastering off: input waits in hvx-run, a
- * transmit chain stays unread, also once the bit is set again (the
- * device needs a reset); the driver that sets it up anew gets the input.
+ * Bus mastering off: input waits in hvx-run, a transmit chain stays
+ * unread, also once the bit is set again (the device needs a reset); the
+ * driver that sets it up anew gets the input.
  */
-TEST(bus_master_off_holds_both_ways)
+TEST_F(con, bus_master_off_holds_both_ways)
 {
-	uint8_t *ram = calloc(1, RAM_SIZE);
-	uint16_t next[2] = { 0, 0 };
-	struct virtio_dev *v;
-	struct vq_mem mem;
-	int in[2], out[2];
-	unsigned int i, q;
+	uint8_t *ram = self->ram;
+	unsigned int i;
 	char got[8];
 
-	ASSERT_NE(NULL, ram);
-	ASSERT_EQ(0, pipe2(in, O_CLOEXEC | O_NONBLOCK));
-	ASSERT_EQ(0, pipe2(out, O_CLOEXEC));
-	mem.base = ram;
-	mem.size = RAM_SIZE;
-	v = virtio_console_create(&mem, no_doorbell, NULL, in[0], out[1]);
-	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, virtio_start(v));
-	ASSERT_EQ(0, virtio_console_start_input(v, false, NULL, NULL));
-	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
-	for (q = 0; q < 2; q++)
-		driver_queue(v, q, QSIZE, DESC + 0x4000 * q, AVAIL + 0x4000 * q,
-			     USED + 0x4000 * q);
-	cc_write(v, CC_STATUS, 0x0f, 1);
-	set_desc(ram, DESC, 0, BUF, 64, VRING_DESC_F_WRITE, 0);
-	vring_offer(ram, AVAIL, QSIZE, &next[0], 0);
-	driver_kick(v, VCON_RECEIVEQ);
-
-	driver_bus_master(v, false);
+	con_post_rx(self, BUF);
+	driver_bus_master(self->v, false);
 	memcpy(ram + BUF + 0x1000, "xyz", 3);
 	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 3, 0, 0);
-	vring_offer(ram, AVAIL + 0x4000, QSIZE, &next[1], 0);
-	driver_kick(v, VCON_TRANSMITQ);
-	ASSERT_EQ(3, write(in[1], "abc", 3));
+	vring_offer(ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
+	driver_kick(self->v, VCON_TRANSMITQ);
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
 	usleep(100 * 1000);
-	driver_bus_master(v, true);
-	driver_kick(v, VCON_RECEIVEQ);
-	driver_kick(v, VCON_TRANSMITQ);
+	driver_bus_master(self->v, true);
+	driver_kick(self->v, VCON_RECEIVEQ);
+	driver_kick(self->v, VCON_TRANSMITQ);
 	usleep(100 * 1000);
 	EXPECT_EQ(0, get_le16(ram + USED + 2));
 	EXPECT_EQ(0, ram[BUF]);
 	EXPECT_EQ(0, get_le16(ram + USED + 0x4000 + 2));
-	EXPECT_EQ(0, pipe_take(out[0], got, sizeof(got)));
-	EXPECT_NE(0, dev_status(v) & VIRTIO_STATUS_NEEDS_RESET);
+	EXPECT_EQ(0, pipe_take(self->out[0], got, sizeof(got)));
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 
 	/* reset, set up anew: the input waited for the new buffer */
-	cc_write(v, CC_STATUS, 0, 1);
-	memset(ram + DESC, 0, 0x8000);
-	next[0] = next[1] = 0;
-	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
-	for (q = 0; q < 2; q++)
-		driver_queue(v, q, QSIZE, DESC + 0x4000 * q, AVAIL + 0x4000 * q,
-			     USED + 0x4000 * q);
-	cc_write(v, CC_STATUS, 0x0f, 1);
-	set_desc(ram, DESC, 0, BUF + 0x100, 64, VRING_DESC_F_WRITE, 0);
-	vring_offer(ram, AVAIL, QSIZE, &next[0], 0);
-	driver_kick(v, VCON_RECEIVEQ);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	con_driver_up(self);
+	con_post_rx(self, BUF + 0x100);
 	for (i = 0; i < 5000 && get_le16(ram + USED + 2) != 1; i++)
 		usleep(1000);
 	EXPECT_EQ(1, get_le16(ram + USED + 2));
 	EXPECT_EQ(0, memcmp(ram + BUF + 0x100, "abc", 3));
 	EXPECT_EQ(0, ram[BUF]);
-	virtio_console_stop_input(v);
-	virtio_stop(v);
-	virtio_console_free(v);
-	close(in[0]);
-	close(in[1]);
-	close(out[0]);
-	close(out[1]);
-	free(ram);
 }
 
 TEST_HARNESS_MAIN
