@@ -374,13 +374,11 @@ static void net_kick(struct virtio_dev *v, unsigned int q)
 static int net_poll_fd(struct virtio_dev *v, short *events)
 {
 	struct virtio_net *n = to_net(v);
-	bool broken;
 	int fd;
 
-	/* a device that needs a reset takes no frames either */
-	broken = virtio_broken(v);
+	/* not one that needs a reset: the transport asks only then */
 	pthread_mutex_lock(&n->lock);
-	fd = n->rx_wait || broken ? -1 : n->fd;
+	fd = n->rx_wait ? -1 : n->fd;
 	pthread_mutex_unlock(&n->lock);
 	*events = POLLIN;
 	return fd;

@@ -176,7 +176,7 @@ static void sync_doorbells(struct virtio_dev *v)
 }
 
 /* Signal queue @q's eventfd, as its doorbell does. */
-static void kick(struct virtio_dev *v, unsigned int q)
+static void kick_queue(struct virtio_dev *v, unsigned int q)
 {
 	uint64_t one = 1;
 
@@ -232,7 +232,7 @@ static void pci_changed(void *opaque)
 		for (i = 0; i < v->ops->nr_queues; i++)
 			if (v->q[i].enable &&
 			    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
-				kick(v, i);
+				kick_queue(v, i);
 	} else if (!on && !v->dma_off) {
 		set_dma(v, false);
 		/* under the same lock: a reset or a set may come next */
@@ -527,7 +527,7 @@ void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
 		return;
 	n = (off - VIRTIO_NOTIFY_OFF) / VIRTIO_NOTIFY_MULT;
 	if (off >= VIRTIO_NOTIFY_OFF && n < v->ops->nr_queues) {
-		kick(v, n);
+		kick_queue(v, n);
 		return;
 	}
 	pthread_mutex_lock(&v->lock);
@@ -621,29 +621,6 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 }
 
 /*
- * The device's own file (ops->poll_fd), if it has one to wait on now, in
- * @pfd.  Return: 1 when it does, else 0.
- */
-static unsigned int extra_fd(struct virtio_dev *v, struct pollfd *pfd)
-{
-	short events = 0;
-	bool off;
-
-	pfd->revents = 0;
-	if (!v->ops->poll_fd)
-		return 0;
-	/* a file ready for a device that may not use it would spin */
-	pthread_mutex_lock(&v->lock);
-	off = v->dma_off;
-	pthread_mutex_unlock(&v->lock);
-	if (off)
-		return 0;
-	pfd->fd = v->ops->poll_fd(v, &events);
-	pfd->events = events;
-	return pfd->fd >= 0;
-}
-
-/*
  * Whether the device thread may serve queue @q (or, for -1, its file)
  * now; under @v->serve_lock, so that a pause that comes after waits.
  */
@@ -656,6 +633,23 @@ static bool may_serve(struct virtio_dev *v, int q)
 	     (q < 0 || v->q[q].enable);
 	pthread_mutex_unlock(&v->lock);
 	return ok;
+}
+
+/*
+ * The device's own file (ops->poll_fd), if it has one to wait on now, in
+ * @pfd.  Return: 1 when it does, else 0.
+ */
+static unsigned int extra_fd(struct virtio_dev *v, struct pollfd *pfd)
+{
+	short events = 0;
+
+	pfd->revents = 0;
+	/* a file ready for a device that may not use it would spin */
+	if (!v->ops->poll_fd || !may_serve(v, -1))
+		return 0;
+	pfd->fd = v->ops->poll_fd(v, &events);
+	pfd->events = events;
+	return pfd->fd >= 0;
 }
 
 /* The device thread: the queues' kicks, until virtio_stop(). */

@@ -86,7 +86,9 @@ struct virtio_dev;
  * @poll_fd:	optional: a file the device thread waits on beside the
  *		doorbells (virtio-net's tap): its descriptor, with the
  *		events to wait for in *@events, or -1 while there is none
- *		to wait on.  Called by the device thread only.
+ *		to wait on.  Called by the device thread only, and only
+ *		while the device may use guest memory (bus mastering on,
+ *		no NEEDS_RESET).
  * @poll_ready:	the device thread found @poll_fd ready with @revents
  */
 struct virtio_ops {
