@@ -44,7 +44,7 @@
 
 struct blk_job {
 	struct blk_job *next;
-	unsigned int q;
+	unsigned int q, mode;
 	struct vq_elem *e;
 };
 
@@ -56,13 +56,14 @@ struct blk_job {
  * @sectors:	its size in 512-byte sectors
  * @serial:	GET_ID's answer, NUL-padded
  * @cfg:	the configuration space
- * @lock:	protects @head, @tail, @busy and @stopping
+ * @lock:	protects @head, @tail, @busy, @mode and @stopping
  * @cond:	signals a job or @stopping
  * @idle:	signals @busy down to 0
  * @head:	the jobs waiting for a worker
  * @tail:	the last of them
  * @busy:	chains taken from the ring and not yet completed or
  *		dropped, plus one while the device thread takes them
+ * @mode:	virtio_blk_handle()'s mode for the chains it takes now
  * @stopping:	the workers end
  * @workers:	the pool
  * @nr_workers:	started
@@ -77,7 +78,7 @@ struct virtio_blk {
 	pthread_mutex_t lock;
 	pthread_cond_t cond, idle;
 	struct blk_job *head, *tail;
-	unsigned int busy;
+	unsigned int busy, mode;
 	bool stopping;
 	pthread_t workers[VIRTIO_BLK_WORKERS];
 	unsigned int nr_workers;
@@ -92,6 +93,19 @@ static void blk_cfg_read(struct virtio_dev *v, unsigned int off,
 			 void *data, unsigned int len)
 {
 	virtio_cfg_copy(to_blk(v)->cfg, BLK_CFG_LEN, off, data, len);
+}
+
+/*
+ * virtio_blk_handle()'s mode for the driver's features, fixed from
+ * FEATURES_OK to the next reset: the kick takes it for its requests.
+ */
+static unsigned int blk_mode(struct virtio_blk *b)
+{
+	unsigned int mode = b->ro ? VIRTIO_BLK_MODE_RO : 0;
+
+	if (!virtio_has_feature(&b->v, VIRTIO_BLK_F_FLUSH))
+		mode |= VIRTIO_BLK_MODE_SYNC;
+	return mode;
 }
 
 static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
@@ -118,6 +132,7 @@ static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 	j->q = q;
 	j->e = e;
 	pthread_mutex_lock(&b->lock);
+	j->mode = b->mode;
 	if (b->tail)
 		b->tail->next = j;
 	else
@@ -139,10 +154,12 @@ static void blk_idle(struct virtio_blk *b)
 static void blk_kick(struct virtio_dev *v, unsigned int q)
 {
 	struct virtio_blk *b = to_blk(v);
+	unsigned int mode = blk_mode(b);
 
 	/* a chain taken but not yet queued is in flight too */
 	pthread_mutex_lock(&b->lock);
 	b->busy++;
+	b->mode = mode;
 	pthread_mutex_unlock(&b->lock);
 	virtio_serve(v, q, blk_req);
 	blk_idle(b);
@@ -192,15 +209,6 @@ static void blk_drain(struct virtio_dev *v)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static unsigned int blk_mode(struct virtio_blk *b)
-{
-	unsigned int mode = b->ro ? VIRTIO_BLK_MODE_RO : 0;
-
-	if (!virtio_has_feature(&b->v, VIRTIO_BLK_F_FLUSH))
-		mode |= VIRTIO_BLK_MODE_SYNC;
-	return mode;
-}
-
 static void *blk_worker(void *arg)
 {
 	struct virtio_blk *b = arg;
@@ -220,8 +228,8 @@ static void *blk_worker(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (!j)
 			return NULL;
-		len = virtio_blk_handle(b->fd, blk_mode(b), b->sectors,
-					b->serial, j->e);
+		len = virtio_blk_handle(b->fd, j->mode, b->sectors, b->serial,
+					j->e);
 		virtio_complete(&b->v, j->q, j->e->head, len);
 		free(j->e);
 		free(j);
