@@ -6,8 +6,10 @@
  * bus at 0x3f8; the input thread, and its escape sequence while the guest
  * takes nothing.  Pipes stand for stdin and stdout.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -382,12 +384,13 @@ struct stop_log {
 	int calls;
 };
 
+/* Called by the input thread: @calls published after @status. */
 static void record_stop(void *ctx, int status, const char *why)
 {
 	struct stop_log *st = ctx;
 
 	st->status = status;
-	st->calls++;
+	__atomic_store_n(&st->calls, st->calls + 1, __ATOMIC_RELEASE);
 }
 
 /* CPU time thread @t uses in the next @ms milliseconds. */
@@ -504,40 +507,93 @@ static void *flood_thr(void *arg)
 	return NULL;
 }
 
+/* Milliseconds since @t0, on the monotonic clock. */
+static int64_t ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000LL +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Whether a thread other than the caller holds the UART's lock. */
+static bool uart_locked(struct serial *s)
+{
+	if (pthread_mutex_trylock(&s->lock) == EBUSY)
+		return true;
+	pthread_mutex_unlock(&s->lock);
+	return false;
+}
+
+/* The bytes waiting in pipe @fd, or -1. */
+static int pipe_bytes(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) ? -1 : n;
+}
+
 /*
  * Ctrl-A x while the UART waits on a stdout that takes nothing (holding
  * its lock): the escape still ends hvx-run, whose stop then frees stdout.
+ *
+ * Every wait is bounded by time, not by a count of tries: a try that
+ * drains a byte or two takes no time, and a writer left blocked on the
+ * full pipe would hang pthread_join() until the harness's timeout.
  */
 TEST_F(uart, escape_while_output_blocks)
 {
 	struct flood f = { .s = &self->s };
 	struct stop_log st = { 0 };
 	struct serial *s = &self->s;
+	struct timespec t0;
 	char buf[4096];
+	int size, calls;
 	pthread_t th;
-	int i, n;
 
+	size = fcntl(self->out[1], F_GETPIPE_SZ);
+	ASSERT_LT(0, size);
+	ASSERT_GT(FLOOD_BYTES, size);
 	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
 	ASSERT_EQ(0, pthread_create(&th, NULL, flood_thr, &f));
-	/* until the output pipe is full and stays so */
-	for (i = 0; i < 2000; i++) {
+
+	/* the output pipe fills, and the writer blocks in it, locked */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (pipe_bytes(self->out[0]) != size && ms_since(&t0) < 5000)
 		usleep(1000);
-		if (ioctl(self->out[0], FIONREAD, &n) == 0 && n == 65536)
-			break;
-	}
-	usleep(100 * 1000);
+	while (!uart_locked(s) && ms_since(&t0) < 5000)
+		usleep(1000);
+	EXPECT_EQ(size, pipe_bytes(self->out[0]));
+	EXPECT_TRUE(uart_locked(s));
 	EXPECT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+
 	ASSERT_EQ(2, write(self->in[1], "\001x", 2));
-	for (i = 0; i < 2000 && !__atomic_load_n(&st.calls, __ATOMIC_ACQUIRE);
-	     i++)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&st.calls, __ATOMIC_ACQUIRE) &&
+	       ms_since(&t0) < 5000)
 		usleep(1000);
-	EXPECT_EQ(1, st.calls);
+	calls = __atomic_load_n(&st.calls, __ATOMIC_ACQUIRE);
+	EXPECT_EQ(1, calls);
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	/* the escape came while the writer was still blocked, locked */
+	EXPECT_EQ(size, pipe_bytes(self->out[0]));
+	EXPECT_TRUE(uart_locked(s));
+	EXPECT_FALSE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+
 	/* stdout takes the rest: the writer ends */
-	for (i = 0; i < 100000 && !__atomic_load_n(&f.done, __ATOMIC_ACQUIRE);
-	     i++)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&f.done, __ATOMIC_ACQUIRE) &&
+	       ms_since(&t0) < 10000)
 		if (output(self->out[0], buf, sizeof(buf)) <= 0)
 			usleep(100);
+	EXPECT_TRUE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+	if (!__atomic_load_n(&f.done, __ATOMIC_ACQUIRE)) {
+		/* a failure, not a hang: EPIPE loses what is left at once */
+		signal(SIGPIPE, SIG_IGN);
+		close(self->out[0]);
+		self->out[0] = -1;
+	}
 	pthread_join(th, NULL);
 	serial_stop_input(s);
 }
