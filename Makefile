@@ -119,24 +119,25 @@ UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c \
 UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
 				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
-				   pci_msix.c io.c util.c)
+				   pci_msix.c pci_intx.c io.c util.c)
 # the test holds the disk's reads to reset the device under them, and
 # counts its fdatasync() calls
 UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv \
 	-Wl,--wrap=fdatasync
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
-				   io.c util.c)
+				   pci_intx.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
 				   virtio_net_tap.c virtio_pci.c virtqueue.c pci.c \
-				   pci_msix.c io.c util.c)
+				   pci_msix.c pci_intx.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
 				   virtio_console.c virtio_console_io.c virtio_pci.c \
-				   virtqueue.c pci.c pci_msix.c io.c escape.c util.c)
+				   virtqueue.c pci.c pci_msix.c pci_intx.c io.c \
+				   escape.c util.c)
 UNIT_EXTRA_hvx_run_console_out_test := $(HVX_RUN_DIR)/console_out.c \
 				   $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_pci_test	:= $(HVX_RUN_DIR)/pci.c $(HVX_RUN_DIR)/pci_msix.c \
-				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_pci_test	:= $(addprefix $(HVX_RUN_DIR)/,pci.c pci_msix.c \
+				   pci_intx.c io.c util.c)
 
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.

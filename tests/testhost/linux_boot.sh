@@ -8,7 +8,9 @@
 # no BUG, WARNING, Call Trace, unstable TSC or failed APIC calibration,
 # "sleep 10" in the guest takes 10 host seconds within 1 %, poweroff ends
 # hvx-run with status 0 and reboot with 120; with two vCPUs the guest
-# takes CPU 1 offline and brings it back.  With virtio (PCI, MSI-X,
+# takes CPU 1 offline and brings it back; with four vCPUs and pci=nomsi
+# the guest reads a virtio disk whose interrupts come through INTA# and
+# the I/O APIC (level triggered, the DSDT's _PRT).  With virtio (PCI, MSI-X,
 # doorbells, two vCPUs): the guest loads its virtio modules, virtio-rng
 # is its entropy source, it reads a disk whose checksum the host knows,
 # writes a pattern the host then finds in the image file, a read-only
@@ -65,7 +67,7 @@ check() {
 # the host's uptime in front, so that the host can time what the guest
 # does.  One awk stamps every line, with no process forked per line:
 # with a cut per line, one run out of four timed sleep10 179 ms long.  hvx-run's stdin is $T/NAME.in (a file or a FIFO) if it exists,
-# else /dev/null.
+# else /dev/null.  $XPARAMS, if set, adds to the guest's command line.
 # Leaves $T/NAME.out, $T/NAME.err and $T/NAME.status.
 boot() {
 	name=$1
@@ -77,7 +79,8 @@ boot() {
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	(
 		timeout $LIMIT "$BIN" -m 256M -c "$cpus" -k $G/vmlinuz \
-			-i $G/initrd.gz -p "$PARAMS hvxguest=$actions" "$@" \
+			-i $G/initrd.gz \
+			-p "$PARAMS ${XPARAMS:-}hvxguest=$actions" "$@" \
 			<"$input" 2>"$T/$name.err"
 		echo $? >"$T/$name.status"
 	) | awk '{
@@ -168,11 +171,25 @@ grep -q 'HVX-GUEST-REBOOT' "$T/two.out"
 check "two: the guest asked for a reboot" $?
 fi
 
-# Four vCPUs on the test host's two CPUs: the log, poweroff.
+# Four vCPUs on the test host's two CPUs: the log, poweroff.  The guest
+# has no MSI (pci=nomsi): virtio-rng and a disk interrupt through their
+# INTA# pins, each an I/O APIC input, level triggered, that the devices
+# hold until the driver reads their ISR; the interrupts reach any of the
+# four vCPUs.
 if want four; then
-boot four 4 dmesg
+dd if=/dev/urandom of="$T/intx.img" bs=64k count=16 2>/dev/null
+XPARAMS="pci=nomsi "
+boot four 4 intx,dmesg -d "$T/intx.img"
+XPARAMS=
 verify four 4 0
 verify_log four
+[ "$(field four VDA-MD5)" = "$(md5sum <"$T/intx.img" | cut -d' ' -f1)" ]
+check "four: with pci=nomsi the guest reads its virtio disk with the image's checksum" $?
+intx=$(field four INTX)
+# every virtio line is an I/O APIC one, level (fasteoi), none MSI
+echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
+	! echo "$intx" | grep -q MSI
+check "four: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
 fi
 
 # 64 vCPUs, hvx's most, on the test host's two CPUs: the guest brings

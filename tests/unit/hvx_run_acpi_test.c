@@ -876,7 +876,8 @@ TEST(fw_cfg_device)
 /*
  * With the PCI bus: the XSDT's third entry is an MCFG with one ECAM
  * allocation (bus 0 of segment 0 at PCI_ECAM_BASE), the DSDT has PCI0
- * and SYSR reserves the ECAM window; iasl and acpiexec accept them.
+ * with its _PRT and SYSR reserves the ECAM window; iasl and acpiexec
+ * accept them.
  */
 TEST(pci_root)
 {
@@ -908,6 +909,12 @@ TEST(pci_root)
 	/* PCI0 with _HID PNP0A08, _CID PNP0A03 */
 	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
 				   "PCI0\x08_HID\x0c\x41\xd0\x0a\x08\x08_CID\x0c\x41\xd0\x0a\x03", 22));
+	/* _PRT's first entry: slot 1's INTA# is GSI 17 */
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "_PRT\x12", 5));
+	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
+				   "\x12\x0b\x04\x0c\xff\xff\x01\x00\x00\x00\x0a\x11",
+				   12));
 	/* Memory32Fixed: the ECAM window among SYSR's resources */
 	EXPECT_NE(NULL, find_bytes(d, get32(d + 4),
 				   "\x86\x09\x00\x01\x00\x00\x00\xe0\x00\x00\x10\x00", 12));
@@ -934,10 +941,29 @@ TEST(pci_root)
 	EXPECT_NE(NULL, strstr(out, "0xC0000000")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "****")) TH_LOG("%s", out);
 	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && acpiexec -b 'evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._SEG' facp.dat apic.dat dsdt.dat </dev/null 2>&1",
+		 "cd '%s' && acpiexec -b 'evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._SEG; evaluate \\_SB.PCI0._PRT' facp.dat apic.dat dsdt.dat </dev/null 2>&1",
 		 dir);
 	EXPECT_EQ(0, run(cmd, &out)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "88 0D 00 02 0C 00")) TH_LOG("%s", out);
+	/* _PRT: INTA# of slot s is GSI 16 + s % 8, slots 1 to 31 */
+	EXPECT_NE(NULL, strstr(out, "_PRT returned")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "[Package] Contains 31 Elements:\n"
+			       "    [Package] Contains 4 Elements:\n"
+			       "      [Integer] = 000000000001FFFF\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000011\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "      [Integer] = 000000000008FFFF\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000010\n"))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "      [Integer] = 00000000001FFFFF\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000000\n"
+			       "      [Integer] = 0000000000000017\n"))
+		TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "Error")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "Warning")) TH_LOG("%s", out);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -6,7 +6,8 @@
  * and moving, read-only fields, the capability list, and MSI-X: the
  * routes (recorded instead of HVX_IRQFD) follow the table, the per-vector
  * mask, the function mask and the enable bit, and an interrupt while
- * masked waits in the PBA until the unmask.
+ * masked waits in the PBA until the unmask; INTA#: the status bit, the
+ * INTx disable bit and MSI-X gate it, and functions share GSIs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -375,12 +376,15 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(0x41, mmio_read32(self->bus, table + 24));
 	EXPECT_EQ(0, self->routes.assigns);
 
-	/* an interrupt while disabled: pending, then the unmask sends it */
+	/* an interrupt while disabled: none, the function uses INTx then */
 	pci_msix_notify(&self->dev, 1);
-	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
+	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
+	/* one while enabled and masked: pending, the unmask sends it */
 	ecam_write(self->bus, 1, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
 		   2);
 	EXPECT_EQ(0, self->routes.assigns);	/* the vector is masked */
+	pci_msix_notify(&self->dev, 1);
+	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
 	mmio_write32(self->bus, table + 16 + 12, 0);
 	EXPECT_EQ(1, self->routes.assigns);
 	EXPECT_EQ(self->dev.msix[1].efd, self->routes.efd);
@@ -472,6 +476,101 @@ TEST_F(pci, msix_refused_route)
 	mmio_write32(self->bus, table, 0xfee00000);
 	EXPECT_TRUE(self->dev.msix[0].routed);
 	EXPECT_EQ(1, drain(self->dev.msix[0].efd));
+}
+
+/* What the bus drives on the PCI GSIs, recorded. */
+struct line_log {
+	bool level[PCI_INTX_GSI_BASE + PCI_INTX_GSIS];
+	unsigned int calls;
+};
+
+static void record_line(void *ctx, unsigned int gsi, bool level)
+{
+	struct line_log *l = ctx;
+
+	if (gsi < PCI_INTX_GSI_BASE + PCI_INTX_GSIS)
+		l->level[gsi] = level;
+	l->calls++;
+}
+
+/*
+ * INTA# of slots 1 and 9 share GSI 17, active low: it is low while
+ * either asserts its pin, unless the command register's INTx disable
+ * bit or MSI-X keeps a function off the line; the status bit shows the
+ * function's condition either way.
+ */
+TEST(intx_shared_lines)
+{
+	struct pci_dev *d = calloc(10, sizeof(*d));
+	struct line_log lines = { .calls = 0 };
+	struct io_bus *bus = malloc(sizeof(*bus));
+	struct route_log routes = { .fail = 0 };
+	struct pci_bus pb;
+	unsigned int i;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_NE(NULL, bus);
+	io_bus_init(bus, NULL);
+	ASSERT_EQ(0, pci_bus_init(&pb, bus, record_route, &routes));
+	pci_bus_connect_intx(&pb, record_line, &lines);
+	/* idle: every PCI GSI high */
+	EXPECT_EQ(PCI_INTX_GSIS, lines.calls);
+	for (i = PCI_INTX_GSI_BASE; i < PCI_INTX_GSI_BASE + PCI_INTX_GSIS; i++)
+		EXPECT_TRUE(lines.level[i]);
+	for (i = 1; i < 10; i++) {
+		pci_dev_init(&d[i], 0x1af4, 0x1042, 0x018000, 1);
+		d[i].ops = &ops;
+		ASSERT_EQ(0, pci_add_bar(&d[i], 0, BAR_SIZE));
+		ASSERT_EQ(0, pci_add_msix(&d[i], 0, TABLE, PBA, 1));
+		pci_add_intx(&d[i]);
+		ASSERT_EQ(0, pci_bus_add(&pb, &d[i]));
+		ASSERT_EQ(i, d[i].slot);
+	}
+	EXPECT_EQ(PCI_INTERRUPT_PIN_A, ecam_read(bus, 1, PCI_INTERRUPT_PIN, 1));
+	EXPECT_EQ(17, ecam_read(bus, 1, PCI_INTERRUPT_LINE, 1));
+	EXPECT_EQ(17, ecam_read(bus, 9, PCI_INTERRUPT_LINE, 1));
+	EXPECT_EQ(18, ecam_read(bus, 2, PCI_INTERRUPT_LINE, 1));
+	EXPECT_EQ(0, ecam_read(bus, 0, PCI_INTERRUPT_PIN, 1));
+
+	pci_intx_set(&d[1], true);
+	EXPECT_FALSE(lines.level[17]);
+	EXPECT_TRUE(lines.level[18]);
+	EXPECT_EQ(PCI_STATUS_INTERRUPT | PCI_STATUS_CAP_LIST,
+		  ecam_read(bus, 1, PCI_STATUS, 2));
+	EXPECT_EQ(PCI_STATUS_CAP_LIST, ecam_read(bus, 9, PCI_STATUS, 2));
+	/* the line is shared: low until both release it */
+	pci_intx_set(&d[9], true);
+	pci_intx_set(&d[1], false);
+	EXPECT_FALSE(lines.level[17]);
+	EXPECT_EQ(PCI_STATUS_CAP_LIST, ecam_read(bus, 1, PCI_STATUS, 2));
+	pci_intx_set(&d[9], false);
+	EXPECT_TRUE(lines.level[17]);
+	EXPECT_EQ(PCI_INTX_GSIS + 2, lines.calls);
+
+	/* INTx disable takes the function off the line, not its status */
+	pci_intx_set(&d[1], true);
+	EXPECT_FALSE(lines.level[17]);
+	ecam_write(bus, 1, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, 2);
+	EXPECT_TRUE(lines.level[17]);
+	EXPECT_EQ(PCI_STATUS_INTERRUPT | PCI_STATUS_CAP_LIST,
+		  ecam_read(bus, 1, PCI_STATUS, 2));
+	ecam_write(bus, 1, PCI_COMMAND, 0, 2);
+	EXPECT_FALSE(lines.level[17]);
+
+	/* so does MSI-X: a function with it on must not use INTx */
+	ecam_write(bus, 1, 0x40 + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	EXPECT_TRUE(lines.level[17]);
+	ecam_write(bus, 1, 0x40 + PCI_MSIX_FLAGS, 0, 2);
+	EXPECT_FALSE(lines.level[17]);
+	pci_intx_set(&d[1], false);
+	EXPECT_TRUE(lines.level[17]);
+
+	for (i = 1; i < 10; i++)
+		pci_dev_destroy(&d[i]);
+	pci_bus_destroy(&pb);
+	io_bus_destroy(bus);
+	free(bus);
+	free(d);
 }
 
 TEST(pci_layout_checks)

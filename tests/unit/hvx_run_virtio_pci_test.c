@@ -8,7 +8,9 @@
  * removed at reset, a request served by the device thread and completed
  * through the queue's MSI-X eventfd, a malformed chain that sets
  * NEEDS_RESET and interrupts through the configuration vector, and a
- * reset that waits until the device thread is done with its chain.
+ * reset that waits until the device thread is done with its chain;
+ * with MSI-X off, completions and NEEDS_RESET assert INTA# until the
+ * driver reads the ISR.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -278,6 +280,93 @@ static void ecam_wr(struct io_bus *bus, unsigned int reg, uint32_t v,
 {
 	io_bus_mmio(bus, PCI_ECAM_BASE + (1 << 15) + reg, len, true,
 		    (uint8_t *)&v);
+}
+
+/* GSI 17's level, slot 1's INTA#, as the device thread drives it */
+static bool gsi17;
+
+static void record_line(void *ctx, unsigned int gsi, bool level)
+{
+	if (gsi == 17)
+		__atomic_store_n(&gsi17, level, __ATOMIC_SEQ_CST);
+}
+
+static bool wait_gsi17(bool level)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&gsi17, __ATOMIC_SEQ_CST) == level)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* One writable buffer of 64 bytes at avail index @idx - 1, kicked. */
+static void post_buffer(struct io_bus *bus, uint64_t bar, uint8_t *ram,
+			uint16_t idx)
+{
+	put_le64(ram + DESC, BUF);
+	put_le32(ram + DESC + 8, 64);
+	put_le16(ram + DESC + 12, VRING_DESC_F_WRITE);
+	put_le16(ram + AVAIL + 4 + 2 * ((idx - 1) % QSIZE), 0);
+	put_le16(ram + AVAIL + 2, idx);
+	wr(bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+}
+
+/*
+ * A driver without MSI-X (Linux's pci=nomsi): a completion sets the
+ * ISR's queue bit and asserts INTA# (GSI 17, active low); reading the ISR
+ * releases it.  NEEDS_RESET asserts it with the configuration bit, and
+ * a reset releases it too.  With MSI-X on, the pin stays idle.
+ */
+TEST_F(vp, request_through_intx)
+{
+	uint8_t *d = self->ram + DESC;
+
+	pci_bus_connect_intx(&self->pb, record_line, NULL);
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(PCI_INTERRUPT_PIN_A << 8 | 17,
+		  ecam32(self->bus, PCI_INTERRUPT_LINE) & 0xffff);
+	setup_queue(self->bus, self->bar);
+	ASSERT_EQ(0, virtio_start(self->v));
+
+	post_buffer(self->bus, self->bar, self->ram, 1);
+	ASSERT_TRUE(wait_gsi17(false));
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(64, get_le32(self->ram + USED + 8));
+	EXPECT_TRUE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		    PCI_STATUS_INTERRUPT);
+	/* the driver's interrupt handler reads the ISR: the pin goes idle */
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+	EXPECT_TRUE(gsi17);
+	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		     PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(0, rd(self->bus, self->bar + VIRTIO_ISR_OFF, 1));
+
+	/* a loop in the chain: NEEDS_RESET, the configuration bit */
+	put_le16(d + 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
+	put_le16(d + 14, 0);
+	put_le16(self->ram + AVAIL + 6, 0);
+	put_le16(self->ram + AVAIL + 2, 2);
+	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(wait_gsi17(false));
+	EXPECT_EQ(0x4f, rd(self->bus, CC(0x14), 1));
+	/* the reset ends it without a read of the ISR */
+	wr(self->bus, CC(0x14), 0, 1);
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(0, rd(self->bus, self->bar + VIRTIO_ISR_OFF, 1));
+
+	/* MSI-X on: the vector, and the pin stays idle */
+	memset(self->ram + AVAIL, 0, 0x2000);
+	unmask_msix(self->bus, self->bar, 0x98);
+	setup_queue(self->bus, self->bar);
+	post_buffer(self->bus, self->bar, self->ram, 1);
+	ASSERT_TRUE(wait_efd(self->v->pci.msix[1].efd));
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
 }
 
 TEST_F(vp, pci_cfg_access_window)

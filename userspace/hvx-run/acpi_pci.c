@@ -6,11 +6,14 @@
  *                   root), _SEG 0, _BBN 0, _UID 0,
  *                   _CRS bus 0, the configuration ports 0xcf8-0xcff,
  *                   I/O 0x1000-0xffff, memory PCI_MMIO_BASE for
- *                   PCI_MMIO_SIZE }
+ *                   PCI_MMIO_SIZE,
+ *                   _PRT INTA# of each slot 1-31: GSI 16 + slot % 8 }
  *
- * There is no _PRT: the functions have no INTx pin and interrupt through
- * MSI-X.  There is no _OSC either: the guest keeps native control of
- * nothing it would need.
+ * The _PRT is what a driver without MSI-X needs (pci_intx.c): Linux
+ * finds a function's GSI there, and takes it as level triggered, active
+ * low.  The tables are written before the functions are on the bus, so
+ * it names every slot, as a board's firmware does.  There is no _OSC:
+ * the guest keeps native control of nothing it would need.
  */
 #include <string.h>
 
@@ -74,6 +77,34 @@ static void aml_name_int(struct aml *a, const char *name, uint64_t v)
 	aml_integer(a, v);
 }
 
+/*
+ * Name (_PRT, Package { Package { slot << 16 | 0xffff (any function),
+ * 0 (INTA#), 0 (no link device: the GSI is fixed), GSI }, ... })
+ * (ACPI 6.0 section 6.2.13).
+ */
+static void aml_prt(struct aml *a)
+{
+	size_t outer, entry;
+	unsigned int s;
+
+	aml_byte(a, AML_NAME);
+	aml_nameseg(a, "_PRT");
+	aml_byte(a, AML_PACKAGE);
+	outer = aml_open(a);
+	aml_byte(a, PCI_MAX_SLOTS - 1);
+	for (s = 1; s < PCI_MAX_SLOTS; s++) {
+		aml_byte(a, AML_PACKAGE);
+		entry = aml_open(a);
+		aml_byte(a, 4);
+		aml_integer(a, (uint64_t)s << 16 | 0xffff);
+		aml_integer(a, 0);
+		aml_integer(a, 0);
+		aml_integer(a, PCI_INTX_GSI_BASE + s % PCI_INTX_GSIS);
+		aml_close(a, entry);
+	}
+	aml_close(a, outer);
+}
+
 /**
  * acpi_pci_root() - the PCI0 device, inside \_SB
  * @a: the DSDT being built
@@ -103,6 +134,7 @@ void acpi_pci_root(struct aml *a)
 	aml_name_int(a, "_BBN", 0);
 	aml_name_int(a, "_UID", 0);
 	aml_crs(a, &r);
+	aml_prt(a);
 	aml_close(a, pkg);
 }
 

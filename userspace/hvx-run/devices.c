@@ -72,6 +72,7 @@ int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		msg("cannot register the PCI bus");
 		return -1;
 	}
+	pci_bus_connect_intx(&d->pci, irq_router_line, &m->irq);
 	d->on = true;
 	d->rng = virtio_rng_create(&mem, set_doorbell, m);
 	if (!d->rng || pci_bus_add(&d->pci, &d->rng->pci))

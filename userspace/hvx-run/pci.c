@@ -6,7 +6,8 @@
  * that the whole 1-4 byte accesses of the configuration ports
  * (config_port_access()) and the 1-8 byte ones of ECAM behave alike.
  * Writing all ones to a BAR and reading it back gives its size, as the
- * mask keeps the low bits.  MSI-X lives in pci_msix.c.
+ * mask keeps the low bits.  MSI-X lives in pci_msix.c, the interrupt
+ * pin in pci_intx.c.
  */
 #include <errno.h>
 #include <string.h>
@@ -30,7 +31,8 @@ static void put_cfg16(struct pci_dev *d, unsigned int off, uint16_t v)
  * @revision: revision ID
  *
  * The command register's memory, bus master and INTx disable bits are
- * writable, the interrupt line too; there is no interrupt pin.
+ * writable, the interrupt line too; there is no interrupt pin unless
+ * pci_add_intx() adds it.
  */
 void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device,
 		  uint32_t class, uint8_t revision)
@@ -224,13 +226,14 @@ void pci_cfg_read(struct pci_dev *d, unsigned int off, void *data,
  *
  * Only the bits of the write mask change.  A write to the command
  * register or a BAR tells the device (@d->changed); one to the command
- * register or the MSI-X capability's control word re-routes the vectors.
+ * register or the MSI-X capability's control word re-routes the vectors
+ * and sets the interrupt pin's output anew.
  */
 void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,
 		   unsigned int len)
 {
 	const uint8_t *p = data;
-	bool changed, command, window;
+	bool changed, command, irq, window;
 	unsigned int i, o;
 	uint8_t w[4];
 
@@ -242,10 +245,14 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,
 		d->cfg[o] = (d->cfg[o] & ~d->wmask[o]) | (p[i] & d->wmask[o]);
 	}
 	command = touches(off, len, PCI_COMMAND, 2);
-	/* bus mastering gates MSI-X as the function mask does */
-	if (d->msix_cap &&
-	    (command || touches(off, len, d->msix_cap + PCI_MSIX_FLAGS, 2)))
-		pci_msix_update_all(d);
+	irq = command || (d->msix_cap &&
+			  touches(off, len, d->msix_cap + PCI_MSIX_FLAGS, 2));
+	if (irq) {
+		/* bus mastering gates MSI-X as the function mask does */
+		if (d->msix_cap)
+			pci_msix_update_all(d);
+		pci_intx_update(d);
+	}
 	changed = command || touches(off, len, PCI_BAR0, 4 * PCI_NUM_BARS);
 	window = d->window && touches(off, len, d->window, 4);
 	if (window)
@@ -476,6 +483,12 @@ int pci_bus_add(struct pci_bus *pb, struct pci_dev *d)
 	d->slot = s;
 	d->route = pb->route;
 	d->route_ctx = pb->route_ctx;
+	if (d->cfg[PCI_INTERRUPT_PIN]) {
+		d->intx_bus = pb;
+		/* what firmware writes there in APIC mode: the GSI */
+		d->cfg[PCI_INTERRUPT_LINE] = PCI_INTX_GSI_BASE +
+					     s % PCI_INTX_GSIS;
+	}
 	pb->devs[s] = d;
 	return 0;
 }
@@ -494,6 +507,7 @@ int pci_bus_init(struct pci_bus *pb, struct io_bus *bus, pci_route_fn route,
 {
 	memset(pb, 0, sizeof(*pb));
 	pthread_mutex_init(&pb->lock, NULL);
+	pthread_mutex_init(&pb->intx_lock, NULL);
 	pb->mmio_next = PCI_MMIO_BASE;
 	pb->route = route;
 	pb->route_ctx = route_ctx;
@@ -517,5 +531,6 @@ int pci_bus_init(struct pci_bus *pb, struct io_bus *bus, pci_route_fn route,
 void pci_bus_destroy(struct pci_bus *pb)
 {
 	pci_dev_destroy(&pb->host);
+	pthread_mutex_destroy(&pb->intx_lock);
 	pthread_mutex_destroy(&pb->lock);
 }

@@ -6,9 +6,11 @@
  * through ports 0xcf8/0xcfc (configuration mechanism #1) and through an
  * ECAM window the ACPI MCFG table announces (acpi_pci.c).  Memory BARs
  * are placed by hvx-run in a 32-bit window the DSDT's PCI root declares;
- * the guest may move them.  Devices have no INTx pin: they interrupt
- * through MSI-X, each vector an eventfd with an HVX_IRQFD route that
- * follows what the guest writes into the MSI-X table.
+ * the guest may move them.  Devices interrupt through MSI-X, each vector
+ * an eventfd with an HVX_IRQFD route that follows what the guest writes
+ * into the MSI-X table, or, while MSI-X is off, through their INTA# pin
+ * (pci_intx.c), a level-triggered I/O APIC input that the DSDT's _PRT
+ * names.
  */
 #ifndef HVX_RUN_PCI_H
 #define HVX_RUN_PCI_H
@@ -16,6 +18,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "pc_chips.h"
 
 struct io_bus;
 
@@ -40,6 +44,7 @@ struct io_bus;
 #define  PCI_COMMAND_MASTER	0x0004
 #define  PCI_COMMAND_INTX_DISABLE 0x0400
 #define PCI_STATUS		0x06
+#define  PCI_STATUS_INTERRUPT	0x0008
 #define  PCI_STATUS_CAP_LIST	0x0010
 #define PCI_REVISION_ID		0x08
 #define PCI_CLASS_PROG		0x09	/* then subclass, class */
@@ -51,9 +56,18 @@ struct io_bus;
 #define PCI_CAPABILITY_LIST	0x34
 #define PCI_INTERRUPT_LINE	0x3c
 #define PCI_INTERRUPT_PIN	0x3d
+#define  PCI_INTERRUPT_PIN_A	1
 #define PCI_CAP_START		0x40
 
 #define PCI_BAR_MEM_MASK	0xfffffff0U
+
+/*
+ * INTA# of slot s is I/O APIC input PCI_INTX_GSI_BASE + s % PCI_INTX_GSIS
+ * (the _PRT of acpi_pci.c says so): GSIs 16-23, which no ISA device
+ * uses, level triggered and active low as ACPI has PCI lines by default.
+ */
+#define PCI_INTX_GSI_BASE	16
+#define PCI_INTX_GSIS		8
 
 /* Capabilities */
 #define PCI_CAP_ID_VNDR		0x09
@@ -139,6 +153,9 @@ struct pci_msix_vector {
  * @route:	changes a vector's route
  * @route_ctx:	passed to @route
  * @msix_said:	a vector the guest set wrong was said once (under @lock)
+ * @intx_bus:	the bus its INTA# is wired through (pci_bus_add() of a
+ *		function with pci_add_intx()), or NULL
+ * @intx_out:	it drives its INTA# low now (under @lock)
  * @cap_next:	where the next capability goes (pci_add_cap())
  * @cap_last:	the last capability's offset, 0: none yet
  */
@@ -162,6 +179,8 @@ struct pci_dev {
 	pci_route_fn route;
 	void *route_ctx;
 	bool msix_said;
+	struct pci_bus *intx_bus;
+	bool intx_out;
 	uint8_t cap_next, cap_last;
 };
 
@@ -174,6 +193,11 @@ struct pci_dev {
  * @mmio_next:	where the next BAR goes in the 32-bit window
  * @route:	given to each device for its MSI-X vectors
  * @route_ctx:	passed to @route
+ * @intx_lock:	protects @intx_slots, and is held while a PCI GSI is
+ *		driven, so that the functions sharing it change it in order
+ * @intx_slots:	for each PCI GSI, the slots whose INTA# is asserted
+ * @intx_line:	drives a PCI GSI (electrical level), or NULL
+ * @intx_ctx:	passed to @intx_line
  */
 struct pci_bus {
 	pthread_mutex_t lock;
@@ -183,6 +207,10 @@ struct pci_bus {
 	uint64_t mmio_next;
 	pci_route_fn route;
 	void *route_ctx;
+	pthread_mutex_t intx_lock;
+	uint32_t intx_slots[PCI_INTX_GSIS];
+	irq_line_fn intx_line;
+	void *intx_ctx;
 };
 
 int pci_bus_init(struct pci_bus *pb, struct io_bus *bus, pci_route_fn route,
@@ -204,6 +232,10 @@ uint32_t pci_bar_decoded(struct pci_dev *d, unsigned int bar);
 void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
 void pci_msix_notify(struct pci_dev *d, unsigned int vector);
+void pci_add_intx(struct pci_dev *d);
+void pci_intx_update(struct pci_dev *d);
+void pci_intx_set(struct pci_dev *d, bool asserted);
+void pci_bus_connect_intx(struct pci_bus *pb, irq_line_fn line, void *ctx);
 void pci_cfg_read(struct pci_dev *d, unsigned int off, void *data,
 		  unsigned int len);
 void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,

@@ -10,7 +10,9 @@
  * enable bit.  While it is masked there is no route: pci_msix_notify()
  * sets the PBA bit instead, and the unmask delivers it.  An MSI is a
  * memory write of the function's, so bus mastering off holds the vectors
- * the same way.
+ * the same way.  While MSI-X is off the function does not use it at all
+ * (it interrupts through INTx, pci_intx.c): nothing becomes pending then,
+ * or enabling MSI-X would deliver interrupts INTx already did.
  */
 #include <errno.h>
 #include <string.h>
@@ -152,7 +154,7 @@ void pci_msix_notify(struct pci_dev *d, unsigned int vector)
 	pthread_mutex_lock(&d->lock);
 	if (v->routed)
 		signal_efd(v->efd);
-	else
+	else if (control(d) & PCI_MSIX_FLAGS_ENABLE)
 		v->pending = true;
 	pthread_mutex_unlock(&d->lock);
 }

@@ -184,11 +184,27 @@ static void kick_queue(struct virtio_dev *v, unsigned int q)
 		msg("%s: kick: %s", v->ops->name, strerror(errno));
 }
 
+/*
+ * The ISR status is the condition INTA# shows while MSI-X is off (virtio
+ * 1.2 section 4.1.4.5): the pin follows it under @lock, so that the read
+ * that clears it and a completion that sets it again cannot leave the
+ * line asserted with nothing in the ISR, an interrupt no driver could
+ * end.  @lock held.
+ */
+static void set_isr(struct virtio_dev *v, uint8_t isr)
+{
+	bool changed = !v->isr != !isr;
+
+	v->isr = isr;
+	if (changed)
+		pci_intx_set(&v->pci, isr);
+}
+
 /* NEEDS_RESET; @lock held.  Return: the vector to interrupt through. */
 static uint16_t needs_reset_locked(struct virtio_dev *v)
 {
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
-	v->isr |= VIRTIO_ISR_CONFIG;
+	set_isr(v, v->isr | VIRTIO_ISR_CONFIG);
 	v->config_gen++;
 	return v->config_vector;
 }
@@ -266,7 +282,7 @@ static void reset_locked(struct virtio_dev *v)
 	v->guest_features = 0;
 	v->dfsel = v->gfsel = 0;
 	v->qsel = 0;
-	v->isr = 0;
+	set_isr(v, 0);
 	v->config_vector = VIRTIO_MSI_NO_VECTOR;
 	v->resetting = false;
 	sync_doorbells(v);
@@ -498,7 +514,7 @@ void virtio_bar_read(void *opaque, unsigned int bar, uint64_t off,
 	} else if (off == VIRTIO_ISR_OFF) {
 		/* reading the ISR clears it */
 		*(uint8_t *)data = v->isr;
-		v->isr = 0;
+		set_isr(v, 0);
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -575,7 +591,7 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		return;
 	pthread_mutex_lock(&v->lock);
 	vec = v->q[q].msix;
-	v->isr |= VIRTIO_ISR_QUEUE;
+	set_isr(v, v->isr | VIRTIO_ISR_QUEUE);
 	pthread_mutex_unlock(&v->lock);
 	pci_msix_notify(&v->pci, vec);
 }
@@ -723,6 +739,7 @@ int virtio_init(struct virtio_dev *v, const struct virtio_ops *ops,
 	v->pci.ops = &virtio_bar_ops;
 	v->pci.opaque = v;
 	v->pci.changed = pci_changed;
+	pci_add_intx(&v->pci);
 	v->ops = ops;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_mutex_init(&v->serve_lock, NULL);
