@@ -452,6 +452,8 @@ static void count_lines(void *ctx, const char *buf, size_t len)
 
 TEST_F(vp, bad_rings_need_a_reset)
 {
+	uint8_t gen = rd(self->bus, CC(0x15), 1);
+
 	nr_lines = 0;
 	msg_set_output(count_lines, NULL);
 	wr(self->bus, CC(0x14), 0x03, 1);
@@ -464,6 +466,10 @@ TEST_F(vp, bad_rings_need_a_reset)
 	EXPECT_EQ(0, rd(self->bus, CC(0x1c), 2));
 	EXPECT_EQ(0x4b, rd(self->bus, CC(0x14), 1));
 	EXPECT_EQ(0, self->calls.doorbells);
+	/* a configuration change, as every NEEDS_RESET: generation, ISR */
+	EXPECT_NE(gen, rd(self->bus, CC(0x15), 1));
+	EXPECT_EQ(VIRTIO_ISR_CONFIG, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+					1));
 	/* one line: enabling it again until the reset says nothing more */
 	wr(self->bus, CC(0x1c), 1, 2);
 	wr(self->bus, CC(0x1c), 1, 2);

@@ -376,7 +376,8 @@ static void enable_queue(struct virtio_dev *v, struct virtio_queue_cfg *q,
 	if (vq_start(&v->vq[i], q->size, q->desc, q->driver, q->device,
 		     v->guest_features & (1ULL << VIRTIO_F_EVENT_IDX),
 		     v->guest_features & (1ULL << VIRTIO_F_INDIRECT_DESC))) {
-		v->status |= VIRTIO_STATUS_NEEDS_RESET;
+		/* with its configuration interrupt, as every NEEDS_RESET */
+		pci_msix_notify(&v->pci, needs_reset_locked(v));
 		return;
 	}
 	q->enable = true;
