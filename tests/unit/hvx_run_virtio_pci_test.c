@@ -367,6 +367,14 @@ TEST_F(vp, request_through_intx)
 	ASSERT_TRUE(wait_efd(self->v->pci.msix[1].efd));
 	EXPECT_TRUE(gsi17);
 	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	/*
+	 * and turning MSI-X off does not assert it for what MSI-X sent (a
+	 * shared line would storm, no driver's ISR claiming it)
+	 */
+	ecam_wr(self->bus, 0x98 + PCI_MSIX_FLAGS, 0, 2);
+	EXPECT_TRUE(gsi17);
+	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		     PCI_STATUS_INTERRUPT);
 }
 
 TEST_F(vp, pci_cfg_access_window)

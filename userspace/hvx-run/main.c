@@ -835,12 +835,16 @@ static int devices_init(struct devices *d, const struct options *o,
 	return 0;
 }
 
-/* The device threads may still send MSIs: they stop before the VM goes. */
+/*
+ * The device threads may still send MSIs: they stop before the VM goes.
+ * The PCI devices drive INTx lines into the I/O APIC: they stop before
+ * the platform's chips go.
+ */
 static void devices_stop(struct devices *d)
 {
 	serial_stop_input(&d->com1);
-	platform_destroy(&d->plat);
 	pci_devices_destroy(&d->pdev);
+	platform_destroy(&d->plat);
 }
 
 static void devices_destroy(struct devices *d)

@@ -4,16 +4,15 @@
  * MSI-X (Linux with pci=nomsi, an MSI-X allocation that failed, a
  * firmware or an older kernel).
  *
- * A function with a pin asserts it with pci_intx_set(); the status
- * register's interrupt status bit shows it.  The pin reaches its line
+ * A function with a pin asserts it by an interrupt made while MSI-X is
+ * off (pci_notify(), pci_msix.c) and releases it with pci_intx_set(); the
+ * status register's interrupt status bit shows it.  The pin reaches its line
  * only while the command register's INTx disable bit is clear and MSI-X
  * is off: a function with MSI-X enabled must not use INTx (PCI 3.0,
  * 6.8.2).  Lines are shared: slot s drives GSI 16 + s % 8, and a GSI is
  * low (asserted: PCI lines are active low) while any of its functions
  * drives it, high otherwise, as a wired OR of open-drain outputs.
  */
-#include <string.h>
-
 #include "hvx-run.h"
 #include "pci.h"
 
@@ -75,9 +74,9 @@ void pci_add_intx(struct pci_dev *d)
  *
  * Whether the line follows depends on the command register and MSI-X
  * (pci_intx_update()).  A level-triggered interrupt stays asserted until
- * the driver makes the device release it, so callers set @asserted from
- * the state the driver clears (virtio's ISR), under the lock that
- * guards that state: the line then never disagrees with it.
+ * the driver makes the device release it (virtio: reads the ISR), so
+ * callers release it under the lock that guards that state, the one
+ * they assert it under (pci_notify()): the line never disagrees with it.
  */
 void pci_intx_set(struct pci_dev *d, bool asserted)
 {

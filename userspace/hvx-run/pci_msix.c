@@ -2,16 +2,16 @@
 /*
  * hvx-run: MSI-X of the PCI functions.
  *
- * Each vector has an eventfd the device signals (pci_msix_notify()).
+ * Each vector has an eventfd the device signals (pci_notify()).
  * While the vector is enabled and unmasked, the eventfd has an HVX_IRQFD
  * route to the address and data of its table entry, so a completion
  * reaches the guest without a system call into hvx; the route is
  * re-assigned whenever the guest changes the entry, the mask bits or the
- * enable bit.  While it is masked there is no route: pci_msix_notify()
+ * enable bit.  While it is masked there is no route: pci_notify()
  * sets the PBA bit instead, and the unmask delivers it.  An MSI is a
  * memory write of the function's, so bus mastering off holds the vectors
- * the same way.  While MSI-X is off the function does not use it at all
- * (it interrupts through INTx, pci_intx.c): nothing becomes pending then,
+ * the same way.  While MSI-X is off the function does not use it at all:
+ * it interrupts through INTx (pci_intx.c) and nothing becomes pending,
  * or enabling MSI-X would deliver interrupts INTx already did.
  */
 #include <errno.h>
@@ -140,22 +140,32 @@ void pci_msix_update_all(struct pci_dev *d)
 }
 
 /**
- * pci_msix_notify() - the device interrupts through a vector
+ * pci_notify() - the function interrupts: through an MSI-X vector while
+ * MSI-X is on, else through INTA#
  * @d: the function
- * @vector: the vector; out of range (VIRTIO_MSI_NO_VECTOR): nothing
+ * @vector: the MSI-X vector; out of range (VIRTIO_MSI_NO_VECTOR): none
+ *
+ * INTA# is asserted only by an interrupt made while MSI-X is off, as the
+ * driver then uses it, and stays so until the device releases it
+ * (pci_intx_set()); one made while MSI-X is on never reaches the pin,
+ * nor does it become pending if MSI-X is turned off later.
  */
-void pci_msix_notify(struct pci_dev *d, unsigned int vector)
+void pci_notify(struct pci_dev *d, unsigned int vector)
 {
-	struct pci_msix_vector *v;
+	struct pci_msix_vector *v = vector < d->nr_vectors ?
+				    &d->msix[vector] : NULL;
 
-	if (vector >= d->nr_vectors)
-		return;
-	v = &d->msix[vector];
 	pthread_mutex_lock(&d->lock);
-	if (v->routed)
+	if (!d->msix_cap || !(control(d) & PCI_MSIX_FLAGS_ENABLE)) {
+		if (d->cfg[PCI_INTERRUPT_PIN]) {
+			d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+			pci_intx_update(d);
+		}
+	} else if (v && v->routed) {
 		signal_efd(v->efd);
-	else if (control(d) & PCI_MSIX_FLAGS_ENABLE)
+	} else if (v) {
 		v->pending = true;
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 

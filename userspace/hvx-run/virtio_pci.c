@@ -185,28 +185,31 @@ static void kick_queue(struct virtio_dev *v, unsigned int q)
 }
 
 /*
- * The ISR status is the condition INTA# shows while MSI-X is off (virtio
- * 1.2 section 4.1.4.5): the pin follows it under @lock, so that the read
- * that clears it and a completion that sets it again cannot leave the
- * line asserted with nothing in the ISR, an interrupt no driver could
- * end.  @lock held.
+ * Interrupt the driver: set @bit in the ISR, then send vector @vec, or,
+ * while MSI-X is off, assert INTA# until the driver reads the ISR
+ * (virtio 1.2 section 4.1.4.5).  Both under @lock, with the read that
+ * clears the ISR and releases the pin (clear_isr()): the line is never
+ * asserted with nothing in the ISR, an interrupt no driver could end.
  */
-static void set_isr(struct virtio_dev *v, uint8_t isr)
+static void notify_locked(struct virtio_dev *v, uint8_t bit, uint16_t vec)
 {
-	bool changed = !v->isr != !isr;
-
-	v->isr = isr;
-	if (changed)
-		pci_intx_set(&v->pci, isr);
+	v->isr |= bit;
+	pci_notify(&v->pci, vec);
 }
 
-/* NEEDS_RESET; @lock held.  Return: the vector to interrupt through. */
-static uint16_t needs_reset_locked(struct virtio_dev *v)
+/* The driver read the ISR, or reset the device; @lock held. */
+static void clear_isr(struct virtio_dev *v)
+{
+	v->isr = 0;
+	pci_intx_set(&v->pci, false);
+}
+
+/* NEEDS_RESET, with its configuration interrupt; @lock held. */
+static void needs_reset_locked(struct virtio_dev *v)
 {
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
-	set_isr(v, v->isr | VIRTIO_ISR_CONFIG);
 	v->config_gen++;
-	return v->config_vector;
+	notify_locked(v, VIRTIO_ISR_CONFIG, v->config_vector);
 }
 
 /* Pause or restart the queues as bus mastering goes off or on; @lock. */
@@ -227,8 +230,9 @@ static void set_dma(struct virtio_dev *v, bool on)
  * the device takes no chain and writes nothing: the queues pause, the
  * device thread serves nothing, and the requests it took before complete
  * first (ops->drain), as a reset waits for them.  A device the driver had
- * begun to set up then needs a reset (NEEDS_RESET, its interrupt pending
- * until bus mastering is back): setting the bit again does not start it
+ * begun to set up then needs a reset (NEEDS_RESET; its MSI-X interrupt
+ * pending until bus mastering is back, an MSI being a memory write, while
+ * INTx, a wire, asserts at once): setting the bit again does not start it
  * on rings that may no longer be the driver's.  One that was reset, or
  * never had bus mastering, starts when it is set: each enabled queue gets
  * a kick, for those the device thread dropped meanwhile.
@@ -236,7 +240,6 @@ static void set_dma(struct virtio_dev *v, bool on)
 static void pci_changed(void *opaque)
 {
 	struct virtio_dev *v = opaque;
-	uint16_t vec = VIRTIO_MSI_NO_VECTOR;
 	unsigned int i;
 	bool on;
 
@@ -254,12 +257,11 @@ static void pci_changed(void *opaque)
 		/* under the same lock: a reset or a set may come next */
 		if (v->status && !v->resetting &&
 		    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
-			vec = needs_reset_locked(v);
+			needs_reset_locked(v);
 	}
 	pthread_mutex_unlock(&v->lock);
 	if (on)
 		return;
-	pci_msix_notify(&v->pci, vec);	/* pending: no bus mastering */
 	/* every write that finds it clear returns once the device is quiet */
 	pthread_mutex_lock(&v->serve_lock);
 	pthread_mutex_unlock(&v->serve_lock);
@@ -282,7 +284,7 @@ static void reset_locked(struct virtio_dev *v)
 	v->guest_features = 0;
 	v->dfsel = v->gfsel = 0;
 	v->qsel = 0;
-	set_isr(v, 0);
+	clear_isr(v);
 	v->config_vector = VIRTIO_MSI_NO_VECTOR;
 	v->resetting = false;
 	sync_doorbells(v);
@@ -377,7 +379,7 @@ static void enable_queue(struct virtio_dev *v, struct virtio_queue_cfg *q,
 		     v->guest_features & (1ULL << VIRTIO_F_EVENT_IDX),
 		     v->guest_features & (1ULL << VIRTIO_F_INDIRECT_DESC))) {
 		/* with its configuration interrupt, as every NEEDS_RESET */
-		pci_msix_notify(&v->pci, needs_reset_locked(v));
+		needs_reset_locked(v);
 		return;
 	}
 	q->enable = true;
@@ -515,7 +517,7 @@ void virtio_bar_read(void *opaque, unsigned int bar, uint64_t off,
 	} else if (off == VIRTIO_ISR_OFF) {
 		/* reading the ISR clears it */
 		*(uint8_t *)data = v->isr;
-		set_isr(v, 0);
+		clear_isr(v);
 	}
 	pthread_mutex_unlock(&v->lock);
 }
@@ -567,12 +569,9 @@ static const struct pci_bar_ops virtio_bar_ops = {
  */
 void virtio_needs_reset(struct virtio_dev *v)
 {
-	uint16_t vec;
-
 	pthread_mutex_lock(&v->lock);
-	vec = needs_reset_locked(v);
+	needs_reset_locked(v);
 	pthread_mutex_unlock(&v->lock);
-	pci_msix_notify(&v->pci, vec);
 }
 
 /**
@@ -586,15 +585,11 @@ void virtio_needs_reset(struct virtio_dev *v)
 void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len)
 {
-	uint16_t vec;
-
 	if (!vq_push(&v->vq[q], head, len))
 		return;
 	pthread_mutex_lock(&v->lock);
-	vec = v->q[q].msix;
-	set_isr(v, v->isr | VIRTIO_ISR_QUEUE);
+	notify_locked(v, VIRTIO_ISR_QUEUE, v->q[q].msix);
 	pthread_mutex_unlock(&v->lock);
-	pci_msix_notify(&v->pci, vec);
 }
 
 /**
