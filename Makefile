@@ -58,8 +58,9 @@ LIBHVX_SRC	:= $(wildcard userspace/lib/*.c)
 LIBHVX_HDR	:= $(wildcard userspace/include/hvx/*.h) uapi/linux/hvx.h
 USER_PROGS	:= $(patsubst userspace/%/main.c,$(O)/bin/%,$(wildcard userspace/*/main.c))
 TOOL_PROGS	:= $(patsubst tools/%/main.c,$(O)/bin/%,$(wildcard tools/*/main.c))
-# Tools that use none of libhvx (hvx-diskread also runs inside a guest).
-TOOL_NO_LIBHVX	:= hvx-diskread
+# Tools that use none of libhvx (hvx-diskread and hvx-zeroout also run
+# inside a guest).
+TOOL_NO_LIBHVX	:= hvx-diskread hvx-zeroout
 tool_libhvx	= $(if $(filter $(1),$(TOOL_NO_LIBHVX)),,$(LIBHVX_SRC) $(LIBHVX_HDR))
 
 # Programs that speak generic netlink: libnl-genl-3, linked statically.
@@ -123,7 +124,7 @@ UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
 # the test holds the disk's reads to reset the device under them, and
 # counts its fdatasync() calls
 UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv \
-	-Wl,--wrap=fdatasync
+	-Wl,--wrap=fdatasync -Wl,--wrap=fallocate
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   pci_intx.c io.c util.c)

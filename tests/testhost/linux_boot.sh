@@ -13,7 +13,8 @@
 # the I/O APIC (level triggered, the DSDT's _PRT).  With virtio (PCI, MSI-X,
 # doorbells, two vCPUs): the guest loads its virtio modules, virtio-rng
 # is its entropy source, it reads a disk whose checksum the host knows,
-# writes a pattern the host then finds in the image file, a read-only
+# writes a pattern the host then finds in the image file, zeroes two
+# ranges of it with write zeroes (with and without unmap), a read-only
 # disk refuses its write and, once its bus mastering was off, needs a
 # reset (also after the bit is set again) and reads again after its
 # driver is bound anew; with --console virtio, a marker the guest writes to
@@ -92,6 +93,11 @@ boot() {
 	}' >"$T/$name.out"
 	echo "# linux: $name: $cpus vCPUs, $(awk -v t0="$t0" \
 		'{ printf "%.1f", $1 - t0 }' /proc/uptime) s of test-host time"
+}
+
+# sectors IMAGE FIRST COUNT: those 512-byte sectors of $T/IMAGE
+sectors() {
+	dd if="$T/$1" bs=512 skip="$2" count="$3" 2>/dev/null
 }
 
 # has_bits VALUE MASK: VALUE, a number the guest reported, has the bits
@@ -321,6 +327,21 @@ if want virtio; then
 	dd if="$T/rw.img" bs=512 skip=8 count=1 2>/dev/null |
 		grep -q HVX-PATTERN-WRITTEN-BY-THE-GUEST
 	check "virtio: the guest's write to vdb is in the image file" $?
+	# "MAX ZERO PUNCH": the driver took WRITE_ZEROES (its limit in
+	# bytes), and both of the guest's zeroings succeeded; in the image,
+	# sectors 16-23 and 32-39 are zeros, 24-31 and 40-47 still Zs
+	wz=$(field virtio VDB-ZEROES)
+	read -r wz_max wz_zero wz_punch <<EOF
+$wz
+EOF
+	[ "${wz_max:-0}" -gt 0 ] 2>/dev/null && [ "$wz_zero" = 0 ] &&
+		[ "$wz_punch" = 0 ] &&
+		[ "$(sectors rw.img 16 8 | tr -d '\000' | wc -c)" = 0 ] &&
+		[ "$(sectors rw.img 24 8 | tr -d Z | wc -c)" = 0 ] &&
+		[ "$(sectors rw.img 32 8 | tr -d '\000' | wc -c)" = 0 ] &&
+		[ "$(sectors rw.img 40 8 | tr -d Z | wc -c)" = 0 ] &&
+		[ "$(sectors rw.img 24 8 | wc -c)" = 4096 ]
+	check "virtio: vdb's write zeroes, with and without unmap, zero the image file's sectors and no others ($wz)" $?
 	[ "$(field virtio VDC-RO)" = 1 ] &&
 		[ "$(field virtio VDC-WRITE)" = refused ] &&
 		[ "$(md5sum <"$T/ro.img" | cut -d' ' -f1)" = "$ro_md5" ]

@@ -381,6 +381,98 @@ TEST_F(blk, chain_too_short)
 	EXPECT_EQ(0xff, self->status);
 }
 
+static bool no_zero_range, no_punch;
+
+int __real_fallocate(int fd, int mode, off_t off, off_t len);
+
+/* A file system without ZERO_RANGE (tmpfs) or hole punching, on demand. */
+int __wrap_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	if ((no_zero_range && (mode & FALLOC_FL_ZERO_RANGE)) ||
+	    (no_punch && (mode & FALLOC_FL_PUNCH_HOLE))) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return __real_fallocate(fd, mode, off, len);
+}
+
+/*
+ * Sectors @from to @to - 1 of the file read zeros (@zero) or, as the
+ * fixture wrote them, their own number in every byte.
+ */
+static bool sectors_are(int fd, unsigned int from, unsigned int to,
+			bool zero)
+{
+	uint8_t buf[512];
+	unsigned int s, i;
+
+	for (s = from; s < to; s++) {
+		if (pread(fd, buf, sizeof(buf), s * 512) != sizeof(buf))
+			return false;
+		for (i = 0; i < sizeof(buf); i++)
+			if (buf[i] != (zero ? 0 : s))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * WRITE_ZEROES: the range reads zeros and nothing around it changes,
+ * with the unmap flag (a hole where the file system punches one) or
+ * without (allocated zeros: ZERO_RANGE, or written where the file
+ * system has none, as tmpfs); each kind also where the file system lacks
+ * the call.  Write-through mode syncs them.  Unknown flags are refused,
+ * as a range past the end, and a read-only disk does not offer it.
+ */
+TEST_F(blk, write_zeroes)
+{
+	static const struct {
+		bool unmap, no_zero_range, no_punch;
+	} ways[] = {
+		{ false, false, false }, { false, true, false },
+		{ true, false, false }, { true, false, true },
+	};
+	unsigned int i, s;
+	uint8_t seg[16];
+
+	for (i = 0; i < 4; i++) {
+		s = 8 + 8 * i;
+		put_le64(seg, s);
+		put_le32(seg + 8, 4);
+		put_le32(seg + 12, ways[i].unmap ? VIRTIO_BLK_WZ_UNMAP : 0);
+		request(&self->e, self->hdr, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg,
+			16, true, &self->status);
+		no_zero_range = ways[i].no_zero_range;
+		no_punch = ways[i].no_punch;
+		nr_syncs = 0;
+		virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, SECTORS,
+				  SERIAL, &self->e);
+		no_zero_range = no_punch = false;
+		EXPECT_EQ(VIRTIO_BLK_S_OK, self->status) TH_LOG("way %u", i);
+		EXPECT_EQ(1, nr_syncs);
+		EXPECT_TRUE(sectors_are(self->fd, s - 1, s, false));
+		EXPECT_TRUE(sectors_are(self->fd, s, s + 4, true))
+			TH_LOG("way %u", i);
+		EXPECT_TRUE(sectors_are(self->fd, s + 4, s + 5, false));
+	}
+	EXPECT_EQ(SECTORS * 512, lseek(self->fd, 0, SEEK_END));
+	/* a flag it does not know; past the end; a read-only disk */
+	put_le64(seg, 48);
+	put_le32(seg + 12, 2);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	put_le32(seg + 12, 0);
+	put_le64(seg, SECTORS - 2);
+	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	put_le64(seg, 48);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS, SERIAL,
+			  &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	EXPECT_TRUE(sectors_are(self->fd, 48, 52, false));
+	EXPECT_TRUE(sectors_are(self->fd, SECTORS - 2, SECTORS, false));
+}
+
 /*
  * Discard data that is not whole 16-byte segments, a segment of more
  * sectors than the device announces, and more segments than it
@@ -815,6 +907,36 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(3) + 512]);
 	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
 	EXPECT_EQ(0x77, file_byte(self->fd, 4 * 512));
+}
+
+/*
+ * The features and the configuration a driver reads: write zeroes of up
+ * to VIRTIO_BLK_MAX_DISCARD sectors in one segment, which may unmap; a
+ * read-only disk offers neither it nor discard.
+ */
+TEST_F(blk, write_zeroes_config)
+{
+	uint8_t cfg[12];
+	struct virtio_dev *ro;
+	struct vq_mem mem;
+	char spec[80];
+
+	device_up(_metadata, self);
+	EXPECT_TRUE(self->v->host_features &
+		    1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	self->v->ops->cfg_read(self->v, 48, cfg, sizeof(cfg));
+	EXPECT_EQ(VIRTIO_BLK_MAX_DISCARD, get_le32(cfg));
+	EXPECT_EQ(1, get_le32(cfg + 4));
+	EXPECT_EQ(1, cfg[8]);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	snprintf(spec, sizeof(spec), "%s,ro", self->path);
+	ro = virtio_blk_create(spec, 1, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, ro);
+	EXPECT_FALSE(ro->host_features & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES |
+					  1ULL << VIRTIO_BLK_F_DISCARD));
+	EXPECT_TRUE(ro->host_features & 1ULL << VIRTIO_BLK_F_RO);
+	virtio_blk_free(ro);
 }
 
 TEST_HARNESS_MAIN

@@ -109,6 +109,8 @@ for m in drivers/virtio/virtio_ring drivers/virtio/virtio \
 done
 # the reader of make bench's disk case, the same binary as the test host's
 [ -x "$build/bin/hvx-diskread" ] && cp "$build/bin/hvx-diskread" "$guest/bin/"
+# linux_boot's write zeroes on vdb
+[ -x "$build/bin/hvx-zeroout" ] && cp "$build/bin/hvx-zeroout" "$guest/bin/"
 cp "$src/tools/testhost/guest/init" "$guest/init"
 chmod 0755 "$guest/init"
 (cd "$guest" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |

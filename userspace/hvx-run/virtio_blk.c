@@ -12,7 +12,8 @@
  * of hvx-run or of the guest never loses a completed write.  Requests
  * are checked against the disk's size; a read-only disk (,ro) advertises
  * VIRTIO_BLK_F_RO and refuses writes with VIRTIO_BLK_S_IOERR (and
- * discards, which it does not offer, with VIRTIO_BLK_S_UNSUPP).
+ * discards and write zeroes, which it does not offer, with
+ * VIRTIO_BLK_S_UNSUPP).
  *
  * A driver reset waits for the requests in progress (blk_quiesce()): a
  * worker must not write into guest memory the driver has taken back.
@@ -40,6 +41,9 @@
 #define BLK_CFG_MAX_DISCARD	36
 #define BLK_CFG_DISCARD_SEG	40
 #define BLK_CFG_DISCARD_ALIGN	44
+#define BLK_CFG_MAX_WZ		48	/* max_write_zeroes_sectors */
+#define BLK_CFG_WZ_SEG		52	/* max_write_zeroes_seg */
+#define BLK_CFG_WZ_MAY_UNMAP	56	/* write_zeroes_may_unmap */
 #define BLK_CFG_LEN		60
 
 struct blk_job {
@@ -245,7 +249,8 @@ static const struct virtio_ops blk_ops = {
 	.features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
 		    1ULL << VIRTIO_BLK_F_BLK_SIZE |
 		    1ULL << VIRTIO_BLK_F_FLUSH |
-		    1ULL << VIRTIO_BLK_F_DISCARD,
+		    1ULL << VIRTIO_BLK_F_DISCARD |
+		    1ULL << VIRTIO_BLK_F_WRITE_ZEROES,
 	.cfg_read = blk_cfg_read,
 	.kick = blk_kick,
 	.quiesce = blk_quiesce,
@@ -294,6 +299,9 @@ static void blk_fill_cfg(struct virtio_blk *b)
 	put_le32(b->cfg + BLK_CFG_MAX_DISCARD, VIRTIO_BLK_MAX_DISCARD);
 	put_le32(b->cfg + BLK_CFG_DISCARD_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);
 	put_le32(b->cfg + BLK_CFG_DISCARD_ALIGN, 8);
+	put_le32(b->cfg + BLK_CFG_MAX_WZ, VIRTIO_BLK_MAX_DISCARD);
+	put_le32(b->cfg + BLK_CFG_WZ_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);
+	b->cfg[BLK_CFG_WZ_MAY_UNMAP] = 1;
 }
 
 /**
@@ -325,10 +333,11 @@ struct virtio_dev *virtio_blk_create(const char *spec, unsigned int index,
 	if (blk_open(b, spec) ||
 	    virtio_init(&b->v, &blk_ops, mem, doorbell, ctx))
 		goto fail;
-	/* a read-only disk says so, and offers no discard */
+	/* a read-only disk says so, and offers no discard nor zeroes */
 	if (b->ro)
 		b->v.host_features = (b->v.host_features &
-				      ~(1ULL << VIRTIO_BLK_F_DISCARD)) |
+				      ~(1ULL << VIRTIO_BLK_F_DISCARD |
+					1ULL << VIRTIO_BLK_F_WRITE_ZEROES)) |
 				     1ULL << VIRTIO_BLK_F_RO;
 	blk_fill_cfg(b);
 	for (i = 0; i < VIRTIO_BLK_WORKERS; i++) {

@@ -17,6 +17,7 @@
 #define VIRTIO_BLK_F_BLK_SIZE	6
 #define VIRTIO_BLK_F_FLUSH	9
 #define VIRTIO_BLK_F_DISCARD	13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Request types */
 #define VIRTIO_BLK_T_IN		0
@@ -24,6 +25,7 @@
 #define VIRTIO_BLK_T_FLUSH	4
 #define VIRTIO_BLK_T_GET_ID	8
 #define VIRTIO_BLK_T_DISCARD	11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
 
 /* Status */
 #define VIRTIO_BLK_S_OK		0
@@ -34,15 +36,17 @@
 #define VIRTIO_BLK_ID_BYTES	20
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
 #define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
+#define VIRTIO_BLK_WZ_UNMAP	0x1	/* flags: write zeroes may deallocate */
+/* sectors in a discard or write zeroes segment, and segments in one */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
-#define VIRTIO_BLK_MAX_DISCARD_SEG 1	/* segments in one discard request */
+#define VIRTIO_BLK_MAX_DISCARD_SEG 1
 /* threads per disk (virtio_blk.c); -D changes it for bench.rst's figures */
 #ifndef VIRTIO_BLK_WORKERS
 #define VIRTIO_BLK_WORKERS	4
 #endif
 
 /* virtio_blk_handle()'s @mode */
-#define VIRTIO_BLK_MODE_RO	0x1	/* writes and discards fail */
+#define VIRTIO_BLK_MODE_RO	0x1	/* writes, discards, zeroes fail */
 #define VIRTIO_BLK_MODE_SYNC	0x2	/* writes reach the disk (no FLUSH) */
 
 uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,

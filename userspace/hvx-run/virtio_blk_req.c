@@ -3,7 +3,8 @@
  * hvx-run: one virtio-blk request, on the image file.
  *
  * A request is a header (type, reserved, sector) in the readable
- * buffers, then data (readable for writes and discards, writable for
+ * buffers, then data (readable for writes, discards and write zeroes'
+ * segments, writable for
  * reads and GET_ID), then one writable status byte at the very end.  The
  * header and the status may share buffers with the data: the data is the
  * rest of the readable bytes after the header, and all writable bytes
@@ -51,17 +52,56 @@ static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
 	return 0;
 }
 
-static uint8_t do_discard(int fd, unsigned int mode, uint64_t sectors,
-			  struct vq_elem *e)
+static int punch_hole(int fd, off_t off, off_t len)
 {
-	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
-	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
-	uint32_t num;
+	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+			 len);
+}
 
-	/* a read-only disk does not offer DISCARD */
+/*
+ * Zeros over @len bytes at @off, allocated: the file system's zero range
+ * where it has one (not tmpfs), else written.
+ */
+static int write_zeros(int fd, off_t off, off_t len)
+{
+	static const uint8_t zeros[65536];
+	ssize_t r;
+
+	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
+		       len))
+		return 0;
+	while (len) {
+		r = pwrite(fd, zeros, len < (off_t)sizeof(zeros) ? len :
+			   (off_t)sizeof(zeros), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		off += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/*
+ * DISCARD or WRITE_ZEROES: segments of (sector, num_sectors, flags).  A
+ * discard punches a hole; a write zeroes with the unmap flag may, as
+ * write_zeroes_may_unmap says (the range reads zeros either way), where
+ * the file system can; without it, the zeros are allocated.  Zeros are
+ * data: in write-through mode they reach the disk before completing.
+ */
+static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
+			 struct vq_elem *e, bool zeroes)
+{
+	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
+	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
+	uint32_t num, flags;
+	off_t off, len;
+
+	/* a read-only disk offers neither */
 	if (mode & VIRTIO_BLK_MODE_RO)
 		return VIRTIO_BLK_S_UNSUPP;
-	/* no more segments than the device announces (max_discard_seg) */
+	/* no more segments than the device announces (max_*_seg) */
 	if (!data || data % VIRTIO_BLK_DISCARD_LEN ||
 	    data > VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN)
 		return VIRTIO_BLK_S_IOERR;
@@ -70,18 +110,31 @@ static uint8_t do_discard(int fd, unsigned int mode, uint64_t sectors,
 			 sizeof(seg), false);
 		sector = get_le64(seg);
 		num = get_le32(seg + 8);
-		/* unmap, or a flag it does not know: virtio 1.2 5.2.6.2 */
-		if (get_le32(seg + 12))
+		flags = get_le32(seg + 12);
+		/*
+		 * A flag the device does not know, or unmap on a discard:
+		 * virtio 1.2 5.2.6.2
+		 */
+		if (flags & ~(zeroes ? VIRTIO_BLK_WZ_UNMAP : 0))
 			return VIRTIO_BLK_S_UNSUPP;
 		if (num > VIRTIO_BLK_MAX_DISCARD || sector > sectors ||
 		    num > sectors - sector)
 			return VIRTIO_BLK_S_IOERR;
-		if (num && fallocate(fd, FALLOC_FL_PUNCH_HOLE |
-				     FALLOC_FL_KEEP_SIZE,
-				     sector * VIRTIO_BLK_SECTOR,
-				     (off_t)num * VIRTIO_BLK_SECTOR))
-			return VIRTIO_BLK_S_IOERR;
+		if (!num)
+			continue;
+		off = sector * VIRTIO_BLK_SECTOR;
+		len = (off_t)num * VIRTIO_BLK_SECTOR;
+		if (!zeroes) {
+			if (punch_hole(fd, off, len))
+				return VIRTIO_BLK_S_IOERR;
+		} else if (!(flags & VIRTIO_BLK_WZ_UNMAP) ||
+			   punch_hole(fd, off, len)) {
+			if (write_zeros(fd, off, len))
+				return VIRTIO_BLK_S_IOERR;
+		}
 	}
+	if (zeroes && (mode & VIRTIO_BLK_MODE_SYNC) && fdatasync(fd))
+		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -180,7 +233,10 @@ uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 		written = iov_copy(in, e->nr_in, 0, (void *)serial, n, true);
 		break;
 	case VIRTIO_BLK_T_DISCARD:
-		status = do_discard(fd, mode, sectors, e);
+		status = do_ranges(fd, mode, sectors, e, false);
+		break;
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		status = do_ranges(fd, mode, sectors, e, true);
 		break;
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
