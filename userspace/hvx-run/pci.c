@@ -454,9 +454,9 @@ static const struct io_mmio_ops window_ops = {
 
 /**
  * pci_bus_add() - put a function in the next free slot, its BARs in the
- * window
+ * window, its INTA# (if it has one) on the slot's GSI
  * @pb: the bus
- * @d: the function, with its BARs and capabilities
+ * @d: the function, with its BARs, capabilities and pin
  *
  * Return: 0, or -1 when the bus or the window is full.
  */

@@ -130,7 +130,9 @@ struct pci_msix_vector {
 
 /**
  * struct pci_dev - one function on bus 0
- * @lock:	protects @cfg and @msix (not @wmask, set before it runs)
+ * @lock:	protects @cfg, @msix and @intx_out (not @wmask, set before
+ *		it runs); taken after a device's own lock (virtio_dev's),
+ *		before the bus's @intx_lock and the I/O APIC's
  * @slot:	its device number
  * @cfg:	configuration space as the guest reads it
  * @wmask:	the bits of @cfg the guest may write
