@@ -397,8 +397,8 @@ int __wrap_fallocate(int fd, int mode, off_t off, off_t len)
 }
 
 /*
- * Sectors @from to @to - 1 of the file read zeros (@zero) or, as the
- * fixture wrote them, their own number in every byte.
+ * Sectors @from to @to - 1 of the file read zeroes (@zero) or, as they
+ * were written, the low byte of their number in every byte.
  */
 static bool sectors_are(int fd, unsigned int from, unsigned int to,
 			bool zero)
@@ -410,67 +410,153 @@ static bool sectors_are(int fd, unsigned int from, unsigned int to,
 		if (pread(fd, buf, sizeof(buf), s * 512) != sizeof(buf))
 			return false;
 		for (i = 0; i < sizeof(buf); i++)
-			if (buf[i] != (zero ? 0 : s))
+			if (buf[i] != (zero ? 0 : (uint8_t)s))
 				return false;
 	}
 	return true;
 }
 
+static long long blocks_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : (long long)st.st_blocks;
+}
+
+/* Whether punching 4 KiB out of a written file frees its block here. */
+static bool punch_frees(void)
+{
+	char path[] = "/tmp/hvx-blk-punch.XXXXXX";
+	static uint8_t buf[16384];
+	int fd = mkstemp(path);
+	long long before;
+	bool frees;
+
+	if (fd < 0)
+		return false;
+	memset(buf, 1, sizeof(buf));
+	frees = write(fd, buf, sizeof(buf)) == sizeof(buf) && !fsync(fd);
+	before = blocks_of(fd);
+	frees = frees && !fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				    FALLOC_FL_KEEP_SIZE, 4096, 4096) &&
+		blocks_of(fd) == before - 8;
+	close(fd);
+	unlink(path);
+	return frees;
+}
+
+#define WZ_SECTORS	2048	/* the disk grown to 1 MiB for these */
+
+/* A write zeroes request of one segment, @seg, into the fixture's @e. */
+#define wz_request(self, seg, sector, num, flags) do {			\
+	put_le64((seg), (sector));					\
+	put_le32((seg) + 8, (num));					\
+	put_le32((seg) + 12, (flags));					\
+	request(&(self)->e, (self)->hdr, VIRTIO_BLK_T_WRITE_ZEROES, 0,	\
+		(seg), 16, true, &(self)->status);			\
+} while (0)
+
 /*
- * WRITE_ZEROES: the range reads zeros and nothing around it changes,
- * with the unmap flag (a hole where the file system punches one) or
- * without (allocated zeros: ZERO_RANGE, or written where the file
- * system has none, as tmpfs); each kind also where the file system lacks
- * the call.  Write-through mode syncs them.  Unknown flags are refused,
- * as a range past the end, and a read-only disk does not offer it.
+ * WRITE_ZEROES: the range reads zeroes and nothing around it changes.
+ * Without the unmap flag the zeroes stay allocated, by the file system's
+ * zero range, a hole allocated again where it has none (tmpfs), or
+ * written where it has neither; with it, the range becomes a hole where
+ * the file system punches one, else allocated zeroes.  Write-through mode
+ * syncs them, and fails them when the sync fails.
  */
 TEST_F(blk, write_zeroes)
 {
+	/* the hole first: a file system's new extent blocks come later */
 	static const struct {
-		bool unmap, no_zero_range, no_punch;
+		bool unmap, no_zero_range, no_punch, hole;
 	} ways[] = {
-		{ false, false, false }, { false, true, false },
-		{ true, false, false }, { true, false, true },
+		{ true, false, false, true }, { false, false, false, false },
+		{ false, true, false, false }, { false, true, true, false },
+		{ true, false, true, false },
 	};
+	bool holes = punch_frees();
+	uint8_t seg[16], sector[512];
 	unsigned int i, s;
-	uint8_t seg[16];
+	long long before;
 
-	for (i = 0; i < 4; i++) {
-		s = 8 + 8 * i;
-		put_le64(seg, s);
-		put_le32(seg + 8, 4);
-		put_le32(seg + 12, ways[i].unmap ? VIRTIO_BLK_WZ_UNMAP : 0);
-		request(&self->e, self->hdr, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg,
-			16, true, &self->status);
+	for (s = SECTORS; s < WZ_SECTORS; s++) {
+		memset(sector, s, sizeof(sector));
+		ASSERT_EQ(512, pwrite(self->fd, sector, 512, s * 512));
+	}
+	ASSERT_EQ(0, fsync(self->fd));
+	if (!holes)
+		TH_LOG("punching frees no block here: holes not checked");
+	for (i = 0; i < 5; i++) {
+		s = 64 + 16 * i;
+		wz_request(self, seg, s, 8, ways[i].unmap ?
+			   VIRTIO_BLK_WZ_UNMAP : 0);
 		no_zero_range = ways[i].no_zero_range;
 		no_punch = ways[i].no_punch;
 		nr_syncs = 0;
-		virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, SECTORS,
+		before = blocks_of(self->fd);
+		virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, WZ_SECTORS,
 				  SERIAL, &self->e);
-		no_zero_range = no_punch = false;
+		no_zero_range = false;
+		no_punch = false;
 		EXPECT_EQ(VIRTIO_BLK_S_OK, self->status) TH_LOG("way %u", i);
 		EXPECT_EQ(1, nr_syncs);
 		EXPECT_TRUE(sectors_are(self->fd, s - 1, s, false));
-		EXPECT_TRUE(sectors_are(self->fd, s, s + 4, true))
+		EXPECT_TRUE(sectors_are(self->fd, s, s + 8, true))
 			TH_LOG("way %u", i);
-		EXPECT_TRUE(sectors_are(self->fd, s + 4, s + 5, false));
+		EXPECT_TRUE(sectors_are(self->fd, s + 8, s + 9, false));
+		/* a hole frees the range's block; no other way frees any */
+		if (ways[i].hole && holes) {
+			EXPECT_EQ(before - 8, blocks_of(self->fd));
+		} else if (!ways[i].hole) {
+			EXPECT_LE(before, blocks_of(self->fd))
+				TH_LOG("way %u", i);
+		}
 	}
-	EXPECT_EQ(SECTORS * 512, lseek(self->fd, 0, SEEK_END));
-	/* a flag it does not know; past the end; a read-only disk */
-	put_le64(seg, 48);
-	put_le32(seg + 12, 2);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
-	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
-	put_le32(seg + 12, 0);
-	put_le64(seg, SECTORS - 2);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+
+	/* more than one chunk written, without sync in write-back mode */
+	wz_request(self, seg, 512, 300, 0);
+	no_zero_range = true;
+	no_punch = true;
+	nr_syncs = 0;
+	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	no_zero_range = false;
+	no_punch = false;
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(0, nr_syncs);
+	EXPECT_TRUE(sectors_are(self->fd, 511, 512, false));
+	EXPECT_TRUE(sectors_are(self->fd, 512, 812, true));
+	EXPECT_TRUE(sectors_are(self->fd, 812, 813, false));
+
+	/* up to the last sector; a failed sync fails the request */
+	wz_request(self, seg, WZ_SECTORS - 4, 4, 0);
+	sync_fails = true;
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, WZ_SECTORS, SERIAL,
+			  &self->e);
+	sync_fails = false;
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
-	put_le64(seg, 48);
-	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS, SERIAL,
+	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 4, WZ_SECTORS, true));
+
+	/* refused, nothing zeroed: an unknown flag, past the end, too long */
+	wz_request(self, seg, 48, 4, 2);
+	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	wz_request(self, seg, WZ_SECTORS - 2, 4, 0);
+	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	wz_request(self, seg, 0, VIRTIO_BLK_MAX_WRITE_ZEROES + 1, 0);
+	virtio_blk_handle(self->fd, 0, VIRTIO_BLK_MAX_WRITE_ZEROES + 8,
+			  SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
+	/* a read-only disk does not offer it */
+	wz_request(self, seg, 48, 4, 0);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, WZ_SECTORS, SERIAL,
 			  &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
-	EXPECT_TRUE(sectors_are(self->fd, 48, 52, false));
-	EXPECT_TRUE(sectors_are(self->fd, SECTORS - 2, SECTORS, false));
+	EXPECT_TRUE(sectors_are(self->fd, 0, 64, false));
+	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 6, WZ_SECTORS - 4,
+				false));
 }
 
 /*
@@ -911,7 +997,7 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 
 /*
  * The features and the configuration a driver reads: write zeroes of up
- * to VIRTIO_BLK_MAX_DISCARD sectors in one segment, which may unmap; a
+ * to VIRTIO_BLK_MAX_WRITE_ZEROES sectors in one segment, which may unmap; a
  * read-only disk offers neither it nor discard.
  */
 TEST_F(blk, write_zeroes_config)
@@ -925,7 +1011,7 @@ TEST_F(blk, write_zeroes_config)
 	EXPECT_TRUE(self->v->host_features &
 		    1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	self->v->ops->cfg_read(self->v, 48, cfg, sizeof(cfg));
-	EXPECT_EQ(VIRTIO_BLK_MAX_DISCARD, get_le32(cfg));
+	EXPECT_EQ(VIRTIO_BLK_MAX_WRITE_ZEROES, get_le32(cfg));
 	EXPECT_EQ(1, get_le32(cfg + 4));
 	EXPECT_EQ(1, cfg[8]);
 	mem.base = self->ram;

@@ -299,8 +299,8 @@ static void blk_fill_cfg(struct virtio_blk *b)
 	put_le32(b->cfg + BLK_CFG_MAX_DISCARD, VIRTIO_BLK_MAX_DISCARD);
 	put_le32(b->cfg + BLK_CFG_DISCARD_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);
 	put_le32(b->cfg + BLK_CFG_DISCARD_ALIGN, 8);
-	put_le32(b->cfg + BLK_CFG_MAX_WZ, VIRTIO_BLK_MAX_DISCARD);
-	put_le32(b->cfg + BLK_CFG_WZ_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);
+	put_le32(b->cfg + BLK_CFG_MAX_WZ, VIRTIO_BLK_MAX_WRITE_ZEROES);
+	put_le32(b->cfg + BLK_CFG_WZ_SEG, VIRTIO_BLK_MAX_WRITE_ZEROES_SEG);
 	b->cfg[BLK_CFG_WZ_MAY_UNMAP] = 1;
 }
 

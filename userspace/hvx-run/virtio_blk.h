@@ -35,11 +35,19 @@
 #define VIRTIO_BLK_SECTOR	512
 #define VIRTIO_BLK_ID_BYTES	20
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
-#define VIRTIO_BLK_DISCARD_LEN	16	/* sector, num_sectors, flags */
+/* a discard or write zeroes segment: sector, num_sectors, flags */
+#define VIRTIO_BLK_DISCARD_LEN	16
 #define VIRTIO_BLK_WZ_UNMAP	0x1	/* flags: write zeroes may deallocate */
-/* sectors in a discard or write zeroes segment, and segments in one */
+/* sectors in a discard segment, and segments in one request */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
 #define VIRTIO_BLK_MAX_DISCARD_SEG 1
+/*
+ * The same for write zeroes.  32 MiB: zeroes written where the file
+ * system cannot allocate them take a worker long, and a reset or bus
+ * mastering off waits for it (Linux splits larger ones).
+ */
+#define VIRTIO_BLK_MAX_WRITE_ZEROES 0x10000
+#define VIRTIO_BLK_MAX_WRITE_ZEROES_SEG 1
 /* threads per disk (virtio_blk.c); -D changes it for bench.rst's figures */
 #ifndef VIRTIO_BLK_WORKERS
 #define VIRTIO_BLK_WORKERS	4

@@ -3,9 +3,9 @@
  * hvx-run: one virtio-blk request, on the image file.
  *
  * A request is a header (type, reserved, sector) in the readable
- * buffers, then data (readable for writes, discards and write zeroes'
- * segments, writable for
- * reads and GET_ID), then one writable status byte at the very end.  The
+ * buffers, then data (readable for writes, discards and write zeroes,
+ * writable for reads and GET_ID), then one writable status byte at the
+ * very end.  The
  * header and the status may share buffers with the data: the data is the
  * rest of the readable bytes after the header, and all writable bytes
  * but the last.
@@ -52,6 +52,15 @@ static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
 	return 0;
 }
 
+/*
+ * fallocate() failed because the file system lacks the mode, not the
+ * disk: another way may do.  Any other error is the request's.
+ */
+static bool unsupported(int r)
+{
+	return r && errno == EOPNOTSUPP;
+}
+
 static int punch_hole(int fd, off_t off, off_t len)
 {
 	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
@@ -59,20 +68,28 @@ static int punch_hole(int fd, off_t off, off_t len)
 }
 
 /*
- * Zeros over @len bytes at @off, allocated: the file system's zero range
- * where it has one (not tmpfs), else written.
+ * Zeroes over @len bytes at @off, allocated: the file system's zero
+ * range where it has one; else a hole allocated again (tmpfs has no zero
+ * range, and writing 32 MiB of zeroes costs it 20 times as much); else
+ * written.
  */
-static int write_zeros(int fd, off_t off, off_t len)
+static int zeroes_allocated(int fd, off_t off, off_t len)
 {
-	static const uint8_t zeros[65536];
+	static const uint8_t zeroes[65536];
 	ssize_t r;
 
-	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
-		       len))
-		return 0;
+	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
+		      len);
+	if (!unsupported(r))
+		return r;
+	r = punch_hole(fd, off, len);
+	if (!r)
+		r = fallocate(fd, FALLOC_FL_KEEP_SIZE, off, len);
+	if (!unsupported(r))
+		return r;
 	while (len) {
-		r = pwrite(fd, zeros, len < (off_t)sizeof(zeros) ? len :
-			   (off_t)sizeof(zeros), off);
+		r = pwrite(fd, zeroes, len < (off_t)sizeof(zeroes) ? len :
+			   (off_t)sizeof(zeroes), off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -86,8 +103,8 @@ static int write_zeros(int fd, off_t off, off_t len)
 /*
  * DISCARD or WRITE_ZEROES: segments of (sector, num_sectors, flags).  A
  * discard punches a hole; a write zeroes with the unmap flag may, as
- * write_zeroes_may_unmap says (the range reads zeros either way), where
- * the file system can; without it, the zeros are allocated.  Zeros are
+ * write_zeroes_may_unmap says (the range reads zeroes either way), where
+ * the file system can; without it, the zeroes are allocated.  Zeroes are
  * data: in write-through mode they reach the disk before completing.
  */
 static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
@@ -95,15 +112,21 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 {
 	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
 	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
-	uint32_t num, flags;
+	uint32_t num, flags, max = VIRTIO_BLK_MAX_DISCARD;
+	uint64_t max_data = VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN;
 	off_t off, len;
+	int r;
 
+	if (zeroes) {
+		max = VIRTIO_BLK_MAX_WRITE_ZEROES;
+		max_data = VIRTIO_BLK_MAX_WRITE_ZEROES_SEG *
+			   VIRTIO_BLK_DISCARD_LEN;
+	}
 	/* a read-only disk offers neither */
 	if (mode & VIRTIO_BLK_MODE_RO)
 		return VIRTIO_BLK_S_UNSUPP;
 	/* no more segments than the device announces (max_*_seg) */
-	if (!data || data % VIRTIO_BLK_DISCARD_LEN ||
-	    data > VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN)
+	if (!data || data % VIRTIO_BLK_DISCARD_LEN || data > max_data)
 		return VIRTIO_BLK_S_IOERR;
 	for (at = 0; at < data; at += VIRTIO_BLK_DISCARD_LEN) {
 		iov_copy(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN + at, seg,
@@ -117,21 +140,21 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 		 */
 		if (flags & ~(zeroes ? VIRTIO_BLK_WZ_UNMAP : 0))
 			return VIRTIO_BLK_S_UNSUPP;
-		if (num > VIRTIO_BLK_MAX_DISCARD || sector > sectors ||
-		    num > sectors - sector)
+		if (num > max || sector > sectors || num > sectors - sector)
 			return VIRTIO_BLK_S_IOERR;
 		if (!num)
 			continue;
 		off = sector * VIRTIO_BLK_SECTOR;
 		len = (off_t)num * VIRTIO_BLK_SECTOR;
-		if (!zeroes) {
-			if (punch_hole(fd, off, len))
-				return VIRTIO_BLK_S_IOERR;
-		} else if (!(flags & VIRTIO_BLK_WZ_UNMAP) ||
-			   punch_hole(fd, off, len)) {
-			if (write_zeros(fd, off, len))
-				return VIRTIO_BLK_S_IOERR;
-		}
+		if (zeroes && !(flags & VIRTIO_BLK_WZ_UNMAP))
+			r = zeroes_allocated(fd, off, len);
+		else
+			r = punch_hole(fd, off, len);
+		/* unmap is a may: zeroes where the file system cannot punch */
+		if (zeroes && unsupported(r))
+			r = zeroes_allocated(fd, off, len);
+		if (r)
+			return VIRTIO_BLK_S_IOERR;
 	}
 	if (zeroes && (mode & VIRTIO_BLK_MODE_SYNC) && fdatasync(fd))
 		return VIRTIO_BLK_S_IOERR;
@@ -191,9 +214,9 @@ static void zero_from(const struct iovec *in, unsigned int nr, uint64_t from,
  * @serial: GET_ID's answer (VIRTIO_BLK_ID_BYTES, NUL-padded)
  * @e: the request's chain
  *
- * A write has reached the file (pwritev returned; with
- * VIRTIO_BLK_MODE_SYNC, the disk) and a flush the disk (fdatasync) before
- * this returns.
+ * A write or a write zeroes has reached the file (pwritev or fallocate
+ * returned; with VIRTIO_BLK_MODE_SYNC, the disk) and a flush the disk
+ * (fdatasync) before this returns.
  *
  * Return: the bytes written into the chain's writable buffers, all of
  * them (what a request does not fill is zeroed), status included; 0 for
