@@ -180,8 +180,8 @@ fi
 # Four vCPUs on the test host's two CPUs: the log, poweroff.  The guest
 # has no MSI (pci=nomsi): virtio-rng and a disk interrupt through their
 # INTA# pins, each an I/O APIC input, level triggered, that the devices
-# hold until the driver reads their ISR; the interrupts reach any of the
-# four vCPUs.
+# hold until the driver reads their ISR, and whose EOIs, from whichever
+# vCPU Linux routed them to, reach the I/O APIC.
 if want four; then
 dd if=/dev/urandom of="$T/intx.img" bs=64k count=16 2>/dev/null
 XPARAMS="pci=nomsi "
