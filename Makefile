@@ -121,8 +121,8 @@ UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/u
 UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
 				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
 				   pci_msix.c pci_intx.c io.c util.c)
-# the test holds the disk's reads to reset the device under them, and
-# counts its fdatasync() calls
+# the test holds the disk's reads to reset the device under them, counts
+# its fdatasync() calls and plays a file system without fallocate() modes
 UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv \
 	-Wl,--wrap=fdatasync -Wl,--wrap=fallocate
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \

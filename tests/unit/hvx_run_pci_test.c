@@ -558,9 +558,10 @@ TEST(intx_shared_lines)
 	EXPECT_FALSE(lines.level[17]);
 
 	/* so does MSI-X: a function with it on must not use INTx */
-	ecam_write(bus, 1, 0x40 + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	ecam_write(bus, 1, d[1].msix_cap + PCI_MSIX_FLAGS,
+		   PCI_MSIX_FLAGS_ENABLE, 2);
 	EXPECT_TRUE(lines.level[17]);
-	ecam_write(bus, 1, 0x40 + PCI_MSIX_FLAGS, 0, 2);
+	ecam_write(bus, 1, d[1].msix_cap + PCI_MSIX_FLAGS, 0, 2);
 	EXPECT_FALSE(lines.level[17]);
 	pci_intx_set(&d[1], false);
 	EXPECT_TRUE(lines.level[17]);

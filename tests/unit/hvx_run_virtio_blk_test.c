@@ -447,6 +447,20 @@ static bool punch_frees(void)
 
 #define WZ_SECTORS	2048	/* the disk grown to 1 MiB for these */
 
+/* The fixture's disk grown to WZ_SECTORS, each new sector as the first. */
+static bool grow_disk(int fd)
+{
+	uint8_t sector[512];
+	unsigned int s;
+
+	for (s = SECTORS; s < WZ_SECTORS; s++) {
+		memset(sector, s, sizeof(sector));
+		if (pwrite(fd, sector, 512, s * 512) != 512)
+			return false;
+	}
+	return true;
+}
+
 /* A write zeroes request of one segment, @seg, into the fixture's @e. */
 #define wz_request(self, seg, sector, num, flags) do {			\
 	put_le64((seg), (sector));					\
@@ -475,14 +489,11 @@ TEST_F(blk, write_zeroes)
 		{ true, false, true, false },
 	};
 	bool holes = punch_frees();
-	uint8_t seg[16], sector[512];
 	unsigned int i, s;
 	long long before;
+	uint8_t seg[16];
 
-	for (s = SECTORS; s < WZ_SECTORS; s++) {
-		memset(sector, s, sizeof(sector));
-		ASSERT_EQ(512, pwrite(self->fd, sector, 512, s * 512));
-	}
+	ASSERT_TRUE(grow_disk(self->fd));
 	ASSERT_EQ(0, fsync(self->fd));
 	if (!holes)
 		TH_LOG("punching frees no block here: holes not checked");
@@ -512,8 +523,21 @@ TEST_F(blk, write_zeroes)
 				TH_LOG("way %u", i);
 		}
 	}
+}
 
-	/* more than one chunk written, without sync in write-back mode */
+/*
+ * WRITE_ZEROES written in more than one chunk, without a sync in
+ * write-back mode; up to the last sector; a failed sync fails the
+ * request; refused without zeroing anything: an unknown flag, a range
+ * past the end, one longer than max_write_zeroes_sectors, a read-only
+ * disk.
+ */
+TEST_F(blk, write_zeroes_limits)
+{
+	uint8_t seg[16];
+
+	ASSERT_TRUE(grow_disk(self->fd));
+	wz_request(self, seg, 512, 300, 0);
 	wz_request(self, seg, 512, 300, 0);
 	no_zero_range = true;
 	no_punch = true;
@@ -527,16 +551,16 @@ TEST_F(blk, write_zeroes)
 	EXPECT_TRUE(sectors_are(self->fd, 512, 812, true));
 	EXPECT_TRUE(sectors_are(self->fd, 812, 813, false));
 
-	/* up to the last sector; a failed sync fails the request */
 	wz_request(self, seg, WZ_SECTORS - 4, 4, 0);
+	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 4, WZ_SECTORS, true));
+	wz_request(self, seg, 1024, 8, 0);
 	sync_fails = true;
 	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, WZ_SECTORS, SERIAL,
 			  &self->e);
 	sync_fails = false;
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
-	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
-	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
-	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 4, WZ_SECTORS, true));
 
 	/* refused, nothing zeroed: an unknown flag, past the end, too long */
 	wz_request(self, seg, 48, 4, 2);

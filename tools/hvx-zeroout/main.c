@@ -12,9 +12,9 @@
  *	fallocate(FALLOC_FL_PUNCH_HOLE): WRITE_ZEROES that may unmap, and
  *	no fallback: a disk without it fails with EOPNOTSUPP
  *
- * OFFSET and LENGTH are bytes, multiples of 512.  Exit status 0 when
- * the call succeeded, 1 when it failed (its error on stderr), 2 for a
- * usage error.
+ * OFFSET and LENGTH are decimal bytes, multiples of 512.  Exit status 0
+ * when the call succeeded, 1 when it failed (its error on stderr), 2 for
+ * a usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,9 +31,12 @@ int main(int argc, char **argv)
 
 	if (argc != 5)
 		goto usage;
-	off = strtoull(argv[2], &end1, 0);
-	len = strtoull(argv[3], &end2, 0);
-	if (*end1 || *end2 || !len)
+	if (argv[2][0] < '0' || argv[2][0] > '9' ||
+	    argv[3][0] < '0' || argv[3][0] > '9')
+		goto usage;
+	off = strtoull(argv[2], &end1, 10);
+	len = strtoull(argv[3], &end2, 10);
+	if (*end1 || *end2 || !len || off % 512 || len % 512)
 		goto usage;
 	if (!strcmp(argv[4], "zero"))
 		mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
@@ -42,12 +45,11 @@ int main(int argc, char **argv)
 	else
 		goto usage;
 	fd = open(argv[1], O_RDWR);
-	if (fd < 0 || fallocate(fd, mode, off, len)) {
+	if (fd < 0 || fallocate(fd, mode, off, len) || close(fd)) {
 		fprintf(stderr, "hvx-zeroout: %s: %s\n", argv[1],
 			strerror(errno));
 		return 1;
 	}
-	close(fd);
 	return 0;
 usage:
 	fprintf(stderr, "usage: hvx-zeroout DEVICE OFFSET LENGTH zero|punch\n");

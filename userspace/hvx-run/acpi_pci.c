@@ -99,7 +99,7 @@ static void aml_prt(struct aml *a)
 		aml_integer(a, (uint64_t)s << 16 | 0xffff);
 		aml_integer(a, 0);
 		aml_integer(a, 0);
-		aml_integer(a, PCI_INTX_GSI_BASE + s % PCI_INTX_GSIS);
+		aml_integer(a, pci_intx_gsi(s));
 		aml_close(a, entry);
 	}
 	aml_close(a, outer);

@@ -2,10 +2,11 @@
 /*
  * hvx-run: the PCI bus of -k and its virtio devices: virtio-rng always,
  * a virtio-blk per -d, virtio-console with --console virtio, virtio-net
- * with -n.  Their MSI-X vectors reach the guest through
- * HVX_IRQFD, their queue notifications through doorbells
- * (HVX_REGISTER_RANGE with HVX_RANGE_DOORBELL), both on the VM that
- * exists by the time the guest programs them.
+ * with -n.  Their MSI-X vectors reach the guest through HVX_IRQFD, their
+ * queue notifications through doorbells (HVX_REGISTER_RANGE with
+ * HVX_RANGE_DOORBELL), both on the VM that exists by the time the guest
+ * programs them; their INTA# pins, for drivers without MSI-X, the I/O
+ * APIC's GSIs 16-23 through the router of irq.c.
  */
 #include <errno.h>
 #include <string.h>

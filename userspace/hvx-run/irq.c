@@ -4,6 +4,7 @@
  *
  * An ISA device drives its IRQ line (irq_line_fn, with the ISA IRQ
  * number); on a PC that line reaches both the 8259 pair and the I/O APIC.
+ * The PCI bus drives GSIs 16-23 (pci_intx.c), the I/O APIC's alone.
  * ISA IRQ 0 is wired to I/O APIC pin 2, the override the MADT announces
  * (acpi.c), and pin 0 is left to the 8259's ExtINT output, as on the
  * machines Linux knows.  Either controller may be absent.
@@ -20,7 +21,7 @@
 #include "hvx-run.h"
 
 /**
- * irq_router_line() - an ISA device's line changed
+ * irq_router_line() - an ISA device's or a PCI GSI's line changed
  * @ctx: the struct irq_router
  * @irq: the ISA IRQ, 0-15 (or a GSI 16-23, which only the I/O APIC has)
  * @level: the new level

@@ -486,8 +486,7 @@ int pci_bus_add(struct pci_bus *pb, struct pci_dev *d)
 	if (d->cfg[PCI_INTERRUPT_PIN]) {
 		d->intx_bus = pb;
 		/* what firmware writes there in APIC mode: the GSI */
-		d->cfg[PCI_INTERRUPT_LINE] = PCI_INTX_GSI_BASE +
-					     s % PCI_INTX_GSIS;
+		d->cfg[PCI_INTERRUPT_LINE] = pci_intx_gsi(s);
 	}
 	pb->devs[s] = d;
 	return 0;

@@ -69,6 +69,11 @@ struct io_bus;
 #define PCI_INTX_GSI_BASE	16
 #define PCI_INTX_GSIS		8
 
+static inline unsigned int pci_intx_gsi(unsigned int slot)
+{
+	return PCI_INTX_GSI_BASE + slot % PCI_INTX_GSIS;
+}
+
 /* Capabilities */
 #define PCI_CAP_ID_VNDR		0x09
 #define PCI_CAP_ID_MSIX		0x11
@@ -235,7 +240,6 @@ void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
 void pci_notify(struct pci_dev *d, unsigned int vector);
 void pci_add_intx(struct pci_dev *d);
-void pci_intx_update(struct pci_dev *d);
 void pci_intx_set(struct pci_dev *d, bool asserted);
 void pci_bus_connect_intx(struct pci_bus *pb, irq_line_fn line, void *ctx);
 void pci_cfg_read(struct pci_dev *d, unsigned int off, void *data,

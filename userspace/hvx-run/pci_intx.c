@@ -15,6 +15,10 @@
  */
 #include "hvx-run.h"
 #include "pci.h"
+#include "pci_msix.h"
+
+_Static_assert(PCI_INTX_GSI_BASE + PCI_INTX_GSIS <= IOAPIC_NUM_PINS,
+	       "the PCI GSIs are I/O APIC inputs");
 
 /* Drive @slot's share of its GSI.  Takes the bus's INTx lock. */
 static void bus_drive(struct pci_bus *pb, unsigned int slot, bool low)
@@ -29,7 +33,7 @@ static void bus_drive(struct pci_bus *pb, unsigned int slot, bool low)
 	else
 		pb->intx_slots[i] &= ~(1U << slot);
 	if (!was != !pb->intx_slots[i] && pb->intx_line)
-		pb->intx_line(pb->intx_ctx, PCI_INTX_GSI_BASE + i,
+		pb->intx_line(pb->intx_ctx, pci_intx_gsi(slot),
 			      !pb->intx_slots[i]);
 	pthread_mutex_unlock(&pb->intx_lock);
 }
@@ -47,10 +51,7 @@ void pci_intx_update(struct pci_dev *d)
 	bool out;
 
 	out = (d->cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT) &&
-	      !(cmd & PCI_COMMAND_INTX_DISABLE) &&
-	      !(d->msix_cap && (get_le16(d->cfg + d->msix_cap +
-					 PCI_MSIX_FLAGS) &
-				PCI_MSIX_FLAGS_ENABLE));
+	      !(cmd & PCI_COMMAND_INTX_DISABLE) && !pci_msix_enabled(d);
 	if (out == d->intx_out)
 		return;
 	d->intx_out = out;
@@ -81,12 +82,22 @@ void pci_add_intx(struct pci_dev *d)
 void pci_intx_set(struct pci_dev *d, bool asserted)
 {
 	pthread_mutex_lock(&d->lock);
+	pci_intx_assert(d, asserted);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/**
+ * pci_intx_assert() - pci_intx_set() with the function's lock held
+ * @d: the function
+ * @asserted: its interrupt condition
+ */
+void pci_intx_assert(struct pci_dev *d, bool asserted)
+{
 	if (asserted)
 		d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
 	else
 		d->cfg[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
 	pci_intx_update(d);
-	pthread_mutex_unlock(&d->lock);
 }
 
 /**

@@ -69,9 +69,20 @@ int pci_add_msix(struct pci_dev *d, unsigned int bar, uint32_t table,
 	return 0;
 }
 
-static uint16_t control(struct pci_dev *d)
+static uint16_t control(const struct pci_dev *d)
 {
 	return get_le16(d->cfg + d->msix_cap + PCI_MSIX_FLAGS);
+}
+
+/**
+ * pci_msix_enabled() - MSI-X is on: the function does not use INTx
+ * @d: the function, its lock held
+ *
+ * Return: the capability's enable bit; false without the capability.
+ */
+bool pci_msix_enabled(const struct pci_dev *d)
+{
+	return d->msix_cap && (control(d) & PCI_MSIX_FLAGS_ENABLE);
 }
 
 static bool vector_live(struct pci_dev *d, struct pci_msix_vector *v)
@@ -156,11 +167,9 @@ void pci_notify(struct pci_dev *d, unsigned int vector)
 				    &d->msix[vector] : NULL;
 
 	pthread_mutex_lock(&d->lock);
-	if (!d->msix_cap || !(control(d) & PCI_MSIX_FLAGS_ENABLE)) {
-		if (d->cfg[PCI_INTERRUPT_PIN]) {
-			d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
-			pci_intx_update(d);
-		}
+	if (!pci_msix_enabled(d)) {
+		if (d->cfg[PCI_INTERRUPT_PIN])
+			pci_intx_assert(d, true);
 	} else if (v && v->routed) {
 		signal_efd(v->efd);
 	} else if (v) {

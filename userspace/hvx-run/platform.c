@@ -8,7 +8,8 @@
  * IRQ 8 with its thread for the CMOS clock every guest has.
  *
  * The ISA lines go through the router of irq.c to both interrupt
- * controllers; the guest picks one (Linux masks the 8259s once it uses
+ * controllers, the PCI lines (GSIs 16-23) to the I/O APIC; the guest picks
+ * one (Linux masks the 8259s once it uses
  * the I/O APIC).  Flat and ELF images keep the bare set of devices, as
  * their tests expect.
  */

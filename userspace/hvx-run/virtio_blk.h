@@ -36,7 +36,7 @@
 #define VIRTIO_BLK_ID_BYTES	20
 #define VIRTIO_BLK_HDR_LEN	16	/* type, reserved, sector */
 /* a discard or write zeroes segment: sector, num_sectors, flags */
-#define VIRTIO_BLK_DISCARD_LEN	16
+#define VIRTIO_BLK_SEG_LEN	16
 #define VIRTIO_BLK_WZ_UNMAP	0x1	/* flags: write zeroes may deallocate */
 /* sectors in a discard segment, and segments in one request */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff

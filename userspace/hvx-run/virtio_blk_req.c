@@ -19,6 +19,8 @@
 #include "hvx-run.h"
 #include "virtio_blk.h"
 
+static const uint8_t zeroes[65536];
+
 /* preadv/pwritev until all of it is done; a read past the end is 0s. */
 static int rw_all(int fd, struct iovec *iov, unsigned int n, off_t off,
 		  bool write)
@@ -75,7 +77,6 @@ static int punch_hole(int fd, off_t off, off_t len)
  */
 static int zeroes_allocated(int fd, off_t off, off_t len)
 {
-	static const uint8_t zeroes[65536];
 	ssize_t r;
 
 	r = fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off,
@@ -92,8 +93,11 @@ static int zeroes_allocated(int fd, off_t off, off_t len)
 			   (off_t)sizeof(zeroes), off);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r <= 0) {
+			if (!r)
+				errno = EIO;
 			return -1;
+		}
 		off += r;
 		len -= r;
 	}
@@ -111,24 +115,24 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 			 struct vq_elem *e, bool zeroes)
 {
 	uint64_t data = e->out_len - VIRTIO_BLK_HDR_LEN, at, sector;
-	uint8_t seg[VIRTIO_BLK_DISCARD_LEN];
+	uint8_t seg[VIRTIO_BLK_SEG_LEN];
 	uint32_t num, flags, max = VIRTIO_BLK_MAX_DISCARD;
-	uint64_t max_data = VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_DISCARD_LEN;
+	uint64_t max_data = VIRTIO_BLK_MAX_DISCARD_SEG * VIRTIO_BLK_SEG_LEN;
 	off_t off, len;
 	int r;
 
 	if (zeroes) {
 		max = VIRTIO_BLK_MAX_WRITE_ZEROES;
 		max_data = VIRTIO_BLK_MAX_WRITE_ZEROES_SEG *
-			   VIRTIO_BLK_DISCARD_LEN;
+			   VIRTIO_BLK_SEG_LEN;
 	}
 	/* a read-only disk offers neither */
 	if (mode & VIRTIO_BLK_MODE_RO)
 		return VIRTIO_BLK_S_UNSUPP;
 	/* no more segments than the device announces (max_*_seg) */
-	if (!data || data % VIRTIO_BLK_DISCARD_LEN || data > max_data)
+	if (!data || data % VIRTIO_BLK_SEG_LEN || data > max_data)
 		return VIRTIO_BLK_S_IOERR;
-	for (at = 0; at < data; at += VIRTIO_BLK_DISCARD_LEN) {
+	for (at = 0; at < data; at += VIRTIO_BLK_SEG_LEN) {
 		iov_copy(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN + at, seg,
 			 sizeof(seg), false);
 		sector = get_le64(seg);
@@ -146,13 +150,14 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 			continue;
 		off = sector * VIRTIO_BLK_SECTOR;
 		len = (off_t)num * VIRTIO_BLK_SECTOR;
-		if (zeroes && !(flags & VIRTIO_BLK_WZ_UNMAP))
+		if (zeroes && !(flags & VIRTIO_BLK_WZ_UNMAP)) {
 			r = zeroes_allocated(fd, off, len);
-		else
+		} else {
 			r = punch_hole(fd, off, len);
-		/* unmap is a may: zeroes where the file system cannot punch */
-		if (zeroes && unsupported(r))
-			r = zeroes_allocated(fd, off, len);
+			/* unmap is a may: zeroes where it cannot punch */
+			if (zeroes && unsupported(r))
+				r = zeroes_allocated(fd, off, len);
+		}
 		if (r)
 			return VIRTIO_BLK_S_IOERR;
 	}
@@ -197,12 +202,11 @@ static uint8_t do_rw(int fd, unsigned int mode, uint64_t sectors,
 static void zero_from(const struct iovec *in, unsigned int nr, uint64_t from,
 		      uint64_t to)
 {
-	static const uint8_t zeros[4096];
 	uint64_t n;
 
 	for (; from < to; from += n) {
-		n = to - from < sizeof(zeros) ? to - from : sizeof(zeros);
-		iov_copy(in, nr, from, (void *)zeros, n, true);
+		n = to - from < sizeof(zeroes) ? to - from : sizeof(zeroes);
+		iov_copy(in, nr, from, (void *)zeroes, n, true);
 	}
 }
 
