@@ -151,31 +151,65 @@ void pci_msix_update_all(struct pci_dev *d)
 }
 
 /**
+ * pci_intx_notify() - the INTx half of pci_notify()
+ * @d: the function
+ *
+ * While MSI-X is off, an interrupt asserts INTA#, as the driver then uses
+ * it, until the device releases it (pci_intx_set()).  A device calls this
+ * under the lock of the state its driver clears to release it, and the
+ * MSI-X half after dropping that lock: an MSI need not wait on it.
+ *
+ * Return: true when MSI-X is on: the interrupt is for pci_msix_notify().
+ */
+bool pci_intx_notify(struct pci_dev *d)
+{
+	bool msix;
+
+	pthread_mutex_lock(&d->lock);
+	msix = pci_msix_enabled(d);
+	if (!msix && d->cfg[PCI_INTERRUPT_PIN])
+		pci_intx_assert(d, true);
+	pthread_mutex_unlock(&d->lock);
+	return msix;
+}
+
+/**
+ * pci_msix_notify() - the MSI-X half of pci_notify()
+ * @d: the function
+ * @vector: the MSI-X vector; out of range (VIRTIO_MSI_NO_VECTOR): none
+ *
+ * The vector's eventfd is signalled under the function's lock, so that
+ * it is signalled while routed or marked pending, never lost between.
+ * With MSI-X off (turned off since pci_intx_notify()) nothing happens.
+ */
+void pci_msix_notify(struct pci_dev *d, unsigned int vector)
+{
+	struct pci_msix_vector *v;
+
+	if (vector >= d->nr_vectors)
+		return;
+	v = &d->msix[vector];
+	pthread_mutex_lock(&d->lock);
+	if (v->routed)
+		signal_efd(v->efd);
+	else if (pci_msix_enabled(d))
+		v->pending = true;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/**
  * pci_notify() - the function interrupts: through an MSI-X vector while
  * MSI-X is on, else through INTA#
  * @d: the function
  * @vector: the MSI-X vector; out of range (VIRTIO_MSI_NO_VECTOR): none
  *
- * INTA# is asserted only by an interrupt made while MSI-X is off, as the
- * driver then uses it, and stays so until the device releases it
- * (pci_intx_set()); one made while MSI-X is on never reaches the pin,
- * nor does it become pending if MSI-X is turned off later.
+ * One made while MSI-X is on never reaches the pin, nor does it become
+ * pending if MSI-X is turned off later.
  */
 void pci_notify(struct pci_dev *d, unsigned int vector)
 {
-	struct pci_msix_vector *v = vector < d->nr_vectors ?
-				    &d->msix[vector] : NULL;
-
-	pthread_mutex_lock(&d->lock);
-	if (!pci_msix_enabled(d)) {
-		if (d->cfg[PCI_INTERRUPT_PIN])
-			pci_intx_assert(d, true);
-	} else if (v && v->routed) {
-		signal_efd(v->efd);
-	} else if (v) {
-		v->pending = true;
-	}
-	pthread_mutex_unlock(&d->lock);
+	if (pci_intx_notify(d))
+		pci_msix_notify(d, vector);
 }
 
 /* The PBA's byte @i, from the pending bits. */

@@ -585,11 +585,25 @@ void virtio_needs_reset(struct virtio_dev *v)
 void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len)
 {
+	uint16_t vec;
+	bool msix;
+
 	if (!vq_push(&v->vq[q], head, len))
 		return;
 	pthread_mutex_lock(&v->lock);
-	notify_locked(v, VIRTIO_ISR_QUEUE, v->q[q].msix);
+	v->isr |= VIRTIO_ISR_QUEUE;
+	msix = pci_intx_notify(&v->pci);
+	vec = v->q[q].msix;
 	pthread_mutex_unlock(&v->lock);
+	/*
+	 * The disk's hot path: the MSI (an irqfd's injection) goes after
+	 * the device's lock is dropped, so that the other workers'
+	 * completions and the device thread's kicks do not wait on it
+	 * (sent under it, make bench's random 4 KiB reads were a quarter
+	 * slower).
+	 */
+	if (msix)
+		pci_msix_notify(&v->pci, vec);
 }
 
 /**
