@@ -238,7 +238,6 @@ bool pci_bus_master(struct pci_dev *d);
 uint32_t pci_bar_decoded(struct pci_dev *d, unsigned int bar);
 void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
-void pci_notify(struct pci_dev *d, unsigned int vector);
 bool pci_intx_notify(struct pci_dev *d);
 void pci_msix_notify(struct pci_dev *d, unsigned int vector);
 void pci_add_intx(struct pci_dev *d);

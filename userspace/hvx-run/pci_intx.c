@@ -5,7 +5,7 @@
  * firmware or an older kernel).
  *
  * A function with a pin asserts it by an interrupt made while MSI-X is
- * off (pci_notify(), pci_msix.c) and releases it with pci_intx_set(); the
+ * off (pci_intx_notify()) and releases it with pci_intx_set(); the
  * status register's interrupt status bit shows it.  The pin reaches its line
  * only while the command register's INTx disable bit is clear and MSI-X
  * is off: a function with MSI-X enabled must not use INTx (PCI 3.0,
@@ -77,7 +77,8 @@ void pci_add_intx(struct pci_dev *d)
  * (pci_intx_update()).  A level-triggered interrupt stays asserted until
  * the driver makes the device release it (virtio: reads the ISR), so
  * callers release it under the lock that guards that state, the one
- * they assert it under (pci_notify()): the line never disagrees with it.
+ * they assert it under (pci_intx_notify()): the line never disagrees
+ * with it.
  */
 void pci_intx_set(struct pci_dev *d, bool asserted)
 {
@@ -98,6 +99,29 @@ void pci_intx_assert(struct pci_dev *d, bool asserted)
 	else
 		d->cfg[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
 	pci_intx_update(d);
+}
+
+/**
+ * pci_intx_notify() - the function interrupts, through INTA# unless MSI-X is on
+ * @d: the function
+ *
+ * While MSI-X is off, an interrupt asserts INTA#, as the driver then uses
+ * it, until the device releases it (pci_intx_set()).  A device calls this
+ * under the lock of the state its driver clears to release it, and the
+ * MSI-X half after dropping that lock: an MSI need not wait on it.
+ *
+ * Return: true when MSI-X is on: the interrupt is for pci_msix_notify().
+ */
+bool pci_intx_notify(struct pci_dev *d)
+{
+	bool msix;
+
+	pthread_mutex_lock(&d->lock);
+	msix = pci_msix_enabled(d);
+	if (!msix && d->cfg[PCI_INTERRUPT_PIN])
+		pci_intx_assert(d, true);
+	pthread_mutex_unlock(&d->lock);
+	return msix;
 }
 
 /**

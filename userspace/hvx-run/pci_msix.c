@@ -2,12 +2,12 @@
 /*
  * hvx-run: MSI-X of the PCI functions.
  *
- * Each vector has an eventfd the device signals (pci_notify()).
+ * Each vector has an eventfd the device signals (pci_msix_notify()).
  * While the vector is enabled and unmasked, the eventfd has an HVX_IRQFD
  * route to the address and data of its table entry, so a completion
  * reaches the guest without a system call into hvx; the route is
  * re-assigned whenever the guest changes the entry, the mask bits or the
- * enable bit.  While it is masked there is no route: pci_notify()
+ * enable bit.  While it is masked there is no route: pci_msix_notify()
  * sets the PBA bit instead, and the unmask delivers it.  An MSI is a
  * memory write of the function's, so bus mastering off holds the vectors
  * the same way.  While MSI-X is off the function does not use it at all:
@@ -151,36 +151,14 @@ void pci_msix_update_all(struct pci_dev *d)
 }
 
 /**
- * pci_intx_notify() - the INTx half of pci_notify()
- * @d: the function
- *
- * While MSI-X is off, an interrupt asserts INTA#, as the driver then uses
- * it, until the device releases it (pci_intx_set()).  A device calls this
- * under the lock of the state its driver clears to release it, and the
- * MSI-X half after dropping that lock: an MSI need not wait on it.
- *
- * Return: true when MSI-X is on: the interrupt is for pci_msix_notify().
- */
-bool pci_intx_notify(struct pci_dev *d)
-{
-	bool msix;
-
-	pthread_mutex_lock(&d->lock);
-	msix = pci_msix_enabled(d);
-	if (!msix && d->cfg[PCI_INTERRUPT_PIN])
-		pci_intx_assert(d, true);
-	pthread_mutex_unlock(&d->lock);
-	return msix;
-}
-
-/**
- * pci_msix_notify() - the MSI-X half of pci_notify()
+ * pci_msix_notify() - the function interrupts through an MSI-X vector
  * @d: the function
  * @vector: the MSI-X vector; out of range (VIRTIO_MSI_NO_VECTOR): none
  *
  * The vector's eventfd is signalled under the function's lock, so that
  * it is signalled while routed or marked pending, never lost between.
- * With MSI-X off (turned off since pci_intx_notify()) nothing happens.
+ * With MSI-X off nothing happens: the function uses INTx then
+ * (pci_intx_notify()).
  */
 void pci_msix_notify(struct pci_dev *d, unsigned int vector)
 {
@@ -195,21 +173,6 @@ void pci_msix_notify(struct pci_dev *d, unsigned int vector)
 	else if (pci_msix_enabled(d))
 		v->pending = true;
 	pthread_mutex_unlock(&d->lock);
-}
-
-/**
- * pci_notify() - the function interrupts: through an MSI-X vector while
- * MSI-X is on, else through INTA#
- * @d: the function
- * @vector: the MSI-X vector; out of range (VIRTIO_MSI_NO_VECTOR): none
- *
- * One made while MSI-X is on never reaches the pin, nor does it become
- * pending if MSI-X is turned off later.
- */
-void pci_notify(struct pci_dev *d, unsigned int vector)
-{
-	if (pci_intx_notify(d))
-		pci_msix_notify(d, vector);
 }
 
 /* The PBA's byte @i, from the pending bits. */

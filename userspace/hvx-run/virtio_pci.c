@@ -185,16 +185,17 @@ static void kick_queue(struct virtio_dev *v, unsigned int q)
 }
 
 /*
- * Interrupt the driver: set @bit in the ISR, then send vector @vec, or,
- * while MSI-X is off, assert INTA# until the driver reads the ISR
- * (virtio 1.2 section 4.1.4.5).  Both under @lock, with the read that
- * clears the ISR and releases the pin (clear_isr()): the line is never
- * asserted with nothing in the ISR, an interrupt no driver could end.
+ * Set @bit in the ISR and, while MSI-X is off, assert INTA# until the
+ * driver reads the ISR (virtio 1.2 section 4.1.4.5).  Both under @lock,
+ * with the read that clears the ISR and releases the pin (clear_isr()):
+ * the line is never asserted with nothing in the ISR, an interrupt no
+ * driver could end.  Return: MSI-X is on, the caller sends the vector
+ * (pci_msix_notify()), after dropping @lock where it can.
  */
-static void notify_locked(struct virtio_dev *v, uint8_t bit, uint16_t vec)
+static bool isr_notify_locked(struct virtio_dev *v, uint8_t bit)
 {
 	v->isr |= bit;
-	pci_notify(&v->pci, vec);
+	return pci_intx_notify(&v->pci);
 }
 
 /* The driver read the ISR, or reset the device; @lock held. */
@@ -209,7 +210,8 @@ static void needs_reset_locked(struct virtio_dev *v)
 {
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
 	v->config_gen++;
-	notify_locked(v, VIRTIO_ISR_CONFIG, v->config_vector);
+	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG))
+		pci_msix_notify(&v->pci, v->config_vector);
 }
 
 /* Pause or restart the queues as bus mastering goes off or on; @lock. */
@@ -591,8 +593,7 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 	if (!vq_push(&v->vq[q], head, len))
 		return;
 	pthread_mutex_lock(&v->lock);
-	v->isr |= VIRTIO_ISR_QUEUE;
-	msix = pci_intx_notify(&v->pci);
+	msix = isr_notify_locked(v, VIRTIO_ISR_QUEUE);
 	vec = v->q[q].msix;
 	pthread_mutex_unlock(&v->lock);
 	/*

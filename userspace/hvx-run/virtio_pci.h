@@ -10,7 +10,7 @@
  * address is registered with hvx as a doorbell on the queue's eventfd,
  * so a guest kick costs no exit to userspace; the device's thread waits
  * on those eventfds and serves the queues; completions go out through
- * the queue's MSI-X vector (pci_notify(), an irqfd), or, while the
+ * the queue's MSI-X vector (pci_msix_notify(), an irqfd), or, while the
  * driver has MSI-X off, assert INTA# until the driver reads the ISR.
  */
 #ifndef HVX_RUN_VIRTIO_PCI_H
