@@ -118,13 +118,18 @@ UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c \
 UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
-UNIT_EXTRA_hvx_run_virtio_blk_test := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
+UNIT_VIRTIO_BLK_SRC := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
 				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
 				   pci_msix.c pci_intx.c io.c util.c)
-# the test holds the disk's reads to reset the device under them, counts
-# its fdatasync() calls and plays a file system without fallocate() modes
-UNIT_LDFLAGS_hvx_run_virtio_blk_test := -Wl,--wrap=preadv \
-	-Wl,--wrap=fdatasync -Wl,--wrap=fallocate
+# the tests hold the disk's reads to reset the device under them, count
+# its fdatasync() calls and play a file system without fallocate() modes
+# (tests/unit/virtio_blk_fixture.h)
+UNIT_VIRTIO_BLK_LDFLAGS := -Wl,--wrap=preadv -Wl,--wrap=fdatasync \
+	-Wl,--wrap=fallocate
+$(foreach t,hvx_run_virtio_blk_test hvx_run_virtio_blk_ranges_test \
+	  hvx_run_virtio_blk_device_test,\
+	$(eval UNIT_EXTRA_$(t) := $(UNIT_VIRTIO_BLK_SRC))\
+	$(eval UNIT_LDFLAGS_$(t) := $(UNIT_VIRTIO_BLK_LDFLAGS)))
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   pci_intx.c io.c util.c)

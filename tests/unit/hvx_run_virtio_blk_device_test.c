@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side test of hvx-run's whole virtio-blk device (virtio_blk.c on
+ * the transport, its device thread and workers) in fake guest RAM,
+ * driven through BAR 0 as a driver would: malformed requests, a reset and
+ * bus mastering turned off while reads are in flight, the cache mode and
+ * the configuration the driver reads.
+ */
+#include "kselftest_harness.h"
+
+#include "virtio_blk_fixture.h"
+#include "virtio_driver.h"
+#include "vring_build.h"
+
+/*
+ * The whole disk in fake guest RAM, driven through BAR 0 as a driver
+ * would.  preadv is wrapped (-Wl,--wrap=preadv) so that the test can
+ * hold the workers' reads and reset the device under them.
+ */
+#define RAM_SIZE	(1 << 20)
+#define DESC		0x1000
+#define AVAIL		0x2000
+#define USED		0x3000
+#define HDR(i)		(0x8000 + 16 * (i))
+#define DATA(i)		(0x10000 + 0x1000 * (i))	/* 512 bytes, status */
+#define DATA_LEN	513
+#define QSIZE		16
+#define NR_REQS		(VIRTIO_BLK_WORKERS + 2)
+
+/* Wait until @n preadv calls have begun; false after 5 s. */
+static bool gate_wait_entered(unsigned int n)
+{
+	struct timespec t;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 5;
+	pthread_mutex_lock(&gate.lock);
+	while (gate.entered < n &&
+	       !pthread_cond_timedwait(&gate.cond, &gate.lock, &t))
+		;
+	ok = gate.entered >= n;
+	pthread_mutex_unlock(&gate.lock);
+	return ok;
+}
+
+static unsigned int gate_count(unsigned int *count)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&gate.lock);
+	n = *count;
+	pthread_mutex_unlock(&gate.lock);
+	return n;
+}
+
+/* Fresh rings, VERSION_1 negotiated, queue 0 on, DRIVER_OK. */
+static void driver_init(struct virtio_dev *v, uint8_t *ram)
+{
+	memset(ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_queue(v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(v, CC_STATUS, 0x0f, 1);	/* DRIVER_OK */
+}
+
+/* Offer request @i: read sector @i + 1 into DATA(@i), status after it. */
+static void offer_read(uint8_t *ram, uint16_t *next, unsigned int i)
+{
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_IN);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, i + 1);
+	memset(ram + DATA(i), 0xcc, DATA_LEN);
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), DATA_LEN, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
+/* Offer request @i: write sector @i + 1 from DATA(@i), status after it. */
+static void offer_write(uint8_t *ram, uint16_t *next, unsigned int i)
+{
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_OUT);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, i + 1);
+	memset(ram + DATA(i), 0x77, 512);
+	ram[DATA(i) + 512] = 0xcc;
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), 512, VRING_DESC_F_NEXT,
+		 2 * i + 2);
+	set_desc(ram, DESC, 2 * i + 2, DATA(i) + 512, 1, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
+static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
+{
+	return -1;	/* the kicks come through virtio_bar_write() */
+}
+
+/* The driver's reset, and what guest RAM held the moment it returned. */
+struct resetter {
+	struct virtio_dev *v;
+	uint8_t *ram;
+	uint8_t data[NR_REQS][DATA_LEN];
+	uint16_t used_idx;
+	bool done;
+};
+
+static void *reset_thread(void *arg)
+{
+	struct resetter *r = arg;
+	unsigned int i;
+
+	cc_write(r->v, CC_STATUS, 0, 1);
+	for (i = 0; i < NR_REQS; i++)
+		memcpy(r->data[i], r->ram + DATA(i), DATA_LEN);
+	r->used_idx = get_le16(r->ram + USED + 2);
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The driver turns bus mastering off; what RAM held when that returned. */
+static void *master_off_thread(void *arg)
+{
+	struct resetter *r = arg;
+	unsigned int i;
+
+	driver_bus_master(r->v, false);
+	for (i = 0; i < NR_REQS; i++)
+		memcpy(r->data[i], r->ram + DATA(i), DATA_LEN);
+	r->used_idx = get_le16(r->ram + USED + 2);
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static bool wait_used(uint8_t *ram, uint16_t idx)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (__atomic_load_n((uint16_t *)(ram + USED + 2),
+				    __ATOMIC_ACQUIRE) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* The disk in fake guest RAM, its queue set up by the driver. */
+static void device_up(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(blk) *self)
+{
+	struct vq_mem mem;
+
+	self->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, self->ram);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	self->v = virtio_blk_create(self->path, 0, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, self->v);
+	ASSERT_EQ(0, virtio_start(self->v));
+	driver_init(self->v, self->ram);
+}
+
+/*
+ * A request without room for its header (or its status) is malformed:
+ * NEEDS_RESET, and the requests after it wait for the reset.
+ */
+TEST_F(blk, short_request_needs_reset)
+{
+	uint16_t next = 0;
+	unsigned int i;
+
+	device_up(_metadata, self);
+	offer_read(self->ram, &next, 0);
+	set_desc(self->ram, DESC, 0, HDR(0), 8, VRING_DESC_F_NEXT, 1);
+	offer_read(self->ram, &next, 1);
+	driver_kick(self->v, 0);
+	for (i = 0; i < 5000 && !(dev_status(self->v) &
+				  VIRTIO_STATUS_NEEDS_RESET); i++)
+		usleep(1000);
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(1)]);
+}
+
+TEST_F(blk, reset_waits_for_requests_in_flight)
+{
+	struct resetter *r = calloc(1, sizeof(*r));
+	uint16_t next = 0;
+	pthread_t t;
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	device_up(_metadata, self);
+	ASSERT_EQ(0x0f, dev_status(self->v));
+
+	/* every worker held in its read, two requests left queued */
+	gate_set(true);
+	for (i = 0; i < NR_REQS; i++)
+		offer_read(self->ram, &next, i);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
+	ASSERT_TRUE(wait_resetting(self->v));
+	usleep(100 * 1000);	/* time to finish, were it not waiting */
+	/* the reset waits for the reads; the driver still sees no 0 */
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	EXPECT_NE(0, dev_status(self->v));
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, dev_status(self->v));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.left));
+
+	/* a straggler would write now: guest RAM stays as the reset left it */
+	usleep(50 * 1000);
+	for (i = 0; i < NR_REQS; i++)
+		EXPECT_EQ(0, memcmp(r->data[i], self->ram + DATA(i),
+				    DATA_LEN));
+	EXPECT_EQ(0, r->used_idx);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	/* the queued requests were dropped before they touched memory */
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
+	for (i = VIRTIO_BLK_WORKERS; i < NR_REQS; i++)
+		EXPECT_EQ(0xcc, self->ram[DATA(i)]);
+
+	/* and the disk works again for the driver that set it up anew */
+	driver_init(self->v, self->ram);
+	next = 0;
+	offer_read(self->ram, &next, 2);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(4, get_le32(self->ram + USED + 4));	/* the head */
+	EXPECT_EQ(DATA_LEN, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(3, self->ram[DATA(2)]);
+	EXPECT_EQ(3, self->ram[DATA(2) + 511]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
+	usleep(50 * 1000);
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+	free(r);
+}
+
+/*
+ * Bus mastering off (Linux before a kexec): the requests the device took
+ * complete before the write is done, nothing more is taken or written,
+ * and the device needs a reset: setting the bit again does not start it
+ * on the old rings, whose memory a kexec'd kernel has taken.
+ */
+TEST_F(blk, bus_master_off_completes_then_stops)
+{
+	struct resetter *r = calloc(2, sizeof(*r));
+	uint16_t next = 0;
+	pthread_t t[2];
+	unsigned int i;
+
+	ASSERT_NE(NULL, r);
+	device_up(_metadata, self);
+	gate_set(true);
+	for (i = 0; i < NR_REQS; i++)
+		offer_read(self->ram, &next, i);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+
+	for (i = 0; i < 2; i++) {
+		r[i].v = self->v;
+		r[i].ram = self->ram;
+		/* the second write, finding the bit clear, waits too */
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, master_off_thread,
+					    &r[i]));
+		usleep(100 * 1000);	/* time to finish, were it not waiting */
+		EXPECT_FALSE(__atomic_load_n(&r[i].done, __ATOMIC_ACQUIRE));
+	}
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t[0], NULL));
+	ASSERT_EQ(0, pthread_join(t[1], NULL));
+	/* every request taken, the queued ones too, done by then */
+	EXPECT_EQ(NR_REQS, r[0].used_idx);
+	EXPECT_EQ(NR_REQS, r[1].used_idx);
+	for (i = 0; i < NR_REQS; i++) {
+		EXPECT_EQ(i + 1, r[0].data[i][0]);
+		EXPECT_EQ(VIRTIO_BLK_S_OK, r[0].data[i][512]);
+	}
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+
+	/* a request offered and kicked now is neither taken nor served */
+	offer_read(self->ram, &next, NR_REQS);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(NR_REQS, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(NR_REQS)]);
+	/* nor once the bit is set again */
+	driver_bus_master(self->v, true);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(NR_REQS, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(NR_REQS)]);
+	EXPECT_EQ(NR_REQS, gate_count(&gate.entered));
+
+	/*
+	 * Linux's remove and probe: a reset, bus mastering off (no reset
+	 * needed at status 0), on, the driver anew: the disk works.
+	 */
+	cc_write(self->v, CC_STATUS, 0, 1);
+	EXPECT_EQ(0, dev_status(self->v));
+	driver_bus_master(self->v, false);
+	EXPECT_EQ(0, dev_status(self->v));
+	driver_init(self->v, self->ram);
+	next = 0;
+	offer_read(self->ram, &next, 2);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(3, self->ram[DATA(2)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
+	free(r);
+}
+
+/*
+ * A driver that sets bus mastering only after it kicked: nothing is
+ * taken before, and the kick is served once the bit is set.
+ */
+TEST_F(blk, requests_wait_for_bus_mastering)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	driver_bus_master(self->v, false);
+	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_negotiate(self->v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	offer_read(self->ram, &next, 4);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(4)]);
+	driver_bus_master(self->v, true);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(5, self->ram[DATA(4)]);
+	EXPECT_EQ(0x0f, dev_status(self->v));
+}
+
+/*
+ * The device follows the driver's features: write-through (each write
+ * synced) without FLUSH, write-back with it.
+ */
+TEST_F(blk, cache_mode_follows_flush_negotiation)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);	/* VERSION_1 only */
+	nr_syncs = 0;
+	offer_write(self->ram, &next, 0);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(0) + 512]);
+	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(0x77, file_byte(self->fd, 512));
+
+	cc_write(self->v, CC_STATUS, 0, 1);
+	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_features(self->v, 1ULL << VIRTIO_F_VERSION_1 |
+			1ULL << VIRTIO_BLK_F_FLUSH);
+	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	next = 0;
+	offer_write(self->ram, &next, 3);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(3) + 512]);
+	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(0x77, file_byte(self->fd, 4 * 512));
+}
+
+/*
+ * The features and the configuration a driver reads: write zeroes of up
+ * to VIRTIO_BLK_MAX_WRITE_ZEROES sectors in one segment, which may unmap; a
+ * read-only disk offers neither it nor discard.
+ */
+TEST_F(blk, write_zeroes_config)
+{
+	uint8_t cfg[12];
+	struct virtio_dev *ro;
+	struct vq_mem mem;
+	char spec[80];
+
+	device_up(_metadata, self);
+	EXPECT_TRUE(self->v->host_features &
+		    1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	self->v->ops->cfg_read(self->v, 48, cfg, sizeof(cfg));
+	EXPECT_EQ(VIRTIO_BLK_MAX_WRITE_ZEROES, get_le32(cfg));
+	EXPECT_EQ(1, get_le32(cfg + 4));
+	EXPECT_EQ(1, cfg[8]);
+	mem.base = self->ram;
+	mem.size = RAM_SIZE;
+	snprintf(spec, sizeof(spec), "%s,ro", self->path);
+	ro = virtio_blk_create(spec, 1, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, ro);
+	EXPECT_FALSE(ro->host_features & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES |
+					  1ULL << VIRTIO_BLK_F_DISCARD));
+	EXPECT_TRUE(ro->host_features & 1ULL << VIRTIO_BLK_F_RO);
+	virtio_blk_free(ro);
+}
+
+TEST_HARNESS_MAIN
