@@ -110,6 +110,9 @@ UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
 UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/aml.c $(HVX_RUN_DIR)/acpi_pci.c \
 				   $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_mptable_test	:= $(HVX_RUN_DIR)/mptable.c $(HVX_RUN_DIR)/acpi.c \
+				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/aml.c \
+				   $(HVX_RUN_DIR)/acpi_pci.c $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pm_test	:= $(HVX_RUN_DIR)/pm.c $(HVX_RUN_DIR)/acpi.c \
 				   $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/aml.c \
 				   $(HVX_RUN_DIR)/acpi_pci.c $(HVX_RUN_DIR)/util.c
@@ -147,7 +150,7 @@ UNIT_EXTRA_hvx_run_pci_test	:= $(addprefix $(HVX_RUN_DIR)/,pci.c pci_msix.c \
 
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
-TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c \
+TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c mptable.c \
 			     aml.c acpi_pci.c pm.c serial.c escape.c rtc.c i8042.c \
 			     io.c util.c ram.c hvx-run.h pc_chips.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \

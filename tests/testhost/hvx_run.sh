@@ -339,6 +339,7 @@ mmap 0000000000100000 0000000003f00000 00000001
 mods=00000002
 module /tmp/hvx_run/mod1: first module
 module /tmp/hvx_run/mod2: second one
+mp: 000f0000 table=000f0010 processors=00000001 ioapic=fec00000
 '
 run multiboot $NULL -k "$IMG/multiboot.elf" -p "hello world" \
 	-i "$T/mod1" -i "$T/mod2"
@@ -349,13 +350,22 @@ if [ -s "$T/multiboot.err" ]; then
 else
 	ok "multiboot kernel: stderr empty"
 fi
-run mbnomods $NULL -k "$IMG/multiboot.elf"
+run mbnomods $NULL -c 3 -k "$IMG/multiboot.elf"
 expect_status mbnomods 77 "multiboot kernel without -p and -i"
 if grep -qx 'cmdline: /hvx/images/multiboot.elf' "$T/mbnomods.out" &&
    grep -qx 'mods=00000000' "$T/mbnomods.out"; then
 	ok "multiboot kernel without -p and -i: the name alone, no modules"
 else
 	notok "multiboot kernel without -p and -i: the name alone, no modules" \
+		"$T/mbnomods.out" "$T/mbnomods.err"
+fi
+# the MP tables (mptable.c) where a kernel's scan finds them, one
+# processor entry per vCPU (the unit test reads every entry)
+if grep -qx 'mp: 000f0000 table=000f0010 processors=00000003 ioapic=fec00000' \
+	"$T/mbnomods.out"; then
+	ok "multiboot kernel with -c 3: the MP tables list three processors"
+else
+	notok "multiboot kernel with -c 3: the MP tables list three processors" \
 		"$T/mbnomods.out" "$T/mbnomods.err"
 fi
 # --- -k, a guest on the 8259 pair alone: the PIT's IRQ 0 as ExtINT

@@ -10,7 +10,9 @@
 # hvx-run with status 0 and reboot with 120; with two vCPUs the guest
 # takes CPU 1 offline and brings it back; with four vCPUs and pci=nomsi
 # the guest reads a virtio disk whose interrupts come through INTA# and
-# the I/O APIC (level triggered, the DSDT's _PRT).  With virtio (PCI, MSI-X,
+# the I/O APIC (level triggered, the DSDT's _PRT); with acpi=off and
+# pci=nomsi the guest finds two vCPUs, the I/O APIC and the disk's INTA#
+# in the MP tables.  With virtio (PCI, MSI-X,
 # doorbells, two vCPUs): the guest loads its virtio modules, virtio-rng
 # is its entropy source, it reads a disk whose checksum the host knows,
 # writes a pattern the host then finds in the image file, zeroes two
@@ -21,8 +23,8 @@
 # hvc0 arrives on hvx-run's stdout and a line given on its stdin is read
 # by the guest from hvc0.  One TAP line per check, "linux: ...".
 # "hvxboots=one,virtio" on the test host's command line runs only those
-# boots (one, two, four, sixtyfour, virtio, console, net; default all but
-# sixtyfour, see below).
+# boots (one, two, four, mp, sixtyfour, virtio, console, net; default all
+# but mp and sixtyfour, see below).
 # virtio and console share one boot: the disks when virtio is asked for,
 # the console when console is.
 
@@ -196,6 +198,38 @@ intx=$(field four INTX)
 echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
 	! echo "$intx" | grep -q MSI
 check "four: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
+fi
+
+# Without ACPI (acpi=off) and without MSI: the guest finds its two
+# vCPUs, the I/O APIC, the UART's pin and the disk's INTA# in the MP
+# tables alone.  With no ACPI it cannot power off: it reboots (through
+# the i8042).  Only when hvxboots names it: it needs a guest kernel built
+# with CONFIG_X86_MPPARSE (HVX_GUEST_KVER, Documentation/testing.rst),
+# which Debian's cloud kernels are not; the multiboot test kernel reads
+# the tables in make check (hvx_run.sh).
+if want mp; then
+dd if=/dev/urandom of="$T/mp.img" bs=64k count=16 2>/dev/null
+XPARAMS="acpi=off pci=nomsi "
+boot mp 2 intx,dmesg,reboot -d "$T/mp.img"
+XPARAMS=
+verify mp 2 120
+verify_log mp
+grep -q 'MPS support code is not built-in' "$T/mp.dmesg" &&
+	echo "# mp: the guest kernel has no CONFIG_X86_MPPARSE: it ignores MP tables"
+grep -q 'Intel MultiProcessor Specification v1.4' "$T/mp.dmesg" &&
+	! grep -q 'Using ACPI (MADT)' "$T/mp.dmesg"
+check "mp: with acpi=off the guest takes its CPUs from the MP tables" $?
+# COM1 on I/O APIC pin 4, edge, as the tables' ISA IRQ 4 says (the
+# guest sets up no 8254 interrupt: its local APIC timer's rate is known)
+sed -n '/HVX-GUEST-INTERRUPTS-BEGIN/,/HVX-GUEST-INTERRUPTS-END/p' \
+	"$T/mp.out" | grep -q ' 4: .*IO-APIC *4-edge *ttyS0'
+check "mp: the UART interrupts through I/O APIC pin 4" $?
+[ "$(field mp VDA-MD5)" = "$(md5sum <"$T/mp.img" | cut -d' ' -f1)" ]
+check "mp: the guest reads its virtio disk with the image's checksum" $?
+intx=$(field mp INTX)
+echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
+	! echo "$intx" | grep -q MSI
+check "mp: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
 fi
 
 # 64 vCPUs, hvx's most, on the test host's two CPUs: the guest brings

@@ -596,7 +596,7 @@ TEST(config_errors)
 
 	/* RAM ends inside the region; the region is outside the BIOS area. */
 	acpi_config_default(&cfg, 1);
-	EXPECT_EQ(-1, build(ram, 0xf0000, &cfg, err));
+	EXPECT_EQ(-1, build(ram, 0xe8000, &cfg, err));
 	EXPECT_NE(NULL, strstr(err, "not in RAM")) TH_LOG("%s", err);
 	cfg.tables_base = 0x100000;
 	EXPECT_EQ(-1, build(ram, RAM_SIZE, &cfg, err));

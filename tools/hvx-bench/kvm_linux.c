@@ -273,7 +273,7 @@ static void *read_whole(const char *path, size_t *len)
 	return buf;
 }
 
-/* The kernel, initrd, command line and ACPI tables in RAM. */
+/* The kernel, initrd, command line, ACPI and MP tables in RAM. */
 static int load(struct kvm_linux *k, const char *kernel, const char *initrd,
 		const char *cmdline, struct load_info *li,
 		struct boot_layout *bl)
@@ -286,6 +286,12 @@ static int load(struct kvm_linux *k, const char *kernel, const char *initrd,
 
 	if (acpi_build(k->ram, k->mem, &k->acpi, &a.rsdp, err, sizeof(err))) {
 		bench_err("linux kvm: ACPI tables: %s", err);
+		return -1;
+	}
+	/* as hvx-run's: the guest's MP table scan finds the same */
+	if (mptable_build(k->ram, k->mem, &k->acpi, MPTABLE_BASE, err,
+			  sizeof(err))) {
+		bench_err("linux kvm: %s", err);
 		return -1;
 	}
 	img = read_whole(kernel, &klen);

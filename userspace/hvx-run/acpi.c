@@ -39,8 +39,6 @@
 #include "hvx-run.h"
 #include "pci.h"
 
-#define __packed	__attribute__((packed))
-
 #define OEM_ID		"HVX   "	/* 6 characters */
 #define OEM_TABLE_ID	"HVX-RUN "	/* 8 characters */
 #define OEM_REVISION	1
@@ -361,7 +359,7 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *cfg)
  * The I/O APIC at 0xfec00000 with ID 0, ISA IRQ 0 wired to GSI 2 (edge,
  * active high; the other ISA IRQs to the GSI of their number), the power
  * management ports PM_*, COM1, the RTC and the i8042, no 8259 pair, no
- * fw_cfg, the tables in the BIOS area 0xe0000-0xfffff.
+ * fw_cfg, the tables in the BIOS area's lower half, 0xe0000-0xeffff.
  */
 void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus)
 {

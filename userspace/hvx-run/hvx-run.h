@@ -64,6 +64,9 @@
 #define SZ_1G		0x40000000ULL
 #define SZ_4G		0x100000000ULL
 
+/* The layout of tables a guest reads (acpi.c, mptable.c), byte for byte */
+#define __packed	__attribute__((packed))
+
 /* Little-endian fields of images and of the tables written for the guest. */
 static inline uint16_t get_le16(const uint8_t *p)
 {
@@ -177,7 +180,7 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 #define LINUX_CMDLINE		0x10000ULL
 #define LINUX_CMDLINE_MAX	0x10000ULL
 #define LINUX_LOW_END		(LINUX_CMDLINE + LINUX_CMDLINE_MAX)
-/* The BIOS area that holds the ACPI tables, reserved in the e820 map. */
+/* The BIOS area with the ACPI and MP tables, reserved in the e820 map. */
 #define LINUX_BIOS_AREA		0xe0000ULL
 #define LINUX_EBDA		0x9fc00ULL
 /* The protected-mode kernel goes at 1 MiB, as every loader puts it. */
@@ -529,9 +532,12 @@ uint8_t fw_cfg_read(struct fw_cfg *f);
 
 /* acpi.c: the ACPI tables; pm.c: the power management ports */
 
-/* Where acpi_config_default() puts the tables: the BIOS area. */
+/*
+ * Where acpi_config_default() puts the tables: the BIOS area's lower
+ * half; the MP tables (mptable.c) take the upper one.
+ */
 #define ACPI_TABLES_BASE	0xe0000ULL
-#define ACPI_TABLES_SIZE	0x20000ULL
+#define ACPI_TABLES_SIZE	0x10000ULL
 /* The RSDP must be here for the legacy scan (16-byte boundaries). */
 #define ACPI_RSDP_SCAN_START	0xe0000ULL
 #define ACPI_RSDP_SCAN_END	0x100000ULL
@@ -619,6 +625,12 @@ void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus);
 int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	       uint64_t *rsdp_gpa, char *err, size_t errlen);
 
+/* mptable.c: the MultiProcessor Specification tables, for OSes without ACPI */
+#define MPTABLE_BASE		0xf0000ULL
+
+int mptable_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
+		  uint64_t base, char *err, size_t errlen);
+
 /**
  * struct pm - the power management registers
  * @sleep_control_port:	as in struct acpi_config
@@ -701,14 +713,14 @@ struct machine;
 
 /**
  * struct platform - what -k adds: a PC with ACPI (platform.c)
- * @acpi:	what the ACPI tables describe
+ * @acpi:	what the ACPI and the MP tables describe
  * @pic:	the 8259 pair
  * @pit:	the 8254
  * @ioapic:	the I/O APIC
  * @pm:		the power registers
  * @fw_cfg:	the firmware configuration device
  * @rtc:	the CMOS clock (main.c's), whose line and thread are ours
- * @ram_size:	guest RAM, as platform_build_acpi() was told
+ * @ram_size:	guest RAM, as platform_build_tables() was told
  * @tty:	the terminal's settings before raw mode
  * @tty_fd:	the terminal
  * @tty_raw:	raw mode is on: restore @tty at the end
@@ -729,8 +741,8 @@ struct platform {
 	bool on;
 };
 
-int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
-			uint32_t nr_cpus, uint64_t *rsdp);
+int platform_build_tables(struct platform *p, void *ram, uint64_t ram_size,
+			  uint32_t nr_cpus, uint64_t *rsdp);
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 		  struct serial *com1, struct rtc *rtc, const char *cmdline);
 void platform_write_firmware(struct platform *p, void *ram);

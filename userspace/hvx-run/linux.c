@@ -96,7 +96,7 @@ static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 }
 
 /*
- * RAM below the EBDA, the BIOS area (it holds the ACPI tables) reserved,
+ * RAM below the EBDA, the BIOS area (the ACPI and MP tables) reserved,
  * and RAM from 1 MiB.  The hole from the EBDA to 1 MiB is where a PC has
  * its VGA window and option ROMs; Linux expects it not to be RAM.
  */

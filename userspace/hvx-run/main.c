@@ -780,7 +780,7 @@ static int load_guest(const struct options *o, struct devices *d, void *ram,
 	int r;
 
 	if (o->kernel &&
-	    platform_build_acpi(&d->plat, ram, o->mem, o->cpus, &rsdp))
+	    platform_build_tables(&d->plat, ram, o->mem, o->cpus, &rsdp))
 		return HVX_RUN_EXIT_ERROR;
 	r = load_image(o, ram, rsdp, li);
 	if (r)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvx-run: the PC platform a kernel (-k) gets on top of the devices every
- * guest has (UART, debug exit, i8042, CMOS clock): ACPI tables, an I/O
+ * guest has (UART, debug exit, i8042, CMOS clock): ACPI and MP tables, an I/O
  * APIC turning pins into MSIs for the local APICs in hvx.ko, the 8259
  * pair with its ExtINT path to vCPU 0, the 8254 with its timer thread,
  * the power registers ACPI points the guest at, the fw_cfg device, and
@@ -33,17 +33,21 @@ static int send_msi(void *ctx, uint64_t address, uint32_t data)
 }
 
 /**
- * platform_build_acpi() - write the ACPI tables into guest RAM
+ * platform_build_tables() - write the ACPI and the MP tables into guest RAM
  * @p: the platform
  * @ram: guest RAM
  * @ram_size: its size
  * @nr_cpus: vCPUs
  * @rsdp: filled with the RSDP's guest-physical address
  *
+ * Both describe the same machine, @p->acpi; a guest that does not use
+ * ACPI (Linux with acpi=off) finds its processors and interrupt wiring
+ * in the MP tables.
+ *
  * Return: 0, or -1 after a message.
  */
-int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
-			uint32_t nr_cpus, uint64_t *rsdp)
+int platform_build_tables(struct platform *p, void *ram, uint64_t ram_size,
+			  uint32_t nr_cpus, uint64_t *rsdp)
 {
 	char err[256];
 
@@ -56,12 +60,17 @@ int platform_build_acpi(struct platform *p, void *ram, uint64_t ram_size,
 		msg("ACPI tables: %s", err);
 		return -1;
 	}
+	if (mptable_build(ram, ram_size, &p->acpi, MPTABLE_BASE, err,
+			  sizeof(err))) {
+		msg("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
 /**
  * platform_init() - create the platform's devices and put them on the bus
- * @p: the platform, after platform_build_acpi()
+ * @p: the platform, after platform_build_tables()
  * @m: the machine (its vm_fd is read only when an MSI is sent)
  * @bus: the bus
  * @com1: the UART, registered: its line is connected here
@@ -105,7 +114,7 @@ int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 
 /**
  * platform_write_firmware() - the only firmware code a -k guest gets
- * @p: the platform, after platform_build_acpi()
+ * @p: the platform, after platform_build_tables()
  * @ram: guest RAM (at least 1 MiB)
  *
  * There is no BIOS.  A kernel that reboots by jumping to the reset vector
