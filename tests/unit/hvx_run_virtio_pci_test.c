@@ -379,6 +379,15 @@ TEST_F(vp, request_through_intx)
 	EXPECT_TRUE(gsi17);
 	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
 		     PCI_STATUS_INTERRUPT);
+	/* but what completes after it does, as a driver falling back wants */
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+	post_buffer(self->bus, self->bar, self->ram, 2);
+	ASSERT_TRUE(wait_gsi17(false));
+	EXPECT_EQ(2, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+	EXPECT_TRUE(gsi17);
 }
 
 TEST_F(vp, pci_cfg_access_window)

@@ -251,6 +251,8 @@ void pci_cfg_write(struct pci_dev *d, unsigned int off, const void *data,
 		/* bus mastering gates MSI-X as the function mask does */
 		if (d->msix_cap)
 			pci_msix_update_all(d);
+		__atomic_store_n(&d->msix_on, pci_msix_enabled(d),
+				 __ATOMIC_RELEASE);
 		pci_intx_update(d);
 	}
 	changed = command || touches(off, len, PCI_BAR0, 4 * PCI_NUM_BARS);

@@ -160,6 +160,8 @@ struct pci_msix_vector {
  * @route:	changes a vector's route
  * @route_ctx:	passed to @route
  * @msix_said:	a vector the guest set wrong was said once (under @lock)
+ * @msix_on:	the MSI-X enable bit of @cfg, written under @lock and read
+ *		without it (pci_intx_notify(), on every completion)
  * @intx_bus:	the bus its INTA# is wired through (pci_bus_add() of a
  *		function with pci_add_intx()), or NULL
  * @intx_out:	it drives its INTA# low now (under @lock)
@@ -186,6 +188,7 @@ struct pci_dev {
 	pci_route_fn route;
 	void *route_ctx;
 	bool msix_said;
+	bool msix_on;
 	struct pci_bus *intx_bus;
 	bool intx_out;
 	uint8_t cap_next, cap_last;

@@ -116,6 +116,15 @@ bool pci_intx_notify(struct pci_dev *d)
 {
 	bool msix;
 
+	/*
+	 * MSI-X on, every completion of a driver that has it: no need for
+	 * the function's lock, which pci_msix_notify() holds across an
+	 * eventfd write.  Waiting on it here, under the device's lock,
+	 * held up the other workers' completions and the device thread's
+	 * kicks: make bench's random 4 KiB reads were a fifth slower.
+	 */
+	if (__atomic_load_n(&d->msix_on, __ATOMIC_ACQUIRE))
+		return true;
 	pthread_mutex_lock(&d->lock);
 	msix = pci_msix_enabled(d);
 	if (!msix && d->cfg[PCI_INTERRUPT_PIN])
