@@ -153,6 +153,19 @@ verify_log() {
 	fi
 }
 
+# The "intx" action of a guest without MSI (pci=nomsi): it read the disk
+# $T/IMAGE with the image's checksum, and every virtio line is an I/O
+# APIC one, level triggered (fasteoi), none MSI.
+verify_intx() {
+	name=$1
+	[ "$(field "$name" VDA-MD5)" = "$(md5sum <"$T/$2" | cut -d' ' -f1)" ]
+	check "$name: with pci=nomsi the guest reads its virtio disk with the image's checksum" $?
+	intx=$(field "$name" INTX)
+	echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
+		! echo "$intx" | grep -q MSI
+	check "$name: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
+}
+
 # One vCPU: sleep 10 timed by the host, the kernel log, poweroff.
 if want one; then
 boot one 1 sleep10,dmesg
@@ -191,13 +204,7 @@ boot four 4 intx,dmesg -d "$T/intx.img"
 XPARAMS=
 verify four 4 0
 verify_log four
-[ "$(field four VDA-MD5)" = "$(md5sum <"$T/intx.img" | cut -d' ' -f1)" ]
-check "four: with pci=nomsi the guest reads its virtio disk with the image's checksum" $?
-intx=$(field four INTX)
-# every virtio line is an I/O APIC one, level (fasteoi), none MSI
-echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
-	! echo "$intx" | grep -q MSI
-check "four: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
+verify_intx four intx.img
 fi
 
 # Without ACPI (acpi=off) and without MSI: the guest finds its two
@@ -224,12 +231,7 @@ check "mp: with acpi=off the guest takes its CPUs from the MP tables" $?
 sed -n '/HVX-GUEST-INTERRUPTS-BEGIN/,/HVX-GUEST-INTERRUPTS-END/p' \
 	"$T/mp.out" | grep -q ' 4: .*IO-APIC *4-edge *ttyS0'
 check "mp: the UART interrupts through I/O APIC pin 4" $?
-[ "$(field mp VDA-MD5)" = "$(md5sum <"$T/mp.img" | cut -d' ' -f1)" ]
-check "mp: the guest reads its virtio disk with the image's checksum" $?
-intx=$(field mp INTX)
-echo "$intx" | grep -q 'IO-APIC [0-9]*-fasteoi virtio' &&
-	! echo "$intx" | grep -q MSI
-check "mp: the virtio devices interrupt through INTA# and the I/O APIC (${intx:-none})" $?
+verify_intx mp mp.img
 fi
 
 # 64 vCPUs, hvx's most, on the test host's two CPUs: the guest brings

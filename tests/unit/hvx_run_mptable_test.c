@@ -176,6 +176,15 @@ static bool read_mp(struct __test_metadata *_metadata, const uint8_t *ram,
 	return true;
 }
 
+/* Whether RAM from @from to @to - 1 still holds ram_for()'s filler. */
+static bool untouched(const uint8_t *ram, unsigned int from, unsigned int to)
+{
+	for (; from < to; from++)
+		if (ram[from] != 0xa5)
+			return false;
+	return true;
+}
+
 static uint8_t *ram_for(struct __test_metadata *_metadata)
 {
 	uint8_t *ram = malloc(RAM_SIZE);
@@ -237,14 +246,8 @@ TEST(four_cpus_with_pci)
 	EXPECT_EQ(0, s.extint_lint);
 	EXPECT_EQ(1, s.nmi_lint);
 	/* nothing outside them */
-	for (i = 0; i < 0xf0000; i++)
-		if (ram[i] != 0xa5)
-			break;
-	EXPECT_EQ(0xf0000, i);
-	for (i = 0xf0000 + 2048; i < RAM_SIZE; i++)
-		if (ram[i] != 0xa5)
-			break;
-	EXPECT_EQ(RAM_SIZE, i);
+	EXPECT_TRUE(untouched(ram, 0, 0xf0000));
+	EXPECT_TRUE(untouched(ram, 0xf0000 + MP_LARGEST, RAM_SIZE));
 	free(ram);
 }
 
@@ -288,10 +291,7 @@ TEST(cpus_and_no_pci)
 	for (i = 0; i < ACPI_MAX_CPUS; i++)
 		EXPECT_EQ(i, s.cpu_id[i]);
 	EXPECT_EQ(15 + 31, s.ioints);
-	for (i = 0x100000; i < RAM_SIZE; i++)
-		if (ram[i] != 0xa5)
-			break;
-	EXPECT_EQ(RAM_SIZE, i);
+	EXPECT_TRUE(untouched(ram, 0x100000, RAM_SIZE));
 	free(ram);
 }
 
