@@ -67,6 +67,70 @@ struct mp_seen {
 	uint32_t ioapic_addr;
 };
 
+/* Tally entry @e, of a type below 5, into @s and check its fields. */
+static void read_entry(struct __test_metadata *_metadata, const uint8_t *e,
+		       struct mp_seen *s)
+{
+	switch (e[0]) {
+	case 0:
+		EXPECT_EQ(0x14, e[2]);
+		EXPECT_EQ(1, e[3] & 1);	/* enabled */
+		if (s->cpus < 64)
+			s->cpu_id[s->cpus] = e[1];
+		if (e[3] & 2) {
+			EXPECT_EQ(0, e[1]);
+			s->bsp++;
+		}
+		s->cpus++;
+		break;
+	case 1:
+		if (!memcmp(e + 2, "PCI   ", 6))
+			s->pci_bus = e[1];
+		else if (!memcmp(e + 2, "ISA   ", 6))
+			s->isa_bus = e[1];
+		s->buses++;
+		break;
+	case 2:
+		s->ioapic_id = e[1];
+		s->ioapic_ver = e[2];
+		s->ioapic_flags = e[3];
+		s->ioapic_addr = get_le32(e + 4);
+		s->ioapics++;
+		break;
+	case 3:
+		EXPECT_EQ(0, e[1]);	/* INT: vectored */
+		EXPECT_EQ(s->ioapic_id, e[6]);
+		if (e[4] == s->isa_bus && e[5] < 16) {
+			EXPECT_EQ(-1, s->isa_pin[e[5]]);
+			s->isa_pin[e[5]] = e[7];
+			s->isa_flags[e[5]] = get_le16(e + 2);
+		} else if (e[4] == s->pci_bus) {
+			EXPECT_EQ(0, e[5] & 3);	/* INTA# */
+			EXPECT_EQ(-1, s->slot_pin[e[5] >> 2]);
+			s->slot_pin[e[5] >> 2] = e[7];
+			s->slot_flags[e[5] >> 2] = get_le16(e + 2);
+		} else {
+			TH_LOG("interrupt from bus %u", e[4]);
+			EXPECT_TRUE(false);
+		}
+		s->ioints++;
+		break;
+	case 4:
+		EXPECT_EQ(0, get_le16(e + 2));	/* ISA's own */
+		EXPECT_EQ(s->isa_bus, e[4]);
+		/* the 8259 reaches vCPU 0; NMIs every CPU */
+		if (e[1] == 3) {
+			EXPECT_EQ(0, e[6]);
+			s->extint_lint = e[7];
+		} else if (e[1] == 1) {
+			EXPECT_EQ(0xff, e[6]);
+			s->nmi_lint = e[7];
+		}
+		s->lints++;
+		break;
+	}
+}
+
 /*
  * Check the header and walk the entries into @s; false if the table is
  * not one an OS would take.
@@ -112,64 +176,7 @@ static bool read_mp(struct __test_metadata *_metadata, const uint8_t *ram,
 			return false;
 		EXPECT_LE(last, type);		/* sorted by type */
 		last = type;
-		switch (type) {
-		case 0:
-			EXPECT_EQ(0x14, e[2]);
-			EXPECT_EQ(1, e[3] & 1);	/* enabled */
-			if (s->cpus < 64)
-				s->cpu_id[s->cpus] = e[1];
-			if (e[3] & 2) {
-				EXPECT_EQ(0, e[1]);
-				s->bsp++;
-			}
-			s->cpus++;
-			break;
-		case 1:
-			if (!memcmp(e + 2, "PCI   ", 6))
-				s->pci_bus = e[1];
-			else if (!memcmp(e + 2, "ISA   ", 6))
-				s->isa_bus = e[1];
-			s->buses++;
-			break;
-		case 2:
-			s->ioapic_id = e[1];
-			s->ioapic_ver = e[2];
-			s->ioapic_flags = e[3];
-			s->ioapic_addr = get_le32(e + 4);
-			s->ioapics++;
-			break;
-		case 3:
-			EXPECT_EQ(0, e[1]);	/* INT: vectored */
-			EXPECT_EQ(s->ioapic_id, e[6]);
-			if (e[4] == s->isa_bus && e[5] < 16) {
-				EXPECT_EQ(-1, s->isa_pin[e[5]]);
-				s->isa_pin[e[5]] = e[7];
-				s->isa_flags[e[5]] = get_le16(e + 2);
-			} else if (e[4] == s->pci_bus) {
-				EXPECT_EQ(0, e[5] & 3);	/* INTA# */
-				EXPECT_EQ(-1, s->slot_pin[e[5] >> 2]);
-				s->slot_pin[e[5] >> 2] = e[7];
-				s->slot_flags[e[5] >> 2] = get_le16(e + 2);
-			} else {
-				TH_LOG("interrupt from bus %u", e[4]);
-				EXPECT_TRUE(false);
-			}
-			s->ioints++;
-			break;
-		case 4:
-			EXPECT_EQ(0, get_le16(e + 2));	/* ISA's own */
-			EXPECT_EQ(s->isa_bus, e[4]);
-			/* the 8259 reaches vCPU 0; NMIs every CPU */
-			if (e[1] == 3) {
-				EXPECT_EQ(0, e[6]);
-				s->extint_lint = e[7];
-			} else if (e[1] == 1) {
-				EXPECT_EQ(0xff, e[6]);
-				s->nmi_lint = e[7];
-			}
-			s->lints++;
-			break;
-		}
+		read_entry(_metadata, e, s);
 		e += entry_size[type];
 	}
 	EXPECT_EQ(len, e - h);

@@ -383,17 +383,6 @@ void acpi_config_default(struct acpi_config *cfg, uint32_t nr_cpus)
 	cfg->i8042 = true;
 }
 
-static void checksum(void *p, size_t len, uint8_t *field)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	*field = 0;
-	while (len--)
-		sum += *b++;
-	*field = -sum;
-}
-
 static void fill_header(struct acpi_header *h, const char *sig,
 			uint32_t len, uint8_t rev)
 {
@@ -449,7 +438,7 @@ static void build_fadt(struct acpi_fadt *f, const struct acpi_config *cfg,
 	f->reset_value = cfg->reset_value;
 	f->sleep_control = port_gas(cfg->sleep_control_port);
 	f->sleep_status = port_gas(cfg->sleep_status_port);
-	checksum(f, sizeof(*f), &f->header.checksum);
+	table_checksum(f, sizeof(*f), &f->header.checksum);
 }
 
 static size_t madt_size(const struct acpi_config *cfg)
@@ -525,7 +514,7 @@ static void build_madt(uint8_t *p, const struct acpi_config *cfg)
 	nmi->processor_uid = 0xff;
 	nmi->flags = htole16(ACPI_IRQ_EDGE | ACPI_IRQ_ACTIVE_HIGH);
 	nmi->lint = 1;
-	checksum(p, madt_size(cfg), &m->header.checksum);
+	table_checksum(p, madt_size(cfg), &m->header.checksum);
 }
 
 /* Bus 0 of segment 0 in the ECAM window of pci.h. */
@@ -536,7 +525,7 @@ static void build_mcfg(struct acpi_mcfg *m)
 	m->segment = 0;
 	m->start_bus = 0;
 	m->end_bus = 0;
-	checksum(m, sizeof(*m), &m->header.checksum);
+	table_checksum(m, sizeof(*m), &m->header.checksum);
 }
 
 static int check_config(uint64_t ram_size, const struct acpi_config *cfg,
@@ -676,7 +665,7 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	h = (struct acpi_header *)(mem + dsdt);
 	fill_header(h, "DSDT", dsdt_len, 2);	/* 2: 64-bit integers */
 	memcpy(h + 1, a->b, a->len);
-	checksum(h, dsdt_len, &h->checksum);
+	table_checksum(h, dsdt_len, &h->checksum);
 
 	build_madt(mem + madt, cfg);
 	build_fadt((struct acpi_fadt *)(mem + fadt), cfg, dsdt);
@@ -689,7 +678,7 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	entries[1] = htole64(madt);
 	entries[2] = htole64(mcfg);
 	memcpy(h + 1, entries, nr_entries * sizeof(entries[0]));
-	checksum(h, xsdt_len, &h->checksum);
+	table_checksum(h, xsdt_len, &h->checksum);
 
 	r = (struct acpi_rsdp *)(mem + rsdp);
 	memcpy(r->signature, "RSD PTR ", 8);
@@ -698,8 +687,8 @@ int acpi_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	r->rsdt_address = 0;
 	r->length = htole32(sizeof(*r));
 	r->xsdt_address = htole64(xsdt);
-	checksum(r, 20, &r->checksum);
-	checksum(r, sizeof(*r), &r->extended_checksum);
+	table_checksum(r, 20, &r->checksum);
+	table_checksum(r, sizeof(*r), &r->extended_checksum);
 
 	*rsdp_gpa = rsdp;
 	return 0;

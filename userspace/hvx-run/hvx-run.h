@@ -67,6 +67,21 @@
 /* The layout of tables a guest reads (acpi.c, mptable.c), byte for byte */
 #define __packed	__attribute__((packed))
 
+/*
+ * Set a table's checksum byte @field, inside its @len bytes at @p, so
+ * that they sum to 0 (mod 256): the rule of ACPI's and the MP tables.
+ */
+static inline void table_checksum(void *p, size_t len, uint8_t *field)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	*field = 0;
+	while (len--)
+		sum += *b++;
+	*field = -sum;
+}
+
 /* Little-endian fields of images and of the tables written for the guest. */
 static inline uint16_t get_le16(const uint8_t *p)
 {

@@ -155,16 +155,6 @@ _Static_assert(sizeof(struct mp_intr) == 8, "MP interrupt");
 			 sizeof(struct mp_ioapic) +			\
 			 (15 + MP_PCI_SLOTS + 2) * sizeof(struct mp_intr))
 
-static uint8_t checksum(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint8_t sum = 0;
-
-	while (len--)
-		sum += *b++;
-	return -sum;
-}
-
 /* The GSI and flags of ISA IRQ @irq: its override, else its own pin. */
 static void isa_irq(const struct acpi_config *cfg, unsigned int irq,
 		    unsigned int *gsi, uint16_t *flags)
@@ -179,6 +169,17 @@ static void isa_irq(const struct acpi_config *cfg, unsigned int irq,
 			*flags = cfg->overrides[i].flags;
 		}
 	}
+}
+
+/* A bus entry; @name is the specification's six characters. */
+static uint8_t *put_bus(uint8_t *p, uint8_t id, const char *name)
+{
+	struct mp_bus *bus = (struct mp_bus *)p;
+
+	bus->type = MP_BUS;
+	bus->id = id;
+	memcpy(bus->bus_type, name, sizeof(bus->bus_type));
+	return p + sizeof(*bus);
 }
 
 static uint8_t *put_intr(uint8_t *p, uint8_t type, uint8_t irq_type,
@@ -205,7 +206,6 @@ static unsigned int put_entries(uint8_t *p, const struct acpi_config *cfg,
 	unsigned int i, n = 0, gsi;
 	struct mp_processor *cpu;
 	struct mp_ioapic *io;
-	struct mp_bus *bus;
 	uint16_t flags;
 
 	for (i = 0; i < cfg->nr_cpus; i++, n++) {
@@ -219,18 +219,10 @@ static unsigned int put_entries(uint8_t *p, const struct acpi_config *cfg,
 		p += sizeof(*cpu);
 	}
 	if (cfg->pci) {
-		bus = (struct mp_bus *)p;
-		bus->type = MP_BUS;
-		bus->id = MP_BUS_PCI;
-		memcpy(bus->bus_type, "PCI   ", 6);
-		p += sizeof(*bus);
+		p = put_bus(p, MP_BUS_PCI, "PCI   ");
 		n++;
 	}
-	bus = (struct mp_bus *)p;
-	bus->type = MP_BUS;
-	bus->id = isa;
-	memcpy(bus->bus_type, "ISA   ", 6);
-	p += sizeof(*bus);
+	p = put_bus(p, isa, "ISA   ");
 	n++;
 
 	io = (struct mp_ioapic *)p;
@@ -314,12 +306,12 @@ int mptable_build(void *ram, uint64_t ram_size, const struct acpi_config *cfg,
 	n = put_entries((uint8_t *)(h + 1), cfg, &end);
 	h->entry_count = htole16(n);
 	h->length = htole16(end - (uint8_t *)h);
-	h->checksum = checksum(h, end - (uint8_t *)h);
+	table_checksum(h, end - (uint8_t *)h, &h->checksum);
 
 	memcpy(fp->signature, "_MP_", 4);
 	fp->physptr = htole32(base + sizeof(*fp));
 	fp->length = 1;
 	fp->spec_rev = MP_SPEC_REV;
-	fp->checksum = checksum(fp, sizeof(*fp));
+	table_checksum(fp, sizeof(*fp), &fp->checksum);
 	return 0;
 }
