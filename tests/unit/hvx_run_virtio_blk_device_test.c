@@ -4,7 +4,8 @@
  * the transport, its device thread and workers) in fake guest RAM,
  * driven through BAR 0 as a driver would: malformed requests, a reset and
  * bus mastering turned off while reads are in flight, the cache mode and
- * the configuration the driver reads.
+ * the commands that follow the driver's features, the configuration the
+ * driver reads.
  */
 #include "kselftest_harness.h"
 
@@ -54,13 +55,19 @@ static unsigned int gate_count(unsigned int *count)
 	return n;
 }
 
-/* Fresh rings, VERSION_1 negotiated, queue 0 on, DRIVER_OK. */
-static void driver_init(struct virtio_dev *v, uint8_t *ram)
+/* Fresh rings, VERSION_1 and @features negotiated, queue 0 on, DRIVER_OK. */
+static void driver_init_with(struct virtio_dev *v, uint8_t *ram,
+			     uint64_t features)
 {
 	memset(ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
-	driver_features(v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_features(v, 1ULL << VIRTIO_F_VERSION_1 | features);
 	driver_queue(v, 0, QSIZE, DESC, AVAIL, USED);
 	cc_write(v, CC_STATUS, 0x0f, 1);	/* DRIVER_OK */
+}
+
+static void driver_init(struct virtio_dev *v, uint8_t *ram)
+{
+	driver_init_with(v, ram, 0);
 }
 
 /* Offer request @i: read sector @i + 1 into DATA(@i), status after it. */
@@ -362,11 +369,7 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 	EXPECT_EQ(0x77, file_byte(self->fd, 512));
 
 	cc_write(self->v, CC_STATUS, 0, 1);
-	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
-	driver_features(self->v, 1ULL << VIRTIO_F_VERSION_1 |
-			1ULL << VIRTIO_BLK_F_FLUSH);
-	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
-	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	driver_init_with(self->v, self->ram, 1ULL << VIRTIO_BLK_F_FLUSH);
 	next = 0;
 	offer_write(self->ram, &next, 3);
 	driver_kick(self->v, 0);
@@ -374,6 +377,52 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(3) + 512]);
 	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
 	EXPECT_EQ(0x77, file_byte(self->fd, 4 * 512));
+}
+
+/* Offer request @i: write zeroes over sectors 8-15, unmap allowed. */
+static void offer_zeroes(uint8_t *ram, uint16_t *next, unsigned int i)
+{
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_WRITE_ZEROES);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, 0);
+	put_le64(ram + DATA(i), 8);
+	put_le32(ram + DATA(i) + 8, 8);
+	put_le32(ram + DATA(i) + 12, VIRTIO_BLK_WZ_UNMAP);
+	ram[DATA(i) + 16] = 0xcc;
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), 16, VRING_DESC_F_NEXT,
+		 2 * i + 2);
+	set_desc(ram, DESC, 2 * i + 2, DATA(i) + 16, 1, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
+/*
+ * The device serves write zeroes only to a driver that negotiated it:
+ * unsupported, the sectors unchanged, without; zeroed with.
+ */
+TEST_F(blk, write_zeroes_follows_negotiation)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);	/* VERSION_1 only */
+	offer_zeroes(self->ram, &next, 0);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->ram[DATA(0) + 16]);
+	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
+
+	cc_write(self->v, CC_STATUS, 0, 1);
+	driver_init_with(self->v, self->ram,
+			 1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	next = 0;
+	offer_zeroes(self->ram, &next, 1);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(1) + 16]);
+	EXPECT_EQ(0, file_byte(self->fd, 8 * 512));
+	EXPECT_EQ(0, file_byte(self->fd, 16 * 512 - 1));
+	EXPECT_EQ(16, file_byte(self->fd, 16 * 512));
 }
 
 /*

@@ -9,6 +9,11 @@
 
 #include "virtio_blk_fixture.h"
 
+/* virtio_blk_handle()'s modes of a driver that negotiated the command */
+#define DISCARD	VIRTIO_BLK_MODE_DISCARD
+#define ZEROES	VIRTIO_BLK_MODE_ZEROES
+#define SYNC	VIRTIO_BLK_MODE_SYNC
+
 TEST_F(blk, discard_punches_a_hole)
 {
 	uint8_t seg[16];
@@ -22,7 +27,7 @@ TEST_F(blk, discard_punches_a_hole)
 	if (fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      SECTORS * 512 - 512, 512))
 		SKIP(return, "no hole punching on this file system");
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_EQ(7, file_byte(self->fd, 8 * 512 - 1));
 	EXPECT_EQ(0, file_byte(self->fd, 8 * 512));
@@ -30,15 +35,15 @@ TEST_F(blk, discard_punches_a_hole)
 	EXPECT_EQ(16, file_byte(self->fd, 16 * 512));
 	/* past the end */
 	put_le64(seg, SECTORS - 4);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	/* the unmap flag, or one the device does not know: no hole */
 	put_le64(seg, 24);
 	put_le32(seg + 12, 1);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
 	put_le32(seg + 12, 0x80000000U);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
 	EXPECT_EQ(24, file_byte(self->fd, 24 * 512));
 }
@@ -152,7 +157,7 @@ TEST_F(blk, write_zeroes)
 		no_punch = ways[i].no_punch;
 		nr_syncs = 0;
 		before = blocks_of(self->fd);
-		virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, WZ_SECTORS,
+		virtio_blk_handle(self->fd, SYNC | ZEROES, WZ_SECTORS,
 				  SERIAL, &self->e);
 		no_zero_range = false;
 		no_punch = false;
@@ -189,7 +194,7 @@ TEST_F(blk, write_zeroes_limits)
 	no_zero_range = true;
 	no_punch = true;
 	nr_syncs = 0;
-	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, ZEROES, WZ_SECTORS, SERIAL, &self->e);
 	no_zero_range = false;
 	no_punch = false;
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
@@ -199,25 +204,25 @@ TEST_F(blk, write_zeroes_limits)
 	EXPECT_TRUE(sectors_are(self->fd, 812, 813, false));
 
 	wz_request(self, seg, WZ_SECTORS - 4, 4, 0);
-	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, ZEROES, WZ_SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
 	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 4, WZ_SECTORS, true));
 	wz_request(self, seg, 1024, 8, 0);
 	sync_fails = true;
-	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_SYNC, WZ_SECTORS, SERIAL,
+	virtio_blk_handle(self->fd, SYNC | ZEROES, WZ_SECTORS, SERIAL,
 			  &self->e);
 	sync_fails = false;
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 
 	/* refused, nothing zeroed: an unknown flag, past the end, too long */
 	wz_request(self, seg, 48, 4, 2);
-	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, ZEROES, WZ_SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
 	wz_request(self, seg, WZ_SECTORS - 2, 4, 0);
-	virtio_blk_handle(self->fd, 0, WZ_SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, ZEROES, WZ_SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	wz_request(self, seg, 0, VIRTIO_BLK_MAX_WRITE_ZEROES + 1, 0);
-	virtio_blk_handle(self->fd, 0, VIRTIO_BLK_MAX_WRITE_ZEROES + 8,
+	virtio_blk_handle(self->fd, ZEROES, VIRTIO_BLK_MAX_WRITE_ZEROES + 8,
 			  SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	/* a read-only disk does not offer it */
@@ -244,14 +249,14 @@ TEST_F(blk, discard_bad_segments)
 	put_le32(seg + 8, 8);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 20, true,
 		&self->status);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 	put_le64(seg, 0);
 	put_le32(seg + 8, VIRTIO_BLK_MAX_DISCARD + 1);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 16, true,
 		&self->status);
-	virtio_blk_handle(self->fd, 0, VIRTIO_BLK_MAX_DISCARD + 8, SERIAL,
+	virtio_blk_handle(self->fd, DISCARD, VIRTIO_BLK_MAX_DISCARD + 8, SERIAL,
 			  &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
@@ -262,10 +267,53 @@ TEST_F(blk, discard_bad_segments)
 	put_le32(seg + 24, 8);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 32, true,
 		&self->status);
-	virtio_blk_handle(self->fd, 0, SECTORS, SERIAL, &self->e);
+	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 	EXPECT_EQ(24, file_byte(self->fd, 24 * 512));
+}
+
+/*
+ * A driver that did not negotiate DISCARD or WRITE_ZEROES (one that
+ * wants its image allocated, or that took the other alone) gets either
+ * refused as unsupported, with no hole punched and nothing zeroed.
+ */
+TEST_F(blk, ranges_need_their_feature)
+{
+	static const struct {
+		uint32_t type;
+		unsigned int mode;
+	} cases[] = {
+		{ VIRTIO_BLK_T_DISCARD, 0 },
+		{ VIRTIO_BLK_T_DISCARD, SYNC | ZEROES },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, 0 },
+		{ VIRTIO_BLK_T_WRITE_ZEROES, SYNC | DISCARD },
+	};
+	unsigned int i, flags;
+	uint8_t seg[16];
+
+	for (i = 0; i < 4; i++) {
+		/* the unmap flag: each way would leave a hole */
+		flags = 0;
+		if (cases[i].type == VIRTIO_BLK_T_WRITE_ZEROES)
+			flags = VIRTIO_BLK_WZ_UNMAP;
+		put_le64(seg, 8);
+		put_le32(seg + 8, 8);
+		put_le32(seg + 12, flags);
+		request(&self->e, self->hdr, cases[i].type, 0, seg, 16, true,
+			&self->status);
+		virtio_blk_handle(self->fd, cases[i].mode, SECTORS, SERIAL,
+				  &self->e);
+		EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status) TH_LOG("case %u", i);
+		EXPECT_EQ(8, file_byte(self->fd, 8 * 512)) TH_LOG("case %u", i);
+		EXPECT_EQ(15, file_byte(self->fd, 16 * 512 - 1));
+	}
+	/* negotiated (discard_punches_a_hole has the discard) */
+	wz_request(self, seg, 8, 8, VIRTIO_BLK_WZ_UNMAP);
+	virtio_blk_handle(self->fd, ZEROES, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->status);
+	EXPECT_EQ(0, file_byte(self->fd, 8 * 512));
+	EXPECT_EQ(7, file_byte(self->fd, 8 * 512 - 1));
 }
 
 TEST_HARNESS_MAIN

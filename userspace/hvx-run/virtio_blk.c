@@ -109,6 +109,10 @@ static unsigned int blk_mode(struct virtio_blk *b)
 
 	if (!virtio_has_feature(&b->v, VIRTIO_BLK_F_FLUSH))
 		mode |= VIRTIO_BLK_MODE_SYNC;
+	if (virtio_has_feature(&b->v, VIRTIO_BLK_F_DISCARD))
+		mode |= VIRTIO_BLK_MODE_DISCARD;
+	if (virtio_has_feature(&b->v, VIRTIO_BLK_F_WRITE_ZEROES))
+		mode |= VIRTIO_BLK_MODE_ZEROES;
 	return mode;
 }
 

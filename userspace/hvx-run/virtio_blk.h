@@ -56,6 +56,8 @@
 /* virtio_blk_handle()'s @mode */
 #define VIRTIO_BLK_MODE_RO	0x1	/* writes, discards, zeroes fail */
 #define VIRTIO_BLK_MODE_SYNC	0x2	/* writes reach the disk (no FLUSH) */
+#define VIRTIO_BLK_MODE_DISCARD	0x4	/* DISCARD negotiated */
+#define VIRTIO_BLK_MODE_ZEROES	0x8	/* WRITE_ZEROES negotiated */
 
 uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 			   const char *serial, struct vq_elem *e);

@@ -126,8 +126,15 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 		max_data = VIRTIO_BLK_MAX_WRITE_ZEROES_SEG *
 			   VIRTIO_BLK_SEG_LEN;
 	}
-	/* a read-only disk offers neither */
-	if (mode & VIRTIO_BLK_MODE_RO)
+	/*
+	 * Only for a driver that negotiated it (a read-only disk offers
+	 * neither): one that did not may count on the image staying
+	 * allocated, and an unknown command is unsupported (virtio 1.2
+	 * 5.2.6.1).
+	 */
+	if ((mode & VIRTIO_BLK_MODE_RO) ||
+	    !(mode & (zeroes ? VIRTIO_BLK_MODE_ZEROES :
+		      VIRTIO_BLK_MODE_DISCARD)))
 		return VIRTIO_BLK_S_UNSUPP;
 	/* no more segments than the device announces (max_*_seg) */
 	if (!data || data % VIRTIO_BLK_SEG_LEN || data > max_data)
