@@ -377,13 +377,13 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(0, self->routes.assigns);
 
 	/* an interrupt while disabled: none, the function uses INTx then */
-	pci_msix_notify(&self->dev, 1);
+	EXPECT_FALSE(pci_msix_notify(&self->dev, 1));
 	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
 	/* one while enabled and masked: pending, the unmask sends it */
 	ecam_write(self->bus, 1, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
 		   2);
 	EXPECT_EQ(0, self->routes.assigns);	/* the vector is masked */
-	pci_msix_notify(&self->dev, 1);
+	EXPECT_TRUE(pci_msix_notify(&self->dev, 1));
 	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
 	mmio_write32(self->bus, table + 16 + 12, 0);
 	EXPECT_EQ(1, self->routes.assigns);
@@ -394,7 +394,7 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(1, drain(self->dev.msix[1].efd));
 
 	/* routed: an interrupt is a signal of the eventfd */
-	pci_msix_notify(&self->dev, 1);
+	EXPECT_TRUE(pci_msix_notify(&self->dev, 1));
 	EXPECT_EQ(1, drain(self->dev.msix[1].efd));
 
 	/* the guest reprograms the vector: the route is re-assigned */
@@ -407,7 +407,7 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	ecam_write(self->bus, 1, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE |
 		   PCI_MSIX_FLAGS_MASKALL, 2);
 	EXPECT_EQ(2, self->routes.deassigns);
-	pci_msix_notify(&self->dev, 1);
+	EXPECT_TRUE(pci_msix_notify(&self->dev, 1));
 	EXPECT_EQ(0, drain(self->dev.msix[1].efd));
 	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
 	ecam_write(self->bus, 1, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
@@ -418,7 +418,7 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	/* an MSI is a write to memory: no bus mastering, no route */
 	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
 	EXPECT_EQ(3, self->routes.deassigns);
-	pci_msix_notify(&self->dev, 1);
+	EXPECT_TRUE(pci_msix_notify(&self->dev, 1));
 	EXPECT_EQ(0, drain(self->dev.msix[1].efd));
 	EXPECT_EQ(2, mmio_read32(self->bus, bar + PBA));
 	ecam_write(self->bus, 1, PCI_COMMAND, PCI_COMMAND_MEMORY |
@@ -437,7 +437,7 @@ TEST_F(pci, msix_routes_follow_the_guest)
 	EXPECT_EQ(4, self->routes.deassigns);
 	mmio_write32(self->bus, bar + PBA, 0xff);
 	EXPECT_EQ(0, mmio_read32(self->bus, bar + PBA));
-	pci_msix_notify(&self->dev, 0xffff);
+	EXPECT_FALSE(pci_msix_notify(&self->dev, 0xffff));
 	EXPECT_EQ(0, self->bars.writes);
 }
 
@@ -469,7 +469,7 @@ TEST_F(pci, msix_refused_route)
 	mmio_write32(self->bus, table + 8, 0x40);
 	EXPECT_EQ(1, nr_lines);
 	msg_set_output(NULL, NULL);
-	pci_msix_notify(&self->dev, 0);
+	EXPECT_TRUE(pci_msix_notify(&self->dev, 0));
 	EXPECT_TRUE(self->dev.msix[0].pending);
 	/* a good address later: routed, and the pending one delivered */
 	self->routes.fail = 0;

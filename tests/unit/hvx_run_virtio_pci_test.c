@@ -303,6 +303,27 @@ static bool wait_gsi17(bool level)
 	return false;
 }
 
+/*
+ * pci_msix_notify() is wrapped (-Wl,--wrap): with msix_off_bus set, the
+ * driver turns MSI-X off just before the device's next MSI, after the
+ * device chose MSI-X for it, the race a test cannot time otherwise.
+ * Only for a completion: NEEDS_RESET sends its MSI under the device's
+ * lock, which the configuration write would wait for.
+ */
+static struct io_bus *msix_off_bus;
+
+bool __real_pci_msix_notify(struct pci_dev *d, unsigned int vector);
+
+bool __wrap_pci_msix_notify(struct pci_dev *d, unsigned int vector)
+{
+	struct io_bus *bus = __atomic_exchange_n(&msix_off_bus, NULL,
+						 __ATOMIC_SEQ_CST);
+
+	if (bus)
+		ecam_wr(bus, 0x98 + PCI_MSIX_FLAGS, 0, 2);
+	return __real_pci_msix_notify(d, vector);
+}
+
 /* One writable buffer of 64 bytes at avail index @idx - 1, kicked. */
 static void post_buffer(struct io_bus *bus, uint64_t bar, uint8_t *ram,
 			uint16_t idx)
@@ -388,6 +409,22 @@ TEST_F(vp, request_through_intx)
 	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
 				       1));
 	EXPECT_TRUE(gsi17);
+
+	/*
+	 * and so does one that MSI-X was chosen for when MSI-X went off
+	 * before its MSI was sent: no MSI, INTA# instead, not lost
+	 */
+	unmask_msix(self->bus, self->bar, 0x98);
+	__atomic_store_n(&msix_off_bus, self->bus, __ATOMIC_SEQ_CST);
+	post_buffer(self->bus, self->bar, self->ram, 3);
+	ASSERT_TRUE(wait_gsi17(false));
+	EXPECT_EQ(NULL, msix_off_bus);
+	EXPECT_EQ(3, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->v->pci.msix[1].efd,
+					    .events = POLLIN }, 1, 0));
 }
 
 TEST_F(vp, pci_cfg_access_window)

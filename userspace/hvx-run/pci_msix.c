@@ -157,22 +157,27 @@ void pci_msix_update_all(struct pci_dev *d)
  *
  * The vector's eventfd is signalled under the function's lock, so that
  * it is signalled while routed or marked pending, never lost between.
- * With MSI-X off nothing happens: the function uses INTx then
+ * With MSI-X off it sends nothing: the function uses INTx then
  * (pci_intx_notify()).
+ *
+ * Return: false when MSI-X is off, so that a device that chose MSI-X
+ * before the driver turned it off interrupts through INTx instead.
  */
-void pci_msix_notify(struct pci_dev *d, unsigned int vector)
+bool pci_msix_notify(struct pci_dev *d, unsigned int vector)
 {
-	struct pci_msix_vector *v;
+	struct pci_msix_vector *v = NULL;
+	bool on;
 
-	if (vector >= d->nr_vectors)
-		return;
-	v = &d->msix[vector];
+	if (vector < d->nr_vectors)
+		v = &d->msix[vector];
 	pthread_mutex_lock(&d->lock);
-	if (v->routed)
+	on = pci_msix_enabled(d);
+	if (v && v->routed)
 		signal_efd(v->efd);
-	else if (pci_msix_enabled(d))
+	else if (v && on)
 		v->pending = true;
 	pthread_mutex_unlock(&d->lock);
+	return on;
 }
 
 /* The PBA's byte @i, from the pending bits. */

@@ -210,8 +210,10 @@ static void needs_reset_locked(struct virtio_dev *v)
 {
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
 	v->config_gen++;
-	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG))
-		pci_msix_notify(&v->pci, v->config_vector);
+	/* MSI-X turned off since isr_notify_locked() looked: INTA# */
+	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG) &&
+	    !pci_msix_notify(&v->pci, v->config_vector))
+		pci_intx_notify(&v->pci);
 }
 
 /* Pause or restart the queues as bus mastering goes off or on; @lock. */
@@ -603,8 +605,17 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 	 * (sent under it, make bench's random 4 KiB reads were a quarter
 	 * slower).
 	 */
-	if (msix)
-		pci_msix_notify(&v->pci, vec);
+	if (!msix || pci_msix_notify(&v->pci, vec))
+		return;
+	/*
+	 * The driver turned MSI-X off since: INTA# carries the interrupt,
+	 * as it would have, while the ISR still holds it (a read of the
+	 * ISR meanwhile took it, and the pin must not assert for nothing).
+	 */
+	pthread_mutex_lock(&v->lock);
+	if (v->isr)
+		pci_intx_notify(&v->pci);
+	pthread_mutex_unlock(&v->lock);
 }
 
 /**
