@@ -501,7 +501,8 @@ int pci_bus_add(struct pci_bus *pb, struct pci_dev *d)
  * @route: changes MSI-X routes (HVX_IRQFD)
  * @route_ctx: passed to @route
  *
- * Return: 0, or -1 when @bus has no room.
+ * Return: 0, or -1 when @bus has no room, with nothing of @pb left to
+ * destroy (@bus may keep the handlers it took: it goes next).
  */
 int pci_bus_init(struct pci_bus *pb, struct io_bus *bus, pci_route_fn route,
 		 void *route_ctx)
@@ -520,8 +521,10 @@ int pci_bus_init(struct pci_bus *pb, struct io_bus *bus, pci_route_fn route,
 	    io_bus_register_mmio(bus, PCI_ECAM_BASE, PCI_ECAM_SIZE, &ecam_ops,
 				 pb, "pci-ecam") ||
 	    io_bus_register_mmio(bus, PCI_MMIO_BASE, PCI_MMIO_SIZE,
-				 &window_ops, pb, "pci-window"))
+				 &window_ops, pb, "pci-window")) {
+		pci_bus_destroy(pb);
 		return -1;
+	}
 	return 0;
 }
 
