@@ -10,7 +10,7 @@
  * NEEDS_RESET and interrupts through the configuration vector, and a
  * reset that waits until the device thread is done with its chain;
  * with MSI-X off, completions and NEEDS_RESET assert INTA# until the
- * driver reads the ISR.
+ * driver reads the ISR, and the INTx disable bit keeps it off the line.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -324,6 +324,20 @@ bool __wrap_pci_msix_notify(struct pci_dev *d, unsigned int vector)
 	return __real_pci_msix_notify(d, vector);
 }
 
+/* Wait until the used index reads @idx; false after 5 s. */
+static bool wait_used_idx(uint8_t *ram, uint16_t idx)
+{
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n((uint16_t *)(ram + USED + 2),
+				    __ATOMIC_ACQUIRE) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 /* One writable buffer of 64 bytes at avail index @idx - 1, kicked. */
 static void post_buffer(struct io_bus *bus, uint64_t bar, uint8_t *ram,
 			uint16_t idx)
@@ -425,6 +439,27 @@ TEST_F(vp, request_through_intx)
 	EXPECT_TRUE(gsi17);
 	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->v->pci.msix[1].efd,
 					    .events = POLLIN }, 1, 0));
+
+	/*
+	 * The command register's INTx disable bit: the function still has
+	 * its interrupt (the status bit, the ISR) but does not drive the
+	 * line; clearing the bit drives it, and the ISR read releases it.
+	 */
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE, 2);
+	post_buffer(self->bus, self->bar, self->ram, 4);
+	ASSERT_TRUE(wait_used_idx(self->ram, 4));
+	EXPECT_TRUE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		    PCI_STATUS_INTERRUPT);
+	EXPECT_TRUE(gsi17);
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		PCI_COMMAND_MASTER, 2);
+	EXPECT_FALSE(gsi17);
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+	EXPECT_TRUE(gsi17);
+	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		     PCI_STATUS_INTERRUPT);
 }
 
 TEST_F(vp, pci_cfg_access_window)
