@@ -225,10 +225,10 @@ TEST_F(blk, write_zeroes_limits)
 	virtio_blk_handle(self->fd, ZEROES, VIRTIO_BLK_MAX_WRITE_ZEROES + 8,
 			  SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
-	/* a read-only disk does not offer it */
+	/* a read-only disk does not offer it: refused even if it did */
 	wz_request(self, seg, 48, 4, 0);
-	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, WZ_SECTORS, SERIAL,
-			  &self->e);
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO | ZEROES, WZ_SECTORS,
+			  SERIAL, &self->e);
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
 	EXPECT_TRUE(sectors_are(self->fd, 0, 64, false));
 	EXPECT_TRUE(sectors_are(self->fd, WZ_SECTORS - 6, WZ_SECTORS - 4,

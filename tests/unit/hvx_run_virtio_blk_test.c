@@ -124,11 +124,16 @@ TEST_F(blk, read_only_refuses_writes)
 				       SERIAL, &self->e));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->status);
 	EXPECT_EQ(1, file_byte(self->fd, 512));
+	/* not offered: refused even if it had been, sectors 8-15 kept */
+	memset(self->data, 0, 16);
+	put_le64(self->data, 8);
+	put_le32(self->data + 8, 8);
 	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, self->data, 16,
 		true, &self->status);
-	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO, SECTORS, SERIAL,
-			  &self->e);
-	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);	/* not offered */
+	virtio_blk_handle(self->fd, VIRTIO_BLK_MODE_RO |
+			  VIRTIO_BLK_MODE_DISCARD, SECTORS, SERIAL, &self->e);
+	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->status);
+	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 	/* reads still work */
 	request(&self->e, self->hdr, VIRTIO_BLK_T_IN, 1, self->data, 512,
 		false, &self->status);

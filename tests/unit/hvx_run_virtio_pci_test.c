@@ -306,11 +306,13 @@ static bool wait_gsi17(bool level)
 /*
  * pci_msix_notify() is wrapped (-Wl,--wrap): with msix_off_bus set, the
  * driver turns MSI-X off just before the device's next MSI, after the
- * device chose MSI-X for it, the race a test cannot time otherwise.
- * Only for a completion: NEEDS_RESET sends its MSI under the device's
- * lock, which the configuration write would wait for.
+ * device chose MSI-X for it, the race a test cannot time otherwise; with
+ * msix_back_on too, it turns MSI-X on again just after the device found
+ * it off.  (The MSI-X control word takes only the function's lock, so
+ * this works under the device's lock, as NEEDS_RESET sends.)
  */
 static struct io_bus *msix_off_bus;
+static bool msix_back_on;
 
 bool __real_pci_msix_notify(struct pci_dev *d, unsigned int vector);
 
@@ -318,10 +320,14 @@ bool __wrap_pci_msix_notify(struct pci_dev *d, unsigned int vector)
 {
 	struct io_bus *bus = __atomic_exchange_n(&msix_off_bus, NULL,
 						 __ATOMIC_SEQ_CST);
+	bool on;
 
 	if (bus)
 		ecam_wr(bus, 0x98 + PCI_MSIX_FLAGS, 0, 2);
-	return __real_pci_msix_notify(d, vector);
+	on = __real_pci_msix_notify(d, vector);
+	if (bus && msix_back_on)
+		ecam_wr(bus, 0x98 + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	return on;
 }
 
 /* Wait until the used index reads @idx; false after 5 s. */
@@ -460,6 +466,34 @@ TEST_F(vp, request_through_intx)
 	EXPECT_TRUE(gsi17);
 	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
 		     PCI_STATUS_INTERRUPT);
+
+	/* MSI-X off and on again in that window: the MSI after all */
+	unmask_msix(self->bus, self->bar, 0x98);
+	msix_back_on = true;
+	__atomic_store_n(&msix_off_bus, self->bus, __ATOMIC_SEQ_CST);
+	post_buffer(self->bus, self->bar, self->ram, 5);
+	ASSERT_TRUE(wait_efd(self->v->pci.msix[1].efd));
+	EXPECT_EQ(5, get_le16(self->ram + USED + 2));
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(VIRTIO_ISR_QUEUE, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+				       1));
+
+	/* NEEDS_RESET's interrupt, MSI-X gone off before its MSI: INTA# */
+	msix_back_on = false;
+	__atomic_store_n(&msix_off_bus, self->bus, __ATOMIC_SEQ_CST);
+	put_le16(d + 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
+	put_le16(d + 14, 0);
+	put_le16(self->ram + AVAIL + 4 + 2 * 5, 0);
+	__atomic_store_n((uint16_t *)(self->ram + AVAIL + 2), 6,
+			 __ATOMIC_RELEASE);
+	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(wait_gsi17(false));
+	EXPECT_EQ(0x4f, rd(self->bus, CC(0x14), 1));
+	EXPECT_EQ(VIRTIO_ISR_CONFIG, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+					1));
+	EXPECT_TRUE(gsi17);
+	EXPECT_EQ(0, poll(&(struct pollfd){ .fd = self->v->pci.msix[0].efd,
+					    .events = POLLIN }, 1, 0));
 }
 
 TEST_F(vp, pci_cfg_access_window)

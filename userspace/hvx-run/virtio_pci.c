@@ -198,6 +198,20 @@ static bool isr_notify_locked(struct virtio_dev *v, uint8_t bit)
 	return pci_intx_notify(&v->pci);
 }
 
+/*
+ * Send the MSI-X vector @vec that isr_notify_locked() chose; @lock held.
+ * If the driver turned MSI-X off since, INTA# carries the interrupt, as
+ * it would have, while the ISR still holds it (a read of the ISR
+ * meanwhile took it, and the pin must not assert for nothing); if it
+ * turned MSI-X on again before that, the vector does after all.
+ */
+static void msix_or_intx_locked(struct virtio_dev *v, uint16_t vec)
+{
+	while (!pci_msix_notify(&v->pci, vec) && v->isr &&
+	       pci_intx_notify(&v->pci))
+		;
+}
+
 /* The driver read the ISR, or reset the device; @lock held. */
 static void clear_isr(struct virtio_dev *v)
 {
@@ -210,10 +224,8 @@ static void needs_reset_locked(struct virtio_dev *v)
 {
 	v->status |= VIRTIO_STATUS_NEEDS_RESET;
 	v->config_gen++;
-	/* MSI-X turned off since isr_notify_locked() looked: INTA# */
-	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG) &&
-	    !pci_msix_notify(&v->pci, v->config_vector))
-		pci_intx_notify(&v->pci);
+	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG))
+		msix_or_intx_locked(v, v->config_vector);
 }
 
 /* Pause or restart the queues as bus mastering goes off or on; @lock. */
@@ -607,14 +619,9 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 	 */
 	if (!msix || pci_msix_notify(&v->pci, vec))
 		return;
-	/*
-	 * The driver turned MSI-X off since: INTA# carries the interrupt,
-	 * as it would have, while the ISR still holds it (a read of the
-	 * ISR meanwhile took it, and the pin must not assert for nothing).
-	 */
+	/* the driver turned MSI-X off since: the rare path, locked */
 	pthread_mutex_lock(&v->lock);
-	if (v->isr)
-		pci_intx_notify(&v->pci);
+	msix_or_intx_locked(v, vec);
 	pthread_mutex_unlock(&v->lock);
 }
 
