@@ -425,6 +425,188 @@ TEST_F(blk, write_zeroes_follows_negotiation)
 	EXPECT_EQ(16, file_byte(self->fd, 16 * 512));
 }
 
+/* Where the split reads' buffers go: RAM's upper half */
+#define BIG_BUF		0x80000
+#define BIG_LEN		0x80000
+#define BIG_STATUS(i)	(0x7000 + (i))
+#define BIG_SECTORS	2048	/* the disk grown to 1 MiB for these */
+/* reads of two parts each, from RAM's second quarter on */
+#define PART_BUF	0x40000
+#define PART_READ	0x40000
+
+static uint8_t big_byte(uint64_t off)
+{
+	uint64_t s = off / 512;
+
+	return s ^ s >> 8 ^ off % 512 / 64;
+}
+
+/* The fixture's disk grown to BIG_SECTORS of big_byte()s. */
+static bool grow_big(int fd)
+{
+	static uint8_t buf[BIG_SECTORS * 512];
+	uint64_t off;
+
+	for (off = 0; off < sizeof(buf); off++)
+		buf[off] = big_byte(off);
+	return pwrite(fd, buf, sizeof(buf), 0) == sizeof(buf);
+}
+
+/*
+ * Offer request @i: read @len bytes from @sector into @buf, through
+ * three data buffers of uneven sizes (a fifth, two fifths, the rest), so
+ * that parts begin and end inside them; descriptors 5 * @i on.
+ */
+static void offer_big_read(uint8_t *ram, uint16_t *next, unsigned int i,
+			   uint64_t sector, uint64_t buf, uint32_t len)
+{
+	uint32_t a = len / 5 / 512 * 512, b = 2 * a;
+	unsigned int d = 5 * i;
+
+	put_le32(ram + HDR(i), VIRTIO_BLK_T_IN);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, sector);
+	memset(ram + buf, 0xcc, len);
+	ram[BIG_STATUS(i)] = 0xcc;
+	set_desc(ram, DESC, d, HDR(i), 16, VRING_DESC_F_NEXT, d + 1);
+	set_desc(ram, DESC, d + 1, buf, a, VRING_DESC_F_WRITE |
+		 VRING_DESC_F_NEXT, d + 2);
+	set_desc(ram, DESC, d + 2, buf + a, b, VRING_DESC_F_WRITE |
+		 VRING_DESC_F_NEXT, d + 3);
+	set_desc(ram, DESC, d + 3, buf + a + b, len - a - b,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, d + 4);
+	set_desc(ram, DESC, d + 4, BIG_STATUS(i), 1, VRING_DESC_F_WRITE, 0);
+	vring_offer(ram, AVAIL, QSIZE, next, d);
+}
+
+/* How many of the @len bytes at @p, from the first, are @v. */
+static size_t bytes_are(const uint8_t *p, uint8_t v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && p[i] == v; i++)
+		;
+	return i;
+}
+
+/* @len bytes at @buf are the disk's from @sector on. */
+static bool big_data_is(uint8_t *ram, uint64_t buf, uint64_t sector,
+			uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		if (ram[buf + i] != big_byte(sector * 512 + i))
+			return false;
+	return true;
+}
+
+/*
+ * A large read is served in parts by every worker at once (four reads
+ * held at the gate for one request), and completes once, with the data
+ * where each part belongs, across its buffers' boundaries.
+ */
+TEST_F(blk, large_read_served_in_parts)
+{
+	uint16_t next = 0;
+
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	gate_set(true);
+	offer_big_read(self->ram, &next, 0, 100, BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	gate_set(false);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
+	EXPECT_EQ(0, get_le32(self->ram + USED + 4));
+	EXPECT_EQ(BIG_LEN + 1, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(0)]);
+	EXPECT_TRUE(big_data_is(self->ram, BIG_BUF, 100, BIG_LEN));
+	usleep(50 * 1000);
+	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+}
+
+/*
+ * One part failing fails the read: VIRTIO_BLK_S_IOERR, and none of its
+ * data, the other parts' included, as when a read served whole fails.
+ */
+TEST_F(blk, large_read_part_fails)
+{
+	uint16_t next = 0;
+
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	/* the third of four parts of 128 KiB */
+	preadv_fails_at = 8 * 512 + 2 * (BIG_LEN / 4);
+	offer_big_read(self->ram, &next, 0, 8, BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 1));
+	EXPECT_EQ(BIG_LEN + 1, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(0)]);
+	EXPECT_EQ(VIRTIO_BLK_WORKERS - 1, gate_count(&gate.left));
+	EXPECT_EQ(0, self->ram[BIG_BUF]);
+	EXPECT_EQ(0, self->ram[BIG_BUF + BIG_LEN - 1]);
+	EXPECT_EQ(BIG_LEN, bytes_are(self->ram + BIG_BUF, 0, BIG_LEN));
+	/* a read of less than two parts is served whole, and fails whole */
+	preadv_fails_at = 8 * 512;
+	offer_big_read(self->ram, &next, 1, 8, BIG_BUF, 2 * 128 * 1024 - 512);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 2));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(1)]);
+	EXPECT_EQ(VIRTIO_BLK_WORKERS - 1, gate_count(&gate.left));
+}
+
+/*
+ * A reset while parts of large reads are held, with more parts queued:
+ * the queued parts are dropped unread, the reset waits for the held ones,
+ * and no read completes or writes after it.
+ */
+TEST_F(blk, reset_drops_queued_parts)
+{
+	struct resetter *r = calloc(1, sizeof(*r));
+	uint8_t *before = malloc(3 * PART_READ);
+	uint16_t next = 0;
+	unsigned int i;
+	pthread_t t;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, before);
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	gate_set(true);
+	/* three reads of two parts: four held, two queued */
+	for (i = 0; i < 3; i++)
+		offer_big_read(self->ram, &next, i, 16 * i,
+			       PART_BUF + PART_READ * i, PART_READ);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
+	ASSERT_TRUE(wait_resetting(self->v));
+	usleep(100 * 1000);
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, dev_status(self->v));
+	/* a straggler would write now */
+	memcpy(before, self->ram + PART_BUF, 3 * PART_READ);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, memcmp(before, self->ram + PART_BUF, 3 * PART_READ));
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.left));
+	/* the third read's parts were queued: dropped unread */
+	EXPECT_EQ(PART_READ, bytes_are(self->ram + PART_BUF + 2 * PART_READ,
+				       0xcc, PART_READ));
+	EXPECT_EQ(0xcc, self->ram[BIG_STATUS(2)]);
+	free(before);
+	free(r);
+}
+
 /*
  * The features and the configuration a driver reads: write zeroes of up
  * to VIRTIO_BLK_MAX_WRITE_ZEROES sectors in one segment, which may unmap; a

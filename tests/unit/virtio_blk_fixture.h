@@ -4,7 +4,8 @@
  * of SECTORS sectors, each filled with the low byte of its number, and a
  * request built in front of it (request()).  And what the tests fake by
  * wrapping the C library (-Wl,--wrap=preadv,--wrap=fdatasync,
- * --wrap=fallocate): the workers' reads held at a gate, fdatasync()
+ * --wrap=fallocate): the workers' reads held at a gate or failing at an
+ * offset, fdatasync()
  * counted or failing, fallocate() modes missing as on some file systems.
  * Included by each virtio-blk test program, after kselftest_harness.h.
  */
@@ -62,11 +63,18 @@ static struct {
 	unsigned int entered, left;	/* preadv calls begun, ended */
 } gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
 
+/* A read at this offset fails with EIO (-1: none). */
+static off_t preadv_fails_at = -1;
+
 /* the disk's preadv(); the read itself is preadv2(), which is not wrapped */
 ssize_t __wrap_preadv(int fd, const struct iovec *iov, int n, off_t off)
 {
 	ssize_t r;
 
+	if (off == preadv_fails_at) {
+		errno = EIO;
+		return -1;
+	}
 	pthread_mutex_lock(&gate.lock);
 	gate.entered++;
 	pthread_cond_broadcast(&gate.cond);

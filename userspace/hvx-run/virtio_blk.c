@@ -4,9 +4,10 @@
  *
  * One request queue.  The device thread takes the chains and hands them
  * to a small pool of worker threads (VIRTIO_BLK_WORKERS), so that several
- * requests are in flight at once with nothing but preadv/pwritev: a
- * pool needs no library the static build lacks (io_uring would want
- * liburing or its own ring code) and a blocking pwritev gives the
+ * requests are in flight at once, and the parts of a large read
+ * (split_read()), with nothing but preadv/pwritev: a pool needs no
+ * library the static build lacks (io_uring would want liburing or its
+ * own ring code) and a blocking pwritev gives the
  * guarantee the guest relies on directly: a write is completed only
  * after pwritev returned, a flush only after fdatasync() did, so a crash
  * of hvx-run or of the guest never loses a completed write.  Requests
@@ -46,10 +47,38 @@
 #define BLK_CFG_WZ_MAY_UNMAP	56	/* write_zeroes_may_unmap */
 #define BLK_CFG_LEN		60
 
+/*
+ * A read of twice this or more is served in parts, by as many workers at
+ * once (all of them at most, no part smaller than this): a guest's one
+ * stream of large reads (dd, a sequential O_DIRECT reader, which has one
+ * request in flight) then copies with several host CPUs instead of one.
+ */
+#define BLK_PART_MIN		(128 * 1024)
+#define BLK_PART_ALIGN		4096
+
+struct blk_split;
+
+/*
+ * A request, or with @split a part of a read: bytes @from to @from +
+ * @len - 1 of its data, which begins at @sector.
+ */
 struct blk_job {
 	struct blk_job *next;
 	unsigned int q, mode;
 	struct vq_elem *e;
+	struct blk_split *split;
+	uint64_t sector, from, len;
+};
+
+/*
+ * A read served in parts.  @left (the parts not yet done or dropped)
+ * and @status (VIRTIO_BLK_S_OK until a part fails) under the disk's
+ * lock; the part that makes @left 0 completes the read and frees it.
+ */
+struct blk_split {
+	unsigned int left;
+	uint8_t status;
+	struct blk_job parts[];
 };
 
 /**
@@ -116,9 +145,42 @@ static unsigned int blk_mode(struct virtio_blk *b)
 	return mode;
 }
 
+/*
+ * @e split into parts, if it is a read of 2 * BLK_PART_MIN or more: up
+ * to one part per worker, the same size but for the last, aligned to
+ * BLK_PART_ALIGN.  NULL to serve it whole (also without memory: a split
+ * is only faster).
+ */
+static struct blk_split *split_read(struct virtio_blk *b, struct vq_elem *e)
+{
+	uint64_t sector, len = virtio_blk_read_len(e, b->sectors, &sector);
+	uint64_t nr = len / BLK_PART_MIN, per, i;
+	struct blk_split *s;
+
+	if (nr > b->nr_workers)
+		nr = b->nr_workers;
+	if (nr < 2)
+		return NULL;
+	s = calloc(1, sizeof(*s) + nr * sizeof(s->parts[0]));
+	if (!s)
+		return NULL;
+	s->left = nr;
+	s->status = VIRTIO_BLK_S_OK;
+	per = len / nr / BLK_PART_ALIGN * BLK_PART_ALIGN;
+	for (i = 0; i < nr; i++) {
+		s->parts[i].split = s;
+		s->parts[i].sector = sector;
+		s->parts[i].from = i * per;
+		s->parts[i].len = i + 1 < nr ? per : len - i * per;
+	}
+	return s;
+}
+
 static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 {
 	struct virtio_blk *b = to_blk(v);
+	unsigned int i, nr = 1;
+	struct blk_split *s;
 	struct blk_job *j;
 
 	/* no room for a header and a status: malformed, as virtio-net's */
@@ -128,26 +190,36 @@ static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 		free(e);
 		return;
 	}
-	j = malloc(sizeof(*j));
-
+	s = split_read(b, e);
+	if (s) {
+		nr = s->left;
+		j = s->parts;
+	} else {
+		j = calloc(1, sizeof(*j));
+	}
 	if (!j) {
 		msg("virtio-blk: out of memory");
 		virtio_complete(v, q, e->head, 0);
 		free(e);
 		return;
 	}
-	j->next = NULL;
-	j->q = q;
-	j->e = e;
 	pthread_mutex_lock(&b->lock);
-	j->mode = b->mode;
+	for (i = 0; i < nr; i++) {
+		j[i].next = i + 1 < nr ? &j[i + 1] : NULL;
+		j[i].q = q;
+		j[i].e = e;
+		j[i].mode = b->mode;
+	}
 	if (b->tail)
 		b->tail->next = j;
 	else
 		b->head = j;
-	b->tail = j;
+	b->tail = &j[nr - 1];
 	b->busy++;
-	pthread_cond_signal(&b->cond);
+	if (nr > 1)
+		pthread_cond_broadcast(&b->cond);
+	else
+		pthread_cond_signal(&b->cond);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -194,9 +266,19 @@ static void blk_quiesce(struct virtio_dev *v)
 	pthread_mutex_lock(&b->lock);
 	while ((j = b->head)) {
 		b->head = j->next;
-		b->busy--;
-		free(j->e);
-		free(j);
+		if (!j->split) {
+			b->busy--;
+			free(j->e);
+			free(j);
+			continue;
+		}
+		/* a part a worker runs finishes the read: it failed */
+		j->split->status = VIRTIO_BLK_S_IOERR;
+		if (!--j->split->left) {
+			b->busy--;
+			free(j->e);
+			free(j->split);
+		}
 	}
 	b->tail = NULL;
 	blk_wait_idle(b);
@@ -215,6 +297,29 @@ static void blk_drain(struct virtio_dev *v)
 	pthread_mutex_lock(&b->lock);
 	blk_wait_idle(b);
 	pthread_mutex_unlock(&b->lock);
+}
+
+/* Serve part @j of a split read; the last part done completes it. */
+static void blk_part(struct virtio_blk *b, struct blk_job *j)
+{
+	struct blk_split *s = j->split;
+	struct vq_elem *e = j->e;
+	unsigned int q = j->q;
+	uint8_t status;
+	bool last;
+
+	status = virtio_blk_read_part(b->fd, e, j->sector, j->from, j->len);
+	pthread_mutex_lock(&b->lock);
+	if (status != VIRTIO_BLK_S_OK)
+		s->status = status;
+	last = !--s->left;
+	pthread_mutex_unlock(&b->lock);
+	if (!last)
+		return;
+	virtio_complete(&b->v, q, e->head, virtio_blk_read_end(e, s->status));
+	free(e);
+	free(s);
+	blk_idle(b);
 }
 
 static void *blk_worker(void *arg)
@@ -236,6 +341,10 @@ static void *blk_worker(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (!j)
 			return NULL;
+		if (j->split) {
+			blk_part(b, j);
+			continue;
+		}
 		len = virtio_blk_handle(b->fd, j->mode, b->sectors, b->serial,
 					j->e);
 		virtio_complete(&b->v, j->q, j->e->head, len);

@@ -61,5 +61,10 @@
 
 uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 			   const char *serial, struct vq_elem *e);
+uint64_t virtio_blk_read_len(const struct vq_elem *e, uint64_t sectors,
+			     uint64_t *sector);
+uint8_t virtio_blk_read_part(int fd, const struct vq_elem *e, uint64_t sector,
+			     uint64_t from, uint64_t len);
+uint32_t virtio_blk_read_end(struct vq_elem *e, uint8_t status);
 
 #endif /* HVX_RUN_VIRTIO_BLK_H */

@@ -218,6 +218,72 @@ static void zero_from(const struct iovec *in, unsigned int nr, uint64_t from,
 }
 
 /**
+ * virtio_blk_read_len() - whether a request is a read the device may
+ * serve in parts (virtio_blk_read_part())
+ * @e: the request's chain, with room for a header and a status
+ * @sectors: the disk's size in sectors
+ * @sector: set to the read's first sector
+ *
+ * Return: the bytes of data a read of whole sectors within the disk
+ * asks for; 0 for any other request, which virtio_blk_handle() serves
+ * (and refuses, where it must) whole.
+ */
+uint64_t virtio_blk_read_len(const struct vq_elem *e, uint64_t sectors,
+			     uint64_t *sector)
+{
+	uint8_t hdr[VIRTIO_BLK_HDR_LEN];
+	uint64_t len = e->in_len - 1;
+
+	iov_copy(e->iov, e->nr_out, 0, hdr, sizeof(hdr), false);
+	*sector = get_le64(hdr + 8);
+	if (get_le32(hdr) != VIRTIO_BLK_T_IN || len % VIRTIO_BLK_SECTOR ||
+	    *sector > sectors || len / VIRTIO_BLK_SECTOR > sectors - *sector)
+		return 0;
+	return len;
+}
+
+/**
+ * virtio_blk_read_part() - read part of a read's data
+ * @fd: the image file
+ * @e: the read's chain (virtio_blk_read_len() gave its length)
+ * @sector: its first sector
+ * @from: the part's first byte in the data, a multiple of the sector
+ * @len: the part's bytes
+ *
+ * Return: VIRTIO_BLK_S_OK, or VIRTIO_BLK_S_IOERR when the read failed.
+ */
+uint8_t virtio_blk_read_part(int fd, const struct vq_elem *e, uint64_t sector,
+			     uint64_t from, uint64_t len)
+{
+	struct iovec iov[VQ_MAX_SEGS];
+	unsigned int n;
+
+	n = iov_slice(e->iov + e->nr_out, e->nr_in, from, len, iov);
+	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR + from, false))
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
+/**
+ * virtio_blk_read_end() - finish a read served in parts, once all are done
+ * @e: the read's chain
+ * @status: VIRTIO_BLK_S_OK when every part was read
+ *
+ * Return: the bytes written into the chain, as virtio_blk_handle()'s: a
+ * failed read's data is zeroed, as a failed read served whole.
+ */
+uint32_t virtio_blk_read_end(struct vq_elem *e, uint8_t status)
+{
+	struct iovec *in = e->iov + e->nr_out;
+	uint64_t data_in = e->in_len - 1;
+
+	if (status != VIRTIO_BLK_S_OK)
+		zero_from(in, e->nr_in, 0, data_in);
+	iov_copy(in, e->nr_in, data_in, &status, 1, true);
+	return data_in + 1;
+}
+
+/**
  * virtio_blk_handle() - carry out one request
  * @fd: the image file
  * @mode: VIRTIO_BLK_MODE_*
