@@ -430,7 +430,9 @@ TEST_F(blk, write_zeroes_follows_negotiation)
 #define BIG_LEN		0x80000
 #define BIG_STATUS(i)	(0x7000 + (i))
 #define BIG_SECTORS	2048	/* the disk grown to 1 MiB for these */
-/* reads of two parts each, from RAM's second quarter on */
+/* three parts of 128 KiB, rounded down to 4 KiB, and 4.5 KiB more */
+#define UNEVEN_LEN	(3 * 128 * 1024 + 9 * 512)
+/* from RAM's second quarter on: a read of two parts, one of four */
 #define PART_BUF	0x40000
 #define PART_READ	0x40000
 
@@ -527,6 +529,17 @@ TEST_F(blk, large_read_served_in_parts)
 	EXPECT_TRUE(big_data_is(self->ram, BIG_BUF, 100, BIG_LEN));
 	usleep(50 * 1000);
 	EXPECT_EQ(1, get_le16(self->ram + USED + 2));
+
+	/* three parts, the last the longest, to the disk's last sector */
+	offer_big_read(self->ram, &next, 1, BIG_SECTORS - UNEVEN_LEN / 512,
+		       BIG_BUF, UNEVEN_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(wait_used(self->ram, 2));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS + 3, gate_count(&gate.entered));
+	EXPECT_EQ(UNEVEN_LEN + 1, get_le32(self->ram + USED + 16));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(1)]);
+	EXPECT_TRUE(big_data_is(self->ram, BIG_BUF,
+				BIG_SECTORS - UNEVEN_LEN / 512, UNEVEN_LEN));
 }
 
 /*
@@ -560,16 +573,19 @@ TEST_F(blk, large_read_part_fails)
 }
 
 /*
- * A reset while parts of large reads are held, with more parts queued:
- * the queued parts are dropped unread, the reset waits for the held ones,
- * and no read completes or writes after it.
+ * A reset while parts of large reads are held and more are queued: a
+ * read of two parts and the first two of one of four held, the last two
+ * queued.  The queued parts are dropped unread and the reset waits for
+ * the held ones.  The read whose parts all ran ends as a request served
+ * whole would, before the reset returns; the one with dropped parts
+ * writes nothing after its parts (no status, no zeroes); neither
+ * completes.
  */
 TEST_F(blk, reset_drops_queued_parts)
 {
 	struct resetter *r = calloc(1, sizeof(*r));
 	uint8_t *before = malloc(3 * PART_READ);
 	uint16_t next = 0;
-	unsigned int i;
 	pthread_t t;
 
 	ASSERT_NE(NULL, r);
@@ -577,10 +593,9 @@ TEST_F(blk, reset_drops_queued_parts)
 	ASSERT_TRUE(grow_big(self->fd));
 	device_up(_metadata, self);
 	gate_set(true);
-	/* three reads of two parts: four held, two queued */
-	for (i = 0; i < 3; i++)
-		offer_big_read(self->ram, &next, i, 16 * i,
-			       PART_BUF + PART_READ * i, PART_READ);
+	offer_big_read(self->ram, &next, 0, 0, PART_BUF, PART_READ);
+	offer_big_read(self->ram, &next, 1, 600, PART_BUF + PART_READ,
+		       2 * PART_READ);
 	driver_kick(self->v, 0);
 	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
 	r->v = self->v;
@@ -599,10 +614,14 @@ TEST_F(blk, reset_drops_queued_parts)
 	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
 	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
 	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.left));
-	/* the third read's parts were queued: dropped unread */
+	/* the held parts read their bytes; the queued ones none */
+	EXPECT_TRUE(big_data_is(self->ram, PART_BUF, 0, PART_READ));
+	EXPECT_TRUE(big_data_is(self->ram, PART_BUF + PART_READ, 600,
+				PART_READ));
 	EXPECT_EQ(PART_READ, bytes_are(self->ram + PART_BUF + 2 * PART_READ,
 				       0xcc, PART_READ));
-	EXPECT_EQ(0xcc, self->ram[BIG_STATUS(2)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(0)]);
+	EXPECT_EQ(0xcc, self->ram[BIG_STATUS(1)]);
 	free(before);
 	free(r);
 }

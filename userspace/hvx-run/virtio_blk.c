@@ -71,13 +71,15 @@ struct blk_job {
 };
 
 /*
- * A read served in parts.  @left (the parts not yet done or dropped)
- * and @status (VIRTIO_BLK_S_OK until a part fails) under the disk's
- * lock; the part that makes @left 0 completes the read and frees it.
+ * A read served in parts.  @left (the parts not yet done or dropped),
+ * @status (VIRTIO_BLK_S_OK until a part fails) and @dropped (a reset
+ * dropped parts of it: it completes with nothing) under the disk's lock;
+ * the part that makes @left 0 completes the read and frees it.
  */
 struct blk_split {
 	unsigned int left;
 	uint8_t status;
+	bool dropped;
 	struct blk_job parts[];
 };
 
@@ -272,8 +274,8 @@ static void blk_quiesce(struct virtio_dev *v)
 			free(j);
 			continue;
 		}
-		/* a part a worker runs finishes the read: it failed */
-		j->split->status = VIRTIO_BLK_S_IOERR;
+		/* a part a worker runs ends the read, writing nothing more */
+		j->split->dropped = true;
 		if (!--j->split->left) {
 			b->busy--;
 			free(j->e);
@@ -281,6 +283,9 @@ static void blk_quiesce(struct virtio_dev *v)
 		}
 	}
 	b->tail = NULL;
+	/* for blk_drain() too, were it waiting */
+	if (!b->busy)
+		pthread_cond_broadcast(&b->idle);
 	blk_wait_idle(b);
 	pthread_mutex_unlock(&b->lock);
 }
@@ -316,7 +321,9 @@ static void blk_part(struct virtio_blk *b, struct blk_job *j)
 	pthread_mutex_unlock(&b->lock);
 	if (!last)
 		return;
-	virtio_complete(&b->v, q, e->head, virtio_blk_read_end(e, s->status));
+	if (!s->dropped)
+		virtio_complete(&b->v, q, e->head,
+				virtio_blk_read_end(e, s->status));
 	free(e);
 	free(s);
 	blk_idle(b);
