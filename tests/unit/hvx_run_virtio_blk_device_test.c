@@ -83,20 +83,30 @@ static void offer_read(uint8_t *ram, uint16_t *next, unsigned int i)
 	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
 }
 
+/*
+ * Offer request @i: a @type request at @sector whose @len bytes of data
+ * the driver wrote at DATA(@i), the status after them.
+ */
+static void offer_out(uint8_t *ram, uint16_t *next, unsigned int i,
+		      uint32_t type, uint64_t sector, uint32_t len)
+{
+	put_le32(ram + HDR(i), type);
+	put_le32(ram + HDR(i) + 4, 0);
+	put_le64(ram + HDR(i) + 8, sector);
+	ram[DATA(i) + len] = 0xcc;
+	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
+	set_desc(ram, DESC, 2 * i + 1, DATA(i), len, VRING_DESC_F_NEXT,
+		 2 * i + 2);
+	set_desc(ram, DESC, 2 * i + 2, DATA(i) + len, 1, VRING_DESC_F_WRITE,
+		 0);
+	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+}
+
 /* Offer request @i: write sector @i + 1 from DATA(@i), status after it. */
 static void offer_write(uint8_t *ram, uint16_t *next, unsigned int i)
 {
-	put_le32(ram + HDR(i), VIRTIO_BLK_T_OUT);
-	put_le32(ram + HDR(i) + 4, 0);
-	put_le64(ram + HDR(i) + 8, i + 1);
 	memset(ram + DATA(i), 0x77, 512);
-	ram[DATA(i) + 512] = 0xcc;
-	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
-	set_desc(ram, DESC, 2 * i + 1, DATA(i), 512, VRING_DESC_F_NEXT,
-		 2 * i + 2);
-	set_desc(ram, DESC, 2 * i + 2, DATA(i) + 512, 1, VRING_DESC_F_WRITE,
-		 0);
-	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+	offer_out(ram, next, i, VIRTIO_BLK_T_OUT, i + 1, 512);
 }
 
 static int no_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
@@ -140,19 +150,6 @@ static void *master_off_thread(void *arg)
 	return NULL;
 }
 
-static bool wait_used(uint8_t *ram, uint16_t idx)
-{
-	unsigned int ms;
-
-	for (ms = 0; ms < 5000; ms++) {
-		if (__atomic_load_n((uint16_t *)(ram + USED + 2),
-				    __ATOMIC_ACQUIRE) == idx)
-			return true;
-		usleep(1000);
-	}
-	return false;
-}
-
 /* The disk in fake guest RAM, its queue set up by the driver. */
 static void device_up(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(blk) *self)
@@ -167,6 +164,25 @@ static void device_up(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, self->v);
 	ASSERT_EQ(0, virtio_start(self->v));
 	driver_init(self->v, self->ram);
+}
+
+/*
+ * Kick the queue, its chains filling every worker's read at the gate,
+ * and reset the device from thread *@t (@r's): the reset waits for the
+ * held reads.
+ */
+static void reset_while_held(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(blk) *self, struct resetter *r,
+			     pthread_t *t)
+{
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(t, NULL, reset_thread, r));
+	ASSERT_TRUE(wait_resetting(self->v));
+	usleep(100 * 1000);	/* time to finish, were it not waiting */
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
 }
 
 /*
@@ -207,16 +223,8 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	gate_set(true);
 	for (i = 0; i < NR_REQS; i++)
 		offer_read(self->ram, &next, i);
-	driver_kick(self->v, 0);
-	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
-
-	r->v = self->v;
-	r->ram = self->ram;
-	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
-	ASSERT_TRUE(wait_resetting(self->v));
-	usleep(100 * 1000);	/* time to finish, were it not waiting */
-	/* the reset waits for the reads; the driver still sees no 0 */
-	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	reset_while_held(_metadata, self, r, &t);
+	/* the driver still sees no 0 */
 	EXPECT_NE(0, dev_status(self->v));
 	gate_set(false);
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -240,7 +248,7 @@ TEST_F(blk, reset_waits_for_requests_in_flight)
 	next = 0;
 	offer_read(self->ram, &next, 2);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(4, get_le32(self->ram + USED + 4));	/* the head */
 	EXPECT_EQ(DATA_LEN, get_le32(self->ram + USED + 8));
 	EXPECT_EQ(3, self->ram[DATA(2)]);
@@ -319,7 +327,7 @@ TEST_F(blk, bus_master_off_completes_then_stops)
 	next = 0;
 	offer_read(self->ram, &next, 2);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(3, self->ram[DATA(2)]);
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(2) + 512]);
 	free(r);
@@ -346,7 +354,7 @@ TEST_F(blk, requests_wait_for_bus_mastering)
 	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
 	EXPECT_EQ(0xcc, self->ram[DATA(4)]);
 	driver_bus_master(self->v, true);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(5, self->ram[DATA(4)]);
 	EXPECT_EQ(0x0f, dev_status(self->v));
 }
@@ -363,7 +371,7 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 	nr_syncs = 0;
 	offer_write(self->ram, &next, 0);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(0) + 512]);
 	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
 	EXPECT_EQ(0x77, file_byte(self->fd, 512));
@@ -373,7 +381,7 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 	next = 0;
 	offer_write(self->ram, &next, 3);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(3) + 512]);
 	EXPECT_EQ(1, __atomic_load_n(&nr_syncs, __ATOMIC_SEQ_CST));
 	EXPECT_EQ(0x77, file_byte(self->fd, 4 * 512));
@@ -382,19 +390,10 @@ TEST_F(blk, cache_mode_follows_flush_negotiation)
 /* Offer request @i: write zeroes over sectors 8-15, unmap allowed. */
 static void offer_zeroes(uint8_t *ram, uint16_t *next, unsigned int i)
 {
-	put_le32(ram + HDR(i), VIRTIO_BLK_T_WRITE_ZEROES);
-	put_le32(ram + HDR(i) + 4, 0);
-	put_le64(ram + HDR(i) + 8, 0);
 	put_le64(ram + DATA(i), 8);
 	put_le32(ram + DATA(i) + 8, 8);
 	put_le32(ram + DATA(i) + 12, VIRTIO_BLK_WZ_UNMAP);
-	ram[DATA(i) + 16] = 0xcc;
-	set_desc(ram, DESC, 2 * i, HDR(i), 16, VRING_DESC_F_NEXT, 2 * i + 1);
-	set_desc(ram, DESC, 2 * i + 1, DATA(i), 16, VRING_DESC_F_NEXT,
-		 2 * i + 2);
-	set_desc(ram, DESC, 2 * i + 2, DATA(i) + 16, 1, VRING_DESC_F_WRITE,
-		 0);
-	vring_offer(ram, AVAIL, QSIZE, next, 2 * i);
+	offer_out(ram, next, i, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16);
 }
 
 /*
@@ -408,7 +407,7 @@ TEST_F(blk, write_zeroes_follows_negotiation)
 	device_up(_metadata, self);	/* VERSION_1 only */
 	offer_zeroes(self->ram, &next, 0);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(VIRTIO_BLK_S_UNSUPP, self->ram[DATA(0) + 16]);
 	EXPECT_EQ(8, file_byte(self->fd, 8 * 512));
 
@@ -418,7 +417,7 @@ TEST_F(blk, write_zeroes_follows_negotiation)
 	next = 0;
 	offer_zeroes(self->ram, &next, 1);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(1) + 16]);
 	EXPECT_EQ(0, file_byte(self->fd, 8 * 512));
 	EXPECT_EQ(0, file_byte(self->fd, 16 * 512 - 1));
@@ -521,7 +520,7 @@ TEST_F(blk, large_read_served_in_parts)
 	usleep(50 * 1000);
 	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
 	gate_set(false);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
 	EXPECT_EQ(0, get_le32(self->ram + USED + 4));
 	EXPECT_EQ(BIG_LEN + 1, get_le32(self->ram + USED + 8));
@@ -534,7 +533,7 @@ TEST_F(blk, large_read_served_in_parts)
 	offer_big_read(self->ram, &next, 1, BIG_SECTORS - UNEVEN_LEN / 512,
 		       BIG_BUF, UNEVEN_LEN);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 2));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 2));
 	EXPECT_EQ(VIRTIO_BLK_WORKERS + 3, gate_count(&gate.entered));
 	EXPECT_EQ(UNEVEN_LEN + 1, get_le32(self->ram + USED + 16));
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(1)]);
@@ -556,7 +555,7 @@ TEST_F(blk, large_read_part_fails)
 	preadv_fails_at = 8 * 512 + 2 * (BIG_LEN / 4);
 	offer_big_read(self->ram, &next, 0, 8, BIG_BUF, BIG_LEN);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 1));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
 	EXPECT_EQ(BIG_LEN + 1, get_le32(self->ram + USED + 8));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(0)]);
 	EXPECT_EQ(VIRTIO_BLK_WORKERS - 1, gate_count(&gate.left));
@@ -567,7 +566,7 @@ TEST_F(blk, large_read_part_fails)
 	preadv_fails_at = 8 * 512;
 	offer_big_read(self->ram, &next, 1, 8, BIG_BUF, 2 * 128 * 1024 - 512);
 	driver_kick(self->v, 0);
-	ASSERT_TRUE(wait_used(self->ram, 2));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 2));
 	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(1)]);
 	EXPECT_EQ(VIRTIO_BLK_WORKERS - 1, gate_count(&gate.left));
 }
@@ -596,14 +595,7 @@ TEST_F(blk, reset_drops_queued_parts)
 	offer_big_read(self->ram, &next, 0, 0, PART_BUF, PART_READ);
 	offer_big_read(self->ram, &next, 1, 600, PART_BUF + PART_READ,
 		       2 * PART_READ);
-	driver_kick(self->v, 0);
-	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
-	r->v = self->v;
-	r->ram = self->ram;
-	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, r));
-	ASSERT_TRUE(wait_resetting(self->v));
-	usleep(100 * 1000);
-	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	reset_while_held(_metadata, self, r, &t);
 	gate_set(false);
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, dev_status(self->v));

@@ -25,6 +25,7 @@
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtio_pci.h"
 #include "virtio_driver.h"
+#include "vring_build.h"
 
 #define RAM_SIZE	(1 << 20)
 #define DESC		0x1000
@@ -330,20 +331,6 @@ bool __wrap_pci_msix_notify(struct pci_dev *d, unsigned int vector)
 	return on;
 }
 
-/* Wait until the used index reads @idx; false after 5 s. */
-static bool wait_used_idx(uint8_t *ram, uint16_t idx)
-{
-	int i;
-
-	for (i = 0; i < 5000; i++) {
-		if (__atomic_load_n((uint16_t *)(ram + USED + 2),
-				    __ATOMIC_ACQUIRE) == idx)
-			return true;
-		usleep(1000);
-	}
-	return false;
-}
-
 /* One writable buffer of 64 bytes at avail index @idx - 1, kicked. */
 static void post_buffer(struct io_bus *bus, uint64_t bar, uint8_t *ram,
 			uint16_t idx)
@@ -454,7 +441,7 @@ TEST_F(vp, request_through_intx)
 	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY |
 		PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE, 2);
 	post_buffer(self->bus, self->bar, self->ram, 4);
-	ASSERT_TRUE(wait_used_idx(self->ram, 4));
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 4));
 	EXPECT_TRUE(ecam32(self->bus, PCI_COMMAND) >> 16 &
 		    PCI_STATUS_INTERRUPT);
 	EXPECT_TRUE(gsi17);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Split rings built by hand in a test's fake guest RAM, as a driver
- * would: a descriptor, and a chain made available.  After hvx-run.h
+ * would: a descriptor, a chain made available, a wait for the used one.  After hvx-run.h
  * (put_le*()).
  */
 #ifndef HVX_TEST_VRING_BUILD_H
 #define HVX_TEST_VRING_BUILD_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* Descriptor @i of the table at guest-physical @table. */
 static inline void set_desc(uint8_t *ram, uint64_t table, unsigned int i,
@@ -34,6 +36,20 @@ static inline void vring_offer(uint8_t *ram, uint64_t avail, uint16_t qsize,
 	(*next)++;
 	__atomic_store_n((uint16_t *)(ram + avail + 2), *next,
 			 __ATOMIC_RELEASE);
+}
+
+/* Wait until the used ring at @used reads index @idx; false after 5 s. */
+static inline bool vring_wait_used(uint8_t *ram, uint64_t used, uint16_t idx)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (__atomic_load_n((uint16_t *)(ram + used + 2),
+				    __ATOMIC_ACQUIRE) == idx)
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 #endif /* HVX_TEST_VRING_BUILD_H */
