@@ -129,8 +129,8 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 	/*
 	 * Only for a driver that negotiated it (a read-only disk offers
 	 * neither): one that did not may count on the image staying
-	 * allocated, and an unknown command is unsupported (virtio 1.2
-	 * 5.2.6.1).
+	 * allocated, and a command the device does not support is
+	 * VIRTIO_BLK_S_UNSUPP (virtio 1.2 5.2.6).
 	 */
 	if ((mode & VIRTIO_BLK_MODE_RO) ||
 	    !(mode & (zeroes ? VIRTIO_BLK_MODE_ZEROES :
