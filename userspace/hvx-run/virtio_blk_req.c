@@ -173,6 +173,28 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 	return VIRTIO_BLK_S_OK;
 }
 
+/**
+ * virtio_blk_read_part() - read part of a read's data
+ * @fd: the image file
+ * @e: the read's chain (virtio_blk_read_len() gave its length)
+ * @sector: its first sector
+ * @from: the part's first byte in the data, a multiple of the sector
+ * @len: the part's bytes
+ *
+ * Return: VIRTIO_BLK_S_OK, or VIRTIO_BLK_S_IOERR when the read failed.
+ */
+uint8_t virtio_blk_read_part(int fd, const struct vq_elem *e, uint64_t sector,
+			     uint64_t from, uint64_t len)
+{
+	struct iovec iov[VQ_MAX_SEGS];
+	unsigned int n;
+
+	n = iov_slice(e->iov + e->nr_out, e->nr_in, from, len, iov);
+	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR + from, false))
+		return VIRTIO_BLK_S_IOERR;
+	return VIRTIO_BLK_S_OK;
+}
+
 /*
  * IN or OUT of @len bytes at @sector.  A driver that did not negotiate
  * FLUSH has a write-through cache (virtio 1.2 5.2.6.2): its writes are
@@ -190,12 +212,11 @@ static uint8_t do_rw(int fd, unsigned int mode, uint64_t sectors,
 	if (len % VIRTIO_BLK_SECTOR || sector > sectors ||
 	    len / VIRTIO_BLK_SECTOR > sectors - sector)
 		return VIRTIO_BLK_S_IOERR;
-	if (write)
-		n = iov_slice(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN, len, iov);
-	else
-		n = iov_slice(e->iov + e->nr_out, e->nr_in, 0, len, iov);
-	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR, write) ||
-	    (write && (mode & VIRTIO_BLK_MODE_SYNC) && fdatasync(fd)))
+	if (!write)
+		return virtio_blk_read_part(fd, e, sector, 0, len);
+	n = iov_slice(e->iov, e->nr_out, VIRTIO_BLK_HDR_LEN, len, iov);
+	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR, true) ||
+	    ((mode & VIRTIO_BLK_MODE_SYNC) && fdatasync(fd)))
 		return VIRTIO_BLK_S_IOERR;
 	return VIRTIO_BLK_S_OK;
 }
@@ -215,6 +236,20 @@ static void zero_from(const struct iovec *in, unsigned int nr, uint64_t from,
 		n = to - from < sizeof(zeroes) ? to - from : sizeof(zeroes);
 		iov_copy(in, nr, from, (void *)zeroes, n, true);
 	}
+}
+
+/*
+ * A request's end: zero its writable bytes from @written on, the status
+ * last.  Return: the used length, every writable byte.
+ */
+static uint32_t finish(struct vq_elem *e, uint64_t written, uint8_t status)
+{
+	struct iovec *in = e->iov + e->nr_out;
+	uint64_t data_in = e->in_len - 1;
+
+	zero_from(in, e->nr_in, written, data_in);
+	iov_copy(in, e->nr_in, data_in, &status, 1, true);
+	return data_in + 1;
 }
 
 /**
@@ -243,28 +278,6 @@ uint64_t virtio_blk_read_len(const struct vq_elem *e, uint64_t sectors,
 }
 
 /**
- * virtio_blk_read_part() - read part of a read's data
- * @fd: the image file
- * @e: the read's chain (virtio_blk_read_len() gave its length)
- * @sector: its first sector
- * @from: the part's first byte in the data, a multiple of the sector
- * @len: the part's bytes
- *
- * Return: VIRTIO_BLK_S_OK, or VIRTIO_BLK_S_IOERR when the read failed.
- */
-uint8_t virtio_blk_read_part(int fd, const struct vq_elem *e, uint64_t sector,
-			     uint64_t from, uint64_t len)
-{
-	struct iovec iov[VQ_MAX_SEGS];
-	unsigned int n;
-
-	n = iov_slice(e->iov + e->nr_out, e->nr_in, from, len, iov);
-	if (rw_all(fd, iov, n, sector * VIRTIO_BLK_SECTOR + from, false))
-		return VIRTIO_BLK_S_IOERR;
-	return VIRTIO_BLK_S_OK;
-}
-
-/**
  * virtio_blk_read_end() - finish a read served in parts, once all are done
  * @e: the read's chain
  * @status: VIRTIO_BLK_S_OK when every part was read
@@ -274,13 +287,8 @@ uint8_t virtio_blk_read_part(int fd, const struct vq_elem *e, uint64_t sector,
  */
 uint32_t virtio_blk_read_end(struct vq_elem *e, uint8_t status)
 {
-	struct iovec *in = e->iov + e->nr_out;
-	uint64_t data_in = e->in_len - 1;
-
-	if (status != VIRTIO_BLK_S_OK)
-		zero_from(in, e->nr_in, 0, data_in);
-	iov_copy(in, e->nr_in, data_in, &status, 1, true);
-	return data_in + 1;
+	return finish(e, status == VIRTIO_BLK_S_OK ? e->in_len - 1 : 0,
+		      status);
 }
 
 /**
@@ -341,7 +349,5 @@ uint32_t virtio_blk_handle(int fd, unsigned int mode, uint64_t sectors,
 	default:
 		status = VIRTIO_BLK_S_UNSUPP;
 	}
-	zero_from(in, e->nr_in, written, data_in);
-	iov_copy(in, e->nr_in, data_in, &status, 1, true);
-	return data_in + 1;
+	return finish(e, written, status);
 }
