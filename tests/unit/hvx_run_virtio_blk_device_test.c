@@ -363,6 +363,30 @@ TEST_F(blk, requests_wait_for_bus_mastering)
  * The device follows the driver's features: write-through (each write
  * synced) without FLUSH, write-back with it.
  */
+/*
+ * A chain made available and kicked before DRIVER_OK waits for it
+ * (virtio 1.2, 3.1.2), and is served once the driver sets it.
+ */
+TEST_F(blk, requests_wait_for_driver_ok)
+{
+	uint16_t next = 0;
+
+	device_up(_metadata, self);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	memset(self->ram + DESC, 0, USED + VRING_USED_SIZE(QSIZE) - DESC);
+	driver_negotiate(self->v, 1ULL << VIRTIO_F_VERSION_1);
+	driver_queue(self->v, 0, QSIZE, DESC, AVAIL, USED);
+	offer_read(self->ram, &next, 4);
+	driver_kick(self->v, 0);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0xcc, self->ram[DATA(4)]);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(5, self->ram[DATA(4)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(4) + 512]);
+}
+
 TEST_F(blk, cache_mode_follows_flush_negotiation)
 {
 	uint16_t next = 0;

@@ -238,6 +238,19 @@ static void set_dma(struct virtio_dev *v, bool on)
 	v->dma_off = !on;
 }
 
+/* A kick for each enabled queue of a device that may serve them now. */
+static void kick_enabled_locked(struct virtio_dev *v)
+{
+	unsigned int i;
+
+	if (v->dma_off || !(v->status & VIRTIO_STATUS_DRIVER_OK) ||
+	    (v->status & VIRTIO_STATUS_NEEDS_RESET))
+		return;
+	for (i = 0; i < v->ops->nr_queues; i++)
+		if (v->q[i].enable)
+			kick_queue(v, i);
+}
+
 /*
  * Bus mastering gates the device's access to guest memory.  A driver
  * clears it to stop the device's DMA: Linux's pci_device_shutdown()
@@ -256,7 +269,6 @@ static void set_dma(struct virtio_dev *v, bool on)
 static void pci_changed(void *opaque)
 {
 	struct virtio_dev *v = opaque;
-	unsigned int i;
 	bool on;
 
 	pthread_mutex_lock(&v->lock);
@@ -264,10 +276,7 @@ static void pci_changed(void *opaque)
 	on = pci_bus_master(&v->pci);
 	if (on && v->dma_off) {
 		set_dma(v, true);
-		for (i = 0; i < v->ops->nr_queues; i++)
-			if (v->q[i].enable &&
-			    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
-				kick_queue(v, i);
+		kick_enabled_locked(v);
 	} else if (!on && !v->dma_off) {
 		set_dma(v, false);
 		/* under the same lock: a reset or a set may come next */
@@ -363,6 +372,7 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 {
 	uint64_t g = v->guest_features;
 	unsigned int i;
+	uint8_t old;
 
 	if (!val) {
 		for (i = 0; i < v->ops->nr_queues; i++)
@@ -379,7 +389,15 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 	 * The driver sets bits and clears none but by a reset (virtio 1.2,
 	 * 2.1.2): FEATURES_OK stays, so the features stay negotiated.
 	 */
+	old = v->status;
 	v->status |= val;
+	/*
+	 * The device takes no chain before DRIVER_OK (virtio 1.2, 3.1.2):
+	 * those a driver made available before then, and kicked, are
+	 * taken now.
+	 */
+	if (!(old & VIRTIO_STATUS_DRIVER_OK))
+		kick_enabled_locked(v);
 	return false;
 }
 
@@ -674,7 +692,8 @@ static bool may_serve(struct virtio_dev *v, int q)
 	bool ok;
 
 	pthread_mutex_lock(&v->lock);
-	ok = !v->dma_off && !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
+	ok = !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK) &&
+	     !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
 	     (q < 0 || v->q[q].enable);
 	pthread_mutex_unlock(&v->lock);
 	return ok;
