@@ -596,6 +596,41 @@ TEST_F(blk, large_read_part_fails)
 }
 
 /*
+ * A large read that ends one sector past the disk, or begins there, is
+ * not split: it fails whole, before any read of the file, with every
+ * data byte zeroed.
+ */
+TEST_F(blk, large_read_past_the_end)
+{
+	uint16_t next = 0;
+
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	offer_big_read(self->ram, &next, 0, BIG_SECTORS - BIG_LEN / 512 + 1,
+		       BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(BIG_LEN + 1, get_le32(self->ram + USED + 8));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(0)]);
+	EXPECT_EQ(BIG_LEN, bytes_are(self->ram + BIG_BUF, 0, BIG_LEN));
+	offer_big_read(self->ram, &next, 1, BIG_SECTORS, BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 2));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[BIG_STATUS(1)]);
+	EXPECT_EQ(BIG_LEN, bytes_are(self->ram + BIG_BUF, 0, BIG_LEN));
+	EXPECT_EQ(0, gate_count(&gate.entered));
+	/* the same read one sector earlier is the disk's last: served */
+	offer_big_read(self->ram, &next, 2, BIG_SECTORS - BIG_LEN / 512,
+		       BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 3));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(2)]);
+	EXPECT_TRUE(big_data_is(self->ram, BIG_BUF,
+				BIG_SECTORS - BIG_LEN / 512, BIG_LEN));
+	EXPECT_EQ(VIRTIO_BLK_WORKERS, gate_count(&gate.entered));
+}
+
+/*
  * A reset while parts of large reads are held and more are queued: a
  * read of two parts and the first two of one of four held, the last two
  * queued.  The queued parts are dropped unread and the reset waits for
@@ -640,6 +675,87 @@ TEST_F(blk, reset_drops_queued_parts)
 	EXPECT_EQ(0xcc, self->ram[BIG_STATUS(1)]);
 	free(before);
 	free(r);
+}
+
+/*
+ * Bus mastering turned off while parts of large reads are held and more
+ * are queued: unlike a reset, it drops none.  The write returns once
+ * every part has run and both reads completed, with all their data.
+ */
+TEST_F(blk, bus_master_off_completes_parts)
+{
+	struct resetter *r = calloc(1, sizeof(*r));
+	uint16_t next = 0;
+	pthread_t t;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	gate_set(true);
+	offer_big_read(self->ram, &next, 0, 0, PART_BUF, PART_READ);
+	offer_big_read(self->ram, &next, 1, 600, PART_BUF + PART_READ,
+		       2 * PART_READ);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
+	r->v = self->v;
+	r->ram = self->ram;
+	ASSERT_EQ(0, pthread_create(&t, NULL, master_off_thread, r));
+	usleep(100 * 1000);	/* time to finish, were it not waiting */
+	EXPECT_FALSE(__atomic_load_n(&r->done, __ATOMIC_ACQUIRE));
+	gate_set(false);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(2, r->used_idx);
+	EXPECT_EQ(VIRTIO_BLK_WORKERS + 2, gate_count(&gate.entered));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(0)]);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(1)]);
+	EXPECT_TRUE(big_data_is(self->ram, PART_BUF, 0, PART_READ));
+	EXPECT_TRUE(big_data_is(self->ram, PART_BUF + PART_READ, 600,
+				2 * PART_READ));
+	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+	free(r);
+}
+
+/*
+ * Resets racing large reads that run free (no gate): each reset returns
+ * with the device at status 0, and nothing writes to guest memory after
+ * it, neither data nor used ring (the canaries set then are intact once
+ * the driver is back); the disk then serves a read as before.
+ */
+TEST_F(blk, resets_race_large_reads)
+{
+	unsigned int i, bad = 0;
+	uint16_t next;
+
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	cc_write(self->v, CC_STATUS, 0, 1);
+	for (i = 0; i < 200; i++) {
+		driver_init(self->v, self->ram);
+		next = 0;
+		offer_big_read(self->ram, &next, 0, i, BIG_BUF, BIG_LEN);
+		driver_kick(self->v, 0);
+		if (i % 4)
+			usleep(i % 4 * 100);
+		cc_write(self->v, CC_STATUS, 0, 1);
+		if (dev_status(self->v))
+			bad++;
+		memset(self->ram + BIG_BUF, 0xa5, BIG_LEN);
+		self->ram[BIG_STATUS(0)] = 0xa5;
+		put_le16(self->ram + USED + 2, 0xa5a5);
+		usleep(200);
+		if (bytes_are(self->ram + BIG_BUF, 0xa5, BIG_LEN) != BIG_LEN ||
+		    self->ram[BIG_STATUS(0)] != 0xa5 ||
+		    get_le16(self->ram + USED + 2) != 0xa5a5)
+			bad++;
+	}
+	EXPECT_EQ(0, bad);
+	driver_init(self->v, self->ram);
+	next = 0;
+	offer_big_read(self->ram, &next, 0, 7, BIG_BUF, BIG_LEN);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[BIG_STATUS(0)]);
+	EXPECT_TRUE(big_data_is(self->ram, BIG_BUF, 7, BIG_LEN));
 }
 
 /*
