@@ -405,4 +405,45 @@ TEST_F(con, bus_master_off_holds_both_ways)
 	EXPECT_EQ(0, ram[BUF]);
 }
 
+/*
+ * Before DRIVER_OK, input waits in hvx-run and a transmit chain stays
+ * unread, though the driver posted and kicked them (virtio 1.2, 3.1.2);
+ * setting DRIVER_OK delivers both.
+ */
+TEST_F(con, nothing_taken_before_driver_ok)
+{
+	uint8_t *ram = self->ram;
+	unsigned int i;
+	char got[8];
+
+	cc_write(self->v, CC_STATUS, 0, 1);
+	memset(ram + DESC, 0, 0x8000);
+	self->next[0] = self->next[1] = 0;
+	driver_negotiate(self->v, 1ULL << VIRTIO_F_VERSION_1);
+	for (i = 0; i < 2; i++)
+		driver_queue(self->v, i, QSIZE, DESC + 0x4000 * i,
+			     AVAIL + 0x4000 * i, USED + 0x4000 * i);
+	con_post_rx(self, BUF);
+	memcpy(ram + BUF + 0x1000, "xyz", 3);
+	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 3, 0, 0);
+	vring_offer(ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
+	driver_kick(self->v, VCON_TRANSMITQ);
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, get_le16(ram + USED + 2));
+	EXPECT_EQ(0, ram[BUF]);
+	EXPECT_EQ(0, get_le16(ram + USED + 0x4000 + 2));
+	EXPECT_EQ(0, pipe_take(self->out[0], got, sizeof(got)));
+
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	for (i = 0; i < 5000 && (get_le16(ram + USED + 2) != 1 ||
+				 get_le16(ram + USED + 0x4000 + 2) != 1); i++)
+		usleep(1000);
+	EXPECT_EQ(1, get_le16(ram + USED + 2));
+	EXPECT_EQ(0, memcmp(ram + BUF, "abc", 3));
+	EXPECT_EQ(1, get_le16(ram + USED + 0x4000 + 2));
+	EXPECT_EQ(3, pipe_take(self->out[0], got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, "xyz", 3));
+}
+
 TEST_HARNESS_MAIN

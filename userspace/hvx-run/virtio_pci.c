@@ -228,23 +228,44 @@ static void needs_reset_locked(struct virtio_dev *v)
 		msix_or_intx_locked(v, v->config_vector);
 }
 
-/* Pause or restart the queues as bus mastering goes off or on; @lock. */
-static void set_dma(struct virtio_dev *v, bool on)
+/*
+ * Whether the queues may take chains: only once the driver set DRIVER_OK
+ * (virtio 1.2, 3.1.2) and while bus mastering is on; @lock.
+ */
+static bool takes_chains(const struct virtio_dev *v)
+{
+	return !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK);
+}
+
+/*
+ * Pause or restart the queues as takes_chains() changes, for every path
+ * that takes chains (the device thread, virtio-console's input thread);
+ * @lock.
+ */
+static void sync_pause(struct virtio_dev *v)
 {
 	unsigned int i;
 
 	for (i = 0; i < v->ops->nr_queues; i++)
-		vq_pause(&v->vq[i], !on);
-	v->dma_off = !on;
+		vq_pause(&v->vq[i], !takes_chains(v));
 }
 
-/* A kick for each enabled queue of a device that may serve them now. */
+/* Bus mastering went off or on; @lock. */
+static void set_dma(struct virtio_dev *v, bool on)
+{
+	v->dma_off = !on;
+	sync_pause(v);
+}
+
+/*
+ * A kick for each enabled queue of a device that takes chains now, for
+ * the kicks dropped while it took none; @lock.
+ */
 static void kick_enabled_locked(struct virtio_dev *v)
 {
 	unsigned int i;
 
-	if (v->dma_off || !(v->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (v->status & VIRTIO_STATUS_NEEDS_RESET))
+	if (!takes_chains(v) || (v->status & VIRTIO_STATUS_NEEDS_RESET))
 		return;
 	for (i = 0; i < v->ops->nr_queues; i++)
 		if (v->q[i].enable)
@@ -312,6 +333,7 @@ static void reset_locked(struct virtio_dev *v)
 	clear_isr(v);
 	v->config_vector = VIRTIO_MSI_NO_VECTOR;
 	v->resetting = false;
+	sync_pause(v);
 	sync_doorbells(v);
 }
 
@@ -391,13 +413,11 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 	 */
 	old = v->status;
 	v->status |= val;
-	/*
-	 * The device takes no chain before DRIVER_OK (virtio 1.2, 3.1.2):
-	 * those a driver made available before then, and kicked, are
-	 * taken now.
-	 */
-	if (!(old & VIRTIO_STATUS_DRIVER_OK))
+	/* the chains kicked before DRIVER_OK are taken now */
+	if (!(old & VIRTIO_STATUS_DRIVER_OK)) {
+		sync_pause(v);
 		kick_enabled_locked(v);
+	}
 	return false;
 }
 
@@ -692,8 +712,7 @@ static bool may_serve(struct virtio_dev *v, int q)
 	bool ok;
 
 	pthread_mutex_lock(&v->lock);
-	ok = !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK) &&
-	     !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
+	ok = takes_chains(v) && !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
 	     (q < 0 || v->q[q].enable);
 	pthread_mutex_unlock(&v->lock);
 	return ok;
