@@ -9,7 +9,7 @@
  * indirect tables, more chains offered than the queue holds) stops the
  * queue, hands out nothing and touches nothing outside RAM; event-index
  * and flag interrupt suppression; the checks of the ring addresses at
- * start.
+ * start; rings filled at random.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -496,6 +496,139 @@ TEST_F(vq, start_checks)
 	EXPECT_FALSE(self->vq.ready);
 	EXPECT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL, USED, false,
 			      false));
+}
+
+/* xorshift64: the same rings on every run */
+static uint64_t rnd_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* An address a careless or hostile driver might write. */
+static uint64_t rnd_addr(uint64_t *x)
+{
+	uint64_t r = rnd_next(x);
+
+	switch (r % 6) {
+	case 0:
+		return BUF + (r >> 8) % 0x10000;
+	case 1:
+		return RAM_SIZE - (r >> 8) % 0x20000;
+	case 2:
+		return RAM_SIZE + (r >> 8) % 0x1000;
+	case 3:
+		return -((r >> 8) % 0x2000);	/* wraps */
+	case 4:
+		return r;
+	default:
+		return INDIRECT + 16 * ((r >> 8) % 4);
+	}
+}
+
+static uint32_t rnd_len(uint64_t *x)
+{
+	uint64_t r = rnd_next(x);
+
+	switch (r % 4) {
+	case 0:
+		return (r >> 8) % 64;
+	case 1:
+		return (r >> 8) % 0x20000;
+	case 2:
+		return 16 * ((r >> 8) % 8);
+	default:
+		return r >> 32;
+	}
+}
+
+/* Descriptor @i of @table filled at random. */
+static void rnd_desc(uint8_t *ram, uint64_t table, unsigned int i,
+		     uint64_t *x)
+{
+	uint64_t r = rnd_next(x), addr = rnd_addr(x);
+	uint32_t len = rnd_len(x);
+
+	/* to RAM's end, or a few bytes short of it or past it */
+	if (!(r & 0x30000) && addr < RAM_SIZE && RAM_SIZE - addr < 0x20000)
+		len = RAM_SIZE - addr + (r >> 20) % 33 - 16;
+	set_desc(ram, table, i, addr, len,
+		 r & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+		      VRING_DESC_F_INDIRECT), (r >> 8) % (QSIZE + 2));
+}
+
+/*
+ * Rings a driver filled at random (descriptors and indirect tables at
+ * the edges of RAM and beyond, lengths up to 4 GiB, indices out of
+ * range, avail indices that jump): every chain the queue hands out lies
+ * inside RAM within the limits, and every one it refuses stops it, and
+ * nothing reads or writes past RAM (the guard page).
+ */
+TEST_F(vq, random_rings_stay_inside_ram)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ULL, r, sum_out, sum_in, base;
+	unsigned int round, i, taken = 0, refused = 0, bad = 0;
+	uint64_t table = RAM_SIZE - 16 * 8;
+	uint8_t *p;
+	int got;
+
+	for (round = 0; round < 20000; round++) {
+		r = rnd_next(&x);
+		for (i = 0; i < 1 + r % 3; i++)
+			rnd_desc(self->ram, DESC, rnd_next(&x) % QSIZE, &x);
+		for (i = 0; i < 8; i++)
+			rnd_desc(self->ram, r & 0x100 ? table : INDIRECT, i,
+				 &x);
+		if ((r >> 16) % 50 == 0)
+			put_le16(self->ram + AVAIL + 2, rnd_next(&x));
+		else
+			OFFER((r >> 24) % (QSIZE + 1));
+		got = vq_pop(&self->vq, &self->e);
+		if (got < 0) {
+			refused++;
+			if (self->vq.ready)
+				bad++;
+			memset(self->ram + DESC, 0, USED - DESC + 0x1000);
+			self->next_avail = 0;
+			ASSERT_EQ(0, vq_start(&self->vq, QSIZE, DESC, AVAIL,
+					      USED, r & 0x200, !(r & 0x400)));
+			continue;
+		}
+		if (!got)
+			continue;
+		taken++;
+		sum_out = sum_in = 0;
+		if (self->e.nr_out + self->e.nr_in > VQ_MAX_SEGS)
+			bad++;
+		for (i = 0; i < self->e.nr_out + self->e.nr_in; i++) {
+			p = self->e.iov[i].iov_base;
+			base = p - self->ram;
+			if (p < self->ram || base > RAM_SIZE ||
+			    self->e.iov[i].iov_len > RAM_SIZE - base)
+				bad++;
+			if (i < self->e.nr_out)
+				sum_out += self->e.iov[i].iov_len;
+			else
+				sum_in += self->e.iov[i].iov_len;
+		}
+		if (sum_out != self->e.out_len || sum_in != self->e.in_len ||
+		    sum_out + sum_in > VQ_MAX_CHAIN_BYTES)
+			bad++;
+		/* the device's first and last byte of each buffer */
+		for (i = 0; i < self->e.nr_out + self->e.nr_in; i++) {
+			p = self->e.iov[i].iov_base;
+			if (self->e.iov[i].iov_len)
+				p[0] = p[self->e.iov[i].iov_len - 1];
+		}
+		vq_push(&self->vq, self->e.head, self->e.in_len);
+	}
+	EXPECT_EQ(0, bad);
+	/* both ends of the fuzz were reached */
+	EXPECT_LT(100, taken);
+	EXPECT_LT(100, refused);
+	TH_LOG("%u chains taken, %u refused", taken, refused);
 }
 
 TEST_HARNESS_MAIN
