@@ -4,10 +4,13 @@
  * (userspace/hvx-run/virtio_blk_req.c) on a temporary image file: reads
  * and writes (with the header and the status sharing buffers with data
  * or not), the size checks, the read-only disk, flush, GET_ID, unknown
- * requests and chains too short for a request.  Discard and write zeroes
+ * requests and chains too short for a request; requests made at
+ * random.  Discard and write zeroes
  * are in hvx_run_virtio_blk_ranges_test.c, the whole device in
  * hvx_run_virtio_blk_device_test.c.
  */
+#include <sys/mman.h>
+
 #include "kselftest_harness.h"
 
 #include "virtio_blk_fixture.h"
@@ -240,6 +243,120 @@ TEST_F(blk, chain_too_short)
 	EXPECT_EQ(0, virtio_blk_handle(self->fd, 0, SECTORS, SERIAL,
 				       &self->e));
 	EXPECT_EQ(0xff, self->status);
+}
+
+/* xorshift64: the same requests on every run */
+static uint64_t rnd_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+#define ARENA_SIZE	(64 * 1024)
+
+/*
+ * A request a careless or hostile driver might send, in @arena: a type
+ * (known or not), a sector about the disk's end, readable bytes (the
+ * header, data, discard or write-zeroes segments) and writable ones cut
+ * into buffers at random places.
+ */
+static void rnd_request(struct vq_elem *e, uint8_t *arena, uint64_t *x)
+{
+	static const uint32_t types[] = {
+		VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH,
+		VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD,
+		VIRTIO_BLK_T_WRITE_ZEROES, 2, 0xffffffff,
+	};
+	uint64_t r = rnd_next(x), out_len, in_len, at = 0, len, i;
+	unsigned int n;
+
+	out_len = r % 4 ? 16 + 16 * (r >> 8) % 3 * 8 : (r >> 8) % 64;
+	if ((r >> 12) % 3 == 0)
+		out_len += 512 * ((r >> 16) % 5) + (r >> 20) % 2;
+	in_len = (r >> 24) % 2 ? 1 + 512 * ((r >> 28) % 5) : (r >> 28) % 1100;
+	for (i = 0; i < out_len; i++)
+		arena[i] = rnd_next(x);
+	put_le32(arena, types[(r >> 40) % 8]);
+	put_le64(arena + 8, SECTORS - 4 + (r >> 44) % 8 - ((r >> 52) % 2) *
+		 ((r >> 53) % 64));
+	/* a segment (sector, sectors, flags) about the disk's end too */
+	if (out_len >= 32) {
+		put_le64(arena + 16, SECTORS - 8 + (r >> 56) % 12);
+		put_le32(arena + 24, (r >> 60) % 6 ? (r >> 4) % 12 : r >> 32);
+		put_le32(arena + 28, (r >> 2) % 4 ? 0 : r >> 34);
+	}
+	memset(e, 0, sizeof(*e));
+	for (n = 0; at < out_len + in_len && n < VQ_MAX_SEGS; n++) {
+		len = 1 + rnd_next(x) % (out_len + in_len - at);
+		if (at < out_len && at + len > out_len)
+			len = out_len - at;	/* readable buffers first */
+		e->iov[n].iov_base = arena + at;
+		e->iov[n].iov_len = len;
+		if (at < out_len) {
+			e->nr_out++;
+			e->out_len += len;
+		} else {
+			e->nr_in++;
+			e->in_len += len;
+		}
+		at += len;
+	}
+}
+
+/*
+ * Random requests on every mode: each is answered with a known status in
+ * its last writable byte and its used length is every writable byte (0
+ * for a chain too short for a request); the readable buffers stay as
+ * the driver wrote them; the file keeps its size; a read-only disk keeps
+ * its bytes; nothing past the buffers is touched (the guard page).
+ */
+TEST_F(blk, random_requests)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *map, *arena, before[ARENA_SIZE], image[SECTORS * 512];
+	uint64_t x = 0x2545f4914f6cdd1dULL, used;
+	unsigned int round, mode, bad = 0, failed = 0;
+	uint8_t status;
+	struct stat st;
+
+	map = mmap(NULL, ARENA_SIZE + page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + ARENA_SIZE, page, PROT_NONE));
+	arena = map;
+	for (round = 0; round < 10000; round++) {
+		mode = rnd_next(&x) % 16;
+		rnd_request(&self->e, arena, &x);
+		memcpy(before, arena, self->e.out_len);
+		if (mode & VIRTIO_BLK_MODE_RO)
+			ASSERT_EQ(sizeof(image),
+				  pread(self->fd, image, sizeof(image), 0));
+		used = virtio_blk_handle(self->fd, mode, SECTORS, SERIAL,
+					 &self->e);
+		if (memcmp(before, arena, self->e.out_len))
+			bad++;
+		if (self->e.out_len < 16 || !self->e.in_len) {
+			bad += used != 0;
+			continue;
+		}
+		status = arena[self->e.out_len + self->e.in_len - 1];
+		if (used != self->e.in_len || status > VIRTIO_BLK_S_UNSUPP)
+			bad++;
+		failed += status != VIRTIO_BLK_S_OK;
+		if ((mode & VIRTIO_BLK_MODE_RO) &&
+		    (pread(self->fd, before, sizeof(image), 0) !=
+		     sizeof(image) || memcmp(before, image, sizeof(image))))
+			bad++;
+		if (fstat(self->fd, &st) || st.st_size != SECTORS * 512)
+			bad++;
+	}
+	EXPECT_EQ(0, bad);
+	/* both answers were given often */
+	EXPECT_LT(500, failed);
+	EXPECT_LT(500, round - failed);
+	munmap(map, ARENA_SIZE + page);
 }
 
 TEST_HARNESS_MAIN
