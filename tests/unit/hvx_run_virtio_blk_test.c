@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 
 #include "virtio_blk_fixture.h"
+#include "xorshift.h"
 
 TEST_F(blk, read)
 {
@@ -245,15 +246,6 @@ TEST_F(blk, chain_too_short)
 	EXPECT_EQ(0xff, self->status);
 }
 
-/* xorshift64: the same requests on every run */
-static uint64_t rnd_next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 #define ARENA_SIZE	(64 * 1024)
 
 /*
@@ -269,7 +261,7 @@ static void rnd_request(struct vq_elem *e, uint8_t *arena, uint64_t *x)
 		VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD,
 		VIRTIO_BLK_T_WRITE_ZEROES, 2, 0xffffffff,
 	};
-	uint64_t r = rnd_next(x), out_len, in_len, at = 0, len, i;
+	uint64_t r = xorshift64(x), out_len, in_len, at = 0, len, i;
 	unsigned int n;
 
 	out_len = r % 4 ? 16 + 16 * (r >> 8) % 3 * 8 : (r >> 8) % 64;
@@ -277,7 +269,7 @@ static void rnd_request(struct vq_elem *e, uint8_t *arena, uint64_t *x)
 		out_len += 512 * ((r >> 16) % 5) + (r >> 20) % 2;
 	in_len = (r >> 24) % 2 ? 1 + 512 * ((r >> 28) % 5) : (r >> 28) % 1100;
 	for (i = 0; i < out_len; i++)
-		arena[i] = rnd_next(x);
+		arena[i] = xorshift64(x);
 	put_le32(arena, types[(r >> 40) % 8]);
 	put_le64(arena + 8, SECTORS - 4 + (r >> 44) % 8 - ((r >> 52) % 2) *
 		 ((r >> 53) % 64));
@@ -289,7 +281,7 @@ static void rnd_request(struct vq_elem *e, uint8_t *arena, uint64_t *x)
 	}
 	memset(e, 0, sizeof(*e));
 	for (n = 0; at < out_len + in_len && n < VQ_MAX_SEGS; n++) {
-		len = 1 + rnd_next(x) % (out_len + in_len - at);
+		len = 1 + xorshift64(x) % (out_len + in_len - at);
 		if (at < out_len && at + len > out_len)
 			len = out_len - at;	/* readable buffers first */
 		e->iov[n].iov_base = arena + at;
@@ -327,7 +319,7 @@ TEST_F(blk, random_requests)
 	ASSERT_EQ(0, mprotect(map + ARENA_SIZE, page, PROT_NONE));
 	arena = map;
 	for (round = 0; round < 10000; round++) {
-		mode = rnd_next(&x) % 16;
+		mode = xorshift64(&x) % 16;
 		rnd_request(&self->e, arena, &x);
 		memcpy(before, arena, self->e.out_len);
 		if (mode & VIRTIO_BLK_MODE_RO)

@@ -20,6 +20,7 @@
 #include "../../userspace/hvx-run/hvx-run.h"
 #include "../../userspace/hvx-run/virtqueue.h"
 #include "vring_build.h"
+#include "xorshift.h"
 
 #define RAM_SIZE	(80ULL << 20)	/* room for an oversize chain */
 #define QSIZE		8
@@ -498,19 +499,10 @@ TEST_F(vq, start_checks)
 			      false));
 }
 
-/* xorshift64: the same rings on every run */
-static uint64_t rnd_next(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
 /* An address a careless or hostile driver might write. */
 static uint64_t rnd_addr(uint64_t *x)
 {
-	uint64_t r = rnd_next(x);
+	uint64_t r = xorshift64(x);
 
 	switch (r % 6) {
 	case 0:
@@ -530,7 +522,7 @@ static uint64_t rnd_addr(uint64_t *x)
 
 static uint32_t rnd_len(uint64_t *x)
 {
-	uint64_t r = rnd_next(x);
+	uint64_t r = xorshift64(x);
 
 	switch (r % 4) {
 	case 0:
@@ -548,7 +540,7 @@ static uint32_t rnd_len(uint64_t *x)
 static void rnd_desc(uint8_t *ram, uint64_t table, unsigned int i,
 		     uint64_t *x)
 {
-	uint64_t r = rnd_next(x), addr = rnd_addr(x);
+	uint64_t r = xorshift64(x), addr = rnd_addr(x);
 	uint32_t len = rnd_len(x);
 
 	/* to RAM's end, or a few bytes short of it or past it */
@@ -575,14 +567,14 @@ TEST_F(vq, random_rings_stay_inside_ram)
 	int got;
 
 	for (round = 0; round < 20000; round++) {
-		r = rnd_next(&x);
+		r = xorshift64(&x);
 		for (i = 0; i < 1 + r % 3; i++)
-			rnd_desc(self->ram, DESC, rnd_next(&x) % QSIZE, &x);
+			rnd_desc(self->ram, DESC, xorshift64(&x) % QSIZE, &x);
 		for (i = 0; i < 8; i++)
 			rnd_desc(self->ram, r & 0x100 ? table : INDIRECT, i,
 				 &x);
 		if ((r >> 16) % 50 == 0)
-			put_le16(self->ram + AVAIL + 2, rnd_next(&x));
+			put_le16(self->ram + AVAIL + 2, xorshift64(&x));
 		else
 			OFFER((r >> 24) % (QSIZE + 1));
 		got = vq_pop(&self->vq, &self->e);

@@ -15,6 +15,7 @@
 #include "../../module/lapic.c"
 #include "../../module/lapic_state.c"
 #include "lapic_util.h"
+#include "xorshift.h"
 
 TEST(save_restore)
 {
@@ -385,16 +386,15 @@ TEST(random_walks_restore)
 	static const u32 counts[] = { 0, 1, 100, 20000, 0xffffffff };
 	struct hvx_lapic a, b;
 	struct hvx_lapic_state s;
-	u64 rnd = 88172645463325252ULL, now = 1000000;
+	uint64_t rnd = 88172645463325252ULL;
+	u64 now = 1000000;
 	unsigned int walk, step, bad = 0;
 
 	for (walk = 0; walk < 200; walk++) {
 		setup(&a, 3, ALL_F);
 		a.cfg.min_period_ns = walk % 2 ? 200000 : 0;
 		for (step = 0; step < 40; step++) {
-			rnd ^= rnd << 13;
-			rnd ^= rnd >> 7;
-			rnd ^= rnd << 17;
+			xorshift64(&rnd);
 			now += rnd % 300000;
 			memset(&eff, 0, sizeof(eff));
 			switch (rnd >> 60) {
