@@ -2,7 +2,7 @@
 /*
  * Host-side test of hvx-run's PC platform as a hostile guest sees it:
  * the devices of -k with a disk and --console virtio, on their port and
- * MMIO bus as hvx-run builds them (main.c's devices_init()), their
+ * MMIO bus as hvx-run builds them (devices_init()), their
  * virtio devices' threads serving rings in a guest RAM of random bytes
  * followed by an inaccessible guard page, driven by random port and MMIO
  * accesses of every size: to the chips' ports, the PCI configuration
@@ -55,19 +55,21 @@ FIXTURE(pc) {
 	int null_fd;
 	struct machine m;
 	struct console_out out;
-	struct io_bus bus;
-	struct serial com1;
-	struct debug_exit dbg;
-	struct i8042 kbc;
-	struct rtc rtc;
-	struct platform plat;
-	struct pci_devices pdev;
+	struct devices d;
 };
 
 FIXTURE_SETUP(pc)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	const char *disks[1] = { self->disk };
+	struct devices_cfg cfg = {
+		.pc = true,
+		.cmdline = "console=ttyS0",
+		.ram_size = RAM_SIZE,
+		.disks = disks,
+		.nr_disks = 1,
+		.console_virtio = true,
+	};
 	uint64_t x = 0x853c49e6748fea9bULL, rsdp, i;
 	int fd;
 
@@ -99,40 +101,20 @@ FIXTURE_SETUP(pc)
 	self->out.wfd = self->null_fd;
 	self->m.out = &self->out;
 
-	/* the devices as devices_init() builds them for -k -d --console */
-	io_bus_init(&self->bus, NULL);
-	self->m.bus = &self->bus;
-	serial_init(&self->com1, -1, self->null_fd);
-	i8042_init(&self->kbc, machine_stop, &self->m);
-	rtc_init(&self->rtc, RAM_SIZE, NULL, NULL);
-	ASSERT_EQ(0, serial_register(&self->com1, &self->bus,
-				     SERIAL_COM1_BASE));
-	ASSERT_EQ(0, debug_exit_register(&self->dbg, &self->bus, machine_stop,
-					 &self->m));
-	ASSERT_EQ(0, i8042_register(&self->kbc, &self->bus));
-	ASSERT_EQ(0, rtc_register(&self->rtc, &self->bus));
-	ASSERT_EQ(0, platform_build_tables(&self->plat, self->ram, RAM_SIZE,
+	ASSERT_EQ(0, platform_build_tables(&self->d.plat, self->ram, RAM_SIZE,
 					   2, &rsdp));
-	ASSERT_EQ(0, platform_init(&self->plat, &self->m, &self->bus,
-				   &self->com1, &self->rtc, "console=ttyS0"));
-	ASSERT_TRUE(self->plat.acpi.pci);
-	ASSERT_EQ(0, pci_devices_init(&self->pdev, &self->bus, &self->m,
-				      self->ram, RAM_SIZE, disks, 1, true,
-				      NULL));
+	ASSERT_EQ(0, devices_init(&self->d, &cfg, &self->m, self->ram));
+	ASSERT_TRUE(self->d.plat.acpi.pci);
 	/* the device threads, but not the console's reader of stdin */
-	ASSERT_EQ(0, virtio_start(self->pdev.rng));
-	ASSERT_EQ(0, virtio_start(self->pdev.console));
-	ASSERT_EQ(0, virtio_start(self->pdev.disks[0]));
+	ASSERT_EQ(0, virtio_start(self->d.pdev.rng));
+	ASSERT_EQ(0, virtio_start(self->d.pdev.console));
+	ASSERT_EQ(0, virtio_start(self->d.pdev.disks[0]));
 }
 
 FIXTURE_TEARDOWN(pc)
 {
-	pci_devices_destroy(&self->pdev);
-	platform_destroy(&self->plat);
-	rtc_destroy(&self->rtc);
-	i8042_destroy(&self->kbc);
-	serial_destroy(&self->com1);
-	io_bus_destroy(&self->bus);
+	devices_stop(&self->d);
+	devices_destroy(&self->d);
 	msg_set_output(NULL, NULL);
 	free(self->m.vcpus);
 	close(self->m.stop_efd);
@@ -297,23 +279,23 @@ TEST_F(pc, random_accesses)
 	unsigned int dev, round;
 
 	for (dev = 0; dev < 4; dev++)
-		id[dev] = ecam_read(&self->bus, dev, 0);
+		id[dev] = ecam_read(&self->d.bus, dev, 0);
 	/* the host bridge, then rng, console and the disk */
 	ASSERT_NE(0xffffffff, id[3]);
 	for (round = 0; round < ROUNDS; round++) {
 		if (!(round % 500)) {
-			fuzz_driver(&self->bus, self->ram,
+			fuzz_driver(&self->d.bus, self->ram,
 				    1 + xorshift64(&x) % 3, &x);
 			usleep(500);	/* for the device's threads */
 		} else if (xorshift64(&x) % 5 < 2)
-			fuzz_port(&self->bus, &x);
+			fuzz_port(&self->d.bus, &x);
 		else
-			fuzz_mmio(&self->bus, 4, &x);
+			fuzz_mmio(&self->d.bus, 4, &x);
 	}
 	/* the devices' threads had time to serve what was kicked */
 	usleep(100 * 1000);
 	for (dev = 0; dev < 4; dev++)
-		EXPECT_EQ(id[dev], ecam_read(&self->bus, dev, 0));
+		EXPECT_EQ(id[dev], ecam_read(&self->d.bus, dev, 0));
 	TH_LOG("%u messages", nr_msgs);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvx-run: the PCI bus of -k and its virtio devices: virtio-rng always,
+ * hvx-run: the devices of a run on their bus: those every guest has (the
+ * UART, the debug exit, the i8042, the CMOS clock), the PC platform of -k
+ * (platform.c), and its PCI bus with the virtio devices: virtio-rng always,
  * a virtio-blk per -d, virtio-console with --console virtio, virtio-net
  * with -n.  Their MSI-X vectors reach the guest through HVX_IRQFD, their
  * queue notifications through doorbells (HVX_REGISTER_RANGE with
@@ -164,4 +166,87 @@ void pci_devices_destroy(struct pci_devices *d)
 	}
 	pci_bus_destroy(&d->pci);
 	d->on = false;
+}
+
+/**
+ * devices_init() - build the devices of a run on @d's bus
+ * @d: the devices, zeroed
+ * @cfg: what the command line asks for
+ * @m: the machine: its out stream (the UART's output) and, once the VM
+ *	exists, its vm_fd (the routes and doorbells)
+ * @ram: guest RAM; with @cfg->pc, platform_build_tables() already wrote
+ *	the tables into it
+ *
+ * Every device is initialized before the first step that can fail, so
+ * devices_stop() and devices_destroy() undo this whatever part of it ran.
+ *
+ * Return: 0, or -1 with a message printed.
+ */
+int devices_init(struct devices *d, const struct devices_cfg *cfg,
+		 struct machine *m, void *ram)
+{
+	d->log = msg_stream_open();
+	io_bus_init(&d->bus, d->log ? d->log : stderr);
+	m->bus = &d->bus;
+	/* with --console virtio, stdin is hvc0's alone */
+	serial_init(&d->com1, cfg->console_virtio ? -1 : STDIN_FILENO,
+		    m->out->wfd);
+	i8042_init(&d->kbc, machine_stop, m);
+	rtc_init(&d->rtc, cfg->ram_size, NULL, NULL);
+	if (serial_register(&d->com1, &d->bus, SERIAL_COM1_BASE) ||
+	    debug_exit_register(&d->dbg, &d->bus, machine_stop, m) ||
+	    i8042_register(&d->kbc, &d->bus) ||
+	    rtc_register(&d->rtc, &d->bus)) {
+		msg("cannot register the devices");
+		return -1;
+	}
+	if (cfg->pc) {
+		if (platform_init(&d->plat, m, &d->bus, &d->com1, &d->rtc,
+				  cfg->cmdline))
+			return -1;
+		/* under -k a reset is the guest's reboot, whichever way */
+		d->kbc.reset_status = HVX_RUN_EXIT_REBOOT;
+		platform_write_firmware(&d->plat, ram);
+	}
+	if ((cfg->nr_disks || cfg->console_virtio || cfg->net) &&
+	    !d->plat.acpi.pci) {
+		msg("-d, -n, --console virtio: no PCI bus with more than 3G of RAM");
+		return -1;
+	}
+	if (d->plat.acpi.pci &&
+	    pci_devices_init(&d->pdev, &d->bus, m, ram, cfg->ram_size,
+			     cfg->disks, cfg->nr_disks, cfg->console_virtio,
+			     cfg->net))
+		return -1;
+	return 0;
+}
+
+/**
+ * devices_stop() - stop what may still send interrupts, before the VM goes
+ * @d: the devices (devices_init() may have failed)
+ *
+ * The device threads may still send MSIs: they stop before the VM goes.
+ * The PCI devices drive INTx lines into the I/O APIC: they stop before
+ * the platform's chips go.
+ */
+void devices_stop(struct devices *d)
+{
+	serial_stop_input(&d->com1);
+	pci_devices_destroy(&d->pdev);
+	platform_destroy(&d->plat);
+}
+
+/**
+ * devices_destroy() - free what devices_stop() left
+ * @d: the devices, stopped
+ */
+void devices_destroy(struct devices *d)
+{
+	rtc_destroy(&d->rtc);
+	i8042_destroy(&d->kbc);
+	serial_destroy(&d->com1);
+	io_bus_destroy(&d->bus);
+	if (d->log)
+		fclose(d->log);
+	d->log = NULL;
 }

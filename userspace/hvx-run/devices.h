@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hvx-run: the PCI bus of -k and the virtio devices on it (devices.c).
+ * hvx-run: the devices of a run, the PCI bus of -k and the virtio devices
+ * on it (devices.c).
  */
 #ifndef HVX_RUN_DEVICES_H
 #define HVX_RUN_DEVICES_H
 
 #include <stdint.h>
 
+#include "hvx-run.h"
 #include "pci.h"
 #include "virtio_pci.h"
 
@@ -37,6 +39,54 @@ struct pci_devices {
 	unsigned int nr_disks;
 	bool on;
 };
+
+/**
+ * struct devices_cfg - what the command line asks of a run's devices
+ * @pc:		-k: the PC platform
+ * @cmdline:	the kernel command line fw_cfg offers (-p), or NULL
+ * @ram_size:	guest RAM's size
+ * @disks:	-d's image files
+ * @nr_disks:	how many
+ * @console_virtio: --console virtio: stdin is hvc0's, not the UART's
+ * @net:	-n's tap, or NULL
+ */
+struct devices_cfg {
+	bool pc;
+	const char *cmdline;
+	uint64_t ram_size;
+	const char *const *disks;
+	unsigned int nr_disks;
+	bool console_virtio;
+	const struct vnet_spec *net;
+};
+
+/**
+ * struct devices - the devices of one run: the port bus and what hangs
+ * on it
+ * @log:	unhandled accesses: msg()'s stream
+ * @bus:	the port and MMIO bus
+ * @com1:	the UART
+ * @dbg:	the debug exit port
+ * @kbc:	the i8042
+ * @rtc:	the CMOS clock
+ * @plat:	-k: the PC platform
+ * @pdev:	-k: the PCI bus and its devices (-d, -n, --console virtio)
+ */
+struct devices {
+	FILE *log;
+	struct io_bus bus;
+	struct serial com1;
+	struct debug_exit dbg;
+	struct i8042 kbc;
+	struct rtc rtc;
+	struct platform plat;
+	struct pci_devices pdev;
+};
+
+int devices_init(struct devices *d, const struct devices_cfg *cfg,
+		 struct machine *m, void *ram);
+void devices_stop(struct devices *d);
+void devices_destroy(struct devices *d);
 
 int pci_devices_init(struct pci_devices *d, struct io_bus *bus,
 		     struct machine *m, void *ram, uint64_t ram_size,

@@ -757,17 +757,6 @@ static int outputs_start(struct machine *m, struct console_out *out,
 	return 0;
 }
 
-/* The devices of one run: the port bus and what hangs on it. */
-struct devices {
-	FILE *log;			/* unhandled accesses: msg()'s */
-	struct io_bus bus;
-	struct serial com1;
-	struct debug_exit dbg;
-	struct i8042 kbc;
-	struct rtc rtc;
-	struct platform plat;		/* -k: the PC platform */
-	struct pci_devices pdev;	/* -d, -n, --console virtio */
-};
 
 /*
  * The guest's RAM filled: ACPI tables (-k), the image, the boot tables.
@@ -790,74 +779,6 @@ static int load_guest(const struct options *o, struct devices *d, void *ram,
 	return 0;
 }
 
-/*
- * Build the devices on @d's bus.  Every device is initialized before the
- * first step that can fail, so devices_stop() and devices_destroy()
- * undo this whatever part of it ran.  Return: 0, or -1 with a message
- * printed.
- */
-static int devices_init(struct devices *d, const struct options *o,
-			struct machine *m, void *ram)
-{
-	d->log = msg_stream_open();
-	io_bus_init(&d->bus, d->log ? d->log : stderr);
-	m->bus = &d->bus;
-	/* with --console virtio, stdin is hvc0's alone */
-	serial_init(&d->com1, o->console_virtio ? -1 : STDIN_FILENO,
-		    m->out->wfd);
-	i8042_init(&d->kbc, machine_stop, m);
-	rtc_init(&d->rtc, o->mem, NULL, NULL);
-	if (serial_register(&d->com1, &d->bus, SERIAL_COM1_BASE) ||
-	    debug_exit_register(&d->dbg, &d->bus, machine_stop, m) ||
-	    i8042_register(&d->kbc, &d->bus) ||
-	    rtc_register(&d->rtc, &d->bus)) {
-		msg("cannot register the devices");
-		return -1;
-	}
-	if (o->kernel) {
-		if (platform_init(&d->plat, m, &d->bus, &d->com1, &d->rtc,
-				  o->params))
-			return -1;
-		/* under -k a reset is the guest's reboot, whichever way */
-		d->kbc.reset_status = HVX_RUN_EXIT_REBOOT;
-		platform_write_firmware(&d->plat, ram);
-	}
-	if ((o->nr_disks || o->console_virtio || o->net_on) &&
-	    !d->plat.acpi.pci) {
-		msg("-d, -n, --console virtio: no PCI bus with more than 3G of RAM");
-		return -1;
-	}
-	if (d->plat.acpi.pci &&
-	    pci_devices_init(&d->pdev, &d->bus, m, ram, o->mem, o->disks,
-			     o->nr_disks, o->console_virtio,
-			     o->net_on ? &o->net : NULL))
-		return -1;
-	return 0;
-}
-
-/*
- * The device threads may still send MSIs: they stop before the VM goes.
- * The PCI devices drive INTx lines into the I/O APIC: they stop before
- * the platform's chips go.
- */
-static void devices_stop(struct devices *d)
-{
-	serial_stop_input(&d->com1);
-	pci_devices_destroy(&d->pdev);
-	platform_destroy(&d->plat);
-}
-
-static void devices_destroy(struct devices *d)
-{
-	rtc_destroy(&d->rtc);
-	i8042_destroy(&d->kbc);
-	serial_destroy(&d->com1);
-	io_bus_destroy(&d->bus);
-	if (d->log)
-		fclose(d->log);
-	d->log = NULL;
-}
-
 /* From the devices to the guest's end; hvx-run's exit status. */
 static int run_machine(const struct options *o, struct devices *d, void *ram,
 		       const struct load_info *li,
@@ -867,6 +788,15 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
 	struct signal_watch watch = { .done_efd = -1 };
 	struct console_out out = { .wfd = -1 }, err = { .wfd = -1 };
+	struct devices_cfg cfg = {
+		.pc = o->kernel,
+		.cmdline = o->params,
+		.ram_size = o->mem,
+		.disks = o->disks,
+		.nr_disks = o->nr_disks,
+		.console_virtio = o->console_virtio,
+		.net = o->net_on ? &o->net : NULL,
+	};
 	struct io_ring ring = { 0 };
 	struct hvx_caps caps;
 
@@ -881,7 +811,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	if (sig_fd < 0 || outputs_start(&m, &out, &err))
 		goto out;
 	msg_set_failure(device_failure, &m);
-	if (devices_init(d, o, &m, ram))
+	if (devices_init(d, &cfg, &m, ram))
 		goto out;
 
 	hvx_fd = open_hvx(&caps);
