@@ -360,10 +360,6 @@ TEST_F(blk, requests_wait_for_bus_mastering)
 }
 
 /*
- * The device follows the driver's features: write-through (each write
- * synced) without FLUSH, write-back with it.
- */
-/*
  * A chain made available and kicked before DRIVER_OK waits for it
  * (virtio 1.2, 3.1.2), and is served once the driver sets it.
  */
@@ -387,6 +383,10 @@ TEST_F(blk, requests_wait_for_driver_ok)
 	EXPECT_EQ(VIRTIO_BLK_S_OK, self->ram[DATA(4) + 512]);
 }
 
+/*
+ * The device follows the driver's features: write-through (each write
+ * synced) without FLUSH, write-back with it.
+ */
 TEST_F(blk, cache_mode_follows_flush_negotiation)
 {
 	uint16_t next = 0;

@@ -856,4 +856,32 @@ TEST_F(net, real_tap)
 	close(ps);
 }
 
+/*
+ * A frame that reaches the tap before DRIVER_OK stays there, though the
+ * driver posted a receive buffer and kicked (virtio 1.2, 3.1.2);
+ * DRIVER_OK delivers it.
+ */
+TEST_F(net, receive_waits_for_driver_ok)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+	unsigned int q;
+
+	memset(self->ram, 0, BUF(0));
+	driver_features(self->v, F(VIRTIO_NET_F_MAC) | F(VIRTIO_F_VERSION_1));
+	for (q = 0; q < 2; q++) {
+		driver_queue(self->v, q, QSIZE, DESC(q), AVAIL(q), USED(q));
+		self->next[q] = 0;
+	}
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	driver_kick(self->v, VNET_RXQ);
+	make_frame(frame, 0, 0x5a);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	usleep(100 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+	EXPECT_EQ(0xcc, self->ram[BUF(0) + VNET_HDR_LEN]);
+	cc_write(self->v, CC_STATUS, 0x0f, 1);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(0x5a, self->ram[BUF(0) + VNET_HDR_LEN]);
+}
+
 TEST_HARNESS_MAIN

@@ -219,22 +219,15 @@ static void clear_isr(struct virtio_dev *v)
 	pci_intx_set(&v->pci, false);
 }
 
-/* NEEDS_RESET, with its configuration interrupt; @lock held. */
-static void needs_reset_locked(struct virtio_dev *v)
-{
-	v->status |= VIRTIO_STATUS_NEEDS_RESET;
-	v->config_gen++;
-	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG))
-		msix_or_intx_locked(v, v->config_vector);
-}
-
 /*
  * Whether the queues may take chains: only once the driver set DRIVER_OK
- * (virtio 1.2, 3.1.2) and while bus mastering is on; @lock.
+ * (virtio 1.2, 3.1.2), while bus mastering is on, and until the device
+ * needs a reset; @lock.
  */
 static bool takes_chains(const struct virtio_dev *v)
 {
-	return !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK);
+	return !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(v->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
 /*
@@ -248,6 +241,19 @@ static void sync_pause(struct virtio_dev *v)
 
 	for (i = 0; i < v->ops->nr_queues; i++)
 		vq_pause(&v->vq[i], !takes_chains(v));
+}
+
+/*
+ * NEEDS_RESET, with its configuration interrupt; @lock held.  The queues
+ * pause: no path takes a chain until the driver resets the device.
+ */
+static void needs_reset_locked(struct virtio_dev *v)
+{
+	v->status |= VIRTIO_STATUS_NEEDS_RESET;
+	v->config_gen++;
+	sync_pause(v);
+	if (isr_notify_locked(v, VIRTIO_ISR_CONFIG))
+		msix_or_intx_locked(v, v->config_vector);
 }
 
 /* Bus mastering went off or on; @lock. */
@@ -265,7 +271,7 @@ static void kick_enabled_locked(struct virtio_dev *v)
 {
 	unsigned int i;
 
-	if (!takes_chains(v) || (v->status & VIRTIO_STATUS_NEEDS_RESET))
+	if (!takes_chains(v))
 		return;
 	for (i = 0; i < v->ops->nr_queues; i++)
 		if (v->q[i].enable)
@@ -284,8 +290,9 @@ static void kick_enabled_locked(struct virtio_dev *v)
  * pending until bus mastering is back, an MSI being a memory write, while
  * INTx, a wire, asserts at once): setting the bit again does not start it
  * on rings that may no longer be the driver's.  One that was reset, or
- * never had bus mastering, starts when it is set: each enabled queue gets
- * a kick, for those the device thread dropped meanwhile.
+ * never had bus mastering, starts when it is set: once DRIVER_OK is set
+ * too, each enabled queue gets a kick, for those the device thread
+ * dropped meanwhile.
  */
 static void pci_changed(void *opaque)
 {
@@ -712,8 +719,7 @@ static bool may_serve(struct virtio_dev *v, int q)
 	bool ok;
 
 	pthread_mutex_lock(&v->lock);
-	ok = takes_chains(v) && !(v->status & VIRTIO_STATUS_NEEDS_RESET) &&
-	     (q < 0 || v->q[q].enable);
+	ok = takes_chains(v) && (q < 0 || v->q[q].enable);
 	pthread_mutex_unlock(&v->lock);
 	return ok;
 }

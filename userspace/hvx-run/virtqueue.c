@@ -203,8 +203,9 @@ void vq_reset(struct virtqueue *vq)
 }
 
 /**
- * vq_pause() - stop or restart taking chains, as bus mastering goes off
- * or on; a reset or vq_start() leaves it as it is
+ * vq_pause() - stop or restart taking chains, as the device may take them
+ * or not (virtio_pci.c: DRIVER_OK, bus mastering, NEEDS_RESET); a reset
+ * or vq_start() leaves it as it is
  * @vq: the queue
  * @paused: take none
  *

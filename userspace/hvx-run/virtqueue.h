@@ -48,7 +48,7 @@ struct vq_mem {
  * @avail:	the driver area
  * @used:	the device area
  * @ready:	vq_start() checked the areas and the queue runs
- * @paused:	bus mastering is off: no chain is taken (vq_pause())
+ * @paused:	the device takes no chain now (vq_pause())
  * @event_idx:	VIRTIO_F_EVENT_IDX was negotiated
  * @indirect:	VIRTIO_F_INDIRECT_DESC was negotiated
  * @last_avail:	the next avail ring entry to take
