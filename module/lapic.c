@@ -576,7 +576,11 @@ static void write_lvt(struct hvx_lapic *l, const struct lapic_reg *r,
 	store_masked(l, r, off, val);
 	if (!hvx_lapic_sw_enabled(l))
 		*lapic_reg_ptr(l, off) |= HVX_APIC_LVT_MASKED;
-	/* A new timer mode disarms the timer, whatever it was doing. */
+	/*
+	 * A new timer mode disarms the timer, whatever it was doing (SDM
+	 * vol. 3A, "TSC-Deadline Mode"; KVM departs from it between
+	 * one-shot and periodic mode, where its count goes on).
+	 */
 	if (off == HVX_APIC_REG_LVT_TIMER && timer_mode(l) != old_mode) {
 		lapic_set_reg(l, HVX_APIC_REG_TMICT, 0);
 		timer_stop(l, eff);
