@@ -37,6 +37,7 @@
 struct calls {
 	unsigned int doorbells, undoorbells, routes;
 	uint64_t db_gpa;
+	bool db_refused;	/* as hvx refuses one over another's */
 };
 
 static int route(void *ctx, int efd, bool assign, uint64_t a, uint32_t d)
@@ -53,6 +54,10 @@ static int doorbell(void *ctx, int efd, uint64_t gpa, bool on)
 
 	if (on) {
 		c->doorbells++;
+		if (c->db_refused) {
+			errno = EEXIST;
+			return -1;
+		}
 		c->db_gpa = gpa;
 	} else {
 		c->undoorbells++;
@@ -593,6 +598,64 @@ TEST_F(vp, bad_rings_need_a_reset)
 	/* a vector beyond the table reads back as NO_VECTOR */
 	wr(self->bus, CC(0x1a), 7, 2);
 	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, rd(self->bus, CC(0x1a), 2));
+}
+
+/*
+ * A doorbell hvx refuses (the guest put the BAR over another device's):
+ * the kicks come through BAR writes instead, the refusal is said once
+ * however many command register writes try again, and a kick still
+ * reaches the device.
+ */
+TEST_F(vp, refused_doorbell_said_once)
+{
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	unsigned int i;
+
+	nr_lines = 0;
+	msg_set_output(count_lines, NULL);
+	self->calls.db_refused = true;
+	setup_queue(self->bus, self->bar);
+	for (i = 0; i < 100; i++) {
+		ecam_wr(self->bus, PCI_COMMAND, 0, 2);
+		ecam_wr(self->bus, PCI_COMMAND, cmd, 2);
+	}
+	EXPECT_EQ(101, self->calls.doorbells);
+	EXPECT_EQ(0, self->calls.undoorbells);
+	EXPECT_EQ(1, nr_lines);
+	msg_set_output(NULL, NULL);
+	ASSERT_EQ(0, virtio_start(self->v));
+	/* bus mastering went off with a queue on: a reset, then anew */
+	wr(self->bus, CC(0x14), 0, 1);
+	setup_queue(self->bus, self->bar);
+	post_buffer(self->bus, self->bar, self->ram, 1);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+}
+
+/*
+ * An interrupt a masked vector holds (here NEEDS_RESET's configuration
+ * change) is the old device's: after a reset, the driver that unmasks
+ * the vector does not get it (Linux's next kernel after a kexec).
+ */
+TEST_F(vp, reset_forgets_pending_vectors)
+{
+	uint16_t ctl = PCI_MSIX_FLAGS_ENABLE;
+	struct pollfd p = { .fd = self->v->pci.msix[0].efd, .events = POLLIN };
+
+	/* MSI-X on, every vector masked (as the table starts) */
+	ecam_wr(self->bus, 0x98 + PCI_MSIX_FLAGS, ctl, 2);
+	wr(self->bus, CC(0x14), 0x03, 1);
+	wr(self->bus, CC(0x08), 1, 4);
+	wr(self->bus, CC(0x0c), 1, 4);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	wr(self->bus, CC(0x10), 0, 2);			/* config vector 0 */
+	wr(self->bus, CC(0x20), RAM_SIZE - 16, 8);	/* outside RAM */
+	wr(self->bus, CC(0x1c), 1, 2);
+	EXPECT_EQ(0x4b, rd(self->bus, CC(0x14), 1));
+	EXPECT_EQ(1, rd(self->bus, self->bar + VIRTIO_MSIX_PBA_OFF, 1));
+	wr(self->bus, CC(0x14), 0, 1);
+	EXPECT_EQ(0, rd(self->bus, self->bar + VIRTIO_MSIX_PBA_OFF, 1));
+	unmask_msix(self->bus, self->bar, 0x98);
+	EXPECT_EQ(0, poll(&p, 1, 50));
 }
 
 /*

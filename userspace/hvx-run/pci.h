@@ -243,6 +243,7 @@ void pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off,
 		    void *data, unsigned int len, bool write);
 bool pci_intx_notify(struct pci_dev *d);
 bool pci_msix_notify(struct pci_dev *d, unsigned int vector);
+void pci_msix_clear_pending(struct pci_dev *d);
 void pci_add_intx(struct pci_dev *d);
 void pci_intx_set(struct pci_dev *d, bool asserted);
 void pci_bus_connect_intx(struct pci_bus *pb, irq_line_fn line, void *ctx);

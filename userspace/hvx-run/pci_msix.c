@@ -12,7 +12,8 @@
  * memory write of the function's, so bus mastering off holds the vectors
  * the same way.  While MSI-X is off the function does not use it at all:
  * it interrupts through INTx (pci_intx.c) and nothing becomes pending,
- * or enabling MSI-X would deliver interrupts INTx already did.
+ * or enabling MSI-X would deliver interrupts INTx already did.  A device
+ * reset forgets what is pending (pci_msix_clear_pending()).
  */
 #include <errno.h>
 #include <string.h>
@@ -178,6 +179,25 @@ bool pci_msix_notify(struct pci_dev *d, unsigned int vector)
 		v->pending = true;
 	pthread_mutex_unlock(&d->lock);
 	return on;
+}
+
+/**
+ * pci_msix_clear_pending() - forget the interrupts the masked vectors
+ * hold, as a function reset does
+ * @d: the function, its lock not held
+ *
+ * What a masked vector made pending belongs to the device's state before
+ * the reset (a configuration change, a completion): the driver that sets
+ * the function up anew must not get it when it unmasks the vector.
+ */
+void pci_msix_clear_pending(struct pci_dev *d)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->nr_vectors; i++)
+		d->msix[i].pending = false;
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* The PBA's byte @i, from the pending bits. */

@@ -169,9 +169,22 @@ static void sync_doorbells(struct virtio_dev *v)
 				    false);
 		q->db_gpa = 0;
 		/* without it, the write exits and virtio_bar_write() kicks */
-		if (want && !v->doorbell(v->doorbell_ctx, q->kick_efd, want,
-					 true))
+		if (!want)
+			continue;
+		if (!v->doorbell(v->doorbell_ctx, q->kick_efd, want, true)) {
 			q->db_gpa = want;
+			continue;
+		}
+		/*
+		 * Refused where another device's doorbell is (a BAR the
+		 * guest put over another): each command or BAR write would
+		 * say it again, so the first says it.
+		 */
+		if (!v->db_said)
+			msg("%s: doorbell at 0x%llx: %s; its kicks exit to hvx-run, not said again",
+			    v->ops->name, (unsigned long long)want,
+			    strerror(errno));
+		v->db_said = true;
 	}
 }
 
@@ -338,6 +351,8 @@ static void reset_locked(struct virtio_dev *v)
 	v->dfsel = v->gfsel = 0;
 	v->qsel = 0;
 	clear_isr(v);
+	/* as QEMU's virtio reset: no interrupt of before reaches the next */
+	pci_msix_clear_pending(&v->pci);
 	v->config_vector = VIRTIO_MSI_NO_VECTOR;
 	v->resetting = false;
 	sync_pause(v);

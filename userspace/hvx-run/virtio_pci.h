@@ -147,6 +147,7 @@ struct virtio_queue_cfg {
  *		no queue may start
  * @dma_off:	bus mastering is off: the queues are paused, the device
  *		thread serves nothing
+ * @db_said:	a doorbell hvx refused was said once
  * @config_gen:	config_generation
  * @config_vector: config_msix_vector
  * @qsel:	queue_select
@@ -170,7 +171,7 @@ struct virtio_dev {
 	uint32_t dfsel, gfsel;
 	uint64_t host_features, guest_features;
 	uint8_t status, config_gen;
-	bool resetting, dma_off;
+	bool resetting, dma_off, db_said;
 	uint16_t config_vector, qsel;
 	uint8_t isr;
 	struct virtio_queue_cfg q[VIRTIO_MAX_QUEUES];
