@@ -591,4 +591,29 @@ TEST(pci_layout_checks)
 	pci_dev_destroy(&d);
 }
 
+/*
+ * An I/O access across 0xcfc reaches CONFIG_DATA with the bytes at and
+ * after it, the ones before being ordinary ports (all ones).
+ */
+TEST_F(pci, unaligned_access_across_config_data)
+{
+	uint32_t a = 0x80000000U | 1 << 11, v = 0;
+	uint16_t w = 0;
+
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS, 4, &a);
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS + 3, 2, &w);
+	EXPECT_EQ(0xf4ff, w);
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS + 2, 4, &v);
+	EXPECT_EQ(0x1af4ffffU, v);
+	/* a write across it: the command register's low byte */
+	v = (PCI_COMMAND_MEMORY << 16) | 0xffff;
+	a = 0x80000000U | 1 << 11 | PCI_COMMAND;
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS, 4, &a);
+	io_bus_out(self->bus, PCI_CONFIG_ADDRESS + 2, 4, &v);
+	EXPECT_EQ(PCI_COMMAND_MEMORY, ecam_read(self->bus, 1, PCI_COMMAND, 2));
+	/* CONFIG_ADDRESS is still what the dword write at 0xcf8 made it */
+	io_bus_in(self->bus, PCI_CONFIG_ADDRESS, 4, &v);
+	EXPECT_EQ(a, v);
+}
+
 TEST_HARNESS_MAIN

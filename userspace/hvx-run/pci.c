@@ -303,8 +303,16 @@ static void config_port_access(void *opaque, uint16_t port,
 {
 	struct pci_bus *pb = opaque;
 	struct pci_dev *d = NULL;
-	unsigned int reg;
+	unsigned int reg, n;
 
+	/* one across 0xcfc is two, as the processor's bus cycles are */
+	if (port < PCI_CONFIG_DATA && port + size > PCI_CONFIG_DATA) {
+		n = PCI_CONFIG_DATA - port;
+		config_port_access(opaque, port, n, data, write);
+		config_port_access(opaque, PCI_CONFIG_DATA, size - n, data + n,
+				   write);
+		return;
+	}
 	pthread_mutex_lock(&pb->lock);
 	if (port == PCI_CONFIG_ADDRESS && size == 4) {
 		if (write)
