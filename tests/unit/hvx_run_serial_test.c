@@ -598,4 +598,100 @@ TEST_F(uart, escape_while_output_blocks)
 	serial_stop_input(s);
 }
 
+/*
+ * The same with the escape typed as keys of their own, the usual way:
+ * @first (ending in Ctrl-A) in one read, 200 ms later the x in another.
+ * The input thread must go on reading while the writer holds the UART.
+ */
+static void escape_in_keys(struct __test_metadata *_metadata,
+			   struct serial *s, int in_w, int out_r, int out_w,
+			   const char *first)
+{
+	struct flood f = { .s = s };
+	struct stop_log st = { 0 };
+	struct timespec t0;
+	char buf[4096];
+	int size;
+	pthread_t th;
+
+	size = fcntl(out_w, F_GETPIPE_SZ);
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+	ASSERT_EQ(0, pthread_create(&th, NULL, flood_thr, &f));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (pipe_bytes(out_r) != size && ms_since(&t0) < 5000)
+		usleep(1000);
+	while (!uart_locked(s) && ms_since(&t0) < 5000)
+		usleep(1000);
+	ASSERT_TRUE(uart_locked(s));
+	ASSERT_EQ(strlen(first), write(in_w, first, strlen(first)));
+	usleep(200 * 1000);
+	ASSERT_EQ(1, write(in_w, "x", 1));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&st.calls, __ATOMIC_ACQUIRE) &&
+	       ms_since(&t0) < 5000)
+		usleep(1000);
+	EXPECT_EQ(1, __atomic_load_n(&st.calls, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
+	EXPECT_TRUE(uart_locked(s));
+	/* stdout takes the rest: the writer ends, the input thread too */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!__atomic_load_n(&f.done, __ATOMIC_ACQUIRE) &&
+	       ms_since(&t0) < 10000)
+		if (output(out_r, buf, sizeof(buf)) <= 0)
+			usleep(100);
+	EXPECT_TRUE(__atomic_load_n(&f.done, __ATOMIC_ACQUIRE));
+	pthread_join(th, NULL);
+	serial_stop_input(s);
+}
+
+TEST_F(uart, escape_keys_while_output_blocks)
+{
+	escape_in_keys(_metadata, &self->s, self->in[1], self->out[0],
+		       self->out[1], "\001");
+}
+
+TEST_F(uart, key_then_escape_keys_while_output_blocks)
+{
+	escape_in_keys(_metadata, &self->s, self->in[1], self->out[0],
+		       self->out[1], "k\001");
+}
+
+/* Input typed while the writer holds the UART reaches it once free. */
+TEST_F(uart, input_waits_while_output_blocks)
+{
+	struct flood f = { .s = &self->s };
+	struct stop_log st = { 0 };
+	struct serial *s = &self->s;
+	struct timespec t0;
+	char buf[4096], got[4];
+	unsigned int n = 0;
+	pthread_t th;
+
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+	ASSERT_EQ(0, pthread_create(&th, NULL, flood_thr, &f));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!uart_locked(s) && ms_since(&t0) < 5000)
+		usleep(1000);
+	ASSERT_TRUE(uart_locked(s));
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+	usleep(100 * 1000);
+	EXPECT_TRUE(uart_locked(s));
+	while (!__atomic_load_n(&f.done, __ATOMIC_ACQUIRE) &&
+	       ms_since(&t0) < 10000)
+		if (output(self->out[0], buf, sizeof(buf)) <= 0)
+			usleep(100);
+	pthread_join(th, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n < 3 && ms_since(&t0) < 5000) {
+		if (serial_in(s, 5) & 1)	/* LSR: data ready */
+			got[n++] = serial_in(s, 0);
+		else
+			usleep(1000);
+	}
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(0, memcmp(got, "abc", 3));
+	EXPECT_EQ(0, st.calls);
+	serial_stop_input(s);
+}
+
 TEST_HARNESS_MAIN

@@ -12,6 +12,36 @@
 #include "hvx-run.h"
 
 /**
+ * console_wait_input_for() - an input thread's sleep, bounded
+ * @in_fd: the console's input file, or -1 to wait for the stop alone
+ * @stop_efd: the eventfd that ends the thread
+ * @timeout_ms: the longest sleep, -1 for none
+ *
+ * Return: 1 when @in_fd is readable (or at its end), 0 when the time ran
+ * out, -1 when the thread must end.
+ */
+int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = in_fd, .events = POLLIN },
+		{ .fd = stop_efd, .events = POLLIN },
+	};
+	int r;
+
+	for (;;) {
+		r = poll(pfd, 2, timeout_ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[1].revents)
+			return -1;
+		return r > 0;
+	}
+}
+
+/**
  * console_wait_input() - an input thread's sleep
  * @in_fd: the console's input file
  * @stop_efd: the eventfd that ends the thread
@@ -21,19 +51,7 @@
  */
 bool console_wait_input(int in_fd, int stop_efd)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = in_fd, .events = POLLIN },
-		{ .fd = stop_efd, .events = POLLIN },
-	};
-
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		return !pfd[1].revents;
-	}
+	return console_wait_input_for(in_fd, stop_efd, -1) > 0;
 }
 
 /**

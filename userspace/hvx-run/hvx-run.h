@@ -419,6 +419,7 @@ struct console_escape {
 void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
 			 void *ctx);
 int console_escape(struct console_escape *e, uint8_t c);
+int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms);
 bool console_wait_input(int in_fd, int stop_efd);
 
 struct serial {

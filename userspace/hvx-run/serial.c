@@ -518,27 +518,60 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
 	s->gsi = gsi;
 }
 
+/*
+ * A retry of the UART's lock while input waits for it, in ms: the lock
+ * may be held for long by a vCPU whose output waits on a standard output
+ * that takes nothing.
+ */
+#define SERIAL_RETRY_MS	10
+
+/*
+ * The input thread reads the input file as it comes, so that Ctrl-A x
+ * ends hvx-run whatever the guest and its output do, and hands the
+ * guest's bytes to the UART.  It never waits for the UART's lock: while
+ * another thread holds it, the bytes wait in @pend (beyond
+ * SERIAL_HELD_SIZE lost, as input_hold() loses them) and the thread goes
+ * on reading, trying the lock again every SERIAL_RETRY_MS.
+ */
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
-	uint8_t buf[256];
-	bool end;
-	size_t n;
+	uint8_t buf[256], pend[SERIAL_HELD_SIZE];
+	size_t n, pend_len = 0;
+	bool end = false, lost = false, done;
+	int r;
 
-	while (console_wait_input(s->in_fd, s->in_stop_efd)) {
-		end = false;
-		n = input_get(s, buf, sizeof(buf), &end);
-		pthread_mutex_lock(&s->lock);
+	for (;;) {
+		/* at the input's end, only the stop or the lock is awaited */
+		r = console_wait_input_for(end ? -1 : s->in_fd, s->in_stop_efd,
+					   pend_len || end ? SERIAL_RETRY_MS :
+					   -1);
+		if (r < 0)
+			break;
+		if (r) {
+			n = input_get(s, buf, sizeof(buf), &end);
+			if (n > sizeof(pend) - pend_len) {
+				n = sizeof(pend) - pend_len;
+				lost = true;
+			}
+			memcpy(pend + pend_len, buf, n);
+			pend_len += n;
+		}
+		if ((!pend_len && !end) || pthread_mutex_trylock(&s->lock))
+			continue;
 		if (!s->in_stop) {
-			input_hold(s, buf, n, end);
+			input_hold(s, pend, pend_len, end);
+			if (lost)
+				s->lsr_err |= LSR_OE;
 			rx_from_held(s);
 			update_irq(s);
 		}
-		if (s->in_eof || s->in_stop) {
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
+		pend_len = 0;
+		lost = false;
+		done = s->in_eof || s->in_stop;
 		pthread_mutex_unlock(&s->lock);
+		if (done)
+			break;
 	}
 	return NULL;
 }
