@@ -393,6 +393,23 @@ static void record_stop(void *ctx, int status, const char *why)
 	__atomic_store_n(&st->calls, st->calls + 1, __ATOMIC_RELEASE);
 }
 
+/* The stops so far; @status is then the last one's. */
+static int stop_calls(struct stop_log *st)
+{
+	return __atomic_load_n(&st->calls, __ATOMIC_ACQUIRE);
+}
+
+/* The receive FIFO's count, as the input thread leaves it. */
+static unsigned int rx_count(struct serial *s)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->rx_count;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 /* CPU time thread @t uses in the next @ms milliseconds. */
 static int64_t thread_cpu_ns(pthread_t t, unsigned int ms)
 {
@@ -433,7 +450,7 @@ TEST_F(uart, input_thread)
 	EXPECT_EQ(0x01, serial_in(s, RBR));
 	EXPECT_EQ('q', serial_in(s, RBR));
 	EXPECT_EQ(0, serial_in(s, LSR) & 0x01);
-	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(0, stop_calls(&st));
 
 	/*
 	 * Loopback keeps input from the receiver: the thread waits (it
@@ -452,9 +469,9 @@ TEST_F(uart, input_thread)
 
 	/* Ctrl-A x ends hvx-run */
 	ASSERT_EQ(2, write(self->in[1], "\001x", 2));
-	for (int i = 0; i < 2000 && !st.calls; i++)
+	for (int i = 0; i < 2000 && !stop_calls(&st); i++)
 		usleep(1000);
-	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(1, stop_calls(&st));
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
 	serial_stop_input(s);
 }
@@ -473,12 +490,12 @@ TEST_F(uart, escape_while_input_waits)
 	serial_out(s, FCR, 0x01);
 	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
 	ASSERT_EQ(20, write(self->in[1], "0123456789abcdefghij", 20));
-	for (i = 0; i < 2000 && s->rx_count < 16; i++)
+	for (i = 0; i < 2000 && rx_count(s) < 16; i++)
 		usleep(1000);
 	ASSERT_EQ(3, write(self->in[1], "k\001x", 3));
-	for (i = 0; i < 2000 && !st.calls; i++)
+	for (i = 0; i < 2000 && !stop_calls(&st); i++)
 		usleep(1000);
-	EXPECT_EQ(1, st.calls);
+	EXPECT_EQ(1, stop_calls(&st));
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
 	for (i = 0; i < 16; i++)
 		EXPECT_EQ("0123456789abcdef"[i], serial_in(s, RBR));
@@ -627,10 +644,9 @@ static void escape_in_keys(struct __test_metadata *_metadata,
 	usleep(200 * 1000);
 	ASSERT_EQ(1, write(in_w, "x", 1));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!__atomic_load_n(&st.calls, __ATOMIC_ACQUIRE) &&
-	       ms_since(&t0) < 5000)
+	while (!stop_calls(&st) && ms_since(&t0) < 5000)
 		usleep(1000);
-	EXPECT_EQ(1, __atomic_load_n(&st.calls, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(1, stop_calls(&st));
 	EXPECT_EQ(HVX_RUN_EXIT_ESCAPE, st.status);
 	EXPECT_TRUE(uart_locked(s));
 	/* stdout takes the rest: the writer ends, the input thread too */
@@ -690,7 +706,7 @@ TEST_F(uart, input_waits_while_output_blocks)
 	}
 	EXPECT_EQ(3, n);
 	EXPECT_EQ(0, memcmp(got, "abc", 3));
-	EXPECT_EQ(0, st.calls);
+	EXPECT_EQ(0, stop_calls(&st));
 	serial_stop_input(s);
 }
 
