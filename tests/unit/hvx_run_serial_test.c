@@ -710,4 +710,39 @@ TEST_F(uart, input_waits_while_output_blocks)
 	serial_stop_input(s);
 }
 
+/*
+ * A pipe on standard input (no escape): read only as the guest takes its
+ * bytes, so none is lost, however far ahead it was written.
+ */
+TEST_F(uart, piped_input_waits_for_the_guest)
+{
+	static char in[20000];
+	struct stop_log st = { 0 };
+	struct serial *s = &self->s;
+	unsigned int i, n = 0, bad = 0, idle = 0;
+	uint8_t lsr, oe = 0;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = 'a' + i % 23;
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(0, serial_start_input(s, false, record_stop, &st));
+	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
+	usleep(100 * 1000);	/* the thread reads ahead what it may */
+	while (n < sizeof(in) && idle < 5000) {
+		lsr = serial_in(s, LSR);
+		oe |= lsr & 0x02;
+		if (!(lsr & 0x01)) {
+			idle++;
+			usleep(1000);
+			continue;
+		}
+		idle = 0;
+		bad += serial_in(s, RBR) != in[n++];
+	}
+	EXPECT_EQ(sizeof(in), n);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, oe);	/* no overrun */
+	serial_stop_input(s);
+}
+
 TEST_HARNESS_MAIN

@@ -529,44 +529,48 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
  * The input thread reads the input file as it comes, so that Ctrl-A x
  * ends hvx-run whatever the guest and its output do, and hands the
  * guest's bytes to the UART.  It never waits for the UART's lock: while
- * another thread holds it, the bytes wait in @pend (beyond
- * SERIAL_HELD_SIZE lost, as input_hold() loses them) and the thread goes
- * on reading, trying the lock again every SERIAL_RETRY_MS.
+ * another thread holds it, the bytes wait in @pend and the thread goes
+ * on reading, trying the lock again every SERIAL_RETRY_MS.  Keys typed
+ * on a terminal beyond what @pend and s->held take are lost, as a UART's
+ * overrun loses them; a file or a pipe (no escape) is read only as fast
+ * as the guest takes its bytes, and loses none.
  */
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
 	uint8_t buf[256], pend[SERIAL_HELD_SIZE];
-	size_t n, pend_len = 0;
-	bool end = false, lost = false, done;
+	bool keep = !s->esc.on, end = false, lost = false, done, more;
+	size_t take, pend_len = 0;
 	int r;
 
 	for (;;) {
 		/* at the input's end, only the stop or the lock is awaited */
-		r = console_wait_input_for(end ? -1 : s->in_fd, s->in_stop_efd,
+		more = !end && (!keep || pend_len < sizeof(pend));
+		r = console_wait_input_for(more ? s->in_fd : -1,
+					   s->in_stop_efd,
 					   pend_len || end ? SERIAL_RETRY_MS :
 					   -1);
 		if (r < 0)
 			break;
-		if (r) {
-			n = input_get(s, buf, sizeof(buf), &end);
-			if (n > sizeof(pend) - pend_len) {
-				n = sizeof(pend) - pend_len;
-				lost = true;
-			}
-			memcpy(pend + pend_len, buf, n);
-			pend_len += n;
-		}
+		if (r && pend_len < sizeof(pend))
+			pend_len += input_get(s, pend + pend_len,
+					      sizeof(pend) - pend_len, &end);
+		else if (r && input_get(s, buf, sizeof(buf), &end))
+			lost = true;
 		if ((!pend_len && !end) || pthread_mutex_trylock(&s->lock))
 			continue;
+		take = pend_len;
+		if (keep && take > SERIAL_HELD_SIZE - s->held_len)
+			take = SERIAL_HELD_SIZE - s->held_len;
 		if (!s->in_stop) {
-			input_hold(s, pend, pend_len, end);
+			input_hold(s, pend, take, end && take == pend_len);
 			if (lost)
 				s->lsr_err |= LSR_OE;
 			rx_from_held(s);
 			update_irq(s);
 		}
-		pend_len = 0;
+		memmove(pend, pend + take, pend_len - take);
+		pend_len -= take;
 		lost = false;
 		done = s->in_eof || s->in_stop;
 		pthread_mutex_unlock(&s->lock);
