@@ -410,6 +410,36 @@ TEST_F(net, transmit_header_needs_negotiated_offloads)
 	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/*
+ * A frame over 64 KiB and its headers' 4 KiB is dropped (its chain
+ * completes); one of exactly that size goes out.
+ */
+TEST_F(net, transmit_frame_too_big_dropped)
+{
+	static uint8_t got[VNET_HDR_LEN + 65536 + 4096 + 1];
+	int sz = 4 * sizeof(got);
+	uint8_t *p = self->ram + BUF(0);
+	unsigned int i;
+	ssize_t n;
+
+	ASSERT_EQ(0, setsockopt(self->peer, SOL_SOCKET, SO_RCVBUF, &sz,
+				sizeof(sz)));
+	driver_init(self->v, self->ram, self->next, 0);
+	make_frame(p, 0, 0x44);
+	for (i = 0; i < 2; i++) {
+		set_desc(self->ram, DESC(VNET_TXQ), i, BUF(0),
+			 VNET_HDR_LEN + 65536 + 4096 + !i, 0, 0);
+		vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+			    &self->next[VNET_TXQ], i);
+	}
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, 2));
+	n = recv(self->peer, got, sizeof(got), MSG_DONTWAIT);
+	EXPECT_EQ(VNET_HDR_LEN + 65536 + 4096, n);
+	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 /* What each feature lets a transmit header ask for. */
 TEST(transmit_header_rules)
 {

@@ -60,6 +60,7 @@
  * @features:	the driver's features, for the received headers
  * @rx_err, @tx_err: an error of the tap was said once
  * @rx_big:	a frame too big for its receive chain was said once
+ * @tx_big:	a transmit frame over VNET_TX_MAX was said once
  * @tx_hdr_bad:	a transmit header asking for too much was said once
  * @rx_hdr_bad:	a received frame the driver cannot take was said once
  */
@@ -73,7 +74,7 @@ struct virtio_net {
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
 	uint64_t features;
-	bool rx_err, tx_err, rx_big, tx_hdr_bad, rx_hdr_bad;
+	bool rx_err, tx_err, rx_big, tx_big, tx_hdr_bad, rx_hdr_bad;
 };
 
 static struct virtio_net *to_net(struct virtio_dev *v)
@@ -289,6 +290,13 @@ bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features)
 }
 
 /*
+ * The largest frame the device sends, header aside: a GSO frame's 64 KiB
+ * and room for its headers, the bound of QEMU's net layer.  A tap takes
+ * larger ones and hands them to the host's packet sockets whole.
+ */
+#define VNET_TX_MAX	(65536 + 4096)
+
+/*
  * One transmit chain to the tap: the header from a copy of the host's,
  * checked (the guest may change its own after the check), then the
  * frame from the guest's buffers; a frame either refuses is dropped.
@@ -300,6 +308,14 @@ static void tx_one(struct virtio_net *n, uint64_t features)
 	unsigned int nr;
 	ssize_t w;
 
+	if (n->tx.out_len - VNET_HDR_LEN > VNET_TX_MAX) {
+		if (!n->tx_big)
+			msg("virtio-net: a frame of %llu bytes, over %u, dropped; dropping such frames",
+			    (unsigned long long)(n->tx.out_len - VNET_HDR_LEN),
+			    VNET_TX_MAX);
+		n->tx_big = true;
+		return;
+	}
 	iov_copy(n->tx.iov, n->tx.nr_out, 0, hdr, sizeof(hdr), false);
 	/* flags it does not know the device ignores (5.1.6.2.2) */
 	hdr[0] &= VNET_HDR_F_NEEDS_CSUM;
