@@ -631,6 +631,23 @@ TEST_F(blk, large_read_past_the_end)
 }
 
 /*
+ * The disk grown to BIG_SECTORS and up, its reads held at the gate, and
+ * two large reads offered: one of two parts, one of four, the last two
+ * of which wait in the queue behind the four the workers hold once
+ * kicked.
+ */
+static void offer_split_reads(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(blk) *self, uint16_t *next)
+{
+	ASSERT_TRUE(grow_big(self->fd));
+	device_up(_metadata, self);
+	gate_set(true);
+	offer_big_read(self->ram, next, 0, 0, PART_BUF, PART_READ);
+	offer_big_read(self->ram, next, 1, 600, PART_BUF + PART_READ,
+		       2 * PART_READ);
+}
+
+/*
  * A reset while parts of large reads are held and more are queued: a
  * read of two parts and the first two of one of four held, the last two
  * queued.  The queued parts are dropped unread and the reset waits for
@@ -648,12 +665,7 @@ TEST_F(blk, reset_drops_queued_parts)
 
 	ASSERT_NE(NULL, r);
 	ASSERT_NE(NULL, before);
-	ASSERT_TRUE(grow_big(self->fd));
-	device_up(_metadata, self);
-	gate_set(true);
-	offer_big_read(self->ram, &next, 0, 0, PART_BUF, PART_READ);
-	offer_big_read(self->ram, &next, 1, 600, PART_BUF + PART_READ,
-		       2 * PART_READ);
+	offer_split_reads(_metadata, self, &next);
 	reset_while_held(_metadata, self, r, &t);
 	gate_set(false);
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -689,12 +701,7 @@ TEST_F(blk, bus_master_off_completes_parts)
 	pthread_t t;
 
 	ASSERT_NE(NULL, r);
-	ASSERT_TRUE(grow_big(self->fd));
-	device_up(_metadata, self);
-	gate_set(true);
-	offer_big_read(self->ram, &next, 0, 0, PART_BUF, PART_READ);
-	offer_big_read(self->ram, &next, 1, 600, PART_BUF + PART_READ,
-		       2 * PART_READ);
+	offer_split_reads(_metadata, self, &next);
 	driver_kick(self->v, 0);
 	ASSERT_TRUE(gate_wait_entered(VIRTIO_BLK_WORKERS));
 	r->v = self->v;

@@ -365,6 +365,29 @@ static ssize_t pipe_take(int fd, char *buf, size_t len)
 	return read(fd, buf, len);
 }
 
+/* "abc" typed, and a transmit chain of "xyz" posted and kicked. */
+static void input_and_output(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(con) *self)
+{
+	memcpy(self->ram + BUF + 0x1000, "xyz", 3);
+	set_desc(self->ram, DESC + 0x4000, 0, BUF + 0x1000, 3, 0, 0);
+	vring_offer(self->ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
+	driver_kick(self->v, VCON_TRANSMITQ);
+	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+}
+
+/* Neither: no input in the buffer at BUF, nothing on the output. */
+static void expect_none_taken(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(con) *self)
+{
+	char got[8];
+
+	EXPECT_EQ(0, get_le16(self->ram + USED + 2));
+	EXPECT_EQ(0, self->ram[BUF]);
+	EXPECT_EQ(0, get_le16(self->ram + USED + 0x4000 + 2));
+	EXPECT_EQ(0, pipe_take(self->out[0], got, sizeof(got)));
+}
+
 /*
  * Bus mastering off: input waits in hvx-run, a transmit chain stays
  * unread, also once the bit is set again (the device needs a reset); the
@@ -374,24 +397,16 @@ TEST_F(con, bus_master_off_holds_both_ways)
 {
 	uint8_t *ram = self->ram;
 	unsigned int i;
-	char got[8];
 
 	con_post_rx(self, BUF);
 	driver_bus_master(self->v, false);
-	memcpy(ram + BUF + 0x1000, "xyz", 3);
-	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 3, 0, 0);
-	vring_offer(ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
-	driver_kick(self->v, VCON_TRANSMITQ);
-	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+	input_and_output(_metadata, self);
 	usleep(100 * 1000);
 	driver_bus_master(self->v, true);
 	driver_kick(self->v, VCON_RECEIVEQ);
 	driver_kick(self->v, VCON_TRANSMITQ);
 	usleep(100 * 1000);
-	EXPECT_EQ(0, get_le16(ram + USED + 2));
-	EXPECT_EQ(0, ram[BUF]);
-	EXPECT_EQ(0, get_le16(ram + USED + 0x4000 + 2));
-	EXPECT_EQ(0, pipe_take(self->out[0], got, sizeof(got)));
+	expect_none_taken(_metadata, self);
 	EXPECT_NE(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 
 	/* reset, set up anew: the input waited for the new buffer */
@@ -424,16 +439,9 @@ TEST_F(con, nothing_taken_before_driver_ok)
 		driver_queue(self->v, i, QSIZE, DESC + 0x4000 * i,
 			     AVAIL + 0x4000 * i, USED + 0x4000 * i);
 	con_post_rx(self, BUF);
-	memcpy(ram + BUF + 0x1000, "xyz", 3);
-	set_desc(ram, DESC + 0x4000, 0, BUF + 0x1000, 3, 0, 0);
-	vring_offer(ram, AVAIL + 0x4000, QSIZE, &self->next[1], 0);
-	driver_kick(self->v, VCON_TRANSMITQ);
-	ASSERT_EQ(3, write(self->in[1], "abc", 3));
+	input_and_output(_metadata, self);
 	usleep(100 * 1000);
-	EXPECT_EQ(0, get_le16(ram + USED + 2));
-	EXPECT_EQ(0, ram[BUF]);
-	EXPECT_EQ(0, get_le16(ram + USED + 0x4000 + 2));
-	EXPECT_EQ(0, pipe_take(self->out[0], got, sizeof(got)));
+	expect_none_taken(_metadata, self);
 
 	cc_write(self->v, CC_STATUS, 0x0f, 1);
 	for (i = 0; i < 5000 && (get_le16(ram + USED + 2) != 1 ||
