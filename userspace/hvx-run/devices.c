@@ -35,13 +35,13 @@ static int set_doorbell(void *ctx, int efd, uint64_t gpa, bool on)
 	int r;
 
 	if (on)
-		return hvx_register_doorbell(m->vm_fd, HVX_RING_MMIO, gpa,
-					     VIRTIO_NOTIFY_MULT, efd) < 0 ?
-		       -1 : 0;
-	/* only ever one hvx registered: a failure is hvx-run's own */
-	r = hvx_unregister_range(m->vm_fd, HVX_RING_MMIO, gpa,
-				 VIRTIO_NOTIFY_MULT);
-	if (r < 0)
+		r = hvx_register_doorbell(m->vm_fd, HVX_RING_MMIO, gpa,
+					  VIRTIO_NOTIFY_MULT, efd);
+	else
+		r = hvx_unregister_range(m->vm_fd, HVX_RING_MMIO, gpa,
+					 VIRTIO_NOTIFY_MULT);
+	/* a refused registration the transport says, once (sync_doorbells()) */
+	if (r < 0 && !on)
 		msg("doorbell at 0x%llx: %s", (unsigned long long)gpa,
 		    strerror(errno));
 	return r < 0 ? -1 : 0;

@@ -757,7 +757,6 @@ static int outputs_start(struct machine *m, struct console_out *out,
 	return 0;
 }
 
-
 /*
  * The guest's RAM filled: ACPI tables (-k), the image, the boot tables.
  * Return: 0, or hvx-run's exit status with a message printed.
@@ -779,6 +778,20 @@ static int load_guest(const struct options *o, struct devices *d, void *ram,
 	return 0;
 }
 
+/* What the command line asks of the devices (devices_init()). */
+static struct devices_cfg devices_cfg_of(const struct options *o)
+{
+	return (struct devices_cfg) {
+		.pc = o->kernel,
+		.cmdline = o->params,
+		.ram_size = o->mem,
+		.disks = o->disks,
+		.nr_disks = o->nr_disks,
+		.console_virtio = o->console_virtio,
+		.net = o->net_on ? &o->net : NULL,
+	};
+}
+
 /* From the devices to the guest's end; hvx-run's exit status. */
 static int run_machine(const struct options *o, struct devices *d, void *ram,
 		       const struct load_info *li,
@@ -788,15 +801,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	int hvx_fd = -1, sig_fd = -1, status = HVX_RUN_EXIT_ERROR;
 	struct signal_watch watch = { .done_efd = -1 };
 	struct console_out out = { .wfd = -1 }, err = { .wfd = -1 };
-	struct devices_cfg cfg = {
-		.pc = o->kernel,
-		.cmdline = o->params,
-		.ram_size = o->mem,
-		.disks = o->disks,
-		.nr_disks = o->nr_disks,
-		.console_virtio = o->console_virtio,
-		.net = o->net_on ? &o->net : NULL,
-	};
+	struct devices_cfg cfg = devices_cfg_of(o);
 	struct io_ring ring = { 0 };
 	struct hvx_caps caps;
 
