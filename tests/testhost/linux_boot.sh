@@ -292,10 +292,11 @@ net_down() {
 net_verify() {
 	[ "$(field virtio NET-MAC)" = $NET_MAC ]
 	check "net: the guest's eth0 has the MAC of -n ($(field virtio NET-MAC))" $?
-	# GUEST_CSUM, GUEST_TSO4 (bits 1, 7) and CSUM, HOST_TSO4 (0, 11)
+	# GUEST_CSUM, GUEST_TSO4 (bits 1, 7), CSUM, HOST_TSO4 (0, 11) and
+	# MRG_RXBUF (15)
 	features=$(field virtio NET-FEATURES)
-	[ "$(echo "$features" | cut -c1,2,8,12)" = 1111 ]
-	check "net: the driver takes the tap's checksum and TSO offloads ($features)" $?
+	[ "$(echo "$features" | cut -c1,2,8,12,16)" = 11111 ]
+	check "net: the driver takes the tap's checksum and TSO offloads and mergeable buffers ($features)" $?
 	[ "$(field virtio NET-PING)" = ok ]
 	check "net: the guest pings the test host" $?
 	[ "$(field virtio NET-RX-MD5)" = "$(md5sum <"$T/rx.bin" | cut -d' ' -f1)" ]

@@ -3,16 +3,20 @@
  * hvx-run: virtio-net (virtio 1.2 section 5.1) on a tap device, for -n.
  * One receive and one transmit queue, no control queue, the MAC address
  * and the link status in the configuration, the checksum and TSO
- * offloads the tap takes.  No VIRTIO_NET_F_MRG_RXBUF: each frame goes
- * into one receive chain, which a driver that takes TSO frames makes
- * big enough for 64 KiB.
+ * offloads the tap takes, and mergeable receive buffers: with
+ * VIRTIO_NET_F_MRG_RXBUF a frame spreads over as many receive chains as
+ * it needs, so that a driver that takes 64 KiB TSO frames posts pages,
+ * not 64 KiB per chain.  Without it each frame goes into one chain.
  *
  * The device thread does everything: besides the two doorbells it waits
  * on the tap while the driver has receive buffers (virtio_ops.poll_fd),
- * and reads each frame with its header straight into a chain, writes
- * each transmit chain to the tap with one writev.  While no receive
- * buffer is posted it leaves the tap alone, so frames wait in the tap's
- * queue (or the tap drops them) until the driver kicks receiveq.
+ * and reads each frame with its header straight into a chain (with
+ * mergeable buffers, into a frame buffer first, since its length picks
+ * the chains), writes each transmit chain to the tap with one writev.
+ * While no receive buffer is posted it leaves the tap alone, so frames
+ * wait in the tap's queue (or the tap drops them) until the driver kicks
+ * receiveq.  Transmitting goes in bursts of VNET_TX_BUDGET frames, so
+ * that a guest that never stops sending still receives.
  *
  * A driver reset waits (net_quiesce()) until the device thread is out of
  * guest memory and forgets the receive chain it held.  A chain that
@@ -51,8 +55,18 @@
  * @cfg:	the configuration space
  * @lock:	protects everything below; the device thread holds it
  *		while it uses guest buffers, so that a reset can wait
- * @rx:		the receive chain taken and not yet filled, if @rx_held
+ * @rx:		without MRG_RXBUF, the receive chain taken and not yet
+ *		filled, if @rx_held
  * @tx:		the transmit chain being sent
+ * @chains:	with MRG_RXBUF, the receive chains taken and not yet
+ *		filled: @nr_chains of them from slot @first of a ring of
+ *		VQ_MAX_SIZE (a queue never has more in flight), each
+ *		allocated when first needed and kept
+ * @frame:	with MRG_RXBUF, a frame read from the tap, header first,
+ *		that waits for chains; VNET_HDR_LEN + VNET_FRAME_MAX + 1
+ *		bytes (one more tells a frame too long)
+ * @frame_len:	its length, 0 while there is none
+ * @used:	the chains one frame took, for virtio_complete_many()
  * @rx_held:	@rx holds a chain
  * @rx_wait:	no receive buffer: the tap is not polled until a kick
  * @offloads_set: @offloads and @features match this negotiation
@@ -71,6 +85,11 @@ struct virtio_net {
 	uint8_t cfg[VNET_CFG_LEN];
 	pthread_mutex_t lock;
 	struct vq_elem rx, tx;
+	struct vq_elem **chains;
+	unsigned int first, nr_chains;
+	uint8_t *frame;
+	uint64_t frame_len;
+	struct vq_used *used;
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
 	uint64_t features;
@@ -115,69 +134,62 @@ static void sync_offloads(struct virtio_net *n)
 }
 
 /*
- * Take a receive chain into @n->rx, unless one is held.  Return: 1 with
- * one held, 0 when the driver posted none, -1 after NEEDS_RESET.
+ * Take a receive chain into @e: writable buffers only, with room for a
+ * header (with MRG_RXBUF too, 5.1.6.3.1).  Return: 1 with one taken, 0
+ * when the driver posted none, -1 after NEEDS_RESET.
  */
-static int rx_take(struct virtio_net *n)
+static int rx_pop(struct virtio_net *n, struct vq_elem *e)
 {
 	struct virtqueue *vq = &n->v.vq[VNET_RXQ];
 	int r;
 
-	while (!n->rx_held) {
-		r = vq_pop(vq, &n->rx);
+	for (;;) {
+		r = vq_pop(vq, e);
 		if (r < 0) {
 			virtio_needs_reset(&n->v);
 			return -1;
 		}
-		if (!r) {
-			/* ask for the next kick, unless a buffer came */
-			if (vq_has_more(vq))
-				continue;
+		if (r)
+			break;
+		/* ask for the next kick, unless a buffer came */
+		if (!vq_has_more(vq))
 			return 0;
-		}
-		if (n->rx.nr_out || n->rx.in_len < VNET_HDR_LEN) {
-			net_bad(n, "receive chain without room for a header");
-			return -1;
-		}
-		n->rx_held = true;
+	}
+	if (e->nr_out || e->in_len < VNET_HDR_LEN) {
+		net_bad(n, "receive chain without room for a header");
+		return -1;
 	}
 	return 1;
 }
 
-/*
- * One frame from the tap into a receive chain.  A read gives as much of
- * the frame as the buffers hold, so one byte more of the host's tells a
- * frame that did not fit: it is dropped, as a NIC drops one longer than
- * its buffers, and the chain waits for the next.  Return: true when one
- * went (or was dropped), false when there is none or no buffer for it
- * (@n->rx_wait set then).
- */
-static bool rx_one(struct virtio_net *n)
+/* A receive chain into @n->rx, unless one is held: as rx_pop(). */
+static int rx_take(struct virtio_net *n)
 {
-	struct iovec iov[VQ_MAX_SEGS + 1];
-	uint8_t hdr[VNET_HDR_LEN], past;
-	unsigned int nr;
-	ssize_t r;
+	int r;
 
-	r = rx_take(n);
-	if (r <= 0) {
-		n->rx_wait = true;
-		return false;
-	}
-	sync_offloads(n);
-	nr = n->rx.nr_in;
-	memcpy(iov, n->rx.iov + n->rx.nr_out, nr * sizeof(*iov));
-	iov[nr].iov_base = &past;
-	iov[nr].iov_len = 1;
-	r = readv(n->fd, iov, nr + 1);
+	if (n->rx_held)
+		return 1;
+	r = rx_pop(n, &n->rx);
+	n->rx_held = r > 0;
+	return r;
+}
+
+/*
+ * What the tap's read @r of at most @room bytes (and one more) gave.
+ * Return: 1 for a frame, 0 when it was dropped (longer than @room, as a
+ * NIC drops one longer than its buffers), -1 when there is none now
+ * (after an error, @n->rx_wait set).
+ */
+static int rx_read_result(struct virtio_net *n, ssize_t r, uint64_t room)
+{
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;
-	if (r > 0 && (uint64_t)r > n->rx.in_len) {
+		return -1;
+	if (r > 0 && (uint64_t)r > room) {
 		if (!n->rx_big)
 			msg("virtio-net: a frame longer than its receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
-			    n->rx.in_len);
+			    room);
 		n->rx_big = true;
-		return true;
+		return 0;
 	}
 	if (r <= 0) {
 		if (!n->rx_err)
@@ -186,19 +198,59 @@ static bool rx_one(struct virtio_net *n)
 		n->rx_err = true;
 		/* try again when the driver next posts buffers */
 		n->rx_wait = true;
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Make a received header one the driver negotiated.  A frame queued
+ * before this negotiation may not be: false, it is dropped (said once)
+ * and its chains take the next.
+ */
+static bool rx_hdr_fix(struct virtio_net *n, uint8_t *hdr)
+{
+	if (vnet_rx_hdr_fix(hdr, n->features))
+		return true;
+	if (!n->rx_hdr_bad)
+		msg("virtio-net: a frame with offloads the driver did not negotiate (flags 0x%x, gso_type 0x%x) dropped; dropping such frames",
+		    hdr[0], hdr[1]);
+	n->rx_hdr_bad = true;
+	return false;
+}
+
+/*
+ * One frame from the tap into one receive chain: a read gives as much
+ * of the frame as the buffers hold, so one byte more of the host's
+ * tells a frame that did not fit.  Return: true when one went (or was
+ * dropped), false when there is none or no buffer for it (@n->rx_wait
+ * set then).
+ */
+static bool rx_one(struct virtio_net *n)
+{
+	struct iovec iov[VQ_MAX_SEGS + 1];
+	uint8_t hdr[VNET_HDR_LEN], past;
+	unsigned int nr;
+	ssize_t r;
+	int got;
+
+	if (rx_take(n) <= 0) {
+		n->rx_wait = true;
 		return false;
 	}
+	nr = n->rx.nr_in;
+	memcpy(iov, n->rx.iov + n->rx.nr_out, nr * sizeof(*iov));
+	iov[nr].iov_base = &past;
+	iov[nr].iov_len = 1;
+	r = readv(n->fd, iov, nr + 1);
+	got = rx_read_result(n, r, n->rx.in_len);
+	if (got <= 0)
+		return !got;
 	if (r >= VNET_HDR_LEN) {
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
 			 sizeof(hdr), false);
-		/* queued before this negotiation: the chain takes the next */
-		if (!vnet_rx_hdr_fix(hdr, n->features)) {
-			if (!n->rx_hdr_bad)
-				msg("virtio-net: a frame with offloads the driver did not negotiate (flags 0x%x, gso_type 0x%x) dropped; dropping such frames",
-				    hdr[0], hdr[1]);
-			n->rx_hdr_bad = true;
+		if (!rx_hdr_fix(n, hdr))
 			return true;
-		}
 		/* one chain per frame: the tap leaves num_buffers as it was */
 		put_le16(hdr + VNET_HDR_NUM_BUFFERS, 1);
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
@@ -209,12 +261,127 @@ static bool rx_one(struct virtio_net *n)
 	return true;
 }
 
+/* The chain @i places after the first held one (MRG_RXBUF). */
+static struct vq_elem *held_chain(struct virtio_net *n, unsigned int i)
+{
+	return n->chains[(n->first + i) % VQ_MAX_SIZE];
+}
+
+/*
+ * Take receive chains until the held ones have room for @len bytes.
+ * Return: how many of them it takes; 0 when the driver has posted too
+ * few so far; -1 after NEEDS_RESET.
+ */
+static int rx_chains_for(struct virtio_net *n, uint64_t len)
+{
+	struct vq_elem **slot;
+	uint64_t room = 0;
+	unsigned int i;
+	int r;
+
+	for (i = 0; room < len; i++) {
+		if (i == n->nr_chains) {
+			/* a queue never has more in flight */
+			if (n->nr_chains == VQ_MAX_SIZE)
+				return 0;
+			slot = &n->chains[(n->first + i) % VQ_MAX_SIZE];
+			if (!*slot)
+				*slot = malloc(sizeof(**slot));
+			if (!*slot) {
+				net_bad(n, "out of memory for receive chains");
+				return -1;
+			}
+			r = rx_pop(n, *slot);
+			if (r <= 0)
+				return r;
+			n->nr_chains++;
+		}
+		room += held_chain(n, i)->in_len;
+	}
+	return i;
+}
+
+/* Whether the receive chains held are all the queue can have. */
+static bool rx_holds_all(struct virtio_net *n)
+{
+	struct virtqueue *vq = &n->v.vq[VNET_RXQ];
+	bool all;
+
+	pthread_mutex_lock(&vq->lock);
+	all = n->nr_chains >= vq->size;
+	pthread_mutex_unlock(&vq->lock);
+	return all;
+}
+
+/*
+ * One frame from the tap with MRG_RXBUF: read whole into @n->frame
+ * once the driver has posted a chain, then spread over as many chains
+ * as it needs, handed back at once with their number in num_buffers.
+ * A frame waits in @n->frame for chains the driver has yet to post; one
+ * longer than all the chains the queue can hold is dropped.  Return: as
+ * rx_one().
+ */
+static bool rx_one_merged(struct virtio_net *n)
+{
+	uint64_t off = 0, len;
+	struct vq_elem *e;
+	ssize_t r;
+	int i, k;
+
+	if (!n->frame_len) {
+		if (rx_chains_for(n, 1) <= 0) {
+			n->rx_wait = true;
+			return false;
+		}
+		r = read(n->fd, n->frame, VNET_HDR_LEN + VNET_FRAME_MAX + 1);
+		k = rx_read_result(n, r, VNET_HDR_LEN + VNET_FRAME_MAX);
+		if (k <= 0)
+			return !k;
+		/* a tap's frames always have the header */
+		if (r < VNET_HDR_LEN || !rx_hdr_fix(n, n->frame))
+			return true;
+		n->frame_len = r;
+	}
+	k = rx_chains_for(n, n->frame_len);
+	if (!k && rx_holds_all(n)) {
+		if (!n->rx_big)
+			msg("virtio-net: a frame longer than all the receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
+			    n->frame_len);
+		n->rx_big = true;
+		n->frame_len = 0;
+		return true;
+	}
+	if (k <= 0) {
+		n->rx_wait = true;
+		return false;
+	}
+	put_le16(n->frame + VNET_HDR_NUM_BUFFERS, k);
+	for (i = 0; i < k; i++) {
+		e = held_chain(n, i);
+		len = n->frame_len - off;
+		if (len > e->in_len)
+			len = e->in_len;
+		iov_copy(e->iov, e->nr_in, 0, n->frame + off, len, true);
+		n->used[i].head = e->head;
+		n->used[i].len = len;
+		off += len;
+	}
+	n->first = (n->first + k) % VQ_MAX_SIZE;
+	n->nr_chains -= k;
+	n->frame_len = 0;
+	virtio_complete_many(&n->v, VNET_RXQ, n->used, k);
+	return true;
+}
+
 static void rx_serve(struct virtio_net *n)
 {
 	unsigned int i;
+	bool merged;
 
+	sync_offloads(n);
+	merged = n->features & 1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	for (i = 0; i < VNET_RX_BUDGET; i++)
-		if (!rx_one(n))
+		if (!(merged ? rx_one_merged(n) : rx_one(n)))
 			break;
 }
 
@@ -290,13 +457,6 @@ bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features)
 }
 
 /*
- * The largest frame the device sends, header aside: a GSO frame's 64 KiB
- * and room for its headers, the bound of QEMU's net layer.  A tap takes
- * larger ones and hands them to the host's packet sockets whole.
- */
-#define VNET_TX_MAX	(65536 + 4096)
-
-/*
  * One transmit chain to the tap: the header from a copy of the host's,
  * checked (the guest may change its own after the check), then the
  * frame from the guest's buffers; a frame either refuses is dropped.
@@ -308,11 +468,11 @@ static void tx_one(struct virtio_net *n, uint64_t features)
 	unsigned int nr;
 	ssize_t w;
 
-	if (n->tx.out_len - VNET_HDR_LEN > VNET_TX_MAX) {
+	if (n->tx.out_len - VNET_HDR_LEN > VNET_FRAME_MAX) {
 		if (!n->tx_big)
 			msg("virtio-net: a frame of %llu bytes, over %u, dropped; dropping such frames",
 			    (unsigned long long)(n->tx.out_len - VNET_HDR_LEN),
-			    VNET_TX_MAX);
+			    VNET_FRAME_MAX);
 		n->tx_big = true;
 		return;
 	}
@@ -341,10 +501,15 @@ static void tx_one(struct virtio_net *n, uint64_t features)
 	}
 }
 
-/* Every posted transmit chain to the tap, header and frame. */
+/*
+ * Every posted transmit chain to the tap, header and frame, in bursts:
+ * after VNET_TX_BUDGET frames the queue is kicked again, and the device
+ * thread serves the tap's frames before it comes back.
+ */
 static void tx_serve(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->v.vq[VNET_TXQ];
+	unsigned int sent = 0;
 	uint64_t features;
 	int r;
 
@@ -354,6 +519,10 @@ static void tx_serve(struct virtio_net *n)
 	pthread_mutex_unlock(&n->v.lock);
 
 	for (;;) {
+		if (sent++ == VNET_TX_BUDGET) {
+			virtio_kick_queue(&n->v, VNET_TXQ);
+			return;
+		}
 		r = vq_pop(vq, &n->tx);
 		if (r < 0) {
 			virtio_needs_reset(&n->v);
@@ -429,6 +598,8 @@ static void net_quiesce(struct virtio_dev *v)
 
 	pthread_mutex_lock(&n->lock);
 	n->rx_held = false;
+	n->nr_chains = 0;
+	n->frame_len = 0;
 	n->rx_wait = true;
 	n->offloads_set = false;
 	if (n->offloads && !n->set_offload(n->fd, 0))
@@ -441,7 +612,8 @@ static const struct virtio_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.class = PCI_CLASS_NETWORK_ETHERNET,
 	.nr_queues = 2,
-	.features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS,
+	.features = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+		    1ULL << VIRTIO_NET_F_MRG_RXBUF,
 	.cfg_read = net_cfg_read,
 	.kick = net_kick,
 	.quiesce = net_quiesce,
@@ -480,6 +652,14 @@ struct virtio_dev *virtio_net_create_fd(int fd, const uint8_t *mac,
 	n->set_offload = set_offload;
 	n->rx_wait = true;
 	pthread_mutex_init(&n->lock, NULL);
+	n->chains = calloc(VQ_MAX_SIZE, sizeof(*n->chains));
+	n->used = calloc(VQ_MAX_SIZE, sizeof(*n->used));
+	n->frame = malloc(VNET_HDR_LEN + VNET_FRAME_MAX + 1);
+	if (!n->chains || !n->used || !n->frame) {
+		msg("virtio-net: out of memory");
+		virtio_net_free(&n->v);
+		return NULL;
+	}
 	memcpy(n->cfg + VNET_CFG_MAC, mac, VNET_MAC_LEN);
 	put_le16(n->cfg + VNET_CFG_STATUS, VIRTIO_NET_S_LINK_UP);
 	put_le16(n->cfg + VNET_CFG_PAIRS, 1);
@@ -525,10 +705,17 @@ struct virtio_dev *virtio_net_create(const struct vnet_spec *spec,
 void virtio_net_free(struct virtio_dev *v)
 {
 	struct virtio_net *n = to_net(v);
+	unsigned int i;
 
 	if (v->ops)
 		virtio_destroy(v);
 	close(n->fd);
 	pthread_mutex_destroy(&n->lock);
+	if (n->chains)
+		for (i = 0; i < VQ_MAX_SIZE; i++)
+			free(n->chains[i]);
+	free(n->chains);
+	free(n->used);
+	free(n->frame);
 	free(n);
 }

@@ -26,6 +26,7 @@
 #define VIRTIO_NET_F_HOST_TSO4	11
 #define VIRTIO_NET_F_HOST_TSO6	12
 #define VIRTIO_NET_F_HOST_ECN	13
+#define VIRTIO_NET_F_MRG_RXBUF	15	/* a frame may span receive chains */
 #define VIRTIO_NET_F_STATUS	16
 
 #define VIRTIO_NET_S_LINK_UP	1
@@ -56,6 +57,15 @@ bool vnet_rx_hdr_fix(uint8_t *hdr, uint64_t features);
 #define VNET_MAC_LEN		6
 #define VNET_IFNAME_MAX		16	/* IFNAMSIZ, the NUL included */
 #define VNET_RX_BUDGET		64	/* packets per wake-up of the tap */
+#define VNET_TX_BUDGET		256	/* frames sent before receiving */
+
+/*
+ * The largest frame the device sends or receives, header aside: a GSO
+ * frame's 64 KiB and room for its headers, the bound of QEMU's net
+ * layer.  A tap takes larger ones and hands them to the host's packet
+ * sockets whole.
+ */
+#define VNET_FRAME_MAX		(65536 + 4096)
 
 /*
  * Tells the tap which offloads the driver takes (TUNSETOFFLOAD flags).

@@ -188,8 +188,16 @@ static void sync_doorbells(struct virtio_dev *v)
 	}
 }
 
-/* Signal queue @q's eventfd, as its doorbell does. */
-static void kick_queue(struct virtio_dev *v, unsigned int q)
+/**
+ * virtio_kick_queue() - signal a queue's eventfd, as its doorbell does
+ * @v: the device
+ * @q: the queue
+ *
+ * Also for a device that stops serving a queue with chains left (a
+ * budget spent): its thread comes back to the queue once it has served
+ * what else was ready.
+ */
+void virtio_kick_queue(struct virtio_dev *v, unsigned int q)
 {
 	uint64_t one = 1;
 
@@ -288,7 +296,7 @@ static void kick_enabled_locked(struct virtio_dev *v)
 		return;
 	for (i = 0; i < v->ops->nr_queues; i++)
 		if (v->q[i].enable)
-			kick_queue(v, i);
+			virtio_kick_queue(v, i);
 }
 
 /*
@@ -622,7 +630,7 @@ void virtio_bar_write(void *opaque, unsigned int bar, uint64_t off,
 		return;
 	n = (off - VIRTIO_NOTIFY_OFF) / VIRTIO_NOTIFY_MULT;
 	if (off >= VIRTIO_NOTIFY_OFF && n < v->ops->nr_queues) {
-		kick_queue(v, n);
+		virtio_kick_queue(v, n);
 		return;
 	}
 	pthread_mutex_lock(&v->lock);
@@ -651,20 +659,20 @@ void virtio_needs_reset(struct virtio_dev *v)
 }
 
 /**
- * virtio_complete() - hand a chain back and interrupt when the driver
- * wants it
+ * virtio_complete_many() - hand chains back at once and interrupt when
+ * the driver wants it
  * @v: the device
  * @q: the queue
- * @head: the chain's head
- * @len: bytes written into its writable buffers
+ * @u: the chains and the bytes written into each (vq_push_many())
+ * @n: how many
  */
-void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
-		     uint32_t len)
+void virtio_complete_many(struct virtio_dev *v, unsigned int q,
+			  const struct vq_used *u, unsigned int n)
 {
 	uint16_t vec;
 	bool msix;
 
-	if (!vq_push(&v->vq[q], head, len))
+	if (!vq_push_many(&v->vq[q], u, n))
 		return;
 	pthread_mutex_lock(&v->lock);
 	msix = isr_notify_locked(v, VIRTIO_ISR_QUEUE);
@@ -683,6 +691,22 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 	pthread_mutex_lock(&v->lock);
 	msix_or_intx_locked(v, vec);
 	pthread_mutex_unlock(&v->lock);
+}
+
+/**
+ * virtio_complete() - hand a chain back and interrupt when the driver
+ * wants it
+ * @v: the device
+ * @q: the queue
+ * @head: the chain's head
+ * @len: bytes written into its writable buffers
+ */
+void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
+		     uint32_t len)
+{
+	struct vq_used u = { .head = head, .len = len };
+
+	virtio_complete_many(v, q, &u, 1);
 }
 
 /**

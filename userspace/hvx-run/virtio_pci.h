@@ -194,8 +194,11 @@ void virtio_stop(struct virtio_dev *v);
 void virtio_serve(struct virtio_dev *v, unsigned int q,
 		  void (*req)(struct virtio_dev *v, unsigned int q,
 			      struct vq_elem *e));
+void virtio_kick_queue(struct virtio_dev *v, unsigned int q);
 void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len);
+void virtio_complete_many(struct virtio_dev *v, unsigned int q,
+			  const struct vq_used *u, unsigned int n);
 void virtio_needs_reset(struct virtio_dev *v);
 bool virtio_broken(struct virtio_dev *v);
 bool virtio_has_feature(struct virtio_dev *v, unsigned int bit);

@@ -395,31 +395,41 @@ bool vq_has_more(struct virtqueue *vq)
 }
 
 /**
- * vq_push() - hand a chain back through the used ring
+ * vq_push_many() - hand chains back through the used ring at once
  * @vq: the queue
- * @head: the chain's head (vq_elem.head)
- * @len: bytes the device wrote into its writable buffers
+ * @u: the chains' heads (vq_elem.head) and the bytes the device wrote
+ *	into each one's writable buffers
+ * @n: how many, at most the queue's size
  *
- * Return: true when the driver wants an interrupt for it: with
+ * The used index moves once, past all of them: a driver never sees part
+ * of a frame that spans several chains (virtio-net's mergeable receive
+ * buffers).
+ *
+ * Return: true when the driver wants an interrupt for them: with
  * EVENT_IDX, when the used index passes the driver's used_event; else
  * unless the driver set VRING_AVAIL_F_NO_INTERRUPT.
  */
-bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
+bool vq_push_many(struct virtqueue *vq, const struct vq_used *u,
+		  unsigned int n)
 {
 	uint16_t old, event;
 	uint32_t *elem;
 	bool notify = false;
+	unsigned int i;
 
 	pthread_mutex_lock(&vq->lock);
-	if (!vq->ready)
+	if (!vq->ready || !n)
 		goto out;
-	elem = (uint32_t *)(vq->mem.base + vq->used + 4 +
-			    8 * (uint64_t)(vq->used_idx % vq->size));
-	elem[0] = head;
-	elem[1] = len;
-	if (vq->in_flight)
-		vq->in_flight--;
-	old = vq->used_idx++;
+	old = vq->used_idx;
+	for (i = 0; i < n; i++) {
+		elem = (uint32_t *)(vq->mem.base + vq->used + 4 +
+				    8 * (uint64_t)(vq->used_idx % vq->size));
+		elem[0] = u[i].head;
+		elem[1] = u[i].len;
+		if (vq->in_flight)
+			vq->in_flight--;
+		vq->used_idx++;
+	}
 	__atomic_store_n(ring16(vq, vq->used + 2), vq->used_idx,
 			 __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -435,4 +445,19 @@ bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 out:
 	pthread_mutex_unlock(&vq->lock);
 	return notify;
+}
+
+/**
+ * vq_push() - hand a chain back through the used ring
+ * @vq: the queue
+ * @head: the chain's head (vq_elem.head)
+ * @len: bytes the device wrote into its writable buffers
+ *
+ * Return: as vq_push_many().
+ */
+bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
+{
+	struct vq_used u = { .head = head, .len = len };
+
+	return vq_push_many(vq, &u, 1);
 }

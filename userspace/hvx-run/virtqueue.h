@@ -84,6 +84,16 @@ struct vq_elem {
 	struct iovec iov[VQ_MAX_SEGS];
 };
 
+/**
+ * struct vq_used - a chain handed back: one used ring element
+ * @head:	its head descriptor (vq_elem.head)
+ * @len:	bytes the device wrote into its writable buffers
+ */
+struct vq_used {
+	uint16_t head;
+	uint32_t len;
+};
+
 void vq_init(struct virtqueue *vq, const struct vq_mem *mem,
 	     const char *name);
 void vq_destroy(struct virtqueue *vq);
@@ -94,6 +104,8 @@ void vq_pause(struct virtqueue *vq, bool paused);
 int vq_pop(struct virtqueue *vq, struct vq_elem *e);
 bool vq_has_more(struct virtqueue *vq);
 bool vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
+bool vq_push_many(struct virtqueue *vq, const struct vq_used *u,
+		  unsigned int n);
 void *vq_gpa(const struct vq_mem *mem, uint64_t gpa, uint64_t len);
 unsigned int iov_slice(const struct iovec *iov, unsigned int n, size_t skip,
 		       size_t len, struct iovec *out);
