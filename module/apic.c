@@ -447,49 +447,34 @@ apic_accept_unlock(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq,
 }
 
 /*
- * Lowest priority: every APIC that matches is a candidate, and the one of
- * lowest arbitration priority gets the message.  Its arrays stay out of
- * hvx_apic_route()'s frame, which the kernel clears on every call
- * (CONFIG_INIT_STACK_ALL_ZERO): a fixed message, the usual MSI or IPI,
- * pays nothing for them.  Return: as hvx_apic_route().
+ * Lowest priority: of the APICs that match, the software-enabled one of
+ * lowest arbitration priority gets the message.  One pass keeps the best
+ * so far instead of listing the matches: an irqfd's wake-up routes from
+ * hard-interrupt context, where a list of HVX_MAX_VCPUS would cost a
+ * kilobyte of stack.  Return: that vCPU, or NULL if no match is
+ * software-enabled.
  */
-static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
-				      const struct hvx_lapic_irq *irq,
-				      unsigned int end)
+static struct hvx_vcpu *apic_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
+				    const struct hvx_lapic_irq *irq,
+				    unsigned int end)
 {
-	struct hvx_lapic *cand[HVX_MAX_VCPUS];
-	struct hvx_vcpu *to[HVX_MAX_VCPUS];
-	unsigned int i, n = 0;
+	u32 best_apr = HVX_LAPIC_APR_NONE;
+	struct hvx_vcpu *best = NULL;
 	unsigned long flags;
-	int got = 0, pick;
+	unsigned int i;
 
 	for (i = 0; i < end; i++) {
 		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
-		bool match;
 
 		if (!t)
 			continue;
 		spin_lock_irqsave(&t->apic_lock, flags);
-		match = hvx_lapic_match_dest(&t->apic, t == src, irq);
+		if (hvx_lapic_match_dest(&t->apic, t == src, irq) &&
+		    hvx_lapic_lowest_prio_beats(&t->apic, &best_apr))
+			best = t;
 		spin_unlock_irqrestore(&t->apic_lock, flags);
-		if (match) {
-			to[n] = t;
-			cand[n++] = &t->apic;
-		}
 	}
-	if (n > 1) {
-		/* a snapshot of the priorities is all hardware uses too */
-		pick = hvx_lapic_lowest_prio(cand, n);
-		if (pick >= 0) {
-			to[0] = to[pick];
-			n = 1;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		spin_lock_irqsave(&to[i]->apic_lock, flags);
-		got += apic_accept_unlock(to[i], irq, flags);
-	}
-	return got;
+	return best;
 }
 
 /**
@@ -505,6 +490,7 @@ static noinline int apic_route_lowest(struct hvx_vm *vm, struct hvx_vcpu *src,
 int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 		   const struct hvx_lapic_irq *irq)
 {
+	struct hvx_vcpu *best = NULL;
 	unsigned long flags;
 	unsigned int i, end;
 	int got = 0;
@@ -513,10 +499,19 @@ int hvx_apic_route(struct hvx_vm *vm, struct hvx_vcpu *src,
 	/* a VM of two vCPUs looks at two slots, not HVX_MAX_VCPUS */
 	end = smp_load_acquire(&vm->vcpu_id_end);
 	if (irq->delivery_mode == HVX_APIC_DM_LOWEST ||
-	    (irq->redir_hint && irq->logical)) {
-		got = apic_route_lowest(vm, src, irq, end);
+	    (irq->redir_hint && irq->logical))
+		best = apic_lowest(vm, src, irq, end);
+	if (best) {
+		/* a snapshot of the priorities is all hardware uses too */
+		spin_lock_irqsave(&best->apic_lock, flags);
+		got = apic_accept_unlock(best, irq, flags);
 		goto out;
 	}
+	/*
+	 * Lowest priority with no software-enabled match gives it to every
+	 * match too: a software-disabled APIC still takes an NMI or INIT
+	 * sent with the redirection hint.
+	 */
 	for (i = 0; i < end; i++) {
 		struct hvx_vcpu *t = READ_ONCE(vm->vcpus[i]);
 

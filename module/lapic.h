@@ -22,7 +22,7 @@
  *    x2APIC MSRs, IA32_APIC_BASE and IA32_TSC_DEADLINE to their functions,
  *    injecting #GP where they return -EINVAL;
  *  - act on the effects: route an IPI (hvx_lapic_match_dest() on every
- *    APIC, hvx_lapic_lowest_prio() for lowest priority, then
+ *    APIC, hvx_lapic_lowest_prio_beats() for lowest priority, then
  *    hvx_lapic_deliver() on each target under the target's lock), rearm
  *    its timer at hvx_lapic_timer_next() (later is allowed: missed
  *    periods coalesce, which is also how to bound a guest's periodic
@@ -646,19 +646,24 @@ u32 hvx_lapic_apr(const struct hvx_lapic *l);
 bool hvx_lapic_match_dest(const struct hvx_lapic *l, bool source_is_self,
 			  const struct hvx_lapic_irq *irq);
 
+/* Above every APR: the best so far before the first candidate. */
+#define HVX_LAPIC_APR_NONE	0x100
+
 /**
- * hvx_lapic_lowest_prio() - choose the target of a lowest-priority message
- * @cand:	the APICs the destination matched
- * @n:		how many
+ * hvx_lapic_lowest_prio_beats() - does this APIC win lowest priority so far
+ * @l:		an APIC the destination matched
+ * @best_apr:	the best candidate's APR so far, HVX_LAPIC_APR_NONE before
+ *		the first; set to @l's if @l wins
  *
- * The software-enabled APIC with the lowest arbitration priority wins;
- * ties go to the first in @cand, so a caller that lists vCPUs in index
- * order gets "lowest vCPU index" (hardware may pick any).  Focus processor
- * checking is not done.
+ * A caller asks it of each matching APIC in turn, so that a message to
+ * any number of vCPUs needs no list of them.  The software-enabled APIC
+ * with the lowest arbitration priority wins; a tie keeps the earlier one,
+ * so a caller that goes in vCPU index order gets "lowest vCPU index"
+ * (hardware may pick any).  Focus processor checking is not done.
  *
- * Return: the index in @cand, or -1 if none is software-enabled.
+ * Return: true if @l is software-enabled and its APR below *@best_apr.
  */
-int hvx_lapic_lowest_prio(struct hvx_lapic *const *cand, unsigned int n);
+bool hvx_lapic_lowest_prio_beats(const struct hvx_lapic *l, u32 *best_apr);
 
 /**
  * hvx_msi_decode() - decode an MSI address/data pair

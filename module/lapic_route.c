@@ -65,24 +65,17 @@ bool hvx_lapic_match_dest(const struct hvx_lapic *l, bool source_is_self,
 	return match_logical_xapic(l, dest);
 }
 
-int hvx_lapic_lowest_prio(struct hvx_lapic *const *cand, unsigned int n)
+bool hvx_lapic_lowest_prio_beats(const struct hvx_lapic *l, u32 *best_apr)
 {
-	unsigned int i;
-	int best = -1;
-	u32 best_apr = 0;
+	u32 apr;
 
-	for (i = 0; i < n; i++) {
-		u32 apr;
-
-		if (!hvx_lapic_sw_enabled(cand[i]))
-			continue;
-		apr = hvx_lapic_apr(cand[i]);
-		if (best < 0 || apr < best_apr) {
-			best = i;
-			best_apr = apr;
-		}
-	}
-	return best;
+	if (!hvx_lapic_sw_enabled(l))
+		return false;
+	apr = hvx_lapic_apr(l);
+	if (apr >= *best_apr)
+		return false;
+	*best_apr = apr;
+	return true;
 }
 
 #define MSI_ADDR_BASE_SHIFT	20

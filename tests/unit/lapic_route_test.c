@@ -99,12 +99,26 @@ TEST(match_dest)
 		.shorthand = HVX_APIC_DEST_ALL }));
 }
 
+/* The caller's pass over @n matches: the winner's index, or -1. */
+static int lowest_prio(struct hvx_lapic *const *c, unsigned int n)
+{
+	u32 best_apr = HVX_LAPIC_APR_NONE;
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < n; i++)
+		if (hvx_lapic_lowest_prio_beats(c[i], &best_apr))
+			best = i;
+	return best;
+}
+
 TEST(lowest_priority)
 {
 	struct hvx_lapic a[4];
 	struct hvx_lapic *c[4] = { &a[0], &a[1], &a[2], &a[3] };
 	static const u8 tpr[4] = { 0x20, 0x10, 0x10, 0x00 };
 	unsigned int i;
+	u32 best_apr;
 
 	for (i = 0; i < 4; i++) {
 		setup(&a[i], i, 0);
@@ -114,16 +128,29 @@ TEST(lowest_priority)
 	/* a[3] is software-disabled and out of the race. */
 	wr(&a[3], HVX_APIC_REG_SVR, 0xff);
 	/* Equal APR: the first listed. */
-	EXPECT_EQ(1, hvx_lapic_lowest_prio(c, 4));
+	EXPECT_EQ(1, lowest_prio(c, 4));
 	/* A requested interrupt raises the APR of a[1]. */
 	hvx_lapic_accept(&a[1], 0x50, false);
-	EXPECT_EQ(2, hvx_lapic_lowest_prio(c, 4));
+	EXPECT_EQ(2, lowest_prio(c, 4));
 	/* An interrupt in service raises a[2]'s. */
 	hvx_lapic_accept(&a[2], 0x60, false);
 	hvx_lapic_ack(&a[2], 0x60);
-	EXPECT_EQ(0, hvx_lapic_lowest_prio(c, 4));
-	EXPECT_EQ(-1, hvx_lapic_lowest_prio(c + 3, 1));
-	EXPECT_EQ(-1, hvx_lapic_lowest_prio(c, 0));
+	EXPECT_EQ(0, lowest_prio(c, 4));
+	EXPECT_EQ(-1, lowest_prio(c + 3, 1));
+	EXPECT_EQ(-1, lowest_prio(c, 0));
+
+	/* The first candidate wins at any APR, and the best is its APR. */
+	best_apr = HVX_LAPIC_APR_NONE;
+	wr(&a[0], HVX_APIC_REG_TPR, 0xff);
+	EXPECT_TRUE(hvx_lapic_lowest_prio_beats(&a[0], &best_apr));
+	EXPECT_EQ(0xff, best_apr);
+	/* A loser, equal or disabled, leaves the best as it was. */
+	best_apr = 0x10;
+	EXPECT_FALSE(hvx_lapic_lowest_prio_beats(&a[3], &best_apr));
+	EXPECT_EQ(0x10, best_apr);
+	wr(&a[0], HVX_APIC_REG_TPR, 0x10);
+	EXPECT_FALSE(hvx_lapic_lowest_prio_beats(&a[0], &best_apr));
+	EXPECT_EQ(0x10, best_apr);
 }
 
 struct msi_case {
