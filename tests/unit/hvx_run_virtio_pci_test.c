@@ -884,4 +884,80 @@ TEST(kick_before_stop_is_served)
 	free(ram);
 }
 
+static int kicks_while_quiescing;
+
+/*
+ * Its quiesce kicks the queue and gives the device thread time to serve
+ * the kick, as a doorbell or a tap's frame can come then.
+ */
+static void kick_quiesce(struct virtio_dev *v)
+{
+	int before = __atomic_load_n(&kicks_served, __ATOMIC_ACQUIRE);
+
+	virtio_kick_queue(v, 0);
+	usleep(100 * 1000);
+	kicks_while_quiescing =
+		__atomic_load_n(&kicks_served, __ATOMIC_ACQUIRE) - before;
+}
+
+static void count_kick_atomic(struct virtio_dev *v, unsigned int q)
+{
+	__atomic_add_fetch(&kicks_served, 1, __ATOMIC_RELEASE);
+}
+
+static const struct virtio_ops quiesce_ops = {
+	.name = "quiesce",
+	.device_id = 4,
+	.class = 0xff0000,
+	.nr_queues = 1,
+	.cfg_read = held_cfg_read,
+	.kick = count_kick_atomic,
+	.quiesce = kick_quiesce,
+};
+
+/*
+ * From the driver's write of 0 to the end of the reset, device_status
+ * still reads DRIVER_OK, but the device thread serves nothing: what
+ * ops->quiesce() took back (virtio-net's offloads) stays taken back.
+ */
+TEST(nothing_served_while_the_device_quiesces)
+{
+	struct io_bus bus;
+	struct pci_bus pb;
+	struct calls calls = {};
+	struct virtio_dev v = {};
+	struct vq_mem mem;
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	uint8_t *ram = calloc(1, RAM_SIZE);
+	uint64_t bar;
+
+	ASSERT_NE(NULL, ram);
+	mem.base = ram;
+	mem.size = RAM_SIZE;
+	io_bus_init(&bus, NULL);
+	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
+	ASSERT_EQ(0, virtio_init(&v, &quiesce_ops, &mem, doorbell, &calls));
+	ASSERT_EQ(0, pci_bus_add(&pb, &v.pci));
+	bar = ecam32(&bus, PCI_BAR0);
+	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
+		    (uint8_t *)&cmd);
+	setup_queue(&bus, bar);
+	ASSERT_EQ(0, virtio_start(&v));
+	/* the device serves kicks before the reset */
+	__atomic_store_n(&kicks_served, 0, __ATOMIC_RELEASE);
+	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	usleep(50 * 1000);
+	EXPECT_EQ(1, __atomic_load_n(&kicks_served, __ATOMIC_ACQUIRE));
+	kicks_while_quiescing = -1;
+	wr(&bus, bar + VIRTIO_COMMON_OFF + 0x14, 0, 1);
+	EXPECT_EQ(0, kicks_while_quiescing);
+	EXPECT_EQ(0, rd(&bus, bar + VIRTIO_COMMON_OFF + 0x14, 1));
+
+	virtio_stop(&v);
+	virtio_destroy(&v);
+	pci_bus_destroy(&pb);
+	io_bus_destroy(&bus);
+	free(ram);
+}
+
 TEST_HARNESS_MAIN

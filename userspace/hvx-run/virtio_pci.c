@@ -243,11 +243,15 @@ static void clear_isr(struct virtio_dev *v)
 /*
  * Whether the queues may take chains: only once the driver set DRIVER_OK
  * (virtio 1.2, 3.1.2), while bus mastering is on, and until the device
- * needs a reset; @lock.
+ * needs a reset or the driver resets it.  During a reset device_status
+ * keeps DRIVER_OK until the device has quiesced: the device thread must
+ * not serve a kick or its file then, after ops->quiesce() forgot what
+ * this negotiation set up (virtio-net's tap offloads); @lock.
  */
 static bool takes_chains(const struct virtio_dev *v)
 {
-	return !v->dma_off && (v->status & VIRTIO_STATUS_DRIVER_OK) &&
+	return !v->dma_off && !v->resetting &&
+	       (v->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(v->status & VIRTIO_STATUS_NEEDS_RESET);
 }
 
