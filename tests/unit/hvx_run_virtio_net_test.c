@@ -679,11 +679,6 @@ TEST_F(net, reset_drops_the_held_receive_chain)
 	new_driver_gets_the_frame(_metadata, self, 0x33);
 }
 
-/*
- * Bus mastering off: a frame from the tap does not go into the receive
- * chain the device holds, nor once the bit is set again (the device
- * needs a reset); the driver that sets the device up anew gets it.
- */
 /* Receive chain @head: one buffer of @len bytes at BUF(@i). */
 static void post_buf(uint8_t *ram, uint16_t *next, uint16_t head,
 		     unsigned int i, uint32_t len)
@@ -802,6 +797,29 @@ TEST_F(net, merged_frame_longer_than_the_queue_is_dropped)
 	EXPECT_EQ(4, rx_used_len(self->ram, 3));
 	usleep(50 * 1000);
 	EXPECT_EQ(4, used_idx(self->ram, VNET_RXQ));
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/*
+ * The same with chains of two descriptors (a header buffer and one for
+ * the rest), half as many as the queue's size: the driver can post no
+ * more, and the long frame is dropped.
+ */
+TEST_F(net, merged_frame_longer_than_two_descriptor_chains_is_dropped)
+{
+	unsigned int i;
+
+	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_MRG_RXBUF));
+	for (i = 0; i < QSIZE / 2; i++)
+		post_rx(self->ram, &self->next[VNET_RXQ], 2 * i, i, 16);
+	driver_kick(self->v, VNET_RXQ);
+	send_pattern(_metadata, self->peer, 300, 2);
+	send_pattern(_metadata, self->peer, 20, 3);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 2));
+	EXPECT_EQ(2, get_le16(self->ram + BUF(0) + VNET_HDR_NUM_BUFFERS));
+	EXPECT_EQ(3, self->ram[BUF(0) + VNET_HDR_LEN]);
+	EXPECT_EQ(VNET_HDR_LEN + 16, rx_used_len(self->ram, 0));
+	EXPECT_EQ(4, rx_used_len(self->ram, 1));
 	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 }
 

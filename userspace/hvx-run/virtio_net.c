@@ -62,6 +62,7 @@
  *		filled: @nr_chains of them from slot @first of a ring of
  *		VQ_MAX_SIZE (a queue never has more in flight), each
  *		allocated when first needed and kept
+ * @held_desc:	the descriptors of the queue's table they take
  * @frame:	with MRG_RXBUF, a frame read from the tap, header first,
  *		that waits for chains; VNET_HDR_LEN + VNET_FRAME_MAX + 1
  *		bytes (one more tells a frame too long)
@@ -74,7 +75,10 @@
  * @features:	the driver's features, for the received headers
  * @rx_err, @tx_err: an error of the tap was said once
  * @rx_big:	a frame too big for its receive chain was said once
- * @tx_big:	a transmit frame over VNET_TX_MAX was said once
+ * @rx_huge:	a received frame over VNET_FRAME_MAX was said once
+ * @rx_short:	a frame longer than all the receive chains the driver
+ *		can post was said once
+ * @tx_big:	a transmit frame over VNET_FRAME_MAX was said once
  * @tx_hdr_bad:	a transmit header asking for too much was said once
  * @rx_hdr_bad:	a received frame the driver cannot take was said once
  */
@@ -86,14 +90,15 @@ struct virtio_net {
 	pthread_mutex_t lock;
 	struct vq_elem rx, tx;
 	struct vq_elem **chains;
-	unsigned int first, nr_chains;
+	unsigned int first, nr_chains, held_desc;
 	uint8_t *frame;
 	uint64_t frame_len;
 	struct vq_used *used;
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
 	uint64_t features;
-	bool rx_err, tx_err, rx_big, tx_big, tx_hdr_bad, rx_hdr_bad;
+	bool rx_err, tx_err, rx_big, rx_huge, rx_short, tx_big, tx_hdr_bad;
+	bool rx_hdr_bad;
 };
 
 static struct virtio_net *to_net(struct virtio_dev *v)
@@ -176,21 +181,16 @@ static int rx_take(struct virtio_net *n)
 
 /*
  * What the tap's read @r of at most @room bytes (and one more) gave.
- * Return: 1 for a frame, 0 when it was dropped (longer than @room, as a
- * NIC drops one longer than its buffers), -1 when there is none now
- * (after an error, @n->rx_wait set).
+ * Return: 1 for a frame, 0 for one longer than @room, which the caller
+ * drops (as a NIC drops one longer than its buffers), -1 when there is
+ * none now (after an error, @n->rx_wait set).
  */
 static int rx_read_result(struct virtio_net *n, ssize_t r, uint64_t room)
 {
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return -1;
-	if (r > 0 && (uint64_t)r > room) {
-		if (!n->rx_big)
-			msg("virtio-net: a frame longer than its receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
-			    room);
-		n->rx_big = true;
+	if (r > 0 && (uint64_t)r > room)
 		return 0;
-	}
 	if (r <= 0) {
 		if (!n->rx_err)
 			msg("virtio-net: tap read: %s",
@@ -244,8 +244,15 @@ static bool rx_one(struct virtio_net *n)
 	iov[nr].iov_len = 1;
 	r = readv(n->fd, iov, nr + 1);
 	got = rx_read_result(n, r, n->rx.in_len);
-	if (got <= 0)
-		return !got;
+	if (!got) {
+		if (!n->rx_big)
+			msg("virtio-net: a frame longer than its receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
+			    n->rx.in_len);
+		n->rx_big = true;
+		return true;
+	}
+	if (got < 0)
+		return false;
 	if (r >= VNET_HDR_LEN) {
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
 			 sizeof(hdr), false);
@@ -295,22 +302,33 @@ static int rx_chains_for(struct virtio_net *n, uint64_t len)
 			if (r <= 0)
 				return r;
 			n->nr_chains++;
+			n->held_desc += (*slot)->nr_desc;
 		}
 		room += held_chain(n, i)->in_len;
 	}
 	return i;
 }
 
-/* Whether the receive chains held are all the queue can have. */
+/*
+ * Whether the driver can post no more receive chains: the descriptors
+ * the held ones take leave fewer free than the shortest of them needs
+ * (a driver posts chains of one shape).
+ */
 static bool rx_holds_all(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->v.vq[VNET_RXQ];
-	bool all;
+	unsigned int i, least = VQ_MAX_SIZE;
+	uint16_t size;
 
+	if (!n->nr_chains)
+		return false;
 	pthread_mutex_lock(&vq->lock);
-	all = n->nr_chains >= vq->size;
+	size = vq->size;
 	pthread_mutex_unlock(&vq->lock);
-	return all;
+	for (i = 0; i < n->nr_chains; i++)
+		if (held_chain(n, i)->nr_desc < least)
+			least = held_chain(n, i)->nr_desc;
+	return n->held_desc + least > size;
 }
 
 /*
@@ -335,8 +353,15 @@ static bool rx_one_merged(struct virtio_net *n)
 		}
 		r = read(n->fd, n->frame, VNET_HDR_LEN + VNET_FRAME_MAX + 1);
 		k = rx_read_result(n, r, VNET_HDR_LEN + VNET_FRAME_MAX);
-		if (k <= 0)
-			return !k;
+		if (!k) {
+			if (!n->rx_huge)
+				msg("virtio-net: a frame over %u bytes dropped; dropping such frames",
+				    VNET_FRAME_MAX);
+			n->rx_huge = true;
+			return true;
+		}
+		if (k < 0)
+			return false;
 		/* a tap's frames always have the header */
 		if (r < VNET_HDR_LEN || !rx_hdr_fix(n, n->frame))
 			return true;
@@ -344,10 +369,10 @@ static bool rx_one_merged(struct virtio_net *n)
 	}
 	k = rx_chains_for(n, n->frame_len);
 	if (!k && rx_holds_all(n)) {
-		if (!n->rx_big)
-			msg("virtio-net: a frame longer than all the receive buffers (%" PRIu64 " bytes) dropped; dropping such frames",
+		if (!n->rx_short)
+			msg("virtio-net: a frame longer than all the receive buffers the driver can post (%" PRIu64 " bytes) dropped; dropping such frames",
 			    n->frame_len);
-		n->rx_big = true;
+		n->rx_short = true;
 		n->frame_len = 0;
 		return true;
 	}
@@ -364,6 +389,7 @@ static bool rx_one_merged(struct virtio_net *n)
 		iov_copy(e->iov, e->nr_in, 0, n->frame + off, len, true);
 		n->used[i].head = e->head;
 		n->used[i].len = len;
+		n->held_desc -= e->nr_desc;
 		off += len;
 	}
 	n->first = (n->first + k) % VQ_MAX_SIZE;
@@ -519,10 +545,6 @@ static void tx_serve(struct virtio_net *n)
 	pthread_mutex_unlock(&n->v.lock);
 
 	for (;;) {
-		if (sent++ == VNET_TX_BUDGET) {
-			virtio_kick_queue(&n->v, VNET_TXQ);
-			return;
-		}
 		r = vq_pop(vq, &n->tx);
 		if (r < 0) {
 			virtio_needs_reset(&n->v);
@@ -539,6 +561,11 @@ static void tx_serve(struct virtio_net *n)
 		}
 		tx_one(n, features);
 		virtio_complete(&n->v, VNET_TXQ, n->tx.head, 0);
+		if (++sent == VNET_TX_BUDGET) {
+			if (vq_has_more(vq))
+				virtio_kick_queue(&n->v, VNET_TXQ);
+			return;
+		}
 	}
 }
 
@@ -599,6 +626,7 @@ static void net_quiesce(struct virtio_dev *v)
 	pthread_mutex_lock(&n->lock);
 	n->rx_held = false;
 	n->nr_chains = 0;
+	n->held_desc = 0;
 	n->frame_len = 0;
 	n->rx_wait = true;
 	n->offloads_set = false;

@@ -293,6 +293,8 @@ static int read_chain(struct virtqueue *vq, struct vq_elem *e,
 				      e->head);
 		memcpy(&d, vq->mem.base + table + (uint64_t)i * VRING_DESC_SIZE,
 		       sizeof(d));
+		if (top)
+			e->nr_desc++;
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (!top || !vq->indirect ||
 			    d.flags & VRING_DESC_F_NEXT || !d.len ||
@@ -399,7 +401,8 @@ bool vq_has_more(struct virtqueue *vq)
  * @vq: the queue
  * @u: the chains' heads (vq_elem.head) and the bytes the device wrote
  *	into each one's writable buffers
- * @n: how many, at most the queue's size
+ * @n: how many, at most the queue's size (more are dropped: a device
+ *	never holds more chains)
  *
  * The used index moves once, past all of them: a driver never sees part
  * of a frame that spans several chains (virtio-net's mergeable receive
@@ -418,7 +421,7 @@ bool vq_push_many(struct virtqueue *vq, const struct vq_used *u,
 	unsigned int i;
 
 	pthread_mutex_lock(&vq->lock);
-	if (!vq->ready || !n)
+	if (!vq->ready || !n || n > vq->size)
 		goto out;
 	old = vq->used_idx;
 	for (i = 0; i < n; i++) {

@@ -71,6 +71,8 @@ struct virtqueue {
 /**
  * struct vq_elem - one chain taken from the avail ring
  * @head:	its head descriptor, for vq_push()
+ * @nr_desc:	descriptors of the queue's table it holds (an indirect
+ *		table counts as one)
  * @nr_out:	driver-to-device buffers, first in @iov
  * @nr_in:	device-to-driver buffers, after them
  * @out_len:	bytes of the @nr_out buffers
@@ -79,7 +81,7 @@ struct virtqueue {
  */
 struct vq_elem {
 	uint16_t head;
-	unsigned int nr_out, nr_in;
+	unsigned int nr_desc, nr_out, nr_in;
 	uint64_t out_len, in_len;
 	struct iovec iov[VQ_MAX_SEGS];
 };
