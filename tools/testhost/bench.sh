@@ -30,7 +30,7 @@ build=$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd) || exit 1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 th=$src/tools/testhost
 work=$build/testhost/bench
-initrd=$build/testhost/bench-initrd.gz
+initrd=$build/testhost/bench-initrd.img
 
 say() { echo "bench: $*" >&2; }
 

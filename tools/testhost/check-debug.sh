@@ -146,7 +146,7 @@ kmod=$build/kmod/$rel
 tap 02-kmod "hvx.ko builds against $rel" build_kmod || finish
 
 step "test host initramfs ($rel)"
-initrd=$build/testhost/initrd-debug.gz
+initrd=$build/testhost/initrd-debug.img
 mkdir -p "$build/testhost"
 # hvx-run's Linux guest stays the cloud kernel: a KASAN guest in Bochs
 # would take most of the time.

@@ -71,11 +71,11 @@ run_host() {
 # cores.
 slots=$(nproc)
 
-# host_pool NAME:KVER...: each kernel's Linux, Bochs suite and QEMU test
-# hosts, $slots at a time, the longest first (6.12's hosts take longer
-# than 6.1's, so the last kernel named goes first), so that no core is
-# left waiting at the end for one long host.  Each host's output goes to
-# BUILD/testhost/HOST.log.
+# host_pool NAME:KVER...: each kernel's Bochs suite, Linux and QEMU test
+# hosts, $slots at a time, the longest first (the suites, then the Linux
+# hosts; 6.12's hosts take longer than 6.1's, so the last kernel named
+# goes first), so that no core is left waiting at the end for one long
+# host.  Each host's output goes to BUILD/testhost/HOST.log.
 #
 # The suite hosts run Bochs at 50 million instructions a second (see
 # boot.sh): much of a suite's test-host time is waiting (timeouts, sleeps,
@@ -93,7 +93,7 @@ host_pool() {
 	for h in "$@"; do
 		order="$h $order"
 	done
-	for kind in linux bochs qemu; do
+	for kind in bochs linux qemu; do
 		for h in $order; do
 			name=${h%%:*}
 			kver=${h#*:}
@@ -102,7 +102,7 @@ host_pool() {
 			bochs) job="bochs-$name bochs 2 1500 suite 50-bochs-$name" ;;
 			qemu) job="qemu-$name qemu 1 180 novmx 40-qemu-$name" ;;
 			esac
-			jobs+=("$job $kver $build/testhost/initrd-$name.gz")
+			jobs+=("$job $kver $build/testhost/initrd-$name.img")
 		done
 	done
 	for job in "${jobs[@]}"; do
@@ -193,7 +193,7 @@ mkdir -p "$build/testhost"
 hosts=
 # (hname, hkver: kver and kdir stay the first kernel's, for make install)
 while read -r hname hkver _; do
-	initrd=$build/testhost/initrd-$hname.gz
+	initrd=$build/testhost/initrd-$hname.img
 	if "$th/mkinitramfs.sh" "$build" "$hkver" "$initrd" \
 		"$build/kmod/$hkver/module/hvx.ko"; then
 		echo "ok: $initrd"

@@ -6,7 +6,7 @@
 # What make run and make bench do before they boot the test host: install
 # the dependencies (deps.sh), build everything against the test host's
 # kernel headers (log in BUILD_DIR/NAME-build.log) and build the initramfs
-# BUILD_DIR/testhost/NAME-initrd.gz.  Prints the test host's kernel version
+# BUILD_DIR/testhost/NAME-initrd.img.  Prints the test host's kernel version
 # on stdout; messages go to stderr.  Exit status 1 on any failure.
 
 set -u
@@ -35,7 +35,7 @@ fi
 
 mkdir -p "$build/testhost"
 if ! "$th/mkinitramfs.sh" "$build" "$kver" \
-	"$build/testhost/$name-initrd.gz"; then
+	"$build/testhost/$name-initrd.img"; then
 	say "cannot build the test host's initramfs"
 	exit 1
 fi

@@ -16,7 +16,7 @@ build=$(cd "${1:?usage: run-demo.sh BUILD_DIR}" && pwd) || exit 1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 th=$src/tools/testhost
 work=$build/testhost/demo
-initrd=$build/testhost/demo-initrd.gz
+initrd=$build/testhost/demo-initrd.img
 
 say() { echo "run-demo: $*" >&2; }
 

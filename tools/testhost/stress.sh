@@ -25,7 +25,7 @@ build=$(cd "${1:?usage: stress.sh BUILD_DIR}" && pwd) || exit 1
 src=$(cd "$(dirname "$0")/../.." && pwd)
 th=$src/tools/testhost
 work=$build/testhost/stress
-initrd=$build/testhost/stress-initrd.gz
+initrd=$build/testhost/stress-initrd.img
 
 say() { echo "stress: $*" >&2; }
 
