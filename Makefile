@@ -178,7 +178,7 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 # ELF32/ELF64 executables linked at 1 MiB.  multiboot.elf is a multiboot
 # kernel, for -k; mb_pic.elf one that runs on the 8259 and the 8254;
 # mb_spin.elf one that spins, for the signal tests; mb_flood.elf one that
-# prints for ever, mb_burst.elf one that prints 104 KiB and halts;
+# prints for ever, mb_burst.elf one that prints 100 KiB and halts;
 # mb_halt.elf one that halts with interrupts off.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin

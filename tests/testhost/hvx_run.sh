@@ -468,12 +468,13 @@ expect_err mmioinsn "RIP=0000000000100000" \
 
 # signal_end ID SIG: send SIG to hvx-run ($pid) and keep its exit status
 # in ID.status.  A signal that no thread takes through the signalfd is
-# lost, and hvx-run runs on: it gets 30 s, then SIGKILL.
+# lost, and hvx-run runs on: it gets 30 s, then SIGKILL.  (The waits here
+# poll every 0.1 s: a second of the test host costs Bochs seconds.)
 signal_end() {
 	kill -"$2" "$pid"
 	i=0
-	while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 1
+	while [ $i -lt 300 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
 		i=$((i + 1))
 	done
 	kill -KILL "$pid" 2>/dev/null
@@ -491,11 +492,11 @@ signal() {
 	"$BIN" "$@" </dev/null >"$T/$id.out" 2>"$T/$id.err" &
 	pid=$!
 	i=0
-	while [ $i -lt 60 ] && ! grep -qs spinning "$T/$id.out"; do
-		sleep 1
+	while [ $i -lt 600 ] && ! grep -qs spinning "$T/$id.out"; do
+		sleep 0.1
 		i=$((i + 1))
 	done
-	sleep 1
+	sleep 0.5
 	signal_end "$id" "$sig"
 	expect_status "$id" "$want" "SIG$sig $*"
 	expect_out "$id" 'spinning\n' "SIG$sig $*"
@@ -533,12 +534,12 @@ stall_start() {
 # or its own in front of it), up to 60 s; false if none did.
 stall_wait() {
 	i=0
-	while [ $i -lt 60 ] &&
+	while [ $i -lt 600 ] &&
 	      ! grep -qs '^pipe_write' /proc/"$pid"/task/*/wchan; do
-		sleep 1
+		sleep 0.1
 		i=$((i + 1))
 	done
-	[ $i -lt 60 ]
+	[ $i -lt 600 ]
 }
 
 # stall_end ID SIG: signal_end, and the FIFO's reader goes.
