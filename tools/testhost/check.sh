@@ -82,10 +82,11 @@ slots=$(nproc)
 # halted vCPUs), which then costs a quarter of the wall time; 6.1's suite
 # took 229 s instead of 401.  A Linux host is busy nearly all the time
 # (its guests boot), so it keeps the default, and its guests the timing
-# of the benchmarks.  With one other Bochs beside them the Linux hosts
-# took 374 s (6.1) and 453 s (6.12), the suites 229 s and 300 s.  A hung
-# host ends at 1500 s, three times the longest: four hung Bochs hosts on
-# two cores then cost 50 minutes, inside CI's 90 with the rest of the run.
+# of the benchmarks.  With one other Bochs beside them (2026-12-06) the
+# suites took 385 s (6.1) and 442 s (6.12), the Linux hosts 319 s and
+# 382 s.  A hung host ends at 1500 s, more than three times the longest:
+# four hung Bochs hosts on two cores then cost 50 minutes, inside CI's 90
+# with the rest of the run.
 host_pool() {
 	local h name kver kind job running=0 order=
 	local jobs=()
