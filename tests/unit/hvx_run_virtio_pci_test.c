@@ -704,6 +704,49 @@ TEST_F(vp, queue_and_feature_register_rules)
 }
 
 /*
+ * One device of the tests below on a bus of its own: at 00:01.0, memory
+ * and bus mastering on, its queue set up and DRIVER_OK; its thread not
+ * started.
+ */
+struct lone {
+	struct io_bus bus;
+	struct pci_bus pb;
+	struct calls calls;
+	uint8_t *ram;
+	uint64_t bar;
+};
+
+static void lone_setup(struct __test_metadata *_metadata, struct lone *l,
+		       struct virtio_dev *v, const struct virtio_ops *ops)
+{
+	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	struct vq_mem mem;
+
+	memset(l, 0, sizeof(*l));
+	l->ram = calloc(1, RAM_SIZE);
+	ASSERT_NE(NULL, l->ram);
+	mem.base = l->ram;
+	mem.size = RAM_SIZE;
+	io_bus_init(&l->bus, NULL);
+	ASSERT_EQ(0, pci_bus_init(&l->pb, &l->bus, route, &l->calls));
+	ASSERT_EQ(0, virtio_init(v, ops, &mem, doorbell, &l->calls));
+	ASSERT_EQ(0, pci_bus_add(&l->pb, &v->pci));
+	l->bar = ecam32(&l->bus, PCI_BAR0);
+	io_bus_mmio(&l->bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
+		    (uint8_t *)&cmd);
+	setup_queue(&l->bus, l->bar);
+}
+
+static void lone_teardown(struct lone *l, struct virtio_dev *v)
+{
+	virtio_stop(v);
+	virtio_destroy(v);
+	pci_bus_destroy(&l->pb);
+	io_bus_destroy(&l->bus);
+	free(l->ram);
+}
+
+/*
  * A device whose kick holds its chain until the test lets it go: a
  * driver's reset must not complete (device_status read 0) while the
  * device thread still uses a chain it took.
@@ -762,35 +805,22 @@ static void *reset_thread(void *arg)
 
 TEST(reset_waits_for_the_device_thread)
 {
-	struct io_bus bus;
-	struct pci_bus pb;
-	struct calls calls = {};
 	struct held_dev h = {};
 	struct reset_call rc;
 	struct pollfd p;
-	struct vq_mem mem;
-	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	uint8_t *ram = calloc(1, RAM_SIZE);
-	uint64_t one = 1, bar;
+	struct lone l;
+	uint64_t one = 1;
+	uint8_t *ram;
 	pthread_t t;
 
-	ASSERT_NE(NULL, ram);
-	mem.base = ram;
-	mem.size = RAM_SIZE;
 	h.taken_efd = eventfd(0, EFD_CLOEXEC);
 	h.release_efd = eventfd(0, EFD_CLOEXEC);
 	rc.done_efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, h.taken_efd);
 	ASSERT_LE(0, h.release_efd);
 	ASSERT_LE(0, rc.done_efd);
-	io_bus_init(&bus, NULL);
-	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
-	ASSERT_EQ(0, virtio_init(&h.v, &held_ops, &mem, doorbell, &calls));
-	ASSERT_EQ(0, pci_bus_add(&pb, &h.v.pci));
-	bar = ecam32(&bus, PCI_BAR0);
-	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
-		    (uint8_t *)&cmd);
-	setup_queue(&bus, bar);
+	lone_setup(_metadata, &l, &h.v, &held_ops);
+	ram = l.ram;
 	ASSERT_EQ(0, virtio_start(&h.v));
 
 	/* one writable buffer; the device takes it and holds it */
@@ -799,12 +829,12 @@ TEST(reset_waits_for_the_device_thread)
 	put_le16(ram + DESC + 12, VRING_DESC_F_WRITE);
 	put_le16(ram + AVAIL + 4, 0);
 	put_le16(ram + AVAIL + 2, 1);
-	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	wr(&l.bus, l.bar + VIRTIO_NOTIFY_OFF, 0, 2);
 	ASSERT_TRUE(wait_efd(h.taken_efd));
 
 	/* the reset waits as long as the chain is in use */
-	rc.bus = &bus;
-	rc.cc = bar + VIRTIO_COMMON_OFF;
+	rc.bus = &l.bus;
+	rc.cc = l.bar + VIRTIO_COMMON_OFF;
 	ASSERT_EQ(0, pthread_create(&t, NULL, reset_thread, &rc));
 	ASSERT_TRUE(wait_resetting(&h.v));
 	p.fd = rc.done_efd;
@@ -816,23 +846,19 @@ TEST(reset_waits_for_the_device_thread)
 	/* done before the reset finished; its completion was dropped */
 	EXPECT_EQ(0xaa, ram[BUF]);
 	EXPECT_EQ(0, get_le16(ram + USED + 2));
-	EXPECT_EQ(0, rd(&bus, rc.cc + 0x14, 1));
+	EXPECT_EQ(0, rd(&l.bus, rc.cc + 0x14, 1));
 
-	virtio_stop(&h.v);
-	virtio_destroy(&h.v);
-	pci_bus_destroy(&pb);
-	io_bus_destroy(&bus);
+	lone_teardown(&l, &h.v);
 	close(h.taken_efd);
 	close(h.release_efd);
 	close(rc.done_efd);
-	free(ram);
 }
 
 static int kicks_served;
 
 static void count_kick(struct virtio_dev *v, unsigned int q)
 {
-	kicks_served++;
+	__atomic_add_fetch(&kicks_served, 1, __ATOMIC_RELEASE);
 }
 
 static const struct virtio_ops count_ops = {
@@ -850,38 +876,20 @@ static const struct virtio_ops count_ops = {
  */
 TEST(kick_before_stop_is_served)
 {
-	struct io_bus bus;
-	struct pci_bus pb;
-	struct calls calls = {};
 	struct virtio_dev v = {};
-	struct vq_mem mem;
-	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	uint8_t *ram = calloc(1, RAM_SIZE);
-	uint64_t one = 1, bar;
+	uint64_t one = 1;
+	struct lone l;
 
-	ASSERT_NE(NULL, ram);
-	mem.base = ram;
-	mem.size = RAM_SIZE;
-	io_bus_init(&bus, NULL);
-	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
-	ASSERT_EQ(0, virtio_init(&v, &count_ops, &mem, doorbell, &calls));
-	ASSERT_EQ(0, pci_bus_add(&pb, &v.pci));
-	bar = ecam32(&bus, PCI_BAR0);
-	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
-		    (uint8_t *)&cmd);
-	setup_queue(&bus, bar);
+	lone_setup(_metadata, &l, &v, &count_ops);
 	/* both the kick and the stop wait when the thread first looks */
-	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	wr(&l.bus, l.bar + VIRTIO_NOTIFY_OFF, 0, 2);
 	ASSERT_EQ(sizeof(one), write(v.stop_efd, &one, sizeof(one)));
 	kicks_served = 0;
 	ASSERT_EQ(0, virtio_start(&v));
 	virtio_stop(&v);
 	EXPECT_EQ(1, kicks_served);
 
-	virtio_destroy(&v);
-	pci_bus_destroy(&pb);
-	io_bus_destroy(&bus);
-	free(ram);
+	lone_teardown(&l, &v);
 }
 
 static int kicks_while_quiescing;
@@ -900,18 +908,13 @@ static void kick_quiesce(struct virtio_dev *v)
 		__atomic_load_n(&kicks_served, __ATOMIC_ACQUIRE) - before;
 }
 
-static void count_kick_atomic(struct virtio_dev *v, unsigned int q)
-{
-	__atomic_add_fetch(&kicks_served, 1, __ATOMIC_RELEASE);
-}
-
 static const struct virtio_ops quiesce_ops = {
 	.name = "quiesce",
 	.device_id = 4,
 	.class = 0xff0000,
 	.nr_queues = 1,
 	.cfg_read = held_cfg_read,
-	.kick = count_kick_atomic,
+	.kick = count_kick,
 	.quiesce = kick_quiesce,
 };
 
@@ -922,42 +925,22 @@ static const struct virtio_ops quiesce_ops = {
  */
 TEST(nothing_served_while_the_device_quiesces)
 {
-	struct io_bus bus;
-	struct pci_bus pb;
-	struct calls calls = {};
 	struct virtio_dev v = {};
-	struct vq_mem mem;
-	uint16_t cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	uint8_t *ram = calloc(1, RAM_SIZE);
-	uint64_t bar;
+	struct lone l;
 
-	ASSERT_NE(NULL, ram);
-	mem.base = ram;
-	mem.size = RAM_SIZE;
-	io_bus_init(&bus, NULL);
-	ASSERT_EQ(0, pci_bus_init(&pb, &bus, route, &calls));
-	ASSERT_EQ(0, virtio_init(&v, &quiesce_ops, &mem, doorbell, &calls));
-	ASSERT_EQ(0, pci_bus_add(&pb, &v.pci));
-	bar = ecam32(&bus, PCI_BAR0);
-	io_bus_mmio(&bus, PCI_ECAM_BASE + (1 << 15) + PCI_COMMAND, 2, true,
-		    (uint8_t *)&cmd);
-	setup_queue(&bus, bar);
+	lone_setup(_metadata, &l, &v, &quiesce_ops);
 	ASSERT_EQ(0, virtio_start(&v));
 	/* the device serves kicks before the reset */
 	__atomic_store_n(&kicks_served, 0, __ATOMIC_RELEASE);
-	wr(&bus, bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	wr(&l.bus, l.bar + VIRTIO_NOTIFY_OFF, 0, 2);
 	usleep(50 * 1000);
 	EXPECT_EQ(1, __atomic_load_n(&kicks_served, __ATOMIC_ACQUIRE));
 	kicks_while_quiescing = -1;
-	wr(&bus, bar + VIRTIO_COMMON_OFF + 0x14, 0, 1);
+	wr(&l.bus, l.bar + VIRTIO_COMMON_OFF + 0x14, 0, 1);
 	EXPECT_EQ(0, kicks_while_quiescing);
-	EXPECT_EQ(0, rd(&bus, bar + VIRTIO_COMMON_OFF + 0x14, 1));
+	EXPECT_EQ(0, rd(&l.bus, l.bar + VIRTIO_COMMON_OFF + 0x14, 1));
 
-	virtio_stop(&v);
-	virtio_destroy(&v);
-	pci_bus_destroy(&pb);
-	io_bus_destroy(&bus);
-	free(ram);
+	lone_teardown(&l, &v);
 }
 
 TEST_HARNESS_MAIN
