@@ -745,4 +745,62 @@ TEST_F(uart, piped_input_waits_for_the_guest)
 	serial_stop_input(s);
 }
 
+/* The input thread's sleeps (the link wraps the function). */
+static unsigned int input_waits;
+
+int __real_console_wait_input_for(int in_fd, int wake_fd, int stop_efd,
+				  int timeout_ms);
+
+int __wrap_console_wait_input_for(int in_fd, int wake_fd, int stop_efd,
+				  int timeout_ms)
+{
+	__atomic_add_fetch(&input_waits, 1, __ATOMIC_RELAXED);
+	return __real_console_wait_input_for(in_fd, wake_fd, stop_efd,
+					     timeout_ms);
+}
+
+/*
+ * A pipe the guest does not read: once the thread holds all it may, it
+ * sleeps until the guest reads (it woke every 10 ms before), and the
+ * guest's reads wake it for the rest.
+ */
+TEST_F(uart, piped_input_sleeps_while_the_guest_reads_none)
+{
+	static char in[3 * SERIAL_HELD_SIZE];
+	struct stop_log st = { 0 };
+	struct serial *s = &self->s;
+	unsigned int i, n = 0, bad = 0, idle = 0, waits, last = 0;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = 'a' + i % 19;
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(0, serial_start_input(s, false, record_stop, &st));
+	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
+	close(self->in[1]);
+	self->in[1] = -1;
+	/* the thread reads ahead what it may, then its count stands */
+	for (i = 0; i < 40; i++) {
+		usleep(50 * 1000);
+		waits = __atomic_load_n(&input_waits, __ATOMIC_RELAXED);
+		if (i && waits == last)
+			break;
+		last = waits;
+	}
+	usleep(300 * 1000);
+	EXPECT_GE(waits + 2, __atomic_load_n(&input_waits,
+					     __ATOMIC_RELAXED));
+	while (n < sizeof(in) && idle < 5000) {
+		if (!(serial_in(s, LSR) & 0x01)) {
+			idle++;
+			usleep(1000);
+			continue;
+		}
+		idle = 0;
+		bad += serial_in(s, RBR) != in[n++];
+	}
+	EXPECT_EQ(sizeof(in), n);
+	EXPECT_EQ(0, bad);
+	serial_stop_input(s);
+}
+
 TEST_HARNESS_MAIN

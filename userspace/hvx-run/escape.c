@@ -14,22 +14,26 @@
 /**
  * console_wait_input_for() - an input thread's sleep, bounded
  * @in_fd: the console's input file, or -1 to wait for the stop alone
+ * @wake_fd: an eventfd that ends the sleep too, or -1
  * @stop_efd: the eventfd that ends the thread
  * @timeout_ms: the longest sleep, -1 for none
  *
  * Return: 1 when @in_fd is readable (or at its end), 0 when the time ran
- * out, -1 when the thread must end.
+ * out or @wake_fd woke it (the caller reads it), -1 when the thread must
+ * end.
  */
-int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms)
+int console_wait_input_for(int in_fd, int wake_fd, int stop_efd,
+			   int timeout_ms)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = in_fd, .events = POLLIN },
 		{ .fd = stop_efd, .events = POLLIN },
+		{ .fd = wake_fd, .events = POLLIN },
 	};
 	int r;
 
 	for (;;) {
-		r = poll(pfd, 2, timeout_ms);
+		r = poll(pfd, 3, timeout_ms);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -37,7 +41,7 @@ int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms)
 		}
 		if (pfd[1].revents)
 			return -1;
-		return r > 0;
+		return pfd[0].revents != 0;
 	}
 }
 
@@ -51,7 +55,7 @@ int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms)
  */
 bool console_wait_input(int in_fd, int stop_efd)
 {
-	return console_wait_input_for(in_fd, stop_efd, -1) > 0;
+	return console_wait_input_for(in_fd, -1, stop_efd, -1) > 0;
 }
 
 /**

@@ -419,7 +419,8 @@ struct console_escape {
 void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
 			 void *ctx);
 int console_escape(struct console_escape *e, uint8_t c);
-int console_wait_input_for(int in_fd, int stop_efd, int timeout_ms);
+int console_wait_input_for(int in_fd, int wake_fd, int stop_efd,
+			   int timeout_ms);
 bool console_wait_input(int in_fd, int stop_efd);
 
 struct serial {
@@ -436,10 +437,14 @@ struct serial {
 	void *irq_ctx;
 	unsigned int gsi;
 	bool irq_level;
-	/* the input thread (serial_start_input()) */
+	/*
+	 * the input thread (serial_start_input()); in_wants_room: it waits
+	 * for room in held, and the register path that makes some signals
+	 * in_room_efd
+	 */
 	pthread_t in_thread;
-	bool in_thread_on, in_stop;
-	int in_stop_efd;
+	bool in_thread_on, in_stop, in_wants_room;
+	int in_stop_efd, in_room_efd;
 	struct console_escape esc;
 };
 

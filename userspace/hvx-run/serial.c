@@ -106,6 +106,7 @@ void serial_init(struct serial *s, int in_fd, int out_fd)
 	s->in_eof = in_fd < 0;
 	s->dll = DIVISOR_RESET;
 	s->in_stop_efd = -1;
+	s->in_room_efd = -1;
 }
 
 /**
@@ -220,18 +221,25 @@ static void input_read(struct serial *s)
 	input_hold(s, buf, n, end);
 }
 
-/* The receiver takes held input while it is empty (and not looped back). */
+/*
+ * The receiver takes held input while it is empty (and not looped back);
+ * an input thread that waits for room in s->held is told there is some.
+ */
 static void rx_from_held(struct serial *s)
 {
+	uint64_t one = 1;
 	unsigned int n;
 
-	if (s->rx_count || (s->mcr & MCR_LOOP))
+	if (s->rx_count || (s->mcr & MCR_LOOP) || !s->held_len)
 		return;
 	for (n = fifo_size(s); n && s->held_len; n--) {
 		rx_push(s, s->held[s->held_head]);
 		s->held_head = (s->held_head + 1) % SERIAL_HELD_SIZE;
 		s->held_len--;
 	}
+	if (s->in_wants_room &&
+	    write(s->in_room_efd, &one, sizeof(one)) == sizeof(one))
+		s->in_wants_room = false;
 }
 
 /*
@@ -533,25 +541,33 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
  * on reading, trying the lock again every SERIAL_RETRY_MS.  Keys typed
  * on a terminal beyond what @pend and s->held take are lost, as a UART's
  * overrun loses them; a file or a pipe (no escape) is read only as fast
- * as the guest takes its bytes, and loses none.
+ * as the guest takes its bytes, and loses none: while s->held is full
+ * (@room_wait) the thread sleeps until the guest's reads make room, not
+ * for SERIAL_RETRY_MS at a time.
  */
 static void *input_thread(void *arg)
 {
 	struct serial *s = arg;
 	uint8_t buf[256], pend[SERIAL_HELD_SIZE];
 	bool keep = !s->esc.on, end = false, lost = false, done, more;
+	bool room_wait = false;
 	size_t take, pend_len = 0;
+	uint64_t val;
 	int r;
 
 	for (;;) {
 		/* at the input's end, only the stop or the lock is awaited */
 		more = !end && (!keep || pend_len < sizeof(pend));
 		r = console_wait_input_for(more ? s->in_fd : -1,
+					   room_wait ? s->in_room_efd : -1,
 					   s->in_stop_efd,
-					   pend_len || end ? SERIAL_RETRY_MS :
-					   -1);
+					   (pend_len || end) && !room_wait ?
+					   SERIAL_RETRY_MS : -1);
 		if (r < 0)
 			break;
+		if (room_wait &&
+		    read(s->in_room_efd, &val, sizeof(val)) == sizeof(val))
+			room_wait = false;
 		if (r && pend_len < sizeof(pend))
 			pend_len += input_get(s, pend + pend_len,
 					      sizeof(pend) - pend_len, &end);
@@ -562,6 +578,9 @@ static void *input_thread(void *arg)
 		take = pend_len;
 		if (keep && take > SERIAL_HELD_SIZE - s->held_len)
 			take = SERIAL_HELD_SIZE - s->held_len;
+		/* the rest waits for the guest's reads, which say so */
+		room_wait = take < pend_len;
+		s->in_wants_room = room_wait;
 		if (!s->in_stop) {
 			input_hold(s, pend, take, end && take == pend_len);
 			if (lost)
@@ -600,23 +619,30 @@ int serial_start_input(struct serial *s, bool escape, stop_fn stop,
 	if (s->in_fd < 0 || s->in_eof)
 		return 0;
 	s->in_stop_efd = eventfd(0, EFD_CLOEXEC);
-	if (s->in_stop_efd < 0)
-		return -1;
+	s->in_room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->in_stop_efd < 0 || s->in_room_efd < 0) {
+		err = errno;
+		goto fail;
+	}
 	console_escape_init(&s->esc, escape, stop, ctx);
 	pthread_mutex_lock(&s->lock);
 	s->in_thread_on = true;
 	pthread_mutex_unlock(&s->lock);
 	err = pthread_create(&s->in_thread, NULL, input_thread, s);
-	if (err) {
-		pthread_mutex_lock(&s->lock);
-		s->in_thread_on = false;
-		pthread_mutex_unlock(&s->lock);
+	if (!err)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	s->in_thread_on = false;
+	pthread_mutex_unlock(&s->lock);
+fail:
+	if (s->in_stop_efd >= 0)
 		close(s->in_stop_efd);
-		s->in_stop_efd = -1;
-		errno = err;
-		return -1;
-	}
-	return 0;
+	if (s->in_room_efd >= 0)
+		close(s->in_room_efd);
+	s->in_stop_efd = -1;
+	s->in_room_efd = -1;
+	errno = err;
+	return -1;
 }
 
 /**
@@ -636,7 +662,13 @@ void serial_stop_input(struct serial *s)
 		msg("cannot stop the UART's input thread: %s",
 		    strerror(errno));
 	pthread_join(s->in_thread, NULL);
+	/* a register read from now on must not write to the closed fd */
+	pthread_mutex_lock(&s->lock);
+	s->in_wants_room = false;
+	pthread_mutex_unlock(&s->lock);
 	close(s->in_stop_efd);
+	close(s->in_room_efd);
 	s->in_stop_efd = -1;
+	s->in_room_efd = -1;
 	s->in_thread_on = false;
 }
