@@ -19,7 +19,8 @@
  * that a guest that never stops sending still receives.
  *
  * A driver reset waits (net_quiesce()) until the device thread is out of
- * guest memory and forgets the receive chain it held.  A chain that
+ * guest memory and forgets the receive chains it held and a frame that
+ * waited for chains.  A chain that
  * breaks the rules of the rings or of virtio-net (a receive chain with
  * readable buffers or too small for the header, a transmit chain with
  * writable buffers or shorter than the header) sets NEEDS_RESET.
@@ -336,8 +337,8 @@ static bool rx_holds_all(struct virtio_net *n)
  * once the driver has posted a chain, then spread over as many chains
  * as it needs, handed back at once with their number in num_buffers.
  * A frame waits in @n->frame for chains the driver has yet to post; one
- * longer than all the chains the queue can hold is dropped.  Return: as
- * rx_one().
+ * longer than all the chains the driver can post (rx_holds_all()) is
+ * dropped.  Return: as rx_one().
  */
 static bool rx_one_merged(struct virtio_net *n)
 {
