@@ -711,6 +711,34 @@ TEST_F(uart, input_waits_while_output_blocks)
 }
 
 /*
+ * The guest reads the receiver until @len bytes came or 5 s passed
+ * without one.  Return: how many came; *@bad, how many of them differ
+ * from @want; *@oe, whether LSR said an overrun.
+ */
+static unsigned int guest_reads(struct serial *s, const char *want,
+				unsigned int len, unsigned int *bad,
+				uint8_t *oe)
+{
+	unsigned int n = 0, idle = 0;
+	uint8_t lsr;
+
+	*bad = 0;
+	*oe = 0;
+	while (n < len && idle < 5000) {
+		lsr = serial_in(s, LSR);
+		*oe |= lsr & 0x02;
+		if (!(lsr & 0x01)) {
+			idle++;
+			usleep(1000);
+			continue;
+		}
+		idle = 0;
+		*bad += serial_in(s, RBR) != want[n++];
+	}
+	return n;
+}
+
+/*
  * A pipe on standard input (no escape): read only as the guest takes its
  * bytes, so none is lost, however far ahead it was written.
  */
@@ -719,8 +747,8 @@ TEST_F(uart, piped_input_waits_for_the_guest)
 	static char in[20000];
 	struct stop_log st = { 0 };
 	struct serial *s = &self->s;
-	unsigned int i, n = 0, bad = 0, idle = 0;
-	uint8_t lsr, oe = 0;
+	unsigned int i, bad;
+	uint8_t oe;
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = 'a' + i % 23;
@@ -728,18 +756,7 @@ TEST_F(uart, piped_input_waits_for_the_guest)
 	ASSERT_EQ(0, serial_start_input(s, false, record_stop, &st));
 	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
 	usleep(100 * 1000);	/* the thread reads ahead what it may */
-	while (n < sizeof(in) && idle < 5000) {
-		lsr = serial_in(s, LSR);
-		oe |= lsr & 0x02;
-		if (!(lsr & 0x01)) {
-			idle++;
-			usleep(1000);
-			continue;
-		}
-		idle = 0;
-		bad += serial_in(s, RBR) != in[n++];
-	}
-	EXPECT_EQ(sizeof(in), n);
+	EXPECT_EQ(sizeof(in), guest_reads(s, in, sizeof(in), &bad, &oe));
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, oe);	/* no overrun */
 	serial_stop_input(s);
@@ -769,7 +786,8 @@ TEST_F(uart, piped_input_sleeps_while_the_guest_reads_none)
 	static char in[3 * SERIAL_HELD_SIZE];
 	struct stop_log st = { 0 };
 	struct serial *s = &self->s;
-	unsigned int i, n = 0, bad = 0, idle = 0, waits, last = 0;
+	unsigned int i, bad, waits, last = 0;
+	uint8_t oe;
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = 'a' + i % 19;
@@ -789,17 +807,9 @@ TEST_F(uart, piped_input_sleeps_while_the_guest_reads_none)
 	usleep(300 * 1000);
 	EXPECT_GE(waits + 2, __atomic_load_n(&input_waits,
 					     __ATOMIC_RELAXED));
-	while (n < sizeof(in) && idle < 5000) {
-		if (!(serial_in(s, LSR) & 0x01)) {
-			idle++;
-			usleep(1000);
-			continue;
-		}
-		idle = 0;
-		bad += serial_in(s, RBR) != in[n++];
-	}
-	EXPECT_EQ(sizeof(in), n);
+	EXPECT_EQ(sizeof(in), guest_reads(s, in, sizeof(in), &bad, &oe));
 	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, oe);
 	serial_stop_input(s);
 }
 
