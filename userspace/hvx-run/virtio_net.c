@@ -63,7 +63,6 @@
  *		filled: @nr_chains of them from slot @first of a ring of
  *		VQ_MAX_SIZE (a queue never has more in flight), each
  *		allocated when first needed and kept
- * @held_desc:	the descriptors of the queue's table they take
  * @frame:	with MRG_RXBUF, a frame read from the tap, header first,
  *		that waits for chains; VNET_HDR_LEN + VNET_FRAME_MAX + 1
  *		bytes (one more tells a frame too long)
@@ -91,7 +90,7 @@ struct virtio_net {
 	pthread_mutex_t lock;
 	struct vq_elem rx, tx;
 	struct vq_elem **chains;
-	unsigned int first, nr_chains, held_desc;
+	unsigned int first, nr_chains;
 	uint8_t *frame;
 	uint64_t frame_len;
 	struct vq_used *used;
@@ -303,7 +302,6 @@ static int rx_chains_for(struct virtio_net *n, uint64_t len)
 			if (r <= 0)
 				return r;
 			n->nr_chains++;
-			n->held_desc += (*slot)->nr_desc;
 		}
 		room += held_chain(n, i)->in_len;
 	}
@@ -313,12 +311,13 @@ static int rx_chains_for(struct virtio_net *n, uint64_t len)
 /*
  * Whether the driver can post no more receive chains: the descriptors
  * the held ones take leave fewer free than the shortest of them needs
- * (a driver posts chains of one shape).
+ * (a driver posts chains of one shape).  Only asked when a frame waits
+ * for chains that did not come, so it counts them then.
  */
 static bool rx_holds_all(struct virtio_net *n)
 {
 	struct virtqueue *vq = &n->v.vq[VNET_RXQ];
-	unsigned int i, least = VQ_MAX_SIZE;
+	unsigned int i, d, held = 0, least = VQ_MAX_SIZE;
 	uint16_t size;
 
 	if (!n->nr_chains)
@@ -326,10 +325,13 @@ static bool rx_holds_all(struct virtio_net *n)
 	pthread_mutex_lock(&vq->lock);
 	size = vq->size;
 	pthread_mutex_unlock(&vq->lock);
-	for (i = 0; i < n->nr_chains; i++)
-		if (held_chain(n, i)->nr_desc < least)
-			least = held_chain(n, i)->nr_desc;
-	return n->held_desc + least > size;
+	for (i = 0; i < n->nr_chains; i++) {
+		d = held_chain(n, i)->nr_desc;
+		held += d;
+		if (d < least)
+			least = d;
+	}
+	return held + least > size;
 }
 
 /*
@@ -390,7 +392,6 @@ static bool rx_one_merged(struct virtio_net *n)
 		iov_copy(e->iov, e->nr_in, 0, n->frame + off, len, true);
 		n->used[i].head = e->head;
 		n->used[i].len = len;
-		n->held_desc -= e->nr_desc;
 		off += len;
 	}
 	n->first = (n->first + k) % VQ_MAX_SIZE;
@@ -627,7 +628,6 @@ static void net_quiesce(struct virtio_dev *v)
 	pthread_mutex_lock(&n->lock);
 	n->rx_held = false;
 	n->nr_chains = 0;
-	n->held_desc = 0;
 	n->frame_len = 0;
 	n->rx_wait = true;
 	n->offloads_set = false;
