@@ -343,7 +343,7 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	pfn = page_to_pfn(f->page) & ~((ept_size(level) >> PAGE_SHIFT) - 1);
 
 	spin_lock(&vm->mmu_lock);
-	if (ept_invalidated(vm, f, ept_size(level)))
+	if (ept_invalidated(vm, f, ept_size(max(at, level))))
 		goto out;
 	/* Logged before the guest can write through the leaf. */
 	if (slot->dirty && f->write)
@@ -353,6 +353,13 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 			ept_upgrade(entry, at, f);
 		goto out;
 	}
+	/*
+	 * A larger leaf that ept_entry() found was zapped since: its entry
+	 * is no place for a leaf of @level (nor a table).  The guest faults
+	 * again and the walk puts a table there.
+	 */
+	if (at != level)
+		goto out;
 	WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
 	/* Read without the lock for statistics: one store. */
 	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] + 1);
@@ -561,7 +568,8 @@ int hvx_ept_map_own(struct hvx_vm *vm, u64 gpa, u64 pfn)
 		goto out;
 	}
 	spin_lock(&vm->mmu_lock);
-	if (!ept_present(*entry)) {
+	/* (a large leaf maps only slot memory: none can be over @gpa) */
+	if (at == 1 && !ept_present(*entry)) {
 		WRITE_ONCE(*entry, PFN_PHYS(pfn) | VMX_EPT_READABLE_MASK |
 			   VMX_EPT_WRITABLE_MASK | HVX_EPT_LEAF_ATTR);
 		WRITE_ONCE(vm->ept.leaves[0], vm->ept.leaves[0] + 1);
