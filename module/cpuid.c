@@ -39,6 +39,8 @@
 			 BIT(21) | BIT(22) | BIT(29) | BIT(31))
 /* shown as hvx's local APIC has them, whatever the host's */
 #define C1_ECX_X2APIC		BIT(21)
+/* FMA, XSAVE, AVX, F16C: hidden where the host runs without XSAVE */
+#define C1_ECX_XSAVE_DEPS	(BIT(12) | BIT(26) | BIT(28) | BIT(29))
 #define C1_ECX_TSC_DEADLINE	BIT(24)
 #define C1_EDX_APIC		BIT(9)
 #define C1_EDX_HTT		BIT(28)	/* EBX[23:16] counts the package's */
@@ -201,6 +203,8 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			return;
 		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31) | C1_ECX_X2APIC |
 			 C1_ECX_TSC_DEADLINE;
+		if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
+			e->ecx &= ~C1_ECX_XSAVE_DEPS;
 		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC | C1_EDX_HTT;
 		/* initial APIC id; the package's logical processors */
 		e->ebx = (e->ebx & 0xffff) | (HVX_MAX_VCPUS << 16) |

@@ -50,6 +50,9 @@ static int cr_check(struct hvx_vcpu *vcpu, unsigned long cr0,
 	/* hvx switches PKRU with RDPKRU/WRPKRU, which need the host's PKE */
 	if ((cr4 & X86_CR4_PKE) && !boot_cpu_has(X86_FEATURE_OSPKE))
 		return -EINVAL;
+	/* and XCR0 with XSETBV: #UD in a host that runs without XSAVE */
+	if ((cr4 & X86_CR4_OSXSAVE) && !boot_cpu_has(X86_FEATURE_OSXSAVE))
+		return -EINVAL;
 	if (efer & ~EFER_VALID)
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
