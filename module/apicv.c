@@ -277,12 +277,14 @@ void hvx_apicv_sync_irr(struct hvx_vcpu *vcpu)
  *
  * An external interrupt or NMI that hvx did not inject can only be the
  * virtual interrupt, so it is taken from SVI, as on hardware; none there
- * means none was being delivered.  An exception is taken for the virtual
- * interrupt when this run delivered one (SVI or RVI moved since the
- * entry; a self-IPI needs no exit) and the guest has interrupts enabled:
- * a delivery cut short changed nothing else, while a handler entered
- * through an interrupt gate runs with them disabled.  A real exception
- * mistaken so faults again when the guest resumes.
+ * means none was being delivered.  On Bochs (hvx_vmx.vectoring_quirk)
+ * an exception is taken for the virtual interrupt when this run
+ * delivered one (SVI or RVI moved since the entry; a self-IPI needs no
+ * exit) and the guest has interrupts enabled: a delivery cut short
+ * changed nothing else, while a handler entered through an interrupt
+ * gate runs with them disabled.  Elsewhere the processor names the
+ * exception right: taken for the in-service vector, a trap (a
+ * single-step #DB) would be lost and the vector delivered twice.
  *
  * Return: the IDT-vectoring information to act on; 0 for none.
  */
@@ -299,7 +301,8 @@ u32 hvx_apicv_vectoring(struct hvx_vcpu *vcpu, u32 vect, bool injected)
 	if (type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR) {
 		if (svi < 16)
 			return 0;
-	} else if (svi < 16 || status == vcpu->entry_intr_status ||
+	} else if (!hvx_vmx.vectoring_quirk || svi < 16 ||
+		   status == vcpu->entry_intr_status ||
 		   !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
 		return vect;
 	}

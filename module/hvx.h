@@ -51,6 +51,10 @@ struct hvx_vmx_config {
 	u64 cr4_fixed0, cr4_fixed1;
 	u64 features;		/* HVX_VMX_* */
 	u64 apicv;		/* HVX_APICV_* in use, all or nothing */
+	bool vectoring_quirk;	/* virtual interrupts leave stale
+				 * IDT-vectoring information (Bochs;
+				 * hvx_apicv_vectoring())
+				 */
 	u32 revision_id;
 	u32 vmcs_size;
 	u32 pin, proc, proc2;	/* VM-execution controls */

@@ -98,6 +98,8 @@ static int __init hvx_init(void)
 		hvx_vmx.revision_id, hvx_vmx.features,
 		hvx_vmx.apicv ? "on (TPR shadow, register virtualization, virtual-interrupt delivery, x2APIC, xAPIC page)" :
 				"off");
+	if (hvx_vmx.apicv && hvx_vmx.vectoring_quirk)
+		pr_info("Bochs BIOS: a virtual interrupt's delivery cut short is taken from SVI\n");
 	return 0;
 
 err_nl:
