@@ -181,6 +181,9 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 		hvx_gpr_write(vcpu, gpr, val);
 	} else {
 		val = hvx_gpr_read(vcpu, gpr);
+		/* outside 64-bit mode the upper half is not the operand's */
+		if (hvx_guest_mode(vcpu) != 8)
+			val = (u32)val;
 		if (dr >= 6 && (val >> 32)) {
 			hvx_inject_gp(vcpu);
 			return 1;

@@ -379,6 +379,18 @@ asm(
 "	movw	$0x1234, " XSTR(RESULT_GPA) "\n"
 "	iret\n"
 "ri_end:\n"
+/*
+ * Flat 32-bit protected mode: MOV to DR7 from EAX, whose register's
+ * upper half the test sets, then DR7 read back to ECX.  OUT ECX, HLT.
+ */
+"	.code32\n"
+"dr32_start:\n"
+"	movl	%eax, %dr7\n"
+"	movl	%dr7, %ecx\n"
+"	movl	%ecx, %eax\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"dr32_end:\n"
 "	.code64\n"
 "	.popsection\n");
 
@@ -394,6 +406,7 @@ extern const char pdpte_start[], pdpte_end[];
 extern const char ac_start[], ac_end[];
 extern const char pi_start[], pi_end[];
 extern const char ri_start[], ri_end[];
+extern const char dr32_start[], dr32_end[];
 
 /* A bare VM with the image at BLOB_GPA and vCPU 0 at its start. */
 static struct test_vm *tiny_vm(struct test_vcpu **vcpu, const char *start,
@@ -664,6 +677,28 @@ HVX_TEST(start_in_protected_mode)
 	vcpu_regs_get(vcpu, &regs);
 	EXPECT_EQ(1024, regs.rax);
 	EXPECT_EQ(0, regs.rcx);
+	vm_free(vm);
+}
+
+/*
+ * Outside 64-bit mode a MOV to a debug register takes the 32 bits of its
+ * register: what the register's upper half holds (from 64-bit code run
+ * before, or from userspace) is no reserved bit of DR7, and no #GP.
+ */
+HVX_TEST(dr7_write_in_protected_mode_takes_32_bits)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_regs regs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, dr32_start, dr32_end, false);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rax = 0xdead000000000600ULL;	/* GE, bit 10 (always 1) */
+	vcpu_regs_set(vcpu, &regs);
+	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600);
+	expect_hlt(vcpu);
 	vm_free(vm);
 }
 
