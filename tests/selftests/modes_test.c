@@ -391,6 +391,28 @@ asm(
 "	outl	%eax, $0x15\n"
 "	hlt\n"
 "dr32_end:\n"
+/*
+ * Flat 32-bit protected mode: PAE, EFER.LME, then paging on, which
+ * would enter long mode.  The test has set CS.L: the MOV to CR0 raises
+ * #GP, and without an IDT the guest shuts down.  OUT 1 if it does not.
+ */
+"lcs_start:\n"
+"	movl	%cr4, %eax\n"
+"	orl	$0x20, %eax\n"
+"	movl	%eax, %cr4\n"
+"	movl	$0xc0000080, %ecx\n"
+"	rdmsr\n"
+"	orl	$0x100, %eax\n"
+"	wrmsr\n"
+"	movl	$0x10000, %eax\n"
+"	movl	%eax, %cr3\n"
+"	movl	%cr0, %eax\n"
+"	orl	$0x80000000, %eax\n"
+"	movl	%eax, %cr0\n"
+"	movl	$1, %eax\n"
+"	outl	%eax, $0x15\n"
+"	hlt\n"
+"lcs_end:\n"
 "	.code64\n"
 "	.popsection\n");
 
@@ -407,6 +429,7 @@ extern const char ac_start[], ac_end[];
 extern const char pi_start[], pi_end[];
 extern const char ri_start[], ri_end[];
 extern const char dr32_start[], dr32_end[];
+extern const char lcs_start[], lcs_end[];
 
 /* A bare VM with the image at BLOB_GPA and vCPU 0 at its start. */
 static struct test_vm *tiny_vm(struct test_vcpu **vcpu, const char *start,
@@ -699,6 +722,32 @@ HVX_TEST(dr7_write_in_protected_mode_takes_32_bits)
 	vcpu_regs_set(vcpu, &regs);
 	expect_io(vcpu, HVX_IO_OUT, 0x15, 4, 0x600);
 	expect_hlt(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * Paging on with EFER.LME would enter long mode: with CS.L set (which
+ * counts for nothing outside IA-32e mode) the MOV to CR0 raises #GP, as
+ * on a processor, instead of making a CS that is 64-bit and 32-bit that
+ * VM entry refuses.  Without an IDT the #GP shuts the guest down.
+ */
+HVX_TEST(long_mode_with_cs_l_set_is_gp)
+{
+	struct test_vcpu *vcpu;
+	struct hvx_sregs sregs;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	REQUIRE_UG();
+	vm = tiny_vm(&vcpu, lcs_start, lcs_end, false);
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cs.ar |= HVX_AR_L;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_FALSE(sregs.cr0 & X86_CR0_PG);
+	EXPECT_FALSE(sregs.efer & EFER_LMA);
 	vm_free(vm);
 }
 
