@@ -46,6 +46,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/syscore_ops.h>
 #include <net/genetlink.h>
 #include <asm/vmx.h>
 
@@ -120,6 +121,40 @@ static inline struct nlattr **hvx_genl_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_info_dump(cb)->attrs;
 }
+#endif
+
+/*
+ * Syscore callbacks take a context, and a struct syscore holds them, where
+ * the header declares register_syscore() (upstream 6.18; Debian 13's 6.12
+ * from a backport, so module/Kbuild looks in the header and defines
+ * HVX_SYSCORE_DATA).  HVX_DEFINE_SYSCORE() makes @name from callbacks of
+ * that form on either kernel.
+ */
+#ifdef HVX_SYSCORE_DATA
+#define HVX_DEFINE_SYSCORE(name, suspend_fn, resume_fn)			\
+	static const struct syscore_ops name##_ops = {			\
+		.suspend = suspend_fn,					\
+		.resume = resume_fn,					\
+	};								\
+	static struct syscore name = { .ops = &name##_ops }
+#define hvx_register_syscore(s)		register_syscore(s)
+#define hvx_unregister_syscore(s)	unregister_syscore(s)
+#else
+#define HVX_DEFINE_SYSCORE(name, suspend_fn, resume_fn)			\
+	static int name##_suspend(void)					\
+	{								\
+		return suspend_fn(NULL);				\
+	}								\
+	static void name##_resume(void)					\
+	{								\
+		resume_fn(NULL);					\
+	}								\
+	static struct syscore_ops name = {				\
+		.suspend = name##_suspend,				\
+		.resume = name##_resume,				\
+	}
+#define hvx_register_syscore(s)		register_syscore_ops(s)
+#define hvx_unregister_syscore(s)	unregister_syscore_ops(s)
 #endif
 
 #endif /* __ASSEMBLY__ */

@@ -5,7 +5,10 @@
  * VMXON runs on every online CPU while at least one VM exists, through a
  * dynamic CPU hotplug state: registering it turns VMX on everywhere (and on
  * CPUs that come online later), removing it turns VMX off.  A CPU going
- * offline first VMCLEARs the VMCSs active on it.
+ * offline first VMCLEARs the VMCSs active on it.  A system suspend, which
+ * takes the other CPUs offline, does the same on the one CPU left and
+ * turns VMX on there again at resume; a reboot, halt or kexec turns VMX
+ * off everywhere for good.
  *
  * A vCPU's VMCS is active on at most one CPU (Intel SDM "VMCS Life Cycle").
  * When the vCPU thread is scheduled in on another CPU, the preempt notifier
@@ -22,12 +25,14 @@
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <asm/debugreg.h>
 #include <asm/reboot.h>
 #include <asm/tlbflush.h>
 
+#include "compat.h"
 #include "mitigate.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -51,12 +56,24 @@ static DEFINE_PER_CPU(struct hvx_cpu, hvx_cpus);
 DEFINE_PER_CPU(bool, hvx_vmx_on);
 
 /*
- * Guards hvx_vmx_users, hvx_cpuhp_state, kvm_intel_present and
- * emergency_registered.
+ * Guards hvx_vmx_users, hvx_cpuhp_state, hvx_vmx_stopped,
+ * kvm_intel_present and emergency_registered.
  */
 static DEFINE_MUTEX(hvx_vmx_lock);
 static unsigned int hvx_vmx_users;
 static int hvx_cpuhp_state;
+/*
+ * The system reboots, halts or kexecs: no VMXON any more.  Also written
+ * under the CPU hotplug lock, under which the online callback reads it.
+ */
+static bool hvx_vmx_stopped;
+
+/*
+ * hvx_suspend() turned VMX off on the CPU that suspends the system, and
+ * hvx_resume() turns it on again.  Both run on that CPU alone, with
+ * interrupts off.
+ */
+static bool hvx_vmx_suspended;
 
 /*
  * The kernel keeps one emergency-reboot callback for virtualization, and
@@ -112,11 +129,52 @@ static void hvx_emergency_disable(void)
 	}
 }
 
+/* VMXON here; interrupts are disabled, the VMXON region allocated. */
+static int vmx_on_local(unsigned int cpu)
+{
+	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
+	int err = 0;
+
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		pr_err("CPU%u: VMX is in use by another hypervisor (kvm_intel?)\n",
+		       cpu);
+		return -EBUSY;
+	}
+	cr4_set_bits(X86_CR4_VMXE);
+	if (hvx_vmxon(__pa(c->vmxon_region))) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		pr_err("CPU%u: VMXON failed\n", cpu);
+		return -EIO;
+	}
+	/* Mappings cached by whoever used VMX here before are stale. */
+	if (hvx_vmx.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
+		err = hvx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+	this_cpu_write(hvx_vmx_on, true);
+	if (err)
+		pr_warn_once("global INVEPT failed\n");
+	return 0;
+}
+
+/* VMCLEAR what is active here, then VMXOFF; interrupts are disabled. */
+static void vmx_off_local(void)
+{
+	if (!this_cpu_read(hvx_vmx_on))
+		return;
+	hvx_clear_loaded_local();
+	hvx_vmxoff();
+	cr4_clear_bits(X86_CR4_VMXE);
+	this_cpu_write(hvx_vmx_on, false);
+}
+
 static int hvx_cpu_online(unsigned int cpu)
 {
 	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
 	unsigned long cr0 = read_cr0();
-	int err = 0;
+	int err;
+
+	/* after the reboot notifier, VMX stays off (it holds the hotplug lock) */
+	if (READ_ONCE(hvx_vmx_stopped))
+		return 0;
 
 	if (!c->vmxon_region) {
 		c->vmxon_region = (void *)get_zeroed_page(GFP_KERNEL);
@@ -133,41 +191,72 @@ static int hvx_cpu_online(unsigned int cpu)
 	}
 
 	local_irq_disable();
-	if (cr4_read_shadow() & X86_CR4_VMXE) {
-		local_irq_enable();
-		pr_err("CPU%u: VMX is in use by another hypervisor (kvm_intel?)\n",
-		       cpu);
-		return -EBUSY;
-	}
-	cr4_set_bits(X86_CR4_VMXE);
-	if (hvx_vmxon(__pa(c->vmxon_region))) {
-		cr4_clear_bits(X86_CR4_VMXE);
-		local_irq_enable();
-		pr_err("CPU%u: VMXON failed\n", cpu);
-		return -EIO;
-	}
-	/* Mappings cached by whoever used VMX here before are stale. */
-	if (hvx_vmx.ept_vpid_cap & VMX_EPT_EXTENT_GLOBAL_BIT)
-		err = hvx_invept(VMX_EPT_EXTENT_GLOBAL, 0);
-	this_cpu_write(hvx_vmx_on, true);
+	err = vmx_on_local(cpu);
 	local_irq_enable();
-	if (err)
-		pr_warn_once("global INVEPT failed\n");
-	return 0;
+	return err;
 }
 
 static int hvx_cpu_offline(unsigned int cpu)
 {
 	local_irq_disable();
-	if (this_cpu_read(hvx_vmx_on)) {
-		hvx_clear_loaded_local();
-		hvx_vmxoff();
-		cr4_clear_bits(X86_CR4_VMXE);
-		this_cpu_write(hvx_vmx_on, false);
-	}
+	vmx_off_local();
 	local_irq_enable();
 	return 0;
 }
+
+/*
+ * The system sleeps (or takes a hibernation image) with tasks frozen and
+ * the other CPUs offline, whose VMX went with them.  This one would come
+ * back from the firmware out of VMX operation, its VMCSs never written
+ * back: VMCLEAR and VMXOFF now, and CR4 is saved without VMXE.
+ */
+static int hvx_suspend(void *unused)
+{
+	hvx_vmx_suspended = this_cpu_read(hvx_vmx_on);
+	vmx_off_local();
+	return 0;
+}
+
+/* VMX on again where hvx_suspend() turned it off; the vCPUs load anew. */
+static void hvx_resume(void *unused)
+{
+	if (!hvx_vmx_suspended)
+		return;
+	hvx_vmx_suspended = false;
+	if (vmx_on_local(smp_processor_id()))
+		pr_err("VMX stays off on this CPU after resume: guests here fail with EIO\n");
+}
+
+HVX_DEFINE_SYSCORE(hvx_syscore, hvx_suspend, hvx_resume);
+
+static void vmx_off_ipi(void *unused)
+{
+	vmx_off_local();
+}
+
+/*
+ * Firmware may hang on a restart in VMX operation, and a kexec'd kernel
+ * cannot start CPUs that are (they block INIT).  VMX goes off everywhere
+ * before, for good: a vCPU that runs on gets EIO (irqs_off_for_entry()),
+ * and a new VM EBUSY.
+ */
+static int hvx_reboot(struct notifier_block *nb, unsigned long action,
+		      void *data)
+{
+	mutex_lock(&hvx_vmx_lock);
+	/* no CPU comes online between the flag and the IPIs */
+	cpus_read_lock();
+	WRITE_ONCE(hvx_vmx_stopped, true);
+	if (hvx_vmx_users)
+		on_each_cpu(vmx_off_ipi, NULL, 1);
+	cpus_read_unlock();
+	mutex_unlock(&hvx_vmx_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block hvx_reboot_nb = {
+	.notifier_call = hvx_reboot,
+};
 
 /* Register or drop hvx's emergency callback as the state says: lock held */
 static void emergency_update(void)
@@ -219,6 +308,10 @@ int hvx_vmx_get(void)
 	int ret = 0;
 
 	mutex_lock(&hvx_vmx_lock);
+	if (hvx_vmx_stopped) {
+		ret = -EBUSY;
+		goto out;
+	}
 	if (hvx_vmx_users++)
 		goto out;
 	/*
@@ -368,10 +461,17 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 		hvx_vcpu_clear(vcpu);
 		/* Pairs with the clear: see its VMCLEAR before our VMPTRLD. */
 		smp_rmb();
-		local_irq_save(flags);
+	}
+	/*
+	 * The reboot notifier's IPI turns VMX off between two interrupts:
+	 * looked at again with them off, VMX stays on to the VMPTRLD.
+	 */
+	local_irq_save(flags);
+	if (unlikely(!this_cpu_read(hvx_vmx_on)))
+		goto out;
+	if (moved) {
 		list_add(&vcpu->loaded_link, &c->loaded);
 		vcpu->cpu = cpu;
-		local_irq_restore(flags);
 	}
 	if (c->current_vcpu != vcpu) {
 		hvx_mitigate_vm_switch(vcpu);
@@ -386,6 +486,8 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 		else
 			hvx_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
 	}
+out:
+	local_irq_restore(flags);
 }
 
 /**
@@ -447,10 +549,10 @@ void hvx_vcpu_run_end(struct hvx_vcpu *vcpu)
 }
 
 /**
- * hvx_vmx_module_init() - per-CPU state and kvm_intel's comings and goings,
- * at module load
+ * hvx_vmx_module_init() - per-CPU state, kvm_intel's comings and goings,
+ * suspend, resume and reboot, at module load
  *
- * Return: 0, or a negative errno from the module notifier.
+ * Return: 0, or a negative errno from a notifier's registration.
  */
 int hvx_vmx_module_init(void)
 {
@@ -460,9 +562,15 @@ int hvx_vmx_module_init(void)
 	for_each_possible_cpu(cpu)
 		INIT_LIST_HEAD(&per_cpu(hvx_cpus, cpu).loaded);
 	/* Watch first, then look: a kvm_intel loading in between is seen. */
-	err = register_module_notifier(&hvx_module_nb);
+	err = register_reboot_notifier(&hvx_reboot_nb);
 	if (err)
 		return err;
+	err = register_module_notifier(&hvx_module_nb);
+	if (err) {
+		unregister_reboot_notifier(&hvx_reboot_nb);
+		return err;
+	}
+	hvx_register_syscore(&hvx_syscore);
 	/* Every module's kobject lives in the one module kset. */
 	kvm = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
 	mutex_lock(&hvx_vmx_lock);
@@ -484,7 +592,9 @@ void hvx_vmx_module_exit(void)
 	int cpu;
 
 	preempt_notifier_dec();
+	hvx_unregister_syscore(&hvx_syscore);
 	unregister_module_notifier(&hvx_module_nb);
+	unregister_reboot_notifier(&hvx_reboot_nb);
 	for_each_possible_cpu(cpu) {
 		free_page((unsigned long)per_cpu(hvx_cpus, cpu).vmxon_region);
 		per_cpu(hvx_cpus, cpu).vmxon_region = NULL;
