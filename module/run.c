@@ -234,6 +234,12 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	int fail;
 
 	update_host_cr(vcpu);
+	/*
+	 * The host's DEBUGCTL (LBR, BTF, bus-lock detection) as it is now:
+	 * perf changes it by IPI, so a value read when the thread came to
+	 * this CPU may be stale by the exit.
+	 */
+	vcpu->host_debugctl = get_debugctlmsr();
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	trace_hvx_entry(vcpu);

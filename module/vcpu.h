@@ -104,7 +104,9 @@ struct hvx_vcpu {
 	u16 host_fs_sel, host_gs_sel, host_ldt_sel;	/* (p) */
 	u64 host_fs_base;			/* (p) */
 	unsigned long host_cr3, host_cr4;	/* (p) VMCS host fields */
-	u64 host_debugctl;			/* (p) a VM exit clears it */
+	u64 host_debugctl;			/* (v) read at each entry; an exit
+						 * clears it
+						 */
 	u32 host_pkru;				/* (p) while the guest's is in */
 	bool l1d_flush_pending;			/* (p) host work since the last
 						 * entry (mitigate.c)

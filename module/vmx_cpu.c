@@ -453,8 +453,6 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 
 	if (unlikely(!this_cpu_read(hvx_vmx_on)))
 		return;
-	/* The thread's DEBUGCTL (LBR, BTF, bus-lock detection) on this CPU */
-	vcpu->host_debugctl = get_debugctlmsr();
 	/* Other tasks ran here since the last entry: flush if "cond". */
 	vcpu->l1d_flush_pending = true;
 	if (moved) {
