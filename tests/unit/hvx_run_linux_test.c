@@ -193,6 +193,11 @@ TEST_F(bz, truncated)
 {
 	EXPECT_EQ(-1, load(_metadata, self, 0x250, RAM_SIZE));
 	EXPECT_NE(NULL, strstr(self->err, "truncated"));
+	/* ending right after "HdrS": the version after it is not read */
+	put16(self->img + 0x206, 0x0200);
+	EXPECT_EQ(-1, load(_metadata, self, 0x206, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "truncated"));
+	put16(self->img + 0x206, 0x020f);
 	/* the setup sectors are there, the kernel is not */
 	EXPECT_EQ(-1, load(_metadata, self, PM_OFFSET, RAM_SIZE));
 	EXPECT_NE(NULL, strstr(self->err, "truncated"));

@@ -191,6 +191,9 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 	if (!image_is_bzimage(img, len))
 		return errf(err, errlen,
 			    "not a Linux bzImage (no boot flag and \"HdrS\" setup header)");
+	/* (the magic's check reads up to it, not the version after it) */
+	if (len < HDR_END_MAX)
+		return errf(err, errlen, "truncated: %zu bytes", len);
 	version = get_le16(b + HDR_VERSION);
 	if (version < PROTOCOL_MIN)
 		return errf(err, errlen,
@@ -199,8 +202,6 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
 	if (hdr_end > HDR_END_MAX)
 		hdr_end = HDR_END_MAX;
-	if (len < HDR_END_MAX)
-		return errf(err, errlen, "truncated: %zu bytes", len);
 	if (!(get_le16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return errf(err, errlen,
 			    "no 64-bit entry point (xloadflags bit 0 clear): a 32-bit kernel");
