@@ -766,6 +766,55 @@ TEST_F(blk, resets_race_large_reads)
 }
 
 /*
+ * The segment limits a driver reads: SEG_MAX segments of SIZE_MAX bytes,
+ * with the header and the status, make a chain the queue takes, whose
+ * read completes (past the disk's end: an I/O error) without NEEDS_RESET.
+ * Without SIZE_MAX Linux builds requests of any size, and one over the
+ * chain limit stopped the disk for good.
+ */
+TEST_F(blk, segment_limits_config)
+{
+	uint32_t seg_max, size_max;
+	uint64_t table = BIG_BUF, status = BIG_BUF + 0x1000;
+	uint16_t next = 0;
+	uint8_t cfg[8];
+	unsigned int i;
+
+	device_up(_metadata, self);
+	EXPECT_TRUE(self->v->host_features & 1ULL << VIRTIO_BLK_F_SIZE_MAX);
+	EXPECT_TRUE(self->v->host_features & 1ULL << VIRTIO_BLK_F_SEG_MAX);
+	self->v->ops->cfg_read(self->v, 8, cfg, sizeof(cfg));
+	size_max = get_le32(cfg);
+	seg_max = get_le32(cfg + 4);
+	EXPECT_EQ(VIRTIO_BLK_SIZE_MAX, size_max);
+	EXPECT_EQ(VQ_MAX_SEGS - 2, seg_max);
+	ASSERT_GE(VQ_MAX_CHAIN_BYTES,
+		  (uint64_t)seg_max * size_max + VIRTIO_BLK_HDR_LEN + 1);
+
+	/* header, seg_max segments over one buffer, status: indirect */
+	cc_write(self->v, CC_STATUS, 0, 1);
+	driver_init_with(self->v, self->ram, 1ULL << VIRTIO_F_INDIRECT_DESC);
+	put_le32(self->ram + HDR(0), VIRTIO_BLK_T_IN);
+	put_le32(self->ram + HDR(0) + 4, 0);
+	put_le64(self->ram + HDR(0) + 8, SECTORS);
+	set_desc(self->ram, table, 0, HDR(0), VIRTIO_BLK_HDR_LEN,
+		 VRING_DESC_F_NEXT, 1);
+	for (i = 1; i <= seg_max; i++)
+		set_desc(self->ram, table, i, DATA(0), size_max,
+			 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, i + 1);
+	set_desc(self->ram, table, seg_max + 1, status, 1,
+		 VRING_DESC_F_WRITE, 0);
+	self->ram[status] = 0xcc;
+	set_desc(self->ram, DESC, 0, table, (seg_max + 2) * 16,
+		 VRING_DESC_F_INDIRECT, 0);
+	vring_offer(self->ram, AVAIL, QSIZE, &next, 0);
+	driver_kick(self->v, 0);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, self->ram[status]);
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/*
  * The features and the configuration a driver reads: write zeroes of up
  * to VIRTIO_BLK_MAX_WRITE_ZEROES sectors in one segment, which may unmap; a
  * read-only disk offers neither it nor discard.

@@ -37,6 +37,7 @@
 
 /* Configuration fields */
 #define BLK_CFG_CAPACITY	0
+#define BLK_CFG_SIZE_MAX	8
 #define BLK_CFG_SEG_MAX		12
 #define BLK_CFG_BLK_SIZE	20
 #define BLK_CFG_MAX_DISCARD	36
@@ -370,7 +371,8 @@ static const struct virtio_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.class = PCI_CLASS_STORAGE_OTHER,
 	.nr_queues = 1,
-	.features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
+	.features = 1ULL << VIRTIO_BLK_F_SIZE_MAX |
+		    1ULL << VIRTIO_BLK_F_SEG_MAX |
 		    1ULL << VIRTIO_BLK_F_BLK_SIZE |
 		    1ULL << VIRTIO_BLK_F_FLUSH |
 		    1ULL << VIRTIO_BLK_F_DISCARD |
@@ -418,7 +420,8 @@ out:
 static void blk_fill_cfg(struct virtio_blk *b)
 {
 	put_le64(b->cfg + BLK_CFG_CAPACITY, b->sectors);
-	put_le32(b->cfg + BLK_CFG_SEG_MAX, VQ_MAX_SEGS - 2);
+	put_le32(b->cfg + BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX);
+	put_le32(b->cfg + BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX);
 	put_le32(b->cfg + BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR);
 	put_le32(b->cfg + BLK_CFG_MAX_DISCARD, VIRTIO_BLK_MAX_DISCARD);
 	put_le32(b->cfg + BLK_CFG_DISCARD_SEG, VIRTIO_BLK_MAX_DISCARD_SEG);

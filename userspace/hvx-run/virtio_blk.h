@@ -6,12 +6,14 @@
 #ifndef HVX_RUN_VIRTIO_BLK_H
 #define HVX_RUN_VIRTIO_BLK_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "virtqueue.h"
 
 /* Feature bits */
+#define VIRTIO_BLK_F_SIZE_MAX	1
 #define VIRTIO_BLK_F_SEG_MAX	2
 #define VIRTIO_BLK_F_RO		5
 #define VIRTIO_BLK_F_BLK_SIZE	6
@@ -38,6 +40,17 @@
 /* a discard or write zeroes segment: sector, num_sectors, flags */
 #define VIRTIO_BLK_SEG_LEN	16
 #define VIRTIO_BLK_WZ_UNMAP	0x1	/* flags: write zeroes may deallocate */
+/*
+ * Segments of one request, and the bytes of one: a driver told of no size
+ * limit (Linux) builds requests as large as its buffers go, and a chain
+ * over VQ_MAX_CHAIN_BYTES puts the device in NEEDS_RESET.  The most it may
+ * send, header and status included, stays under that.
+ */
+#define VIRTIO_BLK_SEG_MAX	(VQ_MAX_SEGS - 2)
+#define VIRTIO_BLK_SIZE_MAX	(256U << 10)
+static_assert(VIRTIO_BLK_SEG_MAX * (uint64_t)VIRTIO_BLK_SIZE_MAX +
+	      VIRTIO_BLK_HDR_LEN + 1 <= VQ_MAX_CHAIN_BYTES,
+	      "a request of SEG_MAX segments of SIZE_MAX is one chain");
 /* sectors in a discard segment, and segments in one request */
 #define VIRTIO_BLK_MAX_DISCARD	0x3fffff
 #define VIRTIO_BLK_MAX_DISCARD_SEG 1
