@@ -75,6 +75,7 @@ static int __init hvx_init(void)
 	if (err)
 		return err;
 	hvx_msr_init_host();
+	hvx_perf_init();
 	err = hvx_irqfd_init();
 	if (err)
 		goto err_mitigate;

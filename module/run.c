@@ -240,6 +240,8 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	 * this CPU may be stale by the exit.
 	 */
 	vcpu->host_debugctl = get_debugctlmsr();
+	if (static_branch_unlikely(&hvx_perf_switching))
+		hvx_perf_switch(vcpu);
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	trace_hvx_entry(vcpu);

@@ -14,6 +14,7 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/hrtimer.h>
+#include <linux/jump_label.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <asm/fpu/api.h>
@@ -76,6 +77,19 @@ enum hvx_pending {
 };
 
 /*
+ * An entry of a VM-entry or VM-exit MSR-load list (Intel SDM "VM-Entry
+ * Controls for MSRs"); the lists are 16-byte aligned.
+ */
+struct hvx_msr_load {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/* MSRs perf may switch around an entry (perf.c); it names at most 3 */
+#define HVX_PERF_MSRS	8
+
+/*
  * struct hvx_vcpu - one virtual CPU.  Each field says what guards it
  * (the tags above); not kernel-doc: the fields are described where they
  * are.
@@ -108,6 +122,10 @@ struct hvx_vcpu {
 						 * clears it
 						 */
 	u32 host_pkru;				/* (p) while the guest's is in */
+	/* (v) perf's counters for the guest and back (perf.c) */
+	struct hvx_msr_load perf_guest[HVX_PERF_MSRS] __aligned(16);
+	struct hvx_msr_load perf_host[HVX_PERF_MSRS] __aligned(16);
+	unsigned int perf_nr;			/* (v) entries the lists use */
 	bool l1d_flush_pending;			/* (p) host work since the last
 						 * entry (mitigate.c)
 						 */
@@ -586,6 +604,12 @@ enum hvx_apicv_mode {
 enum hvx_apicv_mode hvx_apic_mode(struct hvx_vcpu *vcpu);
 u16 hvx_apic_vid_state(struct hvx_vcpu *vcpu, u64 tmr[4],
 		       enum hvx_apicv_mode *mode);
+
+/* perf.c */
+DECLARE_STATIC_KEY_FALSE(hvx_perf_switching);
+void hvx_perf_init(void);
+int hvx_perf_vmcs_init(struct hvx_vcpu *vcpu);
+void hvx_perf_switch(struct hvx_vcpu *vcpu);
 
 /* apicv.c */
 void hvx_apicv_msr_bitmap_init(unsigned long *bitmap);

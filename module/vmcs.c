@@ -71,9 +71,8 @@ static int hvx_vmcs_set_controls(struct hvx_vcpu *vcpu)
 	err |= hvx_vmwrite(CR3_TARGET_COUNT, 0);
 	err |= hvx_vmwrite(VM_EXIT_CONTROLS, hvx_vmx.exit);
 	err |= hvx_vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
-	err |= hvx_vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
 	err |= hvx_vmwrite(VM_ENTRY_CONTROLS, hvx_vmx.entry);
-	err |= hvx_vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	err |= hvx_perf_vmcs_init(vcpu);
 	err |= hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	err |= hvx_vmwrite(IO_BITMAP_A, __pa(vm->io_bitmap));
 	err |= hvx_vmwrite(IO_BITMAP_B, __pa(vm->io_bitmap) + PAGE_SIZE);
