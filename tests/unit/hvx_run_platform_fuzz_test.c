@@ -299,4 +299,29 @@ TEST_F(pc, random_accesses)
 	TH_LOG("%u messages", nr_msgs);
 }
 
+/*
+ * A vCPU thread that ended is no longer running: the 8259's kick
+ * (irq_extint_changed(), from the timer's thread, which outlives the
+ * vCPUs) must not signal a joined thread.  Here HVX_RUN fails on a
+ * vCPU without a VM, which stops the machine and ends the thread.
+ */
+TEST_F(pc, ended_vcpu_thread_is_not_running)
+{
+	struct vcpu *v = &self->m.vcpus[0];
+
+	v->m = &self->m;
+	v->fd = -1;
+	v->run = calloc(1, sysconf(_SC_PAGESIZE));
+	ASSERT_NE(NULL, v->run);
+	ASSERT_EQ(0, vcpus_start(&self->m));
+	vcpus_join(&self->m);
+	EXPECT_TRUE(self->m.stopping);
+	EXPECT_FALSE(v->running);
+	/* the kick finds it ended and sends nothing (the stop set it) */
+	v->run->immediate_exit = 0;
+	irq_extint_changed(&self->m, true);
+	EXPECT_EQ(0, v->run->immediate_exit);
+	free(v->run);
+}
+
 TEST_HARNESS_MAIN

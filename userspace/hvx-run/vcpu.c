@@ -317,6 +317,14 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 
 	run_loop(v);
+	/*
+	 * No kick after this (machine_stop(), irq_extint_changed()): the
+	 * 8259's timer goes on after the vCPUs are joined, and a signal to
+	 * a joined thread may find its descriptor gone with its stack.
+	 */
+	pthread_mutex_lock(&v->m->lock);
+	v->running = false;
+	pthread_mutex_unlock(&v->m->lock);
 	return NULL;
 }
 
