@@ -268,14 +268,12 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	if (!(cr0 >> 32))
 		cr0 &= CR0_VALID;
 	/*
-	 * Long mode is left from compatibility mode, and entered with a
-	 * CS whose L bit is clear: the bit counts only in IA-32e mode, and
-	 * entry would refuse a 64-bit CS that is also 32-bit (D).
+	 * Paging on or off with EFER.LME set enters or leaves long mode,
+	 * which needs a CS whose L bit is clear: long mode is left from
+	 * compatibility mode, and entered with the bit that counts only in
+	 * IA-32e mode clear (entry would refuse a CS both 64-bit and D).
 	 */
-	if ((old & X86_CR0_PG) && !(cr0 & X86_CR0_PG) && (efer & EFER_LMA) &&
-	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
-		return -EINVAL;
-	if (!(old & X86_CR0_PG) && (cr0 & X86_CR0_PG) && (efer & EFER_LME) &&
+	if (((old ^ cr0) & X86_CR0_PG) && (efer & EFER_LME) &&
 	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
 		return -EINVAL;
 	return cr_set_all(vcpu, cr0, cr4, efer, CR_PDPTES_ARCH);

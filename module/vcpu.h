@@ -19,6 +19,7 @@
 #include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <asm/msr-index.h>
+#include <asm/vmx.h>
 #include <asm/processor-flags.h>
 
 #include "hvx.h"
@@ -76,16 +77,6 @@ enum hvx_pending {
 	HVX_PENDING_RING,	/* ring request: HVX_RING_COMPLETE (ring.c) */
 };
 
-/*
- * An entry of a VM-entry or VM-exit MSR-load list (Intel SDM "VM-Entry
- * Controls for MSRs"); the lists are 16-byte aligned.
- */
-struct hvx_msr_load {
-	u32 index;
-	u32 reserved;
-	u64 value;
-};
-
 /* MSRs perf may switch around an entry (perf.c); it names at most 3 */
 #define HVX_PERF_MSRS	8
 
@@ -123,8 +114,8 @@ struct hvx_vcpu {
 						 */
 	u32 host_pkru;				/* (p) while the guest's is in */
 	/* (v) perf's counters for the guest and back (perf.c) */
-	struct hvx_msr_load perf_guest[HVX_PERF_MSRS] __aligned(16);
-	struct hvx_msr_load perf_host[HVX_PERF_MSRS] __aligned(16);
+	struct vmx_msr_entry perf_guest[HVX_PERF_MSRS];
+	struct vmx_msr_entry perf_host[HVX_PERF_MSRS];
 	unsigned int perf_nr;			/* (v) entries the lists use */
 	bool l1d_flush_pending;			/* (p) host work since the last
 						 * entry (mitigate.c)

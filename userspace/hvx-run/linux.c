@@ -159,6 +159,34 @@ static int place_initrd(const uint8_t *b, uint8_t *mem, uint64_t ram_size,
 	return 0;
 }
 
+/*
+ * The setup header's protocol version, once the header is whole and
+ * describes a kernel hvx-run can start; -1 after a message in @err.
+ */
+static int header_version(const uint8_t *b, size_t len, char *err,
+			  size_t errlen)
+{
+	uint16_t version;
+
+	if (!image_is_bzimage(b, len))
+		return errf(err, errlen,
+			    "not a Linux bzImage (no boot flag and \"HdrS\" setup header)");
+	/* (the magic's check reads up to it, not the version after it) */
+	if (len < HDR_END_MAX)
+		return errf(err, errlen, "truncated: %zu bytes", len);
+	version = get_le16(b + HDR_VERSION);
+	if (version < PROTOCOL_MIN)
+		return errf(err, errlen,
+			    "boot protocol %u.%02u is too old: hvx-run needs 2.12 (Linux 3.8) or later",
+			    version >> 8, version & 0xff);
+	if (!(get_le16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
+		return errf(err, errlen,
+			    "no 64-bit entry point (xloadflags bit 0 clear): a 32-bit kernel");
+	if (!(b[HDR_LOADFLAGS] & LOADFLAGS_LOADED_HIGH))
+		return errf(err, errlen, "a zImage: it loads below 1 MiB");
+	return version;
+}
+
 /**
  * load_bzimage() - put a bzImage, its command line and initrd into RAM
  * @img: the image
@@ -186,28 +214,13 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 	uint8_t *mem = ram, *bp = mem + LINUX_BOOT_PARAMS;
 	uint64_t setup_len, kernel_len, init_size, need;
 	size_t hdr_end, cmd_len = strlen(a->cmdline);
-	uint16_t version;
+	int version = header_version(b, len, err, errlen);
 
-	if (!image_is_bzimage(img, len))
-		return errf(err, errlen,
-			    "not a Linux bzImage (no boot flag and \"HdrS\" setup header)");
-	/* (the magic's check reads up to it, not the version after it) */
-	if (len < HDR_END_MAX)
-		return errf(err, errlen, "truncated: %zu bytes", len);
-	version = get_le16(b + HDR_VERSION);
-	if (version < PROTOCOL_MIN)
-		return errf(err, errlen,
-			    "boot protocol %u.%02u is too old: hvx-run needs 2.12 (Linux 3.8) or later",
-			    version >> 8, version & 0xff);
+	if (version < 0)
+		return -1;
 	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
 	if (hdr_end > HDR_END_MAX)
 		hdr_end = HDR_END_MAX;
-	if (!(get_le16(b + HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		return errf(err, errlen,
-			    "no 64-bit entry point (xloadflags bit 0 clear): a 32-bit kernel");
-	if (!(b[HDR_LOADFLAGS] & LOADFLAGS_LOADED_HIGH))
-		return errf(err, errlen, "a zImage: it loads below 1 MiB");
-
 	setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) * 512ULL;
 	if (setup_len >= len)
 		return errf(err, errlen,
