@@ -151,6 +151,7 @@ UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
 				   virtio_console.c virtio_console_io.c virtio_pci.c \
 				   virtqueue.c pci.c pci_msix.c pci_intx.c io.c \
 				   escape.c util.c)
+UNIT_EXTRA_hvx_run_terminal_test := $(HVX_RUN_DIR)/terminal.c
 UNIT_EXTRA_hvx_run_console_out_test := $(HVX_RUN_DIR)/console_out.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pci_test	:= $(addprefix $(HVX_RUN_DIR)/,pci.c pci_msix.c \

@@ -32,7 +32,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <termios.h>
 #include <time.h>
 
 #include <linux/hvx.h>
@@ -742,9 +741,7 @@ struct machine;
  * @fw_cfg:	the firmware configuration device
  * @rtc:	the CMOS clock (main.c's), whose line and thread are ours
  * @ram_size:	guest RAM, as platform_build_tables() was told
- * @tty:	the terminal's settings before raw mode
- * @tty_fd:	the terminal
- * @tty_raw:	raw mode is on: restore @tty at the end
+ * @tty_raw:	the console's terminal is in raw mode (terminal.c)
  * @on:		the devices exist
  */
 struct platform {
@@ -756,8 +753,6 @@ struct platform {
 	struct fw_cfg fw_cfg;
 	struct rtc *rtc;
 	uint64_t ram_size;
-	struct termios tty;
-	int tty_fd;
 	bool tty_raw;
 	bool on;
 };
@@ -770,6 +765,10 @@ void platform_write_firmware(struct platform *p, void *ram);
 int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		   struct machine *m);
 void platform_destroy(struct platform *p);
+
+/* terminal.c: the console's terminal in raw mode, and back */
+bool terminal_raw(int fd);
+void terminal_restore(void);
 
 /**
  * struct console_out - the guest's console output on its way to stdout,

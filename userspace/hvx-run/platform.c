@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "hvx-run.h"
@@ -162,23 +161,7 @@ int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		msg("cannot start the RTC's thread: %s", strerror(errno));
 		return -1;
 	}
-	if (isatty(tty_fd) && tcgetattr(tty_fd, &p->tty) == 0) {
-		struct termios raw = p->tty;
-
-		/*
-		 * Keys go to the guest as typed (Ctrl-C included); its
-		 * shell echoes them.  Ctrl-A x ends hvx-run.
-		 */
-		raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
-				 IGNCR | ICRNL | IXON);
-		raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-		raw.c_cc[VMIN] = 1;
-		raw.c_cc[VTIME] = 0;
-		if (tcsetattr(tty_fd, TCSANOW, &raw) == 0) {
-			p->tty_fd = tty_fd;
-			p->tty_raw = true;
-		}
-	}
+	p->tty_raw = terminal_raw(tty_fd);
 	if (serial_start_input(com1, p->tty_raw, machine_stop_user, m)) {
 		msg("cannot start the UART's input thread: %s",
 		    strerror(errno));
@@ -195,8 +178,6 @@ void platform_destroy(struct platform *p)
 {
 	if (!p->on)
 		return;
-	if (p->tty_raw)
-		tcsetattr(p->tty_fd, TCSANOW, &p->tty);
 	pit_stop(&p->pit);
 	pit_destroy(&p->pit);
 	rtc_stop(p->rtc);
