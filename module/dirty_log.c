@@ -21,6 +21,7 @@
 
 #include <linux/bitops.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -103,7 +104,7 @@ static struct hvx_memslot *log_slot(struct hvx_vm *vm, u32 index)
 
 	if (index >= HVX_MAX_MEM_SLOTS)
 		return NULL;
-	slot = &vm->slots[index];
+	slot = &vm->slots[array_index_nospec(index, HVX_MAX_MEM_SLOTS)];
 	return slot->npages && slot->dirty ? slot : NULL;
 }
 

@@ -207,10 +207,11 @@ bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
 
 /*
  * An instruction fetch hit a large leaf that is not executable (the iTLB
- * multihit mitigation): split it down to 4 KiB leaves, the one over @gpa
- * executable, so that no executable translation is ever larger.  The
- * split leaves keep their access, so the guest faults no more than the
- * fetch; other CPUs drop the large leaf at the flush.  vm->mem_lock held.
+ * multihit mitigation): split it down to 4 KiB leaves, all of them
+ * executable, so that no executable translation is ever larger and the
+ * guest's next fetches in the block fault no more (the erratum is about
+ * large executable pages only).  The split leaves keep their access;
+ * other CPUs drop the large leaf at the flush.  vm->mem_lock held.
  */
 void hvx_ept_exec_split(struct hvx_vm *vm, u64 gpa)
 {

@@ -236,6 +236,10 @@ struct hvx_vm {
 						 * from now on offer it
 						 */
 	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
+	bool shutdown_gone;			/* [l] a closed vCPU's last
+						 * HVX_RUN ended in a triple
+						 * fault
+						 */
 	atomic64_t msi_dropped;			/* IPIs and MSIs no local APIC
 						 * took
 						 */

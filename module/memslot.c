@@ -18,6 +18,7 @@
 #include <linux/minmax.h>
 #include <linux/spinlock.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -225,7 +226,7 @@ int hvx_set_memory_region(struct hvx_vm *vm,
 	}
 
 	mutex_lock(&vm->mem_lock);
-	slot = &vm->slots[mr->slot];
+	slot = &vm->slots[array_index_nospec(mr->slot, HVX_MAX_MEM_SLOTS)];
 	if (!npages) {
 		if (!slot->npages) {
 			ret = -EINVAL;

@@ -31,6 +31,7 @@
 
 #include <linux/capability.h>
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <net/genetlink.h>
@@ -426,7 +427,8 @@ static int hvx_nl_get_stats_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&vm->lock);
 	/* The policy keeps the id below HVX_MAX_VCPUS. */
 	if (vcpu_attr) {
-		vcpu = vm->vcpus[nla_get_u32(vcpu_attr)];
+		vcpu = vm->vcpus[array_index_nospec(nla_get_u32(vcpu_attr),
+						    HVX_MAX_VCPUS)];
 		if (!vcpu) {
 			NL_SET_ERR_MSG_ATTR(info->extack, vcpu_attr,
 					    "no such vCPU");

@@ -66,6 +66,8 @@ void hvx_stats_vcpu_gone(struct hvx_vcpu *vcpu)
 	lockdep_assert_held(&vm->lock);
 	for (i = 0; i < HVX_NR_STATS; i++)
 		vm->stats_gone.v[i] += vcpu->stats.s.v[i];
+	/* the VM stays shut down when the VMM closes that vCPU */
+	vm->shutdown_gone |= vcpu->stats.shutdown;
 }
 
 /* The two time counters hold TSC cycles; readers get nanoseconds. */
@@ -109,7 +111,8 @@ u64 hvx_stats_get(struct hvx_vm *vm, struct hvx_vcpu *vcpu, unsigned int idx)
  */
 u32 hvx_stats_vm_state(struct hvx_vm *vm)
 {
-	bool ran = vm->stats_gone.v[HVX_STAT_RUNS], shutdown = false;
+	bool ran = vm->stats_gone.v[HVX_STAT_RUNS];
+	bool shutdown = vm->shutdown_gone;
 	struct hvx_vcpu *vcpu;
 	unsigned int i;
 

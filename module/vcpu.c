@@ -13,6 +13,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -303,6 +304,7 @@ int hvx_vcpu_create(struct hvx_vm *vm, unsigned long id)
 
 	if (id >= HVX_MAX_VCPUS)
 		return -EINVAL;
+	id = array_index_nospec(id, HVX_MAX_VCPUS);
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {
 		err = -EEXIST;

@@ -283,11 +283,7 @@ HVX_TEST(closed_vcpu_counts_stay)
 	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
 	run_cpuid_guest(vcpu);
 	info = vm_of_pid(&q, getpid());
-
-	munmap(vcpu->run, vcpu->run_size);
-	close(vcpu->fd);
-	vm->vcpus[0] = NULL;
-	free(vcpu);
+	vm_vcpu_close(vcpu);
 
 	EXPECT_EQ(-ENOENT, get_stats(&q, info.id, 0, &st));
 	ASSERT_EQ(0, get_stats(&q, info.id, -1, &st));
@@ -348,6 +344,12 @@ HVX_TEST(triple_fault_is_counted_and_shown)
 	EXPECT_EQ(HVX_VM_STATE_SHUTDOWN, info.state);
 	ASSERT_EQ(0, get_stats(&q, info.id, 0, &st));
 	EXPECT_EQ(1, st.reason[EXIT_REASON_TRIPLE_FAULT]);
+
+	/* the VM stays shut down when its VMM closes the vCPU */
+	vm_vcpu_close(vcpu);
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(0, info.nr_vcpus);
+	EXPECT_EQ(HVX_VM_STATE_SHUTDOWN, info.state);
 	vm_free(vm);
 	nlq_close(&q);
 }

@@ -378,8 +378,9 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	struct watch *w = arg;
 	struct hs_event ev;
 
-	if (gh->cmd != HVX_CMD_EVENT ||
-	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0)
+	/* the parse checks that the message holds the header first */
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0 ||
+	    gh->cmd != HVX_CMD_EVENT)
 		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	ev.event = get_u32(tb[HVX_ATTR_EVENT], 0);
