@@ -404,27 +404,36 @@ static enum hvx_lapic_delivery apic_accept(struct hvx_vcpu *t,
 	return hvx_lapic_deliver(&t->apic, irq);
 }
 
-/* What one delivered message asks of its target vCPU. */
-static void apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
+/*
+ * What one delivered message asks of its target vCPU.  Return: whether
+ * the vCPU got something: an SMI (no SMM here) and an ExtINT (no PIC in
+ * the kernel) are dropped, and counted so.
+ */
+static bool apic_delivered(struct hvx_vcpu *t, enum hvx_lapic_delivery d,
 			   u8 vector, bool irr_only)
 {
 	switch (d) {
 	case HVX_LAPIC_ACCEPTED:
 		hvx_vcpu_kick(t, irr_only ? HVX_REQ_IRR : HVX_REQ_EVENT);
-		break;
+		return true;
 	case HVX_LAPIC_NMI:
 		hvx_vcpu_kick(t, HVX_REQ_NMI);
-		break;
+		return true;
 	case HVX_LAPIC_INIT:
+		/*
+		 * A SIPI that came before is for a vCPU that waited for
+		 * none: ignored (SDM "MP Initialization"), it must not start
+		 * this INIT's wait.
+		 */
+		clear_bit(HVX_REQ_SIPI, &t->requests);
 		hvx_vcpu_kick(t, HVX_REQ_INIT);
-		break;
+		return true;
 	case HVX_LAPIC_SIPI:
 		WRITE_ONCE(t->sipi_vector, vector);
 		hvx_vcpu_kick(t, HVX_REQ_SIPI);
-		break;
+		return true;
 	default:
-		/* SMI, ExtINT (no PIC in the kernel): nothing to do here */
-		break;
+		return false;
 	}
 }
 
@@ -442,8 +451,7 @@ apic_accept_unlock(struct hvx_vcpu *t, const struct hvx_lapic_irq *irq,
 
 	d = apic_accept(t, irq, &irr_only);
 	spin_unlock_irqrestore(&t->apic_lock, flags);
-	apic_delivered(t, d, irq->vector, irr_only);
-	return d != HVX_LAPIC_DROPPED;
+	return apic_delivered(t, d, irq->vector, irr_only);
 }
 
 /*

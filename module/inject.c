@@ -177,7 +177,7 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 int hvx_inject_events(struct hvx_vcpu *vcpu)
 {
 	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window);
-	bool busy, open;
+	bool busy, open, nmi_waits, nmi_after_sti;
 	u32 intr;
 
 	if (unlikely(test_bit(HVX_REQ_EOI_EXIT, &vcpu->requests)) &&
@@ -207,8 +207,18 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 			trace_hvx_inject(vcpu, X86_TRAP_NMI, info, false, 0);
 		}
 	}
+	/*
+	 * An NMI that only an STI shadow holds back waits for the interrupt
+	 * window (RFLAGS.IF is set under that shadow), which opens after the
+	 * shadow's instruction: a processor may take an NMI-window exit
+	 * inside the shadow (SDM "NMI-Window Exiting"), that is before the
+	 * guest's first instruction after every entry, for ever.
+	 */
+	nmi_waits = vcpu->nmi_injected || vcpu->nmi_pending;
+	nmi_after_sti = nmi_waits && !busy &&
+			(intr & NMI_BLOCKED) == GUEST_INTR_STATE_STI;
 	window_exiting(vcpu, CPU_BASED_NMI_WINDOW_EXITING,
-		       vcpu->nmi_injected || vcpu->nmi_pending);
+		       nmi_waits && !nmi_after_sti);
 
 	open = !busy && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(intr & IRQ_SHADOW);
@@ -231,7 +241,8 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 		vcpu->run->exit_reason = HVX_EXIT_IRQ_WINDOW_OPEN;
 		return 0;
 	}
-	window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, want_window);
+	window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING,
+		       want_window || nmi_after_sti);
 	return 1;
 }
 

@@ -22,9 +22,13 @@ void hvx_lapic_save(const struct hvx_lapic *l, u64 now_ns,
 		s->regs[i] = l->regs[i];
 	s->regs[HVX_APIC_REG_PPR >> 2] = hvx_lapic_ppr(l);
 	s->regs[HVX_APIC_REG_APR >> 2] = hvx_lapic_apr(l);
-	/* the processor's virtualized xAPIC writes store them whole */
+	/*
+	 * The processor's virtualized writes store them whole, the write-only
+	 * ones included (an x2APIC self IPI passes through with APICv).
+	 */
 	s->regs[HVX_APIC_REG_TPR >> 2] &= 0xff;
 	s->regs[HVX_APIC_REG_EOI >> 2] = 0;
+	s->regs[HVX_APIC_REG_SELF_IPI >> 2] = 0;
 	/* the register holds nothing; a reader of the state wants the count */
 	s->regs[HVX_APIC_REG_TMCCT >> 2] = hvx_lapic_current_count(l, now_ns);
 	s->apic_base = l->apic_base;

@@ -14,6 +14,9 @@
  * - NMIs: delivered at once, blocked while the handler runs (the second
  *   one waits for IRET: NMI-window exiting), and two queued NMIs merge.
  *   A blocked NMI does not end a HLT in the handler; an interrupt does.
+ *   One that only an STI shadow holds back comes after the shadow's
+ *   instruction (hvx waits for the interrupt window then: a processor
+ *   may take the NMI-window exit inside the shadow, at every entry).
  * - Bad input: EINVAL for a vector above 255 or padding, EBUSY while one
  *   is queued, EINVAL for HVX_NMI with an argument.
  */
@@ -227,6 +230,47 @@ HVX_GUEST_TEST(blocked_nmi_does_not_end_halt, guest_nmi_halts)
 	queue_irq(_metadata, vcpu, IRQ_VEC);
 	expect_sync2(_metadata, vcpu, 2, 1);
 	expect_sync2(_metadata, vcpu, 3, 2);
+	vcpu_expect_done(vcpu);
+}
+
+static volatile uint64_t nmi_rip;
+
+static void nmi_rip_handler(struct guest_ex_regs *regs)
+{
+	nmis++;
+	nmi_rip = regs->rip;
+}
+
+static void guest_nmi_in_shadow(void)
+{
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	/* the host resumed us in an STI shadow with an NMI pending */
+	GUEST_SYNC2(1, nmis);
+	GUEST_SYNC2(2, nmi_rip);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(nmi_waits_out_sti_shadow, guest_nmi_in_shadow)
+{
+	struct hvx_vcpu_events ev;
+	struct hvx_regs regs;
+	struct ucall uc;
+
+	vm_install_exception_handler(vm, NMI_VEC, nmi_rip_handler);
+	vcpu_expect_sync(vcpu, 0);
+	vcpu_complete_exit(vcpu);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= X86_RFLAGS_IF;	/* an STI shadow has IF set */
+	vcpu_regs_set(vcpu, &regs);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	ev.flags |= HVX_EVENTS_STI_SHADOW | HVX_EVENTS_NMI_PENDING;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	expect_sync2(_metadata, vcpu, 1, 1);
+	/* not before the instruction in the shadow: after it */
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_NE(regs.rip, uc.args[1]);
 	vcpu_expect_done(vcpu);
 }
 

@@ -248,16 +248,6 @@ static void snapshot_restore(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, s->mp_state));
 }
 
-/* Run with immediate_exit: completes the exit, enters nothing. */
-static void complete_exit(struct __test_metadata *_metadata,
-			  struct test_vcpu *vcpu)
-{
-	vcpu->run->immediate_exit = 1;
-	ASSERT_EQ(-1, __vcpu_run(vcpu));
-	ASSERT_EQ(EINTR, errno);
-	vcpu->run->immediate_exit = 0;
-}
-
 HVX_TEST(migrate_vcpu)
 {
 	struct hvx_vcpu_events ev;
@@ -293,7 +283,7 @@ HVX_TEST(migrate_vcpu)
 
 	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
 	ASSERT_EQ(0, hvx_interrupt(vcpu->fd, IRQ_VEC));
-	complete_exit(_metadata, vcpu);
+	vcpu_complete_exit(vcpu);
 	snapshot_save(_metadata, vcpu, &s);
 
 	EXPECT_EQ(HVX_EVENTS_IRQ | HVX_EVENTS_NMI_PENDING, s.events.flags);
@@ -421,7 +411,7 @@ HVX_GUEST_TEST(vcpu_events_take_effect, guest_events)
 	vm_install_exception_handler(vm, SOFT_VEC, soft_handler);
 
 	vcpu_expect_sync(vcpu, 1);
-	complete_exit(_metadata, vcpu);
+	vcpu_complete_exit(vcpu);
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
 	EXPECT_EQ(0, ev.flags);
 	ev.flags = HVX_EVENTS_NMI_PENDING | HVX_EVENTS_NMI_MASKED;
@@ -436,7 +426,7 @@ HVX_GUEST_TEST(vcpu_events_take_effect, guest_events)
 	EXPECT_EQ(HVX_EVENTS_NMI_PENDING | HVX_EVENTS_NMI_MASKED, ev.flags);
 
 	vcpu_expect_sync(vcpu, 2);
-	complete_exit(_metadata, vcpu);
+	vcpu_complete_exit(vcpu);
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
 	EXPECT_EQ(0, ev.flags);			/* the IRET unmasked NMIs */
 	ev.flags = HVX_EVENTS_INJECTED | HVX_EVENTS_ERROR_CODE;
@@ -446,7 +436,7 @@ HVX_GUEST_TEST(vcpu_events_take_effect, guest_events)
 	set_events(_metadata, vcpu, &ev);
 
 	vcpu_expect_sync(vcpu, 3);
-	complete_exit(_metadata, vcpu);
+	vcpu_complete_exit(vcpu);
 	vcpu_regs_get(vcpu, &regs);
 	memset(&ev, 0, sizeof(ev));
 	ev.flags = HVX_EVENTS_INJECTED;
@@ -514,7 +504,7 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	ASSERT_EQ(IN_PORT, vcpu->run->io.port);
 	EXPECT_ERRNO(EBUSY, hvx_get_vcpu_events(vcpu->fd, &ev));
 	*((uint8_t *)vcpu->run + vcpu->run->io.data_offset) = IN_DATA;
-	complete_exit(_metadata, vcpu);
+	vcpu_complete_exit(vcpu);
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &base));
 
 	ev = base;

@@ -609,7 +609,8 @@ struct hvx_interrupt {
  *
  * As a device's write to the MSI address range: delivered to the local
  * APICs the destination names.  One that names no vCPU is dropped and
- * counted (HVX_ATTR_MSI_DROPPED), as the hardware drops it.
+ * counted (HVX_ATTR_MSI_DROPPED), as the hardware drops it; so are SMI
+ * (no SMM) and ExtINT (no 8259 in hvx.ko).
  */
 struct hvx_msi {
 	__u64 address;
@@ -936,7 +937,8 @@ enum hvx_cmd {
  *			reason as hvx_run.fail_entry reports it; for
  *			HVX_EVENT_INTERNAL_ERROR the suberror (HVX_INTERNAL_*)
  * @HVX_ATTR_MSI_DROPPED: u64: IPIs and MSIs (HVX_SIGNAL_MSI) whose
- *			destination named no vCPU
+ *			destination named no vCPU, or that no vCPU took
+ *			(SMI and ExtINT delivery)
  * @HVX_ATTR_MAPPED_4K:	u64: guest memory mapped now with 4 KiB EPT pages,
  *			in pages of that size
  * @HVX_ATTR_MAPPED_2M:	u64: the same with 2 MiB pages (a huge page backs

@@ -232,6 +232,9 @@ void vm_install_exception_handler(struct test_vm *vm, int vector,
 int __vcpu_run(struct test_vcpu *vcpu);
 void vcpu_run(struct test_vcpu *vcpu);
 
+/* HVX_RUN with immediate_exit: completes the last exit, enters nothing. */
+void vcpu_complete_exit(struct test_vcpu *vcpu);
+
 /* Describe the last exit ("IO out port 0xe7 size 4 ..."), for messages. */
 const char *vcpu_exit_str(struct test_vcpu *vcpu, char *buf, size_t len);
 void __vcpu_assert_exit_reason(struct test_vcpu *vcpu, uint32_t reason,

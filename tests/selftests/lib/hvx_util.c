@@ -441,6 +441,18 @@ void vcpu_run(struct test_vcpu *vcpu)
 		    vcpu->id, ret, errno, strerror(errno));
 }
 
+void vcpu_complete_exit(struct test_vcpu *vcpu)
+{
+	int ret;
+
+	vcpu->run->immediate_exit = 1;
+	ret = __vcpu_run(vcpu);
+	vcpu->run->immediate_exit = 0;
+	TEST_ASSERT(ret == -1 && errno == EINTR,
+		    "vCPU %u: HVX_RUN with immediate_exit: rc %d errno %d (%s)",
+		    vcpu->id, ret, errno, strerror(errno));
+}
+
 static const char *internal_name(uint32_t suberror)
 {
 	switch (suberror) {
