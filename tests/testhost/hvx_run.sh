@@ -392,6 +392,9 @@ expect_err notkernel \
 run kbigmem $NULL -m 4G -k "$T/mod1"
 expect_status kbigmem 2 "-k with 4G of RAM"
 expect_err kbigmem "-k takes at most 3072M of RAM" "-k with 4G of RAM"
+run ksmallmem $NULL -m 1M -k "$T/mod1"
+expect_status ksmallmem 2 "-k with 1M of RAM"
+expect_err ksmallmem "-k takes at least 2M of RAM" "-k with 1M of RAM"
 if [ -f /hvx/guest/vmlinuz ]; then
 	run bztwo $NULL -k /hvx/guest/vmlinuz -i "$T/mod1" -i "$T/mod2"
 	expect_status bztwo 2 "-k bzImage with two -i"
@@ -483,13 +486,17 @@ signal_end() {
 }
 
 # signal ID SIGNAL WANT ARGS...: start a spinning guest (ARGS name its
-# image), signal it
+# image), signal it; with no_stdin set, standard input closed
 signal() {
 	id=$1
 	sig=$2
 	want=$3
 	shift 3
-	"$BIN" "$@" </dev/null >"$T/$id.out" 2>"$T/$id.err" &
+	if [ -n "$no_stdin" ]; then
+		"$BIN" "$@" <&- >"$T/$id.out" 2>"$T/$id.err" &
+	else
+		"$BIN" "$@" </dev/null >"$T/$id.out" 2>"$T/$id.err" &
+	fi
 	pid=$!
 	i=0
 	while [ $i -lt 600 ] && ! grep -qs spinning "$T/$id.out"; do
@@ -497,6 +504,14 @@ signal() {
 		i=$((i + 1))
 	done
 	sleep 0.5
+	if [ -n "$no_stdin" ]; then
+		fd0=$(readlink "/proc/$pid/fd/0")
+		if [ "$fd0" = /dev/null ]; then
+			ok "SIG$sig $*, stdin closed: fd 0 is /dev/null"
+		else
+			notok "SIG$sig $*, stdin closed: fd 0 is $fd0"
+		fi
+	fi
 	signal_end "$id" "$sig"
 	expect_status "$id" "$want" "SIG$sig $*"
 	expect_out "$id" 'spinning\n' "SIG$sig $*"
@@ -510,6 +525,26 @@ signal sigterm4 TERM 143 -c 4 "$IMG/spin.bin"
 dd if=/dev/zero of="$T/disk.img" bs=64k count=16 2>/dev/null
 signal sigintdisk INT 130 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 signal sigtermdisk TERM 143 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
+# stdin closed: no descriptor of hvx-run's own (its signalfd) may become
+# fd 0, which the UART's input thread reads, taking the signal away
+no_stdin=1
+signal sigtermnostdin TERM 143 -k "$IMG/mb_spin.elf"
+no_stdin=
+
+# Out of descriptors before the devices exist (the pipe of the output's
+# copy): the teardown must not stop a UART never built, whose zeroed
+# descriptors read as fd 0, here a file it would write its stop into.
+printf 'original\n' >"$T/fdlimit.in"
+(ulimit -n 5 && exec "$BIN" "$IMG/spin.bin" 0<>"$T/fdlimit.in" 3>&- 4>&-) \
+	>"$T/fdlimit.out" 2>"$T/fdlimit.err"
+echo $? >"$T/fdlimit.status"
+expect_status fdlimit 124 "out of descriptors"
+expect_err fdlimit "Too many open files" "out of descriptors"
+if [ "$(cat "$T/fdlimit.in")" = original ]; then
+	ok "out of descriptors: stdin untouched"
+else
+	notok "out of descriptors: stdin untouched" "$T/fdlimit.err"
+fi
 
 # stall_start ID ARGS...: hvx-run with ARGS in the background (pid), its
 # stdout a FIFO that takes nothing more after the first line (a reader

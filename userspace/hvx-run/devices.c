@@ -186,6 +186,7 @@ void pci_devices_destroy(struct pci_devices *d)
 int devices_init(struct devices *d, const struct devices_cfg *cfg,
 		 struct machine *m, void *ram)
 {
+	d->begun = true;
 	d->log = msg_stream_open();
 	io_bus_init(&d->bus, d->log ? d->log : stderr);
 	m->bus = &d->bus;
@@ -224,7 +225,7 @@ int devices_init(struct devices *d, const struct devices_cfg *cfg,
 
 /**
  * devices_stop() - stop what may still send interrupts, before the VM goes
- * @d: the devices (devices_init() may have failed)
+ * @d: the devices (devices_init() may have failed, or not have run)
  *
  * The device threads may still send MSIs: they stop before the VM goes.
  * The PCI devices drive INTx lines into the I/O APIC: they stop before
@@ -232,6 +233,9 @@ int devices_init(struct devices *d, const struct devices_cfg *cfg,
  */
 void devices_stop(struct devices *d)
 {
+	/* zeroed, a UART's descriptors would read as fd 0 */
+	if (!d->begun)
+		return;
 	serial_stop_input(&d->com1);
 	pci_devices_destroy(&d->pdev);
 	platform_destroy(&d->plat);
@@ -243,6 +247,8 @@ void devices_stop(struct devices *d)
  */
 void devices_destroy(struct devices *d)
 {
+	if (!d->begun)
+		return;
 	rtc_destroy(&d->rtc);
 	i8042_destroy(&d->kbc);
 	serial_destroy(&d->com1);
@@ -250,4 +256,5 @@ void devices_destroy(struct devices *d)
 	if (d->log)
 		fclose(d->log);
 	d->log = NULL;
+	d->begun = false;
 }

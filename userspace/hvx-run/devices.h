@@ -71,6 +71,8 @@ struct devices_cfg {
  * @rtc:	the CMOS clock
  * @plat:	-k: the PC platform
  * @pdev:	-k: the PCI bus and its devices (-d, -n, --console virtio)
+ * @begun:	devices_init() ran, in whole or in part: there is something
+ *		for devices_stop() and devices_destroy() to undo
  */
 struct devices {
 	FILE *log;
@@ -81,6 +83,7 @@ struct devices {
 	struct rtc rtc;
 	struct platform plat;
 	struct pci_devices pdev;
+	bool begun;
 };
 
 int devices_init(struct devices *d, const struct devices_cfg *cfg,

@@ -201,6 +201,12 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 #define LINUX_KERNEL_ADDR	0x100000ULL
 /* RAM above this would overlap the 32-bit MMIO hole (I/O and local APIC). */
 #define LINUX_RAM_MAX		0xc0000000ULL
+/*
+ * The first MiB holds the tables and the BIOS area up to the reset
+ * vector, which a multiboot kernel's GDT page at the top of RAM would
+ * overwrite.
+ */
+#define LINUX_RAM_MIN		SZ_2M
 
 /**
  * struct linux_args - what goes with a bzImage

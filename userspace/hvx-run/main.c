@@ -258,6 +258,9 @@ static int check_options(int argc, char **argv, struct options *o)
 		if (o->mem > LINUX_RAM_MAX)
 			return usage_error("-k takes at most %s of RAM: the I/O APIC and local APIC live below 4 GiB",
 					   "3072M");
+		if (o->mem < LINUX_RAM_MIN)
+			return usage_error("-k takes at least %s of RAM: the firmware tables and the BIOS area fill the first MiB",
+					   "2M");
 		o->image = o->kernel;
 		return 0;
 	}
@@ -907,11 +910,33 @@ static int run(const struct options *o)
 	return r;
 }
 
+/*
+ * Standard input, output and error closed by whoever started hvx-run
+ * (<&-) are /dev/null: else the next descriptor opened would become one
+ * of them, and a signalfd read as the console's input loses its signal.
+ * Return: 0, or -1 when one cannot be opened.
+ */
+static int std_fds_open(void)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free descriptor: this one */
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	int status;
 
+	if (std_fds_open())
+		return HVX_RUN_EXIT_ERROR;
 	if (parse_options(argc, argv, &o))
 		return HVX_RUN_EXIT_USAGE;
 	if (o.caps)
