@@ -395,13 +395,15 @@ dkms-remove:
 
 # Debian packages (hvx-dkms, hvx-tools, libhvx-dev) in $(O)/deb, built by
 # dpkg-buildpackage from a copy of the tree (the files git knows, or all
-# but $(O)): unsigned, binary only.
+# but $(O)): unsigned, binary only.  DEB_SKIP is $(O) as the listing
+# names it, relative to the tree (check.sh passes an absolute BUILD).
+DEB_SKIP	= $(patsubst $(CURDIR)/%,%,$(abspath $(O)))
 deb:
 	rm -rf $(O)/deb
 	mkdir -p $(O)/deb/hvx-$(VERSION)
 	(git ls-files -co --exclude-standard 2>/dev/null || \
-	 find . -path ./.git -prune -o -path ./$(O) -prune -o -type f -print) | \
-		grep -v '^\(\./\)\?$(O)/' | \
+	 find . -path ./.git -prune -o -path ./$(DEB_SKIP) -prune -o -type f -print) | \
+		grep -v '^\(\./\)\?$(DEB_SKIP)/' | \
 		tar -cf - --no-recursion -T - | tar -xf - -C $(O)/deb/hvx-$(VERSION)
 	cd $(O)/deb/hvx-$(VERSION) && dpkg-buildpackage -us -uc -b
 

@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$th/tap-check.sh"
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..18"
 
 printf 'ok 1 a\nok 2 b # SKIP no\nnot ok 3 c\n' >"$tmp/mixed.tap"
 out=$("$th/tap-summary.sh" "$tmp/mixed.tap")
@@ -44,6 +44,16 @@ tap_check $? "kernel-log-check: a WARNING fails"
 printf '[ 1.0] hvx: loaded\n[ 2.0] hvx: unloaded\n' >"$tmp/clean.log"
 "$th/kernel-log-check.sh" host "$tmp/clean.log" | grep -q '^ok'
 tap_check $? "kernel-log-check: a clean log passes"
+
+# a guest's output quoted with a NUL in it, then the host's warning
+printf '# \000\001guest\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n' \
+	>"$tmp/nul.log"
+"$th/kernel-log-check.sh" host "$tmp/nul.log" | grep -q '^not ok'
+tap_check $? "kernel-log-check: a WARNING after a quoted NUL fails"
+
+printf '# [ 2.0] WARNING: CPU: 0 PID: 1 at guest.c:1\n' >"$tmp/guest.log"
+"$th/kernel-log-check.sh" host "$tmp/guest.log" | grep -q '^ok'
+tap_check $? "kernel-log-check: a Linux guest's quoted WARNING is not the host's"
 
 # debug_report WHAT FILE: debug-log-check.sh fails exactly the line of
 # WHAT on the log FILE, whose other lines pass.

@@ -111,19 +111,34 @@ qemu)
 	;;
 esac
 
+# make run, bench and stress run this script in the foreground: a Ctrl-C
+# ends it, and the emulator, a background job (SIGINT ignored), would run
+# on alone until its own end, a busy core for up to an hour.
+stop_emulator() {
+	trap - INT TERM HUP
+	kill "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null
+	exit "$1"
+}
+trap 'stop_emulator 130' INT
+trap 'stop_emulator 143' TERM
+trap 'stop_emulator 129' HUP
+
 status=124
 elapsed=0
 while [ "$elapsed" -lt "$timeout" ]; do
 	# the emulator writes the serial line a byte at a time: wait for
 	# the marker's end of line before reading the status from it
-	if grep -q '^HVX-TESTHOST-END rc=[0-9]*[^0-9]' "$serial" 2>/dev/null; then
+	if grep -aq '^HVX-TESTHOST-END rc=[0-9]*[^0-9]' "$serial" 2>/dev/null
+	then
 		status=$(sed -n 's/^HVX-TESTHOST-END rc=\([0-9]*\).*/\1/p' \
 			 "$serial" | head -n 1)
 		break
 	fi
 	# the host's own panic, not a guest's console that a task quotes
-	# ("# " first) when a guest boot fails
-	if grep -v '^# ' "$serial" 2>/dev/null | grep -q 'Kernel panic'; then
+	# ("# " first) when a guest boot fails; -a: a quoted NUL must not
+	# make grep take the log for binary and stop matching
+	if grep -av '^# ' "$serial" 2>/dev/null | grep -aq 'Kernel panic'; then
 		status=125
 		break
 	fi

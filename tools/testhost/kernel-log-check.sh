@@ -5,10 +5,13 @@
 #
 # One TAP line: whether the test host's kernel log (its console and the
 # dmesg dump at the end of the task) shows an oops, a BUG or a WARNING.
+# Lines a task quotes ("# " first: a Linux guest's console when its boot
+# fails) are the guest's, not the host's.  grep -a: a guest's quoted
+# output may hold a NUL, after which grep would print nothing more.
 
 name=$1
-bad=$(tr -d '\r' <"$2" |
-      grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace:|kernel BUG' |
+bad=$(tr -d '\r' <"$2" | grep -av '^# ' |
+      grep -aE 'BUG:|WARNING:|Oops|general protection|Call Trace:|kernel BUG' |
       head -n 5)
 if [ -n "$bad" ]; then
 	echo "$bad" | sed 's/^/# /'
