@@ -68,7 +68,8 @@ static void window_exiting(struct hvx_vcpu *vcpu, u32 bit, bool on)
 
 /*
  * INIT: the architectural state after INIT (the local APIC keeps its ID
- * and base), and the vCPU waits for a SIPI.  Pending events are gone.
+ * and base).  The BSP runs on from the reset vector, an AP waits for a
+ * SIPI (SDM "MP Initialization").  Pending events are gone.
  */
 static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 {
@@ -88,7 +89,8 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	vcpu->irq_vector = -1;
 	vcpu->nmi_pending = false;
 	vcpu->nmi_injected = false;
-	vcpu->mp_state = HVX_MP_WAIT_SIPI;
+	vcpu->mp_state = vcpu->apic.apic_base & HVX_APIC_BASE_BSP ?
+			 HVX_MP_RUNNABLE : HVX_MP_WAIT_SIPI;
 }
 
 /* SIPI: a vCPU waiting for one starts in real mode at vector << 12. */

@@ -10,10 +10,13 @@
  * - INIT drops an exception queued for a vCPU that is out in userspace.
  * - A SIPI to a running vCPU is ignored.
  * - A SIPI to a halted vCPU, which waits for none, is ignored: a later
- *   INIT leaves the vCPU waiting for a SIPI of its own.
+ *   INIT leaves the vCPU waiting for a SIPI of its own.  So is one that
+ *   reached a vCPU out in userspace before an INIT did.
+ * - INIT to the BSP restarts it at the reset vector, without a SIPI.
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "hvx_harness.h"
@@ -294,6 +297,114 @@ HVX_TEST(sipi_to_halted_vcpu_is_ignored)
 	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGUSR1, &sa, NULL);
+	vm_free(vm);
+}
+
+/*
+ * A SIPI, then an INIT, reach a vCPU that is out in userspace: the SIPI
+ * came while the vCPU waited for none, and is ignored.  Taken after the
+ * INIT, it started the vCPU at its vector.
+ */
+HVX_TEST(sipi_before_init_is_dropped)
+{
+	struct hvx_mp_state mp = { .state = 99 };
+	struct sigaction sa = { .sa_handler = no_op };
+	struct test_vcpu *bsp, *ap;
+	struct hvx_vcpu_events ev;
+	struct test_vm *vm;
+	pthread_t th;
+	void *res;
+
+	HVX_REQUIRE_VM();
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_stale_sipi, guest_ap_unused);
+	vcpu_expect_sync(bsp, 1);
+	ASSERT_EQ(0, hvx_get_vcpu_events(ap->fd, &ev));
+	EXPECT_TRUE(ev.flags & HVX_EVENTS_SIPI_PENDING);
+	vcpu_expect_done(bsp);
+	ASSERT_EQ(0, hvx_get_vcpu_events(ap->fd, &ev));
+	EXPECT_TRUE(ev.flags & HVX_EVENTS_INIT_PENDING);
+	EXPECT_FALSE(ev.flags & HVX_EVENTS_SIPI_PENDING);
+
+	/* the AP takes the INIT and waits for a SIPI, until the kick */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
+	usleep(200 * 1000);
+	kick_and_join(th, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	vm_free(vm);
+}
+
+/* The AP sends INIT to APIC ID 0, the BSP. */
+static void guest_ap_inits_bsp(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_ICR2, 0);
+	apic_w(APIC_ICR, (5 << 8) | (1 << 14));		/* INIT, assert */
+	GUEST_DONE();
+}
+
+static void guest_bsp_waits(void)
+{
+	GUEST_SYNC(0);
+	GUEST_FAIL("the BSP went on after the INIT");
+}
+
+#define RESET_SLOT	1
+#define RESET_GPA	0xffff0000UL
+#define RESET_SIZE	0x10000UL
+
+/* At the reset vector, 0xfffffff0: OUT 0x5678 to port 0x98, HLT. */
+static const uint8_t reset_code[] = {
+	0xb8, 0x78, 0x56,			/* mov $0x5678, %ax */
+	0xe7, 0x98,				/* out %ax, $0x98 */
+	0xf4,					/* hlt */
+};
+
+/*
+ * INIT to the BSP (APIC_BASE bit 8) restarts it at the reset vector, as
+ * after RESET; only the APs wait for a SIPI (SDM "MP Initialization").
+ * A wait would last until the timer's signal.
+ */
+HVX_TEST(init_restarts_bsp_at_reset_vector)
+{
+	struct itimerval it = { .it_value = { .tv_sec = 2 } };
+	struct hvx_mp_state mp = { .state = 99 };
+	struct sigaction sa = { .sa_handler = no_op };
+	struct test_vcpu *bsp, *ap;
+	struct test_vm *vm;
+	uint16_t data;
+	uint8_t *rom;
+	int r;
+
+	HVX_REQUIRE_VM();
+	vm = bsp_and_ap(&bsp, &ap, guest_bsp_waits, guest_ap_inits_bsp);
+	rom = vm_mem_add(vm, RESET_SLOT, 0, RESET_GPA, RESET_SIZE);
+	memcpy(rom + 0xfff0, reset_code, sizeof(reset_code));
+	vcpu_expect_sync(bsp, 0);
+	vcpu_expect_done(ap);
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	r = __vcpu_run(bsp);
+	it.it_value.tv_sec = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	ASSERT_EQ(0, r) {
+		TH_LOG("the BSP waited after INIT (errno %d)", errno);
+	}
+	TEST_ASSERT_EXIT_REASON(bsp, HVX_EXIT_IO);
+	EXPECT_EQ(0x98, bsp->run->io.port);
+	memcpy(&data, (uint8_t *)bsp->run + bsp->run->io.data_offset,
+	       sizeof(data));
+	EXPECT_EQ(0x5678, data);
+	EXPECT_EQ(0, ioctl(bsp->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGALRM, &sa, NULL);
 	vm_free(vm);
 }
 
