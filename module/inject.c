@@ -23,6 +23,7 @@
 #include <linux/wait.h>
 #include <asm/trapnr.h>
 
+#include "ring.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 #include "trace.h"
@@ -443,6 +444,12 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu, bool hlt)
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
+	/*
+	 * A guest that waits (sti; hlt) for what its posted writes asked of
+	 * a device must not wait on a wake-up they deferred: the vCPU goes
+	 * idle, a sync point (Documentation/rings.rst).
+	 */
+	hvx_ring_sync_point(vcpu->vm);
 	/* nothing runs the guest's timer now: the hrtimer, until we wake */
 	hvx_apic_timer_sleep(vcpu);
 	if (vcpu->mp_state == HVX_MP_HALTED) {

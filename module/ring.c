@@ -27,6 +27,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/moduleparam.h>
+#include <linux/nospec.h>
 #include <linux/poll.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
@@ -228,7 +229,7 @@ static long hvx_ring_complete(struct hvx_vm *vm, struct hvx_ring *ring,
 	    (!c.seq && (!(c.flags & HVX_COMPLETE_WAIT) || c.vcpu || c.data)))
 		return -EINVAL;
 	if (c.seq) {
-		w = &ring->waits[c.vcpu];
+		w = &ring->waits[array_index_nospec(c.vcpu, HVX_MAX_VCPUS)];
 		spin_lock(&vm->io_lock);
 		if (w->seq != c.seq || w->done) {
 			spin_unlock(&vm->io_lock);

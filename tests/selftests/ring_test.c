@@ -4,7 +4,7 @@
  * and MMIO writes arrive in order with their sequence numbers and before
  * any later synchronous exit; a full ring falls back to exits and loses
  * nothing; indices wrap; eventfd, poll and HVX_COMPLETE_WAIT wake-ups are
- * batched; doorbells; argument checks.  Requests served by device threads
+ * batched, and a halt delivers a deferred one; doorbells; argument checks.  Requests served by device threads
  * are in ring_request_test.c.
  */
 #include <poll.h>
@@ -462,6 +462,58 @@ HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
 	EXPECT_EQ(7, buf[0].data);
 	ring_teardown(&map);
 	close(efd);
+}
+
+/* One posted write, then an idle wait for the device's interrupt. */
+static void guest_posts_then_halts(void)
+{
+	outb(PORT_POSTED, 9);
+	asm volatile("sti; hlt; cli" : : : "memory");
+	GUEST_DONE();
+}
+
+static void *run_vcpu_thread(void *arg)
+{
+	struct test_vcpu *vcpu = arg;
+
+	return (void *)(intptr_t)(__vcpu_run(vcpu) < 0 ? errno : 0);
+}
+
+/*
+ * A post that leaves the ring less than half full defers its wake-up to
+ * the VM's next sync point; a vCPU that halts, waiting for the device the
+ * post fed, is one.  It was not: the consumer slept on, and so did the
+ * guest, waiting for an interrupt that the device would only send after
+ * it had seen the post.
+ */
+HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
+{
+	struct sigaction sa = { .sa_handler = no_op };
+	struct hvx_ring_entry buf[8];
+	struct hvx_ring_map map;
+	pthread_t waiter, runner;
+	void *res;
+
+	HVX_REQUIRE_RING();
+	ring_setup(vm, 64, 0, -1, &map);
+	register_posted(vm);
+	waiter_asleep = 0;
+	ASSERT_EQ(0, pthread_create(&waiter, NULL, waiter_thread, &map));
+	while (!waiter_asleep)
+		usleep(1000);
+	usleep(100 * 1000);		/* into poll() by now */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
+	pthread_join(waiter, &res);
+	EXPECT_EQ(1, (intptr_t)res);
+	kick_and_join(runner, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_EQ(1, hvx_ring_consume(&map, buf, 8));
+	EXPECT_EQ(9, buf[0].data);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	ring_teardown(&map);
 }
 
 static void *complete_wait_thread(void *arg)

@@ -1120,7 +1120,8 @@ enum hvx_event {
  *		HVX_RING_MAX_ENTRIES
  * @flags:	in: HVX_RING_* flags
  * @eventfd:	in: eventfd signalled when entries are published while
- *		the consumer asked for a wake-up, or -1
+ *		the consumer asked for a wake-up (posted writes may defer it
+ *		to a sync point, Documentation/rings.rst), or -1
  * @pad:	must be zero
  * @reserved:	must be zero
  */
@@ -1145,8 +1146,9 @@ struct hvx_ring_setup {
  * @pad1:	reserved (keeps @producer on its own cache line)
  * @consumer:	in: entries consumed so far (written by userspace only)
  * @need_wakeup: in: non-zero asks hvx.ko for an eventfd signal and a
- *		poll wake-up on the next publication; hvx.ko clears it when
- *		it sends them
+ *		poll wake-up on the next publication (for posted writes, at
+ *		the latest at the VM's next sync point); hvx.ko clears it
+ *		when it sends them
  * @pad2:	reserved
  */
 struct hvx_ring_header {
