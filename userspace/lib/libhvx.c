@@ -234,11 +234,24 @@ int hvx_set_pdptrs(int vcpu_fd, const struct hvx_pdptrs *pdptrs)
 	return ioctl(vcpu_fd, HVX_SET_PDPTRS, pdptrs);
 }
 
+/*
+ * @n entries of @entry bytes after a @head-byte header, zeroed; NULL with
+ * ENOMEM when that many do not fit a size_t (a 32-bit program).
+ */
+static void *alloc_table(size_t head, uint32_t n, size_t entry)
+{
+	if (n > (SIZE_MAX - head) / entry) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return calloc(1, head + n * entry);
+}
+
 struct hvx_msrs *hvx_msrs_alloc(uint32_t nmsrs)
 {
 	struct hvx_msrs *msrs;
 
-	msrs = calloc(1, sizeof(*msrs) + nmsrs * sizeof(msrs->entries[0]));
+	msrs = alloc_table(sizeof(*msrs), nmsrs, sizeof(msrs->entries[0]));
 	if (msrs)
 		msrs->nmsrs = nmsrs;
 	return msrs;
@@ -300,7 +313,7 @@ struct hvx_cpuid *hvx_cpuid_alloc(uint32_t nent)
 {
 	struct hvx_cpuid *cpuid;
 
-	cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+	cpuid = alloc_table(sizeof(*cpuid), nent, sizeof(cpuid->entries[0]));
 	if (cpuid)
 		cpuid->nent = nent;
 	return cpuid;

@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <linux/hvx.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define HVX_DEV_PATH	"/dev/" HVX_DEVICE_NAME
 
 /* /dev/hvx */
@@ -214,5 +218,9 @@ extern const struct hvx_flag_name hvx_apicv_names[];
  * "  <name> yes|no", and any bits hvx.h does not name.
  */
 void hvx_caps_print(FILE *f, const struct hvx_caps *caps);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* HVX_LIBHVX_H */
