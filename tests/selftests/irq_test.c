@@ -241,11 +241,19 @@ static void nmi_rip_handler(struct guest_ex_regs *regs)
 	nmi_rip = regs->rip;
 }
 
+#define SHADOW_PORT	0x81
+
+extern char shadow_nop[], after_shadow_nop[];
+
 static void guest_nmi_in_shadow(void)
 {
-	asm volatile("cli");
-	GUEST_SYNC(0);
-	/* the host resumed us in an STI shadow with an NMI pending */
+	/* the host's turn at the OUT: it resumes us in an STI shadow */
+	asm volatile("cli\n\t"
+		     "outb %%al, %0\n"
+		     "shadow_nop:\n\t"
+		     "nop\n"
+		     "after_shadow_nop:\n\t"
+		     "cli" : : "i" (SHADOW_PORT) : "memory");
 	GUEST_SYNC2(1, nmis);
 	GUEST_SYNC2(2, nmi_rip);
 	GUEST_DONE();
@@ -255,22 +263,22 @@ HVX_GUEST_TEST(nmi_waits_out_sti_shadow, guest_nmi_in_shadow)
 {
 	struct hvx_vcpu_events ev;
 	struct hvx_regs regs;
-	struct ucall uc;
 
 	vm_install_exception_handler(vm, NMI_VEC, nmi_rip_handler);
-	vcpu_expect_sync(vcpu, 0);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	ASSERT_EQ(SHADOW_PORT, vcpu->run->io.port);
 	vcpu_complete_exit(vcpu);
 	vcpu_regs_get(vcpu, &regs);
+	ASSERT_EQ((uint64_t)shadow_nop, regs.rip);
 	regs.rflags |= X86_RFLAGS_IF;	/* an STI shadow has IF set */
 	vcpu_regs_set(vcpu, &regs);
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
 	ev.flags |= HVX_EVENTS_STI_SHADOW | HVX_EVENTS_NMI_PENDING;
 	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
 	expect_sync2(_metadata, vcpu, 1, 1);
-	/* not before the instruction in the shadow: after it */
-	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
-	EXPECT_EQ(2, uc.args[0]);
-	EXPECT_NE(regs.rip, uc.args[1]);
+	/* not before the NOP in the shadow: right after it */
+	expect_sync2(_metadata, vcpu, 2, (uint64_t)after_shadow_nop);
 	vcpu_expect_done(vcpu);
 }
 

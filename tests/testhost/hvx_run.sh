@@ -141,6 +141,7 @@ expect_err elfload "--load-addr applies to flat images" \
 	"--load-addr with an ELF image"
 run missing $NULL /hvx/images/no-such-image
 expect_status missing 124 "missing image"
+expect_err missing "/hvx/images/no-such-image" "missing image"
 run diskflat $NULL -d /dev/null "$IMG/hello.bin"
 expect_status diskflat 2 "-d without -k"
 expect_err diskflat "go with -k" "-d without -k"
@@ -225,6 +226,7 @@ expect_status hellosmp 0 "flat hello with 4 vCPUs"
 expect_out hellosmp "$HELLO" "flat hello with 4 vCPUs"
 run hellobig $NULL -m 1G "$IMG/hello.bin"
 expect_status hellobig 0 "flat hello with 1G of RAM"
+expect_out hellobig "$HELLO" "flat hello with 1G of RAM"
 
 run entry0 $NULL "$IMG/entry.bin"
 expect_status entry0 153 "flat entry at the load address"
@@ -630,7 +632,11 @@ expect_out stallboth 'spinning\n' "$what"
 # and a SIGTERM then drops it.  The status stays the guest's.
 what="SIGTERM while a halted guest's output waits for a stalled stdout"
 stall_start stallend -k "$IMG/mb_burst.elf"
-stall_wait
+if stall_wait; then
+	ok "$what: the output waits"
+else
+	notok "$what: the output waits" "$T/stallend.err"
+fi
 # the guest prints the rest (into hvx-run's own pipe, which holds it) and
 # halts: vcpu0 then waits to print why the guest ended after its output
 i=0
@@ -647,6 +653,11 @@ while [ $i -lt 60 ] && [ $seen -lt 2 ]; do
 		fi
 	done
 done
+if [ $seen -ge 2 ] && kill -0 "$pid" 2>/dev/null; then
+	ok "$what: hvx-run waits after the halt"
+else
+	notok "$what: hvx-run waits after the halt" "$T/stallend.err"
+fi
 stall_end stallend TERM
 expect_status stallend 0 "$what"
 expect_out stallend 'spinning\n' "$what"
