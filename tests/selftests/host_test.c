@@ -435,8 +435,11 @@ HVX_TEST(kvm_intel_loaded_while_hvx_runs)
 	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, kvm);
-	/* VMX is hvx's: KVM cannot turn it on */
+	/* VMX is hvx's: KVM cannot turn it on (6.1 says EBUSY, 6.12 EIO) */
 	EXPECT_EQ(-1, ioctl(kvm, KVM_CREATE_VM, 0));
+	EXPECT_TRUE(errno == EBUSY || errno == EIO) {
+		TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	}
 	close(kvm);
 	vcpu_expect_sync(vcpu, 1);
 	EXPECT_EQ(0, unload_kvm());

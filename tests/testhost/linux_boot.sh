@@ -145,8 +145,8 @@ verify_log() {
 	name=$1
 	sed -n '/HVX-GUEST-DMESG-BEGIN/,/HVX-GUEST-DMESG-END/p' \
 		"$T/$name.out" >"$T/$name.dmesg"
-	[ -s "$T/$name.dmesg" ]
-	check "$name: the guest's kernel log" $?
+	grep -q 'Linux version' "$T/$name.dmesg"
+	check "$name: the guest's kernel log, from its first line" $?
 	if grep -E 'BUG|WARNING|Call Trace|TSC unstable|Marking TSC unstable|APIC calibration|calibration failed' \
 		"$T/$name.dmesg" >"$T/$name.bad"; then
 		sed 's/^/# /' "$T/$name.bad"
@@ -355,8 +355,9 @@ boot virtio 2 $actions,dmesg "$@"
 [ $net_ok = 0 ] && net_down
 verify virtio 2 0
 verify_log virtio
-grep -q 'PCI: Fatal' "$T/virtio.dmesg"
-check "virtio: the guest finds the PCI bus" $((!$?))
+grep -q 'PCI host bridge to bus 0000:00' "$T/virtio.dmesg" &&
+	! grep -q 'PCI: Fatal' "$T/virtio.dmesg"
+check "virtio: the guest finds the PCI bus" $?
 [ "$(field virtio RNG)" = virtio_rng.0 ]
 check "virtio: virtio-rng is the guest's entropy source ($(field virtio RNG))" $?
 if want virtio; then
@@ -389,7 +390,9 @@ EOF
 		[ "$(field virtio VDC-WRITE)" = refused ] &&
 		[ "$(md5sum <"$T/ro.img" | cut -d' ' -f1)" = "$ro_md5" ]
 	vdc=$?
-	check "virtio: the read-only vdc refuses the guest's write" $vdc
+	# the guest refuses its own write (the device offers F_RO); the
+	# device's refusal of a write is hvx_run_virtio_blk_test's
+	check "virtio: vdc is read-only to the guest and its image unchanged" $vdc
 	if [ "$vdc" != 0 ]; then
 		# the lines themselves: the console dump below keeps only its end
 		grep -a 'HVX-GUEST-VD' "$T/virtio.out" | sed 's/^/# /'

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/time.h>
+#include <asm/vmx.h>
 
 #include "random_guest.h"
 
@@ -27,10 +28,6 @@
 #define LM_MMIO_GPA	0x80000000ULL
 
 #define APIC_GPA	0xfee00000ULL
-
-/* VMX basic exit reasons in internal.data[0] */
-#define EXIT_IO_INSTRUCTION	30
-#define EXIT_EPT_VIOLATION	48
 
 const char * const rg_mode_name[RG_NR_MODES] = { "real", "pm32", "long" };
 const char * const rg_end_name[RG_NR_ENDS] = {
@@ -486,9 +483,9 @@ static enum rg_end documented_limit(const struct hvx_run *run)
 		 * (EPT violation), INS/OUTS whose memory operand is not in
 		 * RAM (I/O instruction).
 		 */
-		if (run->internal.data[0] == EXIT_EPT_VIOLATION)
+		if (run->internal.data[0] == EXIT_REASON_EPT_VIOLATION)
 			return RG_END_EMUL_MMIO;
-		if (run->internal.data[0] == EXIT_IO_INSTRUCTION)
+		if (run->internal.data[0] == EXIT_REASON_IO_INSTRUCTION)
 			return RG_END_EMUL_IO;
 		break;
 	case HVX_INTERNAL_DELIVERY:
