@@ -242,6 +242,23 @@ HVX_TEST(init_drops_a_queued_exception)
 	vm_free(vm);
 }
 
+/*
+ * @ap, run by thread @th, sleeps waiting for a SIPI: the kick (SIGUSR1,
+ * no_op() installed) ends its HVX_RUN with EINTR, and it still waits.
+ */
+static void expect_waits_for_sipi(struct __test_metadata *_metadata,
+				  pthread_t th, struct test_vcpu *ap)
+{
+	struct hvx_mp_state mp = { .state = 99 };
+	void *res;
+
+	kick_and_join(th, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
+	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
+	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+}
+
 static void guest_ap_idles(void)
 {
 	for (;;)
@@ -267,14 +284,11 @@ static void guest_bsp_stale_sipi(void)
  */
 HVX_TEST(sipi_to_halted_vcpu_is_ignored)
 {
-	struct hvx_mp_state mp = { .state = 99 };
 	struct sigaction sa = { .sa_handler = no_op };
 	struct test_vcpu *bsp, *ap;
+	uint64_t halts = 0;
 	struct test_vm *vm;
 	pthread_t th;
-	void *res;
-
-	uint64_t halts = 0;
 	int i;
 
 	HVX_REQUIRE_VM();
@@ -290,11 +304,7 @@ HVX_TEST(sipi_to_halted_vcpu_is_ignored)
 	usleep(200 * 1000);			/* the AP sees the SIPI */
 	vcpu_expect_done(bsp);
 	usleep(200 * 1000);			/* and the INIT */
-	kick_and_join(th, &res);
-	EXPECT_EQ(EINTR, (intptr_t)res);
-	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
-	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
-	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	expect_waits_for_sipi(_metadata, th, ap);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGUSR1, &sa, NULL);
 	vm_free(vm);
@@ -307,13 +317,11 @@ HVX_TEST(sipi_to_halted_vcpu_is_ignored)
  */
 HVX_TEST(sipi_before_init_is_dropped)
 {
-	struct hvx_mp_state mp = { .state = 99 };
 	struct sigaction sa = { .sa_handler = no_op };
 	struct test_vcpu *bsp, *ap;
 	struct hvx_vcpu_events ev;
 	struct test_vm *vm;
 	pthread_t th;
-	void *res;
 
 	HVX_REQUIRE_VM();
 	vm = bsp_and_ap(&bsp, &ap, guest_bsp_stale_sipi, guest_ap_unused);
@@ -329,11 +337,7 @@ HVX_TEST(sipi_before_init_is_dropped)
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
 	usleep(200 * 1000);
-	kick_and_join(th, &res);
-	EXPECT_EQ(EINTR, (intptr_t)res);
-	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
-	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
-	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);
+	expect_waits_for_sipi(_metadata, th, ap);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGUSR1, &sa, NULL);
 	vm_free(vm);

@@ -36,24 +36,23 @@ printf 'ok 1 a\nBail out! host died\n' >"$tmp/bail.tap"
 ! "$th/tap-summary.sh" "$tmp/bail.tap" >/dev/null
 tap_check $? "tap-summary: Bail out! fails"
 
-printf '[ 1.0] hvx: loaded\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n' \
-	>"$tmp/warn.log"
-"$th/kernel-log-check.sh" host "$tmp/warn.log" | grep -q '^not ok'
-tap_check $? "kernel-log-check: a WARNING fails"
-
-printf '[ 1.0] hvx: loaded\n[ 2.0] hvx: unloaded\n' >"$tmp/clean.log"
-"$th/kernel-log-check.sh" host "$tmp/clean.log" | grep -q '^ok'
-tap_check $? "kernel-log-check: a clean log passes"
-
+# klog_case VERDICT NAME LOG: kernel-log-check.sh says VERDICT ("ok" or
+# "not ok") of a serial log whose text is the printf format LOG.
+klog_case() {
+	# shellcheck disable=SC2059
+	printf "$3" >"$tmp/klog.log"
+	"$th/kernel-log-check.sh" host "$tmp/klog.log" | grep -q "^$1 "
+	tap_check $? "kernel-log-check: $2"
+}
+klog_case "not ok" "a WARNING fails" \
+	'[ 1.0] hvx: loaded\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n'
+klog_case ok "a clean log passes" '[ 1.0] hvx: loaded\n[ 2.0] hvx: unloaded\n'
 # a guest's output quoted with a NUL in it, then the host's warning
-printf '# \000\001guest\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n' \
-	>"$tmp/nul.log"
-"$th/kernel-log-check.sh" host "$tmp/nul.log" | grep -q '^not ok'
-tap_check $? "kernel-log-check: a WARNING after a quoted NUL fails"
+klog_case "not ok" "a WARNING after a quoted NUL fails" \
+	'# \000\001guest\n[ 2.0] WARNING: CPU: 0 PID: 1 at x.c:1\n'
+klog_case ok "a Linux guest's quoted WARNING is not the host's" \
+	'# [ 2.0] WARNING: CPU: 0 PID: 1 at guest.c:1\n'
 
-printf '# [ 2.0] WARNING: CPU: 0 PID: 1 at guest.c:1\n' >"$tmp/guest.log"
-"$th/kernel-log-check.sh" host "$tmp/guest.log" | grep -q '^ok'
-tap_check $? "kernel-log-check: a Linux guest's quoted WARNING is not the host's"
 
 # debug_report WHAT FILE: debug-log-check.sh fails exactly the line of
 # WHAT on the log FILE, whose other lines pass.
