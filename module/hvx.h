@@ -236,9 +236,11 @@ struct hvx_vm {
 						 * from now on offer it
 						 */
 	struct hvx_stats stats_gone;		/* [l] of closed vCPUs */
-	bool shutdown_gone;			/* [l] a closed vCPU's last
-						 * HVX_RUN ended in a triple
-						 * fault
+	bool shutdown_gone;			/* a closed vCPU's last HVX_RUN
+						 * ended in a triple fault, and
+						 * no HVX_RUN began since: set
+						 * under [l], cleared by a run
+						 * (WRITE_ONCE, READ_ONCE)
 						 */
 	atomic64_t msi_dropped;			/* IPIs and MSIs no local APIC
 						 * took

@@ -215,7 +215,9 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 	 * window (RFLAGS.IF is set under that shadow), which opens after the
 	 * shadow's instruction: a processor may take an NMI-window exit
 	 * inside the shadow (SDM "NMI-Window Exiting"), that is before the
-	 * guest's first instruction after every entry, for ever.
+	 * guest's first instruction after every entry, for ever.  As with
+	 * KVM, an instruction in the shadow that clears IF (sti; cli) keeps
+	 * the NMI until the next exit.
 	 */
 	nmi_waits = vcpu->nmi_injected || vcpu->nmi_pending;
 	nmi_after_sti = nmi_waits && !busy &&
@@ -444,12 +446,8 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu, bool hlt)
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
 		return 0;
 	}
-	/*
-	 * A guest that waits (sti; hlt) for what its posted writes asked of
-	 * a device must not wait on a wake-up they deferred: the vCPU goes
-	 * idle, a sync point (Documentation/rings.rst).
-	 */
-	hvx_ring_sync_point(vcpu->vm);
+	/* a sync point for the ring's deferred wake-up (rings.rst) */
+	hvx_ring_vcpu_idle(vcpu->vm);
 	/* nothing runs the guest's timer now: the hrtimer, until we wake */
 	hvx_apic_timer_sleep(vcpu);
 	if (vcpu->mp_state == HVX_MP_HALTED) {

@@ -70,6 +70,7 @@ struct hvx_ring_wait {
  * @prod:	[i] hvx.ko's producer index (the shared copy is only output)
  * @seq:	[i] last sequence number handed out
  * @notify_deferred: [i] posts were published without waking the consumer
+ *		(written with WRITE_ONCE: hvx_ring_vcpu_idle() peeks)
  * @waits:	[i] (except @wq) outstanding requests, by vCPU id
  *
  * Tags as in hvx.h; [i] is vm->io_lock.
@@ -709,13 +710,14 @@ static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
 	/*
 	 * A request needs its server now.  Posts wake the consumer only once
 	 * the ring is half full; until then the wake-up waits for the next
-	 * sync point (HVX_RUN returning, a VMX-preemption timer slice), so a
-	 * guest streaming posted writes costs no context switch per entry.
+	 * sync point (HVX_RUN returning, a vCPU going idle, a VMX-preemption
+	 * timer slice), so a guest streaming posted writes costs no context
+	 * switch per entry.
 	 */
 	notify = (flags & HVX_RING_F_REQUEST) ||
 		 ring->prod - READ_ONCE(ring->hdr->consumer) >=
 		 ring->capacity / 2;
-	ring->notify_deferred = !notify;
+	WRITE_ONCE(ring->notify_deferred, !notify);
 	spin_unlock(&vm->io_lock);
 	hvx_stat_add(&vcpu->stats, HVX_STAT_RING_POSTED, 1);
 	if (notify)
@@ -782,7 +784,7 @@ int hvx_ring_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
  * makes each post that finished before this point happen-before the
  * return of the calling HVX_RUN, so userspace finds it in the ring when
  * it loads the producer index afterwards.  A wake-up the posts deferred
- * is delivered here.
+ * is delivered here (and where a vCPU goes idle: hvx_ring_vcpu_idle()).
  */
 void hvx_ring_sync_point(struct hvx_vm *vm)
 {
@@ -793,8 +795,25 @@ void hvx_ring_sync_point(struct hvx_vm *vm)
 		return;
 	spin_lock(&vm->io_lock);
 	notify = ring->notify_deferred;
-	ring->notify_deferred = false;
+	WRITE_ONCE(ring->notify_deferred, false);
 	spin_unlock(&vm->io_lock);
 	if (notify)
 		ring_notify(ring);
+}
+
+/**
+ * hvx_ring_vcpu_idle() - a vCPU of @vm goes idle in the kernel
+ * @vm: the VM
+ *
+ * A guest that waits (sti; hlt) for what its posted writes asked of a
+ * device must not wait on the wake-up they deferred.  No ordering is owed
+ * to userspace here, so only a deferral seen takes the lock: one made
+ * meanwhile has its poster's own sync point.
+ */
+void hvx_ring_vcpu_idle(struct hvx_vm *vm)
+{
+	struct hvx_ring *ring = READ_ONCE(vm->ring);
+
+	if (ring && READ_ONCE(ring->notify_deferred))
+		hvx_ring_sync_point(vm);
 }

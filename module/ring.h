@@ -30,5 +30,6 @@ int hvx_ring_mmio(struct hvx_vcpu *vcpu, u64 gpa, unsigned int size,
 int hvx_ring_resume(struct hvx_vcpu *vcpu);
 void hvx_ring_abandon(struct hvx_vcpu *vcpu);
 void hvx_ring_sync_point(struct hvx_vm *vm);
+void hvx_ring_vcpu_idle(struct hvx_vm *vm);
 
 #endif /* HVX_MODULE_RING_H */

@@ -28,6 +28,9 @@ void hvx_stats_run_begin(struct hvx_vcpu *vcpu)
 	hvx_stat_add(st, HVX_STAT_RUNS, 1);
 	st->ts = rdtsc();
 	WRITE_ONCE(st->shutdown, false);
+	/* the VM runs again: a closed vCPU's triple fault is history */
+	if (unlikely(READ_ONCE(vcpu->vm->shutdown_gone)))
+		WRITE_ONCE(vcpu->vm->shutdown_gone, false);
 	WRITE_ONCE(st->running, true);
 }
 
@@ -67,7 +70,8 @@ void hvx_stats_vcpu_gone(struct hvx_vcpu *vcpu)
 	for (i = 0; i < HVX_NR_STATS; i++)
 		vm->stats_gone.v[i] += vcpu->stats.s.v[i];
 	/* the VM stays shut down when the VMM closes that vCPU */
-	vm->shutdown_gone |= vcpu->stats.shutdown;
+	if (vcpu->stats.shutdown)
+		WRITE_ONCE(vm->shutdown_gone, true);
 }
 
 /* The two time counters hold TSC cycles; readers get nanoseconds. */
@@ -112,7 +116,7 @@ u64 hvx_stats_get(struct hvx_vm *vm, struct hvx_vcpu *vcpu, unsigned int idx)
 u32 hvx_stats_vm_state(struct hvx_vm *vm)
 {
 	bool ran = vm->stats_gone.v[HVX_STAT_RUNS];
-	bool shutdown = vm->shutdown_gone;
+	bool shutdown = READ_ONCE(vm->shutdown_gone);
 	struct hvx_vcpu *vcpu;
 	unsigned int i;
 

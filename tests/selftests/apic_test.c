@@ -21,7 +21,8 @@
  * - Halt-poll: with halt_poll_ns set, a halt the timer ends soon ends
  *   while the vCPU polls (hvx-stat counts it); with 0 it sleeps.  The
  *   window grows with short halts and shrinks to nothing with long ones.
- * - HVX_SIGNAL_MSI: delivered, dropped for a missing destination,
+ * - HVX_SIGNAL_MSI: delivered, dropped for a missing destination (and
+ *   for SMI and ExtINT delivery),
  *   refused (EINVAL) outside the MSI range, below vector 16, for a
  *   reserved delivery mode.
  */
@@ -891,6 +892,9 @@ HVX_GUEST_TEST(signal_msi, guest_takes_msis)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, signal_msi(vm, 0xfee00000, (3 << 8) | IPI_VEC));
 	EXPECT_EQ(EINVAL, errno);			/* reserved mode */
+	/* SMI and ExtINT: valid, but no vCPU takes them (no SMM, no 8259) */
+	EXPECT_EQ(0, signal_msi(vm, 0xfee00000, 2 << 8));
+	EXPECT_EQ(0, signal_msi(vm, 0xfee00000, 7 << 8));
 	EXPECT_EQ(-1, ioctl(vm->fd, HVX_SIGNAL_MSI, NULL));
 	EXPECT_EQ(EFAULT, errno);
 	vcpu_expect_sync(vcpu, 1);

@@ -242,18 +242,35 @@ HVX_TEST(init_drops_a_queued_exception)
 	vm_free(vm);
 }
 
+static bool init_pending(struct test_vcpu *vcpu)
+{
+	struct hvx_vcpu_events ev;
+
+	return !hvx_get_vcpu_events(vcpu->fd, &ev) &&
+	       (ev.flags & HVX_EVENTS_INIT_PENDING);
+}
+
 /*
  * @ap, run by thread @th, sleeps waiting for a SIPI: the kick (SIGUSR1,
- * no_op() installed) ends its HVX_RUN with EINTR, and it still waits.
+ * no_op() installed) ends its HVX_RUN with EINTR, and it still waits.  A
+ * kick that came before the run took the INIT (a slow test host) is met
+ * by running it again.
  */
 static void expect_waits_for_sipi(struct __test_metadata *_metadata,
 				  pthread_t th, struct test_vcpu *ap)
 {
 	struct hvx_mp_state mp = { .state = 99 };
 	void *res;
+	int i;
 
 	kick_and_join(th, &res);
 	EXPECT_EQ(EINTR, (intptr_t)res);
+	for (i = 0; i < 5 && init_pending(ap); i++) {
+		ASSERT_EQ(0, pthread_create(&th, NULL, run_until_signal, ap));
+		usleep(200 * 1000);
+		kick_and_join(th, &res);
+		EXPECT_EQ(EINTR, (intptr_t)res);
+	}
 	EXPECT_EQ(HVX_EXIT_INTR, ap->run->exit_reason);
 	EXPECT_EQ(0, ioctl(ap->fd, HVX_GET_MP_STATE, &mp));
 	EXPECT_EQ(HVX_MP_WAIT_SIPI, mp.state);

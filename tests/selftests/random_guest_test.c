@@ -82,9 +82,10 @@ static void run_mode(struct __test_metadata *_metadata, enum rg_mode mode)
 	/*
 	 * The guests must get somewhere: a generator or setup that broke
 	 * every guest at its first instruction would end them all alike
-	 * (each mode's 100 guests end in five or six ways).
+	 * (each mode's 100 guests end in five or six ways; a short replay
+	 * with fewer guests need not).
 	 */
-	if (only < 0)
+	if (only < 0 && n >= GUESTS_DEFAULT)
 		EXPECT_LE(3, kinds) {
 			TH_LOG("%s-mode guests ended in %u ways only",
 			       rg_mode_name[mode], kinds);

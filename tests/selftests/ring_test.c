@@ -484,36 +484,41 @@ static void *run_vcpu_thread(void *arg)
  * the VM's next sync point; a vCPU that halts, waiting for the device the
  * post fed, is one.  It was not: the consumer slept on, and so did the
  * guest, waiting for an interrupt that the device would only send after
- * it had seen the post.
+ * it had seen the post.  The consumer sleeps on the eventfd, which only
+ * hvx.ko's wake-up signals.
  */
 HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
 {
 	struct sigaction sa = { .sa_handler = no_op };
 	struct hvx_ring_entry buf[8];
 	struct hvx_ring_map map;
-	pthread_t waiter, runner;
+	struct pollfd pfd;
+	pthread_t runner;
 	void *res;
+	uint64_t v;
+	int efd;
 
 	HVX_REQUIRE_RING();
-	ring_setup(vm, 64, 0, -1, &map);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ring_setup(vm, 64, 0, efd, &map);
 	register_posted(vm);
-	waiter_asleep = 0;
-	ASSERT_EQ(0, pthread_create(&waiter, NULL, waiter_thread, &map));
-	while (!waiter_asleep)
-		usleep(1000);
-	usleep(100 * 1000);		/* into poll() by now */
+	ASSERT_EQ(0, hvx_ring_prepare_sleep(&map));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
-	pthread_join(waiter, &res);
-	EXPECT_EQ(1, (intptr_t)res);
+	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, 20000));
 	kick_and_join(runner, &res);
 	EXPECT_EQ(EINTR, (intptr_t)res);
 	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(sizeof(v), read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
 	EXPECT_EQ(1, hvx_ring_consume(&map, buf, 8));
 	EXPECT_EQ(9, buf[0].data);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGUSR1, &sa, NULL);
 	ring_teardown(&map);
+	close(efd);
 }
 
 static void *complete_wait_thread(void *arg)

@@ -77,7 +77,8 @@ run_host() {
 # cores, as many as a cgroup's CPU quota grants where it grants fewer
 # (a container started with --cpus=2 sees all the machine's cores).
 slots=$(nproc)
-if read -r quota period </sys/fs/cgroup/cpu.max 2>/dev/null &&
+if [ -r /sys/fs/cgroup/cpu.max ] &&
+   read -r quota period </sys/fs/cgroup/cpu.max &&
    [ "$quota" != max ] && [ "${period:-0}" -gt 0 ]; then
 	granted=$(( (quota + period - 1) / period ))
 	[ "$granted" -lt "$slots" ] && slots=$granted

@@ -152,7 +152,7 @@ if ! dpkg-query -W -f='${Status}' "linux-headers-$kver" 2>/dev/null |
 	# a cache from another machine may name an ABI the archive dropped
 	# since: the headers are installed, not cached, so resolve again
 	if ! install_headers; then
-		log "no linux-headers-$kver in the archive: resolving the kernel again"
+		log "cannot install linux-headers-$kver (the archive may have dropped that ABI): resolving the kernel again"
 		resolve_kver
 		install_headers
 	fi
