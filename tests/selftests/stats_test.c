@@ -350,6 +350,11 @@ HVX_TEST(triple_fault_is_counted_and_shown)
 	info = vm_of_pid(&q, getpid());
 	EXPECT_EQ(0, info.nr_vcpus);
 	EXPECT_EQ(HVX_VM_STATE_SHUTDOWN, info.state);
+	/* until a new vCPU runs */
+	vcpu = vm_vcpu_add_bare(vm, 0);
+	vcpu_complete_exit(vcpu);
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(HVX_VM_STATE_STOPPED, info.state);
 	vm_free(vm);
 	nlq_close(&q);
 }
