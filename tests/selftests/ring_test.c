@@ -410,6 +410,17 @@ static void *waiter_thread(void *arg)
 	return (void *)(n == 1 && pfd.revents == POLLIN ? n : -1);
 }
 
+/* A 64-entry ring with the posted ranges and an eventfd, returned. */
+static int eventfd_ring(struct test_vm *vm, struct hvx_ring_map *map)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	TEST_ASSERT(efd >= 0, "eventfd: %s", strerror(errno));
+	ring_setup(vm, 64, 0, efd, map);
+	register_posted(vm);
+	return efd;
+}
+
 HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
 {
 	struct pollfd pfd;
@@ -421,10 +432,7 @@ HVX_GUEST_TEST(eventfd_and_poll, guest_notify)
 	int efd;
 
 	HVX_REQUIRE_RING();
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ASSERT_LE(0, efd);
-	ring_setup(vm, 64, 0, efd, &map);
-	register_posted(vm);
+	efd = eventfd_ring(vm, &map);
 	pfd = (struct pollfd){ .fd = map.fd, .events = POLLIN };
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 
@@ -499,10 +507,7 @@ HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
 	int efd;
 
 	HVX_REQUIRE_RING();
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ASSERT_LE(0, efd);
-	ring_setup(vm, 64, 0, efd, &map);
-	register_posted(vm);
+	efd = eventfd_ring(vm, &map);
 	ASSERT_EQ(0, hvx_ring_prepare_sleep(&map));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
