@@ -847,12 +847,7 @@ static int run_machine(const struct options *o, struct devices *d, void *ram,
 	io_ring_stop(&ring);
 	status = m.status;
 out:
-	/*
-	 * The guest is done with the keyboard.  Before the devices stop:
-	 * a device thread may wait on a stdout that takes nothing, and
-	 * only a terminal out of raw mode turns Ctrl-C into the SIGINT
-	 * that abandons that output (machine_stop_user()).
-	 */
+	/* before the devices stop: Ctrl-C must abandon a stalled stdout */
 	terminal_restore();
 	devices_stop(d);
 	msg_set_failure(NULL, NULL);
