@@ -33,6 +33,20 @@ static void apic_w(uint32_t off, uint32_t v)
 	*(volatile uint32_t *)(APIC_GPA + off) = v;
 }
 
+/* @vcpu's last exit is a 16-bit OUT of @value to @port. */
+static void expect_out16(struct __test_metadata *_metadata,
+			 struct test_vcpu *vcpu, uint16_t port, uint16_t value)
+{
+	struct hvx_run *run = vcpu->run;
+	uint16_t data;
+
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	EXPECT_EQ(port, run->io.port);
+	EXPECT_EQ(2, run->io.size);
+	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
+	EXPECT_EQ(value, data);
+}
+
 /* The C code of an AP that starts in real mode at a SIPI's vector. */
 static void guest_ap_unused(void)
 {
@@ -221,7 +235,6 @@ HVX_TEST(init_drops_a_queued_exception)
 	struct test_vcpu *bsp, *ap;
 	struct test_vm *vm;
 	struct hvx_run *run;
-	uint16_t data;
 
 	HVX_REQUIRE_VM();
 	vm = bsp_and_ap(&bsp, &ap, guest_bsp_starts_ap,
@@ -235,10 +248,7 @@ HVX_TEST(init_drops_a_queued_exception)
 	vcpu_expect_done(bsp);
 	run->msr.error = 1;
 	vcpu_run(ap);
-	TEST_ASSERT_EXIT_REASON(ap, HVX_EXIT_IO);
-	EXPECT_EQ(0x99, run->io.port);
-	memcpy(&data, (uint8_t *)run + run->io.data_offset, sizeof(data));
-	EXPECT_EQ(0x1234, data);
+	expect_out16(_metadata, ap, 0x99, 0x1234);
 	vm_free(vm);
 }
 
@@ -398,7 +408,6 @@ HVX_TEST(init_restarts_bsp_at_reset_vector)
 	struct sigaction sa = { .sa_handler = no_op };
 	struct test_vcpu *bsp, *ap;
 	struct test_vm *vm;
-	uint16_t data;
 	uint8_t *rom;
 	int r;
 
@@ -417,11 +426,7 @@ HVX_TEST(init_restarts_bsp_at_reset_vector)
 	ASSERT_EQ(0, r) {
 		TH_LOG("the BSP waited after INIT (errno %d)", errno);
 	}
-	TEST_ASSERT_EXIT_REASON(bsp, HVX_EXIT_IO);
-	EXPECT_EQ(0x98, bsp->run->io.port);
-	memcpy(&data, (uint8_t *)bsp->run + bsp->run->io.data_offset,
-	       sizeof(data));
-	EXPECT_EQ(0x5678, data);
+	expect_out16(_metadata, bsp, 0x98, 0x5678);
 	EXPECT_EQ(0, ioctl(bsp->fd, HVX_GET_MP_STATE, &mp));
 	EXPECT_EQ(HVX_MP_RUNNABLE, mp.state);
 	sa.sa_handler = SIG_DFL;

@@ -4,8 +4,8 @@
  * and MMIO writes arrive in order with their sequence numbers and before
  * any later synchronous exit; a full ring falls back to exits and loses
  * nothing; indices wrap; eventfd, poll and HVX_COMPLETE_WAIT wake-ups are
- * batched, and a halt delivers a deferred one; doorbells; argument checks.  Requests served by device threads
- * are in ring_request_test.c.
+ * batched, and a halt delivers a deferred one; doorbells; argument
+ * checks.  Requests served by device threads are in ring_request_test.c.
  */
 #include <poll.h>
 #include <signal.h>
