@@ -154,6 +154,12 @@ run mbhalt $NULL -c 2 -k "$IMG/mb_halt.elf"
 expect_status mbhalt 0 "-k -c 2, the guest halts without starting the AP"
 expect_err mbhalt "every vCPU halted with interrupts disabled" \
 	"-k -c 2, the guest halts without starting the AP"
+# -k, an INIT to the BSP: the reset vector's page leads to the reset code
+run mbinit $NULL -k "$IMG/mb_init.elf"
+expect_status mbinit 120 "-k, the guest sends its BSP an INIT"
+expect_out mbinit 'INIT to the BSP\n' "-k, the guest sends its BSP an INIT"
+expect_err mbinit "guest requested reboot (ACPI reset register)" \
+	"-k, the guest sends its BSP an INIT"
 run nomod $NULL -k "$IMG/multiboot.elf" -i /hvx/images/no-such-module
 expect_status nomod 124 "-i with a missing file"
 expect_err nomod "no-such-module" "-i with a missing file"
@@ -338,6 +344,7 @@ cmdline: /hvx/images/multiboot.elf hello world
 mmap 0000000000000000 000000000009fc00 00000001
 mmap 000000000009fc00 0000000000060400 00000002
 mmap 0000000000100000 0000000003f00000 00000001
+mmap 00000000fffff000 0000000000001000 00000002
 mods=00000002
 module /tmp/hvx_run/mod1: first module
 module /tmp/hvx_run/mod2: second one

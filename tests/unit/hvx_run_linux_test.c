@@ -134,8 +134,8 @@ TEST_F(bz, good_image)
 	EXPECT_EQ(0, get32(bp + 0x218));
 	EXPECT_EQ(0, get32(bp + 0x21c));
 
-	/* e820: low RAM, EBDA, BIOS area, RAM from 1 MiB */
-	ASSERT_EQ(4, bp[0x1e8]);
+	/* e820: low RAM, EBDA, BIOS area, RAM from 1 MiB, reset vector */
+	ASSERT_EQ(5, bp[0x1e8]);
 	EXPECT_EQ(0, get64(bp + 0x2d0));
 	EXPECT_EQ(0x9fc00, get64(bp + 0x2d0 + 8));
 	EXPECT_EQ(1, get32(bp + 0x2d0 + 16));
@@ -147,6 +147,9 @@ TEST_F(bz, good_image)
 	EXPECT_EQ(0x100000, get64(bp + 0x30c));
 	EXPECT_EQ(RAM_SIZE - 0x100000, get64(bp + 0x30c + 8));
 	EXPECT_EQ(1, get32(bp + 0x30c + 16));
+	EXPECT_EQ(0xfffff000, get64(bp + 0x320));
+	EXPECT_EQ(0x1000, get64(bp + 0x320 + 8));
+	EXPECT_EQ(2, get32(bp + 0x320 + 16));
 }
 
 TEST_F(bz, initrd_at_the_top)

@@ -399,7 +399,7 @@ TEST_F(mb, info_structure)
 	EXPECT_STREQ("hvx-run", (char *)name);
 
 	/* the memory map: u32 size (20), u64 base, u64 length, u32 type */
-	ASSERT_EQ(3 * 24, get32(mbi + 44));
+	ASSERT_EQ(4 * 24, get32(mbi + 44));
 	mm = self->ram + get32(mbi + 48);
 	EXPECT_EQ(0, get32(mbi + 48) % 4);
 	EXPECT_EQ(20, get32(mm));
@@ -414,6 +414,10 @@ TEST_F(mb, info_structure)
 	EXPECT_EQ(0x100000, get64(mm + 52));
 	EXPECT_EQ(RAM_SIZE - 0x100000, get64(mm + 60));
 	EXPECT_EQ(1, get32(mm + 68));
+	EXPECT_EQ(20, get32(mm + 72));
+	EXPECT_EQ(0xfffff000, get64(mm + 76));
+	EXPECT_EQ(0x1000, get64(mm + 84));
+	EXPECT_EQ(2, get32(mm + 92));
 
 	/* without -p, or with an empty one: the name alone */
 	self->a.cmdline = NULL;
@@ -430,7 +434,8 @@ TEST_F(mb, memory_map_sizes)
 
 	/*
 	 * 6 GiB (only low memory is written: the buffer is smaller): RAM
-	 * up to 4 GiB in mem_upper, a fourth entry above 4 GiB.
+	 * up to 4 GiB in mem_upper, a fourth entry above 4 GiB (and none
+	 * for the reset vector's page, RAM here).
 	 */
 	ASSERT_EQ(0, load(_metadata, self, IMG_LEN, 6 * SZ_1G));
 	EXPECT_EQ((SZ_4G - SZ_1M) / 1024, get32(mbi + 8));
@@ -453,10 +458,12 @@ TEST_F(mb, memory_map_sizes)
 	EXPECT_EQ(MB_INFO_ADDR, self->li.mb_info);
 	EXPECT_EQ(512, get32(mbi + 4));
 	EXPECT_EQ(0, get32(mbi + 8));
-	ASSERT_EQ(2 * 24, get32(mbi + 44));
+	ASSERT_EQ(3 * 24, get32(mbi + 44));
 	mm = self->ram + get32(mbi + 48);
 	EXPECT_EQ(512 * 1024ULL, get64(mm + 12));
 	EXPECT_EQ(2, get32(mm + 44));
+	EXPECT_EQ(0xfffff000, get64(mm + 52));
+	EXPECT_EQ(2, get32(mm + 68));
 }
 
 TEST_F(mb, two_modules)

@@ -207,6 +207,13 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
  * overwrite.
  */
 #define LINUX_RAM_MIN		SZ_2M
+/*
+ * The page at the top of 4 GiB where a processor's reset vector
+ * (0xfffffff0) lies; a PC's BIOS ROM shows there.  Reserved in the memory
+ * maps (platform_map_reset_rom()).
+ */
+#define RESET_ROM_BASE		0xfffff000ULL
+#define RESET_ROM_SIZE		0x1000ULL
 
 /**
  * struct linux_args - what goes with a bzImage
@@ -768,6 +775,7 @@ int platform_build_tables(struct platform *p, void *ram, uint64_t ram_size,
 int platform_init(struct platform *p, struct machine *m, struct io_bus *bus,
 		  struct serial *com1, struct rtc *rtc, const char *cmdline);
 void platform_write_firmware(struct platform *p, void *ram);
+void *platform_map_reset_rom(int vm_fd, uint32_t slot);
 int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		   struct machine *m);
 void platform_destroy(struct platform *p);
@@ -853,6 +861,7 @@ struct vcpu {
 /**
  * struct machine - one guest
  * @vm_fd:	the VM
+ * @reset_rom:	under -k, the page at RESET_ROM_BASE, or NULL
  * @run_size:	size of a vCPU's run page mapping
  * @nr_vcpus:	vCPUs created
  * @vcpus:	them
@@ -878,6 +887,7 @@ struct vcpu {
  */
 struct machine {
 	int vm_fd;
+	void *reset_rom;
 	size_t run_size;
 	uint32_t nr_vcpus;
 	struct vcpu *vcpus;

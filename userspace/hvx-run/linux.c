@@ -97,8 +97,9 @@ static void e820_add(uint8_t *bp, uint64_t addr, uint64_t size, uint32_t type)
 
 /*
  * RAM below the EBDA, the BIOS area (the ACPI and MP tables) reserved,
- * and RAM from 1 MiB.  The hole from the EBDA to 1 MiB is where a PC has
- * its VGA window and option ROMs; Linux expects it not to be RAM.
+ * RAM from 1 MiB, and the reset vector's page reserved.  The hole from
+ * the EBDA to 1 MiB is where a PC has its VGA window and option ROMs;
+ * Linux expects it not to be RAM.
  */
 static void e820_fill(uint8_t *bp, uint64_t ram_size)
 {
@@ -106,6 +107,7 @@ static void e820_fill(uint8_t *bp, uint64_t ram_size)
 	e820_add(bp, LINUX_EBDA, 0xa0000 - LINUX_EBDA, E820_RESERVED);
 	e820_add(bp, LINUX_BIOS_AREA, SZ_1M - LINUX_BIOS_AREA, E820_RESERVED);
 	e820_add(bp, SZ_1M, ram_size - SZ_1M, E820_RAM);
+	e820_add(bp, RESET_ROM_BASE, RESET_ROM_SIZE, E820_RESERVED);
 }
 
 /*

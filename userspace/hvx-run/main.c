@@ -509,41 +509,17 @@ static int load_image(const struct options *o, void *ram, uint64_t rsdp,
 	return 0;
 }
 
-/* The VM, its RAM slot and its vCPUs; vCPU 0 set up for @li. */
-static int create_vm(struct machine *m, int hvx_fd,
-		     const struct hvx_caps *caps, const struct options *o,
-		     void *ram, const struct load_info *li,
-		     const struct boot_layout *bl)
+/* @cpus vCPUs with their run pages; the APs wait for a SIPI. */
+static int create_vcpus(struct machine *m, uint32_t cpus)
 {
-	struct hvx_sregs sregs;
-	struct hvx_regs regs;
-	char err[256];
 	uint32_t i;
 
-	if (o->cpus > caps->max_vcpus) {
-		msg("%u vCPUs asked for, hvx allows %u", o->cpus,
-		    caps->max_vcpus);
-		return -1;
-	}
-	m->vm_fd = hvx_create_vm(hvx_fd);
-	if (m->vm_fd < 0) {
-		msg("HVX_CREATE_VM: %s", strerror(errno));
-		return -1;
-	}
-	if (hvx_set_memory_region(m->vm_fd, 0, 0, 0, o->mem, ram) < 0) {
-		msg("HVX_SET_MEMORY_REGION (%" PRIu64 " bytes): %s", o->mem,
-		    strerror(errno));
-		return -1;
-	}
-
-	m->run_size = caps->run_page_size ? caps->run_page_size :
-		      HVX_PAGE_SIZE;
-	m->vcpus = calloc(o->cpus, sizeof(*m->vcpus));
+	m->vcpus = calloc(cpus, sizeof(*m->vcpus));
 	if (!m->vcpus) {
 		msg("out of memory");
 		return -1;
 	}
-	for (i = 0; i < o->cpus; i++) {
+	for (i = 0; i < cpus; i++) {
 		struct vcpu *v = &m->vcpus[i];
 
 		v->m = m;
@@ -567,7 +543,44 @@ static int create_vm(struct machine *m, int hvx_fd,
 			return -1;
 		}
 	}
+	return 0;
+}
 
+/* The VM, its RAM slot and its vCPUs; vCPU 0 set up for @li. */
+static int create_vm(struct machine *m, int hvx_fd,
+		     const struct hvx_caps *caps, const struct options *o,
+		     void *ram, const struct load_info *li,
+		     const struct boot_layout *bl)
+{
+	struct hvx_sregs sregs;
+	struct hvx_regs regs;
+	char err[256];
+
+	if (o->cpus > caps->max_vcpus) {
+		msg("%u vCPUs asked for, hvx allows %u", o->cpus,
+		    caps->max_vcpus);
+		return -1;
+	}
+	m->vm_fd = hvx_create_vm(hvx_fd);
+	if (m->vm_fd < 0) {
+		msg("HVX_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (hvx_set_memory_region(m->vm_fd, 0, 0, 0, o->mem, ram) < 0) {
+		msg("HVX_SET_MEMORY_REGION (%" PRIu64 " bytes): %s", o->mem,
+		    strerror(errno));
+		return -1;
+	}
+	if (o->kernel) {
+		m->reset_rom = platform_map_reset_rom(m->vm_fd, 1);
+		if (!m->reset_rom)
+			return -1;
+	}
+
+	m->run_size = caps->run_page_size ? caps->run_page_size :
+		      HVX_PAGE_SIZE;
+	if (create_vcpus(m, o->cpus))
+		return -1;
 	if (hvx_get_regs(m->vcpus[0].fd, &regs) < 0) {
 		msg("HVX_GET_REGS: %s", strerror(errno));
 		return -1;
@@ -599,6 +612,8 @@ static void destroy_vm(struct machine *m)
 	free(m->vcpus);
 	if (m->vm_fd >= 0)
 		close(m->vm_fd);
+	if (m->reset_rom)
+		munmap(m->reset_rom, RESET_ROM_SIZE);
 }
 
 static void kick_handler(int sig)

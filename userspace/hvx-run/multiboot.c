@@ -79,7 +79,7 @@
 #define MOD_ENTRY_LEN		16
 /* A memory map entry: u32 size (of the rest), u64 base, u64 length, u32 type. */
 #define MMAP_ENTRY_LEN		24
-#define MMAP_MAX		4
+#define MMAP_MAX		5
 #define MMAP_RAM		1
 #define MMAP_RESERVED		2
 
@@ -219,7 +219,11 @@ static int load_mb_elf(const uint8_t *img, size_t len, void *ram,
 	return 0;
 }
 
-/* The memory map: low RAM, the EBDA to 1 MiB reserved, RAM from 1 MiB. */
+/*
+ * The memory map: low RAM, the EBDA to 1 MiB reserved, RAM from 1 MiB,
+ * the reset vector's page reserved (where it is not RAM: -k keeps RAM
+ * below the 32-bit MMIO hole).
+ */
 static unsigned int fill_mmap(uint64_t ram_size, uint64_t base[],
 			      uint64_t size[], uint32_t type[])
 {
@@ -236,6 +240,11 @@ static unsigned int fill_mmap(uint64_t ram_size, uint64_t base[],
 		base[n] = SZ_1M;
 		size[n] = top - SZ_1M;
 		type[n++] = MMAP_RAM;
+	}
+	if (top <= RESET_ROM_BASE) {
+		base[n] = RESET_ROM_BASE;
+		size[n] = RESET_ROM_SIZE;
+		type[n++] = MMAP_RESERVED;
 	}
 	if (ram_size > SZ_4G) {
 		base[n] = SZ_4G;

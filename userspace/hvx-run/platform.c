@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hvx-run.h"
@@ -136,6 +137,45 @@ void platform_write_firmware(struct platform *p, void *ram)
 	};
 
 	memcpy(v, reset_code, sizeof(reset_code));
+}
+
+/* A far jump to the reset vector's alias below 1 MiB: F000:FFF0. */
+#define RESET_ROM_JMP	0xff0
+
+/**
+ * platform_map_reset_rom() - the page holding the reset vector
+ * @vm_fd: the VM
+ * @slot: a memory slot of its own
+ *
+ * A processor leaves RESET or an INIT (the BSP's: hvx restarts it as a
+ * processor does, rather than making it wait for a SIPI) at 0xfffffff0,
+ * CS's base 0xffff0000, where a PC's BIOS ROM jumps to its code below
+ * 1 MiB.  This page does the same, read-only, so that a -k guest that
+ * sends its BSP an INIT ends at platform_write_firmware()'s reset code:
+ * a reboot, as on a PC.
+ *
+ * Return: the page, to unmap after the VM, or NULL after a message.
+ */
+void *platform_map_reset_rom(int vm_fd, uint32_t slot)
+{
+	const uint8_t jmp[] = { 0xea, 0xf0, 0xff, 0x00, 0xf0 };
+	uint8_t *rom;
+
+	rom = mmap(NULL, RESET_ROM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rom == MAP_FAILED) {
+		msg("cannot map the reset vector's page: %s", strerror(errno));
+		return NULL;
+	}
+	memcpy(rom + RESET_ROM_JMP, jmp, sizeof(jmp));
+	if (hvx_set_memory_region(vm_fd, slot, HVX_MEM_READONLY,
+				  RESET_ROM_BASE, RESET_ROM_SIZE, rom) < 0) {
+		msg("HVX_SET_MEMORY_REGION (the reset vector's page): %s",
+		    strerror(errno));
+		munmap(rom, RESET_ROM_SIZE);
+		return NULL;
+	}
+	return rom;
 }
 
 /**
