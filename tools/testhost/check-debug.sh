@@ -85,8 +85,8 @@ debug_parts() {
 	b=$b,state_test
 	b=$b,stats_test,stress_regress_test,vm_test
 	named=",$a,$b,"
-	for t in "$build"/selftests/*_test; do
-		t=${t##*/}
+	for t in "$src"/tests/selftests/*_test.c; do
+		t=$(basename "$t" .c)
 		case $named in
 		*",$t,"*) ;;
 		*) [ "$t" = module_test ] || b=$b,$t ;;

@@ -48,8 +48,19 @@ chmod 0755 "$root"/hvx/tasks/*.sh
 
 cp "${4:-$src/module/hvx.ko}" "$root/hvx/hvx.ko"
 [ -d "$build/bin" ] && cp "$build"/bin/* "$root/hvx/bin/" 2>/dev/null || true
-[ -d "$build/selftests" ] && cp "$build"/selftests/* "$root/hvx/selftests/"
-[ -d "$build/stress" ] && cp "$build"/stress/* "$root/hvx/stress/"
+# only the programs whose source is in the tree: the suite runs every
+# file in /hvx/selftests, and a reused build folder may still hold a
+# test renamed or removed since
+for f in "$build"/selftests/*_test; do
+	if [ -f "$f" ] && [ -f "$src/tests/selftests/${f##*/}.c" ]; then
+		cp "$f" "$root/hvx/selftests/"
+	fi
+done
+for f in "$build"/stress/*; do
+	if [ -f "$f" ] && [ -f "$src/tests/stress/${f##*/}.c" ]; then
+		cp "$f" "$root/hvx/stress/"
+	fi
+done
 [ -d "$build/images" ] && cp "$build"/images/* "$root/hvx/images/" 2>/dev/null || true
 
 # Debian 12's kernel package has them in /lib/modules, uncompressed;
