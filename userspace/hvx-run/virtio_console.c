@@ -13,7 +13,9 @@
  * while the driver takes nothing) into a pending buffer and copies it
  * into the buffers the driver posted on receiveq.  While the driver has
  * posted none, the bytes wait (up to VCON_PENDING_MAX); the kick that
- * posts buffers delivers them.
+ * posts buffers delivers them.  Keys typed beyond that are lost, as on
+ * the UART; a file or a pipe (no escape) is read only as fast as the
+ * driver takes its bytes, and loses none.
  */
 #include <errno.h>
 #include <poll.h>
@@ -43,6 +45,10 @@
  * @in_thread:	the input thread, while @in_thread_on
  * @in_thread_on: vcon_start_input() started it
  * @in_stop_efd: wakes it from poll() to end
+ * @keep:	the input is a file or a pipe: none of it may be lost
+ * @in_wants_room: with @keep, the input thread waits for room in @in
+ *		(@lock)
+ * @in_room_efd: wakes it when there is some
  * @out_failed: the output file failed: said once, output discarded since
  *		(only the device thread uses it)
  */
@@ -57,6 +63,8 @@ struct virtio_console {
 	pthread_t in_thread;
 	bool in_thread_on;
 	int in_stop_efd;
+	bool keep, in_wants_room;
+	int in_room_efd;
 	bool out_failed;
 };
 
@@ -75,11 +83,13 @@ static void con_cfg_read(struct virtio_dev *v, unsigned int off,
 /*
  * Copy pending input into posted buffers while there are both; none into
  * a device that needs a reset (a malformed transmit chain set it): the
- * input waits for the reset.
+ * input waits for the reset.  An input thread waiting for room hears of
+ * it.
  */
 static void deliver_locked(struct virtio_console *c)
 {
 	struct virtio_dev *v = &c->v;
+	uint64_t one = 1;
 	uint32_t n;
 	int r;
 
@@ -103,6 +113,9 @@ static void deliver_locked(struct virtio_console *c)
 		n = vcon_receive(&c->rx, &c->in);
 		virtio_complete(v, VCON_RECEIVEQ, c->rx.head, n);
 	}
+	if (c->in_wants_room && c->in.len < VCON_PENDING_MAX &&
+	    write(c->in_room_efd, &one, sizeof(one)) == sizeof(one))
+		c->in_wants_room = false;
 }
 
 static void tx_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
@@ -155,16 +168,47 @@ static const struct virtio_ops con_ops = {
 	.drain = con_quiesce,
 };
 
+/*
+ * How much the input thread may read now: with @c->keep, no more than
+ * the pending buffer takes; 0 makes it wait until deliver_locked() says
+ * there is room.
+ */
+static size_t input_room(struct virtio_console *c, size_t size)
+{
+	size_t room;
+
+	if (!c->keep)
+		return size;
+	pthread_mutex_lock(&c->lock);
+	room = VCON_PENDING_MAX - c->in.len;
+	c->in_wants_room = !room;
+	pthread_mutex_unlock(&c->lock);
+	return room < size ? room : size;
+}
+
 static void *input_thread(void *arg)
 {
 	struct virtio_console *c = arg;
 	uint8_t buf[256];
+	uint64_t val;
+	size_t size;
 	ssize_t n;
+	int r;
 
 	for (;;) {
-		if (!console_wait_input(c->in_fd, c->in_stop_efd))
+		size = input_room(c, sizeof(buf));
+		r = console_wait_input_for(size ? c->in_fd : -1,
+					   size ? -1 : c->in_room_efd,
+					   c->in_stop_efd, -1);
+		if (r < 0)
 			break;
-		n = read(c->in_fd, buf, sizeof(buf));
+		if (!r) {
+			if (read(c->in_room_efd, &val, sizeof(val)) < 0 &&
+			    errno != EAGAIN)
+				break;
+			continue;
+		}
+		n = read(c->in_fd, buf, size);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		pthread_mutex_lock(&c->lock);
@@ -208,12 +252,23 @@ struct virtio_dev *virtio_console_create(const struct vq_mem *mem,
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
 	c->in_stop_efd = -1;
+	c->in_room_efd = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	if (virtio_init(&c->v, &con_ops, mem, doorbell, ctx)) {
 		virtio_console_free(&c->v);
 		return NULL;
 	}
 	return &c->v;
+}
+
+static void close_efds(struct virtio_console *c)
+{
+	if (c->in_stop_efd >= 0)
+		close(c->in_stop_efd);
+	if (c->in_room_efd >= 0)
+		close(c->in_room_efd);
+	c->in_stop_efd = -1;
+	c->in_room_efd = -1;
 }
 
 /**
@@ -237,21 +292,24 @@ int virtio_console_start_input(struct virtio_dev *v, bool escape,
 	if (c->in_fd < 0)
 		return 0;
 	console_escape_init(&c->esc, escape, stop, ctx);
+	c->keep = !escape;
 	c->in_stop_efd = eventfd(0, EFD_CLOEXEC);
-	if (c->in_stop_efd < 0) {
+	c->in_room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->in_stop_efd < 0 || c->in_room_efd < 0) {
 		msg("virtio-console: eventfd: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	err = pthread_create(&c->in_thread, NULL, input_thread, c);
 	if (err) {
 		msg("virtio-console: cannot start its input thread: %s",
 		    strerror(err));
-		close(c->in_stop_efd);
-		c->in_stop_efd = -1;
-		return -1;
+		goto fail;
 	}
 	c->in_thread_on = true;
 	return 0;
+fail:
+	close_efds(c);
+	return -1;
 }
 
 /**
@@ -271,8 +329,7 @@ void virtio_console_stop_input(struct virtio_dev *v)
 	if (write(c->in_stop_efd, &one, sizeof(one)) < 0)
 		msg("virtio-console: stop: %s", strerror(errno));
 	pthread_join(c->in_thread, NULL);
-	close(c->in_stop_efd);
-	c->in_stop_efd = -1;
+	close_efds(c);
 	c->in_thread_on = false;
 }
 
