@@ -88,6 +88,23 @@ TEST_F(net, merged_frame_spans_chains)
 	EXPECT_EQ(1, get_le16(self->ram + BUF(3) + VNET_HDR_NUM_BUFFERS));
 }
 
+/* A failed tap read costs its frame alone, as without MRG_RXBUF. */
+TEST_F(net, merged_failed_tap_read_drops_one_frame)
+{
+	driver_init(self->v, self->ram, self->next, F(VIRTIO_NET_F_MRG_RXBUF));
+	post_buf(self->ram, &self->next[VNET_RXQ], 0, 0, 100);
+	tap.fail_reads = 1;
+	driver_kick(self->v, VNET_RXQ);
+	send_pattern(_metadata, self->peer, 20, 0x11);
+	usleep(50 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+	EXPECT_EQ(0, tap.fail_reads);
+	send_pattern(_metadata, self->peer, 20, 0x22);
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(VNET_HDR_LEN + 20, rx_used_len(self->ram, 0));
+	EXPECT_EQ(0x22, self->ram[BUF(0) + VNET_HDR_LEN]);
+}
+
 /*
  * A frame that needs more chains than the driver posted waits for them,
  * and the chains it holds come back only with the rest.

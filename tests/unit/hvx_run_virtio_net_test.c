@@ -109,6 +109,41 @@ TEST_F(net, features_and_config)
 	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_FEATURES_OK);
 }
 
+/* Is FEATURES_OK taken for @features, after a reset? */
+static bool features_taken(struct virtio_dev *v, uint64_t features)
+{
+	cc_write(v, CC_STATUS, 0, 1);
+	driver_features(v, F(VIRTIO_F_VERSION_1) | features);
+	return dev_status(v) & VIRTIO_STATUS_FEATURES_OK;
+}
+
+/*
+ * Offloads without what they depend on (virtio 1.2, 5.1.3.1) are
+ * refused; each with its dependency is taken.
+ */
+TEST_F(net, offload_dependencies_checked_at_features_ok)
+{
+	const uint64_t csum = F(VIRTIO_NET_F_CSUM);
+	const uint64_t gcsum = F(VIRTIO_NET_F_GUEST_CSUM);
+
+	EXPECT_FALSE(features_taken(self->v, F(VIRTIO_NET_F_GUEST_TSO4)));
+	EXPECT_FALSE(features_taken(self->v, F(VIRTIO_NET_F_GUEST_TSO6)));
+	EXPECT_FALSE(features_taken(self->v,
+				    gcsum | F(VIRTIO_NET_F_GUEST_ECN)));
+	EXPECT_FALSE(features_taken(self->v, F(VIRTIO_NET_F_HOST_TSO4)));
+	EXPECT_FALSE(features_taken(self->v, F(VIRTIO_NET_F_HOST_TSO6)));
+	EXPECT_FALSE(features_taken(self->v, csum | F(VIRTIO_NET_F_HOST_ECN)));
+	EXPECT_TRUE(features_taken(self->v, gcsum |
+				   F(VIRTIO_NET_F_GUEST_TSO4) |
+				   F(VIRTIO_NET_F_GUEST_ECN)));
+	EXPECT_TRUE(features_taken(self->v, gcsum |
+				   F(VIRTIO_NET_F_GUEST_TSO6)));
+	EXPECT_TRUE(features_taken(self->v, csum | F(VIRTIO_NET_F_HOST_TSO6) |
+				   F(VIRTIO_NET_F_HOST_ECN)));
+	EXPECT_TRUE(features_taken(self->v, csum | F(VIRTIO_NET_F_HOST_TSO4)));
+	EXPECT_TRUE(features_taken(self->v, csum | gcsum));
+}
+
 TEST(no_offloads_when_the_tap_refuses_them)
 {
 	struct vq_mem mem;
@@ -184,6 +219,31 @@ TEST_F(net, frame_too_big_for_its_buffers_is_dropped)
 	EXPECT_EQ(0x51, self->ram[BUF(0) + VNET_HDR_LEN + 99]);
 	usleep(50 * 1000);
 	EXPECT_EQ(1, used_idx(self->ram, VNET_RXQ));
+	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/*
+ * A tap read that fails (the tap dropped the frame it could not hand
+ * over) costs that frame alone: the chain takes the next one, with no
+ * kick from the driver in between.
+ */
+TEST_F(net, failed_tap_read_drops_one_frame)
+{
+	uint8_t frame[VNET_HDR_LEN + FRAME_LEN];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	post_rx(self->ram, &self->next[VNET_RXQ], 0, 0, 1514);
+	tap.fail_reads = 1;
+	driver_kick(self->v, VNET_RXQ);
+	make_frame(frame, 0, 0x61);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	usleep(50 * 1000);
+	EXPECT_EQ(0, used_idx(self->ram, VNET_RXQ));
+	EXPECT_EQ(0, tap.fail_reads);
+	make_frame(frame, 0, 0x62);
+	ASSERT_EQ(sizeof(frame), send(self->peer, frame, sizeof(frame), 0));
+	ASSERT_TRUE(wait_used(self->ram, VNET_RXQ, 1));
+	EXPECT_EQ(0x62, self->ram[BUF(0) + VNET_HDR_LEN]);
 	EXPECT_EQ(0, dev_status(self->v) & VIRTIO_STATUS_NEEDS_RESET);
 }
 

@@ -2,9 +2,10 @@
 /*
  * The fixture of hvx-run's virtio-net unit tests: a fake guest RAM with
  * both queues' rings, a datagram socket pair in place of the tap, a fake
- * TUNSETOFFLOAD that records the flags, and the driver's side of frames
- * (chains posted, frames made, the used ring waited for).  Included by
- * each virtio-net test program, after kselftest_harness.h.
+ * TUNSETOFFLOAD that records the flags, a tap read that fails on demand
+ * (readv() and read() wrapped at link time), and the driver's side of
+ * frames (chains posted, frames made, the used ring waited for).
+ * Included by each virtio-net test program, after kselftest_harness.h.
  */
 #ifndef HVX_TEST_VIRTIO_NET_FIXTURE_H
 #define HVX_TEST_VIRTIO_NET_FIXTURE_H
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../../userspace/hvx-run/hvx-run.h"
@@ -31,12 +33,42 @@
 #define FRAME_LEN	60
 #define F(bit)		(1ULL << (bit))
 
-/* What the device told the "tap" last, and whether it may. */
+/*
+ * What the device told the "tap" last, and whether it may; @fd's next
+ * @fail_reads reads take a frame and fail with EINVAL, as a tap's does
+ * when it cannot express a frame's offloads in the header (it frees the
+ * frame).
+ */
 static struct {
 	int calls;
 	unsigned int flags;
 	bool refuse;
+	int fd;
+	int fail_reads;
 } tap;
+
+ssize_t __real_readv(int fd, const struct iovec *iov, int n);
+ssize_t __real_read(int fd, void *buf, size_t len);
+
+static inline ssize_t tap_read_result(int fd, ssize_t r)
+{
+	if (r < 0 || fd != tap.fd ||
+	    !__atomic_load_n(&tap.fail_reads, __ATOMIC_ACQUIRE))
+		return r;
+	__atomic_sub_fetch(&tap.fail_reads, 1, __ATOMIC_RELEASE);
+	errno = EINVAL;
+	return -1;
+}
+
+ssize_t __wrap_readv(int fd, const struct iovec *iov, int n)
+{
+	return tap_read_result(fd, __real_readv(fd, iov, n));
+}
+
+ssize_t __wrap_read(int fd, void *buf, size_t len)
+{
+	return tap_read_result(fd, __real_read(fd, buf, len));
+}
 
 static inline int fake_offload(int fd, unsigned int flags)
 {
@@ -71,6 +103,7 @@ FIXTURE_SETUP(net)
 	ASSERT_NE(NULL, self->ram);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
 	ASSERT_EQ(0, fcntl(sv[0], F_SETFL, O_NONBLOCK));
+	tap.fd = sv[0];
 	self->peer = sv[1];
 	mem.base = self->ram;
 	mem.size = RAM_SIZE;

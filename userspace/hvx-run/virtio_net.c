@@ -183,7 +183,10 @@ static int rx_take(struct virtio_net *n)
  * What the tap's read @r of at most @room bytes (and one more) gave.
  * Return: 1 for a frame, 0 for one longer than @room, which the caller
  * drops (as a NIC drops one longer than its buffers), -1 when there is
- * none now (after an error, @n->rx_wait set).
+ * none now (at an end of file, @n->rx_wait set), -2 after a failed read,
+ * which the caller takes as a frame dropped: the tap frees a frame it
+ * fails to hand over (a header it cannot express, a fault), and the
+ * next may come; a tap that went away makes poll() report an error.
  */
 static int rx_read_result(struct virtio_net *n, ssize_t r, uint64_t room)
 {
@@ -196,6 +199,8 @@ static int rx_read_result(struct virtio_net *n, ssize_t r, uint64_t room)
 			msg("virtio-net: tap read: %s",
 			    r ? strerror(errno) : "end of file");
 		n->rx_err = true;
+		if (r)
+			return -2;
 		/* try again when the driver next posts buffers */
 		n->rx_wait = true;
 		return -1;
@@ -252,7 +257,7 @@ static bool rx_one(struct virtio_net *n)
 		return true;
 	}
 	if (got < 0)
-		return false;
+		return got == -2;
 	if (r >= VNET_HDR_LEN) {
 		iov_copy(n->rx.iov + n->rx.nr_out, n->rx.nr_in, 0, hdr,
 			 sizeof(hdr), false);
@@ -364,7 +369,7 @@ static bool rx_one_merged(struct virtio_net *n)
 			return true;
 		}
 		if (k < 0)
-			return false;
+			return k == -2;
 		/* a tap's frames always have the header */
 		if (r < VNET_HDR_LEN || !rx_hdr_fix(n, n->frame))
 			return true;
@@ -603,7 +608,7 @@ static void net_poll_ready(struct virtio_dev *v, short revents)
 	struct virtio_net *n = to_net(v);
 
 	pthread_mutex_lock(&n->lock);
-	if (revents & POLLIN) {
+	if ((revents & POLLIN) && !(revents & (POLLERR | POLLHUP | POLLNVAL))) {
 		rx_serve(n);
 	} else {
 		/* the tap went away: poll it again after the next kick */
@@ -636,6 +641,28 @@ static void net_quiesce(struct virtio_dev *v)
 	pthread_mutex_unlock(&n->lock);
 }
 
+/*
+ * The offloads' dependencies a driver must keep (virtio 1.2, 5.1.3.1):
+ * segmentation needs checksums in the same direction, ECN needs
+ * segmentation.  A set without them would leave the tap's offloads and
+ * the headers at odds.
+ */
+static bool net_features_ok(uint64_t f)
+{
+	const uint64_t gtso = 1ULL << VIRTIO_NET_F_GUEST_TSO4 |
+			      1ULL << VIRTIO_NET_F_GUEST_TSO6;
+	const uint64_t htso = 1ULL << VIRTIO_NET_F_HOST_TSO4 |
+			      1ULL << VIRTIO_NET_F_HOST_TSO6;
+
+	if ((f & gtso) && !(f & 1ULL << VIRTIO_NET_F_GUEST_CSUM))
+		return false;
+	if ((f & 1ULL << VIRTIO_NET_F_GUEST_ECN) && !(f & gtso))
+		return false;
+	if ((f & htso) && !(f & 1ULL << VIRTIO_NET_F_CSUM))
+		return false;
+	return !(f & 1ULL << VIRTIO_NET_F_HOST_ECN) || (f & htso);
+}
+
 static const struct virtio_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -648,6 +675,7 @@ static const struct virtio_ops net_ops = {
 	.quiesce = net_quiesce,
 	.poll_fd = net_poll_fd,
 	.poll_ready = net_poll_ready,
+	.features_ok = net_features_ok,
 };
 
 /**

@@ -436,10 +436,14 @@ static bool write_status(struct virtio_dev *v, uint8_t val)
 		v->resetting = true;
 		return true;
 	}
-	/* FEATURES_OK only for a subset of ours that has VERSION_1 */
+	/*
+	 * FEATURES_OK only for a subset of ours that has VERSION_1 and that
+	 * the device can take
+	 */
 	if ((val & VIRTIO_STATUS_FEATURES_OK) &&
 	    !(v->status & VIRTIO_STATUS_FEATURES_OK) &&
-	    ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1))))
+	    ((g & ~v->host_features) || !(g & (1ULL << VIRTIO_F_VERSION_1)) ||
+	     (v->ops->features_ok && !v->ops->features_ok(g))))
 		val &= ~VIRTIO_STATUS_FEATURES_OK;
 	/*
 	 * The driver sets bits and clears none but by a reset (virtio 1.2,

@@ -91,6 +91,10 @@ struct virtio_dev;
  *		while the device may use guest memory (bus mastering on,
  *		no NEEDS_RESET).
  * @poll_ready:	the device thread found @poll_fd ready with @revents
+ * @features_ok: optional: whether the driver's @features (a subset of
+ *		the device's) go together; false refuses FEATURES_OK, as a
+ *		device may for a set the specification forbids (virtio 1.2,
+ *		2.2.2)
  */
 struct virtio_ops {
 	const char *name;
@@ -105,6 +109,7 @@ struct virtio_ops {
 	void (*drain)(struct virtio_dev *v);
 	int (*poll_fd)(struct virtio_dev *v, short *events);
 	void (*poll_ready)(struct virtio_dev *v, short revents);
+	bool (*features_ok)(uint64_t features);
 };
 
 /*
