@@ -71,6 +71,9 @@ struct hvx_ring_wait {
  * @seq:	[i] last sequence number handed out
  * @notify_deferred: [i] posts were published without waking the consumer
  *		(written with WRITE_ONCE: hvx_ring_vcpu_idle() peeks)
+ * @closed:	[i] the ring fd is gone, and with it whatever could consume
+ *		an entry or complete a request: accesses take the classic
+ *		exit (read with READ_ONCE by a waiting vCPU)
  * @waits:	[i] (except @wq) outstanding requests, by vCPU id
  *
  * Tags as in hvx.h; [i] is vm->io_lock.
@@ -86,6 +89,7 @@ struct hvx_ring {
 	u32 prod;
 	u64 seq;
 	bool notify_deferred;
+	bool closed;
 	struct hvx_ring_wait waits[HVX_MAX_VCPUS];
 };
 
@@ -162,9 +166,25 @@ void hvx_ring_vm_free(struct hvx_vm *vm)
 
 /* ---- the ring fd ---- */
 
+/*
+ * The last reference to the ring's file is gone (a mapping holds one):
+ * nothing can consume the ring or complete a request any more.  A vCPU
+ * waiting for a completion gives its request up and runs its instruction
+ * again, which then takes the classic exit, as every access to a range
+ * does from now on; without this it would wait for ever.
+ */
 static int hvx_ring_release(struct inode *inode, struct file *filp)
 {
-	hvx_vm_put(filp->private_data);
+	struct hvx_vm *vm = filp->private_data;
+	struct hvx_ring *ring = vm->ring;
+	unsigned int i;
+
+	spin_lock(&vm->io_lock);
+	WRITE_ONCE(ring->closed, true);
+	spin_unlock(&vm->io_lock);
+	for (i = 0; i < HVX_MAX_VCPUS; i++)
+		wake_up_all(&ring->waits[i].wq);
+	hvx_vm_put(vm);
 	return 0;
 }
 
@@ -584,11 +604,14 @@ static void ring_notify(struct hvx_ring *ring)
 		wake_up_all(&ring->poll_wq);
 }
 
-static bool ring_completed(void *arg)
+/* The vCPU's request was completed, or never will be. */
+static bool ring_answered(void *arg)
 {
-	struct hvx_ring_wait *w = arg;
+	struct hvx_vcpu *vcpu = arg;
+	struct hvx_ring *ring = vcpu->vm->ring;
 
-	return READ_ONCE(w->done);
+	return READ_ONCE(ring->waits[vcpu->id].done) ||
+	       READ_ONCE(ring->closed);
 }
 
 /* Finish the instruction of a completed ring request with @data. */
@@ -615,6 +638,9 @@ static int ring_finish(struct hvx_vcpu *vcpu, u64 data)
  * finished until the completion arrives.  It polls for the completion a
  * while first (ring_poll_ns), then sleeps.
  *
+ * When the ring's file is closed first, the request is given up and the
+ * instruction, not finished, runs again (and exits).
+ *
  * Return: 1 (resume the guest), or -EINTR with exit reason HVX_EXIT_INTR
  * when a signal came first or run->immediate_exit is set.
  */
@@ -622,20 +648,26 @@ int hvx_ring_resume(struct hvx_vcpu *vcpu)
 {
 	struct hvx_vm *vm = vcpu->vm;
 	struct hvx_ring_wait *w = &vm->ring->waits[vcpu->id];
+	bool done;
 	u64 data;
 
 	/* immediate_exit: leave now rather than wait; the request stays. */
-	if ((READ_ONCE(vcpu->run->immediate_exit) && !READ_ONCE(w->done)) ||
-	    (!ring_poll(ring_completed, w) &&
-	     wait_event_interruptible(w->wq, READ_ONCE(w->done)))) {
+	if ((READ_ONCE(vcpu->run->immediate_exit) && !ring_answered(vcpu)) ||
+	    (!ring_poll(ring_answered, vcpu) &&
+	     wait_event_interruptible(w->wq, ring_answered(vcpu)))) {
 		vcpu->run->exit_reason = HVX_EXIT_INTR;
 		return -EINTR;
 	}
 	spin_lock(&vm->io_lock);
+	done = w->done;
 	data = w->data;
 	w->seq = 0;
 	w->done = false;
 	spin_unlock(&vm->io_lock);
+	if (!done) {
+		vcpu->pending = HVX_PENDING_NONE;
+		return 1;
+	}
 	return ring_finish(vcpu, data);
 }
 
@@ -697,7 +729,8 @@ static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
 		 HVX_RING_F_POSTED;
 	/* vm->ring is set once, under this lock, and lives as long as vm. */
 	ring = vm->ring;
-	if (!ring || !ring_put(vcpu, ring, type, addr, size, data, flags)) {
+	if (!ring || ring->closed ||
+	    !ring_put(vcpu, ring, type, addr, size, data, flags)) {
 		spin_unlock(&vm->io_lock);
 		hvx_stat_add(&vcpu->stats, HVX_STAT_RING_FALLBACK, 1);
 		return 0;

@@ -4,7 +4,8 @@
  * served through the shared I/O ring (Documentation/rings.rst).  A device
  * thread serves two vCPUs' requests in the kernel, with HVX_RING_COMPLETE
  * and with HVX_COMPLETE_WAIT, polling or not; a signal while a vCPU waits
- * for its completion; a process killed while its vCPU waits.
+ * for its completion; the ring's file closed while a vCPU waits; a
+ * process killed while its vCPU waits.
  */
 #include <poll.h>
 #include <signal.h>
@@ -374,6 +375,45 @@ HVX_GUEST_TEST(abandoned_request_completes_nothing, guest_one_in)
 		EXPECT_EQ(ENOENT, errno);
 	}
 	ring_teardown(&map);
+}
+
+/*
+ * The ring's file closed while a vCPU waits for a completion that can
+ * then never come: the vCPU gives the request up and its IN, run again,
+ * takes the classic exit, as every access to the ranges does since.
+ * Before, the vCPU waited for ever, again at every HVX_RUN.
+ */
+HVX_GUEST_TEST(ring_closed_while_waiting, guest_one_in)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct hvx_ring_map map;
+	struct hvx_regs regs, regs2;
+	struct hvx_run *run = vcpu->run;
+	uint32_t v = IN_MAGIC;
+	int ret;
+
+	HVX_REQUIRE_RING();
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
+	register_sync(vm);
+	ASSERT_EQ(-1, run_with_alarm(vcpu));
+	ASSERT_EQ(EINTR, errno);
+	ASSERT_EQ(1, hvx_ring_pending(&map));
+	vcpu_regs_get(vcpu, &regs);
+	ring_teardown(&map);
+
+	ret = run_with_alarm(vcpu);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("HVX_RUN after the ring's close: errno %d", errno);
+	}
+	ASSERT_EQ(HVX_EXIT_IO, run->exit_reason);
+	EXPECT_EQ(HVX_IO_IN, run->io.direction);
+	EXPECT_EQ(PORT_SYNC, run->io.port);
+	EXPECT_EQ(4, run->io.size);
+	vcpu_regs_get(vcpu, &regs2);
+	EXPECT_EQ(regs.rip, regs2.rip);		/* the same IN */
+	memcpy((uint8_t *)run + run->io.data_offset, &v, sizeof(v));
+	vcpu_expect_done(vcpu);
 }
 
 /* ---- a process killed while its vCPU waits on the ring ---- */
