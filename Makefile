@@ -204,8 +204,7 @@ GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 		   $(shell $(LD) --help 2>/dev/null | grep -o -m 1 -- --no-warn-rwx-segments)
 
 .PHONY: all module userspace tools tests check check-debug run bench stress \
-	install uninstall clean deps unit-tests checkpatch testhost-check \
-	user-programs \
+	install uninstall clean deps unit-tests checkpatch user-programs \
 	install-user dkms-src dkms-install dkms-remove deb
 
 # The tests need the test host's files (make deps, as root): make check

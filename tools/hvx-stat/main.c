@@ -6,7 +6,7 @@
  *   hvx-stat            one line per VM
  *   hvx-stat -v VM      that VM's exits per vCPU, by VMX exit reason
  *   hvx-stat -w         follow the events group, one line per event
- *   --json              the same as JSON (-w: one object per line)
+ *   -j, --json          the same as JSON (-w: one object per line)
  *
  * A process sees its own VMs; root (CAP_NET_ADMIN) sees every VM and may
  * follow events.  Exit status 1 when the module is not loaded or the
@@ -270,9 +270,9 @@ static void print_event(const struct hs_event *ev, void *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hvx-stat [--json]            list VMs\n"
-		"       hvx-stat [--json] -v VM      exits of VM per vCPU\n"
-		"       hvx-stat [--json] -w         follow VM events\n");
+		"usage: hvx-stat [-j|--json]         list VMs\n"
+		"       hvx-stat [-j|--json] -v VM   exits of VM per vCPU\n"
+		"       hvx-stat [-j|--json] -w      follow VM events\n");
 }
 
 int main(int argc, char **argv)
