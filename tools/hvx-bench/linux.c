@@ -22,9 +22,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +36,9 @@
 #define LINUX_MEM_DEFAULT	(256ULL << 20)
 #define LINUX_LINE_MAX		512
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* Seconds hvx-run has to stop after a SIGTERM forwarded to it. */
+#define LINUX_STOP_GRACE_S	30
 
 /* Targets: hvx's time to /init at most 0.8 x KVM's, at most 15,000 exits. */
 #define TARGET_TIME_RATIO	0.8
@@ -228,6 +233,113 @@ static void hvx_at_init(void *ctx, struct linux_boot *boot)
 	hvx_vm_counters(&hw->nl, hw->pid, boot);
 }
 
+/* hvx-run's pid while it runs, for linux_sigterm(); 0 otherwise */
+static volatile sig_atomic_t hvx_run_pid;
+/* a SIGTERM came while hvx-run ran */
+static volatile sig_atomic_t hvx_run_term;
+
+/*
+ * SIGTERM while hvx-run runs: a timeout (the test host's busybox timeout
+ * signals only its own child, this process) must stop hvx-run too, and
+ * this process must outlive it.  Otherwise hvx-run's VM keeps hvx.ko
+ * busy after the timeout's caller went on: its rmmod fails, and KVM
+ * cannot load while hvx.ko holds VMX.  hvx-run stops on SIGTERM; should
+ * it not within LINUX_STOP_GRACE_S, SIGALRM ends this process anyway, and
+ * hvx-run's parent-death signal tells it again.
+ */
+static void linux_sigterm(int sig)
+{
+	int saved = errno;
+
+	hvx_run_term = 1;
+	if (hvx_run_pid > 0)
+		kill(hvx_run_pid, SIGTERM);
+	alarm(LINUX_STOP_GRACE_S);
+	errno = saved;
+}
+
+/*
+ * The child of linux_hvx_boot(): becomes hvx-run, its stdout @out_fd.
+ * PR_SET_PDEATHSIG: should this process die without linux_sigterm()
+ * (SIGKILL, or the grace ran out), hvx-run still gets its SIGTERM.  A
+ * parent that died before the prctl() is caught by getppid() changing.
+ * The handler inherited from the parent must not run here (its alarm()
+ * would outlive the exec): SIGTERM, blocked since before the fork, gets
+ * its default action back before the mask, so one sent to the child
+ * before the exec ends it.
+ */
+static void __attribute__((noreturn))
+hvx_run_exec(const char *hvx_run, char *const *args, pid_t parent,
+	     const sigset_t *mask, int out_fd)
+{
+	int null_fd;
+
+	signal(SIGTERM, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		_exit(127);
+	null_fd = open("/dev/null", O_RDONLY);
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+	    dup2(out_fd, STDOUT_FILENO) < 0)
+		_exit(127);
+	pthread_sigmask(SIG_SETMASK, mask, NULL);
+	execv(hvx_run, args);
+	_exit(127);
+}
+
+/*
+ * Start hvx-run with SIGTERM forwarded to it (linux_sigterm()); @old
+ * gets the disposition to restore, @mask the signal mask.  Its pid, or
+ * -1 (printed).
+ */
+static pid_t hvx_run_start(const char *hvx_run, char *const *args,
+			   int out_fd, struct sigaction *old, sigset_t *mask)
+{
+	struct sigaction sa = { .sa_handler = linux_sigterm,
+				.sa_flags = SA_RESTART };
+	pid_t parent = getpid(), pid;
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, mask);
+	hvx_run_term = 0;
+	sigaction(SIGTERM, &sa, old);
+	pid = fork();
+	if (!pid)
+		hvx_run_exec(hvx_run, args, parent, mask, out_fd);
+	if (pid < 0) {
+		bench_err("linux hvx: fork: %s", strerror(errno));
+		sigaction(SIGTERM, old, NULL);
+	}
+	hvx_run_pid = pid > 0 ? pid : 0;
+	pthread_sigmask(SIG_SETMASK, mask, NULL);
+	return pid;
+}
+
+/*
+ * hvx-run is reaped (and the console thread joined): a SIGTERM that came
+ * meanwhile ends this process now, as it would have without
+ * linux_sigterm(); else the disposition @old is back.  SIGTERM is blocked
+ * meanwhile, so that one coming now is either seen here or meets @old.
+ */
+static void hvx_run_reaped(const struct sigaction *old)
+{
+	sigset_t term, mask;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, &mask);
+	hvx_run_pid = 0;
+	if (hvx_run_term) {
+		alarm(0);
+		signal(SIGTERM, SIG_DFL);
+		raise(SIGTERM);
+	} else {
+		sigaction(SIGTERM, old, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
+}
+
 /*
  * hvx-run boots the kernel, its stdout (the guest's console) into a pipe
  * that the console thread reads.  Returns hvx-run's exit status, or -1.
@@ -241,7 +353,12 @@ static int linux_hvx_boot(const char *hvx_run, const char *kernel,
 	struct console_watch w = { .copy_fd = console_copy, .t0 = *t0,
 				   .at_init = hvx_at_init, .ctx = &hw,
 				   .boot = boot };
-	int pfd[2], status, err, null_fd;
+	char *const args[] = { (char *)hvx_run, "-m", (char *)mem, "-c", "1",
+			       "-k", (char *)kernel, "-i", (char *)initrd,
+			       "-p", (char *)cmdline, NULL };
+	struct sigaction old;
+	int pfd[2], status, err;
+	sigset_t mask;
 	pid_t pid;
 
 	err = hs_open(&hw.nl);
@@ -254,22 +371,12 @@ static int linux_hvx_boot(const char *hvx_run, const char *kernel,
 		hs_close(&hw.nl);
 		return -1;
 	}
-	pid = fork();
+	pid = hvx_run_start(hvx_run, args, pfd[1], &old, &mask);
 	if (pid < 0) {
-		bench_err("linux hvx: fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		hs_close(&hw.nl);
 		return -1;
-	}
-	if (!pid) {
-		null_fd = open("/dev/null", O_RDONLY);
-		if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
-		    dup2(pfd[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		execl(hvx_run, hvx_run, "-m", mem, "-c", "1", "-k", kernel,
-		      "-i", initrd, "-p", cmdline, (char *)NULL);
-		_exit(127);
 	}
 	hw.pid = pid;
 	close(pfd[1]);
@@ -280,6 +387,7 @@ static int linux_hvx_boot(const char *hvx_run, const char *kernel,
 		console_watch_join(&w);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	hvx_run_reaped(&old);
 	hs_close(&hw.nl);
 	if (!WIFEXITED(status)) {
 		bench_err("linux hvx: %s ended by signal %d", hvx_run,

@@ -96,7 +96,9 @@ insmod_kvm() {
 
 # linux_boot BACKEND THP: boot the guest once with THP set to THP; its
 # LINUX lines go to /tmp/linux-BACKEND-THP.txt, its console to
-# /tmp/linux-BACKEND-THP.console.
+# /tmp/linux-BACKEND-THP.console.  busybox's timeout signals only the
+# bench program: on that SIGTERM it stops its hvx-run and waits for it
+# (tools/hvx-bench/linux.c), so that no VM outlives the case.
 linux_boot() {
 	t0=$(date +%s)
 	echo "$2" >"$thp_file" 2>/dev/null ||
