@@ -107,15 +107,15 @@ linux_boot() {
 		-o "/tmp/linux-$1-$2.console" "$1" /hvx/guest/vmlinuz \
 		/hvx/guest/initrd.gz "$guest_cmdline" >"/tmp/linux-$1-$2.txt" \
 		2>>/tmp/bench-$1.err
-	rc=$?
-	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d thp=$2 rc=$rc seconds=$(($(date +%s) - t0))"
+	boot_rc=$?
+	echo "HVX-BENCH-LINUX-$1 l1d=$linux_l1d thp=$2 rc=$boot_rc seconds=$(($(date +%s) - t0))"
 	# at once, so that a later hang does not take these figures along
 	sed "s/^/HVX-BENCH-LINUX-RESULT thp=$2 /" "/tmp/linux-$1-$2.txt"
-	if [ "$rc" != 0 ]; then
+	if [ "$boot_rc" != 0 ]; then
 		echo "linux $1 thp=$2: the guest's console:" >>/tmp/bench-$1.err
 		tail -n 30 "/tmp/linux-$1-$2.console" >>/tmp/bench-$1.err
 	fi
-	[ "$rc" = 0 ] || [ "$rc" = 1 ]
+	ran "$boot_rc"
 }
 
 # first_touch BACKEND THP: the first_touch case with THP set to THP; its
@@ -130,10 +130,10 @@ first_touch() {
 		$(sed 's/^Node 0, zone *//' /proc/buddyinfo | tr '\n' ';')
 	timeout "$limit" "$bench" -r "$touch_rounds" "$1" first_touch \
 		>"/tmp/touch-$1-$2.txt" 2>>/tmp/bench-$1.err
-	rc=$?
-	echo "HVX-BENCH-TOUCH-$1 l1d=$linux_l1d thp=$2 rc=$rc seconds=$(($(date +%s) - t0))"
+	touch_rc=$?
+	echo "HVX-BENCH-TOUCH-$1 l1d=$linux_l1d thp=$2 rc=$touch_rc seconds=$(($(date +%s) - t0))"
 	sed "s/^/HVX-BENCH-TOUCH-RESULT /" "/tmp/touch-$1-$2.txt"
-	ran "$rc"
+	ran "$touch_rc"
 }
 
 # mem_cases BACKEND: the guest-memory cases wanted, on BACKEND, loaded.
@@ -160,7 +160,8 @@ mem_cases() {
 
 # variant L1D NAME ARG...: the interrupt cases again on hvx.ko loaded with
 # ARG..., one line each for the log (HVX-BENCH-HVX-NAME), and their
-# counters.
+# counters.  It runs between the main hvx run and the check of that run's
+# rc: its own status is v_rc.
 variant() {
 	irq_cases=$(pick lapic_timer msi_irqfd msi_irqfd_isr ipi_roundtrip)
 	[ -n "$irq_cases" ] || return
@@ -176,13 +177,13 @@ variant() {
 	# shellcheck disable=SC2086 # one word per case
 	timeout "$limit" "$bench" hvx $irq_cases \
 		>"/tmp/bench-hvx-$v_name.txt" 2>>/tmp/bench-hvx.err
-	rc=$?
+	v_rc=$?
 	sed -n -e "s/^RESULT hvx /HVX-BENCH-HVX-$v_name l1d=$v_l1d /p" \
 		-e "s/^COUNTS hvx /HVX-BENCH-HVX-$v_name-COUNTS l1d=$v_l1d /p" \
 		"/tmp/bench-hvx-$v_name.txt"
 	# a hang or a crash of this run is a failed run too
-	echo "HVX-BENCH-HVX-$v_name l1d=$v_l1d rc=$rc seconds=$(($(date +%s) - t0))"
-	ran "$rc" || status=1
+	echo "HVX-BENCH-HVX-$v_name l1d=$v_l1d rc=$v_rc seconds=$(($(date +%s) - t0))"
+	ran "$v_rc" || status=1
 	rmmod hvx || echo "HVX-BENCH-ERROR rmmod hvx failed"
 }
 
