@@ -274,6 +274,8 @@ $(patsubst %,$(O)/unit/%,$(basename $(notdir $(wildcard tests/unit/hvx_run_*_tes
 # the module code the other unit tests #include
 $(O)/unit/insn_decode_test: module/insn_decode.c module/insn_decode.h
 $(O)/unit/event_test: module/event.h
+# hvx-bench's main.c, which the test #includes with a fake backend
+$(O)/unit/bench_check_test: tools/hvx-bench/main.c tools/hvx-bench/bench.h
 
 $(O)/guests/%.o32: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)
