@@ -3,8 +3,8 @@
  * Host-side test of hvx-bench's checks of a case (tools/hvx-bench/main.c,
  * built into this program): a fake backend plays the guest's rounds, and
  * run_case() must fail the case (check=FAIL on its RESULT line, -1) when
- * any one round took the wrong number of interrupts, not only the last
- * round.
+ * any one round took the wrong number of interrupts or failed the
+ * guest's own check, not only the last round.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +22,11 @@
 
 /*
  * What the fake guest does in each round: @irqs_off is added to the
- * interrupts it takes (warm + n).
+ * interrupts it takes (warm + n), @mismatch is its failed checks.
  */
 static struct {
 	int irqs_off[NR_ROUNDS];
+	uint32_t mismatch[NR_ROUNDS];
 	unsigned int round;
 	uint64_t irqs_total;
 } fake;
@@ -50,6 +51,7 @@ static int fake_run(struct guest_params *p, struct bench_counts *cnt)
 	/* the round that lost an interrupt is the cheaper one */
 	p->delta = (uint64_t)p->n * (fake.irqs_off[i] < 0 ? 500 : 1000 + i);
 	p->irqs = p->warm + p->n + fake.irqs_off[i];
+	p->mismatch = fake.mismatch[i];
 	fake.irqs_total += p->warm + p->n;
 	cnt->exits++;
 	return 0;
@@ -243,6 +245,31 @@ TEST(ipi_round_short)
 	EXPECT_EQ(-1, run_named("ipi_roundtrip", line, sizeof(line)))
 		TH_LOG("%s", line);
 	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds"))
+		TH_LOG("%s", line);
+}
+
+TEST(mmio_read_wrong_value)
+{
+	char line[512];
+
+	fake_reset();
+	fake.mismatch[3] = 1;
+	EXPECT_EQ(-1, run_named("mmio_read", line, sizeof(line)))
+		TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds: the closing load"))
+		TH_LOG("%s", line);
+}
+
+TEST(tsc_deadline_not_armed)
+{
+	char line[512];
+
+	fake_reset();
+	fake.mismatch[0] = 1;
+	fake.mismatch[4] = 1;
+	EXPECT_EQ(-1, run_named("tsc_deadline", line, sizeof(line)))
+		TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, "check=FAIL(2 of 5 rounds: IA32_TSC_DEADLINE"))
 		TH_LOG("%s", line);
 }
 

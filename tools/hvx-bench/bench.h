@@ -103,6 +103,11 @@ enum guest_op {
  * @base:	in: the first address GOP_TOUCH writes
  * @entries:	out: times the interrupt handler was entered (its first
  *		instruction counts), zero in; a device thread watches it
+ * @mismatch:	out: the guest's own checks that failed, zero in.  After
+ *		the timed loop (its figure is not changed by them): GOP_LOAD
+ *		loads once more and counts a value other than
+ *		MMIO_READ_VALUE; GOP_DEADLINE reads IA32_TSC_DEADLINE and
+ *		counts a deadline that no WRMSR of the timed loop wrote
  *
  * Every value the guest writes in a store or OUT is its loop counter
  * (n .. 1, then warm .. 1), so a consumer can check what it received.
@@ -121,6 +126,7 @@ struct guest_params {
 	uint32_t irqs;
 	uint32_t base;
 	uint32_t entries;
+	uint32_t mismatch;
 };
 
 /**

@@ -4,7 +4,9 @@
  * with CS = DS = ES = SS = 0, interrupts off.  It reads its parameter
  * block (struct guest_params at GUEST_PARAMS_GPA), jumps to the loop of
  * params.op, runs params.warm untimed iterations, then params.n timed
- * ones between two RDTSCs, stores the delta and "DONE", and halts.
+ * ones between two RDTSCs, stores the delta, runs the op's own check if
+ * it has one (GOP_LOAD, GOP_DEADLINE: params.mismatch), stores "DONE" and
+ * halts.
  *
  * Registers in the loops: ESI counts down and is the value every store
  * or OUT writes; DI holds the port, BX the MMIO address, EDI the page
@@ -44,6 +46,7 @@
 #define PARAMS_OFF_irqs		36
 #define PARAMS_OFF_base		40
 #define PARAMS_OFF_entries	44
+#define PARAMS_OFF_mismatch	48
 
 _Static_assert(offsetof(struct guest_params, op) == PARAMS_OFF_op, "op");
 _Static_assert(offsetof(struct guest_params, warm) == PARAMS_OFF_warm, "warm");
@@ -58,6 +61,10 @@ _Static_assert(offsetof(struct guest_params, irqs) == PARAMS_OFF_irqs, "irqs");
 _Static_assert(offsetof(struct guest_params, entries) == PARAMS_OFF_entries,
 	       "entries");
 _Static_assert(offsetof(struct guest_params, base) == PARAMS_OFF_base, "base");
+_Static_assert(offsetof(struct guest_params, mismatch) == PARAMS_OFF_mismatch,
+	       "mismatch");
+_Static_assert(GUEST_PARAMS_GPA + sizeof(struct guest_params) <= GUEST_AP_GPA,
+	       "the parameter block ends below struct guest_ap");
 #define A(field)	STR(GUEST_AP_GPA) "+" STR(AP_OFF_##field)
 #define AP_OFF_ready		0
 #define AP_OFF_ipis		4
@@ -77,6 +84,8 @@ _Static_assert(TOUCH_PAGE == 4096, "GOP_TOUCH's stride is spelled below");
 #define MSR_TSC_DEADLINE	0x6e0
 #define APIC_BASE_EN_EXTD	0xc00
 #define LVTT_TSC_DEADLINE	0x40000
+/* GOP_DEADLINE's deadline: 2^36 TSC cycles ahead, added to the high half */
+#define DEADLINE_AHEAD_HI	0x10
 _Static_assert(IRQ_VECTOR * 4 == 0x100, "its IVT entry is spelled below");
 _Static_assert(IPI_VECTOR * 4 == 0x104, "its IVT entry is spelled below");
 
@@ -139,7 +148,7 @@ asm(
  */
 "	.macro	BENCH_BODY_DEADLINE\n"
 "	rdtsc\n"
-"	addl	$0x10, %edx\n"
+"	addl	$" STR(DEADLINE_AHEAD_HI) ", %edx\n"
 "	movl	$" STR(MSR_TSC_DEADLINE) ", %ecx\n"
 "	wrmsr\n"
 "	.endm\n"
@@ -179,10 +188,48 @@ asm(
 "	.endm\n"
 
 /*
- * warm untimed iterations, then n timed ones; BX is loaded after the
- * jump table is done with it.
+ * The guest's own checks of a case, after its timed loop (t0 and delta
+ * stored, BX still the address), each failure counted in
+ * params.mismatch.  None by default.
  */
-"	.macro	BENCH_TIMED body\n"
+"	.macro	BENCH_CHECK_NONE\n"
+"	.endm\n"
+/* One more load, untimed: the VMM's answer is MMIO_READ_VALUE. */
+"	.macro	BENCH_CHECK_LOAD\n"
+"	movl	(%bx), %eax\n"
+"	cmpl	$" STR(MMIO_READ_VALUE) ", %eax\n"
+"	je	8f\n"
+"	incl	" P(mismatch) "\n"
+"8:\n"
+"	.endm\n"
+/*
+ * The deadline armed now is one the timed loop wrote: its TSC then plus
+ * 2^36, a TSC between t0 and t0 + delta (the closing RDTSC).  So the
+ * deadline less t0 less 2^36 lies in [0, delta]; 0 (the WRMSRs armed
+ * nothing, or it fired) and anything else are a mismatch.
+ */
+"	.macro	BENCH_CHECK_DEADLINE\n"
+"	movl	$" STR(MSR_TSC_DEADLINE) ", %ecx\n"
+"	rdmsr\n"
+"	subl	" P(t0) ", %eax\n"
+"	sbbl	" P(t0) "+4, %edx\n"
+"	subl	$" STR(DEADLINE_AHEAD_HI) ", %edx\n"
+"	jb	8f\n"
+"	cmpl	" P(delta) "+4, %edx\n"
+"	ja	8f\n"
+"	jb	9f\n"
+"	cmpl	" P(delta) ", %eax\n"
+"	jbe	9f\n"
+"8:\n"
+"	incl	" P(mismatch) "\n"
+"9:\n"
+"	.endm\n"
+
+/*
+ * warm untimed iterations, then n timed ones, then the case's check;
+ * BX is loaded after the jump table is done with it.
+ */
+"	.macro	BENCH_TIMED body, check=BENCH_CHECK_NONE\n"
 "	movw	" P(addr) ", %bx\n"
 "	movl	" P(warm) ", %esi\n"
 "	testl	%esi, %esi\n"
@@ -205,6 +252,7 @@ asm(
 "	sbbl	" P(t0) "+4, %edx\n"
 "	movl	%eax, " P(delta) "\n"
 "	movl	%edx, " P(delta) "+4\n"
+"	\\check\n"
 "	movl	$" STR(GUEST_DONE_MAGIC) ", " P(done) "\n"
 "	movw	$" STR(PORT_DONE) ", %dx\n"
 "	outl	%eax, (%dx)\n"
@@ -222,7 +270,7 @@ asm(
 "bench_guest_op_store:\n"
 "	BENCH_TIMED BENCH_BODY_STORE\n"
 "bench_guest_op_load:\n"
-"	BENCH_TIMED BENCH_BODY_LOAD\n"
+"	BENCH_TIMED BENCH_BODY_LOAD, BENCH_CHECK_LOAD\n"
 /* The interrupt cases: x2APIC on and enabled, the handler in the IVT. */
 "	.macro	BENCH_X2APIC_ON\n"
 "	movl	$" STR(MSR_APIC_BASE) ", %ecx\n"
@@ -251,7 +299,7 @@ asm(
 "	movl	$" STR(MSR_X2APIC_LVTT) ", %ecx\n"
 "	movl	$(" STR(LVTT_TSC_DEADLINE) " | " STR(IRQ_VECTOR) "), %eax\n"
 "	wrmsr\n"
-"	BENCH_TIMED BENCH_BODY_DEADLINE\n"
+"	BENCH_TIMED BENCH_BODY_DEADLINE, BENCH_CHECK_DEADLINE\n"
 "bench_guest_op_msi:\n"
 "	BENCH_APIC_SETUP\n"
 "	BENCH_TIMED BENCH_BODY_MSI\n"

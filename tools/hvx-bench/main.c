@@ -177,6 +177,7 @@ static double isr_round(uint64_t cycles0, uint64_t relays0, uint32_t want)
  * @irq_bad:	rounds whose guest did not take warm + n interrupts
  *		(counts_irqs() cases)
  * @irq_first:	the interrupts the first of them took
+ * @mismatch:	the guest's failed checks (struct guest_params), all rounds
  */
 struct case_run {
 	struct guest_params p;
@@ -187,6 +188,7 @@ struct case_run {
 	uint32_t n;
 	unsigned int irq_bad;
 	uint32_t irq_first;
+	uint64_t mismatch;
 };
 
 /* The cases whose guest counts the interrupts it takes in params.irqs. */
@@ -206,6 +208,7 @@ static void round_check(const struct bench_case *c, struct case_run *r)
 {
 	const struct guest_params *p = &r->p;
 
+	r->mismatch += p->mismatch;
 	if (counts_irqs(c) && p->irqs != p->warm + p->n && !r->irq_bad++)
 		r->irq_first = p->irqs;
 }
@@ -213,7 +216,7 @@ static void round_check(const struct bench_case *c, struct case_run *r)
 /*
  * Print why a finished case's figure cannot be trusted, if it cannot:
  * every write reached its consumer once, every interrupt came in every
- * round.  0, or -1.
+ * round, the guest's own checks held.  0, or -1.
  */
 static int check_case(const struct bench_case *c, const struct case_run *r,
 		      unsigned int rounds)
@@ -233,6 +236,15 @@ static int check_case(const struct bench_case *c, const struct case_run *r,
 	if (r->irq_bad) {
 		printf(" check=FAIL(%u of %u rounds took other than %u interrupts, the first %u)",
 		       r->irq_bad, rounds, per_round, r->irq_first);
+		return -1;
+	}
+	if (r->mismatch) {
+		/* each round's guest checks once (struct guest_params) */
+		printf(" check=FAIL(%llu of %u rounds: %s)",
+		       (unsigned long long)r->mismatch, rounds,
+		       c->op == GOP_LOAD ?
+		       "the closing load was not MMIO_READ_VALUE" :
+		       "IA32_TSC_DEADLINE was no deadline the loop wrote");
 		return -1;
 	}
 	if (c->op == GOP_IPI && cnt->ap_ipis != ops) {
