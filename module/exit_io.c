@@ -338,7 +338,7 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 	unsigned int size = vcpu->pending_size;
 	unsigned int asize = vcpu->pending_op >> 8;
 	bool down;
-	u64 val = 0;
+	u64 val = 0, n;
 
 	if (!vcpu->pending_count) {
 		memcpy(&val, data, size);
@@ -351,11 +351,25 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 		return 1;
 	}
 	down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
-	if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size,
-			vcpu->pending_count, true, down))
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
-	string_advance(vcpu, HVX_RDI, size, vcpu->pending_count,
-		       vcpu->pending_op & IO_REP, down, asize,
-		       vcpu->pending_insn_len);
+	n = vcpu->pending_count;
+	if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n, true,
+			down)) {
+		/*
+		 * The guest's page tables changed while userspace read the
+		 * port (another vCPU, or the VMM): the elements before the
+		 * one that faults move, and the guest takes the fault (now,
+		 * or when it runs the instruction again for the rest), as
+		 * the processor would raise it.
+		 */
+		n = hvx_string_fault(vcpu, vcpu->pending_gva, size, n, true);
+		if (!n)
+			return 1;
+		if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n,
+				true, down))
+			return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
+						 0, true);
+	}
+	string_advance(vcpu, HVX_RDI, size, n, vcpu->pending_op & IO_REP,
+		       down, asize, vcpu->pending_insn_len);
 	return 1;
 }

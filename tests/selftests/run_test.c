@@ -543,6 +543,64 @@ HVX_GUEST_TEST(string_pio_faults, guest_string_pio_faults)
 	vcpu_expect_done(vcpu);
 }
 
+/* The guest pages whose mapping the VMM takes away under an INS. */
+#define INS_RACE_GVA	(GUEST_SCRATCH_GPA + 0x20000)
+
+/*
+ * REP INSB whose destination the guest's page tables stop mapping while
+ * userspace reads the port (another vCPU's work, done here by the VMM):
+ * the guest takes the #PF, with what moved before the faulting element,
+ * as the processor would raise it; never an internal error.  First all
+ * four bytes on the page taken away, then two before it, two on it.
+ */
+static void guest_ins_loses_its_page(void)
+{
+	volatile uint8_t *p = (volatile uint8_t *)INS_RACE_GVA;
+	uint64_t ec, cr2, rcx;
+
+	GUEST_ASSERT_EQ(string_pio_safe(true, INS_RACE_GVA + 0x1000, 4, &ec,
+					&cr2, &rcx), PF_VECTOR);
+	GUEST_ASSERT_EQ(cr2, INS_RACE_GVA + 0x1000);
+	GUEST_ASSERT_EQ(ec, 2);		/* not present, write, supervisor */
+	GUEST_ASSERT_EQ(rcx, 4);
+	GUEST_SYNC(1);			/* the VMM maps it again */
+	GUEST_ASSERT_EQ(string_pio_safe(true, INS_RACE_GVA + 0xffe, 4, &ec,
+					&cr2, &rcx), PF_VECTOR);
+	GUEST_ASSERT_EQ(cr2, INS_RACE_GVA + 0x1000);
+	GUEST_ASSERT_EQ(rcx, 2);
+	GUEST_ASSERT_EQ(p[0xffe], 0xa1);
+	GUEST_ASSERT_EQ(p[0xfff], 0xa2);
+	GUEST_DONE();
+}
+
+/* Serve one INS exit of 4 bytes at port 0x33 with the page taken away. */
+static void ins_page_taken(struct test_vcpu *vcpu, uint64_t *pte)
+{
+	static const uint8_t data[4] = { 0xa1, 0xa2, 0xa3, 0xa4 };
+	struct hvx_run *run = vcpu->run;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	TEST_ASSERT(run->io.direction == HVX_IO_IN && run->io.port == 0x33 &&
+		    run->io.size == 1 && run->io.count == 4,
+		    "INS: port %#x size %u count %u", run->io.port,
+		    run->io.size, run->io.count);
+	memcpy((uint8_t *)run + run->io.data_offset, data, sizeof(data));
+	*pte &= ~1ULL;
+}
+
+HVX_GUEST_TEST(ins_loses_its_page, guest_ins_loses_its_page)
+{
+	uint64_t *pte = addr_gpa2hva(vm, GUEST_PT0_GPA +
+				     8 * ((INS_RACE_GVA + 0x1000) >> 12), 8);
+
+	ins_page_taken(vcpu, pte);
+	vcpu_expect_sync(vcpu, 1);
+	*pte |= 1;
+	ins_page_taken(vcpu, pte);
+	vcpu_expect_done(vcpu);
+}
+
 static void guest_mmio(void)
 {
 	mmio_w8(MMIO_GPA + 1, 0x11);
