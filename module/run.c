@@ -13,8 +13,10 @@
  * and restores it like any task's, and the host's never leaks in.
  */
 #include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/task_work.h>
+#include <linux/vtime.h>
 #include <asm/fpu/api.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
@@ -221,6 +223,29 @@ static void preemption_timer_account(struct hvx_vcpu *vcpu)
 }
 
 /*
+ * The guest runs as user mode does, for RCU Tasks and for the CPU time
+ * accounts, as under KVM.  RCU Tasks (ftrace and kprobe trampolines, BPF)
+ * waits for each task to switch voluntarily or run in user mode: a vCPU
+ * thread whose guest runs on would hold every such grace period, and the
+ * host's tracing with it, for as long.  The time is the guest's
+ * (/proc/<pid>/stat, /proc/stat, cgroups), not system time: with
+ * tick-based accounting PF_VCPU stays set until the interrupts the exit
+ * left pending are taken (irqs_on_after_exit()), the tick among them;
+ * on a nohz_full CPU vtime accounting times the run itself.
+ */
+static __always_inline void guest_mode_enter(void)
+{
+	rcu_note_voluntary_context_switch(current);
+	vtime_account_guest_enter();
+}
+
+static __always_inline void guest_mode_exit_irqoff(void)
+{
+	if (vtime_accounting_enabled_this_cpu())
+		vtime_guest_exit(current);
+}
+
+/*
  * One entry into the guest and back.  Returns the VM exit reason, or
  * ~0U when VMLAUNCH/VMRESUME failed (the instruction error is in
  * vcpu->run->fail_entry).
@@ -259,9 +284,11 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
 		hvx_mitigate_l1d(vcpu);
 	preemption_timer_arm(vcpu);
+	guest_mode_enter();
 
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
+	guest_mode_exit_irqoff();
 	vcpu->cr2 = native_read_cr2();
 	hvx_mitigate_exit_to_user();
 	restore_host_debug(vcpu);
@@ -381,11 +408,15 @@ static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 	return -EIO;
 }
 
-/* The end of irqs_off_for_entry()'s section. */
+/*
+ * The end of irqs_off_for_entry()'s section; the time from here is the
+ * host's (guest_mode_enter()).
+ */
 static void irqs_on_after_exit(struct hvx_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->in_guest, false);
 	local_irq_enable();
+	current->flags &= ~PF_VCPU;
 	preempt_enable();
 }
 

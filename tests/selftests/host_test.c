@@ -14,6 +14,9 @@
  *   keeps to the one emergency-reboot callback slot, no WARN.
  * - A guest state the processor refuses is HVX_EXIT_FAIL_ENTRY with the
  *   hardware's exit reason, and the guest runs once the state is fixed.
+ * - A guest that runs without exits to userspace: its time is guest time
+ *   in the thread's accounts, and it holds up no RCU Tasks grace period
+ *   (a tracer going off waits for one).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -213,6 +216,153 @@ HVX_GUEST_TEST(cpu_offline_under_running_vcpu, guest_cpuid_until_stopped)
 	unpin();
 	ASSERT_EQ(UCALL_SYNC, sp.kind);
 	EXPECT_LT(0, sp.uc.args[0]);
+	vcpu_expect_done(vcpu);
+}
+
+/* Pauses, taking only the exits of host interrupts, until stopped. */
+static void guest_pause_until_stopped(void)
+{
+	uint64_t n = 0;
+
+	while (!stop_spinning) {
+		asm volatile("pause");
+		n++;
+	}
+	GUEST_SYNC(n);
+	GUEST_DONE();
+}
+
+/*
+ * As run_spinner(), then the thread's own user, system and guest time
+ * (/proc/thread-self/stat fields 14, 15 and 43, in clock ticks).
+ */
+struct timed_spinner {
+	struct spinner sp;
+	long utime, stime, gtime;
+};
+
+static void *run_timed_spinner(void *arg)
+{
+	struct timed_spinner *t = arg;
+	char buf[1024], *p;
+	int fd, n, field;
+
+	run_spinner(&t->sp);
+	t->gtime = -1;
+	fd = open("/proc/thread-self/stat", O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	/* the name, field 2, may hold spaces: count from its ')' */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 43; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field + 1 == 14)
+			t->utime = strtol(p + 1, NULL, 10);
+		if (p && field + 1 == 15)
+			t->stime = strtol(p + 1, NULL, 10);
+	}
+	if (p)
+		t->gtime = strtol(p + 1, NULL, 10);
+	return NULL;
+}
+
+/*
+ * Half a second of a guest that runs on: the ticks that interrupt it
+ * count as guest time (which the kernel counts in user time too), as
+ * under KVM.  Before, all of it was the thread's system time.
+ */
+HVX_GUEST_TEST(guest_time_is_guest_time, guest_pause_until_stopped)
+{
+	struct timed_spinner t = { .sp.vcpu = vcpu };
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_timed_spinner, &t));
+	usleep(500 * 1000);
+	guest_global(vm, stop_spinning) = 1;
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(UCALL_SYNC, t.sp.kind);
+	TH_LOG("user %ld, system %ld, guest %ld ticks", t.utime, t.stime,
+	       t.gtime);
+	ASSERT_LE(0, t.gtime);
+	EXPECT_LT(0, t.gtime);
+	/* most of the run: allow for the host's work around it */
+	EXPECT_LE(t.stime, t.gtime);
+	vcpu_expect_done(vcpu);
+}
+
+static const char *const rcu_instance = "/sys/kernel/tracing/instances/hvx_rcu";
+
+static int write_str(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The function tracer of a trace instance going off, in a thread. */
+static void *tracer_off(void *arg)
+{
+	*(int *)arg = write_str(rcu_instance, "current_tracer", "nop");
+	return NULL;
+}
+
+/*
+ * While a vCPU's guest runs on, a trace instance's function tracer goes
+ * off: ftrace frees its trampoline after an RCU Tasks grace period,
+ * which waits for every task to switch voluntarily or run in user mode
+ * (kprobes' optimizer and BPF trampolines wait the same way).  The guest
+ * counts as user mode, as under KVM; before, the tracer waited until the
+ * guest stopped.  The limit is generous: a grace period takes about a
+ * second in the emulated test host.
+ */
+HVX_GUEST_TEST(running_guest_lets_rcu_tasks_end, guest_pause_until_stopped)
+{
+	struct spinner sp = { .vcpu = vcpu };
+	pthread_t th, off;
+	struct timespec ts;
+	int r = -1, j;
+
+	if (mkdir(rcu_instance, 0755) && errno != EEXIST)
+		SKIP(return, "no trace instances (tracefs): %s",
+		     strerror(errno));
+	/* one function the test never calls: tracing costs nothing */
+	r = write_str(rcu_instance, "set_ftrace_filter", "ksys_sync");
+	if (!r)
+		r = write_str(rcu_instance, "current_tracer", "function");
+	if (r)
+		rmdir(rcu_instance);
+	ASSERT_EQ(0, r) {
+		TH_LOG("the function tracer on ksys_sync: %s", strerror(errno));
+	}
+	r = -1;
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_spinner, &sp));
+	usleep(200 * 1000);
+	ASSERT_EQ(0, pthread_create(&off, NULL, tracer_off, &r));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 30;
+	j = pthread_timedjoin_np(off, NULL, &ts);
+	guest_global(vm, stop_spinning) = 1;
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	if (j)
+		ASSERT_EQ(0, pthread_join(off, NULL));
+	rmdir(rcu_instance);
+	EXPECT_EQ(0, j) {
+		TH_LOG("the tracer went off only once the guest stopped");
+	}
+	EXPECT_EQ(0, r);
+	ASSERT_EQ(UCALL_SYNC, sp.kind);
 	vcpu_expect_done(vcpu);
 }
 
