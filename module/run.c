@@ -387,9 +387,10 @@ static int irqs_off_for_entry(struct hvx_vcpu *vcpu)
 	preempt_disable();
 	local_irq_disable();
 	/*
-	 * Only a CPU on its way offline, after hvx's teardown there, has
-	 * VMX off; the scheduler keeps user threads away from it, so this
-	 * is never expected.  VMLAUNCH would fault.
+	 * VMX is off here once the reboot notifier turned it off for good
+	 * (hvx_reboot()), or on a CPU on its way offline after hvx's
+	 * teardown there, which the scheduler keeps user threads away
+	 * from.  VMLAUNCH would fault.
 	 */
 	vmx_on = this_cpu_read(hvx_vmx_on);
 	if (likely(vmx_on && !entry_blocked()))
@@ -503,7 +504,8 @@ enter:
  * also while the vCPU waits for a ring completion (the request stays
  * outstanding; the next HVX_RUN waits for it again);
  * another negative errno when guest memory cannot be mapped; -EIO when
- * the thread finds VMX off on its CPU (never expected, see run_loop()).
+ * the thread finds VMX off on its CPU (after the reboot notifier, see
+ * irqs_off_for_entry()).
  */
 int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 {

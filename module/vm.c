@@ -178,7 +178,7 @@ static const struct file_operations hvx_vm_fops = {
 /*
  * A new VM of the calling process, complete but not yet published, with
  * hvx.ko's hold on VMX (hvx_vm_teardown() undoes it all).  Return: the
- * VM, or ERR_PTR(-EBUSY) when another hypervisor holds VMX, -ENOMEM.
+ * VM, or ERR_PTR() of hvx_vmx_get()'s errno or -ENOMEM.
  */
 static struct hvx_vm *hvx_vm_alloc(void)
 {
@@ -250,7 +250,8 @@ err_vmx:
  * hvx_vm_create() - HVX_CREATE_VM
  *
  * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
- * another hypervisor holds VMX, -ENOMEM, -EMFILE.
+ * another hypervisor holds VMX or the host is going down, -EIO when VMXON
+ * fails, -ENOMEM, -EMFILE.
  */
 int hvx_vm_create(void)
 {

@@ -301,7 +301,8 @@ static struct notifier_block hvx_module_nb = {
  * hvx_vmx_get() - make sure VMX is on, for one more VM
  *
  * Return: 0, or a negative errno (-EBUSY when another hypervisor holds VMX
- * on some CPU).  On failure VMX is off on every CPU again.
+ * on some CPU or the reboot notifier turned VMX off for good, -EIO when
+ * VMXON fails).  On failure VMX is off on every CPU again.
  */
 int hvx_vmx_get(void)
 {
