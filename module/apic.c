@@ -906,12 +906,23 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack)
  */
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s)
 {
+	u64 now = ktime_get_ns();
 	unsigned long flags;
+	bool fired;
 
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	apic_take_level(vcpu);
-	hvx_lapic_save(&vcpu->apic, ktime_get_ns(), s);
+	/*
+	 * An expiry that passed while the vCPU was out of HVX_RUN (the
+	 * VMX-preemption timer counts only in the guest) fires first: a
+	 * state never holds an expiry in the past, which a restore on a
+	 * host up for less than it is overdue would refuse.
+	 */
+	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
+	hvx_lapic_save(&vcpu->apic, now, s);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (fired)
+		set_bit(HVX_REQ_EVENT, &vcpu->requests);
 }
 
 /**
