@@ -343,7 +343,10 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		break;
 	case MSR_IA32_PLATFORM_ID:
-		return -EINVAL;
+		/* read-only; userspace restores the 0 it read */
+		if (!host || data)
+			return -EINVAL;
+		break;
 	case MSR_IA32_MISC_ENABLE:
 		/* Only userspace may change what the guest sees here. */
 		if (!host && data != vcpu->misc_enable)

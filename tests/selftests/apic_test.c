@@ -550,7 +550,7 @@ HVX_GUEST_TEST(timer_tsc_deadline, guest_tsc_deadline)
 	vcpu_expect_done(vcpu);
 }
 
-#define MSR_TSC_ADJUST	0x3b
+#define MSR_TSC_ADJUST	MSR_IA32_TSC_ADJUST
 #define FAR_CYCLES	(1ULL << 50)	/* over two days even at 5 GHz */
 
 /*

@@ -202,8 +202,16 @@ struct vcpu_snapshot {
 	uint64_t tsc;		/* restored VM-wide: HVX_OPT_GUEST_TSC */
 };
 
+/*
+ * The documented set but the local APIC's (HVX_GET_LAPIC holds them) and
+ * TSC (restored VM-wide): every one a get returns a set takes back.
+ */
 static const uint32_t snap_msrs[] = {
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
+	MSR_IA32_PLATFORM_ID, MSR_IA32_TSC_ADJUST, MSR_IA32_UCODE_REV,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_MISC_ENABLE, MSR_IA32_CR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR,
+	MSR_CSTAR, MSR_SYSCALL_MASK, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_KERNEL_GS_BASE,
 };
 
 #define NR_SNAP_MSRS	(sizeof(snap_msrs) / sizeof(snap_msrs[0]))
