@@ -957,6 +957,13 @@ int hvx_apic_set_state(struct hvx_vcpu *vcpu, const struct hvx_lapic_state *s)
 		return r;
 	apic_effects(vcpu, &eff);
 	hvx_apicv_base_changed(vcpu);
+	/*
+	 * A TSC deadline is a value of the TSC: it fires when this vCPU's
+	 * TSC reaches it, however long ago the get saw it ahead (a restore
+	 * sets the TSC first, maybe long before).
+	 */
+	if (s->tsc_deadline)
+		hvx_apic_tsc_moved(vcpu);
 	return 0;
 }
 

@@ -598,6 +598,46 @@ HVX_GUEST_TEST(timer_tsc_deadline_follows_the_tsc, guest_deadline_follows_tsc)
 	vcpu_expect_done(vcpu);
 }
 
+static void guest_deadline_armed(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
+	wrmsr(X2APIC_MSR(APIC_LVTT), (2 << 17) | TIMER_VEC);
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + FAR_CYCLES);
+	GUEST_SYNC(0);
+	while (!hits)
+		asm volatile("sti; hlt; cli");
+	GUEST_DONE();
+}
+
+/*
+ * HVX_SET_LAPIC with an armed TSC deadline keeps to the TSC, not to the
+ * time the state held until the expiry: restored into a vCPU whose TSC
+ * went past the deadline since (here userspace's TSC write, which fires
+ * the one then armed; a restore's TSC set long before its LAPIC), it
+ * fires at once.  Before, it waited the time the get had seen left.
+ */
+HVX_GUEST_TEST(set_lapic_deadline_follows_the_tsc, guest_deadline_armed)
+{
+	struct hvx_lapic_state s, now;
+	uint64_t tsc;
+	uint32_t irr;
+
+	vm_install_exception_handler(vm, TIMER_VEC, x2apic_handler);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &s));
+	ASSERT_TRUE(s.flags & HVX_LAPIC_STATE_TIMER_ARMED);
+	ASSERT_EQ(0, hvx_get_msr(vcpu->fd, MSR_IA32_TSC, &tsc));
+	ASSERT_EQ(0, hvx_set_msr(vcpu->fd, MSR_IA32_TSC, tsc + 2 * FAR_CYCLES));
+	ASSERT_EQ(0, hvx_set_lapic(vcpu->fd, &s));
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &now));
+	EXPECT_EQ(0, now.flags & HVX_LAPIC_STATE_TIMER_ARMED);
+	EXPECT_EQ(0, now.tsc_deadline);
+	irr = now.regs[(0x200 + TIMER_VEC / 32 * 0x10) / 4];
+	EXPECT_TRUE(irr & (1U << (TIMER_VEC % 32)));
+	vcpu_expect_done(vcpu);
+}
+
 #define SPIN_TICKS	20
 #define DEADLINE_CYCLES	1000000
 
