@@ -19,6 +19,7 @@
 #include <linux/kernel.h>
 #include <asm/fpu/xcr.h>
 #include <asm/processor-flags.h>
+#include <asm/tlbflush.h>
 
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -35,6 +36,20 @@ u64 hvx_host_xcr0;
 			 X86_CR4_FSGSBASE | X86_CR4_PCIDE | X86_CR4_OSXSAVE | \
 			 X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE)
 #define EFER_VALID	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+/*
+ * The processor's CR4 in the guest: the guest's, with VMX's fixed bits,
+ * and MCE as the host has it.  A machine check in VMX non-root operation
+ * with CR4.MCE clear shuts the processor down (SDM 3C, "Machine-Check
+ * Considerations" of VMX); with it set, it exits to the host's handler
+ * (hvx_handle_machine_check()).  The guest sees its own MCE bit in the
+ * read shadow: hvx's default CPUID hides MCE, and guests leave it clear.
+ */
+static unsigned long hw_cr4(unsigned long cr4)
+{
+	cr4 = (cr4 & ~X86_CR4_MCE) | (cr4_read_shadow() & X86_CR4_MCE);
+	return (cr4 | hvx_vmx.cr4_fixed0) & hvx_vmx.cr4_fixed1;
+}
 
 static int cr_check(struct hvx_vcpu *vcpu, unsigned long cr0,
 		    unsigned long cr4, u64 efer)
@@ -209,7 +224,7 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 	hvx_vmwrite(GUEST_CR0, ((cr0 | must1) & hvx_vmx.cr0_fixed1) &
 		    ~(X86_CR0_CD | X86_CR0_NW));
 	hvx_vmwrite(CR4_READ_SHADOW, cr4);
-	hvx_vmwrite(GUEST_CR4, (cr4 | hvx_vmx.cr4_fixed0) & hvx_vmx.cr4_fixed1);
+	hvx_vmwrite(GUEST_CR4, hw_cr4(cr4));
 	if (cr_flushes(old0, cr0, old4, cr4))
 		cr_flush_tlb(vcpu);
 	return 0;
