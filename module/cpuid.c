@@ -44,14 +44,33 @@
 #define C1_ECX_TSC_DEADLINE	BIT(24)
 #define C1_EDX_APIC		BIT(9)
 #define C1_EDX_HTT		BIT(28)	/* EBX[23:16] counts the package's */
-/* CPUID.7.0 */
-#define C7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
-/* RDPID (bit 22) is #UD in VMX non-root without "enable RDTSCP" */
-#define C7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(22) | BIT(30))
-/* AMX (22, 24, 25): XCR0 refuses its state; 30: IA32_CORE_CAPABILITIES */
-#define C7_EDX_HIDE	(BIT(10) | BIT(18) | BIT(20) | BIT(22) | BIT(24) | \
-			 BIT(25) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | \
-			 BIT(30) | BIT(31))
+/*
+ * CPUID.7.0, the features the guest may see: the host's among them.  An
+ * allow-list: what a newer processor adds (CET, TME, bus-lock detection,
+ * TSX abort control, Key Locker, PKS, user interrupts...) stays hidden
+ * until hvx virtualizes what goes with it, its MSRs or its CR4 bit,
+ * which a guest that saw it would use and fault on (a Linux guest with
+ * CET_SS panics setting CR4.CET).  EBX: FSGSBASE, TSC_ADJUST, BMI1, HLE,
+ * AVX2, FDP_EXCPTN_ONLY, SMEP, BMI2, ERMS, INVPCID, RTM, the deprecated
+ * FPU CS/DS, AVX512F, DQ, RDSEED, ADX, SMAP, AVX512IFMA, CLFLUSHOPT,
+ * CLWB, AVX512PF, ER, CD, SHA, AVX512BW, VL.
+ */
+#define C7_EBX_SHOW	(GENMASK(1, 0) | GENMASK(11, 3) | BIT(13) | \
+			 GENMASK(21, 16) | BIT(23) | BIT(24) | GENMASK(31, 26))
+/*
+ * ECX: PREFETCHWT1, AVX512_VBMI, UMIP, AVX512_VBMI2, GFNI, VAES,
+ * VPCLMULQDQ, AVX512_VNNI, AVX512_BITALG, AVX512_VPOPCNTDQ, CLDEMOTE,
+ * MOVDIRI, MOVDIR64B.  Not PKU and OSPKE (userspace may show them),
+ * WAITPKG, LA57, RDPID (#UD in VMX non-root without "enable RDTSCP").
+ */
+#define C7_ECX_SHOW	(GENMASK(2, 0) | BIT(6) | GENMASK(12, 8) | BIT(14) | \
+			 BIT(25) | BIT(27) | BIT(28))
+/*
+ * EDX: AVX512_4VNNIW, AVX512_4FMAPS, FSRM, AVX512_VP2INTERSECT,
+ * SERIALIZE, TSXLDTRK, AVX512_FP16.  Not AMX (XCR0 refuses its state),
+ * MD_CLEAR and the speculation controls (their MSRs are the host's).
+ */
+#define C7_EDX_SHOW	(GENMASK(4, 2) | BIT(8) | BIT(14) | BIT(16) | BIT(23))
 /* INVPCID: #UD in VMX non-root mode without "enable INVPCID" */
 #define C7_EBX_INVPCID	BIT(10)
 /* CPUID.0xD.1: XSAVES and XFD */
@@ -118,7 +137,8 @@ static bool leaf_hidden(u32 f)
 {
 	switch (f) {
 	case 5: case 6: case 9: case 0xa: case 0xb: case 0xf: case 0x10:
-	case 0x12: case 0x14: case 0x1b: case 0x1d: case 0x1e: case 0x1f:
+	case 0x12: case 0x14: case 0x19: case 0x1a: case 0x1b: case 0x1c:
+	case 0x1d: case 0x1e: case 0x1f:
 		return true;
 	}
 	return f > 0x1f && f < 0x80000000;
@@ -227,11 +247,11 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 		if (!e)
 			return;
 		n = min(e->eax, 2U);
-		e->ebx &= ~C7_EBX_HIDE;
+		e->ebx &= C7_EBX_SHOW;
 		if (!(hvx_vmx.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
 			e->ebx &= ~C7_EBX_INVPCID;
-		e->ecx &= ~C7_ECX_HIDE;
-		e->edx &= ~C7_EDX_HIDE;
+		e->ecx &= C7_ECX_SHOW;
+		e->edx &= C7_EDX_SHOW;
 		for (i = 1; i <= n; i++) {
 			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 			if (e)

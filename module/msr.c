@@ -4,10 +4,10 @@
  *
  * The documented set (Documentation/api.rst): EFER, STAR, LSTAR, CSTAR,
  * SFMASK, KERNEL_GS_BASE, FS_BASE, GS_BASE, SYSENTER_CS/ESP/EIP, PAT, TSC,
- * TSC_ADJUST, MISC_ENABLE, and the read-only UCODE_REV and PLATFORM_ID
- * that every Intel guest kernel reads at boot.  FS/GS base, SYSENTER and
- * PAT live in the VMCS and the guest reaches them without exits; the rest
- * exit through the MSR bitmap.
+ * TSC_ADJUST, MISC_ENABLE, the read-only UCODE_REV and PLATFORM_ID that
+ * every Intel guest kernel reads at boot, and DEBUGCTL, 0 for good.
+ * FS/GS base, SYSENTER and PAT live in the VMCS and the guest reaches
+ * them without exits; the rest exit through the MSR bitmap.
  *
  * The syscall MSRs and KERNEL_GS_BASE are not switched by VMX.  They are
  * loaded with the guest's values before the first entry and the host's
@@ -16,8 +16,8 @@
  * a VM exit leaves wrong for user space.  Of these MSRs only
  * KERNEL_GS_BASE changes without an exit (SWAPGS), so it is read back
  * before the host's value goes in; every other MSR the guest can write
- * without an exit lives in the VMCS (FS/GS base, SYSENTER, PAT, EFER,
- * DEBUGCTL), and the rest exit through the MSR bitmap.
+ * without an exit lives in the VMCS (FS/GS base, SYSENTER, PAT), and the
+ * rest exit through the MSR bitmap.
  */
 #include <linux/kernel.h>
 #include <asm/desc.h>
@@ -28,6 +28,14 @@
 
 #include "vcpu.h"
 #include "vmx_ops.h"
+
+/*
+ * DEBUGCTL bits a guest may write, which hvx drops, as KVM does without
+ * LBR virtualization: there is no virtual LBR, and a branch trap (BTF)
+ * would need the single-step it turns into emulated.  Linux writes BTF
+ * for ptrace's PTRACE_SINGLEBLOCK, and would take a #GP.
+ */
+#define DEBUGCTL_DROPPED	(DEBUGCTLMSR_LBR | DEBUGCTLMSR_BTF)
 
 /* IA32_BIOS_SIGN_ID as guests read it: revision 1 in bits 63:32. */
 #define HVX_GUEST_UCODE_REV	0x100000000ULL
@@ -220,6 +228,7 @@ int hvx_msr_get(struct hvx_vcpu *vcpu, u32 index, u64 *data)
 		*data = HVX_GUEST_UCODE_REV;
 		break;
 	case MSR_IA32_PLATFORM_ID:
+	case MSR_IA32_DEBUGCTLMSR:
 		*data = 0;
 		break;
 	default:
@@ -345,6 +354,10 @@ int hvx_msr_set(struct hvx_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_PLATFORM_ID:
 		/* read-only; userspace restores the 0 it read */
 		if (!host || data)
+			return -EINVAL;
+		break;
+	case MSR_IA32_DEBUGCTLMSR:
+		if (data & ~DEBUGCTL_DROPPED)
 			return -EINVAL;
 		break;
 	case MSR_IA32_MISC_ENABLE:

@@ -847,6 +847,36 @@ HVX_GUEST_TEST(unknown_msr_gp, guest_unknown_msr)
 	vcpu_expect_done(vcpu);
 }
 
+/*
+ * DEBUGCTL reads 0; the LBR and BTF bits a guest kernel writes (Linux's
+ * PTRACE_SINGLEBLOCK sets BTF) are taken and dropped, as KVM does without
+ * LBR virtualization; any other bit is #GP.  Before, every access was.
+ */
+static void guest_debugctl(void)
+{
+	uint64_t v = ~0ULL;
+
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_IA32_DEBUGCTL, &v), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(v, 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 0), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 3), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(rdmsr_safe(MSR_IA32_DEBUGCTL, &v), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(v, 0);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 1 << 6), GP_VECTOR);
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 1ULL << 32), GP_VECTOR);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(debugctl_reads_zero, guest_debugctl)
+{
+	uint64_t v = ~0ULL;
+
+	vcpu_expect_done(vcpu);
+	ASSERT_EQ(0, hvx_get_msr(vcpu->fd, MSR_IA32_DEBUGCTL, &v));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(0, hvx_set_msr(vcpu->fd, MSR_IA32_DEBUGCTL, 0));
+}
+
 static void guest_msr_exit(void)
 {
 	uint64_t v = 0;
