@@ -279,9 +279,12 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	unsigned long old = hvx_get_cr0(vcpu), cr4 = hvx_get_cr4(vcpu);
 	u64 efer = hvx_vmread(GUEST_IA32_EFER);
 
-	/* the processor ignores reserved bits 31:0; 63:32 are #GP */
+	/*
+	 * The processor ignores reserved bits 31:0; 63:32 are #GP.  ET is
+	 * fixed at 1 since the 486: 387 detection code reads it back.
+	 */
 	if (!(cr0 >> 32))
-		cr0 &= CR0_VALID;
+		cr0 = (cr0 & CR0_VALID) | X86_CR0_ET;
 	/*
 	 * Paging on or off with EFER.LME set enters or leaves long mode,
 	 * which needs a CS whose L bit is clear: long mode is left from
@@ -306,6 +309,10 @@ int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4)
 	u64 efer = hvx_vmread(GUEST_IA32_EFER);
 
 	if ((efer & EFER_LMA) && !(cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	/* PCIDE turned on with CR3[11:0], PCD and PWT then, not PCID 0 */
+	if ((cr4 & ~hvx_get_cr4(vcpu) & X86_CR4_PCIDE) &&
+	    (hvx_vmread(GUEST_CR3) & 0xfff))
 		return -EINVAL;
 	if (cr_check(vcpu, hvx_get_cr0(vcpu), cr4, efer))
 		return -EINVAL;

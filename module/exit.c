@@ -171,6 +171,17 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 		}
 		dr += 2;
 	}
+	/*
+	 * General detect: the access is a #DB fault, which the VM exit
+	 * comes before (SDM 17.2.4); the processor sets DR6.BD and clears
+	 * DR7.GD for the handler, which may then touch the registers.
+	 */
+	if (hvx_vmread(GUEST_DR7) & HVX_DR7_GD) {
+		hvx_set_dr6(vcpu, (vcpu->dr6 & ~HVX_DR6_TRAPS) | HVX_DR6_BD);
+		hvx_set_dr7(vcpu, hvx_vmread(GUEST_DR7) & ~HVX_DR7_GD);
+		hvx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
+		return 1;
+	}
 	if (from) {
 		if (dr < 4)
 			val = vcpu->db[dr];

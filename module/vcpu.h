@@ -44,12 +44,14 @@ enum hvx_gpr {
 /* Fixed and writable bits of DR6 and DR7 (SDM "Debug Registers"). */
 #define HVX_DR6_FIXED	0xfffe0ff0UL
 #define HVX_DR6_RW	0x0001e00fUL
+#define HVX_DR6_TRAPS	0x0000000fUL	/* B0-B3: the breakpoints hit */
 #define HVX_DR6_BD	0x00002000UL	/* debug-register access detected */
 #define HVX_DR6_RTM	0x00010000UL	/* active low; stays 1 without RTM */
 #define HVX_DR6_RESET	0xffff0ff0UL	/* DR6 after RESET and INIT */
 #define HVX_DR7_FIXED	0x00000400UL
 #define HVX_DR7_RSVD	0x0000d800UL
 #define HVX_DR7_ENABLED	0x000000ffUL	/* L0-3, G0-3: breakpoints armed */
+#define HVX_DR7_GD	0x00002000UL	/* general detect: MOV DR faults */
 
 /* Requests to a vCPU (vcpu->requests), each followed by a kick. */
 enum hvx_request {

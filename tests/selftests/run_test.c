@@ -285,6 +285,79 @@ HVX_GUEST_TEST(run_page_padding, guest_cpuid_apic_ids)
 }
 
 /*
+ * CR0.ET reads 1 whatever the guest writes (fixed since the 486), and
+ * CR4.PCIDE may not go from 0 to 1 while CR3[11:0] (PWT, PCD) is not 0
+ * (#GP), as on a processor.
+ */
+static void guest_cr0_et_and_pcide(void)
+{
+	uint64_t cr0 = get_cr0(), cr3 = get_cr3(), cr4 = get_cr4();
+	uint32_t a, b, c, d;
+
+	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_ET));
+	GUEST_ASSERT_EQ(get_cr0(), cr0 | X86_CR0_ET);
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	GUEST_SYNC(!!(c & CPUID_1_ECX_PCID));
+	asm volatile("mov %0, %%cr3" : : "r"(cr3 | 0x8) : "memory");
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_PCIDE), GP_VECTOR);
+	GUEST_ASSERT_EQ(get_cr4(), cr4);
+	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_PCIDE), GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(set_cr4_safe(cr4), GUEST_NO_FAULT);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(cr0_et_fixed_pcide_needs_cr3_clear, guest_cr0_et_and_pcide)
+{
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	HVX_REQUIRE(uc.args[0], "no PCID in the guest's CPUID");
+	vcpu_expect_done(vcpu);
+}
+
+static volatile uint64_t gd_dr6, gd_dr7, gd_rip, gd_count;
+
+static void gd_handler(struct guest_ex_regs *regs)
+{
+	uint64_t v;
+
+	asm volatile("mov %%dr6, %0" : "=r"(v));
+	gd_dr6 = v;
+	asm volatile("mov %%dr7, %0" : "=r"(v));
+	gd_dr7 = v;
+	gd_rip = regs->rip;
+	gd_count++;
+}
+
+/*
+ * DR7.GD set: the next MOV DR is a #DB fault, at the MOV, with DR6.BD
+ * set and DR7.GD clear in the handler, which the MOV then, run again,
+ * passes.  Before, hvx performed the access.
+ */
+static void guest_dr7_general_detect(void)
+{
+	uint64_t dr0 = 0x1234, v = 0;
+	extern char gd_mov[];
+
+	asm volatile("mov %0, %%dr0" : : "r"(dr0));
+	asm volatile("mov %0, %%dr7" : : "r"(0x400UL | (1UL << 13)));
+	asm volatile("gd_mov: mov %%dr0, %0" : "=r"(v));
+	GUEST_ASSERT_EQ(gd_count, 1);
+	GUEST_ASSERT_EQ(gd_rip, (uint64_t)gd_mov);
+	GUEST_ASSERT(gd_dr6 & (1UL << 13));
+	GUEST_ASSERT_EQ(gd_dr7 & (1UL << 13), 0);
+	GUEST_ASSERT_EQ(v, dr0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(dr7_general_detect_faults, guest_dr7_general_detect)
+{
+	vm_install_exception_handler(vm, DB_VECTOR, gd_handler);
+	vcpu_expect_done(vcpu);
+}
+
+/*
  * A CR4 or EFER bit whose feature the guest's CPUID hides is reserved:
  * setting it raises #GP, as on a processor without the feature, and
  * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.

@@ -27,6 +27,7 @@
 #define X86_CR4_OSFXSR	(1ULL << 9)
 #define X86_CR4_OSXMMEXCPT (1ULL << 10)
 #define X86_CR4_VMXE	(1ULL << 13)
+#define X86_CR4_PCIDE	(1ULL << 17)
 #define X86_CR4_FSGSBASE (1ULL << 16)
 #define X86_CR4_OSXSAVE	(1ULL << 18)
 #define X86_CR4_SMEP	(1ULL << 20)
@@ -65,6 +66,7 @@
 
 /* CPUID.1:ECX bits */
 #define CPUID_1_ECX_VMX		(1U << 5)
+#define CPUID_1_ECX_PCID	(1U << 17)
 #define CPUID_1_ECX_XSAVE	(1U << 26)
 #define CPUID_1_ECX_OSXSAVE	(1U << 27)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
