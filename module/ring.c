@@ -49,12 +49,14 @@
  * @wq:		the vCPU sleeps here until @done
  * @seq:	[i] sequence number of the request, 0 when none
  * @data:	[i] the completion's data, valid when @done
+ * @slot:	[i] the request's producer index: whether the consumer took it
  * @done:	[i] HVX_RING_COMPLETE arrived for @seq
  */
 struct hvx_ring_wait {
 	wait_queue_head_t wq;
 	u64 seq;
 	u64 data;
+	u32 slot;
 	bool done;
 };
 
@@ -638,7 +640,8 @@ static int ring_finish(struct hvx_vcpu *vcpu, u64 data)
  * finished until the completion arrives.  It polls for the completion a
  * while first (ring_poll_ns), then sleeps.
  *
- * When the ring's file is closed first, the request is given up and the
+ * When the ring's file is closed first, the request is given up: a write
+ * the consumer took is finished, as if completed; otherwise the
  * instruction, not finished, runs again (and exits).
  *
  * Return: 1 (resume the guest), or -EINTR with exit reason HVX_EXIT_INTR
@@ -661,6 +664,9 @@ int hvx_ring_resume(struct hvx_vcpu *vcpu)
 	spin_lock(&vm->io_lock);
 	done = w->done;
 	data = w->data;
+	/* the ring closed: a write its consumer took is done, not replayed */
+	if (!done && vcpu->ring_op == HVX_RING_OP_WRITE)
+		done = (s32)(READ_ONCE(vm->ring->hdr->consumer) - w->slot) > 0;
 	w->seq = 0;
 	w->done = false;
 	spin_unlock(&vm->io_lock);
@@ -738,6 +744,7 @@ static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
 	if (flags & HVX_RING_F_REQUEST) {
 		w = &ring->waits[vcpu->id];
 		w->seq = ring->seq;
+		w->slot = ring->prod - 1;
 		w->done = false;
 	}
 	/*

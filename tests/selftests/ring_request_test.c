@@ -416,6 +416,36 @@ HVX_GUEST_TEST(ring_closed_while_waiting, guest_one_in)
 	vcpu_expect_done(vcpu);
 }
 
+static void guest_one_out(void)
+{
+	outl(PORT_SYNC, IN_MAGIC);
+	GUEST_DONE();
+}
+
+/*
+ * The same with an OUT its consumer took before the ring's file went:
+ * the device has the write, which is finished as if completed rather
+ * than made again as a classic exit.
+ */
+HVX_GUEST_TEST(ring_closed_after_the_write_was_taken, guest_one_out)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+	struct hvx_ring_entry e;
+	struct hvx_ring_map map;
+
+	HVX_REQUIRE_RING();
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
+	register_sync(vm);
+	ASSERT_EQ(-1, run_with_alarm(vcpu));
+	ASSERT_EQ(EINTR, errno);
+	ASSERT_EQ(1, hvx_ring_consume(&map, &e, 1));
+	EXPECT_EQ(HVX_RING_F_REQUEST | HVX_RING_F_WRITE, e.flags);
+	EXPECT_EQ(IN_MAGIC, e.data);
+	ring_teardown(&map);
+	vcpu_expect_done(vcpu);
+}
+
 /* ---- a process killed while its vCPU waits on the ring ---- */
 
 static void *run_forever(void *arg)
