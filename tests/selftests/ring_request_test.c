@@ -298,24 +298,35 @@ static int run_with_alarm(struct test_vcpu *vcpu)
 	return ret;
 }
 
-HVX_GUEST_TEST(signal_while_waiting, guest_one_in)
+/*
+ * A sync ring of 64 entries that nobody serves, and the vCPU run until
+ * its first request waits there (a signal ends HVX_RUN).
+ */
+static void request_waits(struct __test_metadata *_metadata,
+			  struct test_vm *vm, struct test_vcpu *vcpu,
+			  struct hvx_ring_map *map)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ring_setup(vm, 64, HVX_RING_SYNC, -1, map);
+	register_sync(vm);
+	ASSERT_EQ(-1, run_with_alarm(vcpu));
+	ASSERT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(1, hvx_ring_pending(map));
+}
+
+HVX_GUEST_TEST(signal_while_waiting, guest_one_in)
+{
 	struct hvx_ring_entry e;
 	struct hvx_ring_map map;
 	struct hvx_regs regs, regs2;
 
 	HVX_REQUIRE_RING();
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
-	register_sync(vm);
-
 	/* Nobody serves the ring: the signal ends the wait. */
-	ASSERT_EQ(-1, run_with_alarm(vcpu));
-	ASSERT_EQ(EINTR, errno);
-	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	request_waits(_metadata, vm, vcpu, &map);
 	EXPECT_LT(0, alarms);
-	ASSERT_EQ(1, hvx_ring_pending(&map));
 	vcpu_regs_get(vcpu, &regs);
 
 	/* Again: the same request is waited for, not posted twice. */
@@ -385,7 +396,6 @@ HVX_GUEST_TEST(abandoned_request_completes_nothing, guest_one_in)
  */
 HVX_GUEST_TEST(ring_closed_while_waiting, guest_one_in)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
 	struct hvx_ring_map map;
 	struct hvx_regs regs, regs2;
 	struct hvx_run *run = vcpu->run;
@@ -393,12 +403,7 @@ HVX_GUEST_TEST(ring_closed_while_waiting, guest_one_in)
 	int ret;
 
 	HVX_REQUIRE_RING();
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
-	register_sync(vm);
-	ASSERT_EQ(-1, run_with_alarm(vcpu));
-	ASSERT_EQ(EINTR, errno);
-	ASSERT_EQ(1, hvx_ring_pending(&map));
+	request_waits(_metadata, vm, vcpu, &map);
 	vcpu_regs_get(vcpu, &regs);
 	ring_teardown(&map);
 
@@ -429,16 +434,11 @@ static void guest_one_out(void)
  */
 HVX_GUEST_TEST(ring_closed_after_the_write_was_taken, guest_one_out)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
 	struct hvx_ring_entry e;
 	struct hvx_ring_map map;
 
 	HVX_REQUIRE_RING();
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ring_setup(vm, 64, HVX_RING_SYNC, -1, &map);
-	register_sync(vm);
-	ASSERT_EQ(-1, run_with_alarm(vcpu));
-	ASSERT_EQ(EINTR, errno);
+	request_waits(_metadata, vm, vcpu, &map);
 	ASSERT_EQ(1, hvx_ring_consume(&map, &e, 1));
 	EXPECT_EQ(HVX_RING_F_REQUEST | HVX_RING_F_WRITE, e.flags);
 	EXPECT_EQ(IN_MAGIC, e.data);

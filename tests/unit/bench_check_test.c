@@ -179,6 +179,18 @@ static void fake_reset(void)
 	memset(&fake, 0, sizeof(fake));
 }
 
+/* Case @name, run as @fake is set up, fails its check saying @want. */
+static void expect_check_fail(struct __test_metadata *_metadata,
+			      const char *name, const char *want)
+{
+	char line[512];
+
+	EXPECT_EQ(-1, run_named(name, line, sizeof(line)))
+		TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, want))
+		TH_LOG("%s", line);
+}
+
 TEST(every_round_complete_passes)
 {
 	static const char *const names[] = {
@@ -200,77 +212,53 @@ TEST(every_round_complete_passes)
 /* The bad round is the median's: its figure would be the case's. */
 TEST(one_round_lost_a_timer_interrupt)
 {
-	char line[512];
-
 	fake_reset();
 	fake.irqs_off[1] = -1;
-	EXPECT_EQ(-1, run_named("lapic_timer", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "lapic_timer",
+			  "check=FAIL(1 of 5 rounds");
 }
 
 TEST(several_rounds_lost_interrupts)
 {
-	char line[512];
-
 	fake_reset();
 	fake.irqs_off[0] = -1;
 	fake.irqs_off[2] = -3;
 	fake.irqs_off[3] = -1;
-	EXPECT_EQ(-1, run_named("lapic_timer", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(3 of 5 rounds"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "lapic_timer",
+			  "check=FAIL(3 of 5 rounds");
 }
 
 TEST(msi_round_with_an_extra_interrupt)
 {
-	char line[512];
-
 	fake_reset();
 	fake.irqs_off[2] = 1;
-	EXPECT_EQ(-1, run_named("msi_irqfd", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "msi_irqfd",
+			  "check=FAIL(1 of 5 rounds");
 }
 
 TEST(ipi_round_short)
 {
-	char line[512];
-
 	fake_reset();
 	fake.irqs_off[0] = -1;
-	EXPECT_EQ(-1, run_named("ipi_roundtrip", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "ipi_roundtrip",
+			  "check=FAIL(1 of 5 rounds");
 }
 
 TEST(mmio_read_wrong_value)
 {
-	char line[512];
-
 	fake_reset();
 	fake.mismatch[3] = 1;
-	EXPECT_EQ(-1, run_named("mmio_read", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(1 of 5 rounds: the closing load"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "mmio_read",
+			  "check=FAIL(1 of 5 rounds: the closing load");
 }
 
 TEST(tsc_deadline_not_armed)
 {
-	char line[512];
-
 	fake_reset();
 	fake.mismatch[0] = 1;
 	fake.mismatch[4] = 1;
-	EXPECT_EQ(-1, run_named("tsc_deadline", line, sizeof(line)))
-		TH_LOG("%s", line);
-	EXPECT_NE(NULL, strstr(line, "check=FAIL(2 of 5 rounds: IA32_TSC_DEADLINE"))
-		TH_LOG("%s", line);
+	expect_check_fail(_metadata, "tsc_deadline",
+			  "check=FAIL(2 of 5 rounds: IA32_TSC_DEADLINE");
 }
 
 TEST_HARNESS_MAIN
