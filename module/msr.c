@@ -250,8 +250,8 @@ static bool msr_value_valid(u32 index, u64 data)
 	case MSR_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		/* an address: canonical (no 5-level paging here) */
-		return __is_canonical_address(data, 48);
+		/* an address, canonical to the processor's width */
+		return hvx_addr_canonical(data);
 	case MSR_IA32_CR_PAT:
 		return pat_valid(data);
 	}

@@ -272,8 +272,8 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	 * Registers" and "... Descriptor-Table Registers")
 	 */
 	if ((s->cr3 & GENMASK_ULL(63, boot_cpu_data.x86_phys_bits)) ||
-	    !__is_canonical_address(s->gdt.base, 48) ||
-	    !__is_canonical_address(s->idt.base, 48))
+	    !hvx_addr_canonical(s->gdt.base) ||
+	    !hvx_addr_canonical(s->idt.base))
 		return -EINVAL;
 	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2] ||

@@ -266,6 +266,17 @@ struct hvx_vcpu {
 
 static_assert(offsetof(struct hvx_vcpu, regs) == 0);
 
+/*
+ * An address a descriptor-table register or an MSR (FS/GS base, LSTAR,
+ * SYSENTER) may hold: canonical to the processor's linear-address width,
+ * 57 bits where it has 5-level paging, whatever the guest's CR4.LA57: a
+ * guest's WRMSR and WRFSBASE are checked so, and VM entry too.
+ */
+static inline bool hvx_addr_canonical(u64 addr)
+{
+	return __is_canonical_address(addr, boot_cpu_data.x86_virt_bits);
+}
+
 /* The part of RCX/RSI/RDI a string instruction of address size @asize uses. */
 static inline u64 hvx_asize_mask(unsigned int asize)
 {
