@@ -67,7 +67,15 @@ static void nx_recover_work(struct work_struct *work)
 	bool flush = false;
 	LIST_HEAD(freed);
 
-	mutex_lock(&vm->mem_lock);
+	/*
+	 * Not to wait on the shared workqueue: the VM's owner holds the
+	 * lock across copies of its own buffers (the dirty log's), which
+	 * a page fault served by userspace can make last.  Busy: next time.
+	 */
+	if (!mutex_trylock(&vm->mem_lock)) {
+		schedule_delayed_work(&r->work, HZ / 10);
+		return;
+	}
 	k = ratio ? DIV_ROUND_UP(r->n, ratio) : 0;
 	for (; k; k--) {
 		u64 gpa = r->gpa[r->head];
