@@ -59,6 +59,10 @@ int hvx_ept_init(struct hvx_vm *vm)
 
 	if (!pml4)
 		return -ENOMEM;
+	if (!zalloc_cpumask_var(&vm->ept.cpus, GFP_KERNEL_ACCOUNT)) {
+		free_page((unsigned long)pml4);
+		return -ENOMEM;
+	}
 	vm->ept.pml4 = pml4;
 	vm->ept.tables = 1;
 	vm->ept.eptp = __pa(pml4) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
@@ -615,7 +619,7 @@ void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa)
  */
 void hvx_ept_flush(struct hvx_vm *vm)
 {
-	hvx_vmx_invept_all(vm->ept.eptp);
+	hvx_vmx_invept_all(vm->ept.eptp, vm->ept.cpus);
 }
 
 /**
@@ -636,7 +640,7 @@ void hvx_ept_flush_locked(struct hvx_vm *vm)
 	lockdep_assert_held(&vm->mmu_lock);
 	if (!vm->ept.unflushed)
 		return;
-	hvx_vmx_invept_all(vm->ept.eptp);
+	hvx_vmx_invept_all(vm->ept.eptp, vm->ept.cpus);
 	vm->ept.unflushed = false;
 }
 
@@ -829,5 +833,6 @@ void hvx_ept_free_all(struct hvx_vm *vm)
 		return;
 	ept_free_level(vm, vm->ept.pml4, HVX_EPT_LEVELS);
 	vm->ept.pml4 = NULL;
+	free_cpumask_var(vm->ept.cpus);
 	WARN_ON_ONCE(vm->ept.tables);
 }

@@ -102,6 +102,9 @@ struct hvx_memslot {
  *		statistics)
  * @unflushed:	[u] a present leaf was cleared and no INVEPT has run
  *		since; see hvx_ept_flush_locked()
+ * @cpus:	(a) the CPUs a vCPU of the VM was loaded on, the only ones
+ *		that may hold its translations: set before the vCPU's first
+ *		entry there, never cleared; INVEPT goes to them alone
  *
  * Table pages are linked under vm->mem_lock and unlinked under both
  * locks; leaves are set and cleared under vm->mmu_lock (ept.c).
@@ -113,6 +116,7 @@ struct hvx_ept {
 	u64 leaves[3];
 	u64 splits;
 	bool unflushed;
+	cpumask_var_t cpus;
 };
 
 /* 2 MiB blocks a VM remembers for nx_recover.c: one page of them */
@@ -326,7 +330,7 @@ void hvx_ept_unmap_own(struct hvx_vm *vm, u64 gpa);
 long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp);
 long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp);
 /* vmx_cpu.c: INVEPT single-context on every CPU in VMX operation */
-void hvx_vmx_invept_all(u64 eptp);
+void hvx_vmx_invept_all(u64 eptp, const struct cpumask *cpus);
 void hvx_ept_flush(struct hvx_vm *vm);
 void hvx_ept_flush_locked(struct hvx_vm *vm);
 

@@ -357,13 +357,21 @@ static void hvx_invept_local(void *eptp)
 /**
  * hvx_vmx_invept_all() - drop cached translations of an EPT everywhere
  * @eptp: the EPT pointer
+ * @cpus: the CPUs that may hold them (struct hvx_ept's @cpus)
  *
- * Runs INVEPT on every CPU in VMX operation; a CPU running a guest of
- * this EPT takes the IPI as a VM exit and flushes before it re-enters.
+ * Runs INVEPT on those CPUs; one running a guest of this EPT takes the
+ * IPI as a VM exit and flushes before it re-enters.  Not on the others:
+ * a guest's flushes would interrupt CPUs it never ran on, isolated ones
+ * (nohz_full) among them.  The caller's clearing of EPT entries is
+ * ordered before the read of @cpus, as a vCPU's setting of its CPU's bit
+ * is before its entry (hvx_vcpu_load()): either this flush reaches that
+ * CPU, or its guest finds the entries cleared.
  */
-void hvx_vmx_invept_all(u64 eptp)
+void hvx_vmx_invept_all(u64 eptp, const struct cpumask *cpus)
 {
-	on_each_cpu(hvx_invept_local, &eptp, 1);
+	/* the cleared entries before @cpus: pairs with hvx_vcpu_load() */
+	smp_mb();
+	on_each_cpu_mask(cpus, hvx_invept_local, &eptp, 1);
 }
 
 /**
@@ -471,6 +479,12 @@ void hvx_vcpu_load(struct hvx_vcpu *vcpu)
 	if (moved) {
 		list_add(&vcpu->loaded_link, &c->loaded);
 		vcpu->cpu = cpu;
+		/* before any entry here: see hvx_vmx_invept_all() */
+		if (!cpumask_test_cpu(cpu, vcpu->vm->ept.cpus)) {
+			cpumask_set_cpu(cpu, vcpu->vm->ept.cpus);
+			/* the bit before the entry's EPT walks */
+			smp_mb__after_atomic();
+		}
 	}
 	if (c->current_vcpu != vcpu) {
 		hvx_mitigate_vm_switch(vcpu);

@@ -17,6 +17,7 @@
  * - A guest that runs without exits to userspace: its time is guest time
  *   in the thread's accounts, and it holds up no RCU Tasks grace period
  *   (a tracer going off waits for one).
+ * - A VM's EPT flushes interrupt only the CPUs its vCPUs ran on.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -364,6 +366,85 @@ HVX_GUEST_TEST(running_guest_lets_rcu_tasks_end, guest_pause_until_stopped)
 	EXPECT_EQ(0, r);
 	ASSERT_EQ(UCALL_SYNC, sp.kind);
 	vcpu_expect_done(vcpu);
+}
+
+#define FLUSH_GVA	(GUEST_SCRATCH_GPA + 0x5000)
+#define FLUSHES		200
+
+/* Reads a page the VMM takes away between two reads, @n times. */
+static void guest_reads_a_page(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)FLUSH_GVA;
+	uint64_t i;
+
+	for (i = 0; i < FLUSHES; i++) {
+		(void)*p;
+		GUEST_SYNC(i);
+	}
+	GUEST_DONE();
+}
+
+/*
+ * CPU @cpu's function-call interrupts that were no TLB shootdown (a
+ * shootdown is one too): /proc/interrupts's CAL less its TLB.
+ */
+static long call_irqs(int cpu)
+{
+	char line[4096], *p;
+	long cal = -1, tlb = -1, v;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int i;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "CAL:", 4) && strncmp(p, "TLB:", 4))
+			continue;
+		v = -1;
+		for (i = 0, p += 4; i <= cpu; i++)
+			v = strtol(p, &p, 10);
+		if (!strncmp(line + strspn(line, " "), "CAL:", 4))
+			cal = v;
+		else
+			tlb = v;
+	}
+	fclose(f);
+	return cal < 0 || tlb < 0 ? -1 : cal - tlb;
+}
+
+/*
+ * A VM whose vCPU runs on CPU0 alone: each of @FLUSHES zaps of a guest
+ * page (MADV_DONTNEED, through the MMU notifier) flushes the VM's EPT,
+ * on CPU0.  CPU1, which never ran the VM, gets none of those IPIs; before,
+ * INVEPT went to every CPU.
+ */
+HVX_TEST(ept_flush_spares_cpus_the_vm_never_ran_on)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint8_t *hva;
+	long before, after;
+	int i;
+
+	HVX_REQUIRE(nr_cpus() >= 2, "needs 2 CPUs");
+	/* pinned first: every ioctl of the vCPU loads it where it runs */
+	ASSERT_EQ(0, pin_to(0));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_reads_a_page);
+	hva = addr_gpa2hva(vm, FLUSH_GVA, 4096);
+	before = call_irqs(1);
+	ASSERT_LE(0, before);
+	for (i = 0; i < FLUSHES; i++) {
+		vcpu_expect_sync(vcpu, i);
+		ASSERT_EQ(0, madvise(hva, 4096, MADV_DONTNEED));
+	}
+	after = call_irqs(1);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+	unpin();
+	TH_LOG("CPU1: %ld function-call interrupts over %d flushes",
+	       after - before, FLUSHES);
+	EXPECT_LT(after - before, FLUSHES / 4);
 }
 
 HVX_TEST(cpu_hotplug_without_vm)
