@@ -6,8 +6,8 @@
  * page that becomes RAM and back, instruction bytes that change),
  * hypercalls, unknown MSRs, VMX instructions, and a single step over
  * the instructions hvx completes.  Guest exceptions are exception_test.c's;
- * register state, signals and concurrency are in state_test.c and
- * smp_test.c.
+ * control and debug registers cr_test.c's; register state, signals and
+ * concurrency are in state_test.c and smp_test.c.
  */
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -82,47 +82,6 @@ HVX_GUEST_TEST(memory_shared, guest_memory)
 	for (i = 0; i < 512; i++)
 		p[i] = 0x2000 + i;
 	guest_global(vm, shared_global) = 0xbeef;
-	vcpu_expect_done(vcpu);
-}
-
-/*
- * MOV to CR4 that changes CR4.PGE flushes the TLB, global entries
- * included: Linux's flush of global pages without INVPCID.  The write
- * exits to hvx, which must flush the guest's translations itself (with
- * VPIDs they outlive exits).  A global 4 KiB page at TLB_LIN is read
- * through, moved to another frame without INVLPG, and read again after
- * two CR4 writes.
- */
-#define TLB_LIN		(GUEST_SCRATCH_GPA + 0x20000)
-#define TLB_FRAME_A	(GUEST_SCRATCH_GPA + 0x21000)
-#define TLB_FRAME_B	(GUEST_SCRATCH_GPA + 0x22000)
-#define PTE_P_RW_G	(1ULL << 0 | 1ULL << 1 | 1ULL << 8)
-#define X86_CR4_PGE	(1ULL << 7)
-
-static void guest_cr4_pge_flush(void)
-{
-	volatile uint64_t *pte = (uint64_t *)GUEST_PT0_GPA + (TLB_LIN >> 12);
-	volatile uint64_t *lin = (uint64_t *)TLB_LIN;
-	uint64_t cr4;
-
-	*(volatile uint64_t *)TLB_FRAME_A = 0xaaaa;
-	*(volatile uint64_t *)TLB_FRAME_B = 0xbbbb;
-	asm volatile("mov %%cr4, %0" : "=r"(cr4));
-	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PGE) : "memory");
-	*pte = TLB_FRAME_A | PTE_P_RW_G;
-	asm volatile("invlpg (%0)" : : "r"(lin) : "memory");
-	GUEST_ASSERT_EQ(*lin, 0xaaaa);
-	*pte = TLB_FRAME_B | PTE_P_RW_G;
-	asm volatile("mov %0, %%cr4" : : "r"(cr4 & ~X86_CR4_PGE) : "memory");
-	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_PGE) : "memory");
-	GUEST_ASSERT_EQ(*lin, 0xbbbb);
-	GUEST_DONE();
-}
-
-HVX_GUEST_TEST(cr4_pge_write_flushes_tlb, guest_cr4_pge_flush)
-{
-	/* without VPIDs every entry flushes: nothing for hvx to show */
-	HVX_REQUIRE_VMX(HVX_VMX_VPID);
 	vcpu_expect_done(vcpu);
 }
 
@@ -282,129 +241,6 @@ HVX_GUEST_TEST(run_page_padding, guest_cpuid_apic_ids)
 	EXPECT_EQ(EINVAL, errno);
 	vcpu->run->pad0[5] = 0;
 	vcpu_expect_sync(vcpu, 0);
-}
-
-/*
- * CR0.ET reads 1 whatever the guest writes (fixed since the 486), and
- * CR4.PCIDE may not go from 0 to 1 while CR3[11:0] (PWT, PCD) is not 0
- * (#GP), as on a processor.
- */
-static void guest_cr0_et_and_pcide(void)
-{
-	uint64_t cr0 = get_cr0(), cr3 = get_cr3(), cr4 = get_cr4();
-	uint32_t a, b, c, d;
-
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_ET));
-	GUEST_ASSERT_EQ(get_cr0(), cr0 | X86_CR0_ET);
-	cpuid_count(1, 0, &a, &b, &c, &d);
-	GUEST_SYNC(!!(c & CPUID_1_ECX_PCID));
-	asm volatile("mov %0, %%cr3" : : "r"(cr3 | 0x8) : "memory");
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_PCIDE), GP_VECTOR);
-	GUEST_ASSERT_EQ(get_cr4(), cr4);
-	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_PCIDE), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4), GUEST_NO_FAULT);
-	GUEST_DONE();
-}
-
-HVX_GUEST_TEST(cr0_et_fixed_pcide_needs_cr3_clear, guest_cr0_et_and_pcide)
-{
-	struct ucall uc;
-
-	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
-	HVX_REQUIRE(uc.args[0], "no PCID in the guest's CPUID");
-	vcpu_expect_done(vcpu);
-}
-
-static volatile uint64_t gd_dr6, gd_dr7, gd_rip, gd_count;
-
-static void gd_handler(struct guest_ex_regs *regs)
-{
-	uint64_t v;
-
-	asm volatile("mov %%dr6, %0" : "=r"(v));
-	gd_dr6 = v;
-	asm volatile("mov %%dr7, %0" : "=r"(v));
-	gd_dr7 = v;
-	gd_rip = regs->rip;
-	gd_count++;
-}
-
-/*
- * DR7.GD set: the next MOV DR is a #DB fault, at the MOV, with DR6.BD
- * set and DR7.GD clear in the handler, which the MOV then, run again,
- * passes.  Before, hvx performed the access.
- */
-static void guest_dr7_general_detect(void)
-{
-	uint64_t dr0 = 0x1234, v = 0;
-	extern char gd_mov[];
-
-	asm volatile("mov %0, %%dr0" : : "r"(dr0));
-	asm volatile("mov %0, %%dr7" : : "r"(0x400UL | (1UL << 13)));
-	asm volatile("gd_mov: mov %%dr0, %0" : "=r"(v));
-	GUEST_ASSERT_EQ(gd_count, 1);
-	GUEST_ASSERT_EQ(gd_rip, (uint64_t)gd_mov);
-	GUEST_ASSERT(gd_dr6 & (1UL << 13));
-	GUEST_ASSERT_EQ(gd_dr7 & (1UL << 13), 0);
-	GUEST_ASSERT_EQ(v, dr0);
-	GUEST_DONE();
-}
-
-HVX_GUEST_TEST(dr7_general_detect_faults, guest_dr7_general_detect)
-{
-	vm_install_exception_handler(vm, DB_VECTOR, gd_handler);
-	vcpu_expect_done(vcpu);
-}
-
-/*
- * A CR4 or EFER bit whose feature the guest's CPUID hides is reserved:
- * setting it raises #GP, as on a processor without the feature, and
- * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.
- */
-#define CPUID_7_EBX_FSGSBASE	(1U << 0)
-#define CPUID_E1_EDX_LM		(1U << 29)
-
-static void guest_cpuid_hides_controls(void)
-{
-	uint64_t cr4 = get_cr4(), efer = rdmsr(MSR_EFER);
-
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GUEST_NO_FAULT);
-	GUEST_ASSERT(get_cr4() & X86_CR4_FSGSBASE);
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GUEST_NO_FAULT);
-	GUEST_SYNC(1);
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GP_VECTOR);
-	GUEST_ASSERT_EQ(get_cr4(), cr4);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GP_VECTOR);
-	GUEST_ASSERT_EQ(rdmsr(MSR_EFER), efer);
-	GUEST_DONE();
-}
-
-HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
-{
-	struct hvx_cpuid *cpuid;
-	struct hvx_cpuid_entry *e;
-	struct hvx_sregs sregs;
-
-	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
-	ASSERT_NE(NULL, cpuid);
-	e = hvx_cpuid_find(cpuid, 7, 0);
-	ASSERT_NE(NULL, e);
-	HVX_REQUIRE(e->ebx & CPUID_7_EBX_FSGSBASE, "no FSGSBASE");
-	vcpu_expect_sync(vcpu, 1);
-
-	e->ebx &= ~CPUID_7_EBX_FSGSBASE;
-	e = hvx_cpuid_find(cpuid, 0x80000001, 0);
-	ASSERT_NE(NULL, e);
-	e->edx &= ~CPUID_E1_EDX_LM;
-	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
-	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_GET_SREGS, &sregs));
-	sregs.cr4 |= X86_CR4_FSGSBASE;
-	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &sregs));
-	EXPECT_EQ(EINVAL, errno);
-	vcpu_expect_done(vcpu);
-	free(cpuid);
 }
 
 static void guest_hlt(void)
@@ -918,36 +754,6 @@ HVX_GUEST_TEST(unknown_msr_gp, guest_unknown_msr)
 {
 	vm_install_exception_handler(vm, GP_VECTOR, gp_skip_msr);
 	vcpu_expect_done(vcpu);
-}
-
-/*
- * DEBUGCTL reads 0; the LBR and BTF bits a guest kernel writes (Linux's
- * PTRACE_SINGLEBLOCK sets BTF) are taken and dropped, as KVM does without
- * LBR virtualization; any other bit is #GP.  Before, every access was.
- */
-static void guest_debugctl(void)
-{
-	uint64_t v = ~0ULL;
-
-	GUEST_ASSERT_EQ(rdmsr_safe(MSR_IA32_DEBUGCTL, &v), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(v, 0);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 0), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 3), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(rdmsr_safe(MSR_IA32_DEBUGCTL, &v), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(v, 0);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 1 << 6), GP_VECTOR);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_IA32_DEBUGCTL, 1ULL << 32), GP_VECTOR);
-	GUEST_DONE();
-}
-
-HVX_GUEST_TEST(debugctl_reads_zero, guest_debugctl)
-{
-	uint64_t v = ~0ULL;
-
-	vcpu_expect_done(vcpu);
-	ASSERT_EQ(0, hvx_get_msr(vcpu->fd, MSR_IA32_DEBUGCTL, &v));
-	EXPECT_EQ(0, v);
-	EXPECT_EQ(0, hvx_set_msr(vcpu->fd, MSR_IA32_DEBUGCTL, 0));
 }
 
 static void guest_msr_exit(void)
