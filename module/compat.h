@@ -89,6 +89,20 @@ static inline long hvx_get_user_pages(unsigned long start,
 }
 
 /*
+ * 6.3 made vma->vm_flags writable only through vm_flags_set() and the
+ * like (hvx_ prefix: a stable kernel may backport the helper).
+ */
+static inline void hvx_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+#if HVX_KERNEL_SINCE(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
  * 6.12 made struct fd (fdget()) one word holding the file and its flags;
  * the file is fd_file(f), no longer f.file.
  */

@@ -63,6 +63,8 @@ struct hvx_ring_wait {
 /**
  * struct hvx_ring - the shared I/O ring of a VM
  * @hdr:	(c) the shared mapping: header page, then the entries
+ * @pages:	(c) its pages
+ * @nr_pages:	(c) how many
  * @entries:	(c) the entries, in the same mapping
  * @size:	(c) bytes of the mapping
  * @capacity:	(c) number of entries, a power of two
@@ -82,6 +84,8 @@ struct hvx_ring_wait {
  */
 struct hvx_ring {
 	struct hvx_ring_header *hdr;
+	struct page **pages;
+	unsigned int nr_pages;
 	struct hvx_ring_entry *entries;
 	size_t size;
 	u32 capacity;
@@ -144,6 +148,18 @@ void hvx_ring_vm_init(struct hvx_vm *vm)
 	spin_lock_init(&vm->io_lock);
 }
 
+static void ring_free(struct hvx_ring *ring)
+{
+	unsigned int i;
+
+	if (ring->hdr)
+		vunmap(ring->hdr);
+	for (i = 0; i < ring->nr_pages; i++)
+		__free_page(ring->pages[i]);
+	kfree(ring->pages);
+	kfree(ring);
+}
+
 /**
  * hvx_ring_vm_free() - free the ring and the ranges of a dying VM
  * @vm: the VM; no vCPU and no ring fd is left
@@ -161,8 +177,7 @@ void hvx_ring_vm_free(struct hvx_vm *vm)
 		return;
 	if (ring->efd)
 		eventfd_ctx_put(ring->efd);
-	vfree(ring->hdr);
-	kfree(ring);
+	ring_free(ring);
 	vm->ring = NULL;
 }
 
@@ -200,7 +215,9 @@ static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 		return -EIO;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ring->size)
 		return -EINVAL;
-	return remap_vmalloc_range(vma, ring->hdr, 0);
+	/* no growing the mapping past the ring with mremap() */
+	hvx_vm_flags_set(vma, VM_DONTEXPAND);
+	return vm_map_pages(vma, ring->pages, ring->nr_pages);
 }
 
 /* An entry is published that the consumer has not taken yet. */
@@ -296,22 +313,39 @@ static const struct file_operations hvx_ring_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * The ring's pages are charged to the memory cgroup of the VM's owner, as
+ * the run page and the VM's other pages are (vmalloc_user() charges
+ * nothing): up to 33 pages a VM that a memcg limit would not see.
+ * __GFP_RETRY_MAYFAIL: at the limit HVX_CREATE_RING fails with ENOMEM
+ * instead of calling the OOM killer on the caller's cgroup.
+ */
 static struct hvx_ring *ring_alloc(const struct hvx_ring_setup *rs)
 {
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL;
+	size_t size = HVX_RING_MMAP_SIZE((size_t)rs->entries);
+	unsigned int i, n = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	struct hvx_ring *ring;
-	unsigned int i;
+	struct page *page;
 
-	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	ring = kzalloc(sizeof(*ring), gfp);
 	if (!ring)
 		return NULL;
 	ring->capacity = rs->entries;
 	ring->flags = rs->flags;
-	ring->size = HVX_RING_MMAP_SIZE((size_t)rs->entries);
-	ring->hdr = vmalloc_user(ring->size);
-	if (!ring->hdr) {
-		kfree(ring);
-		return NULL;
+	ring->size = size;
+	ring->pages = kcalloc(n, sizeof(*ring->pages), gfp);
+	if (!ring->pages)
+		goto err;
+	while (ring->nr_pages < n) {
+		page = alloc_page(gfp | __GFP_ZERO);
+		if (!page)
+			goto err;
+		ring->pages[ring->nr_pages++] = page;
 	}
+	ring->hdr = vmap(ring->pages, n, VM_MAP, PAGE_KERNEL);
+	if (!ring->hdr)
+		goto err;
 	ring->entries = (void *)ring->hdr + HVX_RING_ENTRIES_OFFSET;
 	ring->hdr->version = HVX_RING_VERSION;
 	ring->hdr->entry_size = sizeof(struct hvx_ring_entry);
@@ -323,6 +357,10 @@ static struct hvx_ring *ring_alloc(const struct hvx_ring_setup *rs)
 	for (i = 0; i < HVX_MAX_VCPUS; i++)
 		init_waitqueue_head(&ring->waits[i].wq);
 	return ring;
+
+err:
+	ring_free(ring);
+	return NULL;
 }
 
 /**
@@ -398,8 +436,7 @@ err_fd:
 	refcount_dec(&vm->users);
 	put_unused_fd(fd);
 err_ring:
-	vfree(ring->hdr);
-	kfree(ring);
+	ring_free(ring);
 err_efd:
 	if (efd)
 		eventfd_ctx_put(efd);

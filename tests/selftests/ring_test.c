@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +184,65 @@ HVX_TEST(bad_setup)
 static int range_raw(int vm_fd, struct hvx_io_range r)
 {
 	return ioctl(vm_fd, HVX_REGISTER_RANGE, &r);
+}
+
+/* ---- memory accounting ---- */
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define CG_TEST		CG_ROOT "/hvx-ring-test"
+#define CG_RINGS	32
+
+/* A cgroup v2 memory controller with an empty child for this test. */
+static bool memcg_ready(void)
+{
+	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("none", CG_ROOT, "cgroup2", 0, NULL))
+		return false;
+	if (!hvx_write_file(CG_ROOT "/cgroup.subtree_control", "+memory"))
+		return false;
+	return !mkdir(CG_TEST, 0755) || errno == EEXIST;
+}
+
+/*
+ * The ring's pages are the VM owner's memory: a memory cgroup's limit
+ * sees them.  memory.current counts what is charged, plus what each
+ * CPU's stock holds charged ahead (up to 64 pages a CPU), which the
+ * rings may have used up.
+ */
+HVX_TEST(ring_pages_count_in_the_memory_cgroup)
+{
+	const uint64_t ring_bytes = HVX_RING_MMAP_SIZE(4096ULL);
+	uint64_t stock = 64 * 4096ULL * sysconf(_SC_NPROCESSORS_ONLN);
+	int vms[CG_RINGS], rings[CG_RINGS];
+	unsigned long before, after;
+	int64_t charged;
+	unsigned int i;
+
+	HVX_REQUIRE_RING();
+	HVX_REQUIRE(memcg_ready(), "no cgroup v2 memory controller: %s",
+		    strerror(errno));
+	ASSERT_TRUE(hvx_write_file(CG_TEST "/cgroup.procs", "0"));
+	for (i = 0; i < CG_RINGS; i++) {
+		vms[i] = hvx_create_vm(hvx_dev_fd());
+		ASSERT_LE(0, vms[i]);
+	}
+	ASSERT_TRUE(hvx_param_get(CG_TEST "/memory.current", &before));
+	for (i = 0; i < CG_RINGS; i++) {
+		rings[i] = hvx_create_ring(vms[i], 4096, 0, -1);
+		ASSERT_LE(0, rings[i]);
+	}
+	ASSERT_TRUE(hvx_param_get(CG_TEST "/memory.current", &after));
+	charged = (int64_t)after - (int64_t)before;
+	EXPECT_LE((int64_t)(CG_RINGS * ring_bytes - stock), charged)
+		TH_LOG("%lld bytes charged for %u rings of %llu bytes",
+		       (long long)charged, CG_RINGS,
+		       (unsigned long long)ring_bytes);
+	for (i = 0; i < CG_RINGS; i++) {
+		close(rings[i]);
+		close(vms[i]);
+	}
+	ASSERT_TRUE(hvx_write_file(CG_ROOT "/cgroup.procs", "0"));
+	EXPECT_EQ(0, rmdir(CG_TEST));
 }
 
 HVX_TEST(bad_ranges)
