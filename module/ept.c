@@ -749,28 +749,36 @@ bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 	return false;
 }
 
-/**
- * hvx_ept_zap_hva() - clear the leaves that map a range of vm->mm
- * @vm: the VM, vm->mmu_lock held
- * @start: first userspace address
- * @end: one past the last
- *
- * For the MMU notifier: every slot's part of [@start, @end) loses its
- * leaves.  Tables stay (they are freed with their slot), so that this
- * needs no allocation, no sleep and not vm->mem_lock.
- *
- * Return: true when a leaf was cleared: the caller must flush before the
- * host may reuse the pages.
+/*
+ * Userspace bytes of slots one zap clears under vm->mmu_lock at most,
+ * before it may yield: up to 2^18 leaves (of each slot that maps them),
+ * a millisecond or two.  An 8 GiB slot of pages read once (the zero page)
+ * times 32 slots is 64M leaves, too long for one hold of a spinlock.
  */
-bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
-		     unsigned long end)
+#define HVX_ZAP_CHUNK	SZ_1G
+
+/* The first address in [@start, @end) that a slot maps, or @end. */
+static unsigned long slots_first_hva(struct hvx_vm *vm, unsigned long start,
+				     unsigned long end)
+{
+	unsigned long first = end;
+	unsigned int i;
+	u64 lo, hi;
+
+	for (i = 0; i < vm->nr_used_slots; i++)
+		if (slot_hva_part(&vm->slots[vm->used_slots[i]], start, end,
+				  &lo, &hi))
+			first = min_t(unsigned long, first, lo);
+	return first;
+}
+
+/* Every slot's part of [@start, @end) loses its leaves. */
+static bool zap_hva_chunk(struct hvx_vm *vm, unsigned long start,
+			  unsigned long end)
 {
 	bool changed = false;
 	unsigned int i;
 
-	lockdep_assert_held(&vm->mmu_lock);
-	start = round_down(start, PAGE_SIZE);
-	end = round_up(end, PAGE_SIZE);
 	for (i = 0; i < vm->nr_used_slots; i++) {
 		struct hvx_memslot *s = &vm->slots[vm->used_slots[i]];
 		u64 lo, hi;
@@ -781,6 +789,50 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 				    s->gpa + (lo - s->uaddr),
 				    s->gpa + (hi - s->uaddr), NULL))
 			changed = true;
+	}
+	return changed;
+}
+
+/**
+ * hvx_ept_zap_hva() - clear the leaves that map a range of vm->mm
+ * @vm: the VM, vm->mmu_lock held
+ * @start: first userspace address
+ * @end: one past the last
+ * @may_yield: the caller may sleep: vm->mmu_lock may be dropped between
+ *	chunks of HVX_ZAP_CHUNK bytes for a reschedule
+ *
+ * For the MMU notifier: every slot's part of [@start, @end) loses its
+ * leaves.  Tables stay (they are freed with their slot), so that this
+ * needs no allocation, no sleep and not vm->mem_lock.  While the lock is
+ * dropped, slots may come and go and a slot's deletion may unlink
+ * tables: each chunk looks the slots up again and walks from the root.
+ * Faults into the range install nothing meanwhile (the caller's
+ * mmu_invalidating, or its mmu_seq), and the pages the cleared leaves
+ * mapped stay the host's until the caller, having flushed, returns.
+ *
+ * Return: true when a leaf was cleared: the caller must flush before the
+ * host may reuse the pages.
+ */
+bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
+		     unsigned long end, bool may_yield)
+{
+	bool changed = false;
+	unsigned long next;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	start = round_down(start, PAGE_SIZE);
+	end = round_up(end, PAGE_SIZE);
+	for (;;) {
+		start = slots_first_hva(vm, start, end);
+		if (start >= end)
+			break;
+		next = end - start > HVX_ZAP_CHUNK ? start + HVX_ZAP_CHUNK :
+						     end;
+		if (zap_hva_chunk(vm, start, next))
+			changed = true;
+		start = next;
+		if (may_yield)
+			cond_resched_lock(&vm->mmu_lock);
 	}
 	return changed;
 }

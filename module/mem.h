@@ -64,7 +64,7 @@ bool hvx_ept_log_start(struct hvx_vm *vm, struct hvx_memslot *slot);
 bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
 		      struct list_head *freed);
 bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
-		     unsigned long end);
+		     unsigned long end, bool may_yield);
 bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 		      unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);

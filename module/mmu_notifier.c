@@ -17,7 +17,9 @@
  *
  * The callbacks take only vm->mmu_lock, a spinlock: they may run where
  * sleeping is not allowed (the OOM reaper), and under reclaim entered
- * from an allocation made with vm->mem_lock held.
+ * from an allocation made with vm->mem_lock held.  Where the range says
+ * the caller may sleep (and at release), a long zap drops the lock
+ * between chunks to reschedule (hvx_ept_zap_hva()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,7 +48,8 @@ static int hvx_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mmu_inv_start = min(vm->mmu_inv_start, range->start);
 		vm->mmu_inv_end = max(vm->mmu_inv_end, range->end);
 	}
-	hvx_ept_zap_hva(vm, range->start, range->end);
+	hvx_ept_zap_hva(vm, range->start, range->end,
+			mmu_notifier_range_blockable(range));
 	/*
 	 * Under the lock: leaves of the range that another path cleared
 	 * and has not flushed yet are gone from the tables but not from
@@ -88,7 +91,7 @@ static void hvx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
-	hvx_ept_zap_hva(vm, 0, TASK_SIZE_MAX);
+	hvx_ept_zap_hva(vm, 0, TASK_SIZE_MAX, true);
 	hvx_ept_flush_locked(vm);
 	spin_unlock(&vm->mmu_lock);
 }
