@@ -48,6 +48,28 @@ int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 	return 0;
 }
 
+/**
+ * hvx_exit_unemulated() - an instruction hvx cannot emulate touched MMIO
+ * @vcpu: the vCPU, loaded
+ * @gpa: the guest-physical address involved, or 0
+ * @with_insn: fetch the instruction bytes at CS:RIP for the report
+ *
+ * The guest kernel's (CPL 0) is HVX_INTERNAL_EMULATION for userspace.
+ * Guest user mode's takes #UD, as under KVM: a process given a device
+ * mapping (UIO, a sysfs resource file) must not stop the machine with an
+ * instruction the decoder lacks.
+ *
+ * Return: 1 after injecting #UD, or 0 (exit to userspace).
+ */
+int hvx_exit_unemulated(struct hvx_vcpu *vcpu, u64 gpa, bool with_insn)
+{
+	if (hvx_guest_cpl(vcpu)) {
+		hvx_inject_ud(vcpu);
+		return 1;
+	}
+	return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa, with_insn);
+}
+
 static int exit_unhandled(struct hvx_vcpu *vcpu)
 {
 	pr_debug("vCPU %u: unhandled VM exit %u\n", vcpu->id,

@@ -263,7 +263,7 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	}
 	/* the elements before a faulting one, or an operand outside RAM */
 	if (!copied && string_copy(vcpu, gva, data, size, n, false, down))
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, 0, true);
+		return hvx_exit_unemulated(vcpu, 0, true);
 	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, down, asize, len);
 	return 0;
 }
@@ -366,8 +366,7 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 			return 1;
 		if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n,
 				true, down))
-			return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
-						 0, true);
+			return hvx_exit_unemulated(vcpu, 0, true);
 	}
 	string_advance(vcpu, HVX_RDI, size, n, vcpu->pending_op & IO_REP,
 		       down, asize, vcpu->pending_insn_len);

@@ -111,8 +111,7 @@ static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
 	if (mode != 8)
 		ram_gva = (u32)ram_gva;
 	if (hvx_apic_page(vcpu, gpa))
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
-					 true);
+		return hvx_exit_unemulated(vcpu, gpa, true);
 	if (write) {
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));
@@ -122,8 +121,7 @@ static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
 	if (r > 0)
 		return 1;
 	if (r)
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
-					 true);
+		return hvx_exit_unemulated(vcpu, gpa, true);
 	hvx_mmio_exit(vcpu->run, gpa, k, write, val);
 	if (write) {
 		hvx_skip_insn_len(vcpu, insn->len);
@@ -145,8 +143,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 
 	if (hvx_fetch_insn(vcpu, mode, bytes, &len) ||
 	    decode_mmio(vcpu, mode, bytes, len))
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
-					 true);
+		return hvx_exit_unemulated(vcpu, gpa, true);
 
 	switch (insn->op) {
 	case HVX_INSN_LOAD:
@@ -189,7 +186,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 		return hvx_mmio_string(vcpu, bytes, gpa, write);
 	}
 	/* A decode that disagrees with the hardware's access. */
-	return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa, true);
+	return hvx_exit_unemulated(vcpu, gpa, true);
 }
 
 /**
@@ -292,8 +289,7 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	}
 	/* Executing from MMIO is nothing a device model can serve. */
 	if (q & EPT_QUAL_FETCH)
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
-					 false);
+		return hvx_exit_unemulated(vcpu, gpa, false);
 	if (unlikely(vcpu->exit_vect & VECTORING_INFO_VALID_MASK))
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_DELIVERY, gpa,
 					 false);
@@ -333,8 +329,7 @@ int hvx_exit_apic_access(struct hvx_vcpu *vcpu)
 	case TYPE_LINEAR_APIC_INST_WRITE:
 		return emulate_mmio(vcpu, gpa, true);
 	case TYPE_LINEAR_APIC_INST_FETCH:
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa,
-					 false);
+		return hvx_exit_unemulated(vcpu, gpa, false);
 	case TYPE_LINEAR_APIC_EVENT:
 	case TYPE_PHYSICAL_APIC_EVENT:
 		return hvx_exit_internal(vcpu, HVX_INTERNAL_DELIVERY, gpa,

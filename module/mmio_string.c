@@ -73,8 +73,9 @@ static u64 linear(struct hvx_vcpu *vcpu, unsigned long seg_base,
  * @write: the element's MMIO access is a write
  *
  * Return: 0 (an MMIO exit, or an internal error, for userspace); 1 when a
- * REP prefix with a count of zero leaves nothing to do, or when the RAM
- * operand faults (the fault injected).
+ * REP prefix with a count of zero leaves nothing to do, when the RAM
+ * operand faults (the fault injected), or when guest user mode used a form
+ * that is not emulated (#UD, hvx_exit_unemulated()).
  */
 int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 		    bool write)
@@ -121,7 +122,7 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	return 0;
 
 fail:
-	return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION, gpa, true);
+	return hvx_exit_unemulated(vcpu, gpa, true);
 }
 
 /**
@@ -135,7 +136,8 @@ fail:
  * raise it.
  *
  * Return: 1 to resume; 0 after an internal error (the destination is not
- * guest RAM: MMIO to MMIO moves are not emulated).
+ * guest RAM: MMIO to MMIO moves are not emulated; guest user mode takes
+ * #UD instead, hvx_exit_unemulated()).
  */
 int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 {
@@ -147,8 +149,8 @@ int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 	if (r > 0)
 		return 1;
 	if (r)
-		return hvx_exit_internal(vcpu, HVX_INTERNAL_EMULATION,
-					 vcpu->run->mmio.phys_addr, true);
+		return hvx_exit_unemulated(vcpu, vcpu->run->mmio.phys_addr,
+					   true);
 	string_step(vcpu, insn, true);
 	return 1;
 }

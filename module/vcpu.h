@@ -650,6 +650,7 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data);
 int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data);
 int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 		      bool with_insn);
+int hvx_exit_unemulated(struct hvx_vcpu *vcpu, u64 gpa, bool with_insn);
 
 /* run.c */
 int hvx_vcpu_run(struct hvx_vcpu *vcpu);

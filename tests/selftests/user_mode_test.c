@@ -25,6 +25,9 @@
  * - With CR4.SMEP, a load from MMIO by user code on a user page exits to
  *   userspace with the right data.  (hvx fetched the user code as the
  *   supervisor, which SMEP refuses: an emulation error.)
+ * - An MMIO access in a form hvx does not emulate (ADD from memory) is #UD
+ *   for user code, as under KVM, and an internal error for the kernel.
+ *   (User code ended the run with the internal error.)
  */
 #include "hvx_harness.h"
 
@@ -70,12 +73,16 @@ asm(".pushsection .text\n"
     "	movb	%al, (%rdi)\n"
     "	ud2\n"
     "user_load_end:\n"
+    "user_add:\n"
+    "	addl	(%rsi), %eax\n"
+    "	ud2\n"
     ".popsection\n");
 extern char user_movsb[], user_outsb[], user_load[], user_load_end[];
+extern char user_add[];
 extern char user_return[];
 
 static uint64_t kernel_rsp;
-static volatile uint64_t fault_vector, fault_ec, fault_cr2;
+static volatile uint64_t fault_vector, fault_ec, fault_cr2, fault_rip;
 
 /* The user segments, the stack a fault in user mode switches to, a flush. */
 static void user_segments_setup(void)
@@ -147,6 +154,7 @@ static void user_fault(struct guest_ex_regs *regs)
 	fault_vector = regs->vector;
 	fault_ec = regs->error_code;
 	fault_cr2 = cr2;
+	fault_rip = regs->rip;
 	regs->rip = (uint64_t)user_return;
 	regs->cs = GUEST_CS_SEL;
 	regs->ss = GUEST_DS_SEL;
@@ -242,6 +250,35 @@ static void guest_user_load_smep(void)
 	GUEST_ASSERT_EQ(fault_vector, UD_VECTOR);
 	GUEST_ASSERT_EQ(buf[0], 0xa5);
 	GUEST_DONE();
+}
+
+static void guest_user_unemulated(void)
+{
+	uint32_t sum = 0;
+
+	user_mode_setup();
+	/* at CPL 3: #UD at the ADD, not at the UD2 after it */
+	enter_user(user_add, MMIO_GPA, 0, 0, 0);
+	GUEST_SYNC(fault_vector);
+	GUEST_SYNC(fault_rip - (uint64_t)user_add);
+	/* at CPL 0: the run ends */
+	asm volatile("addl (%1), %0" : "+r"(sum) : "r"(MMIO_GPA) : "memory");
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(unemulated_mmio_is_ud_in_user_mode, guest_user_unemulated)
+{
+	struct hvx_run *run = vcpu->run;
+
+	vm_install_exception_handler(vm, PF_VECTOR, user_fault);
+	vm_install_exception_handler(vm, GP_VECTOR, user_fault);
+	vm_install_exception_handler(vm, UD_VECTOR, user_fault);
+	vcpu_expect_sync(vcpu, UD_VECTOR);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(MMIO_GPA, run->internal.data[2]);
 }
 
 HVX_GUEST_TEST(user_mmio_load_under_smep, guest_user_load_smep)
