@@ -148,7 +148,8 @@ fault:
 	if (err == -EINVAL) {
 		hvx_inject_gp(vcpu);
 	} else {
-		vcpu->cr2 = end;
+		/* an element's second page faults from its first byte */
+		vcpu->cr2 = k ? end & PAGE_MASK : end;
 		hvx_inject_exception(vcpu, X86_TRAP_PF, true, ec);
 	}
 	return 0;

@@ -422,6 +422,23 @@ static int string_pio_safe(bool in, uint64_t addr, uint64_t count,
 	return (int)r11;
 }
 
+/* REP INSL of @count doublewords at @addr, as string_pio_safe(). */
+static int insl_safe(uint64_t addr, uint64_t count, uint64_t *ec,
+		     uint64_t *cr2, uint64_t *rcx)
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r11 asm("r11");
+	uint64_t c = count, p = addr;
+
+	asm volatile(GUEST_SAFE_BEGIN "rep insl" GUEST_SAFE_END
+		     : "+c"(c), "+D"(p), "=&r"(r10), "=&r"(r11)
+		     : "d"(0x33) : "memory");
+	*ec = r10;
+	*rcx = c;
+	asm volatile("mov %%cr2, %0" : "=r"(*cr2));
+	return (int)r11;
+}
+
 /*
  * INS/OUTS whose memory operand the guest's page tables do not map, or
  * that is not canonical: the guest takes #PF (CR2, W bit for INS) or #GP,
@@ -460,7 +477,10 @@ HVX_GUEST_TEST(string_pio_faults, guest_string_pio_faults)
  * userspace reads the port (another vCPU's work, done here by the VMM):
  * the guest takes the #PF, with what moved before the faulting element,
  * as the processor would raise it; never an internal error.  First all
- * four bytes on the page taken away, then two before it, two on it.
+ * four bytes on the page taken away, then two before it, two on it.  Last
+ * a doubleword that starts before the page, still gone, and ends on it:
+ * CR2 is the first byte on that page, as the processor reports it (hvx
+ * gave the doubleword's last byte).
  */
 static void guest_ins_loses_its_page(void)
 {
@@ -479,6 +499,11 @@ static void guest_ins_loses_its_page(void)
 	GUEST_ASSERT_EQ(rcx, 2);
 	GUEST_ASSERT_EQ(p[0xffe], 0xa1);
 	GUEST_ASSERT_EQ(p[0xfff], 0xa2);
+	GUEST_ASSERT_EQ(insl_safe(INS_RACE_GVA + 0xffe, 2, &ec, &cr2, &rcx),
+			PF_VECTOR);
+	GUEST_ASSERT_EQ(cr2, INS_RACE_GVA + 0x1000);
+	GUEST_ASSERT_EQ(ec, 2);
+	GUEST_ASSERT_EQ(rcx, 2);
 	GUEST_DONE();
 }
 
