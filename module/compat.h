@@ -13,9 +13,6 @@
  * - 6.6 removed <asm/virtext.h> and __cpu_emergency_vmxoff(): hvx turns
  *   VMX off itself in its emergency callback (vmx_cpu.c), and
  *   cpu_emergency_register_virt_callback() stays in <asm/reboot.h>;
- * - 6.5 removed the @vmas argument of get_user_pages() (the entry below
- *   drops it on 6.1); ept.c finds the VMA with vma_lookup() under the
- *   mmap lock the lookup held throughout;
  * - calls that the kernel headers turn into other symbols: kmalloc(),
  *   get_zeroed_page() and the like into *_noprof() (6.10), current and
  *   smp_processor_id() through pcpu_hot (6.2), shmem_mapping() no longer
@@ -74,19 +71,6 @@ static inline u32 vmx_basic_vmcs_mem_type(u64 vmx_basic)
 	       VMX_BASIC_MEM_TYPE_SHIFT;
 }
 #endif
-
-/* 6.5 removed the @vmas argument of get_user_pages(). */
-static inline long hvx_get_user_pages(unsigned long start,
-				      unsigned long nr_pages,
-				      unsigned int gup_flags,
-				      struct page **pages)
-{
-#if HVX_KERNEL_SINCE(6, 5, 0)
-	return get_user_pages(start, nr_pages, gup_flags, pages);
-#else
-	return get_user_pages(start, nr_pages, gup_flags, pages, NULL);
-#endif
-}
 
 /*
  * 6.3 made vma->vm_flags writable only through vm_flags_set() and the

@@ -131,13 +131,18 @@ u64 *hvx_ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
 
 /*
  * Take a reference on the page at @hva for a fault, only from a mapping
- * that may back guest memory (hvx_vma_backs_guest()).  The mappings may
- * have changed since HVX_SET_MEMORY_REGION checked them, so the check is
- * made again on the mapping the lookup went through, under the mmap lock
- * that keeps it.  The reference is short-term: it only keeps the page
- * from being freed until its leaf is installed, and the MMU notifier
- * removes the leaf before the host changes the mapping.  current->mm is
- * the VM's.
+ * that may back guest memory (hvx_vma_backs_guest()).  The reference is
+ * short-term: it only keeps the page from being freed until its leaf is
+ * installed, and the MMU notifier removes the leaf before the host
+ * changes the mapping.  current->mm is the VM's.
+ *
+ * The lookup may drop the mmap lock and retry the fault, as the host's
+ * own faults do: a userfaultfd range gets its fault event and waits for
+ * the handler (with the lock held throughout, the fault failed with
+ * SIGBUS and HVX_RUN with EFAULT), and a fatal signal ends the wait.  The
+ * mapping is checked after it, under the lock again: one replaced in
+ * between was an invalidation, which the fault's sequence number sees
+ * (the leaf is not installed, the guest retries).
  *
  * A write looks the page up for writing.  A read in a writable slot takes
  * the page writable only if the host maps it so already (a fast lookup
@@ -149,28 +154,27 @@ static int ept_get_page(unsigned long hva, bool ro, bool write,
 			struct page **page, bool *writable)
 {
 	struct vm_area_struct *vma;
+	bool backs;
 	long ret;
 
-	mmap_read_lock(current->mm);
 	*writable = write ||
 		    (!ro && get_user_pages_fast_only(hva, 1, FOLL_WRITE,
 						     page) == 1);
-	if (write)
-		ret = hvx_get_user_pages(hva, 1, FOLL_WRITE, page);
-	else if (*writable)
+	if (*writable && !write)
 		ret = 1;
 	else
-		ret = hvx_get_user_pages(hva, 1, 0, page);
-	/* The lookup keeps the mmap lock: the VMA it went through is here. */
-	vma = ret == 1 ? vma_lookup(current->mm, hva) : NULL;
-	if (ret == 1 && (!vma || !hvx_vma_backs_guest(vma, ro))) {
-		put_page(*page);
-		ret = -EFAULT;
-	}
+		ret = get_user_pages_unlocked(hva, 1, page,
+					      write ? FOLL_WRITE : 0);
+	if (ret != 1)
+		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, hva);
+	backs = vma && hvx_vma_backs_guest(vma, ro);
 	mmap_read_unlock(current->mm);
-	if (ret == 1)
+	if (backs)
 		return 0;
-	return ret == -ENOMEM ? -ENOMEM : -EFAULT;
+	put_page(*page);
+	return -EFAULT;
 }
 
 /*
@@ -459,7 +463,8 @@ out:
  * HVX_FAULT_MMIO when no slot covers @gpa, HVX_FAULT_ROM_WRITE when @write
  * hits a read-only slot, -EFAULT when the userspace page cannot be faulted
  * in or its mapping may not back guest memory (a file other than shmem or
- * hugetlbfs), -ENOMEM.
+ * hugetlbfs), -ENOMEM, -EINTR when a fatal signal ended the wait for the
+ * page (a userfaultfd handler's, say).
  */
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch)
 {
@@ -820,8 +825,11 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 	unsigned long next;
 
 	lockdep_assert_held(&vm->mmu_lock);
+	/*
+	 * The slots' parts are page-aligned: no rounding of @end, which
+	 * may be ULONG_MAX (a soft-dirty clear covers the whole mm).
+	 */
 	start = round_down(start, PAGE_SIZE);
-	end = round_up(end, PAGE_SIZE);
 	for (;;) {
 		start = slots_first_hva(vm, start, end);
 		if (start >= end)

@@ -10,10 +10,17 @@
  * writes a merged page gets its own copy.  Invalidations of the VMM's own
  * memory make no guest fault retry.  Blocks an instruction fetch split
  * (the iTLB multihit mitigation) get their 2 MiB pages back over time.
+ * A soft-dirty clear sees the guest's later writes; a userfaultfd range
+ * delivers the guest's faults to its handler.
  */
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <asm/vmx.h>
@@ -180,6 +187,107 @@ static void guest_write_word(void)
 		*p = v;
 		GUEST_SYNC(v);
 	}
+}
+
+#define UFFD_PATTERN	0x7575a5a5c3c3e1e1ULL
+
+struct uffd_server {
+	int uffd;
+	uint64_t fault_addr;	/* out: where the fault was, 0 if none */
+};
+
+/* Serve one missing-page fault of @arg's userfaultfd with UFFD_PATTERN. */
+static void *uffd_serve_one(void *arg)
+{
+	static uint64_t page[HVX_PAGE_SIZE / 8] __attribute__((aligned(4096)));
+	struct uffd_server *srv = arg;
+	struct pollfd pfd = { .fd = srv->uffd, .events = POLLIN };
+	struct uffdio_copy copy = {};
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 30000) != 1 ||
+	    read(srv->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return NULL;
+	srv->fault_addr = msg.arg.pagefault.address;
+	page[0] = UFFD_PATTERN;
+	copy.dst = srv->fault_addr & ~(uint64_t)(HVX_PAGE_SIZE - 1);
+	copy.src = (uintptr_t)page;
+	copy.len = HVX_PAGE_SIZE;
+	ioctl(srv->uffd, UFFDIO_COPY, &copy);
+	return NULL;
+}
+
+/*
+ * Guest memory in a userfaultfd range (postcopy migration, lazy restore):
+ * the guest's first touch is the handler's fault event, and the guest
+ * reads what the handler put there.  (The fault failed with SIGBUS, and
+ * HVX_RUN with EFAULT, without an event.)
+ */
+HVX_TEST(guest_fault_waits_for_userfaultfd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffd_server srv = {};
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+	uint64_t *hva;
+
+	HVX_REQUIRE_VM();
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(srv.uffd, UFFDIO_API, &api));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read_word);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	reg.range.start = (uintptr_t)hva;
+	reg.range.len = EXTRA_SIZE;
+	ASSERT_EQ(0, ioctl(srv.uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
+	vcpu_expect_sync(vcpu, UFFD_PATTERN);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((uintptr_t)hva, srv.fault_addr);
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+/* Whether /proc/self/pagemap shows @p's page soft-dirty (bit 55). */
+static bool soft_dirty(const void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+	bool ok;
+
+	ok = fd >= 0 && pread(fd, &e, sizeof(e), (uintptr_t)p /
+			      HVX_PAGE_SIZE * sizeof(e)) == sizeof(e);
+	if (fd >= 0)
+		close(fd);
+	return ok && (e >> 55 & 1);
+}
+
+/*
+ * A soft-dirty clear (CRIU's incremental dumps) write-protects the whole
+ * mm: the guest's next write must make the page soft-dirty again.  (Its
+ * range ends at ULONG_MAX, which hvx rounded up to 0: no EPT leaf went,
+ * and the guest wrote the page behind the host's back.)
+ */
+HVX_TEST(soft_dirty_clear_sees_guest_writes)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_write_word);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	vcpu_expect_sync(vcpu, 1);	/* the guest's leaf is writable */
+	HVX_REQUIRE(soft_dirty(hva), "no soft-dirty bits in pagemap");
+	ASSERT_TRUE(hvx_write_file("/proc/self/clear_refs", "4"));
+	ASSERT_FALSE(soft_dirty(hva));
+	vcpu_expect_sync(vcpu, 2);
+	EXPECT_TRUE(soft_dirty(hva));
+	EXPECT_EQ(2, *hva);
+	vm_free(vm);
 }
 
 HVX_TEST(fork_copy_on_write_leaves_guest_on_parent_page)
