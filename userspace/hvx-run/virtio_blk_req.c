@@ -161,9 +161,14 @@ static uint8_t do_ranges(int fd, unsigned int mode, uint64_t sectors,
 			r = zeroes_allocated(fd, off, len);
 		} else {
 			r = punch_hole(fd, off, len);
-			/* unmap is a may: zeroes where it cannot punch */
-			if (zeroes && unsupported(r))
-				r = zeroes_allocated(fd, off, len);
+			/*
+			 * Deallocating is a may (virtio 1.2 5.2.6.2): where
+			 * the file system cannot punch (vfat, NFSv3, many
+			 * FUSE file systems), a discard does nothing and
+			 * unmapping zeroes write allocated zeroes.
+			 */
+			if (unsupported(r))
+				r = zeroes ? zeroes_allocated(fd, off, len) : 0;
 		}
 		if (r)
 			return VIRTIO_BLK_S_IOERR;
