@@ -817,12 +817,15 @@ TEST_F(blk, segment_limits_config)
 /*
  * The features and the configuration a driver reads: write zeroes of up
  * to VIRTIO_BLK_MAX_WRITE_ZEROES sectors in one segment, which may unmap; a
- * read-only disk offers neither it nor discard.
+ * read-only disk offers neither it nor discard.  An image has one writer
+ * or any number of readers: a read-only disk beside the writable one is
+ * refused, two read-only disks are not, nor is a writable one once the
+ * image is free again.
  */
 TEST_F(blk, write_zeroes_config)
 {
+	struct virtio_dev *ro, *other;
 	uint8_t cfg[12];
-	struct virtio_dev *ro;
 	struct vq_mem mem;
 	char spec[80];
 
@@ -836,12 +839,25 @@ TEST_F(blk, write_zeroes_config)
 	mem.base = self->ram;
 	mem.size = RAM_SIZE;
 	snprintf(spec, sizeof(spec), "%s,ro", self->path);
+	EXPECT_EQ(NULL, virtio_blk_create(spec, 1, &mem, no_doorbell, NULL));
+	virtio_stop(self->v);
+	virtio_blk_free(self->v);
+	self->v = NULL;
 	ro = virtio_blk_create(spec, 1, &mem, no_doorbell, NULL);
 	ASSERT_NE(NULL, ro);
 	EXPECT_FALSE(ro->host_features & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES |
 					  1ULL << VIRTIO_BLK_F_DISCARD));
 	EXPECT_TRUE(ro->host_features & 1ULL << VIRTIO_BLK_F_RO);
+	other = virtio_blk_create(spec, 2, &mem, no_doorbell, NULL);
+	EXPECT_NE(NULL, other);
+	if (other)
+		virtio_blk_free(other);
+	EXPECT_EQ(NULL, virtio_blk_create(self->path, 3, &mem, no_doorbell,
+					  NULL));
 	virtio_blk_free(ro);
+	other = virtio_blk_create(self->path, 4, &mem, no_doorbell, NULL);
+	ASSERT_NE(NULL, other);
+	virtio_blk_free(other);
 }
 
 TEST_HARNESS_MAIN

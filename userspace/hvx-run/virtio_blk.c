@@ -384,6 +384,26 @@ static const struct virtio_ops blk_ops = {
 };
 
 /* FILE or FILE,ro: open it, size it, name it. */
+/*
+ * One writer or any number of readers an image, as QEMU's image locking:
+ * two writers, or a reader beside a writer, would see or make a disk
+ * that changes under them (-d img -d img, a second hvx-run).  An open
+ * file description's lock (F_OFD_SETLK): two disks of one process
+ * conflict too, and it goes with the last close.  A file system without
+ * locks (ENOLCK, as NFS without lockd) is used unlocked.
+ */
+static int blk_lock(int fd, bool ro)
+{
+	struct flock fl = {
+		.l_type = ro ? F_RDLCK : F_WRLCK,
+		.l_whence = SEEK_SET,
+	};
+
+	if (!fcntl(fd, F_OFD_SETLK, &fl))
+		return 0;
+	return errno == EAGAIN || errno == EACCES ? -1 : 0;
+}
+
 static int blk_open(struct virtio_blk *b, const char *spec)
 {
 	char *path = strdup(spec), *comma, *name;
@@ -406,6 +426,11 @@ static int blk_open(struct virtio_blk *b, const char *spec)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		msg("disk %s: not a regular file", path);
+		goto out;
+	}
+	if (blk_lock(b->fd, b->ro)) {
+		msg("disk %s: in use by another disk or process (%s)", path,
+		    b->ro ? "a writer has it" : "locked");
 		goto out;
 	}
 	b->sectors = st.st_size / VIRTIO_BLK_SECTOR;
