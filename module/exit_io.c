@@ -39,6 +39,80 @@ static unsigned int string_asize(struct hvx_vcpu *vcpu)
 	return hvx_guest_mode(vcpu);
 }
 
+/* Segment registers as the instruction information numbers them. */
+enum { IO_SEG_ES, IO_SEG_CS, IO_SEG_SS, IO_SEG_DS, IO_SEG_FS, IO_SEG_GS };
+
+/*
+ * The VMCS fields of segment @seg: the guest-state encodings of ES, CS,
+ * SS, DS, FS and GS are two apart, in that order (SDM appendix B).
+ */
+#define IO_SEG_FIELD(es_field, seg)	((es_field) + 2 * (seg))
+
+/*
+ * The operand of INS (ES:RDI) or OUTS (DS:RSI or the override): its
+ * linear address in *@gva, and *@n bounded by the elements that fit the
+ * segment's limit.  The I/O exit comes before the processor checks the
+ * segment (SDM 26.1.1: its usability, its limit, alignment), and the
+ * guest-linear address field is undefined for an unusable one, which a
+ * null DS or ES of 64-bit code is: hvx makes the checks and the address.
+ * Without the instruction information (VMX_BASIC_INOUT) the segment of an
+ * OUTS is unknown: the field it is.
+ *
+ * Return: 0, or 1 after injecting #GP(0) (#SS(0) for SS) when the first
+ * element does not fit, or #AC(0) for a misaligned one at CPL 3.
+ */
+static int string_operand(struct hvx_vcpu *vcpu, bool in, unsigned int size,
+			  unsigned int asize, bool down, u64 *gva, u64 *n)
+{
+	u64 idx = vcpu->regs[in ? HVX_RDI : HVX_RSI] & hvx_asize_mask(asize);
+	unsigned int seg = IO_SEG_ES;
+	u64 lo = 0, hi, room;
+	u32 ar;
+
+	if (!(hvx_vmx.basic & VMX_BASIC_INOUT)) {
+		*gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
+		return 0;
+	}
+	if (!in)
+		seg = IO_INFO_SEG(hvx_vmread32(VMX_INSTRUCTION_INFO));
+	if (hvx_guest_mode(vcpu) == 8) {
+		/* no limits; bases only for FS and GS */
+		*gva = idx;
+		if (seg == IO_SEG_FS || seg == IO_SEG_GS)
+			*gva += hvx_vmread(IO_SEG_FIELD(GUEST_ES_BASE, seg));
+		goto align;
+	}
+	*gva = (u32)(hvx_vmread(IO_SEG_FIELD(GUEST_ES_BASE, seg)) + idx);
+	ar = hvx_vmread32(IO_SEG_FIELD(GUEST_ES_AR_BYTES, seg));
+	if (ar & VMX_AR_UNUSABLE_MASK)
+		goto fault;
+	hi = hvx_vmread32(IO_SEG_FIELD(GUEST_ES_LIMIT, seg));
+	/* an expand-down data segment: above the limit, up to 64K or 4G */
+	if ((ar & (VMX_AR_S_MASK | 0xc)) == (VMX_AR_S_MASK | 0x4)) {
+		lo = hi + 1;
+		hi = ar & VMX_AR_DB_MASK ? U32_MAX : U16_MAX;
+	}
+	if (idx < lo || idx > hi || hi - idx < size - 1)
+		goto fault;
+	room = down ? (idx - lo) / size + 1 : (hi - idx - (size - 1)) / size + 1;
+	*n = min(*n, room);
+align:
+	if ((*gva & (size - 1)) && hvx_guest_cpl(vcpu) == 3 &&
+	    (hvx_get_cr0(vcpu) & X86_CR0_AM) &&
+	    (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_AC)) {
+		hvx_inject_exception(vcpu, X86_TRAP_AC, true, 0);
+		return 1;
+	}
+	return 0;
+
+fault:
+	if (seg == IO_SEG_SS)
+		hvx_inject_exception(vcpu, X86_TRAP_SS, true, 0);
+	else
+		hvx_inject_gp(vcpu);
+	return 1;
+}
+
 /*
  * Elements the index register @reg (RSI or RDI, at linear @gva) can step
  * through, downwards with RFLAGS.DF (@down), before it wraps at the
@@ -233,7 +307,10 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 		}
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
-	gva = hvx_vmread(GUEST_LINEAR_ADDRESS);
+	if (string_operand(vcpu, in, size, asize, down, &gva, &n)) {
+		run->exit_reason = HVX_EXIT_NONE;
+		return 1;
+	}
 	n = min(n, string_room(vcpu, in ? HVX_RDI : HVX_RSI, gva, size, asize,
 			       down));
 	/*
