@@ -202,18 +202,29 @@ static bool touches(unsigned int off, unsigned int len, unsigned int reg,
 void pci_cfg_read(struct pci_dev *d, unsigned int off, void *data,
 		  unsigned int len)
 {
+	bool win = d->window && touches(off, len, d->window, 4);
 	uint8_t *p = data, w[4];
-	unsigned int i;
+	unsigned int i, at;
 
-	if (d->window && touches(off, len, d->window, 4)) {
+	if (win) {
 		d->window_access(d->opaque, false, w, 4);
 		pthread_mutex_lock(&d->lock);
 		memcpy(d->cfg + d->window, w, 4);
 		pthread_mutex_unlock(&d->lock);
 	}
+	/*
+	 * The window's bytes are this read's, not what another vCPU's read
+	 * stored meanwhile: a read-to-clear register (the ISR) behind it
+	 * would lose its value.
+	 */
 	pthread_mutex_lock(&d->lock);
-	for (i = 0; i < len; i++)
-		p[i] = off + i < PCI_CFG_SIZE ? d->cfg[off + i] : 0;
+	for (i = 0; i < len; i++) {
+		at = off + i;
+		if (win && at - d->window < 4)
+			p[i] = w[at - d->window];
+		else
+			p[i] = at < PCI_CFG_SIZE ? d->cfg[at] : 0;
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 
