@@ -10,7 +10,8 @@
  * decoder does not know is reported with its bytes, never guessed at.
  *
  * A load or store that starts in an MMIO page and ends in a RAM page is
- * done in two parts: the RAM bytes here, the MMIO bytes as the exit.
+ * done in two parts: the RAM bytes here, the MMIO bytes as the exit
+ * (STOS and MOVS elements are not: mmio_string.c).
  *
  * Only an instruction's own data access is emulated.  The exit
  * qualification and the IDT-vectoring field tell the other accesses that
@@ -92,13 +93,8 @@ static int decode_mmio(struct hvx_vcpu *vcpu, unsigned int mode,
  * access; the MMIO part an exit to userspace with its own bytes (not the
  * I/O ring's or the APIC's, whose registers no access straddles).
  * @mode is the code size: outside 64-bit mode linear addresses wrap at
- * 4 GiB.
+ * 4 GiB.  (hvx_mmio_straddles() tells.)
  */
-static bool mmio_straddles(u64 gpa, unsigned int size)
-{
-	return (gpa & ~PAGE_MASK) + size > PAGE_SIZE;
-}
-
 static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
 			      unsigned int mode)
 {
@@ -151,7 +147,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_LOAD_SX:
 		if (write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size)))
+		if (unlikely(hvx_mmio_straddles(gpa, insn->size)))
 			return emulate_mmio_split(vcpu, gpa, false, mode);
 		if (hvx_apic_page(vcpu, gpa) &&
 		    hvx_apic_mmio(vcpu, gpa, insn->size, false, &val))
@@ -166,7 +162,7 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	case HVX_INSN_STORE_IMM:
 		if (!write)
 			break;
-		if (unlikely(mmio_straddles(gpa, insn->size)))
+		if (unlikely(hvx_mmio_straddles(gpa, insn->size)))
 			return emulate_mmio_split(vcpu, gpa, true, mode);
 		val = hvx_insn_store_value(insn,
 					   hvx_gpr_read(vcpu, insn->reg));

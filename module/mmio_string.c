@@ -6,9 +6,10 @@
  * into one MMIO exit, steps RDI (and RSI) and, for REP, RCX by one element,
  * and leaves RIP on the instruction while the count is not done: the guest
  * executes it again and the next element exits again (or runs natively when
- * it reaches RAM).  MOVS between two MMIO addresses, and segment overrides
- * other than DS on the source, are reported as emulation failures with the
- * instruction bytes.
+ * it reaches RAM).  MOVS between two MMIO addresses, segment overrides
+ * other than DS on the source, an element that runs out of its MMIO page
+ * and one on the xAPIC page are reported as emulation failures with the
+ * instruction bytes (hvx_exit_unemulated()).
  *
  * The EPT violation came from one operand of MOVS; the processor had not
  * yet checked the other against the guest's page tables.  hvx checks it
@@ -91,6 +92,15 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 		return 1;
 	}
 
+	/*
+	 * Not emulated: an element that runs out of the MMIO page (its
+	 * other part would need the split emulate_mmio_split() makes for
+	 * MOV), and one on the xAPIC page, which the in-kernel APIC serves,
+	 * not userspace: an exit would lose part of the element, or the
+	 * APIC write (an EOI).
+	 */
+	if (hvx_mmio_straddles(gpa, insn->size) || hvx_apic_page(vcpu, gpa))
+		goto fail;
 	if (insn->op == HVX_INSN_STOS && write) {
 		hvx_mmio_exit(run, gpa, insn->size, true,
 			      hvx_insn_store_value(insn, vcpu->regs[HVX_RAX]));

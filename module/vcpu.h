@@ -645,6 +645,12 @@ void hvx_mmio_exit(struct hvx_run *run, u64 gpa, unsigned int size,
 		   bool write, u64 val);
 int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 		    bool write);
+
+/* An access of @size bytes at @gpa, in MMIO, runs into the next page. */
+static inline bool hvx_mmio_straddles(u64 gpa, unsigned int size)
+{
+	return (gpa & ~PAGE_MASK) + size > PAGE_SIZE;
+}
 int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu);
 int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data);
 int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data);

@@ -7,6 +7,8 @@
  * guest, the guest takes the #PF there and the MMIO part is not written.
  * (An access that starts in RAM and ends in MMIO is still emulated whole
  * at the MMIO page: its exit reports the second part's address only.)
+ * A STOS element that straddles is not emulated: an internal error, not
+ * an exit that writes RAM's bytes to the device.
  */
 #include "hvx_harness.h"
 
@@ -80,6 +82,32 @@ HVX_GUEST_TEST(straddling_access_faults_on_its_other_side,
 	*pde = pt_gpa | 3;
 	vm_install_exception_handler(vm, PF_VECTOR, pf_skip);
 	vcpu_expect_done(vcpu);
+}
+
+
+static void guest_stos_straddles(void)
+{
+	uint64_t di = RAM_GPA - 2;
+
+	asm volatile("stosl" : "+D"(di) : "a"(0x55667788) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * (hvx made one 4-byte MMIO write at RAM_GPA - 2, two of its bytes RAM's,
+ * which stayed unwritten.)
+ */
+HVX_GUEST_TEST(straddling_stos_is_internal_error, guest_stos_straddles)
+{
+	uint8_t *ram = vm_mem_add(vm, 1, 0, RAM_GPA, 0x1000);
+	struct hvx_run *run = vcpu->run;
+
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(RAM_GPA - 2, run->internal.data[2]);
+	EXPECT_EQ(0xab, run->internal.data[4] & 0xff);	/* stos */
+	EXPECT_EQ(0, ram[0]);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,8 @@
  * mmio_string_test: STOS and MOVS on MMIO are unrolled, one element per
  * MMIO exit, in order, in both directions (RFLAGS.DF), with RDI, RSI and
  * RCX where the instruction would leave them; MOVS between two MMIO
- * addresses is an internal error carrying the instruction bytes.
+ * addresses is an internal error carrying the instruction bytes, and so is
+ * STOS on the xAPIC page, which the in-kernel APIC serves.
  */
 #include "hvx_harness.h"
 
@@ -112,6 +113,32 @@ HVX_GUEST_TEST(movs_mmio_to_mmio_is_internal_error, guest_movs_mmio_to_mmio)
 	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);
 	EXPECT_LE(1, run->internal.data[3]);	/* bytes fetched */
 	EXPECT_EQ(0xa4, run->internal.data[4] & 0xff);
+}
+
+
+#define APIC_EOI_GPA	0xfee000b0ULL
+
+static void guest_stos_apic(void)
+{
+	uint64_t di = APIC_EOI_GPA;
+
+	asm volatile("stosl" : "+D"(di) : "a"(0) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * (hvx made it an MMIO exit to userspace, where no device is: an EOI
+ * written so was lost, the in-service bit left set.)
+ */
+HVX_GUEST_TEST(stos_on_the_apic_is_internal_error, guest_stos_apic)
+{
+	struct hvx_run *run = vcpu->run;
+
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(APIC_EOI_GPA, run->internal.data[2]);
+	EXPECT_EQ(0xab, run->internal.data[4] & 0xff);	/* stos */
 }
 
 TEST_HARNESS_MAIN
