@@ -148,8 +148,12 @@ static bool walk_denied(const struct hvx_paging *pg, u32 access,
 		return true;
 	if ((access & HVX_ACC_FETCH) && nx)
 		return true;
-	return (access & (HVX_ACC_FETCH | HVX_ACC_USER)) == HVX_ACC_FETCH &&
-	       (allowed & _PAGE_USER) && (pg->cr4 & X86_CR4_SMEP);
+	if (!(allowed & _PAGE_USER) || (access & HVX_ACC_USER))
+		return false;
+	/* supervisor access to a user page: SMEP for fetches, else SMAP */
+	if (access & HVX_ACC_FETCH)
+		return pg->cr4 & X86_CR4_SMEP;
+	return (pg->cr4 & X86_CR4_SMAP) && !pg->ac;
 }
 
 /* The #PF error code of a failed walk: @ec holds P and RSVD already. */
@@ -338,10 +342,11 @@ static __always_inline int gva_to_gpa(struct hvx_vm *vm,
  * Handles paging off, 32-bit paging (with 4 MiB pages under CR4.PSE), PAE
  * paging (from the processor's cached PDPTEs, in @pg) and
  * 4-level paging with 2 MiB and 1 GiB pages.  Checks P, R/W (CR0.WP for
- * supervisor writes), U/S, XD with EFER.NXE, and SMEP.  Reserved-bit checks
- * are limited to XD without EFER.NXE and PS in a PML4E.  SMAP and
- * protection keys are not checked: they depend on RFLAGS.AC and PKRU,
- * which @pg does not carry.  A successful walk sets the Accessed flag of
+ * supervisor writes), U/S, XD with EFER.NXE, SMEP, and SMAP with RFLAGS.AC
+ * (every access checked here is the instruction's own, explicit one).
+ * Reserved-bit checks are limited to XD without EFER.NXE and PS in a
+ * PML4E.  Protection keys are not checked (hvx's CPUID shows no PKU
+ * unless userspace sets it).  A successful walk sets the Accessed flag of
  * every entry it used and, for a write, the leaf's Dirty flag, as the
  * processor does (a guest's reclaim trusts them), walking again if the
  * guest changes an entry meanwhile.

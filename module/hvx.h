@@ -340,15 +340,18 @@ int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len);
  * struct hvx_paging - the guest state a linear address walk depends on
  * @cr0:	CR0 (PG, WP)
  * @cr3:	CR3, the root of the walk
- * @cr4:	CR4 (PAE, PSE, SMEP, LA57)
+ * @cr4:	CR4 (PAE, PSE, SMEP, SMAP, LA57)
  * @efer:	IA32_EFER (LMA, NXE)
  * @pdpte:	under PAE paging, the four PDPTEs the processor holds: those
  *		read at the last load of CR3 (or of CR0/CR4's paging bits),
  *		not what memory at CR3 holds now
+ * @ac:		RFLAGS.AC, which lets supervisor data accesses reach user
+ *		pages under CR4.SMAP
  */
 struct hvx_paging {
 	u64 cr0, cr3, cr4, efer;
 	u64 pdpte[4];
+	bool ac;
 };
 
 /* Access bits for hvx_gva_to_gpa(). */

@@ -28,6 +28,9 @@
  * - An MMIO access in a form hvx does not emulate (ADD from memory) is #UD
  *   for user code, as under KVM, and an internal error for the kernel.
  *   (User code ended the run with the internal error.)
+ * - With CR4.SMAP, the kernel's INS into a user page is #PF unless
+ *   RFLAGS.AC is set.  (hvx's walk did not check SMAP.)  On a processor
+ *   with SMAP only: the emulated test host's has none.
  */
 #include "hvx_harness.h"
 
@@ -279,6 +282,61 @@ HVX_GUEST_TEST(unemulated_mmio_is_ud_in_user_mode, guest_user_unemulated)
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
 	EXPECT_EQ(HVX_INTERNAL_EMULATION, run->internal.suberror);
 	EXPECT_EQ(MMIO_GPA, run->internal.data[2]);
+}
+
+/* INSB at @addr from CPL 0: the vector it raised (-1: none), EC, CR2. */
+static int insb_safe(uint64_t addr, uint64_t *ec, uint64_t *cr2)
+{
+	register uint64_t r10 asm("r10");
+	register uint64_t r11 asm("r11");
+	uint64_t p = addr;
+
+	asm volatile(GUEST_SAFE_BEGIN "insb" GUEST_SAFE_END
+		     : "+D"(p), "=&r"(r10), "=&r"(r11)
+		     : "d"(TEST_PORT) : "memory");
+	*ec = r10;
+	asm volatile("mov %%cr2, %0" : "=r"(*cr2));
+	return (int)r11;
+}
+
+static void guest_smap_ins(void)
+{
+	uint64_t *pt = (uint64_t *)GUEST_PT0_GPA;
+	uint32_t eax, ebx, ecx, edx;
+	uint64_t cr4, ec, cr2;
+
+	cpuid_count(7, 0, &eax, &ebx, &ecx, &edx);
+	GUEST_SYNC(!!(ebx & CPUID_7_EBX_SMAP));
+	user_top_levels();
+	((uint64_t *)GUEST_PD_GPA)[0] |= PTE_U;
+	pt[USER_BUF >> 12] |= PTE_U;
+	user_segments_setup();
+	asm volatile("mov %%cr4, %0" : "=r"(cr4));
+	asm volatile("mov %0, %%cr4" : : "r"(cr4 | X86_CR4_SMAP));
+	GUEST_ASSERT_EQ(insb_safe(USER_BUF, &ec, &cr2), PF_VECTOR);
+	GUEST_ASSERT_EQ(ec, PF_EC_P | PF_EC_W);
+	GUEST_ASSERT_EQ(cr2, USER_BUF);
+	asm volatile("stac" : : : "memory");
+	GUEST_ASSERT_EQ(insb_safe(USER_BUF, &ec, &cr2), -1);
+	asm volatile("clac" : : : "memory");
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(kernel_ins_into_user_page_under_smap, guest_smap_ins)
+{
+	struct hvx_run *run = vcpu->run;
+	uint8_t *buf = addr_gpa2hva(vm, USER_BUF, 1);
+	struct ucall uc;
+
+	ASSERT_EQ(UCALL_SYNC, vcpu_get_ucall(vcpu, &uc));
+	HVX_REQUIRE(uc.args[0], "the guest's CPUID has no SMAP");
+	/* no I/O exit for the first INS: the #PF comes before it */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	ASSERT_EQ(HVX_IO_IN, run->io.direction);
+	*((uint8_t *)run + run->io.data_offset) = 0x77;
+	vcpu_expect_done(vcpu);
+	EXPECT_EQ(0x77, buf[0]);
 }
 
 HVX_GUEST_TEST(user_mmio_load_under_smep, guest_user_load_smep)

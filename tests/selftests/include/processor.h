@@ -31,6 +31,7 @@
 #define X86_CR4_FSGSBASE (1ULL << 16)
 #define X86_CR4_OSXSAVE	(1ULL << 18)
 #define X86_CR4_SMEP	(1ULL << 20)
+#define X86_CR4_SMAP	(1ULL << 21)
 
 #define EFER_SCE	(1ULL << 0)
 #define EFER_LME	(1ULL << 8)
@@ -73,6 +74,7 @@
 
 /* CPUID.(7,0):EBX bits */
 #define CPUID_7_EBX_SMEP	(1U << 7)
+#define CPUID_7_EBX_SMAP	(1U << 20)
 
 #define XFEATURE_X87		(1ULL << 0)
 #define XFEATURE_SSE		(1ULL << 1)
