@@ -313,6 +313,15 @@ static bool ept_invalidated(struct hvx_vm *vm, const struct ept_fault *f,
 	       vm->mmu_inv_start < hi;
 }
 
+/* Nothing maps the 2 MiB block of @gpa, nor a table.  vm->mem_lock held. */
+static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
+{
+	int level;
+	u64 *entry = hvx_ept_walk(vm, gpa, 2, &level);
+
+	return !entry || !ept_present(*entry);
+}
+
 /*
  * Install the leaf for @f unless an invalidation ran since @f->seq was
  * read (the page may then be gone from the host's page tables), or
@@ -323,11 +332,19 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		       struct ept_fault *f)
 {
 	int at, level = max_level(vm, slot, f->gpa, f->hva);
+	bool note = false;
 	u64 pfn, prot, *entry;
 
-	/* no executable large leaf: a fetch maps 4 KiB (ept_split.c) */
-	if (f->fetch && hvx_nx_huge_pages)
+	/*
+	 * No executable large leaf: a fetch maps 4 KiB (ept_split.c).  A
+	 * block that could be large and whose first access is this fetch
+	 * is noted for the recovery, as a block a fetch split is: else its
+	 * data would stay in 4 KiB leaves for as long as the slot lives.
+	 */
+	if (f->fetch && hvx_nx_huge_pages) {
+		note = level > 1 && ept_block_empty(vm, f->gpa);
 		level = 1;
+	}
 	for (;; level--) {
 		entry = ept_entry(vm, f->gpa, level, &at);
 		if (IS_ERR(entry))
@@ -371,6 +388,10 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	WRITE_ONCE(*entry, PFN_PHYS(pfn) | prot | HVX_EPT_LEAF_ATTR);
 	/* Read without the lock for statistics: one store. */
 	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] + 1);
+	spin_unlock(&vm->mmu_lock);
+	if (note)
+		hvx_nx_recover_note(vm, f->gpa);
+	return HVX_FAULT_MAPPED;
 out:
 	spin_unlock(&vm->mmu_lock);
 	return HVX_FAULT_MAPPED;

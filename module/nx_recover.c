@@ -3,7 +3,8 @@
  * Large EPT pages back for memory an instruction fetch split.
  *
  * Under the iTLB multihit mitigation (hvx_nx_huge_pages) a fetch from a
- * 2 MiB EPT leaf splits it into 4 KiB leaves (hvx_ept_exec_split()), and
+ * 2 MiB EPT leaf splits it into 4 KiB leaves (hvx_ept_exec_split()), a
+ * fetch that is a block's first access maps 4 KiB (ept_install()), and
  * they would stay so while the slot lives, though the guest may have run
  * code there once (a loader, a module later freed) and uses it as data
  * since.  As KVM's recovery thread does, every period a share of the
@@ -102,7 +103,7 @@ static void nx_recover_work(struct work_struct *work)
 }
 
 /**
- * hvx_nx_recover_note() - remember a 2 MiB block an instruction fetch split
+ * hvx_nx_recover_note() - remember a 2 MiB block a fetch split or made 4 KiB
  * @vm: the VM, vm->mem_lock held
  * @gpa: an address in the block
  */

@@ -733,6 +733,63 @@ out:
 	nlq_close(&q);
 }
 
+/* Call code in the THP slot's second block, its first access; then data. */
+static void guest_fetch_then_data(void)
+{
+	uint64_t off;
+
+	GUEST_SYNC(((int (*)(void))(EXTRA_GPA + EXEC_FRESH))());
+	for (off = THP_SIZE; off < THP_SLOT_SIZE; off += 4096)
+		*(volatile uint8_t *)(EXTRA_GPA + off) += 1;
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+/*
+ * A block whose first access is a fetch maps 4 KiB under the mitigation;
+ * the recovery takes it back as it does a split block, and the data that
+ * follows maps it large.  (It was never noted: its data filled it 4 KiB
+ * at a time for as long as the slot lived.)
+ */
+HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
+{
+	struct vm_info ran, back;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct nlq q;
+	uint8_t *hva;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
+	HVX_REQUIRE(hvx_dev_caps()->mitigations & HVX_MITIGATE_NX_HUGE_PAGES,
+		    "nx_huge_pages off");
+	ASSERT_TRUE(hvx_param_set(NX_RATIO, 1));
+	ASSERT_TRUE(hvx_param_set(NX_PERIOD, 100));
+	ASSERT_EQ(0, nlq_open(&q));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_fetch_then_data);
+	hva = thp_memory(THP_SLOT_SIZE);
+	if (!hva)
+		SKIP(goto out, "no transparent huge pages in this host");
+	memcpy(hva + EXEC_FRESH, ret_5a, sizeof(ret_5a));
+	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
+	vcpu_expect_sync(vcpu, 0x5a);
+	ran = vm_of_pid(&q, getpid());
+	usleep(500 * 1000);
+	vcpu_expect_sync(vcpu, 1);
+	back = vm_of_pid(&q, getpid());
+	vcpu_expect_done(vcpu);
+	TH_LOG("2 MiB EPT pages, splits: ran %llu %llu, back %llu %llu",
+	       (unsigned long long)ran.mapped[1],
+	       (unsigned long long)ran.splits,
+	       (unsigned long long)back.mapped[1],
+	       (unsigned long long)back.splits);
+	EXPECT_EQ(ran.mapped[1] + 1, back.mapped[1]);
+	EXPECT_EQ(ran.splits, back.splits);
+out:
+	vm_free(vm);
+	nlq_close(&q);
+}
+
 HVX_TEST(thp_memory_gets_2m_ept_pages)
 {
 	struct vm_info before, after, split;
