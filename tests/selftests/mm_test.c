@@ -661,6 +661,38 @@ static void guest_exec_then_data(void)
 #define NX_RATIO	HVX_PARAM("nx_huge_pages_recovery_ratio")
 #define NX_PERIOD	HVX_PARAM("nx_huge_pages_recovery_period_ms")
 
+#define NX_RECOVERY_REQUIRE() do {					\
+	HVX_REQUIRE_VM();						\
+	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB),		\
+		    "no 2 MiB EPT pages");				\
+	HVX_REQUIRE(hvx_dev_caps()->mitigations &			\
+		    HVX_MITIGATE_NX_HUGE_PAGES, "nx_huge_pages off");	\
+} while (0)
+
+/*
+ * A VM running @guest over the THP slot, ret_5a at @code in it, and the
+ * recovery every 100 ms for all blocks; NULL where no THP backs the slot.
+ */
+static struct test_vm *nx_recovery_vm(struct __test_metadata *_metadata,
+				      void *guest, uint64_t code,
+				      struct test_vcpu **vcpu)
+{
+	struct test_vm *vm;
+	uint8_t *hva;
+
+	ASSERT_TRUE(hvx_param_set(NX_RATIO, 1));
+	ASSERT_TRUE(hvx_param_set(NX_PERIOD, 100));
+	vm = vm_create_with_one_vcpu(vcpu, guest);
+	hva = thp_memory(THP_SLOT_SIZE);
+	if (!hva) {
+		vm_free(vm);
+		return NULL;
+	}
+	memcpy(hva + code, ret_5a, sizeof(ret_5a));
+	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
+	return vm;
+}
+
 /*
  * A 2 MiB block that an instruction fetch split under the iTLB multihit
  * mitigation gets its 2 MiB EPT page back from the recovery (here every
@@ -674,21 +706,13 @@ HVX_TEST(nx_split_blocks_get_large_pages_back)
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
-	uint8_t *hva;
 
-	HVX_REQUIRE_VM();
-	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
-	HVX_REQUIRE(hvx_dev_caps()->mitigations & HVX_MITIGATE_NX_HUGE_PAGES,
-		    "nx_huge_pages off");
-	ASSERT_TRUE(hvx_param_set(NX_RATIO, 1));
-	ASSERT_TRUE(hvx_param_set(NX_PERIOD, 100));
+	NX_RECOVERY_REQUIRE();
+	vm = nx_recovery_vm(_metadata, guest_exec_then_data, EXEC_TOUCHED,
+			    &vcpu);
+	if (!vm)
+		SKIP(return, "no transparent huge pages in this host");
 	ASSERT_EQ(0, nlq_open(&q));
-	vm = vm_create_with_one_vcpu(&vcpu, guest_exec_then_data);
-	hva = thp_memory(THP_SLOT_SIZE);
-	if (!hva)
-		SKIP(goto out, "no transparent huge pages in this host");
-	memcpy(hva + EXEC_TOUCHED, ret_5a, sizeof(ret_5a));
-	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
 	vcpu_expect_sync(vcpu, 0);
 	touched = vm_of_pid(&q, getpid());
 	vcpu_expect_sync(vcpu, 0x5a);
@@ -728,7 +752,6 @@ HVX_TEST(nx_split_blocks_get_large_pages_back)
 	/* a recovery would have let the data round map it large */
 	EXPECT_EQ(again.mapped[1], stays.mapped[1]);
 	EXPECT_EQ(again.splits, stays.splits);
-out:
 	vm_free(vm);
 	nlq_close(&q);
 }
@@ -757,21 +780,13 @@ HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
-	uint8_t *hva;
 
-	HVX_REQUIRE_VM();
-	HVX_REQUIRE(hvx_has_vmx_feature(HVX_VMX_EPT_2MB), "no 2 MiB EPT pages");
-	HVX_REQUIRE(hvx_dev_caps()->mitigations & HVX_MITIGATE_NX_HUGE_PAGES,
-		    "nx_huge_pages off");
-	ASSERT_TRUE(hvx_param_set(NX_RATIO, 1));
-	ASSERT_TRUE(hvx_param_set(NX_PERIOD, 100));
+	NX_RECOVERY_REQUIRE();
+	vm = nx_recovery_vm(_metadata, guest_fetch_then_data, EXEC_FRESH,
+			    &vcpu);
+	if (!vm)
+		SKIP(return, "no transparent huge pages in this host");
 	ASSERT_EQ(0, nlq_open(&q));
-	vm = vm_create_with_one_vcpu(&vcpu, guest_fetch_then_data);
-	hva = thp_memory(THP_SLOT_SIZE);
-	if (!hva)
-		SKIP(goto out, "no transparent huge pages in this host");
-	memcpy(hva + EXEC_FRESH, ret_5a, sizeof(ret_5a));
-	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
 	vcpu_expect_sync(vcpu, 0x5a);
 	ran = vm_of_pid(&q, getpid());
 	usleep(500 * 1000);
@@ -785,7 +800,6 @@ HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
 	       (unsigned long long)back.splits);
 	EXPECT_EQ(ran.mapped[1] + 1, back.mapped[1]);
 	EXPECT_EQ(ran.splits, back.splits);
-out:
 	vm_free(vm);
 	nlq_close(&q);
 }

@@ -15,15 +15,20 @@
 #define ZEROES	VIRTIO_BLK_MODE_ZEROES
 #define SYNC	VIRTIO_BLK_MODE_SYNC
 
+/* A request of one segment, @seg, of @type into the fixture's @e. */
+#define range_request(self, type, seg, sector, num, flags) do {		\
+	put_le64((seg), (sector));					\
+	put_le32((seg) + 8, (num));					\
+	put_le32((seg) + 12, (flags));					\
+	request(&(self)->e, (self)->hdr, (type), 0, (seg), 16, true,	\
+		&(self)->status);					\
+} while (0)
+
 TEST_F(blk, discard_punches_a_hole)
 {
 	uint8_t seg[16];
 
-	put_le64(seg, 8);
-	put_le32(seg + 8, 8);
-	put_le32(seg + 12, 0);
-	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 16, true,
-		&self->status);
+	range_request(self, VIRTIO_BLK_T_DISCARD, seg, 8, 8, 0);
 	/* the file system's own answer decides, not the device's */
 	if (fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      SECTORS * 512 - 512, 512))
@@ -58,11 +63,7 @@ TEST_F(blk, discard_without_hole_punching_succeeds)
 {
 	uint8_t seg[16];
 
-	put_le64(seg, 8);
-	put_le32(seg + 8, 8);
-	put_le32(seg + 12, 0);
-	request(&self->e, self->hdr, VIRTIO_BLK_T_DISCARD, 0, seg, 16, true,
-		&self->status);
+	range_request(self, VIRTIO_BLK_T_DISCARD, seg, 8, 8, 0);
 	no_punch = true;
 	virtio_blk_handle(self->fd, DISCARD, SECTORS, SERIAL, &self->e);
 	no_punch = false;
@@ -136,14 +137,8 @@ static bool grow_disk(int fd)
 	return true;
 }
 
-/* A write zeroes request of one segment, @seg, into the fixture's @e. */
-#define wz_request(self, seg, sector, num, flags) do {			\
-	put_le64((seg), (sector));					\
-	put_le32((seg) + 8, (num));					\
-	put_le32((seg) + 12, (flags));					\
-	request(&(self)->e, (self)->hdr, VIRTIO_BLK_T_WRITE_ZEROES, 0,	\
-		(seg), 16, true, &(self)->status);			\
-} while (0)
+#define wz_request(self, seg, sector, num, flags)			\
+	range_request(self, VIRTIO_BLK_T_WRITE_ZEROES, seg, sector, num, flags)
 
 /*
  * WRITE_ZEROES: the range reads zeroes and nothing around it changes.
