@@ -96,10 +96,10 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 	 */
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	/*
-	 * VM exits loaded __KERNEL_DS into DS and ES and null into FS, GS
-	 * and LDTR.  A 32-bit caller has __USER_DS in DS and ES, which it
-	 * keeps across system calls; a 64-bit one normally has null ones,
-	 * which 64-bit mode does not use.
+	 * VM exits loaded null selectors into DS, ES, FS, GS and LDTR.  A
+	 * 32-bit caller has __USER_DS in DS and ES, which it keeps across
+	 * system calls; a 64-bit one normally has null ones, which 64-bit
+	 * mode does not use.
 	 */
 	if (unlikely(vcpu->host_ds_sel | vcpu->host_es_sel)) {
 		loadsegment(ds, vcpu->host_ds_sel);

@@ -103,8 +103,15 @@ static int hvx_vmcs_set_host_const(void)
 
 	err |= hvx_vmwrite(HOST_CR0, read_cr0() & ~X86_CR0_TS);
 	err |= hvx_vmwrite(HOST_CS_SELECTOR, __KERNEL_CS);
-	err |= hvx_vmwrite(HOST_DS_SELECTOR, __KERNEL_DS);
-	err |= hvx_vmwrite(HOST_ES_SELECTOR, __KERNEL_DS);
+	/*
+	 * Null DS and ES, as a 64-bit caller has them (64-bit mode uses
+	 * neither): with __KERNEL_DS the caller went back to user mode
+	 * holding a ring-0 selector, which PTRACE_SETREGS refuses (a
+	 * debugger could not write the VMM's registers).  A 32-bit
+	 * caller's are restored (hvx_msrs_load_host()).
+	 */
+	err |= hvx_vmwrite(HOST_DS_SELECTOR, 0);
+	err |= hvx_vmwrite(HOST_ES_SELECTOR, 0);
 	err |= hvx_vmwrite(HOST_SS_SELECTOR, __KERNEL_DS);
 	err |= hvx_vmwrite(HOST_FS_SELECTOR, 0);
 	err |= hvx_vmwrite(HOST_GS_SELECTOR, 0);

@@ -167,6 +167,26 @@ HVX_GUEST_TEST(ds_es_restored, guest_out_loop)
 	vcpu_expect_done(vcpu);
 }
 
+/*
+ * A 64-bit caller's null DS and ES come back null, not the kernel's
+ * selector, which a debugger's PTRACE_SETREGS then refuses with EIO.
+ * (Every exit loaded __KERNEL_DS, and the return by SYSRET kept it.)
+ */
+HVX_GUEST_TEST(null_ds_es_stay_null, guest_out_loop)
+{
+	uint16_t ds, es;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ds = run_with_ds_es(vcpu->fd, 0, &es);
+		EXPECT_EQ(0, ds);
+		EXPECT_EQ(0, es);
+		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IO);
+	}
+	asm volatile("mov %w0, %%ds; mov %w0, %%es" : : "r"(0));
+	vcpu_expect_done(vcpu);
+}
+
 #define X86_CR4_PCE	(1UL << 8)
 
 static void guest_rdpmc(void)
