@@ -281,13 +281,29 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		load_guest_db(vcpu);
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
-		hvx_mitigate_l1d(vcpu);
 	preemption_timer_arm(vcpu);
 	guest_mode_enter();
+	/*
+	 * Last before the entry: what runs between the flush and VMLAUNCH
+	 * brings host data into L1D (guest_mode_enter() touches the task
+	 * and, on nohz_full CPUs, the cgroup's time accounts).
+	 */
+	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
+		hvx_mitigate_l1d(vcpu);
 
 	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
 
+	/*
+	 * First the NMI (or machine check) the exit consumed: NMIs stay
+	 * blocked until the next IRET, which any exception in the code
+	 * below (a host breakpoint restore_host_debug() arms again, a
+	 * kprobe) would make early, letting later NMIs in first.
+	 */
+	if (likely(!fail)) {
+		reason = hvx_vmread32(VM_EXIT_REASON);
+		if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI))
+			exception_irqoff(hvx_vmread32(VM_EXIT_INTR_INFO));
+	}
 	guest_mode_exit_irqoff();
 	vcpu->cr2 = native_read_cr2();
 	hvx_mitigate_exit_to_user();
@@ -309,13 +325,10 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 		return ~0U;
 	}
 	preemption_timer_account(vcpu);
-	reason = hvx_vmread32(VM_EXIT_REASON);
 	/* A VM entry that failed on guest state leaves the VMCS clear. */
 	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 		vcpu->launched = true;
-	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI))
-		exception_irqoff(hvx_vmread32(VM_EXIT_INTR_INFO));
-	else if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
+	if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
 		hvx_handle_machine_check();
 	return reason;
 }
