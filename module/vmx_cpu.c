@@ -117,12 +117,15 @@ static void hvx_emergency_disable(void)
 	struct hvx_cpu *c = this_cpu_ptr(&hvx_cpus);
 	struct hvx_vcpu *vcpu;
 
-	if (!this_cpu_read(hvx_vmx_on))
-		return;
 	/* Write back VMCS data so a kdump kernel sees consistent memory. */
-	list_for_each_entry(vcpu, &c->loaded, loaded_link)
-		hvx_vmclear(__pa(vcpu->vmcs));
-	/* VMXOFF where CR4.VMXE is set, then clear it (KVM's helper did). */
+	if (this_cpu_read(hvx_vmx_on))
+		list_for_each_entry(vcpu, &c->loaded, loaded_link)
+			hvx_vmclear(__pa(vcpu->vmcs));
+	/*
+	 * VMXOFF where CR4.VMXE is set, then clear it (KVM's helper did),
+	 * hvx_vmx_on or not: vmx_on_local() sets it after the VMXON, and
+	 * a CPU left in VMX operation cannot kexec (kdump) or reset.
+	 */
 	if (__read_cr4() & X86_CR4_VMXE) {
 		hvx_vmxoff();
 		cr4_clear_bits(X86_CR4_VMXE);
