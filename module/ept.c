@@ -313,13 +313,20 @@ static bool ept_invalidated(struct hvx_vm *vm, const struct ept_fault *f,
 	       vm->mmu_inv_start < hi;
 }
 
-/* Nothing maps the 2 MiB block of @gpa, nor a table.  vm->mem_lock held. */
+/*
+ * Nothing maps the 2 MiB block of @gpa: no leaf, and no table or an empty
+ * one (a fault that gave up after ept_entry() made it, an invalidation
+ * that cleared its leaves).  vm->mem_lock held.
+ */
 static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
 {
 	int level;
 	u64 *entry = hvx_ept_walk(vm, gpa, 2, &level);
 
-	return !entry || !ept_present(*entry);
+	if (!entry || !ept_present(*entry))
+		return true;
+	return level == 2 && !ept_is_leaf(*entry, 2) &&
+	       !memchr_inv(ept_child(*entry), 0, PAGE_SIZE);
 }
 
 /*
