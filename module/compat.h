@@ -73,6 +73,17 @@ static inline u32 vmx_basic_vmcs_mem_type(u64 vmx_basic)
 #endif
 
 /*
+ * 6.2 added FOLL_INTERRUPTIBLE: a page lookup waiting for a fault that
+ * may retry (a userfaultfd handler's) gives up on any signal; before it,
+ * on a fatal one only.
+ */
+#if HVX_KERNEL_SINCE(6, 2, 0)
+#define HVX_FOLL_INTERRUPTIBLE	FOLL_INTERRUPTIBLE
+#else
+#define HVX_FOLL_INTERRUPTIBLE	0
+#endif
+
+/*
  * 6.3 made vma->vm_flags writable only through vm_flags_set() and the
  * like (hvx_ prefix: a stable kernel may backport the helper).
  */

@@ -136,13 +136,15 @@ u64 *hvx_ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level)
  * installed, and the MMU notifier removes the leaf before the host
  * changes the mapping.  current->mm is the VM's.
  *
- * The lookup may drop the mmap lock and retry the fault, as the host's
- * own faults do: a userfaultfd range gets its fault event and waits for
- * the handler (with the lock held throughout, the fault failed with
- * SIGBUS and HVX_RUN with EFAULT), and a fatal signal ends the wait.  The
- * mapping is checked after it, under the lock again: one replaced in
- * between was an invalidation, which the fault's sequence number sees
- * (the leaf is not installed, the guest retries).
+ * The lookup may drop the mmap lock and retry the fault, as a user-mode
+ * fault does: a userfaultfd range gets its fault event and waits for the
+ * handler (with the lock held throughout, the fault failed with SIGBUS
+ * and HVX_RUN with EFAULT).  A signal ends the wait (a fatal one only,
+ * before 6.2: HVX_FOLL_INTERRUPTIBLE), and HVX_RUN returns EINTR; the
+ * access faults again at the next.  The mapping is checked after the
+ * lookup, under the lock again: one replaced in between was an
+ * invalidation, which the fault's sequence number sees (the leaf is not
+ * installed, the guest retries).
  *
  * A write looks the page up for writing.  A read in a writable slot takes
  * the page writable only if the host maps it so already (a fast lookup
@@ -164,7 +166,8 @@ static int ept_get_page(unsigned long hva, bool ro, bool write,
 		ret = 1;
 	else
 		ret = get_user_pages_unlocked(hva, 1, page,
-					      write ? FOLL_WRITE : 0);
+					      HVX_FOLL_INTERRUPTIBLE |
+					      (write ? FOLL_WRITE : 0));
 	if (ret != 1)
 		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 	mmap_read_lock(current->mm);
@@ -491,8 +494,8 @@ out:
  * HVX_FAULT_MMIO when no slot covers @gpa, HVX_FAULT_ROM_WRITE when @write
  * hits a read-only slot, -EFAULT when the userspace page cannot be faulted
  * in or its mapping may not back guest memory (a file other than shmem or
- * hugetlbfs), -ENOMEM, -EINTR when a fatal signal ended the wait for the
- * page (a userfaultfd handler's, say).
+ * hugetlbfs), -ENOMEM, -EINTR when a signal ended the wait for the page
+ * (a userfaultfd handler's, say).
  */
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch)
 {

@@ -239,7 +239,7 @@ int hvx_complete_mmio_data(struct hvx_vcpu *vcpu, u64 data)
  * Return: 1 when the page is now mapped (or the shared I/O ring served
  * the access), 0 for an MMIO exit, or a negative errno: guest memory
  * cannot be faulted in (-EFAULT, -ENOMEM), or a signal interrupted the wait
- * for a ring completion (-EINTR).
+ * for a ring completion or for the page (-EINTR, exit reason HVX_EXIT_INTR).
  */
 int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 {
@@ -269,8 +269,12 @@ int hvx_exit_ept_violation(struct hvx_vcpu *vcpu)
 	gen = smp_load_acquire(&vm->slots_gen);
 	if (gpa >> PAGE_SHIFT != vcpu->mmio_gfn || gen != vcpu->mmio_gen) {
 		r = hvx_ept_fault(vm, gpa, write, q & EPT_QUAL_FETCH);
-		if (r < 0)
+		if (r < 0) {
+			/* a signal ended the wait: the access faults again */
+			if (r == -EINTR)
+				vcpu->run->exit_reason = HVX_EXIT_INTR;
 			return r;
+		}
 		/*
 		 * No L1D flush for "cond": as KVM's EPT-violation path, the
 		 * fault is taken to touch only this guest's memory and mm;

@@ -16,11 +16,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <asm/vmx.h>
@@ -219,6 +221,29 @@ static void *uffd_serve_one(void *arg)
 }
 
 /*
+ * A VM reading the first word of the extra slot, which lies in a
+ * userfaultfd range of @srv's (missing pages).
+ */
+static struct test_vm *uffd_vm(struct __test_metadata *_metadata,
+			       struct uffd_server *srv,
+			       struct test_vcpu **vcpu)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct test_vm *vm;
+	uint64_t *hva;
+
+	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_API, &api));
+	vm = vm_create_with_one_vcpu(vcpu, guest_read_word);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	reg.range.start = (uintptr_t)hva;
+	reg.range.len = EXTRA_SIZE;
+	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_REGISTER, &reg));
+	srv->fault_addr = 0;
+	return vm;
+}
+
+/*
  * Guest memory in a userfaultfd range (postcopy migration, lazy restore):
  * the guest's first touch is the handler's fault event, and the guest
  * reads what the handler put there.  (The fault failed with SIGBUS, and
@@ -226,27 +251,59 @@ static void *uffd_serve_one(void *arg)
  */
 HVX_TEST(guest_fault_waits_for_userfaultfd)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct uffd_server srv = {};
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	pthread_t thread;
-	uint64_t *hva;
 
 	HVX_REQUIRE_VM();
 	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
 	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(srv.uffd, UFFDIO_API, &api));
-	vm = vm_create_with_one_vcpu(&vcpu, guest_read_word);
-	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
-	reg.range.start = (uintptr_t)hva;
-	reg.range.len = EXTRA_SIZE;
-	ASSERT_EQ(0, ioctl(srv.uffd, UFFDIO_REGISTER, &reg));
+	vm = uffd_vm(_metadata, &srv, &vcpu);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
 	vcpu_expect_sync(vcpu, UFFD_PATTERN);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
-	EXPECT_EQ((uintptr_t)hva, srv.fault_addr);
+	EXPECT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8), srv.fault_addr);
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * A signal ends a vCPU's wait for the userfaultfd handler (6.2 and
+ * later; before, a fatal one only): HVX_RUN fails with EINTR, and the
+ * next one waits again, as a VMM that pauses its vCPUs with signals
+ * expects.  (The wait ignored all but fatal signals.)
+ */
+HVX_TEST(userfaultfd_wait_ends_at_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct uffd_server srv = {};
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_EQ(2, sscanf(u.release, "%d.%d", &major, &minor));
+	HVX_REQUIRE(major > 6 || (major == 6 && minor >= 2),
+		    "before 6.2 only a fatal signal ends the wait");
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm(_metadata, &srv, &vcpu);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
+	vcpu_expect_sync(vcpu, UFFD_PATTERN);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
 	vm_free(vm);
 	close(srv.uffd);
 }
