@@ -102,7 +102,6 @@ struct hvx_vcpu {
 	bool launched;				/* (p) VMLAUNCH done */
 	struct list_head loaded_link;		/* (p) per-CPU loaded list */
 	struct preempt_notifier pn;		/* (v) registered in HVX_RUN */
-	bool in_run;				/* (v) notifier registered */
 
 	/* Host state the VM exit does not restore, saved at load time. */
 	bool guest_msrs_loaded;			/* (p) syscall MSRs are guest's */
