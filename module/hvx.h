@@ -98,8 +98,8 @@ struct hvx_memslot {
  * @leaves:	[u] present leaves by size: 4 KiB, 2 MiB, 1 GiB (read
  *		without the lock for statistics)
  * @splits:	[u] large leaves split in place into smaller ones when
- *		dirty logging started (read without the lock for
- *		statistics)
+ *		dirty logging started or an instruction fetch hit one
+ *		under nx_huge_pages (read without the lock for statistics)
  * @unflushed:	[u] a present leaf was cleared and no INVEPT has run
  *		since; see hvx_ept_flush_locked()
  * @cpus:	(a) the CPUs a vCPU of the VM was loaded on, the only ones
