@@ -186,13 +186,14 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 # ELF32/ELF64 executables linked at 1 MiB.  multiboot.elf is a multiboot
 # kernel, for -k; mb_pic.elf one that runs on the 8259 and the 8254;
 # mb_spin.elf one that spins, for the signal tests; mb_flood.elf one that
-# prints for ever, mb_burst.elf one that prints 100 KiB and halts;
-# mb_halt.elf one that halts with interrupts off; mb_init.elf one that
-# sends its own processor an INIT.
+# prints for ever, mb_burst.elf one that prints 100 KiB and halts,
+# mb_crash.elf one that prints as much and triple-faults; mb_halt.elf
+# one that halts with interrupts off; mb_init.elf one that sends its own
+# processor an INIT.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
 GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin \
-		   mb_halt mb_flood mb_burst mb_init
+		   mb_halt mb_flood mb_burst mb_crash mb_init
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

@@ -595,6 +595,27 @@ stall_end() {
 	wait "$reader" 2>/dev/null
 }
 
+# vcpu0_waits: until hvx-run's vcpu0 has waited on a futex (for stdout
+# to take the guest's output) two seconds running, up to 60 s; false if
+# it did not, or hvx-run ended.
+vcpu0_waits() {
+	i=0
+	seen=0
+	while [ $i -lt 60 ] && [ $seen -lt 2 ]; do
+		sleep 1
+		i=$((i + 1))
+		for t in /proc/"$pid"/task/*; do
+			[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] || continue
+			if grep -qs '^futex' "$t/wchan"; then
+				seen=$((seen + 1))
+			else
+				seen=0
+			fi
+		done
+	done
+	[ $seen -ge 2 ] && kill -0 "$pid" 2>/dev/null
+}
+
 # stalled ID SIG STATUS ARGS...: the guest's output fills a stalled
 # stdout and hvx-run waits, as it must; a signal must still end it,
 # dropping what stdout did not take.
@@ -646,21 +667,7 @@ else
 fi
 # the guest prints the rest (into hvx-run's own pipe, which holds it) and
 # halts: vcpu0 then waits to print why the guest ended after its output
-i=0
-seen=0
-while [ $i -lt 60 ] && [ $seen -lt 2 ]; do
-	sleep 1
-	i=$((i + 1))
-	for t in /proc/"$pid"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] || continue
-		if grep -qs '^futex' "$t/wchan"; then
-			seen=$((seen + 1))
-		else
-			seen=0
-		fi
-	done
-done
-if [ $seen -ge 2 ] && kill -0 "$pid" 2>/dev/null; then
+if vcpu0_waits; then
 	ok "$what: hvx-run waits after the halt"
 else
 	notok "$what: hvx-run waits after the halt" "$T/stallend.err"
@@ -669,6 +676,24 @@ stall_end stallend TERM
 expect_status stallend 0 "$what"
 expect_out stallend 'spinning\n' "$what"
 expect_err stallend "every vCPU halted" "$what"
+
+# The same with a guest that triple-faults (mb_crash), stderr on the
+# stalled FIFO too (2>&1 into a pager): the crash is recorded before its
+# register dump waits for stdout and stderr, so the SIGTERM that abandons
+# them does not take the status, nor do the other vCPUs run on
+# meanwhile.  (The dump came first, and the SIGTERM's stop won: 143.)
+what="SIGTERM while a crashed guest's output waits for a stalled stdout"
+stall_err=1
+stall_start stallcrash -k "$IMG/mb_crash.elf"
+stall_err=
+if stall_wait && vcpu0_waits; then
+	ok "$what: hvx-run waits after the crash"
+else
+	notok "$what: hvx-run waits after the crash"
+fi
+stall_end stallcrash TERM
+expect_status stallcrash 121 "$what"
+expect_out stallcrash 'spinning\n' "$what"
 
 if [ -n "$hvx_loaded" ]; then
 	if rmmod hvx; then

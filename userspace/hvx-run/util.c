@@ -110,9 +110,10 @@ void device_failed(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	msg("%s%s", buf, fail_hook ? "; the guest ends" : "");
+	/* the stop first: the message waits for stdout (vcpu.c, crash()) */
 	if (fail_hook)
 		fail_hook(fail_ctx);
+	msg("%s%s", buf, fail_hook ? "; the guest ends" : "");
 }
 
 static ssize_t stream_write(void *cookie, const char *buf, size_t len)

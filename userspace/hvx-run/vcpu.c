@@ -139,6 +139,18 @@ static void report(struct vcpu *v, const char *what)
 	free(buf);
 }
 
+/*
+ * The guest ends with @status, then the report: printing waits for
+ * stdout to take the guest's output before it, and meanwhile the other
+ * vCPUs and the devices must not run on, nor a SIGTERM or another
+ * vCPU's debug exit take the status (machine_stop() keeps the first).
+ */
+static void crash(struct vcpu *v, int status, const char *what)
+{
+	machine_stop(v->m, status, NULL);
+	report(v, what);
+}
+
 /* Whether this is the first of a kind of exit hvx-run only half serves. */
 static bool first_time(bool *done)
 {
@@ -223,16 +235,13 @@ static bool handle_exit(struct vcpu *v)
 			ioapic_eoi(m->ioapic, run->eoi.vector);
 		return false;
 	case HVX_EXIT_SHUTDOWN:
-		report(v, "triple fault");
-		machine_stop(m, HVX_RUN_EXIT_SHUTDOWN, NULL);
+		crash(v, HVX_RUN_EXIT_SHUTDOWN, "triple fault");
 		return true;
 	case HVX_EXIT_FAIL_ENTRY:
-		report(v, "VM entry failed");
-		machine_stop(m, HVX_RUN_EXIT_FAIL_ENTRY, NULL);
+		crash(v, HVX_RUN_EXIT_FAIL_ENTRY, "VM entry failed");
 		return true;
 	case HVX_EXIT_INTERNAL_ERROR:
-		report(v, "hvx internal error");
-		machine_stop(m, HVX_RUN_EXIT_INTERNAL, NULL);
+		crash(v, HVX_RUN_EXIT_INTERNAL, "hvx internal error");
 		return true;
 	case HVX_EXIT_HYPERCALL:
 		if (first_time(&hypercall_logged))
@@ -248,8 +257,7 @@ static bool handle_exit(struct vcpu *v)
 		run->msr.error = 1;
 		return false;
 	}
-	report(v, "unexpected exit");
-	machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+	crash(v, HVX_RUN_EXIT_ERROR, "unexpected exit");
 	return true;
 }
 
@@ -266,6 +274,7 @@ static void run_loop(struct vcpu *v)
 	pthread_mutex_unlock(&m->lock);
 
 	for (;;) {
+		char why[80];
 		int r;
 
 		/*
@@ -289,9 +298,9 @@ static void run_loop(struct vcpu *v)
 			/* A kick, or a stray signal: look at m->stopping. */
 			if (errno == EINTR)
 				continue;
-			msg("vCPU %u: HVX_RUN: %s", v->id, strerror(errno));
-			report(v, "HVX_RUN failed");
-			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+			snprintf(why, sizeof(why), "HVX_RUN failed: %s",
+				 strerror(errno));
+			crash(v, HVX_RUN_EXIT_ERROR, why);
 			break;
 		}
 		if (!v->exited) {
