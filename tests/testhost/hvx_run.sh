@@ -539,6 +539,9 @@ signal sigtermdisk TERM 143 -k "$IMG/mb_spin.elf" -d "$T/disk.img"
 no_stdin=1
 signal sigtermnostdin TERM 143 -k "$IMG/mb_spin.elf"
 no_stdin=
+# a hangup stops the guest as SIGTERM does (it killed hvx-run outright:
+# no message, the guest's output in hvx-run's own pipe lost)
+signal sighup HUP 129 -k "$IMG/mb_spin.elf"
 
 # Out of descriptors before the devices exist (the pipe of the output's
 # copy): the teardown must not stop a UART never built, whose zeroed

@@ -2,7 +2,8 @@
 /*
  * Host-side test of hvx-run's raw terminal (userspace/hvx-run/terminal.c):
  * raw mode and its restore, and the settings given back when a signal
- * ends the process (a fault, abort(), a hangup, SIGQUIT).  The terminal
+ * ends the process (a fault, abort(), a hangup, SIGQUIT, SIGPWR, a
+ * real-time signal).  The terminal
  * is a pseudo-terminal of the test's; a child process puts it in raw
  * mode and dies, and the test reads its settings after.
  */
@@ -148,6 +149,17 @@ TEST(hangup_restores)
 TEST(sigquit_restores)
 {
 	die_raw(_metadata, SIGQUIT, BY_KILL);
+}
+
+/* (These left the terminal raw: no handler was installed for them.) */
+TEST(sigpwr_restores)
+{
+	die_raw(_metadata, SIGPWR, BY_KILL);
+}
+
+TEST(realtime_signal_restores)
+{
+	die_raw(_metadata, SIGRTMIN + 1, BY_KILL);
 }
 
 /* A signal the process ignores stays ignored: raw mode changes nothing. */

@@ -48,6 +48,7 @@
 #define HVX_RUN_EXIT_FAIL_ENTRY	122	/* VM entry failed */
 #define HVX_RUN_EXIT_INTERNAL	123	/* hvx internal error */
 #define HVX_RUN_EXIT_ERROR	124	/* any other error */
+#define HVX_RUN_EXIT_SIGHUP	129	/* 128 + SIGHUP */
 #define HVX_RUN_EXIT_SIGINT	130	/* 128 + SIGINT */
 #define HVX_RUN_EXIT_SIGTERM	143	/* 128 + SIGTERM */
 

@@ -92,7 +92,8 @@ static const char usage_text[] =
 "  120  the guest rebooted (-k)\n"
 "  121  triple fault              122  VM entry failed\n"
 "  123  hvx internal error        124  any other error\n"
-"  130  SIGINT                    143  SIGTERM\n"
+"  129  SIGHUP                    130  SIGINT\n"
+"  143  SIGTERM\n"
 "See hvx-run(1).\n";
 
 enum {
@@ -623,11 +624,14 @@ static void kick_handler(int sig)
 
 /*
  * Block the signals the main thread waits for (the vCPU threads inherit
- * the mask) and return a signalfd for SIGINT and SIGTERM.
+ * the mask) and return a signalfd for SIGINT, SIGTERM and SIGHUP.  A
+ * hangup (a closed terminal, a dropped SSH session) stops the guest as
+ * SIGTERM does, unless hvx-run was started with it ignored (nohup): a
+ * blocked signal is never ignored, so it is not blocked then.
  */
 static int setup_signals(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 	sigset_t set;
 	int fd;
 
@@ -640,6 +644,8 @@ static int setup_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	if (!sigaction(SIGHUP, NULL, &old) && old.sa_handler == SIG_DFL)
+		sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIG_KICK);
@@ -650,10 +656,10 @@ static int setup_signals(void)
 }
 
 /*
- * The signal thread: a SIGINT or SIGTERM stops the guest, and from the
- * stop until hvx-run is done with the guest's output one drops what a
- * stalled stdout has not taken (machine_stop_user()), which would keep
- * the threads that write it, and so hvx-run, from ending.
+ * The signal thread: a SIGINT, SIGTERM or SIGHUP stops the guest, and
+ * from the stop until hvx-run is done with the guest's output one drops
+ * what a stalled stdout has not taken (machine_stop_user()), which would
+ * keep the threads that write it, and so hvx-run, from ending.
  */
 struct signal_watch {
 	int sig_fd, done_efd;
@@ -687,6 +693,9 @@ static void *signal_thread(void *arg)
 		if (si.ssi_signo == SIGINT)
 			machine_stop_user(w->m, HVX_RUN_EXIT_SIGINT,
 					  "stopped by SIGINT");
+		else if (si.ssi_signo == SIGHUP)
+			machine_stop_user(w->m, HVX_RUN_EXIT_SIGHUP,
+					  "stopped by SIGHUP");
 		else
 			machine_stop_user(w->m, HVX_RUN_EXIT_SIGTERM,
 					  "stopped by SIGTERM");

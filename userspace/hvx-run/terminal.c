@@ -7,7 +7,7 @@
  * left raw is one the user can no longer type into.  The settings are
  * restored at teardown (terminal_restore()), and by a handler for each
  * signal whose default action ends the process (a crash, abort(), a
- * hangup, SIGQUIT from kill): the handler restores the terminal and lets
+ * hangup, SIGQUIT or a real-time signal from kill): the handler restores the terminal and lets
  * the signal do what it would have done.  Only SIGKILL and SIGSTOP are
  * beyond reach.  The state is global because a signal handler must find
  * it; there is one controlling terminal.
@@ -21,12 +21,15 @@
 
 /*
  * The signals whose default action ends the process and that hvx-run
- * neither blocks (SIGINT, SIGTERM: the signal thread) nor handles
- * (SIGPIPE, SIG_KICK).  A disposition not SIG_DFL is left alone.
+ * neither blocks (SIGINT, SIGTERM: the signal thread; SIGHUP too, where
+ * it is not ignored, which then never reaches a handler) nor handles
+ * (SIGPIPE, SIG_KICK), and the real-time ones (SIGRTMIN to SIGRTMAX).  A
+ * disposition not SIG_DFL is left alone.
  */
 static const int fatal_signals[] = {
 	SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV,
 	SIGUSR2, SIGALRM, SIGSYS, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF,
+	SIGPWR, SIGIO, SIGSTKFLT,
 };
 
 /* Written before the handlers are installed, only read after. */
@@ -47,19 +50,28 @@ static void fatal_handler(int sig)
 	raise(sig);
 }
 
+static void catch_fatal(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+		sigaction(sig, sa, NULL);
+}
+
 static void catch_fatal_signals(void)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 	unsigned int i;
+	int sig;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fatal_handler;
 	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
-		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_DFL)
-			sigaction(fatal_signals[i], &sa, NULL);
+		catch_fatal(fatal_signals[i], &sa);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		catch_fatal(sig, &sa);
 }
 
 /**
