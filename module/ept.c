@@ -861,17 +861,17 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 	 * may be ULONG_MAX (a soft-dirty clear covers the whole mm).
 	 */
 	start = round_down(start, PAGE_SIZE);
-	for (;;) {
-		start = slots_first_hva(vm, start, end);
-		if (start >= end)
-			break;
+	while (start < end) {
 		next = end - start > HVX_ZAP_CHUNK ? start + HVX_ZAP_CHUNK :
 						     end;
 		if (zap_hva_chunk(vm, start, next))
 			changed = true;
-		start = next;
+		if (next == end)
+			break;
 		if (may_yield)
 			cond_resched_lock(&vm->mmu_lock);
+		/* over the gaps between slots: a release covers the mm */
+		start = slots_first_hva(vm, next, end);
 	}
 	return changed;
 }

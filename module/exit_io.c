@@ -29,10 +29,10 @@
 #define IO_INFO_ASIZE(i)	(((i) >> 7) & 7)
 #define IO_INFO_SEG(i)		(((i) >> 15) & 7)
 
-static unsigned int string_asize(struct hvx_vcpu *vcpu)
+/* The address size of INS/OUTS with instruction information @info. */
+static unsigned int string_asize(struct hvx_vcpu *vcpu, u32 info)
 {
 	static const u8 sizes[] = { 2, 4, 8 };
-	u32 info = hvx_vmread32(VMX_INSTRUCTION_INFO);
 
 	if (hvx_vmx.basic & VMX_BASIC_INOUT && IO_INFO_ASIZE(info) < 3)
 		return sizes[IO_INFO_ASIZE(info)];
@@ -49,8 +49,9 @@ enum { IO_SEG_ES, IO_SEG_CS, IO_SEG_SS, IO_SEG_DS, IO_SEG_FS, IO_SEG_GS };
 #define IO_SEG_FIELD(es_field, seg)	((es_field) + 2 * (seg))
 
 /*
- * The operand of INS (ES:RDI) or OUTS (DS:RSI or the override): its
- * linear address in *@gva, and *@n bounded by the elements that fit the
+ * The operand of INS (ES:RDI) or OUTS (DS:RSI or the override, from the
+ * instruction information @info) of exit qualification @q: its linear
+ * address in *@gva, and *@n bounded by the elements that fit the
  * segment's limit.  The I/O exit comes before the processor checks the
  * segment (SDM 26.1.1: its usability, its limit, alignment), and the
  * guest-linear address field is undefined for an unusable one, which a
@@ -61,11 +62,12 @@ enum { IO_SEG_ES, IO_SEG_CS, IO_SEG_SS, IO_SEG_DS, IO_SEG_FS, IO_SEG_GS };
  * Return: 0, or 1 after injecting #GP(0) (#SS(0) for SS) when the first
  * element does not fit, or #AC(0) for a misaligned one at CPL 3.
  */
-static int string_operand(struct hvx_vcpu *vcpu, bool in, unsigned int size,
+static int string_operand(struct hvx_vcpu *vcpu, unsigned long q, u32 info,
 			  unsigned int asize, bool down, u64 *gva, u64 *n)
 {
+	bool in = q & IO_IN;
 	u64 idx = vcpu->regs[in ? HVX_RDI : HVX_RSI] & hvx_asize_mask(asize);
-	unsigned int seg = IO_SEG_ES;
+	unsigned int seg = IO_SEG_ES, size = IO_SIZE(q);
 	u64 lo = 0, hi, room;
 	u32 ar;
 
@@ -74,7 +76,7 @@ static int string_operand(struct hvx_vcpu *vcpu, bool in, unsigned int size,
 		return 0;
 	}
 	if (!in)
-		seg = IO_INFO_SEG(hvx_vmread32(VMX_INSTRUCTION_INFO));
+		seg = IO_INFO_SEG(info);
 	if (hvx_guest_mode(vcpu) == 8) {
 		/* no limits; bases only for FS and GS */
 		*gva = idx;
@@ -294,7 +296,8 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 {
 	struct hvx_run *run = vcpu->run;
 	void *data = (void *)run + HVX_RUN_DATA_OFFSET;
-	unsigned int size = IO_SIZE(q), asize = string_asize(vcpu);
+	u32 info = hvx_vmread32(VMX_INSTRUCTION_INFO);
+	unsigned int size = IO_SIZE(q), asize = string_asize(vcpu, info);
 	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	bool in = q & IO_IN, copied = false;
 	u64 n = 1, gva;
@@ -307,7 +310,7 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 		}
 	}
 	n = min_t(u64, n, HVX_RUN_DATA_SIZE / size);
-	if (string_operand(vcpu, in, size, asize, down, &gva, &n)) {
+	if (string_operand(vcpu, q, info, asize, down, &gva, &n)) {
 		run->exit_reason = HVX_EXIT_NONE;
 		return 1;
 	}

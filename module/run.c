@@ -245,6 +245,20 @@ static __always_inline void guest_mode_exit_irqoff(void)
 		vtime_guest_exit(current);
 }
 
+/* VMLAUNCH/VMRESUME failed: the instruction error for userspace. */
+static u32 __cold entry_vmfail(struct hvx_vcpu *vcpu)
+{
+	struct hvx_run *run = vcpu->run;
+
+	run->exit_reason = HVX_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_exit_reason = HVX_FAIL_ENTRY_VMFAIL |
+		hvx_vmread32(VM_INSTRUCTION_ERROR);
+	run->fail_entry.qualification = 0;
+	run->fail_entry.cpu = raw_smp_processor_id();
+	run->fail_entry.pad = 0;
+	return ~0U;
+}
+
 /*
  * One entry into the guest and back.  Returns the VM exit reason, or
  * ~0U when VMLAUNCH/VMRESUME failed (the instruction error is in
@@ -313,17 +327,8 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, hvx_host_xcr0);
 	hvx_stats_charge(&vcpu->stats, HVX_STAT_GUEST_CYCLES);
-	if (unlikely(fail)) {
-		struct hvx_run *run = vcpu->run;
-
-		run->exit_reason = HVX_EXIT_FAIL_ENTRY;
-		run->fail_entry.hardware_exit_reason = HVX_FAIL_ENTRY_VMFAIL |
-			hvx_vmread32(VM_INSTRUCTION_ERROR);
-		run->fail_entry.qualification = 0;
-		run->fail_entry.cpu = raw_smp_processor_id();
-		run->fail_entry.pad = 0;
-		return ~0U;
-	}
+	if (unlikely(fail))
+		return entry_vmfail(vcpu);
 	preemption_timer_account(vcpu);
 	/* A VM entry that failed on guest state leaves the VMCS clear. */
 	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))

@@ -480,7 +480,9 @@ static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
 	pg->cr3 = hvx_vmread(GUEST_CR3);
 	pg->cr4 = hvx_get_cr4(vcpu);
 	pg->efer = hvx_vmread(GUEST_IA32_EFER);
-	pg->ac = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_AC;
+	/* only SMAP asks, and only then is RFLAGS worth a VMREAD */
+	pg->ac = (pg->cr4 & X86_CR4_SMAP) &&
+		 (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_AC);
 	/* with EPT, VM exits store PAE paging's PDPTEs in the VMCS */
 	if ((pg->cr0 & X86_CR0_PG) && (pg->cr4 & X86_CR4_PAE) &&
 	    !(pg->efer & EFER_LMA))
