@@ -73,6 +73,8 @@ static inline u64 *ept_child(u64 entry)
 }
 
 u64 *hvx_ept_walk(struct hvx_vm *vm, u64 gpa, int min_level, int *level);
+int hvx_ept_get_page(unsigned long hva, bool ro, bool write,
+		     struct page **page, bool *writable);
 int hvx_ept_host_level(struct mm_struct *mm, unsigned long hva);
 bool hvx_ept_level_fits(struct hvx_memslot *slot, u64 gpa, unsigned long hva,
 			int level);
