@@ -219,6 +219,19 @@ static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
 }
 
 /*
+ * Free @table, empty, which a large leaf replaced: only once no CPU holds
+ * paging-structure entries that point at it.  vm->mem_lock held.
+ */
+static void ept_free_replaced(struct hvx_vm *vm, u64 *table)
+{
+	LIST_HEAD(freed);
+
+	list_add(&virt_to_page(table)->lru, &freed);
+	hvx_ept_flush(vm);
+	hvx_ept_free_tables(vm, &freed);
+}
+
+/*
  * Install the leaf for @f unless an invalidation ran since @f->seq was
  * read (the page may then be gone from the host's page tables), or
  * another vCPU mapped it first.  Either way the guest re-enters and, if
@@ -228,8 +241,8 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		       struct ept_fault *f)
 {
 	int at, level = max_level(vm, slot, f->gpa, f->hva);
+	u64 pfn, prot, *entry, *table = NULL;
 	bool note = false;
-	u64 pfn, prot, *entry;
 
 	/*
 	 * No executable large leaf: a fetch maps 4 KiB (ept_split.c).  A
@@ -245,10 +258,21 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		entry = ept_entry(vm, f->gpa, level, &at);
 		if (IS_ERR(entry))
 			return PTR_ERR(entry);
-		/* A table here: smaller pages map part of it already. */
 		if (level == 1 || !ept_present(*entry) ||
 		    ept_is_leaf(*entry, level))
 			break;
+		/*
+		 * A table here whose leaves all went (the host made the
+		 * block one large page after 4 KiB faults: a THP collapse,
+		 * or a refault after MADV_DONTNEED): the large leaf takes
+		 * its place, as KVM's does.  Leaves are only made under
+		 * vm->mem_lock, so the table stays empty.  Else smaller
+		 * pages map part of the block: map small too.
+		 */
+		if (!memchr_inv(ept_child(*entry), 0, PAGE_SIZE)) {
+			table = ept_child(*entry);
+			break;
+		}
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (f->writable)
@@ -269,7 +293,7 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	/* Logged before the guest can write through the leaf. */
 	if (slot->dirty && f->write)
 		set_bit((f->gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
-	if (ept_present(*entry)) {
+	if (ept_present(*entry) && !table) {
 		if (f->write && !(*entry & VMX_EPT_WRITABLE_MASK))
 			ept_upgrade(entry, at, f);
 		goto out;
@@ -285,6 +309,8 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 	/* Read without the lock for statistics: one store. */
 	WRITE_ONCE(vm->ept.leaves[level - 1], vm->ept.leaves[level - 1] + 1);
 	spin_unlock(&vm->mmu_lock);
+	if (table)
+		ept_free_replaced(vm, table);
 	if (note)
 		hvx_nx_recover_note(vm, f->gpa);
 	return HVX_FAULT_MAPPED;
