@@ -697,6 +697,30 @@ bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 	return false;
 }
 
+/**
+ * hvx_ept_hva_mapped() - whether a leaf maps an address of vm->mm
+ * @vm: the VM, vm->mmu_lock held (no table is unlinked without it)
+ * @hva: the userspace address
+ *
+ * Return: true when a slot maps @hva and a leaf maps that guest page.
+ */
+bool hvx_ept_hva_mapped(struct hvx_vm *vm, unsigned long hva)
+{
+	unsigned int i;
+	int level;
+	u64 lo, hi;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	for (i = 0; i < vm->nr_used_slots; i++) {
+		struct hvx_memslot *s = &vm->slots[vm->used_slots[i]];
+
+		if (slot_hva_part(s, hva, hva + 1, &lo, &hi) &&
+		    hvx_ept_walk(vm, s->gpa + (lo - s->uaddr), 1, &level))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Userspace bytes of slots one zap clears under vm->mmu_lock at most,
  * before it may yield: up to 2^18 leaves (of each slot that maps them),

@@ -3,8 +3,8 @@
  * Guest memory internals shared by memslot.c, ept.c, guest_mem.c and
  * dirty_log.c.
  * Everything here except hvx_vmx_invept_all() runs with vm->mem_lock held,
- * except hvx_ept_zap_hva() and hvx_hva_in_slots(), which need
- * vm->mmu_lock only.
+ * except hvx_ept_zap_hva(), hvx_ept_hva_mapped() and hvx_hva_in_slots(),
+ * which need vm->mmu_lock only.
  */
 #ifndef HVX_MODULE_MEM_H
 #define HVX_MODULE_MEM_H
@@ -65,6 +65,7 @@ bool hvx_ept_log_stop(struct hvx_vm *vm, struct hvx_memslot *slot,
 		      struct list_head *freed);
 bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 		     unsigned long end, bool may_yield);
+bool hvx_ept_hva_mapped(struct hvx_vm *vm, unsigned long hva);
 bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 		      unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);

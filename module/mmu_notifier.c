@@ -13,7 +13,8 @@
  * the matching invalidate_range_end(), a fault into the range installs
  * nothing, nor after it a fault that looked its page up before, when a
  * slot maps part of the range (ept.c).  Invalidations of the VMM's own
- * memory, far more frequent, make no fault elsewhere retry.
+ * memory, far more frequent, make no fault elsewhere retry.  Reclaim
+ * asks which pages the guest used (page aging, below).
  *
  * The callbacks take only vm->mmu_lock, a spinlock: they may run where
  * sleeping is not allowed (the OOM reaper), and under reclaim entered
@@ -81,6 +82,41 @@ static void hvx_mn_invalidate_range_end(struct mmu_notifier *mn,
 }
 
 /*
+ * Page aging.  EPT's accessed flags are off (hvx_ept_init()): a leaf is
+ * the guest's use of its page since the page was last aged, and aging
+ * clears it, so that the next use faults it back and is seen.  Without
+ * this, reclaim saw a page the guest works with as idle once the host's
+ * own accessed bit was cleared, and swapped it out.  clear_young flushes
+ * too: a writable leaf left in a TLB would let the guest write on
+ * unseen by a dirty log that write-protects only the leaves it finds.
+ */
+static int hvx_mn_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			      unsigned long start, unsigned long end)
+{
+	struct hvx_vm *vm = mn_vm(mn);
+	bool young;
+
+	spin_lock(&vm->mmu_lock);
+	young = hvx_ept_zap_hva(vm, start, end, false);
+	if (young)
+		hvx_ept_flush_locked(vm);
+	spin_unlock(&vm->mmu_lock);
+	return young;
+}
+
+static int hvx_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			     unsigned long address)
+{
+	struct hvx_vm *vm = mn_vm(mn);
+	bool young;
+
+	spin_lock(&vm->mmu_lock);
+	young = hvx_ept_hva_mapped(vm, address);
+	spin_unlock(&vm->mmu_lock);
+	return young;
+}
+
+/*
  * The mm is going away (its last user exited, or it is being torn down
  * with the VM still open in another process): no page of it may stay in
  * EPT.  The tables stay until the VM is freed.
@@ -99,6 +135,9 @@ static void hvx_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 static const struct mmu_notifier_ops hvx_mmu_notifier_ops = {
 	.invalidate_range_start	= hvx_mn_invalidate_range_start,
 	.invalidate_range_end	= hvx_mn_invalidate_range_end,
+	.clear_flush_young	= hvx_mn_clear_young,
+	.clear_young		= hvx_mn_clear_young,
+	.test_young		= hvx_mn_test_young,
 	.release		= hvx_mn_release,
 };
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mm_host_test: what the host's memory management asks of guest memory
- * besides invalidations.  A block the host makes one transparent huge
- * page after the guest touched it 4 KiB at a time gets a 2 MiB EPT page.
+ * besides invalidations.  Reclaim asks which pages the guest used (page
+ * aging): the pages a guest works with stay in memory while those it
+ * left go to swap.  A block the host makes one transparent huge page
+ * after the guest touched it 4 KiB at a time gets a 2 MiB EPT page.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -18,6 +20,91 @@
 /* An extra slot above the test VM's RAM, mapped by the guest's tables. */
 #define EXTRA_SLOT	1
 #define EXTRA_GPA	(1ULL << 30)
+
+/* ---- page aging ---- */
+
+#define AGE_PAGES	128
+#define AGE_SIZE	(AGE_PAGES * HVX_PAGE_SIZE)
+#define CG_TEST		HVX_CG_ROOT "/hvx-mm-host-test"
+
+/* Touch the even pages of the extra slot, each time the host asks. */
+static void guest_touch_even(void)
+{
+	unsigned int i;
+
+	for (;;) {
+		for (i = 0; i < AGE_PAGES; i += 2)
+			*(volatile uint64_t *)(EXTRA_GPA + i * 4096ULL) += 1;
+		GUEST_SYNC(0);
+	}
+}
+
+/* Pages of [@p, @p + AGE_SIZE) in memory, as mincore() says: odd or even. */
+static unsigned int resident(const uint8_t *p, unsigned int parity)
+{
+	unsigned char vec[AGE_PAGES];
+	unsigned int i, n = 0;
+
+	TEST_ASSERT(!mincore((void *)p, AGE_SIZE, vec), "mincore");
+	for (i = parity; i < AGE_PAGES; i += 2)
+		n += vec[i] & 1;
+	return n;
+}
+
+/*
+ * Reclaim keeps the pages the guest uses.  The host touched all the
+ * slot's pages, the guest then the even ones (through EPT, which the
+ * host's page tables do not see), and MADV_COLD cleared the host's
+ * accessed bits: reclaim of part of the slot asks hvx which pages
+ * the guest used, keeps those and takes odd ones.  A quarter of the
+ * slot: reclaim may overshoot its target, and comes back to the pages it
+ * kept, aged since, only after all others.  (hvx had no page aging: to
+ * reclaim every page looked idle, and the guest's working set went to
+ * swap with the rest.)
+ */
+HVX_TEST(reclaim_keeps_the_pages_the_guest_uses)
+{
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	unsigned int even, odd;
+	char amount[32];
+	uint8_t *hva;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_have_swap(), "no swap to page anonymous memory out to");
+	HVX_REQUIRE(hvx_memcg_child(CG_TEST),
+		    "no cgroup v2 memory controller: %s", strerror(errno));
+	ASSERT_TRUE(hvx_write_file(CG_TEST "/cgroup.procs", "0"));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_touch_even);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, AGE_SIZE);
+	/* Small pages: reclaim would split a THP first. */
+	madvise(hva, AGE_SIZE, MADV_NOHUGEPAGE);
+	vcpu_expect_sync(vcpu, 0);
+	/*
+	 * What else the cgroup holds goes first, so that reclaim below
+	 * reaches the slot; what the guest faults back is in use.
+	 */
+	hvx_write_file(CG_TEST "/memory.reclaim", "256M");
+	memset(hva, 0x5a, AGE_SIZE);
+	vcpu_expect_sync(vcpu, 0);
+	ASSERT_EQ(0, madvise(hva, AGE_SIZE, MADV_COLD));
+	snprintf(amount, sizeof(amount), "%u", AGE_SIZE / 4);
+	hvx_write_file(CG_TEST "/memory.reclaim", amount);
+	even = resident(hva, 0);
+	odd = resident(hva, 1);
+	TH_LOG("resident after reclaim: %u of %u even pages, %u of %u odd",
+	       even, AGE_PAGES / 2, odd, AGE_PAGES / 2);
+	EXPECT_EQ(AGE_PAGES / 2, even);
+	/* else reclaim never reached the slot, and this shows nothing */
+	EXPECT_GT(AGE_PAGES / 2, odd);
+	/* The guest finds its data, the odd pages coming back from swap. */
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(0x5a + 2, hva[0]);
+	EXPECT_EQ(0x5a, hva[HVX_PAGE_SIZE]);
+	vm_free(vm);
+	ASSERT_TRUE(hvx_write_file(HVX_CG_ROOT "/cgroup.procs", "0"));
+	EXPECT_EQ(0, rmdir(CG_TEST));
+}
 
 /* ---- THP collapse ---- */
 

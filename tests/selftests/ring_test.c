@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,20 +186,8 @@ static int range_raw(int vm_fd, struct hvx_io_range r)
 
 /* ---- memory accounting ---- */
 
-#define CG_ROOT		"/sys/fs/cgroup"
-#define CG_TEST		CG_ROOT "/hvx-ring-test"
+#define CG_TEST		HVX_CG_ROOT "/hvx-ring-test"
 #define CG_RINGS	32
-
-/* A cgroup v2 memory controller with an empty child for this test. */
-static bool memcg_ready(void)
-{
-	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
-	    mount("none", CG_ROOT, "cgroup2", 0, NULL))
-		return false;
-	if (!hvx_write_file(CG_ROOT "/cgroup.subtree_control", "+memory"))
-		return false;
-	return !mkdir(CG_TEST, 0755) || errno == EEXIST;
-}
 
 /*
  * The ring's pages are the VM owner's memory: a memory cgroup's limit
@@ -219,7 +205,7 @@ HVX_TEST(ring_pages_count_in_the_memory_cgroup)
 	unsigned int i;
 
 	HVX_REQUIRE_RING();
-	HVX_REQUIRE(memcg_ready(), "no cgroup v2 memory controller: %s",
+	HVX_REQUIRE(hvx_memcg_child(CG_TEST), "no cgroup v2 memory controller: %s",
 		    strerror(errno));
 	ASSERT_TRUE(hvx_write_file(CG_TEST "/cgroup.procs", "0"));
 	for (i = 0; i < CG_RINGS; i++) {
@@ -241,7 +227,7 @@ HVX_TEST(ring_pages_count_in_the_memory_cgroup)
 		close(rings[i]);
 		close(vms[i]);
 	}
-	ASSERT_TRUE(hvx_write_file(CG_ROOT "/cgroup.procs", "0"));
+	ASSERT_TRUE(hvx_write_file(HVX_CG_ROOT "/cgroup.procs", "0"));
 	EXPECT_EQ(0, rmdir(CG_TEST));
 }
 

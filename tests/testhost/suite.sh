@@ -24,8 +24,9 @@ tests=$(echo "${hvxtests:-}" | tr ',' ' ')
 for t in $tests; do
 	[ "$t" = module_test ] && continue
 	[ -x "/hvx/selftests/$t" ] || continue
-	# mm_test pages guest memory out: it needs swap (else it skips).
-	[ "$t" = mm_test ] && zram_swap_on
+	# mm_test and mm_host_test page guest memory out: they need swap
+	# (else those tests skip).
+	case $t in mm_test | mm_host_test) zram_swap_on ;; esac
 	run_tap_binary "/hvx/selftests/$t" || rc=1
 done
 

@@ -77,7 +77,8 @@ kmods() {
 }
 kmods=$(kmods "$kver")
 mkdir -p "$root/lib/modules/$kver"
-# zram and what it needs give mm_test swap (tap-lib.sh's zram_swap_on);
+# zram and what it needs give mm_test and mm_host_test swap
+# (tap-lib.sh's zram_swap_on);
 # tun the tap of hvx-run's -n (linux_boot.sh).
 for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
 	 mm/zsmalloc crypto/lzo-rle drivers/block/zram/zram drivers/net/tun; do

@@ -116,6 +116,16 @@ bool hvx_setting_set(const char *path, const char *val);
 /* Write @val (no newline added) over the file at @path: true if whole. */
 bool hvx_write_file(const char *path, const char *val);
 void hvx_settings_restore(void);
+/* Whether the host has swap (/proc/swaps lists a device). */
+bool hvx_have_swap(void);
+/*
+ * The cgroup v2 memory controller, mounted at HVX_CG_ROOT if it was not,
+ * and an empty child cgroup at @path made for a test; false (errno set)
+ * if either is impossible.  The test moves itself in by writing "0" to
+ * @path/cgroup.procs, and back to HVX_CG_ROOT before it removes @path.
+ */
+#define HVX_CG_ROOT	"/sys/fs/cgroup"
+bool hvx_memcg_child(const char *path);
 /*
  * hvx.ko's module parameters, by name; false when one cannot be read or
  * set.  hvx_param_set() is a hvx_setting_set().

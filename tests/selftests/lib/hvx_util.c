@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hvx_util.h"
@@ -654,6 +656,31 @@ void *thp_memory(size_t size)
 	    (long)(size / 1024))
 		return NULL;
 	return q;
+}
+
+bool hvx_have_swap(void)
+{
+	char line[256];
+	int lines = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	return lines > 1;
+}
+
+bool hvx_memcg_child(const char *path)
+{
+	if (access(HVX_CG_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("none", HVX_CG_ROOT, "cgroup2", 0, NULL))
+		return false;
+	if (!hvx_write_file(HVX_CG_ROOT "/cgroup.subtree_control", "+memory"))
+		return false;
+	return !mkdir(path, 0755) || errno == EEXIST;
 }
 
 bool hvx_param_get(const char *path, unsigned long *val)
