@@ -407,7 +407,8 @@ out:
  * hits a read-only slot, -EFAULT when the userspace page cannot be faulted
  * in or its mapping may not back guest memory (a file other than shmem or
  * hugetlbfs), -ENOMEM, -EINTR when a signal ended the wait for the page
- * (a userfaultfd handler's, say).
+ * (a userfaultfd handler's, say) or the page is poisoned (the caller has
+ * SIGBUS pending then).
  */
 int hvx_ept_fault(struct hvx_vm *vm, u64 gpa, bool write, bool fetch)
 {

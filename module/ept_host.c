@@ -6,15 +6,39 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 
 #include "compat.h"
 #include "hvx.h"
 #include "mem.h"
 #include "ept.h"
+
+/*
+ * The page at @hva has a memory error (hardware-poisoned, or poisoned
+ * by MADV_HWPOISON): the VMM gets the SIGBUS (BUS_MCEERR_AR, the address,
+ * the poisoned page's size) its own access would have got, so that it
+ * can give the guest a machine check; left to its default action, it
+ * ends the VMM.  HVX_RUN returns EINTR, and the access faults again at
+ * the next.  As KVM.
+ */
+static int ept_hwpoison(unsigned long hva)
+{
+	struct vm_area_struct *vma;
+	short lsb = PAGE_SHIFT;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, hva);
+	if (vma && is_vm_hugetlb_page(vma))
+		lsb = huge_page_shift(hstate_vma(vma));
+	mmap_read_unlock(current->mm);
+	send_sig_mceerr(BUS_MCEERR_AR, (void __user *)hva, lsb, current);
+	return -EINTR;
+}
 
 /*
  * Take a reference on the page at @hva for a fault, only from a mapping
@@ -54,7 +78,10 @@ int hvx_ept_get_page(unsigned long hva, bool ro, bool write,
 	else
 		ret = get_user_pages_unlocked(hva, 1, page,
 					      HVX_FOLL_INTERRUPTIBLE |
+					      FOLL_HWPOISON |
 					      (write ? FOLL_WRITE : 0));
+	if (ret == -EHWPOISON)
+		return ept_hwpoison(hva);
 	if (ret != 1)
 		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 	mmap_read_lock(current->mm);

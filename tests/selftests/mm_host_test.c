@@ -4,8 +4,11 @@
  * besides invalidations.  Reclaim asks which pages the guest used (page
  * aging): the pages a guest works with stay in memory while those it
  * left go to swap.  A block the host makes one transparent huge page
- * after the guest touched it 4 KiB at a time gets a 2 MiB EPT page.
+ * after the guest touched it 4 KiB at a time gets a 2 MiB EPT page.  A
+ * poisoned page (a memory error) is the VMM's SIGBUS, as its own access
+ * would be.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -165,6 +168,67 @@ out:
 	vm_free(vm);
 	munmap(p, 2 * THP_SIZE);
 	nlq_close(&q);
+}
+
+/* ---- memory errors ---- */
+
+static volatile sig_atomic_t bus_count;
+static siginfo_t bus_info;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	bus_info = *si;
+	bus_count++;
+}
+
+/* Report the second page's first word of the extra slot, when asked. */
+static void guest_read_page1(void)
+{
+	for (;;)
+		GUEST_SYNC(*(volatile uint64_t *)(EXTRA_GPA + 4096));
+}
+
+/*
+ * A guest page with a memory error (MADV_HWPOISON injects one): the
+ * guest's access sends the VMM SIGBUS with BUS_MCEERR_AR, the page's
+ * address and size, and HVX_RUN fails with EINTR, as KVM_RUN; once the
+ * VMM replaced the page the guest reads the new one.  (HVX_RUN failed
+ * with a plain EFAULT.)
+ */
+HVX_TEST(poisoned_page_is_the_vmms_sigbus)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+	uint8_t *page;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read_page1);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, 2 * HVX_PAGE_SIZE);
+	page = (uint8_t *)hva + HVX_PAGE_SIZE;
+	*(uint64_t *)page = 0x600d;
+	vcpu_expect_sync(vcpu, 0x600d);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	/* The injection itself may signal this process (its own mapping). */
+	if (madvise(page, HVX_PAGE_SIZE, MADV_HWPOISON))
+		SKIP(goto out, "no memory-failure injection: %s",
+		     strerror(errno));
+	bus_count = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(1, bus_count);
+	EXPECT_EQ(BUS_MCEERR_AR, bus_info.si_code);
+	EXPECT_EQ((void *)page, bus_info.si_addr);
+	EXPECT_EQ(12, bus_info.si_addr_lsb);
+	/* A fresh page in its place, as a VMM does after the guest's #MC. */
+	ASSERT_EQ(0, madvise(page, HVX_PAGE_SIZE, MADV_DONTNEED));
+	vcpu_expect_sync(vcpu, 0);
+out:
+	signal(SIGBUS, SIG_DFL);
+	vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
