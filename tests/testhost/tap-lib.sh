@@ -66,7 +66,7 @@ hvx_unload() {
 # host has no disk.  Once per boot; without it those tests skip.
 zram_swap_on() {
 	grep -q '^/dev/zram0' /proc/swaps && return 0
-	for m in zsmalloc lzo-rle zram; do
+	for m in zsmalloc lzo-rle lz4_compress lz4hc_compress zram; do
 		insmod "/lib/modules/$(uname -r)/$m.ko" 2>/dev/null
 	done
 	[ -e /sys/block/zram0/disksize ] || return 1

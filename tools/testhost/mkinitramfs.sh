@@ -78,10 +78,11 @@ kmods() {
 kmods=$(kmods "$kver")
 mkdir -p "$root/lib/modules/$kver"
 # zram and what it needs give mm_test and mm_host_test swap
-# (tap-lib.sh's zram_swap_on);
+# (tap-lib.sh's zram_swap_on; 6.12's zram links the LZ4 compressors);
 # tun the tap of hvx-run's -n (linux_boot.sh).
 for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel \
-	 mm/zsmalloc crypto/lzo-rle drivers/block/zram/zram drivers/net/tun; do
+	 mm/zsmalloc crypto/lzo-rle lib/lz4/lz4_compress lib/lz4/lz4hc_compress \
+	 drivers/block/zram/zram drivers/net/tun; do
 	if [ -f "$kmods/$m.ko" ]; then
 		cp "$kmods/$m.ko" "$root/lib/modules/$kver/"
 	elif [ -f "$kmods/$m.ko.xz" ]; then
