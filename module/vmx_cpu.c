@@ -104,10 +104,13 @@ static void hvx_clear_loaded_local(void)
 	list_for_each_entry_safe(vcpu, tmp, &c->loaded, loaded_link) {
 		hvx_vmclear(__pa(vcpu->vmcs));
 		list_del_init(&vcpu->loaded_link);
-		/* Order the list removal before another CPU may VMPTRLD. */
+		vcpu->launched = false;
+		/*
+		 * Order the list removal and launched before another CPU
+		 * may VMPTRLD (it reads cpu -1 first).
+		 */
 		smp_wmb();
 		WRITE_ONCE(vcpu->cpu, -1);
-		vcpu->launched = false;
 	}
 	c->current_vcpu = NULL;
 }
@@ -414,10 +417,13 @@ static void hvx_vcpu_clear_local(void *arg)
 	if (c->current_vcpu == vcpu)
 		c->current_vcpu = NULL;
 	list_del_init(&vcpu->loaded_link);
-	/* Pairs with hvx_vcpu_load(): the VMCLEAR is done before cpu = -1. */
+	vcpu->launched = false;
+	/*
+	 * Pairs with hvx_vcpu_load(): the VMCLEAR and launched are done
+	 * before cpu = -1.
+	 */
 	smp_wmb();
 	WRITE_ONCE(vcpu->cpu, -1);
-	vcpu->launched = false;
 }
 
 /**
