@@ -190,8 +190,8 @@ void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
 
 /**
  * hvx_apic_timer_due() - the preemption timer's tick came: fire the timer
- * @vcpu: the vCPU, from its own thread, or under its mutex (HVX_GET_LAPIC
- *	fires a tick due while the vCPU was out)
+ * @vcpu: the vCPU, from its own thread, the preemption timer serving its
+ *	APIC timer
  *
  * A tick found a little early (the clocks' conversion) fires at the next
  * one, a few preemption-timer units later.
@@ -907,20 +907,30 @@ int hvx_apic_take(struct hvx_vcpu *vcpu, bool ack)
  */
 void hvx_apic_get_state(struct hvx_vcpu *vcpu, struct hvx_lapic_state *s)
 {
+	u64 now = ktime_get_ns();
 	unsigned long flags;
+	bool fired;
 
 	/*
 	 * An expiry that passed while the vCPU was out of HVX_RUN (the
-	 * VMX-preemption timer counts only in the guest) fires first, as
-	 * the next entry's tick would: a state never holds an expiry in the
-	 * past, which a restore on a host up for less than it is overdue
-	 * would refuse.
+	 * VMX-preemption timer counts only in the guest) fires first: a
+	 * state never holds an expiry in the past, which a restore on a
+	 * host up for less than it is overdue would refuse.
 	 */
-	hvx_apic_timer_due(vcpu);
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	apic_take_level(vcpu);
-	hvx_lapic_save(&vcpu->apic, ktime_get_ns(), s);
+	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
+	hvx_lapic_save(&vcpu->apic, now, s);
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
+	if (!fired)
+		return;
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	/*
+	 * The next tick, to whichever timer serves it: not
+	 * hvx_apic_timer_due(), which would put it on the preemption timer
+	 * where the hrtimer serves it (preemption_timer=0).
+	 */
+	hvx_apic_timer_update(vcpu);
 }
 
 /**
