@@ -109,8 +109,12 @@ bool machine_stopping(struct machine *m)
 	return s;
 }
 
-/* Print why the vCPU died and its registers, in one write. */
-static void report(struct vcpu *v, const char *what)
+/*
+ * Print why the vCPU died, its exit when @exited (after a failed HVX_RUN
+ * the run page still holds the exit before), and its registers, in one
+ * write.
+ */
+static void report(struct vcpu *v, const char *what, bool exited)
 {
 	struct hvx_sregs sregs;
 	struct hvx_regs regs;
@@ -124,7 +128,8 @@ static void report(struct vcpu *v, const char *what)
 		return;
 	}
 	fprintf(f, "hvx-run: vCPU %u: %s\n", v->id, what);
-	dump_exit(f, v->run);
+	if (exited)
+		dump_exit(f, v->run);
 	if (hvx_get_regs(v->fd, &regs) < 0) {
 		fprintf(f, "cannot read the registers: %s\n", strerror(errno));
 	} else if (hvx_get_sregs(v->fd, &sregs) < 0) {
@@ -148,7 +153,7 @@ static void report(struct vcpu *v, const char *what)
 static void crash(struct vcpu *v, int status, const char *what)
 {
 	machine_stop(v->m, status, NULL);
-	report(v, what);
+	report(v, what, true);
 }
 
 /* Whether this is the first of a kind of exit hvx-run only half serves. */
@@ -300,7 +305,8 @@ static void run_loop(struct vcpu *v)
 				continue;
 			snprintf(why, sizeof(why), "HVX_RUN failed: %s",
 				 strerror(errno));
-			crash(v, HVX_RUN_EXIT_ERROR, why);
+			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
+			report(v, why, false);
 			break;
 		}
 		if (!v->exited) {
