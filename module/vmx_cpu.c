@@ -57,7 +57,7 @@ DEFINE_PER_CPU(bool, hvx_vmx_on);
 
 /*
  * Guards hvx_vmx_users, hvx_cpuhp_state, hvx_vmx_stopped,
- * kvm_intel_present and emergency_registered.
+ * kvm_intel_present, kvm_intel_seen and emergency_registered.
  */
 static DEFINE_MUTEX(hvx_vmx_lock);
 static unsigned int hvx_vmx_users;
@@ -85,6 +85,7 @@ static bool hvx_vmx_suspended;
  * steps aside when kvm_intel comes.
  */
 static bool kvm_intel_present;
+static bool kvm_intel_seen;
 static bool emergency_registered;
 
 static DEFINE_IDA(hvx_vpid_ida);
@@ -294,9 +295,32 @@ static int hvx_module_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 	mutex_lock(&hvx_vmx_lock);
 	kvm_intel_present = action == MODULE_STATE_COMING;
+	kvm_intel_seen = true;
 	emergency_update();
 	mutex_unlock(&hvx_vmx_lock);
 	return NOTIFY_OK;
+}
+
+/*
+ * Whether kvm_intel is loaded, from its kobject, for as long as the
+ * notifier has not spoken: a load whose COMING came before hvx's
+ * notifier may not have its kobject yet when hvx loads, so the look is
+ * made again at each first VM; the notifier's word is final once it
+ * came.  A kobject left by an unload whose GOING came first counts as
+ * kvm_intel until it goes: registering beside kvm_intel's callback would
+ * WARN, and a GOING module may still hold it.  Every module's kobject
+ * lives in the one module kset.
+ */
+static void kvm_intel_probe(void)
+{
+	struct kobject *kobj;
+
+	lockdep_assert_held(&hvx_vmx_lock);
+	if (kvm_intel_seen)
+		return;
+	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
+	kvm_intel_present = kobj;
+	kobject_put(kobj);
 }
 
 static struct notifier_block hvx_module_nb = {
@@ -321,6 +345,7 @@ int hvx_vmx_get(void)
 	}
 	if (hvx_vmx_users++)
 		goto out;
+	kvm_intel_probe();
 	/*
 	 * The crash callback is in place before the first VMXON and stays
 	 * until after the last VMXOFF: a CPU that crashes in between must
@@ -578,7 +603,6 @@ void hvx_vcpu_run_end(struct hvx_vcpu *vcpu)
  */
 int hvx_vmx_module_init(void)
 {
-	struct kobject *kvm;
 	int cpu, err;
 
 	for_each_possible_cpu(cpu)
@@ -593,13 +617,9 @@ int hvx_vmx_module_init(void)
 		return err;
 	}
 	hvx_register_syscore(&hvx_syscore);
-	/* Every module's kobject lives in the one module kset. */
-	kvm = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "kvm_intel");
 	mutex_lock(&hvx_vmx_lock);
-	if (kvm)
-		kvm_intel_present = true;
+	kvm_intel_probe();
 	mutex_unlock(&hvx_vmx_lock);
-	kobject_put(kvm);
 	preempt_notifier_inc();
 	return 0;
 }
