@@ -314,6 +314,34 @@ TEST_F(ioapic, level_and_eoi)
 	EXPECT_EQ(3, self->m.n);
 }
 
+/*
+ * NMI, SMI, INIT and ExtINT entries are edge-triggered whatever their
+ * trigger-mode bit: each rising edge sends one message, without the level
+ * bit, and remote IRR stays clear (no EOI ever ends them).  (Remote IRR
+ * was set at the first, and the pin sent nothing more.)
+ */
+TEST_F(ioapic, nmi_entry_is_edge_even_if_level)
+{
+	struct io_bus *bus = self->bus;
+	uint32_t mode;
+
+	for (mode = 2; mode <= 7; mode++) {
+		uint32_t lo = mode << 8 | LEVEL;
+
+		if (mode == 3 || mode == 6)	/* reserved, StartUp */
+			continue;
+		self->m.n = 0;
+		set_rte(bus, 5, lo, 0);
+		ioapic_set_irq(&self->io, 5, true);
+		ioapic_set_irq(&self->io, 5, false);
+		ioapic_set_irq(&self->io, 5, true);
+		ASSERT_EQ(2, self->m.n) TH_LOG("delivery mode %u", mode);
+		EXPECT_EQ(0x4000 | mode << 8, self->m.data[1]);
+		EXPECT_EQ(lo, rte_lo(bus, 5));
+		ioapic_set_irq(&self->io, 5, false);
+	}
+}
+
 TEST_F(ioapic, eoi_register)
 {
 	struct io_bus *bus = self->bus;

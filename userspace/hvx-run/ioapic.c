@@ -44,7 +44,8 @@
  * lines are when idle, so a device on an active-low line must drive it
  * high to be idle.  An edge-triggered entry sends its interrupt when its
  * pin becomes asserted (an edge while masked is lost).  A level-triggered
- * entry sends its interrupt while its pin is asserted, unmasked and its
+ * entry (fixed or lowest priority: NMI, SMI, INIT and ExtINT are edge
+ * whatever the trigger-mode bit says) sends its interrupt while its pin is asserted, unmasked and its
  * remote IRR clear, and sets remote IRR on sending; an EOI for the
  * entry's vector (ioapic_eoi(), the EOI register) clears remote IRR, and
  * if the pin is still asserted the interrupt is sent again.  Unmasking an
@@ -133,6 +134,18 @@ static bool asserted(const struct ioapic *io, unsigned int pin)
 	return high != !!(io->redir[pin] & IOAPIC_RTE_ACTIVE_LOW);
 }
 
+/*
+ * Whether @rte is level-triggered: fixed and lowest-priority entries
+ * only.  NMI, SMI, INIT and ExtINT are edge-triggered whatever the
+ * trigger-mode bit says (82093AA; SDM, MSI data register): nothing ends
+ * them with an EOI, so remote IRR would stay set and the pin silent.
+ */
+static bool rte_level(uint64_t rte)
+{
+	return (rte & IOAPIC_RTE_LEVEL) &&
+	       (rte & RTE_DELMODE_MASK) >> IOAPIC_RTE_DELMODE_SHIFT <= 1;
+}
+
 /* Queue pin @pin's message.  Lock held. */
 static void send(struct ioapic *io, unsigned int pin, struct msi_batch *b)
 {
@@ -143,7 +156,7 @@ static void send(struct ioapic *io, unsigned int pin, struct msi_batch *b)
 	data = (rte & IOAPIC_RTE_VECTOR) |
 	       ((rte & RTE_DELMODE_MASK) >> IOAPIC_RTE_DELMODE_SHIFT) <<
 	       MSI_DATA_DELMODE_SHIFT | MSI_DATA_ASSERT;
-	if (rte & IOAPIC_RTE_LEVEL) {
+	if (rte_level(rte)) {
 		data |= MSI_DATA_LEVEL;
 		io->redir[pin] |= IOAPIC_RTE_REMOTE_IRR;
 	}
@@ -158,7 +171,7 @@ static bool level_due(const struct ioapic *io, unsigned int pin)
 {
 	uint64_t rte = io->redir[pin];
 
-	return (rte & IOAPIC_RTE_LEVEL) &&
+	return rte_level(rte) &&
 	       !(rte & (IOAPIC_RTE_MASKED | IOAPIC_RTE_REMOTE_IRR)) &&
 	       asserted(io, pin);
 }
@@ -195,7 +208,7 @@ void ioapic_set_irq(struct ioapic *io, unsigned int pin, bool level)
 	else
 		io->lines &= ~(1U << pin);
 	rte = io->redir[pin];
-	if (rte & IOAPIC_RTE_LEVEL) {
+	if (rte_level(rte)) {
 		if (level_due(io, pin))
 			send(io, pin, &b);
 	} else if (!(rte & IOAPIC_RTE_MASKED) && !was && asserted(io, pin)) {
@@ -299,7 +312,7 @@ static void reg_write(struct ioapic *io, uint8_t reg, uint32_t val,
 		 * I/O APIC without the EOI register is made to forget it
 		 * by switching the entry to edge and back.
 		 */
-		if (!(rte & IOAPIC_RTE_LEVEL))
+		if (!rte_level(rte))
 			rte &= ~IOAPIC_RTE_REMOTE_IRR;
 	}
 	io->redir[pin] = rte;
