@@ -805,8 +805,15 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 			changed = true;
 		if (next == end)
 			break;
-		if (may_yield)
+		if (may_yield) {
+			/*
+			 * Flushed before the lock may go: a dirty-log read
+			 * that takes it finds these leaves gone, and must
+			 * not leave one writable in a TLB unflushed.
+			 */
+			hvx_ept_flush_locked(vm);
 			cond_resched_lock(&vm->mmu_lock);
+		}
 		/* over the gaps between slots: a release covers the mm */
 		start = slots_first_hva(vm, next, end);
 	}
