@@ -13,7 +13,9 @@
  * 2 MiB leaf again, the next fetch splits it again.
  *
  * The blocks are kept in a ring of HVX_NX_RECOVER_MAX entries per VM; when
- * it is full the oldest is forgotten, and that block stays split.
+ * it is full the oldest is forgotten, and that block stays split (until
+ * an invalidation empties its table: the next data access then maps the
+ * block large again, ept_install(), and a fetch splits and notes it anew).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
