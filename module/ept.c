@@ -219,6 +219,20 @@ static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
 }
 
 /*
+ * The table @entry points to if its leaves all went (the host made the
+ * block one large page after 4 KiB faults: a THP collapse, or a refault
+ * after MADV_DONTNEED): the large leaf takes its place, as KVM's does.
+ * Leaves are only made under vm->mem_lock, so it stays empty.  NULL when
+ * a leaf is left.  vm->mem_lock held.
+ */
+static u64 *ept_empty_table(u64 entry)
+{
+	u64 *table = ept_child(entry);
+
+	return memchr_inv(table, 0, PAGE_SIZE) ? NULL : table;
+}
+
+/*
  * Free @table, empty, which a large leaf replaced: only once no CPU holds
  * paging-structure entries that point at it.  vm->mem_lock held.
  */
@@ -261,18 +275,10 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		if (level == 1 || !ept_present(*entry) ||
 		    ept_is_leaf(*entry, level))
 			break;
-		/*
-		 * A table here whose leaves all went (the host made the
-		 * block one large page after 4 KiB faults: a THP collapse,
-		 * or a refault after MADV_DONTNEED): the large leaf takes
-		 * its place, as KVM's does.  Leaves are only made under
-		 * vm->mem_lock, so the table stays empty.  Else smaller
-		 * pages map part of the block: map small too.
-		 */
-		if (!memchr_inv(ept_child(*entry), 0, PAGE_SIZE)) {
-			table = ept_child(*entry);
+		/* else smaller pages map part of the block: map small too */
+		table = ept_empty_table(*entry);
+		if (table)
 			break;
-		}
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (f->writable)
