@@ -203,22 +203,6 @@ static bool ept_invalidated(struct hvx_vm *vm, const struct ept_fault *f,
 }
 
 /*
- * Nothing maps the 2 MiB block of @gpa: no leaf, and no table or an empty
- * one (a fault that gave up after ept_entry() made it, an invalidation
- * that cleared its leaves).  vm->mem_lock held.
- */
-static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
-{
-	int level;
-	u64 *entry = hvx_ept_walk(vm, gpa, 2, &level);
-
-	if (!entry || !ept_present(*entry))
-		return true;
-	return level == 2 && !ept_is_leaf(*entry, 2) &&
-	       !memchr_inv(ept_child(*entry), 0, PAGE_SIZE);
-}
-
-/*
  * The table @entry points to if its leaves all went (the host made the
  * block one large page after 4 KiB faults: a THP collapse, or a refault
  * after MADV_DONTNEED): the large leaf takes its place, as KVM's does.
@@ -230,6 +214,21 @@ static u64 *ept_empty_table(u64 entry)
 	u64 *table = ept_child(entry);
 
 	return memchr_inv(table, 0, PAGE_SIZE) ? NULL : table;
+}
+
+/*
+ * Nothing maps the 2 MiB block of @gpa: no leaf, and no table or an empty
+ * one (a fault that gave up after ept_entry() made it, an invalidation
+ * that cleared its leaves).  vm->mem_lock held.
+ */
+static bool ept_block_empty(struct hvx_vm *vm, u64 gpa)
+{
+	int level;
+	u64 *entry = hvx_ept_walk(vm, gpa, 2, &level);
+
+	if (!entry || !ept_present(*entry))
+		return true;
+	return level == 2 && !ept_is_leaf(*entry, 2) && ept_empty_table(*entry);
 }
 
 /*
@@ -811,12 +810,14 @@ bool hvx_ept_zap_hva(struct hvx_vm *vm, unsigned long start,
 			changed = true;
 		if (next == end)
 			break;
-		if (may_yield) {
-			/*
-			 * Flushed before the lock may go: a dirty-log read
-			 * that takes it finds these leaves gone, and must
-			 * not leave one writable in a TLB unflushed.
-			 */
+		/*
+		 * Flushed before the lock goes: a dirty-log read that takes
+		 * it finds these leaves gone, and must not leave one
+		 * writable in a TLB unflushed.  Only then: the caller
+		 * flushes once, at the end.
+		 */
+		if (may_yield &&
+		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
 			hvx_ept_flush_locked(vm);
 			cond_resched_lock(&vm->mmu_lock);
 		}
