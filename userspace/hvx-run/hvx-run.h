@@ -781,9 +781,10 @@ int platform_start(struct platform *p, struct serial *com1, int tty_fd,
 		   struct machine *m);
 void platform_destroy(struct platform *p);
 
-/* terminal.c: the console's terminal in raw mode, and back */
+/* terminal.c: the console's terminal in raw mode, and back; dispositions */
 bool terminal_raw(int fd);
 void terminal_restore(void);
+bool signal_default(int sig);
 
 /**
  * struct console_out - the guest's console output on its way to stdout,

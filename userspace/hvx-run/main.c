@@ -631,7 +631,7 @@ static void kick_handler(int sig)
  */
 static int setup_signals(void)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 	sigset_t set;
 	int fd;
 
@@ -644,7 +644,7 @@ static int setup_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	if (!sigaction(SIGHUP, NULL, &old) && old.sa_handler == SIG_DFL)
+	if (signal_default(SIGHUP))
 		sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);

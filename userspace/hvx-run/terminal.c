@@ -7,8 +7,8 @@
  * left raw is one the user can no longer type into.  The settings are
  * restored at teardown (terminal_restore()), and by a handler for each
  * signal whose default action ends the process (a crash, abort(), a
- * hangup, SIGQUIT or a real-time signal from kill): the handler restores the terminal and lets
- * the signal do what it would have done.  Only SIGKILL and SIGSTOP are
+ * hangup, SIGQUIT or a real-time signal from kill): the handler restores
+ * the terminal and lets the signal do what it would have done.  Only SIGKILL and SIGSTOP are
  * beyond reach.  The state is global because a signal handler must find
  * it; there is one controlling terminal.
  */
@@ -50,11 +50,23 @@ static void fatal_handler(int sig)
 	raise(sig);
 }
 
-static void catch_fatal(int sig, const struct sigaction *sa)
+/**
+ * signal_default() - whether @sig has its default disposition
+ * @sig: the signal
+ *
+ * Return: false also where it is ignored (nohup) or handled: hvx-run
+ * leaves such a signal alone.
+ */
+bool signal_default(int sig)
 {
 	struct sigaction old;
 
-	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+	return sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL;
+}
+
+static void catch_fatal(int sig, const struct sigaction *sa)
+{
+	if (signal_default(sig))
 		sigaction(sig, sa, NULL);
 }
 

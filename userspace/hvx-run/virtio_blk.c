@@ -383,7 +383,6 @@ static const struct virtio_ops blk_ops = {
 	.drain = blk_drain,
 };
 
-/* FILE or FILE,ro: open it, size it, name it. */
 /*
  * One writer or any number of readers an image, as QEMU's image locking:
  * two writers, or a reader beside a writer, would see or make a disk
@@ -404,6 +403,7 @@ static int blk_lock(int fd, bool ro)
 	return errno == EAGAIN || errno == EACCES ? -1 : 0;
 }
 
+/* FILE or FILE,ro: open it, lock it, size it, name it. */
 static int blk_open(struct virtio_blk *b, const char *spec)
 {
 	char *path = strdup(spec), *comma, *name;
