@@ -42,18 +42,6 @@ static void guest_touch_even(void)
 	}
 }
 
-/* Pages of [@p, @p + AGE_SIZE) in memory, as mincore() says: odd or even. */
-static unsigned int resident(const uint8_t *p, unsigned int parity)
-{
-	unsigned char vec[AGE_PAGES];
-	unsigned int i, n = 0;
-
-	TEST_ASSERT(!mincore((void *)p, AGE_SIZE, vec), "mincore");
-	for (i = parity; i < AGE_PAGES; i += 2)
-		n += vec[i] & 1;
-	return n;
-}
-
 /*
  * Reclaim keeps the pages the guest uses.  The host touched all the
  * slot's pages, the guest then the even ones (through EPT, which the
@@ -93,8 +81,8 @@ HVX_TEST(reclaim_keeps_the_pages_the_guest_uses)
 	ASSERT_EQ(0, madvise(hva, AGE_SIZE, MADV_COLD));
 	snprintf(amount, sizeof(amount), "%u", AGE_SIZE / 4);
 	hvx_write_file(CG_TEST "/memory.reclaim", amount);
-	even = resident(hva, 0);
-	odd = resident(hva, 1);
+	even = hvx_resident_pages(hva, AGE_PAGES, 0, 2);
+	odd = hvx_resident_pages(hva, AGE_PAGES, 1, 2);
 	TH_LOG("resident after reclaim: %u of %u even pages, %u of %u odd",
 	       even, AGE_PAGES / 2, odd, AGE_PAGES / 2);
 	EXPECT_EQ(AGE_PAGES / 2, even);

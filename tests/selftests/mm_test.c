@@ -95,19 +95,6 @@ static void guest_fill_then_check(void)
 	}
 }
 
-/* Pages of [@p, @p + @len) in memory, as mincore() says. */
-static unsigned int resident_pages(void *p, size_t len)
-{
-	unsigned char vec[EXTRA_PAGES];
-	unsigned int i, n = 0;
-
-	TEST_ASSERT(len / HVX_PAGE_SIZE <= sizeof(vec), "range too long");
-	TEST_ASSERT(!mincore(p, len, vec), "mincore");
-	for (i = 0; i < len / HVX_PAGE_SIZE; i++)
-		n += vec[i] & 1;
-	return n;
-}
-
 /*
  * Page [@p, @p + @len) out to swap.  6.1's MADV_PAGEOUT keeps a page that
  * was used since it was last aged (6.12's ignores that), and the guest's
@@ -135,18 +122,18 @@ HVX_TEST(reclaimed_memory_comes_back_intact)
 	/* Small pages: MADV_PAGEOUT on part of a THP would split it. */
 	madvise(hva, EXTRA_SIZE, MADV_NOHUGEPAGE);
 	vcpu_expect_sync(vcpu, 0);
-	before = resident_pages(hva, EXTRA_SIZE);
+	before = hvx_resident_pages(hva, EXTRA_PAGES, 0, 1);
 	EXPECT_EQ(EXTRA_PAGES, before);
 
 	/* Out to swap, the guest's mappings with them. */
 	ASSERT_EQ(0, page_out(hva, EXTRA_SIZE));
-	out = resident_pages(hva, EXTRA_SIZE);
+	out = hvx_resident_pages(hva, EXTRA_PAGES, 0, 1);
 	TH_LOG("resident pages: %u, after MADV_PAGEOUT %u", before, out);
 	EXPECT_LE(out, EXTRA_PAGES / 2);
 
 	/* The guest reads them back in (the host does not touch them). */
 	vcpu_expect_sync(vcpu, 1);
-	back = resident_pages(hva, EXTRA_SIZE);
+	back = hvx_resident_pages(hva, EXTRA_PAGES, 0, 1);
 	EXPECT_EQ(EXTRA_PAGES, back);
 	EXPECT_EQ(pattern(7), hva[7 * HVX_PAGE_SIZE / 8]);
 	vm_free(vm);

@@ -119,6 +119,12 @@ void hvx_settings_restore(void);
 /* Whether the host has swap (/proc/swaps lists a device). */
 bool hvx_have_swap(void);
 /*
+ * Of the @npages pages at @p, those in memory (mincore()), counting the
+ * pages @first, @first + @step, ...
+ */
+unsigned int hvx_resident_pages(const void *p, unsigned int npages,
+				unsigned int first, unsigned int step);
+/*
  * The cgroup v2 memory controller, mounted at HVX_CG_ROOT if it was not,
  * and an empty child cgroup at @path made for a test; false (errno set)
  * if either is impossible.  The test moves itself in by writing "0" to

@@ -673,6 +673,21 @@ bool hvx_have_swap(void)
 	return lines > 1;
 }
 
+unsigned int hvx_resident_pages(const void *p, unsigned int npages,
+				unsigned int first, unsigned int step)
+{
+	unsigned char *vec = calloc(npages, 1);
+	unsigned int i, n = 0;
+
+	TEST_ASSERT(vec, "calloc");
+	TEST_ASSERT(!mincore((void *)p, (size_t)npages * HVX_PAGE_SIZE, vec),
+		    "mincore");
+	for (i = first; i < npages; i += step)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
 bool hvx_memcg_child(const char *path)
 {
 	if (access(HVX_CG_ROOT "/cgroup.controllers", F_OK) &&
