@@ -274,10 +274,14 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		if (level == 1 || !ept_present(*entry) ||
 		    ept_is_leaf(*entry, level))
 			break;
-		/* else smaller pages map part of the block: map small too */
+		/*
+		 * else smaller pages map part of the block, or it waits for
+		 * the iTLB multihit recovery: map small too
+		 */
 		table = ept_empty_table(*entry);
-		if (table)
+		if (table && !hvx_nx_recover_pending(table))
 			break;
+		table = NULL;
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (f->writable)
@@ -840,6 +844,7 @@ void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed)
 
 	list_for_each_entry_safe(page, tmp, freed, lru) {
 		list_del(&page->lru);
+		set_page_private(page, 0);	/* nx_recover.c's mark */
 		__free_page(page);
 		vm->ept.tables--;
 	}
@@ -859,6 +864,7 @@ static void ept_free_level(struct hvx_vm *vm, u64 *table, int level)
 		if (level == 2)
 			cond_resched();
 	}
+	set_page_private(virt_to_page(table), 0);
 	free_page((unsigned long)table);
 	vm->ept.tables--;
 }

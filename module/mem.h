@@ -73,6 +73,7 @@ void hvx_ept_free_all(struct hvx_vm *vm);
 
 void hvx_nx_recover_init(struct hvx_vm *vm);
 void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa);
+bool hvx_nx_recover_pending(const u64 *table);
 void hvx_nx_recover_destroy(struct hvx_vm *vm);
 
 unsigned long *hvx_dirty_log_alloc(u64 npages);

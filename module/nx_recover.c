@@ -12,14 +12,19 @@
  * first) loses its leaves: the next data access maps the block with one
  * 2 MiB leaf again, the next fetch splits it again.
  *
- * The blocks are kept in a ring of HVX_NX_RECOVER_MAX entries per VM; when
- * it is full the oldest is forgotten, and that block stays split (until
- * an invalidation empties its table: the next data access then maps the
- * block large again, ept_install(), and a fetch splits and notes it anew).
+ * The blocks are kept in a ring of HVX_NX_RECOVER_MAX entries per VM, and
+ * the table of 4 KiB leaves of each is marked (its page's private word):
+ * an invalidation that empties a marked table leaves it in place, and the
+ * block's next faults map 4 KiB, as KVM keeps such a block small until its
+ * recovery; else a block the host ages often would be mapped large, split
+ * and noted again and again, and push the others out of the ring.  When
+ * the ring is full the oldest is forgotten and its mark cleared: that
+ * block stays split until an invalidation empties its table.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -50,14 +55,45 @@ static unsigned long recovery_period(void)
 	return max(msecs_to_jiffies(ms), 1UL);
 }
 
-/* The 2 MiB block at @gpa is a table of 4 KiB leaves still.  Locks held. */
-static bool block_split(struct hvx_vm *vm, u64 gpa)
+/*
+ * The page of the table of 4 KiB leaves at the 2 MiB block of @gpa; NULL
+ * if the block has none.  vm->mem_lock held: tables are linked and
+ * unlinked under it.
+ */
+static struct page *block_table(struct hvx_vm *vm, u64 gpa)
 {
 	int level;
 	u64 *pde = hvx_ept_walk(vm, gpa, 2, &level);
 
-	return pde && level == 2 && ept_present(*pde) &&
-	       !ept_is_leaf(*pde, 2);
+	if (!pde || level != 2 || ept_is_leaf(READ_ONCE(*pde), 2))
+		return NULL;
+	return virt_to_page(ept_child(*pde));
+}
+
+/**
+ * hvx_nx_recover_pending() - whether a block's table waits for the recovery
+ * @table: a table of 4 KiB leaves, vm->mem_lock held
+ *
+ * Return: true when the table was noted by hvx_nx_recover_note() and is in
+ * the ring still: the block stays small even when its leaves all went.
+ */
+bool hvx_nx_recover_pending(const u64 *table)
+{
+	return page_private(virt_to_page(table));
+}
+
+/* Forget the oldest block; its table may take a large leaf again. */
+static u64 recover_pop(struct hvx_vm *vm)
+{
+	struct hvx_nx_recover *r = &vm->nx_recover;
+	u64 gpa = r->gpa[r->head];
+	struct page *table = block_table(vm, gpa);
+
+	if (table)
+		set_page_private(table, 0);
+	r->head = (r->head + 1) % HVX_NX_RECOVER_MAX;
+	r->n--;
+	return gpa;
 }
 
 static void nx_recover_work(struct work_struct *work)
@@ -81,16 +117,14 @@ static void nx_recover_work(struct work_struct *work)
 	}
 	k = ratio ? DIV_ROUND_UP(r->n, ratio) : 0;
 	for (; k; k--) {
-		u64 gpa = r->gpa[r->head];
+		u64 gpa = recover_pop(vm);
 		struct hvx_memslot *slot = hvx_find_slot(vm, gpa);
 
-		r->head = (r->head + 1) % HVX_NX_RECOVER_MAX;
-		r->n--;
 		/* a logging slot maps 4 KiB anyway; a deleted one nothing */
 		if (!slot || slot->dirty)
 			continue;
 		spin_lock(&vm->mmu_lock);
-		if (block_split(vm, gpa) &&
+		if (block_table(vm, gpa) &&
 		    hvx_ept_unmap(vm, gpa, ept_size(2) >> PAGE_SHIFT, &freed))
 			flush = true;
 		spin_unlock(&vm->mmu_lock);
@@ -107,15 +141,19 @@ static void nx_recover_work(struct work_struct *work)
 /**
  * hvx_nx_recover_note() - remember a 2 MiB block a fetch split or made 4 KiB
  * @vm: the VM, vm->mem_lock held
- * @gpa: an address in the block
+ * @gpa: an address in the block, which has a table of 4 KiB leaves
+ *
+ * A block noted already is not noted twice.
  */
 void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa)
 {
 	struct hvx_nx_recover *r = &vm->nx_recover;
 	unsigned long period = recovery_period();
+	struct page *table;
 
 	lockdep_assert_held(&vm->mem_lock);
-	if (!period)
+	table = block_table(vm, gpa);
+	if (!period || !table || page_private(table))
 		return;
 	if (!r->gpa) {
 		r->gpa = kcalloc(HVX_NX_RECOVER_MAX, sizeof(*r->gpa),
@@ -123,12 +161,11 @@ void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa)
 		if (!r->gpa)
 			return;		/* it stays split */
 	}
-	if (r->n == HVX_NX_RECOVER_MAX) {
-		r->head = (r->head + 1) % HVX_NX_RECOVER_MAX;
-		r->n--;
-	}
+	if (r->n == HVX_NX_RECOVER_MAX)
+		recover_pop(vm);
 	r->gpa[(r->head + r->n) % HVX_NX_RECOVER_MAX] = gpa & ~(ept_size(2) - 1);
 	r->n++;
+	set_page_private(table, 1);
 	if (!delayed_work_pending(&r->work))
 		schedule_delayed_work(&r->work, period);
 }
