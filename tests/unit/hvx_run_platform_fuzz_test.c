@@ -56,6 +56,7 @@ FIXTURE(pc) {
 	struct machine m;
 	struct console_out out;
 	struct devices d;
+	uint64_t rsdp;
 };
 
 FIXTURE_SETUP(pc)
@@ -70,7 +71,7 @@ FIXTURE_SETUP(pc)
 		.nr_disks = 1,
 		.console_virtio = true,
 	};
-	uint64_t x = 0x853c49e6748fea9bULL, rsdp, i;
+	uint64_t x = 0x853c49e6748fea9bULL, i;
 	int fd;
 
 	self->ram = mmap(NULL, RAM_SIZE + page, PROT_READ | PROT_WRITE,
@@ -102,7 +103,7 @@ FIXTURE_SETUP(pc)
 	self->m.out = &self->out;
 
 	ASSERT_EQ(0, platform_build_tables(&self->d.plat, self->ram, RAM_SIZE,
-					   2, &rsdp));
+					   2, &self->rsdp));
 	ASSERT_EQ(0, devices_init(&self->d, &cfg, &self->m, self->ram));
 	ASSERT_TRUE(self->d.plat.acpi.pci);
 	/* the device threads, but not the console's reader of stdin */
@@ -297,6 +298,37 @@ TEST_F(pc, random_accesses)
 	for (dev = 0; dev < 4; dev++)
 		EXPECT_EQ(id[dev], ecam_read(&self->d.bus, dev, 0));
 	TH_LOG("%u messages", nr_msgs);
+}
+
+/* The ACPI table with signature @sig that the XSDT lists, or NULL. */
+static const uint8_t *acpi_table(const uint8_t *ram, uint64_t rsdp,
+				 const char *sig)
+{
+	uint64_t xsdt, table;
+	uint32_t len, i;
+
+	memcpy(&xsdt, ram + rsdp + 24, sizeof(xsdt));
+	memcpy(&len, ram + xsdt + 4, sizeof(len));
+	for (i = 36; i + 8 <= len; i += 8) {
+		memcpy(&table, ram + xsdt + i, sizeof(table));
+		if (table < RAM_SIZE - 4 && !memcmp(ram + table, sig, 4))
+			return ram + table;
+	}
+	return NULL;
+}
+
+/*
+ * The 8259 pair is on the bus (and the MP table routes it to LINT0):
+ * the MADT says so with PCAT_COMPAT, as ACPI asks of a PC that has it.
+ */
+TEST_F(pc, madt_announces_the_8259_pair)
+{
+	const uint8_t *madt = acpi_table(self->ram, self->rsdp, "APIC");
+	uint32_t flags;
+
+	ASSERT_NE(NULL, madt);
+	memcpy(&flags, madt + 40, sizeof(flags));
+	EXPECT_EQ(1, flags & 1);	/* PCAT_COMPAT */
 }
 
 /*

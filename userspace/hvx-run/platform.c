@@ -53,6 +53,8 @@ int platform_build_tables(struct platform *p, void *ram, uint64_t ram_size,
 
 	acpi_config_default(&p->acpi, nr_cpus);
 	p->acpi.fw_cfg = true;
+	/* platform_init() puts the 8259 pair on the bus */
+	p->acpi.pic = true;
 	/* the PCI window lies above RAM */
 	p->acpi.pci = ram_size <= PCI_MMIO_BASE;
 	p->ram_size = ram_size;
