@@ -142,6 +142,23 @@ void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
 		wake_up_interruptible(&vcpu->wq);
 }
 
+/*
+ * ktime_get_ns() now, and the host TSC in *@tsc at the same instant, as
+ * near as no preemption between them makes it: the vCPU thread may be
+ * preempted anywhere else, and a deadline converted from one clock to the
+ * other with a pair read that far apart would be early or late by as long.
+ */
+static u64 clock_pair(u64 *tsc)
+{
+	u64 now;
+
+	preempt_disable();
+	now = ktime_get_ns();
+	*tsc = rdtsc();
+	preempt_enable();
+	return now;
+}
+
 /* The host TSC when ktime_get_ns() reaches @next, read @now at @tsc. */
 static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
 {
@@ -166,15 +183,19 @@ static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
 void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
 {
 	unsigned long flags;
-	u64 next;
+	u64 next, now, tsc;
 
 	if (timer_on_vmx(vcpu)) {
 		spin_lock_irqsave(&vcpu->apic_lock, flags);
 		next = hvx_lapic_timer_next(&vcpu->apic);
 		spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 		/* no clock read for a stopped timer (a deadline already past) */
-		vcpu->timer_tsc = next == HVX_LAPIC_TIMER_NONE ? U64_MAX :
-			timer_host_tsc(next, ktime_get_ns(), rdtsc());
+		if (next == HVX_LAPIC_TIMER_NONE) {
+			vcpu->timer_tsc = U64_MAX;
+			return;
+		}
+		now = clock_pair(&tsc);
+		vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
 		return;
 	}
 	vcpu->timer_tsc = U64_MAX;
@@ -198,7 +219,7 @@ void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
  */
 void hvx_apic_timer_due(struct hvx_vcpu *vcpu)
 {
-	u64 now = ktime_get_ns(), tsc = rdtsc(), next;
+	u64 tsc, now = clock_pair(&tsc), next;
 	unsigned long flags;
 	bool fired;
 
@@ -760,8 +781,7 @@ void hvx_apic_tsc_moved(struct hvx_vcpu *vcpu)
 	u64 now, host_tsc, tsc, deadline;
 	unsigned long flags;
 
-	now = ktime_get_ns();
-	host_tsc = rdtsc();
+	now = clock_pair(&host_tsc);
 	tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	deadline = hvx_lapic_tsc_deadline(l);
@@ -816,8 +836,7 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 	    (index < HVX_X2APIC_MSR_BASE || index > HVX_X2APIC_MSR_LAST))
 		return -ENOENT;
 	if (apic_msr_timed(index)) {
-		now = ktime_get_ns();
-		host_tsc = rdtsc();
+		now = clock_pair(&host_tsc);
 		tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
 	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
