@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 
@@ -118,6 +119,8 @@ static void __exit hvx_exit(void)
 {
 	misc_deregister(&hvx_dev);
 	hvx_nl_exit();
+	/* vCPU structs freed after a grace period (vcpu.c) */
+	rcu_barrier();
 	hvx_vmx_module_exit();
 	hvx_irqfd_exit();
 	hvx_mitigate_exit();

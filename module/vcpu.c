@@ -21,13 +21,26 @@
 #include "ring.h"
 #include "vcpu.h"
 
-static void hvx_vcpu_free(struct hvx_vcpu *vcpu)
+/* All of a vCPU but its struct, which IPI and MSI routing may read. */
+static void hvx_vcpu_free_parts(struct hvx_vcpu *vcpu)
 {
 	hvx_vcpu_clear(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	hvx_vpid_free(vcpu->vpid);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->run);
+}
+
+static void hvx_vcpu_free(struct hvx_vcpu *vcpu)
+{
+	hvx_vcpu_free_parts(vcpu);
+	free_pages_exact(vcpu, sizeof(*vcpu));
+}
+
+static void hvx_vcpu_free_rcu(struct rcu_head *head)
+{
+	struct hvx_vcpu *vcpu = container_of(head, struct hvx_vcpu, rcu);
+
 	free_pages_exact(vcpu, sizeof(*vcpu));
 }
 
@@ -43,10 +56,16 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	WRITE_ONCE(vm->vcpus[vcpu->id], NULL);
 	vm->nr_vcpus--;
 	mutex_unlock(&vm->lock);
-	/* IPI and MSI routing reads vm->vcpus[] under RCU only */
-	synchronize_rcu();
 	hvx_apic_destroy(vcpu);
-	hvx_vcpu_free(vcpu);
+	hvx_vcpu_free_parts(vcpu);
+	/*
+	 * IPI and MSI routing reads vm->vcpus[] under RCU only, and what it
+	 * touches is in the struct (the APIC, the requests, the wait queue):
+	 * the struct goes after a grace period, without waiting for one
+	 * here, where a process's exit closes its vCPUs one after another.
+	 * Readers hold a reference on the VM of their own.
+	 */
+	call_rcu(&vcpu->rcu, hvx_vcpu_free_rcu);
 	hvx_vm_put(vm);
 	return 0;
 }

@@ -97,6 +97,7 @@ struct hvx_vcpu {
 	struct mutex mutex;			/* serialises vCPU ioctls */
 	struct hvx_run *run;			/* (c) shared with userspace */
 	void *vmcs;				/* (c) one page */
+	struct rcu_head rcu;			/* frees the struct (vcpu.c) */
 
 	int cpu;				/* (p) VMCS active here; -1 */
 	bool launched;				/* (p) VMLAUNCH done */
