@@ -96,13 +96,20 @@ static int write_pdptes(const u64 *pdpte)
 	return 0;
 }
 
+/*
+ * -EINVAL for a table outside guest RAM or with reserved bits set; -EINTR
+ * when a signal ended the wait for its page, or it is poisoned (as
+ * hvx_read_gpa()): nothing changed then, and the write runs again.
+ */
 static int load_pdptrs(struct hvx_vcpu *vcpu, unsigned long cr3)
 {
 	u64 pdpte[4];
+	int r;
 
-	if (hvx_read_gpa(vcpu->vm, cr3 & ~0x1fUL & 0xffffffffUL, pdpte,
-			 sizeof(pdpte)))
-		return -EINVAL;
+	r = hvx_read_gpa(vcpu->vm, cr3 & ~0x1fUL & 0xffffffffUL, pdpte,
+			 sizeof(pdpte));
+	if (r)
+		return r == -EINTR ? r : -EINVAL;
 	return write_pdptes(pdpte);
 }
 
@@ -196,15 +203,16 @@ static int cr_apply(struct hvx_vcpu *vcpu, unsigned long cr0,
 	unsigned long must1 = hvx_vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	unsigned long old0 = hvx_get_cr0(vcpu), old4 = hvx_get_cr4(vcpu);
 	u32 entry = hvx_vmread32(VM_ENTRY_CONTROLS);
+	int r = 0;
 
 	if (lma && !(cr4 & X86_CR4_PAE))
 		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !lma &&
-	    (how == CR_PDPTES_SREGS ||
-	     cr_loads_pdptes(old0, cr0, old4, cr4)) &&
-	    load_pdptrs(vcpu, hvx_vmread(GUEST_CR3))) {
-		if (how != CR_PDPTES_SREGS)
-			return -EINVAL;
+	    (how == CR_PDPTES_SREGS || cr_loads_pdptes(old0, cr0, old4, cr4)))
+		r = load_pdptrs(vcpu, hvx_vmread(GUEST_CR3));
+	if (r) {
+		if (how != CR_PDPTES_SREGS || r == -EINTR)
+			return r;
 		/*
 		 * The guest may have reused its table since it loaded CR3:
 		 * a state to restore all the same.  None is present until
@@ -259,7 +267,9 @@ static int cr_set_all(struct hvx_vcpu *vcpu, unsigned long cr0,
  * that table.  The guest's cached translations go: CR3 may have changed
  * with them.
  *
- * Return: 0, or -EINVAL for an invalid combination (nothing changed).
+ * Return: 0, -EINVAL for an invalid combination, or -EINTR when a signal
+ * ended the wait for the page of the PDPTEs, or it is poisoned (as
+ * hvx_read_gpa()); nothing changed on an error.
  */
 int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
 		   unsigned long cr4, u64 efer)
@@ -272,7 +282,8 @@ int hvx_set_cr_all(struct hvx_vcpu *vcpu, unsigned long cr0,
  * @vcpu: the vCPU, loaded
  * @cr0: the value
  *
- * Return: 0, or -EINVAL where the processor would raise #GP.
+ * Return: 0, -EINVAL where the processor would raise #GP, or -EINTR as
+ * hvx_set_cr_all().
  */
 int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 {
@@ -302,7 +313,8 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
  * @vcpu: the vCPU, loaded
  * @cr4: the value
  *
- * Return: 0, or -EINVAL where the processor would raise #GP.
+ * Return: 0, -EINVAL where the processor would raise #GP, or -EINTR as
+ * hvx_set_cr_all().
  */
 int hvx_set_cr4(struct hvx_vcpu *vcpu, unsigned long cr4)
 {
@@ -347,16 +359,21 @@ int hvx_set_efer(struct hvx_vcpu *vcpu, u64 efer)
  * @vcpu: the vCPU, loaded
  * @cr3: the value
  *
- * Return: 0, or -EINVAL for invalid PAE page-directory pointers.
+ * Return: 0, -EINVAL for invalid PAE page-directory pointers, or -EINTR
+ * as hvx_set_cr_all().
  */
 int hvx_set_cr3(struct hvx_vcpu *vcpu, unsigned long cr3)
 {
 	unsigned long cr0 = hvx_get_cr0(vcpu);
 
+	int r;
+
 	if ((cr0 & X86_CR0_PG) && (hvx_get_cr4(vcpu) & X86_CR4_PAE) &&
-	    !(hvx_vmread(GUEST_IA32_EFER) & EFER_LMA) &&
-	    load_pdptrs(vcpu, cr3))
-		return -EINVAL;
+	    !(hvx_vmread(GUEST_IA32_EFER) & EFER_LMA)) {
+		r = load_pdptrs(vcpu, cr3);
+		if (r)
+			return r;
+	}
 	hvx_vmwrite(GUEST_CR3, cr3);
 	return 0;
 }
@@ -393,7 +410,9 @@ static int cr_write(struct hvx_vcpu *vcpu, unsigned int cr, unsigned long v)
  * hvx_exit_cr_access() - MOV to/from CR, CLTS, LMSW
  * @vcpu: the vCPU, loaded
  *
- * Return: 1 (resume the guest).
+ * Return: 1 (resume the guest), or -EINTR (exit reason HVX_EXIT_INTR)
+ * when a signal ended the wait for the page of the PDPTEs a write loads,
+ * or it is poisoned: the guest writes again at the next HVX_RUN.
  */
 int hvx_exit_cr_access(struct hvx_vcpu *vcpu)
 {
@@ -422,6 +441,8 @@ int hvx_exit_cr_access(struct hvx_vcpu *vcpu)
 		err = hvx_set_cr0(vcpu, v);
 		break;
 	}
+	if (err == -EINTR)
+		return hvx_exit_intr(vcpu);
 	if (err)
 		hvx_inject_gp(vcpu);
 	else

@@ -18,15 +18,21 @@
 #include "mem.h"
 #include "ept.h"
 
-/*
+/**
+ * hvx_hwpoison() - the VMM's SIGBUS for a poisoned page of guest memory
+ * @hva: the page's userspace address, in current->mm (the VM's)
+ *
  * The page at @hva has a memory error (hardware-poisoned, or poisoned
  * by MADV_HWPOISON): the VMM gets the SIGBUS (BUS_MCEERR_AR, the address,
  * the poisoned page's size) its own access would have got, so that it
  * can give the guest a machine check; left to its default action, it
  * ends the VMM.  HVX_RUN returns EINTR, and the access faults again at
- * the next.  As KVM.
+ * the next.  As KVM, for an EPT fault and (unlike KVM) for an access
+ * hvx emulates.
+ *
+ * Return: -EINTR.
  */
-static int ept_hwpoison(unsigned long hva)
+int hvx_hwpoison(unsigned long hva)
 {
 	struct vm_area_struct *vma;
 	short lsb = PAGE_SHIFT;
@@ -81,7 +87,7 @@ int hvx_ept_get_page(unsigned long hva, bool ro, bool write,
 					      FOLL_HWPOISON |
 					      (write ? FOLL_WRITE : 0));
 	if (ret == -EHWPOISON)
-		return ept_hwpoison(hva);
+		return hvx_hwpoison(hva);
 	if (ret != 1)
 		return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 	mmap_read_lock(current->mm);

@@ -180,12 +180,13 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
  * round, and the guest takes the fault with RCX and RSI/RDI counting only
  * what moved.
  *
- * Return: how many of the @n elements can move; 0 when the first cannot,
- * after injecting its fault (#PF with CR2, or #GP for a non-canonical
- * address).
+ * Return: how many of the @n elements (at most LONG_MAX) can move; 0 when
+ * the first cannot, after injecting its fault (#PF with CR2, or #GP for a
+ * non-canonical address); -EINTR when a signal ended the wait for a
+ * page of the guest's tables, or it is poisoned (as hvx_read_gpa()).
  */
-u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
-		     u64 n, bool write)
+long hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
+		      u64 n, bool write)
 {
 	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	bool lm = hvx_guest_mode(vcpu) == 8;
@@ -211,6 +212,8 @@ u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
 				continue;
 			err = hvx_gva_to_gpa(vcpu->vm, &pg, end, access, &gpa,
 					     &ec);
+			if (err == -EINTR)
+				return err;
 			if (err == -EFAULT || err == -EINVAL)
 				goto fault;
 			page = end >> PAGE_SHIFT;
@@ -243,25 +246,27 @@ fault:
  * it takes the fault the processor would raise (hvx_string_fault()).
  *
  * Return: 0 when done; 1 after injecting the fault; -EFAULT when the
- * address is mapped but no guest RAM (MMIO: not emulated).
+ * address is mapped but no guest RAM (MMIO: not emulated); -EINTR as
+ * hvx_read_gpa().
  */
 int hvx_guest_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		   unsigned int len, bool write)
 {
 	u32 access = hvx_guest_cpl(vcpu) == 3 ? HVX_ACC_USER : 0;
 	struct hvx_paging pg;
+	long n;
 	int err;
 
 	hvx_get_paging(vcpu, &pg);
 	err = write ? hvx_write_gva(vcpu->vm, &pg, gva, buf, len, access) :
 		      hvx_read_gva(vcpu->vm, &pg, gva, buf, len, access);
-	if (!err)
-		return 0;
+	if (!err || err == -EINTR)
+		return err;
+	if (err != -EFAULT && err != -EINVAL)
+		return -EFAULT;
 	/* a walk that faults: walk again to raise the guest's fault */
-	if ((err == -EFAULT || err == -EINVAL) &&
-	    !hvx_string_fault(vcpu, gva, len, 1, write))
-		return 1;
-	return -EFAULT;
+	n = hvx_string_fault(vcpu, gva, len, 1, write);
+	return n < 0 ? n : n ? -EFAULT : 1;
 }
 
 /*
@@ -301,6 +306,8 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	bool down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	bool in = q & IO_IN, copied = false;
 	u64 n = 1, gva;
+	long k;
+	int r;
 
 	if (q & IO_REP) {
 		n = vcpu->regs[HVX_RCX] & hvx_asize_mask(asize);
@@ -320,15 +327,22 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 	 * INS checks its destination before any port read; OUTS learns of a
 	 * fault from the copy, and only then looks for the element.
 	 */
-	if (!in)
-		copied = !string_copy(vcpu, gva, data, size, n, false, down);
+	if (!in) {
+		r = string_copy(vcpu, gva, data, size, n, false, down);
+		if (r == -EINTR)
+			return hvx_exit_intr(vcpu);
+		copied = !r;
+	}
 	if (!copied) {
-		n = hvx_string_fault(vcpu, gva, size, n, in);
-		if (!n) {
+		k = hvx_string_fault(vcpu, gva, size, n, in);
+		if (k < 0)
+			return hvx_exit_intr(vcpu);
+		if (!k) {
 			/* the first element faults: #PF or #GP for the guest */
 			run->exit_reason = HVX_EXIT_NONE;
 			return 1;
 		}
+		n = k;
 	}
 	run->io.count = n;
 	trace_hvx_io(vcpu, run->io.port, size, run->io.direction, n);
@@ -343,8 +357,13 @@ static int exit_io_string(struct hvx_vcpu *vcpu, unsigned long q,
 		return 0;
 	}
 	/* the elements before a faulting one, or an operand outside RAM */
-	if (!copied && string_copy(vcpu, gva, data, size, n, false, down))
-		return hvx_exit_unemulated(vcpu, 0, true);
+	if (!copied) {
+		r = string_copy(vcpu, gva, data, size, n, false, down);
+		if (r == -EINTR)
+			return hvx_exit_intr(vcpu);
+		if (r)
+			return hvx_exit_unemulated(vcpu, 0, true);
+	}
 	string_advance(vcpu, HVX_RSI, size, n, q & IO_REP, down, asize, len);
 	return 0;
 }
@@ -398,7 +417,9 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
  * hvx_complete_io_in() - finish IN/INS with the data userspace supplied
  * @vcpu: the vCPU, loaded
  *
- * Return: 1 to resume, or 0 after reporting an internal error.
+ * Return: 1 to resume, 0 after reporting an internal error, or -EINTR
+ * when a signal ended the wait for a page INS stores into, or it is
+ * poisoned (as hvx_read_gpa()): the next HVX_RUN completes it again.
  */
 int hvx_complete_io_in(struct hvx_vcpu *vcpu)
 {
@@ -420,6 +441,8 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 	unsigned int asize = vcpu->pending_op >> 8;
 	bool down;
 	u64 val = 0, n;
+	long k;
+	int r;
 
 	if (!vcpu->pending_count) {
 		memcpy(&val, data, size);
@@ -433,8 +456,9 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 	}
 	down = hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	n = vcpu->pending_count;
-	if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n, true,
-			down)) {
+	r = string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n, true,
+			down);
+	if (r && r != -EINTR) {
 		/*
 		 * The guest's page tables changed while userspace read the
 		 * port (another vCPU, or the VMM): the elements before the
@@ -442,12 +466,19 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 		 * or when it runs the instruction again for the rest), as
 		 * the processor would raise it.
 		 */
-		n = hvx_string_fault(vcpu, vcpu->pending_gva, size, n, true);
-		if (!n)
+		k = hvx_string_fault(vcpu, vcpu->pending_gva, size, n, true);
+		if (!k)
 			return 1;
-		if (string_copy(vcpu, vcpu->pending_gva, (void *)data, size, n,
-				true, down))
+		n = k;
+		r = k < 0 ? k : string_copy(vcpu, vcpu->pending_gva,
+					    (void *)data, size, n, true, down);
+		if (r && r != -EINTR)
 			return hvx_exit_unemulated(vcpu, 0, true);
+	}
+	/* the elements stored so far are stored again at the next HVX_RUN */
+	if (r) {
+		vcpu->pending = HVX_PENDING_IO_IN;
+		return hvx_exit_intr(vcpu);
 	}
 	string_advance(vcpu, HVX_RDI, size, n, vcpu->pending_op & IO_REP,
 		       down, asize, vcpu->pending_insn_len);

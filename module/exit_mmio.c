@@ -116,6 +116,8 @@ static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
 	r = hvx_guest_copy(vcpu, ram_gva, &part, insn->size - k, write);
 	if (r > 0)
 		return 1;
+	if (r == -EINTR)
+		return hvx_exit_intr(vcpu);
 	if (r)
 		return hvx_exit_unemulated(vcpu, gpa, true);
 	hvx_mmio_exit(vcpu->run, gpa, k, write, val);
@@ -137,8 +139,10 @@ static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 	u64 val;
 	int r;
 
-	if (hvx_fetch_insn(vcpu, mode, bytes, &len) ||
-	    decode_mmio(vcpu, mode, bytes, len))
+	r = hvx_fetch_insn(vcpu, mode, bytes, &len);
+	if (r == -EINTR)
+		return hvx_exit_intr(vcpu);
+	if (r || decode_mmio(vcpu, mode, bytes, len))
 		return hvx_exit_unemulated(vcpu, gpa, true);
 
 	switch (insn->op) {

@@ -5,13 +5,22 @@
  * guest's own page tables for linear addresses.
  *
  * All of it runs in the vCPU thread, whose mm is the VM's.  Each public
- * function takes vm->mem_lock once, so that no slot can be deleted halfway
- * through an access (a page walk and the read it leads to included).
- * Every access goes through copy_{from,to}_user() on the slot's
- * userspace mapping: EPT maps what that mapping maps (the MMU notifier
- * keeps them in step, mmu_notifier.c), so this is what the guest sees,
- * and a page the host has reclaimed is faulted back in.  The notifier
- * never takes vm->mem_lock, so faulting with it held is safe.
+ * function runs its access under vm->mem_lock, so that no slot can be
+ * deleted halfway through it (a page walk and the read it leads to
+ * included).  Every access goes through copy_{from,to}_user() on the
+ * slot's userspace mapping: EPT maps what that mapping maps (the MMU
+ * notifier keeps them in step, mmu_notifier.c), so this is what the guest
+ * sees.
+ *
+ * The copies run with page faults off.  A page the host does not map for
+ * the access (reclaimed, never touched, shared for copy-on-write, missing
+ * in a userfaultfd range, poisoned) ends the access with -EAGAIN and its
+ * address in vm->mem_fault; mem_fault_in() faults it in with the lock
+ * dropped, and the access runs again from the start.  So a userfaultfd
+ * handler may take its time without stalling the VM's other users of the
+ * lock (other vCPUs' EPT faults, slot changes, dirty-log reads), a signal
+ * ends the wait as it ends an EPT fault's, and a memory error is the
+ * VMM's SIGBUS, as at an EPT fault (ept_host.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,12 +29,14 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/pgtable_types.h>
 #include <asm/processor-flags.h>
 #include <asm/trap_pf.h>
 
+#include "compat.h"
 #include "hvx.h"
 #include "insn_decode.h"
 #include "mem.h"
@@ -33,16 +44,52 @@
 /* Physical-address field of a guest paging-structure entry. */
 #define GPT_ADDR_MASK	GENMASK_ULL(51, 12)
 
+/* An access found the page at @uaddr missing: the caller faults it in. */
+static int mem_fault(struct hvx_vm *vm, const void __user *uaddr, bool write)
+{
+	vm->mem_fault = ((unsigned long)uaddr & PAGE_MASK) | write;
+	return -EAGAIN;
+}
+
+/*
+ * After an access ended with -EAGAIN: fault in the page vm->mem_fault
+ * names, as the guest's own access would, with vm->mem_lock dropped for
+ * the time.  Return: 0 to run the access again; -EINTR when a signal
+ * ended the wait for the page, or the page is poisoned (the caller has
+ * SIGBUS pending then); -EIO when the page cannot be had.
+ */
+static int mem_fault_in(struct hvx_vm *vm)
+{
+	unsigned long uaddr = vm->mem_fault & PAGE_MASK;
+	bool write = vm->mem_fault & 1;
+	struct page *page;
+	long ret;
+
+	mutex_unlock(&vm->mem_lock);
+	ret = get_user_pages_unlocked(uaddr, 1, &page,
+				      HVX_FOLL_INTERRUPTIBLE | FOLL_HWPOISON |
+				      (write ? FOLL_WRITE : 0));
+	if (ret == 1)
+		put_page(page);
+	else if (ret == -EHWPOISON)
+		ret = hvx_hwpoison(uaddr);
+	mutex_lock(&vm->mem_lock);
+	/* a page that comes and goes (reclaim) must not hold a killed task */
+	if (ret == 1)
+		return fatal_signal_pending(current) ? -EINTR : 0;
+	return ret == -EINTR ? -EINTR : -EIO;
+}
+
 /*
  * Copy between @buf and guest-physical memory, a page at a time; the
- * caller holds vm->mem_lock.
+ * caller holds vm->mem_lock.  -EAGAIN: see mem_fault_in().
  */
 static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 		    bool write)
 {
 	struct hvx_memslot *slot;
 	void __user *uaddr;
-	size_t chunk;
+	size_t chunk, left;
 
 	lockdep_assert_held(&vm->mem_lock);
 	for (; len; gpa += chunk, buf += chunk, len -= chunk) {
@@ -51,9 +98,13 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
 			return -EFAULT;
 		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
 		uaddr = u64_to_user_ptr(slot->uaddr + gpa - slot->gpa);
-		if (write ? copy_to_user(uaddr, buf, chunk) :
-			    copy_from_user(buf, uaddr, chunk))
-			return -EFAULT;
+		pagefault_disable();
+		left = write ? copy_to_user(uaddr, buf, chunk) :
+			       copy_from_user(buf, uaddr, chunk);
+		pagefault_enable();
+		/* a write's bytes before the fault are written again */
+		if (left)
+			return mem_fault(vm, uaddr, write);
 		/*
 		 * After the write: a log read in between reports the page
 		 * the next time, not before the data is there.
@@ -74,8 +125,10 @@ static int gpa_copy(struct hvx_vm *vm, u64 gpa, u8 *buf, size_t len,
  * Context: the vCPU thread (current->mm == vm->mm), may sleep; takes
  * vm->mem_lock.
  *
- * Return: 0, or -EFAULT when a byte is outside every slot or its userspace
- * page cannot be read (@buf is then partly written).
+ * Return: 0; -EFAULT when a byte is outside every slot, -EIO when its
+ * userspace page cannot be read (@buf is then partly written); -EINTR as
+ * for an EPT fault: a signal ended the wait for the page, or it is
+ * poisoned (SIGBUS pending).
  */
 int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 {
@@ -84,25 +137,33 @@ int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
-	ret = gpa_copy(vm, gpa, buf, len, false);
+	while ((ret = gpa_copy(vm, gpa, buf, len, false)) == -EAGAIN &&
+	       !(ret = mem_fault_in(vm)))
+		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
 
-/* One guest paging-structure entry; a 4-byte one lands in the low half. */
+/*
+ * One guest paging-structure entry; a 4-byte one lands in the low half.
+ * -EIO outside guest RAM; -EAGAIN: see mem_fault_in().
+ */
 static int gpt_read(struct hvx_vm *vm, u64 gpa, unsigned int size, u64 *pte)
 {
+	int ret;
+
 	*pte = 0;
-	return gpa_copy(vm, gpa, (u8 *)pte, size, false) ? -EIO : 0;
+	ret = gpa_copy(vm, gpa, (u8 *)pte, size, false);
+	return ret == -EFAULT ? -EIO : ret;
 }
 
 /*
  * Set @bits (Accessed, Dirty) in the guest paging-structure entry at @gpa
  * that the walk read as @old, as the processor's walk does, and only if
  * it still holds @old.  Return: 0 (also when there was nothing to set, or
- * the entry is in no writable slot: ROM tables stay as they are), -EAGAIN
- * when the guest changed the entry meanwhile (walk again), or -EIO when
- * its page cannot be written (as gpt_read()).
+ * the entry is in no writable slot: ROM tables stay as they are), 1 when
+ * the guest changed the entry meanwhile (walk again), -EIO for an address
+ * userspace cannot have, or -EAGAIN (mem_fault_in()).
  */
 static int gpt_set_bits(struct hvx_vm *vm, u64 gpa, unsigned int size,
 			u64 old, u64 bits)
@@ -121,14 +182,16 @@ static int gpt_set_bits(struct hvx_vm *vm, u64 gpa, unsigned int size,
 	if (!access_ok(uaddr, size))
 		return -EIO;
 	/* 0 when swapped, 1 when the entry differs, -EFAULT */
+	pagefault_disable();
 	if (size == 8)
 		ret = __try_cmpxchg_user((u64 __user *)uaddr, &old, old | bits,
 					 fault64);
 	else
 		ret = __try_cmpxchg_user((u32 __user *)uaddr, &old32,
 					 old32 | (u32)bits, fault32);
+	pagefault_enable();
 	if (ret)
-		return ret > 0 ? -EAGAIN : -EIO;
+		return ret > 0 ? 1 : mem_fault(vm, uaddr, true);
 	if (slot->dirty)
 		set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty);
 	return 0;
@@ -216,7 +279,8 @@ struct gpt_path {
 
 /*
  * Accessed in every entry of @path, Dirty too in the last (the leaf) for
- * a write, as the processor sets them on a successful walk.
+ * a write, as the processor sets them on a successful walk.  Return: as
+ * gpt_set_bits().
  */
 static int walk_set_ad(struct hvx_vm *vm, const struct gpt_path *path,
 		       unsigned int esize, bool write)
@@ -302,9 +366,9 @@ again:
 		goto prot;
 	/* an entry the guest changed under the walk: walk it again */
 	ret = walk_set_ad(vm, &path, esize, access & HVX_ACC_WRITE);
-	if (ret == -EAGAIN && ++tries < 8)
+	if (ret > 0 && ++tries < 8)
 		goto again;
-	if (ret && ret != -EAGAIN)
+	if (ret < 0)
 		return ret;
 	*gpa = addr;
 	return 0;
@@ -351,11 +415,12 @@ static __always_inline int gva_to_gpa(struct hvx_vm *vm,
  * processor does (a guest's reclaim trusts them), walking again if the
  * guest changes an entry meanwhile.
  *
- * Context: as hvx_read_gpa(); takes vm->mem_lock once for the whole walk.
+ * Context: as hvx_read_gpa(); the walk runs under vm->mem_lock.
  *
  * Return: 0; -EFAULT with @fault_ec set when the guest must get a #PF;
  * -EINVAL for a non-canonical address (#GP, not #PF); -EIO when a paging
- * structure is outside guest RAM; -EOPNOTSUPP under 5-level paging.
+ * structure is outside guest RAM or its page cannot be had; -EOPNOTSUPP
+ * under 5-level paging; -EINTR as hvx_read_gpa().
  */
 int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		   u32 access, u64 *gpa, u32 *fault_ec)
@@ -365,7 +430,9 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
-	ret = gva_to_gpa(vm, pg, gva, access, gpa, fault_ec);
+	while ((ret = gva_to_gpa(vm, pg, gva, access, gpa, fault_ec)) ==
+	       -EAGAIN && !(ret = mem_fault_in(vm)))
+		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
@@ -433,7 +500,10 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
-	ret = gva_copy(vm, pg, gva, buf, len, access & ~HVX_ACC_WRITE);
+	while ((ret = gva_copy(vm, pg, gva, buf, len,
+			       access & ~HVX_ACC_WRITE)) == -EAGAIN &&
+	       !(ret = mem_fault_in(vm)))
+		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
@@ -464,7 +534,10 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	if (WARN_ON_ONCE(current->mm != vm->mm))
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
-	ret = gva_copy(vm, pg, gva, (u8 *)buf, len, access | HVX_ACC_WRITE);
+	while ((ret = gva_copy(vm, pg, gva, (u8 *)buf, len,
+			       access | HVX_ACC_WRITE)) == -EAGAIN &&
+	       !(ret = mem_fault_in(vm)))
+		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
@@ -484,13 +557,14 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * Context: as hvx_read_gpa().
  *
  * Return: the number of bytes read, 0 when not even the first one could
- * be fetched.
+ * be fetched; -EINTR as hvx_read_gpa().
  */
-unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
-			   u64 gva, u8 *buf, bool user)
+int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		  u8 *buf, bool user)
 {
 	u32 access = HVX_ACC_FETCH | (user ? HVX_ACC_USER : 0), ec;
 	unsigned int n = 0, chunk;
+	int ret = 0;
 	u64 gpa;
 
 	if (WARN_ON_ONCE(current->mm != vm->mm))
@@ -499,11 +573,15 @@ unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
 	while (n < HVX_INSN_MAX_LEN) {
 		chunk = min_t(unsigned int, HVX_INSN_MAX_LEN - n,
 			      PAGE_SIZE - offset_in_page(gva + n));
-		if (gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec) ||
-		    gpa_copy(vm, gpa, buf + n, chunk, false))
+		ret = gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec);
+		if (!ret)
+			ret = gpa_copy(vm, gpa, buf + n, chunk, false);
+		if (ret == -EAGAIN && !(ret = mem_fault_in(vm)))
+			continue;	/* the same chunk again */
+		if (ret)
 			break;
 		n += chunk;
 	}
 	mutex_unlock(&vm->mem_lock);
-	return n;
+	return ret == -EINTR ? -EINTR : n;
 }

@@ -187,6 +187,10 @@ struct hvx_vm {
 						 */
 
 	struct mutex mem_lock;			/* guards slots and ept */
+	unsigned long mem_fault;		/* [m] the page an access
+						 * found missing, | 1 for a
+						 * write (guest_mem.c)
+						 */
 	/*
 	 * Guards EPT leaves and the invalidation state below against the
 	 * MMU notifier, which must not sleep and may run under reclaim
@@ -363,8 +367,8 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		   u32 access, u64 *gpa, u32 *fault_ec);
 int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		 void *buf, size_t len, u32 access);
-unsigned int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg,
-			   u64 gva, u8 *buf, bool user);
+int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
+		  u8 *buf, bool user);
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		  const void *buf, size_t len, u32 access);
 

@@ -69,6 +69,7 @@ bool hvx_ept_hva_mapped(struct hvx_vm *vm, unsigned long hva);
 bool hvx_hva_in_slots(struct hvx_vm *vm, unsigned long start,
 		      unsigned long end);
 void hvx_ept_free_tables(struct hvx_vm *vm, struct list_head *freed);
+int hvx_hwpoison(unsigned long hva);
 void hvx_ept_free_all(struct hvx_vm *vm);
 
 void hvx_nx_recover_init(struct hvx_vm *vm);

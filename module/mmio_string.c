@@ -117,6 +117,8 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 		r = hvx_guest_copy(vcpu, ram, &val, insn->size, false);
 		if (r > 0)
 			return 1;
+		if (r == -EINTR)
+			return hvx_exit_intr(vcpu);
 		if (r)
 			goto fail;
 		hvx_mmio_exit(run, gpa, insn->size, true, val);
@@ -125,7 +127,10 @@ int hvx_mmio_string(struct hvx_vcpu *vcpu, const u8 *bytes, u64 gpa,
 	}
 
 	/* MMIO to RAM: the destination is written when the data comes. */
-	if (!hvx_string_fault(vcpu, ram, insn->size, 1, true))
+	r = hvx_string_fault(vcpu, ram, insn->size, 1, true);
+	if (r < 0)
+		return hvx_exit_intr(vcpu);
+	if (!r)
 		return 1;
 	hvx_mmio_exit(run, gpa, insn->size, false, 0);
 	vcpu->pending = HVX_PENDING_MMIO_MOVS;
@@ -147,7 +152,9 @@ fail:
  *
  * Return: 1 to resume; 0 after an internal error (the destination is not
  * guest RAM: MMIO to MMIO moves are not emulated; guest user mode takes
- * #UD instead, hvx_exit_unemulated()).
+ * #UD instead, hvx_exit_unemulated()); -EINTR when a signal ended the
+ * wait for the destination's page, or it is poisoned: the next HVX_RUN
+ * stores the element again.
  */
 int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 {
@@ -158,6 +165,10 @@ int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 	r = hvx_guest_copy(vcpu, dst, vcpu->run->mmio.data, insn->size, true);
 	if (r > 0)
 		return 1;
+	if (r == -EINTR) {
+		vcpu->pending = HVX_PENDING_MMIO_MOVS;
+		return hvx_exit_intr(vcpu);
+	}
 	if (r)
 		return hvx_exit_unemulated(vcpu, vcpu->run->mmio.phys_addr,
 					   true);

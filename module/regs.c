@@ -254,7 +254,7 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
  * Return: 0, or -EINVAL for invalid control-register or segment values,
  * a CR3 with bits beyond the physical-address width, a GDTR or IDTR base
  * that is not canonical, a CR8 above 15, or non-zero padding or reserved
- * words.
+ * words; -EINTR as hvx_set_cr_all() (nothing changed).
  */
 int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 {

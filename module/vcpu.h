@@ -296,8 +296,8 @@ static inline void hvx_string_reg_set(struct hvx_vcpu *vcpu, unsigned int reg,
 		vcpu->regs[reg] = val & hvx_asize_mask(asize);
 }
 
-u64 hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
-		     u64 n, bool write);
+long hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
+		      u64 n, bool write);
 int hvx_guest_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		   unsigned int len, bool write);
 
@@ -501,21 +501,36 @@ static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
  * The instruction may end before a page the guest cannot read, so fewer
  * than HVX_INSN_MAX_LEN bytes are fine.
  *
- * Return: 0, or -EFAULT when not even one byte is readable.
+ * Return: 0, -EFAULT when not even one byte is readable, or -EINTR as
+ * hvx_read_gpa() (*@len 0).
  */
 static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
 				 u8 *buf, unsigned int *len)
 {
 	u64 rip = hvx_vmread(GUEST_RIP);
 	struct hvx_paging pg;
+	int n;
 
 	/* 64-bit mode ignores the CS base, whatever the VMCS holds */
 	if (mode != 8)
 		rip = (u32)(hvx_vmread(GUEST_CS_BASE) + rip);
 	hvx_get_paging(vcpu, &pg);
-	*len = hvx_fetch_gva(vcpu->vm, &pg, rip, buf,
-			     hvx_guest_cpl(vcpu) == 3);
-	return *len ? 0 : -EFAULT;
+	n = hvx_fetch_gva(vcpu->vm, &pg, rip, buf, hvx_guest_cpl(vcpu) == 3);
+	*len = max(n, 0);
+	return n > 0 ? 0 : n ? n : -EFAULT;
+}
+
+/**
+ * hvx_exit_intr() - back to userspace for a signal, the instruction undone
+ * @vcpu: the vCPU
+ *
+ * Return: -EINTR, exit reason HVX_EXIT_INTR: the guest runs the
+ * instruction again at the next HVX_RUN.
+ */
+static inline int hvx_exit_intr(struct hvx_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = HVX_EXIT_INTR;
+	return -EINTR;
 }
 
 /* msr.c: guest MSRs */

@@ -219,4 +219,59 @@ out:
 	vm_free(vm);
 }
 
+#define OUTS_PORT	0x80
+
+/* OUTS of the extra slot's second page's first byte, which hvx reads. */
+static void guest_outs_page1(void)
+{
+	const void *src = (const void *)(EXTRA_GPA + 4096);
+
+	asm volatile("outsb" : "+S"(src) : "d"(OUTS_PORT) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * A poisoned page that hvx reads for the guest (here OUTS's source: hvx
+ * emulates string I/O) is the VMM's SIGBUS too, and HVX_RUN's EINTR, as
+ * the guest's own access is; the instruction runs again once the VMM
+ * replaced the page.  (HVX_RUN reported an internal error: the kernel's
+ * copy failed with no signal.)
+ */
+HVX_TEST(poisoned_page_read_by_emulation_is_the_vmms_sigbus)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	uint64_t *hva;
+	uint8_t *page;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_outs_page1);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, 2 * HVX_PAGE_SIZE);
+	page = (uint8_t *)hva + HVX_PAGE_SIZE;
+	page[0] = 0x5d;
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	if (madvise(page, HVX_PAGE_SIZE, MADV_HWPOISON))
+		SKIP(goto out, "no memory-failure injection: %s",
+		     strerror(errno));
+	bus_count = 0;
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(1, bus_count);
+	EXPECT_EQ(BUS_MCEERR_AR, bus_info.si_code);
+	EXPECT_EQ((void *)page, bus_info.si_addr);
+	EXPECT_EQ(12, bus_info.si_addr_lsb);
+	ASSERT_EQ(0, madvise(page, HVX_PAGE_SIZE, MADV_DONTNEED));
+	vcpu_run(vcpu);
+	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
+	EXPECT_EQ(OUTS_PORT, vcpu->run->io.port);
+	EXPECT_EQ(0, ((uint8_t *)vcpu->run + vcpu->run->io.data_offset)[0]);
+	vcpu_expect_done(vcpu);
+out:
+	signal(SIGBUS, SIG_DFL);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

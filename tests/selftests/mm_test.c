@@ -205,12 +205,12 @@ static void *uffd_serve_one(void *arg)
 }
 
 /*
- * A VM reading the first word of the extra slot, which lies in a
- * userfaultfd range of @srv's (missing pages).
+ * A VM running @guest (by default reading the first word of the extra
+ * slot), which lies in a userfaultfd range of @srv's (missing pages).
  */
-static struct test_vm *uffd_vm(struct __test_metadata *_metadata,
-			       struct uffd_server *srv,
-			       struct test_vcpu **vcpu)
+static struct test_vm *uffd_vm_with(struct __test_metadata *_metadata,
+				    struct uffd_server *srv,
+				    struct test_vcpu **vcpu, void *guest)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -218,7 +218,7 @@ static struct test_vm *uffd_vm(struct __test_metadata *_metadata,
 	uint64_t *hva;
 
 	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_API, &api));
-	vm = vm_create_with_one_vcpu(vcpu, guest_read_word);
+	vm = vm_create_with_one_vcpu(vcpu, guest);
 	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
 	reg.range.start = (uintptr_t)hva;
 	reg.range.len = EXTRA_SIZE;
@@ -226,6 +226,9 @@ static struct test_vm *uffd_vm(struct __test_metadata *_metadata,
 	srv->fault_addr = 0;
 	return vm;
 }
+
+#define uffd_vm(_metadata, srv, vcpu) \
+	uffd_vm_with(_metadata, srv, vcpu, guest_read_word)
 
 /*
  * Guest memory in a userfaultfd range (postcopy migration, lazy restore):
@@ -289,6 +292,98 @@ HVX_TEST(userfaultfd_wait_ends_at_a_signal)
 	vcpu_expect_sync(vcpu, UFFD_PATTERN);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	vm_free(vm);
+	close(srv.uffd);
+}
+
+#define OUTS_PORT	0x80
+
+/* OUTS of the extra slot's first byte, which hvx reads for the guest. */
+static void guest_outs_word(void)
+{
+	const void *src = (const void *)EXTRA_GPA;
+
+	asm volatile("outsb" : "+S"(src) : "d"(OUTS_PORT) : "memory");
+	GUEST_DONE();
+}
+
+static void *run_vcpu(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
+}
+
+struct slot_add {
+	struct test_vm *vm;
+	void *mem;
+};
+
+static void *add_slot(void *arg)
+{
+	struct slot_add *a = arg;
+
+	vm_set_memory_region(a->vm, EXTRA_SLOT + 1, 0, EXTRA_GPA + EXTRA_SIZE,
+			     HVX_PAGE_SIZE, a->mem);
+	return NULL;
+}
+
+/*
+ * An access hvx emulates (OUTS from guest RAM) to a page missing in a
+ * userfaultfd range waits for the handler as the guest's own access
+ * does, but not holding the slots' lock: meanwhile the VMM changes the
+ * slots (here adds one; dirty-log reads and other vCPUs' faults take the
+ * same lock).  (The slot change waited for the handler: a VMM whose
+ * handler thread changes slots first hung.)
+ */
+HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
+{
+	struct uffdio_copy copy = { .len = HVX_PAGE_SIZE };
+	static uint64_t page[HVX_PAGE_SIZE / 8] __attribute__((aligned(4096)));
+	struct uffd_server srv = {};
+	pthread_t vcpu_thread, slot_thread;
+	struct slot_add add = {};
+	struct pollfd pfd = { .events = POLLIN };
+	struct test_vcpu *vcpu;
+	struct uffd_msg msg;
+	struct timespec ts;
+	struct test_vm *vm;
+	uint8_t *data;
+	int joined;
+
+	HVX_REQUIRE_VM();
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm_with(_metadata, &srv, &vcpu, guest_outs_word);
+	add.vm = vm;
+	add.mem = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, add.mem);
+	ASSERT_EQ(0, pthread_create(&vcpu_thread, NULL, run_vcpu, vcpu));
+	pfd.fd = srv.uffd;
+	ASSERT_EQ(1, poll(&pfd, 1, 30000));
+	ASSERT_EQ(sizeof(msg), read(srv.uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8),
+		  msg.arg.pagefault.address & ~(uint64_t)(HVX_PAGE_SIZE - 1));
+	/* the vCPU waits for the page: the slot change must not */
+	ASSERT_EQ(0, pthread_create(&slot_thread, NULL, add_slot, &add));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += 20;
+	joined = pthread_timedjoin_np(slot_thread, NULL, &ts);
+	EXPECT_EQ(0, joined);
+	page[0] = UFFD_PATTERN;
+	copy.dst = msg.arg.pagefault.address & ~(uint64_t)(HVX_PAGE_SIZE - 1);
+	copy.src = (uintptr_t)page;
+	ASSERT_EQ(0, ioctl(srv.uffd, UFFDIO_COPY, &copy));
+	if (joined)
+		ASSERT_EQ(0, pthread_join(slot_thread, NULL));
+	ASSERT_EQ(0, pthread_join(vcpu_thread, NULL));
+	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
+	EXPECT_EQ(OUTS_PORT, vcpu->run->io.port);
+	data = (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
+	EXPECT_EQ((uint8_t)UFFD_PATTERN, data[0]);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+	munmap(add.mem, HVX_PAGE_SIZE);
 	close(srv.uffd);
 }
 
