@@ -576,8 +576,11 @@ int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		ret = gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec);
 		if (!ret)
 			ret = gpa_copy(vm, gpa, buf + n, chunk, false);
-		if (ret == -EAGAIN && !(ret = mem_fault_in(vm)))
-			continue;	/* the same chunk again */
+		if (ret == -EAGAIN) {
+			ret = mem_fault_in(vm);
+			if (!ret)
+				continue;	/* the same chunk again */
+		}
 		if (ret)
 			break;
 		n += chunk;
