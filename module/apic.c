@@ -105,7 +105,9 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 
 /**
  * hvx_apic_destroy() - stop the timer of a vCPU that is going away
- * @vcpu: the vCPU, unreachable by routing (see hvx_vcpu_release())
+ * @vcpu: the vCPU, gone from vm->vcpus[]: routing may still read it until
+ *	a grace period ends (hvx_vcpu_release()), but only its own thread
+ *	arms the timer
  */
 void hvx_apic_destroy(struct hvx_vcpu *vcpu)
 {

@@ -213,7 +213,9 @@ static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 	/* as for its ioctls: the ring is the owner's */
 	if (current->mm != vm->mm)
 		return -EIO;
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ring->size)
+	/* a private copy would stop seeing the producer index move */
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > ring->size ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	/* no growing the mapping past the ring with mremap() */
 	hvx_vm_flags_set(vma, VM_DONTEXPAND);

@@ -63,7 +63,8 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	 * touches is in the struct (the APIC, the requests, the wait queue):
 	 * the struct goes after a grace period, without waiting for one
 	 * here, where a process's exit closes its vCPUs one after another.
-	 * Readers hold a reference on the VM of their own.
+	 * The readers are the VM's other vCPUs, which hold the VM, and its
+	 * irqfds, which the VM's teardown unhooks before it frees anything.
 	 */
 	call_rcu(&vcpu->rcu, hvx_vcpu_free_rcu);
 	hvx_vm_put(vm);
@@ -77,7 +78,9 @@ static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	/* as for its ioctls: the run page is the owner's */
 	if (current->mm != vcpu->vm->mm)
 		return -EIO;
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE)
+	/* a private copy would hide the exits and answers from each side */
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
 }

@@ -165,6 +165,10 @@ HVX_TEST(bad_setup)
 	EXPECT_EQ(MAP_FAILED, x);
 	x = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096);
 	EXPECT_EQ(MAP_FAILED, x);
+	/* nor a private copy, which would not see the producer move */
+	x = mmap(NULL, map.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	EXPECT_EQ(MAP_FAILED, x);
+	EXPECT_EQ(EINVAL, errno);
 	/* Completing what was never requested. */
 	EXPECT_EQ(-1, hvx_ring_complete(fd, 0, 1, 0));
 	EXPECT_EQ(ENOENT, errno);

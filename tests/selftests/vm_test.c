@@ -290,6 +290,11 @@ HVX_TEST(run_page_mmap)
 		 vfd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
+	/* a private copy: the two sides would stop seeing each other */
+	p = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		 vfd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
 
 	run = hvx_map_run(vfd, HVX_PAGE_SIZE);
 	ASSERT_NE(NULL, run);
