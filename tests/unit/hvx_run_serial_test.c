@@ -762,6 +762,33 @@ TEST_F(uart, piped_input_waits_for_the_guest)
 	serial_stop_input(s);
 }
 
+/*
+ * A terminal's input (escape on) is read as it comes, and up to 8 KiB of
+ * it waits while the guest takes none (the thread's buffer and the
+ * UART's), all of it there for the guest's later reads, with no overrun.
+ * (4 KiB and the FIFO's 16 bytes were kept, the rest lost with LSR.OE.)
+ */
+TEST_F(uart, terminal_input_reads_ahead_8k)
+{
+	static char in[6000];
+	struct stop_log st = { 0 };
+	struct serial *s = &self->s;
+	unsigned int i, bad;
+	uint8_t oe;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = 'a' + i % 23;
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
+	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
+	usleep(200 * 1000);	/* the thread reads it all meanwhile */
+	EXPECT_EQ(sizeof(in), guest_reads(s, in, sizeof(in), &bad, &oe));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, oe);
+	EXPECT_EQ(0, stop_calls(&st));
+	serial_stop_input(s);
+}
+
 /* The input thread's sleeps (the link wraps the function). */
 static unsigned int input_waits;
 

@@ -2,9 +2,10 @@
 /*
  * hvx-run: a 16550A UART (COM1) on stdin and stdout.
  *
- * The transmitter is infinitely fast: a byte written to THR goes to the
- * output file at once, unbuffered, and LSR always reports the holding and
- * shift registers empty.  The receiver reads the input file without ever
+ * The transmitter is infinitely fast: a byte written to THR goes out at
+ * once (posted through the I/O ring when hvx.ko has one, and through
+ * hvx-run's output pipe: console_out.c), and LSR always reports the holding and shift
+ * registers empty.  The receiver reads the input file without ever
  * blocking: whenever the guest looks at LSR, RBR or IIR and the receive
  * FIFO is empty, whatever input is ready is taken (one byte with FIFOs
  * off, up to 16 with them on).  End of input leaves LSR.DR clear for
@@ -538,12 +539,12 @@ void serial_connect_irq(struct serial *s, irq_line_fn irq, void *ctx,
  * ends hvx-run whatever the guest and its output do, and hands the
  * guest's bytes to the UART.  It never waits for the UART's lock: while
  * another thread holds it, the bytes wait in @pend and the thread goes
- * on reading, trying the lock again every SERIAL_RETRY_MS.  Keys typed
- * on a terminal beyond what @pend and s->held take are lost, as a UART's
- * overrun loses them; a file or a pipe (no escape) is read only as fast
- * as the guest takes its bytes, and loses none: while s->held is full
- * (@room_wait) the thread sleeps until the guest's reads make room, not
- * for SERIAL_RETRY_MS at a time.
+ * on reading, trying the lock again every SERIAL_RETRY_MS.  While s->held
+ * is full (@room_wait) the bytes wait in @pend too, and the thread sleeps
+ * until the guest's reads make room, not for SERIAL_RETRY_MS at a time.
+ * Keys typed on a terminal beyond what s->held and @pend take (8 KiB)
+ * are lost, as a UART's overrun loses them; a file or a pipe (no escape)
+ * is read only as fast as the guest takes its bytes, and loses none.
  */
 static void *input_thread(void *arg)
 {
@@ -575,10 +576,14 @@ static void *input_thread(void *arg)
 			lost = true;
 		if ((!pend_len && !end) || pthread_mutex_trylock(&s->lock))
 			continue;
-		take = pend_len;
-		if (keep && take > SERIAL_HELD_SIZE - s->held_len)
-			take = SERIAL_HELD_SIZE - s->held_len;
-		/* the rest waits for the guest's reads, which say so */
+		/*
+		 * The rest waits for the guest's reads, which say so; a
+		 * terminal is read on meanwhile (the escape), into what
+		 * @pend has left.
+		 */
+		take = SERIAL_HELD_SIZE - s->held_len;
+		if (take > pend_len)
+			take = pend_len;
 		room_wait = take < pend_len;
 		s->in_wants_room = room_wait;
 		if (!s->in_stop) {
