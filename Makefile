@@ -99,14 +99,14 @@ UNIT_EXTRA_hvx_run_multiboot_test := $(HVX_RUN_DIR)/multiboot.c \
 UNIT_EXTRA_hvx_run_serial_test	:= $(HVX_RUN_DIR)/serial.c $(HVX_RUN_DIR)/escape.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_cmos_test	:= $(HVX_RUN_DIR)/rtc.c $(HVX_RUN_DIR)/io.c \
-				   $(HVX_RUN_DIR)/util.c
+				   $(HVX_RUN_DIR)/terminal.c $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_io_test	:= $(HVX_RUN_DIR)/io.c $(HVX_RUN_DIR)/i8042.c \
 				   $(HVX_RUN_DIR)/debug_exit.c $(HVX_RUN_DIR)/dump.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pic_test	:= $(HVX_RUN_DIR)/pic.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_pit_test	:= $(HVX_RUN_DIR)/pit.c $(HVX_RUN_DIR)/io.c \
-				   $(HVX_RUN_DIR)/util.c
+				   $(HVX_RUN_DIR)/terminal.c $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_acpi_test	:= $(HVX_RUN_DIR)/acpi.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/aml.c $(HVX_RUN_DIR)/acpi_pci.c \
 				   $(HVX_RUN_DIR)/util.c
@@ -164,7 +164,7 @@ UNIT_EXTRA_hvx_run_pci_test	:= $(addprefix $(HVX_RUN_DIR)/,pci.c pci_msix.c \
 # hvx-bench's Linux boot case: hvx-run's loader, ACPI tables and devices
 # drive the KVM launcher, hvx-stat's netlink client reads hvx's counters.
 TOOL_EXTRA_hvx-bench	:= $(addprefix $(HVX_RUN_DIR)/,linux.c boot.c acpi.c mptable.c \
-			     aml.c acpi_pci.c pm.c serial.c escape.c rtc.c i8042.c \
+			     aml.c acpi_pci.c pm.c serial.c escape.c rtc.c terminal.c i8042.c \
 			     io.c util.c ram.c hvx-run.h pc_chips.h) \
 			   tools/hvx-stat/nl.c tools/hvx-stat/reasons.c \
 			   tools/hvx-stat/hvx_stat.h

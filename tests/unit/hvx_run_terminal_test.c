@@ -57,7 +57,13 @@ static bool is_cooked(int fd)
 	       (t.c_iflag & ICRNL);
 }
 
-enum death { BY_FAULT, BY_ABORT, BY_KILL };
+enum death { BY_FAULT, BY_ABORT, BY_KILL, BY_FAULT_IN_DEVICE_THREAD };
+
+static void *fault_thread(void *arg)
+{
+	*(volatile int *)NULL = 1;
+	return arg;
+}
 
 /*
  * A child puts @slave in raw mode and dies of @sig as @how says; the
@@ -81,6 +87,10 @@ static void die_raw(struct __test_metadata *_metadata, int sig,
 			_exit(2);
 		if (how == BY_FAULT)
 			*(volatile int *)NULL = 1;
+		else if (how == BY_FAULT_IN_DEVICE_THREAD &&
+			 !thread_create_quiet(&(pthread_t){ 0 }, fault_thread,
+					      NULL))
+			pause();
 		else if (how == BY_ABORT)
 			abort();
 		else
@@ -134,6 +144,17 @@ TEST(not_a_terminal)
 TEST(fault_restores)
 {
 	die_raw(_metadata, SIGSEGV, BY_FAULT);
+}
+
+/*
+ * A crash in a device thread that blocks the signals from outside (the
+ * PIT's, the RTC's): the fault's signal reaches the handler all the same.
+ * (Those threads blocked every signal: the kernel then killed hvx-run
+ * with the signal's default action, and the terminal stayed raw.)
+ */
+TEST(fault_in_device_thread_restores)
+{
+	die_raw(_metadata, SIGSEGV, BY_FAULT_IN_DEVICE_THREAD);
 }
 
 TEST(abort_restores)

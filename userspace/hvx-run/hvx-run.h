@@ -785,6 +785,7 @@ void platform_destroy(struct platform *p);
 bool terminal_raw(int fd);
 void terminal_restore(void);
 bool signal_default(int sig);
+int thread_create_quiet(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /**
  * struct console_out - the guest's console output on its way to stdout,

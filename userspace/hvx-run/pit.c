@@ -629,7 +629,6 @@ static void *pit_thread(void *arg)
  */
 int pit_start(struct pit *p)
 {
-	sigset_t all, old;
 	int err, fd;
 
 	if (p->thread_on)
@@ -648,10 +647,7 @@ int pit_start(struct pit *p)
 	p->stopping = false;
 	pthread_mutex_unlock(&p->lock);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&p->thread, NULL, pit_thread, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = thread_create_quiet(&p->thread, pit_thread, p);
 	if (err)
 		goto fail;
 	p->thread_on = true;

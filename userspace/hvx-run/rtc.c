@@ -639,7 +639,6 @@ static void *rtc_thread(void *arg)
  */
 int rtc_start(struct rtc *r)
 {
-	sigset_t all, old;
 	int err, fd;
 
 	if (r->thread_on)
@@ -659,10 +658,7 @@ int rtc_start(struct rtc *r)
 	r->armed = 0;
 	pthread_mutex_unlock(&r->lock);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&r->thread, NULL, rtc_thread, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = thread_create_quiet(&r->thread, rtc_thread, r);
 	if (err)
 		goto fail;
 	r->thread_on = true;

@@ -8,8 +8,9 @@
  * restored at teardown (terminal_restore()), and by a handler for each
  * signal whose default action ends the process (a crash, abort(), a
  * hangup, SIGQUIT or a real-time signal from kill): the handler restores
- * the terminal and lets the signal do what it would have done.  Only SIGKILL and SIGSTOP are
- * beyond reach.  The state is global because a signal handler must find
+ * the terminal and lets the signal do what it would have done, in every
+ * thread (thread_create_quiet()).  Only SIGKILL and SIGSTOP are beyond
+ * reach.  The state is global because a signal handler must find
  * it; there is one controlling terminal.
  */
 #include <signal.h>
@@ -84,6 +85,42 @@ static void catch_fatal_signals(void)
 		catch_fatal(fatal_signals[i], &sa);
 	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
 		catch_fatal(sig, &sa);
+}
+
+/*
+ * The signals a thread's own fault raises (abort() included): the kernel
+ * delivers them to that thread whatever its mask, but with the default
+ * action where they are blocked, so that the handlers above never run.
+ */
+static const int fault_signals[] = {
+	SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS,
+};
+
+/**
+ * thread_create_quiet() - start a thread that takes no signal from outside
+ * @thread: out: the thread
+ * @fn: its function
+ * @arg: passed to @fn
+ *
+ * For device threads that sleep in waits of their own (the PIT's and the
+ * RTC's timers): every signal is blocked in the thread but those its own
+ * faults raise, so that a crash there still gives the terminal back.
+ *
+ * Return: 0, or pthread_create()'s error.
+ */
+int thread_create_quiet(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t set, old;
+	unsigned int i;
+	int err;
+
+	sigfillset(&set);
+	for (i = 0; i < ARRAY_SIZE(fault_signals); i++)
+		sigdelset(&set, fault_signals[i]);
+	pthread_sigmask(SIG_SETMASK, &set, &old);
+	err = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
 }
 
 /**
