@@ -154,6 +154,12 @@ run mbhalt $NULL -c 2 -k "$IMG/mb_halt.elf"
 expect_status mbhalt 0 "-k -c 2, the guest halts without starting the AP"
 expect_err mbhalt "every vCPU halted with interrupts disabled" \
 	"-k -c 2, the guest halts without starting the AP"
+# -k -c 2, the AP halted (parked), started again (inside hvx.ko, no exit)
+# and working while the BSP halts: not every vCPU halted, the AP's exit
+# decides
+run aprestart $NULL -c 2 -k "$IMG/mb_ap_restart.elf"
+expect_status aprestart 66 "-k -c 2, an AP started again works on"
+expect_out aprestart 'starting the AP\nstarting it again\nBSP halting\n' "-k -c 2, an AP started again works on"
 # -k, an INIT to the BSP: the reset vector's page leads to the reset code
 run mbinit $NULL -k "$IMG/mb_init.elf"
 expect_status mbinit 120 "-k, the guest sends its BSP an INIT"

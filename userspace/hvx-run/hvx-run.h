@@ -848,6 +848,8 @@ struct machine;
  *		thread only)
  * @exited:	the guest has run it: it exited at least once, counted in
  *		m->nr_live (its thread only)
+ * @census_seen: the last census (m->census_gen) it answered (its thread
+ *		only)
  */
 struct vcpu {
 	struct machine *m;
@@ -859,6 +861,7 @@ struct vcpu {
 	bool running;
 	bool parked;
 	bool exited;
+	uint32_t census_seen;
 };
 
 /**
@@ -869,7 +872,8 @@ struct vcpu {
  * @nr_vcpus:	vCPUs created
  * @vcpus:	them
  * @bus:	the port and MMIO dispatch
- * @lock:	protects @stopping, @status and @stop_cond
+ * @lock:	protects @stopping, @status, @stop_cond, the counts and the
+ *		census
  * @stop_cond:	signalled when @stopping is set (APs wait on it)
  * @stopping:	the guest is ending; vCPU threads leave
  * @status:	hvx-run's exit status once @stopping
@@ -884,6 +888,8 @@ struct vcpu {
  * @nr_parked:	vCPUs parked so (m->lock)
  * @nr_live:	vCPUs the guest has run, as their first exits tell; one it
  *		never started waits for a SIPI without an exit (m->lock)
+ * @census_gen:	the census of parked vCPUs, bumped at each (m->lock)
+ * @census_left: its answers still to come (m->lock)
  * @out:	the consoles' way to stdout; a stop the user asks for
  *		abandons what stdout has not taken
  * @err:	msg()'s way to stderr, abandoned as @out is
@@ -907,6 +913,8 @@ struct machine {
 	bool halted_sleeps;
 	uint32_t nr_parked;
 	uint32_t nr_live;
+	uint32_t census_gen;
+	uint32_t census_left;
 	struct console_out *out;
 	struct console_out *err;
 };

@@ -164,27 +164,57 @@ static bool first_time(bool *done)
 
 static bool hypercall_logged, msr_logged;
 
+#define ALL_HALTED	"every vCPU halted with interrupts disabled"
+
+/*
+ * Every vCPU the guest has run looks parked.  A parked vCPU sleeping in
+ * HVX_RUN (m->halted_sleeps) may have been started again inside hvx.ko
+ * (INIT and SIPI, or an NMI) with no exit to count it, so the others are
+ * kicked to look at their own state (census_answer()), and the last
+ * answer decides.  m->lock held.
+ */
+static void census_start(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	uint32_t i;
+
+	m->census_gen++;
+	m->census_left = m->nr_parked - 1;
+	v->census_seen = m->census_gen;
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu *o = &m->vcpus[i];
+
+		if (o == v || !o->running)
+			continue;
+		__atomic_store_n(&o->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		pthread_kill(o->thread, SIG_KICK);
+	}
+}
+
 /*
  * HLT with interrupts disabled under -k: the guest took this CPU offline
  * (or halts the machine, one CPU at a time), but the others may go on.
  * The vCPU sleeps in HVX_RUN until an INIT brings it back (a CPU put
  * online again), or with an older hvx waits here for the end.  Returns
- * true (leave the loop) once all the guest has run are parked: one it
- * never started (maxcpus=1) waits for a SIPI that will not come.  (An AP
- * started so late that the others halt before its first exit is missed.)
+ * true (leave the loop) once all the guest has run are parked, as a
+ * census confirms: one it never started (maxcpus=1) waits for a SIPI
+ * that will not come.  (An AP started so late that the others halt
+ * before its first exit is missed.)
  */
 static bool park(struct vcpu *v)
 {
 	struct machine *m = v->m;
-	bool all;
+	bool all, census;
 
 	pthread_mutex_lock(&m->lock);
 	all = ++m->nr_parked == m->nr_live;
+	census = all && m->halted_sleeps && m->nr_parked > 1;
+	if (census)
+		census_start(v);
 	pthread_mutex_unlock(&m->lock);
 	v->parked = true;
-	if (all) {
-		machine_stop(m, HVX_RUN_EXIT_OK,
-			     "every vCPU halted with interrupts disabled");
+	if (all && !census) {
+		machine_stop(m, HVX_RUN_EXIT_OK, ALL_HALTED);
 		return true;
 	}
 	if (m->halted_sleeps) {
@@ -208,6 +238,33 @@ static void unpark(struct vcpu *v)
 	m->nr_parked--;
 	pthread_mutex_unlock(&m->lock);
 	v->parked = false;
+}
+
+/*
+ * A parked vCPU's answer to a census (census_start()): still halted, or
+ * waiting for a SIPI, or started again inside hvx.ko, and so no longer
+ * parked (the census then finds fewer parked than live, and the machine
+ * goes on).  Returns true when its answer was the last, and every vCPU
+ * is halted: the machine stops.
+ */
+static bool census_answer(struct vcpu *v)
+{
+	struct machine *m = v->m;
+	uint32_t state = HVX_MP_HALTED;
+	bool last = false;
+
+	if (!hvx_get_mp_state(v->fd, &state) && state == HVX_MP_RUNNABLE)
+		unpark(v);
+	pthread_mutex_lock(&m->lock);
+	if (v->census_seen != m->census_gen) {
+		v->census_seen = m->census_gen;
+		last = v->parked && m->census_left && !--m->census_left &&
+		       m->nr_parked == m->nr_live;
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (last)
+		machine_stop(m, HVX_RUN_EXIT_OK, ALL_HALTED);
+	return last;
 }
 
 /* Serve one exit.  Returns true when the vCPU must stop. */
@@ -283,15 +340,17 @@ static void run_loop(struct vcpu *v)
 		int r;
 
 		/*
-		 * vCPU 0's kick for the 8259 (irq_extint_changed()) is
-		 * taken here: cleared before the looks at the stop and at
-		 * INTR, so a stop's or a new INTR's setting after them
-		 * stays for the HVX_RUN below.
+		 * A kick (the stop, a census, vCPU 0's for the 8259 in
+		 * irq_extint_changed()) is taken here: cleared before the
+		 * looks at the stop, the census and INTR, so that a setting
+		 * after them stays for the HVX_RUN below.
 		 */
-		if (v->id == 0)
-			__atomic_store_n(&v->run->immediate_exit, 0,
-					 __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (machine_stopping(m))
+			break;
+		if (v->parked &&
+		    __atomic_load_n(&m->census_gen, __ATOMIC_RELAXED) !=
+		    v->census_seen && census_answer(v))
 			break;
 		if (v->id == 0)
 			irq_extint_deliver(v);
