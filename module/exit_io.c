@@ -183,7 +183,7 @@ static int string_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
  * Return: how many of the @n elements (at most LONG_MAX) can move; 0 when
  * the first cannot, after injecting its fault (#PF with CR2, or #GP for a
  * non-canonical address); -EINTR when a signal ended the wait for a
- * page of the guest's tables, or it is poisoned (as hvx_read_gpa()).
+ * page of the guest's tables, or it is poisoned (as hvx_gva_to_gpa()).
  */
 long hvx_string_fault(struct hvx_vcpu *vcpu, u64 gva, unsigned int size,
 		      u64 n, bool write)
@@ -417,9 +417,9 @@ int hvx_exit_io(struct hvx_vcpu *vcpu)
  * hvx_complete_io_in() - finish IN/INS with the data userspace supplied
  * @vcpu: the vCPU, loaded
  *
- * Return: 1 to resume, 0 after reporting an internal error, or -EINTR
- * when a signal ended the wait for a page INS stores into, or it is
- * poisoned (as hvx_read_gpa()): the next HVX_RUN completes it again.
+ * Return: 1 to resume, 0 after reporting an internal error (a poisoned
+ * page INS stores into among them, SIGBUS sent), or -EINTR when a fatal
+ * signal ended the wait for such a page.
  */
 int hvx_complete_io_in(struct hvx_vcpu *vcpu)
 {
@@ -475,7 +475,7 @@ int hvx_complete_io_in_data(struct hvx_vcpu *vcpu, const void *data)
 		if (r && r != -EINTR)
 			return hvx_exit_unemulated(vcpu, 0, true);
 	}
-	/* the elements stored so far are stored again at the next HVX_RUN */
+	/* a fatal signal: the elements stored so far go again, if ever */
 	if (r) {
 		vcpu->pending = HVX_PENDING_IO_IN;
 		return hvx_exit_intr(vcpu);

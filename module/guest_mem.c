@@ -54,11 +54,14 @@ static int mem_fault(struct hvx_vm *vm, const void __user *uaddr, bool write)
 /*
  * After an access ended with -EAGAIN: fault in the page vm->mem_fault
  * names, as the guest's own access would, with vm->mem_lock dropped for
- * the time.  Return: 0 to run the access again; -EINTR when a signal
- * ended the wait for the page, or the page is poisoned (the caller has
- * SIGBUS pending then); -EIO when the page cannot be had.
+ * the time.  With @intr a signal ends the wait (-EINTR), and a poisoned
+ * page is the VMM's SIGBUS and -EINTR: the instruction runs again at the
+ * next HVX_RUN.  Without it (a store, which may complete an instruction
+ * userspace served half of: it must not stay pending) only a fatal signal
+ * ends the wait, and a poisoned page is SIGBUS and -EIO.  Return: 0 to
+ * run the access again; -EINTR; -EIO when the page cannot be had.
  */
-static int mem_fault_in(struct hvx_vm *vm)
+static int mem_fault_in(struct hvx_vm *vm, bool intr)
 {
 	unsigned long uaddr = vm->mem_fault & PAGE_MASK;
 	bool write = vm->mem_fault & 1;
@@ -67,16 +70,22 @@ static int mem_fault_in(struct hvx_vm *vm)
 
 	mutex_unlock(&vm->mem_lock);
 	ret = get_user_pages_unlocked(uaddr, 1, &page,
-				      HVX_FOLL_INTERRUPTIBLE | FOLL_HWPOISON |
-				      (write ? FOLL_WRITE : 0));
-	if (ret == 1)
+				      (intr ? HVX_FOLL_INTERRUPTIBLE : 0) |
+				      FOLL_HWPOISON | (write ? FOLL_WRITE : 0));
+	if (ret == 1) {
 		put_page(page);
-	else if (ret == -EHWPOISON)
-		ret = hvx_hwpoison(uaddr);
+	} else if (ret == -EHWPOISON) {
+		hvx_hwpoison(uaddr);		/* the VMM's SIGBUS */
+		ret = intr ? -EINTR : -EIO;
+	}
 	mutex_lock(&vm->mem_lock);
-	/* a page that comes and goes (reclaim) must not hold a killed task */
+	/*
+	 * A page that comes and goes (reclaim) must not hold the thread:
+	 * a signal ends the retries as it ends a wait.
+	 */
 	if (ret == 1)
-		return fatal_signal_pending(current) ? -EINTR : 0;
+		return (intr ? signal_pending(current) :
+			       fatal_signal_pending(current)) ? -EINTR : 0;
 	return ret == -EINTR ? -EINTR : -EIO;
 }
 
@@ -138,7 +147,7 @@ int hvx_read_gpa(struct hvx_vm *vm, u64 gpa, void *buf, size_t len)
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
 	while ((ret = gpa_copy(vm, gpa, buf, len, false)) == -EAGAIN &&
-	       !(ret = mem_fault_in(vm)))
+	       !(ret = mem_fault_in(vm, true)))
 		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -420,7 +429,8 @@ static __always_inline int gva_to_gpa(struct hvx_vm *vm,
  * Return: 0; -EFAULT with @fault_ec set when the guest must get a #PF;
  * -EINVAL for a non-canonical address (#GP, not #PF); -EIO when a paging
  * structure is outside guest RAM or its page cannot be had; -EOPNOTSUPP
- * under 5-level paging; -EINTR as hvx_read_gpa().
+ * under 5-level paging; -EINTR as hvx_read_gpa(), for a write (@access)
+ * as hvx_write_gva().
  */
 int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		   u32 access, u64 *gpa, u32 *fault_ec)
@@ -431,7 +441,7 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		return -EFAULT;
 	mutex_lock(&vm->mem_lock);
 	while ((ret = gva_to_gpa(vm, pg, gva, access, gpa, fault_ec)) ==
-	       -EAGAIN && !(ret = mem_fault_in(vm)))
+	       -EAGAIN && !(ret = mem_fault_in(vm, !(access & HVX_ACC_WRITE))))
 		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -502,7 +512,7 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	mutex_lock(&vm->mem_lock);
 	while ((ret = gva_copy(vm, pg, gva, buf, len,
 			       access & ~HVX_ACC_WRITE)) == -EAGAIN &&
-	       !(ret = mem_fault_in(vm)))
+	       !(ret = mem_fault_in(vm, true)))
 		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -524,7 +534,10 @@ int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * Context: as hvx_read_gpa().
  *
  * Return: 0; -EFAULT when a page is not writable by the guest or not in
- * writable guest RAM; other errors as hvx_gva_to_gpa().
+ * writable guest RAM; other errors as hvx_gva_to_gpa(), but only a fatal
+ * signal ends the wait for a page (-EINTR), and a poisoned page sends the
+ * VMM SIGBUS and gives -EIO: the store may complete an instruction whose
+ * port or MMIO read userspace served, which must not stay half done.
  */
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		  const void *buf, size_t len, u32 access)
@@ -536,7 +549,7 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 	mutex_lock(&vm->mem_lock);
 	while ((ret = gva_copy(vm, pg, gva, (u8 *)buf, len,
 			       access | HVX_ACC_WRITE)) == -EAGAIN &&
-	       !(ret = mem_fault_in(vm)))
+	       !(ret = mem_fault_in(vm, false)))
 		;
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -576,8 +589,14 @@ int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		ret = gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec);
 		if (!ret)
 			ret = gpa_copy(vm, gpa, buf + n, chunk, false);
-		if (ret == -EAGAIN) {
-			ret = mem_fault_in(vm);
+		/*
+		 * Only the page of RIP is faulted in: the bytes read beyond
+		 * it need not be the instruction's, whose bytes the CPU has
+		 * just fetched, and a page the guest never touched must not
+		 * be waited for, nor signalled as poisoned.
+		 */
+		if (ret == -EAGAIN && !n) {
+			ret = mem_fault_in(vm, true);
 			if (!ret)
 				continue;	/* the same chunk again */
 		}

@@ -152,9 +152,8 @@ fail:
  *
  * Return: 1 to resume; 0 after an internal error (the destination is not
  * guest RAM: MMIO to MMIO moves are not emulated; guest user mode takes
- * #UD instead, hvx_exit_unemulated()); -EINTR when a signal ended the
- * wait for the destination's page, or it is poisoned: the next HVX_RUN
- * stores the element again.
+ * #UD instead, hvx_exit_unemulated(); a poisoned destination too, SIGBUS
+ * sent); -EINTR when a fatal signal ended the wait for its page.
  */
 int hvx_complete_mmio_movs(struct hvx_vcpu *vcpu)
 {

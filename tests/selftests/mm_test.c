@@ -387,6 +387,98 @@ HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
 	close(srv.uffd);
 }
 
+#define INS_PORT	0x81
+#define INS_BYTE	0x3c
+
+/* INS of a byte into the extra slot's first byte; then report that byte. */
+static void guest_ins_word(void)
+{
+	void *dst = (void *)EXTRA_GPA;
+
+	asm volatile("insb" : "+D"(dst) : "d"(INS_PORT) : "memory");
+	GUEST_SYNC(*(volatile uint8_t *)EXTRA_GPA);
+}
+
+struct late_server {
+	struct uffd_server *srv;
+	pthread_t vcpu_thread;
+};
+
+/*
+ * Take the fault event, signal the vCPU's thread while it waits, then
+ * serve the page (UFFD_PATTERN) a second later.
+ */
+static void *signal_then_serve(void *arg)
+{
+	static uint64_t page[HVX_PAGE_SIZE / 8] __attribute__((aligned(4096)));
+	struct late_server *l = arg;
+	struct pollfd pfd = { .fd = l->srv->uffd, .events = POLLIN };
+	struct uffdio_copy copy = { .len = HVX_PAGE_SIZE };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, 30000) != 1 ||
+	    read(l->srv->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return NULL;
+	l->srv->fault_addr = msg.arg.pagefault.address;
+	usleep(300 * 1000);
+	pthread_kill(l->vcpu_thread, SIGALRM);
+	usleep(1000 * 1000);
+	page[0] = UFFD_PATTERN;
+	copy.dst = l->srv->fault_addr & ~(uint64_t)(HVX_PAGE_SIZE - 1);
+	copy.src = (uintptr_t)page;
+	ioctl(l->srv->uffd, UFFDIO_COPY, &copy);
+	return NULL;
+}
+
+/*
+ * INS into a page missing in a userfaultfd range: userspace serves the
+ * port read, and the store that completes the instruction waits for the
+ * handler through a signal, as HVX_RUN's contract wants it (a completion
+ * never stays half done: HVX_RUN with immediate_exit completes it before
+ * a VMM saves the state).  HVX_RUN may return EINTR for the signal after
+ * that, the byte stored.  (It returned EINTR with the store pending.)
+ */
+HVX_TEST(completion_store_waits_through_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct uffd_server srv = {};
+	struct late_server l = { .srv = &srv };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct utsname u;
+	int major = 0, minor = 0;
+	pthread_t thread;
+	uint8_t *data;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_EQ(2, sscanf(u.release, "%d.%d", &major, &minor));
+	HVX_REQUIRE(major > 6 || (major == 6 && minor >= 2),
+		    "before 6.2 only a fatal signal ends a wait for a page");
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm_with(_metadata, &srv, &vcpu, guest_ins_word);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	vcpu_run(vcpu);
+	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
+	ASSERT_EQ(INS_PORT, vcpu->run->io.port);
+	ASSERT_EQ(HVX_IO_IN, vcpu->run->io.direction);
+	data = (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
+	data[0] = INS_BYTE;
+	l.vcpu_thread = pthread_self();
+	ASSERT_EQ(0, pthread_create(&thread, NULL, signal_then_serve, &l));
+	if (__vcpu_run(vcpu)) {
+		EXPECT_EQ(EINTR, errno);
+		EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(INS_BYTE, *(uint8_t *)addr_gpa2hva(vm, EXTRA_GPA, 1));
+	vcpu_expect_sync(vcpu, INS_BYTE);
+	vm_free(vm);
+	close(srv.uffd);
+}
+
 /* Whether /proc/self/pagemap shows @p's page soft-dirty (bit 55). */
 static bool soft_dirty(const void *p)
 {
