@@ -63,11 +63,15 @@ static unsigned long recovery_period(void)
 static struct page *block_table(struct hvx_vm *vm, u64 gpa)
 {
 	int level;
-	u64 *pde = hvx_ept_walk(vm, gpa, 2, &level);
+	u64 *pde = hvx_ept_walk(vm, gpa, 2, &level), e;
 
-	if (!pde || level != 2 || ept_is_leaf(READ_ONCE(*pde), 2))
+	if (!pde || level != 2)
 		return NULL;
-	return virt_to_page(ept_child(*pde));
+	/* once: a large leaf there may be cleared meanwhile (mmu_lock) */
+	e = READ_ONCE(*pde);
+	if (!ept_present(e) || ept_is_leaf(e, 2))
+		return NULL;
+	return virt_to_page(ept_child(e));
 }
 
 /**
