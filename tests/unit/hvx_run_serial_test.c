@@ -739,54 +739,51 @@ static unsigned int guest_reads(struct serial *s, const char *want,
 }
 
 /*
+ * @len bytes written ahead on the input, as a terminal's (@escape: read
+ * as they come) or a pipe's: the guest's later reads get them all, with
+ * no overrun.
+ */
+static void input_read_ahead(struct __test_metadata *_metadata,
+			     struct serial *s, int in_fd, bool escape,
+			     unsigned int len)
+{
+	static char in[20000];
+	struct stop_log st = { 0 };
+	unsigned int i, bad;
+	uint8_t oe;
+
+	ASSERT_GE(sizeof(in), len);
+	for (i = 0; i < len; i++)
+		in[i] = 'a' + i % 23;
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(0, serial_start_input(s, escape, record_stop, &st));
+	ASSERT_EQ(len, write(in_fd, in, len));
+	usleep(200 * 1000);	/* the thread reads ahead what it may */
+	EXPECT_EQ(len, guest_reads(s, in, len, &bad, &oe));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, oe);	/* no overrun */
+	EXPECT_EQ(0, stop_calls(&st));
+	serial_stop_input(s);
+}
+
+/*
  * A pipe on standard input (no escape): read only as the guest takes its
  * bytes, so none is lost, however far ahead it was written.
  */
 TEST_F(uart, piped_input_waits_for_the_guest)
 {
-	static char in[20000];
-	struct stop_log st = { 0 };
-	struct serial *s = &self->s;
-	unsigned int i, bad;
-	uint8_t oe;
-
-	for (i = 0; i < sizeof(in); i++)
-		in[i] = 'a' + i % 23;
-	serial_out(s, FCR, 0x01);
-	ASSERT_EQ(0, serial_start_input(s, false, record_stop, &st));
-	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
-	usleep(100 * 1000);	/* the thread reads ahead what it may */
-	EXPECT_EQ(sizeof(in), guest_reads(s, in, sizeof(in), &bad, &oe));
-	EXPECT_EQ(0, bad);
-	EXPECT_EQ(0, oe);	/* no overrun */
-	serial_stop_input(s);
+	input_read_ahead(_metadata, &self->s, self->in[1], false, 20000);
 }
 
 /*
  * A terminal's input (escape on) is read as it comes, and up to 8 KiB of
  * it waits while the guest takes none (the thread's buffer and the
- * UART's), all of it there for the guest's later reads, with no overrun.
- * (4 KiB and the FIFO's 16 bytes were kept, the rest lost with LSR.OE.)
+ * UART's), all of it there for the guest's later reads.  (4 KiB and the
+ * FIFO's 16 bytes were kept, the rest lost with LSR.OE.)
  */
 TEST_F(uart, terminal_input_reads_ahead_8k)
 {
-	static char in[6000];
-	struct stop_log st = { 0 };
-	struct serial *s = &self->s;
-	unsigned int i, bad;
-	uint8_t oe;
-
-	for (i = 0; i < sizeof(in); i++)
-		in[i] = 'a' + i % 23;
-	serial_out(s, FCR, 0x01);
-	ASSERT_EQ(0, serial_start_input(s, true, record_stop, &st));
-	ASSERT_EQ(sizeof(in), write(self->in[1], in, sizeof(in)));
-	usleep(200 * 1000);	/* the thread reads it all meanwhile */
-	EXPECT_EQ(sizeof(in), guest_reads(s, in, sizeof(in), &bad, &oe));
-	EXPECT_EQ(0, bad);
-	EXPECT_EQ(0, oe);
-	EXPECT_EQ(0, stop_calls(&st));
-	serial_stop_input(s);
+	input_read_ahead(_metadata, &self->s, self->in[1], true, 6000);
 }
 
 /* The input thread's sleeps (the link wraps the function). */
