@@ -205,6 +205,27 @@ static int hvx_ring_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/*
+ * A page of the mapping dropped since mmap() (MADV_DONTNEED): the ring's
+ * own again, not a fresh one.  The mapping's file holds the VM, the VM
+ * the ring.
+ */
+static vm_fault_t hvx_ring_fault(struct vm_fault *vmf)
+{
+	struct hvx_vm *vm = vmf->vma->vm_file->private_data;
+	struct hvx_ring *ring = vm->ring;
+
+	if (vmf->pgoff >= ring->nr_pages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = ring->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct hvx_ring_vm_ops = {
+	.fault = hvx_ring_fault,
+};
+
 static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct hvx_vm *vm = filp->private_data;
@@ -219,6 +240,7 @@ static int hvx_ring_mmap(struct file *filp, struct vm_area_struct *vma)
 		return -EINVAL;
 	/* no growing the mapping past the ring with mremap() */
 	hvx_vm_flags_set(vma, VM_DONTEXPAND);
+	vma->vm_ops = &hvx_ring_vm_ops;
 	return vm_map_pages(vma, ring->pages, ring->nr_pages);
 }
 

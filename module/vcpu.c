@@ -18,6 +18,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "ring.h"
 #include "vcpu.h"
 
@@ -71,6 +72,22 @@ static int hvx_vcpu_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/* The run page, dropped since mmap() (MADV_DONTNEED): the same page. */
+static vm_fault_t hvx_vcpu_fault(struct vm_fault *vmf)
+{
+	struct hvx_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	vmf->page = virt_to_page(vcpu->run);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct hvx_vcpu_vm_ops = {
+	.fault = hvx_vcpu_fault,
+};
+
 static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct hvx_vcpu *vcpu = filp->private_data;
@@ -82,6 +99,9 @@ static int hvx_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* no growing the mapping past the page with mremap() */
+	hvx_vm_flags_set(vma, VM_DONTEXPAND);
+	vma->vm_ops = &hvx_vcpu_vm_ops;
 	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
 }
 

@@ -158,6 +158,10 @@ HVX_TEST(bad_setup)
 	EXPECT_EQ(0, map.hdr->producer);
 	EXPECT_EQ(0, map.hdr->consumer);
 	EXPECT_EQ(HVX_RING_MMAP_SIZE(128), map.size);
+	/* Dropped from the mapping, the pages fault back: the ring's own. */
+	ASSERT_EQ(0, madvise((void *)map.hdr, map.size, MADV_DONTNEED));
+	EXPECT_EQ(HVX_RING_VERSION, map.hdr->version);
+	EXPECT_EQ(128, map.hdr->capacity);
 	EXPECT_EQ(-1, hvx_create_ring(vm->fd, 64, 0, -1));
 	EXPECT_EQ(EEXIST, errno);
 	/* No mapping past the end, none at an offset. */

@@ -316,6 +316,12 @@ HVX_TEST(run_page_mmap)
 	EXPECT_EQ(0x5a5a5a5a, ((volatile struct hvx_run *)p)->rip);
 	run->rip = 0;
 	munmap(p, HVX_PAGE_SIZE);
+	/* Dropped from the mapping, the page faults back, the same one. */
+	ASSERT_EQ(0, madvise(run, HVX_PAGE_SIZE, MADV_DONTNEED));
+	run->immediate_exit = 1;
+	EXPECT_EQ(-1, ioctl(vfd, HVX_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	run->immediate_exit = 0;
 	munmap(run, HVX_PAGE_SIZE);
 	close(vfd);
 	close(fd);
