@@ -13,7 +13,10 @@
  * 2 MiB leaf again, the next fetch splits it again.
  *
  * The blocks are kept in a ring of HVX_NX_RECOVER_MAX entries per VM, and
- * the table of 4 KiB leaves of each is marked (its page's private word):
+ * the table of 4 KiB leaves of each is marked (its page's private word,
+ * its entry's index + 1: an entry left behind by a table freed meanwhile,
+ * with its slot or by dirty logging, leaves the mark of the block's next
+ * table alone):
  * an invalidation that empties a marked table leaves it in place, and the
  * block's next faults map 4 KiB, as KVM keeps such a block small until its
  * recovery; else a block the host ages often would be mapped large, split
@@ -93,7 +96,7 @@ static u64 recover_pop(struct hvx_vm *vm)
 	u64 gpa = r->gpa[r->head];
 	struct page *table = block_table(vm, gpa);
 
-	if (table)
+	if (table && page_private(table) == r->head + 1)
 		set_page_private(table, 0);
 	r->head = (r->head + 1) % HVX_NX_RECOVER_MAX;
 	r->n--;
@@ -154,6 +157,7 @@ void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa)
 	struct hvx_nx_recover *r = &vm->nx_recover;
 	unsigned long period = recovery_period();
 	struct page *table;
+	unsigned int at;
 
 	lockdep_assert_held(&vm->mem_lock);
 	table = block_table(vm, gpa);
@@ -167,9 +171,10 @@ void hvx_nx_recover_note(struct hvx_vm *vm, u64 gpa)
 	}
 	if (r->n == HVX_NX_RECOVER_MAX)
 		recover_pop(vm);
-	r->gpa[(r->head + r->n) % HVX_NX_RECOVER_MAX] = gpa & ~(ept_size(2) - 1);
+	at = (r->head + r->n) % HVX_NX_RECOVER_MAX;
+	r->gpa[at] = gpa & ~(ept_size(2) - 1);
 	r->n++;
-	set_page_private(table, 1);
+	set_page_private(table, at + 1);
 	if (!delayed_work_pending(&r->work))
 		schedule_delayed_work(&r->work, period);
 }
