@@ -160,11 +160,13 @@ struct hvx_range {
  * struct hvx_vm - one guest (child partition); the fields are described,
  * with what guards each, where they are (not kernel-doc)
  *
- * Freed when its file and all its vCPU files are closed: each vCPU holds a
- * reference on the VM's file.
+ * Freed when its file, all its vCPU files and its ring's file are closed
+ * (a mapping holds its file): each holds a reference (@users).
  */
 struct hvx_vm {
-	refcount_t users;			/* the VM file and each vCPU */
+	refcount_t users;			/* the VM file, each vCPU, the
+						 * ring
+						 */
 	struct mm_struct *mm;			/* (c) creator's, mmgrab'bed */
 	int id;					/* (c) */
 	u64 serial;				/* (c) never reused, unlike

@@ -2,10 +2,11 @@
 /*
  * VMs: HVX_CREATE_VM and the VM file's ioctls.
  *
- * A VM lives while its file or any of its vCPU files is open.  It belongs
- * to the process that created it: its ioctls (and its vCPUs') from another
- * process fail with -EIO, since guest memory is that process's memory.
- * VMX is on everywhere while at least one VM exists.
+ * A VM lives while its file, any of its vCPU files or its ring's file is
+ * open (or mapped).  It belongs to the process that created it: its
+ * ioctls (and its vCPUs') from another process fail with -EIO, since guest
+ * memory is that process's memory.  VMX is on everywhere while at least
+ * one VM exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
