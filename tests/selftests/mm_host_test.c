@@ -216,17 +216,25 @@ static bool poison_then_replace(struct __test_metadata *_metadata,
 	return true;
 }
 
+/* A VM running @guest over a two-page extra slot; its second page in @page. */
+static struct test_vm *two_page_vm(void *guest, struct test_vcpu **vcpu,
+				   uint8_t **page)
+{
+	struct test_vm *vm = vm_create_with_one_vcpu(vcpu, guest);
+
+	*page = (uint8_t *)vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA,
+				      2 * HVX_PAGE_SIZE) + HVX_PAGE_SIZE;
+	return vm;
+}
+
 HVX_TEST(poisoned_page_is_the_vmms_sigbus)
 {
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	uint64_t *hva;
 	uint8_t *page;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&vcpu, guest_read_page1);
-	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, 2 * HVX_PAGE_SIZE);
-	page = (uint8_t *)hva + HVX_PAGE_SIZE;
+	vm = two_page_vm(guest_read_page1, &vcpu, &page);
 	*(uint64_t *)page = 0x600d;
 	vcpu_expect_sync(vcpu, 0x600d);
 	if (poison_then_replace(_metadata, vcpu, page))
@@ -257,13 +265,10 @@ HVX_TEST(poisoned_page_read_by_emulation_is_the_vmms_sigbus)
 {
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	uint64_t *hva;
 	uint8_t *page;
 
 	HVX_REQUIRE_VM();
-	vm = vm_create_with_one_vcpu(&vcpu, guest_outs_page1);
-	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, 2 * HVX_PAGE_SIZE);
-	page = (uint8_t *)hva + HVX_PAGE_SIZE;
+	vm = two_page_vm(guest_outs_page1, &vcpu, &page);
 	page[0] = 0x5d;
 	if (poison_then_replace(_metadata, vcpu, page)) {
 		vcpu_run(vcpu);
