@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The local APIC of each vCPU, wired to the rest of hvx: the xAPIC page
- * and the x2APIC MSRs, CR8, the timer on an hrtimer, interrupt routing
- * between vCPUs (IPIs) and the kicks that make a vCPU look at what it
- * was sent.  The APIC's architecture itself is lapic.c.
+ * and the x2APIC MSRs, CR8, interrupt routing between vCPUs (IPIs) and
+ * the kicks that make a vCPU look at what it was sent.  The APIC's
+ * architecture itself is lapic.c; its timer, on the VMX-preemption timer
+ * or an hrtimer, apic_timer.c.
  *
  * Locking: vcpu->apic_lock guards vcpu->apic.  It is taken from the
  * vCPU's own thread, from other vCPUs' threads routing an IPI, and from
@@ -15,18 +16,6 @@
  * vcpu->eoi_exits and HVX_REQ_EOI_EXIT; the run loop then returns
  * HVX_EXIT_EOI before it enters the guest again.  Edge-triggered EOIs
  * (nearly all of them) cost nothing more than before.
- *
- * The timer: while the vCPU runs, the VMX-preemption timer ends the run
- * at the next tick (vcpu->timer_tsc, programmed at each entry by run.c),
- * as KVM's "hv timer" does: no hrtimer to move at each deadline write and
- * no host interrupt per tick.  While the vCPU sleeps (HLT, wait for
- * SIPI) nothing runs it, so the hrtimer takes over until it wakes
- * (hvx_apic_timer_sleep(), hvx_apic_timer_wake()).  The preemption timer
- * counts only while the guest runs: a tick that comes while the vCPU's
- * thread is elsewhere in HVX_RUN or back in userspace is delivered at the
- * next entry, which the guest cannot tell from a tick taken on time.
- * Without a preemption timer, or with preemption_timer=0, the hrtimer
- * serves the timer always.
  *
  * A vCPU learns of a change through vcpu->requests (HVX_REQ_*): the sender
  * sets a bit, then kicks (hvx_vcpu_kick()): a vCPU asleep in HLT is woken,
@@ -50,12 +39,6 @@
 #include "vcpu.h"
 #include "vmx_ops.h"
 
-static bool preemption_timer = true;
-module_param(preemption_timer, bool, 0444);
-MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption timer while the vCPU runs (default on where the CPU has one)");
-
-/* A tick beyond this is never programmed: the time slice ends first. */
-#define TIMER_TSC_MAX_NS	(3600ULL * NSEC_PER_SEC)
 
 /*
  * The shortest period of a periodic timer (KVM's default minimum): with a
@@ -63,21 +46,6 @@ MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption
  * hard interrupt context, for as long as the guest liked.
  */
 #define TIMER_MIN_PERIOD_NS	(200 * NSEC_PER_USEC)
-
-static enum hrtimer_restart apic_timer_fire(struct hrtimer *t);
-
-/* The preemption timer can serve the APIC timers of this module's vCPUs. */
-static bool timer_vmx(void)
-{
-	return preemption_timer && tsc_khz &&
-	       (hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER);
-}
-
-/* The vCPU runs, and its next tick is the preemption timer's to take. */
-static bool timer_on_vmx(const struct hvx_vcpu *vcpu)
-{
-	return timer_vmx() && !vcpu->timer_asleep;
-}
 
 /**
  * hvx_apic_init() - the vCPU's local APIC at creation (power-on state)
@@ -88,8 +56,7 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 	struct hvx_lapic *l = &vcpu->apic;
 
 	spin_lock_init(&vcpu->apic_lock);
-	hrtimer_init(&vcpu->apic_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	vcpu->apic_timer.function = apic_timer_fire;
+	hvx_apic_timer_init(vcpu);
 	l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
 	l->cfg.min_period_ns = TIMER_MIN_PERIOD_NS;
 	l->cfg.features = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
@@ -142,159 +109,6 @@ void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
 	/* a polling halt (halt_poll_ns) sees the request by itself */
 	if (waitqueue_active(&vcpu->wq))
 		wake_up_interruptible(&vcpu->wq);
-}
-
-/*
- * ktime_get_ns() now, and the host TSC in *@tsc at the same instant, as
- * near as no preemption between them makes it: the vCPU thread may be
- * preempted anywhere else, and a deadline converted from one clock to the
- * other with a pair read that far apart would be early or late by as long.
- */
-static u64 clock_pair(u64 *tsc)
-{
-	u64 now;
-
-	preempt_disable();
-	now = ktime_get_ns();
-	*tsc = rdtsc();
-	preempt_enable();
-	return now;
-}
-
-/* The host TSC when ktime_get_ns() reaches @next, read @now at @tsc. */
-static u64 timer_host_tsc(u64 next, u64 now, u64 tsc)
-{
-	if (next == HVX_LAPIC_TIMER_NONE)
-		return U64_MAX;
-	if (next <= now)
-		return tsc;
-	/* rounded up: the tick is never found due before its time */
-	return tsc + mul_u64_u32_div(min_t(u64, next - now, TIMER_TSC_MAX_NS),
-				     tsc_khz, NSEC_PER_MSEC) + 1;
-}
-
-/**
- * hvx_apic_timer_update() - follow the APIC's next tick
- * @vcpu: the vCPU, from the thread that owns it (vcpu->mutex held)
- *
- * Programs the next tick for the preemption timer (vcpu->timer_tsc) while
- * the vCPU runs, else arms, moves or stops the hrtimer.  The hrtimer is
- * started and stopped under vcpu->apic_lock, which its callback holds
- * while it sets its next expiry (apic_timer_fire()).
- */
-void hvx_apic_timer_update(struct hvx_vcpu *vcpu)
-{
-	unsigned long flags;
-	u64 next, now, tsc;
-
-	if (timer_on_vmx(vcpu)) {
-		spin_lock_irqsave(&vcpu->apic_lock, flags);
-		next = hvx_lapic_timer_next(&vcpu->apic);
-		spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-		/* no clock read for a stopped timer (a deadline already past) */
-		if (next == HVX_LAPIC_TIMER_NONE) {
-			vcpu->timer_tsc = U64_MAX;
-			return;
-		}
-		now = clock_pair(&tsc);
-		vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
-		return;
-	}
-	vcpu->timer_tsc = U64_MAX;
-	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	next = hvx_lapic_timer_next(&vcpu->apic);
-	if (next == HVX_LAPIC_TIMER_NONE)
-		hrtimer_try_to_cancel(&vcpu->apic_timer);
-	else
-		hrtimer_start(&vcpu->apic_timer, ns_to_ktime(next),
-			      HRTIMER_MODE_ABS_HARD);
-	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-}
-
-/**
- * hvx_apic_timer_due() - the preemption timer's tick came: fire the timer
- * @vcpu: the vCPU, from its own thread, the preemption timer serving its
- *	APIC timer
- *
- * A tick found a little early (the clocks' conversion) fires at the next
- * one, a few preemption-timer units later.
- */
-void hvx_apic_timer_due(struct hvx_vcpu *vcpu)
-{
-	u64 tsc, now = clock_pair(&tsc), next;
-	unsigned long flags;
-	bool fired;
-
-	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
-	next = hvx_lapic_timer_next(&vcpu->apic);
-	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	if (fired) {
-		set_bit(HVX_REQ_EVENT, &vcpu->requests);
-		hvx_stat_add(&vcpu->stats, HVX_STAT_TIMER_VMX, 1);
-	}
-	vcpu->timer_tsc = timer_host_tsc(next, now, tsc);
-}
-
-/**
- * hvx_apic_timer_sleep() - the vCPU goes to sleep: the hrtimer takes over
- * @vcpu: the vCPU, from its own thread
- *
- * A tick already due fires first, so the sleep it would end never starts.
- * With no tick programmed there is nothing to hand over: nothing can arm
- * the timer while the vCPU sleeps (only the guest and the vCPU's own
- * ioctls do), and the wake-up then costs nothing either.
- */
-void hvx_apic_timer_sleep(struct hvx_vcpu *vcpu)
-{
-	if (vcpu->timer_tsc == U64_MAX)
-		return;
-	if (vcpu->timer_tsc <= rdtsc())
-		hvx_apic_timer_due(vcpu);
-	if (vcpu->timer_tsc == U64_MAX)
-		return;
-	vcpu->timer_asleep = true;
-	hvx_apic_timer_update(vcpu);
-}
-
-/**
- * hvx_apic_timer_wake() - the vCPU woke: back to the preemption timer
- * @vcpu: the vCPU, from its own thread
- */
-void hvx_apic_timer_wake(struct hvx_vcpu *vcpu)
-{
-	if (!vcpu->timer_asleep)
-		return;
-	vcpu->timer_asleep = false;
-	/* waits for a callback running elsewhere, which may re-arm it */
-	hrtimer_cancel(&vcpu->apic_timer);
-	hvx_apic_timer_update(vcpu);
-}
-
-/*
- * The expiry is set under vcpu->apic_lock, and only while the timer is
- * not queued: hvx_apic_timer_update() may have started it again while
- * this ran, and the expiry of a queued hrtimer must not change under it.
- */
-static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
-{
-	struct hvx_vcpu *vcpu = container_of(t, struct hvx_vcpu, apic_timer);
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
-	u64 now = ktime_get_ns(), next;
-	unsigned long flags;
-	bool fired;
-
-	spin_lock_irqsave(&vcpu->apic_lock, flags);
-	fired = hvx_lapic_timer_expired(&vcpu->apic, now);
-	next = hvx_lapic_timer_next(&vcpu->apic);
-	if (next != HVX_LAPIC_TIMER_NONE && !hrtimer_is_queued(t)) {
-		hrtimer_set_expires(t, ns_to_ktime(next));
-		ret = HRTIMER_RESTART;
-	}
-	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
-	if (fired)
-		hvx_vcpu_kick(vcpu, HVX_REQ_EVENT);
-	return ret;
 }
 
 /*
@@ -760,8 +574,8 @@ static void timer_moved_locked(struct hvx_vcpu *vcpu,
 			       u64 host_tsc)
 {
 	lockdep_assert_held(&vcpu->apic_lock);
-	if ((eff->flags & HVX_LAPIC_EFF_TIMER) && timer_on_vmx(vcpu)) {
-		vcpu->timer_tsc = timer_host_tsc(hvx_lapic_timer_next(&vcpu->apic),
+	if ((eff->flags & HVX_LAPIC_EFF_TIMER) && hvx_apic_timer_on_vmx(vcpu)) {
+		vcpu->timer_tsc = hvx_timer_host_tsc(hvx_lapic_timer_next(&vcpu->apic),
 						 now, host_tsc);
 		eff->flags &= ~HVX_LAPIC_EFF_TIMER;
 	}
@@ -783,7 +597,7 @@ void hvx_apic_tsc_moved(struct hvx_vcpu *vcpu)
 	u64 now, host_tsc, tsc, deadline;
 	unsigned long flags;
 
-	now = clock_pair(&host_tsc);
+	now = hvx_clock_pair(&host_tsc);
 	tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	deadline = hvx_lapic_tsc_deadline(l);
@@ -838,7 +652,7 @@ int hvx_apic_msr(struct hvx_vcpu *vcpu, u32 index, bool write, u64 *data,
 	    (index < HVX_X2APIC_MSR_BASE || index > HVX_X2APIC_MSR_LAST))
 		return -ENOENT;
 	if (apic_msr_timed(index)) {
-		now = clock_pair(&host_tsc);
+		now = hvx_clock_pair(&host_tsc);
 		tsc = host_tsc + hvx_vmread64(TSC_OFFSET);
 	}
 	spin_lock_irqsave(&vcpu->apic_lock, flags);

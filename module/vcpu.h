@@ -593,6 +593,10 @@ static inline bool hvx_apic_page(struct hvx_vcpu *vcpu, u64 gpa)
 
 void hvx_apic_init(struct hvx_vcpu *vcpu);
 void hvx_apic_destroy(struct hvx_vcpu *vcpu);
+void hvx_apic_timer_init(struct hvx_vcpu *vcpu);
+bool hvx_apic_timer_on_vmx(const struct hvx_vcpu *vcpu);
+u64 hvx_clock_pair(u64 *tsc);
+u64 hvx_timer_host_tsc(u64 next, u64 now, u64 tsc);
 void hvx_apic_timer_update(struct hvx_vcpu *vcpu);
 void hvx_apic_timer_sleep(struct hvx_vcpu *vcpu);
 void hvx_apic_timer_wake(struct hvx_vcpu *vcpu);
