@@ -275,6 +275,57 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	return 0;
 }
 
+/*
+ * The VMX capability MSRs, which every CPU must answer as the one that
+ * probed them did: the VMCS revision, the controls hvx chose and the fixed
+ * CR0/CR4 bits come from them (KVM refuses a CPU whose differ too).  One
+ * the CPU lacks reads as 0 on every CPU alike.
+ */
+static const u32 vmx_cap_msrs[] = {
+	MSR_IA32_VMX_BASIC, MSR_IA32_VMX_PINBASED_CTLS,
+	MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_EXIT_CTLS,
+	MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_MISC, MSR_IA32_VMX_CR0_FIXED0,
+	MSR_IA32_VMX_CR0_FIXED1, MSR_IA32_VMX_CR4_FIXED0,
+	MSR_IA32_VMX_CR4_FIXED1, MSR_IA32_VMX_PROCBASED_CTLS2,
+	MSR_IA32_VMX_EPT_VPID_CAP, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
+	MSR_IA32_VMX_TRUE_PROCBASED_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
+	MSR_IA32_VMX_TRUE_ENTRY_CTLS,
+};
+
+/* As the probing CPU read them; written once, at load. */
+static u64 vmx_cap_values[ARRAY_SIZE(vmx_cap_msrs)];
+
+static void vmx_caps_read(u64 *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_cap_msrs); i++)
+		if (rdmsrl_safe(vmx_cap_msrs[i], &val[i]))
+			val[i] = 0;
+}
+
+/**
+ * hvx_caps_check_cpu() - refuse a CPU whose VMX differs from the probed one
+ * @cpu: this CPU, about to turn VMX on
+ *
+ * Return: 0, or -EIO after a line naming the first MSR that differs.
+ */
+int hvx_caps_check_cpu(unsigned int cpu)
+{
+	u64 val[ARRAY_SIZE(vmx_cap_msrs)];
+	unsigned int i;
+
+	vmx_caps_read(val);
+	for (i = 0; i < ARRAY_SIZE(vmx_cap_msrs); i++) {
+		if (val[i] == vmx_cap_values[i])
+			continue;
+		pr_err("CPU%u: VMX capability MSR %#x is %#llx, %#llx on the CPU that loaded hvx\n",
+		       cpu, vmx_cap_msrs[i], val[i], vmx_cap_values[i]);
+		return -EIO;
+	}
+	return 0;
+}
+
 /**
  * hvx_caps_probe() - check that VMX is usable and choose the VMCS controls
  *
@@ -305,6 +356,7 @@ int hvx_caps_probe(void)
 		return -EOPNOTSUPP;
 	}
 
+	vmx_caps_read(vmx_cap_values);
 	rdmsrl(MSR_IA32_VMX_BASIC, c->basic);
 	rdmsrl(MSR_IA32_VMX_MISC, c->misc);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);

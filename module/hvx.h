@@ -64,6 +64,7 @@ struct hvx_vmx_config {
 extern struct hvx_vmx_config hvx_vmx;
 
 int hvx_caps_probe(void);
+int hvx_caps_check_cpu(unsigned int cpu);
 void hvx_caps_fill(struct hvx_caps *caps);
 
 /**

@@ -190,6 +190,9 @@ static int hvx_cpu_online(unsigned int cpu)
 	}
 	*(u32 *)c->vmxon_region = hvx_vmx.revision_id;
 
+	err = hvx_caps_check_cpu(cpu);
+	if (err)
+		return err;
 	if ((cr0 & hvx_vmx.cr0_fixed0) != hvx_vmx.cr0_fixed0 ||
 	    (cr0 & ~hvx_vmx.cr0_fixed1)) {
 		pr_err("CPU%u: CR0 %#lx does not allow VMX operation\n",
