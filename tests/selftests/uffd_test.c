@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd_test: guest memory in a userfaultfd range (postcopy migration, lazy
+ * restore).  The guest's faults, and the accesses hvx makes for it, are
+ * the handler's events and wait for it, without holding the VM's slots; a
+ * signal ends a read's wait (6.2 and later), and a store that completes
+ * an instruction userspace half served waits through it.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "hvx_harness.h"
+
+/* An extra slot above the test VM's RAM, mapped by the guest's tables. */
+#define EXTRA_SLOT	1
+#define EXTRA_GPA	(1ULL << 30)
+#define EXTRA_SIZE	(64 * HVX_PAGE_SIZE)
+
+/* Report the extra slot's first word. */
+static void guest_read_word(void)
+{
+	GUEST_SYNC(*(volatile uint64_t *)EXTRA_GPA);
+}
+
+#define UFFD_PATTERN	0x7575a5a5c3c3e1e1ULL
+
+struct uffd_server {
+	int uffd;
+	uint64_t fault_addr;	/* out: where the fault was, 0 if none */
+};
+
+/* The next missing-page fault of @uffd in @msg; false after 30 s without. */
+static bool uffd_wait_fault(int uffd, struct uffd_msg *msg)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	return poll(&pfd, 1, 30000) == 1 &&
+	       read(uffd, msg, sizeof(*msg)) == sizeof(*msg) &&
+	       msg->event == UFFD_EVENT_PAGEFAULT;
+}
+
+/* Serve the fault at @addr: its page, UFFD_PATTERN in the first word. */
+static int uffd_serve_pattern(int uffd, uint64_t addr)
+{
+	static uint64_t page[HVX_PAGE_SIZE / 8] __attribute__((aligned(4096)));
+	struct uffdio_copy copy = {
+		.dst = addr & ~(uint64_t)(HVX_PAGE_SIZE - 1),
+		.src = (uintptr_t)page,
+		.len = HVX_PAGE_SIZE,
+	};
+
+	page[0] = UFFD_PATTERN;
+	return ioctl(uffd, UFFDIO_COPY, &copy);
+}
+
+/* Serve one missing-page fault of @arg's userfaultfd with UFFD_PATTERN. */
+static void *uffd_serve_one(void *arg)
+{
+	struct uffd_server *srv = arg;
+	struct uffd_msg msg;
+
+	if (!uffd_wait_fault(srv->uffd, &msg))
+		return NULL;
+	srv->fault_addr = msg.arg.pagefault.address;
+	uffd_serve_pattern(srv->uffd, srv->fault_addr);
+	return NULL;
+}
+
+/* Whether a signal ends a wait for a page: 6.2 and later. */
+static bool signals_end_waits(void)
+{
+	int major = 0, minor = 0;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/*
+ * A VM running @guest (by default reading the first word of the extra
+ * slot), which lies in a userfaultfd range of @srv's (missing pages).
+ */
+static struct test_vm *uffd_vm_with(struct __test_metadata *_metadata,
+				    struct uffd_server *srv,
+				    struct test_vcpu **vcpu, void *guest)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct test_vm *vm;
+	uint64_t *hva;
+
+	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_API, &api));
+	vm = vm_create_with_one_vcpu(vcpu, guest);
+	hva = vm_mem_add(vm, EXTRA_SLOT, 0, EXTRA_GPA, EXTRA_SIZE);
+	reg.range.start = (uintptr_t)hva;
+	reg.range.len = EXTRA_SIZE;
+	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_REGISTER, &reg));
+	srv->fault_addr = 0;
+	return vm;
+}
+
+#define uffd_vm(_metadata, srv, vcpu) \
+	uffd_vm_with(_metadata, srv, vcpu, guest_read_word)
+
+/*
+ * Guest memory in a userfaultfd range (postcopy migration, lazy restore):
+ * the guest's first touch is the handler's fault event, and the guest
+ * reads what the handler put there.  (The fault failed with SIGBUS, and
+ * HVX_RUN with EFAULT, without an event.)
+ */
+HVX_TEST(guest_fault_waits_for_userfaultfd)
+{
+	struct uffd_server srv = {};
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+
+	HVX_REQUIRE_VM();
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm(_metadata, &srv, &vcpu);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
+	vcpu_expect_sync(vcpu, UFFD_PATTERN);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8), srv.fault_addr);
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * A signal ends a vCPU's wait for the userfaultfd handler (6.2 and
+ * later; before, a fatal one only): HVX_RUN fails with EINTR, and the
+ * next one waits again, as a VMM that pauses its vCPUs with signals
+ * expects.  (The wait ignored all but fatal signals.)
+ */
+HVX_TEST(userfaultfd_wait_ends_at_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct uffd_server srv = {};
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(signals_end_waits(),
+		    "before 6.2 only a fatal signal ends the wait");
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm(_metadata, &srv, &vcpu);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
+	vcpu_expect_sync(vcpu, UFFD_PATTERN);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+#define OUTS_PORT	0x80
+
+/* OUTS of the extra slot's first byte, which hvx reads for the guest. */
+static void guest_outs_word(void)
+{
+	const void *src = (const void *)EXTRA_GPA;
+
+	asm volatile("outsb" : "+S"(src) : "d"(OUTS_PORT) : "memory");
+	GUEST_DONE();
+}
+
+static void *run_vcpu(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
+}
+
+struct slot_add {
+	struct test_vm *vm;
+	void *mem;
+};
+
+static void *add_slot(void *arg)
+{
+	struct slot_add *a = arg;
+
+	vm_set_memory_region(a->vm, EXTRA_SLOT + 1, 0, EXTRA_GPA + EXTRA_SIZE,
+			     HVX_PAGE_SIZE, a->mem);
+	return NULL;
+}
+
+/*
+ * An access hvx emulates (OUTS from guest RAM) to a page missing in a
+ * userfaultfd range waits for the handler as the guest's own access
+ * does, but not holding the slots' lock: meanwhile the VMM changes the
+ * slots (here adds one; dirty-log reads and other vCPUs' faults take the
+ * same lock).  (The slot change waited for the handler: a VMM whose
+ * handler thread changes slots first hung.)
+ */
+HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
+{
+	struct uffd_server srv = {};
+	pthread_t vcpu_thread, slot_thread;
+	struct slot_add add = {};
+	struct test_vcpu *vcpu;
+	struct uffd_msg msg;
+	struct timespec ts;
+	struct test_vm *vm;
+	uint8_t *data;
+	int joined;
+
+	HVX_REQUIRE_VM();
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm_with(_metadata, &srv, &vcpu, guest_outs_word);
+	add.vm = vm;
+	add.mem = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, add.mem);
+	ASSERT_EQ(0, pthread_create(&vcpu_thread, NULL, run_vcpu, vcpu));
+	ASSERT_TRUE(uffd_wait_fault(srv.uffd, &msg));
+	ASSERT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8),
+		  msg.arg.pagefault.address & ~(uint64_t)(HVX_PAGE_SIZE - 1));
+	/* the vCPU waits for the page: the slot change must not */
+	ASSERT_EQ(0, pthread_create(&slot_thread, NULL, add_slot, &add));
+	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
+	ts.tv_sec += 20;
+	joined = pthread_timedjoin_np(slot_thread, NULL, &ts);
+	EXPECT_EQ(0, joined);
+	ASSERT_EQ(0, uffd_serve_pattern(srv.uffd, msg.arg.pagefault.address));
+	if (joined)
+		ASSERT_EQ(0, pthread_join(slot_thread, NULL));
+	ASSERT_EQ(0, pthread_join(vcpu_thread, NULL));
+	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
+	EXPECT_EQ(OUTS_PORT, vcpu->run->io.port);
+	data = (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
+	EXPECT_EQ((uint8_t)UFFD_PATTERN, data[0]);
+	vcpu_expect_done(vcpu);
+	vm_free(vm);
+	munmap(add.mem, HVX_PAGE_SIZE);
+	close(srv.uffd);
+}
+
+#define INS_PORT	0x81
+#define INS_BYTE	0x3c
+
+/* INS of a byte into the extra slot's first byte; then report that byte. */
+static void guest_ins_word(void)
+{
+	void *dst = (void *)EXTRA_GPA;
+
+	asm volatile("insb" : "+D"(dst) : "d"(INS_PORT) : "memory");
+	GUEST_SYNC(*(volatile uint8_t *)EXTRA_GPA);
+}
+
+struct late_server {
+	struct uffd_server *srv;
+	pthread_t vcpu_thread;
+};
+
+/*
+ * Take the fault event, signal the vCPU's thread while it waits, then
+ * serve the page (UFFD_PATTERN) a second later.
+ */
+static void *signal_then_serve(void *arg)
+{
+	struct late_server *l = arg;
+	struct uffd_msg msg;
+
+	if (!uffd_wait_fault(l->srv->uffd, &msg))
+		return NULL;
+	l->srv->fault_addr = msg.arg.pagefault.address;
+	usleep(300 * 1000);
+	pthread_kill(l->vcpu_thread, SIGALRM);
+	usleep(1000 * 1000);
+	uffd_serve_pattern(l->srv->uffd, l->srv->fault_addr);
+	return NULL;
+}
+
+/*
+ * INS into a page missing in a userfaultfd range: userspace serves the
+ * port read, and the store that completes the instruction waits for the
+ * handler through a signal, as HVX_RUN's contract wants it (a completion
+ * never stays half done: HVX_RUN with immediate_exit completes it before
+ * a VMM saves the state).  HVX_RUN may return EINTR for the signal after
+ * that, the byte stored.  (It returned EINTR with the store pending.)
+ */
+HVX_TEST(completion_store_waits_through_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct uffd_server srv = {};
+	struct late_server l = { .srv = &srv };
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+	uint8_t *data;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(signals_end_waits(),
+		    "before 6.2 only a fatal signal ends a wait for a page");
+	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	vm = uffd_vm_with(_metadata, &srv, &vcpu, guest_ins_word);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	vcpu_run(vcpu);
+	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
+	ASSERT_EQ(INS_PORT, vcpu->run->io.port);
+	ASSERT_EQ(HVX_IO_IN, vcpu->run->io.direction);
+	data = (uint8_t *)vcpu->run + vcpu->run->io.data_offset;
+	data[0] = INS_BYTE;
+	l.vcpu_thread = pthread_self();
+	ASSERT_EQ(0, pthread_create(&thread, NULL, signal_then_serve, &l));
+	if (__vcpu_run(vcpu)) {
+		EXPECT_EQ(EINTR, errno);
+		EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	}
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(INS_BYTE, *(uint8_t *)addr_gpa2hva(vm, EXTRA_GPA, 1));
+	vcpu_expect_sync(vcpu, INS_BYTE);
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+TEST_HARNESS_MAIN
