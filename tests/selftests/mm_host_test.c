@@ -121,6 +121,7 @@ static void guest_touch_block(void)
 HVX_TEST(collapsed_block_gets_a_2m_ept_page)
 {
 	struct vm_info small, collapsed;
+	char b[2][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	uint8_t *p, *hva;
@@ -143,11 +144,8 @@ HVX_TEST(collapsed_block_gets_a_2m_ept_page)
 		SKIP(goto out, "no collapse: %s", strerror(errno));
 	vcpu_expect_sync(vcpu, 0);
 	collapsed = vm_of_pid(&q, getpid());
-	TH_LOG("EPT pages 4K/2M: %llu/%llu before the collapse, %llu/%llu after",
-	       (unsigned long long)small.mapped[0],
-	       (unsigned long long)small.mapped[1],
-	       (unsigned long long)collapsed.mapped[0],
-	       (unsigned long long)collapsed.mapped[1]);
+	TH_LOG("EPT pages: before the collapse %s; after %s",
+	       vm_info_str(&small, b[0]), vm_info_str(&collapsed, b[1]));
 	EXPECT_EQ(small.mapped[1] + 1, collapsed.mapped[1]);
 	EXPECT_LE(collapsed.mapped[0] + 500, small.mapped[0]);
 	EXPECT_EQ(2, hva[0]);

@@ -481,6 +481,7 @@ static void guest_exec_thp_slot(void)
 HVX_TEST(thp_code_runs_from_4k_ept_pages)
 {
 	struct vm_info before, touched, ran, fresh;
+	char b[4][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
@@ -506,21 +507,10 @@ HVX_TEST(thp_code_runs_from_4k_ept_pages)
 	vcpu_expect_sync(vcpu, 0x5a);
 	fresh = vm_of_pid(&q, getpid());
 	vcpu_expect_done(vcpu);
-	TH_LOG("nx_huge_pages %s; EPT pages 4K/2M, splits: %llu/%llu %llu,"
-	       " touched %llu/%llu %llu, ran %llu/%llu %llu, fresh %llu/%llu %llu",
-	       nx ? "on" : "off",
-	       (unsigned long long)before.mapped[0],
-	       (unsigned long long)before.mapped[1],
-	       (unsigned long long)before.splits,
-	       (unsigned long long)touched.mapped[0],
-	       (unsigned long long)touched.mapped[1],
-	       (unsigned long long)touched.splits,
-	       (unsigned long long)ran.mapped[0],
-	       (unsigned long long)ran.mapped[1],
-	       (unsigned long long)ran.splits,
-	       (unsigned long long)fresh.mapped[0],
-	       (unsigned long long)fresh.mapped[1],
-	       (unsigned long long)fresh.splits);
+	TH_LOG("nx_huge_pages %s; EPT pages: %s; touched %s; ran %s; fresh %s",
+	       nx ? "on" : "off", vm_info_str(&before, b[0]),
+	       vm_info_str(&touched, b[1]), vm_info_str(&ran, b[2]),
+	       vm_info_str(&fresh, b[3]));
 	/* the touched block: one 2 MiB page, data only */
 	EXPECT_EQ(before.mapped[1] + 1, touched.mapped[1]);
 	if (nx) {
@@ -624,6 +614,7 @@ static struct test_vm *nx_recovery_vm(struct __test_metadata *_metadata,
 HVX_TEST(nx_split_blocks_get_large_pages_back)
 {
 	struct vm_info touched, ran, back, off, again, stays;
+	char b[4][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
@@ -652,15 +643,9 @@ HVX_TEST(nx_split_blocks_get_large_pages_back)
 	vcpu_expect_sync(vcpu, 2);
 	stays = vm_of_pid(&q, getpid());
 	vcpu_expect_done(vcpu);
-	TH_LOG("2 MiB EPT pages, splits: touched %llu %llu, ran %llu %llu, back %llu %llu, again %llu %llu",
-	       (unsigned long long)touched.mapped[1],
-	       (unsigned long long)touched.splits,
-	       (unsigned long long)ran.mapped[1],
-	       (unsigned long long)ran.splits,
-	       (unsigned long long)back.mapped[1],
-	       (unsigned long long)back.splits,
-	       (unsigned long long)again.mapped[1],
-	       (unsigned long long)again.splits);
+	TH_LOG("EPT pages: touched %s; ran %s; back %s; again %s",
+	       vm_info_str(&touched, b[0]), vm_info_str(&ran, b[1]),
+	       vm_info_str(&back, b[2]), vm_info_str(&again, b[3]));
 	EXPECT_EQ(touched.mapped[1] - 1, ran.mapped[1]);
 	EXPECT_EQ(touched.splits + 1, ran.splits);
 	/* large again, with no split on the way */
@@ -686,6 +671,7 @@ HVX_TEST(nx_split_blocks_get_large_pages_back)
 HVX_TEST(nx_split_block_stays_split_after_invalidation)
 {
 	struct vm_info ran, data, again;
+	char b[3][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
@@ -711,13 +697,9 @@ HVX_TEST(nx_split_block_stays_split_after_invalidation)
 	again = vm_of_pid(&q, getpid());
 	vcpu_expect_sync(vcpu, 2);
 	vcpu_expect_done(vcpu);
-	TH_LOG("2 MiB EPT pages, splits: ran %llu %llu, data %llu %llu, again %llu %llu",
-	       (unsigned long long)ran.mapped[1],
-	       (unsigned long long)ran.splits,
-	       (unsigned long long)data.mapped[1],
-	       (unsigned long long)data.splits,
-	       (unsigned long long)again.mapped[1],
-	       (unsigned long long)again.splits);
+	TH_LOG("EPT pages: ran %s; data %s; again %s",
+	       vm_info_str(&ran, b[0]), vm_info_str(&data, b[1]),
+	       vm_info_str(&again, b[2]));
 	EXPECT_EQ(ran.mapped[1], data.mapped[1]);
 	EXPECT_EQ(ran.mapped[1], again.mapped[1]);
 	EXPECT_EQ(ran.splits, again.splits);
@@ -748,6 +730,7 @@ static void guest_fetch_then_data(void)
 HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
 {
 	struct vm_info ran, back;
+	char b[2][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
@@ -764,11 +747,8 @@ HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
 	vcpu_expect_sync(vcpu, 1);
 	back = vm_of_pid(&q, getpid());
 	vcpu_expect_done(vcpu);
-	TH_LOG("2 MiB EPT pages, splits: ran %llu %llu, back %llu %llu",
-	       (unsigned long long)ran.mapped[1],
-	       (unsigned long long)ran.splits,
-	       (unsigned long long)back.mapped[1],
-	       (unsigned long long)back.splits);
+	TH_LOG("EPT pages: ran %s; back %s", vm_info_str(&ran, b[0]),
+	       vm_info_str(&back, b[1]));
 	EXPECT_EQ(ran.mapped[1] + 1, back.mapped[1]);
 	EXPECT_EQ(ran.splits, back.splits);
 	vm_free(vm);
@@ -778,6 +758,7 @@ HVX_TEST(nx_fetch_first_blocks_get_large_pages_back)
 HVX_TEST(thp_memory_gets_2m_ept_pages)
 {
 	struct vm_info before, after, split;
+	char b[2][VM_INFO_STR];
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	struct nlq q;
@@ -794,11 +775,8 @@ HVX_TEST(thp_memory_gets_2m_ept_pages)
 	vm_set_memory_region(vm, EXTRA_SLOT, 0, EXTRA_GPA, THP_SLOT_SIZE, hva);
 	vcpu_expect_sync(vcpu, 0);
 	after = vm_of_pid(&q, getpid());
-	TH_LOG("EPT pages 4K/2M: %llu/%llu before, %llu/%llu after",
-	       (unsigned long long)before.mapped[0],
-	       (unsigned long long)before.mapped[1],
-	       (unsigned long long)after.mapped[0],
-	       (unsigned long long)after.mapped[1]);
+	TH_LOG("EPT pages: before %s; after %s", vm_info_str(&before, b[0]),
+	       vm_info_str(&after, b[1]));
 	/* 1024 pages touched, two EPT entries for them. */
 	EXPECT_EQ(before.mapped[1] + 2, after.mapped[1]);
 	EXPECT_GE(before.mapped[0] + 16, after.mapped[0]);

@@ -49,6 +49,12 @@ struct vm_list {
 	int n;
 };
 
+/* Room for vm_info_str()'s text. */
+#define VM_INFO_STR	64
+
+/* @v's EPT pages and splits as "4K/2M %llu/%llu, %llu splits", in @buf. */
+const char *vm_info_str(const struct vm_info *v, char buf[VM_INFO_STR]);
+
 /* Every VM the caller may read (HVX_CMD_GET_VM dump). */
 int list_vms(struct nlq *q, struct vm_list *l);
 /* The one VM of process @pid; anything else fails the test. */

@@ -5,6 +5,7 @@
  * dirty_switch_test.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <netlink/genl/ctrl.h>
@@ -229,4 +230,13 @@ int get_stats(struct nlq *q, uint32_t vm, int vcpu, struct stats *s)
 		*s = l.s[0];
 	}
 	return err;
+}
+
+const char *vm_info_str(const struct vm_info *v, char buf[VM_INFO_STR])
+{
+	snprintf(buf, VM_INFO_STR, "4K/2M %llu/%llu, %llu splits",
+		 (unsigned long long)v->mapped[0],
+		 (unsigned long long)v->mapped[1],
+		 (unsigned long long)v->splits);
+	return buf;
 }
