@@ -278,10 +278,11 @@ static int ept_install(struct hvx_vm *vm, struct hvx_memslot *slot,
 		 * else smaller pages map part of the block, or it waits for
 		 * the iTLB multihit recovery: map small too
 		 */
-		table = ept_empty_table(*entry);
-		if (table && !hvx_nx_recover_pending(table))
-			break;
-		table = NULL;
+		if (!hvx_nx_recover_pending(ept_child(*entry))) {
+			table = ept_empty_table(*entry);
+			if (table)
+				break;
+		}
 	}
 	prot = VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK;
 	if (f->writable)

@@ -266,7 +266,9 @@ int hvx_guest_copy(struct hvx_vcpu *vcpu, u64 gva, void *buf,
 		return -EFAULT;
 	/* a walk that faults: walk again to raise the guest's fault */
 	n = hvx_string_fault(vcpu, gva, len, 1, write);
-	return n < 0 ? n : n ? -EFAULT : 1;
+	if (n < 0)
+		return n;
+	return n ? -EFAULT : 1;
 }
 
 /*

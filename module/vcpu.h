@@ -516,8 +516,12 @@ static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
 		rip = (u32)(hvx_vmread(GUEST_CS_BASE) + rip);
 	hvx_get_paging(vcpu, &pg);
 	n = hvx_fetch_gva(vcpu->vm, &pg, rip, buf, hvx_guest_cpl(vcpu) == 3);
-	*len = max(n, 0);
-	return n > 0 ? 0 : n ? n : -EFAULT;
+	if (n < 0) {
+		*len = 0;
+		return n;
+	}
+	*len = n;
+	return n ? 0 : -EFAULT;
 }
 
 /**
