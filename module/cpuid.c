@@ -557,9 +557,14 @@ static bool cpuid_dup(const struct hvx_cpuid_entry *e, unsigned int i)
  * @vcpu: the vCPU
  * @uc: userspace's struct hvx_cpuid
  *
+ * Once the vCPU has run, only the table it has is taken (a VMM that sets
+ * up a vCPU again the same way): the guest has seen the features, set
+ * control bits and sized its state by them, and a table that hid one it
+ * uses would make its next write of the same value fault.
+ *
  * Return: 0; -E2BIG for more than HVX_MAX_CPUID_ENTRIES; -EINVAL for
  * unknown flags, non-zero padding or two entries for the same leaf and
- * subleaf; -EFAULT.
+ * subleaf; -EBUSY for a different table after the vCPU ran; -EFAULT.
  */
 int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 {
@@ -587,6 +592,12 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 			err = -EINVAL;
 			goto out;
 		}
+	}
+	if (vcpu->ran) {
+		if (hdr.nent != vcpu->cpuid_nent ||
+		    memcmp(tmp, vcpu->cpuid, hdr.nent * sizeof(*tmp)))
+			err = -EBUSY;
+		goto out;
 	}
 	memcpy(vcpu->cpuid, tmp, hdr.nent * sizeof(*tmp));
 	vcpu->cpuid_nent = hdr.nent;

@@ -543,6 +543,7 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	vcpu->ran = true;
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	r = run_loop(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

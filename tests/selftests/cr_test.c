@@ -3,10 +3,12 @@
  * cr_test: the control and debug registers and the MSRs a guest writes as
  * a processor has them: a CR4.PGE write flushes global translations; CR0.ET
  * reads 1; CR4.PCIDE needs CR3[11:0] clear; DR7.GD makes a MOV DR fault;
- * CR4 and EFER bits whose features the guest's CPUID hides are #GP;
- * DEBUGCTL reads 0.
+ * CR4 and EFER bits whose features the guest's CPUID hides are #GP, and
+ * the table is fixed once the vCPU ran; DEBUGCTL reads 0.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -138,11 +140,6 @@ static void guest_cpuid_hides_controls(void)
 {
 	uint64_t cr4 = get_cr4(), efer = rdmsr(MSR_EFER);
 
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GUEST_NO_FAULT);
-	GUEST_ASSERT(get_cr4() & X86_CR4_FSGSBASE);
-	GUEST_ASSERT_EQ(set_cr4_safe(cr4), GUEST_NO_FAULT);
-	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GUEST_NO_FAULT);
-	GUEST_SYNC(1);
 	GUEST_ASSERT_EQ(set_cr4_safe(cr4 | X86_CR4_FSGSBASE), GP_VECTOR);
 	GUEST_ASSERT_EQ(get_cr4(), cr4);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GP_VECTOR);
@@ -154,25 +151,83 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 {
 	struct hvx_cpuid *cpuid;
 	struct hvx_cpuid_entry *e;
-	struct hvx_sregs sregs;
+	struct hvx_sregs sregs, fsgs;
 
 	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
 	ASSERT_NE(NULL, cpuid);
 	e = hvx_cpuid_find(cpuid, 7, 0);
 	ASSERT_NE(NULL, e);
 	HVX_REQUIRE(e->ebx & CPUID_7_EBX_FSGSBASE, "no FSGSBASE");
-	vcpu_expect_sync(vcpu, 1);
+	/* with the feature shown the bit is taken */
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_GET_SREGS, &sregs));
+	fsgs = sregs;
+	fsgs.cr4 |= X86_CR4_FSGSBASE;
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_SET_SREGS, &fsgs));
+	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_SET_SREGS, &sregs));
 
 	e->ebx &= ~CPUID_7_EBX_FSGSBASE;
 	e = hvx_cpuid_find(cpuid, 0x80000001, 0);
 	ASSERT_NE(NULL, e);
 	e->edx &= ~CPUID_E1_EDX_LM;
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
-	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_GET_SREGS, &sregs));
-	sregs.cr4 |= X86_CR4_FSGSBASE;
-	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &sregs));
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &fsgs));
 	EXPECT_EQ(EINVAL, errno);
 	vcpu_expect_done(vcpu);
+	free(cpuid);
+}
+
+/*
+ * Once a vCPU ran, its CPUID table is fixed (KVM's rule, but EBUSY): the
+ * guest has set control bits and sized its state by what it saw.  The
+ * same table again is taken, as a VMM that sets a vCPU up twice does; an
+ * HVX_RUN that immediate_exit ended before the guest does not count.
+ */
+static void guest_cpuid_fixed(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(HVX_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	GUEST_SYNC(b);
+	cpuid_count(HVX_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	GUEST_SYNC(b);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
+{
+	struct hvx_cpuid *cpuid, *now;
+	struct hvx_cpuid_entry *e;
+	size_t size;
+
+	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
+	ASSERT_NE(NULL, cpuid);
+	size = cpuid->nent * sizeof(cpuid->entries[0]);
+	e = hvx_cpuid_find(cpuid, HVX_CPUID_SIGNATURE, 0);
+	ASSERT_NE(NULL, e);
+	vcpu->run->immediate_exit = 1;
+	ASSERT_EQ(-1, __vcpu_run(vcpu));
+	ASSERT_EQ(EINTR, errno);
+	vcpu->run->immediate_exit = 0;
+	e->ebx = 0x5a5a5a5a;
+	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
+	vcpu_expect_sync(vcpu, 0x5a5a5a5a);
+
+	EXPECT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
+	e->ebx = 0xa5a5a5a5;
+	EXPECT_EQ(-1, hvx_set_cpuid(vcpu->fd, cpuid));
+	EXPECT_EQ(EBUSY, errno);
+	e->ebx = 0x5a5a5a5a;
+	cpuid->nent--;
+	EXPECT_EQ(-1, hvx_set_cpuid(vcpu->fd, cpuid));
+	EXPECT_EQ(EBUSY, errno);
+	cpuid->nent++;
+	now = hvx_get_cpuid_alloc(vcpu->fd);
+	ASSERT_NE(NULL, now);
+	ASSERT_EQ(cpuid->nent, now->nent);
+	EXPECT_EQ(0, memcmp(cpuid->entries, now->entries, size));
+	vcpu_expect_sync(vcpu, 0x5a5a5a5a);
+	vcpu_expect_done(vcpu);
+	free(now);
 	free(cpuid);
 }
 
