@@ -131,10 +131,37 @@ static unsigned long log_clear_word(struct hvx_vm *vm,
 	return was;
 }
 
+/*
+ * Copying the log out failed: put back the bits taken from @buf, if the
+ * slot at @index still logs with the same size.  A slot replaced by one
+ * of the same size meanwhile gets them too: a page reported dirty twice
+ * is only copied twice.
+ */
+static void log_put_back(struct hvx_vm *vm, u32 index, u64 npages,
+			 const unsigned long *buf)
+{
+	struct hvx_memslot *slot;
+	size_t w;
+
+	mutex_lock(&vm->mem_lock);
+	slot = log_slot(vm, index);
+	if (slot && slot->npages == npages)
+		for (w = 0; w < BITS_TO_LONGS(npages); w++)
+			if (buf[w])
+				atomic_long_or(buf[w],
+					       (atomic_long_t *)&slot->dirty[w]);
+	mutex_unlock(&vm->mem_lock);
+}
+
 /**
  * hvx_get_dirty_log() - HVX_GET_DIRTY_LOG
  * @vm: the VM
  * @argp: struct hvx_dirty_log in userspace
+ *
+ * The log is read into a buffer under vm->mem_lock and copied out after
+ * the lock is dropped: the bitmap may lie in a userfaultfd range or a
+ * file that takes long to answer, and the VM's EPT faults and slot
+ * changes do not wait for it.
  *
  * Context: process context of the VM's creator; takes vm->mem_lock and
  * vm->mmu_lock.
@@ -149,7 +176,8 @@ long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp)
 	struct hvx_dirty_log log;
 	unsigned long *buf;
 	bool flush = false;
-	size_t n, w;
+	u64 npages;
+	size_t w;
 	long ret;
 
 	if (copy_from_user(&log, argp, sizeof(log)))
@@ -161,14 +189,14 @@ long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp)
 	ret = -EINVAL;
 	if (!slot)
 		goto out_unlock;
-	n = log_words(slot->npages);
+	npages = slot->npages;
 	ret = -ENOMEM;
-	buf = kvcalloc(n, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	buf = kvcalloc(log_words(npages), sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		goto out_unlock;
 
 	spin_lock(&vm->mmu_lock);
-	for (w = 0; w < BITS_TO_LONGS(slot->npages); w++) {
+	for (w = 0; w < BITS_TO_LONGS(npages); w++) {
 		/*
 		 * Up to 2^21 words: the notifier may come in between two,
 		 * as faults may; a write-protected leaf stays until the
@@ -183,17 +211,19 @@ long hvx_get_dirty_log(struct hvx_vm *vm, void __user *argp)
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		hvx_ept_flush(vm);
+	mutex_unlock(&vm->mem_lock);
 
 	ret = 0;
-	if (copy_to_user(u64_to_user_ptr(log.bitmap), buf, n * sizeof(*buf))) {
+	if (copy_to_user(u64_to_user_ptr(log.bitmap), buf,
+			 log_words(npages) * sizeof(*buf))) {
 		/* Put back what was taken: the pages are reported later. */
-		for (w = 0; w < BITS_TO_LONGS(slot->npages); w++)
-			if (!(log.flags & HVX_DIRTY_LOG_KEEP) && buf[w])
-				atomic_long_or(buf[w],
-					       (atomic_long_t *)&slot->dirty[w]);
+		if (!(log.flags & HVX_DIRTY_LOG_KEEP))
+			log_put_back(vm, log.slot, npages, buf);
 		ret = -EFAULT;
 	}
 	kvfree(buf);
+	return ret;
+
 out_unlock:
 	mutex_unlock(&vm->mem_lock);
 	return ret;
@@ -212,6 +242,20 @@ static bool clear_range_ok(const struct hvx_clear_dirty_log *c,
 	       c->first_page + c->num_pages == slot->npages;
 }
 
+/* @c names a logging slot and a range clear_range_ok() takes. */
+static bool clear_args_ok(struct hvx_vm *vm,
+			  const struct hvx_clear_dirty_log *c)
+{
+	struct hvx_memslot *slot;
+	bool ok;
+
+	mutex_lock(&vm->mem_lock);
+	slot = log_slot(vm, c->slot);
+	ok = slot && clear_range_ok(c, slot);
+	mutex_unlock(&vm->mem_lock);
+	return ok;
+}
+
 /**
  * hvx_clear_dirty_log() - HVX_CLEAR_DIRTY_LOG
  * @vm: the VM
@@ -220,6 +264,8 @@ static bool clear_range_ok(const struct hvx_clear_dirty_log *c,
  * Clears the bits the user's bitmap names in [first_page, first_page +
  * num_pages) and write-protects those pages again, as
  * HVX_GET_DIRTY_LOG without HVX_DIRTY_LOG_KEEP does for all of them.
+ * The user's bitmap is read with vm->mem_lock dropped, as
+ * hvx_get_dirty_log() writes it, and the slot looked up again after.
  *
  * Context: as hvx_get_dirty_log().
  *
@@ -234,25 +280,30 @@ long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp)
 	struct hvx_memslot *slot;
 	unsigned long *buf;
 	bool flush = false;
-	size_t n, w, first;
+	size_t w, first;
 	long ret;
 
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
+	if (!clear_args_ok(vm, &c))
+		return -EINVAL;
+	buf = kvmalloc_array(log_words(c.num_pages), sizeof(*buf),
+			     GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	/* as in hvx_get_dirty_log(): no user access under vm->mem_lock */
+	if (copy_from_user(buf, u64_to_user_ptr(c.bitmap),
+			   log_words(c.num_pages) * sizeof(*buf))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
 	mutex_lock(&vm->mem_lock);
+	/* again: the slot may have gone while the bitmap was read */
 	slot = log_slot(vm, c.slot);
 	ret = -EINVAL;
 	if (!slot || !clear_range_ok(&c, slot))
 		goto out_unlock;
-	n = log_words(c.num_pages);
-	ret = -ENOMEM;
-	buf = kvmalloc_array(n, sizeof(*buf), GFP_KERNEL_ACCOUNT);
-	if (!buf)
-		goto out_unlock;
-	ret = -EFAULT;
-	if (copy_from_user(buf, u64_to_user_ptr(c.bitmap), n * sizeof(*buf)))
-		goto out_free;
-
 	/* Bits past the slot's end are ignored: the range ends with it. */
 	first = c.first_page / BITS_PER_LONG;
 	spin_lock(&vm->mmu_lock);
@@ -271,9 +322,9 @@ long hvx_clear_dirty_log(struct hvx_vm *vm, void __user *argp)
 	if (flush)
 		hvx_ept_flush(vm);
 	ret = 0;
-out_free:
-	kvfree(buf);
 out_unlock:
 	mutex_unlock(&vm->mem_lock);
+out_free:
+	kvfree(buf);
 	return ret;
 }

@@ -7,7 +7,7 @@
  * fault and an internal error must each produce their event; malformed
  * requests get errors; an unprivileged process cannot read another
  * process's VM, nor one whose creator died and left its pid to it; a VM
- * whose owner sleeps holding its locks stalls neither the dump nor VM
+ * whose vCPU sleeps in a page fault stalls neither the dump nor VM
  * creation; the hvx_exit tracepoint records the right reason.
  *
  * "stats_test --hold-vm" is a helper for tests/testhost/hvx_stat.sh: it
@@ -601,20 +601,18 @@ static char *read_trace(void)
 	return buf;
 }
 
-/* HVX_GET_DIRTY_LOG of slot 1 into @arg's bitmap; its errno, or 0. */
-struct log_read {
-	int vm_fd;
-	void *bitmap;
-};
+/* Slot 1, its memory in a userfaultfd range; the guest reads it. */
+#define FAR_GPA		(1ULL << 30)
 
-static void *log_thread(void *arg)
+static void guest_read_far(void)
 {
-	struct log_read *r = arg;
-	struct hvx_dirty_log log = { .slot = 1,
-				     .bitmap = (uintptr_t)r->bitmap };
+	GUEST_SYNC(*(volatile uint64_t *)FAR_GPA);
+}
 
-	return (void *)(intptr_t)(ioctl(r->vm_fd, HVX_GET_DIRTY_LOG, &log) ?
-				  errno : 0);
+static void *run_vcpu(void *arg)
+{
+	vcpu_run(arg);
+	return NULL;
 }
 
 /* In a child: what a monitor and a new VM do; 0 when all of it worked. */
@@ -643,14 +641,15 @@ HVX_TEST(busy_vm_does_not_stall_the_dump)
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct uffdio_zeropage zero = { .mode = 0 };
-	struct log_read r;
+	struct test_vcpu *vcpu;
 	struct uffd_msg fault;
 	struct test_vm *vm;
+	struct ucall uc = {};
 	int uffd, status, i;
 	bool stalled = true;
 	struct pollfd pfd;
-	void *page, *mem, *res;
 	pthread_t th;
+	void *page;
 	pid_t pid;
 
 	HVX_REQUIRE_VM();
@@ -659,25 +658,16 @@ HVX_TEST(busy_vm_does_not_stall_the_dump)
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
 
 	/*
-	 * The dirty-log bitmap is memory whose faults nobody answers yet:
-	 * the thread reading the log sleeps in the fault, holding the VM's
-	 * mem_lock, as it would on a FUSE file that never answers.
+	 * The guest reads memory whose faults nobody answers yet: its
+	 * vCPU's thread sleeps in the fault inside HVX_RUN, holding the
+	 * vCPU, as it would on a FUSE file that never answers.
 	 */
-	vm = vm_create_bare(HVX_PAGE_SIZE);
-	mem = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	vm_set_memory_region(vm, 1, HVX_MEM_LOG_DIRTY, HVX_PAGE_SIZE,
-			     HVX_PAGE_SIZE, mem);
-	page = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_read_far);
+	page = vm_mem_add(vm, 1, 0, FAR_GPA, HVX_PAGE_SIZE);
 	reg.range.start = (uintptr_t)page;
 	reg.range.len = HVX_PAGE_SIZE;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-	r.vm_fd = vm->fd;
-	r.bitmap = page;
-	ASSERT_EQ(0, pthread_create(&th, NULL, log_thread, &r));
+	ASSERT_EQ(0, pthread_create(&th, NULL, run_vcpu, vcpu));
 	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
 	ASSERT_EQ(1, poll(&pfd, 1, 60000));
 	ASSERT_EQ(sizeof(fault), read(uffd, &fault, sizeof(fault)));
@@ -700,20 +690,19 @@ HVX_TEST(busy_vm_does_not_stall_the_dump)
 	EXPECT_FALSE(stalled)
 		TH_LOG("the dump or HVX_CREATE_VM waited 20 s for a busy VM");
 
-	/* Answer the fault: the log read completes. */
+	/* Answer the fault: the guest reads the page and reports it. */
 	zero.range.start = (uintptr_t)page;
 	zero.range.len = HVX_PAGE_SIZE;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
-	ASSERT_EQ(0, pthread_join(th, &res));
-	EXPECT_EQ(0, (intptr_t)res);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(UCALL_SYNC, get_ucall(vcpu, &uc));
+	EXPECT_EQ(0, uc.args[0]);
 	if (stalled)
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 
 	vm_free(vm);
-	munmap(page, HVX_PAGE_SIZE);
-	munmap(mem, HVX_PAGE_SIZE);
 	close(uffd);
 }
 

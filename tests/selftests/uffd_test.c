@@ -2,9 +2,10 @@
 /*
  * uffd_test: guest memory in a userfaultfd range (postcopy migration, lazy
  * restore).  The guest's faults, and the accesses hvx makes for it, are
- * the handler's events and wait for it, without holding the VM's slots; a
- * signal ends a read's wait (6.2 and later), and a store that completes
- * an instruction userspace half served waits through it.
+ * the handler's events and wait for it, without holding the VM's slots,
+ * as dirty-log calls whose bitmap is there do; a signal ends a read's
+ * wait (6.2 and later), and a store that completes an instruction
+ * userspace half served waits through it.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -194,6 +195,7 @@ static void *run_vcpu(void *arg)
 struct slot_add {
 	struct test_vm *vm;
 	void *mem;
+	uint64_t size;		/* 0: delete the slot */
 };
 
 static void *add_slot(void *arg)
@@ -201,8 +203,31 @@ static void *add_slot(void *arg)
 	struct slot_add *a = arg;
 
 	vm_set_memory_region(a->vm, EXTRA_SLOT + 1, 0, EXTRA_GPA + EXTRA_SIZE,
-			     HVX_PAGE_SIZE, a->mem);
+			     a->size, a->mem);
 	return NULL;
+}
+
+/*
+ * While a thread waits for the page at @fault_addr, another sets slot
+ * EXTRA_SLOT + 1 as @a says: true when that took less than 20 s.  The
+ * fault is served (UFFD_PATTERN) either way.
+ */
+static bool slots_free_during_wait(int uffd, uint64_t fault_addr,
+				   struct slot_add *a)
+{
+	struct timespec ts;
+	pthread_t thread;
+	int joined;
+
+	if (pthread_create(&thread, NULL, add_slot, a) ||
+	    clock_gettime(CLOCK_REALTIME, &ts))
+		return false;
+	ts.tv_sec += 20;
+	joined = pthread_timedjoin_np(thread, NULL, &ts);
+	uffd_serve_pattern(uffd, fault_addr);
+	if (joined)
+		pthread_join(thread, NULL);
+	return !joined;
 }
 
 /*
@@ -215,15 +240,13 @@ static void *add_slot(void *arg)
  */
 HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
 {
+	struct slot_add add = { .size = HVX_PAGE_SIZE };
 	struct uffd_server srv = {};
-	pthread_t vcpu_thread, slot_thread;
-	struct slot_add add = {};
 	struct test_vcpu *vcpu;
+	pthread_t vcpu_thread;
 	struct uffd_msg msg;
-	struct timespec ts;
 	struct test_vm *vm;
 	uint8_t *data;
-	int joined;
 
 	HVX_REQUIRE_VM();
 	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
@@ -238,14 +261,8 @@ HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
 	ASSERT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8),
 		  msg.arg.pagefault.address & ~(uint64_t)(HVX_PAGE_SIZE - 1));
 	/* the vCPU waits for the page: the slot change must not */
-	ASSERT_EQ(0, pthread_create(&slot_thread, NULL, add_slot, &add));
-	ASSERT_EQ(0, clock_gettime(CLOCK_REALTIME, &ts));
-	ts.tv_sec += 20;
-	joined = pthread_timedjoin_np(slot_thread, NULL, &ts);
-	EXPECT_EQ(0, joined);
-	ASSERT_EQ(0, uffd_serve_pattern(srv.uffd, msg.arg.pagefault.address));
-	if (joined)
-		ASSERT_EQ(0, pthread_join(slot_thread, NULL));
+	EXPECT_TRUE(slots_free_during_wait(srv.uffd,
+					   msg.arg.pagefault.address, &add));
 	ASSERT_EQ(0, pthread_join(vcpu_thread, NULL));
 	ASSERT_EQ(HVX_EXIT_IO, vcpu->run->exit_reason);
 	EXPECT_EQ(OUTS_PORT, vcpu->run->io.port);
@@ -255,6 +272,108 @@ HVX_TEST(userfaultfd_wait_of_emulation_leaves_slots_free)
 	vm_free(vm);
 	munmap(add.mem, HVX_PAGE_SIZE);
 	close(srv.uffd);
+}
+
+/* Write the first two pages of the extra slot, which logs. */
+static void guest_write_two_pages(void)
+{
+	*(volatile uint64_t *)EXTRA_GPA = 1;
+	*(volatile uint64_t *)(EXTRA_GPA + HVX_PAGE_SIZE) = 1;
+	GUEST_DONE();
+}
+
+struct log_call {
+	int vm_fd;
+	unsigned long cmd;
+	void *arg;
+	int err;		/* out: the ioctl's errno, or 0 */
+};
+
+static void *log_call_thread(void *arg)
+{
+	struct log_call *c = arg;
+
+	c->err = ioctl(c->vm_fd, c->cmd, c->arg) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * @c's bitmap is a missing page of @uffd: while the call waits for it,
+ * slot EXTRA_SLOT + 1 changes as @a says; then the call completes.
+ */
+static void log_call_waits_alone(struct __test_metadata *_metadata, int uffd,
+				 struct log_call *c, struct slot_add *a)
+{
+	struct uffd_msg msg;
+	pthread_t thread;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, log_call_thread, c));
+	ASSERT_TRUE(uffd_wait_fault(uffd, &msg));
+	EXPECT_TRUE(slots_free_during_wait(uffd, msg.arg.pagefault.address,
+					   a));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, c->err);
+}
+
+/*
+ * The bitmap of HVX_GET_DIRTY_LOG and of HVX_CLEAR_DIRTY_LOG may be a
+ * missing page of a userfaultfd range: the call waits for the handler
+ * without the slots' lock, meanwhile the slots change (a slot added,
+ * then deleted), and the call reads or clears the log as it would have.
+ * (Both accessed the bitmap holding the lock: the slot change waited.)
+ */
+HVX_TEST(dirty_log_bitmap_wait_leaves_slots_free)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct hvx_dirty_log log = { .slot = EXTRA_SLOT,
+				     .flags = HVX_DIRTY_LOG_KEEP };
+	struct hvx_clear_dirty_log clear = {
+		.slot = EXTRA_SLOT, .num_pages = EXTRA_SIZE / HVX_PAGE_SIZE,
+	};
+	struct uffdio_api api = { .api = UFFD_API };
+	struct slot_add add = { .size = HVX_PAGE_SIZE };
+	uint64_t *bitmaps, word = ~0ULL;
+	struct test_vcpu *vcpu;
+	struct log_call c;
+	struct test_vm *vm;
+	int uffd;
+
+	HVX_REQUIRE_VM();
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	HVX_REQUIRE(uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	vm = vm_create_with_one_vcpu(&vcpu, guest_write_two_pages);
+	vm_mem_add(vm, EXTRA_SLOT, HVX_MEM_LOG_DIRTY, EXTRA_GPA, EXTRA_SIZE);
+	vcpu_expect_done(vcpu);
+	add.vm = vm;
+	add.mem = mmap(NULL, HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, add.mem);
+	bitmaps = mmap(NULL, 2 * HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bitmaps);
+	reg.range.start = (uintptr_t)bitmaps;
+	reg.range.len = 2 * HVX_PAGE_SIZE;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	log.bitmap = (uintptr_t)bitmaps;
+	c = (struct log_call){ vm->fd, HVX_GET_DIRTY_LOG, &log };
+	log_call_waits_alone(_metadata, uffd, &c, &add);
+	EXPECT_EQ(3, bitmaps[0]);
+
+	/* UFFD_PATTERN, the bitmap served, names page 0 and not page 1 */
+	clear.bitmap = (uintptr_t)(bitmaps + HVX_PAGE_SIZE / 8);
+	add.size = 0;
+	c = (struct log_call){ vm->fd, HVX_CLEAR_DIRTY_LOG, &clear };
+	log_call_waits_alone(_metadata, uffd, &c, &add);
+	log.bitmap = (uintptr_t)&word;
+	ASSERT_EQ(0, ioctl(vm->fd, HVX_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(2, word);
+
+	vm_free(vm);
+	munmap(bitmaps, 2 * HVX_PAGE_SIZE);
+	munmap(add.mem, HVX_PAGE_SIZE);
+	close(uffd);
 }
 
 #define INS_PORT	0x81
