@@ -41,7 +41,7 @@ int hvx_exit_internal(struct hvx_vcpu *vcpu, u32 suberror, u64 gpa,
 	run->internal.data[1] = hvx_vmread(EXIT_QUALIFICATION);
 	run->internal.data[2] = gpa;
 	if (with_insn)
-		hvx_fetch_insn(vcpu, hvx_guest_mode(vcpu), insn, &n);
+		hvx_fetch_insn(vcpu, hvx_guest_mode(vcpu), insn, &n, false);
 	run->internal.data[3] = n;
 	memcpy(&run->internal.data[4], insn, sizeof(insn));
 	run->internal.ndata = 6;

@@ -68,18 +68,42 @@ static int decode_mmio(struct hvx_vcpu *vcpu, unsigned int mode,
 		       const u8 *bytes, unsigned int len)
 {
 	struct hvx_insn *insn = &vcpu->mmio_insn;
+	int r;
 
 	if (vcpu->mmio_mode == mode && len == HVX_INSN_MAX_LEN &&
 	    !memcmp(bytes, vcpu->mmio_bytes, HVX_INSN_MAX_LEN))
 		return 0;
 	vcpu->mmio_mode = 0;
-	if (hvx_insn_decode(bytes, len, mode, insn))
-		return -EINVAL;
+	r = hvx_insn_decode(bytes, len, mode, insn);
+	if (r)
+		return r;
 	if (len == HVX_INSN_MAX_LEN) {
 		memcpy(vcpu->mmio_bytes, bytes, HVX_INSN_MAX_LEN);
 		vcpu->mmio_mode = mode;
 	}
 	return 0;
+}
+
+/*
+ * The instruction at CS:RIP into vcpu->mmio_insn, its bytes in @bytes.
+ * An instruction that runs into a page the host reclaimed since the CPU
+ * fetched it is fetched again with that page faulted in.
+ */
+static int fetch_and_decode(struct hvx_vcpu *vcpu, unsigned int mode,
+			    u8 *bytes)
+{
+	unsigned int len;
+	int r;
+
+	r = hvx_fetch_insn(vcpu, mode, bytes, &len, false);
+	if (!r)
+		r = decode_mmio(vcpu, mode, bytes, len);
+	if (r == -ENODATA) {
+		r = hvx_fetch_insn(vcpu, mode, bytes, &len, true);
+		if (!r)
+			r = decode_mmio(vcpu, mode, bytes, len);
+	}
+	return r;
 }
 
 /*
@@ -133,16 +157,16 @@ static int emulate_mmio_split(struct hvx_vcpu *vcpu, u64 gpa, bool write,
 
 static int emulate_mmio(struct hvx_vcpu *vcpu, u64 gpa, bool write)
 {
-	unsigned int mode = hvx_guest_mode(vcpu), len;
+	unsigned int mode = hvx_guest_mode(vcpu);
 	struct hvx_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[HVX_INSN_MAX_LEN];
 	u64 val;
 	int r;
 
-	r = hvx_fetch_insn(vcpu, mode, bytes, &len);
+	r = fetch_and_decode(vcpu, mode, bytes);
 	if (r == -EINTR)
 		return hvx_exit_intr(vcpu);
-	if (r || decode_mmio(vcpu, mode, bytes, len))
+	if (r)
 		return hvx_exit_unemulated(vcpu, gpa, true);
 
 	switch (insn->op) {

@@ -562,10 +562,17 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * @gva: linear address of the instruction
  * @buf: HVX_INSN_MAX_LEN bytes
  * @user: the guest runs at CPL 3 (a user fetch, which SMEP allows)
+ * @all: fault in a page after the first that the host reclaimed
  *
  * Reads as many of the HVX_INSN_MAX_LEN bytes at @gva as the guest could
  * fetch, stopping at the first page it could not.  This is the first step
  * of every MMIO exit, so it takes vm->mem_lock once.
+ *
+ * Only the page of RIP is faulted in unless @all: the bytes beyond it
+ * need not be the instruction's, whose bytes the CPU has just fetched,
+ * and a page the guest never touched must not be waited for, nor
+ * signalled as poisoned.  A caller whose decode ran out of bytes there
+ * knows the instruction goes on, and fetches again with @all.
  *
  * Context: as hvx_read_gpa().
  *
@@ -573,7 +580,7 @@ int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
  * be fetched; -EINTR as hvx_read_gpa().
  */
 int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		  u8 *buf, bool user)
+		  u8 *buf, bool user, bool all)
 {
 	u32 access = HVX_ACC_FETCH | (user ? HVX_ACC_USER : 0), ec;
 	unsigned int n = 0, chunk;
@@ -589,13 +596,7 @@ int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		ret = gva_to_gpa(vm, pg, gva + n, access, &gpa, &ec);
 		if (!ret)
 			ret = gpa_copy(vm, gpa, buf + n, chunk, false);
-		/*
-		 * Only the page of RIP is faulted in: the bytes read beyond
-		 * it need not be the instruction's, whose bytes the CPU has
-		 * just fetched, and a page the guest never touched must not
-		 * be waited for, nor signalled as poisoned.
-		 */
-		if (ret == -EAGAIN && !n) {
+		if (ret == -EAGAIN && (!n || all)) {
 			ret = mem_fault_in(vm, true);
 			if (!ret)
 				continue;	/* the same chunk again */

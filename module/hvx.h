@@ -371,7 +371,7 @@ int hvx_gva_to_gpa(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 int hvx_read_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		 void *buf, size_t len, u32 access);
 int hvx_fetch_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
-		  u8 *buf, bool user);
+		  u8 *buf, bool user, bool all);
 int hvx_write_gva(struct hvx_vm *vm, const struct hvx_paging *pg, u64 gva,
 		  const void *buf, size_t len, u32 access);
 

@@ -69,11 +69,15 @@ static const struct hvx_insn_desc hvx_insn_table[2][256] = {
 	},
 };
 
-/* Bytes still to be consumed; never more than HVX_INSN_MAX_LEN in all. */
+/*
+ * Bytes still to be consumed; never more than HVX_INSN_MAX_LEN in all.
+ * @ran_out: a read found the bytes at their end.
+ */
 struct hvx_insn_cursor {
 	const u8 *bytes;
 	unsigned int end;
 	unsigned int pos;
+	bool ran_out;
 };
 
 /* Consume @n bytes as a little-endian number into @val (may be NULL). */
@@ -82,8 +86,10 @@ static int hvx_insn_take(struct hvx_insn_cursor *c, unsigned int n, u64 *val)
 	u64 v = 0;
 	unsigned int i;
 
-	if (n > c->end - c->pos)
+	if (n > c->end - c->pos) {
+		c->ran_out = true;
 		return -EINVAL;
+	}
 	for (i = 0; i < n; i++)
 		v |= (u64)c->bytes[c->pos + i] << (8 * i);
 	c->pos += n;
@@ -231,31 +237,10 @@ static int operand_sizes(const struct hvx_insn_desc *d, unsigned int mode,
 	return 0;
 }
 
-/**
- * hvx_insn_decode() - decode an instruction that accessed MMIO
- * @bytes:	the instruction bytes, from its first prefix on
- * @avail:	number of valid bytes at @bytes
- * @mode:	HVX_INSN_MODE_16, _32 or _64: the code segment's default
- *		address size in bytes
- * @insn:	filled with the result on success
- *
- * Accepts legacy prefixes (66, 67, segment overrides, F2/F3 on string
- * operations only), a REX prefix in 64-bit mode when it comes last, and
- * the memory forms of the opcodes listed in enum hvx_insn_op.  MOVSXD is
- * accepted with a 64-bit or 32-bit destination; its 16-bit form, whose
- * behaviour differs between vendors, is not.
- *
- * Return: 0 on success; -EINVAL for an unknown or unsupported instruction
- * (register operand, LOCK, VEX, REP on a non-string operation, ...), an
- * invalid @mode, or when @avail bytes do not hold the whole instruction.
- */
-int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
-		    struct hvx_insn *insn)
+/* hvx_insn_decode() from the cursor @c on; -EINVAL for any failure. */
+static int decode(struct hvx_insn_cursor *c, unsigned int mode,
+		  struct hvx_insn *insn)
 {
-	struct hvx_insn_cursor c = {
-		.bytes = bytes,
-		.end = avail < HVX_INSN_MAX_LEN ? avail : HVX_INSN_MAX_LEN,
-	};
 	unsigned int opsize, addr_size, size, reg = 0;
 	const struct hvx_insn_desc *d;
 	struct insn_prefixes p = {};
@@ -265,7 +250,7 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 	if (mode != HVX_INSN_MODE_16 && mode != HVX_INSN_MODE_32 &&
 	    mode != HVX_INSN_MODE_64)
 		return -EINVAL;
-	op = take_prefixes(&c, mode, &p);
+	op = take_prefixes(c, mode, &p);
 	if (op < 0)
 		return op;
 	d = &hvx_insn_table[p.two_byte][op];
@@ -279,18 +264,18 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		return -EINVAL;
 
 	if (d->flags & D_MODRM) {
-		modrm = hvx_insn_modrm(&c, addr_size);
+		modrm = hvx_insn_modrm(c, addr_size);
 		if (modrm < 0)
 			return -EINVAL;
 		reg = ((modrm >> 3) & 7) | (p.rex & REX_R ? 8 : 0);
 		if ((d->flags & D_REG0) && (reg & 7))	/* REX.R ignored */
 			return -EINVAL;
 	} else if (d->flags & D_MOFFS) {
-		if (hvx_insn_take(&c, addr_size, NULL))
+		if (hvx_insn_take(c, addr_size, NULL))
 			return -EINVAL;
 	}
 	if (d->flags & D_IMM) {
-		if (hvx_insn_take(&c, size < 4 ? size : 4, &imm))
+		if (hvx_insn_take(c, size < 4 ? size : 4, &imm))
 			return -EINVAL;
 		imm = hvx_insn_sext(imm, size < 4 ? size : 4) &
 		      hvx_insn_mask(size);
@@ -299,7 +284,7 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		reg = 0;
 
 	*insn = (struct hvx_insn) {
-		.len = c.pos,
+		.len = c->pos,
 		.op = d->op,
 		.size = size,
 		.opsize = opsize,
@@ -314,6 +299,41 @@ int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		insn->reg = reg - 4;
 	}
 	return 0;
+}
+
+/**
+ * hvx_insn_decode() - decode an instruction that accessed MMIO
+ * @bytes:	the instruction bytes, from its first prefix on
+ * @avail:	number of valid bytes at @bytes
+ * @mode:	HVX_INSN_MODE_16, _32 or _64: the code segment's default
+ *		address size in bytes
+ * @insn:	filled with the result on success
+ *
+ * Accepts legacy prefixes (66, 67, segment overrides, F2/F3 on string
+ * operations only), a REX prefix in 64-bit mode when it comes last, and
+ * the memory forms of the opcodes listed in enum hvx_insn_op.  MOVSXD is
+ * accepted with a 64-bit or 32-bit destination; its 16-bit form, whose
+ * behaviour differs between vendors, is not.
+ *
+ * Return: 0 on success; -ENODATA when fewer than HVX_INSN_MAX_LEN bytes
+ * were given and the instruction goes on past them (the caller may have
+ * more to read); -EINVAL for an unknown or unsupported instruction
+ * (register operand, LOCK, VEX, REP on a non-string operation, ...), an
+ * invalid @mode, or one longer than HVX_INSN_MAX_LEN bytes.
+ */
+int hvx_insn_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
+		    struct hvx_insn *insn)
+{
+	struct hvx_insn_cursor c = {
+		.bytes = bytes,
+		.end = avail < HVX_INSN_MAX_LEN ? avail : HVX_INSN_MAX_LEN,
+	};
+	int ret;
+
+	ret = decode(&c, mode, insn);
+	if (ret && c.ran_out && c.end < HVX_INSN_MAX_LEN)
+		return -ENODATA;
+	return ret;
 }
 
 /**

@@ -501,6 +501,7 @@ static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
  * @mode: hvx_guest_mode(), which the caller has at hand
  * @buf: HVX_INSN_MAX_LEN bytes
  * @len: how many could be read
+ * @all: as hvx_fetch_gva()'s
  *
  * The instruction may end before a page the guest cannot read, so fewer
  * than HVX_INSN_MAX_LEN bytes are fine.
@@ -509,7 +510,7 @@ static inline void hvx_get_paging(struct hvx_vcpu *vcpu,
  * hvx_read_gpa() (*@len 0).
  */
 static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
-				 u8 *buf, unsigned int *len)
+				 u8 *buf, unsigned int *len, bool all)
 {
 	u64 rip = hvx_vmread(GUEST_RIP);
 	struct hvx_paging pg;
@@ -519,7 +520,8 @@ static inline int hvx_fetch_insn(struct hvx_vcpu *vcpu, unsigned int mode,
 	if (mode != 8)
 		rip = (u32)(hvx_vmread(GUEST_CS_BASE) + rip);
 	hvx_get_paging(vcpu, &pg);
-	n = hvx_fetch_gva(vcpu->vm, &pg, rip, buf, hvx_guest_cpl(vcpu) == 3);
+	n = hvx_fetch_gva(vcpu->vm, &pg, rip, buf, hvx_guest_cpl(vcpu) == 3,
+			  all);
 	if (n < 0) {
 		*len = 0;
 		return n;
