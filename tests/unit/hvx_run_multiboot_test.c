@@ -368,6 +368,76 @@ TEST_F(mb, elf32_load)
 	refused(_metadata, self, len - 1, "truncated");
 }
 
+/* make_elf()'s image, its segment @i of @n set as given. */
+static void elf_segment(uint8_t *img, unsigned int i, unsigned int n,
+			uint32_t vaddr, uint32_t paddr, uint32_t memsz)
+{
+	Elf32_Ehdr *h = (Elf32_Ehdr *)img;
+	Elf32_Phdr ph;
+
+	memcpy(&ph, img + sizeof(*h), sizeof(ph));
+	ph.p_vaddr = vaddr;
+	ph.p_paddr = paddr;
+	ph.p_filesz = memsz < 0x10 ? memsz : 0x10;
+	ph.p_memsz = memsz;
+	memcpy(img + sizeof(*h) + i * sizeof(ph), &ph, sizeof(ph));
+	h->e_phnum = n;
+}
+
+/*
+ * A kernel linked to run in the higher half gives its virtual entry
+ * point: it is entered at the physical address that segment put it at,
+ * as GRUB enters it.  One whose entry no segment holds is refused.
+ * (hvx-run entered at e_entry: unbacked memory.)
+ */
+TEST_F(mb, elf32_higher_half_entry)
+{
+	size_t len = make_elf(self->img, ELFCLASS32);
+	Elf32_Ehdr *h = (Elf32_Ehdr *)self->img;
+
+	elf_segment(self->img, 0, 1, 0xc0100000, 0x100000, 0x1000);
+	h->e_entry = 0xc010000c;
+	ASSERT_EQ(0, load(_metadata, self, len, RAM_SIZE)) {
+		TH_LOG("%s", self->err);
+	}
+	EXPECT_EQ(0x10000c, self->li.entry);
+	EXPECT_EQ(0x100000, self->li.low);
+	EXPECT_EQ(0, memcmp(self->ram + 0x100000, self->img + 0x100, 0x10));
+
+	h->e_entry = 0xc0101000;	/* just past the segment */
+	memset(self->ram, 0xcc, RAM_SIZE);
+	refused(_metadata, self, len, "in no loadable segment");
+	EXPECT_EQ(0xcc, self->ram[0x100000]);
+}
+
+/*
+ * Each segment of an ELF kernel is checked against the BIOS area before
+ * anything is written: a small one below it (AP start-up code) is fine
+ * beside the kernel at 1 MiB, one inside it is refused with RAM
+ * untouched.  (The span from the lowest to the highest segment was
+ * checked, after the copy.)
+ */
+TEST_F(mb, elf32_segments_and_the_bios_area)
+{
+	size_t len = make_elf(self->img, ELFCLASS32);
+
+	elf_segment(self->img, 1, 2, 0x8000, 0x8000, 0x100);
+	ASSERT_EQ(0, load(_metadata, self, len, RAM_SIZE)) {
+		TH_LOG("%s", self->err);
+	}
+	EXPECT_EQ(0x8000, self->li.low);
+	EXPECT_EQ(0x101000, self->li.high);
+	EXPECT_EQ(0, memcmp(self->ram + 0x8000, self->img + 0x100, 0x10));
+	/* the information moves out of the kernel's span */
+	EXPECT_EQ(0x101000, self->li.mb_info);
+
+	elf_segment(self->img, 1, 2, 0xe0000, 0xe0000, 0x100);
+	memset(self->ram, 0xcc, RAM_SIZE);
+	refused(_metadata, self, len, "BIOS area");
+	EXPECT_TRUE(all(self->ram + 0xe0000, 0x100, 0xcc));
+	EXPECT_TRUE(all(self->ram + 0x100000, 0x10, 0xcc));
+}
+
 TEST_F(mb, info_structure)
 {
 	uint8_t *mbi, *mm, *name;

@@ -167,12 +167,28 @@ struct load_info {
 	uint64_t mb_info;
 };
 
+/**
+ * struct elf_rules - what a boot protocol adds to loading an ELF image
+ * @phys_entry:	enter at e_entry's physical address in its segment
+ * @avoid_lo:	no segment may touch [@avoid_lo, @avoid_hi)
+ * @avoid_hi:	(both 0: no such range)
+ * @avoid_what:	the range's name, for the message
+ */
+struct elf_rules {
+	bool phys_entry;
+	uint64_t avoid_lo, avoid_hi;
+	const char *avoid_what;
+};
+
 bool image_is_elf(const void *img, size_t len);
 int load_flat(const void *img, size_t len, uint64_t load_addr,
 	      void *ram, uint64_t ram_size, struct load_info *li,
 	      char *err, size_t errlen);
 int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 	     struct load_info *li, char *err, size_t errlen);
+int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
+		  const struct elf_rules *o, struct load_info *li,
+		  char *err, size_t errlen);
 
 /* boot.c */
 

@@ -65,7 +65,7 @@ int load_flat(const void *img, size_t len, uint64_t load_addr,
 /* The fields of a program header that matter, for both classes. */
 struct phdr {
 	uint32_t type;
-	uint64_t offset, paddr, filesz, memsz;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
 };
 
 static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
@@ -76,6 +76,7 @@ static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
 		memcpy(&h, p, sizeof(h));
 		ph->type = h.p_type;
 		ph->offset = h.p_offset;
+		ph->vaddr = h.p_vaddr;
 		ph->paddr = h.p_paddr;
 		ph->filesz = h.p_filesz;
 		ph->memsz = h.p_memsz;
@@ -85,6 +86,7 @@ static void read_phdr(const uint8_t *p, bool is64, struct phdr *ph)
 		memcpy(&h, p, sizeof(h));
 		ph->type = h.p_type;
 		ph->offset = h.p_offset;
+		ph->vaddr = h.p_vaddr;
 		ph->paddr = h.p_paddr;
 		ph->filesz = h.p_filesz;
 		ph->memsz = h.p_memsz;
@@ -153,12 +155,50 @@ static int read_ehdr(const uint8_t *img, size_t len, bool is64,
 	return 0;
 }
 
+/*
+ * The checks of one PT_LOAD segment @i before anything is written: in the
+ * file, in RAM below @limit, clear of the boot structures @bl and of the
+ * range @o may name.
+ */
+static int check_segment(const struct phdr *ph, unsigned int i, size_t len,
+			 uint64_t limit, bool is64,
+			 const struct boot_layout *bl,
+			 const struct elf_rules *o, char *err, size_t errlen)
+{
+	if (ph->filesz > ph->memsz)
+		return errf(err, errlen,
+			    "segment %u: file size above memory size", i);
+	if (!fits(ph->offset, ph->filesz, len))
+		return errf(err, errlen, "segment %u truncated", i);
+	if (!fits(ph->paddr, ph->memsz, limit))
+		return errf(err, errlen,
+			    "segment %u (0x%" PRIx64 "-0x%" PRIx64
+			    ") outside RAM (%s0x%" PRIx64 ")", i,
+			    ph->paddr, ph->paddr + ph->memsz - 1,
+			    is64 ? "" : "usable below ", limit);
+	if (ph->paddr < bl->rsvd_hi && bl->rsvd_lo < ph->paddr + ph->memsz)
+		return errf(err, errlen,
+			    "segment %u (0x%" PRIx64 "-0x%" PRIx64
+			    ") overlaps the boot structures at 0x%"
+			    PRIx64 "-0x%" PRIx64 "; give more RAM",
+			    i, ph->paddr, ph->paddr + ph->memsz - 1,
+			    bl->rsvd_lo, bl->rsvd_hi - 1);
+	if (o && ph->paddr < o->avoid_hi && o->avoid_lo < ph->paddr + ph->memsz)
+		return errf(err, errlen,
+			    "segment %u (0x%" PRIx64 "-0x%" PRIx64
+			    ") overlaps %s 0x%" PRIx64 "-0x%" PRIx64,
+			    i, ph->paddr, ph->paddr + ph->memsz - 1,
+			    o->avoid_what, o->avoid_lo, o->avoid_hi - 1);
+	return 0;
+}
+
 /**
- * load_elf() - copy the PT_LOAD segments of an ELF executable into RAM
+ * load_elf_with() - copy the PT_LOAD segments of an ELF executable into RAM
  * @img: the image
  * @len: its size
  * @ram: guest RAM (guest-physical address 0)
  * @ram_size: its size
+ * @o: what a boot protocol adds to the rules below, or NULL
  * @li: filled in: the boot mode of the ELF class and the entry point
  * @err: message on failure
  * @errlen: size of @err
@@ -166,19 +206,23 @@ static int read_ehdr(const uint8_t *img, size_t len, bool is64,
  * Segments go to their physical addresses (p_paddr), the bytes past
  * p_filesz up to p_memsz are zeroed.  An ELF32 image must stay below
  * 4 GiB.  No segment may overlap the boot structures hvx-run puts in RAM
- * for the image's boot mode (boot_layout()).
+ * for the image's boot mode (boot_layout()), nor @o's range.  The entry
+ * is e_entry as given, or with @o->phys_entry the physical address of
+ * e_entry in the segment whose virtual addresses hold it, as GRUB enters
+ * a multiboot kernel linked to run in the higher half.
  *
  * Return: 0, or -1 with @err set.
  */
-int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
-	     struct load_info *li, char *err, size_t errlen)
+int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
+		  const struct elf_rules *o, struct load_info *li,
+		  char *err, size_t errlen)
 {
 	const uint8_t *p = img;
 	struct boot_layout bl;
-	uint64_t limit, low = UINT64_MAX, high = 0;
+	uint64_t limit, low = UINT64_MAX, high = 0, entry;
 	struct ehdr eh = { 0 };
+	bool is64, found = false;
 	struct phdr ph;
-	bool is64;
 	unsigned int i, nload = 0;
 
 	if (len < EI_NIDENT || !image_is_elf(img, len))
@@ -199,34 +243,27 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 	limit = is64 ? ram_size : (ram_size < SZ_4G ? ram_size : SZ_4G);
 
 	/* Check everything before writing anything. */
+	entry = eh.entry;
 	for (i = 0; i < eh.phnum; i++) {
 		read_phdr(p + eh.phoff + i * eh.phentsize, is64, &ph);
 		if (ph.type != PT_LOAD || !ph.memsz)
 			continue;
-		if (ph.filesz > ph.memsz)
-			return errf(err, errlen,
-				    "segment %u: file size above memory size",
-				    i);
-		if (!fits(ph.offset, ph.filesz, len))
-			return errf(err, errlen, "segment %u truncated", i);
-		if (!fits(ph.paddr, ph.memsz, limit))
-			return errf(err, errlen,
-				    "segment %u (0x%" PRIx64 "-0x%" PRIx64
-				    ") outside RAM (%s0x%" PRIx64 ")", i,
-				    ph.paddr, ph.paddr + ph.memsz - 1,
-				    is64 ? "" : "usable below ", limit);
-		if (ph.paddr < bl.rsvd_hi &&
-		    bl.rsvd_lo < ph.paddr + ph.memsz)
-			return errf(err, errlen,
-				    "segment %u (0x%" PRIx64 "-0x%" PRIx64
-				    ") overlaps the boot structures at 0x%"
-				    PRIx64 "-0x%" PRIx64 "; give more RAM",
-				    i, ph.paddr, ph.paddr + ph.memsz - 1,
-				    bl.rsvd_lo, bl.rsvd_hi - 1);
+		if (check_segment(&ph, i, len, limit, is64, &bl, o, err,
+				  errlen))
+			return -1;
+		if (o && o->phys_entry && !found && eh.entry >= ph.vaddr &&
+		    eh.entry - ph.vaddr < ph.memsz) {
+			entry = eh.entry - ph.vaddr + ph.paddr;
+			found = true;
+		}
 		nload++;
 	}
 	if (!nload)
 		return errf(err, errlen, "no loadable segment");
+	if (o && o->phys_entry && !found)
+		return errf(err, errlen,
+			    "the entry point 0x%" PRIx64 " is in no loadable segment",
+			    eh.entry);
 
 	for (i = 0; i < eh.phnum; i++) {
 		uint8_t *dst;
@@ -242,8 +279,26 @@ int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
 		if (ph.paddr + ph.memsz > high)
 			high = ph.paddr + ph.memsz;
 	}
-	li->entry = eh.entry;
+	li->entry = entry;
 	li->low = low;
 	li->high = high;
 	return 0;
+}
+
+/**
+ * load_elf() - load_elf_with() without a boot protocol's rules
+ * @img: the image
+ * @len: its size
+ * @ram: guest RAM (guest-physical address 0)
+ * @ram_size: its size
+ * @li: filled in: the boot mode of the ELF class, e_entry as given
+ * @err: message on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, or -1 with @err set.
+ */
+int load_elf(const void *img, size_t len, void *ram, uint64_t ram_size,
+	     struct load_info *li, char *err, size_t errlen)
+{
+	return load_elf_with(img, len, ram, ram_size, NULL, li, err, errlen);
 }

@@ -22,7 +22,7 @@
  *
  * The image is untrusted input: every offset and address is checked.
  * The a.out kludge is checked in full before anything is written; an ELF
- * image is copied by load_elf(), so a failure placing the modules may
+ * image is copied by load_elf_with(), so a failure placing the modules may
  * leave it in RAM.
  */
 #include <elf.h>
@@ -202,7 +202,18 @@ static int check_aout(const uint8_t *img, size_t len, size_t hoff,
 	return 0;
 }
 
-/* The ELF32 path: loader.c's ELF loading, the same checks. */
+/*
+ * The ELF32 path: loader.c's ELF loading, the same checks, each segment
+ * clear of the BIOS area, and the entry translated as GRUB does: a kernel
+ * linked in the higher half gives its virtual entry point.
+ */
+static const struct elf_rules mb_elf_rules = {
+	.phys_entry = true,
+	.avoid_lo = MB_INFO_END,
+	.avoid_hi = SZ_1M,
+	.avoid_what = "the BIOS area",
+};
+
 static int load_mb_elf(const uint8_t *img, size_t len, void *ram,
 		       uint64_t ram_size, struct load_info *li,
 		       char *err, size_t errlen)
@@ -213,7 +224,8 @@ static int load_mb_elf(const uint8_t *img, size_t len, void *ram,
 	if (len <= EI_CLASS || img[EI_CLASS] != ELFCLASS32)
 		return errf(err, errlen,
 			    "not an ELF32 image: other ELF files need the header's load addresses (flags bit 16)");
-	if (load_elf(img, len, ram, ram_size, li, err, errlen))
+	if (load_elf_with(img, len, ram, ram_size, &mb_elf_rules, li, err,
+			  errlen))
 		return -1;
 	li->mode = BOOT_MULTIBOOT;
 	return 0;
@@ -450,8 +462,9 @@ int load_multiboot(const void *img, size_t len, void *ram, uint64_t ram_size,
 	} else if (load_mb_elf(b, len, ram, ram_size, li, err, errlen)) {
 		return -1;
 	}
-	if (overlap(li->low, li->high - li->low, MB_INFO_END,
-		    SZ_1M - MB_INFO_END))
+	/* load_elf_with() checked each of an ELF's segments */
+	if (aout && overlap(li->low, li->high - li->low, MB_INFO_END,
+			    SZ_1M - MB_INFO_END))
 		return errf(err, errlen,
 			    "the image (0x%" PRIx64 "-0x%" PRIx64 ") overlaps the BIOS area 0x%llx-0xfffff",
 			    li->low, li->high - 1, MB_INFO_END);
