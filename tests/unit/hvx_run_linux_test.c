@@ -324,7 +324,8 @@ TEST_F(bz, command_line_at_most_64k)
 /*
  * init_size counts from where the kernel runs: a kernel that is not
  * relocatable runs at its preferred address; a relocatable one aligns
- * that up only by a power of two.
+ * that up only by a power of two; one preferring an address beyond RAM
+ * is refused (the room it needs wrapped and passed).
  */
 TEST_F(bz, runtime_start_address)
 {
@@ -339,6 +340,14 @@ TEST_F(bz, runtime_start_address)
 	put32(self->img + 0x230, 0x1800000);	/* not a power of two */
 	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, 24 * SZ_1M));
 	EXPECT_NE(NULL, strstr(self->err, "needs 25 MiB")) {
+		TH_LOG("%s", self->err);
+	}
+	/* one so high that the sum of the start and init_size would wrap */
+	put32(self->img + 0x230, 0x200000);
+	put32(self->img + 0x258, 0xfff00000);
+	put32(self->img + 0x25c, 0xffffffff);
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "preferred address")) {
 		TH_LOG("%s", self->err);
 	}
 }

@@ -230,6 +230,12 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 			    len, setup_len);
 	kernel_len = len - setup_len;
 	init_size = get_le32(b + HDR_INIT_SIZE);
+	/* no RAM there, and runtime_start() must not wrap */
+	if (get_le64(b + HDR_PREF_ADDRESS) >= LINUX_RAM_MAX)
+		return errf(err, errlen,
+			    "the kernel's preferred address 0x%" PRIx64 " is above the %" PRIu64 " MiB of RAM a Linux guest can have",
+			    get_le64(b + HDR_PREF_ADDRESS),
+			    (uint64_t)(LINUX_RAM_MAX / SZ_1M));
 	/* the copy at 1 MiB, and the space it decompresses into */
 	need = runtime_start(b) + init_size;
 	if (need < LINUX_KERNEL_ADDR + kernel_len)
