@@ -4,8 +4,9 @@
  * restore).  The guest's faults, and the accesses hvx makes for it, are
  * the handler's events and wait for it, without holding the VM's slots,
  * as dirty-log calls whose bitmap is there do; a signal ends a read's
- * wait (6.2 and later), and a store that completes an instruction
- * userspace half served waits through it.
+ * wait (6.2 and later), HVX_SET_SREGS's load of PAE page-directory
+ * pointers too, and a store that completes an instruction userspace
+ * half served waits through it.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -37,6 +38,7 @@ static void guest_read_word(void)
 
 struct uffd_server {
 	int uffd;
+	uint64_t word;		/* the served page's first word */
 	uint64_t fault_addr;	/* out: where the fault was, 0 if none */
 };
 
@@ -50,8 +52,8 @@ static bool uffd_wait_fault(int uffd, struct uffd_msg *msg)
 	       msg->event == UFFD_EVENT_PAGEFAULT;
 }
 
-/* Serve the fault at @addr: its page, UFFD_PATTERN in the first word. */
-static int uffd_serve_pattern(int uffd, uint64_t addr)
+/* Serve the fault at @addr: its page, @word the first word. */
+static int uffd_serve_word(int uffd, uint64_t addr, uint64_t word)
 {
 	static uint64_t page[HVX_PAGE_SIZE / 8] __attribute__((aligned(4096)));
 	struct uffdio_copy copy = {
@@ -60,11 +62,11 @@ static int uffd_serve_pattern(int uffd, uint64_t addr)
 		.len = HVX_PAGE_SIZE,
 	};
 
-	page[0] = UFFD_PATTERN;
+	page[0] = word;
 	return ioctl(uffd, UFFDIO_COPY, &copy);
 }
 
-/* Serve one missing-page fault of @arg's userfaultfd with UFFD_PATTERN. */
+/* Serve one missing-page fault of @arg's userfaultfd with its word. */
 static void *uffd_serve_one(void *arg)
 {
 	struct uffd_server *srv = arg;
@@ -73,7 +75,7 @@ static void *uffd_serve_one(void *arg)
 	if (!uffd_wait_fault(srv->uffd, &msg))
 		return NULL;
 	srv->fault_addr = msg.arg.pagefault.address;
-	uffd_serve_pattern(srv->uffd, srv->fault_addr);
+	uffd_serve_word(srv->uffd, srv->fault_addr, srv->word);
 	return NULL;
 }
 
@@ -107,6 +109,7 @@ static struct test_vm *uffd_vm_with(struct __test_metadata *_metadata,
 	reg.range.start = (uintptr_t)hva;
 	reg.range.len = EXTRA_SIZE;
 	ASSERT_EQ(0, ioctl(srv->uffd, UFFDIO_REGISTER, &reg));
+	srv->word = UFFD_PATTERN;
 	srv->fault_addr = 0;
 	return vm;
 }
@@ -144,6 +147,32 @@ static void on_alarm(int sig)
 }
 
 /*
+ * What a test of a signal's end of a wait for a page skips without: a
+ * VM, 6.2 or later, a userfaultfd (into @srv).
+ */
+#define REQUIRE_SIGNALLED_UFFD(srv) do {				\
+	HVX_REQUIRE_VM();						\
+	HVX_REQUIRE(signals_end_waits(),				\
+		    "before 6.2 only a fatal signal ends a wait for a page"); \
+	(srv)->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);		\
+	HVX_REQUIRE((srv)->uffd >= 0, "no userfaultfd: %s",		\
+		    strerror(errno));					\
+} while (0)
+
+/* uffd_vm(), and SIGALRM (caught) a second later. */
+static struct test_vm *uffd_vm_alarmed(struct __test_metadata *_metadata,
+				       struct uffd_server *srv,
+				       struct test_vcpu **vcpu)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct test_vm *vm = uffd_vm(_metadata, srv, vcpu);
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	return vm;
+}
+
+/*
  * A signal ends a vCPU's wait for the userfaultfd handler (6.2 and
  * later; before, a fatal one only): HVX_RUN fails with EINTR, and the
  * next one waits again, as a VMM that pauses its vCPUs with signals
@@ -151,26 +180,64 @@ static void on_alarm(int sig)
  */
 HVX_TEST(userfaultfd_wait_ends_at_a_signal)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
 	struct uffd_server srv = {};
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	pthread_t thread;
 
-	HVX_REQUIRE_VM();
-	HVX_REQUIRE(signals_end_waits(),
-		    "before 6.2 only a fatal signal ends the wait");
-	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
-	vm = uffd_vm(_metadata, &srv, &vcpu);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	alarm(1);
+	REQUIRE_SIGNALLED_UFFD(&srv);
+	vm = uffd_vm_alarmed(_metadata, &srv, &vcpu);
 	EXPECT_EQ(-1, __vcpu_run(vcpu));
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
 	vcpu_expect_sync(vcpu, UFFD_PATTERN);
 	ASSERT_EQ(0, pthread_join(thread, NULL));
+	vm_free(vm);
+	close(srv.uffd);
+}
+
+/* A page-directory-pointer table: entry 0 present, for page 0x5000. */
+#define PDPTE0		0x5001ULL
+
+/*
+ * HVX_SET_SREGS into PAE paging loads the four page-directory pointers
+ * from the table at the new CR3, as a MOV to CR3 does.  A table in a page
+ * missing in a userfaultfd range waits for the handler, and a signal ends
+ * the wait (6.2 and later) with EINTR, the registers as they were; the
+ * call again, the page served, takes the table.  (No test had seen the
+ * EINTR.)
+ */
+HVX_TEST(pae_pointers_wait_ends_at_a_signal)
+{
+	struct hvx_sregs old, pae, now;
+	struct uffd_server srv = {};
+	struct hvx_pdptrs pdptrs;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	pthread_t thread;
+
+	REQUIRE_SIGNALLED_UFFD(&srv);
+	vm = uffd_vm_alarmed(_metadata, &srv, &vcpu);
+	vcpu_sregs_get(vcpu, &old);
+	ASSERT_TRUE(old.cr4 & X86_CR4_PAE);
+	pae = old;
+	pae.cr3 = EXTRA_GPA;
+	pae.efer &= ~(EFER_LME | EFER_LMA);
+	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &pae));
+	EXPECT_EQ(EINTR, errno);
+	vcpu_sregs_get(vcpu, &now);
+	EXPECT_EQ(old.cr3, now.cr3);
+	EXPECT_EQ(old.efer, now.efer);
+
+	srv.word = PDPTE0;
+	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
+	EXPECT_EQ(0, ioctl(vcpu->fd, HVX_SET_SREGS, &pae));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ((uintptr_t)addr_gpa2hva(vm, EXTRA_GPA, 8), srv.fault_addr);
+	ASSERT_EQ(0, hvx_get_pdptrs(vcpu->fd, &pdptrs));
+	EXPECT_EQ(HVX_PDPTRS_VALID, pdptrs.flags);
+	EXPECT_EQ(PDPTE0, pdptrs.pdptr[0]);
 	vm_free(vm);
 	close(srv.uffd);
 }
@@ -224,7 +291,7 @@ static bool slots_free_during_wait(int uffd, uint64_t fault_addr,
 		return false;
 	ts.tv_sec += 20;
 	joined = pthread_timedjoin_np(thread, NULL, &ts);
-	uffd_serve_pattern(uffd, fault_addr);
+	uffd_serve_word(uffd, fault_addr, UFFD_PATTERN);
 	if (joined)
 		pthread_join(thread, NULL);
 	return !joined;
@@ -408,7 +475,7 @@ static void *signal_then_serve(void *arg)
 	usleep(300 * 1000);
 	pthread_kill(l->vcpu_thread, SIGALRM);
 	usleep(1000 * 1000);
-	uffd_serve_pattern(l->srv->uffd, l->srv->fault_addr);
+	uffd_serve_word(l->srv->uffd, l->srv->fault_addr, l->srv->word);
 	return NULL;
 }
 
@@ -430,11 +497,7 @@ HVX_TEST(completion_store_waits_through_a_signal)
 	pthread_t thread;
 	uint8_t *data;
 
-	HVX_REQUIRE_VM();
-	HVX_REQUIRE(signals_end_waits(),
-		    "before 6.2 only a fatal signal ends a wait for a page");
-	srv.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-	HVX_REQUIRE(srv.uffd >= 0, "no userfaultfd: %s", strerror(errno));
+	REQUIRE_SIGNALLED_UFFD(&srv);
 	vm = uffd_vm_with(_metadata, &srv, &vcpu, guest_ins_word);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	vcpu_run(vcpu);
