@@ -59,6 +59,7 @@ void hvx_apic_init(struct hvx_vcpu *vcpu)
 	hvx_apic_timer_init(vcpu);
 	l->cfg.timer_hz = HVX_LAPIC_DEFAULT_TIMER_HZ;
 	l->cfg.min_period_ns = TIMER_MIN_PERIOD_NS;
+	/* as the default CPUID table shows them; a new table decides (cpuid.c) */
 	l->cfg.features = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
 	/* the caller holds vm->lock, which guards the option */
 	if (vcpu->vm->directed_eoi)
@@ -532,7 +533,17 @@ int hvx_exit_apic_write(struct hvx_vcpu *vcpu)
 
 	spin_lock_irqsave(&vcpu->apic_lock, flags);
 	val = hvx_lapic_reg(l, off);
-	l->regs[off / 4] = vcpu->apicv_old[off >> 4];
+	/*
+	 * The TPR and EOI are not in the copy (a TPR write at 80H does not
+	 * exit, nor does CR8's): one here is a narrow store above their
+	 * first byte, which only those bytes took.  They read 0.
+	 */
+	if (off == HVX_APIC_REG_TPR)
+		l->regs[off / 4] = val & 0xff;
+	else if (off == HVX_APIC_REG_EOI)
+		l->regs[off / 4] = 0;
+	else
+		l->regs[off / 4] = vcpu->apicv_old[off >> 4];
 	/* x2APIC virtualization leaves a SELF IPI below vector 16 to us */
 	if (hvx_lapic_mode_x2apic(l))
 		hvx_lapic_wrmsr(l, HVX_X2APIC_MSR_BASE + (off >> 4), val, now,

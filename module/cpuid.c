@@ -450,6 +450,8 @@ static const struct {
 
 static void update_hidden_controls(struct hvx_vcpu *vcpu)
 {
+	u32 apic = HVX_LAPIC_F_X2APIC | HVX_LAPIC_F_TSC_DEADLINE;
+	unsigned long flags;
 	unsigned int i;
 	u32 r[4];
 
@@ -464,6 +466,20 @@ static void update_hidden_controls(struct hvx_vcpu *vcpu)
 		else
 			vcpu->cr4_hidden |= control_features[i].mask;
 	}
+	/*
+	 * The local APIC's x2APIC mode and TSC-deadline timer too: without
+	 * them IA32_APIC_BASE.EXTD and LVT timer bit 18 are reserved.
+	 */
+	lookup(vcpu, 1, 0, r);
+	if (!(r[2] & C1_ECX_X2APIC))
+		apic &= ~HVX_LAPIC_F_X2APIC;
+	if (!(r[2] & C1_ECX_TSC_DEADLINE))
+		apic &= ~HVX_LAPIC_F_TSC_DEADLINE;
+	spin_lock_irqsave(&vcpu->apic_lock, flags);
+	vcpu->apic.cfg.features = (vcpu->apic.cfg.features &
+				   ~(HVX_LAPIC_F_X2APIC |
+				     HVX_LAPIC_F_TSC_DEADLINE)) | apic;
+	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 }
 
 /* Bytes of the XSAVE area for the guest's XCR0 (CPUID.0xD.0 EBX). */

@@ -683,7 +683,10 @@ static const struct lapic_reg lapic_regs[LAPIC_NR_REGS] = {
 	[IDX(HVX_APIC_REG_IRR) ... IDX(HVX_APIC_REG_IRR) + 7] = REG(R_RO, 0, NULL),
 	[IDX(HVX_APIC_REG_ESR)]	= REG(R_RW, 0, write_esr),
 	[IDX(HVX_APIC_REG_LVT_CMCI)] = LVT(R_RW | R_CMCI, 0x107ff),
-	[IDX(HVX_APIC_REG_ICR)]	= REG(R_RW | R_64, LAPIC_ICR_MASK, write_icr),
+	/* an x2APIC write ignores bit 12, xAPIC's delivery status (KVM too) */
+	[IDX(HVX_APIC_REG_ICR)]	= { .flags = R_RW | R_64,
+				    .wmask = LAPIC_ICR_MASK,
+				    .romask = BIT(12), .write = write_icr },
 	[IDX(HVX_APIC_REG_ICR2)]	= REG(R_XAPIC, LAPIC_XAPIC_ID_MASK, NULL),
 	[IDX(HVX_APIC_REG_LVT_TIMER)] = LVT(R_RW, 0x300ff, .fwmask = BIT(18),
 					.feature = HVX_LAPIC_F_TSC_DEADLINE),
@@ -748,9 +751,13 @@ bool hvx_lapic_x2apic_hw_access(u32 msr, bool write)
 	if (write)
 		return off == HVX_APIC_REG_TPR || off == HVX_APIC_REG_EOI ||
 		       off == HVX_APIC_REG_SELF_IPI;
+	/*
+	 * The processor reads the ICR's 8 bytes at 300H, the model keeps
+	 * the destination at 310H (HVX_GET_LAPIC's layout).
+	 */
 	r = &lapic_regs[IDX(off)];
 	return (r->flags & R_2R) && !(r->flags & R_CMCI) &&
-	       off != HVX_APIC_REG_TMCCT;
+	       off != HVX_APIC_REG_TMCCT && off != HVX_APIC_REG_ICR;
 }
 
 /* xAPIC MMIO */

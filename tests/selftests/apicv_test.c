@@ -9,13 +9,15 @@
  * must grow by at least one exit per access when it does not (hvx.ko
  * loaded with enable_apicv=0).  Either way the guest sees the same APIC:
  * a TPR above the vector holds a self-IPI back until the TPR drops,
- * register reads return what was written, each interrupt arrives once.
+ * register reads return what was written, the ICR whole, each interrupt
+ * arrives once.
  *
  * apicv_exits_xapic does the same in xAPIC mode through the APIC page
  * at 0xfee00000 (APIC-access virtualization): TPR writes, register
  * reads, self-IPIs through the ICR and their EOIs.  Then writes the
  * processor stores in the page before it exits (an LVT entry with a
- * read-only bit, a new timer mode, the ESR) and a read it does not serve
+ * read-only bit, a new timer mode, the ESR, a byte above the TPR's
+ * first) and a read it does not serve
  * (the current count) must mean what they mean to the model, and the
  * state HVX_GET_LAPIC reads back must be one HVX_SET_LAPIC takes.
  * apicv_xapic_moved: an APIC that IA32_APIC_BASE moves away from
@@ -41,6 +43,7 @@
 #define X2APIC_EOI	0x80b
 #define X2APIC_LDR	0x80d
 #define X2APIC_SVR	0x80f
+#define X2APIC_ICR	0x830
 #define X2APIC_LVTT	0x832
 #define X2APIC_SELF_IPI	0x83f
 
@@ -124,6 +127,21 @@ static void x2apic_self_ipi(void)
 	wrmsr(X2APIC_SELF_IPI, IPI_VEC);
 }
 
+/*
+ * The ICR reads back whole, the destination in EDX, with APIC
+ * virtualization too (the processor would read it at 304H, the model
+ * keeps it at 310H); a write ignores bit 12, xAPIC's delivery status, as
+ * KVM does.  No APIC has ID 5 or 6: the IPIs go nowhere.
+ */
+static void x2apic_icr_reads_back(void)
+{
+	wrmsr(X2APIC_ICR, 5ULL << 32 | 0x50);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_ICR), 5ULL << 32 | 0x50);
+	GUEST_ASSERT_EQ(wrmsr_safe(X2APIC_ICR, 6ULL << 32 | LVT_PENDING | 0x50),
+			GUEST_NO_FAULT);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_ICR), 6ULL << 32 | 0x50);
+}
+
 static void guest_apicv(void)
 {
 	int i;
@@ -148,6 +166,7 @@ static void guest_apicv(void)
 	GUEST_SYNC(1);
 
 	guest_self_ipis(x2apic_self_ipi);
+	x2apic_icr_reads_back();
 	GUEST_DONE();
 }
 
@@ -188,6 +207,14 @@ static void guest_xapic_semantics(void)
 	GUEST_ASSERT_EQ(apic_r(APIC_ESR), ESR_ILLEGAL_REG);
 	apic_w(APIC_ESR, 0);
 	GUEST_ASSERT_EQ(apic_r(APIC_ESR), 0);
+	/*
+	 * a byte store above the TPR's first byte leaves the TPR as it was,
+	 * as through MMIO (the exit's restore made it 0)
+	 */
+	apic_w(APIC_TPR, 0xf0);
+	mmio_w8(APIC_GPA + APIC_TPR + 1, 0x12);
+	GUEST_ASSERT_EQ(apic_r(APIC_TPR), 0xf0);
+	apic_w(APIC_TPR, 0);
 }
 
 static void guest_apicv_xapic(void)

@@ -131,10 +131,18 @@ HVX_GUEST_TEST(dr7_general_detect_faults, guest_dr7_general_detect)
 /*
  * A CR4 or EFER bit whose feature the guest's CPUID hides is reserved:
  * setting it raises #GP, as on a processor without the feature, and
- * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.
+ * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.  So
+ * are the local APIC's IA32_APIC_BASE.EXTD without x2APIC and LVT timer
+ * bit 18 without the TSC-deadline timer.  (The APIC took both.)
  */
 #define CPUID_7_EBX_FSGSBASE	(1U << 0)
 #define CPUID_E1_EDX_LM		(1U << 29)
+#define CPUID_1_ECX_X2APIC	(1U << 21)
+#define CPUID_1_ECX_DEADLINE	(1U << 24)
+#define APIC_BASE_EXTD		(1ULL << 10)
+#define APIC_LVTT_GPA		0xfee00320UL
+#define LVT_MASKED		(1U << 16)
+#define LVT_TSC_DEADLINE	(1U << 18)
 
 static void guest_cpuid_hides_controls(void)
 {
@@ -144,6 +152,12 @@ static void guest_cpuid_hides_controls(void)
 	GUEST_ASSERT_EQ(get_cr4(), cr4);
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_EFER, efer), GP_VECTOR);
 	GUEST_ASSERT_EQ(rdmsr(MSR_EFER), efer);
+	/* the APIC's: x2APIC mode, the TSC-deadline timer mode */
+	GUEST_ASSERT_EQ(wrmsr_safe(MSR_APIC_BASE,
+				   rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD),
+			GP_VECTOR);
+	mmio_w32(APIC_LVTT_GPA, LVT_MASKED | LVT_TSC_DEADLINE | 0x30);
+	GUEST_ASSERT_EQ(mmio_r32(APIC_LVTT_GPA), LVT_MASKED | 0x30);
 	GUEST_DONE();
 }
 
@@ -169,6 +183,9 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 	e = hvx_cpuid_find(cpuid, 0x80000001, 0);
 	ASSERT_NE(NULL, e);
 	e->edx &= ~CPUID_E1_EDX_LM;
+	e = hvx_cpuid_find(cpuid, 1, 0);
+	ASSERT_NE(NULL, e);
+	e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_DEADLINE);
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &fsgs));
 	EXPECT_EQ(EINVAL, errno);

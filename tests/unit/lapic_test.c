@@ -536,10 +536,17 @@ TEST(icr_x2apic)
 	EXPECT_EQ(0x31, eff.ipi.vector);
 	ASSERT_EQ(0, hvx_lapic_rdmsr(&l, 0x830, 0, &v));
 	EXPECT_EQ(0x0001234500000831ULL, v);
-	/* No ICR2, and the delivery status bit is reserved. */
+	/* No ICR2; bit 12, xAPIC's delivery status, is ignored, as KVM does. */
 	EXPECT_EQ(-EINVAL, hvx_lapic_rdmsr(&l, 0x831, 0, &v));
 	EXPECT_EQ(-EINVAL, hvx_lapic_wrmsr(&l, 0x831, 0, 0, &eff));
-	EXPECT_EQ(-EINVAL, hvx_lapic_wrmsr(&l, 0x830, 0x1030, 0, &eff));
+	memset(&eff, 0, sizeof(eff));
+	EXPECT_EQ(0, hvx_lapic_wrmsr(&l, 0x830, 0x0000000500001030ULL, 0,
+				     &eff));
+	EXPECT_TRUE(eff.flags & HVX_LAPIC_EFF_IPI);
+	EXPECT_EQ(0x30, eff.ipi.vector);
+	EXPECT_EQ(5, eff.ipi.dest);
+	ASSERT_EQ(0, hvx_lapic_rdmsr(&l, 0x830, 0, &v));
+	EXPECT_EQ(0x0000000500000030ULL, v);
 	EXPECT_EQ(-EINVAL, hvx_lapic_wrmsr(&l, 0x830, 0x100030, 0, &eff));
 }
 
@@ -946,7 +953,7 @@ TEST(vid_status_and_processor_eoi)
 
 TEST(x2apic_registers_the_processor_serves)
 {
-	/* reads from the page: ID, version, TPR, PPR, LDR, SVR, ISR, ICR */
+	/* reads from the page: ID, version, TPR, PPR, LDR, SVR, ISR, LVTT */
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x802, false));
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x803, false));
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x808, false));
@@ -954,9 +961,14 @@ TEST(x2apic_registers_the_processor_serves)
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80d, false));
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x80f, false));
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x817, false));
-	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x830, false));
+	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x832, false));
 	EXPECT_TRUE(hvx_lapic_x2apic_hw_access(0x838, false));
-	/* the model's: current count, CMCI, write-only and absent ones */
+	/*
+	 * the model's: the ICR (the processor reads its destination at
+	 * 304H, the model keeps it at 310H), current count, CMCI,
+	 * write-only and absent ones
+	 */
+	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x830, false));
 	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x839, false));
 	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x82f, false));
 	EXPECT_FALSE(hvx_lapic_x2apic_hw_access(0x80b, false));
