@@ -202,7 +202,6 @@ static int exit_dr_access(struct hvx_vcpu *vcpu)
 		/* RTM is active low: set outside a transaction */
 		hvx_set_dr6(vcpu, (vcpu->dr6 & ~HVX_DR6_TRAPS) | HVX_DR6_BD |
 			    HVX_DR6_RTM);
-		hvx_set_dr7(vcpu, hvx_vmread(GUEST_DR7) & ~HVX_DR7_GD);
 		hvx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 		return 1;
 	}

@@ -288,8 +288,17 @@ static void string_advance(struct hvx_vcpu *vcpu, unsigned int ptr_reg,
 		u64 left = (vcpu->regs[HVX_RCX] & hvx_asize_mask(asize)) - n;
 
 		hvx_string_reg_set(vcpu, HVX_RCX, left, asize);
-		if (left)
+		/*
+		 * The guest goes on with it: with RF set, as a processor
+		 * resumes a REP string instruction between iterations, so
+		 * that its instruction breakpoint fires once, not once a
+		 * batch.
+		 */
+		if (left) {
+			hvx_vmwrite(GUEST_RFLAGS,
+				    hvx_vmread(GUEST_RFLAGS) | X86_EFLAGS_RF);
 			return;
+		}
 	}
 	hvx_skip_insn_len(vcpu, insn_len);
 }

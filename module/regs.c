@@ -24,6 +24,14 @@ void hvx_skip_insn(struct hvx_vcpu *vcpu)
 	hvx_skip_insn_len(vcpu, hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
 }
 
+static void db_clears_gd(struct hvx_vcpu *vcpu)
+{
+	unsigned long dr7 = hvx_vmread(GUEST_DR7);
+
+	if (dr7 & HVX_DR7_GD)
+		hvx_set_dr7(vcpu, dr7 & ~HVX_DR7_GD);
+}
+
 /**
  * hvx_inject_exception() - deliver a hardware exception at the next entry
  * @vcpu: the vCPU, loaded
@@ -65,11 +73,18 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 	info = v | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 	deliver_ec = hvx_exc_in(HVX_EXC_ERROR_CODE, v) &&
 		     (hvx_get_cr0(vcpu) & X86_CR0_PE);
-	if (deliver_ec) {
+	if (deliver_ec)
 		info |= INTR_INFO_DELIVER_CODE_MASK;
+	/* kept in real mode too: HVX_SET_SREGS may set CR0.PE before entry */
+	if (hvx_exc_in(HVX_EXC_ERROR_CODE, v))
 		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
-	}
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+	/*
+	 * The processor clears DR7.GD as it enters the #DB handler, so that
+	 * the handler can read DR6; a #DB an entry injects does not.
+	 */
+	if (v == X86_TRAP_DB)
+		db_clears_gd(vcpu);
 	/*
 	 * A processor delivering a fault pushes RFLAGS with RF set, so an
 	 * instruction breakpoint does not fire again when the handler
@@ -241,6 +256,27 @@ int hvx_get_sregs(struct hvx_vcpu *vcpu, struct hvx_sregs *s)
 			 HVX_AR_P | HVX_AR_AVL | HVX_AR_L | HVX_AR_DB | \
 			 HVX_AR_G | HVX_AR_UNUSABLE)
 
+/*
+ * An exception waiting for the entry pushes its error code only in
+ * protected mode, and VM entry checks the deliver-error-code bit against
+ * CR0.PE: after HVX_SET_SREGS changed CR0.PE, the bit follows it (the
+ * code itself is kept, hvx_inject_exception()).
+ */
+static void pending_error_code_follows_pe(struct hvx_vcpu *vcpu)
+{
+	u32 info = hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD), want;
+
+	if (!(info & INTR_INFO_VALID_MASK) ||
+	    (info & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION ||
+	    !hvx_exc_in(HVX_EXC_ERROR_CODE, info & INTR_INFO_VECTOR_MASK))
+		return;
+	want = info & ~INTR_INFO_DELIVER_CODE_MASK;
+	if (hvx_get_cr0(vcpu) & X86_CR0_PE)
+		want |= INTR_INFO_DELIVER_CODE_MASK;
+	if (want != info)
+		hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, want);
+}
+
 /**
  * hvx_set_sregs() - HVX_SET_SREGS
  * @vcpu: the vCPU, loaded
@@ -289,6 +325,7 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 		hvx_vmwrite(GUEST_CR3, old_cr3);
 		return err;
 	}
+	pending_error_code_follows_pe(vcpu);
 
 	for (i = 0; i < ARRAY_SIZE(hvx_segs); i++) {
 		const struct hvx_segment *seg = sregs_seg(&tmp, i);

@@ -434,15 +434,21 @@ void hvx_single_step_trap(struct hvx_vcpu *vcpu);
  * @vcpu: the vCPU, loaded
  * @len: its length in bytes
  *
- * Also ends STI/MOV SS blocking, and raises the single-step trap of a
- * guest that runs with RFLAGS.TF, as completing the instruction would.
+ * Also ends STI/MOV SS blocking, clears RFLAGS.RF and raises the
+ * single-step trap of a guest that runs with RFLAGS.TF, as completing
+ * the instruction would.  (An exit for an EPT violation or an APIC
+ * access saves RF set, for the instruction to run again; an emulated one
+ * does not, and an instruction breakpoint on the next must fire.)
  */
 static inline void hvx_skip_insn_len(struct hvx_vcpu *vcpu, unsigned int len)
 {
 	u32 intr = hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO);
 	unsigned long rip = hvx_vmread(GUEST_RIP) + len;
+	unsigned long rflags = hvx_vmread(GUEST_RFLAGS);
 
-	if (unlikely(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_TF))
+	if (rflags & X86_EFLAGS_RF)
+		hvx_vmwrite(GUEST_RFLAGS, rflags & ~X86_EFLAGS_RF);
+	if (unlikely(rflags & X86_EFLAGS_TF))
 		hvx_single_step_trap(vcpu);
 	if (!(hvx_vmread(GUEST_CS_AR_BYTES) & HVX_AR_L))
 		rip = (u32)rip;

@@ -182,6 +182,7 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 {
 	u32 intr;
 	long info;
+	int irq;
 
 	if ((e->flags & ~HVX_EVENTS_FLAGS) ||
 	    memchr_inv(e->reserved, 0, sizeof(e->reserved)) ||
@@ -208,15 +209,26 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	info = inject_info(vcpu, e);
 	if (info < 0)
 		return info;
+	/*
+	 * An external interrupt injected is one acknowledged and not yet
+	 * delivered: irq_vector, which the next entry takes, and where an
+	 * exit that cuts its delivery short puts it back (over the other,
+	 * were both given).
+	 */
+	irq = (e->flags & HVX_EVENTS_IRQ) ? e->irq_vector : -1;
+	if (info && e->inject_type == HVX_EVENT_EXT_INTR) {
+		if (irq >= 0)
+			return -EINVAL;
+		irq = e->inject_vector;
+		info = 0;
+	}
 
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 	hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, e->inject_error_code);
 	hvx_vmwrite(VM_ENTRY_INSTRUCTION_LEN, e->inject_insn_len);
 	/* as if hvx_inject_events() had put it there (apicv.c) */
-	vcpu->event_injected = info &&
-		(e->inject_type == HVX_EVENT_EXT_INTR ||
-		 e->inject_type == HVX_EVENT_NMI);
-	vcpu->irq_vector = (e->flags & HVX_EVENTS_IRQ) ? e->irq_vector : -1;
+	vcpu->event_injected = info && e->inject_type == HVX_EVENT_NMI;
+	vcpu->irq_vector = irq;
 	vcpu->nmi_pending = e->flags & HVX_EVENTS_NMI_PENDING;
 	vcpu->nmi_injected = false;
 	clear_bit(HVX_REQ_NMI, &vcpu->requests);

@@ -3,7 +3,9 @@
  * exception_test: exceptions in long-mode guests written in C.  The
  * guest's own handlers run for #UD and #BP; INT1 in a MOV SS shadow with
  * RFLAGS.TF is delivered once; a fault hvx raises pushes RFLAGS with RF
- * as the processor's own do; an exception without a handler is reported
+ * as the processor's own do; instruction breakpoints fire after an
+ * emulated MMIO access and once on a REP INS of many exits, and a #DB
+ * hvx delivers clears DR7.GD; an exception without a handler is reported
  * (vector, error code, RIP, CR2); no IDT ends in a triple fault.
  */
 #include "hvx_harness.h"
@@ -110,6 +112,137 @@ HVX_GUEST_TEST(injected_fault_sets_rf, guest_fault_rf)
 {
 	vm_install_exception_handler(vm, UD_VECTOR, fault_record);
 	vm_install_exception_handler(vm, GP_VECTOR, fault_record);
+	vcpu_expect_done(vcpu);
+}
+
+/* DR7: breakpoints 0 and 1 enabled (L0, L1) for instructions; GD. */
+#define DR7_L0		(1ULL << 0)
+#define DR7_L1		(1ULL << 2)
+#define DR7_GD		(1ULL << 13)
+#define MMIO_GPA	0x40000000ULL	/* 1 GiB: beyond RAM, mapped */
+#define BP_PORT		0x35
+
+static volatile uint64_t bp_hits, bp_dr7;
+
+/*
+ * An instruction breakpoint's #DB: count it, and what DR7 reads in the
+ * handler; back to the instruction with RF set, so that it runs.
+ */
+static void breakpoint_hit(struct guest_ex_regs *regs)
+{
+	uint64_t v;
+
+	bp_hits++;
+	asm volatile("mov %%dr7, %0" : "=r"(v));
+	bp_dr7 = v;
+	regs->rflags |= X86_EFLAGS_RF;
+}
+
+/* Breakpoint 0 on the instruction at @at, with the other bits of @dr7. */
+static void arm_breakpoint(const void *at, uint64_t dr7)
+{
+	asm volatile("mov %0, %%dr0" : : "r"(at));
+	asm volatile("mov %0, %%dr7" : : "r"(dr7 | DR7_L0));
+}
+
+/*
+ * A breakpoint on an MMIO load, and one on the instruction after it: the
+ * first #DB's handler returns with RF set, the load runs with it and
+ * exits (an EPT violation, which the SDM has save RF set in any case),
+ * hvx emulates the load and steps over it: RF goes, as when an
+ * instruction completes, and the second breakpoint fires.  (RF stayed
+ * set: one #DB.  Bochs saves RF clear on EPT violations, so the test
+ * host cannot show it; and an instruction that takes one on a page of
+ * its page walk runs again with RF clear there: the first load maps
+ * those pages.)
+ */
+static void guest_breakpoint_after_mmio(void)
+{
+	extern const char mmio_load[], after_mmio[];
+	uint32_t v;
+
+	GUEST_ASSERT_EQ(mmio_r32(MMIO_GPA + 8), 0x9abcdef0);
+	asm volatile("mov %0, %%dr1" : : "r"(after_mmio));
+	arm_breakpoint(mmio_load, DR7_L1);
+	asm volatile("mmio_load: movl (%1), %0\n"
+		     "after_mmio: nop"
+		     : "=r"(v) : "r"(MMIO_GPA) : "memory");
+	GUEST_ASSERT_EQ(v, 0x12345678);
+	GUEST_ASSERT_EQ(bp_hits, 2);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(breakpoint_after_emulated_mmio, guest_breakpoint_after_mmio)
+{
+	vm_install_exception_handler(vm, DB_VECTOR, breakpoint_hit);
+	vcpu_expect_mmio(vcpu, MMIO_GPA + 8, 4, false, 0x9abcdef0);
+	vcpu_expect_mmio(vcpu, MMIO_GPA, 4, false, 0x12345678);
+	vcpu_expect_done(vcpu);
+}
+
+/*
+ * REP INSB of three pages takes several exits, each a batch, and the
+ * guest goes on with the instruction after each: as a processor resumes
+ * a REP string instruction, with RF set, so a breakpoint on it fires
+ * once.  (Once a batch.)
+ */
+static void guest_breakpoint_on_rep_ins(void)
+{
+	static uint8_t buf[3 * 4096];
+	extern const char rep_ins[];
+	uint64_t c = sizeof(buf);
+	void *p = buf;
+
+	arm_breakpoint(rep_ins, 0);
+	asm volatile("rep_ins: rep insb"
+		     : "+c"(c), "+D"(p) : "d"(BP_PORT) : "memory");
+	GUEST_ASSERT_EQ(c, 0);
+	GUEST_ASSERT_EQ(bp_hits, 1);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(breakpoint_on_rep_ins_fires_once, guest_breakpoint_on_rep_ins)
+{
+	unsigned int exits = 0;
+	struct ucall uc = {};
+	uint64_t cmd;
+
+	vm_install_exception_handler(vm, DB_VECTOR, breakpoint_hit);
+	for (;;) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != HVX_EXIT_IO ||
+		    vcpu->run->io.port != BP_PORT)
+			break;
+		ASSERT_EQ(HVX_IO_IN, vcpu->run->io.direction);
+		exits++;
+	}
+	EXPECT_LT(1, exits);
+	cmd = get_ucall(vcpu, &uc);
+	if (cmd == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(vcpu, uc);
+	EXPECT_EQ(UCALL_DONE, cmd);
+}
+
+/*
+ * With DR7.GD a MOV DR is a #DB, but the processor clears GD as it
+ * enters the #DB handler, which can then read DR6 and DR7; a #DB hvx
+ * delivers (an instruction breakpoint, here) must too.  (GD stayed: the
+ * handler's read was a second #DB.)
+ */
+static void guest_db_clears_gd(void)
+{
+	extern const char gd_target[];
+
+	arm_breakpoint(gd_target, DR7_GD);
+	asm volatile("gd_target: nop");
+	GUEST_ASSERT_EQ(bp_hits, 1);
+	GUEST_ASSERT_EQ(bp_dr7 & (DR7_GD | DR7_L0), DR7_L0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(db_handler_sees_gd_clear, guest_db_clears_gd)
+{
+	vm_install_exception_handler(vm, DB_VECTOR, breakpoint_hit);
 	vcpu_expect_done(vcpu);
 }
 

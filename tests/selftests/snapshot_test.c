@@ -459,6 +459,103 @@ HVX_GUEST_TEST(vcpu_events_take_effect, guest_events)
 	vcpu_expect_done(vcpu);
 }
 
+#define ACK_VEC		0x41
+
+static volatile uint64_t ack_count;
+
+static void ack_handler(struct guest_ex_regs *regs)
+{
+	ack_count++;
+}
+
+static void guest_ack_seen(void)
+{
+	GUEST_ASSERT_EQ(ack_count, 1);
+	GUEST_DONE();
+}
+
+/*
+ * An external interrupt injected with HVX_SET_VCPU_EVENTS is one
+ * acknowledged and not yet delivered: hvx keeps it where HVX_INTERRUPT's
+ * goes, reads it back as HVX_EVENTS_IRQ, refuses a second (EBUSY) and a
+ * set that gives both (EINVAL); the guest takes it.  (Both were taken,
+ * and an exit that cut the injected one's delivery short put it over
+ * the other, which was lost.)
+ */
+HVX_GUEST_TEST(injected_interrupt_is_the_queued_one, guest_ack_seen)
+{
+	struct hvx_interrupt irq = { .vector = 0x40 };
+	struct hvx_vcpu_events ev;
+	struct hvx_regs regs;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_VCPU_STATE,
+		    "no HVX_FEAT_VCPU_STATE");
+	vm_install_exception_handler(vm, ACK_VEC, ack_handler);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= X86_RFLAGS_IF;
+	vcpu_regs_set(vcpu, &regs);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	ev.flags = HVX_EVENTS_INJECTED | HVX_EVENTS_IRQ;
+	ev.inject_type = HVX_EVENT_EXT_INTR;
+	ev.inject_vector = ACK_VEC;
+	ev.irq_vector = 0x40;
+	EXPECT_ERRNO(EINVAL, hvx_set_vcpu_events(vcpu->fd, &ev));
+	ev.flags = HVX_EVENTS_INJECTED;
+	ev.irq_vector = 0;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_IRQ, ev.flags);
+	EXPECT_EQ(ACK_VEC, ev.irq_vector);
+	EXPECT_ERRNO(EBUSY, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
+	vcpu_expect_done(vcpu);
+}
+
+/*
+ * An exception waiting for the entry pushes an error code only in
+ * protected mode, and VM entry checks that against CR0.PE: one set in
+ * real mode gains its code (0) when HVX_SET_SREGS sets CR0.PE, and a
+ * #GP(5) set in protected mode keeps its 5 through a trip to real mode.
+ * (The entry failed.)  The bare vCPU starts in real mode.
+ */
+HVX_TEST(pending_error_code_follows_cr0_pe)
+{
+	struct hvx_vcpu_events ev = {
+		.flags = HVX_EVENTS_INJECTED,
+		.inject_type = HVX_EVENT_HW_EXCEPTION,
+		.inject_vector = GP_VECTOR,
+	};
+	struct hvx_sregs real, prot;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_VCPU_STATE,
+		    "no HVX_FEAT_VCPU_STATE");
+	vm = vm_create_bare(VM_RAM_SIZE_DEFAULT);
+	vcpu = vm_vcpu_add_bare(vm, 0);
+	vcpu_sregs_get(vcpu, &real);
+	ASSERT_EQ(0, real.cr0 & X86_CR0_PE);
+	prot = real;
+	prot.cr0 |= X86_CR0_PE;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	vcpu_sregs_set(vcpu, &prot);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_INJECTED | HVX_EVENTS_ERROR_CODE, ev.flags);
+	EXPECT_EQ(0, ev.inject_error_code);
+
+	ev.inject_error_code = 5;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	vcpu_sregs_set(vcpu, &real);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_INJECTED, ev.flags);
+	EXPECT_EQ(0, ev.inject_error_code);
+	vcpu_sregs_set(vcpu, &prot);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_INJECTED | HVX_EVENTS_ERROR_CODE, ev.flags);
+	EXPECT_EQ(5, ev.inject_error_code);
+	vm_free(vm);
+}
+
 /* Whether the vCPU's CPUID shows RTM, which makes DR6 bit 16 writable. */
 static bool vcpu_has_rtm(struct test_vcpu *vcpu)
 {
