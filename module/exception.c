@@ -66,7 +66,7 @@ void hvx_handle_machine_check(void)
  */
 void hvx_single_step_trap(struct hvx_vcpu *vcpu)
 {
-	vcpu->dr6 = (vcpu->dr6 & ~HVX_DB_QUAL_DR6) | DR_STEP;
+	vcpu->dr6 = (vcpu->dr6 & ~HVX_DR6_TRAPS) | DR_STEP;
 	hvx_inject_exception(vcpu, X86_TRAP_DB, false, 0);
 }
 
@@ -101,7 +101,12 @@ static int exit_debug(struct hvx_vcpu *vcpu, u32 info)
 		hvx_set_dr7(vcpu, hvx_vmread(GUEST_DR7) & ~HVX_DR7_GD);
 		return 1;
 	}
-	vcpu->dr6 = (vcpu->dr6 & ~HVX_DB_QUAL_DR6) | (q & HVX_DB_QUAL_DR6);
+	/*
+	 * A debug exception may clear B0-B3; BD and BS stay until the
+	 * guest clears them (SDM 17.2.3), as a handler that gathers DR6
+	 * over several #DBs expects.
+	 */
+	vcpu->dr6 = (vcpu->dr6 & ~HVX_DR6_TRAPS) | (q & HVX_DB_QUAL_DR6);
 	/*
 	 * A single step out of a MOV SS or STI shadow: VM entry requires the
 	 * pending single step to be recorded while the shadow lasts.

@@ -4,8 +4,8 @@
  * guest's own handlers run for #UD and #BP; INT1 in a MOV SS shadow with
  * RFLAGS.TF is delivered once; a fault hvx raises pushes RFLAGS with RF
  * as the processor's own do; instruction breakpoints fire after an
- * emulated MMIO access and once on a REP INS of many exits, and a #DB
- * hvx delivers clears DR7.GD; an exception without a handler is reported
+ * emulated MMIO access and once on a REP INS of many exits, a #DB hvx
+ * delivers clears DR7.GD and leaves DR6.BS; an exception without a handler is reported
  * (vector, error code, RIP, CR2); no IDT ends in a triple fault.
  */
 #include "hvx_harness.h"
@@ -119,14 +119,15 @@ HVX_GUEST_TEST(injected_fault_sets_rf, guest_fault_rf)
 #define DR7_L0		(1ULL << 0)
 #define DR7_L1		(1ULL << 2)
 #define DR7_GD		(1ULL << 13)
+#define DR6_B0		(1ULL << 0)
 #define MMIO_GPA	0x40000000ULL	/* 1 GiB: beyond RAM, mapped */
 #define BP_PORT		0x35
 
-static volatile uint64_t bp_hits, bp_dr7;
+static volatile uint64_t bp_hits, bp_dr7, bp_dr6;
 
 /*
- * An instruction breakpoint's #DB: count it, and what DR7 reads in the
- * handler; back to the instruction with RF set, so that it runs.
+ * A #DB: count it, and what DR7 and DR6 read in the handler; back with
+ * RF set, so that a breakpointed instruction runs, and TF clear.
  */
 static void breakpoint_hit(struct guest_ex_regs *regs)
 {
@@ -135,7 +136,9 @@ static void breakpoint_hit(struct guest_ex_regs *regs)
 	bp_hits++;
 	asm volatile("mov %%dr7, %0" : "=r"(v));
 	bp_dr7 = v;
-	regs->rflags |= X86_EFLAGS_RF;
+	asm volatile("mov %%dr6, %0" : "=r"(v));
+	bp_dr6 = v;
+	regs->rflags = (regs->rflags | X86_EFLAGS_RF) & ~X86_EFLAGS_TF;
 }
 
 /* Breakpoint 0 on the instruction at @at, with the other bits of @dr7. */
@@ -241,6 +244,35 @@ static void guest_db_clears_gd(void)
 }
 
 HVX_GUEST_TEST(db_handler_sees_gd_clear, guest_db_clears_gd)
+{
+	vm_install_exception_handler(vm, DB_VECTOR, breakpoint_hit);
+	vcpu_expect_done(vcpu);
+}
+
+/*
+ * A debug exception clears only DR6's B0-B3: the BS a single step set
+ * is still there at the next #DB, a breakpoint's, beside its B0, until
+ * the guest clears it.  (hvx cleared BS and BD too.)
+ */
+static void guest_dr6_sticky(void)
+{
+	extern const char sticky_bp[];
+
+	asm volatile("mov %0, %%dr6" : : "r"(0UL));
+	asm volatile("pushf\n\t"
+		     "orq $0x100, (%%rsp)\n\t"
+		     "popf\n\t"
+		     "nop" : : : "memory", "cc");
+	GUEST_ASSERT_EQ(bp_hits, 1);
+	GUEST_ASSERT_EQ(bp_dr6 & 0xf00f, DR6_BS);
+	arm_breakpoint(sticky_bp, 0);
+	asm volatile("sticky_bp: nop");
+	GUEST_ASSERT_EQ(bp_hits, 2);
+	GUEST_ASSERT_EQ(bp_dr6 & 0xf00f, DR6_BS | DR6_B0);
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(dr6_keeps_bs_across_db, guest_dr6_sticky)
 {
 	vm_install_exception_handler(vm, DB_VECTOR, breakpoint_hit);
 	vcpu_expect_done(vcpu);
