@@ -330,9 +330,14 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (unlikely(fail))
 		return entry_vmfail(vcpu);
 	preemption_timer_account(vcpu);
-	/* A VM entry that failed on guest state leaves the VMCS clear. */
-	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
+	/*
+	 * A VM entry that failed on guest state leaves the VMCS clear.  One
+	 * that did not ran the guest: its CPUID table is fixed (cpuid.c).
+	 */
+	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))) {
 		vcpu->launched = true;
+		vcpu->ran = true;
+	}
 	if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
 		hvx_handle_machine_check();
 	return reason;
@@ -543,7 +548,6 @@ int hvx_vcpu_run(struct hvx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
-	vcpu->ran = true;
 	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
 	r = run_loop(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->fpu, false);

@@ -256,9 +256,9 @@ struct hvx_vcpu {
 						 */
 	u64 mmio_part_ram;			/* (v) the RAM part, in place */
 
-	bool ran;				/* (v) HVX_RUN got to the guest
-						 * once: the CPUID table is
-						 * fixed from then on
+	bool ran;				/* (v) a VM entry got to the
+						 * guest once: the CPUID table
+						 * is fixed from then on
 						 */
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */

@@ -7,6 +7,7 @@
  * the table is fixed once the vCPU ran; DEBUGCTL reads 0.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -193,11 +194,17 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 	free(cpuid);
 }
 
+static void on_alarm(int sig)
+{
+}
+
 /*
  * Once a vCPU ran, its CPUID table is fixed (KVM's rule, but EBUSY): the
  * guest has set control bits and sized its state by what it saw.  The
- * same table again is taken, as a VMM that sets a vCPU up twice does; an
- * HVX_RUN that immediate_exit ended before the guest does not count.
+ * same table again is taken, as a VMM that sets a vCPU up twice does.
+ * An HVX_RUN that never entered the guest does not count: one that
+ * immediate_exit ended, one a signal ended while the vCPU waited for a
+ * SIPI (an AP a VMM stops before it set the CPU up).
  */
 static void guest_cpuid_fixed(void)
 {
@@ -212,6 +219,7 @@ static void guest_cpuid_fixed(void)
 
 HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 {
+	struct sigaction sa = { .sa_handler = on_alarm };
 	struct hvx_cpuid *cpuid, *now;
 	struct hvx_cpuid_entry *e;
 	size_t size;
@@ -225,6 +233,12 @@ HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 	ASSERT_EQ(-1, __vcpu_run(vcpu));
 	ASSERT_EQ(EINTR, errno);
 	vcpu->run->immediate_exit = 0;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, HVX_MP_WAIT_SIPI));
+	alarm(1);
+	ASSERT_EQ(-1, __vcpu_run(vcpu));
+	ASSERT_EQ(EINTR, errno);
+	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, HVX_MP_RUNNABLE));
 	e->ebx = 0x5a5a5a5a;
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	vcpu_expect_sync(vcpu, 0x5a5a5a5a);
