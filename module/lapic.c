@@ -457,12 +457,19 @@ u32 lapic_reg_wmask(const struct hvx_lapic *l, const struct lapic_reg *r)
 	return r->wmask | (lapic_has_feature(l, r->feature) ? r->fwmask : 0);
 }
 
+/*
+ * Bits outside the write mask keep their value (read-only ones), but for
+ * a feature's bits without the feature: reserved, they go to 0, so that
+ * a TSC-deadline mode a state restored before a CPUID table hid the
+ * timer ends at the guest's next write (as KVM masks it).
+ */
 static void store_masked(struct hvx_lapic *l, const struct lapic_reg *r,
 			 unsigned int off, u32 val)
 {
 	u32 m = lapic_reg_wmask(l, r);
+	u32 keep = ~m & ~r->fwmask;
 
-	lapic_set_reg(l, off, (hvx_lapic_reg(l, off) & ~m) | (val & m));
+	lapic_set_reg(l, off, (hvx_lapic_reg(l, off) & keep) | (val & m));
 }
 
 /* ID and LDR: only xAPIC mode writes them. */

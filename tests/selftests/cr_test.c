@@ -134,7 +134,9 @@ HVX_GUEST_TEST(dr7_general_detect_faults, guest_dr7_general_detect)
  * setting it raises #GP, as on a processor without the feature, and
  * HVX_SET_SREGS refuses it.  FSGSBASE and LM stand for the others.  So
  * are the local APIC's IA32_APIC_BASE.EXTD without x2APIC and LVT timer
- * bit 18 without the TSC-deadline timer.  (The APIC took both.)
+ * bit 18 without the TSC-deadline timer, which a write clears where a
+ * state set before the table had it.  (The APIC took both, and kept the
+ * bit: no timer but the deadline one.)
  */
 #define CPUID_7_EBX_FSGSBASE	(1U << 0)
 #define CPUID_E1_EDX_LM		(1U << 29)
@@ -157,6 +159,8 @@ static void guest_cpuid_hides_controls(void)
 	GUEST_ASSERT_EQ(wrmsr_safe(MSR_APIC_BASE,
 				   rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD),
 			GP_VECTOR);
+	GUEST_ASSERT_EQ(mmio_r32(APIC_LVTT_GPA),
+			LVT_MASKED | LVT_TSC_DEADLINE | 0x30);
 	mmio_w32(APIC_LVTT_GPA, LVT_MASKED | LVT_TSC_DEADLINE | 0x30);
 	GUEST_ASSERT_EQ(mmio_r32(APIC_LVTT_GPA), LVT_MASKED | 0x30);
 	GUEST_DONE();
@@ -164,6 +168,7 @@ static void guest_cpuid_hides_controls(void)
 
 HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 {
+	struct hvx_lapic_state apic;
 	struct hvx_cpuid *cpuid;
 	struct hvx_cpuid_entry *e;
 	struct hvx_sregs sregs, fsgs;
@@ -187,6 +192,10 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 	e = hvx_cpuid_find(cpuid, 1, 0);
 	ASSERT_NE(NULL, e);
 	e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_DEADLINE);
+	/* a state restored in deadline mode first: the guest's write ends it */
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &apic));
+	apic.regs[0x320 / 4] = LVT_MASKED | LVT_TSC_DEADLINE | 0x30;
+	ASSERT_EQ(0, hvx_set_lapic(vcpu->fd, &apic));
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	EXPECT_EQ(-1, ioctl(vcpu->fd, HVX_SET_SREGS, &fsgs));
 	EXPECT_EQ(EINVAL, errno);
