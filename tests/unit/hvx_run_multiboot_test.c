@@ -387,8 +387,9 @@ static void elf_segment(uint8_t *img, unsigned int i, unsigned int n,
 /*
  * A kernel linked to run in the higher half gives its virtual entry
  * point: it is entered at the physical address that segment put it at,
- * as GRUB enters it.  One whose entry no segment holds is refused.
- * (hvx-run entered at e_entry: unbacked memory.)
+ * as GRUB enters it; one that links its entry physical is entered there,
+ * as QEMU does.  One whose entry no segment holds is refused.  (hvx-run
+ * entered at e_entry: unbacked memory.)
  */
 TEST_F(mb, elf32_higher_half_entry)
 {
@@ -403,6 +404,14 @@ TEST_F(mb, elf32_higher_half_entry)
 	EXPECT_EQ(0x10000c, self->li.entry);
 	EXPECT_EQ(0x100000, self->li.low);
 	EXPECT_EQ(0, memcmp(self->ram + 0x100000, self->img + 0x100, 0x10));
+
+	/* an entry linked physical, in no segment's virtual range: as is */
+	h->e_entry = 0x10000c;
+	memset(self->ram, 0xcc, RAM_SIZE);
+	ASSERT_EQ(0, load(_metadata, self, len, RAM_SIZE)) {
+		TH_LOG("%s", self->err);
+	}
+	EXPECT_EQ(0x10000c, self->li.entry);
 
 	h->e_entry = 0xc0101000;	/* just past the segment */
 	memset(self->ram, 0xcc, RAM_SIZE);

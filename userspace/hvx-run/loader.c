@@ -209,7 +209,10 @@ static int check_segment(const struct phdr *ph, unsigned int i, size_t len,
  * for the image's boot mode (boot_layout()), nor @o's range.  The entry
  * is e_entry as given, or with @o->phys_entry the physical address of
  * e_entry in the segment whose virtual addresses hold it, as GRUB enters
- * a multiboot kernel linked to run in the higher half.
+ * a multiboot kernel linked to run in the higher half; where none holds
+ * it, e_entry as given if a segment's physical addresses do (a kernel
+ * that links its entry physical, as QEMU takes it), else the image is
+ * refused.
  *
  * Return: 0, or -1 with @err set.
  */
@@ -221,7 +224,7 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 	struct boot_layout bl;
 	uint64_t limit, low = UINT64_MAX, high = 0, entry;
 	struct ehdr eh = { 0 };
-	bool is64, found = false;
+	bool is64, found = false, in_phys = false;
 	struct phdr ph;
 	unsigned int i, nload = 0;
 
@@ -256,11 +259,14 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 			entry = eh.entry - ph.vaddr + ph.paddr;
 			found = true;
 		}
+		if (eh.entry >= ph.paddr && eh.entry - ph.paddr < ph.memsz)
+			in_phys = true;
 		nload++;
 	}
 	if (!nload)
 		return errf(err, errlen, "no loadable segment");
-	if (o && o->phys_entry && !found)
+	/* as QEMU: an entry already physical, in no segment's virtual range */
+	if (o && o->phys_entry && !found && !in_phys)
 		return errf(err, errlen,
 			    "the entry point 0x%" PRIx64 " is in no loadable segment",
 			    eh.entry);
