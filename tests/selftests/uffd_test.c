@@ -276,25 +276,27 @@ static void *add_slot(void *arg)
 
 /*
  * While a thread waits for the page at @fault_addr, another sets slot
- * EXTRA_SLOT + 1 as @a says: true when that took less than 20 s.  The
- * fault is served (UFFD_PATTERN) either way.
+ * EXTRA_SLOT + 1 as @a says: true when that took less than 20 s and the
+ * fault was served (UFFD_PATTERN), which it is in any case, or the
+ * waiting thread would never return.
  */
 static bool slots_free_during_wait(int uffd, uint64_t fault_addr,
 				   struct slot_add *a)
 {
+	bool started, joined = false;
 	struct timespec ts;
 	pthread_t thread;
-	int joined;
+	int serve_err;
 
-	if (pthread_create(&thread, NULL, add_slot, a) ||
-	    clock_gettime(CLOCK_REALTIME, &ts))
-		return false;
-	ts.tv_sec += 20;
-	joined = pthread_timedjoin_np(thread, NULL, &ts);
-	uffd_serve_word(uffd, fault_addr, UFFD_PATTERN);
-	if (joined)
+	started = !pthread_create(&thread, NULL, add_slot, a);
+	if (started && !clock_gettime(CLOCK_REALTIME, &ts)) {
+		ts.tv_sec += 20;
+		joined = !pthread_timedjoin_np(thread, NULL, &ts);
+	}
+	serve_err = uffd_serve_word(uffd, fault_addr, UFFD_PATTERN);
+	if (started && !joined)
 		pthread_join(thread, NULL);
-	return !joined;
+	return joined && !serve_err;
 }
 
 /*
