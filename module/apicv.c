@@ -9,7 +9,8 @@
  * there is one copy of the APIC's state.  What the processor does alone:
  *  - CR8 and, in x2APIC mode, TPR writes (TPR shadow);
  *  - x2APIC register reads (APIC-register virtualization), all but the
- *    timer's current count, which the model computes;
+ *    timer's current count, which the model computes, and the ICR, whose
+ *    destination it keeps at 310H, not at 304H where the processor reads;
  *  - delivery of the highest pending vector when the guest can take it,
  *    edge-triggered EOIs and self-IPIs (virtual-interrupt delivery).
  * A level-triggered vector's EOI still exits (EOI-exit bitmap, from the

@@ -603,8 +603,9 @@ int hvx_lapic_irr_highest(const struct hvx_lapic *l);
  * With APIC-register virtualization the processor reads x2APIC registers
  * from the page, and with virtual-interrupt delivery it writes TPR, EOI and
  * SELF IPI itself.  Registers it would get wrong stay with the model: the
- * current count (computed, not stored), those x2APIC mode does not have,
- * the optional CMCI entry and every other write.
+ * current count (computed, not stored), the ICR (the processor reads its
+ * destination at 304H, the model keeps it at 310H), those x2APIC mode
+ * does not have, the optional CMCI entry and every other write.
  *
  * Return: true if the access need not exit.
  */
