@@ -985,9 +985,12 @@ enum hvx_attr {
  * @HVX_STATS_ATTR_HOST_NS:	u64: ns spent inside HVX_RUN outside the guest
  * @HVX_STATS_ATTR_RUNS:	u64: HVX_RUN calls
  * @HVX_STATS_ATTR_L1D_FLUSHES: u64: L1D flushes before VM entry
- * @HVX_STATS_ATTR_IRQS_INJECTED: u64: external interrupts delivered
- * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs delivered
- * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU slept in, in the kernel
+ * @HVX_STATS_ATTR_IRQS_INJECTED: u64: external interrupts hvx injected at
+ *				VM entry (again for one an exit cut short; not
+ *				the processor's with virtual-interrupt delivery)
+ * @HVX_STATS_ATTR_NMIS_INJECTED: u64: NMIs hvx injected at VM entry
+ * @HVX_STATS_ATTR_HALTS:	u64: HLTs the vCPU found nothing to wake it for
+ *				after its poll, in the kernel
  * @HVX_STATS_ATTR_IPIS_SENT:	u64: IPIs the guest sent through its ICR
  * @HVX_STATS_ATTR_HALT_POLL_OK: u64: halts that a poll ended before the
  *				vCPU slept (module parameter halt_poll_ns)
