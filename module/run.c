@@ -486,10 +486,13 @@ enter:
 				hvx_apicv_save_regs(vcpu);
 		}
 		reason = enter_guest(vcpu);
-		if (reason == EXIT_REASON_MSR_WRITE &&
-		    hvx_exit_wrmsr_fast(vcpu)) {
+		/* counted and traced as they come, before any is served */
+		if (likely(reason != ~0U)) {
 			hvx_stats_exit(&vcpu->stats, reason);
 			trace_hvx_exit(vcpu, reason);
+		}
+		if (reason == EXIT_REASON_MSR_WRITE &&
+		    hvx_exit_wrmsr_fast(vcpu)) {
 			/*
 			 * in_guest stays set: a kick from now on sends a
 			 * reschedule IPI, which ends the next run at once;
@@ -508,8 +511,6 @@ enter:
 					vcpu->run->fail_entry.hardware_exit_reason);
 			return 0;
 		}
-		hvx_stats_exit(&vcpu->stats, reason);
-		trace_hvx_exit(vcpu, reason);
 		r = hvx_handle_exit(vcpu, reason);
 		if (r <= 0)
 			return r;

@@ -52,6 +52,15 @@ static const uint8_t cpuid_out_hlt[] = {
 	0xf4,
 };
 
+/* WRMSR of IA32_TSC_DEADLINE (0), which hvx serves interrupts off; HLT */
+static const uint8_t wrmsr_deadline_hlt[] = {
+	0x66, 0xb9, 0xe0, 0x06, 0x00, 0x00,	/* mov ecx, 0x6e0 */
+	0x66, 0x31, 0xc0,			/* xor eax, eax */
+	0x66, 0x31, 0xd2,			/* xor edx, edx */
+	0x0f, 0x30,				/* wrmsr, at CODE_GPA + 12 */
+	0xf4,
+};
+
 /* lidt [0x1100] (six zero bytes: limit 0); int3: #BP, #GP, #DF, shutdown */
 static const uint8_t triple_fault[] = {
 	0x0f, 0x01, 0x1e, 0x00, 0x11,
@@ -838,6 +847,12 @@ HVX_TEST(exit_tracepoint_records_reason)
 
 	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
 	run_cpuid_guest(vcpu);
+	vm_free(vm);
+	/* the WRMSR hvx serves with interrupts off: before it is served */
+	vm = tiny_vm(&vcpu, 1 * MiB, wrmsr_deadline_hlt,
+		     sizeof(wrmsr_deadline_hlt));
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_HLT);
 
 	/* the events go off again at teardown, tracing_on as it was */
 	trace = read_trace();
@@ -847,6 +862,8 @@ HVX_TEST(exit_tracepoint_records_reason)
 	EXPECT_NE(NULL, strstr(trace, "reason=12 HLT"));
 	EXPECT_NE(NULL, strstr(trace, "out port=0x80 size=1 count=1"));
 	EXPECT_NE(NULL, strstr(trace, "hvx_entry: vm="));
+	/* at the WRMSR (0x100c), not past it */
+	EXPECT_NE(NULL, strstr(trace, "reason=32 MSR_WRITE qual=0x0 rip=0x100c"));
 	if (!strstr(trace, "reason=10 CPUID"))
 		TH_LOG("trace:\n%.2000s", trace);
 	free(trace);
