@@ -178,12 +178,9 @@ static long inject_info(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	       (has_ec ? INTR_INFO_DELIVER_CODE_MASK : 0);
 }
 
-static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
+/* What set_events() checks before the injection: flags, words, shadows. */
+static bool events_valid(const struct hvx_vcpu_events *e)
 {
-	u32 intr;
-	long info;
-	int irq;
-
 	if ((e->flags & ~HVX_EVENTS_FLAGS) ||
 	    memchr_inv(e->reserved, 0, sizeof(e->reserved)) ||
 	    (e->pending_dbg & ~HVX_PENDING_DBG_VALID) ||
@@ -191,7 +188,7 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	    (!(e->flags & HVX_EVENTS_SIPI_PENDING) && e->sipi_vector) ||
 	    e->sipi_vector > 0xff ||
 	    (e->eoi_pending[0] & 0xffff))	/* no APIC vector below 16 */
-		return -EINVAL;
+		return false;
 	/*
 	 * A #DB pending in a transaction (RTM) is one bit 12 alone stands
 	 * beside, on a processor with RTM, outside a MOV SS shadow.
@@ -200,11 +197,20 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	    ((e->pending_dbg & 0xffff) != BIT(12) ||
 	     !boot_cpu_has(X86_FEATURE_RTM) ||
 	     (e->flags & HVX_EVENTS_MOV_SS_SHADOW)))
-		return -EINVAL;
+		return false;
 	/* one shadow at a time; the STI one only where STI set IF */
-	if ((e->flags & HVX_EVENTS_STI_SHADOW) &&
-	    ((e->flags & HVX_EVENTS_MOV_SS_SHADOW) ||
-	     !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)))
+	return !(e->flags & HVX_EVENTS_STI_SHADOW) ||
+	       (!(e->flags & HVX_EVENTS_MOV_SS_SHADOW) &&
+		(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF));
+}
+
+static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
+{
+	u32 intr;
+	long info;
+	int irq;
+
+	if (!events_valid(e))
 		return -EINVAL;
 	info = inject_info(vcpu, e);
 	if (info < 0)
