@@ -609,7 +609,8 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 			goto out;
 		}
 	}
-	if (vcpu->ran) {
+	/* an exit counted: a VM entry got to the guest once (run.c) */
+	if (vcpu->stats.s.v[HVX_STAT_EXITS]) {
 		if (hdr.nent != vcpu->cpuid_nent ||
 		    memcmp(tmp, vcpu->cpuid, hdr.nent * sizeof(*tmp)))
 			err = -EBUSY;

@@ -330,16 +330,14 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (unlikely(fail))
 		return entry_vmfail(vcpu);
 	preemption_timer_account(vcpu);
-	/*
-	 * A VM entry that failed on guest state leaves the VMCS clear.  One
-	 * that did not ran the guest: its CPUID table is fixed (cpuid.c).
-	 */
-	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))) {
+	/* A VM entry that failed on guest state leaves the VMCS clear. */
+	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 		vcpu->launched = true;
-		vcpu->ran = true;
-	}
 	if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
 		hvx_handle_machine_check();
+	/* counted and traced as it comes, before any exit is served */
+	hvx_stats_exit(&vcpu->stats, reason);
+	trace_hvx_exit(vcpu, reason);
 	return reason;
 }
 
@@ -486,11 +484,6 @@ enter:
 				hvx_apicv_save_regs(vcpu);
 		}
 		reason = enter_guest(vcpu);
-		/* counted and traced as they come, before any is served */
-		if (likely(reason != ~0U)) {
-			hvx_stats_exit(&vcpu->stats, reason);
-			trace_hvx_exit(vcpu, reason);
-		}
 		if (reason == EXIT_REASON_MSR_WRITE &&
 		    hvx_exit_wrmsr_fast(vcpu)) {
 			/*

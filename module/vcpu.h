@@ -256,10 +256,6 @@ struct hvx_vcpu {
 						 */
 	u64 mmio_part_ram;			/* (v) the RAM part, in place */
 
-	bool ran;				/* (v) a VM entry got to the
-						 * guest once: the CPUID table
-						 * is fixed from then on
-						 */
 	unsigned int cpuid_nent;		/* (v) */
 	struct hvx_cpuid_entry cpuid[HVX_MAX_CPUID_ENTRIES];	/* (v) */
 	unsigned long cr4_hidden;		/* (v) CR4 bits CPUID hides */
@@ -348,6 +344,7 @@ long hvx_vcpu_state_ioctl(struct hvx_vcpu *vcpu, unsigned int cmd,
 			  void __user *argp);
 void hvx_set_dr6(struct hvx_vcpu *vcpu, unsigned long val);
 void hvx_set_dr7(struct hvx_vcpu *vcpu, unsigned long val);
+void hvx_db_clears_gd(struct hvx_vcpu *vcpu);
 
 /* cr.c: control registers, EFER and XCR0 */
 bool hvx_pae_paging(struct hvx_vcpu *vcpu);
