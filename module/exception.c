@@ -82,7 +82,7 @@ static int exit_debug(struct hvx_vcpu *vcpu, u32 info)
 	if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
 		/*
 		 * INT1 (ICEBP) sets no DR6 bit; deliver it as it was, with
-		 * DR7.GD cleared as hvx_inject_exception() does for #DB.
+		 * DR7.GD cleared as for every #DB.
 		 * The instruction ends any STI or MOV SS shadow it ran in:
 		 * an entry in the shadow with RFLAGS.TF set would need a
 		 * pending single step, which the processor does not record
@@ -98,7 +98,7 @@ static int exit_debug(struct hvx_vcpu *vcpu, u32 info)
 			    hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
 		hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD,
 			    X86_TRAP_DB | type | INTR_INFO_VALID_MASK);
-		hvx_set_dr7(vcpu, hvx_vmread(GUEST_DR7) & ~HVX_DR7_GD);
+		hvx_db_clears_gd(vcpu);
 		return 1;
 	}
 	/*

@@ -24,14 +24,6 @@ void hvx_skip_insn(struct hvx_vcpu *vcpu)
 	hvx_skip_insn_len(vcpu, hvx_vmread32(VM_EXIT_INSTRUCTION_LEN));
 }
 
-static void db_clears_gd(struct hvx_vcpu *vcpu)
-{
-	unsigned long dr7 = hvx_vmread(GUEST_DR7);
-
-	if (dr7 & HVX_DR7_GD)
-		hvx_set_dr7(vcpu, dr7 & ~HVX_DR7_GD);
-}
-
 /**
  * hvx_inject_exception() - deliver a hardware exception at the next entry
  * @vcpu: the vCPU, loaded
@@ -79,12 +71,8 @@ void hvx_inject_exception(struct hvx_vcpu *vcpu, u8 vector, bool has_ec,
 	if (hvx_exc_in(HVX_EXC_ERROR_CODE, v))
 		hvx_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
 	hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
-	/*
-	 * The processor clears DR7.GD as it enters the #DB handler, so that
-	 * the handler can read DR6; a #DB an entry injects does not.
-	 */
 	if (v == X86_TRAP_DB)
-		db_clears_gd(vcpu);
+		hvx_db_clears_gd(vcpu);
 	/*
 	 * A processor delivering a fault pushes RFLAGS with RF set, so an
 	 * instruction breakpoint does not fire again when the handler

@@ -54,6 +54,21 @@ void hvx_set_dr7(struct hvx_vcpu *vcpu, unsigned long val)
 	vcpu->db_armed = val & HVX_DR7_ENABLED;
 }
 
+/**
+ * hvx_db_clears_gd() - DR7.GD as a #DB leaves it
+ * @vcpu: the vCPU, loaded, a #DB about to be delivered
+ *
+ * The processor clears GD as it enters the #DB handler, so that the
+ * handler can read DR6; a #DB an entry injects does not.
+ */
+void hvx_db_clears_gd(struct hvx_vcpu *vcpu)
+{
+	unsigned long dr7 = hvx_vmread(GUEST_DR7);
+
+	if (dr7 & HVX_DR7_GD)
+		hvx_set_dr7(vcpu, dr7 & ~HVX_DR7_GD);
+}
+
 /* The interruptibility bits the event state owns; SMI blocking is not. */
 #define EVENT_INTR_BITS	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | \
 			 GUEST_INTR_STATE_NMI)
