@@ -7,7 +7,6 @@
  * the table is fixed once the vCPU ran; DEBUGCTL reads 0.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -203,10 +202,6 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
 	free(cpuid);
 }
 
-static void on_alarm(int sig)
-{
-}
-
 /*
  * Once a vCPU ran, its CPUID table is fixed (KVM's rule, but EBUSY): the
  * guest has set control bits and sized its state by what it saw.  The
@@ -228,7 +223,6 @@ static void guest_cpuid_fixed(void)
 
 HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
 	struct hvx_cpuid *cpuid, *now;
 	struct hvx_cpuid_entry *e;
 	size_t size;
@@ -242,9 +236,8 @@ HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 	ASSERT_EQ(-1, __vcpu_run(vcpu));
 	ASSERT_EQ(EINTR, errno);
 	vcpu->run->immediate_exit = 0;
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, HVX_MP_WAIT_SIPI));
-	alarm(1);
+	ASSERT_EQ(0, alarm_in_ms(1000));
 	ASSERT_EQ(-1, __vcpu_run(vcpu));
 	ASSERT_EQ(EINTR, errno);
 	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, HVX_MP_RUNNABLE));

@@ -21,7 +21,6 @@
  *   is queued, EINVAL for HVX_NMI with an argument.
  */
 #include <signal.h>
-#include <sys/time.h>
 
 #include "hvx_harness.h"
 
@@ -113,21 +112,14 @@ static void guest_halts(void)
 	GUEST_DONE();
 }
 
-static void on_alarm(int sig)
-{
-}
-
 HVX_GUEST_TEST(halt_sleeps_until_interrupt, guest_halts)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
-	struct itimerval it = { .it_value = { .tv_usec = 300 * 1000 } };
 	int i;
 
 	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	/* asleep in HLT: only signals end HVX_RUN, and the halt stays */
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		ASSERT_EQ(0, alarm_in_ms(300));
 		EXPECT_EQ(-1, __vcpu_run(vcpu));
 		EXPECT_EQ(EINTR, errno);
 		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
@@ -211,9 +203,6 @@ static void guest_nmi_halts(void)
 
 HVX_GUEST_TEST(blocked_nmi_does_not_end_halt, guest_nmi_halts)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
-	struct itimerval it = { .it_value = { .tv_usec = 300 * 1000 } };
-
 	vm_install_exception_handler(vm, NMI_VEC, nmi_halt_handler);
 	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
 	vcpu_expect_sync(vcpu, 0);
@@ -221,8 +210,7 @@ HVX_GUEST_TEST(blocked_nmi_does_not_end_halt, guest_nmi_halts)
 	vcpu_expect_sync(vcpu, 1);
 	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_NMI, 0));
 	/* halted in the handler: the blocked NMI must not wake it */
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, alarm_in_ms(300));
 	EXPECT_EQ(-1, __vcpu_run(vcpu));
 	EXPECT_EQ(EINTR, errno);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);

@@ -17,7 +17,6 @@
  * guest.
  */
 #include <signal.h>
-#include <sys/time.h>
 
 #include "hvx_harness.h"
 
@@ -878,10 +877,6 @@ HVX_TEST(pdptrs_saved_and_restored)
 	vm_free(vm);
 }
 
-static void on_alarm(int sig)
-{
-}
-
 /*
  * The #AC loop (CVE-2015-5307) must leave the host in charge: every round
  * is a VM exit, so a signal ends HVX_RUN, and the guest is still looping
@@ -889,18 +884,15 @@ static void on_alarm(int sig)
  */
 HVX_TEST(alignment_check_loop_is_interruptible)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no restart */
-	struct itimerval it = { .it_value = { .tv_sec = 2 } };
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	int i;
 
 	HVX_REQUIRE_VM();
 	REQUIRE_UG();
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	vm = tiny_vm(&vcpu, ac_start, ac_end, false);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+		ASSERT_EQ(0, alarm_in_ms(2000));
 		EXPECT_EQ(-1, __vcpu_run(vcpu));
 		EXPECT_EQ(EINTR, errno);
 		TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);

@@ -164,11 +164,9 @@ static struct test_vm *uffd_vm_alarmed(struct __test_metadata *_metadata,
 				       struct uffd_server *srv,
 				       struct test_vcpu **vcpu)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
 	struct test_vm *vm = uffd_vm(_metadata, srv, vcpu);
 
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	alarm(1);
+	ASSERT_EQ(0, alarm_in_ms(1000));
 	return vm;
 }
 

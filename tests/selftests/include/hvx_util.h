@@ -248,6 +248,13 @@ void vm_install_exception_handler(struct test_vm *vm, int vector,
 int __vcpu_run(struct test_vcpu *vcpu);
 void vcpu_run(struct test_vcpu *vcpu);
 
+/*
+ * alarm_in_ms() - SIGALRM @ms from now, caught by a handler that does
+ * nothing, without SA_RESTART: the call the thread then waits in (an
+ * HVX_RUN) ends with EINTR.  Return: 0, or -1 with errno.
+ */
+int alarm_in_ms(unsigned int ms);
+
 /* HVX_RUN with immediate_exit: completes the last exit, enters nothing. */
 void vcpu_complete_exit(struct test_vcpu *vcpu);
 

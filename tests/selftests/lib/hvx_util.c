@@ -9,11 +9,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "hvx_util.h"
@@ -425,6 +427,23 @@ struct test_vcpu *vm_vcpu_add(struct test_vm *vm, uint32_t id,
 
 	vcpu_setup_long_mode(vcpu, guest_code);
 	return vcpu;
+}
+
+static void alarm_caught(int sig)
+{
+}
+
+int alarm_in_ms(unsigned int ms)
+{
+	struct sigaction sa = { .sa_handler = alarm_caught };	/* no restart */
+	struct itimerval it = {
+		.it_value = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 },
+	};
+
+	if (sigaction(SIGALRM, &sa, NULL))
+		return -1;
+	return setitimer(ITIMER_REAL, &it, NULL);
 }
 
 int __vcpu_run(struct test_vcpu *vcpu)
