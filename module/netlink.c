@@ -142,6 +142,7 @@ static const struct nla_policy hvx_nl_policy[HVX_ATTR_MAX + 1] = {
 	[HVX_ATTR_STATS]	= NLA_POLICY_NESTED(hvx_stats_policy),
 	[HVX_ATTR_EVENT]	= NLA_POLICY_RANGE(NLA_U32, 1, HVX_EVENT_MAX),
 	[HVX_ATTR_EVENT_DATA]	= { .type = NLA_U64 },
+	[HVX_ATTR_VM_SERIAL]	= { .type = NLA_U64 },
 };
 
 /* The counters HVX_ATTR_STATS carries besides the exit reasons. */
@@ -172,6 +173,7 @@ static size_t hvx_nl_stats_size(void)
 		       nla_total_size_64bit(sizeof(u64));
 
 	return 2 * nla_total_size(sizeof(u32)) +	/* VM_ID, VCPU_ID */
+	       nla_total_size_64bit(sizeof(u64)) +	/* VM_SERIAL */
 	       nla_total_size(0) +			/* STATS */
 	       ARRAY_SIZE(hvx_nl_scalars) * nla_total_size_64bit(sizeof(u64)) +
 	       nla_total_size(0) +			/* EXIT_REASONS */
@@ -180,12 +182,13 @@ static size_t hvx_nl_stats_size(void)
 
 /*
  * Payload of the largest HVX_CMD_GET_VM or HVX_CMD_EVENT message: GET_VM
- * has the most u64s (MEM_SIZE, MSI_DROPPED, MAPPED_*, EPT_SPLITS).
+ * has the most u64s (VM_SERIAL, MEM_SIZE, MSI_DROPPED, MAPPED_*,
+ * EPT_SPLITS).
  */
 static size_t hvx_nl_vm_size(void)
 {
 	return 5 * nla_total_size(sizeof(u32)) +
-	       6 * nla_total_size_64bit(sizeof(u64));
+	       7 * nla_total_size_64bit(sizeof(u64));
 }
 
 /*
@@ -269,6 +272,17 @@ static struct hvx_vm *hvx_nl_get_vm(const struct hvx_nl_reader *who,
 }
 
 /*
+ * Every message names its VM by id and serial: the id alone may belong
+ * to a VM made after the one a listener saw (ids are reused at once).
+ */
+static int hvx_nl_put_vm_id(struct sk_buff *skb, struct hvx_vm *vm)
+{
+	return nla_put_u32(skb, HVX_ATTR_VM_ID, vm->id) ?:
+	       nla_put_u64_64bit(skb, HVX_ATTR_VM_SERIAL, vm->serial,
+				 HVX_ATTR_PAD);
+}
+
+/*
  * One HVX_CMD_GET_VM message; the caller holds a reference to @vm.  The
  * memory size and the EPT leaf counts are running totals, read without
  * vm->mem_lock: that lock is held across faults and copies on the
@@ -290,7 +304,7 @@ static int hvx_nl_fill_vm(struct sk_buff *skb, struct hvx_vm *vm, u32 portid,
 			  HVX_CMD_GET_VM);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, HVX_ATTR_VM_ID, vm->id) ||
+	if (hvx_nl_put_vm_id(skb, vm) ||
 	    nla_put_u32(skb, HVX_ATTR_PID, vm->pid) ||
 	    nla_put_u32(skb, HVX_ATTR_NR_VCPUS, nr_vcpus) ||
 	    nla_put_u64_64bit(skb, HVX_ATTR_MEM_SIZE, mem, HVX_ATTR_PAD) ||
@@ -364,7 +378,7 @@ static int hvx_nl_fill_stats(struct sk_buff *skb, struct hvx_vm *vm,
 			  HVX_CMD_GET_STATS);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, HVX_ATTR_VM_ID, vm->id) ||
+	if (hvx_nl_put_vm_id(skb, vm) ||
 	    (vcpu && nla_put_u32(skb, HVX_ATTR_VCPU_ID, vcpu->id)) ||
 	    hvx_nl_put_stats(skb, vm, vcpu)) {
 		genlmsg_cancel(skb, hdr);
@@ -638,7 +652,7 @@ void hvx_nl_event(struct hvx_vm *vm, int vcpu_id, u32 event, u64 data)
 	if (!hdr)
 		goto err_free;
 	if (nla_put_u32(msg, HVX_ATTR_EVENT, event) ||
-	    nla_put_u32(msg, HVX_ATTR_VM_ID, vm->id) ||
+	    hvx_nl_put_vm_id(msg, vm) ||
 	    nla_put_u32(msg, HVX_ATTR_PID, vm->pid) ||
 	    (vcpu_id >= 0 && nla_put_u32(msg, HVX_ATTR_VCPU_ID, vcpu_id)) ||
 	    (with_data && nla_put_u64_64bit(msg, HVX_ATTR_EVENT_DATA, data,

@@ -8,7 +8,9 @@
  * requests get errors; an unprivileged process cannot read another
  * process's VM, nor one whose creator died and left its pid to it; a VM
  * whose vCPU sleeps in a page fault stalls neither the dump nor VM
- * creation; the hvx_exit tracepoint records the right reason.
+ * creation; dumps of many rounds list each VM and vCPU once; a VM
+ * serial tells apart two VMs of one id; the hvx_exit tracepoint records
+ * the right reason.
  *
  * "stats_test --hold-vm" is a helper for tests/testhost/hvx_stat.sh: it
  * runs the CPUID guest to its HLT, prints "ready VM_ID" and keeps the VM
@@ -114,6 +116,7 @@ static int request_vm(struct nlq *q, uint8_t cmd, bool dump, uint32_t vm)
 
 struct event {
 	uint32_t event, vm, pid;
+	uint64_t serial;
 	int vcpu;
 	bool has_data;
 	uint64_t data;
@@ -154,6 +157,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	ev->event = attr_u32(tb[HVX_ATTR_EVENT]);
 	ev->vm = attr_u32(tb[HVX_ATTR_VM_ID]);
+	ev->serial = attr_u64(tb[HVX_ATTR_VM_SERIAL]);
 	ev->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
 					: -1;
 	ev->has_data = tb[HVX_ATTR_EVENT_DATA];
@@ -333,6 +337,173 @@ HVX_TEST(events_create_shutdown_destroy)
 	ASSERT_TRUE(next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
 	EXPECT_EQ(id, ev.vm);
+	nlq_close(&q);
+}
+
+/*
+ * A freed VM's id goes to the next VM at once; the serial in every reply
+ * and event tells the two apart (hvx-stat joins its requests by both).
+ */
+HVX_TEST(vm_serial_tells_reused_ids_apart)
+{
+	struct stats vm_st, vcpu_st;
+	struct vm_info a, b;
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	struct event ev;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, events_join(&q));
+
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
+	a = vm_of_pid(&q, getpid());
+	EXPECT_NE(0, a.serial);
+	EXPECT_EQ(a.serial, ev.serial);
+	ASSERT_EQ(0, get_stats(&q, a.id, -1, &vm_st));
+	ASSERT_EQ(0, get_stats(&q, a.id, 0, &vcpu_st));
+	EXPECT_EQ(a.serial, vm_st.vm_serial);
+	EXPECT_EQ(a.serial, vcpu_st.vm_serial);
+	vm_free(vm);
+	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
+	EXPECT_EQ(a.serial, ev.serial);
+
+	/* The id is free when the event goes out: B takes it. */
+	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
+	ASSERT_TRUE(next_event(&q, &ev));
+	b = vm_of_pid(&q, getpid());
+	EXPECT_EQ(a.id, b.id);
+	EXPECT_LT(a.serial, b.serial);
+	EXPECT_EQ(b.serial, ev.serial);
+	ASSERT_EQ(0, get_stats(&q, b.id, -1, &vm_st));
+	EXPECT_EQ(b.serial, vm_st.vm_serial);
+	vm_free(vm);
+	nlq_close(&q);
+}
+
+/* ---- Dumps read one round at a time ---- */
+
+/*
+ * Send @msg (freed) as a dump on a netlink socket of its own, and read
+ * the replies one datagram, that is one dump round, at a time, handing
+ * each message's attributes to @fn.  The socket never received with a
+ * large buffer, so the kernel sizes each round for about one message of
+ * the largest kind (libnl's sockets ask for 16 KiB rounds).  Return the
+ * rounds that carried replies, or the kernel's -errno.
+ */
+static int dump_by_rounds(struct nl_msg *msg, nlq_reply_fn fn, void *arg)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *req = nlmsg_hdr(msg), *nlh;
+	struct nlattr *tb[HVX_ATTR_MAX + 1];
+	int fd, rem, rounds = 0, err = 0;
+	bool done = false, replies;
+	char *buf = NULL;
+	ssize_t len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	TEST_ASSERT(fd >= 0, "netlink socket: %s", strerror(errno));
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_seq = 1;
+	len = sendto(fd, req, req->nlmsg_len, 0, (void *)&kernel,
+		     sizeof(kernel));
+	TEST_ASSERT(len == req->nlmsg_len, "sendto: %s", strerror(errno));
+	nlmsg_free(msg);
+	while (!done && !err) {
+		len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		TEST_ASSERT(len > 0, "recv: %s", strerror(errno));
+		buf = realloc(buf, len);
+		TEST_ASSERT(buf && recv(fd, buf, len, 0) == len, "recv");
+		replies = false;
+		rem = len;
+		for (nlh = (void *)buf; nlmsg_ok(nlh, rem) && !done && !err;
+		     nlh = nlmsg_next(nlh, &rem)) {
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)nlmsg_data(nlh))->error;
+			} else {
+				TEST_ASSERT(!genlmsg_parse(nlh, 0, tb,
+							   HVX_ATTR_MAX, NULL),
+					    "a reply that does not parse");
+				fn(tb, arg);
+				replies = true;
+			}
+		}
+		rounds += replies;
+	}
+	free(buf);
+	close(fd);
+	return err ? err : rounds;
+}
+
+/*
+ * Dumps longer than one round: each round goes on where the last one
+ * stopped, so every VM and every vCPU is in its dump once, in increasing
+ * id order.
+ */
+#define MANY_VMS	50
+
+HVX_TEST(dumps_go_on_across_rounds)
+{
+	struct stats_list totals = {}, vcpus = {};
+	int fds[MANY_VMS], big, i, mine = 0;
+	struct vm_info info;
+	struct nl_msg *msg;
+	struct vm_list l;
+	struct nlq q;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	big = hvx_create_vm(hvx_dev_fd());
+	ASSERT_LE(0, big);
+	for (i = 0; i < HVX_MAX_VCPUS; i++)
+		ASSERT_LE(0, ioctl(big, HVX_CREATE_VCPU, i));
+	info = vm_of_pid(&q, getpid());
+	ASSERT_EQ(HVX_MAX_VCPUS, info.nr_vcpus);
+	for (i = 0; i < MANY_VMS; i++) {
+		fds[i] = hvx_create_vm(hvx_dev_fd());
+		ASSERT_LE(0, fds[i]);
+	}
+
+	l.n = 0;
+	EXPECT_LT(1, dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_VM, 0),
+				    vm_list_add, &l));
+	for (i = 0; i < l.n; i++) {
+		if (i)
+			EXPECT_LT(l.vm[i - 1].id, l.vm[i].id);
+		mine += l.vm[i].pid == (uint32_t)getpid();
+	}
+	EXPECT_EQ(MANY_VMS + 1, mine);
+
+	/* The totals: one message per VM of that list, in its order. */
+	EXPECT_LT(1, dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_STATS, 0),
+				    stats_cb, &totals));
+	ASSERT_EQ(l.n, totals.n);
+	for (i = 0; i < l.n; i++) {
+		EXPECT_EQ(l.vm[i].id, totals.s[i].vm_id);
+		EXPECT_EQ(l.vm[i].serial, totals.s[i].vm_serial);
+		EXPECT_EQ(-1, totals.s[i].vcpu);
+	}
+
+	/* The big VM's vCPUs: 0 to 63, once each. */
+	msg = nlq_msg(&q, HVX_CMD_GET_STATS, 0);
+	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
+	EXPECT_LT(1, dump_by_rounds(msg, stats_cb, &vcpus));
+	ASSERT_EQ(HVX_MAX_VCPUS, vcpus.n);
+	for (i = 0; i < vcpus.n; i++) {
+		EXPECT_EQ(i, vcpus.s[i].vcpu);
+		EXPECT_EQ(info.id, vcpus.s[i].vm_id);
+		EXPECT_EQ(info.serial, vcpus.s[i].vm_serial);
+	}
+
+	for (i = 0; i < MANY_VMS; i++)
+		close(fds[i]);
+	close(big);
 	nlq_close(&q);
 }
 

@@ -94,8 +94,10 @@ check $? "-v $id: CPUID 5, IO_INSTRUCTION 3, HLT 1 on vCPU 0"
 
 "$stat" --json >"$tmp/json" 2>&1
 st=$?
-[ $st = 0 ] && grep -q "{\"id\":$id,\"pid\":$hpid,\"vcpus\":1," "$tmp/json"
-check $? "--json lists the VM"
+[ $st = 0 ] &&
+	grep -Eq "\\{\"id\":$id,\"serial\":[1-9][0-9]*,\"pid\":$hpid,\"vcpus\":1," \
+		"$tmp/json"
+check $? "--json lists the VM with its serial"
 
 "$stat" --json -v "$id" >"$tmp/vjson" 2>&1
 st=$?

@@ -18,6 +18,7 @@
 /* One VM, from HVX_CMD_GET_VM. */
 struct hs_vm {
 	uint32_t id;
+	uint64_t serial;	/* never reused, unlike @id */
 	uint32_t pid;
 	uint32_t nr_vcpus;
 	uint32_t state;		/* enum hvx_vm_state */
@@ -29,6 +30,7 @@ struct hs_vm {
 /* One set of counters, from HVX_CMD_GET_STATS. */
 struct hs_stats {
 	uint32_t vm_id;
+	uint64_t vm_serial;
 	int32_t vcpu_id;	/* -1: the VM's totals */
 	uint64_t exits;
 	uint64_t ring_posted;
@@ -47,6 +49,7 @@ struct hs_stats {
 struct hs_event {
 	uint32_t event;		/* enum hvx_event */
 	uint32_t vm_id;
+	uint64_t vm_serial;
 	uint32_t pid;
 	int32_t vcpu_id;	/* -1 for VM events */
 	bool has_data;

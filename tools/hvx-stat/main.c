@@ -80,12 +80,13 @@ static void format_size(uint64_t bytes, char *buf, size_t len)
 
 static void json_vm(const struct hs_vm *vm)
 {
-	printf("{\"id\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"vcpus\":%" PRIu32
-	       ",\"mem_size\":%" PRIu64 ",\"mapped_4k\":%" PRIu64
-	       ",\"mapped_2m\":%" PRIu64 ",\"mapped_1g\":%" PRIu64
-	       ",\"ept_splits\":%" PRIu64 ",\"state\":\"%s\"",
-	       vm->id, vm->pid, vm->nr_vcpus, vm->mem_size, vm->mapped[0],
-	       vm->mapped[1], vm->mapped[2], vm->splits, state_name(vm->state));
+	printf("{\"id\":%" PRIu32 ",\"serial\":%" PRIu64 ",\"pid\":%" PRIu32
+	       ",\"vcpus\":%" PRIu32 ",\"mem_size\":%" PRIu64
+	       ",\"mapped_4k\":%" PRIu64 ",\"mapped_2m\":%" PRIu64
+	       ",\"mapped_1g\":%" PRIu64 ",\"ept_splits\":%" PRIu64
+	       ",\"state\":\"%s\"", vm->id, vm->serial, vm->pid,
+	       vm->nr_vcpus, vm->mem_size, vm->mapped[0], vm->mapped[1],
+	       vm->mapped[2], vm->splits, state_name(vm->state));
 }
 
 static void json_stats(const struct hs_stats *st)
@@ -128,7 +129,11 @@ static int list_vms(struct hs_conn *c)
 	err = hs_list_vms(c, &vms, &n);
 	if (err)
 		return err;
-	/* The totals too; a VM created in between has none, that is all. */
+	/*
+	 * The totals too.  A VM created in between has none; one that
+	 * replaced a listed VM under its id has another serial, and is not
+	 * taken for it.
+	 */
 	if (hs_dump_stats(c, -1, &st, &nst))
 		nst = 0;
 
@@ -142,7 +147,8 @@ static int list_vms(struct hs_conn *c)
 		const struct hs_stats *s = NULL;
 
 		for (j = 0; j < nst; j++)
-			if (st[j].vm_id == vms[i].id)
+			if (st[j].vm_id == vms[i].id &&
+			    st[j].vm_serial == vms[i].serial)
 				s = &st[j];
 		if (json) {
 			printf("%s", i ? "," : "");
@@ -167,8 +173,14 @@ static int list_vms(struct hs_conn *c)
 	if (json)
 		printf("]}\n");
 	else if (!n)
-		printf("(no VMs%s)\n", geteuid() ? " visible: another"
-		       " process's VMs need CAP_NET_ADMIN" : "");
+		/*
+		 * The module decides by CAP_NET_ADMIN in the initial user
+		 * namespace, which the uid does not tell (a container's
+		 * root, file capabilities): the hint goes with every
+		 * empty list.
+		 */
+		printf("(no VMs visible: another process's VMs need"
+		       " CAP_NET_ADMIN)\n");
 	free(vms);
 	free(st);
 	return 0;
@@ -196,6 +208,45 @@ static void print_stats_text(const char *what, const struct hs_stats *st)
 			       st->reasons[r]);
 }
 
+/* Whether the totals and every vCPU's counters are VM @vm's. */
+static bool same_vm(const struct hs_vm *vm, const struct hs_stats *total,
+		    const struct hs_stats *st, size_t n)
+{
+	size_t i;
+
+	if (total->vm_serial != vm->serial)
+		return false;
+	for (i = 0; i < n; i++)
+		if (st[i].vm_serial != vm->serial)
+			return false;
+	return true;
+}
+
+/*
+ * VM @id, its totals and its vCPUs' counters, all of one VM: three
+ * requests, between which the VM may go and another take its id (read
+ * again, a few times, as long as VMs come and go that fast).
+ */
+static int read_vm(struct hs_conn *c, uint32_t id, struct hs_vm *vm,
+		   struct hs_stats *total, struct hs_stats **st, size_t *n)
+{
+	int err, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		err = hs_get_vm(c, id, vm);
+		if (!err)
+			err = hs_get_stats(c, id, -1, total);
+		if (!err)
+			err = hs_dump_stats(c, id, st, n);
+		if (err)
+			return err;
+		if (same_vm(vm, total, *st, *n))
+			return 0;
+		free(*st);
+	}
+	return -EAGAIN;
+}
+
 /* hvx-stat -v VM: the VM, its totals and each vCPU's exits. */
 static int show_vm(struct hs_conn *c, uint32_t id)
 {
@@ -205,11 +256,7 @@ static int show_vm(struct hs_conn *c, uint32_t id)
 	size_t n, i;
 	int err;
 
-	err = hs_get_vm(c, id, &vm);
-	if (!err)
-		err = hs_get_stats(c, id, -1, &total);
-	if (!err)
-		err = hs_dump_stats(c, id, &st, &n);
+	err = read_vm(c, id, &vm, &total, &st, &n);
 	if (err)
 		return err;
 
@@ -248,8 +295,10 @@ static int show_vm(struct hs_conn *c, uint32_t id)
 static void print_event(const struct hs_event *ev, void *arg)
 {
 	if (json) {
-		printf("{\"event\":\"%s\",\"vm\":%" PRIu32 ",\"pid\":%" PRIu32,
-		       event_name(ev->event), ev->vm_id, ev->pid);
+		printf("{\"event\":\"%s\",\"vm\":%" PRIu32
+		       ",\"vm_serial\":%" PRIu64 ",\"pid\":%" PRIu32,
+		       event_name(ev->event), ev->vm_id, ev->vm_serial,
+		       ev->pid);
 		if (ev->vcpu_id >= 0)
 			printf(",\"vcpu\":%" PRId32, ev->vcpu_id);
 		if (ev->has_data)

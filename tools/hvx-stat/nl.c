@@ -195,6 +195,7 @@ static int parse_vm(struct nl_msg *msg, struct hs_vm *vm)
 	if (err < 0)
 		return err;
 	vm->id = get_u32(tb[HVX_ATTR_VM_ID], 0);
+	vm->serial = get_u64(tb[HVX_ATTR_VM_SERIAL]);
 	vm->pid = get_u32(tb[HVX_ATTR_PID], 0);
 	vm->nr_vcpus = get_u32(tb[HVX_ATTR_NR_VCPUS], 0);
 	vm->state = get_u32(tb[HVX_ATTR_STATE], 0);
@@ -299,6 +300,7 @@ static int parse_stats(struct nl_msg *msg, struct hs_stats *st)
 	if (err < 0)
 		return err;
 	st->vm_id = get_u32(tb[HVX_ATTR_VM_ID], 0);
+	st->vm_serial = get_u64(tb[HVX_ATTR_VM_SERIAL]);
 	st->vcpu_id = get_u32(tb[HVX_ATTR_VCPU_ID], UINT32_MAX);
 	if (!tb[HVX_ATTR_STATS] ||
 	    nla_parse_nested(sb, HVX_STATS_ATTR_MAX, tb[HVX_ATTR_STATS], NULL))
@@ -385,6 +387,7 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	memset(&ev, 0, sizeof(ev));
 	ev.event = get_u32(tb[HVX_ATTR_EVENT], 0);
 	ev.vm_id = get_u32(tb[HVX_ATTR_VM_ID], 0);
+	ev.vm_serial = get_u64(tb[HVX_ATTR_VM_SERIAL]);
 	ev.pid = get_u32(tb[HVX_ATTR_PID], 0);
 	ev.vcpu_id = get_u32(tb[HVX_ATTR_VCPU_ID], UINT32_MAX);
 	ev.has_data = tb[HVX_ATTR_EVENT_DATA];

@@ -899,16 +899,16 @@ struct hvx_pdptrs {
  * enum hvx_cmd - commands of the "hvx" family
  * @HVX_CMD_UNSPEC:	not used
  * @HVX_CMD_GET_VM:	do: one VM (HVX_ATTR_VM_ID required); dump: every
- *			VM the caller may read.  Reply: VM_ID, PID,
- *			NR_VCPUS, MEM_SIZE, STATE, MSI_DROPPED, MAPPED_4K,
- *			MAPPED_2M, MAPPED_1G, EPT_SPLITS
+ *			VM the caller may read.  Reply: VM_ID, VM_SERIAL,
+ *			PID, NR_VCPUS, MEM_SIZE, STATE, MSI_DROPPED,
+ *			MAPPED_4K, MAPPED_2M, MAPPED_1G, EPT_SPLITS
  * @HVX_CMD_GET_STATS:	do: HVX_ATTR_VM_ID required, HVX_ATTR_VCPU_ID
  *			optional: the VM's totals, or that vCPU's.  dump
  *			with HVX_ATTR_VM_ID: one message per vCPU of the VM;
  *			dump without: the totals of every VM the caller may
- *			read.  Reply: VM_ID, [VCPU_ID], STATS
+ *			read.  Reply: VM_ID, VM_SERIAL, [VCPU_ID], STATS
  * @HVX_CMD_EVENT:	notification on the "events" group: EVENT, VM_ID,
- *			PID, [VCPU_ID], [EVENT_DATA]
+ *			VM_SERIAL, PID, [VCPU_ID], [EVENT_DATA]
  * @__HVX_CMD_MAX:	one past the last command
  */
 enum hvx_cmd {
@@ -948,6 +948,10 @@ enum hvx_cmd {
  *			smaller ones (when dirty logging started, or the
  *			guest executed from one: HVX_MITIGATE_NX_HUGE_PAGES),
  *			since the VM was created
+ * @HVX_ATTR_VM_SERIAL:	u64: the VM's serial number, never reused while
+ *			the module stays loaded (a VM made later may get
+ *			the same VM_ID at once): replies that name the
+ *			same VM_ID and VM_SERIAL are about the same VM
  * @__HVX_ATTR_MAX:	one past the last attribute
  */
 enum hvx_attr {
@@ -967,6 +971,7 @@ enum hvx_attr {
 	HVX_ATTR_MAPPED_2M,
 	HVX_ATTR_MAPPED_1G,
 	HVX_ATTR_EPT_SPLITS,
+	HVX_ATTR_VM_SERIAL,
 	__HVX_ATTR_MAX,
 };
 #define HVX_ATTR_MAX		(__HVX_ATTR_MAX - 1)

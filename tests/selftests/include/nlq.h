@@ -39,6 +39,7 @@ uint64_t attr_u64(struct nlattr *a);
 /* What HVX_CMD_GET_VM reports. */
 struct vm_info {
 	uint32_t id, pid, nr_vcpus, state;
+	uint64_t serial;
 	uint64_t mem_size;
 	uint64_t mapped[3];	/* EPT pages now: 4 KiB, 2 MiB, 1 GiB */
 	uint64_t splits;	/* large EPT pages split in place */
@@ -55,6 +56,8 @@ struct vm_list {
 /* @v's EPT pages and splits as "4K/2M %llu/%llu, %llu splits", in @buf. */
 const char *vm_info_str(const struct vm_info *v, char buf[VM_INFO_STR]);
 
+/* Add one HVX_CMD_GET_VM reply to a struct vm_list (nlq_send()'s @arg). */
+void vm_list_add(struct nlattr **tb, void *arg);
 /* Every VM the caller may read (HVX_CMD_GET_VM dump). */
 int list_vms(struct nlq *q, struct vm_list *l);
 /* The one VM of process @pid; anything else fails the test. */
@@ -62,7 +65,9 @@ struct vm_info vm_of_pid(struct nlq *q, pid_t pid);
 
 /* What HVX_CMD_GET_STATS reports. */
 struct stats {
+	uint32_t vm_id;
 	int vcpu;
+	uint64_t vm_serial;
 	uint64_t exits, runs, guest_ns, host_ns, posted, fallback;
 	uint64_t reason[128];
 	uint64_t reason_sum;

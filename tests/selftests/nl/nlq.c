@@ -132,7 +132,7 @@ uint64_t attr_u64(struct nlattr *a)
 	return nla_get_u64(a);
 }
 
-static void vm_list_cb(struct nlattr **tb, void *arg)
+void vm_list_add(struct nlattr **tb, void *arg)
 {
 	struct vm_list *l = arg;
 	struct vm_info *vm;
@@ -140,6 +140,7 @@ static void vm_list_cb(struct nlattr **tb, void *arg)
 	TEST_ASSERT(l->n < (int)ARRAY_SIZE(l->vm), "too many VMs");
 	vm = &l->vm[l->n++];
 	vm->id = attr_u32(tb[HVX_ATTR_VM_ID]);
+	vm->serial = attr_u64(tb[HVX_ATTR_VM_SERIAL]);
 	vm->pid = attr_u32(tb[HVX_ATTR_PID]);
 	vm->nr_vcpus = attr_u32(tb[HVX_ATTR_NR_VCPUS]);
 	vm->state = attr_u32(tb[HVX_ATTR_STATE]);
@@ -153,7 +154,7 @@ static void vm_list_cb(struct nlattr **tb, void *arg)
 int list_vms(struct nlq *q, struct vm_list *l)
 {
 	l->n = 0;
-	return nlq_send(q, nlq_msg(q, HVX_CMD_GET_VM, NLM_F_DUMP), vm_list_cb,
+	return nlq_send(q, nlq_msg(q, HVX_CMD_GET_VM, NLM_F_DUMP), vm_list_add,
 			l);
 }
 
@@ -188,6 +189,8 @@ void stats_cb(struct nlattr **tb, void *arg)
 	TEST_ASSERT(l->n < (int)ARRAY_SIZE(l->s), "too many replies");
 	s = &l->s[l->n++];
 	memset(s, 0, sizeof(*s));
+	s->vm_id = attr_u32(tb[HVX_ATTR_VM_ID]);
+	s->vm_serial = attr_u64(tb[HVX_ATTR_VM_SERIAL]);
 	s->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
 				       : -1;
 	TEST_ASSERT(tb[HVX_ATTR_STATS] &&
