@@ -337,12 +337,29 @@ unit-tests: $(UNIT_PROGS)
 checkpatch:
 	@$(TESTHOST)/checkpatch.sh $(O)
 
+# KDIR's kernel release: where its modules live under /lib/modules.
+KREL_CMD	= krel=$$(sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+			$(KDIR)/include/generated/utsrelease.h); \
+		  [ -n "$$krel" ] || { echo "no kernel release in $(KDIR)"; exit 1; }
+
 # hvx.ko for KDIR's kernel, and what install-user installs.  The
 # benchmark's and the test host's own tools stay in the build folder.
-install: module install-user
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+# The module goes to extra/ whatever the kernel's default (6.12's is
+# updates/), and depmod runs here, in DESTDIR as kbuild's would: kbuild's
+# own needs a System.map, which Debian's header packages do not ship, and
+# modprobe needs the index.
+DEPMOD_CMD	= if [ -d $(DESTDIR)/lib/modules/$$krel ]; then \
+			echo "depmod $(if $(DESTDIR),-b $(DESTDIR) )$$krel"; \
+			depmod $(if $(DESTDIR),-b $(DESTDIR)) $$krel; \
+		  fi
 
-# What make install put in place; depmod when it was the running system.
+install: module install-user
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra modules_install
+	@$(KREL_CMD); $(DEPMOD_CMD)
+
+# What make install put in place (and the updates/ copy an earlier make
+# install left on 6.12), then depmod again.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PKG_PROGS))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(PKG_MANPAGES))) \
@@ -351,13 +368,14 @@ uninstall:
 	      $(DESTDIR)$(INCLUDEDIR)/hvx/libhvx.h \
 	      $(DESTDIR)$(LIBDIR)/libhvx.a
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/hvx 2>/dev/null
-	@krel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
-		$(KDIR)/include/generated/utsrelease.h); \
-	[ -n "$$krel" ] || { echo "no kernel release in $(KDIR)"; exit 1; }; \
-	mod=$(DESTDIR)/lib/modules/$$krel/extra/module; \
-	echo "rm -f $$mod/hvx.ko*"; rm -f $$mod/hvx.ko*; \
-	rmdir $$mod 2>/dev/null; \
-	if [ -z "$(DESTDIR)" ]; then echo "depmod $$krel"; depmod $$krel; fi
+	@$(KREL_CMD); \
+	for d in extra updates; do \
+		mod=$(DESTDIR)/lib/modules/$$krel/$$d/module; \
+		[ -d $$mod ] || continue; \
+		echo "rm -f $$mod/hvx.ko*"; rm -f $$mod/hvx.ko*; \
+		rmdir $$mod 2>/dev/null; \
+	done; \
+	$(DEPMOD_CMD)
 
 # hvx-run, hvx-stat, their manual pages, the udev rule, the header and
 # libhvx: what the Debian packages hvx-tools and libhvx-dev hold.
@@ -416,6 +434,7 @@ deb:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
-	rm -rf $(O)/bin $(O)/selftests $(O)/stress $(O)/unit $(O)/testhost $(O)/check.log \
-		$(O)/check-debug.log $(O)/check-debug $(O)/images $(O)/guests \
-		$(O)/lib $(O)/deb $(O)/kmod $(O)/dkms
+	rm -rf $(O)/bin $(O)/selftests $(O)/stress $(O)/unit $(O)/testhost \
+		$(O)/check $(O)/check-debug $(O)/install-test $(O)/*.log \
+		$(O)/images $(O)/guests $(O)/lib $(O)/deb $(O)/kmod $(O)/kmod-* \
+		$(O)/dkms
