@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The test host's own judges must be able to say no: tap-summary.sh counts
-# failures and refuses an empty run, kernel-log-check.sh flags oopses and
+# failures and refuses an empty run, serial-verdict.sh tells a reset from
+# an end, serial-tap.sh keeps one run and names a binary cut off,
+# host-status.sh fails a host that stopped, kernel-log-check.sh flags oopses and
 # warnings, debug-log-check.sh each kind of report of the debug test host,
 # kmemleak-since.sh the boot's kmemleak suspects.
 # Prints TAP; run by check.sh on the build machine.
@@ -13,14 +15,15 @@ trap 'rm -rf "$tmp"' EXIT
 . "$th/tap-check.sh"
 
 echo "TAP version 13"
-echo "1..18"
+echo "1..28"
 
 printf 'ok 1 a\nok 2 b # SKIP no\nnot ok 3 c\n' >"$tmp/mixed.tap"
 out=$("$th/tap-summary.sh" "$tmp/mixed.tap")
 st=$?
 [ "$st" = 1 ]; tap_check $? "tap-summary: a failure makes the exit status 1"
-[ "$(echo "$out" | tail -n 1)" = "1 passed, 1 failed, 1 skipped" ]
-tap_check $? "tap-summary: last line counts pass, fail, skip"
+[ "$(echo "$out" | tail -n 2)" = "1 skipped
+1 passed, 1 failed" ]
+tap_check $? "tap-summary: last line counts pass and fail, the one before skip"
 echo "$out" | grep -q '^FAILED: .*not ok 3 c'
 tap_check $? "tap-summary: names the failed test"
 
@@ -35,6 +38,49 @@ tap_check $? "tap-summary: a run with no result fails"
 printf 'ok 1 a\nBail out! host died\n' >"$tmp/bail.tap"
 ! "$th/tap-summary.sh" "$tmp/bail.tap" >/dev/null
 tap_check $? "tap-summary: Bail out! fails"
+
+# verdict_case WORD NAME LOG: serial-verdict.sh says WORD of a serial log
+# whose text is the printf format LOG.
+verdict_case() {
+	# shellcheck disable=SC2059
+	printf "$3" >"$tmp/serial.log"
+	[ "$("$th/serial-verdict.sh" "$tmp/serial.log")" = "$1" ]
+	tap_check $? "serial-verdict: $2"
+}
+verdict_case running "a task under way" 'HVX-TESTHOST-BEGIN\nok 0 a\n'
+verdict_case "end 3" "the end marker's status" \
+	'HVX-TESTHOST-BEGIN\r\nHVX-TESTHOST-END rc=3\r\n'
+verdict_case running "an end marker not yet whole" \
+	'HVX-TESTHOST-BEGIN\nHVX-TESTHOST-END rc=3'
+verdict_case panic "the host's panic" \
+	'HVX-TESTHOST-BEGIN\n[ 9.0] Kernel panic - not syncing: x\n'
+verdict_case running "a guest's quoted panic is not the host's" \
+	'HVX-TESTHOST-BEGIN\n# [ 9.0] Kernel panic - not syncing: x\n'
+verdict_case reboot "a second start is a reset, even once it ended" \
+	'HVX-TESTHOST-BEGIN\nok 0 a\nHVX-TESTHOST-BEGIN\nHVX-TESTHOST-END rc=0\n'
+verdict_case panic "a panic then a start again is the panic" \
+	'HVX-TESTHOST-BEGIN\n[ 9.0] Kernel panic - not syncing: x\nHVX-TESTHOST-BEGIN\n'
+
+# serial-tap.sh: the first run only; a binary cut off is named
+printf 'bios\r\nHVX-TESTHOST-BEGIN\r\n# hvx-run: a_test (1 s up)\n1..1\nok 1 x\n# hvx-run: b_test (2 s up)\nHVX-TESTHOST-BEGIN\nok 9 again\n' \
+	>"$tmp/reset.log"
+out=$("$th/serial-tap.sh" "$tmp/reset.log")
+[ "$(echo "$out" | head -n 1)" = HVX-TESTHOST-BEGIN ] &&
+	! echo "$out" | grep -q 'again' &&
+	[ "$(echo "$out" | tail -n 1)" = "not ok 0 b_test: no result (the test host stopped while it ran)" ]
+tap_check $? "serial-tap: a reset's second run left out, the cut-off binary named"
+printf 'HVX-TESTHOST-BEGIN\n# hvx-run: a_test (1 s up)\n1..1\nok 1 x\nHVX-TESTHOST-END rc=0\nHVX-DMESG-BEGIN\n[ 1.0] dmesg\n' \
+	>"$tmp/whole.log"
+out=$("$th/serial-tap.sh" "$tmp/whole.log")
+[ "$(echo "$out" | tail -n 1)" = HVX-DMESG-BEGIN ] &&
+	! echo "$out" | grep -q '^not ok'
+tap_check $? "serial-tap: a whole run up to the kernel log, no failure added"
+mkdir -p "$tmp/work"
+printf 'line\n>>PANIC<< exit\n' >"$tmp/work/bochs.log"
+out=$("$th/host-status.sh" h 126 60 "$tmp/work")
+echo "$out" | grep -q '^not ok 0 h test host ran its task once' &&
+	echo "$out" | grep -q '^#   >>PANIC<< exit'
+tap_check $? "host-status: a reset fails and shows bochs.log's end"
 
 # klog_case VERDICT NAME LOG: kernel-log-check.sh says VERDICT ("ok" or
 # "not ok") of a serial log whose text is the printf format LOG.

@@ -12,10 +12,14 @@
 # hvxtests=a_test,b_test), HVX_TESTHOST_MEGS sets its RAM in MiB (512),
 # HVX_BOCHS_IPS Bochs's emulated instructions per second (200000000).
 # Exit status: the task's own status when it ends; 124 when
-# the host did not finish within TIMEOUT seconds; 125 on a host kernel panic.
+# the host did not finish within TIMEOUT seconds; 125 on a host kernel
+# panic; 126 when the host reset without one and began its task again;
+# 123 when the emulator ended before the task did (bochs.log says why).
+# serial-verdict.sh reads the log.
 
 set -eu
 
+th=$(cd "$(dirname "$0")" && pwd)
 emu=$1
 cpus=$2
 timeout=$3
@@ -127,23 +131,23 @@ trap 'stop_emulator 129' HUP
 status=124
 elapsed=0
 while [ "$elapsed" -lt "$timeout" ]; do
-	# the emulator writes the serial line a byte at a time: wait for
-	# the marker's end of line before reading the status from it
-	if grep -aq '^HVX-TESTHOST-END rc=[0-9]*[^0-9]' "$serial" 2>/dev/null
-	then
+	case $("$th/serial-verdict.sh" "$serial") in
+	end\ *)
 		status=$(sed -n 's/^HVX-TESTHOST-END rc=\([0-9]*\).*/\1/p' \
 			 "$serial" | head -n 1)
 		break
-	fi
-	# the host's own panic, not a guest's console that a task quotes
-	# ("# " first) when a guest boot fails; -a: a quoted NUL must not
-	# make grep take the log for binary and stop matching
-	if grep -av '^# ' "$serial" 2>/dev/null | grep -aq 'Kernel panic'; then
+		;;
+	panic)
 		status=125
 		break
-	fi
+		;;
+	reboot)
+		status=126
+		break
+		;;
+	esac
 	if ! kill -0 "$pid" 2>/dev/null; then
-		status=125
+		status=123
 		break
 	fi
 	sleep 1

@@ -12,7 +12,7 @@
 # sleeping-in-atomic warning, kmemleak suspect, BUG, WARNING or oops is a
 # failed TAP line.  Every result is a TAP line under BUILD/check-debug/; the
 # full log is BUILD/check-debug.log and its last line is "N passed, N
-# failed, N skipped".
+# failed" (after "N skipped").
 #
 # Usage: check-debug.sh BUILD_DIR
 #
@@ -106,14 +106,9 @@ debug_host() {
 		"$th/boot.sh" bochs 2 "$timeout" debug "$build" "$rel" \
 		"$initrd" "$work"
 	status=$?
-	tr -d '\r' <"$work/serial.log" |
-		sed -n '/^HVX-TESTHOST-BEGIN/,/^HVX-DMESG-BEGIN/p' >"$tap"
-	case $status in
-	0) echo "ok 0 debug test host $n finished ($part)" ;;
-	124) echo "not ok 0 debug test host $n finished within $timeout s" ;;
-	125) echo "not ok 0 debug test host $n ran without a kernel panic" ;;
-	*) echo "not ok 0 debug test host $n finished with status 0 (got $status)" ;;
-	esac >>"$tap"
+	"$th/serial-tap.sh" "$work/serial.log" >"$tap"
+	echo "# debug test host $n: $part" >>"$tap"
+	"$th/host-status.sh" "debug $n" "$status" "$timeout" "$work" >>"$tap"
 	{
 		"$th/kernel-log-check.sh" "debug-$n" "$work/serial.log"
 		"$th/debug-log-check.sh" "debug-$n" "$work/serial.log"

@@ -6,8 +6,9 @@
 # Counts the TAP results in FILEs: "ok" lines pass (or are skipped when
 # they carry "# SKIP"), "not ok" lines fail, with TAP's todo directive
 # too (hvx has no expected failures).  "Bail out!" counts as a failure.
-# Prints the failed lines, then "N passed, N failed, N skipped" as the
-# last line; exits 1 if anything failed or nothing ran.
+# Prints the failed lines, then "N skipped", then "N passed, N failed" as
+# the last line (skipped results are counted apart, in neither); exits 1
+# if anything failed or nothing ran.
 
 awk '
 /^ok [0-9]+/ {
@@ -19,6 +20,6 @@ awk '
 END {
 	for (i = 1; i <= fail; i++)
 		print "FAILED: " failed[i]
-	printf "%d passed, %d failed, %d skipped\n", pass, fail, skip
+	printf "%d skipped\n%d passed, %d failed\n", skip, pass, fail
 	exit (fail > 0 || pass == 0) ? 1 : 0
 }' "$@"
