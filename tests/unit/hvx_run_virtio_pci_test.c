@@ -488,6 +488,40 @@ TEST_F(vp, request_through_intx)
 					    .events = POLLIN }, 1, 0));
 }
 
+/*
+ * Linux's remove of a virtio driver (an unbind, a module unloaded): a
+ * reset, ACKNOWLEDGE set again, then bus mastering cleared.  Nothing of a
+ * driver's is at stake: no NEEDS_RESET, and no interrupt on the pin that
+ * the next driver enables.  One that got to FEATURES_OK needs a reset.
+ */
+TEST_F(vp, remove_leaves_no_reset_pending)
+{
+	pci_bus_connect_intx(&self->pb, record_line, NULL);
+	setup_queue(self->bus, self->bar);
+	ASSERT_EQ(0, virtio_start(self->v));
+	wr(self->bus, CC(0x14), 0, 1);
+	wr(self->bus, CC(0x14), VIRTIO_STATUS_ACKNOWLEDGE, 1);
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	EXPECT_EQ(VIRTIO_STATUS_ACKNOWLEDGE, rd(self->bus, CC(0x14), 1));
+	EXPECT_TRUE(gsi17);
+	EXPECT_FALSE(ecam32(self->bus, PCI_COMMAND) >> 16 &
+		     PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(0, rd(self->bus, self->bar + VIRTIO_ISR_OFF, 1));
+
+	/* the next driver, as far as FEATURES_OK, then bus mastering off */
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY |
+		PCI_COMMAND_MASTER, 2);
+	wr(self->bus, CC(0x14), 0x03, 1);
+	wr(self->bus, CC(0x08), 1, 4);
+	wr(self->bus, CC(0x0c), 1, 4);
+	wr(self->bus, CC(0x14), 0x0b, 1);
+	ecam_wr(self->bus, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	EXPECT_EQ(0x4b, rd(self->bus, CC(0x14), 1));
+	EXPECT_FALSE(gsi17);
+	EXPECT_EQ(VIRTIO_ISR_CONFIG, rd(self->bus, self->bar + VIRTIO_ISR_OFF,
+					1));
+}
+
 TEST_F(vp, pci_cfg_access_window)
 {
 	unsigned int cap = 0x84, a = 0x80000000U | 1 << 11 | (cap + 16);

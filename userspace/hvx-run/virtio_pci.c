@@ -304,6 +304,24 @@ static void kick_enabled_locked(struct virtio_dev *v)
 }
 
 /*
+ * Whether the driver got far enough that rings or negotiated features
+ * are at stake: FEATURES_OK or DRIVER_OK set, or a queue enabled; @lock.
+ * ACKNOWLEDGE and DRIVER alone are not: Linux's remove resets the device
+ * and then sets ACKNOWLEDGE again before it clears bus mastering.
+ */
+static bool set_up_begun(const struct virtio_dev *v)
+{
+	unsigned int i;
+
+	if (v->status & (VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK))
+		return true;
+	for (i = 0; i < v->ops->nr_queues; i++)
+		if (v->q[i].enable)
+			return true;
+	return false;
+}
+
+/*
  * Bus mastering gates the device's access to guest memory.  A driver
  * clears it to stop the device's DMA: Linux's pci_device_shutdown()
  * before a kexec, whose next kernel reuses the rings' memory and sets it
@@ -311,13 +329,13 @@ static void kick_enabled_locked(struct virtio_dev *v)
  * the device takes no chain and writes nothing: the queues pause, the
  * device thread serves nothing, and the requests it took before complete
  * first (ops->drain), as a reset waits for them.  A device the driver had
- * begun to set up then needs a reset (NEEDS_RESET; its MSI-X interrupt
- * pending until bus mastering is back, an MSI being a memory write, while
- * INTx, a wire, asserts at once): setting the bit again does not start it
- * on rings that may no longer be the driver's.  One that was reset, or
- * never had bus mastering, starts when it is set: once DRIVER_OK is set
- * too, each enabled queue gets a kick, for those the device thread
- * dropped meanwhile.
+ * begun to set up (set_up_begun()) then needs a reset (NEEDS_RESET; its
+ * MSI-X interrupt pending until bus mastering is back, an MSI being a
+ * memory write, while INTx, a wire, asserts at once): setting the bit
+ * again does not start it on rings that may no longer be the driver's.
+ * One that was reset, or never had bus mastering, starts when it is set:
+ * once DRIVER_OK is set too, each enabled queue gets a kick, for those
+ * the device thread dropped meanwhile.
  */
 static void pci_changed(void *opaque)
 {
@@ -333,7 +351,7 @@ static void pci_changed(void *opaque)
 	} else if (!on && !v->dma_off) {
 		set_dma(v, false);
 		/* under the same lock: a reset or a set may come next */
-		if (v->status && !v->resetting &&
+		if (set_up_begun(v) && !v->resetting &&
 		    !(v->status & VIRTIO_STATUS_NEEDS_RESET))
 			needs_reset_locked(v);
 	}
