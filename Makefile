@@ -147,8 +147,9 @@ UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
 				   virtio_net_tap.c virtio_pci.c virtqueue.c pci.c \
 				   pci_msix.c pci_intx.c io.c util.c)
 UNIT_EXTRA_hvx_run_virtio_net_merged_test := $(UNIT_EXTRA_hvx_run_virtio_net_test)
-# the tap's reads fail on demand (tests/unit/virtio_net_fixture.h)
-UNIT_LDFLAGS_hvx_run_virtio_net_test := -Wl,--wrap=readv -Wl,--wrap=read
+# the tap's reads and writes fail on demand (tests/unit/virtio_net_fixture.h)
+UNIT_LDFLAGS_hvx_run_virtio_net_test := -Wl,--wrap=readv -Wl,--wrap=read \
+	-Wl,--wrap=writev
 UNIT_LDFLAGS_hvx_run_virtio_net_merged_test := \
 	$(UNIT_LDFLAGS_hvx_run_virtio_net_test)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\

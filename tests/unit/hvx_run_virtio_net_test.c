@@ -53,6 +53,7 @@ TEST(parse_refuses_bad_arguments)
 		"tap=t,mac=5:54:00:ab:cd:ef", "tap=t,mac=52-54-00-ab-cd-ef",
 		"tap=t,mac=01:00:5e:00:00:01", "tap=t,mac=52:54:00:ab:cd:eg",
 		"tap=t,vhost=on", "tap=t,mac=+2:54:00:ab:cd:ef",
+		"tap=t,mac=00:00:00:00:00:00", "tap=tap%d",
 	};
 	struct vnet_spec s;
 	char err[160];
@@ -299,6 +300,78 @@ TEST_F(net, transmit_a_frame)
 	ASSERT_EQ(VNET_HDR_LEN + FRAME_LEN, n);
 	/* the header reaches the tap as the driver wrote it */
 	EXPECT_EQ(0, memcmp(p, got, n));
+	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+}
+
+static char said[512];
+
+static void keep_lines(void *ctx, const char *buf, size_t len)
+{
+	size_t have = strlen(said);
+
+	if (len >= sizeof(said) - have)
+		len = sizeof(said) - have - 1;
+	memcpy(said + have, buf, len);
+	said[have + len] = 0;
+}
+
+/* One transmit frame, in chain @i; completed, whatever the tap said. */
+static void transmit_one(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(net) *self, unsigned int i)
+{
+	make_frame(self->ram + BUF(i), 0, 0x30 + i);
+	set_desc(self->ram, DESC(VNET_TXQ), i, BUF(i),
+		 VNET_HDR_LEN + FRAME_LEN, 0, 0);
+	vring_offer(self->ram, AVAIL(VNET_TXQ), QSIZE,
+		    &self->next[VNET_TXQ], i);
+	driver_kick(self->v, VNET_TXQ);
+	ASSERT_TRUE(wait_used(self->ram, VNET_TXQ, i + 1));
+}
+
+static int count(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s++)
+		n++;
+	return n;
+}
+
+/*
+ * Failed tap writes: a tap that is down (EIO) is said once, and again
+ * when it is up; any other error once per errno, however many frames
+ * the guest sends that fail with it.  Every frame completes.
+ */
+TEST_F(net, tap_write_errors_said_once_each)
+{
+	char got[256];
+
+	driver_init(self->v, self->ram, self->next, 0);
+	memset(said, 0, sizeof(said));
+	msg_set_output(keep_lines, NULL);
+	tap.write_errno = EIO;
+	transmit_one(_metadata, self, 0);
+	transmit_one(_metadata, self, 1);
+	tap.write_errno = EINVAL;
+	transmit_one(_metadata, self, 2);
+	transmit_one(_metadata, self, 3);
+	tap.write_errno = 0;
+	transmit_one(_metadata, self, 4);
+	transmit_one(_metadata, self, 5);
+	tap.write_errno = EINVAL;
+	transmit_one(_metadata, self, 6);
+	tap.write_errno = EIO;
+	transmit_one(_metadata, self, 7);
+	msg_set_output(NULL, NULL);
+	EXPECT_EQ(2, count(said, "the tap is down"));
+	EXPECT_EQ(1, count(said, "the tap is up"));
+	EXPECT_EQ(1, count(said, strerror(EINVAL)));
+	/* the two that went through reached the tap */
+	EXPECT_EQ(VNET_HDR_LEN + FRAME_LEN,
+		  recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(0x34, (uint8_t)got[VNET_HDR_LEN + FRAME_LEN - 1]);
+	EXPECT_EQ(VNET_HDR_LEN + FRAME_LEN,
+		  recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
 	EXPECT_EQ(-1, recv(self->peer, got, sizeof(got), MSG_DONTWAIT));
 }
 

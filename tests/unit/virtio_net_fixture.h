@@ -2,8 +2,9 @@
 /*
  * The fixture of hvx-run's virtio-net unit tests: a fake guest RAM with
  * both queues' rings, a datagram socket pair in place of the tap, a fake
- * TUNSETOFFLOAD that records the flags, a tap read that fails on demand
- * (readv() and read() wrapped at link time), and the driver's side of
+ * TUNSETOFFLOAD that records the flags, tap reads and writes that fail on
+ * demand (readv(), read() and writev() wrapped at link time), and the
+ * driver's side of
  * frames (chains posted, frames made, the used ring waited for).
  * Included by each virtio-net test program, after kselftest_harness.h.
  */
@@ -37,7 +38,7 @@
  * What the device told the "tap" last, and whether it may; @fd's next
  * @fail_reads reads take a frame and fail with EINVAL, as a tap's does
  * when it cannot express a frame's offloads in the header (it frees the
- * frame).
+ * frame); while @write_errno is set, writes fail with it.
  */
 static struct {
 	int calls;
@@ -45,6 +46,7 @@ static struct {
 	bool refuse;
 	int fd;
 	int fail_reads;
+	int write_errno;
 } tap;
 
 ssize_t __real_readv(int fd, const struct iovec *iov, int n);
@@ -68,6 +70,19 @@ ssize_t __wrap_readv(int fd, const struct iovec *iov, int n)
 ssize_t __wrap_read(int fd, void *buf, size_t len)
 {
 	return tap_read_result(fd, __real_read(fd, buf, len));
+}
+
+ssize_t __real_writev(int fd, const struct iovec *iov, int n);
+
+ssize_t __wrap_writev(int fd, const struct iovec *iov, int n)
+{
+	int err = __atomic_load_n(&tap.write_errno, __ATOMIC_ACQUIRE);
+
+	if (fd == tap.fd && err) {
+		errno = err;
+		return -1;
+	}
+	return __real_writev(fd, iov, n);
 }
 
 static inline int fake_offload(int fd, unsigned int flags)

@@ -73,7 +73,12 @@
  * @offloads_set: @offloads and @features match this negotiation
  * @offloads:	the flags the tap was last given
  * @features:	the driver's features, for the received headers
- * @rx_err, @tx_err: an error of the tap was said once
+ * @rx_said, @tx_said: the errnos of failed tap reads and writes said so
+ *		far, one bit each (bit 0: any above 63, and a read's end of
+ *		file): each is said once, however often the guest makes it
+ * @tx_down:	writes fail with EIO, the tap being down; said, and said
+ *		again when a write goes through
+ * @tap_failed:	poll() reported the tap failed, said once
  * @rx_big:	a frame too big for its receive chain was said once
  * @rx_huge:	a received frame over VNET_FRAME_MAX was said once
  * @rx_short:	a frame longer than all the receive chains the driver
@@ -97,9 +102,20 @@ struct virtio_net {
 	bool rx_held, rx_wait, offloads_set;
 	unsigned int offloads;
 	uint64_t features;
-	bool rx_err, tx_err, rx_big, rx_huge, rx_short, tx_big, tx_hdr_bad;
-	bool rx_hdr_bad;
+	uint64_t rx_said, tx_said;
+	bool tx_down, tap_failed;
+	bool rx_big, rx_huge, rx_short, tx_big, tx_hdr_bad, rx_hdr_bad;
 };
+
+/* Whether @err is said for the first time in @said (and it is now). */
+static bool first_said(uint64_t *said, int err)
+{
+	uint64_t bit = 1ULL << (err > 0 && err < 64 ? err : 0);
+	bool first = !(*said & bit);
+
+	*said |= bit;
+	return first;
+}
 
 static struct virtio_net *to_net(struct virtio_dev *v)
 {
@@ -195,10 +211,11 @@ static int rx_read_result(struct virtio_net *n, ssize_t r, uint64_t room)
 	if (r > 0 && (uint64_t)r > room)
 		return 0;
 	if (r <= 0) {
-		if (!n->rx_err)
+		int err = r ? errno : 0;
+
+		if (first_said(&n->rx_said, err))
 			msg("virtio-net: tap read: %s",
-			    r ? strerror(errno) : "end of file");
-		n->rx_err = true;
+			    r ? strerror(err) : "end of file");
 		if (r)
 			return -2;
 		/* try again when the driver next posts buffers */
@@ -526,11 +543,23 @@ static void tx_one(struct virtio_net *n, uint64_t features)
 	do {
 		w = writev(n->fd, iov, nr);
 	} while (w < 0 && errno == EINTR);
-	/* a frame the tap refuses is dropped, as a wire would */
-	if (w < 0 && !n->tx_err) {
-		msg("virtio-net: tap write: %s; dropping such frames",
-		    strerror(errno));
-		n->tx_err = true;
+	/*
+	 * A frame the tap refuses is dropped, as a wire would.  EIO: the
+	 * tap is down (not yet configured on the host, or taken down):
+	 * every frame goes until it is up again, which is said too.
+	 */
+	if (w < 0 && errno == EIO) {
+		if (!n->tx_down)
+			msg("virtio-net: tap write: %s: the tap is down, frames are dropped until it is up",
+			    strerror(errno));
+		n->tx_down = true;
+	} else if (w < 0) {
+		if (first_said(&n->tx_said, errno))
+			msg("virtio-net: tap write: %s; dropping such frames",
+			    strerror(errno));
+	} else if (n->tx_down) {
+		msg("virtio-net: the tap is up: frames go through");
+		n->tx_down = false;
 	}
 }
 
@@ -612,10 +641,10 @@ static void net_poll_ready(struct virtio_dev *v, short revents)
 		rx_serve(n);
 	} else {
 		/* the tap went away: poll it again after the next kick */
-		if (!n->rx_err)
+		if (!n->tap_failed)
 			msg("virtio-net: the tap failed (poll 0x%x)",
 			    (unsigned int)revents);
-		n->rx_err = true;
+		n->tap_failed = true;
 		n->rx_wait = true;
 	}
 	pthread_mutex_unlock(&n->lock);

@@ -5,8 +5,11 @@
  * allow.
  *
  * The tap carries the same 12-byte header as the rings (IFF_VNET_HDR,
- * TUNSETVNETHDRSZ), so a frame goes between a chain and the tap with
- * one readv or writev and no copy in hvx-run.  What the tap may hand
+ * TUNSETVNETHDRSZ), so a transmitted frame goes from its chain to the
+ * tap with one writev, and a received one, without mergeable buffers,
+ * into its chain with one readv (with them, as Linux's driver always
+ * takes, it is read into hvx-run and copied into as many chains as it
+ * needs: virtio_net.c).  What the tap may hand
  * over (partial checksums, TSO frames) is what the driver accepted: its
  * GUEST_* features become TUNSETOFFLOAD flags.  The other direction
  * needs no flag: the tap takes partial checksums and GSO frames from
@@ -78,6 +81,11 @@ int vnet_parse(const char *arg, struct vnet_spec *spec, char *err,
 			    strchr(item + 4, '/'))
 				return errf(err, errlen,
 					    "network '%s': bad tap name", arg);
+			/* the kernel would name it: a tap no one can find */
+			if (strchr(item + 4, '%'))
+				return errf(err, errlen,
+					    "network '%s': a name template; name the tap itself",
+					    arg);
 			memcpy(spec->ifname, item + 4, len + 1);
 			tap = true;
 		} else if (!strncmp(item, "mac=", 4)) {
@@ -88,6 +96,11 @@ int vnet_parse(const char *arg, struct vnet_spec *spec, char *err,
 			if (spec->mac[0] & 1)
 				return errf(err, errlen,
 					    "network '%s': a multicast MAC address",
+					    arg);
+			/* Linux takes it, then cannot bring the link up */
+			if (!memcmp(spec->mac, "\0\0\0\0\0\0", VNET_MAC_LEN))
+				return errf(err, errlen,
+					    "network '%s': the all-zero MAC address",
 					    arg);
 		} else {
 			return errf(err, errlen,
