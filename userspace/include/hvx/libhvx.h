@@ -169,7 +169,11 @@ int hvx_ring_complete(int ring_fd, uint32_t vcpu, uint64_t seq,
 /*
  * HVX_RING_COMPLETE with HVX_COMPLETE_WAIT: finish request @seq (none when
  * @seq is 0; then @vcpu and @data must be 0), then sleep until an entry is
- * pending.  0, or -1 with errno (EINTR: a signal; the completion stands).
+ * pending.  0, or -1 with errno: EINTR, a signal (the completion stands);
+ * any other, at once and without the wait: ENOENT when @seq is no longer
+ * outstanding (the vCPU's HVX_SET_REGS or close abandoned it), EINVAL for
+ * bad arguments.  Either way @seq is done with: a loop that passed it
+ * again would fail again without sleeping.
  */
 int hvx_ring_complete_wait(int ring_fd, uint32_t vcpu, uint64_t seq,
 			   uint64_t data);
