@@ -243,7 +243,7 @@ void hvx_mitigate_exit(void)
 }
 
 /* Fill L1D with the buffer's lines, pushing out whatever it held. */
-static void l1d_flush_software(void)
+static noinstr void l1d_flush_software(void)
 {
 	unsigned long i;
 
@@ -261,8 +261,11 @@ static void l1d_flush_software(void)
 /**
  * hvx_mitigate_l1d() - flush L1D before VM entry if the setting says so
  * @vcpu: the vCPU about to enter, interrupts disabled
+ *
+ * noinstr, as what it calls: a function tracer's exit hook or a kprobe
+ * would run after the flush.
  */
-void hvx_mitigate_l1d(struct hvx_vcpu *vcpu)
+noinstr void hvx_mitigate_l1d(struct hvx_vcpu *vcpu)
 {
 	if (hvx_l1d_flush == HVX_L1D_FLUSH_COND) {
 		bool flush = vcpu->l1d_flush_pending ||

@@ -37,9 +37,11 @@
  *
  * The stack depth is the same on every entry from the run loop, so the
  * VMCS is written only the first time (and after an ioctl path changes it).
+ * noinstr: it runs after the L1D flush, where a tracer's or a kprobe's
+ * code would bring host data back into L1D for the guest to read.
  */
-asmlinkage void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
-					unsigned long rsp)
+asmlinkage noinstr void hvx_vmx_update_host_rsp(struct hvx_vcpu *vcpu,
+						unsigned long rsp)
 {
 	if (unlikely(rsp != vcpu->host_rsp)) {
 		vcpu->host_rsp = rsp;

@@ -41,7 +41,11 @@
 #define VCPU_R14	(14 * 8)
 #define VCPU_R15	(15 * 8)
 
-	.text
+	/*
+	 * Neither traced nor probed: it runs after the L1D flush, and after
+	 * the exit with NMIs blocked (a kprobe's INT3 would unblock them).
+	 */
+	.section .noinstr.text, "ax"
 
 /* int __hvx_vmx_enter(struct hvx_vcpu *vcpu, unsigned long launched) */
 SYM_FUNC_START(__hvx_vmx_enter)
@@ -121,13 +125,38 @@ SYM_INNER_LABEL(__hvx_vmx_exit, SYM_L_GLOBAL)
 	mov %r14, VCPU_R14(%rax)
 	mov %r15, VCPU_R15(%rax)
 	popq VCPU_RAX(%rax)
+	/* 0: a VM exit.  EBX keeps the result through the calls below. */
+	xor %ebx, %ebx
+
+.Lclear:
+	/*
+	 * Guest values must not reach speculative gadgets in the host: every
+	 * register but the result goes, before the branch history the guest
+	 * trained is cleared, and the callee-saved ones too (their reload
+	 * from the stack below may be slow enough to speculate past).
+	 */
+	xor %eax, %eax
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %ebp, %ebp
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
 
 	/*
 	 * Before the first unbalanced RET: fill the return stack the guest
 	 * may have poisoned or underflowed (retpoline and IBRS hosts), write
 	 * IBRS again on hosts that set it on kernel entry (the guest ran in
 	 * a less privileged predictor mode), and clear the branch history
-	 * where the host does.
+	 * where the host does.  (After a failed entry too: the registers
+	 * held the guest's values then as well.)
 	 */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
@@ -139,21 +168,7 @@ SYM_INNER_LABEL(__hvx_vmx_exit, SYM_L_GLOBAL)
 .Lspec_ctrl_done:
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
-	xor %eax, %eax
-
-.Lout:
-	/*
-	 * Guest values must not reach speculative gadgets in the host: clear
-	 * the registers the callee-saved pops below do not overwrite.
-	 */
-	xor %ecx, %ecx
-	xor %edx, %edx
-	xor %esi, %esi
-	xor %edi, %edi
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	xor %r10d, %r10d
-	xor %r11d, %r11d
+	mov %ebx, %eax
 	add $16, %rsp
 	pop %rbx
 	pop %r12
@@ -164,9 +179,11 @@ SYM_INNER_LABEL(__hvx_vmx_exit, SYM_L_GLOBAL)
 	RET
 
 .Lfail:
-	mov $1, %eax
-	jmp .Lout
+	mov $1, %ebx
+	jmp .Lclear
 SYM_FUNC_END(__hvx_vmx_enter)
+
+	.text
 
 /*
  * void hvx_vmx_do_nmi_irqoff(void): an NMI that caused a VM exit is

@@ -437,6 +437,54 @@ HVX_TEST(mitigations_follow_the_host)
 		  !!(m & HVX_MITIGATE_NX_HUGE_PAGES));
 }
 
+/* Whether a line of file @path holds @word as a whole word; -1: no file. */
+static int file_has_word(const char *path, const char *word)
+{
+	size_t n = strlen(word);
+	char line[512], *p;
+	int found = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		for (p = line; !found && (p = strstr(p, word)); p++)
+			found = (p == line || p[-1] == ' ' || p[-1] == '\t') &&
+				(p[n] == ' ' || p[n] == '\t' || p[n] == '\n');
+	fclose(f);
+	return found;
+}
+
+#define FTRACE_FUNCS	"/sys/kernel/tracing/available_filter_functions"
+#define KPROBE_BLACKLIST "/sys/kernel/debug/kprobes/blacklist"
+
+/*
+ * What runs between the L1D flush and VM entry, and right after the exit
+ * with NMIs blocked, can be neither traced nor probed: a tracer's or a
+ * probe's code would bring host data back into L1D, and a probe's INT3
+ * would unblock NMIs.  (hvx_nl_event, the control, can be.)
+ */
+HVX_TEST(entry_path_is_neither_traced_nor_probed)
+{
+	static const char *const entry[] = {
+		"hvx_vmx_update_host_rsp", "hvx_mitigate_l1d",
+		"__hvx_vmx_enter",
+	};
+	unsigned int i;
+
+	HVX_REQUIRE_VM();
+	if (file_has_word(FTRACE_FUNCS, "hvx_nl_event") != 1 ||
+	    file_has_word(KPROBE_BLACKLIST, "hvx_nl_event") != 0)
+		SKIP(return, "no function tracer or kprobes");
+	for (i = 0; i < ARRAY_SIZE(entry); i++) {
+		EXPECT_EQ(0, file_has_word(FTRACE_FUNCS, entry[i]))
+			TH_LOG("%s can be traced", entry[i]);
+		EXPECT_EQ(1, file_has_word(KPROBE_BLACKLIST, entry[i]))
+			TH_LOG("%s can be probed", entry[i]);
+	}
+}
+
 #define TOUCH_GPA	(8 * MiB)
 #define TOUCH_PAGES	1024
 
