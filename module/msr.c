@@ -81,6 +81,21 @@ void hvx_msrs_load_guest(struct hvx_vcpu *vcpu)
 	vcpu->guest_msrs_loaded = true;
 }
 
+/*
+ * Whether the thread returns to an LDT: the one LDTR held at the first
+ * entry, or one that another thread's modify_ldt() installed since.  Its
+ * IPI loaded LDTR here between two exits, and the next exit cleared it;
+ * the GDT's LDT descriptor on this CPU is the mm's (flush_ldt()).
+ */
+static bool host_has_ldt(struct hvx_vcpu *vcpu)
+{
+#ifdef CONFIG_MODIFY_LDT_SYSCALL
+	if (current->mm && READ_ONCE(current->mm->context.ldt))
+		return true;
+#endif
+	return vcpu->host_ldt_sel;
+}
+
 /**
  * hvx_msrs_load_host() - the host's MSRs and segment state back
  * @vcpu: the vCPU, preemption disabled
@@ -105,8 +120,8 @@ void hvx_msrs_load_host(struct hvx_vcpu *vcpu)
 		loadsegment(ds, vcpu->host_ds_sel);
 		loadsegment(es, vcpu->host_es_sel);
 	}
-	if (vcpu->host_ldt_sel)
-		asm volatile("lldt %0" : : "rm" (vcpu->host_ldt_sel));
+	if (host_has_ldt(vcpu))
+		asm volatile("lldt %0" : : "rm" ((u16)(GDT_ENTRY_LDT * 8)));
 	if (vcpu->host_gs_sel)
 		load_gs_index(vcpu->host_gs_sel);
 	if (vcpu->host_fs_sel) {

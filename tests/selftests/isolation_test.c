@@ -9,7 +9,8 @@
  *   and migration between host CPUs, seen by the guest and by
  *   HVX_GET_MSRS.
  * - DS and ES of the calling thread come back from HVX_RUN as they were
- *   (a 32-bit caller's __USER_DS).
+ *   (a 32-bit caller's __USER_DS), and so does its LDT, even one another
+ *   thread installed while HVX_RUN ran.
  * - RDPMC exits: #GP, never the host's counters.
  * - #DB is the guest's: DR6 reports the single step the guest took, and
  *   the guest's DR0-3 (not the host's) back the breakpoints its DR7 arms.
@@ -22,8 +23,10 @@
  * - vmentry_l1d_flush=cond flushes L1D for what KVM's does, not after
  *   each EPT violation that faults guest memory in.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <asm/ldt.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -185,6 +188,84 @@ HVX_GUEST_TEST(null_ds_es_stay_null, guest_out_loop)
 	}
 	asm volatile("mov %w0, %%ds; mov %w0, %%es" : : "r"(0));
 	vcpu_expect_done(vcpu);
+}
+
+/*
+ * The guest says it runs, then spins until the host has done its part:
+ * the whole time inside one HVX_RUN, guest MSRs and selectors loaded.
+ */
+static volatile uint64_t ldt_started, ldt_go;
+
+static void guest_wait_for_go(void)
+{
+	ldt_started = 1;
+	while (!ldt_go)
+		cpu_relax();
+	GUEST_DONE();
+}
+
+struct ldt_installer {
+	struct test_vm *vm;
+	int cpu;
+	long ret;
+};
+
+/* On another CPU: once the guest runs, the process's first LDT. */
+static void *install_ldt(void *arg)
+{
+	struct user_desc d = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .limit_in_pages = 1, .useable = 1,
+	};
+	struct ldt_installer *in = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(in->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!__atomic_load_n(&guest_global(in->vm, ldt_started),
+				__ATOMIC_ACQUIRE))
+		usleep(1000);
+	in->ret = syscall(SYS_modify_ldt, 1, &d, sizeof(d));
+	__atomic_store_n(&guest_global(in->vm, ldt_go), 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Whether selector @sel is usable: LAR sets ZF for a valid descriptor. */
+static bool selector_valid(uint16_t sel)
+{
+	uint32_t ar = 0;
+	bool ok;
+
+	asm volatile("lar %[sel], %[ar]" : "=@ccz"(ok), [ar] "+r"(ar)
+		     : [sel] "r"((uint32_t)sel));
+	return ok;
+}
+
+/*
+ * Another thread's modify_ldt() while HVX_RUN runs: its IPI loads LDTR on
+ * the vCPU's CPU, the next VM exit clears it, and HVX_RUN must still
+ * return to the LDT (a thread left without one faults on its selectors).
+ */
+HVX_GUEST_TEST(ldt_installed_during_run, guest_wait_for_go)
+{
+	struct ldt_installer in = { .vm = vm, .cpu = 1 };
+	cpu_set_t all, one;
+	pthread_t t;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	EXPECT_FALSE(selector_valid(0x7));
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, pthread_create(&t, NULL, install_ldt, &in));
+	vcpu_expect_done(vcpu);
+	EXPECT_TRUE(selector_valid(0x7));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, in.ret);
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 #define X86_CR4_PCE	(1UL << 8)
