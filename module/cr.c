@@ -164,8 +164,10 @@ static bool cr_flushes(unsigned long old0, unsigned long cr0,
 }
 
 /*
- * Long mode wants a 64-bit busy TSS in TR, where a processor lets
- * software enter it with a 16-bit one loaded: VM entry would fail.
+ * Long mode wants a 64-bit busy TSS in TR.  A guest cannot enter it with
+ * a 16-bit one loaded (#GP: hvx_set_cr0()); a state that HVX_SET_SREGS
+ * puts in long mode with one (a VMM's own making) gets the 64-bit type,
+ * which VM entry requires.
  */
 static void cr_fix_tr(void)
 {
@@ -304,6 +306,10 @@ int hvx_set_cr0(struct hvx_vcpu *vcpu, unsigned long cr0)
 	 */
 	if (((old ^ cr0) & X86_CR0_PG) && (efer & EFER_LME) &&
 	    (hvx_vmread32(GUEST_CS_AR_BYTES) & HVX_AR_L))
+		return -EINVAL;
+	/* and long mode has no 16-bit TSS: #GP entering it with one in TR */
+	if ((cr0 & ~old & X86_CR0_PG) && (efer & EFER_LME) &&
+	    (hvx_vmread32(GUEST_TR_AR_BYTES) & HVX_AR_TYPE_MASK) == 3)
 		return -EINVAL;
 	return cr_set_all(vcpu, cr0, cr4, efer, CR_PDPTES_ARCH);
 }

@@ -659,10 +659,11 @@ HVX_TEST(real_to_long)
 }
 
 /*
- * The same way into long mode with a 16-bit busy TSS in TR, which a
- * processor allows (the TSS is not used until a task switch or an
- * interrupt's stack switch): VM entry in IA-32e mode wants a 64-bit busy
- * TSS, and hvx gives TR that type as long mode begins.
+ * The same way into long mode with a 16-bit busy TSS in TR: the MOV to
+ * CR0 raises #GP, as the SDM says of a processor (MOV to CR0, "the TR
+ * references a 16-bit TSS"), and without an IDT the guest shuts down
+ * with paging off.  A state set in long mode with such a TR (a VMM's own
+ * making) gets the 64-bit busy type VM entry requires.
  */
 HVX_TEST(real_to_long_with_16bit_tss)
 {
@@ -676,6 +677,16 @@ HVX_TEST(real_to_long_with_16bit_tss)
 	vcpu_sregs_get(vcpu, &sregs);
 	sregs.tr.ar = (sregs.tr.ar & ~HVX_AR_TYPE_MASK) | 3;
 	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_FALSE(sregs.cr0 & X86_CR0_PG);
+	EXPECT_FALSE(sregs.efer & EFER_LMA);
+	EXPECT_EQ(3, sregs.tr.ar & HVX_AR_TYPE_MASK);
+	vm_free(vm);
+
+	/* the whole way with a 64-bit one: TR stays as it was */
+	vm = tiny_vm(&vcpu, lm_start, lm_end, true);
 	expect_io(vcpu, HVX_IO_OUT, 0x14, 4, 0x4c4d3634);
 	expect_hlt(vcpu);
 	vcpu_sregs_get(vcpu, &sregs);
