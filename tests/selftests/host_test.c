@@ -107,19 +107,14 @@ HVX_GUEST_TEST(vcpu_migrates_every_exit, guest_keep_state)
 	unpin();
 }
 
+/* A setting: a test that fails with the CPU offline puts it back. */
 static int cpu_online_set(int cpu, int on)
 {
 	char path[64];
-	int fd, n;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
 		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	n = write(fd, on ? "1" : "0", 1);
-	close(fd);
-	return n == 1 ? 0 : -1;
+	return hvx_setting_set(path, on ? "1" : "0") ? 0 : -1;
 }
 
 HVX_GUEST_TEST(cpu_hotplug_with_vm, guest_keep_state)

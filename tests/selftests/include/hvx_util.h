@@ -109,8 +109,11 @@ bool vm_stat(const char *name, uint64_t *val);
 /*
  * A system-wide setting (a sysfs or tracefs file) written for one test:
  * its first value in the test is saved and written back by
- * hvx_settings_restore(), which the fixture's teardown calls, after an
- * ASSERT that failed too.  False when the file cannot be read or written.
+ * hvx_settings_restore(), which the fixture's teardown calls (after an
+ * ASSERT that failed too) and so does a failed TEST_ASSERT before it
+ * aborts.  A value read as choices with the one in force bracketed
+ * (THP's "always madvise [never]") is saved as that word.  False when
+ * the file cannot be read or written.
  */
 bool hvx_setting_set(const char *path, const char *val);
 /* Write @val (no newline added) over the file at @path: true if whole. */

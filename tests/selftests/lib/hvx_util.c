@@ -35,6 +35,8 @@ void test_assert_fail(const char *file, int line, const char *expr,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+	/* abort() skips the fixture's teardown: the later tests' settings */
+	hvx_settings_restore();
 	abort();
 }
 
@@ -634,7 +636,8 @@ void vcpu_set_msr(struct test_vcpu *vcpu, uint32_t index, uint64_t val)
 
 /*
  * THP on for MADV_HUGEPAGE ranges.  Linux turns it off at boot below
- * 512 MiB of RAM, which is where the test host is; as root, turn it on.
+ * 512 MiB of RAM, which is where the test host is; as root, turn it on,
+ * for this test only (the later ones, and hvx-run's, run as booted).
  */
 static bool thp_on(void)
 {
@@ -649,11 +652,7 @@ static bool thp_on(void)
 	fclose(f);
 	if (!strstr(buf, "[never]"))
 		return true;
-	f = fopen(THP_ENABLED, "w");
-	if (!f)
-		return false;
-	fputs("madvise", f);
-	return !fclose(f);
+	return hvx_setting_set(THP_ENABLED, "madvise");
 }
 
 void *thp_memory(size_t size)
@@ -746,6 +745,20 @@ bool hvx_write_file(const char *path, const char *val)
 	return !close(fd) && ok;
 }
 
+/*
+ * A setting read as its choices with the one in force bracketed
+ * ("always madvise [never]") is written back as that word alone.
+ */
+static void setting_choice(char *val)
+{
+	char *open = strchr(val, '['), *close;
+
+	if (!open || !(close = strchr(open, ']')))
+		return;
+	memmove(val, open + 1, close - open - 1);
+	val[close - open - 1] = 0;
+}
+
 /* Save @path's value, once per test. */
 static bool setting_save(const char *path)
 {
@@ -767,6 +780,7 @@ static bool setting_save(const char *path)
 	if (n <= 0)
 		return false;
 	saved[nr_saved].val[n] = 0;
+	setting_choice(saved[nr_saved].val);
 	strcpy(saved[nr_saved].path, path);
 	nr_saved++;
 	return true;
