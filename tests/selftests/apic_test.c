@@ -451,8 +451,13 @@ static void guest_timer_periodic(void)
 	apic_w(APIC_SVR, 0x1ff);
 	apic_w(APIC_TDCR, 0xb);
 	apic_w(APIC_LVTT, (1 << 17) | TIMER_VEC);	/* periodic */
-	apic_w(APIC_TMICT, TICK_NS);
+	/*
+	 * armed once the host's stopwatch runs: the ticks are phase-locked
+	 * to the start, and ticks due during a slow way out and back would
+	 * coalesce, making the last come sooner after the host's start
+	 */
 	GUEST_SYNC(0);
+	apic_w(APIC_TMICT, TICK_NS);
 	while (ticks < TICKS)
 		asm volatile("sti; hlt; cli");
 	apic_w(APIC_TMICT, 0);				/* stop */
@@ -497,8 +502,8 @@ static void guest_timer_fastest(void)
 	apic_w(APIC_SVR, 0x1ff);
 	apic_w(APIC_TDCR, 0xb);
 	apic_w(APIC_LVTT, (1 << 17) | TIMER_VEC);	/* periodic */
-	apic_w(APIC_TMICT, 1);
 	GUEST_SYNC(0);
+	apic_w(APIC_TMICT, 1);		/* armed once the stopwatch runs */
 	while (ticks < FAST_TICKS)
 		asm volatile("sti; hlt; cli");
 	GUEST_SYNC(1);
@@ -660,8 +665,8 @@ static void guest_timer_spins(void)
 	wrmsr(X2APIC_MSR(APIC_SVR), 0x1ff);
 	wrmsr(X2APIC_MSR(APIC_TDCR), 0xb);
 	wrmsr(X2APIC_MSR(APIC_LVTT), (1 << 17) | TIMER_VEC);	/* periodic */
-	wrmsr(X2APIC_MSR(APIC_TMICT), TICK_NS);
 	GUEST_SYNC(0);
+	wrmsr(X2APIC_MSR(APIC_TMICT), TICK_NS);	/* once the stopwatch runs */
 	asm volatile("sti");
 	while (ticks < SPIN_TICKS)
 		asm volatile("pause");
