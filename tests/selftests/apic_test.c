@@ -966,8 +966,11 @@ HVX_GUEST_TEST(signal_msi, guest_takes_msis)
 	vcpu_expect_sync(vcpu, 0);
 	/* fixed, edge, physical destination 0 */
 	EXPECT_EQ(1, signal_msi(vm, 0xfee00000, IPI_VEC));
-	/* a destination no vCPU has: dropped, not an error */
-	EXPECT_EQ(0, signal_msi(vm, 0xfee00000 | (7 << 12), IPI_VEC));
+	/*
+	 * a destination no vCPU has: dropped, not an error (a vector the
+	 * guest has no handler for: taken by vCPU 0, it would fail the test)
+	 */
+	EXPECT_EQ(0, signal_msi(vm, 0xfee00000 | (7 << 12), 0x51));
 	EXPECT_EQ(-1, signal_msi(vm, 0xfed00000, IPI_VEC));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, signal_msi(vm, 0xfee00000, 15));	/* vector < 16 */

@@ -160,12 +160,70 @@ HVX_TEST(keep_then_clear_a_range)
 	EXPECT_EQ(3, count_bits(map));
 	EXPECT_EQ(2, *page_word((uintptr_t)hva, 70));
 
-	/* A range that ends with the slot need not be 64 pages. */
+	/* The last word of the slot, set whole: page 200 goes. */
 	memset(clear, 0xff, sizeof(clear));
 	ASSERT_EQ(0, hvx_clear_dirty_log(vm->fd, LOG_SLOT, 192, 64, clear));
 	ASSERT_EQ(0, hvx_get_dirty_log(vm->fd, LOG_SLOT, 0, map));
 	EXPECT_EQ(2, count_bits(map));
 	EXPECT_FALSE(bit(map, 200));
+	vm_free(vm);
+}
+
+#define ODD_PAGES	100
+
+/* Write pages 5, 70 and 99 (the last) of a 100-page slot on each request. */
+static void guest_rewrite_odd(void)
+{
+	uint64_t v;
+
+	for (v = 1;; v++) {
+		*(volatile uint64_t *)page_word(LOG_GPA, 5) = v;
+		*(volatile uint64_t *)page_word(LOG_GPA, 70) = v;
+		*(volatile uint64_t *)page_word(LOG_GPA, ODD_PAGES - 1) = v;
+		GUEST_SYNC(v);
+	}
+}
+
+/*
+ * A range that ends with the slot need not be 64 pages (a slot of 100:
+ * pages 64-99), and the bits its bitmap sets past the slot are ignored;
+ * one that ends short of it, or past it, must be whole words.
+ */
+HVX_TEST(clear_the_tail_of_an_odd_slot)
+{
+	/* the log of 100 pages is two words: the other two stay 0 */
+	uint64_t map[LOG_WORDS] = {}, clear[1];
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_rewrite_odd);
+	vm_mem_add(vm, LOG_SLOT, HVX_MEM_LOG_DIRTY, LOG_GPA,
+		   ODD_PAGES * HVX_PAGE_SIZE);
+	vcpu_expect_sync(vcpu, 1);
+	ASSERT_EQ(0, hvx_get_dirty_log(vm->fd, LOG_SLOT, HVX_DIRTY_LOG_KEEP,
+				       map));
+	EXPECT_EQ(3, count_bits(map));
+
+	clear[0] = ~0ULL;
+	EXPECT_ERRNO(EINVAL, hvx_clear_dirty_log(vm->fd, LOG_SLOT, 64, 37,
+						 clear));
+	EXPECT_ERRNO(EINVAL, hvx_clear_dirty_log(vm->fd, LOG_SLOT, 64, 35,
+						 clear));
+	EXPECT_ERRNO(EINVAL, hvx_clear_dirty_log(vm->fd, LOG_SLOT, 0, 36,
+						 clear));
+	ASSERT_EQ(0, hvx_clear_dirty_log(vm->fd, LOG_SLOT, 64, 36, clear));
+	ASSERT_EQ(0, hvx_get_dirty_log(vm->fd, LOG_SLOT, HVX_DIRTY_LOG_KEEP,
+				       map));
+	EXPECT_EQ(1, count_bits(map));
+	EXPECT_TRUE(bit(map, 5));
+
+	/* both write-protected again: their next writes are logged */
+	vcpu_expect_sync(vcpu, 2);
+	ASSERT_EQ(0, hvx_get_dirty_log(vm->fd, LOG_SLOT, 0, map));
+	EXPECT_EQ(3, count_bits(map));
+	EXPECT_TRUE(bit(map, 70));
+	EXPECT_TRUE(bit(map, ODD_PAGES - 1));
 	vm_free(vm);
 }
 

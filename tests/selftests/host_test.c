@@ -623,12 +623,31 @@ static int unload_kvm(void)
 }
 
 /*
+ * Whether the kernel has warned since boot (the W taint): a warning the
+ * count of "WARNING:" lines misses, its line or an older one having
+ * scrolled out of the log buffer, still shows here.
+ */
+static bool tainted_by_warning(void)
+{
+	unsigned long t = 0;
+	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &t) != 1)
+			t = 0;
+		fclose(f);
+	}
+	return t & (1UL << 9);		/* TAINT_WARN */
+}
+
+/*
  * The kernel has one emergency-reboot callback slot for virtualization,
  * and kvm_intel holds it while loaded: hvx must neither take it from KVM
  * nor WARN when it cannot have it, in either order.
  */
 HVX_TEST(kvm_intel_loaded_first)
 {
+	bool tainted = tainted_by_warning();
 	int warns;
 
 	HVX_REQUIRE_VM();
@@ -642,10 +661,12 @@ HVX_TEST(kvm_intel_loaded_first)
 	/* and hvx takes the slot once KVM is gone */
 	run_counting_guest(_metadata);
 	EXPECT_EQ(warns, klog_count("WARNING:"));
+	EXPECT_EQ(tainted, tainted_by_warning());
 }
 
 HVX_TEST(kvm_intel_loaded_while_hvx_runs)
 {
+	bool tainted = tainted_by_warning();
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 	int warns, kvm;
@@ -674,6 +695,7 @@ HVX_TEST(kvm_intel_loaded_while_hvx_runs)
 	vcpu_expect_done(vcpu);
 	vm_free(vm);
 	EXPECT_EQ(warns, klog_count("WARNING:"));
+	EXPECT_EQ(tainted, tainted_by_warning());
 }
 
 /*

@@ -195,6 +195,7 @@ HVX_TEST(irqfd_shared_by_two_vms)
 #define LOW_VEC		0x41
 
 static volatile uint32_t order_go;
+static volatile uint64_t order_spins;	/* moves while the guest runs */
 static volatile uint32_t order_taken[4];
 static volatile uint32_t order_n;
 
@@ -216,8 +217,10 @@ static void guest_higher_first(void)
 	asm volatile("cli");
 	GUEST_SYNC(0);
 	/* the guest runs, interrupts off, while the MSIs arrive */
-	while (!order_go)
+	while (!order_go) {
+		order_spins++;
 		asm volatile("pause");
+	}
 	/* both come in the window; the first handler's IRET lets the other in */
 	asm volatile("sti; nop; nop; cli");
 	GUEST_SYNC2(order_n, order_taken[0] << 8 | order_taken[1]);
@@ -230,17 +233,33 @@ struct order_signaller {
 	bool failed;
 };
 
+/*
+ * Whether the guest's spin count moves within 10 s: the vCPU is in guest
+ * mode (after 20 ms, for the exit a kick just caused to be over).
+ */
+static bool guest_spins(struct test_vm *vm)
+{
+	uint64_t s;
+	int i;
+
+	usleep(20000);
+	s = guest_global(vm, order_spins);
+	for (i = 0; i < 100000 && guest_global(vm, order_spins) == s; i++)
+		usleep(100);
+	return guest_global(vm, order_spins) != s;
+}
+
 /* High, then low, each while the vCPU runs the guest; then let it go on. */
 static void *order_thread(void *arg)
 {
 	struct order_signaller *os = arg;
 	uint64_t one = 1;
 
-	usleep(20000);
-	os->failed = write(os->high, &one, sizeof(one)) != sizeof(one);
-	usleep(20000);
+	os->failed = !guest_spins(os->vm);
+	os->failed |= write(os->high, &one, sizeof(one)) != sizeof(one);
+	os->failed |= !guest_spins(os->vm);
 	os->failed |= write(os->low, &one, sizeof(one)) != sizeof(one);
-	usleep(20000);
+	os->failed |= !guest_spins(os->vm);
 	guest_global(os->vm, order_go) = 1;
 	return NULL;
 }

@@ -4,8 +4,10 @@
  *
  * A slot's size costs no kernel memory until the guest touches its pages,
  * and a VM's slots are capped (HVX_MAX_VM_MEM_SIZE, E2BIG); guest memory
- * is not pinned, so RLIMIT_MEMLOCK does not limit it and nothing shows as
- * VmPin; only anonymous, shmem and hugetlbfs memory backs a slot, when it
+ * is charged to nothing: RLIMIT_MEMLOCK does not limit it, and nothing
+ * shows as VmPin (that it is not pinned at all, mm_test shows: it is
+ * swapped out and seen changed); only anonymous, shmem and hugetlbfs
+ * memory backs a slot, when it
  * is added and when a page is faulted in.
  */
 #include <fcntl.h>

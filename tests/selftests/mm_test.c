@@ -148,9 +148,14 @@ HVX_TEST(guest_writes_after_reclaim_reach_the_host)
 	/* Out before the guest ever writes: its writes fault them back. */
 	memset(hva, 0xaa, EXTRA_SIZE);
 	ASSERT_EQ(0, page_out(hva, EXTRA_SIZE));
+	EXPECT_GE(EXTRA_PAGES / 2, hvx_resident_pages(hva, EXTRA_PAGES, 0, 1));
 	vcpu_expect_sync(vcpu, 0);
-	/* And out again with the guest's data, then back for the host. */
+	/*
+	 * And out again with the guest's data (the guest's mappings must
+	 * let them go), then back for the host.
+	 */
 	ASSERT_EQ(0, page_out(hva, EXTRA_SIZE));
+	EXPECT_GE(EXTRA_PAGES / 2, hvx_resident_pages(hva, EXTRA_PAGES, 0, 1));
 	for (i = 0; i < EXTRA_PAGES; i++)
 		EXPECT_EQ(pattern(i), hva[i * HVX_PAGE_SIZE / 8]);
 	vcpu_expect_sync(vcpu, 1);
@@ -285,19 +290,25 @@ static void guest_first_touches(void)
 	GUEST_DONE();
 }
 
+struct churn {
+	bool stop;
+	unsigned long rounds;
+};
+
 /* The VMM's own memory, mapped, touched and unmapped until told. */
 static void *churn(void *arg)
 {
-	volatile bool *stop = arg;
+	struct churn *c = arg;
 	char *p;
 
-	while (!*stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		p = mmap(NULL, 4 * HVX_PAGE_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			break;
 		p[0] = 1;
 		munmap(p, 4 * HVX_PAGE_SIZE);
+		__atomic_add_fetch(&c->rounds, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -312,7 +323,9 @@ static void *churn(void *arg)
 HVX_TEST(vmm_invalidations_do_not_retry_guest_faults)
 {
 	struct stats before, after;
-	volatile bool stop = false;
+	struct churn c = { 0 };
+	unsigned long rounds;
+	int i;
 	struct test_vcpu *vcpu;
 	struct vm_info info;
 	struct test_vm *vm;
@@ -331,9 +344,16 @@ HVX_TEST(vmm_invalidations_do_not_retry_guest_faults)
 	vcpu_expect_sync(vcpu, 0);
 	/* netlink, not hvx-stat: a fork would write-protect guest RAM */
 	ASSERT_EQ(0, get_stats(&q, info.id, 0, &before));
-	ASSERT_EQ(0, pthread_create(&th, NULL, churn, (void *)&stop));
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn, &c));
+	/* churning before the faults, and still while they are served */
+	for (i = 0; i < 10000 &&
+	     __atomic_load_n(&c.rounds, __ATOMIC_ACQUIRE) < 10; i++)
+		usleep(1000);
+	rounds = __atomic_load_n(&c.rounds, __ATOMIC_ACQUIRE);
+	ASSERT_LE(10, rounds);
 	vcpu_expect_sync(vcpu, 1);
-	stop = true;
+	EXPECT_LT(rounds, __atomic_load_n(&c.rounds, __ATOMIC_ACQUIRE));
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, get_stats(&q, info.id, 0, &after));
 	faults = after.reason[EXIT_REASON_EPT_VIOLATION] -

@@ -228,7 +228,10 @@ static void two_vcpus_one_device(struct __test_metadata *_metadata,
 	EXPECT_EQ(SYNC_ITERS, d.count[0]);
 	EXPECT_EQ(SYNC_ITERS, d.count[1]);
 	EXPECT_EQ(2 * SYNC_ITERS * 5, map.hdr->producer);
-	if (vm_ring_stats(&posted, &fb)) {
+	if (access(HVX_STAT, X_OK)) {
+		TH_LOG("no hvx-stat: statistics not checked");
+	} else {
+		ASSERT_TRUE(vm_ring_stats(&posted, &fb));
 		EXPECT_EQ(2 * SYNC_ITERS * 5, posted);
 		EXPECT_EQ(0, fb);
 	}

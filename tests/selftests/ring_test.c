@@ -419,12 +419,13 @@ HVX_GUEST_TEST(full_ring_falls_back, guest_many_posts)
 	/* The host never consumed while the guest ran: 64 in, 1 out. */
 	EXPECT_EQ(FULL_POSTS / 65, fallbacks);
 	EXPECT_EQ(FULL_POSTS - fallbacks, seq);
-	/* The statistics count the same. */
-	if (vm_ring_stats(&posted, &fb)) {
+	/* The statistics count the same (hvx-stat is in every test host). */
+	if (access(HVX_STAT, X_OK)) {
+		TH_LOG("no hvx-stat: statistics not checked");
+	} else {
+		ASSERT_TRUE(vm_ring_stats(&posted, &fb));
 		EXPECT_EQ(seq, posted);
 		EXPECT_EQ(fallbacks, fb);
-	} else {
-		TH_LOG("no hvx-stat: statistics not checked");
 	}
 	ring_teardown(&map);
 }

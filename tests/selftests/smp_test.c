@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * smp_test: guests running at the same time: two vCPUs of one VM in two
- * threads, updating one counter in guest memory with LOCK XADD, and two
- * VMs in two threads, each checking it only ever sees its own state.
+ * threads, updating one counter in guest memory with LOCK XADD once both
+ * are in the guest (a rendezvous there), and two VMs in two threads,
+ * started together, each checking it only ever sees its own state.
  */
 #include <pthread.h>
 
@@ -12,12 +13,16 @@
 #define SYNC_EVERY	2000
 #define VM_ROUNDS	200
 
-static volatile uint64_t counter;
+static volatile uint64_t counter, arrived;
 
 static void guest_add(uint64_t id)
 {
 	uint64_t i, one;
 
+	/* both vCPUs in guest mode before either adds: the adds overlap */
+	asm volatile("lock incq %0" : "+m"(arrived) : : "memory");
+	while (arrived < 2)
+		cpu_relax();
 	for (i = 0; i < ADDS; i++) {
 		one = 1;
 		asm volatile("lock xaddq %0, %1"
@@ -70,6 +75,7 @@ HVX_TEST(two_vcpus_one_vm)
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(ADDS / SYNC_EVERY, t[i].syncs);
 	EXPECT_EQ(2 * ADDS, guest_global(vm, counter));
+	EXPECT_EQ(2, guest_global(vm, arrived));
 	vm_free(vm);
 }
 
@@ -91,6 +97,9 @@ static void guest_own_state(uint64_t tag)
 	GUEST_DONE();
 }
 
+/* Both VMs made before either runs. */
+static pthread_barrier_t vms_made;
+
 static void *run_vm(void *arg)
 {
 	uint64_t tag = (uintptr_t)arg, i = 0;
@@ -100,6 +109,7 @@ static void *run_vm(void *arg)
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_own_state);
 	vcpu_args_set(vcpu, 1, tag);
+	pthread_barrier_wait(&vms_made);
 	while (vcpu_get_ucall(vcpu, &uc) == UCALL_SYNC) {
 		TEST_ASSERT(uc.args[0] == tag && uc.args[1] == i,
 			    "VM %#llx: sync (%#llx, %llu), want round %llu",
@@ -123,12 +133,14 @@ HVX_TEST(two_vms_at_once)
 	int i;
 
 	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, pthread_barrier_init(&vms_made, NULL, 2));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, run_vm,
 					    (void *)(uintptr_t)(0x1000000ULL *
 								(i + 1))));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	pthread_barrier_destroy(&vms_made);
 }
 
 TEST_HARNESS_MAIN

@@ -183,11 +183,16 @@ HVX_TEST(userfaultfd_wait_ends_at_a_signal)
 	struct test_vm *vm;
 	pthread_t thread;
 
+	struct pollfd fault;
+
 	REQUIRE_SIGNALLED_UFFD(&srv);
 	vm = uffd_vm_alarmed(_metadata, &srv, &vcpu);
 	EXPECT_EQ(-1, __vcpu_run(vcpu));
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	/* the vCPU got to the wait (not an EINTR of task work before it) */
+	fault = (struct pollfd){ .fd = srv.uffd, .events = POLLIN };
+	EXPECT_EQ(1, poll(&fault, 1, 0));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, uffd_serve_one, &srv));
 	vcpu_expect_sync(vcpu, UFFD_PATTERN);
 	ASSERT_EQ(0, pthread_join(thread, NULL));

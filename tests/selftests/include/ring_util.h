@@ -60,7 +60,8 @@ static inline bool ring_supported(void)
 
 /*
  * The ring_posted and ring_fallback totals of this process's only VM, as
- * hvx-stat (netlink) reports them; false when hvx-stat is not there.
+ * hvx-stat (netlink) reports them; false when hvx-stat is not there, or
+ * reports no such counters (a test where HVX_STAT exists asserts them).
  */
 static inline bool vm_ring_stats(uint64_t *posted, uint64_t *fallback)
 {
