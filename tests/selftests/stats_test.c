@@ -112,77 +112,6 @@ static int request_vm(struct nlq *q, uint8_t cmd, bool dump, uint32_t vm)
 	return nlq_send(q, msg, NULL, NULL);
 }
 
-/* ---- The events group ---- */
-
-struct event {
-	uint32_t event, vm, pid;
-	uint64_t serial;
-	int vcpu;
-	bool has_data;
-	uint64_t data;
-};
-
-/* Join "events" on @q; 0 or -errno of the join. */
-static int events_join(struct nlq *q)
-{
-	int grp = genl_ctrl_resolve_grp(q->sk, HVX_GENL_NAME,
-					HVX_GENL_MCGRP_EVENTS);
-
-	TEST_ASSERT(grp >= 0, "no events group: %s", nl_geterror(grp));
-	if (setsockopt(nl_socket_get_fd(q->sk), SOL_NETLINK,
-		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
-		return -errno;
-	nl_socket_disable_seq_check(q->sk);
-	return 0;
-}
-
-struct event_wait {
-	pid_t pid;
-	struct event ev;
-	bool got;
-};
-
-static int event_cb(struct nl_msg *msg, void *arg)
-{
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[HVX_ATTR_MAX + 1];
-	struct event_wait *w = arg;
-	struct event *ev = &w->ev;
-
-	if (w->got || gh->cmd != HVX_CMD_EVENT ||
-	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0)
-		return NL_SKIP;
-	ev->pid = attr_u32(tb[HVX_ATTR_PID]);
-	if (ev->pid != (uint32_t)w->pid)
-		return NL_SKIP;
-	ev->event = attr_u32(tb[HVX_ATTR_EVENT]);
-	ev->vm = attr_u32(tb[HVX_ATTR_VM_ID]);
-	ev->serial = attr_u64(tb[HVX_ATTR_VM_SERIAL]);
-	ev->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
-					: -1;
-	ev->has_data = tb[HVX_ATTR_EVENT_DATA];
-	ev->data = ev->has_data ? attr_u64(tb[HVX_ATTR_EVENT_DATA]) : 0;
-	w->got = true;
-	return NL_OK;
-}
-
-/* The next event about a VM of this process; false after 10 s without. */
-static bool next_event(struct nlq *q, struct event *ev)
-{
-	struct event_wait w = { .pid = getpid() };
-	struct pollfd p = { .fd = nl_socket_get_fd(q->sk), .events = POLLIN };
-
-	nl_socket_modify_cb(q->sk, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &w);
-	while (!w.got) {
-		if (poll(&p, 1, 10000) != 1)
-			return false;
-		if (nl_recvmsgs_default(q->sk) < 0)
-			return false;
-	}
-	*ev = w.ev;
-	return true;
-}
-
 /* ---- The tests ---- */
 
 HVX_TEST(exit_counts_are_exact)
@@ -312,29 +241,29 @@ HVX_TEST(events_create_shutdown_destroy)
 {
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	struct event ev;
+	struct nlq_event ev;
 	uint32_t id;
 	struct nlq q;
 
 	HVX_REQUIRE_VM();
 	ASSERT_EQ(0, nlq_open(&q));
-	ASSERT_EQ(0, events_join(&q));
+	ASSERT_EQ(0, nlq_events_join(&q));
 
 	vm = tiny_vm(&vcpu, 1 * MiB, triple_fault, sizeof(triple_fault));
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_VM_CREATED, ev.event);
 	EXPECT_EQ(-1, ev.vcpu);
 	id = ev.vm;
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_SHUTDOWN);
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_VCPU_SHUTDOWN, ev.event);
 	EXPECT_EQ(id, ev.vm);
 	EXPECT_EQ(0, ev.vcpu);
 
 	vm_free(vm);
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
 	EXPECT_EQ(id, ev.vm);
 	nlq_close(&q);
@@ -350,15 +279,15 @@ HVX_TEST(vm_serial_tells_reused_ids_apart)
 	struct vm_info a, b;
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	struct event ev;
+	struct nlq_event ev;
 	struct nlq q;
 
 	HVX_REQUIRE_VM();
 	ASSERT_EQ(0, nlq_open(&q));
-	ASSERT_EQ(0, events_join(&q));
+	ASSERT_EQ(0, nlq_events_join(&q));
 
 	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
 	a = vm_of_pid(&q, getpid());
 	EXPECT_NE(0, a.serial);
@@ -368,13 +297,13 @@ HVX_TEST(vm_serial_tells_reused_ids_apart)
 	EXPECT_EQ(a.serial, vm_st.vm_serial);
 	EXPECT_EQ(a.serial, vcpu_st.vm_serial);
 	vm_free(vm);
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	ASSERT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
 	EXPECT_EQ(a.serial, ev.serial);
 
 	/* The id is free when the event goes out: B takes it. */
 	vm = tiny_vm(&vcpu, 1 * MiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	b = vm_of_pid(&q, getpid());
 	EXPECT_EQ(a.id, b.id);
 	EXPECT_LT(a.serial, b.serial);
@@ -383,62 +312,6 @@ HVX_TEST(vm_serial_tells_reused_ids_apart)
 	EXPECT_EQ(b.serial, vm_st.vm_serial);
 	vm_free(vm);
 	nlq_close(&q);
-}
-
-/* ---- Dumps read one round at a time ---- */
-
-/*
- * Send @msg (freed) as a dump on a netlink socket of its own, and read
- * the replies one datagram, that is one dump round, at a time, handing
- * each message's attributes to @fn.  The socket never received with a
- * large buffer, so the kernel sizes each round for about one message of
- * the largest kind (libnl's sockets ask for 16 KiB rounds).  Return the
- * rounds that carried replies, or the kernel's -errno.
- */
-static int dump_by_rounds(struct nl_msg *msg, nlq_reply_fn fn, void *arg)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	struct nlmsghdr *req = nlmsg_hdr(msg), *nlh;
-	struct nlattr *tb[HVX_ATTR_MAX + 1];
-	int fd, rem, rounds = 0, err = 0;
-	bool done = false, replies;
-	char *buf = NULL;
-	ssize_t len;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	TEST_ASSERT(fd >= 0, "netlink socket: %s", strerror(errno));
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
-	req->nlmsg_seq = 1;
-	len = sendto(fd, req, req->nlmsg_len, 0, (void *)&kernel,
-		     sizeof(kernel));
-	TEST_ASSERT(len == req->nlmsg_len, "sendto: %s", strerror(errno));
-	nlmsg_free(msg);
-	while (!done && !err) {
-		len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-		TEST_ASSERT(len > 0, "recv: %s", strerror(errno));
-		buf = realloc(buf, len);
-		TEST_ASSERT(buf && recv(fd, buf, len, 0) == len, "recv");
-		replies = false;
-		rem = len;
-		for (nlh = (void *)buf; nlmsg_ok(nlh, rem) && !done && !err;
-		     nlh = nlmsg_next(nlh, &rem)) {
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)nlmsg_data(nlh))->error;
-			} else {
-				TEST_ASSERT(!genlmsg_parse(nlh, 0, tb,
-							   HVX_ATTR_MAX, NULL),
-					    "a reply that does not parse");
-				fn(tb, arg);
-				replies = true;
-			}
-		}
-		rounds += replies;
-	}
-	free(buf);
-	close(fd);
-	return err ? err : rounds;
 }
 
 /*
@@ -471,7 +344,7 @@ HVX_TEST(dumps_go_on_across_rounds)
 	}
 
 	l.n = 0;
-	EXPECT_LT(1, dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_VM, 0),
+	EXPECT_LT(1, nlq_dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_VM, 0),
 				    vm_list_add, &l));
 	for (i = 0; i < l.n; i++) {
 		if (i)
@@ -481,7 +354,7 @@ HVX_TEST(dumps_go_on_across_rounds)
 	EXPECT_EQ(MANY_VMS + 1, mine);
 
 	/* The totals: one message per VM of that list, in its order. */
-	EXPECT_LT(1, dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_STATS, 0),
+	EXPECT_LT(1, nlq_dump_by_rounds(nlq_msg(&q, HVX_CMD_GET_STATS, 0),
 				    stats_cb, &totals));
 	ASSERT_EQ(l.n, totals.n);
 	for (i = 0; i < l.n; i++) {
@@ -493,7 +366,7 @@ HVX_TEST(dumps_go_on_across_rounds)
 	/* The big VM's vCPUs: 0 to 63, once each. */
 	msg = nlq_msg(&q, HVX_CMD_GET_STATS, 0);
 	nla_put_u32(msg, HVX_ATTR_VM_ID, info.id);
-	EXPECT_LT(1, dump_by_rounds(msg, stats_cb, &vcpus));
+	EXPECT_LT(1, nlq_dump_by_rounds(msg, stats_cb, &vcpus));
 	ASSERT_EQ(HVX_MAX_VCPUS, vcpus.n);
 	for (i = 0; i < vcpus.n; i++) {
 		EXPECT_EQ(i, vcpus.s[i].vcpu);
@@ -543,21 +416,21 @@ HVX_TEST(internal_error_event)
 {
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	struct event ev;
+	struct nlq_event ev;
 	uint32_t id;
 	struct nlq q;
 
 	HVX_REQUIRE_VM();
 	ASSERT_EQ(0, nlq_open(&q));
-	ASSERT_EQ(0, events_join(&q));
+	ASSERT_EQ(0, nlq_events_join(&q));
 	vm = tiny_vm(&vcpu, 64 * KiB, fetch_unbacked, sizeof(fetch_unbacked));
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
 	id = ev.vm;
 
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_INTERNAL_ERROR, ev.event);
 	EXPECT_EQ(id, ev.vm);
 	EXPECT_EQ(0, ev.vcpu);
@@ -574,15 +447,15 @@ HVX_TEST(fail_entry_event)
 	struct test_vcpu *vcpu;
 	struct hvx_sregs sregs;
 	struct test_vm *vm;
-	struct event ev;
+	struct nlq_event ev;
 	uint32_t id;
 	struct nlq q;
 
 	HVX_REQUIRE_VM();
 	ASSERT_EQ(0, nlq_open(&q));
-	ASSERT_EQ(0, events_join(&q));
+	ASSERT_EQ(0, nlq_events_join(&q));
 	vm = tiny_vm(&vcpu, 64 * KiB, cpuid_out_hlt, sizeof(cpuid_out_hlt));
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
 	id = ev.vm;
 
@@ -592,7 +465,7 @@ HVX_TEST(fail_entry_event)
 	vcpu_sregs_set(vcpu, &sregs);
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_FAIL_ENTRY);
-	ASSERT_TRUE(next_event(&q, &ev));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_FAIL_ENTRY, ev.event);
 	EXPECT_EQ(id, ev.vm);
 	EXPECT_EQ(0, ev.vcpu);
@@ -719,7 +592,7 @@ static int unprivileged_reader(uint32_t other)
 		fails |= UNPRIV_OTHER_STATS;
 	if (request_vm(&q, HVX_CMD_GET_STATS, true, other) != -EPERM)
 		fails |= UNPRIV_OTHER_DUMP;
-	if (events_join(&q) != -EPERM)
+	if (nlq_events_join(&q) != -EPERM)
 		fails |= UNPRIV_EVENTS;
 	nlq_close(&q);
 	return fails;

@@ -6,6 +6,7 @@
 #ifndef HVX_SELFTEST_NLQ_H
 #define HVX_SELFTEST_NLQ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/hvx.h>
@@ -31,6 +32,28 @@ typedef void (*nlq_reply_fn)(struct nlattr **tb, void *arg);
  * the kernel's -errno.
  */
 int nlq_send(struct nlq *q, struct nl_msg *msg, nlq_reply_fn fn, void *arg);
+
+/*
+ * Send @msg (freed) as a dump on a socket of its own and read it one
+ * round (one datagram) at a time, each round sized for one message:
+ * each reply's attributes to @fn.  The rounds that carried replies, or
+ * the kernel's -errno.
+ */
+int nlq_dump_by_rounds(struct nl_msg *msg, nlq_reply_fn fn, void *arg);
+
+/* An HVX_CMD_EVENT notification of the "events" group. */
+struct nlq_event {
+	uint32_t event, vm, pid;
+	uint64_t serial;
+	int vcpu;
+	bool has_data;
+	uint64_t data;
+};
+
+/* Join "events" on @q; 0 or -errno of the join. */
+int nlq_events_join(struct nlq *q);
+/* The next event about a VM of this process; false after 10 s without. */
+bool nlq_next_event(struct nlq *q, struct nlq_event *ev);
 
 /* An attribute's value; a missing or malformed one fails the test. */
 uint32_t attr_u32(struct nlattr *a);

@@ -5,9 +5,14 @@
  * dirty_switch_test.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -118,6 +123,121 @@ int nlq_send(struct nlq *q, struct nl_msg *msg, nlq_reply_fn fn,
 	}
 	nl_cb_put(cb);
 	return c.error;
+}
+
+/*
+ * Send @msg (freed) as a dump on a netlink socket of its own, and read
+ * the replies one datagram, that is one dump round, at a time, handing
+ * each message's attributes to @fn.  The socket never received with a
+ * large buffer, so the kernel sizes each round for about one message of
+ * the largest kind (libnl's sockets ask for 16 KiB rounds).  Return the
+ * rounds that carried replies, or the kernel's -errno.
+ */
+int nlq_dump_by_rounds(struct nl_msg *msg, nlq_reply_fn fn, void *arg)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *req = nlmsg_hdr(msg), *nlh;
+	struct nlattr *tb[HVX_ATTR_MAX + 1];
+	int fd, rem, rounds = 0, err = 0;
+	bool done = false, replies;
+	char *buf = NULL;
+	ssize_t len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	TEST_ASSERT(fd >= 0, "netlink socket: %s", strerror(errno));
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_seq = 1;
+	len = sendto(fd, req, req->nlmsg_len, 0, (void *)&kernel,
+		     sizeof(kernel));
+	TEST_ASSERT(len == req->nlmsg_len, "sendto: %s", strerror(errno));
+	nlmsg_free(msg);
+	while (!done && !err) {
+		len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		TEST_ASSERT(len > 0, "recv: %s", strerror(errno));
+		buf = realloc(buf, len);
+		TEST_ASSERT(buf && recv(fd, buf, len, 0) == len, "recv");
+		replies = false;
+		rem = len;
+		for (nlh = (void *)buf; nlmsg_ok(nlh, rem) && !done && !err;
+		     nlh = nlmsg_next(nlh, &rem)) {
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nlh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)nlmsg_data(nlh))->error;
+			} else {
+				TEST_ASSERT(!genlmsg_parse(nlh, 0, tb,
+							   HVX_ATTR_MAX, NULL),
+					    "a reply that does not parse");
+				fn(tb, arg);
+				replies = true;
+			}
+		}
+		rounds += replies;
+	}
+	free(buf);
+	close(fd);
+	return err ? err : rounds;
+}
+
+/* Join "events" on @q; 0 or -errno of the join. */
+int nlq_events_join(struct nlq *q)
+{
+	int grp = genl_ctrl_resolve_grp(q->sk, HVX_GENL_NAME,
+					HVX_GENL_MCGRP_EVENTS);
+
+	TEST_ASSERT(grp >= 0, "no events group: %s", nl_geterror(grp));
+	if (setsockopt(nl_socket_get_fd(q->sk), SOL_NETLINK,
+		       NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)))
+		return -errno;
+	nl_socket_disable_seq_check(q->sk);
+	return 0;
+}
+
+struct nlq_event_wait {
+	pid_t pid;
+	struct nlq_event ev;
+	bool got;
+};
+
+static int nlq_event_cb(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[HVX_ATTR_MAX + 1];
+	struct nlq_event_wait *w = arg;
+	struct nlq_event *ev = &w->ev;
+
+	if (w->got || gh->cmd != HVX_CMD_EVENT ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, HVX_ATTR_MAX, NULL) < 0)
+		return NL_SKIP;
+	ev->pid = attr_u32(tb[HVX_ATTR_PID]);
+	if (ev->pid != (uint32_t)w->pid)
+		return NL_SKIP;
+	ev->event = attr_u32(tb[HVX_ATTR_EVENT]);
+	ev->vm = attr_u32(tb[HVX_ATTR_VM_ID]);
+	ev->serial = attr_u64(tb[HVX_ATTR_VM_SERIAL]);
+	ev->vcpu = tb[HVX_ATTR_VCPU_ID] ? (int)attr_u32(tb[HVX_ATTR_VCPU_ID])
+					: -1;
+	ev->has_data = tb[HVX_ATTR_EVENT_DATA];
+	ev->data = ev->has_data ? attr_u64(tb[HVX_ATTR_EVENT_DATA]) : 0;
+	w->got = true;
+	return NL_OK;
+}
+
+/* The next event about a VM of this process; false after 10 s without. */
+bool nlq_next_event(struct nlq *q, struct nlq_event *ev)
+{
+	struct nlq_event_wait w = { .pid = getpid() };
+	struct pollfd p = { .fd = nl_socket_get_fd(q->sk), .events = POLLIN };
+
+	nl_socket_modify_cb(q->sk, NL_CB_VALID, NL_CB_CUSTOM, nlq_event_cb, &w);
+	while (!w.got) {
+		if (poll(&p, 1, 10000) != 1)
+			return false;
+		if (nl_recvmsgs_default(q->sk) < 0)
+			return false;
+	}
+	*ev = w.ev;
+	return true;
 }
 
 uint32_t attr_u32(struct nlattr *a)
