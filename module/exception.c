@@ -41,8 +41,9 @@ const u32 hvx_exception_bitmap = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
  * or a machine check during VM entry), with interrupts disabled.  A host
  * built without machine-check support runs with CR4.MCE clear, where the
  * processor shuts down instead of raising #MC; nothing is left to do.
+ * noinstr: it may run before the NMIs blocked by the exit are unblocked.
  */
-void hvx_handle_machine_check(void)
+noinstr void hvx_handle_machine_check(void)
 {
 	struct pt_regs regs = {
 		/* the guest's CPL does not matter to the host: say user */

@@ -126,7 +126,7 @@ static void load_host_pkru(struct hvx_vcpu *vcpu)
  * An NMI or a machine check that caused the exit is consumed: the host's
  * handler must see it before interrupts are enabled again.
  */
-static void exception_irqoff(u32 info)
+static noinstr void exception_irqoff(u32 info)
 {
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		hvx_vmx_do_nmi_irqoff();
@@ -262,6 +262,29 @@ static u32 __cold entry_vmfail(struct hvx_vcpu *vcpu)
 }
 
 /*
+ * The L1D flush, the entry, the exit and the NMI or machine check the
+ * exit consumed, in one function neither traced nor probed (noinstr, as
+ * all it calls): nothing may run between the flush and VMLAUNCH (it would
+ * bring host data back into L1D), and an exception before the NMI is
+ * handled (a kprobe's INT3) would unblock NMIs early.  Return: whether
+ * the entry failed; if not, the exit reason in *@reason.
+ */
+static noinstr int vcpu_enter_exit(struct hvx_vcpu *vcpu, u32 *reason)
+{
+	int fail;
+
+	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
+		hvx_mitigate_l1d(vcpu);
+	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
+	if (likely(!fail)) {
+		*reason = hvx_vmread32(VM_EXIT_REASON);
+		if (unlikely((u16)*reason == EXIT_REASON_EXCEPTION_NMI))
+			exception_irqoff(hvx_vmread32(VM_EXIT_INTR_INFO));
+	}
+	return fail;
+}
+
+/*
  * One entry into the guest and back.  Returns the VM exit reason, or
  * ~0U when VMLAUNCH/VMRESUME failed (the instruction error is in
  * vcpu->run->fail_entry).
@@ -298,28 +321,16 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	preemption_timer_arm(vcpu);
+	/*
+	 * Last before the entry, as the flush is: guest_mode_enter()
+	 * touches the task and, on nohz_full CPUs, the cgroup's time
+	 * accounts.  The NMI (or machine check) the exit consumed comes
+	 * first after it: NMIs stay blocked until the next IRET, which any
+	 * exception in the code below (a host breakpoint
+	 * restore_host_debug() arms again) would make early.
+	 */
 	guest_mode_enter();
-	/*
-	 * Last before the entry: what runs between the flush and VMLAUNCH
-	 * brings host data into L1D (guest_mode_enter() touches the task
-	 * and, on nohz_full CPUs, the cgroup's time accounts).
-	 */
-	if (hvx_l1d_flush >= HVX_L1D_FLUSH_COND)
-		hvx_mitigate_l1d(vcpu);
-
-	fail = __hvx_vmx_enter(vcpu, vcpu->launched);
-
-	/*
-	 * First the NMI (or machine check) the exit consumed: NMIs stay
-	 * blocked until the next IRET, which any exception in the code
-	 * below (a host breakpoint restore_host_debug() arms again, a
-	 * kprobe) would make early, letting later NMIs in first.
-	 */
-	if (likely(!fail)) {
-		reason = hvx_vmread32(VM_EXIT_REASON);
-		if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI))
-			exception_irqoff(hvx_vmread32(VM_EXIT_INTR_INFO));
-	}
+	fail = vcpu_enter_exit(vcpu, &reason);
 	guest_mode_exit_irqoff();
 	vcpu->cr2 = native_read_cr2();
 	hvx_mitigate_exit_to_user();

@@ -43,7 +43,8 @@
 
 	/*
 	 * Neither traced nor probed: it runs after the L1D flush, and after
-	 * the exit with NMIs blocked (a kprobe's INT3 would unblock them).
+	 * the exit with NMIs blocked (a kprobe's INT3 would unblock them);
+	 * so does the NMI's hand-off below.
 	 */
 	.section .noinstr.text, "ax"
 
@@ -182,8 +183,6 @@ SYM_INNER_LABEL(__hvx_vmx_exit, SYM_L_GLOBAL)
 	mov $1, %ebx
 	jmp .Lclear
 SYM_FUNC_END(__hvx_vmx_enter)
-
-	.text
 
 /*
  * void hvx_vmx_do_nmi_irqoff(void): an NMI that caused a VM exit is

@@ -556,8 +556,9 @@ static int file_has_word(const char *path, const char *word)
 HVX_TEST(entry_path_is_neither_traced_nor_probed)
 {
 	static const char *const entry[] = {
-		"hvx_vmx_update_host_rsp", "hvx_mitigate_l1d",
-		"__hvx_vmx_enter",
+		"vcpu_enter_exit", "hvx_mitigate_l1d", "__hvx_vmx_enter",
+		"hvx_vmx_update_host_rsp", "exception_irqoff",
+		"hvx_vmx_do_nmi_irqoff", "hvx_handle_machine_check",
 	};
 	unsigned int i;
 
