@@ -768,6 +768,9 @@ static bool setting_save(const char *path)
 	ssize_t n;
 	int fd;
 
+	/* a forked child keeps a list of its own, not its parent's copy */
+	if (nr_saved && saved_by != getpid())
+		nr_saved = 0;
 	for (i = 0; i < nr_saved; i++)
 		if (!strcmp(saved[i].path, path))
 			return true;
