@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$th/tap-check.sh"
 
 echo "TAP version 13"
-echo "1..28"
+echo "1..29"
 
 printf 'ok 1 a\nok 2 b # SKIP no\nnot ok 3 c\n' >"$tmp/mixed.tap"
 out=$("$th/tap-summary.sh" "$tmp/mixed.tap")
@@ -75,6 +75,10 @@ out=$("$th/serial-tap.sh" "$tmp/whole.log")
 [ "$(echo "$out" | tail -n 1)" = HVX-DMESG-BEGIN ] &&
 	! echo "$out" | grep -q '^not ok'
 tap_check $? "serial-tap: a whole run up to the kernel log, no failure added"
+printf 'HVX-TESTHOST-BEGIN\n# hvx-run: a_test (1 s up)\n1..1\nok 1 x\n# hvx-run: vCPU 0: triple fault\n' \
+	>"$tmp/quoted.log"
+! "$th/serial-tap.sh" "$tmp/quoted.log" | grep -q '^not ok'
+tap_check $? "serial-tap: hvx-run's quoted message is no test binary"
 mkdir -p "$tmp/work"
 printf 'line\n>>PANIC<< exit\n' >"$tmp/work/bochs.log"
 out=$("$th/host-status.sh" h 126 60 "$tmp/work")

@@ -15,7 +15,8 @@ tr -d '\r' <"$1" | awk '
 !begun { next }
 /^HVX-DMESG-BEGIN/ { print; ended = 1; exit }
 { print }
-/^# hvx-run: / { running = $3; planned = 0 }
+# the marker of run_tap_binary, not a quoted guest line such as "# hvx-run: vCPU 0: ..."
+/^# hvx-run: [A-Za-z0-9_.-]+ \([0-9.]+ s up\)$/ { running = $3; planned = 0 }
 /^1\.\.[0-9]+/ { planned = 1 }
 END {
 	if (begun && !ended && running != "" && !planned)
