@@ -67,13 +67,19 @@ static int module_loaded(void)
 	return access("/sys/module/hvx", F_OK) == 0;
 }
 
-/* Count kernel log lines that start with "hvx: " and contain @what. */
-static int klog_count(const char *what)
+/*
+ * Count kernel log lines that start with "hvx: " and contain @what; into
+ * *@last (unless NULL) the number that follows @what on the last of them,
+ * -1 with none.  -1 when the log cannot be read.
+ */
+static int klog_scan(const char *what, long *last)
 {
 	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf, *line, *save;
+	char *buf, *line, *save, *msg;
 	int n = 0;
 
+	if (last)
+		*last = -1;
 	if (len <= 0)
 		return -1;
 	buf = calloc(1, len + 1);
@@ -84,38 +90,20 @@ static int klog_count(const char *what)
 	}
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *msg = strstr(line, "hvx: ");
-
-		if (msg && strstr(msg, what))
-			n++;
+		msg = strstr(line, "hvx: ");
+		if (!msg || !(msg = strstr(msg, what)))
+			continue;
+		n++;
+		if (last)
+			*last = strtol(msg + strlen(what), NULL, 0);
 	}
 	free(buf);
 	return n;
 }
 
-/*
- * The VMCS revision of the last "hvx: loaded" line, or -1.  (The test
- * host's Bochs reports 0x2b: IA32_VMX_BASIC[30:0].)
- */
-static long klog_last_revision(void)
+static int klog_count(const char *what)
 {
-	int len = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf, *line, *save, *msg;
-	long rev = -1;
-
-	if (len <= 0)
-		return -1;
-	buf = calloc(1, len + 1);
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
-	for (line = len < 0 ? NULL : strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		msg = strstr(line, "hvx: loaded: VMCS revision ");
-		if (msg)
-			rev = strtol(msg + strlen("hvx: loaded: VMCS revision "),
-				     NULL, 0);
-	}
-	free(buf);
-	return rev;
+	return klog_scan(what, NULL);
 }
 
 TEST(load_unload_cycles)
@@ -200,7 +188,10 @@ TEST(nx_huge_pages_values)
 	EXPECT_EQ(before + itlb_multihit(), klog_count(warn));
 }
 
-/* One line for each load and unload (the log holds earlier tests' too). */
+/*
+ * One line for each load and unload (the log holds earlier tests' too).
+ * (The test host's Bochs reports revision 0x2b: IA32_VMX_BASIC[30:0].)
+ */
 TEST(load_logs_vmcs_revision)
 {
 	int loaded, unloaded;
@@ -208,13 +199,12 @@ TEST(load_logs_vmcs_revision)
 
 	if (cpu_has_vmx() != 1)
 		SKIP(return, "CPU has no VMX");
-	loaded = klog_count("loaded: VMCS revision");
+	loaded = klog_count("loaded: VMCS revision ");
 	unloaded = klog_count("unloaded");
 	ASSERT_LE(0, loaded);
 	ASSERT_EQ(0, load_module());
-	EXPECT_EQ(loaded + 1, klog_count("loaded: VMCS revision"));
+	EXPECT_EQ(loaded + 1, klog_scan("loaded: VMCS revision ", &rev));
 	/* bit 31 of IA32_VMX_BASIC is 0, and no processor has revision 0 */
-	rev = klog_last_revision();
 	EXPECT_LT(0, rev);
 	EXPECT_GT(1L << 31, rev);
 	ASSERT_EQ(0, unload_module());

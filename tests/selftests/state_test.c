@@ -245,10 +245,7 @@ HVX_GUEST_TEST(signal_interrupts_run, guest_spin)
 		 */
 		alarms = 0;
 		set_timer(50000);
-		/* again after an EINTR of the kernel's task work (6.4+) */
-		do {
-			ret = __vcpu_run(vcpu);
-		} while (ret == -1 && errno == EINTR && !alarms);
+		ret = __vcpu_run_to_signal(vcpu, &alarms);
 		set_timer(0);
 		ASSERT_EQ(-1, ret);
 		ASSERT_EQ(EINTR, errno);

@@ -131,10 +131,10 @@ trap 'stop_emulator 129' HUP
 status=124
 elapsed=0
 while [ "$elapsed" -lt "$timeout" ]; do
-	case $("$th/serial-verdict.sh" "$serial") in
+	verdict=$("$th/serial-verdict.sh" "$serial")
+	case $verdict in
 	end\ *)
-		status=$(sed -n 's/^HVX-TESTHOST-END rc=\([0-9]*\).*/\1/p' \
-			 "$serial" | head -n 1)
+		status=${verdict#end }
 		break
 		;;
 	panic)

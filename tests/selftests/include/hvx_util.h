@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -249,6 +250,13 @@ void vm_install_exception_handler(struct test_vm *vm, int vector,
  * (unless immediate_exit is set) and asserts success.
  */
 int __vcpu_run(struct test_vcpu *vcpu);
+/*
+ * __vcpu_run(), again after each EINTR that came while *@caught (what the
+ * test's signal handler counts) stayed 0: the kernel's task work (6.4 and
+ * later) ends HVX_RUN with EINTR and no signal too.
+ */
+int __vcpu_run_to_signal(struct test_vcpu *vcpu,
+			 const volatile sig_atomic_t *caught);
 void vcpu_run(struct test_vcpu *vcpu);
 
 /*

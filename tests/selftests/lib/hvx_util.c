@@ -453,6 +453,17 @@ int __vcpu_run(struct test_vcpu *vcpu)
 	return hvx_run(vcpu->fd);
 }
 
+int __vcpu_run_to_signal(struct test_vcpu *vcpu,
+			 const volatile sig_atomic_t *caught)
+{
+	int ret;
+
+	do {
+		ret = __vcpu_run(vcpu);
+	} while (ret == -1 && errno == EINTR && !*caught);
+	return ret;
+}
+
 void vcpu_run(struct test_vcpu *vcpu)
 {
 	int ret;
