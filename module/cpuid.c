@@ -609,8 +609,12 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 			goto out;
 		}
 	}
-	/* an exit counted: a VM entry got to the guest once (run.c) */
-	if (vcpu->stats.s.v[HVX_STAT_EXITS]) {
+	/*
+	 * Not the exit count: a VM entry that failed on guest state counts
+	 * as an exit, yet the VMM may fix its state, CPUID included, and
+	 * run again.
+	 */
+	if (vcpu->ran) {
 		if (hdr.nent != vcpu->cpuid_nent ||
 		    memcmp(tmp, vcpu->cpuid, hdr.nent * sizeof(*tmp)))
 			err = -EBUSY;

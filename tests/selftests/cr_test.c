@@ -208,7 +208,8 @@ HVX_GUEST_TEST(cpuid_hides_cr4_and_efer_bits, guest_cpuid_hides_controls)
  * same table again is taken, as a VMM that sets a vCPU up twice does.
  * An HVX_RUN that never entered the guest does not count: one that
  * immediate_exit ended, one a signal ended while the vCPU waited for a
- * SIPI (an AP a VMM stops before it set the CPU up).
+ * SIPI (an AP a VMM stops before it set the CPU up), one whose VM entry
+ * failed on guest state (the VMM fixes its state and runs again).
  */
 static void guest_cpuid_fixed(void)
 {
@@ -225,6 +226,7 @@ HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 {
 	struct hvx_cpuid *cpuid, *now;
 	struct hvx_cpuid_entry *e;
+	struct hvx_sregs s;
 	size_t size;
 
 	cpuid = hvx_get_cpuid_alloc(vcpu->fd);
@@ -241,6 +243,14 @@ HVX_GUEST_TEST(cpuid_fixed_once_run, guest_cpuid_fixed)
 	ASSERT_EQ(-1, __vcpu_run(vcpu));
 	ASSERT_EQ(EINTR, errno);
 	ASSERT_EQ(0, hvx_set_mp_state(vcpu->fd, HVX_MP_RUNNABLE));
+	/* nor a VM entry the processor refused (an available TSS in TR) */
+	vcpu_sregs_get(vcpu, &s);
+	s.tr.ar = (s.tr.ar & ~HVX_AR_TYPE_MASK) | 0x9;
+	vcpu_sregs_set(vcpu, &s);
+	ASSERT_EQ(0, __vcpu_run(vcpu));
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_FAIL_ENTRY);
+	s.tr.ar = (s.tr.ar & ~HVX_AR_TYPE_MASK) | 0xb;
+	vcpu_sregs_set(vcpu, &s);
 	e->ebx = 0x5a5a5a5a;
 	ASSERT_EQ(0, hvx_set_cpuid(vcpu->fd, cpuid));
 	vcpu_expect_sync(vcpu, 0x5a5a5a5a);
