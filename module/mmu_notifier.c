@@ -24,6 +24,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/errno.h>
 #include <linux/mmu_notifier.h>
 #include <linux/spinlock.h>
 
@@ -147,12 +148,21 @@ static const struct mmu_notifier_ops hvx_mmu_notifier_ops = {
  *
  * Context: process context; takes vm->mm's mmap lock for writing.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -ERESTARTNOINTR when a signal came first.
  */
 int hvx_mmu_notifier_register(struct hvx_vm *vm)
 {
+	int err;
+
 	vm->mmu_notifier.ops = &hvx_mmu_notifier_ops;
-	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+	err = mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+	/*
+	 * mm_take_all_locks() gives up on any pending signal, a VMM's timer
+	 * signal among them: the caller undoes the VM and the call is made
+	 * again once the handler ran, rather than every VMM looping on
+	 * EINTR as KVM's must.
+	 */
+	return err == -EINTR ? -ERESTARTNOINTR : err;
 }
 
 /**

@@ -252,7 +252,7 @@ err_vmx:
  *
  * Return: the new VM's file descriptor, or a negative errno: -EBUSY when
  * another hypervisor holds VMX or the host is going down, -EIO when VMXON
- * fails, -ENOMEM, -EMFILE.
+ * fails, -ENOMEM, -EMFILE, -ERESTARTNOINTR (a signal: made again).
  */
 int hvx_vm_create(void)
 {

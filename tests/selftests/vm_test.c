@@ -5,9 +5,11 @@
  * creation and its run page mapping, registers, MSRs, CPUID, options,
  * fd lifetimes and leaks over many VMs.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,6 +124,55 @@ HVX_TEST(create_vm_without_a_free_fd)
 	fd = new_vm_fd();
 	EXPECT_LE(0, fd);
 	close(fd);
+}
+
+/*
+ * A signal during HVX_CREATE_VM (the MMU notifier's registration gives up
+ * on a pending one) has its handler run and the call made again: no VMM
+ * with a timer signal gets EINTR.  A 1 kHz interval timer, as a VMM's
+ * device timer might be, for 100 of its signals; a VM kept open spares
+ * each create the VMXON on every CPU.  (A storm of signals, one after
+ * another, would keep the call from ever ending, as it would a VMM
+ * looping on EINTR.)
+ */
+static volatile sig_atomic_t create_signals;
+
+static void count_create_signal(int sig)
+{
+	create_signals++;
+}
+
+HVX_TEST(create_vm_under_signals_no_eintr)
+{
+	struct sigaction sa = { .sa_handler = count_create_signal }, old;
+	struct itimerval tick = {
+		.it_interval = { .tv_usec = 1000 },
+		.it_value = { .tv_usec = 1000 },
+	}, off = { 0 };
+	int keep, fd, i, failed = 0, err = 0;
+
+	HVX_REQUIRE_VM();
+	keep = new_vm_fd();
+	ASSERT_LE(0, keep);
+	/* no SA_RESTART: only the module's restart may make the call again */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, &old));
+	create_signals = 0;
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &tick, NULL));
+	for (i = 0; i < 100000 && create_signals < 100; i++) {
+		fd = ioctl(hvx_dev_fd(), HVX_CREATE_VM, 0);
+		if (fd < 0) {
+			failed++;
+			err = errno;
+			continue;
+		}
+		close(fd);
+	}
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+	ASSERT_EQ(0, sigaction(SIGALRM, &old, NULL));
+	close(keep);
+	TH_LOG("%d creates, %d signals", i, (int)create_signals);
+	EXPECT_EQ(0, failed) TH_LOG("last errno %d", err);
+	EXPECT_LE(100, create_signals);
 }
 
 HVX_TEST(memslot_invalid)
