@@ -355,6 +355,22 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }
 
+/*
+ * Userspace asked for the interrupt window (its 8259's interrupt, which
+ * came while the guest had interrupts off) and the halted guest could
+ * take one now: that exit, rather than a sleep nothing would end, as with
+ * KVM.  The guest's "sti; hlt" opened the window inside the HLT, where
+ * no interrupt-window exit comes.  HVX_INTERRUPT then ends the halt.
+ */
+static bool halted_window_open(struct hvx_vcpu *vcpu)
+{
+	return vcpu->mp_state == HVX_MP_HALTED &&
+	       READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       vcpu->irq_vector < 0 &&
+	       (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
+}
+
 /* The requests a kick that may end a halt sets (hvx_vcpu_kick()). */
 #define HALT_WAKE_REQS	(BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_IRR) | \
 			 BIT(HVX_REQ_NMI) | BIT(HVX_REQ_INIT) | \
@@ -444,6 +460,10 @@ int hvx_vcpu_block(struct hvx_vcpu *vcpu, bool hlt)
 	if (hlt && !(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
 		vcpu->mp_state = HVX_MP_RUNNABLE;
 		vcpu->run->exit_reason = HVX_EXIT_HLT;
+		return 0;
+	}
+	if (halted_window_open(vcpu)) {
+		vcpu->run->exit_reason = HVX_EXIT_IRQ_WINDOW_OPEN;
 		return 0;
 	}
 	/* a sync point for the ring's deferred wake-up (rings.rst) */
@@ -540,11 +560,16 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 	struct hvx_run *run = vcpu->run;
 	unsigned long rflags = hvx_vmread(GUEST_RFLAGS);
 
+	/*
+	 * Not the local APIC's requests: an HVX_INTERRUPT goes before what
+	 * its IRR holds (take_apic_irq()), and a halted vCPU keeps a request
+	 * that delivered nothing (a masked timer's expiry, a vector below
+	 * the PPR) until it wakes, which the window exit it made a VMM wait
+	 * for would not do.
+	 */
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = run->if_flag &&
 		vcpu->irq_vector < 0 &&
-		!(READ_ONCE(vcpu->requests) &
-		  (BIT(HVX_REQ_EVENT) | BIT(HVX_REQ_IRR))) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
 		  INTR_INFO_VALID_MASK) &&
 		!(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);

@@ -10,7 +10,8 @@
  *   (ready_for_interrupt_injection, if_flag).
  * - HLT with interrupts enabled sleeps in the kernel: a signal ends
  *   HVX_RUN with EINTR and the guest stays halted; an interrupt queued
- *   then ends the halt, and the guest resumes after its HLT.
+ *   then ends the halt, and the guest resumes after its HLT.  With the
+ *   window asked for, the halted vCPU exits for it instead.
  * - NMIs: delivered at once, blocked while the handler runs (the second
  *   one waits for IRET: NMI-window exiting), and two queued NMIs merge.
  *   A blocked NMI does not end a HLT in the handler; an interrupt does.
@@ -126,6 +127,49 @@ HVX_GUEST_TEST(halt_sleeps_until_interrupt, guest_halts)
 		EXPECT_EQ(1, vcpu->run->if_flag);
 	}
 	signal(SIGALRM, SIG_DFL);
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+extern char after_window_hlt[];
+
+static void guest_sti_hlt(void)
+{
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	asm volatile("sti\n\t"
+		     "hlt\n"
+		     "after_window_hlt:\n\t"
+		     "cli" : : : "memory");
+	GUEST_ASSERT_EQ(irqs, 1);
+	GUEST_ASSERT_EQ(irq_rip, (uint64_t)after_window_hlt);
+	GUEST_DONE();
+}
+
+/*
+ * The window asked for while the guest had interrupts off, then "sti;
+ * hlt": no window exit can come before the HLT (the STI shadow), so the
+ * halted vCPU makes it rather than sleep (nothing would wake it: a PIC
+ * in userspace kicks once, when its output rises).  It stays halted
+ * until the interrupt.
+ */
+HVX_GUEST_TEST(window_exit_from_sti_hlt, guest_sti_hlt)
+{
+	uint32_t mp;
+
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vcpu_expect_sync(vcpu, 0);
+	vcpu->run->request_interrupt_window = 1;
+	ASSERT_EQ(0, alarm_in_ms(2000));
+	EXPECT_EQ(0, __vcpu_run(vcpu));
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
+	EXPECT_EQ(1, vcpu->run->if_flag);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	ASSERT_EQ(0, hvx_get_mp_state(vcpu->fd, &mp));
+	EXPECT_EQ(HVX_MP_HALTED, mp);
+	vcpu->run->request_interrupt_window = 0;
 	queue_irq(_metadata, vcpu, IRQ_VEC);
 	vcpu_expect_done(vcpu);
 }
