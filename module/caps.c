@@ -259,6 +259,13 @@ static int hvx_setup_controls(struct hvx_vmx_config *c)
 	}
 	/* IA-32e mode is set per vCPU from the guest's EFER.LMA. */
 	c->entry &= ~VM_ENTRY_IA32E_MODE;
+	/*
+	 * The time slice (vmcs.c, exit.c) counts down across exits: were its
+	 * value not saved at each, every entry would start a new slice, and
+	 * with exits more often than one lasts none would ever end.
+	 */
+	if (!(c->exit & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER))
+		c->pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
 
 	if (!(c->ept_vpid_cap & VMX_EPT_PAGE_WALK_4_BIT) ||
 	    !(c->ept_vpid_cap & VMX_EPTP_WB_BIT) ||

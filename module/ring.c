@@ -260,6 +260,12 @@ static __poll_t hvx_ring_poll(struct file *filp, poll_table *pt)
 	struct hvx_ring *ring = vm->ring;
 
 	poll_wait(filp, &ring->poll_wq, pt);
+	/*
+	 * ring_notify() looks at the wait queue without its lock: order
+	 * joining it before the producer load (poll_wait() has this barrier
+	 * only since 6.1.127).
+	 */
+	smp_mb();
 	return ring_has_entries(ring) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
@@ -813,9 +819,11 @@ static __always_inline int ring_access(struct hvx_vcpu *vcpu, u32 type,
 	 * the ring is half full; until then the wake-up waits for the next
 	 * sync point (HVX_RUN returning, a vCPU going idle, a VMX-preemption
 	 * timer slice), so a guest streaming posted writes costs no context
-	 * switch per entry.
+	 * switch per entry.  Without the timer, a guest that posts and then
+	 * spins would reach none: every post wakes the consumer.
 	 */
 	notify = (flags & HVX_RING_F_REQUEST) ||
+		 !(hvx_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) ||
 		 ring->prod - READ_ONCE(ring->hdr->consumer) >=
 		 ring->capacity / 2;
 	WRITE_ONCE(ring->notify_deferred, !notify);

@@ -582,6 +582,53 @@ HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
 	close(efd);
 }
 
+/* One posted write, then a spin that never exits to userspace. */
+static void guest_posts_then_spins(void)
+{
+	outb(PORT_POSTED, 9);
+	for (;;)
+		asm volatile("pause" : : : "memory");
+}
+
+/*
+ * A guest that posts and then spins, never halting nor exiting to
+ * userspace, reaches the third sync point: the end of a VMX-preemption
+ * timer slice (without the timer, the post itself wakes the consumer).
+ * The host's ticks exit too, but those are no sync point.
+ */
+HVX_GUEST_TEST(spin_delivers_a_deferred_wakeup, guest_posts_then_spins)
+{
+	struct sigaction sa = { .sa_handler = no_op };
+	struct hvx_ring_entry buf[8];
+	struct hvx_ring_map map;
+	struct pollfd pfd;
+	pthread_t runner;
+	void *res;
+	uint64_t v;
+	int efd;
+
+	HVX_REQUIRE_RING();
+	efd = eventfd_ring(vm, &map);
+	ASSERT_EQ(0, hvx_ring_prepare_sleep(&map));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
+	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	/* still in the guest: no HVX_RUN returned to wake the consumer */
+	EXPECT_EQ(EBUSY, pthread_tryjoin_np(runner, &res));
+	kick_and_join(runner, &res);
+	EXPECT_EQ(EINTR, (intptr_t)res);
+	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
+	ASSERT_EQ(sizeof(v), read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(1, hvx_ring_consume(&map, buf, 8));
+	EXPECT_EQ(9, buf[0].data);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGUSR1, &sa, NULL);
+	ring_teardown(&map);
+	close(efd);
+}
+
 static void *complete_wait_thread(void *arg)
 {
 	struct hvx_ring_map *map = arg;
