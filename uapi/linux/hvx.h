@@ -498,8 +498,9 @@ struct hvx_cpuid {
  *			for all repetitions at @data_offset from the page's
  *			start.  For IN, userspace fills the data before the
  *			next HVX_RUN.
- * @mmio:		HVX_EXIT_MMIO: @phys_addr, @len (1, 2, 4 or 8),
- *			@is_write, @data (written value, or filled by
+ * @mmio:		HVX_EXIT_MMIO: @phys_addr, @len (1 to 8: the
+ *			access's size, or the bytes in the MMIO page of one
+ *			that runs on into RAM, api.rst), @is_write, @data (written value, or filled by
  *			userspace for a read before the next HVX_RUN)
  * @hypercall:		HVX_EXIT_HYPERCALL: @nr (RAX), @args (RBX, RCX, RDX,
  *			RSI, RDI, R8); @ret is written into RAX on resume
