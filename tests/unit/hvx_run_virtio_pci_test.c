@@ -6,9 +6,10 @@
  * negotiation (VERSION_1 required, nothing the device did not offer),
  * queue setup, the doorbell registered when the queue is enabled and
  * removed at reset, a request served by the device thread and completed
- * through the queue's MSI-X eventfd, a malformed chain that sets
- * NEEDS_RESET and interrupts through the configuration vector, and a
- * reset that waits until the device thread is done with its chain;
+ * through the queue's MSI-X eventfd, virtio-rng's random bytes in every
+ * writable buffer of a chain, a malformed chain that sets NEEDS_RESET
+ * and interrupts through the configuration vector, and a reset that
+ * waits until the device thread is done with its chain;
  * with MSI-X off, completions and NEEDS_RESET assert INTA# until the
  * driver reads the ISR, and the INTx disable bit keeps it off the line.
  */
@@ -632,6 +633,51 @@ TEST_F(vp, bad_rings_need_a_reset)
 	/* a vector beyond the table reads back as NO_VECTOR */
 	wr(self->bus, CC(0x1a), 7, 2);
 	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, rd(self->bus, CC(0x1a), 2));
+}
+
+/* Whether the @len bytes at @p all read @c. */
+static bool all_bytes(const uint8_t *p, size_t len, uint8_t c)
+{
+	while (len--)
+		if (*p++ != c)
+			return false;
+	return true;
+}
+
+/*
+ * virtio-rng fills every writable buffer of a chain from the host's
+ * random bytes and says how many: the guest credits them to its
+ * entropy pool, so a device that reported the length without writing
+ * (or wrote zeros, or stopped after the first buffer) would hand it
+ * bytes an attacker knows.  A readable buffer is the driver's and is
+ * skipped.  The writable buffers start as 0xcc and end neither all
+ * 0xcc nor alike (a false failure has a chance of about 2^-256), with
+ * the bytes just past each untouched.
+ */
+TEST_F(vp, rng_fills_every_writable_buffer)
+{
+	uint8_t *in = self->ram + BUF, *w1 = in + 0x100, *w2 = in + 0x200;
+	uint16_t next = 0;
+
+	memset(in, 0xcc, 0x300);
+	set_desc(self->ram, DESC, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(self->ram, DESC, 1, BUF + 0x100, 64,
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	set_desc(self->ram, DESC, 2, BUF + 0x200, 32, VRING_DESC_F_WRITE, 0);
+	setup_queue(self->bus, self->bar);
+	ASSERT_EQ(0, virtio_start(self->v));
+	vring_offer(self->ram, AVAIL, QSIZE, &next, 0);
+	wr(self->bus, self->bar + VIRTIO_NOTIFY_OFF, 0, 2);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(0, get_le32(self->ram + USED + 4));
+	EXPECT_EQ(64 + 32, get_le32(self->ram + USED + 8));
+	EXPECT_FALSE(all_bytes(w1, 64, 0xcc));
+	EXPECT_FALSE(all_bytes(w2, 32, 0xcc));
+	EXPECT_NE(0, memcmp(w1, w2, 32));
+	EXPECT_TRUE(all_bytes(in, 0x100, 0xcc));
+	EXPECT_TRUE(all_bytes(w1 + 64, 0x100 - 64, 0xcc));
+	EXPECT_TRUE(all_bytes(w2 + 32, 0x100 - 32, 0xcc));
+	EXPECT_EQ(0x0f, rd(self->bus, CC(0x14), 1));	/* no NEEDS_RESET */
 }
 
 /*

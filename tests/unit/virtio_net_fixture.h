@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,6 +169,45 @@ static inline bool wait_status(struct virtio_dev *v, uint8_t bit)
 	return false;
 }
 
+/*
+ * Wait until the device thread has taken @n receive chains it has not
+ * handed back, read under the queue's lock as the device does: a test
+ * of what the device does with a chain it holds must not go on while
+ * the chain still waits in the avail ring, or it tests nothing.
+ */
+static inline bool wait_rx_in_flight(struct virtio_dev *v, unsigned int n)
+{
+	struct virtqueue *vq = &v->vq[VNET_RXQ];
+	unsigned int ms, got;
+
+	for (ms = 0; ms < 5000; ms++) {
+		pthread_mutex_lock(&vq->lock);
+		got = vq->in_flight;
+		pthread_mutex_unlock(&vq->lock);
+		if (got == n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * Wait until the device thread has made every tap read that @fail_reads
+ * asked to fail (a positive condition, not a fixed sleep: the thread
+ * may be late on a loaded machine).
+ */
+static inline bool wait_failed_reads_done(void)
+{
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms++) {
+		if (!__atomic_load_n(&tap.fail_reads, __ATOMIC_ACQUIRE))
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
 /* Both queues on, with @features and VERSION_1; DRIVER_OK. */
 static inline void driver_init(struct virtio_dev *v, uint8_t *ram,
 			       uint16_t *next, uint64_t features)
@@ -207,15 +247,17 @@ static inline void make_frame(uint8_t *p, uint8_t flags, uint8_t fill)
 }
 
 /*
- * After a reset, a new driver posts a chain of its own (head 6, buffer
- * 3): the frame filled with @fill waiting in the socket goes there, and
- * the old chain's buffer 0 stays as the old driver left it.
+ * After a reset, a new driver (with @features) posts a chain of its own
+ * (head 6, buffer 3): the frame filled with @fill waiting in the socket
+ * goes there, and the old chain's buffer 0 stays as the old driver left
+ * it.
  */
 static inline void
 new_driver_gets_the_frame(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(net) *self, uint8_t fill)
+			  FIXTURE_DATA(net) *self, uint64_t features,
+			  uint8_t fill)
 {
-	driver_init(self->v, self->ram, self->next, 0);
+	driver_init(self->v, self->ram, self->next, features);
 	memset(self->ram + BUF(0), 0xcc, 64);
 	post_rx(self->ram, &self->next[VNET_RXQ], 6, 3, 1514);
 	driver_kick(self->v, VNET_RXQ);
