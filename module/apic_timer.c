@@ -32,7 +32,7 @@
 
 static bool preemption_timer = true;
 module_param(preemption_timer, bool, 0444);
-MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption timer while the vCPU runs (default on where the CPU has one)");
+MODULE_PARM_DESC(preemption_timer, "serve the APIC timer with the VMX-preemption timer while the vCPU runs (default on where the CPU has one that VM exits can save)");
 
 /* A tick beyond this is never programmed: the time slice ends first. */
 #define TIMER_TSC_MAX_NS	(3600ULL * NSEC_PER_SEC)

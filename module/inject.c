@@ -341,6 +341,12 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 		drop_stale_sipi(vcpu, req);
 	if (req & BIT(HVX_REQ_INIT))
 		return true;
+	/*
+	 * An event the next entry delivers, as exit_hlt() sees it: one that
+	 * HVX_SET_VCPU_EVENTS gave a halted vCPU (a debugger, a restore).
+	 */
+	if (hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		return true;
 	/* an NMI ends a halt only where the guest can take it */
 	if ((vcpu->nmi_injected || vcpu->nmi_pending ||
 	     (req & BIT(HVX_REQ_NMI))) &&

@@ -174,6 +174,51 @@ HVX_GUEST_TEST(window_exit_from_sti_hlt, guest_sti_hlt)
 	vcpu_expect_done(vcpu);
 }
 
+static volatile uint64_t uds;
+
+static void ud_handler(struct guest_ex_regs *regs)
+{
+	uds++;
+}
+
+static void guest_halts_for_an_event(void)
+{
+	asm volatile("sti; hlt; cli" : : : "memory");
+	GUEST_ASSERT_EQ(uds, 1);
+	GUEST_DONE();
+}
+
+/*
+ * An event HVX_SET_VCPU_EVENTS gives a halted vCPU ends the halt, as one
+ * due at the HLT's exit does (a debugger, a restore): the vCPU slept on,
+ * and with the window asked for, HVX_RUN made that exit again and again
+ * with ready_for_interrupt_injection 0, the guest never running.
+ */
+HVX_GUEST_TEST(injected_event_ends_halt, guest_halts_for_an_event)
+{
+	struct hvx_vcpu_events ev;
+
+	vm_install_exception_handler(vm, UD_VECTOR, ud_handler);
+	ASSERT_EQ(0, alarm_in_ms(300));
+	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	ev.flags = HVX_EVENTS_INJECTED;
+	ev.inject_type = HVX_EVENT_HW_EXCEPTION;
+	ev.inject_vector = UD_VECTOR;
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
+	vcpu->run->request_interrupt_window = 1;
+	ASSERT_EQ(0, alarm_in_ms(2000));
+	EXPECT_EQ(0, __vcpu_run(vcpu));
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	/* the #UD taken, its IRET opened the window */
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	vcpu->run->request_interrupt_window = 0;
+	vcpu_expect_done(vcpu);
+}
+
 static void nmi_handler(struct guest_ex_regs *regs)
 {
 	nmis++;
