@@ -1,17 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: dkms-check.sh BUILD_DIR KVER KDIR
+# Usage: dkms-check.sh BUILD_DIR KVER KDIR [OUT]
 #
 # "make dkms-install" for kernel KVER whose build tree is KDIR, the way a
 # user runs it, but into private DKMS trees under BUILD_DIR/dkms/KVER (the
 # machine's own /usr/src, /var/lib/dkms and /lib/modules are left alone;
 # KDIR stands in for /lib/modules/KVER/build).  Prints TAP: dkms add, build
-# and install succeed, and the installed hvx.ko is built for KVER.
+# and install succeed, and the installed hvx.ko is built for KVER.  OUT:
+# where to copy that hvx.ko, uncompressed (the test hosts run it).
 
 build=$(cd "$1" && pwd)
 kver=$2
 kdir=$3
+out=${4:-}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 d=$build/dkms/$kver
 log=$d.log
@@ -34,4 +36,15 @@ if [ -n "$ko" ] &&
 	echo "ok 0 dkms installed hvx.ko for $kver (${ko#"$d/install/"})"
 else
 	echo "not ok 0 dkms installed hvx.ko for $kver"
+	ko=
 fi
+[ -n "$out" ] || exit 0
+rm -f "$out"
+[ -n "$ko" ] || exit 0
+mkdir -p "$(dirname "$out")"
+case $ko in
+*.xz) xz -dc "$ko" >"$out" ;;
+*.zst) zstd -dcq "$ko" >"$out" ;;
+*.gz) gzip -dc "$ko" >"$out" ;;
+*) cp "$ko" "$out" ;;
+esac || rm -f "$out"
