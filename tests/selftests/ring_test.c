@@ -544,14 +544,14 @@ static void *run_vcpu_thread(void *arg)
 }
 
 /*
- * A post that leaves the ring less than half full defers its wake-up to
- * the VM's next sync point; a vCPU that halts, waiting for the device the
- * post fed, is one.  It was not: the consumer slept on, and so did the
- * guest, waiting for an interrupt that the device would only send after
- * it had seen the post.  The consumer sleeps on the eventfd, which only
- * hvx.ko's wake-up signals.
+ * The consumer asleep on the eventfd, which only hvx.ko's wake-up
+ * signals, while the vCPU runs in a thread that posted 9: it must wake
+ * within @timeout_ms; with @in_run, while HVX_RUN still runs.  A signal
+ * then takes the vCPU out.
  */
-HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
+static void expect_deferred_wakeup(struct __test_metadata *_metadata,
+				   struct test_vm *vm, struct test_vcpu *vcpu,
+				   int timeout_ms, bool in_run)
 {
 	struct sigaction sa = { .sa_handler = no_op };
 	struct hvx_ring_entry buf[8];
@@ -562,13 +562,14 @@ HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
 	uint64_t v;
 	int efd;
 
-	HVX_REQUIRE_RING();
 	efd = eventfd_ring(vm, &map);
 	ASSERT_EQ(0, hvx_ring_prepare_sleep(&map));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
 	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
-	EXPECT_EQ(1, poll(&pfd, 1, 20000));
+	EXPECT_EQ(1, poll(&pfd, 1, timeout_ms));
+	if (in_run)
+		EXPECT_EQ(EBUSY, pthread_tryjoin_np(runner, &res));
 	kick_and_join(runner, &res);
 	EXPECT_EQ(EINTR, (intptr_t)res);
 	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
@@ -580,6 +581,19 @@ HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
 	sigaction(SIGUSR1, &sa, NULL);
 	ring_teardown(&map);
 	close(efd);
+}
+
+/*
+ * A post that leaves the ring less than half full defers its wake-up to
+ * the VM's next sync point; a vCPU that halts, waiting for the device the
+ * post fed, is one.  It was not: the consumer slept on, and so did the
+ * guest, waiting for an interrupt that the device would only send after
+ * it had seen the post.
+ */
+HVX_GUEST_TEST(halt_delivers_a_deferred_wakeup, guest_posts_then_halts)
+{
+	HVX_REQUIRE_RING();
+	expect_deferred_wakeup(_metadata, vm, vcpu, 20000, false);
 }
 
 /* One posted write, then a spin that never exits to userspace. */
@@ -598,35 +612,8 @@ static void guest_posts_then_spins(void)
  */
 HVX_GUEST_TEST(spin_delivers_a_deferred_wakeup, guest_posts_then_spins)
 {
-	struct sigaction sa = { .sa_handler = no_op };
-	struct hvx_ring_entry buf[8];
-	struct hvx_ring_map map;
-	struct pollfd pfd;
-	pthread_t runner;
-	void *res;
-	uint64_t v;
-	int efd;
-
 	HVX_REQUIRE_RING();
-	efd = eventfd_ring(vm, &map);
-	ASSERT_EQ(0, hvx_ring_prepare_sleep(&map));
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, pthread_create(&runner, NULL, run_vcpu_thread, vcpu));
-	pfd = (struct pollfd){ .fd = efd, .events = POLLIN };
-	EXPECT_EQ(1, poll(&pfd, 1, 10000));
-	/* still in the guest: no HVX_RUN returned to wake the consumer */
-	EXPECT_EQ(EBUSY, pthread_tryjoin_np(runner, &res));
-	kick_and_join(runner, &res);
-	EXPECT_EQ(EINTR, (intptr_t)res);
-	EXPECT_EQ(HVX_EXIT_INTR, vcpu->run->exit_reason);
-	ASSERT_EQ(sizeof(v), read(efd, &v, sizeof(v)));
-	EXPECT_EQ(1, v);
-	EXPECT_EQ(1, hvx_ring_consume(&map, buf, 8));
-	EXPECT_EQ(9, buf[0].data);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGUSR1, &sa, NULL);
-	ring_teardown(&map);
-	close(efd);
+	expect_deferred_wakeup(_metadata, vm, vcpu, 10000, true);
 }
 
 static void *complete_wait_thread(void *arg)
