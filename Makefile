@@ -48,6 +48,7 @@ MODULE_SRC	:= Kbuild dkms.conf module/Kbuild uapi/linux/hvx.h \
 DKMS_SRCROOT	?= /usr/src
 DKMS_KVER	?= $(shell uname -r)
 DKMS_ARGS	?=
+DKMS_MODDIR	?= /lib/modules
 
 # What the hvx-tools and libhvx-dev packages hold (make install-user).
 PKG_PROGS	:= $(O)/bin/hvx-run $(O)/bin/hvx-stat
@@ -207,7 +208,7 @@ GUEST_LDFLAGS	:= -N -e _start --build-id=none \
 
 .PHONY: all module userspace tools tests check check-debug run bench stress \
 	install uninstall clean deps unit-tests checkpatch user-programs \
-	install-user dkms-src dkms-install dkms-remove deb
+	install-user install-dkms-check dkms-src dkms-install dkms-remove deb
 
 # The tests need the test host's files (make deps, as root): make check
 # builds them.
@@ -354,10 +355,26 @@ DEPMOD_CMD	= if [ -d $(DESTDIR)/lib/modules/$$krel ]; then \
 			depmod $(if $(DESTDIR),-b $(DESTDIR)) $$krel; \
 		  fi
 
-install: module install-user
+# (Builds are prerequisites, installs the recipe: with make -j too, a
+# refusal leaves nothing installed.)
+install: install-dkms-check module user-programs
+	$(MAKE) --no-print-directory install-user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra modules_install
 	@$(KREL_CMD); $(DEPMOD_CMD)
+
+# make install and DKMS do not mix: depmod takes DKMS's hvx.ko
+# (updates/dkms) over make install's (extra/), and Debian 12's DKMS, which
+# finds an hvx.ko without a version already there, installs none of its
+# own yet says it did.  Each refuses the other's.
+install-dkms-check:
+	@$(KREL_CMD); \
+	if ls $(DESTDIR)/lib/modules/$$krel/updates/dkms/hvx.ko* >/dev/null 2>&1; then \
+		echo "DKMS installed hvx.ko for $$krel (hvx-dkms, or make dkms-install)," \
+		     "and modprobe would load it rather than this one: remove it first" \
+		     "(apt-get remove hvx-dkms, or make dkms-remove)"; \
+		exit 1; \
+	fi
 
 # What make install put in place (and the updates/ copy an earlier make
 # install left on 6.12), then depmod again.
@@ -397,7 +414,9 @@ install-user: user-programs
 # it in DKMS_SRCROOT/hvx-VERSION (/usr/src) and has dkms add, build and
 # install it for DKMS_KVER (the running kernel); dkms rebuilds it on each
 # kernel update (AUTOINSTALL).  DKMS_ARGS go to every dkms command (the
-# tests use it to build into a private tree against unpacked headers).
+# tests use it to build into a private tree against unpacked headers);
+# DKMS_MODDIR is where dkms-install looks for make install's hvx.ko (the
+# private tree's --installtree there).
 dkms-src:
 	@test -n "$(DKMS_DEST)" || { echo "usage: make dkms-src DKMS_DEST=DIR"; exit 1; }
 	@for f in $(MODULE_SRC); do \
@@ -405,6 +424,13 @@ dkms-src:
 	done
 
 dkms-install:
+	@for d in extra updates; do \
+		if ls $(DKMS_MODDIR)/$(DKMS_KVER)/$$d/module/hvx.ko* >/dev/null 2>&1; then \
+			echo "make install put hvx.ko in $(DKMS_MODDIR)/$(DKMS_KVER)/$$d/module," \
+			     "beside which DKMS would install none of its own: run make uninstall first"; \
+			exit 1; \
+		fi; \
+	done
 	@if dkms status $(DKMS_ARGS) hvx/$(VERSION) | grep -q .; then \
 		echo "dkms remove hvx/$(VERSION) --all"; \
 		dkms remove $(DKMS_ARGS) hvx/$(VERSION) --all || exit 1; \

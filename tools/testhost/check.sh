@@ -265,7 +265,20 @@ else
 	find "$stage" -type f ! -path "$moddir/modules.*" | sed 's/^/# left: /'
 	echo "not ok 0 make uninstall removes what make install staged"
 fi >>"$results/05-install.tap"
-tail -n 1 "$results/05-install.tap"
+# with DKMS's hvx.ko there (which depmod would take over make install's)
+mkdir -p "$moddir/updates/dkms"
+: >"$moddir/updates/dkms/hvx.ko"
+if ! make -C "$src" --no-print-directory BUILD="$build" DESTDIR="$stage" \
+	KDIR="$kdir" install >"$build/install-dkms.log" 2>&1 &&
+   grep -q 'remove it first' "$build/install-dkms.log" &&
+   [ -z "$(find "$stage" -type f ! -path "$moddir/modules.*" \
+	   ! -path "$moddir/updates/dkms/hvx.ko")" ]; then
+	echo "ok 0 make install refuses to go beside DKMS's hvx.ko, and installs nothing"
+else
+	tail -n 5 "$build/install-dkms.log" | sed 's/^/# /'
+	echo "not ok 0 make install refuses to go beside DKMS's hvx.ko, and installs nothing"
+fi >>"$results/05-install.tap"
+tail -n 2 "$results/05-install.tap"
 
 step "checkpatch"
 "$th/checkpatch.sh" "$build" | tee "$results/20-checkpatch.tap"

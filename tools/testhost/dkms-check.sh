@@ -6,7 +6,8 @@
 # "make dkms-install" for kernel KVER whose build tree is KDIR, the way a
 # user runs it, but into private DKMS trees under BUILD_DIR/dkms/KVER (the
 # machine's own /usr/src, /var/lib/dkms and /lib/modules are left alone;
-# KDIR stands in for /lib/modules/KVER/build).  Prints TAP: dkms add, build
+# KDIR stands in for /lib/modules/KVER/build).  Prints TAP: make
+# dkms-install refuses to go beside make install's hvx.ko, dkms add, build
 # and install succeed, and the installed hvx.ko is built for KVER.  OUT:
 # where to copy that hvx.ko, uncompressed (the test hosts run it).
 
@@ -22,8 +23,26 @@ rm -rf "$d"
 mkdir -p "$d/src" "$d/tree" "$d/install/$kver"
 args="--dkmstree $d/tree --sourcetree $d/src --installtree $d/install"
 args="$args --kernelsourcedir $kdir --no-depmod"
-if make -C "$src" --no-print-directory DKMS_SRCROOT="$d/src" \
-	DKMS_KVER="$kver" DKMS_ARGS="$args" dkms-install >"$log" 2>&1; then
+dkms_install() {
+	make -C "$src" --no-print-directory DKMS_SRCROOT="$d/src" \
+		DKMS_KVER="$kver" DKMS_ARGS="$args" \
+		DKMS_MODDIR="$d/install" dkms-install
+}
+
+# make install's copy there: Debian 12's DKMS would install none of its
+# own and say it did
+mkdir -p "$d/install/$kver/extra/module"
+: >"$d/install/$kver/extra/module/hvx.ko"
+if ! dkms_install >"$log" 2>&1 &&
+   grep -q 'run make uninstall first' "$log" &&
+   [ -z "$(ls "$d/src")" ]; then
+	echo "ok 0 make dkms-install refuses to go beside make install's hvx.ko ($kver)"
+else
+	tail -n 5 "$log" | sed 's/^/# /'
+	echo "not ok 0 make dkms-install refuses to go beside make install's hvx.ko ($kver)"
+fi
+rm -rf "$d/install/$kver/extra"
+if dkms_install >"$log" 2>&1; then
 	echo "ok 0 dkms add, build, install hvx for $kver"
 else
 	tail -n 20 "$log" | sed 's/^/# /'
