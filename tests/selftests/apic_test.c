@@ -33,20 +33,8 @@
 
 #include "hvx_harness.h"
 #include "vcpu_pair.h"
+#include "xapic.h"
 
-#define APIC_GPA	0xfee00000UL
-#define APIC_ID		0x020
-#define APIC_TPR	0x080
-#define APIC_EOI	0x0b0
-#define APIC_SVR	0x0f0
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
-#define APIC_LVTT	0x320
-#define APIC_TMICT	0x380
-#define APIC_TMCCT	0x390
-#define APIC_TDCR	0x3e0
-
-#define X2APIC_MSR(off)		(0x800 + ((off) >> 4))
 #define X2APIC_SELF_IPI		0x83f
 #define APIC_BASE_EXTD		(1ULL << 10)
 
@@ -56,16 +44,6 @@
 #define TICK_NS		2000000ULL	/* 2 ms at the 1 GHz APIC clock */
 
 static volatile uint64_t hits, ticks;
-
-static uint32_t apic_r(uint32_t off)
-{
-	return *(volatile uint32_t *)(APIC_GPA + off);
-}
-
-static void apic_w(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(APIC_GPA + off) = v;
-}
 
 static void xapic_handler(struct guest_ex_regs *regs)
 {
@@ -292,51 +270,6 @@ HVX_GUEST_TEST(get_lapic_fires_a_due_timer, guest_timer_due_while_out)
 	irr = s.regs[(0x200 + TIMER_VEC / 32 * 0x10) / 4];
 	EXPECT_TRUE(irr & (1U << (TIMER_VEC % 32)));
 	EXPECT_EQ(0, s.regs[APIC_TMCCT / 4]);
-	vcpu_expect_done(vcpu);
-}
-
-#define EXT_VEC		0x41
-
-static void ext_handler(struct guest_ex_regs *regs)
-{
-	hits++;				/* from HVX_INTERRUPT: no EOI */
-}
-
-static void guest_halts_masked_timer(void)
-{
-	apic_w(APIC_SVR, 0x1ff);
-	apic_w(APIC_TDCR, 0xb);
-	/* masked, periodic, 1 ms: expiries that deliver nothing */
-	apic_w(APIC_LVTT, (1 << 17) | (1 << 16) | TIMER_VEC);
-	apic_w(APIC_TMICT, 1000 * 1000);
-	asm volatile("sti; hlt; cli");
-	apic_w(APIC_TMICT, 0);
-	GUEST_ASSERT_EQ(hits, 1);
-	GUEST_ASSERT_EQ(ticks, 0);
-	GUEST_DONE();
-}
-
-/*
- * A halted vCPU whose masked timer expires again and again, each expiry
- * a wake-up that finds nothing to deliver, is still ready for an
- * HVX_INTERRUPT: the run page said not (the expiry's request stays while
- * the vCPU sleeps), and a PIC in userspace then waited for a window exit
- * that never came.
- */
-HVX_GUEST_TEST(masked_timer_keeps_halted_vcpu_ready, guest_halts_masked_timer)
-{
-	struct hvx_interrupt irq = { .vector = EXT_VEC };
-
-	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
-	vm_install_exception_handler(vm, EXT_VEC, ext_handler);
-	ASSERT_EQ(0, alarm_in_ms(100));
-	EXPECT_EQ(-1, __vcpu_run(vcpu));
-	EXPECT_EQ(EINTR, errno);
-	signal(SIGALRM, SIG_DFL);
-	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
-	EXPECT_EQ(1, vcpu->run->if_flag);
-	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
-	ASSERT_EQ(0, ioctl(vcpu->fd, HVX_INTERRUPT, &irq));
 	vcpu_expect_done(vcpu);
 }
 

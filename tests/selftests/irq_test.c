@@ -11,7 +11,9 @@
  * - HLT with interrupts enabled sleeps in the kernel: a signal ends
  *   HVX_RUN with EINTR and the guest stays halted; an interrupt queued
  *   then ends the halt, and the guest resumes after its HLT.  With the
- *   window asked for, the halted vCPU exits for it instead.
+ *   window asked for, the halted vCPU exits for it instead; its run page
+ *   says it is ready while its masked APIC timer expires; an event
+ *   HVX_SET_VCPU_EVENTS gives it ends the halt.
  * - NMIs: delivered at once, blocked while the handler runs (the second
  *   one waits for IRET: NMI-window exiting), and two queued NMIs merge.
  *   A blocked NMI does not end a HLT in the handler; an interrupt does.
@@ -24,6 +26,7 @@
 #include <signal.h>
 
 #include "hvx_harness.h"
+#include "xapic.h"
 
 #define IRQ_VEC		0x40
 #define NMI_VEC		2
@@ -135,6 +138,24 @@ HVX_GUEST_TEST(halt_sleeps_until_interrupt, guest_halts)
 }
 
 /*
+ * HVX_RUN with the interrupt window asked for, under a 2 s alarm: the
+ * window exit, the guest ready for an interrupt.
+ */
+static void expect_window_exit(struct __test_metadata *_metadata,
+			       struct test_vcpu *vcpu)
+{
+	vcpu->run->request_interrupt_window = 1;
+	ASSERT_EQ(0, alarm_in_ms(2000));
+	EXPECT_EQ(0, __vcpu_run_to_signal(vcpu, &alarms_caught));
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
+	EXPECT_EQ(1, vcpu->run->if_flag);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	vcpu->run->request_interrupt_window = 0;
+}
+
+/*
  * The window asked for while the guest had interrupts off, then "sti;
  * hlt": no window exit can come before the HLT (the STI shadow), so the
  * halted vCPU makes it rather than sleep (nothing would wake it: a PIC
@@ -147,17 +168,55 @@ HVX_GUEST_TEST(window_exit_from_sti_hlt, guest_halts)
 
 	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
 	vcpu_expect_sync(vcpu, 0);
-	vcpu->run->request_interrupt_window = 1;
-	ASSERT_EQ(0, alarm_in_ms(2000));
-	EXPECT_EQ(0, __vcpu_run(vcpu));
-	alarm(0);
-	signal(SIGALRM, SIG_DFL);
-	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
-	EXPECT_EQ(1, vcpu->run->if_flag);
-	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	expect_window_exit(_metadata, vcpu);
 	ASSERT_EQ(0, hvx_get_mp_state(vcpu->fd, &mp));
 	EXPECT_EQ(HVX_MP_HALTED, mp);
-	vcpu->run->request_interrupt_window = 0;
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+#define TIMER_VEC	0x60
+
+static volatile uint64_t ticks;
+
+static void tick_handler(struct guest_ex_regs *regs)
+{
+	ticks++;
+	apic_w(APIC_EOI, 0);
+}
+
+static void guest_halts_masked_timer(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_TDCR, 0xb);			/* divide by 1 */
+	/* masked, periodic, 1 ms: expiries that deliver nothing */
+	apic_w(APIC_LVTT, LVT_PERIODIC | LVT_MASKED | TIMER_VEC);
+	apic_w(APIC_TMICT, 1000 * 1000);
+	asm volatile("sti; hlt; cli");
+	apic_w(APIC_TMICT, 0);
+	GUEST_ASSERT_EQ(irqs, 1);
+	GUEST_ASSERT_EQ(ticks, 0);
+	GUEST_DONE();
+}
+
+/*
+ * A halted vCPU whose masked timer expires again and again, each expiry
+ * a wake-up that finds nothing to deliver, is still ready for an
+ * HVX_INTERRUPT: the run page said not (the expiry's request stays while
+ * the vCPU sleeps), and a PIC in userspace then waited for a window exit
+ * that never came.
+ */
+HVX_GUEST_TEST(masked_timer_keeps_halted_vcpu_ready, guest_halts_masked_timer)
+{
+	vm_install_exception_handler(vm, TIMER_VEC, tick_handler);
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	ASSERT_EQ(0, alarm_in_ms(100));
+	EXPECT_EQ(-1, __vcpu_run_to_signal(vcpu, &alarms_caught));
+	EXPECT_EQ(EINTR, errno);
+	signal(SIGALRM, SIG_DFL);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTR);
+	EXPECT_EQ(1, vcpu->run->if_flag);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
 	queue_irq(_metadata, vcpu, IRQ_VEC);
 	vcpu_expect_done(vcpu);
 }
@@ -185,25 +244,21 @@ static void guest_halts_for_an_event(void)
 HVX_GUEST_TEST(injected_event_ends_halt, guest_halts_for_an_event)
 {
 	struct hvx_vcpu_events ev;
+	uint32_t mp;
 
 	vm_install_exception_handler(vm, UD_VECTOR, ud_handler);
 	ASSERT_EQ(0, alarm_in_ms(300));
-	EXPECT_EQ(-1, __vcpu_run(vcpu));
+	EXPECT_EQ(-1, __vcpu_run_to_signal(vcpu, &alarms_caught));
 	EXPECT_EQ(EINTR, errno);
+	ASSERT_EQ(0, hvx_get_mp_state(vcpu->fd, &mp));
+	ASSERT_EQ(HVX_MP_HALTED, mp);
 	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
 	ev.flags = HVX_EVENTS_INJECTED;
 	ev.inject_type = HVX_EVENT_HW_EXCEPTION;
 	ev.inject_vector = UD_VECTOR;
 	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
-	vcpu->run->request_interrupt_window = 1;
-	ASSERT_EQ(0, alarm_in_ms(2000));
-	EXPECT_EQ(0, __vcpu_run(vcpu));
-	alarm(0);
-	signal(SIGALRM, SIG_DFL);
 	/* the #UD taken, its IRET opened the window */
-	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
-	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
-	vcpu->run->request_interrupt_window = 0;
+	expect_window_exit(_metadata, vcpu);
 	vcpu_expect_done(vcpu);
 }
 

@@ -27,21 +27,13 @@
 #include <unistd.h>
 
 #include "hvx_harness.h"
-
-#define APIC_GPA	0xfee00000UL
-#define APIC_EOI	0x0b0
-#define APIC_SVR	0x0f0
+#include "xapic.h"
 
 #define MSI_ADDR	0xfee00000ULL		/* physical, APIC ID 0 */
 #define MSI_LEVEL	((1U << 15) | (1U << 14))	/* trigger, assert */
 #define IRQFD_VEC	0x58
 
 static volatile uint64_t hits;
-
-static void apic_w(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(APIC_GPA + off) = v;
-}
 
 static void xapic_handler(struct guest_ex_regs *regs)
 {

@@ -22,16 +22,7 @@
 #include "hvx_harness.h"
 #include "thread_kick.h"
 #include "vcpu_pair.h"
-
-#define APIC_GPA	0xfee00000UL
-#define APIC_SVR	0x0f0
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
-
-static void apic_w(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(APIC_GPA + off) = v;
-}
+#include "xapic.h"
 
 /* @vcpu's last exit is a 16-bit OUT of @value to @port. */
 static void expect_out16(struct __test_metadata *_metadata,

@@ -260,10 +260,13 @@ int __vcpu_run_to_signal(struct test_vcpu *vcpu,
 void vcpu_run(struct test_vcpu *vcpu);
 
 /*
- * alarm_in_ms() - SIGALRM @ms from now, caught by a handler that does
- * nothing, without SA_RESTART: the call the thread then waits in (an
- * HVX_RUN) ends with EINTR.  Return: 0, or -1 with errno.
+ * alarm_in_ms() - SIGALRM @ms from now, caught by a handler that only
+ * counts it in alarms_caught (0 again here), without SA_RESTART: the
+ * call the thread then waits in (an HVX_RUN) ends with EINTR;
+ * __vcpu_run_to_signal(vcpu, &alarms_caught) runs on past the kernel's
+ * own EINTRs until the alarm.  Return: 0, or -1 with errno.
  */
+extern volatile sig_atomic_t alarms_caught;
 int alarm_in_ms(unsigned int ms);
 
 /* HVX_RUN with immediate_exit: completes the last exit, enters nothing. */

@@ -431,8 +431,11 @@ struct test_vcpu *vm_vcpu_add(struct test_vm *vm, uint32_t id,
 	return vcpu;
 }
 
+volatile sig_atomic_t alarms_caught;
+
 static void alarm_caught(int sig)
 {
+	alarms_caught++;
 }
 
 int alarm_in_ms(unsigned int ms)
@@ -443,6 +446,7 @@ int alarm_in_ms(unsigned int ms)
 			      .tv_usec = (ms % 1000) * 1000 },
 	};
 
+	alarms_caught = 0;
 	if (sigaction(SIGALRM, &sa, NULL))
 		return -1;
 	return setitimer(ITIMER_REAL, &it, NULL);
