@@ -191,6 +191,8 @@ TEST_F(uart, fifo_control_and_iir)
 	EXPECT_EQ(0x61, serial_in(s, LSR));
 	serial_out(s, FCR, 0x00);
 	EXPECT_EQ(0x60, serial_in(s, LSR));
+	/* and empties the transmitter: THR empty again */
+	EXPECT_EQ(0x02, serial_in(s, IIR));
 	EXPECT_EQ(0x01, serial_in(s, IIR));
 	/* FIFOs off, bits 1-7 of a write without bit 0 change nothing */
 	ASSERT_EQ(1, write(self->in[1], "v", 1));
@@ -334,6 +336,28 @@ TEST_F(uart, interrupt_line)
 	serial_out(s, IER, 0x00);
 	ASSERT_EQ(4, l.n);
 	EXPECT_FALSE(l.level[3]);
+	/*
+	 * THR empty acknowledged, then the FIFOs turned on, their transmit
+	 * side reset, and turned off: each raises THR empty again at once
+	 */
+	serial_out(s, IER, 0x02);
+	ASSERT_EQ(5, l.n);
+	EXPECT_EQ(0x02, serial_in(s, IIR));
+	ASSERT_EQ(6, l.n);
+	serial_out(s, FCR, 0x01);
+	ASSERT_EQ(7, l.n);
+	EXPECT_TRUE(l.level[6]);
+	EXPECT_EQ(0xc2, serial_in(s, IIR));
+	serial_out(s, FCR, 0x05);
+	ASSERT_EQ(9, l.n);
+	EXPECT_EQ(0xc2, serial_in(s, IIR));
+	serial_out(s, FCR, 0x01);	/* no reset, no change: nothing */
+	EXPECT_EQ(10, l.n);
+	serial_out(s, FCR, 0x00);
+	ASSERT_EQ(11, l.n);
+	EXPECT_EQ(0x02, serial_in(s, IIR));
+	serial_out(s, IER, 0x00);
+	l.n = 4;
 
 	/* received data: up while the FIFO holds a byte */
 	serial_out(s, IER, 0x01);

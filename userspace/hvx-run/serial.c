@@ -445,10 +445,18 @@ void serial_out(struct serial *s, unsigned int reg, uint8_t val)
 	case UART_FCR:
 		/*
 		 * Turning the FIFOs on or off empties them; the other bits
-		 * are programmed only by a write that has bit 0 set.
+		 * are programmed only by a write that has bit 0 set.  An
+		 * emptied transmitter raises THR empty at once (PC16550D:
+		 * "the transmitter interrupt after changing FCR0 will be
+		 * immediate"), as a transmit FIFO reset does.
 		 */
-		if ((val ^ s->fcr) & FCR_ENABLE)
+		if ((val ^ s->fcr) & FCR_ENABLE) {
 			s->rx_count = 0;
+			s->thri_pending = true;
+		}
+		if ((val & (FCR_ENABLE | FCR_CLEAR_TX)) ==
+		    (FCR_ENABLE | FCR_CLEAR_TX))
+			s->thri_pending = true;
 		if (val & FCR_ENABLE) {
 			if (val & FCR_CLEAR_RX)
 				s->rx_count = 0;
