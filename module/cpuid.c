@@ -568,6 +568,23 @@ static bool cpuid_dup(const struct hvx_cpuid_entry *e, unsigned int i)
 	return false;
 }
 
+/*
+ * Whether a VM entry got to the guest once, from the exit counts the exit
+ * path keeps anyway: an exit that is no failed entry (reasons 33, 34 and
+ * 41 come only as failed entries, which the VMM may follow with a fixed
+ * state, CPUID included).  The vCPU's own thread writes the counts, under
+ * the mutex HVX_SET_CPUID holds.
+ */
+static bool vcpu_ran(const struct hvx_vcpu *vcpu)
+{
+	const u64 *n = vcpu->stats.s.v;
+
+	return n[HVX_STAT_EXITS] >
+	       n[HVX_STAT_EXIT_REASON0 + EXIT_REASON_INVALID_STATE] +
+	       n[HVX_STAT_EXIT_REASON0 + EXIT_REASON_MSR_LOAD_FAIL] +
+	       n[HVX_STAT_EXIT_REASON0 + EXIT_REASON_MCE_DURING_VMENTRY];
+}
+
 /**
  * hvx_set_cpuid() - HVX_SET_CPUID: replace the table
  * @vcpu: the vCPU
@@ -609,12 +626,7 @@ int hvx_set_cpuid(struct hvx_vcpu *vcpu, struct hvx_cpuid __user *uc)
 			goto out;
 		}
 	}
-	/*
-	 * Not the exit count: a VM entry that failed on guest state counts
-	 * as an exit, yet the VMM may fix its state, CPUID included, and
-	 * run again.
-	 */
-	if (vcpu->ran) {
+	if (vcpu_ran(vcpu)) {
 		if (hdr.nent != vcpu->cpuid_nent ||
 		    memcmp(tmp, vcpu->cpuid, hdr.nent * sizeof(*tmp)))
 			err = -EBUSY;

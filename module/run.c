@@ -343,14 +343,9 @@ static u32 enter_guest(struct hvx_vcpu *vcpu)
 	if (unlikely(fail))
 		return entry_vmfail(vcpu);
 	preemption_timer_account(vcpu);
-	/*
-	 * A VM entry that failed on guest state leaves the VMCS clear, and
-	 * the guest has not seen its CPUID table yet (cpuid.c).
-	 */
-	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))) {
+	/* A VM entry that failed on guest state leaves the VMCS clear. */
+	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 		vcpu->launched = true;
-		vcpu->ran = true;
-	}
 	if (unlikely((u16)reason == EXIT_REASON_MCE_DURING_VMENTRY))
 		hvx_handle_machine_check();
 	/* counted and traced as it comes, before any exit is served */

@@ -101,7 +101,6 @@ struct hvx_vcpu {
 
 	int cpu;				/* (p) VMCS active here; -1 */
 	bool launched;				/* (p) VMLAUNCH done */
-	bool ran;				/* (v) an entry got to the guest */
 	struct list_head loaded_link;		/* (p) per-CPU loaded list */
 	struct preempt_notifier pn;		/* (v) registered in HVX_RUN */
 
