@@ -140,6 +140,9 @@ $(foreach t,hvx_run_virtio_blk_test hvx_run_virtio_blk_ranges_test \
 UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
 				   pci_intx.c io.c util.c)
+UNIT_EXTRA_hvx_run_virtio_dev_thread_test := $(addprefix $(HVX_RUN_DIR)/,\
+				   virtio_pci.c virtqueue.c pci.c pci_msix.c \
+				   pci_intx.c io.c util.c)
 # the driver turns MSI-X off under a completion's MSI (request_through_intx)
 UNIT_LDFLAGS_hvx_run_virtio_pci_test := -Wl,--wrap=pci_msix_notify
 # counts the input thread's sleeps (piped_input_sleeps_while_the_guest_reads_none)
