@@ -41,7 +41,22 @@ static int record_msi(void *ctx, uint64_t address, uint32_t data)
 		m->data[m->n] = data;
 	}
 	m->n++;
+	if (m->ret < 0)
+		errno = EINVAL;
 	return m->ret;
+}
+
+/* What msg() printed. */
+static char msg_buf[1024];
+static size_t msg_len;
+
+static void save_msg(void *ctx, const char *buf, size_t len)
+{
+	if (msg_len + len < sizeof(msg_buf)) {
+		memcpy(msg_buf + msg_len, buf, len);
+		msg_len += len;
+		msg_buf[msg_len] = '\0';
+	}
 }
 
 FIXTURE(ioapic) {
@@ -423,13 +438,20 @@ TEST_F(ioapic, msi_errors)
 {
 	struct io_bus *bus = self->bus;
 
+	msg_len = 0;
+	msg_buf[0] = '\0';
+	msg_set_output(save_msg, NULL);
 	self->m.ret = -1;
 	set_rte(bus, 4, 0x31, 0);
 	ioapic_set_irq(&self->io, 4, true);
 	ioapic_set_irq(&self->io, 4, false);
 	ioapic_set_irq(&self->io, 4, true);
+	msg_set_output(NULL, NULL);
 	EXPECT_EQ(2, self->m.n);
 	EXPECT_EQ(2, self->io.msi_errors);
+	/* the first refusal is said, with its pin and vector; then counted */
+	EXPECT_STREQ("hvx-run: I/O APIC: pin 4's interrupt (vector 49, delivery mode 0) not delivered: Invalid argument; more are only counted\n",
+		     msg_buf);
 	self->m.ret = 0;	/* delivered to nobody is not an error */
 	ioapic_set_irq(&self->io, 4, false);
 	ioapic_set_irq(&self->io, 4, true);

@@ -62,9 +62,11 @@
  * in pin order, on the calling thread: the msi callback may block (an
  * ioctl), may run on several threads at once and may call back into the
  * I/O APIC.  A message the callback fails to send is counted in
- * msi_errors; a level-triggered entry keeps its remote IRR then, as a
- * message no local APIC accepts leaves it on hardware.
+ * msi_errors, the first also reported (msg()); a level-triggered entry
+ * keeps its remote IRR then, as a message no local APIC accepts leaves it
+ * on hardware.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "hvx-run.h"
@@ -92,6 +94,7 @@ struct msi_batch {
 	struct {
 		uint64_t address;
 		uint32_t data;
+		unsigned int pin;
 	} m[IOAPIC_NUM_PINS];
 };
 
@@ -163,6 +166,7 @@ static void send(struct ioapic *io, unsigned int pin, struct msi_batch *b)
 	b->m[b->n].address = MSI_ADDR_BASE | dest << MSI_ADDR_DEST_SHIFT |
 			     (rte & IOAPIC_RTE_LOGICAL ? MSI_ADDR_LOGICAL : 0);
 	b->m[b->n].data = data;
+	b->m[b->n].pin = pin;
 	b->n++;
 }
 
@@ -176,15 +180,28 @@ static bool level_due(const struct ioapic *io, unsigned int pin)
 	       asserted(io, pin);
 }
 
-/* Send what was queued.  Lock not held. */
+/*
+ * Send what was queued.  Lock not held.  A refused message is the guest's
+ * entry (hvx.ko refuses a vector under 16 and a reserved delivery mode,
+ * which a local APIC would drop): the first is said, with its pin, so
+ * that a guest whose device went quiet is not a mystery; the rest are
+ * only counted, a guest being able to assert such a pin at any rate.
+ */
 static void flush(struct ioapic *io, const struct msi_batch *b)
 {
 	unsigned int i;
+	int err;
 
-	for (i = 0; i < b->n; i++)
-		if (io->msi(io->msi_ctx, b->m[i].address, b->m[i].data) < 0)
-			__atomic_fetch_add(&io->msi_errors, 1,
-					   __ATOMIC_RELAXED);
+	for (i = 0; i < b->n; i++) {
+		if (io->msi(io->msi_ctx, b->m[i].address, b->m[i].data) >= 0)
+			continue;
+		err = errno;
+		if (__atomic_fetch_add(&io->msi_errors, 1, __ATOMIC_RELAXED))
+			continue;
+		msg("I/O APIC: pin %u's interrupt (vector %u, delivery mode %u) not delivered: %s; more are only counted",
+		    b->m[i].pin, b->m[i].data & 0xff,
+		    b->m[i].data >> MSI_DATA_DELMODE_SHIFT & 7, strerror(err));
+	}
 }
 
 /**

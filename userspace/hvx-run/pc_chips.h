@@ -208,7 +208,7 @@ void pit_stop(struct pit *p);
  * How an interrupt controller sends a message-signalled interrupt: the
  * xAPIC MSI @address (0xfee00000 | destination << 12 | logical << 2) and
  * @data (vector | delivery mode << 8 | assert << 14 | level << 15), as
- * HVX_SIGNAL_MSI takes them.  Return: negative when it failed.
+ * HVX_SIGNAL_MSI takes them.  Return: negative, errno set, when it failed.
  */
 typedef int (*msi_fn)(void *ctx, uint64_t address, uint32_t data);
 
@@ -250,7 +250,7 @@ typedef int (*msi_fn)(void *ctx, uint64_t address, uint32_t data);
  * @redir:	the redirection entries
  * @msi:	sends the interrupt messages (never called with @lock held)
  * @msi_ctx:	passed to @msi
- * @msi_errors:	messages @msi failed to send (atomic)
+ * @msi_errors:	messages @msi failed to send (atomic); the first is reported
  *
  * ioapic_set_irq(), ioapic_eoi() and the MMIO handlers may be called from
  * any thread.  They decide under @lock what to send and call @msi after
