@@ -122,6 +122,8 @@ UNIT_EXTRA_hvx_run_ioapic_test	:= $(HVX_RUN_DIR)/ioapic.c $(HVX_RUN_DIR)/io.c \
 UNIT_EXTRA_hvx_run_fwcfg_test	:= $(HVX_RUN_DIR)/fw_cfg.c $(HVX_RUN_DIR)/io.c \
 				   $(HVX_RUN_DIR)/util.c
 UNIT_EXTRA_hvx_run_virtqueue_test := $(HVX_RUN_DIR)/virtqueue.c $(HVX_RUN_DIR)/util.c
+UNIT_EXTRA_hvx_run_ioring_test	:= $(HVX_RUN_DIR)/ioring.c $(HVX_RUN_DIR)/io.c \
+				   $(HVX_RUN_DIR)/util.c
 # the whole of hvx-run but its main(): the platform as a guest sees it
 UNIT_EXTRA_hvx_run_platform_fuzz_test := $(filter-out $(HVX_RUN_DIR)/main.c,\
 				   $(wildcard $(HVX_RUN_DIR)/*.c))

@@ -722,18 +722,46 @@ void dump_exit(FILE *f, const struct hvx_run *run);
  * @on:		the ring is set up and its thread runs
  * @bus:	where the entries go
  */
+/* Entries a consumer takes from the ring at a time. */
+#define IO_RING_BATCH	64
+/* io_ring_drain()'s @vcpu for the main thread and for the ring's thread */
+#define IO_RING_ALL	(-1)
+#define IO_RING_HELP	(-2)
+
+/**
+ * struct io_ring - hvx-run's consumer of the shared I/O ring
+ * @map:	the ring
+ * @efd:	eventfd hvx.ko signals when the consumer asked to be woken
+ * @stop_efd:	eventfd that ends @thread
+ * @lock:	guards @serving, @batch, @nr_batch and @next, and the
+ *		consumer index (moved only with it held)
+ * @served:	signalled when an entry is served, and when a consumer's
+ *		turn ends
+ * @thread:	the ring's thread
+ * @on:		the ring is in use (set before @thread starts)
+ * @serving:	a consumer serves @batch, without @lock
+ * @batch:	the entries it took from the ring
+ * @nr_batch:	how many
+ * @next:	the one in service: those before it are served
+ * @bus:	where entries go
+ */
 struct io_ring {
 	struct hvx_ring_map map;
 	int efd, stop_efd;
 	pthread_mutex_t lock;
+	pthread_cond_t served;
 	pthread_t thread;
 	bool on;
+	bool serving;
+	struct hvx_ring_entry batch[IO_RING_BATCH];
+	uint32_t nr_batch;
+	uint32_t next;
 	struct io_bus *bus;
 };
 
 void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		   struct io_bus *bus);
-void io_ring_drain(struct io_ring *r);
+void io_ring_drain(struct io_ring *r, int vcpu);
 void io_ring_stop(struct io_ring *r);
 
 /**

@@ -5,11 +5,18 @@
  * Writes to the UART's THR/DLL port (COM1 + 0) are posted: hvx.ko appends
  * them to the VM's ring and the guest goes on without leaving the kernel.
  * A device thread drains the ring into the I/O bus whenever hvx.ko
- * signals the ring's eventfd.  Ordering: every vCPU thread drains the
- * ring before it serves a synchronous exit (an LSR read, a debug-exit
- * write, HLT, a ring-full fallback, ...), and the main thread drains it
- * once more after the vCPUs stopped, so the device sees the guest's
- * accesses in program order.  One mutex serialises the consumers.
+ * signals the ring's eventfd.  Ordering: before a vCPU thread serves a
+ * synchronous exit (an LSR read, a debug-exit write, HLT, a ring-full
+ * fallback, ...) every entry that vCPU posted is served, and the main
+ * thread drains the ring once more after the vCPUs stopped, so the
+ * device sees each vCPU's accesses in program order.
+ *
+ * One consumer serves at a time (@serving), in ring order, without the
+ * lock: a device may block (the UART's write to a full output pipe while
+ * stdout is stalled), and only the vCPUs whose own entries wait behind
+ * it may wait with it.  Another vCPU's exit is served at once, as it is
+ * without the ring: a crash or power-off on one vCPU is recorded while
+ * another's console output is stuck.
  *
  * Without HVX_FEAT_RING, or when the ring cannot be set up, everything
  * stays on the classic exits.
@@ -54,16 +61,75 @@ static void serve(void *opaque, const struct hvx_ring_entry *e)
 	}
 }
 
-/**
- * io_ring_drain() - hand everything published so far to the devices
- * @r: the ring, or NULL (or not set up): nothing to do
+/*
+ * Whether an entry of vCPU @vcpu is still to be served: in the batch
+ * being served (from the entry in service on) or not yet taken from the
+ * ring.  Lock held: the batch and the consumer index do not move.
  */
-void io_ring_drain(struct io_ring *r)
+static bool vcpu_waits(const struct io_ring *r, int vcpu)
+{
+	uint32_t i, prod, cons;
+
+	for (i = r->next; i < r->nr_batch; i++)
+		if (r->batch[i].vcpu == (uint32_t)vcpu)
+			return true;
+	prod = __atomic_load_n(&r->map.hdr->producer, __ATOMIC_ACQUIRE);
+	cons = __atomic_load_n(&r->map.hdr->consumer, __ATOMIC_RELAXED);
+	for (; cons != prod; cons++)
+		if (r->map.entries[cons & r->map.mask].vcpu == (uint32_t)vcpu)
+			return true;
+	return false;
+}
+
+/* Serve batches until the ring is empty.  Lock held, @serving ours. */
+static void serve_all(struct io_ring *r)
+{
+	uint32_t i;
+
+	while ((r->nr_batch = hvx_ring_consume(&r->map, r->batch,
+					       IO_RING_BATCH))) {
+		for (i = 0; i < r->nr_batch; i++) {
+			r->next = i;
+			pthread_mutex_unlock(&r->lock);
+			serve(r, &r->batch[i]);
+			pthread_mutex_lock(&r->lock);
+			/* a vCPU whose last entry this was goes on */
+			r->next = i + 1;
+			pthread_cond_broadcast(&r->served);
+		}
+	}
+}
+
+/**
+ * io_ring_drain() - serve what the ring holds, as far as @vcpu needs
+ * @r: the ring, or NULL (or not set up): nothing to do
+ * @vcpu: a vCPU about to serve an exit: returns once none of its entries
+ *	is left unserved; IO_RING_ALL: once the ring is empty and no
+ *	consumer serves; IO_RING_HELP (the ring's thread): once the ring is
+ *	empty or another consumer serves, which empties it
+ *
+ * Whoever finds entries and no consumer serving becomes the consumer and
+ * empties the ring, entries of every vCPU, in ring order.
+ */
+void io_ring_drain(struct io_ring *r, int vcpu)
 {
 	if (!r || !r->on)
 		return;
 	pthread_mutex_lock(&r->lock);
-	hvx_ring_drain(&r->map, serve, r);
+	for (;;) {
+		if (!r->serving) {
+			if (!hvx_ring_pending(&r->map))
+				break;
+			r->serving = true;
+			serve_all(r);
+			r->serving = false;
+			pthread_cond_broadcast(&r->served);
+			continue;
+		}
+		if (vcpu == IO_RING_HELP || (vcpu >= 0 && !vcpu_waits(r, vcpu)))
+			break;
+		pthread_cond_wait(&r->served, &r->lock);
+	}
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -77,7 +143,7 @@ static void *ring_thread(void *arg)
 	uint64_t v;
 
 	for (;;) {
-		io_ring_drain(r);
+		io_ring_drain(r, IO_RING_HELP);
 		if (hvx_ring_prepare_sleep(&r->map))
 			continue;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
@@ -133,13 +199,16 @@ void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		goto fail;
 	}
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->served, NULL);
+	r->on = true;
 	/* it returns its error; errno is not set */
 	err = pthread_create(&r->thread, NULL, ring_thread, r);
 	if (err) {
+		r->on = false;
+		pthread_cond_destroy(&r->served);
 		pthread_mutex_destroy(&r->lock);
 		goto fail_map;
 	}
-	r->on = true;
 	/* Only now: a posted write needs the thread to drain it. */
 	if (hvx_register_posted(vm_fd, HVX_RING_PIO, SERIAL_COM1_BASE, 1, 0))
 		msg("cannot post COM1 writes: %s", strerror(errno));
@@ -171,12 +240,13 @@ void io_ring_stop(struct io_ring *r)
 		return;
 	if (write(r->stop_efd, &one, sizeof(one)) != sizeof(one)) {
 		msg("cannot stop the ring thread: %s", strerror(errno));
-		io_ring_drain(r);
+		io_ring_drain(r, IO_RING_ALL);
 		return;
 	}
 	pthread_join(r->thread, NULL);
-	io_ring_drain(r);
+	io_ring_drain(r, IO_RING_ALL);
 	r->on = false;
+	pthread_cond_destroy(&r->served);
 	pthread_mutex_destroy(&r->lock);
 	hvx_ring_unmap(&r->map);
 	close(r->map.fd);

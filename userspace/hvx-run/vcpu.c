@@ -337,7 +337,7 @@ static void run_loop(struct vcpu *v)
 
 	for (;;) {
 		char why[80];
-		int r;
+		int r, err;
 
 		/*
 		 * A kick (the stop, a census, vCPU 0's for the 8259 in
@@ -355,15 +355,22 @@ static void run_loop(struct vcpu *v)
 		if (v->id == 0)
 			irq_extint_deliver(v);
 		r = hvx_run(v->fd);
-
-		/* What the guest posted before this exit comes first. */
-		io_ring_drain(m->ring);
+		err = errno;
+		/*
+		 * A kick, or a stray signal: look at m->stopping.  No exit to
+		 * serve, so nothing to drain (HVX_RUN's return woke the
+		 * ring's thread for what the guest posted).
+		 */
+		if (r < 0 && err == EINTR)
+			continue;
+		/*
+		 * What this vCPU posted before the exit comes first; the
+		 * devices may change errno.
+		 */
+		io_ring_drain(m->ring, v->id);
 		if (r < 0) {
-			/* A kick, or a stray signal: look at m->stopping. */
-			if (errno == EINTR)
-				continue;
 			snprintf(why, sizeof(why), "HVX_RUN failed: %s",
-				 strerror(errno));
+				 strerror(err));
 			machine_stop(m, HVX_RUN_EXIT_ERROR, NULL);
 			report(v, why, false);
 			break;
