@@ -724,9 +724,8 @@ void dump_exit(FILE *f, const struct hvx_run *run);
  */
 /* Entries a consumer takes from the ring at a time. */
 #define IO_RING_BATCH	64
-/* io_ring_drain()'s @vcpu for the main thread and for the ring's thread */
+/* io_ring_drain()'s @vcpu for the ring's thread and the main thread */
 #define IO_RING_ALL	(-1)
-#define IO_RING_HELP	(-2)
 
 /**
  * struct io_ring - hvx-run's consumer of the shared I/O ring

@@ -104,9 +104,10 @@ static void serve_all(struct io_ring *r)
  * io_ring_drain() - serve what the ring holds, as far as @vcpu needs
  * @r: the ring, or NULL (or not set up): nothing to do
  * @vcpu: a vCPU about to serve an exit: returns once none of its entries
- *	is left unserved; IO_RING_ALL: once the ring is empty and no
- *	consumer serves; IO_RING_HELP (the ring's thread): once the ring is
- *	empty or another consumer serves, which empties it
+ *	is left unserved; IO_RING_ALL (the ring's thread, the main thread
+ *	at the end): once the ring is empty and no consumer serves.  The
+ *	ring's thread must not return while another consumer serves: with
+ *	entries still pending it would poll again at once, and spin.
  *
  * Whoever finds entries and no consumer serving becomes the consumer and
  * empties the ring, entries of every vCPU, in ring order.
@@ -126,7 +127,7 @@ void io_ring_drain(struct io_ring *r, int vcpu)
 			pthread_cond_broadcast(&r->served);
 			continue;
 		}
-		if (vcpu == IO_RING_HELP || (vcpu >= 0 && !vcpu_waits(r, vcpu)))
+		if (vcpu >= 0 && !vcpu_waits(r, vcpu))
 			break;
 		pthread_cond_wait(&r->served, &r->lock);
 	}
@@ -143,7 +144,7 @@ static void *ring_thread(void *arg)
 	uint64_t v;
 
 	for (;;) {
-		io_ring_drain(r, IO_RING_HELP);
+		io_ring_drain(r, IO_RING_ALL);
 		if (hvx_ring_prepare_sleep(&r->map))
 			continue;
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
