@@ -43,10 +43,14 @@
 
 #include "prng.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define MAX_VMS		3
 #define MAX_VCPUS	6
 #define PAGE		4096UL
 #define GUEST_MEM	(2UL << 20)
+#define DIRTY_SLOT	1
+#define DIRTY_SLOT_GPA	(16UL << 20)
 #define BUF_SIZE	(3 * PAGE)	/* the largest argument, cpuid at 64 */
 #define TIMER_NS	(3 * 1000 * 1000)
 #define KERNEL_PTR_A	0xffffffff81000000UL
@@ -204,13 +208,177 @@ static void real_mode_sregs(struct hvx_sregs *s)
 	s->cr0 = 0x10;
 }
 
-/* A plausible argument for @cmd in @w->buf, or a small number. */
-static uint64_t plausible_arg(struct worker *w, unsigned int cmd)
+static uint64_t hostile_arg(struct worker *w);
+
+/* Values that arithmetic on a 64-bit field meets at its edges. */
+static const uint64_t edges[] = {
+	0, 1, 2, 0xff, 0x7fffffff, 0x80000000, 0xffffffff, 1ULL << 32,
+	(1ULL << 63) - 1, 1ULL << 63, (1ULL << 63) + 1, ~0ULL - 1, ~0ULL,
+};
+
+/* Which setter starts from which getter's answer. */
+static unsigned int getter_of(unsigned int cmd, size_t *size)
+{
+	switch (cmd) {
+	case HVX_SET_LAPIC:
+		*size = sizeof(struct hvx_lapic_state);
+		return HVX_GET_LAPIC;
+	case HVX_SET_VCPU_EVENTS:
+		*size = sizeof(struct hvx_vcpu_events);
+		return HVX_GET_VCPU_EVENTS;
+	case HVX_SET_DEBUGREGS:
+		*size = sizeof(struct hvx_debugregs);
+		return HVX_GET_DEBUGREGS;
+	case HVX_SET_XSAVE:
+		*size = sizeof(struct hvx_xsave);
+		return HVX_GET_XSAVE;
+	case HVX_SET_PDPTRS:
+		*size = sizeof(struct hvx_pdptrs);
+		return HVX_GET_PDPTRS;
+	}
+	return 0;
+}
+
+/*
+ * Change one thing in @size bytes at @b, or nothing (a quarter of the
+ * time): a bit, or a 64-bit word made random or an edge value.
+ */
+static void mutate(struct worker *w, uint8_t *b, size_t size)
+{
+	uint64_t v;
+
+	switch (rnd_below(&w->rnd, 4)) {
+	case 0:
+		return;
+	case 1:
+		b[rnd_below(&w->rnd, size)] ^= 1 << rnd_below(&w->rnd, 8);
+		return;
+	default:
+		v = rnd_below(&w->rnd, 2) ? rnd_next(&w->rnd) :
+		    edges[rnd_below(&w->rnd, ARRAY_SIZE(edges))];
+		memcpy(b + 8 * rnd_below(&w->rnd, size / 8), &v, sizeof(v));
+	}
+}
+
+/*
+ * A setter's argument from the vCPU's own state, its getter's answer, with
+ * mutate()'s change: random bytes would fail the setter's first check
+ * (flags, reserved fields, the APIC ID) and its body would never run
+ * while other threads run, close and unmap.
+ */
+static uint64_t from_getter(struct worker *w, int fd, unsigned int get,
+			    size_t size)
+{
+	w->calls++;
+	if (!ioctl(fd, get, w->buf))
+		mutate(w, w->buf, size);
+	return (uint64_t)w->buf;
+}
+
+/* MSRs hvx knows, which a get or set walks past its first entry. */
+static const uint32_t msr_indices[] = {
+	0x10, 0x1b, 0x3a, 0x48, 0x174, 0x175, 0x176, 0x1d9, 0x277, 0x6e0,
+	0x802, 0x808, 0x80f, 0x832, 0x838, 0xc0000080, 0xc0000081,
+	0xc0000082, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102,
+	0xc0000103, 0x12345678,
+};
+
+/*
+ * A list of known MSRs for a get or set; a set takes their values from a
+ * get first, one changed.  An eighth of the lists end in the guard page
+ * after the buffer, the last entry's data there: an EFAULT mid-list.
+ */
+static uint64_t msrs_arg(struct worker *w, int fd, unsigned int cmd)
+{
+	uint32_t n = rnd_below(&w->rnd, 4) ? 1 + rnd_below(&w->rnd, 8) :
+		     rnd_below(&w->rnd, HVX_MAX_MSR_ENTRIES + 2);
+	size_t len = sizeof(struct hvx_msrs) +
+		     n * sizeof(struct hvx_msr_entry);
+	size_t cut = n && !rnd_below(&w->rnd, 8) ? sizeof(uint64_t) : 0;
+	struct hvx_msrs *m = (void *)(cut ? w->buf + BUF_SIZE - len + cut :
+				      w->buf);
+	uint32_t i;
+
+	memset(m, 0, len - cut);
+	m->nmsrs = n;
+	for (i = 0; i < n; i++)
+		m->entries[i].index =
+			msr_indices[rnd_below(&w->rnd, ARRAY_SIZE(msr_indices))];
+	if (cmd == HVX_SET_MSRS && n && !cut) {
+		w->calls++;
+		if (ioctl(fd, HVX_GET_MSRS, m) >= 0) {
+			m->nmsrs = n;
+			i = rnd_below(&w->rnd, n);
+			mutate(w, (uint8_t *)&m->entries[i].data,
+			       sizeof(m->entries[i].data));
+		}
+	}
+	return (uint64_t)m;
+}
+
+/* The vCPU's CPUID table for a set, one entry changed; a count for a get. */
+static uint64_t cpuid_arg(struct worker *w, int fd, unsigned int cmd)
+{
+	struct hvx_cpuid *c = (void *)w->buf;
+
+	memset(c, 0, sizeof(*c));
+	c->nent = rnd_below(&w->rnd, 4) ? HVX_MAX_CPUID_ENTRIES :
+		  rnd_below(&w->rnd, HVX_MAX_CPUID_ENTRIES + 2);
+	if (cmd == HVX_SET_CPUID) {
+		w->calls++;
+		if (ioctl(fd, HVX_GET_CPUID, c) >= 0 && c->nent)
+			mutate(w, (uint8_t *)&c->entries[rnd_below(&w->rnd,
+								   c->nent)],
+			       sizeof(c->entries[0]));
+	}
+	return (uint64_t)c;
+}
+
+/*
+ * A dirty-log call, mostly on the slot op_create() gives each VM with
+ * HVX_MEM_LOG_DIRTY (mem_region_arg() may have replaced or deleted it),
+ * its bitmap in the buffer's last two pages or anywhere hostile_arg()
+ * points.
+ */
+static uint64_t dirty_log_arg(struct worker *w, unsigned int cmd)
+{
+	uint64_t bitmap = (uint64_t)w->buf + PAGE;
+
+	if (!rnd_below(&w->rnd, 4))
+		bitmap = hostile_arg(w);
+	if (cmd == HVX_GET_DIRTY_LOG) {
+		*(struct hvx_dirty_log *)w->buf = (struct hvx_dirty_log){
+			.slot = rnd_below(&w->rnd, 4) ? DIRTY_SLOT :
+				rnd_below(&w->rnd, 4),
+			.flags = rnd_below(&w->rnd, 2) ? HVX_DIRTY_LOG_KEEP : 0,
+			.bitmap = bitmap };
+	} else {
+		*(struct hvx_clear_dirty_log *)w->buf =
+			(struct hvx_clear_dirty_log){
+			.slot = rnd_below(&w->rnd, 4) ? DIRTY_SLOT :
+				rnd_below(&w->rnd, 4),
+			.first_page = rnd_below(&w->rnd, 2) ? 0 :
+				      64 * rnd_below(&w->rnd, 8),
+			.num_pages = rnd_below(&w->rnd, 4) ?
+				     64 * (1 + rnd_below(&w->rnd, 4)) :
+				     edges[rnd_below(&w->rnd,
+						     ARRAY_SIZE(edges))],
+			.bitmap = bitmap };
+	}
+	return (uint64_t)w->buf;
+}
+
+/* A plausible argument for @cmd on @fd in @w->buf, or a small number. */
+static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
 {
 	void *b = w->buf;
-	uint32_t n;
+	unsigned int get;
+	size_t size;
 
 	rnd_fill(&w->rnd, b, 64);
+	get = getter_of(cmd, &size);
+	if (get)
+		return from_getter(w, fd, get, size);
 	switch (cmd) {
 	case HVX_SET_MEMORY_REGION:
 		return mem_region_arg(w, b);
@@ -260,23 +428,18 @@ static uint64_t plausible_arg(struct worker *w, unsigned int cmd)
 		return (uint64_t)b;
 	case HVX_GET_MSRS:
 	case HVX_SET_MSRS:
+		return msrs_arg(w, fd, cmd);
 	case HVX_GET_CPUID:
 	case HVX_SET_CPUID:
-		/* a count that may reach past the buffer into the guard */
-		n = rnd_below(&w->rnd, 4) ? rnd_below(&w->rnd, 8) :
-		    rnd_below(&w->rnd, 256);
-		rnd_fill(&w->rnd, b, BUF_SIZE);
-		((uint32_t *)b)[0] = n;
-		((uint32_t *)b)[1] = 0;
-		return (uint64_t)b;
+		return cpuid_arg(w, fd, cmd);
+	case HVX_GET_DIRTY_LOG:
+	case HVX_CLEAR_DIRTY_LOG:
+		return dirty_log_arg(w, cmd);
 	case HVX_INTERRUPT:
 	case HVX_SET_MP_STATE:
 		((uint32_t *)b)[0] = rnd_below(&w->rnd, 2) ?
 				     rnd_below(&w->rnd, 4) : rnd_next(&w->rnd);
 		((uint32_t *)b)[1] = 0;
-		return (uint64_t)b;
-	case HVX_SET_LAPIC:
-		rnd_fill(&w->rnd, b, sizeof(struct hvx_lapic_state));
 		return (uint64_t)b;
 	case HVX_RING_COMPLETE:
 		*(struct hvx_ring_completion *)b = (struct hvx_ring_completion){
@@ -327,6 +490,39 @@ static struct fd_slot *pick_slot(struct worker *w, enum kind kind)
 	}
 }
 
+/*
+ * Commands whose plausible arguments are built to pass their checks:
+ * how often each was accepted (for the MSRs, an entry got through), so
+ * that a run shows their handlers' bodies ran.
+ */
+static const struct {
+	unsigned int cmd;
+	const char *name;
+} watched[] = {
+	{ HVX_SET_LAPIC, "SET_LAPIC" },
+	{ HVX_SET_VCPU_EVENTS, "SET_VCPU_EVENTS" },
+	{ HVX_SET_DEBUGREGS, "SET_DEBUGREGS" },
+	{ HVX_SET_XSAVE, "SET_XSAVE" },
+	{ HVX_SET_PDPTRS, "SET_PDPTRS" },
+	{ HVX_GET_MSRS, "GET_MSRS" },
+	{ HVX_SET_MSRS, "SET_MSRS" },
+	{ HVX_SET_CPUID, "SET_CPUID" },
+	{ HVX_GET_DIRTY_LOG, "GET_DIRTY_LOG" },
+	{ HVX_CLEAR_DIRTY_LOG, "CLEAR_DIRTY_LOG" },
+};
+static atomic_ulong accepted[ARRAY_SIZE(watched)];
+
+static void count_accepted(unsigned int cmd, int ret)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(watched); i++)
+		if (watched[i].cmd == cmd && (cmd == HVX_GET_MSRS ||
+					      cmd == HVX_SET_MSRS ? ret > 0 :
+					      ret == 0))
+			atomic_fetch_add(&accepted[i], 1);
+}
+
 static void call_ioctl(struct worker *w, int fd, unsigned int cmd,
 		       uint64_t arg)
 {
@@ -334,6 +530,7 @@ static void call_ioctl(struct worker *w, int fd, unsigned int cmd,
 
 	w->calls++;
 	ret = ioctl(fd, cmd, arg);
+	count_accepted(cmd, ret);
 	if (!known_cmd(cmd) && (ret != -1 || (errno != ENOTTY &&
 					       errno != EBADF))) {
 		atomic_fetch_add(&wrong, 1);
@@ -357,11 +554,11 @@ static void op_ioctl(struct worker *w, bool plausible)
 
 	if (plausible) {
 		cmd = cmd_sets[kind].cmds[rnd_below(&w->rnd, cmd_sets[kind].n)];
-		arg = plausible_arg(w, cmd);
+		arg = plausible_arg(w, fd, cmd);
 	} else {
 		cmd = pick_cmd(w, kind);
 		arg = rnd_below(&w->rnd, 2) ? hostile_arg(w) :
-		      plausible_arg(w, cmd);
+		      plausible_arg(w, fd, cmd);
 	}
 	if (cmd == HVX_CREATE_VM && kind == K_DEV)
 		cmd = HVX_GET_API_VERSION;	/* VMs only through the table */
@@ -410,6 +607,13 @@ static void op_create(struct worker *w)
 		ioctl(fd, HVX_SET_MEMORY_REGION, &(struct hvx_memory_region){
 			.size = GUEST_MEM / 2,
 			.userspace_addr = (uint64_t)guest_mem });
+		/* and a slot whose dirty log the dirty-log calls read */
+		w->calls++;
+		ioctl(fd, HVX_SET_MEMORY_REGION, &(struct hvx_memory_region){
+			.slot = DIRTY_SLOT, .flags = HVX_MEM_LOG_DIRTY,
+			.guest_phys_addr = DIRTY_SLOT_GPA,
+			.size = GUEST_MEM / 2,
+			.userspace_addr = (uint64_t)guest_mem + GUEST_MEM / 2 });
 		install(w, &vms[i], fd);
 		return;
 	case 1:
@@ -688,7 +892,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	unsigned long calls = 1000000, total = 0;
-	unsigned int threads = 4, i;
+	unsigned int threads = 4, i, nr_accepted = 0;
 	struct timespec t0, t1;
 	uint64_t seed;
 	struct worker *ws;
@@ -747,10 +951,18 @@ int main(int argc, char **argv)
 	}
 	teardown();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("FUZZ seed=%#llx calls=%lu threads=%u vms=%lu runs=%lu run_exits=%lu wrong=%lu seconds=%.1f\n",
+	printf("fuzz: accepted:");
+	for (i = 0; i < ARRAY_SIZE(watched); i++) {
+		printf(" %s %lu", watched[i].name, atomic_load(&accepted[i]));
+		if (atomic_load(&accepted[i]))
+			nr_accepted++;
+	}
+	printf("\n");
+	printf("FUZZ seed=%#llx calls=%lu threads=%u vms=%lu runs=%lu run_exits=%lu wrong=%lu setters=%u/%zu seconds=%.1f\n",
 	       (unsigned long long)seed, total, threads,
 	       atomic_load(&created_vms), atomic_load(&runs),
-	       atomic_load(&run_exits), atomic_load(&wrong),
+	       atomic_load(&run_exits), atomic_load(&wrong), nr_accepted,
+	       ARRAY_SIZE(watched),
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return atomic_load(&wrong) ? 1 : 0;
 }
