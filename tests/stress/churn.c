@@ -3,13 +3,20 @@
  * churn: the create/destroy cycles of make stress.
  *
  * First N VMs, each with a memory slot the guest has touched and a vCPU
- * that ran, created and destroyed one after the other; then N adds and
- * removals of a memory slot while a vCPU runs a guest that reads the
- * slot's first page nonstop (RAM while the slot is there, an MMIO exit
- * while it is not).  The stress task measures memory before and after.
+ * that ran to its HLT, created and destroyed one after the other; then N
+ * adds and removals of a memory slot, backed in turn by two buffers of
+ * different values, while a vCPU runs a guest that reads the slot's
+ * first page nonstop (RAM while the slot is there, an MMIO exit while it
+ * is not) and reports each change of what it reads.  The stress task
+ * measures memory before and after.
  *
  * Usage: churn [--cycles N]
- * Every call must succeed: a failed one is counted as wrong.
+ * Wrong: a call that fails; a vCPU that does not end at its HLT; every
+ * CHECK_EVERY cycles, a slot whose memory the guest does not read within
+ * CHECK_NS of its adding, or whose removal brings no MMIO exit within
+ * CHECK_NS (an EPT mapping that outlived its slot); the guest reading
+ * the buffer of a slot that is gone after such an exit proved the
+ * removal seen; and no MMIO read in all the slot cycles.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -25,29 +32,53 @@
 #define SLOT		1
 #define SLOT_GPA	(1ULL * GiB)
 #define SLOT_SIZE	(64 * KiB)
-#define SLOT_VALUE	0x5a5a5a5a5a5a5a5aULL
+#define VALUE_A		0x5a5a5a5a5a5a5a5aULL
+#define VALUE_B		0xa5a5a5a5a5a5a5a5ULL
+#define MMIO_VALUE	0		/* what a read where no slot is gets */
+#define NO_VALUE	1		/* nothing forbidden */
+#define CHECK_EVERY	8
+#define CHECK_NS	2000000000L
 
 static atomic_ulong wrong, reads_ram, reads_mmio;
+static atomic_ullong forbidden = NO_VALUE, last_ram = NO_VALUE;
 static atomic_bool stop;
 
+/* Report each change of what the slot's first word reads. */
 static void guest_read_slot(void)
 {
 	volatile uint64_t *p = (uint64_t *)SLOT_GPA;
+	uint64_t last = NO_VALUE, v;
 
-	GUEST_SYNC(0);
-	for (;;)
-		(void)*p;
+	for (;;) {
+		v = *p;
+		if (v != last) {
+			last = v;
+			GUEST_SYNC(v);
+		}
+	}
 }
 
+/* What went wrong; errno, when not 0, says why a call failed. */
 static void count_wrong(const char *what)
 {
 	atomic_fetch_add(&wrong, 1);
-	fprintf(stderr, "churn: %s: %s\n", what, strerror(errno));
+	if (errno)
+		fprintf(stderr, "churn: %s: %s\n", what, strerror(errno));
+	else
+		fprintf(stderr, "churn: %s\n", what);
+}
+
+static void wrong_exit(unsigned int reason)
+{
+	atomic_fetch_add(&wrong, 1);
+	fprintf(stderr, "churn: HVX_RUN: exit reason %u, not the HLT\n",
+		reason);
 }
 
 /* One VM: RAM the guest runs from, real mode at 0: HLT. */
 static void vm_cycle(int dev, void *ram)
 {
+	struct hvx_run *run = NULL;
 	struct hvx_sregs sregs;
 	int vm, vcpu;
 
@@ -67,8 +98,15 @@ static void vm_cycle(int dev, void *ram)
 		if (hvx_set_sregs(vcpu, &sregs) ||
 		    hvx_set_regs(vcpu, &(struct hvx_regs){ .rflags = 2 }))
 			count_wrong("HVX_SET_SREGS/REGS");
-		if (hvx_run(vcpu))
+		run = hvx_map_run(vcpu, hvx_dev_caps()->run_page_size);
+		if (!run)
+			count_wrong("mmap run page");
+		else if (hvx_run(vcpu))
 			count_wrong("HVX_RUN");
+		else if (run->exit_reason != HVX_EXIT_HLT)
+			wrong_exit(run->exit_reason);
+		if (run)
+			hvx_unmap_run(run, hvx_dev_caps()->run_page_size);
 		close(vcpu);
 	}
 	close(vm);
@@ -90,12 +128,18 @@ static void *run_thread(void *arg)
 			continue;
 		}
 		if (vcpu->run->exit_reason == HVX_EXIT_MMIO) {
-			memset(vcpu->run->mmio.data, 0, 8);
+			memset(vcpu->run->mmio.data, MMIO_VALUE, 8);
 			atomic_fetch_add(&reads_mmio, 1);
 			continue;
 		}
 		if (get_ucall(vcpu, &uc) == UCALL_SYNC) {
-			atomic_fetch_add(&reads_ram, 1);
+			if (uc.args[0] == atomic_load(&forbidden)) {
+				errno = 0;
+				count_wrong("the guest read a removed slot's buffer");
+			} else if (uc.args[0] != MMIO_VALUE) {
+				atomic_fetch_add(&reads_ram, 1);
+				atomic_store(&last_ram, uc.args[0]);
+			}
 			continue;
 		}
 		errno = 0;
@@ -105,13 +149,61 @@ static void *run_thread(void *arg)
 	return NULL;
 }
 
-static void slot_cycles(unsigned long n, void *mem)
+static long since_ns(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000000L + t.tv_nsec - t0->tv_nsec;
+}
+
+/* The slot backed by @value's buffer was added: the guest must read it. */
+static void check_added(uint64_t value)
+{
+	struct timespec t0, pause = { 0, 100000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (atomic_load(&last_ram) != value) {
+		if (since_ns(&t0) > CHECK_NS) {
+			errno = 0;
+			count_wrong("the guest did not read an added slot");
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * The slot backed by the buffer holding @value was just removed: the
+ * guest, reading nonstop, must take an MMIO exit (counted after @mmio)
+ * soon, and once it has, never read @value again until the buffer is
+ * added back.  A mapping that outlived its slot (an EPT fault installing
+ * what it looked up before the removal) gives neither.
+ */
+static void check_removed(uint64_t value, unsigned long mmio)
+{
+	struct timespec t0, pause = { 0, 100000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (atomic_load(&reads_mmio) == mmio) {
+		if (since_ns(&t0) > CHECK_NS) {
+			errno = 0;
+			count_wrong("no MMIO exit after the slot's removal");
+			return;
+		}
+		nanosleep(&pause, NULL);
+	}
+	atomic_store(&forbidden, value);
+}
+
+static void slot_cycles(unsigned long n, void *mem[2])
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	unsigned long i;
+	unsigned long i, mmio;
 	pthread_t th;
+	bool check;
 
 	sigaction(SIGUSR1, &sa, NULL);
 	vm = vm_create_with_one_vcpu(&vcpu, guest_read_slot);
@@ -120,11 +212,24 @@ static void slot_cycles(unsigned long n, void *mem)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		uint64_t value = i & 1 ? VALUE_B : VALUE_A;
+
+		/* the buffer comes back: its value is the slot's again */
+		if (atomic_load(&forbidden) == value)
+			atomic_store(&forbidden, NO_VALUE);
+		check = i % CHECK_EVERY == CHECK_EVERY - 1;
+		if (check)
+			atomic_store(&last_ram, NO_VALUE);
 		if (hvx_set_memory_region(vm->fd, SLOT, 0, SLOT_GPA, SLOT_SIZE,
-					  mem))
+					  mem[i & 1]))
 			count_wrong("add slot");
+		if (check)
+			check_added(value);
+		mmio = atomic_load(&reads_mmio);
 		if (hvx_delete_memory_region(vm->fd, SLOT))
 			count_wrong("delete slot");
+		if (check)
+			check_removed(value, mmio);
 	}
 	atomic_store(&stop, true);
 	vcpu->run->immediate_exit = 1;
@@ -141,7 +246,8 @@ int main(int argc, char **argv)
 	};
 	unsigned long n = 10000, i;
 	struct timespec t0, t1, t2;
-	uint8_t *ram, *mem;
+	uint64_t *mem[2];
+	uint8_t *ram;
 	int c, dev;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -154,23 +260,31 @@ int main(int argc, char **argv)
 	dev = hvx_dev_fd();
 	ram = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	mem = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (dev < 0 || ram == MAP_FAILED || mem == MAP_FAILED) {
+	for (i = 0; i < 2; i++)
+		mem[i] = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dev < 0 || ram == MAP_FAILED || mem[0] == MAP_FAILED ||
+	    mem[1] == MAP_FAILED) {
 		perror("churn");
 		return 2;
 	}
 	memset(ram, 0xf4, SLOT_SIZE);	/* HLT everywhere */
-	for (i = 0; i < SLOT_SIZE / 8; i++)
-		((uint64_t *)mem)[i] = SLOT_VALUE;
+	for (i = 0; i < SLOT_SIZE / 8; i++) {
+		mem[0][i] = VALUE_A;
+		mem[1][i] = VALUE_B;
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++)
 		vm_cycle(dev, ram);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	slot_cycles(n, mem);
+	slot_cycles(n, (void **)mem);
 	clock_gettime(CLOCK_MONOTONIC, &t2);
-	printf("CHURN vm_cycles=%lu vm_seconds=%.1f slot_cycles=%lu slot_seconds=%.1f guest_exits=%lu mmio_reads=%lu wrong=%lu\n",
+	if (n && !atomic_load(&reads_mmio)) {
+		errno = 0;
+		count_wrong("no MMIO read in all the slot cycles");
+	}
+	printf("CHURN vm_cycles=%lu vm_seconds=%.1f slot_cycles=%lu slot_seconds=%.1f ram_reads=%lu mmio_reads=%lu wrong=%lu\n",
 	       n, t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       n, t2.tv_sec - t1.tv_sec + (t2.tv_nsec - t1.tv_nsec) / 1e9,
 	       atomic_load(&reads_ram), atomic_load(&reads_mmio),
