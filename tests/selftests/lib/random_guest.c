@@ -393,8 +393,12 @@ static void hostile_paging(uint64_t *s, struct test_vm *vm,
 	sregs.cr3 = PM_PD_GPA;
 	sregs.cr4 |= rnd_below(s, 2) ? 0x10 : 0;	/* PSE */
 	sregs.cr0 |= 0x80000000;
-	if (!__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs))
-		user_state = true;
+	/*
+	 * Valid guest state, which a VM entry takes: only the tables it
+	 * points at, guest memory, are hostile.  So not user_state: a
+	 * failed entry later is hvx's, and ends the guest as bad.
+	 */
+	__vcpu_ioctl(vcpu, HVX_SET_SREGS, &sregs);
 }
 
 static void make_hostile(struct test_vm *vm, struct test_vcpu *vcpu,
