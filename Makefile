@@ -196,11 +196,13 @@ $(O)/unit/lapic_test $(O)/unit/lapic_state_test $(O)/unit/lapic_route_test \
 # prints for ever, mb_burst.elf one that prints 100 KiB and halts,
 # mb_crash.elf one that prints as much and triple-faults; mb_halt.elf
 # one that halts with interrupts off; mb_init.elf one that sends its own
-# processor an INIT; mb_ap_restart.elf one that starts its AP twice.
+# processor an INIT; mb_ap_restart.elf one that starts its AP twice;
+# mb_flood_ap.elf one whose AP triple-faults while its BSP prints for ever.
 GUEST_DIR	:= tests/guests
 GUEST_FLAT	:= hello rm_devices halt reset exitcode entry spin
 GUEST_ELF32	:= pm32 triple mmio_exec mmio_insn multiboot mb_pic mb_spin \
-		   mb_halt mb_flood mb_burst mb_crash mb_init mb_ap_restart
+		   mb_halt mb_flood mb_burst mb_crash mb_init mb_ap_restart \
+		   mb_flood_ap
 GUEST_ELF64	:= lm64
 GUEST_IMAGES	:= $(GUEST_FLAT:%=$(O)/images/%.bin) \
 		   $(GUEST_ELF32:%=$(O)/images/%.elf) \

@@ -604,9 +604,9 @@ stall_end() {
 	wait "$reader" 2>/dev/null
 }
 
-# vcpu0_waits: until hvx-run's vcpu0 has waited on a futex (for stdout
-# to take the guest's output) two seconds running, up to 60 s; false if
-# it did not, or hvx-run ended.
+# vcpu0_waits [THREAD]: until hvx-run's vcpu0 (or THREAD) has waited on
+# a futex (for stdout to take the guest's output) two seconds running, up
+# to 60 s; false if it did not, or hvx-run ended.
 vcpu0_waits() {
 	i=0
 	seen=0
@@ -614,7 +614,8 @@ vcpu0_waits() {
 		sleep 1
 		i=$((i + 1))
 		for t in /proc/"$pid"/task/*; do
-			[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] || continue
+			[ "$(cat "$t/comm" 2>/dev/null)" = "${1:-vcpu0}" ] ||
+				continue
 			if grep -qs '^futex' "$t/wchan"; then
 				seen=$((seen + 1))
 			else
@@ -703,6 +704,24 @@ fi
 stall_end stallcrash TERM
 expect_status stallcrash 121 "$what"
 expect_out stallcrash 'spinning\n' "$what"
+
+# Two vCPUs (mb_flood_ap): vCPU 0 prints for ever through the I/O ring,
+# whose consumer then waits on the stalled stdout, and vCPU 0 with it;
+# vCPU 1 triple-faults meanwhile.  Its crash, which owes nothing to vCPU
+# 0's output, is recorded at once: the SIGTERM does not take the status.
+# (vCPU 1 waited for the whole ring to drain first: 143.)
+what="SIGTERM while vCPU 0's output waits and vCPU 1 crashed"
+stall_err=1
+stall_start stallap -c 2 -k "$IMG/mb_flood_ap.elf"
+stall_err=
+if stall_wait && vcpu0_waits vcpu1; then
+	ok "$what: hvx-run waits after the crash"
+else
+	notok "$what: hvx-run waits after the crash"
+fi
+stall_end stallap TERM
+expect_status stallap 121 "$what"
+expect_out stallap 'flooding\n' "$what"
 
 if [ -n "$hvx_loaded" ]; then
 	if rmmod hvx; then
