@@ -2,9 +2,10 @@
 /*
  * hvx-run's consumer of the shared I/O ring (ioring.c), on a ring in
  * plain memory that the test fills as hvx.ko would: entries are served
- * in ring order, one consumer at a time; a vCPU waits for its own entries
- * only, so that a device blocked on one vCPU's entry (the UART with
- * stdout stalled) holds up no other vCPU's exit.
+ * in ring order, one consumer at a time; a vCPU waits for, and serves,
+ * its own entries only, so that a device blocked on one vCPU's entry
+ * (the UART with stdout stalled) holds up no other vCPU's exit; a drain
+ * of everything (an exit to the UART, the ring's thread) waits for all.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -239,6 +240,33 @@ TEST_F(ioring, all_waits_for_the_consumer)
 }
 
 /*
+ * A vCPU with no entry of its own serves none (another vCPU's output may
+ * block); one with entries serves up to its last and stops there.
+ */
+TEST_F(ioring, vcpu_serves_only_up_to_its_own_entries)
+{
+	struct drainer b, a;
+
+	post(&self->r, 0, 'a');
+	post(&self->r, 1, STALL);
+	start(&b, &self->r, 2);
+	EXPECT_TRUE(returns_within(&b, 5000));
+	EXPECT_STREQ("", bytes(&self->rec));
+	start(&a, &self->r, 0);
+	EXPECT_TRUE(returns_within(&a, 5000));
+	EXPECT_STREQ("a", bytes(&self->rec));
+	EXPECT_EQ(1, self->r.map.hdr->consumer);
+	pthread_join(b.thread, NULL);
+	pthread_join(a.thread, NULL);
+	/* the rest is the ring's thread's, or the next drain's */
+	start(&a, &self->r, IO_RING_ALL);
+	ASSERT_EQ(0, sem_wait(&self->rec.entered[0]));
+	sem_post(&self->rec.release[0]);
+	pthread_join(a.thread, NULL);
+	EXPECT_STREQ("aS", bytes(&self->rec));
+}
+
+/*
  * Several batches, from several vCPUs draining at once as their exits
  * come: every entry once, in ring order.
  */
@@ -259,6 +287,29 @@ TEST_F(ioring, entries_served_once_in_ring_order)
 		pthread_join(d[i].thread, NULL);
 	EXPECT_STREQ(want, bytes(&self->rec));
 	EXPECT_EQ(200, self->r.map.hdr->consumer);
+}
+
+/* Which exits wait for every vCPU's posts: the UART's ports only. */
+TEST(orders_exit)
+{
+	struct hvx_run run = { .exit_reason = HVX_EXIT_IO };
+
+	run.io.size = 1;
+	run.io.port = PORT;
+	EXPECT_TRUE(io_ring_orders_exit(&run));
+	run.io.port = PORT + 7;
+	EXPECT_TRUE(io_ring_orders_exit(&run));
+	run.io.port = PORT + 8;
+	EXPECT_FALSE(io_ring_orders_exit(&run));
+	run.io.port = PORT - 1;
+	EXPECT_FALSE(io_ring_orders_exit(&run));
+	run.io.size = 2;
+	EXPECT_TRUE(io_ring_orders_exit(&run));
+	run.io.port = 0x2f8;
+	EXPECT_FALSE(io_ring_orders_exit(&run));
+	run.exit_reason = HVX_EXIT_MMIO;
+	run.io.port = PORT;
+	EXPECT_FALSE(io_ring_orders_exit(&run));
 }
 
 /* An empty ring, or no ring: nothing to wait for. */

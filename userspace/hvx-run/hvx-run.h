@@ -732,8 +732,8 @@ void dump_exit(FILE *f, const struct hvx_run *run);
  * @map:	the ring
  * @efd:	eventfd hvx.ko signals when the consumer asked to be woken
  * @stop_efd:	eventfd that ends @thread
- * @lock:	guards @serving, @batch, @nr_batch and @next, and the
- *		consumer index (moved only with it held)
+ * @lock:	guards @serving, @batch, @nr_batch, @next and @done, and
+ *		the consumer index (moved only with it held)
  * @served:	signalled when an entry is served, and when a consumer's
  *		turn ends
  * @thread:	the ring's thread
@@ -742,6 +742,7 @@ void dump_exit(FILE *f, const struct hvx_run *run);
  * @batch:	the entries it took from the ring
  * @nr_batch:	how many
  * @next:	the one in service: those before it are served
+ * @done:	ring index of the first entry not yet served
  * @bus:	where entries go
  */
 struct io_ring {
@@ -755,12 +756,14 @@ struct io_ring {
 	struct hvx_ring_entry batch[IO_RING_BATCH];
 	uint32_t nr_batch;
 	uint32_t next;
+	uint32_t done;
 	struct io_bus *bus;
 };
 
 void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		   struct io_bus *bus);
-void io_ring_drain(struct io_ring *r, int vcpu);
+void io_ring_drain(struct io_ring *r, int who);
+bool io_ring_orders_exit(const struct hvx_run *run);
 void io_ring_stop(struct io_ring *r);
 
 /**

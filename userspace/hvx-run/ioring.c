@@ -7,16 +7,17 @@
  * A device thread drains the ring into the I/O bus whenever hvx.ko
  * signals the ring's eventfd.  Ordering: before a vCPU thread serves a
  * synchronous exit (an LSR read, a debug-exit write, HLT, a ring-full
- * fallback, ...) every entry that vCPU posted is served, and the main
+ * fallback, ...) every entry that vCPU posted is served (for an access
+ * to COM1 itself, every entry any vCPU posted before it), and the main
  * thread drains the ring once more after the vCPUs stopped, so the
- * device sees each vCPU's accesses in program order.
+ * device sees the guest's accesses in their order.
  *
  * One consumer serves at a time (@serving), in ring order, without the
  * lock: a device may block (the UART's write to a full output pipe while
  * stdout is stalled), and only the vCPUs whose own entries wait behind
- * it may wait with it.  Another vCPU's exit is served at once, as it is
- * without the ring: a crash or power-off on one vCPU is recorded while
- * another's console output is stuck.
+ * it, or that access the UART, may wait with it.  Another vCPU's exit is
+ * served at once, as it is without the ring: a crash or power-off on one
+ * vCPU is recorded while another's console output is stuck.
  *
  * Without HVX_FEAT_RING, or when the ring cannot be set up, everything
  * stays on the classic exits.
@@ -62,76 +63,109 @@ static void serve(void *opaque, const struct hvx_ring_entry *e)
 }
 
 /*
- * Whether an entry of vCPU @vcpu is still to be served: in the batch
- * being served (from the entry in service on) or not yet taken from the
- * ring.  Lock held: the batch and the consumer index do not move.
+ * One past the ring index of @vcpu's last entry not yet served, or
+ * @r->done when it has none: the batch being served (from the entry in
+ * service on) and what is not yet taken.  Lock held: the batch and the
+ * consumer index do not move.
  */
-static bool vcpu_waits(const struct io_ring *r, int vcpu)
+static uint32_t vcpu_end(const struct io_ring *r, uint32_t vcpu)
 {
-	uint32_t i, prod, cons;
+	uint32_t i, idx = r->done, end = r->done, prod, cons;
 
-	for (i = r->next; i < r->nr_batch; i++)
-		if (r->batch[i].vcpu == (uint32_t)vcpu)
-			return true;
+	for (i = r->next; i < r->nr_batch; i++, idx++)
+		if (r->batch[i].vcpu == vcpu)
+			end = idx + 1;
 	prod = __atomic_load_n(&r->map.hdr->producer, __ATOMIC_ACQUIRE);
 	cons = __atomic_load_n(&r->map.hdr->consumer, __ATOMIC_RELAXED);
 	for (; cons != prod; cons++)
-		if (r->map.entries[cons & r->map.mask].vcpu == (uint32_t)vcpu)
-			return true;
-	return false;
+		if (r->map.entries[cons & r->map.mask].vcpu == vcpu)
+			end = cons + 1;
+	return end;
 }
 
-/* Serve batches until the ring is empty.  Lock held, @serving ours. */
-static void serve_all(struct io_ring *r)
+/*
+ * Serve, in ring order, the entries before ring index @end, taking no
+ * more: one past it may be the one that blocks.  Lock held, @serving
+ * ours; @end is at most the producer index.
+ */
+static void serve_upto(struct io_ring *r, uint32_t end)
 {
-	uint32_t i;
+	uint32_t i, n, want;
 
-	while ((r->nr_batch = hvx_ring_consume(&r->map, r->batch,
-					       IO_RING_BATCH))) {
-		for (i = 0; i < r->nr_batch; i++) {
+	while ((int32_t)(end - r->done) > 0) {
+		want = end - r->done;
+		n = hvx_ring_consume(&r->map, r->batch, want < IO_RING_BATCH ?
+				     want : IO_RING_BATCH);
+		if (!n)
+			break;
+		r->nr_batch = n;
+		for (i = 0; i < n; i++) {
 			r->next = i;
 			pthread_mutex_unlock(&r->lock);
 			serve(r, &r->batch[i]);
 			pthread_mutex_lock(&r->lock);
-			/* a vCPU whose last entry this was goes on */
 			r->next = i + 1;
+			r->done++;
+			/* a vCPU whose last entry this was goes on */
 			pthread_cond_broadcast(&r->served);
 		}
+		r->nr_batch = r->next = 0;
 	}
 }
 
 /**
- * io_ring_drain() - serve what the ring holds, as far as @vcpu needs
+ * io_ring_drain() - serve what the ring holds, as far as @who needs
  * @r: the ring, or NULL (or not set up): nothing to do
- * @vcpu: a vCPU about to serve an exit: returns once none of its entries
- *	is left unserved; IO_RING_ALL (the ring's thread, the main thread
- *	at the end): once the ring is empty and no consumer serves.  The
- *	ring's thread must not return while another consumer serves: with
- *	entries still pending it would poll again at once, and spin.
+ * @who: a vCPU about to serve an exit: returns once none of its entries
+ *	is left unserved, and serves only up to its last one (another
+ *	vCPU's output may be the entry that blocks); IO_RING_ALL: once
+ *	every entry published before the call is served (an exit to the
+ *	device the ring's writes go to, the ring's thread, the main thread
+ *	at the end)
  *
- * Whoever finds entries and no consumer serving becomes the consumer and
- * empties the ring, entries of every vCPU, in ring order.
+ * One consumer serves at a time, in ring order; a caller whose entries
+ * another consumer serves waits for it (so the ring's thread does not
+ * find them pending again and again, and spin).
  */
-void io_ring_drain(struct io_ring *r, int vcpu)
+void io_ring_drain(struct io_ring *r, int who)
 {
+	uint32_t end;
+
 	if (!r || !r->on)
 		return;
 	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		if (!r->serving) {
-			if (!hvx_ring_pending(&r->map))
-				break;
-			r->serving = true;
-			serve_all(r);
-			r->serving = false;
-			pthread_cond_broadcast(&r->served);
+	end = who >= 0 ? vcpu_end(r, who) :
+	      __atomic_load_n(&r->map.hdr->producer, __ATOMIC_ACQUIRE);
+	while ((int32_t)(end - r->done) > 0) {
+		if (r->serving) {
+			pthread_cond_wait(&r->served, &r->lock);
 			continue;
 		}
-		if (vcpu >= 0 && !vcpu_waits(r, vcpu))
-			break;
-		pthread_cond_wait(&r->served, &r->lock);
+		r->serving = true;
+		serve_upto(r, end);
+		r->serving = false;
+		pthread_cond_broadcast(&r->served);
 	}
 	pthread_mutex_unlock(&r->lock);
+}
+
+/**
+ * io_ring_orders_exit() - whether an exit must follow every vCPU's posts
+ * @run: the run page of the exit
+ *
+ * An access to the device the ring's writes go to (COM1) may have been
+ * ordered after another vCPU's posted writes through guest memory (a
+ * lock handed over: bytes written, then LCR's DLAB set by the next
+ * holder), as the device would see them on hardware.  Other exits need
+ * only their own vCPU's posts served first.
+ *
+ * Return: true for a port access to COM1's eight ports.
+ */
+bool io_ring_orders_exit(const struct hvx_run *run)
+{
+	return run->exit_reason == HVX_EXIT_IO &&
+	       run->io.port < SERIAL_COM1_BASE + 8 &&
+	       run->io.port + run->io.size > SERIAL_COM1_BASE;
 }
 
 static void *ring_thread(void *arg)

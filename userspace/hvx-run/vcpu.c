@@ -364,10 +364,12 @@ static void run_loop(struct vcpu *v)
 		if (r < 0 && err == EINTR)
 			continue;
 		/*
-		 * What this vCPU posted before the exit comes first; the
-		 * devices may change errno.
+		 * What this vCPU posted before the exit comes first, and
+		 * before an access to the UART what any vCPU posted (see
+		 * io_ring_orders_exit()); the devices may change errno.
 		 */
-		io_ring_drain(m->ring, v->id);
+		io_ring_drain(m->ring, !r && io_ring_orders_exit(v->run) ?
+			      IO_RING_ALL : (int)v->id);
 		if (r < 0) {
 			snprintf(why, sizeof(why), "HVX_RUN failed: %s",
 				 strerror(err));
