@@ -92,15 +92,16 @@ kmods() {
 # hvx.ko already has.
 copy_kmod() {
 	name=${1##*/}
+	# called in a list (|| ...), where set -e does not act: exit here
 	if [ -f "$kmods/$1.ko" ]; then
-		cp "$kmods/$1.ko" "$scratch/$name.ko"
+		cp "$kmods/$1.ko" "$scratch/$name.ko" || exit 1
 	elif [ -f "$kmods/$1.ko.xz" ]; then
-		xz -dc "$kmods/$1.ko.xz" >"$scratch/$name.ko"
+		xz -dc "$kmods/$1.ko.xz" >"$scratch/$name.ko" || exit 1
 	else
 		return 1
 	fi
 	objcopy --strip-unneeded --remove-section=.BTF "$scratch/$name.ko" \
-		"$2/$name.ko"
+		"$2/$name.ko" || exit 1
 	rm -f "$scratch/$name.ko"
 }
 kmods=$(kmods "$kver")
