@@ -312,6 +312,33 @@ TEST(orders_exit)
 	EXPECT_FALSE(io_ring_orders_exit(&run));
 }
 
+/*
+ * What a vCPU's HVX_RUN return serves: nothing without an exit, its own
+ * entries before an exit, everything before an access to the UART; and
+ * everything at every return once the ring's thread is gone.
+ */
+TEST_F(ioring, returned_serves_what_the_exit_needs)
+{
+	struct hvx_run hlt = { .exit_reason = HVX_EXIT_HLT };
+	struct hvx_run uart = { .exit_reason = HVX_EXIT_IO,
+				.io = { .size = 1, .port = PORT + 5 } };
+
+	post(&self->r, 1, 'a');
+	post(&self->r, 0, 'b');
+	post(&self->r, 1, 'c');
+	io_ring_returned(&self->r, 0, NULL);
+	EXPECT_STREQ("", bytes(&self->rec));
+	io_ring_returned(&self->r, 0, &hlt);
+	EXPECT_STREQ("ab", bytes(&self->rec));
+	post(&self->r, 1, 'd');
+	io_ring_returned(&self->r, 0, &uart);
+	EXPECT_STREQ("abcd", bytes(&self->rec));
+	post(&self->r, 1, 'e');
+	self->r.orphaned = true;
+	io_ring_returned(&self->r, 0, NULL);
+	EXPECT_STREQ("abcde", bytes(&self->rec));
+}
+
 /* An empty ring, or no ring: nothing to wait for. */
 TEST_F(ioring, nothing_to_serve)
 {

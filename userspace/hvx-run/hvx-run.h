@@ -738,6 +738,8 @@ void dump_exit(FILE *f, const struct hvx_run *run);
  *		turn ends
  * @thread:	the ring's thread
  * @on:		the ring is in use (set before @thread starts)
+ * @orphaned:	@thread ended on an error (atomic): the vCPUs serve the
+ *		whole ring at each return
  * @serving:	a consumer serves @batch, without @lock
  * @batch:	the entries it took from the ring
  * @nr_batch:	how many
@@ -752,6 +754,7 @@ struct io_ring {
 	pthread_cond_t served;
 	pthread_t thread;
 	bool on;
+	bool orphaned;
 	bool serving;
 	struct hvx_ring_entry batch[IO_RING_BATCH];
 	uint32_t nr_batch;
@@ -764,6 +767,8 @@ void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		   struct io_bus *bus);
 void io_ring_drain(struct io_ring *r, int who);
 bool io_ring_orders_exit(const struct hvx_run *run);
+void io_ring_returned(struct io_ring *r, uint32_t vcpu,
+		      const struct hvx_run *run);
 void io_ring_stop(struct io_ring *r);
 
 /**

@@ -168,6 +168,30 @@ bool io_ring_orders_exit(const struct hvx_run *run)
 	       run->io.port + run->io.size > SERIAL_COM1_BASE;
 }
 
+/**
+ * io_ring_returned() - serve what a vCPU's HVX_RUN return needs served
+ * @r: the ring, or NULL (or not set up): nothing to do
+ * @vcpu: the vCPU
+ * @run: its run page, holding an exit; NULL for a return that serves
+ *	none (EINTR, a failure)
+ *
+ * Before the exit: the vCPU's own entries, or every vCPU's before an
+ * access to COM1 (io_ring_orders_exit()).  A return without an exit needs
+ * nothing, the ring's thread being woken by it; once that thread is gone
+ * (its poll() failed), the vCPUs serve every entry at every return.
+ */
+void io_ring_returned(struct io_ring *r, uint32_t vcpu,
+		      const struct hvx_run *run)
+{
+	if (!r || !r->on)
+		return;
+	if (__atomic_load_n(&r->orphaned, __ATOMIC_RELAXED))
+		io_ring_drain(r, IO_RING_ALL);
+	else if (run)
+		io_ring_drain(r, io_ring_orders_exit(run) ? IO_RING_ALL :
+				 (int)vcpu);
+}
+
 static void *ring_thread(void *arg)
 {
 	struct io_ring *r = arg;
@@ -192,8 +216,9 @@ static void *ring_thread(void *arg)
 	}
 	return NULL;
 fail:
-	/* the vCPUs drain the ring at their exits from now on */
+	/* the vCPUs drain the whole ring at their returns from now on */
 	msg("the I/O ring's thread ends: %s", strerror(errno));
+	__atomic_store_n(&r->orphaned, true, __ATOMIC_RELAXED);
 	return NULL;
 }
 

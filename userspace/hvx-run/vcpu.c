@@ -357,19 +357,13 @@ static void run_loop(struct vcpu *v)
 		r = hvx_run(v->fd);
 		err = errno;
 		/*
-		 * A kick, or a stray signal: look at m->stopping.  No exit to
-		 * serve, so nothing to drain (HVX_RUN's return woke the
-		 * ring's thread for what the guest posted).
+		 * What the guest posted before an exit comes first (the
+		 * devices may change errno, hence err).  A kick, or a stray
+		 * signal: look at m->stopping.
 		 */
+		io_ring_returned(m->ring, v->id, r ? NULL : v->run);
 		if (r < 0 && err == EINTR)
 			continue;
-		/*
-		 * What this vCPU posted before the exit comes first, and
-		 * before an access to the UART what any vCPU posted (see
-		 * io_ring_orders_exit()); the devices may change errno.
-		 */
-		io_ring_drain(m->ring, !r && io_ring_orders_exit(v->run) ?
-			      IO_RING_ALL : (int)v->id);
 		if (r < 0) {
 			snprintf(why, sizeof(why), "HVX_RUN failed: %s",
 				 strerror(err));
