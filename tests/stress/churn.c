@@ -40,8 +40,8 @@
 #define CHECK_EVERY	8
 #define CHECK_NS	2000000000L
 
-static atomic_ulong wrong, reads_ram, reads_mmio;
-static atomic_ullong forbidden = NO_VALUE, last_ram = NO_VALUE;
+static atomic_ulong wrong, reads_ram;
+static atomic_ullong reads_mmio, forbidden = NO_VALUE, last_ram = NO_VALUE;
 static atomic_bool stop;
 
 /* Report each change of what the slot's first word reads. */
@@ -159,41 +159,43 @@ static long since_ns(const struct timespec *t0)
 }
 
 /*
+ * Wait, at most CHECK_NS, for @v (reads_mmio or last_ram) to differ from
+ * @value (@moved) or to equal it (!@moved).  Return: false, counted as
+ * wrong (@what), when the time ran out.
+ */
+static bool await(atomic_ullong *v, uint64_t value, bool moved,
+		  const char *what)
+{
+	struct timespec t0, pause = { 0, 100000 };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((atomic_load(v) == value) == moved) {
+		if (since_ns(&t0) > CHECK_NS) {
+			errno = 0;
+			count_wrong(what);
+			return false;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
+/*
  * Before a checked cycle adds its slot: the guest must be reading where
  * no slot is (an MMIO exit after @mmio), so that what it last read is
  * MMIO_VALUE and the slot's value, whichever buffer, is a change it
  * reports.  Without this, a guest that last read the same buffer two
  * cycles ago and did not run since would report nothing.
  */
-static void check_absent(unsigned long mmio)
+static void check_absent(uint64_t mmio)
 {
-	struct timespec t0, pause = { 0, 100000 };
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (atomic_load(&reads_mmio) == mmio) {
-		if (since_ns(&t0) > CHECK_NS) {
-			errno = 0;
-			count_wrong("no MMIO exit where no slot is");
-			return;
-		}
-		nanosleep(&pause, NULL);
-	}
+	await(&reads_mmio, mmio, true, "no MMIO exit where no slot is");
 }
 
 /* The slot backed by @value's buffer was added: the guest must read it. */
 static void check_added(uint64_t value)
 {
-	struct timespec t0, pause = { 0, 100000 };
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (atomic_load(&last_ram) != value) {
-		if (since_ns(&t0) > CHECK_NS) {
-			errno = 0;
-			count_wrong("the guest did not read an added slot");
-			return;
-		}
-		nanosleep(&pause, NULL);
-	}
+	await(&last_ram, value, false, "the guest did not read an added slot");
 }
 
 /*
@@ -203,20 +205,11 @@ static void check_added(uint64_t value)
  * added back.  A mapping that outlived its slot (an EPT fault installing
  * what it looked up before the removal) gives neither.
  */
-static void check_removed(uint64_t value, unsigned long mmio)
+static void check_removed(uint64_t value, uint64_t mmio)
 {
-	struct timespec t0, pause = { 0, 100000 };
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (atomic_load(&reads_mmio) == mmio) {
-		if (since_ns(&t0) > CHECK_NS) {
-			errno = 0;
-			count_wrong("no MMIO exit after the slot's removal");
-			return;
-		}
-		nanosleep(&pause, NULL);
-	}
-	atomic_store(&forbidden, value);
+	if (await(&reads_mmio, mmio, true,
+		  "no MMIO exit after the slot's removal"))
+		atomic_store(&forbidden, value);
 }
 
 static void slot_cycles(unsigned long n, void *mem[2])
@@ -224,7 +217,8 @@ static void slot_cycles(unsigned long n, void *mem[2])
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
-	unsigned long i, mmio;
+	uint64_t mmio;
+	unsigned long i;
 	pthread_t th;
 	bool check;
 
@@ -309,7 +303,7 @@ int main(int argc, char **argv)
 		errno = 0;
 		count_wrong("no MMIO read in all the slot cycles");
 	}
-	printf("CHURN vm_cycles=%lu vm_seconds=%.1f slot_cycles=%lu slot_seconds=%.1f ram_reads=%lu mmio_reads=%lu wrong=%lu\n",
+	printf("CHURN vm_cycles=%lu vm_seconds=%.1f slot_cycles=%lu slot_seconds=%.1f ram_reads=%lu mmio_reads=%llu wrong=%lu\n",
 	       n, t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       n, t2.tv_sec - t1.tv_sec + (t2.tv_nsec - t1.tv_nsec) / 1e9,
 	       atomic_load(&reads_ram), atomic_load(&reads_mmio),
