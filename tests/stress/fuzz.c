@@ -883,6 +883,26 @@ static void teardown(void)
 	close(dev_fd);
 }
 
+/* The accepted counts, and the summary line the stress task reads. */
+static void report(uint64_t seed, unsigned long total, unsigned int threads,
+		   double seconds)
+{
+	unsigned int i, nr_accepted = 0;
+
+	printf("fuzz: accepted:");
+	for (i = 0; i < ARRAY_SIZE(watched); i++) {
+		printf(" %s %lu", watched[i].name, atomic_load(&accepted[i]));
+		if (atomic_load(&accepted[i]))
+			nr_accepted++;
+	}
+	printf("\n");
+	printf("FUZZ seed=%#llx calls=%lu threads=%u vms=%lu runs=%lu run_exits=%lu wrong=%lu setters=%u/%zu seconds=%.1f\n",
+	       (unsigned long long)seed, total, threads,
+	       atomic_load(&created_vms), atomic_load(&runs),
+	       atomic_load(&run_exits), atomic_load(&wrong), nr_accepted,
+	       ARRAY_SIZE(watched), seconds);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -892,7 +912,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	unsigned long calls = 1000000, total = 0;
-	unsigned int threads = 4, i, nr_accepted = 0;
+	unsigned int threads = 4, i;
 	struct timespec t0, t1;
 	uint64_t seed;
 	struct worker *ws;
@@ -951,18 +971,7 @@ int main(int argc, char **argv)
 	}
 	teardown();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("fuzz: accepted:");
-	for (i = 0; i < ARRAY_SIZE(watched); i++) {
-		printf(" %s %lu", watched[i].name, atomic_load(&accepted[i]));
-		if (atomic_load(&accepted[i]))
-			nr_accepted++;
-	}
-	printf("\n");
-	printf("FUZZ seed=%#llx calls=%lu threads=%u vms=%lu runs=%lu run_exits=%lu wrong=%lu setters=%u/%zu seconds=%.1f\n",
-	       (unsigned long long)seed, total, threads,
-	       atomic_load(&created_vms), atomic_load(&runs),
-	       atomic_load(&run_exits), atomic_load(&wrong), nr_accepted,
-	       ARRAY_SIZE(watched),
+	report(seed, total, threads,
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return atomic_load(&wrong) ? 1 : 0;
 }
