@@ -66,7 +66,8 @@ FIXTURE_SETUP(ioring)
 		sem_init(&self->rec.release[i], 0, 0);
 	}
 	io_bus_init(&self->bus, stderr);
-	ASSERT_EQ(0, io_bus_register(&self->bus, PORT, 1, &rec_ops,
+	/* eight ports, as the UART's */
+	ASSERT_EQ(0, io_bus_register(&self->bus, PORT, 8, &rec_ops,
 				     &self->rec, "rec"));
 	self->mem = calloc(1, HVX_RING_MMAP_SIZE((size_t)CAPACITY));
 	ASSERT_NE(NULL, self->mem);
@@ -289,27 +290,31 @@ TEST_F(ioring, entries_served_once_in_ring_order)
 	EXPECT_EQ(200, self->r.map.hdr->consumer);
 }
 
-/* Which exits wait for every vCPU's posts: the UART's ports only. */
-TEST(orders_exit)
+/*
+ * Which exits wait for every vCPU's posts: those to the ports of the
+ * device that owns the posted port, the UART's, only.
+ */
+TEST_F(ioring, orders_exit)
 {
+	struct io_ring *r = &self->r;
 	struct hvx_run run = { .exit_reason = HVX_EXIT_IO };
 
 	run.io.size = 1;
 	run.io.port = PORT;
-	EXPECT_TRUE(io_ring_orders_exit(&run));
+	EXPECT_TRUE(io_ring_orders_exit(r, &run));
 	run.io.port = PORT + 7;
-	EXPECT_TRUE(io_ring_orders_exit(&run));
+	EXPECT_TRUE(io_ring_orders_exit(r, &run));
 	run.io.port = PORT + 8;
-	EXPECT_FALSE(io_ring_orders_exit(&run));
+	EXPECT_FALSE(io_ring_orders_exit(r, &run));
 	run.io.port = PORT - 1;
-	EXPECT_FALSE(io_ring_orders_exit(&run));
+	EXPECT_FALSE(io_ring_orders_exit(r, &run));
 	run.io.size = 2;
-	EXPECT_TRUE(io_ring_orders_exit(&run));
+	EXPECT_TRUE(io_ring_orders_exit(r, &run));
 	run.io.port = 0x2f8;
-	EXPECT_FALSE(io_ring_orders_exit(&run));
+	EXPECT_FALSE(io_ring_orders_exit(r, &run));
 	run.exit_reason = HVX_EXIT_MMIO;
 	run.io.port = PORT;
-	EXPECT_FALSE(io_ring_orders_exit(&run));
+	EXPECT_FALSE(io_ring_orders_exit(r, &run));
 }
 
 /*

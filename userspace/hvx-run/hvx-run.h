@@ -766,7 +766,8 @@ struct io_ring {
 void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		   struct io_bus *bus);
 void io_ring_drain(struct io_ring *r, int who);
-bool io_ring_orders_exit(const struct hvx_run *run);
+bool io_ring_orders_exit(const struct io_ring *r,
+			 const struct hvx_run *run);
 void io_ring_returned(struct io_ring *r, uint32_t vcpu,
 		      const struct hvx_run *run);
 void io_ring_stop(struct io_ring *r);

@@ -33,6 +33,8 @@
 #include "hvx-run.h"
 
 #define IO_RING_ENTRIES	256
+/* The port whose writes are posted: COM1's THR/DLL. */
+#define POSTED_PORT	SERIAL_COM1_BASE
 
 static void serve(void *opaque, const struct hvx_ring_entry *e)
 {
@@ -151,21 +153,29 @@ void io_ring_drain(struct io_ring *r, int who)
 
 /**
  * io_ring_orders_exit() - whether an exit must follow every vCPU's posts
+ * @r: the ring
  * @run: the run page of the exit
  *
- * An access to the device the ring's writes go to (COM1) may have been
- * ordered after another vCPU's posted writes through guest memory (a
- * lock handed over: bytes written, then LCR's DLAB set by the next
- * holder), as the device would see them on hardware.  Other exits need
- * only their own vCPU's posts served first.
+ * An access to the device the ring's writes go to may have been ordered
+ * after another vCPU's posted writes through guest memory (a lock handed
+ * over: bytes written, then LCR's DLAB set by the next holder), as the
+ * device would see them on hardware.  Other exits need only their own
+ * vCPU's posts served first.
  *
- * Return: true for a port access to COM1's eight ports.
+ * Return: true for a port access to any port of the bus device that owns
+ * the posted port (COM1's eight).
  */
-bool io_ring_orders_exit(const struct hvx_run *run)
+bool io_ring_orders_exit(const struct io_ring *r, const struct hvx_run *run)
 {
-	return run->exit_reason == HVX_EXIT_IO &&
-	       run->io.port < SERIAL_COM1_BASE + 8 &&
-	       run->io.port + run->io.size > SERIAL_COM1_BASE;
+	uint8_t dev = r->bus->map[POSTED_PORT];
+	unsigned int i;
+
+	if (run->exit_reason != HVX_EXIT_IO || !dev)
+		return false;
+	for (i = 0; i < run->io.size; i++)
+		if (r->bus->map[(uint16_t)(run->io.port + i)] == dev)
+			return true;
+	return false;
 }
 
 /**
@@ -188,7 +198,7 @@ void io_ring_returned(struct io_ring *r, uint32_t vcpu,
 	if (__atomic_load_n(&r->orphaned, __ATOMIC_RELAXED))
 		io_ring_drain(r, IO_RING_ALL);
 	else if (run)
-		io_ring_drain(r, io_ring_orders_exit(run) ? IO_RING_ALL :
+		io_ring_drain(r, io_ring_orders_exit(r, run) ? IO_RING_ALL :
 				 (int)vcpu);
 }
 
@@ -270,7 +280,7 @@ void io_ring_setup(struct io_ring *r, int vm_fd, const struct hvx_caps *caps,
 		goto fail_map;
 	}
 	/* Only now: a posted write needs the thread to drain it. */
-	if (hvx_register_posted(vm_fd, HVX_RING_PIO, SERIAL_COM1_BASE, 1, 0))
+	if (hvx_register_posted(vm_fd, HVX_RING_PIO, POSTED_PORT, 1, 0))
 		msg("cannot post COM1 writes: %s", strerror(errno));
 	return;
 
