@@ -7,8 +7,9 @@
  *
  * A vCPU holds at most one external interrupt that has been acknowledged
  * but not delivered (irq_vector): one userspace queued (HVX_INTERRUPT, a
- * PIC's ExtINT), one its local APIC gave (apic.c), or one whose delivery
- * a VM exit cut short.  NMIs latch one deep, as on hardware.  Other
+ * PIC's ExtINT, which waits while the vCPU's LINT0 does not pass ExtINT),
+ * or one whose delivery a VM exit cut short; what the local APIC gives
+ * (apic.c) is injected as it is taken.  NMIs latch one deep, as on hardware.  Other
  * vCPUs and the APIC timer reach a vCPU through vcpu->requests.
  * Exceptions are not queued here: an exit handler writes them straight
  * into the VM-entry interruption field (regs.c), and they go first; a
@@ -120,13 +121,26 @@ static void take_requests(struct hvx_vcpu *vcpu)
 }
 
 /*
- * The local APIC's interrupt, when nothing acknowledged is waiting: taken
- * (acknowledged) if the guest can take it at this entry, else only seen.
- * With virtual-interrupt delivery the processor takes it: it only learns
- * what changed.
- * Return: whether an interrupt waits for the window.
+ * Whether irq_vector goes at the next window: an HVX_INTERRUPT (the
+ * 8259's INTR) waits at a LINT0 that does not pass ExtINT, as KVM's
+ * does; one already taken once, whose delivery an exit cut short, does
+ * not wait again.
  */
-static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
+static bool irq_vector_ready(struct hvx_vcpu *vcpu)
+{
+	return vcpu->irq_vector >= 0 &&
+	       (!vcpu->irq_extint || hvx_lapic_accepts_extint(&vcpu->apic));
+}
+
+/*
+ * The interrupt for this entry: irq_vector, or else the local APIC's,
+ * taken (acknowledged) if the guest can take it at this entry, else only
+ * seen.  With virtual-interrupt delivery the processor takes the APIC's:
+ * this only learns what changed.
+ * Return: the vector to inject now; -EAGAIN when one waits for the
+ * window; -ENOENT for none.
+ */
+static int take_irq(struct hvx_vcpu *vcpu, bool open)
 {
 	int v;
 
@@ -144,16 +158,21 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 			hvx_apicv_sync_irr(vcpu);
 		}
 	}
-	if (vcpu->irq_vector >= 0)
-		return true;
+	if (irq_vector_ready(vcpu)) {
+		if (!open)
+			return -EAGAIN;
+		v = vcpu->irq_vector;
+		vcpu->irq_vector = -1;
+		return v;
+	}
 	if (hvx_vmx.apicv)
-		return false;
+		return -ENOENT;
 	if (!test_bit(HVX_REQ_EVENT, &vcpu->requests))
-		return false;
+		return -ENOENT;
 	clear_bit(HVX_REQ_EVENT, &vcpu->requests);
 	v = hvx_apic_take(vcpu, open);
 	if (v < 0)
-		return false;
+		return -ENOENT;
 	/*
 	 * Taken, it raised the PPR above every other requested vector: the
 	 * next to come through comes with its EOI (HVX_LAPIC_EFF_EVAL), or
@@ -161,10 +180,9 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
 	 * seen, it waits for the window: look again then.
 	 */
 	if (open)
-		vcpu->irq_vector = v;
-	else
-		set_bit(HVX_REQ_EVENT, &vcpu->requests);
-	return true;
+		return v;
+	set_bit(HVX_REQ_EVENT, &vcpu->requests);
+	return -EAGAIN;
 }
 
 /**
@@ -179,9 +197,12 @@ static bool take_apic_irq(struct hvx_vcpu *vcpu, bool open)
  */
 int hvx_inject_events(struct hvx_vcpu *vcpu)
 {
-	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window);
+	/* the window userspace's 8259 waits for: only where LINT0 passes it */
+	bool want_window = READ_ONCE(vcpu->run->request_interrupt_window) &&
+			   hvx_lapic_accepts_extint(&vcpu->apic);
 	bool busy, open, nmi_waits, nmi_after_sti;
 	u32 intr;
+	int v;
 
 	if (unlikely(test_bit(HVX_REQ_EOI_EXIT, &vcpu->requests)) &&
 	    hvx_apic_eoi_exit(vcpu))
@@ -227,18 +248,17 @@ int hvx_inject_events(struct hvx_vcpu *vcpu)
 
 	open = !busy && (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(intr & IRQ_SHADOW);
-	if (take_apic_irq(vcpu, open)) {
-		if (open) {
-			u32 info = vcpu->irq_vector | INTR_TYPE_EXT_INTR |
-				   INTR_INFO_VALID_MASK;
+	v = take_irq(vcpu, open);
+	if (v != -ENOENT) {
+		if (v >= 0) {
+			u32 info = v | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK;
 
 			hvx_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
 			vcpu->event_injected = true;
-			trace_hvx_inject(vcpu, vcpu->irq_vector, info, false, 0);
-			vcpu->irq_vector = -1;
+			trace_hvx_inject(vcpu, v, info, false, 0);
 			hvx_stat_add(&vcpu->stats, HVX_STAT_IRQS_INJECTED, 1);
 		}
-		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, !open);
+		window_exiting(vcpu, CPU_BASED_INTR_WINDOW_EXITING, v < 0);
 		return 1;
 	}
 	if (want_window && open) {
@@ -281,6 +301,7 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 
 	if ((vect & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_NMI_INTR) {
 		vcpu->irq_vector = vect & VECTORING_INFO_VECTOR_MASK;
+		vcpu->irq_extint = false;
 		return;
 	}
 	/*
@@ -356,8 +377,9 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 		return false;
 	/* the processor may hold an interrupt in the IRR that no request names */
 	if (hvx_vmx.apicv)
-		return vcpu->irq_vector >= 0 || hvx_apic_take(vcpu, false) >= 0;
-	return vcpu->irq_vector >= 0 ||
+		return irq_vector_ready(vcpu) ||
+		       hvx_apic_take(vcpu, false) >= 0;
+	return irq_vector_ready(vcpu) ||
 	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
 }
 
@@ -372,7 +394,7 @@ static bool halted_window_open(struct hvx_vcpu *vcpu)
 {
 	return vcpu->mp_state == HVX_MP_HALTED &&
 	       READ_ONCE(vcpu->run->request_interrupt_window) &&
-	       vcpu->irq_vector < 0 &&
+	       vcpu->irq_vector < 0 && hvx_lapic_accepts_extint(&vcpu->apic) &&
 	       (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
 }
@@ -527,6 +549,7 @@ int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq)
 	if (vcpu->irq_vector >= 0)
 		return -EBUSY;
 	vcpu->irq_vector = irq->vector;
+	vcpu->irq_extint = true;
 	return 0;
 }
 
@@ -568,7 +591,7 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 
 	/*
 	 * Not the local APIC's requests: an HVX_INTERRUPT goes before what
-	 * its IRR holds (take_apic_irq()), and a halted vCPU keeps a request
+	 * its IRR holds (take_irq()), and a halted vCPU keeps a request
 	 * that delivered nothing (a masked timer's expiry, a vector below
 	 * the PPR) until it wakes, which the window exit it made a VMM wait
 	 * for would not do.
@@ -576,6 +599,7 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = run->if_flag &&
 		vcpu->irq_vector < 0 &&
+		hvx_lapic_accepts_extint(&vcpu->apic) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
 		  INTR_INFO_VALID_MASK) &&
 		!(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);

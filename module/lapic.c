@@ -917,6 +917,14 @@ static void reset_regs(struct hvx_lapic *l)
  */
 #define LAPIC_MIN_TIMER_HZ	1000000ULL
 
+/* The BIOS's virtual wire: the BSP's LINT0 passes the 8259's INTR. */
+static void reset_lint0(struct hvx_lapic *l)
+{
+	if (l->apic_base & HVX_APIC_BASE_BSP)
+		lapic_set_reg(l, HVX_APIC_REG_LVT_LINT0,
+			      LAPIC_LINT0_VIRTUAL_WIRE);
+}
+
 void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp)
 {
 	if (!l->cfg.timer_hz)
@@ -927,6 +935,7 @@ void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp)
 	l->apic_base = HVX_APIC_DEFAULT_BASE | HVX_APIC_BASE_EN |
 		       (bsp ? HVX_APIC_BASE_BSP : 0);
 	reset_regs(l);
+	reset_lint0(l);
 }
 
 void hvx_lapic_init_signal(struct hvx_lapic *l)
@@ -934,7 +943,18 @@ void hvx_lapic_init_signal(struct hvx_lapic *l)
 	u32 id = hvx_lapic_reg(l, HVX_APIC_REG_ID);
 
 	reset_regs(l);
+	reset_lint0(l);
 	lapic_set_reg(l, HVX_APIC_REG_ID, id);
+}
+
+bool hvx_lapic_accepts_extint(const struct hvx_lapic *l)
+{
+	u32 lvt0 = hvx_lapic_reg(l, HVX_APIC_REG_LVT_LINT0);
+
+	if (!hvx_lapic_hw_enabled(l))
+		return true;
+	return !(lvt0 & HVX_APIC_LVT_MASKED) &&
+	       ((lvt0 >> HVX_APIC_DM_SHIFT) & 7) == HVX_APIC_DM_EXTINT;
 }
 
 bool lapic_base_valid(const struct hvx_lapic *l, u64 val)

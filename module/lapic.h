@@ -310,7 +310,9 @@ HVX_ABI_ASSERT(sizeof(((struct hvx_lapic_state *)0)->regs) ==
  * @bsp:	this is the bootstrap processor's APIC
  *
  * Global enable in xAPIC mode at 0xfee00000, software-disabled, every LVT
- * entry masked, DFR all ones, the timer stopped.
+ * entry masked, DFR all ones, the timer stopped; but the BSP's LINT0 is
+ * unmasked in ExtINT mode, as the BIOS leaves it (virtual wire), so that
+ * a guest started without one takes the 8259's interrupts (as KVM's reset).
  */
 void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp);
 
@@ -319,9 +321,20 @@ void hvx_lapic_reset(struct hvx_lapic *l, u32 apic_id, bool bsp);
  * @l:	the APIC
  *
  * As after a reset but the APIC ID and IA32_APIC_BASE (mode included)
- * are kept.
+ * are kept; the BSP is the one whose IA32_APIC_BASE says so.
  */
 void hvx_lapic_init_signal(struct hvx_lapic *l);
+
+/**
+ * hvx_lapic_accepts_extint() - whether the 8259's INTR reaches the CPU
+ * @l:	the APIC
+ *
+ * Through LINT0: unmasked in ExtINT mode, or the APIC globally disabled
+ * (LINT0 is then the INTR pin itself).
+ *
+ * Return: true when an external interrupt from the PIC can be taken.
+ */
+bool hvx_lapic_accepts_extint(const struct hvx_lapic *l);
 
 /**
  * hvx_lapic_reg() - a register of the page image

@@ -12,6 +12,9 @@
 
 #define LAPIC_DFR_ONES		0x0fffffff
 
+/* the BSP's LINT0 after reset or INIT: ExtINT, unmasked (virtual wire) */
+#define LAPIC_LINT0_VIRTUAL_WIRE	(HVX_APIC_DM_EXTINT << HVX_APIC_DM_SHIFT)
+
 /* Where a register exists and how it may be accessed. */
 #define R_XR		BIT(0)	/* readable in xAPIC mode */
 #define R_XW		BIT(1)	/* writable in xAPIC mode */

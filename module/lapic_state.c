@@ -163,11 +163,17 @@ static bool regs_restorable(const struct hvx_lapic *l,
 		return false;
 	if (lapic_base_mode(s->apic_base) == LAPIC_MODE_OFF)
 		return regs_reset(l, s);
-	/* software-disabled, every LVT entry stays masked */
+	/*
+	 * Software-disabled, every LVT entry stays masked; but the BSP's
+	 * LINT0 is unmasked from reset or INIT until the guest enables the
+	 * APIC (reset_lint0()).
+	 */
 	if (!(regs[HVX_APIC_REG_SVR >> 2] & HVX_APIC_SVR_ENABLE))
 		for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16)
 			if (lapic_lvt_present(l, off) &&
-			    !(regs[off >> 2] & HVX_APIC_LVT_MASKED))
+			    !(regs[off >> 2] & HVX_APIC_LVT_MASKED) &&
+			    !(off == HVX_APIC_REG_LVT_LINT0 &&
+			      regs[off >> 2] == LAPIC_LINT0_VIRTUAL_WIRE))
 				return false;
 	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	/* A deadline timer has no initial count: MMIO writes ignore it. */

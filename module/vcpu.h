@@ -143,6 +143,11 @@ struct hvx_vcpu {
 						 * interrupt not yet delivered,
 						 * or -1
 						 */
+	bool irq_extint;			/* (v) irq_vector is an
+						 * HVX_INTERRUPT the guest has
+						 * not taken: it waits for
+						 * LINT0 to pass ExtINT
+						 */
 	bool nmi_pending;			/* (v) the NMI latch */
 	bool nmi_injected;			/* (v) an NMI whose delivery an
 						 * exit cut short: it goes

@@ -250,6 +250,8 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	/* as if hvx_inject_events() had put it there (apicv.c) */
 	vcpu->event_injected = info && e->inject_type == HVX_EVENT_NMI;
 	vcpu->irq_vector = irq;
+	/* acknowledged: it goes whatever LINT0 says (irq_vector_ready()) */
+	vcpu->irq_extint = false;
 	vcpu->nmi_pending = e->flags & HVX_EVENTS_NMI_PENDING;
 	vcpu->nmi_injected = false;
 	clear_bit(HVX_REQ_NMI, &vcpu->requests);

@@ -7,7 +7,9 @@
  *   STI and its one-instruction shadow, then arrives before anything else.
  * - request_interrupt_window: HVX_RUN returns HVX_EXIT_IRQ_WINDOW_OPEN the
  *   moment the guest can take one; the run page says so
- *   (ready_for_interrupt_injection, if_flag).
+ *   (ready_for_interrupt_injection, if_flag).  Not while the guest's
+ *   LINT0 is masked: the window waits, and so does an interrupt queued
+ *   then, until the guest unmasks LINT0 in ExtINT mode.
  * - HLT with interrupts enabled sleeps in the kernel: a signal ends
  *   HVX_RUN with EINTR and the guest stays halted; an interrupt queued
  *   then ends the halt, and the guest resumes after its HLT.  With the
@@ -99,6 +101,59 @@ HVX_GUEST_TEST(interrupt_window_exit, guest_opens_window)
 	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
 	vcpu->run->request_interrupt_window = 0;
 	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_done(vcpu);
+}
+
+static void spin(void)
+{
+	uint64_t i;
+
+	for (i = 0; i < 1000; i++)
+		asm volatile("" : : : "memory");
+}
+
+/*
+ * HVX_INTERRUPT is the 8259's INTR at LINT0: masked there (as Linux
+ * leaves it once it routes through the I/O APIC) it neither opens the
+ * window nor is taken, until the guest unmasks LINT0 in ExtINT mode.
+ */
+static void guest_masks_lint0(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_LVT0, LVT_MASKED | LVT_EXTINT);
+	asm volatile("sti");
+	GUEST_SYNC(0);
+	spin();
+	GUEST_SYNC(1);
+	spin();
+	GUEST_ASSERT_EQ(irqs, 0);
+	apic_w(APIC_LVT0, LVT_EXTINT);
+	/* taken at the entry after the write */
+	GUEST_ASSERT_EQ(irqs, 1);
+	GUEST_SYNC(2);
+	asm volatile("cli");
+	GUEST_DONE();
+}
+
+HVX_GUEST_TEST(interrupt_waits_for_lint0, guest_masks_lint0)
+{
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(1, vcpu->run->if_flag);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
+	/* no window exit while LINT0 is masked: the guest runs on */
+	vcpu->run->request_interrupt_window = 1;
+	vcpu_expect_sync(vcpu, 1);
+	EXPECT_EQ(0, vcpu->run->ready_for_interrupt_injection);
+	vcpu->run->request_interrupt_window = 0;
+	/* one queued anyway (LINT0 masked after the exit) waits */
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	vcpu_expect_sync(vcpu, 2);
+	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
+	vcpu->run->request_interrupt_window = 1;
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
+	vcpu->run->request_interrupt_window = 0;
 	vcpu_expect_done(vcpu);
 }
 

@@ -552,6 +552,14 @@ TEST(restore_refuses_unreachable_registers)
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 	s.regs[HVX_APIC_REG_SVR >> 2] = 0x1ff;
 	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	/* but for the BSP's LINT0 as reset leaves it, and only that */
+	s = good;
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x700;
+	EXPECT_EQ(0, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x720;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = 0x400;
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 
 	/* delivery status, remote IRR, ESR bits 0-4: never set here */
 	s = good;

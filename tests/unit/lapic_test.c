@@ -856,6 +856,46 @@ TEST(lvt_deliver)
 	EXPECT_EQ(HVX_LAPIC_DROPPED, hvx_lapic_lvt_deliver(&l, HVX_LVT_THERMAL));
 }
 
+/*
+ * The 8259's INTR (HVX_INTERRUPT) goes through LINT0: the BSP's passes it
+ * from reset and INIT (virtual wire, as KVM's), an AP's not until its
+ * guest unmasks it in ExtINT mode; a globally disabled APIC passes it.
+ */
+TEST(extint_through_lint0)
+{
+	struct hvx_lapic l;
+
+	setup(&l, 0, 0);
+	EXPECT_EQ(0x700, rd(&l, HVX_APIC_REG_LVT_LINT0));
+	EXPECT_TRUE(hvx_lapic_accepts_extint(&l));
+	sw_enable(&l);
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x10700);
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x400);	/* NMI */
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x031);	/* fixed */
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x8700);	/* the trigger is ignored */
+	EXPECT_TRUE(hvx_lapic_accepts_extint(&l));
+	/* software disable masks every entry */
+	wr(&l, HVX_APIC_REG_SVR, 0xff);
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	hvx_lapic_init_signal(&l);
+	EXPECT_EQ(0x700, rd(&l, HVX_APIC_REG_LVT_LINT0));
+	EXPECT_TRUE(hvx_lapic_accepts_extint(&l));
+
+	setup(&l, 3, 0);
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	hvx_lapic_init_signal(&l);
+	EXPECT_FALSE(hvx_lapic_accepts_extint(&l));
+	sw_enable(&l);
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x700);
+	EXPECT_TRUE(hvx_lapic_accepts_extint(&l));
+	wr(&l, HVX_APIC_REG_LVT_LINT0, 0x10700);
+	ASSERT_EQ(0, hvx_lapic_set_base(&l, DIS, false, &eff));
+	EXPECT_TRUE(hvx_lapic_accepts_extint(&l));
+}
+
 struct deliver_case {
 	u8 dm, vector;
 	bool assert, level;

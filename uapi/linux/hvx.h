@@ -481,12 +481,15 @@ struct hvx_cpuid {
  * @immediate_exit:	in: non-zero makes HVX_RUN return -EINTR at once
  * @request_interrupt_window: in: non-zero makes HVX_RUN return with
  *			HVX_EXIT_IRQ_WINDOW_OPEN as soon as the guest can take
- *			an external interrupt (a PIC in userspace waits for it)
+ *			an external interrupt (a PIC in userspace waits for it):
+ *			never while the local APIC's LINT0 does not pass
+ *			ExtINT (masked, or another delivery mode)
  * @pad0:		must be zero
  * @exit_reason:	out: HVX_EXIT_*
  * @ready_for_interrupt_injection: out: non-zero when an HVX_INTERRUPT now
  *			would be delivered at the next entry: none is queued,
- *			RFLAGS.IF is set and no STI or MOV SS shadow blocks it
+ *			RFLAGS.IF is set, no STI or MOV SS shadow blocks it
+ *			and LINT0 passes ExtINT
  * @if_flag:		out: the guest's RFLAGS.IF
  * @pad1:		reserved
  * @rip:		out: guest RIP at the exit
@@ -588,8 +591,11 @@ struct hvx_run {
  *		interrupt acknowledge with
  * @pad:	must be zero
  *
- * Delivered as soon as the guest can take it (RFLAGS.IF, no STI or MOV SS
- * shadow), before the next instruction once it can.  One at a time:
+ * The 8259's INTR, through the local APIC's LINT0: delivered as soon as
+ * the guest can take it (RFLAGS.IF, no STI or MOV SS shadow, LINT0
+ * unmasked in ExtINT mode or the APIC globally disabled; the BSP's LINT0
+ * is so after reset), before the next instruction once it can.  One at a
+ * time:
  * userspace waits for ready_for_interrupt_injection or the interrupt
  * window (request_interrupt_window) before it queues the next.
  */

@@ -9,9 +9,10 @@
  * (acpi.c), and pin 0 is left to the 8259's ExtINT output, as on the
  * machines Linux knows.  Either controller may be absent.
  *
- * The 8259's INTR output reaches vCPU 0 only, as an external interrupt
- * queued with HVX_INTERRUPT once the guest can take it (interrupt-window
- * exits): irq_extint_changed() kicks vCPU 0's thread, which calls
+ * The 8259's INTR output reaches vCPU 0 only, through its LINT0, as an
+ * external interrupt queued with HVX_INTERRUPT once the guest can take it
+ * (interrupt-window exits, which hvx.ko holds back while LINT0 is masked):
+ * irq_extint_changed() kicks vCPU 0's thread, which calls
  * irq_extint_deliver() before every entry.
  */
 #include <errno.h>

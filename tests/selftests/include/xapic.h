@@ -20,6 +20,9 @@
 #define APIC_TMICT	0x380
 #define APIC_TMCCT	0x390
 #define APIC_TDCR	0x3e0
+#define APIC_LVT0	0x350
+
+#define LVT_EXTINT	(7U << 8)
 
 #define LVT_MASKED	(1U << 16)
 #define LVT_PERIODIC	(1U << 17)
