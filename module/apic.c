@@ -101,9 +101,17 @@ void hvx_vcpu_kick(struct hvx_vcpu *vcpu, unsigned int req)
 	 */
 	smp_mb__after_atomic();
 	if (READ_ONCE(vcpu->in_guest)) {
+		/*
+		 * Not preempted between the read and the IPI: the CPU read
+		 * could go offline meanwhile (an IPI to an offline CPU
+		 * warns); one that went before the read is not in_guest.
+		 */
+		int me = get_cpu();
+
 		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0 && cpu != raw_smp_processor_id())
+		if (cpu >= 0 && cpu != me && cpu_online(cpu))
 			smp_send_reschedule(cpu);
+		put_cpu();
 		/* it looks at its requests before it can wait */
 		return;
 	}
