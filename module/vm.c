@@ -107,7 +107,7 @@ static long set_before_vcpus(struct hvx_vm *vm, const struct hvx_option *opt)
  *
  * Return: 0; -EFAULT when @argp cannot be read; -EINVAL for non-zero
  * padding, an unknown option or a value the option does not take;
- * -EBUSY for HVX_OPT_DIRECTED_EOI and HVX_OPT_GUEST_TSC once the VM has a
+ * -EBUSY for HVX_OPT_DIRECTED_EOI and HVX_OPT_GUEST_TSC while the VM has a
  * vCPU.
  */
 static long hvx_vm_set_option(struct hvx_vm *vm, void __user *argp)

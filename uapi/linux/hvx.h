@@ -1088,7 +1088,8 @@ enum hvx_vm_state {
  * enum hvx_event - HVX_ATTR_EVENT of an HVX_CMD_EVENT notification
  * @HVX_EVENT_UNSPEC:		not used
  * @HVX_EVENT_VM_CREATED:	a VM was created
- * @HVX_EVENT_VM_DESTROYED:	a VM was freed (its last fd closed)
+ * @HVX_EVENT_VM_DESTROYED:	a VM was freed (its last fd closed and
+ *				its last mapping gone)
  * @HVX_EVENT_VCPU_SHUTDOWN:	a vCPU exited with HVX_EXIT_SHUTDOWN
  * @HVX_EVENT_FAIL_ENTRY:	a vCPU exited with HVX_EXIT_FAIL_ENTRY
  * @HVX_EVENT_INTERNAL_ERROR:	a vCPU exited with HVX_EXIT_INTERNAL_ERROR
