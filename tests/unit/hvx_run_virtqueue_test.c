@@ -478,6 +478,32 @@ TEST_F(vq, flag_suppression)
 	EXPECT_TRUE(vq_push(&self->vq, 0, 0));
 }
 
+static unsigned int nr_lines;
+
+static void count_lines(void *ctx, const char *buf, size_t len)
+{
+	nr_lines++;
+}
+
+/*
+ * A malformed ring is said once per queue: a driver that makes it again
+ * after each reset does not fill the log; the queue stops each time.
+ */
+TEST_F(vq, malformed_ring_said_once)
+{
+	unsigned int i;
+
+	msg_set_output(count_lines, NULL);
+	for (i = 0; i < 100; i++) {
+		vq_reset(&self->vq);
+		EXPECT_EQ(-1, vq_start(&self->vq, 3, DESC, AVAIL, USED, false,
+				       false));
+		EXPECT_FALSE(self->vq.ready);
+	}
+	msg_set_output(NULL, NULL);
+	EXPECT_EQ(1, nr_lines);
+}
+
 TEST_F(vq, start_checks)
 {
 	EXPECT_EQ(-1, vq_start(&self->vq, 6, DESC, AVAIL, USED, false, false));

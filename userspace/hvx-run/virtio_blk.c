@@ -192,8 +192,7 @@ static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 
 	/* no room for a header and a status: malformed, as virtio-net's */
 	if (e->out_len < VIRTIO_BLK_HDR_LEN || e->in_len < 1) {
-		msg("virtio-blk: request without a header or a status: the device needs a reset");
-		virtio_needs_reset(v);
+		virtio_bad(v, "request without a header or a status");
 		free(e);
 		return;
 	}

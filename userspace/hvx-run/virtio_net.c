@@ -128,13 +128,6 @@ static void net_cfg_read(struct virtio_dev *v, unsigned int off,
 	virtio_cfg_copy(to_net(v)->cfg, VNET_CFG_LEN, off, data, len);
 }
 
-/* A chain against the rules of virtio-net: one line, NEEDS_RESET. */
-static void net_bad(struct virtio_net *n, const char *what)
-{
-	msg("virtio-net: %s: the device needs a reset", what);
-	virtio_needs_reset(&n->v);
-}
-
 /* Give the tap the offloads of the features just negotiated. */
 static void sync_offloads(struct virtio_net *n)
 {
@@ -177,7 +170,7 @@ static int rx_pop(struct virtio_net *n, struct vq_elem *e)
 			return 0;
 	}
 	if (e->nr_out || e->in_len < VNET_HDR_LEN) {
-		net_bad(n, "receive chain without room for a header");
+		virtio_bad(&n->v, "receive chain without room for a header");
 		return -1;
 	}
 	return 1;
@@ -317,7 +310,7 @@ static int rx_chains_for(struct virtio_net *n, uint64_t len)
 			if (!*slot)
 				*slot = malloc(sizeof(**slot));
 			if (!*slot) {
-				net_bad(n, "out of memory for receive chains");
+				virtio_bad(&n->v, "out of memory for receive chains");
 				return -1;
 			}
 			r = rx_pop(n, *slot);
@@ -592,7 +585,7 @@ static void tx_serve(struct virtio_net *n)
 			return;
 		}
 		if (n->tx.nr_in || n->tx.out_len < VNET_HDR_LEN) {
-			net_bad(n, "transmit chain without a header");
+			virtio_bad(&n->v, "transmit chain without a header");
 			return;
 		}
 		tx_one(n, features);

@@ -685,6 +685,21 @@ void virtio_needs_reset(struct virtio_dev *v)
 }
 
 /**
+ * virtio_bad() - a request against the device's own rules: NEEDS_RESET,
+ * said on standard error the first time only (a reset re-arms the device,
+ * and a guest that made the same fault after each would fill the log)
+ * @v: the device
+ * @what: the fault
+ */
+void virtio_bad(struct virtio_dev *v, const char *what)
+{
+	if (!__atomic_exchange_n(&v->bad_said, true, __ATOMIC_RELAXED))
+		msg("%s: %s: the device needs a reset; later faults are not said",
+		    v->ops->name, what);
+	virtio_needs_reset(v);
+}
+
+/**
  * virtio_complete_many() - hand chains back at once and interrupt when
  * the driver wants it
  * @v: the device

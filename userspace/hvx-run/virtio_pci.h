@@ -153,6 +153,8 @@ struct virtio_queue_cfg {
  * @dma_off:	bus mastering is off: the queues are paused, the device
  *		thread serves nothing
  * @db_said:	a doorbell hvx refused was said once
+ * @bad_said:	a request against the device's rules was said once
+ *		(virtio_bad())
  * @config_gen:	config_generation
  * @config_vector: config_msix_vector
  * @qsel:	queue_select
@@ -176,7 +178,7 @@ struct virtio_dev {
 	uint32_t dfsel, gfsel;
 	uint64_t host_features, guest_features;
 	uint8_t status, config_gen;
-	bool resetting, dma_off, db_said;
+	bool resetting, dma_off, db_said, bad_said;
 	uint16_t config_vector, qsel;
 	uint8_t isr;
 	struct virtio_queue_cfg q[VIRTIO_MAX_QUEUES];
@@ -205,6 +207,7 @@ void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 void virtio_complete_many(struct virtio_dev *v, unsigned int q,
 			  const struct vq_used *u, unsigned int n);
 void virtio_needs_reset(struct virtio_dev *v);
+void virtio_bad(struct virtio_dev *v, const char *what);
 bool virtio_broken(struct virtio_dev *v);
 bool virtio_has_feature(struct virtio_dev *v, unsigned int bit);
 void virtio_cfg_copy(const uint8_t *cfg, unsigned int size, unsigned int off,

@@ -139,7 +139,15 @@ static int __printf(2, 3) vq_bad(struct virtqueue *vq, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	vq->ready = false;
-	msg("%s: %s: the device needs a reset", vq->name, buf);
+	/*
+	 * The first only: a reset re-arms the queue, and a guest that made
+	 * the same fault after each would fill the log (and wait on stdout
+	 * with the queue's lock held, msg()).
+	 */
+	if (!vq->bad_said)
+		msg("%s: %s: the device needs a reset; later faults of this queue are not said",
+		    vq->name, buf);
+	vq->bad_said = true;
 	return -1;
 }
 

@@ -51,18 +51,20 @@ struct vq_mem {
  * @paused:	the device takes no chain now (vq_pause())
  * @event_idx:	VIRTIO_F_EVENT_IDX was negotiated
  * @indirect:	VIRTIO_F_INDIRECT_DESC was negotiated
+ * @bad_said:	a malformed ring was said; later ones are not (a reset
+ *		keeps it)
  * @last_avail:	the next avail ring entry to take
  * @used_idx:	the used ring index the device publishes next
  * @in_flight:	chains taken and not yet handed back; never more than
  *		@size, the most a driver can have made available
- * @name:	for the one log line of a malformed ring
+ * @name:	for the log line of a malformed ring
  */
 struct virtqueue {
 	pthread_mutex_t lock;
 	struct vq_mem mem;
 	uint16_t size;
 	uint64_t desc, avail, used;
-	bool ready, paused, event_idx, indirect;
+	bool ready, paused, event_idx, indirect, bad_said;
 	uint16_t last_avail, used_idx;
 	unsigned int in_flight;
 	const char *name;
