@@ -205,7 +205,9 @@ static void blk_req(struct virtio_dev *v, unsigned int q, struct vq_elem *e)
 	}
 	if (!j) {
 		msg("virtio-blk: out of memory");
-		virtio_complete(v, q, e->head, 0);
+		/* failed, with its status: a driver reads the byte, not len */
+		virtio_complete(v, q, e->head,
+				virtio_blk_read_end(e, VIRTIO_BLK_S_IOERR));
 		free(e);
 		return;
 	}
