@@ -83,12 +83,15 @@ static void con_cfg_read(struct virtio_dev *v, unsigned int off,
 /*
  * Copy pending input into posted buffers while there are both; none into
  * a device that needs a reset (a malformed transmit chain set it): the
- * input waits for the reset.  An input thread waiting for room hears of
- * it.
+ * input waits for the reset.  At most VCON_RX_BUDGET chains, as a driver
+ * could post chains without room as fast as they come back: the queue is
+ * kicked again for the rest, and the lock is let go meanwhile.  An input
+ * thread waiting for room hears of it.
  */
 static void deliver_locked(struct virtio_console *c)
 {
 	struct virtio_dev *v = &c->v;
+	unsigned int chains = 0;
 	uint64_t one = 1;
 	uint32_t n;
 	int r;
@@ -96,6 +99,10 @@ static void deliver_locked(struct virtio_console *c)
 	if (virtio_broken(v))
 		return;
 	while (c->in.len) {
+		if (chains++ == VCON_RX_BUDGET) {
+			virtio_kick_queue(v, VCON_RECEIVEQ);
+			break;
+		}
 		r = vq_pop(&v->vq[VCON_RECEIVEQ], &c->rx);
 		if (r < 0) {
 			virtio_needs_reset(v);
@@ -193,6 +200,7 @@ static void *input_thread(void *arg)
 	uint64_t val;
 	size_t size;
 	ssize_t n;
+	bool end;
 	int r;
 
 	for (;;) {
@@ -211,12 +219,15 @@ static void *input_thread(void *arg)
 		n = read(c->in_fd, buf, size);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		end = n <= 0;
+		size = end ? 0 : vcon_escape(&c->esc, buf, n, &end);
 		pthread_mutex_lock(&c->lock);
 		if (c->stopping) {
 			pthread_mutex_unlock(&c->lock);
 			break;
 		}
-		if (n <= 0 || !vcon_take_input(&c->in, &c->esc, buf, n))
+		vcon_keep(&c->in, buf, size);
+		if (end)
 			c->in_eof = true;
 		deliver_locked(c);
 		if (c->in_eof || c->stopping) {

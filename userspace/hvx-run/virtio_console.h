@@ -17,6 +17,7 @@
 #define VCON_RECEIVEQ		0	/* port 0: host to guest */
 #define VCON_TRANSMITQ		1	/* port 0: guest to host */
 #define VCON_PENDING_MAX	4096	/* input read ahead of the driver */
+#define VCON_RX_BUDGET		64	/* receive chains filled per go */
 
 /**
  * struct vcon_pending - input read from the host, not yet in a buffer
@@ -31,8 +32,9 @@ struct vcon_pending {
 
 int vcon_transmit(const struct vq_elem *e, int out_fd);
 uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in);
-bool vcon_take_input(struct vcon_pending *in, struct console_escape *e,
-		     const uint8_t *buf, size_t n);
+size_t vcon_escape(struct console_escape *e, uint8_t *buf, size_t n,
+		   bool *stop);
+void vcon_keep(struct vcon_pending *in, const uint8_t *buf, size_t n);
 
 /* virtio_console.c: --console virtio, the guest's hvc0 */
 struct virtio_dev *virtio_console_create(const struct vq_mem *mem,

@@ -81,36 +81,54 @@ uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in)
 }
 
 /**
- * vcon_take_input() - pass bytes read from the input file to @in
- * @in: the input not yet delivered
+ * vcon_escape() - pass bytes read from the input file through the escape
  * @e: the console's escape sequence, which sees every byte as it is read
- * @buf: the bytes
+ * @buf: the bytes; what the sequence lets through is moved to the front
+ * @n: how many
+ * @stop: set after Ctrl-A x, which has stopped the guest
+ *
+ * Called before the console's lock is taken: no driver, however it
+ * posts its buffers, can keep Ctrl-A x from being seen.
+ *
+ * Return: the bytes let through.
+ */
+size_t vcon_escape(struct console_escape *e, uint8_t *buf, size_t n,
+		   bool *stop)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		int r = console_escape(e, buf[i]);
+
+		if (r < 0) {
+			*stop = true;
+			break;
+		}
+		if (r)
+			buf[k++] = buf[i];
+	}
+	return k;
+}
+
+/**
+ * vcon_keep() - add input to what waits for the driver
+ * @in: the input not yet delivered
+ * @buf: the bytes (vcon_escape() let them through)
  * @n: how many
  *
- * What the escape sequence lets through is kept, up to VCON_PENDING_MAX
- * bytes waiting; beyond that, typed bytes are lost (the driver takes
- * none), but Ctrl-A x is still seen.
- *
- * Return: false after Ctrl-A x, which has stopped the guest.
+ * Kept up to VCON_PENDING_MAX bytes waiting; beyond that, typed bytes are
+ * lost (the driver takes none).
  */
-bool vcon_take_input(struct vcon_pending *in, struct console_escape *e,
-		     const uint8_t *buf, size_t n)
+void vcon_keep(struct vcon_pending *in, const uint8_t *buf, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		switch (console_escape(e, buf[i])) {
-		case 1:
-			if (in->off + in->len == VCON_PENDING_MAX && in->off) {
-				memmove(in->buf, in->buf + in->off, in->len);
-				in->off = 0;
-			}
-			if (in->off + in->len < VCON_PENDING_MAX)
-				in->buf[in->off + in->len++] = buf[i];
-			break;
-		case -1:
-			return false;
+		if (in->off + in->len == VCON_PENDING_MAX && in->off) {
+			memmove(in->buf, in->buf + in->off, in->len);
+			in->off = 0;
 		}
+		if (in->off + in->len < VCON_PENDING_MAX)
+			in->buf[in->off + in->len++] = buf[i];
 	}
-	return true;
 }
