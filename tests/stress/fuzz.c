@@ -208,6 +208,27 @@ static void real_mode_sregs(struct hvx_sregs *s)
 	s->cr0 = 0x10;
 }
 
+/*
+ * 32-bit PAE paging, CR3 in the first page of guest memory: the only
+ * state in which HVX_SET_PDPTRS is accepted, whatever the table holds
+ * (HVX_SET_SREGS takes the mode and loads no entry from a bad one).
+ */
+static void pae_sregs(struct hvx_sregs *s)
+{
+	static const struct hvx_segment code = {
+		.limit = 0xffffffff, .ar = 0xc09b,
+	}, data = {
+		.limit = 0xffffffff, .ar = 0xc093,
+	};
+
+	real_mode_sregs(s);
+	s->cs = code;
+	s->ds = s->es = s->fs = s->gs = s->ss = data;
+	s->cr0 = 0x80000011;
+	s->cr3 = 0xfe0;
+	s->cr4 = 0x20;
+}
+
 static uint64_t hostile_arg(struct worker *w);
 
 /* Values that arithmetic on a 64-bit field meets at its edges. */
@@ -376,6 +397,12 @@ static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
 	size_t size;
 
 	rnd_fill(&w->rnd, b, 64);
+	if (cmd == HVX_SET_PDPTRS && rnd_below(&w->rnd, 2)) {
+		/* the one mode in which the call is accepted */
+		pae_sregs(b);
+		w->calls++;
+		ioctl(fd, HVX_SET_SREGS, b);
+	}
 	get = getter_of(cmd, &size);
 	if (get)
 		return from_getter(w, fd, get, size);
@@ -418,7 +445,10 @@ static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
 			.address = 0xfee00000, .data = 0x30 };
 		return (uint64_t)b;
 	case HVX_SET_SREGS:
-		real_mode_sregs(b);
+		if (rnd_below(&w->rnd, 4))
+			real_mode_sregs(b);
+		else
+			pae_sregs(b);
 		return (uint64_t)b;
 	case HVX_SET_REGS:
 		memset(b, 0, sizeof(struct hvx_regs));
