@@ -6,11 +6,12 @@
  * the guest has something to take.
  *
  * A vCPU holds at most one external interrupt that has been acknowledged
- * but not delivered (irq_vector): one userspace queued (HVX_INTERRUPT, a
- * PIC's ExtINT, which waits while the vCPU's LINT0 does not pass ExtINT),
- * or one whose delivery a VM exit cut short; what the local APIC gives
- * (apic.c) is injected as it is taken.  NMIs latch one deep, as on hardware.  Other
- * vCPUs and the APIC timer reach a vCPU through vcpu->requests.
+ * but not delivered (irq_vector), one whose delivery a VM exit cut short
+ * (or HVX_SET_VCPU_EVENTS gave), and apart from it one userspace queued
+ * (extint_vector: HVX_INTERRUPT, a PIC's ExtINT, which waits while the
+ * vCPU's LINT0 does not pass ExtINT); what the local APIC gives (apic.c)
+ * is injected as it is taken.  NMIs latch one deep, as on hardware.
+ * Other vCPUs and the APIC timer reach a vCPU through vcpu->requests.
  * Exceptions are not queued here: an exit handler writes them straight
  * into the VM-entry interruption field (regs.c), and they go first; a
  * queued interrupt then waits for the entry after, through the interrupt
@@ -89,6 +90,7 @@ static void vcpu_init_signal(struct hvx_vcpu *vcpu)
 	/* the APIC's registers changed: RVI and SVI follow (apicv.c) */
 	set_bit(HVX_REQ_EVENT, &vcpu->requests);
 	vcpu->irq_vector = -1;
+	vcpu->extint_vector = -1;
 	vcpu->nmi_pending = false;
 	vcpu->nmi_injected = false;
 	vcpu->mp_state = vcpu->apic.apic_base & HVX_APIC_BASE_BSP ?
@@ -121,22 +123,21 @@ static void take_requests(struct hvx_vcpu *vcpu)
 }
 
 /*
- * Whether irq_vector goes at the next window: an HVX_INTERRUPT (the
- * 8259's INTR) waits at a LINT0 that does not pass ExtINT, as KVM's
- * does; one already taken once, whose delivery an exit cut short, does
- * not wait again.
+ * Whether the HVX_INTERRUPT queued goes at the next window: the 8259's
+ * INTR waits at a LINT0 that does not pass ExtINT, as KVM's does.
  */
-static bool irq_vector_ready(struct hvx_vcpu *vcpu)
+static bool extint_ready(struct hvx_vcpu *vcpu)
 {
-	return vcpu->irq_vector >= 0 &&
-	       (!vcpu->irq_extint || hvx_lapic_accepts_extint(&vcpu->apic));
+	return vcpu->extint_vector >= 0 &&
+	       hvx_lapic_accepts_extint(&vcpu->apic);
 }
 
 /*
- * The interrupt for this entry: irq_vector, or else the local APIC's,
- * taken (acknowledged) if the guest can take it at this entry, else only
- * seen.  With virtual-interrupt delivery the processor takes the APIC's:
- * this only learns what changed.
+ * The interrupt for this entry: irq_vector (one acknowledged, which goes
+ * whatever LINT0 says), the HVX_INTERRUPT queued, or else the local
+ * APIC's, taken (acknowledged) if the guest can take it at this entry,
+ * else only seen.  With virtual-interrupt delivery the processor takes
+ * the APIC's: this only learns what changed.
  * Return: the vector to inject now; -EAGAIN when one waits for the
  * window; -ENOENT for none.
  */
@@ -158,11 +159,16 @@ static int take_irq(struct hvx_vcpu *vcpu, bool open)
 			hvx_apicv_sync_irr(vcpu);
 		}
 	}
-	if (irq_vector_ready(vcpu)) {
+	if (vcpu->irq_vector >= 0 || extint_ready(vcpu)) {
 		if (!open)
 			return -EAGAIN;
-		v = vcpu->irq_vector;
-		vcpu->irq_vector = -1;
+		if (vcpu->irq_vector >= 0) {
+			v = vcpu->irq_vector;
+			vcpu->irq_vector = -1;
+		} else {
+			v = vcpu->extint_vector;
+			vcpu->extint_vector = -1;
+		}
 		return v;
 	}
 	if (hvx_vmx.apicv)
@@ -301,7 +307,6 @@ void hvx_requeue_event(struct hvx_vcpu *vcpu, u32 vect)
 
 	if ((vect & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_NMI_INTR) {
 		vcpu->irq_vector = vect & VECTORING_INFO_VECTOR_MASK;
-		vcpu->irq_extint = false;
 		return;
 	}
 	/*
@@ -376,11 +381,11 @@ static bool block_ends(struct hvx_vcpu *vcpu)
 	if (!(hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF))
 		return false;
 	/* the processor may hold an interrupt in the IRR that no request names */
+	if (vcpu->irq_vector >= 0 || extint_ready(vcpu))
+		return true;
 	if (hvx_vmx.apicv)
-		return irq_vector_ready(vcpu) ||
-		       hvx_apic_take(vcpu, false) >= 0;
-	return irq_vector_ready(vcpu) ||
-	       ((req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0);
+		return hvx_apic_take(vcpu, false) >= 0;
+	return (req & BIT(HVX_REQ_EVENT)) && hvx_apic_take(vcpu, false) >= 0;
 }
 
 /*
@@ -394,7 +399,8 @@ static bool halted_window_open(struct hvx_vcpu *vcpu)
 {
 	return vcpu->mp_state == HVX_MP_HALTED &&
 	       READ_ONCE(vcpu->run->request_interrupt_window) &&
-	       vcpu->irq_vector < 0 && hvx_lapic_accepts_extint(&vcpu->apic) &&
+	       vcpu->irq_vector < 0 && vcpu->extint_vector < 0 &&
+	       hvx_lapic_accepts_extint(&vcpu->apic) &&
 	       (hvx_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(hvx_vmread32(GUEST_INTERRUPTIBILITY_INFO) & IRQ_SHADOW);
 }
@@ -546,10 +552,9 @@ int hvx_set_interrupt(struct hvx_vcpu *vcpu, const struct hvx_interrupt *irq)
 {
 	if (irq->vector > 255 || irq->pad)
 		return -EINVAL;
-	if (vcpu->irq_vector >= 0)
+	if (vcpu->irq_vector >= 0 || vcpu->extint_vector >= 0)
 		return -EBUSY;
-	vcpu->irq_vector = irq->vector;
-	vcpu->irq_extint = true;
+	vcpu->extint_vector = irq->vector;
 	return 0;
 }
 
@@ -598,7 +603,7 @@ void hvx_run_report_events(struct hvx_vcpu *vcpu)
 	 */
 	run->if_flag = !!(rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = run->if_flag &&
-		vcpu->irq_vector < 0 &&
+		vcpu->irq_vector < 0 && vcpu->extint_vector < 0 &&
 		hvx_lapic_accepts_extint(&vcpu->apic) &&
 		!(hvx_vmread32(VM_ENTRY_INTR_INFO_FIELD) &
 		  INTR_INFO_VALID_MASK) &&

@@ -309,6 +309,7 @@ static struct hvx_vcpu *hvx_vcpu_alloc(struct hvx_vm *vm, u32 id)
 	mutex_init(&vcpu->mutex);
 	vcpu->dr6 = HVX_DR6_RESET;
 	vcpu->irq_vector = -1;
+	vcpu->extint_vector = -1;
 	init_waitqueue_head(&vcpu->wq);
 	hvx_apic_init(vcpu);
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;

@@ -143,10 +143,10 @@ struct hvx_vcpu {
 						 * interrupt not yet delivered,
 						 * or -1
 						 */
-	bool irq_extint;			/* (v) irq_vector is an
-						 * HVX_INTERRUPT the guest has
-						 * not taken: it waits for
-						 * LINT0 to pass ExtINT
+	int extint_vector;			/* (v) an HVX_INTERRUPT the
+						 * guest has not taken (it
+						 * waits for LINT0 to pass
+						 * ExtINT), or -1
 						 */
 	bool nmi_pending;			/* (v) the NMI latch */
 	bool nmi_injected;			/* (v) an NMI whose delivery an
@@ -579,7 +579,8 @@ const struct hvx_cpuid_entry *hvx_cpuid_find(struct hvx_vcpu *vcpu,
  */
 static inline bool hvx_events_queued(struct hvx_vcpu *vcpu)
 {
-	return vcpu->irq_vector >= 0 || vcpu->nmi_pending ||
+	return vcpu->irq_vector >= 0 || vcpu->extint_vector >= 0 ||
+	       vcpu->nmi_pending ||
 	       vcpu->nmi_injected ||
 	       READ_ONCE(vcpu->requests) || vcpu->mp_state ||
 	       (vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |

@@ -106,6 +106,10 @@ static int get_events(struct hvx_vcpu *vcpu, struct hvx_vcpu_events *e)
 		e->flags |= HVX_EVENTS_IRQ;
 		e->irq_vector = vcpu->irq_vector;
 	}
+	if (vcpu->extint_vector >= 0) {
+		e->flags |= HVX_EVENTS_EXTINT;
+		e->extint_vector = vcpu->extint_vector;
+	}
 	/*
 	 * An NMI whose delivery an exit cut short is the event the next
 	 * entry injects, unless an exception took that place: then it can
@@ -198,6 +202,8 @@ static bool events_valid(const struct hvx_vcpu_events *e)
 {
 	if ((e->flags & ~HVX_EVENTS_FLAGS) ||
 	    memchr_inv(e->reserved, 0, sizeof(e->reserved)) ||
+	    memchr_inv(e->pad, 0, sizeof(e->pad)) ||
+	    (!(e->flags & HVX_EVENTS_EXTINT) && e->extint_vector) ||
 	    (e->pending_dbg & ~HVX_PENDING_DBG_VALID) ||
 	    (!(e->flags & HVX_EVENTS_IRQ) && e->irq_vector) ||
 	    (!(e->flags & HVX_EVENTS_SIPI_PENDING) && e->sipi_vector) ||
@@ -250,8 +256,8 @@ static int set_events(struct hvx_vcpu *vcpu, const struct hvx_vcpu_events *e)
 	/* as if hvx_inject_events() had put it there (apicv.c) */
 	vcpu->event_injected = info && e->inject_type == HVX_EVENT_NMI;
 	vcpu->irq_vector = irq;
-	/* acknowledged: it goes whatever LINT0 says (irq_vector_ready()) */
-	vcpu->irq_extint = false;
+	vcpu->extint_vector = (e->flags & HVX_EVENTS_EXTINT) ?
+			      e->extint_vector : -1;
 	vcpu->nmi_pending = e->flags & HVX_EVENTS_NMI_PENDING;
 	vcpu->nmi_injected = false;
 	clear_bit(HVX_REQ_NMI, &vcpu->requests);

@@ -9,7 +9,10 @@
  *   moment the guest can take one; the run page says so
  *   (ready_for_interrupt_injection, if_flag).  Not while the guest's
  *   LINT0 is masked: the window waits, and so does an interrupt queued
- *   then, until the guest unmasks LINT0 in ExtINT mode.
+ *   then (saved and restored as one that waits), until the guest
+ *   unmasks LINT0 in ExtINT mode; the local APIC's interrupts go
+ *   meanwhile, and one whose delivery an exit cut short does not take
+ *   the waiting one's place.
  * - HLT with interrupts enabled sleeps in the kernel: a signal ends
  *   HVX_RUN with EINTR and the guest stays halted; an interrupt queued
  *   then ends the halt, and the guest resumes after its HLT.  With the
@@ -137,6 +140,8 @@ static void guest_masks_lint0(void)
 
 HVX_GUEST_TEST(interrupt_waits_for_lint0, guest_masks_lint0)
 {
+	struct hvx_vcpu_events ev, bad;
+
 	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
 	vcpu_expect_sync(vcpu, 0);
 	EXPECT_EQ(1, vcpu->run->if_flag);
@@ -148,12 +153,89 @@ HVX_GUEST_TEST(interrupt_waits_for_lint0, guest_masks_lint0)
 	vcpu->run->request_interrupt_window = 0;
 	/* one queued anyway (LINT0 masked after the exit) waits */
 	queue_irq(_metadata, vcpu, IRQ_VEC);
+	/* and is saved and restored as one that waits */
+	vcpu_complete_exit(vcpu);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_EXTINT,
+		  ev.flags & (HVX_EVENTS_IRQ | HVX_EVENTS_EXTINT));
+	EXPECT_EQ(IRQ_VEC, ev.extint_vector);
+	bad = ev;
+	bad.flags &= ~HVX_EVENTS_EXTINT;
+	EXPECT_ERRNO(EINVAL, hvx_set_vcpu_events(vcpu->fd, &bad));
+	ASSERT_EQ(0, hvx_set_vcpu_events(vcpu->fd, &ev));
 	vcpu_expect_sync(vcpu, 2);
 	EXPECT_EQ(1, vcpu->run->ready_for_interrupt_injection);
 	vcpu->run->request_interrupt_window = 1;
 	vcpu_run(vcpu);
 	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_IRQ_WINDOW_OPEN);
 	vcpu->run->request_interrupt_window = 0;
+	vcpu_expect_done(vcpu);
+}
+
+#define MSI_VEC		0x50
+#define LM_MMIO_IDT	0x80000000ULL	/* beyond RAM, mapped by the guest */
+
+static volatile uint64_t msis;
+
+static void msi_handler(struct guest_ex_regs *regs)
+{
+	msis++;
+	apic_w(APIC_EOI, 0);
+}
+
+static void guest_masks_lint0_takes_msi(void)
+{
+	apic_w(APIC_SVR, 0x1ff);
+	apic_w(APIC_LVT0, LVT_MASKED | LVT_EXTINT);
+	asm volatile("sti");
+	GUEST_SYNC(0);
+	while (!msis)
+		asm volatile("" : : : "memory");
+	GUEST_ASSERT_EQ(irqs, 0);
+	apic_w(APIC_LVT0, LVT_EXTINT);
+	GUEST_ASSERT_EQ(irqs, 1);
+	asm volatile("cli");
+	GUEST_DONE();
+}
+
+/*
+ * An HVX_INTERRUPT waits at a masked LINT0 while the local APIC's MSI
+ * goes; an exit that cuts the MSI's delivery short (its IDT gate in
+ * MMIO) keeps both: the MSI first, the waiting one once LINT0 passes it.
+ * (The two shared one slot: the MSI put back went over the waiting one,
+ * whose 8259 had already acknowledged it.)
+ */
+HVX_GUEST_TEST(cut_short_interrupt_keeps_waiting_one,
+	       guest_masks_lint0_takes_msi)
+{
+	struct hvx_msi msi = { .address = APIC_GPA, .data = MSI_VEC };
+	struct hvx_vcpu_events ev;
+	struct hvx_sregs sregs;
+	uint64_t idt;
+
+	HVX_REQUIRE(hvx_dev_caps()->hvx_features & HVX_FEAT_VCPU_STATE,
+		    "no HVX_FEAT_VCPU_STATE");
+	vm_install_exception_handler(vm, IRQ_VEC, irq_handler);
+	vm_install_exception_handler(vm, MSI_VEC, msi_handler);
+	vcpu_expect_sync(vcpu, 0);
+	vcpu_complete_exit(vcpu);
+	queue_irq(_metadata, vcpu, IRQ_VEC);
+	ASSERT_EQ(1, ioctl(vm->fd, HVX_SIGNAL_MSI, &msi));
+	vcpu_sregs_get(vcpu, &sregs);
+	idt = sregs.idt.base;
+	sregs.idt.base = LM_MMIO_IDT;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, HVX_EXIT_INTERNAL_ERROR);
+	ASSERT_EQ(HVX_INTERNAL_DELIVERY, vcpu->run->internal.suberror);
+	ASSERT_EQ(LM_MMIO_IDT + MSI_VEC * 16, vcpu->run->internal.data[2]);
+	ASSERT_EQ(0, hvx_get_vcpu_events(vcpu->fd, &ev));
+	EXPECT_EQ(HVX_EVENTS_IRQ | HVX_EVENTS_EXTINT,
+		  ev.flags & (HVX_EVENTS_IRQ | HVX_EVENTS_EXTINT));
+	EXPECT_EQ(MSI_VEC, ev.irq_vector);
+	EXPECT_EQ(IRQ_VEC, ev.extint_vector);
+	sregs.idt.base = idt;
+	vcpu_sregs_set(vcpu, &sregs);
 	vcpu_expect_done(vcpu);
 }
 

@@ -294,8 +294,8 @@ HVX_TEST(migrate_vcpu)
 	vcpu_complete_exit(vcpu);
 	snapshot_save(_metadata, vcpu, &s);
 
-	EXPECT_EQ(HVX_EVENTS_IRQ | HVX_EVENTS_NMI_PENDING, s.events.flags);
-	EXPECT_EQ(IRQ_VEC, s.events.irq_vector);
+	EXPECT_EQ(HVX_EVENTS_EXTINT | HVX_EVENTS_NMI_PENDING, s.events.flags);
+	EXPECT_EQ(IRQ_VEC, s.events.extint_vector);
 	EXPECT_EQ((uintptr_t)&bp_target, s.dregs.db[0]);
 	EXPECT_EQ(DR1_VAL, s.dregs.db[1]);
 	EXPECT_EQ(DR2_VAL, s.dregs.db[2]);
@@ -476,8 +476,9 @@ static void guest_ack_seen(void)
 
 /*
  * An external interrupt injected with HVX_SET_VCPU_EVENTS is one
- * acknowledged and not yet delivered: hvx keeps it where HVX_INTERRUPT's
- * goes, reads it back as HVX_EVENTS_IRQ, refuses a second (EBUSY) and a
+ * acknowledged and not yet delivered: hvx keeps it as one whose delivery
+ * an exit cut short, reads it back as HVX_EVENTS_IRQ, refuses a second
+ * (EBUSY, an HVX_INTERRUPT too: one at a time) and a
  * set that gives both (EINVAL); the guest takes it.  (Both were taken,
  * and an exit that cut the injected one's delivery short put it over
  * the other, which was lost.)
@@ -616,13 +617,19 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	ev.flags = HVX_EVENTS_FLAGS + 1;			/* unknown */
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
-	ev.reserved[3] = 1;
+	ev.reserved[2] = 1;
+	EXPECT_EVENTS_REFUSED(ev);
+	ev = base;
+	ev.pad[6] = 1;
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
 	ev.pending_dbg = 1ULL << 5;
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
 	ev.irq_vector = 0x40;				/* without the flag */
+	EXPECT_EVENTS_REFUSED(ev);
+	ev = base;
+	ev.extint_vector = 0x40;			/* without the flag */
 	EXPECT_EVENTS_REFUSED(ev);
 	ev = base;
 	ev.sipi_vector = 0x10;

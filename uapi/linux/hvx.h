@@ -735,7 +735,10 @@ struct hvx_mp_state {
 #define HVX_EVENTS_SIPI_PENDING	(1U << 8)	/* a SIPI with sipi_vector not
 						 * yet taken
 						 */
-#define HVX_EVENTS_FLAGS	0x1ff
+#define HVX_EVENTS_EXTINT	(1U << 9)	/* an HVX_INTERRUPT not yet
+						 * taken: extint_vector
+						 */
+#define HVX_EVENTS_FLAGS	0x3ff
 
 /* hvx_vcpu_events.inject_type: the VMX event types */
 #define HVX_EVENT_EXT_INTR	0	/* external interrupt */
@@ -763,6 +766,10 @@ struct hvx_mp_state {
  * @eoi_pending:	level-triggered vectors the guest EOIed whose
  *			HVX_EXIT_EOI userspace has not had yet (bit n of
  *			word n / 64; vectors 16-255)
+ * @extint_vector:	with HVX_EVENTS_EXTINT: the vector of the
+ *			HVX_INTERRUPT queued, which waits while LINT0 does
+ *			not pass ExtINT
+ * @pad:		must be zero
  * @reserved:		must be zero
  *
  * The events that are part of a vCPU's state but of no register: what
@@ -781,7 +788,9 @@ struct hvx_vcpu_events {
 	__u32 sipi_vector;
 	__u64 pending_dbg;
 	__u64 eoi_pending[4];
-	__u64 reserved[4];
+	__u8 extint_vector;
+	__u8 pad[7];
+	__u64 reserved[3];
 };
 
 /**
