@@ -286,6 +286,7 @@ $(O)/unit/insn_decode_test: module/insn_decode.c module/insn_decode.h
 $(O)/unit/event_test: module/event.h
 # hvx-bench's main.c, which the test #includes with a fake backend
 $(O)/unit/bench_check_test: tools/hvx-bench/main.c tools/hvx-bench/bench.h
+$(O)/unit/bench_touch_table_test: tools/hvx-bench/touch.c tools/hvx-bench/bench.h
 
 $(O)/guests/%.o32: $(GUEST_DIR)/%.S $(wildcard $(GUEST_DIR)/*.inc)
 	@mkdir -p $(dir $@)
