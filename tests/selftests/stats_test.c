@@ -9,7 +9,8 @@
  * process's VM, nor one whose creator died and left its pid to it; a VM
  * whose vCPU sleeps in a page fault stalls neither the dump nor VM
  * creation; dumps of many rounds list each VM and vCPU once; a VM
- * serial tells apart two VMs of one id; the hvx_exit tracepoint records
+ * serial tells apart two VMs of one id; a mapped run page keeps its VM
+ * after its fds are closed; the hvx_exit tracepoint records
  * the right reason.
  *
  * "stats_test --hold-vm" is a helper for tests/testhost/hvx_stat.sh: it
@@ -266,6 +267,45 @@ HVX_TEST(events_create_shutdown_destroy)
 	ASSERT_TRUE(nlq_next_event(&q, &ev));
 	EXPECT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
 	EXPECT_EQ(id, ev.vm);
+	nlq_close(&q);
+}
+
+/*
+ * A vCPU's run page, mapped, holds its VM: with every fd closed the VM
+ * stays (listed, no destroy event) until the mapping goes.
+ */
+HVX_TEST(mapped_run_page_keeps_vm)
+{
+	int dev, vmfd, vcpufd;
+	struct nlq_event ev;
+	struct vm_info info;
+	struct nlq q;
+	void *run;
+
+	HVX_REQUIRE_VM();
+	ASSERT_EQ(0, nlq_open(&q));
+	ASSERT_EQ(0, nlq_events_join(&q));
+	dev = open("/dev/hvx", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	vmfd = ioctl(dev, HVX_CREATE_VM, 0);
+	ASSERT_LE(0, vmfd);
+	vcpufd = ioctl(vmfd, HVX_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpufd);
+	run = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpufd, 0);
+	ASSERT_NE(MAP_FAILED, run);
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
+	ASSERT_EQ(HVX_EVENT_VM_CREATED, ev.event);
+	close(vcpufd);
+	close(vmfd);
+	close(dev);
+	info = vm_of_pid(&q, getpid());
+	EXPECT_EQ(ev.vm, info.id);
+	EXPECT_EQ(1, info.nr_vcpus);
+	ASSERT_EQ(0, munmap(run, getpagesize()));
+	ASSERT_TRUE(nlq_next_event(&q, &ev));
+	EXPECT_EQ(HVX_EVENT_VM_DESTROYED, ev.event);
+	EXPECT_EQ(info.id, ev.vm);
 	nlq_close(&q);
 }
 
