@@ -67,6 +67,7 @@ FIXTURE_SETUP(bz)
 	memset(self->ram, 0xcc, RAM_SIZE);
 	memset(b, 0, sizeof(self->img));
 	b[0x1f1] = SETUP_SECTS;
+	put32(b + 0x1f4, KERNEL_LEN / 16);	/* syssize */
 	put16(b + 0x1fe, 0xaa55);
 	b[0x200] = 0xeb;
 	b[0x201] = 0x6a;		/* header ends at 0x26c */
@@ -204,10 +205,21 @@ TEST_F(bz, truncated)
 	/* the setup sectors are there, the kernel is not */
 	EXPECT_EQ(-1, load(_metadata, self, PM_OFFSET, RAM_SIZE));
 	EXPECT_NE(NULL, strstr(self->err, "truncated"));
+	/* the kernel shorter than syssize says, by a byte */
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN - 16, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "truncated"));
+	/* what a build may leave off the last 16 bytes, or add, is taken */
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN - 15, RAM_SIZE));
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	/* no syssize: the 64-bit entry at 0x200 must be there */
+	put32(self->img + 0x1f4, 0);
+	EXPECT_EQ(-1, load(_metadata, self, PM_OFFSET + 0x200, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "truncated"));
+	EXPECT_EQ(0, load(_metadata, self, PM_OFFSET + 0x201, RAM_SIZE));
 	/* setup_sects 0 means 4 */
 	self->img[0x1f1] = 0;
-	EXPECT_EQ(-1, load(_metadata, self, 5 * 512, RAM_SIZE));
-	EXPECT_EQ(0, load(_metadata, self, 5 * 512 + 1, RAM_SIZE));
+	EXPECT_EQ(-1, load(_metadata, self, 5 * 512 + 0x200, RAM_SIZE));
+	EXPECT_EQ(0, load(_metadata, self, 5 * 512 + 0x201, RAM_SIZE));
 }
 
 TEST_F(bz, too_old)

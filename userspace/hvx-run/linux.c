@@ -25,6 +25,7 @@
 #define BP_E820_ENTRIES		0x1e8	/* u8 */
 #define HDR_START		0x1f1	/* the setup header */
 #define HDR_SETUP_SECTS		0x1f1	/* u8 */
+#define HDR_SYSSIZE		0x1f4	/* u32, 16-byte units */
 #define HDR_VID_MODE		0x1fa	/* u16 */
 #define HDR_BOOT_FLAG		0x1fe	/* u16, 0xaa55 */
 #define HDR_JUMP		0x200	/* u8 0xeb, u8 header length - 2 */
@@ -214,7 +215,7 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 {
 	const uint8_t *b = img;
 	uint8_t *mem = ram, *bp = mem + LINUX_BOOT_PARAMS;
-	uint64_t setup_len, kernel_len, init_size, need;
+	uint64_t setup_len, kernel_len, sys_len, init_size, need;
 	size_t hdr_end, cmd_len = strlen(a->cmdline);
 	int version = header_version(b, len, err, errlen);
 
@@ -229,6 +230,15 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 			    "truncated: %zu bytes, the setup code alone takes %" PRIu64,
 			    len, setup_len);
 	kernel_len = len - setup_len;
+	/*
+	 * The protected-mode part: its 64-bit entry 0x200 in, and as long as
+	 * syssize says (a build may pad it to the next 16 bytes, or not).
+	 */
+	sys_len = get_le32(b + HDR_SYSSIZE) * 16ULL;
+	if (kernel_len <= 0x200 || kernel_len + 15 < sys_len)
+		return errf(err, errlen,
+			    "truncated: %zu bytes, the kernel after the setup code needs %" PRIu64,
+			    len, setup_len + (sys_len > 0x201 ? sys_len : 0x201));
 	init_size = get_le32(b + HDR_INIT_SIZE);
 	/* no RAM there, and runtime_start() must not wrap */
 	if (get_le64(b + HDR_PREF_ADDRESS) >= LINUX_RAM_MAX)
