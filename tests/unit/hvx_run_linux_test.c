@@ -222,6 +222,16 @@ TEST_F(bz, truncated)
 	EXPECT_EQ(0, load(_metadata, self, 5 * 512 + 0x201, RAM_SIZE));
 }
 
+/* A header that ends before init_size, which protocol 2.12 has. */
+TEST_F(bz, short_header)
+{
+	self->img[0x201] = 0x5f;	/* ends at 0x261 */
+	EXPECT_EQ(-1, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+	EXPECT_NE(NULL, strstr(self->err, "before init_size"));
+	self->img[0x201] = 0x62;	/* ends at 0x264 */
+	EXPECT_EQ(0, load(_metadata, self, IMAGE_LEN, RAM_SIZE));
+}
+
 TEST_F(bz, too_old)
 {
 	put16(self->img + 0x206, 0x020b);

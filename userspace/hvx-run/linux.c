@@ -224,6 +224,11 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
 	if (hdr_end > HDR_END_MAX)
 		hdr_end = HDR_END_MAX;
+	/* 2.12's fields up to init_size are read here and given the kernel */
+	if (hdr_end < HDR_INIT_SIZE + 4)
+		return errf(err, errlen,
+			    "the setup header ends at 0x%zx, before init_size: not a 2.12 header",
+			    hdr_end);
 	setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) * 512ULL;
 	if (setup_len >= len)
 		return errf(err, errlen,
