@@ -257,7 +257,7 @@ TEST(input_waits_escape_seen)
 	in.off = 10;
 	in.len = 5;
 	memset(in.buf, '-', 15);
-	ASSERT_EQ(sizeof(buf), vcon_escape(&e, buf, sizeof(buf), &stop));
+	ASSERT_EQ(sizeof(buf), console_escape_buf(&e, buf, sizeof(buf), &stop));
 	EXPECT_FALSE(stop);
 	vcon_keep(&in, buf, sizeof(buf));
 	EXPECT_EQ(0, in.off);
@@ -267,7 +267,7 @@ TEST(input_waits_escape_seen)
 	EXPECT_EQ('a' + (VCON_PENDING_MAX - 6) % 26,
 		  in.buf[VCON_PENDING_MAX - 1]);
 	memcpy(tail, "y\001\001x\001xz", 7);
-	EXPECT_EQ(3, vcon_escape(&e, tail, 7, &stop));
+	EXPECT_EQ(3, console_escape_buf(&e, tail, 7, &stop));
 	EXPECT_TRUE(stop);
 	EXPECT_EQ(0, memcmp(tail, "y\001x", 3));
 	EXPECT_EQ(1, st.calls);

@@ -102,3 +102,34 @@ int console_escape(struct console_escape *e, uint8_t c)
 	}
 	return 1;
 }
+
+/**
+ * console_escape_buf() - pass bytes as read through the escape sequence
+ * @e: the state
+ * @buf: the bytes; what goes to the guest is moved to the front
+ * @n: how many
+ * @stop: set after Ctrl-A x, which has stopped the guest (the bytes
+ *	after it are dropped)
+ *
+ * Called before the console's own lock is taken: no guest, however it
+ * drives its console, can keep Ctrl-A x from being seen.
+ *
+ * Return: the bytes for the guest.
+ */
+size_t console_escape_buf(struct console_escape *e, uint8_t *buf, size_t n,
+			  bool *stop)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		int r = console_escape(e, buf[i]);
+
+		if (r < 0) {
+			*stop = true;
+			break;
+		}
+		if (r)
+			buf[k++] = buf[i];
+	}
+	return k;
+}

@@ -448,6 +448,8 @@ struct console_escape {
 void console_escape_init(struct console_escape *e, bool on, stop_fn stop,
 			 void *ctx);
 int console_escape(struct console_escape *e, uint8_t c);
+size_t console_escape_buf(struct console_escape *e, uint8_t *buf, size_t n,
+			  bool *stop);
 int console_wait_input_for(int in_fd, int wake_fd, int stop_efd,
 			   int timeout_ms);
 bool console_wait_input(int in_fd, int stop_efd);

@@ -166,27 +166,15 @@ static uint8_t rx_pop(struct serial *s)
 static size_t input_get(struct serial *s, uint8_t *buf, size_t size,
 			bool *end)
 {
-	ssize_t n, i;
-	size_t k = 0;
+	ssize_t n = read(s->in_fd, buf, size);
 
-	n = read(s->in_fd, buf, size);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n <= 0) {
 		*end = true;
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		int r = console_escape(&s->esc, buf[i]);
-
-		if (r < 0) {
-			*end = true;
-			break;
-		}
-		if (r)
-			buf[k++] = buf[i];
-	}
-	return k;
+	return console_escape_buf(&s->esc, buf, n, end);
 }
 
 /*

@@ -220,7 +220,7 @@ static void *input_thread(void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		end = n <= 0;
-		size = end ? 0 : vcon_escape(&c->esc, buf, n, &end);
+		size = end ? 0 : console_escape_buf(&c->esc, buf, n, &end);
 		pthread_mutex_lock(&c->lock);
 		if (c->stopping) {
 			pthread_mutex_unlock(&c->lock);

@@ -32,8 +32,6 @@ struct vcon_pending {
 
 int vcon_transmit(const struct vq_elem *e, int out_fd);
 uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in);
-size_t vcon_escape(struct console_escape *e, uint8_t *buf, size_t n,
-		   bool *stop);
 void vcon_keep(struct vcon_pending *in, const uint8_t *buf, size_t n);
 
 /* virtio_console.c: --console virtio, the guest's hvc0 */

@@ -81,39 +81,9 @@ uint32_t vcon_receive(struct vq_elem *e, struct vcon_pending *in)
 }
 
 /**
- * vcon_escape() - pass bytes read from the input file through the escape
- * @e: the console's escape sequence, which sees every byte as it is read
- * @buf: the bytes; what the sequence lets through is moved to the front
- * @n: how many
- * @stop: set after Ctrl-A x, which has stopped the guest
- *
- * Called before the console's lock is taken: no driver, however it
- * posts its buffers, can keep Ctrl-A x from being seen.
- *
- * Return: the bytes let through.
- */
-size_t vcon_escape(struct console_escape *e, uint8_t *buf, size_t n,
-		   bool *stop)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		int r = console_escape(e, buf[i]);
-
-		if (r < 0) {
-			*stop = true;
-			break;
-		}
-		if (r)
-			buf[k++] = buf[i];
-	}
-	return k;
-}
-
-/**
  * vcon_keep() - add input to what waits for the driver
  * @in: the input not yet delivered
- * @buf: the bytes (vcon_escape() let them through)
+ * @buf: the bytes (console_escape_buf() let them through)
  * @n: how many
  *
  * Kept up to VCON_PENDING_MAX bytes waiting; beyond that, typed bytes are
