@@ -190,6 +190,39 @@ static int header_version(const uint8_t *b, size_t len, char *err,
 	return version;
 }
 
+/*
+ * Where the image's parts end: the setup header (*@hdr_end, which must
+ * hold 2.12's fields up to init_size, read here and given the kernel)
+ * and the setup code (*@setup_len); the protected-mode part after it
+ * must hold its 64-bit entry 0x200 in and be as long as syssize says (a
+ * build may pad it to the next 16 bytes, or not).  0, or -1 after a
+ * message in @err.
+ */
+static int image_parts(const uint8_t *b, size_t len, size_t *hdr_end,
+		       uint64_t *setup_len, char *err, size_t errlen)
+{
+	uint64_t sys_len = get_le32(b + HDR_SYSSIZE) * 16ULL;
+
+	*hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
+	if (*hdr_end > HDR_END_MAX)
+		*hdr_end = HDR_END_MAX;
+	if (*hdr_end < HDR_INIT_SIZE + 4)
+		return errf(err, errlen,
+			    "the setup header ends at 0x%zx, before init_size: not a 2.12 header",
+			    *hdr_end);
+	*setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) *
+		     512ULL;
+	if (*setup_len >= len)
+		return errf(err, errlen,
+			    "truncated: %zu bytes, the setup code alone takes %" PRIu64,
+			    len, *setup_len);
+	if (len - *setup_len <= 0x200 || len - *setup_len + 15 < sys_len)
+		return errf(err, errlen,
+			    "truncated: %zu bytes, the kernel after the setup code needs %" PRIu64,
+			    len, *setup_len + (sys_len > 0x201 ? sys_len : 0x201));
+	return 0;
+}
+
 /**
  * load_bzimage() - put a bzImage, its command line and initrd into RAM
  * @img: the image
@@ -215,35 +248,14 @@ int load_bzimage(const void *img, size_t len, void *ram, uint64_t ram_size,
 {
 	const uint8_t *b = img;
 	uint8_t *mem = ram, *bp = mem + LINUX_BOOT_PARAMS;
-	uint64_t setup_len, kernel_len, sys_len, init_size, need;
+	uint64_t setup_len = 0, kernel_len, init_size, need;
 	size_t hdr_end, cmd_len = strlen(a->cmdline);
 	int version = header_version(b, len, err, errlen);
 
-	if (version < 0)
+	if (version < 0 ||
+	    image_parts(b, len, &hdr_end, &setup_len, err, errlen))
 		return -1;
-	hdr_end = HDR_JUMP + 2 + b[HDR_JUMP + 1];
-	if (hdr_end > HDR_END_MAX)
-		hdr_end = HDR_END_MAX;
-	/* 2.12's fields up to init_size are read here and given the kernel */
-	if (hdr_end < HDR_INIT_SIZE + 4)
-		return errf(err, errlen,
-			    "the setup header ends at 0x%zx, before init_size: not a 2.12 header",
-			    hdr_end);
-	setup_len = ((b[HDR_SETUP_SECTS] ? b[HDR_SETUP_SECTS] : 4) + 1) * 512ULL;
-	if (setup_len >= len)
-		return errf(err, errlen,
-			    "truncated: %zu bytes, the setup code alone takes %" PRIu64,
-			    len, setup_len);
 	kernel_len = len - setup_len;
-	/*
-	 * The protected-mode part: its 64-bit entry 0x200 in, and as long as
-	 * syssize says (a build may pad it to the next 16 bytes, or not).
-	 */
-	sys_len = get_le32(b + HDR_SYSSIZE) * 16ULL;
-	if (kernel_len <= 0x200 || kernel_len + 15 < sys_len)
-		return errf(err, errlen,
-			    "truncated: %zu bytes, the kernel after the setup code needs %" PRIu64,
-			    len, setup_len + (sys_len > 0x201 ? sys_len : 0x201));
 	init_size = get_le32(b + HDR_INIT_SIZE);
 	/* no RAM there, and runtime_start() must not wrap */
 	if (get_le64(b + HDR_PREF_ADDRESS) >= LINUX_RAM_MAX)
