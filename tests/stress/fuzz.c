@@ -390,28 +390,10 @@ static uint64_t dirty_log_arg(struct worker *w, unsigned int cmd)
 }
 
 /* A plausible argument for @cmd on @fd in @w->buf, or a small number. */
-static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
+/* The VM's structs (options, ring, ranges, MSIs, irqfds); 0: not one. */
+static uint64_t vm_struct_arg(struct worker *w, unsigned int cmd, void *b)
 {
-	void *b = w->buf;
-	unsigned int get;
-	size_t size;
-
-	rnd_fill(&w->rnd, b, 64);
-	if (cmd == HVX_SET_PDPTRS && rnd_below(&w->rnd, 2)) {
-		/* the one mode in which the call is accepted */
-		pae_sregs(b);
-		w->calls++;
-		ioctl(fd, HVX_SET_SREGS, b);
-	}
-	get = getter_of(cmd, &size);
-	if (get)
-		return from_getter(w, fd, get, size);
 	switch (cmd) {
-	case HVX_SET_MEMORY_REGION:
-		return mem_region_arg(w, b);
-	case HVX_CREATE_VCPU:
-		return rnd_below(&w->rnd, 8) ? rnd_below(&w->rnd, 3) :
-		       rnd_next(&w->rnd);
 	case HVX_VM_SET_OPTION:
 		*(struct hvx_option *)b = (struct hvx_option){
 			.option = rnd_below(&w->rnd, 4),
@@ -444,6 +426,36 @@ static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
 			.flags = rnd_below(&w->rnd, 2),
 			.address = 0xfee00000, .data = 0x30 };
 		return (uint64_t)b;
+	}
+	return 0;
+}
+
+static uint64_t plausible_arg(struct worker *w, int fd, unsigned int cmd)
+{
+	void *b = w->buf;
+	unsigned int get;
+	uint64_t arg;
+	size_t size;
+
+	rnd_fill(&w->rnd, b, 64);
+	if (cmd == HVX_SET_PDPTRS && rnd_below(&w->rnd, 2)) {
+		/* the one mode in which the call is accepted */
+		pae_sregs(b);
+		w->calls++;
+		ioctl(fd, HVX_SET_SREGS, b);
+	}
+	get = getter_of(cmd, &size);
+	if (get)
+		return from_getter(w, fd, get, size);
+	arg = vm_struct_arg(w, cmd, b);
+	if (arg)
+		return arg;
+	switch (cmd) {
+	case HVX_SET_MEMORY_REGION:
+		return mem_region_arg(w, b);
+	case HVX_CREATE_VCPU:
+		return rnd_below(&w->rnd, 8) ? rnd_below(&w->rnd, 3) :
+		       rnd_next(&w->rnd);
 	case HVX_SET_SREGS:
 		if (rnd_below(&w->rnd, 4))
 			real_mode_sregs(b);
