@@ -145,8 +145,10 @@ UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
 UNIT_EXTRA_hvx_run_virtio_dev_thread_test := $(addprefix $(HVX_RUN_DIR)/,\
 				   virtio_pci.c virtqueue.c pci.c pci_msix.c \
 				   pci_intx.c io.c util.c)
-# the driver turns MSI-X off under a completion's MSI (request_through_intx)
-UNIT_LDFLAGS_hvx_run_virtio_pci_test := -Wl,--wrap=pci_msix_notify
+# the driver turns MSI-X off under a completion's MSI (request_through_intx);
+# a chain's allocation fails (out_of_memory_serves_the_chain_later)
+UNIT_LDFLAGS_hvx_run_virtio_pci_test := -Wl,--wrap=pci_msix_notify \
+					-Wl,--wrap=malloc
 # counts the input thread's sleeps (piped_input_sleeps_while_the_guest_reads_none)
 UNIT_LDFLAGS_hvx_run_serial_test := -Wl,--wrap=console_wait_input_for
 UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \

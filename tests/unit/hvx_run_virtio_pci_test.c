@@ -10,7 +10,8 @@
  * writable buffer of a chain, and a malformed chain that sets
  * NEEDS_RESET and interrupts through the configuration vector; with
  * MSI-X off, completions and NEEDS_RESET assert INTA# until the
- * driver reads the ISR, and the INTx disable bit keeps it off the line.
+ * driver reads the ISR, and the INTx disable bit keeps it off the line;
+ * a device out of memory for a chain serves it later.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -616,6 +617,40 @@ TEST_F(vp, refused_doorbell_said_once)
 	setup_queue(self->bus, self->bar);
 	post_buffer(self->bus, self->bar, self->ram, 1);
 	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+}
+
+/* Chains the device fails to allocate (as if out of memory) */
+static int fail_elems;
+
+void *__real_malloc(size_t size);
+
+void *__wrap_malloc(size_t size)
+{
+	if (size == sizeof(struct vq_elem) &&
+	    __atomic_fetch_sub(&fail_elems, 1, __ATOMIC_SEQ_CST) > 0)
+		return NULL;
+	return __real_malloc(size);
+}
+
+/*
+ * A device thread out of memory for a chain comes back for it by itself:
+ * with EVENT_IDX the driver need not kick again.  Said once, however
+ * often it tries.
+ */
+TEST_F(vp, out_of_memory_serves_the_chain_later)
+{
+	nr_lines = 0;
+	msg_set_output(count_lines, NULL);
+	setup_queue(self->bus, self->bar);
+	__atomic_store_n(&fail_elems, 3, __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, virtio_start(self->v));
+	post_buffer(self->bus, self->bar, self->ram, 1);
+	ASSERT_TRUE(vring_wait_used(self->ram, USED, 1));
+	EXPECT_EQ(64, get_le32(self->ram + USED + 8));
+	EXPECT_GE(0, __atomic_load_n(&fail_elems, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(1, nr_lines);
+	msg_set_output(NULL, NULL);
+	EXPECT_EQ(0x0f, rd(self->bus, CC(0x14), 1));	/* no NEEDS_RESET */
 }
 
 /*

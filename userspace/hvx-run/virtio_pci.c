@@ -772,7 +772,15 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 			return;
 		e = malloc(sizeof(*e));
 		if (!e) {
-			msg("%s: out of memory", v->ops->name);
+			/*
+			 * With EVENT_IDX the driver need not kick again for
+			 * the chains left: the thread comes back for them.
+			 */
+			if (!v->oom_said)
+				msg("%s: out of memory; trying again",
+				    v->ops->name);
+			v->oom_said = true;
+			virtio_kick_queue(v, q);
 			return;
 		}
 		r = vq_pop(&v->vq[q], e);

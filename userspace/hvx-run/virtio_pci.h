@@ -155,6 +155,7 @@ struct virtio_queue_cfg {
  * @db_said:	a doorbell hvx refused was said once
  * @bad_said:	a request against the device's rules was said once
  *		(virtio_bad())
+ * @oom_said:	running out of memory for a chain was said once
  * @config_gen:	config_generation
  * @config_vector: config_msix_vector
  * @qsel:	queue_select
@@ -178,7 +179,7 @@ struct virtio_dev {
 	uint32_t dfsel, gfsel;
 	uint64_t host_features, guest_features;
 	uint8_t status, config_gen;
-	bool resetting, dma_off, db_said, bad_said;
+	bool resetting, dma_off, db_said, bad_said, oom_said;
 	uint16_t config_vector, qsel;
 	uint8_t isr;
 	struct virtio_queue_cfg q[VIRTIO_MAX_QUEUES];
