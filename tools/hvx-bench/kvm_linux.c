@@ -265,6 +265,8 @@ static void *read_whole(const char *path, size_t *len)
 		return NULL;
 	}
 	buf = malloc(st.st_size + 1);
+	if (!buf)
+		bench_err("linux kvm: %s: out of memory", path);
 	while (buf && done < (size_t)st.st_size) {
 		n = read(fd, buf + done, st.st_size - done);
 		if (n < 0 && errno == EINTR)
