@@ -219,6 +219,44 @@ TEST_F(ram, elf64_uses_physical_addresses)
 	EXPECT_TRUE(all(self->ram + 0x200000, 0x80, 0x48));
 }
 
+/*
+ * Without a boot protocol, e_entry is taken as given, in a segment's
+ * virtual or physical range; one in neither would run zeroed RAM, and is
+ * refused with nothing written, unless --entry replaces it.
+ */
+TEST_F(ram, elf_entry_in_no_segment)
+{
+	static const struct elf_rules any = { .any_entry = true };
+	struct elf_image *e = &self->elf;
+
+	elf_begin(e, true, 0xffffffff80200100ULL);
+	elf_add(e, PT_LOAD, 0x200000, 0xffffffff80200000ULL, 0x80, 0x80,
+		0x48);
+	EXPECT_EQ(-1, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
+			       &self->li, self->err, sizeof(self->err)));
+	EXPECT_NE(NULL, strstr(self->err, "in no loadable segment"));
+	EXPECT_TRUE(all(self->ram + 0x200000, 0x80, 0xcc));
+	/* unless --entry replaces it */
+	EXPECT_EQ(0, load_elf_with(e->buf, e->len, self->ram, RAM_SIZE,
+				   &any, &self->li, self->err,
+				   sizeof(self->err)));
+	elf_begin(e, false, 0x100100);
+	elf_add(e, PT_LOAD, 0x100000, 0x100000, 0x100, 0x100, 0x90);
+	EXPECT_EQ(-1, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
+			       &self->li, self->err, sizeof(self->err)));
+	/* the last byte of memsz is in, and so is a physical entry */
+	elf_begin(e, false, 0x1000ff);
+	elf_add(e, PT_LOAD, 0x100000, 0x100000, 0x10, 0x100, 0x90);
+	EXPECT_EQ(0, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
+			      &self->li, self->err, sizeof(self->err)));
+	elf_begin(e, true, 0x200010);
+	elf_add(e, PT_LOAD, 0x200000, 0xffffffff80200000ULL, 0x80, 0x80,
+		0x48);
+	EXPECT_EQ(0, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
+			      &self->li, self->err, sizeof(self->err)));
+	EXPECT_EQ(0x200010, self->li.entry);
+}
+
 TEST_F(ram, elf_outside_ram)
 {
 	struct elf_image *e = &self->elf;
@@ -248,11 +286,11 @@ TEST_F(ram, elf_overlaps_boot_structures)
 	/* 64-bit: GDT and page tables, 7 pages for RAM below 4 GiB. */
 	boot_layout(BOOT_LONG64, RAM_SIZE, &bl);
 	EXPECT_EQ(RAM_SIZE - 7 * SZ_4K, bl.rsvd_lo);
-	elf_begin(e, true, 0x100000);
+	elf_begin(e, true, bl.rsvd_lo - 0x10);
 	elf_add(e, PT_LOAD, bl.rsvd_lo - 0x10, 0, 0x10, 0x10, 0x90);
 	EXPECT_EQ(0, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
 			      &self->li, self->err, sizeof(self->err)));
-	elf_begin(e, true, 0x100000);
+	elf_begin(e, true, bl.rsvd_lo - 0x10);
 	elf_add(e, PT_LOAD, bl.rsvd_lo - 0x10, 0, 0x10, 0x11, 0x90);
 	EXPECT_EQ(-1, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
 			       &self->li, self->err, sizeof(self->err)));

@@ -170,12 +170,13 @@ struct load_info {
 /**
  * struct elf_rules - what a boot protocol adds to loading an ELF image
  * @phys_entry:	enter at e_entry's physical address in its segment
+ * @any_entry:	e_entry may be in no segment (--entry replaces it)
  * @avoid_lo:	no segment may touch [@avoid_lo, @avoid_hi)
  * @avoid_hi:	(both 0: no such range)
  * @avoid_what:	the range's name, for the message
  */
 struct elf_rules {
-	bool phys_entry;
+	bool phys_entry, any_entry;
 	uint64_t avoid_lo, avoid_hi;
 	const char *avoid_what;
 };

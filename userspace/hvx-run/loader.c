@@ -212,7 +212,8 @@ static int check_segment(const struct phdr *ph, unsigned int i, size_t len,
  * a multiboot kernel linked to run in the higher half; where none holds
  * it, e_entry as given if a segment's physical addresses do (a kernel
  * that links its entry physical, as QEMU takes it), else the image is
- * refused.
+ * refused.  Without @o->phys_entry, an entry in no segment's virtual or
+ * physical range is refused too, unless @o->any_entry.
  *
  * Return: 0, or -1 with @err set.
  */
@@ -224,7 +225,7 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 	struct boot_layout bl;
 	uint64_t limit, low = UINT64_MAX, high = 0, entry;
 	struct ehdr eh = { 0 };
-	bool is64, found = false, in_phys = false;
+	bool is64, found = false, in_phys = false, in_virt = false;
 	struct phdr ph;
 	unsigned int i, nload = 0;
 
@@ -261,12 +262,17 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 		}
 		if (eh.entry >= ph.paddr && eh.entry - ph.paddr < ph.memsz)
 			in_phys = true;
+		if (eh.entry >= ph.vaddr && eh.entry - ph.vaddr < ph.memsz)
+			in_virt = true;
 		nload++;
 	}
 	if (!nload)
 		return errf(err, errlen, "no loadable segment");
-	/* as QEMU: an entry already physical, in no segment's virtual range */
-	if (o && o->phys_entry && !found && !in_phys)
+	/*
+	 * As QEMU, an entry already physical is taken too.  One in no
+	 * segment would run zeroed RAM.
+	 */
+	if (!in_virt && !in_phys && !(o && o->any_entry))
 		return errf(err, errlen,
 			    "the entry point 0x%" PRIx64 " is in no loadable segment",
 			    eh.entry);

@@ -473,6 +473,7 @@ static int load_kernel(const struct options *o, const void *img, size_t len,
 static int load_image(const struct options *o, void *ram, uint64_t rsdp,
 		      struct load_info *li)
 {
+	static const struct elf_rules given_entry = { .any_entry = true };
 	enum image_format fmt = o->format;
 	char err[256];
 	size_t len;
@@ -496,7 +497,9 @@ static int load_image(const struct options *o, void *ram, uint64_t rsdp,
 		return HVX_RUN_EXIT_USAGE;
 	}
 	if (fmt == IMAGE_ELF)
-		r = load_elf(img, len, ram, o->mem, li, err, sizeof(err));
+		r = load_elf_with(img, len, ram, o->mem,
+				  o->entry_set ? &given_entry : NULL, li, err,
+				  sizeof(err));
 	else
 		r = load_flat(img, len, o->load_addr, ram, o->mem, li, err,
 			      sizeof(err));
