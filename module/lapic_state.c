@@ -123,6 +123,14 @@ static bool regs_reset(const struct hvx_lapic *l,
 			want = lapic_lvt_present(l, off) ?
 			       HVX_APIC_LVT_MASKED : 0;
 		}
+		/*
+		 * An INIT the disabled BSP took made its LINT0 the virtual
+		 * wire again (reset_lint0()), as KVM's INIT does.
+		 */
+		if (off == HVX_APIC_REG_LVT_LINT0 &&
+		    s->apic_base & HVX_APIC_BASE_BSP &&
+		    s->regs[off >> 2] == LAPIC_LINT0_VIRTUAL_WIRE)
+			continue;
 		if (s->regs[off >> 2] != want)
 			return false;
 	}

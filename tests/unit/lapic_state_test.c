@@ -351,7 +351,8 @@ TEST(timer_states_of_guest_writes_restore)
 /*
  * What a restore leaves saves and restores again: a periodic timer with
  * no count (Linux's stopped timer), a period stretched to this APIC's
- * bound, a disabled APIC whose TPR a CR8 write set.
+ * bound, a disabled APIC whose TPR a CR8 write set, a disabled BSP
+ * that took an INIT.
  */
 TEST(restored_states_restore_again)
 {
@@ -392,6 +393,26 @@ TEST(restored_states_restore_again)
 	a.regs[HVX_APIC_REG_TPR >> 2] = 0x50;	/* as hvx_apic_set_cr8() */
 	EXPECT_EQ(0, save_restore_at(&a, 0, &s));
 	s.regs[HVX_APIC_REG_TPR >> 2] = 0x55;
+	setup(&b, 1, ALL_F);
+	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
+
+	/*
+	 * A disabled BSP that took an INIT: its LINT0 is the virtual wire
+	 * again.  Not so an AP's.
+	 */
+	setup(&a, 0, ALL_F);
+	ASSERT_EQ(0, hvx_lapic_set_base(&a, HVX_APIC_DEFAULT_BASE |
+					HVX_APIC_BASE_BSP, false, &eff));
+	hvx_lapic_init_signal(&a);
+	EXPECT_EQ(LAPIC_LINT0_VIRTUAL_WIRE,
+		  hvx_lapic_reg(&a, HVX_APIC_REG_LVT_LINT0));
+	EXPECT_EQ(0, save_restore_at(&a, 0, &s));
+	setup(&a, 1, ALL_F);
+	ASSERT_EQ(0, hvx_lapic_set_base(&a, HVX_APIC_DEFAULT_BASE, false,
+					&eff));
+	hvx_lapic_init_signal(&a);
+	hvx_lapic_save(&a, 0, &s);
+	s.regs[HVX_APIC_REG_LVT_LINT0 >> 2] = LAPIC_LINT0_VIRTUAL_WIRE;
 	setup(&b, 1, ALL_F);
 	EXPECT_EQ(-EINVAL, hvx_lapic_restore(&b, &s, 0, &eff));
 }
