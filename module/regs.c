@@ -328,6 +328,11 @@ int hvx_set_sregs(struct hvx_vcpu *vcpu, const struct hvx_sregs *s)
 	hvx_vmwrite(GUEST_IDTR_BASE, s->idt.base);
 	hvx_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
-	hvx_apic_set_cr8(vcpu, s->cr8);
+	/*
+	 * A saved CR8 is the saved TPR[7:4]: a LAPIC state set before keeps
+	 * its TPR[3:0], whatever the order of the restore.
+	 */
+	if (s->cr8 != hvx_apic_cr8(vcpu))
+		hvx_apic_set_cr8(vcpu, s->cr8);
 	return 0;
 }

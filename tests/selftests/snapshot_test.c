@@ -16,11 +16,14 @@
  * - state_ioctls_refuse: every state the setters must refuse (EINVAL,
  *   nothing taken), and HVX_GET_VCPU_EVENTS refused (EBUSY) while an IN
  *   waits for its data.
+ * - lapic_before_sregs_keeps_tpr: the restore's order does not lose
+ *   TPR[3:0].
  */
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "hvx_harness.h"
+#include "xapic.h"
 
 #define SNAP_PORT	0xe0
 #define IRQ_VEC		0x30
@@ -775,6 +778,30 @@ HVX_GUEST_TEST(state_ioctls_refuse, guest_in)
 	regs.rflags = rflags;
 	vcpu_regs_set(vcpu, &regs);
 	vcpu_expect_done(vcpu);
+}
+
+/*
+ * A restore that sets the local APIC before the special registers keeps
+ * the TPR's low nibble: the CR8 of the same snapshot changes nothing.
+ * A CR8 that differs sets TPR[7:4] and clears TPR[3:0], as MOV to CR8.
+ */
+HVX_GUEST_TEST(lapic_before_sregs_keeps_tpr, guest_in)
+{
+	struct hvx_lapic_state lapic;
+	struct hvx_sregs sregs;
+
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &lapic));
+	lapic.regs[APIC_TPR / 4] = 0x35;
+	ASSERT_EQ(0, hvx_set_lapic(vcpu->fd, &lapic));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(3, sregs.cr8);
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &lapic));
+	EXPECT_EQ(0x35, lapic.regs[APIC_TPR / 4]);
+	sregs.cr8 = 5;
+	vcpu_sregs_set(vcpu, &sregs);
+	ASSERT_EQ(0, hvx_get_lapic(vcpu->fd, &lapic));
+	EXPECT_EQ(0x50, lapic.regs[APIC_TPR / 4]);
 }
 
 TEST_HARNESS_MAIN

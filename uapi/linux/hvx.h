@@ -361,7 +361,8 @@ struct hvx_dtable {
  * @cr2:	CR2
  * @cr3:	CR3
  * @cr4:	CR4
- * @cr8:	CR8, the local APIC's task priority (TPR bits 7:4)
+ * @cr8:	CR8, the local APIC's task priority (TPR bits 7:4); a set
+ *		that changes it clears TPR bits 3:0
  * @efer:	IA32_EFER
  * @reserved:	must be zero
  *
