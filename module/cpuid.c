@@ -71,6 +71,21 @@
  * MD_CLEAR and the speculation controls (their MSRs are the host's).
  */
 #define C7_EDX_SHOW	(GENMASK(4, 2) | BIT(8) | BIT(14) | BIT(16) | BIT(23))
+/*
+ * The features whose state XCR0 must hold: hidden where the host's XCR0,
+ * and so the guest's, cannot (a host booted with clearcpuid=avx, or
+ * gather_data_sampling=force without the microcode), else a guest would
+ * run their instructions and take #UD.  AVX's: FMA, AVX, F16C; AVX2,
+ * VAES, VPCLMULQDQ.  AVX-512's: AVX512F, DQ, IFMA, PF, ER, CD, BW, VL;
+ * VBMI, VBMI2, VNNI, BITALG, VPOPCNTDQ; 4VNNIW, 4FMAPS, VP2INTERSECT, FP16.
+ */
+#define C1_ECX_AVX		(BIT(12) | BIT(28) | BIT(29))
+#define C7_EBX_AVX		BIT(5)
+#define C7_ECX_AVX		(BIT(9) | BIT(10))
+#define C7_EBX_AVX512		(GENMASK(17, 16) | BIT(21) | GENMASK(28, 26) | \
+				 GENMASK(31, 30))
+#define C7_ECX_AVX512		(BIT(1) | BIT(6) | GENMASK(12, 11) | BIT(14))
+#define C7_EDX_AVX512		(GENMASK(3, 2) | BIT(8) | BIT(23))
 /* INVPCID: #UD in VMX non-root mode without "enable INVPCID" */
 #define C7_EBX_INVPCID	BIT(10)
 /* CPUID.0xD.1: XSAVES and XFD */
@@ -107,8 +122,11 @@ static_assert(HVX_MAX_VCPUS <= 1 << TOPO_CORE_SHIFT);
 
 /*
  * The best fraction p/q for num/den with p <= pmax: the last continued
- * fraction convergent whose numerator fits.  tsc_khz / CRYSTAL_KHZ comes
- * out within a few parts per billion.
+ * fraction convergent whose numerator fits.  For most tsc_khz the ratio
+ * comes out within a part per million, but a rate just off a simple
+ * fraction snaps to it (2,000,393 kHz gives 2/1: 196 ppm slow), and
+ * Linux keeps leaf 0x15's rate without refining it.  Exact would need a
+ * crystal, and so an APIC timer clock, that follows the TSC.
  */
 static void best_ratio(u64 num, u64 den, u32 pmax, u32 *p, u32 *q)
 {
@@ -188,6 +206,37 @@ static void add_topology(struct hvx_vcpu *vcpu)
 	}
 }
 
+/* Leaf 7.0 without the vector extensions whose state XCR0 cannot hold. */
+static void hide_unsaved_avx(struct hvx_cpuid_entry *e)
+{
+	u64 xf = hvx_guest_xfeatures();
+
+	if ((xf & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 ||
+	    !(xf & XFEATURE_MASK_YMM)) {
+		e->ebx &= ~C7_EBX_AVX512;
+		e->ecx &= ~C7_ECX_AVX512;
+		e->edx &= ~C7_EDX_AVX512;
+	}
+	if (!(xf & XFEATURE_MASK_YMM)) {
+		e->ebx &= ~C7_EBX_AVX;
+		e->ecx &= ~C7_ECX_AVX;
+	}
+}
+
+/* Bytes of an XSAVE area (standard format) for the components @xf. */
+static u32 xsave_size_for(u64 xf)
+{
+	u32 size = 512 + 64, i, eax, ebx, ecx, edx;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xf & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
+		size = max(size, eax + ebx);
+	}
+	return size;
+}
+
 /* Leaf 0xd: the XSAVE features hvx switches, without XSAVES and XFD. */
 static void add_xsave(struct hvx_vcpu *vcpu)
 {
@@ -199,6 +248,8 @@ static void add_xsave(struct hvx_vcpu *vcpu)
 		return;
 	e->eax = (u32)hvx_guest_xfeatures();
 	e->edx = hvx_guest_xfeatures() >> 32;
+	/* the largest area the guest's XCR0 can ask for, not the host's */
+	e->ecx = xsave_size_for(hvx_guest_xfeatures());
 	e = add(vcpu, 0xd, 1, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 	if (!e)
 		return;
@@ -225,6 +276,8 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			 C1_ECX_TSC_DEADLINE;
 		if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
 			e->ecx &= ~C1_ECX_XSAVE_DEPS;
+		if (!(hvx_guest_xfeatures() & XFEATURE_MASK_YMM))
+			e->ecx &= ~C1_ECX_AVX;
 		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC | C1_EDX_HTT;
 		/* initial APIC id; the package's logical processors */
 		e->ebx = (e->ebx & 0xffff) | (HVX_MAX_VCPUS << 16) |
@@ -252,6 +305,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 			e->ebx &= ~C7_EBX_INVPCID;
 		e->ecx &= C7_ECX_SHOW;
 		e->edx &= C7_EDX_SHOW;
+		hide_unsaved_avx(e);
 		for (i = 1; i <= n; i++) {
 			e = add(vcpu, f, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 			if (e)
@@ -482,20 +536,6 @@ static void update_hidden_controls(struct hvx_vcpu *vcpu)
 	spin_unlock_irqrestore(&vcpu->apic_lock, flags);
 }
 
-/* Bytes of the XSAVE area for the guest's XCR0 (CPUID.0xD.0 EBX). */
-static u32 xsave_size(struct hvx_vcpu *vcpu)
-{
-	u32 size = 512 + 64, i, eax, ebx, ecx, edx;
-
-	for (i = 2; i < 64; i++) {
-		if (!(vcpu->xcr0 & BIT_ULL(i)))
-			continue;
-		cpuid_count(0xd, i, &eax, &ebx, &ecx, &edx);
-		size = max(size, eax + ebx);
-	}
-	return size;
-}
-
 /**
  * hvx_exit_cpuid() - CPUID executed by the guest
  * @vcpu: the vCPU, loaded
@@ -516,7 +556,8 @@ int hvx_exit_cpuid(struct hvx_vcpu *vcpu)
 		if (!hvx_lapic_hw_enabled(&vcpu->apic))
 			r[3] &= ~C1_EDX_APIC;
 	} else if (f == 0xd && idx == 0 && found) {
-		r[1] = xsave_size(vcpu);
+		/* bytes of the XSAVE area for the guest's XCR0 */
+		r[1] = xsave_size_for(vcpu->xcr0);
 	}
 	vcpu->regs[HVX_RAX] = r[0];
 	vcpu->regs[HVX_RBX] = r[1];

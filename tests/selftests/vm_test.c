@@ -689,6 +689,56 @@ HVX_TEST(cpuid)
 }
 
 /*
+ * The default table shows no vector extension whose state XCR0 cannot
+ * hold (a host booted with clearcpuid=avx has none of AVX's state), and
+ * leaf 0xD.0's ECX is the largest area for the components it shows.
+ */
+HVX_TEST(cpuid_vector_features_have_their_state)
+{
+	const uint32_t avx512 = 0xe0;	/* opmask, ZMM_Hi256, Hi16_ZMM */
+	struct hvx_cpuid_entry *d0, *l1, *l7, *c;
+	uint32_t i, size = 512 + 64;
+	struct hvx_cpuid *cpuid;
+	struct test_vm *vm;
+	bool ymm, zmm;
+
+	HVX_REQUIRE_VM();
+	vm = vm_create_bare(2 * MiB);
+	cpuid = hvx_get_cpuid_alloc(vm_vcpu_add_bare(vm, 0)->fd);
+	ASSERT_NE(NULL, cpuid);
+	d0 = hvx_cpuid_find(cpuid, 0xd, 0);
+	l1 = hvx_cpuid_find(cpuid, 1, 0);
+	l7 = hvx_cpuid_find(cpuid, 7, 0);
+	ASSERT_NE(NULL, d0);
+	ASSERT_NE(NULL, l1);
+	ymm = d0->eax & (1U << 2);
+	zmm = ymm && (d0->eax & avx512) == avx512;
+	TH_LOG("XCR0 may hold 0x%x, leaf 1 ECX 0x%x", d0->eax, l1->ecx);
+	if (!ymm)	/* FMA, AVX, F16C */
+		EXPECT_EQ(0, l1->ecx & (1U << 12 | 1U << 28 | 1U << 29));
+	if (l7 && !ymm) {
+		EXPECT_EQ(0, l7->ebx & (1U << 5));		/* AVX2 */
+		EXPECT_EQ(0, l7->ecx & (3U << 9));	/* VAES, VPCLMULQDQ */
+	}
+	if (l7 && !zmm) {
+		EXPECT_EQ(0, l7->ebx & (1U << 16));		/* AVX512F */
+		EXPECT_EQ(0, l7->ebx & (3U << 30));		/* BW, VL */
+		EXPECT_EQ(0, l7->edx & (1U << 23));		/* FP16 */
+	}
+	for (i = 2; i < 32; i++) {
+		if (!(d0->eax & (1U << i)))
+			continue;
+		c = hvx_cpuid_find(cpuid, 0xd, i);
+		ASSERT_NE(NULL, c);
+		if (c->eax + c->ebx > size)
+			size = c->eax + c->ebx;
+	}
+	EXPECT_EQ(size, d0->ecx);
+	free(cpuid);
+	vm_free(vm);
+}
+
+/*
  * The topology CPUID gives: one package of HVX_MAX_VCPUS cores of one
  * thread, the vCPU id as x2APIC ID (leaf 0xb), and leaf 1 and leaf 4
  * counting the same package (a package per vCPU makes Linux 6.9 and
