@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mb_flood_ap: a multiboot kernel for -k -c 2.  The BSP starts AP 1
- * (INIT, SIPI), prints 100 KiB with REP OUTSB (burst32.inc: the cheap way
- * to fill most of what the output pipes hold, about 130 KiB), then writes
- * to COM1 one OUT at a time for ever (posted writes, through hvx-run's
- * I/O ring, the dear way: an exit each), counting them.  The AP waits
+ * (INIT, SIPI), prints 120 KiB with REP OUTSB (burst32.inc: the cheap way
+ * to fill most of what the output pipes hold, two pipes of 64 KiB and
+ * what the reader took), then writes to COM1 one OUT at a time for ever
+ * (posted writes, through hvx-run's I/O ring, the dear way: an exit
+ * each, so the fewer the better: 30 KiB of them were a minute of the
+ * test host), counting them.  The AP waits
  * until the count stops moving for a while (the BSP waits on a stdout
  * that takes nothing), then executes UD2 in real mode with an empty
  * interrupt table: a triple fault.  hvx-run must record that crash
@@ -36,7 +38,7 @@
 	movl	$0x4500, APIC_ICR_LO		/* INIT, level, assert */
 	movl	$(1 << 24), APIC_ICR_HI
 	movl	$(0x4600 | (TRAMP >> 12)), APIC_ICR_LO	/* SIPI */
-	BURST
+	BURST 48
 	mov	$0x3f8, %dx
 	mov	$'x', %al
 1:	out	%al, %dx
