@@ -150,14 +150,22 @@ int hvx_get_regs(struct hvx_vcpu *vcpu, struct hvx_regs *r)
  * @vcpu: the vCPU, loaded
  * @r: the registers
  *
- * Return: 0, or -EINVAL for RFLAGS with reserved bits wrong or VM set.
+ * Return: 0, or -EINVAL for RFLAGS with reserved bits wrong, or VM set
+ * outside legacy protected mode.
  */
 int hvx_set_regs(struct hvx_vcpu *vcpu, const struct hvx_regs *r)
 {
-	/* Bits 1 must be set; 3, 5, 15, 22-63 clear; VM86 is not supported. */
+	/* Bits 1 must be set; 3, 5, 15, 22-63 clear. */
 	if (!(r->rflags & X86_EFLAGS_FIXED) ||
-	    (r->rflags & (GENMASK_ULL(63, 22) | BIT(3) | BIT(5) | BIT(15) |
-			  X86_EFLAGS_VM)))
+	    (r->rflags & (GENMASK_ULL(63, 22) | BIT(3) | BIT(5) | BIT(15))))
+		return -EINVAL;
+	/*
+	 * Virtual-8086 mode, which a guest enters by itself with an IRET,
+	 * is only in legacy protected mode: elsewhere the entry would fail.
+	 */
+	if (r->rflags & X86_EFLAGS_VM &&
+	    (!(hvx_get_cr0(vcpu) & X86_CR0_PE) ||
+	     hvx_vmread(GUEST_IA32_EFER) & EFER_LMA))
 		return -EINVAL;
 	vcpu->regs[HVX_RAX] = r->rax;
 	vcpu->regs[HVX_RBX] = r->rbx;

@@ -398,7 +398,10 @@ HVX_TEST(regs_roundtrip)
 	vcpu_regs_get(vcpu, &out);
 	EXPECT_EQ(0, memcmp(&in, &out, sizeof(in)));
 
-	/* RFLAGS bit 1 is fixed to 1, bit 3 to 0; VM (bit 17) is refused. */
+	/*
+	 * RFLAGS bit 1 is fixed to 1, bit 3 to 0; VM (bit 17) is refused in
+	 * real mode.
+	 */
 	out = in;
 	out.rflags &= ~X86_RFLAGS_FIXED;
 	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_REGS, &out, EINVAL);

@@ -292,7 +292,7 @@ struct hvx_option {
  * @r15:	R15
  * @rip:	the instruction pointer
  * @rflags:	RFLAGS; a set needs bit 1 set and bits 3, 5, 15 and 22-63
- *		clear, without VM (EINVAL)
+ *		clear, and VM only in legacy protected mode (EINVAL)
  */
 struct hvx_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;

@@ -82,6 +82,7 @@
 
 #define X86_EFLAGS_TF		(1UL << 8)
 #define X86_EFLAGS_RF		(1UL << 16)
+#define X86_EFLAGS_VM		(1UL << 17)
 
 /* DR6: its value after RESET (no RTM), and the single-step bit */
 #define DR6_RESET		0xffff0ff0UL
