@@ -32,9 +32,13 @@
 
 #include "vcpu.h"
 
-/* CPUID.1 */
-#define C1_ECX_HIDE	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | \
-			 BIT(8) | BIT(14) | BIT(15) | BIT(18) | BIT(27))
+/*
+ * CPUID.1 ECX: DTES64, MONITOR, DS-CPL, VMX, SMX, EIST, TM2, CNXT-ID
+ * (set through MISC_ENABLE, which the guest cannot), SDBG (its MSR is
+ * not backed), xTPR, PDCM, DCA, OSXSAVE (the guest's CR4 shows it).
+ */
+#define C1_ECX_HIDE	(GENMASK(8, 2) | BIT(10) | BIT(11) | BIT(14) | \
+			 BIT(15) | BIT(18) | BIT(27))
 #define C1_EDX_HIDE	(BIT(7) | BIT(12) | BIT(14) | BIT(18) | \
 			 BIT(21) | BIT(22) | BIT(29) | BIT(31))
 /* shown as hvx's local APIC has them, whatever the host's */

@@ -639,6 +639,8 @@ HVX_TEST(cpuid)
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(0, e->ecx & CPUID_1_ECX_VMX);
 	EXPECT_NE(0, e->ecx & CPUID_1_ECX_HYPERVISOR);
+	/* CNXT-ID and SDBG: no MSR behind them */
+	EXPECT_EQ(0, e->ecx & (1U << 10 | 1U << 11));
 	/* RDTSCP and RDPID are #UD in the guest: "enable RDTSCP" is off */
 	e = hvx_cpuid_find(cpuid, 7, 0);
 	if (e)
