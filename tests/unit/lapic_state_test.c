@@ -418,9 +418,9 @@ TEST(restored_states_restore_again)
 }
 
 /*
- * Random walks of the guest's timer and mode writes, expiries and CR8
- * writes: every state saved restores, and what it restores to saves
- * and restores again.
+ * Random walks of the guest's timer and mode writes, expiries, CR8
+ * writes and INITs, an AP's and the BSP's: every state saved restores,
+ * and what it restores to saves and restores again.
  */
 TEST(random_walks_restore)
 {
@@ -431,9 +431,14 @@ TEST(random_walks_restore)
 	uint64_t rnd = 88172645463325252ULL;
 	u64 now = 1000000;
 	unsigned int walk, step, bad = 0;
+	u32 id;
+	u64 bsp;
 
 	for (walk = 0; walk < 200; walk++) {
-		setup(&a, 3, ALL_F);
+		/* every fourth walk the BSP's, whose LINT0 INIT sets */
+		id = walk % 4 ? 3 : 0;
+		bsp = id ? 0 : HVX_APIC_BASE_BSP;
+		setup(&a, id, ALL_F);
 		a.cfg.min_period_ns = walk % 2 ? 200000 : 0;
 		for (step = 0; step < 40; step++) {
 			xorshift64(&rnd);
@@ -464,19 +469,22 @@ TEST(random_walks_restore)
 				      rnd & 0x100 ? 0x1ff : 0xff, now);
 				break;
 			case 7:
-				hvx_lapic_set_base(&a, rnd & 0x100 ? BASE :
-						   HVX_APIC_DEFAULT_BASE,
+				hvx_lapic_set_base(&a, (rnd & 0x100 ? BASE :
+						    HVX_APIC_DEFAULT_BASE) | bsp,
 						   false, &eff);
 				break;
 			case 8:
 				a.regs[HVX_APIC_REG_TPR >> 2] =
 					((rnd >> 8) & 0xf) << 4;
 				break;
+			case 9:
+				hvx_lapic_init_signal(&a);
+				break;
 			default:
 				hvx_lapic_timer_expired(&a, now);
 			}
 			hvx_lapic_save(&a, now, &s);
-			setup(&b, 3, ALL_F);
+			setup(&b, id, ALL_F);
 			b.cfg.min_period_ns = a.cfg.min_period_ns;
 			if (hvx_lapic_restore(&b, &s, now, &eff) ||
 			    save_restore_at(&b, now + 10, &s)) {
