@@ -763,6 +763,7 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 		  void (*req)(struct virtio_dev *v, unsigned int q,
 			      struct vq_elem *e))
 {
+	static const struct timespec oom_wait = { .tv_nsec = 1000000 };
 	struct vq_elem *e;
 	int r;
 
@@ -774,12 +775,15 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 		if (!e) {
 			/*
 			 * With EVENT_IDX the driver need not kick again for
-			 * the chains left: the thread comes back for them.
+			 * the chains left: the thread comes back for them,
+			 * a millisecond later, not spinning while memory
+			 * stays short.
 			 */
 			if (!v->oom_said)
 				msg("%s: out of memory; trying again",
 				    v->ops->name);
 			v->oom_said = true;
+			nanosleep(&oom_wait, NULL);
 			virtio_kick_queue(v, q);
 			return;
 		}
