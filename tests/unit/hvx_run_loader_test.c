@@ -207,7 +207,7 @@ TEST_F(ram, elf64_uses_physical_addresses)
 {
 	struct elf_image *e = &self->elf;
 
-	elf_begin(e, true, 0xffffffff80200000ULL);
+	elf_begin(e, true, 0x200000);
 	elf_add(e, PT_LOAD, 0x200000, 0xffffffff80200000ULL, 0x80, 0x80,
 		0x48);
 	ASSERT_EQ(0, load_elf(e->buf, e->len, self->ram, RAM_SIZE, &self->li,
@@ -215,14 +215,15 @@ TEST_F(ram, elf64_uses_physical_addresses)
 		TH_LOG("%s", self->err);
 	}
 	EXPECT_EQ(BOOT_LONG64, self->li.mode);
-	EXPECT_EQ(0xffffffff80200000ULL, self->li.entry);
+	EXPECT_EQ(0x200000, self->li.entry);
 	EXPECT_TRUE(all(self->ram + 0x200000, 0x80, 0x48));
 }
 
 /*
- * Without a boot protocol, e_entry is taken as given, in a segment's
- * virtual or physical range; one in neither would run zeroed RAM, and is
- * refused with nothing written, unless --entry replaces it.
+ * Without a boot protocol, e_entry is taken as given, and runs with no
+ * paging or identity-mapped: it must be in a segment's physical range.
+ * One outside (in a virtual range only, or in none) would run zeroed
+ * RAM, and is refused with nothing written, unless --entry replaces it.
  */
 TEST_F(ram, elf_entry_in_no_segment)
 {
@@ -235,6 +236,13 @@ TEST_F(ram, elf_entry_in_no_segment)
 	EXPECT_EQ(-1, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
 			       &self->li, self->err, sizeof(self->err)));
 	EXPECT_NE(NULL, strstr(self->err, "in no loadable segment"));
+	EXPECT_TRUE(all(self->ram + 0x200000, 0x80, 0xcc));
+	/* in the virtual range only */
+	elf_begin(e, true, 0xffffffff80200010ULL);
+	elf_add(e, PT_LOAD, 0x200000, 0xffffffff80200000ULL, 0x80, 0x80,
+		0x48);
+	EXPECT_EQ(-1, load_elf(e->buf, e->len, self->ram, RAM_SIZE,
+			       &self->li, self->err, sizeof(self->err)));
 	EXPECT_TRUE(all(self->ram + 0x200000, 0x80, 0xcc));
 	/* unless --entry replaces it */
 	EXPECT_EQ(0, load_elf_with(e->buf, e->len, self->ram, RAM_SIZE,

@@ -192,6 +192,14 @@ static int check_segment(const struct phdr *ph, unsigned int i, size_t len,
 	return 0;
 }
 
+/* Whether @addr is in @ph's virtual (@virt) or physical addresses. */
+static bool in_segment(const struct phdr *ph, uint64_t addr, bool virt)
+{
+	uint64_t base = virt ? ph->vaddr : ph->paddr;
+
+	return addr >= base && addr - base < ph->memsz;
+}
+
 /**
  * load_elf_with() - copy the PT_LOAD segments of an ELF executable into RAM
  * @img: the image
@@ -212,8 +220,8 @@ static int check_segment(const struct phdr *ph, unsigned int i, size_t len,
  * a multiboot kernel linked to run in the higher half; where none holds
  * it, e_entry as given if a segment's physical addresses do (a kernel
  * that links its entry physical, as QEMU takes it), else the image is
- * refused.  Without @o->phys_entry, an entry in no segment's virtual or
- * physical range is refused too, unless @o->any_entry.
+ * refused.  Without @o->phys_entry, an entry in no segment's physical
+ * range is refused too, unless @o->any_entry.
  *
  * Return: 0, or -1 with @err set.
  */
@@ -225,7 +233,7 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 	struct boot_layout bl;
 	uint64_t limit, low = UINT64_MAX, high = 0, entry;
 	struct ehdr eh = { 0 };
-	bool is64, found = false, in_phys = false, in_virt = false;
+	bool is64, found = false, in_phys = false;
 	struct phdr ph;
 	unsigned int i, nload = 0;
 
@@ -255,24 +263,23 @@ int load_elf_with(const void *img, size_t len, void *ram, uint64_t ram_size,
 		if (check_segment(&ph, i, len, limit, is64, &bl, o, err,
 				  errlen))
 			return -1;
-		if (o && o->phys_entry && !found && eh.entry >= ph.vaddr &&
-		    eh.entry - ph.vaddr < ph.memsz) {
+		if (o && o->phys_entry && !found &&
+		    in_segment(&ph, eh.entry, true)) {
 			entry = eh.entry - ph.vaddr + ph.paddr;
 			found = true;
 		}
-		if (eh.entry >= ph.paddr && eh.entry - ph.paddr < ph.memsz)
-			in_phys = true;
-		if (eh.entry >= ph.vaddr && eh.entry - ph.vaddr < ph.memsz)
-			in_virt = true;
+		in_phys |= in_segment(&ph, eh.entry, false);
 		nload++;
 	}
 	if (!nload)
 		return errf(err, errlen, "no loadable segment");
 	/*
-	 * As QEMU, an entry already physical is taken too.  One in no
-	 * segment would run zeroed RAM.
+	 * As QEMU, an entry already physical is taken too.  Without a boot
+	 * protocol's translation the entry runs as given, with no paging or
+	 * with low memory identity-mapped: it must be in a segment's
+	 * physical range, else it would run zeroed RAM.
 	 */
-	if (!in_virt && !in_phys && !(o && o->any_entry))
+	if (!found && !in_phys && !(o && o->any_entry))
 		return errf(err, errlen,
 			    "the entry point 0x%" PRIx64 " is in no loadable segment",
 			    eh.entry);
