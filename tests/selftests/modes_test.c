@@ -760,25 +760,33 @@ static void expect_v86_store(struct __test_metadata *_metadata,
 	EXPECT_TRUE(regs.rflags & X86_EFLAGS_VM);
 }
 
+/* A VM of 1 MiB with v86_start loaded, vCPU 0 in flat protected mode. */
+static struct test_vm *v86_vm(struct test_vcpu **vcpu)
+{
+	struct test_vm *vm = vm_create_bare(1 * MiB);
+
+	vm_load_blob(vm, BLOB_GPA, v86_start, v86_end);
+	*vcpu = vm_vcpu_add_bare(vm, 0);
+	vcpu_setup_pm32(*vcpu, 0x800, BLOB_GPA, TINY_SP);
+	return vm;
+}
+
 /*
  * A guest in virtual-8086 mode is saved and restored as any other: the
- * RFLAGS a get returns, VM set, a set takes back (with the segments of
- * VM86 mode, set first), and the guest goes on.  Outside protected mode
- * a set refuses VM.
+ * RFLAGS a get returns, VM set, a set into a new VM's vCPU takes back
+ * (with the segments of VM86 mode, set first), and the guest goes on
+ * there.  In real mode a set refuses VM (vm_test: in IA-32e mode too).
  */
 HVX_TEST(vm86_state_saved_and_restored)
 {
-	struct test_vcpu *vcpu;
+	struct test_vcpu *vcpu, *to;
+	struct test_vm *vm, *vm2;
 	struct hvx_sregs sregs;
 	struct hvx_regs regs;
-	struct test_vm *vm;
 
 	HVX_REQUIRE_VM();
 	REQUIRE_UG();
-	vm = vm_create_bare(1 * MiB);
-	vm_load_blob(vm, BLOB_GPA, v86_start, v86_end);
-	vcpu = vm_vcpu_add_bare(vm, 0);
-	vcpu_setup_pm32(vcpu, 0x800, BLOB_GPA, TINY_SP);
+	vm = v86_vm(&vcpu);
 	expect_v86_store(_metadata, vcpu, 0x100000, 0x5a);
 	vcpu_complete_exit(vcpu);
 	vcpu_sregs_get(vcpu, &sregs);
@@ -787,9 +795,11 @@ HVX_TEST(vm86_state_saved_and_restored)
 	EXPECT_EQ(BLOB_GPA, sregs.cs.base);
 	EXPECT_EQ(0xffff0, sregs.ds.base);
 	EXPECT_EQ(0xf3, sregs.ds.ar);
-	vcpu_sregs_set(vcpu, &sregs);
-	vcpu_regs_set(vcpu, &regs);
-	expect_v86_store(_metadata, vcpu, 0x100001, 0xa5);
+	vm2 = v86_vm(&to);
+	vcpu_sregs_set(to, &sregs);
+	vcpu_regs_set(to, &regs);
+	expect_v86_store(_metadata, to, 0x100001, 0xa5);
+	vm_free(vm2);
 	vm_free(vm);
 
 	vm = vm_create_bare(1 * MiB);

@@ -454,6 +454,7 @@ static void long_mode_sregs(struct hvx_sregs *s)
 HVX_TEST(sregs_roundtrip_and_checks)
 {
 	struct hvx_sregs in, out, bad;
+	struct hvx_regs regs;
 	struct test_vcpu *vcpu;
 	struct test_vm *vm;
 
@@ -463,6 +464,10 @@ HVX_TEST(sregs_roundtrip_and_checks)
 	vcpu_sregs_get(vcpu, &in);
 	long_mode_sregs(&in);
 	vcpu_sregs_set(vcpu, &in);
+	/* no virtual-8086 mode in IA-32e mode */
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= 1 << 17;
+	EXPECT_IOCTL_ERR(vcpu->fd, HVX_SET_REGS, &regs, EINVAL);
 	vcpu_sregs_get(vcpu, &out);
 	EXPECT_SEG_EQ(in.cs, out.cs);
 	EXPECT_SEG_EQ(in.ds, out.ds);
