@@ -266,6 +266,24 @@ static void add_xsave(struct hvx_vcpu *vcpu)
 			add(vcpu, 0xd, i, HVX_CPUID_FLAG_SIGNIFICANT_INDEX);
 }
 
+/* Leaf 1: the feature flags hvx backs, the topology hvx makes. */
+static void add_leaf1(struct hvx_vcpu *vcpu)
+{
+	struct hvx_cpuid_entry *e = add(vcpu, 1, 0, 0);
+
+	if (!e)
+		return;
+	e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31) | C1_ECX_X2APIC |
+		 C1_ECX_TSC_DEADLINE;
+	if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
+		e->ecx &= ~C1_ECX_XSAVE_DEPS;
+	if (!(hvx_guest_xfeatures() & XFEATURE_MASK_YMM))
+		e->ecx &= ~C1_ECX_AVX;
+	e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC | C1_EDX_HTT;
+	/* initial APIC id; the package's logical processors */
+	e->ebx = (e->ebx & 0xffff) | (HVX_MAX_VCPUS << 16) | (vcpu->id << 24);
+}
+
 static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 {
 	struct hvx_cpuid_entry *e;
@@ -273,19 +291,7 @@ static void add_basic(struct hvx_vcpu *vcpu, u32 f)
 
 	switch (f) {
 	case 1:
-		e = add(vcpu, f, 0, 0);
-		if (!e)
-			return;
-		e->ecx = (e->ecx & ~C1_ECX_HIDE) | BIT(31) | C1_ECX_X2APIC |
-			 C1_ECX_TSC_DEADLINE;
-		if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
-			e->ecx &= ~C1_ECX_XSAVE_DEPS;
-		if (!(hvx_guest_xfeatures() & XFEATURE_MASK_YMM))
-			e->ecx &= ~C1_ECX_AVX;
-		e->edx = (e->edx & ~C1_EDX_HIDE) | C1_EDX_APIC | C1_EDX_HTT;
-		/* initial APIC id; the package's logical processors */
-		e->ebx = (e->ebx & 0xffff) | (HVX_MAX_VCPUS << 16) |
-			 (vcpu->id << 24);
+		add_leaf1(vcpu);
 		break;
 	case 4:
 		for (i = 0; i < 8; i++) {
