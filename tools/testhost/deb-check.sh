@@ -77,7 +77,8 @@ st=$?
 [ $st = 0 ] || echo "$out" | sed 's/^/# /'
 tap_check $st "dpkg --dry-run -i installs the packages here"
 
-out=$(lintian --pedantic -E -I --display-experimental \
+# in a fixed locale: one the machine lacks makes perl (lintian) warn
+out=$(LC_ALL=C.UTF-8 lintian --pedantic -E -I --display-experimental \
 	"$deb/hvx_${ver}_amd64.changes" 2>&1 |
       grep -v '^running with root privileges')
 [ -z "$out" ]
