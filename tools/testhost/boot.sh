@@ -98,7 +98,19 @@ clock: sync=none, time0=local
 sound: waveoutdrv=dummy, waveout=none
 EOF
 	echo c >"$work/bochs.rc"
-	(cd "$work" && exec bochs -q -f bochsrc -rc bochs.rc \
+	# Bochs's RFB display (Debian's has no nogui) serves VNC on a port
+	# from 5900, on every interface, without a password, for the whole
+	# run: in a network namespace of its own nobody reaches it, and two
+	# hosts started at once do not race for the port.  As root, or
+	# where user namespaces let another user do it.
+	isolate=
+	if [ "$(id -u)" = 0 ]; then
+		isolate="unshare --net"
+	elif unshare -rn true 2>/dev/null; then
+		isolate="unshare -rn"
+	fi
+	# shellcheck disable=SC2086 # the words of the command
+	(cd "$work" && exec $isolate bochs -q -f bochsrc -rc bochs.rc \
 		</dev/null >bochs.out 2>&1) &
 	pid=$!
 	;;

@@ -296,6 +296,27 @@ else
 fi >>"$results/05-install.tap"
 tail -n 2 "$results/05-install.tap"
 
+step "test hosts' network"
+# Each Bochs in a network namespace of its own (boot.sh): its VNC port
+# reachable from nowhere.  The hosts started a minute ago.
+shared=0
+seen=0
+for p in $(pgrep -x bochs-bin); do
+	# this run's, which run in their work folders
+	case $(readlink "/proc/$p/cwd" 2>/dev/null) in
+	"$build"/testhost/*) ;;
+	*) continue ;;
+	esac
+	ns=$(readlink "/proc/$p/ns/net" 2>/dev/null) || continue
+	seen=$((seen + 1))
+	[ "$ns" = "$(readlink /proc/self/ns/net)" ] && shared=$((shared + 1))
+done
+if [ "$seen" -gt 0 ] && [ "$shared" = 0 ]; then
+	echo "ok 0 the Bochs test hosts have no network ($seen checked)"
+else
+	echo "not ok 0 the Bochs test hosts have no network ($shared of $seen share the machine's)"
+fi | tee "$results/06-netns.tap"
+
 step "checkpatch"
 "$th/checkpatch.sh" "$build" | tee "$results/20-checkpatch.tap"
 

@@ -103,11 +103,12 @@ download() {
 # flex, bison, libelf-dev, libssl-dev, openssl: the debug test host's
 # kernel, built from linux-source-6.1 (debug-kernel.sh, make check-debug).
 # git: checkpatch.sh and make deb list the tracked files.
+# procps (pgrep, pkill) and util-linux (unshare): the hosts' control.
 pkgs="build-essential bc kmod cpio gzip xz-utils zstd bochs bochsbios vgabios \
 busybox-static isolinux syslinux-common xorriso qemu-system-x86 \
 libnl-3-dev libnl-genl-3-dev pkgconf linux-source-6.1 perl acpica-tools \
 dwarves dkms dh-dkms debhelper dpkg-dev fakeroot lintian flex bison \
-libelf-dev libssl-dev openssl git"
+libelf-dev libssl-dev openssl git procps util-linux"
 
 missing=
 for p in $pkgs; do
