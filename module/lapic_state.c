@@ -89,6 +89,17 @@ static u32 restore_mask(const struct hvx_lapic *l, const struct lapic_reg *r,
 }
 
 /*
+ * The BIOS's virtual wire in LINT0, which reset and INIT give the BSP
+ * (reset_lint0()) whatever the APIC's state, and which stays until the
+ * guest changes it: the one LVT entry a disabled APIC may hold unmasked.
+ */
+static bool lint0_virtual_wire(unsigned int off, u32 val)
+{
+	return off == HVX_APIC_REG_LVT_LINT0 &&
+	       val == LAPIC_LINT0_VIRTUAL_WIRE;
+}
+
+/*
  * Whether @s is the register image that a global disable leaves
  * (reset_regs()): nothing changes a disabled APIC, whose registers no
  * access reaches and which accepts no interrupt.
@@ -123,13 +134,9 @@ static bool regs_reset(const struct hvx_lapic *l,
 			want = lapic_lvt_present(l, off) ?
 			       HVX_APIC_LVT_MASKED : 0;
 		}
-		/*
-		 * An INIT the disabled BSP took made its LINT0 the virtual
-		 * wire again (reset_lint0()), as KVM's INIT does.
-		 */
-		if (off == HVX_APIC_REG_LVT_LINT0 &&
-		    s->apic_base & HVX_APIC_BASE_BSP &&
-		    s->regs[off >> 2] == LAPIC_LINT0_VIRTUAL_WIRE)
+		/* an INIT the disabled BSP took, as KVM's INIT does */
+		if (s->apic_base & HVX_APIC_BASE_BSP &&
+		    lint0_virtual_wire(off, s->regs[off >> 2]))
 			continue;
 		if (s->regs[off >> 2] != want)
 			return false;
@@ -171,17 +178,12 @@ static bool regs_restorable(const struct hvx_lapic *l,
 		return false;
 	if (lapic_base_mode(s->apic_base) == LAPIC_MODE_OFF)
 		return regs_reset(l, s);
-	/*
-	 * Software-disabled, every LVT entry stays masked; but the BSP's
-	 * LINT0 is unmasked from reset or INIT until the guest enables the
-	 * APIC (reset_lint0()).
-	 */
+	/* Software-disabled, every LVT entry stays masked, or is reset's. */
 	if (!(regs[HVX_APIC_REG_SVR >> 2] & HVX_APIC_SVR_ENABLE))
 		for (off = 0; off < HVX_LAPIC_REGS_SIZE; off += 16)
 			if (lapic_lvt_present(l, off) &&
 			    !(regs[off >> 2] & HVX_APIC_LVT_MASKED) &&
-			    !(off == HVX_APIC_REG_LVT_LINT0 &&
-			      regs[off >> 2] == LAPIC_LINT0_VIRTUAL_WIRE))
+			    !lint0_virtual_wire(off, regs[off >> 2]))
 				return false;
 	lvtt = regs[HVX_APIC_REG_LVT_TIMER >> 2];
 	/* A deadline timer has no initial count: MMIO writes ignore it. */
