@@ -127,9 +127,12 @@ UNIT_EXTRA_hvx_run_ioring_test	:= $(HVX_RUN_DIR)/ioring.c $(HVX_RUN_DIR)/io.c \
 # the whole of hvx-run but its main(): the platform as a guest sees it
 UNIT_EXTRA_hvx_run_platform_fuzz_test := $(filter-out $(HVX_RUN_DIR)/main.c,\
 				   $(wildcard $(HVX_RUN_DIR)/*.c))
+# the virtio transport and what it stands on, for every device's tests
+UNIT_VIRTIO_SRC := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c virtio_thread.c \
+				   virtqueue.c pci.c pci_msix.c pci_intx.c io.c \
+				   util.c)
 UNIT_VIRTIO_BLK_SRC := $(addprefix $(HVX_RUN_DIR)/,virtio_blk.c \
-				   virtio_blk_req.c virtio_pci.c virtqueue.c pci.c \
-				   pci_msix.c pci_intx.c io.c util.c)
+				   virtio_blk_req.c) $(UNIT_VIRTIO_SRC)
 # the tests hold the disk's reads to reset the device under them, count
 # its fdatasync() calls and play a file system without fallocate() modes
 # (tests/unit/virtio_blk_fixture.h)
@@ -139,12 +142,9 @@ $(foreach t,hvx_run_virtio_blk_test hvx_run_virtio_blk_ranges_test \
 	  hvx_run_virtio_blk_device_test,\
 	$(eval UNIT_EXTRA_$(t) := $(UNIT_VIRTIO_BLK_SRC))\
 	$(eval UNIT_LDFLAGS_$(t) := $(UNIT_VIRTIO_BLK_LDFLAGS)))
-UNIT_EXTRA_hvx_run_virtio_pci_test := $(addprefix $(HVX_RUN_DIR)/,virtio_pci.c \
-				   virtio_rng.c virtqueue.c pci.c pci_msix.c \
-				   pci_intx.c io.c util.c)
-UNIT_EXTRA_hvx_run_virtio_dev_thread_test := $(addprefix $(HVX_RUN_DIR)/,\
-				   virtio_pci.c virtqueue.c pci.c pci_msix.c \
-				   pci_intx.c io.c util.c)
+UNIT_EXTRA_hvx_run_virtio_pci_test := $(HVX_RUN_DIR)/virtio_rng.c \
+				   $(UNIT_VIRTIO_SRC)
+UNIT_EXTRA_hvx_run_virtio_dev_thread_test := $(UNIT_VIRTIO_SRC)
 # the driver turns MSI-X off under a completion's MSI (request_through_intx);
 # a chain's allocation fails (out_of_memory_serves_the_chain_later)
 UNIT_LDFLAGS_hvx_run_virtio_pci_test := -Wl,--wrap=pci_msix_notify \
@@ -152,8 +152,7 @@ UNIT_LDFLAGS_hvx_run_virtio_pci_test := -Wl,--wrap=pci_msix_notify \
 # counts the input thread's sleeps (piped_input_sleeps_while_the_guest_reads_none)
 UNIT_LDFLAGS_hvx_run_serial_test := -Wl,--wrap=console_wait_input_for
 UNIT_EXTRA_hvx_run_virtio_net_test := $(addprefix $(HVX_RUN_DIR)/,virtio_net.c \
-				   virtio_net_tap.c virtio_pci.c virtqueue.c pci.c \
-				   pci_msix.c pci_intx.c io.c util.c)
+				   virtio_net_tap.c) $(UNIT_VIRTIO_SRC)
 UNIT_EXTRA_hvx_run_virtio_net_merged_test := $(UNIT_EXTRA_hvx_run_virtio_net_test)
 # the tap's reads and writes fail on demand (tests/unit/virtio_net_fixture.h)
 UNIT_LDFLAGS_hvx_run_virtio_net_test := -Wl,--wrap=readv -Wl,--wrap=read \
@@ -161,9 +160,8 @@ UNIT_LDFLAGS_hvx_run_virtio_net_test := -Wl,--wrap=readv -Wl,--wrap=read \
 UNIT_LDFLAGS_hvx_run_virtio_net_merged_test := \
 	$(UNIT_LDFLAGS_hvx_run_virtio_net_test)
 UNIT_EXTRA_hvx_run_virtio_console_test := $(addprefix $(HVX_RUN_DIR)/,\
-				   virtio_console.c virtio_console_io.c virtio_pci.c \
-				   virtqueue.c pci.c pci_msix.c pci_intx.c io.c \
-				   escape.c util.c)
+				   virtio_console.c virtio_console_io.c \
+				   escape.c) $(UNIT_VIRTIO_SRC)
 UNIT_EXTRA_hvx_run_terminal_test := $(HVX_RUN_DIR)/terminal.c
 UNIT_EXTRA_hvx_run_console_out_test := $(HVX_RUN_DIR)/console_out.c \
 				   $(HVX_RUN_DIR)/util.c

@@ -203,6 +203,7 @@ void virtio_serve(struct virtio_dev *v, unsigned int q,
 		  void (*req)(struct virtio_dev *v, unsigned int q,
 			      struct vq_elem *e));
 void virtio_kick_queue(struct virtio_dev *v, unsigned int q);
+bool virtio_may_serve(struct virtio_dev *v, int q);
 void virtio_complete(struct virtio_dev *v, unsigned int q, uint16_t head,
 		     uint32_t len);
 void virtio_complete_many(struct virtio_dev *v, unsigned int q,
